@@ -1,0 +1,23 @@
+//===- dsc.cpp - the dsc compiler driver ----------------------------------===//
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+static cl::SubCommand versionCmd("version", "Print the dsc and LLVM versions");
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "dsc: ahead-of-time compiler for transformer "
+                              "language models\n");
+  if (versionCmd) {
+    outs() << "dsc " << DSC_VERSION << " (LLVM " << LLVM_VERSION_STRING
+           << ")\n";
+    return 0;
+  }
+  errs() << "dsc: no subcommand given; see 'dsc --help'\n";
+  return 1;
+}

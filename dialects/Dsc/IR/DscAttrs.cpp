@@ -1,0 +1,300 @@
+//===- DscAttrs.cpp - dsc attributes --------------------------------------===//
+
+#include "Dsc/IR/DscAttrs.h"
+#include "Dsc/IR/DscDialect.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+using namespace mlir;
+using namespace mlir::dsc;
+
+#include "Dsc/IR/DscEnums.cpp.inc"
+#define GET_ATTRDEF_CLASSES
+#include "Dsc/IR/DscAttrs.cpp.inc"
+
+void DscDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "Dsc/IR/DscAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Parameter helpers
+//===----------------------------------------------------------------------===//
+
+FailureOr<APFloat> mlir::dsc::parseF64(AsmParser &parser) {
+  double value;
+  if (parser.parseFloat(value))
+    return failure();
+  return APFloat(value);
+}
+
+void mlir::dsc::printF64(AsmPrinter &printer, const APFloat &apValue) {
+  double value = apValue.convertToDouble();
+  // Shortest decimal that reads back to the same double; the MLIR lexer needs
+  // a '.' to see a float.
+  char buf[64];
+  if (std::isfinite(value) && value == std::floor(value) &&
+      std::fabs(value) < 1e15) {
+    std::snprintf(buf, sizeof(buf), "%.1f", value);
+    printer << buf;
+    return;
+  }
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof(buf), "%.*g", precision, value);
+    if (std::strtod(buf, nullptr) == value)
+      break;
+  }
+  std::string text(buf);
+  if (std::isfinite(value) && text.find('.') == std::string::npos) {
+    size_t e = text.find('e');
+    text.insert(e == std::string::npos ? text.size() : e, ".0");
+  }
+  printer << text;
+}
+
+FailureOr<bool> mlir::dsc::parseBool(AsmParser &parser) {
+  if (succeeded(parser.parseOptionalKeyword("true")))
+    return true;
+  if (succeeded(parser.parseOptionalKeyword("false")))
+    return false;
+  return parser.emitError(parser.getCurrentLocation(),
+                          "expected 'true' or 'false'");
+}
+
+int64_t mlir::dsc::getEncodingBlockBytes(Encoding encoding,
+                                         int64_t *blockElems) {
+  // Block sizes of the ggml formats: 32 elements with f16 scale (and min).
+  switch (encoding) {
+  case Encoding::F32:
+    *blockElems = 1;
+    return 4;
+  case Encoding::F16:
+  case Encoding::BF16:
+    *blockElems = 1;
+    return 2;
+  case Encoding::Q8_0:
+    *blockElems = 32;
+    return 34;
+  case Encoding::Q4_0:
+    *blockElems = 32;
+    return 18;
+  case Encoding::Q4_1:
+    *blockElems = 32;
+    return 20;
+  case Encoding::Q5_0:
+    *blockElems = 32;
+    return 22;
+  case Encoding::Q5_1:
+    *blockElems = 32;
+    return 24;
+  }
+  llvm_unreachable("unknown encoding");
+}
+
+//===----------------------------------------------------------------------===//
+// QuantSchemeAttr
+//===----------------------------------------------------------------------===//
+
+Attribute QuantSchemeAttr::parse(AsmParser &parser, Type) {
+  MLIRContext *ctx = parser.getContext();
+  if (parser.parseLess())
+    return {};
+  SMLoc bitsLoc = parser.getCurrentLocation();
+  IntegerType bitsType;
+  if (parser.parseType(bitsType))
+    return {};
+  if (parser.parseComma())
+    return {};
+  SMLoc granLoc = parser.getCurrentLocation();
+  StringRef granName;
+  if (parser.parseKeyword(&granName))
+    return {};
+  std::optional<Granularity> granularity = symbolizeGranularity(granName);
+  if (!granularity) {
+    parser.emitError(granLoc, "unknown granularity '")
+        << granName << "', expected tensor, channel, group or head";
+    return {};
+  }
+  int64_t blockSize = 0;
+  if (*granularity != Granularity::Tensor) {
+    if (parser.parseEqual() || parser.parseInteger(blockSize))
+      return {};
+  }
+  bool symmetric = true;
+  Type scaleType = Float32Type::get(ctx);
+  while (succeeded(parser.parseOptionalComma())) {
+    StringRef key;
+    SMLoc keyLoc = parser.getCurrentLocation();
+    if (parser.parseKeyword(&key))
+      return {};
+    if (key == "symmetric") {
+      symmetric = true;
+    } else if (key == "asymmetric") {
+      symmetric = false;
+    } else if (key == "scale") {
+      if (parser.parseEqual() || parser.parseType(scaleType))
+        return {};
+    } else {
+      parser.emitError(keyLoc, "unknown quantization option '")
+          << key << "', expected symmetric, asymmetric or scale";
+      return {};
+    }
+  }
+  if (parser.parseGreater())
+    return {};
+  (void)bitsLoc;
+  return parser.getChecked<QuantSchemeAttr>(ctx, bitsType.getWidth(),
+                                            *granularity, blockSize,
+                                            symmetric, scaleType);
+}
+
+void QuantSchemeAttr::print(AsmPrinter &printer) const {
+  printer << "<i" << getBits() << ", "
+          << stringifyGranularity(getGranularity());
+  if (getGranularity() != Granularity::Tensor)
+    printer << " = " << getBlockSize();
+  printer << ", " << (getSymmetric() ? "symmetric" : "asymmetric");
+  if (!getScaleType().isF32())
+    printer << ", scale = " << getScaleType();
+  printer << ">";
+}
+
+LogicalResult
+QuantSchemeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        unsigned bits, Granularity granularity,
+                        int64_t blockSize, bool symmetric, Type scaleType) {
+  if (bits < 2 || bits > 8)
+    return emitError() << "quantization bits must be in [2, 8], got " << bits;
+  switch (granularity) {
+  case Granularity::Tensor:
+    if (blockSize != 0)
+      return emitError() << "per-tensor quantization takes no block size";
+    break;
+  case Granularity::Channel:
+    if (blockSize != 0 && blockSize != 1)
+      return emitError() << "channel axis must be 0 or 1, got " << blockSize;
+    break;
+  case Granularity::Group:
+  case Granularity::Head:
+    if (blockSize <= 0)
+      return emitError() << stringifyGranularity(granularity)
+                         << " size must be positive, got " << blockSize;
+    break;
+  }
+  if (!scaleType.isF32() && !scaleType.isF16() && !scaleType.isBF16())
+    return emitError() << "scale type must be f32, f16 or bf16, got "
+                       << scaleType;
+  return success();
+}
+
+int64_t QuantSchemeAttr::getNumScales(int64_t rows, int64_t cols) const {
+  switch (getGranularity()) {
+  case Granularity::Tensor:
+    return 1;
+  case Granularity::Channel:
+    return getAxis() == 0 ? rows : cols;
+  case Granularity::Group:
+    return rows * (cols / getBlockSize());
+  case Granularity::Head:
+    return rows / getBlockSize();
+  }
+  llvm_unreachable("unknown granularity");
+}
+
+LogicalResult QuantSchemeAttr::checkShape(ArrayRef<int64_t> shape,
+                                          std::string *why) const {
+  if (shape.size() != 2) {
+    *why = "quantized weights must be 2-D";
+    return failure();
+  }
+  if (getGranularity() == Granularity::Group && shape[1] % getBlockSize()) {
+    *why = "group size " + std::to_string(getBlockSize()) +
+           " does not divide the input dimension " + std::to_string(shape[1]);
+    return failure();
+  }
+  if (getGranularity() == Granularity::Head && shape[0] % getBlockSize()) {
+    *why = "head size " + std::to_string(getBlockSize()) +
+           " does not divide the output dimension " + std::to_string(shape[0]);
+    return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RopeScalingAttr, ModelConfigAttr, FileSourceAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+RopeScalingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        APFloat factorAP, APFloat lowAP, APFloat highAP,
+                        int64_t originalMax) {
+  double factor = factorAP.convertToDouble();
+  double lowFreqFactor = lowAP.convertToDouble();
+  double highFreqFactor = highAP.convertToDouble();
+  if (!(factor >= 1.0))
+    return emitError() << "rope scaling factor must be >= 1, got " << factor;
+  if (!(lowFreqFactor > 0.0) || !(highFreqFactor > lowFreqFactor))
+    return emitError() << "rope scaling needs 0 < low_freq_factor < "
+                          "high_freq_factor";
+  if (originalMax <= 0)
+    return emitError()
+           << "original_max_position_embeddings must be positive";
+  return success();
+}
+
+LogicalResult ModelConfigAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, StringRef arch,
+    int64_t vocabSize, int64_t dim, int64_t hiddenDim, int64_t nLayers,
+    int64_t nHeads, int64_t nKVHeads, int64_t headDim, int64_t maxSeqLen,
+    APFloat ropeThetaAP, APFloat normEpsAP, bool, bool, int64_t slidingWindow,
+    RopeScalingAttr) {
+  double ropeTheta = ropeThetaAP.convertToDouble();
+  double normEps = normEpsAP.convertToDouble();
+  if (arch != "llama" && arch != "qwen2" && arch != "mistral")
+    return emitError() << "unknown architecture '" << arch
+                       << "', expected llama, qwen2 or mistral";
+  struct Field {
+    const char *name;
+    int64_t value;
+  } positive[] = {{"vocab_size", vocabSize}, {"dim", dim},
+                  {"hidden_dim", hiddenDim}, {"n_layers", nLayers},
+                  {"n_heads", nHeads},       {"n_kv_heads", nKVHeads},
+                  {"head_dim", headDim},     {"max_seq_len", maxSeqLen}};
+  for (const Field &f : positive)
+    if (f.value <= 0)
+      return emitError() << f.name << " must be positive, got " << f.value;
+  if (nHeads % nKVHeads)
+    return emitError() << "n_heads (" << nHeads
+                       << ") must be a multiple of n_kv_heads (" << nKVHeads
+                       << ")";
+  if (headDim % 2)
+    return emitError() << "head_dim must be even for RoPE, got " << headDim;
+  if (!(ropeTheta > 0.0))
+    return emitError() << "rope_theta must be positive";
+  if (!(normEps > 0.0))
+    return emitError() << "norm_eps must be positive";
+  if (slidingWindow < 0)
+    return emitError() << "sliding_window must not be negative";
+  return success();
+}
+
+LogicalResult
+FileSourceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                       StringRef path, int64_t offset, int64_t size,
+                       Encoding, int64_t ropeHeads, bool) {
+  if (path.empty())
+    return emitError() << "file source needs a path";
+  if (offset < 0 || size < 0)
+    return emitError() << "file offset and size must not be negative";
+  if (ropeHeads < 0)
+    return emitError() << "rope_heads must not be negative";
+  return success();
+}

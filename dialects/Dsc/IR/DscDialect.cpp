@@ -1,0 +1,54 @@
+//===- DscDialect.cpp - dsc dialect ---------------------------------------===//
+
+#include "Dsc/IR/DscDialect.h"
+#include "Dsc/IR/DscOps.h"
+
+using namespace mlir;
+using namespace mlir::dsc;
+
+#include "Dsc/IR/DscDialect.cpp.inc"
+
+void DscDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "Dsc/IR/DscOps.cpp.inc"
+      >();
+  registerAttributes();
+  registerTypes();
+}
+
+LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attr) {
+  if (attr.getName() == getConfigAttrName()) {
+    if (!isa<ModuleOp>(op))
+      return op->emitError() << "'" << getConfigAttrName()
+                             << "' is only valid on a module";
+    if (!isa<ModelConfigAttr>(attr.getValue()))
+      return op->emitError() << "'" << getConfigAttrName()
+                             << "' must be a #dsc.config attribute";
+    return success();
+  }
+  if (attr.getName() == getTokenizerAttrName()) {
+    if (!isa<ModuleOp>(op))
+      return op->emitError() << "'" << getTokenizerAttrName()
+                             << "' is only valid on a module";
+    auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
+    if (!dict || !isa_and_nonnull<StringAttr>(dict.get("path")) ||
+        !isa_and_nonnull<StringAttr>(dict.get("kind")))
+      return op->emitError() << "'" << getTokenizerAttrName()
+                             << "' must be a dictionary with string 'path' "
+                                "and 'kind'";
+    return success();
+  }
+  return op->emitError() << "unknown dsc attribute '" << attr.getName().getValue()
+                         << "'";
+}
+
+ModelConfigAttr mlir::dsc::getModelConfig(Operation *op) {
+  auto module = isa<ModuleOp>(op) ? cast<ModuleOp>(op)
+                                  : op->getParentOfType<ModuleOp>();
+  if (!module)
+    return {};
+  return module->getAttrOfType<ModelConfigAttr>(
+      DscDialect::getConfigAttrName());
+}

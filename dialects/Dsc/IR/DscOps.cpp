@@ -1,0 +1,191 @@
+//===- DscOps.cpp - dsc operations ----------------------------------------===//
+
+#include "Dsc/IR/DscOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::dsc;
+
+#define GET_OP_CLASSES
+#include "Dsc/IR/DscOps.cpp.inc"
+
+/// True when two dimensions can be equal (either may be dynamic).
+static bool compatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+static std::string dimStr(int64_t d) {
+  return ShapedType::isDynamic(d) ? "?" : std::to_string(d);
+}
+
+//===----------------------------------------------------------------------===//
+// GlobalOp / WeightOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GlobalOp::verify() {
+  auto shaped = getShapedType();
+  if (shaped.getRank() < 1 || shaped.getRank() > 2)
+    return emitOpError("weights must be 1-D or 2-D, got rank ")
+           << shaped.getRank();
+  if (auto offset = getOffsetAttr(); offset && offset.getInt() < 0)
+    return emitOpError("offset must not be negative");
+  return success();
+}
+
+LogicalResult
+WeightOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto global =
+      symbolTable.lookupNearestSymbolFrom<GlobalOp>(*this, getGlobalAttr());
+  if (!global)
+    return emitOpError("'") << getGlobal()
+                            << "' does not reference a dsc.global";
+  if (global.getType() != getType())
+    return emitOpError("result type ")
+           << getType() << " does not match the global's type "
+           << global.getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// EmbeddingOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::verify() {
+  auto table = cast<ShapedType>(getTable().getType());
+  if (table.getRank() != 2)
+    return emitOpError("table must be 2-D [vocab, dim], got rank ")
+           << table.getRank();
+  auto result = getResult().getType();
+  if (!compatible(result.getDimSize(1), table.getDimSize(1)))
+    return emitOpError("result width ")
+           << dimStr(result.getDimSize(1)) << " does not match table width "
+           << table.getDimSize(1);
+  if (!compatible(result.getDimSize(0), getIds().getType().getDimSize(0)))
+    return emitOpError("result has ")
+           << dimStr(result.getDimSize(0)) << " rows but there are "
+           << dimStr(getIds().getType().getDimSize(0)) << " ids";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RMSNormOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RMSNormOp::verify() {
+  auto input = getInput().getType();
+  if (input.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  int64_t width = input.getDimSize(input.getRank() - 1);
+  int64_t wsize = getWeight().getType().getDimSize(0);
+  if (!compatible(width, wsize))
+    return emitOpError("weight has ")
+           << dimStr(wsize) << " elements but the normalized dimension has "
+           << dimStr(width);
+  if (!(getEps().convertToDouble() > 0.0))
+    return emitOpError("eps must be positive");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearOp::verify() {
+  auto input = getInput().getType();
+  auto weight = cast<ShapedType>(getWeight().getType());
+  auto result = getResult().getType();
+  if (weight.getRank() != 2)
+    return emitOpError("weight must be 2-D [out, in], got rank ")
+           << weight.getRank();
+  int64_t out = weight.getDimSize(0), in = weight.getDimSize(1);
+  if (!compatible(input.getDimSize(1), in))
+    return emitOpError("input has ")
+           << dimStr(input.getDimSize(1)) << " columns but the weight expects "
+           << in << " (weight is [out, in] = [" << out << ", " << in << "])";
+  if (!compatible(result.getDimSize(1), out))
+    return emitOpError("result has ")
+           << dimStr(result.getDimSize(1))
+           << " columns but the weight has " << out << " output rows";
+  if (!compatible(result.getDimSize(0), input.getDimSize(0)))
+    return emitOpError("result has ")
+           << dimStr(result.getDimSize(0)) << " rows but the input has "
+           << dimStr(input.getDimSize(0));
+  if (getBias()) {
+    int64_t b = cast<ShapedType>(getBias().getType()).getDimSize(0);
+    if (!compatible(b, out))
+      return emitOpError("bias has ")
+             << dimStr(b) << " elements but the weight has " << out
+             << " output rows";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RoPEOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RoPEOp::verify() {
+  int64_t headDim = getHeadDimAttr().getInt();
+  if (headDim <= 0 || headDim % 2)
+    return emitOpError("head_dim must be positive and even, got ") << headDim;
+  int64_t width = getInput().getType().getDimSize(1);
+  if (!ShapedType::isDynamic(width) && width % headDim)
+    return emitOpError("row width ")
+           << width << " is not a multiple of head_dim " << headDim;
+  if (!(getTheta().convertToDouble() > 0.0))
+    return emitOpError("theta must be positive");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+double AttentionOp::getScaleOrDefault() {
+  if (auto scale = getScale())
+    return scale->convertToDouble();
+  return 1.0 / std::sqrt(static_cast<double>(getHeadDim()));
+}
+
+LogicalResult AttentionOp::verify() {
+  KVCacheType cache = getCache().getType();
+  int64_t headDim = cache.getHeadDim();
+  int64_t nKV = cache.getNumKVHeads();
+  int64_t nHeads = getNHeadsAttr().getInt();
+  int64_t layer = getLayerAttr().getInt();
+  if (layer < 0 || layer >= cache.getNumLayers())
+    return emitOpError("layer ")
+           << layer << " is out of range for a cache of "
+           << cache.getNumLayers() << " layers";
+  if (nHeads <= 0 || nHeads % nKV)
+    return emitOpError("n_heads (")
+           << nHeads << ") must be a positive multiple of the cache's "
+           << nKV << " KV heads";
+  auto checkWidth = [&](Value v, StringRef name,
+                        int64_t heads) -> LogicalResult {
+    int64_t w = cast<ShapedType>(v.getType()).getDimSize(1);
+    if (!compatible(w, heads * headDim))
+      return emitOpError() << name << " has width " << dimStr(w)
+                           << ", expected " << heads << " heads x " << headDim
+                           << " = " << heads * headDim;
+    return success();
+  };
+  if (failed(checkWidth(getQuery(), "query", nHeads)) ||
+      failed(checkWidth(getKey(), "key", nKV)) ||
+      failed(checkWidth(getValue(), "value", nKV)) ||
+      failed(checkWidth(getResult(), "result", nHeads)))
+    return failure();
+  int64_t rows = getQuery().getType().getDimSize(0);
+  for (Value v : {getKey(), getValue(), getResult()})
+    if (!compatible(cast<ShapedType>(v.getType()).getDimSize(0), rows))
+      return emitOpError("query, key, value and result must have the same "
+                         "number of rows");
+  if (getWindowAttr().getInt() < 0)
+    return emitOpError("window must not be negative");
+  if (auto scale = getScale(); scale && !(scale->convertToDouble() > 0.0))
+    return emitOpError("scale must be positive");
+  return success();
+}

@@ -1,0 +1,182 @@
+//===- DscOps.td - dsc operations --------------------------*- tablegen -*-===//
+
+#ifndef DSC_OPS_TD
+#define DSC_OPS_TD
+
+include "Dsc/IR/DscBase.td"
+include "Dsc/IR/DscAttrs.td"
+include "Dsc/IR/DscTypes.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+def Dsc_ActivationTensor : RankedTensorOf<[F32]>;
+def Dsc_Matrix : 2DTensorOf<[F32]>;
+def Dsc_Vector : 1DTensorOf<[AnyFloat]>;
+
+//===----------------------------------------------------------------------===//
+// Weights
+//===----------------------------------------------------------------------===//
+
+def Dsc_GlobalOp : Dsc_Op<"global", [Symbol, IsolatedFromAbove]> {
+  let summary = "Declares a model weight";
+  let description = [{
+    Declares a named weight of a static tensor or quantized tensor type. The
+    optional `source` says where its bytes are (e.g. `#dsc.file`); the value is
+    never held in the IR. `offset`, set by weight layout, is its byte offset in
+    the executable's weight blob.
+
+    ```mlir
+    dsc.global @layers.0.attention.wq : tensor<64x64xf32>
+        = #dsc.file<path = "m.bin", offset = 3100, size = 16384, encoding = f32>
+    ```
+  }];
+  let arguments = (ins
+    SymbolNameAttr:$sym_name,
+    TypeAttrOf<Dsc_AnyWeight>:$type,
+    OptionalAttr<AnyAttr>:$source,
+    OptionalAttr<I64Attr>:$offset
+  );
+  let assemblyFormat = "$sym_name `:` $type (`=` $source^)? attr-dict";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::ShapedType getShapedType() {
+      return ::llvm::cast<::mlir::ShapedType>(getType());
+    }
+  }];
+}
+
+def Dsc_WeightOp : Dsc_Op<"weight", [Pure,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Reads a weight declared by dsc.global";
+  let arguments = (ins FlatSymbolRefAttr:$global);
+  let results = (outs Dsc_AnyWeight:$result);
+  let assemblyFormat = "$global attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Layers
+//===----------------------------------------------------------------------===//
+
+def Dsc_EmbeddingOp : Dsc_Op<"embedding", [Pure]> {
+  let summary = "Looks up token embeddings";
+  let description = [{
+    `result[i, :] = table[ids[i], :]`, dequantized when the table is quantized.
+  }];
+  let arguments = (ins Dsc_AnyWeight:$table, 1DTensorOf<[I32]>:$ids);
+  let results = (outs Dsc_Matrix:$result);
+  let assemblyFormat = [{
+    $table `[` $ids `]` attr-dict `:` type($table) `,` type($ids) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Dsc_RMSNormOp : Dsc_Op<"rms_norm", [Pure,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "Root-mean-square normalization over the last dimension";
+  let description = [{
+    `result = input / sqrt(mean(input^2) + eps) * weight`.
+  }];
+  let arguments = (ins Dsc_ActivationTensor:$input, Dsc_Vector:$weight,
+                       F64Attr:$eps);
+  let results = (outs Dsc_ActivationTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def Dsc_LinearOp : Dsc_Op<"linear", [Pure]> {
+  let summary = "Matrix product with a (possibly quantized) weight";
+  let description = [{
+    `result[s, n] = sum_k input[s, k] * weight[n, k] (+ bias[n])`. The weight
+    is `[out, in]` as in PyTorch's `nn.Linear`; a `!dsc.qtensor` weight is
+    dequantized by its scheme.
+  }];
+  let arguments = (ins Dsc_Matrix:$input, Dsc_AnyWeight:$weight,
+                       Optional<Dsc_Vector>:$bias);
+  let results = (outs Dsc_Matrix:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` type($input) `,`
+    type($weight) (`,` type($bias)^)? `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Dsc_RoPEOp : Dsc_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Rotary position embedding, interleaved pairs";
+  let description = [{
+    Rotates each head's consecutive pairs `(2i, 2i+1)` of row `s` by angle
+    `(pos + s) * theta^(-2i/head_dim)` (frequencies optionally rescaled by
+    `scaling`). Checkpoints that use Hugging Face's rotate-half order have
+    their q/k rows permuted on import so that this one form serves all.
+  }];
+  let arguments = (ins Dsc_Matrix:$input, Index:$pos, I64Attr:$head_dim,
+                       F64Attr:$theta,
+                       OptionalAttr<Dsc_RopeScalingAttr>:$scaling);
+  let results = (outs Dsc_Matrix:$result);
+  let assemblyFormat = "$input `at` $pos attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Dsc_AttentionOp : Dsc_Op<"attention", []> {
+  let summary = "Causal multi-head attention through the KV cache";
+  let description = [{
+    Stores `key` and `value` (rows for positions `pos .. pos+S-1`) into layer
+    `layer` of `cache`, then computes causal softmax attention of each query
+    row over the cached positions `0 .. pos+s` (or the last `window` of them).
+    Query head `h` uses KV head `h / (n_heads / n_kv_heads)` (grouped-query
+    attention). `scale` defaults to `1/sqrt(head_dim)`.
+  }];
+  let arguments = (ins
+    Dsc_Matrix:$query, Dsc_Matrix:$key, Dsc_Matrix:$value,
+    Arg<Dsc_KVCacheType, "the KV cache", [MemRead, MemWrite]>:$cache,
+    Index:$pos,
+    I64Attr:$layer, I64Attr:$n_heads,
+    OptionalAttr<F64Attr>:$scale,
+    DefaultValuedAttr<I64Attr, "0">:$window
+  );
+  let results = (outs Dsc_Matrix:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $cache `at` $pos attr-dict `:`
+    type($query) `,` type($key) `,` type($value) `,` qualified(type($cache)) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getHeadDim() { return getCache().getType().getHeadDim(); }
+    int64_t getNumKVHeads() { return getCache().getType().getNumKVHeads(); }
+    double getScaleOrDefault();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Element-wise
+//===----------------------------------------------------------------------===//
+
+class Dsc_UnaryOp<string mnemonic, string desc> : Dsc_Op<mnemonic,
+    [Pure, SameOperandsAndResultType]> {
+  let summary = desc;
+  let arguments = (ins Dsc_ActivationTensor:$input);
+  let results = (outs Dsc_ActivationTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+class Dsc_BinaryOp<string mnemonic, string desc, list<Trait> traits = []>
+    : Dsc_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType], traits)> {
+  let summary = desc;
+  let arguments = (ins Dsc_ActivationTensor:$lhs, Dsc_ActivationTensor:$rhs);
+  let results = (outs Dsc_ActivationTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Dsc_SiLUOp : Dsc_UnaryOp<"silu", "x * sigmoid(x)">;
+def Dsc_GELUOp : Dsc_UnaryOp<"gelu", "GELU, tanh approximation">;
+def Dsc_SoftmaxOp : Dsc_UnaryOp<"softmax", "Softmax over the last dimension">;
+def Dsc_AddOp : Dsc_BinaryOp<"add", "Element-wise sum", [Commutative]>;
+def Dsc_MulOp : Dsc_BinaryOp<"mul", "Element-wise product", [Commutative]>;
+def Dsc_SwiGLUOp : Dsc_BinaryOp<"swiglu", "silu(lhs) * rhs, the SwiGLU gate">;
+
+#endif // DSC_OPS_TD

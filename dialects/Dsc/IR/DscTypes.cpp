@@ -1,0 +1,105 @@
+//===- DscTypes.cpp - dsc types -------------------------------------------===//
+
+#include "Dsc/IR/DscTypes.h"
+#include "Dsc/IR/DscDialect.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::dsc;
+
+#define GET_TYPEDEF_CLASSES
+#include "Dsc/IR/DscTypes.cpp.inc"
+
+void DscDialect::registerTypes() {
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "Dsc/IR/DscTypes.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// QTensorType
+//===----------------------------------------------------------------------===//
+
+Type QTensorType::parse(AsmParser &parser) {
+  SmallVector<int64_t> shape;
+  Type elementType;
+  QuantSchemeAttr scheme;
+  if (parser.parseLess() ||
+      parser.parseDimensionList(shape, /*allowDynamic=*/false) ||
+      parser.parseType(elementType) || parser.parseComma() ||
+      parser.parseAttribute(scheme) || parser.parseGreater())
+    return {};
+  return parser.getChecked<QTensorType>(parser.getContext(), shape,
+                                        elementType, scheme);
+}
+
+void QTensorType::print(AsmPrinter &printer) const {
+  printer << "<";
+  for (int64_t d : getShape())
+    printer << d << "x";
+  printer << getElementType() << ", " << getScheme() << ">";
+}
+
+LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  ArrayRef<int64_t> shape, Type elementType,
+                                  QuantSchemeAttr scheme) {
+  if (!isa<FloatType>(elementType))
+    return emitError() << "qtensor element type must be a float type, got "
+                       << elementType;
+  for (int64_t d : shape)
+    if (d <= 0)
+      return emitError() << "qtensor dimensions must be positive";
+  if (!scheme)
+    return emitError() << "qtensor needs a #dsc.quant scheme";
+  std::string why;
+  if (failed(scheme.checkShape(shape, &why)))
+    return emitError() << "qtensor shape does not fit its scheme: " << why;
+  return success();
+}
+
+bool QTensorType::hasRank() const { return true; }
+
+ShapedType QTensorType::cloneWith(std::optional<ArrayRef<int64_t>> shape,
+                                  Type elementType) const {
+  return QTensorType::get(getContext(), shape ? *shape : getShape(),
+                          elementType, getScheme());
+}
+
+//===----------------------------------------------------------------------===//
+// KVCacheType
+//===----------------------------------------------------------------------===//
+
+Type KVCacheType::parse(AsmParser &parser) {
+  SmallVector<int64_t> dims;
+  Type elementType;
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseLess() ||
+      parser.parseDimensionList(dims, /*allowDynamic=*/false) ||
+      parser.parseType(elementType) || parser.parseGreater())
+    return {};
+  if (dims.size() != 3) {
+    parser.emitError(loc, "expected layers x kv_heads x head_dim x type");
+    return {};
+  }
+  return parser.getChecked<KVCacheType>(parser.getContext(), dims[0], dims[1],
+                                        dims[2], elementType);
+}
+
+void KVCacheType::print(AsmPrinter &printer) const {
+  printer << "<" << getNumLayers() << "x" << getNumKVHeads() << "x"
+          << getHeadDim() << "x" << getElementType() << ">";
+}
+
+LogicalResult KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  int64_t numLayers, int64_t numKVHeads,
+                                  int64_t headDim, Type elementType) {
+  if (numLayers <= 0 || numKVHeads <= 0 || headDim <= 0)
+    return emitError() << "kv_cache dimensions must be positive";
+  if (!elementType.isF32() && !elementType.isF16())
+    return emitError() << "kv_cache element type must be f32 or f16, got "
+                       << elementType;
+  return success();
+}

@@ -1,0 +1,401 @@
+// RUN: dsc-opt %s --split-input-file --verify-diagnostics
+
+// expected-error @+1 {{quantization bits must be in [2, 8], got 16}}
+dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i16, tensor>>
+
+// -----
+
+// expected-error @+1 {{quantization bits must be in [2, 8], got 1}}
+dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i1, tensor>>
+
+// -----
+
+// expected-error @+1 {{channel axis must be 0 or 1, got 2}}
+dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i8, channel = 2>>
+
+// -----
+
+// expected-error @+1 {{group size must be positive, got 0}}
+dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i4, group = 0>>
+
+// -----
+
+// expected-error @+1 {{head size must be positive, got -4}}
+dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i4, head = -4>>
+
+// -----
+
+// expected-error @+1 {{scale type must be f32, f16 or bf16, got 'i32'}}
+dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i4, group = 2, scale = i32>>
+
+// -----
+
+// expected-error @+1 {{unknown granularity 'block', expected tensor, channel, group or head}}
+dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i4, block = 2>>
+
+// -----
+
+// expected-error @+1 {{unknown quantization option 'signed', expected symmetric, asymmetric or scale}}
+dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i4, group = 2, signed>>
+
+// -----
+
+// expected-error @+1 {{qtensor shape does not fit its scheme: group size 32 does not divide the input dimension 172}}
+dsc.global @w : !dsc.qtensor<64x172xf32, #dsc.quant<i4, group = 32>>
+
+// -----
+
+// expected-error @+1 {{qtensor shape does not fit its scheme: head size 48 does not divide the output dimension 64}}
+dsc.global @w : !dsc.qtensor<64x172xf32, #dsc.quant<i4, head = 48>>
+
+// -----
+
+// expected-error @+1 {{qtensor shape does not fit its scheme: quantized weights must be 2-D}}
+dsc.global @w : !dsc.qtensor<64xf32, #dsc.quant<i8, tensor>>
+
+// -----
+
+// expected-error @+1 {{qtensor element type must be a float type, got 'i32'}}
+dsc.global @w : !dsc.qtensor<4x4xi32, #dsc.quant<i8, tensor>>
+
+// -----
+
+// expected-error @+1 {{qtensor dimensions must be positive}}
+dsc.global @w : !dsc.qtensor<0x4xf32, #dsc.quant<i8, tensor>>
+
+// -----
+
+// expected-error @+1 {{kv_cache dimensions must be positive}}
+func.func private @f(!dsc.kv_cache<0x4x8xf32>)
+
+// -----
+
+// expected-error @+1 {{kv_cache element type must be f32 or f16, got 'i8'}}
+func.func private @f(!dsc.kv_cache<2x4x8xi8>)
+
+// -----
+
+// expected-error @+1 {{expected layers x kv_heads x head_dim x type}}
+func.func private @f(!dsc.kv_cache<2x8xf32>)
+
+// -----
+
+// expected-error @+1 {{rope scaling factor must be >= 1, got 5.000000e-01}}
+func.func private @f() attributes {s = #dsc.rope_scaling<factor = 0.5, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position_embeddings = 8192>}
+
+// -----
+
+// expected-error @+1 {{rope scaling needs 0 < low_freq_factor < high_freq_factor}}
+func.func private @f() attributes {s = #dsc.rope_scaling<factor = 8.0, low_freq_factor = 4.0, high_freq_factor = 1.0, original_max_position_embeddings = 8192>}
+
+// -----
+
+// expected-error @+1 {{original_max_position_embeddings must be positive}}
+func.func private @f() attributes {s = #dsc.rope_scaling<factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position_embeddings = 0>}
+
+// -----
+
+// expected-error @+1 {{unknown architecture 'gpt2', expected llama, qwen2 or mistral}}
+module attributes {dsc.config = #dsc.config<arch = "gpt2", vocab_size = 512, dim = 64, hidden_dim = 172, n_layers = 5, n_heads = 8, n_kv_heads = 4, head_dim = 8, max_seq_len = 512>} {}
+
+// -----
+
+// expected-error @+1 {{n_layers must be positive, got 0}}
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 512, dim = 64, hidden_dim = 172, n_layers = 0, n_heads = 8, n_kv_heads = 4, head_dim = 8, max_seq_len = 512>} {}
+
+// -----
+
+// expected-error @+1 {{n_heads (8) must be a multiple of n_kv_heads (3)}}
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 512, dim = 64, hidden_dim = 172, n_layers = 5, n_heads = 8, n_kv_heads = 3, head_dim = 8, max_seq_len = 512>} {}
+
+// -----
+
+// expected-error @+1 {{head_dim must be even for RoPE, got 7}}
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 512, dim = 56, hidden_dim = 172, n_layers = 5, n_heads = 8, n_kv_heads = 4, head_dim = 7, max_seq_len = 512>} {}
+
+// -----
+
+// expected-error @+1 {{rope_theta must be positive}}
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 512, dim = 64, hidden_dim = 172, n_layers = 5, n_heads = 8, n_kv_heads = 4, head_dim = 8, max_seq_len = 512, rope_theta = -1.0>} {}
+
+// -----
+
+// expected-error @+1 {{norm_eps must be positive}}
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 512, dim = 64, hidden_dim = 172, n_layers = 5, n_heads = 8, n_kv_heads = 4, head_dim = 8, max_seq_len = 512, norm_eps = 0.0>} {}
+
+// -----
+
+// expected-error @+1 {{sliding_window must not be negative}}
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 512, dim = 64, hidden_dim = 172, n_layers = 5, n_heads = 8, n_kv_heads = 4, head_dim = 8, max_seq_len = 512, sliding_window = -1>} {}
+
+// -----
+
+// expected-error @+2 {{expected 'true' or 'false'}}
+// expected-error @+1 {{failed to parse Dsc_ModelConfigAttr parameter 'tie_embeddings'}}
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 512, dim = 64, hidden_dim = 172, n_layers = 5, n_heads = 8, n_kv_heads = 4, head_dim = 8, max_seq_len = 512, tie_embeddings = 1>} {}
+
+// -----
+
+// expected-error @+1 {{'dsc.config' must be a #dsc.config attribute}}
+module attributes {dsc.config = 1 : i32} {}
+
+// -----
+
+module {
+  // expected-error @+1 {{'dsc.config' is only valid on a module}}
+  func.func private @f() attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 512, dim = 64, hidden_dim = 172, n_layers = 5, n_heads = 8, n_kv_heads = 4, head_dim = 8, max_seq_len = 512>}
+}
+
+// -----
+
+// expected-error @+1 {{'dsc.tokenizer' must be a dictionary with string 'path' and 'kind'}}
+module attributes {dsc.tokenizer = {path = "t.bin"}} {}
+
+// -----
+
+module {
+  // expected-error @+1 {{'dsc.tokenizer' is only valid on a module}}
+  func.func private @f() attributes {dsc.tokenizer = {path = "t.bin", kind = "llama2c"}}
+}
+
+// -----
+
+// expected-error @+1 {{unknown dsc attribute 'dsc.bogus'}}
+module attributes {dsc.bogus = 1 : i32} {}
+
+// -----
+
+// expected-error @+1 {{file source needs a path}}
+dsc.global @w : tensor<4xf32> = #dsc.file<path = "", offset = 0, size = 16, encoding = f32>
+
+// -----
+
+// expected-error @+1 {{file offset and size must not be negative}}
+dsc.global @w : tensor<4xf32> = #dsc.file<path = "a", offset = -1, size = 16, encoding = f32>
+
+// -----
+
+// expected-error @+1 {{rope_heads must not be negative}}
+dsc.global @w : tensor<4xf32> = #dsc.file<path = "a", offset = 0, size = 16, encoding = f32, rope_heads = -2>
+
+// -----
+
+// expected-error @+2 {{expected ::mlir::dsc::Encoding to be one of: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1}}
+// expected-error @+1 {{failed to parse Dsc_FileSourceAttr parameter 'encoding'}}
+dsc.global @w : tensor<4xf32> = #dsc.file<path = "a", offset = 0, size = 16, encoding = q2_k>
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op weights must be 1-D or 2-D, got rank 3}}
+dsc.global @w : tensor<2x2x2xf32>
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op offset must not be negative}}
+dsc.global @w : tensor<4xf32> {offset = -8 : i64}
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op attribute 'type' failed to satisfy constraint}}
+dsc.global @w : tensor<?x4xf32>
+
+// -----
+
+func.func @f() {
+  // expected-error @+1 {{'dsc.weight' op 'missing' does not reference a dsc.global}}
+  %0 = dsc.weight @missing : tensor<4xf32>
+  return
+}
+
+// -----
+
+dsc.global @w : tensor<4xf32>
+func.func @f() {
+  // expected-error @+1 {{'dsc.weight' op result type 'tensor<8xf32>' does not match the global's type 'tensor<4xf32>'}}
+  %0 = dsc.weight @w : tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<512xf32>, %ids: tensor<?xi32>) {
+  // expected-error @+1 {{'dsc.embedding' op table must be 2-D [vocab, dim], got rank 1}}
+  %0 = dsc.embedding %t[%ids] : tensor<512xf32>, tensor<?xi32> -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<512x64xf32>, %ids: tensor<?xi32>) {
+  // expected-error @+1 {{'dsc.embedding' op result width 32 does not match table width 64}}
+  %0 = dsc.embedding %t[%ids] : tensor<512x64xf32>, tensor<?xi32> -> tensor<?x32xf32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<512x64xf32>, %ids: tensor<3xi32>) {
+  // expected-error @+1 {{'dsc.embedding' op result has 4 rows but there are 3 ids}}
+  %0 = dsc.embedding %t[%ids] : tensor<512x64xf32>, tensor<3xi32> -> tensor<4x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %w: tensor<32xf32>) {
+  // expected-error @+1 {{'dsc.rms_norm' op weight has 32 elements but the normalized dimension has 64}}
+  %0 = dsc.rms_norm %x, %w {eps = 1.0e-05 : f64} : tensor<?x64xf32>, tensor<32xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'dsc.rms_norm' op eps must be positive}}
+  %0 = dsc.rms_norm %x, %w {eps = 0.0 : f64} : tensor<?x64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'dsc.linear' op weight must be 2-D [out, in], got rank 1}}
+  %0 = dsc.linear %x, %w : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %w: tensor<172x32xf32>) {
+  // expected-error @+1 {{'dsc.linear' op input has 64 columns but the weight expects 32 (weight is [out, in] = [172, 32])}}
+  %0 = dsc.linear %x, %w : tensor<?x64xf32>, tensor<172x32xf32> -> tensor<?x172xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %w: tensor<172x64xf32>) {
+  // expected-error @+1 {{'dsc.linear' op result has 64 columns but the weight has 172 output rows}}
+  %0 = dsc.linear %x, %w : tensor<?x64xf32>, tensor<172x64xf32> -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<3x64xf32>, %w: tensor<172x64xf32>) {
+  // expected-error @+1 {{'dsc.linear' op result has 2 rows but the input has 3}}
+  %0 = dsc.linear %x, %w : tensor<3x64xf32>, tensor<172x64xf32> -> tensor<2x172xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %w: tensor<172x64xf32>, %b: tensor<64xf32>) {
+  // expected-error @+1 {{'dsc.linear' op bias has 64 elements but the weight has 172 output rows}}
+  %0 = dsc.linear %x, %w, %b : tensor<?x64xf32>, tensor<172x64xf32>, tensor<64xf32> -> tensor<?x172xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %p: index) {
+  // expected-error @+1 {{'dsc.rope' op head_dim must be positive and even, got 7}}
+  %0 = dsc.rope %x at %p {head_dim = 7 : i64, theta = 1.0e+04 : f64} : tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %p: index) {
+  // expected-error @+1 {{'dsc.rope' op row width 64 is not a multiple of head_dim 48}}
+  %0 = dsc.rope %x at %p {head_dim = 48 : i64, theta = 1.0e+04 : f64} : tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %p: index) {
+  // expected-error @+1 {{'dsc.rope' op theta must be positive}}
+  %0 = dsc.rope %x at %p {head_dim = 8 : i64, theta = 0.0 : f64} : tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %c: !dsc.kv_cache<2x4x8xf32>, %p: index) {
+  // expected-error @+1 {{'dsc.attention' op layer 2 is out of range for a cache of 2 layers}}
+  %0 = dsc.attention %q, %k, %k, %c at %p {layer = 2 : i64, n_heads = 8 : i64} : tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, !dsc.kv_cache<2x4x8xf32> -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x48xf32>, %k: tensor<?x32xf32>, %c: !dsc.kv_cache<2x4x8xf32>, %p: index) {
+  // expected-error @+1 {{'dsc.attention' op n_heads (6) must be a positive multiple of the cache's 4 KV heads}}
+  %0 = dsc.attention %q, %k, %k, %c at %p {layer = 0 : i64, n_heads = 6 : i64} : tensor<?x48xf32>, tensor<?x32xf32>, tensor<?x32xf32>, !dsc.kv_cache<2x4x8xf32> -> tensor<?x48xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x32xf32>, %k: tensor<?x32xf32>, %c: !dsc.kv_cache<2x4x8xf32>, %p: index) {
+  // expected-error @+1 {{'dsc.attention' op query has width 32, expected 8 heads x 8 = 64}}
+  %0 = dsc.attention %q, %k, %k, %c at %p {layer = 0 : i64, n_heads = 8 : i64} : tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>, !dsc.kv_cache<2x4x8xf32> -> tensor<?x32xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x64xf32>, %k: tensor<?x64xf32>, %c: !dsc.kv_cache<2x4x8xf32>, %p: index) {
+  // expected-error @+1 {{'dsc.attention' op key has width 64, expected 4 heads x 8 = 32}}
+  %0 = dsc.attention %q, %k, %k, %c at %p {layer = 0 : i64, n_heads = 8 : i64} : tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>, !dsc.kv_cache<2x4x8xf32> -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x16xf32>, %c: !dsc.kv_cache<2x4x8xf32>, %p: index) {
+  // expected-error @+1 {{'dsc.attention' op value has width 16, expected 4 heads x 8 = 32}}
+  %0 = dsc.attention %q, %k, %v, %c at %p {layer = 0 : i64, n_heads = 8 : i64} : tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x16xf32>, !dsc.kv_cache<2x4x8xf32> -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %c: !dsc.kv_cache<2x4x8xf32>, %p: index) {
+  // expected-error @+1 {{'dsc.attention' op result has width 32, expected 8 heads x 8 = 64}}
+  %0 = dsc.attention %q, %k, %k, %c at %p {layer = 0 : i64, n_heads = 8 : i64} : tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, !dsc.kv_cache<2x4x8xf32> -> tensor<?x32xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x64xf32>, %k: tensor<3x32xf32>, %c: !dsc.kv_cache<2x4x8xf32>, %p: index) {
+  // expected-error @+1 {{'dsc.attention' op query, key, value and result must have the same number of rows}}
+  %0 = dsc.attention %q, %k, %k, %c at %p {layer = 0 : i64, n_heads = 8 : i64} : tensor<2x64xf32>, tensor<3x32xf32>, tensor<3x32xf32>, !dsc.kv_cache<2x4x8xf32> -> tensor<2x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %c: !dsc.kv_cache<2x4x8xf32>, %p: index) {
+  // expected-error @+1 {{'dsc.attention' op window must not be negative}}
+  %0 = dsc.attention %q, %k, %k, %c at %p {layer = 0 : i64, n_heads = 8 : i64, window = -1 : i64} : tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, !dsc.kv_cache<2x4x8xf32> -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %c: !dsc.kv_cache<2x4x8xf32>, %p: index) {
+  // expected-error @+1 {{'dsc.attention' op scale must be positive}}
+  %0 = dsc.attention %q, %k, %k, %c at %p {layer = 0 : i64, n_heads = 8 : i64, scale = 0.0 : f64} : tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, !dsc.kv_cache<2x4x8xf32> -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x64xf32>, %b: tensor<?x32xf32>) {
+  // expected-error @+1 {{'dsc.add' op requires the same type for all operands and results}}
+  %0 = "dsc.add"(%a, %b) : (tensor<?x64xf32>, tensor<?x32xf32>) -> tensor<?x64xf32>
+  return
+}
