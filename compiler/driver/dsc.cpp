@@ -1,12 +1,21 @@
 //===- dsc.cpp - the dsc compiler driver ----------------------------------===//
 
-#include "llvm/Support/CommandLine.h"
+#include "driver/Commands.h"
+
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace llvm;
 
 static cl::SubCommand versionCmd("version", "Print the dsc and LLVM versions");
+
+int dsc::reportError(Error err) {
+  handleAllErrors(std::move(err), [](const ErrorInfoBase &e) {
+    WithColor::error(errs(), "dsc") << e.message() << "\n";
+  });
+  return 1;
+}
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
@@ -18,6 +27,8 @@ int main(int argc, char **argv) {
            << ")\n";
     return 0;
   }
+  if (dsc::tokenizeCmd)
+    return dsc::runTokenize();
   errs() << "dsc: no subcommand given; see 'dsc --help'\n";
   return 1;
 }

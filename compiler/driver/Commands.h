@@ -1,0 +1,19 @@
+//===- Commands.h - dsc subcommands -----------------------------*- C++ -*-===//
+
+#ifndef DSC_DRIVER_COMMANDS_H
+#define DSC_DRIVER_COMMANDS_H
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Error.h"
+
+namespace dsc {
+
+extern llvm::cl::SubCommand tokenizeCmd;
+int runTokenize();
+
+/// Prints "dsc: error: <message>" and returns the exit code 1.
+int reportError(llvm::Error err);
+
+} // namespace dsc
+
+#endif

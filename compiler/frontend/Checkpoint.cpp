@@ -1,0 +1,218 @@
+//===- Checkpoint.cpp - format detection and validation -------------------===//
+
+#include "frontend/Checkpoint.h"
+#include "frontend/Errors.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace llvm;
+
+namespace dsc {
+
+const TensorRef *Checkpoint::find(StringRef name) const {
+  for (const TensorRef &t : tensors)
+    if (t.name == name)
+      return &t;
+  return nullptr;
+}
+
+uint64_t encodedSize(Encoding encoding, uint64_t n) {
+  int64_t blockElems;
+  int64_t blockBytes = mlir::dsc::getEncodingBlockBytes(encoding, &blockElems);
+  if (n % blockElems)
+    return 0;
+  return n / blockElems * blockBytes;
+}
+
+/// First bytes of a file, for format detection.
+static std::string peek(StringRef path, size_t n) {
+  auto buf = MemoryBuffer::getFileSlice(path, n, 0);
+  if (!buf) {
+    auto whole = MemoryBuffer::getFile(path, false, false);
+    if (!whole)
+      return "";
+    return (*whole)->getBuffer().take_front(n).str();
+  }
+  return (*buf)->getBuffer().str();
+}
+
+static bool isDirectory(StringRef path) {
+  return sys::fs::is_directory(path);
+}
+
+Expected<Checkpoint> readCheckpoint(StringRef path, const ReadOptions &opts) {
+  if (!sys::fs::exists(path))
+    return fileError(path, "no such file or directory");
+  Expected<Checkpoint> ckpt = fileError(path, "unreachable");
+  if (isDirectory(path)) {
+    ckpt = readHuggingFace(path);
+  } else {
+    std::string head = peek(path, 8);
+    if (StringRef(head).starts_with("GGUF"))
+      ckpt = readGGUF(path);
+    else if (path.ends_with(".onnx"))
+      ckpt = readONNX(path);
+    else if (path.ends_with(".safetensors") || path.ends_with("config.json"))
+      ckpt = readHuggingFace(sys::path::parent_path(path).empty()
+                                 ? StringRef(".")
+                                 : sys::path::parent_path(path));
+    else if (path.ends_with(".bin"))
+      ckpt = readLlama2c(path);
+    else
+      return fileError(path, "unknown checkpoint format (expected a Hugging "
+                             "Face directory, .gguf, llama2.c .bin or .onnx)");
+  }
+  if (!ckpt)
+    return ckpt.takeError();
+  if (Error e = validateCheckpoint(*ckpt))
+    return std::move(e);
+  if (!opts.tokenizerPath.empty()) {
+    auto src = classifyTokenizerFile(opts.tokenizerPath);
+    if (!src)
+      return src.takeError();
+    ckpt->tokenizer = *src;
+  }
+  if (!ckpt->tokenizer && ckpt->format == "llama2c") {
+    // llama2.c checkpoints carry no tokenizer: look for one beside the file
+    // whose vocabulary size matches.
+    SmallString<256> dir = sys::path::parent_path(path);
+    if (dir.empty())
+      dir = ".";
+    std::vector<std::string> candidates;
+    std::error_code ec;
+    for (sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+         it.increment(ec)) {
+      StringRef name = sys::path::filename(it->path());
+      if (name == "tokenizer.bin" || name == "tokenizer.model" ||
+          (name.starts_with("tok") && name.ends_with(".bin")) ||
+          (name.starts_with("tok") && name.ends_with(".model")))
+        candidates.push_back(it->path());
+    }
+    llvm::sort(candidates, [](const std::string &a, const std::string &b) {
+      // Prefer llama2.c's own format, then by name.
+      bool ab = StringRef(a).ends_with(".bin"), bb = StringRef(b).ends_with(".bin");
+      return ab != bb ? ab : a < b;
+    });
+    for (const std::string &c : candidates) {
+      auto src = classifyTokenizerFile(c);
+      if (!src) {
+        consumeError(src.takeError());
+        continue;
+      }
+      auto tok = loadTokenizer(*src, ckpt->config.vocabSize);
+      if (!tok) {
+        consumeError(tok.takeError());
+        continue;
+      }
+      ckpt->tokenizer = *src;
+      if (!opts.quiet)
+        WithColor::note(errs(), "dsc")
+            << "using tokenizer " << c << " (vocab size "
+            << ckpt->config.vocabSize << ") for " << path << "\n";
+      break;
+    }
+  }
+  return ckpt;
+}
+
+Error validateCheckpoint(const Checkpoint &ckpt) {
+  const ModelConfig &c = ckpt.config;
+  auto need = [&](const std::string &name,
+                  std::vector<int64_t> shape) -> Error {
+    const TensorRef *t = ckpt.find(name);
+    if (!t)
+      return fileError(ckpt.path, "tensor '" + name + "' is missing");
+    if (t->shape != shape) {
+      std::string got, want;
+      for (int64_t d : t->shape)
+        got += (got.empty() ? "" : "x") + std::to_string(d);
+      for (int64_t d : shape)
+        want += (want.empty() ? "" : "x") + std::to_string(d);
+      return fileError(t->file, "tensor '" + name + "' has shape [" + got +
+                                    "] but the config implies [" + want + "]");
+    }
+    uint64_t n = 1;
+    for (int64_t d : shape)
+      n *= static_cast<uint64_t>(d);
+    uint64_t bytes = encodedSize(t->encoding, n);
+    if (bytes == 0 || bytes != t->size)
+      return fileError(t->file, "tensor '" + name + "' holds " +
+                                    std::to_string(t->size) + " bytes but " +
+                                    std::to_string(n) + " " +
+                                    mlir::dsc::stringifyEncoding(t->encoding).str() +
+                                    " elements need " + std::to_string(bytes));
+    return Error::success();
+  };
+  int64_t q = c.nHeads * c.headDim, kv = c.nKVHeads * c.headDim;
+  if (Error e = need("token_embd", {c.vocabSize, c.dim}))
+    return e;
+  for (int64_t l = 0; l < c.nLayers; ++l) {
+    std::string p = "blk." + std::to_string(l) + ".";
+    struct {
+      const char *name;
+      std::vector<int64_t> shape;
+    } layer[] = {{"attn_norm", {c.dim}},           {"attn_q", {q, c.dim}},
+                 {"attn_k", {kv, c.dim}},          {"attn_v", {kv, c.dim}},
+                 {"attn_output", {c.dim, q}},      {"ffn_norm", {c.dim}},
+                 {"ffn_gate", {c.hiddenDim, c.dim}}, {"ffn_up", {c.hiddenDim, c.dim}},
+                 {"ffn_down", {c.dim, c.hiddenDim}}};
+    for (auto &t : layer)
+      if (Error e = need(p + t.name, t.shape))
+        return e;
+    if (c.attentionBias)
+      for (auto [n, s] : {std::pair{"attn_q.bias", q}, std::pair{"attn_k.bias", kv},
+                          std::pair{"attn_v.bias", kv}})
+        if (Error e = need(p + n, {s}))
+          return e;
+  }
+  if (Error e = need("output_norm", {c.dim}))
+    return e;
+  if (!c.tieEmbeddings)
+    if (Error e = need("output", {c.vocabSize, c.dim}))
+      return e;
+  return Error::success();
+}
+
+Expected<TokenizerSource> findTokenizer(StringRef path,
+                                        const ReadOptions &opts) {
+  if (!sys::fs::exists(path))
+    return fileError(path, "no such file or directory");
+  if (isDirectory(path)) {
+    for (const char *name : {"tokenizer.model", "tokenizer.json"}) {
+      SmallString<256> p(path);
+      sys::path::append(p, name);
+      if (sys::fs::exists(p))
+        return classifyTokenizerFile(p);
+    }
+    return fileError(path, "no tokenizer.model or tokenizer.json in the directory");
+  }
+  std::string head = peek(path, 32);
+  if (path.ends_with(".bin") && head.size() >= 28) {
+    // A llama2.c model checkpoint rather than a tokenizer.bin?
+    auto ckpt = readLlama2c(path);
+    if (ckpt) {
+      auto full = readCheckpoint(path, opts);
+      if (!full)
+        return full.takeError();
+      if (!full->tokenizer)
+        return fileError(path, "a llama2.c checkpoint carries no tokenizer and "
+                               "none with a matching vocabulary is beside it; "
+                               "pass the tokenizer file instead");
+      return *full->tokenizer;
+    }
+    consumeError(ckpt.takeError());
+  }
+  if (path.ends_with(".onnx")) {
+    SmallString<256> p = sys::path::parent_path(path);
+    sys::path::append(p, "tokenizer.json");
+    if (sys::fs::exists(p))
+      return classifyTokenizerFile(p);
+    return fileError(path, "no tokenizer.json beside the ONNX model");
+  }
+  return classifyTokenizerFile(path);
+}
+
+} // namespace dsc

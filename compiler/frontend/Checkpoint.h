@@ -1,0 +1,95 @@
+//===- Checkpoint.h - format-neutral view of a checkpoint -------*- C++ -*-===//
+//
+// Each reader (Hugging Face, GGUF, llama2.c, ONNX) turns its files into a
+// Checkpoint: the architecture and, for every weight, its canonical dsc name,
+// shape and where its bytes are. Readers touch only headers; weights stay on
+// disk until the compiler writes them into the executable.
+//
+// Canonical names follow GGUF: token_embd, blk.N.{attn_norm, attn_q, attn_k,
+// attn_v, attn_output, attn_q.bias, attn_k.bias, attn_v.bias, ffn_norm,
+// ffn_gate, ffn_up, ffn_down}, output_norm, output. Matrices are [out, in].
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_FRONTEND_CHECKPOINT_H
+#define DSC_FRONTEND_CHECKPOINT_H
+
+#include "Dsc/IR/DscAttrs.h"
+#include "frontend/Tokenizer.h"
+
+#include "llvm/Support/Error.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dsc {
+
+using mlir::dsc::Encoding;
+
+struct RopeScaling {
+  double factor = 1.0, lowFreqFactor = 1.0, highFreqFactor = 4.0;
+  int64_t originalMaxPositionEmbeddings = 0;
+};
+
+struct ModelConfig {
+  std::string arch; // llama, qwen2, mistral
+  int64_t vocabSize = 0, dim = 0, hiddenDim = 0, nLayers = 0, nHeads = 0,
+          nKVHeads = 0, headDim = 0, maxSeqLen = 0;
+  double ropeTheta = 10000.0, normEps = 1e-5;
+  bool tieEmbeddings = false, attentionBias = false;
+  int64_t slidingWindow = 0;
+  std::optional<RopeScaling> ropeScaling;
+  int64_t bosTokenId = -1, eosTokenId = -1;
+};
+
+struct TensorRef {
+  std::string name;           // canonical dsc name
+  std::vector<int64_t> shape; // [out, in] for matrices
+  Encoding encoding = Encoding::F32;
+  std::string file;
+  uint64_t offset = 0, size = 0;
+  int64_t ropeHeads = 0; // undo HF's rotate-half row order for this many heads
+  bool transpose = false; // the file holds [in, out]
+};
+
+struct Checkpoint {
+  std::string path;
+  std::string format; // hf, gguf, llama2c, onnx
+  ModelConfig config;
+  std::vector<TensorRef> tensors;
+  std::optional<TokenizerSource> tokenizer;
+
+  const TensorRef *find(llvm::StringRef name) const;
+};
+
+struct ReadOptions {
+  std::string tokenizerPath; // overrides the tokenizer search
+  bool quiet = false;        // no notes on stderr
+};
+
+/// Reads any supported checkpoint: a Hugging Face directory, a .gguf file,
+/// a llama2.c .bin or an .onnx file.
+llvm::Expected<Checkpoint> readCheckpoint(llvm::StringRef path,
+                                          const ReadOptions &options = {});
+
+llvm::Expected<Checkpoint> readHuggingFace(llvm::StringRef dir);
+llvm::Expected<Checkpoint> readGGUF(llvm::StringRef file);
+llvm::Expected<Checkpoint> readLlama2c(llvm::StringRef file);
+llvm::Expected<Checkpoint> readONNX(llvm::StringRef file);
+
+/// Checks that every weight the architecture needs is present with the shape
+/// the config implies.
+llvm::Error validateCheckpoint(const Checkpoint &ckpt);
+
+/// The tokenizer of a checkpoint, or the file itself when it is a tokenizer.
+llvm::Expected<TokenizerSource> findTokenizer(llvm::StringRef path,
+                                              const ReadOptions &options = {});
+
+/// Bytes of `n` elements stored with `encoding` (0 if n does not fill whole
+/// blocks).
+uint64_t encodedSize(Encoding encoding, uint64_t n);
+
+} // namespace dsc
+
+#endif

@@ -1,0 +1,36 @@
+//===- Tokenizer.h - finding and loading tokenizers -------------*- C++ -*-===//
+
+#ifndef DSC_FRONTEND_TOKENIZER_H
+#define DSC_FRONTEND_TOKENIZER_H
+
+#include "dsc/tokenizer.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+
+namespace dsc {
+
+struct TokenizerDeleter {
+  void operator()(dsc_tokenizer *t) const { dsc_tok_free(t); }
+};
+using TokenizerPtr = std::unique_ptr<dsc_tokenizer, TokenizerDeleter>;
+
+/// A tokenizer file and its format: "llama2c" (tokenizer.bin),
+/// "sentencepiece" (.model), "hf" (tokenizer.json) or "gguf".
+struct TokenizerSource {
+  std::string path;
+  std::string kind;
+};
+
+/// Works out the format of a tokenizer file from its name and first bytes.
+llvm::Expected<TokenizerSource> classifyTokenizerFile(llvm::StringRef path);
+
+/// Loads a tokenizer. `vocabSize` (if > 0) bounds llama2.c files, which do
+/// not store their size, and is checked against the others.
+llvm::Expected<TokenizerPtr> loadTokenizer(const TokenizerSource &source,
+                                           int64_t vocabSize = -1);
+
+} // namespace dsc
+
+#endif
