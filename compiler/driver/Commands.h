@@ -10,6 +10,8 @@ namespace dsc {
 
 extern llvm::cl::SubCommand tokenizeCmd;
 int runTokenize();
+extern llvm::cl::SubCommand importCmd;
+int runImport();
 
 /// Prints "dsc: error: <message>" and returns the exit code 1.
 int reportError(llvm::Error err);

@@ -27,6 +27,8 @@ int main(int argc, char **argv) {
            << ")\n";
     return 0;
   }
+  if (dsc::importCmd)
+    return dsc::runImport();
   if (dsc::tokenizeCmd)
     return dsc::runTokenize();
   errs() << "dsc: no subcommand given; see 'dsc --help'\n";

@@ -26,6 +26,23 @@ struct GGUFFile {
 
 static std::string str(dsc_str s) { return std::string(s.ptr, s.len); }
 
+/// GGUF stores hyperparameters such as 1e-5 as float32; read them back as
+/// the shortest decimal that float32 rounds to the same value, so that they
+/// equal the double a config.json gives.
+static double shortestDecimal(double v) {
+  float f = static_cast<float>(v);
+  if (static_cast<double>(f) != v)
+    return v; // a genuine float64
+  char buf[32];
+  for (int precision = 1; precision <= 9; ++precision) {
+    snprintf(buf, sizeof(buf), "%.*g", precision, v);
+    double d = strtod(buf, nullptr);
+    if (static_cast<float>(d) == f)
+      return d;
+  }
+  return v;
+}
+
 Expected<Checkpoint> readGGUF(StringRef file) {
   GGUFFile f;
   auto buf = MemoryBuffer::getFile(file, /*IsText=*/false,
@@ -89,12 +106,12 @@ Expected<Checkpoint> readGGUF(StringRef file) {
     if (!(d > 0))
       return fileError(file, "metadata '" + arch +
                                  ".attention.layer_norm_rms_epsilon' must be positive");
-    c.normEps = d;
+    c.normEps = shortestDecimal(d);
   }
   if (dsc_gguf_get_f64(g, (arch + ".rope.freq_base").c_str(), &d)) {
     if (!(d > 0))
       return fileError(file, "metadata '" + arch + ".rope.freq_base' must be positive");
-    c.ropeTheta = d;
+    c.ropeTheta = shortestDecimal(d);
   }
   c.attentionBias = arch == "qwen2";
   int64_t id;
@@ -168,7 +185,17 @@ Expected<Checkpoint> readGGUF(StringRef file) {
   if (!emb || emb->shape.size() != 2)
     return fileError(file, "tensor 'token_embd.weight' is missing or not 2-D");
   c.vocabSize = emb->shape[0];
-  c.tieEmbeddings = ckpt.find("output") == nullptr;
+  // Converters often store a tied classifier again; keep one copy.
+  const TensorRef *out = ckpt.find("output");
+  if (out && out->encoding == emb->encoding && out->shape == emb->shape &&
+      out->size == emb->size &&
+      memcmp(f.buf->getBufferStart() + out->offset,
+             f.buf->getBufferStart() + emb->offset, emb->size) == 0) {
+    llvm::erase_if(ckpt.tensors,
+                   [](const TensorRef &t) { return t.name == "output"; });
+    out = nullptr;
+  }
+  c.tieEmbeddings = out == nullptr;
   if (dsc_gguf_find(g, "tokenizer.ggml.model"))
     ckpt.tokenizer = TokenizerSource{file.str(), "gguf"};
   return ckpt;

@@ -40,6 +40,12 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
                                 "and 'kind'";
     return success();
   }
+  if (attr.getName() == "dsc.digest") {
+    if (!isa<GlobalOp>(op) || !isa<StringAttr>(attr.getValue()))
+      return op->emitError()
+             << "'dsc.digest' must be a string on a dsc.global";
+    return success();
+  }
   return op->emitError() << "unknown dsc attribute '" << attr.getName().getValue()
                          << "'";
 }

@@ -1,0 +1,92 @@
+//===- ImportCmd.cpp - dsc import -----------------------------------------===//
+
+#include "driver/Commands.h"
+#include "frontend/Checkpoint.h"
+#include "frontend/ModelBuilder.h"
+#include "frontend/WeightReader.h"
+
+#include "Dsc/IR/DscOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace llvm;
+
+namespace dsc {
+
+cl::SubCommand importCmd("import",
+                         "Import a checkpoint into the dsc dialect (.mlir)");
+
+static cl::opt<std::string> impInput(cl::Positional, cl::Required,
+                                     cl::desc("<checkpoint>"),
+                                     cl::sub(importCmd));
+static cl::opt<std::string> impOutput("o", cl::desc("Output file (- for stdout)"),
+                                      cl::value_desc("file"), cl::init("-"),
+                                      cl::sub(importCmd));
+static cl::opt<std::string> impTokenizer(
+    "tokenizer", cl::desc("Tokenizer file (for llama2.c checkpoints)"),
+    cl::value_desc("file"), cl::sub(importCmd));
+static cl::opt<int64_t> impMaxSeqLen(
+    "max-seq-len",
+    cl::desc("Override the checkpoint's maximum sequence length"),
+    cl::init(0), cl::sub(importCmd));
+static cl::opt<bool> impDigests(
+    "weight-digests",
+    cl::desc("Replace each weight's file reference by a digest of its "
+             "canonical bytes (to compare imports of one model)"),
+    cl::sub(importCmd));
+
+/// Replaces each dsc.global's source by the digest of its bytes.
+static Error replaceSourcesByDigests(mlir::ModuleOp module) {
+  WeightReader reader;
+  for (auto global : module.getOps<mlir::dsc::GlobalOp>()) {
+    auto src = dyn_cast_or_null<mlir::dsc::FileSourceAttr>(global.getSourceAttr());
+    if (!src)
+      continue;
+    DigestStream digest;
+    if (Error e = reader.write(src, global.getType(), digest))
+      return e;
+    std::string hex;
+    raw_string_ostream(hex) << format_hex(digest.digest(), 18);
+    global.removeSourceAttr();
+    global->setAttr("dsc.digest",
+                    mlir::StringAttr::get(module.getContext(), hex));
+  }
+  module->removeAttr(mlir::dsc::DscDialect::getTokenizerAttrName());
+  module->setLoc(mlir::UnknownLoc::get(module.getContext()));
+  return Error::success();
+}
+
+int runImport() {
+  ReadOptions opts;
+  opts.tokenizerPath = impTokenizer;
+  auto ckpt = readCheckpoint(impInput, opts);
+  if (!ckpt)
+    return reportError(ckpt.takeError());
+  if (impMaxSeqLen > 0)
+    ckpt->config.maxSeqLen = impMaxSeqLen;
+  mlir::MLIRContext ctx;
+  auto module = buildModule(ctx, *ckpt);
+  if (failed(mlir::verify(*module))) {
+    errs() << "dsc: internal error: the imported module does not verify\n";
+    return 1;
+  }
+  if (impDigests)
+    if (Error e = replaceSourcesByDigests(*module))
+      return reportError(std::move(e));
+  std::error_code ec;
+  ToolOutputFile out(impOutput, ec, sys::fs::OF_None);
+  if (ec) {
+    errs() << "dsc: error: " << impOutput << ": " << ec.message() << "\n";
+    return 1;
+  }
+  module->print(out.os());
+  out.os() << "\n";
+  out.keep();
+  return 0;
+}
+
+} // namespace dsc
