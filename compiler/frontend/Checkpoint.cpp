@@ -27,6 +27,20 @@ uint64_t encodedSize(Encoding encoding, uint64_t n) {
   return n / blockElems * blockBytes;
 }
 
+double shortestFloat32Decimal(double v) {
+  float f = static_cast<float>(v);
+  if (static_cast<double>(f) != v)
+    return v; // a genuine float64
+  char buf[32];
+  for (int precision = 1; precision <= 9; ++precision) {
+    snprintf(buf, sizeof(buf), "%.*g", precision, v);
+    double d = strtod(buf, nullptr);
+    if (static_cast<float>(d) == f)
+      return d;
+  }
+  return v;
+}
+
 /// First bytes of a file, for format detection.
 static std::string peek(StringRef path, size_t n) {
   auto buf = MemoryBuffer::getFileSlice(path, n, 0);

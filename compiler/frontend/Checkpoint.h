@@ -86,6 +86,11 @@ llvm::Error validateCheckpoint(const Checkpoint &ckpt);
 llvm::Expected<TokenizerSource> findTokenizer(llvm::StringRef path,
                                               const ReadOptions &options = {});
 
+/// Formats that store hyperparameters such as 1e-5 as float32 (GGUF, ONNX
+/// attributes) read back as the shortest decimal float32 rounds to the same
+/// value, so that they equal the double a config.json gives.
+double shortestFloat32Decimal(double v);
+
 /// Bytes of `n` elements stored with `encoding` (0 if n does not fill whole
 /// blocks).
 uint64_t encodedSize(Encoding encoding, uint64_t n);

@@ -26,23 +26,6 @@ struct GGUFFile {
 
 static std::string str(dsc_str s) { return std::string(s.ptr, s.len); }
 
-/// GGUF stores hyperparameters such as 1e-5 as float32; read them back as
-/// the shortest decimal that float32 rounds to the same value, so that they
-/// equal the double a config.json gives.
-static double shortestDecimal(double v) {
-  float f = static_cast<float>(v);
-  if (static_cast<double>(f) != v)
-    return v; // a genuine float64
-  char buf[32];
-  for (int precision = 1; precision <= 9; ++precision) {
-    snprintf(buf, sizeof(buf), "%.*g", precision, v);
-    double d = strtod(buf, nullptr);
-    if (static_cast<float>(d) == f)
-      return d;
-  }
-  return v;
-}
-
 Expected<Checkpoint> readGGUF(StringRef file) {
   GGUFFile f;
   auto buf = MemoryBuffer::getFile(file, /*IsText=*/false,
@@ -106,12 +89,12 @@ Expected<Checkpoint> readGGUF(StringRef file) {
     if (!(d > 0))
       return fileError(file, "metadata '" + arch +
                                  ".attention.layer_norm_rms_epsilon' must be positive");
-    c.normEps = shortestDecimal(d);
+    c.normEps = shortestFloat32Decimal(d);
   }
   if (dsc_gguf_get_f64(g, (arch + ".rope.freq_base").c_str(), &d)) {
     if (!(d > 0))
       return fileError(file, "metadata '" + arch + ".rope.freq_base' must be positive");
-    c.ropeTheta = shortestDecimal(d);
+    c.ropeTheta = shortestFloat32Decimal(d);
   }
   c.attentionBias = arch == "qwen2";
   int64_t id;

@@ -1,0 +1,430 @@
+#!/usr/bin/env python3
+"""Writes small synthetic checkpoints with fixed seeds, for dsc's tests.
+
+  gen_checkpoint.py FORMAT OUT [options]
+
+FORMAT is hf, gguf or llama2c. The weights are random (seeded) at the shapes
+the options give; the same seed and shapes give the same canonical weights in
+every format, so imports can be compared across formats. A tokenizer is
+written too (tokenizer.json / embedded vocab / tokenizer.bin beside it).
+
+Also usable as a module: `make_weights(cfg)` returns the canonical weights
+(Meta/interleaved RoPE row order, [out, in] matrices) that reference.py
+evaluates.
+"""
+import argparse
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("format", choices=["hf", "gguf", "llama2c"])
+    p.add_argument("out")
+    p.add_argument("--arch", default="llama", choices=["llama", "qwen2", "mistral"])
+    p.add_argument("--dim", type=int, default=64)
+    p.add_argument("--hidden", type=int, default=172)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--heads", type=int, default=8)
+    p.add_argument("--kv-heads", type=int, default=4)
+    p.add_argument("--head-dim", type=int, default=0, help="0: dim / heads")
+    p.add_argument("--vocab", type=int, default=320)
+    p.add_argument("--seq-len", type=int, default=256)
+    p.add_argument("--theta", type=float, default=10000.0)
+    p.add_argument("--eps", type=float, default=1e-5)
+    p.add_argument("--untied", action="store_true", help="separate classifier")
+    p.add_argument("--bias", action="store_true", help="q/k/v biases (always for qwen2)")
+    p.add_argument("--dtype", default="f32", choices=["f32", "f16", "bf16", "q8_0", "q4_0"])
+    p.add_argument("--shards", type=int, default=1, help="hf: number of safetensors shards")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--scale", type=float, default=0.0,
+                   help="weight std (0: 1/sqrt(fan_in))")
+    p.add_argument("--rope-scaling", action="store_true",
+                   help="hf: add a llama3 rope_scaling block")
+    p.add_argument("--sliding-window", type=int, default=0)
+    return p.parse_args(argv)
+
+
+def config_of(a):
+    hd = a.head_dim or a.dim // a.heads
+    return dict(arch=a.arch, dim=a.dim, hidden=a.hidden, layers=a.layers,
+                heads=a.heads, kv_heads=a.kv_heads, head_dim=hd, vocab=a.vocab,
+                seq_len=a.seq_len, theta=a.theta, eps=a.eps,
+                tied=not a.untied, bias=a.bias or a.arch == "qwen2",
+                seed=a.seed, scale=a.scale, dtype=a.dtype,
+                rope_scaling=(dict(factor=8.0, low_freq_factor=1.0,
+                                   high_freq_factor=4.0,
+                                   original_max_position_embeddings=64)
+                              if a.rope_scaling else None),
+                sliding_window=a.sliding_window, shards=a.shards)
+
+
+def make_weights(c):
+    """Canonical float32 weights, deterministic in the config."""
+    rng = np.random.default_rng(c["seed"])
+    hd, d = c["head_dim"], c["dim"]
+    q, kv = c["heads"] * hd, c["kv_heads"] * hd
+
+    def mat(rows, cols):
+        s = c["scale"] or 1.0 / np.sqrt(cols)
+        return (rng.standard_normal((rows, cols)) * s).astype(np.float32)
+
+    def norm(n):
+        return (1.0 + 0.1 * rng.standard_normal(n)).astype(np.float32)
+
+    w = {"token_embd": mat(c["vocab"], d)}
+    for l in range(c["layers"]):
+        p = "blk.%d." % l
+        w[p + "attn_norm"] = norm(d)
+        w[p + "attn_q"] = mat(q, d)
+        w[p + "attn_k"] = mat(kv, d)
+        w[p + "attn_v"] = mat(kv, d)
+        w[p + "attn_output"] = mat(d, q)
+        if c["bias"]:
+            w[p + "attn_q.bias"] = (0.1 * rng.standard_normal(q)).astype(np.float32)
+            w[p + "attn_k.bias"] = (0.1 * rng.standard_normal(kv)).astype(np.float32)
+            w[p + "attn_v.bias"] = (0.1 * rng.standard_normal(kv)).astype(np.float32)
+        w[p + "ffn_norm"] = norm(d)
+        w[p + "ffn_gate"] = mat(c["hidden"], d)
+        w[p + "ffn_up"] = mat(c["hidden"], d)
+        w[p + "ffn_down"] = mat(d, c["hidden"])
+    w["output_norm"] = norm(d)
+    if not c["tied"]:
+        w["output"] = mat(c["vocab"], d)
+    # Round through the storage type so that every format holds the same
+    # values and the reference sees exactly what the files hold.
+    for k in list(w):
+        w[k] = roundtrip(w[k], c["dtype"] if w[k].ndim == 2 else "f32")
+    return w
+
+
+def f32_to_bf16_bits(x):
+    u = x.astype(np.float32).view(np.uint32).astype(np.uint64)
+    u = (u + 0x7FFF + ((u >> 16) & 1)) >> 16
+    return u.astype(np.uint16)
+
+
+def quant_q8_0(x):
+    b = x.reshape(-1, 32)
+    amax = np.abs(b).max(axis=1)
+    d = (amax / 127.0).astype(np.float16)
+    df = d.astype(np.float32)
+    inv = np.where(df > 0, 1.0 / np.where(df > 0, df, 1), 0)
+    q = np.clip(np.round(b * inv[:, None]), -127, 127).astype(np.int8)
+    return d, q
+
+
+def quant_q4_0(x):
+    b = x.reshape(-1, 32)
+    idx = np.abs(b).argmax(axis=1)
+    mx = b[np.arange(len(b)), idx]
+    d = (mx / -8.0).astype(np.float16)
+    df = d.astype(np.float32)
+    inv = np.where(df != 0, 1.0 / np.where(df != 0, df, 1), 0)
+    q = np.clip(np.floor(b * inv[:, None] + 8.5), 0, 15).astype(np.uint8)
+    return d, q
+
+
+def roundtrip(x, dtype):
+    if dtype == "f32":
+        return x
+    if dtype == "f16":
+        return x.astype(np.float16).astype(np.float32)
+    if dtype == "bf16":
+        return (f32_to_bf16_bits(x).astype(np.uint32) << 16).view(np.float32).reshape(x.shape)
+    if dtype == "q8_0":
+        d, q = quant_q8_0(x)
+        return (q.astype(np.float32) * d.astype(np.float32)[:, None]).reshape(x.shape)
+    if dtype == "q4_0":
+        d, q = quant_q4_0(x)
+        return ((q.astype(np.float32) - 8) * d.astype(np.float32)[:, None]).reshape(x.shape)
+    raise ValueError(dtype)
+
+
+def hf_permute(w, heads):
+    """Meta (interleaved) row order -> HF rotate-half order."""
+    rows = w.shape[0]
+    hd = rows // heads
+    rest = w.shape[1:]
+    return w.reshape(heads, hd // 2, 2, *rest).swapaxes(1, 2).reshape(rows, *rest)
+
+
+# --------------------------------------------------------------------------
+# Tokenizer: 3 specials, 256 byte tokens, then "▁", letters and "▁x" pairs.
+
+def vocab_pieces(n):
+    pieces = [("<unk>", 0.0, 2), ("<s>", 0.0, 3), ("</s>", 0.0, 3)]
+    pieces += [("<0x%02X>" % b, 0.0, 6) for b in range(256)]
+    extra = ["\u2581"] + [chr(c) for c in range(ord("a"), ord("z") + 1)]
+    extra += ["\u2581" + chr(c) for c in range(ord("a"), ord("z") + 1)]
+    extra += [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+    extra += [".", ",", "!", "?", "'"]
+    i = 0
+    while len(pieces) < n:
+        if i < len(extra):
+            pieces.append((extra[i], -float(i), 1))
+        else:
+            pieces.append(("<extra_%d>" % i, -1000.0 - i, 5))
+        i += 1
+    return pieces[:n]
+
+
+def write_llama2c_tokenizer(path, n):
+    pieces = vocab_pieces(n)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<i", max(len(p[0].encode()) for p in pieces)))
+        for text, score, _ in pieces:
+            b = text.replace("\u2581", " ").encode()
+            f.write(struct.pack("<fi", score, len(b)) + b)
+
+
+def write_hf_tokenizer(path, n):
+    pieces = vocab_pieces(n)
+    vocab = {p[0]: i for i, p in enumerate(pieces)}
+    merges = [["\u2581", chr(c)] for c in range(ord("a"), ord("z") + 1)
+              if "\u2581" + chr(c) in vocab and chr(c) in vocab]
+    tok = {
+        "version": "1.0",
+        "added_tokens": [{"id": i, "content": pieces[i][0], "special": True}
+                         for i in range(3)],
+        "normalizer": {"type": "Sequence", "normalizers": [
+            {"type": "Prepend", "prepend": "\u2581"},
+            {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}]},
+        "pre_tokenizer": None,
+        "post_processor": {"type": "TemplateProcessing",
+                           "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                                      {"Sequence": {"id": "A", "type_id": 0}}]},
+        "model": {"type": "BPE", "unk_token": "<unk>", "byte_fallback": True,
+                  "vocab": vocab, "merges": merges},
+    }
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------
+# Writers
+
+def hf_name(name):
+    if name == "token_embd":
+        return "model.embed_tokens.weight"
+    if name == "output_norm":
+        return "model.norm.weight"
+    if name == "output":
+        return "lm_head.weight"
+    _, l, rest = name.split(".", 2)
+    m = {"attn_norm": "input_layernorm.weight", "attn_q": "self_attn.q_proj.weight",
+         "attn_k": "self_attn.k_proj.weight", "attn_v": "self_attn.v_proj.weight",
+         "attn_output": "self_attn.o_proj.weight",
+         "attn_q.bias": "self_attn.q_proj.bias", "attn_k.bias": "self_attn.k_proj.bias",
+         "attn_v.bias": "self_attn.v_proj.bias",
+         "ffn_norm": "post_attention_layernorm.weight",
+         "ffn_gate": "mlp.gate_proj.weight", "ffn_up": "mlp.up_proj.weight",
+         "ffn_down": "mlp.down_proj.weight"}
+    return "model.layers.%s.%s" % (l, m[rest])
+
+
+def write_safetensors(path, tensors):
+    header, blobs, off = {}, [], 0
+    for name, (dtype, arr_bytes, shape) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": list(shape),
+                        "data_offsets": [off, off + len(arr_bytes)]}
+        blobs.append(arr_bytes)
+        off += len(arr_bytes)
+    h = json.dumps(header).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h)
+        for b in blobs:
+            f.write(b)
+
+
+def write_hf(out, c, w):
+    os.makedirs(out, exist_ok=True)
+    arch = {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM",
+            "mistral": "MistralForCausalLM"}[c["arch"]]
+    cfg = {"architectures": [arch], "model_type": c["arch"],
+           "hidden_size": c["dim"], "intermediate_size": c["hidden"],
+           "num_hidden_layers": c["layers"], "num_attention_heads": c["heads"],
+           "num_key_value_heads": c["kv_heads"], "vocab_size": c["vocab"],
+           "max_position_embeddings": c["seq_len"], "rms_norm_eps": c["eps"],
+           "rope_theta": c["theta"], "hidden_act": "silu",
+           "tie_word_embeddings": c["tied"], "bos_token_id": 1, "eos_token_id": 2}
+    if c["head_dim"] != c["dim"] // c["heads"]:
+        cfg["head_dim"] = c["head_dim"]
+    if c["bias"] and c["arch"] != "qwen2":
+        cfg["attention_bias"] = True
+    if c["rope_scaling"]:
+        cfg["rope_scaling"] = dict(c["rope_scaling"], rope_type="llama3")
+    if c["sliding_window"]:
+        cfg["sliding_window"] = c["sliding_window"]
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=1)
+    dt = c["dtype"] if c["dtype"] in ("f32", "f16", "bf16") else "f32"
+    tensors = {}
+    for name, x in w.items():
+        if name.endswith("attn_q") or name.endswith("attn_q.bias"):
+            x = hf_permute(x, c["heads"])
+        elif name.endswith("attn_k") or name.endswith("attn_k.bias"):
+            x = hf_permute(x, c["kv_heads"])
+        t = dt if x.ndim == 2 else "f32"
+        if t == "f32":
+            b, st = x.astype("<f4").tobytes(), "F32"
+        elif t == "f16":
+            b, st = x.astype("<f2").tobytes(), "F16"
+        else:
+            b, st = f32_to_bf16_bits(x).astype("<u2").tobytes(), "BF16"
+        tensors[hf_name(name)] = (st, b, x.shape)
+    names = list(tensors)
+    if c["shards"] <= 1:
+        write_safetensors(os.path.join(out, "model.safetensors"), tensors)
+    else:
+        k = c["shards"]
+        weight_map = {}
+        for s in range(k):
+            part = names[s::k]
+            fn = "model-%05d-of-%05d.safetensors" % (s + 1, k)
+            write_safetensors(os.path.join(out, fn), {n: tensors[n] for n in part})
+            for n in part:
+                weight_map[n] = fn
+        with open(os.path.join(out, "model.safetensors.index.json"), "w") as f:
+            json.dump({"metadata": {}, "weight_map": weight_map}, f, indent=1)
+    write_hf_tokenizer(os.path.join(out, "tokenizer.json"), c["vocab"])
+
+
+GGUF_TYPES = {"f32": 0, "f16": 1, "q4_0": 2, "q8_0": 8, "bf16": 30}
+
+
+def gguf_string(s):
+    b = s.encode("utf-8")
+    return struct.pack("<Q", len(b)) + b
+
+
+def gguf_kv(key, vtype, value):
+    out = gguf_string(key) + struct.pack("<I", vtype)
+    if vtype == 8:
+        return out + gguf_string(value)
+    if vtype == 9:
+        etype, items = value
+        out += struct.pack("<IQ", etype, len(items))
+        for it in items:
+            out += gguf_string(it) if etype == 8 else struct.pack(
+                {4: "<I", 5: "<i", 6: "<f"}[etype], it)
+        return out
+    return out + struct.pack({4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q"}[vtype], value)
+
+
+def gguf_tensor_bytes(x, dtype):
+    if dtype == "f32":
+        return x.astype("<f4").tobytes()
+    if dtype == "f16":
+        return x.astype("<f2").tobytes()
+    if dtype == "bf16":
+        return f32_to_bf16_bits(x).astype("<u2").tobytes()
+    if dtype == "q8_0":
+        d, q = quant_q8_0(x)
+        blocks = np.zeros(len(d), dtype=[("d", "<f2"), ("qs", "i1", 32)])
+        blocks["d"], blocks["qs"] = d, q
+        return blocks.tobytes()
+    if dtype == "q4_0":
+        d, q = quant_q4_0(x)
+        qs = (q[:, :16] | (q[:, 16:] << 4)).astype(np.uint8)
+        blocks = np.zeros(len(d), dtype=[("d", "<f2"), ("qs", "u1", 16)])
+        blocks["d"], blocks["qs"] = d, qs
+        return blocks.tobytes()
+    raise ValueError(dtype)
+
+
+def write_gguf(out, c, w):
+    arch = "qwen2" if c["arch"] == "qwen2" else "llama"
+    pieces = vocab_pieces(c["vocab"])
+    kvs = [
+        gguf_kv("general.architecture", 8, arch),
+        gguf_kv("general.alignment", 4, 32),
+        gguf_kv(arch + ".context_length", 4, c["seq_len"]),
+        gguf_kv(arch + ".embedding_length", 4, c["dim"]),
+        gguf_kv(arch + ".feed_forward_length", 4, c["hidden"]),
+        gguf_kv(arch + ".block_count", 4, c["layers"]),
+        gguf_kv(arch + ".attention.head_count", 4, c["heads"]),
+        gguf_kv(arch + ".attention.head_count_kv", 4, c["kv_heads"]),
+        gguf_kv(arch + ".attention.layer_norm_rms_epsilon", 6, c["eps"]),
+        gguf_kv(arch + ".rope.freq_base", 6, c["theta"]),
+        gguf_kv("tokenizer.ggml.model", 8, "llama"),
+        gguf_kv("tokenizer.ggml.tokens", 9, (8, [p[0] for p in pieces])),
+        gguf_kv("tokenizer.ggml.scores", 9, (6, [p[1] for p in pieces])),
+        gguf_kv("tokenizer.ggml.token_type", 9, (5, [p[2] for p in pieces])),
+        gguf_kv("tokenizer.ggml.bos_token_id", 4, 1),
+        gguf_kv("tokenizer.ggml.eos_token_id", 4, 2),
+    ]
+    if c["head_dim"] != c["dim"] // c["heads"]:
+        kvs.append(gguf_kv(arch + ".attention.key_length", 4, c["head_dim"]))
+    infos, datas, off = [], [], 0
+    for name, x in w.items():
+        if arch == "qwen2" and ("attn_q" in name or "attn_k" in name):
+            x = hf_permute(x, c["heads"] if "attn_q" in name else c["kv_heads"])
+        dt = c["dtype"] if x.ndim == 2 else "f32"
+        data = gguf_tensor_bytes(x, dt)
+        gname = name + (".weight" if not name.endswith(".bias") else "")
+        if name.endswith(".bias"):
+            gname = name[:-5] + ".bias"
+        dims = list(reversed(x.shape))
+        infos.append(gguf_string(gname) + struct.pack("<I", len(dims)) +
+                     b"".join(struct.pack("<Q", d) for d in dims) +
+                     struct.pack("<IQ", GGUF_TYPES[dt], off))
+        datas.append(data)
+        off += len(data)
+        off = (off + 31) // 32 * 32
+    head = b"GGUF" + struct.pack("<IQQ", 3, len(infos), len(kvs)) + b"".join(kvs) + b"".join(infos)
+    head += b"\0" * ((32 - len(head) % 32) % 32)
+    with open(out, "wb") as f:
+        f.write(head)
+        for d in datas:
+            f.write(d)
+            f.write(b"\0" * ((32 - len(d) % 32) % 32))
+
+
+def write_llama2c(out, c, w):
+    hd = c["head_dim"]
+    if hd * c["heads"] != c["dim"]:
+        sys.exit("llama2c needs head_dim * heads == dim")
+    if c["bias"] or c["arch"] != "llama":
+        sys.exit("llama2c has no biases and only the llama architecture")
+    vocab = c["vocab"] if c["tied"] else -c["vocab"]
+    with open(out, "wb") as f:
+        f.write(struct.pack("<7i", c["dim"], c["hidden"], c["layers"], c["heads"],
+                            c["kv_heads"], vocab, c["seq_len"]))
+        def put(x):
+            f.write(x.astype("<f4").tobytes())
+        put(w["token_embd"])
+        for k in ["attn_norm", "attn_q", "attn_k", "attn_v", "attn_output",
+                  "ffn_norm", "ffn_gate", "ffn_down", "ffn_up"]:
+            for l in range(c["layers"]):
+                put(w["blk.%d.%s" % (l, k)])
+        put(w["output_norm"])
+        f.write(b"\0" * (c["seq_len"] * hd // 2 * 4 * 2))
+        if not c["tied"]:
+            put(w["output"])
+    write_llama2c_tokenizer(os.path.join(os.path.dirname(os.path.abspath(out)),
+                                         "tokenizer.bin"), c["vocab"])
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    c = config_of(a)
+    w = make_weights(c)
+    if a.format == "hf":
+        write_hf(a.out, c, w)
+    elif a.format == "gguf":
+        write_gguf(a.out, c, w)
+    else:
+        write_llama2c(a.out, c, w)
+    with open((a.out.rstrip("/") if a.format == "hf" else a.out) + ".cfg.json", "w") as f:
+        json.dump(c, f)
+
+
+if __name__ == "__main__":
+    main()
