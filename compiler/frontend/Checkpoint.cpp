@@ -65,7 +65,7 @@ Expected<Checkpoint> readCheckpoint(StringRef path, const ReadOptions &opts) {
     ckpt = readHuggingFace(path);
   } else {
     std::string head = peek(path, 8);
-    if (StringRef(head).starts_with("GGUF"))
+    if (StringRef(head).starts_with("GGUF") || path.ends_with(".gguf"))
       ckpt = readGGUF(path);
     else if (path.ends_with(".onnx"))
       ckpt = readONNX(path);
@@ -145,7 +145,7 @@ Error validateCheckpoint(const Checkpoint &ckpt) {
         got += (got.empty() ? "" : "x") + std::to_string(d);
       for (int64_t d : shape)
         want += (want.empty() ? "" : "x") + std::to_string(d);
-      return fileError(t->file, "tensor '" + name + "' has shape [" + got +
+      return fileError(t->file, "tensor '" + t->displayName() + "' has shape [" + got +
                                     "] but the config implies [" + want + "]");
     }
     uint64_t n = 1;
@@ -153,7 +153,7 @@ Error validateCheckpoint(const Checkpoint &ckpt) {
       n *= static_cast<uint64_t>(d);
     uint64_t bytes = encodedSize(t->encoding, n);
     if (bytes == 0 || bytes != t->size)
-      return fileError(t->file, "tensor '" + name + "' holds " +
+      return fileError(t->file, "tensor '" + t->displayName() + "' holds " +
                                     std::to_string(t->size) + " bytes but " +
                                     std::to_string(n) + " " +
                                     mlir::dsc::stringifyEncoding(t->encoding).str() +

@@ -45,12 +45,17 @@ struct ModelConfig {
 
 struct TensorRef {
   std::string name;           // canonical dsc name
+  std::string fileName;       // the name in the file, for messages
   std::vector<int64_t> shape; // [out, in] for matrices
   Encoding encoding = Encoding::F32;
   std::string file;
   uint64_t offset = 0, size = 0;
   int64_t ropeHeads = 0; // undo HF's rotate-half row order for this many heads
   bool transpose = false; // the file holds [in, out]
+
+  const std::string &displayName() const {
+    return fileName.empty() ? name : fileName;
+  }
 };
 
 struct Checkpoint {

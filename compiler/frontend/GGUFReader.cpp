@@ -133,6 +133,7 @@ Expected<Checkpoint> readGGUF(StringRef file) {
       continue;
     TensorRef t;
     t.name = canon;
+    t.fileName = str(gt.name);
     t.file = file.str();
     t.offset = gt.offset;
     t.size = gt.size;

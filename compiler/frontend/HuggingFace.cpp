@@ -71,7 +71,13 @@ Expected<StringMap<SafeTensor>> readSafetensorsHeader(StringRef file) {
     return fileError(file, "header is not a JSON object");
   uint64_t dataStart = 8 + len;
   StringMap<SafeTensor> result;
-  for (const auto &[key, val] : *obj) {
+  // In file order of names, so that errors are deterministic.
+  std::vector<StringRef> keys;
+  for (const auto &kv : *obj)
+    keys.push_back(kv.first);
+  llvm::sort(keys);
+  for (StringRef key : keys) {
+    const json::Value &val = *obj->get(key);
     if (key == "__metadata__")
       continue;
     const json::Object *t = val.getAsObject();
@@ -325,6 +331,7 @@ Expected<Checkpoint> readHuggingFace(StringRef dir) {
       const SafeTensor &st = entry.getValue();
       TensorRef t;
       t.name = canon->first;
+      t.fileName = entry.getKey().str();
       t.shape = st.shape;
       t.file = shard;
       t.offset = st.begin;

@@ -145,6 +145,7 @@ Expected<TensorRef> ONNXMatcher::weight(StringRef init, const std::string &name,
   const Initializer &in = it->second;
   TensorRef t;
   t.name = name;
+  t.fileName = init.str();
   t.file = in.file;
   t.offset = in.offset;
   switch (in.proto->data_type()) {
