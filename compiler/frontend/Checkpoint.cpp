@@ -3,6 +3,7 @@
 #include "frontend/Checkpoint.h"
 #include "frontend/Errors.h"
 
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -134,9 +135,12 @@ Expected<Checkpoint> readCheckpoint(StringRef path, const ReadOptions &opts) {
 
 Error validateCheckpoint(const Checkpoint &ckpt) {
   const ModelConfig &c = ckpt.config;
+  StringMap<const TensorRef *> byName;
+  for (const TensorRef &t : ckpt.tensors)
+    byName.try_emplace(t.name, &t);
   auto need = [&](const std::string &name,
                   std::vector<int64_t> shape) -> Error {
-    const TensorRef *t = ckpt.find(name);
+    const TensorRef *t = byName.lookup(name);
     if (!t)
       return fileError(ckpt.path, "tensor '" + name + "' is missing");
     if (t->shape != shape) {

@@ -81,6 +81,10 @@ llvm::Expected<Checkpoint> readCheckpoint(llvm::StringRef path,
 llvm::Expected<Checkpoint> readHuggingFace(llvm::StringRef dir);
 llvm::Expected<Checkpoint> readGGUF(llvm::StringRef file);
 llvm::Expected<Checkpoint> readLlama2c(llvm::StringRef file);
+/// The llama2.c reader on the file's first 28 bytes and its size.
+llvm::Expected<Checkpoint> parseLlama2c(llvm::StringRef header,
+                                        uint64_t fileSize,
+                                        llvm::StringRef file);
 llvm::Expected<Checkpoint> readONNX(llvm::StringRef file);
 
 /// Checks that every weight the architecture needs is present with the shape

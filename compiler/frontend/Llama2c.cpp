@@ -18,21 +18,34 @@ using namespace llvm;
 namespace dsc {
 
 Expected<Checkpoint> readLlama2c(StringRef file) {
-  auto buf = MemoryBuffer::getFileSlice(file, 28, 0);
   uint64_t fileSize;
   if (std::error_code ec = sys::fs::file_size(file, fileSize))
     return fileError(file, "cannot read: " + ec.message());
-  if (fileSize < 28 || !buf)
+  if (fileSize < 28)
     return fileError(file, "truncated: a llama2.c checkpoint starts with a "
                            "28-byte header");
-  const char *h = (*buf)->getBufferStart();
+  auto buf = MemoryBuffer::getFileSlice(file, 28, 0);
+  if (!buf)
+    return fileError(file, "cannot read: " + buf.getError().message());
+  return parseLlama2c((*buf)->getBuffer(), fileSize, file);
+}
+
+Expected<Checkpoint> parseLlama2c(StringRef header, uint64_t fileSize,
+                                  StringRef file) {
+  if (header.size() < 28 || fileSize < 28)
+    return fileError(file, "truncated: a llama2.c checkpoint starts with a "
+                           "28-byte header");
+  const char *h = header.data();
   int32_t f[7];
   memcpy(f, h, sizeof(f));
   const char *names[7] = {"dim",     "hidden_dim", "n_layers", "n_heads",
                           "n_kv_heads", "vocab_size", "seq_len"};
+  // Generous bounds on real models, which also keep a hostile header from
+  // asking for billions of tensors.
+  const int64_t limits[7] = {1 << 18, 1 << 20, 1024, 1024, 1024, 1 << 22, 1 << 24};
   for (int i = 0; i < 7; ++i) {
     int64_t v = i == 5 ? std::abs(static_cast<int64_t>(f[i])) : f[i];
-    if (v <= 0 || v > (1 << 24))
+    if (v <= 0 || v > limits[i])
       return fileError(file, std::string("header field ") + names[i] + " = " +
                                  std::to_string(f[i]) +
                                  " is out of range (not a llama2.c checkpoint?)");
@@ -62,6 +75,24 @@ Expected<Checkpoint> readLlama2c(StringRef file) {
                                std::to_string(c.nKVHeads));
   c.headDim = c.dim / c.nHeads;
   int64_t kvDim = c.nKVHeads * c.headDim;
+  // Check the size the header implies before listing its tensors; the
+  // header fields are below 2^24, so this arithmetic does not overflow.
+  {
+    uint64_t d = c.dim, f = c.hiddenDim, v = c.vocabSize, kv = kvDim;
+    uint64_t perLayer = 2 * d + 2 * d * d + 2 * kv * d + 3 * f * d;
+    uint64_t floats = v * d + d + (c.tieEmbeddings ? 0 : v * d) +
+                      static_cast<uint64_t>(c.maxSeqLen) * c.headDim;
+    unsigned __int128 need =
+        28 + 4 * ((unsigned __int128)perLayer * c.nLayers + floats);
+    if (need > fileSize)
+      return fileError(file, "truncated: the header (dim " +
+                                 std::to_string(c.dim) + ", " +
+                                 std::to_string(c.nLayers) + " layers, vocab " +
+                                 std::to_string(c.vocabSize) + ") needs " +
+                                 std::to_string(static_cast<uint64_t>(std::min<unsigned __int128>(need, UINT64_MAX))) +
+                                 " bytes, the file has " +
+                                 std::to_string(fileSize));
+  }
 
   uint64_t offset = 28;
   auto add = [&](const std::string &name, std::vector<int64_t> shape) {

@@ -265,8 +265,9 @@ size_t dsc_json_str(const dsc_json *j, uint32_t node, char *buf, size_t cap) {
   size_t n = 0;
 #define PUT(c)                                                                 \
   do {                                                                         \
+    char ch_ = (char)(c); /* evaluated once, even when buf is full */          \
     if (n < cap)                                                               \
-      buf[n] = (char)(c);                                                      \
+      buf[n] = ch_;                                                            \
     n++;                                                                       \
   } while (0)
   while (s < e) {

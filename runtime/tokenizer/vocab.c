@@ -634,8 +634,9 @@ size_t dsc_tok_decode(const dsc_tokenizer *t, int32_t prev, int32_t id,
   size_t n = 0;
 #define PUT(c)                                                                 \
   do {                                                                         \
+    char ch_ = (char)(c); /* evaluated once, even when buf is full */          \
     if (n < cap)                                                               \
-      buf[n] = (char)(c);                                                      \
+      buf[n] = ch_;                                                            \
     n++;                                                                       \
   } while (0)
   if (type == DSC_TT_BYTE && !(t->flags & DSC_TOKF_BYTE_LEVEL)) {
