@@ -10,6 +10,8 @@ namespace dsc {
 
 extern llvm::cl::SubCommand tokenizeCmd;
 int runTokenize();
+extern llvm::cl::SubCommand compileCmd;
+int runCompile();
 extern llvm::cl::SubCommand importCmd;
 int runImport();
 

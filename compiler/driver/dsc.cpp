@@ -27,6 +27,8 @@ int main(int argc, char **argv) {
            << ")\n";
     return 0;
   }
+  if (dsc::compileCmd)
+    return dsc::runCompile();
   if (dsc::importCmd)
     return dsc::runImport();
   if (dsc::tokenizeCmd)

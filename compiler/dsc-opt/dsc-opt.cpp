@@ -13,6 +13,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -21,9 +22,11 @@ int main(int argc, char **argv) {
   registry.insert<mlir::dsc::DscDialect, mlir::func::FuncDialect,
                   mlir::arith::ArithDialect, mlir::tensor::TensorDialect,
                   mlir::memref::MemRefDialect, mlir::scf::SCFDialect,
-                  mlir::math::MathDialect, mlir::LLVM::LLVMDialect>();
+                  mlir::math::MathDialect, mlir::LLVM::LLVMDialect,
+                  mlir::vector::VectorDialect>();
   mlir::registerTransformsPasses();
   mlir::dsc::registerDscPasses();
+  mlir::dsc::registerDscPipelines();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "dsc optimizer driver\n", registry));
 }

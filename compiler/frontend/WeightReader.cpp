@@ -40,27 +40,7 @@ Expected<StringRef> WeightReader::map(StringRef path) {
   return it->second->getBuffer();
 }
 
-static unsigned elementBytes(Type t) {
-  if (t.isF32())
-    return 4;
-  return 2; // f16, bf16
-}
-
-uint64_t WeightReader::byteSize(Type type) {
-  if (auto q = dyn_cast<QTensorType>(type)) {
-    QuantSchemeAttr s = q.getScheme();
-    uint64_t rows = q.getRows(), cols = q.getCols();
-    uint64_t n = static_cast<uint64_t>(s.getNumScales(rows, cols));
-    uint64_t size = dsc_qplain_align(rows * dsc_qplain_row_bytes(cols, s.getBits()));
-    size += n * elementBytes(s.getScaleType());
-    if (!s.getSymmetric())
-      size = dsc_qplain_align(size) + n;
-    return size;
-  }
-  auto t = cast<ShapedType>(type);
-  return static_cast<uint64_t>(t.getNumElements()) *
-         elementBytes(t.getElementType());
-}
+uint64_t WeightReader::byteSize(Type type) { return getStorageBytes(type); }
 
 /// Source row of canonical row `r` when the file has HF's rotate-half order
 /// for `heads` heads of `rows / heads` rows each.

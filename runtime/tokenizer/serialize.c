@@ -51,7 +51,8 @@ dsc_status dsc_tok_serialize(const dsc_tokenizer *t, uint8_t **out,
   p += typesPadded;
   for (size_t i = 0; i < 2 * (size_t)t->n_merges; ++i, p += 4)
     put_u32(p, (uint32_t)t->merges[i]);
-  memcpy(p, t->pool, poolLen);
+  if (poolLen)
+    memcpy(p, t->pool, poolLen);
   *out = b;
   *size = total;
   return DSC_OK;

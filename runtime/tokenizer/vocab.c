@@ -231,7 +231,8 @@ int32_t dsc_tokb_add(dsc_tok_builder *b, const char *piece, size_t len,
   }
   int32_t id = t->n_vocab++;
   t->piece_off[id] = (uint32_t)b->pool_len;
-  memcpy(t->pool + b->pool_len, piece, len);
+  if (len)
+    memcpy(t->pool + b->pool_len, piece, len);
   b->pool_len += len;
   t->piece_off[id + 1] = (uint32_t)b->pool_len;
   t->scores[id] = score;

@@ -40,6 +40,12 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
                                 "and 'kind'";
     return success();
   }
+  if (attr.getName() == "dsc.weights_size" || attr.getName() == "dsc.model_id") {
+    if (!isa<ModuleOp>(op) || !isa<IntegerAttr>(attr.getValue()))
+      return op->emitError() << "'" << attr.getName().getValue()
+                             << "' must be an integer on a module";
+    return success();
+  }
   if (attr.getName() == "dsc.digest") {
     if (!isa<GlobalOp>(op) || !isa<StringAttr>(attr.getValue()))
       return op->emitError()

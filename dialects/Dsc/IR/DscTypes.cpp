@@ -6,6 +6,8 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include "dsc/quant_layout.h"
+
 using namespace mlir;
 using namespace mlir::dsc;
 
@@ -102,4 +104,29 @@ LogicalResult KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "kv_cache element type must be f32 or f16, got "
                        << elementType;
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Storage sizes
+//===----------------------------------------------------------------------===//
+
+static uint64_t elementBytes(Type t) {
+  return t.isF32() ? 4 : t.getIntOrFloatBitWidth() / 8;
+}
+
+uint64_t mlir::dsc::getStorageBytes(Type type) {
+  if (auto q = dyn_cast<QTensorType>(type)) {
+    QuantSchemeAttr s = q.getScheme();
+    uint64_t rows = q.getRows(), cols = q.getCols();
+    uint64_t n = static_cast<uint64_t>(s.getNumScales(rows, cols));
+    uint64_t size =
+        dsc_qplain_align(rows * dsc_qplain_row_bytes(cols, s.getBits()));
+    size += n * elementBytes(s.getScaleType());
+    if (!s.getSymmetric())
+      size = dsc_qplain_align(size) + n;
+    return size;
+  }
+  auto t = cast<ShapedType>(type);
+  return static_cast<uint64_t>(t.getNumElements()) *
+         elementBytes(t.getElementType());
 }

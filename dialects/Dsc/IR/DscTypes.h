@@ -11,4 +11,10 @@
 #define GET_TYPEDEF_CLASSES
 #include "Dsc/IR/DscTypes.h.inc"
 
+namespace mlir::dsc {
+/// Bytes a weight of `type` takes in the executable: row-major elements for
+/// a tensor, the plain layout of dsc/quant_layout.h for a qtensor.
+uint64_t getStorageBytes(Type type);
+} // namespace mlir::dsc
+
 #endif // DSC_IR_DSCTYPES_H

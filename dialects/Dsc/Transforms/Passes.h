@@ -4,7 +4,15 @@
 #define DSC_TRANSFORMS_PASSES_H
 
 #include "Dsc/IR/DscOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
 
 namespace mlir::dsc {
 
@@ -13,6 +21,17 @@ namespace mlir::dsc {
 
 #define GEN_PASS_REGISTRATION
 #include "Dsc/Transforms/Passes.h.inc"
+
+/// The upstream conversions from loops, memrefs and calls to the LLVM
+/// dialect, after dsc-codegen-lower.
+void buildLowerToLLVMPipeline(OpPassManager &pm);
+void registerDscPipelines();
+
+/// Names shared by the code generator and the runtime.
+constexpr llvm::StringLiteral kForwardEntry = "dsc_forward";
+constexpr llvm::StringLiteral kModelDescName = "dsc_model_desc";
+constexpr llvm::StringLiteral kWeightsSizeAttr = "dsc.weights_size";
+constexpr llvm::StringLiteral kModelIdAttr = "dsc.model_id";
 
 } // namespace mlir::dsc
 

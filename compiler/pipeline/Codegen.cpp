@@ -1,0 +1,368 @@
+//===- Codegen.cpp - dsc IR to executables --------------------------------===//
+
+#include "pipeline/Codegen.h"
+#include "frontend/Errors.h"
+#include "frontend/Tokenizer.h"
+#include "frontend/WeightReader.h"
+#include "targets/EmbeddedFiles.h"
+
+#include "Dsc/IR/DscOps.h"
+#include "Dsc/Transforms/Passes.h"
+#include "dsc/payload.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Transforms/Passes.h"
+
+#include "lld/Common/Driver.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/Linker/Linker.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/Transforms/IPO/Internalize.h"
+
+LLD_HAS_DRIVER(elf)
+
+using namespace llvm;
+
+namespace dsc {
+
+static Error passFailure(StringRef phase) {
+  return createStringError(inconvertibleErrorCode(),
+                           (phase + " failed (diagnostics above)").str());
+}
+
+Error runGraphPasses(mlir::ModuleOp module) {
+  mlir::PassManager pm(module.getContext());
+  pm.addPass(mlir::dsc::createGraphFuseSwiGLU());
+  pm.addPass(mlir::createCSEPass());
+  if (failed(pm.run(module)))
+    return passFailure("graph passes");
+  return Error::success();
+}
+
+Error runWeightLayout(mlir::ModuleOp module) {
+  mlir::PassManager pm(module.getContext());
+  pm.addPass(mlir::dsc::createWeightsAssignOffsets());
+  if (failed(pm.run(module)))
+    return passFailure("weight layout");
+  // The id ties an executable to its side weights file: a digest of the
+  // laid-out IR (weight sources, offsets, config).
+  std::string text;
+  raw_string_ostream os(text);
+  module.print(os);
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (char c : text)
+    h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
+  module->setAttr(mlir::dsc::kModelIdAttr,
+                  mlir::IntegerAttr::get(
+                      mlir::IntegerType::get(module.getContext(), 64),
+                      static_cast<int64_t>(h & 0x7fffffffffffffffull)));
+  return Error::success();
+}
+
+Error runLowerToLoops(mlir::ModuleOp module) {
+  mlir::PassManager pm(module.getContext());
+  pm.addPass(mlir::dsc::createCodegenLower());
+  if (failed(pm.run(module)))
+    return passFailure("dsc-codegen-lower");
+  return Error::success();
+}
+
+Error runLowerToLLVMDialect(mlir::ModuleOp module) {
+  mlir::PassManager pm(module.getContext());
+  mlir::dsc::buildLowerToLLVMPipeline(pm);
+  if (failed(pm.run(module)))
+    return passFailure("lowering to the LLVM dialect");
+  return Error::success();
+}
+
+static void initLLVMTargets() {
+  static bool done = [] {
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86Target();
+    LLVMInitializeX86TargetMC();
+    LLVMInitializeX86AsmPrinter();
+    LLVMInitializeX86AsmParser();
+    LLVMInitializeAArch64TargetInfo();
+    LLVMInitializeAArch64Target();
+    LLVMInitializeAArch64TargetMC();
+    LLVMInitializeAArch64AsmPrinter();
+    LLVMInitializeAArch64AsmParser();
+    return true;
+  }();
+  (void)done;
+}
+
+Expected<std::unique_ptr<TargetMachine>>
+createTargetMachine(const TargetDesc &target) {
+  initLLVMTargets();
+  Triple triple(target.triple);
+  std::string err;
+  const Target *t = TargetRegistry::lookupTarget(triple, err);
+  if (!t)
+    return createStringError(inconvertibleErrorCode(), err);
+  TargetOptions opts;
+  opts.AllowFPOpFusion = FPOpFusion::Standard;
+  std::unique_ptr<TargetMachine> tm(t->createTargetMachine(
+      triple, target.cpu, target.features, opts, Reloc::Static,
+      CodeModel::Small, CodeGenOptLevel::Aggressive));
+  if (!tm)
+    return createStringError(inconvertibleErrorCode(),
+                             "cannot create a target machine for " +
+                                 target.triple);
+  return std::move(tm);
+}
+
+Expected<std::unique_ptr<Module>>
+translateAndOptimize(mlir::ModuleOp module, LLVMContext &ctx,
+                     const TargetDesc &target, TargetMachine &tm) {
+  mlir::registerBuiltinDialectTranslation(*module.getContext());
+  mlir::registerLLVMDialectTranslation(*module.getContext());
+  std::unique_ptr<Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, ctx, "dsc_model");
+  if (!llvmModule)
+    return createStringError(inconvertibleErrorCode(),
+                             "translation to LLVM IR failed");
+  llvmModule->setTargetTriple(Triple(target.triple));
+  llvmModule->setDataLayout(tm.createDataLayout());
+
+  StringRef bc = getEmbeddedFile(target.kernels);
+  if (bc.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "no micro-kernels for target " + target.name);
+  auto kernels = parseBitcodeFile(MemoryBufferRef(bc, target.kernels), ctx);
+  if (!kernels)
+    return kernels.takeError();
+  (*kernels)->setDataLayout(llvmModule->getDataLayout());
+  (*kernels)->setTargetTriple(llvmModule->getTargetTriple());
+  if (Linker::linkModules(*llvmModule, std::move(*kernels),
+                          Linker::Flags::LinkOnlyNeeded))
+    return createStringError(inconvertibleErrorCode(),
+                             "linking the micro-kernels failed");
+
+  // Generated functions get the target's CPU and features, so that the
+  // kernels (compiled for them) can be inlined into them.
+  std::string cpu = tm.getTargetCPU().str();
+  std::string features = tm.getTargetFeatureString().str();
+  for (Function &f : *llvmModule) {
+    if (f.isDeclaration())
+      continue;
+    if (!f.hasFnAttribute("target-cpu"))
+      f.addFnAttr("target-cpu", cpu);
+    if (!f.hasFnAttribute("target-features") && !features.empty())
+      f.addFnAttr("target-features", features);
+  }
+  // Only the entry point and the model description are seen by the runtime.
+  internalizeModule(*llvmModule, [](const GlobalValue &gv) {
+    StringRef n = gv.getName();
+    return n == "_mlir_ciface_dsc_forward" || n == "dsc_model_desc";
+  });
+
+  PassBuilder pb(&tm);
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(OptimizationLevel::O3);
+  mpm.run(*llvmModule, mam);
+  return std::move(llvmModule);
+}
+
+Error emitMachineCode(Module &module, TargetMachine &tm, bool assembly,
+                      raw_pwrite_stream &os) {
+  legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr,
+                             assembly ? CodeGenFileType::AssemblyFile
+                                      : CodeGenFileType::ObjectFile))
+    return createStringError(inconvertibleErrorCode(),
+                             "the target cannot emit this file type");
+  pm.run(module);
+  return Error::success();
+}
+
+Error linkExecutable(const TargetDesc &target, StringRef object,
+                     StringRef output) {
+  StringRef archive = getEmbeddedFile(target.runtime);
+  if (archive.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "no runtime for target " + target.name);
+  SmallString<128> archivePath;
+  if (std::error_code ec =
+          sys::fs::createTemporaryFile("dscrt", "a", archivePath))
+    return createStringError(ec, "cannot create a temporary file");
+  FileRemover removeArchive(archivePath);
+  {
+    std::error_code ec;
+    raw_fd_ostream os(archivePath, ec);
+    if (ec)
+      return createStringError(ec, "cannot write " + archivePath.str().str());
+    os << archive;
+  }
+  std::string out = output.str(), obj = object.str(),
+              arch = archivePath.str().str();
+  std::vector<const char *> args = {
+      "ld.lld", "-static", "-nostdlib", "-e", "_start", "--gc-sections",
+      "-z", "noexecstack", "--build-id=none", "-o", out.c_str(), obj.c_str(),
+      arch.c_str()};
+  std::string errText;
+  raw_string_ostream errs(errText);
+  lld::Result r = lld::lldMain(args, llvm::nulls(), errs,
+                               {{lld::Gnu, &lld::elf::link}});
+  if (r.retCode)
+    return createStringError(inconvertibleErrorCode(),
+                             "linking failed: " + errText);
+  return Error::success();
+}
+
+namespace {
+/// Counts bytes into an underlying stream and shows progress on a terminal.
+class ProgressStream : public raw_ostream {
+public:
+  ProgressStream(raw_ostream &os, uint64_t total, bool show)
+      : os(os), total(total), show(show) {
+    SetUnbuffered();
+  }
+  ~ProgressStream() override {
+    if (show && shown)
+      errs() << "\r" << std::string(60, ' ') << "\r";
+  }
+
+private:
+  void write_impl(const char *ptr, size_t size) override {
+    os.write(ptr, size);
+    written += size;
+    int pct = total ? static_cast<int>(100 * written / total) : 100;
+    if (show && pct != lastPct) {
+      lastPct = pct;
+      shown = true;
+      errs() << format("\rdsc: writing weights %3d%% (%.1f / %.1f MB)", pct,
+                       written / 1e6, total / 1e6);
+    }
+  }
+  uint64_t current_pos() const override { return written; }
+  raw_ostream &os;
+  uint64_t total, written = 0;
+  bool show, shown = false;
+  int lastPct = -1;
+};
+} // namespace
+
+Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
+  auto sizeAttr = module->getAttrOfType<mlir::IntegerAttr>(
+      mlir::dsc::kWeightsSizeAttr);
+  auto idAttr =
+      module->getAttrOfType<mlir::IntegerAttr>(mlir::dsc::kModelIdAttr);
+  if (!sizeAttr || !idAttr)
+    return createStringError(inconvertibleErrorCode(),
+                             "the module has no weight layout");
+  uint64_t weightsSize = static_cast<uint64_t>(sizeAttr.getInt());
+
+  // The tokenizer, serialized.
+  std::vector<uint8_t> tokBlob;
+  if (auto tokAttr = module->getAttrOfType<mlir::DictionaryAttr>(
+          mlir::dsc::DscDialect::getTokenizerAttrName())) {
+    TokenizerSource src{
+        cast<mlir::StringAttr>(tokAttr.get("path")).getValue().str(),
+        cast<mlir::StringAttr>(tokAttr.get("kind")).getValue().str()};
+    mlir::dsc::ModelConfigAttr config = mlir::dsc::getModelConfig(module);
+    auto tok = loadTokenizer(src, config ? config.getVocabSize() : -1);
+    if (!tok)
+      return tok.takeError();
+    uint8_t *blob;
+    size_t n;
+    if (dsc_tok_serialize(tok->get(), &blob, &n) != DSC_OK)
+      return createStringError(inconvertibleErrorCode(), "out of memory");
+    tokBlob.assign(blob, blob + n);
+    free(blob);
+  }
+
+  auto align = [](uint64_t v) {
+    return (v + DSC_PAYLOAD_ALIGN - 1) / DSC_PAYLOAD_ALIGN * DSC_PAYLOAD_ALIGN;
+  };
+  dsc_payload_header hdr;
+  memset(&hdr, 0, sizeof(hdr));
+  memcpy(hdr.magic, DSC_PAYLOAD_MAGIC, 8);
+  hdr.model_id = static_cast<uint64_t>(idAttr.getInt());
+  hdr.n_sections = tokBlob.empty() ? 1 : 2;
+  strcpy(hdr.sections[0].name, "weights");
+  hdr.sections[0].offset = DSC_PAYLOAD_ALIGN;
+  hdr.sections[0].size = weightsSize;
+  if (!tokBlob.empty()) {
+    strcpy(hdr.sections[1].name, "tokenizer");
+    hdr.sections[1].offset = align(DSC_PAYLOAD_ALIGN + weightsSize);
+    hdr.sections[1].size = tokBlob.size();
+  }
+  std::vector<char> page(DSC_PAYLOAD_ALIGN, 0);
+  memcpy(page.data(), &hdr, sizeof(hdr));
+  os.write(page.data(), page.size());
+
+  // Weights in offset order, padded to their alignment.
+  std::vector<mlir::dsc::GlobalOp> globals;
+  for (auto g : module.getOps<mlir::dsc::GlobalOp>())
+    globals.push_back(g);
+  llvm::sort(globals, [](mlir::dsc::GlobalOp a, mlir::dsc::GlobalOp b) {
+    return a.getOffsetAttr().getInt() < b.getOffsetAttr().getInt();
+  });
+  WeightReader reader;
+  ProgressStream ps(os, weightsSize, showProgress && weightsSize > (64 << 20));
+  uint64_t pos = 0;
+  static const char zeros[4096] = {};
+  for (auto g : globals) {
+    uint64_t off = static_cast<uint64_t>(g.getOffsetAttr().getInt());
+    ps.write(zeros, off - pos);
+    auto src = dyn_cast_or_null<mlir::dsc::FileSourceAttr>(g.getSourceAttr());
+    if (!src)
+      return createStringError(inconvertibleErrorCode(),
+                               "weight '" + g.getSymName().str() +
+                                   "' has no source to read it from");
+    if (Error e = reader.write(src, g.getType(), ps))
+      return e;
+    pos = off + mlir::dsc::getStorageBytes(g.getType());
+  }
+  if (pos != weightsSize)
+    ps.write(zeros, weightsSize - pos);
+  if (!tokBlob.empty()) {
+    uint64_t at = DSC_PAYLOAD_ALIGN + weightsSize;
+    std::vector<char> pad(align(at) - at, 0);
+    os.write(pad.data(), pad.size());
+    os.write(reinterpret_cast<const char *>(tokBlob.data()), tokBlob.size());
+  }
+  return Error::success();
+}
+
+Error appendPayloadTrailer(StringRef exe, uint64_t payloadOffset,
+                           uint64_t payloadSize, StringRef externalName) {
+  std::error_code ec;
+  raw_fd_ostream os(exe, ec, sys::fs::OF_Append);
+  if (ec)
+    return fileError(exe, ec.message());
+  dsc_trailer tr;
+  memset(&tr, 0, sizeof(tr));
+  if (externalName.size() >= sizeof(tr.external))
+    return fileError(exe, "the weights file name is too long");
+  memcpy(tr.external, externalName.data(), externalName.size());
+  tr.offset = payloadOffset;
+  tr.size = payloadSize;
+  memcpy(tr.magic, DSC_TRAILER_MAGIC, 8);
+  os.write(reinterpret_cast<const char *>(&tr), sizeof(tr));
+  return Error::success();
+}
+
+} // namespace dsc

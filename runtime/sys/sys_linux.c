@@ -1,0 +1,134 @@
+/*===- sys_linux.c - Linux system calls --------------------------------------===*/
+#include "dsc/sys.h"
+#include "sys/syscall.h"
+
+long dsc_sys_write(int fd, const void *buf, size_t n) {
+  return dsc_syscall(SYS_write, fd, buf, n);
+}
+long dsc_sys_read(int fd, void *buf, size_t n) {
+  return dsc_syscall(SYS_read, fd, buf, n);
+}
+int dsc_sys_open(const char *path, int flags, int mode) {
+  return (int)dsc_syscall6(SYS_openat, -100 /* AT_FDCWD */, (long)path, flags,
+                           mode, 0, 0);
+}
+int dsc_sys_close(int fd) { return (int)dsc_syscall(SYS_close, fd, 0, 0); }
+long dsc_sys_lseek(int fd, long off, int whence) {
+  return dsc_syscall(SYS_lseek, fd, off, whence);
+}
+void *dsc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
+                   long off) {
+  long r = dsc_syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
+  return r < 0 && r > -4096 ? 0 : (void *)r;
+}
+int dsc_sys_munmap(void *addr, size_t len) {
+  return (int)dsc_syscall(SYS_munmap, addr, len, 0);
+}
+int dsc_sys_madvise(void *addr, size_t len, int advice) {
+  return (int)dsc_syscall(SYS_madvise, addr, len, advice);
+}
+long dsc_sys_readlink(const char *path, char *buf, size_t n) {
+  return dsc_syscall6(SYS_readlinkat, -100, (long)path, (long)buf, (long)n, 0, 0);
+}
+void dsc_sys_exit(int code) {
+  dsc_syscall(SYS_exit_group, code, 0, 0);
+  __builtin_unreachable();
+}
+
+struct dsc_timespec {
+  long sec, nsec;
+};
+
+double dsc_sys_now(void) {
+  struct dsc_timespec ts;
+  dsc_syscall(SYS_clock_gettime, 1 /* CLOCK_MONOTONIC */, &ts, 0);
+  return (double)ts.sec + (double)ts.nsec * 1e-9;
+}
+
+uint64_t dsc_sys_time_ns(void) {
+  struct dsc_timespec ts;
+  dsc_syscall(SYS_clock_gettime, 0 /* CLOCK_REALTIME */, &ts, 0);
+  return (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
+}
+
+uint64_t dsc_sys_peak_rss(void) {
+  long ru[18]; /* struct rusage: 2 timevals, then longs; ru_maxrss first */
+  if (dsc_syscall(SYS_getrusage, 0 /* RUSAGE_SELF */, ru, 0) < 0)
+    return 0;
+  return (uint64_t)ru[4] * 1024; /* ru_maxrss in KiB */
+}
+
+int dsc_sys_ncpu(void) {
+  uint64_t mask[16];
+  long n = dsc_syscall(SYS_sched_getaffinity, 0, sizeof(mask), mask);
+  if (n <= 0)
+    return 1;
+  int count = 0;
+  for (long i = 0; i < n / 8; ++i)
+    count += __builtin_popcountll(mask[i]);
+  return count > 0 ? count : 1;
+}
+
+long dsc_sys_futex_wait(volatile int *addr, int val) {
+  return dsc_syscall6(SYS_futex, (long)addr, 128 /* FUTEX_WAIT_PRIVATE */, val,
+                      0, 0, 0);
+}
+long dsc_sys_futex_wake(volatile int *addr, int n) {
+  return dsc_syscall6(SYS_futex, (long)addr, 129 /* FUTEX_WAKE_PRIVATE */, n,
+                      0, 0, 0);
+}
+void dsc_sys_yield(void) { dsc_syscall(SYS_sched_yield, 0, 0, 0); }
+
+/* The child must not return into this function's frame, which belongs to
+ * the parent: the clone and the child's first call are in assembly. */
+long dsc_sys_thread(int (*fn)(void *), void *stack_top, void *arg);
+#if defined(__x86_64__)
+__asm__(".text\n"
+        ".globl dsc_sys_thread\n"
+        ".type dsc_sys_thread,@function\n"
+        "dsc_sys_thread:\n"
+        "  and $-16, %rsi\n"
+        "  sub $16, %rsi\n"
+        "  mov %rdi, (%rsi)\n"
+        "  mov %rdx, 8(%rsi)\n"
+        "  mov $0x50f00, %edi\n" /* VM|FS|FILES|SIGHAND|THREAD|SYSVSEM */
+        "  xor %edx, %edx\n"
+        "  xor %r10d, %r10d\n"
+        "  xor %r8d, %r8d\n"
+        "  mov $56, %eax\n"
+        "  syscall\n"
+        "  test %rax, %rax\n"
+        "  jnz 1f\n"
+        "  xor %ebp, %ebp\n"
+        "  pop %rax\n"
+        "  pop %rdi\n"
+        "  call *%rax\n"
+        "  mov %eax, %edi\n"
+        "  mov $60, %eax\n"
+        "  syscall\n"
+        "  hlt\n"
+        "1: ret\n"
+        ".size dsc_sys_thread, .-dsc_sys_thread\n");
+#elif defined(__aarch64__)
+__asm__(".text\n"
+        ".globl dsc_sys_thread\n"
+        ".type dsc_sys_thread,%function\n"
+        "dsc_sys_thread:\n"
+        "  and x1, x1, #-16\n"
+        "  stp x0, x2, [x1, #-16]!\n"
+        "  movz x0, #0x0f00\n"
+        "  movk x0, #0x5, lsl #16\n"
+        "  mov x2, xzr\n"
+        "  mov x3, xzr\n"
+        "  mov x4, xzr\n"
+        "  mov x8, #220\n"
+        "  svc #0\n"
+        "  cbnz x0, 1f\n"
+        "  ldp x1, x0, [sp], #16\n"
+        "  mov x29, xzr\n"
+        "  blr x1\n"
+        "  mov x8, #93\n"
+        "  svc #0\n"
+        "1: ret\n"
+        ".size dsc_sys_thread, .-dsc_sys_thread\n");
+#endif

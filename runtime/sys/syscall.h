@@ -1,0 +1,58 @@
+/*===- syscall.h - Linux system call numbers and traps -----------*- C -*-===*/
+#ifndef DSC_SYSCALL_H
+#define DSC_SYSCALL_H
+
+#include <stdint.h>
+
+#if defined(__x86_64__)
+enum {
+  SYS_read = 0, SYS_write = 1, SYS_close = 3, SYS_lseek = 8, SYS_mmap = 9,
+  SYS_munmap = 11, SYS_sched_yield = 24, SYS_madvise = 28, SYS_clone = 56,
+  SYS_exit = 60, SYS_getrusage = 98, SYS_futex = 202,
+  SYS_sched_getaffinity = 204, SYS_clock_gettime = 228,
+  SYS_exit_group = 231, SYS_openat = 257, SYS_readlinkat = 267,
+};
+
+static inline long dsc_syscall6(long n, long a, long b, long c, long d, long e,
+                                long f) {
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  register long r9 __asm__("r9") = f;
+  long ret;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+#elif defined(__aarch64__)
+enum {
+  SYS_readlinkat = 78, SYS_openat = 56, SYS_close = 57, SYS_lseek = 62,
+  SYS_read = 63, SYS_write = 64, SYS_exit = 93, SYS_exit_group = 94,
+  SYS_futex = 98, SYS_clock_gettime = 113, SYS_sched_getaffinity = 123,
+  SYS_sched_yield = 124, SYS_getrusage = 165, SYS_munmap = 215,
+  SYS_clone = 220, SYS_mmap = 222, SYS_madvise = 233,
+};
+
+static inline long dsc_syscall6(long n, long a, long b, long c, long d, long e,
+                                long f) {
+  register long x8 __asm__("x8") = n;
+  register long x0 __asm__("x0") = a;
+  register long x1 __asm__("x1") = b;
+  register long x2 __asm__("x2") = c;
+  register long x3 __asm__("x3") = d;
+  register long x4 __asm__("x4") = e;
+  register long x5 __asm__("x5") = f;
+  __asm__ volatile("svc #0"
+                   : "+r"(x0)
+                   : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+                   : "memory", "cc");
+  return x0;
+}
+#else
+#error "dsc's runtime supports x86-64 and AArch64 Linux"
+#endif
+
+#define dsc_syscall(n, a, b, c) dsc_syscall6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+
+#endif
