@@ -113,6 +113,10 @@ static std::string defaultOutput(StringRef input, EmitKind emit) {
 
 int runCompile() {
   Timer total;
+  // lld resets every cl::opt to its default when it runs: take the values
+  // now.
+  const bool quiet = cQuiet;
+  const bool external = cWeights == WeightsMode::External;
   auto target = lookupTarget(cTarget);
   if (!target)
     return reportError(target.takeError());
@@ -132,7 +136,7 @@ int runCompile() {
     if (!path)
       return reportError(path.takeError());
     input = *path;
-    if (!cQuiet)
+    if (!quiet)
       errs() << "dsc: note: no checkpoint given; compiling a synthetic model ("
              << input << ")\n";
   }
@@ -144,7 +148,7 @@ int runCompile() {
   } else {
     ReadOptions opts;
     opts.tokenizerPath = cTokenizer;
-    opts.quiet = cQuiet;
+    opts.quiet = quiet;
     auto ckpt = readCheckpoint(input, opts);
     if (!ckpt)
       return reportError(ckpt.takeError());
@@ -229,7 +233,6 @@ int runCompile() {
   uint64_t exeSize = 0;
   sys::fs::file_size(tmpExe, exeSize);
   uint64_t codeSize = exeSize;
-  bool external = cWeights == WeightsMode::External;
   std::string sideFile = output + ".dscw";
   std::string tmpSide = sideFile + ".tmp";
   FileRemover removeSide(tmpSide);
@@ -247,7 +250,7 @@ int runCompile() {
       os.write(pad.data(), pad.size());
     }
     uint64_t before = os.tell();
-    if (Error e = writePayload(*layout, os, !cQuiet && sys::Process::StandardErrIsDisplayed()))
+    if (Error e = writePayload(*layout, os, !quiet && sys::Process::StandardErrIsDisplayed()))
       return reportError(std::move(e));
     payloadSize = os.tell() - before;
     os.close();
@@ -265,7 +268,7 @@ int runCompile() {
       return reportError(fileError(sideFile, ec.message()));
   if (std::error_code ec = sys::fs::rename(tmpExe, output))
     return reportError(fileError(output, ec.message()));
-  if (!cQuiet) {
+  if (!quiet) {
     uint64_t finalSize = 0;
     sys::fs::file_size(output, finalSize);
     errs() << format("dsc: wrote %s for %s: code %.1f KiB, %s %.1f MiB; "
