@@ -193,3 +193,18 @@ void *realloc(void *ptr, size_t n) {
   return q;
 }
 
+
+/* fused multiply-add for CPUs without it (baseline x86-64): the product of
+ * two floats is exact in double, so one rounding of the double sum is right
+ * except in rare double-rounding cases. */
+float fmaf(float a, float b, float c) {
+  return (float)((double)a * (double)b + (double)c);
+}
+
+/* floor for CPUs without SSE4.1's roundss (baseline x86-64). */
+float floorf(float x) {
+  if (!(x == x) || x >= 8388608.0f || x <= -8388608.0f)
+    return x; /* NaN, or already an integer */
+  float t = (float)(int32_t)x;
+  return t > x ? t - 1.0f : t;
+}

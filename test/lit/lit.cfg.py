@@ -32,5 +32,17 @@ if os.path.isfile(os.path.join(config.dsc_shared_dir, "models", "README.md")):
 else:
     lit_config.note("../shared not found at %s: tests that need the shared "
                     "model files are skipped" % config.dsc_shared_dir)
-if config.host_avx2:
+import platform
+import shutil
+if platform.machine() == "x86_64":
+    config.available_features.add("host-x86_64")
+try:
+    flags = open("/proc/cpuinfo").read()
+except OSError:
+    flags = ""
+if all(" %s" % f in flags for f in ["avx2", "fma", "f16c"]):
     config.available_features.add("host-avx2")
+if all(" %s" % f in flags for f in ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16"]):
+    config.available_features.add("host-avx512")
+if shutil.which("qemu-aarch64"):
+    config.available_features.add("qemu-aarch64")

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Compiles a generated checkpoint with dsc, runs it with --dump-logits and
+compares every evaluated position with the numpy reference.
+
+  check_logits.py DSC WORKDIR FORMAT [gen_checkpoint options...]
+      [--target T] [--tokens "1 2 3"] [--steps N] [--threads N] [--tol X]
+
+Prints the worst error, `max error X at position P`, and `PASS` or `FAIL`;
+the error of a position is max|ours - ref| / max|ref|.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+sys.path.insert(0, os.path.join(here, "..", "gen"))
+import gen_checkpoint  # noqa: E402
+import reference  # noqa: E402
+
+
+def main():
+    dsc, work, fmt = sys.argv[1:4]
+    rest = sys.argv[4:]
+    opts = {"--target": "native", "--tokens": "1 30 45 80 100 7 9 261 262 300",
+            "--steps": "16", "--threads": "2", "--tol": "1e-4", "--runner": ""}
+    gen_args = []
+    i = 0
+    while i < len(rest):
+        if rest[i] in opts:
+            opts[rest[i]] = rest[i + 1]
+            i += 2
+        else:
+            gen_args.append(rest[i])
+            i += 1
+    os.makedirs(work, exist_ok=True)
+    ext = {"hf": "", "gguf": ".gguf", "llama2c": ".bin"}[fmt]
+    ckpt = os.path.join(work, "model" + ext)
+    a = gen_checkpoint.parse_args([fmt, ckpt] + gen_args)
+    c = gen_checkpoint.config_of(a)
+    w = gen_checkpoint.make_weights(c)
+    {"hf": gen_checkpoint.write_hf, "gguf": gen_checkpoint.write_gguf,
+     "llama2c": gen_checkpoint.write_llama2c}[fmt](ckpt, c, w)
+    exe = os.path.join(work, "model.exe")
+    r = subprocess.run([dsc, "compile", ckpt, "--target", opts["--target"], "-o", exe,
+                        "--quiet"], capture_output=True, text=True)
+    if r.returncode:
+        print("compile failed:", r.stderr)
+        return 1
+    dump = os.path.join(work, "logits.bin")
+    runner = opts["--runner"].split() if opts["--runner"] else []
+    # Greedy decoding from the given prompt, so that generated positions are
+    # checked too; --no-bos since the prompt ids are given whole.
+    r = subprocess.run(runner + [exe, "--tokens", opts["--tokens"], "--no-bos", "-n", opts["--steps"],
+                        "--temp", "0", "-t", opts["--threads"], "--dump-logits", dump],
+                       capture_output=True)
+    if r.returncode:
+        print("run failed:", r.stderr.decode(errors="replace"))
+        return 1
+    ours = np.fromfile(dump, dtype="<f4").reshape(-1, c["vocab"])
+    prompt = [int(t) for t in opts["--tokens"].split()]
+    # The evaluated sequence: the prompt, then each greedy choice.
+    seq = list(prompt)
+    for row in ours[len(prompt) - 1:-1]:
+        seq.append(int(np.argmax(row)))
+    ref = reference.forward(w, c, seq[:len(ours)])
+    err = np.abs(ours - ref).max(axis=1) / np.abs(ref).max(axis=1)
+    worst = int(err.argmax())
+    print("positions %d, max error %.3g at position %d" % (len(ours), err[worst], worst))
+    ok = err.max() <= float(opts["--tol"]) and len(ours) == max(int(opts["--steps"]), len(prompt))
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+// RUN: dsc-opt %s --split-input-file --dsc-codegen-lower --verify-diagnostics | FileCheck %s
+
+// One decoder layer: weights become views of the blob, linear layers and
+// attention become micro-kernel calls, the rest loops over the model's
+// static widths; buffers are freed after their last use.
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32, tie_embeddings = true>, dsc.weights_size = 1024 : i64, dsc.model_id = 77 : i64} {
+  dsc.global @emb : tensor<16x8xf16> {offset = 0 : i64}
+  dsc.global @norm : tensor<8xf32> {offset = 256 : i64}
+  dsc.global @wq : tensor<8x8xf32> {offset = 320 : i64}
+  dsc.global @wk : tensor<4x8xbf16> {offset = 576 : i64}
+  dsc.global @bk : tensor<4xf32> {offset = 640 : i64}
+  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x1x4xf32>) -> tensor<?x16xf32> {
+    %emb = dsc.weight @emb : tensor<16x8xf16>
+    %norm = dsc.weight @norm : tensor<8xf32>
+    %wq = dsc.weight @wq : tensor<8x8xf32>
+    %wk = dsc.weight @wk : tensor<4x8xbf16>
+    %bk = dsc.weight @bk : tensor<4xf32>
+    %x = dsc.embedding %emb[%tokens] : tensor<16x8xf16>, tensor<?xi32> -> tensor<?x8xf32>
+    %h = dsc.rms_norm %x, %norm {eps = 1.0e-05 : f64} : tensor<?x8xf32>, tensor<8xf32>
+    %q = dsc.linear %h, %wq : tensor<?x8xf32>, tensor<8x8xf32> -> tensor<?x8xf32>
+    %k = dsc.linear %h, %wk, %bk : tensor<?x8xf32>, tensor<4x8xbf16>, tensor<4xf32> -> tensor<?x4xf32>
+    %qr = dsc.rope %q at %pos {head_dim = 4 : i64, theta = 1.0e+04 : f64} : tensor<?x8xf32>
+    %kr = dsc.rope %k at %pos {head_dim = 4 : i64, theta = 1.0e+04 : f64} : tensor<?x4xf32>
+    %a = dsc.attention %qr, %kr, %k, %cache at %pos {layer = 0 : i64, n_heads = 2 : i64} : tensor<?x8xf32>, tensor<?x4xf32>, tensor<?x4xf32>, !dsc.kv_cache<1x1x4xf32> -> tensor<?x8xf32>
+    %s = dsc.swiglu %a, %h : tensor<?x8xf32>
+    %r = dsc.add %x, %s : tensor<?x8xf32>
+    %c0 = arith.constant 0 : index
+    %rows = tensor.dim %r, %c0 : tensor<?x8xf32>
+    %first = arith.subi %rows, %n_out : index
+    %last = tensor.extract_slice %r[%first, 0] [%n_out, 8] [1, 1] : tensor<?x8xf32> to tensor<?x8xf32>
+    %logits = dsc.linear %last, %emb : tensor<?x8xf32>, tensor<16x8xf16> -> tensor<?x16xf32>
+    return %logits : tensor<?x16xf32>
+  }
+}
+
+// CHECK-DAG: func.func private @dsc_uk_linear_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
+// CHECK-DAG: func.func private @dsc_uk_linear_bf16(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
+// CHECK-DAG: func.func private @dsc_uk_linear_f16(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
+// CHECK-DAG: func.func private @dsc_uk_attention(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, f32, i64)
+// CHECK-DAG: func.func private @dsc_uk_rope_table(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
+// The RoPE frequencies are compile-time constants: theta^(-2i/d).
+// CHECK-DAG: memref.global "private" constant @__dsc_rope_freqs_0 : memref<2xf32> = dense<[1.000000e+00, 0.00999999977]>
+// CHECK-LABEL: func.func @dsc_forward
+// CHECK-SAME: (%[[W:.*]]: memref<?xi8>, %[[TOK:.*]]: memref<?xi32>, %[[POS:.*]]: index, %[[NOUT:.*]]: index, %[[CACHE:.*]]: memref<?xf32>, %[[LOGITS:.*]]: memref<?x16xf32>)
+// CHECK-SAME: attributes {llvm.emit_c_interface}
+// CHECK: %[[EMB:.*]] = memref.view %[[W]][%{{.*}}][] : memref<?xi8> to memref<16x8xf16>
+// Embedding: a loop over tokens, an inner loop over the static width.
+// CHECK: %[[X:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x8xf32>
+// CHECK: scf.for
+// CHECK: memref.load %[[TOK]]
+// CHECK: scf.for
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// RMSNorm reduces with reassociation allowed, so that it vectorizes.
+// CHECK: arith.addf %{{.*}} fastmath<reassoc,contract> : f32
+// CHECK: math.rsqrt
+// CHECK: call @dsc_uk_linear_f32(
+// The bias is added after the kernel, whatever its type.
+// CHECK: call @dsc_uk_linear_bf16(
+// CHECK: scf.for
+// CHECK: arith.addf
+// CHECK: call @dsc_uk_rope_table(
+// CHECK: call @dsc_uk_attention(
+// The cache holds ctx positions: its size divided by layers * 2 * kv_heads * head_dim.
+// CHECK-SAME: %c0_i64{{.*}}, {{.*}}, {{.*}}, {{.*}}, %c1_i64{{.*}}, %c2_i64{{.*}}, %c1_i64{{.*}}, %c4_i64{{.*}}, %cst{{.*}}, %c0_i64
+// SwiGLU is exp-based silu times the up projection.
+// CHECK: math.exp
+// CHECK: memref.subview
+// The classifier writes straight into the logits argument.
+// CHECK: call @dsc_uk_linear_f16(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-NOT: memref.copy
+// CHECK: memref.dealloc
+// CHECK: return
+// CHECK: llvm.mlir.global external constant @dsc_model_desc(dense<[1, 16, 8, 1, 2, 1, 4, 32, 1024, 77, 0, 0, 0, 0, 0, 0]> : tensor<16xi64>)
+// CHECK-NOT: dsc.global
+// CHECK-NOT: func.func @forward
+
+// -----
+
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32>} {
+  dsc.global @emb : tensor<16x8xf32>
+  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x1x4xf32>) -> tensor<?x16xf32> {
+    // expected-error @+1 {{'dsc.weight' op weight 'emb' has no blob offset; run dsc-weights-assign-offsets first}}
+    %emb = dsc.weight @emb : tensor<16x8xf32>
+    %x = dsc.embedding %emb[%tokens] : tensor<16x8xf32>, tensor<?xi32> -> tensor<?x8xf32>
+    %l = dsc.linear %x, %emb : tensor<?x8xf32>, tensor<16x8xf32> -> tensor<?x16xf32>
+    return %l : tensor<?x16xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{no func.func @forward to lower}}
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32>} {
+}
+
+// -----
+
+// expected-error @+1 {{dsc-codegen-lower needs the module's dsc.config}}
+module {
+  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x1x4xf32>) -> tensor<?x16xf32> {
+    %0 = tensor.empty(%n_out) : tensor<?x16xf32>
+    return %0 : tensor<?x16xf32>
+  }
+}
+
+// -----
+
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32>} {
+  // expected-error @+1 {{'func.func' op expected the forward signature (tensor<?xi32>, index, index, !dsc.kv_cache) -> tensor<?xVxf32>}}
+  func.func @forward(%tokens: tensor<?xi32>) -> tensor<?x16xf32> {
+    %c = arith.constant 1 : index
+    %0 = tensor.empty(%c) : tensor<?x16xf32>
+    return %0 : tensor<?x16xf32>
+  }
+}
+
+// -----
+
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32>} {
+  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x1x4xf32>) -> tensor<?x16xf32> {
+    // expected-error @+1 {{'tensor.empty' op cannot be lowered by dsc-codegen-lower}}
+    %0 = tensor.empty(%n_out) : tensor<?x16xf32>
+    return %0 : tensor<?x16xf32>
+  }
+}
