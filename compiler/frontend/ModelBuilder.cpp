@@ -214,7 +214,8 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const Checkpoint &ckpt) {
         static_cast<int64_t>(t->size), t->encoding, t->ropeHeads,
         t->transpose);
     GlobalOp::create(b, NameLoc::get(b.getStringAttr(t->name)), t->name,
-                     weightType(ctx, *t), src, IntegerAttr());
+                     weightType(ctx, *t), src, IntegerAttr(),
+                     TiledLayoutAttr());
   }
   ForwardBuilder(b, ckpt, *module).build();
   return module;

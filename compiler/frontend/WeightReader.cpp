@@ -254,4 +254,25 @@ Error WeightReader::write(FileSourceAttr src, Type type, raw_ostream &os) {
   return Error::success();
 }
 
+Error WeightReader::write(FileSourceAttr src, Type type,
+                          TiledLayoutAttr layout, raw_ostream &os) {
+  if (!layout)
+    return write(src, type, os);
+  // Materialize the row-major weight, then emit it tile by tile.
+  SmallVector<char, 0> rowMajor;
+  raw_svector_ostream buf(rowMajor);
+  if (Error e = write(src, type, buf))
+    return e;
+  auto shaped = cast<ShapedType>(type);
+  uint64_t rows = shaped.getDimSize(0), cols = shaped.getDimSize(1);
+  uint64_t esize = shaped.getElementType().isF32() ? 4 : 2;
+  uint64_t tr = layout.getRows(), tc = layout.getCols();
+  for (uint64_t b = 0; b < rows / tr; ++b)
+    for (uint64_t t = 0; t < cols / tc; ++t)
+      for (uint64_t r = 0; r < tr; ++r)
+        os.write(rowMajor.data() + ((b * tr + r) * cols + t * tc) * esize,
+                 tc * esize);
+  return Error::success();
+}
+
 } // namespace dsc

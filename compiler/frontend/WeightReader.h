@@ -28,6 +28,10 @@ public:
   llvm::Error write(mlir::dsc::FileSourceAttr source, mlir::Type type,
                     llvm::raw_ostream &os);
 
+  /// Writes `source` as `type` stored with `layout` (row-major if null).
+  llvm::Error write(mlir::dsc::FileSourceAttr source, mlir::Type type,
+                    mlir::dsc::TiledLayoutAttr layout, llvm::raw_ostream &os);
+
   /// Size in bytes of a value of `type` (a static tensor or a qtensor in the
   /// plain layout).
   static uint64_t byteSize(mlir::Type type);

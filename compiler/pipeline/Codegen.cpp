@@ -54,6 +54,7 @@ Error runGraphPasses(mlir::ModuleOp module) {
 
 Error runWeightLayout(mlir::ModuleOp module) {
   mlir::PassManager pm(module.getContext());
+  pm.addPass(mlir::dsc::createWeightsPack());
   pm.addPass(mlir::dsc::createWeightsAssignOffsets());
   if (failed(pm.run(module)))
     return passFailure("weight layout");
@@ -332,7 +333,7 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
       return createStringError(inconvertibleErrorCode(),
                                "weight '" + g.getSymName().str() +
                                    "' has no source to read it from");
-    if (Error e = reader.write(src, g.getType(), ps))
+    if (Error e = reader.write(src, g.getType(), g.getLayoutAttr(), ps))
       return e;
     pos = off + mlir::dsc::getStorageBytes(g.getType());
   }

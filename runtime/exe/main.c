@@ -135,11 +135,35 @@ static bool read_at(int fd, uint64_t off, void *buf, size_t n) {
 
 /* Maps the payload: --weights FILE, the side file named in the trailer, or
  * the payload appended to this executable. */
+static char payloadFile[4096];
+static uint64_t payloadOffset;
+
+/* Reads n bytes at off of a file into dst. */
+static bool read_range(const char *path, uint64_t off, void *dst, uint64_t n) {
+  int fd = dsc_sys_open(path, DSC_O_RDONLY, 0);
+  if (fd < 0)
+    return false;
+  bool ok = dsc_sys_lseek(fd, (long)off, 0) >= 0;
+  char *p = (char *)dst;
+  while (ok && n) {
+    long r = dsc_sys_read(fd, p, n > (1u << 30) ? (1u << 30) : n);
+    ok = r > 0;
+    if (ok) {
+      p += r;
+      n -= (uint64_t)r;
+    }
+  }
+  dsc_sys_close(fd);
+  return ok;
+}
+
 static const uint8_t *load_payload(const char *override, uint64_t *size,
                                    char *where, size_t wn) {
   *size = 0;
+  payloadOffset = 0;
   if (override) {
     dsc_snprintf(where, wn, "%s", override);
+    dsc_snprintf(payloadFile, sizeof(payloadFile), "%s", override);
     return map_file(override, 0, size);
   }
   char exe[4096];
@@ -168,9 +192,12 @@ static const uint8_t *load_payload(const char *override, uint64_t *size,
         slash = p + 1;
     *slash = 0;
     dsc_snprintf(where, wn, "%s%s", exe, tr.external);
+    dsc_snprintf(payloadFile, sizeof(payloadFile), "%s", where);
     return map_file(where, 0, size);
   }
   dsc_snprintf(where, wn, "%s", exe);
+  dsc_snprintf(payloadFile, sizeof(payloadFile), "%s", exe);
+  payloadOffset = tr.offset;
   *size = tr.size;
   return map_file(exe, tr.offset, size);
 }
@@ -213,6 +240,8 @@ static void usage(void) {
           "  -t, --threads N        threads (default: the CPUs available)\n"
           "  -c, --ctx-size N       context length (default: the model's)\n"
           "  --weights FILE         weights file (default: embedded or beside)\n"
+          "  --mmap                 map the weights from the file instead of reading\n"
+          "                         them into huge pages\n"
           "  --tokens IDS           prompt as space-separated token ids\n"
           "  --no-bos               do not prepend BOS to the prompt\n"
           "  --dump-logits FILE     write float32 logits of every evaluated position\n"
@@ -227,7 +256,7 @@ int dsc_main(int argc, char **argv) {
   int64_t steps = 256, threads = 0, ctx = 0, topK = 40;
   float temp = 0.8f, topP = 0.95f;
   uint64_t seed = 0;
-  bool bos = true;
+  bool bos = true, useMmap = false;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : 0;
@@ -254,6 +283,8 @@ int dsc_main(int argc, char **argv) {
       tokenArg = v;
     } else if (IS("--dump-logits")) {
       dumpPath = v;
+    } else if (IS("--mmap")) {
+      useMmap = true;
     } else if (IS("--no-bos")) {
       bos = false;
     } else if (IS("-n") || IS("--n-predict")) {
@@ -310,6 +341,24 @@ int dsc_main(int argc, char **argv) {
   if (steps < 0 || steps > m.ctx)
     steps = m.ctx;
   void *wbase = (void *)(payload + ws->offset);
+  if (!useMmap) {
+    /* Read the weights into anonymous memory backed by huge pages: decoding
+     * streams all of them every token, and 2 MiB pages spare the TLB misses
+     * of the page cache's 4 KiB ones (about 10% faster). --mmap maps the
+     * file instead: instant start, pages shared between processes. */
+    void *anon = dsc_sys_mmap(0, ws->size, DSC_PROT_READ | DSC_PROT_WRITE,
+                              DSC_MAP_PRIVATE | DSC_MAP_ANONYMOUS, -1, 0);
+    if (anon) {
+      dsc_sys_madvise(anon, ws->size, DSC_MADV_HUGEPAGE);
+      if (read_range(payloadFile, payloadOffset + ws->offset, anon, ws->size)) {
+        dsc_sys_munmap((void *)((uintptr_t)wbase & ~(uintptr_t)4095),
+                       ((uintptr_t)wbase & 4095) + ws->size);
+        wbase = anon;
+      } else {
+        dsc_sys_munmap(anon, ws->size);
+      }
+    }
+  }
   m.weights = (dsc_memref1){wbase, wbase, 0, (int64_t)ws->size, 1};
   int64_t cacheFloats = dsc_model_desc[DSC_DESC_LAYERS] * 2 *
                         dsc_model_desc[DSC_DESC_KV_HEADS] * m.ctx *

@@ -24,6 +24,7 @@ static struct {
   volatile int generation; /* bumped for each job */
   volatile int pending;    /* workers still running the job */
   volatile int quit;
+  volatile int sleepers; /* workers blocked in futex_wait */
   dsc_range_fn fn;
   void *ctx;
   int64_t total;
@@ -43,10 +44,14 @@ static int worker(void *arg) {
     int gen;
     int spins = 0;
     while ((gen = __atomic_load_n(&pool.generation, __ATOMIC_ACQUIRE)) == seen) {
-      if (++spins < SPIN)
+      if (++spins < SPIN) {
         cpu_relax();
-      else
-        dsc_sys_futex_wait(&pool.generation, seen);
+      } else {
+        __atomic_add_fetch(&pool.sleepers, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&pool.generation, __ATOMIC_SEQ_CST) == seen)
+          dsc_sys_futex_wait(&pool.generation, seen);
+        __atomic_sub_fetch(&pool.sleepers, 1, __ATOMIC_SEQ_CST);
+      }
     }
     seen = gen;
     if (pool.quit)
@@ -87,8 +92,10 @@ void dsc_parallel_for(int64_t n, dsc_range_fn fn, void *ctx) {
   pool.ctx = ctx;
   pool.total = n;
   __atomic_store_n(&pool.pending, pool.n - 1, __ATOMIC_RELEASE);
-  __atomic_add_fetch(&pool.generation, 1, __ATOMIC_RELEASE);
-  dsc_sys_futex_wake(&pool.generation, pool.n);
+  __atomic_add_fetch(&pool.generation, 1, __ATOMIC_SEQ_CST);
+  /* Spinning workers see the new generation; only sleepers need a wake. */
+  if (__atomic_load_n(&pool.sleepers, __ATOMIC_SEQ_CST))
+    dsc_sys_futex_wake(&pool.generation, pool.n);
   run_share(0);
   int spins = 0;
   int left;

@@ -298,3 +298,12 @@ FileSourceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "rope_heads must not be negative";
   return success();
 }
+
+LogicalResult
+TiledLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        int64_t rows, int64_t cols) {
+  if (rows <= 0 || cols <= 0)
+    return emitError() << "tile sizes must be positive, got " << rows << "x"
+                       << cols;
+  return success();
+}

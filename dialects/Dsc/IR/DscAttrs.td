@@ -199,4 +199,26 @@ def Dsc_FileSourceAttr : Dsc_Attr<"FileSource", "file"> {
   let genVerifyDecl = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// #dsc.tiled
+//===----------------------------------------------------------------------===//
+
+def Dsc_TiledLayoutAttr : Dsc_Attr<"TiledLayout", "tiled"> {
+  let summary = "Storage of a weight as tiles of rows x cols elements";
+  let description = [{
+    The weight blob holds a `[N, K]` weight as `(N / rows) x (K / cols)`
+    tiles, tile `(b, t)` at element `(b * (K / cols) + t) * rows * cols`,
+    row-major inside the tile. Decoding reads it as one sequential stream.
+    `dsc-weights-pack` chooses it; the code generator picks the kernel that
+    reads it.
+
+    ```mlir
+    #dsc.tiled<rows = 4, cols = 16>
+    ```
+  }];
+  let parameters = (ins "int64_t":$rows, "int64_t":$cols);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // DSC_ATTRS_TD

@@ -32,6 +32,16 @@ LogicalResult GlobalOp::verify() {
            << shaped.getRank();
   if (auto offset = getOffsetAttr(); offset && offset.getInt() < 0)
     return emitOpError("offset must not be negative");
+  if (TiledLayoutAttr layout = getLayoutAttr()) {
+    if (shaped.getRank() != 2 || isa<QTensorType>(getType()))
+      return emitOpError("a tiled layout needs a 2-D float tensor");
+    if (shaped.getDimSize(0) % layout.getRows() ||
+        shaped.getDimSize(1) % layout.getCols())
+      return emitOpError("tiles of ")
+             << layout.getRows() << "x" << layout.getCols()
+             << " do not divide the weight's shape " << shaped.getDimSize(0)
+             << "x" << shaped.getDimSize(1);
+  }
   return success();
 }
 

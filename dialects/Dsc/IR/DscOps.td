@@ -25,7 +25,8 @@ def Dsc_GlobalOp : Dsc_Op<"global", [Symbol, IsolatedFromAbove]> {
     Declares a named weight of a static tensor or quantized tensor type. The
     optional `source` says where its bytes are (e.g. `#dsc.file`); the value is
     never held in the IR. `offset`, set by weight layout, is its byte offset in
-    the executable's weight blob.
+    the executable's weight blob; `layout`, set by weight packing, how its
+    elements are ordered there (row-major when absent).
 
     ```mlir
     dsc.global @layers.0.attention.wq : tensor<64x64xf32>
@@ -36,7 +37,8 @@ def Dsc_GlobalOp : Dsc_Op<"global", [Symbol, IsolatedFromAbove]> {
     SymbolNameAttr:$sym_name,
     TypeAttrOf<Dsc_AnyWeight>:$type,
     OptionalAttr<AnyAttr>:$source,
-    OptionalAttr<I64Attr>:$offset
+    OptionalAttr<I64Attr>:$offset,
+    OptionalAttr<Dsc_TiledLayoutAttr>:$layout
   );
   let assemblyFormat = "$sym_name `:` $type (`=` $source^)? attr-dict";
   let hasVerifier = 1;

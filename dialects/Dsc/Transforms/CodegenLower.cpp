@@ -263,14 +263,23 @@ LogicalResult ForwardLowering::lowerLinear(LinearOp op) {
     return op.emitOpError("quantized weights need the dsc-weights-pack pass "
                           "and its kernels");
   Type et = wType.getElementType();
+  std::string name;
   if (et.isF32())
-    kernel = "dsc_uk_linear_f32";
+    name = "dsc_uk_linear_f32";
   else if (et.isF16())
-    kernel = "dsc_uk_linear_f16";
+    name = "dsc_uk_linear_f16";
   else if (et.isBF16())
-    kernel = "dsc_uk_linear_bf16";
+    name = "dsc_uk_linear_bf16";
   else
     return op.emitOpError("no linear kernel for weights of type ") << et;
+  // Tiled weights have their own kernels.
+  if (auto w = op.getWeight().getDefiningOp<WeightOp>())
+    if (auto g = SymbolTable::lookupNearestSymbolFrom<GlobalOp>(
+            w, w.getGlobalAttr()))
+      if (TiledLayoutAttr t = g.getLayoutAttr())
+        name += "_t" + std::to_string(t.getRows()) + "x" +
+                std::to_string(t.getCols());
+  kernel = name;
   callKernel(kernel, {barePtr(x), barePtr(w), barePtr(out), toI64(rows),
                       arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(k)),
                       arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(n))});

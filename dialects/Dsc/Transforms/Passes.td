@@ -16,6 +16,24 @@ def GraphFuseSwiGLU : Pass<"dsc-graph-fuse-swiglu", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::dsc::DscDialect"];
 }
 
+def WeightsPack : Pass<"dsc-weights-pack", "::mlir::ModuleOp"> {
+  let summary = "Stores linear weights in the tiled order their kernels read";
+  let description = [{
+    Gives each f32/f16/bf16 weight that only linear layers read, and whose
+    shape the tiles divide, the layout `#dsc.tiled<rows, cols>`: the weight
+    writer then stores it tile by tile and the code generator calls the
+    kernels that read tiles, so that decoding streams the weights
+    sequentially. Other weights stay row-major.
+  }];
+  let options = [
+    Option<"tileRows", "tile-rows", "int64_t", /*default=*/"4",
+           "Rows per tile">,
+    Option<"tileCols", "tile-cols", "int64_t", /*default=*/"16",
+           "Columns per tile">
+  ];
+  let dependentDialects = ["::mlir::dsc::DscDialect"];
+}
+
 def WeightsAssignOffsets : Pass<"dsc-weights-assign-offsets",
                                  "::mlir::ModuleOp"> {
   let summary = "Lays the weights out in the executable's weight blob";

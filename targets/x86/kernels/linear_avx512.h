@@ -10,6 +10,10 @@
 
 #include <immintrin.h>
 
+#ifndef PF_DIST
+#define PF_DIST 1024
+#endif
+
 DSC_INLINE float hsum(__m512 v) { return _mm512_reduce_add_ps(v); }
 
 typedef struct {
@@ -28,6 +32,10 @@ DSC_INLINE void gemv4(const KCTX *c, int64_t n) {
   __m512 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
   int64_t k = 0;
   for (; k + 32 <= K; k += 32) {
+    _mm_prefetch((const char *)(w0 + k) + PF_DIST, _MM_HINT_T0);
+    _mm_prefetch((const char *)(w1 + k) + PF_DIST, _MM_HINT_T0);
+    _mm_prefetch((const char *)(w2 + k) + PF_DIST, _MM_HINT_T0);
+    _mm_prefetch((const char *)(w3 + k) + PF_DIST, _MM_HINT_T0);
     __m512 x0 = _mm512_loadu_ps(x + k), x1 = _mm512_loadu_ps(x + k + 16);
     a0 = _mm512_fmadd_ps(LOAD16(w0 + k), x0, a0);
     a1 = _mm512_fmadd_ps(LOAD16(w1 + k), x0, a1);

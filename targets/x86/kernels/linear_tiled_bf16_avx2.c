@@ -1,0 +1,10 @@
+/*===- linear_tiled_bf16_avx2.c - 4x16-tiled bf16 weights -------------------===*/
+#include "tiled_avx2.h"
+#define WTYPE uint16_t
+#define VLOADW(p)                                                              \
+  _mm256_castsi256_ps(_mm256_slli_epi32(                                       \
+      _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p))), 16))
+#define KCTX tiled_bf16_ctx
+#define KROWS tiled_bf16_rows
+#define KNAME dsc_uk_linear_bf16_t4x16
+#include "linear_tiled.h"

@@ -1,0 +1,8 @@
+/*===- linear_tiled_f32_avx2.c - 4x16-tiled f32 weights ---------------------===*/
+#include "tiled_avx2.h"
+#define WTYPE float
+#define VLOADW(p) VLOADX(p)
+#define KCTX tiled_f32_ctx
+#define KROWS tiled_f32_rows
+#define KNAME dsc_uk_linear_f32_t4x16
+#include "linear_tiled.h"
