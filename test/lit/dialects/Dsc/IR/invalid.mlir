@@ -399,3 +399,18 @@ func.func @f(%a: tensor<?x64xf32>, %b: tensor<?x32xf32>) {
   %0 = "dsc.add"(%a, %b) : (tensor<?x64xf32>, tensor<?x32xf32>) -> tensor<?x64xf32>
   return
 }
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op tiles of 4x16 do not divide the weight's shape 6x32}}
+dsc.global @w : tensor<6x32xf32> {layout = #dsc.tiled<rows = 4, cols = 16>}
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op a tiled layout needs a 2-D float tensor}}
+dsc.global @w : tensor<64xf32> {layout = #dsc.tiled<rows = 4, cols = 16>}
+
+// -----
+
+// expected-error @+1 {{tile sizes must be positive, got 0x16}}
+dsc.global @w : tensor<8x32xf32> {layout = #dsc.tiled<rows = 0, cols = 16>}

@@ -39,6 +39,8 @@ dsc.global @onnx_w : tensor<16x32xf16> = #dsc.file<path = "model.onnx.data", off
 dsc.global @q8 : !dsc.qtensor<64x64xf32, #dsc.quant<i8, group = 32, symmetric, scale = f16>> = #dsc.file<path = "m.gguf", offset = 4096, size = 4352, encoding = q8_0>
 // CHECK: dsc.global @norm : tensor<64xf32> {offset = 128 : i64}
 dsc.global @norm : tensor<64xf32> {offset = 128 : i64}
+// CHECK: dsc.global @tiled : tensor<8x32xf16> {layout = #dsc.tiled<rows = 4, cols = 16>, offset = 4096 : i64}
+dsc.global @tiled : tensor<8x32xf16> {layout = #dsc.tiled<rows = 4, cols = 16>, offset = 4096 : i64}
 
 // -----
 

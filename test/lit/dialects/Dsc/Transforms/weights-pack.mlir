@@ -1,0 +1,30 @@
+// RUN: dsc-opt %s --split-input-file --dsc-weights-pack | FileCheck %s
+// RUN: dsc-opt %s --split-input-file --dsc-weights-pack --dsc-weights-assign-offsets --dsc-codegen-lower | FileCheck %s --check-prefix=KERNEL
+// RUN: not dsc-opt %s --split-input-file --dsc-weights-pack=tile-rows=8 2>&1 | FileCheck %s --check-prefix=BADTILE
+
+// Weights only linear layers read, with shapes the tiles divide, get the
+// tiled layout; the rest stay row-major.
+// CHECK-LABEL: module attributes
+// CHECK: dsc.global @wq : tensor<8x32xf16> {layout = #dsc.tiled<rows = 4, cols = 16>}
+// CHECK: dsc.global @odd : tensor<6x32xf32>{{$}}
+// An embedding table that is also the classifier stays row-major.
+// CHECK: dsc.global @emb : tensor<16x32xf32>{{$}}
+// KERNEL: call @dsc_uk_linear_f16_t4x16(
+// KERNEL: call @dsc_uk_linear_f32(
+// KERNEL: call @dsc_uk_linear_f32(
+// BADTILE: error: dsc has kernels for 4x16 tiles only, got 8x16
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 32, hidden_dim = 8, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 16, max_seq_len = 32, tie_embeddings = true>} {
+  dsc.global @wq : tensor<8x32xf16>
+  dsc.global @odd : tensor<6x32xf32>
+  dsc.global @emb : tensor<16x32xf32>
+  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x1x16xf32>) -> tensor<?x16xf32> {
+    %emb = dsc.weight @emb : tensor<16x32xf32>
+    %x = dsc.embedding %emb[%tokens] : tensor<16x32xf32>, tensor<?xi32> -> tensor<?x32xf32>
+    %wq = dsc.weight @wq : tensor<8x32xf16>
+    %q = dsc.linear %x, %wq : tensor<?x32xf32>, tensor<8x32xf16> -> tensor<?x8xf32>
+    %odd = dsc.weight @odd : tensor<6x32xf32>
+    %o = dsc.linear %x, %odd : tensor<?x32xf32>, tensor<6x32xf32> -> tensor<?x6xf32>
+    %l = dsc.linear %x, %emb : tensor<?x32xf32>, tensor<16x32xf32> -> tensor<?x16xf32>
+    return %l : tensor<?x16xf32>
+  }
+}
