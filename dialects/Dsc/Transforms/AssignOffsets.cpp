@@ -20,7 +20,8 @@ struct WeightsAssignOffsetsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (alignment <= 0 || (alignment & (alignment - 1))) {
-      module.emitError("alignment must be a power of two, got ") << alignment;
+      module.emitError("alignment must be a power of two, got ")
+          << static_cast<int64_t>(alignment);
       return signalPassFailure();
     }
     llvm::DenseSet<StringAttr> used;

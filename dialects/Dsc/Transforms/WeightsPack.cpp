@@ -20,7 +20,8 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
     ModuleOp module = getOperation();
     if (tileRows != 4 || tileCols != 16) {
       module.emitError("dsc has kernels for 4x16 tiles only, got ")
-          << tileRows << "x" << tileCols;
+          << static_cast<int64_t>(tileRows) << "x"
+          << static_cast<int64_t>(tileCols);
       return signalPassFailure();
     }
     // A global can be tiled when every read of it feeds linear layers as
