@@ -1,5 +1,7 @@
 // RUN: dsc-opt %s --split-input-file --dsc-weights-assign-offsets | FileCheck %s
 // RUN: dsc-opt %s --split-input-file --dsc-weights-assign-offsets=alignment=4096 | FileCheck %s --check-prefix=PAGE
+// RUN: not dsc-opt %s --split-input-file --dsc-weights-assign-offsets=alignment=48 2>&1 | FileCheck %s --check-prefix=BADALIGN
+// BADALIGN: error: alignment must be a power of two, got 48
 
 // Weights are placed in module order, each at a multiple of the alignment;
 // unused weights are dropped; the blob size is recorded on the module.
