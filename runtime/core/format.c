@@ -77,6 +77,7 @@ static void put_fixed(out_t *o, double v, int prec, int width, bool left) {
     scale *= 10;
   unsigned long long whole = (unsigned long long)v;
   double frac = v - (double)whole;
+  /* Half up: this printf is for statistics, not exact decimal ties. */
   unsigned long long f = (unsigned long long)(frac * scale + 0.5);
   if ((double)f >= scale) {
     whole += 1;

@@ -4,6 +4,10 @@
 
 #include "dsc/tokenizer.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct dsc_tokenizer {
   uint32_t algo;
   uint32_t pretok;
@@ -54,5 +58,9 @@ void dsc_pretokenize(uint32_t kind, const char *text, size_t len,
 /* GPT-2's byte <-> code point map for byte-level BPE. */
 uint32_t dsc_byte_to_cp(uint8_t b);
 int dsc_cp_to_byte(uint32_t cp); /* -1 if not a mapped code point */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

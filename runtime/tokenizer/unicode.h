@@ -4,6 +4,10 @@
 
 #include "dsc/base.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
   uint32_t first, last;
 } dsc_cp_range;
@@ -26,5 +30,9 @@ size_t dsc_utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
 size_t dsc_utf8_len(uint8_t c);
 /* Encodes cp into out (4 bytes room); returns the length. */
 size_t dsc_utf8_encode(uint32_t cp, char *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,0 +1,184 @@
+//===- RuntimeTest.cpp - unit tests of the C runtime's pieces -------------===//
+
+#include "dsc/base.h"
+#include "dsc/half.h"
+#include "dsc/json.h"
+#include "dsc/mathf.h"
+#include "dsc/sampler.h"
+#include "dsc/tokenizer.h"
+#include "tokenizer/tok_internal.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+TEST(Format, PrintsWhatPrintfPrints) {
+  char buf[128];
+  dsc_snprintf(buf, sizeof(buf), "%d|%5s|%-4d|%lld|%zu|%x|%.2f|%c|%%",
+               -42, "ab", 7, -9000000000ll, (size_t)12, 255, 3.14159, 'z');
+  EXPECT_STREQ(buf, "-42|   ab|7   |-9000000000|12|ff|3.14|z|%");
+  dsc_snprintf(buf, sizeof(buf), "%.1f %.0f %.3f %.0f", 0.06, 2.6, -1.0004, 3.4);
+  EXPECT_STREQ(buf, "0.1 3 -1.000 3");
+  // Truncation keeps the terminator and reports the full length.
+  EXPECT_EQ(dsc_snprintf(buf, 4, "%s", "abcdef"), 6);
+  EXPECT_STREQ(buf, "abc");
+}
+
+TEST(Half, F16RoundTripsAndRoundsToNearestEven) {
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    if ((h & 0x7C00) == 0x7C00 && (h & 0x3FF))
+      continue; // NaN payloads
+    float f = dsc_f16_to_f32(static_cast<uint16_t>(h));
+    EXPECT_EQ(dsc_f32_to_f16(f), h) << h;
+  }
+  EXPECT_EQ(dsc_f32_to_f16(1.0f + 1.0f / 2048), 0x3C00); // tie to even
+  EXPECT_EQ(dsc_f32_to_f16(1.0f + 3.0f / 2048), 0x3C02);
+  EXPECT_EQ(dsc_f32_to_f16(70000.0f), 0x7C00);          // overflow to inf
+  EXPECT_EQ(dsc_f32_to_bf16(1.00390625f), 0x3F80);       // tie to even
+  EXPECT_EQ(dsc_bf16_to_f32(0x4049), 3.140625f);
+}
+
+TEST(MathF, ExpAndSinCosAreAccurate) {
+  for (float x = -87.0f; x < 88.0f; x += 0.37f) {
+    double want = std::exp(static_cast<double>(x));
+    EXPECT_NEAR(dsc_expf(x) / want, 1.0, 3e-7) << x;
+  }
+  EXPECT_EQ(dsc_expf(-200.0f), 0.0f);
+  EXPECT_TRUE(std::isinf(dsc_expf(100.0f)));
+  for (double x = -5000.0; x < 5000.0; x += 7.77) {
+    double s, c;
+    dsc_sincos(x, &s, &c);
+    EXPECT_NEAR(s, std::sin(x), 1e-12) << x;
+    EXPECT_NEAR(c, std::cos(x), 1e-12) << x;
+  }
+}
+
+TEST(Json, ParsesAndNavigates) {
+  const char *text = R"({"a": {"b": [1, 2.5e1, "x\u00e9\ud83e\udd99"]},
+                        "t": true, "n": null})";
+  dsc_json j;
+  char err[128];
+  ASSERT_EQ(dsc_json_parse(text, strlen(text), &j, err, sizeof(err)), DSC_OK);
+  uint32_t arr = dsc_json_path(&j, 0, "a.b");
+  ASSERT_EQ(dsc_json_type(&j, arr), DSC_JSON_ARRAY);
+  uint32_t e = dsc_json_first(&j, arr);
+  EXPECT_EQ(dsc_json_num(&j, e), 1.0);
+  e = dsc_json_next_elem(&j, e);
+  EXPECT_EQ(dsc_json_num(&j, e), 25.0);
+  e = dsc_json_next_elem(&j, e);
+  char s[16];
+  size_t n = dsc_json_str(&j, e, s, sizeof(s));
+  EXPECT_EQ(std::string(s, n), "x\xc3\xa9\xf0\x9f\xa6\x99");
+  EXPECT_TRUE(dsc_json_bool(&j, dsc_json_get(&j, 0, "t"), false));
+  EXPECT_EQ(dsc_json_get(&j, 0, "missing"), DSC_JSON_NONE);
+  dsc_json_free(&j);
+  const char *bad = "{\"a\": [1, 2}";
+  EXPECT_EQ(dsc_json_parse(bad, strlen(bad), &j, err, sizeof(err)),
+            DSC_ERR_FORMAT);
+  EXPECT_STREQ(err, "invalid JSON at byte 11: expected ',' or ']'");
+}
+
+TEST(Sampler, MatchesLlama2cGenerator) {
+  // llama2.c's random_u32 from seed 133742, computed by hand once.
+  uint64_t s = 133742;
+  uint32_t first = dsc_random_u32(&s);
+  uint64_t t = 133742;
+  t ^= t >> 12;
+  t ^= t << 25;
+  t ^= t >> 27;
+  EXPECT_EQ(first, static_cast<uint32_t>((t * 0x2545F4914F6CDD1Dull) >> 32));
+  dsc_sampler sp;
+  ASSERT_TRUE(dsc_sampler_init(&sp, 4, 0.0f, 0.9f, 0, 1));
+  float logits[4] = {0.1f, 3.0f, -1.0f, 2.9f};
+  EXPECT_EQ(dsc_sample(&sp, logits), 1); // greedy
+  dsc_sampler_free(&sp);
+  // Top-k 1 is greedy whatever the temperature.
+  ASSERT_TRUE(dsc_sampler_init(&sp, 4, 5.0f, 1.0f, 1, 99));
+  for (int i = 0; i < 20; ++i) {
+    float l[4] = {0.1f, 3.0f, -1.0f, 2.9f};
+    EXPECT_EQ(dsc_sample(&sp, l), 1);
+  }
+  dsc_sampler_free(&sp);
+  // Sampling follows the distribution.
+  ASSERT_TRUE(dsc_sampler_init(&sp, 2, 1.0f, 1.0f, 0, 7));
+  int ones = 0;
+  for (int i = 0; i < 20000; ++i) {
+    float l[2] = {0.0f, std::log(3.0f)}; // p = 1/4, 3/4
+    ones += dsc_sample(&sp, l);
+  }
+  EXPECT_NEAR(ones / 20000.0, 0.75, 0.02);
+  dsc_sampler_free(&sp);
+}
+
+namespace {
+/// A byte-level BPE tokenizer with the given pieces and merges.
+dsc_tokenizer *makeBpe(const std::vector<std::string> &pieces,
+                       const std::vector<std::pair<int, int>> &merges,
+                       uint32_t pretok) {
+  dsc_tok_builder b;
+  EXPECT_TRUE(dsc_tokb_init(&b, DSC_TOK_BPE));
+  for (const std::string &p : pieces)
+    dsc_tokb_add(&b, p.data(), p.size(), 0.0f, DSC_TT_NORMAL);
+  for (auto [l, r] : merges)
+    dsc_tokb_add_merge(&b, l, r);
+  b.t->flags = DSC_TOKF_BYTE_LEVEL;
+  b.t->pretok = pretok;
+  dsc_tokenizer *t;
+  char err[64];
+  EXPECT_EQ(dsc_tokb_finish(&b, &t, err, sizeof(err)), DSC_OK);
+  return t;
+}
+
+std::vector<std::string> pretokens(uint32_t kind, const std::string &text) {
+  std::vector<std::string> out;
+  struct Ctx {
+    const std::string *text;
+    std::vector<std::string> *out;
+  } ctx{&text, &out};
+  dsc_pretokenize(
+      kind, text.data(), text.size(),
+      [](void *c, size_t b, size_t e) {
+        auto *x = static_cast<Ctx *>(c);
+        x->out->push_back(x->text->substr(b, e - b));
+      },
+      &ctx);
+  return out;
+}
+} // namespace
+
+TEST(Pretokenize, Llama3SplitsDigitsInThrees) {
+  EXPECT_EQ(pretokens(DSC_PRE_LLAMA3, "Hello, y'all 1234567!\n\n  x"),
+            (std::vector<std::string>{"Hello", ",", " y", "'all", " ",
+                                      "123", "456", "7", "!\n\n", " ", " x"}));
+  EXPECT_EQ(pretokens(DSC_PRE_QWEN2, "ab 123"),
+            (std::vector<std::string>{"ab", " ", "1", "2", "3"}));
+  EXPECT_EQ(pretokens(DSC_PRE_GPT2, "Hello world  123's"),
+            (std::vector<std::string>{"Hello", " world", " ", " 123", "'s"}));
+}
+
+TEST(Tokenizer, BytePairMergesByRankAndSerializes) {
+  // Byte-level pieces: "a" "b" "c" "ab" "abc"; merges ab (0), ab+c (1).
+  dsc_tokenizer *t = makeBpe({"a", "b", "c", "ab", "abc"}, {{0, 1}, {3, 2}},
+                             DSC_PRE_NONE);
+  int32_t ids[8];
+  EXPECT_EQ(dsc_tok_encode(t, "abcab", 5, false, ids, 8), 2);
+  EXPECT_EQ(ids[0], 4);
+  EXPECT_EQ(ids[1], 3);
+  uint8_t *blob;
+  size_t n;
+  ASSERT_EQ(dsc_tok_serialize(t, &blob, &n), DSC_OK);
+  dsc_tokenizer *u;
+  char err[64];
+  ASSERT_EQ(dsc_tok_deserialize(blob, n, &u, err, sizeof(err)), DSC_OK);
+  EXPECT_EQ(dsc_tok_encode(u, "abcab", 5, false, ids, 8), 2);
+  EXPECT_EQ(ids[0], 4);
+  // A cut blob is refused.
+  dsc_tokenizer *v;
+  EXPECT_EQ(dsc_tok_deserialize(blob, n - 1, &v, err, sizeof(err)),
+            DSC_ERR_FORMAT);
+  free(blob);
+  dsc_tok_free(t);
+  dsc_tok_free(u);
+}
