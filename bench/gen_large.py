@@ -29,8 +29,11 @@ def main():
     p.add_argument("--preset", choices=PRESETS, default="110m")
     p.add_argument("--dtype", choices=["f16", "f32", "bf16"], default="f16")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--layers", type=int, help="override the preset's layers")
     a = p.parse_args()
-    c = PRESETS[a.preset]
+    c = dict(PRESETS[a.preset])
+    if a.layers:
+        c["layers"] = a.layers
     os.makedirs(a.out, exist_ok=True)
     hd = c["dim"] // c["heads"]
     q, kv = c["heads"] * hd, c["kv_heads"] * hd
