@@ -2,6 +2,7 @@
 
 #include "Dsc/IR/DscOps.h"
 #include "mlir/AsmParser/AsmParser.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 
 #include <gtest/gtest.h>
@@ -73,4 +74,19 @@ TEST_F(DscAttrTest, EncodingBlockSizes) {
   EXPECT_EQ(getEncodingBlockBytes(Encoding::Q4_0, &elems), 18);
   EXPECT_EQ(getEncodingBlockBytes(Encoding::BF16, &elems), 2);
   EXPECT_EQ(elems, 1);
+}
+
+TEST_F(DscAttrTest, VerifierRejectsWhatTheParserCannotSpell) {
+  // A per-tensor scheme with a block size can only be built in C++.
+  std::string message;
+  auto emit = [&]() {
+    return mlir::emitError(UnknownLoc::get(&ctx));
+  };
+  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
+    message = d.str();
+    return success();
+  });
+  EXPECT_TRUE(failed(QuantSchemeAttr::verify(emit, 8, Granularity::Tensor, 4,
+                                             true, Float32Type::get(&ctx))));
+  EXPECT_EQ(message, "per-tensor quantization takes no block size");
 }

@@ -414,3 +414,18 @@ dsc.global @w : tensor<64xf32> {layout = #dsc.tiled<rows = 4, cols = 16>}
 
 // expected-error @+1 {{tile sizes must be positive, got 0x16}}
 dsc.global @w : tensor<8x32xf32> {layout = #dsc.tiled<rows = 0, cols = 16>}
+
+// -----
+
+// expected-error @+1 {{'dsc.digest' must be a string on a dsc.global}}
+dsc.global @w : tensor<4xf32> {dsc.digest = 3 : i64}
+
+// -----
+
+// expected-error @+1 {{'dsc.weights_size' must be an integer on a module}}
+module attributes {dsc.weights_size = "big"} {}
+
+// -----
+
+// expected-error @+1 {{'dsc.model_id' must be an integer on a module}}
+func.func private @f() attributes {dsc.model_id = 3 : i64}
