@@ -76,6 +76,17 @@ static cl::opt<std::string> cTokenizer(
 static cl::opt<int64_t> cMaxSeqLen(
     "max-seq-len", cl::desc("Override the model's context length"),
     cl::init(0), cl::sub(compileCmd));
+static cl::opt<std::string> cQuantize(
+    "quantize",
+    cl::desc("Quantize weights: int8|int4 ':' tensor|channel|group=N|head "
+             "[',asym'] [',scale=f32'], e.g. int4:group=32"),
+    cl::value_desc("scheme"), cl::sub(compileCmd));
+static cl::opt<bool> cQuantEmb("quantize-embeddings",
+                               cl::desc("Quantize the embedding table too"),
+                               cl::sub(compileCmd));
+static cl::opt<bool> cQuantHead("quantize-head",
+                                cl::desc("Quantize the classifier too"),
+                                cl::sub(compileCmd));
 static cl::opt<bool> cQuiet("quiet", cl::desc("No notes or timing on stderr"),
                             cl::sub(compileCmd));
 
@@ -117,6 +128,7 @@ int runCompile() {
   // now.
   const bool quiet = cQuiet;
   const bool external = cWeights == WeightsMode::External;
+  const QuantOptions quant{cQuantize, cQuantEmb, cQuantHead};
   auto target = lookupTarget(cTarget);
   if (!target)
     return reportError(target.takeError());
@@ -170,6 +182,8 @@ int runCompile() {
   if (cEmit == EmitKind::MLIR && cCompileTo == Phase::Import)
     return emitMLIR();
   if (Error e = runGraphPasses(*module))
+    return reportError(std::move(e));
+  if (Error e = runQuantization(*module, quant))
     return reportError(std::move(e));
   if (cEmit == EmitKind::MLIR && cCompileTo == Phase::Graph)
     return emitMLIR();

@@ -10,7 +10,7 @@
 #ifndef DSC_FRONTEND_WEIGHTREADER_H
 #define DSC_FRONTEND_WEIGHTREADER_H
 
-#include "Dsc/IR/DscAttrs.h"
+#include "Dsc/IR/DscTypes.h"
 #include "mlir/IR/Types.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -21,6 +21,8 @@
 #include <memory>
 
 namespace dsc {
+
+struct QuantizedTensor;
 
 class WeightReader {
 public:
@@ -40,6 +42,12 @@ public:
   llvm::Expected<llvm::StringRef> map(llvm::StringRef path);
 
 private:
+  llvm::Error readQuantized(mlir::dsc::FileSourceAttr src,
+                            mlir::dsc::QTensorType type, const uint8_t *data,
+                            uint64_t srcRowBytes, struct QuantizedTensor &qt);
+  static void writePlain(const struct QuantizedTensor &qt, llvm::raw_ostream &os);
+  static void writeTiled(const struct QuantizedTensor &qt, llvm::raw_ostream &os);
+
   llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> files;
 };
 

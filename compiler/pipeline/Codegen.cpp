@@ -52,6 +52,25 @@ Error runGraphPasses(mlir::ModuleOp module) {
   return Error::success();
 }
 
+Error runQuantization(mlir::ModuleOp module, const QuantOptions &opts) {
+  if (opts.scheme.empty())
+    return Error::success();
+  mlir::dsc::QuantSpec spec;
+  std::string why;
+  if (failed(mlir::dsc::parseQuantSpec(opts.scheme, spec, &why)))
+    return createStringError(inconvertibleErrorCode(),
+                             "--quantize " + opts.scheme + ": " + why);
+  mlir::PassManager pm(module.getContext());
+  mlir::dsc::QuantApplyOptions o;
+  o.scheme = opts.scheme;
+  o.embeddings = opts.embeddings;
+  o.head = opts.head;
+  pm.addPass(mlir::dsc::createQuantApply(o));
+  if (failed(pm.run(module)))
+    return passFailure("quantization");
+  return Error::success();
+}
+
 Error runWeightLayout(mlir::ModuleOp module) {
   mlir::PassManager pm(module.getContext());
   pm.addPass(mlir::dsc::createWeightsPack());
@@ -335,7 +354,7 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
                                    "' has no source to read it from");
     if (Error e = reader.write(src, g.getType(), g.getLayoutAttr(), ps))
       return e;
-    pos = off + mlir::dsc::getStorageBytes(g.getType());
+    pos = off + mlir::dsc::getStorageBytes(g.getType(), g.getLayoutAttr());
   }
   if (pos != weightsSize)
     ps.write(zeros, weightsSize - pos);

@@ -27,6 +27,15 @@ namespace dsc {
 /// Graph-level rewrites on the dsc dialect (fusion, cleanup).
 llvm::Error runGraphPasses(mlir::ModuleOp module);
 
+/// What --quantize and its companions ask for.
+struct QuantOptions {
+  std::string scheme; // "" for none, else e.g. "int4:group=32"
+  bool embeddings = false, head = false;
+};
+
+/// dsc-quant-apply with these options (nothing when the scheme is empty).
+llvm::Error runQuantization(mlir::ModuleOp module, const QuantOptions &opts);
+
 /// Lays the weights out in the blob and stamps the module with its id.
 llvm::Error runWeightLayout(mlir::ModuleOp module);
 

@@ -18,6 +18,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 sys.path.insert(0, os.path.join(here, "..", "gen"))
 import gen_checkpoint  # noqa: E402
+import quantize  # noqa: E402
 import reference  # noqa: E402
 
 
@@ -25,11 +26,16 @@ def main():
     dsc, work, fmt = sys.argv[1:4]
     rest = sys.argv[4:]
     opts = {"--target": "native", "--tokens": "1 30 45 80 100 7 9 261 262 300",
-            "--steps": "16", "--threads": "2", "--tol": "1e-4", "--runner": ""}
+            "--steps": "16", "--threads": "2", "--tol": "1e-4", "--runner": "",
+            "--quantize": "", "--act-quant": "none"}
+    flags = {"--quantize-embeddings": False, "--quantize-head": False}
     gen_args = []
     i = 0
     while i < len(rest):
-        if rest[i] in opts:
+        if rest[i] in flags:
+            flags[rest[i]] = True
+            i += 1
+        elif rest[i] in opts:
             opts[rest[i]] = rest[i + 1]
             i += 2
         else:
@@ -44,8 +50,14 @@ def main():
     {"hf": gen_checkpoint.write_hf, "gguf": gen_checkpoint.write_gguf,
      "llama2c": gen_checkpoint.write_llama2c}[fmt](ckpt, c, w)
     exe = os.path.join(work, "model.exe")
-    r = subprocess.run([dsc, "compile", ckpt, "--target", opts["--target"], "-o", exe,
-                        "--quiet"], capture_output=True, text=True)
+    cmd = [dsc, "compile", ckpt, "--target", opts["--target"], "-o", exe, "--quiet"]
+    if opts["--quantize"]:
+        cmd += ["--quantize", opts["--quantize"]]
+        cmd += [f for f, on in flags.items() if on]
+        w = quantize.quantize_model(w, c, opts["--quantize"],
+                                    flags["--quantize-embeddings"],
+                                    flags["--quantize-head"])
+    r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
         print("compile failed:", r.stderr)
         return 1
@@ -65,7 +77,13 @@ def main():
     seq = list(prompt)
     for row in ours[len(prompt) - 1:-1]:
         seq.append(int(np.argmax(row)))
-    ref = reference.forward(w, c, seq[:len(ours)])
+    # --act-quant int: the target's integer kernels quantize the inputs of
+    # the quantized linear layers (group sizes multiple of 32).
+    aq = ()
+    if opts["--act-quant"] == "int":
+        orig = gen_checkpoint.make_weights(c)
+        aq = {n for n in w if w[n].ndim == 2 and not np.array_equal(w[n], orig[n])}
+    ref = reference.forward(w, c, seq[:len(ours)], act_quant=aq)
     err = np.abs(ours - ref).max(axis=1) / np.abs(ref).max(axis=1)
     worst = int(err.argmax())
     print("positions %d, max error %.3g at position %d" % (len(ours), err[worst], worst))

@@ -41,9 +41,30 @@ def rope(x, pos, heads, head_dim, freqs):
     return out.reshape(s, heads * head_dim)
 
 
-def forward(w, c, tokens):
-    """Logits [len(tokens), vocab] of positions 0 .. len(tokens)-1."""
+def quantize_activations(x):
+    """int8 per 32-block, scale amax/127, as dsc's integer kernels do
+    (float32 arithmetic, round half to even)."""
+    x = x.astype(np.float32)
+    s, k = x.shape
+    b = x.reshape(s, k // 32, 32)
+    amax = np.abs(b).max(axis=2, keepdims=True)
+    inv = np.where(amax > 0, np.float32(127) / np.where(amax > 0, amax, 1), 0).astype(np.float32)
+    q = np.rint(b * inv)
+    d = (amax / np.float32(127)).astype(np.float32)
+    return (q * d).reshape(s, k).astype(np.float64)
+
+
+def forward(w, c, tokens, act_quant=()):
+    """Logits [len(tokens), vocab] of positions 0 .. len(tokens)-1.
+    Inputs of the linear layers named in act_quant are quantized to int8
+    first, as integer kernels do."""
     w = {k: v.astype(np.float64) for k, v in w.items()}
+
+    def lin(x, name):
+        if name in act_quant:
+            x = quantize_activations(x)
+        return x @ w[name].T
+
     H, KV, D = c["heads"], c["kv_heads"], c["head_dim"]
     tokens = np.asarray(tokens)
     S = len(tokens)
@@ -54,9 +75,9 @@ def forward(w, c, tokens):
     for l in range(c["layers"]):
         p = "blk.%d." % l
         h = rmsnorm(x, w[p + "attn_norm"], c["eps"])
-        q = h @ w[p + "attn_q"].T
-        k = h @ w[p + "attn_k"].T
-        v = h @ w[p + "attn_v"].T
+        q = lin(h, p + "attn_q")
+        k = lin(h, p + "attn_k")
+        v = lin(h, p + "attn_v")
         if c["bias"]:
             q += w[p + "attn_q.bias"]
             k += w[p + "attn_k.bias"]
@@ -76,11 +97,10 @@ def forward(w, c, tokens):
             pr = np.exp(scores)
             pr /= pr.sum(axis=1, keepdims=True)
             out[:, hh, :] = pr @ v[:, g, :]
-        x = x + out.reshape(S, H * D) @ w[p + "attn_output"].T
+        x = x + lin(out.reshape(S, H * D), p + "attn_output")
         h2 = rmsnorm(x, w[p + "ffn_norm"], c["eps"])
-        g = h2 @ w[p + "ffn_gate"].T
-        u = h2 @ w[p + "ffn_up"].T
-        x = x + (g / (1 + np.exp(-g)) * u) @ w[p + "ffn_down"].T
+        g = lin(h2, p + "ffn_gate")
+        u = lin(h2, p + "ffn_up")
+        x = x + lin(g / (1 + np.exp(-g)) * u, p + "ffn_down")
     x = rmsnorm(x, w["output_norm"], c["eps"])
-    head = w["token_embd"] if c["tied"] else w["output"]
-    return x @ head.T
+    return lin(x, "token_embd" if c["tied"] else "output")

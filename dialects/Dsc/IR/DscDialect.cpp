@@ -46,6 +46,12 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
                              << "' must be an integer on a module";
     return success();
   }
+  if (attr.getName() == "dsc.quantize") {
+    if (!isa<GlobalOp>(op) || !isa<StringAttr>(attr.getValue()))
+      return op->emitError()
+             << "'dsc.quantize' must be a string on a dsc.global";
+    return success();
+  }
   if (attr.getName() == "dsc.digest") {
     if (!isa<GlobalOp>(op) || !isa<StringAttr>(attr.getValue()))
       return op->emitError()

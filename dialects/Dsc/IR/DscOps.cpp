@@ -33,8 +33,25 @@ LogicalResult GlobalOp::verify() {
   if (auto offset = getOffsetAttr(); offset && offset.getInt() < 0)
     return emitOpError("offset must not be negative");
   if (TiledLayoutAttr layout = getLayoutAttr()) {
-    if (shaped.getRank() != 2 || isa<QTensorType>(getType()))
-      return emitOpError("a tiled layout needs a 2-D float tensor");
+    if (shaped.getRank() != 2)
+      return emitOpError("a tiled layout needs a 2-D weight");
+    if (auto q = dyn_cast<QTensorType>(getType())) {
+      int64_t group = getQuantGroupColumns(q);
+      if (layout.getCols() != group || layout.getRows() != 4)
+        return emitOpError("a quantized weight is tiled by 4 rows and its ")
+               << group << "-column groups, not " << layout.getRows() << "x"
+               << layout.getCols();
+      if (q.getScheme().getBits() != 8 && q.getScheme().getBits() != 4)
+        return emitOpError("tiled quantized weights are 8- or 4-bit");
+      if (q.getScheme().getBits() == 4 && group % 32)
+        return emitOpError("4-bit tiles need groups of a multiple of 32 "
+                           "columns, got ")
+               << group;
+      if (q.getScheme().getGranularity() == Granularity::Channel &&
+          q.getScheme().getAxis() != 0)
+        return emitOpError("tiled quantized weights need scales per output "
+                           "row (channel = 0)");
+    }
     if (shaped.getDimSize(0) % layout.getRows() ||
         shaped.getDimSize(1) % layout.getCols())
       return emitOpError("tiles of ")

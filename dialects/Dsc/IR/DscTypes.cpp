@@ -114,9 +114,22 @@ static uint64_t elementBytes(Type t) {
   return t.isF32() ? 4 : t.getIntOrFloatBitWidth() / 8;
 }
 
-uint64_t mlir::dsc::getStorageBytes(Type type) {
+int64_t mlir::dsc::getQuantGroupColumns(QTensorType type) {
+  QuantSchemeAttr s = type.getScheme();
+  return s.getGranularity() == Granularity::Group ? s.getBlockSize()
+                                                  : type.getCols();
+}
+
+uint64_t mlir::dsc::getStorageBytes(Type type, TiledLayoutAttr layout) {
   if (auto q = dyn_cast<QTensorType>(type)) {
     QuantSchemeAttr s = q.getScheme();
+    if (layout) {
+      uint64_t tiles = static_cast<uint64_t>(q.getRows() / layout.getRows()) *
+                       static_cast<uint64_t>(q.getCols() / layout.getCols());
+      return tiles * dsc_qtile_bytes(layout.getCols(), s.getBits(),
+                                     elementBytes(s.getScaleType()),
+                                     !s.getSymmetric());
+    }
     uint64_t rows = q.getRows(), cols = q.getCols();
     uint64_t n = static_cast<uint64_t>(s.getNumScales(rows, cols));
     uint64_t size =

@@ -13,8 +13,13 @@
 
 namespace mlir::dsc {
 /// Bytes a weight of `type` takes in the executable: row-major elements for
-/// a tensor, the plain layout of dsc/quant_layout.h for a qtensor.
-uint64_t getStorageBytes(Type type);
+/// a tensor, the plain (or, with a tiled `layout`, the tiled) layout of
+/// dsc/quant_layout.h for a qtensor.
+uint64_t getStorageBytes(Type type, TiledLayoutAttr layout = {});
+
+/// Columns sharing a scale in each row of a qtensor: the group size, or
+/// the whole row for the other granularities.
+int64_t getQuantGroupColumns(QTensorType type);
 } // namespace mlir::dsc
 
 #endif // DSC_IR_DSCTYPES_H

@@ -36,7 +36,7 @@ struct WeightsAssignOffsetsPass
       offset = (offset + alignment - 1) / alignment * alignment;
       global.setOffsetAttr(
           IntegerAttr::get(IntegerType::get(&getContext(), 64), offset));
-      offset += getStorageBytes(global.getType());
+      offset += getStorageBytes(global.getType(), global.getLayoutAttr());
     }
     module->setAttr(kWeightsSizeAttr,
                     IntegerAttr::get(IntegerType::get(&getContext(), 64),

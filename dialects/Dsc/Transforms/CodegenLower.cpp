@@ -15,6 +15,8 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSet.h"
 
+#include "dsc/quant_layout.h"
+
 #include <cmath>
 
 namespace mlir::dsc {
@@ -53,6 +55,16 @@ std::vector<float> ropeFrequencies(int64_t headDim, double theta,
   return freqs;
 }
 
+/// Kernel arguments describing a tiled quantized weight: its group size
+/// and flags (dsc/quant_layout.h).
+static std::pair<int64_t, int64_t> quantArgs(QTensorType q,
+                                             TiledLayoutAttr layout) {
+  QuantSchemeAttr s = q.getScheme();
+  int64_t flags = (s.getSymmetric() ? 0 : DSC_QFLAG_ASYM) |
+                  (s.getScaleType().isF32() ? DSC_QFLAG_F32_SCALE : 0);
+  return {layout.getCols(), flags};
+}
+
 class ForwardLowering {
 public:
   ForwardLowering(ModuleOp module, func::FuncOp fn)
@@ -69,6 +81,10 @@ private:
   Value cf32(double v) {
     return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
   }
+  Value c64(int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+  }
+  GlobalOp globalOf(Value weight);
   Value toI64(Value index) {
     return arith::IndexCastOp::create(b, loc, i64(), index);
   }
@@ -101,7 +117,7 @@ private:
 
   LogicalResult lowerOp(Operation *op);
   LogicalResult lowerWeight(WeightOp op);
-  void lowerEmbedding(EmbeddingOp op);
+  LogicalResult lowerEmbedding(EmbeddingOp op);
   void lowerRMSNorm(RMSNormOp op);
   LogicalResult lowerLinear(LinearOp op);
   void lowerRoPE(RoPEOp op);
@@ -195,8 +211,9 @@ LogicalResult ForwardLowering::lowerWeight(WeightOp op) {
            << "' has no blob offset; run dsc-weights-assign-offsets first";
   Type memType;
   if (auto q = dyn_cast<QTensorType>(op.getType()))
-    memType = MemRefType::get({static_cast<int64_t>(getStorageBytes(q))},
-                              b.getI8Type());
+    memType = MemRefType::get(
+        {static_cast<int64_t>(getStorageBytes(q, global.getLayoutAttr()))},
+        b.getI8Type());
   else {
     auto t = cast<RankedTensorType>(op.getType());
     memType = MemRefType::get(t.getShape(), t.getElementType());
@@ -208,12 +225,25 @@ LogicalResult ForwardLowering::lowerWeight(WeightOp op) {
   return success();
 }
 
-void ForwardLowering::lowerEmbedding(EmbeddingOp op) {
+LogicalResult ForwardLowering::lowerEmbedding(EmbeddingOp op) {
   Value ids = map.lookup(op.getIds());
   Value table = map.lookup(op.getTable());
   Value rows = rowsOf(ids);
   Value out = resultBuffer(op.getResult(), rows);
   int64_t dim = op.getResult().getType().getDimSize(1);
+  if (auto q = dyn_cast<QTensorType>(op.getTable().getType())) {
+    GlobalOp global = globalOf(op.getTable());
+    if (!global || !global.getLayoutAttr())
+      return op.emitOpError("quantized tables must be tiled by "
+                            "dsc-weights-pack (4 rows by scale groups)");
+    auto [group, flags] = quantArgs(q, global.getLayoutAttr());
+    callKernel("dsc_uk_embedding_q_t4",
+               {barePtr(table), barePtr(ids), barePtr(out), toI64(rows),
+                c64(dim), c64(group), c64(q.getScheme().getBits()),
+                c64(flags)});
+    map.map(op.getResult(), out);
+    return success();
+  }
   loop(rows, [&](Value s) {
     Value id = arith::IndexCastOp::create(b, loc, b.getIndexType(),
                                           load(ids, {s}));
@@ -222,6 +252,7 @@ void ForwardLowering::lowerEmbedding(EmbeddingOp op) {
     });
   });
   map.map(op.getResult(), out);
+  return success();
 }
 
 void ForwardLowering::lowerRMSNorm(RMSNormOp op) {
@@ -251,6 +282,12 @@ void ForwardLowering::lowerRMSNorm(RMSNormOp op) {
   map.map(op.getResult(), out);
 }
 
+GlobalOp ForwardLowering::globalOf(Value weight) {
+  auto w = weight.getDefiningOp<WeightOp>();
+  return w ? SymbolTable::lookupNearestSymbolFrom<GlobalOp>(w, w.getGlobalAttr())
+           : GlobalOp();
+}
+
 LogicalResult ForwardLowering::lowerLinear(LinearOp op) {
   Value x = map.lookup(op.getInput());
   Value w = map.lookup(op.getWeight());
@@ -258,31 +295,32 @@ LogicalResult ForwardLowering::lowerLinear(LinearOp op) {
   auto wType = cast<ShapedType>(op.getWeight().getType());
   int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
   Value out = resultBuffer(op.getResult(), rows);
-  StringRef kernel;
-  if (isa<QTensorType>(wType))
-    return op.emitOpError("quantized weights need the dsc-weights-pack pass "
-                          "and its kernels");
-  Type et = wType.getElementType();
-  std::string name;
-  if (et.isF32())
-    name = "dsc_uk_linear_f32";
-  else if (et.isF16())
-    name = "dsc_uk_linear_f16";
-  else if (et.isBF16())
-    name = "dsc_uk_linear_bf16";
-  else
-    return op.emitOpError("no linear kernel for weights of type ") << et;
-  // Tiled weights have their own kernels.
-  if (auto w = op.getWeight().getDefiningOp<WeightOp>())
-    if (auto g = SymbolTable::lookupNearestSymbolFrom<GlobalOp>(
-            w, w.getGlobalAttr()))
-      if (TiledLayoutAttr t = g.getLayoutAttr())
-        name += "_t" + std::to_string(t.getRows()) + "x" +
-                std::to_string(t.getCols());
-  kernel = name;
-  callKernel(kernel, {barePtr(x), barePtr(w), barePtr(out), toI64(rows),
-                      arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(k)),
-                      arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(n))});
+  GlobalOp global = globalOf(op.getWeight());
+  TiledLayoutAttr layout = global ? global.getLayoutAttr() : TiledLayoutAttr();
+  if (auto q = dyn_cast<QTensorType>(wType)) {
+    if (!layout)
+      return op.emitOpError("quantized weights must be tiled by "
+                            "dsc-weights-pack (4 rows by scale groups)");
+    auto [group, flags] = quantArgs(q, layout);
+    callKernel(q.getScheme().getBits() == 8 ? "dsc_uk_linear_q8_t4"
+                                            : "dsc_uk_linear_q4_t4",
+               {barePtr(x), barePtr(w), barePtr(out), toI64(rows), c64(k),
+                c64(n), c64(group), c64(flags)});
+  } else {
+    Type et = wType.getElementType();
+    std::string name = et.isF32()    ? "dsc_uk_linear_f32"
+                       : et.isF16()  ? "dsc_uk_linear_f16"
+                       : et.isBF16() ? "dsc_uk_linear_bf16"
+                                     : "";
+    if (name.empty())
+      return op.emitOpError("no linear kernel for weights of type ") << et;
+    // Tiled weights have their own kernels.
+    if (layout)
+      name += "_t" + std::to_string(layout.getRows()) + "x" +
+              std::to_string(layout.getCols());
+    callKernel(name, {barePtr(x), barePtr(w), barePtr(out), toI64(rows),
+                      c64(k), c64(n)});
+  }
   if (Value bias = op.getBias()) {
     Value bv = map.lookup(bias);
     loop(rows, [&](Value s) {
@@ -329,8 +367,7 @@ void ForwardLowering::lowerRoPE(RoPEOp op) {
     Value sinT = memref::AllocOp::create(b, loc, tableType, ValueRange{rows});
     callKernel("dsc_uk_rope_table",
                {barePtr(freqsBuf), barePtr(cosT), barePtr(sinT), toI64(rows),
-                toI64(posArg),
-                arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(half))});
+                toI64(posArg), c64(half)});
     it = ropeTables.try_emplace(key, cosT, sinT).first;
   }
   Value cosT = it->second.first, sinT = it->second.second;
@@ -368,9 +405,6 @@ void ForwardLowering::lowerAttention(AttentionOp op) {
   // its size.
   int64_t perPos = ct.getNumLayers() * 2 * ct.getNumKVHeads() * ct.getHeadDim();
   Value ctx = arith::DivUIOp::create(b, loc, rowsOf(cacheArg), idx(perPos));
-  auto c64 = [&](int64_t v) {
-    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
-  };
   callKernel("dsc_uk_attention",
              {barePtr(q), barePtr(k), barePtr(v), barePtr(out),
               barePtr(cacheArg), c64(op.getLayer()), toI64(rows),
@@ -463,7 +497,7 @@ LogicalResult ForwardLowering::lowerOp(Operation *op) {
   if (auto w = dyn_cast<WeightOp>(op))
     return lowerWeight(w);
   if (auto e = dyn_cast<EmbeddingOp>(op))
-    return lowerEmbedding(e), success();
+    return lowerEmbedding(e);
   if (auto n = dyn_cast<RMSNormOp>(op))
     return lowerRMSNorm(n), success();
   if (auto l = dyn_cast<LinearOp>(op))

@@ -22,6 +22,22 @@ namespace mlir::dsc {
 #define GEN_PASS_REGISTRATION
 #include "Dsc/Transforms/Passes.h.inc"
 
+/// A quantization scheme as the command line spells it (`int4:group=32`).
+struct QuantSpec {
+  unsigned bits = 8;
+  Granularity granularity = Granularity::Channel;
+  int64_t blockSize = 0;
+  bool symmetric = true;
+  bool f32Scale = false;
+};
+LogicalResult parseQuantSpec(llvm::StringRef text, QuantSpec &spec,
+                             std::string *error);
+
+/// The scheme `spec` gives a [rows, cols] weight under the policy of
+/// dsc-quant-apply, or null when the weight stays unquantized.
+QuantSchemeAttr chooseQuantScheme(MLIRContext *ctx, const QuantSpec &spec,
+                                  int64_t rows, int64_t cols, int64_t headRows);
+
 /// The upstream conversions from loops, memrefs and calls to the LLVM
 /// dialect, after dsc-codegen-lower.
 void buildLowerToLLVMPipeline(OpPassManager &pm);

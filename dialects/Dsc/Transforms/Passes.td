@@ -16,6 +16,41 @@ def GraphFuseSwiGLU : Pass<"dsc-graph-fuse-swiglu", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::dsc::DscDialect"];
 }
 
+def QuantApply : Pass<"dsc-quant-apply", "::mlir::ModuleOp"> {
+  let summary = "Quantizes weights to a #dsc.quant scheme";
+  let description = [{
+    Gives the weights of linear layers (and, when asked, the embedding table
+    and the classifier) a `!dsc.qtensor` type with the scheme `scheme`
+    spells (`int8:channel`, `int4:group=32`, `int4:group=128,asym`,
+    `int4:head`, `int8:tensor`; scales f16 unless `,scale=f32`). A global
+    carrying `dsc.quantize = "<scheme>"` (or `"none"`) gets that scheme
+    instead, which is how mixed precision is expressed. The weight writer
+    quantizes the bytes (round to nearest, or with the calibration scales
+    the driver attached).
+
+    Shapes a scheme cannot tile follow one documented policy:
+    - a group size that does not divide the row is replaced by the largest
+      divisor of the row length not above it and at least 16; 4-bit groups
+      must be multiples of 32 columns, and where no such divisor exists the
+      weight is quantized to 8 bits instead; without any divisor, the weight
+      gets one scale per row;
+    - 4-bit weights with one scale per row (or tensor, or head) need rows of
+      a multiple of 32 columns; others are quantized to 8 bits;
+    - `head` applies to q/k/v projections (one scale per head's rows);
+      other weights get one scale per row;
+    - weights whose row count is not a multiple of 4 stay unquantized.
+  }];
+  let options = [
+    Option<"scheme", "scheme", "std::string", /*default=*/"\"int8:channel\"",
+           "Scheme for every quantized weight">,
+    Option<"embeddings", "embeddings", "bool", /*default=*/"false",
+           "Quantize the embedding table too">,
+    Option<"head", "head", "bool", /*default=*/"false",
+           "Quantize the classifier too">
+  ];
+  let dependentDialects = ["::mlir::dsc::DscDialect"];
+}
+
 def WeightsPack : Pass<"dsc-weights-pack", "::mlir::ModuleOp"> {
   let summary = "Stores linear weights in the tiled order their kernels read";
   let description = [{
@@ -23,7 +58,9 @@ def WeightsPack : Pass<"dsc-weights-pack", "::mlir::ModuleOp"> {
     shape the tiles divide, the layout `#dsc.tiled<rows, cols>`: the weight
     writer then stores it tile by tile and the code generator calls the
     kernels that read tiles, so that decoding streams the weights
-    sequentially. Other weights stay row-major.
+    sequentially. Other float weights stay row-major. Quantized weights are
+    always tiled, by 4 rows and their scale groups (see
+    dsc/quant_layout.h).
   }];
   let options = [
     Option<"tileRows", "tile-rows", "int64_t", /*default=*/"4",

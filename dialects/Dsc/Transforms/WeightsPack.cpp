@@ -40,6 +40,13 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
     });
     auto layout = TiledLayoutAttr::get(&getContext(), tileRows, tileCols);
     for (GlobalOp g : module.getOps<GlobalOp>()) {
+      // Quantized weights: 4 rows by their scale groups, always.
+      if (auto q = dyn_cast<QTensorType>(g.getType())) {
+        if (!g.getLayoutAttr() && q.getRows() % 4 == 0)
+          g.setLayoutAttr(TiledLayoutAttr::get(&getContext(), 4,
+                                               getQuantGroupColumns(q)));
+        continue;
+      }
       auto t = dyn_cast<RankedTensorType>(g.getType());
       if (!t || t.getRank() != 2 || !onlyLinear.lookup(g.getSymNameAttr()) ||
           g.getLayoutAttr())

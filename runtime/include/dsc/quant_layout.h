@@ -18,6 +18,18 @@
  * on import: Q8_0 is 8-bit symmetric with groups of 32 and f16 scales, Q4_0
  * 4-bit symmetric (q - 8) with groups of 32 and f16 scales.
  *
+ * Tiled layout (what executables hold, #dsc.tiled<rows = 4, cols = G>):
+ * groups of G consecutive columns of 4 consecutive rows, in the order
+ * tile(b, g) = rows [4b, 4b+4) x columns [gG, gG+G), b-major. A tile is
+ *   d[4]   the 4 rows' scales (f16 or f32)
+ *   z[4]   the 4 rows' zero points (asymmetric only; u8)
+ *   q      4 rows x G values: 8-bit as u8, 4-bit in 32-column blocks of 16
+ *          bytes, byte j holding columns j (low nibble) and j + 16 (high).
+ * Values are stored unsigned: a symmetric value q is stored as q + 2^(b-1)
+ * and the offset 2^(b-1) plays the zero point, so that every value
+ * dequantizes to (u - zero) * d, and integer dot products can use unsigned
+ * weights with signed activations (x86 vpdpbusd).
+ *
  *===---------------------------------------------------------------------===*/
 #ifndef DSC_QUANT_LAYOUT_H
 #define DSC_QUANT_LAYOUT_H
@@ -72,5 +84,14 @@ static inline uint64_t dsc_qplain_row_bytes(uint64_t cols, unsigned bits) {
 static inline uint64_t dsc_qplain_align(uint64_t n) {
   return (n + DSC_QPLAIN_ALIGN - 1) / DSC_QPLAIN_ALIGN * DSC_QPLAIN_ALIGN;
 }
+
+/* Bytes of one tile of the tiled layout. */
+static inline uint64_t dsc_qtile_bytes(uint64_t group, unsigned bits,
+                                       unsigned scale_bytes, int asym) {
+  return 4 * (uint64_t)scale_bytes + (asym ? 4 : 0) + 4 * group * bits / 8;
+}
+
+/* Flags passed to the quantized kernels. */
+enum { DSC_QFLAG_ASYM = 1, DSC_QFLAG_F32_SCALE = 2 };
 
 #endif /* DSC_QUANT_LAYOUT_H */

@@ -407,7 +407,7 @@ dsc.global @w : tensor<6x32xf32> {layout = #dsc.tiled<rows = 4, cols = 16>}
 
 // -----
 
-// expected-error @+1 {{'dsc.global' op a tiled layout needs a 2-D float tensor}}
+// expected-error @+1 {{'dsc.global' op a tiled layout needs a 2-D weight}}
 dsc.global @w : tensor<64xf32> {layout = #dsc.tiled<rows = 4, cols = 16>}
 
 // -----
@@ -429,3 +429,28 @@ module attributes {dsc.weights_size = "big"} {}
 
 // expected-error @+1 {{'dsc.model_id' must be an integer on a module}}
 func.func private @f() attributes {dsc.model_id = 3 : i64}
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op a quantized weight is tiled by 4 rows and its 32-column groups, not 4x16}}
+dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i4, group = 32>> {layout = #dsc.tiled<rows = 4, cols = 16>}
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op tiled quantized weights are 8- or 4-bit}}
+dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i6, group = 32>> {layout = #dsc.tiled<rows = 4, cols = 32>}
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op 4-bit tiles need groups of a multiple of 32 columns, got 16}}
+dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i4, group = 16>> {layout = #dsc.tiled<rows = 4, cols = 16>}
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op tiled quantized weights need scales per output row (channel = 0)}}
+dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i8, channel = 1>> {layout = #dsc.tiled<rows = 4, cols = 64>}
+
+// -----
+
+// expected-error @+1 {{'dsc.quantize' must be a string on a dsc.global}}
+dsc.global @w : tensor<8x64xf32> {dsc.quantize = 4 : i64}

@@ -123,3 +123,42 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
     return %0 : tensor<?x16xf32>
   }
 }
+
+// -----
+
+// Quantized weights: the tiled kernels get the group size and the flags
+// (asymmetric = 1, f32 scales = 2); a quantized table is read by a kernel.
+// CHECK-LABEL: func.func @dsc_forward
+// Embedding: width 32, groups of 32, 4 bits, asymmetric with f32 scales.
+// CHECK: call @dsc_uk_embedding_q_t4(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c32_i64{{[_0-9]*}}, %c32_i64{{[_0-9]*}}, %c4_i64{{[_0-9]*}}, %c3_i64{{[_0-9]*}})
+// Linear: K 8, N 16, one group per row (8 columns), symmetric with f16 scales.
+// CHECK: call @dsc_uk_linear_q8_t4(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c8_i64{{[_0-9]*}}, %c16_i64{{[_0-9]*}}, %c8_i64{{[_0-9]*}}, %c0_i64{{[_0-9]*}})
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32>, dsc.weights_size = 1024 : i64} {
+  dsc.global @emb : !dsc.qtensor<16x32xf32, #dsc.quant<i4, group = 32, asymmetric>> {layout = #dsc.tiled<rows = 4, cols = 32>, offset = 0 : i64}
+  dsc.global @w : !dsc.qtensor<16x8xf32, #dsc.quant<i8, channel = 0, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 8>, offset = 512 : i64}
+  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x1x4xf32>) -> tensor<?x16xf32> {
+    %emb = dsc.weight @emb : !dsc.qtensor<16x32xf32, #dsc.quant<i4, group = 32, asymmetric>>
+    %x = dsc.embedding %emb[%tokens] : !dsc.qtensor<16x32xf32, #dsc.quant<i4, group = 32, asymmetric>>, tensor<?xi32> -> tensor<?x32xf32>
+    %c0 = arith.constant 0 : index
+    %rows = tensor.dim %x, %c0 : tensor<?x32xf32>
+    %y = tensor.extract_slice %x[0, 0] [%rows, 8] [1, 1] : tensor<?x32xf32> to tensor<?x8xf32>
+    %w = dsc.weight @w : !dsc.qtensor<16x8xf32, #dsc.quant<i8, channel = 0, symmetric, scale = f16>>
+    %l = dsc.linear %y, %w : tensor<?x8xf32>, !dsc.qtensor<16x8xf32, #dsc.quant<i8, channel = 0, symmetric, scale = f16>> -> tensor<?x16xf32>
+    return %l : tensor<?x16xf32>
+  }
+}
+
+// -----
+
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32>} {
+  dsc.global @emb : tensor<16x8xf32> {offset = 0 : i64}
+  dsc.global @w : !dsc.qtensor<16x8xf32, #dsc.quant<i8, channel = 0>> {offset = 512 : i64}
+  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x1x4xf32>) -> tensor<?x16xf32> {
+    %emb = dsc.weight @emb : tensor<16x8xf32>
+    %x = dsc.embedding %emb[%tokens] : tensor<16x8xf32>, tensor<?xi32> -> tensor<?x8xf32>
+    %w = dsc.weight @w : !dsc.qtensor<16x8xf32, #dsc.quant<i8, channel = 0>>
+    // expected-error @+1 {{'dsc.linear' op quantized weights must be tiled by dsc-weights-pack (4 rows by scale groups)}}
+    %l = dsc.linear %x, %w : tensor<?x8xf32>, !dsc.qtensor<16x8xf32, #dsc.quant<i8, channel = 0>> -> tensor<?x16xf32>
+    return %l : tensor<?x16xf32>
+  }
+}

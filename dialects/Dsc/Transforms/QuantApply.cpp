@@ -1,0 +1,195 @@
+//===- QuantApply.cpp - weight quantization schemes -----------------------===//
+
+#include "Dsc/Transforms/Passes.h"
+
+namespace mlir::dsc {
+#define GEN_PASS_DEF_QUANTAPPLY
+#include "Dsc/Transforms/Passes.h.inc"
+} // namespace mlir::dsc
+
+using namespace mlir;
+using namespace mlir::dsc;
+
+LogicalResult mlir::dsc::parseQuantSpec(StringRef text, QuantSpec &spec,
+                                       std::string *error) {
+  auto [bitsText, rest] = text.split(':');
+  unsigned bits;
+  if (bitsText == "int8")
+    bits = 8;
+  else if (bitsText == "int4")
+    bits = 4;
+  else {
+    *error = "'" + bitsText.str() + "' is not int8 or int4";
+    return failure();
+  }
+  SmallVector<StringRef> parts;
+  rest.split(parts, ',');
+  if (parts.empty() || parts[0].empty()) {
+    *error = "missing granularity after '" + bitsText.str() +
+             ":' (tensor, channel, group=N or head)";
+    return failure();
+  }
+  Granularity gran;
+  int64_t block = 0;
+  auto [g, value] = parts[0].split('=');
+  if (g == "tensor" && value.empty())
+    gran = Granularity::Tensor;
+  else if (g == "channel" && value.empty())
+    gran = Granularity::Channel;
+  else if (g == "head" && value.empty())
+    gran = Granularity::Head;
+  else if (g == "group" && !value.getAsInteger(10, block) && block > 0)
+    gran = Granularity::Group;
+  else {
+    *error = "'" + parts[0].str() +
+             "' is not a granularity (tensor, channel, group=N, head)";
+    return failure();
+  }
+  bool symmetric = true, f32Scale = false;
+  for (StringRef opt : ArrayRef(parts).drop_front()) {
+    if (opt == "asym")
+      symmetric = false;
+    else if (opt == "sym")
+      symmetric = true;
+    else if (opt == "scale=f32")
+      f32Scale = true;
+    else if (opt == "scale=f16")
+      f32Scale = false;
+    else {
+      *error = "unknown option '" + opt.str() +
+               "' (asym, sym, scale=f16, scale=f32)";
+      return failure();
+    }
+  }
+  spec = QuantSpec{bits, gran, block, symmetric, f32Scale};
+  return success();
+}
+
+
+QuantSchemeAttr mlir::dsc::chooseQuantScheme(MLIRContext *ctx,
+                                             const QuantSpec &spec,
+                                             int64_t rows, int64_t cols,
+                                             int64_t headRows) {
+  if (rows % 4)
+    return {}; // kernels read tiles of 4 rows
+  unsigned bits = spec.bits;
+  Granularity gran = spec.granularity;
+  int64_t block = spec.blockSize;
+  if (gran == Granularity::Head) {
+    if (headRows > 0 && rows % headRows == 0)
+      block = headRows;
+    else
+      gran = Granularity::Channel;
+  }
+  // 4-bit tiles need groups of multiples of 32 columns; where none fits,
+  // the weight gets 8 bits and the search is repeated.
+  auto fits = [&](int64_t d) { return bits == 8 || d % 32 == 0; };
+  if (gran == Granularity::Group && (cols % block || !fits(block))) {
+    int64_t best = 0;
+    for (int pass = 0; pass < 2 && !best; ++pass) {
+      for (int64_t d = std::min(block, cols); d >= 16; --d)
+        if (cols % d == 0 && fits(d)) {
+          best = d;
+          break;
+        }
+      if (!best && bits == 4)
+        bits = 8;
+    }
+    if (best)
+      block = best;
+    else
+      gran = Granularity::Channel;
+  }
+  int64_t groupCols = gran == Granularity::Group ? block : cols;
+  if (bits == 4 && groupCols % 32)
+    bits = 8;
+  if (gran == Granularity::Channel || gran == Granularity::Tensor)
+    block = 0;
+  Type scale = spec.f32Scale ? Type(Float32Type::get(ctx))
+                             : Type(Float16Type::get(ctx));
+  return QuantSchemeAttr::get(ctx, bits, gran, block, spec.symmetric, scale);
+}
+
+namespace {
+struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
+  using QuantApplyBase::QuantApplyBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    QuantSpec spec;
+    std::string error;
+    if (failed(parseQuantSpec(scheme, spec, &error))) {
+      module.emitError("bad quantization scheme '") << scheme << "': " << error;
+      return signalPassFailure();
+    }
+    ModelConfigAttr config = getModelConfig(module);
+    int64_t headDim = config ? config.getHeadDim() : 0;
+
+    // What each global is used as.
+    enum Use : unsigned { Linear = 1, Embedding = 2, Classifier = 4, Other = 8 };
+    llvm::DenseMap<StringAttr, unsigned> uses;
+    llvm::DenseSet<Value> returned;
+    module.walk([&](func::ReturnOp r) {
+      for (Value v : r.getOperands())
+        returned.insert(v);
+    });
+    module.walk([&](WeightOp w) {
+      unsigned &u = uses[w.getGlobalAttr().getAttr()];
+      for (OpOperand &use : w->getUses()) {
+        if (auto l = dyn_cast<LinearOp>(use.getOwner());
+            l && use.getOperandNumber() == 1)
+          u |= returned.contains(l.getResult()) ? Classifier : Linear;
+        else if (isa<EmbeddingOp>(use.getOwner()) && use.getOperandNumber() == 0)
+          u |= Embedding;
+        else
+          u |= Other;
+      }
+    });
+
+    llvm::DenseMap<StringAttr, Type> newTypes;
+    for (GlobalOp g : module.getOps<GlobalOp>()) {
+      auto t = dyn_cast<RankedTensorType>(g.getType());
+      if (!t || t.getRank() != 2 || !isa<FloatType>(t.getElementType()))
+        continue;
+      unsigned u = uses.lookup(g.getSymNameAttr());
+      QuantSpec s = spec;
+      if (auto req = g->getAttrOfType<StringAttr>("dsc.quantize")) {
+        g->removeAttr("dsc.quantize");
+        if (req.getValue() == "none")
+          continue;
+        if (failed(parseQuantSpec(req.getValue(), s, &error))) {
+          g.emitOpError("bad dsc.quantize '") << req.getValue() << "': " << error;
+          return signalPassFailure();
+        }
+      } else {
+        bool wanted = (u & Linear) || ((u & Classifier) && head) ||
+                      ((u & Embedding) && embeddings);
+        // A table that is both embedding and classifier needs both asked.
+        if ((u & Embedding) && !embeddings)
+          wanted = false;
+        if ((u & Classifier) && !head)
+          wanted = false;
+        if (!wanted || (u & Other) || u == 0)
+          continue;
+      }
+      // Per-head scales apply to projections whose rows are heads: q, k, v.
+      StringRef name = g.getSymName();
+      bool headRows = name.ends_with("attn_q") || name.ends_with("attn_k") ||
+                      name.ends_with("attn_v");
+      QuantSchemeAttr chosen = chooseQuantScheme(
+          &getContext(), s, t.getDimSize(0), t.getDimSize(1),
+          headRows ? headDim : 0);
+      if (!chosen)
+        continue;
+      Type q = QTensorType::get(&getContext(), t.getShape(),
+                                Float32Type::get(&getContext()), chosen);
+      g.setType(q);
+      newTypes[g.getSymNameAttr()] = q;
+    }
+    module.walk([&](WeightOp w) {
+      if (Type t = newTypes.lookup(w.getGlobalAttr().getAttr()))
+        w.getResult().setType(t);
+    });
+  }
+};
+} // namespace

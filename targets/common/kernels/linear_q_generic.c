@@ -1,0 +1,85 @@
+/*===- linear_q_generic.c - quantized weights, float accumulation ----------===*
+ *
+ * y = x W^T for W in the tiled quantized layout, any group size: per group,
+ * sum x * u for each row, and once sum x, so that
+ *   y += d * (sum x u - z sum x).
+ * Portable C; ISA-specific integer kernels call it for shapes they do not
+ * handle.
+ *
+ *===---------------------------------------------------------------------===*/
+#include "quant_tile.h"
+
+typedef struct {
+  const float *x;
+  const uint8_t *w;
+  float *y;
+  int64_t S, K, N;
+  qtile_t t;
+} qf_ctx;
+
+static void qf_rows(void *ctx, int64_t begin, int64_t end) {
+  const qf_ctx *c = (const qf_ctx *)ctx;
+  const qtile_t *t = &c->t;
+  for (int64_t b = begin; b < end; ++b)
+    for (int64_t s = 0; s < c->S; ++s) {
+      const float *x = c->x + s * c->K;
+      float acc[4] = {0, 0, 0, 0};
+      const uint8_t *tile = c->w + (uint64_t)b * (uint64_t)t->groups * t->tile;
+      for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
+        const float *xg = x + g * t->G;
+        float xs = 0.0f;
+        for (int64_t j = 0; j < t->G; ++j)
+          xs += xg[j];
+        for (int r = 0; r < 4; ++r) {
+          float dot = 0.0f;
+          for (int64_t j = 0; j < t->G; ++j)
+            dot += xg[j] * (float)qtile_value(t, tile, r, j);
+          acc[r] += qtile_scale(t, tile, r) *
+                    (dot - (float)qtile_zero(t, tile, r) * xs);
+        }
+      }
+      for (int r = 0; r < 4; ++r)
+        c->y[s * c->N + 4 * b + r] = acc[r];
+    }
+}
+
+void dsc_uk_linear_qf_t4(const float *x, const uint8_t *w, float *y,
+                         int64_t S, int64_t K, int64_t N, int64_t G,
+                         int64_t bits, int64_t flags) {
+  qf_ctx c = {x, w, y, S, K, N, qtile_make(K, G, (int)bits, (int)flags)};
+  if (S * K * N < DSC_PARALLEL_MIN_WORK)
+    qf_rows(&c, 0, N / 4);
+  else
+    dsc_parallel_for(N / 4, qf_rows, &c);
+}
+
+DSC_GENERIC void dsc_uk_linear_q8_t4(const float *x, const uint8_t *w,
+                                     float *y, int64_t S, int64_t K,
+                                     int64_t N, int64_t G, int64_t flags) {
+  dsc_uk_linear_qf_t4(x, w, y, S, K, N, G, 8, flags);
+}
+
+DSC_GENERIC void dsc_uk_linear_q4_t4(const float *x, const uint8_t *w,
+                                     float *y, int64_t S, int64_t K,
+                                     int64_t N, int64_t G, int64_t flags) {
+  dsc_uk_linear_qf_t4(x, w, y, S, K, N, G, 4, flags);
+}
+
+/* Embedding rows from a quantized table. */
+DSC_GENERIC void dsc_uk_embedding_q_t4(const uint8_t *w, const int32_t *ids,
+                                       float *out, int64_t S, int64_t K,
+                                       int64_t G, int64_t bits,
+                                       int64_t flags) {
+  qtile_t t = qtile_make(K, G, (int)bits, (int)flags);
+  for (int64_t s = 0; s < S; ++s) {
+    int64_t id = ids[s], b = id / 4;
+    int r = (int)(id % 4);
+    const uint8_t *tile = w + (uint64_t)b * (uint64_t)t.groups * t.tile;
+    for (int64_t g = 0; g < t.groups; ++g, tile += t.tile) {
+      float d = qtile_scale(&t, tile, r);
+      int z = qtile_zero(&t, tile, r);
+      for (int64_t j = 0; j < G; ++j)
+        out[s * K + g * G + j] = d * (float)(qtile_value(&t, tile, r, j) - z);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/*===- quant_tile.h - reading the tiled quantized layout -----------*- C -*-===*
+ *
+ * Helpers over the tile format of dsc/quant_layout.h shared by the
+ * quantized kernels of every ISA.
+ *
+ *===---------------------------------------------------------------------===*/
+#ifndef DSC_QUANT_TILE_H
+#define DSC_QUANT_TILE_H
+
+#include "dsc/quant_layout.h"
+#include "kernel.h"
+
+typedef struct {
+  int64_t G;      /* columns per group */
+  int bits;       /* 8 or 4 */
+  int asym, f32;  /* zero points stored; f32 (else f16) scales */
+  int64_t groups; /* K / G */
+  uint64_t tile;  /* bytes per tile */
+  uint64_t valOff;  /* offset of the values in a tile */
+  uint64_t rowBytes; /* bytes of one row's values in a tile */
+} qtile_t;
+
+DSC_INLINE qtile_t qtile_make(int64_t K, int64_t G, int bits, int flags) {
+  qtile_t t;
+  t.G = G;
+  t.bits = bits;
+  t.asym = (flags & DSC_QFLAG_ASYM) != 0;
+  t.f32 = (flags & DSC_QFLAG_F32_SCALE) != 0;
+  t.groups = K / G;
+  t.tile = dsc_qtile_bytes((uint64_t)G, (unsigned)bits, t.f32 ? 4 : 2, t.asym);
+  t.valOff = 4 * (t.f32 ? 4 : 2) + (t.asym ? 4 : 0);
+  t.rowBytes = (uint64_t)G * (uint64_t)bits / 8;
+  return t;
+}
+
+DSC_INLINE float qtile_scale(const qtile_t *t, const uint8_t *tile, int r) {
+  if (t->f32) {
+    float d;
+    __builtin_memcpy(&d, tile + 4 * r, 4);
+    return d;
+  }
+  return dsc_f16_to_f32((uint16_t)(tile[2 * r] | (tile[2 * r + 1] << 8)));
+}
+
+/* The zero point of row r; symmetric values carry the offset 2^(bits-1). */
+DSC_INLINE int qtile_zero(const qtile_t *t, const uint8_t *tile, int r) {
+  if (t->asym)
+    return tile[4 * (t->f32 ? 4 : 2) + r];
+  return 1 << (t->bits - 1);
+}
+
+/* Stored (unsigned) value j of row r. */
+DSC_INLINE int qtile_value(const qtile_t *t, const uint8_t *tile, int r,
+                           int64_t j) {
+  const uint8_t *v = tile + t->valOff + (uint64_t)r * t->rowBytes;
+  if (t->bits == 8)
+    return v[j];
+  const uint8_t *blk = v + (j / 32) * 16;
+  int64_t i = j % 32;
+  return i < 16 ? (blk[i] & 0xF) : (blk[i - 16] >> 4);
+}
+
+#endif

@@ -1,0 +1,9 @@
+/*===- linear_q4_avx2.c - 4-bit weights, AVX2 integer dot products ---------===*
+ * vpmaddubsw of u4 weights (<= 15) and s8 activations cannot saturate.
+ *===---------------------------------------------------------------------===*/
+#define BITS 4
+#define DOT_OFFSET 0
+#define DOT32(w, x)                                                            \
+  _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1))
+#define KNAME dsc_uk_linear_q4_t4
+#include "linear_q_int.h"

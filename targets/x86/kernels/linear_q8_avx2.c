@@ -1,0 +1,20 @@
+/*===- linear_q8_avx2.c - 8-bit weights, AVX2 integer dot products ---------===*
+ * vpmaddubsw takes an unsigned operand; u8 weights times s8 activations
+ * could saturate its 16-bit sums, so as llama.cpp does the signs move onto
+ * the weights: |x| * (sign(x) (u - 128)), at most 127 * 128 * 2 < 2^15.
+ * Symmetric weights stay within [-127, 127]; asymmetric ones may reach
+ * u - 128 = -128, which the sign trick cannot negate, so they take the
+ * float path.
+ *===---------------------------------------------------------------------===*/
+#define BITS 8
+#define DOT_OFFSET 128
+#define DOT32(w, x)                                                            \
+  _mm256_madd_epi16(                                                           \
+      _mm256_maddubs_epi16(                                                    \
+          _mm256_sign_epi8(x, x),                                              \
+          _mm256_sign_epi8(_mm256_xor_si256(w, _mm256_set1_epi8((char)0x80)),  \
+                           x)),                                                \
+      _mm256_set1_epi16(1))
+#define KNAME dsc_uk_linear_q8_t4
+#define INT_PATH_REJECTS(flags) ((flags) & DSC_QFLAG_ASYM)
+#include "linear_q_int.h"

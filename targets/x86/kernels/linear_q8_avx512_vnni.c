@@ -1,0 +1,6 @@
+/*===- linear_q8_avx512_vnni.c - 8-bit weights, VNNI dot products ----------===*/
+#define BITS 8
+#define DOT_OFFSET 0
+#define DOT32(w, x) _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, x)
+#define KNAME dsc_uk_linear_q8_t4
+#include "linear_q_int.h"

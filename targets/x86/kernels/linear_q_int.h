@@ -1,0 +1,151 @@
+/*===- linear_q_int.h - quantized weights, integer dot products --*- C -*-===*
+ *
+ * y = x W^T with W in the tiled quantized layout and x quantized on the fly
+ * to int8 in blocks of 32 (scale amax/127): each 32-column block of a row
+ * is one integer dot product of the stored unsigned weights with the signed
+ * activations, scaled by d * dx; the zero point comes out as
+ * z * dx * sum(qx), accumulated per group.
+ *
+ * The including file defines DOT32(w, x) (w: 32 stored weights as u8 in a
+ * __m256i, x: 32 activations as s8) returning eight int32 partial sums of
+ * sum (w - DOT_OFFSET) x, BITS, and KNAME.
+ *
+ *===---------------------------------------------------------------------===*/
+#include "quant_tile.h"
+
+#include <immintrin.h>
+
+void dsc_uk_linear_qf_t4(const float *x, const uint8_t *w, float *y,
+                         int64_t S, int64_t K, int64_t N, int64_t G,
+                         int64_t bits, int64_t flags);
+
+typedef struct {
+  const int8_t *xq;   /* S x K */
+  const float *xd;    /* S x K/32 block scales */
+  const int32_t *xs;  /* S x K/32 block sums of xq */
+  const uint8_t *w;
+  float *y;
+  int64_t S, K, N;
+  qtile_t t;
+} qi_ctx;
+
+/* 32 stored values of one 32-column block as bytes. */
+DSC_INLINE __m256i load_block(const uint8_t *p) {
+#if BITS == 8
+  return _mm256_loadu_si256((const __m256i *)p);
+#else
+  __m128i b = _mm_loadu_si128((const __m128i *)p);
+  __m128i m = _mm_set1_epi8(0x0F);
+  __m128i lo = _mm_and_si128(b, m);
+  __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), m);
+  return _mm256_set_m128i(hi, lo);
+#endif
+}
+
+#define BLOCK_BYTES (32 * BITS / 8)
+
+DSC_INLINE float hsum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+static void qi_rows(void *ctx, int64_t begin, int64_t end) {
+  const qi_ctx *c = (const qi_ctx *)ctx;
+  const qtile_t *t = &c->t;
+  int64_t blocks = t->G / 32, kb = c->K / 32;
+  for (int64_t b = begin; b < end; ++b)
+    for (int64_t s = 0; s < c->S; ++s) {
+      __m256 acc[4];
+      float corr[4] = {0, 0, 0, 0};
+      for (int r = 0; r < 4; ++r)
+        acc[r] = _mm256_setzero_ps();
+      const uint8_t *tile = c->w + (uint64_t)b * (uint64_t)t->groups * t->tile;
+      const int8_t *xq = c->xq + s * c->K;
+      const float *xd = c->xd + s * kb;
+      const int32_t *xs = c->xs + s * kb;
+      for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
+        _mm_prefetch((const char *)tile + 4 * t->tile, _MM_HINT_T0);
+        float d[4];
+        int zoff[4];
+        for (int r = 0; r < 4; ++r) {
+          d[r] = qtile_scale(t, tile, r);
+          zoff[r] = qtile_zero(t, tile, r) - DOT_OFFSET;
+        }
+        const uint8_t *vals = tile + t->valOff;
+        float gsum = 0.0f;
+        for (int64_t k = 0; k < blocks; ++k) {
+          int64_t blk = g * blocks + k;
+          __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + blk * 32));
+          float dx = xd[blk];
+          gsum += dx * (float)xs[blk];
+          for (int r = 0; r < 4; ++r) {
+            __m256i w = load_block(vals + (uint64_t)r * t->rowBytes + k * BLOCK_BYTES);
+            __m256 p = _mm256_cvtepi32_ps(DOT32(w, xv));
+            acc[r] = _mm256_fmadd_ps(p, _mm256_set1_ps(d[r] * dx), acc[r]);
+          }
+        }
+        for (int r = 0; r < 4; ++r)
+          corr[r] += d[r] * (float)zoff[r] * gsum;
+      }
+      for (int r = 0; r < 4; ++r)
+        c->y[s * c->N + 4 * b + r] = hsum8(acc[r]) - corr[r];
+    }
+}
+
+/* Activations to int8 per 32-block: q = round(x * 127 / amax). */
+static void quantize_rows(const float *x, int64_t S, int64_t K, int8_t *q,
+                          float *d, int32_t *sum) {
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t b = 0; b < K / 32; ++b) {
+      const float *xb = x + s * K + b * 32;
+      __m256 mx = _mm256_setzero_ps();
+      __m256 sign = _mm256_set1_ps(-0.0f);
+      for (int i = 0; i < 32; i += 8)
+        mx = _mm256_max_ps(mx, _mm256_andnot_ps(sign, _mm256_loadu_ps(xb + i)));
+      __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
+      m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+      m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+      float amax = _mm_cvtss_f32(m4);
+      float scale = amax / 127.0f;
+      __m256 inv = _mm256_set1_ps(amax > 0 ? 127.0f / amax : 0.0f);
+      int8_t *qb = q + s * K + b * 32;
+      int32_t total = 0;
+      for (int i = 0; i < 32; i += 8) {
+        __m256i v = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb + i), inv));
+        int32_t lanes[8];
+        _mm256_storeu_si256((__m256i *)lanes, v);
+        for (int j = 0; j < 8; ++j) {
+          qb[i + j] = (int8_t)lanes[j];
+          total += lanes[j];
+        }
+      }
+      d[s * (K / 32) + b] = scale;
+      sum[s * (K / 32) + b] = total;
+    }
+}
+
+void KNAME(const float *x, const uint8_t *w, float *y, int64_t S, int64_t K,
+           int64_t N, int64_t G, int64_t flags) {
+#ifndef INT_PATH_REJECTS
+#define INT_PATH_REJECTS(flags) 0
+#endif
+  if (G % 32 || K % 32 || INT_PATH_REJECTS(flags)) {
+    dsc_uk_linear_qf_t4(x, w, y, S, K, N, G, BITS, flags);
+    return;
+  }
+  int64_t kb = K / 32;
+  char *scratch = (char *)dsc_kernel_alloc((uint64_t)S * (uint64_t)K +
+                                           (uint64_t)S * (uint64_t)kb * 8 + 64);
+  int8_t *xq = (int8_t *)scratch;
+  float *xd = (float *)(scratch + ((S * K + 15) & ~(int64_t)15));
+  int32_t *xs = (int32_t *)(xd + S * kb);
+  quantize_rows(x, S, K, xq, xd, xs);
+  qi_ctx c = {xq, xd, xs, w, y, S, K, N, qtile_make(K, G, BITS, (int)flags)};
+  if (S * K * N < DSC_PARALLEL_MIN_WORK)
+    qi_rows(&c, 0, N / 4);
+  else
+    dsc_parallel_for(N / 4, qi_rows, &c);
+  dsc_kernel_free(scratch);
+}

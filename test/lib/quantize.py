@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""dsc's round-to-nearest quantizer in numpy, bit for bit, for tests: which
+scheme each weight gets (dsc-quant-apply's policy) and the values dsc stores.
+"""
+import numpy as np
+
+
+def parse(text):
+    bits_text, _, rest = text.partition(":")
+    parts = rest.split(",")
+    g, _, v = parts[0].partition("=")
+    spec = dict(bits=8 if bits_text == "int8" else 4, gran=g,
+                block=int(v) if v else 0, sym=True, f32=False)
+    for opt in parts[1:]:
+        if opt == "asym":
+            spec["sym"] = False
+        elif opt == "scale=f32":
+            spec["f32"] = True
+    return spec
+
+
+def choose(spec, rows, cols, head_rows):
+    """(bits, granularity, block, group columns) or None, as
+    chooseQuantScheme decides."""
+    if rows % 4:
+        return None
+    bits, gran, block = spec["bits"], spec["gran"], spec["block"]
+    if gran == "head":
+        if head_rows and rows % head_rows == 0:
+            block = head_rows
+        else:
+            gran = "channel"
+    fits = lambda d: bits == 8 or d % 32 == 0
+    if gran == "group" and (cols % block or not fits(block)):
+        best = 0
+        for _ in range(2):
+            for d in range(min(block, cols), 15, -1):
+                if cols % d == 0 and fits(d):
+                    best = d
+                    break
+            if best:
+                break
+            if bits == 4:
+                bits = 8
+        if best:
+            block = best
+        else:
+            gran = "channel"
+    group = block if gran == "group" else cols
+    if bits == 4 and group % 32:
+        bits = 8
+    return bits, gran, block, group
+
+
+def round_scale(d, f32):
+    d = np.float32(d)
+    return d if f32 else np.float32(np.float16(d))
+
+
+def sym_scale(m, bits, f32):
+    m = np.float32(m)
+    if bits == 8:
+        return round_scale(np.float32(abs(m)) / np.float32(127), f32)
+    return round_scale(m / np.float32(-(1 << (bits - 1))), f32)
+
+
+def first_absmax(v):
+    return v.flat[int(np.argmax(np.abs(v)))]
+
+
+def quant_group(w, bits, sym, f32, fixed=None):
+    """Dequantized values of one group (float32)."""
+    w = w.astype(np.float32)
+    qmax = (1 << bits) - 1
+    if sym:
+        off = 1 << (bits - 1)
+        d = fixed if fixed is not None else sym_scale(first_absmax(w), bits, f32)
+        lo = -127 if bits == 8 else -off
+        inv = np.float32(1) / d if d != 0 else np.float32(0)
+        q = np.clip(np.rint(w * inv), lo, off - 1)
+        return (q * d).astype(np.float32)
+    lo, hi = min(np.float32(w.min()), np.float32(0)), max(np.float32(w.max()), np.float32(0))
+    d = round_scale(np.float32(hi - lo) / np.float32(qmax), f32)
+    inv = np.float32(1) / d if d != 0 else np.float32(0)
+    z = int(np.clip(np.rint(-lo * inv), 0, qmax)) if d != 0 else 0
+    q = np.clip(np.rint(w * inv) + z, 0, qmax)
+    return ((q - z) * d).astype(np.float32)
+
+
+def quantize(w, scheme, f32, sym):
+    bits, gran, block, group = scheme
+    rows, cols = w.shape
+    out = np.empty_like(w, dtype=np.float32)
+    share = rows if gran == "tensor" else (block if gran == "head" else 1)
+    fixed = {}
+    if share > 1:
+        for i in range(rows // share):
+            fixed[i] = sym_scale(first_absmax(w[i * share:(i + 1) * share]), bits, f32)
+    for r in range(rows):
+        for g in range(cols // group):
+            out[r, g * group:(g + 1) * group] = quant_group(
+                w[r, g * group:(g + 1) * group], bits, sym, f32,
+                fixed.get(r // share) if share > 1 else None)
+    return out
+
+
+def quantize_model(w, c, text, embeddings=False, head=False):
+    """The weights dsc computes with for --quantize text."""
+    spec = parse(text)
+    out = dict(w)
+    for name, x in w.items():
+        if x.ndim != 2:
+            continue
+        is_emb = name == "token_embd"
+        is_head = name == "output" or (is_emb and c["tied"])
+        if (is_emb and not embeddings) or (is_head and not head):
+            continue
+        head_rows = c["head_dim"] if name.split(".")[-1] in ("attn_q", "attn_k", "attn_v") else 0
+        scheme = choose(spec, x.shape[0], x.shape[1], head_rows)
+        if scheme is None:
+            continue
+        out[name] = quantize(x, scheme, spec["f32"], spec["sym"])
+    return out
