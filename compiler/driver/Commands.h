@@ -14,6 +14,8 @@ extern llvm::cl::SubCommand compileCmd;
 int runCompile();
 extern llvm::cl::SubCommand importCmd;
 int runImport();
+extern llvm::cl::SubCommand evalCmd;
+int runEval();
 
 /// Prints "dsc: error: <message>" and returns the exit code 1.
 int reportError(llvm::Error err);

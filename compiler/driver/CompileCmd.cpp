@@ -1,6 +1,7 @@
 //===- CompileCmd.cpp - dsc compile ---------------------------------------===//
 
 #include "driver/Commands.h"
+#include "driver/ModelOptions.h"
 #include "frontend/Checkpoint.h"
 #include "frontend/Errors.h"
 #include "frontend/ModelBuilder.h"
@@ -15,6 +16,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Path.h"
@@ -70,25 +72,7 @@ static cl::opt<WeightsMode> cWeights(
                clEnumValN(WeightsMode::External, "external",
                           "in <output>.dscw beside it, mmapped at run time")),
     cl::init(WeightsMode::Embedded), cl::sub(compileCmd));
-static cl::opt<std::string> cTokenizer(
-    "tokenizer", cl::desc("Tokenizer file (for llama2.c checkpoints)"),
-    cl::value_desc("file"), cl::sub(compileCmd));
-static cl::opt<int64_t> cMaxSeqLen(
-    "max-seq-len", cl::desc("Override the model's context length"),
-    cl::init(0), cl::sub(compileCmd));
-static cl::opt<std::string> cQuantize(
-    "quantize",
-    cl::desc("Quantize weights: int8|int4 ':' tensor|channel|group=N|head "
-             "[',asym'] [',scale=f32'], e.g. int4:group=32"),
-    cl::value_desc("scheme"), cl::sub(compileCmd));
-static cl::opt<bool> cQuantEmb("quantize-embeddings",
-                               cl::desc("Quantize the embedding table too"),
-                               cl::sub(compileCmd));
-static cl::opt<bool> cQuantHead("quantize-head",
-                                cl::desc("Quantize the classifier too"),
-                                cl::sub(compileCmd));
-static cl::opt<bool> cQuiet("quiet", cl::desc("No notes or timing on stderr"),
-                            cl::sub(compileCmd));
+static ModelOptions cModel(compileCmd);
 
 namespace {
 /// Times the phases for the summary line.
@@ -126,19 +110,20 @@ int runCompile() {
   Timer total;
   // lld resets every cl::opt to its default when it runs: take the values
   // now.
-  const bool quiet = cQuiet;
+  const ModelSettings settings = cModel.get();
+  const bool quiet = settings.quiet;
   const bool external = cWeights == WeightsMode::External;
-  const QuantOptions quant{cQuantize, cQuantEmb, cQuantHead};
   auto target = lookupTarget(cTarget);
   if (!target)
     return reportError(target.takeError());
   std::string output = cOutput.empty() ? defaultOutput(cInput, cEmit) : cOutput;
 
   mlir::MLIRContext ctx;
-  ctx.loadDialect<mlir::dsc::DscDialect>();
-  mlir::OwningOpRef<mlir::ModuleOp> module;
   SmallString<128> synthDir;
-  FileRemover synthRemover;
+  scope_exit removeSynth([&] {
+    if (!synthDir.empty())
+      sys::fs::remove_directories(synthDir);
+  });
   std::string input = cInput;
   if (input.empty()) {
     // No checkpoint: a small synthetic model, for trying dsc out.
@@ -152,24 +137,10 @@ int runCompile() {
       errs() << "dsc: note: no checkpoint given; compiling a synthetic model ("
              << input << ")\n";
   }
-  if (StringRef(input).ends_with(".mlir")) {
-    SourceMgr sm;
-    module = mlir::parseSourceFile<mlir::ModuleOp>(input, sm, &ctx);
-    if (!module)
-      return 1;
-  } else {
-    ReadOptions opts;
-    opts.tokenizerPath = cTokenizer;
-    opts.quiet = quiet;
-    auto ckpt = readCheckpoint(input, opts);
-    if (!ckpt)
-      return reportError(ckpt.takeError());
-    if (cMaxSeqLen > 0)
-      ckpt->config.maxSeqLen = cMaxSeqLen;
-    module = buildModule(ctx, *ckpt);
-  }
-  if (failed(mlir::verify(*module)))
-    return 1;
+  auto loaded = loadModel(ctx, input, settings);
+  if (!loaded)
+    return reportError(loaded.takeError());
+  mlir::OwningOpRef<mlir::ModuleOp> module = std::move(*loaded);
 
   auto emitMLIR = [&]() -> int {
     if (Error e = writeText(output, [&](raw_ostream &os) {
@@ -181,9 +152,7 @@ int runCompile() {
   };
   if (cEmit == EmitKind::MLIR && cCompileTo == Phase::Import)
     return emitMLIR();
-  if (Error e = runGraphPasses(*module))
-    return reportError(std::move(e));
-  if (Error e = runQuantization(*module, quant))
+  if (Error e = prepareModel(*module, settings))
     return reportError(std::move(e));
   if (cEmit == EmitKind::MLIR && cCompileTo == Phase::Graph)
     return emitMLIR();
@@ -225,72 +194,20 @@ int runCompile() {
     return 0;
   }
   double codegenSeconds = total.seconds();
-
-  // Executable: object -> link -> payload, all into temporaries that become
-  // the outputs only when everything succeeded.
-  SmallString<128> objPath;
-  if (std::error_code ec = sys::fs::createTemporaryFile("dsc", "o", objPath))
-    return reportError(createStringError(ec, "cannot create a temporary file"));
-  FileRemover removeObj(objPath);
-  {
-    std::error_code ec;
-    raw_fd_ostream os(objPath, ec);
-    if (ec)
-      return reportError(fileError(objPath, ec.message()));
-    if (Error e = emitMachineCode(**llvmModule, **tm, false, os))
-      return reportError(std::move(e));
-  }
-  std::string tmpExe = output + ".tmp";
-  FileRemover removeExe(tmpExe);
-  if (Error e = linkExecutable(*target, objPath, tmpExe))
+  ExecutableStats stats;
+  if (Error e = writeExecutable(**llvmModule, **tm, *layout, *target, output,
+                                external,
+                                !quiet && sys::Process::StandardErrIsDisplayed(),
+                                stats))
     return reportError(std::move(e));
-  uint64_t exeSize = 0;
-  sys::fs::file_size(tmpExe, exeSize);
-  uint64_t codeSize = exeSize;
-  std::string sideFile = output + ".dscw";
-  std::string tmpSide = sideFile + ".tmp";
-  FileRemover removeSide(tmpSide);
-  uint64_t payloadOffset = 0, payloadSize = 0;
-  {
-    std::error_code ec;
-    raw_fd_ostream os(external ? tmpSide : tmpExe, ec,
-                      external ? sys::fs::OF_None : sys::fs::OF_Append);
-    if (ec)
-      return reportError(fileError(external ? tmpSide : tmpExe, ec.message()));
-    if (!external) {
-      payloadOffset = (exeSize + DSC_PAYLOAD_ALIGN - 1) / DSC_PAYLOAD_ALIGN *
-                      DSC_PAYLOAD_ALIGN;
-      std::vector<char> pad(payloadOffset - exeSize, 0);
-      os.write(pad.data(), pad.size());
-    }
-    uint64_t before = os.tell();
-    if (Error e = writePayload(*layout, os, !quiet && sys::Process::StandardErrIsDisplayed()))
-      return reportError(std::move(e));
-    payloadSize = os.tell() - before;
-    os.close();
-    if (os.has_error())
-      return reportError(fileError(external ? tmpSide : tmpExe, "write error"));
-  }
-  if (Error e = appendPayloadTrailer(
-          tmpExe, payloadOffset, payloadSize,
-          external ? sys::path::filename(sideFile) : StringRef()))
-    return reportError(std::move(e));
-  sys::fs::setPermissions(tmpExe, sys::fs::all_read | sys::fs::all_exe |
-                                      sys::fs::owner_write);
-  if (external)
-    if (std::error_code ec = sys::fs::rename(tmpSide, sideFile))
-      return reportError(fileError(sideFile, ec.message()));
-  if (std::error_code ec = sys::fs::rename(tmpExe, output))
-    return reportError(fileError(output, ec.message()));
-  if (!quiet) {
-    uint64_t finalSize = 0;
-    sys::fs::file_size(output, finalSize);
+  if (!quiet)
     errs() << format("dsc: wrote %s for %s: code %.1f KiB, %s %.1f MiB; "
                      "compile %.2f s (codegen %.2f s)\n",
-                     output.c_str(), target->name.c_str(), codeSize / 1024.0,
+                     output.c_str(), target->name.c_str(),
+                     stats.codeBytes / 1024.0,
                      external ? "weights file" : "weights embedded",
-                     payloadSize / 1048576.0, total.seconds(), codegenSeconds);
-  }
+                     stats.payloadBytes / 1048576.0, total.seconds(),
+                     codegenSeconds);
   return 0;
 }
 

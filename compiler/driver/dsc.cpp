@@ -31,6 +31,8 @@ int main(int argc, char **argv) {
     return dsc::runCompile();
   if (dsc::importCmd)
     return dsc::runImport();
+  if (dsc::evalCmd)
+    return dsc::runEval();
   if (dsc::tokenizeCmd)
     return dsc::runTokenize();
   errs() << "dsc: no subcommand given; see 'dsc --help'\n";

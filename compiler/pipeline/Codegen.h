@@ -74,6 +74,24 @@ llvm::Error appendPayloadTrailer(llvm::StringRef exe, uint64_t payloadOffset,
                                  uint64_t payloadSize,
                                  llvm::StringRef externalName);
 
+struct ExecutableStats {
+  uint64_t codeBytes = 0, payloadBytes = 0;
+};
+
+/// Emits `code` as an object, links it with the target's runtime and adds
+/// the payload of `layoutModule`, embedded or in `output`.dscw. Outputs are
+/// written to temporaries and appear only when everything succeeded.
+llvm::Error writeExecutable(llvm::Module &code, llvm::TargetMachine &tm,
+                            mlir::ModuleOp layoutModule,
+                            const TargetDesc &target, llvm::StringRef output,
+                            bool externalWeights, bool showProgress,
+                            ExecutableStats &stats);
+
+/// The whole pipeline after weight layout: lowering, LLVM, linking.
+llvm::Error buildExecutable(mlir::ModuleOp laidOut, const TargetDesc &target,
+                            llvm::StringRef output, bool externalWeights,
+                            bool showProgress, ExecutableStats &stats);
+
 } // namespace dsc
 
 #endif

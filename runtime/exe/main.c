@@ -127,6 +127,18 @@ static const uint8_t *map_file(const char *path, uint64_t offset,
   return (const uint8_t *)p;
 }
 
+static bool write_all(int fd, const void *buf, size_t n) {
+  const char *p = (const char *)buf;
+  while (n) {
+    long w = dsc_sys_write(fd, p, n);
+    if (w <= 0)
+      return false;
+    p += w;
+    n -= (size_t)w;
+  }
+  return true;
+}
+
 static bool read_at(int fd, uint64_t off, void *buf, size_t n) {
   if (dsc_sys_lseek(fd, (long)off, 0) < 0)
     return false;
@@ -245,6 +257,9 @@ static void usage(void) {
           "  --tokens IDS           prompt as space-separated token ids\n"
           "  --no-bos               do not prepend BOS to the prompt\n"
           "  --dump-logits FILE     write float32 logits of every evaluated position\n"
+          "  --eval-tokens FILE     evaluate int32 token ids from FILE in windows of\n"
+          "                         -c tokens (from position 0 each), writing the\n"
+          "                         logits of every position to --dump-logits\n"
           "  -h, --help             this text\n",
           prog);
 }
@@ -252,7 +267,7 @@ static void usage(void) {
 int dsc_main(int argc, char **argv) {
   prog = argc > 0 ? argv[0] : "model";
   const char *prompt = 0, *promptFile = 0, *weightsPath = 0, *dumpPath = 0,
-             *tokenArg = 0;
+             *tokenArg = 0, *evalPath = 0;
   int64_t steps = 256, threads = 0, ctx = 0, topK = 40;
   float temp = 0.8f, topP = 0.95f;
   uint64_t seed = 0;
@@ -266,7 +281,8 @@ int dsc_main(int argc, char **argv) {
                       IS("--top-k") || IS("--top-p") || IS("-s") ||
                       IS("--seed") || IS("-t") || IS("--threads") ||
                       IS("-c") || IS("--ctx-size") || IS("--weights") ||
-                      IS("--tokens") || IS("--dump-logits");
+                      IS("--tokens") || IS("--dump-logits") ||
+                      IS("--eval-tokens");
     if (takesValue && !v)
       return fail("option '%s' needs a value", a);
     int64_t iv;
@@ -283,6 +299,8 @@ int dsc_main(int argc, char **argv) {
       tokenArg = v;
     } else if (IS("--dump-logits")) {
       dumpPath = v;
+    } else if (IS("--eval-tokens")) {
+      evalPath = v;
     } else if (IS("--mmap")) {
       useMmap = true;
     } else if (IS("--no-bos")) {
@@ -378,6 +396,40 @@ int dsc_main(int argc, char **argv) {
       return fail("bad tokenizer in the payload: %s", err);
   }
 
+  if (evalPath) {
+    if (!dumpPath)
+      return fail("--eval-tokens needs --dump-logits%s", "");
+    uint64_t n = 0;
+    const int32_t *ids = (const int32_t *)map_file(evalPath, 0, &n);
+    if (!ids && n)
+      return fail("cannot read '%s'", evalPath);
+    n /= 4;
+    for (uint64_t i = 0; i < n; ++i)
+      if (ids[i] < 0 || ids[i] >= m.vocab)
+        return fail("%s holds a token id outside the vocabulary", evalPath);
+    int out = dsc_sys_open(dumpPath, DSC_O_WRONLY | DSC_O_CREAT | DSC_O_TRUNC, 0644);
+    if (out < 0)
+      return fail("cannot write '%s'", dumpPath);
+    int nThreads = dsc_pool_start(threads ? (int)threads : dsc_sys_ncpu());
+    m.logits = (float *)malloc(sizeof(float) * (size_t)(m.ctx * m.vocab));
+    int32_t *window = (int32_t *)malloc(sizeof(int32_t) * (size_t)m.ctx);
+    double t0 = dsc_sys_now();
+    uint64_t done = 0;
+    for (uint64_t at = 0; at + 2 <= n; at += (uint64_t)m.ctx) {
+      int64_t len = (int64_t)(n - at < (uint64_t)m.ctx ? n - at : (uint64_t)m.ctx);
+      memcpy(window, ids + at, sizeof(int32_t) * (size_t)len);
+      forward(&m, window, len, 0, len);
+      if (!write_all(out, m.logits, sizeof(float) * (size_t)(len * m.vocab)))
+        return fail("cannot write '%s'", dumpPath);
+      done += (uint64_t)len;
+    }
+    dsc_sys_close(out);
+    eprintf("%s: evaluated %llu tokens %.1f tok/s | peak RSS %.1f MiB | %d threads\n",
+            prog, (unsigned long long)done, done / (dsc_sys_now() - t0 + 1e-9),
+            (double)dsc_sys_peak_rss() / (1024.0 * 1024.0), nThreads);
+    return 0;
+  }
+
   /* Prompt. */
   int32_t *tokens = (int32_t *)malloc(sizeof(int32_t) * (size_t)(m.ctx + 1));
   int64_t nPrompt = 0;
@@ -451,7 +503,7 @@ int dsc_main(int argc, char **argv) {
   forward(&m, tokens, nPrompt, 0, rows);
   double t1 = dsc_sys_now();
   if (dumpFd >= 0)
-    dsc_sys_write(dumpFd, m.logits, sizeof(float) * (size_t)(rows * m.vocab));
+    write_all(dumpFd, m.logits, sizeof(float) * (size_t)(rows * m.vocab));
   float *last = m.logits + (rows - 1) * m.vocab;
 
   /* Echo the prompt, as llama2.c does. */
@@ -494,7 +546,7 @@ int dsc_main(int argc, char **argv) {
     decoded++;
     last = m.logits;
     if (dumpFd >= 0)
-      dsc_sys_write(dumpFd, m.logits, sizeof(float) * (size_t)m.vocab);
+      write_all(dumpFd, m.logits, sizeof(float) * (size_t)m.vocab);
   }
   out_write("\n", 1);
   out_flush();

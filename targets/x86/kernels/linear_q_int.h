@@ -51,47 +51,145 @@ DSC_INLINE float hsum8(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+/* One row of x against the four rows of one block of tiles. `vals(r, g)`
+ * gives 32-column block pointers into either the tiles (4-bit values
+ * unpacked on the fly) or an unpacked copy. */
+DSC_INLINE void tile_row_dot(const qi_ctx *c, int64_t s, const uint8_t *tiles,
+                             const uint8_t *unpacked, float out[4]) {
+  const qtile_t *t = &c->t;
+  int64_t blocks = t->G / 32, kb = c->K / 32;
+  __m256 acc[4];
+  float corr[4] = {0, 0, 0, 0};
+  for (int r = 0; r < 4; ++r)
+    acc[r] = _mm256_setzero_ps();
+  const int8_t *xq = c->xq + s * c->K;
+  const float *xd = c->xd + s * kb;
+  const int32_t *xs = c->xs + s * kb;
+  const uint8_t *tile = tiles;
+  for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
+    if (!unpacked) {
+      _mm_prefetch((const char *)tile + 1024, _MM_HINT_T0);
+      _mm_prefetch((const char *)tile + 1088, _MM_HINT_T0);
+    }
+    float d[4];
+    int zoff[4];
+    /* Four scales at once (F16C). */
+    if (t->f32)
+      _mm_storeu_ps(d, _mm_loadu_ps((const float *)tile));
+    else
+      _mm_storeu_ps(d, _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile)));
+    for (int r = 0; r < 4; ++r)
+      zoff[r] = qtile_zero(t, tile, r) - DOT_OFFSET;
+    const uint8_t *vals = tile + t->valOff;
+    float gsum = 0.0f;
+    for (int64_t k = 0; k < blocks; ++k) {
+      int64_t blk = g * blocks + k;
+      __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + blk * 32));
+      float dx = xd[blk];
+      gsum += dx * (float)xs[blk];
+      for (int r = 0; r < 4; ++r) {
+        __m256i w = unpacked
+                        ? _mm256_loadu_si256((const __m256i *)(unpacked + (uint64_t)r * c->K + blk * 32))
+                        : load_block(vals + (uint64_t)r * t->rowBytes + k * BLOCK_BYTES);
+        __m256 p = _mm256_cvtepi32_ps(DOT32(w, xv));
+        acc[r] = _mm256_fmadd_ps(p, _mm256_set1_ps(d[r] * dx), acc[r]);
+      }
+    }
+    for (int r = 0; r < 4; ++r)
+      corr[r] += d[r] * (float)zoff[r] * gsum;
+  }
+  for (int r = 0; r < 4; ++r)
+    out[r] = hsum8(acc[r]) - corr[r];
+}
+
+#ifndef XR
+#define XR 2
+#endif
+
+/* Prompts: XR rows of x against an unpacked block of 4 weight rows, so
+ * that each weight register feeds XR dot products. */
+DSC_INLINE void tile_rows_dot(const qi_ctx *c, int64_t s0, const uint8_t *tiles,
+                              const uint8_t *unpacked, float out[XR][4]) {
+  const qtile_t *t = &c->t;
+  int64_t blocks = t->G / 32, kb = c->K / 32;
+  __m256 acc[XR][4];
+  float corr[XR][4];
+  for (int i = 0; i < XR; ++i)
+    for (int r = 0; r < 4; ++r) {
+      acc[i][r] = _mm256_setzero_ps();
+      corr[i][r] = 0.0f;
+    }
+  const uint8_t *tile = tiles;
+  for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
+    float d[4];
+    int zoff[4];
+    if (t->f32)
+      _mm_storeu_ps(d, _mm_loadu_ps((const float *)tile));
+    else
+      _mm_storeu_ps(d, _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile)));
+    for (int r = 0; r < 4; ++r)
+      zoff[r] = qtile_zero(t, tile, r) - DOT_OFFSET;
+    float gsum[XR];
+    for (int i = 0; i < XR; ++i)
+      gsum[i] = 0.0f;
+    for (int64_t k = 0; k < blocks; ++k) {
+      int64_t blk = g * blocks + k;
+      __m256i xv[XR];
+      float dx[XR];
+      for (int i = 0; i < XR; ++i) {
+        xv[i] = _mm256_loadu_si256((const __m256i *)(c->xq + (s0 + i) * c->K + blk * 32));
+        dx[i] = c->xd[(s0 + i) * kb + blk];
+        gsum[i] += dx[i] * (float)c->xs[(s0 + i) * kb + blk];
+      }
+      for (int r = 0; r < 4; ++r) {
+        __m256i w = _mm256_loadu_si256((const __m256i *)(unpacked + (uint64_t)r * c->K + blk * 32));
+        for (int i = 0; i < XR; ++i)
+          acc[i][r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(DOT32(w, xv[i])),
+                                      _mm256_set1_ps(d[r] * dx[i]), acc[i][r]);
+      }
+    }
+    for (int i = 0; i < XR; ++i)
+      for (int r = 0; r < 4; ++r)
+        corr[i][r] += d[r] * (float)zoff[r] * gsum[i];
+  }
+  for (int i = 0; i < XR; ++i)
+    for (int r = 0; r < 4; ++r)
+      out[i][r] = hsum8(acc[i][r]) - corr[i][r];
+}
+
 static void qi_rows(void *ctx, int64_t begin, int64_t end) {
   const qi_ctx *c = (const qi_ctx *)ctx;
   const qtile_t *t = &c->t;
-  int64_t blocks = t->G / 32, kb = c->K / 32;
-  for (int64_t b = begin; b < end; ++b)
-    for (int64_t s = 0; s < c->S; ++s) {
-      __m256 acc[4];
-      float corr[4] = {0, 0, 0, 0};
-      for (int r = 0; r < 4; ++r)
-        acc[r] = _mm256_setzero_ps();
-      const uint8_t *tile = c->w + (uint64_t)b * (uint64_t)t->groups * t->tile;
-      const int8_t *xq = c->xq + s * c->K;
-      const float *xd = c->xd + s * kb;
-      const int32_t *xs = c->xs + s * kb;
-      for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
-        _mm_prefetch((const char *)tile + 4 * t->tile, _MM_HINT_T0);
-        float d[4];
-        int zoff[4];
-        for (int r = 0; r < 4; ++r) {
-          d[r] = qtile_scale(t, tile, r);
-          zoff[r] = qtile_zero(t, tile, r) - DOT_OFFSET;
-        }
-        const uint8_t *vals = tile + t->valOff;
-        float gsum = 0.0f;
-        for (int64_t k = 0; k < blocks; ++k) {
-          int64_t blk = g * blocks + k;
-          __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + blk * 32));
-          float dx = xd[blk];
-          gsum += dx * (float)xs[blk];
-          for (int r = 0; r < 4; ++r) {
-            __m256i w = load_block(vals + (uint64_t)r * t->rowBytes + k * BLOCK_BYTES);
-            __m256 p = _mm256_cvtepi32_ps(DOT32(w, xv));
-            acc[r] = _mm256_fmadd_ps(p, _mm256_set1_ps(d[r] * dx), acc[r]);
-          }
-        }
+  /* Prompts: unpack each block of 4 rows once (4 x K bytes, on the stack up
+   * to K = 16384) and reuse it for every row of x. */
+  uint8_t stackbuf[4 * 16384];
+  uint8_t *unpacked = c->S >= XR && c->K <= 16384 ? stackbuf : 0;
+  for (int64_t b = begin; b < end; ++b) {
+    const uint8_t *tiles = c->w + (uint64_t)b * (uint64_t)t->groups * t->tile;
+    int64_t s = 0;
+    if (unpacked) {
+      const uint8_t *tile = tiles;
+      for (int64_t g = 0; g < t->groups; ++g, tile += t->tile)
         for (int r = 0; r < 4; ++r)
-          corr[r] += d[r] * (float)zoff[r] * gsum;
+          for (int64_t k = 0; k < t->G / 32; ++k)
+            _mm256_storeu_si256(
+                (__m256i *)(unpacked + (uint64_t)r * c->K + g * t->G + k * 32),
+                load_block(tile + t->valOff + (uint64_t)r * t->rowBytes + k * BLOCK_BYTES));
+      for (; s + XR <= c->S; s += XR) {
+        float out[XR][4];
+        tile_rows_dot(c, s, tiles, unpacked, out);
+        for (int i = 0; i < XR; ++i)
+          for (int r = 0; r < 4; ++r)
+            c->y[(s + i) * c->N + 4 * b + r] = out[i][r];
       }
-      for (int r = 0; r < 4; ++r)
-        c->y[s * c->N + 4 * b + r] = hsum8(acc[r]) - corr[r];
     }
+    for (; s < c->S; ++s) {
+      float out[4];
+      tile_row_dot(c, s, tiles, unpacked, out);
+      for (int r = 0; r < 4; ++r)
+        c->y[s * c->N + 4 * b + r] = out[r];
+    }
+  }
 }
 
 /* Activations to int8 per 32-block: q = round(x * 127 / amax). */

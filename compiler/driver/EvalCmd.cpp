@@ -1,0 +1,283 @@
+//===- EvalCmd.cpp - dsc eval ---------------------------------------------===//
+//
+// Quality of a quantized model against the unquantized one, measured by
+// running both compiled executables (the same kernels users run) on a text:
+// perplexity, KL divergence of the next-token distributions (mean and 99th
+// percentile), top-1 agreement, and the weights' size.
+//
+//===----------------------------------------------------------------------===//
+
+#include "driver/Commands.h"
+#include "driver/ModelOptions.h"
+#include "frontend/Errors.h"
+#include "frontend/ModelBuilder.h"
+#include "pipeline/Codegen.h"
+#include "pipeline/Target.h"
+
+#include "Dsc/IR/DscOps.h"
+#include "Dsc/Transforms/Passes.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include "frontend/Tokenizer.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace llvm;
+
+namespace dsc {
+
+cl::SubCommand evalCmd("eval",
+                       "Measure a quantized model against the unquantized one");
+
+static cl::opt<std::string> eInput(cl::Positional, cl::Required,
+                                   cl::desc("<checkpoint>"), cl::sub(evalCmd));
+static cl::opt<std::string> eText("text", cl::Required,
+                                  cl::desc("Text to evaluate on"),
+                                  cl::value_desc("file"), cl::sub(evalCmd));
+static cl::opt<int64_t> eCtx("ctx", cl::desc("Tokens per window (default 256)"),
+                             cl::init(256), cl::sub(evalCmd));
+static cl::opt<bool> eJson("json", cl::desc("Print one JSON object"),
+                           cl::sub(evalCmd));
+static cl::opt<std::string> eTarget("target", cl::desc("Target (default native)"),
+                                    cl::init("native"), cl::sub(evalCmd));
+static cl::opt<int> eThreads("t", cl::desc("Threads of each run"), cl::init(0),
+                             cl::sub(evalCmd));
+static ModelOptions eModel(evalCmd);
+
+namespace {
+/// Sums over positions.
+struct Stats {
+  double nllQ = 0, nllRef = 0;
+  std::vector<float> kld;
+  uint64_t top1 = 0, n = 0;
+};
+
+/// log-softmax of a row, in place, in double.
+void logSoftmax(const float *x, std::vector<double> &out, size_t v) {
+  double mx = x[0];
+  for (size_t i = 1; i < v; ++i)
+    mx = std::max(mx, static_cast<double>(x[i]));
+  double sum = 0;
+  for (size_t i = 0; i < v; ++i)
+    sum += std::exp(x[i] - mx);
+  double lse = mx + std::log(sum);
+  out.resize(v);
+  for (size_t i = 0; i < v; ++i)
+    out[i] = x[i] - lse;
+}
+
+bool readAll(int fd, void *buf, size_t n) {
+  char *p = static_cast<char *>(buf);
+  while (n) {
+    ssize_t r = ::read(fd, p, n);
+    if (r <= 0)
+      return false;
+    p += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+
+/// Weight elements of a module (for bits per weight).
+uint64_t countParameters(mlir::ModuleOp module) {
+  uint64_t n = 0;
+  for (auto g : module.getOps<mlir::dsc::GlobalOp>())
+    n += static_cast<uint64_t>(g.getShapedType().getNumElements());
+  return n;
+}
+} // namespace
+
+int runEval() {
+  const ModelSettings settings = eModel.get();
+  const std::string input = eInput;
+  const std::string textPath = eText;
+  const int64_t ctxTokens = eCtx;
+  const bool asJson = eJson;
+  const int threadCount = eThreads;
+  auto target = lookupTarget(eTarget);
+  if (!target)
+    return reportError(target.takeError());
+  if (!hostCanRun(*target))
+    return reportError(createStringError(
+        inconvertibleErrorCode(), "this host cannot run --target " + target->name));
+  mlir::MLIRContext ctx;
+  auto loaded = loadModel(ctx, input, settings);
+  if (!loaded)
+    return reportError(loaded.takeError());
+  mlir::ModuleOp refModule = **loaded;
+  mlir::OwningOpRef<mlir::ModuleOp> qModule = refModule.clone();
+  if (Error e = runGraphPasses(refModule))
+    return reportError(std::move(e));
+  if (Error e = prepareModel(*qModule, settings))
+    return reportError(std::move(e));
+  for (mlir::ModuleOp m : {refModule, *qModule})
+    if (Error e = runWeightLayout(m))
+      return reportError(std::move(e));
+  auto config = mlir::dsc::getModelConfig(refModule);
+  int64_t vocab = config.getVocabSize();
+  int64_t window = std::min<int64_t>(ctxTokens, config.getMaxSeqLen());
+
+  // Tokens of the text, without BOS, in windows of `window`.
+  auto tokAttr = refModule->getAttrOfType<mlir::DictionaryAttr>(
+      mlir::dsc::DscDialect::getTokenizerAttrName());
+  if (!tokAttr)
+    return reportError(fileError(input, "no tokenizer to read the text with"));
+  TokenizerSource src{cast<mlir::StringAttr>(tokAttr.get("path")).str(),
+                      cast<mlir::StringAttr>(tokAttr.get("kind")).str()};
+  auto tok = loadTokenizer(src, vocab);
+  if (!tok)
+    return reportError(tok.takeError());
+  auto text = MemoryBuffer::getFile(textPath, /*IsText=*/false);
+  if (!text)
+    return reportError(fileError(textPath, text.getError().message()));
+  StringRef t = (*text)->getBuffer();
+  std::vector<int32_t> ids(t.size() + 8);
+  int64_t n = dsc_tok_encode(tok->get(), t.data(), t.size(), false, ids.data(),
+                             static_cast<int64_t>(ids.size()));
+  if (n < 2)
+    return reportError(fileError(textPath, "needs at least two tokens"));
+  ids.resize(n);
+
+  SmallString<128> dir;
+  if (std::error_code ec = sys::fs::createUniqueDirectory("dsc-eval", dir))
+    return reportError(createStringError(ec, "cannot create a temporary directory"));
+  llvm::scope_exit cleanup([&] { sys::fs::remove_directories(dir); });
+  auto path = [&](StringRef name) {
+    SmallString<128> p(dir);
+    sys::path::append(p, name);
+    return std::string(p);
+  };
+  std::string tokFile = path("tokens.bin");
+  {
+    std::error_code ec;
+    raw_fd_ostream os(tokFile, ec);
+    os.write(reinterpret_cast<const char *>(ids.data()), ids.size() * 4);
+  }
+  ExecutableStats refStats, qStats;
+  if (Error e = buildExecutable(refModule, *target, path("ref"), false, false, refStats))
+    return reportError(std::move(e));
+  if (Error e = buildExecutable(*qModule, *target, path("quant"), false, false, qStats))
+    return reportError(std::move(e));
+
+  // Both executables stream their logits through FIFOs, read in lockstep.
+  std::string fifo[2] = {path("ref.fifo"), path("quant.fifo")};
+  sys::ProcessInfo procs[2];
+  std::string exes[2] = {path("ref"), path("quant")};
+  std::string threads = std::to_string(threadCount);
+  for (int i = 0; i < 2; ++i) {
+    if (mkfifo(fifo[i].c_str(), 0600))
+      return reportError(fileError(fifo[i], "cannot create a FIFO"));
+    std::string windowArg = std::to_string(window);
+    SmallVector<StringRef> args = {exes[i], "--eval-tokens", tokFile, "-c",
+                                   windowArg, "--dump-logits", fifo[i]};
+    std::string tArg = threads;
+    if (threadCount > 0) {
+      args.push_back("-t");
+      args.push_back(tArg);
+    }
+    std::optional<StringRef> redirects[] = {std::nullopt, StringRef(""), StringRef("")};
+    std::string err;
+    procs[i] = sys::ExecuteNoWait(exes[i], args, std::nullopt, redirects, 0, &err);
+    if (!procs[i].Pid)
+      return reportError(createStringError(inconvertibleErrorCode(), err));
+  }
+  int fds[2];
+  for (int i = 0; i < 2; ++i)
+    fds[i] = ::open(fifo[i].c_str(), O_RDONLY);
+  Stats st;
+  std::vector<float> row[2] = {std::vector<float>(vocab), std::vector<float>(vocab)};
+  std::vector<double> lp[2];
+  bool ok = fds[0] >= 0 && fds[1] >= 0;
+  for (int64_t at = 0; ok && at + 2 <= n; at += window) {
+    int64_t len = std::min<int64_t>(window, n - at);
+    for (int64_t p = 0; ok && p < len; ++p) {
+      for (int i = 0; i < 2; ++i)
+        ok = ok && readAll(fds[i], row[i].data(), vocab * 4);
+      if (!ok || p + 1 >= len)
+        continue; // the last position predicts nothing in this window
+      logSoftmax(row[0].data(), lp[0], vocab);
+      logSoftmax(row[1].data(), lp[1], vocab);
+      int32_t next = ids[at + p + 1];
+      st.nllRef -= lp[0][next];
+      st.nllQ -= lp[1][next];
+      double kl = 0;
+      size_t a0 = 0, a1 = 0;
+      for (int64_t v = 0; v < vocab; ++v) {
+        kl += std::exp(lp[0][v]) * (lp[0][v] - lp[1][v]);
+        if (lp[0][v] > lp[0][a0])
+          a0 = v;
+        if (lp[1][v] > lp[1][a1])
+          a1 = v;
+      }
+      st.kld.push_back(static_cast<float>(std::max(kl, 0.0)));
+      st.top1 += a0 == a1;
+      st.n++;
+    }
+  }
+  for (int i = 0; i < 2; ++i) {
+    if (fds[i] >= 0)
+      ::close(fds[i]);
+    std::string err;
+    sys::ProcessInfo r = sys::Wait(procs[i], std::nullopt, &err);
+    if (r.ReturnCode != 0)
+      ok = false;
+  }
+  if (!ok || st.n == 0)
+    return reportError(createStringError(inconvertibleErrorCode(),
+                                         "evaluating the compiled models failed"));
+  std::vector<float> sorted = st.kld;
+  std::sort(sorted.begin(), sorted.end());
+  double mean = 0;
+  for (float k : st.kld)
+    mean += k;
+  mean /= st.n;
+  double p99 = sorted[std::min<size_t>(sorted.size() - 1,
+                                       static_cast<size_t>(0.99 * sorted.size()))];
+  uint64_t bytes = static_cast<uint64_t>(
+      qModule->getOperation()
+          ->getAttrOfType<mlir::IntegerAttr>(mlir::dsc::kWeightsSizeAttr)
+          .getInt());
+  uint64_t refBytes = static_cast<uint64_t>(
+      refModule->getAttrOfType<mlir::IntegerAttr>(mlir::dsc::kWeightsSizeAttr)
+          .getInt());
+  double bpw = 8.0 * bytes / countParameters(*qModule);
+  double ppl = std::exp(st.nllQ / st.n), pplRef = std::exp(st.nllRef / st.n);
+  if (asJson) {
+    json::Object o{{"ppl", ppl},           {"ppl_ref", pplRef},
+                   {"kld_mean", mean},     {"kld_p99", p99},
+                   {"top1", static_cast<double>(st.top1) / st.n},
+                   {"bytes", static_cast<int64_t>(bytes)},
+                   {"ref_bytes", static_cast<int64_t>(refBytes)},
+                   {"bpw", bpw},           {"tokens", static_cast<int64_t>(st.n)},
+                   {"scheme", settings.describe()}};
+    outs() << json::Value(std::move(o)) << "\n";
+  } else {
+    outs() << format("scheme        %s\n", settings.describe().c_str())
+           << format("tokens        %llu (windows of %lld)\n",
+                     static_cast<unsigned long long>(st.n),
+                     static_cast<long long>(window))
+           << format("perplexity    %.4f (unquantized %.4f, ratio %.4f)\n", ppl,
+                     pplRef, ppl / pplRef)
+           << format("KL divergence mean %.6f, p99 %.6f\n", mean, p99)
+           << format("top-1 agree   %.2f%%\n", 100.0 * st.top1 / st.n)
+           << format("weights       %llu bytes (%.3f bits per weight; "
+                     "unquantized %llu)\n",
+                     static_cast<unsigned long long>(bytes), bpw,
+                     static_cast<unsigned long long>(refBytes));
+  }
+  return 0;
+}
+
+} // namespace dsc

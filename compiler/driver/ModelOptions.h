@@ -1,0 +1,58 @@
+//===- ModelOptions.h - flags shared by compile and eval --------*- C++ -*-===//
+//
+// `dsc compile` and `dsc eval` take the same model flags (tokenizer, context
+// length, quantization), so that what eval measures is what compile builds.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_DRIVER_MODELOPTIONS_H
+#define DSC_DRIVER_MODELOPTIONS_H
+
+#include "pipeline/Codegen.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+
+namespace dsc {
+
+/// The values of the model flags. lld resets every cl::opt when it runs, so
+/// commands take these values once, before building anything.
+struct ModelSettings {
+  std::string tokenizer;
+  int64_t maxSeqLen = 0;
+  QuantOptions quant;
+  bool quiet = false;
+
+  /// "f32/f16 weights" or the scheme with its options, for reports.
+  std::string describe() const;
+};
+
+/// Registers the model flags on a subcommand.
+class ModelOptions {
+public:
+  explicit ModelOptions(llvm::cl::SubCommand &sub);
+  ModelSettings get() const;
+
+private:
+  llvm::cl::opt<std::string> tokenizer;
+  llvm::cl::opt<int64_t> maxSeqLen;
+  llvm::cl::opt<std::string> quantize;
+  llvm::cl::opt<bool> quantizeEmbeddings, quantizeHead;
+  llvm::cl::opt<bool> quiet;
+};
+
+/// Imports a checkpoint, or parses a .mlir file, and verifies it.
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+loadModel(mlir::MLIRContext &ctx, llvm::StringRef input,
+          const ModelSettings &settings);
+
+/// Graph rewrites, then quantization as the settings ask.
+llvm::Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings);
+
+} // namespace dsc
+
+#endif
