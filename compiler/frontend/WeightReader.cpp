@@ -2,6 +2,7 @@
 
 #include "frontend/WeightReader.h"
 #include "frontend/Errors.h"
+#include "frontend/Quantizer.h"
 
 #include "Dsc/IR/DscTypes.h"
 #include "dsc/half.h"
@@ -148,99 +149,106 @@ static void pad(raw_ostream &os, uint64_t written, uint64_t to) {
     os.write(zeros, to - written);
 }
 
-/// A quantized weight in memory: one stored (unsigned) value per element,
-/// and per row and group a scale and a zero point (for symmetric schemes the
-/// zero point is the offset 2^(bits-1) that makes values unsigned).
-struct QuantizedTensor {
-  int64_t rows = 0, cols = 0, group = 0;
-  unsigned bits = 8;
-  bool symmetric = true, f32Scale = false;
-  std::vector<uint8_t> u;      // rows * cols
-  std::vector<float> scale;    // rows * (cols / group)
-  std::vector<uint8_t> zero;   // rows * (cols / group)
+/// Where a source's rows are in its mapped file, checked against `type`.
+struct Located {
+  const uint8_t *data;
+  uint64_t rowBytes; // bytes of one stored row
 };
 
-static float roundScale(float d, bool f32) {
-  return f32 ? d : dsc_f16_to_f32(dsc_f32_to_f16(d));
+Expected<Located> WeightReader::locate(FileSourceAttr src, ShapedType shaped) {
+  auto file = map(src.getPath());
+  if (!file)
+    return file.takeError();
+  uint64_t off = static_cast<uint64_t>(src.getOffset());
+  uint64_t size = static_cast<uint64_t>(src.getSize());
+  if (off > file->size() || size > file->size() - off)
+    return fileError(src.getPath(),
+                     "weight data at offset " + std::to_string(off) + " (" +
+                         std::to_string(size) +
+                         " bytes) runs past the end of the file (" +
+                         std::to_string(file->size()) + " bytes)");
+  uint64_t rows = shaped.getDimSize(0);
+  uint64_t cols = shaped.getRank() == 2 ? shaped.getDimSize(1) : 1;
+  Encoding enc = src.getEncoding();
+  int64_t blockElems;
+  uint64_t blockBytes =
+      static_cast<uint64_t>(getEncodingBlockBytes(enc, &blockElems));
+  uint64_t rowElems = src.getTranspose() ? rows : cols;
+  uint64_t nRows = src.getTranspose() ? cols : rows;
+  if (rowElems % blockElems ||
+      nRows * (rowElems / blockElems) * blockBytes != size)
+    return fileError(src.getPath(),
+                     "weight at offset " + std::to_string(off) + " holds " +
+                         std::to_string(size) + " bytes, not a " +
+                         std::to_string(rows) + "x" + std::to_string(cols) +
+                         " " + stringifyEncoding(enc).str() + " tensor");
+  return Located{reinterpret_cast<const uint8_t *>(file->data()) + off,
+                 rowElems / blockElems * blockBytes};
 }
 
-/// The symmetric scale of n values: for 4 bits the value of largest
-/// magnitude maps to -8 exactly (ggml's Q4_0 choice, one more level than
-/// amax / 7); for 8 bits amax maps to 127 (Q8_0's).
-static float symmetricScale(const float *w, int64_t n, unsigned bits,
-                            bool f32Scale) {
-  float m = 0;
-  for (int64_t i = 0; i < n; ++i)
-    if (std::fabs(w[i]) > std::fabs(m))
-      m = w[i];
-  if (bits == 8)
-    return roundScale(std::fabs(m) / 127.0f, f32Scale);
-  return roundScale(m / -static_cast<float>(1 << (bits - 1)), f32Scale);
-}
-
-/// Round-to-nearest quantization of one group of n values.
-static void quantizeGroup(const float *w, int64_t n, unsigned bits, bool sym,
-                          bool f32Scale, float fixedScale, uint8_t *u,
-                          float *scale, uint8_t *zero) {
-  int qmax = (1 << bits) - 1;
-  if (sym) {
-    int off = 1 << (bits - 1);
-    float d = fixedScale;
-    if (std::isnan(d))
-      d = symmetricScale(w, n, bits, f32Scale);
-    // 8-bit values stay within [-127, 127] so that x86's sign trick applies.
-    float lo = bits == 8 ? -127.0f : -static_cast<float>(off);
-    float inv = d != 0 ? 1.0f / d : 0.0f;
-    for (int64_t i = 0; i < n; ++i) {
-      float q = std::nearbyint(w[i] * inv);
-      q = std::min(std::max(q, lo), static_cast<float>(off - 1));
-      u[i] = static_cast<uint8_t>(static_cast<int>(q) + off);
+Expected<std::vector<float>> WeightReader::readFloat(Attribute source,
+                                                     ShapedType shaped) {
+  uint64_t rows = shaped.getDimSize(0);
+  uint64_t cols = shaped.getRank() == 2 ? shaped.getDimSize(1) : 1;
+  if (auto scaled = dyn_cast_or_null<ScaledSourceAttr>(source)) {
+    auto w = readFloat(scaled.getSource(), shaped);
+    if (!w)
+      return w.takeError();
+    if (DenseFPElementsAttr f = scaled.getRows()) {
+      auto v = f.getValues<float>();
+      for (uint64_t r = 0; r < rows; ++r)
+        for (uint64_t c = 0; c < cols; ++c)
+          (*w)[r * cols + c] *= v[r];
     }
-    *scale = d;
-    *zero = static_cast<uint8_t>(off);
-    return;
+    if (DenseFPElementsAttr f = scaled.getCols()) {
+      auto v = f.getValues<float>();
+      for (uint64_t r = 0; r < rows; ++r)
+        for (uint64_t c = 0; c < cols; ++c)
+          (*w)[r * cols + c] *= v[c];
+    }
+    return w;
   }
-  float lo = w[0], hi = w[0];
-  for (int64_t i = 1; i < n; ++i) {
-    lo = std::min(lo, w[i]);
-    hi = std::max(hi, w[i]);
+  auto src = dyn_cast_or_null<FileSourceAttr>(source);
+  if (!src)
+    return createStringError(inconvertibleErrorCode(),
+                             "a weight has no source to read it from");
+  auto at = locate(src, shaped);
+  if (!at)
+    return at.takeError();
+  std::vector<float> w(rows * cols);
+  Encoding enc = src.getEncoding();
+  if (src.getTranspose()) {
+    std::vector<float> col(rows);
+    for (uint64_t c = 0; c < cols; ++c) {
+      decodeRow(enc, at->data + c * at->rowBytes, rows, col.data());
+      for (uint64_t r = 0; r < rows; ++r)
+        w[r * cols + c] = col[sourceRow(r, rows, src.getRopeHeads())];
+    }
+    return w;
   }
-  lo = std::min(lo, 0.0f);
-  hi = std::max(hi, 0.0f);
-  float d = roundScale((hi - lo) / qmax, f32Scale);
-  float inv = d != 0 ? 1.0f / d : 0.0f;
-  int z = d != 0 ? static_cast<int>(std::nearbyint(-lo * inv)) : 0;
-  z = std::min(std::max(z, 0), qmax);
-  for (int64_t i = 0; i < n; ++i) {
-    float q = std::nearbyint(w[i] * inv) + z;
-    u[i] = static_cast<uint8_t>(std::min(std::max(q, 0.0f),
-                                         static_cast<float>(qmax)));
-  }
-  *scale = d;
-  *zero = static_cast<uint8_t>(z);
+  for (uint64_t r = 0; r < rows; ++r)
+    decodeRow(enc,
+              at->data + sourceRow(r, rows, src.getRopeHeads()) * at->rowBytes,
+              cols, &w[r * cols]);
+  return w;
 }
 
-Error WeightReader::readQuantized(FileSourceAttr src, QTensorType type,
-                                  const uint8_t *data, uint64_t srcRowBytes,
-                                  QuantizedTensor &qt) {
+Expected<QuantizedTensor> WeightReader::readQuantized(FileSourceAttr src,
+                                                      QTensorType type) {
   QuantSchemeAttr s = type.getScheme();
-  qt.rows = type.getRows();
-  qt.cols = type.getCols();
-  qt.group = getQuantGroupColumns(type);
-  qt.bits = s.getBits();
-  qt.symmetric = s.getSymmetric();
-  qt.f32Scale = s.getScaleType().isF32();
   if (s.getGranularity() == Granularity::Channel && s.getAxis() != 0)
     return fileError(src.getPath(),
                      "quantizing per input column (channel = 1) is not supported");
-  int64_t groups = qt.cols / qt.group;
-  qt.u.resize(qt.rows * qt.cols);
-  qt.scale.resize(qt.rows * groups);
-  qt.zero.resize(qt.rows * groups);
+  auto at = locate(src, type);
+  if (!at)
+    return at.takeError();
   Encoding enc = src.getEncoding();
 
   // GGUF's Q8_0/Q4_0 blocks are the scheme already: copy them over.
   if (enc == Encoding::Q8_0 || enc == Encoding::Q4_0) {
+    QuantizedTensor qt;
+    qt.init(type);
+    int64_t groups = qt.cols / qt.group;
     bool q8 = enc == Encoding::Q8_0;
     if (qt.bits != (q8 ? 8u : 4u) || qt.group != 32 || !qt.symmetric ||
         qt.f32Scale || src.getTranspose())
@@ -250,7 +258,7 @@ Error WeightReader::readQuantized(FileSourceAttr src, QTensorType type,
                            "scheme other than its own");
     for (int64_t r = 0; r < qt.rows; ++r) {
       const uint8_t *row =
-          data + sourceRow(r, qt.rows, src.getRopeHeads()) * srcRowBytes;
+          at->data + sourceRow(r, qt.rows, src.getRopeHeads()) * at->rowBytes;
       for (int64_t b = 0; b < groups; ++b) {
         uint8_t *u = &qt.u[r * qt.cols + b * 32];
         uint16_t d;
@@ -274,59 +282,30 @@ Error WeightReader::readQuantized(FileSourceAttr src, QTensorType type,
         qt.scale[r * groups + b] = dsc_f16_to_f32(d);
       }
     }
-    return Error::success();
+    return std::move(qt);
   }
 
   // Float sources: decode rows, quantize by the scheme.
   std::vector<float> all;
-  auto rowOf = [&](int64_t r, float *out) {
-    if (src.getTranspose()) {
-      if (all.empty()) {
-        all.resize(qt.rows * qt.cols);
-        std::vector<float> colBuf(qt.rows);
-        for (int64_t c = 0; c < qt.cols; ++c) {
-          decodeRow(enc, data + c * srcRowBytes, qt.rows, colBuf.data());
-          for (int64_t i = 0; i < qt.rows; ++i)
-            all[i * qt.cols + c] = colBuf[i];
-        }
-      }
-      memcpy(out, &all[sourceRow(r, qt.rows, src.getRopeHeads()) * qt.cols],
-             qt.cols * 4);
+  int64_t rows = type.getRows(), cols = type.getCols();
+  if (src.getTranspose()) {
+    auto w = readFloat(src, type);
+    if (!w)
+      return w.takeError();
+    all = std::move(*w);
+  }
+  auto qt = quantizeRows(type, [&](int64_t r, float *out) {
+    if (!all.empty()) {
+      memcpy(out, &all[r * cols], cols * 4);
       return;
     }
-    decodeRow(enc, data + sourceRow(r, qt.rows, src.getRopeHeads()) * srcRowBytes,
-              qt.cols, out);
-  };
-  std::vector<float> row(qt.cols);
-  // Shared scales: per tensor, or per block of rows (a head).
-  int64_t shareRows = s.getGranularity() == Granularity::Tensor ? qt.rows
-                      : s.getGranularity() == Granularity::Head ? s.getBlockSize()
-                                                                : 1;
-  std::vector<float> shared(qt.rows / shareRows,
-                            std::numeric_limits<float>::quiet_NaN());
-  if (shareRows > 1) {
-    if (!qt.symmetric)
-      return fileError(src.getPath(), "asymmetric per-tensor and per-head "
-                                      "schemes are not supported");
-    std::vector<float> m(shared.size(), 0.0f);
-    for (int64_t r = 0; r < qt.rows; ++r) {
-      rowOf(r, row.data());
-      for (float v : row)
-        if (std::fabs(v) > std::fabs(m[r / shareRows]))
-          m[r / shareRows] = v;
-    }
-    for (size_t i = 0; i < shared.size(); ++i)
-      shared[i] = symmetricScale(&m[i], 1, qt.bits, qt.f32Scale);
-  }
-  for (int64_t r = 0; r < qt.rows; ++r) {
-    rowOf(r, row.data());
-    for (int64_t g = 0; g < groups; ++g)
-      quantizeGroup(row.data() + g * qt.group, qt.group, qt.bits, qt.symmetric,
-                    qt.f32Scale, shared[r / shareRows],
-                    &qt.u[r * qt.cols + g * qt.group], &qt.scale[r * groups + g],
-                    &qt.zero[r * groups + g]);
-  }
-  return Error::success();
+    decodeRow(enc,
+              at->data + sourceRow(r, rows, src.getRopeHeads()) * at->rowBytes,
+              cols, out);
+  });
+  if (!qt)
+    return fileError(src.getPath(), toString(qt.takeError()));
+  return qt;
 }
 
 static void writeScale(raw_ostream &os, float d, bool f32) {
@@ -396,62 +375,91 @@ void WeightReader::writeTiled(const QuantizedTensor &qt, raw_ostream &os) {
     }
 }
 
-Error WeightReader::write(FileSourceAttr src, Type type, raw_ostream &os) {
-  auto file = map(src.getPath());
-  if (!file)
-    return file.takeError();
-  uint64_t off = static_cast<uint64_t>(src.getOffset());
-  uint64_t size = static_cast<uint64_t>(src.getSize());
-  if (off > file->size() || size > file->size() - off)
-    return fileError(src.getPath(),
-                     "weight data at offset " + std::to_string(off) + " (" +
-                         std::to_string(size) +
-                         " bytes) runs past the end of the file (" +
-                         std::to_string(file->size()) + " bytes)");
-  const uint8_t *data = reinterpret_cast<const uint8_t *>(file->data()) + off;
+Error WeightReader::write(Attribute source, Type type, raw_ostream &os) {
+  return write(source, type, TiledLayoutAttr(), os);
+}
+
+/// Writes a row-major [rows, cols] buffer of `esize`-byte elements tile by
+/// tile.
+static void writeTiles(const char *rowMajor, uint64_t rows, uint64_t cols,
+                       uint64_t esize, TiledLayoutAttr layout,
+                       raw_ostream &os) {
+  uint64_t tr = layout.getRows(), tc = layout.getCols();
+  for (uint64_t b = 0; b < rows / tr; ++b)
+    for (uint64_t t = 0; t < cols / tc; ++t)
+      for (uint64_t r = 0; r < tr; ++r)
+        os.write(rowMajor + ((b * tr + r) * cols + t * tc) * esize, tc * esize);
+}
+
+Error WeightReader::write(Attribute source, Type type, TiledLayoutAttr layout,
+                          raw_ostream &os) {
   auto shaped = cast<ShapedType>(type);
   uint64_t rows = shaped.getDimSize(0);
   uint64_t cols = shaped.getRank() == 2 ? shaped.getDimSize(1) : 1;
-  Encoding enc = src.getEncoding();
-  int64_t blockElems;
-  uint64_t blockBytes =
-      static_cast<uint64_t>(getEncodingBlockBytes(enc, &blockElems));
-  uint64_t rowElems = src.getTranspose() ? rows : cols;
-  uint64_t nRows = src.getTranspose() ? cols : rows;
-  if (rowElems % blockElems ||
-      nRows * (rowElems / blockElems) * blockBytes != size)
-    return fileError(src.getPath(),
-                     "weight at offset " + std::to_string(off) + " holds " +
-                         std::to_string(size) + " bytes, not a " +
-                         std::to_string(rows) + "x" + std::to_string(cols) +
-                         " " + stringifyEncoding(enc).str() + " tensor");
-  uint64_t srcRowBytes = rowElems / blockElems * blockBytes;
-
-  if (auto q = dyn_cast<QTensorType>(type)) {
-    QuantizedTensor qt;
-    if (Error e = readQuantized(src, q, data, srcRowBytes, qt))
-      return e;
-    writePlain(qt, os);
+  auto src = dyn_cast_or_null<FileSourceAttr>(source);
+  if (!src) {
+    // Derived sources (#dsc.scaled): materialize the floats.
+    auto w = readFloat(source, shaped);
+    if (!w)
+      return w.takeError();
+    if (auto q = dyn_cast<QTensorType>(type)) {
+      auto qt = quantizeRows(q, [&](int64_t r, float *out) {
+        memcpy(out, &(*w)[r * cols], cols * 4);
+      });
+      if (!qt)
+        return qt.takeError();
+      layout ? writeTiled(*qt, os) : writePlain(*qt, os);
+      return Error::success();
+    }
+    SmallVector<char, 0> rowMajor;
+    raw_svector_ostream buf(rowMajor);
+    for (uint64_t r = 0; r < rows; ++r)
+      encodeRow(shaped.getElementType(), &(*w)[r * cols], cols, buf);
+    if (!layout) {
+      os.write(rowMajor.data(), rowMajor.size());
+      return Error::success();
+    }
+    writeTiles(rowMajor.data(), rows, cols, rowMajor.size() / (rows * cols),
+               layout, os);
     return Error::success();
   }
 
+  if (auto q = dyn_cast<QTensorType>(type)) {
+    auto qt = readQuantized(src, q);
+    if (!qt)
+      return qt.takeError();
+    layout ? writeTiled(*qt, os) : writePlain(*qt, os);
+    return Error::success();
+  }
+  if (layout) {
+    // Materialize the row-major weight, then emit it tile by tile.
+    SmallVector<char, 0> rowMajor;
+    raw_svector_ostream buf(rowMajor);
+    if (Error e = write(src, type, TiledLayoutAttr(), buf))
+      return e;
+    uint64_t esize = shaped.getElementType().isF32() ? 4 : 2;
+    writeTiles(rowMajor.data(), rows, cols, esize, layout, os);
+    return Error::success();
+  }
+
+  auto at = locate(src, shaped);
+  if (!at)
+    return at.takeError();
+  const uint8_t *data = at->data;
+  uint64_t srcRowBytes = at->rowBytes;
+  Encoding enc = src.getEncoding();
   Type elem = shaped.getElementType();
   if (src.getTranspose()) {
-    // The file holds [cols, rows]; decode it whole, write it transposed.
-    std::vector<float> all(rows * cols), out(cols);
-    for (uint64_t c = 0; c < cols; ++c)
-      decodeRow(enc, data + c * srcRowBytes, rows, &all[c * rows]);
-    for (uint64_t r = 0; r < rows; ++r) {
-      uint64_t sr = sourceRow(r, rows, src.getRopeHeads());
-      for (uint64_t c = 0; c < cols; ++c)
-        out[c] = all[c * rows + sr];
-      encodeRow(elem, out.data(), cols, os);
-    }
+    auto w = readFloat(src, shaped);
+    if (!w)
+      return w.takeError();
+    for (uint64_t r = 0; r < rows; ++r)
+      encodeRow(elem, &(*w)[r * cols], cols, os);
     return Error::success();
   }
   if (encodingMatches(enc, elem)) {
     if (src.getRopeHeads() == 0) {
-      os.write(reinterpret_cast<const char *>(data), size);
+      os.write(reinterpret_cast<const char *>(data), srcRowBytes * rows);
       return Error::success();
     }
     for (uint64_t r = 0; r < rows; ++r)
@@ -466,47 +474,6 @@ Error WeightReader::write(FileSourceAttr src, Type type, raw_ostream &os) {
               cols, row.data());
     encodeRow(elem, row.data(), cols, os);
   }
-  return Error::success();
-}
-
-Error WeightReader::write(FileSourceAttr src, Type type,
-                          TiledLayoutAttr layout, raw_ostream &os) {
-  if (!layout)
-    return write(src, type, os);
-  if (auto q = dyn_cast<QTensorType>(type)) {
-    auto file = map(src.getPath());
-    if (!file)
-      return file.takeError();
-    const uint8_t *data =
-        reinterpret_cast<const uint8_t *>(file->data()) + src.getOffset();
-    int64_t blockElems;
-    uint64_t blockBytes = static_cast<uint64_t>(
-        getEncodingBlockBytes(src.getEncoding(), &blockElems));
-    uint64_t rowElems = src.getTranspose() ? q.getRows() : q.getCols();
-    uint64_t srcRowBytes = rowElems / blockElems * blockBytes;
-    if (static_cast<uint64_t>(src.getOffset()) + srcRowBytes *
-            (src.getTranspose() ? q.getCols() : q.getRows()) > file->size())
-      return fileError(src.getPath(), "weight data runs past the end of the file");
-    QuantizedTensor qt;
-    if (Error e = readQuantized(src, q, data, srcRowBytes, qt))
-      return e;
-    writeTiled(qt, os);
-    return Error::success();
-  }
-  // Materialize the row-major weight, then emit it tile by tile.
-  SmallVector<char, 0> rowMajor;
-  raw_svector_ostream buf(rowMajor);
-  if (Error e = write(src, type, buf))
-    return e;
-  auto shaped = cast<ShapedType>(type);
-  uint64_t rows = shaped.getDimSize(0), cols = shaped.getDimSize(1);
-  uint64_t esize = shaped.getElementType().isF32() ? 4 : 2;
-  uint64_t tr = layout.getRows(), tc = layout.getCols();
-  for (uint64_t b = 0; b < rows / tr; ++b)
-    for (uint64_t t = 0; t < cols / tc; ++t)
-      for (uint64_t r = 0; r < tr; ++r)
-        os.write(rowMajor.data() + ((b * tr + r) * cols + t * tc) * esize,
-                 tc * esize);
   return Error::success();
 }
 

@@ -11,6 +11,7 @@
 #define DSC_FRONTEND_WEIGHTREADER_H
 
 #include "Dsc/IR/DscTypes.h"
+#include "frontend/Quantizer.h"
 #include "mlir/IR/Types.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -19,20 +20,26 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <memory>
+#include <vector>
 
 namespace dsc {
 
-struct QuantizedTensor;
+struct Located;
 
 class WeightReader {
 public:
-  /// Writes the weight `source` holds, as `type`, to `os`.
-  llvm::Error write(mlir::dsc::FileSourceAttr source, mlir::Type type,
+  /// Writes the weight `source` (a #dsc.file or #dsc.scaled) holds, as
+  /// `type`, to `os`.
+  llvm::Error write(mlir::Attribute source, mlir::Type type,
                     llvm::raw_ostream &os);
 
   /// Writes `source` as `type` stored with `layout` (row-major if null).
-  llvm::Error write(mlir::dsc::FileSourceAttr source, mlir::Type type,
+  llvm::Error write(mlir::Attribute source, mlir::Type type,
                     mlir::dsc::TiledLayoutAttr layout, llvm::raw_ostream &os);
+
+  /// The weight `source` holds, as row-major floats of `type`'s shape.
+  llvm::Expected<std::vector<float>> readFloat(mlir::Attribute source,
+                                               mlir::ShapedType type);
 
   /// Size in bytes of a value of `type` (a static tensor or a qtensor in the
   /// plain layout).
@@ -42,11 +49,12 @@ public:
   llvm::Expected<llvm::StringRef> map(llvm::StringRef path);
 
 private:
-  llvm::Error readQuantized(mlir::dsc::FileSourceAttr src,
-                            mlir::dsc::QTensorType type, const uint8_t *data,
-                            uint64_t srcRowBytes, struct QuantizedTensor &qt);
-  static void writePlain(const struct QuantizedTensor &qt, llvm::raw_ostream &os);
-  static void writeTiled(const struct QuantizedTensor &qt, llvm::raw_ostream &os);
+  llvm::Expected<Located> locate(mlir::dsc::FileSourceAttr src,
+                                 mlir::ShapedType type);
+  llvm::Expected<QuantizedTensor> readQuantized(mlir::dsc::FileSourceAttr src,
+                                                mlir::dsc::QTensorType type);
+  static void writePlain(const QuantizedTensor &qt, llvm::raw_ostream &os);
+  static void writeTiled(const QuantizedTensor &qt, llvm::raw_ostream &os);
 
   llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> files;
 };

@@ -347,7 +347,7 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
   for (auto g : globals) {
     uint64_t off = static_cast<uint64_t>(g.getOffsetAttr().getInt());
     ps.write(zeros, off - pos);
-    auto src = dyn_cast_or_null<mlir::dsc::FileSourceAttr>(g.getSourceAttr());
+    mlir::Attribute src = g.getSourceAttr();
     if (!src)
       return createStringError(inconvertibleErrorCode(),
                                "weight '" + g.getSymName().str() +

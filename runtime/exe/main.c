@@ -139,6 +139,17 @@ static bool write_all(int fd, const void *buf, size_t n) {
   return true;
 }
 
+static int observeFd = -1;
+static bool observeFailed;
+
+void dsc_rt_observe(int64_t id, const float *x, int64_t rows, int64_t cols) {
+  if (observeFd < 0 || observeFailed)
+    return;
+  int64_t head[3] = {id, rows, cols};
+  observeFailed = !write_all(observeFd, head, sizeof(head)) ||
+                  !write_all(observeFd, x, sizeof(float) * (size_t)(rows * cols));
+}
+
 static bool read_at(int fd, uint64_t off, void *buf, size_t n) {
   if (dsc_sys_lseek(fd, (long)off, 0) < 0)
     return false;
@@ -260,6 +271,8 @@ static void usage(void) {
           "  --eval-tokens FILE     evaluate int32 token ids from FILE in windows of\n"
           "                         -c tokens (from position 0 each), writing the\n"
           "                         logits of every position to --dump-logits\n"
+          "  --observe FILE         with --eval-tokens, write what the observation\n"
+          "                         points of a calibration build see\n"
           "  -h, --help             this text\n",
           prog);
 }
@@ -267,7 +280,7 @@ static void usage(void) {
 int dsc_main(int argc, char **argv) {
   prog = argc > 0 ? argv[0] : "model";
   const char *prompt = 0, *promptFile = 0, *weightsPath = 0, *dumpPath = 0,
-             *tokenArg = 0, *evalPath = 0;
+             *tokenArg = 0, *evalPath = 0, *observePath = 0;
   int64_t steps = 256, threads = 0, ctx = 0, topK = 40;
   float temp = 0.8f, topP = 0.95f;
   uint64_t seed = 0;
@@ -282,7 +295,7 @@ int dsc_main(int argc, char **argv) {
                       IS("--seed") || IS("-t") || IS("--threads") ||
                       IS("-c") || IS("--ctx-size") || IS("--weights") ||
                       IS("--tokens") || IS("--dump-logits") ||
-                      IS("--eval-tokens");
+                      IS("--eval-tokens") || IS("--observe");
     if (takesValue && !v)
       return fail("option '%s' needs a value", a);
     int64_t iv;
@@ -301,6 +314,8 @@ int dsc_main(int argc, char **argv) {
       dumpPath = v;
     } else if (IS("--eval-tokens")) {
       evalPath = v;
+    } else if (IS("--observe")) {
+      observePath = v;
     } else if (IS("--mmap")) {
       useMmap = true;
     } else if (IS("--no-bos")) {
@@ -397,8 +412,8 @@ int dsc_main(int argc, char **argv) {
   }
 
   if (evalPath) {
-    if (!dumpPath)
-      return fail("--eval-tokens needs --dump-logits%s", "");
+    if (!dumpPath && !observePath)
+      return fail("--eval-tokens needs --dump-logits or --observe%s", "");
     uint64_t n = 0;
     const int32_t *ids = (const int32_t *)map_file(evalPath, 0, &n);
     if (!ids && n)
@@ -407,9 +422,16 @@ int dsc_main(int argc, char **argv) {
     for (uint64_t i = 0; i < n; ++i)
       if (ids[i] < 0 || ids[i] >= m.vocab)
         return fail("%s holds a token id outside the vocabulary", evalPath);
-    int out = dsc_sys_open(dumpPath, DSC_O_WRONLY | DSC_O_CREAT | DSC_O_TRUNC, 0644);
-    if (out < 0)
+    int out = -1;
+    if (dumpPath &&
+        (out = dsc_sys_open(dumpPath, DSC_O_WRONLY | DSC_O_CREAT | DSC_O_TRUNC,
+                            0644)) < 0)
       return fail("cannot write '%s'", dumpPath);
+    if (observePath &&
+        (observeFd = dsc_sys_open(observePath,
+                                  DSC_O_WRONLY | DSC_O_CREAT | DSC_O_TRUNC,
+                                  0644)) < 0)
+      return fail("cannot write '%s'", observePath);
     int nThreads = dsc_pool_start(threads ? (int)threads : dsc_sys_ncpu());
     m.logits = (float *)malloc(sizeof(float) * (size_t)(m.ctx * m.vocab));
     int32_t *window = (int32_t *)malloc(sizeof(int32_t) * (size_t)m.ctx);
@@ -418,12 +440,18 @@ int dsc_main(int argc, char **argv) {
     for (uint64_t at = 0; at + 2 <= n; at += (uint64_t)m.ctx) {
       int64_t len = (int64_t)(n - at < (uint64_t)m.ctx ? n - at : (uint64_t)m.ctx);
       memcpy(window, ids + at, sizeof(int32_t) * (size_t)len);
-      forward(&m, window, len, 0, len);
-      if (!write_all(out, m.logits, sizeof(float) * (size_t)(len * m.vocab)))
+      forward(&m, window, len, 0, out >= 0 ? len : 1);
+      if (out >= 0 &&
+          !write_all(out, m.logits, sizeof(float) * (size_t)(len * m.vocab)))
         return fail("cannot write '%s'", dumpPath);
+      if (observeFailed)
+        return fail("cannot write '%s'", observePath);
       done += (uint64_t)len;
     }
-    dsc_sys_close(out);
+    if (out >= 0)
+      dsc_sys_close(out);
+    if (observeFd >= 0)
+      dsc_sys_close(observeFd);
     eprintf("%s: evaluated %llu tokens %.1f tok/s | peak RSS %.1f MiB | %d threads\n",
             prog, (unsigned long long)done, done / (dsc_sys_now() - t0 + 1e-9),
             (double)dsc_sys_peak_rss() / (1024.0 * 1024.0), nThreads);

@@ -300,6 +300,27 @@ FileSourceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 LogicalResult
+ScaledSourceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         Attribute source, DenseFPElementsAttr rows,
+                         DenseFPElementsAttr cols) {
+  if (!isa<FileSourceAttr>(source))
+    return emitError() << "a scaled source wraps a #dsc.file source";
+  if (!rows && !cols)
+    return emitError() << "a scaled source needs rows or cols factors";
+  for (DenseFPElementsAttr f : {rows, cols}) {
+    if (!f)
+      continue;
+    if (f.getType().getRank() != 1 || !f.getElementType().isF32())
+      return emitError() << "scale factors must be a 1-D f32 tensor, got "
+                         << f.getType();
+    for (APFloat v : f.getValues<APFloat>())
+      if (!v.isFiniteNonZero())
+        return emitError() << "scale factors must be finite and non-zero";
+  }
+  return success();
+}
+
+LogicalResult
 TiledLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         int64_t rows, int64_t cols) {
   if (rows <= 0 || cols <= 0)

@@ -200,6 +200,36 @@ def Dsc_FileSourceAttr : Dsc_Attr<"FileSource", "file"> {
 }
 
 //===----------------------------------------------------------------------===//
+// #dsc.scaled
+//===----------------------------------------------------------------------===//
+
+def Dsc_ScaledSourceAttr : Dsc_Attr<"ScaledSource", "scaled"> {
+  let summary = "A weight source with its rows and columns rescaled";
+  let description = [{
+    The weight `source` holds, element `[r, c]` multiplied by `rows[r]` and
+    `cols[c]` (a 1-D weight: element `i` by `rows[i]`). Activation-aware
+    calibration writes these: it scales a weight's input columns up by `s`
+    and the op producing that input (the RMSNorm weight, the rows of the
+    `v` or `up` projection) down by `s`, which leaves the model's function
+    unchanged but makes the salient columns cheaper to quantize. The weight
+    writer applies the factors when it reads the source.
+
+    ```mlir
+    #dsc.scaled<#dsc.file<path = "m.bin", offset = 0, size = 256,
+                          encoding = f32>,
+                rows = dense<[2.0, 0.5]> : tensor<2xf32>>
+    ```
+  }];
+  let parameters = (ins
+    "::mlir::Attribute":$source,
+    OptionalParameter<"::mlir::DenseFPElementsAttr">:$rows,
+    OptionalParameter<"::mlir::DenseFPElementsAttr">:$cols
+  );
+  let assemblyFormat = "`<` $source `,` struct($rows, $cols) `>`";
+  let genVerifyDecl = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // #dsc.tiled
 //===----------------------------------------------------------------------===//
 

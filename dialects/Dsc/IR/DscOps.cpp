@@ -32,6 +32,19 @@ LogicalResult GlobalOp::verify() {
            << shaped.getRank();
   if (auto offset = getOffsetAttr(); offset && offset.getInt() < 0)
     return emitOpError("offset must not be negative");
+  if (auto scaled = dyn_cast_or_null<ScaledSourceAttr>(getSourceAttr())) {
+    if (scaled.getRows() &&
+        scaled.getRows().getNumElements() != shaped.getDimSize(0))
+      return emitOpError("has ")
+             << scaled.getRows().getNumElements() << " row factors for "
+             << shaped.getDimSize(0) << " rows";
+    if (scaled.getCols() &&
+        (shaped.getRank() != 2 ||
+         scaled.getCols().getNumElements() != shaped.getDimSize(1)))
+      return emitOpError("has ")
+             << scaled.getCols().getNumElements()
+             << " column factors for a weight of shape " << shaped;
+  }
   if (TiledLayoutAttr layout = getLayoutAttr()) {
     if (shaped.getRank() != 2)
       return emitOpError("a tiled layout needs a 2-D weight");
@@ -214,5 +227,16 @@ LogicalResult AttentionOp::verify() {
     return emitOpError("window must not be negative");
   if (auto scale = getScale(); scale && !(scale->convertToDouble() > 0.0))
     return emitOpError("scale must be positive");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ObserveOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ObserveOp::verify() {
+  if (getIdAttr().getInt() < 0)
+    return emitOpError("observation id must not be negative, got ")
+           << getIdAttr().getInt();
   return success();
 }

@@ -155,6 +155,28 @@ def Dsc_AttentionOp : Dsc_Op<"attention", []> {
 }
 
 //===----------------------------------------------------------------------===//
+// Calibration
+//===----------------------------------------------------------------------===//
+
+def Dsc_ObserveOp : Dsc_Op<"observe", [MemoryEffects<[MemWrite]>]> {
+  let summary = "Hands an activation to the calibration runtime";
+  let description = [{
+    Records the rows of `input` as observation point `id`. It lowers to a
+    call of the runtime's `dsc_rt_observe`, which writes them to the file
+    the executable's `--observe` flag names. `dsc-calib-instrument` inserts
+    one for each activation that linear layers read; calibration compiles
+    the instrumented model, runs it on text and reads the recordings back.
+
+    ```mlir
+    dsc.observe %x as 3 : tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins Dsc_Matrix:$input, I64Attr:$id);
+  let assemblyFormat = "$input `as` $id attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Element-wise
 //===----------------------------------------------------------------------===//
 

@@ -508,6 +508,13 @@ LogicalResult ForwardLowering::lowerOp(Operation *op) {
     return lowerAttention(a), success();
   if (auto s = dyn_cast<SoftmaxOp>(op))
     return lowerSoftmax(s), success();
+  if (auto o = dyn_cast<ObserveOp>(op)) {
+    Value x = map.lookup(o.getInput());
+    callKernel("dsc_rt_observe",
+               {c64(o.getIdAttr().getInt()), barePtr(x), toI64(rowsOf(x)),
+                c64(o.getInput().getType().getDimSize(1))});
+    return success();
+  }
   if (isa<AddOp, MulOp, SwiGLUOp, SiLUOp, GELUOp>(op))
     return lowerElementwise(op), success();
   if (auto d = dyn_cast<tensor::DimOp>(op)) {

@@ -38,6 +38,10 @@ LogicalResult parseQuantSpec(llvm::StringRef text, QuantSpec &spec,
 QuantSchemeAttr chooseQuantScheme(MLIRContext *ctx, const QuantSpec &spec,
                                   int64_t rows, int64_t cols, int64_t headRows);
 
+/// The activations `fn`'s linear layers read, in the order of their first
+/// reads: the observation points of dsc-calib-instrument.
+llvm::SmallVector<Value> getLinearInputs(func::FuncOp fn);
+
 /// The upstream conversions from loops, memrefs and calls to the LLVM
 /// dialect, after dsc-codegen-lower.
 void buildLowerToLLVMPipeline(OpPassManager &pm);

@@ -51,6 +51,19 @@ def QuantApply : Pass<"dsc-quant-apply", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::dsc::DscDialect"];
 }
 
+def CalibInstrument : Pass<"dsc-calib-instrument", "::mlir::ModuleOp"> {
+  let summary = "Records the inputs of linear layers for calibration";
+  let description = [{
+    Inserts `dsc.observe %x as N` after the definition of every activation
+    that a `dsc.linear` reads, numbered in the order of their first reads
+    (`getLinearInputs`). Calibration compiles the instrumented model, runs
+    it on the calibration text and gets, for each point, the rows the
+    linear layers multiplied; activation-aware quantization weighs each
+    input column by them. Only `@forward` is instrumented.
+  }];
+  let dependentDialects = ["::mlir::dsc::DscDialect"];
+}
+
 def WeightsPack : Pass<"dsc-weights-pack", "::mlir::ModuleOp"> {
   let summary = "Stores linear weights in the tiled order their kernels read";
   let description = [{

@@ -48,6 +48,11 @@ void _mlir_ciface_dsc_forward(dsc_memref1 *weights, dsc_memref1 *tokens,
                               int64_t pos, int64_t n_out, dsc_memref1 *cache,
                               dsc_memref2 *logits);
 
+/* Called by calibration builds (dsc.observe) with the rows x cols floats an
+ * observation point sees. The runtime writes each call to the --observe
+ * file as three little-endian int64 (id, rows, cols) and then the floats. */
+void dsc_rt_observe(int64_t id, const float *x, int64_t rows, int64_t cols);
+
 #ifdef __cplusplus
 }
 #endif

@@ -454,3 +454,41 @@ dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i8, channel = 1>> {layout = #d
 
 // expected-error @+1 {{'dsc.quantize' must be a string on a dsc.global}}
 dsc.global @w : tensor<8x64xf32> {dsc.quantize = 4 : i64}
+
+// -----
+
+// expected-error @+1 {{a scaled source wraps a #dsc.file source}}
+dsc.global @w : tensor<2xf32> = #dsc.scaled<"m.bin", rows = dense<1.0> : tensor<2xf32>>
+
+// -----
+
+// expected-error @+1 {{a scaled source needs rows or cols factors}}
+dsc.global @w : tensor<2xf32> = #dsc.scaled<#dsc.file<path = "a", offset = 0, size = 8, encoding = f32>, >
+
+// -----
+
+// expected-error @+1 {{scale factors must be a 1-D f32 tensor, got 'tensor<2xf16>'}}
+dsc.global @w : tensor<2xf32> = #dsc.scaled<#dsc.file<path = "a", offset = 0, size = 8, encoding = f32>, rows = dense<1.0> : tensor<2xf16>>
+
+// -----
+
+// expected-error @+1 {{scale factors must be finite and non-zero}}
+dsc.global @w : tensor<2xf32> = #dsc.scaled<#dsc.file<path = "a", offset = 0, size = 8, encoding = f32>, rows = dense<[1.0, 0.0]> : tensor<2xf32>>
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op has 3 row factors for 2 rows}}
+dsc.global @w : tensor<2xf32> = #dsc.scaled<#dsc.file<path = "a", offset = 0, size = 8, encoding = f32>, rows = dense<1.0> : tensor<3xf32>>
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op has 2 column factors for a weight of shape 'tensor<2xf32>'}}
+dsc.global @w : tensor<2xf32> = #dsc.scaled<#dsc.file<path = "a", offset = 0, size = 8, encoding = f32>, cols = dense<1.0> : tensor<2xf32>>
+
+// -----
+
+func.func @observe(%x: tensor<?x64xf32>) {
+  // expected-error @+1 {{'dsc.observe' op observation id must not be negative, got -1}}
+  dsc.observe %x as -1 : tensor<?x64xf32>
+  return
+}

@@ -41,6 +41,13 @@ dsc.global @q8 : !dsc.qtensor<64x64xf32, #dsc.quant<i8, group = 32, symmetric, s
 dsc.global @norm : tensor<64xf32> {offset = 128 : i64}
 // CHECK: dsc.global @tiled : tensor<8x32xf16> {layout = #dsc.tiled<rows = 4, cols = 16>, offset = 4096 : i64}
 dsc.global @tiled : tensor<8x32xf16> {layout = #dsc.tiled<rows = 4, cols = 16>, offset = 4096 : i64}
+// Calibration's rescaled sources: rows, columns or both.
+// CHECK: dsc.global @scaled_norm : tensor<2xf32> = #dsc.scaled<#dsc.file<path = "m.bin", offset = 0, size = 8, encoding = f32>, rows = dense<[2.000000e+00, 5.000000e-01]> : tensor<2xf32>>
+dsc.global @scaled_norm : tensor<2xf32> = #dsc.scaled<#dsc.file<path = "m.bin", offset = 0, size = 8, encoding = f32>, rows = dense<[2.0, 0.5]> : tensor<2xf32>>
+// CHECK: dsc.global @scaled_w : tensor<4x2xf16> = #dsc.scaled<#dsc.file<path = "m.bin", offset = 8, size = 16, encoding = f16>, cols = dense<[5.000000e-01, 2.000000e+00]> : tensor<2xf32>>
+dsc.global @scaled_w : tensor<4x2xf16> = #dsc.scaled<#dsc.file<path = "m.bin", offset = 8, size = 16, encoding = f16>, cols = dense<[0.5, 2.0]> : tensor<2xf32>>
+// CHECK: dsc.global @scaled_both : tensor<2x2xf32> = #dsc.scaled<#dsc.file<path = "m.bin", offset = 24, size = 16, encoding = f32>, rows = dense<[1.000000e+00, 3.000000e+00]> : tensor<2xf32>, cols = dense<2.500000e-01> : tensor<2xf32>>
+dsc.global @scaled_both : tensor<2x2xf32> = #dsc.scaled<#dsc.file<path = "m.bin", offset = 24, size = 16, encoding = f32>, rows = dense<[1.0, 3.0]> : tensor<2xf32>, cols = dense<0.25> : tensor<2xf32>>
 
 // -----
 
@@ -110,6 +117,16 @@ func.func @layer(%ids: tensor<?xi32>, %pos: index, %cache: !dsc.kv_cache<2x4x8xf
 // -----
 
 // Static shapes and an f16 cache.
+// CHECK-LABEL: func.func @observe
+// CHECK-SAME: %[[X:.*]]: tensor<?x64xf32>
+func.func @observe(%x: tensor<?x64xf32>) {
+  // CHECK: dsc.observe %[[X]] as 3 : tensor<?x64xf32>
+  dsc.observe %x as 3 : tensor<?x64xf32>
+  return
+}
+
+// -----
+
 // CHECK-LABEL: func.func @static_shapes
 func.func @static_shapes(%x: tensor<4x64xf32>, %w: tensor<172x64xf32>, %n: tensor<64xbf16>, %c: !dsc.kv_cache<1x1x64xf16>, %pos: index) -> tensor<4x172xf32> {
   // CHECK: dsc.rms_norm %{{.*}}, %{{.*}} {eps = 9.9999999999999995E-7 : f64} : tensor<4x64xf32>, tensor<64xbf16>

@@ -162,3 +162,24 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
     return %l : tensor<?x16xf32>
   }
 }
+
+// -----
+
+// Observation points become calls of the runtime's dsc_rt_observe with the
+// buffer, its rows and its static width.
+// CHECK-DAG: func.func private @dsc_rt_observe(i64, !llvm.ptr, i64, i64)
+// CHECK-LABEL: func.func @dsc_forward
+// CHECK: %[[X:.*]] = memref.alloc
+// CHECK: %[[ROWS:.*]] = memref.dim %[[X]], %{{.*}} : memref<?x8xf32>
+// CHECK: %[[N:.*]] = arith.index_cast %[[ROWS]] : index to i64
+// CHECK: call @dsc_rt_observe(%c5_i64{{[_0-9]*}}, %{{.*}}, %[[N]], %c8_i64{{[_0-9]*}})
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32>, dsc.weights_size = 1024 : i64} {
+  dsc.global @emb : tensor<16x8xf32> {offset = 0 : i64}
+  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x1x4xf32>) -> tensor<?x16xf32> {
+    %emb = dsc.weight @emb : tensor<16x8xf32>
+    %x = dsc.embedding %emb[%tokens] : tensor<16x8xf32>, tensor<?xi32> -> tensor<?x8xf32>
+    dsc.observe %x as 5 : tensor<?x8xf32>
+    %l = dsc.linear %x, %emb : tensor<?x8xf32>, tensor<16x8xf32> -> tensor<?x16xf32>
+    return %l : tensor<?x16xf32>
+  }
+}

@@ -1,0 +1,50 @@
+//===- Quantizer.h - round-to-nearest weight quantization -------*- C++ -*-===//
+//
+// The one quantizer of dsc: the weight writer stores what it returns, and
+// calibration searches with it, so that what is measured is what ships.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_FRONTEND_QUANTIZER_H
+#define DSC_FRONTEND_QUANTIZER_H
+
+#include "Dsc/IR/DscTypes.h"
+
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace dsc {
+
+/// A quantized weight in memory: one stored (unsigned) value per element,
+/// and per row and group a scale and a zero point (for symmetric schemes the
+/// zero point is the offset 2^(bits-1) that makes values unsigned).
+struct QuantizedTensor {
+  int64_t rows = 0, cols = 0, group = 0;
+  unsigned bits = 8;
+  bool symmetric = true, f32Scale = false;
+  std::vector<uint8_t> u;    // rows * cols
+  std::vector<float> scale;  // rows * (cols / group)
+  std::vector<uint8_t> zero; // rows * (cols / group)
+
+  void init(mlir::dsc::QTensorType type);
+};
+
+/// Quantizes a weight of `type`'s shape to its scheme, round to nearest;
+/// `rowOf(r, out)` gives row r as floats. Rows may be asked for twice (per
+/// tensor and per head scales look at all rows first).
+llvm::Expected<QuantizedTensor>
+quantizeRows(mlir::dsc::QTensorType type,
+             llvm::function_ref<void(int64_t, float *)> rowOf);
+
+/// The values `qt` stands for, row-major.
+void dequantize(const QuantizedTensor &qt, float *out);
+
+/// Replaces the row-major weight `w` by its quantized-then-dequantized value.
+llvm::Error fakeQuantize(mlir::dsc::QTensorType type, float *w);
+
+} // namespace dsc
+
+#endif
