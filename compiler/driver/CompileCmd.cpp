@@ -113,10 +113,12 @@ int runCompile() {
   const ModelSettings settings = cModel.get();
   const bool quiet = settings.quiet;
   const bool external = cWeights == WeightsMode::External;
+  const EmitKind emit = cEmit;
+  const Phase compileTo = cCompileTo;
   auto target = lookupTarget(cTarget);
   if (!target)
     return reportError(target.takeError());
-  std::string output = cOutput.empty() ? defaultOutput(cInput, cEmit) : cOutput;
+  std::string output = cOutput.empty() ? defaultOutput(cInput, emit) : cOutput;
 
   mlir::MLIRContext ctx;
   SmallString<128> synthDir;
@@ -150,25 +152,25 @@ int runCompile() {
       return reportError(std::move(e));
     return 0;
   };
-  if (cEmit == EmitKind::MLIR && cCompileTo == Phase::Import)
+  if (emit == EmitKind::MLIR && compileTo == Phase::Import)
     return emitMLIR();
   if (Error e = prepareModel(*module, settings))
     return reportError(std::move(e));
-  if (cEmit == EmitKind::MLIR && cCompileTo == Phase::Graph)
+  if (emit == EmitKind::MLIR && compileTo == Phase::Graph)
     return emitMLIR();
   if (Error e = runWeightLayout(*module))
     return reportError(std::move(e));
-  if (cEmit == EmitKind::MLIR && cCompileTo == Phase::Layout)
+  if (emit == EmitKind::MLIR && compileTo == Phase::Layout)
     return emitMLIR();
   // The payload is written from the laid-out module; code from a copy.
   mlir::OwningOpRef<mlir::ModuleOp> layout = module->clone();
   if (Error e = runLowerToLoops(*module))
     return reportError(std::move(e));
-  if (cEmit == EmitKind::MLIR && cCompileTo == Phase::Loops)
+  if (emit == EmitKind::MLIR && compileTo == Phase::Loops)
     return emitMLIR();
   if (Error e = runLowerToLLVMDialect(*module))
     return reportError(std::move(e));
-  if (cEmit == EmitKind::MLIR)
+  if (emit == EmitKind::MLIR)
     return emitMLIR();
 
   auto tm = createTargetMachine(*target);
@@ -178,17 +180,17 @@ int runCompile() {
   auto llvmModule = translateAndOptimize(*module, llvmCtx, *target, **tm);
   if (!llvmModule)
     return reportError(llvmModule.takeError());
-  if (cEmit == EmitKind::LLVM) {
+  if (emit == EmitKind::LLVM) {
     if (Error e = writeText(output, [&](raw_ostream &os) { (*llvmModule)->print(os, nullptr); }))
       return reportError(std::move(e));
     return 0;
   }
-  if (cEmit == EmitKind::Asm || cEmit == EmitKind::Obj) {
+  if (emit == EmitKind::Asm || emit == EmitKind::Obj) {
     std::error_code ec;
     ToolOutputFile out(output, ec, sys::fs::OF_None);
     if (ec)
       return reportError(fileError(output, ec.message()));
-    if (Error e = emitMachineCode(**llvmModule, **tm, cEmit == EmitKind::Asm, out.os()))
+    if (Error e = emitMachineCode(**llvmModule, **tm, emit == EmitKind::Asm, out.os()))
       return reportError(std::move(e));
     out.keep();
     return 0;

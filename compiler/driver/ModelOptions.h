@@ -25,6 +25,9 @@ struct ModelSettings {
   std::string tokenizer;
   int64_t maxSeqLen = 0;
   QuantOptions quant;
+  std::string calib;       // calibration text
+  int64_t calibTokens = 0; // 0: the default
+  std::string memBudget;   // with --quantize auto
   bool quiet = false;
 
   /// "f32/f16 weights" or the scheme with its options, for reports.
@@ -42,6 +45,9 @@ private:
   llvm::cl::opt<int64_t> maxSeqLen;
   llvm::cl::opt<std::string> quantize;
   llvm::cl::opt<bool> quantizeEmbeddings, quantizeHead;
+  llvm::cl::opt<std::string> calib;
+  llvm::cl::opt<int64_t> calibTokens;
+  llvm::cl::opt<std::string> memBudget;
   llvm::cl::opt<bool> quiet;
 };
 
@@ -50,7 +56,8 @@ llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 loadModel(mlir::MLIRContext &ctx, llvm::StringRef input,
           const ModelSettings &settings);
 
-/// Graph rewrites, then quantization as the settings ask.
+/// Graph rewrites, then quantization as the settings ask: calibration on
+/// text, mixed precision for a budget, activation-aware scales.
 llvm::Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings);
 
 } // namespace dsc

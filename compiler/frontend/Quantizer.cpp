@@ -4,6 +4,8 @@
 
 #include "dsc/half.h"
 
+#include "llvm/ADT/Twine.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -88,8 +90,96 @@ static void quantizeGroup(const float *w, int64_t n, unsigned bits, bool sym,
   *zero = static_cast<uint8_t>(z);
 }
 
+/// Quantizes one group of n values with the scale `d` (symmetric: zero
+/// point `off`; asymmetric: zero point `z`), returning the importance
+/// weighted squared error.
+static double quantizeWith(const float *w, const float *imp, int64_t n,
+                           float d, int lo, int hi, int z, uint8_t *u) {
+  float inv = d != 0 ? 1.0f / d : 0.0f;
+  double err = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    float q = std::nearbyint(w[i] * inv) + static_cast<float>(z);
+    q = std::min(std::max(q, static_cast<float>(lo)), static_cast<float>(hi));
+    u[i] = static_cast<uint8_t>(q);
+    double e = w[i] - (q - z) * d;
+    err += imp[i] * e * e;
+  }
+  return err;
+}
+
+/// The scale (and zero point) of one group that minimizes the importance
+/// weighted error, among scales around the RTN one: for each candidate the
+/// values are rounded, then the scale is refit by weighted least squares.
+static void searchGroup(const float *w, const float *imp, int64_t n,
+                        unsigned bits, bool sym, bool f32Scale, uint8_t *u,
+                        float *scale, uint8_t *zero) {
+  // Round to nearest is the first candidate, so the search never does worse.
+  quantizeGroup(w, n, bits, sym, f32Scale, NAN, u, scale, zero);
+  double best = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double e = w[i] - (static_cast<int>(u[i]) - *zero) * *scale;
+    best += imp[i] * e * e;
+  }
+  std::vector<uint8_t> trial(n);
+  int qmax = (1 << bits) - 1, off = 1 << (bits - 1);
+  float lo = w[0], hi = w[0], amax = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    lo = std::min(lo, w[i]);
+    hi = std::max(hi, w[i]);
+    amax = std::max(amax, std::fabs(w[i]));
+  }
+  if (amax == 0)
+    return;
+  lo = std::min(lo, 0.0f);
+  hi = std::max(hi, 0.0f);
+  int qlo = sym ? (bits == 8 ? off - 127 : 0) : 0;
+  int qhi = sym ? 2 * off - 1 : qmax;
+  auto keep = [&](float d, int zp, double err) {
+    if (err < best) {
+      best = err;
+      std::copy(trial.begin(), trial.end(), u);
+      *scale = d;
+      *zero = static_cast<uint8_t>(zp);
+    }
+  };
+  auto consider = [&](float d, int z) {
+    int zp = sym ? off : z;
+    d = roundScale(d, f32Scale);
+    if (!std::isfinite(d) || d == 0)
+      return;
+    keep(d, zp, quantizeWith(w, imp, n, d, qlo, qhi, zp, trial.data()));
+    // Refit the scale to the rounded values (weighted least squares).
+    double num = 0, den = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      double q = static_cast<double>(trial[i]) - zp;
+      num += imp[i] * w[i] * q;
+      den += imp[i] * q * q;
+    }
+    if (!(den > 0))
+      return;
+    float refit = roundScale(static_cast<float>(num / den), f32Scale);
+    if (std::isfinite(refit) && refit != 0)
+      keep(refit, zp,
+           quantizeWith(w, imp, n, refit, qlo, qhi, zp, trial.data()));
+  };
+  for (int step = -10; step <= 10; ++step) {
+    float f = 1.0f + 0.02f * step;
+    if (sym) {
+      // Both signs of the largest magnitude: 4-bit ranges are asymmetric.
+      consider(amax * f / (bits == 8 ? 127.0f : static_cast<float>(off)), 0);
+      if (bits != 8)
+        consider(-amax * f / static_cast<float>(off), 0);
+    } else {
+      float d = (hi - lo) * f / qmax;
+      int z = static_cast<int>(std::nearbyint(-lo / d));
+      consider(d, std::min(std::max(z, 0), qmax));
+    }
+  }
+}
+
 Expected<QuantizedTensor>
-quantizeRows(QTensorType type, function_ref<void(int64_t, float *)> rowOf) {
+quantizeRows(QTensorType type, function_ref<void(int64_t, float *)> rowOf,
+             ArrayRef<float> importance) {
   QuantizedTensor qt;
   qt.init(type);
   QuantSchemeAttr s = type.getScheme();
@@ -116,9 +206,56 @@ quantizeRows(QTensorType type, function_ref<void(int64_t, float *)> rowOf) {
     for (size_t i = 0; i < shared.size(); ++i)
       shared[i] = symmetricScale(&m[i], 1, qt.bits, qt.f32Scale);
   }
+  if (!importance.empty() && static_cast<int64_t>(importance.size()) != qt.cols)
+    return createStringError(inconvertibleErrorCode(),
+                             "importance has " + Twine(importance.size()) +
+                                 " values for " + Twine(qt.cols) + " columns");
+  if (!importance.empty() && shareRows > 1) {
+    // A shared scale clips: search it over the shared rows, from the RTN
+    // scale down to a quarter of it, by the weighted error.
+    int lo = qt.bits == 8 ? -127 : -(1 << (qt.bits - 1));
+    int hi = (1 << (qt.bits - 1)) - 1;
+    constexpr int kSteps = 30;
+    std::vector<double> err(shared.size() * (kSteps + 1), 0.0);
+    std::vector<float> cand(err.size());
+    for (size_t i = 0; i < shared.size(); ++i)
+      for (int k = 0; k <= kSteps; ++k)
+        cand[i * (kSteps + 1) + k] =
+            roundScale(shared[i] * (1.0f - 0.75f * k / kSteps), qt.f32Scale);
+    for (int64_t r = 0; r < qt.rows; ++r) {
+      rowOf(r, row.data());
+      size_t i = r / shareRows;
+      for (int k = 0; k <= kSteps; ++k) {
+        float d = cand[i * (kSteps + 1) + k];
+        float inv = d != 0 ? 1.0f / d : 0.0f;
+        double e = 0;
+        for (int64_t c = 0; c < qt.cols; ++c) {
+          float q = std::nearbyint(row[c] * inv);
+          q = std::min(std::max(q, static_cast<float>(lo)),
+                       static_cast<float>(hi));
+          double diff = row[c] - q * d;
+          e += importance[c] * diff * diff;
+        }
+        err[i * (kSteps + 1) + k] += e;
+      }
+    }
+    for (size_t i = 0; i < shared.size(); ++i) {
+      int best = 0;
+      for (int k = 1; k <= kSteps; ++k)
+        if (err[i * (kSteps + 1) + k] < err[i * (kSteps + 1) + best])
+          best = k;
+      shared[i] = cand[i * (kSteps + 1) + best];
+    }
+  }
+  bool search = !importance.empty() && shareRows == 1;
   for (int64_t r = 0; r < qt.rows; ++r) {
     rowOf(r, row.data());
-    for (int64_t g = 0; g < groups; ++g)
+    for (int64_t g = 0; g < groups && search; ++g)
+      searchGroup(row.data() + g * qt.group, importance.data() + g * qt.group,
+                  qt.group, qt.bits, qt.symmetric, qt.f32Scale,
+                  &qt.u[r * qt.cols + g * qt.group], &qt.scale[r * groups + g],
+                  &qt.zero[r * groups + g]);
+    for (int64_t g = 0; g < groups && !search; ++g)
       quantizeGroup(row.data() + g * qt.group, qt.group, qt.bits, qt.symmetric,
                     qt.f32Scale, shared[r / shareRows],
                     &qt.u[r * qt.cols + g * qt.group], &qt.scale[r * groups + g],
@@ -137,11 +274,14 @@ void dequantize(const QuantizedTensor &qt, float *out) {
     }
 }
 
-Error fakeQuantize(QTensorType type, float *w) {
+Error fakeQuantize(QTensorType type, float *w, ArrayRef<float> importance) {
   int64_t cols = type.getCols();
-  auto qt = quantizeRows(type, [&](int64_t r, float *out) {
-    memcpy(out, w + r * cols, sizeof(float) * cols);
-  });
+  auto qt = quantizeRows(
+      type,
+      [&](int64_t r, float *out) {
+        memcpy(out, w + r * cols, sizeof(float) * cols);
+      },
+      importance);
   if (!qt)
     return qt.takeError();
   dequantize(*qt, w);

@@ -10,6 +10,7 @@
 
 #include "Dsc/IR/DscTypes.h"
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
 
@@ -32,18 +33,27 @@ struct QuantizedTensor {
   void init(mlir::dsc::QTensorType type);
 };
 
-/// Quantizes a weight of `type`'s shape to its scheme, round to nearest;
-/// `rowOf(r, out)` gives row r as floats. Rows may be asked for twice (per
-/// tensor and per head scales look at all rows first).
+/// Quantizes a weight of `type`'s shape to its scheme; `rowOf(r, out)`
+/// gives row r as floats. Rows may be asked for twice (per tensor and per
+/// head scales look at all rows first).
+///
+/// Without `importance` each group's scale maps its largest magnitude to
+/// the end of the range and values round to nearest (RTN). With it (one
+/// non-negative weight per column, e.g. the mean square of the activation
+/// that column multiplies), the scale of each group is searched to minimize
+/// the importance-weighted squared error of the group, as llama.cpp's
+/// imatrix quantization does; shared (per tensor, per head) scales stay RTN.
 llvm::Expected<QuantizedTensor>
 quantizeRows(mlir::dsc::QTensorType type,
-             llvm::function_ref<void(int64_t, float *)> rowOf);
+             llvm::function_ref<void(int64_t, float *)> rowOf,
+             llvm::ArrayRef<float> importance = {});
 
 /// The values `qt` stands for, row-major.
 void dequantize(const QuantizedTensor &qt, float *out);
 
 /// Replaces the row-major weight `w` by its quantized-then-dequantized value.
-llvm::Error fakeQuantize(mlir::dsc::QTensorType type, float *w);
+llvm::Error fakeQuantize(mlir::dsc::QTensorType type, float *w,
+                         llvm::ArrayRef<float> importance = {});
 
 } // namespace dsc
 

@@ -233,8 +233,9 @@ Expected<std::vector<float>> WeightReader::readFloat(Attribute source,
   return w;
 }
 
-Expected<QuantizedTensor> WeightReader::readQuantized(FileSourceAttr src,
-                                                      QTensorType type) {
+Expected<QuantizedTensor>
+WeightReader::readQuantized(FileSourceAttr src, QTensorType type,
+                            ArrayRef<float> importance) {
   QuantSchemeAttr s = type.getScheme();
   if (s.getGranularity() == Granularity::Channel && s.getAxis() != 0)
     return fileError(src.getPath(),
@@ -294,15 +295,19 @@ Expected<QuantizedTensor> WeightReader::readQuantized(FileSourceAttr src,
       return w.takeError();
     all = std::move(*w);
   }
-  auto qt = quantizeRows(type, [&](int64_t r, float *out) {
-    if (!all.empty()) {
-      memcpy(out, &all[r * cols], cols * 4);
-      return;
-    }
-    decodeRow(enc,
-              at->data + sourceRow(r, rows, src.getRopeHeads()) * at->rowBytes,
-              cols, out);
-  });
+  auto qt = quantizeRows(
+      type,
+      [&](int64_t r, float *out) {
+        if (!all.empty()) {
+          memcpy(out, &all[r * cols], cols * 4);
+          return;
+        }
+        decodeRow(enc,
+                  at->data +
+                      sourceRow(r, rows, src.getRopeHeads()) * at->rowBytes,
+                  cols, out);
+      },
+      importance);
   if (!qt)
     return fileError(src.getPath(), toString(qt.takeError()));
   return qt;
@@ -392,7 +397,7 @@ static void writeTiles(const char *rowMajor, uint64_t rows, uint64_t cols,
 }
 
 Error WeightReader::write(Attribute source, Type type, TiledLayoutAttr layout,
-                          raw_ostream &os) {
+                          raw_ostream &os, ArrayRef<float> importance) {
   auto shaped = cast<ShapedType>(type);
   uint64_t rows = shaped.getDimSize(0);
   uint64_t cols = shaped.getRank() == 2 ? shaped.getDimSize(1) : 1;
@@ -403,9 +408,12 @@ Error WeightReader::write(Attribute source, Type type, TiledLayoutAttr layout,
     if (!w)
       return w.takeError();
     if (auto q = dyn_cast<QTensorType>(type)) {
-      auto qt = quantizeRows(q, [&](int64_t r, float *out) {
-        memcpy(out, &(*w)[r * cols], cols * 4);
-      });
+      auto qt = quantizeRows(
+          q,
+          [&](int64_t r, float *out) {
+            memcpy(out, &(*w)[r * cols], cols * 4);
+          },
+          importance);
       if (!qt)
         return qt.takeError();
       layout ? writeTiled(*qt, os) : writePlain(*qt, os);
@@ -425,7 +433,7 @@ Error WeightReader::write(Attribute source, Type type, TiledLayoutAttr layout,
   }
 
   if (auto q = dyn_cast<QTensorType>(type)) {
-    auto qt = readQuantized(src, q);
+    auto qt = readQuantized(src, q, importance);
     if (!qt)
       return qt.takeError();
     layout ? writeTiled(*qt, os) : writePlain(*qt, os);

@@ -34,8 +34,11 @@ public:
                     llvm::raw_ostream &os);
 
   /// Writes `source` as `type` stored with `layout` (row-major if null).
+  /// Quantized types use `importance` (per column) to search their scales
+  /// when given (see quantizeRows).
   llvm::Error write(mlir::Attribute source, mlir::Type type,
-                    mlir::dsc::TiledLayoutAttr layout, llvm::raw_ostream &os);
+                    mlir::dsc::TiledLayoutAttr layout, llvm::raw_ostream &os,
+                    llvm::ArrayRef<float> importance = {});
 
   /// The weight `source` holds, as row-major floats of `type`'s shape.
   llvm::Expected<std::vector<float>> readFloat(mlir::Attribute source,
@@ -52,7 +55,8 @@ private:
   llvm::Expected<Located> locate(mlir::dsc::FileSourceAttr src,
                                  mlir::ShapedType type);
   llvm::Expected<QuantizedTensor> readQuantized(mlir::dsc::FileSourceAttr src,
-                                                mlir::dsc::QTensorType type);
+                                                mlir::dsc::QTensorType type,
+                                                llvm::ArrayRef<float> importance);
   static void writePlain(const QuantizedTensor &qt, llvm::raw_ostream &os);
   static void writeTiled(const QuantizedTensor &qt, llvm::raw_ostream &os);
 

@@ -352,7 +352,13 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
       return createStringError(inconvertibleErrorCode(),
                                "weight '" + g.getSymName().str() +
                                    "' has no source to read it from");
-    if (Error e = reader.write(src, g.getType(), g.getLayoutAttr(), ps))
+    std::vector<float> importance;
+    if (auto imp = g->getAttrOfType<mlir::DenseFPElementsAttr>(
+            mlir::dsc::kImportanceAttr))
+      importance.assign(imp.getValues<float>().begin(),
+                        imp.getValues<float>().end());
+    if (Error e = reader.write(src, g.getType(), g.getLayoutAttr(), ps,
+                               importance))
       return e;
     pos = off + mlir::dsc::getStorageBytes(g.getType(), g.getLayoutAttr());
   }

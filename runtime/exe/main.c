@@ -440,7 +440,9 @@ int dsc_main(int argc, char **argv) {
     for (uint64_t at = 0; at + 2 <= n; at += (uint64_t)m.ctx) {
       int64_t len = (int64_t)(n - at < (uint64_t)m.ctx ? n - at : (uint64_t)m.ctx);
       memcpy(window, ids + at, sizeof(int32_t) * (size_t)len);
-      forward(&m, window, len, 0, out >= 0 ? len : 1);
+      /* Logits of every position, so that calibration sees every row the
+       * classifier reads too. */
+      forward(&m, window, len, 0, len);
       if (out >= 0 &&
           !write_all(out, m.logits, sizeof(float) * (size_t)(len * m.vocab)))
         return fail("cannot write '%s'", dumpPath);

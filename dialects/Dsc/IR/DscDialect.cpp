@@ -52,6 +52,23 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
              << "'dsc.quantize' must be a string on a dsc.global";
     return success();
   }
+  if (attr.getName() == "dsc.importance") {
+    auto g = dyn_cast<GlobalOp>(op);
+    auto v = dyn_cast<DenseFPElementsAttr>(attr.getValue());
+    if (!g || !v || v.getType().getRank() != 1 ||
+        !v.getElementType().isF32())
+      return op->emitError()
+             << "'dsc.importance' must be a 1-D f32 tensor on a dsc.global";
+    auto shaped = g.getShapedType();
+    if (shaped.getRank() != 2 || v.getNumElements() != shaped.getDimSize(1))
+      return op->emitError() << "'dsc.importance' has " << v.getNumElements()
+                             << " values for a weight of shape " << shaped;
+    for (APFloat f : v.getValues<APFloat>())
+      if (!f.isFinite() || f.isNegative())
+        return op->emitError()
+               << "'dsc.importance' values must be finite and non-negative";
+    return success();
+  }
   if (attr.getName() == "dsc.digest") {
     if (!isa<GlobalOp>(op) || !isa<StringAttr>(attr.getValue()))
       return op->emitError()

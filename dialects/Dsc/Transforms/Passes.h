@@ -52,6 +52,10 @@ constexpr llvm::StringLiteral kForwardEntry = "dsc_forward";
 constexpr llvm::StringLiteral kModelDescName = "dsc_model_desc";
 constexpr llvm::StringLiteral kWeightsSizeAttr = "dsc.weights_size";
 constexpr llvm::StringLiteral kModelIdAttr = "dsc.model_id";
+/// On a quantized dsc.global: per input column, how much its errors cost
+/// (calibration's mean square activation); the weight writer searches each
+/// group's scale to minimize the error weighted by it.
+constexpr llvm::StringLiteral kImportanceAttr = "dsc.importance";
 
 } // namespace mlir::dsc
 

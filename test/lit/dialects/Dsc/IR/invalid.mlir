@@ -492,3 +492,18 @@ func.func @observe(%x: tensor<?x64xf32>) {
   dsc.observe %x as -1 : tensor<?x64xf32>
   return
 }
+
+// -----
+
+// expected-error @+1 {{'dsc.importance' must be a 1-D f32 tensor on a dsc.global}}
+dsc.global @w : tensor<4x2xf32> {dsc.importance = dense<1.0> : tensor<2xf16>}
+
+// -----
+
+// expected-error @+1 {{'dsc.importance' has 4 values for a weight of shape 'tensor<4x2xf32>'}}
+dsc.global @w : tensor<4x2xf32> {dsc.importance = dense<1.0> : tensor<4xf32>}
+
+// -----
+
+// expected-error @+1 {{'dsc.importance' values must be finite and non-negative}}
+dsc.global @w : tensor<4x2xf32> {dsc.importance = dense<[1.0, -2.0]> : tensor<2xf32>}

@@ -41,6 +41,9 @@ dsc.global @q8 : !dsc.qtensor<64x64xf32, #dsc.quant<i8, group = 32, symmetric, s
 dsc.global @norm : tensor<64xf32> {offset = 128 : i64}
 // CHECK: dsc.global @tiled : tensor<8x32xf16> {layout = #dsc.tiled<rows = 4, cols = 16>, offset = 4096 : i64}
 dsc.global @tiled : tensor<8x32xf16> {layout = #dsc.tiled<rows = 4, cols = 16>, offset = 4096 : i64}
+// Calibration's importance of each input column.
+// CHECK: dsc.global @important : !dsc.qtensor<4x2xf32, #dsc.quant<i8, channel = 0, symmetric>> {dsc.importance = dense<[1.000000e+00, 2.500000e-01]> : tensor<2xf32>}
+dsc.global @important : !dsc.qtensor<4x2xf32, #dsc.quant<i8, channel = 0>> {dsc.importance = dense<[1.0, 0.25]> : tensor<2xf32>}
 // Calibration's rescaled sources: rows, columns or both.
 // CHECK: dsc.global @scaled_norm : tensor<2xf32> = #dsc.scaled<#dsc.file<path = "m.bin", offset = 0, size = 8, encoding = f32>, rows = dense<[2.000000e+00, 5.000000e-01]> : tensor<2xf32>>
 dsc.global @scaled_norm : tensor<2xf32> = #dsc.scaled<#dsc.file<path = "m.bin", offset = 0, size = 8, encoding = f32>, rows = dense<[2.0, 0.5]> : tensor<2xf32>>
