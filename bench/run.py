@@ -215,7 +215,7 @@ def main():
                 "%.1f" % gen if gen else "-", pair[kind],
                 ratio(mine[0]["prefill"], pre) if mine else "-",
                 ratio(mine[0]["gen"], gen) if mine else "-")
-    info = ("Machine: %s, %d CPUs available; %s. dsc %s. Medians of %d runs; "
+    info = ("Machine: %s, %d CPUs available; %s. %s. Medians of %d runs; "
             "prompt %d tokens, %d generated.\n" % (
                 cpu_name(), os.cpu_count(), platform.platform(),
                 sh([a.dsc, "version"]).stdout.strip(), a.reps, a.prompt, a.generate))

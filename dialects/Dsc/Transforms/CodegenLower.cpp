@@ -187,10 +187,9 @@ Value ForwardLowering::resultBuffer(Value result, Value rows, Value reuse) {
     auto it = lastUse.find(buf);
     if (it != lastUse.end() && it->second == current &&
         buf.getType() == memType && !rootOf.count(buf)) {
-      // The operand dies here: write the result over it.
+      // The operand dies here: write the result over it. run() gives the
+      // buffer the result's last use.
       lastUse.erase(it);
-      llvm::erase(owned, buf);
-      owned.push_back(buf);
       return buf;
     }
   }
@@ -638,15 +637,13 @@ LogicalResult ForwardLowering::run() {
 
   for (Operation &op : old) {
     current = order[&op];
-    size_t before = owned.size();
     if (failed(lowerOp(&op)))
       return failure();
-    for (size_t j = before; j < owned.size(); ++j) {
-      Value buf = owned[j];
-      for (Value r : op.getResults())
-        if (map.lookupOrNull(r) == buf)
-          lastUse[buf] = lastTensorUse[r];
-    }
+    // Buffers the results live in (new, or operands written over) live
+    // until the results' last use.
+    for (Value r : op.getResults())
+      if (Value buf = map.lookupOrNull(r); buf && llvm::is_contained(owned, buf))
+        lastUse[buf] = lastTensorUse[r];
     // Free what dies here.
     for (Value buf : llvm::to_vector(owned)) {
       auto it = lastUse.find(buf);
