@@ -105,11 +105,17 @@ DSC_INLINE void tile_row_dot(const qi_ctx *c, int64_t s, const uint8_t *tiles,
 #ifdef DSC_ZMM
 /* Decoding with 512-bit registers: the four rows of a tile go through one
  * (4-bit) or two (8-bit) registers per 32-column block, so that each
- * instruction serves four rows and the scales of all four rows are applied
- * by one multiply-add. Lanes: 4-bit, 128-bit lane r holds row r (values
- * 0-15 against the block's first 16 activations, 16-31 against the last
- * 16); 8-bit, 256-bit halves hold rows 0/1 (and 2/3 in a second register).
- */
+ * instruction serves four rows. Lanes: 4-bit, 128-bit lane r holds row r
+ * (values 0-15 against the block's first 16 activations, 16-31 against the
+ * last 16); 8-bit, 256-bit halves hold rows 0/1 (and 2/3 in a second
+ * register). Within a group of several blocks, products are scaled by the
+ * activations' block scale only and the rows' scales are applied once per
+ * group. */
+#if BITS == 4
+#define ZREGS 1
+#else
+#define ZREGS 2
+#endif
 DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
                                  const uint8_t *tiles, float out[4]) {
   const qtile_t *t = &c->t;
@@ -118,23 +124,27 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
   const float *xd = c->xd + s * kb;
   const int32_t *xs = c->xs + s * kb;
 #if BITS == 4
-  const __m512i lanes = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1,
-                                         0, 0, 0, 0);
+  const __m512i lanes[1] = {_mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1,
+                                             1, 0, 0, 0, 0)};
   const __m512i nib = _mm512_set1_epi8(0x0F);
-  __m512 acc = _mm512_setzero_ps();
 #else
-  const __m512i lanesA = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0,
-                                          0, 0, 0, 0);
-  const __m512i lanesB = _mm512_set_epi32(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2,
-                                          2, 2, 2, 2);
-  __m512 accA = _mm512_setzero_ps(), accB = _mm512_setzero_ps();
+  const __m512i lanes[2] = {
+      _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
+      _mm512_set_epi32(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2)};
 #endif
+  __m512 acc[ZREGS];
+  for (int i = 0; i < ZREGS; ++i)
+    acc[i] = _mm512_setzero_ps();
   __m128 corr = _mm_setzero_ps();
-  __m128 zsym = _mm_set1_ps((float)((1 << (BITS - 1)) - DOT_OFFSET));
+  const __m128 zsym = _mm_set1_ps((float)((1 << (BITS - 1)) - DOT_OFFSET));
+  const int prefetch = t->rowBytes <= 64;
   const uint8_t *tile = tiles;
   for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
-    _mm_prefetch((const char *)tile + 1024, _MM_HINT_T0);
-    _mm_prefetch((const char *)tile + 1088, _MM_HINT_T0);
+    if (prefetch) {
+      /* Tiles are a little over a line long: two lines a tile. */
+      _mm_prefetch((const char *)tile + 1024, _MM_HINT_T0);
+      _mm_prefetch((const char *)tile + 1088, _MM_HINT_T0);
+    }
     __m128 d = t->f32 ? _mm_loadu_ps((const float *)tile)
                       : _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile));
     __m128 zoff = zsym;
@@ -144,13 +154,14 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
       zoff = _mm_sub_ps(_mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(z4))),
                         _mm_set1_ps((float)DOT_OFFSET));
     }
+    __m512 part[ZREGS];
+    for (int i = 0; i < ZREGS; ++i)
+      part[i] = _mm512_setzero_ps();
+    float gsum = 0.0f;
     const uint8_t *vals = tile + t->valOff;
     for (int64_t k = 0; k < blocks; ++k) {
       int64_t blk = g * blocks + k;
-      __m128 dsx = _mm_mul_ps(d, _mm_set1_ps(xd[blk]));
-      corr = _mm_fmadd_ps(_mm_mul_ps(dsx, zoff), _mm_set1_ps((float)xs[blk]),
-                          corr);
-      __m512 dz = _mm512_castps128_ps512(dsx);
+      __m512i dot[ZREGS];
 #if BITS == 4
       __m512i w;
       if (t->rowBytes == 16) {
@@ -166,10 +177,8 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
       __m512i hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), nib);
       __m512i xlo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(xq + blk * 32)));
       __m512i xhi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(xq + blk * 32 + 16)));
-      __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, xlo);
-      dot = _mm512_dpbusd_epi32(dot, hi, xhi);
-      acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot),
-                            _mm512_permutexvar_ps(lanes, dz), acc);
+      dot[0] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, xlo),
+                                   hi, xhi);
 #else
       const uint8_t *p = vals + k * 32;
       __m512i a = _mm512_inserti64x4(
@@ -179,33 +188,47 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
           _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(p + 2 * t->rowBytes))),
           _mm256_loadu_si256((const __m256i *)(p + 3 * t->rowBytes)), 1);
       __m512i xv = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(xq + blk * 32)));
-      accA = _mm512_fmadd_ps(
-          _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), a, xv)),
-          _mm512_permutexvar_ps(lanesA, dz), accA);
-      accB = _mm512_fmadd_ps(
-          _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), b2, xv)),
-          _mm512_permutexvar_ps(lanesB, dz), accB);
+      dot[0] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), a, xv);
+      dot[1] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), b2, xv);
 #endif
+      if (blocks == 1) {
+        /* One block per group: its scales and the activations' at once. */
+        __m512 dz = _mm512_castps128_ps512(_mm_mul_ps(d, _mm_set1_ps(xd[blk])));
+        for (int i = 0; i < ZREGS; ++i)
+          acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i]),
+                                      _mm512_permutexvar_ps(lanes[i], dz),
+                                      acc[i]);
+      } else {
+        __m512 dx = _mm512_set1_ps(xd[blk]);
+        for (int i = 0; i < ZREGS; ++i)
+          part[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i]), dx, part[i]);
+      }
+      gsum += xd[blk] * (float)xs[blk];
+    }
+    corr = _mm_fmadd_ps(_mm_mul_ps(d, zoff), _mm_set1_ps(gsum), corr);
+    if (blocks > 1) {
+      __m512 dz = _mm512_castps128_ps512(d);
+      for (int i = 0; i < ZREGS; ++i)
+        acc[i] = _mm512_fmadd_ps(part[i], _mm512_permutexvar_ps(lanes[i], dz),
+                                    acc[i]);
     }
   }
   float lane[16], cr[4];
   _mm_storeu_ps(cr, corr);
 #if BITS == 4
-  _mm512_storeu_ps(lane, acc);
+  _mm512_storeu_ps(lane, acc[0]);
   for (int r = 0; r < 4; ++r)
     out[r] = lane[4 * r] + lane[4 * r + 1] + lane[4 * r + 2] + lane[4 * r + 3] -
              cr[r];
 #else
-  _mm512_storeu_ps(lane, accA);
-  __m256 r0 = _mm256_loadu_ps(lane), r1 = _mm256_loadu_ps(lane + 8);
-  _mm512_storeu_ps(lane, accB);
-  __m256 r2 = _mm256_loadu_ps(lane), r3 = _mm256_loadu_ps(lane + 8);
-  out[0] = hsum8(r0) - cr[0];
-  out[1] = hsum8(r1) - cr[1];
-  out[2] = hsum8(r2) - cr[2];
-  out[3] = hsum8(r3) - cr[3];
+  for (int i = 0; i < 2; ++i) {
+    _mm512_storeu_ps(lane, acc[i]);
+    out[2 * i] = hsum8(_mm256_loadu_ps(lane)) - cr[2 * i];
+    out[2 * i + 1] = hsum8(_mm256_loadu_ps(lane + 8)) - cr[2 * i + 1];
+  }
 #endif
 }
+#undef ZREGS
 #endif
 
 #ifndef XR
