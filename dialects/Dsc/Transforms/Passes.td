@@ -113,7 +113,8 @@ def CodegenLower : Pass<"dsc-codegen-lower", "::mlir::ModuleOp"> {
       `scf.for` loops whose inner trip counts are the model's constants;
     - `dsc.linear`, `dsc.attention` and the RoPE tables become calls to
       micro-kernels (`dsc_uk_*`), which the code generator links in per
-      target and inlines;
+      target and inlines; `dsc.observe` becomes a call of the runtime's
+      `dsc_rt_observe`;
     - intermediate buffers are allocated once each and freed after their
       last use; element-wise ops write in place into an operand that dies.
 
