@@ -68,8 +68,8 @@ DSC_INLINE void tile_row_dot(const qi_ctx *c, int64_t s, const uint8_t *tiles,
   const uint8_t *tile = tiles;
   for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
     if (!unpacked) {
-      _mm_prefetch((const char *)tile + 1024, _MM_HINT_T0);
-      _mm_prefetch((const char *)tile + 1088, _MM_HINT_T0);
+      _mm_prefetch((const char *)tile + 4096, _MM_HINT_T0);
+      _mm_prefetch((const char *)tile + 4160, _MM_HINT_T0);
     }
     float d[4];
     int zoff[4];
@@ -141,9 +141,10 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
   const uint8_t *tile = tiles;
   for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
     if (prefetch) {
-      /* Tiles are a little over a line long: two lines a tile. */
-      _mm_prefetch((const char *)tile + 1024, _MM_HINT_T0);
-      _mm_prefetch((const char *)tile + 1088, _MM_HINT_T0);
+      /* Tiles are a little over a line long: two lines a tile, 4 KiB
+       * ahead (about a DRAM latency at this rate). */
+      _mm_prefetch((const char *)tile + 4096, _MM_HINT_T0);
+      _mm_prefetch((const char *)tile + 4160, _MM_HINT_T0);
     }
     __m128 d = t->f32 ? _mm_loadu_ps((const float *)tile)
                       : _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile));
