@@ -383,7 +383,8 @@ Error appendPayloadTrailer(StringRef exe, uint64_t payloadOffset,
   memset(&tr, 0, sizeof(tr));
   if (externalName.size() >= sizeof(tr.external))
     return fileError(exe, "the weights file name is too long");
-  memcpy(tr.external, externalName.data(), externalName.size());
+  if (!externalName.empty())
+    memcpy(tr.external, externalName.data(), externalName.size());
   tr.offset = payloadOffset;
   tr.size = payloadSize;
   memcpy(tr.magic, DSC_TRAILER_MAGIC, 8);
