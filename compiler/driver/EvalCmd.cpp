@@ -11,6 +11,7 @@
 #include "driver/ModelOptions.h"
 #include "frontend/Errors.h"
 #include "frontend/ModelBuilder.h"
+#include "pipeline/Calibrate.h"
 #include "pipeline/Codegen.h"
 #include "pipeline/Target.h"
 
@@ -18,13 +19,11 @@
 #include "Dsc/Transforms/Passes.h"
 #include "mlir/IR/MLIRContext.h"
 
-#include "frontend/Tokenizer.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 
@@ -78,18 +77,6 @@ void logSoftmax(const float *x, std::vector<double> &out, size_t v) {
     out[i] = x[i] - lse;
 }
 
-bool readAll(int fd, void *buf, size_t n) {
-  char *p = static_cast<char *>(buf);
-  while (n) {
-    ssize_t r = ::read(fd, p, n);
-    if (r <= 0)
-      return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
-
 /// Weight elements of a module (for bits per weight).
 uint64_t countParameters(mlir::ModuleOp module) {
   uint64_t n = 0;
@@ -130,25 +117,11 @@ int runEval() {
   int64_t window = std::min<int64_t>(ctxTokens, config.getMaxSeqLen());
 
   // Tokens of the text, without BOS, in windows of `window`.
-  auto tokAttr = refModule->getAttrOfType<mlir::DictionaryAttr>(
-      mlir::dsc::DscDialect::getTokenizerAttrName());
-  if (!tokAttr)
-    return reportError(fileError(input, "no tokenizer to read the text with"));
-  TokenizerSource src{cast<mlir::StringAttr>(tokAttr.get("path")).str(),
-                      cast<mlir::StringAttr>(tokAttr.get("kind")).str()};
-  auto tok = loadTokenizer(src, vocab);
-  if (!tok)
-    return reportError(tok.takeError());
-  auto text = MemoryBuffer::getFile(textPath, /*IsText=*/false);
-  if (!text)
-    return reportError(fileError(textPath, text.getError().message()));
-  StringRef t = (*text)->getBuffer();
-  std::vector<int32_t> ids(t.size() + 8);
-  int64_t n = dsc_tok_encode(tok->get(), t.data(), t.size(), false, ids.data(),
-                             static_cast<int64_t>(ids.size()));
-  if (n < 2)
-    return reportError(fileError(textPath, "needs at least two tokens"));
-  ids.resize(n);
+  auto tokens = tokenizeTextFile(refModule, textPath);
+  if (!tokens)
+    return reportError(tokens.takeError());
+  std::vector<int32_t> &ids = *tokens;
+  int64_t n = static_cast<int64_t>(ids.size());
 
   SmallString<128> dir;
   if (std::error_code ec = sys::fs::createUniqueDirectory("dsc-eval", dir))
@@ -204,7 +177,7 @@ int runEval() {
     int64_t len = std::min<int64_t>(window, n - at);
     for (int64_t p = 0; ok && p < len; ++p) {
       for (int i = 0; i < 2; ++i)
-        ok = ok && readAll(fds[i], row[i].data(), vocab * 4);
+        ok = ok && readFully(fds[i], row[i].data(), vocab * 4);
       if (!ok || p + 1 >= len)
         continue; // the last position predicts nothing in this window
       logSoftmax(row[0].data(), lp[0], vocab);

@@ -69,7 +69,7 @@ Expected<std::vector<int32_t>> tokenizeTextFile(ModuleOp module,
 // Collecting activations
 //===----------------------------------------------------------------------===//
 
-static bool readAll(int fd, void *buf, size_t n) {
+bool readFully(int fd, void *buf, size_t n) {
   char *p = static_cast<char *>(buf);
   while (n) {
     ssize_t r = ::read(fd, p, n);
@@ -187,7 +187,7 @@ collectActivations(ModuleOp module, const CalibOptions &options) {
   uint64_t total = tokens->size(), lastShown = 0;
   while (ok) {
     int64_t head[3];
-    if (!readAll(fd, head, sizeof(head)))
+    if (!readFully(fd, head, sizeof(head)))
       break; // end of the stream
     int64_t id = head[0], rows = head[1], cols = head[2];
     if (id < 0 || id >= static_cast<int64_t>(acts.size()) ||
@@ -197,7 +197,7 @@ collectActivations(ModuleOp module, const CalibOptions &options) {
       break;
     }
     buf.resize(rows * cols);
-    if (!readAll(fd, buf.data(), buf.size() * 4)) {
+    if (!readFully(fd, buf.data(), buf.size() * 4)) {
       ok = false;
       why = "truncated observation record";
       break;

@@ -26,6 +26,10 @@ namespace dsc {
 llvm::Expected<std::vector<int32_t>> tokenizeTextFile(mlir::ModuleOp module,
                                                       llvm::StringRef path);
 
+/// Reads exactly n bytes from fd (a FIFO an executable writes into); false
+/// at the end of the stream or on an error.
+bool readFully(int fd, void *buf, size_t n);
+
 struct CalibOptions {
   std::string text;          // calibration text file
   int64_t window = 256;      // tokens per forward pass, from position 0
