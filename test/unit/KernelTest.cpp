@@ -118,8 +118,8 @@ const Case kCases[] = {
     {1, 256, 16, 64, 4, 2},  {1, 256, 8, 128, 4, 3}, {1, 64, 16, 64, 8, 0},
     {1, 128, 16, 32, 8, 1},  {1, 256, 8, 256, 8, 2}, {3, 128, 16, 32, 4, 0},
     {5, 256, 8, 128, 4, 1},  {8, 64, 16, 64, 8, 0},  {7, 128, 8, 32, 8, 3},
-    // an odd number of groups (AVX-512's two-accumulator int4 decoding),
-    // several rows of x on the decoding path
+    // odd numbers of groups, and several rows of x (fewer than a prompt's
+    // batch) on the decoding path
     {1, 96, 8, 32, 4, 0},    {2, 160, 8, 32, 4, 0},  {3, 96, 8, 32, 8, 0},
     // the float fallback: groups that are not multiples of 32
     {2, 96, 8, 48, 8, 0},
