@@ -1,5 +1,5 @@
 /*===- linear_tiled_f16_neon.c - 4x16-tiled f16 weights ---------------------===*/
-#include "tiled_neon.h"
+#include "vec_neon.h"
 #define WTYPE uint16_t
 #define VLOADW(p) vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)))
 #define KCTX tiled_f16_ctx

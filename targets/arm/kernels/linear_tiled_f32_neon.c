@@ -1,5 +1,5 @@
 /*===- linear_tiled_f32_neon.c - 4x16-tiled f32 weights ---------------------===*/
-#include "tiled_neon.h"
+#include "vec_neon.h"
 #define WTYPE float
 #define VLOADW(p) vld1q_f32(p)
 #define KCTX tiled_f32_ctx

@@ -1,8 +1,9 @@
 /*===- linear_f32_avx512.c - f32 weights, AVX-512F --------------------------===*/
+#include "vec_avx512.h"
 #define WTYPE float
-#define LOAD16(p) _mm512_loadu_ps(p)
+#define VLOADW(p) _mm512_loadu_ps(p)
 #define WSCALAR(p, i) ((p)[i])
 #define KCTX linear_f32_ctx
 #define KROWS linear_f32_rows
 #define KNAME dsc_uk_linear_f32
-#include "linear_avx512.h"
+#include "linear_plain.h"

@@ -1,5 +1,5 @@
 /*===- linear_tiled_bf16_avx2.c - 4x16-tiled bf16 weights -------------------===*/
-#include "tiled_avx2.h"
+#include "vec_avx2.h"
 #define WTYPE uint16_t
 #define VLOADW(p)                                                              \
   _mm256_castsi256_ps(_mm256_slli_epi32(                                       \

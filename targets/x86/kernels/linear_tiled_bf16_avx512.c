@@ -1,5 +1,5 @@
 /*===- linear_tiled_bf16_avx512.c - 4x16-tiled bf16 weights -----------------===*/
-#include "tiled_avx512.h"
+#include "vec_avx512.h"
 #define WTYPE uint16_t
 #define VLOADW(p)                                                              \
   _mm512_castsi512_ps(_mm512_slli_epi32(                                       \

@@ -1,5 +1,5 @@
 /*===- linear_tiled_f16_avx512.c - 4x16-tiled f16 weights -------------------===*/
-#include "tiled_avx512.h"
+#include "vec_avx512.h"
 #define WTYPE uint16_t
 #define VLOADW(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p)))
 #define KCTX tiled_f16_ctx

@@ -1,5 +1,5 @@
 /*===- linear_tiled_f32_avx2.c - 4x16-tiled f32 weights ---------------------===*/
-#include "tiled_avx2.h"
+#include "vec_avx2.h"
 #define WTYPE float
 #define VLOADW(p) VLOADX(p)
 #define KCTX tiled_f32_ctx

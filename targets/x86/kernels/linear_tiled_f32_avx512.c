@@ -1,5 +1,5 @@
 /*===- linear_tiled_f32_avx512.c - 4x16-tiled f32 weights ---------------------===*/
-#include "tiled_avx512.h"
+#include "vec_avx512.h"
 #define WTYPE float
 #define VLOADW(p) VLOADX(p)
 #define KCTX tiled_f32_ctx

@@ -1,16 +1,17 @@
-/*===- linear_neon.h - y = x W^T with NEON --------------*- C -*-===*
+/*===- linear_plain.h - y = x W^T with W row-major ----------------*- C -*-===*
  *
- * Shared body of the AVX2 linear kernels; each including file defines
- * LOAD4(w) (8 weights as floats), WSCALAR(w, i) and the kernel name.
- * Rows of W are taken four at a time so that each load of x feeds four
- * FMAs; for prompts, two rows of x share each weight load.
+ * The float linear kernel for weights dsc-weights-pack leaves row-major
+ * (K not a multiple of 16, or N of 4). Rows of W are taken four at a time
+ * so that each load of x feeds four FMAs; for prompts, two rows of x share
+ * each weight load.
+ *
+ * The including file includes its ISA's vec_*.h (VEC, V, VZERO, VLOADX,
+ * VFMA, VADD, VHSUM, PREFETCH, and optionally ROW_PREFETCH_AHEAD: bytes
+ * to prefetch ahead in each of the four rows) and defines VLOADW(p) (V
+ * weights as floats), WSCALAR(p, i), WTYPE, KCTX, KROWS and KNAME.
  *
  *===---------------------------------------------------------------------===*/
 #include "kernel.h"
-
-#include <arm_neon.h>
-
-DSC_INLINE float hsum(float32x4_t v) { return vaddvq_f32(v); }
 
 typedef struct {
   const float *x;
@@ -24,29 +25,35 @@ DSC_INLINE void gemv4(const KCTX *c, int64_t n) {
   const float *x = c->x;
   int64_t K = c->K;
   const WTYPE *w0 = c->w + n * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
-  float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
-  float32x4_t b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  VEC a0 = VZERO(), a1 = a0, a2 = a0, a3 = a0;
+  VEC b0 = a0, b1 = a0, b2 = a0, b3 = a0;
   int64_t k = 0;
-  for (; k + 8 <= K; k += 8) {
-    float32x4_t x0 = vld1q_f32(x + k), x1 = vld1q_f32(x + k + 4);
-    a0 = vfmaq_f32(a0, LOAD4(w0 + k), x0);
-    a1 = vfmaq_f32(a1, LOAD4(w1 + k), x0);
-    a2 = vfmaq_f32(a2, LOAD4(w2 + k), x0);
-    a3 = vfmaq_f32(a3, LOAD4(w3 + k), x0);
-    b0 = vfmaq_f32(b0, LOAD4(w0 + k + 4), x1);
-    b1 = vfmaq_f32(b1, LOAD4(w1 + k + 4), x1);
-    b2 = vfmaq_f32(b2, LOAD4(w2 + k + 4), x1);
-    b3 = vfmaq_f32(b3, LOAD4(w3 + k + 4), x1);
+  for (; k + 2 * V <= K; k += 2 * V) {
+#ifdef ROW_PREFETCH_AHEAD
+    PREFETCH((const char *)(w0 + k) + ROW_PREFETCH_AHEAD);
+    PREFETCH((const char *)(w1 + k) + ROW_PREFETCH_AHEAD);
+    PREFETCH((const char *)(w2 + k) + ROW_PREFETCH_AHEAD);
+    PREFETCH((const char *)(w3 + k) + ROW_PREFETCH_AHEAD);
+#endif
+    VEC x0 = VLOADX(x + k), x1 = VLOADX(x + k + V);
+    a0 = VFMA(VLOADW(w0 + k), x0, a0);
+    a1 = VFMA(VLOADW(w1 + k), x0, a1);
+    a2 = VFMA(VLOADW(w2 + k), x0, a2);
+    a3 = VFMA(VLOADW(w3 + k), x0, a3);
+    b0 = VFMA(VLOADW(w0 + k + V), x1, b0);
+    b1 = VFMA(VLOADW(w1 + k + V), x1, b1);
+    b2 = VFMA(VLOADW(w2 + k + V), x1, b2);
+    b3 = VFMA(VLOADW(w3 + k + V), x1, b3);
   }
-  for (; k + 4 <= K; k += 4) {
-    float32x4_t x0 = vld1q_f32(x + k);
-    a0 = vfmaq_f32(a0, LOAD4(w0 + k), x0);
-    a1 = vfmaq_f32(a1, LOAD4(w1 + k), x0);
-    a2 = vfmaq_f32(a2, LOAD4(w2 + k), x0);
-    a3 = vfmaq_f32(a3, LOAD4(w3 + k), x0);
+  for (; k + V <= K; k += V) {
+    VEC x0 = VLOADX(x + k);
+    a0 = VFMA(VLOADW(w0 + k), x0, a0);
+    a1 = VFMA(VLOADW(w1 + k), x0, a1);
+    a2 = VFMA(VLOADW(w2 + k), x0, a2);
+    a3 = VFMA(VLOADW(w3 + k), x0, a3);
   }
-  float r0 = hsum(vaddq_f32(a0, b0)), r1 = hsum(vaddq_f32(a1, b1));
-  float r2 = hsum(vaddq_f32(a2, b2)), r3 = hsum(vaddq_f32(a3, b3));
+  float r0 = VHSUM(VADD(a0, b0)), r1 = VHSUM(VADD(a1, b1));
+  float r2 = VHSUM(VADD(a2, b2)), r3 = VHSUM(VADD(a3, b3));
   for (; k < K; ++k) {
     r0 += x[k] * WSCALAR(w0, k);
     r1 += x[k] * WSCALAR(w1, k);
@@ -64,27 +71,27 @@ DSC_INLINE void gemm4x2(const KCTX *c, int64_t n, int64_t s) {
   int64_t K = c->K;
   const float *x0 = c->x + s * K, *x1 = x0 + K;
   const WTYPE *w0 = c->w + n * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
-  float32x4_t a00 = vdupq_n_f32(0.0f), a10 = a00, a20 = a00, a30 = a00;
-  float32x4_t a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+  VEC a00 = VZERO(), a10 = a00, a20 = a00, a30 = a00;
+  VEC a01 = a00, a11 = a00, a21 = a00, a31 = a00;
   int64_t k = 0;
-  for (; k + 4 <= K; k += 4) {
-    float32x4_t v0 = vld1q_f32(x0 + k), v1 = vld1q_f32(x1 + k);
-    float32x4_t w;
-    w = LOAD4(w0 + k);
-    a00 = vfmaq_f32(a00, w, v0);
-    a01 = vfmaq_f32(a01, w, v1);
-    w = LOAD4(w1 + k);
-    a10 = vfmaq_f32(a10, w, v0);
-    a11 = vfmaq_f32(a11, w, v1);
-    w = LOAD4(w2 + k);
-    a20 = vfmaq_f32(a20, w, v0);
-    a21 = vfmaq_f32(a21, w, v1);
-    w = LOAD4(w3 + k);
-    a30 = vfmaq_f32(a30, w, v0);
-    a31 = vfmaq_f32(a31, w, v1);
+  for (; k + V <= K; k += V) {
+    VEC v0 = VLOADX(x0 + k), v1 = VLOADX(x1 + k);
+    VEC w;
+    w = VLOADW(w0 + k);
+    a00 = VFMA(w, v0, a00);
+    a01 = VFMA(w, v1, a01);
+    w = VLOADW(w1 + k);
+    a10 = VFMA(w, v0, a10);
+    a11 = VFMA(w, v1, a11);
+    w = VLOADW(w2 + k);
+    a20 = VFMA(w, v0, a20);
+    a21 = VFMA(w, v1, a21);
+    w = VLOADW(w3 + k);
+    a30 = VFMA(w, v0, a30);
+    a31 = VFMA(w, v1, a31);
   }
-  float r[8] = {hsum(a00), hsum(a10), hsum(a20), hsum(a30),
-                hsum(a01), hsum(a11), hsum(a21), hsum(a31)};
+  float r[8] = {VHSUM(a00), VHSUM(a10), VHSUM(a20), VHSUM(a30),
+                VHSUM(a01), VHSUM(a11), VHSUM(a21), VHSUM(a31)};
   for (; k < K; ++k)
     for (int j = 0; j < 4; ++j) {
       float wv = WSCALAR(c->w + (n + j) * K, k);
@@ -99,11 +106,11 @@ DSC_INLINE void gemm4x2(const KCTX *c, int64_t n, int64_t s) {
 
 /* Any leftover row of W against one row of x. */
 DSC_INLINE float dot1(const float *x, const WTYPE *w, int64_t K) {
-  float32x4_t a = vdupq_n_f32(0.0f);
+  VEC a = VZERO();
   int64_t k = 0;
-  for (; k + 4 <= K; k += 4)
-    a = vfmaq_f32(a, LOAD4(w + k), vld1q_f32(x + k));
-  float r = hsum(a);
+  for (; k + V <= K; k += V)
+    a = VFMA(VLOADW(w + k), VLOADX(x + k), a);
+  float r = VHSUM(a);
   for (; k < K; ++k)
     r += x[k] * WSCALAR(w, k);
   return r;

@@ -1,4 +1,4 @@
-/*===- tiled_avx512.h - vector operations for linear_tiled.h -----*- C -*-===*/
+/*===- vec_avx512.h - vector operations of the float kernels ------*- C -*-===*/
 #include <immintrin.h>
 #define VEC __m512
 #define V 16
@@ -9,3 +9,6 @@
 #define VHSUM(v) _mm512_reduce_add_ps(v)
 #define PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
 #define XROWS 2
+/* Untiled weights: four row streams, which the prefetcher alone does
+ * not keep ahead of AVX-512 FMAs. */
+#define ROW_PREFETCH_AHEAD 1024

@@ -1,4 +1,4 @@
-/*===- tiled_avx2.h - vector operations for linear_tiled.h -------*- C -*-===*/
+/*===- vec_avx2.h - vector operations of the float kernels --------*- C -*-===*/
 #include <immintrin.h>
 #define VEC __m256
 #define V 8

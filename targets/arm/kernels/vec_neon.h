@@ -1,4 +1,4 @@
-/*===- tiled_neon.h - vector operations for linear_tiled.h -------*- C -*-===*/
+/*===- vec_neon.h - vector operations of the float kernels --------*- C -*-===*/
 #include <arm_neon.h>
 #define VEC float32x4_t
 #define V 4
