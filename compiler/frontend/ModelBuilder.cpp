@@ -51,7 +51,7 @@ namespace {
 class ForwardBuilder {
 public:
   ForwardBuilder(OpBuilder &b, const Checkpoint &ckpt, ModuleOp module)
-      : b(b), ckpt(ckpt), c(ckpt.config), module(module) {}
+      : b(b), c(ckpt.config), module(module) {}
 
   void build();
 
@@ -88,7 +88,6 @@ private:
   }
 
   OpBuilder &b;
-  const Checkpoint &ckpt;
   const ModelConfig &c;
   ModuleOp module;
   Location loc = b.getUnknownLoc();

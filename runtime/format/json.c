@@ -263,13 +263,7 @@ size_t dsc_json_str(const dsc_json *j, uint32_t node, char *buf, size_t cap) {
   const char *s = j->text + j->nodes[node].start;
   const char *e = j->text + j->nodes[node].end;
   size_t n = 0;
-#define PUT(c)                                                                 \
-  do {                                                                         \
-    char ch_ = (char)(c); /* evaluated once, even when buf is full */          \
-    if (n < cap)                                                               \
-      buf[n] = ch_;                                                            \
-    n++;                                                                       \
-  } while (0)
+#define PUT(c) dsc_put_char(buf, cap, &n, (char)(c))
   while (s < e) {
     if (*s != '\\') {
       PUT(*s++);

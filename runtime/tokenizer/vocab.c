@@ -633,13 +633,7 @@ size_t dsc_tok_decode(const dsc_tokenizer *t, int32_t prev, int32_t id,
   size_t len;
   const char *p = dsc_tok_piece(t, id, &len);
   size_t n = 0;
-#define PUT(c)                                                                 \
-  do {                                                                         \
-    char ch_ = (char)(c); /* evaluated once, even when buf is full */          \
-    if (n < cap)                                                               \
-      buf[n] = ch_;                                                            \
-    n++;                                                                       \
-  } while (0)
+#define PUT(c) dsc_put_char(buf, cap, &n, (char)(c))
   if (type == DSC_TT_BYTE && !(t->flags & DSC_TOKF_BYTE_LEVEL)) {
     int b = byte_token_value(p, len);
     if (b >= 0) {

@@ -73,6 +73,14 @@ static inline float dsc_load_f32(const uint8_t *p) {
   return f;
 }
 
+/* Appends c to buf[0..cap) at *n and counts it even when buf is full, so
+ * that callers can report the length they would have needed. */
+static inline void dsc_put_char(char *buf, size_t cap, size_t *n, char c) {
+  if (*n < cap)
+    buf[*n] = c;
+  ++*n;
+}
+
 #ifdef __cplusplus
 }
 #endif

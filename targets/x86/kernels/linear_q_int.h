@@ -51,6 +51,18 @@ DSC_INLINE float hsum8(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+/* A tile's four row scales (at once, with F16C) and zero points less the
+ * dot product's offset. */
+DSC_INLINE void tile_scales(const qtile_t *t, const uint8_t *tile, float d[4],
+                            int zoff[4]) {
+  if (t->f32)
+    _mm_storeu_ps(d, _mm_loadu_ps((const float *)tile));
+  else
+    _mm_storeu_ps(d, _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile)));
+  for (int r = 0; r < 4; ++r)
+    zoff[r] = qtile_zero(t, tile, r) - DOT_OFFSET;
+}
+
 /* One row of x against the four rows of one block of tiles. `vals(r, g)`
  * gives 32-column block pointers into either the tiles (4-bit values
  * unpacked on the fly) or an unpacked copy. */
@@ -73,13 +85,7 @@ DSC_INLINE void tile_row_dot(const qi_ctx *c, int64_t s, const uint8_t *tiles,
     }
     float d[4];
     int zoff[4];
-    /* Four scales at once (F16C). */
-    if (t->f32)
-      _mm_storeu_ps(d, _mm_loadu_ps((const float *)tile));
-    else
-      _mm_storeu_ps(d, _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile)));
-    for (int r = 0; r < 4; ++r)
-      zoff[r] = qtile_zero(t, tile, r) - DOT_OFFSET;
+    tile_scales(t, tile, d, zoff);
     const uint8_t *vals = tile + t->valOff;
     float gsum = 0.0f;
     for (int64_t k = 0; k < blocks; ++k) {
@@ -253,12 +259,7 @@ DSC_INLINE void tile_rows_dot(const qi_ctx *c, int64_t s0, const uint8_t *tiles,
   for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
     float d[4];
     int zoff[4];
-    if (t->f32)
-      _mm_storeu_ps(d, _mm_loadu_ps((const float *)tile));
-    else
-      _mm_storeu_ps(d, _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile)));
-    for (int r = 0; r < 4; ++r)
-      zoff[r] = qtile_zero(t, tile, r) - DOT_OFFSET;
+    tile_scales(t, tile, d, zoff);
     float gsum[XR];
     for (int i = 0; i < XR; ++i)
       gsum[i] = 0.0f;
