@@ -21,6 +21,7 @@
 
 #include "onnx.pb.h"
 
+#include "dsc/base.h"
 #include "dsc/half.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
@@ -195,10 +196,8 @@ Expected<double> ONNXMatcher::ropeTheta(StringRef cosName, StringRef sinName,
     const auto *p = reinterpret_cast<const uint8_t *>((*buf)->getBufferStart());
     for (size_t i = 0; i < v.size(); ++i)
       v[i] = t->encoding == Encoding::F32
-                 ? dsc_bits_f32(p[4 * i] | (p[4 * i + 1] << 8) |
-                                (p[4 * i + 2] << 16) |
-                                (static_cast<uint32_t>(p[4 * i + 3]) << 24))
-                 : dsc_f16_to_f32(static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8)));
+                 ? dsc_load_f32(p + 4 * i)
+                 : dsc_f16_to_f32(dsc_load_u16(p + 2 * i));
     cacheRows = t->shape[0];
     cacheCols = t->shape[1];
     return v;

@@ -5,6 +5,7 @@
 #include "frontend/Quantizer.h"
 
 #include "Dsc/IR/DscTypes.h"
+#include "dsc/base.h"
 #include "dsc/half.h"
 #include "dsc/quant_layout.h"
 
@@ -65,11 +66,11 @@ static void decodeRow(Encoding enc, const uint8_t *src, uint64_t n,
     return;
   case Encoding::F16:
     for (uint64_t i = 0; i < n; ++i)
-      out[i] = dsc_f16_to_f32(static_cast<uint16_t>(src[2 * i] | (src[2 * i + 1] << 8)));
+      out[i] = dsc_f16_to_f32(dsc_load_u16(src + 2 * i));
     return;
   case Encoding::BF16:
     for (uint64_t i = 0; i < n; ++i)
-      out[i] = dsc_bf16_to_f32(static_cast<uint16_t>(src[2 * i] | (src[2 * i + 1] << 8)));
+      out[i] = dsc_bf16_to_f32(dsc_load_u16(src + 2 * i));
     return;
   case Encoding::Q8_0:
     for (uint64_t b = 0; b < n / 32; ++b) {
@@ -108,11 +109,11 @@ static void decodeRow(Encoding enc, const uint8_t *src, uint64_t n,
     size_t bytes = hasMin ? sizeof(dsc_ggml_block_q5_1) : sizeof(dsc_ggml_block_q5_0);
     for (uint64_t b = 0; b < n / 32; ++b) {
       const uint8_t *p = src + b * bytes;
-      float d = dsc_f16_to_f32(static_cast<uint16_t>(p[0] | (p[1] << 8)));
-      float m = hasMin ? dsc_f16_to_f32(static_cast<uint16_t>(p[2] | (p[3] << 8))) : 0;
+      float d = dsc_f16_to_f32(dsc_load_u16(p));
+      float m = hasMin ? dsc_f16_to_f32(dsc_load_u16(p + 2)) : 0;
       const uint8_t *qh = p + (hasMin ? 4 : 2);
       const uint8_t *qs = qh + 4;
-      uint32_t h = qh[0] | (qh[1] << 8) | (qh[2] << 16) | (static_cast<uint32_t>(qh[3]) << 24);
+      uint32_t h = dsc_load_u32(qh);
       for (int j = 0; j < 16; ++j) {
         int lo = (qs[j] & 0xF) | (((h >> j) & 1) << 4);
         int hi = (qs[j] >> 4) | (((h >> (j + 16)) & 1) << 4);
