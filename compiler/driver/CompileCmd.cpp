@@ -158,7 +158,7 @@ int runCompile() {
     return reportError(std::move(e));
   if (emit == EmitKind::MLIR && compileTo == Phase::Graph)
     return emitMLIR();
-  if (Error e = runWeightLayout(*module))
+  if (Error e = runWeightLayout(*module, *target))
     return reportError(std::move(e));
   if (emit == EmitKind::MLIR && compileTo == Phase::Layout)
     return emitMLIR();

@@ -110,7 +110,7 @@ int runEval() {
   if (Error e = prepareModel(*qModule, settings))
     return reportError(std::move(e));
   for (mlir::ModuleOp m : {refModule, *qModule})
-    if (Error e = runWeightLayout(m))
+    if (Error e = runWeightLayout(m, *target))
       return reportError(std::move(e));
   auto config = mlir::dsc::getModelConfig(refModule);
   int64_t vocab = config.getVocabSize();

@@ -7,7 +7,7 @@
 #include "Dsc/IR/DscTypes.h"
 #include "dsc/base.h"
 #include "dsc/half.h"
-#include "dsc/quant_layout.h"
+#include "dsc/abi/quant_layout.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 

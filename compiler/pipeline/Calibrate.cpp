@@ -127,7 +127,7 @@ collectActivations(ModuleOp module, const CalibOptions &options) {
     widths.resize(std::max<size_t>(widths.size(), o.getIdAttr().getInt() + 1));
     widths[o.getIdAttr().getInt()] = o.getInput().getType().getDimSize(1);
   });
-  if (Error e = runWeightLayout(*inst))
+  if (Error e = runWeightLayout(*inst, *target))
     return std::move(e);
 
   SmallString<128> dir;

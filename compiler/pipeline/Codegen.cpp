@@ -71,7 +71,10 @@ Error runQuantization(mlir::ModuleOp module, const QuantOptions &opts) {
   return Error::success();
 }
 
-Error runWeightLayout(mlir::ModuleOp module) {
+Error runWeightLayout(mlir::ModuleOp module, const TargetDesc &target) {
+  // The passes from here on read what the target's kernels handle.
+  module->setAttr(mlir::dsc::kTargetAttr,
+                  mlir::StringAttr::get(module.getContext(), target.name));
   mlir::PassManager pm(module.getContext());
   pm.addPass(mlir::dsc::createWeightsPack());
   pm.addPass(mlir::dsc::createWeightsAssignOffsets());

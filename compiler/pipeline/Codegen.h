@@ -36,8 +36,9 @@ struct QuantOptions {
 /// dsc-quant-apply with these options (nothing when the scheme is empty).
 llvm::Error runQuantization(mlir::ModuleOp module, const QuantOptions &opts);
 
-/// Lays the weights out in the blob and stamps the module with its id.
-llvm::Error runWeightLayout(mlir::ModuleOp module);
+/// Records the target on the module (dsc.target), lays the weights out in
+/// the blob as its kernels read them and stamps the module with its id.
+llvm::Error runWeightLayout(mlir::ModuleOp module, const TargetDesc &target);
 
 /// dsc-codegen-lower: loops, buffers and micro-kernel calls.
 llvm::Error runLowerToLoops(mlir::ModuleOp module);

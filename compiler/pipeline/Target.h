@@ -1,34 +1,14 @@
-//===- Target.h - what dsc can compile for ----------------------*- C++ -*-===//
+//===- Target.h - the target registry, as the pipeline names it -*- C++ -*-===//
 
 #ifndef DSC_PIPELINE_TARGET_H
 #define DSC_PIPELINE_TARGET_H
 
-#include "llvm/Support/Error.h"
-
-#include <string>
-#include <vector>
+#include "registry/TargetRegistry.h"
 
 namespace dsc {
-
-struct TargetDesc {
-  std::string name;        // --target spelling
-  std::string triple;
-  std::string cpu;         // LLVM CPU name
-  std::string features;    // LLVM feature string
-  std::string kernels;     // embedded kernel library ("kernels-<x>")
-  std::string runtime;     // embedded runtime archive ("runtime-<arch>")
-  std::string description;
-};
-
-/// All --target values (besides "native").
-const std::vector<TargetDesc> &getTargets();
-
-/// Looks up a --target value; "native" picks the best target the host runs.
-llvm::Expected<TargetDesc> lookupTarget(llvm::StringRef name);
-
-/// Whether this machine can run executables for `t`.
-bool hostCanRun(const TargetDesc &t);
-
+using TargetDesc = mlir::dsc::TargetInfo;
+using mlir::dsc::hostCanRun;
+using mlir::dsc::lookupTarget;
 } // namespace dsc
 
 #endif

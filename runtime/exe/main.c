@@ -8,6 +8,7 @@
  * overlap; -n counts positions including the prompt, as llama2.c's does.
  *
  *===---------------------------------------------------------------------===*/
+#include "dsc/abi/observe.h"
 #include "dsc/model.h"
 #include "dsc/parallel.h"
 #include "dsc/payload.h"
@@ -142,11 +143,11 @@ static bool write_all(int fd, const void *buf, size_t n) {
 static int observeFd = -1;
 static bool observeFailed;
 
-void dsc_rt_observe(int64_t id, const float *x, int64_t rows, int64_t cols) {
+void DSC_RT(observe)(int64_t id, const float *x, int64_t rows, int64_t cols) {
   if (observeFd < 0 || observeFailed)
     return;
-  int64_t head[3] = {id, rows, cols};
-  observeFailed = !write_all(observeFd, head, sizeof(head)) ||
+  dsc_observe_record head = {id, rows, cols};
+  observeFailed = !write_all(observeFd, &head, sizeof(head)) ||
                   !write_all(observeFd, x, sizeof(float) * (size_t)(rows * cols));
 }
 
@@ -351,6 +352,16 @@ int dsc_main(int argc, char **argv) {
 #undef IS
   }
 
+  /* The code generator and this runtime must agree on the descriptor. */
+  if (dsc_model_desc.magic != DSC_MODEL_DESC_MAGIC ||
+      dsc_model_desc.version != DSC_MODEL_DESC_VERSION) {
+    eprintf("%s: error: the model descriptor in this executable (version "
+            "%d) does not match its runtime (version %d): rebuild it with "
+            "one version of dsc\n",
+            prog, (int)dsc_model_desc.version, DSC_MODEL_DESC_VERSION);
+    return 1;
+  }
+
   /* Payload. */
   char where[4096];
   uint64_t psize;
@@ -360,16 +371,16 @@ int dsc_main(int argc, char **argv) {
   const dsc_payload_header *hdr = (const dsc_payload_header *)payload;
   if (memcmp(hdr->magic, DSC_PAYLOAD_MAGIC, 8) != 0)
     return fail("%s holds no dsc weights", where);
-  if ((int64_t)hdr->model_id != dsc_model_desc[DSC_DESC_MODEL_ID])
+  if ((int64_t)hdr->model_id != dsc_model_desc.model_id)
     return fail("the weights in %s belong to another build of this model", where);
   const dsc_payload_section *ws = section(hdr, "weights", psize);
-  if (!ws || (int64_t)ws->size != dsc_model_desc[DSC_DESC_WEIGHTS_SIZE])
+  if (!ws || (int64_t)ws->size != dsc_model_desc.weights_size)
     return fail("the weights section of %s is missing or of the wrong size", where);
   const dsc_payload_section *ts = section(hdr, "tokenizer", psize);
 
   model_t m;
-  m.vocab = dsc_model_desc[DSC_DESC_VOCAB];
-  int64_t maxSeq = dsc_model_desc[DSC_DESC_MAX_SEQ];
+  m.vocab = dsc_model_desc.vocab;
+  int64_t maxSeq = dsc_model_desc.max_seq;
   m.ctx = ctx ? ctx : maxSeq;
   if (steps < 0 || steps > m.ctx)
     steps = m.ctx;
@@ -393,9 +404,9 @@ int dsc_main(int argc, char **argv) {
     }
   }
   m.weights = (dsc_memref1){wbase, wbase, 0, (int64_t)ws->size, 1};
-  int64_t cacheFloats = dsc_model_desc[DSC_DESC_LAYERS] * 2 *
-                        dsc_model_desc[DSC_DESC_KV_HEADS] * m.ctx *
-                        dsc_model_desc[DSC_DESC_HEAD_DIM];
+  int64_t cacheFloats =
+      dsc_kv_elements(dsc_model_desc.layers, dsc_model_desc.kv_heads, m.ctx,
+                      dsc_model_desc.head_dim);
   float *cache = (float *)dsc_sys_mmap(0, (uint64_t)cacheFloats * 4,
                                        DSC_PROT_READ | DSC_PROT_WRITE,
                                        DSC_MAP_PRIVATE | DSC_MAP_ANONYMOUS, -1, 0);

@@ -8,7 +8,7 @@
 
 #include "dsc/half.h"
 #include "dsc/parallel.h"
-#include "dsc/quant_layout.h"
+#include "dsc/abi/quant_layout.h"
 
 #include <gtest/gtest.h>
 
@@ -30,7 +30,7 @@ void avx512_vnni_linear_q4_t4(const float *, const uint8_t *, float *,
                               int64_t, int64_t, int64_t, int64_t, int64_t);
 void avx512_vnni_linear_q8_t4(const float *, const uint8_t *, float *,
                               int64_t, int64_t, int64_t, int64_t, int64_t);
-void dsc_uk_linear_qf_t4(const float *, const uint8_t *, float *, int64_t,
+void dsc_linear_qf_t4_portable(const float *, const uint8_t *, float *, int64_t,
                          int64_t, int64_t, int64_t, int64_t, int64_t);
 }
 
@@ -98,7 +98,7 @@ void check(KernelFn fn, const Case &c, unsigned seed, bool asym8Float) {
   bool intPath = c.G % 32 == 0 && c.K % 32 == 0 &&
                  !(asym8Float && c.bits == 8 && (c.flags & DSC_QFLAG_ASYM));
   std::vector<float> xr = intPath ? roundLikeKernels(x) : x;
-  dsc_uk_linear_qf_t4(xr.data(), w.data(), ref.data(), c.S, c.K, c.N, c.G,
+  dsc_linear_qf_t4_portable(xr.data(), w.data(), ref.data(), c.S, c.K, c.N, c.G,
                       c.bits, c.flags);
   for (int64_t s = 0; s < c.S; ++s) {
     float m = 0;

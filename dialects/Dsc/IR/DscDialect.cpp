@@ -2,6 +2,7 @@
 
 #include "Dsc/IR/DscDialect.h"
 #include "Dsc/IR/DscOps.h"
+#include "registry/TargetRegistry.h"
 
 using namespace mlir;
 using namespace mlir::dsc;
@@ -44,6 +45,15 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
     if (!isa<ModuleOp>(op) || !isa<IntegerAttr>(attr.getValue()))
       return op->emitError() << "'" << attr.getName().getValue()
                              << "' must be an integer on a module";
+    return success();
+  }
+  if (attr.getName() == "dsc.target") {
+    auto name = dyn_cast<StringAttr>(attr.getValue());
+    if (!isa<ModuleOp>(op) || !name)
+      return op->emitError() << "'dsc.target' must be a string on a module";
+    if (!findTarget(name.getValue()))
+      return op->emitError() << "unknown target '" << name.getValue()
+                             << "' (known: " << listTargetNames() << ")";
     return success();
   }
   if (attr.getName() == "dsc.quantize") {

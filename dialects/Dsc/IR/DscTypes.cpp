@@ -6,7 +6,7 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 
-#include "dsc/quant_layout.h"
+#include "dsc/abi/quant_layout.h"
 
 using namespace mlir;
 using namespace mlir::dsc;

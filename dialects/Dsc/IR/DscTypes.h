@@ -14,7 +14,7 @@
 namespace mlir::dsc {
 /// Bytes a weight of `type` takes in the executable: row-major elements for
 /// a tensor, the plain (or, with a tiled `layout`, the tiled) layout of
-/// dsc/quant_layout.h for a qtensor.
+/// dsc/abi/quant_layout.h for a qtensor.
 uint64_t getStorageBytes(Type type, TiledLayoutAttr layout = {});
 
 /// Columns sharing a scale in each row of a qtensor: the group size, or

@@ -15,7 +15,10 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSet.h"
 
-#include "dsc/quant_layout.h"
+#include "dsc/abi/kv_cache.h"
+#include "dsc/abi/model_desc.h"
+#include "dsc/abi/quant_layout.h"
+#include "registry/KernelABI.h"
 
 #include <cmath>
 
@@ -56,7 +59,7 @@ std::vector<float> ropeFrequencies(int64_t headDim, double theta,
 }
 
 /// Kernel arguments describing a tiled quantized weight: its group size
-/// and flags (dsc/quant_layout.h).
+/// and flags (dsc/abi/quant_layout.h).
 static std::pair<int64_t, int64_t> quantArgs(QTensorType q,
                                              TiledLayoutAttr layout) {
   QuantSchemeAttr s = q.getScheme();
@@ -67,8 +70,9 @@ static std::pair<int64_t, int64_t> quantArgs(QTensorType q,
 
 class ForwardLowering {
 public:
-  ForwardLowering(ModuleOp module, func::FuncOp fn)
-      : module(module), fn(fn), b(module.getContext()) {}
+  ForwardLowering(ModuleOp module, func::FuncOp fn,
+                  const TargetInfo &target)
+      : module(module), fn(fn), target(target), b(module.getContext()) {}
 
   LogicalResult run();
 
@@ -96,8 +100,9 @@ private:
 
   /// Aligned base pointer of a buffer, plus its offset, as !llvm.ptr.
   Value barePtr(Value memref);
-  /// Declares (once) and calls a micro-kernel.
-  void callKernel(StringRef name, ArrayRef<Value> args);
+  /// Declares (once) and calls a micro-kernel, with the types of its C
+  /// declaration (dsc/abi/kernels.h).
+  void callKernel(Kernel kernel, ArrayRef<Value> args);
 
   /// Buffer for the result of `op`, reusing `reuse` (an operand) when this
   /// is its last use and it is a whole buffer of the same type.
@@ -128,6 +133,7 @@ private:
 
   ModuleOp module;
   func::FuncOp fn;
+  const TargetInfo &target;
   OpBuilder b;
   Location loc = UnknownLoc::get(module.getContext());
   func::FuncOp newFn;
@@ -156,18 +162,26 @@ Value ForwardLowering::barePtr(Value m) {
   return LLVM::IntToPtrOp::create(b, loc, ptrTy(), toI64(addr));
 }
 
-void ForwardLowering::callKernel(StringRef name, ArrayRef<Value> args) {
-  if (!declared.contains(name)) {
+void ForwardLowering::callKernel(Kernel kernel, ArrayRef<Value> args) {
+  const KernelSignature &sig = getKernelSignature(kernel);
+  SmallVector<Type> types;
+  for (char kind : sig.argKinds)
+    types.push_back(kind == 'p' ? ptrTy() : kind == 'i' ? i64() : f32());
+  assert(args.size() == types.size() &&
+         llvm::all_of(llvm::zip(args, types),
+                      [](auto p) {
+                        return std::get<0>(p).getType() == std::get<1>(p);
+                      }) &&
+         "kernel call does not match its declaration in dsc/abi/kernels.def");
+  if (!declared.contains(sig.symbol)) {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPoint(newFn);
-    SmallVector<Type> types;
-    for (Value a : args)
-      types.push_back(a.getType());
-    auto decl = func::FuncOp::create(b, loc, name, b.getFunctionType(types, {}));
+    auto decl = func::FuncOp::create(b, loc, sig.symbol,
+                                     b.getFunctionType(types, {}));
     decl.setPrivate();
-    declared.insert(name);
+    declared.insert(sig.symbol);
   }
-  func::CallOp::create(b, loc, name, TypeRange{}, args);
+  func::CallOp::create(b, loc, sig.symbol, TypeRange{}, args);
 }
 
 void ForwardLowering::loop(Value n, function_ref<void(Value)> body) {
@@ -236,7 +250,7 @@ LogicalResult ForwardLowering::lowerEmbedding(EmbeddingOp op) {
       return op.emitOpError("quantized tables must be tiled by "
                             "dsc-weights-pack (4 rows by scale groups)");
     auto [group, flags] = quantArgs(q, global.getLayoutAttr());
-    callKernel("dsc_uk_embedding_q_t4",
+    callKernel(Kernel::embedding_q_t4,
                {barePtr(table), barePtr(ids), barePtr(out), toI64(rows),
                 c64(dim), c64(group), c64(q.getScheme().getBits()),
                 c64(flags)});
@@ -301,24 +315,30 @@ LogicalResult ForwardLowering::lowerLinear(LinearOp op) {
       return op.emitOpError("quantized weights must be tiled by "
                             "dsc-weights-pack (4 rows by scale groups)");
     auto [group, flags] = quantArgs(q, layout);
-    callKernel(q.getScheme().getBits() == 8 ? "dsc_uk_linear_q8_t4"
-                                            : "dsc_uk_linear_q4_t4",
-               {barePtr(x), barePtr(w), barePtr(out), toI64(rows), c64(k),
-                c64(n), c64(group), c64(flags)});
+    auto kernel = findQuantLinearKernel(q.getScheme().getBits());
+    if (!kernel || !target.supportsQuantBits(q.getScheme().getBits()))
+      return op.emitOpError("target '")
+             << target.name << "' has no kernel for "
+             << q.getScheme().getBits() << "-bit weights";
+    callKernel(*kernel, {barePtr(x), barePtr(w), barePtr(out), toI64(rows),
+                         c64(k), c64(n), c64(group), c64(flags)});
   } else {
     Type et = wType.getElementType();
-    std::string name = et.isF32()    ? "dsc_uk_linear_f32"
-                       : et.isF16()  ? "dsc_uk_linear_f16"
-                       : et.isBF16() ? "dsc_uk_linear_bf16"
-                                     : "";
-    if (name.empty())
-      return op.emitOpError("no linear kernel for weights of type ") << et;
-    // Tiled weights have their own kernels.
+    std::string typeName;
+    llvm::raw_string_ostream(typeName) << et;
+    TileShape tile;
     if (layout)
-      name += "_t" + std::to_string(layout.getRows()) + "x" +
-              std::to_string(layout.getCols());
-    callKernel(name, {barePtr(x), barePtr(w), barePtr(out), toI64(rows),
-                      c64(k), c64(n)});
+      tile = {layout.getRows(), layout.getCols()};
+    auto kernel = findLinearKernel(typeName, tile);
+    if (!kernel || !target.supportsWeightType(typeName))
+      return op.emitOpError("target '")
+             << target.name << "' has no linear kernel for " << et
+             << " weights"
+             << (layout ? " in tiles of " + std::to_string(tile.rows) + "x" +
+                              std::to_string(tile.cols)
+                        : std::string());
+    callKernel(*kernel, {barePtr(x), barePtr(w), barePtr(out), toI64(rows),
+                         c64(k), c64(n)});
   }
   if (Value bias = op.getBias()) {
     Value bv = map.lookup(bias);
@@ -364,7 +384,7 @@ void ForwardLowering::lowerRoPE(RoPEOp op) {
     // The tables live until the end of the function.
     Value cosT = memref::AllocOp::create(b, loc, tableType, ValueRange{rows});
     Value sinT = memref::AllocOp::create(b, loc, tableType, ValueRange{rows});
-    callKernel("dsc_uk_rope_table",
+    callKernel(Kernel::rope_table,
                {barePtr(freqsBuf), barePtr(cosT), barePtr(sinT), toI64(rows),
                 toI64(posArg), c64(half)});
     it = ropeTables.try_emplace(key, cosT, sinT).first;
@@ -400,11 +420,11 @@ void ForwardLowering::lowerAttention(AttentionOp op) {
   KVCacheType ct = op.getCache().getType();
   Value rows = rowsOf(q);
   Value out = resultBuffer(op.getResult(), rows);
-  // The cache is [layers][k/v][kv_heads][ctx][head_dim]; ctx follows from
-  // its size.
-  int64_t perPos = ct.getNumLayers() * 2 * ct.getNumKVHeads() * ct.getHeadDim();
+  // The context length follows from the cache's size (dsc/abi/kv_cache.h).
+  int64_t perPos = dsc_kv_per_position(ct.getNumLayers(), ct.getNumKVHeads(),
+                                       ct.getHeadDim());
   Value ctx = arith::DivUIOp::create(b, loc, rowsOf(cacheArg), idx(perPos));
-  callKernel("dsc_uk_attention",
+  callKernel(Kernel::attention,
              {barePtr(q), barePtr(k), barePtr(v), barePtr(out),
               barePtr(cacheArg), c64(op.getLayer()), toI64(rows),
               toI64(posArg), toI64(ctx), c64(ct.getNumLayers()),
@@ -509,7 +529,7 @@ LogicalResult ForwardLowering::lowerOp(Operation *op) {
     return lowerSoftmax(s), success();
   if (auto o = dyn_cast<ObserveOp>(op)) {
     Value x = map.lookup(o.getInput());
-    callKernel("dsc_rt_observe",
+    callKernel(Kernel::rt_observe,
                {c64(o.getIdAttr().getInt()), barePtr(x), toI64(rowsOf(x)),
                 c64(o.getInput().getType().getDimSize(1))});
     return success();
@@ -560,12 +580,25 @@ void ForwardLowering::emitModelDesc() {
     size = a.getInt();
   if (auto a = module->getAttrOfType<IntegerAttr>(kModelIdAttr))
     id = a.getInt();
-  // Layout documented in runtime/include/dsc/model.h.
-  SmallVector<int64_t> desc = {
-      1,        c.getVocabSize(), c.getDim(),      c.getNLayers(),
-      c.getNHeads(), c.getNKvHeads(), c.getHeadDim(), c.getMaxSeqLen(),
-      size,     id,               0,               0,
-      0,        0,                0,               0};
+  // The struct the runtime reads (dsc/abi/model_desc.h), emitted as the
+  // int64 array it is laid out as.
+  dsc_model_desc_t d = {};
+  d.magic = DSC_MODEL_DESC_MAGIC;
+  d.version = DSC_MODEL_DESC_VERSION;
+  d.vocab = c.getVocabSize();
+  d.dim = c.getDim();
+  d.layers = c.getNLayers();
+  d.heads = c.getNHeads();
+  d.kv_heads = c.getNKvHeads();
+  d.head_dim = c.getHeadDim();
+  d.max_seq = c.getMaxSeqLen();
+  d.weights_size = size;
+  d.model_id = id;
+  d.kv_elem_bytes = 4;
+  SmallVector<int64_t> desc;
+#define DSC_DESC_FIELD(name, meaning) desc.push_back(d.name);
+#include "dsc/abi/model_desc.def"
+#undef DSC_DESC_FIELD
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToEnd(module.getBody());
   auto arrTy = LLVM::LLVMArrayType::get(i64(), desc.size());
@@ -589,6 +622,12 @@ LogicalResult ForwardLowering::run() {
   if (!cacheType || !logitsType || logitsType.getRank() != 2)
     return fn.emitOpError("expected the forward signature (tensor<?xi32>, "
                           "index, index, !dsc.kv_cache) -> tensor<?xVxf32>");
+  std::string cacheElem;
+  llvm::raw_string_ostream(cacheElem) << cacheType.getElementType();
+  if (cacheElem != target.kvCacheType)
+    return fn.emitOpError("target '")
+           << target.name << "' keeps the KV cache in " << target.kvCacheType
+           << ", not " << cacheElem;
   b.setInsertionPoint(fn);
   auto dyn = ShapedType::kDynamic;
   SmallVector<Type> argTypes = {
@@ -668,6 +707,8 @@ LogicalResult ForwardLowering::run() {
 
 namespace {
 struct CodegenLowerPass : dsc::impl::CodegenLowerBase<CodegenLowerPass> {
+  using CodegenLowerBase::CodegenLowerBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto fn = module.lookupSymbol<func::FuncOp>("forward");
@@ -675,7 +716,10 @@ struct CodegenLowerPass : dsc::impl::CodegenLowerBase<CodegenLowerPass> {
       module.emitError("no func.func @forward to lower");
       return signalPassFailure();
     }
-    if (failed(ForwardLowering(module, fn).run()))
+    FailureOr<const TargetInfo *> t = resolveTarget(module, target);
+    if (failed(t))
+      return signalPassFailure();
+    if (failed(ForwardLowering(module, fn, **t).run()))
       signalPassFailure();
   }
 };

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
+#include "registry/TargetRegistry.h"
 
 namespace mlir::dsc {
 
@@ -47,11 +48,19 @@ llvm::SmallVector<Value> getLinearInputs(func::FuncOp fn);
 void buildLowerToLLVMPipeline(OpPassManager &pm);
 void registerDscPipelines();
 
+/// The target a pass compiles for: `option` when it is set, else the
+/// module's `dsc.target`, else the registry's default (portable x86-64).
+/// Emits an error on `module` for a name the registry does not know.
+FailureOr<const TargetInfo *> resolveTarget(ModuleOp module,
+                                                    llvm::StringRef option);
+
 /// Names shared by the code generator and the runtime.
 constexpr llvm::StringLiteral kForwardEntry = "dsc_forward";
 constexpr llvm::StringLiteral kModelDescName = "dsc_model_desc";
 constexpr llvm::StringLiteral kWeightsSizeAttr = "dsc.weights_size";
 constexpr llvm::StringLiteral kModelIdAttr = "dsc.model_id";
+/// On the module: the name of the registry target it is compiled for.
+constexpr llvm::StringLiteral kTargetAttr = "dsc.target";
 /// On a quantized dsc.global: per input column, how much its errors cost
 /// (calibration's mean square activation); the weight writer searches each
 /// group's scale to minimize the error weighted by it.

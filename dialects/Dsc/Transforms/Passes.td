@@ -46,7 +46,10 @@ def QuantApply : Pass<"dsc-quant-apply", "::mlir::ModuleOp"> {
     Option<"embeddings", "embeddings", "bool", /*default=*/"false",
            "Quantize the embedding table too">,
     Option<"head", "head", "bool", /*default=*/"false",
-           "Quantize the classifier too">
+           "Quantize the classifier too">,
+    Option<"target", "target", "std::string", /*default=*/"\"\"",
+           "Registry target whose kernels must read the scheme (default: "
+           "the module's dsc.target, else x86_64)">
   ];
   let dependentDialects = ["::mlir::dsc::DscDialect"];
 }
@@ -72,14 +75,14 @@ def WeightsPack : Pass<"dsc-weights-pack", "::mlir::ModuleOp"> {
     writer then stores it tile by tile and the code generator calls the
     kernels that read tiles, so that decoding streams the weights
     sequentially. Other float weights stay row-major. Quantized weights are
-    always tiled, by 4 rows and their scale groups (see
-    dsc/quant_layout.h).
+    always tiled, by the target's quantized tile rows and their scale
+    groups (see dsc/abi/quant_layout.h). The tile shapes are the target's
+    (targets/registry): a target whose kernels read no tiles leaves every
+    weight row-major.
   }];
   let options = [
-    Option<"tileRows", "tile-rows", "int64_t", /*default=*/"4",
-           "Rows per tile">,
-    Option<"tileCols", "tile-cols", "int64_t", /*default=*/"16",
-           "Columns per tile">
+    Option<"target", "target", "std::string", /*default=*/"\"\"",
+           "Registry target (default: the module's dsc.target, else x86_64)">
   ];
   let dependentDialects = ["::mlir::dsc::DscDialect"];
 }
@@ -118,8 +121,16 @@ def CodegenLower : Pass<"dsc-codegen-lower", "::mlir::ModuleOp"> {
     - intermediate buffers are allocated once each and freed after their
       last use; element-wise ops write in place into an operand that dies.
 
-    The model's constants go into `dsc_model_desc`, read by the runtime.
+    Kernels are named by the ABI (dsc/abi/kernels.def) and chosen by the
+    weight format from what the target's kernels read (the target registry,
+    targets/registry): a format the target has no kernel for is an error.
+    The model's constants go into the descriptor `dsc_model_desc`
+    (dsc/abi/model_desc.h), which the runtime checks and reads.
   }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"\"",
+           "Registry target (default: the module's dsc.target, else x86_64)">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",

@@ -122,6 +122,14 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
       module.emitError("bad quantization scheme '") << scheme << "': " << error;
       return signalPassFailure();
     }
+    FailureOr<const TargetInfo *> tgt = resolveTarget(module, target);
+    if (failed(tgt))
+      return signalPassFailure();
+    if (!(*tgt)->supportsQuantBits(spec.bits)) {
+      module.emitError("target '") << (*tgt)->name << "' has no kernels for "
+                                   << spec.bits << "-bit weights";
+      return signalPassFailure();
+    }
     ModelConfigAttr config = getModelConfig(module);
     int64_t headDim = config ? config.getHeadDim() : 0;
 

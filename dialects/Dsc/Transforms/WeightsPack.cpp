@@ -18,12 +18,12 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (tileRows != 4 || tileCols != 16) {
-      module.emitError("dsc has kernels for 4x16 tiles only, got ")
-          << static_cast<int64_t>(tileRows) << "x"
-          << static_cast<int64_t>(tileCols);
+    FailureOr<const TargetInfo *> target = resolveTarget(module, this->target);
+    if (failed(target))
       return signalPassFailure();
-    }
+    int64_t tileRows = (*target)->floatTile.rows;
+    int64_t tileCols = (*target)->floatTile.cols;
+    int64_t quantRows = (*target)->quantTileRows;
     // A global can be tiled when every read of it feeds linear layers as
     // their weight (an embedding table that is also the classifier stays
     // row-major for the lookup).
@@ -38,15 +38,16 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
       if (!inserted)
         it->second &= linear;
     });
-    auto layout = TiledLayoutAttr::get(&getContext(), tileRows, tileCols);
     for (GlobalOp g : module.getOps<GlobalOp>()) {
-      // Quantized weights: 4 rows by their scale groups, always.
+      // Quantized weights: always tiled, by rows and their scale groups.
       if (auto q = dyn_cast<QTensorType>(g.getType())) {
-        if (!g.getLayoutAttr() && q.getRows() % 4 == 0)
-          g.setLayoutAttr(TiledLayoutAttr::get(&getContext(), 4,
+        if (!g.getLayoutAttr() && quantRows && q.getRows() % quantRows == 0)
+          g.setLayoutAttr(TiledLayoutAttr::get(&getContext(), quantRows,
                                                getQuantGroupColumns(q)));
         continue;
       }
+      if (!tileRows || !tileCols)
+        continue;
       auto t = dyn_cast<RankedTensorType>(g.getType());
       if (!t || t.getRank() != 2 || !onlyLinear.lookup(g.getSymNameAttr()) ||
           g.getLayoutAttr())
@@ -56,7 +57,8 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
         continue;
       if (t.getDimSize(0) % tileRows || t.getDimSize(1) % tileCols)
         continue; // row-major kernels handle any shape
-      g.setLayoutAttr(layout);
+      g.setLayoutAttr(
+          TiledLayoutAttr::get(&getContext(), tileRows, tileCols));
     }
   }
 };

@@ -5,5 +5,5 @@
 #define WSCALAR(p, i) dsc_bf16_to_f32((p)[i])
 #define KCTX linear_bf16_ctx
 #define KROWS linear_bf16_rows
-#define KNAME dsc_uk_linear_bf16
+#define KNAME DSC_UK(linear_bf16)
 #include "linear_plain.h"

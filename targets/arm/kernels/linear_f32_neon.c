@@ -5,5 +5,5 @@
 #define WSCALAR(p, i) ((p)[i])
 #define KCTX linear_f32_ctx
 #define KROWS linear_f32_rows
-#define KNAME dsc_uk_linear_f32
+#define KNAME DSC_UK(linear_f32)
 #include "linear_plain.h"

@@ -4,5 +4,5 @@
 #define VLOADW(p) vld1q_f32(p)
 #define KCTX tiled_f32_ctx
 #define KROWS tiled_f32_rows
-#define KNAME dsc_uk_linear_f32_t4x16
+#define KNAME DSC_UK(linear_f32_t4x16)
 #include "linear_tiled.h"

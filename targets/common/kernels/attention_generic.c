@@ -1,6 +1,6 @@
 /*===- attention_generic.c - causal attention over the KV cache -------------===*
  *
- * The cache holds [layers][k|v][kv_heads][ctx][head_dim] floats. New keys and
+ * The cache is laid out as dsc/abi/kv_cache.h says. New keys and
  * values (rows s = 0..S-1 at positions pos + s) are stored first; then each
  * query row attends to positions [max(0, p - window + 1), p] with
  * p = pos + s, query head h reading KV head h / (n_heads / n_kv).
@@ -77,15 +77,15 @@ static void attend_range(const attn_ctx *c, int64_t begin, int64_t end,
   }
 }
 
-DSC_GENERIC void dsc_uk_attention(const float *q, const float *k,
+DSC_GENERIC void DSC_UK(attention)(const float *q, const float *k,
                                   const float *v, float *out, float *cache,
                                   int64_t layer, int64_t S, int64_t pos,
                                   int64_t ctx, int64_t n_layers, int64_t H,
                                   int64_t KV, int64_t D, float scale,
                                   int64_t window) {
   (void)n_layers;
-  float *kc = cache + (layer * 2 + 0) * KV * ctx * D;
-  float *vc = cache + (layer * 2 + 1) * KV * ctx * D;
+  float *kc = cache + dsc_kv_block(layer, 0, KV, ctx, D);
+  float *vc = cache + dsc_kv_block(layer, 1, KV, ctx, D);
   for (int64_t s = 0; s < S; ++s)
     for (int64_t g = 0; g < KV; ++g)
       for (int64_t d = 0; d < D; ++d) {

@@ -8,6 +8,8 @@
 #ifndef DSC_KERNEL_H
 #define DSC_KERNEL_H
 
+#include "dsc/abi/kernels.h"
+#include "dsc/abi/kv_cache.h"
 #include "dsc/half.h"
 #include "dsc/mathf.h"
 #include "dsc/parallel.h"

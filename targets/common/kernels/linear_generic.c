@@ -42,17 +42,17 @@ static void linear(const float *x, const void *w, float *y, int64_t S,
     dsc_parallel_for(N, linear_rows, &c);
 }
 
-DSC_GENERIC void dsc_uk_linear_f32(const float *x, const float *w, float *y,
+DSC_GENERIC void DSC_UK(linear_f32)(const float *x, const float *w, float *y,
                                    int64_t S, int64_t K, int64_t N) {
   linear(x, w, y, S, K, N, 0);
 }
 
-DSC_GENERIC void dsc_uk_linear_f16(const float *x, const uint16_t *w,
+DSC_GENERIC void DSC_UK(linear_f16)(const float *x, const uint16_t *w,
                                    float *y, int64_t S, int64_t K, int64_t N) {
   linear(x, w, y, S, K, N, 1);
 }
 
-DSC_GENERIC void dsc_uk_linear_bf16(const float *x, const uint16_t *w,
+DSC_GENERIC void DSC_UK(linear_bf16)(const float *x, const uint16_t *w,
                                     float *y, int64_t S, int64_t K,
                                     int64_t N) {
   linear(x, w, y, S, K, N, 2);

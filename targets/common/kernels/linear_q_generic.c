@@ -43,7 +43,7 @@ static void qf_rows(void *ctx, int64_t begin, int64_t end) {
     }
 }
 
-void dsc_uk_linear_qf_t4(const float *x, const uint8_t *w, float *y,
+void dsc_linear_qf_t4_portable(const float *x, const uint8_t *w, float *y,
                          int64_t S, int64_t K, int64_t N, int64_t G,
                          int64_t bits, int64_t flags) {
   qf_ctx c = {x, w, y, S, K, N, qtile_make(K, G, (int)bits, (int)flags)};
@@ -53,20 +53,20 @@ void dsc_uk_linear_qf_t4(const float *x, const uint8_t *w, float *y,
     dsc_parallel_for(N / 4, qf_rows, &c);
 }
 
-DSC_GENERIC void dsc_uk_linear_q8_t4(const float *x, const uint8_t *w,
+DSC_GENERIC void DSC_UK(linear_q8_t4)(const float *x, const uint8_t *w,
                                      float *y, int64_t S, int64_t K,
                                      int64_t N, int64_t G, int64_t flags) {
-  dsc_uk_linear_qf_t4(x, w, y, S, K, N, G, 8, flags);
+  dsc_linear_qf_t4_portable(x, w, y, S, K, N, G, 8, flags);
 }
 
-DSC_GENERIC void dsc_uk_linear_q4_t4(const float *x, const uint8_t *w,
+DSC_GENERIC void DSC_UK(linear_q4_t4)(const float *x, const uint8_t *w,
                                      float *y, int64_t S, int64_t K,
                                      int64_t N, int64_t G, int64_t flags) {
-  dsc_uk_linear_qf_t4(x, w, y, S, K, N, G, 4, flags);
+  dsc_linear_qf_t4_portable(x, w, y, S, K, N, G, 4, flags);
 }
 
 /* Embedding rows from a quantized table. */
-DSC_GENERIC void dsc_uk_embedding_q_t4(const uint8_t *w, const int32_t *ids,
+DSC_GENERIC void DSC_UK(embedding_q_t4)(const uint8_t *w, const int32_t *ids,
                                        float *out, int64_t S, int64_t K,
                                        int64_t G, int64_t bits,
                                        int64_t flags) {

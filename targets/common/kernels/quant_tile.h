@@ -1,14 +1,20 @@
 /*===- quant_tile.h - reading the tiled quantized layout -----------*- C -*-===*
  *
- * Helpers over the tile format of dsc/quant_layout.h shared by the
+ * Helpers over the tile format of dsc/abi/quant_layout.h shared by the
  * quantized kernels of every ISA.
  *
  *===---------------------------------------------------------------------===*/
 #ifndef DSC_QUANT_TILE_H
 #define DSC_QUANT_TILE_H
 
-#include "dsc/quant_layout.h"
+#include "dsc/abi/quant_layout.h"
 #include "kernel.h"
+
+/* The float path for any tiled quantized weight (linear_q_generic.c); ISA
+ * kernels fall back to it for shapes their integer path does not take. */
+void dsc_linear_qf_t4_portable(const float *x, const uint8_t *w, float *y,
+                               int64_t S, int64_t K, int64_t N, int64_t G,
+                               int64_t bits, int64_t flags);
 
 typedef struct {
   int64_t G;      /* columns per group */

@@ -6,7 +6,7 @@
  *===---------------------------------------------------------------------===*/
 #include "kernel.h"
 
-DSC_GENERIC void dsc_uk_rope_table(const float *freqs, float *cosT,
+DSC_GENERIC void DSC_UK(rope_table)(const float *freqs, float *cosT,
                                    float *sinT, int64_t S, int64_t pos,
                                    int64_t half) {
   for (int64_t s = 0; s < S; ++s)

@@ -5,5 +5,5 @@
 #define WSCALAR(p, i) dsc_f16_to_f32((p)[i])
 #define KCTX linear_f16_ctx
 #define KROWS linear_f16_rows
-#define KNAME dsc_uk_linear_f16
+#define KNAME DSC_UK(linear_f16)
 #include "linear_plain.h"

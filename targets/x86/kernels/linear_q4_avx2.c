@@ -5,5 +5,5 @@
 #define DOT_OFFSET 0
 #define DOT32(w, x)                                                            \
   _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1))
-#define KNAME dsc_uk_linear_q4_t4
+#define KNAME DSC_UK(linear_q4_t4)
 #include "linear_q_int.h"

@@ -15,6 +15,6 @@
           _mm256_sign_epi8(_mm256_xor_si256(w, _mm256_set1_epi8((char)0x80)),  \
                            x)),                                                \
       _mm256_set1_epi16(1))
-#define KNAME dsc_uk_linear_q8_t4
+#define KNAME DSC_UK(linear_q8_t4)
 #define INT_PATH_REJECTS(flags) ((flags) & DSC_QFLAG_ASYM)
 #include "linear_q_int.h"

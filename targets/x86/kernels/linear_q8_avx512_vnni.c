@@ -4,5 +4,5 @@
 #define BITS 8
 #define DOT_OFFSET 0
 #define DOT32(w, x) _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, x)
-#define KNAME dsc_uk_linear_q8_t4
+#define KNAME DSC_UK(linear_q8_t4)
 #include "linear_q_int.h"

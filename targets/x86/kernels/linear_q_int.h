@@ -15,10 +15,6 @@
 
 #include <immintrin.h>
 
-void dsc_uk_linear_qf_t4(const float *x, const uint8_t *w, float *y,
-                         int64_t S, int64_t K, int64_t N, int64_t G,
-                         int64_t bits, int64_t flags);
-
 typedef struct {
   const int8_t *xq;   /* S x K */
   const float *xd;    /* S x K/32 block scales */
@@ -366,7 +362,7 @@ void KNAME(const float *x, const uint8_t *w, float *y, int64_t S, int64_t K,
 #define INT_PATH_REJECTS(flags) 0
 #endif
   if (G % 32 || K % 32 || INT_PATH_REJECTS(flags)) {
-    dsc_uk_linear_qf_t4(x, w, y, S, K, N, G, BITS, flags);
+    dsc_linear_qf_t4_portable(x, w, y, S, K, N, G, BITS, flags);
     return;
   }
   int64_t kb = K / 32;

@@ -6,5 +6,5 @@
       _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p))), 16))
 #define KCTX tiled_bf16_ctx
 #define KROWS tiled_bf16_rows
-#define KNAME dsc_uk_linear_bf16_t4x16
+#define KNAME DSC_UK(linear_bf16_t4x16)
 #include "linear_tiled.h"

@@ -6,5 +6,5 @@
       _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(p))), 16))
 #define KCTX tiled_bf16_ctx
 #define KROWS tiled_bf16_rows
-#define KNAME dsc_uk_linear_bf16_t4x16
+#define KNAME DSC_UK(linear_bf16_t4x16)
 #include "linear_tiled.h"

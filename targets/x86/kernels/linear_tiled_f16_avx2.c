@@ -4,5 +4,5 @@
 #define VLOADW(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
 #define KCTX tiled_f16_ctx
 #define KROWS tiled_f16_rows
-#define KNAME dsc_uk_linear_f16_t4x16
+#define KNAME DSC_UK(linear_f16_t4x16)
 #include "linear_tiled.h"

@@ -452,6 +452,17 @@ dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i8, channel = 1>> {layout = #d
 
 // -----
 
+// expected-error @+1 {{unknown target 'riscv64' (known: x86_64, x86_64-avx2, x86_64-avx512, aarch64 (also rpi5, raspberrypi5, arm64))}}
+module attributes {dsc.target = "riscv64"} {
+}
+
+// -----
+
+// expected-error @+1 {{'dsc.target' must be a string on a module}}
+dsc.global @w : tensor<8x64xf32> {dsc.target = "x86_64"}
+
+// -----
+
 // expected-error @+1 {{'dsc.quantize' must be a string on a dsc.global}}
 dsc.global @w : tensor<8x64xf32> {dsc.quantize = 4 : i64}
 

@@ -70,7 +70,10 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
 // CHECK-NOT: memref.copy
 // CHECK: memref.dealloc
 // CHECK: return
-// CHECK: llvm.mlir.global external constant @dsc_model_desc(dense<[1, 16, 8, 1, 2, 1, 4, 32, 1024, 77, 0, 0, 0, 0, 0, 0]> : tensor<16xi64>)
+// The descriptor (dsc/abi/model_desc.h): magic "dscmodel", version 2, vocab,
+// dim, layers, heads, kv heads, head dim, context, weight bytes, model id,
+// KV element bytes.
+// CHECK: llvm.mlir.global external constant @dsc_model_desc(dense<[7810759558483374948, 2, 16, 8, 1, 2, 1, 4, 32, 1024, 77, 4]> : tensor<12xi64>)
 // CHECK-NOT: dsc.global
 // CHECK-NOT: func.func @forward
 
@@ -110,6 +113,18 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
   func.func @forward(%tokens: tensor<?xi32>) -> tensor<?x16xf32> {
     %c = arith.constant 1 : index
     %0 = tensor.empty(%c) : tensor<?x16xf32>
+    return %0 : tensor<?x16xf32>
+  }
+}
+
+// -----
+
+// The registry's CPU targets keep the KV cache in f32: an f16 cache is an
+// error, not code that reads it as f32.
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32>} {
+  // expected-error @+1 {{'func.func' op target 'x86_64' keeps the KV cache in f32, not f16}}
+  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x1x4xf16>) -> tensor<?x16xf32> {
+    %0 = tensor.empty(%n_out) : tensor<?x16xf32>
     return %0 : tensor<?x16xf32>
   }
 }

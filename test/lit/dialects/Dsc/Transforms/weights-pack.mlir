@@ -1,6 +1,9 @@
 // RUN: dsc-opt %s --split-input-file --dsc-weights-pack | FileCheck %s
 // RUN: dsc-opt %s --split-input-file --dsc-weights-pack --dsc-weights-assign-offsets --dsc-codegen-lower | FileCheck %s --check-prefix=KERNEL
-// RUN: not dsc-opt %s --split-input-file --dsc-weights-pack=tile-rows=8 2>&1 | FileCheck %s --check-prefix=BADTILE
+// RUN: not dsc-opt %s --split-input-file --dsc-weights-pack=target=nosuch 2>&1 | FileCheck %s --check-prefix=BADTARGET
+// The tile shapes come from the target registry; a device alias names the
+// same entry as its target.
+// RUN: dsc-opt %s --split-input-file --dsc-weights-pack=target=rpi5 | FileCheck %s
 
 // Weights only linear layers read, with shapes the tiles divide, get the
 // tiled layout; the rest stay row-major.
@@ -12,7 +15,7 @@
 // KERNEL: call @dsc_uk_linear_f16_t4x16(
 // KERNEL: call @dsc_uk_linear_f32(
 // KERNEL: call @dsc_uk_linear_f32(
-// BADTILE: error: dsc has kernels for 4x16 tiles only, got 8x16
+// BADTARGET: error: unknown target 'nosuch' (known: x86_64, x86_64-avx2, x86_64-avx512, aarch64 (also rpi5, raspberrypi5, arm64))
 module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 32, hidden_dim = 8, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 16, max_seq_len = 32, tie_embeddings = true>} {
   dsc.global @wq : tensor<8x32xf16>
   dsc.global @odd : tensor<6x32xf32>

@@ -31,8 +31,8 @@
  * weights with signed activations (x86 vpdpbusd).
  *
  *===---------------------------------------------------------------------===*/
-#ifndef DSC_QUANT_LAYOUT_H
-#define DSC_QUANT_LAYOUT_H
+#ifndef DSC_ABI_QUANT_LAYOUT_H
+#define DSC_ABI_QUANT_LAYOUT_H
 
 #include <stdint.h>
 
@@ -94,4 +94,4 @@ static inline uint64_t dsc_qtile_bytes(uint64_t group, unsigned bits,
 /* Flags passed to the quantized kernels. */
 enum { DSC_QFLAG_ASYM = 1, DSC_QFLAG_F32_SCALE = 2 };
 
-#endif /* DSC_QUANT_LAYOUT_H */
+#endif /* DSC_ABI_QUANT_LAYOUT_H */

@@ -1,0 +1,30 @@
+/*===- kernels.h - declarations of the micro-kernel ABI ------------*- C -*-===*
+ *
+ * Declares every kernel and runtime entry listed in kernels.def. Kernel
+ * files define them as DSC_UK(name), so that the symbol names are spelled
+ * only by this header.
+ *
+ *===---------------------------------------------------------------------===*/
+#ifndef DSC_ABI_KERNELS_H
+#define DSC_ABI_KERNELS_H
+
+#include <stdint.h>
+
+#define DSC_UK(name) dsc_uk_##name
+#define DSC_RT(name) dsc_rt_##name
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DSC_KERNEL(name, params) void DSC_UK(name) params;
+#define DSC_RUNTIME_ENTRY(name, params) void DSC_RT(name) params;
+#include "dsc/abi/kernels.def"
+#undef DSC_KERNEL
+#undef DSC_RUNTIME_ENTRY
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DSC_ABI_KERNELS_H */

@@ -1,0 +1,75 @@
+//===- TargetRegistry.h - what dsc can compile for --------------*- C++ -*-===//
+//
+// Every target is one entry of data: its LLVM triple, CPU and features, the
+// runtime and kernel library dsc embeds for it, and what its kernels handle
+// (weight formats, tile shapes, the KV-cache element type). The driver,
+// quantization, packing and lowering all read this table; adding a target is
+// an entry here plus its kernels (docs/design.md).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_TARGETS_REGISTRY_TARGETREGISTRY_H
+#define DSC_TARGETS_REGISTRY_TARGETREGISTRY_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::dsc {
+
+struct TileShape {
+  int64_t rows = 0, cols = 0;
+};
+
+struct TargetInfo {
+  std::string name;                 // --target spelling
+  std::vector<std::string> aliases; // device names that mean this target
+  std::string description;
+  std::string triple;
+  std::string cpu;      // LLVM CPU name
+  std::string features; // LLVM feature string
+  /// CPU features (LLVM's names) a host of the triple's architecture needs
+  /// to run this target's executables.
+  std::vector<std::string> hostFeatures;
+  std::string kernels; // embedded kernel library ("kernels-<x>")
+  std::string runtime; // embedded runtime archive ("runtime-<arch>")
+  /// Float element types of linear weights the kernels read.
+  std::vector<std::string> weightTypes;
+  /// Bit widths of quantized weights the kernels read.
+  std::vector<unsigned> quantBits;
+  /// Tile of float weights for the streaming kernels (#dsc.tiled).
+  TileShape floatTile;
+  /// Rows per tile of quantized weights (columns are the scale group).
+  int64_t quantTileRows = 0;
+  /// Element type of the KV cache the attention kernels use.
+  std::string kvCacheType;
+
+  bool supportsQuantBits(unsigned bits) const;
+  bool supportsWeightType(llvm::StringRef type) const;
+};
+
+/// All targets (besides "native", which picks one of them).
+const std::vector<TargetInfo> &getTargetRegistry();
+
+/// The target used when none is named (passes run by dsc-opt on a module
+/// without dsc.target): the portable x86-64 one.
+const TargetInfo &getDefaultTarget();
+
+/// A target by name or alias; null when unknown.
+const TargetInfo *findTarget(llvm::StringRef name);
+
+/// Looks up a --target value; "native" picks the best target the host runs.
+llvm::Expected<TargetInfo> lookupTarget(llvm::StringRef name);
+
+/// Whether this machine can run executables for `t`.
+bool hostCanRun(const TargetInfo &t);
+
+/// "x86_64, x86_64-avx2, ..." for messages.
+std::string listTargetNames();
+
+} // namespace mlir::dsc
+
+#endif

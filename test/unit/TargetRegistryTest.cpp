@@ -1,0 +1,92 @@
+//===- TargetRegistryTest.cpp - the target registry and kernel ABI ---------===//
+
+#include "registry/KernelABI.h"
+#include "registry/TargetRegistry.h"
+#include "targets/EmbeddedFiles.h"
+
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir::dsc;
+
+TEST(TargetRegistry, EveryEntryHasItsArtifactsInsideDsc) {
+  // A registry entry names the runtime and kernel library dsc embeds; an
+  // entry whose files were not built would fail only when someone compiles
+  // for it.
+  for (const TargetInfo &t : getTargetRegistry()) {
+    SCOPED_TRACE(t.name);
+    EXPECT_FALSE(::dsc::getEmbeddedFile(t.runtime).empty()) << t.runtime;
+    EXPECT_FALSE(::dsc::getEmbeddedFile(t.kernels).empty()) << t.kernels;
+    EXPECT_FALSE(t.triple.empty());
+    EXPECT_EQ(t.kvCacheType, "f32");
+  }
+}
+
+TEST(TargetRegistry, KernelLibrariesDefineEveryKernelTheTargetNeeds) {
+  // Every kernel a target's formats call must be defined in its library:
+  // what the registry says a target reads, its kernels implement.
+  llvm::LLVMContext ctx;
+  for (const TargetInfo &t : getTargetRegistry()) {
+    SCOPED_TRACE(t.name);
+    llvm::StringRef bc = ::dsc::getEmbeddedFile(t.kernels);
+    auto buf = llvm::MemoryBuffer::getMemBuffer(bc, t.kernels, false);
+    auto module = llvm::parseBitcodeFile(buf->getMemBufferRef(), ctx);
+    ASSERT_TRUE(!!module) << llvm::toString(module.takeError());
+    auto defined = [&](Kernel k) {
+      llvm::Function *f = (*module)->getFunction(getKernelSignature(k).symbol);
+      return f && !f->isDeclaration();
+    };
+    for (const std::string &type : t.weightTypes) {
+      auto plain = findLinearKernel(type, {0, 0});
+      ASSERT_TRUE(plain.has_value()) << type;
+      EXPECT_TRUE(defined(*plain)) << type;
+      auto tiled = findLinearKernel(type, t.floatTile);
+      ASSERT_TRUE(tiled.has_value()) << type;
+      EXPECT_TRUE(defined(*tiled)) << type << " tiled";
+    }
+    for (unsigned bits : t.quantBits) {
+      auto k = findQuantLinearKernel(bits);
+      ASSERT_TRUE(k.has_value()) << bits;
+      EXPECT_TRUE(defined(*k)) << bits << "-bit";
+    }
+    EXPECT_TRUE(defined(Kernel::attention));
+    EXPECT_TRUE(defined(Kernel::rope_table));
+    EXPECT_TRUE(defined(Kernel::embedding_q_t4));
+  }
+}
+
+TEST(TargetRegistry, AliasesAndLookup) {
+  const TargetInfo *rpi5 = findTarget("rpi5");
+  ASSERT_NE(rpi5, nullptr);
+  EXPECT_EQ(rpi5->name, "aarch64");
+  EXPECT_EQ(findTarget("sparc"), nullptr);
+  auto bad = lookupTarget("sparc");
+  ASSERT_FALSE(!!bad);
+  EXPECT_NE(llvm::toString(bad.takeError()).find("unknown --target 'sparc'"),
+            std::string::npos);
+  // native is the most capable entry this host runs.
+  auto native = lookupTarget("native");
+  ASSERT_TRUE(!!native) << llvm::toString(native.takeError());
+  EXPECT_TRUE(hostCanRun(*native));
+  for (const TargetInfo &t : getTargetRegistry())
+    if (hostCanRun(t))
+      EXPECT_LE(t.hostFeatures.size(), native->hostFeatures.size()) << t.name;
+}
+
+TEST(KernelABI, SignaturesComeFromTheCDeclarations) {
+  const KernelSignature &attn = getKernelSignature(Kernel::attention);
+  EXPECT_EQ(attn.symbol, "dsc_uk_attention");
+  // q, k, v, out, cache; layer, S, pos, ctx, n_layers, H, KV, D; scale;
+  // window.
+  EXPECT_EQ(attn.argKinds, "pppppiiiiiiiifi");
+  EXPECT_EQ(getKernelSignature(Kernel::linear_q4_t4).argKinds, "pppiiiii");
+  EXPECT_EQ(getKernelSignature(Kernel::rt_observe).symbol, "dsc_rt_observe");
+  EXPECT_EQ(getKernelSignature(Kernel::rt_observe).argKinds, "ipii");
+  EXPECT_FALSE(findLinearKernel("f8", {0, 0}).has_value());
+  EXPECT_FALSE(findLinearKernel("f32", {8, 8}).has_value());
+  EXPECT_FALSE(findQuantLinearKernel(3).has_value());
+}
