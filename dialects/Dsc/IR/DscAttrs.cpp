@@ -2,10 +2,13 @@
 
 #include "Dsc/IR/DscAttrs.h"
 #include "Dsc/IR/DscDialect.h"
+#include "registry/TargetRegistry.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
+
+#include <set>
 
 #include <cmath>
 #include <cstdio>
@@ -171,8 +174,18 @@ LogicalResult
 QuantSchemeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         unsigned bits, Granularity granularity,
                         int64_t blockSize, bool symmetric, Type scaleType) {
-  if (bits < 2 || bits > 8)
-    return emitError() << "quantization bits must be in [2, 8], got " << bits;
+  // Exactly the widths some target's kernels read (the target registry):
+  // a scheme nothing can lower is an error here, not in code generation.
+  std::set<unsigned> widths;
+  for (const TargetInfo &t : getTargetRegistry())
+    widths.insert(t.quantBits.begin(), t.quantBits.end());
+  if (!widths.count(bits)) {
+    InFlightDiagnostic d = emitError();
+    d << "no target has kernels for " << bits << "-bit weights (widths:";
+    for (unsigned w : widths)
+      d << " " << w;
+    return d << ")";
+  }
   switch (granularity) {
   case Granularity::Tensor:
     if (blockSize != 0)

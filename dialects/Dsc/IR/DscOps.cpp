@@ -116,9 +116,7 @@ LogicalResult EmbeddingOp::verify() {
 
 LogicalResult RMSNormOp::verify() {
   auto input = getInput().getType();
-  if (input.getRank() < 1)
-    return emitOpError("input must have rank >= 1");
-  int64_t width = input.getDimSize(input.getRank() - 1);
+  int64_t width = input.getDimSize(1);
   int64_t wsize = getWeight().getType().getDimSize(0);
   if (!compatible(width, wsize))
     return emitOpError("weight has ")

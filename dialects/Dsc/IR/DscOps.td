@@ -11,7 +11,13 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/OpBase.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 
-def Dsc_ActivationTensor : RankedTensorOf<[F32]>;
+// Activations are [tokens, width]: the token count may be dynamic, the width
+// is the model's constant (what dsc-codegen-lower's loops and kernels take).
+def Dsc_ActivationTensor : Type<
+    And<[TensorRankOf<[F32], [2]>.predicate,
+         CPred<"!::llvm::cast<::mlir::RankedTensorType>($_self).isDynamicDim(1)">]>,
+    "2-D f32 tensor [tokens, width] of static width",
+    "::mlir::RankedTensorType">;
 def Dsc_Matrix : 2DTensorOf<[F32]>;
 def Dsc_Vector : 1DTensorOf<[AnyFloat]>;
 

@@ -1,11 +1,11 @@
 // RUN: dsc-opt %s --split-input-file --verify-diagnostics
 
-// expected-error @+1 {{quantization bits must be in [2, 8], got 16}}
+// expected-error @+1 {{no target has kernels for 16-bit weights (widths: 4 8)}}
 dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i16, tensor>>
 
 // -----
 
-// expected-error @+1 {{quantization bits must be in [2, 8], got 1}}
+// expected-error @+1 {{no target has kernels for 1-bit weights (widths: 4 8)}}
 dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i1, tensor>>
 
 // -----
@@ -394,6 +394,24 @@ func.func @f(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %c: !dsc.kv_cache<2x4x8
 
 // -----
 
+// Activations are [tokens, width] with a static width: what the lowering's
+// loops and kernels take.
+func.func @f(%a: tensor<2x4x64xf32>) {
+  // expected-error @+1 {{'dsc.add' op operand #0 must be 2-D f32 tensor [tokens, width] of static width, but got 'tensor<2x4x64xf32>'}}
+  %0 = "dsc.add"(%a, %a) : (tensor<2x4x64xf32>, tensor<2x4x64xf32>) -> tensor<2x4x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<4x?xf32>) {
+  // expected-error @+1 {{'dsc.silu' op operand #0 must be 2-D f32 tensor [tokens, width] of static width, but got 'tensor<4x?xf32>'}}
+  %0 = "dsc.silu"(%a) : (tensor<4x?xf32>) -> tensor<4x?xf32>
+  return
+}
+
+// -----
+
 func.func @f(%a: tensor<?x64xf32>, %b: tensor<?x32xf32>) {
   // expected-error @+1 {{'dsc.add' op requires the same type for all operands and results}}
   %0 = "dsc.add"(%a, %b) : (tensor<?x64xf32>, tensor<?x32xf32>) -> tensor<?x64xf32>
@@ -437,7 +455,7 @@ dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i4, group = 32>> {layout = #ds
 
 // -----
 
-// expected-error @+1 {{'dsc.global' op tiled quantized weights are 8- or 4-bit}}
+// expected-error @+1 {{no target has kernels for 6-bit weights (widths: 4 8)}}
 dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i6, group = 32>> {layout = #dsc.tiled<rows = 4, cols = 32>}
 
 // -----
