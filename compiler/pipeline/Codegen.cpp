@@ -78,20 +78,9 @@ Error runWeightLayout(mlir::ModuleOp module, const TargetDesc &target) {
   mlir::PassManager pm(module.getContext());
   pm.addPass(mlir::dsc::createWeightsPack());
   pm.addPass(mlir::dsc::createWeightsAssignOffsets());
+  pm.addPass(mlir::dsc::createWeightsStampId());
   if (failed(pm.run(module)))
     return passFailure("weight layout");
-  // The id ties an executable to its side weights file: a digest of the
-  // laid-out IR (weight sources, offsets, config).
-  std::string text;
-  raw_string_ostream os(text);
-  module.print(os);
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : text)
-    h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
-  module->setAttr(mlir::dsc::kModelIdAttr,
-                  mlir::IntegerAttr::get(
-                      mlir::IntegerType::get(module.getContext(), 64),
-                      static_cast<int64_t>(h & 0x7fffffffffffffffull)));
   return Error::success();
 }
 

@@ -103,6 +103,20 @@ def WeightsAssignOffsets : Pass<"dsc-weights-assign-offsets",
   let dependentDialects = ["::mlir::dsc::DscDialect"];
 }
 
+def WeightsStampId : Pass<"dsc-weights-stamp-id", "::mlir::ModuleOp"> {
+  let summary = "Stamps the module with the id of its weight layout";
+  let description = [{
+    Sets `dsc.model_id` to a digest (63 bits of FNV-1a) of the laid-out
+    module: weight sources and their transforms, types, layouts, offsets
+    and the configuration. The code generator compiles it into the model
+    descriptor and the weight writer into the payload, and the runtime
+    refuses a payload whose id differs, so an executable never runs with
+    the weights of another build. Needs `dsc-weights-assign-offsets` first;
+    an id already present is replaced.
+  }];
+  let dependentDialects = ["::mlir::dsc::DscDialect"];
+}
+
 def CodegenLower : Pass<"dsc-codegen-lower", "::mlir::ModuleOp"> {
   let summary = "Lowers the forward function to loops and micro-kernel calls";
   let description = [{
