@@ -21,8 +21,9 @@ typedef struct {
 } dsc_payload;
 
 /* Payloads up to this size are checked against their checksum at every
- * start; hashing costs about a fifth of reading the weights, so bigger ones
- * are checked by --verify only. */
+ * start (tens of milliseconds at most). Hashing costs about as much as
+ * reading the weights (0.36 s against about 0.4 s for 543 MB, measured), so
+ * bigger ones are checked by --verify only. */
 #define DSC_VERIFY_AT_LOAD_MAX (64ull << 20)
 
 /* Maps the payload (override: --weights FILE, or NULL) and checks its

@@ -107,23 +107,30 @@ static uint64_t add_sat(uint64_t a, uint64_t b) {
   return a + b < a ? UINT64_MAX : a + b;
 }
 
-/* Checks that a run over `positions` positions fits in memory, then loads
- * the weights and allocates the KV cache (sized for those positions only:
- * no position beyond them is ever evaluated, so -c can exceed what memory
- * holds as long as -n does not) and logitRows rows of logits. */
-static int prepare(model_t *m, const dsc_payload *pl, bool useMmap,
-                   int64_t positions, int64_t logitRows, int64_t ctx,
-                   const char *lower) {
+/* Bytes of KV cache and logits for a run over `positions` positions. The
+ * cache is sized for those only: no position beyond them is evaluated, so
+ * -c can exceed what memory holds as long as -n does not. */
+static void run_bytes(int64_t positions, int64_t logitRows, uint64_t *cache,
+                      uint64_t *logits) {
   uint64_t perPos = (uint64_t)(dsc_model_desc[DSC_DESC_LAYERS] * 2 *
                                dsc_model_desc[DSC_DESC_KV_HEADS] *
                                dsc_model_desc[DSC_DESC_HEAD_DIM] * 4);
-  uint64_t cacheBytes = mul_sat(perPos, (uint64_t)positions);
-  uint64_t logitBytes = mul_sat((uint64_t)logitRows, (uint64_t)m->vocab * 4);
+  *cache = mul_sat(perPos, (uint64_t)positions);
+  *logits = mul_sat((uint64_t)logitRows,
+                    (uint64_t)dsc_model_desc[DSC_DESC_VOCAB] * 4);
+}
+
+/* Checks that the run fits in the memory available, before anything is
+ * loaded or any output file is created. */
+static int check_memory(const dsc_payload *pl, bool useMmap, int64_t positions,
+                        int64_t logitRows, int64_t ctx, const char *lower) {
+  uint64_t cacheBytes, logitBytes;
+  run_bytes(positions, logitRows, &cacheBytes, &logitBytes);
   uint64_t weightBytes = useMmap ? 0 : pl->weights->size;
   uint64_t need = add_sat(add_sat(cacheBytes, logitBytes), weightBytes);
   uint64_t avail = dsc_mem_available();
   char a[32], b[32], c[32], d[32], e[32];
-  if (need > avail || cacheBytes == UINT64_MAX || logitBytes == UINT64_MAX)
+  if (need > avail || need == UINT64_MAX)
     return dsc_fail("running %lld positions (-c %lld) needs %s of memory "
                     "(KV cache %s, logits %s, weights %s), but %s is "
                     "available; lower %s",
@@ -133,7 +140,14 @@ static int prepare(model_t *m, const dsc_payload *pl, bool useMmap,
                     dsc_format_bytes(logitBytes, c, sizeof(c)),
                     dsc_format_bytes(weightBytes, d, sizeof(d)),
                     dsc_format_bytes(avail, e, sizeof(e)), lower);
+  return 0;
+}
 
+/* Loads the weights and allocates the KV cache and logits. */
+static int load(model_t *m, const dsc_payload *pl, bool useMmap,
+                int64_t positions, int64_t logitRows, const char *lower) {
+  uint64_t cacheBytes, logitBytes;
+  run_bytes(positions, logitRows, &cacheBytes, &logitBytes);
   void *wbase = (void *)(pl->data + pl->weights->offset);
   if (!useMmap) {
     void *copy = dsc_payload_read_weights(pl);
@@ -145,6 +159,7 @@ static int prepare(model_t *m, const dsc_payload *pl, bool useMmap,
       (float *)dsc_sys_mmap(0, cacheBytes, DSC_PROT_READ | DSC_PROT_WRITE,
                             DSC_MAP_PRIVATE | DSC_MAP_ANONYMOUS, -1, 0);
   m->logits = (float *)malloc(logitBytes);
+  char b[32], c[32];
   if (!cache || !m->logits)
     return dsc_fail("cannot allocate %s for the KV cache and %s for the "
                     "logits of %lld positions; lower %s",
@@ -265,12 +280,14 @@ static int eval_tokens(const dsc_payload *pl, bool useMmap, int64_t ctx,
   int64_t window = n < (uint64_t)ctx ? (int64_t)n : ctx;
   if (window < 1)
     window = 1;
+  if (check_memory(pl, useMmap, window, window, ctx, "-c"))
+    return 1;
   int out = -1;
   if (dumpPath && create_output(dumpPath, &out))
     return 1;
   if (observePath && create_output(observePath, &observeFd))
     return 1;
-  if (prepare(&m, pl, useMmap, window, window, ctx, "-c"))
+  if (load(&m, pl, useMmap, window, window, "-c"))
     return 1;
   int nThreads = dsc_pool_start(threads ? (int)threads : dsc_sys_ncpu());
   int32_t *buf = (int32_t *)malloc(sizeof(int32_t) * (size_t)window);
@@ -499,11 +516,13 @@ int dsc_main(int argc, char **argv) {
   if (steps < nPrompt)
     steps = nPrompt;
 
+  int64_t rows = dumpPath ? nPrompt : 1;
+  if (check_memory(&pl, useMmap, steps, rows, ctx, "-c or -n"))
+    return 1;
   int dumpFd = -1;
   if (dumpPath && create_output(dumpPath, &dumpFd))
     return 1;
-  int64_t rows = dumpPath ? nPrompt : 1;
-  if (prepare(&m, &pl, useMmap, steps, rows, ctx, "-c or -n"))
+  if (load(&m, &pl, useMmap, steps, rows, "-c or -n"))
     return 1;
   int nThreads = dsc_pool_start(threads ? (int)threads : dsc_sys_ncpu());
   dsc_sampler sampler;
