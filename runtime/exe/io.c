@@ -183,6 +183,62 @@ int dsc_read_file(const char *path, char **data, uint64_t *size) {
   return 0;
 }
 
+static struct {
+  const char *path;
+  char *tmp; /* NULL when written directly */
+  int fd;
+} outputs[4];
+static int nOutputs;
+
+int dsc_output_create(const char *path, int *fd) {
+  if (nOutputs == (int)(sizeof(outputs) / sizeof(outputs[0])))
+    return dsc_fail("too many output files");
+  int kind = dsc_sys_is_regular(path);
+  if (kind < 0 && kind != -2 /* ENOENT: a new file */)
+    return dsc_fail("cannot write '%s': %s", path, dsc_strerror(-kind));
+  char *tmp = 0;
+  const char *target = path;
+  int flags = DSC_O_WRONLY;
+  if (kind != 0) {
+    size_t n = strlen(path);
+    tmp = (char *)malloc(n + 5);
+    if (!tmp)
+      return dsc_fail("out of memory");
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".tmp", 5);
+    target = tmp;
+    flags |= DSC_O_CREAT | DSC_O_TRUNC;
+  }
+  *fd = dsc_sys_open(target, flags, 0644);
+  if (*fd < 0) {
+    free(tmp);
+    return dsc_fail("cannot write '%s': %s", path, dsc_strerror(-*fd));
+  }
+  outputs[nOutputs].path = path;
+  outputs[nOutputs].tmp = tmp;
+  outputs[nOutputs].fd = *fd;
+  nOutputs++;
+  return 0;
+}
+
+bool dsc_outputs_finish(bool ok) {
+  bool renamed = true;
+  for (int i = 0; i < nOutputs; ++i) {
+    dsc_sys_close(outputs[i].fd);
+    if (!outputs[i].tmp)
+      continue;
+    int err = ok ? dsc_sys_rename(outputs[i].tmp, outputs[i].path) : 0;
+    if (err < 0) {
+      dsc_fail("cannot write '%s': %s", outputs[i].path, dsc_strerror(-err));
+      renamed = false;
+    }
+    if (!ok || err < 0)
+      dsc_sys_unlink(outputs[i].tmp);
+  }
+  nOutputs = 0;
+  return renamed;
+}
+
 const char *dsc_format_bytes(uint64_t n, char *buf, size_t cap) {
   static const char *units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   if (n < 1024) {

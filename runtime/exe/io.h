@@ -37,6 +37,16 @@ int dsc_write_all(int fd, const void *buf, size_t n);
  * the NUL). Returns 0 or a positive errno. Works on pipes and /dev/stdin. */
 int dsc_read_file(const char *path, char **data, uint64_t *size);
 
+/* Creates the output file path for writing. A regular file (or a new one)
+ * is written under the name PATH.tmp and renamed over PATH only by
+ * dsc_outputs_finish(true), so that a failed run leaves no half-written
+ * file and keeps an old one; devices and pipes are written directly.
+ * Returns 0, or 1 after printing an error. */
+int dsc_output_create(const char *path, int *fd);
+/* Closes the outputs and renames them into place (ok) or removes them.
+ * Returns false after printing an error when a rename fails. */
+bool dsc_outputs_finish(bool ok);
+
 /* "1.5 GiB", "12.0 MiB", "512 B" into buf. */
 const char *dsc_format_bytes(uint64_t n, char *buf, size_t cap);
 

@@ -246,13 +246,6 @@ static void usage(void) {
   /* clang-format on */
 }
 
-static int create_output(const char *path, int *fd) {
-  *fd = dsc_sys_open(path, DSC_O_WRONLY | DSC_O_CREAT | DSC_O_TRUNC, 0644);
-  if (*fd < 0)
-    return dsc_fail("cannot write '%s': %s", path, dsc_strerror(-*fd));
-  return 0;
-}
-
 static int eval_tokens(const dsc_payload *pl, bool useMmap, int64_t ctx,
                        const char *evalPath, const char *dumpPath,
                        const char *observePath, int64_t threads) {
@@ -283,9 +276,9 @@ static int eval_tokens(const dsc_payload *pl, bool useMmap, int64_t ctx,
   if (check_memory(pl, useMmap, window, window, ctx, "-c"))
     return 1;
   int out = -1;
-  if (dumpPath && create_output(dumpPath, &out))
+  if (dumpPath && dsc_output_create(dumpPath, &out))
     return 1;
-  if (observePath && create_output(observePath, &observeFd))
+  if (observePath && dsc_output_create(observePath, &observeFd))
     return 1;
   if (load(&m, pl, useMmap, window, window, "-c"))
     return 1;
@@ -313,10 +306,6 @@ static int eval_tokens(const dsc_payload *pl, bool useMmap, int64_t ctx,
                       dsc_strerror(observeError));
     done += (uint64_t)len;
   }
-  if (out >= 0)
-    dsc_sys_close(out);
-  if (observeFd >= 0)
-    dsc_sys_close(observeFd);
   dsc_eprintf(
       "%s: evaluated %llu tokens %.1f tok/s | peak RSS %.1f MiB | %d threads\n",
       dsc_prog, (unsigned long long)done, done / (dsc_sys_now() - t0 + 1e-9),
@@ -324,8 +313,7 @@ static int eval_tokens(const dsc_payload *pl, bool useMmap, int64_t ctx,
   return 0;
 }
 
-int dsc_main(int argc, char **argv) {
-  dsc_prog = argc > 0 ? argv[0] : "model";
+static int run(int argc, char **argv) {
   const char *prompt = 0, *promptFile = 0, *weightsPath = 0, *dumpPath = 0,
              *tokenArg = 0, *evalPath = 0, *observePath = 0;
   int64_t steps = 256, threads = 0, ctx = 0, topK = 40;
@@ -520,7 +508,7 @@ int dsc_main(int argc, char **argv) {
   if (check_memory(&pl, useMmap, steps, rows, ctx, "-c or -n"))
     return 1;
   int dumpFd = -1;
-  if (dumpPath && create_output(dumpPath, &dumpFd))
+  if (dumpPath && dsc_output_create(dumpPath, &dumpFd))
     return 1;
   if (load(&m, &pl, useMmap, steps, rows, "-c or -n"))
     return 1;
@@ -596,8 +584,6 @@ int dsc_main(int argc, char **argv) {
   dsc_out_write("\n", 1);
   if (!dsc_out_flush())
     return write_failed();
-  if (dumpFd >= 0)
-    dsc_sys_close(dumpFd);
   dsc_eprintf(
       "%s: prompt %lld tokens %.1f tok/s | generation %lld tokens %.1f tok/s | "
       "peak RSS %.1f MiB | %d threads\n",
@@ -605,4 +591,10 @@ int dsc_main(int argc, char **argv) {
       (long long)decoded, decoded / (tGen > 0 ? tGen : 1e-9),
       (double)dsc_sys_peak_rss() / (1024.0 * 1024.0), nThreads);
   return 0;
+}
+
+int dsc_main(int argc, char **argv) {
+  dsc_prog = argc > 0 ? argv[0] : "model";
+  int status = run(argc, argv);
+  return dsc_outputs_finish(status == 0) ? status : 1;
 }
