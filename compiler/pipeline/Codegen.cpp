@@ -8,6 +8,7 @@
 
 #include "Dsc/IR/DscOps.h"
 #include "Dsc/Transforms/Passes.h"
+#include "dsc/checksum.h"
 #include "dsc/payload.h"
 
 #include "mlir/Pass/PassManager.h"
@@ -274,6 +275,27 @@ private:
   bool show, shown = false;
   int lastPct = -1;
 };
+
+/// Passes bytes through to an underlying stream, hashing them.
+class HashStream : public raw_ostream {
+public:
+  explicit HashStream(raw_ostream &os) : os(os) {
+    SetUnbuffered();
+    dsc_hash_init(&hash);
+  }
+  uint64_t digest() const { return dsc_hash_final(&hash); }
+
+private:
+  void write_impl(const char *ptr, size_t size) override {
+    dsc_hash_update(&hash, ptr, size);
+    os.write(ptr, size);
+    written += size;
+  }
+  uint64_t current_pos() const override { return written; }
+  raw_ostream &os;
+  dsc_hash hash;
+  uint64_t written = 0;
+};
 } // namespace
 
 Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
@@ -312,18 +334,26 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
   memset(&hdr, 0, sizeof(hdr));
   memcpy(hdr.magic, DSC_PAYLOAD_MAGIC, 8);
   hdr.model_id = static_cast<uint64_t>(idAttr.getInt());
-  hdr.n_sections = tokBlob.empty() ? 1 : 2;
-  strcpy(hdr.sections[0].name, "weights");
-  hdr.sections[0].offset = DSC_PAYLOAD_ALIGN;
-  hdr.sections[0].size = weightsSize;
+  hdr.n_sections = 0;
+  auto addSection = [&](const char *name, uint64_t offset, uint64_t size) {
+    dsc_payload_section &s = hdr.sections[hdr.n_sections++];
+    strcpy(s.name, name);
+    s.offset = offset;
+    s.size = size;
+  };
+  addSection("weights", DSC_PAYLOAD_ALIGN, weightsSize);
+  uint64_t end = DSC_PAYLOAD_ALIGN + weightsSize;
   if (!tokBlob.empty()) {
-    strcpy(hdr.sections[1].name, "tokenizer");
-    hdr.sections[1].offset = align(DSC_PAYLOAD_ALIGN + weightsSize);
-    hdr.sections[1].size = tokBlob.size();
+    addSection("tokenizer", align(end), tokBlob.size());
+    end = align(end) + tokBlob.size();
   }
+  // The checksum covers every byte before it, so it is written last.
+  uint64_t checksumAt = (end + 7) / 8 * 8;
+  addSection("checksum", checksumAt, 8);
+  HashStream hs(os);
   std::vector<char> page(DSC_PAYLOAD_ALIGN, 0);
   memcpy(page.data(), &hdr, sizeof(hdr));
-  os.write(page.data(), page.size());
+  hs.write(page.data(), page.size());
 
   // Weights in offset order, padded to their alignment.
   std::vector<mlir::dsc::GlobalOp> globals;
@@ -333,7 +363,7 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
     return a.getOffsetAttr().getInt() < b.getOffsetAttr().getInt();
   });
   WeightReader reader;
-  ProgressStream ps(os, weightsSize, showProgress && weightsSize > (64 << 20));
+  ProgressStream ps(hs, weightsSize, showProgress && weightsSize > (64 << 20));
   uint64_t pos = 0;
   static const char zeros[4096] = {};
   for (auto g : globals) {
@@ -359,9 +389,15 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
   if (!tokBlob.empty()) {
     uint64_t at = DSC_PAYLOAD_ALIGN + weightsSize;
     std::vector<char> pad(align(at) - at, 0);
-    os.write(pad.data(), pad.size());
-    os.write(reinterpret_cast<const char *>(tokBlob.data()), tokBlob.size());
+    hs.write(pad.data(), pad.size());
+    hs.write(reinterpret_cast<const char *>(tokBlob.data()), tokBlob.size());
   }
+  hs.write(zeros, checksumAt - end);
+  uint8_t sum[8];
+  uint64_t digest = hs.digest();
+  for (int i = 0; i < 8; ++i)
+    sum[i] = static_cast<uint8_t>(digest >> (8 * i));
+  os.write(reinterpret_cast<const char *>(sum), sizeof(sum));
   return Error::success();
 }
 

@@ -15,50 +15,13 @@
 #include "dsc/sampler.h"
 #include "dsc/sys.h"
 #include "dsc/tokenizer.h"
+#include "exe/io.h"
+#include "exe/load.h"
 
 int dsc_pool_start(int n);
 
-/*--- output -------------------------------------------------------------*/
-
-static char outbuf[1 << 14];
-static size_t outlen;
-
-static void out_flush(void) {
-  size_t done = 0;
-  while (done < outlen) {
-    long w = dsc_sys_write(1, outbuf + done, outlen - done);
-    if (w <= 0)
-      break;
-    done += (size_t)w;
-  }
-  outlen = 0;
-}
-
-static void out_write(const char *s, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    if (outlen == sizeof(outbuf))
-      out_flush();
-    outbuf[outlen++] = s[i];
-  }
-}
-
-static void eprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void eprintf(const char *fmt, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = dsc_vsnprintf(buf, sizeof(buf), fmt, ap);
-  va_end(ap);
-  dsc_sys_write(2, buf, (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1));
-}
-
-static const char *prog = "model";
-
-static int fail(const char *fmt, const char *arg) {
-  eprintf("%s: error: ", prog);
-  eprintf(fmt, arg);
-  eprintf("\n");
-  return 1;
+static int write_failed(void) {
+  return dsc_fail("cannot write the output: %s", dsc_strerror(dsc_out_error()));
 }
 
 /*--- numbers ------------------------------------------------------------*/
@@ -105,136 +68,19 @@ static bool parse_float(const char *s, float *out) {
   return true;
 }
 
-/*--- files --------------------------------------------------------------*/
-
-static const uint8_t *map_file(const char *path, uint64_t offset,
-                               uint64_t *size) {
-  int fd = dsc_sys_open(path, DSC_O_RDONLY, 0);
-  if (fd < 0)
-    return 0;
-  long end = dsc_sys_lseek(fd, 0, 2 /* SEEK_END */);
-  if (end < 0 || (uint64_t)end < offset) {
-    dsc_sys_close(fd);
-    return 0;
-  }
-  if (*size == 0)
-    *size = (uint64_t)end - offset;
-  if (offset + *size > (uint64_t)end) {
-    dsc_sys_close(fd);
-    return 0;
-  }
-  void *p = dsc_sys_mmap(0, *size, DSC_PROT_READ, DSC_MAP_PRIVATE, fd, (long)offset);
-  dsc_sys_close(fd);
-  return (const uint8_t *)p;
-}
-
-static bool write_all(int fd, const void *buf, size_t n) {
-  const char *p = (const char *)buf;
-  while (n) {
-    long w = dsc_sys_write(fd, p, n);
-    if (w <= 0)
-      return false;
-    p += w;
-    n -= (size_t)w;
-  }
-  return true;
-}
+/*--- observation points ----------------------------------------------------*/
 
 static int observeFd = -1;
-static bool observeFailed;
+static int observeError;
 
 void DSC_RT(observe)(int64_t id, const float *x, int64_t rows, int64_t cols) {
-  if (observeFd < 0 || observeFailed)
+  if (observeFd < 0 || observeError)
     return;
   dsc_observe_record head = {id, rows, cols};
-  observeFailed = !write_all(observeFd, &head, sizeof(head)) ||
-                  !write_all(observeFd, x, sizeof(float) * (size_t)(rows * cols));
-}
-
-static bool read_at(int fd, uint64_t off, void *buf, size_t n) {
-  if (dsc_sys_lseek(fd, (long)off, 0) < 0)
-    return false;
-  return dsc_sys_read(fd, buf, n) == (long)n;
-}
-
-/* Maps the payload: --weights FILE, the side file named in the trailer, or
- * the payload appended to this executable. */
-static char payloadFile[4096];
-static uint64_t payloadOffset;
-
-/* Reads n bytes at off of a file into dst. */
-static bool read_range(const char *path, uint64_t off, void *dst, uint64_t n) {
-  int fd = dsc_sys_open(path, DSC_O_RDONLY, 0);
-  if (fd < 0)
-    return false;
-  bool ok = dsc_sys_lseek(fd, (long)off, 0) >= 0;
-  char *p = (char *)dst;
-  while (ok && n) {
-    long r = dsc_sys_read(fd, p, n > (1u << 30) ? (1u << 30) : n);
-    ok = r > 0;
-    if (ok) {
-      p += r;
-      n -= (uint64_t)r;
-    }
-  }
-  dsc_sys_close(fd);
-  return ok;
-}
-
-static const uint8_t *load_payload(const char *override, uint64_t *size,
-                                   char *where, size_t wn) {
-  *size = 0;
-  payloadOffset = 0;
-  if (override) {
-    dsc_snprintf(where, wn, "%s", override);
-    dsc_snprintf(payloadFile, sizeof(payloadFile), "%s", override);
-    return map_file(override, 0, size);
-  }
-  char exe[4096];
-  long n = dsc_sys_readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  if (n <= 0)
-    return 0;
-  exe[n] = 0;
-  int fd = dsc_sys_open(exe, DSC_O_RDONLY, 0);
-  if (fd < 0)
-    return 0;
-  long end = dsc_sys_lseek(fd, 0, 2);
-  dsc_trailer tr;
-  bool ok = end >= (long)sizeof(tr) &&
-            read_at(fd, (uint64_t)end - sizeof(tr), &tr, sizeof(tr)) &&
-            memcmp(tr.magic, DSC_TRAILER_MAGIC, 8) == 0;
-  dsc_sys_close(fd);
-  if (!ok) {
-    dsc_snprintf(where, wn, "%s (no payload trailer)", exe);
-    return 0;
-  }
-  if (tr.external[0]) {
-    tr.external[sizeof(tr.external) - 1] = 0;
-    char *slash = exe;
-    for (char *p = exe; *p; ++p)
-      if (*p == '/')
-        slash = p + 1;
-    *slash = 0;
-    dsc_snprintf(where, wn, "%s%s", exe, tr.external);
-    dsc_snprintf(payloadFile, sizeof(payloadFile), "%s", where);
-    return map_file(where, 0, size);
-  }
-  dsc_snprintf(where, wn, "%s", exe);
-  dsc_snprintf(payloadFile, sizeof(payloadFile), "%s", exe);
-  payloadOffset = tr.offset;
-  *size = tr.size;
-  return map_file(exe, tr.offset, size);
-}
-
-static const dsc_payload_section *section(const dsc_payload_header *h,
-                                          const char *name, uint64_t size) {
-  for (uint64_t i = 0; i < h->n_sections && i < 8; ++i) {
-    const dsc_payload_section *s = &h->sections[i];
-    if (memcmp(s->name, name, strlen(name) + 1) == 0 && s->offset <= size &&
-        s->size <= size - s->offset)
-      return s;
-  }
-  return 0;
+  observeError = dsc_write_all(observeFd, &head, sizeof(head));
+  if (!observeError)
+    observeError =
+        dsc_write_all(observeFd, x, sizeof(float) * (size_t)(rows * cols));
 }
 
 /*--- the model ----------------------------------------------------------*/
@@ -242,50 +88,240 @@ static const dsc_payload_section *section(const dsc_payload_header *h,
 typedef struct {
   dsc_memref1 weights, cache;
   float *logits; /* rows x vocab */
-  int64_t vocab, ctx;
+  int64_t vocab;
 } model_t;
 
 static void forward(model_t *m, int32_t *tokens, int64_t n, int64_t pos,
                     int64_t n_out) {
   dsc_memref1 toks = {tokens, tokens, 0, n, 1};
-  dsc_memref2 logits = {m->logits, m->logits, 0, {n_out, m->vocab}, {m->vocab, 1}};
+  dsc_memref2 logits = {
+      m->logits, m->logits, 0, {n_out, m->vocab}, {m->vocab, 1}};
   _mlir_ciface_dsc_forward(&m->weights, &toks, pos, n_out, &m->cache, &logits);
 }
 
-static void usage(void) {
-  eprintf("usage: %s [options]\n"
-          "  -p, --prompt TEXT      prompt (default: none, start from BOS)\n"
-          "  -f, --file FILE        read the prompt from FILE\n"
-          "  -n, --n-predict N      positions to run, prompt included (default 256)\n"
-          "  --temp T               temperature, 0 for greedy (default 0.8)\n"
-          "  --top-k K              keep the K likeliest tokens, 0 for all (default 40)\n"
-          "  --top-p P              nucleus sampling, 1 for off (default 0.95)\n"
-          "  -s, --seed N           sampling seed (default: from the clock)\n"
-          "  -t, --threads N        threads (default: the CPUs available)\n"
-          "  -c, --ctx-size N       context length (default: the model's)\n"
-          "  --weights FILE         weights file (default: embedded or beside)\n"
-          "  --mmap                 map the weights from the file instead of reading\n"
-          "                         them into huge pages\n"
-          "  --tokens IDS           prompt as space-separated token ids\n"
-          "  --no-bos               do not prepend BOS to the prompt\n"
-          "  --dump-logits FILE     write float32 logits of every evaluated position\n"
-          "  --eval-tokens FILE     evaluate int32 token ids from FILE in windows of\n"
-          "                         -c tokens (from position 0 each), writing the\n"
-          "                         logits of every position to --dump-logits\n"
-          "  --observe FILE         with --eval-tokens, write what the observation\n"
-          "                         points of a calibration build see\n"
-          "  -h, --help             this text\n",
-          prog);
+/* a * b, or UINT64_MAX when it overflows. */
+static uint64_t mul_sat(uint64_t a, uint64_t b) {
+  uint64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+static uint64_t add_sat(uint64_t a, uint64_t b) {
+  return a + b < a ? UINT64_MAX : a + b;
 }
 
-int dsc_main(int argc, char **argv) {
-  prog = argc > 0 ? argv[0] : "model";
+/* Bytes of KV cache and logits for a run over `positions` positions. The
+ * cache is sized for those only: no position beyond them is evaluated, so
+ * -c can exceed what memory holds as long as -n does not. */
+static void run_bytes(int64_t positions, int64_t logitRows, uint64_t *cache,
+                      uint64_t *logits) {
+  uint64_t perPos = (uint64_t)(dsc_kv_per_position(dsc_model_desc.layers,
+                                                   dsc_model_desc.kv_heads,
+                                                   dsc_model_desc.head_dim) *
+                               dsc_model_desc.kv_elem_bytes);
+  *cache = mul_sat(perPos, (uint64_t)positions);
+  *logits = mul_sat((uint64_t)logitRows,
+                    (uint64_t)dsc_model_desc.vocab * 4);
+}
+
+/* Checks that the run fits in the memory available, before anything is
+ * loaded or any output file is created. */
+static int check_memory(const dsc_payload *pl, bool useMmap, int64_t positions,
+                        int64_t logitRows, int64_t ctx, const char *lower) {
+  uint64_t cacheBytes, logitBytes;
+  run_bytes(positions, logitRows, &cacheBytes, &logitBytes);
+  uint64_t weightBytes = useMmap ? 0 : pl->weights->size;
+  uint64_t need = add_sat(add_sat(cacheBytes, logitBytes), weightBytes);
+  uint64_t avail = dsc_mem_available();
+  char a[32], b[32], c[32], d[32], e[32];
+  if (need > avail || need == UINT64_MAX)
+    return dsc_fail("running %lld positions (-c %lld) needs %s of memory "
+                    "(KV cache %s, logits %s, weights %s), but %s is "
+                    "available; lower %s",
+                    (long long)positions, (long long)ctx,
+                    dsc_format_bytes(need, a, sizeof(a)),
+                    dsc_format_bytes(cacheBytes, b, sizeof(b)),
+                    dsc_format_bytes(logitBytes, c, sizeof(c)),
+                    dsc_format_bytes(weightBytes, d, sizeof(d)),
+                    dsc_format_bytes(avail, e, sizeof(e)), lower);
+  return 0;
+}
+
+/* Loads the weights and allocates the KV cache and logits. */
+static int load(model_t *m, const dsc_payload *pl, bool useMmap,
+                int64_t positions, int64_t logitRows, const char *lower) {
+  uint64_t cacheBytes, logitBytes;
+  run_bytes(positions, logitRows, &cacheBytes, &logitBytes);
+  void *wbase = (void *)(pl->data + pl->weights->offset);
+  if (!useMmap) {
+    void *copy = dsc_payload_read_weights(pl);
+    if (copy)
+      wbase = copy;
+  }
+  m->weights = (dsc_memref1){wbase, wbase, 0, (int64_t)pl->weights->size, 1};
+  float *cache =
+      (float *)dsc_sys_mmap(0, cacheBytes, DSC_PROT_READ | DSC_PROT_WRITE,
+                            DSC_MAP_PRIVATE | DSC_MAP_ANONYMOUS, -1, 0);
+  m->logits = (float *)malloc(logitBytes);
+  char b[32], c[32];
+  if (!cache || !m->logits)
+    return dsc_fail("cannot allocate %s for the KV cache and %s for the "
+                    "logits of %lld positions; lower %s",
+                    dsc_format_bytes(cacheBytes, b, sizeof(b)),
+                    dsc_format_bytes(logitBytes, c, sizeof(c)),
+                    (long long)positions, lower);
+  m->cache = (dsc_memref1){cache, cache, 0, (int64_t)(cacheBytes / 4), 1};
+  return 0;
+}
+
+/* What is wrong with one row of logits: NULL when they are usable. Besides
+ * NaN and infinity, all-equal logits mean the same: damaged weights whose
+ * huge values overflowed a norm to zero leave nothing to choose from. */
+static const char *bad_logits(const float *x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t u;
+    memcpy(&u, &x[i], 4);
+    if ((u & 0x7f800000u) == 0x7f800000u)
+      return "not finite";
+  }
+  for (int64_t i = 1; i < n; ++i)
+    if (x[i] != x[0])
+      return 0;
+  return n > 1 ? "all equal" : 0;
+}
+
+/* Checks rows x vocab logits for positions first, first + 1, ... */
+static int check_logits(const dsc_payload *pl, const float *x, int64_t rows,
+                        int64_t vocab, int64_t first) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const char *what = bad_logits(x + r * vocab, vocab);
+    if (what)
+      return dsc_fail("logits are %s at token %lld: the weights in '%s' are "
+                      "likely corrupted (run with --verify)",
+                      what, (long long)(first + r), pl->path);
+  }
+  return 0;
+}
+
+/* Decodes token id into the malloc'd *buf, growing it to fit; returns the
+ * byte count, or (size_t)-1 when out of memory. */
+static size_t decode(const dsc_tokenizer *tok, int32_t prev, int32_t id,
+                     char **buf, size_t *cap) {
+  size_t n = dsc_tok_decode(tok, prev, id, *buf, *cap);
+  if (n <= *cap)
+    return n;
+  char *bigger = (char *)realloc(*buf, n);
+  if (!bigger)
+    return (size_t)-1;
+  *buf = bigger;
+  *cap = n;
+  return dsc_tok_decode(tok, prev, id, *buf, *cap);
+}
+
+static void usage(void) {
+  /* clang-format off */
+  dsc_out_printf(
+      "usage: %s [options]\n"
+      "  -p, --prompt TEXT      prompt (default: none, start from BOS)\n"
+      "  -f, --file FILE        read the prompt from FILE\n"
+      "  -n, --n-predict N      positions to run, prompt included (default 256,\n"
+      "                         -1 for the whole context)\n"
+      "  --temp T               temperature, 0 for greedy (default 0.8)\n"
+      "  --top-k K              keep the K likeliest tokens, 0 for all (default 40)\n"
+      "  --top-p P              nucleus sampling, 1 for off (default 0.95)\n"
+      "  -s, --seed N           sampling seed (default: from the clock)\n"
+      "  -t, --threads N        threads (default: the CPUs available)\n"
+      "  -c, --ctx-size N       context length (default: the model's)\n"
+      "  --weights FILE         weights file (default: embedded, or the .dscw\n"
+      "                         beside the executable)\n"
+      "  --verify               check the weights against their checksum and exit\n"
+      "  --mmap                 map the weights from the file instead of reading\n"
+      "                         them into huge pages\n"
+      "  --tokens IDS           prompt as space-separated token ids\n"
+      "  --no-bos               do not prepend BOS to the prompt\n"
+      "  --dump-logits FILE     write float32 logits of every evaluated position\n"
+      "  --eval-tokens FILE     evaluate int32 token ids from FILE in windows of\n"
+      "                         -c tokens (from position 0 each), writing the\n"
+      "                         logits of every position to --dump-logits\n"
+      "  --observe FILE         with --eval-tokens, write what the observation\n"
+      "                         points of a calibration build see\n"
+      "  -h, --help             this text\n",
+      dsc_prog);
+  /* clang-format on */
+}
+
+static int eval_tokens(const dsc_payload *pl, bool useMmap, int64_t ctx,
+                       const char *evalPath, const char *dumpPath,
+                       const char *observePath, int64_t threads) {
+  if (!dumpPath && !observePath)
+    return dsc_fail("--eval-tokens needs --dump-logits or --observe");
+  model_t m;
+  m.vocab = dsc_model_desc.vocab;
+  char *bytes;
+  uint64_t size;
+  int err = dsc_read_file(evalPath, &bytes, &size);
+  if (err)
+    return dsc_fail("cannot read the token file '%s': %s", evalPath,
+                    dsc_strerror(err));
+  if (size % 4)
+    return dsc_fail("'%s' has %llu bytes, not a whole number of int32 token "
+                    "ids",
+                    evalPath, (unsigned long long)size);
+  const int32_t *ids = (const int32_t *)bytes;
+  uint64_t n = size / 4;
+  for (uint64_t i = 0; i < n; ++i)
+    if (ids[i] < 0 || ids[i] >= m.vocab)
+      return dsc_fail("'%s' holds a token id outside the vocabulary (%d at "
+                      "index %llu)",
+                      evalPath, ids[i], (unsigned long long)i);
+  int64_t window = n < (uint64_t)ctx ? (int64_t)n : ctx;
+  if (window < 1)
+    window = 1;
+  if (check_memory(pl, useMmap, window, window, ctx, "-c"))
+    return 1;
+  int out = -1;
+  if (dumpPath && dsc_output_create(dumpPath, &out))
+    return 1;
+  if (observePath && dsc_output_create(observePath, &observeFd))
+    return 1;
+  if (load(&m, pl, useMmap, window, window, "-c"))
+    return 1;
+  int nThreads = dsc_pool_start(threads ? (int)threads : dsc_sys_ncpu());
+  int32_t *buf = (int32_t *)malloc(sizeof(int32_t) * (size_t)window);
+  if (!buf)
+    return dsc_fail("out of memory");
+  double t0 = dsc_sys_now();
+  uint64_t done = 0;
+  for (uint64_t at = 0; at + 2 <= n; at += (uint64_t)window) {
+    int64_t len =
+        (int64_t)(n - at < (uint64_t)window ? n - at : (uint64_t)window);
+    memcpy(buf, ids + at, sizeof(int32_t) * (size_t)len);
+    /* Logits of every position, so that calibration sees every row the
+     * classifier reads too. */
+    forward(&m, buf, len, 0, len);
+    if (check_logits(pl, m.logits, len, m.vocab, (int64_t)at))
+      return 1;
+    if (out >= 0 &&
+        (err = dsc_write_all(out, m.logits,
+                             sizeof(float) * (size_t)(len * m.vocab))))
+      return dsc_fail("cannot write '%s': %s", dumpPath, dsc_strerror(err));
+    if (observeError)
+      return dsc_fail("cannot write '%s': %s", observePath,
+                      dsc_strerror(observeError));
+    done += (uint64_t)len;
+  }
+  dsc_eprintf(
+      "%s: evaluated %llu tokens %.1f tok/s | peak RSS %.1f MiB | %d threads\n",
+      dsc_prog, (unsigned long long)done, done / (dsc_sys_now() - t0 + 1e-9),
+      (double)dsc_sys_peak_rss() / (1024.0 * 1024.0), nThreads);
+  return 0;
+}
+
+static int run(int argc, char **argv) {
   const char *prompt = 0, *promptFile = 0, *weightsPath = 0, *dumpPath = 0,
              *tokenArg = 0, *evalPath = 0, *observePath = 0;
   int64_t steps = 256, threads = 0, ctx = 0, topK = 40;
   float temp = 0.8f, topP = 0.95f;
   uint64_t seed = 0;
-  bool bos = true, useMmap = false;
+  bool bos = true, useMmap = false, verify = false;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : 0;
@@ -298,11 +334,11 @@ int dsc_main(int argc, char **argv) {
                       IS("--tokens") || IS("--dump-logits") ||
                       IS("--eval-tokens") || IS("--observe");
     if (takesValue && !v)
-      return fail("option '%s' needs a value", a);
+      return dsc_fail("option '%s' needs a value", a);
     int64_t iv;
     if (IS("-h") || IS("--help")) {
       usage();
-      return 0;
+      return dsc_out_flush() ? 0 : write_failed();
     } else if (IS("-p") || IS("--prompt")) {
       prompt = v;
     } else if (IS("-f") || IS("--file")) {
@@ -319,33 +355,34 @@ int dsc_main(int argc, char **argv) {
       observePath = v;
     } else if (IS("--mmap")) {
       useMmap = true;
+    } else if (IS("--verify")) {
+      verify = true;
     } else if (IS("--no-bos")) {
       bos = false;
     } else if (IS("-n") || IS("--n-predict")) {
       if (!parse_int(v, &steps))
-        return fail("-n needs an integer, got '%s'", v);
+        return dsc_fail("-n needs an integer, got '%s'", v);
     } else if (IS("-t") || IS("--threads")) {
       if (!parse_int(v, &threads) || threads < 1)
-        return fail("-t needs a positive integer, got '%s'", v);
+        return dsc_fail("-t needs a positive integer, got '%s'", v);
     } else if (IS("-c") || IS("--ctx-size")) {
       if (!parse_int(v, &ctx) || ctx < 1)
-        return fail("-c needs a positive integer, got '%s'", v);
+        return dsc_fail("-c needs a positive integer, got '%s'", v);
     } else if (IS("--top-k")) {
       if (!parse_int(v, &topK) || topK < 0)
-        return fail("--top-k needs a non-negative integer, got '%s'", v);
+        return dsc_fail("--top-k needs a non-negative integer, got '%s'", v);
     } else if (IS("-s") || IS("--seed")) {
       if (!parse_int(v, &iv) || iv < 0)
-        return fail("--seed needs a non-negative integer, got '%s'", v);
+        return dsc_fail("--seed needs a non-negative integer, got '%s'", v);
       seed = (uint64_t)iv;
     } else if (IS("--temp")) {
       if (!parse_float(v, &temp) || temp < 0)
-        return fail("--temp needs a non-negative number, got '%s'", v);
+        return dsc_fail("--temp needs a non-negative number, got '%s'", v);
     } else if (IS("--top-p")) {
       if (!parse_float(v, &topP) || topP < 0 || topP > 1)
-        return fail("--top-p needs a number in [0, 1], got '%s'", v);
+        return dsc_fail("--top-p needs a number in [0, 1], got '%s'", v);
     } else {
-      eprintf("%s: error: unknown option '%s' (see --help)\n", prog, a);
-      return 1;
+      return dsc_fail("unknown option '%s' (see --help)", a);
     }
     if (takesValue)
       ++i;
@@ -355,129 +392,80 @@ int dsc_main(int argc, char **argv) {
   /* The code generator and this runtime must agree on the descriptor. */
   if (dsc_model_desc.magic != DSC_MODEL_DESC_MAGIC ||
       dsc_model_desc.version != DSC_MODEL_DESC_VERSION) {
-    eprintf("%s: error: the model descriptor in this executable (version "
-            "%d) does not match its runtime (version %d): rebuild it with "
-            "one version of dsc\n",
-            prog, (int)dsc_model_desc.version, DSC_MODEL_DESC_VERSION);
-    return 1;
+    return dsc_fail("the model descriptor in this executable (version %d) "
+                    "does not match its runtime (version %d): rebuild it "
+                    "with one version of dsc",
+                    (int)dsc_model_desc.version, DSC_MODEL_DESC_VERSION);
   }
 
   /* Payload. */
-  char where[4096];
-  uint64_t psize;
-  const uint8_t *payload = load_payload(weightsPath, &psize, where, sizeof(where));
-  if (!payload || psize < sizeof(dsc_payload_header))
-    return fail("cannot map the weights from %s", where);
-  const dsc_payload_header *hdr = (const dsc_payload_header *)payload;
-  if (memcmp(hdr->magic, DSC_PAYLOAD_MAGIC, 8) != 0)
-    return fail("%s holds no dsc weights", where);
-  if ((int64_t)hdr->model_id != dsc_model_desc.model_id)
-    return fail("the weights in %s belong to another build of this model", where);
-  const dsc_payload_section *ws = section(hdr, "weights", psize);
-  if (!ws || (int64_t)ws->size != dsc_model_desc.weights_size)
-    return fail("the weights section of %s is missing or of the wrong size", where);
-  const dsc_payload_section *ts = section(hdr, "tokenizer", psize);
+  dsc_payload pl;
+  if (!dsc_payload_open(weightsPath, &pl))
+    return 1;
+  uint64_t stored, actual;
+  if (verify) {
+    if (!dsc_payload_verify(&pl, &stored, &actual))
+      return dsc_fail("'%s' is corrupted: its contents hash to %016llx, but "
+                      "the checksum written with them is %016llx; copy the "
+                      "file again or compile the model again",
+                      pl.path, (unsigned long long)actual,
+                      (unsigned long long)stored);
+    dsc_out_printf("%s: checksum OK (XXH64 %016llx over %llu bytes)\n", pl.path,
+                   (unsigned long long)stored,
+                   (unsigned long long)pl.checksum->offset);
+    return dsc_out_flush() ? 0 : write_failed();
+  }
+  /* Reading the weights touches every page anyway; hashing them too is
+   * cheap for small payloads only (see load.h). */
+  if (!useMmap && pl.size <= DSC_VERIFY_AT_LOAD_MAX &&
+      !dsc_payload_verify(&pl, &stored, &actual))
+    return dsc_fail("'%s' is corrupted: its checksum does not match the one "
+                    "written with it; copy the file again or compile the "
+                    "model again",
+                    pl.path);
+
+  dsc_tokenizer *tok = 0;
+  if (pl.tokenizer) {
+    char err[256];
+    if (dsc_tok_deserialize(pl.data + pl.tokenizer->offset, pl.tokenizer->size,
+                            &tok, err, sizeof(err)) != DSC_OK)
+      return dsc_fail("bad tokenizer in '%s': %s", pl.path, err);
+  }
+  if (!ctx)
+    ctx = dsc_model_desc.max_seq;
+  if (evalPath)
+    return eval_tokens(&pl, useMmap, ctx, evalPath, dumpPath, observePath,
+                       threads);
 
   model_t m;
   m.vocab = dsc_model_desc.vocab;
-  int64_t maxSeq = dsc_model_desc.max_seq;
-  m.ctx = ctx ? ctx : maxSeq;
-  if (steps < 0 || steps > m.ctx)
-    steps = m.ctx;
-  void *wbase = (void *)(payload + ws->offset);
-  if (!useMmap) {
-    /* Read the weights into anonymous memory backed by huge pages: decoding
-     * streams all of them every token, and 2 MiB pages spare the TLB misses
-     * of the page cache's 4 KiB ones (about 10% faster). --mmap maps the
-     * file instead: instant start, pages shared between processes. */
-    void *anon = dsc_sys_mmap(0, ws->size, DSC_PROT_READ | DSC_PROT_WRITE,
-                              DSC_MAP_PRIVATE | DSC_MAP_ANONYMOUS, -1, 0);
-    if (anon) {
-      dsc_sys_madvise(anon, ws->size, DSC_MADV_HUGEPAGE);
-      if (read_range(payloadFile, payloadOffset + ws->offset, anon, ws->size)) {
-        dsc_sys_munmap((void *)((uintptr_t)wbase & ~(uintptr_t)4095),
-                       ((uintptr_t)wbase & 4095) + ws->size);
-        wbase = anon;
-      } else {
-        dsc_sys_munmap(anon, ws->size);
-      }
-    }
-  }
-  m.weights = (dsc_memref1){wbase, wbase, 0, (int64_t)ws->size, 1};
-  int64_t cacheFloats =
-      dsc_kv_elements(dsc_model_desc.layers, dsc_model_desc.kv_heads, m.ctx,
-                      dsc_model_desc.head_dim);
-  float *cache = (float *)dsc_sys_mmap(0, (uint64_t)cacheFloats * 4,
-                                       DSC_PROT_READ | DSC_PROT_WRITE,
-                                       DSC_MAP_PRIVATE | DSC_MAP_ANONYMOUS, -1, 0);
-  if (!cache)
-    return fail("cannot allocate the KV cache%s", "");
-  m.cache = (dsc_memref1){cache, cache, 0, cacheFloats, 1};
+  if (steps < 0 || steps > ctx)
+    steps = ctx;
 
-  dsc_tokenizer *tok = 0;
-  if (ts) {
-    char err[256];
-    if (dsc_tok_deserialize(payload + ts->offset, ts->size, &tok, err,
-                            sizeof(err)) != DSC_OK)
-      return fail("bad tokenizer in the payload: %s", err);
+  /* Prompt. The buffer grows to what the text needs, not to -c. */
+  const char *text = prompt;
+  uint64_t len = prompt ? strlen(prompt) : 0;
+  if (promptFile) {
+    char *data;
+    int err = dsc_read_file(promptFile, &data, &len);
+    if (err)
+      return dsc_fail("cannot read the prompt file '%s': %s", promptFile,
+                      dsc_strerror(err));
+    text = data;
   }
-
-  if (evalPath) {
-    if (!dumpPath && !observePath)
-      return fail("--eval-tokens needs --dump-logits or --observe%s", "");
-    uint64_t n = 0;
-    const int32_t *ids = (const int32_t *)map_file(evalPath, 0, &n);
-    if (!ids && n)
-      return fail("cannot read '%s'", evalPath);
-    n /= 4;
-    for (uint64_t i = 0; i < n; ++i)
-      if (ids[i] < 0 || ids[i] >= m.vocab)
-        return fail("%s holds a token id outside the vocabulary", evalPath);
-    int out = -1;
-    if (dumpPath &&
-        (out = dsc_sys_open(dumpPath, DSC_O_WRONLY | DSC_O_CREAT | DSC_O_TRUNC,
-                            0644)) < 0)
-      return fail("cannot write '%s'", dumpPath);
-    if (observePath &&
-        (observeFd = dsc_sys_open(observePath,
-                                  DSC_O_WRONLY | DSC_O_CREAT | DSC_O_TRUNC,
-                                  0644)) < 0)
-      return fail("cannot write '%s'", observePath);
-    int nThreads = dsc_pool_start(threads ? (int)threads : dsc_sys_ncpu());
-    m.logits = (float *)malloc(sizeof(float) * (size_t)(m.ctx * m.vocab));
-    int32_t *window = (int32_t *)malloc(sizeof(int32_t) * (size_t)m.ctx);
-    double t0 = dsc_sys_now();
-    uint64_t done = 0;
-    for (uint64_t at = 0; at + 2 <= n; at += (uint64_t)m.ctx) {
-      int64_t len = (int64_t)(n - at < (uint64_t)m.ctx ? n - at : (uint64_t)m.ctx);
-      memcpy(window, ids + at, sizeof(int32_t) * (size_t)len);
-      /* Logits of every position, so that calibration sees every row the
-       * classifier reads too. */
-      forward(&m, window, len, 0, len);
-      if (out >= 0 &&
-          !write_all(out, m.logits, sizeof(float) * (size_t)(len * m.vocab)))
-        return fail("cannot write '%s'", dumpPath);
-      if (observeFailed)
-        return fail("cannot write '%s'", observePath);
-      done += (uint64_t)len;
-    }
-    if (out >= 0)
-      dsc_sys_close(out);
-    if (observeFd >= 0)
-      dsc_sys_close(observeFd);
-    eprintf("%s: evaluated %llu tokens %.1f tok/s | peak RSS %.1f MiB | %d threads\n",
-            prog, (unsigned long long)done, done / (dsc_sys_now() - t0 + 1e-9),
-            (double)dsc_sys_peak_rss() / (1024.0 * 1024.0), nThreads);
-    return 0;
-  }
-
-  /* Prompt. */
-  int32_t *tokens = (int32_t *)malloc(sizeof(int32_t) * (size_t)(m.ctx + 1));
+  if (tokenArg)
+    len = strlen(tokenArg);
+  int64_t cap = (int64_t)len + 2 < ctx ? (int64_t)len + 2 : ctx;
+  int32_t *tokens = (int32_t *)malloc(sizeof(int32_t) * (size_t)(cap + 1));
+  if (!tokens)
+    return dsc_fail("out of memory");
   int64_t nPrompt = 0;
   if (bos && tok && dsc_tok_bos(tok) >= 0)
     tokens[nPrompt++] = dsc_tok_bos(tok);
   else if (bos && !tok)
     tokens[nPrompt++] = 1;
+  /* Tokens before this one are not part of the prompt's text. */
+  int64_t firstEcho = nPrompt;
   if (tokenArg) {
     const char *p = tokenArg;
     while (*p) {
@@ -490,94 +478,108 @@ int dsc_main(int argc, char **argv) {
       for (; *p >= '0' && *p <= '9'; ++p, digit = true)
         id = id * 10 + (*p - '0');
       if (!digit || (*p && *p != ' ') || id >= m.vocab)
-        return fail("--tokens: not a list of token ids below the vocabulary size: '%s'", tokenArg);
-      if (nPrompt >= m.ctx)
-        return fail("the prompt is longer than the context (-c)%s", "");
+        return dsc_fail("--tokens: not a list of token ids below the "
+                        "vocabulary size: '%s'",
+                        tokenArg);
+      if (nPrompt >= cap)
+        return dsc_fail("the prompt is longer than the context (-c %lld)",
+                        (long long)ctx);
       tokens[nPrompt++] = (int32_t)id;
     }
-  } else if (prompt || promptFile) {
-    const char *text = prompt;
-    uint64_t len = 0;
-    if (promptFile) {
-      text = (const char *)map_file(promptFile, 0, &len);
-      if (!text && len == 0)
-        text = "";
-      if (!text)
-        return fail("cannot read the prompt file '%s'", promptFile);
-    } else {
-      len = strlen(prompt);
+  } else if (len) {
+    if (!tok)
+      return dsc_fail("this executable has no tokenizer; pass --tokens");
+    int64_t n =
+        dsc_tok_encode(tok, text, len, false, tokens + nPrompt, cap - nPrompt);
+    if (n > cap - nPrompt && nPrompt + n <= ctx) {
+      int32_t *bigger = (int32_t *)realloc(
+          tokens, sizeof(int32_t) * (size_t)(nPrompt + n + 1));
+      if (!bigger)
+        return dsc_fail("out of memory");
+      tokens = bigger;
+      n = dsc_tok_encode(tok, text, len, false, tokens + nPrompt, n);
     }
-    if (!tok && len)
-      return fail("this executable has no tokenizer; pass --tokens%s", "");
-    if (len) {
-      int64_t n = dsc_tok_encode(tok, text, len, false, tokens + nPrompt,
-                                 m.ctx - nPrompt);
-      if (n < 0)
-        return fail("out of memory encoding the prompt%s", "");
-      if (n > m.ctx - nPrompt)
-        return fail("the prompt is longer than the context (-c)%s", "");
-      nPrompt += n;
-    }
+    if (n < 0)
+      return dsc_fail("out of memory encoding the prompt");
+    if (nPrompt + n > ctx)
+      return dsc_fail("the prompt (%lld tokens) is longer than the context "
+                      "(-c %lld)",
+                      (long long)(nPrompt + n), (long long)ctx);
+    nPrompt += n;
   }
   if (nPrompt == 0)
-    return fail("the prompt is empty and there is no BOS token%s", "");
+    return dsc_fail(bos ? "the prompt is empty and the tokenizer has no BOS "
+                          "token to start from"
+                        : "the prompt is empty and --no-bos leaves no token "
+                          "to start from");
   if (steps < nPrompt)
     steps = nPrompt;
 
+  int64_t rows = dumpPath ? nPrompt : 1;
+  if (check_memory(&pl, useMmap, steps, rows, ctx, "-c or -n"))
+    return 1;
+  int dumpFd = -1;
+  if (dumpPath && dsc_output_create(dumpPath, &dumpFd))
+    return 1;
+  if (load(&m, &pl, useMmap, steps, rows, "-c or -n"))
+    return 1;
   int nThreads = dsc_pool_start(threads ? (int)threads : dsc_sys_ncpu());
   dsc_sampler sampler;
   if (!seed)
     seed = dsc_sys_time_ns();
   if (!dsc_sampler_init(&sampler, (int32_t)m.vocab, temp, topP, (int32_t)topK, seed))
-    return fail("out of memory%s", "");
-  int dumpFd = -1;
-  if (dumpPath) {
-    dumpFd = dsc_sys_open(dumpPath, DSC_O_WRONLY | DSC_O_CREAT | DSC_O_TRUNC, 0644);
-    if (dumpFd < 0)
-      return fail("cannot write '%s'", dumpPath);
-  }
-  int64_t rows = dumpPath ? nPrompt : 1;
-  m.logits = (float *)malloc(sizeof(float) * (size_t)(rows * m.vocab));
+    return dsc_fail("out of memory");
 
   /* Prompt in one call. */
   double t0 = dsc_sys_now();
   forward(&m, tokens, nPrompt, 0, rows);
   double t1 = dsc_sys_now();
-  if (dumpFd >= 0)
-    write_all(dumpFd, m.logits, sizeof(float) * (size_t)(rows * m.vocab));
+  int err;
+  if (dumpFd >= 0 &&
+      (err = dsc_write_all(dumpFd, m.logits,
+                           sizeof(float) * (size_t)(rows * m.vocab))))
+    return dsc_fail("cannot write '%s': %s", dumpPath, dsc_strerror(err));
   float *last = m.logits + (rows - 1) * m.vocab;
 
   /* Echo the prompt, as llama2.c does. */
-  char piece[256];
-  for (int64_t i = 1; tok && i < nPrompt; ++i) {
-    size_t n = dsc_tok_decode(tok, tokens[i - 1], tokens[i], piece, sizeof(piece));
-    out_write(piece, n < sizeof(piece) ? n : sizeof(piece));
+  size_t pieceCap = 64;
+  char *piece = (char *)malloc(pieceCap);
+  if (!piece)
+    return dsc_fail("out of memory");
+  for (int64_t i = firstEcho; tok && i < nPrompt; ++i) {
+    size_t n =
+        decode(tok, i > 0 ? tokens[i - 1] : -1, tokens[i], &piece, &pieceCap);
+    if (n == (size_t)-1)
+      return dsc_fail("out of memory");
+    dsc_out_write(piece, n);
   }
-  out_flush();
+  if (!dsc_out_flush())
+    return write_failed();
 
   /* Positions 0 .. steps-1 are evaluated; each gives the token after it. */
   int64_t pos = nPrompt - 1;
   int32_t token = tokens[pos];
-  int64_t generated = 0, decoded = 0;
+  int64_t decoded = 0;
   double tGen = 0;
   while (pos < steps) {
+    if (check_logits(&pl, last, 1, m.vocab, pos))
+      return 1;
     int32_t next = dsc_sample(&sampler, last);
     if (tok && (next == dsc_tok_eos(tok) || next == dsc_tok_bos(tok)))
       break;
     if (tok) {
-      size_t n = dsc_tok_decode(tok, token, next, piece, sizeof(piece));
-      n = n < sizeof(piece) ? n : sizeof(piece);
+      size_t n = decode(tok, token, next, &piece, &pieceCap);
+      if (n == (size_t)-1)
+        return dsc_fail("out of memory");
       /* Raw control bytes are not text; whitespace is. */
       if (!(n == 1 && (unsigned char)piece[0] < 32 && piece[0] != '\n' &&
             piece[0] != '\t' && piece[0] != '\r'))
-        out_write(piece, n);
+        dsc_out_write(piece, n);
     } else {
-      char num[16];
-      int n = dsc_snprintf(num, sizeof(num), "%d ", next);
-      out_write(num, (size_t)n);
+      dsc_out_printf("%d ", next);
     }
-    out_flush();
-    generated++;
+    if (!dsc_out_flush())
+      return write_failed();
     token = next;
     if (++pos >= steps)
       break;
@@ -586,18 +588,24 @@ int dsc_main(int argc, char **argv) {
     tGen += dsc_sys_now() - a;
     decoded++;
     last = m.logits;
-    if (dumpFd >= 0)
-      write_all(dumpFd, m.logits, sizeof(float) * (size_t)m.vocab);
+    if (dumpFd >= 0 && (err = dsc_write_all(dumpFd, m.logits,
+                                            sizeof(float) * (size_t)m.vocab)))
+      return dsc_fail("cannot write '%s': %s", dumpPath, dsc_strerror(err));
   }
-  out_write("\n", 1);
-  out_flush();
-  if (dumpFd >= 0)
-    dsc_sys_close(dumpFd);
-  (void)generated;
-  eprintf("%s: prompt %lld tokens %.1f tok/s | generation %lld tokens %.1f tok/s | "
-          "peak RSS %.1f MiB | %d threads\n",
-          prog, (long long)nPrompt, nPrompt / (t1 - t0 > 0 ? t1 - t0 : 1e-9),
-          (long long)decoded, decoded / (tGen > 0 ? tGen : 1e-9),
-          (double)dsc_sys_peak_rss() / (1024.0 * 1024.0), nThreads);
+  dsc_out_write("\n", 1);
+  if (!dsc_out_flush())
+    return write_failed();
+  dsc_eprintf(
+      "%s: prompt %lld tokens %.1f tok/s | generation %lld tokens %.1f tok/s | "
+      "peak RSS %.1f MiB | %d threads\n",
+      dsc_prog, (long long)nPrompt, nPrompt / (t1 - t0 > 0 ? t1 - t0 : 1e-9),
+      (long long)decoded, decoded / (tGen > 0 ? tGen : 1e-9),
+      (double)dsc_sys_peak_rss() / (1024.0 * 1024.0), nThreads);
   return 0;
+}
+
+int dsc_main(int argc, char **argv) {
+  dsc_prog = argc > 0 ? argv[0] : "model";
+  int status = run(argc, argv);
+  return dsc_outputs_finish(status == 0) ? status : 1;
 }

@@ -30,6 +30,27 @@ int dsc_sys_madvise(void *addr, size_t len, int advice) {
 long dsc_sys_readlink(const char *path, char *buf, size_t n) {
   return dsc_syscall6(SYS_readlinkat, -100, (long)path, (long)buf, (long)n, 0, 0);
 }
+int dsc_sys_rename(const char *from, const char *to) {
+  return (int)dsc_syscall6(SYS_renameat, -100, (long)from, -100, (long)to, 0,
+                           0);
+}
+int dsc_sys_unlink(const char *path) {
+  return (int)dsc_syscall6(SYS_unlinkat, -100, (long)path, 0, 0, 0, 0);
+}
+int dsc_sys_is_regular(const char *path) {
+  /* struct stat differs between the two: st_mode follows st_dev, st_ino and
+   * (on x86-64 only) st_nlink. */
+  uint64_t st[32];
+  long r = dsc_syscall6(SYS_newfstatat, -100, (long)path, (long)st, 0, 0, 0);
+  if (r < 0)
+    return (int)r;
+#if defined(__x86_64__)
+  uint32_t mode = (uint32_t)st[3];
+#else
+  uint32_t mode = (uint32_t)st[2];
+#endif
+  return (mode & 0170000) == 0100000;
+}
 void dsc_sys_exit(int code) {
   dsc_syscall(SYS_exit_group, code, 0, 0);
   __builtin_unreachable();

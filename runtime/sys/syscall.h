@@ -10,7 +10,8 @@ enum {
   SYS_munmap = 11, SYS_sched_yield = 24, SYS_madvise = 28, SYS_clone = 56,
   SYS_exit = 60, SYS_getrusage = 98, SYS_futex = 202,
   SYS_sched_getaffinity = 204, SYS_clock_gettime = 228,
-  SYS_exit_group = 231, SYS_openat = 257, SYS_readlinkat = 267,
+  SYS_exit_group = 231, SYS_openat = 257, SYS_newfstatat = 262,
+  SYS_unlinkat = 263, SYS_renameat = 264, SYS_readlinkat = 267,
 };
 
 static inline long dsc_syscall6(long n, long a, long b, long c, long d, long e,
@@ -31,7 +32,8 @@ enum {
   SYS_read = 63, SYS_write = 64, SYS_exit = 93, SYS_exit_group = 94,
   SYS_futex = 98, SYS_clock_gettime = 113, SYS_sched_getaffinity = 123,
   SYS_sched_yield = 124, SYS_getrusage = 165, SYS_munmap = 215,
-  SYS_clone = 220, SYS_mmap = 222, SYS_madvise = 233,
+  SYS_clone = 220, SYS_mmap = 222, SYS_madvise = 233, SYS_unlinkat = 35,
+  SYS_renameat = 38, SYS_newfstatat = 79,
 };
 
 static inline long dsc_syscall6(long n, long a, long b, long c, long d, long e,

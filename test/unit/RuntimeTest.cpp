@@ -1,6 +1,7 @@
 //===- RuntimeTest.cpp - unit tests of the C runtime's pieces -------------===//
 
 #include "dsc/base.h"
+#include "dsc/checksum.h"
 #include "dsc/half.h"
 #include "dsc/json.h"
 #include "dsc/mathf.h"
@@ -10,7 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -24,6 +27,33 @@ TEST(Format, PrintsWhatPrintfPrints) {
   // Truncation keeps the terminator and reports the full length.
   EXPECT_EQ(dsc_snprintf(buf, 4, "%s", "abcdef"), 6);
   EXPECT_STREQ(buf, "abc");
+}
+
+// The payload checksum is XXH64 with seed 0: published test vectors, for
+// inputs below and above the 32-byte stripe.
+TEST(Checksum, IsXXH64) {
+  auto h = [](const char *s) { return dsc_hash_bytes(s, strlen(s)); };
+  EXPECT_EQ(h(""), 0xEF46DB3751D8E999ull);
+  EXPECT_EQ(h("a"), 0xD24EC4F1A98C6E5Bull);
+  EXPECT_EQ(h("abc"), 0x44BC2CF5AD770999ull);
+  EXPECT_EQ(h("Nobody inspects the spammish repetition"),
+            0xFBCEA83C8A378BF1ull);
+}
+
+TEST(Checksum, StreamingEqualsOneShot) {
+  std::vector<uint8_t> data(1000);
+  for (size_t i = 0; i < data.size(); ++i)
+    data[i] = static_cast<uint8_t>(i * 7 + 3);
+  uint64_t whole = dsc_hash_bytes(data.data(), data.size());
+  for (size_t step : {1, 5, 31, 32, 33, 100, 999}) {
+    dsc_hash s;
+    dsc_hash_init(&s);
+    for (size_t at = 0; at < data.size(); at += step)
+      dsc_hash_update(&s, data.data() + at, std::min(step, data.size() - at));
+    EXPECT_EQ(dsc_hash_final(&s), whole) << "chunks of " << step;
+  }
+  data[500] ^= 1;
+  EXPECT_NE(dsc_hash_bytes(data.data(), data.size()), whole);
 }
 
 TEST(Half, F16RoundTripsAndRoundsToNearestEven) {

@@ -1,10 +1,15 @@
 /*===- payload.h - weights and tokenizer of an executable ---------*- C -*-===*
  *
  * The compiler writes a payload: a 4096-byte header, then sections at
- * page-aligned offsets (the weight blob, the serialized tokenizer). It is
- * appended to the executable (default) or written to a side file
- * (--weights=external); either way the runtime mmaps it. A trailer at the
- * very end of the executable says where the payload is.
+ * page-aligned offsets (the weight blob, the serialized tokenizer), then an
+ * 8-byte section "checksum": the XXH64 (dsc/checksum.h) of every payload
+ * byte before it, header included. It is appended to the executable
+ * (default) or written to a side file (--weights=external); either way the
+ * runtime mmaps it. A trailer at the very end of the executable says where
+ * the payload is.
+ *
+ * The magic's last character is the format version: the runtime names the
+ * version it found when it is not the one it reads.
  *
  *===---------------------------------------------------------------------===*/
 #ifndef DSC_PAYLOAD_H
@@ -12,7 +17,8 @@
 
 #include <stdint.h>
 
-#define DSC_PAYLOAD_MAGIC "DSCPAYL1"
+#define DSC_PAYLOAD_MAGIC "DSCPAYL2"
+#define DSC_PAYLOAD_MAGIC_STEM "DSCPAYL" /* then the version */
 #define DSC_TRAILER_MAGIC "DSCTRAIL"
 #define DSC_PAYLOAD_ALIGN 4096
 
@@ -24,7 +30,7 @@ typedef struct {
 
 typedef struct {
   char magic[8];
-  uint64_t model_id; /* equals dsc_model_desc[DSC_DESC_MODEL_ID] */
+  uint64_t model_id; /* equals dsc_model_desc.model_id */
   uint64_t n_sections;
   uint64_t reserved;
   dsc_payload_section sections[8];

@@ -23,6 +23,11 @@ void *dsc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
 int dsc_sys_munmap(void *addr, size_t len);
 int dsc_sys_madvise(void *addr, size_t len, int advice);
 long dsc_sys_readlink(const char *path, char *buf, size_t n);
+int dsc_sys_rename(const char *from, const char *to); /* -errno on error */
+int dsc_sys_unlink(const char *path);                 /* -errno on error */
+/* 1 for a regular file, 0 for anything else, -errno when it cannot be
+ * examined (-2 when it does not exist). */
+int dsc_sys_is_regular(const char *path);
 void dsc_sys_exit(int code) __attribute__((noreturn));
 /* Monotonic time in seconds. */
 double dsc_sys_now(void);
