@@ -8,6 +8,7 @@
 #include "frontend/Synthetic.h"
 #include "pipeline/Codegen.h"
 #include "pipeline/Target.h"
+#include "pipeline/TempFiles.h"
 #include "dsc/payload.h"
 
 #include "Dsc/IR/DscOps.h"
@@ -121,17 +122,15 @@ int runCompile() {
   std::string output = cOutput.empty() ? defaultOutput(cInput, emit) : cOutput;
 
   mlir::MLIRContext ctx;
-  SmallString<128> synthDir;
-  scope_exit removeSynth([&] {
-    if (!synthDir.empty())
-      sys::fs::remove_directories(synthDir);
-  });
+  TempPath synthDir;
   std::string input = cInput;
   if (input.empty()) {
     // No checkpoint: a small synthetic model, for trying dsc out.
-    if (std::error_code ec = sys::fs::createUniqueDirectory("dsc-synthetic", synthDir))
-      return reportError(createStringError(ec, "cannot create a temporary directory"));
-    auto path = writeSyntheticCheckpoint(synthDir, SyntheticOptions());
+    auto dir = createTempDirectory("dsc-synthetic");
+    if (!dir)
+      return reportError(dir.takeError());
+    synthDir = std::move(*dir);
+    auto path = writeSyntheticCheckpoint(synthDir.path(), SyntheticOptions());
     if (!path)
       return reportError(path.takeError());
     input = *path;
