@@ -2,6 +2,7 @@
 
 #include "driver/Commands.h"
 #include "driver/ModelOptions.h"
+#include "driver/OutputGuard.h"
 #include "frontend/Checkpoint.h"
 #include "frontend/Errors.h"
 #include "frontend/ModelBuilder.h"
@@ -120,6 +121,9 @@ int runCompile() {
   if (!target)
     return reportError(target.takeError());
   std::string output = cOutput.empty() ? defaultOutput(cInput, emit) : cOutput;
+  const std::vector<std::string> written = writtenFiles(output, external);
+  if (Error e = checkWritable(written))
+    return reportError(std::move(e));
 
   mlir::MLIRContext ctx;
   TempPath synthDir;
@@ -142,6 +146,10 @@ int runCompile() {
   if (!loaded)
     return reportError(loaded.takeError());
   mlir::OwningOpRef<mlir::ModuleOp> module = std::move(*loaded);
+  if (Error e = checkNotInput(
+          written,
+          inputFiles(*module, input, {settings.calib, settings.tokenizer})))
+    return reportError(std::move(e));
 
   auto emitMLIR = [&]() -> int {
     if (Error e = writeText(output, [&](raw_ostream &os) {
