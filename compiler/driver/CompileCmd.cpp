@@ -2,12 +2,14 @@
 
 #include "driver/Commands.h"
 #include "driver/ModelOptions.h"
+#include "driver/OutputGuard.h"
 #include "frontend/Checkpoint.h"
 #include "frontend/Errors.h"
 #include "frontend/ModelBuilder.h"
 #include "frontend/Synthetic.h"
 #include "pipeline/Codegen.h"
 #include "pipeline/Target.h"
+#include "pipeline/TempFiles.h"
 #include "dsc/payload.h"
 
 #include "Dsc/IR/DscOps.h"
@@ -119,19 +121,20 @@ int runCompile() {
   if (!target)
     return reportError(target.takeError());
   std::string output = cOutput.empty() ? defaultOutput(cInput, emit) : cOutput;
+  const std::vector<std::string> written = writtenFiles(output, external);
+  if (Error e = checkWritable(written))
+    return reportError(std::move(e));
 
   mlir::MLIRContext ctx;
-  SmallString<128> synthDir;
-  scope_exit removeSynth([&] {
-    if (!synthDir.empty())
-      sys::fs::remove_directories(synthDir);
-  });
+  TempPath synthDir;
   std::string input = cInput;
   if (input.empty()) {
     // No checkpoint: a small synthetic model, for trying dsc out.
-    if (std::error_code ec = sys::fs::createUniqueDirectory("dsc-synthetic", synthDir))
-      return reportError(createStringError(ec, "cannot create a temporary directory"));
-    auto path = writeSyntheticCheckpoint(synthDir, SyntheticOptions());
+    auto dir = createTempDirectory("dsc-synthetic");
+    if (!dir)
+      return reportError(dir.takeError());
+    synthDir = std::move(*dir);
+    auto path = writeSyntheticCheckpoint(synthDir.path(), SyntheticOptions());
     if (!path)
       return reportError(path.takeError());
     input = *path;
@@ -143,6 +146,10 @@ int runCompile() {
   if (!loaded)
     return reportError(loaded.takeError());
   mlir::OwningOpRef<mlir::ModuleOp> module = std::move(*loaded);
+  if (Error e = checkNotInput(
+          written,
+          inputFiles(*module, input, {settings.calib, settings.tokenizer})))
+    return reportError(std::move(e));
 
   auto emitMLIR = [&]() -> int {
     if (Error e = writeText(output, [&](raw_ostream &os) {

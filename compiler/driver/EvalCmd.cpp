@@ -11,27 +11,20 @@
 #include "driver/ModelOptions.h"
 #include "frontend/Errors.h"
 #include "frontend/ModelBuilder.h"
-#include "pipeline/Calibrate.h"
 #include "pipeline/Codegen.h"
+#include "pipeline/HostRun.h"
 #include "pipeline/Target.h"
+#include "pipeline/TextInput.h"
 
 #include "Dsc/IR/DscOps.h"
 #include "Dsc/Transforms/Passes.h"
 #include "mlir/IR/MLIRContext.h"
 
-#include "llvm/ADT/ScopeExit.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
 
 #include <algorithm>
 #include <cmath>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 using namespace llvm;
 
@@ -93,6 +86,17 @@ int runEval() {
   const int64_t ctxTokens = eCtx;
   const bool asJson = eJson;
   const int threadCount = eThreads;
+  // Checked before the minutes of compiling: a window of one token predicts
+  // nothing, and the executables reject what these would pass them.
+  if (ctxTokens < 2)
+    return reportError(createStringError(
+        inconvertibleErrorCode(),
+        "--ctx " + std::to_string(ctxTokens) +
+            ": a window needs at least 2 tokens (each predicts the next)"));
+  if (threadCount < 0)
+    return reportError(createStringError(
+        inconvertibleErrorCode(), "-t " + std::to_string(threadCount) +
+                                      ": must not be negative (0: all cores)"));
   auto target = lookupTarget(eTarget);
   if (!target)
     return reportError(target.takeError());
@@ -104,6 +108,20 @@ int runEval() {
   if (!loaded)
     return reportError(loaded.takeError());
   mlir::ModuleOp refModule = **loaded;
+  // Tokens of the text, without BOS, in windows of `window`; a bad text is
+  // reported before the work of quantizing and compiling.
+  auto tokens = tokenizeTextFile(refModule, textPath, 2, "eval");
+  if (!tokens)
+    return reportError(tokens.takeError());
+  std::vector<int32_t> &ids = *tokens;
+  int64_t n = static_cast<int64_t>(ids.size());
+  auto config = mlir::dsc::getModelConfig(refModule);
+  int64_t vocab = config.getVocabSize();
+  int64_t window = std::min<int64_t>(ctxTokens, config.getMaxSeqLen());
+  if (window < 2)
+    return reportError(
+        fileError(input, "a context of " + std::to_string(window) +
+                             " tokens; eval needs windows of at least 2"));
   mlir::OwningOpRef<mlir::ModuleOp> qModule = refModule.clone();
   if (Error e = runGraphPasses(refModule))
     return reportError(std::move(e));
@@ -112,72 +130,43 @@ int runEval() {
   for (mlir::ModuleOp m : {refModule, *qModule})
     if (Error e = runWeightLayout(m, *target))
       return reportError(std::move(e));
-  auto config = mlir::dsc::getModelConfig(refModule);
-  int64_t vocab = config.getVocabSize();
-  int64_t window = std::min<int64_t>(ctxTokens, config.getMaxSeqLen());
 
-  // Tokens of the text, without BOS, in windows of `window`.
-  auto tokens = tokenizeTextFile(refModule, textPath);
-  if (!tokens)
-    return reportError(tokens.takeError());
-  std::vector<int32_t> &ids = *tokens;
-  int64_t n = static_cast<int64_t>(ids.size());
-
-  SmallString<128> dir;
-  if (std::error_code ec = sys::fs::createUniqueDirectory("dsc-eval", dir))
-    return reportError(createStringError(ec, "cannot create a temporary directory"));
-  llvm::scope_exit cleanup([&] { sys::fs::remove_directories(dir); });
-  auto path = [&](StringRef name) {
-    SmallString<128> p(dir);
-    sys::path::append(p, name);
-    return std::string(p);
-  };
-  std::string tokFile = path("tokens.bin");
-  {
-    std::error_code ec;
-    raw_fd_ostream os(tokFile, ec);
-    os.write(reinterpret_cast<const char *>(ids.data()), ids.size() * 4);
-  }
+  auto run = HostRun::create("dsc-eval");
+  if (!run)
+    return reportError(run.takeError());
+  auto tokFile = (*run)->writeTokens("tokens.bin", ids);
+  if (!tokFile)
+    return reportError(tokFile.takeError());
   ExecutableStats refStats, qStats;
-  if (Error e = buildExecutable(refModule, *target, path("ref"), false, false, refStats))
+  std::string exes[2] = {(*run)->path("ref"), (*run)->path("quant")};
+  if (Error e =
+          buildExecutable(refModule, *target, exes[0], false, false, refStats))
     return reportError(std::move(e));
-  if (Error e = buildExecutable(*qModule, *target, path("quant"), false, false, qStats))
+  if (Error e =
+          buildExecutable(*qModule, *target, exes[1], false, false, qStats))
     return reportError(std::move(e));
 
-  // Both executables stream their logits through FIFOs, read in lockstep.
-  std::string fifo[2] = {path("ref.fifo"), path("quant.fifo")};
-  sys::ProcessInfo procs[2];
-  std::string exes[2] = {path("ref"), path("quant")};
-  std::string threads = std::to_string(threadCount);
+  // Both executables stream their logits, read in lockstep.
+  std::vector<std::string> args = {"--eval-tokens", *tokFile, "-c",
+                                   std::to_string(window)};
+  if (threadCount > 0)
+    args.insert(args.end(), {"-t", std::to_string(threadCount)});
+  unsigned streams[2];
   for (int i = 0; i < 2; ++i) {
-    if (mkfifo(fifo[i].c_str(), 0600))
-      return reportError(fileError(fifo[i], "cannot create a FIFO"));
-    std::string windowArg = std::to_string(window);
-    SmallVector<StringRef> args = {exes[i], "--eval-tokens", tokFile, "-c",
-                                   windowArg, "--dump-logits", fifo[i]};
-    std::string tArg = threads;
-    if (threadCount > 0) {
-      args.push_back("-t");
-      args.push_back(tArg);
-    }
-    std::optional<StringRef> redirects[] = {std::nullopt, StringRef(""), StringRef("")};
-    std::string err;
-    procs[i] = sys::ExecuteNoWait(exes[i], args, std::nullopt, redirects, 0, &err);
-    if (!procs[i].Pid)
-      return reportError(createStringError(inconvertibleErrorCode(), err));
+    auto s = (*run)->start(exes[i], args, "--dump-logits");
+    if (!s)
+      return reportError(s.takeError());
+    streams[i] = *s;
   }
-  int fds[2];
-  for (int i = 0; i < 2; ++i)
-    fds[i] = ::open(fifo[i].c_str(), O_RDONLY);
   Stats st;
   std::vector<float> row[2] = {std::vector<float>(vocab), std::vector<float>(vocab)};
   std::vector<double> lp[2];
-  bool ok = fds[0] >= 0 && fds[1] >= 0;
+  bool ok = true;
   for (int64_t at = 0; ok && at + 2 <= n; at += window) {
     int64_t len = std::min<int64_t>(window, n - at);
     for (int64_t p = 0; ok && p < len; ++p) {
       for (int i = 0; i < 2; ++i)
-        ok = ok && readFully(fds[i], row[i].data(), vocab * 4);
+        ok = ok && (*run)->read(streams[i], row[i].data(), vocab * 4);
       if (!ok || p + 1 >= len)
         continue; // the last position predicts nothing in this window
       logSoftmax(row[0].data(), lp[0], vocab);
@@ -199,17 +188,15 @@ int runEval() {
       st.n++;
     }
   }
-  for (int i = 0; i < 2; ++i) {
-    if (fds[i] >= 0)
-      ::close(fds[i]);
-    std::string err;
-    sys::ProcessInfo r = sys::Wait(procs[i], std::nullopt, &err);
-    if (r.ReturnCode != 0)
-      ok = false;
-  }
-  if (!ok || st.n == 0)
-    return reportError(createStringError(inconvertibleErrorCode(),
-                                         "evaluating the compiled models failed"));
+  if (Error e = (*run)->finish())
+    return reportError(createStringError(
+        inconvertibleErrorCode(),
+        "evaluating the compiled models failed: " + toString(std::move(e))));
+  if (!ok)
+    return reportError(fileError(
+        textPath, "evaluating the compiled models failed: they wrote fewer "
+                  "logits than the text's " +
+                      std::to_string(n) + " tokens need"));
   std::vector<float> sorted = st.kld;
   std::sort(sorted.begin(), sorted.end());
   double mean = 0;

@@ -1,33 +1,27 @@
 //===- Calibrate.cpp - calibration on text --------------------------------===//
 
 #include "pipeline/Calibrate.h"
+#include "dsc/abi/observe.h"
 #include "frontend/Errors.h"
 #include "frontend/Quantizer.h"
-#include "frontend/Tokenizer.h"
 #include "frontend/WeightReader.h"
+#include "pipeline/HostRun.h"
 #include "pipeline/Target.h"
+#include "pipeline/TextInput.h"
 
 #include "Dsc/IR/DscOps.h"
 #include "Dsc/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 
-#include "llvm/ADT/ScopeExit.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Parallel.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <cmath>
-#include <fcntl.h>
 #include <map>
 #include <queue>
-#include <sys/stat.h>
-#include <unistd.h>
 
 using namespace llvm;
 using namespace mlir::dsc;
@@ -41,45 +35,9 @@ static Error error(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg);
 }
 
-Expected<std::vector<int32_t>> tokenizeTextFile(ModuleOp module,
-                                                StringRef path) {
-  auto tokAttr = module->getAttrOfType<mlir::DictionaryAttr>(
-      DscDialect::getTokenizerAttrName());
-  if (!tokAttr)
-    return error("the model has no tokenizer to read " + path + " with");
-  TokenizerSource src{cast<mlir::StringAttr>(tokAttr.get("path")).str(),
-                      cast<mlir::StringAttr>(tokAttr.get("kind")).str()};
-  auto tok = loadTokenizer(src, getModelConfig(module).getVocabSize());
-  if (!tok)
-    return tok.takeError();
-  auto text = MemoryBuffer::getFile(path, /*IsText=*/false);
-  if (!text)
-    return fileError(path, text.getError().message());
-  StringRef t = (*text)->getBuffer();
-  std::vector<int32_t> ids(t.size() + 8);
-  int64_t n = dsc_tok_encode(tok->get(), t.data(), t.size(), false, ids.data(),
-                             static_cast<int64_t>(ids.size()));
-  if (n < 2)
-    return fileError(path, "needs at least two tokens");
-  ids.resize(n);
-  return ids;
-}
-
 //===----------------------------------------------------------------------===//
 // Collecting activations
 //===----------------------------------------------------------------------===//
-
-bool readFully(int fd, void *buf, size_t n) {
-  char *p = static_cast<char *>(buf);
-  while (n) {
-    ssize_t r = ::read(fd, p, n);
-    if (r <= 0)
-      return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
 
 namespace {
 /// Keeps between `target` and 2 * `target` rows spread evenly over a
@@ -109,7 +67,15 @@ collectActivations(ModuleOp module, const CalibOptions &options) {
   auto target = lookupTarget("native");
   if (!target)
     return target.takeError();
-  auto tokens = tokenizeTextFile(module, options.text);
+  // The error estimates of the scale search and of --quantize auto are
+  // taken on `samples` rows of each observation point, a row per token.
+  if (options.maxTokens < options.samples)
+    return error(formatv("--calib-tokens {0}: calibration needs at least {1} "
+                         "tokens",
+                         options.maxTokens, options.samples)
+                     .str());
+  auto tokens =
+      tokenizeTextFile(module, options.text, options.samples, "calibration");
   if (!tokens)
     return tokens.takeError();
   if (static_cast<int64_t>(tokens->size()) > options.maxTokens)
@@ -130,47 +96,25 @@ collectActivations(ModuleOp module, const CalibOptions &options) {
   if (Error e = runWeightLayout(*inst, *target))
     return std::move(e);
 
-  SmallString<128> dir;
-  if (std::error_code ec = sys::fs::createUniqueDirectory("dsc-calib", dir))
-    return createStringError(ec, "cannot create a temporary directory");
-  scope_exit cleanup([&] { sys::fs::remove_directories(dir); });
-  auto path = [&](StringRef name) {
-    SmallString<128> p(dir);
-    sys::path::append(p, name);
-    return std::string(p);
-  };
-  std::string exe = path("calib"), tokFile = path("tokens.bin"),
-              fifo = path("observe.fifo");
-  {
-    std::error_code ec;
-    raw_fd_ostream os(tokFile, ec);
-    if (ec)
-      return fileError(tokFile, ec.message());
-    os.write(reinterpret_cast<const char *>(tokens->data()),
-             tokens->size() * 4);
-  }
+  auto run = HostRun::create("dsc-calib");
+  if (!run)
+    return run.takeError();
+  auto tokFile = (*run)->writeTokens("tokens.bin", *tokens);
+  if (!tokFile)
+    return tokFile.takeError();
+  std::string exe = (*run)->path("calib");
   if (options.progress)
     errs() << "dsc: compiling the model with observation points\n";
   ExecutableStats stats;
   if (Error e = buildExecutable(*inst, *target, exe, false, false, stats))
     return std::move(e);
-  if (mkfifo(fifo.c_str(), 0600))
-    return fileError(fifo, "cannot create a FIFO");
-  std::string windowArg = std::to_string(window);
-  std::string threadArg = std::to_string(options.threads);
-  SmallVector<StringRef> args = {exe, "--eval-tokens", tokFile, "-c",
-                                 windowArg, "--observe", fifo};
-  if (options.threads > 0) {
-    args.push_back("-t");
-    args.push_back(threadArg);
-  }
-  std::optional<StringRef> redirects[] = {std::nullopt, StringRef(""),
-                                          StringRef("")};
-  std::string err;
-  sys::ProcessInfo proc =
-      sys::ExecuteNoWait(exe, args, std::nullopt, redirects, 0, &err);
-  if (!proc.Pid)
-    return error("cannot run the calibration build: " + err);
+  std::vector<std::string> args = {"--eval-tokens", *tokFile, "-c",
+                                   std::to_string(window)};
+  if (options.threads > 0)
+    args.insert(args.end(), {"-t", std::to_string(options.threads)});
+  auto stream = (*run)->start(exe, args, "--observe");
+  if (!stream)
+    return stream.takeError();
 
   std::vector<ActivationStats> acts(widths.size());
   std::vector<RowSampler> samplers;
@@ -180,25 +124,21 @@ collectActivations(ModuleOp module, const CalibOptions &options) {
     acts[i].sqMean.assign(widths[i], 0.0);
     samplers.push_back(RowSampler{options.samples, widths[i], 1, 0, {}});
   }
-  int fd = ::open(fifo.c_str(), O_RDONLY);
-  bool ok = fd >= 0;
   std::string why;
   std::vector<float> buf;
   uint64_t total = tokens->size(), lastShown = 0;
-  while (ok) {
-    int64_t head[3];
-    if (!readFully(fd, head, sizeof(head)))
-      break; // end of the stream
-    int64_t id = head[0], rows = head[1], cols = head[2];
+  for (;;) {
+    dsc_observe_record head;
+    if (!(*run)->read(*stream, &head, sizeof(head)))
+      break; // the end of the stream
+    int64_t id = head.id, rows = head.rows, cols = head.cols;
     if (id < 0 || id >= static_cast<int64_t>(acts.size()) ||
         cols != acts[id].cols || rows <= 0 || rows > window) {
-      ok = false;
       why = "malformed observation record";
       break;
     }
     buf.resize(rows * cols);
-    if (!readFully(fd, buf.data(), buf.size() * 4)) {
-      ok = false;
+    if (!(*run)->read(*stream, buf.data(), buf.size() * 4)) {
       why = "truncated observation record";
       break;
     }
@@ -219,14 +159,14 @@ collectActivations(ModuleOp module, const CalibOptions &options) {
                        static_cast<int>(100 * acts[0].rows / total));
     }
   }
-  if (fd >= 0)
-    ::close(fd);
   if (options.progress)
     errs() << "\r" << std::string(50, ' ') << "\r";
-  sys::ProcessInfo r = sys::Wait(proc, std::nullopt, &err);
-  if (!ok || r.ReturnCode != 0)
-    return error("running the calibration build failed" +
-                 (why.empty() ? "" : ": " + why));
+  // A child that failed explains a short or broken stream best.
+  if (Error e = (*run)->finish())
+    return error("running the calibration build failed: " +
+                 toString(std::move(e)));
+  if (!why.empty())
+    return error("running the calibration build failed: " + why);
   for (size_t i = 0; i < acts.size(); ++i) {
     ActivationStats &a = acts[i];
     if (a.rows == 0)

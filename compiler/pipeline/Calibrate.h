@@ -22,19 +22,12 @@
 
 namespace dsc {
 
-/// The token ids of a text file, by the model's tokenizer (no BOS).
-llvm::Expected<std::vector<int32_t>> tokenizeTextFile(mlir::ModuleOp module,
-                                                      llvm::StringRef path);
-
-/// Reads exactly n bytes from fd (a FIFO an executable writes into); false
-/// at the end of the stream or on an error.
-bool readFully(int fd, void *buf, size_t n);
-
 struct CalibOptions {
   std::string text;          // calibration text file
   int64_t window = 256;      // tokens per forward pass, from position 0
   int64_t maxTokens = 4096;  // tokens of the text used
-  int64_t samples = 128;     // rows kept per point for error estimates
+  int64_t samples = 128;     // rows kept per point for error estimates, and
+                             // the fewest tokens calibration runs on
   int threads = 0;           // 0: all cores
   bool progress = false;
 };
@@ -51,7 +44,8 @@ struct ActivationStats {
 
 /// Compiles `module` (after graph passes, unquantized) with observation
 /// points for the host, runs it on the text and returns what each point of
-/// dsc-calib-instrument saw, by id.
+/// dsc-calib-instrument saw, by id. The text must be text (checkIsText) of
+/// at least `samples` tokens.
 llvm::Expected<std::vector<ActivationStats>>
 collectActivations(mlir::ModuleOp module, const CalibOptions &options);
 

@@ -4,6 +4,7 @@
 #include "frontend/Errors.h"
 #include "frontend/Tokenizer.h"
 #include "frontend/WeightReader.h"
+#include "pipeline/TempFiles.h"
 #include "targets/EmbeddedFiles.h"
 
 #include "Dsc/IR/DscOps.h"
@@ -24,7 +25,6 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
@@ -220,7 +220,7 @@ Error linkExecutable(const TargetDesc &target, StringRef object,
   if (std::error_code ec =
           sys::fs::createTemporaryFile("dscrt", "a", archivePath))
     return createStringError(ec, "cannot create a temporary file");
-  FileRemover removeArchive(archivePath);
+  TempPath removeArchive(archivePath);
   {
     std::error_code ec;
     raw_fd_ostream os(archivePath, ec);
@@ -427,7 +427,9 @@ Error writeExecutable(Module &code, TargetMachine &tm, mlir::ModuleOp layout,
   SmallString<128> objPath;
   if (std::error_code ec = sys::fs::createTemporaryFile("dsc", "o", objPath))
     return createStringError(ec, "cannot create a temporary file");
-  FileRemover removeObj(objPath);
+  // Temporaries go on every way out, SIGINT/SIGTERM included; the outputs
+  // appear only by the renames at the end.
+  TempPath removeObj(objPath);
   {
     std::error_code ec;
     raw_fd_ostream os(objPath, ec);
@@ -437,7 +439,7 @@ Error writeExecutable(Module &code, TargetMachine &tm, mlir::ModuleOp layout,
       return e;
   }
   std::string tmpExe = (output + ".tmp").str();
-  FileRemover removeExe(tmpExe);
+  TempPath removeExe(tmpExe);
   if (Error e = linkExecutable(target, objPath, tmpExe))
     return e;
   uint64_t exeSize = 0;
@@ -445,7 +447,7 @@ Error writeExecutable(Module &code, TargetMachine &tm, mlir::ModuleOp layout,
   stats.codeBytes = exeSize;
   std::string sideFile = (output + ".dscw").str();
   std::string tmpSide = sideFile + ".tmp";
-  FileRemover removeSide(tmpSide);
+  TempPath removeSide(tmpSide);
   uint64_t payloadOffset = 0;
   {
     std::error_code ec;
