@@ -51,7 +51,9 @@ static cl::opt<bool> eJson("json", cl::desc("Print one JSON object"),
                            cl::sub(evalCmd));
 static cl::opt<std::string> eTarget("target", cl::desc("Target (default native)"),
                                     cl::init("native"), cl::sub(evalCmd));
-static cl::opt<int> eThreads("t", cl::desc("Threads of each run"), cl::init(0),
+static cl::opt<int> eThreads("t", cl::desc("Threads of each run (default: "
+                                            "the CPUs available)"),
+                             cl::init(0),
                              cl::sub(evalCmd));
 static ModelOptions eModel(evalCmd);
 
@@ -87,7 +89,20 @@ uint64_t countParameters(mlir::ModuleOp module) {
 } // namespace
 
 int runEval() {
-  const ModelSettings settings = eModel.get();
+  auto settingsOr = eModel.get();
+  if (!settingsOr)
+    return reportError(settingsOr.takeError());
+  const ModelSettings settings = std::move(*settingsOr);
+  if (eCtx < 2)
+    return reportError(createStringError(
+        inconvertibleErrorCode(),
+        "--ctx " + std::to_string(eCtx) +
+            ": a window needs at least 2 tokens (one predicts the next)"));
+  if (eThreads < 0)
+    return reportError(createStringError(
+        inconvertibleErrorCode(),
+        "-t " + std::to_string(eThreads) +
+            ": the thread count must not be negative (0: all CPUs)"));
   const std::string input = eInput;
   const std::string textPath = eText;
   const int64_t ctxTokens = eCtx;
