@@ -133,9 +133,11 @@ static Error checkCompileOptions(const ModelSettings &settings,
   if (cCompileTo.getNumOccurrences() && emit != EmitKind::MLIR)
     return usageError("--compile-to needs --emit=mlir (it says after which "
                       "phase to print the IR)");
-  if (emit == EmitKind::MLIR && cTarget.getNumOccurrences())
-    return usageError("--target has no effect with --emit=mlir: the IR is "
-                      "the same for every target");
+  if (emit == EmitKind::MLIR && cTarget.getNumOccurrences() &&
+      (cCompileTo == Phase::Import || cCompileTo == Phase::Graph))
+    return usageError("--target has no effect with --compile-to=import or "
+                      "graph: the IR before weight layout is the same for "
+                      "every target");
   if (cWeights.getNumOccurrences() && emit != EmitKind::Exe)
     return usageError("--weights applies to executables (--emit=exe) only");
   if (emit == EmitKind::MLIR && cCompileTo == Phase::Import) {
