@@ -127,8 +127,8 @@ static Error usageError(const Twine &msg) {
 }
 
 /// Options that would have no effect with the others given are errors.
-static Error checkCompileOptions(const ModelSettings &settings,
-                                 StringRef input, StringRef output) {
+static Error checkCompileOptions(const ModelSettings &settings, StringRef input,
+                                 StringRef output) {
   EmitKind emit = cEmit;
   if (cCompileTo.getNumOccurrences() && emit != EmitKind::MLIR)
     return usageError("--compile-to needs --emit=mlir (it says after which "
@@ -150,8 +150,8 @@ static Error checkCompileOptions(const ModelSettings &settings,
     return usageError("-o -: an executable cannot be written to stdout; "
                       "name a file");
   if (!input.empty() && sys::fs::equivalent(input, output))
-    return usageError("-o " + output + " would overwrite the input; name "
-                      "another file");
+    return usageError("-o " + output +
+                      " would overwrite the input; name another file");
   return Error::success();
 }
 

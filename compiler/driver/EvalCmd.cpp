@@ -51,10 +51,10 @@ static cl::opt<bool> eJson("json", cl::desc("Print one JSON object"),
                            cl::sub(evalCmd));
 static cl::opt<std::string> eTarget("target", cl::desc("Target (default native)"),
                                     cl::init("native"), cl::sub(evalCmd));
-static cl::opt<int> eThreads("t", cl::desc("Threads of each run (default: "
-                                            "the CPUs available)"),
-                             cl::init(0),
-                             cl::sub(evalCmd));
+static cl::opt<int> eThreads("t",
+                             cl::desc("Threads of each run (default: "
+                                      "the CPUs available)"),
+                             cl::init(0), cl::sub(evalCmd));
 static ModelOptions eModel(evalCmd);
 
 namespace {

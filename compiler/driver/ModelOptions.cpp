@@ -125,7 +125,8 @@ Expected<ModelSettings> ModelOptions::get() const {
       return usageError("--mem-budget needs --quantize auto");
     mlir::dsc::QuantSpec spec;
     std::string why;
-    if (!scheme.empty() && failed(mlir::dsc::parseQuantSpec(scheme, spec, &why)))
+    if (!scheme.empty() &&
+        failed(mlir::dsc::parseQuantSpec(scheme, spec, &why)))
       return usageError("--quantize " + scheme + ": " + why);
   }
   return s;
@@ -152,11 +153,11 @@ static Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 parseModelIR(mlir::MLIRContext &ctx, StringRef input,
              const ModelSettings &settings) {
   if (!settings.tokenizer.empty() || settings.maxSeqLen > 0)
-    return usageError(Twine(settings.tokenizer.empty() ? "--max-seq-len"
-                                                       : "--tokenizer") +
-                      " has no effect on " + input +
-                      ": its IR records the model's tokenizer and context "
-                      "length; give it to 'dsc import' instead");
+    return usageError(
+        Twine(settings.tokenizer.empty() ? "--max-seq-len" : "--tokenizer") +
+        " has no effect on " + input +
+        ": its IR records the model's tokenizer and context "
+        "length; give it to 'dsc import' instead");
   std::string firstError;
   mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
     if (d.getSeverity() == mlir::DiagnosticSeverity::Error &&
@@ -190,14 +191,15 @@ parseModelIR(mlir::MLIRContext &ctx, StringRef input,
                                   "--compile-to=layout; " +
                                   kAccepted);
     }
-    return fileError(input, firstError.empty() ? "cannot parse the MLIR"
-                                               : firstError);
+    return fileError(input,
+                     firstError.empty() ? "cannot parse the MLIR" : firstError);
   }
   mlir::Operation *foreign = nullptr;
   module->walk([&](mlir::Operation *op) {
     StringRef ns = op->getName().getDialectNamespace();
     if (!op->isRegistered() ||
-        !llvm::is_contained({"builtin", "dsc", "func", "arith", "tensor"}, ns)) {
+        !llvm::is_contained({"builtin", "dsc", "func", "arith", "tensor"},
+                            ns)) {
       foreign = op;
       return mlir::WalkResult::interrupt();
     }
@@ -209,8 +211,8 @@ parseModelIR(mlir::MLIRContext &ctx, StringRef input,
                                 "--compile-to=layout is not accepted); " +
                                 kAccepted);
   if (!mlir::dsc::getModelConfig(*module))
-    return fileError(input, Twine("not a dsc model (no dsc.config); ") +
-                                kAccepted);
+    return fileError(input,
+                     Twine("not a dsc model (no dsc.config); ") + kAccepted);
   return std::move(module);
 }
 
@@ -247,12 +249,13 @@ static Error checkAgainstModel(mlir::ModuleOp module,
   if (!config || !config.getTieEmbeddings() ||
       settings.quant.embeddings == settings.quant.head)
     return Error::success();
-  StringRef given = settings.quant.embeddings ? "--quantize-embeddings"
-                                              : "--quantize-head";
-  StringRef other = settings.quant.embeddings ? "--quantize-head"
-                                              : "--quantize-embeddings";
-  return usageError(given + " has no effect alone: this model's classifier "
-                            "shares the embedding table; add " +
+  StringRef given =
+      settings.quant.embeddings ? "--quantize-embeddings" : "--quantize-head";
+  StringRef other =
+      settings.quant.embeddings ? "--quantize-head" : "--quantize-embeddings";
+  return usageError(given +
+                    " has no effect alone: this model's classifier "
+                    "shares the embedding table; add " +
                     other + " to quantize the shared table");
 }
 
@@ -268,8 +271,8 @@ static Error quantizeWithNotes(mlir::ModuleOp module, const QuantOptions &quant,
           return failure();
         std::string text = d.str();
         auto [weight, what] = StringRef(text).split(": ");
-        auto it = llvm::find_if(fallbacks,
-                                [&](auto &f) { return f.first == what; });
+        auto it =
+            llvm::find_if(fallbacks, [&](auto &f) { return f.first == what; });
         if (it == fallbacks.end())
           it = fallbacks.insert(it, {what.str(), {}});
         it->second.push_back(weight.str());

@@ -39,11 +39,10 @@ static std::vector<DscSubcommand> &dscSubcommands() {
   static cl::OptionCategory compileCat("dsc compile options"),
       evalCat("dsc eval options"), importCat("dsc import options"),
       tokenizeCat("dsc tokenize options");
-  static std::vector<DscSubcommand> subs = {
-      {&dsc::compileCmd, &compileCat},
-      {&dsc::evalCmd, &evalCat},
-      {&dsc::importCmd, &importCat},
-      {&dsc::tokenizeCmd, &tokenizeCat}};
+  static std::vector<DscSubcommand> subs = {{&dsc::compileCmd, &compileCat},
+                                            {&dsc::evalCmd, &evalCat},
+                                            {&dsc::importCmd, &importCat},
+                                            {&dsc::tokenizeCmd, &tokenizeCat}};
   return subs;
 }
 
@@ -97,8 +96,7 @@ static bool checkForeignOptions(int argc, char **argv) {
     StringRef name = arg.ltrim('-').split('=').first;
     if (cl::Option *o = own.lookup(name)) {
       // A value in the next argument (`-o -`, `--max-seq-len -5`).
-      if (!arg.contains('=') &&
-          o->getValueExpectedFlag() == cl::ValueRequired)
+      if (!arg.contains('=') && o->getValueExpectedFlag() == cl::ValueRequired)
         ++i;
       continue;
     }

@@ -134,16 +134,15 @@ static Error resolveTokenizer(Checkpoint &ckpt, StringRef path,
       return tok.takeError();
     ckpt.tokenizer = src;
     if (!given && !opts.quiet)
-      WithColor::note(errs(), "dsc")
-          << "using tokenizer " << src.path << " (" << describe(src, *tok)
-          << ")\n";
+      WithColor::note(errs(), "dsc") << "using tokenizer " << src.path << " ("
+                                     << describe(src, *tok) << ")\n";
     return Error::success();
   }
   std::vector<std::string> rejected;
   // readHuggingFace looked in the directory already.
   for (const std::string &c : isDirectory(path)
-                                   ? std::vector<std::string>()
-                                   : tokenizersBeside(path, ckpt.format)) {
+                                  ? std::vector<std::string>()
+                                  : tokenizersBeside(path, ckpt.format)) {
     auto src = classifyTokenizerFile(c);
     if (!src) {
       rejected.push_back(toString(src.takeError()));

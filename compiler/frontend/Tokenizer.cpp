@@ -61,9 +61,9 @@ Expected<TokenizerPtr> loadTokenizer(const TokenizerSource &source,
   TokenizerPtr result(tok);
   // Embedding tables may be padded past the tokenizer, never the reverse;
   // llama2.c's files hold exactly the model's vocabulary.
-  if (vocabSize > 0 && (dsc_tok_n_vocab(tok) > vocabSize ||
-                        (source.kind == "llama2c" &&
-                         dsc_tok_n_vocab(tok) != vocabSize)))
+  if (vocabSize > 0 &&
+      (dsc_tok_n_vocab(tok) > vocabSize ||
+       (source.kind == "llama2c" && dsc_tok_n_vocab(tok) != vocabSize)))
     return fileError(source.path,
                      "tokenizer has " + std::to_string(dsc_tok_n_vocab(tok)) +
                          " tokens but the model's vocab_size is " +

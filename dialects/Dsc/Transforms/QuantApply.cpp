@@ -229,12 +229,11 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
                          << "rows, not " << shape << "; left unquantized";
         continue;
       }
-      bool asked =
-          chosen.getBits() == s.bits &&
-          (chosen.getGranularity() == s.granularity ||
-           (s.granularity == Granularity::Head && !headRows)) &&
-          (s.granularity != Granularity::Group ||
-           chosen.getBlockSize() == s.blockSize);
+      bool asked = chosen.getBits() == s.bits &&
+                   (chosen.getGranularity() == s.granularity ||
+                    (s.granularity == Granularity::Head && !headRows)) &&
+                   (s.granularity != Granularity::Group ||
+                    chosen.getBlockSize() == s.blockSize);
       if (!asked && !requested)
         g.emitRemark() << name << ": " << scheme << " does not fit " << shape
                        << "; " << spell(chosen) << " instead";
