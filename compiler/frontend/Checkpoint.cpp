@@ -160,7 +160,8 @@ static Error resolveTokenizer(Checkpoint &ckpt, StringRef path,
           << ") found beside " << path << "\n";
     return Error::success();
   }
-  warnNoTokenizer(ckpt, path, rejected);
+  if (opts.warnNoTokenizer)
+    warnNoTokenizer(ckpt, path, rejected);
   return Error::success();
 }
 
@@ -279,7 +280,9 @@ Expected<TokenizerSource> findTokenizer(StringRef path,
       consumeError(ckpt.takeError());
   }
   if (checkpoint) {
-    auto full = readCheckpoint(path, opts);
+    ReadOptions quietOpts = opts;
+    quietOpts.warnNoTokenizer = false; // the error below says it
+    auto full = readCheckpoint(path, quietOpts);
     if (!full)
       return full.takeError();
     if (!full->tokenizer)
