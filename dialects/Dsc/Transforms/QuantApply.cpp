@@ -186,10 +186,16 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
 
     llvm::DenseMap<StringAttr, Type> newTypes;
     for (GlobalOp g : module.getOps<GlobalOp>()) {
+      unsigned u = uses.lookup(g.getSymNameAttr());
+      // Weights a checkpoint stores quantized (GGUF Q8_0, Q4_0) stay so.
+      if (auto q = dyn_cast<QTensorType>(g.getType());
+          q && (u & Linear) && !g->hasAttr("dsc.quantize"))
+        g.emitRemark() << g.getSymName() << ": " << scheme
+                       << " not applied: stored as " << spell(q.getScheme())
+                       << " in the checkpoint";
       auto t = dyn_cast<RankedTensorType>(g.getType());
       if (!t || t.getRank() != 2 || !isa<FloatType>(t.getElementType()))
         continue;
-      unsigned u = uses.lookup(g.getSymNameAttr());
       QuantSpec s = spec;
       auto req = g->getAttrOfType<StringAttr>("dsc.quantize");
       bool requested = static_cast<bool>(req);
