@@ -81,7 +81,7 @@ def layout(dsc, ckpt, quant):
     """Bytes of the weight blob and bytes read per generated token: every
     weight but the embedding table (one row of it is read) unless the table
     is the classifier too."""
-    cmd = [dsc, "compile", ckpt, "--emit=mlir", "--quiet"]
+    cmd = [dsc, "compile", ckpt, "--emit=mlir", "-o", "-", "--quiet"]
     if quant != "none":
         cmd += ["--quantize", quant]
     mlir = sh(cmd).stdout

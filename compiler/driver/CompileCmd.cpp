@@ -38,8 +38,11 @@ cl::SubCommand compileCmd("compile",
 
 static cl::opt<std::string> cInput(cl::Positional, cl::desc("[checkpoint]"),
                                    cl::sub(compileCmd));
-static cl::opt<std::string> cOutput("o", cl::desc("Output file"),
-                                    cl::value_desc("file"), cl::sub(compileCmd));
+static cl::opt<std::string> cOutput(
+    "o",
+    cl::desc("Output file, - for stdout (default: the checkpoint's name "
+             "with .o, .s, .ll or .mlir as --emit asks)"),
+    cl::value_desc("file"), cl::sub(compileCmd));
 static cl::opt<std::string> cTarget("target",
                                     cl::desc("Target: native (default), "
                                              "x86_64, x86_64-avx2, "
@@ -97,22 +100,70 @@ static Error writeText(StringRef path, function_ref<void(raw_ostream &)> fn) {
   return Error::success();
 }
 
+/// The checkpoint's name without its extension, in the current directory,
+/// with the extension of what is emitted. A Hugging Face directory compiled
+/// from beside it would be shadowed by its own name: NAME.exe then.
 static std::string defaultOutput(StringRef input, EmitKind emit) {
-  if (emit == EmitKind::MLIR || emit == EmitKind::LLVM || emit == EmitKind::Asm)
-    return "-";
   StringRef stem = input.empty() ? StringRef("model")
                                  : sys::path::stem(input.rtrim('/'));
+  if (stem.empty() || stem == "." || stem == "..")
+    stem = "model";
   std::string out = stem.str();
-  if (emit == EmitKind::Obj)
-    out += ".o";
-  return out;
+  switch (emit) {
+  case EmitKind::MLIR:
+    return out + ".mlir";
+  case EmitKind::LLVM:
+    return out + ".ll";
+  case EmitKind::Asm:
+    return out + ".s";
+  case EmitKind::Obj:
+    return out + ".o";
+  case EmitKind::Exe:
+    return sys::fs::is_directory(out) ? out + ".exe" : out;
+  }
+  llvm_unreachable("unknown --emit");
+}
+
+static Error usageError(const Twine &msg) {
+  return createStringError(inconvertibleErrorCode(), msg);
+}
+
+/// Options that would have no effect with the others given are errors.
+static Error checkCompileOptions(const ModelSettings &settings, StringRef input,
+                                 StringRef output) {
+  EmitKind emit = cEmit;
+  if (cCompileTo.getNumOccurrences() && emit != EmitKind::MLIR)
+    return usageError("--compile-to needs --emit=mlir (it says after which "
+                      "phase to print the IR)");
+  if (emit == EmitKind::MLIR && cTarget.getNumOccurrences() &&
+      (cCompileTo == Phase::Import || cCompileTo == Phase::Graph))
+    return usageError("--target has no effect with --compile-to=import or "
+                      "graph: the IR before weight layout is the same for "
+                      "every target");
+  if (cWeights.getNumOccurrences() && emit != EmitKind::Exe)
+    return usageError("--weights applies to executables (--emit=exe) only");
+  if (emit == EmitKind::MLIR && cCompileTo == Phase::Import) {
+    if (!settings.quant.scheme.empty())
+      return usageError("--quantize has no effect with --compile-to=import "
+                        "(quantization comes after it); use "
+                        "--compile-to=graph to see the quantized weights");
+  }
+  if (output == "-" && emit == EmitKind::Exe)
+    return usageError("-o -: an executable cannot be written to stdout; "
+                      "name a file");
+  // An output that is an input (through links too) is refused by
+  // checkNotInput once the checkpoint's files are known.
+  return Error::success();
 }
 
 int runCompile() {
   Timer total;
   // lld resets every cl::opt to its default when it runs: take the values
   // now.
-  const ModelSettings settings = cModel.get();
+  auto settingsOr = cModel.get();
+  if (!settingsOr)
+    return reportError(settingsOr.takeError());
+  const ModelSettings settings = std::move(*settingsOr);
   const bool quiet = settings.quiet;
   const bool external = cWeights == WeightsMode::External;
   const EmitKind emit = cEmit;
@@ -121,6 +172,8 @@ int runCompile() {
   if (!target)
     return reportError(target.takeError());
   std::string output = cOutput.empty() ? defaultOutput(cInput, emit) : cOutput;
+  if (Error e = checkCompileOptions(settings, cInput, output))
+    return reportError(std::move(e));
   const std::vector<std::string> written = writtenFiles(output, external);
   if (Error e = checkWritable(written))
     return reportError(std::move(e));
@@ -151,13 +204,19 @@ int runCompile() {
           inputFiles(*module, input, {settings.calib, settings.tokenizer})))
     return reportError(std::move(e));
 
+  // With the default -o the file's name is news to the user.
+  auto wrote = [&]() -> int {
+    if (!quiet && output != "-")
+      errs() << "dsc: wrote " << output << "\n";
+    return 0;
+  };
   auto emitMLIR = [&]() -> int {
     if (Error e = writeText(output, [&](raw_ostream &os) {
           module->print(os);
           os << "\n";
         }))
       return reportError(std::move(e));
-    return 0;
+    return wrote();
   };
   if (emit == EmitKind::MLIR && compileTo == Phase::Import)
     return emitMLIR();
@@ -190,7 +249,7 @@ int runCompile() {
   if (emit == EmitKind::LLVM) {
     if (Error e = writeText(output, [&](raw_ostream &os) { (*llvmModule)->print(os, nullptr); }))
       return reportError(std::move(e));
-    return 0;
+    return wrote();
   }
   if (emit == EmitKind::Asm || emit == EmitKind::Obj) {
     std::error_code ec;
@@ -200,7 +259,7 @@ int runCompile() {
     if (Error e = emitMachineCode(**llvmModule, **tm, emit == EmitKind::Asm, out.os()))
       return reportError(std::move(e));
     out.keep();
-    return 0;
+    return wrote();
   }
   double codegenSeconds = total.seconds();
   ExecutableStats stats;

@@ -44,8 +44,10 @@ static cl::opt<bool> eJson("json", cl::desc("Print one JSON object"),
                            cl::sub(evalCmd));
 static cl::opt<std::string> eTarget("target", cl::desc("Target (default native)"),
                                     cl::init("native"), cl::sub(evalCmd));
-static cl::opt<int> eThreads("t", cl::desc("Threads of each run"), cl::init(0),
-                             cl::sub(evalCmd));
+static cl::opt<int> eThreads("t",
+                             cl::desc("Threads of each run (default: "
+                                      "the CPUs available)"),
+                             cl::init(0), cl::sub(evalCmd));
 static ModelOptions eModel(evalCmd);
 
 namespace {
@@ -80,7 +82,10 @@ uint64_t countParameters(mlir::ModuleOp module) {
 } // namespace
 
 int runEval() {
-  const ModelSettings settings = eModel.get();
+  auto settingsOr = eModel.get();
+  if (!settingsOr)
+    return reportError(settingsOr.takeError());
+  const ModelSettings settings = std::move(*settingsOr);
   const std::string input = eInput;
   const std::string textPath = eText;
   const int64_t ctxTokens = eCtx;
@@ -96,7 +101,7 @@ int runEval() {
   if (threadCount < 0)
     return reportError(createStringError(
         inconvertibleErrorCode(), "-t " + std::to_string(threadCount) +
-                                      ": must not be negative (0: all cores)"));
+                                      ": the thread count must not be negative (0: all cores)"));
   auto target = lookupTarget(eTarget);
   if (!target)
     return reportError(target.takeError());

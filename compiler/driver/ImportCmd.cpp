@@ -27,7 +27,9 @@ static cl::opt<std::string> impOutput("o", cl::desc("Output file (- for stdout)"
                                       cl::value_desc("file"), cl::init("-"),
                                       cl::sub(importCmd));
 static cl::opt<std::string> impTokenizer(
-    "tokenizer", cl::desc("Tokenizer file (for llama2.c checkpoints)"),
+    "tokenizer",
+    cl::desc("Tokenizer file (default: the checkpoint's own, or one beside "
+             "it whose vocabulary fits)"),
     cl::value_desc("file"), cl::sub(importCmd));
 static cl::opt<int64_t> impMaxSeqLen(
     "max-seq-len",
@@ -61,6 +63,12 @@ static Error replaceSourcesByDigests(mlir::ModuleOp module) {
 }
 
 int runImport() {
+  if (impMaxSeqLen.getNumOccurrences() &&
+      (impMaxSeqLen <= 0 || impMaxSeqLen > INT32_MAX))
+    return reportError(createStringError(
+        inconvertibleErrorCode(),
+        "--max-seq-len " + std::to_string(impMaxSeqLen) +
+            ": the context length must be a positive number of tokens"));
   ReadOptions opts;
   opts.tokenizerPath = impTokenizer;
   auto ckpt = readCheckpoint(impInput, opts);

@@ -7,15 +7,18 @@
 #include "pipeline/Calibrate.h"
 
 #include "Dsc/IR/DscOps.h"
+#include "Dsc/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
 
 using namespace llvm;
 
@@ -23,7 +26,8 @@ namespace dsc {
 
 ModelOptions::ModelOptions(cl::SubCommand &sub)
     : tokenizer("tokenizer",
-                cl::desc("Tokenizer file (for llama2.c checkpoints)"),
+                cl::desc("Tokenizer file (default: the checkpoint's own, or "
+                         "one beside it whose vocabulary fits)"),
                 cl::value_desc("file"), cl::sub(sub)),
       maxSeqLen("max-seq-len", cl::desc("Override the model's context length"),
                 cl::init(0), cl::sub(sub)),
@@ -40,11 +44,11 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                    cl::sub(sub)),
       calib("calib",
             cl::desc("Calibration text: activation-aware scales (AWQ) for "
-                     "the quantized weights"),
+                     "the quantized weights (needs --quantize)"),
             cl::value_desc("file"), cl::sub(sub)),
       calibTokens("calib-tokens",
                   cl::desc("Tokens of the calibration text to use "
-                           "(default 4096)"),
+                           "(default 4096; needs --calib)"),
                   cl::init(0), cl::sub(sub)),
       memBudget("mem-budget",
                 cl::desc("With --quantize auto: the weights' size limit, "
@@ -52,7 +56,15 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                 cl::value_desc("size"), cl::sub(sub)),
       quiet("quiet", cl::desc("No notes or timing on stderr"), cl::sub(sub)) {}
 
-ModelSettings ModelOptions::get() const {
+static Error usageError(const Twine &msg) {
+  return createStringError(inconvertibleErrorCode(), msg);
+}
+
+bool ModelSettings::automatic() const {
+  return quant.scheme == "auto" || StringRef(quant.scheme).starts_with("auto:");
+}
+
+Expected<ModelSettings> ModelOptions::get() const {
   ModelSettings s;
   s.tokenizer = tokenizer;
   s.maxSeqLen = maxSeqLen;
@@ -61,6 +73,62 @@ ModelSettings ModelOptions::get() const {
   s.calibTokens = calibTokens;
   s.memBudget = memBudget;
   s.quiet = quiet;
+
+  // Every option takes effect or is an error.
+  if (maxSeqLen.getNumOccurrences() &&
+      (s.maxSeqLen <= 0 || s.maxSeqLen > INT32_MAX))
+    return usageError("--max-seq-len " + Twine(s.maxSeqLen) +
+                      ": the context length must be a positive number of "
+                      "tokens");
+  if (calibTokens.getNumOccurrences()) {
+    if (s.calibTokens <= 0)
+      return usageError("--calib-tokens " + Twine(s.calibTokens) +
+                        ": must be a positive number of tokens");
+    if (s.calib.empty())
+      return usageError("--calib-tokens needs --calib FILE");
+  }
+  StringRef scheme = s.quant.scheme;
+  for (auto [given, name] : {std::pair{s.quant.embeddings, "embeddings"},
+                             std::pair{s.quant.head, "head"}}) {
+    if (given && scheme.empty())
+      return usageError(Twine("--quantize-") + name +
+                        " needs --quantize SCHEME (the scheme it is "
+                        "quantized to)");
+    if (given && s.automatic())
+      return usageError(Twine("--quantize-") + name +
+                        " has no effect with --quantize auto, which "
+                        "chooses the embedding table's and the "
+                        "classifier's precision too");
+  }
+  if (!s.calib.empty() && scheme.empty())
+    return usageError("--calib needs --quantize");
+  if (s.automatic()) {
+    if (scheme.consume_front("auto:") &&
+        (!scheme.consume_front("group=") ||
+         scheme.getAsInteger(10, s.autoGroup) || s.autoGroup <= 0))
+      return usageError("--quantize " + s.quant.scheme +
+                        ": expected auto or auto:group=N");
+    if (s.autoGroup % 32)
+      return usageError("--quantize " + s.quant.scheme +
+                        ": int4 groups must be a multiple of 32 columns");
+    if (s.memBudget.empty())
+      return usageError("--quantize auto needs --mem-budget SIZE");
+    if (s.calib.empty())
+      return usageError("--quantize auto needs --calib FILE, the text it "
+                        "measures each layer's sensitivity on");
+    auto b = parseByteSize(s.memBudget);
+    if (!b)
+      return usageError("--mem-budget: " + toString(b.takeError()));
+    s.budgetBytes = *b;
+  } else {
+    if (!s.memBudget.empty())
+      return usageError("--mem-budget needs --quantize auto");
+    mlir::dsc::QuantSpec spec;
+    std::string why;
+    if (!scheme.empty() &&
+        failed(mlir::dsc::parseQuantSpec(scheme, spec, &why)))
+      return usageError("--quantize " + scheme + ": " + why);
+  }
   return s;
 }
 
@@ -79,6 +147,75 @@ std::string ModelSettings::describe() const {
   return s;
 }
 
+/// Parses dsc IR from `dsc import` or `--compile-to=import|graph|layout`.
+/// IR lowered further is refused by name: dsc compiles from the dsc ops.
+static Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+parseModelIR(mlir::MLIRContext &ctx, StringRef input,
+             const ModelSettings &settings) {
+  if (!settings.tokenizer.empty() || settings.maxSeqLen > 0)
+    return usageError(
+        Twine(settings.tokenizer.empty() ? "--max-seq-len" : "--tokenizer") +
+        " has no effect on " + input +
+        ": its IR records the model's tokenizer and context "
+        "length; give it to 'dsc import' instead");
+  std::string firstError;
+  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+    if (d.getSeverity() == mlir::DiagnosticSeverity::Error &&
+        firstError.empty()) {
+      firstError = d.str();
+      if (auto loc = dyn_cast<mlir::FileLineColLoc>(d.getLocation()))
+        firstError = (Twine(loc.getLine()) + ":" + Twine(loc.getColumn()) +
+                      ": " + firstError)
+                         .str();
+    }
+    return success();
+  });
+  // Later phases' dialects are not loaded: parse them as unregistered ops,
+  // to name what was found rather than fail inside the parser.
+  ctx.allowUnregisteredDialects(true);
+  SourceMgr sm;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(input, sm, &ctx);
+  ctx.allowUnregisteredDialects(false);
+  static constexpr StringLiteral kAccepted =
+      "dsc compile reads the IR of 'dsc import' or of --emit=mlir "
+      "--compile-to=import, graph or layout";
+  if (!module) {
+    // Ops in custom syntax need their dialect even to be skipped.
+    StringRef err = firstError;
+    size_t at = err.find("Dialect `");
+    if (at != StringRef::npos && err.contains("' not found")) {
+      StringRef dialect = err.substr(at + 9).split('\'').first;
+      return fileError(input, "uses the '" + dialect +
+                                  "' dialect: this IR is past "
+                                  "--compile-to=layout; " +
+                                  kAccepted);
+    }
+    return fileError(input,
+                     firstError.empty() ? "cannot parse the MLIR" : firstError);
+  }
+  mlir::Operation *foreign = nullptr;
+  module->walk([&](mlir::Operation *op) {
+    StringRef ns = op->getName().getDialectNamespace();
+    if (!op->isRegistered() ||
+        !llvm::is_contained({"builtin", "dsc", "func", "arith", "tensor"},
+                            ns)) {
+      foreign = op;
+      return mlir::WalkResult::interrupt();
+    }
+    return mlir::WalkResult::advance();
+  });
+  if (foreign)
+    return fileError(input, "'" + foreign->getName().getStringRef() +
+                                "' is not an op of the dsc IR (IR past "
+                                "--compile-to=layout is not accepted); " +
+                                kAccepted);
+  if (!mlir::dsc::getModelConfig(*module))
+    return fileError(input,
+                     Twine("not a dsc model (no dsc.config); ") + kAccepted);
+  return std::move(module);
+}
+
 Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 loadModel(mlir::MLIRContext &ctx, StringRef input,
           const ModelSettings &settings) {
@@ -86,10 +223,8 @@ loadModel(mlir::MLIRContext &ctx, StringRef input,
                   mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
   mlir::OwningOpRef<mlir::ModuleOp> module;
   if (input.ends_with(".mlir")) {
-    SourceMgr sm;
-    module = mlir::parseSourceFile<mlir::ModuleOp>(input, sm, &ctx);
-    if (!module)
-      return fileError(input, "cannot parse the MLIR");
+    if (Error e = parseModelIR(ctx, input, settings).moveInto(module))
+      return std::move(e);
   } else {
     ReadOptions opts;
     opts.tokenizerPath = settings.tokenizer;
@@ -106,41 +241,66 @@ loadModel(mlir::MLIRContext &ctx, StringRef input,
   return std::move(module);
 }
 
-static Error usageError(const Twine &msg) {
-  return createStringError(inconvertibleErrorCode(), msg);
+/// Checks the quantization flags against the model: a table shared by the
+/// embedding and the classifier is quantized only when both are asked for.
+static Error checkAgainstModel(mlir::ModuleOp module,
+                               const ModelSettings &settings) {
+  auto config = mlir::dsc::getModelConfig(module);
+  if (!config || !config.getTieEmbeddings() ||
+      settings.quant.embeddings == settings.quant.head)
+    return Error::success();
+  StringRef given =
+      settings.quant.embeddings ? "--quantize-embeddings" : "--quantize-head";
+  StringRef other =
+      settings.quant.embeddings ? "--quantize-head" : "--quantize-embeddings";
+  return usageError(given +
+                    " has no effect alone: this model's classifier "
+                    "shares the embedding table; add " +
+                    other + " to quantize the shared table");
+}
+
+/// dsc-quant-apply reports each weight whose shape the scheme does not fit
+/// as a remark; the driver sums them up in notes.
+static Error quantizeWithNotes(mlir::ModuleOp module, const QuantOptions &quant,
+                               bool quiet) {
+  // Weights by what happened to them ("int4:group=32 does not fit ...").
+  std::vector<std::pair<std::string, SmallVector<std::string>>> fallbacks;
+  mlir::ScopedDiagnosticHandler handler(
+      module.getContext(), [&](mlir::Diagnostic &d) -> LogicalResult {
+        if (d.getSeverity() != mlir::DiagnosticSeverity::Remark)
+          return failure();
+        std::string text = d.str();
+        auto [weight, what] = StringRef(text).split(": ");
+        auto it =
+            llvm::find_if(fallbacks, [&](auto &f) { return f.first == what; });
+        if (it == fallbacks.end())
+          it = fallbacks.insert(it, {what.str(), {}});
+        it->second.push_back(weight.str());
+        return success();
+      });
+  if (Error e = runQuantization(module, quant))
+    return e;
+  if (quiet)
+    return Error::success();
+  for (auto &[what, weights] : fallbacks) {
+    std::string names;
+    for (size_t i = 0; i < weights.size() && i < 3; ++i)
+      names += (i ? ", " : "") + weights[i];
+    if (weights.size() > 3)
+      names += " and " + std::to_string(weights.size() - 3) + " more";
+    WithColor::note(errs(), "dsc") << names << ": " << what << "\n";
+  }
+  return Error::success();
 }
 
 Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings) {
   if (Error e = runGraphPasses(module))
     return e;
-  StringRef scheme = settings.quant.scheme;
-  bool automatic = scheme == "auto" || scheme.starts_with("auto:");
-  int64_t group = 32;
-  if (scheme.starts_with("auto:") &&
-      (!scheme.consume_front("auto:group=") || scheme.getAsInteger(10, group) ||
-       group <= 0))
-    return usageError("--quantize " + settings.quant.scheme +
-                      ": expected auto or auto:group=N");
-  if (automatic && settings.memBudget.empty())
-    return usageError("--quantize auto needs --mem-budget SIZE");
-  if (automatic && settings.calib.empty())
-    return usageError("--quantize auto needs --calib FILE, the text it "
-                      "measures each layer's sensitivity on");
-  if (!automatic && !settings.memBudget.empty())
-    return usageError("--mem-budget needs --quantize auto");
-  if (!settings.calib.empty() && settings.quant.scheme.empty())
-    return usageError("--calib needs --quantize");
-  if (settings.calibTokens < 0)
-    return usageError("--calib-tokens must not be negative");
-  uint64_t budget = 0;
-  if (automatic) {
-    auto b = parseByteSize(settings.memBudget);
-    if (!b)
-      return b.takeError();
-    budget = *b;
-  }
+  if (Error e = checkAgainstModel(module, settings))
+    return e;
+  bool automatic = settings.automatic();
   if (settings.calib.empty())
-    return runQuantization(module, settings.quant);
+    return quantizeWithNotes(module, settings.quant, settings.quiet);
 
   CalibOptions calib;
   calib.text = settings.calib;
@@ -153,14 +313,15 @@ Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings) {
   QuantOptions quant = settings.quant;
   std::string report;
   if (automatic) {
-    if (Error e = chooseMixedPrecision(module, *acts, budget, group, &report))
+    if (Error e = chooseMixedPrecision(module, *acts, settings.budgetBytes,
+                                       settings.autoGroup, &report))
       return e;
     if (!settings.quiet)
       errs() << "dsc: note: " << report << "\n";
     // Every weight has its dsc.quantize now; the default scheme is unused.
     quant.scheme = "int8:channel";
   }
-  if (Error e = runQuantization(module, quant))
+  if (Error e = quantizeWithNotes(module, quant, settings.quiet))
     return e;
   if (Error e = applyActivationAwareScales(module, *acts, calib, &report))
     return e;

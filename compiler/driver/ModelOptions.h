@@ -23,13 +23,16 @@ namespace dsc {
 /// commands take these values once, before building anything.
 struct ModelSettings {
   std::string tokenizer;
-  int64_t maxSeqLen = 0;
+  int64_t maxSeqLen = 0; // 0: the model's
   QuantOptions quant;
   std::string calib;       // calibration text
   int64_t calibTokens = 0; // 0: the default
   std::string memBudget;   // with --quantize auto
+  uint64_t budgetBytes = 0; // --mem-budget, parsed
+  int64_t autoGroup = 32;   // the int4 group of --quantize auto[:group=N]
   bool quiet = false;
 
+  bool automatic() const;
   /// "f32/f16 weights" or the scheme with its options, for reports.
   std::string describe() const;
 };
@@ -38,7 +41,9 @@ struct ModelSettings {
 class ModelOptions {
 public:
   explicit ModelOptions(llvm::cl::SubCommand &sub);
-  ModelSettings get() const;
+  /// The values, or an error naming an option that is out of range or
+  /// would have no effect with the others given.
+  llvm::Expected<ModelSettings> get() const;
 
 private:
   llvm::cl::opt<std::string> tokenizer;
@@ -51,7 +56,8 @@ private:
   llvm::cl::opt<bool> quiet;
 };
 
-/// Imports a checkpoint, or parses a .mlir file, and verifies it.
+/// Imports a checkpoint, or parses a .mlir file (the output of `dsc import`
+/// or of `--compile-to=import|graph|layout`), and verifies it.
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 loadModel(mlir::MLIRContext &ctx, llvm::StringRef input,
           const ModelSettings &settings);

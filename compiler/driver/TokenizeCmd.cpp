@@ -32,7 +32,26 @@ static cl::opt<bool> tokInfo("info",
                              cl::desc("Print the tokenizer's properties"),
                              cl::sub(tokenizeCmd));
 
+/// Options that would have no effect with the others given are errors.
+static Error checkTokenizeOptions() {
+  auto error = [](const Twine &msg) {
+    return createStringError(inconvertibleErrorCode(), msg);
+  };
+  bool text = tokText.getNumOccurrences(), file = tokFile.getNumOccurrences();
+  if (tokInfo && (text || file || tokDecode || tokBos))
+    return error("--info describes the tokenizer and takes no --text, -f, "
+                 "--decode or --bos");
+  if (text && file)
+    return error("--text and -f both give the text; pass one");
+  if (tokDecode && tokBos)
+    return error("--bos has no effect with --decode (it prepends BOS when "
+                 "encoding)");
+  return Error::success();
+}
+
 int runTokenize() {
+  if (Error e = checkTokenizeOptions())
+    return reportError(std::move(e));
   auto source = findTokenizer(tokInput);
   if (!source)
     return reportError(source.takeError());

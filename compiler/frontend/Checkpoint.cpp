@@ -3,6 +3,7 @@
 #include "frontend/Checkpoint.h"
 #include "frontend/Errors.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -58,6 +59,112 @@ static bool isDirectory(StringRef path) {
   return sys::fs::is_directory(path);
 }
 
+/// Tokenizer files dsc looks for beside a checkpoint file, best first for
+/// its format: llama2.c's own `tokenizer.bin` (or `tok512.bin`) for llama2.c
+/// checkpoints, `tokenizer.json` (then a SentencePiece model) for the others.
+static std::vector<std::string> tokenizersBeside(StringRef path,
+                                                 StringRef format) {
+  SmallString<256> dir = sys::path::parent_path(path);
+  if (dir.empty())
+    dir = ".";
+  auto rank = [&](StringRef name) -> int {
+    bool tok = name.starts_with("tok");
+    int bin = tok && name.ends_with(".bin") ? 0 : -1;
+    int model = tok && name.ends_with(".model") ? 0 : -1;
+    int json = name == "tokenizer.json" ? 0 : -1;
+    if (format == "llama2c")
+      return bin == 0 ? 0 : model == 0 ? 1 : json == 0 ? 2 : -1;
+    return json == 0 ? 0 : model == 0 ? 1 : bin == 0 ? 2 : -1;
+  };
+  std::vector<std::pair<int, std::string>> found;
+  std::error_code ec;
+  for (sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    StringRef name = sys::path::filename(it->path());
+    int r = rank(name);
+    if (r >= 0 && !sys::fs::equivalent(it->path(), path))
+      found.push_back({r, it->path()});
+  }
+  llvm::sort(found);
+  std::vector<std::string> result;
+  for (auto &f : found)
+    result.push_back(f.second);
+  return result;
+}
+
+/// Warns that the executable will read token ids only.
+static void warnNoTokenizer(const Checkpoint &ckpt, StringRef path,
+                            ArrayRef<std::string> rejected) {
+  auto &os = WithColor::warning(errs(), "dsc");
+  os << path << ": no tokenizer";
+  if (rejected.empty())
+    os << " in or beside it";
+  else
+    os << " fits the model's vocab_size " << ckpt.config.vocabSize << " ("
+       << join(rejected, "; ") << ")";
+  os << "; the executable will take only --tokens (give one with "
+        "--tokenizer FILE)\n";
+}
+
+/// Settles the checkpoint's tokenizer: the one given, the one the
+/// checkpoint carries, or the first beside it whose vocabulary fits the
+/// model. A tokenizer given or carried that does not fit is an error; dsc
+/// says which tokenizer it took and warns when it found none, since the
+/// executable then reads only token ids.
+static Error resolveTokenizer(Checkpoint &ckpt, StringRef path,
+                              const ReadOptions &opts) {
+  int64_t vocab = ckpt.config.vocabSize;
+  auto describe = [&](const TokenizerSource &src, const TokenizerPtr &tok) {
+    return src.kind + ", " + std::to_string(dsc_tok_n_vocab(tok.get())) +
+           " tokens";
+  };
+  if (!opts.tokenizerPath.empty() || ckpt.tokenizer) {
+    bool given = !opts.tokenizerPath.empty();
+    TokenizerSource src;
+    if (given) {
+      auto c = classifyTokenizerFile(opts.tokenizerPath);
+      if (!c)
+        return c.takeError();
+      src = *c;
+    } else {
+      src = *ckpt.tokenizer;
+    }
+    auto tok = loadTokenizer(src, vocab);
+    if (!tok)
+      return tok.takeError();
+    ckpt.tokenizer = src;
+    if (!given && !opts.quiet)
+      WithColor::note(errs(), "dsc") << "using tokenizer " << src.path << " ("
+                                     << describe(src, *tok) << ")\n";
+    return Error::success();
+  }
+  std::vector<std::string> rejected;
+  // readHuggingFace looked in the directory already.
+  for (const std::string &c : isDirectory(path)
+                                  ? std::vector<std::string>()
+                                  : tokenizersBeside(path, ckpt.format)) {
+    auto src = classifyTokenizerFile(c);
+    if (!src) {
+      rejected.push_back(toString(src.takeError()));
+      continue;
+    }
+    auto tok = loadTokenizer(*src, vocab);
+    if (!tok) {
+      rejected.push_back(toString(tok.takeError()));
+      continue;
+    }
+    ckpt.tokenizer = *src;
+    if (!opts.quiet)
+      WithColor::note(errs(), "dsc")
+          << "using tokenizer " << c << " (" << describe(*src, *tok)
+          << ") found beside " << path << "\n";
+    return Error::success();
+  }
+  if (opts.warnNoTokenizer)
+    warnNoTokenizer(ckpt, path, rejected);
+  return Error::success();
+}
+
 Expected<Checkpoint> readCheckpoint(StringRef path, const ReadOptions &opts) {
   if (!sys::fs::exists(path))
     return fileError(path, "no such file or directory");
@@ -84,52 +191,8 @@ Expected<Checkpoint> readCheckpoint(StringRef path, const ReadOptions &opts) {
     return ckpt.takeError();
   if (Error e = validateCheckpoint(*ckpt))
     return std::move(e);
-  if (!opts.tokenizerPath.empty()) {
-    auto src = classifyTokenizerFile(opts.tokenizerPath);
-    if (!src)
-      return src.takeError();
-    ckpt->tokenizer = *src;
-  }
-  if (!ckpt->tokenizer && ckpt->format == "llama2c") {
-    // llama2.c checkpoints carry no tokenizer: look for one beside the file
-    // whose vocabulary size matches.
-    SmallString<256> dir = sys::path::parent_path(path);
-    if (dir.empty())
-      dir = ".";
-    std::vector<std::string> candidates;
-    std::error_code ec;
-    for (sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
-         it.increment(ec)) {
-      StringRef name = sys::path::filename(it->path());
-      if (name == "tokenizer.bin" || name == "tokenizer.model" ||
-          (name.starts_with("tok") && name.ends_with(".bin")) ||
-          (name.starts_with("tok") && name.ends_with(".model")))
-        candidates.push_back(it->path());
-    }
-    llvm::sort(candidates, [](const std::string &a, const std::string &b) {
-      // Prefer llama2.c's own format, then by name.
-      bool ab = StringRef(a).ends_with(".bin"), bb = StringRef(b).ends_with(".bin");
-      return ab != bb ? ab : a < b;
-    });
-    for (const std::string &c : candidates) {
-      auto src = classifyTokenizerFile(c);
-      if (!src) {
-        consumeError(src.takeError());
-        continue;
-      }
-      auto tok = loadTokenizer(*src, ckpt->config.vocabSize);
-      if (!tok) {
-        consumeError(tok.takeError());
-        continue;
-      }
-      ckpt->tokenizer = *src;
-      if (!opts.quiet)
-        WithColor::note(errs(), "dsc")
-            << "using tokenizer " << c << " (vocab size "
-            << ckpt->config.vocabSize << ") for " << path << "\n";
-      break;
-    }
-  }
+  if (Error e = resolveTokenizer(*ckpt, path, opts))
+    return std::move(e);
   return ckpt;
 }
 
@@ -207,28 +270,26 @@ Expected<TokenizerSource> findTokenizer(StringRef path,
     }
     return fileError(path, "no tokenizer.model or tokenizer.json in the directory");
   }
-  std::string head = peek(path, 32);
-  if (path.ends_with(".bin") && head.size() >= 28) {
-    // A llama2.c model checkpoint rather than a tokenizer.bin?
+  // A checkpoint rather than a tokenizer: the tokenizer dsc would compile
+  // it with. (A .bin may be llama2.c's tokenizer.bin or a checkpoint.)
+  bool checkpoint = path.ends_with(".onnx");
+  if (path.ends_with(".bin")) {
     auto ckpt = readLlama2c(path);
-    if (ckpt) {
-      auto full = readCheckpoint(path, opts);
-      if (!full)
-        return full.takeError();
-      if (!full->tokenizer)
-        return fileError(path, "a llama2.c checkpoint carries no tokenizer and "
-                               "none with a matching vocabulary is beside it; "
-                               "pass the tokenizer file instead");
-      return *full->tokenizer;
-    }
-    consumeError(ckpt.takeError());
+    checkpoint = static_cast<bool>(ckpt);
+    if (!ckpt)
+      consumeError(ckpt.takeError());
   }
-  if (path.ends_with(".onnx")) {
-    SmallString<256> p = sys::path::parent_path(path);
-    sys::path::append(p, "tokenizer.json");
-    if (sys::fs::exists(p))
-      return classifyTokenizerFile(p);
-    return fileError(path, "no tokenizer.json beside the ONNX model");
+  if (checkpoint) {
+    ReadOptions quietOpts = opts;
+    quietOpts.warnNoTokenizer = false; // the error below says it
+    auto full = readCheckpoint(path, quietOpts);
+    if (!full)
+      return full.takeError();
+    if (!full->tokenizer)
+      return fileError(path, "the checkpoint carries no tokenizer and none "
+                             "that fits its vocabulary is beside it; pass "
+                             "the tokenizer file instead");
+    return *full->tokenizer;
   }
   return classifyTokenizerFile(path);
 }

@@ -71,6 +71,7 @@ struct Checkpoint {
 struct ReadOptions {
   std::string tokenizerPath; // overrides the tokenizer search
   bool quiet = false;        // no notes on stderr
+  bool warnNoTokenizer = true; // warn when no tokenizer is found
 };
 
 /// Reads any supported checkpoint: a Hugging Face directory, a .gguf file,

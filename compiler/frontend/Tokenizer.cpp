@@ -43,10 +43,11 @@ Expected<TokenizerPtr> loadTokenizer(const TokenizerSource &source,
   char err[512] = {0};
   dsc_tokenizer *tok = nullptr;
   dsc_status st;
+  // A llama2.c tokenizer.bin does not store its size: read all of it, so
+  // that a 32000-token file beside a 512-token model is refused rather than
+  // cut to the model's size.
   if (source.kind == "llama2c")
-    st = dsc_tok_load_llama2c(bytes, data.size(),
-                              static_cast<int32_t>(vocabSize), &tok, err,
-                              sizeof(err));
+    st = dsc_tok_load_llama2c(bytes, data.size(), -1, &tok, err, sizeof(err));
   else if (source.kind == "sentencepiece")
     st = dsc_tok_load_spm(bytes, data.size(), &tok, err, sizeof(err));
   else if (source.kind == "hf")
@@ -58,8 +59,11 @@ Expected<TokenizerPtr> loadTokenizer(const TokenizerSource &source,
   if (st != DSC_OK)
     return fileError(source.path, err);
   TokenizerPtr result(tok);
-  // Embedding tables may be padded past the tokenizer, never the reverse.
-  if (vocabSize > 0 && dsc_tok_n_vocab(tok) > vocabSize)
+  // Embedding tables may be padded past the tokenizer, never the reverse;
+  // llama2.c's files hold exactly the model's vocabulary.
+  if (vocabSize > 0 &&
+      (dsc_tok_n_vocab(tok) > vocabSize ||
+       (source.kind == "llama2c" && dsc_tok_n_vocab(tok) != vocabSize)))
     return fileError(source.path,
                      "tokenizer has " + std::to_string(dsc_tok_n_vocab(tok)) +
                          " tokens but the model's vocab_size is " +

@@ -26,8 +26,9 @@ struct TokenizerSource {
 /// Works out the format of a tokenizer file from its name and first bytes.
 llvm::Expected<TokenizerSource> classifyTokenizerFile(llvm::StringRef path);
 
-/// Loads a tokenizer. `vocabSize` (if > 0) bounds llama2.c files, which do
-/// not store their size, and is checked against the others.
+/// Loads a tokenizer. With `vocabSize` > 0 it must fit the model: at most
+/// that many tokens (embedding tables may be padded), exactly that many for
+/// llama2.c files.
 llvm::Expected<TokenizerPtr> loadTokenizer(const TokenizerSource &source,
                                            int64_t vocabSize = -1);
 

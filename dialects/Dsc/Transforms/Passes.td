@@ -39,6 +39,11 @@ def QuantApply : Pass<"dsc-quant-apply", "::mlir::ModuleOp"> {
     - `head` applies to q/k/v projections (one scale per head's rows);
       other weights get one scale per row;
     - weights whose row count is not a multiple of 4 stay unquantized.
+
+    Each weight the `scheme` option's scheme does not fit as asked gets a
+    remark naming what it got instead (the driver prints them as notes).
+    Schemes no weight could take are errors: 4-bit groups that are not a
+    multiple of 32 columns, `asym` with `tensor` or `head` scales.
   }];
   let options = [
     Option<"scheme", "scheme", "std::string", /*default=*/"\"int8:channel\"",

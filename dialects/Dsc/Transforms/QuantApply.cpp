@@ -45,6 +45,14 @@ LogicalResult mlir::dsc::parseQuantSpec(StringRef text, QuantSpec &spec,
              "' is not a granularity (tensor, channel, group=N, head)";
     return failure();
   }
+  // No weight could take these: refuse them rather than quantize every
+  // weight differently from what was asked.
+  if (bits == 4 && gran == Granularity::Group && block % 32) {
+    *error = "int4 groups must be a multiple of 32 columns (the int4 "
+             "kernels' block); use group=32, 64, ... or int8:group=" +
+             std::to_string(block);
+    return failure();
+  }
   bool symmetric = true, f32Scale = false;
   for (StringRef opt : ArrayRef(parts).drop_front()) {
     if (opt == "asym")
@@ -60,6 +68,12 @@ LogicalResult mlir::dsc::parseQuantSpec(StringRef text, QuantSpec &spec,
                "' (asym, sym, scale=f16, scale=f32)";
       return failure();
     }
+  }
+  if (!symmetric &&
+      (gran == Granularity::Tensor || gran == Granularity::Head)) {
+    *error = "'asym' needs channel or group=N scales (" + parts[0].str() +
+             " scales are symmetric only)";
+    return failure();
   }
   spec = QuantSpec{bits, gran, block, symmetric, f32Scale};
   return success();
@@ -110,6 +124,30 @@ QuantSchemeAttr mlir::dsc::chooseQuantScheme(MLIRContext *ctx,
   return QuantSchemeAttr::get(ctx, bits, gran, block, spec.symmetric, scale);
 }
 
+/// The --quantize spelling of a scheme.
+static std::string spell(QuantSchemeAttr q) {
+  std::string s = "int" + std::to_string(q.getBits()) + ":";
+  switch (q.getGranularity()) {
+  case Granularity::Tensor:
+    s += "tensor";
+    break;
+  case Granularity::Channel:
+    s += "channel";
+    break;
+  case Granularity::Group:
+    s += "group=" + std::to_string(q.getBlockSize());
+    break;
+  case Granularity::Head:
+    s += "head";
+    break;
+  }
+  if (!q.getSymmetric())
+    s += ",asym";
+  if (q.getScaleType().isF32())
+    s += ",scale=f32";
+  return s;
+}
+
 namespace {
 struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
   using QuantApplyBase::QuantApplyBase;
@@ -156,12 +194,20 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
 
     llvm::DenseMap<StringAttr, Type> newTypes;
     for (GlobalOp g : module.getOps<GlobalOp>()) {
+      unsigned u = uses.lookup(g.getSymNameAttr());
+      // Weights a checkpoint stores quantized (GGUF Q8_0, Q4_0) stay so.
+      if (auto q = dyn_cast<QTensorType>(g.getType());
+          q && (u & Linear) && !g->hasAttr("dsc.quantize"))
+        g.emitRemark() << g.getSymName() << ": " << scheme
+                       << " not applied: stored as " << spell(q.getScheme())
+                       << " in the checkpoint";
       auto t = dyn_cast<RankedTensorType>(g.getType());
       if (!t || t.getRank() != 2 || !isa<FloatType>(t.getElementType()))
         continue;
-      unsigned u = uses.lookup(g.getSymNameAttr());
       QuantSpec s = spec;
-      if (auto req = g->getAttrOfType<StringAttr>("dsc.quantize")) {
+      auto req = g->getAttrOfType<StringAttr>("dsc.quantize");
+      bool requested = static_cast<bool>(req);
+      if (req) {
         g->removeAttr("dsc.quantize");
         if (req.getValue() == "none")
           continue;
@@ -187,8 +233,24 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
       QuantSchemeAttr chosen = chooseQuantScheme(
           &getContext(), s, t.getDimSize(0), t.getDimSize(1),
           headRows ? headDim : 0);
-      if (!chosen)
+      // Remarks say where the flag's scheme did not fit (the driver prints
+      // them as notes); a per-weight request was chosen knowingly.
+      std::string shape = std::to_string(t.getDimSize(0)) + "x" +
+                          std::to_string(t.getDimSize(1));
+      if (!chosen) {
+        if (!requested)
+          g.emitRemark() << name << ": " << scheme << " needs a multiple of 4 "
+                         << "rows, not " << shape << "; left unquantized";
         continue;
+      }
+      bool asked = chosen.getBits() == s.bits &&
+                   (chosen.getGranularity() == s.granularity ||
+                    (s.granularity == Granularity::Head && !headRows)) &&
+                   (s.granularity != Granularity::Group ||
+                    chosen.getBlockSize() == s.blockSize);
+      if (!asked && !requested)
+        g.emitRemark() << name << ": " << scheme << " does not fit " << shape
+                       << "; " << spell(chosen) << " instead";
       Type q = QTensorType::get(&getContext(), t.getShape(),
                                 Float32Type::get(&getContext()), chosen);
       g.setType(q);
