@@ -149,6 +149,24 @@ static std::string spell(QuantSchemeAttr q) {
 }
 
 namespace {
+/// The head width when `v` (a linear layer's output) is attention's query,
+/// key or value, directly or through RoPE; 0 otherwise.
+static int64_t attentionHeadDim(Value v) {
+  int64_t dim = 0;
+  for (OpOperand &use : v.getUses()) {
+    int64_t d = 0;
+    if (auto rope = dyn_cast<RoPEOp>(use.getOwner()))
+      d = attentionHeadDim(rope.getResult());
+    else if (auto attn = dyn_cast<AttentionOp>(use.getOwner());
+             attn && use.getOperandNumber() <= 2)
+      d = attn.getCache().getType().getHeadDim();
+    if (!d || (dim && d != dim))
+      return 0;
+    dim = d;
+  }
+  return dim;
+}
+
 struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
   using QuantApplyBase::QuantApplyBase;
 
@@ -168,8 +186,28 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
                                    << spec.bits << "-bit weights";
       return signalPassFailure();
     }
-    ModelConfigAttr config = getModelConfig(module);
-    int64_t headDim = config ? config.getHeadDim() : 0;
+    // Weights whose rows are heads: every linear layer reading them feeds
+    // attention's query, key or value (through RoPE or not), read from the
+    // IR rather than from weight names.
+    llvm::DenseMap<StringAttr, int64_t> headRowsOf;
+    llvm::DenseSet<StringAttr> notHeads;
+    module.walk([&](LinearOp l) {
+      auto w = l.getWeight().getDefiningOp<WeightOp>();
+      if (!w)
+        return;
+      StringAttr name = w.getGlobalAttr().getAttr();
+      int64_t headDim = attentionHeadDim(l.getResult());
+      if (!headDim) {
+        notHeads.insert(name);
+        return;
+      }
+      int64_t &d = headRowsOf[name];
+      if (d && d != headDim)
+        notHeads.insert(name);
+      d = headDim;
+    });
+    for (StringAttr n : notHeads)
+      headRowsOf.erase(n);
 
     // What each global is used as.
     enum Use : unsigned { Linear = 1, Embedding = 2, Classifier = 4, Other = 8 };
@@ -226,13 +264,13 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
         if (!wanted || (u & Other) || u == 0)
           continue;
       }
-      // Per-head scales apply to projections whose rows are heads: q, k, v.
+      // Per-head scales apply to projections whose rows are heads: those
+      // whose outputs are attention's queries, keys or values.
       StringRef name = g.getSymName();
-      bool headRows = name.ends_with("attn_q") || name.ends_with("attn_k") ||
-                      name.ends_with("attn_v");
+      int64_t rowsPerHead = headRowsOf.lookup(g.getSymNameAttr());
+      bool headRows = rowsPerHead > 0;
       QuantSchemeAttr chosen = chooseQuantScheme(
-          &getContext(), s, t.getDimSize(0), t.getDimSize(1),
-          headRows ? headDim : 0);
+          &getContext(), s, t.getDimSize(0), t.getDimSize(1), rowsPerHead);
       // Remarks say where the flag's scheme did not fit (the driver prints
       // them as notes); a per-weight request was chosen knowingly.
       std::string shape = std::to_string(t.getDimSize(0)) + "x" +

@@ -64,7 +64,10 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
 // ALL: dsc.embedding %{{.*}}[%{{.*}}] : !dsc.qtensor<16x64xf32, #dsc.quant<i4, group = 64, asymmetric>>
 
 // Per-head scales for q/k/v (head_dim rows); others per row.
-// HEAD: dsc.global @blk.0.attn_q : !dsc.qtensor<64x64xf32, #dsc.quant<i4, head = 16, symmetric, scale = f16>>
+// Heads are found from the IR, not from names: this attn_q feeds no
+// attention, so it gets one scale per row (quant-apply-heads.mlir has the
+// q/k/v case).
+// HEAD: dsc.global @blk.0.attn_q : !dsc.qtensor<64x64xf32, #dsc.quant<i4, channel = 0, symmetric, scale = f16>>
 // HEAD: dsc.global @blk.0.ffn_up : !dsc.qtensor<172x64xf32, #dsc.quant<i4, channel = 0, symmetric, scale = f16>>
 
 // Quantized weights are tiled by 4 rows and their groups (whole rows here).
