@@ -571,7 +571,8 @@ Expected<uint64_t> parseByteSize(StringRef text) {
 
 namespace {
 struct Choice {
-  std::string spec;   // dsc.quantize value
+  QuantSchemeAttr scheme; // null: stays float
+  std::string spec;   // for the report
   uint64_t bytes;     // in the blob, aligned
   double err;         // relative output error
 };
@@ -662,7 +663,7 @@ Error chooseMixedPrecision(ModuleOp module,
     if (!ok || (id < 0 && !embedding)) {
       fixed += floatBytes(t);
       if (t.getRank() == 2)
-        g->setAttr("dsc.quantize", mlir::StringAttr::get(ctx, "none"));
+        g->setAttr(mlir::dsc::kQuantizeAttr, mlir::BoolAttr::get(ctx, false));
       continue;
     }
     auto w = reader.readFloat(g.getSourceAttr(), t);
@@ -703,9 +704,10 @@ Error chooseMixedPrecision(ModuleOp module,
       if (!e)
         return e.takeError();
       // Named by what the policy gives this shape (int4 may become int8).
-      c.ladder.push_back({specOf(s), quantBytes(q), energy > 0 ? *e / energy : 0});
+      c.ladder.push_back(
+          {s, specOf(s), quantBytes(q), energy > 0 ? *e / energy : 0});
     }
-    c.ladder.push_back({"none", floatBytes(t), 0.0});
+    c.ladder.push_back({QuantSchemeAttr(), "none", floatBytes(t), 0.0});
     llvm::sort(c.ladder, [](const Choice &x, const Choice &y) {
       return std::tie(x.bytes, x.err) < std::tie(y.bytes, y.err);
     });
@@ -754,7 +756,9 @@ Error chooseMixedPrecision(ModuleOp module,
   double err = 0;
   for (Candidate &c : cands) {
     const Choice &ch = c.ladder[c.at];
-    c.global->setAttr("dsc.quantize", mlir::StringAttr::get(ctx, ch.spec));
+    c.global->setAttr(mlir::dsc::kQuantizeAttr,
+                      ch.scheme ? mlir::Attribute(ch.scheme)
+                                : mlir::BoolAttr::get(ctx, false));
     counts[ch.spec]++;
     err += ch.err;
   }

@@ -65,8 +65,8 @@ llvm::Error applyActivationAwareScales(
 
 /// `--quantize auto`: gives every matrix that linear layers or the
 /// embedding lookup read (the classifier and the table included) a
-/// `dsc.quantize` attribute, int4 (groups of `group`), int8 per channel or
-/// "none", so that the weights fit in `budget` bytes with the least summed
+/// `dsc.quantize` attribute: an int4 (groups of `group`) or int8 per-channel
+/// #dsc.quant scheme, or false (float), so that the weights fit in `budget` bytes with the least summed
 /// relative error (greedy by error saved per byte). The error of a linear
 /// weight is that of its output on the calibration rows, of a table only
 /// looked up that of its rows. `module` is after graph passes, unquantized.

@@ -57,9 +57,13 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
     return success();
   }
   if (attr.getName() == "dsc.quantize") {
-    if (!isa<GlobalOp>(op) || !isa<StringAttr>(attr.getValue()))
-      return op->emitError()
-             << "'dsc.quantize' must be a string on a dsc.global";
+    // A scheme to quantize this weight with, or false to keep it float: how
+    // mixed precision reaches dsc-quant-apply.
+    auto keep = dyn_cast<BoolAttr>(attr.getValue());
+    if (!isa<GlobalOp>(op) ||
+        !(isa<QuantSchemeAttr>(attr.getValue()) || (keep && !keep.getValue())))
+      return op->emitError() << "'dsc.quantize' must be a #dsc.quant scheme "
+                                "or false on a dsc.global";
     return success();
   }
   if (attr.getName() == "dsc.importance") {

@@ -59,6 +59,9 @@ constexpr llvm::StringLiteral kForwardEntry = "dsc_forward";
 constexpr llvm::StringLiteral kModelDescName = "dsc_model_desc";
 constexpr llvm::StringLiteral kWeightsSizeAttr = "dsc.weights_size";
 constexpr llvm::StringLiteral kModelIdAttr = "dsc.model_id";
+/// On a dsc.global: the #dsc.quant scheme dsc-quant-apply gives it, or
+/// false to keep it float (mixed precision).
+constexpr llvm::StringLiteral kQuantizeAttr = "dsc.quantize";
 /// On the module: the name of the registry target it is compiled for.
 constexpr llvm::StringLiteral kTargetAttr = "dsc.target";
 /// On a quantized dsc.global: per input column, how much its errors cost

@@ -23,8 +23,11 @@ def QuantApply : Pass<"dsc-quant-apply", "::mlir::ModuleOp"> {
     and the classifier) a `!dsc.qtensor` type with the scheme `scheme`
     spells (`int8:channel`, `int4:group=32`, `int4:group=128,asym`,
     `int4:head`, `int8:tensor`; scales f16 unless `,scale=f32`). A global
-    carrying `dsc.quantize = "<scheme>"` (or `"none"`) gets that scheme
-    instead, which is how mixed precision is expressed. The weight writer
+    carrying `dsc.quantize = #dsc.quant<...>` gets exactly that scheme
+    instead (an error if it does not fit the weight), and one carrying
+    `dsc.quantize = false` stays float: this is how mixed precision is
+    expressed. Head granularity applies to the projections whose outputs
+    are attention's queries, keys or values (through RoPE), found in the IR. The weight writer
     quantizes the bytes (round to nearest, or with the calibration scales
     the driver attached).
 

@@ -235,7 +235,7 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
       unsigned u = uses.lookup(g.getSymNameAttr());
       // Weights a checkpoint stores quantized (GGUF Q8_0, Q4_0) stay so.
       if (auto q = dyn_cast<QTensorType>(g.getType());
-          q && (u & Linear) && !g->hasAttr("dsc.quantize"))
+          q && (u & Linear) && !g->hasAttr(kQuantizeAttr))
         g.emitRemark() << g.getSymName() << ": " << scheme
                        << " not applied: stored as " << spell(q.getScheme())
                        << " in the checkpoint";
@@ -243,27 +243,33 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
       if (!t || t.getRank() != 2 || !isa<FloatType>(t.getElementType()))
         continue;
       QuantSpec s = spec;
-      auto req = g->getAttrOfType<StringAttr>("dsc.quantize");
-      bool requested = static_cast<bool>(req);
+      Attribute req = g->getAttr(kQuantizeAttr);
       if (req) {
-        g->removeAttr("dsc.quantize");
-        if (req.getValue() == "none")
+        // A per-weight request (mixed precision): exactly this scheme, or
+        // none.
+        g->removeAttr(kQuantizeAttr);
+        auto scheme = dyn_cast<QuantSchemeAttr>(req);
+        if (!scheme)
           continue;
-        if (failed(parseQuantSpec(req.getValue(), s, &error))) {
-          g.emitOpError("bad dsc.quantize '") << req.getValue() << "': " << error;
+        Type f32 = Float32Type::get(&getContext());
+        if (failed(QTensorType::verify(
+                [&] { return g.emitOpError("dsc.quantize: "); }, t.getShape(),
+                f32, scheme)))
           return signalPassFailure();
-        }
-      } else {
-        bool wanted = (u & Linear) || ((u & Classifier) && head) ||
-                      ((u & Embedding) && embeddings);
-        // A table that is both embedding and classifier needs both asked.
-        if ((u & Embedding) && !embeddings)
-          wanted = false;
-        if ((u & Classifier) && !head)
-          wanted = false;
-        if (!wanted || (u & Other) || u == 0)
-          continue;
+        auto q = QTensorType::get(&getContext(), t.getShape(), f32, scheme);
+        g.setType(q);
+        newTypes[g.getSymNameAttr()] = q;
+        continue;
       }
+      bool wanted = (u & Linear) || ((u & Classifier) && head) ||
+                    ((u & Embedding) && embeddings);
+      // A table that is both embedding and classifier needs both asked.
+      if ((u & Embedding) && !embeddings)
+        wanted = false;
+      if ((u & Classifier) && !head)
+        wanted = false;
+      if (!wanted || (u & Other) || u == 0)
+        continue;
       // Per-head scales apply to projections whose rows are heads: those
       // whose outputs are attention's queries, keys or values.
       StringRef name = g.getSymName();
@@ -272,12 +278,11 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
       QuantSchemeAttr chosen = chooseQuantScheme(
           &getContext(), s, t.getDimSize(0), t.getDimSize(1), rowsPerHead);
       // Remarks say where the flag's scheme did not fit (the driver prints
-      // them as notes); a per-weight request was chosen knowingly.
+      // them as notes).
       std::string shape = std::to_string(t.getDimSize(0)) + "x" +
                           std::to_string(t.getDimSize(1));
       if (!chosen) {
-        if (!requested)
-          g.emitRemark() << name << ": " << scheme << " needs a multiple of 4 "
+        g.emitRemark() << name << ": " << scheme << " needs a multiple of 4 "
                          << "rows, not " << shape << "; left unquantized";
         continue;
       }
@@ -286,7 +291,7 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
                     (s.granularity == Granularity::Head && !headRows)) &&
                    (s.granularity != Granularity::Group ||
                     chosen.getBlockSize() == s.blockSize);
-      if (!asked && !requested)
+      if (!asked)
         g.emitRemark() << name << ": " << scheme << " does not fit " << shape
                        << "; " << spell(chosen) << " instead";
       Type q = QTensorType::get(&getContext(), t.getShape(),

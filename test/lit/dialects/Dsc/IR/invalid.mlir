@@ -481,8 +481,13 @@ dsc.global @w : tensor<8x64xf32> {dsc.target = "x86_64"}
 
 // -----
 
-// expected-error @+1 {{'dsc.quantize' must be a string on a dsc.global}}
-dsc.global @w : tensor<8x64xf32> {dsc.quantize = 4 : i64}
+// expected-error @+1 {{'dsc.quantize' must be a #dsc.quant scheme or false on a dsc.global}}
+dsc.global @w : tensor<8x64xf32> {dsc.quantize = "int4:group=32"}
+
+// -----
+
+// expected-error @+1 {{'dsc.quantize' must be a #dsc.quant scheme or false on a dsc.global}}
+dsc.global @w : tensor<8x64xf32> {dsc.quantize = true}
 
 // -----
 

@@ -12,8 +12,8 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
   dsc.global @blk.0.ffn_down : tensor<64x172xf32>
   dsc.global @blk.0.ffn_up : tensor<172x64xf32>
   dsc.global @odd : tensor<6x64xf32>
-  dsc.global @kept : tensor<64x64xf32> {dsc.quantize = "none"}
-  dsc.global @mixed : tensor<64x64xf32> {dsc.quantize = "int8:group=16"}
+  dsc.global @kept : tensor<64x64xf32> {dsc.quantize = false}
+  dsc.global @mixed : tensor<64x64xf32> {dsc.quantize = #dsc.quant<i8, group = 16, symmetric, scale = f16>}
   dsc.global @norm : tensor<64xf32>
   dsc.global @output : tensor<16x64xf32>
   func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x2x16xf32>) -> tensor<?x16xf32> {
