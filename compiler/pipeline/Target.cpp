@@ -46,6 +46,20 @@ bool hostCanRun(const TargetDesc &t) {
          has("avx512dq") && has("avx512vnni") && has("avx512bf16");
 }
 
+Expected<TargetDesc> sanitizedTarget(const TargetDesc &t) {
+  if (StringRef(t.triple).starts_with("x86_64")) {
+    TargetDesc s = t;
+    s.kernels += "-sanitize";
+    s.runtime += "-sanitize";
+    s.sanitize = true;
+    return s;
+  }
+  return createStringError(inconvertibleErrorCode(),
+                           "--sanitize: only x86-64 targets have a sanitizer "
+                           "build of the runtime, not '" +
+                               t.name + "'");
+}
+
 Expected<TargetDesc> lookupTarget(StringRef name) {
   // Common device names map to their ISA level.
   if (name == "rpi5" || name == "raspberrypi5" || name == "arm64")

@@ -18,6 +18,9 @@ struct TargetDesc {
   std::string kernels;     // embedded kernel library ("kernels-<x>")
   std::string runtime;     // embedded runtime archive ("runtime-<arch>")
   std::string description;
+  // dsc compile --sanitize: instrumented runtime and kernels, linked by the
+  // host's clang (docs/reliability.md).
+  bool sanitize = false;
 };
 
 /// All --target values (besides "native").
@@ -25,6 +28,10 @@ const std::vector<TargetDesc> &getTargets();
 
 /// Looks up a --target value; "native" picks the best target the host runs.
 llvm::Expected<TargetDesc> lookupTarget(llvm::StringRef name);
+
+/// The --sanitize variant of an x86-64 target: ASan and UBSan in the
+/// runtime, the kernels and the generated code.
+llvm::Expected<TargetDesc> sanitizedTarget(const TargetDesc &t);
 
 /// Whether this machine can run executables for `t`.
 bool hostCanRun(const TargetDesc &t);
