@@ -251,17 +251,19 @@ static Error linkSanitized(StringRef object, StringRef archive,
     return createStringError(ec, "cannot create a temporary file");
   FileRemover removeErr(errPath);
   StringRef clang = DSC_HOST_CLANG;
-  SmallVector<StringRef> args = {clang,  "-fsanitize=address,undefined",
-                                 "-no-pie", "-o", output, object, archive,
-                                 "-lpthread"};
+  SmallVector<StringRef> args = {clang,     "-fsanitize=address,undefined",
+                                 "-no-pie", "-o",
+                                 output,    object,
+                                 archive,   "-lpthread"};
   std::optional<StringRef> redirects[] = {std::nullopt, std::nullopt,
                                           StringRef(errPath)};
   std::string why;
-  int rc = sys::ExecuteAndWait(clang, args, std::nullopt, redirects, 0, 0, &why);
+  int rc =
+      sys::ExecuteAndWait(clang, args, std::nullopt, redirects, 0, 0, &why);
   if (rc == 0)
     return Error::success();
   if (auto text = MemoryBuffer::getFile(errPath))
-    why += (*text)->getBuffer().rtrim().str();
+    why += (why.empty() ? "" : ": ") + (*text)->getBuffer().rtrim().str();
   return createStringError(inconvertibleErrorCode(),
                            "--sanitize: linking with " + clang.str() +
                                " failed: " + why);

@@ -1,4 +1,4 @@
-/*===- hosted.c - the system layer of sanitized test executables -------------===*
+/*===- hosted.c - the system layer of sanitized test executables ----------===*
  *
  * `dsc compile --sanitize` links generated code with a build of the runtime
  * instrumented by ASan and UBSan. Their runtimes need the C library (and

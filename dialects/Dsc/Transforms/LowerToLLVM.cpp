@@ -30,8 +30,7 @@ struct ApproximateMathPass
 };
 } // namespace
 
-void mlir::dsc::buildLowerToLLVMPipeline(OpPassManager &pm,
-                                         bool alignedAlloc) {
+void mlir::dsc::buildLowerToLLVMPipeline(OpPassManager &pm, bool alignedAlloc) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(dsc::createCodegenApproximateMath());
