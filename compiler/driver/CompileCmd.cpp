@@ -77,6 +77,12 @@ static cl::opt<WeightsMode> cWeights(
                clEnumValN(WeightsMode::External, "external",
                           "in <output>.dscw beside it, mmapped at run time")),
     cl::init(WeightsMode::Embedded), cl::sub(compileCmd));
+static cl::opt<bool> cSanitize(
+    "sanitize",
+    cl::desc("Testing: build with AddressSanitizer and UBSan in the runtime, "
+             "the kernels and the generated code (x86-64; linked dynamically "
+             "by the host's clang)"),
+    cl::Hidden, cl::init(false), cl::sub(compileCmd));
 static ModelOptions cModel(compileCmd);
 
 namespace {
@@ -169,6 +175,8 @@ int runCompile() {
   const EmitKind emit = cEmit;
   const Phase compileTo = cCompileTo;
   auto target = lookupTarget(cTarget);
+  if (target && cSanitize)
+    target = sanitizedTarget(*target);
   if (!target)
     return reportError(target.takeError());
   std::string output = cOutput.empty() ? defaultOutput(cInput, emit) : cOutput;
@@ -234,7 +242,7 @@ int runCompile() {
     return reportError(std::move(e));
   if (emit == EmitKind::MLIR && compileTo == Phase::Loops)
     return emitMLIR();
-  if (Error e = runLowerToLLVMDialect(*module))
+  if (Error e = runLowerToLLVMDialect(*module, target->sanitize))
     return reportError(std::move(e));
   if (emit == EmitKind::MLIR)
     return emitMLIR();

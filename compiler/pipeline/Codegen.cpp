@@ -26,18 +26,29 @@
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/Transforms/IPO/Internalize.h"
+#include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
 
 LLD_HAS_DRIVER(elf)
 
 using namespace llvm;
 
 namespace dsc {
+
+static Error noSanitizeBuild() {
+  return createStringError(inconvertibleErrorCode(),
+                           "--sanitize: this dsc was built without the "
+                           "sanitizer runtime (configure with "
+                           "-DDSC_SANITIZE_RUNTIME=ON; needs "
+                           "libclang-rt-22-dev)");
+}
 
 static Error passFailure(StringRef phase) {
   return createStringError(inconvertibleErrorCode(),
@@ -93,9 +104,9 @@ Error runLowerToLoops(mlir::ModuleOp module) {
   return Error::success();
 }
 
-Error runLowerToLLVMDialect(mlir::ModuleOp module) {
+Error runLowerToLLVMDialect(mlir::ModuleOp module, bool alignedAlloc) {
   mlir::PassManager pm(module.getContext());
-  mlir::dsc::buildLowerToLLVMPipeline(pm);
+  mlir::dsc::buildLowerToLLVMPipeline(pm, alignedAlloc);
   if (failed(pm.run(module)))
     return passFailure("lowering to the LLVM dialect");
   return Error::success();
@@ -152,6 +163,8 @@ translateAndOptimize(mlir::ModuleOp module, LLVMContext &ctx,
   llvmModule->setDataLayout(tm.createDataLayout());
 
   StringRef bc = getEmbeddedFile(target.kernels);
+  if (bc.empty() && target.sanitize)
+    return noSanitizeBuild();
   if (bc.empty())
     return createStringError(inconvertibleErrorCode(),
                              "no micro-kernels for target " + target.name);
@@ -184,6 +197,17 @@ translateAndOptimize(mlir::ModuleOp module, LLVMContext &ctx,
   });
 
   PassBuilder pb(&tm);
+  if (target.sanitize) {
+    // As clang does: instrument the optimized code (kernels inlined), so
+    // that the checks cost what they must and see the real accesses.
+    for (Function &f : *llvmModule)
+      if (!f.isDeclaration())
+        f.addFnAttr(Attribute::SanitizeAddress);
+    pb.registerOptimizerLastEPCallback(
+        [](ModulePassManager &mpm, OptimizationLevel, ThinOrFullLTOPhase) {
+          mpm.addPass(AddressSanitizerPass(AddressSanitizerOptions()));
+        });
+  }
   LoopAnalysisManager lam;
   FunctionAnalysisManager fam;
   CGSCCAnalysisManager cgam;
@@ -210,9 +234,39 @@ Error emitMachineCode(Module &module, TargetMachine &tm, bool assembly,
   return Error::success();
 }
 
+/// The sanitizer runtimes need libc: --sanitize executables are linked
+/// dynamically by the clang dsc was built with.
+static Error linkSanitized(StringRef object, StringRef archive,
+                           StringRef output) {
+  SmallString<128> errPath;
+  if (std::error_code ec =
+          sys::fs::createTemporaryFile("dsc-link", "txt", errPath))
+    return createStringError(ec, "cannot create a temporary file");
+  TempPath removeErr(errPath);
+  StringRef clang = DSC_HOST_CLANG;
+  SmallVector<StringRef> args = {clang,     "-fsanitize=address,undefined",
+                                 "-no-pie", "-o",
+                                 output,    object,
+                                 archive,   "-lpthread"};
+  std::optional<StringRef> redirects[] = {std::nullopt, std::nullopt,
+                                          StringRef(errPath)};
+  std::string why;
+  int rc =
+      sys::ExecuteAndWait(clang, args, std::nullopt, redirects, 0, 0, &why);
+  if (rc == 0)
+    return Error::success();
+  if (auto text = MemoryBuffer::getFile(errPath))
+    why += (why.empty() ? "" : ": ") + (*text)->getBuffer().rtrim().str();
+  return createStringError(inconvertibleErrorCode(),
+                           "--sanitize: linking with " + clang.str() +
+                               " failed: " + why);
+}
+
 Error linkExecutable(const TargetDesc &target, StringRef object,
                      StringRef output) {
   StringRef archive = getEmbeddedFile(target.runtime);
+  if (archive.empty() && target.sanitize)
+    return noSanitizeBuild();
   if (archive.empty())
     return createStringError(inconvertibleErrorCode(),
                              "no runtime for target " + target.name);
@@ -228,6 +282,8 @@ Error linkExecutable(const TargetDesc &target, StringRef object,
       return createStringError(ec, "cannot write " + archivePath.str().str());
     os << archive;
   }
+  if (target.sanitize)
+    return linkSanitized(object, archivePath, output);
   std::string out = output.str(), obj = object.str(),
               arch = archivePath.str().str();
   std::vector<const char *> args = {
@@ -489,7 +545,7 @@ Error buildExecutable(mlir::ModuleOp laidOut, const TargetDesc &target,
   mlir::OwningOpRef<mlir::ModuleOp> code = laidOut.clone();
   if (Error e = runLowerToLoops(*code))
     return e;
-  if (Error e = runLowerToLLVMDialect(*code))
+  if (Error e = runLowerToLLVMDialect(*code, target.sanitize))
     return e;
   auto tm = createTargetMachine(target);
   if (!tm)

@@ -44,7 +44,9 @@ llvm::Error runWeightLayout(mlir::ModuleOp module, const TargetDesc &target);
 llvm::Error runLowerToLoops(mlir::ModuleOp module);
 
 /// The upstream conversions to the LLVM dialect.
-llvm::Error runLowerToLLVMDialect(mlir::ModuleOp module);
+/// `alignedAlloc`: see buildLowerToLLVMPipeline (for --sanitize).
+llvm::Error runLowerToLLVMDialect(mlir::ModuleOp module,
+                                  bool alignedAlloc = false);
 
 /// A TargetMachine for `target` (optimization level 3).
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>

@@ -9,6 +9,7 @@ namespace dsc {
 using TargetDesc = mlir::dsc::TargetInfo;
 using mlir::dsc::hostCanRun;
 using mlir::dsc::lookupTarget;
+using mlir::dsc::sanitizedTarget;
 } // namespace dsc
 
 #endif

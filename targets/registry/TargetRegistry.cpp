@@ -104,6 +104,20 @@ bool hostCanRun(const TargetInfo &t) {
                       [&](const std::string &n) { return f.lookup(n); });
 }
 
+Expected<TargetInfo> sanitizedTarget(const TargetInfo &t) {
+  if (Triple(t.triple).getArch() == Triple::x86_64) {
+    TargetInfo s = t;
+    s.kernels += "-sanitize";
+    s.runtime += "-sanitize";
+    s.sanitize = true;
+    return s;
+  }
+  return createStringError(inconvertibleErrorCode(),
+                           "--sanitize: only x86-64 targets have a sanitizer "
+                           "build of the runtime, not '" +
+                               t.name + "'");
+}
+
 std::string listTargetNames() {
   std::string s;
   for (const TargetInfo &t : getTargetRegistry()) {

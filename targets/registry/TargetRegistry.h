@@ -46,6 +46,9 @@ struct TargetInfo {
   int64_t quantTileRows = 0;
   /// Element type of the KV cache the attention kernels use.
   std::string kvCacheType;
+  /// dsc compile --sanitize: instrumented runtime and kernels, linked by the
+  /// host's clang (docs/reliability.md).
+  bool sanitize = false;
 
   bool supportsQuantBits(unsigned bits) const;
   bool supportsWeightType(llvm::StringRef type) const;
@@ -63,6 +66,10 @@ const TargetInfo *findTarget(llvm::StringRef name);
 
 /// Looks up a --target value; "native" picks the best target the host runs.
 llvm::Expected<TargetInfo> lookupTarget(llvm::StringRef name);
+
+/// The --sanitize variant of an x86-64 target: ASan and UBSan in the
+/// runtime, the kernels and the generated code.
+llvm::Expected<TargetInfo> sanitizedTarget(const TargetInfo &t);
 
 /// Whether this machine can run executables for `t`.
 bool hostCanRun(const TargetInfo &t);

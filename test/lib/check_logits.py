@@ -4,6 +4,7 @@ compares every evaluated position with the numpy reference.
 
   check_logits.py DSC WORKDIR FORMAT [gen_checkpoint options...]
       [--target T] [--tokens "1 2 3"] [--steps N] [--threads N] [--tol X]
+      [--compile-flags "--sanitize ..."]
 
 Prints the worst error, `max error X at position P`, and `PASS` or `FAIL`;
 the error of a position is max|ours - ref| / max|ref|.
@@ -27,7 +28,7 @@ def main():
     rest = sys.argv[4:]
     opts = {"--target": "native", "--tokens": "1 30 45 80 100 7 9 261 262 300",
             "--steps": "16", "--threads": "2", "--tol": "1e-4", "--runner": "",
-            "--quantize": "", "--act-quant": "none"}
+            "--quantize": "", "--act-quant": "none", "--compile-flags": ""}
     flags = {"--quantize-embeddings": False, "--quantize-head": False}
     gen_args = []
     i = 0
@@ -51,6 +52,7 @@ def main():
      "llama2c": gen_checkpoint.write_llama2c}[fmt](ckpt, c, w)
     exe = os.path.join(work, "model.exe")
     cmd = [dsc, "compile", ckpt, "--target", opts["--target"], "-o", exe, "--quiet"]
+    cmd += opts["--compile-flags"].split()
     if opts["--quantize"]:
         cmd += ["--quantize", opts["--quantize"]]
         cmd += [f for f, on in flags.items() if on]

@@ -44,5 +44,8 @@ if all(" %s" % f in flags for f in ["avx2", "fma", "f16c"]):
     config.available_features.add("host-avx2")
 if all(" %s" % f in flags for f in ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16"]):
     config.available_features.add("host-avx512")
+# dsc compile --sanitize (targets/CMakeLists.txt, DSC_SANITIZE_RUNTIME).
+if config.dsc_sanitize_runtime.upper() in ("ON", "TRUE", "1", "YES"):
+    config.available_features.add("sanitize-runtime")
 if shutil.which("qemu-aarch64"):
     config.available_features.add("qemu-aarch64")

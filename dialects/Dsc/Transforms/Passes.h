@@ -44,8 +44,10 @@ QuantSchemeAttr chooseQuantScheme(MLIRContext *ctx, const QuantSpec &spec,
 llvm::SmallVector<Value> getLinearInputs(func::FuncOp fn);
 
 /// The upstream conversions from loops, memrefs and calls to the LLVM
-/// dialect, after dsc-codegen-lower.
-void buildLowerToLLVMPipeline(OpPassManager &pm);
+/// dialect, after dsc-codegen-lower. `alignedAlloc` (dsc compile
+/// --sanitize) allocates buffers with aligned_alloc rather than with malloc
+/// and alignment slack, so that ASan's redzone starts where a buffer ends.
+void buildLowerToLLVMPipeline(OpPassManager &pm, bool alignedAlloc = false);
 void registerDscPipelines();
 
 /// The target a pass compiles for: `option` when it is set, else the
