@@ -589,28 +589,6 @@ uint64_t floatBytes(mlir::ShapedType t) {
   return alignUp(t.getNumElements() * (t.getElementType().isF32() ? 4 : 2));
 }
 
-/// The --quantize spelling of a scheme.
-std::string specOf(QuantSchemeAttr s) {
-  std::string out = s.getBits() == 8 ? "int8:" : "int4:";
-  switch (s.getGranularity()) {
-  case Granularity::Tensor:
-    out += "tensor";
-    break;
-  case Granularity::Channel:
-    out += "channel";
-    break;
-  case Granularity::Group:
-    out += "group=" + std::to_string(s.getBlockSize());
-    break;
-  case Granularity::Head:
-    out += "head";
-    break;
-  }
-  if (!s.getSymmetric())
-    out += ",asym";
-  return out;
-}
-
 uint64_t quantBytes(QTensorType q) {
   auto layout = TiledLayoutAttr::get(q.getContext(), 4, getQuantGroupColumns(q));
   return alignUp(getStorageBytes(q, layout));
@@ -705,7 +683,7 @@ Error chooseMixedPrecision(ModuleOp module,
         return e.takeError();
       // Named by what the policy gives this shape (int4 may become int8).
       c.ladder.push_back(
-          {s, specOf(s), quantBytes(q), energy > 0 ? *e / energy : 0});
+          {s, spellQuantScheme(s), quantBytes(q), energy > 0 ? *e / energy : 0});
     }
     c.ladder.push_back({QuantSchemeAttr(), "none", floatBytes(t), 0.0});
     llvm::sort(c.ladder, [](const Choice &x, const Choice &y) {

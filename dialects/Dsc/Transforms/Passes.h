@@ -33,6 +33,8 @@ struct QuantSpec {
 };
 LogicalResult parseQuantSpec(llvm::StringRef text, QuantSpec &spec,
                              std::string *error);
+/// The --quantize spelling of a scheme, for messages and reports.
+std::string spellQuantScheme(QuantSchemeAttr scheme);
 
 /// The scheme `spec` gives a [rows, cols] weight under the policy of
 /// dsc-quant-apply, or null when the weight stays unquantized.

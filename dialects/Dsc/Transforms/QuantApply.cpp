@@ -124,8 +124,7 @@ QuantSchemeAttr mlir::dsc::chooseQuantScheme(MLIRContext *ctx,
   return QuantSchemeAttr::get(ctx, bits, gran, block, spec.symmetric, scale);
 }
 
-/// The --quantize spelling of a scheme.
-static std::string spell(QuantSchemeAttr q) {
+std::string mlir::dsc::spellQuantScheme(QuantSchemeAttr q) {
   std::string s = "int" + std::to_string(q.getBits()) + ":";
   switch (q.getGranularity()) {
   case Granularity::Tensor:
@@ -237,7 +236,7 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
       if (auto q = dyn_cast<QTensorType>(g.getType());
           q && (u & Linear) && !g->hasAttr(kQuantizeAttr))
         g.emitRemark() << g.getSymName() << ": " << scheme
-                       << " not applied: stored as " << spell(q.getScheme())
+                       << " not applied: stored as " << spellQuantScheme(q.getScheme())
                        << " in the checkpoint";
       auto t = dyn_cast<RankedTensorType>(g.getType());
       if (!t || t.getRank() != 2 || !isa<FloatType>(t.getElementType()))
@@ -293,7 +292,7 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
                     chosen.getBlockSize() == s.blockSize);
       if (!asked)
         g.emitRemark() << name << ": " << scheme << " does not fit " << shape
-                       << "; " << spell(chosen) << " instead";
+                       << "; " << spellQuantScheme(chosen) << " instead";
       Type q = QTensorType::get(&getContext(), t.getShape(),
                                 Float32Type::get(&getContext()), chosen);
       g.setType(q);
