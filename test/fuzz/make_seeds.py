@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
-"""Writes small seed inputs for the fuzzers into OUT/<fuzzer>/."""
+"""Writes seed inputs for the fuzzers into OUT/<fuzzer>/.
+
+Three kinds: small generated files; the committed inputs under seeds/ (every
+fuzzer finding, minimized, so each ctest run replays them); and small real
+files, or their headers, from ../shared/models when it is present (they are
+read there, never copied into the repository).
+"""
+import json
 import os
+import shutil
 import struct
-import subprocess
 import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -33,7 +40,7 @@ def main():
     put("fuzz_llama2c_tokenizer", "tokenizer.bin", read(os.path.join(tmp, "tokenizer.bin")))
     st = read(os.path.join(tmp, "hf", "model.safetensors"))
     hlen = struct.unpack_from("<Q", st, 0)[0]
-    put("fuzz_safetensors", "header", st[:8 + hlen])
+    put("fuzz_safetensors", "header", struct.pack("<Q", len(st)) + st[:8 + hlen])
     m = read(os.path.join(tmp, "m.bin"))
     put("fuzz_llama2c", "header", struct.pack("<Q", len(m)) + m[:28])
     # A SentencePiece model: pieces, trainer spec (BPE, byte_fallback).
@@ -55,6 +62,88 @@ def main():
     spm += field(2, 2, field(3, 0, varint(2)) + field(35, 0, varint(1)))
     spm += field(3, 2, field(1, 2, b"identity"))
     put("fuzz_spm", "model.model", spm)
+
+    committed = os.path.join(here, "seeds")
+    for fuzzer in sorted(os.listdir(committed)):
+        for name in sorted(os.listdir(os.path.join(committed, fuzzer))):
+            put(fuzzer, "committed-" + name, read(os.path.join(committed, fuzzer, name)))
+
+    models = os.environ.get("DSC_SHARED_MODELS") or os.path.join(
+        here, "..", "..", "..", "shared", "models")
+    if os.path.isdir(models):
+        real_seeds(models, put)
+    else:
+        print("make_seeds: %s is absent; no seeds from real files" % models)
+
+
+def gguf_header_end(b):
+    """Offset just past the tensor infos of a GGUF file."""
+    pos = 24
+    n_tensors, n_kv = struct.unpack_from("<QQ", b, 8)
+    sizes = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+
+    def skip(pos, t):
+        if t == 8:
+            return pos + 8 + struct.unpack_from("<Q", b, pos)[0]
+        if t == 9:
+            et, count = struct.unpack_from("<IQ", b, pos)
+            pos += 12
+            if et in sizes:
+                return pos + count * sizes[et]
+            for _ in range(count):
+                pos = skip(pos, et)
+            return pos
+        return pos + sizes[t]
+
+    for _ in range(n_kv):
+        pos = skip(pos, 8)
+        pos = skip(pos + 4, struct.unpack_from("<I", b, pos)[0])
+    kv_end = pos
+    for _ in range(n_tensors):
+        pos = skip(pos, 8)
+        n_dims = struct.unpack_from("<I", b, pos)[0]
+        pos += 4 + 8 * n_dims + 4 + 8
+    return kv_end, pos
+
+
+def real_seeds(models, put):
+    """Seeds from the real files in ../shared/models: whole small files, and
+    the headers of large ones (the fuzzers mutate every byte they are given,
+    so megabytes of weights would only slow them down)."""
+    read = lambda p: open(os.path.join(models, p), "rb").read()
+    for name in ["stories260K/stories260K.gguf",
+                 "tiny-llama-quality/gguf/tiny-llama-quality-Q4_0.gguf",
+                 "tiny-llama-quality/gguf/tiny-llama-quality-Q8_0.gguf"]:
+        b = read(name)
+        kv_end, infos_end = gguf_header_end(b)
+        base = os.path.basename(name)
+        # Metadata (the vocabulary included) with no tensors.
+        put("fuzz_gguf", base + ".meta", b[:8] + struct.pack("<Q", 0) + b[16:kv_end])
+        # Every tensor info, the weights cut off.
+        put("fuzz_gguf", base + ".infos", b[:infos_end])
+    put("fuzz_spm", "tok512.model", read("stories260K/tok512.model"))
+    put("fuzz_llama2c_tokenizer", "tok512.bin", read("stories260K/tok512.bin"))
+    m = read("stories260K/stories260K.bin")
+    put("fuzz_llama2c", "stories260K.bin", struct.pack("<Q", len(m)) + m[:28])
+    for name in ["stories260K/hf/model.safetensors",
+                 "tiny-llama-quality/hf/model.safetensors"]:
+        st = read(name)
+        hlen = struct.unpack_from("<Q", st, 0)[0]
+        put("fuzz_safetensors", name.split("/")[0] + ".safetensors",
+            struct.pack("<Q", len(st)) + st[:8 + hlen])
+    # A real Llama tokenizer.json, its vocabulary cut to 400 ids and the
+    # merges to those among them, everything else as exported.
+    tj = json.loads(read("tiny-random/onnx-llama/tokenizer.json"))
+    keep = {k: v for k, v in tj["model"]["vocab"].items() if v < 400}
+    merges = []
+    for m in tj["model"]["merges"]:
+        a, b = m.split(" ", 1) if isinstance(m, str) else m
+        if a in keep and b in keep and a + b in keep:
+            merges.append(m)
+    tj["model"]["vocab"] = keep
+    tj["model"]["merges"] = merges[:300]
+    put("fuzz_hf_json", "onnx-llama-tokenizer.json",
+        json.dumps(tj, ensure_ascii=False).encode())
 
 
 if __name__ == "__main__":
