@@ -288,7 +288,8 @@ int dsc_main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : 0;
-#define IS(x) (memcmp(a, x, sizeof(x)) == 0)
+/* The length first: memcmp over sizeof(x) would read past a shorter a. */
+#define IS(x) (strlen(a) == sizeof(x) - 1 && memcmp(a, x, sizeof(x) - 1) == 0)
     bool takesValue = IS("-p") || IS("--prompt") || IS("-f") || IS("--file") ||
                       IS("-n") || IS("--n-predict") || IS("--temp") ||
                       IS("--top-k") || IS("--top-p") || IS("-s") ||
@@ -366,6 +367,15 @@ int dsc_main(int argc, char **argv) {
   if (!ws || (int64_t)ws->size != dsc_model_desc[DSC_DESC_WEIGHTS_SIZE])
     return fail("the weights section of %s is missing or of the wrong size", where);
   const dsc_payload_section *ts = section(hdr, "tokenizer", psize);
+  /* The tokenizer is copied out before the weights' pages are unmapped
+   * below: in a corrupt payload it may share them. */
+  dsc_tokenizer *tok = 0;
+  if (ts) {
+    char err[256];
+    if (dsc_tok_deserialize(payload + ts->offset, ts->size, &tok, err,
+                            sizeof(err)) != DSC_OK)
+      return fail("bad tokenizer in the payload: %s", err);
+  }
 
   model_t m;
   m.vocab = dsc_model_desc[DSC_DESC_VOCAB];
@@ -402,14 +412,6 @@ int dsc_main(int argc, char **argv) {
   if (!cache)
     return fail("cannot allocate the KV cache%s", "");
   m.cache = (dsc_memref1){cache, cache, 0, cacheFloats, 1};
-
-  dsc_tokenizer *tok = 0;
-  if (ts) {
-    char err[256];
-    if (dsc_tok_deserialize(payload + ts->offset, ts->size, &tok, err,
-                            sizeof(err)) != DSC_OK)
-      return fail("bad tokenizer in the payload: %s", err);
-  }
 
   if (evalPath) {
     if (!dumpPath && !observePath)

@@ -12,6 +12,7 @@ build=$1 work=$2 seconds=$3
 shift 3
 mkdir -p "$work"
 seeds=$build/test/fuzz/seeds
+source "$(dirname "$0")/flags.sh"
 [ -d "$seeds" ] || /usr/bin/python3 "$(dirname "$0")/make_seeds.py" "$seeds" >/dev/null
 for name in "$@"; do
   bin=$build/test/fuzz/$name
@@ -19,9 +20,9 @@ for name in "$@"; do
   mkdir -p "$dir/corpus"
   start=$(date -u +%FT%TZ)
   echo "$start $name: $seconds s" >&2
-  nice -n 19 "$bin" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$dir/" "$dir/corpus" "$seeds/$name" \
-    >"$dir.log" 2>&1
+  # shellcheck disable=SC2046
+  nice -n 19 "$bin" -max_total_time="$seconds" $(fuzz_flags "$name") \
+    -artifact_prefix="$dir/" "$dir/corpus" "$seeds/$name" >"$dir.log" 2>&1
   rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$dir.log" | grep -o '[0-9]*$')
   rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$dir.log" | grep -o '[0-9]*$')

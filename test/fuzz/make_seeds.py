@@ -35,6 +35,8 @@ def main():
 
     read = lambda p: open(p, "rb").read()
     put("fuzz_gguf", "model.gguf", read(os.path.join(tmp, "m.gguf")))
+    put("fuzz_gguf_model", "model.gguf", read(os.path.join(tmp, "m.gguf")))
+    put("fuzz_hf_config", "config.json", read(os.path.join(tmp, "hf", "config.json")))
     put("fuzz_hf_json", "tokenizer.json", read(os.path.join(tmp, "hf", "tokenizer.json")))
     put("fuzz_hf_json", "small.json", b'{"model":{"type":"BPE","vocab":{"a":0,"b":1,"ab":2},"merges":["a b"]}}')
     put("fuzz_llama2c_tokenizer", "tokenizer.bin", read(os.path.join(tmp, "tokenizer.bin")))
@@ -63,6 +65,17 @@ def main():
     spm += field(3, 2, field(1, 2, b"identity"))
     put("fuzz_spm", "model.model", spm)
 
+    put("fuzz_payload", "model.dscw", payload_seed())
+    for i, args in enumerate([
+            ["-p", "Once upon a time", "-n", "256", "--temp", "0"],
+            ["--prompt", "Hi", "--top-k", "40", "--top-p", "0.95", "-s", "42"],
+            ["-f", "prompt.txt", "-t", "4", "-c", "2048", "--mmap"],
+            ["--tokens", "1 2 3", "--no-bos", "--dump-logits", "out.bin"],
+            ["--eval-tokens", "ids.bin", "--observe", "obs.bin", "-c", "64"],
+            ["--temp", "1e-3", "--top-p", "1", "--seed", "0", "-n", "-1"],
+            ["--help"], ["--weights", "model.dscw"], ["-x"], ["-n"]]):
+        put("fuzz_exe_args", "args%d" % i, "\0".join(args).encode())
+
     committed = os.path.join(here, "seeds")
     for fuzzer in sorted(os.listdir(committed)):
         for name in sorted(os.listdir(os.path.join(committed, fuzzer))):
@@ -74,6 +87,50 @@ def main():
         real_seeds(models, put)
     else:
         print("make_seeds: %s is absent; no seeds from real files" % models)
+
+
+# exe_host.h's stand-in model.
+FUZZ_MODEL_ID = 0x46555A5A4D4F444C
+FUZZ_VOCAB = 32
+FUZZ_WEIGHTS_SIZE = 256
+
+
+def tokenizer_blob(pieces, flags, bos, eos, unk):
+    """The serialized tokenizer (runtime/tokenizer/serialize.c), SPM."""
+    pool = b"".join(p.encode() for p, _, _ in pieces)
+    offs, at = [], 0
+    for p, _, _ in pieces:
+        offs.append(at)
+        at += len(p.encode())
+    offs.append(at)
+    n = len(pieces)
+    b = b"DSCTOK01" + struct.pack("<9I", 1, 0, flags, n, bos, eos, unk, 0, len(pool))
+    b += struct.pack("<%dI" % (n + 1), *offs)
+    b += struct.pack("<%df" % n, *[sc for _, sc, _ in pieces])
+    types = bytes(t for _, _, t in pieces)
+    b += types + b"\0" * (-n % 4)
+    return b + pool
+
+
+def payload_seed():
+    """A payload (runtime/include/dsc/payload.h) for the stand-in model:
+    the weights section, then a small SentencePiece tokenizer."""
+    words = ["\u2581", "H", "i", "\u2581t", "h", "e", "r", "\u2581th",
+             "\u2581the", "\u2581there", "\u2581Hi", "o", "n", "c",
+             "\u2581o", "\u2581on", "\u2581once", "u", "p", "a", "m",
+             "<0x0A>", "<0x20>", "<0xE2>", "<0x96>", "<0x81>", "!", "."]
+    pieces = [("<unk>", 0.0, 2), ("<s>", 0.0, 3), ("</s>", 0.0, 3)]
+    pieces += [(w, -float(i), 6 if w.startswith("<0x") else 1)
+               for i, w in enumerate(words)]
+    pieces += [("x%d" % i, -100.0, 1) for i in range(FUZZ_VOCAB - len(pieces))]
+    tok = tokenizer_blob(pieces, 15, 1, 2, 0)
+    sections = [(b"weights", 4096, FUZZ_WEIGHTS_SIZE), (b"tokenizer", 8192, len(tok))]
+    head = b"DSCPAYL1" + struct.pack("<QQQ", FUZZ_MODEL_ID, len(sections), 0)
+    for name, off, size in sections:
+        head += name.ljust(16, b"\0") + struct.pack("<QQ", off, size)
+    head = head.ljust(4096, b"\0")
+    weights = bytes(range(FUZZ_WEIGHTS_SIZE)).ljust(4096, b"\0")
+    return head + weights + tok
 
 
 def gguf_header_end(b):
@@ -121,7 +178,11 @@ def real_seeds(models, put):
         put("fuzz_gguf", base + ".meta", b[:8] + struct.pack("<Q", 0) + b[16:kv_end])
         # Every tensor info, the weights cut off.
         put("fuzz_gguf", base + ".infos", b[:infos_end])
+        put("fuzz_gguf_model", base + ".infos", b[:infos_end])
     put("fuzz_spm", "tok512.model", read("stories260K/tok512.model"))
+    put("fuzz_onnx", "onnx-llama.onnx", read("tiny-random/onnx-llama/model.onnx"))
+    for name in ["stories260K/hf/config.json", "tiny-llama-quality/hf/config.json"]:
+        put("fuzz_hf_config", name.split("/")[0] + ".json", read(name))
     put("fuzz_llama2c_tokenizer", "tok512.bin", read("stories260K/tok512.bin"))
     m = read("stories260K/stories260K.bin")
     put("fuzz_llama2c", "stories260K.bin", struct.pack("<Q", len(m)) + m[:28])

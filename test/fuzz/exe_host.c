@@ -1,0 +1,136 @@
+/*===- exe_host.c - what main.c links against, for fuzzing ---------------===*
+ *
+ * A generated executable links runtime/exe/main.c with the model's
+ * dsc_model_desc and dsc_forward and the freestanding thread pool. Here the
+ * model is a stand-in whose logits depend only on the tokens, the pool is
+ * serial, and dsc_sys_mmap/munmap/open/close are wrapped (ld --wrap) to
+ * record what dsc_main leaves behind, so that millions of runs in one
+ * process do not exhaust mappings or descriptors.
+ *
+ *===---------------------------------------------------------------------===*/
+#include "exe_host.h"
+
+#include "dsc/model.h"
+#include "dsc/sys.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int dsc_main(int argc, char **argv);
+
+const int64_t dsc_model_desc[DSC_DESC_COUNT] = {
+    [DSC_DESC_VERSION] = 1,      [DSC_DESC_VOCAB] = FUZZ_VOCAB,
+    [DSC_DESC_DIM] = 4,          [DSC_DESC_LAYERS] = 1,
+    [DSC_DESC_HEADS] = 1,        [DSC_DESC_KV_HEADS] = 1,
+    [DSC_DESC_HEAD_DIM] = 4,     [DSC_DESC_MAX_SEQ] = 16,
+    [DSC_DESC_WEIGHTS_SIZE] = FUZZ_WEIGHTS_SIZE,
+    [DSC_DESC_MODEL_ID] = FUZZ_MODEL_ID,
+};
+
+/* Reads every weight byte and writes the cache rows of the positions it is
+ * given, so ASan checks the buffers dsc_main set up; logits come from the
+ * tokens alone. */
+void _mlir_ciface_dsc_forward(dsc_memref1 *weights, dsc_memref1 *tokens,
+                              int64_t pos, int64_t n_out, dsc_memref1 *cache,
+                              dsc_memref2 *logits) {
+  const uint8_t *w = (const uint8_t *)weights->aligned + weights->offset;
+  volatile uint32_t sum = 0;
+  for (int64_t i = 0; i < weights->size; ++i)
+    sum += w[i];
+  const int32_t *tok = (const int32_t *)tokens->aligned + tokens->offset;
+  int64_t n = tokens->size, ctx = dsc_model_desc[DSC_DESC_HEAD_DIM]
+                                      ? cache->size / (2 * dsc_model_desc[DSC_DESC_HEAD_DIM])
+                                      : 0;
+  float *kv = (float *)cache->aligned + cache->offset;
+  for (int64_t i = 0; i < n && pos + i < ctx; ++i)
+    for (int64_t d = 0; d < 2 * dsc_model_desc[DSC_DESC_HEAD_DIM]; ++d)
+      kv[(pos + i) * 2 * dsc_model_desc[DSC_DESC_HEAD_DIM] + d] = (float)tok[i];
+  float *out = (float *)logits->aligned + logits->offset;
+  int64_t vocab = logits->sizes[1];
+  for (int64_t r = 0; r < n_out; ++r)
+    for (int64_t v = 0; v < vocab; ++v)
+      out[r * vocab + v] = (float)((tok[n - n_out + r] * 7 + v * 3) % vocab);
+}
+
+int dsc_pool_start(int n) { return 1; }
+
+/* dsc_main is a process entry point and leaves its memory to exit; LSan's
+ * report at exit would fail every run. */
+const char *__asan_default_options(void) { return "detect_leaks=0"; }
+
+/*--- what dsc_main leaves mapped and open --------------------------------*/
+
+enum { kMax = 64 };
+static struct {
+  void *addr;
+  size_t len;
+} maps[kMax];
+static int fds[kMax];
+static int nMaps, nFds;
+
+void *__real_dsc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
+                          long off);
+int __real_dsc_sys_munmap(void *addr, size_t len);
+int __real_dsc_sys_open(const char *path, int flags, int mode);
+int __real_dsc_sys_close(int fd);
+
+void *__wrap_dsc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
+                          long off) {
+  void *p = __real_dsc_sys_mmap(addr, len, prot, flags, fd, off);
+  if (p && nMaps < kMax) {
+    maps[nMaps].addr = p;
+    maps[nMaps++].len = len;
+  }
+  return p;
+}
+
+/* Forgets the unmapped pages: main.c unmaps the weights out of the middle
+ * of the payload's mapping, and the hole may be reused before cleanup. */
+int __wrap_dsc_sys_munmap(void *addr, size_t len) {
+  uintptr_t a = (uintptr_t)addr, b = a + ((len + 4095) & ~(size_t)4095);
+  for (int i = 0; i < nMaps; ++i) {
+    uintptr_t s = (uintptr_t)maps[i].addr, e = s + ((maps[i].len + 4095) & ~(size_t)4095);
+    if (b <= s || a >= e)
+      continue;
+    if (a > s && b < e && nMaps < kMax) { /* a hole: keep both sides */
+      maps[nMaps].addr = (void *)b;
+      maps[nMaps++].len = e - b;
+      maps[i].len = a - s;
+    } else if (a > s) {
+      maps[i].len = a - s;
+    } else if (b < e) {
+      maps[i].addr = (void *)b;
+      maps[i].len = e - b;
+    } else {
+      maps[i--] = maps[--nMaps];
+    }
+  }
+  return __real_dsc_sys_munmap(addr, len);
+}
+
+int __wrap_dsc_sys_open(const char *path, int flags, int mode) {
+  int fd = __real_dsc_sys_open(path, flags, mode);
+  if (fd >= 0 && nFds < kMax)
+    fds[nFds++] = fd;
+  return fd;
+}
+
+int __wrap_dsc_sys_close(int fd) {
+  for (int i = 0; i < nFds; ++i)
+    if (fds[i] == fd) {
+      fds[i] = fds[--nFds];
+      break;
+    }
+  return __real_dsc_sys_close(fd);
+}
+
+int fuzz_run_main(int argc, char **argv) {
+  int rc = dsc_main(argc, argv);
+  while (nMaps > 0) {
+    --nMaps;
+    __real_dsc_sys_munmap(maps[nMaps].addr, maps[nMaps].len);
+  }
+  while (nFds > 0)
+    __real_dsc_sys_close(fds[--nFds]);
+  return rc;
+}
