@@ -1,6 +1,7 @@
 //===- RuntimeTest.cpp - unit tests of the C runtime's pieces -------------===//
 
 #include "dsc/base.h"
+#include "dsc/gguf.h"
 #include "dsc/half.h"
 #include "dsc/json.h"
 #include "dsc/mathf.h"
@@ -148,6 +149,48 @@ TEST(Tokenizer, HfJsonRefusesInvalidIds) {
     EXPECT_EQ(dsc_tok_find(t, "b", 1), 1);
     dsc_tok_free(t);
   }
+}
+
+// A GGUF of one F32 tensor with the given dims and no metadata.
+static std::vector<uint8_t> oneTensorGGUF(std::vector<uint64_t> dims) {
+  std::vector<uint8_t> b;
+  auto put = [&](uint64_t v, int n) {
+    for (int i = 0; i < n; ++i)
+      b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  b.insert(b.end(), {'G', 'G', 'U', 'F'});
+  put(3, 4);           // version
+  put(1, 8);           // tensors
+  put(0, 8);           // metadata
+  put(1, 8);           // name length
+  b.push_back('t');
+  put(dims.size(), 4);
+  for (uint64_t d : dims)
+    put(d, 8);
+  put(DSC_GGML_F32, 4);
+  put(0, 8);           // offset
+  b.resize(96 + 64, 0); // aligned data: 16 floats
+  return b;
+}
+
+// 2^31 x 2^31 F32 elements are 2^64 bytes, which wrapped to a size of 0 and
+// passed the bounds check; such counts are now refused by dimension.
+TEST(GGUF, RefusesElementCountsWhoseByteSizeWraps) {
+  char err[256] = "";
+  dsc_gguf g;
+  auto ok = oneTensorGGUF({4, 4});
+  ASSERT_EQ(dsc_gguf_parse(ok.data(), ok.size(), &g, err, sizeof(err)), DSC_OK) << err;
+  EXPECT_EQ(g.tensors[0].size, 64u);
+  dsc_gguf_free(&g);
+  auto wrap = oneTensorGGUF({1ull << 31, 1ull << 31});
+  EXPECT_EQ(dsc_gguf_parse(wrap.data(), wrap.size(), &g, err, sizeof(err)),
+            DSC_ERR_FORMAT);
+  EXPECT_STREQ(err, "tensor 't': dimension 1 = 2147483648 is invalid");
+  auto huge = oneTensorGGUF({1000000, 1000000});
+  EXPECT_EQ(dsc_gguf_parse(huge.data(), huge.size(), &g, err, sizeof(err)),
+            DSC_ERR_FORMAT);
+  EXPECT_STREQ(err, "tensor 't': 4000000000000 bytes at offset 96 run past "
+                    "the end of the file (160 bytes)");
 }
 
 TEST(Sampler, MatchesLlama2cGenerator) {
