@@ -229,8 +229,12 @@ static const dsc_payload_section *section(const dsc_payload_header *h,
                                           const char *name, uint64_t size) {
   for (uint64_t i = 0; i < h->n_sections && i < 8; ++i) {
     const dsc_payload_section *s = &h->sections[i];
+    /* Sections start on a page after the header's (as the compiler writes
+     * them): the weights' pages are unmapped once read, and the header must
+     * outlive that. */
     if (memcmp(s->name, name, strlen(name) + 1) == 0 && s->offset <= size &&
-        s->size <= size - s->offset)
+        s->size <= size - s->offset && s->offset >= DSC_PAYLOAD_ALIGN &&
+        s->offset % DSC_PAYLOAD_ALIGN == 0)
       return s;
   }
   return 0;
