@@ -3,9 +3,10 @@
  * A generated executable links runtime/exe/main.c with the model's
  * dsc_model_desc and dsc_forward and the freestanding thread pool. Here the
  * model is a stand-in whose logits depend only on the tokens, the pool is
- * serial, and dsc_sys_mmap/munmap/open/close are wrapped (ld --wrap) to
- * record what dsc_main leaves behind, so that millions of runs in one
- * process do not exhaust mappings or descriptors.
+ * serial, and what dsc_main leaves behind for exit to release (memory
+ * through ASan's allocation hooks; mappings and descriptors through
+ * dsc_sys_mmap/munmap/open/close, wrapped with ld --wrap) is released after
+ * each run, so that millions of runs in one process stay within limits.
  *
  *===---------------------------------------------------------------------===*/
 #include "exe_host.h"
@@ -13,6 +14,7 @@
 #include "dsc/model.h"
 #include "dsc/sys.h"
 
+#include <sanitizer/allocator_interface.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +60,31 @@ int dsc_pool_start(int n) { return 1; }
  * report at exit would fail every run. */
 const char *__asan_default_options(void) { return "detect_leaks=0"; }
 
-/*--- what dsc_main leaves mapped and open --------------------------------*/
+/*--- what dsc_main leaves allocated, mapped and open ----------------------*/
+
+/* ASan's allocation hooks record the blocks dsc_main allocates and does not
+ * free (its tokenizer, sampler, token and logit buffers), which are freed
+ * after it returns: held until exit, they would grow the fuzzer past its
+ * RSS limit within minutes. The hooks may not allocate. */
+enum { kMaxBlocks = 4096 };
+static uintptr_t blocks[kMaxBlocks];
+static int nBlocks;
+static int inMain;
+
+static void on_malloc(const volatile void *p, size_t size) {
+  if (inMain && nBlocks < kMaxBlocks)
+    blocks[nBlocks++] = (uintptr_t)p;
+}
+
+static void on_free(const volatile void *p) {
+  if (!inMain)
+    return;
+  for (int i = nBlocks; i-- > 0;)
+    if (blocks[i] == (uintptr_t)p) {
+      blocks[i] = blocks[--nBlocks];
+      return;
+    }
+}
 
 enum { kMax = 64 };
 static struct {
@@ -125,7 +151,14 @@ int __wrap_dsc_sys_close(int fd) {
 }
 
 int fuzz_run_main(int argc, char **argv) {
+  static int hooked;
+  if (!hooked)
+    hooked = __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
+  inMain = 1;
   int rc = dsc_main(argc, argv);
+  inMain = 0;
+  while (nBlocks > 0)
+    free((void *)blocks[--nBlocks]);
   while (nMaps > 0) {
     --nMaps;
     __real_dsc_sys_munmap(maps[nMaps].addr, maps[nMaps].len);
