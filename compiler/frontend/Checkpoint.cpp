@@ -29,6 +29,35 @@ uint64_t encodedSize(Encoding encoding, uint64_t n) {
   return n / blockElems * blockBytes;
 }
 
+Error checkLimit(StringRef file, StringRef field, int64_t value, int64_t max) {
+  if (value <= max)
+    return Error::success();
+  return fileError(file, field + " = " + std::to_string(value) +
+                             " exceeds dsc's limit of " + std::to_string(max));
+}
+
+Error checkConfigLimits(const ModelConfig &c, StringRef file) {
+  using L = ConfigLimits;
+  const std::pair<const char *, std::pair<int64_t, int64_t>> fields[] = {
+      {"vocab_size", {c.vocabSize, L::vocab}},
+      {"dim", {c.dim, L::dim}},
+      {"hidden_dim", {c.hiddenDim, L::hiddenDim}},
+      {"n_layers", {c.nLayers, L::layers}},
+      {"n_heads", {c.nHeads, L::heads}},
+      {"n_kv_heads", {c.nKVHeads, L::heads}},
+      {"head_dim", {c.headDim, L::headDim}},
+      {"max_seq_len", {c.maxSeqLen, L::seqLen}}};
+  for (const auto &[name, vm] : fields) {
+    if (vm.first <= 0)
+      return fileError(file, std::string(name) + " = " +
+                                 std::to_string(vm.first) +
+                                 " must be positive");
+    if (Error e = checkLimit(file, name, vm.first, vm.second))
+      return e;
+  }
+  return Error::success();
+}
+
 double shortestFloat32Decimal(double v) {
   float f = static_cast<float>(v);
   if (static_cast<double>(f) != v)
@@ -198,6 +227,10 @@ Expected<Checkpoint> readCheckpoint(StringRef path, const ReadOptions &opts) {
 
 Error validateCheckpoint(const Checkpoint &ckpt) {
   const ModelConfig &c = ckpt.config;
+  // The readers check their own fields; this bounds the arithmetic below
+  // whatever reader made the checkpoint.
+  if (Error e = checkConfigLimits(c, ckpt.path))
+    return e;
   StringMap<const TensorRef *> byName;
   for (const TensorRef &t : ckpt.tensors)
     byName.try_emplace(t.name, &t);

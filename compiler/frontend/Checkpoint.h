@@ -43,6 +43,23 @@ struct ModelConfig {
   int64_t bosTokenId = -1, eosTokenId = -1;
 };
 
+/// Bounds on hyperparameters, far above any real model's, that every reader
+/// applies as it reads them: a header that claims 10^6 layers or a 10^9-token
+/// vocabulary is refused by name before anything is sized from it.
+struct ConfigLimits {
+  static constexpr int64_t dim = 1 << 18, hiddenDim = 1 << 20, layers = 1024,
+                           heads = 1024, headDim = 1 << 16, vocab = 1 << 22,
+                           seqLen = 1 << 24;
+};
+
+/// "field = value exceeds dsc's limit of max" when value > max, else success.
+llvm::Error checkLimit(llvm::StringRef file, llvm::StringRef field,
+                       int64_t value, int64_t max);
+
+/// Every hyperparameter of `c` against ConfigLimits, named as dsc names them;
+/// for readers whose fields are derived (ONNX) and as a backstop.
+llvm::Error checkConfigLimits(const ModelConfig &c, llvm::StringRef file);
+
 struct TensorRef {
   std::string name;           // canonical dsc name
   std::string fileName;       // the name in the file, for messages

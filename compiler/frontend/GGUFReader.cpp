@@ -52,8 +52,8 @@ Expected<Checkpoint> readGGUF(StringRef file) {
                                "' is not supported (dsc supports llama, "
                                "qwen2, mistral)");
   c.arch = arch;
-  auto getU = [&](const std::string &key, int64_t &out,
-                  bool required) -> Error {
+  auto getU = [&](const std::string &key, int64_t &out, bool required,
+                  int64_t max) -> Error {
     uint64_t v;
     if (!dsc_gguf_get_u64(g, (arch + "." + key).c_str(), &v)) {
       if (required)
@@ -61,28 +61,31 @@ Expected<Checkpoint> readGGUF(StringRef file) {
                                    "' is missing or not an integer");
       return Error::success();
     }
-    if (v == 0 || v > (uint64_t(1) << 31))
+    if (v == 0)
+      return fileError(file, "metadata '" + arch + "." + key + "' = 0 is out of range");
+    if (v > uint64_t(max))
       return fileError(file, "metadata '" + arch + "." + key + "' = " +
-                                 std::to_string(v) + " is out of range");
+                                 std::to_string(v) + " exceeds dsc's limit of " +
+                                 std::to_string(max));
     out = static_cast<int64_t>(v);
     return Error::success();
   };
-  if (Error e = getU("embedding_length", c.dim, true))
+  if (Error e = getU("embedding_length", c.dim, true, ConfigLimits::dim))
     return std::move(e);
-  if (Error e = getU("feed_forward_length", c.hiddenDim, true))
+  if (Error e = getU("feed_forward_length", c.hiddenDim, true, ConfigLimits::hiddenDim))
     return std::move(e);
-  if (Error e = getU("block_count", c.nLayers, true))
+  if (Error e = getU("block_count", c.nLayers, true, ConfigLimits::layers))
     return std::move(e);
-  if (Error e = getU("attention.head_count", c.nHeads, true))
+  if (Error e = getU("attention.head_count", c.nHeads, true, ConfigLimits::heads))
     return std::move(e);
   c.nKVHeads = c.nHeads;
-  if (Error e = getU("attention.head_count_kv", c.nKVHeads, false))
+  if (Error e = getU("attention.head_count_kv", c.nKVHeads, false, ConfigLimits::heads))
     return std::move(e);
   c.maxSeqLen = 2048;
-  if (Error e = getU("context_length", c.maxSeqLen, false))
+  if (Error e = getU("context_length", c.maxSeqLen, false, ConfigLimits::seqLen))
     return std::move(e);
   c.headDim = c.dim / c.nHeads;
-  if (Error e = getU("attention.key_length", c.headDim, false))
+  if (Error e = getU("attention.key_length", c.headDim, false, ConfigLimits::headDim))
     return std::move(e);
   double d;
   if (dsc_gguf_get_f64(g, (arch + ".attention.layer_norm_rms_epsilon").c_str(), &d)) {
@@ -169,6 +172,9 @@ Expected<Checkpoint> readGGUF(StringRef file) {
   if (!emb || emb->shape.size() != 2)
     return fileError(file, "tensor 'token_embd.weight' is missing or not 2-D");
   c.vocabSize = emb->shape[0];
+  if (Error e = checkLimit(file, "tensor 'token_embd.weight': vocabulary size",
+                           c.vocabSize, ConfigLimits::vocab))
+    return std::move(e);
   // Converters often store a tied classifier again; keep one copy.
   const TensorRef *out = ckpt.find("output");
   if (out && out->encoding == emb->encoding && out->shape == emb->shape &&

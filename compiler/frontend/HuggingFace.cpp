@@ -51,7 +51,11 @@ static Expected<StringMap<SafeTensor>> readSafetensorsHeader(StringRef file) {
   uint64_t len = 0;
   if (want == 8)
     memcpy(&len, (*lenBuf)->getBufferStart(), 8);
-  uint64_t take = want == 8 && len <= fileSize - 8 ? 8 + len : want;
+  // The length is checked before it sizes a read: a header claiming a
+  // terabyte of JSON in a large file would otherwise be read whole.
+  uint64_t take =
+      want == 8 && len <= fileSize - 8 && len <= kMaxSafetensorsHeader ? 8 + len
+                                                                       : want;
   auto hdr = MemoryBuffer::getFileSlice(file, take, 0);
   if (!hdr)
     return fileError(file, "cannot read: " + hdr.getError().message());
@@ -118,7 +122,8 @@ static Error readConfig(StringRef path, ModelConfig &c) {
                                "' is not supported (dsc supports "
                                "LlamaForCausalLM, Qwen2ForCausalLM, "
                                "MistralForCausalLM)");
-  auto getInt = [&](const char *key, int64_t &out, bool required) -> Error {
+  auto getInt = [&](const char *key, int64_t &out, bool required,
+                    int64_t max) -> Error {
     const json::Value *val = o->get(key);
     if (!val || val->kind() == json::Value::Null) {
       if (required)
@@ -129,6 +134,8 @@ static Error readConfig(StringRef path, ModelConfig &c) {
     if (!i || *i <= 0)
       return fileError(path, std::string("field '") + key +
                                  "' must be a positive integer");
+    if (Error e = checkLimit(path, std::string("field '") + key + "'", *i, max))
+      return e;
     out = *i;
     return Error::success();
   };
@@ -143,27 +150,35 @@ static Error readConfig(StringRef path, ModelConfig &c) {
     out = *d;
     return Error::success();
   };
-  if (Error e = getInt("hidden_size", c.dim, true))
+  if (Error e = getInt("hidden_size", c.dim, true,
+                         ConfigLimits::dim))
     return e;
-  if (Error e = getInt("intermediate_size", c.hiddenDim, true))
+  if (Error e = getInt("intermediate_size", c.hiddenDim, true,
+                         ConfigLimits::hiddenDim))
     return e;
-  if (Error e = getInt("num_hidden_layers", c.nLayers, true))
+  if (Error e = getInt("num_hidden_layers", c.nLayers, true,
+                         ConfigLimits::layers))
     return e;
-  if (Error e = getInt("num_attention_heads", c.nHeads, true))
+  if (Error e = getInt("num_attention_heads", c.nHeads, true,
+                         ConfigLimits::heads))
     return e;
   c.nKVHeads = c.nHeads;
-  if (Error e = getInt("num_key_value_heads", c.nKVHeads, false))
+  if (Error e = getInt("num_key_value_heads", c.nKVHeads, false,
+                         ConfigLimits::heads))
     return e;
-  if (Error e = getInt("vocab_size", c.vocabSize, true))
+  if (Error e = getInt("vocab_size", c.vocabSize, true,
+                         ConfigLimits::vocab))
     return e;
   c.maxSeqLen = 2048;
-  if (Error e = getInt("max_position_embeddings", c.maxSeqLen, false))
+  if (Error e = getInt("max_position_embeddings", c.maxSeqLen, false,
+                         ConfigLimits::seqLen))
     return e;
   if (c.dim % c.nHeads && !o->get("head_dim"))
     return fileError(path, "hidden_size is not a multiple of "
                            "num_attention_heads and head_dim is not given");
   c.headDim = c.dim / c.nHeads;
-  if (Error e = getInt("head_dim", c.headDim, false))
+  if (Error e = getInt("head_dim", c.headDim, false,
+                         ConfigLimits::headDim))
     return e;
   if (Error e = getNum("rms_norm_eps", c.normEps))
     return e;
@@ -180,7 +195,8 @@ static Error readConfig(StringRef path, ModelConfig &c) {
                                "' is not supported (dsc supports silu)");
   if (c.arch == "mistral") {
     int64_t w = 0;
-    if (Error e = getInt("sliding_window", w, false))
+    if (Error e = getInt("sliding_window", w, false,
+                         ConfigLimits::seqLen))
       return e;
     c.slidingWindow = w;
   }

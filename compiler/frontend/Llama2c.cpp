@@ -42,7 +42,9 @@ Expected<Checkpoint> parseLlama2c(StringRef header, uint64_t fileSize,
                           "n_kv_heads", "vocab_size", "seq_len"};
   // Generous bounds on real models, which also keep a hostile header from
   // asking for billions of tensors.
-  const int64_t limits[7] = {1 << 18, 1 << 20, 1024, 1024, 1024, 1 << 22, 1 << 24};
+  using L = ConfigLimits;
+  const int64_t limits[7] = {L::dim,   L::hiddenDim, L::layers, L::heads,
+                             L::heads, L::vocab,     L::seqLen};
   for (int i = 0; i < 7; ++i) {
     int64_t v = i == 5 ? std::abs(static_cast<int64_t>(f[i])) : f[i];
     if (v <= 0 || v > limits[i])

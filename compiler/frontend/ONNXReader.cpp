@@ -38,6 +38,17 @@ namespace dsc {
 
 namespace {
 
+/// Input or output `i` of a node, or "" when it has fewer: protobuf's
+/// accessors do not check the index, and exports are untrusted.
+const std::string &inputOf(const onnx::NodeProto &n, int i) {
+  static const std::string none;
+  return i >= 0 && i < n.input_size() ? n.input(i) : none;
+}
+const std::string &outputOf(const onnx::NodeProto &n, int i) {
+  static const std::string none;
+  return i >= 0 && i < n.output_size() ? n.output(i) : none;
+}
+
 struct Initializer {
   const onnx::TensorProto *proto;
   std::vector<int64_t> dims;
@@ -102,6 +113,16 @@ Error ONNXMatcher::loadInitializers() {
     Initializer in;
     in.proto = &t;
     in.dims.assign(t.dims().begin(), t.dims().end());
+    uint64_t n = 1;
+    for (size_t i = 0; i < in.dims.size(); ++i) {
+      int64_t d = in.dims[i];
+      if (d < 0 || d > (int64_t(1) << 40) ||
+          (d && n > (uint64_t(1) << 48) / static_cast<uint64_t>(d)))
+        return fail("initializer '" + t.name() + "': dims[" +
+                    std::to_string(i) + "] = " + std::to_string(d) +
+                    " is negative or makes more than 2^48 elements");
+      n *= static_cast<uint64_t>(d);
+    }
     if (t.data_location() == onnx::TensorProto::EXTERNAL) {
       std::string location;
       int64_t offset = 0, length = -1;
@@ -113,6 +134,9 @@ Error ONNXMatcher::loadInitializers() {
         else if (kv.key() == "length")
           length = std::strtoll(kv.value().c_str(), nullptr, 10);
       }
+      if (offset < 0 || length < -1)
+        return fail("initializer '" + t.name() +
+                    "': external data offset or length is negative");
       SmallString<256> p(dir);
       sys::path::append(p, location);
       if (location.empty() || !sys::fs::exists(p))
@@ -189,6 +213,18 @@ Expected<double> ONNXMatcher::ropeTheta(StringRef cosName, StringRef sinName,
       return t.takeError();
     if (t->shape.size() != 2)
       return fail("'" + name + "' must be a 2-D [positions, dim/2] cache");
+    // Its bytes are read here, before validateCheckpoint sees any size.
+    if (t->shape[0] > ConfigLimits::seqLen || t->shape[1] > ConfigLimits::headDim)
+      return fail("'" + name + "' is [" + std::to_string(t->shape[0]) + ", " +
+                  std::to_string(t->shape[1]) + "], larger than dsc's limits (" +
+                  std::to_string(ConfigLimits::seqLen) + " positions, " +
+                  std::to_string(ConfigLimits::headDim) + " columns)");
+    uint64_t n = static_cast<uint64_t>(t->shape[0] * t->shape[1]);
+    if (t->size != encodedSize(t->encoding, n) ||
+        (t->encoding != Encoding::F32 && t->encoding != Encoding::F16))
+      return fail("'" + name + "' holds " + std::to_string(t->size) +
+                  " bytes, not " + std::to_string(n) +
+                  " float32 or float16 elements");
     auto buf = MemoryBuffer::getFileSlice(t->file, t->size, t->offset);
     if (!buf)
       return fail("cannot read '" + name + "'");
@@ -208,7 +244,8 @@ Expected<double> ONNXMatcher::ropeTheta(StringRef cosName, StringRef sinName,
   auto sn = read(sinName);
   if (!sn)
     return sn.takeError();
-  if (cacheCols * 2 != headDim || cacheRows < 8)
+  // Frequency 1 is read below, so there must be two.
+  if (cacheCols * 2 != headDim || cacheCols < 2 || cacheRows < 8)
     return fail("RoPE caches are [" + std::to_string(cacheRows) + ", " +
                 std::to_string(cacheCols) + "], expected [positions, " +
                 std::to_string(headDim / 2) + "]");
@@ -260,13 +297,13 @@ Expected<Checkpoint> ONNXMatcher::run() {
   // Embedding.
   const onnx::NodeProto *gather = nullptr;
   for (const onnx::NodeProto *n : consumers("input_ids"))
-    if (n->op_type() == "Gather" && inits.count(n->input(0)))
+    if (n->op_type() == "Gather" && inits.count(inputOf(*n, 0)))
       gather = n;
   if (!gather)
     return fail("no Gather of an initializer by 'input_ids' (not a "
                 "decoder-only language model?)");
   reached.insert(gather->name());
-  auto emb = weight(gather->input(0), "token_embd", false);
+  auto emb = weight(inputOf(*gather, 0), "token_embd", false);
   if (!emb)
     return emb.takeError();
   if (emb->shape.size() != 2)
@@ -275,9 +312,13 @@ Expected<Checkpoint> ONNXMatcher::run() {
   c.dim = emb->shape[1];
   ckpt.tensors.push_back(*emb);
 
-  std::string resid = gather->output(0), pending;
+  std::string resid = outputOf(*gather, 0), pending;
   std::string ropeCos, ropeSin;
   for (int64_t layer = 0;; ++layer) {
+    // A graph whose residual stream loops back would never reach logits.
+    if (layer > ConfigLimits::layers)
+      return fail("more than " + std::to_string(ConfigLimits::layers) +
+                  " layers (n_layers exceeds dsc's limit)");
     // Norm: Simplified(resid) or Skip(resid, pending).
     const onnx::NodeProto *norm = nullptr;
     for (const onnx::NodeProto *n : consumers(resid)) {
@@ -294,19 +335,19 @@ Expected<Checkpoint> ONNXMatcher::run() {
     for (const auto &a : norm->attribute())
       if (a.name() == "epsilon")
         c.normEps = shortestFloat32Decimal(a.f());
-    std::string normW = norm->input(skip ? 2 : 1);
-    std::string h = norm->output(0);
+    std::string normW = inputOf(*norm, skip ? 2 : 1);
+    std::string h = outputOf(*norm, 0);
     if (skip)
-      resid = norm->output_size() > 3 ? norm->output(3) : "";
+      resid = norm->output_size() > 3 ? outputOf(*norm, 3) : "";
     // Final norm: feeds the lm_head MatMul that produces the logits.
     const onnx::NodeProto *head = consumer(h, "MatMul");
-    if (head && head->output(0) == "logits") {
+    if (head && outputOf(*head, 0) == "logits") {
       reached.insert(head->name());
       auto w = weight(normW, "output_norm", false);
       if (!w)
         return w.takeError();
       ckpt.tensors.push_back(*w);
-      auto out = weight(head->input(1), "output", true);
+      auto out = weight(inputOf(*head, 1), "output", true);
       if (!out)
         return out.takeError();
       ckpt.tensors.push_back(*out);
@@ -331,15 +372,15 @@ Expected<Checkpoint> ONNXMatcher::run() {
         return unsupported(*mm);
       Proj pr;
       pr.mm = mm;
-      std::string v = mm->output(0);
+      std::string v = outputOf(*mm, 0);
       if (const onnx::NodeProto *add = consumer(v, "Add");
-          add && inits.count(add->input(1))) {
+          add && inits.count(inputOf(*add, 1))) {
         pr.bias = add;
-        v = add->output(0);
+        v = outputOf(*add, 0);
       }
       if (const onnx::NodeProto *rope = consumer(v, "RotaryEmbedding")) {
         pr.rope = rope;
-        v = rope->output(0);
+        v = outputOf(*rope, 0);
       }
       for (const onnx::NodeProto *n : consumers(v)) {
         if (n->op_type() != "MultiHeadAttention" &&
@@ -347,7 +388,7 @@ Expected<Checkpoint> ONNXMatcher::run() {
           return unsupported(*n);
         attn = n;
         for (int i = 0; i < 3; ++i)
-          if (n->input(i) == v)
+          if (inputOf(*n, i) == v)
             proj[i] = pr;
       }
     }
@@ -375,13 +416,13 @@ Expected<Checkpoint> ONNXMatcher::run() {
       return fail("node '" + attn->name() + "': num_heads is missing");
     const char *names[3] = {"attn_q", "attn_k", "attn_v"};
     for (int i = 0; i < 3; ++i) {
-      auto w = weight(proj[i].mm->input(1), p + names[i], true);
+      auto w = weight(inputOf(*proj[i].mm, 1), p + names[i], true);
       if (!w)
         return w.takeError();
       ckpt.tensors.push_back(*w);
       reached.insert(proj[i].mm->name());
       if (proj[i].bias) {
-        auto b = weight(proj[i].bias->input(1), p + names[i] + ".bias", false);
+        auto b = weight(inputOf(*proj[i].bias, 1), p + names[i] + ".bias", false);
         if (!b)
           return b.takeError();
         ckpt.tensors.push_back(*b);
@@ -393,19 +434,31 @@ Expected<Checkpoint> ONNXMatcher::run() {
         for (const auto &a : proj[i].rope->attribute())
           if (a.name() == "interleaved")
             interleaved = a.i();
-        ropeCos = proj[i].rope->input(2);
-        ropeSin = proj[i].rope->input(3);
+        ropeCos = inputOf(*proj[i].rope, 2);
+        ropeSin = inputOf(*proj[i].rope, 3);
       }
     }
     if (gqaRotary && attn->input_size() > 8) {
-      ropeCos = attn->input(7);
-      ropeSin = attn->input(8);
+      ropeCos = inputOf(*attn, 7);
+      ropeSin = inputOf(*attn, 8);
     }
-    int64_t qDim = ckpt.tensors[ckpt.tensors.size() - (c.attentionBias ? 6 : 3)].shape[0];
+    const TensorRef *wq = ckpt.find(p + "attn_q"), *wk = ckpt.find(p + "attn_k");
+    if (wq->shape.size() != 2 || wk->shape.size() != 2)
+      return fail("layer " + std::to_string(layer) +
+                  ": the q and k projections must be 2-D");
+    int64_t qDim = wq->shape[0], kDim = wk->shape[0];
+    if (heads > ConfigLimits::heads || kvHeads < 0 ||
+        kvHeads > ConfigLimits::heads || qDim % heads || qDim / heads == 0)
+      return fail("node '" + attn->name() + "': num_heads " +
+                  std::to_string(heads) + " or kv_num_heads " +
+                  std::to_string(kvHeads) + " does not divide the q rows " +
+                  std::to_string(qDim));
     c.nHeads = heads;
     c.headDim = qDim / heads;
-    int64_t kDim = ckpt.find(p + "attn_k")->shape[0];
     c.nKVHeads = kvHeads ? kvHeads : kDim / c.headDim;
+    if (c.nKVHeads == 0)
+      return fail("layer " + std::to_string(layer) + ": k has " +
+                  std::to_string(kDim) + " rows, fewer than one head");
     if (scale != 0 && std::fabs(scale - 1.0 / std::sqrt(double(c.headDim))) > 1e-6)
       return fail("node '" + attn->name() + "': attention scale " +
                   std::to_string(scale) + " is not 1/sqrt(head_dim)");
@@ -419,18 +472,18 @@ Expected<Checkpoint> ONNXMatcher::run() {
           if (t.name == p + n)
             t.ropeHeads = StringRef(n).starts_with("attn_q") ? c.nHeads
                                                               : c.nKVHeads;
-    const onnx::NodeProto *oproj = consumer(attn->output(0), "MatMul");
+    const onnx::NodeProto *oproj = consumer(outputOf(*attn, 0), "MatMul");
     if (!oproj)
       return fail("node '" + attn->name() + "': its output feeds no MatMul");
     reached.insert(oproj->name());
-    auto wo = weight(oproj->input(1), p + "attn_output", true);
+    auto wo = weight(inputOf(*oproj, 1), p + "attn_output", true);
     if (!wo)
       return wo.takeError();
     ckpt.tensors.push_back(*wo);
 
     // FFN.
     const onnx::NodeProto *fnorm = nullptr;
-    for (const onnx::NodeProto *n : consumers(oproj->output(0)))
+    for (const onnx::NodeProto *n : consumers(outputOf(*oproj, 0)))
       if (n->op_type() == "SkipSimplifiedLayerNormalization")
         fnorm = n;
     if (!fnorm)
@@ -438,25 +491,25 @@ Expected<Checkpoint> ONNXMatcher::run() {
                   ": expected SkipSimplifiedLayerNormalization after the "
                   "attention output");
     reached.insert(fnorm->name());
-    auto fw = weight(fnorm->input(2), p + "ffn_norm", false);
+    auto fw = weight(inputOf(*fnorm, 2), p + "ffn_norm", false);
     if (!fw)
       return fw.takeError();
     ckpt.tensors.push_back(*fw);
-    std::string h2 = fnorm->output(0);
-    resid = fnorm->output_size() > 3 ? fnorm->output(3) : "";
+    std::string h2 = outputOf(*fnorm, 0);
+    resid = fnorm->output_size() > 3 ? outputOf(*fnorm, 3) : "";
     const onnx::NodeProto *gate = nullptr, *up = nullptr;
     for (const onnx::NodeProto *mm : consumers(h2)) {
       if (mm->op_type() != "MatMul")
         return unsupported(*mm);
-      (consumer(mm->output(0), "Sigmoid") ? gate : up) = mm;
+      (consumer(outputOf(*mm, 0), "Sigmoid") ? gate : up) = mm;
     }
     if (!gate || !up)
       return fail("layer " + std::to_string(layer) +
                   ": expected gate and up MatMuls with a SiLU on the gate");
-    const onnx::NodeProto *sig = consumer(gate->output(0), "Sigmoid");
-    const onnx::NodeProto *silu = consumer(sig->output(0), "Mul");
-    const onnx::NodeProto *prod = silu ? consumer(silu->output(0), "Mul") : nullptr;
-    const onnx::NodeProto *down = prod ? consumer(prod->output(0), "MatMul") : nullptr;
+    const onnx::NodeProto *sig = consumer(outputOf(*gate, 0), "Sigmoid");
+    const onnx::NodeProto *silu = consumer(outputOf(*sig, 0), "Mul");
+    const onnx::NodeProto *prod = silu ? consumer(outputOf(*silu, 0), "Mul") : nullptr;
+    const onnx::NodeProto *down = prod ? consumer(outputOf(*prod, 0), "MatMul") : nullptr;
     if (!down)
       return fail("layer " + std::to_string(layer) +
                   ": expected silu(gate) * up -> MatMul down");
@@ -464,19 +517,22 @@ Expected<Checkpoint> ONNXMatcher::run() {
       reached.insert(n->name());
     for (auto [node, name] : {std::pair{gate, "ffn_gate"}, std::pair{up, "ffn_up"},
                               std::pair{down, "ffn_down"}}) {
-      auto w = weight(node->input(1), p + name, true);
+      auto w = weight(inputOf(*node, 1), p + name, true);
       if (!w)
         return w.takeError();
       ckpt.tensors.push_back(*w);
     }
     c.hiddenDim = ckpt.find(p + "ffn_gate")->shape[0];
-    pending = down->output(0);
+    pending = outputOf(*down, 0);
     if (resid.empty())
       return fail("layer " + std::to_string(layer) +
                   ": the residual sum (output 3 of the norm) is not exported");
   }
   if (c.nLayers == 0)
     return fail("no transformer layers found");
+  c.maxSeqLen = 1; // from the RoPE caches, below
+  if (Error e = checkConfigLimits(c, path))
+    return std::move(e);
   auto theta = ropeTheta(ropeCos, ropeSin, c.headDim);
   if (!theta)
     return theta.takeError();
@@ -517,7 +573,7 @@ Error ONNXMatcher::checkOps() {
     else if (n->op_type() == "RotaryEmbedding")
       follow = 1;
     for (int i = 0; i < follow; ++i)
-      work.push_back(n->input(i));
+      work.push_back(inputOf(*n, i));
   }
   return Error::success();
 }

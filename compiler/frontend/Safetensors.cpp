@@ -15,7 +15,7 @@ parseSafetensorsHeader(StringRef bytes, uint64_t fileSize, StringRef file) {
     return fileError(file, "truncated: no safetensors header length");
   uint64_t len;
   memcpy(&len, bytes.data(), 8);
-  if (len < 2 || len > 100 * 1024 * 1024 || len > fileSize - 8 ||
+  if (len < 2 || len > kMaxSafetensorsHeader || len > fileSize - 8 ||
       len > bytes.size() - 8)
     return fileError(file, "header length " + std::to_string(len) +
                                " is invalid for a file of " +
@@ -48,11 +48,17 @@ parseSafetensorsHeader(StringRef bytes, uint64_t fileSize, StringRef file) {
     if (!dtype || !shape || !offs || offs->size() != 2)
       return fileError(file, where + ": needs dtype, shape and data_offsets");
     st.dtype = dtype->str();
+    // Each entry and the element count stay far from 2^64, so that byte
+    // counts computed from them cannot wrap around and match by accident.
     uint64_t n = 1;
     for (const json::Value &d : *shape) {
       auto i = d.getAsInteger();
-      if (!i || *i < 0 || *i > (int64_t(1) << 40))
-        return fileError(file, where + ": bad shape entry");
+      if (!i || *i < 0 || *i > (int64_t(1) << 40) ||
+          (*i && n > (uint64_t(1) << 48) / static_cast<uint64_t>(*i)))
+        return fileError(file, where + ": shape entry " +
+                                   std::to_string(st.shape.size()) +
+                                   " is negative, not an integer, or makes "
+                                   "more than 2^48 elements");
       st.shape.push_back(*i);
       n *= static_cast<uint64_t>(*i);
     }

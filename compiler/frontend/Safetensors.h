@@ -22,6 +22,9 @@ struct SafeTensor {
   uint64_t begin, end; // absolute file offsets
 };
 
+/// The largest JSON header dsc reads (the format's own limit is 100 MB).
+constexpr uint64_t kMaxSafetensorsHeader = 100 * 1024 * 1024;
+
 /// Parses the start of a safetensors file (`bytes`: the u64 length and the
 /// JSON header) of a file of `fileSize` bytes named `file`.
 llvm::Expected<llvm::StringMap<SafeTensor>>

@@ -46,8 +46,12 @@ static const dsc_payload_section *
 find_section(const dsc_payload_header *h, const char *name, uint64_t size) {
   for (uint64_t i = 0; i < h->n_sections && i < 8; ++i) {
     const dsc_payload_section *s = &h->sections[i];
+    /* Sections start after the header's page, as the compiler writes them:
+     * the weights' pages are unmapped once read, and the header must
+     * outlive that (a corrupt payload with weights at offset 0 would unmap
+     * it; found by fuzz_payload). */
     if (memcmp(s->name, name, strlen(name) + 1) == 0 && s->offset <= size &&
-        s->size <= size - s->offset)
+        s->size <= size - s->offset && s->offset >= DSC_PAYLOAD_ALIGN)
       return s;
   }
   return 0;
@@ -161,7 +165,7 @@ bool dsc_payload_open(const char *override, dsc_payload *p) {
                      "executable",
                      p->path);
   p->weights = find_section(h, "weights", p->size);
-  if (!p->weights ||
+  if (!p->weights || p->weights->offset % DSC_PAYLOAD_ALIGN ||
       (int64_t)p->weights->size != dsc_model_desc.weights_size)
     return !dsc_fail("the weights section of '%s' is missing or of the wrong "
                      "size; the file is damaged, compile the model again",

@@ -325,7 +325,8 @@ static int run(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : 0;
-#define IS(x) (memcmp(a, x, sizeof(x)) == 0)
+/* The length first: memcmp over sizeof(x) would read past a shorter a. */
+#define IS(x) (strlen(a) == sizeof(x) - 1 && memcmp(a, x, sizeof(x) - 1) == 0)
     bool takesValue = IS("-p") || IS("--prompt") || IS("-f") || IS("--file") ||
                       IS("-n") || IS("--n-predict") || IS("--temp") ||
                       IS("--top-k") || IS("--top-p") || IS("-s") ||

@@ -236,10 +236,12 @@ dsc_status dsc_gguf_parse(const uint8_t *data, uint64_t size, dsc_gguf *g,
   for (uint64_t i = 0; i < g->n_tensors; ++i) {
     dsc_gguf_tensor *t = &g->tensors[i];
     int nl = t->name.len > 80 ? 80 : (int)t->name.len;
+    /* At most 2^56 elements, so that their bytes (at most 4 each) cannot
+     * wrap around 2^64 and pass the bounds check below as a small size. */
     uint64_t n = 1;
     for (uint32_t d = 0; d < t->n_dims; ++d) {
       if (t->dims[d] == 0 || t->dims[d] > (1ull << 40) ||
-          n > (1ull << 62) / t->dims[d]) {
+          n > (1ull << 56) / t->dims[d]) {
         dsc_snprintf(err, errlen, "tensor '%.*s': dimension %u = %llu is invalid",
                      nl, t->name.ptr, d, (unsigned long long)t->dims[d]);
         goto fail;

@@ -358,27 +358,42 @@ double dsc_json_num(const dsc_json *j, uint32_t node) {
   bool neg = false;
   if (s < e && *s == '-')
     neg = true, s++;
+  /* The mantissa keeps 19 significant digits so it stays finite: an
+   * infinite mantissa over an infinite power of ten would be NaN. Digits
+   * past those only move the decimal exponent. */
   double v = 0;
-  int exp10 = 0;
-  while (s < e && *s >= '0' && *s <= '9')
-    v = v * 10 + (*s++ - '0');
+  int sig = 0;
+  int64_t exp10 = 0;
+  while (s < e && *s >= '0' && *s <= '9') {
+    if (sig < 19)
+      v = v * 10 + (*s - '0'), sig += v != 0;
+    else
+      exp10++;
+    s++;
+  }
   if (s < e && *s == '.') {
     s++;
-    while (s < e && *s >= '0' && *s <= '9')
-      v = v * 10 + (*s++ - '0'), exp10--;
+    for (; s < e && *s >= '0' && *s <= '9'; ++s)
+      if (sig < 19)
+        v = v * 10 + (*s - '0'), sig += v != 0, exp10--;
   }
   if (s < e && (*s == 'e' || *s == 'E')) {
     s++;
     bool eneg = false;
     if (s < e && (*s == '+' || *s == '-'))
       eneg = *s++ == '-';
-    int x = 0;
+    int64_t x = 0;
     while (s < e && *s >= '0' && *s <= '9' && x < 10000)
       x = x * 10 + (*s++ - '0');
     exp10 += eneg ? -x : x;
   }
+  /* Zero times an overflowing power of ten ("0e999") is zero, not NaN. */
+  if (v == 0)
+    return neg ? -0.0 : 0.0;
   double p = 1, b = 10;
-  int a = exp10 < 0 ? -exp10 : exp10;
+  int64_t a = exp10 < 0 ? -exp10 : exp10;
+  if (a > 1000)
+    a = 1000; /* past the double range either way */
   while (a) {
     if (a & 1)
       p *= b;
@@ -387,6 +402,21 @@ double dsc_json_num(const dsc_json *j, uint32_t node) {
   }
   v = exp10 < 0 ? v / p : v * p;
   return neg ? -v : v;
+}
+
+bool dsc_json_int(const dsc_json *j, uint32_t node, int64_t lo, int64_t hi,
+                  int64_t *out) {
+  if (dsc_json_type(j, node) != DSC_JSON_NUMBER)
+    return false;
+  double v = dsc_json_num(j, node);
+  /* Written so NaN fails every test: only then is the cast defined. */
+  if (!(v >= (double)lo && v <= (double)hi))
+    return false;
+  int64_t i = (int64_t)v;
+  if ((double)i != v)
+    return false;
+  *out = i;
+  return true;
 }
 
 bool dsc_json_bool(const dsc_json *j, uint32_t node, bool dflt) {

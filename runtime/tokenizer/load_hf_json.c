@@ -17,6 +17,10 @@ static const char *const kQwen2Regex =
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
     "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
+/* Ids index a table sized by the largest one, so a bound keeps a one-line
+ * file from asking for gigabytes. */
+static const int64_t kMaxId = (1 << 24) - 1;
+
 typedef struct {
   const dsc_json *j;
   char *err;
@@ -150,27 +154,27 @@ dsc_status dsc_tok_load_hf_json(const char *text, size_t size,
   int64_t nVocab = 0;
   uint32_t k = dsc_json_first(&j, vocab);
   for (uint32_t i = 0; i < j.nodes[vocab].size; ++i, k = dsc_json_next_key(&j, k)) {
-    double id = dsc_json_num(&j, k + 1);
-    if (dsc_json_type(&j, k + 1) != DSC_JSON_NUMBER || id < 0 || id >= (1 << 24) ||
-        id != (double)(int64_t)id) {
+    int64_t id;
+    if (!dsc_json_int(&j, k + 1, 0, kMaxId, &id)) {
       dsc_snprintf(err, errlen, "model.vocab entry %u has an invalid id", i);
       st = DSC_ERR_FORMAT;
       goto done;
     }
-    if ((int64_t)id + 1 > nVocab)
-      nVocab = (int64_t)id + 1;
+    if (id + 1 > nVocab)
+      nVocab = id + 1;
   }
   if (dsc_json_type(&j, added) == DSC_JSON_ARRAY) {
+    uint32_t idx = 0;
     for (uint32_t e = dsc_json_first(&j, added); e != DSC_JSON_NONE && e < j.nodes[added].next;
-         e = dsc_json_next_elem(&j, e)) {
-      double id = dsc_json_num(&j, dsc_json_get(&j, e, "id"));
-      if (id < 0 || id >= (1 << 24)) {
-        dsc_snprintf(err, errlen, "added_tokens entry has an invalid id");
+         e = dsc_json_next_elem(&j, e), ++idx) {
+      int64_t id;
+      if (!dsc_json_int(&j, dsc_json_get(&j, e, "id"), 0, kMaxId, &id)) {
+        dsc_snprintf(err, errlen, "added_tokens[%u].id is missing or invalid", idx);
         st = DSC_ERR_FORMAT;
         goto done;
       }
-      if ((int64_t)id + 1 > nVocab)
-        nVocab = (int64_t)id + 1;
+      if (id + 1 > nVocab)
+        nVocab = id + 1;
     }
   }
   keys = (uint32_t *)malloc(sizeof(uint32_t) * (size_t)nVocab);
@@ -184,12 +188,17 @@ dsc_status dsc_tok_load_hf_json(const char *text, size_t size,
   for (int64_t i = 0; i < nVocab; ++i)
     keys[i] = DSC_JSON_NONE;
   k = dsc_json_first(&j, vocab);
-  for (uint32_t i = 0; i < j.nodes[vocab].size; ++i, k = dsc_json_next_key(&j, k))
-    keys[(int64_t)dsc_json_num(&j, k + 1)] = k;
+  /* Every id was checked above, so these reads succeed. */
+  for (uint32_t i = 0; i < j.nodes[vocab].size; ++i, k = dsc_json_next_key(&j, k)) {
+    int64_t id = 0;
+    dsc_json_int(&j, k + 1, 0, kMaxId, &id);
+    keys[id] = k;
+  }
   if (dsc_json_type(&j, added) == DSC_JSON_ARRAY)
     for (uint32_t e = dsc_json_first(&j, added); e != DSC_JSON_NONE && e < j.nodes[added].next;
          e = dsc_json_next_elem(&j, e)) {
-      int64_t id = (int64_t)dsc_json_num(&j, dsc_json_get(&j, e, "id"));
+      int64_t id = 0;
+      dsc_json_int(&j, dsc_json_get(&j, e, "id"), 0, kMaxId, &id);
       keys[id] = dsc_json_get(&j, e, "content");
       isAdded[id] = dsc_json_bool(&j, dsc_json_get(&j, e, "special"), false) ? 2 : 1;
     }

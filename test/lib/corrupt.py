@@ -13,6 +13,11 @@ Modes:
   st-offsets          make the first tensor's data_offsets run past the end
   st-dtype:D          change every tensor's dtype to D
   json-set:KEY=VALUE  set a key of a JSON file (VALUE is JSON)
+  gguf-dims:A,B,..    set the dims of the first tensor info (same count)
+  gguf-kv:KEY=N       set the integer metadata value KEY to N
+  l2c-field:I=N       set llama2.c header field I (0..6) to N
+  st-shape:JSON       set the first tensor's shape
+  st-hlen:N           set the safetensors header length field to N
 """
 import json
 import shutil
@@ -45,6 +50,31 @@ def gguf_first_tensor_info(b):
     return off
 
 
+def gguf_kv_value(b, key):
+    """Offset and type of the value of metadata KEY of a GGUF file."""
+    n_kv = struct.unpack_from("<Q", b, 16)[0]
+    off = 24
+    sizes = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+    for _ in range(n_kv):
+        klen = struct.unpack_from("<Q", b, off)[0]
+        k = bytes(b[off + 8:off + 8 + klen]).decode()
+        off += 8 + klen
+        t = struct.unpack_from("<I", b, off)[0]
+        off += 4
+        if k == key:
+            return off, t
+        if t == 8:
+            off += 8 + struct.unpack_from("<Q", b, off)[0]
+        elif t == 9:
+            et, n = struct.unpack_from("<IQ", b, off)
+            off += 12
+            for _ in range(n):
+                off += 8 + struct.unpack_from("<Q", b, off)[0] if et == 8 else sizes[et]
+        else:
+            off += sizes[t]
+    sys.exit("no metadata key " + key)
+
+
 def main():
     mode, src, dst = sys.argv[1:4]
     name, _, arg = mode.partition(":")
@@ -64,6 +94,23 @@ def main():
         b[0:4] = b"XXXX"
     elif name == "gguf-version":
         struct.pack_into("<I", b, 4, int(arg))
+    elif name == "gguf-kv":
+        key, _, val = arg.partition("=")
+        off, t = gguf_kv_value(b, key)
+        struct.pack_into({4: "<I", 5: "<i", 10: "<Q", 11: "<q"}[t], b, off, int(val))
+    elif name == "l2c-field":
+        i, _, val = arg.partition("=")
+        struct.pack_into("<i", b, 4 * int(i), int(val))
+    elif name == "gguf-dims":
+        off = gguf_first_tensor_info(b)
+        off += 8 + struct.unpack_from("<Q", b, off)[0]
+        dims = [int(d) for d in arg.split(",")]
+        if struct.unpack_from("<I", b, off)[0] != len(dims):
+            sys.exit("gguf-dims: the first tensor has another number of dims")
+        for i, d in enumerate(dims):
+            struct.pack_into("<Q", b, off + 4 + 8 * i, d)
+    elif name == "st-hlen":
+        struct.pack_into("<Q", b, 0, int(arg))
     elif name in ("gguf-type", "gguf-offset"):
         off = gguf_first_tensor_info(b)
         nlen = struct.unpack_from("<Q", b, off)[0]
@@ -74,7 +121,7 @@ def main():
             struct.pack_into("<I", b, off, int(arg))
         else:
             struct.pack_into("<Q", b, off + 4, (len(b) + 4096) // 32 * 32)
-    elif name in ("st-json", "st-offsets", "st-dtype"):
+    elif name in ("st-json", "st-offsets", "st-dtype", "st-shape"):
         hlen = struct.unpack_from("<Q", b, 0)[0]
         header = bytes(b[8:8 + hlen])
         if name == "st-json":
@@ -84,6 +131,8 @@ def main():
             first = next(k for k in d if k != "__metadata__")
             if name == "st-offsets":
                 d[first]["data_offsets"] = [0, len(b) * 2]
+            elif name == "st-shape":
+                d[first]["shape"] = json.loads(arg)
             else:
                 for k in d:
                     if k != "__metadata__":

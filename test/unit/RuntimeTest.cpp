@@ -2,6 +2,7 @@
 
 #include "dsc/base.h"
 #include "dsc/checksum.h"
+#include "dsc/gguf.h"
 #include "dsc/half.h"
 #include "dsc/json.h"
 #include "dsc/mathf.h"
@@ -108,6 +109,118 @@ TEST(Json, ParsesAndNavigates) {
   EXPECT_EQ(dsc_json_parse(bad, strlen(bad), &j, err, sizeof(err)),
             DSC_ERR_FORMAT);
   EXPECT_STREQ(err, "invalid JSON at byte 11: expected ',' or ']'");
+}
+
+// "0e400" used to be 0 * inf = NaN, and a NaN id reached (int64_t)id.
+TEST(Json, NumbersStayFiniteAndIntsAreChecked) {
+  const char *text = R"([0e400, -0e999, 1e400, 0.000e-400, 1.5, 16777215,
+      -3, 123456789012345678901234567890e-20, 1e-400, true])";
+  dsc_json j;
+  char err[128];
+  ASSERT_EQ(dsc_json_parse(text, strlen(text), &j, err, sizeof(err)), DSC_OK);
+  std::vector<uint32_t> e;
+  for (uint32_t n = dsc_json_first(&j, 0); n != DSC_JSON_NONE && n < j.nodes[0].next;
+       n = dsc_json_next_elem(&j, n))
+    e.push_back(n);
+  ASSERT_EQ(e.size(), 10u);
+  for (uint32_t n : e)
+    EXPECT_FALSE(std::isnan(dsc_json_num(&j, n))) << n;
+  EXPECT_EQ(dsc_json_num(&j, e[0]), 0.0);
+  EXPECT_TRUE(std::isinf(dsc_json_num(&j, e[2])));
+  EXPECT_NEAR(dsc_json_num(&j, e[7]), 1234567890.1234567, 1e-5);
+  EXPECT_EQ(dsc_json_num(&j, e[8]), 0.0);
+  int64_t v = -1;
+  EXPECT_TRUE(dsc_json_int(&j, e[0], 0, 10, &v));
+  EXPECT_EQ(v, 0);
+  EXPECT_FALSE(dsc_json_int(&j, e[2], 0, 1 << 30, &v));
+  EXPECT_FALSE(dsc_json_int(&j, e[4], 0, 10, &v));
+  EXPECT_TRUE(dsc_json_int(&j, e[5], 0, (1 << 24) - 1, &v));
+  EXPECT_EQ(v, 16777215);
+  EXPECT_FALSE(dsc_json_int(&j, e[6], 0, 10, &v));
+  EXPECT_FALSE(dsc_json_int(&j, e[9], 0, 10, &v));
+  dsc_json_free(&j);
+}
+
+// Ids that are NaN, fractions or huge are refused with the field's name,
+// not cast: before the fix a NaN added_tokens id indexed keys[INT64_MIN].
+TEST(Tokenizer, HfJsonRefusesInvalidIds) {
+  struct Case {
+    const char *json, *err;
+  } cases[] = {
+      {R"({"model":{"vocab":{"a":0,"b":1e999}}})",
+       "model.vocab entry 1 has an invalid id"},
+      {R"({"model":{"vocab":{"a":0,"b":1.5}}})",
+       "model.vocab entry 1 has an invalid id"},
+      {R"({"model":{"vocab":{"a":0}},"added_tokens":[{"content":"b"}]})",
+       "added_tokens[0].id is missing or invalid"},
+      {R"({"model":{"vocab":{"a":0}},"added_tokens":[{"id":1,"content":"b"},{"id":99999999999}]})",
+       "added_tokens[1].id is missing or invalid"},
+  };
+  for (const Case &c : cases) {
+    char err[256] = "";
+    dsc_tokenizer *t = nullptr;
+    EXPECT_EQ(dsc_tok_load_hf_json(c.json, strlen(c.json), &t, err, sizeof(err)),
+              DSC_ERR_FORMAT)
+        << c.json;
+    EXPECT_STREQ(err, c.err) << c.json;
+    EXPECT_EQ(t, nullptr);
+  }
+  // The NaN the fuzzer found: zero times an overflowing power of ten, which
+  // is plain 0 (here as the id of "a", then of the added "d").
+  for (const char *json :
+       {R"({"model":{"vocab":{"a":0e400,"b":1}}})",
+        R"({"model":{"vocab":{"b":1}},"added_tokens":[{"id":2,"content":"c"},{"id":0e400,"content":"a"}]})"}) {
+    char err[256] = "";
+    dsc_tokenizer *t = nullptr;
+    ASSERT_EQ(dsc_tok_load_hf_json(json, strlen(json), &t, err, sizeof(err)),
+              DSC_OK)
+        << json << ": " << err;
+    EXPECT_EQ(dsc_tok_find(t, "a", 1), 0);
+    EXPECT_EQ(dsc_tok_find(t, "b", 1), 1);
+    dsc_tok_free(t);
+  }
+}
+
+// A GGUF of one F32 tensor with the given dims and no metadata.
+static std::vector<uint8_t> oneTensorGGUF(std::vector<uint64_t> dims) {
+  std::vector<uint8_t> b;
+  auto put = [&](uint64_t v, int n) {
+    for (int i = 0; i < n; ++i)
+      b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  b.insert(b.end(), {'G', 'G', 'U', 'F'});
+  put(3, 4);           // version
+  put(1, 8);           // tensors
+  put(0, 8);           // metadata
+  put(1, 8);           // name length
+  b.push_back('t');
+  put(dims.size(), 4);
+  for (uint64_t d : dims)
+    put(d, 8);
+  put(DSC_GGML_F32, 4);
+  put(0, 8);           // offset
+  b.resize(96 + 64, 0); // aligned data: 16 floats
+  return b;
+}
+
+// 2^31 x 2^31 F32 elements are 2^64 bytes, which wrapped to a size of 0 and
+// passed the bounds check; such counts are now refused by dimension.
+TEST(GGUF, RefusesElementCountsWhoseByteSizeWraps) {
+  char err[256] = "";
+  dsc_gguf g;
+  auto ok = oneTensorGGUF({4, 4});
+  ASSERT_EQ(dsc_gguf_parse(ok.data(), ok.size(), &g, err, sizeof(err)), DSC_OK) << err;
+  EXPECT_EQ(g.tensors[0].size, 64u);
+  dsc_gguf_free(&g);
+  auto wrap = oneTensorGGUF({1ull << 31, 1ull << 31});
+  EXPECT_EQ(dsc_gguf_parse(wrap.data(), wrap.size(), &g, err, sizeof(err)),
+            DSC_ERR_FORMAT);
+  EXPECT_STREQ(err, "tensor 't': dimension 1 = 2147483648 is invalid");
+  auto huge = oneTensorGGUF({1000000, 1000000});
+  EXPECT_EQ(dsc_gguf_parse(huge.data(), huge.size(), &g, err, sizeof(err)),
+            DSC_ERR_FORMAT);
+  EXPECT_STREQ(err, "tensor 't': 4000000000000 bytes at offset 96 run past "
+                    "the end of the file (160 bytes)");
 }
 
 TEST(Sampler, MatchesLlama2cGenerator) {

@@ -57,6 +57,10 @@ uint8_t dsc_json_type(const dsc_json *j, uint32_t node);
 size_t dsc_json_str(const dsc_json *j, uint32_t node, char *buf, size_t cap);
 bool dsc_json_str_eq(const dsc_json *j, uint32_t node, const char *s);
 double dsc_json_num(const dsc_json *j, uint32_t node);
+/* A number node holding an integer in [lo, hi] (|lo|, |hi| below 2^53) into
+ * *out; false for anything else: not a number, a fraction, out of range. */
+bool dsc_json_int(const dsc_json *j, uint32_t node, int64_t lo, int64_t hi,
+                  int64_t *out);
 /* true for `true`, false for anything else; *present says if it is a bool */
 bool dsc_json_bool(const dsc_json *j, uint32_t node, bool dflt);
 
