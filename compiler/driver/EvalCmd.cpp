@@ -123,6 +123,9 @@ int runEval() {
   auto config = mlir::dsc::getModelConfig(refModule);
   int64_t vocab = config.getVocabSize();
   int64_t window = std::min<int64_t>(ctxTokens, config.getMaxSeqLen());
+  if (window < ctxTokens && !settings.quiet)
+    errs() << "dsc: note: --ctx " << ctxTokens << " is past the model's "
+           << "context length; windows of " << window << " tokens instead\n";
   if (window < 2)
     return reportError(
         fileError(input, "a context of " + std::to_string(window) +

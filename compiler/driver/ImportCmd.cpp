@@ -1,6 +1,7 @@
 //===- ImportCmd.cpp - dsc import -----------------------------------------===//
 
 #include "driver/Commands.h"
+#include "driver/OutputGuard.h"
 #include "frontend/Checkpoint.h"
 #include "frontend/ModelBuilder.h"
 #include "frontend/WeightReader.h"
@@ -69,6 +70,13 @@ int runImport() {
         inconvertibleErrorCode(),
         "--max-seq-len " + std::to_string(impMaxSeqLen) +
             ": the context length must be a positive number of tokens"));
+  // The output is written in place: it must not be one of the files the
+  // import reads (checked once they are known), and it must be writable.
+  std::vector<std::string> written;
+  if (impOutput != "-")
+    written.push_back(impOutput);
+  if (Error e = checkWritable(written))
+    return reportError(std::move(e));
   ReadOptions opts;
   opts.tokenizerPath = impTokenizer;
   auto ckpt = readCheckpoint(impInput, opts);
@@ -82,6 +90,11 @@ int runImport() {
     errs() << "dsc: internal error: the imported module does not verify\n";
     return 1;
   }
+  std::vector<std::string> extra;
+  if (!impTokenizer.empty())
+    extra.push_back(impTokenizer);
+  if (Error e = checkNotInput(written, inputFiles(*module, impInput, extra)))
+    return reportError(std::move(e));
   if (impDigests)
     if (Error e = replaceSourcesByDigests(*module))
       return reportError(std::move(e));

@@ -434,6 +434,13 @@ static int run(int argc, char **argv) {
   }
   if (!ctx)
     ctx = dsc_model_desc.max_seq;
+  /* Allowed (RoPE extends), but positions past the trained context are
+   * usually worse: say so rather than degrade silently. */
+  if (ctx > dsc_model_desc.max_seq)
+    dsc_eprintf("%s: note: -c %lld is past the model's context length "
+                "(%lld); text past position %lld may degrade\n",
+                dsc_prog, (long long)ctx, (long long)dsc_model_desc.max_seq,
+                (long long)dsc_model_desc.max_seq);
   if (evalPath)
     return eval_tokens(&pl, useMmap, ctx, evalPath, dumpPath, observePath,
                        threads);

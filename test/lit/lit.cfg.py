@@ -44,6 +44,10 @@ if all(" %s" % f in flags for f in ["avx2", "fma", "f16c"]):
     config.available_features.add("host-avx2")
 if all(" %s" % f in flags for f in ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16"]):
     config.available_features.add("host-avx512")
+# dsc itself built with ASan (scripts/sanitize.sh): its shadow memory needs
+# terabytes of address space, so tests that cap it cannot run.
+if "address" in config.dsc_sanitize:
+    config.available_features.add("asan")
 # dsc compile --sanitize (targets/CMakeLists.txt, DSC_SANITIZE_RUNTIME).
 if config.dsc_sanitize_runtime.upper() in ("ON", "TRUE", "1", "YES"):
     config.available_features.add("sanitize-runtime")
