@@ -8,19 +8,20 @@ tools named in build.ninja, the sanitizer and fuzzer runtimes -- finds the
 Debian package owning each, and fails naming every package that is neither
 in the list nor pulled in by it.
 
-usage: check-packages.py BUILD_DIR
+usage: check-packages.py BUILD_DIR [--setup SETUP_SH]
 """
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def setup_packages():
-    text = open(os.path.join(ROOT, "scripts", "setup.sh")).read()
+def setup_packages(path):
+    text = open(path).read()
     m = re.search(r"^PACKAGES=\((.*?)\)", text, re.S | re.M)
     if not m:
         sys.exit("check-packages: scripts/setup.sh: no PACKAGES=( ... ) list")
@@ -36,12 +37,36 @@ def used_files(build):
         if p.startswith("/usr/"):
             files.add(p)
     ninja = open(os.path.join(build, "build.ninja")).read()
-    # Absolute libraries and tools on link and custom-command lines.
-    for p in re.findall(r"(/usr/[^\s:;\"']+)", ninja):
-        if re.search(r"\.(a|so(\.[0-9.]+)?|o)$", p) or "/bin/" in p:
-            if os.path.exists(p):
-                files.add(os.path.realpath(p) if p.endswith(".so") else p)
+    # Every system file build.ninja names: libraries and tools on link and
+    # custom-command lines, inputs of generated sources (onnx.proto).
+    # CMake's own package files are left out: they include optional pieces
+    # (GTest's GMock targets) whose absence configure tolerates, and a
+    # missing required one fails configure by itself.
+    for p in re.findall(r"(/usr/[^\s:;\"'$]+)", ninja):
+        if os.path.isfile(p) and not p.endswith(".cmake"):
+            files.add(os.path.realpath(p) if p.endswith(".so") else p)
     cache = open(os.path.join(build, "CMakeCache.txt")).read()
+    # The tools that configure, build and test: CMake, Ninja, the compiler
+    # launcher (ccache), the compilers, and what the tests run (lit, the
+    # Python with numpy, qemu-aarch64 where the tests find it).
+    for key, value in re.findall(r"^([A-Za-z_]+):[A-Z]+=(.*)$", cache, re.M):
+        if not (key in ("CMAKE_COMMAND", "CMAKE_MAKE_PROGRAM",
+                        "CMAKE_C_COMPILER", "CMAKE_CXX_COMPILER",
+                        "Protobuf_PROTOC_EXECUTABLE")
+                or key.endswith("_LAUNCHER") or key.startswith("DSC_")):
+            continue
+        path = value if os.path.isabs(value) else shutil.which(value or "-")
+        if path and os.path.isfile(path) and path.startswith("/usr/"):
+            files.add(path)
+    python = re.search(r"^DSC_PYTHON:[A-Z]+=(.*)$", cache, re.M)
+    if python:
+        out = subprocess.run([python.group(1), "-c",
+                              "import numpy; print(numpy.__file__)"],
+                             capture_output=True, text=True).stdout.strip()
+        files.add(out if out.startswith("/usr/") else "missing:numpy")
+    qemu = shutil.which("qemu-aarch64")
+    if qemu:
+        files.add(os.path.realpath(qemu))
     # Compiler runtimes the sanitizer and fuzzer links pull in implicitly.
     if "-fsanitize=" in ninja:
         clang = re.search(r"^CMAKE_C_COMPILER:[A-Z]+=(.*)$", cache, re.M)
@@ -106,16 +131,22 @@ def closure(packages):
 
 
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    setup = os.path.join(ROOT, "scripts", "setup.sh")
+    if len(args) == 3 and args[1] == "--setup":
+        setup = args[2]
+    elif len(args) != 1:
         sys.exit(__doc__)
-    build = sys.argv[1]
-    listed = setup_packages()
+    build = args[0]
+    listed = setup_packages(setup)
     owned, missing = owners(used_files(build))
     have = closure(listed)
     extra = sorted(p for p in owned if p not in have)
     for n in missing:
+        hint = ("python3-numpy" if n == "numpy" else
+                "for clang-22's runtimes: libclang-rt-22-dev")
         print(f"check-packages: the build needs {n}, which no installed "
-              f"package provides (for clang-22's runtimes: libclang-rt-22-dev)")
+              f"package provides ({hint})")
     for p in extra:
         print(f"check-packages: the build used {owned[p]} from package {p}, "
               f"which scripts/setup.sh does not install (add it to PACKAGES)")

@@ -24,6 +24,7 @@ config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%gen", os.path.join(config.dsc_src_root, "test", "gen")))
 config.substitutions.append(("%shared", config.dsc_shared_dir))
 config.substitutions.append(("%src", config.dsc_src_root))
+config.substitutions.append(("%obj", config.dsc_obj_root))
 
 # Tests that need ../shared mark themselves `REQUIRES: shared`; without it
 # lit reports them UNSUPPORTED (a skip), never a failure.
@@ -51,5 +52,7 @@ if "address" in config.dsc_sanitize:
 # dsc compile --sanitize (targets/CMakeLists.txt, DSC_SANITIZE_RUNTIME).
 if config.dsc_sanitize_runtime.upper() in ("ON", "TRUE", "1", "YES"):
     config.available_features.add("sanitize-runtime")
+if shutil.which("dpkg-query") and shutil.which("apt-cache"):
+    config.available_features.add("debian")
 if shutil.which("qemu-aarch64"):
     config.available_features.add("qemu-aarch64")
