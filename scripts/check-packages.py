@@ -39,11 +39,10 @@ def used_files(build):
     ninja = open(os.path.join(build, "build.ninja")).read()
     # Every system file build.ninja names: libraries and tools on link and
     # custom-command lines, inputs of generated sources (onnx.proto).
-    # CMake's own package files are left out: they include optional pieces
-    # (GTest's GMock targets) whose absence configure tolerates, and a
-    # missing required one fails configure by itself.
+    # CMake package files count too: configure read them (GTest's config
+    # pulls in GMock's targets, from libgmock-dev).
     for p in re.findall(r"(/usr/[^\s:;\"'$]+)", ninja):
-        if os.path.isfile(p) and not p.endswith(".cmake"):
+        if os.path.isfile(p):
             files.add(os.path.realpath(p) if p.endswith(".so") else p)
     cache = open(os.path.join(build, "CMakeCache.txt")).read()
     # The tools that configure, build and test: CMake, Ninja, the compiler

@@ -10,7 +10,7 @@ PACKAGES=(
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
   libclang-rt-22-dev
   liblld-22-dev libprotobuf-dev protobuf-compiler libonnx-dev libfmt-dev
-  libgtest-dev libzstd-dev zlib1g-dev cmake ninja-build ccache python3-numpy
+  libgtest-dev libgmock-dev libzstd-dev zlib1g-dev cmake ninja-build ccache python3-numpy
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 
