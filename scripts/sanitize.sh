@@ -15,15 +15,8 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${SANITIZE_BUILD_DIR:-build-sanitize}
 JOBS=${JOBS:-$(nproc)}
 
-if [[ ! -f $BUILD_DIR/build.ninja ]]; then
-  cmake -G Ninja -S . -B "$BUILD_DIR" \
-    -DCMAKE_BUILD_TYPE=Release \
-    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
-    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-    -DLLVM_USE_LINKER=lld \
-    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-    -DDSC_SANITIZE=address,undefined -DDSC_ENABLE_FUZZERS=OFF >/dev/null
-fi
+scripts/configure.sh "$BUILD_DIR" -DDSC_SANITIZE=address,undefined \
+  -DDSC_ENABLE_FUZZERS=OFF >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS" --target dsc dsc-opt
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allow_user_poisoning=0}

@@ -18,66 +18,58 @@ bool TargetInfo::supportsWeightType(StringRef type) const {
   return llvm::is_contained(weightTypes, type);
 }
 
+namespace {
+/// One CPU target: what differs between entries. The formats are the same
+/// for all of them today: the generic kernels (targets/common) implement
+/// every format and ISA files override the hot ones, so entries differ in
+/// code generation, not in what they read.
+struct CPUEntry {
+  const char *name, *description, *triple, *cpu, *features;
+  std::vector<std::string> hostFeatures, aliases;
+  const char *kernels, *runtime;
+};
+
+const char *const kX86 = "x86_64-unknown-linux-gnu";
+const char *const kAArch64 = "aarch64-unknown-linux-gnu";
+const std::vector<std::string> kAVX2 = {"avx2", "fma", "f16c", "bmi2"};
+} // namespace
+
 static std::vector<TargetInfo> makeRegistry() {
-  // What every CPU target's kernels handle today: the generic kernels
-  // (targets/common) implement all of it and ISA files override the hot
-  // ones, so the entries differ in code generation, not in formats.
-  auto cpuTarget = [](TargetInfo t) {
+  std::vector<std::string> avx512 = kAVX2;
+  avx512.insert(avx512.end(), {"avx512f", "avx512bw", "avx512vl", "avx512dq",
+                               "avx512vnni", "avx512bf16"});
+  const CPUEntry entries[] = {
+      {"x86_64", "any x86-64 (SSE2), portable kernels", kX86, "x86-64", "",
+       {}, {}, "kernels-x86_64-generic", "runtime-x86_64"},
+      {"x86_64-avx2", "x86-64 with AVX2, FMA and F16C (Haswell, Zen)", kX86,
+       "x86-64-v3", "", kAVX2, {}, "kernels-x86_64-avx2", "runtime-x86_64"},
+      {"x86_64-avx512",
+       "x86-64 with AVX-512F/BW/VL, VNNI and BF16 (Cascade Lake+, Zen 4)", kX86,
+       "x86-64-v4", "+avx512vnni,+avx512bf16", avx512, {},
+       "kernels-x86_64-avx512", "runtime-x86_64"},
+      {"aarch64",
+       "64-bit ARM with NEON and dot products (Cortex-A76: Raspberry Pi 5)",
+       kAArch64, "cortex-a76", "", {}, {"rpi5", "raspberrypi5", "arm64"},
+       "kernels-aarch64-neon", "runtime-aarch64"},
+  };
+  std::vector<TargetInfo> r;
+  for (const CPUEntry &e : entries) {
+    TargetInfo t;
+    t.name = e.name;
+    t.aliases = e.aliases;
+    t.description = e.description;
+    t.triple = e.triple;
+    t.cpu = e.cpu;
+    t.features = e.features;
+    t.hostFeatures = e.hostFeatures;
+    t.kernels = e.kernels;
+    t.runtime = e.runtime;
     t.weightTypes = {"f32", "f16", "bf16"};
     t.quantBits = {4, 8};
     t.floatTile = {4, 16};
     t.quantTileRows = 4;
     t.kvCacheType = "f32";
-    return t;
-  };
-  std::vector<TargetInfo> r;
-  {
-    TargetInfo t;
-    t.name = "x86_64";
-    t.description = "any x86-64 (SSE2), portable kernels";
-    t.triple = "x86_64-unknown-linux-gnu";
-    t.cpu = "x86-64";
-    t.kernels = "kernels-x86_64-generic";
-    t.runtime = "runtime-x86_64";
-    r.push_back(cpuTarget(t));
-  }
-  {
-    TargetInfo t;
-    t.name = "x86_64-avx2";
-    t.description = "x86-64 with AVX2, FMA and F16C (Haswell, Zen)";
-    t.triple = "x86_64-unknown-linux-gnu";
-    t.cpu = "x86-64-v3";
-    t.hostFeatures = {"avx2", "fma", "f16c", "bmi2"};
-    t.kernels = "kernels-x86_64-avx2";
-    t.runtime = "runtime-x86_64";
-    r.push_back(cpuTarget(t));
-  }
-  {
-    TargetInfo t;
-    t.name = "x86_64-avx512";
-    t.description =
-        "x86-64 with AVX-512F/BW/VL, VNNI and BF16 (Cascade Lake+, Zen 4)";
-    t.triple = "x86_64-unknown-linux-gnu";
-    t.cpu = "x86-64-v4";
-    t.features = "+avx512vnni,+avx512bf16";
-    t.hostFeatures = {"avx2",     "fma",      "f16c",       "bmi2",
-                      "avx512f",  "avx512bw", "avx512vl",   "avx512dq",
-                      "avx512vnni", "avx512bf16"};
-    t.kernels = "kernels-x86_64-avx512";
-    t.runtime = "runtime-x86_64";
-    r.push_back(cpuTarget(t));
-  }
-  {
-    TargetInfo t;
-    t.name = "aarch64";
-    t.aliases = {"rpi5", "raspberrypi5", "arm64"};
-    t.description =
-        "64-bit ARM with NEON and dot products (Cortex-A76: Raspberry Pi 5)";
-    t.triple = "aarch64-unknown-linux-gnu";
-    t.cpu = "cortex-a76";
-    t.kernels = "kernels-aarch64-neon";
-    t.runtime = "runtime-aarch64";
-    r.push_back(cpuTarget(t));
+    r.push_back(std::move(t));
   }
   return r;
 }
