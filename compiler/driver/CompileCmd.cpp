@@ -3,14 +3,15 @@
 #include "driver/Commands.h"
 #include "driver/ModelOptions.h"
 #include "driver/OutputGuard.h"
+#include "dsc/payload.h"
 #include "frontend/Checkpoint.h"
 #include "frontend/Errors.h"
 #include "frontend/ModelBuilder.h"
 #include "frontend/Synthetic.h"
 #include "pipeline/Codegen.h"
+#include "pipeline/Pipelines.h"
 #include "pipeline/Target.h"
 #include "pipeline/TempFiles.h"
-#include "dsc/payload.h"
 
 #include "Dsc/IR/DscOps.h"
 #include "Dsc/Transforms/Passes.h"
@@ -57,17 +58,16 @@ static cl::opt<EmitKind> cEmit(
                clEnumValN(EmitKind::Obj, "obj", "object file"),
                clEnumValN(EmitKind::Exe, "exe", "executable (default)")),
     cl::init(EmitKind::Exe), cl::sub(compileCmd));
-enum class Phase { Import, Graph, Layout, Loops, LLVMDialect };
 static cl::opt<Phase> cCompileTo(
     "compile-to", cl::desc("Stop after this phase (with --emit=mlir)"),
-    cl::values(clEnumValN(Phase::Import, "import", "the imported dsc IR"),
-               clEnumValN(Phase::Graph, "graph", "after graph rewrites"),
-               clEnumValN(Phase::Layout, "layout",
-                          "after weight layout (default)"),
-               clEnumValN(Phase::Loops, "loops",
-                          "after dsc-codegen-lower (loops, kernel calls)"),
-               clEnumValN(Phase::LLVMDialect, "llvm-dialect",
-                          "in the LLVM dialect")),
+    cl::values(
+        clEnumValN(Phase::Import, "import", "the imported dsc IR"),
+        clEnumValN(Phase::Graph, "graph",
+                   "after graph rewrites and quantization"),
+        clEnumValN(Phase::Layout, "layout", "after weight layout (default)"),
+        clEnumValN(Phase::Loops, "loops",
+                   "after dsc-codegen-lower (loops, kernel calls)"),
+        clEnumValN(Phase::LLVMDialect, "llvm-dialect", "in the LLVM dialect")),
     cl::init(Phase::Layout), cl::sub(compileCmd));
 enum class WeightsMode { Embedded, External };
 static cl::opt<WeightsMode> cWeights(
@@ -110,8 +110,8 @@ static Error writeText(StringRef path, function_ref<void(raw_ostream &)> fn) {
 /// with the extension of what is emitted. A Hugging Face directory compiled
 /// from beside it would be shadowed by its own name: NAME.exe then.
 static std::string defaultOutput(StringRef input, EmitKind emit) {
-  StringRef stem = input.empty() ? StringRef("model")
-                                 : sys::path::stem(input.rtrim('/'));
+  StringRef stem =
+      input.empty() ? StringRef("model") : sys::path::stem(input.rtrim('/'));
   if (stem.empty() || stem == "." || stem == "..")
     stem = "model";
   std::string out = stem.str();
@@ -182,7 +182,9 @@ int runCompile() {
   std::string output = cOutput.empty() ? defaultOutput(cInput, emit) : cOutput;
   if (Error e = checkCompileOptions(settings, cInput, output))
     return reportError(std::move(e));
-  const std::vector<std::string> written = writtenFiles(output, external);
+  std::vector<std::string> written = writtenFiles(output, external);
+  if (!settings.saveCalibStats.empty())
+    written.push_back(settings.saveCalibStats);
   if (Error e = checkWritable(written))
     return reportError(std::move(e));
 
@@ -207,9 +209,10 @@ int runCompile() {
   if (!loaded)
     return reportError(loaded.takeError());
   mlir::OwningOpRef<mlir::ModuleOp> module = std::move(*loaded);
-  if (Error e = checkNotInput(
-          written,
-          inputFiles(*module, input, {settings.calib, settings.tokenizer})))
+  if (Error e = checkNotInput(written,
+                              inputFiles(*module, input,
+                                         {settings.calib, settings.calibStats,
+                                          settings.tokenizer})))
     return reportError(std::move(e));
 
   // With the default -o the file's name is news to the user.
@@ -226,24 +229,27 @@ int runCompile() {
       return reportError(std::move(e));
     return wrote();
   };
+  // The phases are the pipeline's (pipeline/Pipelines.h), as dsc-opt
+  // --dsc-compile runs them.
   if (emit == EmitKind::MLIR && compileTo == Phase::Import)
     return emitMLIR();
-  if (Error e = prepareModel(*module, settings))
+  if (Error e = prepareModel(*module, settings, *target))
     return reportError(std::move(e));
-  if (emit == EmitKind::MLIR && compileTo == Phase::Graph)
-    return emitMLIR();
-  if (Error e = runWeightLayout(*module, *target))
-    return reportError(std::move(e));
-  if (emit == EmitKind::MLIR && compileTo == Phase::Layout)
-    return emitMLIR();
+  CompileSettings phases;
+  phases.target = target->name;
+  phases.sanitize = target->sanitize;
   // The payload is written from the laid-out module; code from a copy.
-  mlir::OwningOpRef<mlir::ModuleOp> layout = module->clone();
-  if (Error e = runLowerToLoops(*module))
-    return reportError(std::move(e));
-  if (emit == EmitKind::MLIR && compileTo == Phase::Loops)
-    return emitMLIR();
-  if (Error e = runLowerToLLVMDialect(*module, target->sanitize))
-    return reportError(std::move(e));
+  mlir::OwningOpRef<mlir::ModuleOp> layout;
+  for (Phase phase : kPhases) {
+    if (phase == Phase::Graph)
+      continue; // prepareModel's
+    if (emit == EmitKind::MLIR && phase > compileTo)
+      break;
+    if (Error e = runPhase(*module, phases, phase))
+      return reportError(std::move(e));
+    if (phase == Phase::Layout)
+      layout = module->clone();
+  }
   if (emit == EmitKind::MLIR)
     return emitMLIR();
 
@@ -255,7 +261,9 @@ int runCompile() {
   if (!llvmModule)
     return reportError(llvmModule.takeError());
   if (emit == EmitKind::LLVM) {
-    if (Error e = writeText(output, [&](raw_ostream &os) { (*llvmModule)->print(os, nullptr); }))
+    if (Error e = writeText(output, [&](raw_ostream &os) {
+          (*llvmModule)->print(os, nullptr);
+        }))
       return reportError(std::move(e));
     return wrote();
   }
@@ -264,26 +272,25 @@ int runCompile() {
     ToolOutputFile out(output, ec, sys::fs::OF_None);
     if (ec)
       return reportError(fileError(output, ec.message()));
-    if (Error e = emitMachineCode(**llvmModule, **tm, emit == EmitKind::Asm, out.os()))
+    if (Error e = emitMachineCode(**llvmModule, **tm, emit == EmitKind::Asm,
+                                  out.os()))
       return reportError(std::move(e));
     out.keep();
     return wrote();
   }
   double codegenSeconds = total.seconds();
   ExecutableStats stats;
-  if (Error e = writeExecutable(**llvmModule, **tm, *layout, *target, output,
-                                external,
-                                !quiet && sys::Process::StandardErrIsDisplayed(),
-                                stats))
+  if (Error e = writeExecutable(
+          **llvmModule, **tm, *layout, *target, output, external,
+          !quiet && sys::Process::StandardErrIsDisplayed(), stats))
     return reportError(std::move(e));
   if (!quiet)
-    errs() << format("dsc: wrote %s for %s: code %.1f KiB, %s %.1f MiB; "
-                     "compile %.2f s (codegen %.2f s)\n",
-                     output.c_str(), target->name.c_str(),
-                     stats.codeBytes / 1024.0,
-                     external ? "weights file" : "weights embedded",
-                     stats.payloadBytes / 1048576.0, total.seconds(),
-                     codegenSeconds);
+    errs() << format(
+        "dsc: wrote %s for %s: code %.1f KiB, %s %.1f MiB; "
+        "compile %.2f s (codegen %.2f s)\n",
+        output.c_str(), target->name.c_str(), stats.codeBytes / 1024.0,
+        external ? "weights file" : "weights embedded",
+        stats.payloadBytes / 1048576.0, total.seconds(), codegenSeconds);
   return 0;
 }
 

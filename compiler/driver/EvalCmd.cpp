@@ -131,12 +131,14 @@ int runEval() {
         fileError(input, "a context of " + std::to_string(window) +
                              " tokens; eval needs windows of at least 2"));
   mlir::OwningOpRef<mlir::ModuleOp> qModule = refModule.clone();
-  if (Error e = runGraphPasses(refModule))
+  CompileSettings phases;
+  phases.target = target->name;
+  if (Error e = runPhase(refModule, phases, Phase::Graph))
     return reportError(std::move(e));
-  if (Error e = prepareModel(*qModule, settings))
+  if (Error e = prepareModel(*qModule, settings, *target))
     return reportError(std::move(e));
   for (mlir::ModuleOp m : {refModule, *qModule})
-    if (Error e = runWeightLayout(m, *target))
+    if (Error e = runPhase(m, phases, Phase::Layout))
       return reportError(std::move(e));
 
   auto run = HostRun::create("dsc-eval");

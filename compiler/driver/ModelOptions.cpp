@@ -5,6 +5,9 @@
 #include "frontend/Errors.h"
 #include "frontend/ModelBuilder.h"
 #include "pipeline/Calibrate.h"
+#include "pipeline/TempFiles.h"
+#include "quant/ByteSize.h"
+#include "quant/Passes.h"
 
 #include "Dsc/IR/DscOps.h"
 #include "Dsc/Transforms/Passes.h"
@@ -46,6 +49,14 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
             cl::desc("Calibration text: activation-aware scales (AWQ) for "
                      "the quantized weights (needs --quantize)"),
             cl::value_desc("file"), cl::sub(sub)),
+      calibStats("calib-stats",
+                 cl::desc("Calibration statistics saved by "
+                          "--save-calib-stats, instead of --calib"),
+                 cl::value_desc("file"), cl::sub(sub)),
+      saveCalibStats("save-calib-stats",
+                     cl::desc("Keep what calibration on --calib measured, "
+                              "for --calib-stats or dsc-opt"),
+                     cl::value_desc("file"), cl::sub(sub)),
       calibTokens("calib-tokens",
                   cl::desc("Tokens of the calibration text to use "
                            "(default 4096; needs --calib)"),
@@ -70,6 +81,8 @@ Expected<ModelSettings> ModelOptions::get() const {
   s.maxSeqLen = maxSeqLen;
   s.quant = QuantOptions{quantize, quantizeEmbeddings, quantizeHead};
   s.calib = calib;
+  s.calibStats = calibStats;
+  s.saveCalibStats = saveCalibStats;
   s.calibTokens = calibTokens;
   s.memBudget = memBudget;
   s.quiet = quiet;
@@ -100,8 +113,18 @@ Expected<ModelSettings> ModelOptions::get() const {
                         "chooses the embedding table's and the "
                         "classifier's precision too");
   }
+  if (!s.calibStats.empty() && !s.calib.empty())
+    return usageError("--calib-stats replaces --calib (statistics measured "
+                      "on a text before); give one of them");
+  if (!s.saveCalibStats.empty() && s.calib.empty())
+    return usageError("--save-calib-stats needs --calib FILE");
+  if (!s.saveCalibStats.empty() && s.saveCalibStats == s.calib)
+    return usageError("--save-calib-stats " + s.saveCalibStats +
+                      " would overwrite the calibration text");
   if (!s.calib.empty() && scheme.empty())
     return usageError("--calib needs --quantize");
+  if (!s.calibStats.empty() && scheme.empty())
+    return usageError("--calib-stats needs --quantize");
   if (s.automatic()) {
     if (scheme.consume_front("auto:") &&
         (!scheme.consume_front("group=") ||
@@ -113,7 +136,7 @@ Expected<ModelSettings> ModelOptions::get() const {
                         ": int4 groups must be a multiple of 32 columns");
     if (s.memBudget.empty())
       return usageError("--quantize auto needs --mem-budget SIZE");
-    if (s.calib.empty())
+    if (s.calib.empty() && s.calibStats.empty())
       return usageError("--quantize auto needs --calib FILE, the text it "
                         "measures each layer's sensitivity on");
     auto b = parseByteSize(s.memBudget);
@@ -259,75 +282,90 @@ static Error checkAgainstModel(mlir::ModuleOp module,
                     other + " to quantize the shared table");
 }
 
-/// dsc-quant-apply reports each weight whose shape the scheme does not fit
-/// as a remark; the driver sums them up in notes.
-static Error quantizeWithNotes(mlir::ModuleOp module, const QuantOptions &quant,
-                               bool quiet) {
+namespace {
+/// The passes' remarks as notes: dsc-quant-apply's, one per weight whose
+/// shape the scheme does not fit, summed up by what happened to them; the
+/// reports of the calibration passes as they are, in order.
+class QuantNotes {
+public:
+  void add(mlir::Diagnostic &d) {
+    std::string text = d.str();
+    auto name = dyn_cast<mlir::NameLoc>(d.getLocation());
+    if (name && name.getName() == kReportLoc) {
+      (fallbacks.empty() ? before : after).push_back(text);
+      return;
+    }
+    auto [weight, what] = StringRef(text).split(": ");
+    auto it =
+        llvm::find_if(fallbacks, [&](auto &f) { return f.first == what; });
+    if (it == fallbacks.end())
+      it = fallbacks.insert(it, {what.str(), {}});
+    it->second.push_back(weight.str());
+  }
+
+  void print() const {
+    for (const std::string &r : before)
+      errs() << "dsc: note: " << r << "\n";
+    for (auto &[what, weights] : fallbacks) {
+      std::string names;
+      for (size_t i = 0; i < weights.size() && i < 3; ++i)
+        names += (i ? ", " : "") + weights[i];
+      if (weights.size() > 3)
+        names += " and " + std::to_string(weights.size() - 3) + " more";
+      WithColor::note(errs(), "dsc") << names << ": " << what << "\n";
+    }
+    for (const std::string &r : after)
+      errs() << "dsc: note: " << r << "\n";
+  }
+
+private:
   // Weights by what happened to them ("int4:group=32 does not fit ...").
   std::vector<std::pair<std::string, SmallVector<std::string>>> fallbacks;
-  mlir::ScopedDiagnosticHandler handler(
-      module.getContext(), [&](mlir::Diagnostic &d) -> LogicalResult {
-        if (d.getSeverity() != mlir::DiagnosticSeverity::Remark)
-          return failure();
-        std::string text = d.str();
-        auto [weight, what] = StringRef(text).split(": ");
-        auto it =
-            llvm::find_if(fallbacks, [&](auto &f) { return f.first == what; });
-        if (it == fallbacks.end())
-          it = fallbacks.insert(it, {what.str(), {}});
-        it->second.push_back(weight.str());
-        return success();
-      });
-  if (Error e = runQuantization(module, quant))
-    return e;
-  if (quiet)
-    return Error::success();
-  for (auto &[what, weights] : fallbacks) {
-    std::string names;
-    for (size_t i = 0; i < weights.size() && i < 3; ++i)
-      names += (i ? ", " : "") + weights[i];
-    if (weights.size() > 3)
-      names += " and " + std::to_string(weights.size() - 3) + " more";
-    WithColor::note(errs(), "dsc") << names << ": " << what << "\n";
-  }
-  return Error::success();
-}
+  std::vector<std::string> before, after; // reports around them
+};
+} // namespace
 
-Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings) {
-  if (Error e = runGraphPasses(module))
-    return e;
+Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
+                   const TargetDesc &target) {
   if (Error e = checkAgainstModel(module, settings))
     return e;
-  bool automatic = settings.automatic();
-  if (settings.calib.empty())
-    return quantizeWithNotes(module, settings.quant, settings.quiet);
-
-  CalibOptions calib;
-  calib.text = settings.calib;
-  if (settings.calibTokens > 0)
-    calib.maxTokens = settings.calibTokens;
-  calib.progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
-  auto acts = collectActivations(module, calib);
-  if (!acts)
-    return acts.takeError();
-  QuantOptions quant = settings.quant;
-  std::string report;
-  if (automatic) {
-    if (Error e = chooseMixedPrecision(module, *acts, settings.budgetBytes,
-                                       settings.autoGroup, &report))
+  CompileSettings cs;
+  cs.target = target.name;
+  cs.quantize = settings.quant.scheme;
+  cs.quantizeEmbeddings = settings.quant.embeddings;
+  cs.quantizeHead = settings.quant.head;
+  cs.memBudget = settings.memBudget;
+  cs.autoGroup = settings.autoGroup;
+  bool progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
+  cs.progress = progress;
+  cs.calibStats = settings.calibStats;
+  TempPath statsDir;
+  if (!settings.calib.empty()) {
+    CalibOptions calib;
+    calib.text = settings.calib;
+    if (settings.calibTokens > 0)
+      calib.maxTokens = settings.calibTokens;
+    calib.progress = progress;
+    auto acts = collectActivations(module, calib);
+    if (!acts)
+      return acts.takeError();
+    cs.calibStats = settings.saveCalibStats;
+    if (cs.calibStats.empty()) {
+      auto dir = createTempDirectory("dsc-calib-stats");
+      if (!dir)
+        return dir.takeError();
+      statsDir = std::move(*dir);
+      cs.calibStats = statsDir.child("stats.bin");
+    }
+    if (Error e = writeCalibStats(cs.calibStats, *acts))
       return e;
-    if (!settings.quiet)
-      errs() << "dsc: note: " << report << "\n";
-    // Every weight has its dsc.quantize now; the default scheme is unused.
-    quant.scheme = "int8:channel";
   }
-  if (Error e = quantizeWithNotes(module, quant, settings.quiet))
-    return e;
-  if (Error e = applyActivationAwareScales(module, *acts, calib, &report))
-    return e;
+  QuantNotes notes;
+  Error e = runPhase(module, cs, Phase::Graph,
+                     [&](mlir::Diagnostic &d) { notes.add(d); });
   if (!settings.quiet)
-    errs() << "dsc: note: " << report << "\n";
-  return Error::success();
+    notes.print();
+  return e;
 }
 
 } // namespace dsc

@@ -8,7 +8,8 @@
 #ifndef DSC_DRIVER_MODELOPTIONS_H
 #define DSC_DRIVER_MODELOPTIONS_H
 
-#include "pipeline/Codegen.h"
+#include "pipeline/Pipelines.h"
+#include "pipeline/Target.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -19,17 +20,25 @@
 
 namespace dsc {
 
+/// What --quantize and its companions ask for.
+struct QuantOptions {
+  std::string scheme; // "" for none, else e.g. "int4:group=32" or "auto"
+  bool embeddings = false, head = false;
+};
+
 /// The values of the model flags. lld resets every cl::opt when it runs, so
 /// commands take these values once, before building anything.
 struct ModelSettings {
   std::string tokenizer;
   int64_t maxSeqLen = 0; // 0: the model's
   QuantOptions quant;
-  std::string calib;       // calibration text
-  int64_t calibTokens = 0; // 0: the default
-  std::string memBudget;   // with --quantize auto
-  uint64_t budgetBytes = 0; // --mem-budget, parsed
-  int64_t autoGroup = 32;   // the int4 group of --quantize auto[:group=N]
+  std::string calib;          // calibration text
+  std::string calibStats;     // --calib-stats: statistics instead of --calib
+  std::string saveCalibStats; // --save-calib-stats: where to keep them
+  int64_t calibTokens = 0;    // 0: the default
+  std::string memBudget;      // with --quantize auto
+  uint64_t budgetBytes = 0;   // --mem-budget, parsed
+  int64_t autoGroup = 32;     // the int4 group of --quantize auto[:group=N]
   bool quiet = false;
 
   bool automatic() const;
@@ -51,6 +60,7 @@ private:
   llvm::cl::opt<std::string> quantize;
   llvm::cl::opt<bool> quantizeEmbeddings, quantizeHead;
   llvm::cl::opt<std::string> calib;
+  llvm::cl::opt<std::string> calibStats, saveCalibStats;
   llvm::cl::opt<int64_t> calibTokens;
   llvm::cl::opt<std::string> memBudget;
   llvm::cl::opt<bool> quiet;
@@ -62,9 +72,13 @@ llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 loadModel(mlir::MLIRContext &ctx, llvm::StringRef input,
           const ModelSettings &settings);
 
-/// Graph rewrites, then quantization as the settings ask: calibration on
-/// text, mixed precision for a budget, activation-aware scales.
-llvm::Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings);
+/// The graph phase with quantization as the settings ask, for `target`:
+/// calibration on text first when asked (its statistics kept in
+/// --save-calib-stats or a temporary), then the pipeline's graph phase
+/// (mixed precision for a budget, dsc-quant-apply, activation-aware
+/// scales), its reports printed as notes unless --quiet.
+llvm::Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
+                         const TargetDesc &target);
 
 } // namespace dsc
 

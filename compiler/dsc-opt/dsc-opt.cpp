@@ -1,11 +1,13 @@
 //===- dsc-opt.cpp - dsc optimizer driver ---------------------------------===//
 //
-// mlir-opt for the dsc dialect: runs dsc and upstream passes on .mlir files.
+// mlir-opt for the dsc dialect: runs dsc and upstream passes on .mlir files,
+// and --dsc-compile, the pipeline of dsc compile.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Dsc/IR/DscDialect.h"
 #include "Dsc/Transforms/Passes.h"
+#include "pipeline/Pipelines.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -27,6 +29,8 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   mlir::dsc::registerDscPasses();
   mlir::dsc::registerDscPipelines();
+  // dsc-compile and the passes outside the dialect it runs.
+  dsc::registerCompilePipeline();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "dsc optimizer driver\n", registry));
 }

@@ -1,7 +1,8 @@
 //===- Codegen.h - dsc IR to executables ------------------------*- C++ -*-===//
 //
-// The phases of `dsc compile` after import. Each can be stopped after
-// (--compile-to) and its result printed (--emit).
+// From the LLVM dialect to files: LLVM IR, machine code, the payload of
+// weights, the linked executable. The IR phases before are pass pipelines
+// (Pipelines.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,30 +24,6 @@ class TargetMachine;
 }
 
 namespace dsc {
-
-/// Graph-level rewrites on the dsc dialect (fusion, cleanup).
-llvm::Error runGraphPasses(mlir::ModuleOp module);
-
-/// What --quantize and its companions ask for.
-struct QuantOptions {
-  std::string scheme; // "" for none, else e.g. "int4:group=32"
-  bool embeddings = false, head = false;
-};
-
-/// dsc-quant-apply with these options (nothing when the scheme is empty).
-llvm::Error runQuantization(mlir::ModuleOp module, const QuantOptions &opts);
-
-/// Records the target on the module (dsc.target), lays the weights out in
-/// the blob as its kernels read them and stamps the module with its id.
-llvm::Error runWeightLayout(mlir::ModuleOp module, const TargetDesc &target);
-
-/// dsc-codegen-lower: loops, buffers and micro-kernel calls.
-llvm::Error runLowerToLoops(mlir::ModuleOp module);
-
-/// The upstream conversions to the LLVM dialect.
-/// `alignedAlloc`: see buildLowerToLLVMPipeline (for --sanitize).
-llvm::Error runLowerToLLVMDialect(mlir::ModuleOp module,
-                                  bool alignedAlloc = false);
 
 /// A TargetMachine for `target` (optimization level 3).
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>

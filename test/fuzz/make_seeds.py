@@ -35,6 +35,13 @@ def main():
 
     read = lambda p: open(p, "rb").read()
     put("fuzz_gguf", "model.gguf", read(os.path.join(tmp, "m.gguf")))
+    # Calibration statistics: two points (8 and 4 columns, 2 sample rows).
+    stats = b"DSCCALB1" + struct.pack("<Q", 2)
+    for cols in (8, 4):
+        stats += struct.pack("<qQq", cols, 16, 2)
+        stats += struct.pack("<%dd" % (2 * cols), *([0.5] * cols + [0.4] * cols))
+        stats += struct.pack("<%df" % (2 * cols), *([0.25] * (2 * cols)))
+    put("fuzz_calib_stats", "stats.bin", stats)
     put("fuzz_gguf_model", "model.gguf", read(os.path.join(tmp, "m.gguf")))
     put("fuzz_hf_config", "config.json", read(os.path.join(tmp, "hf", "config.json")))
     put("fuzz_hf_json", "tokenizer.json", read(os.path.join(tmp, "hf", "tokenizer.json")))

@@ -199,6 +199,8 @@ def run(doc, cmd, kind, work, env):
             if not shutil.which("qemu-aarch64"):
                 return "skip", "an AArch64 executable and no qemu-aarch64"
             shell = "qemu-aarch64 " + shell
+    elif words[0] == "dsc-opt":
+        pass  # beside dsc; prints the IR
     elif words[0] != "dsc":
         return "fail", "no way to run it (add it to EXCEPTIONS with a reason)"
     elif "--help" in words or "--help-hidden" in words:

@@ -95,6 +95,23 @@ def WeightsPack : Pass<"dsc-weights-pack", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::dsc::DscDialect"];
 }
 
+def TargetAttach : Pass<"dsc-target-attach", "::mlir::ModuleOp"> {
+  let summary = "Records the registry target the module is compiled for";
+  let description = [{
+    Sets the module's `dsc.target` to `target`, a name (or alias) of the
+    target registry, spelled as the registry names it. The passes after it
+    (`dsc-weights-pack`, `dsc-codegen-lower`, `dsc-quant-apply` when run
+    later) read the kernels, tile shapes and weight formats of that entry.
+    With `target` empty, a module without `dsc.target` gets the registry's
+    default (portable x86-64) and one with it is left as it is. An unknown
+    name is an error listing the known ones.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"\"",
+           "Registry target name">
+  ];
+}
+
 def WeightsAssignOffsets : Pass<"dsc-weights-assign-offsets",
                                  "::mlir::ModuleOp"> {
   let summary = "Lays the weights out in the executable's weight blob";

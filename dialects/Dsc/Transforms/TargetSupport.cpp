@@ -17,3 +17,23 @@ mlir::dsc::resolveTarget(ModuleOp module, llvm::StringRef option) {
   return module.emitError("unknown target '")
          << name << "' (known: " << listTargetNames() << ")";
 }
+
+namespace mlir::dsc {
+#define GEN_PASS_DEF_TARGETATTACH
+#include "Dsc/Transforms/Passes.h.inc"
+} // namespace mlir::dsc
+
+namespace {
+struct TargetAttachPass : mlir::dsc::impl::TargetAttachBase<TargetAttachPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto t = mlir::dsc::resolveTarget(module, target);
+    if (failed(t))
+      return signalPassFailure();
+    // The canonical name, so that an alias compiles to the same IR.
+    module->setAttr(mlir::dsc::kTargetAttr,
+                    StringAttr::get(module.getContext(), (*t)->name));
+  }
+};
+} // namespace

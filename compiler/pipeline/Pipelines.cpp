@@ -1,0 +1,184 @@
+//===- Pipelines.cpp - the phases of dsc compile as pass pipelines --------===//
+
+#include "pipeline/Pipelines.h"
+
+#include "Dsc/Transforms/Passes.h"
+#include "quant/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+namespace dsc {
+
+StringRef phaseName(Phase phase) {
+  switch (phase) {
+  case Phase::Import:
+    return "import";
+  case Phase::Graph:
+    return "graph";
+  case Phase::Layout:
+    return "layout";
+  case Phase::Loops:
+    return "loops";
+  case Phase::LLVMDialect:
+    return "llvm-dialect";
+  }
+  llvm_unreachable("unknown phase");
+}
+
+std::optional<Phase> parsePhase(StringRef name) {
+  for (Phase p : {Phase::Import, Phase::Graph, Phase::Layout, Phase::Loops,
+                  Phase::LLVMDialect})
+    if (phaseName(p) == name)
+      return p;
+  return std::nullopt;
+}
+
+static bool isAuto(StringRef quantize) {
+  return quantize == "auto" || quantize.starts_with("auto:");
+}
+
+void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
+                Phase phase) {
+  switch (phase) {
+  case Phase::Import:
+    return;
+  case Phase::Graph: {
+    pm.addPass(mlir::dsc::createGraphFuseSwiGLU());
+    pm.addPass(mlir::createCSEPass());
+    if (s.quantize.empty())
+      return;
+    mlir::dsc::QuantApplyOptions apply;
+    if (isAuto(s.quantize)) {
+      QuantMixedPrecisionOptions mixed;
+      mixed.stats = s.calibStats;
+      mixed.budget = s.memBudget;
+      mixed.group = s.autoGroup;
+      pm.addPass(createQuantMixedPrecision(mixed));
+      // Every weight has its dsc.quantize now; the scheme is unused.
+      apply.scheme = "int8:channel";
+    } else {
+      apply.scheme = s.quantize;
+      apply.embeddings = s.quantizeEmbeddings;
+      apply.head = s.quantizeHead;
+    }
+    pm.addPass(mlir::dsc::createQuantApply(apply));
+    if (!s.calibStats.empty()) {
+      QuantAWQScaleOptions awq;
+      awq.stats = s.calibStats;
+      awq.progress = s.progress;
+      pm.addPass(createQuantAWQScale(awq));
+    }
+    return;
+  }
+  case Phase::Layout: {
+    mlir::dsc::TargetAttachOptions attach;
+    attach.target = s.target;
+    pm.addPass(mlir::dsc::createTargetAttach(attach));
+    pm.addPass(mlir::dsc::createWeightsPack());
+    pm.addPass(mlir::dsc::createWeightsAssignOffsets());
+    pm.addPass(mlir::dsc::createWeightsStampId());
+    return;
+  }
+  case Phase::Loops:
+    pm.addPass(mlir::dsc::createCodegenLower());
+    return;
+  case Phase::LLVMDialect:
+    mlir::dsc::buildLowerToLLVMPipeline(pm, s.sanitize);
+    return;
+  }
+}
+
+CompileSettings CompilePipelineOptions::settings() const {
+  CompileSettings s;
+  s.target = target;
+  s.sanitize = sanitize;
+  s.quantize = quantize;
+  s.quantizeEmbeddings = quantizeEmbeddings;
+  s.quantizeHead = quantizeHead;
+  s.calibStats = calibStats;
+  s.memBudget = memBudget;
+  s.autoGroup = autoGroup;
+  s.progress = progress;
+  return s;
+}
+
+void registerCompilePipeline() {
+  registerDscQuantPasses();
+  mlir::registerPassPipeline(
+      "dsc-compile",
+      "The passes of dsc compile after import, up to compile-to (dsc "
+      "compile --emit=mlir --compile-to=PHASE gives the same IR)",
+      [](mlir::OpPassManager &pm, StringRef text,
+         function_ref<mlir::LogicalResult(const Twine &)> errorHandler)
+          -> mlir::LogicalResult {
+        CompilePipelineOptions o;
+        if (failed(o.parseFromString(text)))
+          return mlir::failure();
+        std::optional<Phase> last = parsePhase(o.compileTo);
+        if (!last || *last == Phase::Import)
+          return errorHandler("dsc-compile: compile-to '" + o.compileTo +
+                              "' is not graph, layout, loops or "
+                              "llvm-dialect");
+        CompileSettings s = o.settings();
+        for (Phase p : kPhases)
+          if (p <= *last)
+            buildPhase(pm, s, p);
+        return mlir::success();
+      },
+      [](function_ref<void(const mlir::detail::PassOptions &)> handler) {
+        CompilePipelineOptions o;
+        handler(o);
+      });
+}
+
+/// "file:line:col: message" for errors in .mlir input, as compilers print
+/// them; just the message for the rest (an imported checkpoint's ops are
+/// at line 0, and its file is not what the message is about).
+static std::string describe(mlir::Diagnostic &d) {
+  std::string s;
+  raw_string_ostream os(s);
+  if (auto loc = dyn_cast<mlir::FileLineColLoc>(d.getLocation()))
+    if (loc.getLine() > 0)
+      os << loc.getFilename().getValue() << ":" << loc.getLine() << ":"
+         << loc.getColumn() << ": ";
+  os << d.str();
+  for (mlir::Diagnostic &note : d.getNotes())
+    // The pass manager's dump of the failing op is for debugging dsc.
+    if (!StringRef(note.str()).starts_with("see current operation"))
+      os << " (" << note.str() << ")";
+  return s;
+}
+
+Error runPhase(mlir::ModuleOp module, const CompileSettings &settings,
+               Phase phase, RemarkFn remarks) {
+  mlir::PassManager pm(module.getContext());
+  buildPhase(pm, settings, phase);
+  std::string errors;
+  mlir::ScopedDiagnosticHandler handler(
+      module.getContext(), [&](mlir::Diagnostic &d) -> mlir::LogicalResult {
+        switch (d.getSeverity()) {
+        case mlir::DiagnosticSeverity::Remark:
+          if (remarks)
+            remarks(d);
+          return mlir::success();
+        case mlir::DiagnosticSeverity::Error:
+          errors += (errors.empty() ? "" : "\n") + describe(d);
+          return mlir::success();
+        default:
+          return mlir::failure(); // warnings: the default handler
+        }
+      });
+  if (succeeded(pm.run(module)))
+    return Error::success();
+  if (errors.empty())
+    errors = ("the " + phaseName(phase) + " phase failed").str();
+  return createStringError(inconvertibleErrorCode(), errors);
+}
+
+} // namespace dsc

@@ -1,0 +1,100 @@
+//===- Pipelines.h - the phases of dsc compile as pass pipelines -*- C++
+//-*-===//
+//
+// Every IR change `dsc compile` makes is a pass; this file is the one place
+// that says which passes, in which order, with which options. The driver
+// runs the phases one by one (to print after any of them or to copy the
+// laid-out module for the weight writer); `dsc-opt --dsc-compile=...` runs
+// the same passes, so the two give the same IR.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_PIPELINE_PIPELINES_H
+#define DSC_PIPELINE_PIPELINES_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Support/Error.h"
+
+#include <optional>
+#include <string>
+
+namespace dsc {
+
+/// The phases, in order. Import is what the frontend gives.
+enum class Phase { Import, Graph, Layout, Loops, LLVMDialect };
+constexpr Phase kPhases[] = {Phase::Graph, Phase::Layout, Phase::Loops,
+                             Phase::LLVMDialect};
+llvm::StringRef phaseName(Phase phase);
+std::optional<Phase> parsePhase(llvm::StringRef name);
+
+/// What the phases need to know; every field is an option of the
+/// registered pipeline, spelled as in the comments.
+struct CompileSettings {
+  std::string target;    // target: a registry name ("" = the default)
+  bool sanitize = false; // sanitize: buffers for ASan (dsc compile --sanitize)
+  std::string quantize;  // quantize: "", a scheme (int4:group=32) or "auto"
+  bool quantizeEmbeddings = false; // quantize-embeddings
+  bool quantizeHead = false;       // quantize-head
+  std::string calibStats;          // calib-stats: file from calibration
+  std::string memBudget;           // mem-budget: with quantize=auto
+  int64_t autoGroup = 32;          // auto-group: with quantize=auto
+  bool progress = false;           // progress: on stderr
+};
+
+/// Adds the passes of `phase` to `pm`.
+void buildPhase(mlir::OpPassManager &pm, const CompileSettings &settings,
+                Phase phase);
+
+/// The pass pipeline `dsc-compile`: every phase up to `compile-to`.
+struct CompilePipelineOptions
+    : mlir::PassPipelineOptions<CompilePipelineOptions> {
+  Option<std::string> compileTo{
+      *this, "compile-to",
+      llvm::cl::desc("Last phase: graph, layout, loops or llvm-dialect"),
+      llvm::cl::init("llvm-dialect")};
+  Option<std::string> target{*this, "target",
+                             llvm::cl::desc("Registry target name")};
+  Option<bool> sanitize{*this, "sanitize",
+                        llvm::cl::desc("Buffers laid out for ASan")};
+  Option<std::string> quantize{
+      *this, "quantize",
+      llvm::cl::desc("Weight scheme (int4:group=32, ...) or auto")};
+  Option<bool> quantizeEmbeddings{
+      *this, "quantize-embeddings",
+      llvm::cl::desc("Quantize the embedding table too")};
+  Option<bool> quantizeHead{*this, "quantize-head",
+                            llvm::cl::desc("Quantize the classifier too")};
+  Option<std::string> calibStats{
+      *this, "calib-stats",
+      llvm::cl::desc("Calibration statistics (AWQ scales; needed by auto)")};
+  Option<std::string> memBudget{*this, "mem-budget",
+                                llvm::cl::desc("Weights' size limit for auto")};
+  Option<int64_t> autoGroup{*this, "auto-group",
+                            llvm::cl::desc("int4 group size for auto"),
+                            llvm::cl::init(32)};
+  Option<bool> progress{*this, "progress",
+                        llvm::cl::desc("Show progress on stderr")};
+
+  CompileSettings settings() const;
+};
+
+/// Registers `dsc-compile` (for dsc-opt) and the passes of compiler/quant
+/// (those of the dialect: mlir::dsc::registerDscPasses).
+void registerCompilePipeline();
+
+/// Remarks of the passes (what quantization did), for the driver to show.
+using RemarkFn = llvm::function_ref<void(mlir::Diagnostic &)>;
+
+/// Runs `phase` on `module`. Errors the passes emit become the returned
+/// error (their messages, one per line); remarks go to `remarks` when
+/// given, and are dropped otherwise.
+llvm::Error runPhase(mlir::ModuleOp module, const CompileSettings &settings,
+                     Phase phase, RemarkFn remarks = nullptr);
+
+} // namespace dsc
+
+#endif

@@ -1,0 +1,144 @@
+//===- CalibStats.cpp - what calibration saw, as a file -------------------===//
+
+#include "quant/CalibStats.h"
+
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+using namespace llvm;
+
+namespace dsc {
+
+static constexpr char kMagic[8] = {'D', 'S', 'C', 'C', 'A', 'L', 'B', '1'};
+
+namespace {
+/// Reads fixed-size fields off the front of a buffer.
+class Cursor {
+public:
+  Cursor(StringRef bytes) : bytes(bytes) {}
+  template <typename T> bool take(T &v) {
+    if (bytes.size() < sizeof(T))
+      return false;
+    std::memcpy(&v, bytes.data(), sizeof(T));
+    bytes = bytes.drop_front(sizeof(T));
+    return true;
+  }
+  template <typename T> bool takeArray(std::vector<T> &v, uint64_t n) {
+    if (bytes.size() / sizeof(T) < n)
+      return false;
+    v.resize(n);
+    if (n) // an empty vector's data() may be null
+      std::memcpy(v.data(), bytes.data(), n * sizeof(T));
+    bytes = bytes.drop_front(n * sizeof(T));
+    return true;
+  }
+  size_t left() const { return bytes.size(); }
+
+private:
+  StringRef bytes;
+};
+} // namespace
+
+Expected<std::vector<ActivationStats>> parseCalibStats(StringRef bytes,
+                                                       StringRef name) {
+  auto fail = [&](const Twine &what) {
+    return createStringError(inconvertibleErrorCode(),
+                             name + ": " + what +
+                                 " (not a dsc calibration "
+                                 "statistics file?)");
+  };
+  Cursor in(bytes);
+  char magic[8];
+  if (!in.take(magic) || std::memcmp(magic, kMagic, 8) != 0)
+    return fail("magic: expected DSCCALB1");
+  uint64_t points;
+  if (!in.take(points))
+    return fail("points: truncated");
+  // Each point needs its three counts at least.
+  if (points == 0 || points > in.left() / 24)
+    return fail("points: " + Twine(points) + " does not fit the file");
+  std::vector<ActivationStats> stats(points);
+  for (uint64_t i = 0; i < points; ++i) {
+    ActivationStats &a = stats[i];
+    std::string at = ("point " + Twine(i) + ": ").str();
+    if (!in.take(a.cols) || !in.take(a.rows) || !in.take(a.sampleRows))
+      return fail(at + "truncated header");
+    if (a.cols <= 0 || a.cols > kMaxStatsCols)
+      return fail(at + "cols " + Twine(a.cols) + " out of range");
+    if (a.rows == 0)
+      return fail(at + "rows: no rows seen");
+    if (a.sampleRows < 0 || a.sampleRows > kMaxStatsSampleRows ||
+        static_cast<uint64_t>(a.sampleRows) > a.rows)
+      return fail(at + "sampleRows " + Twine(a.sampleRows) + " out of range");
+    uint64_t cols = static_cast<uint64_t>(a.cols);
+    if (!in.takeArray(a.absMean, cols) || !in.takeArray(a.sqMean, cols) ||
+        !in.takeArray(a.sample, cols * static_cast<uint64_t>(a.sampleRows)))
+      return fail(at + "truncated data");
+    for (uint64_t c = 0; c < cols; ++c)
+      if (!std::isfinite(a.absMean[c]) || a.absMean[c] < 0 ||
+          !std::isfinite(a.sqMean[c]) || a.sqMean[c] < 0)
+        return fail(at + "absMean/sqMean of column " + Twine(c) +
+                    " is not a finite non-negative number");
+    for (float v : a.sample)
+      if (!std::isfinite(v))
+        return fail(at + "sample holds a value that is not finite");
+  }
+  if (in.left())
+    return fail("trailing bytes after point " + Twine(points - 1));
+  return stats;
+}
+
+Expected<std::vector<ActivationStats>> readCalibStats(StringRef path) {
+  auto buf = MemoryBuffer::getFile(path, /*IsText=*/false,
+                                   /*RequiresNullTerminator=*/false);
+  if (!buf)
+    return createStringError(buf.getError(),
+                             path + ": " + buf.getError().message());
+  return parseCalibStats((*buf)->getBuffer(), path);
+}
+
+Error writeCalibStats(StringRef path,
+                      const std::vector<ActivationStats> &stats) {
+  SmallString<128> tmp;
+  int fd;
+  if (std::error_code ec =
+          sys::fs::createUniqueFile(path + ".tmp-%%%%%%", fd, tmp))
+    return createStringError(ec, path + ": " + ec.message());
+  {
+    raw_fd_ostream os(fd, /*shouldClose=*/true);
+    auto put = [&](const void *p, size_t n) {
+      os.write(static_cast<const char *>(p), n);
+    };
+    put(kMagic, 8);
+    uint64_t points = stats.size();
+    put(&points, 8);
+    for (const ActivationStats &a : stats) {
+      put(&a.cols, 8);
+      put(&a.rows, 8);
+      put(&a.sampleRows, 8);
+      put(a.absMean.data(), a.absMean.size() * sizeof(double));
+      put(a.sqMean.data(), a.sqMean.size() * sizeof(double));
+      put(a.sample.data(), a.sample.size() * sizeof(float));
+    }
+    os.close();
+    if (os.has_error()) {
+      std::error_code ec = os.error();
+      os.clear_error();
+      sys::fs::remove(tmp);
+      return createStringError(ec, path + ": " + ec.message());
+    }
+  }
+  if (std::error_code ec = sys::fs::rename(tmp, path)) {
+    sys::fs::remove(tmp);
+    return createStringError(ec, path + ": " + ec.message());
+  }
+  return Error::success();
+}
+
+} // namespace dsc
