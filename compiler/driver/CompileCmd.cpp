@@ -47,7 +47,7 @@ static cl::opt<std::string> cOutput(
 static cl::opt<std::string> cTarget("target",
                                     cl::desc("Target: native (default), "
                                              "x86_64, x86_64-avx2, "
-                                             "x86_64-avx512, aarch64 (rpi5)"),
+                                             "x86_64-avx512, aarch64, rpi4, rpi5"),
                                     cl::init("native"), cl::sub(compileCmd));
 enum class EmitKind { MLIR, LLVM, Asm, Obj, Exe };
 static cl::opt<EmitKind> cEmit(

@@ -1,7 +1,8 @@
-//===- TargetRegistryTest.cpp - the target registry and kernel ABI ---------===//
+//===- TargetRegistryTest.cpp - the target registry and kernel ABI
+//---------===//
 
-#include "registry/KernelABI.h"
 #include "registry/TargetRegistry.h"
+#include "registry/KernelABI.h"
 #include "targets/EmbeddedFiles.h"
 
 #include "llvm/Bitcode/BitcodeReader.h"
@@ -60,9 +61,12 @@ TEST(TargetRegistry, KernelLibrariesDefineEveryKernelTheTargetNeeds) {
 }
 
 TEST(TargetRegistry, AliasesAndLookup) {
-  const TargetInfo *rpi5 = findTarget("rpi5");
-  ASSERT_NE(rpi5, nullptr);
-  EXPECT_EQ(rpi5->name, "aarch64");
+  const TargetInfo *pi = findTarget("raspberrypi5");
+  ASSERT_NE(pi, nullptr);
+  EXPECT_EQ(pi->name, "rpi5");
+  const TargetInfo *arm64 = findTarget("arm64");
+  ASSERT_NE(arm64, nullptr);
+  EXPECT_EQ(arm64->name, "aarch64");
   EXPECT_EQ(findTarget("sparc"), nullptr);
   auto bad = lookupTarget("sparc");
   ASSERT_FALSE(!!bad);

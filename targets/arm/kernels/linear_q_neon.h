@@ -1,0 +1,173 @@
+/*===- linear_q_neon.h - quantized weights, NEON integer dot products -*- C -*-===*
+ *
+ * y = x W^T with W in the tiled quantized layout (dsc/abi/quant_layout.h)
+ * and x quantized on the fly to int8 per 32-column block (scale amax/127),
+ * the same arithmetic as the x86 integer kernels (linear_q_int.h): each
+ * 32-column block of a row is one integer dot product of the stored weights
+ * (less DOT_OFFSET, so that they fit int8) with the activations, scaled by
+ * d * dx; the zero point comes out as (z - DOT_OFFSET) * dx * sum(qx),
+ * accumulated per group.
+ *
+ * The including file defines BITS (4 or 8) and KNAME, and USE_SDOT for the
+ * dot-product extension (sdot); without it, products go through smull and
+ * sadalp, which every ARMv8-A core has.
+ *
+ *===---------------------------------------------------------------------===*/
+#include "quant_tile.h"
+
+#include <arm_neon.h>
+
+#if BITS == 8
+#define DOT_OFFSET 128
+#else
+#define DOT_OFFSET 0
+#endif
+
+typedef struct {
+  const int8_t *xq;  /* S x K */
+  const float *xd;   /* S x K/32 block scales */
+  const int32_t *xs; /* S x K/32 block sums of xq */
+  const uint8_t *w;
+  float *y;
+  int64_t S, K, N;
+  qtile_t t;
+} qn_ctx;
+
+/* acc + the dot products of 32 weights (w0, w1) with 32 activations, in
+ * four int32 lanes. Without sdot the two 16-bit products of a pair sum to
+ * at most 2 * 128 * 127 < 2^15 before sadalp widens them. */
+DSC_INLINE int32x4_t dot32(int32x4_t acc, int8x16_t w0, int8x16_t w1,
+                           int8x16_t x0, int8x16_t x1) {
+#ifdef USE_SDOT
+  acc = vdotq_s32(acc, w0, x0);
+  return vdotq_s32(acc, w1, x1);
+#else
+  int16x8_t p = vmull_s8(vget_low_s8(w0), vget_low_s8(x0));
+  p = vmlal_s8(p, vget_high_s8(w0), vget_high_s8(x0));
+  acc = vpadalq_s16(acc, p);
+  p = vmull_s8(vget_low_s8(w1), vget_low_s8(x1));
+  p = vmlal_s8(p, vget_high_s8(w1), vget_high_s8(x1));
+  return vpadalq_s16(acc, p);
+#endif
+}
+
+/* The 32 stored weights of row r, block k of a tile, less DOT_OFFSET. */
+DSC_INLINE void load_block(const qtile_t *t, const uint8_t *vals, int r,
+                           int64_t k, int8x16_t *w0, int8x16_t *w1) {
+  const uint8_t *p = vals + (uint64_t)r * t->rowBytes;
+#if BITS == 8
+  const uint8x16_t off = vdupq_n_u8(0x80);
+  *w0 = vreinterpretq_s8_u8(veorq_u8(vld1q_u8(p + k * 32), off));
+  *w1 = vreinterpretq_s8_u8(veorq_u8(vld1q_u8(p + k * 32 + 16), off));
+#else
+  /* Columns 0-15 in the low nibbles, 16-31 in the high ones. */
+  uint8x16_t b = vld1q_u8(p + k * 16);
+  *w0 = vreinterpretq_s8_u8(vandq_u8(b, vdupq_n_u8(0x0F)));
+  *w1 = vreinterpretq_s8_u8(vshrq_n_u8(b, 4));
+#endif
+}
+
+/* One row of x against the four rows of one block of tiles. */
+DSC_INLINE void tile_row_dot(const qn_ctx *c, int64_t s, const uint8_t *tiles,
+                             float out[4]) {
+  const qtile_t *t = &c->t;
+  int64_t blocks = t->G / 32, kb = c->K / 32;
+  const int8_t *xq = c->xq + s * c->K;
+  const float *xd = c->xd + s * kb;
+  const int32_t *xs = c->xs + s * kb;
+  float32x4_t acc[4];
+  float corr[4] = {0, 0, 0, 0};
+  for (int r = 0; r < 4; ++r)
+    acc[r] = vdupq_n_f32(0.0f);
+  const uint8_t *tile = tiles;
+  for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
+    __builtin_prefetch(tile + 2048);
+    float d[4];
+    int zoff[4];
+    for (int r = 0; r < 4; ++r) {
+      d[r] = qtile_scale(t, tile, r);
+      zoff[r] = qtile_zero(t, tile, r) - DOT_OFFSET;
+    }
+    const uint8_t *vals = tile + t->valOff;
+    float gsum = 0.0f;
+    for (int64_t k = 0; k < blocks; ++k) {
+      int64_t blk = g * blocks + k;
+      int8x16_t x0 = vld1q_s8(xq + blk * 32), x1 = vld1q_s8(xq + blk * 32 + 16);
+      float dx = xd[blk];
+      gsum += dx * (float)xs[blk];
+      for (int r = 0; r < 4; ++r) {
+        int8x16_t w0, w1;
+        load_block(t, vals, r, k, &w0, &w1);
+        int32x4_t p = dot32(vdupq_n_s32(0), w0, w1, x0, x1);
+        acc[r] = vfmaq_n_f32(acc[r], vcvtq_f32_s32(p), d[r] * dx);
+      }
+    }
+    for (int r = 0; r < 4; ++r)
+      corr[r] += d[r] * (float)zoff[r] * gsum;
+  }
+  for (int r = 0; r < 4; ++r)
+    out[r] = vaddvq_f32(acc[r]) - corr[r];
+}
+
+static void qn_rows(void *ctx, int64_t begin, int64_t end) {
+  const qn_ctx *c = (const qn_ctx *)ctx;
+  const qtile_t *t = &c->t;
+  /* Every row of x against one block of four weight rows before the next:
+   * in a prompt the block stays in cache while the rows go by. */
+  for (int64_t b = begin; b < end; ++b) {
+    const uint8_t *tiles = c->w + (uint64_t)b * (uint64_t)t->groups * t->tile;
+    for (int64_t s = 0; s < c->S; ++s) {
+      float out[4];
+      tile_row_dot(c, s, tiles, out);
+      for (int r = 0; r < 4; ++r)
+        c->y[s * c->N + 4 * b + r] = out[r];
+    }
+  }
+}
+
+/* Activations to int8 per 32-block: q = round(x * 127 / amax), ties to
+ * even as the x86 kernels round. */
+static void quantize_rows(const float *x, int64_t S, int64_t K, int8_t *q,
+                          float *d, int32_t *sum) {
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t b = 0; b < K / 32; ++b) {
+      const float *xb = x + s * K + b * 32;
+      float32x4_t mx = vdupq_n_f32(0.0f);
+      for (int i = 0; i < 32; i += 4)
+        mx = vmaxq_f32(mx, vabsq_f32(vld1q_f32(xb + i)));
+      float amax = vmaxvq_f32(mx);
+      float32x4_t inv = vdupq_n_f32(amax > 0 ? 127.0f / amax : 0.0f);
+      int8_t *qb = q + s * K + b * 32;
+      int32x4_t total = vdupq_n_s32(0);
+      for (int i = 0; i < 32; i += 8) {
+        int32x4_t a = vcvtnq_s32_f32(vmulq_f32(vld1q_f32(xb + i), inv));
+        int32x4_t c = vcvtnq_s32_f32(vmulq_f32(vld1q_f32(xb + i + 4), inv));
+        total = vaddq_s32(total, vaddq_s32(a, c));
+        int16x8_t h = vcombine_s16(vqmovn_s32(a), vqmovn_s32(c));
+        vst1_s8(qb + i, vqmovn_s16(h));
+      }
+      d[s * (K / 32) + b] = amax / 127.0f;
+      sum[s * (K / 32) + b] = vaddvq_s32(total);
+    }
+}
+
+void KNAME(const float *x, const uint8_t *w, float *y, int64_t S, int64_t K,
+           int64_t N, int64_t G, int64_t flags) {
+  if (G % 32 || K % 32) {
+    dsc_linear_qf_t4_portable(x, w, y, S, K, N, G, BITS, flags);
+    return;
+  }
+  int64_t kb = K / 32;
+  char *scratch = (char *)dsc_kernel_alloc((uint64_t)S * (uint64_t)K +
+                                           (uint64_t)S * (uint64_t)kb * 8 + 64);
+  int8_t *xq = (int8_t *)scratch;
+  float *xd = (float *)(scratch + ((S * K + 15) & ~(int64_t)15));
+  int32_t *xs = (int32_t *)(xd + S * kb);
+  quantize_rows(x, S, K, xq, xd, xs);
+  qn_ctx c = {xq, xd, xs, w, y, S, K, N, qtile_make(K, G, BITS, (int)flags)};
+  if (S * K * N < DSC_PARALLEL_MIN_WORK)
+    qn_rows(&c, 0, N / 4);
+  else
+    dsc_parallel_for(N / 4, qn_rows, &c);
+  dsc_kernel_free(scratch);
+}
