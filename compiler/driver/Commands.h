@@ -17,6 +17,9 @@ int runImport();
 extern llvm::cl::SubCommand evalCmd;
 int runEval();
 
+extern llvm::cl::SubCommand targetsCmd;
+int runTargets();
+
 /// Prints "dsc: error: <message>" and returns the exit code 1.
 int reportError(llvm::Error err);
 

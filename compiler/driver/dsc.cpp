@@ -38,11 +38,12 @@ struct DscSubcommand {
 static std::vector<DscSubcommand> &dscSubcommands() {
   static cl::OptionCategory compileCat("dsc compile options"),
       evalCat("dsc eval options"), importCat("dsc import options"),
-      tokenizeCat("dsc tokenize options");
+      tokenizeCat("dsc tokenize options"), targetsCat("dsc targets options");
   static std::vector<DscSubcommand> subs = {{&dsc::compileCmd, &compileCat},
                                             {&dsc::evalCmd, &evalCat},
                                             {&dsc::importCmd, &importCat},
-                                            {&dsc::tokenizeCmd, &tokenizeCat}};
+                                            {&dsc::tokenizeCmd, &tokenizeCat},
+                                            {&dsc::targetsCmd, &targetsCat}};
   return subs;
 }
 
@@ -139,6 +140,8 @@ int main(int argc, char **argv) {
     return dsc::runEval();
   if (dsc::tokenizeCmd)
     return dsc::runTokenize();
+  if (dsc::targetsCmd)
+    return dsc::runTargets();
   errs() << "dsc: no subcommand given; see 'dsc --help'\n";
   return 1;
 }
