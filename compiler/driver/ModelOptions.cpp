@@ -296,8 +296,8 @@ public:
       return;
     }
     auto [weight, what] = StringRef(text).split(": ");
-    auto it =
-        llvm::find_if(fallbacks, [&](auto &f) { return f.first == what; });
+    auto it = llvm::find_if(fallbacks,
+                            [what = what](auto &f) { return f.first == what; });
     if (it == fallbacks.end())
       it = fallbacks.insert(it, {what.str(), {}});
     it->second.push_back(weight.str());

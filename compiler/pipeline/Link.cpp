@@ -69,13 +69,18 @@ Error linkExecutable(const TargetDesc &target, StringRef object,
   std::string out = output.str(), obj = object.str(),
               arch = archivePath.str().str();
   std::vector<const char *> args = {
-      "ld.lld", "-static", "-nostdlib", "-e", "_start", "--gc-sections",
-      "-z", "noexecstack", "--build-id=none", "-o", out.c_str(), obj.c_str(),
+      "ld.lld",    "-static",     "-nostdlib",
+      "-e",        "_start",      "--gc-sections",
+      "-z",        "noexecstack", "--build-id=none",
+      "-o",        out.c_str(),   obj.c_str(),
       arch.c_str()};
+  if (target.pie) // a static PIE: no interpreter; _start relocates itself
+    args.insert(args.begin() + 2,
+                {"-pie", "--no-dynamic-linker", "-z", "text"});
   std::string errText;
   raw_string_ostream errs(errText);
-  lld::Result r = lld::lldMain(args, llvm::nulls(), errs,
-                               {{lld::Gnu, &lld::elf::link}});
+  lld::Result r =
+      lld::lldMain(args, llvm::nulls(), errs, {{lld::Gnu, &lld::elf::link}});
   if (r.retCode)
     return createStringError(inconvertibleErrorCode(),
                              "linking failed: " + errText);

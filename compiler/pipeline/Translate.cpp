@@ -51,9 +51,10 @@ createTargetMachine(const TargetDesc &target) {
     return createStringError(inconvertibleErrorCode(), err);
   TargetOptions opts;
   opts.AllowFPOpFusion = FPOpFusion::Standard;
-  std::unique_ptr<TargetMachine> tm(t->createTargetMachine(
-      triple, target.cpu, target.features, opts, Reloc::Static,
-      CodeModel::Small, CodeGenOptLevel::Aggressive));
+  std::unique_ptr<TargetMachine> tm(
+      t->createTargetMachine(triple, target.cpu, target.features, opts,
+                             target.pie ? Reloc::PIC_ : Reloc::Static,
+                             CodeModel::Small, CodeGenOptLevel::Aggressive));
   if (!tm)
     return createStringError(inconvertibleErrorCode(),
                              "cannot create a target machine for " +
@@ -61,9 +62,10 @@ createTargetMachine(const TargetDesc &target) {
   return std::move(tm);
 }
 
-Expected<std::unique_ptr<Module>>
-translateAndOptimize(mlir::ModuleOp module, LLVMContext &ctx,
-                     const TargetDesc &target, TargetMachine &tm) {
+Expected<std::unique_ptr<Module>> translateAndOptimize(mlir::ModuleOp module,
+                                                       LLVMContext &ctx,
+                                                       const TargetDesc &target,
+                                                       TargetMachine &tm) {
   mlir::registerBuiltinDialectTranslation(*module.getContext());
   mlir::registerLLVMDialectTranslation(*module.getContext());
   std::unique_ptr<Module> llvmModule =
@@ -129,7 +131,8 @@ translateAndOptimize(mlir::ModuleOp module, LLVMContext &ctx,
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(OptimizationLevel::O3);
+  ModulePassManager mpm =
+      pb.buildPerModuleDefaultPipeline(OptimizationLevel::O3);
   mpm.run(*llvmModule, mam);
   return std::move(llvmModule);
 }
@@ -145,6 +148,5 @@ Error emitMachineCode(Module &module, TargetMachine &tm, bool assembly,
   pm.run(module);
   return Error::success();
 }
-
 
 } // namespace dsc

@@ -27,10 +27,12 @@ struct CPUEntry {
   const char *name, *description, *triple, *cpu, *features;
   std::vector<std::string> hostFeatures, aliases;
   const char *kernels, *runtime;
+  bool pie = false;
 };
 
 const char *const kX86 = "x86_64-unknown-linux-gnu";
 const char *const kAArch64 = "aarch64-unknown-linux-gnu";
+const char *const kAndroid = "aarch64-unknown-linux-android";
 const std::vector<std::string> kAVX2 = {"avx2", "fma", "f16c", "bmi2"};
 } // namespace
 
@@ -94,6 +96,17 @@ static std::vector<TargetInfo> makeRegistry() {
        {"raspberrypi5"},
        "kernels-aarch64-dotprod",
        "runtime-aarch64"},
+      {"android-arm64",
+       "Android phones: ARMv8.2-A with dot products and int8 matrix "
+       "multiplies (i8mm); a static PIE that runs from adb shell",
+       kAndroid,
+       "generic",
+       "+v8.2a,+dotprod,+i8mm,+fullfp16",
+       {"neon", "dotprod", "i8mm"},
+       {"android"},
+       "kernels-aarch64-android",
+       "runtime-aarch64-android",
+       /*pie=*/true},
   };
   std::vector<TargetInfo> r;
   for (const CPUEntry &e : entries) {
@@ -107,6 +120,7 @@ static std::vector<TargetInfo> makeRegistry() {
     t.hostFeatures = e.hostFeatures;
     t.kernels = e.kernels;
     t.runtime = e.runtime;
+    t.pie = e.pie;
     t.weightTypes = {"f32", "f16", "bf16"};
     t.quantBits = {4, 8};
     t.floatTile = {4, 16};

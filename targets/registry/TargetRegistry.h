@@ -46,6 +46,9 @@ struct TargetInfo {
   int64_t quantTileRows = 0;
   /// Element type of the KV cache the attention kernels use.
   std::string kvCacheType;
+  /// Position-independent static executables (static PIE: the runtime's
+  /// start-up code applies its own relocations), as Android requires.
+  bool pie = false;
   /// dsc compile --sanitize: instrumented runtime and kernels, linked by the
   /// host's clang (docs/reliability.md).
   bool sanitize = false;

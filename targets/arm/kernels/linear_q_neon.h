@@ -10,7 +10,9 @@
  *
  * The including file defines BITS (4 or 8) and KNAME, and USE_SDOT for the
  * dot-product extension (sdot); without it, products go through smull and
- * sadalp, which every ARMv8-A core has.
+ * sadalp, which every ARMv8-A core has. USE_I8MM adds the int8 matrix
+ * multiply (smmla) for prompts: two rows of x against two weight rows per
+ * instruction.
  *
  *===---------------------------------------------------------------------===*/
 #include "quant_tile.h"
@@ -109,6 +111,69 @@ DSC_INLINE void tile_row_dot(const qn_ctx *c, int64_t s, const uint8_t *tiles,
     out[r] = vaddvq_f32(acc[r]) - corr[r];
 }
 
+#ifdef USE_I8MM
+/* Two rows of x (s, s + 1) against the four rows of one block of tiles:
+ * smmla multiplies a 2x8 block of x by the transpose of a 2x8 block of W,
+ * four dot products per instruction; out[i][r] is x row s + i, W row r. */
+DSC_INLINE void tile_rows2_dot(const qn_ctx *c, int64_t s,
+                               const uint8_t *tiles, float out[2][4]) {
+  const qtile_t *t = &c->t;
+  int64_t blocks = t->G / 32, kb = c->K / 32;
+  const int8_t *xa = c->xq + s * c->K, *xb = xa + c->K;
+  const float *da = c->xd + s * kb, *db = da + kb;
+  const int32_t *sa = c->xs + s * kb, *sb = sa + kb;
+  /* Lanes: (s, r), (s, r + 1), (s + 1, r), (s + 1, r + 1) for r = 0, 2. */
+  float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+  float corr[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+  const uint8_t *tile = tiles;
+  for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
+    float d[4];
+    int zoff[4];
+    for (int r = 0; r < 4; ++r) {
+      d[r] = qtile_scale(t, tile, r);
+      zoff[r] = qtile_zero(t, tile, r) - DOT_OFFSET;
+    }
+    const uint8_t *vals = tile + t->valOff;
+    float gsum[2] = {0.0f, 0.0f};
+    for (int64_t k = 0; k < blocks; ++k) {
+      int64_t blk = g * blocks + k;
+      int8x16_t a0 = vld1q_s8(xa + blk * 32), a1 = vld1q_s8(xa + blk * 32 + 16);
+      int8x16_t b0 = vld1q_s8(xb + blk * 32), b1 = vld1q_s8(xb + blk * 32 + 16);
+      /* x's 8-column chunks of both rows, as smmla's first operand. */
+      int8x16_t x[4] = {vcombine_s8(vget_low_s8(a0), vget_low_s8(b0)),
+                        vcombine_s8(vget_high_s8(a0), vget_high_s8(b0)),
+                        vcombine_s8(vget_low_s8(a1), vget_low_s8(b1)),
+                        vcombine_s8(vget_high_s8(a1), vget_high_s8(b1))};
+      float dxa = da[blk], dxb = db[blk];
+      gsum[0] += dxa * (float)sa[blk];
+      gsum[1] += dxb * (float)sb[blk];
+      for (int p = 0; p < 2; ++p) {
+        int8x16_t u0, u1, v0, v1;
+        load_block(t, vals, 2 * p, k, &u0, &u1);
+        load_block(t, vals, 2 * p + 1, k, &v0, &v1);
+        int32x4_t m = vdupq_n_s32(0);
+        m = vmmlaq_s32(m, x[0], vcombine_s8(vget_low_s8(u0), vget_low_s8(v0)));
+        m = vmmlaq_s32(m, x[1], vcombine_s8(vget_high_s8(u0), vget_high_s8(v0)));
+        m = vmmlaq_s32(m, x[2], vcombine_s8(vget_low_s8(u1), vget_low_s8(v1)));
+        m = vmmlaq_s32(m, x[3], vcombine_s8(vget_high_s8(u1), vget_high_s8(v1)));
+        float sc[4] = {d[2 * p] * dxa, d[2 * p + 1] * dxa, d[2 * p] * dxb,
+                       d[2 * p + 1] * dxb};
+        acc[p] = vfmaq_f32(acc[p], vcvtq_f32_s32(m), vld1q_f32(sc));
+      }
+    }
+    for (int i = 0; i < 2; ++i)
+      for (int r = 0; r < 4; ++r)
+        corr[i][r] += d[r] * (float)zoff[r] * gsum[i];
+  }
+  float lane[2][4];
+  vst1q_f32(lane[0], acc[0]);
+  vst1q_f32(lane[1], acc[1]);
+  for (int i = 0; i < 2; ++i)
+    for (int r = 0; r < 4; ++r)
+      out[i][r] = lane[r / 2][2 * i + r % 2] - corr[i][r];
+}
+#endif
+
 static void qn_rows(void *ctx, int64_t begin, int64_t end) {
   const qn_ctx *c = (const qn_ctx *)ctx;
   const qtile_t *t = &c->t;
@@ -116,7 +181,17 @@ static void qn_rows(void *ctx, int64_t begin, int64_t end) {
    * in a prompt the block stays in cache while the rows go by. */
   for (int64_t b = begin; b < end; ++b) {
     const uint8_t *tiles = c->w + (uint64_t)b * (uint64_t)t->groups * t->tile;
-    for (int64_t s = 0; s < c->S; ++s) {
+    int64_t s = 0;
+#ifdef USE_I8MM
+    for (; s + 2 <= c->S; s += 2) {
+      float out2[2][4];
+      tile_rows2_dot(c, s, tiles, out2);
+      for (int i = 0; i < 2; ++i)
+        for (int r = 0; r < 4; ++r)
+          c->y[(s + i) * c->N + 4 * b + r] = out2[i][r];
+    }
+#endif
+    for (; s < c->S; ++s) {
       float out[4];
       tile_row_dot(c, s, tiles, out);
       for (int r = 0; r < 4; ++r)
