@@ -4,7 +4,7 @@
 #include "driver/ModelOptions.h"
 #include "driver/OutputGuard.h"
 #include "frontend/Checkpoint.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 #include "frontend/ModelBuilder.h"
 #include "frontend/Synthetic.h"
 #include "pipeline/Codegen.h"

@@ -4,7 +4,7 @@
 #include "driver/OutputGuard.h"
 #include "frontend/Checkpoint.h"
 #include "frontend/ModelBuilder.h"
-#include "frontend/WeightReader.h"
+#include "weights/WeightReader.h"
 
 #include "Dsc/IR/DscOps.h"
 #include "mlir/IR/MLIRContext.h"

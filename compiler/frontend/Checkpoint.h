@@ -15,7 +15,7 @@
 #define DSC_FRONTEND_CHECKPOINT_H
 
 #include "Dsc/IR/DscAttrs.h"
-#include "frontend/Tokenizer.h"
+#include "tokenizer/Tokenizer.h"
 
 #include "llvm/Support/Error.h"
 

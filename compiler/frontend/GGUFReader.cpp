@@ -8,7 +8,7 @@
 
 #include "dsc/gguf.h"
 #include "frontend/Checkpoint.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 

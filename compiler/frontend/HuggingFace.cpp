@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Checkpoint.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 #include "frontend/Safetensors.h"
 
 #include "llvm/ADT/StringMap.h"

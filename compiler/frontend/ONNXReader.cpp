@@ -17,7 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Checkpoint.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 
 #include "onnx.pb.h"
 

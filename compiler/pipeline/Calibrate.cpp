@@ -2,9 +2,9 @@
 
 #include "pipeline/Calibrate.h"
 #include "dsc/abi/observe.h"
-#include "frontend/Errors.h"
-#include "frontend/Quantizer.h"
-#include "frontend/WeightReader.h"
+#include "support/Errors.h"
+#include "weights/Quantizer.h"
+#include "weights/WeightReader.h"
 #include "pipeline/HostRun.h"
 #include "pipeline/Target.h"
 #include "pipeline/TextInput.h"

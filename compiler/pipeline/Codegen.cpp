@@ -1,9 +1,9 @@
 //===- Codegen.cpp - dsc IR to executables --------------------------------===//
 
 #include "pipeline/Codegen.h"
-#include "frontend/Errors.h"
-#include "frontend/Tokenizer.h"
-#include "frontend/WeightReader.h"
+#include "support/Errors.h"
+#include "tokenizer/Tokenizer.h"
+#include "weights/WeightReader.h"
 #include "pipeline/TempFiles.h"
 #include "targets/EmbeddedFiles.h"
 

@@ -2,7 +2,7 @@
 
 #include "Dsc/IR/DscOps.h"
 #include "frontend/Checkpoint.h"
-#include "frontend/WeightReader.h"
+#include "weights/WeightReader.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/MLIRContext.h"

@@ -1,8 +1,8 @@
 //===- QuantizerTest.cpp - the weight quantizer and scaled sources --------===//
 
 #include "Dsc/IR/DscOps.h"
-#include "frontend/Quantizer.h"
-#include "frontend/WeightReader.h"
+#include "weights/Quantizer.h"
+#include "weights/WeightReader.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/FileSystem.h"

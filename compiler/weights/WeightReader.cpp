@@ -1,8 +1,8 @@
 //===- WeightReader.cpp - weights in their canonical bytes ----------------===//
 
-#include "frontend/WeightReader.h"
-#include "frontend/Errors.h"
-#include "frontend/Quantizer.h"
+#include "weights/WeightReader.h"
+#include "support/Errors.h"
+#include "weights/Quantizer.h"
 
 #include "Dsc/IR/DscTypes.h"
 #include "dsc/base.h"

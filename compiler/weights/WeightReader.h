@@ -7,11 +7,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef DSC_FRONTEND_WEIGHTREADER_H
-#define DSC_FRONTEND_WEIGHTREADER_H
+#ifndef DSC_WEIGHTS_WEIGHTREADER_H
+#define DSC_WEIGHTS_WEIGHTREADER_H
 
 #include "Dsc/IR/DscTypes.h"
-#include "frontend/Quantizer.h"
+#include "weights/Quantizer.h"
 #include "mlir/IR/Types.h"
 
 #include "llvm/ADT/StringMap.h"
