@@ -46,7 +46,7 @@ static cl::opt<bool> impDigests(
 static Error replaceSourcesByDigests(mlir::ModuleOp module) {
   WeightReader reader;
   for (auto global : module.getOps<mlir::dsc::GlobalOp>()) {
-    auto src = dyn_cast_or_null<mlir::dsc::FileSourceAttr>(global.getSourceAttr());
+    mlir::Attribute src = global.getSourceAttr();
     if (!src)
       continue;
     DigestStream digest;
