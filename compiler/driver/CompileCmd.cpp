@@ -5,7 +5,7 @@
 #include "driver/OutputGuard.h"
 #include "dsc/payload.h"
 #include "frontend/Checkpoint.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 #include "frontend/ModelBuilder.h"
 #include "frontend/Synthetic.h"
 #include "pipeline/Codegen.h"

@@ -9,7 +9,7 @@
 
 #include "driver/Commands.h"
 #include "driver/ModelOptions.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 #include "frontend/ModelBuilder.h"
 #include "pipeline/Codegen.h"
 #include "pipeline/HostRun.h"

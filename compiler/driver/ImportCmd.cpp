@@ -4,7 +4,7 @@
 #include "driver/OutputGuard.h"
 #include "frontend/Checkpoint.h"
 #include "frontend/ModelBuilder.h"
-#include "frontend/WeightReader.h"
+#include "weights/WeightReader.h"
 
 #include "Dsc/IR/DscOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -46,7 +46,7 @@ static cl::opt<bool> impDigests(
 static Error replaceSourcesByDigests(mlir::ModuleOp module) {
   WeightReader reader;
   for (auto global : module.getOps<mlir::dsc::GlobalOp>()) {
-    auto src = dyn_cast_or_null<mlir::dsc::FileSourceAttr>(global.getSourceAttr());
+    mlir::Attribute src = global.getSourceAttr();
     if (!src)
       continue;
     DigestStream digest;

@@ -2,7 +2,7 @@
 
 #include "driver/ModelOptions.h"
 #include "frontend/Checkpoint.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 #include "frontend/ModelBuilder.h"
 #include "pipeline/Calibrate.h"
 #include "pipeline/TempFiles.h"

@@ -1,7 +1,7 @@
 //===- OutputGuard.cpp - checks on `dsc compile -o` -----------------------===//
 
 #include "driver/OutputGuard.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 
 #include "Dsc/IR/DscOps.h"
 

@@ -2,7 +2,7 @@
 
 #include "driver/Commands.h"
 #include "frontend/Checkpoint.h"
-#include "frontend/Tokenizer.h"
+#include "tokenizer/Tokenizer.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/MemoryBuffer.h"

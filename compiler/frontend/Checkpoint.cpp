@@ -1,7 +1,7 @@
 //===- Checkpoint.cpp - format detection and validation -------------------===//
 
 #include "frontend/Checkpoint.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"

@@ -15,7 +15,7 @@
 #define DSC_FRONTEND_CHECKPOINT_H
 
 #include "Dsc/IR/DscAttrs.h"
-#include "frontend/Tokenizer.h"
+#include "tokenizer/Tokenizer.h"
 
 #include "llvm/Support/Error.h"
 
@@ -60,6 +60,17 @@ llvm::Error checkLimit(llvm::StringRef file, llvm::StringRef field,
 /// for readers whose fields are derived (ONNX) and as a backstop.
 llvm::Error checkConfigLimits(const ModelConfig &c, llvm::StringRef file);
 
+/// A fix-up between a tensor's stored value and its canonical one, applied
+/// in order: the importer's part of the weight-source tree that
+/// buildModule wraps around the tensor's #dsc.file.
+struct TensorFixup {
+  enum Kind {
+    Transpose,   // the stored value is the [in, out] transpose (#dsc.transpose)
+    RopePermute, // rows in HF's rotate-half order (#dsc.rope_permute)
+  } kind;
+  int64_t heads = 0; // RopePermute: heads of the q/k projection
+};
+
 struct TensorRef {
   std::string name;           // canonical dsc name
   std::string fileName;       // the name in the file, for messages
@@ -67,8 +78,7 @@ struct TensorRef {
   Encoding encoding = Encoding::F32;
   std::string file;
   uint64_t offset = 0, size = 0;
-  int64_t ropeHeads = 0; // undo HF's rotate-half row order for this many heads
-  bool transpose = false; // the file holds [in, out]
+  std::vector<TensorFixup> fixups; // innermost first
 
   const std::string &displayName() const {
     return fileName.empty() ? name : fileName;

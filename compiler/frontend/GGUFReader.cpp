@@ -8,7 +8,7 @@
 
 #include "dsc/gguf.h"
 #include "frontend/Checkpoint.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -165,7 +165,9 @@ Expected<Checkpoint> readGGUF(StringRef file) {
                                  dsc_ggml_type_name(gt.type) + " blocks");
     if (arch == "qwen2" && (StringRef(canon).contains("attn_q") ||
                             StringRef(canon).contains("attn_k")))
-      t.ropeHeads = StringRef(canon).contains("attn_q") ? c.nHeads : c.nKVHeads;
+      t.fixups.push_back(
+          {TensorFixup::RopePermute,
+           StringRef(canon).contains("attn_q") ? c.nHeads : c.nKVHeads});
     ckpt.tensors.push_back(std::move(t));
   }
   const TensorRef *emb = ckpt.find("token_embd");

@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Checkpoint.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 #include "frontend/Safetensors.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -301,9 +301,9 @@ Expected<Checkpoint> readHuggingFace(StringRef dir) {
                                     "': dtype '" + st.dtype +
                                     "' is not supported (F32, F16, BF16)");
       if (canon->second == 'q')
-        t.ropeHeads = c.nHeads;
+        t.fixups.push_back({TensorFixup::RopePermute, c.nHeads});
       else if (canon->second == 'k')
-        t.ropeHeads = c.nKVHeads;
+        t.fixups.push_back({TensorFixup::RopePermute, c.nKVHeads});
       if (ckpt.find(t.name))
         return fileError(shard, "tensor '" + entry.getKey().str() +
                                     "' appears twice");

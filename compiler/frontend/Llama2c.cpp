@@ -8,7 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Checkpoint.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"

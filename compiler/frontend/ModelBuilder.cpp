@@ -208,10 +208,13 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const Checkpoint &ckpt) {
     return rank(a->name) < rank(b->name);
   });
   for (const TensorRef *t : order) {
-    auto src = FileSourceAttr::get(
+    Attribute src = FileSourceAttr::get(
         &ctx, absolute(t->file), static_cast<int64_t>(t->offset),
-        static_cast<int64_t>(t->size), t->encoding, t->ropeHeads,
-        t->transpose);
+        static_cast<int64_t>(t->size), t->encoding);
+    for (const TensorFixup &f : t->fixups)
+      src = f.kind == TensorFixup::Transpose
+                ? Attribute(TransposeSourceAttr::get(&ctx, src))
+                : Attribute(RopePermuteSourceAttr::get(&ctx, src, f.heads));
     GlobalOp::create(b, NameLoc::get(b.getStringAttr(t->name)), t->name,
                      weightType(ctx, *t), src, IntegerAttr(),
                      TiledLayoutAttr());

@@ -17,7 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Checkpoint.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 
 #include "onnx.pb.h"
 
@@ -190,7 +190,7 @@ Expected<TensorRef> ONNXMatcher::weight(StringRef init, const std::string &name,
     if (in.dims.size() != 2)
       return fail("initializer '" + init + "' of a MatMul must be 2-D");
     t.shape = {in.dims[1], in.dims[0]};
-    t.transpose = true;
+    t.fixups.push_back({TensorFixup::Transpose});
   } else {
     t.shape = in.dims;
   }
@@ -470,8 +470,10 @@ Expected<Checkpoint> ONNXMatcher::run() {
       for (const char *n : {"attn_q", "attn_k", "attn_q.bias", "attn_k.bias"})
         for (TensorRef &t : ckpt.tensors)
           if (t.name == p + n)
-            t.ropeHeads = StringRef(n).starts_with("attn_q") ? c.nHeads
-                                                              : c.nKVHeads;
+            t.fixups.push_back({TensorFixup::RopePermute,
+                                StringRef(n).starts_with("attn_q")
+                                    ? c.nHeads
+                                    : c.nKVHeads});
     const onnx::NodeProto *oproj = consumer(outputOf(*attn, 0), "MatMul");
     if (!oproj)
       return fail("node '" + attn->name() + "': its output feeds no MatMul");

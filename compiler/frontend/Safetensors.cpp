@@ -1,7 +1,7 @@
 //===- Safetensors.cpp - safetensors headers ------------------------------===//
 
 #include "frontend/Safetensors.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 
 #include "llvm/Support/JSON.h"
 

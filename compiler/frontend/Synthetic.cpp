@@ -1,7 +1,7 @@
 //===- Synthetic.cpp - a small random model to try dsc on -----------------===//
 
 #include "frontend/Synthetic.h"
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Path.h"

@@ -1,6 +1,6 @@
 //===- Executable.cpp - laid-out module to executable ---------------------===//
 
-#include "frontend/Errors.h"
+#include "support/Errors.h"
 #include "pipeline/Codegen.h"
 #include "pipeline/Pipelines.h"
 #include "pipeline/TempFiles.h"

@@ -1,9 +1,9 @@
 //===- Payload.cpp - the weights and tokenizer an executable maps ---------===//
 
 #include "pipeline/Codegen.h"
-#include "frontend/Errors.h"
-#include "frontend/Tokenizer.h"
-#include "frontend/WeightReader.h"
+#include "support/Errors.h"
+#include "tokenizer/Tokenizer.h"
+#include "weights/WeightReader.h"
 
 #include "Dsc/IR/DscOps.h"
 #include "Dsc/Transforms/Passes.h"

@@ -1,8 +1,8 @@
 //===- TextInput.cpp - text files that models run on ----------------------===//
 
 #include "pipeline/TextInput.h"
-#include "frontend/Errors.h"
-#include "frontend/Tokenizer.h"
+#include "support/Errors.h"
+#include "tokenizer/Tokenizer.h"
 
 #include "Dsc/IR/DscOps.h"
 

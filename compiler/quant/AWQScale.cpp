@@ -1,6 +1,6 @@
 //===- AWQScale.cpp - activation-aware per-column scales ------------------===//
 
-#include "frontend/WeightReader.h"
+#include "weights/WeightReader.h"
 #include "quant/OutputError.h"
 #include "quant/Passes.h"
 #include "quant/WeightUses.h"

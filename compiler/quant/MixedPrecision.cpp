@@ -1,7 +1,7 @@
 //===- MixedPrecision.cpp - each weight's precision for a budget ----------===//
 
-#include "frontend/Quantizer.h"
-#include "frontend/WeightReader.h"
+#include "weights/Quantizer.h"
+#include "weights/WeightReader.h"
 #include "quant/ByteSize.h"
 #include "quant/OutputError.h"
 #include "quant/Passes.h"

@@ -1,7 +1,7 @@
 //===- OutputError.cpp - quantization error on calibration rows -----------===//
 
 #include "quant/OutputError.h"
-#include "frontend/Quantizer.h"
+#include "weights/Quantizer.h"
 
 #include "llvm/Support/Parallel.h"
 

@@ -1,13 +1,9 @@
-//===- QuantizerTest.cpp - the weight quantizer and scaled sources --------===//
+//===- QuantizerTest.cpp - the weight quantizer ---------------------------===//
 
 #include "Dsc/IR/DscOps.h"
-#include "frontend/Quantizer.h"
-#include "frontend/WeightReader.h"
+#include "weights/Quantizer.h"
 
 #include "mlir/IR/MLIRContext.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
-#include "llvm/Support/raw_ostream.h"
 
 #include <gtest/gtest.h>
 
@@ -107,42 +103,4 @@ TEST(Quantizer, RejectsImportanceOfTheWrongLength) {
   ASSERT_TRUE(static_cast<bool>(e));
   EXPECT_EQ(llvm::toString(std::move(e)),
             "importance has 32 values for 64 columns");
-}
-
-TEST(WeightReader, AppliesScaledSources) {
-  MLIRContext ctx;
-  ctx.loadDialect<DscDialect>();
-  std::vector<float> data = {1, 2, 3, 4, 5, 6};
-  llvm::SmallString<128> path;
-  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("w", "bin", path));
-  llvm::FileRemover remove(path);
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(path, ec);
-    os.write(reinterpret_cast<const char *>(data.data()), data.size() * 4);
-  }
-  auto file = FileSourceAttr::get(&ctx, path.str(), 0, 24, Encoding::F32, 0,
-                                  false);
-  auto vec = [&](std::vector<float> v) {
-    auto t = RankedTensorType::get({static_cast<int64_t>(v.size())},
-                                   Float32Type::get(&ctx));
-    return cast<DenseFPElementsAttr>(
-        DenseElementsAttr::get(t, llvm::ArrayRef<float>(v)));
-  };
-  auto scaled = ScaledSourceAttr::get(&ctx, file, vec({2, 10}),
-                                      vec({1, 0.5f, 0.25f}));
-  auto type = RankedTensorType::get({2, 3}, Float32Type::get(&ctx));
-  ::dsc::WeightReader reader;
-  auto w = reader.readFloat(scaled, type);
-  ASSERT_TRUE(static_cast<bool>(w));
-  EXPECT_EQ(*w, (std::vector<float>{2, 2, 1.5f, 40, 25, 15}));
-  // Written as f16, the scaled values.
-  std::string out;
-  llvm::raw_string_ostream os(out);
-  auto f16 = RankedTensorType::get({2, 3}, Float16Type::get(&ctx));
-  ASSERT_FALSE(static_cast<bool>(reader.write(scaled, f16, os)));
-  ASSERT_EQ(out.size(), 12u);
-  uint16_t h[6];
-  memcpy(h, out.data(), 12);
-  EXPECT_EQ(h[3], 0x5100); // 40.0 in binary16
 }

@@ -17,6 +17,7 @@
 using namespace mlir;
 using namespace mlir::dsc;
 
+#include "Dsc/IR/DscAttrInterfaces.cpp.inc"
 #include "Dsc/IR/DscEnums.cpp.inc"
 #define GET_ATTRDEF_CLASSES
 #include "Dsc/IR/DscAttrs.cpp.inc"
@@ -242,7 +243,7 @@ LogicalResult QuantSchemeAttr::checkShape(ArrayRef<int64_t> shape,
 }
 
 //===----------------------------------------------------------------------===//
-// RopeScalingAttr, ModelConfigAttr, FileSourceAttr
+// RopeScalingAttr, ModelConfigAttr
 //===----------------------------------------------------------------------===//
 
 LogicalResult
@@ -296,40 +297,6 @@ LogicalResult ModelConfigAttr::verify(
     return emitError() << "norm_eps must be positive";
   if (slidingWindow < 0)
     return emitError() << "sliding_window must not be negative";
-  return success();
-}
-
-LogicalResult
-FileSourceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                       StringRef path, int64_t offset, int64_t size,
-                       Encoding, int64_t ropeHeads, bool) {
-  if (path.empty())
-    return emitError() << "file source needs a path";
-  if (offset < 0 || size < 0)
-    return emitError() << "file offset and size must not be negative";
-  if (ropeHeads < 0)
-    return emitError() << "rope_heads must not be negative";
-  return success();
-}
-
-LogicalResult
-ScaledSourceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                         Attribute source, DenseFPElementsAttr rows,
-                         DenseFPElementsAttr cols) {
-  if (!isa<FileSourceAttr>(source))
-    return emitError() << "a scaled source wraps a #dsc.file source";
-  if (!rows && !cols)
-    return emitError() << "a scaled source needs rows or cols factors";
-  for (DenseFPElementsAttr f : {rows, cols}) {
-    if (!f)
-      continue;
-    if (f.getType().getRank() != 1 || !f.getElementType().isF32())
-      return emitError() << "scale factors must be a 1-D f32 tensor, got "
-                         << f.getType();
-    for (APFloat v : f.getValues<APFloat>())
-      if (!v.isFiniteNonZero())
-        return emitError() << "scale factors must be finite and non-zero";
-  }
   return success();
 }
 

@@ -16,9 +16,23 @@ void printF64(AsmPrinter &printer, const llvm::APFloat &value);
 FailureOr<bool> parseBool(AsmParser &parser);
 /// Bytes one element of `encoding` takes, or 0 for block encodings.
 int64_t getEncodingBlockBytes(Encoding encoding, int64_t *blockElems);
+/// `[a, b, ...]`: slice shapes and indices.
+FailureOr<llvm::SmallVector<int64_t>> parseInt64List(AsmParser &parser);
+void printInt64List(AsmPrinter &printer, llvm::ArrayRef<int64_t> values);
 } // namespace mlir::dsc
+
+#include "Dsc/IR/DscAttrInterfaces.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "Dsc/IR/DscAttrs.h.inc"
+
+namespace mlir::dsc {
+/// Checks that the weight-source tree `source` yields a weight of `shape`:
+/// every node a weight source, each transform's parameters fitting the shape
+/// it sees, the leaf's bytes holding the shape asked of it.
+LogicalResult
+verifyWeightSource(Attribute source, llvm::ArrayRef<int64_t> shape,
+                   llvm::function_ref<InFlightDiagnostic()> emitError);
+} // namespace mlir::dsc
 
 #endif // DSC_IR_DSCATTRS_H

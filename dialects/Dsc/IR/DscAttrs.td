@@ -165,45 +165,166 @@ def Dsc_ModelConfigAttr : Dsc_Attr<"ModelConfig", "config"> {
 }
 
 //===----------------------------------------------------------------------===//
-// #dsc.file
+// Weight sources: #dsc.file and the transforms that wrap it
 //===----------------------------------------------------------------------===//
 
-def Dsc_FileSourceAttr : Dsc_Attr<"FileSource", "file"> {
+def Dsc_SourceParameter : AttrParameter<"::mlir::Attribute",
+    "the weight source transformed"> {
+  let printer = "$_printer.printAttribute($_self)";
+}
+
+class Dsc_Int64ListParameter<string desc> : ArrayRefParameter<"int64_t", desc> {
+  let parser = "::mlir::dsc::parseInt64List($_parser)";
+  let printer = "::mlir::dsc::printInt64List($_printer, $_self)";
+}
+
+class Dsc_OptionalInt64ListParameter<string desc> :
+    OptionalArrayRefParameter<"int64_t", desc> {
+  let parser = "::mlir::dsc::parseInt64List($_parser)";
+  let printer = "::mlir::dsc::printInt64List($_printer, $_self)";
+}
+
+def Dsc_WeightSourceAttrInterface : AttrInterface<"WeightSourceAttrInterface"> {
+  let cppNamespace = "::mlir::dsc";
+  let description = [{
+    Where a `dsc.global`'s value comes from: a leaf that holds bytes
+    (`#dsc.file`) or a transform of an inner source (`#dsc.transpose`,
+    `#dsc.rope_permute`, `#dsc.slice`, `#dsc.scaled`). Transforms nest in any
+    order; the value is the leaf's decoded floats with each transform applied
+    from the innermost out.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        The source this one transforms; null for a leaf.
+      }],
+      "::mlir::Attribute", "getInnerSource">,
+    InterfaceMethod<[{
+        The shape the inner source must have for this source to hold a
+        weight of `shape` (a leaf: `shape` itself, once checked against what
+        it holds). Says why through `emitError` when no shape fits.
+      }],
+      "::mlir::FailureOr<::llvm::SmallVector<int64_t, 2>>", "getSourceShape",
+      (ins "::llvm::ArrayRef<int64_t>":$shape,
+           "::llvm::function_ref<::mlir::InFlightDiagnostic()>":$emitError)>
+  ];
+}
+
+def Dsc_FileSourceAttr : Dsc_Attr<"FileSource", "file",
+    [DeclareAttrInterfaceMethods<Dsc_WeightSourceAttrInterface>]> {
   let summary = "Where a weight's bytes are in a checkpoint file";
   let description = [{
     Refers to `size` bytes at byte `offset` of the file at `path`, stored with
-    `encoding`. The compiler reads (mmaps) them only when it writes the
-    executable's weights, so the IR stays small for any model size.
+    `encoding`, row-major. The compiler reads (mmaps) them only when it writes
+    the executable's weights, so the IR stays small for any model size. The
+    bytes must hold exactly the shape asked of the source: a `[rows, cols]`
+    weight is `rows` stored rows of `cols` elements (whole blocks for the
+    ggml encodings); a 1-D weight of `n` is `n` rows of one element.
 
-    Two layout fix-ups are applied while reading, so that all checkpoint
-    formats of a model yield the same weights:
-    - `rope_heads = N`: the rows are in Hugging Face's rotate-half order for
-      `N` heads and are put back in the interleaved order dsc uses;
-    - `transpose = true`: the file holds the `[in, out]` transpose (ONNX).
+    Layout fix-ups that make all checkpoint formats of a model yield the same
+    weights (`#dsc.transpose`, `#dsc.rope_permute`) and later rewrites
+    (`#dsc.scaled`, `#dsc.slice`) wrap this attribute, in any order and
+    depth. Each weight source implements `WeightSourceAttrInterface`: its
+    inner source, and the shape that inner source must have for it to yield
+    a given shape. The `dsc.global` verifier walks a source tree with it
+    from the global's type down to the `#dsc.file`, whose size must match
+    the shape that reaches it; the compiler's one interpreter of the tree
+    (`compiler/weights/SourceInterpreter.cpp`) decodes the file and applies
+    the transforms from the innermost out.
+
+    ```mlir
+    // An ONNX q projection: stored [in, out] in HF's RoPE row order.
+    #dsc.rope_permute<#dsc.transpose<#dsc.file<path = "model.onnx.data",
+        offset = 0, size = 512, encoding = f16>>, heads = 1>
+    ```
 
     ```mlir
     #dsc.file<path = "model.safetensors", offset = 1024, size = 16384,
-              encoding = f32, rope_heads = 8>
+              encoding = f32>
     ```
   }];
   let parameters = (ins
     StringRefParameter<"file path">:$path,
     "int64_t":$offset,
     "int64_t":$size,
-    EnumParameter<Dsc_Encoding>:$encoding,
-    DefaultValuedParameter<"int64_t", "0",
-                           "heads to undo HF's RoPE row permutation for">:$rope_heads,
-    Dsc_BoolParameter<"the file holds the transpose">:$transpose
+    EnumParameter<Dsc_Encoding>:$encoding
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }
 
-//===----------------------------------------------------------------------===//
-// #dsc.scaled
-//===----------------------------------------------------------------------===//
+def Dsc_TransposeSourceAttr : Dsc_Attr<"TransposeSource", "transpose",
+    [DeclareAttrInterfaceMethods<Dsc_WeightSourceAttrInterface>]> {
+  let summary = "A 2-D weight source, transposed";
+  let description = [{
+    Element `[r, c]` is element `[c, r]` of `source`: a `[rows, cols]`
+    weight whose source holds `[cols, rows]`. ONNX stores MatMul weights as
+    `[in, out]`; dsc's are `[out, in]`.
 
-def Dsc_ScaledSourceAttr : Dsc_Attr<"ScaledSource", "scaled"> {
+    ```mlir
+    #dsc.transpose<#dsc.file<path = "model.onnx.data", offset = 0,
+                             size = 1024, encoding = f16>>
+    ```
+  }];
+  let parameters = (ins Dsc_SourceParameter:$source);
+  let assemblyFormat = "`<` $source `>`";
+  let genVerifyDecl = 1;
+}
+
+def Dsc_RopePermuteSourceAttr : Dsc_Attr<"RopePermuteSource", "rope_permute",
+    [DeclareAttrInterfaceMethods<Dsc_WeightSourceAttrInterface>]> {
+  let summary = "A q/k projection source in Hugging Face's RoPE row order";
+  let description = [{
+    The rows of `source` are `heads` blocks of `d` rows (one per attention
+    head) in the rotate-half order of Hugging Face checkpoints, which
+    rotates row `i` with row `i + d/2`; dsc rotates adjacent rows
+    `2j, 2j + 1`. Row `h*d + i` of this source is row
+    `h*d + (i % 2) * d/2 + i / 2` of `source`. Applies to 1-D sources
+    (biases) as to 2-D ones; the row count must be `heads` times an even
+    number.
+
+    ```mlir
+    #dsc.rope_permute<#dsc.file<path = "model.safetensors", offset = 0,
+                                size = 4096, encoding = bf16>, heads = 4>
+    ```
+  }];
+  let parameters = (ins Dsc_SourceParameter:$source,
+                        AttrParameter<"int64_t", "attention heads">:$heads);
+  let assemblyFormat = "`<` $source `,` struct($heads) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The row of `source` that row `r` of a weight of `rows` rows reads.
+    int64_t getSourceRow(int64_t r, int64_t rows) const;
+  }];
+}
+
+def Dsc_SliceSourceAttr : Dsc_Attr<"SliceSource", "slice",
+    [DeclareAttrInterfaceMethods<Dsc_WeightSourceAttrInterface>]> {
+  let summary = "Selected rows and columns of a weight source";
+  let description = [{
+    The rows `rows` and columns `cols` of `source`, whose shape is `shape`,
+    in their order in `source` (structured pruning: dropped heads, FFN
+    neurons or embedding channels). Indices are strictly increasing and
+    within `shape`; an omitted list keeps every row (column). A 1-D source
+    has `shape = [n]` and only `rows`.
+
+    ```mlir
+    #dsc.slice<#dsc.file<path = "m.bin", offset = 0, size = 96,
+                         encoding = f32>,
+               shape = [4, 6], rows = [0, 2, 3], cols = [1, 5]>
+    ```
+  }];
+  let parameters = (ins
+    Dsc_SourceParameter:$source,
+    Dsc_Int64ListParameter<"shape of the source">:$shape,
+    Dsc_OptionalInt64ListParameter<"rows kept (all if omitted)">:$rows,
+    Dsc_OptionalInt64ListParameter<"columns kept (all if omitted)">:$cols
+  );
+  let assemblyFormat = "`<` $source `,` struct($shape, $rows, $cols) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Dsc_ScaledSourceAttr : Dsc_Attr<"ScaledSource", "scaled",
+    [DeclareAttrInterfaceMethods<Dsc_WeightSourceAttrInterface>]> {
   let summary = "A weight source with its rows and columns rescaled";
   let description = [{
     The weight `source` holds, element `[r, c]` multiplied by `rows[r]` and
@@ -211,8 +332,8 @@ def Dsc_ScaledSourceAttr : Dsc_Attr<"ScaledSource", "scaled"> {
     calibration writes these: it scales a weight's input columns up by `s`
     and the op producing that input (the RMSNorm weight, the rows of the
     `v` or `up` projection) down by `s`, which leaves the model's function
-    unchanged but makes the salient columns cheaper to quantize. The weight
-    writer applies the factors when it reads the source.
+    unchanged but makes the salient columns cheaper to quantize. There is
+    one factor per row (column) of the weight.
 
     ```mlir
     #dsc.scaled<#dsc.file<path = "m.bin", offset = 0, size = 256,
@@ -221,7 +342,7 @@ def Dsc_ScaledSourceAttr : Dsc_Attr<"ScaledSource", "scaled"> {
     ```
   }];
   let parameters = (ins
-    "::mlir::Attribute":$source,
+    Dsc_SourceParameter:$source,
     OptionalParameter<"::mlir::DenseFPElementsAttr">:$rows,
     OptionalParameter<"::mlir::DenseFPElementsAttr">:$cols
   );

@@ -32,19 +32,11 @@ LogicalResult GlobalOp::verify() {
            << shaped.getRank();
   if (auto offset = getOffsetAttr(); offset && offset.getInt() < 0)
     return emitOpError("offset must not be negative");
-  if (auto scaled = dyn_cast_or_null<ScaledSourceAttr>(getSourceAttr())) {
-    if (scaled.getRows() &&
-        scaled.getRows().getNumElements() != shaped.getDimSize(0))
-      return emitOpError("has ")
-             << scaled.getRows().getNumElements() << " row factors for "
-             << shaped.getDimSize(0) << " rows";
-    if (scaled.getCols() &&
-        (shaped.getRank() != 2 ||
-         scaled.getCols().getNumElements() != shaped.getDimSize(1)))
-      return emitOpError("has ")
-             << scaled.getCols().getNumElements()
-             << " column factors for a weight of shape " << shaped;
-  }
+  if (Attribute source = getSourceAttr();
+      source && shaped.hasStaticShape() &&
+      failed(verifyWeightSource(source, shaped.getShape(),
+                                [&] { return emitOpError(); })))
+    return failure();
   if (TiledLayoutAttr layout = getLayoutAttr()) {
     if (shaped.getRank() != 2)
       return emitOpError("a tiled layout needs a 2-D weight");

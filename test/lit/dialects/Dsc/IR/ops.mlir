@@ -29,28 +29,13 @@ module attributes {
 
 // -----
 
-// CHECK-LABEL: dsc.global @tok_embeddings : tensor<512x64xf32> = #dsc.file<path = "m.bin", offset = 28, size = 131072, encoding = f32>
-dsc.global @tok_embeddings : tensor<512x64xf32> = #dsc.file<path = "m.bin", offset = 28, size = 131072, encoding = f32>
-// CHECK: dsc.global @wq : tensor<64x64xbf16> = #dsc.file<path = "model.safetensors", offset = 0, size = 8192, encoding = bf16, rope_heads = 8>
-dsc.global @wq : tensor<64x64xbf16> = #dsc.file<path = "model.safetensors", offset = 0, size = 8192, encoding = bf16, rope_heads = 8>
-// CHECK: dsc.global @onnx_w : tensor<16x32xf16> = #dsc.file<path = "model.onnx.data", offset = 64, size = 1024, encoding = f16, transpose = true>
-dsc.global @onnx_w : tensor<16x32xf16> = #dsc.file<path = "model.onnx.data", offset = 64, size = 1024, encoding = f16, transpose = true>
-// CHECK: dsc.global @q8 : !dsc.qtensor<64x64xf32, #dsc.quant<i8, group = 32, symmetric, scale = f16>> = #dsc.file<path = "m.gguf", offset = 4096, size = 4352, encoding = q8_0>
-dsc.global @q8 : !dsc.qtensor<64x64xf32, #dsc.quant<i8, group = 32, symmetric, scale = f16>> = #dsc.file<path = "m.gguf", offset = 4096, size = 4352, encoding = q8_0>
-// CHECK: dsc.global @norm : tensor<64xf32> {offset = 128 : i64}
+// CHECK-LABEL: dsc.global @norm : tensor<64xf32> {offset = 128 : i64}
 dsc.global @norm : tensor<64xf32> {offset = 128 : i64}
 // CHECK: dsc.global @tiled : tensor<8x32xf16> {layout = #dsc.tiled<rows = 4, cols = 16>, offset = 4096 : i64}
 dsc.global @tiled : tensor<8x32xf16> {layout = #dsc.tiled<rows = 4, cols = 16>, offset = 4096 : i64}
 // Calibration's importance of each input column.
 // CHECK: dsc.global @important : !dsc.qtensor<4x2xf32, #dsc.quant<i8, channel = 0, symmetric>> {dsc.importance = dense<[1.000000e+00, 2.500000e-01]> : tensor<2xf32>}
 dsc.global @important : !dsc.qtensor<4x2xf32, #dsc.quant<i8, channel = 0>> {dsc.importance = dense<[1.0, 0.25]> : tensor<2xf32>}
-// Calibration's rescaled sources: rows, columns or both.
-// CHECK: dsc.global @scaled_norm : tensor<2xf32> = #dsc.scaled<#dsc.file<path = "m.bin", offset = 0, size = 8, encoding = f32>, rows = dense<[2.000000e+00, 5.000000e-01]> : tensor<2xf32>>
-dsc.global @scaled_norm : tensor<2xf32> = #dsc.scaled<#dsc.file<path = "m.bin", offset = 0, size = 8, encoding = f32>, rows = dense<[2.0, 0.5]> : tensor<2xf32>>
-// CHECK: dsc.global @scaled_w : tensor<4x2xf16> = #dsc.scaled<#dsc.file<path = "m.bin", offset = 8, size = 16, encoding = f16>, cols = dense<[5.000000e-01, 2.000000e+00]> : tensor<2xf32>>
-dsc.global @scaled_w : tensor<4x2xf16> = #dsc.scaled<#dsc.file<path = "m.bin", offset = 8, size = 16, encoding = f16>, cols = dense<[0.5, 2.0]> : tensor<2xf32>>
-// CHECK: dsc.global @scaled_both : tensor<2x2xf32> = #dsc.scaled<#dsc.file<path = "m.bin", offset = 24, size = 16, encoding = f32>, rows = dense<[1.000000e+00, 3.000000e+00]> : tensor<2xf32>, cols = dense<2.500000e-01> : tensor<2xf32>>
-dsc.global @scaled_both : tensor<2x2xf32> = #dsc.scaled<#dsc.file<path = "m.bin", offset = 24, size = 16, encoding = f32>, rows = dense<[1.0, 3.0]> : tensor<2xf32>, cols = dense<0.25> : tensor<2xf32>>
 
 // -----
 

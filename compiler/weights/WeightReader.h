@@ -1,35 +1,32 @@
 //===- WeightReader.h - weights in their canonical bytes --------*- C++ -*-===//
 //
-// Turns a weight's #dsc.file source into the bytes of its dsc.global type:
-// row-major f32/f16/bf16 for tensors, the plain layout of quant_layout.h for
-// !dsc.qtensor. Files are mmapped; conversions (f16 -> f32, ggml blocks ->
-// plain, HF RoPE row order, ONNX transposes) stream row by row.
+// Turns a dsc.global's source (a #dsc.file, possibly wrapped in transforms)
+// into the bytes of its type and layout: row-major f32/f16/bf16 for tensors,
+// the plain layout of quant_layout.h for !dsc.qtensor, or #dsc.tiled tiles.
+// The SourceInterpreter gives sources their values; weights whose sources
+// only pick rows stream row by row from the mapped file.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef DSC_FRONTEND_WEIGHTREADER_H
-#define DSC_FRONTEND_WEIGHTREADER_H
+#ifndef DSC_WEIGHTS_WEIGHTREADER_H
+#define DSC_WEIGHTS_WEIGHTREADER_H
 
 #include "Dsc/IR/DscTypes.h"
-#include "frontend/Quantizer.h"
-#include "mlir/IR/Types.h"
+#include "weights/MappedFiles.h"
+#include "weights/Quantizer.h"
+#include "weights/SourceInterpreter.h"
 
-#include "llvm/ADT/StringMap.h"
+#include "mlir/IR/Types.h"
 #include "llvm/Support/Error.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <memory>
 #include <vector>
 
 namespace dsc {
 
-struct Located;
-
 class WeightReader {
 public:
-  /// Writes the weight `source` (a #dsc.file or #dsc.scaled) holds, as
-  /// `type`, to `os`.
+  /// Writes the weight `source` holds, as `type`, to `os`.
   llvm::Error write(mlir::Attribute source, mlir::Type type,
                     llvm::raw_ostream &os);
 
@@ -49,18 +46,17 @@ public:
   static uint64_t byteSize(mlir::Type type);
 
   /// The bytes of a mapped file.
-  llvm::Expected<llvm::StringRef> map(llvm::StringRef path);
+  llvm::Expected<llvm::StringRef> map(llvm::StringRef path) {
+    return files.map(path);
+  }
 
 private:
-  llvm::Expected<Located> locate(mlir::dsc::FileSourceAttr src,
-                                 mlir::ShapedType type);
-  llvm::Expected<QuantizedTensor> readQuantized(mlir::dsc::FileSourceAttr src,
-                                                mlir::dsc::QTensorType type,
-                                                llvm::ArrayRef<float> importance);
-  static void writePlain(const QuantizedTensor &qt, llvm::raw_ostream &os);
-  static void writeTiled(const QuantizedTensor &qt, llvm::raw_ostream &os);
+  llvm::Expected<QuantizedTensor> quantize(mlir::Attribute source,
+                                           mlir::dsc::QTensorType type,
+                                           llvm::ArrayRef<float> importance);
 
-  llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> files;
+  MappedFiles files;
+  SourceInterpreter interpreter{files};
 };
 
 /// A 64-bit digest of the canonical bytes of every weight, for checking that

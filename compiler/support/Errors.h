@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef DSC_FRONTEND_ERRORS_H
-#define DSC_FRONTEND_ERRORS_H
+#ifndef DSC_SUPPORT_ERRORS_H
+#define DSC_SUPPORT_ERRORS_H
 
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/Error.h"

@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef DSC_FRONTEND_QUANTIZER_H
-#define DSC_FRONTEND_QUANTIZER_H
+#ifndef DSC_WEIGHTS_QUANTIZER_H
+#define DSC_WEIGHTS_QUANTIZER_H
 
 #include "Dsc/IR/DscTypes.h"
 

@@ -1,6 +1,6 @@
 //===- Quantizer.cpp - round-to-nearest weight quantization ---------------===//
 
-#include "frontend/Quantizer.h"
+#include "weights/Quantizer.h"
 
 #include "dsc/half.h"
 

@@ -1,7 +1,7 @@
 //===- Tokenizer.cpp - finding and loading tokenizers ---------------------===//
 
-#include "frontend/Tokenizer.h"
-#include "frontend/Errors.h"
+#include "tokenizer/Tokenizer.h"
+#include "support/Errors.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"

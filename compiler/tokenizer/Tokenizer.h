@@ -1,7 +1,7 @@
 //===- Tokenizer.h - finding and loading tokenizers -------------*- C++ -*-===//
 
-#ifndef DSC_FRONTEND_TOKENIZER_H
-#define DSC_FRONTEND_TOKENIZER_H
+#ifndef DSC_TOKENIZER_TOKENIZER_H
+#define DSC_TOKENIZER_TOKENIZER_H
 
 #include "dsc/tokenizer.h"
 #include "llvm/Support/Error.h"

@@ -1,0 +1,99 @@
+//===- Layouts.cpp - weights in the executable's storage layouts ----------===//
+
+#include "weights/Layouts.h"
+
+#include "dsc/abi/quant_layout.h"
+#include "dsc/half.h"
+
+#include <algorithm>
+#include <vector>
+
+using namespace llvm;
+using namespace mlir::dsc;
+
+namespace dsc {
+
+static void pad(raw_ostream &os, uint64_t written, uint64_t to) {
+  static const char zeros[DSC_QPLAIN_ALIGN] = {};
+  if (to > written)
+    os.write(zeros, to - written);
+}
+
+static void writeScale(raw_ostream &os, float d, bool f32) {
+  if (f32) {
+    os.write(reinterpret_cast<const char *>(&d), 4);
+  } else {
+    uint16_t h = dsc_f32_to_f16(d);
+    os.write(reinterpret_cast<const char *>(&h), 2);
+  }
+}
+
+void writePlainQuantized(const QuantizedTensor &qt, raw_ostream &os) {
+  uint64_t rowBytes = dsc_qplain_row_bytes(qt.cols, qt.bits);
+  std::vector<uint8_t> row(rowBytes);
+  int64_t groups = qt.cols / qt.group;
+  for (int64_t r = 0; r < qt.rows; ++r) {
+    std::fill(row.begin(), row.end(), 0);
+    for (int64_t c = 0; c < qt.cols; ++c) {
+      uint8_t u = qt.u[r * qt.cols + c];
+      // Plain values are signed when symmetric.
+      uint8_t v =
+          qt.symmetric
+              ? static_cast<uint8_t>(u - qt.zero[r * groups + c / qt.group])
+              : u;
+      if (qt.bits == 8)
+        row[c] = v;
+      else
+        row[c / 2] |= static_cast<uint8_t>((v & 0xF) << (4 * (c % 2)));
+    }
+    os.write(reinterpret_cast<const char *>(row.data()), rowBytes);
+  }
+  uint64_t written = qt.rows * rowBytes;
+  pad(os, written, dsc_qplain_align(written));
+  written = dsc_qplain_align(written);
+  // One scale per scheme group: per tensor and per head they repeat over
+  // rows in memory but once in the plain layout.
+  for (size_t i = 0; i < qt.scale.size(); ++i)
+    writeScale(os, qt.scale[i], qt.f32Scale);
+  written += qt.scale.size() * (qt.f32Scale ? 4 : 2);
+  if (!qt.symmetric) {
+    pad(os, written, dsc_qplain_align(written));
+    os.write(reinterpret_cast<const char *>(qt.zero.data()), qt.zero.size());
+  }
+}
+
+void writeTiledQuantized(const QuantizedTensor &qt, raw_ostream &os) {
+  int64_t groups = qt.cols / qt.group;
+  std::vector<uint8_t> vals(qt.group * qt.bits / 8);
+  for (int64_t b = 0; b < qt.rows / 4; ++b)
+    for (int64_t g = 0; g < groups; ++g) {
+      for (int r = 0; r < 4; ++r)
+        writeScale(os, qt.scale[(4 * b + r) * groups + g], qt.f32Scale);
+      if (!qt.symmetric)
+        for (int r = 0; r < 4; ++r)
+          os << static_cast<char>(qt.zero[(4 * b + r) * groups + g]);
+      for (int r = 0; r < 4; ++r) {
+        const uint8_t *u = &qt.u[(4 * b + r) * qt.cols + g * qt.group];
+        if (qt.bits == 8) {
+          os.write(reinterpret_cast<const char *>(u), qt.group);
+          continue;
+        }
+        for (int64_t blk = 0; blk < qt.group / 32; ++blk)
+          for (int j = 0; j < 16; ++j)
+            vals[blk * 16 + j] = static_cast<uint8_t>(
+                u[blk * 32 + j] | (u[blk * 32 + j + 16] << 4));
+        os.write(reinterpret_cast<const char *>(vals.data()), vals.size());
+      }
+    }
+}
+
+void writeTiles(const char *rowMajor, uint64_t rows, uint64_t cols,
+                uint64_t esize, TiledLayoutAttr layout, raw_ostream &os) {
+  uint64_t tr = layout.getRows(), tc = layout.getCols();
+  for (uint64_t b = 0; b < rows / tr; ++b)
+    for (uint64_t t = 0; t < cols / tc; ++t)
+      for (uint64_t r = 0; r < tr; ++r)
+        os.write(rowMajor + ((b * tr + r) * cols + t * tc) * esize, tc * esize);
+}
+
+} // namespace dsc

@@ -1,0 +1,34 @@
+//===- Layouts.h - weights in the executable's storage layouts --*- C++ -*-===//
+//
+// The bytes a dsc.global's type and layout call for: quantized weights in
+// the plain layout of quant_layout.h or as #dsc.tiled tiles, float weights
+// tile by tile.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_WEIGHTS_LAYOUTS_H
+#define DSC_WEIGHTS_LAYOUTS_H
+
+#include "Dsc/IR/DscAttrs.h"
+#include "weights/Quantizer.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace dsc {
+
+/// `qt` in the plain layout: packed values row by row, then the scales,
+/// then (asymmetric) the zero points, each part aligned.
+void writePlainQuantized(const QuantizedTensor &qt, llvm::raw_ostream &os);
+
+/// `qt` as tiles of 4 rows by one scale group: the tiles' scales (and zero
+/// points) ahead of their values.
+void writeTiledQuantized(const QuantizedTensor &qt, llvm::raw_ostream &os);
+
+/// A row-major [rows, cols] buffer of `esize`-byte elements, tile by tile.
+void writeTiles(const char *rowMajor, uint64_t rows, uint64_t cols,
+                uint64_t esize, mlir::dsc::TiledLayoutAttr layout,
+                llvm::raw_ostream &os);
+
+} // namespace dsc
+
+#endif
