@@ -117,6 +117,10 @@ int dsc_fail(const char *fmt, ...) {
   return 1;
 }
 
+int dsc_out_failed(void) {
+  return dsc_fail("cannot write the output: %s", dsc_strerror(dsc_out_error()));
+}
+
 const char *dsc_strerror(long err) {
   /* clang-format off */
   switch (err) {

@@ -21,6 +21,8 @@ void dsc_out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool dsc_out_flush(void);
 /* The errno of the first failed write to standard output, or 0. */
 int dsc_out_error(void);
+/* Reports that standard output could not be written and returns 1. */
+int dsc_out_failed(void);
 
 /* Formatted text of any length to standard error. */
 void dsc_eprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

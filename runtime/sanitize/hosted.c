@@ -5,8 +5,8 @@
  * glibc's thread setup), so this file replaces the freestanding layer
  * (start.c, libc.c, sys_linux.c) with libc: main() instead of _start, glibc
  * malloc (which ASan replaces) instead of libc.c's allocator, pthreads
- * instead of raw clone() threads. main.c and threads.c are the same files as
- * in every executable.
+ * instead of raw clone() threads. The command line (exe/) and threads.c are
+ * the same files as in every executable.
  *
  * Anonymous mappings (the weights read into memory, the KV cache) come from
  * the ASan heap, so that a read past their end hits a redzone instead of

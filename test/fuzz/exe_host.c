@@ -1,6 +1,6 @@
-/*===- exe_host.c - what main.c links against, for fuzzing ---------------===*
+/*===- exe_host.c - what dsc_main links against, for fuzzing -------------===*
  *
- * A generated executable links runtime/exe/main.c with the model's
+ * A generated executable links runtime/exe's command line with the model's
  * dsc_model_desc and dsc_forward and the freestanding thread pool. Here the
  * model is a stand-in whose logits depend only on the tokens, the pool is
  * serial, and what dsc_main leaves behind for exit to release (memory

@@ -1,7 +1,7 @@
 /*===- exe_host.h - the executable's main in a hosted fuzzer ---*- C -*-===*
  *
- * runtime/exe/main.c built into a libFuzzer binary around a stand-in model
- * (see exe_host.c). Its command line and payload reader are fuzzed through
+ * runtime/exe's command line built into a libFuzzer binary around a stand-in
+ * model (see exe_host.c). Its options and payload reader are fuzzed through
  * dsc_main itself, the executable's own entry point.
  *
  *===---------------------------------------------------------------------===*/

@@ -36,8 +36,9 @@ void _mlir_ciface_dsc_forward(dsc_memref1 *weights, dsc_memref1 *tokens,
                               int64_t pos, int64_t n_out, dsc_memref1 *cache,
                               dsc_memref2 *logits);
 
-/* dsc_rt_observe (dsc/abi/kernels.def) writes each call to the --observe
- * file as three little-endian int64 (id, rows, cols) and then the floats. */
+/* Calibration builds call the runtime entry DSC_RT(observe)
+ * (dsc/abi/kernels.def), which writes what it sees to the --observe file as
+ * the records of dsc/abi/observe.h. */
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,47 @@
+/*===- model_run.h - the model in one run of an executable --------*- C -*-===*
+ *
+ * The weights, a KV cache and logits sized for the positions the run
+ * evaluates, checked against the memory available before anything is loaded
+ * or any output file is created; the forward call and the check of what it
+ * returns.
+ *
+ *===---------------------------------------------------------------------===*/
+#ifndef DSC_EXE_MODEL_RUN_H
+#define DSC_EXE_MODEL_RUN_H
+
+#include "dsc/model.h"
+#include "exe/load.h"
+
+typedef struct {
+  dsc_memref1 weights, cache;
+  float *logits; /* rows x vocab */
+  int64_t vocab;
+} dsc_run;
+
+/* Checks that `positions` positions with `logitRows` rows of logits fit in
+ * the memory available. Returns 0, or 1 after an error that names -c (ctx)
+ * and says to lower `lower`. */
+int dsc_run_check_memory(const dsc_payload *pl, bool useMmap, int64_t positions,
+                         int64_t logitRows, int64_t ctx, const char *lower);
+
+/* Loads the weights (copied unless useMmap) and allocates the KV cache and
+ * logits. Returns 0, or 1 after printing an error. */
+int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
+                 int64_t positions, int64_t logitRows, const char *lower);
+
+/* Starts the thread pool with `threads` threads (0: the CPUs available);
+ * returns how many it has. */
+int dsc_run_start_threads(int64_t threads);
+
+/* Evaluates tokens[0 .. n) at positions pos.., writing the logits of the
+ * last n_out of them. */
+void dsc_run_forward(dsc_run *m, int32_t *tokens, int64_t n, int64_t pos,
+                     int64_t n_out);
+
+/* Checks rows x vocab logits for positions first, first + 1, ...: NaN,
+ * infinity or all-equal rows mean damaged weights. Returns 0, or 1 after an
+ * error naming the payload's file. */
+int dsc_run_check_logits(const dsc_payload *pl, const float *x, int64_t rows,
+                         int64_t vocab, int64_t first);
+
+#endif /* DSC_EXE_MODEL_RUN_H */
