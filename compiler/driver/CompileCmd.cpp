@@ -5,13 +5,13 @@
 #include "driver/OutputGuard.h"
 #include "dsc/payload.h"
 #include "frontend/Checkpoint.h"
-#include "support/Errors.h"
 #include "frontend/ModelBuilder.h"
 #include "frontend/Synthetic.h"
 #include "pipeline/Codegen.h"
 #include "pipeline/Pipelines.h"
 #include "pipeline/Target.h"
 #include "pipeline/TempFiles.h"
+#include "support/Errors.h"
 
 #include "Dsc/IR/DscOps.h"
 #include "Dsc/Transforms/Passes.h"
@@ -45,10 +45,20 @@ static cl::opt<std::string> cOutput(
              "with .o, .s, .ll or .mlir as --emit asks)"),
     cl::value_desc("file"), cl::sub(compileCmd));
 static cl::opt<std::string> cTarget("target",
-                                    cl::desc("Target: native (default), "
-                                             "x86_64, x86_64-avx2, "
-                                             "x86_64-avx512, aarch64, rpi4, rpi5"),
+                                    cl::desc("Target: native (default), a name "
+                                             "dsc targets lists (x86_64-avx2, "
+                                             "rpi5, ...) or a Linux triple"),
                                     cl::init("native"), cl::sub(compileCmd));
+static cl::opt<std::string>
+    cMCPU("mcpu",
+          cl::desc("Tune the generated code for this CPU (LLVM's name, e.g. "
+                   "cortex-a55); the kernels stay the target's"),
+          cl::value_desc("cpu"), cl::sub(compileCmd));
+static cl::opt<std::string>
+    cMAttr("mattr",
+           cl::desc("Extra CPU features for the generated code (LLVM's "
+                    "names, e.g. +dotprod,-fp16)"),
+           cl::value_desc("features"), cl::sub(compileCmd));
 enum class EmitKind { MLIR, LLVM, Asm, Obj, Exe };
 static cl::opt<EmitKind> cEmit(
     "emit", cl::desc("What to write"),
@@ -177,6 +187,12 @@ int runCompile() {
   auto target = lookupTarget(cTarget);
   if (target && cSanitize)
     target = sanitizedTarget(*target);
+  if (target && (!cMCPU.empty() || !cMAttr.empty())) {
+    target = tuneTarget(*target, cMCPU, cMAttr);
+    if (target)
+      if (Error e = checkCPUAndFeatures(*target))
+        return reportError(std::move(e));
+  }
   if (!target)
     return reportError(target.takeError());
   std::string output = cOutput.empty() ? defaultOutput(cInput, emit) : cOutput;

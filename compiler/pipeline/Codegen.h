@@ -29,6 +29,10 @@ namespace dsc {
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const TargetDesc &target);
 
+/// Checks `target`'s CPU and feature names (--mcpu, --mattr) against LLVM's
+/// description of its architecture; the error lists what is known.
+llvm::Error checkCPUAndFeatures(const TargetDesc &target);
+
 /// Translates an LLVM-dialect module to LLVM IR, links the target's
 /// micro-kernels into it, internalizes and optimizes it.
 llvm::Expected<std::unique_ptr<llvm::Module>>

@@ -10,6 +10,7 @@ using TargetDesc = mlir::dsc::TargetInfo;
 using mlir::dsc::hostCanRun;
 using mlir::dsc::lookupTarget;
 using mlir::dsc::sanitizedTarget;
+using mlir::dsc::tuneTarget;
 } // namespace dsc
 
 #endif

@@ -11,6 +11,7 @@
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Linker/Linker.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -60,6 +61,39 @@ createTargetMachine(const TargetDesc &target) {
                              "cannot create a target machine for " +
                                  target.triple);
   return std::move(tm);
+}
+
+Error checkCPUAndFeatures(const TargetDesc &target) {
+  initLLVMTargets();
+  Triple triple(target.triple);
+  std::string err;
+  const Target *t = TargetRegistry::lookupTarget(triple, err);
+  if (!t)
+    return createStringError(inconvertibleErrorCode(), err);
+  // A generic subtarget, to ask about names without LLVM's warnings for
+  // the unknown ones.
+  std::unique_ptr<MCSubtargetInfo> sti(
+      t->createMCSubtargetInfo(triple, "generic", ""));
+  if (!sti->isCPUStringValid(target.cpu))
+    return createStringError(
+        inconvertibleErrorCode(),
+        "--mcpu " + target.cpu + ": not a CPU of " + target.triple +
+            " (llc -mtriple=" + target.triple + " -mcpu=help lists them)");
+  SmallVector<StringRef> list;
+  StringRef(target.features).split(list, ',');
+  for (StringRef f : list) {
+    if (f.empty())
+      continue;
+    StringRef name = f.drop_front();
+    if (!llvm::any_of(
+            sti->getAllProcessorFeatures(),
+            [&](const SubtargetFeatureKV &kv) { return name == kv.Key; }))
+      return createStringError(
+          inconvertibleErrorCode(),
+          "--mattr " + f.str() + ": not a feature of " + target.triple +
+              " (llc -mtriple=" + target.triple + " -mattr=help lists them)");
+  }
+  return Error::success();
 }
 
 Expected<std::unique_ptr<Module>> translateAndOptimize(mlir::ModuleOp module,

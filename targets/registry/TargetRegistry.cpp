@@ -196,9 +196,45 @@ Expected<TargetInfo> lookupTarget(StringRef name) {
   }
   if (const TargetInfo *t = findTarget(name))
     return *t;
+  // A triple: the registry's baseline entry of its architecture (its first,
+  // which every CPU of the architecture runs), for that triple's OS and
+  // ABI; --mcpu and --mattr may then tune it.
+  if (name.contains('-')) {
+    Triple triple(Triple::normalize(name));
+    bool android = triple.isAndroid();
+    for (const TargetInfo &t : getTargetRegistry()) {
+      Triple own(t.triple);
+      if (own.getArch() == triple.getArch() && triple.isOSLinux() &&
+          own.isAndroid() == android && !t.sanitize) {
+        TargetInfo custom = t;
+        custom.triple = triple.str();
+        return custom;
+      }
+    }
+  }
   return createStringError(inconvertibleErrorCode(),
                            "unknown --target '" + name.str() +
-                               "' (known: native, " + listTargetNames() + ")");
+                               "' (known: native, " + listTargetNames() +
+                               "; or a Linux triple of x86_64 or aarch64)");
+}
+
+Expected<TargetInfo> tuneTarget(const TargetInfo &t, StringRef cpu,
+                                StringRef features) {
+  TargetInfo tuned = t;
+  if (!cpu.empty())
+    tuned.cpu = cpu.str();
+  if (!features.empty())
+    tuned.features =
+        t.features.empty() ? features.str() : t.features + "," + features.str();
+  SmallVector<StringRef> list;
+  features.split(list, ',');
+  for (StringRef f : list)
+    if (!features.empty() && (f.empty() || (f[0] != '+' && f[0] != '-')))
+      return createStringError(inconvertibleErrorCode(),
+                               "--mattr " + features.str() +
+                                   ": features are +name or -name, "
+                                   "comma-separated");
+  return tuned;
 }
 
 } // namespace mlir::dsc

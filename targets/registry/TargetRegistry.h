@@ -67,7 +67,17 @@ const TargetInfo &getDefaultTarget();
 /// A target by name or alias; null when unknown.
 const TargetInfo *findTarget(llvm::StringRef name);
 
-/// Looks up a --target value; "native" picks the best target the host runs.
+/// `t` with another LLVM CPU and/or extra features (--mcpu, --mattr) for
+/// the generated code; the kernels stay the entry's. Checks the feature
+/// list's form; the names are checked against the LLVM target by the
+/// driver.
+llvm::Expected<TargetInfo> tuneTarget(const TargetInfo &t, llvm::StringRef cpu,
+                                      llvm::StringRef features);
+
+/// Looks up a --target value: a name or alias, "native" (the best target
+/// the host runs), or a Linux triple of a registry architecture
+/// ("aarch64-linux-gnu", "aarch64-linux-android"), which gets the first
+/// (baseline) entry of that architecture and ABI with the triple as given.
 llvm::Expected<TargetInfo> lookupTarget(llvm::StringRef name);
 
 /// The --sanitize variant of an x86-64 target: ASan and UBSan in the
