@@ -98,9 +98,9 @@ Error runWeightLayout(mlir::ModuleOp module, const TargetDesc &target) {
 
 Error runLowerToLoops(mlir::ModuleOp module) {
   mlir::PassManager pm(module.getContext());
-  pm.addPass(mlir::dsc::createCodegenLower());
+  mlir::dsc::buildLowerToLoopsPipeline(pm);
   if (failed(pm.run(module)))
-    return passFailure("dsc-codegen-lower");
+    return passFailure("dsc-codegen-lower-to-loops");
   return Error::success();
 }
 
