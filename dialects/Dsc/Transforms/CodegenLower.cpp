@@ -197,6 +197,17 @@ struct CodegenLowerPass : dsc::impl::CodegenLowerBase<CodegenLowerPass> {
     RewritePatternSet patterns(ctx);
     populateCodegenLowerKernelPatterns(patterns, **t);
     populateCodegenLowerLinalgPatterns(patterns);
+    // A pattern that refuses an op says why; the driver's "failed to
+    // legalize" that follows would only repeat it.
+    bool explained = false;
+    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
+      if (d.getSeverity() != DiagnosticSeverity::Error)
+        return failure();
+      if (explained && StringRef(d.str()).starts_with("failed to legalize"))
+        return success();
+      explained = true;
+      return failure();
+    });
     if (failed(applyPartialConversion(*forward, legal, std::move(patterns))))
       return signalPassFailure();
     forward->walk([](UnrealizedConversionCastOp cast) {
