@@ -12,9 +12,9 @@
 // CHECK: dsc.global @odd : tensor<6x32xf32>{{$}}
 // An embedding table that is also the classifier stays row-major.
 // CHECK: dsc.global @emb : tensor<16x32xf32>{{$}}
-// KERNEL: call @dsc_uk_linear_f16_t4x16(
-// KERNEL: call @dsc_uk_linear_f32(
-// KERNEL: call @dsc_uk_linear_f32(
+// KERNEL: dsc.ukernel linear_f16_t4x16 ins(
+// KERNEL: dsc.ukernel linear_f32 ins(
+// KERNEL: dsc.ukernel linear_f32 ins(
 // BADTARGET: error: unknown target 'nosuch' (known: x86_64, x86_64-avx2, x86_64-avx512, aarch64 (also rpi5, raspberrypi5, arm64))
 module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 32, hidden_dim = 8, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 16, max_seq_len = 32, tie_embeddings = true>} {
   dsc.global @wq : tensor<8x32xf16>
