@@ -18,6 +18,10 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 
+#include "mlir/IR/Dominance.h"
+#include "mlir/Transforms/CSE.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
 #include "dsc/abi/model_desc.h"
 
 namespace mlir::dsc {
@@ -159,6 +163,62 @@ FailureOr<func::FuncOp> rewriteSignature(func::FuncOp fn,
   return newFn;
 }
 
+/// Whether `op` only makes a destination for another op to write: an empty
+/// tensor, or one filled with a constant.
+bool isDestinationMaker(Operation *op) {
+  if (isa<tensor::EmptyOp>(op))
+    return true;
+  auto fill = dyn_cast<linalg::FillOp>(op);
+  return fill && fill.hasPureTensorSemantics() &&
+         fill.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>() &&
+         fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+}
+
+/// Canonicalization folds the row counts of all activations into the
+/// tokens' count, so that CSE merges the identical RoPE tables of all
+/// layers into one. CSE also merges the destinations of all layers, which
+/// bufferization would allocate at the first one's place, all alive
+/// together: each user gets its own copy again, just before it.
+LogicalResult shareRopeTables(func::FuncOp fn) {
+  MLIRContext *ctx = fn.getContext();
+  RewritePatternSet patterns(ctx);
+  for (Dialect *dialect : ctx->getLoadedDialects())
+    dialect->getCanonicalizationPatterns(patterns);
+  for (RegisteredOperationName op : ctx->getRegisteredOperations())
+    op.getCanonicalizationPatterns(patterns, ctx);
+  if (failed(applyPatternsGreedily(fn, std::move(patterns))))
+    return fn.emitOpError("canonicalization did not converge");
+  IRRewriter rewriter(ctx);
+  DominanceInfo dominance(fn);
+  eliminateCommonSubExpressions(rewriter, dominance, fn);
+  SmallVector<Operation *> shared;
+  fn.walk([&](Operation *op) {
+    if (isDestinationMaker(op) && !op->hasOneUse() && !op->use_empty())
+      shared.push_back(op);
+  });
+  // Fills before the empty tensors they fill (post-order walk).
+  for (Operation *op : llvm::reverse(shared)) {
+    for (OpOperand &use : llvm::make_early_inc_range(op->getUses())) {
+      rewriter.setInsertionPoint(use.getOwner());
+      Operation *copy = rewriter.clone(*op);
+      if (auto fill = dyn_cast<linalg::FillOp>(copy)) {
+        // Its own empty tensor too.
+        Operation *empty = fill.getDpsInits()[0].getDefiningOp();
+        rewriter.setInsertionPoint(fill);
+        fill.getDpsInitsMutable()[0].set(rewriter.clone(*empty)->getResult(0));
+      }
+      use.set(copy->getResult(0));
+    }
+    rewriter.eraseOp(op);
+  }
+  // Empty tensors whose fills got copies of their own.
+  fn.walk([&](tensor::EmptyOp e) {
+    if (e->use_empty())
+      rewriter.eraseOp(e);
+  });
+  return success();
+}
+
 struct CodegenLowerPass : dsc::impl::CodegenLowerBase<CodegenLowerPass> {
   using CodegenLowerBase::CodegenLowerBase;
 
@@ -214,6 +274,8 @@ struct CodegenLowerPass : dsc::impl::CodegenLowerBase<CodegenLowerPass> {
       if (cast.use_empty())
         cast.erase();
     });
+    if (failed(shareRopeTables(*forward)))
+      return signalPassFailure();
     for (GlobalOp g : llvm::make_early_inc_range(module.getOps<GlobalOp>()))
       g.erase();
     emitModelDesc(module, config);

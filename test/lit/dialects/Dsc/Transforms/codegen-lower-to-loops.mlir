@@ -46,15 +46,17 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
   dsc.global @wq : tensor<8x8xf32> {offset = 512 : i64}
   dsc.global @wg : tensor<12x8xf32> {offset = 768 : i64}
   dsc.global @wd : tensor<16x12xf32> {offset = 1280 : i64}
+  dsc.global @wu : tensor<12x8xf32> {offset = 2048 : i64}
   func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x2x4xf32>) -> tensor<?x16xf32> {
     %emb = dsc.weight @emb : tensor<16x8xf32>
     %wq = dsc.weight @wq : tensor<8x8xf32>
     %wg = dsc.weight @wg : tensor<12x8xf32>
     %wd = dsc.weight @wd : tensor<16x12xf32>
+    %wu = dsc.weight @wu : tensor<12x8xf32>
     %x = dsc.embedding %emb[%tokens] : tensor<16x8xf32>, tensor<?xi32> -> tensor<?x8xf32>
     %q = dsc.linear %x, %wq : tensor<?x8xf32>, tensor<8x8xf32> -> tensor<?x8xf32>
     %g = dsc.linear %x, %wg : tensor<?x8xf32>, tensor<12x8xf32> -> tensor<?x12xf32>
-    %u = dsc.linear %x, %wg : tensor<?x8xf32>, tensor<12x8xf32> -> tensor<?x12xf32>
+    %u = dsc.linear %x, %wu : tensor<?x8xf32>, tensor<12x8xf32> -> tensor<?x12xf32>
     %qr = dsc.rope %q at %pos {head_dim = 4 : i64, theta = 1.0e+04 : f64} : tensor<?x8xf32>
     %a = dsc.attention %qr, %qr, %qr, %cache at %pos {layer = 0 : i64, n_heads = 2 : i64} : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, !dsc.kv_cache<1x2x4xf32> -> tensor<?x8xf32>
     %s = dsc.swiglu %g, %u : tensor<?x12xf32>

@@ -36,6 +36,8 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
 // CHECK-LABEL: func.func @dsc_forward
 // CHECK-SAME: (%[[W:.*]]: memref<?xi8>, %[[TOK:.*]]: memref<?xi32>, %[[POS:.*]]: index, %[[NOUT:.*]]: index, %[[CACHE:.*]]: memref<?xf32>, %[[LOGITS:.*]]: memref<?x16xf32>)
 // CHECK-SAME: attributes {llvm.emit_c_interface}
+// The RoPE frequencies are compile-time constants: theta^(-2i/d).
+// CHECK: %[[F:.*]] = arith.constant dense<[1.000000e+00, 0.00999999977]> : tensor<2xf32>
 // CHECK: %[[TOKENS:.*]] = bufferization.to_tensor %[[TOK]] restrict : memref<?xi32> to tensor<?xi32>
 // CHECK: %[[EMBV:.*]] = memref.view %[[W]][%{{.*}}][] : memref<?xi8> to memref<16x8xf16>
 // CHECK: %[[EMB:.*]] = bufferization.to_tensor %[[EMBV]] restrict : memref<16x8xf16> to tensor<16x8xf16>
@@ -55,14 +57,15 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
 // CHECK: %[[K:.*]] = dsc.ukernel linear_bf16
 // CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<4xf32>) outs(%[[K]] : tensor<?x4xf32>)
 // CHECK: arith.addf
-// The RoPE frequencies are compile-time constants: theta^(-2i/d).
-// CHECK: %[[F:.*]] = arith.constant dense<[1.000000e+00, 0.00999999977]> : tensor<2xf32>
+// q and k share one pair of cos/sin tables.
 // CHECK: %[[T:.*]]:2 = dsc.ukernel rope_table ins(%[[F]] : tensor<2xf32>)
 // Pairs (2i, 2i+1) of each head rotate together.
 // CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2, 3]] output_shape [%{{.*}}, 2, 2, 2] : tensor<?x8xf32> into tensor<?x2x2x2xf32>
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[T]]#0, %[[T]]#1 :
 // CHECK: arith.select
 // CHECK: tensor.collapse_shape
+// CHECK-NOT: rope_table
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[T]]#0, %[[T]]#1 :
 // The cache holds ctx positions: its size divided by layers * 2 * kv_heads * head_dim.
 // CHECK: %[[SIZE:.*]] = memref.dim %[[CACHE]]
 // CHECK: arith.divui %[[SIZE]], %c8
@@ -178,8 +181,8 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
 // Observation points become calls of the runtime's dsc_rt_observe with the
 // activation, its rows and its static width.
 // CHECK-LABEL: func.func @dsc_forward
+// CHECK: %[[ROWS:.*]] = memref.dim %[[TOK:.*]], %{{.*}} : memref<?xi32>
 // CHECK: %[[X:.*]] = linalg.generic
-// CHECK: %[[ROWS:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x8xf32>
 // CHECK: %[[N:.*]] = arith.index_cast %[[ROWS]] : index to i64
 // CHECK: dsc.ukernel rt_observe ins(%[[X]] : tensor<?x8xf32>) args(%c5_i64{{[_0-9]*}}, %[[N]], %c8_i64{{[_0-9]*}} : i64, i64, i64)
 // CHECK-NOT: -> tensor<?x8xf32>

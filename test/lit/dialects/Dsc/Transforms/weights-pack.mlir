@@ -27,6 +27,9 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
     %q = dsc.linear %x, %wq : tensor<?x32xf32>, tensor<8x32xf16> -> tensor<?x8xf32>
     %odd = dsc.weight @odd : tensor<6x32xf32>
     %o = dsc.linear %x, %odd : tensor<?x32xf32>, tensor<6x32xf32> -> tensor<?x6xf32>
+    // Observed, so that the lowering keeps these layers.
+    dsc.observe %q as 0 : tensor<?x8xf32>
+    dsc.observe %o as 1 : tensor<?x6xf32>
     %l = dsc.linear %x, %emb : tensor<?x32xf32>, tensor<16x32xf32> -> tensor<?x16xf32>
     return %l : tensor<?x16xf32>
   }
