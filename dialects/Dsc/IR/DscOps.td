@@ -20,7 +20,6 @@ def Dsc_ActivationTensor : Type<
          CPred<"!::llvm::cast<::mlir::RankedTensorType>($_self).isDynamicDim(1)">]>,
     "2-D f32 tensor [tokens, width] of static width",
     "::mlir::RankedTensorType">;
-def Dsc_Matrix : 2DTensorOf<[F32]>;
 def Dsc_Vector : 1DTensorOf<[AnyFloat]>;
 
 //===----------------------------------------------------------------------===//
@@ -75,7 +74,7 @@ def Dsc_EmbeddingOp : Dsc_Op<"embedding", [Pure]> {
     `result[i, :] = table[ids[i], :]`, dequantized when the table is quantized.
   }];
   let arguments = (ins Dsc_AnyWeight:$table, 1DTensorOf<[I32]>:$ids);
-  let results = (outs Dsc_Matrix:$result);
+  let results = (outs Dsc_ActivationTensor:$result);
   let assemblyFormat = [{
     $table `[` $ids `]` attr-dict `:` type($table) `,` type($ids) `->`
     type($result)
@@ -105,9 +104,9 @@ def Dsc_LinearOp : Dsc_Op<"linear", [Pure]> {
     is `[out, in]` as in PyTorch's `nn.Linear`; a `!dsc.qtensor` weight is
     dequantized by its scheme.
   }];
-  let arguments = (ins Dsc_Matrix:$input, Dsc_AnyWeight:$weight,
+  let arguments = (ins Dsc_ActivationTensor:$input, Dsc_AnyWeight:$weight,
                        Optional<Dsc_Vector>:$bias);
-  let results = (outs Dsc_Matrix:$result);
+  let results = (outs Dsc_ActivationTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` type($input) `,`
     type($weight) (`,` type($bias)^)? `->` type($result)
@@ -123,10 +122,10 @@ def Dsc_RoPEOp : Dsc_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
     `scaling`). Checkpoints that use Hugging Face's rotate-half order have
     their q/k rows permuted on import so that this one form serves all.
   }];
-  let arguments = (ins Dsc_Matrix:$input, Index:$pos, I64Attr:$head_dim,
+  let arguments = (ins Dsc_ActivationTensor:$input, Index:$pos, I64Attr:$head_dim,
                        F64Attr:$theta,
                        OptionalAttr<Dsc_RopeScalingAttr>:$scaling);
-  let results = (outs Dsc_Matrix:$result);
+  let results = (outs Dsc_ActivationTensor:$result);
   let assemblyFormat = "$input `at` $pos attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
@@ -141,14 +140,14 @@ def Dsc_AttentionOp : Dsc_Op<"attention", []> {
     attention). `scale` defaults to `1/sqrt(head_dim)`.
   }];
   let arguments = (ins
-    Dsc_Matrix:$query, Dsc_Matrix:$key, Dsc_Matrix:$value,
+    Dsc_ActivationTensor:$query, Dsc_ActivationTensor:$key, Dsc_ActivationTensor:$value,
     Arg<Dsc_KVCacheType, "the KV cache", [MemRead, MemWrite]>:$cache,
     Index:$pos,
     I64Attr:$layer, I64Attr:$n_heads,
     OptionalAttr<F64Attr>:$scale,
     DefaultValuedAttr<I64Attr, "0">:$window
   );
-  let results = (outs Dsc_Matrix:$result);
+  let results = (outs Dsc_ActivationTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value `,` $cache `at` $pos attr-dict `:`
     type($query) `,` type($key) `,` type($value) `,` qualified(type($cache)) `->`
@@ -179,7 +178,7 @@ def Dsc_ObserveOp : Dsc_Op<"observe", [MemoryEffects<[MemWrite]>]> {
     dsc.observe %x as 3 : tensor<?x64xf32>
     ```
   }];
-  let arguments = (ins Dsc_Matrix:$input, I64Attr:$id);
+  let arguments = (ins Dsc_ActivationTensor:$input, I64Attr:$id);
   let assemblyFormat = "$input `as` $id attr-dict `:` type($input)";
   let hasVerifier = 1;
 }

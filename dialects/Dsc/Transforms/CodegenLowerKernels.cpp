@@ -9,6 +9,8 @@
 #include "CodegenLower.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "dsc/abi/kv_cache.h"
@@ -36,13 +38,52 @@ std::pair<int64_t, int64_t> quantArgs(QTensorType q, TiledLayoutAttr layout) {
   return {layout.getCols(), flags};
 }
 
+/// Whether the rows of `v` lie one after the other in its buffer, as
+/// kernels read them: true unless a slice takes part of each row.
+bool hasContiguousRows(Value v) {
+  while (auto slice = v.getDefiningOp<tensor::ExtractSliceOp>()) {
+    RankedTensorType source = slice.getSourceType();
+    for (int64_t d = 0; d < source.getRank(); ++d) {
+      std::optional<int64_t> stride =
+          getConstantIntValue(slice.getMixedStrides()[d]);
+      if (!stride || *stride != 1)
+        return false;
+      if (d == 0)
+        continue;
+      std::optional<int64_t> offset =
+          getConstantIntValue(slice.getMixedOffsets()[d]);
+      std::optional<int64_t> size =
+          getConstantIntValue(slice.getMixedSizes()[d]);
+      if (!offset || *offset != 0 || !size || *size != source.getDimSize(d))
+        return false;
+    }
+    v = slice.getSource();
+  }
+  return true;
+}
+
 Value ukernel(OpBuilder &b, Location loc, Kernel kernel, ValueRange ins,
               ValueRange outs, ValueRange args) {
+  // Kernels take bare pointers: a slice of columns is copied into rows of
+  // its own first.
+  SmallVector<Value> inputs(ins);
+  for (Value &in : inputs) {
+    auto type = dyn_cast<RankedTensorType>(in.getType());
+    if (!type || hasContiguousRows(in))
+      continue;
+    SmallVector<Value> dyn;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        dyn.push_back(tensor::DimOp::create(b, loc, in, d));
+    Value copy = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                         type.getElementType(), dyn);
+    in = linalg::CopyOp::create(b, loc, in, copy).getResult(0);
+  }
   SmallVector<Type> results;
   for (Value out : outs)
     if (isa<TensorType>(out.getType()))
       results.push_back(out.getType());
-  auto op = UKernelOp::create(b, loc, results, kernel, ins, outs, args);
+  auto op = UKernelOp::create(b, loc, results, kernel, inputs, outs, args);
   return op->getNumResults() ? op->getResult(0) : Value();
 }
 

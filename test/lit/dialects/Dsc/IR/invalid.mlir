@@ -582,3 +582,13 @@ func.func @f(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %y: tensor<?x4xf32>, %i: 
   %r = dsc.ukernel linear_f32 ins(%x, %w : tensor<?x8xf32>, tensor<4x8xf32>) outs(%y : tensor<?x4xf32>) args(%i, %i, %i : i64, i64, i64) -> tensor<?x8xf32>
   return
 }
+
+// -----
+
+// Activations have a static width: the lowering's loops and kernels take it
+// as a constant.
+func.func @f(%x: tensor<?x?xf32>, %w: tensor<4x8xf32>) {
+  // expected-error @+1 {{operand #0 must be 2-D f32 tensor [tokens, width] of static width}}
+  %y = dsc.linear %x, %w : tensor<?x?xf32>, tensor<4x8xf32> -> tensor<?x4xf32>
+  return
+}

@@ -145,7 +145,11 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
 // Embedding: width 32, groups of 32, 4 bits, asymmetric with f32 scales.
 // CHECK: dsc.ukernel embedding_q_t4 ins(%{{.*}}, %{{.*}} : tensor<336xi8>, tensor<?xi32>) outs(%{{.*}} : tensor<?x32xf32>) args(%{{.*}}, %c32_i64{{[_0-9]*}}, %c32_i64{{[_0-9]*}}, %c4_i64{{[_0-9]*}}, %c3_i64{{[_0-9]*}} :
 // Linear: K 8, N 16, one group per row (8 columns), symmetric with f16 scales.
-// CHECK: dsc.ukernel linear_q8_t4 ins(%{{.*}}, %{{.*}} : tensor<?x8xf32>, tensor<{{[0-9]+}}xi8>) outs(%{{.*}} : tensor<?x16xf32>) args(%{{.*}}, %c8_i64{{[_0-9]*}}, %c16_i64{{[_0-9]*}}, %c8_i64{{[_0-9]*}}, %c0_i64{{[_0-9]*}} :
+// Its input, 8 of each row's 32 columns, is copied into rows of its own:
+// the kernel reads rows one after the other.
+// CHECK: %[[SLICE:.*]] = tensor.extract_slice
+// CHECK: %[[ROWS8:.*]] = linalg.copy ins(%[[SLICE]] : tensor<?x8xf32>)
+// CHECK: dsc.ukernel linear_q8_t4 ins(%[[ROWS8]], %{{.*}} : tensor<?x8xf32>, tensor<{{[0-9]+}}xi8>) outs(%{{.*}} : tensor<?x16xf32>) args(%{{.*}}, %c8_i64{{[_0-9]*}}, %c16_i64{{[_0-9]*}}, %c8_i64{{[_0-9]*}}, %c0_i64{{[_0-9]*}} :
 module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32>, dsc.weights_size = 1024 : i64} {
   dsc.global @emb : !dsc.qtensor<16x32xf32, #dsc.quant<i4, group = 32, asymmetric>> {layout = #dsc.tiled<rows = 4, cols = 32>, offset = 0 : i64}
   dsc.global @w : !dsc.qtensor<16x8xf32, #dsc.quant<i8, channel = 0, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 8>, offset = 512 : i64}
