@@ -276,9 +276,9 @@ ParseResult mlir::dsc::parseKernel(OpAsmParser &parser, Kernel &kernel) {
   return success();
 }
 
-LogicalResult mlir::dsc::kernelFromAttribute(
-    Kernel &kernel, Attribute attr,
-    function_ref<InFlightDiagnostic()> emitError) {
+LogicalResult
+mlir::dsc::kernelFromAttribute(Kernel &kernel, Attribute attr,
+                               function_ref<InFlightDiagnostic()> emitError) {
   auto name = dyn_cast<StringAttr>(attr);
   std::optional<Kernel> k = name ? findKernelByName(name) : std::nullopt;
   if (!k) {
@@ -345,14 +345,14 @@ void UKernelOp::getEffects(
                          SideEffects::DefaultResource::get());
 }
 
-bool UKernelOp::bufferizesToMemoryRead(
-    OpOperand &operand, const bufferization::AnalysisState &) {
+bool UKernelOp::bufferizesToMemoryRead(OpOperand &operand,
+                                       const bufferization::AnalysisState &) {
   // Kernels write their outputs without reading them, except the cache.
   return !isDpsInit(&operand);
 }
 
-bool UKernelOp::bufferizesToMemoryWrite(
-    OpOperand &operand, const bufferization::AnalysisState &) {
+bool UKernelOp::bufferizesToMemoryWrite(OpOperand &operand,
+                                        const bufferization::AnalysisState &) {
   return isDpsInit(&operand);
 }
 
@@ -361,7 +361,8 @@ UKernelOp::getAliasingValues(OpOperand &operand,
                              const bufferization::AnalysisState &) {
   if (!isDpsInit(&operand) || !isa<TensorType>(operand.get().getType()))
     return {};
-  return {{getTiedOpResult(&operand), bufferization::BufferRelation::Equivalent}};
+  return {
+      {getTiedOpResult(&operand), bufferization::BufferRelation::Equivalent}};
 }
 
 LogicalResult
@@ -375,7 +376,8 @@ UKernelOp::bufferize(RewriterBase &rewriter,
         out.push_back(v);
         continue;
       }
-      FailureOr<Value> buffer = bufferization::getBuffer(rewriter, v, options, state);
+      FailureOr<Value> buffer =
+          bufferization::getBuffer(rewriter, v, options, state);
       if (failed(buffer))
         return failure();
       out.push_back(*buffer);

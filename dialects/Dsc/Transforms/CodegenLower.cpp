@@ -54,12 +54,12 @@ Value lower::empty(OpBuilder &b, Location loc, RankedTensorType type,
   SmallVector<Value> dyn;
   if (type.isDynamicDim(0))
     dyn.push_back(rows);
-  return tensor::EmptyOp::create(b, loc, type.getShape(),
-                                 type.getElementType(), dyn);
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(),
+                                 dyn);
 }
 arith::FastMathFlagsAttr lower::reassoc(MLIRContext *ctx) {
-  return arith::FastMathFlagsAttr::get(
-      ctx, arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+  return arith::FastMathFlagsAttr::get(ctx, arith::FastMathFlags::reassoc |
+                                                arith::FastMathFlags::contract);
 }
 
 namespace {
@@ -110,9 +110,8 @@ FailureOr<func::FuncOp> rewriteSignature(func::FuncOp fn,
                         ? dyn_cast<RankedTensorType>(ft.getResult(0))
                         : RankedTensorType();
   if (!cacheType || !logitsType || logitsType.getRank() != 2 ||
-      !isa<RankedTensorType>(ft.getInput(0)) ||
-      !ft.getInput(1).isIndex() || !ft.getInput(2).isIndex() ||
-      !fn.getBody().hasOneBlock())
+      !isa<RankedTensorType>(ft.getInput(0)) || !ft.getInput(1).isIndex() ||
+      !ft.getInput(2).isIndex() || !fn.getBody().hasOneBlock())
     return fn.emitOpError("expected the forward signature (tensor<?xi32>, "
                           "index, index, !dsc.kv_cache) -> tensor<?xVxf32>");
   std::string cacheElem;
@@ -143,16 +142,16 @@ FailureOr<func::FuncOp> rewriteSignature(func::FuncOp fn,
       b, loc, tokensType, entry->getArgument(1), /*restrict=*/true,
       /*writable=*/false);
   // Attention's patterns take the buffer back out of the cast.
-  Value cache = UnrealizedConversionCastOp::create(
-                    b, loc, cacheType, entry->getArgument(4))
+  Value cache = UnrealizedConversionCastOp::create(b, loc, cacheType,
+                                                   entry->getArgument(4))
                     .getResult(0);
   old.getArgument(0).replaceAllUsesWith(tokens);
   old.getArgument(1).replaceAllUsesWith(entry->getArgument(2));
   old.getArgument(2).replaceAllUsesWith(entry->getArgument(3));
   old.getArgument(3).replaceAllUsesWith(cache);
   auto ret = cast<func::ReturnOp>(old.getTerminator());
-  entry->getOperations().splice(entry->end(), old.getOperations(),
-                                old.begin(), std::prev(old.end()));
+  entry->getOperations().splice(entry->end(), old.getOperations(), old.begin(),
+                                std::prev(old.end()));
   b.setInsertionPointToEnd(entry);
   auto store = bufferization::MaterializeInDestinationOp::create(
       b, ret.getLoc(), TypeRange{}, ret.getOperand(0), entry->getArgument(5));

@@ -10,8 +10,8 @@
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 #include "dsc/abi/kv_cache.h"
 #include "dsc/abi/quant_layout.h"
@@ -94,8 +94,8 @@ struct WeightLowering : OpConversionPattern<WeightOp> {
   LogicalResult
   matchAndRewrite(WeightOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto global = SymbolTable::lookupNearestSymbolFrom<GlobalOp>(
-        op, op.getGlobalAttr());
+    auto global =
+        SymbolTable::lookupNearestSymbolFrom<GlobalOp>(op, op.getGlobalAttr());
     if (!global || !global.getOffset())
       return op.emitOpError("weight '")
              << op.getGlobal()
@@ -133,8 +133,8 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     TiledLayoutAttr layout =
         global ? global.getLayoutAttr() : TiledLayoutAttr();
     Value rows = lower::rows(rewriter, loc, a.getInput());
-    SmallVector<Value> args = {toI64(rewriter, loc, rows), i64(rewriter, loc, k),
-                               i64(rewriter, loc, n)};
+    SmallVector<Value> args = {toI64(rewriter, loc, rows),
+                               i64(rewriter, loc, k), i64(rewriter, loc, n)};
     std::optional<Kernel> kernel;
     if (auto q = dyn_cast<QTensorType>(wType)) {
       if (!layout)
@@ -173,14 +173,14 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
       auto id = AffineMap::getMultiDimIdentityMap(2, ctx);
       auto col = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
       auto par = utils::IteratorType::parallel;
-      y = linalg::GenericOp::create(
-              rewriter, loc, type, ValueRange{bias}, ValueRange{y},
-              ArrayRef<AffineMap>{col, id},
-              ArrayRef<utils::IteratorType>{par, par},
-              [](OpBuilder &b, Location l, ValueRange v) {
-                Value r = arith::AddFOp::create(b, l, v[1], toF32(b, l, v[0]));
-                linalg::YieldOp::create(b, l, r);
-              })
+      y = linalg::GenericOp::create(rewriter, loc, type, ValueRange{bias},
+                                    ValueRange{y}, ArrayRef<AffineMap>{col, id},
+                                    ArrayRef<utils::IteratorType>{par, par},
+                                    [](OpBuilder &b, Location l, ValueRange v) {
+                                      Value r = arith::AddFOp::create(
+                                          b, l, v[1], toF32(b, l, v[0]));
+                                      linalg::YieldOp::create(b, l, r);
+                                    })
               .getResult(0);
     }
     rewriter.replaceOp(op, y);
@@ -238,17 +238,20 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                                          ct.getHeadDim());
     Value size = memref::DimOp::create(rewriter, loc, cache, 0);
     Value ctx = arith::DivUIOp::create(
-        rewriter, loc, size, arith::ConstantIndexOp::create(rewriter, loc, perPos));
-    Value out = ukernel(
-        rewriter, loc, Kernel::attention,
-        {a.getQuery(), a.getKey(), a.getValue()},
-        {empty(rewriter, loc, op.getType(), rows), cache},
-        {i64(rewriter, loc, op.getLayer()), toI64(rewriter, loc, rows),
-         toI64(rewriter, loc, a.getPos()), toI64(rewriter, loc, ctx),
-         i64(rewriter, loc, ct.getNumLayers()), i64(rewriter, loc, op.getNHeads()),
-         i64(rewriter, loc, ct.getNumKVHeads()), i64(rewriter, loc, ct.getHeadDim()),
-         f32(rewriter, loc, op.getScaleOrDefault()),
-         i64(rewriter, loc, op.getWindow())});
+        rewriter, loc, size,
+        arith::ConstantIndexOp::create(rewriter, loc, perPos));
+    Value out =
+        ukernel(rewriter, loc, Kernel::attention,
+                {a.getQuery(), a.getKey(), a.getValue()},
+                {empty(rewriter, loc, op.getType(), rows), cache},
+                {i64(rewriter, loc, op.getLayer()), toI64(rewriter, loc, rows),
+                 toI64(rewriter, loc, a.getPos()), toI64(rewriter, loc, ctx),
+                 i64(rewriter, loc, ct.getNumLayers()),
+                 i64(rewriter, loc, op.getNHeads()),
+                 i64(rewriter, loc, ct.getNumKVHeads()),
+                 i64(rewriter, loc, ct.getHeadDim()),
+                 f32(rewriter, loc, op.getScaleOrDefault()),
+                 i64(rewriter, loc, op.getWindow())});
     rewriter.replaceOp(op, out);
     return success();
   }

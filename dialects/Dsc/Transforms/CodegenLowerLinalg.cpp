@@ -52,9 +52,9 @@ AffineMap colMap(MLIRContext *ctx) {
 
 /// A [rows] f32 tensor filled with `init`.
 Value rowAccumulator(OpBuilder &b, Location loc, Value rows, double init) {
-  Value e = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{ShapedType::kDynamic}, b.getF32Type(),
-      ValueRange{rows});
+  Value e =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{ShapedType::kDynamic},
+                              b.getF32Type(), ValueRange{rows});
   return linalg::FillOp::create(b, loc, ValueRange{f32(b, loc, init)},
                                 ValueRange{e})
       .getResult(0);
@@ -72,10 +72,9 @@ Value reduceRows(OpBuilder &b, Location loc, Value x, Value acc,
 Value mapRows(OpBuilder &b, Location loc, Value v,
               function_ref<Value(OpBuilder &, Location, Value)> f) {
   MLIRContext *ctx = b.getContext();
-  return generic(b, loc, {}, v, {identity(ctx, 1)}, {kPar},
-                 [&](OpBuilder &nb, Location l, ValueRange a) {
-                   return f(nb, l, a[0]);
-                 });
+  return generic(
+      b, loc, {}, v, {identity(ctx, 1)}, {kPar},
+      [&](OpBuilder &nb, Location l, ValueRange a) { return f(nb, l, a[0]); });
 }
 
 Value silu(OpBuilder &b, Location loc, Value v) {
@@ -86,7 +85,8 @@ Value silu(OpBuilder &b, Location loc, Value v) {
 
 Value gelu(OpBuilder &b, Location loc, Value a) {
   // The tanh approximation.
-  Value x3 = arith::MulFOp::create(b, loc, a, arith::MulFOp::create(b, loc, a, a));
+  Value x3 =
+      arith::MulFOp::create(b, loc, a, arith::MulFOp::create(b, loc, a, a));
   Value inner = arith::MulFOp::create(
       b, loc, f32(b, loc, 0.7978845608028654),
       arith::AddFOp::create(
@@ -107,8 +107,8 @@ struct ElementwiseLowering : OpConversionPattern<OpT> {
     ValueRange ins = a.getOperands();
     SmallVector<AffineMap> maps(ins.size() + 1,
                                 identity(rewriter.getContext(), 2));
-    rewriter.replaceOp(op, generic(rewriter, op.getLoc(), ins, ins[0], maps,
-                                   {kPar, kPar}, F));
+    rewriter.replaceOp(
+        op, generic(rewriter, op.getLoc(), ins, ins[0], maps, {kPar, kPar}, F));
     return success();
   }
 };
@@ -140,18 +140,19 @@ struct RMSNormLowering : OpConversionPattern<RMSNormOp> {
     int64_t dim = op.getType().getDimSize(1);
     double eps = op.getEps().convertToDouble();
     auto fast = reassoc(ctx);
-    Value sum = reduceRows(
-        rewriter, loc, x, rowAccumulator(rewriter, loc, rows(rewriter, loc, x), 0.0),
-        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-          Value sq = arith::MulFOp::create(b, l, v[0], v[0], fast);
-          return arith::AddFOp::create(b, l, v[1], sq, fast);
+    Value sum =
+        reduceRows(rewriter, loc, x,
+                   rowAccumulator(rewriter, loc, rows(rewriter, loc, x), 0.0),
+                   [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                     Value sq = arith::MulFOp::create(b, l, v[0], v[0], fast);
+                     return arith::AddFOp::create(b, l, v[1], sq, fast);
+                   });
+    Value inv = mapRows(
+        rewriter, loc, sum, [&](OpBuilder &b, Location l, Value s) -> Value {
+          Value mean = arith::DivFOp::create(b, l, s, f32(b, l, dim));
+          return math::RsqrtOp::create(
+              b, l, arith::AddFOp::create(b, l, mean, f32(b, l, eps)));
         });
-    Value inv = mapRows(rewriter, loc, sum,
-                        [&](OpBuilder &b, Location l, Value s) -> Value {
-                          Value mean = arith::DivFOp::create(b, l, s, f32(b, l, dim));
-                          return math::RsqrtOp::create(
-                              b, l, arith::AddFOp::create(b, l, mean, f32(b, l, eps)));
-                        });
     Value out = generic(
         rewriter, loc, {x, inv, a.getWeight()}, x,
         {identity(ctx, 2), rowMap(ctx), colMap(ctx), identity(ctx, 2)},
@@ -175,26 +176,31 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
     Value n = rows(rewriter, loc, x);
     auto fast = reassoc(ctx);
     auto id = identity(ctx, 2);
-    Value mx = reduceRows(rewriter, loc, x, rowAccumulator(rewriter, loc, n, -INFINITY),
+    Value mx = reduceRows(rewriter, loc, x,
+                          rowAccumulator(rewriter, loc, n, -INFINITY),
                           [](OpBuilder &b, Location l, ValueRange v) -> Value {
                             return arith::MaximumFOp::create(b, l, v[1], v[0]);
                           });
-    Value e = generic(rewriter, loc, {x, mx}, x, {id, rowMap(ctx), id},
-                      {kPar, kPar}, [](OpBuilder &b, Location l, ValueRange v) -> Value {
-                        return math::ExpOp::create(
-                            b, l, arith::SubFOp::create(b, l, v[0], v[1]));
-                      });
-    Value sum = reduceRows(rewriter, loc, e, rowAccumulator(rewriter, loc, n, 0.0),
-                           [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-                             return arith::AddFOp::create(b, l, v[1], v[0], fast);
-                           });
-    Value inv = mapRows(rewriter, loc, sum, [](OpBuilder &b, Location l, Value s) -> Value {
-      return arith::DivFOp::create(b, l, f32(b, l, 1.0), s);
-    });
-    Value out = generic(rewriter, loc, {e, inv}, e, {id, rowMap(ctx), id},
-                        {kPar, kPar}, [](OpBuilder &b, Location l, ValueRange v) -> Value {
-                          return arith::MulFOp::create(b, l, v[0], v[1]);
+    Value e =
+        generic(rewriter, loc, {x, mx}, x, {id, rowMap(ctx), id}, {kPar, kPar},
+                [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                  return math::ExpOp::create(
+                      b, l, arith::SubFOp::create(b, l, v[0], v[1]));
+                });
+    Value sum =
+        reduceRows(rewriter, loc, e, rowAccumulator(rewriter, loc, n, 0.0),
+                   [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                     return arith::AddFOp::create(b, l, v[1], v[0], fast);
+                   });
+    Value inv = mapRows(rewriter, loc, sum,
+                        [](OpBuilder &b, Location l, Value s) -> Value {
+                          return arith::DivFOp::create(b, l, f32(b, l, 1.0), s);
                         });
+    Value out =
+        generic(rewriter, loc, {e, inv}, e, {id, rowMap(ctx), id}, {kPar, kPar},
+                [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                  return arith::MulFOp::create(b, l, v[0], v[1]);
+                });
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -226,8 +232,8 @@ std::vector<float> ropeFrequencies(int64_t headDim, double theta,
   return freqs;
 }
 
-/// The cos/sin tables come from a kernel; the rotation of each head's pairs (2i, 2i+1) is
-/// a generic over [rows, heads, half, 2].
+/// The cos/sin tables come from a kernel; the rotation of each head's pairs
+/// (2i, 2i+1) is a generic over [rows, heads, half, 2].
 struct RoPELowering : OpConversionPattern<RoPEOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -245,7 +251,8 @@ struct RoPELowering : OpConversionPattern<RoPEOp> {
         headDim, op.getTheta().convertToDouble(), op.getScalingAttr());
     auto freqType = RankedTensorType::get({half}, f32Type);
     Value freqT = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(freqType, ArrayRef<float>(freqs)));
+        rewriter, loc,
+        DenseElementsAttr::get(freqType, ArrayRef<float>(freqs)));
     auto tableType = RankedTensorType::get({dyn, half}, f32Type);
     auto tables = UKernelOp::create(
         rewriter, loc, TypeRange{tableType, tableType}, Kernel::rope_table,
@@ -267,17 +274,17 @@ struct RoPELowering : OpConversionPattern<RoPEOp> {
     AffineMap odd = AffineMap::get(4, 0, {d(0), d(1), d(2), c(1)}, ctx);
     AffineMap table = AffineMap::get(4, 0, {d(0), d(2)}, ctx);
     Value rotated = generic(
-        rewriter, loc,
-        {pairs, pairs, tables.getResult(0), tables.getResult(1)},
+        rewriter, loc, {pairs, pairs, tables.getResult(0), tables.getResult(1)},
         empty(rewriter, loc, pairsType, n),
-        {even, odd, table, table, identity(ctx, 4)},
-        {kPar, kPar, kPar, kPar},
+        {even, odd, table, table, identity(ctx, 4)}, {kPar, kPar, kPar, kPar},
         [](OpBuilder &b, Location l, ValueRange v) -> Value {
           Value x0 = v[0], x1 = v[1], cs = v[2], sn = v[3];
-          Value r0 = arith::SubFOp::create(b, l, arith::MulFOp::create(b, l, x0, cs),
-                                           arith::MulFOp::create(b, l, x1, sn));
-          Value r1 = arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, x0, sn),
-                                           arith::MulFOp::create(b, l, x1, cs));
+          Value r0 =
+              arith::SubFOp::create(b, l, arith::MulFOp::create(b, l, x0, cs),
+                                    arith::MulFOp::create(b, l, x1, sn));
+          Value r1 =
+              arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, x0, sn),
+                                    arith::MulFOp::create(b, l, x1, cs));
           Value first = arith::CmpIOp::create(
               b, l, arith::CmpIPredicate::eq, linalg::IndexOp::create(b, l, 3),
               arith::ConstantIndexOp::create(b, l, 0));
@@ -307,7 +314,9 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
         [&](OpBuilder &b, Location l, ValueRange v) -> Value {
           Value id = arith::IndexCastOp::create(b, l, b.getIndexType(), v[0]);
           Value col = linalg::IndexOp::create(b, l, 1);
-          return toF32(b, l, tensor::ExtractOp::create(b, l, table, ValueRange{id, col}));
+          return toF32(
+              b, l,
+              tensor::ExtractOp::create(b, l, table, ValueRange{id, col}));
         });
     rewriter.replaceOp(op, out);
     return success();
@@ -316,7 +325,8 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
 
 } // namespace
 
-void mlir::dsc::populateCodegenLowerLinalgPatterns(RewritePatternSet &patterns) {
+void mlir::dsc::populateCodegenLowerLinalgPatterns(
+    RewritePatternSet &patterns) {
   patterns.add<ElementwiseLowering<AddOp, addBody>,
                ElementwiseLowering<MulOp, mulBody>,
                ElementwiseLowering<SwiGLUOp, swigluBody>,

@@ -25,9 +25,8 @@ Value barePointer(OpBuilder &b, Location loc, Value m) {
           b, loc, type.getElementType().getIntOrFloatBitWidth() / 8));
   Value addr = arith::AddIOp::create(b, loc, base, bytes);
   Value addr64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), addr);
-  return LLVM::IntToPtrOp::create(b, loc,
-                                  LLVM::LLVMPointerType::get(b.getContext()),
-                                  addr64);
+  return LLVM::IntToPtrOp::create(
+      b, loc, LLVM::LLVMPointerType::get(b.getContext()), addr64);
 }
 
 struct UKernelToCall : OpRewritePattern<UKernelOp> {

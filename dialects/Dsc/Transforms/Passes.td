@@ -146,7 +146,12 @@ def CodegenLower : Pass<"dsc-codegen-lower", "::mlir::ModuleOp"> {
       (`dsc_uk_*`), which the code generator links in per target and
       inlines; `dsc.observe` becomes a call of the runtime's
       `dsc_rt_observe`. Attention reads and writes the KV cache argument
-      in place.
+      in place. A kernel input that is a slice of columns is copied into
+      contiguous rows first (kernels take bare pointers);
+    - the result is canonicalized and CSE'd, which leaves one pair of RoPE
+      tables per forward call, and each destination is given its own
+      `tensor.empty` just before its user, so that bufferization allocates
+      each buffer where it is first written.
 
     Kernels are named by the ABI (dsc/abi/kernels.def) and chosen by the
     weight format from what the target's kernels read (the target registry,
