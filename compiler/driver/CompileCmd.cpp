@@ -76,7 +76,8 @@ static cl::opt<Phase> cCompileTo(
                    "after graph rewrites and quantization"),
         clEnumValN(Phase::Layout, "layout", "after weight layout (default)"),
         clEnumValN(Phase::Loops, "loops",
-                   "after dsc-codegen-lower (loops, kernel calls)"),
+                   "after dsc-codegen-lower-to-loops (bufferized "
+                          "loops, kernel calls)"),
         clEnumValN(Phase::LLVMDialect, "llvm-dialect", "in the LLVM dialect")),
     cl::init(Phase::Layout), cl::sub(compileCmd));
 enum class WeightsMode { Embedded, External };

@@ -86,7 +86,7 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
     return;
   }
   case Phase::Loops:
-    pm.addPass(mlir::dsc::createCodegenLower());
+    mlir::dsc::buildLowerToLoopsPipeline(pm);
     return;
   case Phase::LLVMDialect:
     mlir::dsc::buildLowerToLLVMPipeline(pm, s.sanitize);

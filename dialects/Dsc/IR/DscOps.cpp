@@ -1,6 +1,7 @@
 //===- DscOps.cpp - dsc operations ----------------------------------------===//
 
 #include "Dsc/IR/DscOps.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 
@@ -228,5 +229,163 @@ LogicalResult ObserveOp::verify() {
   if (getIdAttr().getInt() < 0)
     return emitOpError("observation id must not be negative, got ")
            << getIdAttr().getInt();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// UKernelOp
+//===----------------------------------------------------------------------===//
+
+static constexpr llvm::StringLiteral kKernelNames[] = {
+#define DSC_KERNEL(name, params) #name,
+#define DSC_RUNTIME_ENTRY(name, params) "rt_" #name,
+#include "dsc/abi/kernels.def"
+#undef DSC_KERNEL
+#undef DSC_RUNTIME_ENTRY
+};
+
+StringRef mlir::dsc::getKernelName(Kernel kernel) {
+  return kKernelNames[static_cast<size_t>(kernel)];
+}
+
+std::optional<Kernel> mlir::dsc::findKernelByName(StringRef name) {
+  for (auto [i, known] : llvm::enumerate(kKernelNames))
+    if (known == name)
+      return static_cast<Kernel>(i);
+  return std::nullopt;
+}
+
+ParseResult mlir::dsc::parseKernel(OpAsmParser &parser, Kernel &kernel) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef name;
+  if (parser.parseKeyword(&name))
+    return failure();
+  std::optional<Kernel> k = findKernelByName(name);
+  if (!k)
+    return parser.emitError(loc, "unknown micro-kernel '")
+           << name << "' (see dsc/abi/kernels.def)";
+  kernel = *k;
+  return success();
+}
+
+LogicalResult
+mlir::dsc::kernelFromAttribute(Kernel &kernel, Attribute attr,
+                               function_ref<InFlightDiagnostic()> emitError) {
+  auto name = dyn_cast<StringAttr>(attr);
+  std::optional<Kernel> k = name ? findKernelByName(name) : std::nullopt;
+  if (!k) {
+    if (emitError)
+      emitError() << "expected the name of a micro-kernel, got " << attr;
+    return failure();
+  }
+  kernel = *k;
+  return success();
+}
+
+LogicalResult UKernelOp::verify() {
+  const KernelSignature &sig = getKernelSignature(getKernel());
+  int64_t pointers = llvm::count(sig.argKinds, 'p');
+  int64_t buffers = getInputs().size() + getOutputs().size();
+  if (buffers != pointers)
+    return emitOpError("'")
+           << getKernelName(getKernel()) << "' takes " << pointers
+           << " pointers, got " << buffers << " ins and outs";
+  SmallVector<char> scalarKinds;
+  for (char kind : sig.argKinds)
+    if (kind != 'p')
+      scalarKinds.push_back(kind);
+  if (scalarKinds.size() != getArgs().size())
+    return emitOpError("'")
+           << getKernelName(getKernel()) << "' takes " << scalarKinds.size()
+           << " scalars, got " << getArgs().size();
+  for (auto [i, kind, arg] : llvm::enumerate(scalarKinds, getArgs())) {
+    Type want = kind == 'f' ? Type(Float32Type::get(getContext()))
+                            : Type(IntegerType::get(getContext(), 64));
+    if (arg.getType() != want)
+      return emitOpError("scalar #")
+             << i << " of '" << getKernelName(getKernel()) << "' must be "
+             << want << ", got " << arg.getType();
+  }
+  // The results are the tensors in outs, in order.
+  SmallVector<Type> tensorOuts;
+  for (Value out : getOutputs())
+    if (isa<TensorType>(out.getType()))
+      tensorOuts.push_back(out.getType());
+  if (TypeRange(tensorOuts) != getResultTypes())
+    return emitOpError("results must have the types of the tensors in outs");
+  return success();
+}
+
+void UKernelOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  for (OpOperand &in : getInputsMutable())
+    if (isa<MemRefType>(in.get().getType()))
+      effects.emplace_back(MemoryEffects::Read::get(), &in,
+                           SideEffects::DefaultResource::get());
+  for (OpOperand &out : getOutputsMutable())
+    if (isa<MemRefType>(out.get().getType())) {
+      effects.emplace_back(MemoryEffects::Read::get(), &out,
+                           SideEffects::DefaultResource::get());
+      effects.emplace_back(MemoryEffects::Write::get(), &out,
+                           SideEffects::DefaultResource::get());
+    }
+  // A call without tensor results (observation) is made for its effect on
+  // the world outside the function.
+  if (getNumResults() == 0 && getOutputs().empty())
+    effects.emplace_back(MemoryEffects::Write::get(),
+                         SideEffects::DefaultResource::get());
+}
+
+bool UKernelOp::bufferizesToMemoryRead(OpOperand &operand,
+                                       const bufferization::AnalysisState &) {
+  // Kernels write their outputs without reading them, except the cache.
+  return !isDpsInit(&operand);
+}
+
+bool UKernelOp::bufferizesToMemoryWrite(OpOperand &operand,
+                                        const bufferization::AnalysisState &) {
+  return isDpsInit(&operand);
+}
+
+bufferization::AliasingValueList
+UKernelOp::getAliasingValues(OpOperand &operand,
+                             const bufferization::AnalysisState &) {
+  if (!isDpsInit(&operand) || !isa<TensorType>(operand.get().getType()))
+    return {};
+  return {
+      {getTiedOpResult(&operand), bufferization::BufferRelation::Equivalent}};
+}
+
+LogicalResult
+UKernelOp::bufferize(RewriterBase &rewriter,
+                     const bufferization::BufferizationOptions &options,
+                     bufferization::BufferizationState &state) {
+  auto toBuffers = [&](ValueRange values,
+                       SmallVectorImpl<Value> &out) -> LogicalResult {
+    for (Value v : values) {
+      if (!isa<TensorType>(v.getType())) {
+        out.push_back(v);
+        continue;
+      }
+      FailureOr<Value> buffer =
+          bufferization::getBuffer(rewriter, v, options, state);
+      if (failed(buffer))
+        return failure();
+      out.push_back(*buffer);
+    }
+    return success();
+  };
+  SmallVector<Value> ins, outs, results;
+  if (failed(toBuffers(getInputs(), ins)) ||
+      failed(toBuffers(getOutputs(), outs)))
+    return failure();
+  for (auto [orig, buffer] : llvm::zip(getOutputs(), outs))
+    if (isa<TensorType>(orig.getType()))
+      results.push_back(buffer);
+  rewriter.setInsertionPoint(*this);
+  UKernelOp::create(rewriter, getLoc(), TypeRange{}, getKernel(), ins, outs,
+                    getArgs());
+  bufferization::replaceOpWithBufferizedValues(rewriter, *this, results);
   return success();
 }

@@ -10,6 +10,8 @@ include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/OpBase.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
 
 // Activations are [tokens, width]: the token count may be dynamic, the width
 // is the model's constant (what dsc-codegen-lower's loops and kernels take).
@@ -18,7 +20,6 @@ def Dsc_ActivationTensor : Type<
          CPred<"!::llvm::cast<::mlir::RankedTensorType>($_self).isDynamicDim(1)">]>,
     "2-D f32 tensor [tokens, width] of static width",
     "::mlir::RankedTensorType">;
-def Dsc_Matrix : 2DTensorOf<[F32]>;
 def Dsc_Vector : 1DTensorOf<[AnyFloat]>;
 
 //===----------------------------------------------------------------------===//
@@ -73,7 +74,7 @@ def Dsc_EmbeddingOp : Dsc_Op<"embedding", [Pure]> {
     `result[i, :] = table[ids[i], :]`, dequantized when the table is quantized.
   }];
   let arguments = (ins Dsc_AnyWeight:$table, 1DTensorOf<[I32]>:$ids);
-  let results = (outs Dsc_Matrix:$result);
+  let results = (outs Dsc_ActivationTensor:$result);
   let assemblyFormat = [{
     $table `[` $ids `]` attr-dict `:` type($table) `,` type($ids) `->`
     type($result)
@@ -103,9 +104,9 @@ def Dsc_LinearOp : Dsc_Op<"linear", [Pure]> {
     is `[out, in]` as in PyTorch's `nn.Linear`; a `!dsc.qtensor` weight is
     dequantized by its scheme.
   }];
-  let arguments = (ins Dsc_Matrix:$input, Dsc_AnyWeight:$weight,
+  let arguments = (ins Dsc_ActivationTensor:$input, Dsc_AnyWeight:$weight,
                        Optional<Dsc_Vector>:$bias);
-  let results = (outs Dsc_Matrix:$result);
+  let results = (outs Dsc_ActivationTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` type($input) `,`
     type($weight) (`,` type($bias)^)? `->` type($result)
@@ -121,10 +122,10 @@ def Dsc_RoPEOp : Dsc_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
     `scaling`). Checkpoints that use Hugging Face's rotate-half order have
     their q/k rows permuted on import so that this one form serves all.
   }];
-  let arguments = (ins Dsc_Matrix:$input, Index:$pos, I64Attr:$head_dim,
+  let arguments = (ins Dsc_ActivationTensor:$input, Index:$pos, I64Attr:$head_dim,
                        F64Attr:$theta,
                        OptionalAttr<Dsc_RopeScalingAttr>:$scaling);
-  let results = (outs Dsc_Matrix:$result);
+  let results = (outs Dsc_ActivationTensor:$result);
   let assemblyFormat = "$input `at` $pos attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
@@ -139,14 +140,14 @@ def Dsc_AttentionOp : Dsc_Op<"attention", []> {
     attention). `scale` defaults to `1/sqrt(head_dim)`.
   }];
   let arguments = (ins
-    Dsc_Matrix:$query, Dsc_Matrix:$key, Dsc_Matrix:$value,
+    Dsc_ActivationTensor:$query, Dsc_ActivationTensor:$key, Dsc_ActivationTensor:$value,
     Arg<Dsc_KVCacheType, "the KV cache", [MemRead, MemWrite]>:$cache,
     Index:$pos,
     I64Attr:$layer, I64Attr:$n_heads,
     OptionalAttr<F64Attr>:$scale,
     DefaultValuedAttr<I64Attr, "0">:$window
   );
-  let results = (outs Dsc_Matrix:$result);
+  let results = (outs Dsc_ActivationTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value `,` $cache `at` $pos attr-dict `:`
     type($query) `,` type($key) `,` type($value) `,` qualified(type($cache)) `->`
@@ -177,7 +178,7 @@ def Dsc_ObserveOp : Dsc_Op<"observe", [MemoryEffects<[MemWrite]>]> {
     dsc.observe %x as 3 : tensor<?x64xf32>
     ```
   }];
-  let arguments = (ins Dsc_Matrix:$input, I64Attr:$id);
+  let arguments = (ins Dsc_ActivationTensor:$input, I64Attr:$id);
   let assemblyFormat = "$input `as` $id attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
@@ -208,5 +209,81 @@ def Dsc_SoftmaxOp : Dsc_UnaryOp<"softmax", "Softmax over the last dimension">;
 def Dsc_AddOp : Dsc_BinaryOp<"add", "Element-wise sum", [Commutative]>;
 def Dsc_MulOp : Dsc_BinaryOp<"mul", "Element-wise product", [Commutative]>;
 def Dsc_SwiGLUOp : Dsc_BinaryOp<"swiglu", "silu(lhs) * rhs, the SwiGLU gate">;
+
+//===----------------------------------------------------------------------===//
+// Micro-kernels
+//===----------------------------------------------------------------------===//
+
+// A kernel or runtime entry of dsc/abi/kernels.def, held as the C++ enum
+// registry/KernelABI.h derives from it and spelled as its name there.
+def Dsc_KernelProp : Property<"::mlir::dsc::Kernel",
+    "a micro-kernel of dsc/abi/kernels.def"> {
+  let convertToAttribute = [{
+    return ::mlir::StringAttr::get($_ctxt, ::mlir::dsc::getKernelName($_storage));
+  }];
+  let convertFromAttribute = [{
+    return ::mlir::dsc::kernelFromAttribute($_storage, $_attr, $_diag);
+  }];
+  let hashProperty = "::llvm::hash_value(static_cast<int>($_storage))";
+  let parser = [{
+    return ::mlir::dsc::parseKernel($_parser, $_storage);
+  }];
+  let printer = "$_printer << ::mlir::dsc::getKernelName($_storage)";
+  let writeToMlirBytecode = [{
+    $_writer.writeAttribute(
+        ::mlir::StringAttr::get($_ctxt, ::mlir::dsc::getKernelName($_storage)));
+  }];
+  let readFromMlirBytecode = [{
+    ::mlir::Attribute attr;
+    if (::mlir::failed($_reader.readAttribute(attr)) ||
+        ::mlir::failed(::mlir::dsc::kernelFromAttribute($_storage, attr, nullptr)))
+      return ::mlir::failure();
+  }];
+}
+
+def Dsc_UKernelOp : Dsc_Op<"ukernel", [AttrSizedOperandSegments,
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<BufferizableOpInterface,
+        ["bufferizesToMemoryRead", "bufferizesToMemoryWrite",
+         "getAliasingValues", "bufferize"]>]> {
+  let summary = "Calls a micro-kernel in destination-passing style";
+  let description = [{
+    Calls `kernel` (dsc/abi/kernels.def) on the buffers of `ins` (read) and
+    `outs` (written), and the scalars `args`. The kernel's C parameters are
+    filled in order: each pointer parameter from `ins` then `outs`, each
+    `int64_t` or `float` parameter from `args`, so the operands must match
+    the kernel's declaration in number and kind.
+
+    On tensors, each tensor in `outs` is the destination of one result, and
+    one-shot bufferization turns the op into its form on memrefs, without
+    results. A memref operand (the KV cache) is accessed in place on either
+    form. `dsc-codegen-lower-ukernels` turns the memref form into a
+    `func.call` of the kernel's symbol with bare pointers.
+
+    ```mlir
+    %y = dsc.ukernel linear_f32 ins(%x, %w : tensor<?x8xf32>, tensor<8x8xf32>)
+           outs(%init : tensor<?x8xf32>) args(%s, %k, %n : i64, i64, i64)
+           -> tensor<?x8xf32>
+    ```
+  }];
+  let arguments = (ins Dsc_KernelProp:$kernel,
+                       Variadic<AnyTypeOf<[AnyRankedTensor, AnyMemRef]>>:$inputs,
+                       Variadic<AnyTypeOf<[AnyRankedTensor, AnyMemRef]>>:$outputs,
+                       Variadic<AnyTypeOf<[I64, F32]>>:$args);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = [{
+    $kernel (`ins` `(` $inputs^ `:` type($inputs) `)`)?
+    (`outs` `(` $outputs^ `:` type($outputs) `)`)?
+    (`args` `(` $args^ `:` type($args) `)`)? attr-dict
+    (`->` type($results)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getOutputsMutable();
+    }
+  }];
+}
 
 #endif // DSC_OPS_TD

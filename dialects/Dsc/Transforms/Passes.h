@@ -5,11 +5,14 @@
 
 #include "Dsc/IR/DscOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
@@ -45,8 +48,14 @@ QuantSchemeAttr chooseQuantScheme(MLIRContext *ctx, const QuantSpec &spec,
 /// reads: the observation points of dsc-calib-instrument.
 llvm::SmallVector<Value> getLinearInputs(func::FuncOp fn);
 
+/// From the forward function on tensors to loops, buffers and kernel calls:
+/// dsc-codegen-lower, one-shot bufferization, ownership-based buffer
+/// deallocation with each buffer freed after its last use, linalg to loops
+/// and dsc-codegen-lower-ukernels. Registered as dsc-codegen-lower-to-loops.
+void buildLowerToLoopsPipeline(OpPassManager &pm);
+
 /// The upstream conversions from loops, memrefs and calls to the LLVM
-/// dialect, after dsc-codegen-lower. `alignedAlloc` (dsc compile
+/// dialect, after buildLowerToLoopsPipeline. `alignedAlloc` (dsc compile
 /// --sanitize) allocates buffers with aligned_alloc rather than with malloc
 /// and alignment slack, so that ASan's redzone starts where a buffer ends.
 void buildLowerToLLVMPipeline(OpPassManager &pm, bool alignedAlloc = false);

@@ -143,37 +143,69 @@ def WeightsStampId : Pass<"dsc-weights-stamp-id", "::mlir::ModuleOp"> {
 }
 
 def CodegenLower : Pass<"dsc-codegen-lower", "::mlir::ModuleOp"> {
-  let summary = "Lowers the forward function to loops and micro-kernel calls";
+  let summary = "Lowers the forward function to linalg and micro-kernel calls";
   let description = [{
-    Rewrites `func.func @forward` on tensors into
+    Rewrites `func.func @forward` into
     `func.func @dsc_forward(%weights: memref<?xi8>, %tokens: memref<?xi32>,
     %pos: index, %n_out: index, %cache: memref<?xf32>, %logits:
-    memref<?xVxf32>)` on buffers, with the C interface the runtime calls:
+    memref<?xVxf32>)`, with the C interface the runtime calls, whose body
+    still computes on tensors, one conversion pattern per dsc op:
 
-    - weights become `memref.view`s of the weight blob at their offsets;
-    - element-wise ops, RMSNorm, RoPE and the embedding lookup become
-      `scf.for` loops whose inner trip counts are the model's constants;
-    - `dsc.linear`, `dsc.attention` and the RoPE tables become calls to
-      micro-kernels (`dsc_uk_*`), which the code generator links in per
-      target and inlines; `dsc.observe` becomes a call of the runtime's
-      `dsc_rt_observe`;
-    - intermediate buffers are allocated once each and freed after their
-      last use; element-wise ops write in place into an operand that dies.
+    - weights become `bufferization.to_tensor` of read-only `memref.view`s
+      of the weight blob at their offsets; the tokens, a `to_tensor` of
+      their argument; the result is materialized in `%logits`;
+    - element-wise ops, RMSNorm, softmax, the rotation of RoPE and float
+      embedding lookups become `linalg.generic` ops; element-wise results
+      take their first operand as destination, so that bufferization
+      writes over it when it dies there;
+    - `dsc.linear`, `dsc.attention`, quantized embedding lookups and the
+      RoPE tables become `dsc.ukernel` calls of micro-kernels
+      (`dsc_uk_*`), which the code generator links in per target and
+      inlines; `dsc.observe` becomes a call of the runtime's
+      `dsc_rt_observe`. Attention reads and writes the KV cache argument
+      in place. A kernel input that is a slice of columns is copied into
+      contiguous rows first (kernels take bare pointers);
+    - the result is canonicalized and CSE'd, which leaves one pair of RoPE
+      tables per forward call, and each destination is given its own
+      `tensor.empty` just before its user, so that bufferization allocates
+      each buffer where it is first written.
 
     Kernels are named by the ABI (dsc/abi/kernels.def) and chosen by the
     weight format from what the target's kernels read (the target registry,
     targets/registry): a format the target has no kernel for is an error.
     The model's constants go into the descriptor `dsc_model_desc`
     (dsc/abi/model_desc.h), which the runtime checks and reads.
+
+    The registered pipeline `dsc-codegen-lower-to-loops` runs this pass,
+    then one-shot bufferization, ownership-based deallocation (each buffer
+    freed after its last use), linalg to loops and
+    `dsc-codegen-lower-ukernels`.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"\"",
            "Registry target (default: the module's dsc.target, else x86_64)">
   ];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::scf::SCFDialect", "::mlir::LLVM::LLVMDialect"
+    "::mlir::tensor::TensorDialect", "::mlir::LLVM::LLVMDialect"
+  ];
+}
+
+def CodegenLowerUKernels : Pass<"dsc-codegen-lower-ukernels",
+                                "::mlir::ModuleOp"> {
+  let summary = "Turns bufferized dsc.ukernel ops into calls of the kernels";
+  let description = [{
+    Replaces each `dsc.ukernel` on memrefs by a `func.call` of the kernel's
+    symbol (dsc/abi/kernels.def), declared once in the module with the
+    types of its C declaration: each buffer passed as the bare pointer to
+    its first element (`!llvm.ptr`), the scalars as `i64` and `f32`. A
+    `dsc.ukernel` still on tensors is an error.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::LLVM::LLVMDialect"
   ];
 }
 

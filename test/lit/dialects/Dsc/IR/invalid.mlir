@@ -490,3 +490,54 @@ dsc.global @w : tensor<4x2xf32> {dsc.importance = dense<1.0> : tensor<4xf32>}
 
 // expected-error @+1 {{'dsc.importance' values must be finite and non-negative}}
 dsc.global @w : tensor<4x2xf32> {dsc.importance = dense<[1.0, -2.0]> : tensor<2xf32>}
+
+// -----
+
+func.func @f(%x: tensor<?x8xf32>, %i: i64) {
+  // expected-error @+2 {{unknown micro-kernel 'linear_f64' (see dsc/abi/kernels.def)}}
+  // expected-error @+1 {{invalid value for property kernel}}
+  dsc.ukernel linear_f64 ins(%x : tensor<?x8xf32>) args(%i : i64)
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %i: i64) {
+  // expected-error @+1 {{'dsc.ukernel' op 'linear_f32' takes 3 pointers, got 2 ins and outs}}
+  dsc.ukernel linear_f32 ins(%x, %w : tensor<?x8xf32>, tensor<4x8xf32>) args(%i, %i, %i : i64, i64, i64)
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %y: tensor<?x4xf32>, %i: i64) {
+  // expected-error @+1 {{'dsc.ukernel' op 'linear_f32' takes 3 scalars, got 2}}
+  %r = dsc.ukernel linear_f32 ins(%x, %w : tensor<?x8xf32>, tensor<4x8xf32>) outs(%y : tensor<?x4xf32>) args(%i, %i : i64, i64) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %y: tensor<?x4xf32>, %i: i64, %s: f32) {
+  // expected-error @+1 {{'dsc.ukernel' op scalar #2 of 'linear_f32' must be 'i64', got 'f32'}}
+  %r = dsc.ukernel linear_f32 ins(%x, %w : tensor<?x8xf32>, tensor<4x8xf32>) outs(%y : tensor<?x4xf32>) args(%i, %i, %s : i64, i64, f32) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %y: tensor<?x4xf32>, %i: i64) {
+  // expected-error @+1 {{'dsc.ukernel' op results must have the types of the tensors in outs}}
+  %r = dsc.ukernel linear_f32 ins(%x, %w : tensor<?x8xf32>, tensor<4x8xf32>) outs(%y : tensor<?x4xf32>) args(%i, %i, %i : i64, i64, i64) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+// Activations have a static width: the lowering's loops and kernels take it
+// as a constant.
+func.func @f(%x: tensor<?x?xf32>, %w: tensor<4x8xf32>) {
+  // expected-error @+1 {{operand #0 must be 2-D f32 tensor [tokens, width] of static width}}
+  %y = dsc.linear %x, %w : tensor<?x?xf32>, tensor<4x8xf32> -> tensor<?x4xf32>
+  return
+}

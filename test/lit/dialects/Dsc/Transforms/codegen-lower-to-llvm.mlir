@@ -1,4 +1,4 @@
-// RUN: dsc-opt %s --dsc-codegen-lower --dsc-codegen-lower-to-llvm | FileCheck %s
+// RUN: dsc-opt %s --dsc-codegen-lower-to-loops --dsc-codegen-lower-to-llvm | FileCheck %s
 
 // After the whole lowering only the LLVM dialect is left: the entry point
 // with MLIR's C interface, the kernel declarations and the descriptor.

@@ -1,8 +1,8 @@
 // RUN: dsc-opt %s --split-input-file --dsc-codegen-lower --verify-diagnostics | FileCheck %s
 
-// One decoder layer: weights become views of the blob, linear layers and
-// attention become micro-kernel calls, the rest loops over the model's
-// static widths; buffers are freed after their last use.
+// One decoder layer: the signature the runtime calls, on buffers, with the
+// body on tensors; weights are read-only views of the blob, linear layers,
+// attention and the RoPE tables dsc.ukernel calls, the rest linalg.generic.
 module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32, tie_embeddings = true>, dsc.weights_size = 1024 : i64, dsc.model_id = 77 : i64} {
   dsc.global @emb : tensor<16x8xf16> {offset = 0 : i64}
   dsc.global @norm : tensor<8xf32> {offset = 256 : i64}
@@ -33,42 +33,50 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
   }
 }
 
-// CHECK-DAG: func.func private @dsc_uk_linear_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
-// CHECK-DAG: func.func private @dsc_uk_linear_bf16(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
-// CHECK-DAG: func.func private @dsc_uk_linear_f16(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
-// CHECK-DAG: func.func private @dsc_uk_attention(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, f32, i64)
-// CHECK-DAG: func.func private @dsc_uk_rope_table(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
-// The RoPE frequencies are compile-time constants: theta^(-2i/d).
-// CHECK-DAG: memref.global "private" constant @__dsc_rope_freqs_0 : memref<2xf32> = dense<[1.000000e+00, 0.00999999977]>
 // CHECK-LABEL: func.func @dsc_forward
 // CHECK-SAME: (%[[W:.*]]: memref<?xi8>, %[[TOK:.*]]: memref<?xi32>, %[[POS:.*]]: index, %[[NOUT:.*]]: index, %[[CACHE:.*]]: memref<?xf32>, %[[LOGITS:.*]]: memref<?x16xf32>)
 // CHECK-SAME: attributes {llvm.emit_c_interface}
-// CHECK: %[[EMB:.*]] = memref.view %[[W]][%{{.*}}][] : memref<?xi8> to memref<16x8xf16>
-// Embedding: a loop over tokens, an inner loop over the static width.
-// CHECK: %[[X:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x8xf32>
-// CHECK: scf.for
-// CHECK: memref.load %[[TOK]]
-// CHECK: scf.for
+// The RoPE frequencies are compile-time constants: theta^(-2i/d).
+// CHECK: %[[F:.*]] = arith.constant dense<[1.000000e+00, 0.00999999977]> : tensor<2xf32>
+// CHECK: %[[TOKENS:.*]] = bufferization.to_tensor %[[TOK]] restrict : memref<?xi32> to tensor<?xi32>
+// CHECK: %[[EMBV:.*]] = memref.view %[[W]][%{{.*}}][] : memref<?xi8> to memref<16x8xf16>
+// CHECK: %[[EMB:.*]] = bufferization.to_tensor %[[EMBV]] restrict : memref<16x8xf16> to tensor<16x8xf16>
+// Embedding: a gather from the float table, widened to f32.
+// CHECK: linalg.generic {{.*}} ins(%[[TOKENS]] : tensor<?xi32>)
+// CHECK: tensor.extract %[[EMB]]
 // CHECK: arith.extf %{{.*}} : f16 to f32
-// RMSNorm reduces with reassociation allowed, so that it vectorizes.
+// RMSNorm reduces with reassociation allowed, so that it vectorizes; the
+// result is written over its input.
+// CHECK: linalg.fill
+// CHECK: iterator_types = ["parallel", "reduction"]
 // CHECK: arith.addf %{{.*}} fastmath<reassoc,contract> : f32
 // CHECK: math.rsqrt
-// CHECK: call @dsc_uk_linear_f32(
+// CHECK: %[[H:.*]] = linalg.generic {{.*}} ins(%[[X:.*]], %{{.*}}, %{{.*}} : tensor<?x8xf32>, tensor<?xf32>, tensor<8xf32>) outs(%[[X]] : tensor<?x8xf32>)
+// CHECK: dsc.ukernel linear_f32 ins(%[[H]], %{{.*}} : tensor<?x8xf32>, tensor<8x8xf32>) outs(%{{.*}} : tensor<?x8xf32>) args(%{{.*}}, %c8_i64{{.*}}, %c8_i64{{.*}} : i64, i64, i64) -> tensor<?x8xf32>
 // The bias is added after the kernel, whatever its type.
-// CHECK: call @dsc_uk_linear_bf16(
-// CHECK: scf.for
+// CHECK: %[[K:.*]] = dsc.ukernel linear_bf16
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<4xf32>) outs(%[[K]] : tensor<?x4xf32>)
 // CHECK: arith.addf
-// CHECK: call @dsc_uk_rope_table(
-// CHECK: call @dsc_uk_attention(
+// q and k share one pair of cos/sin tables.
+// CHECK: %[[T:.*]]:2 = dsc.ukernel rope_table ins(%[[F]] : tensor<2xf32>)
+// Pairs (2i, 2i+1) of each head rotate together.
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2, 3]] output_shape [%{{.*}}, 2, 2, 2] : tensor<?x8xf32> into tensor<?x2x2x2xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[T]]#0, %[[T]]#1 :
+// CHECK: arith.select
+// CHECK: tensor.collapse_shape
+// CHECK-NOT: rope_table
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[T]]#0, %[[T]]#1 :
 // The cache holds ctx positions: its size divided by layers * 2 * kv_heads * head_dim.
-// CHECK-SAME: %c0_i64{{.*}}, {{.*}}, {{.*}}, {{.*}}, %c1_i64{{.*}}, %c2_i64{{.*}}, %c1_i64{{.*}}, %c4_i64{{.*}}, %cst{{.*}}, %c0_i64
-// SwiGLU is exp-based silu times the up projection.
+// CHECK: %[[SIZE:.*]] = memref.dim %[[CACHE]]
+// CHECK: arith.divui %[[SIZE]], %c8
+// CHECK: dsc.ukernel attention ins({{.*}}) outs(%{{.*}}, %[[CACHE]] : tensor<?x8xf32>, memref<?xf32>) args(%c0_i64, {{.*}}, {{.*}}, {{.*}}, %c1_i64{{.*}}, %c2_i64{{.*}}, %c1_i64{{.*}}, %c4_i64{{.*}}, %cst{{.*}}, %c0_i64{{.*}} : i64, i64, i64, i64, i64, i64, i64, i64, f32, i64) -> tensor<?x8xf32>
+// SwiGLU is exp-based silu times the up projection, written over the gate.
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[A:.*]], %[[H]] : tensor<?x8xf32>, tensor<?x8xf32>) outs(%[[A]] : tensor<?x8xf32>)
 // CHECK: math.exp
-// CHECK: memref.subview
-// The classifier writes straight into the logits argument.
-// CHECK: call @dsc_uk_linear_f16(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
-// CHECK-NOT: memref.copy
-// CHECK: memref.dealloc
+// CHECK: %[[LAST:.*]] = tensor.extract_slice
+// CHECK: %[[L:.*]] = dsc.ukernel linear_f16 ins(%[[LAST]], %[[EMB]] :
+// The result goes to the logits argument.
+// CHECK: bufferization.materialize_in_destination %[[L]] in restrict writable %[[LOGITS]]
 // CHECK: return
 // The descriptor (dsc/abi/model_desc.h): magic "dscmodel", version 2, vocab,
 // dim, layers, heads, kv heads, head dim, context, weight bytes, model id,
@@ -131,23 +139,17 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
 
 // -----
 
-module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32>} {
-  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x1x4xf32>) -> tensor<?x16xf32> {
-    // expected-error @+1 {{'tensor.empty' op cannot be lowered by dsc-codegen-lower}}
-    %0 = tensor.empty(%n_out) : tensor<?x16xf32>
-    return %0 : tensor<?x16xf32>
-  }
-}
-
-// -----
-
 // Quantized weights: the tiled kernels get the group size and the flags
 // (asymmetric = 1, f32 scales = 2); a quantized table is read by a kernel.
 // CHECK-LABEL: func.func @dsc_forward
 // Embedding: width 32, groups of 32, 4 bits, asymmetric with f32 scales.
-// CHECK: call @dsc_uk_embedding_q_t4(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c32_i64{{[_0-9]*}}, %c32_i64{{[_0-9]*}}, %c4_i64{{[_0-9]*}}, %c3_i64{{[_0-9]*}})
+// CHECK: dsc.ukernel embedding_q_t4 ins(%{{.*}}, %{{.*}} : tensor<336xi8>, tensor<?xi32>) outs(%{{.*}} : tensor<?x32xf32>) args(%{{.*}}, %c32_i64{{[_0-9]*}}, %c32_i64{{[_0-9]*}}, %c4_i64{{[_0-9]*}}, %c3_i64{{[_0-9]*}} :
 // Linear: K 8, N 16, one group per row (8 columns), symmetric with f16 scales.
-// CHECK: call @dsc_uk_linear_q8_t4(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c8_i64{{[_0-9]*}}, %c16_i64{{[_0-9]*}}, %c8_i64{{[_0-9]*}}, %c0_i64{{[_0-9]*}})
+// Its input, 8 of each row's 32 columns, is copied into rows of its own:
+// the kernel reads rows one after the other.
+// CHECK: %[[SLICE:.*]] = tensor.extract_slice
+// CHECK: %[[ROWS8:.*]] = linalg.copy ins(%[[SLICE]] : tensor<?x8xf32>)
+// CHECK: dsc.ukernel linear_q8_t4 ins(%[[ROWS8]], %{{.*}} : tensor<?x8xf32>, tensor<{{[0-9]+}}xi8>) outs(%{{.*}} : tensor<?x16xf32>) args(%{{.*}}, %c8_i64{{[_0-9]*}}, %c16_i64{{[_0-9]*}}, %c8_i64{{[_0-9]*}}, %c0_i64{{[_0-9]*}} :
 module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32>, dsc.weights_size = 1024 : i64} {
   dsc.global @emb : !dsc.qtensor<16x32xf32, #dsc.quant<i4, group = 32, asymmetric>> {layout = #dsc.tiled<rows = 4, cols = 32>, offset = 0 : i64}
   dsc.global @w : !dsc.qtensor<16x8xf32, #dsc.quant<i8, channel = 0, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 8>, offset = 512 : i64}
@@ -181,13 +183,14 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
 // -----
 
 // Observation points become calls of the runtime's dsc_rt_observe with the
-// buffer, its rows and its static width.
-// CHECK-DAG: func.func private @dsc_rt_observe(i64, !llvm.ptr, i64, i64)
+// activation, its rows and its static width.
 // CHECK-LABEL: func.func @dsc_forward
-// CHECK: %[[X:.*]] = memref.alloc
-// CHECK: %[[ROWS:.*]] = memref.dim %[[X]], %{{.*}} : memref<?x8xf32>
+// CHECK: %[[ROWS:.*]] = memref.dim %[[TOK:.*]], %{{.*}} : memref<?xi32>
+// CHECK: %[[X:.*]] = linalg.generic
 // CHECK: %[[N:.*]] = arith.index_cast %[[ROWS]] : index to i64
-// CHECK: call @dsc_rt_observe(%c5_i64{{[_0-9]*}}, %{{.*}}, %[[N]], %c8_i64{{[_0-9]*}})
+// CHECK: dsc.ukernel rt_observe ins(%[[X]] : tensor<?x8xf32>) args(%c5_i64{{[_0-9]*}}, %[[N]], %c8_i64{{[_0-9]*}} : i64, i64, i64)
+// CHECK-NOT: -> tensor<?x8xf32>
+// CHECK: dsc.ukernel linear_f32
 module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32>, dsc.weights_size = 1024 : i64} {
   dsc.global @emb : tensor<16x8xf32> {offset = 0 : i64}
   func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x1x4xf32>) -> tensor<?x16xf32> {
@@ -196,53 +199,5 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
     dsc.observe %x as 5 : tensor<?x8xf32>
     %l = dsc.linear %x, %emb : tensor<?x8xf32>, tensor<16x8xf32> -> tensor<?x16xf32>
     return %l : tensor<?x16xf32>
-  }
-}
-
-// -----
-
-// Ops that write over an operand that dies there (RoPE, SwiGLU, RMSNorm)
-// hand their buffer to the result, which is freed after its own last use:
-// every buffer allocated is freed once.
-// CHECK-LABEL: func.func @dsc_forward
-// CHECK: %[[X:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x8xf32>
-// CHECK: %[[Q:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x8xf32>
-// CHECK: %[[G:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x12xf32>
-// CHECK: %[[U:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x12xf32>
-// CHECK: memref.dealloc %[[X]] : memref<?x8xf32>
-// The RoPE writes over q; the next buffer of 8 columns is the attention's.
-// CHECK: call @dsc_uk_rope_table
-// CHECK: memref.store %{{.*}}, %[[Q]]
-// CHECK: %[[A:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x8xf32>
-// CHECK-NOT: memref.alloc
-// CHECK: call @dsc_uk_attention
-// CHECK-NEXT: memref.dealloc %[[Q]] : memref<?x8xf32>
-// CHECK-NEXT: memref.dealloc %[[A]] : memref<?x8xf32>
-// SwiGLU writes over the gate; the up projection dies there.
-// CHECK: memref.store %{{.*}}, %[[G]]
-// CHECK: memref.dealloc %[[U]] : memref<?x12xf32>
-// CHECK: call @dsc_uk_linear_f32
-// CHECK-NEXT: memref.dealloc %[[G]] : memref<?x12xf32>
-// CHECK: return
-module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 2, head_dim = 4, max_seq_len = 32>, dsc.weights_size = 4096 : i64} {
-  dsc.global @emb : tensor<16x8xf32> {offset = 0 : i64}
-  dsc.global @wq : tensor<8x8xf32> {offset = 512 : i64}
-  dsc.global @wg : tensor<12x8xf32> {offset = 768 : i64}
-  dsc.global @wd : tensor<16x12xf32> {offset = 1280 : i64}
-  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x2x4xf32>) -> tensor<?x16xf32> {
-    %emb = dsc.weight @emb : tensor<16x8xf32>
-    %wq = dsc.weight @wq : tensor<8x8xf32>
-    %wg = dsc.weight @wg : tensor<12x8xf32>
-    %wd = dsc.weight @wd : tensor<16x12xf32>
-    %x = dsc.embedding %emb[%tokens] : tensor<16x8xf32>, tensor<?xi32> -> tensor<?x8xf32>
-    %q = dsc.linear %x, %wq : tensor<?x8xf32>, tensor<8x8xf32> -> tensor<?x8xf32>
-    %g = dsc.linear %x, %wg : tensor<?x8xf32>, tensor<12x8xf32> -> tensor<?x12xf32>
-    %u = dsc.linear %x, %wg : tensor<?x8xf32>, tensor<12x8xf32> -> tensor<?x12xf32>
-    %qr = dsc.rope %q at %pos {head_dim = 4 : i64, theta = 1.0e+04 : f64} : tensor<?x8xf32>
-    %a = dsc.attention %qr, %qr, %qr, %cache at %pos {layer = 0 : i64, n_heads = 2 : i64} : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, !dsc.kv_cache<1x2x4xf32> -> tensor<?x8xf32>
-    %s = dsc.swiglu %g, %u : tensor<?x12xf32>
-    %l = dsc.linear %s, %wd : tensor<?x12xf32>, tensor<16x12xf32> -> tensor<?x16xf32>
-    %y = dsc.add %l, %l : tensor<?x16xf32>
-    return %y : tensor<?x16xf32>
   }
 }

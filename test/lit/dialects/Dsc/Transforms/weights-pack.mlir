@@ -12,9 +12,9 @@
 // CHECK: dsc.global @odd : tensor<6x32xf32>{{$}}
 // An embedding table that is also the classifier stays row-major.
 // CHECK: dsc.global @emb : tensor<16x32xf32>{{$}}
-// KERNEL: call @dsc_uk_linear_f16_t4x16(
-// KERNEL: call @dsc_uk_linear_f32(
-// KERNEL: call @dsc_uk_linear_f32(
+// KERNEL: dsc.ukernel linear_f16_t4x16 ins(
+// KERNEL: dsc.ukernel linear_f32 ins(
+// KERNEL: dsc.ukernel linear_f32 ins(
 // BADTARGET: error: unknown target 'nosuch' (known: x86_64, x86_64-avx2, x86_64-avx512, aarch64 (also arm64), rpi4 (also raspberrypi4), rpi5 (also raspberrypi5), android-arm64 (also android))
 module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 32, hidden_dim = 8, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 16, max_seq_len = 32, tie_embeddings = true>} {
   dsc.global @wq : tensor<8x32xf16>
@@ -27,6 +27,9 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
     %q = dsc.linear %x, %wq : tensor<?x32xf32>, tensor<8x32xf16> -> tensor<?x8xf32>
     %odd = dsc.weight @odd : tensor<6x32xf32>
     %o = dsc.linear %x, %odd : tensor<?x32xf32>, tensor<6x32xf32> -> tensor<?x6xf32>
+    // Observed, so that the lowering keeps these layers.
+    dsc.observe %q as 0 : tensor<?x8xf32>
+    dsc.observe %o as 1 : tensor<?x6xf32>
     %l = dsc.linear %x, %emb : tensor<?x32xf32>, tensor<16x32xf32> -> tensor<?x16xf32>
     return %l : tensor<?x16xf32>
   }

@@ -1,0 +1,40 @@
+//===- CodegenLower.h - dsc-codegen-lower's patterns ------------*- C++ -*-===//
+//
+// One conversion pattern per dsc op, from the forward function's ops to
+// linalg on tensors and dsc.ukernel calls; CodegenLower.cpp applies them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_TRANSFORMS_CODEGENLOWER_H
+#define DSC_TRANSFORMS_CODEGENLOWER_H
+
+#include "Dsc/Transforms/Passes.h"
+
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::dsc {
+
+/// Weights, linear layers, attention, quantized embeddings and observation
+/// points: views of the weight blob and micro-kernel calls.
+void populateCodegenLowerKernelPatterns(RewritePatternSet &patterns,
+                                        const TargetInfo &target);
+
+/// Element-wise ops, RMSNorm, RoPE, softmax and float embeddings:
+/// linalg.generic on tensors.
+void populateCodegenLowerLinalgPatterns(RewritePatternSet &patterns);
+
+/// Helpers shared by the patterns.
+namespace lower {
+Value rows(OpBuilder &b, Location loc, Value tensor);
+Value toI64(OpBuilder &b, Location loc, Value index);
+Value i64(OpBuilder &b, Location loc, int64_t v);
+Value f32(OpBuilder &b, Location loc, double v);
+Value toF32(OpBuilder &b, Location loc, Value v);
+/// An empty tensor of `type`, its dynamic first dimension `rows`.
+Value empty(OpBuilder &b, Location loc, RankedTensorType type, Value rows);
+arith::FastMathFlagsAttr reassoc(MLIRContext *ctx);
+} // namespace lower
+
+} // namespace mlir::dsc
+
+#endif

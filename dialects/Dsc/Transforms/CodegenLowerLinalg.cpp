@@ -1,0 +1,337 @@
+//===- CodegenLowerLinalg.cpp - element-wise ops, norms, RoPE to linalg ---===//
+//
+// The ops computed in generated code become linalg.generic on tensors, so
+// that bufferization places their results and linalg's transformations
+// (loops, tiling, vectorization) apply. Element-wise results name their
+// first operand as destination: bufferization writes over it when it dies
+// there. The arithmetic is the reference's, with reassociation allowed in
+// reductions so that they vectorize.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Dsc/Transforms/CodegenLower.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::dsc;
+using namespace mlir::dsc::lower;
+
+namespace {
+
+using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+constexpr auto kPar = utils::IteratorType::parallel;
+constexpr auto kRed = utils::IteratorType::reduction;
+
+Value generic(OpBuilder &b, Location loc, ValueRange ins, Value out,
+              ArrayRef<AffineMap> maps, ArrayRef<utils::IteratorType> iters,
+              BodyFn body) {
+  return linalg::GenericOp::create(
+             b, loc, out.getType(), ins, ValueRange{out}, maps, iters,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, body(nb, l, args));
+             })
+      .getResult(0);
+}
+
+AffineMap identity(MLIRContext *ctx, unsigned n) {
+  return AffineMap::getMultiDimIdentityMap(n, ctx);
+}
+/// (s, d) -> (s): a per-row value.
+AffineMap rowMap(MLIRContext *ctx) {
+  return AffineMap::get(2, 0, getAffineDimExpr(0, ctx));
+}
+/// (s, d) -> (d): a per-column value.
+AffineMap colMap(MLIRContext *ctx) {
+  return AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
+}
+
+/// A [rows] f32 tensor filled with `init`.
+Value rowAccumulator(OpBuilder &b, Location loc, Value rows, double init) {
+  Value e =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{ShapedType::kDynamic},
+                              b.getF32Type(), ValueRange{rows});
+  return linalg::FillOp::create(b, loc, ValueRange{f32(b, loc, init)},
+                                ValueRange{e})
+      .getResult(0);
+}
+
+/// acc[s] = combine(acc[s], x[s, d]) over d.
+Value reduceRows(OpBuilder &b, Location loc, Value x, Value acc,
+                 BodyFn combine) {
+  MLIRContext *ctx = b.getContext();
+  return generic(b, loc, {x}, acc, {identity(ctx, 2), rowMap(ctx)},
+                 {kPar, kRed}, combine);
+}
+
+/// v[s] = f(v[s]) in place.
+Value mapRows(OpBuilder &b, Location loc, Value v,
+              function_ref<Value(OpBuilder &, Location, Value)> f) {
+  MLIRContext *ctx = b.getContext();
+  return generic(
+      b, loc, {}, v, {identity(ctx, 1)}, {kPar},
+      [&](OpBuilder &nb, Location l, ValueRange a) { return f(nb, l, a[0]); });
+}
+
+Value silu(OpBuilder &b, Location loc, Value v) {
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, v));
+  Value den = arith::AddFOp::create(b, loc, f32(b, loc, 1.0), e);
+  return arith::DivFOp::create(b, loc, v, den);
+}
+
+Value gelu(OpBuilder &b, Location loc, Value a) {
+  // The tanh approximation.
+  Value x3 =
+      arith::MulFOp::create(b, loc, a, arith::MulFOp::create(b, loc, a, a));
+  Value inner = arith::MulFOp::create(
+      b, loc, f32(b, loc, 0.7978845608028654),
+      arith::AddFOp::create(
+          b, loc, a, arith::MulFOp::create(b, loc, f32(b, loc, 0.044715), x3)));
+  Value th = math::TanhOp::create(b, loc, inner);
+  return arith::MulFOp::create(
+      b, loc, arith::MulFOp::create(b, loc, f32(b, loc, 0.5), a),
+      arith::AddFOp::create(b, loc, f32(b, loc, 1.0), th));
+}
+
+/// One pattern for each element-wise op, its scalar function given by `F`.
+template <typename OpT, Value (*F)(OpBuilder &, Location, ValueRange)>
+struct ElementwiseLowering : OpConversionPattern<OpT> {
+  using OpConversionPattern<OpT>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpT op, typename OpT::Adaptor a,
+                  ConversionPatternRewriter &rewriter) const override {
+    ValueRange ins = a.getOperands();
+    SmallVector<AffineMap> maps(ins.size() + 1,
+                                identity(rewriter.getContext(), 2));
+    rewriter.replaceOp(
+        op, generic(rewriter, op.getLoc(), ins, ins[0], maps, {kPar, kPar}, F));
+    return success();
+  }
+};
+
+Value addBody(OpBuilder &b, Location l, ValueRange v) {
+  return arith::AddFOp::create(b, l, v[0], v[1]);
+}
+Value mulBody(OpBuilder &b, Location l, ValueRange v) {
+  return arith::MulFOp::create(b, l, v[0], v[1]);
+}
+Value swigluBody(OpBuilder &b, Location l, ValueRange v) {
+  return arith::MulFOp::create(b, l, silu(b, l, v[0]), v[1]);
+}
+Value siluBody(OpBuilder &b, Location l, ValueRange v) {
+  return silu(b, l, v[0]);
+}
+Value geluBody(OpBuilder &b, Location l, ValueRange v) {
+  return gelu(b, l, v[0]);
+}
+
+struct RMSNormLowering : OpConversionPattern<RMSNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RMSNormOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = a.getInput();
+    int64_t dim = op.getType().getDimSize(1);
+    double eps = op.getEps().convertToDouble();
+    auto fast = reassoc(ctx);
+    Value sum =
+        reduceRows(rewriter, loc, x,
+                   rowAccumulator(rewriter, loc, rows(rewriter, loc, x), 0.0),
+                   [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                     Value sq = arith::MulFOp::create(b, l, v[0], v[0], fast);
+                     return arith::AddFOp::create(b, l, v[1], sq, fast);
+                   });
+    Value inv = mapRows(
+        rewriter, loc, sum, [&](OpBuilder &b, Location l, Value s) -> Value {
+          Value mean = arith::DivFOp::create(b, l, s, f32(b, l, dim));
+          return math::RsqrtOp::create(
+              b, l, arith::AddFOp::create(b, l, mean, f32(b, l, eps)));
+        });
+    Value out = generic(
+        rewriter, loc, {x, inv, a.getWeight()}, x,
+        {identity(ctx, 2), rowMap(ctx), colMap(ctx), identity(ctx, 2)},
+        {kPar, kPar}, [](OpBuilder &b, Location l, ValueRange v) -> Value {
+          Value n = arith::MulFOp::create(b, l, v[0], v[1]);
+          return arith::MulFOp::create(b, l, n, toF32(b, l, v[2]));
+        });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SoftmaxOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = a.getInput();
+    Value n = rows(rewriter, loc, x);
+    auto fast = reassoc(ctx);
+    auto id = identity(ctx, 2);
+    Value mx = reduceRows(rewriter, loc, x,
+                          rowAccumulator(rewriter, loc, n, -INFINITY),
+                          [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                            return arith::MaximumFOp::create(b, l, v[1], v[0]);
+                          });
+    Value e =
+        generic(rewriter, loc, {x, mx}, x, {id, rowMap(ctx), id}, {kPar, kPar},
+                [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                  return math::ExpOp::create(
+                      b, l, arith::SubFOp::create(b, l, v[0], v[1]));
+                });
+    Value sum =
+        reduceRows(rewriter, loc, e, rowAccumulator(rewriter, loc, n, 0.0),
+                   [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                     return arith::AddFOp::create(b, l, v[1], v[0], fast);
+                   });
+    Value inv = mapRows(rewriter, loc, sum,
+                        [](OpBuilder &b, Location l, Value s) -> Value {
+                          return arith::DivFOp::create(b, l, f32(b, l, 1.0), s);
+                        });
+    Value out =
+        generic(rewriter, loc, {e, inv}, e, {id, rowMap(ctx), id}, {kPar, kPar},
+                [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                  return arith::MulFOp::create(b, l, v[0], v[1]);
+                });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+/// RoPE inverse frequencies, computed at compile time (float32 like the
+/// reference implementations), with Llama-3 scaling when asked for.
+std::vector<float> ropeFrequencies(int64_t headDim, double theta,
+                                   RopeScalingAttr scaling) {
+  std::vector<float> freqs(headDim / 2);
+  for (int64_t i = 0; i < headDim / 2; ++i) {
+    double f = 1.0 / std::pow(theta, static_cast<double>(2 * i) / headDim);
+    if (scaling) {
+      double factor = scaling.getFactor().convertToDouble();
+      double lo = scaling.getLowFreqFactor().convertToDouble();
+      double hi = scaling.getHighFreqFactor().convertToDouble();
+      double orig =
+          static_cast<double>(scaling.getOriginalMaxPositionEmbeddings());
+      double wavelen = 2 * M_PI / f;
+      if (wavelen > orig / lo) {
+        f /= factor;
+      } else if (wavelen >= orig / hi) {
+        double smooth = (orig / wavelen - lo) / (hi - lo);
+        f = (1 - smooth) * f / factor + smooth * f;
+      }
+    }
+    freqs[i] = static_cast<float>(f);
+  }
+  return freqs;
+}
+
+/// The cos/sin tables come from a kernel; the rotation of each head's pairs
+/// (2i, 2i+1) is a generic over [rows, heads, half, 2].
+struct RoPELowering : OpConversionPattern<RoPEOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RoPEOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = a.getInput();
+    Value n = rows(rewriter, loc, x);
+    int64_t headDim = op.getHeadDim(), half = headDim / 2;
+    int64_t heads = op.getType().getDimSize(1) / headDim;
+    auto dyn = ShapedType::kDynamic;
+    Type f32Type = rewriter.getF32Type();
+    std::vector<float> freqs = ropeFrequencies(
+        headDim, op.getTheta().convertToDouble(), op.getScalingAttr());
+    auto freqType = RankedTensorType::get({half}, f32Type);
+    Value freqT = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(freqType, ArrayRef<float>(freqs)));
+    auto tableType = RankedTensorType::get({dyn, half}, f32Type);
+    auto tables = UKernelOp::create(
+        rewriter, loc, TypeRange{tableType, tableType}, Kernel::rope_table,
+        ValueRange{freqT},
+        ValueRange{empty(rewriter, loc, tableType, n),
+                   empty(rewriter, loc, tableType, n)},
+        ValueRange{toI64(rewriter, loc, n), toI64(rewriter, loc, a.getPos()),
+                   i64(rewriter, loc, half)});
+    auto pairsType = RankedTensorType::get({dyn, heads, half, 2}, f32Type);
+    SmallVector<ReassociationIndices> groups = {{0}, {1, 2, 3}};
+    Value pairs = tensor::ExpandShapeOp::create(
+        rewriter, loc, pairsType, x, groups,
+        ArrayRef<OpFoldResult>{n, rewriter.getIndexAttr(heads),
+                               rewriter.getIndexAttr(half),
+                               rewriter.getIndexAttr(2)});
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    auto c = [&](int64_t v) { return getAffineConstantExpr(v, ctx); };
+    AffineMap even = AffineMap::get(4, 0, {d(0), d(1), d(2), c(0)}, ctx);
+    AffineMap odd = AffineMap::get(4, 0, {d(0), d(1), d(2), c(1)}, ctx);
+    AffineMap table = AffineMap::get(4, 0, {d(0), d(2)}, ctx);
+    Value rotated = generic(
+        rewriter, loc, {pairs, pairs, tables.getResult(0), tables.getResult(1)},
+        empty(rewriter, loc, pairsType, n),
+        {even, odd, table, table, identity(ctx, 4)}, {kPar, kPar, kPar, kPar},
+        [](OpBuilder &b, Location l, ValueRange v) -> Value {
+          Value x0 = v[0], x1 = v[1], cs = v[2], sn = v[3];
+          Value r0 =
+              arith::SubFOp::create(b, l, arith::MulFOp::create(b, l, x0, cs),
+                                    arith::MulFOp::create(b, l, x1, sn));
+          Value r1 =
+              arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, x0, sn),
+                                    arith::MulFOp::create(b, l, x1, cs));
+          Value first = arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::eq, linalg::IndexOp::create(b, l, 3),
+              arith::ConstantIndexOp::create(b, l, 0));
+          return arith::SelectOp::create(b, l, first, r0, r1);
+        });
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, op.getType(),
+                                                         rotated, groups);
+    return success();
+  }
+};
+
+/// Float tables: result[s, d] = table[ids[s], d], widened to f32.
+struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(EmbeddingOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!isa<RankedTensorType>(op.getTable().getType()))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value table = a.getTable();
+    Value n = rows(rewriter, loc, a.getIds());
+    Value out = generic(
+        rewriter, loc, {a.getIds()}, empty(rewriter, loc, op.getType(), n),
+        {rowMap(ctx), identity(ctx, 2)}, {kPar, kPar},
+        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+          Value id = arith::IndexCastOp::create(b, l, b.getIndexType(), v[0]);
+          Value col = linalg::IndexOp::create(b, l, 1);
+          return toF32(
+              b, l,
+              tensor::ExtractOp::create(b, l, table, ValueRange{id, col}));
+        });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::dsc::populateCodegenLowerLinalgPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<ElementwiseLowering<AddOp, addBody>,
+               ElementwiseLowering<MulOp, mulBody>,
+               ElementwiseLowering<SwiGLUOp, swigluBody>,
+               ElementwiseLowering<SiLUOp, siluBody>,
+               ElementwiseLowering<GELUOp, geluBody>, RMSNormLowering,
+               SoftmaxLowering, RoPELowering, EmbeddingLowering>(
+      patterns.getContext());
+}
