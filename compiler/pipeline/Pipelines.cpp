@@ -58,7 +58,13 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
       QuantMixedPrecisionOptions mixed;
       mixed.stats = s.calibStats;
       mixed.budget = s.memBudget;
+      // quantize=auto:group=N says the group itself (as --quantize does);
+      // a malformed one reaches the pass as 0, which it refuses.
       mixed.group = s.autoGroup;
+      StringRef spec = s.quantize;
+      if (spec.consume_front("auto:") &&
+          (!spec.consume_front("group=") || spec.getAsInteger(10, mixed.group)))
+        mixed.group = 0;
       pm.addPass(createQuantMixedPrecision(mixed));
       // Every weight has its dsc.quantize now; the scheme is unused.
       apply.scheme = "int8:channel";

@@ -2,6 +2,8 @@
 
 #include "pipeline/Codegen.h"
 #include "pipeline/SanitizeBuild.h"
+
+#include "Dsc/Transforms/Passes.h"
 #include "targets/EmbeddedFiles.h"
 
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -141,7 +143,8 @@ Expected<std::unique_ptr<Module>> translateAndOptimize(mlir::ModuleOp module,
   // Only the entry point and the model description are seen by the runtime.
   internalizeModule(*llvmModule, [](const GlobalValue &gv) {
     StringRef n = gv.getName();
-    return n == "_mlir_ciface_dsc_forward" || n == "dsc_model_desc";
+    return n == ("_mlir_ciface_" + mlir::dsc::kForwardEntry).str() ||
+           n == mlir::dsc::kModelDescName;
   });
 
   PassBuilder pb(&tm);

@@ -203,9 +203,10 @@ QuantSchemeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          << " size must be positive, got " << blockSize;
     break;
   }
-  if (!scaleType.isF32() && !scaleType.isF16() && !scaleType.isBF16())
-    return emitError() << "scale type must be f32, f16 or bf16, got "
-                       << scaleType;
+  // The scale types the weight writer stores and the kernels read
+  // (DSC_QFLAG_F32_SCALE, else f16).
+  if (!scaleType.isF32() && !scaleType.isF16())
+    return emitError() << "scale type must be f32 or f16, got " << scaleType;
   return success();
 }
 

@@ -5,6 +5,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/raw_ostream.h"
+#include "registry/TargetRegistry.h"
 
 #include "dsc/abi/quant_layout.h"
 
@@ -59,6 +61,24 @@ LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
   std::string why;
   if (failed(scheme.checkShape(shape, &why)))
     return emitError() << "qtensor shape does not fit its scheme: " << why;
+  // What packing and the kernels can store (dsc/abi/quant_layout.h): tiles
+  // of the registry's quantized tile rows by one scale group, with 4-bit
+  // values in blocks of 32 columns; one scale per row or per group.
+  int64_t tileRows = getDefaultTarget().quantTileRows;
+  if (shape[0] % tileRows)
+    return emitError() << "quantized weights are stored in tiles of "
+                       << tileRows << " rows; " << shape[0]
+                       << " rows are not a multiple";
+  if (scheme.getGranularity() == Granularity::Channel && scheme.getAxis() == 1)
+    return emitError() << "per-column scales (channel = 1) have no tiled "
+                          "layout; use channel = 0 or groups";
+  int64_t groupCols = scheme.getGranularity() == Granularity::Group
+                          ? scheme.getBlockSize()
+                          : shape[1];
+  if (scheme.getBits() == 4 && groupCols % 32)
+    return emitError() << "4-bit values are stored in blocks of 32 columns; "
+                          "a scale group of "
+                       << groupCols << " columns is not a multiple";
   return success();
 }
 
@@ -100,9 +120,20 @@ LogicalResult KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
                                   int64_t headDim, Type elementType) {
   if (numLayers <= 0 || numKVHeads <= 0 || headDim <= 0)
     return emitError() << "kv_cache dimensions must be positive";
-  if (!elementType.isF32() && !elementType.isF16())
-    return emitError() << "kv_cache element type must be f32 or f16, got "
-                       << elementType;
+  // Exactly the element types some target's attention kernels read.
+  std::string name;
+  llvm::raw_string_ostream os(name);
+  os << elementType;
+  bool known = false;
+  std::string types;
+  for (const TargetInfo &t : getTargetRegistry()) {
+    known |= t.kvCacheType == name;
+    if (types.find(t.kvCacheType) == std::string::npos)
+      types += (types.empty() ? "" : ", ") + t.kvCacheType;
+  }
+  if (!known)
+    return emitError() << "no target keeps its KV cache in " << elementType
+                       << " (" << types << ")";
   return success();
 }
 

@@ -25,7 +25,7 @@ dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i4, head = -4>>
 
 // -----
 
-// expected-error @+1 {{scale type must be f32, f16 or bf16, got 'i32'}}
+// expected-error @+1 {{scale type must be f32 or f16, got 'i32'}}
 dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i4, group = 2, scale = i32>>
 
 // -----
@@ -70,7 +70,7 @@ func.func private @f(!dsc.kv_cache<0x4x8xf32>)
 
 // -----
 
-// expected-error @+1 {{kv_cache element type must be f32 or f16, got 'i8'}}
+// expected-error @+1 {{no target keeps its KV cache in 'i8' (f32)}}
 func.func private @f(!dsc.kv_cache<2x4x8xi8>)
 
 // -----
@@ -439,12 +439,12 @@ dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i6, group = 32>> {layout = #ds
 
 // -----
 
-// expected-error @+1 {{'dsc.global' op 4-bit tiles need groups of a multiple of 32 columns, got 16}}
+// expected-error @+1 {{4-bit values are stored in blocks of 32 columns; a scale group of 16 columns is not a multiple}}
 dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i4, group = 16>> {layout = #dsc.tiled<rows = 4, cols = 16>}
 
 // -----
 
-// expected-error @+1 {{'dsc.global' op tiled quantized weights need scales per output row (channel = 0)}}
+// expected-error @+1 {{per-column scales (channel = 1) have no tiled layout; use channel = 0 or groups}}
 dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i8, channel = 1>> {layout = #dsc.tiled<rows = 4, cols = 64>}
 
 // -----
@@ -541,3 +541,21 @@ func.func @f(%x: tensor<?x?xf32>, %w: tensor<4x8xf32>) {
   %y = dsc.linear %x, %w : tensor<?x?xf32>, tensor<4x8xf32> -> tensor<?x4xf32>
   return
 }
+
+// -----
+
+// What the kernels read, and nothing else: scales in f16 or f32 (the
+// writer has no bf16 scales), a KV cache in the registry's element type,
+// quantized rows in whole tiles of 4.
+// expected-error @+1 {{scale type must be f32 or f16, got 'bf16'}}
+dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i8, channel = 0, scale = bf16>>
+
+// -----
+
+// expected-error @+1 {{no target keeps its KV cache in 'f16' (f32)}}
+func.func private @f(!dsc.kv_cache<2x4x8xf16>)
+
+// -----
+
+// expected-error @+1 {{quantized weights are stored in tiles of 4 rows; 6 rows are not a multiple}}
+dsc.global @w : !dsc.qtensor<6x64xf32, #dsc.quant<i8, channel = 0>>

@@ -44,12 +44,12 @@ dsc.global @important : !dsc.qtensor<4x2xf32, #dsc.quant<i8, channel = 0>> {dsc.
 dsc.global @t : !dsc.qtensor<64x172xf32, #dsc.quant<i8, tensor>>
 // CHECK: dsc.global @c : !dsc.qtensor<64x172xf32, #dsc.quant<i8, channel = 0, symmetric>>
 dsc.global @c : !dsc.qtensor<64x172xf32, #dsc.quant<i8, channel = 0, symmetric>>
-// CHECK: dsc.global @c1 : !dsc.qtensor<64x172xf32, #dsc.quant<i8, channel = 1, asymmetric>>
-dsc.global @c1 : !dsc.qtensor<64x172xf32, #dsc.quant<i8, channel = 1, asymmetric>>
-// CHECK: dsc.global @g : !dsc.qtensor<64x172xf32, #dsc.quant<i4, group = 43, asymmetric, scale = f16>>
-dsc.global @g : !dsc.qtensor<64x172xf32, #dsc.quant<i4, group = 43, asymmetric, scale = f16>>
-// CHECK: dsc.global @h : !dsc.qtensor<64x172xf32, #dsc.quant<i4, head = 8, symmetric, scale = bf16>>
-dsc.global @h : !dsc.qtensor<64x172xf32, #dsc.quant<i4, head = 8, scale = bf16>>
+// CHECK: dsc.global @g : !dsc.qtensor<64x172xf32, #dsc.quant<i8, group = 43, asymmetric, scale = f16>>
+dsc.global @g : !dsc.qtensor<64x172xf32, #dsc.quant<i8, group = 43, asymmetric, scale = f16>>
+// CHECK: dsc.global @g4 : !dsc.qtensor<64x192xf32, #dsc.quant<i4, group = 64, asymmetric, scale = f16>>
+dsc.global @g4 : !dsc.qtensor<64x192xf32, #dsc.quant<i4, group = 64, asymmetric, scale = f16>>
+// CHECK: dsc.global @h : !dsc.qtensor<64x192xf32, #dsc.quant<i4, head = 8, symmetric>>
+dsc.global @h : !dsc.qtensor<64x192xf32, #dsc.quant<i4, head = 8>>
 
 // -----
 
@@ -116,11 +116,11 @@ func.func @observe(%x: tensor<?x64xf32>) {
 // -----
 
 // CHECK-LABEL: func.func @static_shapes
-func.func @static_shapes(%x: tensor<4x64xf32>, %w: tensor<172x64xf32>, %n: tensor<64xbf16>, %c: !dsc.kv_cache<1x1x64xf16>, %pos: index) -> tensor<4x172xf32> {
+func.func @static_shapes(%x: tensor<4x64xf32>, %w: tensor<172x64xf32>, %n: tensor<64xbf16>, %c: !dsc.kv_cache<1x1x64xf32>, %pos: index) -> tensor<4x172xf32> {
   // CHECK: dsc.rms_norm %{{.*}}, %{{.*}} {eps = 9.9999999999999995E-7 : f64} : tensor<4x64xf32>, tensor<64xbf16>
   %h = dsc.rms_norm %x, %n {eps = 1.0e-06 : f64} : tensor<4x64xf32>, tensor<64xbf16>
-  // CHECK: dsc.attention {{.*}} : tensor<4x64xf32>, tensor<4x64xf32>, tensor<4x64xf32>, !dsc.kv_cache<1x1x64xf16> -> tensor<4x64xf32>
-  %a = dsc.attention %h, %h, %h, %c at %pos {layer = 0 : i64, n_heads = 1 : i64} : tensor<4x64xf32>, tensor<4x64xf32>, tensor<4x64xf32>, !dsc.kv_cache<1x1x64xf16> -> tensor<4x64xf32>
+  // CHECK: dsc.attention {{.*}} : tensor<4x64xf32>, tensor<4x64xf32>, tensor<4x64xf32>, !dsc.kv_cache<1x1x64xf32> -> tensor<4x64xf32>
+  %a = dsc.attention %h, %h, %h, %c at %pos {layer = 0 : i64, n_heads = 1 : i64} : tensor<4x64xf32>, tensor<4x64xf32>, tensor<4x64xf32>, !dsc.kv_cache<1x1x64xf32> -> tensor<4x64xf32>
   // CHECK: dsc.linear %{{.*}}, %{{.*}} : tensor<4x64xf32>, tensor<172x64xf32> -> tensor<4x172xf32>
   %y = dsc.linear %a, %w : tensor<4x64xf32>, tensor<172x64xf32> -> tensor<4x172xf32>
   return %y : tensor<4x172xf32>

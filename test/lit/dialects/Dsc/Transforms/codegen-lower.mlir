@@ -127,18 +127,6 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
 
 // -----
 
-// The registry's CPU targets keep the KV cache in f32: an f16 cache is an
-// error, not code that reads it as f32.
-module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 4, max_seq_len = 32>} {
-  // expected-error @+1 {{'func.func' op target 'x86_64' keeps the KV cache in f32, not f16}}
-  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x1x4xf16>) -> tensor<?x16xf32> {
-    %0 = tensor.empty(%n_out) : tensor<?x16xf32>
-    return %0 : tensor<?x16xf32>
-  }
-}
-
-// -----
-
 // Quantized weights: the tiled kernels get the group size and the flags
 // (asymmetric = 1, f32 scales = 2); a quantized table is read by a kernel.
 // CHECK-LABEL: func.func @dsc_forward
