@@ -101,7 +101,8 @@ Expected<QuantizedTensor> WeightReader::quantize(Attribute source,
     Encoding enc = rows.file.getEncoding();
     if (enc == Encoding::Q8_0 || enc == Encoding::Q4_0)
       return copyBlocks(rows, type);
-    rowOf = [&](int64_t r, float *out) {
+    // By value: `enc` ends with this block, the rows (in `stored`) do not.
+    rowOf = [enc, &rows, cols](int64_t r, float *out) {
       decodeRow(enc, rows.row(r), cols, out);
     };
   } else {
