@@ -4,14 +4,16 @@
 #include "driver/OutputGuard.h"
 #include "frontend/Checkpoint.h"
 #include "frontend/ModelBuilder.h"
-#include "weights/WeightReader.h"
+#include "quant/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
 
 #include "Dsc/IR/DscOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 
-#include "llvm/Support/Format.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 using namespace llvm;
@@ -24,7 +26,8 @@ cl::SubCommand importCmd("import",
 static cl::opt<std::string> impInput(cl::Positional, cl::Required,
                                      cl::desc("<checkpoint>"),
                                      cl::sub(importCmd));
-static cl::opt<std::string> impOutput("o", cl::desc("Output file (- for stdout)"),
+static cl::opt<std::string> impOutput("o",
+                                      cl::desc("Output file (- for stdout)"),
                                       cl::value_desc("file"), cl::init("-"),
                                       cl::sub(importCmd));
 static cl::opt<std::string> impTokenizer(
@@ -32,36 +35,15 @@ static cl::opt<std::string> impTokenizer(
     cl::desc("Tokenizer file (default: the checkpoint's own, or one beside "
              "it whose vocabulary fits)"),
     cl::value_desc("file"), cl::sub(importCmd));
-static cl::opt<int64_t> impMaxSeqLen(
-    "max-seq-len",
-    cl::desc("Override the checkpoint's maximum sequence length"),
-    cl::init(0), cl::sub(importCmd));
+static cl::opt<int64_t>
+    impMaxSeqLen("max-seq-len",
+                 cl::desc("Override the checkpoint's maximum sequence length"),
+                 cl::init(0), cl::sub(importCmd));
 static cl::opt<bool> impDigests(
     "weight-digests",
     cl::desc("Replace each weight's file reference by a digest of its "
              "canonical bytes (to compare imports of one model)"),
     cl::sub(importCmd));
-
-/// Replaces each dsc.global's source by the digest of its bytes.
-static Error replaceSourcesByDigests(mlir::ModuleOp module) {
-  WeightReader reader;
-  for (auto global : module.getOps<mlir::dsc::GlobalOp>()) {
-    mlir::Attribute src = global.getSourceAttr();
-    if (!src)
-      continue;
-    DigestStream digest;
-    if (Error e = reader.write(src, global.getType(), digest))
-      return e;
-    std::string hex;
-    raw_string_ostream(hex) << format_hex(digest.digest(), 18);
-    global.removeSourceAttr();
-    global->setAttr("dsc.digest",
-                    mlir::StringAttr::get(module.getContext(), hex));
-  }
-  module->removeAttr(mlir::dsc::DscDialect::getTokenizerAttrName());
-  module->setLoc(mlir::UnknownLoc::get(module.getContext()));
-  return Error::success();
-}
 
 int runImport() {
   if (impMaxSeqLen.getNumOccurrences() &&
@@ -95,9 +77,18 @@ int runImport() {
     extra.push_back(impTokenizer);
   if (Error e = checkNotInput(written, inputFiles(*module, impInput, extra)))
     return reportError(std::move(e));
-  if (impDigests)
-    if (Error e = replaceSourcesByDigests(*module))
-      return reportError(std::move(e));
+  if (impDigests) {
+    mlir::PassManager pm(&ctx);
+    pm.addPass(createWeightsDigest());
+    std::string why;
+    mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+      if (why.empty())
+        why = d.str();
+      return mlir::success();
+    });
+    if (failed(pm.run(*module)))
+      return reportError(createStringError(inconvertibleErrorCode(), why));
+  }
   std::error_code ec;
   ToolOutputFile out(impOutput, ec, sys::fs::OF_None);
   if (ec) {

@@ -1,8 +1,8 @@
-//===- Passes.td - passes that use calibration -------------*- tablegen -*-===//
+//===- Passes.td - passes that read weight data ------------*- tablegen -*-===//
 //
-// These passes read weight data (through the weight library) and the
-// statistics calibration recorded, so they live in the compiler, not in the
-// dialect's pass library, which reads neither.
+// These passes read weight data (through the weight library) and, for
+// quantization, the statistics calibration recorded, so they live in the
+// compiler, not in the dialect's pass library, which reads neither.
 //
 //===----------------------------------------------------------------------===//
 
@@ -73,6 +73,20 @@ def QuantAWQScale : Pass<"dsc-quant-awq-scale", "::mlir::ModuleOp"> {
     Option<"progress", "progress", "bool", /*default=*/"false",
            "Show progress on stderr">
   ];
+  let dependentDialects = ["::mlir::dsc::DscDialect"];
+}
+
+def WeightsDigest : Pass<"dsc-weights-digest", "::mlir::ModuleOp"> {
+  let summary = "Replaces each weight's source by a digest of its bytes";
+  let description = [{
+    For comparing imports of one model from different formats (`dsc import
+    --weight-digests`): every `dsc.global`'s source is evaluated (file,
+    decoding, transforms) and written as the weight writer would write it,
+    and the source is replaced by `dsc.digest`, the 64-bit FNV-1a of those
+    bytes in hex. The module loses what differs between formats without
+    changing the model: the tokenizer reference and its location. Two
+    checkpoints of one model then print the same IR.
+  }];
   let dependentDialects = ["::mlir::dsc::DscDialect"];
 }
 

@@ -4,9 +4,9 @@
 #include "Dsc/IR/DscDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "registry/TargetRegistry.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
-#include "registry/TargetRegistry.h"
 
 #include "dsc/abi/quant_layout.h"
 
@@ -36,8 +36,8 @@ Type QTensorType::parse(AsmParser &parser) {
       parser.parseType(elementType) || parser.parseComma() ||
       parser.parseAttribute(scheme) || parser.parseGreater())
     return {};
-  return parser.getChecked<QTensorType>(parser.getContext(), shape,
-                                        elementType, scheme);
+  return parser.getChecked<QTensorType>(parser.getContext(), shape, elementType,
+                                        scheme);
 }
 
 void QTensorType::print(AsmPrinter &printer) const {
