@@ -19,15 +19,27 @@ bool TargetInfo::supportsWeightType(StringRef type) const {
 }
 
 namespace {
-/// One CPU target: what differs between entries. The formats are the same
-/// for all of them today: the generic kernels (targets/common) implement
-/// every format and ISA files override the hot ones, so entries differ in
-/// code generation, not in what they read.
+/// What a target's kernels read. The CPU targets share it today: the generic
+/// kernels (targets/common) implement every format and the ISA files
+/// override the hot ones; a target whose kernels read other formats (or
+/// another tile, or an f16 KV cache) names its own.
+struct Formats {
+  std::vector<std::string> weightTypes;
+  std::vector<unsigned> quantBits;
+  TileShape floatTile;
+  int64_t quantTileRows;
+  std::string kvCacheType;
+};
+const Formats kCPUFormats = {{"f32", "f16", "bf16"}, {4, 8}, {4, 16}, 4, "f32"};
+
+/// One CPU target: its code generation, its kernel and runtime libraries,
+/// and the formats those kernels read.
 struct CPUEntry {
   const char *name, *description, *triple, *cpu, *features;
   std::vector<std::string> hostFeatures, aliases;
   const char *kernels, *runtime;
   bool pie = false;
+  const Formats *formats = &kCPUFormats;
 };
 
 const char *const kX86 = "x86_64-unknown-linux-gnu";
@@ -121,11 +133,11 @@ static std::vector<TargetInfo> makeRegistry() {
     t.kernels = e.kernels;
     t.runtime = e.runtime;
     t.pie = e.pie;
-    t.weightTypes = {"f32", "f16", "bf16"};
-    t.quantBits = {4, 8};
-    t.floatTile = {4, 16};
-    t.quantTileRows = 4;
-    t.kvCacheType = "f32";
+    t.weightTypes = e.formats->weightTypes;
+    t.quantBits = e.formats->quantBits;
+    t.floatTile = e.formats->floatTile;
+    t.quantTileRows = e.formats->quantTileRows;
+    t.kvCacheType = e.formats->kvCacheType;
     r.push_back(std::move(t));
   }
   return r;

@@ -66,7 +66,8 @@ namespace {
 
 /// The model's constants as the descriptor the runtime reads
 /// (dsc/abi/model_desc.h), emitted as the int64 array it is laid out as.
-void emitModelDesc(ModuleOp module, ModelConfigAttr c) {
+void emitModelDesc(ModuleOp module, ModelConfigAttr c,
+                   const TargetInfo &target) {
   int64_t size = 0, id = 0;
   if (auto a = module->getAttrOfType<IntegerAttr>(kWeightsSizeAttr))
     size = a.getInt();
@@ -84,7 +85,8 @@ void emitModelDesc(ModuleOp module, ModelConfigAttr c) {
   d.max_seq = c.getMaxSeqLen();
   d.weights_size = size;
   d.model_id = id;
-  d.kv_elem_bytes = 4;
+  // The cache element the target's attention kernels use (the registry).
+  d.kv_elem_bytes = target.kvCacheType == "f16" ? 2 : 4;
   SmallVector<int64_t> desc;
 #define DSC_DESC_FIELD(name, meaning) desc.push_back(d.name);
 #include "dsc/abi/model_desc.def"
@@ -277,7 +279,7 @@ struct CodegenLowerPass : dsc::impl::CodegenLowerBase<CodegenLowerPass> {
       return signalPassFailure();
     for (GlobalOp g : llvm::make_early_inc_range(module.getOps<GlobalOp>()))
       g.erase();
-    emitModelDesc(module, config);
+    emitModelDesc(module, config, **t);
   }
 };
 
