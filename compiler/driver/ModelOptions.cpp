@@ -2,12 +2,12 @@
 
 #include "driver/ModelOptions.h"
 #include "frontend/Checkpoint.h"
-#include "support/Errors.h"
 #include "frontend/ModelBuilder.h"
 #include "pipeline/Calibrate.h"
 #include "pipeline/TempFiles.h"
 #include "quant/ByteSize.h"
 #include "quant/Passes.h"
+#include "support/Errors.h"
 
 #include "Dsc/IR/DscOps.h"
 #include "Dsc/Transforms/Passes.h"
@@ -72,7 +72,8 @@ static Error usageError(const Twine &msg) {
 }
 
 bool ModelSettings::automatic() const {
-  return quant.scheme == "auto" || StringRef(quant.scheme).starts_with("auto:");
+  int64_t group;
+  return parseAutoQuantize(quant.scheme, group);
 }
 
 Expected<ModelSettings> ModelOptions::get() const {
@@ -125,13 +126,12 @@ Expected<ModelSettings> ModelOptions::get() const {
     return usageError("--calib needs --quantize");
   if (!s.calibStats.empty() && scheme.empty())
     return usageError("--calib-stats needs --quantize");
-  if (s.automatic()) {
-    if (scheme.consume_front("auto:") &&
-        (!scheme.consume_front("group=") ||
-         scheme.getAsInteger(10, s.autoGroup) || s.autoGroup <= 0))
+  int64_t autoGroup;
+  if (parseAutoQuantize(scheme, autoGroup)) {
+    if (autoGroup == 0)
       return usageError("--quantize " + s.quant.scheme +
                         ": expected auto or auto:group=N");
-    if (s.autoGroup % 32)
+    if (autoGroup % 32)
       return usageError("--quantize " + s.quant.scheme +
                         ": int4 groups must be a multiple of 32 columns");
     if (s.memBudget.empty())
@@ -335,7 +335,6 @@ Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
   cs.quantizeEmbeddings = settings.quant.embeddings;
   cs.quantizeHead = settings.quant.head;
   cs.memBudget = settings.memBudget;
-  cs.autoGroup = settings.autoGroup;
   bool progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
   cs.progress = progress;
   cs.calibStats = settings.calibStats;

@@ -38,7 +38,6 @@ struct ModelSettings {
   int64_t calibTokens = 0;    // 0: the default
   std::string memBudget;      // with --quantize auto
   uint64_t budgetBytes = 0;   // --mem-budget, parsed
-  int64_t autoGroup = 32;     // the int4 group of --quantize auto[:group=N]
   bool quiet = false;
 
   bool automatic() const;

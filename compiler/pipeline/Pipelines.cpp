@@ -39,8 +39,16 @@ std::optional<Phase> parsePhase(StringRef name) {
   return std::nullopt;
 }
 
-static bool isAuto(StringRef quantize) {
-  return quantize == "auto" || quantize.starts_with("auto:");
+bool parseAutoQuantize(StringRef quantize, int64_t &group) {
+  group = 32;
+  if (quantize == "auto")
+    return true;
+  if (!quantize.consume_front("auto:"))
+    return false;
+  if (!quantize.consume_front("group=") || quantize.getAsInteger(10, group) ||
+      group <= 0)
+    group = 0;
+  return true;
 }
 
 void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
@@ -54,17 +62,11 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
     if (s.quantize.empty())
       return;
     mlir::dsc::QuantApplyOptions apply;
-    if (isAuto(s.quantize)) {
-      QuantMixedPrecisionOptions mixed;
+    QuantMixedPrecisionOptions mixed;
+    // A malformed group reaches the pass as 0, which it refuses.
+    if (parseAutoQuantize(s.quantize, mixed.group)) {
       mixed.stats = s.calibStats;
       mixed.budget = s.memBudget;
-      // quantize=auto:group=N says the group itself (as --quantize does);
-      // a malformed one reaches the pass as 0, which it refuses.
-      mixed.group = s.autoGroup;
-      StringRef spec = s.quantize;
-      if (spec.consume_front("auto:") &&
-          (!spec.consume_front("group=") || spec.getAsInteger(10, mixed.group)))
-        mixed.group = 0;
       pm.addPass(createQuantMixedPrecision(mixed));
       // Every weight has its dsc.quantize now; the scheme is unused.
       apply.scheme = "int8:channel";
@@ -109,7 +111,6 @@ CompileSettings CompilePipelineOptions::settings() const {
   s.quantizeHead = quantizeHead;
   s.calibStats = calibStats;
   s.memBudget = memBudget;
-  s.autoGroup = autoGroup;
   s.progress = progress;
   return s;
 }

@@ -41,9 +41,13 @@ struct CompileSettings {
   bool quantizeHead = false;       // quantize-head
   std::string calibStats;          // calib-stats: file from calibration
   std::string memBudget;           // mem-budget: with quantize=auto
-  int64_t autoGroup = 32;          // auto-group: with quantize=auto
   bool progress = false;           // progress: on stderr
 };
+
+/// Whether `quantize` asks for mixed precision (`auto`, `auto:group=N`);
+/// `group` gets its int4 group size (32 by default), or 0 when the spelling
+/// is malformed.
+bool parseAutoQuantize(llvm::StringRef quantize, int64_t &group);
 
 /// Adds the passes of `phase` to `pm`.
 void buildPhase(mlir::OpPassManager &pm, const CompileSettings &settings,
@@ -62,7 +66,7 @@ struct CompilePipelineOptions
                         llvm::cl::desc("Buffers laid out for ASan")};
   Option<std::string> quantize{
       *this, "quantize",
-      llvm::cl::desc("Weight scheme (int4:group=32, ...) or auto")};
+      llvm::cl::desc("Weight scheme (int4:group=32, ...) or auto[:group=N]")};
   Option<bool> quantizeEmbeddings{
       *this, "quantize-embeddings",
       llvm::cl::desc("Quantize the embedding table too")};
@@ -73,9 +77,6 @@ struct CompilePipelineOptions
       llvm::cl::desc("Calibration statistics (AWQ scales; needed by auto)")};
   Option<std::string> memBudget{*this, "mem-budget",
                                 llvm::cl::desc("Weights' size limit for auto")};
-  Option<int64_t> autoGroup{*this, "auto-group",
-                            llvm::cl::desc("int4 group size for auto"),
-                            llvm::cl::init(32)};
   Option<bool> progress{*this, "progress",
                         llvm::cl::desc("Show progress on stderr")};
 

@@ -44,20 +44,28 @@ static void initLLVMTargets() {
   (void)done;
 }
 
-Expected<std::unique_ptr<TargetMachine>>
-createTargetMachine(const TargetDesc &target) {
+/// LLVM's backend for `target`'s triple.
+static Expected<const Target *> lookupBackend(const TargetDesc &target) {
   initLLVMTargets();
-  Triple triple(target.triple);
   std::string err;
-  const Target *t = TargetRegistry::lookupTarget(triple, err);
+  const Target *t = TargetRegistry::lookupTarget(Triple(target.triple), err);
   if (!t)
     return createStringError(inconvertibleErrorCode(), err);
+  return t;
+}
+
+Expected<std::unique_ptr<TargetMachine>>
+createTargetMachine(const TargetDesc &target) {
+  auto t = lookupBackend(target);
+  if (!t)
+    return t.takeError();
+  Triple triple(target.triple);
   TargetOptions opts;
   opts.AllowFPOpFusion = FPOpFusion::Standard;
   std::unique_ptr<TargetMachine> tm(
-      t->createTargetMachine(triple, target.cpu, target.features, opts,
-                             target.pie ? Reloc::PIC_ : Reloc::Static,
-                             CodeModel::Small, CodeGenOptLevel::Aggressive));
+      (*t)->createTargetMachine(triple, target.cpu, target.features, opts,
+                                target.pie ? Reloc::PIC_ : Reloc::Static,
+                                CodeModel::Small, CodeGenOptLevel::Aggressive));
   if (!tm)
     return createStringError(inconvertibleErrorCode(),
                              "cannot create a target machine for " +
@@ -66,16 +74,13 @@ createTargetMachine(const TargetDesc &target) {
 }
 
 Error checkCPUAndFeatures(const TargetDesc &target) {
-  initLLVMTargets();
-  Triple triple(target.triple);
-  std::string err;
-  const Target *t = TargetRegistry::lookupTarget(triple, err);
+  auto t = lookupBackend(target);
   if (!t)
-    return createStringError(inconvertibleErrorCode(), err);
+    return t.takeError();
   // A generic subtarget, to ask about names without LLVM's warnings for
   // the unknown ones.
   std::unique_ptr<MCSubtargetInfo> sti(
-      t->createMCSubtargetInfo(triple, "generic", ""));
+      (*t)->createMCSubtargetInfo(Triple(target.triple), "generic", ""));
   if (!sti->isCPUStringValid(target.cpu))
     return createStringError(
         inconvertibleErrorCode(),

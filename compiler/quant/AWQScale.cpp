@@ -1,9 +1,9 @@
 //===- AWQScale.cpp - activation-aware per-column scales ------------------===//
 
-#include "weights/WeightReader.h"
 #include "quant/OutputError.h"
 #include "quant/Passes.h"
 #include "quant/WeightUses.h"
+#include "weights/WeightReader.h"
 
 #include "Dsc/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -160,24 +160,11 @@ LogicalResult QuantAWQScalePass::run() {
                             "statistics calibration recorded");
   if (grid < 1)
     return module.emitError("dsc-quant-awq-scale: grid must be at least 1");
-  auto actsOr = readCalibStats(stats);
-  if (!actsOr)
-    return module.emitError(toString(actsOr.takeError()));
-  const std::vector<ActivationStats> &acts = *actsOr;
-  auto fn = module.lookupSymbol<mlir::func::FuncOp>("forward");
-  if (!fn)
-    return module.emitError("no func.func @forward to calibrate");
-  SmallVector<Value> inputs = getLinearInputs(fn);
-  if (inputs.size() != acts.size())
-    return module.emitError()
-           << stats << ": calibration saw " << acts.size()
-           << " observation points, the model has " << inputs.size();
-  for (auto [id, x] : llvm::enumerate(inputs))
-    if (cast<mlir::ShapedType>(x.getType()).getDimSize(1) != acts[id].cols)
-      return module.emitError()
-             << stats << ": observation point " << id << " has "
-             << acts[id].cols << " columns, the model's input has "
-             << cast<mlir::ShapedType>(x.getType()).getDimSize(1);
+  auto calib = loadCalibration(module, stats);
+  if (failed(calib))
+    return failure();
+  const std::vector<ActivationStats> &acts = calib->acts;
+  ArrayRef<Value> inputs = calib->inputs;
 
   ReadMap reads = weightReads(module);
   WeightReader reader;

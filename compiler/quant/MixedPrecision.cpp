@@ -1,11 +1,11 @@
 //===- MixedPrecision.cpp - each weight's precision for a budget ----------===//
 
-#include "weights/Quantizer.h"
-#include "weights/WeightReader.h"
 #include "quant/ByteSize.h"
 #include "quant/OutputError.h"
 #include "quant/Passes.h"
 #include "quant/WeightUses.h"
+#include "weights/Quantizer.h"
+#include "weights/WeightReader.h"
 
 #include "Dsc/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -144,27 +144,13 @@ LogicalResult QuantMixedPrecisionPass::run() {
     return module.emitError("dsc-quant-mixed-precision: budget: " +
                             toString(budgetOr.takeError()));
   uint64_t limit = *budgetOr;
-  auto actsOr = readCalibStats(stats);
-  if (!actsOr)
-    return module.emitError(toString(actsOr.takeError()));
-  const std::vector<ActivationStats> &acts = *actsOr;
-  auto fn = module.lookupSymbol<mlir::func::FuncOp>("forward");
-  if (!fn)
-    return module.emitError("no func.func @forward to quantize");
-  SmallVector<Value> inputs = getLinearInputs(fn);
-  if (inputs.size() != acts.size())
-    return module.emitError()
-           << stats << ": calibration saw " << acts.size()
-           << " observation points, the model has " << inputs.size();
+  auto calib = loadCalibration(module, stats);
+  if (failed(calib))
+    return failure();
+  const std::vector<ActivationStats> &acts = calib->acts;
   DenseMap<Value, int64_t> idOf;
-  for (auto [i, v] : llvm::enumerate(inputs)) {
-    if (cast<mlir::ShapedType>(v.getType()).getDimSize(1) != acts[i].cols)
-      return module.emitError()
-             << stats << ": observation point " << i << " has " << acts[i].cols
-             << " columns, the model's input has "
-             << cast<mlir::ShapedType>(v.getType()).getDimSize(1);
+  for (auto [i, v] : llvm::enumerate(calib->inputs))
     idOf[v] = static_cast<int64_t>(i);
-  }
   ReadMap reads = weightReads(module);
   WeightReader reader;
 

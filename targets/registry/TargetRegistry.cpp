@@ -217,7 +217,7 @@ Expected<TargetInfo> lookupTarget(StringRef name) {
     for (const TargetInfo &t : getTargetRegistry()) {
       Triple own(t.triple);
       if (own.getArch() == triple.getArch() && triple.isOSLinux() &&
-          own.isAndroid() == android && !t.sanitize) {
+          own.isAndroid() == android) {
         TargetInfo custom = t;
         custom.triple = triple.str();
         return custom;
@@ -239,9 +239,10 @@ Expected<TargetInfo> tuneTarget(const TargetInfo &t, StringRef cpu,
     tuned.features =
         t.features.empty() ? features.str() : t.features + "," + features.str();
   SmallVector<StringRef> list;
-  features.split(list, ',');
+  if (!features.empty())
+    features.split(list, ',');
   for (StringRef f : list)
-    if (!features.empty() && (f.empty() || (f[0] != '+' && f[0] != '-')))
+    if (f.empty() || (f[0] != '+' && f[0] != '-'))
       return createStringError(inconvertibleErrorCode(),
                                "--mattr " + features.str() +
                                    ": features are +name or -name, "

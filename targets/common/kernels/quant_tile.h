@@ -66,4 +66,26 @@ DSC_INLINE int qtile_value(const qtile_t *t, const uint8_t *tile, int r,
   return i < 16 ? (blk[i] & 0xF) : (blk[i - 16] >> 4);
 }
 
+/* Activations quantized to int8 per 32-column block, as the integer kernels
+ * of every ISA take them: S x K values, and per block its scale and the sum
+ * of its values. One allocation (from the runtime), freed by qact_free. */
+typedef struct {
+  int8_t *q;    /* S x K */
+  float *d;     /* S x K/32 */
+  int32_t *sum; /* S x K/32 */
+} qact_t;
+
+DSC_INLINE qact_t qact_alloc(int64_t S, int64_t K) {
+  int64_t kb = K / 32;
+  char *mem = (char *)dsc_kernel_alloc((uint64_t)S * (uint64_t)K +
+                                       (uint64_t)S * (uint64_t)kb * 8 + 64);
+  qact_t a;
+  a.q = (int8_t *)mem;
+  a.d = (float *)(mem + ((S * K + 15) & ~(int64_t)15));
+  a.sum = (int32_t *)(a.d + S * kb);
+  return a;
+}
+
+DSC_INLINE void qact_free(qact_t a) { dsc_kernel_free(a.q); }
+
 #endif

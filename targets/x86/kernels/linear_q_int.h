@@ -365,17 +365,12 @@ void KNAME(const float *x, const uint8_t *w, float *y, int64_t S, int64_t K,
     dsc_linear_qf_t4_portable(x, w, y, S, K, N, G, BITS, flags);
     return;
   }
-  int64_t kb = K / 32;
-  char *scratch = (char *)dsc_kernel_alloc((uint64_t)S * (uint64_t)K +
-                                           (uint64_t)S * (uint64_t)kb * 8 + 64);
-  int8_t *xq = (int8_t *)scratch;
-  float *xd = (float *)(scratch + ((S * K + 15) & ~(int64_t)15));
-  int32_t *xs = (int32_t *)(xd + S * kb);
-  quantize_rows(x, S, K, xq, xd, xs);
-  qi_ctx c = {xq, xd, xs, w, y, S, K, N, qtile_make(K, G, BITS, (int)flags)};
+  qact_t a = qact_alloc(S, K);
+  quantize_rows(x, S, K, a.q, a.d, a.sum);
+  qi_ctx c = {a.q, a.d, a.sum, w, y, S, K, N, qtile_make(K, G, BITS, (int)flags)};
   if (S * K * N < DSC_PARALLEL_MIN_WORK)
     qi_rows(&c, 0, N / 4);
   else
     dsc_parallel_for(N / 4, qi_rows, &c);
-  dsc_kernel_free(scratch);
+  qact_free(a);
 }
