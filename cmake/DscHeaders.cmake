@@ -11,13 +11,38 @@
 #
 # Edits to the headers need no reconfiguring (the links point at the sources);
 # a new header in a FILES list does.
+#
+# Generated headers (tablegen's .inc files) are the exception: they are put on
+# the include path by their real directory (GENERATED). Ninja knows a
+# generated file only by the path its rule writes; included through a link it
+# is a different path, which ninja stats once before the build, so sources
+# that include it would be rebuilt only by the next run after a .td edit.
 
 # dsc_headers(<target> <PUBLIC|PRIVATE|INTERFACE> <prefix>
-#             DIRECTORY <dir> | FILES <file>...)
+#             DIRECTORY <dir> | FILES <file>... | GENERATED <dir>)
+# GENERATED <dir> must be a build directory whose path ends in <prefix>: its
+# parent (the path less <prefix>) is the include root.
 function(dsc_headers target scope prefix)
-  cmake_parse_arguments(H "" "DIRECTORY" "FILES" ${ARGN})
+  cmake_parse_arguments(H "" "DIRECTORY;GENERATED" "FILES" ${ARGN})
+  if(H_GENERATED)
+    string(LENGTH "/${prefix}" plen)
+    string(LENGTH "${H_GENERATED}" dlen)
+    math(EXPR start "${dlen} - ${plen}")
+    if(start LESS 1)
+      message(FATAL_ERROR "dsc_headers(${target}): ${H_GENERATED} does not "
+                          "end in /${prefix}")
+    endif()
+    string(SUBSTRING "${H_GENERATED}" ${start} -1 tail)
+    string(SUBSTRING "${H_GENERATED}" 0 ${start} root)
+    if(NOT tail STREQUAL "/${prefix}")
+      message(FATAL_ERROR "dsc_headers(${target}): ${H_GENERATED} does not "
+                          "end in /${prefix}")
+    endif()
+    target_include_directories(${target} ${scope} ${root})
+    return()
+  endif()
   if(NOT H_DIRECTORY AND NOT H_FILES)
-    message(FATAL_ERROR "dsc_headers(${target}): DIRECTORY or FILES")
+    message(FATAL_ERROR "dsc_headers(${target}): DIRECTORY, FILES or GENERATED")
   endif()
   # One root per call: a prefix can be a link to one directory only, and a
   # library may have two (its sources and its generated headers).
