@@ -17,7 +17,7 @@
  *===---------------------------------------------------------------------===*/
 #include "quant_tile.h"
 
-#include <arm_neon.h>
+#include "neon_armv7.h"
 
 #if BITS == 8
 #define DOT_OFFSET 128
