@@ -39,6 +39,11 @@ static void initLLVMTargets() {
     LLVMInitializeAArch64TargetMC();
     LLVMInitializeAArch64AsmPrinter();
     LLVMInitializeAArch64AsmParser();
+    LLVMInitializeARMTargetInfo();
+    LLVMInitializeARMTarget();
+    LLVMInitializeARMTargetMC();
+    LLVMInitializeARMAsmPrinter();
+    LLVMInitializeARMAsmParser();
     return true;
   }();
   (void)done;
@@ -116,6 +121,16 @@ Expected<std::unique_ptr<Module>> translateAndOptimize(mlir::ModuleOp module,
                              "translation to LLVM IR failed");
   llvmModule->setTargetTriple(Triple(target.triple));
   llvmModule->setDataLayout(tm.createDataLayout());
+  // MLIR's index is i64 on every target (the memref descriptors and the
+  // kernel ABI are int64), so generated code allocates with malloc(i64),
+  // which a 32-bit runtime's malloc(size_t) would read the low word of: it
+  // calls dsc_malloc64 there, which refuses what the address space cannot
+  // hold (runtime/exe/libc.c).
+  if (llvmModule->getDataLayout().getPointerSizeInBits() == 32)
+    if (Function *f = llvmModule->getFunction("malloc"))
+      if (f->isDeclaration() && f->arg_size() == 1 &&
+          f->getArg(0)->getType()->isIntegerTy(64))
+        f->setName("dsc_malloc64");
 
   StringRef bc = getEmbeddedFile(target.kernels);
   if (bc.empty() && target.sanitize)

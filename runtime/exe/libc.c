@@ -84,12 +84,14 @@ static void acquire(void) {
 static void release(void) { __atomic_store_n(&lock, 0, __ATOMIC_RELEASE); }
 
 static void *map(uint64_t n) {
+  if (n > SIZE_MAX) /* 32-bit ARM: more than the address space */
+    return 0;
   return dsc_sys_mmap(0, n, DSC_PROT_READ | DSC_PROT_WRITE,
                       DSC_MAP_PRIVATE | DSC_MAP_ANONYMOUS, -1, 0);
 }
 
 void *malloc(size_t n) {
-  uint64_t need = n + HDR;
+  uint64_t need = (uint64_t)n + HDR; /* no wrap where size_t is 32-bit */
   if (need >= LARGE_MIN) {
     uint64_t size = (need + 4095) & ~4095ull;
     acquire();
@@ -169,6 +171,23 @@ void free(void *ptr) {
   free_lists[h->kind] = p;
   release();
 }
+
+#if SIZE_MAX < UINT64_MAX
+/* Generated code's malloc on 32-bit targets (compiler/pipeline/Translate.cpp):
+ * its sizes are 64-bit. It does not check for null, so a buffer beyond the
+ * address space ends the run here with a message. */
+void *dsc_malloc64(uint64_t n) {
+  static const char msg[] = "error: out of memory for the model's buffers "
+                            "(a 32-bit process addresses at most 4 GiB); "
+                            "use a shorter prompt or a 64-bit target\n";
+  void *p = n <= SIZE_MAX ? malloc((size_t)n) : 0;
+  if (!p) {
+    dsc_sys_write(2, msg, sizeof(msg) - 1);
+    dsc_sys_exit(1);
+  }
+  return p;
+}
+#endif
 
 void *calloc(size_t n, size_t size) {
   if (size && n > (size_t)-1 / size)

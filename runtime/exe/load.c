@@ -8,18 +8,18 @@
 enum { ENOENT_ = 2 };
 
 /* Opens path and returns its size, or a negative errno. */
-static long open_sized(const char *path, int *fd) {
+static int64_t open_sized(const char *path, int *fd) {
   *fd = dsc_sys_open(path, DSC_O_RDONLY, 0);
   if (*fd < 0)
     return *fd;
-  long end = dsc_sys_lseek(*fd, 0, 2 /* SEEK_END */);
+  int64_t end = dsc_sys_lseek(*fd, 0, 2 /* SEEK_END */);
   if (end < 0)
     dsc_sys_close(*fd);
   return end;
 }
 
 static bool read_at(int fd, uint64_t off, void *buf, size_t n) {
-  if (dsc_sys_lseek(fd, (long)off, 0) < 0)
+  if (dsc_sys_lseek(fd, (int64_t)off, 0) < 0)
     return false;
   return dsc_sys_read(fd, buf, n) == (long)n;
 }
@@ -71,12 +71,12 @@ static bool locate(const char *override, dsc_payload *p) {
     return !dsc_fail("cannot find the file of this executable "
                      "(/proc/self/exe); pass --weights FILE");
   int fd;
-  long end = open_sized(exe, &fd);
+  int64_t end = open_sized(exe, &fd);
   if (end < 0)
     return !dsc_fail("cannot read '%s': %s; pass --weights FILE", exe,
                      dsc_strerror(-end));
   dsc_trailer tr;
-  bool ok = end >= (long)sizeof(tr) &&
+  bool ok = end >= (int64_t)sizeof(tr) &&
             read_at(fd, (uint64_t)end - sizeof(tr), &tr, sizeof(tr)) &&
             memcmp(tr.magic, DSC_TRAILER_MAGIC, 8) == 0;
   dsc_sys_close(fd);
@@ -114,10 +114,11 @@ static bool locate(const char *override, dsc_payload *p) {
   }
   if (tr.offset > (uint64_t)end || tr.size > (uint64_t)end - tr.offset)
     return !dsc_fail("'%s' is cut short: its trailer places the payload at "
-                     "bytes %llu..%llu, but the file has %ld bytes; copy or "
+                     "bytes %llu..%llu, but the file has %lld bytes; copy or "
                      "compile it again",
                      exe, (unsigned long long)tr.offset,
-                     (unsigned long long)(tr.offset + tr.size), end);
+                     (unsigned long long)(tr.offset + tr.size),
+                     (long long)end);
   p->path = exe;
   p->offset = tr.offset;
   p->size = tr.size;
@@ -129,7 +130,7 @@ bool dsc_payload_open(const char *override, dsc_payload *p) {
   if (!locate(override, p))
     return false;
   int fd;
-  long end = open_sized(p->path, &fd);
+  int64_t end = open_sized(p->path, &fd);
   if (end < 0)
     return !dsc_fail("cannot read the weights file '%s': %s", p->path,
                      dsc_strerror(-end));
@@ -138,6 +139,15 @@ bool dsc_payload_open(const char *override, dsc_payload *p) {
   if (p->size < sizeof(dsc_payload_header)) {
     dsc_sys_close(fd);
     return !dsc_fail("'%s' is too short (%llu bytes) to hold dsc weights",
+                     p->path, (unsigned long long)p->size);
+  }
+  /* A 32-bit process cannot map more than its address space; size_t would
+   * wrap. */
+  if (p->size > SIZE_MAX) {
+    dsc_sys_close(fd);
+    return !dsc_fail("'%s' holds %llu bytes of weights, more than a 32-bit "
+                     "process can map; use a 64-bit target or a smaller or "
+                     "quantized model",
                      p->path, (unsigned long long)p->size);
   }
   /* Mappings start at page boundaries; an embedded payload is page-aligned
@@ -195,7 +205,8 @@ void *dsc_payload_read_weights(const dsc_payload *p) {
   dsc_sys_madvise(dst, n, DSC_MADV_HUGEPAGE);
   int fd = dsc_sys_open(p->path, DSC_O_RDONLY, 0);
   bool ok = fd >= 0 &&
-            dsc_sys_lseek(fd, (long)(p->offset + p->weights->offset), 0) >= 0;
+            dsc_sys_lseek(fd, (int64_t)(p->offset + p->weights->offset), 0) >=
+                0;
   for (char *at = dst; ok && n;) {
     long r = dsc_sys_read(fd, at, n > (1u << 30) ? (1u << 30) : n);
     ok = r > 0;

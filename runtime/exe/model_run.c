@@ -46,6 +46,8 @@ int dsc_run_check_memory(const dsc_payload *pl, bool useMmap, int64_t positions,
   uint64_t weightBytes = useMmap ? 0 : pl->weights->size;
   uint64_t need = add_sat(add_sat(cacheBytes, logitBytes), weightBytes);
   uint64_t avail = dsc_mem_available();
+  if (avail > SIZE_MAX) /* a 32-bit process: its address space */
+    avail = SIZE_MAX;
   char a[32], b[32], c[32], d[32], e[32];
   if (need > avail || need == UINT64_MAX)
     return dsc_fail("running %lld positions (-c %lld) needs %s of memory "

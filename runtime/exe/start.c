@@ -70,4 +70,18 @@ __asm__(".text\n"
         "  and sp, x0, #-16\n"
         "  bl dsc_start_c\n"
         "  brk #0\n");
+#elif defined(__arm__)
+__asm__(".text\n"
+        ".arm\n"
+        ".globl _start\n"
+        ".type _start,%function\n"
+        "_start:\n"
+        "  mov r11, #0\n"
+        "  mov lr, #0\n"
+        "  mov r0, sp\n"
+        "  bic sp, r0, #15\n"
+        "  bl dsc_start_c\n"
+        "  udf #0\n");
+#else
+#error "no start-up code for this architecture"
 #endif

@@ -14,7 +14,7 @@ enum { MAX_THREADS = 256, STACK_BYTES = 8 << 20, SPIN = 20000 };
 static inline void cpu_relax(void) {
 #if defined(__x86_64__)
   __builtin_ia32_pause();
-#elif defined(__aarch64__)
+#elif defined(__aarch64__) || defined(__arm__)
   __asm__ volatile("yield");
 #endif
 }

@@ -72,8 +72,8 @@ int dsc_sys_is_regular(const char *path) {
     return -errno;
   return S_ISREG(st.st_mode);
 }
-long dsc_sys_lseek(int fd, long off, int whence) {
-  long r = lseek(fd, off, whence);
+int64_t dsc_sys_lseek(int fd, int64_t off, int whence) {
+  int64_t r = lseek(fd, off, whence);
   return RET(r);
 }
 

@@ -13,12 +13,24 @@ int dsc_sys_open(const char *path, int flags, int mode) {
                            mode, 0, 0);
 }
 int dsc_sys_close(int fd) { return (int)dsc_syscall(SYS_close, fd, 0, 0); }
-long dsc_sys_lseek(int fd, long off, int whence) {
+int64_t dsc_sys_lseek(int fd, int64_t off, int whence) {
+#if defined(__arm__)
+  int64_t result;
+  long r = dsc_syscall6(SYS__llseek, fd, (long)(off >> 32), (long)off,
+                        (long)&result, whence, 0);
+  return r < 0 ? r : result;
+#else
   return dsc_syscall(SYS_lseek, fd, off, whence);
+#endif
 }
 void *dsc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
                    long off) {
+#if defined(__arm__)
+  long r = dsc_syscall6(SYS_mmap2, (long)addr, (long)len, prot, flags, fd,
+                        off / 4096);
+#else
   long r = dsc_syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
+#endif
   return r < 0 && r > -4096 ? 0 : (void *)r;
 }
 int dsc_sys_munmap(void *addr, size_t len) {
@@ -38,8 +50,8 @@ int dsc_sys_unlink(const char *path) {
   return (int)dsc_syscall6(SYS_unlinkat, -100, (long)path, 0, 0, 0, 0);
 }
 int dsc_sys_is_regular(const char *path) {
-  /* struct stat differs between the two: st_mode follows st_dev, st_ino and
-   * (on x86-64 only) st_nlink. */
+  /* struct stat differs: st_mode follows st_dev, st_ino and (on x86-64
+   * only) st_nlink; in ARM's struct stat64 it is at byte 16 as well. */
   uint64_t st[32];
   long r = dsc_syscall6(SYS_newfstatat, -100, (long)path, (long)st, 0, 0, 0);
   if (r < 0)
@@ -84,9 +96,11 @@ int dsc_sys_ncpu(void) {
   long n = dsc_syscall(SYS_sched_getaffinity, 0, sizeof(mask), mask);
   if (n <= 0)
     return 1;
+  /* n is in bytes, a multiple of the kernel's long (4 on 32-bit ARM). */
+  const uint8_t *bytes = (const uint8_t *)mask;
   int count = 0;
-  for (long i = 0; i < n / 8; ++i)
-    count += __builtin_popcountll(mask[i]);
+  for (long i = 0; i < n; ++i)
+    count += __builtin_popcount(bytes[i]);
   return count > 0 ? count : 1;
 }
 
@@ -151,5 +165,35 @@ __asm__(".text\n"
         "  mov x8, #93\n"
         "  svc #0\n"
         "1: ret\n"
+        ".size dsc_sys_thread, .-dsc_sys_thread\n");
+#elif defined(__arm__)
+/* r7 holds the system call number and is callee-saved; the child starts on
+ * its own stack with fn and arg at its top. */
+__asm__(".text\n"
+        ".arm\n"
+        ".globl dsc_sys_thread\n"
+        ".type dsc_sys_thread,%function\n"
+        "dsc_sys_thread:\n"
+        "  bic r1, r1, #15\n"
+        "  sub r1, r1, #16\n"
+        "  str r0, [r1]\n"
+        "  str r2, [r1, #4]\n"
+        "  push {r7, lr}\n"
+        "  movw r0, #0x0f00\n"
+        "  movt r0, #0x5\n"
+        "  mov r2, #0\n"
+        "  mov r3, #0\n"
+        "  mov r7, #120\n"
+        "  svc #0\n"
+        "  cmp r0, #0\n"
+        "  bne 1f\n"
+        "  ldr r1, [sp]\n"
+        "  ldr r0, [sp, #4]\n"
+        "  mov r11, #0\n"
+        "  mov lr, #0\n"
+        "  blx r1\n"
+        "  mov r7, #1\n"
+        "  svc #0\n"
+        "1: pop {r7, pc}\n"
         ".size dsc_sys_thread, .-dsc_sys_thread\n");
 #endif

@@ -51,8 +51,35 @@ static inline long dsc_syscall6(long n, long a, long b, long c, long d, long e,
                    : "memory", "cc");
   return x0;
 }
+#elif defined(__arm__)
+/* ARM EABI. Offsets beyond 32 bits go through _llseek and mmap2 (whose
+ * offset counts 4096-byte pages); newfstatat is fstatat64. */
+enum {
+  SYS_exit = 1, SYS_read = 3, SYS_write = 4, SYS_close = 6,
+  SYS_getrusage = 77, SYS_munmap = 91, SYS_clone = 120, SYS__llseek = 140,
+  SYS_sched_yield = 158, SYS_mmap2 = 192, SYS_madvise = 220, SYS_futex = 240,
+  SYS_sched_getaffinity = 242, SYS_exit_group = 248,
+  SYS_clock_gettime = 263, SYS_openat = 322, SYS_newfstatat = 327,
+  SYS_unlinkat = 328, SYS_renameat = 329, SYS_readlinkat = 332,
+};
+
+static inline long dsc_syscall6(long n, long a, long b, long c, long d, long e,
+                                long f) {
+  register long r7 __asm__("r7") = n;
+  register long r0 __asm__("r0") = a;
+  register long r1 __asm__("r1") = b;
+  register long r2 __asm__("r2") = c;
+  register long r3 __asm__("r3") = d;
+  register long r4 __asm__("r4") = e;
+  register long r5 __asm__("r5") = f;
+  __asm__ volatile("svc #0"
+                   : "+r"(r0)
+                   : "r"(r7), "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5)
+                   : "memory", "cc");
+  return r0;
+}
 #else
-#error "dsc's runtime supports x86-64 and AArch64 Linux"
+#error "dsc's runtime supports x86-64, AArch64 and 32-bit ARM Linux"
 #endif
 
 #define dsc_syscall(n, a, b, c) dsc_syscall6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)

@@ -45,6 +45,7 @@ struct CPUEntry {
 const char *const kX86 = "x86_64-unknown-linux-gnu";
 const char *const kAArch64 = "aarch64-unknown-linux-gnu";
 const char *const kAndroid = "aarch64-unknown-linux-android";
+const char *const kARMv7 = "armv7-unknown-linux-gnueabihf";
 const std::vector<std::string> kAVX2 = {"avx2", "fma", "f16c", "bmi2"};
 } // namespace
 
@@ -119,6 +120,20 @@ static std::vector<TargetInfo> makeRegistry() {
        "kernels-aarch64-android",
        "runtime-aarch64-android",
        /*pie=*/true},
+      // Cortex-A7 is the oldest core of the ARMv7 boards with NEON (Pi 2
+      // v1.1) and what the AArch32 state of the Pi 3, Zero 2 W (Cortex-A53)
+      // and Pi 4 (A72) runs: VFPv4 (vfma), NEON and hardware division, and
+      // an in-order schedule like the A53's.
+      {"armv7",
+       "32-bit ARMv7-A with NEON and VFPv4, hard-float (Raspberry Pi OS "
+       "32-bit on a Pi 2, 3, 4 or Zero 2 W); static",
+       kARMv7,
+       "cortex-a7",
+       "",
+       {"neon", "vfp4"},
+       {"armhf"},
+       "kernels-armv7-neon",
+       "runtime-armv7"},
   };
   std::vector<TargetInfo> r;
   for (const CPUEntry &e : entries) {
@@ -218,6 +233,17 @@ Expected<TargetInfo> lookupTarget(StringRef name) {
       Triple own(t.triple);
       if (own.getArch() == triple.getArch() && triple.isOSLinux() &&
           own.isAndroid() == android) {
+        // The ARMv7 runtime and kernels are hard-float: code for a
+        // soft-float ABI would pass floats where they do not look.
+        Triple::EnvironmentType env = triple.getEnvironment();
+        if (triple.isARM() && env != Triple::GNUEABIHF &&
+            env != Triple::MuslEABIHF)
+          return createStringError(
+              inconvertibleErrorCode(),
+              "--target " + name.str() +
+                  ": 32-bit ARM is hard-float only (gnueabihf, as "
+                  "Raspberry Pi OS); use " +
+                  t.triple);
         TargetInfo custom = t;
         custom.triple = triple.str();
         return custom;
@@ -227,7 +253,8 @@ Expected<TargetInfo> lookupTarget(StringRef name) {
   return createStringError(inconvertibleErrorCode(),
                            "unknown --target '" + name.str() +
                                "' (known: native, " + listTargetNames() +
-                               "; or a Linux triple of x86_64 or aarch64)");
+                               "; or a Linux triple of x86_64, aarch64 or "
+                               "armv7 hard-float)");
 }
 
 Expected<TargetInfo> tuneTarget(const TargetInfo &t, StringRef cpu,

@@ -56,3 +56,5 @@ if shutil.which("dpkg-query") and shutil.which("apt-cache"):
     config.available_features.add("debian")
 if shutil.which("qemu-aarch64"):
     config.available_features.add("qemu-aarch64")
+if shutil.which("qemu-arm"):
+    config.available_features.add("qemu-arm")

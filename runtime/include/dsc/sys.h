@@ -1,6 +1,6 @@
 /*===- sys.h - the operating system, without libc -----------------*- C -*-===*
  *
- * Raw Linux system calls for x86-64 and AArch64, so that generated
+ * Raw Linux system calls for x86-64, AArch64 and 32-bit ARM, so that generated
  * executables are static and self-contained for any --target.
  *
  *===---------------------------------------------------------------------===*/
@@ -17,7 +17,9 @@ long dsc_sys_write(int fd, const void *buf, size_t n);
 long dsc_sys_read(int fd, void *buf, size_t n);
 int dsc_sys_open(const char *path, int flags, int mode); /* -errno on error */
 int dsc_sys_close(int fd);
-long dsc_sys_lseek(int fd, long off, int whence);
+/* 64-bit offsets on every target (files over 2 GiB on 32-bit ARM). */
+int64_t dsc_sys_lseek(int fd, int64_t off, int whence);
+/* off is a multiple of the page size (4096). */
 void *dsc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
                    long off); /* NULL on error */
 int dsc_sys_munmap(void *addr, size_t len);

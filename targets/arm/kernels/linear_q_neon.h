@@ -10,14 +10,16 @@
  *
  * The including file defines BITS (4 or 8) and KNAME, and USE_SDOT for the
  * dot-product extension (sdot); without it, products go through smull and
- * sadalp, which every ARMv8-A core has. USE_I8MM adds the int8 matrix
- * multiply (smmla) for prompts: two rows of x against two weight rows per
- * instruction.
+ * sadalp, which every ARMv8-A core has. Prompts take two rows of x at a
+ * time against each block of four weight rows (the GEMM): with USE_I8MM
+ * through the int8 matrix multiply (smmla, two rows of x against two
+ * weight rows per instruction), otherwise through the same dot products
+ * as single tokens with each weight load shared by the two rows.
  *
  *===---------------------------------------------------------------------===*/
 #include "quant_tile.h"
 
-#include <arm_neon.h>
+#include "neon_armv7.h"
 
 #if BITS == 8
 #define DOT_OFFSET 128
@@ -111,7 +113,62 @@ DSC_INLINE void tile_row_dot(const qn_ctx *c, int64_t s, const uint8_t *tiles,
     out[r] = vaddvq_f32(acc[r]) - corr[r];
 }
 
+#if !defined(USE_I8MM) && defined(__aarch64__)
+#define ROWS2_DOT 1
+/* Prompts without smmla: two rows of x (s, s + 1) against the four rows of
+ * one block of tiles, each block of weights loaded (and, for 4 bits,
+ * unpacked) once for both rows. ARMv7's 16 vector registers hold one row's
+ * accumulators and operands, not two: it keeps to tile_row_dot. */
+DSC_INLINE void tile_rows2_dot(const qn_ctx *c, int64_t s,
+                               const uint8_t *tiles, float out[2][4]) {
+  const qtile_t *t = &c->t;
+  int64_t blocks = t->G / 32, kb = c->K / 32;
+  const int8_t *xa = c->xq + s * c->K, *xb = xa + c->K;
+  const float *da = c->xd + s * kb, *db = da + kb;
+  const int32_t *sa = c->xs + s * kb, *sb = sa + kb;
+  float32x4_t acc[2][4];
+  float corr[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+  for (int i = 0; i < 2; ++i)
+    for (int r = 0; r < 4; ++r)
+      acc[i][r] = vdupq_n_f32(0.0f);
+  const uint8_t *tile = tiles;
+  for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
+    float d[4];
+    int zoff[4];
+    for (int r = 0; r < 4; ++r) {
+      d[r] = qtile_scale(t, tile, r);
+      zoff[r] = qtile_zero(t, tile, r) - DOT_OFFSET;
+    }
+    const uint8_t *vals = tile + t->valOff;
+    float gsum[2] = {0.0f, 0.0f};
+    for (int64_t k = 0; k < blocks; ++k) {
+      int64_t blk = g * blocks + k;
+      int8x16_t a0 = vld1q_s8(xa + blk * 32), a1 = vld1q_s8(xa + blk * 32 + 16);
+      int8x16_t b0 = vld1q_s8(xb + blk * 32), b1 = vld1q_s8(xb + blk * 32 + 16);
+      float dxa = da[blk], dxb = db[blk];
+      gsum[0] += dxa * (float)sa[blk];
+      gsum[1] += dxb * (float)sb[blk];
+      for (int r = 0; r < 4; ++r) {
+        int8x16_t w0, w1;
+        load_block(t, vals, r, k, &w0, &w1);
+        int32x4_t pa = dot32(vdupq_n_s32(0), w0, w1, a0, a1);
+        int32x4_t pb = dot32(vdupq_n_s32(0), w0, w1, b0, b1);
+        acc[0][r] = vfmaq_n_f32(acc[0][r], vcvtq_f32_s32(pa), d[r] * dxa);
+        acc[1][r] = vfmaq_n_f32(acc[1][r], vcvtq_f32_s32(pb), d[r] * dxb);
+      }
+    }
+    for (int i = 0; i < 2; ++i)
+      for (int r = 0; r < 4; ++r)
+        corr[i][r] += d[r] * (float)zoff[r] * gsum[i];
+  }
+  for (int i = 0; i < 2; ++i)
+    for (int r = 0; r < 4; ++r)
+      out[i][r] = vaddvq_f32(acc[i][r]) - corr[i][r];
+}
+#endif
+
 #ifdef USE_I8MM
+#define ROWS2_DOT 1
 /* Two rows of x (s, s + 1) against the four rows of one block of tiles:
  * smmla multiplies a 2x8 block of x by the transpose of a 2x8 block of W,
  * four dot products per instruction; out[i][r] is x row s + i, W row r. */
@@ -182,7 +239,7 @@ static void qn_rows(void *ctx, int64_t begin, int64_t end) {
   for (int64_t b = begin; b < end; ++b) {
     const uint8_t *tiles = c->w + (uint64_t)b * (uint64_t)t->groups * t->tile;
     int64_t s = 0;
-#ifdef USE_I8MM
+#ifdef ROWS2_DOT
     for (; s + 2 <= c->S; s += 2) {
       float out2[2][4];
       tile_rows2_dot(c, s, tiles, out2);

@@ -1,5 +1,5 @@
 /*===- vec_neon.h - vector operations of the float kernels --------*- C -*-===*/
-#include <arm_neon.h>
+#include "neon_armv7.h"
 #define VEC float32x4_t
 #define V 4
 #define VZERO() vdupq_n_f32(0.0f)
