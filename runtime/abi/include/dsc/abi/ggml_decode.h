@@ -92,33 +92,44 @@ static inline int dsc_ggml_decode_block(unsigned type, const uint8_t *b,
       out[j] = d * (float)dsc_iq4_levels[q[j]];
     return 1;
   }
-  case DSC_GGML_TYPE_Q2_K: {
-    const uint8_t *sc = b, *qs = b + 16;
-    float d = dsc_ggml_f16(b + 80), dmin = dsc_ggml_f16(b + 82);
-    for (int i = 0; i < 256; ++i) {
-      int h = i / 128, k = (i % 128) / 32, l = i % 32;
-      int v = (qs[32 * h + l] >> (2 * k)) & 3;
-      int s = sc[i / 16];
-      out[i] = d * (float)(s & 0xF) * (float)v - dmin * (float)(s >> 4);
-    }
-    return 1;
-  }
+  case DSC_GGML_TYPE_Q2_K:
   case DSC_GGML_TYPE_Q3_K: {
-    const uint8_t *hm = b, *qs = b + 32, *sc = b + 96;
-    float d = dsc_ggml_f16(b + 108);
-    int scales[16];
+    /* Both keep 2 low bits per value, value 128h + 32i + l at bits 2i of
+     * qs[32h + l], and a scale per 16 values; loops with l innermost
+     * vectorize. */
+    int three = type == DSC_GGML_TYPE_Q3_K;
+    const uint8_t *qs = b + (three ? 32 : 16), *hm = b;
+    float d = dsc_ggml_f16(b + (three ? 108 : 80));
+    float dmin = three ? 0.0f : dsc_ggml_f16(b + 82);
+    float dl[16], ml[16];
     for (int j = 0; j < 16; ++j) {
-      int lo = j < 8 ? sc[j] & 0xF : sc[j - 8] >> 4;
-      int hi = (sc[8 + j % 4] >> (2 * (j / 4))) & 3;
-      scales[j] = (lo | (hi << 4)) - 32;
+      if (three) {
+        const uint8_t *sc = b + 96;
+        int lo = j < 8 ? sc[j] & 0xF : sc[j - 8] >> 4;
+        int hi = (sc[8 + j % 4] >> (2 * (j / 4))) & 3;
+        dl[j] = d * (float)((lo | (hi << 4)) - 32);
+        ml[j] = 0.0f;
+      } else {
+        dl[j] = d * (float)(b[j] & 0xF);
+        ml[j] = dmin * (float)(b[j] >> 4);
+      }
     }
-    for (int i = 0; i < 256; ++i) {
-      int h = i / 128, k = (i % 128) / 32, l = i % 32;
-      int v = (qs[32 * h + l] >> (2 * k)) & 3;
-      if (!(hm[l] & (1 << (i / 32))))
-        v -= 4;
-      out[i] = d * (float)scales[i / 16] * (float)v;
-    }
+    for (int h = 0; h < 2; ++h)
+      for (int i = 0; i < 4; ++i)
+        for (int k = 0; k < 2; ++k) {
+          /* 16 values of one scale. */
+          const uint8_t *p = qs + 32 * h + 16 * k, *hp = hm + 16 * k;
+          float *o = out + 128 * h + 32 * i + 16 * k;
+          float a = dl[8 * h + 2 * i + k], m = ml[8 * h + 2 * i + k];
+          int bit = 4 * h + i;
+          if (three)
+            for (int l = 0; l < 16; ++l)
+              o[l] = a * (float)(((p[l] >> (2 * i)) & 3) -
+                                 4 * (1 - ((hp[l] >> bit) & 1)));
+          else
+            for (int l = 0; l < 16; ++l)
+              o[l] = a * (float)((p[l] >> (2 * i)) & 3) - m;
+        }
     return 1;
   }
   case DSC_GGML_TYPE_Q4_K:
@@ -131,12 +142,14 @@ static inline int dsc_ggml_decode_block(unsigned type, const uint8_t *b,
       dsc_ggml_k4_scale(sc, j, &s, &m);
       float dl = d * (float)s, ml = dmin * (float)m;
       const uint8_t *p = qs + 32 * (j / 2);
-      for (int l = 0; l < 32; ++l) {
-        int v = j % 2 ? p[l] >> 4 : p[l] & 0xF;
-        if (five && (qh[l] >> j) & 1)
-          v += 16;
-        out[32 * j + l] = dl * (float)v - ml;
-      }
+      int shift = 4 * (j % 2);
+      float *o = out + 32 * j;
+      if (five)
+        for (int l = 0; l < 32; ++l)
+          o[l] = dl * (float)(((p[l] >> shift) & 0xF) | (((qh[l] >> j) & 1) << 4)) - ml;
+      else
+        for (int l = 0; l < 32; ++l)
+          o[l] = dl * (float)((p[l] >> shift) & 0xF) - ml;
     }
     return 1;
   }
@@ -144,13 +157,17 @@ static inline int dsc_ggml_decode_block(unsigned type, const uint8_t *b,
     const uint8_t *ql = b, *qh = b + 128;
     const int8_t *sc = (const int8_t *)(b + 192);
     float d = dsc_ggml_f16(b + 208);
-    for (int i = 0; i < 256; ++i) {
-      int h = i / 128, k = (i % 128) / 32, l = i % 32;
-      int lo = ql[64 * h + l + 32 * (k & 1)];
-      lo = k >= 2 ? lo >> 4 : lo & 0xF;
-      int hi = (qh[32 * h + l] >> (2 * k)) & 3;
-      out[i] = d * (float)sc[i / 16] * (float)((lo | (hi << 4)) - 32);
-    }
+    for (int h = 0; h < 2; ++h)
+      for (int i = 0; i < 4; ++i) {
+        const uint8_t *lp = ql + 64 * h + 32 * (i & 1), *hp = qh + 32 * h;
+        float *o = out + 128 * h + 32 * i;
+        float d0 = d * (float)sc[8 * h + 2 * i], d1 = d * (float)sc[8 * h + 2 * i + 1];
+        for (int l = 0; l < 32; ++l) {
+          int lo = i >= 2 ? lp[l] >> 4 : lp[l] & 0xF;
+          int hi = (hp[l] >> (2 * i)) & 3;
+          o[l] = (l < 16 ? d0 : d1) * (float)((lo | (hi << 4)) - 32);
+        }
+      }
     return 1;
   }
   case DSC_GGML_TYPE_Q8_K: {
