@@ -17,7 +17,7 @@ typedef struct {
   const uint8_t *w;
   float *y;
   int64_t S, K, N;
-  unsigned type, elems, bytes;
+  unsigned type;
 } ggml_ctx;
 
 /* Eight partial sums, which the vectorizer keeps in one register. */
@@ -30,30 +30,51 @@ DSC_INLINE float ggml_dot(const float *a, const float *b, int64_t n) {
          ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
-static void ggml_rows(void *ctx, int64_t begin, int64_t end) {
-  const ggml_ctx *c = (const ggml_ctx *)ctx;
+/* One body per format (`type` constant), so that its decoder is inlined
+ * and specialized. */
+DSC_INLINE void ggml_rows_of(const ggml_ctx *c, int64_t begin, int64_t end,
+                             unsigned type) {
   float v[DSC_QK_K];
-  int64_t blocks = c->K / c->elems;
-  uint64_t rowBytes = (uint64_t)blocks * c->bytes;
+  unsigned elems = dsc_ggml_block_elems(type),
+           bytes = dsc_ggml_block_bytes(type);
+  int64_t blocks = c->K / elems;
+  uint64_t rowBytes = (uint64_t)blocks * bytes;
   for (int64_t n = begin; n < end; ++n) {
     const uint8_t *row = c->w + (uint64_t)n * rowBytes;
     for (int64_t s = 0; s < c->S; ++s)
       c->y[s * c->N + n] = 0.0f;
     for (int64_t b = 0; b < blocks; ++b) {
-      dsc_ggml_decode_block(c->type, row + (uint64_t)b * c->bytes, v);
+      dsc_ggml_decode_block(type, row + (uint64_t)b * bytes, v);
       for (int64_t s = 0; s < c->S; ++s)
-        c->y[s * c->N + n] +=
-            ggml_dot(c->x + s * c->K + b * c->elems, v, c->elems);
+        c->y[s * c->N + n] += ggml_dot(c->x + s * c->K + b * elems, v, elems);
     }
+  }
+}
+
+static void ggml_rows(void *ctx, int64_t begin, int64_t end) {
+  const ggml_ctx *c = (const ggml_ctx *)ctx;
+  switch (c->type) {
+#define DSC_GGML_ROWS(T)                                                       \
+  case T:                                                                      \
+    ggml_rows_of(c, begin, end, T);                                            \
+    return;
+    DSC_GGML_ROWS(DSC_GGML_TYPE_Q2_K)
+    DSC_GGML_ROWS(DSC_GGML_TYPE_Q3_K)
+    DSC_GGML_ROWS(DSC_GGML_TYPE_Q4_K)
+    DSC_GGML_ROWS(DSC_GGML_TYPE_Q5_K)
+    DSC_GGML_ROWS(DSC_GGML_TYPE_Q6_K)
+    DSC_GGML_ROWS(DSC_GGML_TYPE_IQ4_NL)
+    DSC_GGML_ROWS(DSC_GGML_TYPE_IQ4_XS)
+#undef DSC_GGML_ROWS
+  default:
+    ggml_rows_of(c, begin, end, c->type);
   }
 }
 
 DSC_GENERIC void DSC_UK(linear_ggml)(const float *x, const uint8_t *w,
                                     float *y, int64_t S, int64_t K, int64_t N,
                                     int64_t type) {
-  ggml_ctx c = {x, w, y, S, K, N, (unsigned)type,
-                dsc_ggml_block_elems((unsigned)type),
-                dsc_ggml_block_bytes((unsigned)type)};
+  ggml_ctx c = {x, w, y, S, K, N, (unsigned)type};
   if (S * K * N < DSC_PARALLEL_MIN_WORK)
     ggml_rows(&c, 0, N);
   else

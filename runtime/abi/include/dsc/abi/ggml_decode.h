@@ -47,8 +47,8 @@ static inline void dsc_ggml_k4_scale(const uint8_t *s, int j, int *sc,
 
 /* Decodes one block of `type` (dsc_ggml_block_elems values) at `b`. Returns
  * 0 for a type that is not a block format. */
-static inline int dsc_ggml_decode_block(unsigned type, const uint8_t *b,
-                                        float *out) {
+static inline __attribute__((always_inline)) int
+dsc_ggml_decode_block(unsigned type, const uint8_t *b, float *out) {
   uint8_t q[32];
   switch (type) {
   case DSC_GGML_TYPE_Q8_0: {
