@@ -140,7 +140,8 @@ def quant_q4_0(x):
 BLOCK_TYPES = {"q2_k": (10, [80, 82]), "q3_k": (11, [108]),
                "q4_k": (12, [0, 2]), "q5_k": (13, [0, 2]), "q6_k": (14, [208]),
                "iq4_nl": (20, [0]), "iq4_xs": (23, [0]), "q4_1": (3, [0, 2]),
-               "q5_0": (6, [0]), "q5_1": (7, [0, 2]), "iq2_xxs": (16, [0])}
+               "q5_0": (6, [0]), "q5_1": (7, [0, 2]), "q8_k": (15, []),
+               "iq2_xxs": (16, [0])}
 IQ2_XXS_BLOCK = (256, 66)
 
 
@@ -158,12 +159,15 @@ def random_blocks(x, dtype):
     b = rng.integers(0, 256, size=(n, nbytes), dtype=np.uint8)
     if t not in ggml_blocks.TYPES:
         return b
+    # Q8_K's one scale is an f32 at the start.
+    scale_type, offsets = ("<f4", [0]) if dtype == "q8_k" else ("<f2", offsets)
+    width = np.dtype(scale_type).itemsize
     for off in offsets:
-        b[:, off:off + 2] = np.full((n, 1), 1.0, "<f2").view(np.uint8)
+        b[:, off:off + width] = np.full((n, 1), 1.0, scale_type).view(np.uint8)
     spread = ggml_blocks.decode_blocks(t, b).std()
-    f = np.float16(x.std() / spread if spread > 0 else 0)
+    f = x.std() / spread if spread > 0 else 0
     for off in offsets:
-        b[:, off:off + 2] = np.full((n, 1), f, "<f2").view(np.uint8)
+        b[:, off:off + width] = np.full((n, 1), f, scale_type).view(np.uint8)
     return b
 
 
