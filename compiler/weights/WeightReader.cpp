@@ -89,12 +89,12 @@ static Error copyGGMLRows(const std::optional<StoredRows> &stored,
   Encoding format = *type.getScheme().getBlocks();
   StringRef name = file ? file.getPath() : StringRef("weight source");
   if (!stored)
-    return fileError(name, "a weight stored as " +
-                               stringifyEncoding(format) +
+    return fileError(name, "a weight stored as " + stringifyEncoding(format) +
                                " blocks cannot be transposed, rescaled or "
                                "have columns removed");
   if (stored->file.getEncoding() != format)
-    return fileError(name, "a " + stringifyEncoding(stored->file.getEncoding()) +
+    return fileError(name, "a " +
+                               stringifyEncoding(stored->file.getEncoding()) +
                                " tensor cannot be stored as " +
                                stringifyEncoding(format) + " blocks");
   for (uint64_t r = 0; r < static_cast<uint64_t>(type.getRows()); ++r)

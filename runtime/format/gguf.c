@@ -94,12 +94,12 @@ static bool format_key(char *buf, size_t n, const dsc_str *key) {
 const char *dsc_ggml_type_name(uint32_t type) {
   /* ggml's names, also of the types dsc does not read, for messages. */
   static const char *const names[] = {
-      "F32",     "F16",    "Q4_0",    "Q4_1",  "Q4_2",   "Q4_3",  "Q5_0",
-      "Q5_1",    "Q8_0",   "Q8_1",    "Q2_K",  "Q3_K",   "Q4_K",  "Q5_K",
-      "Q6_K",    "Q8_K",   "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL",
-      "IQ3_S",   "IQ2_S",  "IQ4_XS",  "I8",    "I16",    "I32",   "I64",
-      "F64",     "IQ1_M",  "BF16",    0,       0,        0,       "TQ1_0",
-      "TQ2_0"};
+      "F32",     "F16",   "Q4_0",   "Q4_1",  "Q4_2",    "Q4_3",
+      "Q5_0",    "Q5_1",  "Q8_0",   "Q8_1",  "Q2_K",    "Q3_K",
+      "Q4_K",    "Q5_K",  "Q6_K",   "Q8_K",  "IQ2_XXS", "IQ2_XS",
+      "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S", "IQ2_S",   "IQ4_XS",
+      "I8",      "I16",   "I32",    "I64",   "F64",     "IQ1_M",
+      "BF16",    0,       0,        0,       "TQ1_0",   "TQ2_0"};
   return type < sizeof(names) / sizeof(names[0]) ? names[type] : 0;
 }
 

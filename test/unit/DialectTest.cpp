@@ -86,14 +86,14 @@ TEST_F(DscAttrTest, VerifierRejectsWhatTheParserCannotSpell) {
     message = d.str();
     return success();
   });
-  EXPECT_TRUE(failed(QuantSchemeAttr::verify(emit, 8, Granularity::Tensor, 4,
-                                             true, Float32Type::get(&ctx),
-                                             std::nullopt)));
+  EXPECT_TRUE(
+      failed(QuantSchemeAttr::verify(emit, 8, Granularity::Tensor, 4, true,
+                                     Float32Type::get(&ctx), std::nullopt)));
   EXPECT_EQ(message, "per-tensor quantization takes no block size");
   // A ggml scheme's parameters are its format's, never others.
-  EXPECT_TRUE(failed(QuantSchemeAttr::verify(emit, 5, Granularity::Group, 32,
-                                             true, Float32Type::get(&ctx),
-                                             Encoding::Q5_0)));
+  EXPECT_TRUE(
+      failed(QuantSchemeAttr::verify(emit, 5, Granularity::Group, 32, true,
+                                     Float32Type::get(&ctx), Encoding::Q5_0)));
   EXPECT_EQ(message,
             "q5_0 blocks have groups of 32 values with their own scale type");
   QuantSchemeAttr k = QuantSchemeAttr::getGGML(&ctx, Encoding::Q6_K);

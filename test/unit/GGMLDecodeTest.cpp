@@ -216,7 +216,8 @@ TEST(GGMLDecode, Q4_KAndQ5_K) {
     uint8_t *qs = &b[five ? 48 : 16];
     for (int x = 0; x < 256; ++x) {
       int j = x / 32, l = x % 32;
-      qs[32 * (j / 2) + l] |= static_cast<uint8_t>((q[x] & 15) << (4 * (j % 2)));
+      qs[32 * (j / 2) + l] |=
+          static_cast<uint8_t>((q[x] & 15) << (4 * (j % 2)));
       if (five)
         b[16 + l] |= static_cast<uint8_t>((q[x] >> 4) << j);
     }
@@ -234,11 +235,13 @@ TEST(GGMLDecode, Q6_K) {
   std::vector<uint8_t> b(210);
   for (int x = 0; x < 256; ++x) {
     int u = q[x] + 32, h = x / 128, i = (x % 128) / 32, l = x % 32;
-    b[64 * h + l + 32 * (i & 1)] |= static_cast<uint8_t>((u & 15) << (i >= 2 ? 4 : 0));
+    b[64 * h + l + 32 * (i & 1)] |=
+        static_cast<uint8_t>((u & 15) << (i >= 2 ? 4 : 0));
     b[128 + 32 * h + l] |= static_cast<uint8_t>((u >> 4) << (2 * i));
   }
   for (int j = 0; j < 16; ++j)
-    b[192 + j] = static_cast<uint8_t>(static_cast<int8_t>(sc[j] = r(-128, 127)));
+    b[192 + j] =
+        static_cast<uint8_t>(static_cast<int8_t>(sc[j] = r(-128, 127)));
   putF16(&b[208], 0.25f);
   auto v = decode(DSC_GGML_TYPE_Q6_K, b);
   for (int x = 0; x < 256; ++x)
@@ -272,12 +275,24 @@ std::vector<uint8_t> randomRow(unsigned type, int64_t k, std::mt19937 &g) {
   // Where each format keeps its f16 scales.
   std::vector<unsigned> f16;
   switch (type) {
-  case DSC_GGML_TYPE_Q2_K: f16 = {80, 82}; break;
-  case DSC_GGML_TYPE_Q3_K: f16 = {108}; break;
-  case DSC_GGML_TYPE_Q6_K: f16 = {208}; break;
-  case DSC_GGML_TYPE_Q4_K: case DSC_GGML_TYPE_Q5_K: case DSC_GGML_TYPE_Q4_1:
-  case DSC_GGML_TYPE_Q5_1: f16 = {0, 2}; break;
-  default: f16 = {0}; break;
+  case DSC_GGML_TYPE_Q2_K:
+    f16 = {80, 82};
+    break;
+  case DSC_GGML_TYPE_Q3_K:
+    f16 = {108};
+    break;
+  case DSC_GGML_TYPE_Q6_K:
+    f16 = {208};
+    break;
+  case DSC_GGML_TYPE_Q4_K:
+  case DSC_GGML_TYPE_Q5_K:
+  case DSC_GGML_TYPE_Q4_1:
+  case DSC_GGML_TYPE_Q5_1:
+    f16 = {0, 2};
+    break;
+  default:
+    f16 = {0};
+    break;
   }
   std::uniform_real_distribution<float> d(-0.01f, 0.01f);
   for (unsigned b = 0; b < blocks; ++b)
@@ -290,11 +305,11 @@ std::vector<uint8_t> randomRow(unsigned type, int64_t k, std::mt19937 &g) {
 /// decode (one row) and prefill (several).
 TEST(GGMLKernel, LinearAndEmbedding) {
   std::mt19937 g(7);
-  const unsigned types[] = {DSC_GGML_TYPE_Q2_K, DSC_GGML_TYPE_Q3_K,
-                            DSC_GGML_TYPE_Q4_K, DSC_GGML_TYPE_Q5_K,
-                            DSC_GGML_TYPE_Q6_K, DSC_GGML_TYPE_IQ4_NL,
+  const unsigned types[] = {DSC_GGML_TYPE_Q2_K,   DSC_GGML_TYPE_Q3_K,
+                            DSC_GGML_TYPE_Q4_K,   DSC_GGML_TYPE_Q5_K,
+                            DSC_GGML_TYPE_Q6_K,   DSC_GGML_TYPE_IQ4_NL,
                             DSC_GGML_TYPE_IQ4_XS, DSC_GGML_TYPE_Q4_1,
-                            DSC_GGML_TYPE_Q5_0, DSC_GGML_TYPE_Q5_1};
+                            DSC_GGML_TYPE_Q5_0,   DSC_GGML_TYPE_Q5_1};
   const int64_t K = 512, N = 6;
   for (unsigned type : types)
     for (int64_t S : {1, 3}) {

@@ -81,19 +81,32 @@ unsigned mlir::dsc::getGGMLType(Encoding encoding) {
   case Encoding::F16:
   case Encoding::BF16:
     return 0;
-  case Encoding::Q8_0: return DSC_GGML_TYPE_Q8_0;
-  case Encoding::Q4_0: return DSC_GGML_TYPE_Q4_0;
-  case Encoding::Q4_1: return DSC_GGML_TYPE_Q4_1;
-  case Encoding::Q5_0: return DSC_GGML_TYPE_Q5_0;
-  case Encoding::Q5_1: return DSC_GGML_TYPE_Q5_1;
-  case Encoding::Q2_K: return DSC_GGML_TYPE_Q2_K;
-  case Encoding::Q3_K: return DSC_GGML_TYPE_Q3_K;
-  case Encoding::Q4_K: return DSC_GGML_TYPE_Q4_K;
-  case Encoding::Q5_K: return DSC_GGML_TYPE_Q5_K;
-  case Encoding::Q6_K: return DSC_GGML_TYPE_Q6_K;
-  case Encoding::Q8_K: return DSC_GGML_TYPE_Q8_K;
-  case Encoding::IQ4_NL: return DSC_GGML_TYPE_IQ4_NL;
-  case Encoding::IQ4_XS: return DSC_GGML_TYPE_IQ4_XS;
+  case Encoding::Q8_0:
+    return DSC_GGML_TYPE_Q8_0;
+  case Encoding::Q4_0:
+    return DSC_GGML_TYPE_Q4_0;
+  case Encoding::Q4_1:
+    return DSC_GGML_TYPE_Q4_1;
+  case Encoding::Q5_0:
+    return DSC_GGML_TYPE_Q5_0;
+  case Encoding::Q5_1:
+    return DSC_GGML_TYPE_Q5_1;
+  case Encoding::Q2_K:
+    return DSC_GGML_TYPE_Q2_K;
+  case Encoding::Q3_K:
+    return DSC_GGML_TYPE_Q3_K;
+  case Encoding::Q4_K:
+    return DSC_GGML_TYPE_Q4_K;
+  case Encoding::Q5_K:
+    return DSC_GGML_TYPE_Q5_K;
+  case Encoding::Q6_K:
+    return DSC_GGML_TYPE_Q6_K;
+  case Encoding::Q8_K:
+    return DSC_GGML_TYPE_Q8_K;
+  case Encoding::IQ4_NL:
+    return DSC_GGML_TYPE_IQ4_NL;
+  case Encoding::IQ4_XS:
+    return DSC_GGML_TYPE_IQ4_XS;
   }
   llvm_unreachable("unknown encoding");
 }
@@ -133,8 +146,7 @@ Attribute QuantSchemeAttr::parse(AsmParser &parser, Type) {
   if (StringRef width = formatName;
       !width.consume_front("i") || width.getAsInteger(10, bits)) {
     std::optional<Encoding> format = symbolizeEncoding(formatName);
-    QuantSchemeAttr scheme =
-        format ? getGGML(ctx, *format) : QuantSchemeAttr();
+    QuantSchemeAttr scheme = format ? getGGML(ctx, *format) : QuantSchemeAttr();
     if (!scheme) {
       parser.emitError(bitsLoc, "expected an integer type or a ggml block "
                                 "format (q2_k, q3_k, q4_k, q5_k, q6_k, q8_k, "
@@ -187,10 +199,8 @@ Attribute QuantSchemeAttr::parse(AsmParser &parser, Type) {
   if (parser.parseGreater())
     return {};
   (void)bitsLoc;
-  return parser.getChecked<QuantSchemeAttr>(ctx, bits,
-                                            *granularity, blockSize,
-                                            symmetric, scaleType,
-                                            std::nullopt);
+  return parser.getChecked<QuantSchemeAttr>(ctx, bits, *granularity, blockSize,
+                                            symmetric, scaleType, std::nullopt);
 }
 
 QuantSchemeAttr QuantSchemeAttr::getGGML(MLIRContext *ctx, Encoding format) {
@@ -201,18 +211,36 @@ QuantSchemeAttr QuantSchemeAttr::getGGML(MLIRContext *ctx, Encoding format) {
   unsigned bits = 4;
   bool symmetric = true;
   switch (format) {
-  case Encoding::Q2_K: bits = 2, symmetric = false; break;
-  case Encoding::Q3_K: bits = 3; break;
-  case Encoding::Q4_K: case Encoding::Q4_1: symmetric = false; break;
-  case Encoding::Q5_K: case Encoding::Q5_1: bits = 5, symmetric = false; break;
-  case Encoding::Q5_0: bits = 5; break;
-  case Encoding::Q6_K: bits = 6; break;
-  case Encoding::Q8_0: case Encoding::Q8_K: bits = 8; break;
-  default: break;
+  case Encoding::Q2_K:
+    bits = 2, symmetric = false;
+    break;
+  case Encoding::Q3_K:
+    bits = 3;
+    break;
+  case Encoding::Q4_K:
+  case Encoding::Q4_1:
+    symmetric = false;
+    break;
+  case Encoding::Q5_K:
+  case Encoding::Q5_1:
+    bits = 5, symmetric = false;
+    break;
+  case Encoding::Q5_0:
+    bits = 5;
+    break;
+  case Encoding::Q6_K:
+    bits = 6;
+    break;
+  case Encoding::Q8_0:
+  case Encoding::Q8_K:
+    bits = 8;
+    break;
+  default:
+    break;
   }
   Builder b(ctx);
-  Type scale = format == Encoding::Q8_K ? Type(b.getF32Type())
-                                        : Type(b.getF16Type());
+  Type scale =
+      format == Encoding::Q8_K ? Type(b.getF32Type()) : Type(b.getF16Type());
   return get(ctx, bits, Granularity::Group, dsc_ggml_block_elems(type),
              symmetric, scale, format);
 }
@@ -317,9 +345,10 @@ LogicalResult QuantSchemeAttr::checkShape(ArrayRef<int64_t> shape,
     return failure();
   }
   if (isGGML() && shape[1] % getBlockSize()) {
-    *why = stringifyEncoding(*getBlocks()).str() + " stores rows in blocks of " +
-           std::to_string(getBlockSize()) + " values; " +
-           std::to_string(shape[1]) + " columns are not a multiple";
+    *why = stringifyEncoding(*getBlocks()).str() +
+           " stores rows in blocks of " + std::to_string(getBlockSize()) +
+           " values; " + std::to_string(shape[1]) +
+           " columns are not a multiple";
     return failure();
   }
   if (getGranularity() == Granularity::Group && shape[1] % getBlockSize()) {

@@ -71,9 +71,9 @@ static void ggml_rows(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
-DSC_GENERIC void DSC_UK(linear_ggml)(const float *x, const uint8_t *w,
-                                    float *y, int64_t S, int64_t K, int64_t N,
-                                    int64_t type) {
+DSC_GENERIC void DSC_UK(linear_ggml)(const float *x, const uint8_t *w, float *y,
+                                     int64_t S, int64_t K, int64_t N,
+                                     int64_t type) {
   ggml_ctx c = {x, w, y, S, K, N, (unsigned)type};
   if (S * K * N < DSC_PARALLEL_MIN_WORK)
     ggml_rows(&c, 0, N);
@@ -82,8 +82,8 @@ DSC_GENERIC void DSC_UK(linear_ggml)(const float *x, const uint8_t *w,
 }
 
 DSC_GENERIC void DSC_UK(embedding_ggml)(const uint8_t *w, const int32_t *ids,
-                                       float *out, int64_t S, int64_t K,
-                                       int64_t type) {
+                                        float *out, int64_t S, int64_t K,
+                                        int64_t type) {
   unsigned elems = dsc_ggml_block_elems((unsigned)type);
   unsigned bytes = dsc_ggml_block_bytes((unsigned)type);
   uint64_t rowBytes = (uint64_t)(K / elems) * bytes;

@@ -20,9 +20,8 @@ static inline float dsc_ggml_f16(const uint8_t *p) {
 }
 
 /* IQ4_NL's and IQ4_XS's 16 levels (a scaled, non-uniform 4-bit grid). */
-static const int8_t dsc_iq4_levels[16] = {-127, -104, -83, -65, -49, -35,
-                                          -22,  -10,  1,   13,  25,  38,
-                                          53,   69,   89,  113};
+static const int8_t dsc_iq4_levels[16] = {
+    -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
 /* 32 values of two nibbles per byte: byte j holds value j (low nibble) and
  * j + 16 (high), as Q4_0, Q4_1, IQ4_NL and IQ4_XS's sub-blocks store them. */
@@ -34,8 +33,7 @@ static inline void dsc_ggml_nibbles32(const uint8_t *qs, uint8_t *q) {
 }
 
 /* Sub-block j's 6-bit scale and min of Q4_K and Q5_K. */
-static inline void dsc_ggml_k4_scale(const uint8_t *s, int j, int *sc,
-                                     int *m) {
+static inline void dsc_ggml_k4_scale(const uint8_t *s, int j, int *sc, int *m) {
   if (j < 4) {
     *sc = s[j] & 63;
     *m = s[j + 4] & 63;
@@ -146,7 +144,9 @@ dsc_ggml_decode_block(unsigned type, const uint8_t *b, float *out) {
       float *o = out + 32 * j;
       if (five)
         for (int l = 0; l < 32; ++l)
-          o[l] = dl * (float)(((p[l] >> shift) & 0xF) | (((qh[l] >> j) & 1) << 4)) - ml;
+          o[l] = dl * (float)(((p[l] >> shift) & 0xF) |
+                              (((qh[l] >> j) & 1) << 4)) -
+                 ml;
       else
         for (int l = 0; l < 32; ++l)
           o[l] = dl * (float)((p[l] >> shift) & 0xF) - ml;
@@ -161,7 +161,8 @@ dsc_ggml_decode_block(unsigned type, const uint8_t *b, float *out) {
       for (int i = 0; i < 4; ++i) {
         const uint8_t *lp = ql + 64 * h + 32 * (i & 1), *hp = qh + 32 * h;
         float *o = out + 128 * h + 32 * i;
-        float d0 = d * (float)sc[8 * h + 2 * i], d1 = d * (float)sc[8 * h + 2 * i + 1];
+        float d0 = d * (float)sc[8 * h + 2 * i],
+              d1 = d * (float)sc[8 * h + 2 * i + 1];
         for (int l = 0; l < 32; ++l) {
           int lo = i >= 2 ? lp[l] >> 4 : lp[l] & 0xF;
           int hi = (hp[l] >> (2 * i)) & 3;
@@ -182,7 +183,8 @@ dsc_ggml_decode_block(unsigned type, const uint8_t *b, float *out) {
     unsigned sh = (unsigned)(b[2] | (b[3] << 8));
     const uint8_t *sl = b + 4, *qs = b + 8;
     for (int i = 0; i < 8; ++i) {
-      int s = ((sl[i / 2] >> (4 * (i % 2))) & 0xF) | (((sh >> (2 * i)) & 3) << 4);
+      int s =
+          ((sl[i / 2] >> (4 * (i % 2))) & 0xF) | (((sh >> (2 * i)) & 3) << 4);
       float dl = d * (float)(s - 32);
       dsc_ggml_nibbles32(qs + 16 * i, q);
       for (int j = 0; j < 32; ++j)

@@ -190,11 +190,19 @@ DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_iq4_xs) == 136, "IQ4_XS block is 136 byt
  * that is not one. */
 static inline unsigned dsc_ggml_block_elems(unsigned type) {
   switch (type) {
-  case DSC_GGML_TYPE_Q4_0: case DSC_GGML_TYPE_Q4_1: case DSC_GGML_TYPE_Q5_0:
-  case DSC_GGML_TYPE_Q5_1: case DSC_GGML_TYPE_Q8_0: case DSC_GGML_TYPE_IQ4_NL:
+  case DSC_GGML_TYPE_Q4_0:
+  case DSC_GGML_TYPE_Q4_1:
+  case DSC_GGML_TYPE_Q5_0:
+  case DSC_GGML_TYPE_Q5_1:
+  case DSC_GGML_TYPE_Q8_0:
+  case DSC_GGML_TYPE_IQ4_NL:
     return 32;
-  case DSC_GGML_TYPE_Q2_K: case DSC_GGML_TYPE_Q3_K: case DSC_GGML_TYPE_Q4_K:
-  case DSC_GGML_TYPE_Q5_K: case DSC_GGML_TYPE_Q6_K: case DSC_GGML_TYPE_Q8_K:
+  case DSC_GGML_TYPE_Q2_K:
+  case DSC_GGML_TYPE_Q3_K:
+  case DSC_GGML_TYPE_Q4_K:
+  case DSC_GGML_TYPE_Q5_K:
+  case DSC_GGML_TYPE_Q6_K:
+  case DSC_GGML_TYPE_Q8_K:
   case DSC_GGML_TYPE_IQ4_XS:
     return DSC_QK_K;
   default:
@@ -204,20 +212,34 @@ static inline unsigned dsc_ggml_block_elems(unsigned type) {
 
 static inline unsigned dsc_ggml_block_bytes(unsigned type) {
   switch (type) {
-  case DSC_GGML_TYPE_Q4_0: return sizeof(dsc_ggml_block_q4_0);
-  case DSC_GGML_TYPE_Q4_1: return sizeof(dsc_ggml_block_q4_1);
-  case DSC_GGML_TYPE_Q5_0: return sizeof(dsc_ggml_block_q5_0);
-  case DSC_GGML_TYPE_Q5_1: return sizeof(dsc_ggml_block_q5_1);
-  case DSC_GGML_TYPE_Q8_0: return sizeof(dsc_ggml_block_q8_0);
-  case DSC_GGML_TYPE_Q2_K: return sizeof(dsc_ggml_block_q2_k);
-  case DSC_GGML_TYPE_Q3_K: return sizeof(dsc_ggml_block_q3_k);
-  case DSC_GGML_TYPE_Q4_K: return sizeof(dsc_ggml_block_q4_k);
-  case DSC_GGML_TYPE_Q5_K: return sizeof(dsc_ggml_block_q5_k);
-  case DSC_GGML_TYPE_Q6_K: return sizeof(dsc_ggml_block_q6_k);
-  case DSC_GGML_TYPE_Q8_K: return sizeof(dsc_ggml_block_q8_k);
-  case DSC_GGML_TYPE_IQ4_NL: return sizeof(dsc_ggml_block_iq4_nl);
-  case DSC_GGML_TYPE_IQ4_XS: return sizeof(dsc_ggml_block_iq4_xs);
-  default: return 0;
+  case DSC_GGML_TYPE_Q4_0:
+    return sizeof(dsc_ggml_block_q4_0);
+  case DSC_GGML_TYPE_Q4_1:
+    return sizeof(dsc_ggml_block_q4_1);
+  case DSC_GGML_TYPE_Q5_0:
+    return sizeof(dsc_ggml_block_q5_0);
+  case DSC_GGML_TYPE_Q5_1:
+    return sizeof(dsc_ggml_block_q5_1);
+  case DSC_GGML_TYPE_Q8_0:
+    return sizeof(dsc_ggml_block_q8_0);
+  case DSC_GGML_TYPE_Q2_K:
+    return sizeof(dsc_ggml_block_q2_k);
+  case DSC_GGML_TYPE_Q3_K:
+    return sizeof(dsc_ggml_block_q3_k);
+  case DSC_GGML_TYPE_Q4_K:
+    return sizeof(dsc_ggml_block_q4_k);
+  case DSC_GGML_TYPE_Q5_K:
+    return sizeof(dsc_ggml_block_q5_k);
+  case DSC_GGML_TYPE_Q6_K:
+    return sizeof(dsc_ggml_block_q6_k);
+  case DSC_GGML_TYPE_Q8_K:
+    return sizeof(dsc_ggml_block_q8_k);
+  case DSC_GGML_TYPE_IQ4_NL:
+    return sizeof(dsc_ggml_block_iq4_nl);
+  case DSC_GGML_TYPE_IQ4_XS:
+    return sizeof(dsc_ggml_block_iq4_xs);
+  default:
+    return 0;
   }
 }
 
