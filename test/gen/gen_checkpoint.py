@@ -377,8 +377,8 @@ def gguf_tensor_bytes(x, dtype):
     if dtype in BLOCK_TYPES:
         blocks = _BLOCKS_OF.get(x.astype("<f4").tobytes())
         if blocks is None:
-            sys.exit("%s weights must be written as make_weights made them "
-                     "(no qwen2 row permutation)" % dtype)
+            sys.exit("%s weights must be written as make_weights made them"
+                     % dtype)
         return blocks.tobytes()
     if dtype == "f32":
         return x.astype("<f4").tobytes()
@@ -425,10 +425,21 @@ def write_gguf(out, c, w):
         kvs.append(gguf_kv(arch + ".attention.key_length", 4, c["head_dim"]))
     infos, datas, off = [], [], 0
     for name, x in w.items():
-        if arch == "qwen2" and ("attn_q" in name or "attn_k" in name):
-            x = hf_permute(x, c["heads"] if "attn_q" in name else c["kv_heads"])
         dt = c["dtype"] if x.ndim == 2 else "f32"
-        data = gguf_tensor_bytes(x, dt)
+        order = None
+        if arch == "qwen2" and ("attn_q" in name or "attn_k" in name):
+            heads = c["heads"] if "attn_q" in name else c["kv_heads"]
+            order = hf_permute(np.arange(x.shape[0]), heads)
+        if dt in BLOCK_TYPES:
+            # Blocks lie within rows: permuting rows permutes the rows of
+            # blocks.
+            data = gguf_tensor_bytes(x, dt)
+            if order is not None:
+                data = np.frombuffer(data, np.uint8).reshape(x.shape[0], -1)[order].tobytes()
+        else:
+            if order is not None:
+                x = x[order]
+            data = gguf_tensor_bytes(x, dt)
         gname = name + (".weight" if not name.endswith(".bias") else "")
         if name.endswith(".bias"):
             gname = name[:-5] + ".bias"
