@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dsc/abi/quant_layout.h"
 #include "dsc/gguf.h"
 #include "frontend/Checkpoint.h"
 #include "support/Errors.h"
@@ -152,11 +153,24 @@ Expected<Checkpoint> readGGUF(StringRef file) {
     case DSC_GGML_Q4_1: t.encoding = Encoding::Q4_1; break;
     case DSC_GGML_Q5_0: t.encoding = Encoding::Q5_0; break;
     case DSC_GGML_Q5_1: t.encoding = Encoding::Q5_1; break;
-    default:
+    case DSC_GGML_TYPE_Q2_K: t.encoding = Encoding::Q2_K; break;
+    case DSC_GGML_TYPE_Q3_K: t.encoding = Encoding::Q3_K; break;
+    case DSC_GGML_TYPE_Q4_K: t.encoding = Encoding::Q4_K; break;
+    case DSC_GGML_TYPE_Q5_K: t.encoding = Encoding::Q5_K; break;
+    case DSC_GGML_TYPE_Q6_K: t.encoding = Encoding::Q6_K; break;
+    case DSC_GGML_TYPE_Q8_K: t.encoding = Encoding::Q8_K; break;
+    case DSC_GGML_TYPE_IQ4_NL: t.encoding = Encoding::IQ4_NL; break;
+    case DSC_GGML_TYPE_IQ4_XS: t.encoding = Encoding::IQ4_XS; break;
+    default: {
+      const char *typeName = dsc_ggml_type_name(gt.type);
       return fileError(file, "tensor '" + str(gt.name) + "': ggml type " +
-                                 std::to_string(gt.type) +
+                                 (typeName ? std::string(typeName) + " (" +
+                                                 std::to_string(gt.type) + ")"
+                                           : std::to_string(gt.type)) +
                                  " is not supported (F32, F16, BF16, Q8_0, "
-                                 "Q4_0, Q4_1, Q5_0, Q5_1)");
+                                 "Q4_0, Q4_1, Q5_0, Q5_1, Q2_K-Q6_K, Q8_K, "
+                                 "IQ4_NL, IQ4_XS)");
+    }
     }
     if (gt.size == 0)
       return fileError(file, "tensor '" + str(gt.name) + "': row length " +

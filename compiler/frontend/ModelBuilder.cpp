@@ -33,8 +33,14 @@ Type weightType(MLIRContext &ctx, const TensorRef &t) {
                                Granularity::Group, 32, /*symmetric=*/true,
                                b.getF16Type()));
     return RankedTensorType::get(t.shape, b.getF32Type());
+  case Encoding::F32:
+    return RankedTensorType::get(t.shape, b.getF32Type());
   default:
-    // F32 and the ggml formats without a dsc scheme (dequantized).
+    // Every other ggml block format stays as the file's blocks, read by
+    // kernels that decode them: never requantized to something else.
+    if (t.shape.size() == 2)
+      return QTensorType::get(&ctx, t.shape, b.getF32Type(),
+                              QuantSchemeAttr::getGGML(&ctx, t.encoding));
     return RankedTensorType::get(t.shape, b.getF32Type());
   }
 }

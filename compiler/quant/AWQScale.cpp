@@ -178,6 +178,14 @@ LogicalResult QuantAWQScalePass::run() {
                        inputs.size() - id, inputs.size());
     const ActivationStats &a = acts[id];
     Group g = analyze(module, reads, inputs[id]);
+    // Weights kept as a file's ggml blocks cannot be rescaled without
+    // requantizing them: such a point is not one this pass works on, as
+    // one with no quantized weight.
+    if (llvm::any_of(g.weights, [](GlobalOp w) {
+          auto q = dyn_cast<QTensorType>(w.getType());
+          return q && q.getScheme().isGGML();
+        }))
+      continue;
     SmallVector<std::pair<QTensorType, std::vector<float>>> qweights;
     for (GlobalOp w : g.weights)
       if (auto q = dyn_cast<QTensorType>(w.getType())) {

@@ -158,9 +158,11 @@ LogicalResult QuantMixedPrecisionPass::run() {
   std::vector<Candidate> cands;
   uint64_t fixed = 0;
   for (GlobalOp g : module.getOps<GlobalOp>()) {
-    if (isa<QTensorType>(g.getType()))
-      return g.emitError("dsc-quant-mixed-precision runs before "
-                         "dsc-quant-apply: this weight is quantized already");
+    if (auto q = dyn_cast<QTensorType>(g.getType()))
+      return g.emitError("--quantize auto: '")
+             << g.getSymName() << "' is quantized already (" << q.getScheme()
+             << ", as the checkpoint stores it): mixed precision chooses "
+                "the precision of float weights only";
     auto t = dyn_cast<mlir::RankedTensorType>(g.getType());
     auto it = reads.find(g.getSymNameAttr());
     if (!t || it == reads.end())

@@ -18,6 +18,7 @@ namespace dsc {
 
 void QuantizedTensor::init(QTensorType type) {
   QuantSchemeAttr s = type.getScheme();
+  assert(!s.isGGML() && "ggml blocks are copied, never quantized");
   rows = type.getRows();
   cols = type.getCols();
   group = getQuantGroupColumns(type);

@@ -81,6 +81,27 @@ static Expected<QuantizedTensor> copyBlocks(const StoredRows &s,
   return std::move(qt);
 }
 
+/// Weights stored as ggml blocks are the file's blocks, row by row: only
+/// sources that select or reorder whole rows keep them.
+static Error copyGGMLRows(const std::optional<StoredRows> &stored,
+                          FileSourceAttr file, QTensorType type,
+                          raw_ostream &os) {
+  Encoding format = *type.getScheme().getBlocks();
+  StringRef name = file ? file.getPath() : StringRef("weight source");
+  if (!stored)
+    return fileError(name, "a weight stored as " + stringifyEncoding(format) +
+                               " blocks cannot be transposed, rescaled or "
+                               "have columns removed");
+  if (stored->file.getEncoding() != format)
+    return fileError(name, "a " +
+                               stringifyEncoding(stored->file.getEncoding()) +
+                               " tensor cannot be stored as " +
+                               stringifyEncoding(format) + " blocks");
+  for (uint64_t r = 0; r < static_cast<uint64_t>(type.getRows()); ++r)
+    os.write(reinterpret_cast<const char *>(stored->row(r)), stored->rowBytes);
+  return Error::success();
+}
+
 Expected<QuantizedTensor> WeightReader::quantize(Attribute source,
                                                  QTensorType type,
                                                  ArrayRef<float> importance) {
@@ -127,6 +148,12 @@ Error WeightReader::write(Attribute source, Type type, raw_ostream &os) {
 Error WeightReader::write(Attribute source, Type type, TiledLayoutAttr layout,
                           raw_ostream &os, ArrayRef<float> importance) {
   if (auto q = dyn_cast<QTensorType>(type)) {
+    if (q.getScheme().isGGML()) {
+      auto stored = interpreter.storedRows(source, q.getShape());
+      if (!stored)
+        return stored.takeError();
+      return copyGGMLRows(*stored, getFileSource(source), q, os);
+    }
     auto qt = quantize(source, q, importance);
     if (!qt)
       return qt.takeError();

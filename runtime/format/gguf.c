@@ -1,5 +1,6 @@
 /*===- gguf.c - GGUF v2/v3 reader ----------------------------------------===*/
 #include "dsc/gguf.h"
+#include "dsc/abi/quant_layout.h"
 
 typedef struct {
   const uint8_t *base;
@@ -91,17 +92,15 @@ static bool format_key(char *buf, size_t n, const dsc_str *key) {
 }
 
 const char *dsc_ggml_type_name(uint32_t type) {
-  switch (type) {
-  case DSC_GGML_F32: return "F32";
-  case DSC_GGML_F16: return "F16";
-  case DSC_GGML_Q4_0: return "Q4_0";
-  case DSC_GGML_Q4_1: return "Q4_1";
-  case DSC_GGML_Q5_0: return "Q5_0";
-  case DSC_GGML_Q5_1: return "Q5_1";
-  case DSC_GGML_Q8_0: return "Q8_0";
-  case DSC_GGML_BF16: return "BF16";
-  default: return 0;
-  }
+  /* ggml's names, also of the types dsc does not read, for messages. */
+  static const char *const names[] = {
+      "F32",     "F16",   "Q4_0",   "Q4_1",  "Q4_2",    "Q4_3",
+      "Q5_0",    "Q5_1",  "Q8_0",   "Q8_1",  "Q2_K",    "Q3_K",
+      "Q4_K",    "Q5_K",  "Q6_K",   "Q8_K",  "IQ2_XXS", "IQ2_XS",
+      "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S", "IQ2_S",   "IQ4_XS",
+      "I8",      "I16",   "I32",    "I64",   "F64",     "IQ1_M",
+      "BF16",    0,       0,        0,       "TQ1_0",   "TQ2_0"};
+  return type < sizeof(names) / sizeof(names[0]) ? names[type] : 0;
 }
 
 uint64_t dsc_ggml_nbytes(uint32_t type, uint64_t n, uint64_t row) {
@@ -110,12 +109,12 @@ uint64_t dsc_ggml_nbytes(uint32_t type, uint64_t n, uint64_t row) {
   case DSC_GGML_F32: block = 1; bytes = 4; break;
   case DSC_GGML_F16:
   case DSC_GGML_BF16: block = 1; bytes = 2; break;
-  case DSC_GGML_Q4_0: block = 32; bytes = 18; break;
-  case DSC_GGML_Q4_1: block = 32; bytes = 20; break;
-  case DSC_GGML_Q5_0: block = 32; bytes = 22; break;
-  case DSC_GGML_Q5_1: block = 32; bytes = 24; break;
-  case DSC_GGML_Q8_0: block = 32; bytes = 34; break;
-  default: return 0;
+  default:
+    /* The block formats of dsc/abi/quant_layout.h. */
+    block = dsc_ggml_block_elems(type);
+    bytes = dsc_ggml_block_bytes(type);
+    if (!block)
+      return 0;
   }
   if (row == 0 || row % block)
     return 0;

@@ -14,6 +14,10 @@ bool TargetInfo::supportsQuantBits(unsigned bits) const {
   return llvm::is_contained(quantBits, bits);
 }
 
+bool TargetInfo::supportsGGMLFormat(StringRef format) const {
+  return llvm::is_contained(ggmlFormats, format);
+}
+
 bool TargetInfo::supportsWeightType(StringRef type) const {
   return llvm::is_contained(weightTypes, type);
 }
@@ -29,8 +33,13 @@ struct Formats {
   TileShape floatTile;
   int64_t quantTileRows;
   std::string kvCacheType;
+  /// Read by linear_ggml and embedding_ggml (targets/common/kernels).
+  std::vector<std::string> ggmlFormats = {};
 };
-const Formats kCPUFormats = {{"f32", "f16", "bf16"}, {4, 8}, {4, 16}, 4, "f32"};
+const Formats kCPUFormats = {
+    {"f32", "f16", "bf16"}, {4, 8}, {4, 16}, 4, "f32",
+    {"q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "q8_k", "iq4_nl", "iq4_xs",
+     "q4_0", "q4_1", "q5_0", "q5_1", "q8_0"}};
 
 /// One CPU target: its code generation, its kernel and runtime libraries,
 /// and the formats those kernels read.
@@ -150,6 +159,7 @@ static std::vector<TargetInfo> makeRegistry() {
     t.pie = e.pie;
     t.weightTypes = e.formats->weightTypes;
     t.quantBits = e.formats->quantBits;
+    t.ggmlFormats = e.formats->ggmlFormats;
     t.floatTile = e.formats->floatTile;
     t.quantTileRows = e.formats->quantTileRows;
     t.kvCacheType = e.formats->kvCacheType;

@@ -40,6 +40,9 @@ struct TargetInfo {
   std::vector<std::string> weightTypes;
   /// Bit widths of quantized weights the kernels read.
   std::vector<unsigned> quantBits;
+  /// ggml block formats ("q4_k", ...) the kernels read as they are
+  /// (#dsc.quant<q4_k>, dsc/abi/quant_layout.h).
+  std::vector<std::string> ggmlFormats;
   /// Tile of float weights for the streaming kernels (#dsc.tiled).
   TileShape floatTile;
   /// Rows per tile of quantized weights (columns are the scale group).
@@ -54,6 +57,7 @@ struct TargetInfo {
   bool sanitize = false;
 
   bool supportsQuantBits(unsigned bits) const;
+  bool supportsGGMLFormat(llvm::StringRef format) const;
   bool supportsWeightType(llvm::StringRef type) const;
 };
 

@@ -218,7 +218,11 @@ def real_seeds(models, put):
     read = lambda p: open(os.path.join(models, p), "rb").read()
     for name in ["stories260K/stories260K.gguf",
                  "tiny-llama-quality/gguf/tiny-llama-quality-Q4_0.gguf",
-                 "tiny-llama-quality/gguf/tiny-llama-quality-Q8_0.gguf"]:
+                 "tiny-llama-quality/gguf/tiny-llama-quality-Q8_0.gguf",
+                 # K-quant mixes and IQ4 (ggml block formats kept as is)
+                 "tiny-llama-quality/gguf/tiny-llama-quality-Q4_K_M.gguf",
+                 "tiny-llama-quality/gguf/tiny-llama-quality-Q2_K.gguf",
+                 "tiny-llama-quality/gguf/tiny-llama-quality-IQ4_XS.gguf"]:
         b = read(name)
         kv_end, infos_end = gguf_header_end(b)
         base = os.path.basename(name)

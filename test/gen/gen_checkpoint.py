@@ -17,8 +17,12 @@ import json
 import os
 import struct
 import sys
+import zlib
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
 
 
 def parse_args(argv=None):
@@ -39,7 +43,8 @@ def parse_args(argv=None):
     p.add_argument("--eps", type=float, default=1e-5)
     p.add_argument("--untied", action="store_true", help="separate classifier")
     p.add_argument("--bias", action="store_true", help="q/k/v biases (always for qwen2)")
-    p.add_argument("--dtype", default="f32", choices=["f32", "f16", "bf16", "q8_0", "q4_0"])
+    p.add_argument("--dtype", default="f32",
+                   choices=["f32", "f16", "bf16", "q8_0", "q4_0"] + list(BLOCK_TYPES))
     p.add_argument("--shards", type=int, default=1, help="hf: number of safetensors shards")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--scale", type=float, default=0.0,
@@ -130,7 +135,56 @@ def quant_q4_0(x):
     return d, q
 
 
+# ggml block formats written as random blocks (ggml type id, f16 scale
+# offsets in a block); iq2_xxs has no decoder (dsc rejects it).
+BLOCK_TYPES = {"q2_k": (10, [80, 82]), "q3_k": (11, [108]),
+               "q4_k": (12, [0, 2]), "q5_k": (13, [0, 2]), "q6_k": (14, [208]),
+               "iq4_nl": (20, [0]), "iq4_xs": (23, [0]), "q4_1": (3, [0, 2]),
+               "q5_0": (6, [0]), "q5_1": (7, [0, 2]), "q8_k": (15, []),
+               "iq2_xxs": (16, [0])}
+IQ2_XXS_BLOCK = (256, 66)
+
+
+def random_blocks(x, dtype):
+    """Random blocks of a ggml format for a [rows, cols] weight, seeded by
+    its values and with scales that give it about x's spread."""
+    import ggml_blocks
+    t, offsets = BLOCK_TYPES[dtype]
+    elems, nbytes = (ggml_blocks.TYPES[t][1:] if t in ggml_blocks.TYPES
+                     else IQ2_XXS_BLOCK)
+    if x.shape[-1] % elems:
+        sys.exit("%s needs rows of a multiple of %d values" % (dtype, elems))
+    n = x.size // elems
+    rng = np.random.default_rng(zlib.crc32(x.astype("<f4").tobytes()))
+    b = rng.integers(0, 256, size=(n, nbytes), dtype=np.uint8)
+    if t not in ggml_blocks.TYPES:
+        return b
+    # Q8_K's one scale is an f32 at the start.
+    scale_type, offsets = ("<f4", [0]) if dtype == "q8_k" else ("<f2", offsets)
+    width = np.dtype(scale_type).itemsize
+    for off in offsets:
+        b[:, off:off + width] = np.full((n, 1), 1.0, scale_type).view(np.uint8)
+    spread = ggml_blocks.decode_blocks(t, b).std()
+    f = x.std() / spread if spread > 0 else 0
+    for off in offsets:
+        b[:, off:off + width] = np.full((n, 1), f, scale_type).view(np.uint8)
+    return b
+
+
+# The blocks behind each decoded weight `roundtrip` returned, by its bytes,
+# for gguf_tensor_bytes.
+_BLOCKS_OF = {}
+
+
 def roundtrip(x, dtype):
+    if dtype in BLOCK_TYPES:
+        import ggml_blocks
+        t = BLOCK_TYPES[dtype][0]
+        b = random_blocks(x, dtype)
+        if t in ggml_blocks.TYPES:
+            x = ggml_blocks.decode_blocks(t, b).reshape(x.shape).astype(np.float32)
+        _BLOCKS_OF[x.astype("<f4").tobytes()] = b
+        return x
     if dtype == "f32":
         return x
     if dtype == "f16":
@@ -297,6 +351,7 @@ def write_hf(out, c, w):
 
 
 GGUF_TYPES = {"f32": 0, "f16": 1, "q4_0": 2, "q8_0": 8, "bf16": 30}
+GGUF_TYPES.update({k: v[0] for k, v in BLOCK_TYPES.items()})
 
 
 def gguf_string(s):
@@ -319,6 +374,12 @@ def gguf_kv(key, vtype, value):
 
 
 def gguf_tensor_bytes(x, dtype):
+    if dtype in BLOCK_TYPES:
+        blocks = _BLOCKS_OF.get(x.astype("<f4").tobytes())
+        if blocks is None:
+            sys.exit("%s weights must be written as make_weights made them"
+                     % dtype)
+        return blocks.tobytes()
     if dtype == "f32":
         return x.astype("<f4").tobytes()
     if dtype == "f16":
@@ -364,10 +425,21 @@ def write_gguf(out, c, w):
         kvs.append(gguf_kv(arch + ".attention.key_length", 4, c["head_dim"]))
     infos, datas, off = [], [], 0
     for name, x in w.items():
-        if arch == "qwen2" and ("attn_q" in name or "attn_k" in name):
-            x = hf_permute(x, c["heads"] if "attn_q" in name else c["kv_heads"])
         dt = c["dtype"] if x.ndim == 2 else "f32"
-        data = gguf_tensor_bytes(x, dt)
+        order = None
+        if arch == "qwen2" and ("attn_q" in name or "attn_k" in name):
+            heads = c["heads"] if "attn_q" in name else c["kv_heads"]
+            order = hf_permute(np.arange(x.shape[0]), heads)
+        if dt in BLOCK_TYPES:
+            # Blocks lie within rows: permuting rows permutes the rows of
+            # blocks.
+            data = gguf_tensor_bytes(x, dt)
+            if order is not None:
+                data = np.frombuffer(data, np.uint8).reshape(x.shape[0], -1)[order].tobytes()
+        else:
+            if order is not None:
+                x = x[order]
+            data = gguf_tensor_bytes(x, dt)
         gname = name + (".weight" if not name.endswith(".bias") else "")
         if name.endswith(".bias"):
             gname = name[:-5] + ".bias"

@@ -86,7 +86,19 @@ TEST_F(DscAttrTest, VerifierRejectsWhatTheParserCannotSpell) {
     message = d.str();
     return success();
   });
-  EXPECT_TRUE(failed(QuantSchemeAttr::verify(emit, 8, Granularity::Tensor, 4,
-                                             true, Float32Type::get(&ctx))));
+  EXPECT_TRUE(
+      failed(QuantSchemeAttr::verify(emit, 8, Granularity::Tensor, 4, true,
+                                     Float32Type::get(&ctx), std::nullopt)));
   EXPECT_EQ(message, "per-tensor quantization takes no block size");
+  // A ggml scheme's parameters are its format's, never others.
+  EXPECT_TRUE(
+      failed(QuantSchemeAttr::verify(emit, 5, Granularity::Group, 32, true,
+                                     Float32Type::get(&ctx), Encoding::Q5_0)));
+  EXPECT_EQ(message,
+            "q5_0 blocks have groups of 32 values with their own scale type");
+  QuantSchemeAttr k = QuantSchemeAttr::getGGML(&ctx, Encoding::Q6_K);
+  EXPECT_TRUE(k.isGGML());
+  EXPECT_EQ(k.getBits(), 6u);
+  EXPECT_EQ(k.getBlockSize(), 256);
+  EXPECT_FALSE(QuantSchemeAttr::getGGML(&ctx, Encoding::F16));
 }

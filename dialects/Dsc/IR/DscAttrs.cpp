@@ -8,6 +8,8 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 
+#include "dsc/abi/quant_layout.h"
+
 #include <set>
 
 #include <cmath>
@@ -73,9 +75,44 @@ FailureOr<bool> mlir::dsc::parseBool(AsmParser &parser) {
                           "expected 'true' or 'false'");
 }
 
+unsigned mlir::dsc::getGGMLType(Encoding encoding) {
+  switch (encoding) {
+  case Encoding::F32:
+  case Encoding::F16:
+  case Encoding::BF16:
+    return 0;
+  case Encoding::Q8_0:
+    return DSC_GGML_TYPE_Q8_0;
+  case Encoding::Q4_0:
+    return DSC_GGML_TYPE_Q4_0;
+  case Encoding::Q4_1:
+    return DSC_GGML_TYPE_Q4_1;
+  case Encoding::Q5_0:
+    return DSC_GGML_TYPE_Q5_0;
+  case Encoding::Q5_1:
+    return DSC_GGML_TYPE_Q5_1;
+  case Encoding::Q2_K:
+    return DSC_GGML_TYPE_Q2_K;
+  case Encoding::Q3_K:
+    return DSC_GGML_TYPE_Q3_K;
+  case Encoding::Q4_K:
+    return DSC_GGML_TYPE_Q4_K;
+  case Encoding::Q5_K:
+    return DSC_GGML_TYPE_Q5_K;
+  case Encoding::Q6_K:
+    return DSC_GGML_TYPE_Q6_K;
+  case Encoding::Q8_K:
+    return DSC_GGML_TYPE_Q8_K;
+  case Encoding::IQ4_NL:
+    return DSC_GGML_TYPE_IQ4_NL;
+  case Encoding::IQ4_XS:
+    return DSC_GGML_TYPE_IQ4_XS;
+  }
+  llvm_unreachable("unknown encoding");
+}
+
 int64_t mlir::dsc::getEncodingBlockBytes(Encoding encoding,
                                          int64_t *blockElems) {
-  // Block sizes of the ggml formats: 32 elements with f16 scale (and min).
   switch (encoding) {
   case Encoding::F32:
     *blockElems = 1;
@@ -84,23 +121,11 @@ int64_t mlir::dsc::getEncodingBlockBytes(Encoding encoding,
   case Encoding::BF16:
     *blockElems = 1;
     return 2;
-  case Encoding::Q8_0:
-    *blockElems = 32;
-    return 34;
-  case Encoding::Q4_0:
-    *blockElems = 32;
-    return 18;
-  case Encoding::Q4_1:
-    *blockElems = 32;
-    return 20;
-  case Encoding::Q5_0:
-    *blockElems = 32;
-    return 22;
-  case Encoding::Q5_1:
-    *blockElems = 32;
-    return 24;
+  default:
+    // The ggml block formats (dsc/abi/quant_layout.h).
+    *blockElems = dsc_ggml_block_elems(getGGMLType(encoding));
+    return dsc_ggml_block_bytes(getGGMLType(encoding));
   }
-  llvm_unreachable("unknown encoding");
 }
 
 //===----------------------------------------------------------------------===//
@@ -112,9 +137,28 @@ Attribute QuantSchemeAttr::parse(AsmParser &parser, Type) {
   if (parser.parseLess())
     return {};
   SMLoc bitsLoc = parser.getCurrentLocation();
-  IntegerType bitsType;
-  if (parser.parseType(bitsType))
+  // `iN`, or a ggml block format naming the whole scheme (both lex as
+  // keywords).
+  StringRef formatName;
+  if (parser.parseKeyword(&formatName))
     return {};
+  unsigned bits = 0;
+  if (StringRef width = formatName;
+      !width.consume_front("i") || width.getAsInteger(10, bits)) {
+    std::optional<Encoding> format = symbolizeEncoding(formatName);
+    QuantSchemeAttr scheme = format ? getGGML(ctx, *format) : QuantSchemeAttr();
+    if (!scheme) {
+      parser.emitError(bitsLoc, "expected an integer type or a ggml block "
+                                "format (q2_k, q3_k, q4_k, q5_k, q6_k, q8_k, "
+                                "iq4_nl, iq4_xs, q4_0, q4_1, q5_0, q5_1, "
+                                "q8_0), got '")
+          << formatName << "'";
+      return {};
+    }
+    if (parser.parseGreater())
+      return {};
+    return scheme;
+  }
   if (parser.parseComma())
     return {};
   SMLoc granLoc = parser.getCurrentLocation();
@@ -155,12 +199,57 @@ Attribute QuantSchemeAttr::parse(AsmParser &parser, Type) {
   if (parser.parseGreater())
     return {};
   (void)bitsLoc;
-  return parser.getChecked<QuantSchemeAttr>(ctx, bitsType.getWidth(),
-                                            *granularity, blockSize,
-                                            symmetric, scaleType);
+  return parser.getChecked<QuantSchemeAttr>(ctx, bits, *granularity, blockSize,
+                                            symmetric, scaleType, std::nullopt);
+}
+
+QuantSchemeAttr QuantSchemeAttr::getGGML(MLIRContext *ctx, Encoding format) {
+  unsigned type = getGGMLType(format);
+  if (!type)
+    return {};
+  // The nominal width and whether values have a minimum (asymmetric).
+  unsigned bits = 4;
+  bool symmetric = true;
+  switch (format) {
+  case Encoding::Q2_K:
+    bits = 2, symmetric = false;
+    break;
+  case Encoding::Q3_K:
+    bits = 3;
+    break;
+  case Encoding::Q4_K:
+  case Encoding::Q4_1:
+    symmetric = false;
+    break;
+  case Encoding::Q5_K:
+  case Encoding::Q5_1:
+    bits = 5, symmetric = false;
+    break;
+  case Encoding::Q5_0:
+    bits = 5;
+    break;
+  case Encoding::Q6_K:
+    bits = 6;
+    break;
+  case Encoding::Q8_0:
+  case Encoding::Q8_K:
+    bits = 8;
+    break;
+  default:
+    break;
+  }
+  Builder b(ctx);
+  Type scale =
+      format == Encoding::Q8_K ? Type(b.getF32Type()) : Type(b.getF16Type());
+  return get(ctx, bits, Granularity::Group, dsc_ggml_block_elems(type),
+             symmetric, scale, format);
 }
 
 void QuantSchemeAttr::print(AsmPrinter &printer) const {
+  if (std::optional<Encoding> format = getBlocks()) {
+    printer << "<" << stringifyEncoding(*format) << ">";
+    return;
+  }
   printer << "<i" << getBits() << ", "
           << stringifyGranularity(getGranularity());
   if (getGranularity() != Granularity::Tensor)
@@ -174,7 +263,32 @@ void QuantSchemeAttr::print(AsmPrinter &printer) const {
 LogicalResult
 QuantSchemeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         unsigned bits, Granularity granularity,
-                        int64_t blockSize, bool symmetric, Type scaleType) {
+                        int64_t blockSize, bool symmetric, Type scaleType,
+                        std::optional<Encoding> blocks) {
+  if (blocks) {
+    unsigned type = getGGMLType(*blocks);
+    if (!type)
+      return emitError() << stringifyEncoding(*blocks)
+                         << " is not a ggml block format";
+    // Exactly the block formats some target's kernels read.
+    bool read = false;
+    for (const TargetInfo &t : getTargetRegistry())
+      read |= t.supportsGGMLFormat(stringifyEncoding(*blocks));
+    if (!read)
+      return emitError() << "no target has kernels for "
+                         << stringifyEncoding(*blocks) << " blocks";
+    // The other parameters are the format's (getGGML), never free.
+    if (granularity != Granularity::Group ||
+        blockSize != dsc_ggml_block_elems(type) ||
+        scaleType != (*blocks == Encoding::Q8_K
+                          ? Type(Float32Type::get(scaleType.getContext()))
+                          : Type(Float16Type::get(scaleType.getContext()))))
+      return emitError() << stringifyEncoding(*blocks)
+                         << " blocks have groups of "
+                         << dsc_ggml_block_elems(type)
+                         << " values with their own scale type";
+    return success();
+  }
   // Exactly the widths some target's kernels read (the target registry):
   // a scheme nothing can lower is an error here, not in code generation.
   std::set<unsigned> widths;
@@ -228,6 +342,13 @@ LogicalResult QuantSchemeAttr::checkShape(ArrayRef<int64_t> shape,
                                           std::string *why) const {
   if (shape.size() != 2) {
     *why = "quantized weights must be 2-D";
+    return failure();
+  }
+  if (isGGML() && shape[1] % getBlockSize()) {
+    *why = stringifyEncoding(*getBlocks()).str() +
+           " stores rows in blocks of " + std::to_string(getBlockSize()) +
+           " values; " + std::to_string(shape[1]) +
+           " columns are not a multiple";
     return failure();
   }
   if (getGranularity() == Granularity::Group && shape[1] % getBlockSize()) {

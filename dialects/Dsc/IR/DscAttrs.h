@@ -14,8 +14,12 @@ namespace mlir::dsc {
 FailureOr<llvm::APFloat> parseF64(AsmParser &parser);
 void printF64(AsmPrinter &printer, const llvm::APFloat &value);
 FailureOr<bool> parseBool(AsmParser &parser);
-/// Bytes one element of `encoding` takes, or 0 for block encodings.
+/// Bytes of one block of `encoding` and (in `blockElems`) its elements: 1
+/// element for the float encodings.
 int64_t getEncodingBlockBytes(Encoding encoding, int64_t *blockElems);
+/// ggml's type id of a block encoding (dsc/abi/quant_layout.h); 0 for the
+/// float encodings.
+unsigned getGGMLType(Encoding encoding);
 /// `[a, b, ...]`: slice shapes and indices.
 FailureOr<llvm::SmallVector<int64_t>> parseInt64List(AsmParser &parser);
 void printInt64List(AsmPrinter &printer, llvm::ArrayRef<int64_t> values);

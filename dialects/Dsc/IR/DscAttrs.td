@@ -54,7 +54,15 @@ def Dsc_Encoding : I32EnumAttr<"Encoding",
       I32EnumAttrCase<"Q4_0", 4, "q4_0">,
       I32EnumAttrCase<"Q4_1", 5, "q4_1">,
       I32EnumAttrCase<"Q5_0", 6, "q5_0">,
-      I32EnumAttrCase<"Q5_1", 7, "q5_1">
+      I32EnumAttrCase<"Q5_1", 7, "q5_1">,
+      I32EnumAttrCase<"Q2_K", 8, "q2_k">,
+      I32EnumAttrCase<"Q3_K", 9, "q3_k">,
+      I32EnumAttrCase<"Q4_K", 10, "q4_k">,
+      I32EnumAttrCase<"Q5_K", 11, "q5_k">,
+      I32EnumAttrCase<"Q6_K", 12, "q6_k">,
+      I32EnumAttrCase<"Q8_K", 13, "q8_k">,
+      I32EnumAttrCase<"IQ4_NL", 14, "iq4_nl">,
+      I32EnumAttrCase<"IQ4_XS", 15, "iq4_xs">
     ]> {
   let cppNamespace = "::mlir::dsc";
   let genSpecializedAttr = 0;
@@ -85,17 +93,44 @@ def Dsc_QuantSchemeAttr : Dsc_Attr<"QuantScheme", "quant"> {
     #dsc.quant<i4, group = 128, asymmetric, scale = f16>
     #dsc.quant<i4, head = 64, symmetric>
     ```
+
+    A ggml block format (`q2_k`, `q3_k`, `q4_k`, `q5_k`, `q6_k`, `q8_k`,
+    `iq4_nl`, `iq4_xs`, `q4_1`, `q5_0`, `q5_1`) as the whole scheme means
+    the weight is stored as that format's blocks, exactly as a GGUF file
+    holds them (dsc/abi/quant_layout.h), and read by kernels that decode
+    them; nothing requantizes it. Its other parameters follow from the
+    format (the nominal width, `group` = the block's values, symmetric when
+    the format has no minimum, f16 scales) and are not spelled:
+    ```mlir
+    #dsc.quant<q4_k>
+    ```
   }];
   let parameters = (ins
     "unsigned":$bits,
     EnumParameter<Dsc_Granularity>:$granularity,
     "int64_t":$blockSize,
     "bool":$symmetric,
-    "::mlir::Type":$scaleType
+    "::mlir::Type":$scaleType,
+    OptionalParameter<"std::optional<::mlir::dsc::Encoding>",
+                      "ggml block format the weight is stored in">:$blocks
   );
+  let builders = [
+    AttrBuilder<(ins "unsigned":$bits, "Granularity":$granularity,
+                     "int64_t":$blockSize, "bool":$symmetric,
+                     "::mlir::Type":$scaleType), [{
+      return $_get($_ctxt, bits, granularity, blockSize, symmetric, scaleType,
+                   std::nullopt);
+    }]>
+  ];
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
+    /// The scheme of weights stored as ggml `format` blocks, kept as they
+    /// are; null if `format` is not a ggml block format dsc reads.
+    static QuantSchemeAttr getGGML(::mlir::MLIRContext *ctx,
+                                   ::mlir::dsc::Encoding format);
+    /// Whether the weight is stored as ggml blocks.
+    bool isGGML() const { return getBlocks().has_value(); }
     /// For `channel`, the axis that has one scale per index.
     int64_t getAxis() const { return getBlockSize(); }
     /// Number of scales for a `[rows, cols]` weight.

@@ -42,6 +42,8 @@ LogicalResult GlobalOp::verify() {
     if (shaped.getRank() != 2)
       return emitOpError("a tiled layout needs a 2-D weight");
     if (auto q = dyn_cast<QTensorType>(getType())) {
+      if (q.getScheme().isGGML())
+        return emitOpError("weights stored as ggml blocks are not tiled");
       int64_t group = getQuantGroupColumns(q);
       if (layout.getCols() != group || layout.getRows() != 4)
         return emitOpError("a quantized weight is tiled by 4 rows and its ")

@@ -61,6 +61,9 @@ LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
   std::string why;
   if (failed(scheme.checkShape(shape, &why)))
     return emitError() << "qtensor shape does not fit its scheme: " << why;
+  // ggml blocks are stored row by row as the file holds them.
+  if (scheme.isGGML())
+    return success();
   // What packing and the kernels can store (dsc/abi/quant_layout.h): tiles
   // of the registry's quantized tile rows by one scale group, with 4-bit
   // values in blocks of 32 columns; one scale per row or per group.
@@ -154,6 +157,12 @@ int64_t mlir::dsc::getQuantGroupColumns(QTensorType type) {
 uint64_t mlir::dsc::getStorageBytes(Type type, TiledLayoutAttr layout) {
   if (auto q = dyn_cast<QTensorType>(type)) {
     QuantSchemeAttr s = q.getScheme();
+    if (s.isGGML()) {
+      unsigned t = getGGMLType(*s.getBlocks());
+      return static_cast<uint64_t>(q.getRows()) *
+             static_cast<uint64_t>(q.getCols() / dsc_ggml_block_elems(t)) *
+             dsc_ggml_block_bytes(t);
+    }
     if (layout) {
       uint64_t tiles = static_cast<uint64_t>(q.getRows() / layout.getRows()) *
                        static_cast<uint64_t>(q.getCols() / layout.getCols());

@@ -136,7 +136,17 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     SmallVector<Value> args = {toI64(rewriter, loc, rows),
                                i64(rewriter, loc, k), i64(rewriter, loc, n)};
     std::optional<Kernel> kernel;
-    if (auto q = dyn_cast<QTensorType>(wType)) {
+    auto q = dyn_cast<QTensorType>(wType);
+    if (q && q.getScheme().isGGML()) {
+      // The file's blocks, row by row; the kernel decodes them.
+      Encoding format = *q.getScheme().getBlocks();
+      if (!target.supportsGGMLFormat(stringifyEncoding(format)))
+        return op.emitOpError("target '")
+               << target.name << "' has no kernel for "
+               << stringifyEncoding(format) << " blocks";
+      kernel = Kernel::linear_ggml;
+      args.push_back(i64(rewriter, loc, getGGMLType(format)));
+    } else if (q) {
       if (!layout)
         return op.emitOpError("quantized weights must be tiled by "
                               "dsc-weights-pack (4 rows by scale groups)");
@@ -200,13 +210,24 @@ struct QuantEmbeddingLowering : OpConversionPattern<EmbeddingOp> {
     if (!q)
       return failure();
     Location loc = op.getLoc();
+    int64_t dim = op.getType().getDimSize(1);
+    if (std::optional<Encoding> format = q.getScheme().getBlocks()) {
+      // One row of blocks decoded per token.
+      Value rows = lower::rows(rewriter, loc, a.getIds());
+      Value out = ukernel(rewriter, loc, Kernel::embedding_ggml,
+                          {a.getTable(), a.getIds()},
+                          {empty(rewriter, loc, op.getType(), rows)},
+                          {toI64(rewriter, loc, rows), i64(rewriter, loc, dim),
+                           i64(rewriter, loc, getGGMLType(*format))});
+      rewriter.replaceOp(op, out);
+      return success();
+    }
     GlobalOp global = globalOf(op.getTable());
     if (!global || !global.getLayoutAttr())
       return op.emitOpError("quantized tables must be tiled by "
                             "dsc-weights-pack (4 rows by scale groups)");
     auto [group, flags] = quantArgs(q, global.getLayoutAttr());
     Value rows = lower::rows(rewriter, loc, a.getIds());
-    int64_t dim = op.getType().getDimSize(1);
     Value out = ukernel(
         rewriter, loc, Kernel::embedding_q_t4, {a.getTable(), a.getIds()},
         {empty(rewriter, loc, op.getType(), rows)},

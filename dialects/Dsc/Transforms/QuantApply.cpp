@@ -125,6 +125,8 @@ QuantSchemeAttr mlir::dsc::chooseQuantScheme(MLIRContext *ctx,
 }
 
 std::string mlir::dsc::spellQuantScheme(QuantSchemeAttr q) {
+  if (std::optional<Encoding> blocks = q.getBlocks())
+    return "ggml " + stringifyEncoding(*blocks).upper();
   std::string s = "int" + std::to_string(q.getBits()) + ":";
   switch (q.getGranularity()) {
   case Granularity::Tensor:

@@ -41,7 +41,9 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
     for (GlobalOp g : module.getOps<GlobalOp>()) {
       // Quantized weights: always tiled, by rows and their scale groups.
       if (auto q = dyn_cast<QTensorType>(g.getType())) {
-        if (!g.getLayoutAttr() && quantRows && q.getRows() % quantRows == 0)
+        // ggml blocks stay in the file's row order; their kernels read that.
+        if (!g.getLayoutAttr() && quantRows && q.getRows() % quantRows == 0 &&
+            !q.getScheme().isGGML())
           g.setLayoutAttr(TiledLayoutAttr::get(&getContext(), quantRows,
                                                getQuantGroupColumns(q)));
         continue;

@@ -14,9 +14,14 @@
  *   zeros   (asymmetric only) at the next aligned offset, one byte each.
  * A value dequantizes to (q - zero) * scale.
  *
- * GGML blocks, as GGUF files store them, are converted to the plain layout
- * on import: Q8_0 is 8-bit symmetric with groups of 32 and f16 scales, Q4_0
- * 4-bit symmetric (q - 8) with groups of 32 and f16 scales.
+ * GGML blocks, as GGUF files store them: Q8_0 and Q4_0 are converted to the
+ * plain layout on import (Q8_0 is 8-bit symmetric with groups of 32 and f16
+ * scales, Q4_0 4-bit symmetric (q - 8) likewise). Every other ggml block
+ * format dsc reads is kept as it is: a !dsc.qtensor with a
+ * #dsc.quant<q4_k>-style scheme holds the file's blocks byte for byte, row
+ * after row (a row is cols / block_elems whole blocks), and the kernels
+ * decode them (dsc/abi/ggml_decode.h). Their block layouts are below; the
+ * DSC_GGML_* numbers are ggml's type ids, as GGUF stores them.
  *
  * Tiled layout (what executables hold, #dsc.tiled<rows = 4, cols = G>):
  * groups of G consecutive columns of 4 consecutive rows, in the order
@@ -65,6 +70,103 @@ typedef struct {
   uint8_t qs[16];
 } dsc_ggml_block_q5_1;
 
+/* K-quants: super-blocks of 256 values (QK_K). */
+#define DSC_QK_K 256
+
+/* Q2_K: 16 sub-blocks of 16; x = d * (sc & 15) * q - dmin * (sc >> 4),
+ * q in 0..3. qs[j] of each 128-value half holds 4 values, 2 bits each:
+ * bits 2i..2i+1 of qs[32h + l] is value 128h + 32i + l. */
+typedef struct {
+  uint8_t scales[16]; /* scale (low nibble) and min (high nibble) */
+  uint8_t qs[64];
+  uint16_t d, dmin; /* f16 */
+} dsc_ggml_block_q2_k;
+
+/* Q3_K: 16 sub-blocks of 16; x = d * (s - 32) * (q - 4h), q the 2 low bits
+ * (arranged as Q2_K), h = 1 when the value's bit in hmask is clear;
+ * value 32i + l (i in 0..7) has its bit i in hmask[l]. The 16 6-bit scales
+ * s: low nibble of scales[j] (j < 8) or high nibble of scales[j - 8],
+ * top two bits at bit 2 * (j / 4) of scales[8 + j % 4]. */
+typedef struct {
+  uint8_t hmask[32];
+  uint8_t qs[64];
+  uint8_t scales[12];
+  uint16_t d;
+} dsc_ggml_block_q3_k;
+
+/* Q4_K: 8 sub-blocks of 32; x = d * sc * q - dmin * m, q in 0..15, 6-bit
+ * sc and m packed in 12 bytes (sub-block j < 4: scales[j] & 63 and
+ * scales[j + 4] & 63; j >= 4: the nibbles of scales[j + 4] and the top two
+ * bits of scales[j - 4] and scales[j]). Each 64 values share 32 bytes of qs:
+ * low nibbles the first 32, high nibbles the next 32. */
+typedef struct {
+  uint16_t d, dmin;
+  uint8_t scales[12];
+  uint8_t qs[128];
+} dsc_ggml_block_q4_k;
+
+/* Q5_K: Q4_K with a fifth bit: value 32i + l (i in 0..7) has bit i of
+ * qh[l]. */
+typedef struct {
+  uint16_t d, dmin;
+  uint8_t scales[12];
+  uint8_t qh[32];
+  uint8_t qs[128];
+} dsc_ggml_block_q5_k;
+
+/* Q6_K: 16 sub-blocks of 16; x = d * scales[i] * (q - 32), q in 0..63.
+ * Per 128-value half h: value 128h + 32i + l (i in 0..3, l in 0..31) has
+ * its low nibble in ql[64h + l + 32 (i & 1)] (low for i < 2, high for
+ * i >= 2) and its top two bits at bit 2i of qh[32h + l]. */
+typedef struct {
+  uint8_t ql[128];
+  uint8_t qh[64];
+  int8_t scales[16];
+  uint16_t d;
+} dsc_ggml_block_q6_k;
+
+/* Q8_K: x = d * q, f32 scale. */
+typedef struct {
+  float d;
+  int8_t qs[256];
+  int16_t bsums[16];
+} dsc_ggml_block_q8_k;
+
+/* IQ4_NL: blocks of 32 like Q4_0, the nibble indexing a fixed non-uniform
+ * table of 16 levels: x = d * level[q]. */
+typedef struct {
+  uint16_t d;
+  uint8_t qs[16];
+} dsc_ggml_block_iq4_nl;
+
+/* IQ4_XS: super-blocks of 256 as 8 sub-blocks of 32 in IQ4_NL's nibble
+ * order; sub-block i's 6-bit scale s (x = d * (s - 32) * level[q]) has its
+ * low nibble in scales_l[i / 2] (low for even i) and its top two bits at bit
+ * 2i of scales_h. */
+typedef struct {
+  uint16_t d;
+  uint16_t scales_h;
+  uint8_t scales_l[4];
+  uint8_t qs[128];
+} dsc_ggml_block_iq4_xs;
+
+/* ggml's type ids of the block formats. */
+enum {
+  DSC_GGML_TYPE_Q4_0 = 2,
+  DSC_GGML_TYPE_Q4_1 = 3,
+  DSC_GGML_TYPE_Q5_0 = 6,
+  DSC_GGML_TYPE_Q5_1 = 7,
+  DSC_GGML_TYPE_Q8_0 = 8,
+  DSC_GGML_TYPE_Q2_K = 10,
+  DSC_GGML_TYPE_Q3_K = 11,
+  DSC_GGML_TYPE_Q4_K = 12,
+  DSC_GGML_TYPE_Q5_K = 13,
+  DSC_GGML_TYPE_Q6_K = 14,
+  DSC_GGML_TYPE_Q8_K = 15,
+  DSC_GGML_TYPE_IQ4_NL = 20,
+  DSC_GGML_TYPE_IQ4_XS = 23
+};
+
 #ifdef __cplusplus
 #define DSC_STATIC_ASSERT static_assert
 #else
@@ -75,6 +177,71 @@ DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_q4_0) == 18, "Q4_0 block is 18 bytes");
 DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_q4_1) == 20, "Q4_1 block is 20 bytes");
 DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_q5_0) == 22, "Q5_0 block is 22 bytes");
 DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_q5_1) == 24, "Q5_1 block is 24 bytes");
+DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_q2_k) == 84, "Q2_K block is 84 bytes");
+DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_q3_k) == 110, "Q3_K block is 110 bytes");
+DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_q4_k) == 144, "Q4_K block is 144 bytes");
+DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_q5_k) == 176, "Q5_K block is 176 bytes");
+DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_q6_k) == 210, "Q6_K block is 210 bytes");
+DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_q8_k) == 292, "Q8_K block is 292 bytes");
+DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_iq4_nl) == 18, "IQ4_NL block is 18 bytes");
+DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_iq4_xs) == 136, "IQ4_XS block is 136 bytes");
+
+/* Values per block and bytes per block of a ggml block format; 0 for a type
+ * that is not one. */
+static inline unsigned dsc_ggml_block_elems(unsigned type) {
+  switch (type) {
+  case DSC_GGML_TYPE_Q4_0:
+  case DSC_GGML_TYPE_Q4_1:
+  case DSC_GGML_TYPE_Q5_0:
+  case DSC_GGML_TYPE_Q5_1:
+  case DSC_GGML_TYPE_Q8_0:
+  case DSC_GGML_TYPE_IQ4_NL:
+    return 32;
+  case DSC_GGML_TYPE_Q2_K:
+  case DSC_GGML_TYPE_Q3_K:
+  case DSC_GGML_TYPE_Q4_K:
+  case DSC_GGML_TYPE_Q5_K:
+  case DSC_GGML_TYPE_Q6_K:
+  case DSC_GGML_TYPE_Q8_K:
+  case DSC_GGML_TYPE_IQ4_XS:
+    return DSC_QK_K;
+  default:
+    return 0;
+  }
+}
+
+static inline unsigned dsc_ggml_block_bytes(unsigned type) {
+  switch (type) {
+  case DSC_GGML_TYPE_Q4_0:
+    return sizeof(dsc_ggml_block_q4_0);
+  case DSC_GGML_TYPE_Q4_1:
+    return sizeof(dsc_ggml_block_q4_1);
+  case DSC_GGML_TYPE_Q5_0:
+    return sizeof(dsc_ggml_block_q5_0);
+  case DSC_GGML_TYPE_Q5_1:
+    return sizeof(dsc_ggml_block_q5_1);
+  case DSC_GGML_TYPE_Q8_0:
+    return sizeof(dsc_ggml_block_q8_0);
+  case DSC_GGML_TYPE_Q2_K:
+    return sizeof(dsc_ggml_block_q2_k);
+  case DSC_GGML_TYPE_Q3_K:
+    return sizeof(dsc_ggml_block_q3_k);
+  case DSC_GGML_TYPE_Q4_K:
+    return sizeof(dsc_ggml_block_q4_k);
+  case DSC_GGML_TYPE_Q5_K:
+    return sizeof(dsc_ggml_block_q5_k);
+  case DSC_GGML_TYPE_Q6_K:
+    return sizeof(dsc_ggml_block_q6_k);
+  case DSC_GGML_TYPE_Q8_K:
+    return sizeof(dsc_ggml_block_q8_k);
+  case DSC_GGML_TYPE_IQ4_NL:
+    return sizeof(dsc_ggml_block_iq4_nl);
+  case DSC_GGML_TYPE_IQ4_XS:
+    return sizeof(dsc_ggml_block_iq4_xs);
+  default:
+    return 0;
+  }
+}
 
 /* Bytes of one row of plain values. */
 static inline uint64_t dsc_qplain_row_bytes(uint64_t cols, unsigned bits) {

@@ -559,3 +559,20 @@ func.func private @f(!dsc.kv_cache<2x4x8xf16>)
 
 // expected-error @+1 {{quantized weights are stored in tiles of 4 rows; 6 rows are not a multiple}}
 dsc.global @w : !dsc.qtensor<6x64xf32, #dsc.quant<i8, channel = 0>>
+
+// -----
+
+// ggml block formats: their rows are whole blocks, they are never tiled.
+// expected-error @+1 {{qtensor shape does not fit its scheme: q4_k stores rows in blocks of 256 values; 320 columns are not a multiple}}
+dsc.global @w : !dsc.qtensor<8x320xf32, #dsc.quant<q4_k>>
+
+// -----
+
+// expected-error @+1 {{expected an integer type or a ggml block format (q2_k, q3_k, q4_k, q5_k, q6_k, q8_k, iq4_nl, iq4_xs, q4_0, q4_1, q5_0, q5_1, q8_0), got 'iq2_xxs'}}
+dsc.global @w : !dsc.qtensor<8x256xf32, #dsc.quant<iq2_xxs>>
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op weights stored as ggml blocks are not tiled}}
+dsc.global @w : !dsc.qtensor<8x256xf32, #dsc.quant<q6_k>> {layout = #dsc.tiled<rows = 4, cols = 256>}
+

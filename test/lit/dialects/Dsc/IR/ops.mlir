@@ -48,6 +48,11 @@ dsc.global @c : !dsc.qtensor<64x172xf32, #dsc.quant<i8, channel = 0, symmetric>>
 dsc.global @g : !dsc.qtensor<64x172xf32, #dsc.quant<i8, group = 43, asymmetric, scale = f16>>
 // CHECK: dsc.global @g4 : !dsc.qtensor<64x192xf32, #dsc.quant<i4, group = 64, asymmetric, scale = f16>>
 dsc.global @g4 : !dsc.qtensor<64x192xf32, #dsc.quant<i4, group = 64, asymmetric, scale = f16>>
+// ggml block formats, stored as a GGUF file's blocks: any row count.
+// CHECK: dsc.global @k : !dsc.qtensor<3x512xf32, #dsc.quant<q4_k>>
+dsc.global @k : !dsc.qtensor<3x512xf32, #dsc.quant<q4_k>>
+// CHECK: dsc.global @nl : !dsc.qtensor<5x64xf32, #dsc.quant<iq4_nl>>
+dsc.global @nl : !dsc.qtensor<5x64xf32, #dsc.quant<iq4_nl>>
 // CHECK: dsc.global @h : !dsc.qtensor<64x192xf32, #dsc.quant<i4, head = 8, symmetric>>
 dsc.global @h : !dsc.qtensor<64x192xf32, #dsc.quant<i4, head = 8>>
 

@@ -12,9 +12,15 @@ dsc.global @w : tensor<4xf32> = #dsc.file<path = "a", offset = -1, size = 16, en
 
 // -----
 
-// expected-error @+2 {{expected ::mlir::dsc::Encoding to be one of: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1}}
+// expected-error @+2 {{expected ::mlir::dsc::Encoding to be one of: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k, q8_k, iq4_nl, iq4_xs}}
 // expected-error @+1 {{failed to parse Dsc_FileSourceAttr parameter 'encoding'}}
-dsc.global @w : tensor<4xf32> = #dsc.file<path = "a", offset = 0, size = 16, encoding = q2_k>
+dsc.global @w : tensor<4xf32> = #dsc.file<path = "a", offset = 0, size = 16, encoding = iq2_xxs>
+
+// -----
+
+// A Q4_K row of 256 values is one 144-byte block.
+// expected-error @+1 {{#dsc.file at offset 0 holds 144 bytes, not a 2x256 q4_k tensor}}
+dsc.global @w : !dsc.qtensor<2x256xf32, #dsc.quant<q4_k>> = #dsc.file<path = "a", offset = 0, size = 144, encoding = q4_k>
 
 // -----
 
