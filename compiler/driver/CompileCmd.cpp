@@ -12,6 +12,7 @@
 #include "pipeline/Target.h"
 #include "pipeline/TempFiles.h"
 #include "support/Errors.h"
+#include "tokenizer/ChatTemplate.h"
 
 #include "Dsc/IR/DscOps.h"
 #include "Dsc/Transforms/Passes.h"
@@ -26,6 +27,7 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
@@ -94,6 +96,12 @@ static cl::opt<bool> cSanitize(
              "the kernels and the generated code (x86-64; linked dynamically "
              "by the host's clang)"),
     cl::Hidden, cl::init(false), cl::sub(compileCmd));
+static cl::opt<std::string> cChatTemplate(
+    "chat-template",
+    cl::desc("The chat template the executable's --chat renders: chatml, "
+             "llama2, llama3, deepseek-r1, or none (default: recognised from "
+             "the checkpoint's own template)"),
+    cl::value_desc("name"), cl::sub(compileCmd));
 static ModelOptions cModel(compileCmd);
 
 namespace {
@@ -143,6 +151,67 @@ static std::string defaultOutput(StringRef input, EmitKind emit) {
 
 static Error usageError(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg);
+}
+
+/// Settles the chat template the payload gets: --chat-template, or the
+/// checkpoint's own when dsc recognises it. A template dsc does not know is
+/// a warning, not an error: the model still compiles for completion, and
+/// the executable's --chat says how to get chat.
+static Error resolveChat(mlir::ModuleOp module, bool quiet) {
+  auto name = mlir::dsc::DscDialect::getTokenizerAttrName();
+  auto tokAttr = module->getAttrOfType<mlir::DictionaryAttr>(name);
+  StringRef forced = cChatTemplate;
+  if (!tokAttr) {
+    if (!forced.empty() && forced != "none")
+      return usageError("--chat-template needs a tokenizer, and the model "
+                        "has none (pass --tokenizer FILE)");
+    return Error::success();
+  }
+  if (!forced.empty() && forced != "none" && !isChatFormat(forced))
+    return usageError("--chat-template: unknown template '" + forced +
+                      "' (known: " + chatFormatNames() + ", none)");
+  if (forced == "none")
+    return Error::success();
+  TokenizerSource src{
+      cast<mlir::StringAttr>(tokAttr.get("path")).getValue().str(),
+      cast<mlir::StringAttr>(tokAttr.get("kind")).getValue().str()};
+  auto tmpl = readChatTemplate(src);
+  if (!tmpl)
+    return tmpl.takeError();
+  std::string format = forced.str();
+  if (format.empty() && *tmpl) {
+    format = classifyChatTemplate(**tmpl);
+    if (format.empty() && !quiet) {
+      StringRef head = StringRef(**tmpl).take_front(60);
+      WithColor::warning(errs(), "dsc")
+          << "the chat template of " << src.path << " is not one dsc knows ("
+          << chatFormatNames()
+          << "); the executable will not chat. Pass --chat-template=NAME to "
+             "choose one. The template begins: "
+          << head << "\n";
+    }
+  }
+  if (format.empty())
+    return Error::success();
+  auto tok = loadTokenizer(src);
+  if (!tok)
+    return tok.takeError();
+  std::vector<std::string> missing;
+  auto blob = compileChat(format, *tmpl ? StringRef(**tmpl) : StringRef(),
+                          tok->get(), missing);
+  if (!blob)
+    return blob.takeError();
+  if (!missing.empty() && !quiet)
+    WithColor::warning(errs(), "dsc")
+        << "chat template '" << format << "': the tokenizer has no token '"
+        << join(missing, "', '") << "'; such text is encoded as plain text\n";
+  mlir::Builder b(module.getContext());
+  mlir::NamedAttrList entries(tokAttr);
+  entries.set("chat_format", b.getStringAttr(format));
+  if (*tmpl)
+    entries.set("chat_template", b.getStringAttr(**tmpl));
+  module->setAttr(name, entries.getDictionary(module.getContext()));
+  return Error::success();
 }
 
 /// Options that would have no effect with the others given are errors.
@@ -230,6 +299,9 @@ int runCompile() {
                               inputFiles(*module, input,
                                          {settings.calib, settings.calibStats,
                                           settings.tokenizer})))
+    return reportError(std::move(e));
+
+  if (Error e = resolveChat(*module, quiet))
     return reportError(std::move(e));
 
   // With the default -o the file's name is news to the user.

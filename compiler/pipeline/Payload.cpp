@@ -2,6 +2,7 @@
 
 #include "pipeline/Codegen.h"
 #include "support/Errors.h"
+#include "tokenizer/ChatTemplate.h"
 #include "tokenizer/Tokenizer.h"
 #include "weights/WeightReader.h"
 
@@ -84,7 +85,7 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
   uint64_t weightsSize = static_cast<uint64_t>(sizeAttr.getInt());
 
   // The tokenizer, serialized.
-  std::vector<uint8_t> tokBlob;
+  std::vector<uint8_t> tokBlob, chatBlob;
   if (auto tokAttr = module->getAttrOfType<mlir::DictionaryAttr>(
           mlir::dsc::DscDialect::getTokenizerAttrName())) {
     TokenizerSource src{
@@ -100,6 +101,17 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
       return createStringError(inconvertibleErrorCode(), "out of memory");
     tokBlob.assign(blob, blob + n);
     free(blob);
+    // The chat pieces the driver chose (see resolveChat).
+    if (auto fmt = tokAttr.getAs<mlir::StringAttr>("chat_format")) {
+      auto tmpl = tokAttr.getAs<mlir::StringAttr>("chat_template");
+      std::vector<std::string> missing;
+      auto chat =
+          compileChat(fmt.getValue(), tmpl ? tmpl.getValue() : StringRef(),
+                      tok->get(), missing);
+      if (!chat)
+        return chat.takeError();
+      chatBlob = std::move(*chat);
+    }
   }
 
   auto align = [](uint64_t v) {
@@ -121,6 +133,11 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
   if (!tokBlob.empty()) {
     addSection("tokenizer", align(end), tokBlob.size());
     end = align(end) + tokBlob.size();
+  }
+  uint64_t chatAt = end;
+  if (!chatBlob.empty()) {
+    addSection("chat", chatAt, chatBlob.size());
+    end = chatAt + chatBlob.size();
   }
   // The checksum covers every byte before it, so it is written last.
   uint64_t checksumAt = (end + 7) / 8 * 8;
@@ -167,6 +184,8 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
     hs.write(pad.data(), pad.size());
     hs.write(reinterpret_cast<const char *>(tokBlob.data()), tokBlob.size());
   }
+  if (!chatBlob.empty())
+    hs.write(reinterpret_cast<const char *>(chatBlob.data()), chatBlob.size());
   hs.write(zeros, checksumAt - end);
   uint8_t sum[8];
   uint64_t digest = hs.digest();
