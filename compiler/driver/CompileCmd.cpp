@@ -61,14 +61,17 @@ static cl::opt<std::string>
            cl::desc("Extra CPU features for the generated code (LLVM's "
                     "names, e.g. +dotprod,-fp16)"),
            cl::value_desc("features"), cl::sub(compileCmd));
-enum class EmitKind { MLIR, LLVM, Asm, Obj, Exe };
+enum class EmitKind { MLIR, LLVM, Asm, Obj, Exe, Lib };
 static cl::opt<EmitKind> cEmit(
     "emit", cl::desc("What to write"),
     cl::values(clEnumValN(EmitKind::MLIR, "mlir", "MLIR after --compile-to"),
                clEnumValN(EmitKind::LLVM, "llvm", "optimized LLVM IR"),
                clEnumValN(EmitKind::Asm, "asm", "assembly"),
                clEnumValN(EmitKind::Obj, "obj", "object file"),
-               clEnumValN(EmitKind::Exe, "exe", "executable (default)")),
+               clEnumValN(EmitKind::Exe, "exe", "executable (default)"),
+               clEnumValN(EmitKind::Lib, "lib",
+                          "static library (lib<name>.a) and its header "
+                          "dsc_model.h beside it")),
     cl::init(EmitKind::Exe), cl::sub(compileCmd));
 static cl::opt<Phase> cCompileTo(
     "compile-to", cl::desc("Stop after this phase (with --emit=mlir)"),
@@ -145,6 +148,8 @@ static std::string defaultOutput(StringRef input, EmitKind emit) {
     return out + ".o";
   case EmitKind::Exe:
     return sys::fs::is_directory(out) ? out + ".exe" : out;
+  case EmitKind::Lib:
+    return "lib" + out + ".a";
   }
   llvm_unreachable("unknown --emit");
 }
@@ -226,17 +231,19 @@ static Error checkCompileOptions(const ModelSettings &settings, StringRef input,
     return usageError("--target has no effect with --compile-to=import or "
                       "graph: the IR before weight layout is the same for "
                       "every target");
-  if (cWeights.getNumOccurrences() && emit != EmitKind::Exe)
-    return usageError("--weights applies to executables (--emit=exe) only");
+  if (cWeights.getNumOccurrences() && emit != EmitKind::Exe &&
+      emit != EmitKind::Lib)
+    return usageError("--weights applies to executables and libraries "
+                      "(--emit=exe, --emit=lib) only");
   if (emit == EmitKind::MLIR && cCompileTo == Phase::Import) {
     if (!settings.quant.scheme.empty())
       return usageError("--quantize has no effect with --compile-to=import "
                         "(quantization comes after it); use "
                         "--compile-to=graph to see the quantized weights");
   }
-  if (output == "-" && emit == EmitKind::Exe)
-    return usageError("-o -: an executable cannot be written to stdout; "
-                      "name a file");
+  if (output == "-" && (emit == EmitKind::Exe || emit == EmitKind::Lib))
+    return usageError("-o -: an executable or library cannot be written to "
+                      "stdout; name a file");
   // An output that is an input (through links too) is refused by
   // checkNotInput once the checkpoint's files are known.
   return Error::success();
@@ -271,6 +278,12 @@ int runCompile() {
   std::vector<std::string> written = writtenFiles(output, external);
   if (!settings.saveCalibStats.empty())
     written.push_back(settings.saveCalibStats);
+  if (emit == EmitKind::Lib) {
+    SmallString<128> header = sys::path::parent_path(output);
+    sys::path::append(header, "dsc_model.h");
+    written.push_back(header.str().str());
+    written.push_back((header + ".tmp").str());
+  }
   if (Error e = checkWritable(written))
     return reportError(std::move(e));
 
@@ -342,6 +355,9 @@ int runCompile() {
   if (emit == EmitKind::MLIR)
     return emitMLIR();
 
+  // Libraries link into applications' position-independent code.
+  if (emit == EmitKind::Lib)
+    target->pie = true;
   auto tm = createTargetMachine(*target);
   if (!tm)
     return reportError(tm.takeError());
@@ -369,10 +385,15 @@ int runCompile() {
   }
   double codegenSeconds = total.seconds();
   ExecutableStats stats;
-  if (Error e = writeExecutable(
-          **llvmModule, **tm, *layout, *target, output, external,
-          !quiet && sys::Process::StandardErrIsDisplayed(), stats))
+  bool progress = !quiet && sys::Process::StandardErrIsDisplayed();
+  if (emit == EmitKind::Lib) {
+    if (Error e = writeLibrary(**llvmModule, **tm, *layout, *target, output,
+                               external, progress, stats))
+      return reportError(std::move(e));
+  } else if (Error e = writeExecutable(**llvmModule, **tm, *layout, *target,
+                                       output, external, progress, stats)) {
     return reportError(std::move(e));
+  }
   if (!quiet)
     errs() << format(
         "dsc: wrote %s for %s: code %.1f KiB, %s %.1f MiB; "

@@ -62,5 +62,7 @@ if subprocess.run([config.python_executable, "-c", "import jinja2"],
 else:
     lit_config.note("%s has no jinja2 (Debian package python3-jinja2): the "
                     "chat template tests are skipped" % config.python_executable)
+if shutil.which("aarch64-linux-gnu-gcc"):
+    config.available_features.add("aarch64-gcc")
 if shutil.which("qemu-aarch64"):
     config.available_features.add("qemu-aarch64")
