@@ -12,6 +12,7 @@
 #include "pipeline/Target.h"
 #include "pipeline/TempFiles.h"
 #include "support/Errors.h"
+#include "support/Progress.h"
 #include "tokenizer/ChatTemplate.h"
 
 #include "Dsc/IR/DscOps.h"
@@ -358,41 +359,52 @@ int runCompile() {
   // Libraries link into applications' position-independent code.
   if (emit == EmitKind::Lib)
     target->pie = true;
+  // From here on nothing else prints until the end: a status line says
+  // what the minutes of code generation and weight conversion are doing.
+  ProgressLine status(!quiet);
+  auto fail = [&](Error e) {
+    status.clear();
+    return reportError(std::move(e));
+  };
   auto tm = createTargetMachine(*target);
   if (!tm)
-    return reportError(tm.takeError());
+    return fail(tm.takeError());
   LLVMContext llvmCtx;
+  status.show("generating code for " + target->name);
   auto llvmModule = translateAndOptimize(*module, llvmCtx, *target, **tm);
   if (!llvmModule)
-    return reportError(llvmModule.takeError());
+    return fail(llvmModule.takeError());
   if (emit == EmitKind::LLVM) {
     if (Error e = writeText(output, [&](raw_ostream &os) {
           (*llvmModule)->print(os, nullptr);
         }))
-      return reportError(std::move(e));
+      return fail(std::move(e));
+    status.clear();
     return wrote();
   }
   if (emit == EmitKind::Asm || emit == EmitKind::Obj) {
     std::error_code ec;
     ToolOutputFile out(output, ec, sys::fs::OF_None);
     if (ec)
-      return reportError(fileError(output, ec.message()));
+      return fail(fileError(output, ec.message()));
     if (Error e = emitMachineCode(**llvmModule, **tm, emit == EmitKind::Asm,
                                   out.os()))
-      return reportError(std::move(e));
+      return fail(std::move(e));
     out.keep();
+    status.clear();
     return wrote();
   }
+  status.clear();
   double codegenSeconds = total.seconds();
   ExecutableStats stats;
   bool progress = !quiet && sys::Process::StandardErrIsDisplayed();
   if (emit == EmitKind::Lib) {
     if (Error e = writeLibrary(**llvmModule, **tm, *layout, *target, output,
                                external, progress, stats))
-      return reportError(std::move(e));
+      return fail(std::move(e));
   } else if (Error e = writeExecutable(**llvmModule, **tm, *layout, *target,
                                        output, external, progress, stats)) {
-    return reportError(std::move(e));
+    return fail(std::move(e));
   }
   if (!quiet)
     errs() << format(

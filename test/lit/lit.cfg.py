@@ -62,6 +62,9 @@ if subprocess.run([config.python_executable, "-c", "import jinja2"],
 else:
     lit_config.note("%s has no jinja2 (Debian package python3-jinja2): the "
                     "chat template tests are skipped" % config.python_executable)
+# util-linux's script(1) runs a command on a pseudo-terminal (progress tests).
+if shutil.which("script"):
+    config.available_features.add("pty")
 if shutil.which("aarch64-linux-gnu-gcc"):
     config.available_features.add("aarch64-gcc")
 if shutil.which("qemu-aarch64"):
