@@ -216,3 +216,57 @@ bool dsc_chat_is_eot(const dsc_chat *c, int32_t id) {
       return true;
   return false;
 }
+
+void dsc_think_init(dsc_think_filter *f, const dsc_chat *c, bool hide,
+                    bool in_think) {
+  f->open = c->str[DSC_CHAT_THINK_OPEN];
+  f->close = c->str[DSC_CHAT_THINK_CLOSE];
+  f->hide = hide;
+  f->in_think = in_think && f->open.len;
+  f->skip_space = false;
+  f->shown = 0;
+}
+
+/* Position of needle in s[from..len), or -1. */
+static int64_t find(const char *s, size_t from, size_t len,
+                    dsc_chat_str needle) {
+  for (size_t i = from; needle.len && i + needle.len <= len; ++i)
+    if (memcmp(s + i, needle.s, needle.len) == 0)
+      return (int64_t)i;
+  return -1;
+}
+
+void dsc_think_feed(dsc_think_filter *f, const char *s, size_t len, bool end,
+                    void (*out)(void *, const char *, size_t), void *ctx) {
+  while (f->shown < len) {
+    if (f->skip_space) {
+      if (is_space(s[f->shown])) {
+        f->shown++;
+        continue;
+      }
+      f->skip_space = false;
+    }
+    dsc_chat_str tag = f->in_think ? f->close : f->open;
+    int64_t at = find(s, f->shown, len, tag);
+    size_t upto;
+    if (at >= 0)
+      upto = (size_t)at + tag.len;
+    else if (end || !tag.len)
+      upto = len;
+    else if (len >= f->shown + tag.len - 1)
+      upto = len - (tag.len - 1);
+    else
+      upto = f->shown;
+    if (upto <= f->shown)
+      return;
+    if (!f->hide)
+      out(ctx, s + f->shown, upto - f->shown);
+    else if (!f->in_think)
+      out(ctx, s + f->shown, (at >= 0 ? (size_t)at : upto) - f->shown);
+    f->shown = upto;
+    if (at < 0)
+      return;
+    f->in_think = !f->in_think;
+    f->skip_space = f->hide && !f->in_think;
+  }
+}

@@ -23,8 +23,8 @@ typedef struct {
   dsc_sampler sampler;
   /* The reply being generated, and how much of it is printed. */
   char *reply;
-  size_t replyLen, replyCap, shown;
-  bool inThink, skipSpace;
+  size_t replyLen, replyCap;
+  dsc_think_filter think;
   char *piece;
   size_t pieceCap;
 } session;
@@ -106,53 +106,9 @@ static int print_prompt(const char *text, size_t len, const int32_t *ids,
   return dsc_out_flush() ? 0 : dsc_out_failed();
 }
 
-/* Position of needle in s[from..len), or -1. */
-static int64_t find(const char *s, size_t from, size_t len,
-                    dsc_chat_str needle) {
-  for (size_t i = from; needle.len && i + needle.len <= len; ++i)
-    if (memcmp(s + i, needle.s, needle.len) == 0)
-      return (int64_t)i;
-  return -1;
-}
-
-/* Prints what of the reply is settled, hiding <think>...</think> with
- * --hide-thinking. A tag may arrive split across tokens: the bytes that
- * could start one are held back until the next token (or the end). */
-static void show(session *s, bool end) {
-  dsc_chat_str open = s->chat.str[DSC_CHAT_THINK_OPEN];
-  dsc_chat_str close = s->chat.str[DSC_CHAT_THINK_CLOSE];
-  bool hide = s->a->hideThinking;
-  while (s->shown < s->replyLen) {
-    if (s->skipSpace) {
-      char c = s->reply[s->shown];
-      if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-        s->shown++;
-        continue;
-      }
-      s->skipSpace = false;
-    }
-    dsc_chat_str tag = s->inThink ? close : open;
-    int64_t at = find(s->reply, s->shown, s->replyLen, tag);
-    size_t upto;
-    if (at >= 0)
-      upto = (size_t)at + tag.len;
-    else if (end || !tag.len)
-      upto = s->replyLen;
-    else
-      upto = s->replyLen >= s->shown + tag.len - 1 ? s->replyLen - (tag.len - 1)
-                                                   : s->shown;
-    if (upto <= s->shown)
-      return;
-    if (!(hide && (s->inThink || at >= 0)))
-      dsc_out_write(s->reply + s->shown, upto - s->shown);
-    else if (!s->inThink && at >= 0)
-      dsc_out_write(s->reply + s->shown, (size_t)at - s->shown);
-    s->shown = upto;
-    if (at < 0)
-      return;
-    s->inThink = !s->inThink;
-    s->skipSpace = hide && !s->inThink;
-  }
+static void print_bytes(void *ctx, const char *s, size_t n) {
+  (void)ctx;
+  dsc_out_write(s, n);
 }
 
 /* The text of token id after prev into s->piece; its length or -1. */
@@ -184,15 +140,16 @@ static int reply(session *s, int32_t *ids, int64_t n) {
   memcpy(s->ids + k, ids + k, sizeof(int32_t) * (size_t)(n - k));
   dsc_run_forward(&s->m, s->ids + k, n - k, k, 1);
   s->cached = n;
-  s->replyLen = s->shown = 0;
+  s->replyLen = 0;
   dsc_chat_str gen = s->chat.str[DSC_CHAT_GEN_PROMPT];
   dsc_chat_str open = s->chat.str[DSC_CHAT_THINK_OPEN];
-  /* The generation prompt may open the reasoning already. */
-  s->inThink = open.len && gen.len >= open.len + 1 &&
-               find(gen.s, gen.len - open.len - 1, gen.len, open) >= 0;
-  s->skipSpace = false;
-  if (s->inThink && !s->a->hideThinking)
-    dsc_out_write(open.s, open.len), dsc_out_write("\n", 1);
+  /* The generation prompt may open the reasoning already: DeepSeek-R1's
+   * ends with "<think>\n". */
+  bool opened = open.len && gen.len > open.len &&
+                memcmp(gen.s + gen.len - open.len - 1, open.s, open.len) == 0;
+  dsc_think_init(&s->think, &s->chat, s->a->hideThinking, opened);
+  if (opened && !s->a->hideThinking)
+    dsc_out_write(gen.s + gen.len - open.len - 1, open.len + 1);
   int64_t limit = s->a->stepsGiven && s->a->steps >= 0 ? s->a->steps : -1;
   int32_t prev = ids[n - 1];
   for (int64_t made = 0; limit < 0 || made < limit; ++made) {
@@ -205,7 +162,7 @@ static int reply(session *s, int32_t *ids, int64_t n) {
     if (len < 0 ||
         !append(&s->reply, &s->replyLen, &s->replyCap, s->piece, (size_t)len))
       return dsc_fail("out of memory");
-    show(s, false);
+    dsc_think_feed(&s->think, s->reply, s->replyLen, false, print_bytes, 0);
     if (!dsc_out_flush())
       return dsc_out_failed();
     prev = next;
@@ -219,7 +176,7 @@ static int reply(session *s, int32_t *ids, int64_t n) {
     dsc_run_forward(&s->m, s->ids + s->cached, 1, s->cached, 1);
     s->cached++;
   }
-  show(s, true);
+  dsc_think_feed(&s->think, s->reply, s->replyLen, true, print_bytes, 0);
   dsc_out_write("\n", 1);
   if (!dsc_out_flush())
     return dsc_out_failed();
@@ -239,6 +196,12 @@ static int user_turn(session *s, const char *line, size_t n) {
                                  : reply(s, ids, count);
   free(text);
   free(ids);
+  /* A turn that got no reply (the context is full) leaves the history as
+   * it was, so that /reset or a shorter line can follow on a terminal. */
+  if (status && s->nMsgs && s->msgs[s->nMsgs - 1].role == 0) {
+    free((void *)(uintptr_t)s->msgs[s->nMsgs - 1].text);
+    s->nMsgs--;
+  }
   return status;
 }
 
@@ -309,8 +272,11 @@ static int read_lines(session *s) {
         return dsc_fail("out of memory");
     }
     size_t n = nl ? (size_t)(nl - buf) : len;
-    if (!nl && n == 0)
-      return 0;
+    if (!nl && n == 0) {
+      if (s->interactive)
+        dsc_out_write("\n", 1); /* after Ctrl-D at the prompt */
+      return dsc_out_flush() ? 0 : dsc_out_failed();
+    }
     buf[n] = 0;
     int status = line(s, buf, n);
     if (status == 1 && !s->interactive)

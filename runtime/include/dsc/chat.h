@@ -91,6 +91,23 @@ int64_t dsc_chat_encode(const dsc_chat *c, const struct dsc_tokenizer *tok,
 /* Whether id ends the assistant's turn. */
 bool dsc_chat_is_eot(const dsc_chat *c, int32_t id);
 
+/* What of a reply to print, with a reasoning model's <think>...</think>
+ * shown or hidden. Tags may arrive split across tokens: bytes that could
+ * start one are held back until more text (or the end) settles them. */
+typedef struct {
+  dsc_chat_str open, close;
+  bool hide, in_think, skip_space;
+  size_t shown; /* bytes of the reply dealt with */
+} dsc_think_filter;
+
+/* in_think: the generation prompt opened the reasoning already. */
+void dsc_think_init(dsc_think_filter *f, const dsc_chat *c, bool hide,
+                    bool in_think);
+/* The reply so far is text[0 .. len) (it grows between calls; end: it is
+ * complete). Calls out(ctx, bytes, n) with what is now settled to print. */
+void dsc_think_feed(dsc_think_filter *f, const char *text, size_t len, bool end,
+                    void (*out)(void *, const char *, size_t), void *ctx);
+
 #ifdef __cplusplus
 }
 #endif
