@@ -8,8 +8,9 @@
  * file dsc wrote beside it: ./story "Once upon a time" 40 libstory.a.dscw
  *
  * Two contexts run the same prompt at once on two threads (contexts share
- * nothing) and must write the same greedy text; then one context drops the
- * continuation (dsc_model_truncate) and generates it again.
+ * nothing) and must write the same greedy text; the prompt's ids must read
+ * back as the prompt; then one context drops the continuation
+ * (dsc_model_truncate) and generates it again.
  */
 #include "dsc_model.h"
 
@@ -53,6 +54,14 @@ static int32_t prompt(dsc_model *m, const char *text) {
   int64_t n = dsc_model_tokenize(m, text, strlen(text), 1, ids, 512);
   if (n <= 0 || n > 512 || dsc_model_eval(m, ids, n) != DSC_MODEL_OK)
     return -1;
+  /* The ids read back as the text. */
+  char back[2048];
+  int64_t len = dsc_model_detokenize(m, ids, n, back, sizeof(back));
+  if (len != (int64_t)strlen(text) || memcmp(back, text, (size_t)len) != 0) {
+    fprintf(stderr, "story: the prompt's ids read back as '%.*s'\n",
+            (int)(len < 0 ? 0 : len), back);
+    return -1;
+  }
   return ids[n - 1];
 }
 

@@ -67,6 +67,12 @@ int64_t dsc_model_tokenize(const dsc_model *m, const char *text, size_t len,
 int64_t dsc_model_token_text(const dsc_model *m, int32_t prev, int32_t id,
                              char *buf, size_t cap);
 
+/* Writes the text of ids[0 .. n) (as a prompt: BOS, EOS and other control
+ * tokens give none) into buf; returns its byte count (which may exceed cap;
+ * not NUL-terminated), or -1 for an id outside the vocabulary. */
+int64_t dsc_model_detokenize(const dsc_model *m, const int32_t *ids, int64_t n,
+                             char *buf, size_t cap);
+
 /* Evaluates ids[0 .. n) at the next positions of the KV cache; the logits
  * of the last one are then dsc_model_logits'. DSC_MODEL_ERR_ARG when an id
  * is outside the vocabulary or the cache has no room for n more. */

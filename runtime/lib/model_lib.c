@@ -225,6 +225,21 @@ int64_t dsc_model_token_text(const dsc_model *m, int32_t prev, int32_t id,
   return (int64_t)dsc_tok_decode(m->tok, prev, id, buf, cap);
 }
 
+int64_t dsc_model_detokenize(const dsc_model *m, const int32_t *ids, int64_t n,
+                             char *buf, size_t cap) {
+  if (!m->tok)
+    return -1;
+  uint64_t used = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (ids[i] < 0 || ids[i] >= dsc_tok_n_vocab(m->tok))
+      return -1;
+    size_t room = used < cap ? cap - (size_t)used : 0;
+    used += dsc_tok_decode(m->tok, i ? ids[i - 1] : -1, ids[i],
+                           room ? buf + used : buf, room);
+  }
+  return (int64_t)used;
+}
+
 dsc_model_status dsc_model_eval(dsc_model *m, const int32_t *ids, int64_t n) {
   if (n <= 0 || n > m->ctx - m->past)
     return DSC_MODEL_ERR_ARG;
