@@ -63,6 +63,12 @@ def used_files(build):
                               "import numpy; print(numpy.__file__)"],
                              capture_output=True, text=True).stdout.strip()
         files.add(out if out.startswith("/usr/") else "missing:numpy")
+        # The chat tests render templates with jinja2 where it is installed.
+        out = subprocess.run([python.group(1), "-c",
+                              "import jinja2; print(jinja2.__file__)"],
+                             capture_output=True, text=True).stdout.strip()
+        if out.startswith("/usr/"):
+            files.add(out)
     qemu = shutil.which("qemu-aarch64")
     if qemu:
         files.add(os.path.realpath(qemu))

@@ -11,6 +11,7 @@ PACKAGES=(
   libclang-rt-22-dev
   liblld-22-dev libprotobuf-dev protobuf-compiler libonnx-dev libfmt-dev
   libgtest-dev libgmock-dev libzstd-dev zlib1g-dev cmake ninja-build ccache python3-numpy
+  python3-jinja2
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 

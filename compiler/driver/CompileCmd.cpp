@@ -12,6 +12,8 @@
 #include "pipeline/Target.h"
 #include "pipeline/TempFiles.h"
 #include "support/Errors.h"
+#include "support/Progress.h"
+#include "tokenizer/ChatTemplate.h"
 
 #include "Dsc/IR/DscOps.h"
 #include "Dsc/Transforms/Passes.h"
@@ -26,6 +28,7 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
@@ -59,14 +62,17 @@ static cl::opt<std::string>
            cl::desc("Extra CPU features for the generated code (LLVM's "
                     "names, e.g. +dotprod,-fp16)"),
            cl::value_desc("features"), cl::sub(compileCmd));
-enum class EmitKind { MLIR, LLVM, Asm, Obj, Exe };
+enum class EmitKind { MLIR, LLVM, Asm, Obj, Exe, Lib };
 static cl::opt<EmitKind> cEmit(
     "emit", cl::desc("What to write"),
     cl::values(clEnumValN(EmitKind::MLIR, "mlir", "MLIR after --compile-to"),
                clEnumValN(EmitKind::LLVM, "llvm", "optimized LLVM IR"),
                clEnumValN(EmitKind::Asm, "asm", "assembly"),
                clEnumValN(EmitKind::Obj, "obj", "object file"),
-               clEnumValN(EmitKind::Exe, "exe", "executable (default)")),
+               clEnumValN(EmitKind::Exe, "exe", "executable (default)"),
+               clEnumValN(EmitKind::Lib, "lib",
+                          "static library (lib<name>.a) and its header "
+                          "dsc_model.h beside it")),
     cl::init(EmitKind::Exe), cl::sub(compileCmd));
 static cl::opt<Phase> cCompileTo(
     "compile-to", cl::desc("Stop after this phase (with --emit=mlir)"),
@@ -94,6 +100,12 @@ static cl::opt<bool> cSanitize(
              "the kernels and the generated code (x86-64; linked dynamically "
              "by the host's clang)"),
     cl::Hidden, cl::init(false), cl::sub(compileCmd));
+static cl::opt<std::string> cChatTemplate(
+    "chat-template",
+    cl::desc("The chat template the executable's --chat renders: chatml, "
+             "llama2, llama3, deepseek-r1, or none (default: recognised from "
+             "the checkpoint's own template)"),
+    cl::value_desc("name"), cl::sub(compileCmd));
 static ModelOptions cModel(compileCmd);
 
 namespace {
@@ -137,12 +149,75 @@ static std::string defaultOutput(StringRef input, EmitKind emit) {
     return out + ".o";
   case EmitKind::Exe:
     return sys::fs::is_directory(out) ? out + ".exe" : out;
+  case EmitKind::Lib:
+    return "lib" + out + ".a";
   }
   llvm_unreachable("unknown --emit");
 }
 
 static Error usageError(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg);
+}
+
+/// Settles the chat template the payload gets: --chat-template, or the
+/// checkpoint's own when dsc recognises it. A template dsc does not know is
+/// a warning, not an error: the model still compiles for completion, and
+/// the executable's --chat says how to get chat.
+static Error resolveChat(mlir::ModuleOp module, bool quiet) {
+  auto name = mlir::dsc::DscDialect::getTokenizerAttrName();
+  auto tokAttr = module->getAttrOfType<mlir::DictionaryAttr>(name);
+  StringRef forced = cChatTemplate;
+  if (!tokAttr) {
+    if (!forced.empty() && forced != "none")
+      return usageError("--chat-template needs a tokenizer, and the model "
+                        "has none (pass --tokenizer FILE)");
+    return Error::success();
+  }
+  if (!forced.empty() && forced != "none" && !isChatFormat(forced))
+    return usageError("--chat-template: unknown template '" + forced +
+                      "' (known: " + chatFormatNames() + ", none)");
+  if (forced == "none")
+    return Error::success();
+  TokenizerSource src{
+      cast<mlir::StringAttr>(tokAttr.get("path")).getValue().str(),
+      cast<mlir::StringAttr>(tokAttr.get("kind")).getValue().str()};
+  auto tmpl = readChatTemplate(src);
+  if (!tmpl)
+    return tmpl.takeError();
+  std::string format = forced.str();
+  if (format.empty() && *tmpl) {
+    format = classifyChatTemplate(**tmpl);
+    if (format.empty() && !quiet) {
+      StringRef head = StringRef(**tmpl).take_front(60);
+      WithColor::warning(errs(), "dsc")
+          << "the chat template of " << src.path << " is not one dsc knows ("
+          << chatFormatNames()
+          << "); the executable will not chat. Pass --chat-template=NAME to "
+             "choose one. The template begins: "
+          << head << "\n";
+    }
+  }
+  if (format.empty())
+    return Error::success();
+  auto tok = loadTokenizer(src);
+  if (!tok)
+    return tok.takeError();
+  std::vector<std::string> missing;
+  auto blob = compileChat(format, *tmpl ? StringRef(**tmpl) : StringRef(),
+                          tok->get(), missing);
+  if (!blob)
+    return blob.takeError();
+  if (!missing.empty() && !quiet)
+    WithColor::warning(errs(), "dsc")
+        << "chat template '" << format << "': the tokenizer has no token '"
+        << join(missing, "', '") << "'; such text is encoded as plain text\n";
+  mlir::Builder b(module.getContext());
+  mlir::NamedAttrList entries(tokAttr);
+  entries.set("chat_format", b.getStringAttr(format));
+  if (*tmpl)
+    entries.set("chat_template", b.getStringAttr(**tmpl));
+  module->setAttr(name, entries.getDictionary(module.getContext()));
+  return Error::success();
 }
 
 /// Options that would have no effect with the others given are errors.
@@ -157,17 +232,19 @@ static Error checkCompileOptions(const ModelSettings &settings, StringRef input,
     return usageError("--target has no effect with --compile-to=import or "
                       "graph: the IR before weight layout is the same for "
                       "every target");
-  if (cWeights.getNumOccurrences() && emit != EmitKind::Exe)
-    return usageError("--weights applies to executables (--emit=exe) only");
+  if (cWeights.getNumOccurrences() && emit != EmitKind::Exe &&
+      emit != EmitKind::Lib)
+    return usageError("--weights applies to executables and libraries "
+                      "(--emit=exe, --emit=lib) only");
   if (emit == EmitKind::MLIR && cCompileTo == Phase::Import) {
     if (!settings.quant.scheme.empty())
       return usageError("--quantize has no effect with --compile-to=import "
                         "(quantization comes after it); use "
                         "--compile-to=graph to see the quantized weights");
   }
-  if (output == "-" && emit == EmitKind::Exe)
-    return usageError("-o -: an executable cannot be written to stdout; "
-                      "name a file");
+  if (output == "-" && (emit == EmitKind::Exe || emit == EmitKind::Lib))
+    return usageError("-o -: an executable or library cannot be written to "
+                      "stdout; name a file");
   // An output that is an input (through links too) is refused by
   // checkNotInput once the checkpoint's files are known.
   return Error::success();
@@ -202,6 +279,12 @@ int runCompile() {
   std::vector<std::string> written = writtenFiles(output, external);
   if (!settings.saveCalibStats.empty())
     written.push_back(settings.saveCalibStats);
+  if (emit == EmitKind::Lib) {
+    SmallString<128> header = sys::path::parent_path(output);
+    sys::path::append(header, "dsc_model.h");
+    written.push_back(header.str().str());
+    written.push_back((header + ".tmp").str());
+  }
   if (Error e = checkWritable(written))
     return reportError(std::move(e));
 
@@ -230,6 +313,9 @@ int runCompile() {
                               inputFiles(*module, input,
                                          {settings.calib, settings.calibStats,
                                           settings.tokenizer})))
+    return reportError(std::move(e));
+
+  if (Error e = resolveChat(*module, quiet))
     return reportError(std::move(e));
 
   // With the default -o the file's name is news to the user.
@@ -270,37 +356,56 @@ int runCompile() {
   if (emit == EmitKind::MLIR)
     return emitMLIR();
 
+  // Libraries link into applications' position-independent code.
+  if (emit == EmitKind::Lib)
+    target->pie = true;
+  // From here on nothing else prints until the end: a status line says
+  // what the minutes of code generation and weight conversion are doing.
+  ProgressLine status(!quiet);
+  auto fail = [&](Error e) {
+    status.clear();
+    return reportError(std::move(e));
+  };
   auto tm = createTargetMachine(*target);
   if (!tm)
-    return reportError(tm.takeError());
+    return fail(tm.takeError());
   LLVMContext llvmCtx;
+  status.show("generating code for " + target->name);
   auto llvmModule = translateAndOptimize(*module, llvmCtx, *target, **tm);
   if (!llvmModule)
-    return reportError(llvmModule.takeError());
+    return fail(llvmModule.takeError());
   if (emit == EmitKind::LLVM) {
     if (Error e = writeText(output, [&](raw_ostream &os) {
           (*llvmModule)->print(os, nullptr);
         }))
-      return reportError(std::move(e));
+      return fail(std::move(e));
+    status.clear();
     return wrote();
   }
   if (emit == EmitKind::Asm || emit == EmitKind::Obj) {
     std::error_code ec;
     ToolOutputFile out(output, ec, sys::fs::OF_None);
     if (ec)
-      return reportError(fileError(output, ec.message()));
+      return fail(fileError(output, ec.message()));
     if (Error e = emitMachineCode(**llvmModule, **tm, emit == EmitKind::Asm,
                                   out.os()))
-      return reportError(std::move(e));
+      return fail(std::move(e));
     out.keep();
+    status.clear();
     return wrote();
   }
+  status.clear();
   double codegenSeconds = total.seconds();
   ExecutableStats stats;
-  if (Error e = writeExecutable(
-          **llvmModule, **tm, *layout, *target, output, external,
-          !quiet && sys::Process::StandardErrIsDisplayed(), stats))
-    return reportError(std::move(e));
+  bool progress = !quiet && sys::Process::StandardErrIsDisplayed();
+  if (emit == EmitKind::Lib) {
+    if (Error e = writeLibrary(**llvmModule, **tm, *layout, *target, output,
+                               external, progress, stats))
+      return fail(std::move(e));
+  } else if (Error e = writeExecutable(**llvmModule, **tm, *layout, *target,
+                                       output, external, progress, stats)) {
+    return fail(std::move(e));
+  }
   if (!quiet)
     errs() << format(
         "dsc: wrote %s for %s: code %.1f KiB, %s %.1f MiB; "

@@ -10,6 +10,7 @@
 #include "driver/Commands.h"
 #include "driver/ModelOptions.h"
 #include "support/Errors.h"
+#include "support/Progress.h"
 #include "frontend/ModelBuilder.h"
 #include "pipeline/Codegen.h"
 #include "pipeline/HostRun.h"
@@ -141,20 +142,28 @@ int runEval() {
     if (Error e = runPhase(m, phases, Phase::Layout))
       return reportError(std::move(e));
 
+  // Nothing else prints until the result: a status line says what the
+  // compiling and evaluating are doing.
+  ProgressLine status(!settings.quiet);
+  auto fail = [&](Error e) {
+    status.clear();
+    return reportError(std::move(e));
+  };
   auto run = HostRun::create("dsc-eval");
   if (!run)
-    return reportError(run.takeError());
+    return fail(run.takeError());
   auto tokFile = (*run)->writeTokens("tokens.bin", ids);
   if (!tokFile)
-    return reportError(tokFile.takeError());
+    return fail(tokFile.takeError());
   ExecutableStats refStats, qStats;
+  status.show("compiling the unquantized and the quantized model");
   std::string exes[2] = {(*run)->path("ref"), (*run)->path("quant")};
   if (Error e =
           buildExecutable(refModule, *target, exes[0], false, false, refStats))
-    return reportError(std::move(e));
+    return fail(std::move(e));
   if (Error e =
           buildExecutable(*qModule, *target, exes[1], false, false, qStats))
-    return reportError(std::move(e));
+    return fail(std::move(e));
 
   // Both executables stream their logits, read in lockstep.
   std::vector<std::string> args = {"--eval-tokens", *tokFile, "-c",
@@ -165,7 +174,7 @@ int runEval() {
   for (int i = 0; i < 2; ++i) {
     auto s = (*run)->start(exes[i], args, "--dump-logits");
     if (!s)
-      return reportError(s.takeError());
+      return fail(s.takeError());
     streams[i] = *s;
   }
   Stats st;
@@ -174,6 +183,8 @@ int runEval() {
   bool ok = true;
   for (int64_t at = 0; ok && at + 2 <= n; at += window) {
     int64_t len = std::min<int64_t>(window, n - at);
+    status.show("evaluating: " + Twine(at) + " / " + Twine(n) + " tokens",
+                /*force=*/false);
     for (int64_t p = 0; ok && p < len; ++p) {
       for (int i = 0; i < 2; ++i)
         ok = ok && (*run)->read(streams[i], row[i].data(), vocab * 4);
@@ -198,12 +209,13 @@ int runEval() {
       st.n++;
     }
   }
+  status.clear();
   if (Error e = (*run)->finish())
-    return reportError(createStringError(
+    return fail(createStringError(
         inconvertibleErrorCode(),
         "evaluating the compiled models failed: " + toString(std::move(e))));
   if (!ok)
-    return reportError(fileError(
+    return fail(fileError(
         textPath, "evaluating the compiled models failed: they wrote fewer "
                   "logits than the text's " +
                       std::to_string(n) + " tokens need"));

@@ -47,6 +47,10 @@ llvm::Error emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
 llvm::Error linkExecutable(const TargetDesc &target, llvm::StringRef object,
                            llvm::StringRef output);
 
+/// Links objects and all of `archive` into one relocatable object (ld -r).
+llvm::Error linkRelocatable(llvm::ArrayRef<std::string> objects,
+                            llvm::StringRef archive, llvm::StringRef output);
+
 /// Writes the payload (weight blob, tokenizer) of a module after weight
 /// layout. `progress` reports bytes written when it is not null.
 llvm::Error writePayload(mlir::ModuleOp layoutModule, llvm::raw_ostream &os,
@@ -70,6 +74,15 @@ llvm::Error writeExecutable(llvm::Module &code, llvm::TargetMachine &tm,
                             const TargetDesc &target, llvm::StringRef output,
                             bool externalWeights, bool showProgress,
                             ExecutableStats &stats);
+
+/// The static library of --emit=lib: `code` (position-independent), the
+/// payload (embedded, or in `output`.dscw) and the library runtime in one
+/// object whose only global symbols are dsc_model.h's functions, archived
+/// as `output`; dsc_model.h is written beside it.
+llvm::Error writeLibrary(llvm::Module &code, llvm::TargetMachine &tm,
+                         mlir::ModuleOp layoutModule, const TargetDesc &target,
+                         llvm::StringRef output, bool externalWeights,
+                         bool showProgress, ExecutableStats &stats);
 
 /// The whole pipeline after weight layout: lowering, LLVM, linking.
 llvm::Error buildExecutable(mlir::ModuleOp laidOut, const TargetDesc &target,

@@ -87,4 +87,22 @@ Error linkExecutable(const TargetDesc &target, StringRef object,
   return Error::success();
 }
 
+Error linkRelocatable(ArrayRef<std::string> objects, StringRef archive,
+                      StringRef output) {
+  std::string out = output.str(), arch = archive.str();
+  std::vector<const char *> args = {"ld.lld", "-r", "-o", out.c_str()};
+  for (const std::string &o : objects)
+    args.push_back(o.c_str());
+  args.push_back("--whole-archive");
+  args.push_back(arch.c_str());
+  std::string errText;
+  raw_string_ostream errs(errText);
+  lld::Result r =
+      lld::lldMain(args, llvm::nulls(), errs, {{lld::Gnu, &lld::elf::link}});
+  if (r.retCode)
+    return createStringError(inconvertibleErrorCode(),
+                             "linking failed: " + errText);
+  return Error::success();
+}
+
 } // namespace dsc

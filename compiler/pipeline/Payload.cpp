@@ -2,6 +2,8 @@
 
 #include "pipeline/Codegen.h"
 #include "support/Errors.h"
+#include "support/Progress.h"
+#include "tokenizer/ChatTemplate.h"
 #include "tokenizer/Tokenizer.h"
 #include "weights/WeightReader.h"
 
@@ -20,35 +22,39 @@ using namespace llvm;
 namespace dsc {
 
 namespace {
-/// Counts bytes into an underlying stream and shows progress on a terminal.
+/// Counts bytes into an underlying stream and shows, on a terminal, how
+/// many are written and which weight is being converted (quantizing one
+/// happens as it is written).
 class ProgressStream : public raw_ostream {
 public:
   ProgressStream(raw_ostream &os, uint64_t total, bool show)
-      : os(os), total(total), show(show) {
+      : os(os), total(total), line(show) {
     SetUnbuffered();
   }
-  ~ProgressStream() override {
-    if (show && shown)
-      errs() << "\r" << std::string(60, ' ') << "\r";
+  void setTensor(size_t index, size_t count, StringRef name) {
+    tensor = (Twine(index + 1) + "/" + Twine(count) + " " + name).str();
+    update(true);
   }
 
 private:
+  void update(bool force) {
+    int pct = total ? static_cast<int>(100 * written / total) : 100;
+    char head[80];
+    snprintf(head, sizeof(head),
+             "writing weights %3d%% (%.1f / %.1f MB), tensor ", pct,
+             written / 1e6, total / 1e6);
+    line.show(Twine(head) + tensor, force);
+  }
   void write_impl(const char *ptr, size_t size) override {
     os.write(ptr, size);
     written += size;
-    int pct = total ? static_cast<int>(100 * written / total) : 100;
-    if (show && pct != lastPct) {
-      lastPct = pct;
-      shown = true;
-      errs() << format("\rdsc: writing weights %3d%% (%.1f / %.1f MB)", pct,
-                       written / 1e6, total / 1e6);
-    }
+    update(false);
   }
   uint64_t current_pos() const override { return written; }
   raw_ostream &os;
   uint64_t total, written = 0;
-  bool show, shown = false;
-  int lastPct = -1;
+  ProgressLine line;
+  std::string tensor;
 };
 
 /// Passes bytes through to an underlying stream, hashing them.
@@ -84,7 +90,7 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
   uint64_t weightsSize = static_cast<uint64_t>(sizeAttr.getInt());
 
   // The tokenizer, serialized.
-  std::vector<uint8_t> tokBlob;
+  std::vector<uint8_t> tokBlob, chatBlob;
   if (auto tokAttr = module->getAttrOfType<mlir::DictionaryAttr>(
           mlir::dsc::DscDialect::getTokenizerAttrName())) {
     TokenizerSource src{
@@ -100,6 +106,17 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
       return createStringError(inconvertibleErrorCode(), "out of memory");
     tokBlob.assign(blob, blob + n);
     free(blob);
+    // The chat pieces the driver chose (see resolveChat).
+    if (auto fmt = tokAttr.getAs<mlir::StringAttr>("chat_format")) {
+      auto tmpl = tokAttr.getAs<mlir::StringAttr>("chat_template");
+      std::vector<std::string> missing;
+      auto chat =
+          compileChat(fmt.getValue(), tmpl ? tmpl.getValue() : StringRef(),
+                      tok->get(), missing);
+      if (!chat)
+        return chat.takeError();
+      chatBlob = std::move(*chat);
+    }
   }
 
   auto align = [](uint64_t v) {
@@ -122,6 +139,11 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
     addSection("tokenizer", align(end), tokBlob.size());
     end = align(end) + tokBlob.size();
   }
+  uint64_t chatAt = end;
+  if (!chatBlob.empty()) {
+    addSection("chat", chatAt, chatBlob.size());
+    end = chatAt + chatBlob.size();
+  }
   // The checksum covers every byte before it, so it is written last.
   uint64_t checksumAt = (end + 7) / 8 * 8;
   addSection("checksum", checksumAt, 8);
@@ -138,10 +160,15 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
     return a.getOffsetAttr().getInt() < b.getOffsetAttr().getInt();
   });
   WeightReader reader;
-  ProgressStream ps(hs, weightsSize, showProgress && weightsSize > (64 << 20));
+  ProgressStream ps(hs, weightsSize, showProgress);
   uint64_t pos = 0;
   static const char zeros[4096] = {};
-  for (auto g : globals) {
+  for (auto [i, g] : llvm::enumerate(globals)) {
+    std::string what = g.getSymName().str();
+    if (auto q = dyn_cast<mlir::dsc::QTensorType>(g.getType()))
+      what += " (quantizing to " + std::to_string(q.getScheme().getBits()) +
+              " bits)";
+    ps.setTensor(i, globals.size(), what);
     uint64_t off = static_cast<uint64_t>(g.getOffsetAttr().getInt());
     ps.write(zeros, off - pos);
     mlir::Attribute src = g.getSourceAttr();
@@ -167,6 +194,8 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
     hs.write(pad.data(), pad.size());
     hs.write(reinterpret_cast<const char *>(tokBlob.data()), tokBlob.size());
   }
+  if (!chatBlob.empty())
+    hs.write(reinterpret_cast<const char *>(chatBlob.data()), chatBlob.size());
   hs.write(zeros, checksumAt - end);
   uint8_t sum[8];
   uint64_t digest = hs.digest();

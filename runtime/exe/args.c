@@ -75,6 +75,17 @@ static void usage(void) {
       "                         logits of every position to --dump-logits\n"
       "  --observe FILE         with --eval-tokens, write what the observation\n"
       "                         points of a calibration build see\n"
+      "  -i, --chat             chat with the model's chat template: one user\n"
+      "                         turn per line of standard input (a terminal or a\n"
+      "                         pipe); -n limits each reply. Lines /reset,\n"
+      "                         /system TEXT, /assistant TEXT (a reply to add\n"
+      "                         to the history) and /exit are commands\n"
+      "  --system TEXT          with --chat, the system prompt\n"
+      "  --hide-thinking        with --chat, do not print a reasoning model's\n"
+      "                         <think>...</think> section\n"
+      "  --print-prompt         with --chat, print each turn's rendered prompt\n"
+      "                         and its token ids instead of replying\n"
+      "  --verbose              print load time, weight bytes and KV-cache size\n"
       "  -h, --help             this text\n",
       dsc_prog);
   /* clang-format on */
@@ -110,6 +121,11 @@ static const option options[] = {
     {"--observe", 0, OPT_TEXT, FIELD(observePath), 0, 0, 0},
     {"--mmap", 0, OPT_SET, FIELD(useMmap), 0, 0, 0},
     {"--verify", 0, OPT_SET, FIELD(verify), 0, 0, 0},
+    {"--verbose", 0, OPT_SET, FIELD(verbose), 0, 0, 0},
+    {"-i", "--chat", OPT_SET, FIELD(chat), 0, 0, 0},
+    {"--system", 0, OPT_TEXT, FIELD(system), 0, 0, 0},
+    {"--hide-thinking", 0, OPT_SET, FIELD(hideThinking), 0, 0, 0},
+    {"--print-prompt", 0, OPT_SET, FIELD(printPrompt), 0, 0, 0},
     {"--no-bos", 0, OPT_CLEAR, FIELD(bos), 0, 0, 0},
     {"-n", "--n-predict", OPT_INT, FIELD(steps), -ANY, ANY,
      "-n needs an integer"},
@@ -201,8 +217,20 @@ int dsc_args_parse(int argc, char **argv, dsc_args *a) {
     }
     if (!store(o, v, a))
       return dsc_fail("%s, got '%s'", o->wants, v);
+    if (o->field == offsetof(dsc_args, steps) && o->kind == OPT_INT)
+      a->stepsGiven = true;
     if (takes_value(o))
       ++i;
   }
+  if (!a->chat && (a->system || a->hideThinking || a->printPrompt))
+    return dsc_fail("%s needs --chat",
+                    a->system         ? "--system"
+                    : a->hideThinking ? "--hide-thinking"
+                                      : "--print-prompt");
+  if (a->chat && (a->prompt || a->promptFile || a->tokenArg || a->evalPath ||
+                  a->dumpPath))
+    return dsc_fail("--chat reads the conversation from standard input; it "
+                    "does not take -p, -f, --tokens, --eval-tokens or "
+                    "--dump-logits");
   return -1;
 }

@@ -13,11 +13,13 @@
 
 typedef struct {
   const char *prompt, *promptFile, *weightsPath, *dumpPath, *tokenArg,
-      *evalPath, *observePath; /* NULL when not given */
+      *evalPath, *observePath, *system; /* NULL when not given */
   int64_t steps, threads, ctx, topK;
   int64_t seed; /* 0: from the clock */
   float temp, topP;
-  bool bos, useMmap, verify;
+  bool bos, useMmap, verify, verbose;
+  bool chat, hideThinking, printPrompt;
+  bool stepsGiven; /* -n was on the command line */
 } dsc_args;
 
 /* Sets *a to the defaults and then to argv's options. Returns -1 when the

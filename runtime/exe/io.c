@@ -258,3 +258,16 @@ const char *dsc_format_bytes(uint64_t n, char *buf, size_t cap) {
   dsc_snprintf(buf, cap, "%.1f %s", v, units[u]);
   return buf;
 }
+
+/* No ioctl in the system-call layer: the fd's /proc link says it too. */
+bool dsc_is_terminal(int fd) {
+  char path[32], link[64] = {0};
+  dsc_snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+  long n = dsc_sys_readlink(path, link, sizeof(link) - 1);
+  if (n <= 0)
+    return false;
+  link[n] = 0;
+  return memcmp(link, "/dev/pts/", 9) == 0 ||
+         memcmp(link, "/dev/tty", 8) == 0 ||
+         memcmp(link, "/dev/console", 12) == 0;
+}

@@ -49,6 +49,9 @@ int dsc_output_create(const char *path, int *fd);
  * Returns false after printing an error when a rename fails. */
 bool dsc_outputs_finish(bool ok);
 
+/* Whether fd is a terminal (its /proc/self/fd link names a tty). */
+bool dsc_is_terminal(int fd);
+
 /* "1.5 GiB", "12.0 MiB", "512 B" into buf. */
 const char *dsc_format_bytes(uint64_t n, char *buf, size_t cap);
 

@@ -181,6 +181,7 @@ bool dsc_payload_open(const char *override, dsc_payload *p) {
                      "size; the file is damaged, compile the model again",
                      p->path);
   p->tokenizer = find_section(h, "tokenizer", p->size);
+  p->chat = find_section(h, "chat", p->size);
   p->checksum = find_section(h, "checksum", p->size);
   if (!p->checksum || p->checksum->size != 8)
     return !dsc_fail("the checksum section of '%s' is missing; the file is "

@@ -17,7 +17,7 @@ typedef struct {
   uint64_t offset;  /* of the payload in that file */
   uint64_t size;
   const uint8_t *data; /* mapped */
-  const dsc_payload_section *weights, *tokenizer, *checksum;
+  const dsc_payload_section *weights, *tokenizer, *chat, *checksum;
 } dsc_payload;
 
 /* Payloads up to this size are checked against their checksum at every

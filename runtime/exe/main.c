@@ -10,6 +10,7 @@
 #include "dsc/model.h"
 #include "dsc/tokenizer.h"
 #include "exe/args.h"
+#include "exe/chat.h"
 #include "exe/eval.h"
 #include "exe/generate.h"
 #include "exe/io.h"
@@ -99,6 +100,8 @@ static int run(int argc, char **argv) {
   int64_t ctx = context(&a);
   if (a.evalPath)
     return dsc_eval_tokens(&pl, &a, ctx);
+  if (a.chat)
+    return dsc_chat_run(&pl, &a, tok, ctx);
   return dsc_generate(&pl, &a, tok, ctx);
 }
 

@@ -62,6 +62,18 @@ int dsc_run_check_memory(const dsc_payload *pl, bool useMmap, int64_t positions,
   return 0;
 }
 
+void dsc_run_report(const dsc_payload *pl, bool useMmap, int64_t positions,
+                    double loadSeconds) {
+  uint64_t cacheBytes, logitBytes;
+  run_bytes(positions, 1, &cacheBytes, &logitBytes);
+  char w[32], c[32];
+  dsc_eprintf("%s: weights %s (%s) from '%s', loaded in %.3f s | KV cache %s "
+              "for %lld positions\n",
+              dsc_prog, dsc_format_bytes(pl->weights->size, w, sizeof(w)),
+              useMmap ? "mapped" : "read into memory", pl->path, loadSeconds,
+              dsc_format_bytes(cacheBytes, c, sizeof(c)), (long long)positions);
+}
+
 int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
                  int64_t positions, int64_t logitRows, const char *lower) {
   uint64_t cacheBytes, logitBytes;

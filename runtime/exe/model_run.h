@@ -29,6 +29,11 @@ int dsc_run_check_memory(const dsc_payload *pl, bool useMmap, int64_t positions,
 int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
                  int64_t positions, int64_t logitRows, const char *lower);
 
+/* --verbose: the load time, the weight bytes and the KV cache of a run
+ * over `positions` positions, on standard error. */
+void dsc_run_report(const dsc_payload *pl, bool useMmap, int64_t positions,
+                    double loadSeconds);
+
 /* Starts the thread pool with `threads` threads (0: the CPUs available);
  * returns how many it has. */
 int dsc_run_start_threads(int64_t threads);

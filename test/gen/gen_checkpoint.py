@@ -52,6 +52,12 @@ def parse_args(argv=None):
     p.add_argument("--rope-scaling", action="store_true",
                    help="hf: add a llama3 rope_scaling block")
     p.add_argument("--sliding-window", type=int, default=0)
+    p.add_argument("--chat-template", default="",
+                   help="hf, gguf: a file whose text becomes the chat template "
+                        "(tokenizer_config.json / tokenizer.chat_template)")
+    p.add_argument("--special-tokens", default="",
+                   help="hf, gguf: comma-separated control tokens that take "
+                        "the last ids of the vocabulary")
     return p.parse_args(argv)
 
 
@@ -66,7 +72,10 @@ def config_of(a):
                                    high_freq_factor=4.0,
                                    original_max_position_embeddings=64)
                               if a.rope_scaling else None),
-                sliding_window=a.sliding_window, shards=a.shards)
+                sliding_window=a.sliding_window, shards=a.shards,
+                chat_template=(open(a.chat_template, encoding="utf-8").read()
+                               if a.chat_template else None),
+                specials=[t for t in a.special_tokens.split(",") if t])
 
 
 def make_weights(c):
@@ -211,7 +220,7 @@ def hf_permute(w, heads):
 # --------------------------------------------------------------------------
 # Tokenizer: 3 specials, 256 byte tokens, then "▁", letters and "▁x" pairs.
 
-def vocab_pieces(n):
+def vocab_pieces(n, specials=()):
     pieces = [("<unk>", 0.0, 2), ("<s>", 0.0, 3), ("</s>", 0.0, 3)]
     pieces += [("<0x%02X>" % b, 0.0, 6) for b in range(256)]
     extra = ["\u2581"] + [chr(c) for c in range(ord("a"), ord("z") + 1)]
@@ -225,7 +234,10 @@ def vocab_pieces(n):
         else:
             pieces.append(("<extra_%d>" % i, -1000.0 - i, 5))
         i += 1
-    return pieces[:n]
+    pieces = pieces[:n]
+    for k, t in enumerate(specials):
+        pieces[n - len(specials) + k] = (t, 0.0, 3)
+    return pieces
 
 
 def write_llama2c_tokenizer(path, n):
@@ -237,15 +249,16 @@ def write_llama2c_tokenizer(path, n):
             f.write(struct.pack("<fi", score, len(b)) + b)
 
 
-def write_hf_tokenizer(path, n):
-    pieces = vocab_pieces(n)
+def write_hf_tokenizer(path, n, specials=()):
+    pieces = vocab_pieces(n, specials)
     vocab = {p[0]: i for i, p in enumerate(pieces)}
     merges = [["\u2581", chr(c)] for c in range(ord("a"), ord("z") + 1)
               if "\u2581" + chr(c) in vocab and chr(c) in vocab]
     tok = {
         "version": "1.0",
         "added_tokens": [{"id": i, "content": pieces[i][0], "special": True}
-                         for i in range(3)],
+                         for i in list(range(3)) +
+                         list(range(n - len(specials), n))],
         "normalizer": {"type": "Sequence", "normalizers": [
             {"type": "Prepend", "prepend": "\u2581"},
             {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}]},
@@ -347,7 +360,13 @@ def write_hf(out, c, w):
                 weight_map[n] = fn
         with open(os.path.join(out, "model.safetensors.index.json"), "w") as f:
             json.dump({"metadata": {}, "weight_map": weight_map}, f, indent=1)
-    write_hf_tokenizer(os.path.join(out, "tokenizer.json"), c["vocab"])
+    write_hf_tokenizer(os.path.join(out, "tokenizer.json"), c["vocab"],
+                       c["specials"])
+    if c["chat_template"] is not None:
+        with open(os.path.join(out, "tokenizer_config.json"), "w",
+                  encoding="utf-8") as f:
+            json.dump({"chat_template": c["chat_template"]}, f,
+                      ensure_ascii=False)
 
 
 GGUF_TYPES = {"f32": 0, "f16": 1, "q4_0": 2, "q8_0": 8, "bf16": 30}
@@ -402,7 +421,7 @@ def gguf_tensor_bytes(x, dtype):
 
 def write_gguf(out, c, w):
     arch = "qwen2" if c["arch"] == "qwen2" else "llama"
-    pieces = vocab_pieces(c["vocab"])
+    pieces = vocab_pieces(c["vocab"], c["specials"])
     kvs = [
         gguf_kv("general.architecture", 8, arch),
         gguf_kv("general.alignment", 4, 32),
@@ -423,6 +442,8 @@ def write_gguf(out, c, w):
     ]
     if c["head_dim"] != c["dim"] // c["heads"]:
         kvs.append(gguf_kv(arch + ".attention.key_length", 4, c["head_dim"]))
+    if c["chat_template"] is not None:
+        kvs.append(gguf_kv("tokenizer.chat_template", 8, c["chat_template"]))
     infos, datas, off = [], [], 0
     for name, x in w.items():
         dt = c["dtype"] if x.ndim == 2 else "f32"

@@ -54,6 +54,19 @@ if config.dsc_sanitize_runtime.upper() in ("ON", "TRUE", "1", "YES"):
     config.available_features.add("sanitize-runtime")
 if shutil.which("dpkg-query") and shutil.which("apt-cache"):
     config.available_features.add("debian")
+# The chat tests render the real templates with Jinja (python3-jinja2).
+import subprocess
+if subprocess.run([config.python_executable, "-c", "import jinja2"],
+                  capture_output=True).returncode == 0:
+    config.available_features.add("jinja2")
+else:
+    lit_config.note("%s has no jinja2 (Debian package python3-jinja2): the "
+                    "chat template tests are skipped" % config.python_executable)
+# util-linux's script(1) runs a command on a pseudo-terminal (progress tests).
+if shutil.which("script"):
+    config.available_features.add("pty")
+if shutil.which("aarch64-linux-gnu-gcc"):
+    config.available_features.add("aarch64-gcc")
 if shutil.which("qemu-aarch64"):
     config.available_features.add("qemu-aarch64")
 if shutil.which("qemu-arm"):

@@ -1,6 +1,7 @@
 //===- RuntimeTest.cpp - unit tests of the C runtime's pieces -------------===//
 
 #include "dsc/base.h"
+#include "dsc/chat.h"
 #include "dsc/checksum.h"
 #include "dsc/gguf.h"
 #include "dsc/half.h"
@@ -324,4 +325,41 @@ TEST(Tokenizer, BytePairMergesByRankAndSerializes) {
   free(blob);
   dsc_tok_free(t);
   dsc_tok_free(u);
+}
+
+namespace {
+/// The text a think filter lets through when the reply arrives in pieces
+/// of `step` bytes.
+std::string filtered(const std::string &reply, bool hide, bool inThink,
+                     size_t step) {
+  dsc_chat c = {};
+  c.str[DSC_CHAT_THINK_OPEN] = {"<think>", 7};
+  c.str[DSC_CHAT_THINK_CLOSE] = {"</think>", 8};
+  dsc_think_filter f;
+  dsc_think_init(&f, &c, hide, inThink);
+  std::string out;
+  auto append = [](void *ctx, const char *s, size_t n) {
+    static_cast<std::string *>(ctx)->append(s, n);
+  };
+  for (size_t n = step; n < reply.size(); n += step)
+    dsc_think_feed(&f, reply.data(), n, false, append, &out);
+  dsc_think_feed(&f, reply.data(), reply.size(), true, append, &out);
+  return out;
+}
+} // namespace
+
+TEST(ChatThink, HidesTheReasoningHoweverTheTextArrives) {
+  // DeepSeek-R1's generation prompt opens <think>: the reply starts inside.
+  std::string r1 = "Let me see.\nOkay.\n</think>\n\nThe answer is 4.";
+  for (size_t step : {1, 2, 3, 5, 100}) {
+    EXPECT_EQ(filtered(r1, true, true, step), "The answer is 4.");
+    EXPECT_EQ(filtered(r1, false, true, step), r1);
+  }
+  std::string opened = "Hi <think>hmm</think> there, </thin";
+  for (size_t step : {1, 4, 100}) {
+    EXPECT_EQ(filtered(opened, true, false, step), "Hi there, </thin");
+    EXPECT_EQ(filtered(opened, false, false, step), opened);
+  }
+  // A reply that never closes its reasoning shows nothing when hidden.
+  EXPECT_EQ(filtered("still thinking", true, true, 3), "");
 }
