@@ -161,8 +161,8 @@ static Error usageError(const Twine &msg) {
 
 /// Settles the chat template the payload gets: --chat-template, or the
 /// checkpoint's own when dsc recognises it. A template dsc does not know is
-/// a warning, not an error: the model still compiles for completion, and
-/// the executable's --chat says how to get chat.
+/// an error naming it: an executable that silently could not chat would be
+/// found out only at run time. --chat-template=none compiles without chat.
 static Error resolveChat(mlir::ModuleOp module, bool quiet) {
   auto name = mlir::dsc::DscDialect::getTokenizerAttrName();
   auto tokAttr = module->getAttrOfType<mlir::DictionaryAttr>(name);
@@ -187,14 +187,16 @@ static Error resolveChat(mlir::ModuleOp module, bool quiet) {
   std::string format = forced.str();
   if (format.empty() && *tmpl) {
     format = classifyChatTemplate(**tmpl);
-    if (format.empty() && !quiet) {
-      StringRef head = StringRef(**tmpl).take_front(60);
-      WithColor::warning(errs(), "dsc")
-          << "the chat template of " << src.path << " is not one dsc knows ("
-          << chatFormatNames()
-          << "); the executable will not chat. Pass --chat-template=NAME to "
-             "choose one. The template begins: "
-          << head << "\n";
+    if (format.empty()) {
+      std::string head = StringRef(**tmpl).take_front(60).str();
+      llvm::replace(head, '\n', ' ');
+      return fileError(src.path,
+                       "chat template not recognised (known: " +
+                           chatFormatNames() +
+                           "); pass --chat-template=NAME to choose one, or "
+                           "--chat-template=none to compile without chat. "
+                           "The template begins: " +
+                           head);
     }
   }
   if (format.empty())

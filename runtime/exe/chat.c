@@ -292,10 +292,10 @@ static int read_lines(session *s) {
 int dsc_chat_run(const dsc_payload *pl, const dsc_args *a,
                  const dsc_tokenizer *tok, int64_t ctx) {
   if (!pl->chat)
-    return dsc_fail("this executable has no chat template: its checkpoint "
-                    "carries none that dsc recognises; compile it again with "
-                    "--chat-template=NAME (chatml, llama2, llama3, "
-                    "deepseek-r1)");
+    return dsc_fail("this executable has no chat template (its checkpoint "
+                    "has none, or it was compiled with --chat-template=none); "
+                    "compile it again with --chat-template=NAME (chatml, "
+                    "llama2, llama3, deepseek-r1)");
   if (!tok)
     return dsc_fail("this executable has no tokenizer; --chat needs one");
   session s;
