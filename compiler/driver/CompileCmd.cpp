@@ -164,7 +164,15 @@ static Error checkCompileOptions(const ModelSettings &settings, StringRef input,
       return usageError("--quantize has no effect with --compile-to=import "
                         "(quantization comes after it); use "
                         "--compile-to=graph to see the quantized weights");
+    if (!settings.prune.empty())
+      return usageError("--prune has no effect with --compile-to=import "
+                        "(pruning comes after it); use --compile-to=graph "
+                        "to see the pruned model");
   }
+  if (emit == EmitKind::MLIR && output == "-" && !settings.prune.empty() &&
+      settings.pruneMethod == "teacher")
+    return usageError("--prune with -o -: the IR refers to the refitted "
+                      "weights in <output>.prune.bin; name an output file");
   if (output == "-" && emit == EmitKind::Exe)
     return usageError("-o -: an executable cannot be written to stdout; "
                       "name a file");
@@ -180,10 +188,26 @@ int runCompile() {
   auto settingsOr = cModel.get();
   if (!settingsOr)
     return reportError(settingsOr.takeError());
-  const ModelSettings settings = std::move(*settingsOr);
-  const bool quiet = settings.quiet;
+  ModelSettings pruned = std::move(*settingsOr);
   const bool external = cWeights == WeightsMode::External;
   const EmitKind emit = cEmit;
+  std::string output = cOutput.empty() ? defaultOutput(cInput, emit) : cOutput;
+  // Refitted weights go beside emitted IR, which refers to them; for
+  // everything else, to a temporary the weight writer reads.
+  TempPath pruneDir;
+  if (!pruned.prune.empty()) {
+    if (emit == EmitKind::MLIR && output != "-") {
+      pruned.pruneWeights = output + ".prune.bin";
+    } else {
+      auto dir = createTempDirectory("dsc-prune");
+      if (!dir)
+        return reportError(dir.takeError());
+      pruneDir = std::move(*dir);
+      pruned.pruneWeights = pruneDir.child("refit.bin");
+    }
+  }
+  const ModelSettings settings = std::move(pruned);
+  const bool quiet = settings.quiet;
   const Phase compileTo = cCompileTo;
   auto target = lookupTarget(cTarget);
   if (target && cSanitize)
@@ -196,12 +220,14 @@ int runCompile() {
   }
   if (!target)
     return reportError(target.takeError());
-  std::string output = cOutput.empty() ? defaultOutput(cInput, emit) : cOutput;
   if (Error e = checkCompileOptions(settings, cInput, output))
     return reportError(std::move(e));
   std::vector<std::string> written = writtenFiles(output, external);
   if (!settings.saveCalibStats.empty())
     written.push_back(settings.saveCalibStats);
+  if (emit == EmitKind::MLIR && !settings.pruneWeights.empty() &&
+      pruneDir.path().empty())
+    written.push_back(settings.pruneWeights);
   if (Error e = checkWritable(written))
     return reportError(std::move(e));
 
