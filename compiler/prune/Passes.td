@@ -20,7 +20,9 @@ def PruneStructures : Pass<"dsc-prune-structures", "::mlir::ModuleOp"> {
     `ffn_down`) and the fraction `heads` of its query heads: whole KV groups
     (rows of `attn_q`, `attn_k`, `attn_v`, columns of `attn_output`) when
     the count is a multiple of the group size, else the same number of
-    query heads in every group. `layers` whole layers go too. Every layer
+    query heads in every group; the FFN width kept is rounded to a multiple
+    of `align` (halved until some channels go and some stay), so that
+    quantized kernels take it. `layers` whole layers go too. Every layer
     keeps the same shape, which the KV cache and the model descriptor need.
 
     `method=teacher` scores each structure by the KL divergence between the
@@ -49,6 +51,8 @@ def PruneStructures : Pass<"dsc-prune-structures", "::mlir::ModuleOp"> {
            "Fraction of each layer's query heads to remove">,
     Option<"layers", "layers", "int64_t", /*default=*/"0",
            "Whole layers to remove">,
+    Option<"align", "align", "int64_t", /*default=*/"32",
+           "The FFN width kept is a multiple of this (halved as needed)">,
     Option<"method", "method", "std::string", /*default=*/"\"teacher\"",
            "teacher (KL to the unpruned model) or magnitude">,
     Option<"refit", "refit", "bool", /*default=*/"true",

@@ -71,6 +71,19 @@ Expected<HeadCut> headCut(int64_t nHeads, int64_t nKVHeads, double fraction) {
   return cut;
 }
 
+int64_t ffnChannelsRemoved(int64_t hidden, double fraction, int64_t align) {
+  if (fraction <= 0)
+    return 0;
+  double keep = double(hidden) * (1.0 - fraction);
+  // The widest alignment that keeps some channels and removes some.
+  for (int64_t a = std::max<int64_t>(align, 1); a >= 1; a /= 2) {
+    int64_t kept = std::llround(keep / double(a)) * a;
+    if (kept > 0 && kept < hidden)
+      return hidden - kept;
+  }
+  return 0;
+}
+
 bool solveRidge(std::vector<double> G, std::vector<double> &B, int64_t n,
                 int64_t m, double lambda) {
   for (int64_t i = 0; i < n; ++i)
@@ -360,7 +373,7 @@ Expected<PrunePlan> Planner::run(ArrayRef<std::vector<int32_t>> score,
   auto cut = headCut(l0.nHeads, l0.nKVHeads, o.spec.heads);
   if (!cut)
     return cut.takeError();
-  int64_t ffnCut = std::llround(o.spec.ffn * double(l0.hidden));
+  int64_t ffnCut = ffnChannelsRemoved(l0.hidden, o.spec.ffn, o.align);
   if (o.spec.ffn > 0 && ffnCut == 0)
     return createStringError(inconvertibleErrorCode(),
                              formatv("--prune ffn={0}: removes no channel of "

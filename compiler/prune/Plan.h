@@ -53,8 +53,16 @@ struct HeadCut {
 llvm::Expected<HeadCut> headCut(int64_t nHeads, int64_t nKVHeads,
                                 double fraction);
 
+/// FFN channels removed of `hidden` for `fraction`: the kept count is
+/// rounded to a multiple of `align` (halved until some channels go and
+/// some stay), so that quantized kernels take the pruned width (int4 needs
+/// whole groups of columns in the down projection, whole tiles of rows in
+/// gate and up).
+int64_t ffnChannelsRemoved(int64_t hidden, double fraction, int64_t align);
+
 struct PruneOptions {
   PruneSpec spec;
+  int64_t align = 32;      // FFN width kept: a multiple of this
   PruneMethod method = PruneMethod::Teacher;
   bool refit = true;       // least-squares refit (teacher method)
   double ridge = 1e-2;     // refit regularization, relative to mean |A|^2

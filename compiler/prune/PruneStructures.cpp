@@ -190,6 +190,7 @@ void PruneStructures::runOnOperation() {
   po.spec.heads = heads;
   po.spec.layers = layers;
   po.refit = refit;
+  po.align = align;
   if (method == "teacher")
     po.method = PruneMethod::Teacher;
   else if (method == "magnitude")
@@ -217,9 +218,9 @@ void PruneStructures::runOnOperation() {
                "refitted weights");
     return;
   }
-  if (tokens <= 0 || scoreTokens <= 0 || window < 2) {
-    (void)fail("dsc-prune-structures: tokens and score-tokens must be "
-               "positive, window at least 2");
+  if (tokens <= 0 || scoreTokens <= 0 || window < 2 || align <= 0) {
+    (void)fail("dsc-prune-structures: tokens, score-tokens and align must "
+               "be positive, window at least 2");
     return;
   }
   // The forward function: the one whose last argument is the KV cache.

@@ -221,3 +221,16 @@ TEST(PruneLayers, GreedyRemovalIsTheCheapest) {
 }
 
 } // namespace
+
+namespace {
+TEST(PruneFFN, KeptWidthIsAligned) {
+  EXPECT_EQ(ffnChannelsRemoved(172, 0.25, 32), 172 - 128);
+  EXPECT_EQ(ffnChannelsRemoved(172, 0.1, 32), 172 - 160);
+  EXPECT_EQ(ffnChannelsRemoved(768, 0.25, 32), 192);
+  // Too narrow for 32: 16, then 8, ... until some go and some stay.
+  EXPECT_EQ(ffnChannelsRemoved(8, 0.25, 32), 2);
+  EXPECT_EQ(ffnChannelsRemoved(12, 0.25, 32), 4);
+  EXPECT_EQ(ffnChannelsRemoved(172, 0.25, 1), 43);
+  EXPECT_EQ(ffnChannelsRemoved(172, 0, 32), 0);
+}
+} // namespace
