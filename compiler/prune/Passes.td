@@ -29,7 +29,11 @@ def PruneStructures : Pass<"dsc-prune-structures", "::mlir::ModuleOp"> {
     teacher's next-token distributions on the calibration text `calib` and
     those of the model without that structure alone, measured exactly with
     a float forward pass on the host (`score-tokens` tokens; layers
-    greedily, one at a time); then, unless `refit=false`, it refits each
+    greedily, one at a time). That takes a forward pass per structure:
+    with `score=estimate` (chosen by `score=auto` when exact scores would
+    take more than 1e11 multiply-adds) heads and FFN channels get a
+    second-order estimate of the same KL from one forward pass instead
+    (docs/pruning.md). Then, unless `refit=false`, it refits each
     remaining layer's `attn_output` and `ffn_down` by ridge least squares
     on `tokens` tokens so that the pruned model's residual stream after
     each block matches the teacher's (layer-wise distillation, no
@@ -55,6 +59,8 @@ def PruneStructures : Pass<"dsc-prune-structures", "::mlir::ModuleOp"> {
            "The FFN width kept is a multiple of this (halved as needed)">,
     Option<"method", "method", "std::string", /*default=*/"\"teacher\"",
            "teacher (KL to the unpruned model) or magnitude">,
+    Option<"score", "score", "std::string", /*default=*/"\"auto\"",
+           "Teacher scores: exact, estimate or auto">,
     Option<"refit", "refit", "bool", /*default=*/"true",
            "Refit the output projections (method=teacher)">,
     Option<"calib", "calib", "std::string", /*default=*/"\"\"",

@@ -65,6 +65,9 @@ struct PruneOptions {
   int64_t align = 32;      // FFN width kept: a multiple of this
   PruneMethod method = PruneMethod::Teacher;
   bool refit = true;       // least-squares refit (teacher method)
+  /// Teacher scores measured exactly (a forward pass per structure) or by
+  /// the second-order estimate (estimateScores).
+  bool exact = true;
   double ridge = 1e-2;     // refit regularization, relative to mean |A|^2
   std::function<void(llvm::StringRef)> progress; // status lines, or null
 };
@@ -96,6 +99,11 @@ llvm::Expected<PrunePlan> planPruning(const RefModel &teacher,
                                       llvm::ArrayRef<std::vector<int32_t>> score,
                                       llvm::ArrayRef<std::vector<int32_t>> fit,
                                       const PruneOptions &options);
+
+/// Multiply-adds of exact teacher scoring of `spec` on `tokens` tokens, to
+/// choose between exact scores and the estimate.
+double exactScoringCost(const RefModel &teacher, const PruneSpec &spec,
+                        int64_t tokens);
 
 /// `teacher` with the plan applied: the student the plan describes.
 RefModel applyPlan(const RefModel &teacher, const PrunePlan &plan);

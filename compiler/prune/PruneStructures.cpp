@@ -278,6 +278,18 @@ void PruneStructures::runOnOperation() {
         fitWin.push_back(win);
     }
   }
+  if (score == "exact" || score == "estimate") {
+    po.exact = score == "exact";
+  } else if (score == "auto") {
+    int64_t n = 0;
+    for (const auto &w : scoreWin)
+      n += static_cast<int64_t>(w.size());
+    po.exact = exactScoringCost(*ref, po.spec, n) <= 1e11;
+  } else {
+    (void)fail("dsc-prune-structures: score '" + score +
+               "' is not exact, estimate or auto");
+    return;
+  }
   auto planOr = planPruning(*ref, scoreWin, fitWin, po);
   if (progress)
     errs() << "\r\033[K";
@@ -418,8 +430,9 @@ void PruneStructures::runOnOperation() {
       ref->layers[0].nHeads, ref->layers[0].nKVHeads, hidden,
       ref->layers[0].hidden, paramsAfter, paramsBefore);
   if (teacher)
-    report += formatv("; calibration KL {0:f4}; {1} projections refitted",
-                      plan.calibKL, refits)
+    report += formatv("; {0} scores; calibration KL {1:f4}; {2} projections "
+                      "refitted",
+                      po.exact ? "exact" : "estimated", plan.calibKL, refits)
                   .str();
   mlir::emitRemark(mlir::NameLoc::get(mlir::StringAttr::get(ctx, "dsc-report")),
                    report);
