@@ -228,7 +228,7 @@ private:
       total += meanKL(w.teacher, lp) * lp.rows;
       rows += lp.rows;
     }
-    return total / rows;
+    return rows ? total / double(rows) : 0.0;
   }
   void chooseLayers(PrunePlan &plan, std::vector<int64_t> &kept);
   void scoreTeacher(const RefModel &m, std::vector<std::vector<double>> &head,
