@@ -203,7 +203,7 @@ void PruneStructures::runOnOperation() {
   if (!(ffn >= 0 && ffn < 1) || !(heads >= 0 && heads < 1) || layers < 0) {
     (void)fail(formatv("dsc-prune-structures: ffn={0} heads={1} layers={2}: "
                        "fractions must be in [0, 1), layers not negative",
-                       ffn, heads, layers.getValue()));
+                       ffn.getValue(), heads.getValue(), layers.getValue()));
     return;
   }
   if (po.spec.empty())
@@ -247,7 +247,6 @@ void PruneStructures::runOnOperation() {
     (void)fail(toString(ref.takeError()));
     return;
   }
-  std::function<void(StringRef)> status;
   if (progress)
     po.progress = [](StringRef s) {
       errs() << "\r\033[Kdsc: pruning: " << s;
