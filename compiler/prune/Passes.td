@@ -63,6 +63,8 @@ def PruneStructures : Pass<"dsc-prune-structures", "::mlir::ModuleOp"> {
            "Teacher scores: exact, estimate or auto">,
     Option<"refit", "refit", "bool", /*default=*/"true",
            "Refit the output projections (method=teacher)">,
+    Option<"ridge", "ridge", "double", /*default=*/"0.1",
+           "Refit regularization, relative to the mean squared input">,
     Option<"calib", "calib", "std::string", /*default=*/"\"\"",
            "Calibration text (method=teacher)">,
     Option<"tokens", "tokens", "int64_t", /*default=*/"4096",

@@ -68,7 +68,7 @@ struct PruneOptions {
   /// Teacher scores measured exactly (a forward pass per structure) or by
   /// the second-order estimate (estimateScores).
   bool exact = true;
-  double ridge = 1e-2;     // refit regularization, relative to mean |A|^2
+  double ridge = 0.1;      // refit regularization, relative to mean |A|^2
   std::function<void(llvm::StringRef)> progress; // status lines, or null
 };
 

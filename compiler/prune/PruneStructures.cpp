@@ -191,6 +191,7 @@ void PruneStructures::runOnOperation() {
   po.spec.layers = layers;
   po.refit = refit;
   po.align = align;
+  po.ridge = ridge;
   if (method == "teacher")
     po.method = PruneMethod::Teacher;
   else if (method == "magnitude")
@@ -218,9 +219,10 @@ void PruneStructures::runOnOperation() {
                "refitted weights");
     return;
   }
-  if (tokens <= 0 || scoreTokens <= 0 || window < 2 || align <= 0) {
+  if (tokens <= 0 || scoreTokens <= 0 || window < 2 || align <= 0 ||
+      !(ridge >= 0)) {
     (void)fail("dsc-prune-structures: tokens, score-tokens and align must "
-               "be positive, window at least 2");
+               "be positive, window at least 2, ridge not negative");
     return;
   }
   // The forward function: the one whose last argument is the KV cache.
