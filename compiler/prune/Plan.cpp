@@ -650,7 +650,8 @@ std::optional<Matrix> leastSquares(ArrayRef<Matrix> xs, ArrayRef<Matrix> ys,
 
 /// Layer by layer, the student's o and down projections fitted so that its
 /// residual stream after each block is the teacher's after the layer it
-/// came from, on the student's own inputs (its errors so far included).
+/// came from (after the FFN: before the next layer kept), on the student's
+/// own inputs (its errors so far included).
 void Planner::refit(PrunePlan &plan, ArrayRef<std::vector<int32_t>> fit) {
   size_t W = fit.size();
   // The teacher's residual stream after each block, per window.
@@ -674,6 +675,11 @@ void Planner::refit(PrunePlan &plan, ArrayRef<std::vector<int32_t>> fit) {
     PlanLayer &p = plan.layers[i];
     RefLayer &l = student.layers[i];
     status(formatv("refit: layer {0} of {1}", i + 1, plan.layers.size()));
+    // The layer's output stands for the teacher's up to the next layer
+    // kept (the end for the last): it absorbs removed layers after it.
+    size_t outOf = i + 1 < plan.layers.size()
+                       ? static_cast<size_t>(plan.layers[i + 1].source - 1)
+                       : teacher.layers.size() - 1;
     std::vector<Matrix> a(W), y(W);
     for (size_t w = 0; w < W; ++w) {
       attention(student, l, x[w], a[w]);
@@ -689,7 +695,7 @@ void Planner::refit(PrunePlan &plan, ArrayRef<std::vector<int32_t>> fit) {
       for (size_t k = 0; k < d.data.size(); ++k)
         x[w].data[k] += d.data[k];
       ffnActivation(student, l, x[w], a[w]);
-      y[w] = tOut[w][p.source];
+      y[w] = tOut[w][outOf];
       for (size_t k = 0; k < y[w].data.size(); ++k)
         y[w].data[k] -= x[w].data[k];
     }
