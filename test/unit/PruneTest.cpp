@@ -234,3 +234,27 @@ TEST(PruneFFN, KeptWidthIsAligned) {
   EXPECT_EQ(ffnChannelsRemoved(172, 0, 32), 0);
 }
 } // namespace
+
+namespace {
+/// Without its last layer, the model's last kept layer is refitted to the
+/// teacher's final residual stream: before, it was fitted to its own
+/// layer's output, which it already matched, and nothing changed.
+TEST(PruneRefit, AbsorbsARemovedLastLayer) {
+  RefModel teacher = randomModel(3, 4, 2);
+  RefLayer &last = teacher.layers.back();
+  for (float &w : last.wo.data)
+    w *= 0.3f;
+  for (float &w : last.down.data)
+    w *= 0.3f;
+  PruneOptions o;
+  o.spec.layers = 1;
+  o.refit = false;
+  auto plain = planPruning(teacher, windows(), windows(), o);
+  o.refit = true;
+  auto fitted = planPruning(teacher, windows(), windows(), o);
+  ASSERT_TRUE(plain && fitted);
+  ASSERT_EQ(fitted->layers.back().source, 1) << "the last layer should go";
+  EXPECT_TRUE(fitted->layers.back().down.has_value());
+  EXPECT_LT(fitted->calibKL, 0.9 * plain->calibKL);
+}
+} // namespace
