@@ -243,7 +243,15 @@ static Error checkCompileOptions(const ModelSettings &settings, StringRef input,
       return usageError("--quantize has no effect with --compile-to=import "
                         "(quantization comes after it); use "
                         "--compile-to=graph to see the quantized weights");
+    if (!settings.prune.empty())
+      return usageError("--prune has no effect with --compile-to=import "
+                        "(pruning comes after it); use --compile-to=graph "
+                        "to see the pruned model");
   }
+  if (emit == EmitKind::MLIR && output == "-" && !settings.prune.empty() &&
+      settings.pruneMethod == "teacher")
+    return usageError("--prune with -o -: the IR refers to the refitted "
+                      "weights in <output>.prune.bin; name an output file");
   if (output == "-" && (emit == EmitKind::Exe || emit == EmitKind::Lib))
     return usageError("-o -: an executable or library cannot be written to "
                       "stdout; name a file");
@@ -259,10 +267,26 @@ int runCompile() {
   auto settingsOr = cModel.get();
   if (!settingsOr)
     return reportError(settingsOr.takeError());
-  const ModelSettings settings = std::move(*settingsOr);
-  const bool quiet = settings.quiet;
+  ModelSettings pruned = std::move(*settingsOr);
   const bool external = cWeights == WeightsMode::External;
   const EmitKind emit = cEmit;
+  std::string output = cOutput.empty() ? defaultOutput(cInput, emit) : cOutput;
+  // Refitted weights go beside emitted IR, which refers to them; for
+  // everything else, to a temporary the weight writer reads.
+  TempPath pruneDir;
+  if (!pruned.prune.empty()) {
+    if (emit == EmitKind::MLIR && output != "-") {
+      pruned.pruneWeights = output + ".prune.bin";
+    } else {
+      auto dir = createTempDirectory("dsc-prune");
+      if (!dir)
+        return reportError(dir.takeError());
+      pruneDir = std::move(*dir);
+      pruned.pruneWeights = pruneDir.child("refit.bin");
+    }
+  }
+  const ModelSettings settings = std::move(pruned);
+  const bool quiet = settings.quiet;
   const Phase compileTo = cCompileTo;
   auto target = lookupTarget(cTarget);
   if (target && cSanitize)
@@ -275,7 +299,6 @@ int runCompile() {
   }
   if (!target)
     return reportError(target.takeError());
-  std::string output = cOutput.empty() ? defaultOutput(cInput, emit) : cOutput;
   if (Error e = checkCompileOptions(settings, cInput, output))
     return reportError(std::move(e));
   std::vector<std::string> written = writtenFiles(output, external);
@@ -287,6 +310,9 @@ int runCompile() {
     written.push_back(header.str().str());
     written.push_back((header + ".tmp").str());
   }
+  if (emit == EmitKind::MLIR && !settings.pruneWeights.empty() &&
+      pruneDir.path().empty())
+    written.push_back(settings.pruneWeights);
   if (Error e = checkWritable(written))
     return reportError(std::move(e));
 

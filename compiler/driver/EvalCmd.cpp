@@ -15,6 +15,7 @@
 #include "pipeline/Codegen.h"
 #include "pipeline/HostRun.h"
 #include "pipeline/Target.h"
+#include "pipeline/TempFiles.h"
 #include "pipeline/TextInput.h"
 
 #include "Dsc/IR/DscOps.h"
@@ -86,7 +87,17 @@ int runEval() {
   auto settingsOr = eModel.get();
   if (!settingsOr)
     return reportError(settingsOr.takeError());
-  const ModelSettings settings = std::move(*settingsOr);
+  ModelSettings pruned = std::move(*settingsOr);
+  // The refitted weights of --prune, until the executables are built.
+  TempPath pruneDir;
+  if (!pruned.prune.empty()) {
+    auto dir = createTempDirectory("dsc-prune");
+    if (!dir)
+      return reportError(dir.takeError());
+    pruneDir = std::move(*dir);
+    pruned.pruneWeights = pruneDir.child("refit.bin");
+  }
+  const ModelSettings settings = std::move(pruned);
   const std::string input = eInput;
   const std::string textPath = eText;
   const int64_t ctxTokens = eCtx;

@@ -5,6 +5,7 @@
 #include "frontend/ModelBuilder.h"
 #include "pipeline/Calibrate.h"
 #include "pipeline/TempFiles.h"
+#include "prune/Plan.h"
 #include "quant/ByteSize.h"
 #include "quant/Passes.h"
 #include "support/Errors.h"
@@ -65,7 +66,19 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                 cl::desc("With --quantize auto: the weights' size limit, "
                          "e.g. 600MiB"),
                 cl::value_desc("size"), cl::sub(sub)),
-      quiet("quiet", cl::desc("No notes or timing on stderr"), cl::sub(sub)) {}
+      quiet("quiet", cl::desc("No notes or timing on stderr"), cl::sub(sub)),
+      prune("prune",
+            cl::desc("Structured pruning, before quantization: fractions "
+                     "of each layer's FFN channels and attention heads and "
+                     "a number of whole layers, e.g. ffn=0.3,heads=0.25,"
+                     "layers=1 (the teacher method needs --calib)"),
+            cl::value_desc("spec"), cl::sub(sub)),
+      pruneMethod("prune-method",
+                  cl::desc("How --prune chooses: teacher (KL to the "
+                           "unpruned model on --calib, then least-squares "
+                           "refit; default) or magnitude (weight norms)"),
+                  cl::value_desc("method"), cl::init("teacher"),
+                  cl::sub(sub)) {}
 
 static Error usageError(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg);
@@ -87,8 +100,27 @@ Expected<ModelSettings> ModelOptions::get() const {
   s.calibTokens = calibTokens;
   s.memBudget = memBudget;
   s.quiet = quiet;
+  s.prune = prune;
+  s.pruneMethod = pruneMethod;
 
   // Every option takes effect or is an error.
+  if (pruneMethod.getNumOccurrences() && s.prune.empty())
+    return usageError("--prune-method needs --prune SPEC");
+  if (s.pruneMethod != "teacher" && s.pruneMethod != "magnitude")
+    return usageError("--prune-method " + s.pruneMethod +
+                      ": expected teacher or magnitude");
+  bool teacherPrune = !s.prune.empty() && s.pruneMethod == "teacher";
+  if (!s.prune.empty()) {
+    auto spec = parsePruneSpec(s.prune);
+    if (!spec)
+      return spec.takeError();
+    if (spec->empty())
+      return usageError("--prune " + s.prune + ": removes nothing");
+    if (teacherPrune && s.calib.empty())
+      return usageError("--prune with the teacher method needs --calib FILE, "
+                        "the text it measures the teacher on (or "
+                        "--prune-method magnitude)");
+  }
   if (maxSeqLen.getNumOccurrences() &&
       (s.maxSeqLen <= 0 || s.maxSeqLen > INT32_MAX))
     return usageError("--max-seq-len " + Twine(s.maxSeqLen) +
@@ -122,8 +154,8 @@ Expected<ModelSettings> ModelOptions::get() const {
   if (!s.saveCalibStats.empty() && s.saveCalibStats == s.calib)
     return usageError("--save-calib-stats " + s.saveCalibStats +
                       " would overwrite the calibration text");
-  if (!s.calib.empty() && scheme.empty())
-    return usageError("--calib needs --quantize");
+  if (!s.calib.empty() && scheme.empty() && !teacherPrune)
+    return usageError("--calib needs --quantize or --prune");
   if (!s.calibStats.empty() && scheme.empty())
     return usageError("--calib-stats needs --quantize");
   int64_t autoGroup;
@@ -156,16 +188,18 @@ Expected<ModelSettings> ModelOptions::get() const {
 }
 
 std::string ModelSettings::describe() const {
+  std::string s = quant.scheme.empty() ? "unquantized" : quant.scheme;
+  if (!prune.empty())
+    s = "pruned " + prune + " (" + pruneMethod + "), " + s;
   if (quant.scheme.empty())
-    return "unquantized";
-  std::string s = quant.scheme;
+    return s;
   if (quant.embeddings)
     s += " +embeddings";
   if (quant.head)
     s += " +head";
   if (!memBudget.empty())
     s += " budget " + memBudget;
-  if (!calib.empty())
+  if (!calib.empty() && !quant.scheme.empty())
     s += " +calib";
   return s;
 }
@@ -338,6 +372,21 @@ Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
   bool progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
   cs.progress = progress;
   cs.calibStats = settings.calibStats;
+  if (!settings.prune.empty()) {
+    CompileSettings ps = cs;
+    ps.prune = settings.prune;
+    ps.pruneMethod = settings.pruneMethod;
+    ps.pruneCalib = settings.calib;
+    ps.pruneWeights = settings.pruneWeights;
+    QuantNotes pruneNotes;
+    Error e = runPasses(
+        module, [&](mlir::OpPassManager &pm) { buildPrune(pm, ps); },
+        "pruning", [&](mlir::Diagnostic &d) { pruneNotes.add(d); });
+    if (!settings.quiet)
+      pruneNotes.print();
+    if (e)
+      return e;
+  }
   TempPath statsDir;
   if (!settings.calib.empty()) {
     CalibOptions calib;

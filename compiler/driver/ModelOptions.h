@@ -39,6 +39,11 @@ struct ModelSettings {
   std::string memBudget;      // with --quantize auto
   uint64_t budgetBytes = 0;   // --mem-budget, parsed
   bool quiet = false;
+  std::string prune;       // --prune: ffn=F,heads=H,layers=N
+  std::string pruneMethod; // --prune-method: teacher or magnitude
+  // Where pruning writes refitted weights: chosen by the command (beside
+  // an emitted .mlir, else a temporary that outlives the weight writer).
+  std::string pruneWeights;
 
   bool automatic() const;
   /// "f32/f16 weights" or the scheme with its options, for reports.
@@ -63,6 +68,7 @@ private:
   llvm::cl::opt<int64_t> calibTokens;
   llvm::cl::opt<std::string> memBudget;
   llvm::cl::opt<bool> quiet;
+  llvm::cl::opt<std::string> prune, pruneMethod;
 };
 
 /// Imports a checkpoint, or parses a .mlir file (the output of `dsc import`
@@ -71,8 +77,10 @@ llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 loadModel(mlir::MLIRContext &ctx, llvm::StringRef input,
           const ModelSettings &settings);
 
-/// The graph phase with quantization as the settings ask, for `target`:
-/// calibration on text first when asked (its statistics kept in
+/// The graph phase with pruning and quantization as the settings ask, for
+/// `target`: pruning first (dsc-prune-structures, on the imported model,
+/// so that quantization and its calibration see the pruned one), then
+/// calibration on text when asked (its statistics kept in
 /// --save-calib-stats or a temporary), then the pipeline's graph phase
 /// (mixed precision for a budget, dsc-quant-apply, activation-aware
 /// scales), its reports printed as notes unless --quiet.

@@ -3,6 +3,8 @@
 #include "pipeline/Pipelines.h"
 
 #include "Dsc/Transforms/Passes.h"
+#include "prune/Passes.h"
+#include "prune/Plan.h"
 #include "quant/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
@@ -51,12 +53,34 @@ bool parseAutoQuantize(StringRef quantize, int64_t &group) {
   return true;
 }
 
+void buildPrune(mlir::OpPassManager &pm, const CompileSettings &s) {
+  if (s.prune.empty())
+    return;
+  PruneStructuresOptions o;
+  if (auto spec = parsePruneSpec(s.prune)) {
+    o.ffn = spec->ffn;
+    o.heads = spec->heads;
+    o.layers = spec->layers;
+  } else {
+    // A malformed spec reaches the pass as a fraction it refuses.
+    consumeError(spec.takeError());
+    o.ffn = -1;
+  }
+  o.method = s.pruneMethod;
+  o.refit = s.pruneMethod == "teacher";
+  o.calib = s.pruneCalib;
+  o.weights = s.pruneWeights;
+  o.progress = s.progress;
+  pm.addPass(createPruneStructures(o));
+}
+
 void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
                 Phase phase) {
   switch (phase) {
   case Phase::Import:
     return;
   case Phase::Graph: {
+    buildPrune(pm, s);
     pm.addPass(mlir::dsc::createGraphFuseSwiGLU());
     pm.addPass(mlir::createCSEPass());
     if (s.quantize.empty())
@@ -112,11 +136,16 @@ CompileSettings CompilePipelineOptions::settings() const {
   s.calibStats = calibStats;
   s.memBudget = memBudget;
   s.progress = progress;
+  s.prune = prune;
+  s.pruneMethod = pruneMethod;
+  s.pruneCalib = pruneCalib;
+  s.pruneWeights = pruneWeights;
   return s;
 }
 
 void registerCompilePipeline() {
   registerDscQuantPasses();
+  registerDscPrunePasses();
   mlir::registerPassPipeline(
       "dsc-compile",
       "The passes of dsc compile after import, up to compile-to (dsc "
@@ -164,8 +193,17 @@ static std::string describe(mlir::Diagnostic &d) {
 
 Error runPhase(mlir::ModuleOp module, const CompileSettings &settings,
                Phase phase, RemarkFn remarks) {
+  return runPasses(
+      module,
+      [&](mlir::OpPassManager &pm) { buildPhase(pm, settings, phase); },
+      ("the " + phaseName(phase) + " phase").str(), remarks);
+}
+
+Error runPasses(mlir::ModuleOp module,
+                function_ref<void(mlir::OpPassManager &)> build,
+                StringRef what, RemarkFn remarks) {
   mlir::PassManager pm(module.getContext());
-  buildPhase(pm, settings, phase);
+  build(pm);
   std::string errors;
   mlir::ScopedDiagnosticHandler handler(
       module.getContext(), [&](mlir::Diagnostic &d) -> mlir::LogicalResult {
@@ -184,7 +222,7 @@ Error runPhase(mlir::ModuleOp module, const CompileSettings &settings,
   if (succeeded(pm.run(module)))
     return Error::success();
   if (errors.empty())
-    errors = ("the " + phaseName(phase) + " phase failed").str();
+    errors = (what + " failed").str();
   return createStringError(inconvertibleErrorCode(), errors);
 }
 

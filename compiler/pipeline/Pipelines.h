@@ -42,12 +42,20 @@ struct CompileSettings {
   std::string calibStats;          // calib-stats: file from calibration
   std::string memBudget;           // mem-budget: with quantize=auto
   bool progress = false;           // progress: on stderr
+  std::string prune;               // prune: ffn=F,heads=H,layers=N
+  std::string pruneMethod = "teacher"; // prune-method: or magnitude
+  std::string pruneCalib;          // prune-calib: text the teacher scores on
+  std::string pruneWeights;        // prune-weights: file for refitted weights
 };
 
 /// Whether `quantize` asks for mixed precision (`auto`, `auto:group=N`);
 /// `group` gets its int4 group size (32 by default), or 0 when the spelling
 /// is malformed.
 bool parseAutoQuantize(llvm::StringRef quantize, int64_t &group);
+
+/// Adds structured pruning as the settings ask (nothing without `prune`);
+/// the graph phase starts with it.
+void buildPrune(mlir::OpPassManager &pm, const CompileSettings &settings);
 
 /// Adds the passes of `phase` to `pm`.
 void buildPhase(mlir::OpPassManager &pm, const CompileSettings &settings,
@@ -79,6 +87,18 @@ struct CompilePipelineOptions
                                 llvm::cl::desc("Weights' size limit for auto")};
   Option<bool> progress{*this, "progress",
                         llvm::cl::desc("Show progress on stderr")};
+  Option<std::string> prune{
+      *this, "prune",
+      llvm::cl::desc("Structured pruning: ffn=F,heads=H,layers=N")};
+  Option<std::string> pruneMethod{
+      *this, "prune-method", llvm::cl::desc("teacher or magnitude"),
+      llvm::cl::init("teacher")};
+  Option<std::string> pruneCalib{
+      *this, "prune-calib",
+      llvm::cl::desc("Calibration text for prune-method=teacher")};
+  Option<std::string> pruneWeights{
+      *this, "prune-weights",
+      llvm::cl::desc("File the refitted weights are written to")};
 
   CompileSettings settings() const;
 };
@@ -89,6 +109,11 @@ void registerCompilePipeline();
 
 /// Remarks of the passes (what quantization did), for the driver to show.
 using RemarkFn = llvm::function_ref<void(mlir::Diagnostic &)>;
+
+/// Runs the passes `build` adds on `module`, errors and remarks as runPhase.
+llvm::Error runPasses(mlir::ModuleOp module,
+                      llvm::function_ref<void(mlir::OpPassManager &)> build,
+                      llvm::StringRef what, RemarkFn remarks = nullptr);
 
 /// Runs `phase` on `module`. Errors the passes emit become the returned
 /// error (their messages, one per line); remarks go to `remarks` when

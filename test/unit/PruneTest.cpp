@@ -1,0 +1,260 @@
+//===- PruneTest.cpp - structured pruning's planner -----------------------===//
+
+#include "prune/Plan.h"
+#include "prune/Reference.h"
+
+#include "llvm/Support/Error.h"
+#include "gtest/gtest.h"
+
+#include <random>
+
+using namespace dsc;
+
+namespace {
+
+TEST(PruneSpec, Parses) {
+  auto s = parsePruneSpec("ffn=0.3,heads=0.25,layers=2");
+  ASSERT_TRUE(!!s) << llvm::toString(s.takeError());
+  EXPECT_DOUBLE_EQ(s->ffn, 0.3);
+  EXPECT_DOUBLE_EQ(s->heads, 0.25);
+  EXPECT_EQ(s->layers, 2);
+  auto one = parsePruneSpec("layers=1");
+  ASSERT_TRUE(!!one);
+  EXPECT_EQ(one->ffn, 0);
+}
+
+TEST(PruneSpec, RejectsWithTheReason) {
+  for (auto [text, why] :
+       {std::pair{"ffn=1", "'ffn' must be a fraction in [0, 1)"},
+        {"heads=-0.1", "'heads' must be a fraction"},
+        {"ffn=x", "not 'x'"},
+        {"layers=1.5", "'layers' must be a number of layers"},
+        {"attn=0.2", "unknown structure 'attn'"},
+        {"", "expected ffn=F"}}) {
+    auto s = parsePruneSpec(text);
+    ASSERT_FALSE(!!s) << text;
+    std::string msg = llvm::toString(s.takeError());
+    EXPECT_NE(msg.find(why), std::string::npos) << msg;
+  }
+}
+
+TEST(PruneHeads, WholeGroupsOrQueryHeads) {
+  auto gqa = headCut(8, 4, 0.25); // 2 query heads = one group of two
+  ASSERT_TRUE(!!gqa);
+  EXPECT_EQ(gqa->kvGroups, 1);
+  EXPECT_EQ(gqa->queryPerGroup, 0);
+  auto mqa = headCut(4, 1, 0.25); // one query head of the only group
+  ASSERT_TRUE(!!mqa);
+  EXPECT_EQ(mqa->kvGroups, 0);
+  EXPECT_EQ(mqa->queryPerGroup, 1);
+  auto within = headCut(8, 2, 0.25); // one query head in each group of 4
+  ASSERT_TRUE(!!within);
+  EXPECT_EQ(within->queryPerGroup, 1);
+  EXPECT_FALSE(!!headCut(4, 2, 0.25)); // one head of two groups
+  llvm::consumeError(headCut(4, 2, 0.25).takeError());
+  EXPECT_FALSE(!!headCut(8, 4, 0.01)); // no head at all
+  llvm::consumeError(headCut(8, 4, 0.01).takeError());
+}
+
+TEST(PruneRefit, SolvesRidgeSystems) {
+  // G = [[4, 2], [2, 3]], B = G * [[1, -1], [2, 0.5]].
+  std::vector<double> G{4, 2, 2, 3};
+  std::vector<double> B{4 * 1 + 2 * 2, 4 * -1 + 2 * 0.5, 2 * 1 + 3 * 2,
+                        2 * -1 + 3 * 0.5};
+  ASSERT_TRUE(solveRidge(G, B, 2, 2, 0.0));
+  EXPECT_NEAR(B[0], 1, 1e-12);
+  EXPECT_NEAR(B[1], -1, 1e-12);
+  EXPECT_NEAR(B[2], 2, 1e-12);
+  EXPECT_NEAR(B[3], 0.5, 1e-12);
+  std::vector<double> singular{1, 1, 1, 1}, b{1, 1};
+  EXPECT_FALSE(solveRidge(singular, b, 2, 1, 0.0));
+  EXPECT_TRUE(solveRidge(singular, b, 2, 1, 1e-3));
+}
+
+Matrix randomMatrix(std::mt19937 &rng, int64_t rows, int64_t cols,
+                    double scale) {
+  std::normal_distribution<float> d(0.0f, static_cast<float>(scale));
+  Matrix m(rows, cols);
+  for (float &x : m.data)
+    x = d(rng);
+  return m;
+}
+
+RefModel randomModel(int64_t layers, int64_t heads, int64_t kvHeads) {
+  std::mt19937 rng(7);
+  RefModel m;
+  m.vocab = 24;
+  m.dim = 16;
+  m.headDim = 4;
+  m.embedding = randomMatrix(rng, m.vocab, m.dim, 1.0);
+  m.outputNorm.assign(m.dim, 1.0f);
+  for (int64_t i = 0; i < layers; ++i) {
+    RefLayer l;
+    l.nHeads = heads;
+    l.nKVHeads = kvHeads;
+    l.hidden = 12;
+    l.attnNorm.assign(m.dim, 1.0f);
+    l.ffnNorm.assign(m.dim, 1.0f);
+    double s = 1.0 / std::sqrt(double(m.dim));
+    l.wq = randomMatrix(rng, heads * m.headDim, m.dim, s);
+    l.wk = randomMatrix(rng, kvHeads * m.headDim, m.dim, s);
+    l.wv = randomMatrix(rng, kvHeads * m.headDim, m.dim, s);
+    l.wo = randomMatrix(rng, m.dim, heads * m.headDim, s);
+    l.gate = randomMatrix(rng, l.hidden, m.dim, s);
+    l.up = randomMatrix(rng, l.hidden, m.dim, s);
+    l.down = randomMatrix(rng, m.dim, l.hidden, 1.0 / std::sqrt(12.0));
+    m.layers.push_back(std::move(l));
+  }
+  return m;
+}
+
+std::vector<std::vector<int32_t>> windows() {
+  std::mt19937 rng(3);
+  std::vector<std::vector<int32_t>> w(2, std::vector<int32_t>(10));
+  for (auto &v : w)
+    for (int32_t &t : v)
+      t = static_cast<int32_t>(rng() % 24);
+  return w;
+}
+
+double klOf(const RefModel &teacher, const RefModel &student) {
+  double total = 0;
+  int64_t rows = 0;
+  for (const auto &t : windows()) {
+    Matrix x, a, b;
+    embed(teacher, t, x);
+    runLayers(teacher, 0, x, a);
+    logProbs(teacher, a, a);
+    embed(student, t, x);
+    runLayers(student, 0, x, b);
+    logProbs(student, b, b);
+    total += meanKL(a, b) * a.rows;
+    rows += a.rows;
+  }
+  return total / rows;
+}
+
+/// The teacher method's scores come from forward passes that start at the
+/// layer of the structure removed; each must be the KL of the whole model
+/// without that structure, computed from scratch.
+TEST(PruneScores, AreTheKLOfTheModelWithoutTheStructure) {
+  RefModel teacher = randomModel(2, 4, 2);
+  PruneOptions o;
+  o.spec.ffn = 0.25;
+  o.spec.heads = 0.5;
+  o.refit = false;
+  auto plan = planPruning(teacher, windows(), windows(), o);
+  ASSERT_TRUE(!!plan) << llvm::toString(plan.takeError());
+  int checked = 0;
+  for (const Score &s : plan->scores) {
+    PrunePlan one;
+    for (int64_t i = 0; i < 2; ++i) {
+      PlanLayer p;
+      p.source = i;
+      p.qHeads = {0, 1, 2, 3};
+      p.kvHeads = {0, 1};
+      for (int64_t j = 0; j < 12; ++j)
+        p.channels.push_back(j);
+      if (i == s.layer && s.kind == "ffn")
+        llvm::erase(p.channels, s.index);
+      if (i == s.layer && s.kind == "group") {
+        llvm::erase(p.kvHeads, s.index);
+        p.qHeads = {2 * p.kvHeads[0], 2 * p.kvHeads[0] + 1};
+      }
+      one.layers.push_back(p);
+    }
+    ASSERT_TRUE(s.kind == "ffn" || s.kind == "group") << s.kind;
+    EXPECT_NEAR(s.score, klOf(teacher, applyPlan(teacher, one)),
+                1e-4 + 1e-3 * s.score)
+        << s.kind << " " << s.layer << " " << s.index;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2 * (12 + 2));
+  // Removed: the lowest of each layer.
+  for (const Score &s : plan->scores)
+    if (s.removed)
+      for (const Score &t : plan->scores)
+        if (t.kind == s.kind && t.layer == s.layer && !t.removed)
+          EXPECT_LE(s.score, t.score);
+}
+
+/// The refit fits the pruned layers to the teacher's outputs on the
+/// calibration windows: on those windows the student gets closer.
+TEST(PruneRefit, LowersTheCalibrationKL) {
+  RefModel teacher = randomModel(2, 4, 2);
+  PruneOptions o;
+  o.spec.ffn = 0.5;
+  o.refit = false;
+  auto plain = planPruning(teacher, windows(), windows(), o);
+  o.refit = true;
+  auto fitted = planPruning(teacher, windows(), windows(), o);
+  ASSERT_TRUE(plain && fitted);
+  EXPECT_LT(fitted->calibKL, plain->calibKL);
+  int refits = 0;
+  for (const PlanLayer &p : fitted->layers)
+    refits += (p.wo ? 1 : 0) + (p.down ? 1 : 0);
+  EXPECT_GT(refits, 0);
+}
+
+TEST(PruneLayers, GreedyRemovalIsTheCheapest) {
+  RefModel teacher = randomModel(3, 4, 2);
+  PruneOptions o;
+  o.spec.layers = 1;
+  auto plan = planPruning(teacher, windows(), windows(), o);
+  ASSERT_TRUE(!!plan);
+  ASSERT_EQ(plan->layers.size(), 2u);
+  int64_t removed = -1;
+  for (const Score &s : plan->scores)
+    if (s.removed)
+      removed = s.layer;
+  double best = INFINITY;
+  for (int64_t drop = 0; drop < 3; ++drop) {
+    RefModel m = teacher;
+    m.layers.erase(m.layers.begin() + drop);
+    best = std::min(best, klOf(teacher, m));
+    if (drop == removed)
+      EXPECT_NEAR(klOf(teacher, m), plan->scores[drop].score, 1e-6);
+  }
+  EXPECT_NEAR(plan->scores[removed].score, best, 1e-9);
+  EXPECT_FALSE(!!planPruning(teacher, windows(), windows(),
+                             PruneOptions{{0, 0, 3}}));
+}
+
+} // namespace
+
+namespace {
+TEST(PruneFFN, KeptWidthIsAligned) {
+  EXPECT_EQ(ffnChannelsRemoved(172, 0.25, 32), 172 - 128);
+  EXPECT_EQ(ffnChannelsRemoved(172, 0.1, 32), 172 - 160);
+  EXPECT_EQ(ffnChannelsRemoved(768, 0.25, 32), 192);
+  // Too narrow for 32: 16, then 8, ... until some go and some stay.
+  EXPECT_EQ(ffnChannelsRemoved(8, 0.25, 32), 2);
+  EXPECT_EQ(ffnChannelsRemoved(12, 0.25, 32), 4);
+  EXPECT_EQ(ffnChannelsRemoved(172, 0.25, 1), 43);
+  EXPECT_EQ(ffnChannelsRemoved(172, 0, 32), 0);
+}
+} // namespace
+
+namespace {
+/// Without its last layer, the model's last kept layer is refitted to the
+/// teacher's final residual stream: before, it was fitted to its own
+/// layer's output, which it already matched, and nothing changed.
+TEST(PruneRefit, AbsorbsARemovedLastLayer) {
+  RefModel teacher = randomModel(3, 4, 2);
+  RefLayer &last = teacher.layers.back();
+  for (float &w : last.wo.data)
+    w *= 0.3f;
+  for (float &w : last.down.data)
+    w *= 0.3f;
+  PruneOptions o;
+  o.spec.layers = 1;
+  o.refit = false;
+  auto plain = planPruning(teacher, windows(), windows(), o);
+  o.refit = true;
+  auto fitted = planPruning(teacher, windows(), windows(), o);
+  ASSERT_TRUE(plain && fitted);
+  ASSERT_EQ(fitted->layers.back().source, 1) << "the last layer should go";
+  EXPECT_TRUE(fitted->layers.back().down.has_value());
+  EXPECT_LT(fitted->calibKL, 0.9 * plain->calibKL);
+}
+} // namespace
