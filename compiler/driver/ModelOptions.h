@@ -41,6 +41,7 @@ struct ModelSettings {
   bool quiet = false;
   std::string prune;       // --prune: ffn=F,heads=H,layers=N
   std::string pruneMethod; // --prune-method: teacher or magnitude
+  bool pruneBiasCorrect = false; // --prune-bias-correct
   // Where pruning writes refitted weights: chosen by the command (beside
   // an emitted .mlir, else a temporary that outlives the weight writer).
   std::string pruneWeights;
@@ -69,6 +70,7 @@ private:
   llvm::cl::opt<std::string> memBudget;
   llvm::cl::opt<bool> quiet;
   llvm::cl::opt<std::string> prune, pruneMethod;
+  llvm::cl::opt<bool> pruneBiasCorrect;
 };
 
 /// Imports a checkpoint, or parses a .mlir file (the output of `dsc import`

@@ -46,6 +46,7 @@ struct CompileSettings {
   std::string pruneMethod = "teacher"; // prune-method: or magnitude
   std::string pruneCalib;          // prune-calib: text the teacher scores on
   std::string pruneWeights;        // prune-weights: file for refitted weights
+  bool pruneBiasCorrect = false;   // prune-bias-correct: refit with biases
 };
 
 /// Whether `quantize` asks for mixed precision (`auto`, `auto:group=N`);
@@ -99,6 +100,9 @@ struct CompilePipelineOptions
   Option<std::string> pruneWeights{
       *this, "prune-weights",
       llvm::cl::desc("File the refitted weights are written to")};
+  Option<bool> pruneBiasCorrect{
+      *this, "prune-bias-correct",
+      llvm::cl::desc("The pruning refit fits biases too")};
 
   CompileSettings settings() const;
 };

@@ -37,7 +37,9 @@ def PruneStructures : Pass<"dsc-prune-structures", "::mlir::ModuleOp"> {
     remaining layer's `attn_output` and `ffn_down` by ridge least squares
     on `tokens` tokens so that the pruned model's residual stream after
     each block matches the teacher's (layer-wise distillation, no
-    gradients). Refitted weights are new values: they are written to the
+    gradients). With `bias-correct=true` each refit also fits an intercept
+    (a new global `<projection>.bias`, the linear layer's bias operand),
+    kept where it lowers the fit's error. Refitted weights are new values: they are written to the
     file `weights` and the globals refer to them with `#dsc.file`; the
     other weights are `#dsc.slice`s of their sources. `method=magnitude`
     removes the structures of least squared weight norm, without text.
@@ -65,6 +67,8 @@ def PruneStructures : Pass<"dsc-prune-structures", "::mlir::ModuleOp"> {
            "Refit the output projections (method=teacher)">,
     Option<"ridge", "ridge", "double", /*default=*/"0.1",
            "Refit regularization, relative to the mean squared input">,
+    Option<"biasCorrect", "bias-correct", "bool", /*default=*/"false",
+           "The refit fits a bias too, where that lowers its error">,
     Option<"calib", "calib", "std::string", /*default=*/"\"\"",
            "Calibration text (method=teacher)">,
     Option<"tokens", "tokens", "int64_t", /*default=*/"4096",

@@ -164,6 +164,9 @@ RefLayer sliceLayer(const RefModel &m, const RefLayer &l, const PlanLayer &p) {
   s.gate = rows(l.gate, p.channels, 1);
   s.up = rows(l.up, p.channels, 1);
   s.down = p.down ? *p.down : cols(l.down, p.channels, 1);
+  // A refit without an intercept leaves the projection without a bias.
+  s.bo = p.wo ? p.bo : l.bo;
+  s.bdown = p.down ? p.bdown : l.bdown;
   s.nHeads = static_cast<int64_t>(p.qHeads.size());
   s.nKVHeads = static_cast<int64_t>(p.kvHeads.size());
   s.hidden = static_cast<int64_t>(p.channels.size());
@@ -334,7 +337,7 @@ void Planner::scoreTeacher(const RefModel &m,
         for (size_t k = 0; k < mid.data.size(); ++k)
           mid.data[k] -= d.data[k];
         ffnActivation(m, l, mid, act);
-        linear(act, l.down, {}, down);
+        linear(act, l.down, l.bdown, down);
         for (size_t k = 0; k < mid.data.size(); ++k)
           mid.data[k] += down.data[k];
         head[i][h] += klFrom(i + 1, mid);
@@ -591,32 +594,35 @@ Expected<PrunePlan> Planner::run(ArrayRef<std::vector<int32_t>> score,
   return plan;
 }
 
-/// Sum of squares of x w^T - y.
-double residual(const Matrix &x, const Matrix &w, const Matrix &y) {
+} // namespace
+
+/// Sum of squares of x w^T + b - y.
+static double residual(const Matrix &x, const Matrix &w, ArrayRef<float> b,
+                       const Matrix &y) {
   Matrix p;
-  linear(x, w, {}, p);
+  linear(x, w, b, p);
   double e = 0;
   for (size_t i = 0; i < p.data.size(); ++i)
     e += double(p.data[i] - y.data[i]) * (p.data[i] - y.data[i]);
   return e;
 }
 
-/// The w (out x in) minimizing sum |x w^T - y|^2 + lambda |w - w0|^2 over
-/// the pairs, if it fits them better than w0.
-std::optional<Matrix> leastSquares(ArrayRef<Matrix> xs, ArrayRef<Matrix> ys,
-                                   const Matrix &w0, double ridge) {
-  int64_t n = w0.cols, m = w0.rows;
+std::optional<Refit> leastSquares(ArrayRef<Matrix> xs, ArrayRef<Matrix> ys,
+                                  const Matrix &w0, double ridge,
+                                  bool intercept) {
+  // With an intercept, x gets a last column of ones.
+  int64_t in = w0.cols, n = in + (intercept ? 1 : 0), m = w0.rows;
   std::vector<double> G(n * n, 0.0), B(n * m, 0.0);
   for (size_t k = 0; k < xs.size(); ++k) {
     const Matrix &x = xs[k], &y = ys[k];
     for (int64_t s = 0; s < x.rows; ++s) {
       const float *xr = x.row(s), *yr = y.row(s);
       for (int64_t i = 0; i < n; ++i) {
-        double xi = xr[i];
+        double xi = i < in ? xr[i] : 1.0;
         if (xi == 0)
           continue;
         for (int64_t j = 0; j <= i; ++j)
-          G[i * n + j] += xi * xr[j];
+          G[i * n + j] += xi * (j < in ? xr[j] : 1.0);
         for (int64_t j = 0; j < m; ++j)
           B[i * m + j] += xi * yr[j];
       }
@@ -624,28 +630,52 @@ std::optional<Matrix> leastSquares(ArrayRef<Matrix> xs, ArrayRef<Matrix> ys,
   }
   double trace = 0;
   for (int64_t i = 0; i < n; ++i) {
-    trace += G[i * n + i];
+    if (i < in)
+      trace += G[i * n + i];
     for (int64_t j = 0; j < i; ++j)
       G[j * n + i] = G[i * n + j];
   }
-  double lambda = ridge * std::max(trace / double(n), 1e-12);
-  for (int64_t i = 0; i < n; ++i)
+  // The ridge pulls w towards w0; the bias is free.
+  double lambda = ridge * std::max(trace / double(in), 1e-12);
+  for (int64_t i = 0; i < in; ++i) {
+    G[i * n + i] += lambda;
     for (int64_t j = 0; j < m; ++j)
       B[i * m + j] += lambda * w0.row(j)[i];
-  if (!solveRidge(std::move(G), B, n, m, lambda))
-    return std::nullopt;
-  Matrix w(m, n);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < m; ++j)
-      w.row(j)[i] = static_cast<float>(B[i * m + j]);
-  double before = 0, after = 0;
-  for (size_t k = 0; k < xs.size(); ++k) {
-    before += residual(xs[k], w0, ys[k]);
-    after += residual(xs[k], w, ys[k]);
   }
-  if (!(after < before))
+  if (!solveRidge(std::move(G), B, n, m, 0.0))
     return std::nullopt;
-  return w;
+  Refit r;
+  r.w = Matrix(m, in);
+  for (int64_t i = 0; i < in; ++i)
+    for (int64_t j = 0; j < m; ++j)
+      r.w.row(j)[i] = static_cast<float>(B[i * m + j]);
+  if (intercept)
+    for (int64_t j = 0; j < m; ++j)
+      r.bias.push_back(static_cast<float>(B[in * m + j]));
+  double before = 0;
+  for (size_t k = 0; k < xs.size(); ++k) {
+    before += residual(xs[k], w0, {}, ys[k]);
+    r.error += residual(xs[k], r.w, r.bias, ys[k]);
+  }
+  if (!(r.error < before))
+    return std::nullopt;
+  return r;
+}
+
+namespace {
+
+/// The refit of one projection: with `intercept`, the fit with a bias
+/// where it has the lower calibration error, else the one without.
+std::optional<Refit> refitProjection(ArrayRef<Matrix> xs, ArrayRef<Matrix> ys,
+                                     const Matrix &w0, double ridge,
+                                     bool intercept) {
+  std::optional<Refit> plain = leastSquares(xs, ys, w0, ridge, false);
+  if (!intercept)
+    return plain;
+  std::optional<Refit> biased = leastSquares(xs, ys, w0, ridge, true);
+  if (biased && (!plain || biased->error < plain->error))
+    return biased;
+  return plain;
 }
 
 /// Layer by layer, the student's o and down projections fitted so that its
@@ -687,11 +717,13 @@ void Planner::refit(PrunePlan &plan, ArrayRef<std::vector<int32_t>> fit) {
       for (size_t k = 0; k < y[w].data.size(); ++k)
         y[w].data[k] -= x[w].data[k];
     }
-    if (auto wo = leastSquares(a, y, l.wo, o.ridge))
-      l.wo = *(p.wo = std::move(wo));
+    if (auto f = refitProjection(a, y, l.wo, o.ridge, o.biasCorrect)) {
+      l.wo = *(p.wo = std::move(f->w));
+      l.bo = p.bo = std::move(f->bias);
+    }
     for (size_t w = 0; w < W; ++w) {
       Matrix d;
-      linear(a[w], l.wo, {}, d);
+      linear(a[w], l.wo, l.bo, d);
       for (size_t k = 0; k < d.data.size(); ++k)
         x[w].data[k] += d.data[k];
       ffnActivation(student, l, x[w], a[w]);
@@ -699,11 +731,13 @@ void Planner::refit(PrunePlan &plan, ArrayRef<std::vector<int32_t>> fit) {
       for (size_t k = 0; k < y[w].data.size(); ++k)
         y[w].data[k] -= x[w].data[k];
     }
-    if (auto down = leastSquares(a, y, l.down, o.ridge))
-      l.down = *(p.down = std::move(down));
+    if (auto f = refitProjection(a, y, l.down, o.ridge, o.biasCorrect)) {
+      l.down = *(p.down = std::move(f->w));
+      l.bdown = p.bdown = std::move(f->bias);
+    }
     for (size_t w = 0; w < W; ++w) {
       Matrix d;
-      linear(a[w], l.down, {}, d);
+      linear(a[w], l.down, l.bdown, d);
       for (size_t k = 0; k < d.data.size(); ++k)
         x[w].data[k] += d.data[k];
     }

@@ -40,6 +40,9 @@ struct RefLayer {
   std::vector<float> attnNorm, ffnNorm;
   Matrix wq, wk, wv, wo, gate, up, down;
   std::vector<float> bq, bk, bv; // empty without attention biases
+  // Biases of the output projections: only a pruned model's refit with an
+  // intercept has them (empty otherwise).
+  std::vector<float> bo, bdown;
 };
 
 struct RefModel {
