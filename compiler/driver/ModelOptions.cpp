@@ -83,6 +83,10 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                        cl::desc("The teacher method's refit fits biases of "
                                 "attn_output and ffn_down too, where that "
                                 "lowers its error (docs/pruning.md)"),
+                       cl::sub(sub)),
+      pruneNormCorrect("prune-norm-correct",
+                       cl::desc("The teacher method's refit fits the "
+                                "RMSNorm scales too (docs/pruning.md)"),
                        cl::sub(sub)) {}
 
 static Error usageError(const Twine &msg) {
@@ -108,6 +112,7 @@ Expected<ModelSettings> ModelOptions::get() const {
   s.prune = prune;
   s.pruneMethod = pruneMethod;
   s.pruneBiasCorrect = pruneBiasCorrect;
+  s.pruneNormCorrect = pruneNormCorrect;
 
   // Every option takes effect or is an error.
   if (pruneMethod.getNumOccurrences() && s.prune.empty())
@@ -116,9 +121,10 @@ Expected<ModelSettings> ModelOptions::get() const {
     return usageError("--prune-method " + s.pruneMethod +
                       ": expected teacher or magnitude");
   bool teacherPrune = !s.prune.empty() && s.pruneMethod == "teacher";
-  if (s.pruneBiasCorrect && !teacherPrune)
-    return usageError("--prune-bias-correct needs --prune SPEC with the "
-                      "teacher method");
+  if ((s.pruneBiasCorrect || s.pruneNormCorrect) && !teacherPrune)
+    return usageError(Twine(s.pruneBiasCorrect ? "--prune-bias-correct"
+                                               : "--prune-norm-correct") +
+                      " needs --prune SPEC with the teacher method");
   if (!s.prune.empty()) {
     auto spec = parsePruneSpec(s.prune);
     if (!spec)
@@ -388,6 +394,7 @@ Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
     ps.pruneCalib = settings.calib;
     ps.pruneWeights = settings.pruneWeights;
     ps.pruneBiasCorrect = settings.pruneBiasCorrect;
+    ps.pruneNormCorrect = settings.pruneNormCorrect;
     QuantNotes pruneNotes;
     Error e = runPasses(
         module, [&](mlir::OpPassManager &pm) { buildPrune(pm, ps); },

@@ -71,6 +71,7 @@ void buildPrune(mlir::OpPassManager &pm, const CompileSettings &s) {
   o.calib = s.pruneCalib;
   o.weights = s.pruneWeights;
   o.biasCorrect = s.pruneBiasCorrect;
+  o.normCorrect = s.pruneNormCorrect;
   o.progress = s.progress;
   pm.addPass(createPruneStructures(o));
 }
@@ -142,6 +143,7 @@ CompileSettings CompilePipelineOptions::settings() const {
   s.pruneCalib = pruneCalib;
   s.pruneWeights = pruneWeights;
   s.pruneBiasCorrect = pruneBiasCorrect;
+  s.pruneNormCorrect = pruneNormCorrect;
   return s;
 }
 

@@ -47,6 +47,7 @@ struct CompileSettings {
   std::string pruneCalib;          // prune-calib: text the teacher scores on
   std::string pruneWeights;        // prune-weights: file for refitted weights
   bool pruneBiasCorrect = false;   // prune-bias-correct: refit with biases
+  bool pruneNormCorrect = false;   // prune-norm-correct: refit norm scales
 };
 
 /// Whether `quantize` asks for mixed precision (`auto`, `auto:group=N`);
@@ -103,6 +104,9 @@ struct CompilePipelineOptions
   Option<bool> pruneBiasCorrect{
       *this, "prune-bias-correct",
       llvm::cl::desc("The pruning refit fits biases too")};
+  Option<bool> pruneNormCorrect{
+      *this, "prune-norm-correct",
+      llvm::cl::desc("The pruning refit fits RMSNorm scales too")};
 
   CompileSettings settings() const;
 };

@@ -152,8 +152,8 @@ std::vector<float> elems(ArrayRef<float> v, ArrayRef<int64_t> keep,
 RefLayer sliceLayer(const RefModel &m, const RefLayer &l, const PlanLayer &p) {
   RefLayer s;
   int64_t hd = m.headDim;
-  s.attnNorm = l.attnNorm;
-  s.ffnNorm = l.ffnNorm;
+  s.attnNorm = p.attnNorm ? *p.attnNorm : l.attnNorm;
+  s.ffnNorm = p.ffnNorm ? *p.ffnNorm : l.ffnNorm;
   s.wq = rows(l.wq, p.qHeads, hd);
   s.bq = elems(l.bq, p.qHeads, hd);
   s.wk = rows(l.wk, p.kvHeads, hd);
@@ -678,6 +678,43 @@ std::optional<Refit> refitProjection(ArrayRef<Matrix> xs, ArrayRef<Matrix> ys,
   return plain;
 }
 
+} // namespace
+
+/// Per channel: g'_k = g_k <n(s)_k, n(t)_k> / <n(s)_k, n(s)_k>.
+std::optional<std::vector<float>> fitNormScale(ArrayRef<Matrix> s,
+                                               ArrayRef<Matrix> t,
+                                               ArrayRef<float> g, double eps) {
+  std::vector<float> ones(g.size(), 1.0f);
+  std::vector<double> st(g.size(), 0.0), ss(g.size(), 0.0), tt(g.size(), 0.0);
+  for (size_t w = 0; w < s.size(); ++w) {
+    Matrix ns, nt;
+    rmsNorm(s[w], ones, eps, ns);
+    rmsNorm(t[w], ones, eps, nt);
+    for (int64_t r = 0; r < ns.rows; ++r)
+      for (size_t k = 0; k < g.size(); ++k) {
+        double a = ns.row(r)[k], b = nt.row(r)[k];
+        st[k] += a * b;
+        ss[k] += a * a;
+        tt[k] += b * b;
+      }
+  }
+  std::vector<float> fitted(g.begin(), g.end());
+  double before = 0, after = 0;
+  for (size_t k = 0; k < g.size(); ++k) {
+    double gk = g[k];
+    before += gk * gk * (ss[k] - 2 * st[k] + tt[k]);
+    if (ss[k] > 0)
+      fitted[k] = static_cast<float>(gk * st[k] / ss[k]);
+    double f = fitted[k];
+    after += f * f * ss[k] - 2 * f * gk * st[k] + gk * gk * tt[k];
+  }
+  if (!(after < before))
+    return std::nullopt;
+  return fitted;
+}
+
+namespace {
+
 /// Layer by layer, the student's o and down projections fitted so that its
 /// residual stream after each block is the teacher's after the layer it
 /// came from (after the FFN: before the next layer kept), on the student's
@@ -686,12 +723,12 @@ void Planner::refit(PrunePlan &plan, ArrayRef<std::vector<int32_t>> fit) {
   size_t W = fit.size();
   // The teacher's residual stream after each block, per window.
   std::vector<std::vector<Matrix>> tMid(W), tOut(W);
-  std::vector<Matrix> x(W);
+  std::vector<Matrix> x(W), emb(W);
   for (size_t w = 0; w < W; ++w) {
     status(formatv("refit: teacher window {0} of {1}", w + 1, W));
     Matrix t;
     embed(teacher, fit[w], t);
-    x[w] = t;
+    x[w] = emb[w] = t;
     LayerTrace tr;
     for (const RefLayer &l : teacher.layers) {
       runLayer(teacher, l, t, tr);
@@ -711,6 +748,12 @@ void Planner::refit(PrunePlan &plan, ArrayRef<std::vector<int32_t>> fit) {
                        ? static_cast<size_t>(plan.layers[i + 1].source - 1)
                        : teacher.layers.size() - 1;
     std::vector<Matrix> a(W), y(W);
+    if (o.normCorrect) {
+      for (size_t w = 0; w < W; ++w)
+        y[w] = p.source ? tOut[w][p.source - 1] : emb[w];
+      if (auto g = fitNormScale(x, y, l.attnNorm, student.eps))
+        l.attnNorm = *(p.attnNorm = std::move(g));
+    }
     for (size_t w = 0; w < W; ++w) {
       attention(student, l, x[w], a[w]);
       y[w] = tMid[w][p.source];
@@ -726,6 +769,14 @@ void Planner::refit(PrunePlan &plan, ArrayRef<std::vector<int32_t>> fit) {
       linear(a[w], l.wo, l.bo, d);
       for (size_t k = 0; k < d.data.size(); ++k)
         x[w].data[k] += d.data[k];
+    }
+    if (o.normCorrect) {
+      for (size_t w = 0; w < W; ++w)
+        y[w] = tMid[w][p.source];
+      if (auto g = fitNormScale(x, y, l.ffnNorm, student.eps))
+        l.ffnNorm = *(p.ffnNorm = std::move(g));
+    }
+    for (size_t w = 0; w < W; ++w) {
       ffnActivation(student, l, x[w], a[w]);
       y[w] = tOut[w][outOf];
       for (size_t k = 0; k < y[w].data.size(); ++k)
@@ -741,6 +792,12 @@ void Planner::refit(PrunePlan &plan, ArrayRef<std::vector<int32_t>> fit) {
       for (size_t k = 0; k < d.data.size(); ++k)
         x[w].data[k] += d.data[k];
     }
+  }
+  if (o.normCorrect) {
+    std::vector<Matrix> y(W);
+    for (size_t w = 0; w < W; ++w)
+      y[w] = tOut[w].back();
+    plan.outputNorm = fitNormScale(x, y, teacher.outputNorm, teacher.eps);
   }
 }
 
@@ -767,6 +824,8 @@ RefModel applyPlan(const RefModel &teacher, const PrunePlan &plan) {
   m.layers.clear();
   for (const PlanLayer &p : plan.layers)
     m.layers.push_back(sliceLayer(teacher, teacher.layers[p.source], p));
+  if (plan.outputNorm)
+    m.outputNorm = *plan.outputNorm;
   return m;
 }
 

@@ -73,6 +73,10 @@ struct PruneOptions {
   /// standing for the mean the removed structures contributed), kept where
   /// it lowers the fit's calibration error.
   bool biasCorrect = false;
+  /// Each RMSNorm scale of the student (attn_norm and ffn_norm of the
+  /// layers refitted, output_norm) is refitted per channel so that the
+  /// normalized input matches the teacher's in least squares.
+  bool normCorrect = false;
   std::function<void(llvm::StringRef)> progress; // status lines, or null
 };
 
@@ -90,11 +94,13 @@ struct PlanLayer {
   std::vector<int64_t> channels;        // kept FFN channels, increasing
   std::optional<Matrix> wo, down;       // refitted (else: sliced)
   std::vector<float> bo, bdown;         // refitted biases (else: none)
+  std::optional<std::vector<float>> attnNorm, ffnNorm; // refitted scales
 };
 
 struct PrunePlan {
   std::vector<PlanLayer> layers; // the student's layers, in order
   std::vector<Score> scores;
+  std::optional<std::vector<float>> outputNorm; // refitted scale
   double calibKL = 0; // KL(teacher || student) on the scoring windows
 };
 
@@ -127,6 +133,15 @@ struct Refit {
 std::optional<Refit> leastSquares(llvm::ArrayRef<Matrix> xs,
                                   llvm::ArrayRef<Matrix> ys, const Matrix &w0,
                                   double ridge, bool intercept);
+
+/// The RMSNorm scale g' minimizing sum_t |g' n(s_t) - g n(t_t)|^2, with n
+/// the RMS-normalization of the student's inputs `s` and the teacher's `t`
+/// (rows of the pairs of matrices) and g the teacher's scale; none if it
+/// does not lower that error.
+std::optional<std::vector<float>> fitNormScale(llvm::ArrayRef<Matrix> s,
+                                               llvm::ArrayRef<Matrix> t,
+                                               llvm::ArrayRef<float> g,
+                                               double eps);
 
 /// Solves (G + lambda I) X = B for symmetric positive definite G (n x n)
 /// and B (n x m) in place of B; false if G + lambda I is not positive

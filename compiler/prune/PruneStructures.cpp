@@ -236,6 +236,7 @@ void PruneStructures::runOnOperation() {
   po.align = align;
   po.ridge = ridge;
   po.biasCorrect = biasCorrect;
+  po.normCorrect = normCorrect;
   if (method == "teacher")
     po.method = PruneMethod::Teacher;
   else if (method == "magnitude")
@@ -381,11 +382,19 @@ void PruneStructures::runOnOperation() {
       else
         slice(blk(s, name), {}, *cols);
     }
+    for (auto [name, scale] : {std::pair{"attn_norm", &p.attnNorm},
+                               {"ffn_norm", &p.ffnNorm}})
+      if (*scale)
+        setWeight(blk(s, name), {static_cast<int64_t>((*scale)->size())},
+                  refitFile.add(ctx, **scale));
     for (auto [name, bias] : {std::pair{"attn_output", &p.bo},
                               {"ffn_down", &p.bdown}})
       if (!bias->empty() && failed(addBias(fn, blk(s, name), *bias, refitFile)))
         return;
   }
+  if (plan.outputNorm)
+    setWeight("output_norm", {static_cast<int64_t>(plan.outputNorm->size())},
+              refitFile.add(ctx, *plan.outputNorm));
   std::vector<bool> kept(ref->layers.size(), false);
   for (const PlanLayer &p : plan.layers)
     kept[p.source] = true;
@@ -488,6 +497,12 @@ void PruneStructures::runOnOperation() {
                   .str();
   if (teacher && biasCorrect)
     report += formatv(", {0} with a bias", biases).str();
+  if (teacher && normCorrect) {
+    int64_t norms = plan.outputNorm ? 1 : 0;
+    for (const PlanLayer &p : plan.layers)
+      norms += (p.attnNorm ? 1 : 0) + (p.ffnNorm ? 1 : 0);
+    report += formatv("; {0} norm scales refitted", norms).str();
+  }
   mlir::emitRemark(mlir::NameLoc::get(mlir::StringAttr::get(ctx, "dsc-report")),
                    report);
 }

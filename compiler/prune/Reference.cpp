@@ -150,7 +150,7 @@ void linear(const Matrix &x, const Matrix &w, ArrayRef<float> b, Matrix &y) {
   }
 }
 
-static void rmsNorm(const Matrix &x, ArrayRef<float> w, double eps,
+void rmsNorm(const Matrix &x, ArrayRef<float> w, double eps,
                     Matrix &y) {
   y = Matrix(x.rows, x.cols);
   for (int64_t s = 0; s < x.rows; ++s) {

@@ -66,6 +66,9 @@ llvm::Expected<RefModel> loadReference(mlir::ModuleOp module);
 void linear(const Matrix &x, const Matrix &w, llvm::ArrayRef<float> b,
             Matrix &y);
 
+/// y = x / rms(x) * w, row by row.
+void rmsNorm(const Matrix &x, llvm::ArrayRef<float> w, double eps, Matrix &y);
+
 /// The values one layer computes from its input `x` (a window of tokens
 /// from position 0).
 struct LayerTrace {

@@ -309,4 +309,38 @@ TEST(PruneRefit, BiasCorrectionKeepsTheLowerError) {
   RefModel student = applyPlan(teacher, *biased);
   EXPECT_EQ(student.layers[0].bdown, biased->layers[0].bdown);
 }
+
+TEST(PruneNorm, ScaleFitMatchesTheTeachersNormalizedInput) {
+  // The teacher's input is the student's with channel 1 negated (the RMS
+  // unchanged): the fitted scale negates g_1 and leaves the others.
+  std::mt19937 rng(3);
+  Matrix s = randomMatrix(rng, 20, 4, 1.0), t = s;
+  for (int64_t r = 0; r < t.rows; ++r)
+    t.row(r)[1] = -t.row(r)[1];
+  std::vector<float> g{0.5f, 2.0f, -1.0f, 1.5f};
+  auto fit = fitNormScale({s}, {t}, g, 1e-5);
+  ASSERT_TRUE(fit.has_value());
+  for (size_t k = 0; k < g.size(); ++k)
+    EXPECT_NEAR((*fit)[k], k == 1 ? -g[k] : g[k], 1e-5) << k;
+  // Inputs that match already: nothing to lower.
+  EXPECT_FALSE(fitNormScale({s}, {s}, g, 1e-5).has_value());
+}
+
+TEST(PruneNorm, CorrectionRefitsTheScales) {
+  RefModel teacher = randomModel(2, 4, 2);
+  PruneOptions o;
+  o.spec.ffn = 0.5;
+  o.normCorrect = true;
+  auto plan = planPruning(teacher, windows(), windows(), o);
+  ASSERT_TRUE(!!plan);
+  ASSERT_TRUE(plan->outputNorm.has_value());
+  EXPECT_NE(*plan->outputNorm, teacher.outputNorm);
+  EXPECT_EQ(applyPlan(teacher, *plan).outputNorm, *plan->outputNorm);
+  // Only FFN channels go: layer 0's attention block sees the teacher's
+  // inputs and computes its outputs, nothing to refit; layer 1's input
+  // differs.
+  EXPECT_FALSE(plan->layers[0].attnNorm.has_value());
+  EXPECT_FALSE(plan->layers[0].ffnNorm.has_value());
+  EXPECT_TRUE(plan->layers[1].attnNorm.has_value());
+}
 } // namespace
