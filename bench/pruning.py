@@ -14,7 +14,7 @@ model. Tokens/s is the generation speed of the compiled executable
 (128 tokens, greedy, one thread). Defaults: stories260K and the
 TinyStories text in ../shared. --corrections adds a table of the
 teacher method's refit with and without --prune-bias-correct and
---prune-norm-correct for those configurations (--configs '' --quant '' for that table alone).
+--prune-norm-correct (the default) for those configurations (--configs '' --quant '' for that table alone).
 """
 import argparse
 import json
@@ -104,7 +104,8 @@ def main():
     for cfg in filter(None, args.corrections.split(";")):
         for flags in ([], ["bias"], ["norm"], ["bias", "norm"]):
             extra = ["--prune", cfg, "--calib", train]
-            extra += ["--prune-%s-correct" % f for f in flags]
+            extra += ["--prune-%s-correct=%s" % (f, str(f in flags).lower())
+                      for f in ("bias", "norm")]
             r = evaluate(args, train, test, extra)
             base = base or r
             crows.append((cfg, " + ".join(["refit"] + flags), r))

@@ -86,8 +86,9 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                        cl::sub(sub)),
       pruneNormCorrect("prune-norm-correct",
                        cl::desc("The teacher method's refit fits the "
-                                "RMSNorm scales too (docs/pruning.md)"),
-                       cl::sub(sub)) {}
+                                "RMSNorm scales too (default; =false: "
+                                "not, docs/pruning.md)"),
+                       cl::init(true), cl::sub(sub)) {}
 
 static Error usageError(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg);
@@ -121,9 +122,12 @@ Expected<ModelSettings> ModelOptions::get() const {
     return usageError("--prune-method " + s.pruneMethod +
                       ": expected teacher or magnitude");
   bool teacherPrune = !s.prune.empty() && s.pruneMethod == "teacher";
-  if ((s.pruneBiasCorrect || s.pruneNormCorrect) && !teacherPrune)
-    return usageError(Twine(s.pruneBiasCorrect ? "--prune-bias-correct"
-                                               : "--prune-norm-correct") +
+  if ((pruneBiasCorrect.getNumOccurrences() ||
+       pruneNormCorrect.getNumOccurrences()) &&
+      !teacherPrune)
+    return usageError(Twine(pruneBiasCorrect.getNumOccurrences()
+                                ? "--prune-bias-correct"
+                                : "--prune-norm-correct") +
                       " needs --prune SPEC with the teacher method");
   if (!s.prune.empty()) {
     auto spec = parsePruneSpec(s.prune);

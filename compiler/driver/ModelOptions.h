@@ -42,7 +42,7 @@ struct ModelSettings {
   std::string prune;       // --prune: ffn=F,heads=H,layers=N
   std::string pruneMethod; // --prune-method: teacher or magnitude
   bool pruneBiasCorrect = false; // --prune-bias-correct
-  bool pruneNormCorrect = false; // --prune-norm-correct
+  bool pruneNormCorrect = true;  // --prune-norm-correct
   // Where pruning writes refitted weights: chosen by the command (beside
   // an emitted .mlir, else a temporary that outlives the weight writer).
   std::string pruneWeights;

@@ -47,7 +47,7 @@ struct CompileSettings {
   std::string pruneCalib;          // prune-calib: text the teacher scores on
   std::string pruneWeights;        // prune-weights: file for refitted weights
   bool pruneBiasCorrect = false;   // prune-bias-correct: refit with biases
-  bool pruneNormCorrect = false;   // prune-norm-correct: refit norm scales
+  bool pruneNormCorrect = true;    // prune-norm-correct: refit norm scales
 };
 
 /// Whether `quantize` asks for mixed precision (`auto`, `auto:group=N`);
@@ -106,7 +106,8 @@ struct CompilePipelineOptions
       llvm::cl::desc("The pruning refit fits biases too")};
   Option<bool> pruneNormCorrect{
       *this, "prune-norm-correct",
-      llvm::cl::desc("The pruning refit fits RMSNorm scales too")};
+      llvm::cl::desc("The pruning refit fits RMSNorm scales too"),
+      llvm::cl::init(true)};
 
   CompileSettings settings() const;
 };

@@ -39,7 +39,7 @@ def PruneStructures : Pass<"dsc-prune-structures", "::mlir::ModuleOp"> {
     each block matches the teacher's (layer-wise distillation, no
     gradients). With `bias-correct=true` each refit also fits an intercept
     (a new global `<projection>.bias`, the linear layer's bias operand),
-    kept where it lowers the fit's error; with `norm-correct=true` the
+    kept where it lowers the fit's error; unless `norm-correct=false` the
     scales of attn_norm, ffn_norm (of the layers refitted) and output_norm
     are refitted per channel so that the normalized input matches the
     teacher's. Refitted weights are new values: they are written to the
@@ -72,7 +72,7 @@ def PruneStructures : Pass<"dsc-prune-structures", "::mlir::ModuleOp"> {
            "Refit regularization, relative to the mean squared input">,
     Option<"biasCorrect", "bias-correct", "bool", /*default=*/"false",
            "The refit fits a bias too, where that lowers its error">,
-    Option<"normCorrect", "norm-correct", "bool", /*default=*/"false",
+    Option<"normCorrect", "norm-correct", "bool", /*default=*/"true",
            "The refit fits the RMSNorm scales too, where that lowers "
            "their error">,
     Option<"calib", "calib", "std::string", /*default=*/"\"\"",

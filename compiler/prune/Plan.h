@@ -76,7 +76,7 @@ struct PruneOptions {
   /// Each RMSNorm scale of the student (attn_norm and ffn_norm of the
   /// layers refitted, output_norm) is refitted per channel so that the
   /// normalized input matches the teacher's in least squares.
-  bool normCorrect = false;
+  bool normCorrect = true;
   std::function<void(llvm::StringRef)> progress; // status lines, or null
 };
 
