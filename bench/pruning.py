@@ -6,12 +6,15 @@ int4 against unpruned int4, as Markdown (docs/pruning.md).
   bench/pruning.py [--model FILE_OR_DIR] [--text FILE] [--ctx 256]
                    [--configs ffn=0.1;ffn=0.25;...] [--quant int4:group=32]
                    [--dsc build/bin/dsc] [--markdown FILE] [--title TEXT]
+                   [--corrections ffn=0.25;heads=0.25;layers=1]
 
 The text's lines are split in two: pruning (and quantization) calibrate on
 the first half, `dsc eval` measures on the second, against the unpruned
 model. Tokens/s is the generation speed of the compiled executable
 (128 tokens, greedy, one thread). Defaults: stories260K and the
-TinyStories text in ../shared.
+TinyStories text in ../shared. --corrections adds a table of the
+teacher method's refit with and without --prune-bias-correct and
+--prune-norm-correct (the default) for those configurations (--configs '' --quant '' for that table alone).
 """
 import argparse
 import json
@@ -68,6 +71,9 @@ def main():
     p.add_argument("--dsc", default=os.path.join(ROOT, "build", "bin", "dsc"))
     p.add_argument("--markdown", default=None)
     p.add_argument("--title", default=None)
+    p.add_argument("--corrections", default="",
+                   help="semicolon-separated: refit with and without "
+                        "--prune-bias-correct, --prune-norm-correct")
     args = p.parse_args()
 
     work = tempfile.mkdtemp(prefix="dsc-prune-bench-")
@@ -94,7 +100,16 @@ def main():
             base = base or r
             rows.append((cfg, method + (" + refit" if method == "teacher"
                                         else ""), r, tps(extra)))
-    ref_speed = tps([])
+    crows = []
+    for cfg in filter(None, args.corrections.split(";")):
+        for flags in ([], ["bias"], ["norm"], ["bias", "norm"]):
+            extra = ["--prune", cfg, "--calib", train]
+            extra += ["--prune-%s-correct=%s" % (f, str(f in flags).lower())
+                      for f in ("bias", "norm")]
+            r = evaluate(args, train, test, extra)
+            base = base or r
+            crows.append((cfg, " + ".join(["refit"] + flags), r))
+    ref_speed = tps([]) if rows else None
     qrows = []
     if args.quant:
         q = ["--quantize", args.quant, "--calib", train]
@@ -125,7 +140,9 @@ def main():
         return "" if s is None else "%.0f" % s
 
     title = args.title or os.path.basename(args.model.rstrip("/"))
-    out = ["### %s\n" % title,
+    out = ["### %s\n" % title]
+    if rows:
+        out += [
            "| pruned | method | parameters | bytes | perplexity | KLD mean | "
            "KLD p99 | top-1 | tokens/s |",
            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -148,6 +165,14 @@ def main():
                        % (cfg, scheme, params(r), r["bytes"], r["ppl"],
                           r["kld_mean"], r["kld_p99"], 100 * r["top1"],
                           fmt_speed(s)))
+    if crows:
+        out += ["", "| pruned (teacher) | recovery | parameters | perplexity | "
+                "KLD mean | KLD p99 | top-1 |",
+                "|---|---|---:|---:|---:|---:|---:|"]
+        for cfg, how, r in crows:
+            out.append("| %s | %s | %d | %.4f | %.4f | %.3f | %.2f%% |" % (
+                cfg, how, params(r), r["ppl"], r["kld_mean"], r["kld_p99"],
+                100 * r["top1"]))
     out.append("\n%d tokens evaluated (second half of %s), windows of %d; "
                "calibration on the first half.\n" % (
                    base["tokens"], os.path.basename(args.text), args.ctx))

@@ -78,7 +78,17 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                            "unpruned model on --calib, then least-squares "
                            "refit; default) or magnitude (weight norms)"),
                   cl::value_desc("method"), cl::init("teacher"),
-                  cl::sub(sub)) {}
+                  cl::sub(sub)),
+      pruneBiasCorrect("prune-bias-correct",
+                       cl::desc("The teacher method's refit fits biases of "
+                                "attn_output and ffn_down too, where that "
+                                "lowers its error (docs/pruning.md)"),
+                       cl::sub(sub)),
+      pruneNormCorrect("prune-norm-correct",
+                       cl::desc("The teacher method's refit fits the "
+                                "RMSNorm scales too (default; =false: "
+                                "not, docs/pruning.md)"),
+                       cl::init(true), cl::sub(sub)) {}
 
 static Error usageError(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg);
@@ -102,6 +112,8 @@ Expected<ModelSettings> ModelOptions::get() const {
   s.quiet = quiet;
   s.prune = prune;
   s.pruneMethod = pruneMethod;
+  s.pruneBiasCorrect = pruneBiasCorrect;
+  s.pruneNormCorrect = pruneNormCorrect;
 
   // Every option takes effect or is an error.
   if (pruneMethod.getNumOccurrences() && s.prune.empty())
@@ -110,6 +122,13 @@ Expected<ModelSettings> ModelOptions::get() const {
     return usageError("--prune-method " + s.pruneMethod +
                       ": expected teacher or magnitude");
   bool teacherPrune = !s.prune.empty() && s.pruneMethod == "teacher";
+  if ((pruneBiasCorrect.getNumOccurrences() ||
+       pruneNormCorrect.getNumOccurrences()) &&
+      !teacherPrune)
+    return usageError(Twine(pruneBiasCorrect.getNumOccurrences()
+                                ? "--prune-bias-correct"
+                                : "--prune-norm-correct") +
+                      " needs --prune SPEC with the teacher method");
   if (!s.prune.empty()) {
     auto spec = parsePruneSpec(s.prune);
     if (!spec)
@@ -378,6 +397,8 @@ Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
     ps.pruneMethod = settings.pruneMethod;
     ps.pruneCalib = settings.calib;
     ps.pruneWeights = settings.pruneWeights;
+    ps.pruneBiasCorrect = settings.pruneBiasCorrect;
+    ps.pruneNormCorrect = settings.pruneNormCorrect;
     QuantNotes pruneNotes;
     Error e = runPasses(
         module, [&](mlir::OpPassManager &pm) { buildPrune(pm, ps); },

@@ -41,6 +41,8 @@ struct ModelSettings {
   bool quiet = false;
   std::string prune;       // --prune: ffn=F,heads=H,layers=N
   std::string pruneMethod; // --prune-method: teacher or magnitude
+  bool pruneBiasCorrect = false; // --prune-bias-correct
+  bool pruneNormCorrect = true;  // --prune-norm-correct
   // Where pruning writes refitted weights: chosen by the command (beside
   // an emitted .mlir, else a temporary that outlives the weight writer).
   std::string pruneWeights;
@@ -69,6 +71,7 @@ private:
   llvm::cl::opt<std::string> memBudget;
   llvm::cl::opt<bool> quiet;
   llvm::cl::opt<std::string> prune, pruneMethod;
+  llvm::cl::opt<bool> pruneBiasCorrect, pruneNormCorrect;
 };
 
 /// Imports a checkpoint, or parses a .mlir file (the output of `dsc import`

@@ -70,6 +70,8 @@ void buildPrune(mlir::OpPassManager &pm, const CompileSettings &s) {
   o.refit = s.pruneMethod == "teacher";
   o.calib = s.pruneCalib;
   o.weights = s.pruneWeights;
+  o.biasCorrect = s.pruneBiasCorrect;
+  o.normCorrect = s.pruneNormCorrect;
   o.progress = s.progress;
   pm.addPass(createPruneStructures(o));
 }
@@ -140,6 +142,8 @@ CompileSettings CompilePipelineOptions::settings() const {
   s.pruneMethod = pruneMethod;
   s.pruneCalib = pruneCalib;
   s.pruneWeights = pruneWeights;
+  s.pruneBiasCorrect = pruneBiasCorrect;
+  s.pruneNormCorrect = pruneNormCorrect;
   return s;
 }
 

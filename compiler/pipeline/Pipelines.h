@@ -46,6 +46,8 @@ struct CompileSettings {
   std::string pruneMethod = "teacher"; // prune-method: or magnitude
   std::string pruneCalib;          // prune-calib: text the teacher scores on
   std::string pruneWeights;        // prune-weights: file for refitted weights
+  bool pruneBiasCorrect = false;   // prune-bias-correct: refit with biases
+  bool pruneNormCorrect = true;    // prune-norm-correct: refit norm scales
 };
 
 /// Whether `quantize` asks for mixed precision (`auto`, `auto:group=N`);
@@ -99,6 +101,13 @@ struct CompilePipelineOptions
   Option<std::string> pruneWeights{
       *this, "prune-weights",
       llvm::cl::desc("File the refitted weights are written to")};
+  Option<bool> pruneBiasCorrect{
+      *this, "prune-bias-correct",
+      llvm::cl::desc("The pruning refit fits biases too")};
+  Option<bool> pruneNormCorrect{
+      *this, "prune-norm-correct",
+      llvm::cl::desc("The pruning refit fits RMSNorm scales too"),
+      llvm::cl::init(true)};
 
   CompileSettings settings() const;
 };

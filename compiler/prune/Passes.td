@@ -37,7 +37,12 @@ def PruneStructures : Pass<"dsc-prune-structures", "::mlir::ModuleOp"> {
     remaining layer's `attn_output` and `ffn_down` by ridge least squares
     on `tokens` tokens so that the pruned model's residual stream after
     each block matches the teacher's (layer-wise distillation, no
-    gradients). Refitted weights are new values: they are written to the
+    gradients). With `bias-correct=true` each refit also fits an intercept
+    (a new global `<projection>.bias`, the linear layer's bias operand),
+    kept where it lowers the fit's error; unless `norm-correct=false` the
+    scales of attn_norm, ffn_norm (of the layers refitted) and output_norm
+    are refitted per channel so that the normalized input matches the
+    teacher's. Refitted weights are new values: they are written to the
     file `weights` and the globals refer to them with `#dsc.file`; the
     other weights are `#dsc.slice`s of their sources. `method=magnitude`
     removes the structures of least squared weight norm, without text.
@@ -65,6 +70,11 @@ def PruneStructures : Pass<"dsc-prune-structures", "::mlir::ModuleOp"> {
            "Refit the output projections (method=teacher)">,
     Option<"ridge", "ridge", "double", /*default=*/"0.1",
            "Refit regularization, relative to the mean squared input">,
+    Option<"biasCorrect", "bias-correct", "bool", /*default=*/"false",
+           "The refit fits a bias too, where that lowers its error">,
+    Option<"normCorrect", "norm-correct", "bool", /*default=*/"true",
+           "The refit fits the RMSNorm scales too, where that lowers "
+           "their error">,
     Option<"calib", "calib", "std::string", /*default=*/"\"\"",
            "Calibration text (method=teacher)">,
     Option<"tokens", "tokens", "int64_t", /*default=*/"4096",

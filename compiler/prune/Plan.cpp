@@ -152,8 +152,8 @@ std::vector<float> elems(ArrayRef<float> v, ArrayRef<int64_t> keep,
 RefLayer sliceLayer(const RefModel &m, const RefLayer &l, const PlanLayer &p) {
   RefLayer s;
   int64_t hd = m.headDim;
-  s.attnNorm = l.attnNorm;
-  s.ffnNorm = l.ffnNorm;
+  s.attnNorm = p.attnNorm ? *p.attnNorm : l.attnNorm;
+  s.ffnNorm = p.ffnNorm ? *p.ffnNorm : l.ffnNorm;
   s.wq = rows(l.wq, p.qHeads, hd);
   s.bq = elems(l.bq, p.qHeads, hd);
   s.wk = rows(l.wk, p.kvHeads, hd);
@@ -164,6 +164,9 @@ RefLayer sliceLayer(const RefModel &m, const RefLayer &l, const PlanLayer &p) {
   s.gate = rows(l.gate, p.channels, 1);
   s.up = rows(l.up, p.channels, 1);
   s.down = p.down ? *p.down : cols(l.down, p.channels, 1);
+  // A refit without an intercept leaves the projection without a bias.
+  s.bo = p.wo ? p.bo : l.bo;
+  s.bdown = p.down ? p.bdown : l.bdown;
   s.nHeads = static_cast<int64_t>(p.qHeads.size());
   s.nKVHeads = static_cast<int64_t>(p.kvHeads.size());
   s.hidden = static_cast<int64_t>(p.channels.size());
@@ -334,7 +337,7 @@ void Planner::scoreTeacher(const RefModel &m,
         for (size_t k = 0; k < mid.data.size(); ++k)
           mid.data[k] -= d.data[k];
         ffnActivation(m, l, mid, act);
-        linear(act, l.down, {}, down);
+        linear(act, l.down, l.bdown, down);
         for (size_t k = 0; k < mid.data.size(); ++k)
           mid.data[k] += down.data[k];
         head[i][h] += klFrom(i + 1, mid);
@@ -591,32 +594,35 @@ Expected<PrunePlan> Planner::run(ArrayRef<std::vector<int32_t>> score,
   return plan;
 }
 
-/// Sum of squares of x w^T - y.
-double residual(const Matrix &x, const Matrix &w, const Matrix &y) {
+} // namespace
+
+/// Sum of squares of x w^T + b - y.
+static double residual(const Matrix &x, const Matrix &w, ArrayRef<float> b,
+                       const Matrix &y) {
   Matrix p;
-  linear(x, w, {}, p);
+  linear(x, w, b, p);
   double e = 0;
   for (size_t i = 0; i < p.data.size(); ++i)
     e += double(p.data[i] - y.data[i]) * (p.data[i] - y.data[i]);
   return e;
 }
 
-/// The w (out x in) minimizing sum |x w^T - y|^2 + lambda |w - w0|^2 over
-/// the pairs, if it fits them better than w0.
-std::optional<Matrix> leastSquares(ArrayRef<Matrix> xs, ArrayRef<Matrix> ys,
-                                   const Matrix &w0, double ridge) {
-  int64_t n = w0.cols, m = w0.rows;
+std::optional<Refit> leastSquares(ArrayRef<Matrix> xs, ArrayRef<Matrix> ys,
+                                  const Matrix &w0, double ridge,
+                                  bool intercept) {
+  // With an intercept, x gets a last column of ones.
+  int64_t in = w0.cols, n = in + (intercept ? 1 : 0), m = w0.rows;
   std::vector<double> G(n * n, 0.0), B(n * m, 0.0);
   for (size_t k = 0; k < xs.size(); ++k) {
     const Matrix &x = xs[k], &y = ys[k];
     for (int64_t s = 0; s < x.rows; ++s) {
       const float *xr = x.row(s), *yr = y.row(s);
       for (int64_t i = 0; i < n; ++i) {
-        double xi = xr[i];
+        double xi = i < in ? xr[i] : 1.0;
         if (xi == 0)
           continue;
         for (int64_t j = 0; j <= i; ++j)
-          G[i * n + j] += xi * xr[j];
+          G[i * n + j] += xi * (j < in ? xr[j] : 1.0);
         for (int64_t j = 0; j < m; ++j)
           B[i * m + j] += xi * yr[j];
       }
@@ -624,29 +630,90 @@ std::optional<Matrix> leastSquares(ArrayRef<Matrix> xs, ArrayRef<Matrix> ys,
   }
   double trace = 0;
   for (int64_t i = 0; i < n; ++i) {
-    trace += G[i * n + i];
+    if (i < in)
+      trace += G[i * n + i];
     for (int64_t j = 0; j < i; ++j)
       G[j * n + i] = G[i * n + j];
   }
-  double lambda = ridge * std::max(trace / double(n), 1e-12);
-  for (int64_t i = 0; i < n; ++i)
+  // The ridge pulls w towards w0; the bias is free.
+  double lambda = ridge * std::max(trace / double(in), 1e-12);
+  for (int64_t i = 0; i < in; ++i) {
+    G[i * n + i] += lambda;
     for (int64_t j = 0; j < m; ++j)
       B[i * m + j] += lambda * w0.row(j)[i];
-  if (!solveRidge(std::move(G), B, n, m, lambda))
+  }
+  if (!solveRidge(std::move(G), B, n, m, 0.0))
     return std::nullopt;
-  Matrix w(m, n);
-  for (int64_t i = 0; i < n; ++i)
+  Refit r;
+  r.w = Matrix(m, in);
+  for (int64_t i = 0; i < in; ++i)
     for (int64_t j = 0; j < m; ++j)
-      w.row(j)[i] = static_cast<float>(B[i * m + j]);
-  double before = 0, after = 0;
+      r.w.row(j)[i] = static_cast<float>(B[i * m + j]);
+  if (intercept)
+    for (int64_t j = 0; j < m; ++j)
+      r.bias.push_back(static_cast<float>(B[in * m + j]));
+  double before = 0;
   for (size_t k = 0; k < xs.size(); ++k) {
-    before += residual(xs[k], w0, ys[k]);
-    after += residual(xs[k], w, ys[k]);
+    before += residual(xs[k], w0, {}, ys[k]);
+    r.error += residual(xs[k], r.w, r.bias, ys[k]);
+  }
+  if (!(r.error < before))
+    return std::nullopt;
+  return r;
+}
+
+namespace {
+
+/// The refit of one projection: with `intercept`, the fit with a bias
+/// where it has the lower calibration error, else the one without.
+std::optional<Refit> refitProjection(ArrayRef<Matrix> xs, ArrayRef<Matrix> ys,
+                                     const Matrix &w0, double ridge,
+                                     bool intercept) {
+  std::optional<Refit> plain = leastSquares(xs, ys, w0, ridge, false);
+  if (!intercept)
+    return plain;
+  std::optional<Refit> biased = leastSquares(xs, ys, w0, ridge, true);
+  if (biased && (!plain || biased->error < plain->error))
+    return biased;
+  return plain;
+}
+
+} // namespace
+
+/// Per channel: g'_k = g_k <n(s)_k, n(t)_k> / <n(s)_k, n(s)_k>.
+std::optional<std::vector<float>> fitNormScale(ArrayRef<Matrix> s,
+                                               ArrayRef<Matrix> t,
+                                               ArrayRef<float> g, double eps) {
+  std::vector<float> ones(g.size(), 1.0f);
+  std::vector<double> st(g.size(), 0.0), ss(g.size(), 0.0), tt(g.size(), 0.0);
+  for (size_t w = 0; w < s.size(); ++w) {
+    Matrix ns, nt;
+    rmsNorm(s[w], ones, eps, ns);
+    rmsNorm(t[w], ones, eps, nt);
+    for (int64_t r = 0; r < ns.rows; ++r)
+      for (size_t k = 0; k < g.size(); ++k) {
+        double a = ns.row(r)[k], b = nt.row(r)[k];
+        st[k] += a * b;
+        ss[k] += a * a;
+        tt[k] += b * b;
+      }
+  }
+  std::vector<float> fitted(g.begin(), g.end());
+  double before = 0, after = 0;
+  for (size_t k = 0; k < g.size(); ++k) {
+    double gk = g[k];
+    before += gk * gk * (ss[k] - 2 * st[k] + tt[k]);
+    if (ss[k] > 0)
+      fitted[k] = static_cast<float>(gk * st[k] / ss[k]);
+    double f = fitted[k];
+    after += f * f * ss[k] - 2 * f * gk * st[k] + gk * gk * tt[k];
   }
   if (!(after < before))
     return std::nullopt;
-  return w;
+  return fitted;
 }
+
+namespace {
 
 /// Layer by layer, the student's o and down projections fitted so that its
 /// residual stream after each block is the teacher's after the layer it
@@ -656,12 +723,12 @@ void Planner::refit(PrunePlan &plan, ArrayRef<std::vector<int32_t>> fit) {
   size_t W = fit.size();
   // The teacher's residual stream after each block, per window.
   std::vector<std::vector<Matrix>> tMid(W), tOut(W);
-  std::vector<Matrix> x(W);
+  std::vector<Matrix> x(W), emb(W);
   for (size_t w = 0; w < W; ++w) {
     status(formatv("refit: teacher window {0} of {1}", w + 1, W));
     Matrix t;
     embed(teacher, fit[w], t);
-    x[w] = t;
+    x[w] = emb[w] = t;
     LayerTrace tr;
     for (const RefLayer &l : teacher.layers) {
       runLayer(teacher, l, t, tr);
@@ -681,32 +748,56 @@ void Planner::refit(PrunePlan &plan, ArrayRef<std::vector<int32_t>> fit) {
                        ? static_cast<size_t>(plan.layers[i + 1].source - 1)
                        : teacher.layers.size() - 1;
     std::vector<Matrix> a(W), y(W);
+    if (o.normCorrect) {
+      for (size_t w = 0; w < W; ++w)
+        y[w] = p.source ? tOut[w][p.source - 1] : emb[w];
+      if (auto g = fitNormScale(x, y, l.attnNorm, student.eps))
+        l.attnNorm = *(p.attnNorm = std::move(g));
+    }
     for (size_t w = 0; w < W; ++w) {
       attention(student, l, x[w], a[w]);
       y[w] = tMid[w][p.source];
       for (size_t k = 0; k < y[w].data.size(); ++k)
         y[w].data[k] -= x[w].data[k];
     }
-    if (auto wo = leastSquares(a, y, l.wo, o.ridge))
-      l.wo = *(p.wo = std::move(wo));
+    if (auto f = refitProjection(a, y, l.wo, o.ridge, o.biasCorrect)) {
+      l.wo = *(p.wo = std::move(f->w));
+      l.bo = p.bo = std::move(f->bias);
+    }
     for (size_t w = 0; w < W; ++w) {
       Matrix d;
-      linear(a[w], l.wo, {}, d);
+      linear(a[w], l.wo, l.bo, d);
       for (size_t k = 0; k < d.data.size(); ++k)
         x[w].data[k] += d.data[k];
+    }
+    if (o.normCorrect) {
+      for (size_t w = 0; w < W; ++w)
+        y[w] = tMid[w][p.source];
+      if (auto g = fitNormScale(x, y, l.ffnNorm, student.eps))
+        l.ffnNorm = *(p.ffnNorm = std::move(g));
+    }
+    for (size_t w = 0; w < W; ++w) {
       ffnActivation(student, l, x[w], a[w]);
       y[w] = tOut[w][outOf];
       for (size_t k = 0; k < y[w].data.size(); ++k)
         y[w].data[k] -= x[w].data[k];
     }
-    if (auto down = leastSquares(a, y, l.down, o.ridge))
-      l.down = *(p.down = std::move(down));
+    if (auto f = refitProjection(a, y, l.down, o.ridge, o.biasCorrect)) {
+      l.down = *(p.down = std::move(f->w));
+      l.bdown = p.bdown = std::move(f->bias);
+    }
     for (size_t w = 0; w < W; ++w) {
       Matrix d;
-      linear(a[w], l.down, {}, d);
+      linear(a[w], l.down, l.bdown, d);
       for (size_t k = 0; k < d.data.size(); ++k)
         x[w].data[k] += d.data[k];
     }
+  }
+  if (o.normCorrect) {
+    std::vector<Matrix> y(W);
+    for (size_t w = 0; w < W; ++w)
+      y[w] = tOut[w].back();
+    plan.outputNorm = fitNormScale(x, y, teacher.outputNorm, teacher.eps);
   }
 }
 
@@ -733,6 +824,8 @@ RefModel applyPlan(const RefModel &teacher, const PrunePlan &plan) {
   m.layers.clear();
   for (const PlanLayer &p : plan.layers)
     m.layers.push_back(sliceLayer(teacher, teacher.layers[p.source], p));
+  if (plan.outputNorm)
+    m.outputNorm = *plan.outputNorm;
   return m;
 }
 

@@ -69,6 +69,14 @@ struct PruneOptions {
   /// the second-order estimate (estimateScores).
   bool exact = true;
   double ridge = 0.1;      // refit regularization, relative to mean |A|^2
+  /// The refit fits an intercept too (a bias on attn_output and ffn_down,
+  /// standing for the mean the removed structures contributed), kept where
+  /// it lowers the fit's calibration error.
+  bool biasCorrect = false;
+  /// Each RMSNorm scale of the student (attn_norm and ffn_norm of the
+  /// layers refitted, output_norm) is refitted per channel so that the
+  /// normalized input matches the teacher's in least squares.
+  bool normCorrect = true;
   std::function<void(llvm::StringRef)> progress; // status lines, or null
 };
 
@@ -85,11 +93,14 @@ struct PlanLayer {
   std::vector<int64_t> qHeads, kvHeads; // kept, increasing
   std::vector<int64_t> channels;        // kept FFN channels, increasing
   std::optional<Matrix> wo, down;       // refitted (else: sliced)
+  std::vector<float> bo, bdown;         // refitted biases (else: none)
+  std::optional<std::vector<float>> attnNorm, ffnNorm; // refitted scales
 };
 
 struct PrunePlan {
   std::vector<PlanLayer> layers; // the student's layers, in order
   std::vector<Score> scores;
+  std::optional<std::vector<float>> outputNorm; // refitted scale
   double calibKL = 0; // KL(teacher || student) on the scoring windows
 };
 
@@ -107,6 +118,30 @@ double exactScoringCost(const RefModel &teacher, const PruneSpec &spec,
 
 /// `teacher` with the plan applied: the student the plan describes.
 RefModel applyPlan(const RefModel &teacher, const PrunePlan &plan);
+
+/// A projection fitted by least squares, and its squared error.
+struct Refit {
+  Matrix w;                // out x in
+  std::vector<float> bias; // out, or empty without an intercept
+  double error = 0;        // sum over the pairs of |x w^T + bias - y|^2
+};
+
+/// The w (and with `intercept` the bias b) minimizing
+/// sum |x w^T + b - y|^2 + lambda |w - w0|^2 over the pairs (xs[k], ys[k]),
+/// lambda = ridge * mean |x_i|^2 (the bias is not regularized); none if
+/// it does not fit them better than w0 without a bias.
+std::optional<Refit> leastSquares(llvm::ArrayRef<Matrix> xs,
+                                  llvm::ArrayRef<Matrix> ys, const Matrix &w0,
+                                  double ridge, bool intercept);
+
+/// The RMSNorm scale g' minimizing sum_t |g' n(s_t) - g n(t_t)|^2, with n
+/// the RMS-normalization of the student's inputs `s` and the teacher's `t`
+/// (rows of the pairs of matrices) and g the teacher's scale; none if it
+/// does not lower that error.
+std::optional<std::vector<float>> fitNormScale(llvm::ArrayRef<Matrix> s,
+                                               llvm::ArrayRef<Matrix> t,
+                                               llvm::ArrayRef<float> g,
+                                               double eps);
 
 /// Solves (G + lambda I) X = B for symmetric positive definite G (n x n)
 /// and B (n x m) in place of B; false if G + lambda I is not positive

@@ -50,12 +50,12 @@ class RefitFile {
 public:
   explicit RefitFile(std::string path) : path(std::move(path)) {}
   /// A #dsc.file for `m`'s values, once written.
-  mlir::Attribute add(mlir::MLIRContext *ctx, const Matrix &m) {
+  mlir::Attribute add(mlir::MLIRContext *ctx, ArrayRef<float> values) {
     int64_t offset = static_cast<int64_t>(bytes.size());
-    const char *p = reinterpret_cast<const char *>(m.data.data());
-    bytes.append(p, p + m.data.size() * sizeof(float));
+    const char *p = reinterpret_cast<const char *>(values.data());
+    bytes.append(p, p + values.size() * sizeof(float));
     return FileSourceAttr::get(ctx, path, offset,
-                               static_cast<int64_t>(m.data.size() * 4),
+                               static_cast<int64_t>(values.size() * 4),
                                Encoding::F32);
   }
   bool empty() const { return bytes.empty(); }
@@ -96,7 +96,50 @@ private:
   /// The source of global `name` sliced to `rows` and `cols` (empty: all).
   void slice(StringRef name, ArrayRef<int64_t> rows, ArrayRef<int64_t> cols);
   mlir::LogicalResult removeLayer(mlir::func::FuncOp fn, int64_t layer);
+  /// Gives the linear layers reading global `weight` the bias `values`, a
+  /// new global `<weight>.bias` in `file`.
+  mlir::LogicalResult addBias(mlir::func::FuncOp fn, StringRef weight,
+                              ArrayRef<float> values, RefitFile &file);
 };
+
+mlir::LogicalResult PruneStructures::addBias(mlir::func::FuncOp fn,
+                                             StringRef weight,
+                                             ArrayRef<float> values,
+                                             RefitFile &file) {
+  ModuleOp module = getOperation();
+  mlir::MLIRContext *ctx = &getContext();
+  std::string name = (weight + ".bias").str();
+  if (module.lookupSymbol(name))
+    return fail("pruning: the model has a global '" + name + "' already");
+  auto w = module.lookupSymbol<GlobalOp>(weight);
+  mlir::OpBuilder b(w);
+  b.setInsertionPointAfter(w);
+  auto type = mlir::RankedTensorType::get(
+      {static_cast<int64_t>(values.size())}, mlir::Float32Type::get(ctx));
+  GlobalOp::create(b, mlir::NameLoc::get(mlir::StringAttr::get(ctx, name)),
+                   name, type, file.add(ctx, values), mlir::IntegerAttr(),
+                   TiledLayoutAttr());
+  SmallVector<LinearOp> users;
+  fn.walk([&](LinearOp l) {
+    if (auto wo = l.getWeight().getDefiningOp<WeightOp>();
+        wo && wo.getGlobal() == weight)
+      users.push_back(l);
+  });
+  if (users.empty())
+    return fail("pruning: no linear layer reads '" + weight + "'");
+  for (LinearOp l : users) {
+    if (l.getBias())
+      return fail("pruning: '" + weight + "' has a bias already");
+    b.setInsertionPoint(l);
+    mlir::Value bias = WeightOp::create(
+        b, l.getLoc(), type, mlir::FlatSymbolRefAttr::get(ctx, name));
+    auto with = LinearOp::create(b, l.getLoc(), l.getType(), l.getInput(),
+                                 l.getWeight(), bias);
+    l.getResult().replaceAllUsesWith(with.getResult());
+    l.erase();
+  }
+  return mlir::success();
+}
 
 void PruneStructures::setWeight(StringRef name, ArrayRef<int64_t> shape,
                                 mlir::Attribute source) {
@@ -192,6 +235,8 @@ void PruneStructures::runOnOperation() {
   po.refit = refit;
   po.align = align;
   po.ridge = ridge;
+  po.biasCorrect = biasCorrect;
+  po.normCorrect = normCorrect;
   if (method == "teacher")
     po.method = PruneMethod::Teacher;
   else if (method == "magnitude")
@@ -333,11 +378,23 @@ void PruneStructures::runOnOperation() {
           {"ffn_down", &p.down, &p.channels}}) {
       if (*fitted)
         setWeight(blk(s, name), {(*fitted)->rows, (*fitted)->cols},
-                  refitFile.add(ctx, **fitted));
+                  refitFile.add(ctx, (*fitted)->data));
       else
         slice(blk(s, name), {}, *cols);
     }
+    for (auto [name, scale] : {std::pair{"attn_norm", &p.attnNorm},
+                               {"ffn_norm", &p.ffnNorm}})
+      if (*scale)
+        setWeight(blk(s, name), {static_cast<int64_t>((*scale)->size())},
+                  refitFile.add(ctx, **scale));
+    for (auto [name, bias] : {std::pair{"attn_output", &p.bo},
+                              {"ffn_down", &p.bdown}})
+      if (!bias->empty() && failed(addBias(fn, blk(s, name), *bias, refitFile)))
+        return;
   }
+  if (plan.outputNorm)
+    setWeight("output_norm", {static_cast<int64_t>(plan.outputNorm->size())},
+              refitFile.add(ctx, *plan.outputNorm));
   std::vector<bool> kept(ref->layers.size(), false);
   for (const PlanLayer &p : plan.layers)
     kept[p.source] = true;
@@ -424,6 +481,9 @@ void PruneStructures::runOnOperation() {
   int64_t refits = 0;
   for (const PlanLayer &p : plan.layers)
     refits += (p.wo ? 1 : 0) + (p.down ? 1 : 0);
+  int64_t biases = 0;
+  for (const PlanLayer &p : plan.layers)
+    biases += (p.bo.empty() ? 0 : 1) + (p.bdown.empty() ? 0 : 1);
   std::string report = formatv(
       "pruned ({0}): {1} layers of {2}, {3} heads ({4} KV) of {5} ({6}), FFN "
       "{7} of {8}; {9} of {10} parameters",
@@ -435,6 +495,14 @@ void PruneStructures::runOnOperation() {
                       "refitted",
                       po.exact ? "exact" : "estimated", plan.calibKL, refits)
                   .str();
+  if (teacher && biasCorrect)
+    report += formatv(", {0} with a bias", biases).str();
+  if (teacher && normCorrect) {
+    int64_t norms = plan.outputNorm ? 1 : 0;
+    for (const PlanLayer &p : plan.layers)
+      norms += (p.attnNorm ? 1 : 0) + (p.ffnNorm ? 1 : 0);
+    report += formatv("; {0} norm scales refitted", norms).str();
+  }
   mlir::emitRemark(mlir::NameLoc::get(mlir::StringAttr::get(ctx, "dsc-report")),
                    report);
 }

@@ -101,13 +101,20 @@ Expected<RefModel> loadReference(mlir::ModuleOp module) {
                                {"attn_v.bias", &l.bv}})
         if (Error e = ld.read(p + name, *vec))
           return std::move(e);
+    for (auto [name, vec] : {std::pair{"attn_output.bias", &l.bo},
+                             {"ffn_down.bias", &l.bdown}})
+      if (ld.has(p + name))
+        if (Error e = ld.read(p + name, *vec))
+          return std::move(e);
     l.nHeads = l.wq.rows / m.headDim;
     l.nKVHeads = l.wk.rows / m.headDim;
     l.hidden = l.gate.rows;
     if (l.nKVHeads == 0 || l.nHeads % l.nKVHeads ||
         l.wq.rows % m.headDim || l.wo.cols != l.wq.rows ||
         l.down.cols != l.hidden || l.up.rows != l.hidden ||
-        l.wv.rows != l.wk.rows)
+        l.wv.rows != l.wk.rows ||
+        (!l.bo.empty() && int64_t(l.bo.size()) != l.wo.rows) ||
+        (!l.bdown.empty() && int64_t(l.bdown.size()) != l.down.rows))
       return modelError("pruning: layer " + Twine(i) +
                         "'s weights do not fit each other");
     m.layers.push_back(std::move(l));
@@ -143,7 +150,7 @@ void linear(const Matrix &x, const Matrix &w, ArrayRef<float> b, Matrix &y) {
   }
 }
 
-static void rmsNorm(const Matrix &x, ArrayRef<float> w, double eps,
+void rmsNorm(const Matrix &x, ArrayRef<float> w, double eps,
                     Matrix &y) {
   y = Matrix(x.rows, x.cols);
   for (int64_t s = 0; s < x.rows; ++s) {
@@ -228,11 +235,11 @@ void runLayer(const RefModel &m, const RefLayer &l, const Matrix &x,
               LayerTrace &t) {
   Matrix d;
   attention(m, l, x, t.attn);
-  linear(t.attn, l.wo, {}, d);
+  linear(t.attn, l.wo, l.bo, d);
   t.mid = x;
   addInto(t.mid, d);
   ffnActivation(m, l, t.mid, t.act);
-  linear(t.act, l.down, {}, d);
+  linear(t.act, l.down, l.bdown, d);
   t.out = t.mid;
   addInto(t.out, d);
 }

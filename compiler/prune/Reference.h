@@ -40,6 +40,9 @@ struct RefLayer {
   std::vector<float> attnNorm, ffnNorm;
   Matrix wq, wk, wv, wo, gate, up, down;
   std::vector<float> bq, bk, bv; // empty without attention biases
+  // Biases of the output projections: only a pruned model's refit with an
+  // intercept has them (empty otherwise).
+  std::vector<float> bo, bdown;
 };
 
 struct RefModel {
@@ -62,6 +65,9 @@ llvm::Expected<RefModel> loadReference(mlir::ModuleOp module);
 /// y = x w^T (+ b).
 void linear(const Matrix &x, const Matrix &w, llvm::ArrayRef<float> b,
             Matrix &y);
+
+/// y = x / rms(x) * w, row by row.
+void rmsNorm(const Matrix &x, llvm::ArrayRef<float> w, double eps, Matrix &y);
 
 /// The values one layer computes from its input `x` (a window of tokens
 /// from position 0).

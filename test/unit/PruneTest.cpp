@@ -257,4 +257,90 @@ TEST(PruneRefit, AbsorbsARemovedLastLayer) {
   EXPECT_TRUE(fitted->layers.back().down.has_value());
   EXPECT_LT(fitted->calibKL, 0.9 * plain->calibKL);
 }
+
+TEST(PruneRefit, InterceptRecoversAnAffineMap) {
+  // y = x A^T + b exactly, with inputs that do not average to zero: the
+  // fit with an intercept recovers A and b; without one it cannot.
+  std::mt19937 rng(7);
+  Matrix A = randomMatrix(rng, 3, 5, 1.0), w0(3, 5);
+  std::vector<float> b{0.5f, -2.0f, 1.25f};
+  std::vector<Matrix> xs, ys;
+  for (int k = 0; k < 2; ++k) {
+    Matrix x = randomMatrix(rng, 40, 5, 1.0);
+    for (float &v : x.data)
+      v += 0.3f;
+    Matrix y;
+    linear(x, A, b, y);
+    xs.push_back(x);
+    ys.push_back(y);
+  }
+  auto fit = leastSquares(xs, ys, w0, 0.0, true);
+  ASSERT_TRUE(fit.has_value());
+  ASSERT_EQ(fit->bias.size(), b.size());
+  for (size_t i = 0; i < A.data.size(); ++i)
+    EXPECT_NEAR(fit->w.data[i], A.data[i], 1e-4);
+  for (size_t i = 0; i < b.size(); ++i)
+    EXPECT_NEAR(fit->bias[i], b[i], 1e-4);
+  EXPECT_LT(fit->error, 1e-6);
+  auto plain = leastSquares(xs, ys, w0, 0.0, false);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_TRUE(plain->bias.empty());
+  EXPECT_GT(plain->error, 1.0);
+}
+
+TEST(PruneRefit, BiasCorrectionKeepsTheLowerError) {
+  RefModel teacher = randomModel(2, 4, 2);
+  PruneOptions o;
+  o.spec.ffn = 0.5;
+  auto plain = planPruning(teacher, windows(), windows(), o);
+  o.biasCorrect = true;
+  auto biased = planPruning(teacher, windows(), windows(), o);
+  ASSERT_TRUE(plain && biased);
+  int biases = 0;
+  for (const PlanLayer &p : biased->layers) {
+    biases += !p.bo.empty() + !p.bdown.empty();
+    if (!p.bdown.empty())
+      EXPECT_EQ(static_cast<int64_t>(p.bdown.size()), teacher.dim);
+  }
+  for (const PlanLayer &p : plain->layers)
+    EXPECT_TRUE(p.bo.empty() && p.bdown.empty());
+  EXPECT_GT(biases, 0);
+  // The student the plan describes computes with the biases.
+  RefModel student = applyPlan(teacher, *biased);
+  EXPECT_EQ(student.layers[0].bdown, biased->layers[0].bdown);
+}
+
+TEST(PruneNorm, ScaleFitMatchesTheTeachersNormalizedInput) {
+  // The teacher's input is the student's with channel 1 negated (the RMS
+  // unchanged): the fitted scale negates g_1 and leaves the others.
+  std::mt19937 rng(3);
+  Matrix s = randomMatrix(rng, 20, 4, 1.0), t = s;
+  for (int64_t r = 0; r < t.rows; ++r)
+    t.row(r)[1] = -t.row(r)[1];
+  std::vector<float> g{0.5f, 2.0f, -1.0f, 1.5f};
+  auto fit = fitNormScale({s}, {t}, g, 1e-5);
+  ASSERT_TRUE(fit.has_value());
+  for (size_t k = 0; k < g.size(); ++k)
+    EXPECT_NEAR((*fit)[k], k == 1 ? -g[k] : g[k], 1e-5) << k;
+  // Inputs that match already: nothing to lower.
+  EXPECT_FALSE(fitNormScale({s}, {s}, g, 1e-5).has_value());
+}
+
+TEST(PruneNorm, CorrectionRefitsTheScales) {
+  RefModel teacher = randomModel(2, 4, 2);
+  PruneOptions o;
+  o.spec.ffn = 0.5;
+  o.normCorrect = true;
+  auto plan = planPruning(teacher, windows(), windows(), o);
+  ASSERT_TRUE(!!plan);
+  ASSERT_TRUE(plan->outputNorm.has_value());
+  EXPECT_NE(*plan->outputNorm, teacher.outputNorm);
+  EXPECT_EQ(applyPlan(teacher, *plan).outputNorm, *plan->outputNorm);
+  // Only FFN channels go: layer 0's attention block sees the teacher's
+  // inputs and computes its outputs, nothing to refit; layer 1's input
+  // differs.
+  EXPECT_FALSE(plan->layers[0].attnNorm.has_value());
+  EXPECT_FALSE(plan->layers[0].ffnNorm.has_value());
+  EXPECT_TRUE(plan->layers[1].attnNorm.has_value());
+}
 } // namespace
