@@ -39,6 +39,8 @@ int runTargets() {
            << "; weights " << join(t.weightTypes, " ") << ", int";
     for (size_t i = 0; i < t.quantBits.size(); ++i)
       outs() << (i ? "/" : "") << t.quantBits[i];
+    if (!t.ggmlFormats.empty())
+      outs() << "; GGUF blocks " << join(t.ggmlFormats, " ");
     outs() << "; runs here: " << (hostCanRun(t) ? "yes" : "no") << "\n";
   }
   return 0;
