@@ -273,18 +273,11 @@ int runCompile() {
   std::string output = cOutput.empty() ? defaultOutput(cInput, emit) : cOutput;
   // Refitted weights go beside emitted IR, which refers to them; for
   // everything else, to a temporary the weight writer reads.
-  TempPath pruneDir;
-  if (!pruned.prune.empty()) {
-    if (emit == EmitKind::MLIR && output != "-") {
-      pruned.pruneWeights = output + ".prune.bin";
-    } else {
-      auto dir = createTempDirectory("dsc-prune");
-      if (!dir)
-        return reportError(dir.takeError());
-      pruneDir = std::move(*dir);
-      pruned.pruneWeights = pruneDir.child("refit.bin");
-    }
-  }
+  auto pruneDir = placePruneWeights(
+      pruned, emit == EmitKind::MLIR && output != "-" ? output + ".prune.bin"
+                                                      : std::string());
+  if (!pruneDir)
+    return reportError(pruneDir.takeError());
   const ModelSettings settings = std::move(pruned);
   const bool quiet = settings.quiet;
   const Phase compileTo = cCompileTo;
@@ -311,7 +304,7 @@ int runCompile() {
     written.push_back((header + ".tmp").str());
   }
   if (emit == EmitKind::MLIR && !settings.pruneWeights.empty() &&
-      pruneDir.path().empty())
+      pruneDir->path().empty())
     written.push_back(settings.pruneWeights);
   if (Error e = checkWritable(written))
     return reportError(std::move(e));

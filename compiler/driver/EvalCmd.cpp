@@ -89,14 +89,9 @@ int runEval() {
     return reportError(settingsOr.takeError());
   ModelSettings pruned = std::move(*settingsOr);
   // The refitted weights of --prune, until the executables are built.
-  TempPath pruneDir;
-  if (!pruned.prune.empty()) {
-    auto dir = createTempDirectory("dsc-prune");
-    if (!dir)
-      return reportError(dir.takeError());
-    pruneDir = std::move(*dir);
-    pruned.pruneWeights = pruneDir.child("refit.bin");
-  }
+  auto pruneDir = placePruneWeights(pruned);
+  if (!pruneDir)
+    return reportError(pruneDir.takeError());
   const ModelSettings settings = std::move(pruned);
   const std::string input = eInput;
   const std::string textPath = eText;

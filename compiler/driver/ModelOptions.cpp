@@ -437,4 +437,19 @@ Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
   return e;
 }
 
+Expected<TempPath> placePruneWeights(ModelSettings &settings,
+                                     StringRef beside) {
+  if (settings.prune.empty())
+    return TempPath();
+  if (!beside.empty()) {
+    settings.pruneWeights = beside.str();
+    return TempPath();
+  }
+  auto dir = createTempDirectory("dsc-prune");
+  if (!dir)
+    return dir.takeError();
+  settings.pruneWeights = dir->child("refit.bin");
+  return std::move(*dir);
+}
+
 } // namespace dsc

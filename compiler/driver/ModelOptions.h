@@ -10,6 +10,7 @@
 
 #include "pipeline/Pipelines.h"
 #include "pipeline/Target.h"
+#include "pipeline/TempFiles.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -51,6 +52,12 @@ struct ModelSettings {
   /// "f32/f16 weights" or the scheme with its options, for reports.
   std::string describe() const;
 };
+
+/// Sets where --prune writes its refitted weights: `beside` when not empty
+/// (emitted IR refers to them), else a file in a temporary directory that is
+/// returned and must outlive the weight writer. Without --prune, nothing.
+llvm::Expected<TempPath> placePruneWeights(ModelSettings &settings,
+                                           llvm::StringRef beside = "");
 
 /// Registers the model flags on a subcommand.
 class ModelOptions {

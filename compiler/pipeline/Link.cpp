@@ -44,6 +44,18 @@ static Error linkSanitized(StringRef object, StringRef archive,
                                " failed: " + why);
 }
 
+/// Runs lld's ELF linker in-process; its messages become the error.
+static Error runLLD(ArrayRef<const char *> args) {
+  std::string errText;
+  raw_string_ostream errs(errText);
+  lld::Result r =
+      lld::lldMain(args, llvm::nulls(), errs, {{lld::Gnu, &lld::elf::link}});
+  if (r.retCode)
+    return createStringError(inconvertibleErrorCode(),
+                             "linking failed: " + errText);
+  return Error::success();
+}
+
 Error linkExecutable(const TargetDesc &target, StringRef object,
                      StringRef output) {
   StringRef archive = getEmbeddedFile(target.runtime);
@@ -77,14 +89,7 @@ Error linkExecutable(const TargetDesc &target, StringRef object,
   if (target.pie) // a static PIE: no interpreter; _start relocates itself
     args.insert(args.begin() + 2,
                 {"-pie", "--no-dynamic-linker", "-z", "text"});
-  std::string errText;
-  raw_string_ostream errs(errText);
-  lld::Result r =
-      lld::lldMain(args, llvm::nulls(), errs, {{lld::Gnu, &lld::elf::link}});
-  if (r.retCode)
-    return createStringError(inconvertibleErrorCode(),
-                             "linking failed: " + errText);
-  return Error::success();
+  return runLLD(args);
 }
 
 Error linkRelocatable(ArrayRef<std::string> objects, StringRef archive,
@@ -95,14 +100,7 @@ Error linkRelocatable(ArrayRef<std::string> objects, StringRef archive,
     args.push_back(o.c_str());
   args.push_back("--whole-archive");
   args.push_back(arch.c_str());
-  std::string errText;
-  raw_string_ostream errs(errText);
-  lld::Result r =
-      lld::lldMain(args, llvm::nulls(), errs, {{lld::Gnu, &lld::elf::link}});
-  if (r.retCode)
-    return createStringError(inconvertibleErrorCode(),
-                             "linking failed: " + errText);
-  return Error::success();
+  return runLLD(args);
 }
 
 } // namespace dsc

@@ -75,17 +75,13 @@ def check(dsc, work, path, opts):
         return False
     dump = os.path.join(work, stem + ".logits")
     runner = opts["--runner"].split()
-    r = subprocess.run(runner + [exe, "--tokens", opts["--tokens"], "--no-bos", "-n",
-                        opts["--steps"], "--temp", "0", "-t", opts["--threads"],
-                        "--dump-logits", dump], capture_output=True)
-    if r.returncode:
-        print("%s: run failed: %s" % (stem, r.stderr.decode(errors="replace")))
+    try:
+        ours, seq = reference.run_greedy(runner, exe, opts["--tokens"],
+                                         opts["--steps"], opts["--threads"],
+                                         c["vocab"], dump)
+    except reference.RunFailed as e:
+        print("%s: run failed: %s" % (stem, e))
         return False
-    ours = np.fromfile(dump, dtype="<f4").reshape(-1, c["vocab"])
-    prompt = [int(t) for t in opts["--tokens"].split()]
-    seq = list(prompt)
-    for row in ours[len(prompt) - 1:-1]:
-        seq.append(int(np.argmax(row)))
     aq = ()
     if opts["--act-quant"] == "int":
         aq = {n[:-7] for n, (t, x) in tensors.items()

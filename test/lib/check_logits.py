@@ -65,20 +65,13 @@ def main():
         return 1
     dump = os.path.join(work, "logits.bin")
     runner = opts["--runner"].split() if opts["--runner"] else []
-    # Greedy decoding from the given prompt, so that generated positions are
-    # checked too; --no-bos since the prompt ids are given whole.
-    r = subprocess.run(runner + [exe, "--tokens", opts["--tokens"], "--no-bos", "-n", opts["--steps"],
-                        "--temp", "0", "-t", opts["--threads"], "--dump-logits", dump],
-                       capture_output=True)
-    if r.returncode:
-        print("run failed:", r.stderr.decode(errors="replace"))
+    try:
+        ours, seq = reference.run_greedy(runner, exe, opts["--tokens"],
+                                         opts["--steps"], opts["--threads"],
+                                         c["vocab"], dump)
+    except reference.RunFailed as e:
+        print("run failed:", e)
         return 1
-    ours = np.fromfile(dump, dtype="<f4").reshape(-1, c["vocab"])
-    prompt = [int(t) for t in opts["--tokens"].split()]
-    # The evaluated sequence: the prompt, then each greedy choice.
-    seq = list(prompt)
-    for row in ours[len(prompt) - 1:-1]:
-        seq.append(int(np.argmax(row)))
     # --act-quant int: the target's integer kernels quantize the inputs of
     # the quantized linear layers (group sizes multiple of 32).
     aq = ()
@@ -89,7 +82,7 @@ def main():
     err = np.abs(ours - ref).max(axis=1) / np.abs(ref).max(axis=1)
     worst = int(err.argmax())
     print("positions %d, max error %.3g at position %d" % (len(ours), err[worst], worst))
-    ok = err.max() <= float(opts["--tol"]) and len(ours) == max(int(opts["--steps"]), len(prompt))
+    ok = err.max() <= float(opts["--tol"]) and len(ours) == max(int(opts["--steps"]), len(opts["--tokens"].split()))
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -104,3 +104,27 @@ def forward(w, c, tokens, act_quant=()):
         x = x + lin(g / (1 + np.exp(-g)) * u, p + "ffn_down")
     x = rmsnorm(x, w["output_norm"], c["eps"])
     return lin(x, "token_embd" if c["tied"] else "output")
+
+
+class RunFailed(Exception):
+    """An executable under test exited non-zero; the message is its stderr."""
+
+
+def run_greedy(runner, exe, tokens, steps, threads, vocab, dump):
+    """Runs a compiled model greedily from the prompt ids `tokens` (a string
+    of ids, given whole: --no-bos) for `steps` tokens, so that generated
+    positions are checked too, and reads the logits it dumped to `dump`.
+    Returns (logits, the evaluated sequence: the prompt, then each greedy
+    choice); raises RunFailed when the run fails."""
+    import subprocess
+    r = subprocess.run(runner + [exe, "--tokens", tokens, "--no-bos", "-n",
+                                 steps, "--temp", "0", "-t", threads,
+                                 "--dump-logits", dump], capture_output=True)
+    if r.returncode:
+        raise RunFailed(r.stderr.decode(errors="replace"))
+    ours = np.fromfile(dump, dtype="<f4").reshape(-1, vocab)
+    seq = [int(t) for t in tokens.split()]
+    for row in ours[len(seq) - 1:-1]:
+        seq.append(int(np.argmax(row)))
+    return ours, seq
+
