@@ -69,18 +69,36 @@ void dsc_sys_exit(int code) {
 }
 
 struct dsc_timespec {
-  long sec, nsec;
+  int64_t sec, nsec;
 };
+
+#if defined(__arm__)
+/* 32-bit ARM's clock_gettime has a 32-bit tv_sec, which wraps in 2038:
+ * clock_gettime64 (Linux 5.1) takes 64-bit fields. Older kernels answer
+ * -ENOSYS, and then the 32-bit call is what there is. */
+static void clock_now(int clock, struct dsc_timespec *ts) {
+  if (dsc_syscall(SYS_clock_gettime64, clock, ts, 0) == 0)
+    return;
+  long ts32[2] = {0, 0};
+  dsc_syscall(SYS_clock_gettime, clock, ts32, 0);
+  ts->sec = (uint32_t)ts32[0];
+  ts->nsec = ts32[1];
+}
+#else
+static void clock_now(int clock, struct dsc_timespec *ts) {
+  dsc_syscall(SYS_clock_gettime, clock, ts, 0);
+}
+#endif
 
 double dsc_sys_now(void) {
   struct dsc_timespec ts;
-  dsc_syscall(SYS_clock_gettime, 1 /* CLOCK_MONOTONIC */, &ts, 0);
+  clock_now(1 /* CLOCK_MONOTONIC */, &ts);
   return (double)ts.sec + (double)ts.nsec * 1e-9;
 }
 
 uint64_t dsc_sys_time_ns(void) {
   struct dsc_timespec ts;
-  dsc_syscall(SYS_clock_gettime, 0 /* CLOCK_REALTIME */, &ts, 0);
+  clock_now(0 /* CLOCK_REALTIME */, &ts);
   return (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
 }
 

@@ -61,6 +61,7 @@ enum {
   SYS_sched_getaffinity = 242, SYS_exit_group = 248,
   SYS_clock_gettime = 263, SYS_openat = 322, SYS_newfstatat = 327,
   SYS_unlinkat = 328, SYS_renameat = 329, SYS_readlinkat = 332,
+  SYS_clock_gettime64 = 403,
 };
 
 static inline long dsc_syscall6(long n, long a, long b, long c, long d, long e,
