@@ -162,6 +162,48 @@ struct GPUTileFlatLoops
   }
 };
 
+/// For the host semantics tests (test/lit/targets/cuda/semantics.test):
+/// every parallel loop visits its iterations in reverse. The GPU runs
+/// iterations in any order and at once; the CPU lowering runs them in one
+/// order. Running a kernel in both orders shows a result that depends on it
+/// (a thread reading what another writes in the same kernel, which on the
+/// GPU would need a barrier): iteration i of a dimension becomes
+/// lb + (count - 1 - (i - lb) / step) * step.
+struct GPUReverseParallelLoops
+    : PassWrapper<GPUReverseParallelLoops, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUReverseParallelLoops)
+  StringRef getArgument() const override {
+    return "dsc-gpu-reverse-parallel-loops";
+  }
+  StringRef getDescription() const override {
+    return "Runs every scf.parallel's iterations in reverse order (a test "
+           "of order independence on the CPU)";
+  }
+  void runOnOperation() override {
+    getOperation().walk([](scf::ParallelOp op) {
+      OpBuilder b = OpBuilder::atBlockBegin(op.getBody());
+      Location loc = op.getLoc();
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      for (unsigned d = 0; d < op.getNumLoops(); ++d) {
+        Value iv = op.getInductionVars()[d];
+        Value lb = op.getLowerBound()[d], ub = op.getUpperBound()[d],
+              step = op.getStep()[d];
+        Value span = arith::SubIOp::create(b, loc, ub, lb);
+        Value count = arith::CeilDivUIOp::create(b, loc, span, step);
+        Value last = arith::SubIOp::create(b, loc, count, one);
+        Value off = arith::SubIOp::create(b, loc, iv, lb);
+        Value k = arith::DivUIOp::create(b, loc, off, step);
+        Value rk = arith::SubIOp::create(b, loc, last, k);
+        Value scaled = arith::MulIOp::create(b, loc, rk, step);
+        Value rev = arith::AddIOp::create(b, loc, lb, scaled);
+        iv.replaceUsesWithIf(rev, [&](OpOperand &use) {
+          return use.getOwner() != off.getDefiningOp();
+        });
+      }
+    });
+  }
+};
+
 } // namespace
 
 void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
@@ -248,6 +290,7 @@ void dsc::registerCUDALowerPasses() {
   PassRegistration<GPUInvariantLoads>();
   PassRegistration<GPUTileFlatLoops>();
   PassRegistration<GPUNoLibdevice>();
+  PassRegistration<GPUReverseParallelLoops>();
   PassPipelineRegistration<CUDALowerPipelineOptions>(
       "dsc-cuda-lower",
       "Maps the parallel loops of functions on memrefs to GPU kernels and "
