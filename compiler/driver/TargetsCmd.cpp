@@ -6,6 +6,7 @@
 
 #include "driver/Commands.h"
 #include "pipeline/Target.h"
+#include "registry/CUDATargets.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
@@ -33,10 +34,15 @@ int runTargets() {
            << "    triple " << t.triple << ", -mcpu=" << t.cpu;
     if (!t.features.empty())
       outs() << ", -mattr=" << t.features;
+    const mlir::dsc::CUDADevice *gpu = mlir::dsc::getCUDADevice(t);
+    if (gpu)
+      outs() << "; device cuda " << gpu->chip << " (PTX " << gpu->ptxVersion()
+             << ")";
     outs() << "\n    needs "
            << (t.hostFeatures.empty() ? std::string("no CPU extension")
                                       : join(t.hostFeatures, " "))
-           << "; weights " << join(t.weightTypes, " ") << ", int";
+           << (gpu ? " and an NVIDIA GPU" : "") << "; weights "
+           << join(t.weightTypes, " ") << ", int";
     for (size_t i = 0; i < t.quantBits.size(); ++i)
       outs() << (i ? "/" : "") << t.quantBits[i];
     if (!t.ggmlFormats.empty())

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Dsc/IR/DscDialect.h"
+#include "Dsc/Transforms/GPULower.h"
 #include "Dsc/Transforms/Passes.h"
 #include "pipeline/Pipelines.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -26,7 +27,9 @@ int main(int argc, char **argv) {
                   mlir::memref::MemRefDialect, mlir::scf::SCFDialect,
                   mlir::math::MathDialect, mlir::LLVM::LLVMDialect,
                   mlir::vector::VectorDialect>();
+  mlir::dsc::registerCUDALowerDependencies(registry);
   mlir::registerTransformsPasses();
+  mlir::dsc::registerCUDALowerPasses();
   mlir::dsc::registerDscPasses();
   mlir::dsc::registerDscPipelines();
   // dsc-compile and the passes outside the dialect it runs.

@@ -3,6 +3,7 @@
 #include "pipeline/Codegen.h"
 #include "pipeline/SanitizeBuild.h"
 #include "pipeline/TempFiles.h"
+#include "registry/CUDATargets.h"
 #include "targets/EmbeddedFiles.h"
 
 #include "lld/Common/Driver.h"
@@ -16,20 +17,23 @@ using namespace llvm;
 
 namespace dsc {
 
-/// The sanitizer runtimes need libc: --sanitize executables are linked
-/// dynamically by the clang dsc was built with.
-static Error linkSanitized(StringRef object, StringRef archive,
-                           StringRef output) {
+/// The sanitizer runtimes need libc, and the CUDA targets' runtime its
+/// dlopen: --sanitize and cuda-* executables are linked dynamically by the
+/// clang dsc was built with.
+static Error linkHosted(const TargetDesc &target, StringRef object,
+                        StringRef archive, StringRef output) {
   SmallString<128> errPath;
   if (std::error_code ec =
           sys::fs::createTemporaryFile("dsc-link", "txt", errPath))
     return createStringError(ec, "cannot create a temporary file");
   TempPath removeErr(errPath);
   StringRef clang = DSC_HOST_CLANG;
-  SmallVector<StringRef> args = {clang,     "-fsanitize=address,undefined",
-                                 "-no-pie", "-o",
-                                 output,    object,
-                                 archive,   "-lpthread"};
+  SmallVector<StringRef> args = {clang,  "-no-pie", "-o",       output,
+                                 object, archive,   "-lpthread"};
+  if (target.sanitize)
+    args.insert(args.begin() + 1, "-fsanitize=address,undefined");
+  else
+    args.push_back("-ldl");
   std::optional<StringRef> redirects[] = {std::nullopt, std::nullopt,
                                           StringRef(errPath)};
   std::string why;
@@ -40,8 +44,8 @@ static Error linkSanitized(StringRef object, StringRef archive,
   if (auto text = MemoryBuffer::getFile(errPath))
     why += (why.empty() ? "" : ": ") + (*text)->getBuffer().rtrim().str();
   return createStringError(inconvertibleErrorCode(),
-                           "--sanitize: linking with " + clang.str() +
-                               " failed: " + why);
+                           Twine(target.sanitize ? "--sanitize" : target.name) +
+                               ": linking with " + clang + " failed: " + why);
 }
 
 /// Runs lld's ELF linker in-process; its messages become the error.
@@ -76,8 +80,8 @@ Error linkExecutable(const TargetDesc &target, StringRef object,
       return createStringError(ec, "cannot write " + archivePath.str().str());
     os << archive;
   }
-  if (target.sanitize)
-    return linkSanitized(object, archivePath, output);
+  if (target.sanitize || mlir::dsc::getCUDADevice(target))
+    return linkHosted(target, object, archivePath, output);
   std::string out = output.str(), obj = object.str(),
               arch = archivePath.str().str();
   std::vector<const char *> args = {

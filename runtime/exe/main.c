@@ -7,6 +7,7 @@
  * (generate.c) or evaluates a file of token ids (eval.c).
  *
  *===---------------------------------------------------------------------===*/
+#include "cuda/device.h"
 #include "dsc/model.h"
 #include "dsc/tokenizer.h"
 #include "exe/args.h"
@@ -93,6 +94,8 @@ static int run(int argc, char **argv) {
   if (a.verify)
     return verify(&pl);
   if (verify_at_load(&pl, a.useMmap))
+    return 1;
+  if (dsc_device_start(&pl))
     return 1;
   dsc_tokenizer *tok;
   if (load_tokenizer(&pl, &tok))

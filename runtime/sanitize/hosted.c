@@ -8,6 +8,9 @@
  * instead of raw clone() threads. The command line (exe/) and threads.c are
  * the same files as in every executable.
  *
+ * The executables of the CUDA targets use it too, built without sanitizers:
+ * they need the C library's dlopen to load the driver (docs/cuda.md).
+ *
  * Anonymous mappings (the weights read into memory, the KV cache) come from
  * the ASan heap, so that a read past their end hits a redzone instead of
  * the next mapping.
@@ -20,7 +23,6 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
-#include <sanitizer/allocator_interface.h>
 #include <sched.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -29,6 +31,14 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#if __has_feature(address_sanitizer)
+#include <sanitizer/allocator_interface.h>
+#define ASAN 1
+#else /* the CUDA targets' hosted build (docs/cuda.md) */
+#define ASAN 0
+#define __sanitizer_get_ownership(p) 0
+#endif
 
 int dsc_main(int argc, char **argv);
 
@@ -79,7 +89,7 @@ int64_t dsc_sys_lseek(int fd, int64_t off, int whence) {
 
 void *dsc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
                    long off) {
-  if (fd < 0 && !addr && (flags & DSC_MAP_ANONYMOUS))
+  if (ASAN && fd < 0 && !addr && (flags & DSC_MAP_ANONYMOUS))
     return calloc(1, len);
   void *p = mmap(addr, len, prot, flags, fd, off);
   return p == MAP_FAILED ? 0 : p;

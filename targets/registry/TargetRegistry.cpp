@@ -1,6 +1,7 @@
 //===- TargetRegistry.cpp - what dsc can compile for ----------------------===//
 
 #include "registry/TargetRegistry.h"
+#include "registry/CUDATargets.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/TargetParser/Host.h"
@@ -165,6 +166,7 @@ static std::vector<TargetInfo> makeRegistry() {
     t.kvCacheType = e.formats->kvCacheType;
     r.push_back(std::move(t));
   }
+  appendCUDATargets(r);
   return r;
 }
 
@@ -183,6 +185,10 @@ const TargetInfo *findTarget(StringRef name) {
 }
 
 bool hostCanRun(const TargetInfo &t) {
+  // A GPU target's executables need the GPU too, which they look for when
+  // they start; dsc does not ask the driver here.
+  if (getCUDADevice(t))
+    return false;
   if (Triple(sys::getProcessTriple()).getArch() != Triple(t.triple).getArch())
     return false;
   StringMap<bool> f = sys::getHostCPUFeatures();
@@ -231,6 +237,8 @@ Expected<TargetInfo> lookupTarget(StringRef name) {
                              "--target native: this host is not a target dsc "
                              "supports");
   }
+  if (name == "cuda")
+    return lookupHostCUDATarget();
   if (const TargetInfo *t = findTarget(name))
     return *t;
   // A triple: the registry's baseline entry of its architecture (its first,
@@ -262,7 +270,8 @@ Expected<TargetInfo> lookupTarget(StringRef name) {
   }
   return createStringError(inconvertibleErrorCode(),
                            "unknown --target '" + name.str() +
-                               "' (known: native, " + listTargetNames() +
+                               "' (known: native, cuda, " +
+                               listTargetNames() +
                                "; or a Linux triple of x86_64, aarch64 or "
                                "armv7 hard-float)");
 }

@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""The CUDA targets on a machine with an NVIDIA GPU (docs/cuda.md).
+
+  gpu.py [--build DIR] [--out FILE] [--shared DIR]
+
+Needs the NVIDIA driver (libcuda.so.1), a built dsc and /usr/bin/python3
+with numpy; no CUDA toolkit. Writes the figures to --out (default
+gpu-check.txt) and prints them:
+
+  1. the GPU, its peak memory bandwidth (memory clock x bus width), and the
+     target `--target cuda` picks;
+  2. every kernel source run on the GPU against numpy: the host side from
+     `dsc-cuda-lower format=host`, linked with runtime/cuda/mgpu.c;
+  3. the kernels' speed at the TinyLlama-1.1B shapes: one decode token's
+     weight matrices through the int8 and int4 GEMVs (group 32), as GB/s,
+     a fraction of the peak, and the decode tokens/s that bounds; the F16
+     GEMM (mma.sync) for a 128-token prefill, as TFLOP/s and tokens/s;
+  4. stories260K compiled for `cuda` and for the CPU: the CUDA build's
+     device set-up, and its greedy text against the CPU build's; the
+     logits of generated F16, int8 and int4 checkpoints built for `cuda`
+     against the numpy reference (test/lib/check_logits.py). The forward
+     pass runs on the CPU in this build (docs/cuda.md): these check the
+     CUDA executables, not GPU numerics.
+
+Exit status 1 when a check fails. Takes a few minutes.
+"""
+import argparse
+import ctypes
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
+import check_cuda_kernels as ck  # noqa: E402
+
+LLVM = "/usr/lib/llvm-22/bin"
+KERNELS = ["gemv_q8", "gemv_q4", "rms_norm", "argmax", "attention",
+           "elementwise", "gemm_f16"]
+# TinyLlama-1.1B: dim 2048, hidden 5632, 22 layers, 4 KV heads of 64.
+DIM, HIDDEN, LAYERS, KV, VOCAB = 2048, 5632, 22, 256, 32000
+
+out_lines = []
+
+
+def say(line=""):
+    print(line, flush=True)
+    out_lines.append(line)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+def gpu_info():
+    try:
+        cu = ctypes.CDLL("libcuda.so.1")
+    except OSError as e:
+        sys.exit("gpu.py: cannot load the NVIDIA driver: %s (this check "
+                 "needs an NVIDIA GPU and its driver)" % e)
+    dev, v = ctypes.c_int(), ctypes.c_int()
+    if cu.cuInit(0) or cu.cuDeviceGet(ctypes.byref(dev), 0):
+        sys.exit("cuInit/cuDeviceGet failed: no usable GPU")
+    name = ctypes.create_string_buffer(128)
+    cu.cuDeviceGetName(name, 128, dev)
+
+    def attr(a):
+        cu.cuDeviceGetAttribute(ctypes.byref(v), a, dev)
+        return v.value
+    mem = ctypes.c_size_t()
+    cu.cuDeviceTotalMem_v2(ctypes.byref(mem), dev)
+    cc = "%d.%d" % (attr(75), attr(76))
+    clock_khz, bus_bits = attr(36), attr(37)
+    peak = 2 * clock_khz * 1e3 * bus_bits / 8  # DDR: two transfers a clock
+    say("GPU: %s, compute capability %s, %.1f GiB, %d SMs" %
+        (name.value.decode(), cc, mem.value / 2**30, attr(16)))
+    say("peak memory bandwidth: %.0f GB/s (memory clock %d MHz x %d-bit bus)"
+        % (peak / 1e9, clock_khz // 1000, bus_bits))
+    return cc, peak
+
+
+def build_kernel(opt, kernel, chip, ptx, work):
+    mlir = os.path.join(work, kernel + ".host.mlir")
+    ll = os.path.join(work, kernel + ".host.ll")
+    so = os.path.join(work, kernel + ".host.so")
+    run([opt, os.path.join(ROOT, "targets", "cuda", "kernels", kernel + ".mlir"),
+         "--dsc-cuda-lower=chip=%s features=%s format=host" % (chip, ptx),
+         "-o", mlir])
+    run([os.path.join(LLVM, "mlir-translate"), "--mlir-to-llvmir", mlir, "-o", ll])
+    run([os.path.join(LLVM, "clang"), "-shared", "-fPIC", "-O2", "-w", ll,
+         os.path.join(ROOT, "runtime", "cuda", "mgpu.c"), "-ldl", "-o", so])
+    return so
+
+
+def device_buffer(lib, a):
+    ref, p = ck.to_device(a)
+    return ref
+
+
+def timed(f, reps):
+    f()  # warm-up (module load, first launch)
+    ts = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts)
+
+
+def bench_gemv(lib, bits, peak):
+    """One decode token's matrices: those reading dim columns stacked into
+    one GEMV, and the FFN down projections (hidden columns) into another."""
+    group = 32
+    shapes = [(LAYERS * (DIM + 2 * KV + DIM + 2 * HIDDEN) + VOCAB, DIM),
+              (LAYERS * DIM, HIDDEN)]
+    calls, nbytes = [], 0
+    for n, k in shapes:
+        qbytes = n * k * bits // 8
+        q = np.resize((np.arange(251) - 125).astype(np.int8), qbytes)
+        s = np.full(n * (k // group), 0.01, np.float32)
+        x = np.ones(k, np.float32)
+        bufs = [device_buffer(lib, a) for a in
+                (q, s, x, np.zeros(n * 32, np.float32), np.zeros(n, np.float32))]
+        nbytes += qbytes + s.nbytes
+        fn = getattr(lib, "_mlir_ciface_dsc_cuda_gemv_q%d" % bits)
+        calls.append(lambda fn=fn, b=bufs, n=n, k=k: fn(
+            *b, ctypes.c_int64(n), ctypes.c_int64(k), ctypes.c_int64(group)))
+    t = timed(lambda: [c() for c in calls], 10)
+    if ck.device_error():
+        sys.exit("device: " + ck.device_error())
+    say("decode GEMV int%d (group 32), TinyLlama-1.1B weights of one token "
+        "(%.0f MB): %.3f ms, %.0f GB/s = %.0f%% of peak, bounds decode at "
+        "%.0f tokens/s" % (bits, nbytes / 1e6, t * 1e3, nbytes / t / 1e9,
+                           100 * nbytes / t / peak, 1 / t))
+
+
+def bench_gemm(lib):
+    m, k = 128, DIM
+    n = LAYERS * (DIM + 2 * KV + DIM + 2 * HIDDEN) // 8 * 8
+    x = np.ones((m, k), np.float16)
+    w = np.full((n, k), 0.01, np.float16)
+    bufs = [device_buffer(lib, a) for a in (x, w, np.zeros((m, n), np.float32))]
+    fn = lib._mlir_ciface_dsc_cuda_gemm_f16
+    t = timed(lambda: fn(*bufs, ctypes.c_int64(m), ctypes.c_int64(n),
+                         ctypes.c_int64(k)), 5)
+    if ck.device_error():
+        sys.exit("device: " + ck.device_error())
+    say("prefill GEMM f16 (mma.sync), 128 tokens x the TinyLlama matrices "
+        "reading dim columns (%d x %d): %.2f ms, %.1f TFLOP/s" %
+        (n, k, t * 1e3, 2 * m * n * k / t / 1e12))
+
+
+def check_kernels(opt, chip, ptx, work):
+    """Every kernel source on the GPU against numpy; the libraries built."""
+    say("\n== kernels on the GPU against numpy")
+    ok, libs = True, {}
+    for k in KERNELS:
+        so = build_kernel(opt, k, chip, ptx, work)
+        r = subprocess.run([sys.executable, os.path.join(
+            ROOT, "test", "lib", "check_cuda_kernels.py"), so, k, "--device"],
+            capture_output=True, text=True)
+        for line in (r.stdout + r.stderr).strip().splitlines():
+            say("  " + line)
+        ok &= r.returncode == 0
+        libs[k] = so
+    return ok, libs
+
+
+def bench_kernels(libs, peak):
+    say("\n== kernel speed at the TinyLlama-1.1B shapes")
+    for k in ("gemv_q8", "gemv_q4", "gemm_f16"):
+        lib = ctypes.CDLL(libs[k])
+        ck.DEVICE = lib
+        if k == "gemm_f16":
+            bench_gemm(lib)
+        else:
+            bench_gemv(lib, int(k[-1]), peak)
+
+
+def check_model(dsc, shared, work):
+    """stories260K and generated checkpoints built for --target cuda."""
+    ok = True
+    say("\n== stories260K: --target cuda against the CPU build")
+    model = os.path.join(shared, "models", "stories260K", "hf")
+    texts = {}
+    for t in ("cuda", "native"):
+        exe = os.path.join(work, "story-" + t)
+        run([dsc, "compile", model, "--target", t, "-o", exe, "--quiet"])
+        r = subprocess.run([exe, "-p", "Once upon a time", "-n", "64",
+                            "--temp", "0"], capture_output=True, text=True)
+        texts[t] = r.stdout
+        for line in r.stderr.splitlines():
+            if "note:" in line or "error" in line:
+                say("  %s: %s" % (t, line))
+        ok &= r.returncode == 0
+    same = texts["cuda"] == texts["native"]
+    say("  greedy text of the cuda build %s the CPU build's (the forward pass "
+        "runs on the CPU in this build)" % ("equals" if same else "DIFFERS FROM"))
+    ok &= same
+
+    say("\n== logits of --target cuda builds against the reference")
+    checker = os.path.join(ROOT, "test", "lib", "check_logits.py")
+    for name, extra in (("F16", ["--dtype", "f16"]),
+                        ("int8", ["--quantize", "int8:channel",
+                                  "--act-quant", "int", "--tol", "3e-2"]),
+                        ("int4", ["--quantize", "int4:group=32",
+                                  "--act-quant", "int", "--tol", "3e-2"])):
+        r = subprocess.run([sys.executable, checker, dsc,
+                            os.path.join(work, "logits-" + name), "hf",
+                            "--target", "cuda"] + extra,
+                           capture_output=True, text=True)
+        last = (r.stdout.strip().splitlines() or ["(no output)"])[-2:]
+        say("  %s: %s" % (name, " | ".join(last)))
+        ok &= r.returncode == 0 and "PASS" in r.stdout
+    return ok
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--build", default=os.path.join(ROOT, "build"))
+    p.add_argument("--out", default="gpu-check.txt")
+    p.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
+    a = p.parse_args()
+    dsc = os.path.join(a.build, "bin", "dsc")
+    opt = os.path.join(a.build, "bin", "dsc-opt")
+    say("dsc GPU check, %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    cc, peak = gpu_info()
+    # The newest registry chip the GPU runs, as --target cuda picks it.
+    known = {"sm_80": "+ptx70", "sm_86": "+ptx71", "sm_89": "+ptx78",
+             "sm_90": "+ptx80"}
+    cap = int(cc.replace(".", ""))
+    chip = max((c for c in known if int(c[3:]) <= cap), key=lambda c: int(c[3:]))
+    say("kernels compiled for %s (%s)" % (chip, known[chip]))
+    with tempfile.TemporaryDirectory() as work:
+        ok, libs = check_kernels(opt, chip, known[chip], work)
+        bench_kernels(libs, peak)
+        ok &= check_model(dsc, a.shared, work)
+    say("\n%s" % ("PASS" if ok else "FAIL"))
+    with open(a.out, "w") as f:
+        f.write("\n".join(out_lines) + "\n")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

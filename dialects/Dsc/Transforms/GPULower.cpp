@@ -1,0 +1,318 @@
+//===- GPULower.cpp - kernels to PTX through MLIR's gpu dialect -----------===//
+
+#include "Dsc/Transforms/GPULower.h"
+#include "Dsc/Transforms/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
+#include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace {
+
+/// Whether every use of `v` (through address arithmetic) is a load's
+/// address: the kernel only reads the buffer `v` points into.
+bool onlyLoaded(Value v) {
+  for (OpOperand &use : v.getUses()) {
+    Operation *user = use.getOwner();
+    if (auto gep = dyn_cast<LLVM::GEPOp>(user)) {
+      if (gep.getBase() != v || !onlyLoaded(gep.getResult()))
+        return false;
+    } else if (!isa<LLVM::LoadOp>(user)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void markLoads(Value v) {
+  for (Operation *user : v.getUsers()) {
+    if (auto gep = dyn_cast<LLVM::GEPOp>(user))
+      markLoads(gep.getResult());
+    else if (auto load = dyn_cast<LLVM::LoadOp>(user))
+      load.setInvariant(true);
+  }
+}
+
+struct GPUInvariantLoads
+    : PassWrapper<GPUInvariantLoads, OperationPass<gpu::GPUModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUInvariantLoads)
+  StringRef getArgument() const override { return "dsc-gpu-invariant-loads"; }
+  StringRef getDescription() const override {
+    return "Loads from kernel pointer arguments the kernel never stores "
+           "through become invariant (ld.global.nc); kernels' buffers must "
+           "not alias";
+  }
+  void runOnOperation() override {
+    getOperation().walk([](LLVM::LLVMFuncOp f) {
+      if (!f->hasAttr(NVVM::NVVMDialect::getKernelFuncAttrName()) ||
+          f.isExternal())
+        return;
+      for (BlockArgument arg : f.getArguments())
+        if (isa<LLVM::LLVMPointerType>(arg.getType()) && onlyLoaded(arg))
+          markLoads(arg);
+    });
+  }
+};
+
+/// convert-gpu-to-nvvm turns math ops into calls of libdevice (__nv_sqrtf,
+/// ...), which would need the CUDA toolkit's bitcode at compile time. The
+/// ones with a PTX instruction become LLVM intrinsics instead (exp and the
+/// like were expanded into polynomials before); any other is an error
+/// naming it.
+struct GPUNoLibdevice
+    : PassWrapper<GPUNoLibdevice, OperationPass<gpu::GPUModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUNoLibdevice)
+  StringRef getArgument() const override { return "dsc-gpu-no-libdevice"; }
+  StringRef getDescription() const override {
+    return "Replaces libdevice calls by LLVM intrinsics (sqrt, fma, fabs, "
+           "floor); fails on any other";
+  }
+  void runOnOperation() override {
+    gpu::GPUModuleOp module = getOperation();
+    SmallVector<LLVM::CallOp> calls;
+    module.walk([&](LLVM::CallOp call) {
+      if (call.getCallee() && call.getCallee()->starts_with("__nv_"))
+        calls.push_back(call);
+    });
+    for (LLVM::CallOp call : calls) {
+      StringRef name = *call.getCallee();
+      OpBuilder b(call);
+      Value r;
+      ValueRange a = call.getArgOperands();
+      Location loc = call.getLoc();
+      if (name == "__nv_sqrtf")
+        r = LLVM::SqrtOp::create(b, loc, a[0]);
+      else if (name == "__nv_fmaf")
+        r = LLVM::FMAOp::create(b, loc, a[0], a[1], a[2]);
+      else if (name == "__nv_fabsf")
+        r = LLVM::FAbsOp::create(b, loc, a[0]);
+      else if (name == "__nv_floorf") // in the exp polynomial
+        r = LLVM::FFloorOp::create(b, loc, a[0]);
+      if (!r) {
+        call.emitOpError("needs libdevice's ")
+            << name << ", which dsc does not link; use an op with a PTX "
+            << "instruction or a polynomial";
+        return signalPassFailure();
+      }
+      call.getResult().replaceAllUsesWith(r);
+      call.erase();
+    }
+    module.walk([](LLVM::LLVMFuncOp f) {
+      if (f.isExternal() && f.getName().starts_with("__nv_") &&
+          f.symbolKnownUseEmpty(f->getParentOp()))
+        f.erase();
+    });
+  }
+};
+
+/// A parallel loop that is neither nested in one nor has one nested is one
+/// level of parallelism (an element-wise op, rows of a norm): split it into
+/// blocks of kThreads iterations, so that the mapping gives it blocks of
+/// threads rather than blocks of one thread. Nested loops (the GEMV's rows
+/// and lanes) say their mapping themselves.
+struct GPUTileFlatLoops
+    : PassWrapper<GPUTileFlatLoops, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUTileFlatLoops)
+  static constexpr int64_t kThreads = 128;
+  StringRef getArgument() const override { return "dsc-gpu-tile-flat-loops"; }
+  StringRef getDescription() const override {
+    return "Splits un-nested 1-D parallel loops into blocks of 128 threads";
+  }
+  void runOnOperation() override {
+    SmallVector<scf::ParallelOp> flat;
+    getOperation().walk([&](scf::ParallelOp op) {
+      bool nested = op->getParentOfType<scf::ParallelOp>();
+      op.getBody()->walk([&](scf::ParallelOp) { nested = true; });
+      if (!nested && op.getNumLoops() == 1)
+        flat.push_back(op);
+    });
+    for (scf::ParallelOp op : flat)
+      scf::tileParallelLoop(op, {kThreads}, /*noMinMaxBounds=*/true);
+  }
+};
+
+/// For the host semantics tests (test/lit/targets/cuda/semantics.test):
+/// every parallel loop visits its iterations in reverse. The GPU runs
+/// iterations in any order and at once; the CPU lowering runs them in one
+/// order. Running a kernel in both orders shows a result that depends on it
+/// (a thread reading what another writes in the same kernel, which on the
+/// GPU would need a barrier): iteration i of a dimension becomes
+/// lb + (count - 1 - (i - lb) / step) * step.
+struct GPUReverseParallelLoops
+    : PassWrapper<GPUReverseParallelLoops, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUReverseParallelLoops)
+  StringRef getArgument() const override {
+    return "dsc-gpu-reverse-parallel-loops";
+  }
+  StringRef getDescription() const override {
+    return "Runs every scf.parallel's iterations in reverse order (a test "
+           "of order independence on the CPU)";
+  }
+  void runOnOperation() override {
+    getOperation().walk([](scf::ParallelOp op) {
+      OpBuilder b = OpBuilder::atBlockBegin(op.getBody());
+      Location loc = op.getLoc();
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      for (unsigned d = 0; d < op.getNumLoops(); ++d) {
+        Value iv = op.getInductionVars()[d];
+        Value lb = op.getLowerBound()[d], ub = op.getUpperBound()[d],
+              step = op.getStep()[d];
+        Value span = arith::SubIOp::create(b, loc, ub, lb);
+        Value count = arith::CeilDivUIOp::create(b, loc, span, step);
+        Value last = arith::SubIOp::create(b, loc, count, one);
+        Value off = arith::SubIOp::create(b, loc, iv, lb);
+        Value k = arith::DivUIOp::create(b, loc, off, step);
+        Value rk = arith::SubIOp::create(b, loc, last, k);
+        Value scaled = arith::MulIOp::create(b, loc, rk, step);
+        Value rev = arith::AddIOp::create(b, loc, lb, scaled);
+        iv.replaceUsesWithIf(rev, [&](OpOperand &use) {
+          return use.getOwner() != off.getDefiningOp();
+        });
+      }
+    });
+  }
+};
+
+} // namespace
+
+void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
+  // One GPU block per iteration of an outer parallel loop, one thread per
+  // iteration of the loop nested in it (gpu-map-parallel-loops' mapping).
+  pm.addNestedPass<func::FuncOp>(std::make_unique<GPUTileFlatLoops>());
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createCanonicalizerPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = o.chip;
+  target.features = o.features;
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  // exp as the CPU path computes it (a polynomial); fma and sqrt as PTX
+  // instructions, where convert-gpu-to-nvvm calls libdevice, which dsc
+  // does not link.
+  pm.addNestedPass<gpu::GPUModuleOp>(createCodegenApproximateMath());
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
+  pm.addNestedPass<gpu::GPUModuleOp>(std::make_unique<GPUNoLibdevice>());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  // Folds the memref descriptors, so that loads address kernel arguments.
+  pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(std::make_unique<GPUInvariantLoads>());
+  if (o.format == "nvvm")
+    return;
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "isa";
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+  if (o.format != "host")
+    return;
+  // The host side: launches as calls of MLIR's GPU runtime functions
+  // (mgpuLaunchKernel, ...; runtime/cuda/mgpu.c), the PTX as globals
+  // loaded at start-up, the rest as the CPU path lowers it.
+  pm.addPass(createGpuToLLVMConversionPass());
+  buildLowerToLLVMPipeline(pm);
+}
+
+std::unique_ptr<Pass> dsc::createGPUInvariantLoads() {
+  return std::make_unique<GPUInvariantLoads>();
+}
+
+void dsc::registerCUDALowerDependencies(DialectRegistry &registry) {
+  registry.insert<arith::ArithDialect, cf::ControlFlowDialect,
+                  func::FuncDialect, gpu::GPUDialect, LLVM::LLVMDialect,
+                  math::MathDialect, memref::MemRefDialect, NVVM::NVVMDialect,
+                  scf::SCFDialect, vector::VectorDialect>();
+  // convert-gpu-to-nvvm converts the other dialects through their
+  // ConvertToLLVM interfaces.
+  arith::registerConvertArithToLLVMInterface(registry);
+  cf::registerConvertControlFlowToLLVMInterface(registry);
+  registerConvertFuncToLLVMInterface(registry);
+  registerConvertMathToLLVMInterface(registry);
+  registerConvertMemRefToLLVMInterface(registry);
+  registerConvertNVVMToLLVMInterface(registry);
+  vector::registerConvertVectorToLLVMInterface(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+}
+
+namespace {
+struct CUDALowerPipelineOptions
+    : PassPipelineOptions<CUDALowerPipelineOptions> {
+  Option<std::string> chip{*this, "chip", llvm::cl::desc("NVPTX chip"),
+                           llvm::cl::init("sm_90")};
+  Option<std::string> features{*this, "features",
+                               llvm::cl::desc("PTX version feature"),
+                               llvm::cl::init("+ptx80")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("nvvm (NVVM dialect), isa (gpu.binary with PTX) or "
+                     "host (isa, and the host side in the LLVM dialect)"),
+      llvm::cl::init("isa")};
+};
+} // namespace
+
+void dsc::registerCUDALowerPasses() {
+  PassRegistration<GPUInvariantLoads>();
+  PassRegistration<GPUTileFlatLoops>();
+  PassRegistration<GPUNoLibdevice>();
+  PassRegistration<GPUReverseParallelLoops>();
+  PassPipelineRegistration<CUDALowerPipelineOptions>(
+      "dsc-cuda-lower",
+      "Maps the parallel loops of functions on memrefs to GPU kernels and "
+      "compiles them through NVVM to PTX (docs/cuda.md)",
+      [](OpPassManager &pm, const CUDALowerPipelineOptions &p) {
+        CUDALowerOptions o;
+        o.chip = p.chip;
+        o.features = p.features;
+        o.format = p.format;
+        buildCUDALowerPipeline(pm, o);
+      });
+}
+
+llvm::Expected<std::vector<std::string>> dsc::collectPTX(ModuleOp module) {
+  std::vector<std::string> ptx;
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute a : binary.getObjects())
+      if (auto object = dyn_cast<gpu::ObjectAttr>(a))
+        ptx.push_back(object.getObject().getValue().str());
+  });
+  if (ptx.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the CUDA kernels compiled to no PTX");
+  return ptx;
+}

@@ -1,0 +1,67 @@
+// Decode attention over the KV cache in device memory: for each query head
+// h (of `heads`, sharing KV head h / (heads / kv_heads)),
+//   out[h] = sum_p softmax_p(scale * q[h] . k[p]) v[p],  p < npos,
+// the cache laid out [position, kv_head, head_dim]. `scores` (heads x npos)
+// is scratch. One GPU block per head; exp is dsc's polynomial
+// (dsc-codegen-approximate-math), as on the CPU.
+func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
+                              %vc: memref<?xf32>, %scores: memref<?xf32>,
+                              %out: memref<?xf32>, %npos: index,
+                              %heads: index, %kvheads: index, %hd: index,
+                              %scale: f32) attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %group = arith.divui %heads, %kvheads : index
+  %stride = arith.muli %kvheads, %hd : index
+  scf.parallel (%h) = (%c0) to (%heads) step (%c1) {
+    %kvh = arith.divui %h, %group : index
+    %qbase = arith.muli %h, %hd : index
+    %kvoff = arith.muli %kvh, %hd : index
+    %sbase = arith.muli %h, %npos : index
+    %max = scf.for %p = %c0 to %npos step %c1 iter_args(%m = %ninf) -> f32 {
+      %prow = arith.muli %p, %stride : index
+      %kbase = arith.addi %prow, %kvoff : index
+      %dot = scf.for %d = %c0 to %hd step %c1 iter_args(%a = %zero) -> f32 {
+        %qi = arith.addi %qbase, %d : index
+        %ki = arith.addi %kbase, %d : index
+        %qv = memref.load %q[%qi] : memref<?xf32>
+        %kv = memref.load %kc[%ki] : memref<?xf32>
+        %a2 = math.fma %qv, %kv, %a : f32
+        scf.yield %a2 : f32
+      }
+      %s = arith.mulf %dot, %scale : f32
+      %si = arith.addi %sbase, %p : index
+      memref.store %s, %scores[%si] : memref<?xf32>
+      %m2 = arith.maximumf %m, %s : f32
+      scf.yield %m2 : f32
+    }
+    %sum = scf.for %p = %c0 to %npos step %c1 iter_args(%a = %zero) -> f32 {
+      %si = arith.addi %sbase, %p : index
+      %s = memref.load %scores[%si] : memref<?xf32>
+      %sm = arith.subf %s, %max : f32
+      %e = math.exp %sm : f32
+      memref.store %e, %scores[%si] : memref<?xf32>
+      %a2 = arith.addf %a, %e : f32
+      scf.yield %a2 : f32
+    }
+    scf.for %d = %c0 to %hd step %c1 {
+      %acc = scf.for %p = %c0 to %npos step %c1 iter_args(%a = %zero) -> f32 {
+        %si = arith.addi %sbase, %p : index
+        %w = memref.load %scores[%si] : memref<?xf32>
+        %prow = arith.muli %p, %stride : index
+        %vbase = arith.addi %prow, %kvoff : index
+        %vi = arith.addi %vbase, %d : index
+        %vv = memref.load %vc[%vi] : memref<?xf32>
+        %a2 = math.fma %w, %vv, %a : f32
+        scf.yield %a2 : f32
+      }
+      %o = arith.divf %acc, %sum : f32
+      %oi = arith.addi %qbase, %d : index
+      memref.store %o, %out[%oi] : memref<?xf32>
+    }
+    scf.reduce
+  }
+  return
+}

@@ -1,0 +1,75 @@
+// Decode's element-wise ops over n values: the residual add, SwiGLU and
+// RoPE. Each is one parallel loop, as linalg's parallel lowering makes them;
+// dsc-cuda-lower tiles it into blocks of threads.
+
+// y[i] = a[i] + b[i]
+func.func @dsc_cuda_add(%a: memref<?xf32>, %b: memref<?xf32>,
+                        %y: memref<?xf32>, %n: index)
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %av = memref.load %a[%i] : memref<?xf32>
+    %bv = memref.load %b[%i] : memref<?xf32>
+    %s = arith.addf %av, %bv : f32
+    memref.store %s, %y[%i] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}
+
+// y[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + exp(-g))
+func.func @dsc_cuda_swiglu(%gate: memref<?xf32>, %up: memref<?xf32>,
+                           %y: memref<?xf32>, %n: index)
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %one = arith.constant 1.0 : f32
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %g = memref.load %gate[%i] : memref<?xf32>
+    %u = memref.load %up[%i] : memref<?xf32>
+    %ng = arith.negf %g : f32
+    %e = math.exp %ng : f32
+    %d = arith.addf %one, %e : f32
+    %silu = arith.divf %g, %d : f32
+    %r = arith.mulf %silu, %u : f32
+    memref.store %r, %y[%i] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}
+
+// RoPE on x [heads, dim] in place: pair (2j, 2j + 1) of every head rotated
+// by the angle whose cosine and sine are cos[j] and sin[j] (the position's
+// row of the RoPE tables, as the CPU path computes them).
+func.func @dsc_cuda_rope(%x: memref<?xf32>, %cos: memref<?xf32>,
+                         %sin: memref<?xf32>, %heads: index, %dim: index)
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %half = arith.divui %dim, %c2 : index
+  %pairs = arith.muli %heads, %half : index
+  scf.parallel (%p) = (%c0) to (%pairs) step (%c1) {
+    %h = arith.divui %p, %half : index
+    %j = arith.remui %p, %half : index
+    %j2 = arith.muli %j, %c2 : index
+    %cv = memref.load %cos[%j] : memref<?xf32>
+    %sv = memref.load %sin[%j] : memref<?xf32>
+    %base = arith.muli %h, %dim : index
+    %i0 = arith.addi %base, %j2 : index
+    %i1 = arith.addi %i0, %c1 : index
+    %x0 = memref.load %x[%i0] : memref<?xf32>
+    %x1 = memref.load %x[%i1] : memref<?xf32>
+    %a = arith.mulf %x0, %cv : f32
+    %b = arith.mulf %x1, %sv : f32
+    %r0 = arith.subf %a, %b : f32
+    %c = arith.mulf %x0, %sv : f32
+    %d = arith.mulf %x1, %cv : f32
+    %r1 = arith.addf %c, %d : f32
+    memref.store %r0, %x[%i0] : memref<?xf32>
+    memref.store %r1, %x[%i1] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}

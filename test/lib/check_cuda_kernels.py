@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Runs the CUDA kernels' IR, lowered for the host CPU, against numpy.
+
+usage: check_cuda_kernels.py LIB.so KERNEL [--seed N] [--device]
+
+LIB.so is a kernel source of targets/cuda/kernels after the GPU pipeline's
+loop tiling (dsc-gpu-tile-flat-loops), lowered by dsc-codegen-lower-to-llvm
+and built as a shared library: the parallel loops that become GPU blocks
+and threads run here as loops, so that a wrong index, bound or layout in a
+kernel fails without a GPU. Exit status 1 with the largest error when a
+result differs from the reference.
+
+With --device, LIB.so is the same source through dsc-cuda-lower and MLIR's
+gpu-to-llvm (the host side launching the PTX kernels) linked with
+runtime/cuda/mgpu.c: the arrays are copied to device memory, the kernels
+run on the GPU, and the results are checked the same way
+(scripts/gpu-check.sh). Without a driver or GPU it fails with one line
+naming what is missing.
+"""
+import argparse
+import ctypes
+import sys
+
+import numpy as np
+
+
+class Memref1(ctypes.Structure):
+    _fields_ = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
+                ("offset", ctypes.c_int64), ("size", ctypes.c_int64),
+                ("stride", ctypes.c_int64)]
+
+
+def memref(a):
+    a = np.ascontiguousarray(a).reshape(-1)
+    p = a.ctypes.data
+    return ctypes.byref(Memref1(p, p, 0, a.size, 1)), a
+
+
+DEVICE = None  # the mgpu library when the kernels run on the GPU
+
+
+def device_error():
+    DEVICE.dsc_mgpu_error.restype = ctypes.c_char_p
+    e = DEVICE.dsc_mgpu_error()
+    return e.decode() if e else None
+
+
+def to_device(a):
+    """A device copy of `a` as a memref, and the pointer to copy back from."""
+    a = np.ascontiguousarray(a).reshape(-1)
+    DEVICE.dsc_mgpu_alloc.restype = ctypes.c_uint64
+    p = DEVICE.dsc_mgpu_alloc(ctypes.c_size_t(max(a.nbytes, 1)))
+    if not p:
+        sys.exit("device: " + device_error())
+    DEVICE.dsc_mgpu_copy_in(ctypes.c_uint64(p), a.ctypes.data_as(ctypes.c_void_p),
+                            ctypes.c_size_t(a.nbytes))
+    return ctypes.byref(Memref1(p, p, 0, a.size, 1)), p
+
+
+def call(lib, name, *args):
+    keep, cargs, back = [], [], []
+    for a in args:
+        if isinstance(a, np.ndarray) and DEVICE:
+            ref, p = to_device(a)
+            keep.append(ref)
+            back.append((a, p))
+            cargs.append(ref)
+        elif isinstance(a, np.ndarray):
+            ref, arr = memref(a)
+            keep.append(arr)
+            cargs.append(ref)
+        elif isinstance(a, float):
+            cargs.append(ctypes.c_float(a))
+        else:
+            cargs.append(ctypes.c_int64(a))
+    getattr(lib, "_mlir_ciface_" + name)(*cargs)
+    for a, p in back:  # every array: outputs come back, inputs are equal
+        assert a.flags["C_CONTIGUOUS"]
+        DEVICE.dsc_mgpu_copy_out(a.ctypes.data_as(ctypes.c_void_p),
+                                 ctypes.c_uint64(p), ctypes.c_size_t(a.nbytes))
+        DEVICE.dsc_mgpu_free(ctypes.c_uint64(p))
+    if DEVICE and device_error():
+        sys.exit("device: " + device_error())
+
+
+def quantize(w, bits, group):
+    """Symmetric round-to-nearest per group, as dsc's plain layout holds it."""
+    n, k = w.shape
+    g = w.reshape(n, k // group, group)
+    qmax = 2 ** (bits - 1) - 1
+    s = np.abs(g).max(axis=2) / qmax
+    s[s == 0] = 1
+    q = np.clip(np.rint(g / s[..., None]), -qmax - 1, qmax).astype(np.int8)
+    return q.reshape(n, k), s.astype(np.float32)
+
+
+def pack4(q):
+    """Two values per byte, low nibble first."""
+    u = (q.astype(np.int16) & 15).astype(np.uint8).reshape(-1, 2)
+    return (u[:, 0] | (u[:, 1] << 4)).view(np.int8)
+
+
+def check(name, got, want, tol):
+    err = float(np.max(np.abs(got.astype(np.float64) - want))) if got.size else 0
+    scale = float(np.max(np.abs(want))) or 1.0
+    if not err <= tol * scale:
+        print("%s: max error %.3g (relative %.3g) > %.3g" %
+              (name, err, err / scale, tol))
+        return False
+    print("%s: OK (max error %.3g)" % (name, err))
+    return True
+
+
+def gemv(lib, rng, bits):
+    ok = True
+    n, k = 67, 256
+    for group in (32, 64, 128, k):  # group = k: per channel
+        w = rng.standard_normal((n, k)).astype(np.float32)
+        x = rng.standard_normal(k).astype(np.float32)
+        q, s = quantize(w, bits, group)
+        ref = (q.astype(np.float64) * np.repeat(s, group, axis=1)) @ x
+        y = np.zeros(n, np.float32)
+        partial = np.zeros(n * 32, np.float32)
+        data = pack4(q) if bits == 4 else q
+        call(lib, "dsc_cuda_gemv_q%d" % bits, data, s, x, partial, y, n, k,
+             group)
+        ok &= check("gemv_q%d group %d" % (bits, group), y, ref, 1e-5)
+    return ok
+
+
+def rms_norm(lib, rng):
+    rows, dim, eps = 5, 288, 1e-5
+    x = rng.standard_normal((rows, dim)).astype(np.float32)
+    w = rng.standard_normal(dim).astype(np.float32)
+    y = np.zeros((rows, dim), np.float32)
+    call(lib, "dsc_cuda_rms_norm", x, w, y, rows, dim, eps)
+    x64 = x.astype(np.float64)
+    ref = x64 / np.sqrt((x64 * x64).mean(axis=1, keepdims=True) + eps) * w
+    return check("rms_norm", y, ref, 1e-5)
+
+
+def argmax(lib, rng):
+    ok = True
+    for n in (1, 255, 256, 32000):
+        logits = rng.standard_normal(n).astype(np.float32)
+        # Ties: the first index wins, as numpy's argmax (and the CPU path).
+        logits[n // 3] = logits[(2 * n) // 3] = np.float32(10)
+        out = np.full(1, -7, np.int32)
+        call(lib, "dsc_cuda_argmax", logits, np.zeros(256, np.float32),
+             np.zeros(256, np.int32), out, n)
+        want = int(np.argmax(logits))
+        if out[0] != want:
+            print("argmax n=%d: %d, want %d" % (n, out[0], want))
+            ok = False
+        else:
+            print("argmax n=%d: OK" % n)
+    return ok
+
+
+def attention(lib, rng):
+    heads, kvheads, hd, npos = 8, 2, 32, 13
+    q = rng.standard_normal((heads, hd)).astype(np.float32)
+    kc = rng.standard_normal((npos, kvheads, hd)).astype(np.float32)
+    vc = rng.standard_normal((npos, kvheads, hd)).astype(np.float32)
+    scale = 1 / np.sqrt(hd)
+    out = np.zeros((heads, hd), np.float32)
+    call(lib, "dsc_cuda_attention", q, kc, vc,
+         np.zeros(heads * npos, np.float32), out, npos, heads, kvheads, hd,
+         float(scale))
+    ref = np.zeros((heads, hd))
+    for h in range(heads):
+        kh = h // (heads // kvheads)
+        sc = kc[:, kh, :].astype(np.float64) @ q[h] * scale
+        p = np.exp(sc - sc.max())
+        ref[h] = (p / p.sum()) @ vc[:, kh, :]
+    return check("attention", out, ref, 1e-5)
+
+
+def elementwise(lib, rng):
+    n = 1000
+    a = rng.standard_normal(n).astype(np.float32)
+    b = rng.standard_normal(n).astype(np.float32)
+    y = np.zeros(n, np.float32)
+    call(lib, "dsc_cuda_add", a, b, y, n)
+    ok = check("add", y, a.astype(np.float64) + b, 1e-7)
+    call(lib, "dsc_cuda_swiglu", a, b, y, n)
+    a64 = a.astype(np.float64)
+    ok &= check("swiglu", y, a64 / (1 + np.exp(-a64)) * b, 1e-5)
+    heads, dim, pos = 6, 48, 17
+    x = rng.standard_normal((heads, dim)).astype(np.float32)
+    freqs = 1.0 / 10000.0 ** (2 * np.arange(dim // 2) / dim)
+    ang = pos * freqs
+    xr = x.astype(np.float64).reshape(heads, dim // 2, 2)
+    ref = np.empty_like(xr)
+    ref[..., 0] = xr[..., 0] * np.cos(ang) - xr[..., 1] * np.sin(ang)
+    ref[..., 1] = xr[..., 0] * np.sin(ang) + xr[..., 1] * np.cos(ang)
+    call(lib, "dsc_cuda_rope", x, np.cos(ang).astype(np.float32),
+         np.sin(ang).astype(np.float32), heads, dim)
+    ok &= check("rope", x, ref.reshape(heads, dim), 1e-6)
+    return ok
+
+
+def gemm_f16(lib, rng):
+    """Tensor cores (mma.sync): on a GPU only (--device)."""
+    m, n, k = 48, 40, 96
+    x = rng.standard_normal((m, k)).astype(np.float16)
+    w = rng.standard_normal((n, k)).astype(np.float16)
+    y = np.zeros((m, n), np.float32)
+    call(lib, "dsc_cuda_gemm_f16", x, w, y, m, n, k)
+    return check("gemm_f16", y, x.astype(np.float64) @ w.T.astype(np.float64),
+                 1e-5)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("lib")
+    p.add_argument("kernel", choices=["gemv_q8", "gemv_q4", "rms_norm",
+                                      "argmax", "attention", "elementwise",
+                                      "gemm_f16"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", action="store_true")
+    a = p.parse_args()
+    global DEVICE
+    lib = ctypes.CDLL(a.lib)
+    if a.device:
+        DEVICE = lib
+        if device_error():  # the kernels' modules load when LIB.so does
+            sys.exit("device: " + device_error())
+    rng = np.random.default_rng(a.seed)
+    tests = {
+        "gemv_q8": lambda: gemv(lib, rng, 8),
+        "gemv_q4": lambda: gemv(lib, rng, 4),
+        "rms_norm": lambda: rms_norm(lib, rng),
+        "argmax": lambda: argmax(lib, rng),
+        "attention": lambda: attention(lib, rng),
+        "elementwise": lambda: elementwise(lib, rng),
+        "gemm_f16": lambda: gemm_f16(lib, rng),
+    }
+    sys.exit(0 if tests[a.kernel]() else 1)
+
+
+if __name__ == "__main__":
+    main()
