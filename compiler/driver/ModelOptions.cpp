@@ -36,7 +36,7 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
       maxSeqLen("max-seq-len", cl::desc("Override the model's context length"),
                 cl::init(0), cl::sub(sub)),
       quantize("quantize",
-               cl::desc("Quantize weights: int8|int4 ':' "
+               cl::desc("Quantize weights: int8|int6|int5|int4|int3|int2 ':' "
                         "tensor|channel|group=N|head [',asym'] [',scale=f32'], "
                         "e.g. int4:group=32; or auto[:group=N] with "
                         "--mem-budget and --calib"),

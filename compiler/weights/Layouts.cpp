@@ -41,10 +41,12 @@ void writePlainQuantized(const QuantizedTensor &qt, raw_ostream &os) {
           qt.symmetric
               ? static_cast<uint8_t>(u - qt.zero[r * groups + c / qt.group])
               : u;
-      if (qt.bits == 8)
-        row[c] = v;
-      else
-        row[c / 2] |= static_cast<uint8_t>((v & 0xF) << (4 * (c % 2)));
+      // A little-endian bit stream: a value may straddle two bytes.
+      uint64_t bit = static_cast<uint64_t>(c) * qt.bits;
+      unsigned both = (v & ((1u << qt.bits) - 1)) << (bit % 8);
+      row[bit / 8] |= static_cast<uint8_t>(both);
+      if (bit % 8 + qt.bits > 8)
+        row[bit / 8 + 1] |= static_cast<uint8_t>(both >> 8);
     }
     os.write(reinterpret_cast<const char *>(row.data()), rowBytes);
   }
@@ -79,9 +81,7 @@ void writeTiledQuantized(const QuantizedTensor &qt, raw_ostream &os) {
           continue;
         }
         for (int64_t blk = 0; blk < qt.group / 32; ++blk)
-          for (int j = 0; j < 16; ++j)
-            vals[blk * 16 + j] = static_cast<uint8_t>(
-                u[blk * 32 + j] | (u[blk * 32 + j + 16] << 4));
+          dsc_qblock_pack(u + blk * 32, qt.bits, &vals[blk * 4 * qt.bits]);
         os.write(reinterpret_cast<const char *>(vals.data()), vals.size());
       }
     }

@@ -76,6 +76,14 @@ std::optional<Kernel> findQuantLinearKernel(unsigned bits) {
     return Kernel::linear_q8_t4;
   case 4:
     return Kernel::linear_q4_t4;
+  case 2:
+    return Kernel::linear_q2_t4;
+  case 3:
+    return Kernel::linear_q3_t4;
+  case 5:
+    return Kernel::linear_q5_t4;
+  case 6:
+    return Kernel::linear_q6_t4;
   default:
     return std::nullopt;
   }

@@ -38,7 +38,7 @@ struct Formats {
   std::vector<std::string> ggmlFormats = {};
 };
 const Formats kCPUFormats = {
-    {"f32", "f16", "bf16"}, {4, 8}, {4, 16}, 4, "f32",
+    {"f32", "f16", "bf16"}, {2, 3, 4, 5, 6, 8}, {4, 16}, 4, "f32",
     {"q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "q8_k", "iq4_nl", "iq4_xs",
      "q4_0", "q4_1", "q5_0", "q5_1", "q8_0"}};
 

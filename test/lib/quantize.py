@@ -9,7 +9,7 @@ def parse(text):
     bits_text, _, rest = text.partition(":")
     parts = rest.split(",")
     g, _, v = parts[0].partition("=")
-    spec = dict(bits=8 if bits_text == "int8" else 4, gran=g,
+    spec = dict(bits=int(bits_text[3:]), gran=g,
                 block=int(v) if v else 0, sym=True, f32=False)
     for opt in parts[1:]:
         if opt == "asym":
@@ -40,14 +40,14 @@ def choose(spec, rows, cols, head_rows):
                     break
             if best:
                 break
-            if bits == 4:
+            if bits < 8:
                 bits = 8
         if best:
             block = best
         else:
             gran = "channel"
     group = block if gran == "group" else cols
-    if bits == 4 and group % 32:
+    if bits < 8 and group % 32:
         bits = 8
     return bits, gran, block, group
 

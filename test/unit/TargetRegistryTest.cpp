@@ -92,5 +92,5 @@ TEST(KernelABI, SignaturesComeFromTheCDeclarations) {
   EXPECT_EQ(getKernelSignature(Kernel::rt_observe).argKinds, "ipii");
   EXPECT_FALSE(findLinearKernel("f8", {0, 0}).has_value());
   EXPECT_FALSE(findLinearKernel("f32", {8, 8}).has_value());
-  EXPECT_FALSE(findQuantLinearKernel(3).has_value());
+  EXPECT_FALSE(findQuantLinearKernel(7).has_value());
 }

@@ -1,6 +1,7 @@
 //===- DscOps.cpp - dsc operations ----------------------------------------===//
 
 #include "Dsc/IR/DscOps.h"
+#include "dsc/abi/quant_layout.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -49,11 +50,13 @@ LogicalResult GlobalOp::verify() {
         return emitOpError("a quantized weight is tiled by 4 rows and its ")
                << group << "-column groups, not " << layout.getRows() << "x"
                << layout.getCols();
-      if (q.getScheme().getBits() != 8 && q.getScheme().getBits() != 4)
-        return emitOpError("tiled quantized weights are 8- or 4-bit");
-      if (q.getScheme().getBits() == 4 && group % 32)
-        return emitOpError("4-bit tiles need groups of a multiple of 32 "
-                           "columns, got ")
+      if (!dsc_qtile_bits_ok(q.getScheme().getBits()))
+        return emitOpError("tiled quantized weights are 8-bit or 2- to "
+                           "6-bit");
+      if (q.getScheme().getBits() < 8 && group % 32)
+        return emitOpError()
+               << q.getScheme().getBits()
+               << "-bit tiles need groups of a multiple of 32 columns, got "
                << group;
       if (q.getScheme().getGranularity() == Granularity::Channel &&
           q.getScheme().getAxis() != 0)

@@ -78,8 +78,9 @@ LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
   int64_t groupCols = scheme.getGranularity() == Granularity::Group
                           ? scheme.getBlockSize()
                           : shape[1];
-  if (scheme.getBits() == 4 && groupCols % 32)
-    return emitError() << "4-bit values are stored in blocks of 32 columns; "
+  if (scheme.getBits() < 8 && groupCols % 32)
+    return emitError() << scheme.getBits()
+                       << "-bit values are stored in blocks of 32 columns; "
                           "a scale group of "
                        << groupCols << " columns is not a multiple";
   return success();

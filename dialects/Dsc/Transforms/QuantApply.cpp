@@ -2,6 +2,8 @@
 
 #include "Dsc/Transforms/Passes.h"
 
+#include "dsc/abi/quant_layout.h"
+
 namespace mlir::dsc {
 #define GEN_PASS_DEF_QUANTAPPLY
 #include "Dsc/Transforms/Passes.h.inc"
@@ -13,13 +15,12 @@ using namespace mlir::dsc;
 LogicalResult mlir::dsc::parseQuantSpec(StringRef text, QuantSpec &spec,
                                        std::string *error) {
   auto [bitsText, rest] = text.split(':');
-  unsigned bits;
-  if (bitsText == "int8")
-    bits = 8;
-  else if (bitsText == "int4")
-    bits = 4;
-  else {
-    *error = "'" + bitsText.str() + "' is not int8 or int4";
+  unsigned bits = 0;
+  if (StringRef w = bitsText; !w.consume_front("int") ||
+                              w.getAsInteger(10, bits) ||
+                              !dsc_qtile_bits_ok(bits)) {
+    *error = "'" + bitsText.str() +
+             "' is not a width (int2, int3, int4, int5, int6, int8)";
     return failure();
   }
   SmallVector<StringRef> parts;
@@ -47,10 +48,10 @@ LogicalResult mlir::dsc::parseQuantSpec(StringRef text, QuantSpec &spec,
   }
   // No weight could take these: refuse them rather than quantize every
   // weight differently from what was asked.
-  if (bits == 4 && gran == Granularity::Group && block % 32) {
-    *error = "int4 groups must be a multiple of 32 columns (the int4 "
-             "kernels' block); use group=32, 64, ... or int8:group=" +
-             std::to_string(block);
+  if (bits < 8 && gran == Granularity::Group && block % 32) {
+    *error = bitsText.str() + " groups must be a multiple of 32 columns (the " +
+             bitsText.str() + " kernels' block); use group=32, 64, ... or "
+             "int8:group=" + std::to_string(block);
     return failure();
   }
   bool symmetric = true, f32Scale = false;
@@ -95,8 +96,8 @@ QuantSchemeAttr mlir::dsc::chooseQuantScheme(MLIRContext *ctx,
     else
       gran = Granularity::Channel;
   }
-  // 4-bit tiles need groups of multiples of 32 columns; where none fits,
-  // the weight gets 8 bits and the search is repeated.
+  // Tiles narrower than 8 bits need groups of multiples of 32 columns;
+  // where none fits, the weight gets 8 bits and the search is repeated.
   auto fits = [&](int64_t d) { return bits == 8 || d % 32 == 0; };
   if (gran == Granularity::Group && (cols % block || !fits(block))) {
     int64_t best = 0;
@@ -106,7 +107,7 @@ QuantSchemeAttr mlir::dsc::chooseQuantScheme(MLIRContext *ctx,
           best = d;
           break;
         }
-      if (!best && bits == 4)
+      if (!best && bits < 8)
         bits = 8;
     }
     if (best)
@@ -115,7 +116,7 @@ QuantSchemeAttr mlir::dsc::chooseQuantScheme(MLIRContext *ctx,
       gran = Granularity::Channel;
   }
   int64_t groupCols = gran == Granularity::Group ? block : cols;
-  if (bits == 4 && groupCols % 32)
+  if (bits < 8 && groupCols % 32)
     bits = 8;
   if (gran == Granularity::Channel || gran == Granularity::Tensor)
     block = 0;

@@ -8,7 +8,9 @@
  * d * dx; the zero point comes out as (z - DOT_OFFSET) * dx * sum(qx),
  * accumulated per group.
  *
- * The including file defines BITS (4 or 8) and KNAME, and USE_SDOT for the
+ * The including file defines BITS (2 to 6, or 8; widths below 8 unpacked
+ * from quant_layout.h's 32-column blocks into bytes in registers) and
+ * KNAME, and USE_SDOT for the
  * dot-product extension (sdot); without it, products go through smull and
  * sadalp, which every ARMv8-A core has. Prompts take two rows of x at a
  * time against each block of four weight rows (the GEMM): with USE_I8MM
@@ -55,19 +57,66 @@ DSC_INLINE int32x4_t dot32(int32x4_t acc, int8x16_t w0, int8x16_t w1,
 #endif
 }
 
+#if BITS != 8
+/* The fields of quant_layout.h's dsc_qblock*, unpacked to one byte per
+ * value: v0 values 0-15, v1 values 16-31. Crumbs: byte j's 2-bit field k
+ * is value j + 8k. */
+DSC_INLINE void unpack_crumbs(const uint8_t *p, uint8x16_t *v0,
+                              uint8x16_t *v1) {
+  uint8x8_t d = vld1_u8(p), m = vdup_n_u8(3);
+  *v0 = vcombine_u8(vand_u8(d, m), vand_u8(vshr_n_u8(d, 2), m));
+  *v1 = vcombine_u8(vand_u8(vshr_n_u8(d, 4), m), vshr_n_u8(d, 6));
+}
+
+/* Nibbles: columns 0-15 in the low nibbles, 16-31 in the high ones. */
+DSC_INLINE void unpack_nibbles(const uint8_t *p, uint8x16_t *v0,
+                               uint8x16_t *v1) {
+  uint8x16_t b = vld1q_u8(p);
+  *v0 = vandq_u8(b, vdupq_n_u8(0x0F));
+  *v1 = vshrq_n_u8(b, 4);
+}
+
+/* Bitmask: bit i % 8 of byte i / 8 is value i's; `one` where set. */
+DSC_INLINE void unpack_bits(const uint8_t *p, uint8_t one, uint8x16_t *v0,
+                            uint8x16_t *v1) {
+  static const uint8_t bit[16] = {1, 2, 4, 8, 16, 32, 64, 128,
+                                  1, 2, 4, 8, 16, 32, 64, 128};
+  uint8x16_t b = vld1q_u8(bit), o = vdupq_n_u8(one);
+  *v0 = vandq_u8(vtstq_u8(vcombine_u8(vdup_n_u8(p[0]), vdup_n_u8(p[1])), b),
+                 o);
+  *v1 = vandq_u8(vtstq_u8(vcombine_u8(vdup_n_u8(p[2]), vdup_n_u8(p[3])), b),
+                 o);
+}
+#endif
+
 /* The 32 stored weights of row r, block k of a tile, less DOT_OFFSET. */
 DSC_INLINE void load_block(const qtile_t *t, const uint8_t *vals, int r,
                            int64_t k, int8x16_t *w0, int8x16_t *w1) {
-  const uint8_t *p = vals + (uint64_t)r * t->rowBytes;
+  const uint8_t *p = vals + (uint64_t)r * t->rowBytes + k * (4 * BITS);
 #if BITS == 8
   const uint8x16_t off = vdupq_n_u8(0x80);
-  *w0 = vreinterpretq_s8_u8(veorq_u8(vld1q_u8(p + k * 32), off));
-  *w1 = vreinterpretq_s8_u8(veorq_u8(vld1q_u8(p + k * 32 + 16), off));
+  *w0 = vreinterpretq_s8_u8(veorq_u8(vld1q_u8(p), off));
+  *w1 = vreinterpretq_s8_u8(veorq_u8(vld1q_u8(p + 16), off));
 #else
-  /* Columns 0-15 in the low nibbles, 16-31 in the high ones. */
-  uint8x16_t b = vld1q_u8(p + k * 16);
-  *w0 = vreinterpretq_s8_u8(vandq_u8(b, vdupq_n_u8(0x0F)));
-  *w1 = vreinterpretq_s8_u8(vshrq_n_u8(b, 4));
+  uint8x16_t v0, v1;
+#if BITS <= 3
+  unpack_crumbs(p, &v0, &v1);
+#else
+  unpack_nibbles(p, &v0, &v1);
+#endif
+#if BITS == 3 || BITS == 5
+  uint8x16_t h0, h1;
+  unpack_bits(p + (BITS == 3 ? 8 : 16), BITS == 3 ? 4 : 16, &h0, &h1);
+  v0 = vorrq_u8(v0, h0);
+  v1 = vorrq_u8(v1, h1);
+#elif BITS == 6
+  uint8x16_t h0, h1;
+  unpack_crumbs(p + 16, &h0, &h1);
+  v0 = vorrq_u8(v0, vshlq_n_u8(h0, 4));
+  v1 = vorrq_u8(v1, vshlq_n_u8(h1, 4));
+#endif
+  *w0 = vreinterpretq_s8_u8(v0);
+  *w1 = vreinterpretq_s8_u8(v1);
 #endif
 }
 

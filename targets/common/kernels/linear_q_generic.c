@@ -65,6 +65,18 @@ DSC_GENERIC void DSC_UK(linear_q4_t4)(const float *x, const uint8_t *w,
   dsc_linear_qf_t4_portable(x, w, y, S, K, N, G, 4, flags);
 }
 
+/* The narrower widths (quant_layout.h's dsc_qblock*). */
+#define DSC_QF_WIDTH(b)                                                        \
+  DSC_GENERIC void DSC_UK(linear_q##b##_t4)(                                   \
+      const float *x, const uint8_t *w, float *y, int64_t S, int64_t K,        \
+      int64_t N, int64_t G, int64_t flags) {                                   \
+    dsc_linear_qf_t4_portable(x, w, y, S, K, N, G, b, flags);                  \
+  }
+DSC_QF_WIDTH(2)
+DSC_QF_WIDTH(3)
+DSC_QF_WIDTH(5)
+DSC_QF_WIDTH(6)
+
 /* Embedding rows from a quantized table. */
 DSC_GENERIC void DSC_UK(embedding_q_t4)(const uint8_t *w, const int32_t *ids,
                                        float *out, int64_t S, int64_t K,

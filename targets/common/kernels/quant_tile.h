@@ -18,7 +18,7 @@ void dsc_linear_qf_t4_portable(const float *x, const uint8_t *w, float *y,
 
 typedef struct {
   int64_t G;      /* columns per group */
-  int bits;       /* 8 or 4 */
+  int bits;       /* 8, or 2 to 6 in 32-column blocks */
   int asym, f32;  /* zero points stored; f32 (else f16) scales */
   int64_t groups; /* K / G */
   uint64_t tile;  /* bytes per tile */
@@ -61,9 +61,8 @@ DSC_INLINE int qtile_value(const qtile_t *t, const uint8_t *tile, int r,
   const uint8_t *v = tile + t->valOff + (uint64_t)r * t->rowBytes;
   if (t->bits == 8)
     return v[j];
-  const uint8_t *blk = v + (j / 32) * 16;
-  int64_t i = j % 32;
-  return i < 16 ? (blk[i] & 0xF) : (blk[i - 16] >> 4);
+  return (int)dsc_qblock_value(v + (j / 32) * 4 * t->bits, (unsigned)t->bits,
+                               (unsigned)(j % 32));
 }
 
 /* Activations quantized to int8 per 32-column block, as the integer kernels

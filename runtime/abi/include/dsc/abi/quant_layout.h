@@ -5,10 +5,12 @@
  * them). Two families exist:
  *
  * Plain layout (the compiler's canonical form of a !dsc.qtensor before
- * packing): for a [rows, cols] weight quantized to `bits`,
- *   values  rows x cols, row-major; 8-bit one per byte, 4-bit two per byte
- *           (low nibble first), each row padded to a whole byte; signed
- *           two's complement when symmetric, unsigned when asymmetric;
+ * packing): for a [rows, cols] weight quantized to `bits` (2 to 8),
+ *   values  rows x cols, row-major, each row a little-endian bit stream of
+ *           `bits`-bit values (value c at bits [c*bits, c*bits + bits), so
+ *           8-bit one per byte, 4-bit low nibble first), padded to a whole
+ *           byte; signed two's complement when symmetric, unsigned when
+ *           asymmetric;
  *   scales  at DSC_QPLAIN_ALIGN-aligned offset, one per group in the
  *           scheme's order (row-major over [rows, groups] for `group`);
  *   zeros   (asymmetric only) at the next aligned offset, one byte each.
@@ -28,8 +30,11 @@
  * tile(b, g) = rows [4b, 4b+4) x columns [gG, gG+G), b-major. A tile is
  *   d[4]   the 4 rows' scales (f16 or f32)
  *   z[4]   the 4 rows' zero points (asymmetric only; u8)
- *   q      4 rows x G values: 8-bit as u8, 4-bit in 32-column blocks of 16
- *          bytes, byte j holding columns j (low nibble) and j + 16 (high).
+ *   q      4 rows x G values, row after row: 8-bit as u8; narrower
+ *          widths in 32-column blocks of 32 * bits / 8 bytes (the
+ *          dsc_qblock* structs below: the low 2 or 4 bits of each value,
+ *          then its high bits, so that vector code unpacks a block with
+ *          shifts and masks into 32 bytes).
  * Values are stored unsigned: a symmetric value q is stored as q + 2^(b-1)
  * and the offset 2^(b-1) plays the zero point, so that every value
  * dequantizes to (u - zero) * d, and integer dot products can use unsigned
@@ -150,6 +155,37 @@ typedef struct {
   uint8_t qs[128];
 } dsc_ggml_block_iq4_xs;
 
+/* One 32-column block of 2- to 6-bit tiled values (value i, i in 0..31):
+ *   crumbs  2-bit fields: bits 2k..2k+1 of byte j hold value j + 8k
+ *           (k in 0..3);
+ *   nibbles 4-bit fields: byte j holds value j (low nibble) and j + 16
+ *           (high nibble), as ggml's Q4_0;
+ *   bitmask 1-bit fields: bit i % 8 of byte i / 8 holds value i.
+ * A value is its low field, plus (3-bit) its bitmask bit times 4, (5-bit)
+ * its bitmask bit times 16, (6-bit) its high crumb times 16. */
+typedef struct {
+  uint8_t lo[8]; /* crumbs */
+} dsc_qblock2;
+
+typedef struct {
+  uint8_t lo[8]; /* crumbs: bits 0-1 */
+  uint8_t hi[4]; /* bitmask: bit 2 */
+} dsc_qblock3;
+
+typedef struct {
+  uint8_t lo[16]; /* nibbles */
+} dsc_qblock4;
+
+typedef struct {
+  uint8_t lo[16]; /* nibbles: bits 0-3 */
+  uint8_t hi[4];  /* bitmask: bit 4 */
+} dsc_qblock5;
+
+typedef struct {
+  uint8_t lo[16]; /* nibbles: bits 0-3 */
+  uint8_t hi[8];  /* crumbs: bits 4-5 */
+} dsc_qblock6;
+
 /* ggml's type ids of the block formats. */
 enum {
   DSC_GGML_TYPE_Q4_0 = 2,
@@ -185,6 +221,11 @@ DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_q6_k) == 210, "Q6_K block is 210 bytes")
 DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_q8_k) == 292, "Q8_K block is 292 bytes");
 DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_iq4_nl) == 18, "IQ4_NL block is 18 bytes");
 DSC_STATIC_ASSERT(sizeof(dsc_ggml_block_iq4_xs) == 136, "IQ4_XS block is 136 bytes");
+DSC_STATIC_ASSERT(sizeof(dsc_qblock2) == 8, "2-bit block is 8 bytes");
+DSC_STATIC_ASSERT(sizeof(dsc_qblock3) == 12, "3-bit block is 12 bytes");
+DSC_STATIC_ASSERT(sizeof(dsc_qblock4) == 16, "4-bit block is 16 bytes");
+DSC_STATIC_ASSERT(sizeof(dsc_qblock5) == 20, "5-bit block is 20 bytes");
+DSC_STATIC_ASSERT(sizeof(dsc_qblock6) == 24, "6-bit block is 24 bytes");
 
 /* Values per block and bytes per block of a ggml block format; 0 for a type
  * that is not one. */
@@ -250,6 +291,54 @@ static inline uint64_t dsc_qplain_row_bytes(uint64_t cols, unsigned bits) {
 
 static inline uint64_t dsc_qplain_align(uint64_t n) {
   return (n + DSC_QPLAIN_ALIGN - 1) / DSC_QPLAIN_ALIGN * DSC_QPLAIN_ALIGN;
+}
+
+/* Whether the tiled layout stores `bits`-bit values. */
+static inline int dsc_qtile_bits_ok(unsigned bits) {
+  return bits == 8 || (bits >= 2 && bits <= 6);
+}
+
+/* Value i (0..31) of a 32-column block of `bits`-bit tiled values (2..6). */
+static inline unsigned dsc_qblock_value(const uint8_t *blk, unsigned bits,
+                                        unsigned i) {
+  /* Only the block's own bytes are read: a 2-bit block has 8. */
+  unsigned crumb = bits <= 3 ? (blk[i % 8] >> (2 * (i / 8))) & 3 : 0;
+  unsigned nib = bits >= 4 ? (blk[i % 16] >> (4 * (i / 16))) & 15 : 0;
+  switch (bits) {
+  case 2:
+    return crumb;
+  case 3:
+    return crumb | (((blk[8 + i / 8] >> (i % 8)) & 1) << 2);
+  case 4:
+    return nib;
+  case 5:
+    return nib | (((blk[16 + i / 8] >> (i % 8)) & 1) << 4);
+  default: /* 6 */
+    return nib | (((blk[16 + i % 8] >> (2 * (i / 8))) & 3) << 4);
+  }
+}
+
+/* Packs 32 values u[i] < 2^bits (bits 2..6) into one block of 32 * bits / 8
+ * bytes. */
+static inline void dsc_qblock_pack(const uint8_t *u, unsigned bits,
+                                   uint8_t *blk) {
+  unsigned n = 32 * bits / 8, i;
+  for (i = 0; i < n; ++i)
+    blk[i] = 0;
+  for (i = 0; i < 32; ++i) {
+    unsigned v = u[i];
+    if (bits <= 3) {
+      blk[i % 8] |= (uint8_t)((v & 3) << (2 * (i / 8)));
+      if (bits == 3)
+        blk[8 + i / 8] |= (uint8_t)(((v >> 2) & 1) << (i % 8));
+    } else {
+      blk[i % 16] |= (uint8_t)((v & 15) << (4 * (i / 16)));
+      if (bits == 5)
+        blk[16 + i / 8] |= (uint8_t)(((v >> 4) & 1) << (i % 8));
+      else if (bits == 6)
+        blk[16 + i % 8] |= (uint8_t)(((v >> 4) & 3) << (2 * (i / 8)));
+    }
+  }
 }
 
 /* Bytes of one tile of the tiled layout. */

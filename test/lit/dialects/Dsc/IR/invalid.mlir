@@ -1,11 +1,11 @@
 // RUN: dsc-opt %s --split-input-file --verify-diagnostics
 
-// expected-error @+1 {{no target has kernels for 16-bit weights (widths: 4 8)}}
+// expected-error @+1 {{no target has kernels for 16-bit weights (widths: 2 3 4 5 6 8)}}
 dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i16, tensor>>
 
 // -----
 
-// expected-error @+1 {{no target has kernels for 1-bit weights (widths: 4 8)}}
+// expected-error @+1 {{no target has kernels for 1-bit weights (widths: 2 3 4 5 6 8)}}
 dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i1, tensor>>
 
 // -----
@@ -434,8 +434,28 @@ dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i4, group = 32>> {layout = #ds
 
 // -----
 
-// expected-error @+1 {{no target has kernels for 6-bit weights (widths: 4 8)}}
-dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i6, group = 32>> {layout = #dsc.tiled<rows = 4, cols = 32>}
+// expected-error @+1 {{no target has kernels for 7-bit weights (widths: 2 3 4 5 6 8)}}
+dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i7, group = 32>> {layout = #dsc.tiled<rows = 4, cols = 32>}
+
+// -----
+
+// expected-error @+1 {{3-bit values are stored in blocks of 32 columns; a scale group of 16 columns is not a multiple}}
+dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i3, group = 16>> {layout = #dsc.tiled<rows = 4, cols = 16>}
+
+// -----
+
+// expected-error @+1 {{6-bit values are stored in blocks of 32 columns; a scale group of 48 columns is not a multiple}}
+dsc.global @w : !dsc.qtensor<8x96xf32, #dsc.quant<i6, group = 48>>
+
+// -----
+
+// expected-error @+1 {{2-bit values are stored in blocks of 32 columns; a scale group of 100 columns is not a multiple}}
+dsc.global @w : !dsc.qtensor<8x100xf32, #dsc.quant<i2, channel = 0, asymmetric>>
+
+// -----
+
+// expected-error @+1 {{group size 64 does not divide the input dimension 96}}
+dsc.global @w : !dsc.qtensor<8x96xf32, #dsc.quant<i5, group = 64>>
 
 // -----
 

@@ -46,6 +46,15 @@ dsc.global @t : !dsc.qtensor<64x172xf32, #dsc.quant<i8, tensor>>
 dsc.global @c : !dsc.qtensor<64x172xf32, #dsc.quant<i8, channel = 0, symmetric>>
 // CHECK: dsc.global @g : !dsc.qtensor<64x172xf32, #dsc.quant<i8, group = 43, asymmetric, scale = f16>>
 dsc.global @g : !dsc.qtensor<64x172xf32, #dsc.quant<i8, group = 43, asymmetric, scale = f16>>
+// The 2-, 3-, 5- and 6-bit widths, tiled and not.
+// CHECK: dsc.global @w2 : !dsc.qtensor<8x64xf32, #dsc.quant<i2, group = 32, asymmetric, scale = f16>>
+dsc.global @w2 : !dsc.qtensor<8x64xf32, #dsc.quant<i2, group = 32, asymmetric, scale = f16>>
+// CHECK: dsc.global @w3 : !dsc.qtensor<8x96xf32, #dsc.quant<i3, channel = 0, symmetric>> {layout = #dsc.tiled<rows = 4, cols = 96>}
+dsc.global @w3 : !dsc.qtensor<8x96xf32, #dsc.quant<i3, channel = 0>> {layout = #dsc.tiled<rows = 4, cols = 96>}
+// CHECK: dsc.global @w5 : !dsc.qtensor<64x192xf32, #dsc.quant<i5, head = 8, symmetric, scale = f16>>
+dsc.global @w5 : !dsc.qtensor<64x192xf32, #dsc.quant<i5, head = 8, scale = f16>>
+// CHECK: dsc.global @w6 : !dsc.qtensor<8x128xf32, #dsc.quant<i6, group = 64, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 64>}
+dsc.global @w6 : !dsc.qtensor<8x128xf32, #dsc.quant<i6, group = 64, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 64>}
 // CHECK: dsc.global @g4 : !dsc.qtensor<64x192xf32, #dsc.quant<i4, group = 64, asymmetric, scale = f16>>
 dsc.global @g4 : !dsc.qtensor<64x192xf32, #dsc.quant<i4, group = 64, asymmetric, scale = f16>>
 // ggml block formats, stored as a GGUF file's blocks: any row count.

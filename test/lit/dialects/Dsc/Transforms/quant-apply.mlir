@@ -3,7 +3,11 @@
 // RUN: dsc-opt %s --dsc-quant-apply="scheme=int4:group=64,asym,scale=f32 embeddings=true head=true" | FileCheck %s --check-prefix=ALL
 // RUN: dsc-opt %s --dsc-quant-apply="scheme=int4:head" | FileCheck %s --check-prefix=HEAD
 // RUN: dsc-opt %s --dsc-quant-apply="scheme=int8:tensor" --dsc-weights-pack | FileCheck %s --check-prefix=PACK
-// RUN: not dsc-opt %s --dsc-quant-apply="scheme=int3:group=32" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not dsc-opt %s --dsc-quant-apply="scheme=int7:group=32" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not dsc-opt %s --dsc-quant-apply="scheme=int3:group=48" 2>&1 | FileCheck %s --check-prefix=BAD3
+// RUN: dsc-opt %s --dsc-quant-apply="scheme=int3:group=32" | FileCheck %s --check-prefix=W3
+// RUN: dsc-opt %s --dsc-quant-apply="scheme=int5:channel,asym" | FileCheck %s --check-prefix=W5
+// RUN: dsc-opt %s --dsc-quant-apply="scheme=int2:group=64" --dsc-weights-pack | FileCheck %s --check-prefix=W2PACK
 // RUN: not dsc-opt %s --dsc-quant-apply="scheme=int4:block=32" 2>&1 | FileCheck %s --check-prefix=BADGRAN
 
 module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 64, hidden_dim = 172, n_layers = 1, n_heads = 4, n_kv_heads = 2, head_dim = 16, max_seq_len = 32>} {
@@ -73,5 +77,14 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
 // Quantized weights are tiled by 4 rows and their groups (whole rows here).
 // PACK: dsc.global @blk.0.attn_q : !dsc.qtensor<64x64xf32, #dsc.quant<i8, tensor, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 64>}
 
-// BAD: error: bad quantization scheme 'int3:group=32': 'int3' is not int8 or int4
+// BAD: error: bad quantization scheme 'int7:group=32': 'int7' is not a width (int2, int3, int4, int5, int6, int8)
+// BAD3: error: bad quantization scheme 'int3:group=48': int3 groups must be a multiple of 32 columns (the int3 kernels' block); use group=32, 64, ... or int8:group=48
+
+// The 2- to 6-bit widths follow int4's policy: groups of multiples of 32
+// columns, 8 bits where none fits (ffn_down's rows of 172).
+// W3: dsc.global @blk.0.attn_q : !dsc.qtensor<64x64xf32, #dsc.quant<i3, group = 32, symmetric, scale = f16>>
+// W3: dsc.global @blk.0.ffn_down : !dsc.qtensor<64x172xf32, #dsc.quant<i8, channel = 0, symmetric, scale = f16>>
+// W5: dsc.global @blk.0.attn_q : !dsc.qtensor<64x64xf32, #dsc.quant<i5, channel = 0, asymmetric, scale = f16>>
+// W5: dsc.global @blk.0.ffn_down : !dsc.qtensor<64x172xf32, #dsc.quant<i8, channel = 0, asymmetric, scale = f16>>
+// W2PACK: dsc.global @blk.0.attn_q : !dsc.qtensor<64x64xf32, #dsc.quant<i2, group = 64, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 64>}
 // BADGRAN: error: bad quantization scheme 'int4:block=32': 'block=32' is not a granularity (tensor, channel, group=N, head)

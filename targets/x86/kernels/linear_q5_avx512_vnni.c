@@ -1,0 +1,10 @@
+/*===- linear_q5_avx512_vnni.c - 5-bit weights, VNNI dot products -===*
+ * Unpacked to bytes in 256-bit registers (the 512-bit decoding of
+ * linear_q_int.h is 4- and 8-bit only); prompts take 4 rows of x at a time.
+ *===---------------------------------------------------------------------===*/
+#define XR 4
+#define BITS 5
+#define DOT_OFFSET 0
+#define DOT32(w, x) _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, x)
+#define KNAME DSC_UK(linear_q5_t4)
+#include "linear_q_int.h"
