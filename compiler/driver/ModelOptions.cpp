@@ -378,36 +378,44 @@ private:
 };
 } // namespace
 
-Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
-                   const TargetDesc &target) {
-  if (Error e = checkAgainstModel(module, settings))
-    return e;
+/// The settings' common part of the phases' settings.
+static CompileSettings phaseSettings(const ModelSettings &settings,
+                                     const TargetDesc &target) {
   CompileSettings cs;
   cs.target = target.name;
   cs.quantize = settings.quant.scheme;
   cs.quantizeEmbeddings = settings.quant.embeddings;
   cs.quantizeHead = settings.quant.head;
   cs.memBudget = settings.memBudget;
-  bool progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
-  cs.progress = progress;
+  cs.progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
   cs.calibStats = settings.calibStats;
-  if (!settings.prune.empty()) {
-    CompileSettings ps = cs;
-    ps.prune = settings.prune;
-    ps.pruneMethod = settings.pruneMethod;
-    ps.pruneCalib = settings.calib;
-    ps.pruneWeights = settings.pruneWeights;
-    ps.pruneBiasCorrect = settings.pruneBiasCorrect;
-    ps.pruneNormCorrect = settings.pruneNormCorrect;
-    QuantNotes pruneNotes;
-    Error e = runPasses(
-        module, [&](mlir::OpPassManager &pm) { buildPrune(pm, ps); },
-        "pruning", [&](mlir::Diagnostic &d) { pruneNotes.add(d); });
-    if (!settings.quiet)
-      pruneNotes.print();
-    if (e)
-      return e;
-  }
+  return cs;
+}
+
+Error pruneModel(mlir::ModuleOp module, const ModelSettings &settings,
+                 const TargetDesc &target) {
+  if (settings.prune.empty())
+    return Error::success();
+  CompileSettings ps = phaseSettings(settings, target);
+  ps.prune = settings.prune;
+  ps.pruneMethod = settings.pruneMethod;
+  ps.pruneCalib = settings.calib;
+  ps.pruneWeights = settings.pruneWeights;
+  ps.pruneBiasCorrect = settings.pruneBiasCorrect;
+  ps.pruneNormCorrect = settings.pruneNormCorrect;
+  QuantNotes pruneNotes;
+  Error e = runPasses(
+      module, [&](mlir::OpPassManager &pm) { buildPrune(pm, ps); }, "pruning",
+      [&](mlir::Diagnostic &d) { pruneNotes.add(d); });
+  if (!settings.quiet)
+    pruneNotes.print();
+  return e;
+}
+
+Error quantizeModel(mlir::ModuleOp module, const ModelSettings &settings,
+                    const TargetDesc &target) {
+  CompileSettings cs = phaseSettings(settings, target);
+  bool progress = cs.progress;
   TempPath statsDir;
   if (!settings.calib.empty()) {
     CalibOptions calib;
@@ -435,6 +443,15 @@ Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
   if (!settings.quiet)
     notes.print();
   return e;
+}
+
+Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
+                   const TargetDesc &target) {
+  if (Error e = checkAgainstModel(module, settings))
+    return e;
+  if (Error e = pruneModel(module, settings, target))
+    return e;
+  return quantizeModel(module, settings, target);
 }
 
 Expected<TempPath> placePruneWeights(ModelSettings &settings,

@@ -97,6 +97,14 @@ loadModel(mlir::MLIRContext &ctx, llvm::StringRef input,
 llvm::Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
                          const TargetDesc &target);
 
+/// prepareModel's two steps, for `dsc advise`, which prunes once and
+/// quantizes the pruned model several ways: pruning (nothing without
+/// --prune), then calibration and the graph phase.
+llvm::Error pruneModel(mlir::ModuleOp module, const ModelSettings &settings,
+                       const TargetDesc &target);
+llvm::Error quantizeModel(mlir::ModuleOp module, const ModelSettings &settings,
+                          const TargetDesc &target);
+
 } // namespace dsc
 
 #endif
