@@ -22,18 +22,40 @@ namespace dsc::advise {
 
 /// Sums 64-bit words with eight independent accumulators, which the
 /// compiler vectorizes: loads, not additions, bound it.
-static uint64_t sumWords(const uint64_t *p, size_t n) {
-  uint64_t a[8] = {};
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; ++k)
-      a[k] += p[i + k];
-  for (; i < n; ++i)
-    a[0] += p[i];
-  uint64_t s = 0;
-  for (uint64_t x : a)
-    s += x;
+#define DSC_SUM_WORDS_BODY                                                     \
+  uint64_t a[8] = {};                                                          \
+  size_t i = 0;                                                                \
+  for (; i + 8 <= n; i += 8)                                                   \
+    for (int k = 0; k < 8; ++k)                                                \
+      a[k] += p[i + k];                                                        \
+  for (; i < n; ++i)                                                           \
+    a[0] += p[i];                                                              \
+  uint64_t s = 0;                                                              \
+  for (uint64_t x : a)                                                         \
+    s += x;                                                                    \
   return s;
+
+static uint64_t sumWordsBaseline(const uint64_t *p, size_t n) {
+  DSC_SUM_WORDS_BODY
+}
+
+#if defined(__x86_64__)
+// dsc itself is built for baseline x86-64 (16-byte loads), which streams
+// about 30% below what 32-byte loads reach (bench/bandwidth.c, same run):
+// the same loop for AVX2 hosts.
+__attribute__((target("avx2"))) static uint64_t
+sumWordsAVX2(const uint64_t *p, size_t n) {
+  DSC_SUM_WORDS_BODY
+}
+#endif
+#undef DSC_SUM_WORDS_BODY
+
+static uint64_t sumWords(const uint64_t *p, size_t n) {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx2"))
+    return sumWordsAVX2(p, n);
+#endif
+  return sumWordsBaseline(p, n);
 }
 
 double measureReadBandwidth(uint64_t bytes, unsigned threads, int passes) {
@@ -72,8 +94,8 @@ static uint64_t lastLevelCache() {
   for (int i = 0; i < 8; ++i) {
     std::string dir =
         "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
-    auto level = MemoryBuffer::getFile(dir + "level", /*IsText=*/true);
-    auto size = MemoryBuffer::getFile(dir + "size", /*IsText=*/true);
+    auto level = MemoryBuffer::getFileAsStream(dir + "level");
+    auto size = MemoryBuffer::getFileAsStream(dir + "size");
     if (!level || !size)
       break;
     int l = 0;
@@ -98,7 +120,7 @@ static uint64_t lastLevelCache() {
 
 /// MemAvailable from /proc/meminfo, or 0.
 static uint64_t memAvailable() {
-  auto text = MemoryBuffer::getFile("/proc/meminfo", /*IsText=*/true);
+  auto text = MemoryBuffer::getFileAsStream("/proc/meminfo");
   if (!text)
     return 0;
   SmallVector<StringRef> lines;
@@ -114,7 +136,7 @@ static uint64_t memAvailable() {
 
 /// The clock of the first CPU in /proc/cpuinfo, GHz; 2 when unknown.
 static double cpuGHz() {
-  auto text = MemoryBuffer::getFile("/proc/cpuinfo", /*IsText=*/true);
+  auto text = MemoryBuffer::getFileAsStream("/proc/cpuinfo");
   if (!text)
     return 2.0;
   SmallVector<StringRef> lines;
@@ -128,15 +150,16 @@ static double cpuGHz() {
   return 2.0;
 }
 
-DeviceProfile measureHost(function_ref<void(StringRef)> status) {
+DeviceProfile measureHost(unsigned threads,
+                          function_ref<void(StringRef)> status) {
   DeviceProfile p;
   p.name = "host";
   p.description = sys::getHostCPUName().str() + ", " +
                   Triple(sys::getProcessTriple()).getArchName().str();
   p.target = "native";
   p.kind = "cpu";
-  unsigned threads =
-      std::max(1u, llvm::hardware_concurrency().compute_thread_count());
+  if (threads == 0)
+    threads = std::max(1u, llvm::hardware_concurrency().compute_thread_count());
   p.cores = static_cast<int>(threads);
   for (const auto &f : sys::getHostCPUFeatures())
     if (f.second)
@@ -154,9 +177,10 @@ DeviceProfile measureHost(function_ref<void(StringRef)> status) {
          " MiB, " + std::to_string(threads) + " threads)");
   p.bandwidthGBs = measureReadBandwidth(big, threads, 5);
   if (p.cacheBytes) {
-    // A quarter of the cache, read many times: what weights that stay in it
-    // are read at.
-    uint64_t small = std::max<uint64_t>(p.cacheBytes / 4, 64 << 10);
+    // A quarter of the cache, at most 8 MiB (where the cache shared with
+    // other cores is largest, some of it is theirs), read many times: what
+    // weights that stay in it are read at.
+    uint64_t small = std::clamp<uint64_t>(p.cacheBytes / 4, 64 << 10, 8 << 20);
     status("measuring the cache bandwidth");
     int passes = static_cast<int>(
         std::clamp<uint64_t>((1ull << 30) / small, 5, 200));

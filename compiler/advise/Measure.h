@@ -24,10 +24,11 @@ namespace dsc::advise {
 /// summing a `bytes` buffer `passes` times.
 double measureReadBandwidth(uint64_t bytes, unsigned threads, int passes);
 
-/// The host's profile: everything but layerOverheadUs and gflops, which
-/// need a compiled model (the driver measures them). `status` is told
-/// what is being measured.
-DeviceProfile measureHost(llvm::function_ref<void(llvm::StringRef)> status);
+/// The host's profile with `threads` threads (0: all the CPUs available):
+/// everything but layerOverheadUs, which needs a compiled model (the driver
+/// measures it). `status` is told what is being measured.
+DeviceProfile measureHost(unsigned threads,
+                          llvm::function_ref<void(llvm::StringRef)> status);
 
 } // namespace dsc::advise
 
