@@ -146,7 +146,10 @@ static Error writeFileAtomically(StringRef path, StringRef text) {
 }
 
 static int runMeasure() {
+  // lld resets every option when it runs: their values now.
   const std::string output = aOutput;
+  const bool quiet = aQuiet;
+  const int threads = aThreads;
   for (cl::Option *o : std::initializer_list<cl::Option *>{
            &aDevice, &aMem, &aCalib, &aPlot, &aJson, &aValidate, &aCandidates})
     if (o->getNumOccurrences())
@@ -156,13 +159,13 @@ static int runMeasure() {
     return reportError(usageError("--measure measures this machine, not a "
                                   "model: drop " +
                                   aInput));
-  if (aThreads < 0)
-    return reportError(usageError("-t " + Twine(aThreads.getValue()) +
+  if (threads < 0)
+    return reportError(usageError("-t " + Twine(threads) +
                                   ": the thread count must not be negative"));
   if (!output.empty() && output != "-")
     if (Error e = checkWritable({output + ".tmp"}))
       return reportError(std::move(e));
-  auto p = measureHostProfile(aQuiet, aThreads);
+  auto p = measureHostProfile(quiet, threads);
   if (!p)
     return reportError(p.takeError());
   std::string text;
@@ -174,7 +177,7 @@ static int runMeasure() {
   }
   if (Error e = writeFileAtomically(output, text))
     return reportError(std::move(e));
-  if (!aQuiet)
+  if (!quiet)
     errs() << "dsc: wrote " << output << "\n";
   return 0;
 }

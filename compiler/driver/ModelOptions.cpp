@@ -99,7 +99,7 @@ bool ModelSettings::automatic() const {
   return parseAutoQuantize(quant.scheme, group);
 }
 
-Expected<ModelSettings> ModelOptions::get() const {
+Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
   ModelSettings s;
   s.tokenizer = tokenizer;
   s.maxSeqLen = maxSeqLen;
@@ -115,6 +115,45 @@ Expected<ModelSettings> ModelOptions::get() const {
   s.pruneBiasCorrect = pruneBiasCorrect;
   s.pruneNormCorrect = pruneNormCorrect;
 
+  if (autoVariant) {
+    for (auto [given, name] :
+         {std::pair{!s.quant.scheme.empty(), "--quantize"},
+          std::pair{!s.prune.empty(), "--prune"},
+          std::pair{s.quant.embeddings || s.quant.head, "--quantize-embeddings/--quantize-head"},
+          std::pair{!s.calibStats.empty(), "--calib-stats"},
+          std::pair{!s.saveCalibStats.empty(), "--save-calib-stats"},
+          std::pair{pruneMethod.getNumOccurrences() > 0, "--prune-method"},
+          std::pair{pruneBiasCorrect.getNumOccurrences() +
+                            pruneNormCorrect.getNumOccurrences() >
+                        0,
+                    "--prune-bias-correct/--prune-norm-correct"}})
+      if (given)
+        return usageError(Twine(name) +
+                          " has no effect with --auto, which chooses the "
+                          "variant (see 'dsc advise')");
+    if (s.calib.empty())
+      return usageError("--auto needs --calib FILE: text whose first half "
+                        "calibrates the candidates and whose second half "
+                        "measures them");
+    if (!s.memBudget.empty()) {
+      auto b = parseByteSize(s.memBudget);
+      if (!b)
+        return usageError("--mem-budget: " + toString(b.takeError()));
+      if (*b == 0 || StringRef(s.memBudget).trim().starts_with("-"))
+        return usageError("--mem-budget " + s.memBudget +
+                          ": memory must be a positive size, e.g. 4GiB");
+      s.budgetBytes = *b;
+    }
+    if (calibTokens.getNumOccurrences() && s.calibTokens <= 0)
+      return usageError("--calib-tokens " + Twine(s.calibTokens) +
+                        ": must be a positive number of tokens");
+    if (maxSeqLen.getNumOccurrences() &&
+        (s.maxSeqLen <= 0 || s.maxSeqLen > INT32_MAX))
+      return usageError("--max-seq-len " + Twine(s.maxSeqLen) +
+                        ": the context length must be a positive number of "
+                        "tokens");
+    return s;
+  }
   // Every option takes effect or is an error.
   if (pruneMethod.getNumOccurrences() && s.prune.empty())
     return usageError("--prune-method needs --prune SPEC");

@@ -64,8 +64,11 @@ class ModelOptions {
 public:
   explicit ModelOptions(llvm::cl::SubCommand &sub);
   /// The values, or an error naming an option that is out of range or
-  /// would have no effect with the others given.
-  llvm::Expected<ModelSettings> get() const;
+  /// would have no effect with the others given. With `autoVariant`
+  /// (compile --auto) the variant is chosen, not given: --quantize and
+  /// --prune are errors, --calib is needed and --mem-budget is the
+  /// device's memory (budgetBytes).
+  llvm::Expected<ModelSettings> get(bool autoVariant = false) const;
 
 private:
   llvm::cl::opt<std::string> tokenizer;
