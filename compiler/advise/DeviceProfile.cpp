@@ -6,11 +6,19 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
+#include <cstdio>
 #include <functional>
 
 using namespace llvm;
 
 namespace dsc::advise {
+
+/// A number as written in JSON (-5, 0.5).
+static std::string numText(double v) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
 
 static Error fieldError(StringRef origin, StringRef field, const Twine &what) {
   return createStringError(inconvertibleErrorCode(),
@@ -43,7 +51,7 @@ Error checkProfile(const DeviceProfile &p, StringRef origin) {
       return fieldError(origin, field,
                         Twine(required ? "must be a positive number"
                                        : "must not be negative") +
-                            " (is " + formatv("{0}", v) + ")");
+                            " (is " + numText(v) + ")");
     return Error::success();
   };
   if (p.target.empty())
@@ -124,7 +132,7 @@ Expected<DeviceProfile> profileFromJSON(StringRef text, StringRef file) {
     if (!std::isfinite(v) || v < 0 || v > 1e18 || v != std::floor(v))
       return fieldError(file, key,
                         "expected a whole, non-negative number (is " +
-                            formatv("{0}", v) + ")");
+                            numText(v) + ")");
   p.memBytes = static_cast<uint64_t>(mem);
   p.cacheBytes = static_cast<uint64_t>(cache);
   p.cores = static_cast<int>(std::min(cores, 1e6));

@@ -18,6 +18,7 @@
 #include "Dsc/Transforms/Passes.h"
 #include "mlir/IR/MLIRContext.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -70,6 +71,24 @@ std::vector<std::string> candidateIds() {
     ids.push_back(s.id);
   ids.push_back(kAutoId.str());
   return ids;
+}
+
+Expected<std::vector<std::string>> parseCandidateIds(StringRef list,
+                                                    StringRef option) {
+  std::vector<std::string> out;
+  SmallVector<StringRef> ids;
+  list.split(ids, ',', -1, false);
+  std::vector<std::string> known = candidateIds();
+  for (StringRef id : ids) {
+    if (!llvm::is_contained(known, id.trim()))
+      return usageError(option + ": unknown candidate '" + id.trim() +
+                        "' (known: " + join(known, ", ") + ")");
+    out.push_back(id.trim().str());
+  }
+  if (!out.empty() && !llvm::is_contained(out, "full"))
+    return usageError(option + " must include full: the other candidates "
+                               "are measured against it");
+  return out;
 }
 
 /// The flags that compile a candidate ("" for the stored precision).
@@ -284,13 +303,18 @@ static Error splitText(StringRef path, StringRef first, StringRef second) {
   StringRef text = (*buf)->getBuffer();
   if (Error e = checkIsText(path, text))
     return e;
+  // At the line break nearest the middle after it, else before it, else
+  // at a space; a cut that leaves either half empty is no cut.
   size_t mid = text.size() / 2;
-  size_t cut = text.find('\n', mid);
-  if (cut == StringRef::npos)
-    cut = text.rfind('\n', mid);
-  if (cut == StringRef::npos)
-    cut = text.find(' ', mid);
-  if (cut == StringRef::npos || cut == 0 || cut + 1 >= text.size())
+  auto usable = [&](size_t at) {
+    return at != StringRef::npos && at > 0 && at + 1 < text.rtrim().size();
+  };
+  size_t cut = StringRef::npos;
+  for (size_t at : {text.find('\n', mid), text.rfind('\n', mid),
+                    text.find(' ', mid), text.rfind(' ', mid)})
+    if (!usable(cut) && usable(at))
+      cut = at;
+  if (!usable(cut))
     return fileError(path, "too short to split into a calibration and a "
                            "held-out half");
   for (auto [file, part] : {std::pair{first, text.substr(0, cut + 1)},
@@ -542,7 +566,13 @@ Expected<std::vector<DeviceReport>> Session::decideAll() {
           it != full->layouts.end() ? it->second
                                     : full->layouts.find(host.name)->second;
       MemoryEstimate fm = estimateMemory(v, ctxTokens);
-      uint64_t rest = fm.kvCache + fm.runtime;
+      // The runtime of a quantized model has the integer kernels' code
+      // too: the largest measured candidate's code is counted.
+      uint64_t code = v.codeBytes;
+      for (const Measured &m : measured)
+        for (auto &entry : m.layouts)
+          code = std::max(code, entry.second.codeBytes);
+      uint64_t rest = fm.kvCache + fm.runtime + (code - v.codeBytes);
       uint64_t budget = r.constraints.memBytes > rest
                             ? r.constraints.memBytes - rest
                             : 0;

@@ -42,6 +42,10 @@ struct AdviseRequest {
 /// The candidates' ids, in the order they are measured.
 std::vector<std::string> candidateIds();
 
+/// The ids of a --candidates list (comma-separated); errors name `option`.
+llvm::Expected<std::vector<std::string>>
+parseCandidateIds(llvm::StringRef list, llvm::StringRef option);
+
 /// Measures the candidates and decides for every device.
 llvm::Expected<std::vector<advise::DeviceReport>>
 runAdvice(const AdviseRequest &req);

@@ -119,6 +119,13 @@ static cl::opt<int64_t> aCalibTokens(
 static cl::opt<bool> aQuiet("quiet", cl::desc("No progress on stderr"),
                             cl::sub(adviseCmd));
 
+/// A number as the user would have typed it (-0.1, not -0.10).
+static std::string num(double v) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
+
 static Error usageError(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg);
 }
@@ -201,13 +208,13 @@ static Expected<AdviseRequest> readOptions() {
   req.input = aInput;
   req.calib = aCalib;
   if (!std::isfinite(aMaxKld) || aMaxKld < 0)
-    return usageError("--max-kld " + formatv("{0}", aMaxKld.getValue()) +
+    return usageError("--max-kld " + num(aMaxKld) +
                       ": the KL divergence tolerance must be a number >= 0");
   if (!std::isfinite(aMinTokS) || aMinTokS < 0)
-    return usageError("--min-tokens-per-s " + formatv("{0}", aMinTokS.getValue()) +
+    return usageError("--min-tokens-per-s " + num(aMinTokS) +
                       ": must be a number >= 0");
   if (!std::isfinite(aBandwidth) || aBandwidth < 0)
-    return usageError("--bandwidth " + formatv("{0}", aBandwidth.getValue()) +
+    return usageError("--bandwidth " + num(aBandwidth) +
                       ": must be a positive number of GB/s");
   if (aCtx.getNumOccurrences() && aCtx <= 0)
     return usageError("--ctx " + Twine(aCtx.getValue()) +
@@ -248,18 +255,10 @@ static Expected<AdviseRequest> readOptions() {
       return d.takeError();
     req.devices.push_back(std::move(*d));
   }
-  SmallVector<StringRef> only;
-  StringRef(aCandidates).split(only, ',', -1, false);
-  std::vector<std::string> known = candidateIds();
-  for (StringRef id : only) {
-    if (!llvm::is_contained(known, id.trim()))
-      return usageError("--candidates: unknown candidate '" + id.trim() +
-                        "' (known: " + join(known, ", ") + ")");
-    req.only.push_back(id.trim().str());
-  }
-  if (!req.only.empty() && !llvm::is_contained(req.only, "full"))
-    return usageError("--candidates must include full: the other candidates "
-                      "are measured against it");
+  auto only = parseCandidateIds(aCandidates, "--candidates");
+  if (!only)
+    return only.takeError();
+  req.only = std::move(*only);
   return req;
 }
 

@@ -113,6 +113,11 @@ static cl::opt<bool> cAuto(
     cl::desc("Compile the variant 'dsc advise' recommends for --device "
              "(measured on --calib; --mem-budget: the device's memory)"),
     cl::sub(compileCmd));
+static cl::opt<std::string> cAutoCandidates(
+    "auto-candidates",
+    cl::desc("With --auto: measure only these candidates (ids as 'dsc "
+             "advise --candidates' takes them)"),
+    cl::value_desc("ids"), cl::sub(compileCmd));
 static cl::opt<std::string>
     cDevice("device",
             cl::desc("With --auto: the device, as 'dsc advise --device' "
@@ -296,6 +301,15 @@ int runCompile() {
   // --auto compiles for the device's target.
   std::optional<advise::DeviceProfile> device;
   std::string targetName = cTarget;
+  std::vector<std::string> autoCandidates;
+  if (!cAutoCandidates.empty() && !autoVariant)
+    return reportError(usageError("--auto-candidates needs --auto"));
+  if (autoVariant) {
+    auto ids = parseCandidateIds(cAutoCandidates, "--auto-candidates");
+    if (!ids)
+      return reportError(ids.takeError());
+    autoCandidates = std::move(*ids);
+  }
   if (autoVariant) {
     if (cDevice.empty())
       return reportError(usageError("--auto needs --device NAME (built-in: " +
@@ -413,6 +427,7 @@ int runCompile() {
     req.base.budgetBytes = 0;
     req.calib = settings.calib;
     req.devices = {*device};
+    req.only = autoCandidates;
     if (settings.budgetBytes)
       req.memBytes = settings.budgetBytes;
     auto reports = runAdvice(req);

@@ -136,10 +136,11 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
                         "calibrates the candidates and whose second half "
                         "measures them");
     if (!s.memBudget.empty()) {
-      auto b = parseByteSize(s.memBudget);
+      bool negative = StringRef(s.memBudget).trim().starts_with("-");
+      auto b = parseByteSize(negative ? StringRef("0") : StringRef(s.memBudget));
       if (!b)
         return usageError("--mem-budget: " + toString(b.takeError()));
-      if (*b == 0 || StringRef(s.memBudget).trim().starts_with("-"))
+      if (*b == 0)
         return usageError("--mem-budget " + s.memBudget +
                           ": memory must be a positive size, e.g. 4GiB");
       s.budgetBytes = *b;
