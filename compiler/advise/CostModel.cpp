@@ -50,7 +50,8 @@ uint64_t runtimeBytes(const VariantLayout &v, int64_t ctx) {
 MemoryEstimate estimateMemory(const VariantLayout &v, int64_t ctx) {
   MemoryEstimate m;
   m.weights = v.weightsBytes;
-  m.kvCache = kvPerPosition(v) * static_cast<uint64_t>(std::max<int64_t>(ctx, 0));
+  m.kvCache =
+      kvPerPosition(v) * static_cast<uint64_t>(std::max<int64_t>(ctx, 0));
   m.runtime = runtimeBytes(v, ctx);
   return m;
 }
@@ -67,10 +68,10 @@ static Reads weightReads(const VariantLayout &v, bool gpu) {
   double effBytes = 0;
   for (const WeightInfo &w : v.weights) {
     // The table is looked up (one row) unless it is the classifier too.
-    double b = w.embedding && !v.shape.tiedEmbeddings
-                   ? static_cast<double>(w.bytes) / std::max<int64_t>(
-                                                        v.shape.vocab, 1)
-                   : static_cast<double>(w.bytes);
+    double b =
+        w.embedding && !v.shape.tiedEmbeddings
+            ? static_cast<double>(w.bytes) / std::max<int64_t>(v.shape.vocab, 1)
+            : static_cast<double>(w.bytes);
     r.weights += b;
     effBytes += b * kernelEfficiency(w.format, gpu);
   }
@@ -121,9 +122,9 @@ uint64_t weightsBudgetForSpeed(const VariantLayout &v, const DeviceProfile &d,
   if (t <= 0)
     return 0;
   // The DRAM figure: a budget small enough for the cache is a bonus.
-  double bytes = t * d.bandwidthGBs * 1e9 *
-                     kernelEfficiency(WeightFormat::Int4, gpu) -
-                 kvRead;
+  double bytes =
+      t * d.bandwidthGBs * 1e9 * kernelEfficiency(WeightFormat::Int4, gpu) -
+      kvRead;
   if (bytes <= 0)
     return 0;
   // What is not read per token (all but a row of an untied table) is

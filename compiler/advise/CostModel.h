@@ -26,15 +26,15 @@ namespace dsc::advise {
 enum class WeightFormat { Float, Int8, Int4, Other };
 
 struct ModelShape {
-  int64_t layers = 0, dim = 0, hidden = 0, heads = 0, kvHeads = 0,
-          headDim = 0, vocab = 0, maxSeqLen = 0;
+  int64_t layers = 0, dim = 0, hidden = 0, heads = 0, kvHeads = 0, headDim = 0,
+          vocab = 0, maxSeqLen = 0;
   bool tiedEmbeddings = false;
 };
 
 struct WeightInfo {
   std::string name;
-  uint64_t bytes = 0;    // in the blob, alignment padding included
-  int64_t elements = 0;  // parameters
+  uint64_t bytes = 0;   // in the blob, alignment padding included
+  int64_t elements = 0; // parameters
   WeightFormat format = WeightFormat::Float;
   bool embedding = false; // the token table (only one row of it is read)
 };
@@ -56,7 +56,7 @@ struct MemoryEstimate {
 struct SpeedEstimate {
   double bytesPerToken = 0; // weights and KV cache read per decoded token
   double decodeTokS = 0, prefillTokS = 0;
-  double efficiency = 0; // of the bandwidth, by the weights' formats
+  double efficiency = 0;  // of the bandwidth, by the weights' formats
   bool fromCache = false; // the weights fit in the device's cache
 };
 

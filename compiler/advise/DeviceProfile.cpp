@@ -29,20 +29,19 @@ json::Value profileToJSON(const DeviceProfile &p) {
   json::Array features;
   for (const std::string &f : p.features)
     features.push_back(f);
-  return json::Object{
-      {"name", p.name},
-      {"description", p.description},
-      {"kind", p.kind},
-      {"target", p.target},
-      {"mem_bytes", static_cast<int64_t>(p.memBytes)},
-      {"bandwidth_gbs", p.bandwidthGBs},
-      {"gflops", p.gflops},
-      {"cache_bytes", static_cast<int64_t>(p.cacheBytes)},
-      {"cache_bandwidth_gbs", p.cacheBandwidthGBs},
-      {"layer_overhead_us", p.layerOverheadUs},
-      {"cores", p.cores},
-      {"features", std::move(features)},
-      {"source", p.source}};
+  return json::Object{{"name", p.name},
+                      {"description", p.description},
+                      {"kind", p.kind},
+                      {"target", p.target},
+                      {"mem_bytes", static_cast<int64_t>(p.memBytes)},
+                      {"bandwidth_gbs", p.bandwidthGBs},
+                      {"gflops", p.gflops},
+                      {"cache_bytes", static_cast<int64_t>(p.cacheBytes)},
+                      {"cache_bandwidth_gbs", p.cacheBandwidthGBs},
+                      {"layer_overhead_us", p.layerOverheadUs},
+                      {"cores", p.cores},
+                      {"features", std::move(features)},
+                      {"source", p.source}};
 }
 
 Error checkProfile(const DeviceProfile &p, StringRef origin) {
@@ -77,10 +76,9 @@ Error checkProfile(const DeviceProfile &p, StringRef origin) {
 Expected<DeviceProfile> profileFromJSON(StringRef text, StringRef file) {
   Expected<json::Value> parsed = json::parse(text);
   if (!parsed)
-    return createStringError(inconvertibleErrorCode(),
-                             (file + ": not JSON: " +
-                              toString(parsed.takeError()))
-                                 .str());
+    return createStringError(
+        inconvertibleErrorCode(),
+        (file + ": not JSON: " + toString(parsed.takeError())).str());
   const json::Object *o = parsed->getAsObject();
   if (!o)
     return createStringError(inconvertibleErrorCode(),
@@ -126,9 +124,9 @@ Expected<DeviceProfile> profileFromJSON(StringRef text, StringRef file) {
     if (Error e = field())
       return std::move(e);
   // Checked as doubles before the conversions, which would wrap.
-  for (auto [key, v] : {std::pair{"mem_bytes", mem},
-                        std::pair{"cache_bytes", cache},
-                        std::pair{"cores", cores}})
+  for (auto [key, v] :
+       {std::pair{"mem_bytes", mem}, std::pair{"cache_bytes", cache},
+        std::pair{"cores", cores}})
     if (!std::isfinite(v) || v < 0 || v > 1e18 || v != std::floor(v))
       return fieldError(file, key,
                         "expected a whole, non-negative number (is " +

@@ -23,14 +23,14 @@
 namespace dsc::advise {
 
 struct DeviceProfile {
-  std::string name;        // "rpi5", or "custom", or the JSON file's "name"
-  std::string description; // one line: the board or chip
+  std::string name;         // "rpi5", or "custom", or the JSON file's "name"
+  std::string description;  // one line: the board or chip
   std::string kind = "cpu"; // "cpu" or "gpu"
-  std::string target;      // the dsc target that compiles for it
-  uint64_t memBytes = 0;   // memory a model may use (weights, KV, runtime)
-  double bandwidthGBs = 0; // sustained streaming read, 10^9 bytes/s
-  double gflops = 0;       // sustained f32 (CPU) or f16 (GPU) GFLOP/s
-  uint64_t cacheBytes = 0; // last-level cache (weights below it stay there)
+  std::string target;       // the dsc target that compiles for it
+  uint64_t memBytes = 0;    // memory a model may use (weights, KV, runtime)
+  double bandwidthGBs = 0;  // sustained streaming read, 10^9 bytes/s
+  double gflops = 0;        // sustained f32 (CPU) or f16 (GPU) GFLOP/s
+  uint64_t cacheBytes = 0;  // last-level cache (weights below it stay there)
   double cacheBandwidthGBs = 0; // read bandwidth from that cache
   /// Fixed time per layer and token beyond streaming its weights: kernel
   /// calls, thread-pool joins, GPU launches (microseconds).

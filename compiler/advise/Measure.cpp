@@ -43,8 +43,8 @@ static uint64_t sumWordsBaseline(const uint64_t *p, size_t n) {
 // dsc itself is built for baseline x86-64 (16-byte loads), which streams
 // about 30% below what 32-byte loads reach (bench/bandwidth.c, same run):
 // the same loop for AVX2 hosts.
-__attribute__((target("avx2"))) static uint64_t
-sumWordsAVX2(const uint64_t *p, size_t n) {
+__attribute__((target("avx2"))) static uint64_t sumWordsAVX2(const uint64_t *p,
+                                                             size_t n) {
   DSC_SUM_WORDS_BODY
 }
 #endif
@@ -76,9 +76,9 @@ double measureReadBandwidth(uint64_t bytes, unsigned threads, int passes) {
       });
     for (std::thread &th : pool)
       th.join();
-    double s = std::chrono::duration<double>(
-                   std::chrono::steady_clock::now() - t0)
-                   .count();
+    double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
     best = std::max(best, static_cast<double>(words * 8) / s / 1e9);
   }
   // The sum is used, or the loads could go.
@@ -182,8 +182,8 @@ DeviceProfile measureHost(unsigned threads,
     // weights that stay in it are read at.
     uint64_t small = std::clamp<uint64_t>(p.cacheBytes / 4, 64 << 10, 8 << 20);
     status("measuring the cache bandwidth");
-    int passes = static_cast<int>(
-        std::clamp<uint64_t>((1ull << 30) / small, 5, 200));
+    int passes =
+        static_cast<int>(std::clamp<uint64_t>((1ull << 30) / small, 5, 200));
     p.cacheBandwidthGBs = measureReadBandwidth(small, threads, passes);
   }
   // Sustained compute as the built-in profiles count it: half the peak

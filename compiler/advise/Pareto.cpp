@@ -12,10 +12,10 @@ using llvm::formatv;
 namespace dsc::advise {
 
 bool dominates(const Point &a, const Point &b) {
-  bool noWorse = a.kld <= b.kld && a.memory <= b.memory &&
-                 a.decodeTokS >= b.decodeTokS;
-  bool better = a.kld < b.kld || a.memory < b.memory ||
-                a.decodeTokS > b.decodeTokS;
+  bool noWorse =
+      a.kld <= b.kld && a.memory <= b.memory && a.decodeTokS >= b.decodeTokS;
+  bool better =
+      a.kld < b.kld || a.memory < b.memory || a.decodeTokS > b.decodeTokS;
   return noWorse && better;
 }
 
@@ -73,8 +73,8 @@ Decision decide(const std::vector<Point> &points, const Constraints &c,
       const Point &a = points[i], &b = points[best];
       bool faster = a.decodeTokS > b.decodeTokS * 1.05;
       bool tie = !faster && b.decodeTokS <= a.decodeTokS * 1.05;
-      if (faster || (tie && (a.kld < b.kld ||
-                             (a.kld == b.kld && a.memory < b.memory))))
+      if (faster ||
+          (tie && (a.kld < b.kld || (a.kld == b.kld && a.memory < b.memory))))
         best = i;
     }
     d.chosen = static_cast<int>(best);
@@ -139,11 +139,11 @@ Decision decide(const std::vector<Point> &points, const Constraints &c,
                      c.maxKld, deviceName, points[best].id, points[best].kld)
                  .str();
   if (closest != best)
-    d.reason += formatv(", or give it {0} and {1} tok/s for {2} (KL {3:F4})",
-                        mib(points[closest].memory),
-                        tokS(points[closest].decodeTokS), points[closest].id,
-                        points[closest].kld)
-                    .str();
+    d.reason +=
+        formatv(", or give it {0} and {1} tok/s for {2} (KL {3:F4})",
+                mib(points[closest].memory), tokS(points[closest].decodeTokS),
+                points[closest].id, points[closest].kld)
+            .str();
   return d;
 }
 

@@ -125,7 +125,8 @@ const std::vector<DeviceProfile> &builtinProfiles() {
 
     p = DeviceProfile();
     p.name = "x86-server";
-    p.description = "x86-64 server with AVX-512 (one Xeon socket, 8x DDR5-4800)";
+    p.description =
+        "x86-64 server with AVX-512 (one Xeon socket, 8x DDR5-4800)";
     p.target = "x86_64-avx512";
     // 256 GB per socket (a common configuration); 16 GB kept for the OS.
     p.memBytes = 240 * kGiB;
@@ -140,8 +141,9 @@ const std::vector<DeviceProfile> &builtinProfiles() {
     p.cacheBandwidthGBs = 550;
     p.layerOverheadUs = 6; // joins across 32 threads cost more than 2's
     p.cores = 32;
-    p.features = {"avx2", "fma", "f16c", "bmi2", "avx512f", "avx512bw",
-                  "avx512vl", "avx512dq", "avx512vnni", "avx512bf16"};
+    p.features = {"avx2",       "fma",       "f16c",     "bmi2",
+                  "avx512f",    "avx512bw",  "avx512vl", "avx512dq",
+                  "avx512vnni", "avx512bf16"};
     p.source = "built-in (Profiles.cpp)";
     v.push_back(p);
 

@@ -61,8 +61,8 @@ void printTable(raw_ostream &os, const DeviceReport &r) {
                   "{7,6:F1}% {8,9} {9,9}",
                   chosen ? '>' : ' ', c.id, size(c.memory.weights),
                   size(c.memory.total()), c.quality.kldMean, c.quality.kldP99,
-                  c.quality.ppl, 100 * c.quality.top1,
-                  rate(c.speed.decodeTokS), rate(c.speed.prefillTokS));
+                  c.quality.ppl, 100 * c.quality.top1, rate(c.speed.decodeTokS),
+                  rate(c.speed.prefillTokS));
     if (measured)
       os << formatv(" {0,9}", rate(c.measuredDecodeTokS));
     os << (r.decision.onFront[i] ? "  *" : "   ");
@@ -74,8 +74,7 @@ void printTable(raw_ostream &os, const DeviceReport &r) {
     os << "  note: " << n << "\n";
   if (r.decision.chosen >= 0)
     os << "recommendation: " << r.decision.reason << "\n"
-       << "  dsc compile MODEL "
-       << r.candidates[r.decision.chosen].scheme
+       << "  dsc compile MODEL " << r.candidates[r.decision.chosen].scheme
        << (r.candidates[r.decision.chosen].scheme.empty() ? "" : " ")
        << "--target " << d.target << "\n";
   else
@@ -86,26 +85,25 @@ json::Value reportToJSON(const DeviceReport &r) {
   json::Array cands;
   for (size_t i = 0; i < r.candidates.size(); ++i) {
     const CandidateResult &c = r.candidates[i];
-    json::Object o{
-        {"id", c.id},
-        {"scheme", c.scheme},
-        {"kld_mean", c.quality.kldMean},
-        {"kld_p99", c.quality.kldP99},
-        {"ppl", c.quality.ppl},
-        {"ppl_ref", c.quality.pplRef},
-        {"top1", c.quality.top1},
-        {"weights_bytes", static_cast<int64_t>(c.memory.weights)},
-        {"kv_cache_bytes", static_cast<int64_t>(c.memory.kvCache)},
-        {"runtime_bytes", static_cast<int64_t>(c.memory.runtime)},
-        {"memory_bytes", static_cast<int64_t>(c.memory.total())},
-        {"bytes_per_token", c.speed.bytesPerToken},
-        {"efficiency", c.speed.efficiency},
-        {"from_cache", c.speed.fromCache},
-        {"decode_tok_s", c.speed.decodeTokS},
-        {"prefill_tok_s", c.speed.prefillTokS},
-        {"pareto", static_cast<bool>(r.decision.onFront[i])},
-        {"fits", r.decision.fails[i].empty()},
-        {"compilable", c.compilable}};
+    json::Object o{{"id", c.id},
+                   {"scheme", c.scheme},
+                   {"kld_mean", c.quality.kldMean},
+                   {"kld_p99", c.quality.kldP99},
+                   {"ppl", c.quality.ppl},
+                   {"ppl_ref", c.quality.pplRef},
+                   {"top1", c.quality.top1},
+                   {"weights_bytes", static_cast<int64_t>(c.memory.weights)},
+                   {"kv_cache_bytes", static_cast<int64_t>(c.memory.kvCache)},
+                   {"runtime_bytes", static_cast<int64_t>(c.memory.runtime)},
+                   {"memory_bytes", static_cast<int64_t>(c.memory.total())},
+                   {"bytes_per_token", c.speed.bytesPerToken},
+                   {"efficiency", c.speed.efficiency},
+                   {"from_cache", c.speed.fromCache},
+                   {"decode_tok_s", c.speed.decodeTokS},
+                   {"prefill_tok_s", c.speed.prefillTokS},
+                   {"pareto", static_cast<bool>(r.decision.onFront[i])},
+                   {"fits", r.decision.fails[i].empty()},
+                   {"compilable", c.compilable}};
     if (!r.decision.fails[i].empty())
       o["fails"] = r.decision.fails[i];
     if (c.measuredDecodeTokS > 0)
@@ -127,8 +125,7 @@ json::Value reportToJSON(const DeviceReport &r) {
       {"reason", r.decision.reason}};
   if (r.decision.chosen >= 0) {
     const CandidateResult &c = r.candidates[r.decision.chosen];
-    out["recommendation"] =
-        json::Object{{"id", c.id}, {"scheme", c.scheme}};
+    out["recommendation"] = json::Object{{"id", c.id}, {"scheme", c.scheme}};
   } else {
     out["recommendation"] = nullptr;
   }
@@ -157,8 +154,8 @@ std::string plotSVG(const std::vector<DeviceReport> &reports, StringRef title) {
   raw_string_ostream os(out);
   const double W = 760, H = 480, L = 80, R = 30, T = 50, B = 60;
   const DeviceReport *r = reports.empty() ? nullptr : &reports.front();
-  std::vector<CandidateResult> cands = r ? r->candidates
-                                         : std::vector<CandidateResult>();
+  std::vector<CandidateResult> cands =
+      r ? r->candidates : std::vector<CandidateResult>();
   // Axes: memory (log), KL (log, with a floor where the full model's 0 is
   // drawn).
   double minKl = 1e9, maxKl = 0, minM = 1e30, maxM = 0;
@@ -208,7 +205,8 @@ std::string plotSVG(const std::vector<DeviceReport> &reports, StringRef title) {
                   x, T, H - B);
     os << formatv("<text x=\"{0:F1}\" y=\"{1}\" text-anchor=\"middle\">{2}"
                   "</text>\n",
-                  x, H - B + 16, esc(size(static_cast<uint64_t>(std::pow(10, e)))));
+                  x, H - B + 16,
+                  esc(size(static_cast<uint64_t>(std::pow(10, e)))));
   }
   for (double e = std::ceil(y0); e <= y1; e += 1) {
     double y = py(std::pow(10, e));
@@ -219,9 +217,10 @@ std::string plotSVG(const std::vector<DeviceReport> &reports, StringRef title) {
                   "</text>\n",
                   L - 6, y + 4, static_cast<int>(e));
   }
-  os << formatv("<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\">memory at "
-                "the context (weights + KV cache + runtime), log scale</text>\n",
-                (L + W - R) / 2, H - 16);
+  os << formatv(
+      "<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\">memory at "
+      "the context (weights + KV cache + runtime), log scale</text>\n",
+      (L + W - R) / 2, H - 16);
   os << formatv("<text x=\"18\" y=\"{0}\" text-anchor=\"middle\" "
                 "transform=\"rotate(-90 18 {0})\">mean KL divergence from the "
                 "full model, log scale</text>\n",

@@ -1,8 +1,8 @@
 //===- Advise.cpp - measuring the variants and choosing one ---------------===//
 
 #include "driver/Advise.h"
-#include "driver/Evaluate.h"
 #include "advise/Measure.h"
+#include "driver/Evaluate.h"
 #include "frontend/Synthetic.h"
 #include "pipeline/Codegen.h"
 #include "pipeline/HostRun.h"
@@ -74,7 +74,7 @@ std::vector<std::string> candidateIds() {
 }
 
 Expected<std::vector<std::string>> parseCandidateIds(StringRef list,
-                                                    StringRef option) {
+                                                     StringRef option) {
   std::vector<std::string> out;
   SmallVector<StringRef> ids;
   list.split(ids, ',', -1, false);
@@ -179,9 +179,8 @@ static Expected<double> timeDecode(StringRef exe, int64_t positions,
                                             StringRef(errFile)};
     std::string err;
     bool failed = false;
-    sys::ProcessInfo pi =
-        sys::ExecuteNoWait(exe, argv, std::nullopt, redirects, 0, &err,
-                           &failed);
+    sys::ProcessInfo pi = sys::ExecuteNoWait(exe, argv, std::nullopt, redirects,
+                                             0, &err, &failed);
     if (failed)
       return createStringError(inconvertibleErrorCode(),
                                exe + ": cannot run: " + err);
@@ -193,9 +192,9 @@ static Expected<double> timeDecode(StringRef exe, int64_t positions,
     SmallVector<StringRef> m;
     if (done.ReturnCode != 0 ||
         !Regex("generation ([0-9]+) tokens ([0-9.]+) tok/s").match(out, &m))
-      return createStringError(inconvertibleErrorCode(),
-                               exe + ": timing run failed: " +
-                                   StringRef(out).trim());
+      return createStringError(
+          inconvertibleErrorCode(),
+          exe + ": timing run failed: " + StringRef(out).trim());
     double r = 0;
     int64_t generated = 0;
     m[1].getAsInteger(10, generated);
@@ -217,10 +216,10 @@ static VariantLayout layoutOf(mlir::ModuleOp m, const TargetDesc &target,
                               uint64_t codeBytes) {
   VariantLayout v;
   auto c = mlir::dsc::getModelConfig(m);
-  v.shape = ModelShape{c.getNLayers(), c.getDim(),     c.getHiddenDim(),
-                       c.getNHeads(),  c.getNKvHeads(), c.getHeadDim(),
-                       c.getVocabSize(), c.getMaxSeqLen(),
-                       c.getTieEmbeddings()};
+  v.shape =
+      ModelShape{c.getNLayers(),   c.getDim(),       c.getHiddenDim(),
+                 c.getNHeads(),    c.getNKvHeads(),  c.getHeadDim(),
+                 c.getVocabSize(), c.getMaxSeqLen(), c.getTieEmbeddings()};
   v.weightsBytes = static_cast<uint64_t>(
       m->getAttrOfType<mlir::IntegerAttr>(mlir::dsc::kWeightsSizeAttr)
           .getInt());
@@ -234,7 +233,7 @@ static VariantLayout layoutOf(mlir::ModuleOp m, const TargetDesc &target,
     w.embedding = w.name == "token_embd";
     if (auto q = dyn_cast<mlir::dsc::QTensorType>(g.getType())) {
       auto s = q.getScheme();
-      w.format = s.isGGML()          ? WeightFormat::Other
+      w.format = s.isGGML()         ? WeightFormat::Other
                  : s.getBits() == 8 ? WeightFormat::Int8
                  : s.getBits() == 4 ? WeightFormat::Int4
                                     : WeightFormat::Other;
@@ -266,8 +265,8 @@ class Session {
 public:
   Session(const AdviseRequest &req) : req(req), status(!req.base.quiet) {}
   Error init();
-  Expected<Measured> measure(StringRef id, StringRef quantize,
-                             StringRef prune, uint64_t budget);
+  Expected<Measured> measure(StringRef id, StringRef quantize, StringRef prune,
+                             uint64_t budget);
   /// The reports, auto candidates measured as the devices need them.
   Expected<std::vector<DeviceReport>> decideAll();
 
@@ -450,8 +449,8 @@ Expected<Measured> Session::measure(StringRef id, StringRef quantize,
     refExe = dir.child("reference");
     if (std::error_code ec = sys::fs::copy_file(exe, refExe))
       return fileError(refExe, ec.message());
-    if (std::error_code ec = sys::fs::setPermissions(
-            refExe, sys::fs::perms::owner_all))
+    if (std::error_code ec =
+            sys::fs::setPermissions(refExe, sys::fs::perms::owner_all))
       return fileError(refExe, ec.message());
   }
   r.layouts[host.name] = layoutOf(m, host, stats.codeBytes);
@@ -469,8 +468,8 @@ Expected<Measured> Session::measure(StringRef id, StringRef quantize,
                           req.threads, heldOut, status);
   if (!st)
     return st.takeError();
-  r.quality = Quality{st->kldMean, st->kldP99, st->ppl, st->pplRef, st->top1,
-                      st->tokens};
+  r.quality = Quality{st->kldMean, st->kldP99, st->ppl,
+                      st->pplRef,  st->top1,   st->tokens};
   if (req.validate) {
     status.show(what + ": timing its decoding");
     auto t = timeDecode(exe, ctxTokens, req.threads, exe + ".timing");
@@ -520,8 +519,8 @@ Expected<std::vector<DeviceReport>> Session::decideAll() {
       // allow (a pruning ratio too large for it) is left out, said so.
       if (StringRef(s.id) == "full")
         return m.takeError();
-      notes.push_back(std::string(s.id) + " left out: " +
-                      toString(m.takeError()));
+      notes.push_back(std::string(s.id) +
+                      " left out: " + toString(m.takeError()));
       continue;
     }
     measured.push_back(std::move(*m));
@@ -562,9 +561,9 @@ Expected<std::vector<DeviceReport>> Session::decideAll() {
     // at --min-tokens-per-s can stream.
     if (full && wanted(kAutoId)) {
       auto it = full->layouts.find(tname);
-      const VariantLayout &v =
-          it != full->layouts.end() ? it->second
-                                    : full->layouts.find(host.name)->second;
+      const VariantLayout &v = it != full->layouts.end()
+                                   ? it->second
+                                   : full->layouts.find(host.name)->second;
       MemoryEstimate fm = estimateMemory(v, ctxTokens);
       // The runtime of a quantized model has the integer kernels' code
       // too: the largest measured candidate's code is counted.
@@ -573,11 +572,10 @@ Expected<std::vector<DeviceReport>> Session::decideAll() {
         for (auto &entry : m.layouts)
           code = std::max(code, entry.second.codeBytes);
       uint64_t rest = fm.kvCache + fm.runtime + (code - v.codeBytes);
-      uint64_t budget = r.constraints.memBytes > rest
-                            ? r.constraints.memBytes - rest
-                            : 0;
-      budget = std::min(budget, weightsBudgetForSpeed(v, d, ctxTokens,
-                                                      req.minTokS));
+      uint64_t budget =
+          r.constraints.memBytes > rest ? r.constraints.memBytes - rest : 0;
+      budget =
+          std::min(budget, weightsBudgetForSpeed(v, d, ctxTokens, req.minTokS));
       if (budget >= v.weightsBytes) {
         r.notes.push_back("auto left out: the budget (" +
                           formatByteSize(budget) +

@@ -24,11 +24,11 @@
 namespace dsc {
 
 struct AdviseRequest {
-  std::string input;  // the checkpoint
-  ModelSettings base; // --tokenizer, --max-seq-len, --calib-tokens, --quiet
-  std::string calib;  // the text: first half calibrates, second evaluates
-  int64_t ctx = 0;    // context for memory and speed (0: the model's)
-  int64_t evalCtx = 256;    // windows of the evaluation
+  std::string input;     // the checkpoint
+  ModelSettings base;    // --tokenizer, --max-seq-len, --calib-tokens, --quiet
+  std::string calib;     // the text: first half calibrates, second evaluates
+  int64_t ctx = 0;       // context for memory and speed (0: the model's)
+  int64_t evalCtx = 256; // windows of the evaluation
   int64_t evalTokens = 8192; // at most this many held-out tokens
   int threads = 0;           // of the evaluation runs (0: all cores)
   std::vector<advise::DeviceProfile> devices;
@@ -59,9 +59,10 @@ ModelSettings recommendedSettings(const advise::DeviceReport &report,
 /// A device from --device: a built-in name, "custom" (with `mem`,
 /// `bandwidth` and `target`), or a profile file (.json). Errors name the
 /// option or the file and the field.
-llvm::Expected<advise::DeviceProfile>
-resolveDevice(llvm::StringRef name, std::optional<uint64_t> mem,
-              double bandwidth, llvm::StringRef target);
+llvm::Expected<advise::DeviceProfile> resolveDevice(llvm::StringRef name,
+                                                    std::optional<uint64_t> mem,
+                                                    double bandwidth,
+                                                    llvm::StringRef target);
 
 /// --measure: the host's profile, its per-layer overhead measured by
 /// compiling and timing a small synthetic model.

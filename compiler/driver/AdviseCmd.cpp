@@ -40,43 +40,44 @@ static cl::opt<std::string> aDevice(
              "--measure"),
     cl::value_desc("name"), cl::sub(adviseCmd));
 static cl::opt<std::string>
-    aMem("mem", cl::desc("Memory the model may use (default: the device's), "
-                         "e.g. 4GiB"),
+    aMem("mem",
+         cl::desc("Memory the model may use (default: the device's), "
+                  "e.g. 4GiB"),
          cl::value_desc("size"), cl::sub(adviseCmd));
-static cl::opt<double> aBandwidth(
-    "bandwidth",
-    cl::desc("With --device custom: streaming read bandwidth, GB/s"),
-    cl::init(0), cl::sub(adviseCmd));
+static cl::opt<double>
+    aBandwidth("bandwidth",
+               cl::desc("With --device custom: streaming read bandwidth, GB/s"),
+               cl::init(0), cl::sub(adviseCmd));
 static cl::opt<std::string>
     aTarget("target", cl::desc("With --device custom: the dsc target"),
             cl::sub(adviseCmd));
-static cl::opt<double> aMinTokS(
-    "min-tokens-per-s",
-    cl::desc("Slowest acceptable predicted decoding (default: any)"),
-    cl::init(0), cl::sub(adviseCmd));
+static cl::opt<double>
+    aMinTokS("min-tokens-per-s",
+             cl::desc("Slowest acceptable predicted decoding (default: any)"),
+             cl::init(0), cl::sub(adviseCmd));
 static cl::opt<double> aMaxKld(
     "max-kld",
     cl::desc("Largest acceptable mean KL divergence from the full model "
              "(default 0.05)"),
     cl::init(0.05), cl::sub(adviseCmd));
-static cl::opt<std::string> aCalib(
-    "calib",
-    cl::desc("Text: its first half calibrates quantization and pruning, "
-             "the second half measures quality"),
-    cl::value_desc("file"), cl::sub(adviseCmd));
-static cl::opt<int64_t> aCtx(
-    "ctx",
-    cl::desc("Context the memory and speed are predicted at (default: the "
-             "model's)"),
-    cl::init(0), cl::sub(adviseCmd));
+static cl::opt<std::string>
+    aCalib("calib",
+           cl::desc("Text: its first half calibrates quantization and pruning, "
+                    "the second half measures quality"),
+           cl::value_desc("file"), cl::sub(adviseCmd));
+static cl::opt<int64_t>
+    aCtx("ctx",
+         cl::desc("Context the memory and speed are predicted at (default: the "
+                  "model's)"),
+         cl::init(0), cl::sub(adviseCmd));
 static cl::opt<int64_t> aEvalCtx("eval-ctx",
                                  cl::desc("Windows of the quality "
                                           "measurement (default 256)"),
                                  cl::init(256), cl::sub(adviseCmd));
-static cl::opt<int64_t> aEvalTokens(
-    "eval-tokens",
-    cl::desc("Held-out tokens measured at most (default 8192)"),
-    cl::init(8192), cl::sub(adviseCmd));
+static cl::opt<int64_t>
+    aEvalTokens("eval-tokens",
+                cl::desc("Held-out tokens measured at most (default 8192)"),
+                cl::init(8192), cl::sub(adviseCmd));
 static cl::opt<std::string> aCandidates(
     "candidates",
     cl::desc("Measure these candidates only (comma-separated ids: full, "
@@ -97,8 +98,7 @@ static cl::opt<bool> aMeasure(
 static cl::opt<std::string> aOutput("o",
                                     cl::desc("With --measure: the profile "
                                              "file (default: stdout)"),
-                                    cl::value_desc("file"),
-                                    cl::sub(adviseCmd));
+                                    cl::value_desc("file"), cl::sub(adviseCmd));
 static cl::opt<bool> aValidate(
     "validate",
     cl::desc("Also time each candidate's decoding on this machine, at "
@@ -108,8 +108,7 @@ static cl::opt<int> aThreads("t",
                              cl::desc("Threads of the runs (default: the "
                                       "CPUs available)"),
                              cl::init(0), cl::sub(adviseCmd));
-static cl::opt<std::string> aTokenizer("tokenizer",
-                                       cl::desc("Tokenizer file"),
+static cl::opt<std::string> aTokenizer("tokenizer", cl::desc("Tokenizer file"),
                                        cl::value_desc("file"),
                                        cl::sub(adviseCmd));
 static cl::opt<int64_t> aCalibTokens(
@@ -160,8 +159,8 @@ static int runMeasure() {
   for (cl::Option *o : std::initializer_list<cl::Option *>{
            &aDevice, &aMem, &aCalib, &aPlot, &aJson, &aValidate, &aCandidates})
     if (o->getNumOccurrences())
-      return reportError(usageError("--" + o->ArgStr +
-                                    " has no effect with --measure"));
+      return reportError(
+          usageError("--" + o->ArgStr + " has no effect with --measure"));
   if (!aInput.empty())
     return reportError(usageError("--measure measures this machine, not a "
                                   "model: drop " +
@@ -306,9 +305,9 @@ int runAdvise() {
              << "; the first half calibrated)\n";
   }
   if (!plot.empty()) {
-    std::string title = "dsc advise: " + sys::path::filename(
-                                              StringRef(req->input).rtrim('/'))
-                                              .str();
+    std::string title =
+        "dsc advise: " +
+        sys::path::filename(StringRef(req->input).rtrim('/')).str();
     if (Error e = writeFileAtomically(plot, plotSVG(*reports, title)))
       return reportError(std::move(e));
   }

@@ -25,23 +25,21 @@ class HostRun;
 
 /// What one comparison measured.
 struct EvalStats {
-  double ppl = 0, pplRef = 0;   // perplexity of the variant, the reference
+  double ppl = 0, pplRef = 0;     // perplexity of the variant, the reference
   double kldMean = 0, kldP99 = 0; // KL(reference || variant) per position
-  double top1 = 0;              // fraction of positions whose argmax agree
-  uint64_t tokens = 0;          // positions compared
+  double top1 = 0;                // fraction of positions whose argmax agree
+  uint64_t tokens = 0;            // positions compared
 };
 
 /// Runs `refExe` and `variantExe` (compiled for this host) on `ids` in
 /// windows of `window` tokens (`threads` each, 0 for all cores), through
 /// `run`, which holds their token file `tokFile`, and compares their
 /// logits. `textPath` names the text in errors; `status` shows progress.
-llvm::Expected<EvalStats> compareLogits(HostRun &run, llvm::StringRef refExe,
-                                        llvm::StringRef variantExe,
-                                        llvm::StringRef tokFile,
-                                        llvm::ArrayRef<int32_t> ids,
-                                        int64_t vocab, int64_t window,
-                                        int threads, llvm::StringRef textPath,
-                                        ProgressLine &status);
+llvm::Expected<EvalStats>
+compareLogits(HostRun &run, llvm::StringRef refExe, llvm::StringRef variantExe,
+              llvm::StringRef tokFile, llvm::ArrayRef<int32_t> ids,
+              int64_t vocab, int64_t window, int threads,
+              llvm::StringRef textPath, ProgressLine &status);
 
 } // namespace dsc
 

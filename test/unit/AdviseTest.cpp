@@ -75,8 +75,8 @@ TEST(AdvisePareto, SaysWhatWouldFit) {
 VariantLayout layout(bool tied, WeightFormat f) {
   VariantLayout v;
   v.shape = ModelShape{5, 64, 172, 8, 4, 8, 512, 512, tied};
-  v.weights.push_back({"token_embd", 512 * 64 * 4, 512 * 64,
-                       WeightFormat::Float, true});
+  v.weights.push_back(
+      {"token_embd", 512 * 64 * 4, 512 * 64, WeightFormat::Float, true});
   v.weights.push_back({"blk", 1000000, 250000, f, false});
   v.weightsBytes = 512 * 64 * 4 + 1000000;
   v.codeBytes = 100000;
@@ -120,8 +120,8 @@ TEST(AdviseCostModel, DecodeStreamsTheWeightsAtTheBandwidth) {
               1e-6 * s1.decodeTokS);
   EXPECT_NEAR(s2.decodeTokS / s1.decodeTokS, 2.0, 1e-9);
   // Untied: one row of the table per token.
-  SpeedEstimate u = estimateSpeed(layout(false, WeightFormat::Float),
-                                  device(10, 0), 2);
+  SpeedEstimate u =
+      estimateSpeed(layout(false, WeightFormat::Float), device(10, 0), 2);
   EXPECT_DOUBLE_EQ(u.bytesPerToken, 64 * 4 + 1000000 + kv);
   // The fixed cost per layer adds up.
   SpeedEstimate o = estimateSpeed(v, device(10, 20), 2);
@@ -139,8 +139,8 @@ TEST(AdviseCostModel, WeightsThatFitTheCacheAreReadFromIt) {
   d.cacheBandwidthGBs = 40;
   SpeedEstimate s = estimateSpeed(v, d, 2);
   EXPECT_TRUE(s.fromCache);
-  EXPECT_NEAR(s.decodeTokS / estimateSpeed(v, device(10, 0), 2).decodeTokS,
-              4.0, 1e-9);
+  EXPECT_NEAR(s.decodeTokS / estimateSpeed(v, device(10, 0), 2).decodeTokS, 4.0,
+              1e-9);
   d.cacheBytes = 1 << 20; // half of it is less than the weights
   EXPECT_FALSE(estimateSpeed(v, d, 2).fromCache);
 }
@@ -185,8 +185,9 @@ TEST(AdviseProfiles, JSONRoundTripAndErrors) {
   };
   EXPECT_EQ(err("{\"mem_bytes\": 1, \"bandwidth_gbs\": 1}"),
             "p.json: target: missing");
-  EXPECT_EQ(err("{\"target\": \"x\", \"mem_bytes\": 1.5, \"bandwidth_gbs\": 1}"),
-            "p.json: mem_bytes: expected a whole, non-negative number (is 1.5)");
+  EXPECT_EQ(
+      err("{\"target\": \"x\", \"mem_bytes\": 1.5, \"bandwidth_gbs\": 1}"),
+      "p.json: mem_bytes: expected a whole, non-negative number (is 1.5)");
   EXPECT_EQ(err("{\"target\": \"x\", \"mem_bytes\": 1, \"bandwidth_gbs\": 1, "
                 "\"features\": [1]}"),
             "p.json: features: expected an array of strings");
