@@ -16,6 +16,8 @@ extern llvm::cl::SubCommand importCmd;
 int runImport();
 extern llvm::cl::SubCommand evalCmd;
 int runEval();
+extern llvm::cl::SubCommand adviseCmd;
+int runAdvise();
 
 extern llvm::cl::SubCommand targetsCmd;
 int runTargets();

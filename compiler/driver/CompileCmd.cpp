@@ -1,5 +1,6 @@
 //===- CompileCmd.cpp - dsc compile ---------------------------------------===//
 
+#include "driver/Advise.h"
 #include "driver/Commands.h"
 #include "driver/ModelOptions.h"
 #include "driver/OutputGuard.h"
@@ -107,6 +108,21 @@ static cl::opt<std::string> cChatTemplate(
              "the checkpoint's own template)"),
     cl::value_desc("name"), cl::sub(compileCmd));
 static ModelOptions cModel(compileCmd);
+static cl::opt<bool> cAuto(
+    "auto",
+    cl::desc("Compile the variant 'dsc advise' recommends for --device "
+             "(measured on --calib; --mem-budget: the device's memory)"),
+    cl::sub(compileCmd));
+static cl::opt<std::string> cAutoCandidates(
+    "auto-candidates",
+    cl::desc("With --auto: measure only these candidates (ids as 'dsc "
+             "advise --candidates' takes them)"),
+    cl::value_desc("ids"), cl::sub(compileCmd));
+static cl::opt<std::string>
+    cDevice("device",
+            cl::desc("With --auto: the device, as 'dsc advise --device' "
+                     "takes it (a built-in name or a profile .json)"),
+            cl::value_desc("name"), cl::sub(compileCmd));
 
 namespace {
 /// Times the phases for the summary line.
@@ -264,7 +280,8 @@ int runCompile() {
   Timer total;
   // lld resets every cl::opt to its default when it runs: take the values
   // now.
-  auto settingsOr = cModel.get();
+  const bool autoVariant = cAuto;
+  auto settingsOr = cModel.get(autoVariant);
   if (!settingsOr)
     return reportError(settingsOr.takeError());
   ModelSettings pruned = std::move(*settingsOr);
@@ -281,7 +298,46 @@ int runCompile() {
   const ModelSettings settings = std::move(pruned);
   const bool quiet = settings.quiet;
   const Phase compileTo = cCompileTo;
-  auto target = lookupTarget(cTarget);
+  // --auto compiles for the device's target.
+  std::optional<advise::DeviceProfile> device;
+  std::string targetName = cTarget;
+  std::vector<std::string> autoCandidates;
+  if (!cAutoCandidates.empty() && !autoVariant)
+    return reportError(usageError("--auto-candidates needs --auto"));
+  if (autoVariant) {
+    auto ids = parseCandidateIds(cAutoCandidates, "--auto-candidates");
+    if (!ids)
+      return reportError(ids.takeError());
+    autoCandidates = std::move(*ids);
+  }
+  if (autoVariant) {
+    if (cDevice.empty())
+      return reportError(usageError("--auto needs --device NAME (built-in: " +
+                                    advise::DeviceProfile::builtinNames() +
+                                    "; or a profile .json)"));
+    if (cTarget.getNumOccurrences())
+      return reportError(usageError("--target has no effect with --auto, "
+                                    "which compiles for the device's target"));
+    if (cEmit == EmitKind::MLIR && cCompileTo == Phase::Import)
+      return reportError(usageError("--auto has no effect with "
+                                    "--compile-to=import (the variant is "
+                                    "made after it)"));
+    std::optional<uint64_t> mem;
+    if (settings.budgetBytes)
+      mem = settings.budgetBytes;
+    auto d = resolveDevice(cDevice, mem, 0, "");
+    if (!d)
+      return reportError(d.takeError());
+    device = *d;
+    targetName = device->target;
+    if (!mlir::dsc::findTarget(targetName == "native" ? "x86_64" : targetName))
+      return reportError(usageError(
+          "--device " + device->name + ": dsc cannot compile for its target '" +
+          targetName + "' yet ('dsc targets' lists those it can)"));
+  } else if (!cDevice.empty()) {
+    return reportError(usageError("--device needs --auto"));
+  }
+  auto target = lookupTarget(targetName);
   if (target && cSanitize)
     target = sanitizedTarget(*target);
   if (target && (!cMCPU.empty() || !cMAttr.empty())) {
@@ -357,7 +413,45 @@ int runCompile() {
   // --dsc-compile runs them.
   if (emit == EmitKind::MLIR && compileTo == Phase::Import)
     return emitMLIR();
-  if (Error e = prepareModel(*module, settings, *target))
+  // --auto: the variant advise recommends, decided here, after every
+  // option has been read (building the candidates runs lld, which resets
+  // them).
+  ModelSettings variant = settings;
+  TempPath autoPruneDir;
+  if (autoVariant) {
+    AdviseRequest req;
+    req.input = input;
+    req.base = settings;
+    req.base.calib.clear();
+    req.base.memBudget.clear();
+    req.base.budgetBytes = 0;
+    req.calib = settings.calib;
+    req.devices = {*device};
+    req.only = autoCandidates;
+    if (settings.budgetBytes)
+      req.memBytes = settings.budgetBytes;
+    auto reports = runAdvice(req);
+    if (!reports)
+      return reportError(reports.takeError());
+    const advise::DeviceReport &r = reports->front();
+    if (r.decision.chosen < 0)
+      return reportError(usageError("--auto: " + r.decision.reason));
+    variant = recommendedSettings(r, req.base, settings.calib);
+    auto dir = placePruneWeights(
+        variant, emit == EmitKind::MLIR && output != "-"
+                     ? output + ".prune.bin"
+                     : std::string());
+    if (!dir)
+      return reportError(dir.takeError());
+    autoPruneDir = std::move(*dir);
+    if (emit == EmitKind::MLIR && output == "-" && !variant.prune.empty())
+      return reportError(usageError(
+          "--auto chose pruning, and with -o - the IR would refer to "
+          "refitted weights in no file; name an output file"));
+    if (!quiet)
+      errs() << "dsc: note: --auto: " << r.decision.reason << "\n";
+  }
+  if (Error e = prepareModel(*module, variant, *target))
     return reportError(std::move(e));
   CompileSettings phases;
   phases.target = target->name;

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "driver/Commands.h"
+#include "driver/Evaluate.h"
 #include "driver/ModelOptions.h"
 #include "support/Errors.h"
 #include "support/Progress.h"
@@ -26,7 +27,6 @@
 #include "llvm/Support/JSON.h"
 
 #include <algorithm>
-#include <cmath>
 
 using namespace llvm;
 
@@ -53,27 +53,6 @@ static cl::opt<int> eThreads("t",
 static ModelOptions eModel(evalCmd);
 
 namespace {
-/// Sums over positions.
-struct Stats {
-  double nllQ = 0, nllRef = 0;
-  std::vector<float> kld;
-  uint64_t top1 = 0, n = 0;
-};
-
-/// log-softmax of a row, in place, in double.
-void logSoftmax(const float *x, std::vector<double> &out, size_t v) {
-  double mx = x[0];
-  for (size_t i = 1; i < v; ++i)
-    mx = std::max(mx, static_cast<double>(x[i]));
-  double sum = 0;
-  for (size_t i = 0; i < v; ++i)
-    sum += std::exp(x[i] - mx);
-  double lse = mx + std::log(sum);
-  out.resize(v);
-  for (size_t i = 0; i < v; ++i)
-    out[i] = x[i] - lse;
-}
-
 /// Weight elements of a module (for bits per weight).
 uint64_t countParameters(mlir::ModuleOp module) {
   uint64_t n = 0;
@@ -126,7 +105,6 @@ int runEval() {
   if (!tokens)
     return reportError(tokens.takeError());
   std::vector<int32_t> &ids = *tokens;
-  int64_t n = static_cast<int64_t>(ids.size());
   auto config = mlir::dsc::getModelConfig(refModule);
   int64_t vocab = config.getVocabSize();
   int64_t window = std::min<int64_t>(ctxTokens, config.getMaxSeqLen());
@@ -171,68 +149,11 @@ int runEval() {
           buildExecutable(*qModule, *target, exes[1], false, false, qStats))
     return fail(std::move(e));
 
-  // Both executables stream their logits, read in lockstep.
-  std::vector<std::string> args = {"--eval-tokens", *tokFile, "-c",
-                                   std::to_string(window)};
-  if (threadCount > 0)
-    args.insert(args.end(), {"-t", std::to_string(threadCount)});
-  unsigned streams[2];
-  for (int i = 0; i < 2; ++i) {
-    auto s = (*run)->start(exes[i], args, "--dump-logits");
-    if (!s)
-      return fail(s.takeError());
-    streams[i] = *s;
-  }
-  Stats st;
-  std::vector<float> row[2] = {std::vector<float>(vocab), std::vector<float>(vocab)};
-  std::vector<double> lp[2];
-  bool ok = true;
-  for (int64_t at = 0; ok && at + 2 <= n; at += window) {
-    int64_t len = std::min<int64_t>(window, n - at);
-    status.show("evaluating: " + Twine(at) + " / " + Twine(n) + " tokens",
-                /*force=*/false);
-    for (int64_t p = 0; ok && p < len; ++p) {
-      for (int i = 0; i < 2; ++i)
-        ok = ok && (*run)->read(streams[i], row[i].data(), vocab * 4);
-      if (!ok || p + 1 >= len)
-        continue; // the last position predicts nothing in this window
-      logSoftmax(row[0].data(), lp[0], vocab);
-      logSoftmax(row[1].data(), lp[1], vocab);
-      int32_t next = ids[at + p + 1];
-      st.nllRef -= lp[0][next];
-      st.nllQ -= lp[1][next];
-      double kl = 0;
-      size_t a0 = 0, a1 = 0;
-      for (int64_t v = 0; v < vocab; ++v) {
-        kl += std::exp(lp[0][v]) * (lp[0][v] - lp[1][v]);
-        if (lp[0][v] > lp[0][a0])
-          a0 = v;
-        if (lp[1][v] > lp[1][a1])
-          a1 = v;
-      }
-      st.kld.push_back(static_cast<float>(std::max(kl, 0.0)));
-      st.top1 += a0 == a1;
-      st.n++;
-    }
-  }
+  auto st = compareLogits(**run, exes[0], exes[1], *tokFile, ids, vocab,
+                          window, threadCount, textPath, status);
   status.clear();
-  if (Error e = (*run)->finish())
-    return fail(createStringError(
-        inconvertibleErrorCode(),
-        "evaluating the compiled models failed: " + toString(std::move(e))));
-  if (!ok)
-    return fail(fileError(
-        textPath, "evaluating the compiled models failed: they wrote fewer "
-                  "logits than the text's " +
-                      std::to_string(n) + " tokens need"));
-  std::vector<float> sorted = st.kld;
-  std::sort(sorted.begin(), sorted.end());
-  double mean = 0;
-  for (float k : st.kld)
-    mean += k;
-  mean /= st.n;
-  double p99 = sorted[std::min<size_t>(sorted.size() - 1,
-                                       static_cast<size_t>(0.99 * sorted.size()))];
+  if (!st)
+    return fail(st.takeError());
   uint64_t bytes = static_cast<uint64_t>(
       qModule->getOperation()
           ->getAttrOfType<mlir::IntegerAttr>(mlir::dsc::kWeightsSizeAttr)
@@ -241,25 +162,26 @@ int runEval() {
       refModule->getAttrOfType<mlir::IntegerAttr>(mlir::dsc::kWeightsSizeAttr)
           .getInt());
   double bpw = 8.0 * bytes / countParameters(*qModule);
-  double ppl = std::exp(st.nllQ / st.n), pplRef = std::exp(st.nllRef / st.n);
+  double ppl = st->ppl, pplRef = st->pplRef, mean = st->kldMean,
+         p99 = st->kldP99;
   if (asJson) {
     json::Object o{{"ppl", ppl},           {"ppl_ref", pplRef},
                    {"kld_mean", mean},     {"kld_p99", p99},
-                   {"top1", static_cast<double>(st.top1) / st.n},
+                   {"top1", st->top1},
                    {"bytes", static_cast<int64_t>(bytes)},
                    {"ref_bytes", static_cast<int64_t>(refBytes)},
-                   {"bpw", bpw},           {"tokens", static_cast<int64_t>(st.n)},
+                   {"bpw", bpw},           {"tokens", static_cast<int64_t>(st->tokens)},
                    {"scheme", settings.describe()}};
     outs() << json::Value(std::move(o)) << "\n";
   } else {
     outs() << format("scheme        %s\n", settings.describe().c_str())
            << format("tokens        %llu (windows of %lld)\n",
-                     static_cast<unsigned long long>(st.n),
+                     static_cast<unsigned long long>(st->tokens),
                      static_cast<long long>(window))
            << format("perplexity    %.4f (unquantized %.4f, ratio %.4f)\n", ppl,
                      pplRef, ppl / pplRef)
            << format("KL divergence mean %.6f, p99 %.6f\n", mean, p99)
-           << format("top-1 agree   %.2f%%\n", 100.0 * st.top1 / st.n)
+           << format("top-1 agree   %.2f%%\n", 100.0 * st->top1)
            << format("weights       %llu bytes (%.3f bits per weight; "
                      "unquantized %llu)\n",
                      static_cast<unsigned long long>(bytes), bpw,

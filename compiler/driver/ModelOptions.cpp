@@ -99,7 +99,7 @@ bool ModelSettings::automatic() const {
   return parseAutoQuantize(quant.scheme, group);
 }
 
-Expected<ModelSettings> ModelOptions::get() const {
+Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
   ModelSettings s;
   s.tokenizer = tokenizer;
   s.maxSeqLen = maxSeqLen;
@@ -115,6 +115,46 @@ Expected<ModelSettings> ModelOptions::get() const {
   s.pruneBiasCorrect = pruneBiasCorrect;
   s.pruneNormCorrect = pruneNormCorrect;
 
+  if (autoVariant) {
+    for (auto [given, name] :
+         {std::pair{!s.quant.scheme.empty(), "--quantize"},
+          std::pair{!s.prune.empty(), "--prune"},
+          std::pair{s.quant.embeddings || s.quant.head, "--quantize-embeddings/--quantize-head"},
+          std::pair{!s.calibStats.empty(), "--calib-stats"},
+          std::pair{!s.saveCalibStats.empty(), "--save-calib-stats"},
+          std::pair{pruneMethod.getNumOccurrences() > 0, "--prune-method"},
+          std::pair{pruneBiasCorrect.getNumOccurrences() +
+                            pruneNormCorrect.getNumOccurrences() >
+                        0,
+                    "--prune-bias-correct/--prune-norm-correct"}})
+      if (given)
+        return usageError(Twine(name) +
+                          " has no effect with --auto, which chooses the "
+                          "variant (see 'dsc advise')");
+    if (s.calib.empty())
+      return usageError("--auto needs --calib FILE: text whose first half "
+                        "calibrates the candidates and whose second half "
+                        "measures them");
+    if (!s.memBudget.empty()) {
+      bool negative = StringRef(s.memBudget).trim().starts_with("-");
+      auto b = parseByteSize(negative ? StringRef("0") : StringRef(s.memBudget));
+      if (!b)
+        return usageError("--mem-budget: " + toString(b.takeError()));
+      if (*b == 0)
+        return usageError("--mem-budget " + s.memBudget +
+                          ": memory must be a positive size, e.g. 4GiB");
+      s.budgetBytes = *b;
+    }
+    if (calibTokens.getNumOccurrences() && s.calibTokens <= 0)
+      return usageError("--calib-tokens " + Twine(s.calibTokens) +
+                        ": must be a positive number of tokens");
+    if (maxSeqLen.getNumOccurrences() &&
+        (s.maxSeqLen <= 0 || s.maxSeqLen > INT32_MAX))
+      return usageError("--max-seq-len " + Twine(s.maxSeqLen) +
+                        ": the context length must be a positive number of "
+                        "tokens");
+    return s;
+  }
   // Every option takes effect or is an error.
   if (pruneMethod.getNumOccurrences() && s.prune.empty())
     return usageError("--prune-method needs --prune SPEC");
@@ -378,36 +418,44 @@ private:
 };
 } // namespace
 
-Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
-                   const TargetDesc &target) {
-  if (Error e = checkAgainstModel(module, settings))
-    return e;
+/// The settings' common part of the phases' settings.
+static CompileSettings phaseSettings(const ModelSettings &settings,
+                                     const TargetDesc &target) {
   CompileSettings cs;
   cs.target = target.name;
   cs.quantize = settings.quant.scheme;
   cs.quantizeEmbeddings = settings.quant.embeddings;
   cs.quantizeHead = settings.quant.head;
   cs.memBudget = settings.memBudget;
-  bool progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
-  cs.progress = progress;
+  cs.progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
   cs.calibStats = settings.calibStats;
-  if (!settings.prune.empty()) {
-    CompileSettings ps = cs;
-    ps.prune = settings.prune;
-    ps.pruneMethod = settings.pruneMethod;
-    ps.pruneCalib = settings.calib;
-    ps.pruneWeights = settings.pruneWeights;
-    ps.pruneBiasCorrect = settings.pruneBiasCorrect;
-    ps.pruneNormCorrect = settings.pruneNormCorrect;
-    QuantNotes pruneNotes;
-    Error e = runPasses(
-        module, [&](mlir::OpPassManager &pm) { buildPrune(pm, ps); },
-        "pruning", [&](mlir::Diagnostic &d) { pruneNotes.add(d); });
-    if (!settings.quiet)
-      pruneNotes.print();
-    if (e)
-      return e;
-  }
+  return cs;
+}
+
+Error pruneModel(mlir::ModuleOp module, const ModelSettings &settings,
+                 const TargetDesc &target) {
+  if (settings.prune.empty())
+    return Error::success();
+  CompileSettings ps = phaseSettings(settings, target);
+  ps.prune = settings.prune;
+  ps.pruneMethod = settings.pruneMethod;
+  ps.pruneCalib = settings.calib;
+  ps.pruneWeights = settings.pruneWeights;
+  ps.pruneBiasCorrect = settings.pruneBiasCorrect;
+  ps.pruneNormCorrect = settings.pruneNormCorrect;
+  QuantNotes pruneNotes;
+  Error e = runPasses(
+      module, [&](mlir::OpPassManager &pm) { buildPrune(pm, ps); }, "pruning",
+      [&](mlir::Diagnostic &d) { pruneNotes.add(d); });
+  if (!settings.quiet)
+    pruneNotes.print();
+  return e;
+}
+
+Error quantizeModel(mlir::ModuleOp module, const ModelSettings &settings,
+                    const TargetDesc &target) {
+  CompileSettings cs = phaseSettings(settings, target);
+  bool progress = cs.progress;
   TempPath statsDir;
   if (!settings.calib.empty()) {
     CalibOptions calib;
@@ -435,6 +483,15 @@ Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
   if (!settings.quiet)
     notes.print();
   return e;
+}
+
+Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
+                   const TargetDesc &target) {
+  if (Error e = checkAgainstModel(module, settings))
+    return e;
+  if (Error e = pruneModel(module, settings, target))
+    return e;
+  return quantizeModel(module, settings, target);
 }
 
 Expected<TempPath> placePruneWeights(ModelSettings &settings,

@@ -64,8 +64,11 @@ class ModelOptions {
 public:
   explicit ModelOptions(llvm::cl::SubCommand &sub);
   /// The values, or an error naming an option that is out of range or
-  /// would have no effect with the others given.
-  llvm::Expected<ModelSettings> get() const;
+  /// would have no effect with the others given. With `autoVariant`
+  /// (compile --auto) the variant is chosen, not given: --quantize and
+  /// --prune are errors, --calib is needed and --mem-budget is the
+  /// device's memory (budgetBytes).
+  llvm::Expected<ModelSettings> get(bool autoVariant = false) const;
 
 private:
   llvm::cl::opt<std::string> tokenizer;
@@ -96,6 +99,14 @@ loadModel(mlir::MLIRContext &ctx, llvm::StringRef input,
 /// scales), its reports printed as notes unless --quiet.
 llvm::Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
                          const TargetDesc &target);
+
+/// prepareModel's two steps, for `dsc advise`, which prunes once and
+/// quantizes the pruned model several ways: pruning (nothing without
+/// --prune), then calibration and the graph phase.
+llvm::Error pruneModel(mlir::ModuleOp module, const ModelSettings &settings,
+                       const TargetDesc &target);
+llvm::Error quantizeModel(mlir::ModuleOp module, const ModelSettings &settings,
+                          const TargetDesc &target);
 
 } // namespace dsc
 

@@ -37,10 +37,12 @@ struct DscSubcommand {
 
 static std::vector<DscSubcommand> &dscSubcommands() {
   static cl::OptionCategory compileCat("dsc compile options"),
-      evalCat("dsc eval options"), importCat("dsc import options"),
+      evalCat("dsc eval options"), adviseCat("dsc advise options"),
+      importCat("dsc import options"),
       tokenizeCat("dsc tokenize options"), targetsCat("dsc targets options");
   static std::vector<DscSubcommand> subs = {{&dsc::compileCmd, &compileCat},
                                             {&dsc::evalCmd, &evalCat},
+                                            {&dsc::adviseCmd, &adviseCat},
                                             {&dsc::importCmd, &importCat},
                                             {&dsc::tokenizeCmd, &tokenizeCat},
                                             {&dsc::targetsCmd, &targetsCat}};
@@ -138,6 +140,8 @@ int main(int argc, char **argv) {
     return dsc::runImport();
   if (dsc::evalCmd)
     return dsc::runEval();
+  if (dsc::adviseCmd)
+    return dsc::runAdvise();
   if (dsc::tokenizeCmd)
     return dsc::runTokenize();
   if (dsc::targetsCmd)

@@ -33,7 +33,8 @@ EXCEPTIONS = {
     "scripts/test.sh": "runs the whole test suite, this test included",
 }
 
-SUBCOMMANDS = {"compile", "eval", "import", "tokenize", "targets", "version"}
+SUBCOMMANDS = {"compile", "eval", "advise", "import", "tokenize", "targets",
+               "version"}
 # dsc compile options that take the next argument as their value.
 VALUE_OPTIONS = {"-o", "--target", "--tokenizer", "--max-seq-len",
                  "--quantize", "--calib", "--calib-tokens", "--mem-budget",

@@ -1,0 +1,720 @@
+//===- Advise.cpp - measuring the variants and choosing one ---------------===//
+
+#include "driver/Advise.h"
+#include "advise/Measure.h"
+#include "driver/Evaluate.h"
+#include "frontend/Synthetic.h"
+#include "pipeline/Codegen.h"
+#include "pipeline/HostRun.h"
+#include "pipeline/Pipelines.h"
+#include "pipeline/Target.h"
+#include "pipeline/TempFiles.h"
+#include "pipeline/TextInput.h"
+#include "quant/ByteSize.h"
+#include "support/Errors.h"
+#include "support/Progress.h"
+
+#include "Dsc/IR/DscOps.h"
+#include "Dsc/Transforms/Passes.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/Regex.h"
+
+#include <algorithm>
+#include <map>
+
+using namespace llvm;
+using namespace dsc::advise;
+
+namespace dsc {
+
+static Error usageError(const Twine &msg) {
+  return createStringError(inconvertibleErrorCode(), msg);
+}
+
+namespace {
+/// A candidate: what compile is given for it.
+struct Spec {
+  const char *id;
+  const char *quantize; // "" for the stored precision
+  const char *prune;    // "" for none
+};
+} // namespace
+
+// Pruning ratios as docs/pruning.md measured them: 10% of the FFN loses
+// little, 25% of FFN and heads is the middle, 40% of the FFN and half the
+// heads the most a model survives without retraining.
+static const Spec kSpecs[] = {
+    {"full", "", ""},
+    {"int8", "int8:channel", ""},
+    {"int4-g128", "int4:group=128", ""},
+    {"int4-g32", "int4:group=32", ""},
+    {"prune-10", "", "ffn=0.1"},
+    {"prune-25", "", "ffn=0.25,heads=0.25"},
+    {"prune-40", "", "ffn=0.4,heads=0.5"},
+    {"prune-10+int8", "int8:channel", "ffn=0.1"},
+    {"prune-10+int4-g32", "int4:group=32", "ffn=0.1"},
+    {"prune-25+int4-g32", "int4:group=32", "ffn=0.25,heads=0.25"},
+};
+// Mixed precision at the device's budget: one per distinct budget.
+static constexpr StringLiteral kAutoId = "auto";
+
+std::vector<std::string> candidateIds() {
+  std::vector<std::string> ids;
+  for (const Spec &s : kSpecs)
+    ids.push_back(s.id);
+  ids.push_back(kAutoId.str());
+  return ids;
+}
+
+Expected<std::vector<std::string>> parseCandidateIds(StringRef list,
+                                                     StringRef option) {
+  std::vector<std::string> out;
+  SmallVector<StringRef> ids;
+  list.split(ids, ',', -1, false);
+  std::vector<std::string> known = candidateIds();
+  for (StringRef id : ids) {
+    if (!llvm::is_contained(known, id.trim()))
+      return usageError(option + ": unknown candidate '" + id.trim() +
+                        "' (known: " + join(known, ", ") + ")");
+    out.push_back(id.trim().str());
+  }
+  if (!out.empty() && !llvm::is_contained(out, "full"))
+    return usageError(option + " must include full: the other candidates "
+                               "are measured against it");
+  return out;
+}
+
+/// The flags that compile a candidate ("" for the stored precision).
+static std::string flagsOf(StringRef quantize, StringRef prune,
+                           StringRef budget) {
+  std::string f;
+  if (!prune.empty())
+    f += "--prune " + prune.str();
+  if (!quantize.empty())
+    f += (f.empty() ? "" : " ") + ("--quantize " + quantize).str();
+  if (!budget.empty())
+    f += " --mem-budget " + budget.str();
+  if (!f.empty())
+    f += " --calib TEXT";
+  return f;
+}
+
+Expected<uint64_t> parseMemOption(StringRef option, StringRef value) {
+  if (value.trim().starts_with("-"))
+    return usageError("--" + option + " " + value +
+                      ": memory must be a positive size, e.g. 4GiB");
+  auto b = parseByteSize(value);
+  if (!b)
+    return usageError("--" + option + ": " + toString(b.takeError()));
+  if (*b == 0)
+    return usageError("--" + option + " " + value +
+                      ": memory must be a positive size, e.g. 4GiB");
+  return *b;
+}
+
+Expected<DeviceProfile> resolveDevice(StringRef name,
+                                      std::optional<uint64_t> mem,
+                                      double bandwidth, StringRef target) {
+  if (name == "custom") {
+    DeviceProfile p;
+    p.name = "custom";
+    p.description = "given on the command line";
+    if (!mem)
+      return usageError("--device custom needs --mem SIZE");
+    if (bandwidth <= 0)
+      return usageError("--device custom needs --bandwidth GB/S (a positive "
+                        "number: the memory's streaming read rate)");
+    if (target.empty())
+      return usageError("--device custom needs --target T (the dsc target "
+                        "that compiles for it; see 'dsc targets')");
+    p.memBytes = *mem;
+    p.bandwidthGBs = bandwidth;
+    p.target = target.str();
+    // Unknown: the laptop profile's per-layer cost and compute per GB/s.
+    const DeviceProfile *laptop = findBuiltinProfile("x86-laptop");
+    p.layerOverheadUs = laptop->layerOverheadUs;
+    p.gflops = laptop->gflops / laptop->bandwidthGBs * bandwidth;
+    p.source = "--device custom";
+    if (Error e = checkProfile(p, "--device custom"))
+      return std::move(e);
+    return p;
+  }
+  if (bandwidth > 0 || !target.empty())
+    return usageError(Twine(bandwidth > 0 ? "--bandwidth" : "--target") +
+                      " needs --device custom (a built-in or measured "
+                      "profile has its own)");
+  if (const DeviceProfile *p = findBuiltinProfile(name))
+    return *p;
+  if (name.ends_with(".json") || sys::fs::exists(name)) {
+    auto buf = MemoryBuffer::getFile(name, /*IsText=*/true);
+    if (!buf)
+      return fileError(name, buf.getError().message());
+    return profileFromJSON((*buf)->getBuffer(), name);
+  }
+  return usageError("--device " + name + ": unknown device (built-in: " +
+                    DeviceProfile::builtinNames() +
+                    "; or custom, or a profile .json from 'dsc advise "
+                    "--measure')");
+}
+
+/// Decode tokens/s of a compiled executable on this host: the median of
+/// three runs generating from BOS to `positions` positions.
+static Expected<double> timeDecode(StringRef exe, int64_t positions,
+                                   int threads, StringRef errFile) {
+  std::vector<double> rates;
+  for (int run = 0; run < 3; ++run) {
+    std::vector<std::string> args = {exe.str(), "-n", std::to_string(positions),
+                                     "--temp", "0"};
+    if (threads > 0)
+      args.insert(args.end(), {"-t", std::to_string(threads)});
+    SmallVector<StringRef> argv(args.begin(), args.end());
+    std::optional<StringRef> redirects[] = {StringRef(""), StringRef(""),
+                                            StringRef(errFile)};
+    std::string err;
+    bool failed = false;
+    sys::ProcessInfo pi = sys::ExecuteNoWait(exe, argv, std::nullopt, redirects,
+                                             0, &err, &failed);
+    if (failed)
+      return createStringError(inconvertibleErrorCode(),
+                               exe + ": cannot run: " + err);
+    registerChildProcess(pi.Pid);
+    sys::ProcessInfo done = sys::Wait(pi, std::nullopt, &err);
+    unregisterChildProcess(pi.Pid);
+    auto text = MemoryBuffer::getFile(errFile, /*IsText=*/true);
+    std::string out = text ? (*text)->getBuffer().str() : "";
+    SmallVector<StringRef> m;
+    if (done.ReturnCode != 0 ||
+        !Regex("generation ([0-9]+) tokens ([0-9.]+) tok/s").match(out, &m))
+      return createStringError(
+          inconvertibleErrorCode(),
+          exe + ": timing run failed: " + StringRef(out).trim());
+    double r = 0;
+    int64_t generated = 0;
+    m[1].getAsInteger(10, generated);
+    m[2].getAsDouble(r);
+    // Too few tokens (an early end of text) time the start, not decoding.
+    if (generated < std::min<int64_t>(16, positions - 1) || !(r > 0))
+      return createStringError(inconvertibleErrorCode(),
+                               exe + ": the timing run generated " +
+                                   Twine(generated) +
+                                   " tokens (an end of text); too few to time");
+    rates.push_back(r);
+  }
+  llvm::sort(rates);
+  return rates[rates.size() / 2];
+}
+
+/// The cost model's view of a laid-out module.
+static VariantLayout layoutOf(mlir::ModuleOp m, const TargetDesc &target,
+                              uint64_t codeBytes) {
+  VariantLayout v;
+  auto c = mlir::dsc::getModelConfig(m);
+  v.shape =
+      ModelShape{c.getNLayers(),   c.getDim(),       c.getHiddenDim(),
+                 c.getNHeads(),    c.getNKvHeads(),  c.getHeadDim(),
+                 c.getVocabSize(), c.getMaxSeqLen(), c.getTieEmbeddings()};
+  v.weightsBytes = static_cast<uint64_t>(
+      m->getAttrOfType<mlir::IntegerAttr>(mlir::dsc::kWeightsSizeAttr)
+          .getInt());
+  v.codeBytes = codeBytes;
+  v.kvElemBytes = target.kvCacheType == "f16" ? 2 : 4;
+  std::vector<std::pair<uint64_t, WeightInfo>> byOffset;
+  for (auto g : m.getOps<mlir::dsc::GlobalOp>()) {
+    WeightInfo w;
+    w.name = g.getSymName().str();
+    w.elements = g.getShapedType().getNumElements();
+    w.embedding = w.name == "token_embd";
+    if (auto q = dyn_cast<mlir::dsc::QTensorType>(g.getType())) {
+      auto s = q.getScheme();
+      w.format = s.isGGML()         ? WeightFormat::Other
+                 : s.getBits() == 8 ? WeightFormat::Int8
+                 : s.getBits() == 4 ? WeightFormat::Int4
+                                    : WeightFormat::Other;
+    }
+    byOffset.push_back({g.getOffset().value_or(0), std::move(w)});
+  }
+  llvm::sort(byOffset, [](auto &a, auto &b) { return a.first < b.first; });
+  for (size_t i = 0; i < byOffset.size(); ++i) {
+    uint64_t end =
+        i + 1 < byOffset.size() ? byOffset[i + 1].first : v.weightsBytes;
+    byOffset[i].second.bytes = end - byOffset[i].first;
+    v.weights.push_back(std::move(byOffset[i].second));
+  }
+  return v;
+}
+
+namespace {
+/// A candidate measured on this host.
+struct Measured {
+  std::string id, flags, quantize, prune;
+  uint64_t budget = 0; // auto's
+  Quality quality;
+  StringMap<VariantLayout> layouts; // by target name
+  double measuredTokS = 0;
+};
+
+/// State shared by the candidates' measurements.
+class Session {
+public:
+  Session(const AdviseRequest &req) : req(req), status(!req.base.quiet) {}
+  Error init();
+  Expected<Measured> measure(StringRef id, StringRef quantize, StringRef prune,
+                             uint64_t budget);
+  /// The reports, auto candidates measured as the devices need them.
+  Expected<std::vector<DeviceReport>> decideAll();
+
+  const AdviseRequest &req;
+  ProgressLine status;
+
+private:
+  mlir::MLIRContext ctx;
+  TargetDesc host;
+  std::vector<TargetDesc> targets; // the devices' targets dsc has
+  TempPath dir;
+  std::string calibHalf, heldOut, refExe;
+  std::vector<int32_t> ids;
+  int64_t vocab = 0, window = 0, ctxTokens = 0;
+  int built = 0;
+  // Pruned models (after pruneModel), by --prune spec, with the files of
+  // their refitted weights: each ratio is pruned once and quantized from
+  // there as the candidates ask.
+  std::map<std::string, std::pair<mlir::OwningOpRef<mlir::ModuleOp>, TempPath>>
+      pruned;
+  std::vector<Measured> measured;
+  std::map<uint64_t, Measured> autos;
+  std::map<uint64_t, std::string> autoErrors;
+  std::vector<std::string> notes;
+};
+} // namespace
+
+/// Splits the text's lines in two halves (at a space when it is one line).
+static Error splitText(StringRef path, StringRef first, StringRef second) {
+  auto buf = MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buf)
+    return fileError(path, buf.getError().message());
+  StringRef text = (*buf)->getBuffer();
+  if (Error e = checkIsText(path, text))
+    return e;
+  // At the line break nearest the middle after it, else before it, else
+  // at a space; a cut that leaves either half empty is no cut.
+  size_t mid = text.size() / 2;
+  auto usable = [&](size_t at) {
+    return at != StringRef::npos && at > 0 && at + 1 < text.rtrim().size();
+  };
+  size_t cut = StringRef::npos;
+  for (size_t at : {text.find('\n', mid), text.rfind('\n', mid),
+                    text.find(' ', mid), text.rfind(' ', mid)})
+    if (!usable(cut) && usable(at))
+      cut = at;
+  if (!usable(cut))
+    return fileError(path, "too short to split into a calibration and a "
+                           "held-out half");
+  for (auto [file, part] : {std::pair{first, text.substr(0, cut + 1)},
+                            std::pair{second, text.substr(cut + 1)}}) {
+    std::error_code ec;
+    raw_fd_ostream os(file, ec);
+    if (ec)
+      return fileError(file, ec.message());
+    os << part;
+  }
+  return Error::success();
+}
+
+Error Session::init() {
+  auto h = lookupTarget("native");
+  if (!h)
+    return h.takeError();
+  host = *h;
+  for (const DeviceProfile &d : req.devices) {
+    auto t = lookupTarget(d.target == "native" ? StringRef(host.name)
+                                               : StringRef(d.target));
+    if (!t) {
+      consumeError(t.takeError());
+      continue;
+    }
+    if (llvm::none_of(targets,
+                      [&](const TargetDesc &x) { return x.name == t->name; }))
+      targets.push_back(*t);
+  }
+  auto d = createTempDirectory("dsc-advise");
+  if (!d)
+    return d.takeError();
+  dir = std::move(*d);
+  calibHalf = dir.child("calib.txt");
+  heldOut = dir.child("heldout.txt");
+  if (Error e = splitText(req.calib, calibHalf, heldOut))
+    return e;
+  // Quiet: the notes of loading (the tokenizer found) would be said once
+  // per candidate.
+  ModelSettings quiet = req.base;
+  quiet.quiet = true;
+  auto loaded = loadModel(ctx, req.input, quiet);
+  if (!loaded)
+    return loaded.takeError();
+  auto config = mlir::dsc::getModelConfig(**loaded);
+  vocab = config.getVocabSize();
+  window = std::min<int64_t>(req.evalCtx, config.getMaxSeqLen());
+  ctxTokens = req.ctx > 0 ? req.ctx : config.getMaxSeqLen();
+  auto tokens = tokenizeTextFile(**loaded, heldOut, 2,
+                                 "advise (the second half of --calib)");
+  if (!tokens)
+    return tokens.takeError();
+  ids = std::move(*tokens);
+  if (req.evalTokens > 0 && static_cast<int64_t>(ids.size()) > req.evalTokens)
+    ids.resize(req.evalTokens);
+  if (window < 2)
+    return fileError(req.input, "a context of " + Twine(window) +
+                                    " tokens; advise needs windows of at "
+                                    "least 2");
+  return Error::success();
+}
+
+Expected<Measured> Session::measure(StringRef id, StringRef quantize,
+                                    StringRef prune, uint64_t budget) {
+  Measured r;
+  r.id = id.str();
+  r.quantize = quantize.str();
+  r.prune = prune.str();
+  r.budget = budget;
+  ModelSettings s = req.base;
+  s.quant.scheme = r.quantize;
+  s.prune = r.prune;
+  s.pruneMethod = "teacher";
+  if (!quantize.empty() || !prune.empty())
+    s.calib = calibHalf;
+  if (budget) {
+    s.memBudget = std::to_string(budget);
+    s.budgetBytes = budget;
+  }
+  s.quiet = true; // the table says what each candidate is
+  r.flags = flagsOf(r.quantize, r.prune, budget ? s.memBudget : "");
+  std::string what = "measuring " + r.id + " (" +
+                     (r.flags.empty() ? std::string("as stored") : r.flags) +
+                     ")";
+  status.show(what + ": preparing");
+  mlir::OwningOpRef<mlir::ModuleOp> owned;
+  if (!r.prune.empty() && pruned.count(r.prune)) {
+    owned = pruned[r.prune].first->clone();
+  } else {
+    auto loaded = loadModel(ctx, req.input, s);
+    if (!loaded)
+      return loaded.takeError();
+    owned = std::move(*loaded);
+    if (!r.prune.empty()) {
+      auto pruneDir = placePruneWeights(s);
+      if (!pruneDir)
+        return pruneDir.takeError();
+      status.show(what + ": pruning");
+      if (Error e = pruneModel(*owned, s, host))
+        return std::move(e);
+      pruned[r.prune] = {owned->clone(), std::move(*pruneDir)};
+    }
+  }
+  mlir::ModuleOp m = *owned;
+  status.show(what + (s.calib.empty() ? ": preparing" : ": calibrating"));
+  if (Error e = quantizeModel(m, s, host))
+    return std::move(e);
+  // Each device's target lays the weights out its own way (tiles,
+  // alignment, the KV cache's element type).
+  for (const TargetDesc &t : targets) {
+    if (t.name == host.name)
+      continue;
+    mlir::OwningOpRef<mlir::ModuleOp> copy = m.clone();
+    CompileSettings phases;
+    phases.target = t.name;
+    if (Error e = runPhase(*copy, phases, Phase::Layout))
+      return std::move(e);
+    r.layouts[t.name] = layoutOf(*copy, t, 0);
+  }
+  CompileSettings phases;
+  phases.target = host.name;
+  if (Error e = runPhase(m, phases, Phase::Layout))
+    return std::move(e);
+  status.show(what + ": compiling");
+  std::string exe = dir.child("candidate" + std::to_string(built++));
+  ExecutableStats stats;
+  if (Error e = buildExecutable(m, host, exe, false, false, stats))
+    return std::move(e);
+  // The model as stored is the reference every candidate is compared with,
+  // itself included (a copy, for a distinct name in the run).
+  bool isReference = refExe.empty();
+  if (isReference) {
+    refExe = dir.child("reference");
+    if (std::error_code ec = sys::fs::copy_file(exe, refExe))
+      return fileError(refExe, ec.message());
+    if (std::error_code ec =
+            sys::fs::setPermissions(refExe, sys::fs::perms::owner_all))
+      return fileError(refExe, ec.message());
+  }
+  r.layouts[host.name] = layoutOf(m, host, stats.codeBytes);
+  // The code of other targets is about as large as the host's.
+  for (auto &entry : r.layouts)
+    entry.second.codeBytes = stats.codeBytes;
+  auto run = HostRun::create("dsc-advise-eval");
+  if (!run)
+    return run.takeError();
+  auto tokFile = (*run)->writeTokens("tokens.bin", ids);
+  if (!tokFile)
+    return tokFile.takeError();
+  status.show(what + ": evaluating");
+  auto st = compareLogits(**run, refExe, exe, *tokFile, ids, vocab, window,
+                          req.threads, heldOut, status);
+  if (!st)
+    return st.takeError();
+  r.quality = Quality{st->kldMean, st->kldP99, st->ppl,
+                      st->pplRef,  st->top1,   st->tokens};
+  if (req.validate) {
+    status.show(what + ": timing its decoding");
+    auto t = timeDecode(exe, ctxTokens, req.threads, exe + ".timing");
+    if (!t)
+      return t.takeError();
+    r.measuredTokS = *t;
+  }
+  sys::fs::remove(exe);
+  return r;
+}
+
+/// The candidate's figures on device `d`.
+static CandidateResult resultOn(const Measured &m, const DeviceProfile &d,
+                                StringRef targetName, StringRef hostName,
+                                bool compilable, int64_t ctx) {
+  CandidateResult c;
+  c.id = m.id;
+  c.scheme = m.flags;
+  c.quantize = m.quantize;
+  c.prune = m.prune;
+  c.memBudget = m.budget;
+  c.quality = m.quality;
+  auto it = m.layouts.find(targetName);
+  const VariantLayout &v =
+      it != m.layouts.end() ? it->second : m.layouts.find(hostName)->second;
+  c.memory = estimateMemory(v, ctx);
+  c.speed = estimateSpeed(v, d, ctx);
+  c.compilable = compilable;
+  if (targetName == hostName && d.kind == "cpu")
+    c.measuredDecodeTokS = m.measuredTokS;
+  return c;
+}
+
+Expected<std::vector<DeviceReport>> Session::decideAll() {
+  size_t n = std::size(kSpecs), at = 0;
+  auto wanted = [&](StringRef id) {
+    return req.only.empty() || llvm::is_contained(req.only, id);
+  };
+  for (const Spec &s : kSpecs) {
+    ++at;
+    if (!wanted(s.id))
+      continue;
+    status.show(formatv("candidate {0}/{1}", at, n).str());
+    auto m = measure(s.id, s.quantize, s.prune, 0);
+    if (!m) {
+      // The reference as stored must work; a variant the model does not
+      // allow (a pruning ratio too large for it) is left out, said so.
+      if (StringRef(s.id) == "full")
+        return m.takeError();
+      notes.push_back(std::string(s.id) +
+                      " left out: " + toString(m.takeError()));
+      continue;
+    }
+    measured.push_back(std::move(*m));
+  }
+  const Measured *full = nullptr;
+  for (const Measured &m : measured)
+    if (m.id == "full")
+      full = &m;
+  std::vector<DeviceReport> reports;
+  for (const DeviceProfile &d : req.devices) {
+    DeviceReport r;
+    r.device = d;
+    r.ctx = ctxTokens;
+    r.constraints.memBytes = req.memBytes ? *req.memBytes : d.memBytes;
+    r.constraints.minTokS = req.minTokS;
+    r.constraints.maxKld = req.maxKld;
+    r.notes = notes;
+    std::string tname = d.target == "native" ? host.name : d.target;
+    bool compilable = llvm::any_of(
+        targets, [&](const TargetDesc &t) { return t.name == tname; });
+    if (!compilable) {
+      auto t = lookupTarget(tname);
+      if (t)
+        tname = t->name;
+      compilable = static_cast<bool>(t);
+      if (!t)
+        consumeError(t.takeError());
+    }
+    if (!compilable)
+      r.notes.push_back("dsc cannot compile for '" + d.target +
+                        "' yet (see 'dsc targets'): its memory is predicted "
+                        "from the host's layout");
+    std::vector<const Measured *> here;
+    for (const Measured &m : measured)
+      here.push_back(&m);
+    // Mixed precision at what the device leaves for the weights: its
+    // memory less the KV cache and the runtime, and no more than decoding
+    // at --min-tokens-per-s can stream.
+    if (full && wanted(kAutoId)) {
+      auto it = full->layouts.find(tname);
+      const VariantLayout &v = it != full->layouts.end()
+                                   ? it->second
+                                   : full->layouts.find(host.name)->second;
+      MemoryEstimate fm = estimateMemory(v, ctxTokens);
+      // The runtime of a quantized model has the integer kernels' code
+      // too: the largest measured candidate's code is counted.
+      uint64_t code = v.codeBytes;
+      for (const Measured &m : measured)
+        for (auto &entry : m.layouts)
+          code = std::max(code, entry.second.codeBytes);
+      uint64_t rest = fm.kvCache + fm.runtime + (code - v.codeBytes);
+      uint64_t budget =
+          r.constraints.memBytes > rest ? r.constraints.memBytes - rest : 0;
+      budget =
+          std::min(budget, weightsBudgetForSpeed(v, d, ctxTokens, req.minTokS));
+      if (budget >= v.weightsBytes) {
+        r.notes.push_back("auto left out: the budget (" +
+                          formatByteSize(budget) +
+                          ") holds the full model, which it would be");
+      } else if (budget == 0) {
+        r.notes.push_back("auto left out: the KV cache and runtime alone "
+                          "exceed the memory, or no weights decode at the "
+                          "speed asked");
+      } else {
+        if (!autos.count(budget) && !autoErrors.count(budget)) {
+          status.show("measuring auto for " + d.name);
+          auto m = measure(kAutoId, "auto", "", budget);
+          if (m)
+            autos.emplace(budget, std::move(*m));
+          else
+            autoErrors[budget] = toString(m.takeError());
+        }
+        if (autos.count(budget))
+          here.push_back(&autos.at(budget));
+        else
+          r.notes.push_back("auto left out: " + autoErrors[budget]);
+      }
+    }
+    for (const Measured *m : here)
+      r.candidates.push_back(
+          resultOn(*m, d, tname, host.name, compilable, ctxTokens));
+    // What a GPU would do, for the advice when nothing is fast enough.
+    std::string hint;
+    if (d.kind != "gpu") {
+      const DeviceProfile *gpu = findBuiltinProfile("cuda-sm80");
+      double best = 0;
+      std::string bestId;
+      for (const Measured *m : here) {
+        CandidateResult c =
+            resultOn(*m, *gpu, gpu->target, host.name, false, ctxTokens);
+        if (c.memory.total() <= gpu->memBytes && c.speed.decodeTokS > best) {
+          best = c.speed.decodeTokS;
+          bestId = c.id;
+        }
+      }
+      if (!bestId.empty())
+        hint = formatv("a GPU: cuda-sm80 predicts {0:F0} tok/s for {1}", best,
+                       bestId)
+                   .str();
+    }
+    r.decision = decide(toPoints(r.candidates), r.constraints, d.name, hint);
+    reports.push_back(std::move(r));
+  }
+  status.clear();
+  return reports;
+}
+
+Expected<std::vector<DeviceReport>> runAdvice(const AdviseRequest &req) {
+  Session s(req);
+  auto fail = [&](Error e) -> Error {
+    s.status.clear();
+    return e;
+  };
+  if (Error e = s.init())
+    return fail(std::move(e));
+  auto r = s.decideAll();
+  if (!r)
+    return fail(r.takeError());
+  return r;
+}
+
+ModelSettings recommendedSettings(const DeviceReport &report,
+                                  const ModelSettings &base, StringRef calib) {
+  ModelSettings s = base;
+  const CandidateResult &c = report.candidates[report.decision.chosen];
+  s.quant.scheme = c.quantize;
+  s.prune = c.prune;
+  if (c.memBudget) {
+    s.memBudget = std::to_string(c.memBudget);
+    s.budgetBytes = c.memBudget;
+  }
+  if (!s.prune.empty())
+    s.pruneMethod = "teacher";
+  if (!s.quant.scheme.empty() || !s.prune.empty())
+    s.calib = calib.str();
+  return s;
+}
+
+Expected<DeviceProfile> measureHostProfile(bool quiet, int threads) {
+  ProgressLine status(!quiet);
+  DeviceProfile p =
+      measureHost(threads, [&](StringRef what) { status.show(what); });
+  // The fixed cost per layer: a small model whose weights stay in the
+  // cache, compiled for this host and timed decoding; what its streaming
+  // does not explain is the layers' overhead.
+  status.show("measuring the per-layer overhead (a synthetic model)");
+  auto dir = createTempDirectory("dsc-advise-measure");
+  if (!dir)
+    return dir.takeError();
+  SyntheticOptions so;
+  // Small matrices, many layers: the per-layer cost dominates.
+  so.dim = 64;
+  so.hidden = 128;
+  so.layers = 12;
+  so.heads = 4;
+  so.kvHeads = 2;
+  so.vocab = 256;
+  so.seqLen = 256;
+  auto ckpt = writeSyntheticCheckpoint(dir->path(), so);
+  if (!ckpt)
+    return ckpt.takeError();
+
+  mlir::MLIRContext ctx;
+  ModelSettings s;
+  s.quiet = true;
+  auto loaded = loadModel(ctx, *ckpt, s);
+  if (!loaded)
+    return loaded.takeError();
+  // Without its tokenizer the executable never stops at an end of text its
+  // random weights would pick: every timed position is decoded.
+  (**loaded)->removeAttr(mlir::dsc::DscDialect::getTokenizerAttrName());
+  auto host = lookupTarget("native");
+  if (!host)
+    return host.takeError();
+  CompileSettings phases;
+  phases.target = host->name;
+  for (Phase ph : {Phase::Graph, Phase::Layout})
+    if (Error e = runPhase(**loaded, phases, ph))
+      return std::move(e);
+  std::string exe = dir->child("synthetic");
+  ExecutableStats stats;
+  if (Error e = buildExecutable(**loaded, *host, exe, false, false, stats))
+    return std::move(e);
+  auto rate = timeDecode(exe, so.seqLen, threads, exe + ".timing");
+  status.clear();
+  if (!rate)
+    return rate.takeError();
+  VariantLayout v = layoutOf(**loaded, *host, stats.codeBytes);
+  DeviceProfile noOverhead = p;
+  noOverhead.layerOverheadUs = 0;
+  SpeedEstimate streaming = estimateSpeed(v, noOverhead, so.seqLen);
+  double perToken = 1.0 / *rate - 1.0 / streaming.decodeTokS;
+  p.layerOverheadUs = std::max(0.0, perToken / so.layers * 1e6);
+  return p;
+}
+
+} // namespace dsc
