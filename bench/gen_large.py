@@ -4,7 +4,7 @@ weights at a real model's shapes, streaming tensor by tensor so that a 1B
 model needs little memory. The weights are seeded, not trained: the
 benchmark measures speed, not quality.
 
-  gen_large.py OUT --preset 110m|tinyllama [--dtype f16] [--seed 1]
+  gen_large.py OUT --preset 110m|tinyllama|llama3-8b [--dtype f16] [--seed 1]
 """
 import argparse
 import json
@@ -20,6 +20,10 @@ PRESETS = {
     # TinyLlama-1.1B.
     "tinyllama": dict(dim=2048, hidden=5632, layers=22, heads=32, kv_heads=4,
                       vocab=32000, seq=2048),
+    # Llama-3-8B's body (dim 4096, 32 layers, GQA 8) with a 32000 vocabulary,
+    # as the llama.cpp anchors measure it.
+    "llama3-8b": dict(dim=4096, hidden=14336, layers=32, heads=32, kv_heads=8,
+                      vocab=32000, seq=8192),
 }
 
 

@@ -13,13 +13,18 @@ then runs the executable with a 128-token prompt and 32+ generated tokens
 at each thread count, several times. It reports medians, and generation
 speed as a fraction of the streaming read bandwidth measured in the same
 run (bandwidth.c): bytes of weights read per generated token / time per
-token / bandwidth. Peak RSS is also given relative to the weights' bytes.
+token / bandwidth. Peak RSS is also given relative to the weights' bytes,
+and the time to the first token from a cold page cache (the executable and
+its weights evicted by evict.c) and a warm one, with the weights read into
+huge pages (the default) and mapped (--mmap).
 
 With --llama-cpp DIR (holding llama-bench and llama-quantize), the same
 random weights are converted to GGUF (to_gguf.py), quantized to Q8_0 and
 Q4_0 by llama-quantize and measured by llama-bench at the same prompt,
 generation length and threads; dsc's int8:channel and int4:group=32 are
-compared with them as ratios of tokens/s measured in the same run.
+compared with them as ratios of tokens/s measured in the same run;
+llama-quantize's time and llama-cli's first token (cold and warm) and peak
+RSS are set beside dsc's compile time, first token and peak RSS.
 """
 import argparse
 import json
@@ -59,6 +64,40 @@ def build_bandwidth(work):
     return exe
 
 
+def build_evict(work):
+    exe = os.path.join(work, "evict")
+    sh(["clang-22", "-O2", os.path.join(HERE, "evict.c"), "-o", exe])
+    return exe
+
+
+def timed(cmd, evict=None, files=()):
+    """Wall seconds and peak RSS (MiB, from /usr/bin/time) of cmd, after
+    evicting `files` from the page cache when `evict` is given."""
+    if evict:
+        sh([evict] + [f for f in files if os.path.exists(f)])
+    t = time.time()
+    r = subprocess.run(["/usr/bin/time", "-f", "maxrss %M"] + cmd,
+                       capture_output=True, text=True)
+    wall = time.time() - t
+    if r.returncode:
+        sys.exit("failed: %s\n%s" % (" ".join(cmd), r.stderr[-2000:]))
+    rss = int(re.findall(r"maxrss (\d+)", r.stderr)[-1]) / 1024
+    return wall, rss
+
+
+def ttft(exe, threads, evict, reps, extra=()):
+    """Median seconds from start to the first generated token (a 4-token
+    prompt, one token generated), from a cold page cache (the executable
+    and its weights evicted) and warm."""
+    files = [exe, exe + ".dscw"]
+    cmd = [exe, "--tokens", "1 2 3 4", "--no-bos", "-n", "5", "--temp", "0",
+           "-t", str(threads)] + list(extra)
+    cold = [timed(cmd, evict, files)[0] for _ in range(reps)]
+    timed(cmd)
+    warm = [timed(cmd)[0] for _ in range(reps)]
+    return statistics.median(cold), statistics.median(warm)
+
+
 def bandwidth(exe, threads):
     out = sh([exe, "1", str(max(threads))]).stdout
     bw = {}
@@ -96,18 +135,30 @@ def layout(dsc, ckpt, quant):
     return blob, per_token
 
 
-def llama_cpp(args, ckpt, work, threads, prompt_n, gen_n):
-    """tokens/s of llama.cpp's Q8_0 and Q4_0 of the same weights:
-    {(kind, threads): (prefill, generate)}."""
+def llama_cpp(args, ckpt, work, threads, prompt_n, gen_n, evict):
+    """llama.cpp's Q8_0 and Q4_0 of the same weights: tokens/s per thread
+    count {(kind, threads): (prefill, generate)}, and per kind
+    {kind: (quantize seconds, ttft cold, ttft warm, peak RSS MiB)}."""
     gguf = os.path.join(work, os.path.basename(ckpt) + ".gguf")
     if not os.path.exists(gguf):
         print("converting %s to GGUF ..." % ckpt, file=sys.stderr)
         sh(["/usr/bin/python3", os.path.join(HERE, "to_gguf.py"), ckpt, gguf])
-    out = {}
+    out, extra = {}, {}
     for kind in ("Q8_0", "Q4_0"):
         q = gguf[:-5] + "-" + kind.lower() + ".gguf"
-        if not os.path.exists(q):
-            sh([os.path.join(args.llama_cpp, "llama-quantize"), gguf, q, kind])
+        # Timed from a warm source, as dsc's compile is.
+        quant_s, _ = timed([os.path.join(args.llama_cpp, "llama-quantize"),
+                            gguf, q, kind])
+        # Start-up: llama-cli with a 4-token prompt, one token, no chat.
+        cli = [os.path.join(args.llama_cpp, "llama-cli"), "-m", q, "-p",
+               "a b c", "-n", "1", "--temp", "0", "-no-cnv",
+               "-t", str(max(threads))]
+        cold = [timed(cli, evict, [q]) for _ in range(args.reps)]
+        timed(cli)
+        warm = [timed(cli) for _ in range(args.reps)]
+        extra[kind] = (quant_s, statistics.median(c[0] for c in cold),
+                       statistics.median(w[0] for w in warm),
+                       max(r[1] for r in cold + warm))
         for t in threads:
             r = sh([os.path.join(args.llama_cpp, "llama-bench"), "-m", q,
                     "-p", str(prompt_n), "-n", str(gen_n), "-t", str(t),
@@ -119,7 +170,7 @@ def llama_cpp(args, ckpt, work, threads, prompt_n, gen_n):
                 if row.get("n_gen") == gen_n and row.get("n_prompt", 0) == 0:
                     gen = float(row["avg_ts"])
             out[(kind, t)] = (pre, gen)
-    return out
+    return out, extra
 
 
 def main():
@@ -140,11 +191,13 @@ def main():
     threads = [int(t) for t in a.threads.split(",")]
     os.makedirs(a.work, exist_ok=True)
     bwexe = build_bandwidth(a.work)
+    evict = build_evict(a.work)
     rng = random.Random(7)
     prompt = " ".join(str(rng.randrange(3, 32000)) for _ in range(a.prompt))
     rows = []
     bws = {t: [] for t in threads}
-    llama = {}
+    llama, llama_extra = {}, {}
+    starts = []
     for model in a.models.split(","):
         ckpt = os.path.join(a.work, model + "-f16")
         if not os.path.exists(os.path.join(ckpt, "model.safetensors")):
@@ -162,6 +215,17 @@ def main():
             compile_s = time.time() - t0
             size = os.path.getsize(exe)
             blob, per_token = layout(a.dsc, ckpt, quant)
+            # Start-up with the weights read into huge pages (the default)
+            # and mapped (--mmap), on the most threads measured.
+            tmax = max(threads)
+            for load in ("read", "mmap"):
+                cold, warm = ttft(exe, tmax, evict, a.reps,
+                                  ["--mmap"] if load == "mmap" else [])
+                starts.append(dict(model=model, quant=quant, load=load,
+                                   cold=cold, warm=warm, threads=tmax))
+                print("%-10s %-14s start-up (%s, t%d): first token %.2f s cold, "
+                      "%.2f s warm" % (model, quant, load, tmax, cold, warm),
+                      flush=True)
             for t in threads:
                 pre, gen, rss = [], [], []
                 for _ in range(a.reps):
@@ -185,8 +249,12 @@ def main():
                       (model, quant, t, r["prefill"], r["gen"], 100 * r["frac"], r["bw"],
                        r["rss"], r["rss"] * 1048576 / blob), flush=True)
         if a.llama_cpp:
-            for k, v in llama_cpp(a, ckpt, a.work, threads, a.prompt, a.generate).items():
+            speeds, extra = llama_cpp(a, ckpt, a.work, threads, a.prompt,
+                                      a.generate, evict)
+            for k, v in speeds.items():
                 llama[(model,) + k] = v
+            for k, v in extra.items():
+                llama_extra[(model, k)] = v
     header = ("| model | weights | scheme | threads | prefill tok/s | generate tok/s "
               "| bytes/token | bandwidth GB/s | of bandwidth | peak RSS (x weights) "
               "| compile | executable |\n"
@@ -215,10 +283,34 @@ def main():
                 "%.1f" % gen if gen else "-", pair[kind],
                 ratio(mine[0]["prefill"], pre) if mine else "-",
                 ratio(mine[0]["gen"], gen) if mine else "-")
+    table += ("\n| model | scheme | weights | threads | first token, cold | first token, warm |\n"
+              "|---|---|---|---|---|---|\n")
+    for st in starts:
+        table += "| %s | %s | %s | %d | %.2f s | %.2f s |\n" % (
+            st["model"], "F16" if st["quant"] == "none" else st["quant"],
+            "read into huge pages (default)" if st["load"] == "read" else "mapped (--mmap)",
+            st["threads"], st["cold"], st["warm"])
+    if llama_extra:
+        table += ("\n| model | llama.cpp | llama-quantize | first token, cold | "
+                  "first token, warm | peak RSS | dsc scheme | dsc compile | dsc first token cold / warm | dsc peak RSS |\n"
+                  "|---|---|---|---|---|---|---|---|---|---|\n")
+        pair = {"Q8_0": "int8:channel", "Q4_0": "int4:group=32"}
+        for (model, kind), (qs, cold, warm, rss) in sorted(llama_extra.items()):
+            mine = [r for r in rows if r["model"] == model and r["quant"] == pair[kind]]
+            st = [x for x in starts if x["model"] == model and x["quant"] == pair[kind]
+                  and x["load"] == "read"]
+            table += "| %s | %s | %.1f s | %.2f s | %.2f s | %.0f MiB | %s | %s | %s | %s |\n" % (
+                model, kind, qs, cold, warm, rss, pair[kind],
+                "%.1f s" % mine[0]["compile"] if mine else "-",
+                "%.2f / %.2f s" % (st[0]["cold"], st[0]["warm"]) if st else "-",
+                "%.0f MiB" % max(r["rss"] for r in mine) if mine else "-")
+    load = os.getloadavg()
     info = ("Machine: %s, %d CPUs available; %s. %s. Medians of %d runs; "
-            "prompt %d tokens, %d generated.\n" % (
+            "prompt %d tokens, %d generated. Load average at the end: "
+            "%.1f %.1f %.1f.\n" % (
                 cpu_name(), os.cpu_count(), platform.platform(),
-                sh([a.dsc, "version"]).stdout.strip(), a.reps, a.prompt, a.generate))
+                sh([a.dsc, "version"]).stdout.strip(), a.reps, a.prompt, a.generate,
+                *load))
     print()
     print(info)
     print(table)

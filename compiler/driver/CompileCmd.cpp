@@ -15,6 +15,7 @@
 #include "support/Errors.h"
 #include "support/Progress.h"
 #include "tokenizer/ChatTemplate.h"
+#include "weights/ParallelWrite.h"
 
 #include "Dsc/IR/DscOps.h"
 #include "Dsc/Transforms/Passes.h"
@@ -107,6 +108,12 @@ static cl::opt<std::string> cChatTemplate(
              "llama2, llama3, deepseek-r1, or none (default: recognised from "
              "the checkpoint's own template)"),
     cl::value_desc("name"), cl::sub(compileCmd));
+static cl::opt<unsigned>
+    cThreads("threads",
+             cl::desc("Threads that quantize and lay out the weights "
+                      "(default 0: one per core); the bytes are the same "
+                      "for any number"),
+             cl::value_desc("N"), cl::init(0), cl::sub(compileCmd));
 static ModelOptions cModel(compileCmd);
 static cl::opt<bool> cAuto(
     "auto",
@@ -296,6 +303,7 @@ int runCompile() {
   if (!pruneDir)
     return reportError(pruneDir.takeError());
   const ModelSettings settings = std::move(pruned);
+  setWeightWriterThreads(cThreads);
   const bool quiet = settings.quiet;
   const Phase compileTo = cCompileTo;
   // --auto compiles for the device's target.

@@ -41,10 +41,17 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                         "e.g. int4:group=32; or auto[:group=N] with "
                         "--mem-budget and --calib"),
                cl::value_desc("scheme"), cl::sub(sub)),
-      quantizeEmbeddings("quantize-embeddings",
-                         cl::desc("Quantize the embedding table too"),
-                         cl::sub(sub)),
-      quantizeHead("quantize-head", cl::desc("Quantize the classifier too"),
+      quantizeEmbeddings(
+          "quantize-embeddings",
+          cl::desc("The embedding table's scheme: alone, --quantize's; "
+                   "=none keeps it float (default with --quantize: "
+                   "int8:channel)"),
+          cl::value_desc("scheme|none"), cl::ValueOptional, cl::sub(sub)),
+      quantizeHead("quantize-head",
+                   cl::desc("The classifier's scheme: alone, --quantize's; "
+                            "=none keeps it float (default with "
+                            "--quantize: int8:channel)"),
+                   cl::value_desc("scheme|none"), cl::ValueOptional,
                    cl::sub(sub)),
       calib("calib",
             cl::desc("Calibration text: activation-aware scales (AWQ) for "
@@ -103,7 +110,7 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
   ModelSettings s;
   s.tokenizer = tokenizer;
   s.maxSeqLen = maxSeqLen;
-  s.quant = QuantOptions{quantize, quantizeEmbeddings, quantizeHead};
+  s.quant.scheme = quantize;
   s.calib = calib;
   s.calibStats = calibStats;
   s.saveCalibStats = saveCalibStats;
@@ -193,17 +200,43 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
       return usageError("--calib-tokens needs --calib FILE");
   }
   StringRef scheme = s.quant.scheme;
-  for (auto [given, name] : {std::pair{s.quant.embeddings, "embeddings"},
-                             std::pair{s.quant.head, "head"}}) {
-    if (given && scheme.empty())
-      return usageError(Twine("--quantize-") + name +
-                        " needs --quantize SCHEME (the scheme it is "
-                        "quantized to)");
-    if (given && s.automatic())
-      return usageError(Twine("--quantize-") + name +
-                        " has no effect with --quantize auto, which "
-                        "chooses the embedding table's and the "
-                        "classifier's precision too");
+  struct Table {
+    const cl::opt<std::string> &flag;
+    const char *name;
+    bool &on, &given;
+    std::string &scheme;
+  };
+  for (Table t : {Table{quantizeEmbeddings, "embeddings", s.quant.embeddings,
+                        s.quant.embeddingsGiven, s.quant.embeddingsScheme},
+                  Table{quantizeHead, "head", s.quant.head, s.quant.headGiven,
+                        s.quant.headScheme}}) {
+    t.given = t.flag.getNumOccurrences() > 0;
+    std::string flag = (Twine("--quantize-") + t.name).str();
+    if (t.given && !t.flag.empty())
+      flag += "=" + t.flag;
+    if (t.given && scheme.empty())
+      return usageError(flag + " needs --quantize SCHEME (the scheme of the "
+                               "other weights)");
+    if (t.given && s.automatic())
+      return usageError(flag + " has no effect with --quantize auto, which "
+                               "chooses the embedding table's and the "
+                               "classifier's precision too");
+    if (scheme.empty() || s.automatic())
+      continue;
+    if (!t.given) {
+      t.on = true;
+      t.scheme = defaultTableScheme(scheme);
+    } else if (t.flag == "none") {
+      t.on = false;
+    } else {
+      t.on = true;
+      t.scheme = t.flag.empty() ? scheme.str() : t.flag.getValue();
+      mlir::dsc::QuantSpec spec;
+      std::string why;
+      if (failed(mlir::dsc::parseQuantSpec(t.scheme, spec, &why)))
+        return usageError(flag + ": " + why + " (expected a scheme such as "
+                                              "int8:channel, or none)");
+    }
   }
   if (!s.calibStats.empty() && !s.calib.empty())
     return usageError("--calib-stats replaces --calib (statistics measured "
@@ -252,10 +285,11 @@ std::string ModelSettings::describe() const {
     s = "pruned " + prune + " (" + pruneMethod + "), " + s;
   if (quant.scheme.empty())
     return s;
-  if (quant.embeddings)
-    s += " +embeddings";
-  if (quant.head)
-    s += " +head";
+  if (!automatic()) {
+    s += quant.embeddings ? " embeddings " + quant.embeddingsScheme
+                          : " embeddings float";
+    s += quant.head ? " head " + quant.headScheme : " head float";
+  }
   if (!memBudget.empty())
     s += " budget " + memBudget;
   if (!calib.empty() && !quant.scheme.empty())
@@ -357,22 +391,37 @@ loadModel(mlir::MLIRContext &ctx, StringRef input,
   return std::move(module);
 }
 
-/// Checks the quantization flags against the model: a table shared by the
-/// embedding and the classifier is quantized only when both are asked for.
-static Error checkAgainstModel(mlir::ModuleOp module,
-                               const ModelSettings &settings) {
+std::string defaultTableScheme(StringRef scheme) {
+  (void)scheme;
+  return "int8:channel";
+}
+
+/// The table flags against the model: a table shared by the embedding and
+/// the classifier has one scheme. A flag given for one of them decides it;
+/// two given that disagree are an error.
+static Expected<QuantOptions> resolveTables(mlir::ModuleOp module,
+                                            const QuantOptions &q) {
   auto config = mlir::dsc::getModelConfig(module);
-  if (!config || !config.getTieEmbeddings() ||
-      settings.quant.embeddings == settings.quant.head)
-    return Error::success();
-  StringRef given =
-      settings.quant.embeddings ? "--quantize-embeddings" : "--quantize-head";
-  StringRef other =
-      settings.quant.embeddings ? "--quantize-head" : "--quantize-embeddings";
-  return usageError(given +
-                    " has no effect alone: this model's classifier "
-                    "shares the embedding table; add " +
-                    other + " to quantize the shared table");
+  if (!config || !config.getTieEmbeddings())
+    return q;
+  QuantOptions r = q;
+  auto spell = [](bool on, StringRef scheme) {
+    return on ? scheme.str() : std::string("none");
+  };
+  std::string emb = spell(q.embeddings, q.embeddingsScheme);
+  std::string head = spell(q.head, q.headScheme);
+  if (q.embeddingsGiven && q.headGiven && emb != head)
+    return usageError("--quantize-embeddings=" + emb + " and --quantize-head=" +
+                      head + " disagree: this model's classifier shares the "
+                      "embedding table; give one scheme for both");
+  if (q.embeddingsGiven && !q.headGiven) {
+    r.head = q.embeddings;
+    r.headScheme = q.embeddingsScheme;
+  } else {
+    r.embeddings = q.head;
+    r.embeddingsScheme = q.headScheme;
+  }
+  return r;
 }
 
 namespace {
@@ -418,14 +467,21 @@ private:
 };
 } // namespace
 
-/// The settings' common part of the phases' settings.
-static CompileSettings phaseSettings(const ModelSettings &settings,
-                                     const TargetDesc &target) {
+/// The settings' common part of the phases' settings, with the tables'
+/// schemes resolved against the module (a tied head is the embedding table).
+static Expected<CompileSettings> phaseSettings(mlir::ModuleOp module,
+                                               const ModelSettings &settings,
+                                               const TargetDesc &target) {
+  auto quant = resolveTables(module, settings.quant);
+  if (!quant)
+    return quant.takeError();
   CompileSettings cs;
   cs.target = target.name;
   cs.quantize = settings.quant.scheme;
-  cs.quantizeEmbeddings = settings.quant.embeddings;
-  cs.quantizeHead = settings.quant.head;
+  cs.quantizeEmbeddings = quant->embeddings;
+  cs.quantizeHead = quant->head;
+  cs.quantizeEmbeddingsScheme = quant->embeddingsScheme;
+  cs.quantizeHeadScheme = quant->headScheme;
   cs.memBudget = settings.memBudget;
   cs.progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
   cs.calibStats = settings.calibStats;
@@ -436,7 +492,10 @@ Error pruneModel(mlir::ModuleOp module, const ModelSettings &settings,
                  const TargetDesc &target) {
   if (settings.prune.empty())
     return Error::success();
-  CompileSettings ps = phaseSettings(settings, target);
+  auto psOr = phaseSettings(module, settings, target);
+  if (!psOr)
+    return psOr.takeError();
+  CompileSettings ps = std::move(*psOr);
   ps.prune = settings.prune;
   ps.pruneMethod = settings.pruneMethod;
   ps.pruneCalib = settings.calib;
@@ -454,7 +513,10 @@ Error pruneModel(mlir::ModuleOp module, const ModelSettings &settings,
 
 Error quantizeModel(mlir::ModuleOp module, const ModelSettings &settings,
                     const TargetDesc &target) {
-  CompileSettings cs = phaseSettings(settings, target);
+  auto csOr = phaseSettings(module, settings, target);
+  if (!csOr)
+    return csOr.takeError();
+  CompileSettings cs = std::move(*csOr);
   bool progress = cs.progress;
   TempPath statsDir;
   if (!settings.calib.empty()) {
@@ -487,8 +549,6 @@ Error quantizeModel(mlir::ModuleOp module, const ModelSettings &settings,
 
 Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
                    const TargetDesc &target) {
-  if (Error e = checkAgainstModel(module, settings))
-    return e;
   if (Error e = pruneModel(module, settings, target))
     return e;
   return quantizeModel(module, settings, target);

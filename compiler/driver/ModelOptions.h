@@ -24,8 +24,16 @@ namespace dsc {
 /// What --quantize and its companions ask for.
 struct QuantOptions {
   std::string scheme; // "" for none, else e.g. "int4:group=32" or "auto"
+  // Whether the embedding table and the classifier are quantized, and to
+  // what (never empty when they are); whether the command line said so.
   bool embeddings = false, head = false;
+  std::string embeddingsScheme, headScheme;
+  bool embeddingsGiven = false, headGiven = false;
 };
+
+/// The scheme the embedding table and the classifier get by default under
+/// `scheme` (a scheme of --quantize, not auto): see docs/quantization.md.
+std::string defaultTableScheme(llvm::StringRef scheme);
 
 /// The values of the model flags. lld resets every cl::opt when it runs, so
 /// commands take these values once, before building anything.
@@ -74,7 +82,7 @@ private:
   llvm::cl::opt<std::string> tokenizer;
   llvm::cl::opt<int64_t> maxSeqLen;
   llvm::cl::opt<std::string> quantize;
-  llvm::cl::opt<bool> quantizeEmbeddings, quantizeHead;
+  llvm::cl::opt<std::string> quantizeEmbeddings, quantizeHead;
   llvm::cl::opt<std::string> calib;
   llvm::cl::opt<std::string> calibStats, saveCalibStats;
   llvm::cl::opt<int64_t> calibTokens;

@@ -100,6 +100,8 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
       apply.scheme = s.quantize;
       apply.embeddings = s.quantizeEmbeddings;
       apply.head = s.quantizeHead;
+      apply.embeddingsScheme = s.quantizeEmbeddingsScheme;
+      apply.headScheme = s.quantizeHeadScheme;
     }
     pm.addPass(mlir::dsc::createQuantApply(apply));
     if (!s.calibStats.empty()) {
@@ -135,6 +137,8 @@ CompileSettings CompilePipelineOptions::settings() const {
   s.quantize = quantize;
   s.quantizeEmbeddings = quantizeEmbeddings;
   s.quantizeHead = quantizeHead;
+  s.quantizeEmbeddingsScheme = quantizeEmbeddingsScheme;
+  s.quantizeHeadScheme = quantizeHeadScheme;
   s.calibStats = calibStats;
   s.memBudget = memBudget;
   s.progress = progress;

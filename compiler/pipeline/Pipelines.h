@@ -39,6 +39,10 @@ struct CompileSettings {
   std::string quantize;  // quantize: "", a scheme (int4:group=32) or "auto"
   bool quantizeEmbeddings = false; // quantize-embeddings
   bool quantizeHead = false;       // quantize-head
+  std::string quantizeEmbeddingsScheme; // quantize-embeddings-scheme: "" =
+                                        // quantize's
+  std::string quantizeHeadScheme;       // quantize-head-scheme: "" =
+                                        // quantize's
   std::string calibStats;          // calib-stats: file from calibration
   std::string memBudget;           // mem-budget: with quantize=auto
   bool progress = false;           // progress: on stderr
@@ -82,6 +86,12 @@ struct CompilePipelineOptions
       llvm::cl::desc("Quantize the embedding table too")};
   Option<bool> quantizeHead{*this, "quantize-head",
                             llvm::cl::desc("Quantize the classifier too")};
+  Option<std::string> quantizeEmbeddingsScheme{
+      *this, "quantize-embeddings-scheme",
+      llvm::cl::desc("The embedding table's scheme (default: quantize's)")};
+  Option<std::string> quantizeHeadScheme{
+      *this, "quantize-head-scheme",
+      llvm::cl::desc("The classifier's scheme (default: quantize's)")};
   Option<std::string> calibStats{
       *this, "calib-stats",
       llvm::cl::desc("Calibration statistics (AWQ scales; needed by auto)")};

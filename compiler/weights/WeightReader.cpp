@@ -4,6 +4,7 @@
 #include "support/Errors.h"
 #include "weights/Encodings.h"
 #include "weights/Layouts.h"
+#include "weights/ParallelWrite.h"
 
 #include "dsc/abi/quant_layout.h"
 #include "dsc/half.h"
@@ -102,9 +103,9 @@ static Error copyGGMLRows(const std::optional<StoredRows> &stored,
   return Error::success();
 }
 
-Expected<QuantizedTensor> WeightReader::quantize(Attribute source,
-                                                 QTensorType type,
-                                                 ArrayRef<float> importance) {
+Error WeightReader::writeQuantized(Attribute source, QTensorType type,
+                                   bool tiled, raw_ostream &os,
+                                   ArrayRef<float> importance) {
   FileSourceAttr file = getFileSource(source);
   StringRef name = file ? file.getPath() : StringRef("weight source");
   QuantSchemeAttr s = type.getScheme();
@@ -120,9 +121,15 @@ Expected<QuantizedTensor> WeightReader::quantize(Attribute source,
   if (*stored) {
     const StoredRows &rows = **stored;
     Encoding enc = rows.file.getEncoding();
-    if (enc == Encoding::Q8_0 || enc == Encoding::Q4_0)
-      return copyBlocks(rows, type);
+    if (enc == Encoding::Q8_0 || enc == Encoding::Q4_0) {
+      auto qt = copyBlocks(rows, type);
+      if (!qt)
+        return qt.takeError();
+      tiled ? writeTiledQuantized(*qt, os) : writePlainQuantized(*qt, os);
+      return Error::success();
+    }
     // By value: `enc` ends with this block, the rows (in `stored`) do not.
+    // Rows are decoded on the writer's threads: both only read.
     rowOf = [enc, &rows, cols](int64_t r, float *out) {
       decodeRow(enc, rows.row(r), cols, out);
     };
@@ -135,10 +142,9 @@ Expected<QuantizedTensor> WeightReader::quantize(Attribute source,
       memcpy(out, &all[r * cols], cols * 4);
     };
   }
-  auto qt = quantizeRows(type, rowOf, importance);
-  if (!qt)
-    return fileError(name, toString(qt.takeError()));
-  return qt;
+  if (Error e = ::dsc::writeQuantized(type, rowOf, importance, tiled, os))
+    return fileError(name, toString(std::move(e)));
+  return Error::success();
 }
 
 Error WeightReader::write(Attribute source, Type type, raw_ostream &os) {
@@ -154,11 +160,8 @@ Error WeightReader::write(Attribute source, Type type, TiledLayoutAttr layout,
         return stored.takeError();
       return copyGGMLRows(*stored, getFileSource(source), q, os);
     }
-    auto qt = quantize(source, q, importance);
-    if (!qt)
-      return qt.takeError();
-    layout ? writeTiledQuantized(*qt, os) : writePlainQuantized(*qt, os);
-    return Error::success();
+    return writeQuantized(source, q, static_cast<bool>(layout), os,
+                          importance);
   }
   auto shaped = cast<ShapedType>(type);
   Type elem = shaped.getElementType();
@@ -170,7 +173,8 @@ Error WeightReader::write(Attribute source, Type type, TiledLayoutAttr layout,
     raw_svector_ostream buf(rowMajor);
     if (Error e = write(source, type, TiledLayoutAttr(), buf))
       return e;
-    writeTiles(rowMajor.data(), rows, cols, elem.isF32() ? 4 : 2, layout, os);
+    writeTilesParallel(rowMajor.data(), rows, cols, elem.isF32() ? 4 : 2,
+                       layout, os);
     return Error::success();
   }
 

@@ -51,9 +51,12 @@ public:
   }
 
 private:
-  llvm::Expected<QuantizedTensor> quantize(mlir::Attribute source,
-                                           mlir::dsc::QTensorType type,
-                                           llvm::ArrayRef<float> importance);
+  /// Quantizes `source` to `type` on the writer's threads and writes it,
+  /// tiled or in the plain layout.
+  llvm::Error writeQuantized(mlir::Attribute source,
+                             mlir::dsc::QTensorType type, bool tiled,
+                             llvm::raw_ostream &os,
+                             llvm::ArrayRef<float> importance);
 
   MappedFiles files;
   SourceInterpreter interpreter{files};

@@ -79,12 +79,13 @@ int dsc_eval_tokens(const dsc_payload *pl, const dsc_args *a, int64_t ctx) {
     return 1;
   if (a->observePath && dsc_observe_open(a->observePath))
     return 1;
+  /* Threads first: they read the weights in. */
+  int nThreads = dsc_run_start_threads(a->threads);
   double tLoad = dsc_sys_now();
   if (dsc_run_load(&m, pl, a->useMmap, window, window, "-c"))
     return 1;
   if (a->verbose)
     dsc_run_report(pl, a->useMmap, window, dsc_sys_now() - tLoad);
-  int nThreads = dsc_run_start_threads(a->threads);
   double t0 = dsc_sys_now();
   uint64_t done = 0;
   if (eval_windows(&m, pl, a, ids, n, window, out, &done))

@@ -107,12 +107,13 @@ static int set_up(generation *g, dsc_sampler *sampler, int64_t steps,
     return -1;
   if (a->dumpPath && dsc_output_create(a->dumpPath, &g->dumpFd))
     return -1;
+  /* Threads first: they read the weights in. */
+  int nThreads = dsc_run_start_threads(a->threads);
   double t0 = dsc_sys_now();
   if (dsc_run_load(&g->m, g->pl, a->useMmap, steps, rows, "-c or -n"))
     return -1;
   if (a->verbose)
     dsc_run_report(g->pl, a->useMmap, steps, dsc_sys_now() - t0);
-  int nThreads = dsc_run_start_threads(a->threads);
   uint64_t seed = a->seed ? (uint64_t)a->seed : dsc_sys_time_ns();
   if (!dsc_sampler_init(sampler, (int32_t)g->m.vocab, a->temp, a->topP,
                         (int32_t)a->topK, seed)) {

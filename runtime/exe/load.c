@@ -2,6 +2,7 @@
 #include "exe/load.h"
 #include "dsc/checksum.h"
 #include "dsc/model.h"
+#include "dsc/parallel.h"
 #include "dsc/sys.h"
 #include "exe/io.h"
 
@@ -197,6 +198,42 @@ bool dsc_payload_verify(const dsc_payload *p, uint64_t *stored,
   return *stored == *actual;
 }
 
+/* Reading the weights in: each thread reads its share of the chunks with
+ * its own descriptor. */
+enum { READ_CHUNK = 8 << 20 };
+typedef struct {
+  const dsc_payload *p;
+  char *dst;
+  uint64_t size;
+  volatile int failed;
+} read_job;
+
+static void read_chunks(void *ctx, int64_t begin, int64_t end) {
+  read_job *job = (read_job *)ctx;
+  uint64_t from = (uint64_t)begin * READ_CHUNK;
+  uint64_t to = (uint64_t)end * READ_CHUNK;
+  if (to > job->size)
+    to = job->size;
+  int fd = dsc_sys_open(job->p->path, DSC_O_RDONLY, 0);
+  bool ok = fd >= 0 && dsc_sys_lseek(fd,
+                                     (int64_t)(job->p->offset +
+                                               job->p->weights->offset + from),
+                                     0) >= 0;
+  for (char *at = job->dst + from; ok && from < to;) {
+    uint64_t want = to - from < (1u << 30) ? to - from : (1u << 30);
+    long r = dsc_sys_read(fd, at, want);
+    ok = r > 0;
+    if (ok) {
+      at += r;
+      from += (uint64_t)r;
+    }
+  }
+  if (fd >= 0)
+    dsc_sys_close(fd);
+  if (!ok)
+    __atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
+}
+
 void *dsc_payload_read_weights(const dsc_payload *p) {
   uint64_t n = p->weights->size;
   char *dst = (char *)dsc_sys_mmap(0, n, DSC_PROT_READ | DSC_PROT_WRITE,
@@ -204,22 +241,15 @@ void *dsc_payload_read_weights(const dsc_payload *p) {
   if (!dst)
     return 0;
   dsc_sys_madvise(dst, n, DSC_MADV_HUGEPAGE);
-  int fd = dsc_sys_open(p->path, DSC_O_RDONLY, 0);
-  bool ok = fd >= 0 &&
-            dsc_sys_lseek(fd, (int64_t)(p->offset + p->weights->offset), 0) >=
-                0;
-  for (char *at = dst; ok && n;) {
-    long r = dsc_sys_read(fd, at, n > (1u << 30) ? (1u << 30) : n);
-    ok = r > 0;
-    if (ok) {
-      at += r;
-      n -= (uint64_t)r;
-    }
-  }
-  if (fd >= 0)
-    dsc_sys_close(fd);
-  if (!ok) {
-    dsc_sys_munmap(dst, p->weights->size);
+  /* From a cold cache, reads of one stream wait on the disk one readahead
+   * window at a time; asking for the whole range first queues it all. */
+  dsc_sys_madvise((void *)(uintptr_t)(p->data + p->weights->offset), n,
+                  DSC_MADV_WILLNEED);
+  read_job job = {p, dst, n, 0};
+  dsc_parallel_for((int64_t)((n + READ_CHUNK - 1) / READ_CHUNK), read_chunks,
+                   &job);
+  if (job.failed) {
+    dsc_sys_munmap(dst, n);
     return 0;
   }
   return dst;

@@ -37,7 +37,9 @@ bool dsc_payload_verify(const dsc_payload *p, uint64_t *stored,
 
 /* Copies the weights into anonymous memory backed by huge pages (decoding
  * streams all of them every token, and 2 MiB pages spare the TLB misses of
- * the page cache's 4 KiB ones, about 10% faster). Returns NULL when that
+ * the page cache's 4 KiB ones, about 10% faster). The whole range is
+ * queued for reading first (MADV_WILLNEED), then every thread of the pool
+ * (started before) reads its share of 8 MiB chunks. Returns NULL when that
  * fails; the caller then uses the mapping. */
 void *dsc_payload_read_weights(const dsc_payload *p);
 

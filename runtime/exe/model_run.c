@@ -83,6 +83,9 @@ int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
     void *copy = dsc_payload_read_weights(pl);
     if (copy)
       wbase = copy;
+  } else {
+    /* The first token touches every page: queue their reads now. */
+    dsc_sys_madvise(wbase, pl->weights->size, DSC_MADV_WILLNEED);
   }
   m->weights = (dsc_memref1){wbase, wbase, 0, (int64_t)pl->weights->size, 1};
   float *cache =

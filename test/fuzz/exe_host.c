@@ -12,6 +12,7 @@
 #include "exe_host.h"
 
 #include "dsc/model.h"
+#include "dsc/parallel.h"
 #include "dsc/sys.h"
 
 #include <sanitizer/allocator_interface.h>
@@ -61,6 +62,7 @@ void _mlir_ciface_dsc_forward(dsc_memref1 *weights, dsc_memref1 *tokens,
 }
 
 int dsc_pool_start(int n) { return 1; }
+void dsc_parallel_for(int64_t n, dsc_range_fn fn, void *ctx) { fn(ctx, 0, n); }
 
 /* dsc_main is a process entry point and leaves its memory to exit; LSan's
  * report at exit would fail every run. */

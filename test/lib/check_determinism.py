@@ -5,7 +5,8 @@ count and wherever its weights are.
   check_determinism.py DSC WORKDIR CHECKPOINT [--threads 1-8] [--steps 256]
       [--eval 256] [dsc compile options...]
 
-Compiles CHECKPOINT twice (--weights=embedded and --weights=external), then
+Compiles CHECKPOINT twice (--weights=embedded and --weights=external; the
+latter also run with --mmap), then
 runs each executable with every thread count in the range:
   - greedy decoding of "Once upon a time" for --steps positions, keeping the
     text and the logits of every position (--dump-logits);
@@ -72,18 +73,22 @@ def main():
     ids.tofile(tokens)
 
     outputs = {"text": [], "decode logits": [], "eval logits": []}
-    for mode, exe in exes.items():
+    # Weights read in by every thread (the default) or mapped (--mmap).
+    runs = [(m, exe, []) for m, exe in exes.items()]
+    runs.append(("external --mmap", exes["external"], ["--mmap"]))
+    for mode, exe, load in runs:
         for t in range(lo, hi + 1):
             name = "%s -t %d" % (mode, t)
-            dump = os.path.join(work, "decode-%s-%d.bin" % (mode, t))
+            tag = mode.replace(" ", "")
+            dump = os.path.join(work, "decode-%s-%d.bin" % (tag, t))
             text = run([exe, "-p", "Once upon a time", "-n", opts["--steps"],
-                        "--temp", "0", "-t", str(t), "--dump-logits", dump])
+                        "--temp", "0", "-t", str(t), "--dump-logits", dump] + load)
             outputs["text"].append((name, text))
             with open(dump, "rb") as f:
                 outputs["decode logits"].append((name, f.read()))
-            dump = os.path.join(work, "eval-%s-%d.bin" % (mode, t))
+            dump = os.path.join(work, "eval-%s-%d.bin" % (tag, t))
             run([exe, "--eval-tokens", tokens, "-c", "128", "-t", str(t),
-                 "--dump-logits", dump])
+                 "--dump-logits", dump] + load)
             with open(dump, "rb") as f:
                 outputs["eval logits"].append((name, f.read()))
 

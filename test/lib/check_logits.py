@@ -29,12 +29,17 @@ def main():
     opts = {"--target": "native", "--tokens": "1 30 45 80 100 7 9 261 262 300",
             "--steps": "16", "--threads": "2", "--tol": "1e-4", "--runner": "",
             "--quantize": "", "--act-quant": "none", "--compile-flags": ""}
-    flags = {"--quantize-embeddings": False, "--quantize-head": False}
+    # dsc's default quantizes both tables to int8:channel (ModelOptions.cpp);
+    # a bare flag gives them --quantize's scheme, =none keeps them float.
+    flags = {"--quantize-embeddings": "int8:channel", "--quantize-head": "int8:channel"}
+    given = []
     gen_args = []
     i = 0
     while i < len(rest):
-        if rest[i] in flags:
-            flags[rest[i]] = True
+        name, _, value = rest[i].partition("=")
+        if name in flags:
+            given.append(rest[i])
+            flags[name] = value or True
             i += 1
         elif rest[i] in opts:
             opts[rest[i]] = rest[i + 1]
@@ -55,10 +60,14 @@ def main():
     cmd += opts["--compile-flags"].split()
     if opts["--quantize"]:
         cmd += ["--quantize", opts["--quantize"]]
-        cmd += [f for f, on in flags.items() if on]
+        cmd += given
+        role = {f: (False if v == "none" else v) for f, v in flags.items()}
+        if c["tied"] and "--quantize-embeddings" in [g.partition("=")[0] for g in given] \
+                and "--quantize-head" not in [g.partition("=")[0] for g in given]:
+            role["--quantize-head"] = role["--quantize-embeddings"]
         w = quantize.quantize_model(w, c, opts["--quantize"],
-                                    flags["--quantize-embeddings"],
-                                    flags["--quantize-head"])
+                                    role["--quantize-embeddings"],
+                                    role["--quantize-head"])
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
         print("compile failed:", r.stderr)

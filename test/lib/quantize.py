@@ -105,16 +105,19 @@ def quantize(w, scheme, f32, sym):
 
 
 def quantize_model(w, c, text, embeddings=False, head=False):
-    """The weights dsc computes with for --quantize text."""
-    spec = parse(text)
+    """The weights dsc computes with for --quantize text. `embeddings` and
+    `head` are False (float), True (text's scheme) or a scheme of their own;
+    a tied table takes the head's."""
     out = dict(w)
     for name, x in w.items():
         if x.ndim != 2:
             continue
         is_emb = name == "token_embd"
         is_head = name == "output" or (is_emb and c["tied"])
-        if (is_emb and not embeddings) or (is_head and not head):
+        role = head if is_head else embeddings if is_emb else True
+        if not role:
             continue
+        spec = parse(text if role is True else role)
         head_rows = c["head_dim"] if name.split(".")[-1] in ("attn_q", "attn_k", "attn_v") else 0
         scheme = choose(spec, x.shape[0], x.shape[1], head_rows)
         if scheme is None:

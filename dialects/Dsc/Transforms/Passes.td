@@ -20,8 +20,9 @@ def QuantApply : Pass<"dsc-quant-apply", "::mlir::ModuleOp"> {
   let summary = "Quantizes weights to a #dsc.quant scheme";
   let description = [{
     Gives the weights of linear layers (and, when asked, the embedding table
-    and the classifier) a `!dsc.qtensor` type with the scheme `scheme`
-    spells (`int8:channel`, `int4:group=32`, `int4:group=128,asym`,
+    and the classifier, with `embeddings-scheme` and `head-scheme` when
+    given; a table that is both takes `head-scheme`) a `!dsc.qtensor` type
+    with the scheme `scheme` spells (`int8:channel`, `int4:group=32`, `int4:group=128,asym`,
     `int4:head`, `int8:tensor`; scales f16 unless `,scale=f32`). A global
     carrying `dsc.quantize = #dsc.quant<...>` gets exactly that scheme
     instead (an error if it does not fit the weight), and one carrying
@@ -55,6 +56,12 @@ def QuantApply : Pass<"dsc-quant-apply", "::mlir::ModuleOp"> {
            "Quantize the embedding table too">,
     Option<"head", "head", "bool", /*default=*/"false",
            "Quantize the classifier too">,
+    Option<"embeddingsScheme", "embeddings-scheme", "std::string",
+           /*default=*/"\"\"",
+           "Scheme of the embedding table (default: `scheme`)">,
+    Option<"headScheme", "head-scheme", "std::string", /*default=*/"\"\"",
+           "Scheme of the classifier, and of a table that is both "
+           "(default: `scheme`)">,
     Option<"target", "target", "std::string", /*default=*/"\"\"",
            "Registry target whose kernels must read the scheme (default: "
            "the module's dsc.target, else x86_64)">

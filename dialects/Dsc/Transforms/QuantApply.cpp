@@ -180,14 +180,26 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
       module.emitError("bad quantization scheme '") << scheme << "': " << error;
       return signalPassFailure();
     }
+    // The table and the classifier may take their own schemes.
+    QuantSpec embSpec = spec, headSpec = spec;
+    for (auto [text, out] : {std::pair{&embeddingsScheme, &embSpec},
+                             std::pair{&headScheme, &headSpec}}) {
+      if (text->empty())
+        continue;
+      if (failed(parseQuantSpec(*text, *out, &error))) {
+        module.emitError("bad quantization scheme '") << *text << "': " << error;
+        return signalPassFailure();
+      }
+    }
     FailureOr<const TargetInfo *> tgt = resolveTarget(module, target);
     if (failed(tgt))
       return signalPassFailure();
-    if (!(*tgt)->supportsQuantBits(spec.bits)) {
-      module.emitError("target '") << (*tgt)->name << "' has no kernels for "
-                                   << spec.bits << "-bit weights";
-      return signalPassFailure();
-    }
+    for (const QuantSpec *sp : {&spec, &embSpec, &headSpec})
+      if (!(*tgt)->supportsQuantBits(sp->bits)) {
+        module.emitError("target '") << (*tgt)->name << "' has no kernels for "
+                                     << sp->bits << "-bit weights";
+        return signalPassFailure();
+      }
     // Weights whose rows are heads: every linear layer reading them feeds
     // attention's query, key or value (through RoPE or not), read from the
     // IR rather than from weight names.
@@ -244,7 +256,16 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
       auto t = dyn_cast<RankedTensorType>(g.getType());
       if (!t || t.getRank() != 2 || !isa<FloatType>(t.getElementType()))
         continue;
-      QuantSpec s = spec;
+      // A table that is both embedding and classifier takes the
+      // classifier's scheme: every token reads all of it there.
+      QuantSpec s = (u & Classifier) ? headSpec
+                    : (u & Embedding) ? embSpec
+                                      : spec;
+      StringRef spelled = (u & Classifier) && !headScheme.empty() ? headScheme
+                        : (u & Embedding) && !(u & Classifier) &&
+                                !embeddingsScheme.empty()
+                            ? embeddingsScheme
+                            : scheme;
       Attribute req = g->getAttr(kQuantizeAttr);
       if (req) {
         // A per-weight request (mixed precision): exactly this scheme, or
@@ -284,7 +305,7 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
       std::string shape = std::to_string(t.getDimSize(0)) + "x" +
                           std::to_string(t.getDimSize(1));
       if (!chosen) {
-        g.emitRemark() << name << ": " << scheme << " needs a multiple of 4 "
+        g.emitRemark() << name << ": " << spelled << " needs a multiple of 4 "
                          << "rows, not " << shape << "; left unquantized";
         continue;
       }
@@ -294,7 +315,7 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
                    (s.granularity != Granularity::Group ||
                     chosen.getBlockSize() == s.blockSize);
       if (!asked)
-        g.emitRemark() << name << ": " << scheme << " does not fit " << shape
+        g.emitRemark() << name << ": " << spelled << " does not fit " << shape
                        << "; " << spellQuantScheme(chosen) << " instead";
       Type q = QTensorType::get(&getContext(), t.getShape(),
                                 Float32Type::get(&getContext()), chosen);

@@ -1,0 +1,172 @@
+//===- ParallelWrite.cpp - quantizing and tiling weights on every core ----===//
+
+#include "weights/ParallelWrite.h"
+#include "weights/Layouts.h"
+#include "weights/Quantizer.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/Threading.h"
+
+#include <algorithm>
+#include <atomic>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace llvm;
+using namespace mlir;
+using namespace mlir::dsc;
+
+namespace dsc {
+
+static std::atomic<unsigned> writerThreads{0};
+
+void setWeightWriterThreads(unsigned threads) { writerThreads = threads; }
+
+unsigned getWeightWriterThreads() {
+  unsigned t = writerThreads;
+  return t ? t : std::max(1u, llvm::hardware_concurrency().compute_thread_count());
+}
+
+BlockPlan planBlocks(int64_t n, int64_t unit, unsigned threads) {
+  if (n <= 0)
+    return {0, 0};
+  unit = std::max<int64_t>(unit, 1);
+  int64_t units = (n + unit - 1) / unit;
+  // A few blocks per thread even out blocks that cost more (rows of large
+  // values search longer); no block is so small that its bookkeeping shows.
+  int64_t want = threads <= 1 ? 1 : static_cast<int64_t>(threads) * 4;
+  int64_t perBlock = std::max<int64_t>(1, (units + want - 1) / want);
+  int64_t size = perBlock * unit;
+  return {size, (n + size - 1) / size};
+}
+
+void parallelFor(int64_t count, llvm::function_ref<void(int64_t)> fn,
+                 unsigned threads) {
+  if (!threads)
+    threads = getWeightWriterThreads();
+  int64_t workers = std::min<int64_t>(threads, count);
+  if (workers <= 1) {
+    for (int64_t i = 0; i < count; ++i)
+      fn(i);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  auto loop = [&] {
+    for (int64_t i; (i = next.fetch_add(1)) < count;)
+      fn(i);
+  };
+  std::vector<std::thread> pool;
+  for (int64_t t = 1; t < workers; ++t)
+    pool.emplace_back(loop);
+  loop();
+  for (std::thread &t : pool)
+    t.join();
+}
+
+/// Rows that must stay in one block: a shared scale's rows, and tiles of 4.
+static int64_t rowUnit(QTensorType type) {
+  QuantSchemeAttr s = type.getScheme();
+  int64_t rows = type.getRows();
+  if (s.getGranularity() == Granularity::Tensor || rows % 4)
+    return rows;
+  if (s.getGranularity() == Granularity::Head)
+    return std::lcm<int64_t>(4, s.getBlockSize());
+  return 4;
+}
+
+Error writeQuantized(QTensorType type,
+                     llvm::function_ref<void(int64_t, float *)> rowOf,
+                     ArrayRef<float> importance, bool tiled, raw_ostream &os,
+                     unsigned threads) {
+  if (!threads)
+    threads = getWeightWriterThreads();
+  int64_t rows = type.getRows(), cols = type.getCols();
+  BlockPlan plan = planBlocks(rows, rowUnit(type), threads);
+  // The blocks' types, made here: threads only read them.
+  std::vector<QTensorType> blockType(plan.count);
+  for (int64_t i = 0; i < plan.count; ++i) {
+    int64_t n = std::min(plan.size, rows - i * plan.size);
+    blockType[i] = n == rows ? type
+                             : QTensorType::get(type.getContext(), {n, cols},
+                                                type.getElementType(),
+                                                type.getScheme());
+  }
+  std::vector<std::optional<QuantizedTensor>> parts(plan.count);
+  std::vector<SmallVector<char, 0>> bytes(plan.count);
+  std::vector<std::string> errors(plan.count);
+  parallelFor(
+      plan.count,
+      [&](int64_t i) {
+        int64_t first = i * plan.size;
+        auto q = quantizeRows(
+            blockType[i],
+            [&](int64_t r, float *out) { rowOf(first + r, out); }, importance);
+        if (!q) {
+          errors[i] = toString(q.takeError());
+          return;
+        }
+        if (tiled) {
+          raw_svector_ostream bos(bytes[i]);
+          writeTiledQuantized(*q, bos);
+        } else {
+          parts[i] = std::move(*q);
+        }
+      },
+      threads);
+  for (const std::string &e : errors)
+    if (!e.empty())
+      return createStringError(inconvertibleErrorCode(), e);
+  if (tiled) {
+    // Tiles are ordered by blocks of 4 rows: the blocks' bytes concatenate.
+    for (const SmallVector<char, 0> &b : bytes)
+      os.write(b.data(), b.size());
+    return Error::success();
+  }
+  if (plan.count == 1) {
+    writePlainQuantized(*parts[0], os);
+    return Error::success();
+  }
+  // The plain layout stores all values before all scales: join the blocks,
+  // whose per-row arrays are in row order.
+  QuantizedTensor all;
+  all.init(type);
+  size_t u = 0, sc = 0, z = 0;
+  for (std::optional<QuantizedTensor> &p : parts) {
+    std::copy(p->u.begin(), p->u.end(), all.u.begin() + u);
+    std::copy(p->scale.begin(), p->scale.end(), all.scale.begin() + sc);
+    std::copy(p->zero.begin(), p->zero.end(), all.zero.begin() + z);
+    u += p->u.size();
+    sc += p->scale.size();
+    z += p->zero.size();
+  }
+  writePlainQuantized(all, os);
+  return Error::success();
+}
+
+void writeTilesParallel(const char *rowMajor, uint64_t rows, uint64_t cols,
+                        uint64_t esize, TiledLayoutAttr layout,
+                        raw_ostream &os, unsigned threads) {
+  if (!threads)
+    threads = getWeightWriterThreads();
+  uint64_t tr = layout.getRows();
+  BlockPlan plan = planBlocks(static_cast<int64_t>(rows / tr), 1, threads);
+  std::vector<SmallVector<char, 0>> bytes(plan.count);
+  parallelFor(
+      plan.count,
+      [&](int64_t i) {
+        uint64_t first = i * plan.size * tr;
+        uint64_t n = std::min<uint64_t>(plan.size * tr, rows - first);
+        bytes[i].reserve(n * cols * esize);
+        raw_svector_ostream bos(bytes[i]);
+        writeTiles(rowMajor + first * cols * esize, n, cols, esize, layout,
+                   bos);
+      },
+      threads);
+  for (const SmallVector<char, 0> &b : bytes)
+    os.write(b.data(), b.size());
+}
+
+} // namespace dsc

@@ -1,0 +1,120 @@
+//===- ParallelWriteTest.cpp - the weight writer on several threads -------===//
+
+#include "Dsc/IR/DscOps.h"
+#include "weights/Layouts.h"
+#include "weights/ParallelWrite.h"
+#include "weights/Quantizer.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+using namespace mlir;
+using namespace mlir::dsc;
+
+namespace {
+struct Case {
+  unsigned bits;
+  Granularity g;
+  int64_t block;
+  bool sym;
+  bool importance;
+};
+
+/// The bytes of the serial quantizer and layout functions.
+std::string serial(QTensorType t, const std::vector<float> &w,
+                   ArrayRef<float> imp, bool tiled) {
+  int64_t cols = t.getCols();
+  auto qt = ::dsc::quantizeRows(
+      t, [&](int64_t r, float *out) { std::copy_n(&w[r * cols], cols, out); },
+      imp);
+  EXPECT_TRUE(static_cast<bool>(qt));
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  tiled ? ::dsc::writeTiledQuantized(*qt, os)
+        : ::dsc::writePlainQuantized(*qt, os);
+  return s;
+}
+} // namespace
+
+// Whatever the number of threads, the bytes are the serial ones: blocks of
+// rows are quantized independently and joined in order.
+TEST(ParallelWrite, SameBytesForAnyThreadCount) {
+  MLIRContext ctx;
+  ctx.loadDialect<DscDialect>();
+  const Case cases[] = {{4, Granularity::Group, 32, true, false},
+                        {4, Granularity::Group, 64, false, true},
+                        {8, Granularity::Channel, 0, true, false},
+                        {8, Granularity::Channel, 0, true, true},
+                        {4, Granularity::Head, 8, true, false},
+                        {4, Granularity::Head, 12, true, true},
+                        {8, Granularity::Tensor, 0, true, false}};
+  std::mt19937 rng(3);
+  std::normal_distribution<float> d(0.0f, 0.02f);
+  std::uniform_real_distribution<float> u(0.0f, 4.0f);
+  const int64_t rows = 96, cols = 128;
+  std::vector<float> w(rows * cols), imp(cols);
+  for (float &v : w)
+    v = d(rng);
+  for (float &v : imp)
+    v = u(rng);
+  for (const Case &c : cases) {
+    auto s = QuantSchemeAttr::get(&ctx, c.bits, c.g, c.block, c.sym,
+                                  Float16Type::get(&ctx));
+    auto t = QTensorType::get(&ctx, {rows, cols}, Float32Type::get(&ctx), s);
+    ArrayRef<float> im = c.importance ? ArrayRef<float>(imp) : ArrayRef<float>();
+    for (bool tiled : {true, false}) {
+      std::string want = serial(t, w, im, tiled);
+      for (unsigned threads : {1u, 2u, 3u, 8u}) {
+        std::string got;
+        llvm::raw_string_ostream os(got);
+        llvm::Error e = ::dsc::writeQuantized(
+            t,
+            [&](int64_t r, float *out) {
+              std::copy_n(&w[r * cols], cols, out);
+            },
+            im, tiled, os, threads);
+        ASSERT_FALSE(static_cast<bool>(e));
+        os.flush();
+        EXPECT_EQ(got, want) << "bits " << c.bits << " granularity "
+                             << static_cast<int>(c.g) << " tiled " << tiled
+                             << " threads " << threads;
+      }
+    }
+  }
+}
+
+TEST(ParallelWrite, TilesSameForAnyThreadCount) {
+  MLIRContext ctx;
+  ctx.loadDialect<DscDialect>();
+  auto layout = TiledLayoutAttr::get(&ctx, 4, 16);
+  const uint64_t rows = 52, cols = 64;
+  std::vector<uint16_t> w(rows * cols);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = static_cast<uint16_t>(i * 2654435761u);
+  const char *src = reinterpret_cast<const char *>(w.data());
+  std::string want;
+  llvm::raw_string_ostream wos(want);
+  ::dsc::writeTiles(src, rows, cols, 2, layout, wos);
+  wos.flush();
+  for (unsigned threads : {1u, 2u, 5u}) {
+    std::string got;
+    llvm::raw_string_ostream os(got);
+    ::dsc::writeTilesParallel(src, rows, cols, 2, layout, os, threads);
+    os.flush();
+    EXPECT_EQ(got, want) << "threads " << threads;
+  }
+}
+
+TEST(ParallelWrite, BlocksCoverTheRowsInUnits) {
+  for (unsigned threads : {1u, 2u, 7u})
+    for (int64_t n : {1, 4, 96, 1000, 32000}) {
+      ::dsc::BlockPlan p = ::dsc::planBlocks(n, 4, threads);
+      EXPECT_EQ(p.size % 4, 0);
+      EXPECT_GE(p.size * p.count, n);
+      EXPECT_LT(p.size * (p.count - 1), n);
+    }
+}
