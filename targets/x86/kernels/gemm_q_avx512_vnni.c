@@ -7,7 +7,8 @@
  *
  *===---------------------------------------------------------------------===*/
 #define MR 6
-#define SUM_BYTES4(v) _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(1), v)
+#define SUM_BYTES4(v)                                                          \
+  _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(1), v)
 /* Asymmetric 8-bit values less their zero point may not fit int8. */
 #define GEMM_TAKES(bits, flags)                                                \
   ((bits) == 4 || ((bits) == 8 && !((flags) & DSC_QFLAG_ASYM)))
@@ -16,16 +17,19 @@
 /* 2 * MR int32 accumulators for the current block and 2 * MR float sums,
  * into which each block's dot products go scaled by weight and activation
  * scales. */
-__attribute__((always_inline)) static inline void micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt,
-                           const int mr, int64_t n0, int nc, int64_t blk0,
-                           int64_t nblk, int first) {
+__attribute__((always_inline)) static inline void
+micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
+           int64_t n0, int nc, int64_t blk0, int64_t nblk, int first) {
   int64_t kb = c->K / 32;
   __mmask16 m0 = (__mmask16)(nc >= 16 ? 0xFFFF : (1u << nc) - 1);
-  __mmask16 m1 = (__mmask16)(nc >= 32 ? 0xFFFF : nc <= 16 ? 0 : (1u << (nc - 16)) - 1);
+  __mmask16 m1 = (__mmask16)(nc >= 32   ? 0xFFFF
+                             : nc <= 16 ? 0
+                                        : (1u << (nc - 16)) - 1);
   float *y = c->y + rt * MR * c->N + n0;
   __m512 f[MR][2];
   for (int i = 0; i < mr; ++i) {
-    f[i][0] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m0, y + i * c->N);
+    f[i][0] = first ? _mm512_setzero_ps()
+                    : _mm512_maskz_loadu_ps(m0, y + i * c->N);
     f[i][1] = first ? _mm512_setzero_ps()
                     : _mm512_maskz_loadu_ps(m1, y + i * c->N + 16);
   }
