@@ -5,6 +5,14 @@
  * query row attends to positions [max(0, p - window + 1), p] with
  * p = pos + s, query head h reading KV head h / (n_heads / n_kv).
  *
+ * A prompt (S > 1) is attended in blocks, flash-attention style: a task
+ * takes ATT_BQ query rows of all the query heads that share one KV head
+ * and walks the keys in tiles of ATT_BK, keeping each query's running
+ * maximum, sum of exponentials and weighted sum of values (online
+ * softmax), so that each key and value tile is read once per task from
+ * cache instead of once per query row and head. Decoding (S = 1) attends
+ * per head as before.
+ *
  *===---------------------------------------------------------------------===*/
 #include "kernel.h"
 
@@ -77,6 +85,101 @@ static void attend_range(const attn_ctx *c, int64_t begin, int64_t end,
   }
 }
 
+#define ATT_BQ 16
+#define ATT_BK 64
+#define ATT_NEG (-3.0e38f)
+
+/* Dot product in eight partial sums, which the vectorizer can keep in
+ * lanes. */
+DSC_INLINE float dot8(const float *a, const float *b, int64_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j)
+      acc[j] += a[i + j] * b[i + j];
+  float r = 0.0f;
+  for (; i < n; ++i)
+    r += a[i] * b[i];
+  for (int j = 0; j < 8; ++j)
+    r += acc[j];
+  return r;
+}
+
+/* Task -> query block: blocks alternate from both ends of the prompt, so
+ * that the contiguous ranges dsc_parallel_for hands to threads get early
+ * (short) and late (long) blocks alike. */
+DSC_INLINE int64_t block_of(int64_t idx, int64_t blocks) {
+  return idx % 2 == 0 ? idx / 2 : blocks - 1 - idx / 2;
+}
+
+static void attend_blocks(void *p, int64_t begin, int64_t end) {
+  const attn_ctx *c = (const attn_ctx *)p;
+  int64_t group = c->H / c->KV, D = c->D;
+  int64_t nq = group * ATT_BQ, blocks = (c->S + ATT_BQ - 1) / ATT_BQ;
+  float *acc = (float *)dsc_kernel_alloc(
+      (uint64_t)(nq * D + nq * ATT_BK + 2 * nq) * sizeof(float));
+  float *sc = acc + nq * D, *m = sc + nq * ATT_BK, *l = m + nq;
+  for (int64_t task = begin; task < end; ++task) {
+    int64_t g = task % c->KV, s0 = block_of(task / c->KV, blocks) * ATT_BQ;
+    int64_t ns = dsc_min64(ATT_BQ, c->S - s0), nv = ns * group;
+    const float *kh = c->kc + g * c->ctx * D;
+    const float *vh = c->vc + g * c->ctx * D;
+    /* Query vector v: row s0 + v / group, head g * group + v % group. */
+    for (int64_t v = 0; v < nv; ++v) {
+      m[v] = ATT_NEG;
+      l[v] = 0.0f;
+      for (int64_t d = 0; d < D; ++d)
+        acc[v * D + d] = 0.0f;
+    }
+    int64_t hi = c->pos + s0 + ns - 1;
+    int64_t lo = c->window > 0 ? dsc_max64(0, c->pos + s0 - c->window + 1) : 0;
+    for (int64_t t0 = lo; t0 <= hi; t0 += ATT_BK) {
+      int64_t nt = dsc_min64(ATT_BK, hi - t0 + 1);
+      for (int64_t v = 0; v < nv; ++v) {
+        int64_t s = s0 + v / group, h = g * group + v % group;
+        int64_t last = c->pos + s;
+        int64_t first = c->window > 0 ? dsc_max64(0, last - c->window + 1) : 0;
+        const float *q = c->q + s * c->H * D + h * D;
+        float *row = sc + v * ATT_BK, mx = ATT_NEG;
+        for (int64_t j = 0; j < nt; ++j) {
+          int64_t t = t0 + j;
+          row[j] = t < first || t > last ? ATT_NEG
+                                         : dot8(q, kh + t * D, D) * c->scale;
+          mx = row[j] > mx ? row[j] : mx;
+        }
+        if (mx == ATT_NEG)
+          continue; /* every key of the tile masked for this row */
+        float mnew = mx > m[v] ? mx : m[v];
+        float corr = m[v] == ATT_NEG ? 0.0f : dsc_expf(m[v] - mnew);
+        float *o = acc + v * D;
+        if (corr != 1.0f) {
+          l[v] *= corr;
+          for (int64_t d = 0; d < D; ++d)
+            o[d] *= corr;
+        }
+        for (int64_t j = 0; j < nt; ++j) {
+          if (row[j] == ATT_NEG)
+            continue;
+          float w = dsc_expf(row[j] - mnew);
+          l[v] += w;
+          const float *vt = vh + (t0 + j) * D;
+          for (int64_t d = 0; d < D; ++d)
+            o[d] += w * vt[d];
+        }
+        m[v] = mnew;
+      }
+    }
+    for (int64_t v = 0; v < nv; ++v) {
+      int64_t s = s0 + v / group, h = g * group + v % group;
+      float inv = 1.0f / l[v];
+      float *o = c->out + s * c->H * D + h * D;
+      for (int64_t d = 0; d < D; ++d)
+        o[d] = acc[v * D + d] * inv;
+    }
+  }
+  dsc_kernel_free(acc);
+}
+
 DSC_GENERIC void DSC_UK(attention)(const float *q, const float *k,
                                   const float *v, float *out, float *cache,
                                   int64_t layer, int64_t S, int64_t pos,
@@ -92,8 +195,16 @@ DSC_GENERIC void DSC_UK(attention)(const float *q, const float *k,
         kc[(g * ctx + pos + s) * D + d] = k[(s * KV + g) * D + d];
         vc[(g * ctx + pos + s) * D + d] = v[(s * KV + g) * D + d];
       }
-  int64_t tasks = S * H;
   attn_ctx c = {q, out, kc, vc, S, pos, ctx, H, KV, D, window, scale};
+  if (S > 1) {
+    int64_t tasks = KV * ((S + ATT_BQ - 1) / ATT_BQ);
+    if (S * H * (pos + S) * D < DSC_PARALLEL_MIN_WORK)
+      attend_blocks(&c, 0, tasks);
+    else
+      dsc_parallel_for(tasks, attend_blocks, &c);
+    return;
+  }
+  int64_t tasks = S * H;
   if (tasks * (pos + S) * D < DSC_PARALLEL_MIN_WORK)
     attend(&c, 0, tasks);
   else

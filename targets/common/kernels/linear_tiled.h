@@ -12,6 +12,9 @@
  *
  *===---------------------------------------------------------------------===*/
 #include "kernel.h"
+#ifdef GEMM_KIND
+#include "gemm.h"
+#endif
 
 #define NV (16 / V)
 #ifndef XROWS
@@ -104,6 +107,13 @@ static void KROWS(void *ctx, int64_t begin, int64_t end) {
 /* K is a multiple of 16 and N of 4 (the packing pass checks). */
 void KNAME(const float *x, const WTYPE *w, float *y, int64_t S, int64_t K,
            int64_t N) {
+#ifdef GEMM_KIND
+  /* Prompts: the ISA's GEMM kernel (GEMM_KIND names the weight type). */
+  if (S >= DSC_GEMM_MIN_ROWS) {
+    dsc_gemm_f_t4x16(x, w, y, S, K, N, GEMM_KIND);
+    return;
+  }
+#endif
   KCTX c = {x, w, y, S, K, N};
   if (S * K * N < DSC_PARALLEL_MIN_WORK)
     KROWS(&c, 0, N / 4);

@@ -2,6 +2,7 @@
  * vpmaddubsw of u4 weights (<= 15) and s8 activations cannot saturate.
  *===---------------------------------------------------------------------===*/
 #define BITS 4
+#define DSC_HAVE_GEMM 1
 #define DOT_OFFSET 0
 #define DOT32(w, x)                                                            \
   _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1))

@@ -15,6 +15,9 @@
  *
  *===---------------------------------------------------------------------===*/
 #include "quant_tile.h"
+#ifdef DSC_HAVE_GEMM
+#include "gemm.h"
+#endif
 
 #include <immintrin.h>
 
@@ -412,6 +415,10 @@ void KNAME(const float *x, const uint8_t *w, float *y, int64_t S, int64_t K,
     dsc_linear_qf_t4_portable(x, w, y, S, K, N, G, BITS, flags);
     return;
   }
+#ifdef DSC_HAVE_GEMM
+  if (S >= DSC_GEMM_MIN_ROWS && dsc_gemm_q_t4(x, w, y, S, K, N, G, BITS, flags))
+    return;
+#endif
   qact_t a = qact_alloc(S, K);
   quantize_rows(x, S, K, a.q, a.d, a.sum);
   qi_ctx c = {a.q, a.d, a.sum, w, y, S, K, N, qtile_make(K, G, BITS, (int)flags)};

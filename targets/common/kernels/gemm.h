@@ -1,0 +1,34 @@
+/*===- gemm.h - prompt rows through packed-panel GEMM kernels ------*- C -*-===*
+ *
+ * A prompt's S rows times a linear weight is a matrix multiply, not S
+ * matrix-vector products: the ISA files that define these pack a panel of
+ * weight columns once into the layout their multiply instructions read and
+ * run register-blocked micro-tiles of rows x columns over it, so that each
+ * weight load feeds several rows and each activation load several columns.
+ * Decoding (few rows) stays on the matrix-vector kernels, which read the
+ * weights once as a sequential stream.
+ *
+ *===---------------------------------------------------------------------===*/
+#ifndef DSC_GEMM_H
+#define DSC_GEMM_H
+
+#include "kernel.h"
+
+/* Rows from which the linear kernels hand a call to the GEMM kernels. */
+#define DSC_GEMM_MIN_ROWS 4
+
+/* y[S, N] = x[S, K] W^T for W in the tiled quantized layout (quant_layout.h)
+ * with `bits`-bit values, groups of G columns and DSC_QFLAG_* flags, x
+ * quantized to int8 per 32 columns as the matrix-vector kernels quantize
+ * it. Returns 0 when it does not take that format (the caller then
+ * computes y), 1 when y holds the result. */
+int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
+                  int64_t K, int64_t N, int64_t G, int64_t bits,
+                  int64_t flags);
+
+/* y[S, N] = x[S, K] W^T for W tiled 4x16 (linear_tiled.h) as f32 (kind
+ * 0), f16 (1) or bf16 (2), in f32 arithmetic. */
+void dsc_gemm_f_t4x16(const float *x, const void *w, float *y, int64_t S,
+                      int64_t K, int64_t N, int64_t kind);
+
+#endif /* DSC_GEMM_H */

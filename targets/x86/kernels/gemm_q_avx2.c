@@ -1,0 +1,63 @@
+/*===- gemm_q_avx2.c - prompt rows x 4-bit weights, vpmaddubsw -------------===*
+ *
+ * The packed-panel GEMM of gemm_q_x86.h with AVX2: micro-tiles of 4 rows by
+ * 8 columns (one ymm; the tile walks the panel's four column vectors in
+ * turn), vpmaddubsw of the unsigned activations broadcast four at a time
+ * with signed weights, four groups of four k summed in 16 bits before
+ * vpmaddwd widens them. With 4-bit weights (|u - zero| <= 15) a product
+ * pair is at most 2 * 255 * 15 and four of them 30600, within int16; 8-bit
+ * weights would saturate vpmaddubsw's pairs, so those keep the
+ * matrix-vector kernel's sign trick (linear_q8_avx2.c).
+ *
+ *===---------------------------------------------------------------------===*/
+#define MR 4
+#define SUM_BYTES4(v)                                                          \
+  _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), v),             \
+                    _mm256_set1_epi16(1))
+#define GEMM_TAKES(bits, flags) ((bits) == 4)
+#include "gemm_q_x86.h"
+
+__attribute__((always_inline)) static inline void
+micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
+           int64_t n0, int nc, int64_t blk0, int64_t nblk, int first) {
+  int64_t kb = c->K / 32;
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int jv = 0; jv < 4 && 8 * jv < nc; ++jv) {
+    /* nc is a multiple of 4: a column vector is whole or half. */
+    __m256i mask = _mm256_set_epi32(0, 0, 0, 0, -1, -1, -1, -1);
+    if (nc - 8 * jv >= 8)
+      mask = _mm256_set1_epi32(-1);
+    float *y = c->y + rt * MR * c->N + n0 + 8 * jv;
+    __m256 f[MR];
+    for (int i = 0; i < mr; ++i)
+      f[i] = first ? _mm256_setzero_ps() : _mm256_maskload_ps(y + i * c->N, mask);
+    const int32_t *x = c->xp + (rt * kb + blk0) * 8 * MR;
+    const float *xd = c->xd + (rt * kb + blk0) * MR;
+    const uint8_t *pb = panel + blk0 * PB + 32 * jv;
+    for (int64_t b = 0; b < nblk; ++b, pb += PB, x += 8 * MR, xd += MR) {
+      __m256i a[MR];
+      __m256i t = _mm256_loadu_si256((const __m256i *)(pb + PB_SUMS));
+      for (int i = 0; i < mr; ++i)
+        a[i] = t;
+      for (int h = 0; h < 2; ++h) {
+        __m256i p[MR];
+        for (int i = 0; i < mr; ++i)
+          p[i] = _mm256_setzero_si256();
+        for (int q = 4 * h; q < 4 * h + 4; ++q) {
+          __m256i w = _mm256_loadu_si256((const __m256i *)(pb + q * 128));
+          for (int i = 0; i < mr; ++i)
+            p[i] = _mm256_add_epi16(
+                p[i], _mm256_maddubs_epi16(_mm256_set1_epi32(x[q * MR + i]), w));
+        }
+        for (int i = 0; i < mr; ++i)
+          a[i] = _mm256_add_epi32(a[i], _mm256_madd_epi16(p[i], ones));
+      }
+      __m256 d = _mm256_loadu_ps((const float *)(pb + PB_SCALES));
+      for (int i = 0; i < mr; ++i)
+        f[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a[i]),
+                               _mm256_mul_ps(d, _mm256_set1_ps(xd[i])), f[i]);
+    }
+    for (int i = 0; i < mr; ++i)
+      _mm256_maskstore_ps(y + i * c->N, mask, f[i]);
+  }
+}

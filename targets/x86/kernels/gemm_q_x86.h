@@ -1,0 +1,219 @@
+/*===- gemm_q_x86.h - prompt rows x quantized weights, packed panels -*- C -*-===*
+ *
+ * y = x W^T for S >= DSC_GEMM_MIN_ROWS rows (gemm.h), shared by the x86
+ * ISA files, which define MR (rows per micro-tile), SUM_BYTES4(v) (the
+ * signed byte sums of each 4-byte group of v as int32), GEMM_TAKES(bits,
+ * flags) and micro_tile, and include this file after it.
+ *
+ * The activations are quantized once per call to int8 per 32 columns
+ * (scale amax/127, as the matrix-vector kernels do, so both paths give the
+ * same sums) and stored offset by 128 as unsigned bytes, packed per MR-row
+ * tile so that a micro-tile reads its broadcasts from one stream. Each
+ * thread packs a panel of 32 weight columns at a time: per 32-column block
+ * of K, eight groups of four consecutive k for the 32 columns (128 bytes
+ * each), the weights signed (u - zero, which fits int8 for 4-bit values
+ * and for symmetric 8-bit ones), then the block's column terms -128 *
+ * sum(u - zero) that undo the activations' offset (the integer
+ * accumulators start from them), and the columns' scales. The panel is
+ * walked in slices of KC_BLOCKS blocks (20 KiB, in L1) for all rows before
+ * the next slice.
+ *
+ *===---------------------------------------------------------------------===*/
+#include "gemm.h"
+#include "quant_tile.h"
+
+#include <immintrin.h>
+
+#define NR 32
+#define PB_VALUES 1024          /* 8 quads x 32 columns x 4 bytes */
+#define PB_SUMS PB_VALUES        /* 32 int32 offset terms */
+#define PB_SCALES (PB_SUMS + 128) /* 32 float scales */
+#define PB (PB_SCALES + 128)     /* bytes of one packed block */
+#define KC_BLOCKS 16
+
+typedef struct {
+  const int32_t *xp; /* activations + 128, packed per MR-row tile (below) */
+  const float *xd;   /* their scales, [tile][block][MR] */
+  const uint8_t *w;
+  float *y;
+  int64_t S, K, N;
+  qtile_t t;
+} gq_ctx;
+
+/* The 32 stored values of one 32-column block of a tile row. */
+DSC_INLINE __m256i load_values(int bits, const uint8_t *p) {
+  if (bits == 8)
+    return _mm256_loadu_si256((const __m256i *)p);
+  __m128i b = _mm_loadu_si128((const __m128i *)p);
+  __m128i m = _mm_set1_epi8(0x0F);
+  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m),
+                          _mm_and_si128(b, m));
+}
+
+/* Columns n0 .. n0 + nc of W (nc <= 32, a multiple of 4) into `panel`;
+ * columns past nc are zero. Four columns are the four rows of a tile: their
+ * 32-value blocks go in as a 4 x 8 transpose of 4-byte groups. */
+static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
+  const qtile_t *t = &c->t;
+  int64_t kb = c->K / 32, bpg = t->G / 32;
+  for (int jb = 0; jb < NR / 4; ++jb) {
+    int j = 4 * jb;
+    if (j >= nc) {
+      for (int64_t blk = 0; blk < kb; ++blk) {
+        uint8_t *pb = panel + blk * PB;
+        for (int q = 0; q < 8; ++q)
+          _mm_storeu_si128((__m128i *)(pb + q * 128 + j * 4), _mm_setzero_si128());
+        _mm_storeu_si128((__m128i *)(pb + PB_SUMS + j * 4), _mm_setzero_si128());
+        _mm_storeu_si128((__m128i *)(pb + PB_SCALES + j * 4), _mm_setzero_si128());
+      }
+      continue;
+    }
+    const uint8_t *tile = c->w + (uint64_t)((n0 + j) / 4) * t->groups * t->tile;
+    for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
+      __m128 d = t->f32 ? _mm_loadu_ps((const float *)tile)
+                        : _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile));
+      __m256i z[4];
+      for (int r = 0; r < 4; ++r)
+        z[r] = _mm256_set1_epi8((char)qtile_zero(t, tile, r));
+      const uint8_t *vals = tile + t->valOff;
+      for (int64_t k = 0; k < bpg; ++k) {
+        __m256i v[4];
+        for (int r = 0; r < 4; ++r)
+          v[r] = _mm256_sub_epi8(
+              load_values(t->bits, vals + (uint64_t)r * t->rowBytes + k * (32 * t->bits / 8)),
+              z[r]);
+        __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]);
+        __m256i t1 = _mm256_unpackhi_epi32(v[0], v[1]);
+        __m256i t2 = _mm256_unpacklo_epi32(v[2], v[3]);
+        __m256i t3 = _mm256_unpackhi_epi32(v[2], v[3]);
+        __m256i u[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
+                        _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
+        uint8_t *pb = panel + (g * bpg + k) * PB + j * 4;
+        __m256i sum = _mm256_setzero_si256();
+        for (int q = 0; q < 4; ++q) {
+          _mm_storeu_si128((__m128i *)(pb + q * 128), _mm256_castsi256_si128(u[q]));
+          _mm_storeu_si128((__m128i *)(pb + (q + 4) * 128), _mm256_extracti128_si256(u[q], 1));
+          sum = _mm256_add_epi32(sum, SUM_BYTES4(u[q]));
+        }
+        __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum),
+                                   _mm256_extracti128_si256(sum, 1));
+        _mm_storeu_si128((__m128i *)(pb + PB_SUMS),
+                         _mm_mullo_epi32(s4, _mm_set1_epi32(-128)));
+        _mm_storeu_ps((float *)(pb + PB_SCALES), d);
+      }
+    }
+  }
+}
+
+/* Row tile `rt` (rows MR * rt .., of which mr are real) by the panel's 32
+ * columns over blocks [blk0, blk0 + nblk): into y (added to what is there
+ * unless `first`), columns past nc not stored. The ISA file defines it. */
+static inline void micro_tile(const gq_ctx *c, const uint8_t *panel,
+                              int64_t rt, const int mr, int64_t n0, int nc,
+                              int64_t blk0, int64_t nblk, int first);
+
+#define TAIL(n)                                                                \
+  case n:                                                                      \
+    micro_tile(c, panel, full, n, n0, nc, k0, nblk, first);                    \
+    break;
+static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
+  const gq_ctx *c = (const gq_ctx *)ctx;
+  int64_t kb = c->K / 32;
+  uint8_t *panel = (uint8_t *)dsc_kernel_alloc((uint64_t)kb * PB);
+  int64_t full = c->S / MR;
+  int rest = (int)(c->S % MR);
+  for (int64_t p = begin; p < end; ++p) {
+    int64_t n0 = p * NR;
+    int nc = (int)dsc_min64(NR, c->N - n0);
+    pack_panel(c, n0, nc, panel);
+    for (int64_t k0 = 0; k0 < kb; k0 += KC_BLOCKS) {
+      int64_t nblk = dsc_min64(KC_BLOCKS, kb - k0);
+      int first = k0 == 0;
+      for (int64_t rt = 0; rt < full; ++rt)
+        micro_tile(c, panel, rt, MR, n0, nc, k0, nblk, first);
+      switch (rest) {
+#if MR > 7
+        TAIL(7)
+#endif
+#if MR > 6
+        TAIL(6)
+#endif
+#if MR > 5
+        TAIL(5)
+#endif
+#if MR > 4
+        TAIL(4)
+#endif
+        TAIL(3) TAIL(2) TAIL(1)
+      default: break;
+      }
+    }
+  }
+  dsc_kernel_free(panel);
+}
+
+/* Rows to int8 per 32 columns, q = round(x * 127 / amax), stored as q + 128
+ * in the micro-tiles' order: tile rt, block b, group of four columns q, row
+ * i at ((rt * K/32 + b) * 8 + q) * MR + i (4 bytes each), so that a tile
+ * reads its broadcasts from one stream. Rows past S are left out (the
+ * tiles that hold them do not read them). */
+static void quantize_rows(const float *x, int64_t S, int64_t K, int32_t *xp,
+                          float *xd) {
+  int64_t kb = K / 32;
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (int64_t s = 0; s < S; ++s) {
+    int64_t rt = s / MR, i = s % MR;
+    for (int64_t b = 0; b < kb; ++b) {
+      const float *xb = x + s * K + b * 32;
+      __m256 mx = _mm256_setzero_ps();
+      for (int j = 0; j < 32; j += 8)
+        mx = _mm256_max_ps(mx, _mm256_andnot_ps(sign, _mm256_loadu_ps(xb + j)));
+      __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
+      m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+      m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+      float amax = _mm_cvtss_f32(m4);
+      __m256 inv = _mm256_set1_ps(amax > 0 ? 127.0f / amax : 0.0f);
+      uint8_t g[32];
+      for (int j = 0; j < 32; j += 8) {
+        int32_t v[8];
+        _mm256_storeu_si256((__m256i *)v,
+                            _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb + j), inv)));
+        for (int l = 0; l < 8; ++l)
+          g[j + l] = (uint8_t)(v[l] + 128);
+      }
+      int32_t *dst = xp + (rt * kb + b) * 8 * MR + i;
+      for (int q = 0; q < 8; ++q)
+        __builtin_memcpy(&dst[q * MR], g + 4 * q, 4);
+      xd[(rt * kb + b) * MR + i] = amax / 127.0f;
+    }
+  }
+}
+
+int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
+                  int64_t K, int64_t N, int64_t G, int64_t bits,
+                  int64_t flags) {
+  if (K % 32 || G % 32 || !GEMM_TAKES(bits, flags))
+    return 0;
+  qtile_t t = qtile_make(K, G, (int)bits, (int)flags);
+  /* Zero points past the largest value (which the quantizer does not
+   * write) would take u - zero out of int8. */
+  if (t.asym) {
+    const uint8_t *tile = w;
+    for (int64_t i = 0; i < N / 4 * t.groups; ++i, tile += t.tile)
+      for (int r = 0; r < 4; ++r)
+        if (qtile_zero(&t, tile, r) >= 1 << bits)
+          return 0;
+  }
+  int64_t kb = K / 32, tiles = (S + MR - 1) / MR;
+  int32_t *xp = (int32_t *)dsc_kernel_alloc((uint64_t)tiles * kb * MR * 36);
+  float *xd = (float *)(xp + tiles * kb * 8 * MR);
+  quantize_rows(x, S, K, xp, xd);
+  gq_ctx c = {xp, xd, w, y, S, K, N, t};
+  int64_t panels = (N + NR - 1) / NR;
+  if (S * K * N < DSC_PARALLEL_MIN_WORK)
+    gemm_q_panels(&c, 0, panels);
+  else
+    dsc_parallel_for(panels, gemm_q_panels, &c);
+  dsc_kernel_free(xp);
+  return 1;
+}
