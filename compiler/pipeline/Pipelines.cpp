@@ -93,6 +93,8 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
     if (parseAutoQuantize(s.quantize, mixed.group)) {
       mixed.stats = s.calibStats;
       mixed.budget = s.memBudget;
+      mixed.rounding = s.quantRounding;
+      mixed.progress = s.progress;
       pm.addPass(createQuantMixedPrecision(mixed));
       // Every weight has its dsc.quantize now; the scheme is unused.
       apply.scheme = "int8:channel";
@@ -106,6 +108,7 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
       QuantAWQScaleOptions awq;
       awq.stats = s.calibStats;
       awq.progress = s.progress;
+      awq.rounding = s.quantRounding;
       pm.addPass(createQuantAWQScale(awq));
     }
     return;
@@ -136,6 +139,7 @@ CompileSettings CompilePipelineOptions::settings() const {
   s.quantizeEmbeddings = quantizeEmbeddings;
   s.quantizeHead = quantizeHead;
   s.calibStats = calibStats;
+  s.quantRounding = quantRounding;
   s.memBudget = memBudget;
   s.progress = progress;
   s.prune = prune;

@@ -3,6 +3,7 @@
 #include "weights/WeightReader.h"
 #include "support/Errors.h"
 #include "weights/Encodings.h"
+#include "weights/GPTQ.h"
 #include "weights/Layouts.h"
 
 #include "dsc/abi/quant_layout.h"
@@ -104,7 +105,8 @@ static Error copyGGMLRows(const std::optional<StoredRows> &stored,
 
 Expected<QuantizedTensor> WeightReader::quantize(Attribute source,
                                                  QTensorType type,
-                                                 ArrayRef<float> importance) {
+                                                 ArrayRef<float> importance,
+                                                 ArrayRef<float> hessian) {
   FileSourceAttr file = getFileSource(source);
   StringRef name = file ? file.getPath() : StringRef("weight source");
   QuantSchemeAttr s = type.getScheme();
@@ -135,7 +137,14 @@ Expected<QuantizedTensor> WeightReader::quantize(Attribute source,
       memcpy(out, &all[r * cols], cols * 4);
     };
   }
-  auto qt = quantizeRows(type, rowOf, importance);
+  std::vector<float> factor;
+  if (!hessian.empty()) {
+    auto f = gptqFactor(hessian, cols);
+    if (!f)
+      return fileError(name, toString(f.takeError()));
+    factor = std::move(*f);
+  }
+  auto qt = quantizeRows(type, rowOf, importance, factor);
   if (!qt)
     return fileError(name, toString(qt.takeError()));
   return qt;
@@ -146,7 +155,8 @@ Error WeightReader::write(Attribute source, Type type, raw_ostream &os) {
 }
 
 Error WeightReader::write(Attribute source, Type type, TiledLayoutAttr layout,
-                          raw_ostream &os, ArrayRef<float> importance) {
+                          raw_ostream &os, ArrayRef<float> importance,
+                          ArrayRef<float> hessian) {
   if (auto q = dyn_cast<QTensorType>(type)) {
     if (q.getScheme().isGGML()) {
       auto stored = interpreter.storedRows(source, q.getShape());
@@ -154,7 +164,7 @@ Error WeightReader::write(Attribute source, Type type, TiledLayoutAttr layout,
         return stored.takeError();
       return copyGGMLRows(*stored, getFileSource(source), q, os);
     }
-    auto qt = quantize(source, q, importance);
+    auto qt = quantize(source, q, importance, hessian);
     if (!qt)
       return qt.takeError();
     layout ? writeTiledQuantized(*qt, os) : writePlainQuantized(*qt, os);

@@ -32,10 +32,12 @@ public:
 
   /// Writes `source` as `type` stored with `layout` (row-major if null).
   /// Quantized types use `importance` (per column) to search their scales
-  /// when given (see quantizeRows).
+  /// when given, and `hessian` (cols x cols, the mean x^T x of the inputs)
+  /// to round with GPTQ when given (see quantizeRows).
   llvm::Error write(mlir::Attribute source, mlir::Type type,
                     mlir::dsc::TiledLayoutAttr layout, llvm::raw_ostream &os,
-                    llvm::ArrayRef<float> importance = {});
+                    llvm::ArrayRef<float> importance = {},
+                    llvm::ArrayRef<float> hessian = {});
 
   /// The weight `source` holds, as row-major floats of `type`'s shape.
   llvm::Expected<std::vector<float>> readFloat(mlir::Attribute source,
@@ -53,7 +55,8 @@ public:
 private:
   llvm::Expected<QuantizedTensor> quantize(mlir::Attribute source,
                                            mlir::dsc::QTensorType type,
-                                           llvm::ArrayRef<float> importance);
+                                           llvm::ArrayRef<float> importance,
+                                           llvm::ArrayRef<float> hessian);
 
   MappedFiles files;
   SourceInterpreter interpreter{files};
