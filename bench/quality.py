@@ -139,8 +139,12 @@ def curve(args):
         lines = f.read().split("\n")
     half = len(lines) // 2
     llama = llama_cpp_table()
+    # The sizes: llama.cpp's files, Q5_0 and Q4_0 sitting beside
+    # Q5_K_M and Q4_K_S.
+    default = [3504512, 2710912, 2349696, 2009728, 1908096, 1811840, 1634176,
+               1284480]
     sizes = ([int(s) for s in args.sizes.split(",")] if args.sizes else
-             sorted({b for _, b, _ in llama}, reverse=True))
+             default)
     with tempfile.TemporaryDirectory(prefix="dsc-quality-") as tmp:
         calib = os.path.join(tmp, "calib.txt")
         text = os.path.join(tmp, "eval.txt")
@@ -158,8 +162,15 @@ def curve(args):
                             "--save-calib-stats", stats] + common)
         rows.append(("int8:channel +head +embeddings", None, r))
         for size in sizes:
-            r = evaluate(args, ["--quantize", "auto", "--mem-budget",
-                                str(size), "--calib-stats", stats] + common)
+            try:
+                r = evaluate(args, ["--quantize", "auto", "--mem-budget",
+                                    str(size), "--calib-stats", stats] + common)
+            except subprocess.CalledProcessError as e:
+                # A size below dsc's smallest model: say so in the table.
+                why = e.stderr.strip().splitlines()[-1] if e.stderr else "failed"
+                print("    " + why, file=sys.stderr)
+                rows.append(("auto: " + why.replace("|", "/"), size, None))
+                continue
             rows.append(("auto", size, r))
     lines_md = ["| budget (bytes) | llama.cpp at that size | llama.cpp KLD | "
                 "dsc scheme | dsc bytes | dsc KLD | dsc KLD p99 | dsc top-1 |",
@@ -169,11 +180,14 @@ def curve(args):
         if size is None:  # the int8 row sits beside Q8_0
             same = [(n, k) for n, b, k in llama if n == "Q8_0"]
         best = min(same, key=lambda t: t[1]) if same else None
+        head = ("{:,}".format(size) if size else "-",
+                " / ".join(n for n, _ in same) or "-",
+                " / ".join("%.6f" % k for _, k in same) or "-", scheme)
+        if r is None:
+            lines_md.append("| %s | %s | %s | %s | - | - | - | - |" % head)
+            continue
         lines_md.append("| %s | %s | %s | %s | %d | %.6f | %.4f | %.2f%% |" % (
-            "{:,}".format(size) if size else "-",
-            " / ".join(n for n, _ in same) or "-",
-            " / ".join("%.6f" % k for _, k in same) or "-",
-            scheme, r["bytes"], r["kld_mean"], r["kld_p99"], 100 * r["top1"]))
+            head + (r["bytes"], r["kld_mean"], r["kld_p99"], 100 * r["top1"])))
     out = "\n".join(lines_md) + "\n\n%d tokens evaluated, windows of %d.\n" % (
         rows[0][2]["tokens"], args.ctx)
     print(out)
@@ -182,7 +196,7 @@ def curve(args):
             f.write(out)
     if args.svg:
         svg_plot([(r["bytes"], r["kld_mean"]) for s, size, r in rows
-                  if size is not None], llama, args.svg)
+                  if size is not None and r is not None], llama, args.svg)
     return 0
 
 

@@ -38,6 +38,8 @@ namespace {
 /// dsc-quant-apply (chooseQuantScheme) cannot fit a scheme to a weight's
 /// shape, what it gives instead is the candidate, measured as such.
 constexpr StringLiteral kAutoSchemes[] = {
+    "int4:channel",
+    "int4:group=128",
     "int4:group={G}",
     "int4:group={G},asym",
     "int8:channel",
