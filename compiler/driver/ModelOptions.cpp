@@ -435,7 +435,8 @@ Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,
     if (settings.calibTokens > 0)
       calib.maxTokens = settings.calibTokens;
     calib.progress = progress;
-    calib.hessians = settings.rounding == "gptq" && !settings.quant.scheme.empty();
+    calib.hessians =
+        settings.rounding == "gptq" && !settings.quant.scheme.empty();
     auto acts = collectActivations(module, calib);
     if (!acts)
       return acts.takeError();

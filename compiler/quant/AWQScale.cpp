@@ -211,9 +211,8 @@ LogicalResult QuantAWQScalePass::run() {
                   "again, or round to nearest)";
       auto f = gptqFactor(a.hessian, cols);
       if (!f)
-        return module.emitError()
-               << stats << ": observation point " << id << ": "
-               << toString(f.takeError());
+        return module.emitError() << stats << ": observation point " << id
+                                  << ": " << toString(f.takeError());
       factor = std::move(*f);
     }
     // Mean |x| per fold row (averaged over the columns tied to it).

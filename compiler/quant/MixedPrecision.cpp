@@ -37,13 +37,12 @@ namespace {
 /// "{G}" standing for auto:group=N's group. Where the policy of
 /// dsc-quant-apply (chooseQuantScheme) cannot fit a scheme to a weight's
 /// shape, what it gives instead is the candidate, measured as such.
+// clang-format off: one scheme a line, so that adding one is one line.
 constexpr StringLiteral kAutoSchemes[] = {
-    "int4:channel",
-    "int4:group=128",
-    "int4:group={G}",
-    "int4:group={G},asym",
-    "int8:channel",
+    "int4:channel",        "int4:group=128", "int4:group={G}",
+    "int4:group={G},asym", "int8:channel",
 };
+// clang-format on
 
 struct Choice {
   QuantSchemeAttr scheme; // null: stays float
@@ -65,9 +64,10 @@ struct Candidate {
 /// weight changes.
 class KLProbe {
 public:
-  static Expected<std::unique_ptr<KLProbe>>
-  create(ModuleOp module, ArrayRef<int32_t> tokens, int64_t window,
-         int64_t maxTokens) {
+  static Expected<std::unique_ptr<KLProbe>> create(ModuleOp module,
+                                                   ArrayRef<int32_t> tokens,
+                                                   int64_t window,
+                                                   int64_t maxTokens) {
     auto ref = loadReference(module);
     if (!ref)
       return ref.takeError();
@@ -120,10 +120,13 @@ public:
     if (num.getAsInteger(10, from) || from >= ref.layers.size())
       return nullptr;
     RefLayer &l = ref.layers[from];
-    for (auto [n, m] :
-         {std::pair{"attn_q", &l.wq}, {"attn_k", &l.wk}, {"attn_v", &l.wv},
-          {"attn_output", &l.wo}, {"ffn_gate", &l.gate}, {"ffn_up", &l.up},
-          {"ffn_down", &l.down}})
+    for (auto [n, m] : {std::pair{"attn_q", &l.wq},
+                        {"attn_k", &l.wk},
+                        {"attn_v", &l.wv},
+                        {"attn_output", &l.wo},
+                        {"ffn_gate", &l.gate},
+                        {"ffn_up", &l.up},
+                        {"ffn_down", &l.down}})
       if (rest == n)
         return m;
     return nullptr;
@@ -261,9 +264,8 @@ FailureOr<Candidate> QuantMixedPrecisionPass::ladderOf(
       return g.emitError(why);
     QuantSchemeAttr s =
         chooseQuantScheme(ctx, spec, t.getDimSize(0), t.getDimSize(1), 0);
-    if (!s || llvm::any_of(c.ladder, [&](const Choice &ch) {
-          return ch.scheme == s;
-        }))
+    if (!s || llvm::any_of(c.ladder,
+                           [&](const Choice &ch) { return ch.scheme == s; }))
       continue;
     auto q =
         QTensorType::get(ctx, t.getShape(), mlir::Float32Type::get(ctx), s);

@@ -49,8 +49,7 @@ Expected<double> quantError(mlir::dsc::QTensorType type,
                             const std::vector<float> &w,
                             const std::vector<float> *s,
                             const ActivationStats &a,
-                            ArrayRef<float> importance,
-                            ArrayRef<float> gptq) {
+                            ArrayRef<float> importance, ArrayRef<float> gptq) {
   int64_t n = type.getRows(), k = type.getCols();
   std::vector<float> q(w);
   if (s)

@@ -30,9 +30,8 @@ constexpr double kGPTQDamp = 0.01;
 /// for the symmetric n x n `hessian` (only its upper triangle is read);
 /// columns no input reached (H_ii = 0) get H_ii = 1. An error when H is
 /// not positive definite even so (a non-finite entry).
-llvm::Expected<std::vector<float>> gptqFactor(llvm::ArrayRef<float> hessian,
-                                              int64_t n,
-                                              double damp = kGPTQDamp);
+llvm::Expected<std::vector<float>>
+gptqFactor(llvm::ArrayRef<float> hessian, int64_t n, double damp = kGPTQDamp);
 
 /// `factor` for inputs whose columns are divided by `s` (weights' columns
 /// multiplied by s): U diag(s).

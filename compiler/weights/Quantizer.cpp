@@ -185,8 +185,7 @@ static void searchGroup(const float *w, const float *imp, int64_t n,
 /// U_c,k from every later value k.
 static void gptqRow(float *w, const float *imp, const float *factor, int64_t n,
                     int64_t group, unsigned bits, bool sym, bool f32Scale,
-                    float fixedScale, uint8_t *u, float *scale,
-                    uint8_t *zero) {
+                    float fixedScale, uint8_t *u, float *scale, uint8_t *zero) {
   int off = 1 << (bits - 1), qmax = (1 << bits) - 1;
   float qlo = sym ? (bits == 8 ? off - 127 : 0) : 0;
   float qhi = sym ? 2 * off - 1 : qmax;

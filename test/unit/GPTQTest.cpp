@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Dsc/IR/DscOps.h"
 #include "weights/GPTQ.h"
+#include "Dsc/IR/DscOps.h"
 #include "weights/Quantizer.h"
 
 #include "dsc/half.h"
@@ -25,8 +25,8 @@ namespace {
 QTensorType qtype(MLIRContext &ctx, int64_t rows, int64_t cols, unsigned bits,
                   Granularity g, int64_t block, bool sym) {
   ctx.loadDialect<DscDialect>();
-  auto s = QuantSchemeAttr::get(&ctx, bits, g, block, sym,
-                                Float16Type::get(&ctx));
+  auto s =
+      QuantSchemeAttr::get(&ctx, bits, g, block, sym, Float16Type::get(&ctx));
   return QTensorType::get(&ctx, {rows, cols}, Float32Type::get(&ctx), s);
 }
 
@@ -149,7 +149,8 @@ std::vector<float> directGPTQ(const std::vector<float> &w0,
         w[c] -= e * hinv[j * k + c];
       for (int64_t a = j + 1; a < k; ++a)
         for (int64_t b = j + 1; b < k; ++b)
-          hinv[a * k + b] -= hinv[a * k + j] * hinv[j * k + b] / hinv[j * k + j];
+          hinv[a * k + b] -=
+              hinv[a * k + j] * hinv[j * k + b] / hinv[j * k + j];
     }
   }
   return out;
@@ -218,19 +219,17 @@ TEST(GPTQ, LowersTheOutputErrorOfRoundToNearest) {
     Granularity g;
     int64_t block;
     bool sym;
-  } cases[] = {{4, Granularity::Group, 32, true},
-               {4, Granularity::Group, 32, false},
-               {4, Granularity::Channel, 0, true},
-               {4, Granularity::Tensor, 0, true},
-               {4, Granularity::Head, 8, true},
-               {8, Granularity::Channel, 0, true},
-               {8, Granularity::Group, 32, false}};
+  } cases[] = {
+      {4, Granularity::Group, 32, true},  {4, Granularity::Group, 32, false},
+      {4, Granularity::Channel, 0, true}, {4, Granularity::Tensor, 0, true},
+      {4, Granularity::Head, 8, true},    {8, Granularity::Channel, 0, true},
+      {8, Granularity::Group, 32, false}};
   for (auto c : cases) {
     QTensorType t = qtype(ctx, rows, cols, c.bits, c.g, c.block, c.sym);
     std::vector<float> w = weights(rows * cols, 17);
     for (bool searched : {false, true}) {
-      llvm::ArrayRef<float> i = searched ? llvm::ArrayRef<float>(imp)
-                                         : llvm::ArrayRef<float>();
+      llvm::ArrayRef<float> i =
+          searched ? llvm::ArrayRef<float>(imp) : llvm::ArrayRef<float>();
       std::vector<float> rtn = w, gptq = w;
       ASSERT_FALSE(static_cast<bool>(::dsc::fakeQuantize(t, rtn.data(), i)));
       ASSERT_FALSE(
@@ -255,5 +254,6 @@ TEST(GPTQ, RejectsAFactorOfTheWrongSize) {
             "GPTQ factor has 10 values for 64 columns");
   auto f = ::dsc::gptqFactor(std::vector<float>(9, 1.0f), 4);
   ASSERT_FALSE(static_cast<bool>(f));
-  EXPECT_EQ(llvm::toString(f.takeError()), "Hessian has 9 entries for 4 columns");
+  EXPECT_EQ(llvm::toString(f.takeError()),
+            "Hessian has 9 entries for 4 columns");
 }

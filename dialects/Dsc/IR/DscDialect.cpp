@@ -95,9 +95,9 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
     auto shaped = g.getShapedType();
     int64_t cols = shaped.getRank() == 2 ? shaped.getDimSize(1) : -1;
     if (v.getType().getDimSize(0) != cols || v.getType().getDimSize(1) != cols)
-      return op->emitError() << "'dsc.hessian' is " << v.getType()
-                             << " for a weight of shape " << shaped
-                             << " (expected columns x columns)";
+      return op->emitError()
+             << "'dsc.hessian' is " << v.getType() << " for a weight of shape "
+             << shaped << " (expected columns x columns)";
     for (float f : v.getValues<float>())
       if (!std::isfinite(f))
         return op->emitError() << "'dsc.hessian' values must be finite";
