@@ -73,6 +73,11 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                 cl::desc("With --quantize auto: the weights' size limit, "
                          "e.g. 600MiB"),
                 cl::value_desc("size"), cl::sub(sub)),
+      rounding("quantize-rounding",
+               cl::desc("How calibrated quantization rounds: gptq "
+                        "(error-compensating, the default with --calib or "
+                        "--calib-stats) or nearest"),
+               cl::value_desc("method"), cl::sub(sub)),
       quiet("quiet", cl::desc("No notes or timing on stderr"), cl::sub(sub)),
       prune("prune",
             cl::desc("Structured pruning, before quantization: fractions "
@@ -116,6 +121,7 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
   s.saveCalibStats = saveCalibStats;
   s.calibTokens = calibTokens;
   s.memBudget = memBudget;
+  s.rounding = rounding;
   s.quiet = quiet;
   s.prune = prune;
   s.pruneMethod = pruneMethod;
@@ -250,6 +256,18 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
     return usageError("--calib needs --quantize or --prune");
   if (!s.calibStats.empty() && scheme.empty())
     return usageError("--calib-stats needs --quantize");
+  if (rounding.getNumOccurrences()) {
+    if (s.rounding != "gptq" && s.rounding != "nearest")
+      return usageError("--quantize-rounding " + s.rounding +
+                        ": expected gptq or nearest");
+    if (scheme.empty() || (s.calib.empty() && s.calibStats.empty()))
+      return usageError("--quantize-rounding needs --quantize and --calib "
+                        "FILE (GPTQ rounds against the calibration "
+                        "activations; without them values round to nearest)");
+  }
+  // GPTQ by default where there is calibration (docs/quantization.md).
+  if (s.rounding.empty())
+    s.rounding = "gptq";
   int64_t autoGroup;
   if (parseAutoQuantize(scheme, autoGroup)) {
     if (autoGroup == 0)
@@ -292,8 +310,9 @@ std::string ModelSettings::describe() const {
   }
   if (!memBudget.empty())
     s += " budget " + memBudget;
-  if (!calib.empty() && !quant.scheme.empty())
-    s += " +calib";
+  if ((!calib.empty() || !calibStats.empty()) && !quant.scheme.empty())
+    s += (calib.empty() ? " +calib-stats" : " +calib") +
+         std::string(rounding == "gptq" ? " +gptq" : "");
   return s;
 }
 
@@ -485,6 +504,7 @@ static Expected<CompileSettings> phaseSettings(mlir::ModuleOp module,
   cs.memBudget = settings.memBudget;
   cs.progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
   cs.calibStats = settings.calibStats;
+  cs.quantRounding = settings.rounding;
   return cs;
 }
 
@@ -525,6 +545,8 @@ Error quantizeModel(mlir::ModuleOp module, const ModelSettings &settings,
     if (settings.calibTokens > 0)
       calib.maxTokens = settings.calibTokens;
     calib.progress = progress;
+    calib.hessians =
+        settings.rounding == "gptq" && !settings.quant.scheme.empty();
     auto acts = collectActivations(module, calib);
     if (!acts)
       return acts.takeError();

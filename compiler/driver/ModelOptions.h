@@ -46,6 +46,7 @@ struct ModelSettings {
   std::string saveCalibStats; // --save-calib-stats: where to keep them
   int64_t calibTokens = 0;    // 0: the default
   std::string memBudget;      // with --quantize auto
+  std::string rounding;       // --quantize-rounding: nearest or gptq
   uint64_t budgetBytes = 0;   // --mem-budget, parsed
   bool quiet = false;
   std::string prune;       // --prune: ffn=F,heads=H,layers=N
@@ -87,6 +88,7 @@ private:
   llvm::cl::opt<std::string> calibStats, saveCalibStats;
   llvm::cl::opt<int64_t> calibTokens;
   llvm::cl::opt<std::string> memBudget;
+  llvm::cl::opt<std::string> rounding;
   llvm::cl::opt<bool> quiet;
   llvm::cl::opt<std::string> prune, pruneMethod;
   llvm::cl::opt<bool> pruneBiasCorrect, pruneNormCorrect;

@@ -58,8 +58,29 @@ struct RowSampler {
 };
 } // namespace
 
-Expected<std::vector<ActivationStats>>
-collectActivations(ModuleOp module, const CalibOptions &options) {
+/// h += x^T x for `rows` rows of `cols` (upper triangle, row-major): a row's
+/// products are formed in float and summed in double per record.
+static void addGram(std::vector<double> &h, const float *x, int64_t rows,
+                    int64_t cols, std::vector<float> &scratch) {
+  scratch.assign(cols * cols, 0.0f);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *xr = x + r * cols;
+    for (int64_t i = 0; i < cols; ++i) {
+      float xi = xr[i];
+      if (xi == 0)
+        continue;
+      float *si = &scratch[i * cols];
+      for (int64_t j = i; j < cols; ++j)
+        si[j] += xi * xr[j];
+    }
+  }
+  for (int64_t i = 0; i < cols; ++i)
+    for (int64_t j = i; j < cols; ++j)
+      h[i * cols + j] += scratch[i * cols + j];
+}
+
+Expected<CalibData> collectActivations(ModuleOp module,
+                                       const CalibOptions &options) {
   auto target = lookupTarget("native");
   if (!target)
     return target.takeError();
@@ -118,7 +139,15 @@ collectActivations(ModuleOp module, const CalibOptions &options) {
   if (!stream)
     return stream.takeError();
 
-  std::vector<ActivationStats> acts(widths.size());
+  CalibData data;
+  data.tokens = *tokens;
+  data.window = window;
+  std::vector<ActivationStats> &acts = data.points;
+  acts.resize(widths.size());
+  std::vector<std::vector<double>> grams(options.hessians ? widths.size() : 0);
+  for (size_t i = 0; i < grams.size(); ++i)
+    grams[i].assign(widths[i] * widths[i], 0.0);
+  std::vector<float> scratch;
   std::vector<RowSampler> samplers;
   for (size_t i = 0; i < widths.size(); ++i) {
     acts[i].cols = widths[i];
@@ -153,6 +182,8 @@ collectActivations(ModuleOp module, const CalibOptions &options) {
       }
       samplers[id].add(x);
     }
+    if (options.hessians)
+      addGram(grams[id], buf.data(), rows, cols, scratch);
     a.rows += rows;
     if (options.progress && id == 0 && acts[0].rows - lastShown >= 256) {
       lastShown = acts[0].rows;
@@ -179,8 +210,17 @@ collectActivations(ModuleOp module, const CalibOptions &options) {
     }
     a.sample = std::move(samplers[i].rows);
     a.sampleRows = static_cast<int64_t>(a.sample.size()) / a.cols;
+    if (!options.hessians)
+      continue;
+    int64_t n = a.cols;
+    a.hessian.assign(n * n, 0.0f);
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t c = r; c < n; ++c)
+        a.hessian[r * n + c] = a.hessian[c * n + r] =
+            static_cast<float>(grams[i][r * n + c] / a.rows);
+    grams[i] = {};
   }
-  return acts;
+  return data;
 }
 
 } // namespace dsc

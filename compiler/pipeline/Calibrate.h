@@ -29,16 +29,18 @@ struct CalibOptions {
   int64_t samples = 128;    // rows kept per point for error estimates, and
                             // the fewest tokens calibration runs on
   int threads = 0;          // 0: all cores
+  bool hessians = false;    // also mean x^T x per point (for GPTQ)
   bool progress = false;
 };
 
 /// Compiles `module` (as imported; the graph passes run on a copy) with
 /// observation points for the host, runs it on the text and returns what
-/// each point of dsc-calib-instrument saw, by id: the statistics that
-/// dsc-quant-awq-scale and dsc-quant-mixed-precision read (writeCalibStats).
-/// The text must be text (checkIsText) of at least `samples` tokens.
-llvm::Expected<std::vector<ActivationStats>>
-collectActivations(mlir::ModuleOp module, const CalibOptions &options);
+/// each point of dsc-calib-instrument saw, by id, and the tokens it ran on:
+/// the statistics that dsc-quant-awq-scale and dsc-quant-mixed-precision
+/// read (writeCalibStats). The text must be text (checkIsText) of at least
+/// `samples` tokens.
+llvm::Expected<CalibData> collectActivations(mlir::ModuleOp module,
+                                             const CalibOptions &options);
 
 } // namespace dsc
 

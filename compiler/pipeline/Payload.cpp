@@ -181,8 +181,12 @@ Error writePayload(mlir::ModuleOp module, raw_ostream &os, bool showProgress) {
             mlir::dsc::kImportanceAttr))
       importance.assign(imp.getValues<float>().begin(),
                         imp.getValues<float>().end());
+    std::vector<float> hessian;
+    if (auto h = g->getAttrOfType<mlir::DenseFPElementsAttr>(
+            mlir::dsc::kHessianAttr))
+      hessian.assign(h.getValues<float>().begin(), h.getValues<float>().end());
     if (Error e = reader.write(src, g.getType(), g.getLayoutAttr(), ps,
-                               importance))
+                               importance, hessian))
       return e;
     pos = off + mlir::dsc::getStorageBytes(g.getType(), g.getLayoutAttr());
   }

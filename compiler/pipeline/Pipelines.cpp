@@ -93,6 +93,8 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
     if (parseAutoQuantize(s.quantize, mixed.group)) {
       mixed.stats = s.calibStats;
       mixed.budget = s.memBudget;
+      mixed.rounding = s.quantRounding;
+      mixed.progress = s.progress;
       pm.addPass(createQuantMixedPrecision(mixed));
       // Every weight has its dsc.quantize now; the scheme is unused.
       apply.scheme = "int8:channel";
@@ -108,6 +110,7 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
       QuantAWQScaleOptions awq;
       awq.stats = s.calibStats;
       awq.progress = s.progress;
+      awq.rounding = s.quantRounding;
       pm.addPass(createQuantAWQScale(awq));
     }
     return;
@@ -140,6 +143,7 @@ CompileSettings CompilePipelineOptions::settings() const {
   s.quantizeEmbeddingsScheme = quantizeEmbeddingsScheme;
   s.quantizeHeadScheme = quantizeHeadScheme;
   s.calibStats = calibStats;
+  s.quantRounding = quantRounding;
   s.memBudget = memBudget;
   s.progress = progress;
   s.prune = prune;

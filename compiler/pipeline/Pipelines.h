@@ -44,6 +44,7 @@ struct CompileSettings {
   std::string quantizeHeadScheme;       // quantize-head-scheme: "" =
                                         // quantize's
   std::string calibStats;          // calib-stats: file from calibration
+  std::string quantRounding = "nearest"; // quantize-rounding: or gptq
   std::string memBudget;           // mem-budget: with quantize=auto
   bool progress = false;           // progress: on stderr
   std::string prune;               // prune: ffn=F,heads=H,layers=N
@@ -95,6 +96,10 @@ struct CompilePipelineOptions
   Option<std::string> calibStats{
       *this, "calib-stats",
       llvm::cl::desc("Calibration statistics (AWQ scales; needed by auto)")};
+  Option<std::string> quantRounding{
+      *this, "quantize-rounding",
+      llvm::cl::desc("nearest, or gptq (with calib-stats holding Hessians)"),
+      llvm::cl::init("nearest")};
   Option<std::string> memBudget{*this, "mem-budget",
                                 llvm::cl::desc("Weights' size limit for auto")};
   Option<bool> progress{*this, "progress",

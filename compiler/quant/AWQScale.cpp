@@ -3,6 +3,7 @@
 #include "quant/OutputError.h"
 #include "quant/Passes.h"
 #include "quant/WeightUses.h"
+#include "weights/GPTQ.h"
 #include "weights/WeightReader.h"
 
 #include "Dsc/Transforms/Passes.h"
@@ -160,6 +161,10 @@ LogicalResult QuantAWQScalePass::run() {
                             "statistics calibration recorded");
   if (grid < 1)
     return module.emitError("dsc-quant-awq-scale: grid must be at least 1");
+  if (rounding != "nearest" && rounding != "gptq")
+    return module.emitError("dsc-quant-awq-scale: rounding '")
+           << rounding << "': expected nearest or gptq";
+  bool gptq = rounding == "gptq";
   auto calib = loadCalibration(module, stats);
   if (failed(calib))
     return failure();
@@ -197,6 +202,19 @@ LogicalResult QuantAWQScalePass::run() {
     if (qweights.empty())
       continue;
     int64_t cols = a.cols;
+    std::vector<float> factor;
+    if (gptq) {
+      if (a.hessian.empty())
+        return module.emitError()
+               << stats << ": observation point " << id
+               << " has no Hessian, which rounding=gptq needs (calibrate "
+                  "again, or round to nearest)";
+      auto f = gptqFactor(a.hessian, cols);
+      if (!f)
+        return module.emitError() << stats << ": observation point " << id
+                                  << ": " << toString(f.takeError());
+      factor = std::move(*f);
+    }
     // Mean |x| per fold row (averaged over the columns tied to it).
     std::vector<double> mean(g.foldRows, 0.0), count(g.foldRows, 0.0);
     for (int64_t c = 0; c < cols && g.foldWeight; ++c) {
@@ -207,11 +225,14 @@ LogicalResult QuantAWQScalePass::run() {
     for (int64_t t = 0; t < g.foldRows; ++t)
       mean[t] = count[t] > 0 ? mean[t] / count[t] : 0.0;
     std::string why;
-    auto totalError = [&](const std::vector<float> *s,
-                          ArrayRef<float> imp) -> std::optional<double> {
+    auto totalError = [&](const std::vector<float> *s, ArrayRef<float> imp,
+                          bool useGPTQ = true) -> std::optional<double> {
       double err = 0;
+      std::vector<float> u;
+      if (gptq && useGPTQ)
+        u = s ? scaleGPTQFactor(factor, *s) : factor;
       for (auto &[q, w] : qweights) {
-        auto e = quantError(q, w, s, a, imp);
+        auto e = quantError(q, w, s, a, imp, u);
         if (!e) {
           why = toString(e.takeError());
           return std::nullopt;
@@ -220,13 +241,15 @@ LogicalResult QuantAWQScalePass::run() {
       }
       return err;
     };
-    auto rtn = totalError(nullptr, {});
+    // What the report compares with: round to nearest, unscaled.
+    auto rtn = totalError(nullptr, {}, /*useGPTQ=*/false);
     if (!rtn)
       return module.emitError(why);
     errBefore += *rtn;
     double best = -1;
     int bestStep = 0;
-    std::vector<float> bestS(g.foldRows, 1.0f), bestImp;
+    std::vector<float> bestS(g.foldRows, 1.0f), bestImp, bestCols;
+    // Without a producer to fold into, only alpha = 0 (no scale) is tried.
     for (int step = 0; step < (g.foldWeight ? int(grid) : 1); ++step) {
       double alpha = static_cast<double>(step) / grid;
       std::vector<float> st(g.foldRows, 1.0f);
@@ -256,6 +279,7 @@ LogicalResult QuantAWQScalePass::run() {
         bestStep = step;
         bestS = st;
         bestImp = imp;
+        bestCols = s;
       }
     }
     errAfter += best;
@@ -263,6 +287,19 @@ LogicalResult QuantAWQScalePass::run() {
     for (GlobalOp w : g.weights)
       if (isa<QTensorType>(w.getType()))
         w->setAttr(kImportanceAttr, impAttr);
+    if (gptq) {
+      // The Hessian of the scaled input x / s.
+      std::vector<float> h(a.hessian);
+      for (int64_t r = 0; r < cols; ++r)
+        for (int64_t c = 0; c < cols; ++c)
+          h[r * cols + c] /= bestCols[r] * bestCols[c];
+      auto t = mlir::RankedTensorType::get(
+          {cols, cols}, mlir::Float32Type::get(module.getContext()));
+      auto hAttr = mlir::DenseElementsAttr::get(t, ArrayRef<float>(h));
+      for (GlobalOp w : g.weights)
+        if (isa<QTensorType>(w.getType()))
+          w->setAttr(kHessianAttr, hAttr);
+    }
     if (!g.foldWeight) {
       ++skipped;
       continue;
@@ -293,10 +330,11 @@ LogicalResult QuantAWQScalePass::run() {
     mlir::emitRemark(
         loc, formatv("activation-aware scales on {0} of {1} activations "
                      "({2} best unscaled, {3} without a producer to fold "
-                     "into), importance-searched scales; output error on "
+                     "into), importance-searched scales{5}; output error on "
                      "the calibration rows {4:P} of round to nearest's",
                      scaled, scaled + kept + skipped, kept, skipped,
-                     errBefore > 0 ? errAfter / errBefore : 1.0)
+                     errBefore > 0 ? errAfter / errBefore : 1.0,
+                     gptq ? ", GPTQ rounding" : "")
                  .str());
   return success();
 }

@@ -15,7 +15,9 @@ using namespace llvm;
 
 namespace dsc {
 
-static constexpr char kMagic[8] = {'D', 'S', 'C', 'C', 'A', 'L', 'B', '1'};
+static constexpr char kMagic[8] = {'D', 'S', 'C', 'C', 'A', 'L', 'B', '2'};
+static constexpr char kMagicV1[8] = {'D', 'S', 'C', 'C', 'A', 'L', 'B', '1'};
+constexpr int64_t kMaxStatsTokens = int64_t(1) << 30;
 
 namespace {
 /// Reads fixed-size fields off the front of a buffer.
@@ -45,8 +47,7 @@ private:
 };
 } // namespace
 
-Expected<std::vector<ActivationStats>> parseCalibStats(StringRef bytes,
-                                                       StringRef name) {
+Expected<CalibData> parseCalibStats(StringRef bytes, StringRef name) {
   auto fail = [&](const Twine &what) {
     return createStringError(inconvertibleErrorCode(),
                              name + ": " + what +
@@ -55,15 +56,32 @@ Expected<std::vector<ActivationStats>> parseCalibStats(StringRef bytes,
   };
   Cursor in(bytes);
   char magic[8];
-  if (!in.take(magic) || std::memcmp(magic, kMagic, 8) != 0)
-    return fail("magic: expected DSCCALB1");
+  if (!in.take(magic) || (std::memcmp(magic, kMagic, 8) != 0 &&
+                          std::memcmp(magic, kMagicV1, 8) != 0))
+    return fail("magic: expected DSCCALB2 (or DSCCALB1)");
+  bool v2 = std::memcmp(magic, kMagic, 8) == 0;
   uint64_t points;
   if (!in.take(points))
     return fail("points: truncated");
+  CalibData data;
+  if (v2) {
+    uint64_t tokens;
+    if (!in.take(data.window) || !in.take(tokens))
+      return fail("window/tokens: truncated");
+    if (data.window < 0 || data.window > kMaxStatsTokens)
+      return fail("window " + Twine(data.window) + " out of range");
+    if (tokens > static_cast<uint64_t>(kMaxStatsTokens) ||
+        !in.takeArray(data.tokens, tokens))
+      return fail("tokens: " + Twine(tokens) + " does not fit the file");
+    for (int32_t t : data.tokens)
+      if (t < 0)
+        return fail("tokens: negative token id " + Twine(t));
+  }
   // Each point needs its three counts at least.
   if (points == 0 || points > in.left() / 24)
     return fail("points: " + Twine(points) + " does not fit the file");
-  std::vector<ActivationStats> stats(points);
+  std::vector<ActivationStats> &stats = data.points;
+  stats.resize(points);
   for (uint64_t i = 0; i < points; ++i) {
     ActivationStats &a = stats[i];
     std::string at = ("point " + Twine(i) + ": ").str();
@@ -88,13 +106,26 @@ Expected<std::vector<ActivationStats>> parseCalibStats(StringRef bytes,
     for (float v : a.sample)
       if (!std::isfinite(v))
         return fail(at + "sample holds a value that is not finite");
+    if (!v2)
+      continue;
+    int64_t hc;
+    if (!in.take(hc))
+      return fail(at + "truncated hessianCols");
+    if (hc != 0 && hc != a.cols)
+      return fail(at + "hessianCols " + Twine(hc) + ": expected 0 or " +
+                  Twine(a.cols));
+    if (!in.takeArray(a.hessian, cols * static_cast<uint64_t>(hc)))
+      return fail(at + "truncated Hessian");
+    for (float v : a.hessian)
+      if (!std::isfinite(v))
+        return fail(at + "Hessian holds a value that is not finite");
   }
   if (in.left())
     return fail("trailing bytes after point " + Twine(points - 1));
-  return stats;
+  return data;
 }
 
-Expected<std::vector<ActivationStats>> readCalibStats(StringRef path) {
+Expected<CalibData> readCalibStats(StringRef path) {
   auto buf = MemoryBuffer::getFile(path, /*IsText=*/false,
                                    /*RequiresNullTerminator=*/false);
   if (!buf)
@@ -103,8 +134,8 @@ Expected<std::vector<ActivationStats>> readCalibStats(StringRef path) {
   return parseCalibStats((*buf)->getBuffer(), path);
 }
 
-Error writeCalibStats(StringRef path,
-                      const std::vector<ActivationStats> &stats) {
+Error writeCalibStats(StringRef path, const CalibData &data) {
+  const std::vector<ActivationStats> &stats = data.points;
   SmallString<128> tmp;
   int fd;
   if (std::error_code ec =
@@ -116,8 +147,11 @@ Error writeCalibStats(StringRef path,
       os.write(static_cast<const char *>(p), n);
     };
     put(kMagic, 8);
-    uint64_t points = stats.size();
+    uint64_t points = stats.size(), tokens = data.tokens.size();
     put(&points, 8);
+    put(&data.window, 8);
+    put(&tokens, 8);
+    put(data.tokens.data(), tokens * sizeof(int32_t));
     for (const ActivationStats &a : stats) {
       put(&a.cols, 8);
       put(&a.rows, 8);
@@ -125,6 +159,9 @@ Error writeCalibStats(StringRef path,
       put(a.absMean.data(), a.absMean.size() * sizeof(double));
       put(a.sqMean.data(), a.sqMean.size() * sizeof(double));
       put(a.sample.data(), a.sample.size() * sizeof(float));
+      int64_t hc = a.hessian.empty() ? 0 : a.cols;
+      put(&hc, 8);
+      put(a.hessian.data(), a.hessian.size() * sizeof(float));
     }
     os.close();
     if (os.has_error()) {

@@ -8,12 +8,16 @@
 // --calib` does and one calibration serves several compiles.
 //
 // File layout (little-endian, the host's):
-//   char     magic[8] = "DSCCALB1"
+//   char     magic[8] = "DSCCALB2" ("DSCCALB1": no tokens, no Hessians)
 //   uint64   points
+//   int64    window, uint64 tokens          (DSCCALB2)
+//   int32    token[tokens]                  (DSCCALB2)
 //   per point, by id:
 //     int64  cols, uint64 rows (rows seen), int64 sampleRows
 //     double absMean[cols], sqMean[cols]
 //     float  sample[sampleRows * cols]
+//     int64  hessianCols (0 or cols)        (DSCCALB2)
+//     float  hessian[hessianCols * hessianCols]  (DSCCALB2)
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +40,18 @@ struct ActivationStats {
   std::vector<double> sqMean;  // mean x^2 per column
   std::vector<float> sample;   // sampleRows x cols, spread over the text
   int64_t sampleRows = 0;
+  // mean x^T x over the rows seen (cols x cols), for GPTQ; empty when
+  // calibration did not collect it.
+  std::vector<float> hessian;
+};
+
+/// What calibration recorded: per observation point, and the tokens it ran
+/// on (in windows of `window` from position 0), which --quantize auto runs
+/// the reference model on.
+struct CalibData {
+  std::vector<ActivationStats> points;
+  std::vector<int32_t> tokens;
+  int64_t window = 0;
 };
 
 /// Limits a file is checked against before anything is allocated.
@@ -43,17 +59,15 @@ constexpr int64_t kMaxStatsCols = int64_t(1) << 24;
 constexpr int64_t kMaxStatsSampleRows = int64_t(1) << 20;
 
 /// Parses statistics from `bytes`; errors name `name` and the field.
-llvm::Expected<std::vector<ActivationStats>>
-parseCalibStats(llvm::StringRef bytes, llvm::StringRef name);
+llvm::Expected<CalibData> parseCalibStats(llvm::StringRef bytes,
+                                          llvm::StringRef name);
 
 /// Reads the statistics file at `path`.
-llvm::Expected<std::vector<ActivationStats>>
-readCalibStats(llvm::StringRef path);
+llvm::Expected<CalibData> readCalibStats(llvm::StringRef path);
 
-/// Writes `stats` to `path` through a temporary, so that a failed write
-/// leaves no partial file.
-llvm::Error writeCalibStats(llvm::StringRef path,
-                            const std::vector<ActivationStats> &stats);
+/// Writes `data` to `path` (as DSCCALB2) through a temporary, so that a
+/// failed write leaves no partial file.
+llvm::Error writeCalibStats(llvm::StringRef path, const CalibData &data);
 
 } // namespace dsc
 

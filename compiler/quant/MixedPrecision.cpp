@@ -1,20 +1,23 @@
 //===- MixedPrecision.cpp - each weight's precision for a budget ----------===//
 
+#include "prune/Reference.h"
 #include "quant/ByteSize.h"
+#include "quant/Knapsack.h"
 #include "quant/OutputError.h"
 #include "quant/Passes.h"
 #include "quant/WeightUses.h"
+#include "weights/GPTQ.h"
 #include "weights/Quantizer.h"
 #include "weights/WeightReader.h"
 
 #include "Dsc/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
-#include <queue>
 
 namespace dsc {
 #define GEN_PASS_DEF_QUANTMIXEDPRECISION
@@ -29,16 +32,141 @@ using mlir::Value;
 namespace dsc {
 namespace {
 
+/// The schemes `--quantize auto` chooses among for each weight, besides
+/// keeping it float: one line per scheme, spelled as --quantize spells it,
+/// "{G}" standing for auto:group=N's group. Where the policy of
+/// dsc-quant-apply (chooseQuantScheme) cannot fit a scheme to a weight's
+/// shape, what it gives instead is the candidate, measured as such.
+// clang-format off: one scheme a line, so that adding one is one line.
+constexpr StringLiteral kAutoSchemes[] = {
+    "int4:channel",        "int4:group=128", "int4:group={G}",
+    "int4:group={G},asym", "int8:channel",
+};
+// clang-format on
+
 struct Choice {
   QuantSchemeAttr scheme; // null: stays float
   std::string spec;       // for the report
   uint64_t bytes;         // in the blob, aligned
-  double err;             // relative output error
+  double err;             // measured cost: KL divergence added, or
+                          // relative output error
 };
 struct Candidate {
   GlobalOp global;
   std::vector<Choice> ladder; // by bytes, error strictly falling
   size_t at = 0;
+  int64_t point = -1; // observation point of its input (-1: a table)
+};
+
+/// The reference model on the calibration tokens, to measure what
+/// quantizing one weight does to the next-token distributions: the KL
+/// divergence from the unquantized model, rerun from the first layer the
+/// weight changes.
+class KLProbe {
+public:
+  static Expected<std::unique_ptr<KLProbe>> create(ModuleOp module,
+                                                   ArrayRef<int32_t> tokens,
+                                                   int64_t window,
+                                                   int64_t maxTokens) {
+    auto ref = loadReference(module);
+    if (!ref)
+      return ref.takeError();
+    auto p = std::make_unique<KLProbe>();
+    p->ref = std::move(*ref);
+    window = std::max<int64_t>(window, 2);
+    int64_t n = std::min<int64_t>(tokens.size(), maxTokens);
+    for (int64_t at = 0; at + 2 <= n; at += window) {
+      ArrayRef<int32_t> w = tokens.slice(at, std::min(window, n - at));
+      for (int32_t t : w)
+        if (t >= p->ref.vocab)
+          return createStringError(inconvertibleErrorCode(),
+                                   "calibration token " + Twine(t) +
+                                       " is past the vocabulary");
+      p->windows.push_back(w.vec());
+    }
+    for (const auto &w : p->windows) {
+      // The input of every layer, and the teacher's log-probabilities.
+      std::vector<Matrix> in(1);
+      embed(p->ref, w, in[0]);
+      LayerTrace t;
+      for (const RefLayer &l : p->ref.layers) {
+        runLayer(p->ref, l, in.back(), t);
+        in.push_back(std::move(t.out));
+      }
+      Matrix lp;
+      logProbs(p->ref, in.back(), lp);
+      p->inputs.push_back(std::move(in));
+      p->teacher.push_back(std::move(lp));
+    }
+    return std::move(p);
+  }
+
+  /// The reference's matrix named `name`, and the first layer it changes
+  /// (0 with `reembed` for the embedding table; the layer count for the
+  /// classifier), or null for a weight the reference does not hold.
+  Matrix *find(StringRef name, size_t &from, bool &reembed) {
+    reembed = false;
+    from = ref.layers.size();
+    if (name == "output")
+      return ref.classifier.rows ? &ref.classifier : nullptr;
+    if (name == "token_embd") {
+      from = 0;
+      reembed = true;
+      return &ref.embedding;
+    }
+    if (!name.consume_front("blk."))
+      return nullptr;
+    auto [num, rest] = name.split('.');
+    if (num.getAsInteger(10, from) || from >= ref.layers.size())
+      return nullptr;
+    RefLayer &l = ref.layers[from];
+    for (auto [n, m] : {std::pair{"attn_q", &l.wq},
+                        {"attn_k", &l.wk},
+                        {"attn_v", &l.wv},
+                        {"attn_output", &l.wo},
+                        {"ffn_gate", &l.gate},
+                        {"ffn_up", &l.up},
+                        {"ffn_down", &l.down}})
+      if (rest == n)
+        return m;
+    return nullptr;
+  }
+
+  /// Mean KL divergence from the teacher with the matrix `m` (found by
+  /// `find`) holding `values` instead of its own.
+  double klWith(Matrix *m, size_t from, bool reembed,
+                std::vector<float> &values) {
+    std::swap(m->data, values);
+    double sum = 0;
+    int64_t rows = 0;
+    for (size_t w = 0; w < windows.size(); ++w) {
+      Matrix x, lp;
+      if (reembed)
+        embed(ref, windows[w], x);
+      else
+        x = inputs[w][from];
+      runLayers(ref, from, std::move(x), x);
+      logProbs(ref, x, lp);
+      sum += meanKL(teacher[w], lp) * lp.rows;
+      rows += lp.rows;
+    }
+    std::swap(m->data, values);
+    return rows ? sum / rows : 0.0;
+  }
+
+  int64_t tokens() const {
+    int64_t n = 0;
+    for (const auto &w : windows)
+      n += static_cast<int64_t>(w.size());
+    return n;
+  }
+
+  RefModel ref;
+
+private:
+  std::vector<std::vector<int32_t>> windows;
+  std::vector<std::vector<Matrix>> inputs; // per window, per layer (+ last)
+  std::vector<Matrix> teacher;
 };
 constexpr uint64_t kAlign = 64; // dsc-weights-assign-offsets' default
 
@@ -64,15 +192,18 @@ struct QuantMixedPrecisionPass
   }
 
   LogicalResult run();
-  /// The candidate precisions of `g`, or failure (diagnosed).
+  /// The candidate precisions of `g`, or failure (diagnosed). With `probe`
+  /// each is measured by the KL divergence it adds, else by the relative
+  /// output error; `factor` (GPTQ) when rounding=gptq and `a` is given.
   FailureOr<Candidate> ladderOf(GlobalOp g, mlir::RankedTensorType t,
-                                const ActivationStats *a, WeightReader &reader);
+                                const ActivationStats *a,
+                                ArrayRef<float> factor, KLProbe *probe,
+                                WeightReader &reader);
 };
 
-FailureOr<Candidate> QuantMixedPrecisionPass::ladderOf(GlobalOp g,
-                                                       mlir::RankedTensorType t,
-                                                       const ActivationStats *a,
-                                                       WeightReader &reader) {
+FailureOr<Candidate> QuantMixedPrecisionPass::ladderOf(
+    GlobalOp g, mlir::RankedTensorType t, const ActivationStats *a,
+    ArrayRef<float> factor, KLProbe *probe, WeightReader &reader) {
   mlir::MLIRContext *ctx = g.getContext();
   auto w = reader.readFloat(g.getSourceAttr(), t);
   if (!w)
@@ -85,9 +216,34 @@ FailureOr<Candidate> QuantMixedPrecisionPass::ladderOf(GlobalOp g,
   else
     for (float v : *w)
       energy += static_cast<double>(v) * v;
+  // Quantized as the weight writer will (importance-searched scales,
+  // GPTQ when asked), before activation-aware scales, which only lower
+  // the error further.
+  std::vector<float> imp;
+  if (a)
+    for (double v : a->sqMean)
+      imp.push_back(static_cast<float>(v));
+  Matrix *m = nullptr;
+  size_t from = 0;
+  bool reembed = false;
+  if (probe) {
+    m = probe->find(g.getSymName(), from, reembed);
+    if (!m || m->rows != t.getDimSize(0) || m->cols != t.getDimSize(1))
+      return g.emitError("--quantize auto: '")
+             << g.getSymName()
+             << "' is not a weight of the reference model the KL "
+                "divergence is measured with (measure=output measures "
+                "any model)";
+  }
   auto measure = [&](QTensorType q) -> Expected<double> {
+    if (probe) {
+      std::vector<float> d(*w);
+      if (Error e = fakeQuantize(q, d.data(), imp, factor))
+        return std::move(e);
+      return probe->klWith(m, from, reembed, d);
+    }
     if (a)
-      return quantError(q, *w, nullptr, *a);
+      return quantError(q, *w, nullptr, *a, imp, factor);
     std::vector<float> d(*w);
     if (Error e = fakeQuantize(q, d.data()))
       return std::move(e);
@@ -97,15 +253,19 @@ FailureOr<Candidate> QuantMixedPrecisionPass::ladderOf(GlobalOp g,
     return err;
   };
   Candidate c{g, {}, 0};
-  std::string int4 = "int4:group=" + std::to_string(group);
-  for (StringRef text : {StringRef(int4), StringRef("int8:channel")}) {
+  for (StringRef entry : kAutoSchemes) {
+    std::string text = entry.str();
+    size_t at = text.find("{G}");
+    if (at != std::string::npos)
+      text.replace(at, 3, std::to_string(group));
     QuantSpec spec;
     std::string why;
     if (failed(parseQuantSpec(text, spec, &why)))
       return g.emitError(why);
     QuantSchemeAttr s =
         chooseQuantScheme(ctx, spec, t.getDimSize(0), t.getDimSize(1), 0);
-    if (!s)
+    if (!s || llvm::any_of(c.ladder,
+                           [&](const Choice &ch) { return ch.scheme == s; }))
       continue;
     auto q =
         QTensorType::get(ctx, t.getShape(), mlir::Float32Type::get(ctx), s);
@@ -113,8 +273,8 @@ FailureOr<Candidate> QuantMixedPrecisionPass::ladderOf(GlobalOp g,
     if (!e)
       return g.emitError(toString(e.takeError()));
     // Named by what the policy gives this shape (int4 may become int8).
-    c.ladder.push_back(
-        {s, spellQuantScheme(s), quantBytes(q), energy > 0 ? *e / energy : 0});
+    double err = probe ? std::max(*e, 0.0) : energy > 0 ? *e / energy : 0;
+    c.ladder.push_back({s, spellQuantScheme(s), quantBytes(q), err});
   }
   c.ladder.push_back({QuantSchemeAttr(), "none", floatBytes(t), 0.0});
   llvm::sort(c.ladder, [](const Choice &x, const Choice &y) {
@@ -151,11 +311,22 @@ LogicalResult QuantMixedPrecisionPass::run() {
   DenseMap<Value, int64_t> idOf;
   for (auto [i, v] : llvm::enumerate(calib->inputs))
     idOf[v] = static_cast<int64_t>(i);
+  if (rounding != "nearest" && rounding != "gptq")
+    return module.emitError("dsc-quant-mixed-precision: rounding '")
+           << rounding << "': expected nearest or gptq";
+  if (measure != "kl" && measure != "output")
+    return module.emitError("dsc-quant-mixed-precision: measure '")
+           << measure << "': expected kl or output";
   ReadMap reads = weightReads(module);
   WeightReader reader;
 
   // Every matrix that linear layers or the embedding lookup read.
-  std::vector<Candidate> cands;
+  struct Pending {
+    GlobalOp global;
+    mlir::RankedTensorType type;
+    int64_t point;
+  };
+  std::vector<Pending> pending;
   uint64_t fixed = 0;
   for (GlobalOp g : module.getOps<GlobalOp>()) {
     if (auto q = dyn_cast<QTensorType>(g.getType()))
@@ -189,65 +360,113 @@ LogicalResult QuantMixedPrecisionPass::run() {
         g->setAttr(kQuantizeAttr, mlir::BoolAttr::get(ctx, false));
       continue;
     }
-    auto c = ladderOf(g, t, id >= 0 ? &acts[id] : nullptr, reader);
+    pending.push_back({g, t, id});
+  }
+  // After the checks above: the reference reads every weight as floats.
+  std::unique_ptr<KLProbe> probe;
+  if (measure == "kl") {
+    if (calib->tokens.empty())
+      return module.emitError()
+             << stats
+             << ": no calibration tokens (a DSCCALB1 file), which "
+                "measure=kl runs the model on; calibrate again or use "
+                "measure=output";
+    if (klTokens < 2)
+      return module.emitError(
+          "dsc-quant-mixed-precision: kl-tokens must be at least 2");
+    auto p = KLProbe::create(module, calib->tokens, calib->window, klTokens);
+    if (!p)
+      return module.emitError("--quantize auto: measuring the KL "
+                              "divergence: " +
+                              toString(p.takeError()));
+    probe = std::move(*p);
+  }
+  std::vector<Candidate> cands;
+  std::map<int64_t, std::vector<float>> factors; // GPTQ's, by point
+  for (auto [i, p] : llvm::enumerate(pending)) {
+    if (progress)
+      errs() << format("\rdsc: measuring each weight's sensitivity %zu/%zu",
+                       i + 1, pending.size());
+    const ActivationStats *a = p.point >= 0 ? &acts[p.point] : nullptr;
+    ArrayRef<float> factor;
+    if (a && rounding == "gptq") {
+      auto f = factors.find(p.point);
+      if (f == factors.end()) {
+        if (a->hessian.empty())
+          return module.emitError()
+                 << stats << ": observation point " << p.point
+                 << " has no Hessian, which rounding=gptq needs";
+        auto u = gptqFactor(a->hessian, a->cols);
+        if (!u)
+          return module.emitError()
+                 << stats << ": observation point " << p.point << ": "
+                 << toString(u.takeError());
+        f = factors.emplace(p.point, std::move(*u)).first;
+      }
+      factor = f->second;
+    }
+    auto c = ladderOf(p.global, p.type, a, factor, probe.get(), reader);
     if (failed(c))
       return failure();
+    c->point = p.point;
     cands.push_back(std::move(*c));
   }
+  if (progress)
+    errs() << "\r" << std::string(60, ' ') << "\r";
 
-  uint64_t total = fixed;
-  for (Candidate &c : cands)
-    total += c.ladder[0].bytes;
-  if (total > limit)
+  if (fixed > limit)
+    return module.emitError(
+        formatv("--mem-budget {0} bytes ({1}) is below the weights kept "
+                "float, {2} bytes ({3})",
+                limit, formatByteSize(limit), fixed, formatByteSize(fixed))
+            .str());
+  std::vector<std::vector<KnapsackOption>> items;
+  for (const Candidate &c : cands) {
+    items.emplace_back();
+    for (const Choice &ch : c.ladder)
+      items.back().push_back({ch.bytes, ch.err});
+  }
+  auto picks = solveKnapsack(items, limit - fixed, kAlign);
+  if (!picks) {
+    consumeError(picks.takeError());
+    uint64_t total = fixed;
+    for (Candidate &c : cands)
+      total += c.ladder[0].bytes;
     return module.emitError(
         formatv("--mem-budget {0} bytes ({1}) is below the smallest "
                 "mixed-precision model, {2} bytes ({3})",
                 limit, formatByteSize(limit), total, formatByteSize(total))
             .str());
-  // Greedy: the step that saves the most error per byte, while it fits.
-  using Step = std::pair<double, size_t>; // (saved error per byte, candidate)
-  std::priority_queue<Step> steps;
-  auto push = [&](size_t i) {
-    Candidate &c = cands[i];
-    if (c.at + 1 >= c.ladder.size())
-      return;
-    const Choice &from = c.ladder[c.at], &to = c.ladder[c.at + 1];
-    steps.push(
-        {(from.err - to.err) / static_cast<double>(to.bytes - from.bytes), i});
-  };
-  for (size_t i = 0; i < cands.size(); ++i)
-    push(i);
-  while (!steps.empty()) {
-    size_t i = steps.top().second;
-    steps.pop();
-    Candidate &c = cands[i];
-    uint64_t more = c.ladder[c.at + 1].bytes - c.ladder[c.at].bytes;
-    if (total + more > limit)
-      continue;
-    total += more;
-    c.at++;
-    push(i);
   }
   std::map<std::string, int> counts;
   double err = 0;
-  for (Candidate &c : cands) {
+  uint64_t total = fixed;
+  for (auto [i, c] : llvm::enumerate(cands)) {
+    c.at = (*picks)[i];
     const Choice &ch = c.ladder[c.at];
     c.global->setAttr(kQuantizeAttr, ch.scheme
                                          ? mlir::Attribute(ch.scheme)
                                          : mlir::BoolAttr::get(ctx, false));
     counts[ch.spec]++;
     err += ch.err;
+    total += ch.bytes;
   }
   std::string s;
   raw_string_ostream os(s);
-  os << "mixed precision for " << formatByteSize(limit) << ": ";
+  os << "mixed precision for " << formatByteSize(limit) << " (" << limit
+     << " bytes): ";
   bool first = true;
   for (auto &[spec, n] : counts) {
     os << (first ? "" : ", ") << n << " x " << spec;
     first = false;
   }
-  os << formatv("; weights {0} ({1} bytes), summed relative error {2:E2}",
-                formatByteSize(total), total, err);
+  os << formatv("; weights {0} ({1} bytes)", formatByteSize(total), total);
+  if (probe)
+    os << formatv(", summed KL divergence of each choice alone {0:E2} "
+                  "(measured on {1} calibration tokens)",
+                  err, probe->tokens());
+  else
+    os << formatv(", summed relative output error {0:E2}", err);
   mlir::emitRemark(mlir::NameLoc::get(mlir::StringAttr::get(ctx, kReportLoc)),
                    s);
   return success();

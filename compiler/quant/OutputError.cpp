@@ -49,14 +49,14 @@ Expected<double> quantError(mlir::dsc::QTensorType type,
                             const std::vector<float> &w,
                             const std::vector<float> *s,
                             const ActivationStats &a,
-                            ArrayRef<float> importance) {
+                            ArrayRef<float> importance, ArrayRef<float> gptq) {
   int64_t n = type.getRows(), k = type.getCols();
   std::vector<float> q(w);
   if (s)
     for (int64_t r = 0; r < n; ++r)
       for (int64_t c = 0; c < k; ++c)
         q[r * k + c] *= (*s)[c];
-  if (Error e = fakeQuantize(type, q.data(), importance))
+  if (Error e = fakeQuantize(type, q.data(), importance, gptq))
     return std::move(e);
   for (int64_t r = 0; r < n; ++r)
     for (int64_t c = 0; c < k; ++c) {

@@ -29,7 +29,8 @@ llvm::Expected<double> quantError(mlir::dsc::QTensorType type,
                                   const std::vector<float> &w,
                                   const std::vector<float> *s,
                                   const ActivationStats &a,
-                                  llvm::ArrayRef<float> importance = {});
+                                  llvm::ArrayRef<float> importance = {},
+                                  llvm::ArrayRef<float> gptq = {});
 
 } // namespace dsc
 

@@ -17,14 +17,23 @@ def QuantMixedPrecision : Pass<"dsc-quant-mixed-precision",
   let description = [{
     `--quantize auto`: gives every matrix that linear layers or the
     embedding lookup read (the classifier and the table included) a
-    `dsc.quantize` attribute: an int4 (`#dsc.quant<i4, group = G>`, the
-    group from `group`) or int8 per-channel scheme, or `false` (float), so
-    that the weights fit in `budget` with the least summed relative error.
-    The choice is greedy by error saved per byte. The error of a linear
-    weight is that of its output on the calibration rows in `stats` (a file
-    `dsc compile --calib` writes; see `--calib-stats`), of a table only
-    looked up that of its rows. Run before `dsc-quant-apply`, which
-    quantizes as the attributes say.
+    `dsc.quantize` attribute: one of the schemes of the table
+    `kAutoSchemes` in MixedPrecision.cpp (int4 groups of `group` columns,
+    symmetric or not, int8 per channel), or `false` (float), so that the
+    weights fit in `budget` with the least summed cost: a multiple-choice
+    knapsack solved exactly over the bytes (quant/Knapsack.h).
+
+    The cost of a choice is measured. With `measure=kl` (the default) it
+    is the KL divergence of the next-token distributions that quantizing
+    this weight alone adds, on the first `kl-tokens` calibration tokens
+    `stats` holds, by a float reference forward pass (prune/Reference.h)
+    rerun from the first layer the weight changes; the weight is
+    quantized as the writer will (importance-searched scales, GPTQ with
+    `rounding=gptq`). With `measure=output` it is the relative output
+    error on the calibration rows (of a table only looked up, of its
+    rows). `stats` is a file `dsc compile --calib` writes (see
+    `--calib-stats`). Run before `dsc-quant-apply`, which quantizes as
+    the attributes say.
 
     The module must be unquantized and its linear inputs the observation
     points `stats` was recorded at (the model after graph passes). A budget
@@ -37,7 +46,16 @@ def QuantMixedPrecision : Pass<"dsc-quant-mixed-precision",
     Option<"budget", "budget", "std::string", /*default=*/"\"\"",
            "Size limit of the weights, e.g. 600MiB (required)">,
     Option<"group", "group", "int64_t", /*default=*/"32",
-           "Group size of the int4 candidate (a multiple of 32)">
+           "Group size of the int4 candidate (a multiple of 32)">,
+    Option<"measure", "measure", "std::string", /*default=*/"\"kl\"",
+           "Cost of a choice: kl (KL divergence added, on the reference "
+           "model) or output (relative output error)">,
+    Option<"klTokens", "kl-tokens", "int64_t", /*default=*/"512",
+           "Calibration tokens the KL divergence is measured on">,
+    Option<"rounding", "rounding", "std::string", /*default=*/"\"nearest\"",
+           "Rounding the candidates are measured with: nearest or gptq">,
+    Option<"progress", "progress", "bool", /*default=*/"false",
+           "Show progress on stderr">
   ];
   let dependentDialects = ["::mlir::dsc::DscDialect"];
 }
@@ -59,7 +77,12 @@ def QuantAWQScale : Pass<"dsc-quant-awq-scale", "::mlir::ModuleOp"> {
 
     Every quantized weight also gets `dsc.importance` (per input column,
     mean x^2 / s^2): the weight writer searches each group's scale to
-    minimize the error weighted by it.
+    minimize the error weighted by it. With `rounding=gptq` it also gets
+    `dsc.hessian` (mean x x^T of its scaled input, cols x cols, one
+    attribute shared by the weights reading one activation), and the
+    weight writer rounds with GPTQ against it; the search of alpha then
+    measures GPTQ's error too. `stats` must hold Hessians (calibration
+    collects them for `--quantize-rounding gptq`).
 
     Runs after `dsc-quant-apply`; the module's linear inputs must be the
     observation points `stats` was recorded at. The outcome is reported as
@@ -70,6 +93,9 @@ def QuantAWQScale : Pass<"dsc-quant-awq-scale", "::mlir::ModuleOp"> {
            "Calibration statistics file (required)">,
     Option<"grid", "grid", "int", /*default=*/"20",
            "Values of alpha tried in [0, 1)">,
+    Option<"rounding", "rounding", "std::string", /*default=*/"\"nearest\"",
+           "How values are rounded: nearest, or gptq (error-compensating, "
+           "against the Hessian in stats)">,
     Option<"progress", "progress", "bool", /*default=*/"false",
            "Show progress on stderr">
   ];

@@ -30,7 +30,8 @@ mlir::FailureOr<CalibratedInputs> loadCalibration(mlir::ModuleOp module,
   auto fn = module.lookupSymbol<mlir::func::FuncOp>("forward");
   if (!fn)
     return module.emitError("no func.func @forward to calibrate");
-  CalibratedInputs c{std::move(*acts), getLinearInputs(fn)};
+  CalibratedInputs c{std::move(acts->points), getLinearInputs(fn),
+                     std::move(acts->tokens), acts->window};
   if (c.inputs.size() != c.acts.size())
     return module.emitError()
            << path << ": calibration saw " << c.acts.size()

@@ -27,6 +27,8 @@ mlir::dsc::GlobalOp globalOf(mlir::ModuleOp module, mlir::Value v);
 struct CalibratedInputs {
   std::vector<ActivationStats> acts; // by observation point
   llvm::SmallVector<mlir::Value> inputs;
+  std::vector<int32_t> tokens; // what calibration ran on (may be empty)
+  int64_t window = 0;
 };
 /// Fails, diagnosed on `module`, when the file cannot be read, the module
 /// has no @forward, or the statistics are of another model.

@@ -79,8 +79,8 @@ static int64_t rowUnit(QTensorType type) {
 
 Error writeQuantized(QTensorType type,
                      llvm::function_ref<void(int64_t, float *)> rowOf,
-                     ArrayRef<float> importance, bool tiled, raw_ostream &os,
-                     unsigned threads) {
+                     ArrayRef<float> importance, ArrayRef<float> gptq,
+                     bool tiled, raw_ostream &os, unsigned threads) {
   if (!threads)
     threads = getWeightWriterThreads();
   int64_t rows = type.getRows(), cols = type.getCols();
@@ -103,7 +103,8 @@ Error writeQuantized(QTensorType type,
         int64_t first = i * plan.size;
         auto q = quantizeRows(
             blockType[i],
-            [&](int64_t r, float *out) { rowOf(first + r, out); }, importance);
+            [&](int64_t r, float *out) { rowOf(first + r, out); }, importance,
+            gptq);
         if (!q) {
           errors[i] = toString(q.takeError());
           return;

@@ -178,9 +178,43 @@ static void searchGroup(const float *w, const float *imp, int64_t n,
   }
 }
 
+/// GPTQ on one row of n values (modified: the carried errors): each group's
+/// scale from its values when it is reached (searched by `imp` when given,
+/// else round to nearest or the shared `fixedScale`), then each value
+/// rounded on that grid and its error, divided by U_cc, subtracted times
+/// U_c,k from every later value k.
+static void gptqRow(float *w, const float *imp, const float *factor, int64_t n,
+                    int64_t group, unsigned bits, bool sym, bool f32Scale,
+                    float fixedScale, uint8_t *u, float *scale, uint8_t *zero) {
+  int off = 1 << (bits - 1), qmax = (1 << bits) - 1;
+  float qlo = sym ? (bits == 8 ? off - 127 : 0) : 0;
+  float qhi = sym ? 2 * off - 1 : qmax;
+  for (int64_t g = 0; g * group < n; ++g) {
+    float *wg = w + g * group;
+    uint8_t *ug = u + g * group;
+    if (imp && std::isnan(fixedScale))
+      searchGroup(wg, imp + g * group, group, bits, sym, f32Scale, ug,
+                  &scale[g], &zero[g]);
+    else
+      quantizeGroup(wg, group, bits, sym, f32Scale, fixedScale, ug, &scale[g],
+                    &zero[g]);
+    float d = scale[g], z = zero[g];
+    float inv = d != 0 ? 1.0f / d : 0.0f;
+    for (int64_t c = g * group; c < (g + 1) * group; ++c) {
+      float q = std::nearbyint(w[c] * inv) + z;
+      q = std::min(std::max(q, qlo), qhi);
+      u[c] = static_cast<uint8_t>(q);
+      const float *uc = factor + c * n;
+      float e = (w[c] - (q - z) * d) / uc[c];
+      for (int64_t k = c + 1; k < n; ++k)
+        w[k] -= e * uc[k];
+    }
+  }
+}
+
 Expected<QuantizedTensor>
 quantizeRows(QTensorType type, function_ref<void(int64_t, float *)> rowOf,
-             ArrayRef<float> importance) {
+             ArrayRef<float> importance, ArrayRef<float> gptq) {
   QuantizedTensor qt;
   qt.init(type);
   QuantSchemeAttr s = type.getScheme();
@@ -248,8 +282,19 @@ quantizeRows(QTensorType type, function_ref<void(int64_t, float *)> rowOf,
       shared[i] = cand[i * (kSteps + 1) + best];
     }
   }
+  if (!gptq.empty() && static_cast<int64_t>(gptq.size()) != qt.cols * qt.cols)
+    return createStringError(inconvertibleErrorCode(),
+                             "GPTQ factor has " + Twine(gptq.size()) +
+                                 " values for " + Twine(qt.cols) + " columns");
   bool search = !importance.empty() && shareRows == 1;
-  for (int64_t r = 0; r < qt.rows; ++r) {
+  for (int64_t r = 0; r < qt.rows && !gptq.empty(); ++r) {
+    rowOf(r, row.data());
+    gptqRow(row.data(), search ? importance.data() : nullptr, gptq.data(),
+            qt.cols, qt.group, qt.bits, qt.symmetric, qt.f32Scale,
+            shared[r / shareRows], &qt.u[r * qt.cols], &qt.scale[r * groups],
+            &qt.zero[r * groups]);
+  }
+  for (int64_t r = 0; r < qt.rows && gptq.empty(); ++r) {
     rowOf(r, row.data());
     for (int64_t g = 0; g < groups && search; ++g)
       searchGroup(row.data() + g * qt.group, importance.data() + g * qt.group,
@@ -275,14 +320,15 @@ void dequantize(const QuantizedTensor &qt, float *out) {
     }
 }
 
-Error fakeQuantize(QTensorType type, float *w, ArrayRef<float> importance) {
+Error fakeQuantize(QTensorType type, float *w, ArrayRef<float> importance,
+                   ArrayRef<float> gptq) {
   int64_t cols = type.getCols();
   auto qt = quantizeRows(
       type,
       [&](int64_t r, float *out) {
         memcpy(out, w + r * cols, sizeof(float) * cols);
       },
-      importance);
+      importance, gptq);
   if (!qt)
     return qt.takeError();
   dequantize(*qt, w);

@@ -43,17 +43,24 @@ struct QuantizedTensor {
 /// that column multiplies), the scale of each group is searched to minimize
 /// the importance-weighted squared error of the group, as llama.cpp's
 /// imatrix quantization does; shared (per tensor, per head) scales stay RTN.
+///
+/// With `gptq` (cols x cols, the factor of gptqFactor in GPTQ.h) values are
+/// rounded column by column and each column's error is carried onto the
+/// columns after it (GPTQ); a group's scale is chosen, as above, from its
+/// values once the errors of the groups before it have been carried in.
 llvm::Expected<QuantizedTensor>
 quantizeRows(mlir::dsc::QTensorType type,
              llvm::function_ref<void(int64_t, float *)> rowOf,
-             llvm::ArrayRef<float> importance = {});
+             llvm::ArrayRef<float> importance = {},
+             llvm::ArrayRef<float> gptq = {});
 
 /// The values `qt` stands for, row-major.
 void dequantize(const QuantizedTensor &qt, float *out);
 
 /// Replaces the row-major weight `w` by its quantized-then-dequantized value.
 llvm::Error fakeQuantize(mlir::dsc::QTensorType type, float *w,
-                         llvm::ArrayRef<float> importance = {});
+                         llvm::ArrayRef<float> importance = {},
+                         llvm::ArrayRef<float> gptq = {});
 
 } // namespace dsc
 

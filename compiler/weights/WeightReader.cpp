@@ -3,6 +3,7 @@
 #include "weights/WeightReader.h"
 #include "support/Errors.h"
 #include "weights/Encodings.h"
+#include "weights/GPTQ.h"
 #include "weights/Layouts.h"
 #include "weights/ParallelWrite.h"
 
@@ -105,7 +106,8 @@ static Error copyGGMLRows(const std::optional<StoredRows> &stored,
 
 Error WeightReader::writeQuantized(Attribute source, QTensorType type,
                                    bool tiled, raw_ostream &os,
-                                   ArrayRef<float> importance) {
+                                   ArrayRef<float> importance,
+                                   ArrayRef<float> hessian) {
   FileSourceAttr file = getFileSource(source);
   StringRef name = file ? file.getPath() : StringRef("weight source");
   QuantSchemeAttr s = type.getScheme();
@@ -142,7 +144,15 @@ Error WeightReader::writeQuantized(Attribute source, QTensorType type,
       memcpy(out, &all[r * cols], cols * 4);
     };
   }
-  if (Error e = ::dsc::writeQuantized(type, rowOf, importance, tiled, os))
+  std::vector<float> factor;
+  if (!hessian.empty()) {
+    auto f = gptqFactor(hessian, cols);
+    if (!f)
+      return fileError(name, toString(f.takeError()));
+    factor = std::move(*f);
+  }
+  if (Error e =
+          ::dsc::writeQuantized(type, rowOf, importance, factor, tiled, os))
     return fileError(name, toString(std::move(e)));
   return Error::success();
 }
@@ -152,7 +162,8 @@ Error WeightReader::write(Attribute source, Type type, raw_ostream &os) {
 }
 
 Error WeightReader::write(Attribute source, Type type, TiledLayoutAttr layout,
-                          raw_ostream &os, ArrayRef<float> importance) {
+                          raw_ostream &os, ArrayRef<float> importance,
+                          ArrayRef<float> hessian) {
   if (auto q = dyn_cast<QTensorType>(type)) {
     if (q.getScheme().isGGML()) {
       auto stored = interpreter.storedRows(source, q.getShape());
@@ -161,7 +172,7 @@ Error WeightReader::write(Attribute source, Type type, TiledLayoutAttr layout,
       return copyGGMLRows(*stored, getFileSource(source), q, os);
     }
     return writeQuantized(source, q, static_cast<bool>(layout), os,
-                          importance);
+                          importance, hessian);
   }
   auto shaped = cast<ShapedType>(type);
   Type elem = shaped.getElementType();

@@ -32,10 +32,12 @@ public:
 
   /// Writes `source` as `type` stored with `layout` (row-major if null).
   /// Quantized types use `importance` (per column) to search their scales
-  /// when given (see quantizeRows).
+  /// when given, and `hessian` (cols x cols, the mean x^T x of the inputs)
+  /// to round with GPTQ when given (see quantizeRows).
   llvm::Error write(mlir::Attribute source, mlir::Type type,
                     mlir::dsc::TiledLayoutAttr layout, llvm::raw_ostream &os,
-                    llvm::ArrayRef<float> importance = {});
+                    llvm::ArrayRef<float> importance = {},
+                    llvm::ArrayRef<float> hessian = {});
 
   /// The weight `source` holds, as row-major floats of `type`'s shape.
   llvm::Expected<std::vector<float>> readFloat(mlir::Attribute source,
@@ -52,11 +54,12 @@ public:
 
 private:
   /// Quantizes `source` to `type` on the writer's threads and writes it,
-  /// tiled or in the plain layout.
+  /// tiled or in the plain layout; with `hessian`, rounding with GPTQ.
   llvm::Error writeQuantized(mlir::Attribute source,
                              mlir::dsc::QTensorType type, bool tiled,
                              llvm::raw_ostream &os,
-                             llvm::ArrayRef<float> importance);
+                             llvm::ArrayRef<float> importance,
+                             llvm::ArrayRef<float> hessian);
 
   MappedFiles files;
   SourceInterpreter interpreter{files};

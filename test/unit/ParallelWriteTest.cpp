@@ -76,7 +76,7 @@ TEST(ParallelWrite, SameBytesForAnyThreadCount) {
             [&](int64_t r, float *out) {
               std::copy_n(&w[r * cols], cols, out);
             },
-            im, tiled, os, threads);
+            im, {}, tiled, os, threads);
         ASSERT_FALSE(static_cast<bool>(e));
         os.flush();
         EXPECT_EQ(got, want) << "bits " << c.bits << " granularity "

@@ -4,6 +4,8 @@
 #include "Dsc/IR/DscOps.h"
 #include "registry/TargetRegistry.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::dsc;
 
@@ -81,6 +83,24 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
       if (!f.isFinite() || f.isNegative())
         return op->emitError()
                << "'dsc.importance' values must be finite and non-negative";
+    return success();
+  }
+  if (attr.getName() == "dsc.hessian") {
+    // GPTQ's input statistics (mean x^T x): cols x cols.
+    auto g = dyn_cast<GlobalOp>(op);
+    auto v = dyn_cast<DenseFPElementsAttr>(attr.getValue());
+    if (!g || !v || v.getType().getRank() != 2 || !v.getElementType().isF32())
+      return op->emitError()
+             << "'dsc.hessian' must be a 2-D f32 tensor on a dsc.global";
+    auto shaped = g.getShapedType();
+    int64_t cols = shaped.getRank() == 2 ? shaped.getDimSize(1) : -1;
+    if (v.getType().getDimSize(0) != cols || v.getType().getDimSize(1) != cols)
+      return op->emitError()
+             << "'dsc.hessian' is " << v.getType() << " for a weight of shape "
+             << shaped << " (expected columns x columns)";
+    for (float f : v.getValues<float>())
+      if (!std::isfinite(f))
+        return op->emitError() << "'dsc.hessian' values must be finite";
     return success();
   }
   if (attr.getName() == "dsc.digest") {

@@ -81,6 +81,9 @@ constexpr llvm::StringLiteral kTargetAttr = "dsc.target";
 /// (calibration's mean square activation); the weight writer searches each
 /// group's scale to minimize the error weighted by it.
 constexpr llvm::StringLiteral kImportanceAttr = "dsc.importance";
+/// On a quantized dsc.global: the mean x^T x of its inputs (cols x cols);
+/// the weight writer rounds with GPTQ against it.
+constexpr llvm::StringLiteral kHessianAttr = "dsc.hessian";
 
 } // namespace mlir::dsc
 
