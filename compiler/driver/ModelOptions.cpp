@@ -504,7 +504,9 @@ static Expected<CompileSettings> phaseSettings(mlir::ModuleOp module,
   cs.memBudget = settings.memBudget;
   cs.progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
   cs.calibStats = settings.calibStats;
-  cs.quantRounding = settings.rounding;
+  // Settings made in code (dsc advise's candidates) leave it empty: the
+  // command line's default, GPTQ wherever calibration gives Hessians.
+  cs.quantRounding = settings.rounding.empty() ? "gptq" : settings.rounding;
   return cs;
 }
 
@@ -546,7 +548,7 @@ Error quantizeModel(mlir::ModuleOp module, const ModelSettings &settings,
       calib.maxTokens = settings.calibTokens;
     calib.progress = progress;
     calib.hessians =
-        settings.rounding == "gptq" && !settings.quant.scheme.empty();
+        cs.quantRounding == "gptq" && !settings.quant.scheme.empty();
     auto acts = collectActivations(module, calib);
     if (!acts)
       return acts.takeError();
