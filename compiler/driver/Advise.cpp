@@ -376,17 +376,6 @@ Error Session::init() {
   return Error::success();
 }
 
-/// A candidate's settings as the command line would make them for its
-/// --quantize: a fixed scheme quantizes the embedding table and the
-/// classifier by default (defaultTableScheme); auto chooses them itself.
-static void setScheme(ModelSettings &s, StringRef scheme) {
-  s.quant.scheme = scheme.str();
-  bool tables = !s.quant.scheme.empty() && !s.automatic();
-  s.quant.embeddings = s.quant.head = tables;
-  s.quant.embeddingsScheme = s.quant.headScheme =
-      tables ? defaultTableScheme(scheme) : std::string();
-}
-
 Expected<Measured> Session::measure(StringRef id, StringRef quantize,
                                     StringRef prune, uint64_t budget) {
   Measured r;
@@ -395,7 +384,7 @@ Expected<Measured> Session::measure(StringRef id, StringRef quantize,
   r.prune = prune.str();
   r.budget = budget;
   ModelSettings s = req.base;
-  setScheme(s, r.quantize);
+  setSchemeWithTableDefaults(s.quant, r.quantize);
   s.prune = r.prune;
   s.pruneMethod = "teacher";
   if (!quantize.empty() || !prune.empty())
@@ -661,7 +650,7 @@ ModelSettings recommendedSettings(const DeviceReport &report,
                                   const ModelSettings &base, StringRef calib) {
   ModelSettings s = base;
   const CandidateResult &c = report.candidates[report.decision.chosen];
-  setScheme(s, c.quantize);
+  setSchemeWithTableDefaults(s.quant, c.quantize);
   s.prune = c.prune;
   if (c.memBudget) {
     s.memBudget = std::to_string(c.memBudget);

@@ -121,7 +121,8 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
   s.saveCalibStats = saveCalibStats;
   s.calibTokens = calibTokens;
   s.memBudget = memBudget;
-  s.rounding = rounding;
+  if (rounding.getNumOccurrences())
+    s.rounding = rounding;
   s.quiet = quiet;
   s.prune = prune;
   s.pruneMethod = pruneMethod;
@@ -265,9 +266,6 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
                         "FILE (GPTQ rounds against the calibration "
                         "activations; without them values round to nearest)");
   }
-  // GPTQ by default where there is calibration (docs/quantization.md).
-  if (s.rounding.empty())
-    s.rounding = "gptq";
   int64_t autoGroup;
   if (parseAutoQuantize(scheme, autoGroup)) {
     if (autoGroup == 0)
@@ -415,6 +413,15 @@ std::string defaultTableScheme(StringRef scheme) {
   return "int8:channel";
 }
 
+void setSchemeWithTableDefaults(QuantOptions &q, StringRef scheme) {
+  q.scheme = scheme.str();
+  int64_t group;
+  bool tables = !scheme.empty() && !parseAutoQuantize(scheme, group);
+  q.embeddings = q.head = tables;
+  q.embeddingsScheme = q.headScheme =
+      tables ? defaultTableScheme(scheme) : std::string();
+}
+
 /// The table flags against the model: a table shared by the embedding and
 /// the classifier has one scheme. A flag given for one of them decides it;
 /// two given that disagree are an error.
@@ -504,9 +511,7 @@ static Expected<CompileSettings> phaseSettings(mlir::ModuleOp module,
   cs.memBudget = settings.memBudget;
   cs.progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
   cs.calibStats = settings.calibStats;
-  // Settings made in code (dsc advise's candidates) leave it empty: the
-  // command line's default, GPTQ wherever calibration gives Hessians.
-  cs.quantRounding = settings.rounding.empty() ? "gptq" : settings.rounding;
+  cs.quantRounding = settings.rounding;
   return cs;
 }
 

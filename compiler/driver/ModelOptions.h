@@ -35,6 +35,11 @@ struct QuantOptions {
 /// `scheme` (a scheme of --quantize, not auto): see docs/quantization.md.
 std::string defaultTableScheme(llvm::StringRef scheme);
 
+/// Sets `q.scheme` and the tables' defaults under it, as the command line
+/// does when neither table flag is given: a fixed scheme quantizes both
+/// tables to defaultTableScheme; none or auto leaves them to the scheme.
+void setSchemeWithTableDefaults(QuantOptions &q, llvm::StringRef scheme);
+
 /// The values of the model flags. lld resets every cl::opt when it runs, so
 /// commands take these values once, before building anything.
 struct ModelSettings {
@@ -46,7 +51,9 @@ struct ModelSettings {
   std::string saveCalibStats; // --save-calib-stats: where to keep them
   int64_t calibTokens = 0;    // 0: the default
   std::string memBudget;      // with --quantize auto
-  std::string rounding;       // --quantize-rounding: nearest or gptq
+  // --quantize-rounding: nearest or gptq. GPTQ by default: it applies
+  // wherever calibration gives Hessians (docs/quantization.md).
+  std::string rounding = "gptq";
   uint64_t budgetBytes = 0;   // --mem-budget, parsed
   bool quiet = false;
   std::string prune;       // --prune: ffn=F,heads=H,layers=N
