@@ -10,7 +10,7 @@ gpu-check.txt) and prints them:
   1. the GPU, its peak memory bandwidth (memory clock x bus width), and the
      target `--target cuda` picks;
   2. every kernel source run on the GPU against numpy: the host side from
-     `dsc-cuda-lower format=host`, linked with runtime/cuda/mgpu.c;
+     `dsc-cuda-lower format=host`, linked with runtime/cuda/driver.c;
   3. the kernels' speed at the TinyLlama-1.1B shapes: one decode token's
      weight matrices through the int8 and int4 GEMVs (group 32), as GB/s,
      a fraction of the peak, and the decode tokens/s that bounds; the F16
@@ -93,7 +93,8 @@ def build_kernel(opt, kernel, chip, ptx, work):
          "-o", mlir])
     run([os.path.join(LLVM, "mlir-translate"), "--mlir-to-llvmir", mlir, "-o", ll])
     run([os.path.join(LLVM, "clang"), "-shared", "-fPIC", "-O2", "-w", ll,
-         os.path.join(ROOT, "runtime", "cuda", "mgpu.c"), "-ldl", "-o", so])
+         os.path.join(ROOT, "runtime", "cuda", "driver.c"),
+         "-I" + os.path.join(ROOT, "runtime"), "-ldl", "-o", so])
     return so
 
 

@@ -1,5 +1,6 @@
 /*===- model_run.c - the model in one run of an executable --------------===*/
 #include "exe/model_run.h"
+#include "cuda/device.h"
 #include "dsc/sys.h"
 #include "exe/io.h"
 
@@ -7,6 +8,12 @@ int dsc_pool_start(int n); /* threads.c */
 
 void dsc_run_forward(dsc_run *m, int32_t *tokens, int64_t n, int64_t pos,
                      int64_t n_out) {
+  if (dsc_device_forward_active()) {
+    /* A failed GPU call mid-run: its error is printed. */
+    if (dsc_device_forward(tokens, n, pos, n_out, m->logits, 0))
+      dsc_sys_exit(1);
+    return;
+  }
   dsc_memref1 toks = {tokens, tokens, 0, n, 1};
   dsc_memref2 logits = {
       m->logits, m->logits, 0, {n_out, m->vocab}, {m->vocab, 1}};
@@ -100,7 +107,7 @@ int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
                     dsc_format_bytes(logitBytes, c, sizeof(c)),
                     (long long)positions, lower);
   m->cache = (dsc_memref1){cache, cache, 0, (int64_t)(cacheBytes / 4), 1};
-  return 0;
+  return dsc_device_reserve(positions);
 }
 
 /* What is wrong with one row of logits: NULL when they are usable. Besides

@@ -12,7 +12,7 @@ result differs from the reference.
 
 With --device, LIB.so is the same source through dsc-cuda-lower and MLIR's
 gpu-to-llvm (the host side launching the PTX kernels) linked with
-runtime/cuda/mgpu.c: the arrays are copied to device memory, the kernels
+runtime/cuda/driver.c: the arrays are copied to device memory, the kernels
 run on the GPU, and the results are checked the same way
 (scripts/gpu-check.sh). Without a driver or GPU it fails with one line
 naming what is missing.
