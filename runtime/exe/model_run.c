@@ -10,7 +10,7 @@ void dsc_run_forward(dsc_run *m, int32_t *tokens, int64_t n, int64_t pos,
                      int64_t n_out) {
   if (dsc_device_forward_active()) {
     /* A failed GPU call mid-run: its error is printed. */
-    if (dsc_device_forward(tokens, n, pos, n_out, m->logits, 0))
+    if (dsc_device_forward(tokens, n, pos, n_out, m->logits, m->greedy))
       dsc_sys_exit(1);
     return;
   }
@@ -19,6 +19,8 @@ void dsc_run_forward(dsc_run *m, int32_t *tokens, int64_t n, int64_t pos,
       m->logits, m->logits, 0, {n_out, m->vocab}, {m->vocab, 1}};
   _mlir_ciface_dsc_forward(&m->weights, &toks, pos, n_out, &m->cache, &logits);
 }
+
+bool dsc_run_on_device(void) { return dsc_device_forward_active(); }
 
 int dsc_run_start_threads(int64_t threads) {
   return dsc_pool_start(threads ? (int)threads : dsc_sys_ncpu());
@@ -85,6 +87,7 @@ int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
                  int64_t positions, int64_t logitRows, const char *lower) {
   uint64_t cacheBytes, logitBytes;
   run_bytes(positions, logitRows, &cacheBytes, &logitBytes);
+  m->greedy = 0;
   void *wbase = (void *)(pl->data + pl->weights->offset);
   if (!useMmap) {
     void *copy = dsc_payload_read_weights(pl);
