@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
 import check_cuda_kernels as ck  # noqa: E402
 
 LLVM = "/usr/lib/llvm-22/bin"
-KERNELS = ["gemv_q8", "gemv_q4", "rms_norm", "argmax", "attention",
+KERNELS = ["gemv_q8", "gemv_q4", "gemv_float", "rms_norm", "argmax", "attention",
            "elementwise", "gemm_f16"]
 # TinyLlama-1.1B: dim 2048, hidden 5632, 22 layers, 4 KV heads of 64.
 DIM, HIDDEN, LAYERS, KV, VOCAB = 2048, 5632, 22, 256, 32000

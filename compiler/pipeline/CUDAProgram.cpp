@@ -67,7 +67,8 @@ struct Emitter {
     auto it = weightOf.find(w);
     if (it != weightOf.end())
       return it->second;
-    auto g = SymbolTable::lookupNearestSymbolFrom<GlobalOp>(w, w.getGlobalAttr());
+    auto g =
+        SymbolTable::lookupNearestSymbolFrom<GlobalOp>(w, w.getGlobalAttr());
     if (!g || !g.getOffset())
       return (fail(w, "a weight without an offset"), std::nullopt);
     ArrayRef<int64_t> shape = g.getShapedType().getShape();
@@ -171,9 +172,9 @@ struct Emitter {
       // double), CodegenLowerLinalg.cpp's ropeFrequencies.
       int64_t at = pool.size();
       for (int64_t i = 0; i < hd / 2; ++i) {
-        float f = static_cast<float>(
-            1.0 / std::pow(r.getTheta().convertToDouble(),
-                           static_cast<double>(2 * i) / hd));
+        float f =
+            static_cast<float>(1.0 / std::pow(r.getTheta().convertToDouble(),
+                                              static_cast<double>(2 * i) / hd));
         uint32_t u;
         std::memcpy(&u, &f, 4);
         pool.push_back(u);
@@ -190,8 +191,7 @@ struct Emitter {
         return fail(&op, "a window or a position other than the forward's");
       step({DSC_OP_ATTENTION, *q, *k, *v, newBuffer(a.getResult()),
             static_cast<int64_t>(a.getLayer()),
-            static_cast<int64_t>(a.getNHeads()),
-            bits(a.getScaleOrDefault())});
+            static_cast<int64_t>(a.getNHeads()), bits(a.getScaleOrDefault())});
       return true;
     }
     if (isa<AddOp, SwiGLUOp>(op)) {
@@ -213,7 +213,8 @@ struct Emitter {
       return true;
     }
     if (auto r = dyn_cast<func::ReturnOp>(op)) {
-      auto x = r.getNumOperands() == 1 ? in(&op, r.getOperand(0)) : std::nullopt;
+      auto x =
+          r.getNumOperands() == 1 ? in(&op, r.getOperand(0)) : std::nullopt;
       if (!x)
         return false;
       logits = *x;
@@ -238,7 +239,8 @@ CUDAProgram buildCUDAProgram(ModuleOp layout) {
   if (!ok)
     e.why = "a KV cache of other than f32";
   for (Operation &op : forward.getBody().front())
-    if (!(ok = ok && e.emit(op, forward.getArgument(0), forward.getArgument(1))))
+    if (!(ok =
+              ok && e.emit(op, forward.getArgument(0), forward.getArgument(1))))
       break;
   if (ok && (e.head < 0 || e.logits < 0)) {
     ok = false;

@@ -41,8 +41,8 @@ void _mlir_ciface_dsc_cuda_gemv_f32(M *w, M *x, M *partial, M *y, int64_t n,
                                     int64_t k);
 void _mlir_ciface_dsc_cuda_gemv_f16(M *w, M *x, M *partial, M *y, int64_t n,
                                     int64_t k);
-void _mlir_ciface_dsc_cuda_rms_norm(M *x, M *w, M *y, int64_t rows,
-                                    int64_t dim, float eps);
+void _mlir_ciface_dsc_cuda_rms_norm(M *x, M *w, M *y, int64_t rows, int64_t dim,
+                                    float eps);
 void _mlir_ciface_dsc_cuda_rope(M *x, M *cos, M *sin, int64_t heads,
                                 int64_t dim);
 void _mlir_ciface_dsc_cuda_attention(M *q, M *kc, M *vc, M *scores, M *out,
@@ -57,8 +57,8 @@ void _mlir_ciface_dsc_cuda_argmax(M *logits, M *pvals, M *pidx, M *out,
 
 static struct {
   const int64_t *hdr, *bufWidth, *weights, *steps, *pool;
-  const uint8_t *blob; /* the payload's weights, for the embedding rows */
-  CUdeviceptr *buf;    /* one per activation buffer */
+  const uint8_t *blob;  /* the payload's weights, for the embedding rows */
+  CUdeviceptr *buf;     /* one per activation buffer */
   CUdeviceptr *wq, *ws; /* per weight: values, and scales when quantized */
   CUdeviceptr partial, scores, cache, pvals, pidx, token;
   int64_t positions, maxWidth, kvDim;
@@ -109,8 +109,8 @@ static int upload(CUdeviceptr *p, const void *src, size_t bytes) {
 
 /* The value (u - zero) and scale of element (r, c) of a tiled quantized
  * weight (dsc/abi/quant_layout.h); symmetric, so zero is 2^(bits-1). */
-static void tiled_q(const int64_t *w, const uint8_t *base, int64_t r,
-                    int64_t c, int *q, float *scale) {
+static void tiled_q(const int64_t *w, const uint8_t *base, int64_t r, int64_t c,
+                    int *q, float *scale) {
   int64_t cols = w[DSC_CPW_COLS], G = w[DSC_CPW_TILE_COLS];
   int bits = w[DSC_CPW_KIND] == DSC_CPK_Q8 ? 8 : 4;
   int64_t ssz = w[DSC_CPW_SCALE_F32] ? 4 : 2;
@@ -125,7 +125,8 @@ static void tiled_q(const int64_t *w, const uint8_t *base, int64_t r,
   }
   const uint8_t *v = t + 4 * ssz + (r % 4) * rowBytes;
   int64_t j = c % G;
-  unsigned u = bits == 8 ? v[j] : dsc_qblock_value(v + (j / 32) * 16, 4, j % 32);
+  unsigned u =
+      bits == 8 ? v[j] : dsc_qblock_value(v + (j / 32) * 16, 4, j % 32);
   *q = (int)u - (1 << (bits - 1));
 }
 
@@ -247,10 +248,8 @@ int dsc_cuda_forward_start(const uint8_t *blob) {
       return 1;
   }
   g.row = malloc((size_t)g.maxWidth * 4);
-  if (!g.row ||
-      !(g.partial = dev_alloc((size_t)g.maxWidth * 32 * 4)) ||
-      !(g.pvals = dev_alloc(256 * 4)) ||
-      !(g.pidx = dev_alloc(256 * 4)) ||
+  if (!g.row || !(g.partial = dev_alloc((size_t)g.maxWidth * 32 * 4)) ||
+      !(g.pvals = dev_alloc(256 * 4)) || !(g.pidx = dev_alloc(256 * 4)) ||
       !(g.token = dev_alloc(4)))
     return g.row ? cu_check() : dsc_fail("out of memory setting up the GPU");
   g.active = true;
@@ -301,6 +300,17 @@ static int rope_table(const int64_t *freqs, int64_t half, CUdeviceptr *cs,
 int dsc_device_reserve(int64_t positions) {
   if (!g.active)
     return 0;
+  /* A second reservation replaces the first (the tables are per position). */
+  if (g.cache) {
+    dsc_cu.memFree(g.cache);
+    dsc_cu.memFree(g.scores);
+    for (int i = 0; i < g.nrope; ++i) {
+      dsc_cu.memFree(g.rope[i].cos);
+      dsc_cu.memFree(g.rope[i].sin);
+    }
+    g.cache = g.scores = 0;
+    g.nrope = 0;
+  }
   g.positions = positions;
   size_t cacheBytes =
       (size_t)(g.hdr[DSC_CP_LAYERS] * 2 * positions * g.kvDim) * 4;
@@ -350,8 +360,8 @@ static void linear(const int64_t *st) {
   int64_t n = w[DSC_CPW_ROWS], k = w[DSC_CPW_COLS];
   M x = mem(g.buf[st[1]], k), y = mem(g.buf[st[3]], n);
   M part = mem(g.partial, n * 32), q = mem(g.wq[st[2]], n * k);
-  M s = mem(g.ws[st[2]], n * (k / (w[DSC_CPW_TILE_COLS] ? w[DSC_CPW_TILE_COLS]
-                                                           : k)));
+  M s = mem(g.ws[st[2]],
+            n * (k / (w[DSC_CPW_TILE_COLS] ? w[DSC_CPW_TILE_COLS] : k)));
   switch (w[DSC_CPW_KIND]) {
   case DSC_CPK_F32:
     _mlir_ciface_dsc_cuda_gemv_f32(&q, &x, &part, &y, n, k);
@@ -423,9 +433,9 @@ static int run_steps(int64_t from, int64_t to, int32_t token, int64_t pos) {
     case DSC_OP_SWIGLU: {
       M a = mem(g.buf[st[1]], bw[st[1]]), b = mem(g.buf[st[2]], bw[st[2]]),
         y = mem(g.buf[st[3]], bw[st[3]]);
-      (st[0] == DSC_OP_ADD ? _mlir_ciface_dsc_cuda_add
-                           : _mlir_ciface_dsc_cuda_swiglu)(&a, &b, &y,
-                                                           bw[st[3]]);
+      (st[0] == DSC_OP_ADD
+           ? _mlir_ciface_dsc_cuda_add
+           : _mlir_ciface_dsc_cuda_swiglu)(&a, &b, &y, bw[st[3]]);
       break;
     }
     case DSC_OP_COPY:
@@ -467,9 +477,9 @@ int dsc_device_forward(const int32_t *tokens, int64_t n, int64_t pos,
         return 1;
       if ((rc = dsc_cu.memcpyDtoHAsync(greedy, g.token, 4, dsc_cu_stream())))
         return cu_err("memcpyDtoHAsync", rc);
-    } else if ((rc = dsc_cu.memcpyDtoHAsync(
-                    logits + (i - (n - n_out)) * vocab, g.buf[lb],
-                    (size_t)vocab * 4, dsc_cu_stream()))) {
+    } else if ((rc = dsc_cu.memcpyDtoHAsync(logits + (i - (n - n_out)) * vocab,
+                                            g.buf[lb], (size_t)vocab * 4,
+                                            dsc_cu_stream()))) {
       return cu_err("memcpyDtoHAsync", rc);
     }
   }

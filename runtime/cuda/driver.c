@@ -155,8 +155,8 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
   CUhandle f = 0;
   CUresult rc;
   if (dsc_cu_start() || !module ||
-      CALL(moduleGetFunction, &f,
-           ((__typeof__(&modules[0]))module)->module, name))
+      CALL(moduleGetFunction, &f, ((__typeof__(&modules[0]))module)->module,
+           name))
     return 0;
   return f;
 }

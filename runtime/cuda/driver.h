@@ -56,8 +56,8 @@ int dsc_cu_start(void);
 /* The stream of dsc_cu_start. */
 CUhandle dsc_cu_stream(void);
 
-/* Records the failure of cu<Call> (`call` is the field of dsc_cu_api) (once: the first failure is the one
- * reported); returns 1. */
+/* Records the failure of cu<Call> (`call` is the field of dsc_cu_api) (once:
+ * the first failure is the one reported); returns 1. */
 int dsc_cu_fail(const char *call, CUresult rc);
 
 /* The first failure, or NULL. */

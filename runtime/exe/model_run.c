@@ -89,11 +89,14 @@ int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
   run_bytes(positions, logitRows, &cacheBytes, &logitBytes);
   m->greedy = 0;
   void *wbase = (void *)(pl->data + pl->weights->offset);
-  if (!useMmap) {
+  /* With the forward pass on a GPU the host reads only embedding rows:
+   * the mapping serves. */
+  bool host = !dsc_device_forward_active();
+  if (host && !useMmap) {
     void *copy = dsc_payload_read_weights(pl);
     if (copy)
       wbase = copy;
-  } else {
+  } else if (host) {
     /* The first token touches every page: queue their reads now. */
     dsc_sys_madvise(wbase, pl->weights->size, DSC_MADV_WILLNEED);
   }

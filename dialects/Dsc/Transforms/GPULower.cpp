@@ -233,13 +233,12 @@ struct GPUUniqueKernelNames
         ++k;
         auto kernel = SymbolTable::lookupNearestSymbolFrom<gpu::GPUFuncOp>(
             l, l.getKernel());
-        if (!kernel || !done.insert(kernel).second ||
-            kernel.getName() == name)
+        if (!kernel || !done.insert(kernel).second || kernel.getName() == name)
           return;
         kernel.setName(name);
-        l.setKernelAttr(SymbolRefAttr::get(
-            l.getKernelModuleName(),
-            {FlatSymbolRefAttr::get(&getContext(), name)}));
+        l.setKernelAttr(
+            SymbolRefAttr::get(l.getKernelModuleName(),
+                               {FlatSymbolRefAttr::get(&getContext(), name)}));
       });
     }
   }

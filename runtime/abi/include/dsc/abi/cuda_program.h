@@ -19,15 +19,15 @@
 
 enum {
   DSC_CP_MAGIC,
-  DSC_CP_BUFFERS,    /* activation buffers */
-  DSC_CP_WEIGHTS,    /* weights */
-  DSC_CP_STEPS,      /* steps; 0: the forward pass runs on the CPU */
-  DSC_CP_HEAD,       /* steps from here on only for positions with logits */
-  DSC_CP_LOGITS,     /* the buffer of the logits */
-  DSC_CP_LAYERS,     /* of the KV cache */
+  DSC_CP_BUFFERS, /* activation buffers */
+  DSC_CP_WEIGHTS, /* weights */
+  DSC_CP_STEPS,   /* steps; 0: the forward pass runs on the CPU */
+  DSC_CP_HEAD,    /* steps from here on only for positions with logits */
+  DSC_CP_LOGITS,  /* the buffer of the logits */
+  DSC_CP_LAYERS,  /* of the KV cache */
   DSC_CP_KV_HEADS,
   DSC_CP_HEAD_DIM,
-  DSC_CP_POOL,       /* int64 constants after the steps */
+  DSC_CP_POOL, /* int64 constants after the steps */
   DSC_CP_HEADER_SIZE = 16
 };
 
@@ -48,15 +48,15 @@ enum { DSC_CPK_F32, DSC_CPK_F16, DSC_CPK_Q8, DSC_CPK_Q4 };
  * as the bits of a double). */
 enum {
   DSC_CPS_SIZE = 8,
-  DSC_OP_EMBED = 1,   /* w table, b out */
-  DSC_OP_RMS_NORM,    /* b in, w weight, b out, eps */
-  DSC_OP_LINEAR,      /* b in, w weight, b out */
-  DSC_OP_ROPE,        /* b in-out, head_dim, pool index of head_dim/2 freqs
-                       * (float bits) */
-  DSC_OP_ATTENTION,   /* b q, b k, b v, b out, layer, heads, scale */
-  DSC_OP_ADD,         /* b a, b b, b out */
-  DSC_OP_SWIGLU,      /* b gate, b up, b out */
-  DSC_OP_COPY         /* b in, b out */
+  DSC_OP_EMBED = 1, /* w table, b out */
+  DSC_OP_RMS_NORM,  /* b in, w weight, b out, eps */
+  DSC_OP_LINEAR,    /* b in, w weight, b out */
+  DSC_OP_ROPE,      /* b in-out, head_dim, pool index of head_dim/2 freqs
+                     * (float bits) */
+  DSC_OP_ATTENTION, /* b q, b k, b v, b out, layer, heads, scale */
+  DSC_OP_ADD,       /* b a, b b, b out */
+  DSC_OP_SWIGLU,    /* b gate, b up, b out */
+  DSC_OP_COPY       /* b in, b out */
 };
 
 #endif
