@@ -1,14 +1,17 @@
 //===- CUDAKernels.cpp - the CUDA targets' device code in the executable --===//
 //
 // The kernel sources (targets/cuda/kernels/*.mlir, built into dsc) are
-// compiled to PTX for the target's chip by dsc-cuda-lower and put into the
-// executable as one constant, `dsc_cuda_ptx`: the PTX modules one after
-// another, each NUL-terminated, then an empty one. The runtime
-// (runtime/cuda/cuda_device.c) loads each with cuModuleLoadData.
+// compiled by dsc-cuda-lower with format=host: the PTX for the target's chip
+// as gpu.binary globals, and each kernel function (dsc_cuda_gemv_q8, ...) as
+// host code that launches its kernels through MLIR's mgpu* calls
+// (runtime/cuda/driver.c). That host code is linked into the executable,
+// with the forward pass's steps (CUDAProgram.cpp) that the runtime
+// (runtime/cuda/cuda_forward.c) runs by calling it.
 //
 //===----------------------------------------------------------------------===//
 
 #include "pipeline/CUDAKernels.h"
+#include "pipeline/CUDAProgram.h"
 #include "pipeline/Pipelines.h"
 #include "registry/CUDATargets.h"
 #include "targets/EmbeddedFiles.h"
@@ -17,23 +20,22 @@
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Linker/Linker.h"
 
 using namespace llvm;
 
 namespace dsc {
 
-Expected<std::string> compileCUDAKernels(const TargetDesc &target) {
-  mlir::DialectRegistry registry;
-  mlir::dsc::registerCUDALowerDependencies(registry);
-  mlir::MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::ModuleOp::create(mlir::UnknownLoc::get(&ctx));
-  // Every kernel source into one module.
+/// Every kernel source, lowered by dsc-cuda-lower with `format`.
+static Error lowerCUDAKernels(mlir::MLIRContext &ctx,
+                              mlir::OwningOpRef<mlir::ModuleOp> &module,
+                              const TargetDesc &target, StringRef format) {
+  module = mlir::ModuleOp::create(mlir::UnknownLoc::get(&ctx));
   for (const EmbeddedFile *f = kEmbeddedFiles; f->name; ++f) {
     if (!StringRef(f->name).starts_with("cuda-kernel-"))
       continue;
@@ -55,30 +57,47 @@ Expected<std::string> compileCUDAKernels(const TargetDesc &target) {
   mlir::dsc::CUDALowerOptions options;
   options.chip = gpu->chip;
   options.features = gpu->features;
-  if (Error e = runPasses(
-          *module,
-          [&](mlir::OpPassManager &pm) {
-            mlir::dsc::buildCUDALowerPipeline(pm, options);
-          },
-          "compiling the CUDA kernels for " + gpu->chip))
-    return std::move(e);
-  auto ptx = mlir::dsc::collectPTX(*module);
-  if (!ptx)
-    return ptx.takeError();
-  std::string blob;
-  for (const std::string &p : *ptx)
-    blob += p + '\0';
-  return blob; // the final NUL of the data array ends the list
+  options.format = format.str();
+  return runPasses(
+      *module,
+      [&](mlir::OpPassManager &pm) {
+        mlir::dsc::buildCUDALowerPipeline(pm, options);
+      },
+      "compiling the CUDA kernels for " + gpu->chip);
 }
 
-Error embedCUDAKernels(Module &code, const TargetDesc &target) {
-  auto blob = compileCUDAKernels(target);
-  if (!blob)
-    return blob.takeError();
-  Constant *data =
-      ConstantDataArray::getString(code.getContext(), *blob, /*AddNull=*/true);
-  new GlobalVariable(code, data->getType(), /*isConstant=*/true,
-                     GlobalValue::ExternalLinkage, data, "dsc_cuda_ptx");
+Error embedCUDAKernels(Module &code, const TargetDesc &target,
+                       mlir::ModuleOp layout) {
+  mlir::DialectRegistry registry;
+  mlir::dsc::registerCUDALowerDependencies(registry);
+  mlir::MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (Error e = lowerCUDAKernels(ctx, module, target, "host"))
+    return e;
+  std::unique_ptr<Module> host =
+      mlir::translateModuleToLLVMIR(*module, code.getContext(), "dsc_cuda");
+  if (!host)
+    return createStringError(inconvertibleErrorCode(),
+                             "translating the CUDA kernels' host code to LLVM "
+                             "IR failed");
+  host->setDataLayout(code.getDataLayout());
+  host->setTargetTriple(code.getTargetTriple());
+  if (Linker::linkModules(code, std::move(host)))
+    return createStringError(inconvertibleErrorCode(),
+                             "linking the CUDA kernels' host code failed");
+
+  CUDAProgram program = buildCUDAProgram(layout);
+  Type *i64 = Type::getInt64Ty(code.getContext());
+  Constant *words = ConstantDataArray::get(code.getContext(), program.words);
+  new GlobalVariable(code, ArrayType::get(i64, program.words.size()),
+                     /*isConstant=*/true, GlobalValue::ExternalLinkage, words,
+                     "dsc_cuda_program");
+  Constant *note = ConstantDataArray::getString(code.getContext(), program.note,
+                                                /*AddNull=*/true);
+  new GlobalVariable(code, note->getType(), /*isConstant=*/true,
+                     GlobalValue::ExternalLinkage, note,
+                     "dsc_cuda_program_note");
   return Error::success();
 }
 

@@ -5,9 +5,9 @@
 
 #include "pipeline/Target.h"
 
-#include "llvm/Support/Error.h"
+#include "mlir/IR/BuiltinOps.h"
 
-#include <string>
+#include "llvm/Support/Error.h"
 
 namespace llvm {
 class Module;
@@ -15,13 +15,12 @@ class Module;
 
 namespace dsc {
 
-/// The built-in kernels (targets/cuda/kernels) compiled to PTX for the chip
-/// of `target`, a CUDA target: the PTX modules, each NUL-terminated.
-llvm::Expected<std::string> compileCUDAKernels(const TargetDesc &target);
-
-/// Puts that PTX into `code` as `dsc_cuda_ptx`, which the runtime
-/// (runtime/cuda/cuda_device.c) loads; docs/cuda.md.
-llvm::Error embedCUDAKernels(llvm::Module &code, const TargetDesc &target);
+/// Links into `code` the built-in kernels (targets/cuda/kernels) compiled for
+/// the chip of `target`, a CUDA target: their PTX and the host code that
+/// launches them; and `layout`'s forward pass as `dsc_cuda_program`, which
+/// the runtime (runtime/cuda/cuda_forward.c) runs; docs/cuda.md.
+llvm::Error embedCUDAKernels(llvm::Module &code, const TargetDesc &target,
+                             mlir::ModuleOp layout);
 
 } // namespace dsc
 

@@ -32,7 +32,7 @@ Error writeExecutable(Module &code, TargetMachine &tm, mlir::ModuleOp layout,
     if (ec)
       return fileError(objPath, ec.message());
     if (mlir::dsc::getCUDADevice(target))
-      if (Error e = embedCUDAKernels(code, target))
+      if (Error e = embedCUDAKernels(code, target, layout))
         return e;
     if (Error e = emitMachineCode(code, tm, false, os))
       return e;

@@ -76,9 +76,9 @@ static int sample_loop(generation *g, dsc_sampler *sampler, const dsc_prompt *p,
   int64_t pos = p->n - 1;
   int32_t token = p->ids[pos];
   while (pos < steps) {
-    if (dsc_run_check_logits(g->pl, last, 1, g->m.vocab, pos))
+    if (!g->m.greedy && dsc_run_check_logits(g->pl, last, 1, g->m.vocab, pos))
       return 1;
-    int32_t next = dsc_sample(sampler, last);
+    int32_t next = g->m.greedy ? *g->m.greedy : dsc_sample(sampler, last);
     if (g->tok && (next == dsc_tok_eos(g->tok) || next == dsc_tok_bos(g->tok)))
       break;
     if (print_token(g, token, next))
@@ -140,6 +140,10 @@ int dsc_generate(const dsc_payload *pl, const dsc_args *a,
   if (nThreads < 0)
     return 1;
 
+  /* Greedy on a GPU: its argmax, only the token id copied back. */
+  int32_t greedyNext = 0;
+  if (dsc_run_on_device() && a->temp <= 0.0f && !a->dumpPath)
+    g.m.greedy = &greedyNext;
   /* The prompt in one call. */
   double t0 = dsc_sys_now();
   dsc_run_forward(&g.m, p.ids, p.n, 0, rows);

@@ -1,5 +1,6 @@
 /*===- model_run.c - the model in one run of an executable --------------===*/
 #include "exe/model_run.h"
+#include "cuda/device.h"
 #include "dsc/sys.h"
 #include "exe/io.h"
 
@@ -7,11 +8,19 @@ int dsc_pool_start(int n); /* threads.c */
 
 void dsc_run_forward(dsc_run *m, int32_t *tokens, int64_t n, int64_t pos,
                      int64_t n_out) {
+  if (dsc_device_forward_active()) {
+    /* A failed GPU call mid-run: its error is printed. */
+    if (dsc_device_forward(tokens, n, pos, n_out, m->logits, m->greedy))
+      dsc_sys_exit(1);
+    return;
+  }
   dsc_memref1 toks = {tokens, tokens, 0, n, 1};
   dsc_memref2 logits = {
       m->logits, m->logits, 0, {n_out, m->vocab}, {m->vocab, 1}};
   _mlir_ciface_dsc_forward(&m->weights, &toks, pos, n_out, &m->cache, &logits);
 }
+
+bool dsc_run_on_device(void) { return dsc_device_forward_active(); }
 
 int dsc_run_start_threads(int64_t threads) {
   return dsc_pool_start(threads ? (int)threads : dsc_sys_ncpu());
@@ -78,12 +87,16 @@ int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
                  int64_t positions, int64_t logitRows, const char *lower) {
   uint64_t cacheBytes, logitBytes;
   run_bytes(positions, logitRows, &cacheBytes, &logitBytes);
+  m->greedy = 0;
   void *wbase = (void *)(pl->data + pl->weights->offset);
-  if (!useMmap) {
+  /* With the forward pass on a GPU the host reads only embedding rows:
+   * the mapping serves. */
+  bool host = !dsc_device_forward_active();
+  if (host && !useMmap) {
     void *copy = dsc_payload_read_weights(pl);
     if (copy)
       wbase = copy;
-  } else {
+  } else if (host) {
     /* The first token touches every page: queue their reads now. */
     dsc_sys_madvise(wbase, pl->weights->size, DSC_MADV_WILLNEED);
   }
@@ -100,7 +113,7 @@ int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
                     dsc_format_bytes(logitBytes, c, sizeof(c)),
                     (long long)positions, lower);
   m->cache = (dsc_memref1){cache, cache, 0, (int64_t)(cacheBytes / 4), 1};
-  return 0;
+  return dsc_device_reserve(positions);
 }
 
 /* What is wrong with one row of logits: NULL when they are usable. Besides

@@ -16,6 +16,10 @@ typedef struct {
   dsc_memref1 weights, cache;
   float *logits; /* rows x vocab */
   int64_t vocab;
+  /* Greedy decoding with the forward pass on a GPU: the forward call
+   * stores the index of the largest logit of the last position here (the
+   * device's argmax; only it crosses the bus) instead of the logits. */
+  int32_t *greedy;
 } dsc_run;
 
 /* Checks that `positions` positions with `logitRows` rows of logits fit in
@@ -39,9 +43,12 @@ void dsc_run_report(const dsc_payload *pl, bool useMmap, int64_t positions,
 int dsc_run_start_threads(int64_t threads);
 
 /* Evaluates tokens[0 .. n) at positions pos.., writing the logits of the
- * last n_out of them. */
+ * last n_out of them (or, with m->greedy, the next token). */
 void dsc_run_forward(dsc_run *m, int32_t *tokens, int64_t n, int64_t pos,
                      int64_t n_out);
+
+/* Whether m->greedy may be set: the forward pass runs on a GPU. */
+bool dsc_run_on_device(void);
 
 /* Checks rows x vocab logits for positions first, first + 1, ...: NaN,
  * infinity or all-equal rows mean damaged weights. Returns 0, or 1 after an

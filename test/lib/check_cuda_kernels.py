@@ -12,7 +12,7 @@ result differs from the reference.
 
 With --device, LIB.so is the same source through dsc-cuda-lower and MLIR's
 gpu-to-llvm (the host side launching the PTX kernels) linked with
-runtime/cuda/mgpu.c: the arrays are copied to device memory, the kernels
+runtime/cuda/driver.c: the arrays are copied to device memory, the kernels
 run on the GPU, and the results are checked the same way
 (scripts/gpu-check.sh). Without a driver or GPU it fails with one line
 naming what is missing.
@@ -128,6 +128,21 @@ def gemv(lib, rng, bits):
     return ok
 
 
+def gemv_float(lib, rng):
+    ok = True
+    n, k = 67, 250  # k not a multiple of the warp's 32 lanes
+    for dtype in (np.float32, np.float16):
+        w = rng.standard_normal((n, k)).astype(dtype)
+        x = rng.standard_normal(k).astype(np.float32)
+        ref = w.astype(np.float64) @ x
+        y = np.zeros(n, np.float32)
+        partial = np.zeros(n * 32, np.float32)
+        name = "gemv_f32" if dtype == np.float32 else "gemv_f16"
+        call(lib, "dsc_cuda_" + name, w.reshape(-1), x, partial, y, n, k)
+        ok &= check(name, y, ref, 1e-5)
+    return ok
+
+
 def rms_norm(lib, rng):
     rows, dim, eps = 5, 288, 1e-5
     x = rng.standard_normal((rows, dim)).astype(np.float32)
@@ -214,7 +229,8 @@ def gemm_f16(lib, rng):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("lib")
-    p.add_argument("kernel", choices=["gemv_q8", "gemv_q4", "rms_norm",
+    p.add_argument("kernel", choices=["gemv_q8", "gemv_q4", "gemv_float",
+                                      "rms_norm",
                                       "argmax", "attention", "elementwise",
                                       "gemm_f16"])
     p.add_argument("--seed", type=int, default=0)
@@ -224,12 +240,13 @@ def main():
     lib = ctypes.CDLL(a.lib)
     if a.device:
         DEVICE = lib
-        if device_error():  # the kernels' modules load when LIB.so does
+        if device_error():  # a module LIB.so registers failed
             sys.exit("device: " + device_error())
     rng = np.random.default_rng(a.seed)
     tests = {
         "gemv_q8": lambda: gemv(lib, rng, 8),
         "gemv_q4": lambda: gemv(lib, rng, 4),
+        "gemv_float": lambda: gemv_float(lib, rng),
         "rms_norm": lambda: rms_norm(lib, rng),
         "argmax": lambda: argmax(lib, rng),
         "attention": lambda: attention(lib, rng),

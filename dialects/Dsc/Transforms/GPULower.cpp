@@ -28,6 +28,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -204,6 +205,193 @@ struct GPUReverseParallelLoops
   }
 };
 
+/// Outlining names a function's kernels after it, in GPU modules named
+/// uniquely in the whole module: which suffix the second kernel of
+/// dsc_cuda_gemv_q8 gets depends on the other sources compiled with it. The
+/// k-th kernel a function launches is named <function>_kernel_<k> instead
+/// (the first <function>_kernel), whatever is compiled with it, so that a
+/// kernel's name alone says which it is: the PTX entry, and the host form
+/// the fake driver of the tests finds for it.
+struct GPUUniqueKernelNames
+    : PassWrapper<GPUUniqueKernelNames, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUUniqueKernelNames)
+  StringRef getArgument() const override {
+    return "dsc-gpu-unique-kernel-names";
+  }
+  StringRef getDescription() const override {
+    return "Names the k-th kernel a function launches <function>_kernel_<k>";
+  }
+  void runOnOperation() override {
+    ModuleOp m = getOperation();
+    DenseSet<Operation *> done;
+    for (func::FuncOp f : m.getOps<func::FuncOp>()) {
+      int k = 0;
+      f.walk([&](gpu::LaunchFuncOp l) {
+        std::string name = (f.getName() + "_kernel").str();
+        if (k)
+          name += "_" + std::to_string(k);
+        ++k;
+        auto kernel = SymbolTable::lookupNearestSymbolFrom<gpu::GPUFuncOp>(
+            l, l.getKernel());
+        if (!kernel || !done.insert(kernel).second || kernel.getName() == name)
+          return;
+        kernel.setName(name);
+        l.setKernelAttr(
+            SymbolRefAttr::get(l.getKernelModuleName(),
+                               {FlatSymbolRefAttr::get(&getContext(), name)}));
+      });
+    }
+  }
+};
+
+/// For the tests without a GPU (test/lit/targets/cuda/fake-driver.test):
+/// each outlined kernel (gpu.func) becomes a host function of the same name
+/// and arguments, plus the launch's grid and block sizes, that runs its body
+/// for every block and thread in turn, the ids the loops' indices. The dsc
+/// kernels use no shared memory and no barrier, so one thread after another
+/// computes what the GPU computes at once. The launchers (functions with
+/// gpu.launch_func) and the GPU modules go; kernels with NVVM operations (the
+/// GEMM's mma.sync) have no host form and are left out.
+struct GPUKernelsToHost
+    : PassWrapper<GPUKernelsToHost, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUKernelsToHost)
+  StringRef getArgument() const override { return "dsc-gpu-kernels-to-host"; }
+  StringRef getDescription() const override {
+    return "Outlined GPU kernels as host functions looping over blocks and "
+           "threads (for a fake CUDA driver in tests)";
+  }
+  void runOnOperation() override {
+    ModuleOp m = getOperation();
+    MLIRContext *ctx = &getContext();
+    SmallVector<gpu::GPUModuleOp> gpuModules(m.getOps<gpu::GPUModuleOp>());
+    for (gpu::GPUModuleOp gm : gpuModules)
+      for (gpu::GPUFuncOp f : gm.getOps<gpu::GPUFuncOp>()) {
+        if (!f.isKernel())
+          continue;
+        bool nvvm = false;
+        f.walk([&](Operation *op) {
+          nvvm |= isa<NVVM::NVVMDialect>(op->getDialect());
+        });
+        if (nvvm)
+          continue;
+        if (!f.getBody().hasOneBlock()) {
+          f.emitOpError("has more than one block: no host form");
+          return signalPassFailure();
+        }
+        OpBuilder b = OpBuilder::atBlockEnd(m.getBody());
+        Location loc = f.getLoc();
+        SmallVector<Type> types(f.getArgumentTypes());
+        types.append(6, b.getIndexType());
+        auto fn = func::FuncOp::create(b, loc, f.getName(),
+                                       FunctionType::get(ctx, types, {}));
+        fn->setAttr("dsc.host_kernel", UnitAttr::get(ctx));
+        Block *entry = fn.addEntryBlock();
+        b.setInsertionPointToStart(entry);
+        unsigned n = f.getNumArguments();
+        Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+        Value one = arith::ConstantIndexOp::create(b, loc, 1);
+        // Blocks z, y, x, then threads z, y, x.
+        Value iv[6];
+        for (int d = 0; d < 6; ++d) {
+          int dim = (d < 3 ? 2 - d : 5 - d + 3);
+          auto loop = scf::ForOp::create(b, loc, zero,
+                                         entry->getArgument(n + dim), one);
+          iv[dim] = loop.getInductionVar();
+          b.setInsertionPointToStart(loop.getBody());
+        }
+        IRMapping map;
+        for (unsigned i = 0; i < n; ++i)
+          map.map(f.getArgument(i), entry->getArgument(i));
+        for (Operation &op : f.getBody().front().without_terminator())
+          b.clone(op, map);
+        b.setInsertionPointToEnd(entry);
+        func::ReturnOp::create(b, loc);
+        bool bad = false;
+        fn.walk([&](Operation *op) {
+          auto dimOf = [](gpu::Dimension d) { return static_cast<int>(d); };
+          Value r;
+          if (auto o = dyn_cast<gpu::BlockIdOp>(op))
+            r = iv[dimOf(o.getDimension())];
+          else if (auto o = dyn_cast<gpu::ThreadIdOp>(op))
+            r = iv[3 + dimOf(o.getDimension())];
+          else if (auto o = dyn_cast<gpu::GridDimOp>(op))
+            r = entry->getArgument(n + dimOf(o.getDimension()));
+          else if (auto o = dyn_cast<gpu::BlockDimOp>(op))
+            r = entry->getArgument(n + 3 + dimOf(o.getDimension()));
+          else if (isa<gpu::GPUDialect>(op->getDialect())) {
+            op->emitOpError("has no host form");
+            bad = true;
+          }
+          if (r) {
+            op->getResult(0).replaceAllUsesWith(r);
+            op->erase();
+          }
+        });
+        if (bad)
+          return signalPassFailure();
+      }
+    SmallVector<Operation *> dead(gpuModules.begin(), gpuModules.end());
+    for (func::FuncOp f : m.getOps<func::FuncOp>())
+      if (!f->hasAttr("dsc.host_kernel"))
+        dead.push_back(f);
+    for (Operation *op : dead)
+      op->erase();
+    m->removeAttr("gpu.container_module");
+  }
+};
+
+/// After the host lowering of dsc-gpu-kernels-to-host's functions: for each,
+/// `<name>_dsc_launch(void **params, int64_t dims[6])`, which calls it with
+/// the values params[i] point to (cuLaunchKernel's kernelParams, in the
+/// order gpu-to-llvm passes them) and the grid and block sizes.
+struct GPUHostKernelEntries
+    : PassWrapper<GPUHostKernelEntries, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUHostKernelEntries)
+  StringRef getArgument() const override {
+    return "dsc-gpu-host-kernel-entries";
+  }
+  StringRef getDescription() const override {
+    return "Entry points taking cuLaunchKernel's parameters for the host "
+           "forms of GPU kernels";
+  }
+  void runOnOperation() override {
+    ModuleOp m = getOperation();
+    MLIRContext *ctx = &getContext();
+    auto ptr = LLVM::LLVMPointerType::get(ctx);
+    auto i64 = IntegerType::get(ctx, 64);
+    SmallVector<LLVM::LLVMFuncOp> kernels;
+    for (LLVM::LLVMFuncOp f : m.getOps<LLVM::LLVMFuncOp>())
+      if (f->hasAttr("dsc.host_kernel") && !f.isExternal())
+        kernels.push_back(f);
+    for (LLVM::LLVMFuncOp f : kernels) {
+      OpBuilder b = OpBuilder::atBlockEnd(m.getBody());
+      Location loc = f.getLoc();
+      auto entry = LLVM::LLVMFuncOp::create(
+          b, loc, (f.getName() + "_dsc_launch").str(),
+          LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
+                                      {ptr, ptr}));
+      Block *body = entry.addEntryBlock(b);
+      b.setInsertionPointToStart(body);
+      ArrayRef<Type> params = f.getFunctionType().getParams();
+      unsigned n = params.size() - 6;
+      SmallVector<Value> args;
+      for (unsigned i = 0; i < params.size(); ++i) {
+        bool dim = i >= n;
+        Value base = body->getArgument(dim ? 1 : 0);
+        auto at = LLVM::GEPOp::create(
+            b, loc, ptr, dim ? Type(i64) : Type(ptr), base,
+            ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(dim ? i - n : i)});
+        Value v = at;
+        if (!dim)
+          v = LLVM::LoadOp::create(b, loc, ptr, at);
+        args.push_back(LLVM::LoadOp::create(b, loc, params[i], v));
+      }
+      LLVM::CallOp::create(b, loc, f, args);
+      LLVM::ReturnOp::create(b, loc, ValueRange{});
+    }
+  }
+};
+
 } // namespace
 
 void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
@@ -213,6 +401,13 @@ void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(std::make_unique<GPUUniqueKernelNames>());
+  if (o.format == "cpu") {
+    pm.addPass(std::make_unique<GPUKernelsToHost>());
+    buildLowerToLLVMPipeline(pm);
+    pm.addPass(std::make_unique<GPUHostKernelEntries>());
+    return;
+  }
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createCanonicalizerPass());
@@ -266,6 +461,8 @@ void dsc::registerCUDALowerDependencies(DialectRegistry &registry) {
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerGPUDialectTranslation(registry);
+  // #gpu.select_object: the host code embeds the PTX and loads it at start.
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
   registerLLVMDialectTranslation(registry);
   registerNVVMDialectTranslation(registry);
 }
@@ -280,8 +477,9 @@ struct CUDALowerPipelineOptions
                                llvm::cl::init("+ptx80")};
   Option<std::string> format{
       *this, "format",
-      llvm::cl::desc("nvvm (NVVM dialect), isa (gpu.binary with PTX) or "
-                     "host (isa, and the host side in the LLVM dialect)"),
+      llvm::cl::desc("nvvm (NVVM dialect), isa (gpu.binary with PTX), "
+                     "host (isa, and the host side in the LLVM dialect) or "
+                     "cpu (the kernels as host functions, for tests)"),
       llvm::cl::init("isa")};
 };
 } // namespace
@@ -291,6 +489,9 @@ void dsc::registerCUDALowerPasses() {
   PassRegistration<GPUTileFlatLoops>();
   PassRegistration<GPUNoLibdevice>();
   PassRegistration<GPUReverseParallelLoops>();
+  PassRegistration<GPUUniqueKernelNames>();
+  PassRegistration<GPUKernelsToHost>();
+  PassRegistration<GPUHostKernelEntries>();
   PassPipelineRegistration<CUDALowerPipelineOptions>(
       "dsc-cuda-lower",
       "Maps the parallel loops of functions on memrefs to GPU kernels and "

@@ -29,7 +29,7 @@ struct CUDALowerOptions {
   /// gpu.binary ops holding PTX; "host": isa, and the host functions
   /// lowered to the LLVM dialect, launching through MLIR's GPU runtime
   /// calls (runtime/cuda/mgpu.c implements them).
-  std::string format = "isa";
+  std::string format = "isa"; // nvvm, isa, host or cpu (docs/cuda.md)
 };
 
 /// Parallel loops to gpu.launch, outlining, NVVM, then PTX.

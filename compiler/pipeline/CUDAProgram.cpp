@@ -1,0 +1,272 @@
+//===- CUDAProgram.cpp - the forward pass of a CUDA executable ------------===//
+//
+// Reads the forward function of the laid-out module (the dsc dialect, each
+// weight at its offset in the blob) and writes its steps for the device
+// (dsc/abi/cuda_program.h): every activation a buffer of its width, every
+// weight its offset, shape and storage, every op a step that the runtime
+// runs as launches of the device kernels. An op or a storage the device
+// kernels do not cover gives no steps and says why; that executable
+// computes on the CPU.
+//
+//===----------------------------------------------------------------------===//
+
+#include "pipeline/CUDAProgram.h"
+
+#include "Dsc/IR/DscOps.h"
+#include "Dsc/IR/DscTypes.h"
+
+#include "dsc/abi/cuda_program.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace llvm;
+using namespace mlir;
+using namespace mlir::dsc;
+
+namespace dsc {
+
+namespace {
+
+int64_t bits(double d) {
+  int64_t i;
+  std::memcpy(&i, &d, 8);
+  return i;
+}
+
+struct Emitter {
+  std::vector<int64_t> buffers, weights, steps, pool;
+  llvm::DenseMap<Value, int64_t> bufferOf;
+  llvm::DenseMap<Operation *, int64_t> weightOf;
+  int64_t head = -1, logits = -1;
+  std::string why;
+
+  bool fail(Operation *op, const Twine &what) {
+    if (why.empty())
+      why = (op->getName().getStringRef() + ": " + what).str();
+    return false;
+  }
+
+  int64_t newBuffer(Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    buffers.push_back(t.getDimSize(t.getRank() - 1));
+    return bufferOf[v] = buffers.size() - 1;
+  }
+
+  /// The weight of a dsc.weight op: its storage as the device reads it.
+  std::optional<int64_t> weight(Value v, bool vector) {
+    auto w = v.getDefiningOp<WeightOp>();
+    if (!w)
+      return std::nullopt;
+    auto it = weightOf.find(w);
+    if (it != weightOf.end())
+      return it->second;
+    auto g =
+        SymbolTable::lookupNearestSymbolFrom<GlobalOp>(w, w.getGlobalAttr());
+    if (!g || !g.getOffset())
+      return (fail(w, "a weight without an offset"), std::nullopt);
+    ArrayRef<int64_t> shape = g.getShapedType().getShape();
+    int64_t rows = vector ? 1 : shape[0], cols = shape.back();
+    int64_t entry[DSC_CPW_SIZE] = {};
+    entry[DSC_CPW_OFFSET] = *g.getOffset();
+    entry[DSC_CPW_ROWS] = rows;
+    entry[DSC_CPW_COLS] = cols;
+    if (TiledLayoutAttr l = g.getLayoutAttr()) {
+      entry[DSC_CPW_TILE_ROWS] = l.getRows();
+      entry[DSC_CPW_TILE_COLS] = l.getCols();
+    }
+    if (auto q = dyn_cast<QTensorType>(g.getType())) {
+      QuantSchemeAttr s = q.getScheme();
+      bool perRowGroups =
+          s.getGranularity() == Granularity::Group ||
+          (s.getGranularity() == Granularity::Channel && s.getAxis() == 0);
+      if (s.isGGML() || !s.getSymmetric() || !perRowGroups ||
+          (s.getBits() != 8 && s.getBits() != 4) ||
+          entry[DSC_CPW_TILE_ROWS] != 4)
+        return (fail(w, "@" + g.getSymName() +
+                            " is stored in a form the device GEMVs do not "
+                            "read (they take symmetric int8 and int4 by "
+                            "channel or group, tiled)"),
+                std::nullopt);
+      entry[DSC_CPW_KIND] = s.getBits() == 8 ? DSC_CPK_Q8 : DSC_CPK_Q4;
+      entry[DSC_CPW_SCALE_F32] = s.getScaleType().isF32();
+    } else {
+      Type e = g.getShapedType().getElementType();
+      if (!e.isF32() && !e.isF16())
+        return (fail(w, "@" + g.getSymName() + " is neither f32 nor f16"),
+                std::nullopt);
+      entry[DSC_CPW_KIND] = e.isF32() ? DSC_CPK_F32 : DSC_CPK_F16;
+    }
+    weights.insert(weights.end(), entry, entry + DSC_CPW_SIZE);
+    return weightOf[w] = weights.size() / DSC_CPW_SIZE - 1;
+  }
+
+  void step(std::initializer_list<int64_t> s) {
+    size_t at = steps.size();
+    steps.resize(at + DSC_CPS_SIZE);
+    std::copy(s.begin(), s.end(), steps.begin() + at);
+  }
+
+  std::optional<int64_t> in(Operation *op, Value v) {
+    auto it = bufferOf.find(v);
+    if (it == bufferOf.end())
+      return (fail(op, "an operand the device does not compute"), std::nullopt);
+    return it->second;
+  }
+
+  bool emit(Operation &op, Value tokens, Value pos) {
+    if (isa<WeightOp, arith::ConstantOp, tensor::DimOp, arith::SubIOp>(op))
+      return true; // read where used; the slice below is their only user
+    if (auto e = dyn_cast<EmbeddingOp>(op)) {
+      auto w = weight(e.getTable(), false);
+      if (!w || e.getIds() != tokens)
+        return w && fail(&op, "ids other than the tokens");
+      step({DSC_OP_EMBED, *w, newBuffer(e.getResult())});
+      return true;
+    }
+    if (auto n = dyn_cast<RMSNormOp>(op)) {
+      auto x = in(&op, n.getInput());
+      auto w = weight(n.getWeight(), true);
+      if (!x || !w)
+        return false;
+      if (weights[*w * DSC_CPW_SIZE + DSC_CPW_KIND] != DSC_CPK_F32)
+        return fail(&op, "a norm weight other than f32");
+      step({DSC_OP_RMS_NORM, *x, *w, newBuffer(n.getResult()),
+            bits(n.getEps().convertToDouble())});
+      return true;
+    }
+    if (auto l = dyn_cast<LinearOp>(op)) {
+      if (l.getBias())
+        return fail(&op, "a bias");
+      auto x = in(&op, l.getInput());
+      auto w = weight(l.getWeight(), false);
+      if (!x || !w)
+        return false;
+      step({DSC_OP_LINEAR, *x, *w, newBuffer(l.getResult())});
+      return true;
+    }
+    if (auto r = dyn_cast<RoPEOp>(op)) {
+      auto x = in(&op, r.getInput());
+      if (!x)
+        return false;
+      if (r.getScalingAttr())
+        return fail(&op, "RoPE scaling");
+      if (r.getPos() != pos)
+        return fail(&op, "a position other than the forward's");
+      int64_t hd = r.getHeadDim(), buf = *x;
+      // The kernel rotates in place: the input's buffer, unless it is read
+      // again.
+      if (!r.getInput().hasOneUse()) {
+        buf = newBuffer(r.getResult());
+        step({DSC_OP_COPY, *x, buf});
+      } else {
+        bufferOf[r.getResult()] = buf;
+      }
+      // The inverse frequencies as codegen computes them (float32 of the
+      // double), CodegenLowerLinalg.cpp's ropeFrequencies.
+      int64_t at = pool.size();
+      for (int64_t i = 0; i < hd / 2; ++i) {
+        float f =
+            static_cast<float>(1.0 / std::pow(r.getTheta().convertToDouble(),
+                                              static_cast<double>(2 * i) / hd));
+        uint32_t u;
+        std::memcpy(&u, &f, 4);
+        pool.push_back(u);
+      }
+      step({DSC_OP_ROPE, buf, hd, at});
+      return true;
+    }
+    if (auto a = dyn_cast<AttentionOp>(op)) {
+      auto q = in(&op, a.getQuery()), k = in(&op, a.getKey()),
+           v = in(&op, a.getValue());
+      if (!q || !k || !v)
+        return false;
+      if (a.getWindow() || a.getPos() != pos)
+        return fail(&op, "a window or a position other than the forward's");
+      step({DSC_OP_ATTENTION, *q, *k, *v, newBuffer(a.getResult()),
+            static_cast<int64_t>(a.getLayer()),
+            static_cast<int64_t>(a.getNHeads()), bits(a.getScaleOrDefault())});
+      return true;
+    }
+    if (isa<AddOp, SwiGLUOp>(op)) {
+      auto x = in(&op, op.getOperand(0)), y = in(&op, op.getOperand(1));
+      if (!x || !y)
+        return false;
+      step({isa<AddOp>(op) ? DSC_OP_ADD : DSC_OP_SWIGLU, *x, *y,
+            newBuffer(op.getResult(0))});
+      return true;
+    }
+    if (auto s = dyn_cast<tensor::ExtractSliceOp>(op)) {
+      // The last n_out rows: the device computes one position at a time,
+      // and runs the steps after this one for the positions with logits.
+      auto x = in(&op, s.getSource());
+      if (!x || head >= 0)
+        return x && fail(&op, "a second slice");
+      bufferOf[s.getResult()] = *x;
+      head = steps.size() / DSC_CPS_SIZE;
+      return true;
+    }
+    if (auto r = dyn_cast<func::ReturnOp>(op)) {
+      auto x =
+          r.getNumOperands() == 1 ? in(&op, r.getOperand(0)) : std::nullopt;
+      if (!x)
+        return false;
+      logits = *x;
+      return true;
+    }
+    return fail(&op, "has no device kernel");
+  }
+};
+
+} // namespace
+
+CUDAProgram buildCUDAProgram(ModuleOp layout) {
+  CUDAProgram p;
+  auto forward = layout.lookupSymbol<func::FuncOp>("forward");
+  if (!forward || forward.getNumArguments() != 4 || forward.isExternal()) {
+    p.note = "no forward function of (tokens, pos, n_out, cache)";
+    return p;
+  }
+  auto cache = dyn_cast<KVCacheType>(forward.getArgument(3).getType());
+  Emitter e;
+  bool ok = cache && cache.getElementType().isF32();
+  if (!ok)
+    e.why = "a KV cache of other than f32";
+  for (Operation &op : forward.getBody().front())
+    if (!(ok =
+              ok && e.emit(op, forward.getArgument(0), forward.getArgument(1))))
+      break;
+  if (ok && (e.head < 0 || e.logits < 0)) {
+    ok = false;
+    e.why = "no slice of the positions with logits";
+  }
+  if (!ok) {
+    p.note = e.why;
+    p.words.assign(DSC_CP_HEADER_SIZE, 0);
+    p.words[DSC_CP_MAGIC] = DSC_CUDA_PROGRAM_MAGIC;
+    return p;
+  }
+  std::vector<int64_t> &w = p.words;
+  w.assign(DSC_CP_HEADER_SIZE, 0);
+  w[DSC_CP_MAGIC] = DSC_CUDA_PROGRAM_MAGIC;
+  w[DSC_CP_BUFFERS] = e.buffers.size();
+  w[DSC_CP_WEIGHTS] = e.weights.size() / DSC_CPW_SIZE;
+  w[DSC_CP_STEPS] = e.steps.size() / DSC_CPS_SIZE;
+  w[DSC_CP_HEAD] = e.head;
+  w[DSC_CP_LOGITS] = e.logits;
+  w[DSC_CP_LAYERS] = cache.getNumLayers();
+  w[DSC_CP_KV_HEADS] = cache.getNumKVHeads();
+  w[DSC_CP_HEAD_DIM] = cache.getHeadDim();
+  w[DSC_CP_POOL] = e.pool.size();
+  for (auto *part : {&e.buffers, &e.weights, &e.steps, &e.pool})
+    w.insert(w.end(), part->begin(), part->end());
+  return p;
+}
+
+} // namespace dsc

@@ -1,0 +1,62 @@
+/*===- cuda_program.h - the forward pass of a CUDA executable -----*- C -*-===*
+ *
+ * dsc compile --target cuda-* reads the model's forward function (the dsc
+ * dialect after weight layout) and writes its steps as `dsc_cuda_program`,
+ * an int64 array: the header, the activation buffers, the weights, the
+ * steps, then a pool of constants. The runtime (runtime/cuda/cuda_forward.c)
+ * runs each step as launches of the device kernels (docs/cuda.md). A model
+ * with an op that has no device kernel gets a program of no steps and the
+ * reason in `dsc_cuda_program_note`; its executable computes on the CPU.
+ *
+ *===---------------------------------------------------------------------===*/
+#ifndef DSC_ABI_CUDA_PROGRAM_H
+#define DSC_ABI_CUDA_PROGRAM_H
+
+#include <stdint.h>
+
+/* "dscgpup1" as a little-endian int64. */
+#define DSC_CUDA_PROGRAM_MAGIC 0x3170757067637364LL
+
+enum {
+  DSC_CP_MAGIC,
+  DSC_CP_BUFFERS, /* activation buffers */
+  DSC_CP_WEIGHTS, /* weights */
+  DSC_CP_STEPS,   /* steps; 0: the forward pass runs on the CPU */
+  DSC_CP_HEAD,    /* steps from here on only for positions with logits */
+  DSC_CP_LOGITS,  /* the buffer of the logits */
+  DSC_CP_LAYERS,  /* of the KV cache */
+  DSC_CP_KV_HEADS,
+  DSC_CP_HEAD_DIM,
+  DSC_CP_POOL, /* int64 constants after the steps */
+  DSC_CP_HEADER_SIZE = 16
+};
+
+/* Then one int64 per buffer: its floats per position. Then 8 per weight: */
+enum {
+  DSC_CPW_OFFSET, /* bytes into the weight blob */
+  DSC_CPW_ROWS,
+  DSC_CPW_COLS,
+  DSC_CPW_KIND,      /* DSC_CPK_* */
+  DSC_CPW_TILE_ROWS, /* 0: row-major */
+  DSC_CPW_TILE_COLS, /* quantized: columns sharing a scale */
+  DSC_CPW_SCALE_F32, /* quantized: scales are f32 (else f16) */
+  DSC_CPW_SIZE = 8
+};
+enum { DSC_CPK_F32, DSC_CPK_F16, DSC_CPK_Q8, DSC_CPK_Q4 };
+
+/* Then 8 per step: the op and its operands (buffers b, weights w, floats
+ * as the bits of a double). */
+enum {
+  DSC_CPS_SIZE = 8,
+  DSC_OP_EMBED = 1, /* w table, b out */
+  DSC_OP_RMS_NORM,  /* b in, w weight, b out, eps */
+  DSC_OP_LINEAR,    /* b in, w weight, b out */
+  DSC_OP_ROPE,      /* b in-out, head_dim, pool index of head_dim/2 freqs
+                     * (float bits) */
+  DSC_OP_ATTENTION, /* b q, b k, b v, b out, layer, heads, scale */
+  DSC_OP_ADD,       /* b a, b b, b out */
+  DSC_OP_SWIGLU,    /* b gate, b up, b out */
+  DSC_OP_COPY       /* b in, b out */
+};
+
+#endif
