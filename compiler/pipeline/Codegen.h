@@ -18,12 +18,16 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <memory>
+#include <string>
+#include <thread>
 
 namespace llvm {
 class TargetMachine;
 }
 
 namespace dsc {
+
+class TempPath;
 
 /// A TargetMachine for `target` (optimization level 3).
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
@@ -66,14 +70,46 @@ struct ExecutableStats {
   uint64_t codeBytes = 0, payloadBytes = 0;
 };
 
+/// The payload of a laid-out module written into a file by a thread of its
+/// own, so that the weights are quantized and written while the code is
+/// lowered, optimized and linked (the two are independent; one after the
+/// other they took about half again the time of either on two cores). The
+/// file is removed unless it is renamed away; the destructor waits for the
+/// thread.
+class PayloadJob {
+public:
+  PayloadJob(mlir::ModuleOp layoutModule, std::string path, bool showProgress);
+  ~PayloadJob();
+  PayloadJob(const PayloadJob &) = delete;
+  PayloadJob &operator=(const PayloadJob &) = delete;
+  /// Waits for the payload: its size in bytes, or what went wrong.
+  llvm::Expected<uint64_t> wait();
+  const std::string &path() const { return file; }
+
+private:
+  std::string file;
+  std::unique_ptr<TempPath> remove;
+  std::thread thread;
+  std::string error;
+  uint64_t bytes = 0;
+};
+
+/// The file a PayloadJob for `output` writes: `output`.dscw.tmp, renamed to
+/// `output`.dscw for external weights and copied into the executable
+/// otherwise.
+std::string payloadTempPath(llvm::StringRef output);
+
 /// Emits `code` as an object, links it with the target's runtime and adds
-/// the payload of `layoutModule`, embedded or in `output`.dscw. Outputs are
-/// written to temporaries and appear only when everything succeeded.
+/// the payload of `layoutModule`, embedded or in `output`.dscw: the one
+/// `payload` writes (started with payloadTempPath(output)) when given,
+/// else one started here. Outputs are written to temporaries and appear
+/// only when everything succeeded.
 llvm::Error writeExecutable(llvm::Module &code, llvm::TargetMachine &tm,
                             mlir::ModuleOp layoutModule,
                             const TargetDesc &target, llvm::StringRef output,
                             bool externalWeights, bool showProgress,
-                            ExecutableStats &stats);
+                            ExecutableStats &stats,
+                            PayloadJob *payload = nullptr);
 
 /// The static library of --emit=lib: `code` (position-independent), the
 /// payload (embedded, or in `output`.dscw) and the library runtime in one
