@@ -485,7 +485,8 @@ int runCompile() {
     if (phase == Phase::Layout) {
       layout = module->clone();
       if (emit == EmitKind::Exe)
-        payload.emplace(*layout, payloadTempPath(output), weightsProgress);
+        payload.emplace(*layout, payloadTempPath(output), weightsProgress,
+                        payloadReserve(*layout, external));
     }
   }
   if (emit == EmitKind::MLIR)

@@ -78,16 +78,21 @@ struct ExecutableStats {
 /// thread.
 class PayloadJob {
 public:
-  PayloadJob(mlir::ModuleOp layoutModule, std::string path, bool showProgress);
+  /// Writes the payload at offset `at` of `path` (a hole before it: see
+  /// payloadReserve).
+  PayloadJob(mlir::ModuleOp layoutModule, std::string path, bool showProgress,
+             uint64_t at = 0);
   ~PayloadJob();
   PayloadJob(const PayloadJob &) = delete;
   PayloadJob &operator=(const PayloadJob &) = delete;
   /// Waits for the payload: its size in bytes, or what went wrong.
   llvm::Expected<uint64_t> wait();
   const std::string &path() const { return file; }
+  uint64_t offset() const { return at; }
 
 private:
   std::string file;
+  uint64_t at;
   std::unique_ptr<TempPath> remove;
   std::thread thread;
   std::string error;
@@ -98,6 +103,12 @@ private:
 /// `output`.dscw for external weights and copied into the executable
 /// otherwise.
 std::string payloadTempPath(llvm::StringRef output);
+
+/// Where a PayloadJob starts an embedded payload: for large payloads, past
+/// room for the code (4 MiB, a hole), so that the linked code is copied in
+/// front of the payload rather than the payload behind the code; small
+/// ones, and external files, at 0 (copied behind the code).
+uint64_t payloadReserve(mlir::ModuleOp layoutModule, bool externalWeights);
 
 /// Emits `code` as an object, links it with the target's runtime and adds
 /// the payload of `layoutModule`, embedded or in `output`.dscw: the one

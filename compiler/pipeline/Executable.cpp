@@ -7,6 +7,7 @@
 #include "pipeline/TempFiles.h"
 #include "registry/CUDATargets.h"
 
+#include "Dsc/Transforms/Passes.h"
 #include "dsc/payload.h"
 
 #include "llvm/ADT/ScopeExit.h"
@@ -25,8 +26,8 @@ using namespace llvm;
 namespace dsc {
 
 PayloadJob::PayloadJob(mlir::ModuleOp layoutModule, std::string path,
-                       bool showProgress)
-    : file(std::move(path)), remove(std::make_unique<TempPath>(file)) {
+                       bool showProgress, uint64_t at)
+    : file(std::move(path)), at(at), remove(std::make_unique<TempPath>(file)) {
   thread = std::thread([this, layoutModule, showProgress] {
     std::error_code ec;
     raw_fd_ostream os(file, ec);
@@ -34,11 +35,13 @@ PayloadJob::PayloadJob(mlir::ModuleOp layoutModule, std::string path,
       error = toString(fileError(file, ec.message()));
       return;
     }
+    if (this->at)
+      os.seek(this->at);
     if (Error e = writePayload(layoutModule, os, showProgress)) {
       error = toString(std::move(e));
       return;
     }
-    bytes = os.tell();
+    bytes = os.tell() - this->at;
     os.close();
     if (os.has_error()) {
       os.clear_error();
@@ -64,8 +67,16 @@ std::string payloadTempPath(StringRef output) {
   return (output + ".dscw.tmp").str();
 }
 
-/// Appends [0, size) of `from` to `to` at `at` (past its end: the gap reads
-/// as zeros), in the kernel where it can.
+uint64_t payloadReserve(mlir::ModuleOp layout, bool external) {
+  auto size = layout->getAttrOfType<mlir::IntegerAttr>(
+      mlir::dsc::kWeightsSizeAttr);
+  if (external || !size || size.getInt() < (64 << 20))
+    return 0;
+  return 4 << 20;
+}
+
+/// Copies [0, size) of `from` into `to` at `at` (past its end: the gap
+/// reads as zeros), in the kernel where it can.
 static Error copyInto(StringRef from, StringRef to, uint64_t at,
                       uint64_t size) {
   int in = -1, out = -1;
@@ -109,7 +120,8 @@ Error writeExecutable(Module &code, TargetMachine &tm, mlir::ModuleOp layout,
   // The weights are written while the code is generated and linked.
   std::optional<PayloadJob> ownPayload;
   if (!payload)
-    payload = &ownPayload.emplace(layout, payloadTempPath(output), showProgress);
+    payload = &ownPayload.emplace(layout, payloadTempPath(output), showProgress,
+                                  payloadReserve(layout, external));
   SmallString<128> objPath;
   if (std::error_code ec = sys::fs::createTemporaryFile("dsc", "o", objPath))
     return createStringError(ec, "cannot create a temporary file");
@@ -140,7 +152,15 @@ Error writeExecutable(Module &code, TargetMachine &tm, mlir::ModuleOp layout,
     return payloadBytes.takeError();
   stats.payloadBytes = *payloadBytes;
   uint64_t payloadOffset = 0;
-  if (!external) {
+  if (!external && payload->offset() >= exeSize) {
+    // The code into the hole in front of the payload: the file becomes the
+    // executable.
+    payloadOffset = payload->offset();
+    if (Error e = copyInto(tmpExe, payload->path(), 0, exeSize))
+      return e;
+    if (std::error_code ec = sys::fs::rename(payload->path(), tmpExe))
+      return fileError(tmpExe, ec.message());
+  } else if (!external) {
     payloadOffset = (exeSize + DSC_PAYLOAD_ALIGN - 1) / DSC_PAYLOAD_ALIGN *
                     DSC_PAYLOAD_ALIGN;
     if (Error e = copyInto(payload->path(), tmpExe, payloadOffset,
@@ -165,7 +185,8 @@ Error writeExecutable(Module &code, TargetMachine &tm, mlir::ModuleOp layout,
 Error buildExecutable(mlir::ModuleOp laidOut, const TargetDesc &target,
                       StringRef output, bool external, bool showProgress,
                       ExecutableStats &stats) {
-  PayloadJob payload(laidOut, payloadTempPath(output), showProgress);
+  PayloadJob payload(laidOut, payloadTempPath(output), showProgress,
+                     payloadReserve(laidOut, external));
   mlir::OwningOpRef<mlir::ModuleOp> code = laidOut.clone();
   CompileSettings settings;
   settings.target = target.name;
