@@ -18,11 +18,12 @@ and the time to the first token from a cold page cache (the executable and
 its weights evicted by evict.c) and a warm one, with the weights read into
 huge pages (the default) and mapped (--mmap).
 
-With --llama-cpp DIR (holding llama-bench and llama-quantize), the same
-random weights are converted to GGUF (to_gguf.py), quantized to Q8_0 and
-Q4_0 by llama-quantize and measured by llama-bench at the same prompt,
-generation length and threads; dsc's int8:channel and int4:group=32 are
-compared with them as ratios of tokens/s measured in the same run;
+With --llama-cpp DIR (holding llama-bench, llama-quantize and llama-cli),
+the same random weights are converted to GGUF (to_gguf.py) and, for each
+dsc scheme measured that has a llama.cpp counterpart (none: the F16 GGUF
+itself; int8:channel: Q8_0; int4:group=32: Q4_0, made by llama-quantize),
+measured by llama-bench at the same prompt, generation length and threads;
+dsc is compared with them as ratios of tokens/s measured in the same run;
 llama-quantize's time and llama-cli's first token (cold and warm) and peak
 RSS are set beside dsc's compile time, first token and peak RSS.
 """
@@ -135,20 +136,27 @@ def layout(dsc, ckpt, quant):
     return blob, per_token
 
 
-def llama_cpp(args, ckpt, work, threads, prompt_n, gen_n, evict):
-    """llama.cpp's Q8_0 and Q4_0 of the same weights: tokens/s per thread
-    count {(kind, threads): (prefill, generate)}, and per kind
-    {kind: (quantize seconds, ttft cold, ttft warm, peak RSS MiB)}."""
+# dsc's scheme -> the llama.cpp type it is compared with.
+LLAMA_PAIR = {"none": "F16", "int8:channel": "Q8_0", "int4:group=32": "Q4_0"}
+
+
+def llama_cpp(args, ckpt, work, threads, prompt_n, gen_n, evict, kinds):
+    """llama.cpp's `kinds` (F16: the converted file as it is; Q8_0, Q4_0:
+    quantized from it) of the same weights: tokens/s per thread count
+    {(kind, threads): (prefill, generate)}, and per kind {kind: (quantize
+    seconds or None, ttft cold, ttft warm, peak RSS MiB)}."""
     gguf = os.path.join(work, os.path.basename(ckpt) + ".gguf")
     if not os.path.exists(gguf):
         print("converting %s to GGUF ..." % ckpt, file=sys.stderr)
         sh(["/usr/bin/python3", os.path.join(HERE, "to_gguf.py"), ckpt, gguf])
     out, extra = {}, {}
-    for kind in ("Q8_0", "Q4_0"):
-        q = gguf[:-5] + "-" + kind.lower() + ".gguf"
-        # Timed from a warm source, as dsc's compile is.
-        quant_s, _ = timed([os.path.join(args.llama_cpp, "llama-quantize"),
-                            gguf, q, kind])
+    for kind in kinds:
+        q, quant_s = gguf, None
+        if kind != "F16":
+            q = gguf[:-5] + "-" + kind.lower() + ".gguf"
+            # Timed from a warm source, as dsc's compile is.
+            quant_s, _ = timed([os.path.join(args.llama_cpp, "llama-quantize"),
+                                gguf, q, kind])
         # Start-up: llama-cli with a 4-token prompt, one token, no chat.
         cli = [os.path.join(args.llama_cpp, "llama-cli"), "-m", q, "-p",
                "a b c", "-n", "1", "--temp", "0", "-no-cnv",
@@ -249,8 +257,9 @@ def main():
                       (model, quant, t, r["prefill"], r["gen"], 100 * r["frac"], r["bw"],
                        r["rss"], r["rss"] * 1048576 / blob), flush=True)
         if a.llama_cpp:
+            kinds = [LLAMA_PAIR[q] for q in a.quantize.split(",") if q in LLAMA_PAIR]
             speeds, extra = llama_cpp(a, ckpt, a.work, threads, a.prompt,
-                                      a.generate, evict)
+                                      a.generate, evict, kinds)
             for k, v in speeds.items():
                 llama[(model,) + k] = v
             for k, v in extra.items():
@@ -273,14 +282,15 @@ def main():
         table += ("\n| model | llama.cpp | threads | prefill tok/s | generate tok/s "
                   "| dsc scheme | dsc/llama.cpp prefill | dsc/llama.cpp generate |\n"
                   "|---|---|---|---|---|---|---|---|\n")
-        pair = {"Q8_0": "int8:channel", "Q4_0": "int4:group=32"}
+        pair = {v: k for k, v in LLAMA_PAIR.items()}
         for (model, kind, t), (pre, gen) in sorted(llama.items()):
             mine = [r for r in rows if r["model"] == model and r["threads"] == t
                     and r["quant"] == pair[kind]]
             ratio = lambda x, y: "%.2f" % (x / y) if x and y else "-"
             table += "| %s | %s | %d | %s | %s | %s | %s | %s |\n" % (
                 model, kind, t, "%.1f" % pre if pre else "-",
-                "%.1f" % gen if gen else "-", pair[kind],
+                "%.1f" % gen if gen else "-",
+                "F16" if pair[kind] == "none" else pair[kind],
                 ratio(mine[0]["prefill"], pre) if mine else "-",
                 ratio(mine[0]["gen"], gen) if mine else "-")
     table += ("\n| model | scheme | weights | threads | first token, cold | first token, warm |\n"
@@ -294,13 +304,14 @@ def main():
         table += ("\n| model | llama.cpp | llama-quantize | first token, cold | "
                   "first token, warm | peak RSS | dsc scheme | dsc compile | dsc first token cold / warm | dsc peak RSS |\n"
                   "|---|---|---|---|---|---|---|---|---|---|\n")
-        pair = {"Q8_0": "int8:channel", "Q4_0": "int4:group=32"}
+        pair = {v: k for k, v in LLAMA_PAIR.items()}
         for (model, kind), (qs, cold, warm, rss) in sorted(llama_extra.items()):
             mine = [r for r in rows if r["model"] == model and r["quant"] == pair[kind]]
             st = [x for x in starts if x["model"] == model and x["quant"] == pair[kind]
                   and x["load"] == "read"]
-            table += "| %s | %s | %.1f s | %.2f s | %.2f s | %.0f MiB | %s | %s | %s | %s |\n" % (
-                model, kind, qs, cold, warm, rss, pair[kind],
+            table += "| %s | %s | %s | %.2f s | %.2f s | %.0f MiB | %s | %s | %s | %s |\n" % (
+                model, kind, "%.1f s" % qs if qs is not None else "- (as converted)",
+                cold, warm, rss, "F16" if pair[kind] == "none" else pair[kind],
                 "%.1f s" % mine[0]["compile"] if mine else "-",
                 "%.2f / %.2f s" % (st[0]["cold"], st[0]["warm"]) if st else "-",
                 "%.0f MiB" % max(r["rss"] for r in mine) if mine else "-")

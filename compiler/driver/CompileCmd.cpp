@@ -34,6 +34,7 @@
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
+#include <optional>
 
 using namespace llvm;
 
@@ -468,8 +469,12 @@ int runCompile() {
   CompileSettings phases;
   phases.target = target->name;
   phases.sanitize = target->sanitize;
-  // The payload is written from the laid-out module; code from a copy.
+  // The payload is written from the laid-out module; code from a copy. For
+  // an executable, a thread writes the payload from the moment the layout
+  // is known, while this one lowers and generates the code.
   mlir::OwningOpRef<mlir::ModuleOp> layout;
+  std::optional<PayloadJob> payload;
+  bool weightsProgress = !quiet && sys::Process::StandardErrIsDisplayed();
   for (Phase phase : kPhases) {
     if (phase == Phase::Graph)
       continue; // prepareModel's
@@ -477,8 +482,12 @@ int runCompile() {
       break;
     if (Error e = runPhase(*module, phases, phase))
       return reportError(std::move(e));
-    if (phase == Phase::Layout)
+    if (phase == Phase::Layout) {
       layout = module->clone();
+      if (emit == EmitKind::Exe)
+        payload.emplace(*layout, payloadTempPath(output), weightsProgress,
+                        payloadReserve(*layout, external));
+    }
   }
   if (emit == EmitKind::MLIR)
     return emitMLIR();
@@ -487,8 +496,9 @@ int runCompile() {
   if (emit == EmitKind::Lib)
     target->pie = true;
   // From here on nothing else prints until the end: a status line says
-  // what the minutes of code generation and weight conversion are doing.
-  ProgressLine status(!quiet);
+  // what the minutes of code generation and weight conversion are doing
+  // (the payload's own while it is written beside the code generation).
+  ProgressLine status(!quiet && !payload);
   auto fail = [&](Error e) {
     status.clear();
     return reportError(std::move(e));
@@ -524,13 +534,13 @@ int runCompile() {
   status.clear();
   double codegenSeconds = total.seconds();
   ExecutableStats stats;
-  bool progress = !quiet && sys::Process::StandardErrIsDisplayed();
   if (emit == EmitKind::Lib) {
     if (Error e = writeLibrary(**llvmModule, **tm, *layout, *target, output,
-                               external, progress, stats))
+                               external, weightsProgress, stats))
       return fail(std::move(e));
   } else if (Error e = writeExecutable(**llvmModule, **tm, *layout, *target,
-                                       output, external, progress, stats)) {
+                                       output, external, weightsProgress,
+                                       stats, payload ? &*payload : nullptr)) {
     return fail(std::move(e));
   }
   if (!quiet)

@@ -18,11 +18,11 @@ namespace dsc {
 std::vector<std::string> writtenFiles(StringRef output, bool externalWeights) {
   if (output == "-")
     return {};
-  std::vector<std::string> files = {output.str(), (output + ".tmp").str()};
-  if (externalWeights) {
+  // The payload is written to .dscw.tmp in both modes (PayloadJob).
+  std::vector<std::string> files = {output.str(), (output + ".tmp").str(),
+                                    (output + ".dscw.tmp").str()};
+  if (externalWeights)
     files.push_back((output + ".dscw").str());
-    files.push_back((output + ".dscw.tmp").str());
-  }
   return files;
 }
 

@@ -18,12 +18,16 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <memory>
+#include <string>
+#include <thread>
 
 namespace llvm {
 class TargetMachine;
 }
 
 namespace dsc {
+
+class TempPath;
 
 /// A TargetMachine for `target` (optimization level 3).
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
@@ -66,14 +70,57 @@ struct ExecutableStats {
   uint64_t codeBytes = 0, payloadBytes = 0;
 };
 
+/// The payload of a laid-out module written into a file by a thread of its
+/// own, so that the weights are quantized and written while the code is
+/// lowered, optimized and linked (the two are independent; one after the
+/// other they took about half again the time of either on two cores). The
+/// file is removed unless it is renamed away; the destructor waits for the
+/// thread.
+class PayloadJob {
+public:
+  /// Writes the payload at offset `at` of `path` (a hole before it: see
+  /// payloadReserve).
+  PayloadJob(mlir::ModuleOp layoutModule, std::string path, bool showProgress,
+             uint64_t at = 0);
+  ~PayloadJob();
+  PayloadJob(const PayloadJob &) = delete;
+  PayloadJob &operator=(const PayloadJob &) = delete;
+  /// Waits for the payload: its size in bytes, or what went wrong.
+  llvm::Expected<uint64_t> wait();
+  const std::string &path() const { return file; }
+  uint64_t offset() const { return at; }
+
+private:
+  std::string file;
+  uint64_t at;
+  std::unique_ptr<TempPath> remove;
+  std::thread thread;
+  std::string error;
+  uint64_t bytes = 0;
+};
+
+/// The file a PayloadJob for `output` writes: `output`.dscw.tmp, renamed to
+/// `output`.dscw for external weights and copied into the executable
+/// otherwise.
+std::string payloadTempPath(llvm::StringRef output);
+
+/// Where a PayloadJob starts an embedded payload: for large payloads, past
+/// room for the code (4 MiB, a hole), so that the linked code is copied in
+/// front of the payload rather than the payload behind the code; small
+/// ones, and external files, at 0 (copied behind the code).
+uint64_t payloadReserve(mlir::ModuleOp layoutModule, bool externalWeights);
+
 /// Emits `code` as an object, links it with the target's runtime and adds
-/// the payload of `layoutModule`, embedded or in `output`.dscw. Outputs are
-/// written to temporaries and appear only when everything succeeded.
+/// the payload of `layoutModule`, embedded or in `output`.dscw: the one
+/// `payload` writes (started with payloadTempPath(output)) when given,
+/// else one started here. Outputs are written to temporaries and appear
+/// only when everything succeeded.
 llvm::Error writeExecutable(llvm::Module &code, llvm::TargetMachine &tm,
                             mlir::ModuleOp layoutModule,
                             const TargetDesc &target, llvm::StringRef output,
                             bool externalWeights, bool showProgress,
-                            ExecutableStats &stats);
+                            ExecutableStats &stats,
+                            PayloadJob *payload = nullptr);
 
 /// The static library of --emit=lib: `code` (position-independent), the
 /// payload (embedded, or in `output`.dscw) and the library runtime in one

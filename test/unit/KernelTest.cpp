@@ -145,7 +145,18 @@ void runAll(KernelFn q4, KernelFn q8, bool asym8Float) {
 
 // What the kernels take from the executable's runtime.
 extern "C" {
-void dsc_parallel_for(int64_t n, dsc_range_fn fn, void *ctx) { fn(ctx, 0, n); }
+/* As a pool of three threads would split it, uneven, the last range first:
+ * a kernel that assumes its range starts at 0, ends at n or runs in order
+ * gives wrong sums. */
+void dsc_parallel_for(int64_t n, dsc_range_fn fn, void *ctx) {
+  int64_t a = n / 3, b = n - n / 4;
+  if (b < n)
+    fn(ctx, b, n);
+  if (a < b)
+    fn(ctx, a, b);
+  if (a > 0)
+    fn(ctx, 0, a);
+}
 void *dsc_kernel_alloc(uint64_t bytes) { return malloc(bytes); }
 void dsc_kernel_free(void *p) { free(p); }
 }
@@ -195,10 +206,14 @@ void runGemm(GemmFn gemm, bool takes8) {
   unsigned seed = 100;
   const int64_t rows[] = {1, 2, 3, 7, 8, 33, 128};
   // K, N, G: N not a multiple of 32 (partial panels), K past one L1 slice
-  // of the panel (more than 16 blocks), groups of one block to all of K.
+  // of the panel (more than 16 blocks), groups of one block to all of K
+  // (one group: the per-channel path, which scales by the weights in the
+  // last slice only; in one slice and in several), enough columns for
+  // several panels per range of the split below (the next panel's
+  // prefetch).
   const int64_t shapes[][3] = {
-      {64, 20, 32}, {96, 36, 32}, {640, 68, 64}, {256, 100, 256},
-      {1024, 32, 128}, {160, 4, 32}};
+      {64, 20, 32},   {96, 36, 32},    {640, 68, 64}, {256, 100, 256},
+      {1024, 32, 128}, {160, 4, 32},   {576, 68, 576}, {64, 292, 64}};
   for (int64_t S : rows)
     for (const auto &sh : shapes)
       for (int bits : {4, 8})
@@ -247,7 +262,7 @@ TEST(Kernels, AVX512VNNIMatchesPortable) {
 TEST(Kernels, AVX2GemmMatchesPortable) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the host has no AVX2";
-  runGemm(avx2_gemm_q_t4, /*takes8=*/false);
+  runGemm(avx2_gemm_q_t4, /*takes8=*/true);
 }
 
 TEST(Kernels, AVX512VNNIGemmMatchesPortable) {
@@ -311,8 +326,10 @@ TEST(Kernels, AVX512FloatGemmMatchesReference) {
     GTEST_SKIP() << "the host has no AVX-512";
   unsigned seed = 500;
   // K past one slice of the panel (128 columns); N leaving part of a
-  // 32-column panel; rows through every remainder of the 12-row tiles.
-  const int64_t shapes[][2] = {{16, 4}, {48, 36}, {272, 100}, {64, 64}};
+  // 32-column panel; rows through every remainder of the 12-row tiles;
+  // and enough columns for several panels per range of the test's split.
+  const int64_t shapes[][2] = {{16, 4},   {48, 36},  {272, 100},
+                               {64, 64},  {160, 292}};
   for (int64_t S : {1, 2, 3, 7, 8, 12, 13, 33, 128})
     for (const auto &sh : shapes)
       for (int kind = 0; kind < 3; ++kind)

@@ -43,19 +43,23 @@ DSC_INLINE __m512 load_row(const gf_ctx *c, uint64_t at) {
 }
 
 /* Columns n0 .. n0 + nc (nc <= 32, a multiple of 4) into panel[k][32]; the
- * 4 x 16 tiles go in as 4 x 4 transposes per 128-bit lane. */
+ * 4 x 16 tiles go in as 4 x 4 transposes per 128-bit lane. The panel is
+ * filled 16 columns of K at a time for all 32 weight columns, so that each
+ * of its lines (one k) is written whole while in L1: filling it four
+ * weight columns at a time over all of K wrote every line in eight pieces,
+ * each a round trip to L2 (the panel is K x 128 bytes). */
 static void pack_panel(const gf_ctx *c, int64_t n0, int nc, float *panel) {
   int64_t K = c->K, kt = K / 16;
-  for (int jb = 0; jb < NR / 4; ++jb) {
-    int j = 4 * jb;
-    if (j >= nc) {
-      for (int64_t k = 0; k < K; ++k)
-        _mm_storeu_ps(panel + k * NR + j, _mm_setzero_ps());
-      continue;
-    }
-    uint64_t blk = (uint64_t)(n0 + j) / 4;
-    for (int64_t t = 0; t < kt; ++t) {
-      uint64_t at = (blk * kt + t) * 64;
+  for (int64_t t = 0; t < kt; ++t) {
+    float *dst0 = panel + t * 16 * NR;
+    for (int j = 0; j < NR; j += 4) {
+      float *dst = dst0 + j;
+      if (j >= nc) {
+        for (int k = 0; k < 16; ++k)
+          _mm_storeu_ps(dst + k * NR, _mm_setzero_ps());
+        continue;
+      }
+      uint64_t at = ((uint64_t)(n0 + j) / 4 * kt + t) * 64;
       __m512 r0 = load_row(c, at), r1 = load_row(c, at + 16),
              r2 = load_row(c, at + 32), r3 = load_row(c, at + 48);
       __m512 t0 = _mm512_unpacklo_ps(r0, r1), t1 = _mm512_unpackhi_ps(r0, r1);
@@ -65,7 +69,6 @@ static void pack_panel(const gf_ctx *c, int64_t n0, int nc, float *panel) {
           _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2))),
           _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3))),
           _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)))};
-      float *dst = panel + t * 16 * NR + j;
       /* u[q] lane l holds column k = 4l + q of the four rows. */
       for (int q = 0; q < 4; ++q) {
         _mm_storeu_ps(dst + (0 + q) * NR, _mm512_extractf32x4_ps(u[q], 0));
@@ -116,15 +119,25 @@ static void gemm_f_panels(void *ctx, int64_t begin, int64_t end) {
   float *panel = (float *)dsc_kernel_alloc((uint64_t)c->K * NR * 4);
   int64_t full = c->S / MR;
   int rest = (int)(c->S % MR);
+  uint64_t colBytes = (uint64_t)c->K * (c->kind ? 2 : 4);
+  const uint8_t *w = c->kind ? (const uint8_t *)c->w16 : (const uint8_t *)c->w32;
+  int64_t calls = (c->K + KC - 1) / KC * (full + (rest > 0));
   for (int64_t p = begin; p < end; ++p) {
     int64_t n0 = p * NR;
     int nc = (int)dsc_min64(NR, c->N - n0);
     pack_panel(c, n0, nc, panel);
+    int64_t n1 = n0 + NR;
+    dsc_gemm_prefetch pf = dsc_gemm_prefetch_start(
+        w + (uint64_t)n1 * colBytes,
+        p + 1 < end ? (uint64_t)dsc_min64(NR, c->N - n1) * colBytes : 0, calls);
     for (int64_t k0 = 0; k0 < c->K; k0 += KC) {
       int64_t nk = dsc_min64(KC, c->K - k0);
       int first = k0 == 0;
-      for (int64_t rt = 0; rt < full; ++rt)
+      for (int64_t rt = 0; rt < full; ++rt) {
+        dsc_gemm_prefetch_step(&pf);
         micro_tile(c, panel, rt, MR, n0, nc, k0, nk, first);
+      }
+      dsc_gemm_prefetch_step(&pf);
       switch (rest) {
         TAIL(11) TAIL(10) TAIL(9) TAIL(8) TAIL(7) TAIL(6)
         TAIL(5) TAIL(4) TAIL(3) TAIL(2) TAIL(1)
@@ -136,20 +149,35 @@ static void gemm_f_panels(void *ctx, int64_t begin, int64_t end) {
   dsc_kernel_free(panel);
 }
 
+typedef struct {
+  const float *x;
+  float *xp;
+  int64_t S, K;
+} gf_rows;
+
+/* Rows of tiles [begin, end) into xp, on every thread. */
+static void pack_rows(void *ctx, int64_t begin, int64_t end) {
+  const gf_rows *r = (const gf_rows *)ctx;
+  for (int64_t s = begin * MR; s < dsc_min64(end * MR, r->S); ++s) {
+    float *dst = r->xp + (s / MR) * r->K * MR + s % MR;
+    for (int64_t k = 0; k < r->K; ++k)
+      dst[k * MR] = r->x[s * r->K + k];
+  }
+}
+
 void dsc_gemm_f_t4x16(const float *x, const void *w, float *y, int64_t S,
                       int64_t K, int64_t N, int64_t kind) {
   int64_t tiles = (S + MR - 1) / MR;
   float *xp = (float *)dsc_kernel_alloc((uint64_t)tiles * K * MR * 4);
-  for (int64_t s = 0; s < S; ++s) {
-    float *dst = xp + (s / MR) * K * MR + s % MR;
-    for (int64_t k = 0; k < K; ++k)
-      dst[k * MR] = x[s * K + k];
-  }
+  gf_rows rows = {x, xp, S, K};
   gf_ctx c = {xp, (const uint16_t *)w, (const float *)w, y, S, K, N, (int)kind};
   int64_t panels = (N + NR - 1) / NR;
-  if (S * K * N < DSC_PARALLEL_MIN_WORK)
+  if (S * K * N < DSC_PARALLEL_MIN_WORK) {
+    pack_rows(&rows, 0, tiles);
     gemm_f_panels(&c, 0, panels);
-  else
+  } else {
+    dsc_parallel_for(tiles, pack_rows, &rows);
     dsc_parallel_for(panels, gemm_f_panels, &c);
+  }
   dsc_kernel_free(xp);
 }

@@ -1,27 +1,70 @@
-/*===- gemm_q_avx2.c - prompt rows x 4-bit weights, vpmaddubsw -------------===*
+/*===- gemm_q_avx2.c - prompt rows x 4- and 8-bit weights, vpmaddubsw -----===*
  *
  * The packed-panel GEMM of gemm_q_x86.h with AVX2: micro-tiles of 4 rows by
  * 8 columns (one ymm; the tile walks the panel's four column vectors in
- * turn), vpmaddubsw of the unsigned activations broadcast four at a time
- * with signed weights, four groups of four k summed in 16 bits before
- * vpmaddwd widens them. With 4-bit weights (|u - zero| <= 15) a product
- * pair is at most 2 * 255 * 15 and four of them 30600, within int16; 8-bit
- * weights would saturate vpmaddubsw's pairs, so those keep the
- * matrix-vector kernel's sign trick (linear_q8_avx2.c).
+ * turn), vpmaddubsw of activations broadcast four at a time with weights,
+ * widened by vpmaddwd.
+ *
+ * 4-bit weights (|u - zero| <= 15) multiply the unsigned activations
+ * (offset by 128): a product pair is at most 2 * 255 * 15 and four of them
+ * 30600, so four groups of four k are summed in 16 bits before vpmaddwd.
+ * 8-bit weights would saturate those pairs (2 * 255 * 127), so for them the
+ * activations stay signed (no offset) and the sign moves onto them:
+ * vpmaddubsw(|w|, sign(x, w)), whose pairs are at most 2 * 128 * 127 =
+ * 32512, each widened at once (the matrix-vector kernel's trick,
+ * linear_q8_avx2.c). Asymmetric 8-bit values less their zero point may not
+ * fit int8: the linear kernel computes those.
  *
  *===---------------------------------------------------------------------===*/
 #define MR 4
 #define SUM_BYTES4(v)                                                          \
   _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), v),             \
                     _mm256_set1_epi16(1))
-#define GEMM_TAKES(bits, flags) ((bits) == 4)
+#define GEMM_TAKES(bits, flags)                                                \
+  ((bits) == 4 || ((bits) == 8 && !((flags) & DSC_QFLAG_ASYM)))
+#define X_OFFSET(bits) ((bits) == 8 ? 0 : 128)
 #include "gemm_q_x86.h"
+
+/* One block of 32 k for MR rows by 8 columns (column vector jv of the
+ * packed block pb) into the int32 sums a. */
+DSC_INLINE void block4(const uint8_t *pb, const int32_t *x, const int mr,
+                       __m256i *a) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int h = 0; h < 2; ++h) {
+    __m256i p[MR];
+    for (int i = 0; i < mr; ++i)
+      p[i] = _mm256_setzero_si256();
+    for (int q = 4 * h; q < 4 * h + 4; ++q) {
+      __m256i w = _mm256_loadu_si256((const __m256i *)(pb + q * 128));
+      for (int i = 0; i < mr; ++i)
+        p[i] = _mm256_add_epi16(
+            p[i], _mm256_maddubs_epi16(_mm256_set1_epi32(x[q * MR + i]), w));
+    }
+    for (int i = 0; i < mr; ++i)
+      a[i] = _mm256_add_epi32(a[i], _mm256_madd_epi16(p[i], ones));
+  }
+}
+
+DSC_INLINE void block8(const uint8_t *pb, const int32_t *x, const int mr,
+                       __m256i *a) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int q = 0; q < 8; ++q) {
+    __m256i w = _mm256_loadu_si256((const __m256i *)(pb + q * 128));
+    __m256i aw = _mm256_abs_epi8(w);
+    for (int i = 0; i < mr; ++i) {
+      __m256i xs = _mm256_sign_epi8(_mm256_set1_epi32(x[q * MR + i]), w);
+      a[i] = _mm256_add_epi32(
+          a[i], _mm256_madd_epi16(_mm256_maddubs_epi16(aw, xs), ones));
+    }
+  }
+}
 
 __attribute__((always_inline)) static inline void
 micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
-           int64_t n0, int nc, int64_t blk0, int64_t nblk, int first) {
+           int64_t n0, int nc, int64_t blk0, int64_t nblk, int first,
+           int last, const int chan) {
   int64_t kb = c->K / 32;
-  const __m256i ones = _mm256_set1_epi16(1);
+  const int bits8 = c->t.bits == 8;
   for (int jv = 0; jv < 4 && 8 * jv < nc; ++jv) {
     /* nc is a multiple of 4: a column vector is whole or half. */
     __m256i mask = _mm256_set_epi32(0, 0, 0, 0, -1, -1, -1, -1);
@@ -39,19 +82,10 @@ micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
       __m256i t = _mm256_loadu_si256((const __m256i *)(pb + PB_SUMS));
       for (int i = 0; i < mr; ++i)
         a[i] = t;
-      for (int h = 0; h < 2; ++h) {
-        __m256i p[MR];
-        for (int i = 0; i < mr; ++i)
-          p[i] = _mm256_setzero_si256();
-        for (int q = 4 * h; q < 4 * h + 4; ++q) {
-          __m256i w = _mm256_loadu_si256((const __m256i *)(pb + q * 128));
-          for (int i = 0; i < mr; ++i)
-            p[i] = _mm256_add_epi16(
-                p[i], _mm256_maddubs_epi16(_mm256_set1_epi32(x[q * MR + i]), w));
-        }
-        for (int i = 0; i < mr; ++i)
-          a[i] = _mm256_add_epi32(a[i], _mm256_madd_epi16(p[i], ones));
-      }
+      if (bits8)
+        block8(pb, x, mr, a);
+      else
+        block4(pb, x, mr, a);
       __m256 d = _mm256_loadu_ps((const float *)(pb + PB_SCALES));
       for (int i = 0; i < mr; ++i)
         f[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a[i]),

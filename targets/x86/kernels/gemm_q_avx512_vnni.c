@@ -12,14 +12,19 @@
 /* Asymmetric 8-bit values less their zero point may not fit int8. */
 #define GEMM_TAKES(bits, flags)                                                \
   ((bits) == 4 || ((bits) == 8 && !((flags) & DSC_QFLAG_ASYM)))
+/* vpdpbusd multiplies unsigned activations by signed weights. */
+#define X_OFFSET(bits) 128
 #include "gemm_q_x86.h"
 
 /* 2 * MR int32 accumulators for the current block and 2 * MR float sums,
  * into which each block's dot products go scaled by weight and activation
- * scales. */
+ * scales; per channel (`chan`) by the activation scale only, the weight
+ * scale applied once in the last slice (a multiply fewer per accumulator
+ * and block, on the ports vpdpbusd uses). */
 __attribute__((always_inline)) static inline void
 micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
-           int64_t n0, int nc, int64_t blk0, int64_t nblk, int first) {
+           int64_t n0, int nc, int64_t blk0, int64_t nblk, int first,
+           int last, const int chan) {
   int64_t kb = c->K / 32;
   __mmask16 m0 = (__mmask16)(nc >= 16 ? 0xFFFF : (1u << nc) - 1);
   __mmask16 m1 = (__mmask16)(nc >= 32   ? 0xFFFF
@@ -54,6 +59,14 @@ micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
         a[i][1] = _mm512_dpbusd_epi32(a[i][1], xb, w1);
       }
     }
+    if (chan) {
+      for (int i = 0; i < mr; ++i) {
+        __m512 dx = _mm512_set1_ps(xd[i]);
+        f[i][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a[i][0]), dx, f[i][0]);
+        f[i][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a[i][1]), dx, f[i][1]);
+      }
+      continue;
+    }
     __m512 d0 = _mm512_loadu_ps((const float *)(pb + PB_SCALES));
     __m512 d1 = _mm512_loadu_ps((const float *)(pb + PB_SCALES + 64));
     for (int i = 0; i < mr; ++i) {
@@ -62,6 +75,14 @@ micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
                                 _mm512_mul_ps(d0, dx), f[i][0]);
       f[i][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a[i][1]),
                                 _mm512_mul_ps(d1, dx), f[i][1]);
+    }
+  }
+  if (chan && last) {
+    __m512 d0 = _mm512_loadu_ps((const float *)(panel + PB_SCALES));
+    __m512 d1 = _mm512_loadu_ps((const float *)(panel + PB_SCALES + 64));
+    for (int i = 0; i < mr; ++i) {
+      f[i][0] = _mm512_mul_ps(f[i][0], d0);
+      f[i][1] = _mm512_mul_ps(f[i][1], d1);
     }
   }
   for (int i = 0; i < mr; ++i) {

@@ -3,16 +3,17 @@
  * y = x W^T for S >= DSC_GEMM_MIN_ROWS rows (gemm.h), shared by the x86
  * ISA files, which define MR (rows per micro-tile), SUM_BYTES4(v) (the
  * signed byte sums of each 4-byte group of v as int32), GEMM_TAKES(bits,
- * flags) and micro_tile, and include this file after it.
+ * flags), X_OFFSET(bits) (128, or 0 where the micro-tile multiplies signed
+ * activations) and micro_tile, and include this file after it.
  *
  * The activations are quantized once per call to int8 per 32 columns
  * (scale amax/127, as the matrix-vector kernels do, so both paths give the
- * same sums) and stored offset by 128 as unsigned bytes, packed per MR-row
+ * same sums) and stored offset by X_OFFSET as bytes, packed per MR-row
  * tile so that a micro-tile reads its broadcasts from one stream. Each
  * thread packs a panel of 32 weight columns at a time: per 32-column block
  * of K, eight groups of four consecutive k for the 32 columns (128 bytes
  * each), the weights signed (u - zero, which fits int8 for 4-bit values
- * and for symmetric 8-bit ones), then the block's column terms -128 *
+ * and for symmetric 8-bit ones), then the block's column terms -X_OFFSET *
  * sum(u - zero) that undo the activations' offset (the integer
  * accumulators start from them), and the columns' scales. The panel is
  * walked in slices of KC_BLOCKS blocks (20 KiB, in L1) for all rows before
@@ -32,12 +33,13 @@
 #define KC_BLOCKS 16
 
 typedef struct {
-  const int32_t *xp; /* activations + 128, packed per MR-row tile (below) */
+  const int32_t *xp; /* activations + xoff, packed per MR-row tile (below) */
   const float *xd;   /* their scales, [tile][block][MR] */
   const uint8_t *w;
   float *y;
   int64_t S, K, N;
   qtile_t t;
+  int xoff; /* X_OFFSET(bits) */
 } gq_ctx;
 
 /* The 32 stored values of one 32-column block of a tile row. */
@@ -52,85 +54,95 @@ DSC_INLINE __m256i load_values(int bits, const uint8_t *p) {
 
 /* Columns n0 .. n0 + nc of W (nc <= 32, a multiple of 4) into `panel`;
  * columns past nc are zero. Four columns are the four rows of a tile: their
- * 32-value blocks go in as a 4 x 8 transpose of 4-byte groups. */
+ * 32-value blocks go in as a 4 x 8 transpose of 4-byte groups. The panel is
+ * filled block by block (all 32 columns of one before the next), so that
+ * each of its cache lines is written whole while it is in L1: filling it
+ * four columns at a time over all of K wrote every line in eight pieces,
+ * each a round trip to L2 once the panel outgrew L1. */
 static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
   const qtile_t *t = &c->t;
-  int64_t kb = c->K / 32, bpg = t->G / 32;
-  for (int jb = 0; jb < NR / 4; ++jb) {
-    int j = 4 * jb;
-    if (j >= nc) {
-      for (int64_t blk = 0; blk < kb; ++blk) {
-        uint8_t *pb = panel + blk * PB;
-        for (int q = 0; q < 8; ++q)
-          _mm_storeu_si128((__m128i *)(pb + q * 128 + j * 4), _mm_setzero_si128());
-        _mm_storeu_si128((__m128i *)(pb + PB_SUMS + j * 4), _mm_setzero_si128());
-        _mm_storeu_si128((__m128i *)(pb + PB_SCALES + j * 4), _mm_setzero_si128());
-      }
-      continue;
-    }
-    const uint8_t *tile = c->w + (uint64_t)((n0 + j) / 4) * t->groups * t->tile;
-    for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
-      __m128 d = t->f32 ? _mm_loadu_ps((const float *)tile)
-                        : _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile));
-      __m256i z[4];
-      for (int r = 0; r < 4; ++r)
-        z[r] = _mm256_set1_epi8((char)qtile_zero(t, tile, r));
-      const uint8_t *vals = tile + t->valOff;
-      for (int64_t k = 0; k < bpg; ++k) {
+  int64_t bpg = t->G / 32;
+  const uint8_t *col = c->w + (uint64_t)(n0 / 4) * t->groups * t->tile;
+  for (int64_t g = 0; g < t->groups; ++g)
+    for (int64_t k = 0; k < bpg; ++k) {
+      uint8_t *pb = panel + (g * bpg + k) * PB;
+      for (int j = 0; j < NR; j += 4) {
+        if (j >= nc) {
+          for (int q = 0; q < 8; ++q)
+            _mm_storeu_si128((__m128i *)(pb + q * 128 + j * 4), _mm_setzero_si128());
+          _mm_storeu_si128((__m128i *)(pb + PB_SUMS + j * 4), _mm_setzero_si128());
+          _mm_storeu_si128((__m128i *)(pb + PB_SCALES + j * 4), _mm_setzero_si128());
+          continue;
+        }
+        const uint8_t *tile = col + ((uint64_t)(j / 4) * t->groups + g) * t->tile;
+        const uint8_t *vals = tile + t->valOff + k * (32 * t->bits / 8);
         __m256i v[4];
         for (int r = 0; r < 4; ++r)
-          v[r] = _mm256_sub_epi8(
-              load_values(t->bits, vals + (uint64_t)r * t->rowBytes + k * (32 * t->bits / 8)),
-              z[r]);
+          v[r] = _mm256_sub_epi8(load_values(t->bits, vals + (uint64_t)r * t->rowBytes),
+                                 _mm256_set1_epi8((char)qtile_zero(t, tile, r)));
         __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]);
         __m256i t1 = _mm256_unpackhi_epi32(v[0], v[1]);
         __m256i t2 = _mm256_unpacklo_epi32(v[2], v[3]);
         __m256i t3 = _mm256_unpackhi_epi32(v[2], v[3]);
         __m256i u[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
                         _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
-        uint8_t *pb = panel + (g * bpg + k) * PB + j * 4;
+        uint8_t *pj = pb + j * 4;
         __m256i sum = _mm256_setzero_si256();
         for (int q = 0; q < 4; ++q) {
-          _mm_storeu_si128((__m128i *)(pb + q * 128), _mm256_castsi256_si128(u[q]));
-          _mm_storeu_si128((__m128i *)(pb + (q + 4) * 128), _mm256_extracti128_si256(u[q], 1));
+          _mm_storeu_si128((__m128i *)(pj + q * 128), _mm256_castsi256_si128(u[q]));
+          _mm_storeu_si128((__m128i *)(pj + (q + 4) * 128), _mm256_extracti128_si256(u[q], 1));
           sum = _mm256_add_epi32(sum, SUM_BYTES4(u[q]));
         }
         __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum),
                                    _mm256_extracti128_si256(sum, 1));
-        _mm_storeu_si128((__m128i *)(pb + PB_SUMS),
-                         _mm_mullo_epi32(s4, _mm_set1_epi32(-128)));
-        _mm_storeu_ps((float *)(pb + PB_SCALES), d);
+        _mm_storeu_si128((__m128i *)(pj + PB_SUMS),
+                         _mm_mullo_epi32(s4, _mm_set1_epi32(-c->xoff)));
+        __m128 d = t->f32 ? _mm_loadu_ps((const float *)tile)
+                          : _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile));
+        _mm_storeu_ps((float *)(pj + PB_SCALES), d);
       }
     }
-  }
 }
 
 /* Row tile `rt` (rows MR * rt .., of which mr are real) by the panel's 32
  * columns over blocks [blk0, blk0 + nblk): into y (added to what is there
- * unless `first`), columns past nc not stored. The ISA file defines it. */
+ * unless `first`), columns past nc not stored. With `chan` (one group
+ * over all of K, the per-channel schemes) the weight scales are the same in
+ * every block, so an ISA may leave them out of the per-block work and
+ * scale y once in the `last` slice. The ISA file defines it. */
 static inline void micro_tile(const gq_ctx *c, const uint8_t *panel,
                               int64_t rt, const int mr, int64_t n0, int nc,
-                              int64_t blk0, int64_t nblk, int first);
+                              int64_t blk0, int64_t nblk, int first, int last,
+                              const int chan);
 
 #define TAIL(n)                                                                \
   case n:                                                                      \
-    micro_tile(c, panel, full, n, n0, nc, k0, nblk, first);                    \
+    micro_tile(c, panel, full, n, n0, nc, k0, nblk, first, last, chan);        \
     break;
-static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
-  const gq_ctx *c = (const gq_ctx *)ctx;
+__attribute__((always_inline)) static inline void
+panels(const gq_ctx *c, int64_t begin, int64_t end, const int chan) {
   int64_t kb = c->K / 32;
   uint8_t *panel = (uint8_t *)dsc_kernel_alloc((uint64_t)kb * PB);
   int64_t full = c->S / MR;
   int rest = (int)(c->S % MR);
+  uint64_t colBytes = (uint64_t)c->t.groups * c->t.tile / 4;
+  int64_t calls = (kb + KC_BLOCKS - 1) / KC_BLOCKS * (full + (rest > 0));
   for (int64_t p = begin; p < end; ++p) {
     int64_t n0 = p * NR;
     int nc = (int)dsc_min64(NR, c->N - n0);
     pack_panel(c, n0, nc, panel);
+    int64_t n1 = n0 + NR;
+    dsc_gemm_prefetch pf = dsc_gemm_prefetch_start(
+        c->w + (uint64_t)n1 * colBytes,
+        p + 1 < end ? (uint64_t)dsc_min64(NR, c->N - n1) * colBytes : 0, calls);
     for (int64_t k0 = 0; k0 < kb; k0 += KC_BLOCKS) {
       int64_t nblk = dsc_min64(KC_BLOCKS, kb - k0);
-      int first = k0 == 0;
-      for (int64_t rt = 0; rt < full; ++rt)
-        micro_tile(c, panel, rt, MR, n0, nc, k0, nblk, first);
+      int first = k0 == 0, last = k0 + nblk == kb;
+      for (int64_t rt = 0; rt < full; ++rt) {
+        dsc_gemm_prefetch_step(&pf);
+        micro_tile(c, panel, rt, MR, n0, nc, k0, nblk, first, last, chan);
+      }
+      dsc_gemm_prefetch_step(&pf);
       switch (rest) {
 #if MR > 7
         TAIL(7)
@@ -152,16 +164,24 @@ static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
   dsc_kernel_free(panel);
 }
 
-/* Rows to int8 per 32 columns, q = round(x * 127 / amax), stored as q + 128
+static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
+  const gq_ctx *c = (const gq_ctx *)ctx;
+  if (c->t.groups == 1)
+    panels(c, begin, end, 1);
+  else
+    panels(c, begin, end, 0);
+}
+
+/* Rows to int8 per 32 columns, q = round(x * 127 / amax), stored as q + xoff
  * in the micro-tiles' order: tile rt, block b, group of four columns q, row
  * i at ((rt * K/32 + b) * 8 + q) * MR + i (4 bytes each), so that a tile
  * reads its broadcasts from one stream. Rows past S are left out (the
  * tiles that hold them do not read them). */
-static void quantize_rows(const float *x, int64_t S, int64_t K, int32_t *xp,
-                          float *xd) {
+static void quantize_rows(const float *x, int64_t s0, int64_t s1, int64_t K,
+                          int xoff, int32_t *xp, float *xd) {
   int64_t kb = K / 32;
   const __m256 sign = _mm256_set1_ps(-0.0f);
-  for (int64_t s = 0; s < S; ++s) {
+  for (int64_t s = s0; s < s1; ++s) {
     int64_t rt = s / MR, i = s % MR;
     for (int64_t b = 0; b < kb; ++b) {
       const float *xb = x + s * K + b * 32;
@@ -179,7 +199,7 @@ static void quantize_rows(const float *x, int64_t S, int64_t K, int32_t *xp,
         _mm256_storeu_si256((__m256i *)v,
                             _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb + j), inv)));
         for (int l = 0; l < 8; ++l)
-          g[j + l] = (uint8_t)(v[l] + 128);
+          g[j + l] = (uint8_t)(v[l] + xoff);
       }
       int32_t *dst = xp + (rt * kb + b) * 8 * MR + i;
       for (int q = 0; q < 8; ++q)
@@ -187,6 +207,22 @@ static void quantize_rows(const float *x, int64_t S, int64_t K, int32_t *xp,
       xd[(rt * kb + b) * MR + i] = amax / 127.0f;
     }
   }
+}
+
+typedef struct {
+  const float *x;
+  int64_t S, K;
+  int xoff;
+  int32_t *xp;
+  float *xd;
+} gq_rows;
+
+/* Row tiles [begin, end): on every thread, since the other would wait at
+ * the GEMM's start (a fifth of a k or v projection's time when serial). */
+static void quantize_tiles(void *ctx, int64_t begin, int64_t end) {
+  const gq_rows *r = (const gq_rows *)ctx;
+  quantize_rows(r->x, begin * MR, dsc_min64(end * MR, r->S), r->K, r->xoff,
+                r->xp, r->xd);
 }
 
 int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
@@ -207,13 +243,17 @@ int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
   int64_t kb = K / 32, tiles = (S + MR - 1) / MR;
   int32_t *xp = (int32_t *)dsc_kernel_alloc((uint64_t)tiles * kb * MR * 36);
   float *xd = (float *)(xp + tiles * kb * 8 * MR);
-  quantize_rows(x, S, K, xp, xd);
-  gq_ctx c = {xp, xd, w, y, S, K, N, t};
+  int xoff = X_OFFSET(bits);
+  gq_rows rows = {x, S, K, xoff, xp, xd};
+  gq_ctx c = {xp, xd, w, y, S, K, N, t, xoff};
   int64_t panels = (N + NR - 1) / NR;
-  if (S * K * N < DSC_PARALLEL_MIN_WORK)
+  if (S * K * N < DSC_PARALLEL_MIN_WORK) {
+    quantize_tiles(&rows, 0, tiles);
     gemm_q_panels(&c, 0, panels);
-  else
+  } else {
+    dsc_parallel_for(tiles, quantize_tiles, &rows);
     dsc_parallel_for(panels, gemm_q_panels, &c);
+  }
   dsc_kernel_free(xp);
   return 1;
 }

@@ -7,6 +7,7 @@
  * float path.
  *===---------------------------------------------------------------------===*/
 #define BITS 8
+#define DSC_HAVE_GEMM 1
 #define DOT_OFFSET 128
 #define DOT32(w, x)                                                            \
   _mm256_madd_epi16(                                                           \
