@@ -133,6 +133,13 @@ const Case kCases[] = {
     {1, 96, 8, 32, 4, 0},    {2, 160, 8, 32, 4, 0},  {3, 96, 8, 32, 8, 0},
     // the float fallback: groups that are not multiples of 32
     {2, 96, 8, 48, 8, 0},
+    // AVX-512's decoding loops for int4:group=32 (two groups per step and
+    // an odd one left) and 8-bit groups of multiples of 64 (256 columns per
+    // step, then 64 at a time; zero points and f32 scales per group), at
+    // shapes of a real layer and with three blocks of rows for the threads
+    {1, 2048, 12, 32, 4, 0}, {2, 2080, 12, 32, 4, 0}, {1, 2048, 12, 2048, 8, 0},
+    {1, 320, 8, 320, 8, 0},  {1, 448, 12, 448, 8, 1}, {2, 384, 12, 128, 8, 3},
+    {1, 768, 8, 256, 8, 2},
 };
 
 void runAll(KernelFn q4, KernelFn q8, bool asym8Float) {
@@ -143,9 +150,16 @@ void runAll(KernelFn q4, KernelFn q8, bool asym8Float) {
 }
 } // namespace
 
-// What the kernels take from the executable's runtime.
+// What the kernels take from the executable's runtime. The loop runs in
+// three uneven ranges, as threads would take it, so that a kernel that
+// reads or writes outside [begin, end) or assumes begin = 0 shows.
 extern "C" {
-void dsc_parallel_for(int64_t n, dsc_range_fn fn, void *ctx) { fn(ctx, 0, n); }
+void dsc_parallel_for(int64_t n, dsc_range_fn fn, void *ctx) {
+  int64_t cut[] = {0, n / 4, n / 4 + (n + 1) / 2, n};
+  for (int i = 0; i < 3; ++i)
+    if (cut[i] < cut[i + 1]) // as the runtime's pool, no empty ranges
+      fn(ctx, cut[i], cut[i + 1]);
+}
 void *dsc_kernel_alloc(uint64_t bytes) { return malloc(bytes); }
 void dsc_kernel_free(void *p) { free(p); }
 }
