@@ -289,20 +289,24 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
 #if BITS == 4 || BITS == 8
 /* Decoding streams every weight once from memory. The general loops above
  * keep the tile format's every variant in one body; for the formats the
- * quantized schemes write by default, the two paths below do less work per
- * byte, so that the loads, not the instructions, bound them:
+ * quantized schemes write by default, the loops below do less work per
+ * byte, so that the loads, not the instructions, bound them (both ISAs):
  *
- * - 4-bit groups of 32, f16 scales, no zero points (int4:group=32): one
+ * - 4-bit groups of 32, f16 scales, no zero points (int4:group=32): a
  *   72-byte tile per step, its zero point folded into the integer dot
  *   product (the accumulator starts at -8 * sum(x) in each row's first
- *   lane, so no float correction per group), two groups per iteration on
- *   two accumulators.
+ *   lane, so there is no float correction per group); AVX-512 takes a
+ *   tile in one register and two groups per iteration, AVX2 two rows per
+ *   register.
  * - 8-bit groups of a multiple of 64 columns (int8:channel): a tile's four
  *   rows one after the other, so that each thread reads one sequential
- *   stream instead of four interleaved ones (K bytes apart), 64 columns
- *   per instruction, the activations' block scales expanded beforehand
- *   and the zero point applied per group and row from the activations'
- *   precomputed sum.
+ *   stream instead of four interleaved ones K bytes apart, 256 columns per
+ *   iteration on four accumulators, the activations' block scales expanded
+ *   beforehand and the zero point applied per group and row from the
+ *   activations' precomputed sum.
+ *
+ * Both prefetch 4 KiB ahead into L2: into L1 each prefetch holds a fill
+ * buffer for a whole DRAM latency, which measured slower.
  *
  * decode_prep computes, per row of x, what these loops take besides the
  * quantized activations. */
@@ -424,9 +428,6 @@ DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
   const uint8_t *tile = tiles;
   int64_t g = 0;
   for (; g + 2 <= kb; g += 2, tile += 144) {
-    /* Into L2, 4 KiB ahead (about a DRAM latency at this rate): into L1
-     * the prefetches hold its fill buffers for the whole latency, which
-     * measured slower (see docs/benchmarks.md). */
     _mm_prefetch((const char *)tile + 4096, _MM_HINT_T1);
     _mm_prefetch((const char *)tile + 4096 + 64, _MM_HINT_T1);
     _mm_prefetch((const char *)tile + 4096 + 128, _MM_HINT_T1);
