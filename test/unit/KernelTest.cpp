@@ -133,6 +133,13 @@ const Case kCases[] = {
     {1, 96, 8, 32, 4, 0},    {2, 160, 8, 32, 4, 0},  {3, 96, 8, 32, 8, 0},
     // the float fallback: groups that are not multiples of 32
     {2, 96, 8, 48, 8, 0},
+    // AVX-512's decoding loops for int4:group=32 (two groups per step and
+    // an odd one left) and 8-bit groups of multiples of 64 (256 columns per
+    // step, then 64 at a time; zero points and f32 scales per group), at
+    // shapes of a real layer and with three blocks of rows for the threads
+    {1, 2048, 12, 32, 4, 0}, {2, 2080, 12, 32, 4, 0}, {1, 2048, 12, 2048, 8, 0},
+    {1, 320, 8, 320, 8, 0},  {1, 448, 12, 448, 8, 1}, {2, 384, 12, 128, 8, 3},
+    {1, 768, 8, 256, 8, 2},
 };
 
 void runAll(KernelFn q4, KernelFn q8, bool asym8Float) {
@@ -143,11 +150,11 @@ void runAll(KernelFn q4, KernelFn q8, bool asym8Float) {
 }
 } // namespace
 
-// What the kernels take from the executable's runtime.
+// What the kernels take from the executable's runtime. The loop runs in
+// three uneven ranges, as threads would take it, the last one first, so that
+// a kernel that reads or writes outside [begin, end), assumes begin = 0 or
+// end = n, or depends on the order shows.
 extern "C" {
-/* As a pool of three threads would split it, uneven, the last range first:
- * a kernel that assumes its range starts at 0, ends at n or runs in order
- * gives wrong sums. */
 void dsc_parallel_for(int64_t n, dsc_range_fn fn, void *ctx) {
   int64_t a = n / 3, b = n - n / 4;
   if (b < n)

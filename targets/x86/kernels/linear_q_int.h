@@ -29,6 +29,7 @@ typedef struct {
   float *y;
   int64_t S, K, N;
   qtile_t t;
+  const void *dec; /* decode_prep's per-row tables, or null */
 } qi_ctx;
 
 #if BITS != 8
@@ -282,6 +283,234 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
 #endif
 }
 #undef ZREGS
+
+#endif
+
+#if BITS == 4 || BITS == 8
+/* Decoding streams every weight once from memory. The general loops above
+ * keep the tile format's every variant in one body; for the formats the
+ * quantized schemes write by default, the loops below do less work per
+ * byte, so that the loads, not the instructions, bound them (both ISAs):
+ *
+ * - 4-bit groups of 32, f16 scales, no zero points (int4:group=32): a
+ *   72-byte tile per step, its zero point folded into the integer dot
+ *   product (the accumulator starts at -8 * sum(x) in each row's first
+ *   lane, so there is no float correction per group); AVX-512 takes a
+ *   tile in one register and two groups per iteration, AVX2 two rows per
+ *   register.
+ * - 8-bit groups of a multiple of 64 columns (int8:channel): a tile's four
+ *   rows one after the other, so that each thread reads one sequential
+ *   stream instead of four interleaved ones K bytes apart, 256 columns per
+ *   iteration on four accumulators, the activations' block scales expanded
+ *   beforehand and the zero point applied per group and row from the
+ *   activations' precomputed sum.
+ *
+ * Both prefetch 4 KiB ahead into L2: into L1 each prefetch holds a fill
+ * buffer for a whole DRAM latency, which measured slower.
+ *
+ * decode_prep computes, per row of x, what these loops take besides the
+ * quantized activations. */
+#if BITS == 4
+#define DEC_FAST(t) ((t)->G == 32 && !(t)->asym && !(t)->f32)
+/* Per 32-column block: {-8 * sum(x), 0, 0, 0}. */
+#define DEC_BYTES(K, groups) ((uint64_t)(K) / 32 * 16)
+#else
+#define DEC_FAST(t) ((t)->G % 64 == 0)
+/* Per 64 columns 16 block scales (eight of each block); per group the sum
+ * of dx * sum(x) over its blocks. */
+#define DEC_BYTES(K, groups) ((uint64_t)(K) + 4 * (uint64_t)(groups))
+#endif
+
+static void decode_prep(const qact_t *a, const qtile_t *t, int64_t S, int64_t K,
+                        uint8_t *dec) {
+  int64_t kb = K / 32;
+  for (int64_t s = 0; s < S; ++s) {
+    uint8_t *row = dec + (uint64_t)s * DEC_BYTES(K, t->groups);
+    const int32_t *xs = a->sum + s * kb;
+#if BITS == 4
+    int32_t *z = (int32_t *)row;
+    for (int64_t b = 0; b < kb; ++b) {
+      z[4 * b] = -8 * xs[b];
+      z[4 * b + 1] = z[4 * b + 2] = z[4 * b + 3] = 0;
+    }
+#else
+    const float *xd = a->d + s * kb;
+    float *dx = (float *)row;
+    for (int64_t b = 0; b < kb; ++b)
+      _mm256_storeu_ps(dx + 8 * b, _mm256_set1_ps(xd[b]));
+    float *cg = (float *)(row + K);
+    int64_t per = t->G / 32;
+    for (int64_t g = 0; g < t->groups; ++g) {
+      float sum = 0.0f;
+      for (int64_t b = g * per; b < (g + 1) * per; ++b)
+        sum += xd[b] * (float)xs[b];
+      cg[g] = sum;
+    }
+#endif
+  }
+}
+
+#if BITS == 4 && !defined(DSC_ZMM)
+/* AVX2: rows 0-1 and 2-3 of the tile in two registers, a row per 128-bit
+ * lane; vpmaddubsw's pairs of u4 x s8 (at most 2 * 15 * 127) and their sum
+ * over the two halves of the block stay within int16. */
+DSC_INLINE void q4g32_step(const uint8_t *tile, const int8_t *xq,
+                           const __m128i *xz, float xd, __m256 acc[2]) {
+  const __m256i nib = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+  __m256i xlo = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)xq));
+  __m256i xhi = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(xq + 16)));
+  __m256i z = _mm256_broadcastsi128_si256(_mm_loadu_si128(xz));
+  __m128 d = _mm_mul_ps(_mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile)),
+                        _mm_set1_ps(xd));
+  __m256 dd = _mm256_castps128_ps256(d);
+  for (int h = 0; h < 2; ++h) {
+    __m256i w = _mm256_loadu_si256((const __m256i *)(tile + 8 + 32 * h));
+    __m256i p = _mm256_add_epi16(
+        _mm256_maddubs_epi16(_mm256_and_si256(w, nib), xlo),
+        _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(w, 4), nib), xhi));
+    __m256i dot = _mm256_add_epi32(_mm256_madd_epi16(p, ones), z);
+    __m256 sc = _mm256_permutevar8x32_ps(
+        dd, _mm256_set_epi32(2 * h + 1, 2 * h + 1, 2 * h + 1, 2 * h + 1, 2 * h,
+                             2 * h, 2 * h, 2 * h));
+    acc[h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), sc, acc[h]);
+  }
+}
+
+DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
+                                  const uint8_t *tiles, float out[4]) {
+  int64_t kb = c->K / 32;
+  const int8_t *xq = c->xq + s * c->K;
+  const float *xd = c->xd + s * kb;
+  const __m128i *xz =
+      (const __m128i *)((const uint8_t *)c->dec + (uint64_t)s * DEC_BYTES(c->K, kb));
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  const uint8_t *tile = tiles;
+  for (int64_t g = 0; g < kb; ++g, tile += 72) {
+    _mm_prefetch((const char *)tile + 4096, _MM_HINT_T1);
+    _mm_prefetch((const char *)tile + 4096 + 64, _MM_HINT_T1);
+    q4g32_step(tile, xq + g * 32, xz + g, xd[g], acc);
+  }
+  float lane[8];
+  for (int h = 0; h < 2; ++h) {
+    _mm256_storeu_ps(lane, acc[h]);
+    out[2 * h] = lane[0] + lane[1] + lane[2] + lane[3];
+    out[2 * h + 1] = lane[4] + lane[5] + lane[6] + lane[7];
+  }
+}
+#elif BITS == 4
+DSC_INLINE __m512 q4g32_step(const uint8_t *tile, const int8_t *xq,
+                             const __m128i *xz, float xd, __m512 acc) {
+  const __m512i nib = _mm512_set1_epi8(0x0F);
+  const __m512i lanes = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1,
+                                         0, 0, 0, 0);
+  __m512i w = _mm512_loadu_si512((const void *)(tile + 8));
+  __m512i lo = _mm512_and_si512(w, nib);
+  __m512i hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), nib);
+  __m512i xlo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)xq));
+  __m512i xhi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(xq + 16)));
+  __m512i dot = _mm512_broadcast_i32x4(_mm_loadu_si128(xz));
+  dot = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(dot, lo, xlo), hi, xhi);
+  __m128 d = _mm_mul_ps(_mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile)),
+                        _mm_set1_ps(xd));
+  return _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot),
+                         _mm512_permutexvar_ps(lanes, _mm512_castps128_ps512(d)),
+                         acc);
+}
+
+DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
+                                  const uint8_t *tiles, float out[4]) {
+  int64_t kb = c->K / 32;
+  const int8_t *xq = c->xq + s * c->K;
+  const float *xd = c->xd + s * kb;
+  const __m128i *xz =
+      (const __m128i *)((const uint8_t *)c->dec + (uint64_t)s * DEC_BYTES(c->K, kb));
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  const uint8_t *tile = tiles;
+  int64_t g = 0;
+  for (; g + 2 <= kb; g += 2, tile += 144) {
+    _mm_prefetch((const char *)tile + 4096, _MM_HINT_T1);
+    _mm_prefetch((const char *)tile + 4096 + 64, _MM_HINT_T1);
+    _mm_prefetch((const char *)tile + 4096 + 128, _MM_HINT_T1);
+    acc0 = q4g32_step(tile, xq + g * 32, xz + g, xd[g], acc0);
+    acc1 = q4g32_step(tile + 72, xq + g * 32 + 32, xz + g + 1, xd[g + 1], acc1);
+  }
+  if (g < kb)
+    acc0 = q4g32_step(tile, xq + g * 32, xz + g, xd[g], acc0);
+  float lane[16];
+  _mm512_storeu_ps(lane, _mm512_add_ps(acc0, acc1));
+  for (int r = 0; r < 4; ++r)
+    out[r] = lane[4 * r] + lane[4 * r + 1] + lane[4 * r + 2] + lane[4 * r + 3];
+}
+#else
+#ifdef DSC_ZMM
+#define QV __m512
+#define QV_ZERO _mm512_setzero_ps
+#define QV_ADD _mm512_add_ps
+#define QV_SUM _mm512_reduce_add_ps
+/* 64 columns: two blocks. */
+DSC_INLINE __m512 q8_step(const uint8_t *p, const int8_t *xq, const float *dx,
+                          __m512 acc) {
+  __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(),
+                                    _mm512_loadu_si512((const void *)p),
+                                    _mm512_loadu_si512((const void *)xq));
+  return _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_loadu_ps(dx), acc);
+}
+#else
+#define QV __m256
+#define QV_ZERO _mm256_setzero_ps
+#define QV_ADD _mm256_add_ps
+#define QV_SUM hsum8
+/* 64 columns: two blocks, each DOT32. */
+DSC_INLINE __m256 q8_step(const uint8_t *p, const int8_t *xq, const float *dx,
+                          __m256 acc) {
+  for (int h = 0; h < 2; ++h) {
+    __m256i dot = DOT32(_mm256_loadu_si256((const __m256i *)(p + 32 * h)),
+                        _mm256_loadu_si256((const __m256i *)(xq + 32 * h)));
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_loadu_ps(dx + 8 * h), acc);
+  }
+  return acc;
+}
+#endif
+
+DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
+                                  const uint8_t *tiles, float out[4]) {
+  const qtile_t *t = &c->t;
+  const int8_t *xq = c->xq + s * c->K;
+  const uint8_t *row = (const uint8_t *)c->dec + (uint64_t)s * DEC_BYTES(c->K, t->groups);
+  const float *dx = (const float *)row, *cg = (const float *)(row + c->K);
+  float res[4] = {0, 0, 0, 0};
+  const uint8_t *tile = tiles;
+  for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
+    float d[4];
+    int zoff[4];
+    tile_scales(t, tile, d, zoff);
+    const int8_t *xg = xq + g * t->G;
+    const float *dg = dx + g * t->G / 4;
+    for (int r = 0; r < 4; ++r) {
+      const uint8_t *p = tile + t->valOff + (uint64_t)r * t->rowBytes;
+      QV a0 = QV_ZERO(), a1 = QV_ZERO(), a2 = QV_ZERO(), a3 = QV_ZERO();
+      int64_t k = 0;
+      for (; k + 256 <= t->G; k += 256) {
+        _mm_prefetch((const char *)p + k + 4096, _MM_HINT_T1);
+        _mm_prefetch((const char *)p + k + 4096 + 64, _MM_HINT_T1);
+        _mm_prefetch((const char *)p + k + 4096 + 128, _MM_HINT_T1);
+        _mm_prefetch((const char *)p + k + 4096 + 192, _MM_HINT_T1);
+        a0 = q8_step(p + k, xg + k, dg + k / 4, a0);
+        a1 = q8_step(p + k + 64, xg + k + 64, dg + k / 4 + 16, a1);
+        a2 = q8_step(p + k + 128, xg + k + 128, dg + k / 4 + 32, a2);
+        a3 = q8_step(p + k + 192, xg + k + 192, dg + k / 4 + 48, a3);
+      }
+      for (; k < t->G; k += 64)
+        a0 = q8_step(p + k, xg + k, dg + k / 4, a0);
+      a0 = QV_ADD(QV_ADD(a0, a1), QV_ADD(a2, a3));
+      res[r] += d[r] * (QV_SUM(a0) -
+                        (float)zoff[r] * cg[g]);
+    }
+  }
+  for (int r = 0; r < 4; ++r)
+    out[r] = res[r];
+}
+#endif
 #endif
 
 #ifndef XR
@@ -362,6 +591,11 @@ static void qi_rows(void *ctx, int64_t begin, int64_t end) {
     }
     for (; s < c->S; ++s) {
       float out[4];
+#if BITS == 4 || BITS == 8
+      if (!unpacked && c->dec)
+        tile_row_dot_fast(c, s, tiles, out);
+      else
+#endif
 #ifdef DSC_ZMM
       if (!unpacked)
         tile_row_dot_zmm(c, s, tiles, out);
@@ -421,10 +655,23 @@ void KNAME(const float *x, const uint8_t *w, float *y, int64_t S, int64_t K,
 #endif
   qact_t a = qact_alloc(S, K);
   quantize_rows(x, S, K, a.q, a.d, a.sum);
-  qi_ctx c = {a.q, a.d, a.sum, w, y, S, K, N, qtile_make(K, G, BITS, (int)flags)};
+  qi_ctx c = {a.q, a.d, a.sum, w, y, S, K, N, qtile_make(K, G, BITS, (int)flags), 0};
+#if BITS == 4 || BITS == 8
+  /* The rows qi_rows decodes one at a time (see its unpacked buffer). */
+  uint8_t *dec = 0;
+  if ((S < XR || K > 16384) && DEC_FAST(&c.t)) {
+    dec = (uint8_t *)dsc_kernel_alloc((uint64_t)S * DEC_BYTES(K, c.t.groups));
+    decode_prep(&a, &c.t, S, K, dec);
+    c.dec = dec;
+  }
+#endif
   if (S * K * N < DSC_PARALLEL_MIN_WORK)
     qi_rows(&c, 0, N / 4);
   else
     dsc_parallel_for(N / 4, qi_rows, &c);
+#if BITS == 4 || BITS == 8
+  if (dec)
+    dsc_kernel_free(dec);
+#endif
   qact_free(a);
 }
