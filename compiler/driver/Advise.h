@@ -36,6 +36,8 @@ struct AdviseRequest {
   double minTokS = 0, maxKld = 0.05;
   std::vector<std::string> only; // --candidates: these ids only
   bool validate = false;         // time each candidate's decoding here
+  bool predictOnly = false; // layouts and predictions only: no calibration,
+                            // no quality, no recommendation
   int64_t validateTokens = 128;  // positions each timed run generates
 };
 

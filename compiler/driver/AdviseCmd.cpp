@@ -104,6 +104,11 @@ static cl::opt<bool> aValidate(
     cl::desc("Also time each candidate's decoding on this machine, at "
              "--ctx positions (for a profile of this machine)"),
     cl::sub(adviseCmd));
+static cl::opt<bool> aPredictOnly(
+    "predict-only",
+    cl::desc("Only lay the candidates out and predict their memory and "
+             "speed (no --calib, no quality, no recommendation)"),
+    cl::sub(adviseCmd));
 static cl::opt<int> aThreads("t",
                              cl::desc("Threads of the runs (default: the "
                                       "CPUs available)"),
@@ -157,7 +162,8 @@ static int runMeasure() {
   const bool quiet = aQuiet;
   const int threads = aThreads;
   for (cl::Option *o : std::initializer_list<cl::Option *>{
-           &aDevice, &aMem, &aCalib, &aPlot, &aJson, &aValidate, &aCandidates})
+           &aDevice, &aMem, &aCalib, &aPlot, &aJson, &aValidate, &aCandidates,
+           &aPredictOnly})
     if (o->getNumOccurrences())
       return reportError(
           usageError("--" + o->ArgStr + " has no effect with --measure"));
@@ -197,7 +203,15 @@ static Expected<AdviseRequest> readOptions() {
     return usageError("advise needs --device NAME (built-in: " +
                       DeviceProfile::builtinNames() +
                       "; custom; or a profile .json)");
-  if (aCalib.empty())
+  if (aPredictOnly)
+    for (cl::Option *o : std::initializer_list<cl::Option *>{
+             &aCalib, &aPlot, &aValidate, &aMaxKld, &aMinTokS, &aEvalCtx,
+             &aEvalTokens, &aCalibTokens})
+      if (o->getNumOccurrences())
+        return usageError("--" + o->ArgStr +
+                          " has no effect with --predict-only (it measures "
+                          "no quality)");
+  if (aCalib.empty() && !aPredictOnly)
     return usageError("advise needs --calib FILE: text whose first half "
                       "calibrates the variants and whose second half "
                       "measures their quality");
@@ -237,6 +251,7 @@ static Expected<AdviseRequest> readOptions() {
   req.evalTokens = aEvalTokens;
   req.threads = aThreads;
   req.validate = aValidate;
+  req.predictOnly = aPredictOnly;
   req.base.tokenizer = aTokenizer;
   req.base.calibTokens = aCalibTokens;
   req.base.quiet = aQuiet;
@@ -296,9 +311,13 @@ int runAdvise() {
       if (!first)
         outs() << "\n";
       first = false;
-      printTable(outs(), r);
+      if (req->predictOnly)
+        printPredictions(outs(), r);
+      else
+        printTable(outs(), r);
     }
-    if (!reports->empty() && !reports->front().candidates.empty())
+    if (!req->predictOnly && !reports->empty() &&
+        !reports->front().candidates.empty())
       outs() << "\nquality: mean KL divergence from the full model on "
              << reports->front().candidates[0].quality.tokens
              << " held-out tokens (the second half of " << req->calib
