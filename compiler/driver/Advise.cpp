@@ -778,7 +778,8 @@ static Expected<double> decodeSeconds(const Probe &probe, int64_t n,
   return 1.0 / *r;
 }
 
-Expected<DeviceProfile> measureHostProfile(bool quiet, int threads) {
+Expected<DeviceProfile> measureHostProfile(bool quiet, int threads,
+                                           bool skipLarge) {
   ProgressLine status(!quiet);
   DeviceProfile p =
       measureHost(threads, [&](StringRef what) { status.show(what); });
@@ -881,6 +882,9 @@ Expected<DeviceProfile> measureHostProfile(bool quiet, int threads) {
     shortT[name] = *t;
   }
 
+  std::vector<int> largeRuns = {0, 1, 2};
+  if (skipLarge)
+    largeRuns.clear();
   // Large probe: weights well beyond the cache (twice what the cost model
   // counts as cached, int4 at least 128 MiB), streamed from memory; its
   // decoding gives the kernels' efficiency per format and its prompt the
@@ -901,11 +905,15 @@ Expected<DeviceProfile> measureHostProfile(bool quiet, int threads) {
       std::ceil(want / (perLayer * 0.5625)), 2.0,
       // At most 2 GiB of f32 checkpoint.
       std::floor(2.0 * (1ull << 30) / (perLayer * 4))));
-  status.show("writing a large probe model (" + std::to_string(big.layers) +
-              " layers of 1024)");
-  auto bigCkpt = checkpoint("big", big);
-  if (!bigCkpt)
-    return fail(bigCkpt.takeError());
+  std::string bigCkpt;
+  if (!largeRuns.empty()) {
+    status.show("writing a large probe model (" +
+                std::to_string(big.layers) + " layers of 1024)");
+    auto c = checkpoint("big", big);
+    if (!c)
+      return fail(c.takeError());
+    bigCkpt = *c;
+  }
   const int64_t prompt = 128, generated = 8;
   std::string ids;
   for (int64_t i = 0; i < prompt; ++i)
@@ -915,12 +923,15 @@ Expected<DeviceProfile> measureHostProfile(bool quiet, int threads) {
     Probe probe;
     Rates rates;
   };
-  BigRun runs[] = {{"big", "", {}, {}},
-                   {"big-int8", "int8:channel", {}, {}},
-                   {"big-int4", "int4:group=32", {}, {}}};
+  const BigRun all[] = {{"big", "", {}, {}},
+                        {"big-int8", "int8:channel", {}, {}},
+                        {"big-int4", "int4:group=32", {}, {}}};
+  std::vector<BigRun> runs;
+  for (int i : largeRuns)
+    runs.push_back(all[i]);
   for (BigRun &r : runs) {
     status.show(std::string("compiling a probe model (") + r.name + ")");
-    auto pr = buildProbe(*bigCkpt, r.quantize, *host,
+    auto pr = buildProbe(bigCkpt, r.quantize, *host,
                          dir->child(std::string(r.name) + ".exe"));
     if (!pr)
       return fail(pr.takeError());

@@ -66,10 +66,12 @@ llvm::Expected<advise::DeviceProfile> resolveDevice(llvm::StringRef name,
                                                     double bandwidth,
                                                     llvm::StringRef target);
 
-/// --measure: the host's profile, its per-layer overhead measured by
-/// compiling and timing a small synthetic model.
-llvm::Expected<advise::DeviceProfile> measureHostProfile(bool quiet,
-                                                         int threads);
+/// --measure: the host's profile, the kernels' costs measured by compiling
+/// and timing synthetic probe models (small ones that stay in the L2 cache,
+/// a large one streamed from memory unless `skipLarge`: then the
+/// efficiencies and prefill rates are left unmeasured).
+llvm::Expected<advise::DeviceProfile>
+measureHostProfile(bool quiet, int threads, bool skipLarge = false);
 
 /// Parses --mem and --mem-budget: a positive size.
 llvm::Expected<uint64_t> parseMemOption(llvm::StringRef option,

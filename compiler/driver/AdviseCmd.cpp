@@ -109,6 +109,11 @@ static cl::opt<bool> aPredictOnly(
     cl::desc("Only lay the candidates out and predict their memory and "
              "speed (no --calib, no quality, no recommendation)"),
     cl::sub(adviseCmd));
+static cl::opt<bool> aMeasureQuick(
+    "measure-quick",
+    cl::desc("With --measure: skip the large probe model (the kernels' "
+             "efficiency and prefill rates stay unmeasured; for tests)"),
+    cl::Hidden, cl::sub(adviseCmd));
 static cl::opt<int> aThreads("t",
                              cl::desc("Threads of the runs (default: the "
                                       "CPUs available)"),
@@ -160,6 +165,7 @@ static int runMeasure() {
   // lld resets every option when it runs: their values now.
   const std::string output = aOutput;
   const bool quiet = aQuiet;
+  const bool quick = aMeasureQuick;
   const int threads = aThreads;
   for (cl::Option *o : std::initializer_list<cl::Option *>{
            &aDevice, &aMem, &aCalib, &aPlot, &aJson, &aValidate, &aCandidates,
@@ -177,7 +183,7 @@ static int runMeasure() {
   if (!output.empty() && output != "-")
     if (Error e = checkWritable({output + ".tmp"}))
       return reportError(std::move(e));
-  auto p = measureHostProfile(quiet, threads);
+  auto p = measureHostProfile(quiet, threads, quick);
   if (!p)
     return reportError(p.takeError());
   std::string text;
@@ -197,6 +203,8 @@ static int runMeasure() {
 /// The request from the options, or the first one out of range.
 static Expected<AdviseRequest> readOptions() {
   AdviseRequest req;
+  if (aMeasureQuick)
+    return usageError("--measure-quick needs --measure");
   if (aInput.empty())
     return usageError("advise needs a checkpoint (or --measure)");
   if (aDevice.empty())
