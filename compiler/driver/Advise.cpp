@@ -171,13 +171,13 @@ struct Rates {
 };
 } // namespace
 
-/// The median rates of three runs of `exe` with `args` (and -t `threads`),
-/// the runs generating `minGenerated` tokens at least.
+/// The median rates of `runs` runs of `exe` with `args` (and -t
+/// `threads`), the runs generating `minGenerated` tokens at least.
 static Expected<Rates> timeRuns(StringRef exe, ArrayRef<std::string> args,
                                 int threads, int64_t minGenerated,
-                                StringRef errFile) {
+                                StringRef errFile, int runs = 3) {
   std::vector<double> pre, gen;
-  for (int run = 0; run < 3; ++run) {
+  for (int run = 0; run < runs; ++run) {
     std::vector<std::string> all = {exe.str(), "--temp", "0"};
     all.insert(all.end(), args.begin(), args.end());
     if (threads > 0)
@@ -225,11 +225,12 @@ static Expected<Rates> timeRuns(StringRef exe, ArrayRef<std::string> args,
 }
 
 /// Decode tokens/s of a compiled executable on this host: the median of
-/// three runs generating from BOS to `positions` positions.
+/// `runs` runs generating from BOS to `positions` positions.
 static Expected<double> timeDecode(StringRef exe, int64_t positions,
-                                   int threads, StringRef errFile) {
+                                   int threads, StringRef errFile,
+                                   int runs = 3) {
   auto r = timeRuns(exe, {"-n", std::to_string(positions)}, threads,
-                    std::min<int64_t>(16, positions - 1), errFile);
+                    std::min<int64_t>(16, positions - 1), errFile, runs);
   if (!r)
     return r.takeError();
   return r->decode;
@@ -457,6 +458,10 @@ Expected<Measured> Session::measure(StringRef id, StringRef quantize,
     }
   }
   mlir::ModuleOp m = *owned;
+  // Calibration statistics serve quantization only: a float candidate (the
+  // pruning, which needed the text, is done) collects none.
+  if (r.quantize.empty())
+    s.calib.clear();
   // The statistics calibration collects depend on the (pruned) model, not
   // on the scheme: the candidates of one pruning with a fixed scheme share
   // them (auto measures its own choices on the text).
@@ -769,10 +774,12 @@ static Expected<Probe> buildProbe(StringRef ckpt, StringRef quantize,
   return Probe{exe.str(), layoutOf(m, host, stats.codeBytes)};
 }
 
-/// Seconds per decoded token of `probe` over positions 0..n-1.
+/// Seconds per decoded token of `probe` over positions 0..n-1: the median
+/// of 7 runs (they are short, a few milliseconds: a scheduling delay would
+/// swing one).
 static Expected<double> decodeSeconds(const Probe &probe, int64_t n,
                                       int threads) {
-  auto r = timeDecode(probe.exe, n, threads, probe.exe + ".timing");
+  auto r = timeDecode(probe.exe, n, threads, probe.exe + ".timing", 7);
   if (!r)
     return r.takeError();
   return 1.0 / *r;
