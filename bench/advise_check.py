@@ -12,7 +12,7 @@ predicted decode and prefill speed at a context of C tokens (decoding at
 the mean position C/2, a C-token prompt), compiles the same variants
 (`dsc compile --quantize S`, no calibration: the layout, which is all the
 prediction reads, does not depend on it), and times them: decoding C
-positions from one token, and prefilling a C-token prompt, the median of
+positions from one token, and prefilling a C-token prompt, the median (and the best) of
 --reps runs alternating the variants. Compiles run at the lowest priority,
 timed runs (and --measure) at normal priority; the load average is noted
 beside every figure.
@@ -170,16 +170,20 @@ def main():
                                  load=(min(loads), max(loads))))
 
     head = ("| model | scheme | threads | C | predicted decode | measured decode "
-            "| error | predicted prefill | measured prefill | error | decode read from "
-            "| load |\n|---|---|---|---|---:|---:|---:|---:|---:|---:|---|---|\n")
+            "median (best) | error (vs best) | predicted prefill | measured prefill "
+            "median (best) | error (vs best) | decode read from | load |\n"
+            "|---|---|---|---|---:|---:|---:|---:|---:|---:|---|---|\n")
     body = ""
     for r in rows:
-        body += ("| %s | %s | %d | %d | %.1f | %.1f | %+.0f%% | %.1f | %.1f | %+.0f%% "
-                 "| %s | %.1f-%.1f |\n" % (
+        bd, bp = max(r["decode_runs"]), max(r["prefill_runs"])
+        body += ("| %s | %s | %d | %d | %.1f | %.1f (%.1f) | %+.0f%% (%+.0f%%) | %.1f "
+                 "| %.1f (%.1f) | %+.0f%% (%+.0f%%) | %s | %.1f-%.1f |\n" % (
                      r["model"], r["scheme"], r["threads"], r["ctx"], r["pred_decode"],
-                     r["decode"], 100 * (r["pred_decode"] / r["decode"] - 1),
-                     r["pred_prefill"], r["prefill"],
+                     r["decode"], bd, 100 * (r["pred_decode"] / r["decode"] - 1),
+                     100 * (r["pred_decode"] / bd - 1),
+                     r["pred_prefill"], r["prefill"], bp,
                      100 * (r["pred_prefill"] / r["prefill"] - 1),
+                     100 * (r["pred_prefill"] / bp - 1),
                      r["terms"]["decode"]["level"], r["load"][0], r["load"][1]))
     prof = ""
     for t in threads:
