@@ -39,6 +39,18 @@ json::Value profileToJSON(const DeviceProfile &p) {
                       {"cache_bytes", static_cast<int64_t>(p.cacheBytes)},
                       {"cache_bandwidth_gbs", p.cacheBandwidthGBs},
                       {"layer_overhead_us", p.layerOverheadUs},
+                      {"layer_overhead_int8_us", p.layerOverheadInt8Us},
+                      {"layer_overhead_int4_us", p.layerOverheadInt4Us},
+                      {"l2_bytes", static_cast<int64_t>(p.l2Bytes)},
+                      {"l2_bandwidth_gbs", p.l2BandwidthGBs},
+                      {"efficiency_float", p.efficiencyFloat},
+                      {"efficiency_int8", p.efficiencyInt8},
+                      {"efficiency_int4", p.efficiencyInt4},
+                      {"attention_ns", p.attentionNs},
+                      {"attention_ns_per_dim", p.attentionNsPerDim},
+                      {"portable_ns_per_weight", p.portableNsPerWeight},
+                      {"gflops_int8", p.gflopsInt8},
+                      {"gflops_int4", p.gflopsInt4},
                       {"cores", p.cores},
                       {"features", std::move(features)},
                       {"source", p.source}};
@@ -64,12 +76,34 @@ Error checkProfile(const DeviceProfile &p, StringRef origin) {
         std::tuple{"cache_bytes", static_cast<double>(p.cacheBytes), false},
         std::tuple{"cache_bandwidth_gbs", p.cacheBandwidthGBs, false},
         std::tuple{"layer_overhead_us", p.layerOverheadUs, false},
+        std::tuple{"layer_overhead_int8_us", p.layerOverheadInt8Us, false},
+        std::tuple{"layer_overhead_int4_us", p.layerOverheadInt4Us, false},
+        std::tuple{"l2_bytes", static_cast<double>(p.l2Bytes), false},
+        std::tuple{"l2_bandwidth_gbs", p.l2BandwidthGBs, false},
+        std::tuple{"efficiency_float", p.efficiencyFloat, false},
+        std::tuple{"efficiency_int8", p.efficiencyInt8, false},
+        std::tuple{"efficiency_int4", p.efficiencyInt4, false},
+        std::tuple{"attention_ns", p.attentionNs, false},
+        std::tuple{"attention_ns_per_dim", p.attentionNsPerDim, false},
+        std::tuple{"portable_ns_per_weight", p.portableNsPerWeight, false},
+        std::tuple{"gflops_int8", p.gflopsInt8, false},
+        std::tuple{"gflops_int4", p.gflopsInt4, false},
         std::tuple{"cores", static_cast<double>(p.cores), false}})
     if (Error e = positive(field, v, required))
       return e;
+  // A fraction of the bandwidth: more than all of it is a typo.
+  for (auto [field, v] : {std::pair{"efficiency_float", p.efficiencyFloat},
+                          std::pair{"efficiency_int8", p.efficiencyInt8},
+                          std::pair{"efficiency_int4", p.efficiencyInt4}})
+    if (v > 1)
+      return fieldError(origin, field,
+                        "must be a fraction of the bandwidth, at most 1 (is " +
+                            numText(v) + ")");
   if (p.cacheBytes && p.cacheBandwidthGBs == 0)
     return fieldError(origin, "cache_bandwidth_gbs",
                       "must be given with cache_bytes");
+  if (p.l2Bytes && p.l2BandwidthGBs == 0)
+    return fieldError(origin, "l2_bandwidth_gbs", "must be given with l2_bytes");
   return Error::success();
 }
 
@@ -104,7 +138,7 @@ Expected<DeviceProfile> profileFromJSON(StringRef text, StringRef file) {
     out = *d;
     return Error::success();
   };
-  double mem = 0, cache = 0, cores = 0;
+  double mem = 0, cache = 0, cores = 0, l2 = 0;
   // In the order a reader of the file meets them; the first error wins.
   for (auto field : std::initializer_list<std::function<Error()>>{
            [&] { return str("name", p.name, false); },
@@ -120,19 +154,43 @@ Expected<DeviceProfile> profileFromJSON(StringRef text, StringRef file) {
              return num("cache_bandwidth_gbs", p.cacheBandwidthGBs, false);
            },
            [&] { return num("layer_overhead_us", p.layerOverheadUs, false); },
+           [&] {
+             return num("layer_overhead_int8_us", p.layerOverheadInt8Us,
+                        false);
+           },
+           [&] {
+             return num("layer_overhead_int4_us", p.layerOverheadInt4Us,
+                        false);
+           },
+           [&] { return num("l2_bytes", l2, false); },
+           [&] { return num("l2_bandwidth_gbs", p.l2BandwidthGBs, false); },
+           [&] { return num("efficiency_float", p.efficiencyFloat, false); },
+           [&] { return num("efficiency_int8", p.efficiencyInt8, false); },
+           [&] { return num("efficiency_int4", p.efficiencyInt4, false); },
+           [&] { return num("attention_ns", p.attentionNs, false); },
+           [&] {
+             return num("attention_ns_per_dim", p.attentionNsPerDim, false);
+           },
+           [&] {
+             return num("portable_ns_per_weight", p.portableNsPerWeight,
+                        false);
+           },
+           [&] { return num("gflops_int8", p.gflopsInt8, false); },
+           [&] { return num("gflops_int4", p.gflopsInt4, false); },
            [&] { return num("cores", cores, false); }})
     if (Error e = field())
       return std::move(e);
   // Checked as doubles before the conversions, which would wrap.
   for (auto [key, v] :
        {std::pair{"mem_bytes", mem}, std::pair{"cache_bytes", cache},
-        std::pair{"cores", cores}})
+        std::pair{"l2_bytes", l2}, std::pair{"cores", cores}})
     if (!std::isfinite(v) || v < 0 || v > 1e18 || v != std::floor(v))
       return fieldError(file, key,
                         "expected a whole, non-negative number (is " +
                             numText(v) + ")");
   p.memBytes = static_cast<uint64_t>(mem);
   p.cacheBytes = static_cast<uint64_t>(cache);
+  p.l2Bytes = static_cast<uint64_t>(l2);
   p.cores = static_cast<int>(std::min(cores, 1e6));
   if (const json::Value *f = o->get("features")) {
     const json::Array *a = f->getAsArray();

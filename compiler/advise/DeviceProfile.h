@@ -33,8 +33,28 @@ struct DeviceProfile {
   uint64_t cacheBytes = 0;  // last-level cache (weights below it stay there)
   double cacheBandwidthGBs = 0; // read bandwidth from that cache
   /// Fixed time per layer and token beyond streaming its weights: kernel
-  /// calls, thread-pool joins, GPU launches (microseconds).
-  double layerOverheadUs = 0;
+  /// calls, activation quantization, norms, thread-pool joins, GPU launches
+  /// (microseconds), per weight format of the layer's matrices. The integer
+  /// ones 0: as the float one.
+  double layerOverheadUs = 0, layerOverheadInt8Us = 0, layerOverheadInt4Us = 0;
+  /// Per-core L2 cache and what `cores` threads read from it (GB/s); 0:
+  /// unknown (the cache figures above are used).
+  uint64_t l2Bytes = 0;
+  double l2BandwidthGBs = 0;
+  /// Fraction of the streaming bandwidth dsc's decoding kernels reach on
+  /// weights per format; 0: the built-in assumption (kernelEfficiency).
+  double efficiencyFloat = 0, efficiencyInt8 = 0, efficiencyInt4 = 0;
+  /// Decode attention, per query head and cached position: nanoseconds,
+  /// fixed and per element of the head (dot product and weighted sum); 0
+  /// and 0: estimated from the compute figure.
+  double attentionNs = 0, attentionNsPerDim = 0;
+  /// Quantized weights the integer kernels cannot take (a row length or
+  /// group not a multiple of 32) go through the portable kernel: its cost
+  /// per weight (ns); 0: estimated from the compute figure.
+  double portableNsPerWeight = 0;
+  /// Prefill's matrix-multiply rate with int8 and int4 weights (GOP/s); 0:
+  /// as gflops.
+  double gflopsInt8 = 0, gflopsInt4 = 0;
   int cores = 0;
   std::vector<std::string> features; // ISA features (LLVM's names)
   std::string source;                // where the figures come from

@@ -35,6 +35,45 @@ static std::string rate(double t) {
   return formatv(t >= 100 ? "{0:F0}" : "{0:F1}", t).str();
 }
 
+void printPredictions(raw_ostream &os, const DeviceReport &r) {
+  const DeviceProfile &d = r.device;
+  os << "device " << d.name << ": " << d.description << "\n"
+     << formatv("  bandwidth {0:F1} GB/s, target {1}; context {2} tokens "
+                "(decode at position {3}, prefill of {2})\n",
+                d.bandwidthGBs, d.target, r.ctx, r.ctx / 2);
+  os << formatv("  {0,-22} {1,10} {2,10} {3,9} {4,9}   {5}\n", "candidate",
+                "weights", "memory", "decode/s", "prefill/s",
+                "decode us: stream + portable + fixed + attention (read from)");
+  for (const CandidateResult &c : r.candidates) {
+    const DecodeTerms &t = c.speed.decode;
+    os << formatv("  {0,-22} {1,10} {2,10} {3,9} {4,9}   {5:F1} + {6:F1} + "
+                  "{7:F1} + {8:F1} ({9})\n",
+                  c.id, size(c.memory.weights), size(c.memory.total()),
+                  rate(c.speed.decodeTokS), rate(c.speed.prefillTokS),
+                  t.stream * 1e6, t.portable * 1e6, t.overhead * 1e6,
+                  t.attention * 1e6, t.level);
+  }
+  for (const std::string &n : r.notes)
+    os << "  note: " << n << "\n";
+}
+
+json::Value speedTermsToJSON(const SpeedEstimate &s) {
+  const DecodeTerms &d = s.decode;
+  const PrefillTerms &p = s.prefill;
+  return json::Object{
+      {"decode",
+       json::Object{{"level", d.level},
+                    {"bandwidth_gbs", d.bandwidthGBs},
+                    {"stream_s", d.stream},
+                    {"portable_s", d.portable},
+                    {"fixed_s", d.overhead},
+                    {"attention_s", d.attention}}},
+      {"prefill", json::Object{{"matmul_s", p.matmul},
+                               {"portable_s", p.portable},
+                               {"fixed_s", p.overhead},
+                               {"attention_s", p.attention}}}};
+}
+
 void printTable(raw_ostream &os, const DeviceReport &r) {
   const DeviceProfile &d = r.device;
   os << "device " << d.name << ": " << d.description << "\n"
@@ -101,11 +140,16 @@ json::Value reportToJSON(const DeviceReport &r) {
                    {"from_cache", c.speed.fromCache},
                    {"decode_tok_s", c.speed.decodeTokS},
                    {"prefill_tok_s", c.speed.prefillTokS},
+                   {"terms", speedTermsToJSON(c.speed)},
                    {"pareto", static_cast<bool>(r.decision.onFront[i])},
                    {"fits", r.decision.fails[i].empty()},
                    {"compilable", c.compilable}};
     if (!r.decision.fails[i].empty())
       o["fails"] = r.decision.fails[i];
+    if (r.predictOnly)
+      for (StringRef k : {"kld_mean", "kld_p99", "ppl", "ppl_ref", "top1",
+                          "pareto", "fits"})
+        o.erase(k);
     if (c.measuredDecodeTokS > 0)
       o["measured_decode_tok_s"] = c.measuredDecodeTokS;
     cands.push_back(std::move(o));
@@ -120,6 +164,7 @@ json::Value reportToJSON(const DeviceReport &r) {
                     {"min_tokens_per_s", r.constraints.minTokS},
                     {"max_kld", r.constraints.maxKld}}},
       {"ctx", r.ctx},
+      {"calibrations", r.calibrations},
       {"candidates", std::move(cands)},
       {"notes", std::move(notes)},
       {"reason", r.decision.reason}};

@@ -41,12 +41,20 @@ struct DeviceReport {
   std::vector<CandidateResult> candidates;
   Decision decision;
   std::vector<std::string> notes; // candidates left out and why
+  int calibrations = 0; // calibration runs for all the candidates
+  bool predictOnly = false; // no quality measured, no decision
 };
 
 /// The points the decision sees.
 std::vector<Point> toPoints(const std::vector<CandidateResult> &cands);
 
 void printTable(llvm::raw_ostream &os, const DeviceReport &r);
+
+/// The table of --predict-only: memory and speed, with the decode terms.
+void printPredictions(llvm::raw_ostream &os, const DeviceReport &r);
+
+/// The decode and prefill terms as JSON (seconds).
+llvm::json::Value speedTermsToJSON(const SpeedEstimate &s);
 
 llvm::json::Value reportToJSON(const DeviceReport &r);
 

@@ -164,17 +164,25 @@ Expected<DeviceProfile> resolveDevice(StringRef name,
                     "--measure')");
 }
 
-/// Decode tokens/s of a compiled executable on this host: the median of
-/// three runs generating from BOS to `positions` positions.
-static Expected<double> timeDecode(StringRef exe, int64_t positions,
-                                   int threads, StringRef errFile) {
-  std::vector<double> rates;
-  for (int run = 0; run < 3; ++run) {
-    std::vector<std::string> args = {exe.str(), "-n", std::to_string(positions),
-                                     "--temp", "0"};
+namespace {
+/// What an executable's timing line says (tokens/s).
+struct Rates {
+  double prefill = 0, decode = 0;
+};
+} // namespace
+
+/// The median rates of `runs` runs of `exe` with `args` (and -t
+/// `threads`), the runs generating `minGenerated` tokens at least.
+static Expected<Rates> timeRuns(StringRef exe, ArrayRef<std::string> args,
+                                int threads, int64_t minGenerated,
+                                StringRef errFile, int runs = 3) {
+  std::vector<double> pre, gen;
+  for (int run = 0; run < runs; ++run) {
+    std::vector<std::string> all = {exe.str(), "--temp", "0"};
+    all.insert(all.end(), args.begin(), args.end());
     if (threads > 0)
-      args.insert(args.end(), {"-t", std::to_string(threads)});
-    SmallVector<StringRef> argv(args.begin(), args.end());
+      all.insert(all.end(), {"-t", std::to_string(threads)});
+    SmallVector<StringRef> argv(all.begin(), all.end());
     std::optional<StringRef> redirects[] = {StringRef(""), StringRef(""),
                                             StringRef(errFile)};
     std::string err;
@@ -191,24 +199,41 @@ static Expected<double> timeDecode(StringRef exe, int64_t positions,
     std::string out = text ? (*text)->getBuffer().str() : "";
     SmallVector<StringRef> m;
     if (done.ReturnCode != 0 ||
-        !Regex("generation ([0-9]+) tokens ([0-9.]+) tok/s").match(out, &m))
+        !Regex("prompt ([0-9]+) tokens ([0-9.]+) tok/s \\| generation "
+               "([0-9]+) tokens ([0-9.]+) tok/s")
+             .match(out, &m))
       return createStringError(
           inconvertibleErrorCode(),
           exe + ": timing run failed: " + StringRef(out).trim());
-    double r = 0;
+    double p = 0, r = 0;
     int64_t generated = 0;
-    m[1].getAsInteger(10, generated);
-    m[2].getAsDouble(r);
+    m[2].getAsDouble(p);
+    m[3].getAsInteger(10, generated);
+    m[4].getAsDouble(r);
     // Too few tokens (an early end of text) time the start, not decoding.
-    if (generated < std::min<int64_t>(16, positions - 1) || !(r > 0))
+    if (generated < minGenerated || !(r > 0))
       return createStringError(inconvertibleErrorCode(),
                                exe + ": the timing run generated " +
                                    Twine(generated) +
                                    " tokens (an end of text); too few to time");
-    rates.push_back(r);
+    pre.push_back(p);
+    gen.push_back(r);
   }
-  llvm::sort(rates);
-  return rates[rates.size() / 2];
+  llvm::sort(pre);
+  llvm::sort(gen);
+  return Rates{pre[pre.size() / 2], gen[gen.size() / 2]};
+}
+
+/// Decode tokens/s of a compiled executable on this host: the median of
+/// `runs` runs generating from BOS to `positions` positions.
+static Expected<double> timeDecode(StringRef exe, int64_t positions,
+                                   int threads, StringRef errFile,
+                                   int runs = 3) {
+  auto r = timeRuns(exe, {"-n", std::to_string(positions)}, threads,
+                    std::min<int64_t>(16, positions - 1), errFile, runs);
+  if (!r)
+    return r.takeError();
+  return r->decode;
 }
 
 /// The cost model's view of a laid-out module.
@@ -229,14 +254,22 @@ static VariantLayout layoutOf(mlir::ModuleOp m, const TargetDesc &target,
   for (auto g : m.getOps<mlir::dsc::GlobalOp>()) {
     WeightInfo w;
     w.name = g.getSymName().str();
-    w.elements = g.getShapedType().getNumElements();
+    auto type = g.getShapedType();
+    w.elements = type.getNumElements();
     w.embedding = w.name == "token_embd";
+    if (type.getRank() == 2) {
+      w.rows = type.getDimSize(0);
+      w.cols = type.getDimSize(1);
+    }
     if (auto q = dyn_cast<mlir::dsc::QTensorType>(g.getType())) {
       auto s = q.getScheme();
       w.format = s.isGGML()         ? WeightFormat::Other
                  : s.getBits() == 8 ? WeightFormat::Int8
                  : s.getBits() == 4 ? WeightFormat::Int4
                                     : WeightFormat::Other;
+      // The kernels' group is the tile's width (CodegenLowerKernels).
+      if (auto tiled = g.getLayoutAttr())
+        w.group = tiled.getCols();
     }
     byOffset.push_back({g.getOffset().value_or(0), std::move(w)});
   }
@@ -272,6 +305,7 @@ public:
 
   const AdviseRequest &req;
   ProgressLine status;
+  int calibrations = 0; // calibration runs (statistics collected)
 
 private:
   mlir::MLIRContext ctx;
@@ -288,6 +322,8 @@ private:
   std::map<std::string, std::pair<mlir::OwningOpRef<mlir::ModuleOp>, TempPath>>
       pruned;
   std::vector<Measured> measured;
+  // Calibration statistics by --prune spec ("": none), as files.
+  std::map<std::string, std::string> calibStats;
   std::map<uint64_t, Measured> autos;
   std::map<uint64_t, std::string> autoErrors;
   std::vector<std::string> notes;
@@ -349,8 +385,9 @@ Error Session::init() {
   dir = std::move(*d);
   calibHalf = dir.child("calib.txt");
   heldOut = dir.child("heldout.txt");
-  if (Error e = splitText(req.calib, calibHalf, heldOut))
-    return e;
+  if (!req.predictOnly)
+    if (Error e = splitText(req.calib, calibHalf, heldOut))
+      return e;
   // Quiet: the notes of loading (the tokenizer found) would be said once
   // per candidate.
   ModelSettings quiet = req.base;
@@ -362,6 +399,8 @@ Error Session::init() {
   vocab = config.getVocabSize();
   window = std::min<int64_t>(req.evalCtx, config.getMaxSeqLen());
   ctxTokens = req.ctx > 0 ? req.ctx : config.getMaxSeqLen();
+  if (req.predictOnly)
+    return Error::success();
   auto tokens = tokenizeTextFile(**loaded, heldOut, 2,
                                  "advise (the second half of --calib)");
   if (!tokens)
@@ -387,7 +426,8 @@ Expected<Measured> Session::measure(StringRef id, StringRef quantize,
   setSchemeWithTableDefaults(s.quant, r.quantize);
   s.prune = r.prune;
   s.pruneMethod = "teacher";
-  if (!quantize.empty() || !prune.empty())
+  // Predictions need the layout only, which calibration does not change.
+  if ((!quantize.empty() || !prune.empty()) && !req.predictOnly)
     s.calib = calibHalf;
   if (budget) {
     s.memBudget = std::to_string(budget);
@@ -418,9 +458,32 @@ Expected<Measured> Session::measure(StringRef id, StringRef quantize,
     }
   }
   mlir::ModuleOp m = *owned;
+  // Calibration statistics serve quantization only: a float candidate (the
+  // pruning, which needed the text, is done) collects none.
+  if (r.quantize.empty())
+    s.calib.clear();
+  // The statistics calibration collects depend on the (pruned) model, not
+  // on the scheme: the candidates of one pruning with a fixed scheme share
+  // them (auto measures its own choices on the text).
+  std::string statsKey;
+  if (!s.calib.empty() && !r.quantize.empty() && r.quantize != "auto") {
+    statsKey = r.prune;
+    auto it = calibStats.find(statsKey);
+    if (it != calibStats.end()) {
+      s.calib.clear();
+      s.calibStats = it->second;
+    } else {
+      s.saveCalibStats =
+          dir.child("stats" + std::to_string(calibStats.size()) + ".bin");
+    }
+  }
   status.show(what + (s.calib.empty() ? ": preparing" : ": calibrating"));
+  if (!s.calib.empty())
+    ++calibrations;
   if (Error e = quantizeModel(m, s, host))
     return std::move(e);
+  if (!s.saveCalibStats.empty())
+    calibStats[statsKey] = s.saveCalibStats;
   // Each device's target lays the weights out its own way (tiles,
   // alignment, the KV cache's element type).
   for (const TargetDesc &t : targets) {
@@ -437,6 +500,10 @@ Expected<Measured> Session::measure(StringRef id, StringRef quantize,
   phases.target = host.name;
   if (Error e = runPhase(m, phases, Phase::Layout))
     return std::move(e);
+  if (req.predictOnly) {
+    r.layouts[host.name] = layoutOf(m, host, 0);
+    return r;
+  }
   status.show(what + ": compiling");
   std::string exe = dir.child("candidate" + std::to_string(built++));
   ExecutableStats stats;
@@ -563,7 +630,9 @@ Expected<std::vector<DeviceReport>> Session::decideAll() {
     // Mixed precision at what the device leaves for the weights: its
     // memory less the KV cache and the runtime, and no more than decoding
     // at --min-tokens-per-s can stream.
-    if (full && wanted(kAutoId)) {
+    if (full && wanted(kAutoId) && req.predictOnly) {
+      r.notes.push_back("auto left out: --predict-only does not calibrate");
+    } else if (full && wanted(kAutoId)) {
       auto it = full->layouts.find(tname);
       const VariantLayout &v = it != full->layouts.end()
                                    ? it->second
@@ -626,9 +695,17 @@ Expected<std::vector<DeviceReport>> Session::decideAll() {
                    .str();
     }
     r.decision = decide(toPoints(r.candidates), r.constraints, d.name, hint);
+    r.predictOnly = req.predictOnly;
+    if (req.predictOnly) {
+      r.decision.chosen = -1;
+      r.decision.reason = "--predict-only: quality not measured, nothing "
+                          "recommended";
+    }
     reports.push_back(std::move(r));
   }
   status.clear();
+  for (DeviceReport &r : reports)
+    r.calibrations = calibrations;
   return reports;
 }
 
@@ -663,61 +740,308 @@ ModelSettings recommendedSettings(const DeviceReport &report,
   return s;
 }
 
-Expected<DeviceProfile> measureHostProfile(bool quiet, int threads) {
-  ProgressLine status(!quiet);
-  DeviceProfile p =
-      measureHost(threads, [&](StringRef what) { status.show(what); });
-  // The fixed cost per layer: a small model whose weights stay in the
-  // cache, compiled for this host and timed decoding; what its streaming
-  // does not explain is the layers' overhead.
-  status.show("measuring the per-layer overhead (a synthetic model)");
-  auto dir = createTempDirectory("dsc-advise-measure");
-  if (!dir)
-    return dir.takeError();
-  SyntheticOptions so;
-  // Small matrices, many layers: the per-layer cost dominates.
-  so.dim = 64;
-  so.hidden = 128;
-  so.layers = 12;
-  so.heads = 4;
-  so.kvHeads = 2;
-  so.vocab = 256;
-  so.seqLen = 256;
-  auto ckpt = writeSyntheticCheckpoint(dir->path(), so);
-  if (!ckpt)
-    return ckpt.takeError();
+namespace {
+/// A synthetic model compiled for the host, to time.
+struct Probe {
+  std::string exe;
+  VariantLayout layout;
+};
+} // namespace
 
+/// Compiles the checkpoint `ckpt` quantized as `quantize` ("": as stored)
+/// into `exe`, without its tokenizer: random weights would stop at an end
+/// of text, and every timed position must be decoded.
+static Expected<Probe> buildProbe(StringRef ckpt, StringRef quantize,
+                                  const TargetDesc &host, StringRef exe) {
   mlir::MLIRContext ctx;
   ModelSettings s;
   s.quiet = true;
-  auto loaded = loadModel(ctx, *ckpt, s);
+  setSchemeWithTableDefaults(s.quant, quantize.str());
+  auto loaded = loadModel(ctx, ckpt, s);
   if (!loaded)
     return loaded.takeError();
-  // Without its tokenizer the executable never stops at an end of text its
-  // random weights would pick: every timed position is decoded.
-  (**loaded)->removeAttr(mlir::dsc::DscDialect::getTokenizerAttrName());
+  mlir::ModuleOp m = **loaded;
+  m->removeAttr(mlir::dsc::DscDialect::getTokenizerAttrName());
+  if (Error e = quantizeModel(m, s, host))
+    return std::move(e);
+  CompileSettings phases;
+  phases.target = host.name;
+  if (Error e = runPhase(m, phases, Phase::Layout))
+    return std::move(e);
+  ExecutableStats stats;
+  if (Error e = buildExecutable(m, host, exe, false, false, stats))
+    return std::move(e);
+  return Probe{exe.str(), layoutOf(m, host, stats.codeBytes)};
+}
+
+/// Seconds per decoded token of `probe` over positions 0..n-1: the median
+/// of 7 runs (they are short, a few milliseconds: a scheduling delay would
+/// swing one).
+static Expected<double> decodeSeconds(const Probe &probe, int64_t n,
+                                      int threads) {
+  auto r = timeDecode(probe.exe, n, threads, probe.exe + ".timing", 7);
+  if (!r)
+    return r.takeError();
+  return 1.0 / *r;
+}
+
+Expected<DeviceProfile> measureHostProfile(bool quiet, int threads,
+                                           bool skipLarge) {
+  ProgressLine status(!quiet);
+  DeviceProfile p =
+      measureHost(threads, [&](StringRef what) { status.show(what); });
   auto host = lookupTarget("native");
   if (!host)
     return host.takeError();
-  CompileSettings phases;
-  phases.target = host->name;
-  for (Phase ph : {Phase::Graph, Phase::Layout})
-    if (Error e = runPhase(**loaded, phases, ph))
-      return std::move(e);
-  std::string exe = dir->child("synthetic");
-  ExecutableStats stats;
-  if (Error e = buildExecutable(**loaded, *host, exe, false, false, stats))
-    return std::move(e);
-  auto rate = timeDecode(exe, so.seqLen, threads, exe + ".timing");
+  auto dir = createTempDirectory("dsc-advise-measure");
+  if (!dir)
+    return dir.takeError();
+  auto checkpoint = [&](StringRef name,
+                        const SyntheticOptions &so) -> Expected<std::string> {
+    std::string sub = dir->child(name);
+    if (std::error_code ec = sys::fs::create_directory(sub))
+      return fileError(sub, ec.message());
+    return writeSyntheticCheckpoint(sub, so);
+  };
+  auto fail = [&](Error e) -> Error {
+    status.clear();
+    return e;
+  };
+
+  // Small probes, whose weights stay in the L2 cache: their time is the
+  // fixed costs and attention. Eight layers of 64-wide rows, the FFN 128
+  // wide (every kernel takes its fast path), 8 heads of 8 values.
+  SyntheticOptions tiny;
+  tiny.dim = 64;
+  tiny.hidden = 128;
+  tiny.layers = 8;
+  tiny.heads = 8;
+  tiny.kvHeads = 4;
+  tiny.vocab = 256;
+  tiny.seqLen = 256;
+  // One head of 64 values: attention's cost per element of a head.
+  SyntheticOptions wide = tiny;
+  wide.heads = wide.kvHeads = 1;
+  // An FFN 144 wide: its down projection's rows are not a multiple of 32
+  // and go through the portable kernel.
+  SyntheticOptions odd = tiny;
+  odd.hidden = 144;
+  struct Job {
+    const char *name, *quantize;
+    const SyntheticOptions *shape;
+  };
+  const Job jobs[] = {{"tiny", "", &tiny},
+                      {"wide", "", &wide},
+                      {"tiny-int8", "int8:channel", &tiny},
+                      {"tiny-int4", "int4:group=32", &tiny},
+                      {"odd-int8", "int8:channel", &odd}};
+  StringMap<std::string> ckpts;
+  StringMap<Probe> probes;
+  for (const Job &j : jobs) {
+    std::string key = j.shape == &tiny ? "tiny" : j.shape == &wide ? "wide"
+                                                                   : "odd";
+    if (!ckpts.count(key)) {
+      auto c = checkpoint(key, *j.shape);
+      if (!c)
+        return fail(c.takeError());
+      ckpts[key] = *c;
+    }
+    status.show(std::string("compiling a probe model (") + j.name + ")");
+    auto pr = buildProbe(ckpts[key], j.quantize, *host,
+                         dir->child(std::string(j.name) + ".exe"));
+    if (!pr)
+      return fail(pr.takeError());
+    probes[j.name] = std::move(*pr);
+  }
+  // Attention: the same probes decoding 32 and 256 positions; the
+  // difference is attention over the extra positions.
+  const int64_t shortN = 32, longN = tiny.seqLen;
+  StringMap<double> shortT;
+  double perHead[2] = {0, 0};
+  for (auto [i, name] : {std::pair{0, "tiny"}, std::pair{1, "wide"}}) {
+    status.show(std::string("timing the probe models (") + name + ")");
+    auto ts = decodeSeconds(probes[name], shortN, threads);
+    if (!ts)
+      return fail(ts.takeError());
+    auto tl = decodeSeconds(probes[name], longN, threads);
+    if (!tl)
+      return fail(tl.takeError());
+    shortT[name] = *ts;
+    const ModelShape &sh = probes[name].layout.shape;
+    // Mean positions n/2: per query head and cached position (ns).
+    perHead[i] = std::max(0.0, *tl - *ts) / ((longN - shortN) / 2.0) /
+                 (sh.layers * sh.heads) * 1e9;
+  }
+  // ns = a + b x head_dim, from head dims 8 and 64.
+  double dimA = tiny.dim / tiny.heads, dimB = wide.dim / wide.heads;
+  double b = (perHead[1] - perHead[0]) / (dimB - dimA);
+  if (b < 0)
+    b = 0;
+  p.attentionNsPerDim = b;
+  p.attentionNs = std::max(0.0, perHead[0] - b * dimA);
+  if (p.attentionNs == 0 && b == 0)
+    p.attentionNs = 1e-3; // measured as free: not "unmeasured"
+  for (const char *name : {"tiny-int8", "tiny-int4", "odd-int8"}) {
+    status.show(std::string("timing the probe models (") + name + ")");
+    auto t = decodeSeconds(probes[name], shortN, threads);
+    if (!t)
+      return fail(t.takeError());
+    shortT[name] = *t;
+  }
+
+  std::vector<int> largeRuns = {0, 1, 2};
+  if (skipLarge)
+    largeRuns.clear();
+  // Large probe: weights well beyond the cache (twice what the cost model
+  // counts as cached, int4 at least 128 MiB), streamed from memory; its
+  // decoding gives the kernels' efficiency per format and its prompt the
+  // matrix multiplies' rate. Rows of 1024 and 4096 values, 16 heads of 64.
+  SyntheticOptions big;
+  big.dim = 1024;
+  big.hidden = 4096;
+  big.heads = 16;
+  big.kvHeads = 4;
+  big.vocab = 256;
+  big.seqLen = 256;
+  double perLayer = 2.0 * big.dim * big.dim +
+                    2.0 * big.dim * (big.dim / big.heads) * big.kvHeads +
+                    3.0 * big.dim * big.hidden;
+  // int4 with a 2-byte scale per 32 values: 0.5625 bytes per weight.
+  double want = std::max<double>(2.0 * p.cacheBytes, 128.0 * (1 << 20));
+  big.layers = static_cast<int>(std::clamp(
+      std::ceil(want / (perLayer * 0.5625)), 2.0,
+      // At most 2 GiB of f32 checkpoint.
+      std::floor(2.0 * (1ull << 30) / (perLayer * 4))));
+  std::string bigCkpt;
+  if (!largeRuns.empty()) {
+    status.show("writing a large probe model (" +
+                std::to_string(big.layers) + " layers of 1024)");
+    auto c = checkpoint("big", big);
+    if (!c)
+      return fail(c.takeError());
+    bigCkpt = *c;
+  }
+  const int64_t prompt = 128, generated = 8;
+  std::string ids;
+  for (int64_t i = 0; i < prompt; ++i)
+    ids += (i ? " " : "") + std::to_string(3 + (i * 37) % (big.vocab - 3));
+  struct BigRun {
+    const char *name, *quantize;
+    Probe probe;
+    Rates rates;
+  };
+  const BigRun all[] = {{"big", "", {}, {}},
+                        {"big-int8", "int8:channel", {}, {}},
+                        {"big-int4", "int4:group=32", {}, {}}};
+  std::vector<BigRun> runs;
+  for (int i : largeRuns)
+    runs.push_back(all[i]);
+  for (BigRun &r : runs) {
+    status.show(std::string("compiling a probe model (") + r.name + ")");
+    auto pr = buildProbe(bigCkpt, r.quantize, *host,
+                         dir->child(std::string(r.name) + ".exe"));
+    if (!pr)
+      return fail(pr.takeError());
+    r.probe = std::move(*pr);
+    status.show(std::string("timing the probe models (") + r.name + ")");
+    auto rates = timeRuns(r.probe.exe,
+                          {"--tokens", ids, "--no-bos", "-n",
+                           std::to_string(prompt + generated)},
+                          threads, generated - 1, r.probe.exe + ".timing");
+    if (!rates)
+      return fail(rates.takeError());
+    r.rates = *rates;
+    // Free the disk early: the float probe is gigabytes.
+    sys::fs::remove(r.probe.exe);
+  }
   status.clear();
-  if (!rate)
-    return rate.takeError();
-  VariantLayout v = layoutOf(**loaded, *host, stats.codeBytes);
-  DeviceProfile noOverhead = p;
-  noOverhead.layerOverheadUs = 0;
-  SpeedEstimate streaming = estimateSpeed(v, noOverhead, so.seqLen);
-  double perToken = 1.0 / *rate - 1.0 / streaming.decodeTokS;
-  p.layerOverheadUs = std::max(0.0, perToken / so.layers * 1e6);
+
+  // The unknowns depend on each other a little (the large probes' fixed
+  // costs, the small ones' streaming): solved in turn, twice.
+  auto formatOf = [](const VariantLayout &v) {
+    WeightFormat f = WeightFormat::Float;
+    for (const WeightInfo &w : v.weights)
+      if (w.rows && !w.embedding && w.format != WeightFormat::Float)
+        f = w.format;
+    return f;
+  };
+  auto setEfficiency = [&](WeightFormat f, double e) {
+    (f == WeightFormat::Int8   ? p.efficiencyInt8
+     : f == WeightFormat::Int4 ? p.efficiencyInt4
+                               : p.efficiencyFloat) = std::clamp(e, 0.05, 1.0);
+  };
+  auto setOverhead = [&](WeightFormat f, double us) {
+    (f == WeightFormat::Int8   ? p.layerOverheadInt8Us
+     : f == WeightFormat::Int4 ? p.layerOverheadInt4Us
+                               : p.layerOverheadUs) = std::max(us, 1e-3);
+  };
+  auto matrices = [](const VariantLayout &v) {
+    int n = 0;
+    for (const WeightInfo &w : v.weights)
+      n += w.rows > 0 && (!w.embedding || v.shape.tiedEmbeddings);
+    return n;
+  };
+  double meanShort = shortN / 2.0;
+  for (int pass = 0; pass < 2; ++pass) {
+    // Efficiency: what the large probe's decoding leaves for streaming.
+    for (BigRun &r : runs) {
+      const VariantLayout &v = r.probe.layout;
+      WeightFormat f = formatOf(v);
+      setEfficiency(f, 1.0);
+      DecodeTerms t = decodeTerms(v, p, prompt + generated / 2.0);
+      double rest = 1.0 / r.rates.decode - t.portable - t.overhead -
+                    t.attention;
+      // Streaming at efficiency 1 took t.stream; it took `rest`.
+      if (rest > 0)
+        setEfficiency(f, t.stream / rest);
+    }
+    // The portable kernel: what the 144-wide FFN costs beyond the 128 one.
+    {
+      DeviceProfile q = p;
+      q.portableNsPerWeight = 1e-9;
+      DecodeTerms odd8 = decodeTerms(probes["odd-int8"].layout, q, meanShort);
+      DecodeTerms tiny8 =
+          decodeTerms(probes["tiny-int8"].layout, q, meanShort);
+      double work = 0;
+      for (const WeightInfo &w : probes["odd-int8"].layout.weights)
+        if (usesPortableKernel(w))
+          work += static_cast<double>(w.rows) * w.cols;
+      double extra = shortT["odd-int8"] - shortT["tiny-int8"] -
+                     (odd8.stream - tiny8.stream);
+      if (work > 0)
+        p.portableNsPerWeight = std::max(extra, 0.0) / work * 1e9;
+      if (p.portableNsPerWeight == 0)
+        p.portableNsPerWeight = 1e-3;
+    }
+    // Fixed costs: what the small probes' decoding leaves, per layer.
+    for (const char *name : {"tiny", "tiny-int8", "tiny-int4"}) {
+      const VariantLayout &v = probes[name].layout;
+      WeightFormat f = formatOf(v);
+      setOverhead(f, 0);
+      DecodeTerms t = decodeTerms(v, p, meanShort);
+      double rest = shortT[name] - t.total();
+      setOverhead(f, rest / matrices(v) * kMatricesPerLayer * 1e6);
+    }
+    // Prefill: the prompt's time less its fixed costs and attention is
+    // the matrix multiplies'.
+    for (BigRun &r : runs) {
+      const VariantLayout &v = r.probe.layout;
+      WeightFormat f = formatOf(v);
+      double work = 0;
+      for (const WeightInfo &w : v.weights)
+        if (w.rows > 0 && (!w.embedding || v.shape.tiedEmbeddings))
+          work += static_cast<double>(w.rows) * w.cols;
+      PrefillTerms t = prefillTerms(v, p, prompt);
+      double rest = prompt / r.rates.prefill - t.overhead - t.attention -
+                    t.portable;
+      if (rest <= 0)
+        continue;
+      double gops = 2 * work * prompt / rest / 1e9;
+      (f == WeightFormat::Int8   ? p.gflopsInt8
+       : f == WeightFormat::Int4 ? p.gflopsInt4
+                                 : p.gflops) = gops;
+    }
+  }
   return p;
 }
 

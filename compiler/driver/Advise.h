@@ -36,6 +36,8 @@ struct AdviseRequest {
   double minTokS = 0, maxKld = 0.05;
   std::vector<std::string> only; // --candidates: these ids only
   bool validate = false;         // time each candidate's decoding here
+  bool predictOnly = false; // layouts and predictions only: no calibration,
+                            // no quality, no recommendation
   int64_t validateTokens = 128;  // positions each timed run generates
 };
 
@@ -64,10 +66,12 @@ llvm::Expected<advise::DeviceProfile> resolveDevice(llvm::StringRef name,
                                                     double bandwidth,
                                                     llvm::StringRef target);
 
-/// --measure: the host's profile, its per-layer overhead measured by
-/// compiling and timing a small synthetic model.
-llvm::Expected<advise::DeviceProfile> measureHostProfile(bool quiet,
-                                                         int threads);
+/// --measure: the host's profile, the kernels' costs measured by compiling
+/// and timing synthetic probe models (small ones that stay in the L2 cache,
+/// a large one streamed from memory unless `skipLarge`: then the
+/// efficiencies and prefill rates are left unmeasured).
+llvm::Expected<advise::DeviceProfile>
+measureHostProfile(bool quiet, int threads, bool skipLarge = false);
 
 /// Parses --mem and --mem-budget: a positive size.
 llvm::Expected<uint64_t> parseMemOption(llvm::StringRef option,

@@ -104,6 +104,16 @@ static cl::opt<bool> aValidate(
     cl::desc("Also time each candidate's decoding on this machine, at "
              "--ctx positions (for a profile of this machine)"),
     cl::sub(adviseCmd));
+static cl::opt<bool> aPredictOnly(
+    "predict-only",
+    cl::desc("Only lay the candidates out and predict their memory and "
+             "speed (no --calib, no quality, no recommendation)"),
+    cl::sub(adviseCmd));
+static cl::opt<bool> aMeasureQuick(
+    "measure-quick",
+    cl::desc("With --measure: skip the large probe model (the kernels' "
+             "efficiency and prefill rates stay unmeasured; for tests)"),
+    cl::Hidden, cl::sub(adviseCmd));
 static cl::opt<int> aThreads("t",
                              cl::desc("Threads of the runs (default: the "
                                       "CPUs available)"),
@@ -155,9 +165,11 @@ static int runMeasure() {
   // lld resets every option when it runs: their values now.
   const std::string output = aOutput;
   const bool quiet = aQuiet;
+  const bool quick = aMeasureQuick;
   const int threads = aThreads;
   for (cl::Option *o : std::initializer_list<cl::Option *>{
-           &aDevice, &aMem, &aCalib, &aPlot, &aJson, &aValidate, &aCandidates})
+           &aDevice, &aMem, &aCalib, &aPlot, &aJson, &aValidate, &aCandidates,
+           &aPredictOnly})
     if (o->getNumOccurrences())
       return reportError(
           usageError("--" + o->ArgStr + " has no effect with --measure"));
@@ -171,7 +183,7 @@ static int runMeasure() {
   if (!output.empty() && output != "-")
     if (Error e = checkWritable({output + ".tmp"}))
       return reportError(std::move(e));
-  auto p = measureHostProfile(quiet, threads);
+  auto p = measureHostProfile(quiet, threads, quick);
   if (!p)
     return reportError(p.takeError());
   std::string text;
@@ -191,13 +203,23 @@ static int runMeasure() {
 /// The request from the options, or the first one out of range.
 static Expected<AdviseRequest> readOptions() {
   AdviseRequest req;
+  if (aMeasureQuick)
+    return usageError("--measure-quick needs --measure");
   if (aInput.empty())
     return usageError("advise needs a checkpoint (or --measure)");
   if (aDevice.empty())
     return usageError("advise needs --device NAME (built-in: " +
                       DeviceProfile::builtinNames() +
                       "; custom; or a profile .json)");
-  if (aCalib.empty())
+  if (aPredictOnly)
+    for (cl::Option *o : std::initializer_list<cl::Option *>{
+             &aCalib, &aPlot, &aValidate, &aMaxKld, &aMinTokS, &aEvalCtx,
+             &aEvalTokens, &aCalibTokens})
+      if (o->getNumOccurrences())
+        return usageError("--" + o->ArgStr +
+                          " has no effect with --predict-only (it measures "
+                          "no quality)");
+  if (aCalib.empty() && !aPredictOnly)
     return usageError("advise needs --calib FILE: text whose first half "
                       "calibrates the variants and whose second half "
                       "measures their quality");
@@ -237,6 +259,7 @@ static Expected<AdviseRequest> readOptions() {
   req.evalTokens = aEvalTokens;
   req.threads = aThreads;
   req.validate = aValidate;
+  req.predictOnly = aPredictOnly;
   req.base.tokenizer = aTokenizer;
   req.base.calibTokens = aCalibTokens;
   req.base.quiet = aQuiet;
@@ -296,9 +319,13 @@ int runAdvise() {
       if (!first)
         outs() << "\n";
       first = false;
-      printTable(outs(), r);
+      if (req->predictOnly)
+        printPredictions(outs(), r);
+      else
+        printTable(outs(), r);
     }
-    if (!reports->empty() && !reports->front().candidates.empty())
+    if (!req->predictOnly && !reports->empty() &&
+        !reports->front().candidates.empty())
       outs() << "\nquality: mean KL divergence from the full model on "
              << reports->front().candidates[0].quality.tokens
              << " held-out tokens (the second half of " << req->calib
