@@ -52,8 +52,9 @@ def evaluate(args, extra):
     m = re.search(r"mixed precision for [^:]*: (.*?); weights", p.stderr)
     r["mix"] = m.group(1) if m else None
     r["seconds"] = time.monotonic() - start
-    print("    %.0f s%s" % (r["seconds"], ": " + r["mix"] if r["mix"] else ""),
-          file=sys.stderr, flush=True)
+    print("    %.0f s: %d bytes, KLD %.6f%s" % (
+        r["seconds"], r["bytes"], r["kld_mean"],
+        "; " + r["mix"] if r["mix"] else ""), file=sys.stderr, flush=True)
     return r
 
 
