@@ -30,6 +30,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -40,11 +41,21 @@ SCHEMES = ["int8:tensor", "int8:channel", "int8:group=32", "int4:tensor",
 
 
 def evaluate(args, extra):
+    """One `dsc eval --json` row; with --quantize auto, r["mix"] is the
+    scheme mix dsc's note reports (e.g. "7 x int2:group=32, ...")."""
     cmd = [args.dsc, "eval", args.model, "--text", args.text, "--ctx",
-           str(args.ctx), "--json", "--quiet"] + extra
+           str(args.ctx), "--json"] + extra
     print("  " + " ".join(extra), file=sys.stderr, flush=True)
-    return json.loads(subprocess.run(cmd, check=True, capture_output=True,
-                                     text=True).stdout)
+    start = time.monotonic()
+    p = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    r = json.loads(p.stdout)
+    m = re.search(r"mixed precision for [^:]*: (.*?); weights", p.stderr)
+    r["mix"] = m.group(1) if m else None
+    r["seconds"] = time.monotonic() - start
+    print("    %.0f s: %d bytes, KLD %.6f%s" % (
+        r["seconds"], r["bytes"], r["kld_mean"],
+        "; " + r["mix"] if r["mix"] else ""), file=sys.stderr, flush=True)
+    return r
 
 
 # llama.cpp's figures (../shared/models/README.md), used where it is absent.
@@ -171,7 +182,8 @@ def curve(args):
                 print("    " + why, file=sys.stderr)
                 rows.append(("auto: " + why.replace("|", "/"), size, None))
                 continue
-            rows.append(("auto", size, r))
+            rows.append(("auto: " + r["mix"] if r["mix"] else "auto", size,
+                         r))
     lines_md = ["| budget (bytes) | llama.cpp at that size | llama.cpp KLD | "
                 "dsc scheme | dsc bytes | dsc KLD | dsc KLD p99 | dsc top-1 |",
                 "|---:|---|---:|---|---:|---:|---:|---:|"]
@@ -188,8 +200,10 @@ def curve(args):
             continue
         lines_md.append("| %s | %s | %s | %s | %d | %.6f | %.4f | %.2f%% |" % (
             head + (r["bytes"], r["kld_mean"], r["kld_p99"], 100 * r["top1"])))
-    out = "\n".join(lines_md) + "\n\n%d tokens evaluated, windows of %d.\n" % (
-        rows[0][2]["tokens"], args.ctx)
+    out = "\n".join(lines_md) + ("\n\n%d tokens evaluated, windows of %d; "
+                                 "%.0f s for the %d runs.\n") % (
+        rows[0][2]["tokens"], args.ctx,
+        sum(r["seconds"] for _, _, r in rows if r), len(rows))
     print(out)
     if args.markdown:
         with open(args.markdown, "w") as f:

@@ -2,7 +2,7 @@
 // RUN: %python %src/test/lib/calib_stats.py floats %t/w.bin 7168
 // RUN: %python %src/test/lib/calib_stats.py stats %t/s.bin --cols 64 --outlier 5
 // RUN: sed 's|@W@|%t/w.bin|g' %s | dsc-opt --dsc-quant-mixed-precision="stats=%t/s.bin budget=1MiB measure=output" | FileCheck %s --check-prefix=ROOMY
-// RUN: sed 's|@W@|%t/w.bin|g' %s | dsc-opt --dsc-quant-mixed-precision="stats=%t/s.bin budget=4096 measure=output" | FileCheck %s --check-prefix=TIGHT
+// RUN: sed 's|@W@|%t/w.bin|g' %s | dsc-opt --dsc-quant-mixed-precision="stats=%t/s.bin budget=2240 measure=output" | FileCheck %s --check-prefix=TIGHT
 // RUN: sed 's|@W@|%t/w.bin|g' %s | dsc-opt --dsc-quant-mixed-precision="stats=%t/s.bin budget=6KiB measure=output" | FileCheck %s --check-prefix=MID
 // RUN: sed 's|@W@|%t/w.bin|g' %s | dsc-opt --dsc-quant-mixed-precision="stats=%t/s.bin budget=6KiB measure=output" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
 // RUN: sed 's|@W@|%t/w.bin|g' %s | dsc-opt --dsc-quant-mixed-precision="stats=%t/s.bin budget=6KiB group=64 measure=output" | FileCheck %s --check-prefix=G64
@@ -15,18 +15,18 @@
 // ROOMY: dsc.global @wq : tensor<64x64xf32> = #dsc.file<{{[^>]*}}> {dsc.quantize = false}
 // ROOMY: dsc.global @wk : tensor<32x64xf32> = #dsc.file<{{[^>]*}}> {dsc.quantize = false}
 // ROOMY: dsc.global @unread : tensor<4x64xf32> = #dsc.file<{{[^>]*}}>{{$}}
-// At the smallest size (int4 everywhere: 3 x 64-byte-aligned blocks of
-// packed nibbles and f16 scales; zero points fit in the same aligned
-// blocks here), every matrix is int4.
-// TIGHT-LABEL: dsc.global @emb : tensor<16x64xf32> = #dsc.file<{{[^>]*}}> {dsc.quantize = #dsc.quant<i4, group = 32,
-// TIGHT: dsc.global @wq : {{.*}} {dsc.quantize = #dsc.quant<i4, group = 32,
-// TIGHT: dsc.global @wk : {{.*}} {dsc.quantize = #dsc.quant<i4, group = 32,
+// At the smallest size, 2240 bytes (2 bits per weight and an f16 scale
+// per 32: 320 + 1280 + 640 bytes, each a multiple of 64), every matrix is
+// int2:group=32.
+// TIGHT-LABEL: dsc.global @emb : tensor<16x64xf32> = #dsc.file<{{[^>]*}}> {dsc.quantize = #dsc.quant<i2, group = 32, symmetric
+// TIGHT: dsc.global @wq : {{.*}} {dsc.quantize = #dsc.quant<i2, group = 32, symmetric
+// TIGHT: dsc.global @wk : {{.*}} {dsc.quantize = #dsc.quant<i2, group = 32, symmetric
 // Between the two, the budget buys precision where it saves most error:
-// some weights are better than int4, some are not.
-// MID-DAG: {dsc.quantize = #dsc.quant<i4, group = 32
+// some weights get 8 bits (or stay float), some fewer.
+// MID-DAG: {dsc.quantize = #dsc.quant<i{{[2-6]}}, group = 32
 // MID-DAG: {dsc.quantize = {{false|#dsc.quant<i8}}
 // REPORT: mixed precision for 6.0 KiB (6144 bytes): {{.*}}; weights {{.*}} ({{[0-9]+}} bytes), summed relative output error
-// G64: #dsc.quant<i4, {{channel = 0|group = 64|group = 128}}
+// G64: #dsc.quant<i{{[2-8]}}, {{channel = 0|group = 64|group = 128}}
 // G64-NOT: group = 32
 // dsc-quant-apply then gives each weight the type its attribute says.
 // APPLY-DAG: dsc.global @wq : {{tensor<64x64xf32>|!dsc.qtensor<64x64xf32, #dsc.quant<i[48]}}
