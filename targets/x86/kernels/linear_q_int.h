@@ -315,7 +315,15 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
 /* Per 32-column block: {-8 * sum(x), 0, 0, 0}. */
 #define DEC_BYTES(K, groups) ((uint64_t)(K) / 32 * 16)
 #else
+#ifdef DSC_ZMM
 #define DEC_FAST(t) ((t)->G % 64 == 0)
+#else
+/* The AVX2 8-bit loop below is off: on stories260K int8:channel its logits
+ * moved by 0.6% of their range from every other integer kernel (armv7, the
+ * AVX-512 loop and the general AVX2 loop agree to 2e-5), which changed the
+ * greedy text (e2e/stories260k-armv7.test); the cause is not found yet. */
+#define DEC_FAST(t) 0
+#endif
 /* Per 64 columns 16 block scales (eight of each block); per group the sum
  * of dx * sum(x) over its blocks. */
 #define DEC_BYTES(K, groups) ((uint64_t)(K) + 4 * (uint64_t)(groups))
