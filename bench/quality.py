@@ -37,7 +37,8 @@ ROOT = os.path.dirname(HERE)
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 SCHEMES = ["int8:tensor", "int8:channel", "int8:group=32", "int4:tensor",
            "int4:head", "int4:channel", "int4:group=32", "int4:group=32,asym",
-           "int4:group=64", "int4:group=128", "int4:group=128,asym"]
+           "int4:group=64", "int4:group=128", "int4:group=128,asym",
+           "int4:group=32,scale=i8", "int4:group=32,asym,scale=i8"]
 
 
 def evaluate(args, extra):

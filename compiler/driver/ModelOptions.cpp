@@ -37,8 +37,10 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                 cl::init(0), cl::sub(sub)),
       quantize("quantize",
                cl::desc("Quantize weights: int8|int6|int5|int4|int3|int2 ':' "
-                        "tensor|channel|group=N|head [',asym'] [',scale=f32'], "
-                        "e.g. int4:group=32; or auto[:group=N] with "
+                        "tensor|channel|group=N|head [',asym'] "
+                        "[',scale=f32|i8'], e.g. int4:group=32 or "
+                        "int4:group=32,scale=i8 (two-level scales); or "
+                        "auto[:group=N] with "
                         "--mem-budget and --calib"),
                cl::value_desc("scheme"), cl::sub(sub)),
       quantizeEmbeddings(

@@ -14,6 +14,7 @@
 
 #include "Dsc/IR/DscOps.h"
 #include "Dsc/IR/DscTypes.h"
+#include "Dsc/IR/QuantTiles.h"
 
 #include "dsc/abi/cuda_program.h"
 
@@ -86,7 +87,7 @@ struct Emitter {
       bool perRowGroups =
           s.getGranularity() == Granularity::Group ||
           (s.getGranularity() == Granularity::Channel && s.getAxis() == 0);
-      if (s.isGGML() || !s.getSymmetric() || !perRowGroups ||
+      if (s.isGGML() || !s.getSymmetric() || !perRowGroups || isTwoLevel(s) ||
           (s.getBits() != 8 && s.getBits() != 4) ||
           entry[DSC_CPW_TILE_ROWS] != 4)
         return (fail(w, "@" + g.getSymName() +

@@ -53,6 +53,23 @@ void writePlainQuantized(const QuantizedTensor &qt, raw_ostream &os) {
   uint64_t written = qt.rows * rowBytes;
   pad(os, written, dsc_qplain_align(written));
   written = dsc_qplain_align(written);
+  if (qt.superBlock) {
+    // Two-level: the f16 super-block scales, the groups' codes (and zero
+    // points), one byte each, from aligned offsets.
+    for (float d : qt.superScale)
+      writeScale(os, d, false);
+    written += qt.superScale.size() * 2;
+    pad(os, written, dsc_qplain_align(written));
+    written = dsc_qplain_align(written);
+    for (int16_t c : qt.code)
+      os << static_cast<char>(c);
+    written += qt.code.size();
+    if (!qt.symmetric) {
+      pad(os, written, dsc_qplain_align(written));
+      os.write(reinterpret_cast<const char *>(qt.zero.data()), qt.zero.size());
+    }
+    return;
+  }
   // One scale per scheme group: per tensor and per head they repeat over
   // rows in memory but once in the plain layout.
   for (size_t i = 0; i < qt.scale.size(); ++i)
@@ -64,7 +81,37 @@ void writePlainQuantized(const QuantizedTensor &qt, raw_ostream &os) {
   }
 }
 
+/// Two-level tiles (quant_layout.h, DSC_QFLAG_SUPER): 4 rows by one
+/// super-block.
+static void writeSuperTiles(const QuantizedTensor &qt, raw_ostream &os) {
+  int64_t sb = qt.superBlock, supers = qt.cols / sb, n = sb / 32;
+  int64_t groups = qt.cols / 32;
+  std::vector<uint8_t> vals(4 * qt.bits);
+  for (int64_t b = 0; b < qt.rows / 4; ++b)
+    for (int64_t j = 0; j < supers; ++j) {
+      for (int r = 0; r < 4; ++r)
+        writeScale(os, qt.superScale[(4 * b + r) * supers + j], false);
+      for (int r = 0; r < 4; ++r)
+        for (int64_t k = 0; k < n; ++k)
+          os << static_cast<char>(qt.code[(4 * b + r) * groups + j * n + k]);
+      if (!qt.symmetric)
+        for (int r = 0; r < 4; ++r)
+          for (int64_t k = 0; k < n; k += 2) {
+            const uint8_t *z = &qt.zero[(4 * b + r) * groups + j * n + k];
+            os << static_cast<char>((z[0] & 15) | (z[1] << 4));
+          }
+      for (int r = 0; r < 4; ++r)
+        for (int64_t k = 0; k < n; ++k) {
+          dsc_qblock_pack(&qt.u[(4 * b + r) * qt.cols + j * sb + k * 32],
+                          qt.bits, vals.data());
+          os.write(reinterpret_cast<const char *>(vals.data()), vals.size());
+        }
+    }
+}
+
 void writeTiledQuantized(const QuantizedTensor &qt, raw_ostream &os) {
+  if (qt.superBlock)
+    return writeSuperTiles(qt, os);
   int64_t groups = qt.cols / qt.group;
   std::vector<uint8_t> vals(qt.group * qt.bits / 8);
   for (int64_t b = 0; b < qt.rows / 4; ++b)

@@ -134,14 +134,18 @@ Error writeQuantized(QTensorType type,
   // whose per-row arrays are in row order.
   QuantizedTensor all;
   all.init(type);
-  size_t u = 0, sc = 0, z = 0;
+  size_t u = 0, sc = 0, z = 0, ss = 0;
   for (std::optional<QuantizedTensor> &p : parts) {
     std::copy(p->u.begin(), p->u.end(), all.u.begin() + u);
     std::copy(p->scale.begin(), p->scale.end(), all.scale.begin() + sc);
     std::copy(p->zero.begin(), p->zero.end(), all.zero.begin() + z);
+    std::copy(p->code.begin(), p->code.end(), all.code.begin() + z);
+    std::copy(p->superScale.begin(), p->superScale.end(),
+              all.superScale.begin() + ss);
     u += p->u.size();
     sc += p->scale.size();
     z += p->zero.size();
+    ss += p->superScale.size();
   }
   writePlainQuantized(all, os);
   return Error::success();

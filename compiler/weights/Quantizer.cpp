@@ -2,6 +2,8 @@
 
 #include "weights/Quantizer.h"
 
+#include "Dsc/IR/QuantTiles.h"
+
 #include "dsc/half.h"
 
 #include "llvm/ADT/Twine.h"
@@ -25,40 +27,76 @@ void QuantizedTensor::init(QTensorType type) {
   bits = s.getBits();
   symmetric = s.getSymmetric();
   f32Scale = s.getScaleType().isF32();
+  superBlock = isTwoLevel(s) ? getSuperBlockColumns(cols) : 0;
   int64_t groups = cols / group;
   u.assign(rows * cols, 0);
   scale.assign(rows * groups, 0.0f);
   zero.assign(rows * groups, 0);
+  superScale.assign(superBlock ? rows * (cols / superBlock) : 0, 0.0f);
+  code.assign(superBlock ? rows * groups : 0, 0);
 }
 
 static float roundScale(float d, bool f32) {
   return f32 ? d : dsc_f16_to_f32(dsc_f32_to_f16(d));
 }
 
+namespace {
+/// The scales a group may take: f16 or f32 numbers, or (two-level) the
+/// integer codes lo..hi times the super-block scale `unit`.
+struct ScaleGrid {
+  bool f32 = false;
+  float unit = 0;
+  int lo = 0, hi = 0;
+
+  float operator()(float d) const {
+    if (unit == 0 || !std::isfinite(d))
+      return unit == 0 ? roundScale(d, f32) : d;
+    float k = std::nearbyint(d / unit);
+    k = std::min(std::max(k, static_cast<float>(lo)), static_cast<float>(hi));
+    return k * unit;
+  }
+
+  /// Round to nearest's scale: the code of at least d's magnitude, so
+  /// that the group's range is not clipped (the nearest code may be a
+  /// step of 1/code below it).
+  float cover(float d) const {
+    if (unit == 0 || !std::isfinite(d))
+      return (*this)(d);
+    float k = std::min(std::ceil(std::fabs(d) / unit), static_cast<float>(hi));
+    return std::copysign(k, d) * unit;
+  }
+};
+} // namespace
+
 /// The symmetric scale of n values: for 4 bits the value of largest
 /// magnitude maps to -8 exactly (ggml's Q4_0 choice, one more level than
 /// amax / 7); for 8 bits amax maps to 127 (Q8_0's).
 static float symmetricScale(const float *w, int64_t n, unsigned bits,
-                            bool f32Scale) {
+                            const ScaleGrid &grid) {
   float m = 0;
   for (int64_t i = 0; i < n; ++i)
     if (std::fabs(w[i]) > std::fabs(m))
       m = w[i];
   if (bits == 8)
-    return roundScale(std::fabs(m) / 127.0f, f32Scale);
-  return roundScale(m / -static_cast<float>(1 << (bits - 1)), f32Scale);
+    return grid.cover(std::fabs(m) / 127.0f);
+  return grid.cover(m / -static_cast<float>(1 << (bits - 1)));
+}
+
+static float symmetricScale(const float *w, int64_t n, unsigned bits,
+                            bool f32Scale) {
+  return symmetricScale(w, n, bits, ScaleGrid{f32Scale});
 }
 
 /// Round-to-nearest quantization of one group of n values.
 static void quantizeGroup(const float *w, int64_t n, unsigned bits, bool sym,
-                          bool f32Scale, float fixedScale, uint8_t *u,
+                          const ScaleGrid &grid, float fixedScale, uint8_t *u,
                           float *scale, uint8_t *zero) {
   int qmax = (1 << bits) - 1;
   if (sym) {
     int off = 1 << (bits - 1);
     float d = fixedScale;
     if (std::isnan(d))
-      d = symmetricScale(w, n, bits, f32Scale);
+      d = symmetricScale(w, n, bits, grid);
     // 8-bit values stay within [-127, 127] so that x86's sign trick applies.
     float lo = bits == 8 ? -127.0f : -static_cast<float>(off);
     float inv = d != 0 ? 1.0f / d : 0.0f;
@@ -78,7 +116,7 @@ static void quantizeGroup(const float *w, int64_t n, unsigned bits, bool sym,
   }
   lo = std::min(lo, 0.0f);
   hi = std::max(hi, 0.0f);
-  float d = roundScale((hi - lo) / qmax, f32Scale);
+  float d = grid.cover((hi - lo) / qmax);
   float inv = d != 0 ? 1.0f / d : 0.0f;
   int z = d != 0 ? static_cast<int>(std::nearbyint(-lo * inv)) : 0;
   z = std::min(std::max(z, 0), qmax);
@@ -112,10 +150,10 @@ static double quantizeWith(const float *w, const float *imp, int64_t n,
 /// weighted error, among scales around the RTN one: for each candidate the
 /// values are rounded, then the scale is refit by weighted least squares.
 static void searchGroup(const float *w, const float *imp, int64_t n,
-                        unsigned bits, bool sym, bool f32Scale, uint8_t *u,
-                        float *scale, uint8_t *zero) {
+                        unsigned bits, bool sym, const ScaleGrid &grid,
+                        uint8_t *u, float *scale, uint8_t *zero) {
   // Round to nearest is the first candidate, so the search never does worse.
-  quantizeGroup(w, n, bits, sym, f32Scale, NAN, u, scale, zero);
+  quantizeGroup(w, n, bits, sym, grid, NAN, u, scale, zero);
   double best = 0;
   for (int64_t i = 0; i < n; ++i) {
     double e = w[i] - (static_cast<int>(u[i]) - *zero) * *scale;
@@ -145,7 +183,7 @@ static void searchGroup(const float *w, const float *imp, int64_t n,
   };
   auto consider = [&](float d, int z) {
     int zp = sym ? off : z;
-    d = roundScale(d, f32Scale);
+    d = grid(d);
     if (!std::isfinite(d) || d == 0)
       return;
     keep(d, zp, quantizeWith(w, imp, n, d, qlo, qhi, zp, trial.data()));
@@ -158,7 +196,7 @@ static void searchGroup(const float *w, const float *imp, int64_t n,
     }
     if (!(den > 0))
       return;
-    float refit = roundScale(static_cast<float>(num / den), f32Scale);
+    float refit = grid(static_cast<float>(num / den));
     if (std::isfinite(refit) && refit != 0)
       keep(refit, zp,
            quantizeWith(w, imp, n, refit, qlo, qhi, zp, trial.data()));
@@ -176,6 +214,65 @@ static void searchGroup(const float *w, const float *imp, int64_t n,
       consider(d, std::min(std::max(z, 0), qmax));
     }
   }
+  // Codes of a super-block scale: the codes next to the nearest ones of
+  // the round-to-nearest scales, which the steps above may skip when codes
+  // are coarse.
+  if (grid.unit != 0) {
+    float base =
+        sym ? (bits == 8 ? amax / 127.0f : -amax / static_cast<float>(off))
+            : (hi - lo) / qmax;
+    float k0 = std::nearbyint(base / grid.unit);
+    for (int dk = -3; dk <= 3; ++dk) {
+      float d = (k0 + dk) * grid.unit;
+      int z = sym || d == 0 ? 0 : static_cast<int>(std::nearbyint(-lo / d));
+      consider(d, std::min(std::max(z, 0), qmax));
+      if (sym && bits != 8)
+        consider(-d, 0);
+    }
+  }
+}
+
+/// The super-block scale of the `groups` groups of `group` values at w:
+/// the first level's scales (searched by `imp` when given, else round to
+/// nearest, unrounded) and the f16 scale that maps the largest magnitude
+/// among them to the end of the code range.
+static ScaleGrid superGrid(const float *w, const float *imp, int64_t groups,
+                           int64_t group, unsigned bits, bool sym) {
+  ScaleGrid exact{true};
+  std::vector<uint8_t> u(group);
+  float m = 0;
+  for (int64_t g = 0; g < groups; ++g) {
+    float d;
+    uint8_t z;
+    if (imp)
+      searchGroup(w + g * group, imp + g * group, group, bits, sym, exact,
+                  u.data(), &d, &z);
+    else
+      quantizeGroup(w + g * group, group, bits, sym, exact, NAN, u.data(), &d,
+                    &z);
+    m = std::max(m, std::fabs(d));
+  }
+  ScaleGrid grid;
+  grid.lo = sym ? -127 : 0;
+  grid.hi = sym ? 127 : 255;
+  grid.unit = roundScale(m / static_cast<float>(grid.hi), false);
+  if (!std::isfinite(grid.unit))
+    grid.unit = 0;
+  return grid;
+}
+
+/// The code of a scale on `grid` (two-level scales), and the scale made
+/// exactly code * unit.
+static int16_t codeOf(float *scale, const ScaleGrid &grid) {
+  if (grid.unit == 0) {
+    *scale = 0;
+    return 0;
+  }
+  float k = std::nearbyint(*scale / grid.unit);
+  k = std::min(std::max(k, static_cast<float>(grid.lo)),
+               static_cast<float>(grid.hi));
+  *scale = k * grid.unit;
+  return static_cast<int16_t>(k);
 }
 
 /// GPTQ on one row of n values (modified: the carried errors): each group's
@@ -185,19 +282,31 @@ static void searchGroup(const float *w, const float *imp, int64_t n,
 /// U_c,k from every later value k.
 static void gptqRow(float *w, const float *imp, const float *factor, int64_t n,
                     int64_t group, unsigned bits, bool sym, bool f32Scale,
-                    float fixedScale, uint8_t *u, float *scale, uint8_t *zero) {
+                    float fixedScale, uint8_t *u, float *scale, uint8_t *zero,
+                    int64_t superBlock = 0, float *superScale = nullptr,
+                    int16_t *code = nullptr) {
   int off = 1 << (bits - 1), qmax = (1 << bits) - 1;
   float qlo = sym ? (bits == 8 ? off - 127 : 0) : 0;
   float qhi = sym ? 2 * off - 1 : qmax;
+  ScaleGrid grid{f32Scale};
   for (int64_t g = 0; g * group < n; ++g) {
     float *wg = w + g * group;
     uint8_t *ug = u + g * group;
+    if (superBlock && g * group % superBlock == 0) {
+      // A super-block's scale from its values as they are now.
+      int64_t c0 = g * group;
+      grid = superGrid(wg, imp ? imp + c0 : nullptr, superBlock / group, group,
+                       bits, sym);
+      superScale[c0 / superBlock] = grid.unit;
+    }
     if (imp && std::isnan(fixedScale))
-      searchGroup(wg, imp + g * group, group, bits, sym, f32Scale, ug,
-                  &scale[g], &zero[g]);
+      searchGroup(wg, imp + g * group, group, bits, sym, grid, ug, &scale[g],
+                  &zero[g]);
     else
-      quantizeGroup(wg, group, bits, sym, f32Scale, fixedScale, ug, &scale[g],
+      quantizeGroup(wg, group, bits, sym, grid, fixedScale, ug, &scale[g],
                     &zero[g]);
+    if (superBlock)
+      code[g] = codeOf(&scale[g], grid);
     float d = scale[g], z = zero[g];
     float inv = d != 0 ? 1.0f / d : 0.0f;
     for (int64_t c = g * group; c < (g + 1) * group; ++c) {
@@ -287,25 +396,38 @@ quantizeRows(QTensorType type, function_ref<void(int64_t, float *)> rowOf,
                              "GPTQ factor has " + Twine(gptq.size()) +
                                  " values for " + Twine(qt.cols) + " columns");
   bool search = !importance.empty() && shareRows == 1;
+  int64_t sb = qt.superBlock, supers = sb ? qt.cols / sb : 0;
   for (int64_t r = 0; r < qt.rows && !gptq.empty(); ++r) {
     rowOf(r, row.data());
     gptqRow(row.data(), search ? importance.data() : nullptr, gptq.data(),
             qt.cols, qt.group, qt.bits, qt.symmetric, qt.f32Scale,
             shared[r / shareRows], &qt.u[r * qt.cols], &qt.scale[r * groups],
-            &qt.zero[r * groups]);
+            &qt.zero[r * groups], sb, sb ? &qt.superScale[r * supers] : nullptr,
+            sb ? &qt.code[r * groups] : nullptr);
   }
   for (int64_t r = 0; r < qt.rows && gptq.empty(); ++r) {
     rowOf(r, row.data());
-    for (int64_t g = 0; g < groups && search; ++g)
-      searchGroup(row.data() + g * qt.group, importance.data() + g * qt.group,
-                  qt.group, qt.bits, qt.symmetric, qt.f32Scale,
-                  &qt.u[r * qt.cols + g * qt.group], &qt.scale[r * groups + g],
-                  &qt.zero[r * groups + g]);
-    for (int64_t g = 0; g < groups && !search; ++g)
-      quantizeGroup(row.data() + g * qt.group, qt.group, qt.bits, qt.symmetric,
-                    qt.f32Scale, shared[r / shareRows],
-                    &qt.u[r * qt.cols + g * qt.group], &qt.scale[r * groups + g],
-                    &qt.zero[r * groups + g]);
+    ScaleGrid grid{qt.f32Scale};
+    for (int64_t g = 0; g < groups; ++g) {
+      const float *wg = row.data() + g * qt.group;
+      int64_t i = r * groups + g;
+      if (sb && g * qt.group % sb == 0) {
+        int64_t c0 = g * qt.group;
+        grid = superGrid(wg, search ? importance.data() + c0 : nullptr,
+                         sb / qt.group, qt.group, qt.bits, qt.symmetric);
+        qt.superScale[r * supers + c0 / sb] = grid.unit;
+      }
+      if (search)
+        searchGroup(wg, importance.data() + g * qt.group, qt.group, qt.bits,
+                    qt.symmetric, grid, &qt.u[r * qt.cols + g * qt.group],
+                    &qt.scale[i], &qt.zero[i]);
+      else
+        quantizeGroup(wg, qt.group, qt.bits, qt.symmetric, grid,
+                      shared[r / shareRows], &qt.u[r * qt.cols + g * qt.group],
+                      &qt.scale[i], &qt.zero[i]);
+      if (sb)
+        qt.code[i] = codeOf(&qt.scale[i], grid);
+    }
   }
   return std::move(qt);
 }

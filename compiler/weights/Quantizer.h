@@ -22,13 +22,20 @@ namespace dsc {
 /// A quantized weight in memory: one stored (unsigned) value per element,
 /// and per row and group a scale and a zero point (for symmetric schemes the
 /// zero point is the offset 2^(bits-1) that makes values unsigned).
+///
+/// With two-level scales (`superBlock` > 0) each group's scale is
+/// superScale * code exactly (as floats), superScale an f16 value per row
+/// and super-block and code an 8-bit integer (-127..127 symmetric, 0..255
+/// asymmetric).
 struct QuantizedTensor {
-  int64_t rows = 0, cols = 0, group = 0;
+  int64_t rows = 0, cols = 0, group = 0, superBlock = 0;
   unsigned bits = 8;
   bool symmetric = true, f32Scale = false;
   std::vector<uint8_t> u;    // rows * cols
   std::vector<float> scale;  // rows * (cols / group)
   std::vector<uint8_t> zero; // rows * (cols / group)
+  std::vector<float> superScale; // rows * (cols / superBlock)
+  std::vector<int16_t> code;     // rows * (cols / group)
 
   void init(mlir::dsc::QTensorType type);
 };
@@ -48,6 +55,16 @@ struct QuantizedTensor {
 /// rounded column by column and each column's error is carried onto the
 /// columns after it (GPTQ); a group's scale is chosen, as above, from its
 /// values once the errors of the groups before it have been carried in.
+///
+/// Two-level scales: per row and super-block, the groups' scales are chosen
+/// as above, the f16 super-block scale maps the largest to the end of the
+/// code range, and then each group's scale is chosen again among the
+/// scales the codes can spell: with `importance`, by the same weighted
+/// search (its candidates rounded to codes, plus the codes next to the
+/// nearest one), so that the codes' rounding is part of the error it
+/// minimizes; without, the nearest code. Under GPTQ the super-block scale
+/// is set when the super-block is reached, from its values with the errors
+/// carried in so far.
 llvm::Expected<QuantizedTensor>
 quantizeRows(mlir::dsc::QTensorType type,
              llvm::function_ref<void(int64_t, float *)> rowOf,

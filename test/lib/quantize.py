@@ -10,13 +10,29 @@ def parse(text):
     parts = rest.split(",")
     g, _, v = parts[0].partition("=")
     spec = dict(bits=int(bits_text[3:]), gran=g,
-                block=int(v) if v else 0, sym=True, f32=False)
+                block=int(v) if v else 0, sym=True, f32=False, i8=False)
     for opt in parts[1:]:
         if opt == "asym":
             spec["sym"] = False
         elif opt == "scale=f32":
             spec["f32"] = True
+        elif opt == "scale=i8":
+            spec["i8"] = True
     return spec
+
+
+def choose_super(spec, scheme, cols):
+    """The super-block of two-level scales (scale=i8) chooseQuantScheme
+    gives a weight of `scheme`: the largest of 256, 192, 128, 64 columns
+    that divides the row, for int2-int6 groups of 32; 0 for one-level
+    scales."""
+    bits, gran, block, _ = scheme
+    if not spec["i8"] or gran != "group" or block != 32 or bits != spec["bits"]:
+        return 0
+    for d in (256, 192, 128, 64):
+        if cols % d == 0:
+            return d
+    return 0
 
 
 def choose(spec, rows, cols, head_rows):
@@ -87,9 +103,61 @@ def quant_group(w, bits, sym, f32, fixed=None):
     return ((q - z) * d).astype(np.float32)
 
 
-def quantize(w, scheme, f32, sym):
+def group_scale(w, bits, sym):
+    """The round-to-nearest scale of one group, unrounded (float32)."""
+    if sym:
+        return np.float32(first_absmax(w)) / np.float32(-(1 << (bits - 1)))
+    lo = min(np.float32(w.min()), np.float32(0))
+    hi = max(np.float32(w.max()), np.float32(0))
+    return np.float32(hi - lo) / np.float32((1 << bits) - 1)
+
+
+def quantize_super(w, bits, sym, sb):
+    """Two-level scales without calibration (Quantizer.cpp): per row and
+    super-block of sb columns, the f16 scale unit = max |group scale| / 127
+    (255 asymmetric), then each group of 32 at the smallest code's scale of
+    at least its own."""
+    rows, cols = w.shape
+    out = np.empty_like(w, dtype=np.float32)
+    hi_c = 127 if sym else 255
+    qmax = (1 << bits) - 1
+    for r in range(rows):
+        for j in range(cols // sb):
+            blk = w[r, j * sb:(j + 1) * sb].astype(np.float32)
+            raw = [group_scale(blk[k * 32:(k + 1) * 32], bits, sym)
+                   for k in range(sb // 32)]
+            m = max(abs(d) for d in raw)
+            unit = np.float32(np.float16(m / np.float32(hi_c)))
+            if not np.isfinite(unit):
+                unit = np.float32(0)
+            for k in range(sb // 32):
+                g = blk[k * 32:(k + 1) * 32]
+                if unit == 0:
+                    d = np.float32(0)
+                else:
+                    # The code covering the group's scale (Quantizer.cpp's
+                    # ScaleGrid::cover).
+                    code = min(np.ceil(np.float32(abs(raw[k]) / unit)), np.float32(hi_c))
+                    d = np.float32(np.copysign(np.float32(code), raw[k]) * unit)
+                inv = np.float32(1) / d if d != 0 else np.float32(0)
+                if sym:
+                    off = 1 << (bits - 1)
+                    q = np.clip(np.rint(g * inv), -off, off - 1)
+                    deq = q * d
+                else:
+                    lo = min(np.float32(g.min()), np.float32(0))
+                    z = int(np.clip(np.rint(-lo * inv), 0, qmax)) if d != 0 else 0
+                    q = np.clip(np.rint(g * inv) + z, 0, qmax)
+                    deq = (q - z) * d
+                out[r, j * sb + k * 32:j * sb + (k + 1) * 32] = deq
+    return out
+
+
+def quantize(w, scheme, f32, sym, sb=0):
     bits, gran, block, group = scheme
     rows, cols = w.shape
+    if sb:
+        return quantize_super(w, bits, sym, sb)
     out = np.empty_like(w, dtype=np.float32)
     share = rows if gran == "tensor" else (block if gran == "head" else 1)
     fixed = {}
@@ -122,5 +190,6 @@ def quantize_model(w, c, text, embeddings=False, head=False):
         scheme = choose(spec, x.shape[0], x.shape[1], head_rows)
         if scheme is None:
             continue
-        out[name] = quantize(x, scheme, spec["f32"], spec["sym"])
+        out[name] = quantize(x, scheme, spec["f32"], spec["sym"],
+                             choose_super(spec, scheme, x.shape[1]))
     return out

@@ -318,9 +318,23 @@ QuantSchemeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     break;
   }
   // The scale types the weight writer stores and the kernels read
-  // (DSC_QFLAG_F32_SCALE, else f16).
-  if (!scaleType.isF32() && !scaleType.isF16())
-    return emitError() << "scale type must be f32 or f16, got " << scaleType;
+  // (DSC_QFLAG_F32_SCALE, else f16; i8: two-level scales, DSC_QFLAG_SUPER).
+  if (!scaleType.isF32() && !scaleType.isF16() && !scaleType.isInteger(8))
+    return emitError() << "scale type must be f32, f16 or i8, got "
+                       << scaleType;
+  if (scaleType.isInteger(8)) {
+    // 8-bit codes of an f16 scale per row and super-block
+    // (dsc/abi/quant_layout.h).
+    if (granularity != Granularity::Group || blockSize != 32)
+      return emitError() << "i8 scales (codes of a super-block scale) need "
+                            "groups of 32 columns";
+    if (bits < 2 || bits > 6)
+      return emitError() << "i8 scales need 2- to 6-bit values, got " << bits;
+    if (!symmetric && bits > 4)
+      return emitError() << "i8 scales with zero points need 2- to 4-bit "
+                            "values (zero points are 4 bits), got "
+                         << bits;
+  }
   return success();
 }
 
@@ -349,6 +363,11 @@ LogicalResult QuantSchemeAttr::checkShape(ArrayRef<int64_t> shape,
            " stores rows in blocks of " + std::to_string(getBlockSize()) +
            " values; " + std::to_string(shape[1]) +
            " columns are not a multiple";
+    return failure();
+  }
+  if (getScaleType().isInteger(8) && shape[1] % 64) {
+    *why = "i8 scales need super-blocks of a multiple of 64 columns; " +
+           std::to_string(shape[1]) + " columns are not a multiple";
     return failure();
   }
   if (getGranularity() == Granularity::Group && shape[1] % getBlockSize()) {

@@ -1,6 +1,7 @@
 //===- DscOps.cpp - dsc operations ----------------------------------------===//
 
 #include "Dsc/IR/DscOps.h"
+#include "Dsc/IR/QuantTiles.h"
 #include "dsc/abi/quant_layout.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/IR/Builders.h"
@@ -46,10 +47,12 @@ LogicalResult GlobalOp::verify() {
       if (q.getScheme().isGGML())
         return emitOpError("weights stored as ggml blocks are not tiled");
       int64_t group = getQuantGroupColumns(q);
-      if (layout.getCols() != group || layout.getRows() != 4)
+      int64_t tileCols = getQuantTileColumns(q);
+      if (layout.getCols() != tileCols || layout.getRows() != 4)
         return emitOpError("a quantized weight is tiled by 4 rows and its ")
-               << group << "-column groups, not " << layout.getRows() << "x"
-               << layout.getCols();
+               << tileCols << "-column "
+               << (isTwoLevel(q.getScheme()) ? "super-blocks" : "groups")
+               << ", not " << layout.getRows() << "x" << layout.getCols();
       if (!dsc_qtile_bits_ok(q.getScheme().getBits()))
         return emitOpError("tiled quantized weights are 8-bit or 2- to "
                            "6-bit");

@@ -8,6 +8,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "Dsc/IR/QuantTiles.h"
 #include "dsc/abi/quant_layout.h"
 
 using namespace mlir;
@@ -158,6 +159,22 @@ int64_t mlir::dsc::getQuantGroupColumns(QTensorType type) {
 uint64_t mlir::dsc::getStorageBytes(Type type, TiledLayoutAttr layout) {
   if (auto q = dyn_cast<QTensorType>(type)) {
     QuantSchemeAttr s = q.getScheme();
+    if (isTwoLevel(s)) {
+      uint64_t rows = q.getRows(), cols = q.getCols();
+      uint64_t sb = getSuperBlockColumns(q.getCols());
+      if (layout) // tiles of 4 rows by one super-block, whatever `layout`
+        return rows / 4 * (cols / sb) *
+               dsc_qsuper_tile_bytes(sb, s.getBits(), !s.getSymmetric());
+      // Plain: values, the f16 super-block scales, the group codes (and
+      // the zero points), each from an aligned offset.
+      uint64_t groups = rows * (cols / 32);
+      uint64_t size =
+          dsc_qplain_align(rows * dsc_qplain_row_bytes(cols, s.getBits()));
+      size = dsc_qplain_align(size + rows * (cols / sb) * 2) + groups;
+      if (!s.getSymmetric())
+        size = dsc_qplain_align(size) + groups;
+      return size;
+    }
     if (s.isGGML()) {
       unsigned t = getGGMLType(*s.getBlocks());
       return static_cast<uint64_t>(q.getRows()) *

@@ -8,6 +8,8 @@
 
 #include "Dsc/Transforms/CodegenLower.h"
 
+#include "Dsc/IR/QuantTiles.h"
+
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -34,7 +36,8 @@ GlobalOp globalOf(Value weight) {
 std::pair<int64_t, int64_t> quantArgs(QTensorType q, TiledLayoutAttr layout) {
   QuantSchemeAttr s = q.getScheme();
   int64_t flags = (s.getSymmetric() ? 0 : DSC_QFLAG_ASYM) |
-                  (s.getScaleType().isF32() ? DSC_QFLAG_F32_SCALE : 0);
+                  (s.getScaleType().isF32() ? DSC_QFLAG_F32_SCALE : 0) |
+                  (isTwoLevel(s) ? DSC_QFLAG_SUPER : 0);
   return {layout.getCols(), flags};
 }
 

@@ -33,6 +33,7 @@ struct QuantSpec {
   int64_t blockSize = 0;
   bool symmetric = true;
   bool f32Scale = false;
+  bool i8Scale = false; // two-level scales: codes of a super-block scale
 };
 LogicalResult parseQuantSpec(llvm::StringRef text, QuantSpec &spec,
                              std::string *error);

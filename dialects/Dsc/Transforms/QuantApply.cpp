@@ -1,5 +1,6 @@
 //===- QuantApply.cpp - weight quantization schemes -----------------------===//
 
+#include "Dsc/IR/QuantTiles.h"
 #include "Dsc/Transforms/Passes.h"
 
 #include "dsc/abi/quant_layout.h"
@@ -54,21 +55,41 @@ LogicalResult mlir::dsc::parseQuantSpec(StringRef text, QuantSpec &spec,
              "int8:group=" + std::to_string(block);
     return failure();
   }
-  bool symmetric = true, f32Scale = false;
+  bool symmetric = true, f32Scale = false, i8Scale = false;
   for (StringRef opt : ArrayRef(parts).drop_front()) {
     if (opt == "asym")
       symmetric = false;
     else if (opt == "sym")
       symmetric = true;
     else if (opt == "scale=f32")
-      f32Scale = true;
+      f32Scale = true, i8Scale = false;
     else if (opt == "scale=f16")
-      f32Scale = false;
+      f32Scale = false, i8Scale = false;
+    else if (opt == "scale=i8")
+      i8Scale = true, f32Scale = false;
     else {
       *error = "unknown option '" + opt.str() +
-               "' (asym, sym, scale=f16, scale=f32)";
+               "' (asym, sym, scale=f16, scale=f32, scale=i8)";
       return failure();
     }
+  }
+  // Two-level scales (quant_layout.h's DSC_QFLAG_SUPER): 8-bit codes of an
+  // f16 scale per row and super-block, for the 32-column groups of the
+  // narrow widths.
+  if (i8Scale && (gran != Granularity::Group || block != 32)) {
+    *error = "'scale=i8' needs group=32 (the group scales it codes), not '" +
+             parts[0].str() + "'";
+    return failure();
+  }
+  if (i8Scale && bits == 8) {
+    *error = "'scale=i8' needs int2 to int6, not " + bitsText.str();
+    return failure();
+  }
+  if (i8Scale && !symmetric && bits > 4) {
+    *error = "'scale=i8' with 'asym' needs int2 to int4 (zero points are "
+             "stored in 4 bits), not " +
+             bitsText.str();
+    return failure();
   }
   if (!symmetric &&
       (gran == Granularity::Tensor || gran == Granularity::Head)) {
@@ -76,7 +97,7 @@ LogicalResult mlir::dsc::parseQuantSpec(StringRef text, QuantSpec &spec,
              " scales are symmetric only)";
     return failure();
   }
-  spec = QuantSpec{bits, gran, block, symmetric, f32Scale};
+  spec = QuantSpec{bits, gran, block, symmetric, f32Scale, i8Scale};
   return success();
 }
 
@@ -122,6 +143,12 @@ QuantSchemeAttr mlir::dsc::chooseQuantScheme(MLIRContext *ctx,
     block = 0;
   Type scale = spec.f32Scale ? Type(Float32Type::get(ctx))
                              : Type(Float16Type::get(ctx));
+  // Two-level scales keep groups of 32 and need a super-block (a multiple
+  // of 64 columns dividing the row); without one, or where the weight got
+  // another width or group, the groups keep f16 scales of their own.
+  if (spec.i8Scale && gran == Granularity::Group && block == 32 &&
+      bits == spec.bits && getSuperBlockColumns(cols))
+    scale = IntegerType::get(ctx, 8);
   return QuantSchemeAttr::get(ctx, bits, gran, block, spec.symmetric, scale);
 }
 
@@ -147,6 +174,8 @@ std::string mlir::dsc::spellQuantScheme(QuantSchemeAttr q) {
     s += ",asym";
   if (q.getScaleType().isF32())
     s += ",scale=f32";
+  if (isTwoLevel(q))
+    s += ",scale=i8";
   return s;
 }
 
@@ -313,7 +342,8 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
                    (chosen.getGranularity() == s.granularity ||
                     (s.granularity == Granularity::Head && !headRows)) &&
                    (s.granularity != Granularity::Group ||
-                    chosen.getBlockSize() == s.blockSize);
+                    chosen.getBlockSize() == s.blockSize) &&
+                   isTwoLevel(chosen) == s.i8Scale;
       if (!asked)
         g.emitRemark() << name << ": " << spelled << " does not fit " << shape
                        << "; " << spellQuantScheme(chosen) << " instead";

@@ -1,5 +1,6 @@
 //===- WeightsPack.cpp - tile linear weights for the kernels --------------===//
 
+#include "Dsc/IR/QuantTiles.h"
 #include "Dsc/Transforms/Passes.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -45,7 +46,7 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
         if (!g.getLayoutAttr() && quantRows && q.getRows() % quantRows == 0 &&
             !q.getScheme().isGGML())
           g.setLayoutAttr(TiledLayoutAttr::get(&getContext(), quantRows,
-                                               getQuantGroupColumns(q)));
+                                               getQuantTileColumns(q)));
         continue;
       }
       if (!tileRows || !tileCols)

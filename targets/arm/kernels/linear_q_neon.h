@@ -120,6 +120,15 @@ DSC_INLINE void load_block(const qtile_t *t, const uint8_t *vals, int r,
 #endif
 }
 
+/* Two-level tiles: the scales and zero points (less the dot product's
+ * offset) of the four rows' 32-column block k. */
+DSC_INLINE void super_scales(const qtile_t *t, const uint8_t *tile, int64_t k,
+                             const float D[4], float d[4], int zoff[4]) {
+  qtile_super_block(t, tile, k, D, d, zoff);
+  for (int r = 0; r < 4; ++r)
+    zoff[r] -= DOT_OFFSET;
+}
+
 /* One row of x against the four rows of one block of tiles. */
 DSC_INLINE void tile_row_dot(const qn_ctx *c, int64_t s, const uint8_t *tiles,
                              float out[4]) {
@@ -135,16 +144,21 @@ DSC_INLINE void tile_row_dot(const qn_ctx *c, int64_t s, const uint8_t *tiles,
   const uint8_t *tile = tiles;
   for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
     __builtin_prefetch(tile + 2048);
-    float d[4];
+    float d[4], D[4];
     int zoff[4];
     for (int r = 0; r < 4; ++r) {
-      d[r] = qtile_scale(t, tile, r);
+      d[r] = D[r] = qtile_scale(t, tile, r);
       zoff[r] = qtile_zero(t, tile, r) - DOT_OFFSET;
     }
     const uint8_t *vals = tile + t->valOff;
     float gsum = 0.0f;
     for (int64_t k = 0; k < blocks; ++k) {
       int64_t blk = g * blocks + k;
+      if (t->super) {
+        /* Two levels: each block its own scales. */
+        super_scales(t, tile, k, D, d, zoff);
+        gsum = 0.0f;
+      }
       int8x16_t x0 = vld1q_s8(xq + blk * 32), x1 = vld1q_s8(xq + blk * 32 + 16);
       float dx = xd[blk];
       gsum += dx * (float)xs[blk];
@@ -154,9 +168,13 @@ DSC_INLINE void tile_row_dot(const qn_ctx *c, int64_t s, const uint8_t *tiles,
         int32x4_t p = dot32(vdupq_n_s32(0), w0, w1, x0, x1);
         acc[r] = vfmaq_n_f32(acc[r], vcvtq_f32_s32(p), d[r] * dx);
       }
+      if (t->super)
+        for (int r = 0; r < 4; ++r)
+          corr[r] += d[r] * (float)zoff[r] * gsum;
     }
-    for (int r = 0; r < 4; ++r)
-      corr[r] += d[r] * (float)zoff[r] * gsum;
+    if (!t->super)
+      for (int r = 0; r < 4; ++r)
+        corr[r] += d[r] * (float)zoff[r] * gsum;
   }
   for (int r = 0; r < 4; ++r)
     out[r] = vaddvq_f32(acc[r]) - corr[r];
@@ -182,16 +200,20 @@ DSC_INLINE void tile_rows2_dot(const qn_ctx *c, int64_t s,
       acc[i][r] = vdupq_n_f32(0.0f);
   const uint8_t *tile = tiles;
   for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
-    float d[4];
+    float d[4], D[4];
     int zoff[4];
     for (int r = 0; r < 4; ++r) {
-      d[r] = qtile_scale(t, tile, r);
+      d[r] = D[r] = qtile_scale(t, tile, r);
       zoff[r] = qtile_zero(t, tile, r) - DOT_OFFSET;
     }
     const uint8_t *vals = tile + t->valOff;
     float gsum[2] = {0.0f, 0.0f};
     for (int64_t k = 0; k < blocks; ++k) {
       int64_t blk = g * blocks + k;
+      if (t->super) {
+        super_scales(t, tile, k, D, d, zoff);
+        gsum[0] = gsum[1] = 0.0f;
+      }
       int8x16_t a0 = vld1q_s8(xa + blk * 32), a1 = vld1q_s8(xa + blk * 32 + 16);
       int8x16_t b0 = vld1q_s8(xb + blk * 32), b1 = vld1q_s8(xb + blk * 32 + 16);
       float dxa = da[blk], dxb = db[blk];
@@ -205,10 +227,15 @@ DSC_INLINE void tile_rows2_dot(const qn_ctx *c, int64_t s,
         acc[0][r] = vfmaq_n_f32(acc[0][r], vcvtq_f32_s32(pa), d[r] * dxa);
         acc[1][r] = vfmaq_n_f32(acc[1][r], vcvtq_f32_s32(pb), d[r] * dxb);
       }
+      if (t->super)
+        for (int i = 0; i < 2; ++i)
+          for (int r = 0; r < 4; ++r)
+            corr[i][r] += d[r] * (float)zoff[r] * gsum[i];
     }
-    for (int i = 0; i < 2; ++i)
-      for (int r = 0; r < 4; ++r)
-        corr[i][r] += d[r] * (float)zoff[r] * gsum[i];
+    if (!t->super)
+      for (int i = 0; i < 2; ++i)
+        for (int r = 0; r < 4; ++r)
+          corr[i][r] += d[r] * (float)zoff[r] * gsum[i];
   }
   for (int i = 0; i < 2; ++i)
     for (int r = 0; r < 4; ++r)
@@ -233,16 +260,20 @@ DSC_INLINE void tile_rows2_dot(const qn_ctx *c, int64_t s,
   float corr[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
   const uint8_t *tile = tiles;
   for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
-    float d[4];
+    float d[4], D[4];
     int zoff[4];
     for (int r = 0; r < 4; ++r) {
-      d[r] = qtile_scale(t, tile, r);
+      d[r] = D[r] = qtile_scale(t, tile, r);
       zoff[r] = qtile_zero(t, tile, r) - DOT_OFFSET;
     }
     const uint8_t *vals = tile + t->valOff;
     float gsum[2] = {0.0f, 0.0f};
     for (int64_t k = 0; k < blocks; ++k) {
       int64_t blk = g * blocks + k;
+      if (t->super) {
+        super_scales(t, tile, k, D, d, zoff);
+        gsum[0] = gsum[1] = 0.0f;
+      }
       int8x16_t a0 = vld1q_s8(xa + blk * 32), a1 = vld1q_s8(xa + blk * 32 + 16);
       int8x16_t b0 = vld1q_s8(xb + blk * 32), b1 = vld1q_s8(xb + blk * 32 + 16);
       /* x's 8-column chunks of both rows, as smmla's first operand. */
@@ -266,10 +297,15 @@ DSC_INLINE void tile_rows2_dot(const qn_ctx *c, int64_t s,
                        d[2 * p + 1] * dxb};
         acc[p] = vfmaq_f32(acc[p], vcvtq_f32_s32(m), vld1q_f32(sc));
       }
+      if (t->super)
+        for (int i = 0; i < 2; ++i)
+          for (int r = 0; r < 4; ++r)
+            corr[i][r] += d[r] * (float)zoff[r] * gsum[i];
     }
-    for (int i = 0; i < 2; ++i)
-      for (int r = 0; r < 4; ++r)
-        corr[i][r] += d[r] * (float)zoff[r] * gsum[i];
+    if (!t->super)
+      for (int i = 0; i < 2; ++i)
+        for (int r = 0; r < 4; ++r)
+          corr[i][r] += d[r] * (float)zoff[r] * gsum[i];
   }
   float lane[2][4];
   vst1q_f32(lane[0], acc[0]);

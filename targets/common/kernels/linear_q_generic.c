@@ -25,19 +25,22 @@ static void qf_rows(void *ctx, int64_t begin, int64_t end) {
       const float *x = c->x + s * c->K;
       float acc[4] = {0, 0, 0, 0};
       const uint8_t *tile = c->w + (uint64_t)b * (uint64_t)t->groups * t->tile;
-      for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
-        const float *xg = x + g * t->G;
-        float xs = 0.0f;
-        for (int64_t j = 0; j < t->G; ++j)
-          xs += xg[j];
-        for (int r = 0; r < 4; ++r) {
-          float dot = 0.0f;
-          for (int64_t j = 0; j < t->G; ++j)
-            dot += xg[j] * (float)qtile_value(t, tile, r, j);
-          acc[r] += qtile_scale(t, tile, r) *
-                    (dot - (float)qtile_zero(t, tile, r) * xs);
+      int64_t sg = qtile_scale_cols(t);
+      for (int64_t g = 0; g < t->groups; ++g, tile += t->tile)
+        for (int64_t k = 0; k < t->G / sg; ++k) {
+          /* Per scale group: with two levels, each 32 columns of a tile. */
+          const float *xg = x + g * t->G + k * sg;
+          float xs = 0.0f;
+          for (int64_t j = 0; j < sg; ++j)
+            xs += xg[j];
+          for (int r = 0; r < 4; ++r) {
+            float dot = 0.0f;
+            for (int64_t j = 0; j < sg; ++j)
+              dot += xg[j] * (float)qtile_value(t, tile, r, k * sg + j);
+            acc[r] += qtile_block_scale(t, tile, r, k) *
+                      (dot - (float)qtile_block_zero(t, tile, r, k) * xs);
+          }
         }
-      }
       for (int r = 0; r < 4; ++r)
         c->y[s * c->N + 4 * b + r] = acc[r];
     }
@@ -87,11 +90,12 @@ DSC_GENERIC void DSC_UK(embedding_q_t4)(const uint8_t *w, const int32_t *ids,
     int64_t id = ids[s], b = id / 4;
     int r = (int)(id % 4);
     const uint8_t *tile = w + (uint64_t)b * (uint64_t)t.groups * t.tile;
-    for (int64_t g = 0; g < t.groups; ++g, tile += t.tile) {
-      float d = qtile_scale(&t, tile, r);
-      int z = qtile_zero(&t, tile, r);
-      for (int64_t j = 0; j < G; ++j)
+    int64_t sg = qtile_scale_cols(&t);
+    for (int64_t g = 0; g < t.groups; ++g, tile += t.tile)
+      for (int64_t j = 0; j < G; ++j) {
+        float d = qtile_block_scale(&t, tile, r, j / sg);
+        int z = qtile_block_zero(&t, tile, r, j / sg);
         out[s * K + g * G + j] = d * (float)(qtile_value(&t, tile, r, j) - z);
-    }
+      }
   }
 }

@@ -228,7 +228,8 @@ static void quantize_tiles(void *ctx, int64_t begin, int64_t end) {
 int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
                   int64_t K, int64_t N, int64_t G, int64_t bits,
                   int64_t flags) {
-  if (K % 32 || G % 32 || !GEMM_TAKES(bits, flags))
+  /* Two-level scales (DSC_QFLAG_SUPER): the linear kernel's prompt path. */
+  if (K % 32 || G % 32 || !GEMM_TAKES(bits, flags) || (flags & DSC_QFLAG_SUPER))
     return 0;
   qtile_t t = qtile_make(K, G, (int)bits, (int)flags);
   /* Zero points past the largest value (which the quantizer does not

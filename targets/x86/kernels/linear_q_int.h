@@ -110,6 +110,16 @@ DSC_INLINE void tile_scales(const qtile_t *t, const uint8_t *tile, float d[4],
     zoff[r] = qtile_zero(t, tile, r) - DOT_OFFSET;
 }
 
+/* Two-level tiles: the scales and zero points (less the dot product's
+ * offset) of the four rows' 32-column block k, from the rows' super-block
+ * scales D (tile_scales' d). */
+DSC_INLINE void block_scales(const qtile_t *t, const uint8_t *tile, int64_t k,
+                             const float D[4], float d[4], int zoff[4]) {
+  qtile_super_block(t, tile, k, D, d, zoff);
+  for (int r = 0; r < 4; ++r)
+    zoff[r] -= DOT_OFFSET;
+}
+
 /* One row of x against the four rows of one block of tiles. `vals(r, g)`
  * gives 32-column block pointers into either the tiles (4-bit values
  * unpacked on the fly) or an unpacked copy. */
@@ -130,13 +140,22 @@ DSC_INLINE void tile_row_dot(const qi_ctx *c, int64_t s, const uint8_t *tiles,
       _mm_prefetch((const char *)tile + 4096, _MM_HINT_T0);
       _mm_prefetch((const char *)tile + 4160, _MM_HINT_T0);
     }
-    float d[4];
+    float d[4], D[4];
     int zoff[4];
-    tile_scales(t, tile, d, zoff);
+    tile_scales(t, tile, D, zoff);
+    for (int r = 0; r < 4; ++r)
+      d[r] = D[r];
     const uint8_t *vals = tile + t->valOff;
     float gsum = 0.0f;
     for (int64_t k = 0; k < blocks; ++k) {
       int64_t blk = g * blocks + k;
+      if (t->super) {
+        /* Two levels: each block its own scales. */
+        if (!unpacked)
+          _mm_prefetch((const char *)tile + 4224 + 64 * k, _MM_HINT_T0);
+        block_scales(t, tile, k, D, d, zoff);
+        gsum = 0.0f;
+      }
       __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + blk * 32));
       float dx = xd[blk];
       gsum += dx * (float)xs[blk];
@@ -147,9 +166,13 @@ DSC_INLINE void tile_row_dot(const qi_ctx *c, int64_t s, const uint8_t *tiles,
         __m256 p = _mm256_cvtepi32_ps(DOT32(w, xv));
         acc[r] = _mm256_fmadd_ps(p, _mm256_set1_ps(d[r] * dx), acc[r]);
       }
+      if (t->super)
+        for (int r = 0; r < 4; ++r)
+          corr[r] += d[r] * (float)zoff[r] * gsum;
     }
-    for (int r = 0; r < 4; ++r)
-      corr[r] += d[r] * (float)zoff[r] * gsum;
+    if (!t->super)
+      for (int r = 0; r < 4; ++r)
+        corr[r] += d[r] * (float)zoff[r] * gsum;
   }
   for (int r = 0; r < 4; ++r)
     out[r] = hsum8(acc[r]) - corr[r];
@@ -202,7 +225,7 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
     __m128 d = t->f32 ? _mm_loadu_ps((const float *)tile)
                       : _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile));
     __m128 zoff = zsym;
-    if (t->asym) {
+    if (t->asym && !t->super) {
       int32_t z4;
       __builtin_memcpy(&z4, tile + 4 * (t->f32 ? 4 : 2), 4);
       zoff = _mm_sub_ps(_mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(z4))),
@@ -245,6 +268,39 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
       dot[0] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), a, xv);
       dot[1] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), b2, xv);
 #endif
+      if (t->super) {
+        /* Two levels: block k's scales, the rows' codes times their
+         * super-block scales, and its zero points, applied per block. */
+        int64_t n = blocks;
+        /* A tile is about a line per block: one line a block, 4 KiB
+         * ahead, and the last at the first block. */
+        _mm_prefetch((const char *)tile + 4096 + 64 * k, _MM_HINT_T0);
+        if (k == 0)
+          _mm_prefetch((const char *)tile + 4096 + 64 * n, _MM_HINT_T0);
+        const uint8_t *sc = tile + dsc_qsuper_sc_offset() + k;
+        __m128 codes =
+            t->asym ? _mm_setr_ps((float)sc[0], (float)sc[n], (float)sc[2 * n],
+                                  (float)sc[3 * n])
+                    : _mm_setr_ps((float)(int8_t)sc[0], (float)(int8_t)sc[n],
+                                  (float)(int8_t)sc[2 * n],
+                                  (float)(int8_t)sc[3 * n]);
+        __m128 dk = _mm_mul_ps(d, codes);
+        __m128 zk = zsym;
+        if (t->asym)
+          zk = _mm_setr_ps(
+              (float)(qtile_block_zero(t, tile, 0, k) - DOT_OFFSET),
+              (float)(qtile_block_zero(t, tile, 1, k) - DOT_OFFSET),
+              (float)(qtile_block_zero(t, tile, 2, k) - DOT_OFFSET),
+              (float)(qtile_block_zero(t, tile, 3, k) - DOT_OFFSET));
+        __m512 dz =
+            _mm512_castps128_ps512(_mm_mul_ps(dk, _mm_set1_ps(xd[blk])));
+        for (int i = 0; i < ZREGS; ++i)
+          acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i]),
+                                   _mm512_permutexvar_ps(lanes[i], dz), acc[i]);
+        corr = _mm_fmadd_ps(_mm_mul_ps(dk, zk),
+                            _mm_set1_ps(xd[blk] * (float)xs[blk]), corr);
+        continue;
+      }
       if (blocks == 1) {
         /* One block per group: its scales and the activations' at once. */
         __m512 dz = _mm512_castps128_ps512(_mm_mul_ps(d, _mm_set1_ps(xd[blk])));
@@ -259,6 +315,8 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
       }
       gsum += xd[blk] * (float)xs[blk];
     }
+    if (t->super)
+      continue;
     corr = _mm_fmadd_ps(_mm_mul_ps(d, zoff), _mm_set1_ps(gsum), corr);
     if (blocks > 1) {
       __m512 dz = _mm512_castps128_ps512(d);
@@ -320,11 +378,11 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
  * decode_prep computes, per row of x, what these loops take besides the
  * quantized activations. */
 #if BITS == 4
-#define DEC_FAST(t) ((t)->G == 32 && !(t)->asym && !(t)->f32)
+#define DEC_FAST(t) ((t)->G == 32 && !(t)->asym && !(t)->f32 && !(t)->super)
 /* Per 32-column block: {-8 * sum(x), 0, 0, 0}. */
 #define DEC_BYTES(K, groups) ((uint64_t)(K) / 32 * 16)
 #else
-#define DEC_FAST(t) ((t)->G % 64 == 0)
+#define DEC_FAST(t) ((t)->G % 64 == 0 && !(t)->super)
 /* Per 64 columns 16 block scales (eight of each block); per group the sum
  * of dx * sum(x) over its blocks. */
 #define DEC_BYTES(K, groups) ((uint64_t)(K) + 4 * (uint64_t)(groups))
@@ -519,14 +577,21 @@ DSC_INLINE void tile_rows_dot(const qi_ctx *c, int64_t s0, const uint8_t *tiles,
     }
   const uint8_t *tile = tiles;
   for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
-    float d[4];
+    float d[4], D[4];
     int zoff[4];
-    tile_scales(t, tile, d, zoff);
+    tile_scales(t, tile, D, zoff);
+    for (int r = 0; r < 4; ++r)
+      d[r] = D[r];
     float gsum[XR];
     for (int i = 0; i < XR; ++i)
       gsum[i] = 0.0f;
     for (int64_t k = 0; k < blocks; ++k) {
       int64_t blk = g * blocks + k;
+      if (t->super) {
+        block_scales(t, tile, k, D, d, zoff);
+        for (int i = 0; i < XR; ++i)
+          gsum[i] = 0.0f;
+      }
       __m256i xv[XR];
       float dx[XR];
       for (int i = 0; i < XR; ++i) {
@@ -540,10 +605,15 @@ DSC_INLINE void tile_rows_dot(const qi_ctx *c, int64_t s0, const uint8_t *tiles,
           acc[i][r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(DOT32(w, xv[i])),
                                       _mm256_set1_ps(d[r] * dx[i]), acc[i][r]);
       }
+      if (t->super)
+        for (int i = 0; i < XR; ++i)
+          for (int r = 0; r < 4; ++r)
+            corr[i][r] += d[r] * (float)zoff[r] * gsum[i];
     }
-    for (int i = 0; i < XR; ++i)
-      for (int r = 0; r < 4; ++r)
-        corr[i][r] += d[r] * (float)zoff[r] * gsum[i];
+    if (!t->super)
+      for (int i = 0; i < XR; ++i)
+        for (int r = 0; r < 4; ++r)
+          corr[i][r] += d[r] * (float)zoff[r] * gsum[i];
   }
   for (int i = 0; i < XR; ++i)
     for (int r = 0; r < 4; ++r)

@@ -40,6 +40,21 @@
  * dequantizes to (u - zero) * d, and integer dot products can use unsigned
  * weights with signed activations (x86 vpdpbusd).
  *
+ * Two-level scales (DSC_QFLAG_SUPER, `int4:group=32,scale=i8`): 2- to
+ * 6-bit values in groups of 32 columns whose scales are 8-bit codes of one
+ * f16 scale per row and super-block of SB columns (a multiple of 64; the
+ * compiler takes the largest of 256, 192, 128, 64 dividing the row). A tile
+ * is 4 rows x SB columns (#dsc.tiled<rows = 4, cols = SB>), n = SB / 32:
+ *   d[4]     the 4 rows' super-block scales (f16)
+ *   sc[4n]   group k of row r: code sc[r * n + k], int8 when symmetric,
+ *            u8 when asymmetric
+ *   z[2n]    (asymmetric only; 2- to 4-bit values) group k of row r's zero
+ *            point in nibble k % 2 (low first) of z[r * n / 2 + k / 2]
+ *   q        4 rows x SB values, row after row, in 32-column blocks.
+ * Value i of group k of row r dequantizes to d[r] * sc[r * n + k] * (u - z)
+ * (z = 2^(b-1) when symmetric). For SB = 256 and 4 bits: 552 bytes per
+ * 1024 weights symmetric (4.3125 bits per weight), 568 asymmetric (4.4375).
+ *
  *===---------------------------------------------------------------------===*/
 #ifndef DSC_ABI_QUANT_LAYOUT_H
 #define DSC_ABI_QUANT_LAYOUT_H
@@ -227,6 +242,26 @@ DSC_STATIC_ASSERT(sizeof(dsc_qblock4) == 16, "4-bit block is 16 bytes");
 DSC_STATIC_ASSERT(sizeof(dsc_qblock5) == 20, "5-bit block is 20 bytes");
 DSC_STATIC_ASSERT(sizeof(dsc_qblock6) == 24, "6-bit block is 24 bytes");
 
+/* The two-level tiles of the default super-block (256 columns) at 4 bits. */
+typedef struct {
+  uint16_t d[4];       /* f16 super-block scales */
+  int8_t sc[4][8];     /* group scale codes */
+  dsc_qblock4 q[4][8]; /* values, row after row */
+} dsc_qtile_super256_q4;
+
+typedef struct {
+  uint16_t d[4];
+  uint8_t sc[4][8];
+  uint8_t z[4][4]; /* zero points, two nibbles a byte */
+  dsc_qblock4 q[4][8];
+} dsc_qtile_super256_q4_asym;
+
+DSC_STATIC_ASSERT(sizeof(dsc_qtile_super256_q4) == 552,
+                  "two-level 4-bit tile of 256 columns is 552 bytes");
+DSC_STATIC_ASSERT(sizeof(dsc_qtile_super256_q4_asym) == 568,
+                  "asymmetric two-level 4-bit tile of 256 columns is 568 "
+                  "bytes");
+
 /* Values per block and bytes per block of a ggml block format; 0 for a type
  * that is not one. */
 static inline unsigned dsc_ggml_block_elems(unsigned type) {
@@ -347,7 +382,21 @@ static inline uint64_t dsc_qtile_bytes(uint64_t group, unsigned bits,
   return 4 * (uint64_t)scale_bytes + (asym ? 4 : 0) + 4 * group * bits / 8;
 }
 
+/* Two-level tiles (DSC_QFLAG_SUPER) of SB columns: offsets of the group
+ * scale codes, the zero points and the values, and the tile's bytes. */
+static inline uint64_t dsc_qsuper_sc_offset(void) { return 8; }
+static inline uint64_t dsc_qsuper_zero_offset(uint64_t sb) {
+  return 8 + 4 * (sb / 32);
+}
+static inline uint64_t dsc_qsuper_val_offset(uint64_t sb, int asym) {
+  return 8 + 4 * (sb / 32) + (asym ? 2 * (sb / 32) : 0);
+}
+static inline uint64_t dsc_qsuper_tile_bytes(uint64_t sb, unsigned bits,
+                                             int asym) {
+  return dsc_qsuper_val_offset(sb, asym) + 4 * sb * bits / 8;
+}
+
 /* Flags passed to the quantized kernels. */
-enum { DSC_QFLAG_ASYM = 1, DSC_QFLAG_F32_SCALE = 2 };
+enum { DSC_QFLAG_ASYM = 1, DSC_QFLAG_F32_SCALE = 2, DSC_QFLAG_SUPER = 4 };
 
 #endif /* DSC_ABI_QUANT_LAYOUT_H */

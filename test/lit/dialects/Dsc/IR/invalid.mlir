@@ -25,7 +25,7 @@ dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i4, head = -4>>
 
 // -----
 
-// expected-error @+1 {{scale type must be f32 or f16, got 'i32'}}
+// expected-error @+1 {{scale type must be f32, f16 or i8, got 'i32'}}
 dsc.global @w : !dsc.qtensor<4x4xf32, #dsc.quant<i4, group = 2, scale = i32>>
 
 // -----
@@ -567,7 +567,7 @@ func.func @f(%x: tensor<?x?xf32>, %w: tensor<4x8xf32>) {
 // What the kernels read, and nothing else: scales in f16 or f32 (the
 // writer has no bf16 scales), a KV cache in the registry's element type,
 // quantized rows in whole tiles of 4.
-// expected-error @+1 {{scale type must be f32 or f16, got 'bf16'}}
+// expected-error @+1 {{scale type must be f32, f16 or i8, got 'bf16'}}
 dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i8, channel = 0, scale = bf16>>
 
 // -----
@@ -596,3 +596,23 @@ dsc.global @w : !dsc.qtensor<8x256xf32, #dsc.quant<iq2_xxs>>
 // expected-error @+1 {{'dsc.global' op weights stored as ggml blocks are not tiled}}
 dsc.global @w : !dsc.qtensor<8x256xf32, #dsc.quant<q6_k>> {layout = #dsc.tiled<rows = 4, cols = 256>}
 
+
+// -----
+
+// expected-error @+1 {{i8 scales (codes of a super-block scale) need groups of 32 columns}}
+dsc.global @w : !dsc.qtensor<4x512xf32, #dsc.quant<i4, group = 64, symmetric, scale = i8>>
+
+// -----
+
+// expected-error @+1 {{i8 scales need 2- to 6-bit values, got 8}}
+dsc.global @w : !dsc.qtensor<4x512xf32, #dsc.quant<i8, group = 32, symmetric, scale = i8>>
+
+// -----
+
+// expected-error @+1 {{i8 scales with zero points need 2- to 4-bit values (zero points are 4 bits), got 5}}
+dsc.global @w : !dsc.qtensor<4x512xf32, #dsc.quant<i5, group = 32, asymmetric, scale = i8>>
+
+// -----
+
+// expected-error @+1 {{qtensor shape does not fit its scheme: i8 scales need super-blocks of a multiple of 64 columns; 96 columns are not a multiple}}
+dsc.global @w : !dsc.qtensor<4x96xf32, #dsc.quant<i4, group = 32, symmetric, scale = i8>>
