@@ -596,3 +596,15 @@ dsc.global @w : !dsc.qtensor<8x256xf32, #dsc.quant<iq2_xxs>>
 // expected-error @+1 {{'dsc.global' op weights stored as ggml blocks are not tiled}}
 dsc.global @w : !dsc.qtensor<8x256xf32, #dsc.quant<q6_k>> {layout = #dsc.tiled<rows = 4, cols = 256>}
 
+
+// -----
+
+// expected-error @+1 {{'dsc.host_kernel' must be a unit attribute on a function}}
+dsc.global @w : tensor<4xf32> {dsc.host_kernel}
+
+// -----
+
+// expected-error @+1 {{'dsc.host_kernel' must be a unit attribute on a function}}
+func.func @k() attributes {dsc.host_kernel = 1 : i64} {
+  return
+}
