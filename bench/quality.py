@@ -19,7 +19,7 @@ split in halves, dsc calibrates on the first and evaluates on the second
 (context 256), as llama.cpp's figures in ../shared/models/README.md were
 measured. Per llama.cpp size (the file bytes of each type in that README),
 `--quantize auto --mem-budget <size>`; plus int8:channel with the
-classifier and the table. dsc's bytes are its weights' (the executable's
+classifier's and the table's default schemes (int8:group=32 under int8). dsc's bytes are its weights' (the executable's
 weight section); llama.cpp's are the whole file's (its tokenizer included).
 """
 import argparse
@@ -168,10 +168,9 @@ def curve(args):
         common = ["--quantize-rounding", args.rounding]
         rows = []
         # The first run calibrates and keeps the statistics for the others.
-        r = evaluate(args, ["--quantize", "int8:channel", "--quantize-head",
-                            "--quantize-embeddings", "--calib", calib,
+        r = evaluate(args, ["--quantize", "int8:channel", "--calib", calib,
                             "--save-calib-stats", stats] + common)
-        rows.append(("int8:channel +head +embeddings", None, r))
+        rows.append(("int8:channel (tables int8:group=32)", None, r))
         for size in sizes:
             try:
                 r = evaluate(args, ["--quantize", "auto", "--mem-budget",

@@ -1,6 +1,7 @@
 //===- Quantizer.cpp - round-to-nearest weight quantization ---------------===//
 
 #include "weights/Quantizer.h"
+#include "weights/GPTQ.h"
 
 #include "dsc/half.h"
 
@@ -89,8 +90,8 @@ static void quantizeGroupScalar(const float *w, int64_t n, unsigned bits,
   z = std::min(std::max(z, 0), qmax);
   for (int64_t i = 0; i < n; ++i) {
     float q = std::nearbyint(w[i] * inv) + z;
-    u[i] = static_cast<uint8_t>(std::min(std::max(q, 0.0f),
-                                         static_cast<float>(qmax)));
+    u[i] = static_cast<uint8_t>(
+        std::min(std::max(q, 0.0f), static_cast<float>(qmax)));
   }
   *scale = d;
   *zero = static_cast<uint8_t>(z);
@@ -262,8 +263,8 @@ static void quantizeGroup(const float *w, int64_t n, unsigned bits, bool sym,
 /// Quantizes one group of n values with the scale `d` (symmetric: zero
 /// point `off`; asymmetric: zero point `z`), returning the importance
 /// weighted squared error.
-static double quantizeWith(const float *w, const float *imp, int64_t n,
-                           float d, int lo, int hi, int z, uint8_t *u) {
+static double quantizeWith(const float *w, const float *imp, int64_t n, float d,
+                           int lo, int hi, int z, uint8_t *u) {
   float inv = d != 0 ? 1.0f / d : 0.0f;
   double err = 0;
   for (int64_t i = 0; i < n; ++i) {
@@ -390,8 +391,9 @@ quantizeRows(QTensorType type, function_ref<void(int64_t, float *)> rowOf,
   std::vector<float> row(qt.cols);
   // Shared scales: per tensor, or per block of rows (a head).
   int64_t shareRows = s.getGranularity() == Granularity::Tensor ? qt.rows
-                      : s.getGranularity() == Granularity::Head ? s.getBlockSize()
-                                                                : 1;
+                      : s.getGranularity() == Granularity::Head
+                          ? s.getBlockSize()
+                          : 1;
   std::vector<float> shared(qt.rows / shareRows,
                             std::numeric_limits<float>::quiet_NaN());
   if (shareRows > 1) {
@@ -455,7 +457,42 @@ quantizeRows(QTensorType type, function_ref<void(int64_t, float *)> rowOf,
                              "GPTQ factor has " + Twine(gptq.size()) +
                                  " values for " + Twine(qt.cols) + " columns");
   bool search = !importance.empty() && shareRows == 1;
-  for (int64_t r = 0; r < qt.rows && !gptq.empty(); ++r) {
+  // With one group per row (and shared scales) the scale does not depend on
+  // the order in which GPTQ rounds the columns, so it rounds them from the
+  // largest mean square input to the smallest (the GPTQ authors' "act
+  // order"): the columns rounded last, whose errors no later column can
+  // absorb, are those that move the output least.
+  std::vector<int64_t> order;
+  std::vector<float> reordered, orderedRow, orderedImp;
+  std::vector<uint8_t> orderedU;
+  if (!gptq.empty() && groups == 1 && !importance.empty()) {
+    order.resize(qt.cols);
+    for (int64_t c = 0; c < qt.cols; ++c)
+      order[c] = c;
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return importance[a] > importance[b];
+    });
+    reordered = reorderGPTQFactor(gptq, order);
+    if (reordered.empty())
+      order.clear();
+    orderedRow.resize(qt.cols);
+    orderedImp.resize(qt.cols);
+    orderedU.resize(qt.cols);
+    for (int64_t i = 0; i < static_cast<int64_t>(order.size()); ++i)
+      orderedImp[i] = importance[order[i]];
+  }
+  for (int64_t r = 0; r < qt.rows && !gptq.empty() && !order.empty(); ++r) {
+    rowOf(r, row.data());
+    for (int64_t i = 0; i < qt.cols; ++i)
+      orderedRow[i] = row[order[i]];
+    gptqRow(orderedRow.data(), search ? orderedImp.data() : nullptr,
+            reordered.data(), qt.cols, qt.group, qt.bits, qt.symmetric,
+            qt.f32Scale, shared[r / shareRows], orderedU.data(),
+            &qt.scale[r * groups], &qt.zero[r * groups]);
+    for (int64_t i = 0; i < qt.cols; ++i)
+      qt.u[r * qt.cols + order[i]] = orderedU[i];
+  }
+  for (int64_t r = 0; r < qt.rows && !gptq.empty() && order.empty(); ++r) {
     rowOf(r, row.data());
     gptqRow(row.data(), search ? importance.data() : nullptr, gptq.data(),
             qt.cols, qt.group, qt.bits, qt.symmetric, qt.f32Scale,
@@ -472,8 +509,8 @@ quantizeRows(QTensorType type, function_ref<void(int64_t, float *)> rowOf,
     for (int64_t g = 0; g < groups && !search; ++g)
       quantizeGroup(row.data() + g * qt.group, qt.group, qt.bits, qt.symmetric,
                     qt.f32Scale, shared[r / shareRows],
-                    &qt.u[r * qt.cols + g * qt.group], &qt.scale[r * groups + g],
-                    &qt.zero[r * groups + g]);
+                    &qt.u[r * qt.cols + g * qt.group],
+                    &qt.scale[r * groups + g], &qt.zero[r * groups + g]);
   }
   return std::move(qt);
 }

@@ -76,9 +76,9 @@ def check(dsc, work, path, opts):
     if opts["--quantize"]:
         cmd += ["--quantize", opts["--quantize"]]
         floats = w
-        # dsc's default quantizes both tables to int8:channel (ModelOptions.cpp).
-        w = quantize.quantize_model(w, c, opts["--quantize"], "int8:channel",
-                                    "int8:channel")
+        # dsc's default schemes of the tables (ModelOptions.cpp).
+        w = quantize.quantize_model(w, c, opts["--quantize"],
+                                    *quantize.default_tables(opts["--quantize"]))
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
         print("%s: compile failed: %s" % (stem, r.stderr.strip()))
