@@ -432,6 +432,10 @@ Expected<Measured> Session::measure(StringRef id, StringRef quantize,
   if (budget) {
     s.memBudget = std::to_string(budget);
     s.budgetBytes = budget;
+    // What auto measures does not depend on the budget: the devices'
+    // budgets share one measurement.
+    if (!req.predictOnly)
+      s.autoCache = dir.child("auto-measurements.bin");
   }
   s.quiet = true; // the table says what each candidate is
   r.flags = flagsOf(r.quantize, r.prune, budget ? s.memBudget : "");
@@ -463,10 +467,10 @@ Expected<Measured> Session::measure(StringRef id, StringRef quantize,
   if (r.quantize.empty())
     s.calib.clear();
   // The statistics calibration collects depend on the (pruned) model, not
-  // on the scheme: the candidates of one pruning with a fixed scheme share
-  // them (auto measures its own choices on the text).
+  // on the scheme: the quantized candidates of one pruning share them
+  // (auto too, whose measurements then serve every budget).
   std::string statsKey;
-  if (!s.calib.empty() && !r.quantize.empty() && r.quantize != "auto") {
+  if (!s.calib.empty() && !r.quantize.empty()) {
     statsKey = r.prune;
     auto it = calibStats.find(statsKey);
     if (it != calibStats.end()) {

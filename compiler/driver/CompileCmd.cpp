@@ -362,6 +362,8 @@ int runCompile() {
   std::vector<std::string> written = writtenFiles(output, external);
   if (!settings.saveCalibStats.empty())
     written.push_back(settings.saveCalibStats);
+  if (!settings.autoCache.empty())
+    written.push_back(settings.autoCache);
   if (emit == EmitKind::Lib) {
     SmallString<128> header = sys::path::parent_path(output);
     sys::path::append(header, "dsc_model.h");

@@ -74,6 +74,12 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                 cl::desc("With --quantize auto: the weights' size limit, "
                          "e.g. 600MiB"),
                 cl::value_desc("size"), cl::sub(sub)),
+      autoCache("auto-cache",
+                cl::desc("With --quantize auto: keep what it measured in "
+                         "this file, and reuse it at any budget while the "
+                         "model, the calibration and the options are the "
+                         "same"),
+                cl::value_desc("file"), cl::sub(sub)),
       rounding("quantize-rounding",
                cl::desc("How calibrated quantization rounds: gptq "
                         "(error-compensating, the default with --calib or "
@@ -121,6 +127,7 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
   s.saveCalibStats = saveCalibStats;
   s.calibTokens = calibTokens;
   s.memBudget = memBudget;
+  s.autoCache = autoCache;
   if (rounding.getNumOccurrences())
     s.rounding = rounding;
   s.quiet = quiet;
@@ -137,6 +144,7 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
                     "--quantize-embeddings/--quantize-head"},
           std::pair{!s.calibStats.empty(), "--calib-stats"},
           std::pair{!s.saveCalibStats.empty(), "--save-calib-stats"},
+          std::pair{!s.autoCache.empty(), "--auto-cache"},
           std::pair{pruneMethod.getNumOccurrences() > 0, "--prune-method"},
           std::pair{pruneBiasCorrect.getNumOccurrences() +
                             pruneNormCorrect.getNumOccurrences() >
@@ -286,9 +294,17 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
     if (!b)
       return usageError("--mem-budget: " + toString(b.takeError()));
     s.budgetBytes = *b;
+    for (StringRef other : {StringRef(s.calib), StringRef(s.calibStats),
+                            StringRef(s.saveCalibStats)})
+      if (!s.autoCache.empty() && s.autoCache == other)
+        return usageError("--auto-cache " + s.autoCache +
+                          " would overwrite the calibration text or "
+                          "statistics");
   } else {
     if (!s.memBudget.empty())
       return usageError("--mem-budget needs --quantize auto");
+    if (!s.autoCache.empty())
+      return usageError("--auto-cache needs --quantize auto");
     mlir::dsc::QuantSpec spec;
     std::string why;
     if (!scheme.empty() &&
@@ -523,6 +539,7 @@ static Expected<CompileSettings> phaseSettings(mlir::ModuleOp module,
   cs.quantizeEmbeddingsScheme = quant->embeddingsScheme;
   cs.quantizeHeadScheme = quant->headScheme;
   cs.memBudget = settings.memBudget;
+  cs.autoCache = settings.autoCache;
   cs.progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
   cs.calibStats = settings.calibStats;
   cs.quantRounding = settings.rounding;

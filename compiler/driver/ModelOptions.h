@@ -54,6 +54,7 @@ struct ModelSettings {
   std::string saveCalibStats; // --save-calib-stats: where to keep them
   int64_t calibTokens = 0;    // 0: the default
   std::string memBudget;      // with --quantize auto
+  std::string autoCache;      // --auto-cache: auto's measurements, kept
   // --quantize-rounding: nearest or gptq. GPTQ by default: it applies
   // wherever calibration gives Hessians (docs/quantization.md).
   std::string rounding = "gptq";
@@ -98,6 +99,7 @@ private:
   llvm::cl::opt<std::string> calibStats, saveCalibStats;
   llvm::cl::opt<int64_t> calibTokens;
   llvm::cl::opt<std::string> memBudget;
+  llvm::cl::opt<std::string> autoCache;
   llvm::cl::opt<std::string> rounding;
   llvm::cl::opt<bool> quiet;
   llvm::cl::opt<std::string> prune, pruneMethod;

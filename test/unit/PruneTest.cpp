@@ -2,6 +2,7 @@
 
 #include "prune/Plan.h"
 #include "prune/Reference.h"
+#include "weights/ParallelWrite.h"
 
 #include "llvm/Support/Error.h"
 #include "gtest/gtest.h"
@@ -342,5 +343,72 @@ TEST(PruneNorm, CorrectionRefitsTheScales) {
   EXPECT_FALSE(plan->layers[0].attnNorm.has_value());
   EXPECT_FALSE(plan->layers[0].ffnNorm.has_value());
   EXPECT_TRUE(plan->layers[1].attnNorm.has_value());
+}
+
+/// --quantize auto reruns a layer from inside it, after what the changed
+/// matrix does not touch: the result is the whole layer's, to the bit.
+TEST(ReferenceLayer, FinishingFromAnyPointIsTheWholeLayer) {
+  RefModel m = randomModel(1, 4, 2);
+  Matrix x;
+  embed(m, windows()[0], x);
+  LayerTrace before;
+  runLayer(m, m.layers[0], x, before);
+  std::mt19937 rng(11);
+  for (auto [point, which] : {std::pair{LayerPoint::Attention, &RefLayer::wo},
+                              {LayerPoint::Mid, &RefLayer::gate},
+                              {LayerPoint::Mid, &RefLayer::up},
+                              {LayerPoint::Act, &RefLayer::down}}) {
+    RefModel changed = m;
+    Matrix &w = changed.layers[0].*which;
+    w = randomMatrix(rng, w.rows, w.cols, 0.3);
+    LayerTrace whole, part = before;
+    runLayer(changed, changed.layers[0], x, whole);
+    finishLayer(changed, changed.layers[0], point, x, part);
+    ASSERT_EQ(whole.out.data, part.out.data) << static_cast<int>(point);
+  }
+}
+
+/// The reference's work is split over threads by rows and heads; the
+/// logits are the same bits on one thread as on several.
+TEST(ReferenceLayer, ThreadsDoNotChangeTheResult) {
+  std::mt19937 rng(5);
+  RefModel m;
+  m.vocab = 300;
+  m.dim = 256;
+  m.headDim = 64;
+  m.embedding = randomMatrix(rng, m.vocab, m.dim, 1.0);
+  m.outputNorm.assign(m.dim, 1.0f);
+  RefLayer l;
+  l.nHeads = 4;
+  l.nKVHeads = 2;
+  l.hidden = 384;
+  l.attnNorm.assign(m.dim, 1.0f);
+  l.ffnNorm.assign(m.dim, 1.0f);
+  double s = 1.0 / 16;
+  l.wq = randomMatrix(rng, 256, 256, s);
+  l.wk = randomMatrix(rng, 128, 256, s);
+  l.wv = randomMatrix(rng, 128, 256, s);
+  l.wo = randomMatrix(rng, 256, 256, s);
+  l.gate = randomMatrix(rng, 384, 256, s);
+  l.up = randomMatrix(rng, 384, 256, s);
+  l.down = randomMatrix(rng, 256, 384, s);
+  m.layers.push_back(l);
+  std::vector<int32_t> tokens(96);
+  for (int32_t &t : tokens)
+    t = static_cast<int32_t>(rng() % m.vocab);
+  auto run = [&](unsigned threads, double &kl) {
+    setWeightWriterThreads(threads);
+    Matrix x, lp, uniform(static_cast<int64_t>(tokens.size()), m.vocab);
+    embed(m, tokens, x);
+    runLayers(m, 0, x, x);
+    logProbs(m, x, lp);
+    kl = meanKL(lp, uniform);
+    setWeightWriterThreads(0);
+    return lp.data;
+  };
+  double kl1, kl4;
+  std::vector<float> one = run(1, kl1), four = run(4, kl4);
+  EXPECT_EQ(one, four);
+  EXPECT_EQ(kl1, kl4);
 }
 } // namespace
