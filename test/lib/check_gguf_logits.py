@@ -43,7 +43,10 @@ def config_of(meta, tensors):
         "theta": meta.get(arch + ".rope.freq_base", 10000.0),
         "eps": meta.get(arch + ".attention.layer_norm_rms_epsilon", 1e-5),
         "bias": arch == "qwen2",
-        "tied": "output.weight" not in tensors,
+        # dsc shares a classifier stored equal to the table (stories260K's
+        # GGUF) with the table: it takes the classifier's scheme.
+        "tied": "output.weight" not in tensors or np.array_equal(
+            tensors["output.weight"][1], tensors["token_embd.weight"][1]),
         "vocab": tensors["token_embd.weight"][1].shape[0],
     }
 
