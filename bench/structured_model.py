@@ -38,7 +38,6 @@ import glob
 import json
 import math
 import os
-import struct
 import subprocess
 import sys
 import tempfile
@@ -52,7 +51,8 @@ sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
 sys.path.insert(0, os.path.join(ROOT, "test", "gen"))
 import ggml_blocks  # noqa: E402
 import reference  # noqa: E402
-from gen_checkpoint import gguf_kv, gguf_string  # noqa: E402
+from gen_checkpoint import (gguf_kv, hf_permute,  # noqa: E402
+                            write_gguf_file)
 
 
 def docs_text():
@@ -97,16 +97,6 @@ def structured(rng, rows, cols, rank, scale):
     hot = rng.choice(rows, max(1, rows // 64), replace=False)
     w[hot] *= 3.0
     return w
-
-
-def to_hf_rows(w, heads):
-    """Interleaved (canonical) RoPE row order -> Hugging Face rotate-half
-    order, which qwen2 GGUF files keep. Works on matrices and biases."""
-    rows = w.shape[0]
-    hd = rows // heads
-    rest = w.shape[1:]
-    return w.reshape((heads, hd // 2, 2) + rest).swapaxes(1, 2).reshape(
-        (rows,) + rest)
 
 
 def build(c, rng):
@@ -196,27 +186,13 @@ def write_gguf(path, w, c, tokenizer_kvs):
     tensors = []
     for name, a in w.items():
         if name.endswith("attn_q") or name.endswith("attn_q.bias"):
-            a = to_hf_rows(a, c["heads"])
+            a = hf_permute(a, c["heads"])
         elif name.endswith("attn_k") or name.endswith("attn_k.bias"):
-            a = to_hf_rows(a, c["kv_heads"])
+            a = hf_permute(a, c["kv_heads"])
         gname = name if name.endswith(".bias") else name + ".weight"
-        tensors.append((gname, np.ascontiguousarray(a, dtype="<f4")))
-    infos, off = [], 0
-    for name, a in tensors:
-        dims = list(reversed(a.shape))
-        infos.append(gguf_string(name) + struct.pack("<I", len(dims)) +
-                     b"".join(struct.pack("<Q", x) for x in dims) +
-                     struct.pack("<IQ", 0, off))
-        off = (off + a.nbytes + 31) // 32 * 32
-    head = (b"GGUF" + struct.pack("<IQQ", 3, len(infos), len(kvs)) +
-            b"".join(kvs) + b"".join(infos))
-    head += b"\0" * ((32 - len(head) % 32) % 32)
-    with open(path + ".tmp", "wb") as f:
-        f.write(head)
-        for _, a in tensors:
-            raw = a.tobytes()
-            f.write(raw + b"\0" * ((32 - len(raw) % 32) % 32))
-    os.replace(path + ".tmp", path)
+        a = np.ascontiguousarray(a, dtype="<f4")
+        tensors.append((gname, 0, a.shape, a.nbytes, a.tobytes))
+    write_gguf_file(path, kvs, tensors)
 
 
 def tokenizer_kvs(meta):

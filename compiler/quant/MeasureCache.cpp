@@ -2,6 +2,8 @@
 
 #include "quant/MeasureCache.h"
 
+#include "support/BinaryFile.h"
+
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/FileSystem.h"
@@ -16,32 +18,6 @@ namespace dsc {
 
 static constexpr char kMagic[8] = {'D', 'S', 'C', 'M', 'E', 'A', 'S', '1'};
 
-namespace {
-/// Reads fixed-size fields off the front of a buffer.
-class Cursor {
-public:
-  Cursor(StringRef bytes) : bytes(bytes) {}
-  template <typename T> bool take(T &v) {
-    if (bytes.size() < sizeof(T))
-      return false;
-    std::memcpy(&v, bytes.data(), sizeof(T));
-    bytes = bytes.drop_front(sizeof(T));
-    return true;
-  }
-  bool takeString(std::string &s, uint64_t n) {
-    if (bytes.size() < n)
-      return false;
-    s.assign(bytes.data(), n);
-    bytes = bytes.drop_front(n);
-    return true;
-  }
-  size_t left() const { return bytes.size(); }
-
-private:
-  StringRef bytes;
-};
-} // namespace
-
 Expected<MeasureCache> parseMeasureCache(StringRef bytes, StringRef name) {
   auto fail = [&](const Twine &what) {
     return createStringError(inconvertibleErrorCode(),
@@ -49,7 +25,7 @@ Expected<MeasureCache> parseMeasureCache(StringRef bytes, StringRef name) {
                                  " (not a dsc --quantize auto measurement "
                                  "file? delete it to measure again)");
   };
-  Cursor in(bytes);
+  ByteCursor in(bytes);
   char magic[8];
   if (!in.take(magic) || std::memcmp(magic, kMagic, 8) != 0)
     return fail("magic: expected DSCMEAS1");
@@ -107,44 +83,23 @@ Expected<std::optional<MeasureCache>> readMeasureCache(StringRef path) {
 }
 
 Error writeMeasureCache(StringRef path, const MeasureCache &c) {
-  SmallString<128> tmp;
-  int fd;
-  if (std::error_code ec =
-          sys::fs::createUniqueFile(path + ".tmp-%%%%%%", fd, tmp))
-    return createStringError(ec, path + ": " + ec.message());
-  {
-    raw_fd_ostream os(fd, /*shouldClose=*/true);
-    auto put = [&](const void *p, size_t n) {
-      os.write(static_cast<const char *>(p), n);
-    };
-    put(kMagic, 8);
+  return writeFileAtomically(path, [&](raw_ostream &os) {
+    putBytes(os, kMagic, 8);
     uint64_t weights = c.weights.size();
-    put(&c.key, 8);
-    put(&c.tokens, 8);
-    put(&weights, 8);
+    putBytes(os, &c.key, 8);
+    putBytes(os, &c.tokens, 8);
+    putBytes(os, &weights, 8);
     for (const MeasureCache::Weight &w : c.weights) {
       uint32_t len = w.name.size(), values = w.values.size();
-      put(&len, 4);
-      put(w.name.data(), len);
-      put(&values, 4);
+      putBytes(os, &len, 4);
+      putBytes(os, w.name.data(), len);
+      putBytes(os, &values, 4);
       for (auto [entry, value] : w.values) {
-        put(&entry, 4);
-        put(&value, 8);
+        putBytes(os, &entry, 4);
+        putBytes(os, &value, 8);
       }
     }
-    os.close();
-    if (os.has_error()) {
-      std::error_code ec = os.error();
-      os.clear_error();
-      sys::fs::remove(tmp);
-      return createStringError(ec, path + ": " + ec.message());
-    }
-  }
-  if (std::error_code ec = sys::fs::rename(tmp, path)) {
-    sys::fs::remove(tmp);
-    return createStringError(ec, path + ": " + ec.message());
-  }
-  return Error::success();
+  });
 }
 
 } // namespace dsc

@@ -81,19 +81,26 @@ Matrix randomMatrix(std::mt19937 &rng, int64_t rows, int64_t cols,
   return m;
 }
 
-RefModel randomModel(int64_t layers, int64_t heads, int64_t kvHeads) {
-  std::mt19937 rng(7);
+/// The shape of randomModel's models besides their layers and heads.
+struct RandomShape {
+  int64_t vocab = 24, dim = 16, headDim = 4, hidden = 12;
+  unsigned seed = 7;
+};
+
+RefModel randomModel(int64_t layers, int64_t heads, int64_t kvHeads,
+                     const RandomShape &shape = {}) {
+  std::mt19937 rng(shape.seed);
   RefModel m;
-  m.vocab = 24;
-  m.dim = 16;
-  m.headDim = 4;
+  m.vocab = shape.vocab;
+  m.dim = shape.dim;
+  m.headDim = shape.headDim;
   m.embedding = randomMatrix(rng, m.vocab, m.dim, 1.0);
   m.outputNorm.assign(m.dim, 1.0f);
   for (int64_t i = 0; i < layers; ++i) {
     RefLayer l;
     l.nHeads = heads;
     l.nKVHeads = kvHeads;
-    l.hidden = 12;
+    l.hidden = shape.hidden;
     l.attnNorm.assign(m.dim, 1.0f);
     l.ffnNorm.assign(m.dim, 1.0f);
     double s = 1.0 / std::sqrt(double(m.dim));
@@ -103,7 +110,8 @@ RefModel randomModel(int64_t layers, int64_t heads, int64_t kvHeads) {
     l.wo = randomMatrix(rng, m.dim, heads * m.headDim, s);
     l.gate = randomMatrix(rng, l.hidden, m.dim, s);
     l.up = randomMatrix(rng, l.hidden, m.dim, s);
-    l.down = randomMatrix(rng, m.dim, l.hidden, 1.0 / std::sqrt(12.0));
+    l.down =
+        randomMatrix(rng, m.dim, l.hidden, 1.0 / std::sqrt(double(l.hidden)));
     m.layers.push_back(std::move(l));
   }
   return m;
@@ -217,8 +225,8 @@ TEST(PruneLayers, GreedyRemovalIsTheCheapest) {
       EXPECT_NEAR(klOf(teacher, m), plan->scores[drop].score, 1e-6);
   }
   EXPECT_NEAR(plan->scores[removed].score, best, 1e-9);
-  EXPECT_FALSE(!!planPruning(teacher, windows(), windows(),
-                             PruneOptions{{0, 0, 3}}));
+  EXPECT_FALSE(
+      !!planPruning(teacher, windows(), windows(), PruneOptions{{0, 0, 3}}));
 }
 
 } // namespace
@@ -371,28 +379,10 @@ TEST(ReferenceLayer, FinishingFromAnyPointIsTheWholeLayer) {
 /// The reference's work is split over threads by rows and heads; the
 /// logits are the same bits on one thread as on several.
 TEST(ReferenceLayer, ThreadsDoNotChangeTheResult) {
+  RefModel m = randomModel(1, 4, 2,
+                           {/*vocab=*/300, /*dim=*/256, /*headDim=*/64,
+                            /*hidden=*/384, /*seed=*/5});
   std::mt19937 rng(5);
-  RefModel m;
-  m.vocab = 300;
-  m.dim = 256;
-  m.headDim = 64;
-  m.embedding = randomMatrix(rng, m.vocab, m.dim, 1.0);
-  m.outputNorm.assign(m.dim, 1.0f);
-  RefLayer l;
-  l.nHeads = 4;
-  l.nKVHeads = 2;
-  l.hidden = 384;
-  l.attnNorm.assign(m.dim, 1.0f);
-  l.ffnNorm.assign(m.dim, 1.0f);
-  double s = 1.0 / 16;
-  l.wq = randomMatrix(rng, 256, 256, s);
-  l.wk = randomMatrix(rng, 128, 256, s);
-  l.wv = randomMatrix(rng, 128, 256, s);
-  l.wo = randomMatrix(rng, 256, 256, s);
-  l.gate = randomMatrix(rng, 384, 256, s);
-  l.up = randomMatrix(rng, 384, 256, s);
-  l.down = randomMatrix(rng, 256, 384, s);
-  m.layers.push_back(l);
   std::vector<int32_t> tokens(96);
   for (int32_t &t : tokens)
     t = static_cast<int32_t>(rng() % m.vocab);
