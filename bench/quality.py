@@ -9,6 +9,7 @@ llama.cpp's quantized files of tiny-llama-quality, as a table and an SVG plot.
                    [--markdown FILE]
   bench/quality.py --curve [--sizes 3504512,...] [--rounding gptq]
                    [--svg docs/quality-curve.svg] [--markdown FILE]
+                   [--model F32.gguf --text FILE --llama-bin DIR]
 
 Defaults: the stories260K llama2.c checkpoint and TinyStories calibration
 text in ../shared. Each row is one `dsc eval --json` run against the
@@ -19,8 +20,17 @@ split in halves, dsc calibrates on the first and evaluates on the second
 (context 256), as llama.cpp's figures in ../shared/models/README.md were
 measured. Per llama.cpp size (the file bytes of each type in that README),
 `--quantize auto --mem-budget <size>`; plus int8:channel with the
-classifier and the table. dsc's bytes are its weights' (the executable's
+classifier's and the table's default schemes (int8:group=32 under int8). dsc's bytes are its weights' (the executable's
 weight section); llama.cpp's are the whole file's (its tokenizer included).
+With --llama-bin (llama.cpp's llama-quantize and llama-perplexity) the
+llama.cpp side is measured here, on --model (an F32 GGUF) and the same
+second half of --text: each of --llama-types is made by llama-quantize and
+scored by llama-perplexity --kl-divergence against the F32 file at the same
+context, and dsc's sizes are those files' sizes (for a model and text other
+than tiny-llama-quality's; bench/structured_model.py writes one).
+The auto runs share one --auto-cache file: the first measures each weight
+under each candidate scheme, the others read the measurements
+(--no-auto-cache measures at every size, as before the file existed).
 """
 import argparse
 import json
@@ -81,6 +91,43 @@ def llama_cpp_table():
             rows.append((m.group(1), int(m.group(2).replace(",", "")),
                          float(m.group(3))))
     return rows or LLAMA_CPP
+
+
+def llama_cpp_measure(args, model, text, tmp):
+    """(type, file bytes, mean KLD, p99 KLD, same top-1) for each of
+    --llama-types, by llama.cpp's own tools on `model` and `text`."""
+    q = os.path.join(args.llama_bin, "llama-quantize")
+    ppl = os.path.join(args.llama_bin, "llama-perplexity")
+    base = os.path.join(tmp, "llama-base.kld")
+    common = ["-f", text, "-c", str(args.ctx), "-b", str(args.ctx)]
+    if args.llama_threads:
+        common += ["-t", str(args.llama_threads)]
+    print("  llama.cpp: F32 logits", file=sys.stderr, flush=True)
+    subprocess.run([ppl, "-m", model, "--kl-divergence-base", base] + common,
+                   check=True, capture_output=True, text=True)
+    rows = []
+    for t in args.llama_types.split(","):
+        out = os.path.join(tmp, "llama-%s.gguf" % t)
+        subprocess.run([q, model, out, t], check=True, capture_output=True,
+                       text=True)
+        p = subprocess.run([ppl, "-m", out, "--kl-divergence-base", base,
+                            "--kl-divergence"] + common, check=True,
+                           capture_output=True, text=True)
+        log = p.stdout + p.stderr
+        mean = re.search(r"Mean\s+KLD:\s+([-\d.e]+)", log)
+        p99 = re.search(r"99\.0%\s+KLD:\s+([-\d.e]+)", log)
+        top = re.search(r"Same top p:\s+([\d.]+)", log)
+        if not mean:
+            raise RuntimeError("no 'Mean KLD' in llama-perplexity's output "
+                               "for %s:\n%s" % (t, log[-2000:]))
+        row = (t, os.path.getsize(out), float(mean.group(1)),
+               float(p99.group(1)) if p99 else float("nan"),
+               float(top.group(1)) / 100 if top else float("nan"))
+        print("    %s: %d bytes, KLD %.6f" % row[:3], file=sys.stderr,
+              flush=True)
+        rows.append(row)
+        os.unlink(out)
+    return rows
 
 
 def svg_plot(dsc_points, llama_points, path):
@@ -150,33 +197,50 @@ def curve(args):
     with open(args.text) as f:
         lines = f.read().split("\n")
     half = len(lines) // 2
-    llama = llama_cpp_table()
+    llama = [] if args.llama_bin else llama_cpp_table()
     # The issue's sizes: llama.cpp's files, Q5_0 and Q4_0 sitting beside
     # Q5_K_M and Q4_K_S.
     default = [3504512, 2710912, 2349696, 2009728, 1908096, 1811840, 1634176,
                1284480]
     sizes = ([int(s) for s in args.sizes.split(",")] if args.sizes else
              default)
+    llama_full = []
     with tempfile.TemporaryDirectory(prefix="dsc-quality-") as tmp:
         calib = os.path.join(tmp, "calib.txt")
         text = os.path.join(tmp, "eval.txt")
         stats = os.path.join(tmp, "stats.bin")
+        cache = [] if args.no_auto_cache else [
+            "--auto-cache", os.path.join(tmp, "measurements.bin")]
         with open(calib, "w") as f:
             f.write("\n".join(lines[:half]) + "\n")
         with open(text, "w") as f:
-            f.write("\n".join(lines[half:]))
+            held = "\n".join(lines[half:])
+            f.write(held[:args.eval_chars] if args.eval_chars else held)
+        if args.llama_bin and args.llama_rows and os.path.exists(
+                args.llama_rows):
+            with open(args.llama_rows) as f:
+                llama_full = [tuple(r) for r in json.load(f)]
+        elif args.llama_bin:
+            llama_full = llama_cpp_measure(args, model, text, tmp)
+            if args.llama_rows:
+                with open(args.llama_rows, "w") as f:
+                    json.dump(llama_full, f)
+        if args.llama_bin:
+            llama = [r[:3] for r in llama_full]
+            if not args.sizes:
+                sizes = [b for _, b, _ in llama]
         args.model, args.text = model, text
         common = ["--quantize-rounding", args.rounding]
         rows = []
         # The first run calibrates and keeps the statistics for the others.
-        r = evaluate(args, ["--quantize", "int8:channel", "--quantize-head",
-                            "--quantize-embeddings", "--calib", calib,
+        r = evaluate(args, ["--quantize", "int8:channel", "--calib", calib,
                             "--save-calib-stats", stats] + common)
-        rows.append(("int8:channel +head +embeddings", None, r))
+        rows.append(("int8:channel (tables int8:group=32)", None, r))
         for size in sizes:
             try:
                 r = evaluate(args, ["--quantize", "auto", "--mem-budget",
-                                    str(size), "--calib-stats", stats] + common)
+                                    str(size), "--calib-stats", stats] +
+                             common + cache)
             except subprocess.CalledProcessError as e:
                 # A size below dsc's smallest model: say so in the table.
                 why = e.stderr.strip().splitlines()[-1] if e.stderr else "failed"
@@ -201,10 +265,19 @@ def curve(args):
             continue
         lines_md.append("| %s | %s | %s | %s | %d | %.6f | %.4f | %.2f%% |" % (
             head + (r["bytes"], r["kld_mean"], r["kld_p99"], 100 * r["top1"])))
+    auto_seconds = [r["seconds"] for s, size, r in rows
+                    if size is not None and r is not None]
     out = "\n".join(lines_md) + ("\n\n%d tokens evaluated, windows of %d; "
-                                 "%.0f s for the %d runs.\n") % (
+                                 "%.0f s for the %d runs (the auto runs: "
+                                 "%s s).\n") % (
         rows[0][2]["tokens"], args.ctx,
-        sum(r["seconds"] for _, _, r in rows if r), len(rows))
+        sum(r["seconds"] for _, _, r in rows if r), len(rows),
+        ", ".join("%.0f" % t for t in auto_seconds))
+    if llama_full:
+        out += ("\nllama.cpp (%s), measured here: | type | file bytes | "
+                "mean KLD | 99th pct KLD | same top-1 |\n" % args.llama_bin)
+        out += "\n".join("| %s | %d | %.6f | %.4f | %.2f%% |" % (
+            t, b, k, p99, 100 * top) for t, b, k, p99, top in llama_full) + "\n"
     print(out)
     if args.markdown:
         with open(args.markdown, "w") as f:
@@ -234,6 +307,21 @@ def main():
                         "(default: llama.cpp's file sizes)")
     p.add_argument("--rounding", default="gptq", help="--curve: gptq or nearest")
     p.add_argument("--svg", default=None, help="--curve: write the plot here")
+    p.add_argument("--llama-bin", default=None,
+                   help="--curve: measure llama.cpp's K-quants of --model "
+                        "with the binaries in this directory")
+    p.add_argument("--llama-types",
+                   default="Q8_0,Q6_K,Q5_K_M,Q4_K_M,Q4_K_S,Q3_K_M,Q2_K",
+                   help="--curve --llama-bin: llama-quantize types")
+    p.add_argument("--llama-threads", type=int, default=0)
+    p.add_argument("--llama-rows", default=None,
+                   help="--curve --llama-bin: keep llama.cpp's rows in this "
+                        "JSON file and read them from it when it exists")
+    p.add_argument("--eval-chars", type=int, default=0,
+                   help="--curve: evaluate on the first N characters of "
+                        "the second half only (0: all of it)")
+    p.add_argument("--no-auto-cache", action="store_true",
+                   help="--curve: measure auto's choices at every size")
     args = p.parse_args()
     args.model_given = any(a == "--model" or a.startswith("--model=")
                            for a in sys.argv[1:])

@@ -16,7 +16,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "test", "gen"))
-from gen_checkpoint import GGUF_TYPES, gguf_kv, gguf_string, vocab_pieces  # noqa: E402
+from gen_checkpoint import (GGUF_TYPES, gguf_kv, vocab_pieces,  # noqa: E402
+                            write_gguf_file)
 
 NAMES = {"model.embed_tokens.weight": "token_embd.weight",
          "model.norm.weight": "output_norm.weight",
@@ -76,33 +77,21 @@ def main():
            gguf_kv("tokenizer.ggml.token_type", 9, (5, [p[2] for p in pieces])),
            gguf_kv("tokenizer.ggml.bos_token_id", 4, 1),
            gguf_kv("tokenizer.ggml.eos_token_id", 4, 2)]
-    tensors = [(k, v) for k, v in header.items() if k != "__metadata__"]
-    infos, off = [], 0
-    for name, t in tensors:
-        kind, _ = dt[t["dtype"]]
-        size = t["data_offsets"][1] - t["data_offsets"][0]
-        dims = list(reversed(t["shape"]))
-        infos.append(gguf_string(gguf_name(name)) + struct.pack("<I", len(dims)) +
-                     b"".join(struct.pack("<Q", d) for d in dims) +
-                     struct.pack("<IQ", GGUF_TYPES[kind], off))
-        off = (off + size + 31) // 32 * 32
-    head = (b"GGUF" + struct.pack("<IQQ", 3, len(infos), len(kvs)) +
-            b"".join(kvs) + b"".join(infos))
-    head += b"\0" * ((32 - len(head) % 32) % 32)
-    with open(out + ".tmp", "wb") as f:
-        f.write(head)
-        for name, t in tensors:
-            _, np_dt = dt[t["dtype"]]
-            a, b = t["data_offsets"]
-            x = data[base + a:base + b].view(np_dt).reshape(t["shape"])
-            if name.endswith("q_proj.weight"):
-                x = unpermute(np.asarray(x), cfg["num_attention_heads"])
-            elif name.endswith("k_proj.weight"):
-                x = unpermute(np.asarray(x), cfg["num_key_value_heads"])
-            raw = np.ascontiguousarray(x).tobytes()
-            f.write(raw)
-            f.write(b"\0" * ((32 - len(raw) % 32) % 32))
-    os.replace(out + ".tmp", out)
+    def tensor_bytes(name, t):
+        _, np_dt = dt[t["dtype"]]
+        a, b = t["data_offsets"]
+        x = data[base + a:base + b].view(np_dt).reshape(t["shape"])
+        if name.endswith("q_proj.weight"):
+            x = unpermute(np.asarray(x), cfg["num_attention_heads"])
+        elif name.endswith("k_proj.weight"):
+            x = unpermute(np.asarray(x), cfg["num_key_value_heads"])
+        return np.ascontiguousarray(x).tobytes()
+
+    tensors = [(gguf_name(name), GGUF_TYPES[dt[t["dtype"]][0]], t["shape"],
+                t["data_offsets"][1] - t["data_offsets"][0],
+                lambda name=name, t=t: tensor_bytes(name, t))
+               for name, t in header.items() if name != "__metadata__"]
+    write_gguf_file(out, kvs, tensors)
 
 
 if __name__ == "__main__":

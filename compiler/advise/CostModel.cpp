@@ -123,6 +123,18 @@ static double parallelShare(const DeviceProfile &d, double work) {
   return work >= kParallelMinWork ? 1.0 / std::max(d.cores, 1) : 1.0;
 }
 
+/// The portable kernel's time for `work` multiply-adds.
+static double portableSeconds(const DeviceProfile &d, double work) {
+  return work * portableNsPerWeight(d) * 1e-9 * parallelShare(d, work);
+}
+
+/// Attention's time for `scores` query-key pairs per layer.
+static double attentionSeconds(const ModelShape &s, const DeviceProfile &d,
+                               double scores) {
+  return s.layers * scores * attentionScoreNs(d, s.headDim) * 1e-9 *
+         parallelShare(d, scores * s.headDim);
+}
+
 /// The fixed costs: each matrix call carries a seventh of its format's
 /// per-layer overhead (the layer's norms, rope and attention calls too).
 static double overheadSeconds(const VariantLayout &v, const DeviceProfile &d) {
@@ -165,9 +177,7 @@ DecodeTerms decodeTerms(const VariantLayout &v, const DeviceProfile &d,
   double bw = t.bandwidthGBs * 1e9, effBytes = 0, streamed = 0;
   for (const WeightInfo &w : v.weights) {
     if (usesPortableKernel(w)) {
-      double work = static_cast<double>(w.rows) * w.cols;
-      t.portable +=
-          work * portableNsPerWeight(d) * 1e-9 * parallelShare(d, work);
+      t.portable += portableSeconds(d, static_cast<double>(w.rows) * w.cols);
       continue;
     }
     // The efficiencies are what the kernels reach streaming from memory;
@@ -179,13 +189,12 @@ DecodeTerms decodeTerms(const VariantLayout &v, const DeviceProfile &d,
     effBytes += b * e;
     streamed += b;
   }
-  t.efficiency = streamed > 0 ? effBytes / streamed
-                              : efficiencyOn(d, WeightFormat::Float);
+  t.efficiency =
+      streamed > 0 ? effBytes / streamed : efficiencyOn(d, WeightFormat::Float);
   t.overhead = overheadSeconds(v, d);
   // Each query head scores every cached position and sums their values.
-  double perLayer = static_cast<double>(s.heads) * (position + 1);
-  t.attention = s.layers * perLayer * attentionScoreNs(d, s.headDim) * 1e-9 *
-                parallelShare(d, perLayer * s.headDim);
+  t.attention =
+      attentionSeconds(s, d, static_cast<double>(s.heads) * (position + 1));
   return t;
 }
 
@@ -199,24 +208,21 @@ PrefillTerms prefillTerms(const VariantLayout &v, const DeviceProfile &d,
       continue;
     double work = static_cast<double>(w.rows) * w.cols * n;
     if (usesPortableKernel(w)) {
-      p.portable +=
-          work * portableNsPerWeight(d) * 1e-9 * parallelShare(d, work);
+      p.portable += portableSeconds(d, work);
       continue;
     }
-    double gf = w.format == WeightFormat::Int8 && d.gflopsInt8 > 0
-                    ? d.gflopsInt8
-                : w.format == WeightFormat::Int4 && d.gflopsInt4 > 0
-                    ? d.gflopsInt4
-                    : d.gflops;
+    double gf =
+        w.format == WeightFormat::Int8 && d.gflopsInt8 > 0   ? d.gflopsInt8
+        : w.format == WeightFormat::Int4 && d.gflopsInt4 > 0 ? d.gflopsInt4
+                                                             : d.gflops;
     // A multiply-add per weight and token.
     p.matmul += gf > 0 ? 2 * work / (gf * 1e9) : 0;
   }
   // A prompt is one chunk: the fixed costs once.
   p.overhead = overheadSeconds(v, d);
   // Query row i attends to i + 1 positions: n(n + 1)/2 per head.
-  double scores = static_cast<double>(s.heads) * n * (n + 1) / 2;
-  p.attention = s.layers * scores * attentionScoreNs(d, s.headDim) * 1e-9 *
-                parallelShare(d, scores * s.headDim);
+  p.attention =
+      attentionSeconds(s, d, static_cast<double>(s.heads) * n * (n + 1) / 2);
   return p;
 }
 
@@ -232,8 +238,8 @@ SpeedEstimate estimateSpeed(const VariantLayout &v, const DeviceProfile &d,
   if (d.gflops > 0) {
     s.prefill = prefillTerms(v, d, ctx);
     double tp = s.prefill.total();
-    s.prefillTokS = tp > 0 ? static_cast<double>(std::max<int64_t>(ctx, 1)) / tp
-                           : 0;
+    s.prefillTokS =
+        tp > 0 ? static_cast<double>(std::max<int64_t>(ctx, 1)) / tp : 0;
   }
   return s;
 }
@@ -250,8 +256,7 @@ uint64_t weightsBudgetForSpeed(const VariantLayout &v, const DeviceProfile &d,
     return 0;
   // The memory figure: a budget small enough for a cache is a bonus. (The
   // KV cache's reads are attention's cost.)
-  double bytes =
-      t * d.bandwidthGBs * 1e9 * efficiencyOn(d, WeightFormat::Int4);
+  double bytes = t * d.bandwidthGBs * 1e9 * efficiencyOn(d, WeightFormat::Int4);
   if (bytes <= 0)
     return 0;
   // What is not read per token (all but a row of an untied table) is

@@ -19,6 +19,8 @@
 #ifndef DSC_ADVISE_COSTMODEL_H
 #define DSC_ADVISE_COSTMODEL_H
 
+#include "dsc/abi/kernels.h"
+
 #include "advise/DeviceProfile.h"
 
 #include <cstdint>
@@ -53,8 +55,8 @@ struct WeightInfo {
 constexpr int kMatricesPerLayer = 7;
 
 /// Work below this many multiply-adds (rows x cols x tokens) runs on one
-/// thread; the kernels' DSC_PARALLEL_MIN_WORK (targets/common/kernels).
-constexpr double kParallelMinWork = 1 << 15;
+/// thread, as the kernels split it.
+constexpr double kParallelMinWork = DSC_PARALLEL_MIN_WORK;
 
 /// A compiled variant as the cost model sees it.
 struct VariantLayout {

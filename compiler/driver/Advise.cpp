@@ -432,6 +432,10 @@ Expected<Measured> Session::measure(StringRef id, StringRef quantize,
   if (budget) {
     s.memBudget = std::to_string(budget);
     s.budgetBytes = budget;
+    // What auto measures does not depend on the budget: the devices'
+    // budgets share one measurement.
+    if (!req.predictOnly)
+      s.autoCache = dir.child("auto-measurements.bin");
   }
   s.quiet = true; // the table says what each candidate is
   r.flags = flagsOf(r.quantize, r.prune, budget ? s.memBudget : "");
@@ -463,10 +467,10 @@ Expected<Measured> Session::measure(StringRef id, StringRef quantize,
   if (r.quantize.empty())
     s.calib.clear();
   // The statistics calibration collects depend on the (pruned) model, not
-  // on the scheme: the candidates of one pruning with a fixed scheme share
-  // them (auto measures its own choices on the text).
+  // on the scheme: the quantized candidates of one pruning share them
+  // (auto too, whose measurements then serve every budget).
   std::string statsKey;
-  if (!s.calib.empty() && !r.quantize.empty() && r.quantize != "auto") {
+  if (!s.calib.empty() && !r.quantize.empty()) {
     statsKey = r.prune;
     auto it = calibStats.find(statsKey);
     if (it != calibStats.end()) {
@@ -616,10 +620,13 @@ Expected<std::vector<DeviceReport>> Session::decideAll() {
       if (!t)
         consumeError(t.takeError());
     }
-    // The cuda targets compile but run the forward pass on the host CPU
-    // so far (docs/cuda.md): their GPU figures are predictions only.
-    if (StringRef(tname).starts_with("cuda"))
-      compilable = false;
+    // The cuda targets run the forward pass on the GPU (docs/cuda.md), but
+    // no GPU has measured them yet: their speed is the datasheet's.
+    if (compilable && d.kind == "gpu")
+      r.notes.push_back("the speed on '" + d.target +
+                        "' is predicted from its datasheet bandwidth and an "
+                        "assumed kernel efficiency; dsc's GPU kernels have "
+                        "not been measured on one");
     if (!compilable)
       r.notes.push_back("dsc cannot compile for '" + d.target +
                         "' yet (see 'dsc targets'): its memory is predicted "
@@ -838,8 +845,9 @@ Expected<DeviceProfile> measureHostProfile(bool quiet, int threads,
   StringMap<std::string> ckpts;
   StringMap<Probe> probes;
   for (const Job &j : jobs) {
-    std::string key = j.shape == &tiny ? "tiny" : j.shape == &wide ? "wide"
-                                                                   : "odd";
+    std::string key = j.shape == &tiny   ? "tiny"
+                      : j.shape == &wide ? "wide"
+                                         : "odd";
     if (!ckpts.count(key)) {
       auto c = checkpoint(key, *j.shape);
       if (!c)
@@ -908,14 +916,14 @@ Expected<DeviceProfile> measureHostProfile(bool quiet, int threads,
                     3.0 * big.dim * big.hidden;
   // int4 with a 2-byte scale per 32 values: 0.5625 bytes per weight.
   double want = std::max<double>(2.0 * p.cacheBytes, 128.0 * (1 << 20));
-  big.layers = static_cast<int>(std::clamp(
-      std::ceil(want / (perLayer * 0.5625)), 2.0,
-      // At most 2 GiB of f32 checkpoint.
-      std::floor(2.0 * (1ull << 30) / (perLayer * 4))));
+  big.layers = static_cast<int>(
+      std::clamp(std::ceil(want / (perLayer * 0.5625)), 2.0,
+                 // At most 2 GiB of f32 checkpoint.
+                 std::floor(2.0 * (1ull << 30) / (perLayer * 4))));
   std::string bigCkpt;
   if (!largeRuns.empty()) {
-    status.show("writing a large probe model (" +
-                std::to_string(big.layers) + " layers of 1024)");
+    status.show("writing a large probe model (" + std::to_string(big.layers) +
+                " layers of 1024)");
     auto c = checkpoint("big", big);
     if (!c)
       return fail(c.takeError());
@@ -944,10 +952,10 @@ Expected<DeviceProfile> measureHostProfile(bool quiet, int threads,
       return fail(pr.takeError());
     r.probe = std::move(*pr);
     status.show(std::string("timing the probe models (") + r.name + ")");
-    auto rates = timeRuns(r.probe.exe,
-                          {"--tokens", ids, "--no-bos", "-n",
-                           std::to_string(prompt + generated)},
-                          threads, generated - 1, r.probe.exe + ".timing");
+    auto rates = timeRuns(
+        r.probe.exe,
+        {"--tokens", ids, "--no-bos", "-n", std::to_string(prompt + generated)},
+        threads, generated - 1, r.probe.exe + ".timing");
     if (!rates)
       return fail(rates.takeError());
     r.rates = *rates;
@@ -989,8 +997,8 @@ Expected<DeviceProfile> measureHostProfile(bool quiet, int threads,
       WeightFormat f = formatOf(v);
       setEfficiency(f, 1.0);
       DecodeTerms t = decodeTerms(v, p, prompt + generated / 2.0);
-      double rest = 1.0 / r.rates.decode - t.portable - t.overhead -
-                    t.attention;
+      double rest =
+          1.0 / r.rates.decode - t.portable - t.overhead - t.attention;
       // Streaming at efficiency 1 took t.stream; it took `rest`.
       if (rest > 0)
         setEfficiency(f, t.stream / rest);
@@ -1000,8 +1008,7 @@ Expected<DeviceProfile> measureHostProfile(bool quiet, int threads,
       DeviceProfile q = p;
       q.portableNsPerWeight = 1e-9;
       DecodeTerms odd8 = decodeTerms(probes["odd-int8"].layout, q, meanShort);
-      DecodeTerms tiny8 =
-          decodeTerms(probes["tiny-int8"].layout, q, meanShort);
+      DecodeTerms tiny8 = decodeTerms(probes["tiny-int8"].layout, q, meanShort);
       double work = 0;
       for (const WeightInfo &w : probes["odd-int8"].layout.weights)
         if (usesPortableKernel(w))
@@ -1032,8 +1039,8 @@ Expected<DeviceProfile> measureHostProfile(bool quiet, int threads,
         if (w.rows > 0 && (!w.embedding || v.shape.tiedEmbeddings))
           work += static_cast<double>(w.rows) * w.cols;
       PrefillTerms t = prefillTerms(v, p, prompt);
-      double rest = prompt / r.rates.prefill - t.overhead - t.attention -
-                    t.portable;
+      double rest =
+          prompt / r.rates.prefill - t.overhead - t.attention - t.portable;
       if (rest <= 0)
         continue;
       double gops = 2 * work * prompt / rest / 1e9;

@@ -86,7 +86,7 @@ static cl::opt<Phase> cCompileTo(
         clEnumValN(Phase::Layout, "layout", "after weight layout (default)"),
         clEnumValN(Phase::Loops, "loops",
                    "after dsc-codegen-lower-to-loops (bufferized "
-                          "loops, kernel calls)"),
+                   "loops, kernel calls)"),
         clEnumValN(Phase::LLVMDialect, "llvm-dialect", "in the LLVM dialect")),
     cl::init(Phase::Layout), cl::sub(compileCmd));
 enum class WeightsMode { Embedded, External };
@@ -116,11 +116,11 @@ static cl::opt<unsigned>
                       "for any number"),
              cl::value_desc("N"), cl::init(0), cl::sub(compileCmd));
 static ModelOptions cModel(compileCmd);
-static cl::opt<bool> cAuto(
-    "auto",
-    cl::desc("Compile the variant 'dsc advise' recommends for --device "
-             "(measured on --calib; --mem-budget: the device's memory)"),
-    cl::sub(compileCmd));
+static cl::opt<bool>
+    cAuto("auto",
+          cl::desc("Compile the variant 'dsc advise' recommends for --device "
+                   "(measured on --calib; --mem-budget: the device's memory)"),
+          cl::sub(compileCmd));
 static cl::opt<std::string> cAutoCandidates(
     "auto-candidates",
     cl::desc("With --auto: measure only these candidates (ids as 'dsc "
@@ -214,13 +214,13 @@ static Error resolveChat(mlir::ModuleOp module, bool quiet) {
     if (format.empty()) {
       std::string head = StringRef(**tmpl).take_front(60).str();
       llvm::replace(head, '\n', ' ');
-      return fileError(src.path,
-                       "chat template not recognised (known: " +
-                           chatFormatNames() +
-                           "); pass --chat-template=NAME to choose one, or "
-                           "--chat-template=none to compile without chat. "
-                           "The template begins: " +
-                           head);
+      return fileError(
+          src.path,
+          "chat template not recognised (known: " + chatFormatNames() +
+              "); pass --chat-template=NAME to choose one, or "
+              "--chat-template=none to compile without chat. "
+              "The template begins: " +
+              head);
     }
   }
   if (format.empty())
@@ -339,11 +339,7 @@ int runCompile() {
       return reportError(d.takeError());
     device = *d;
     targetName = device->target;
-    // The cuda targets exist but do not yet run the forward pass on the GPU
-    // (docs/cuda.md): a variant chosen for a GPU's speed is not one yet.
-    if (!mlir::dsc::findTarget(targetName == "native" ? "x86_64"
-                                                      : targetName) ||
-        StringRef(targetName).starts_with("cuda"))
+    if (!mlir::dsc::findTarget(targetName == "native" ? "x86_64" : targetName))
       return reportError(usageError(
           "--device " + device->name + ": dsc cannot compile for its target '" +
           targetName + "' yet ('dsc targets' lists those it can)"));
@@ -366,6 +362,8 @@ int runCompile() {
   std::vector<std::string> written = writtenFiles(output, external);
   if (!settings.saveCalibStats.empty())
     written.push_back(settings.saveCalibStats);
+  if (!settings.autoCache.empty())
+    written.push_back(settings.autoCache);
   if (emit == EmitKind::Lib) {
     SmallString<128> header = sys::path::parent_path(output);
     sys::path::append(header, "dsc_model.h");
@@ -451,9 +449,8 @@ int runCompile() {
       return reportError(usageError("--auto: " + r.decision.reason));
     variant = recommendedSettings(r, req.base, settings.calib);
     auto dir = placePruneWeights(
-        variant, emit == EmitKind::MLIR && output != "-"
-                     ? output + ".prune.bin"
-                     : std::string());
+        variant, emit == EmitKind::MLIR && output != "-" ? output + ".prune.bin"
+                                                         : std::string());
     if (!dir)
       return reportError(dir.takeError());
     autoPruneDir = std::move(*dir);
@@ -539,8 +536,8 @@ int runCompile() {
                                external, weightsProgress, stats))
       return fail(std::move(e));
   } else if (Error e = writeExecutable(**llvmModule, **tm, *layout, *target,
-                                       output, external, weightsProgress,
-                                       stats, payload ? &*payload : nullptr)) {
+                                       output, external, weightsProgress, stats,
+                                       payload ? &*payload : nullptr)) {
     return fail(std::move(e));
   }
   if (!quiet)

@@ -47,12 +47,13 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
           "quantize-embeddings",
           cl::desc("The embedding table's scheme: alone, --quantize's; "
                    "=none keeps it float (default with --quantize: "
-                   "int8:channel)"),
+                   "int8:group=32)"),
           cl::value_desc("scheme|none"), cl::ValueOptional, cl::sub(sub)),
       quantizeHead("quantize-head",
                    cl::desc("The classifier's scheme: alone, --quantize's; "
                             "=none keeps it float (default with "
-                            "--quantize: int8:channel)"),
+                            "--quantize: int8:group=32 under int8 schemes, "
+                            "else int8:channel)"),
                    cl::value_desc("scheme|none"), cl::ValueOptional,
                    cl::sub(sub)),
       calib("calib",
@@ -75,6 +76,12 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                 cl::desc("With --quantize auto: the weights' size limit, "
                          "e.g. 600MiB"),
                 cl::value_desc("size"), cl::sub(sub)),
+      autoCache("auto-cache",
+                cl::desc("With --quantize auto: keep what it measured in "
+                         "this file, and reuse it at any budget while the "
+                         "model, the calibration and the options are the "
+                         "same"),
+                cl::value_desc("file"), cl::sub(sub)),
       rounding("quantize-rounding",
                cl::desc("How calibrated quantization rounds: gptq "
                         "(error-compensating, the default with --calib or "
@@ -91,8 +98,7 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                   cl::desc("How --prune chooses: teacher (KL to the "
                            "unpruned model on --calib, then least-squares "
                            "refit; default) or magnitude (weight norms)"),
-                  cl::value_desc("method"), cl::init("teacher"),
-                  cl::sub(sub)),
+                  cl::value_desc("method"), cl::init("teacher"), cl::sub(sub)),
       pruneBiasCorrect("prune-bias-correct",
                        cl::desc("The teacher method's refit fits biases of "
                                 "attn_output and ffn_down too, where that "
@@ -123,6 +129,7 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
   s.saveCalibStats = saveCalibStats;
   s.calibTokens = calibTokens;
   s.memBudget = memBudget;
+  s.autoCache = autoCache;
   if (rounding.getNumOccurrences())
     s.rounding = rounding;
   s.quiet = quiet;
@@ -135,9 +142,11 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
     for (auto [given, name] :
          {std::pair{!s.quant.scheme.empty(), "--quantize"},
           std::pair{!s.prune.empty(), "--prune"},
-          std::pair{s.quant.embeddings || s.quant.head, "--quantize-embeddings/--quantize-head"},
+          std::pair{s.quant.embeddings || s.quant.head,
+                    "--quantize-embeddings/--quantize-head"},
           std::pair{!s.calibStats.empty(), "--calib-stats"},
           std::pair{!s.saveCalibStats.empty(), "--save-calib-stats"},
+          std::pair{!s.autoCache.empty(), "--auto-cache"},
           std::pair{pruneMethod.getNumOccurrences() > 0, "--prune-method"},
           std::pair{pruneBiasCorrect.getNumOccurrences() +
                             pruneNormCorrect.getNumOccurrences() >
@@ -153,7 +162,8 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
                         "measures them");
     if (!s.memBudget.empty()) {
       bool negative = StringRef(s.memBudget).trim().starts_with("-");
-      auto b = parseByteSize(negative ? StringRef("0") : StringRef(s.memBudget));
+      auto b =
+          parseByteSize(negative ? StringRef("0") : StringRef(s.memBudget));
       if (!b)
         return usageError("--mem-budget: " + toString(b.takeError()));
       if (*b == 0)
@@ -234,7 +244,7 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
       continue;
     if (!t.given) {
       t.on = true;
-      t.scheme = defaultTableScheme(scheme);
+      t.scheme = defaultTableScheme(scheme, StringRef(t.name) == "head");
     } else if (t.flag == "none") {
       t.on = false;
     } else {
@@ -243,8 +253,9 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
       mlir::dsc::QuantSpec spec;
       std::string why;
       if (failed(mlir::dsc::parseQuantSpec(t.scheme, spec, &why)))
-        return usageError(flag + ": " + why + " (expected a scheme such as "
-                                              "int8:channel, or none)");
+        return usageError(flag + ": " + why +
+                          " (expected a scheme such as "
+                          "int8:channel, or none)");
     }
   }
   if (!s.calibStats.empty() && !s.calib.empty())
@@ -285,9 +296,17 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
     if (!b)
       return usageError("--mem-budget: " + toString(b.takeError()));
     s.budgetBytes = *b;
+    for (StringRef other : {StringRef(s.calib), StringRef(s.calibStats),
+                            StringRef(s.saveCalibStats)})
+      if (!s.autoCache.empty() && s.autoCache == other)
+        return usageError("--auto-cache " + s.autoCache +
+                          " would overwrite the calibration text or "
+                          "statistics");
   } else {
     if (!s.memBudget.empty())
       return usageError("--mem-budget needs --quantize auto");
+    if (!s.autoCache.empty())
+      return usageError("--auto-cache needs --quantize auto");
     mlir::dsc::QuantSpec spec;
     std::string why;
     if (!scheme.empty() &&
@@ -410,9 +429,17 @@ loadModel(mlir::MLIRContext &ctx, StringRef input,
   return std::move(module);
 }
 
-std::string defaultTableScheme(StringRef scheme) {
-  (void)scheme;
-  return "int8:channel";
+std::string defaultTableScheme(StringRef scheme, bool classifier) {
+  // The lookup reads one row of the table per token, so its scales per 32
+  // columns cost bytes but no bandwidth, and they halve the error its rows
+  // (which no calibration corrects) bring into the residual stream. The
+  // classifier is read whole for every token: it keeps one scale per row
+  // unless the other weights have 8 bits, where its rounding, straight
+  // into the logits, is among the largest costs per byte (the quantization
+  // docs' measurements) and one scale per 32 columns is Q8_0's layout.
+  if (classifier && !scheme.starts_with("int8:"))
+    return "int8:channel";
+  return "int8:group=32";
 }
 
 void setSchemeWithTableDefaults(QuantOptions &q, StringRef scheme) {
@@ -420,8 +447,10 @@ void setSchemeWithTableDefaults(QuantOptions &q, StringRef scheme) {
   int64_t group;
   bool tables = !scheme.empty() && !parseAutoQuantize(scheme, group);
   q.embeddings = q.head = tables;
-  q.embeddingsScheme = q.headScheme =
-      tables ? defaultTableScheme(scheme) : std::string();
+  q.embeddingsScheme =
+      tables ? defaultTableScheme(scheme, /*classifier=*/false) : std::string();
+  q.headScheme =
+      tables ? defaultTableScheme(scheme, /*classifier=*/true) : std::string();
 }
 
 /// The table flags against the model: a table shared by the embedding and
@@ -439,8 +468,9 @@ static Expected<QuantOptions> resolveTables(mlir::ModuleOp module,
   std::string emb = spell(q.embeddings, q.embeddingsScheme);
   std::string head = spell(q.head, q.headScheme);
   if (q.embeddingsGiven && q.headGiven && emb != head)
-    return usageError("--quantize-embeddings=" + emb + " and --quantize-head=" +
-                      head + " disagree: this model's classifier shares the "
+    return usageError("--quantize-embeddings=" + emb +
+                      " and --quantize-head=" + head +
+                      " disagree: this model's classifier shares the "
                       "embedding table; give one scheme for both");
   if (q.embeddingsGiven && !q.headGiven) {
     r.head = q.embeddings;
@@ -511,6 +541,7 @@ static Expected<CompileSettings> phaseSettings(mlir::ModuleOp module,
   cs.quantizeEmbeddingsScheme = quant->embeddingsScheme;
   cs.quantizeHeadScheme = quant->headScheme;
   cs.memBudget = settings.memBudget;
+  cs.autoCache = settings.autoCache;
   cs.progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
   cs.calibStats = settings.calibStats;
   cs.quantRounding = settings.rounding;

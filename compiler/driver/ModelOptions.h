@@ -31,9 +31,12 @@ struct QuantOptions {
   bool embeddingsGiven = false, headGiven = false;
 };
 
-/// The scheme the embedding table and the classifier get by default under
-/// `scheme` (a scheme of --quantize, not auto): see docs/quantization.md.
-std::string defaultTableScheme(llvm::StringRef scheme);
+/// The scheme the embedding table (or with `classifier`, the classifier)
+/// gets by default under `scheme` (a scheme of --quantize, not auto):
+/// int8:group=32, the classifier under schemes narrower than 8 bits
+/// int8:channel; see docs/quantization.md. A table shared
+/// by both takes the classifier's.
+std::string defaultTableScheme(llvm::StringRef scheme, bool classifier);
 
 /// Sets `q.scheme` and the tables' defaults under it, as the command line
 /// does when neither table flag is given: a fixed scheme quantizes both
@@ -51,13 +54,14 @@ struct ModelSettings {
   std::string saveCalibStats; // --save-calib-stats: where to keep them
   int64_t calibTokens = 0;    // 0: the default
   std::string memBudget;      // with --quantize auto
+  std::string autoCache;      // --auto-cache: auto's measurements, kept
   // --quantize-rounding: nearest or gptq. GPTQ by default: it applies
   // wherever calibration gives Hessians (docs/quantization.md).
   std::string rounding = "gptq";
-  uint64_t budgetBytes = 0;   // --mem-budget, parsed
+  uint64_t budgetBytes = 0; // --mem-budget, parsed
   bool quiet = false;
-  std::string prune;       // --prune: ffn=F,heads=H,layers=N
-  std::string pruneMethod; // --prune-method: teacher or magnitude
+  std::string prune;             // --prune: ffn=F,heads=H,layers=N
+  std::string pruneMethod;       // --prune-method: teacher or magnitude
   bool pruneBiasCorrect = false; // --prune-bias-correct
   bool pruneNormCorrect = true;  // --prune-norm-correct
   // Where pruning writes refitted weights: chosen by the command (beside
@@ -95,6 +99,7 @@ private:
   llvm::cl::opt<std::string> calibStats, saveCalibStats;
   llvm::cl::opt<int64_t> calibTokens;
   llvm::cl::opt<std::string> memBudget;
+  llvm::cl::opt<std::string> autoCache;
   llvm::cl::opt<std::string> rounding;
   llvm::cl::opt<bool> quiet;
   llvm::cl::opt<std::string> prune, pruneMethod;

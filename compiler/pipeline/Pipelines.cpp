@@ -93,6 +93,7 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
     if (parseAutoQuantize(s.quantize, mixed.group)) {
       mixed.stats = s.calibStats;
       mixed.budget = s.memBudget;
+      mixed.cache = s.autoCache;
       mixed.rounding = s.quantRounding;
       mixed.progress = s.progress;
       pm.addPass(createQuantMixedPrecision(mixed));
@@ -145,6 +146,7 @@ CompileSettings CompilePipelineOptions::settings() const {
   s.calibStats = calibStats;
   s.quantRounding = quantRounding;
   s.memBudget = memBudget;
+  s.autoCache = autoCache;
   s.progress = progress;
   s.prune = prune;
   s.pruneMethod = pruneMethod;

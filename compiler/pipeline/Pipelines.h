@@ -46,6 +46,7 @@ struct CompileSettings {
   std::string calibStats;          // calib-stats: file from calibration
   std::string quantRounding = "nearest"; // quantize-rounding: or gptq
   std::string memBudget;           // mem-budget: with quantize=auto
+  std::string autoCache;           // auto-cache: quantize=auto's measurements
   bool progress = false;           // progress: on stderr
   std::string prune;               // prune: ffn=F,heads=H,layers=N
   std::string pruneMethod = "teacher"; // prune-method: or magnitude
@@ -102,6 +103,9 @@ struct CompilePipelineOptions
       llvm::cl::init("nearest")};
   Option<std::string> memBudget{*this, "mem-budget",
                                 llvm::cl::desc("Weights' size limit for auto")};
+  Option<std::string> autoCache{
+      *this, "auto-cache",
+      llvm::cl::desc("File that keeps auto's measurements across budgets")};
   Option<bool> progress{*this, "progress",
                         llvm::cl::desc("Show progress on stderr")};
   Option<std::string> prune{

@@ -1,6 +1,7 @@
 //===- Reference.cpp - a float forward pass of the model on the host ------===//
 
 #include "prune/Reference.h"
+#include "weights/ParallelWrite.h"
 #include "weights/WeightReader.h"
 
 #include "Dsc/IR/DscOps.h"
@@ -140,14 +141,62 @@ static float dot(const float *a, const float *b, int64_t n) {
   return acc;
 }
 
+/// Runs fn(first, end) over [0, n) in blocks of `block`, on the weight
+/// writer's threads when the work (`cost` per item) is worth them. Every
+/// item is computed as it would be alone, so the result does not depend
+/// on the threads.
+static void forBlocks(int64_t n, int64_t block, double cost,
+                      function_ref<void(int64_t, int64_t)> fn) {
+  int64_t blocks = (n + block - 1) / block;
+  if (blocks <= 1 || cost * n < 2e6) {
+    fn(0, n);
+    return;
+  }
+  parallelFor(
+      blocks, [&](int64_t b) { fn(b * block, std::min(n, (b + 1) * block)); },
+      /*threads=*/0);
+}
+
+/// dot(a + r * lda, b, n) for r = 0..3, each summed exactly as dot sums
+/// it, reading `b` once for the four.
+static void dot4(const float *a, int64_t lda, const float *b, int64_t n,
+                 float out[4]) {
+  float lane[4][8] = {};
+  int64_t k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int r = 0; r < 4; ++r)
+      for (int i = 0; i < 8; ++i)
+        lane[r][i] += a[r * lda + k + i] * b[k + i];
+  for (int r = 0; r < 4; ++r) {
+    float acc = 0;
+    for (int64_t j = k; j < n; ++j)
+      acc += a[r * lda + j] * b[j];
+    for (float l : lane[r])
+      acc += l;
+    out[r] = acc;
+  }
+}
+
 void linear(const Matrix &x, const Matrix &w, ArrayRef<float> b, Matrix &y) {
   y = Matrix(x.rows, w.rows);
-  for (int64_t s = 0; s < x.rows; ++s) {
-    const float *xs = x.row(s);
-    float *ys = y.row(s);
-    for (int64_t n = 0; n < w.rows; ++n)
-      ys[n] = dot(xs, w.row(n), w.cols) + (b.empty() ? 0.0f : b[n]);
-  }
+  // Blocks of 8 rows: a multiple of 4, so that which rows dot4 computes
+  // does not depend on the threads.
+  forBlocks(x.rows, 8, double(w.rows) * w.cols, [&](int64_t s0, int64_t s1) {
+    int64_t s = s0;
+    for (; s + 4 <= s1; s += 4)
+      for (int64_t n = 0; n < w.rows; ++n) {
+        float d[4];
+        dot4(x.row(s), x.cols, w.row(n), w.cols, d);
+        for (int r = 0; r < 4; ++r)
+          y.row(s + r)[n] = d[r] + (b.empty() ? 0.0f : b[n]);
+      }
+    for (; s < s1; ++s) {
+      const float *xs = x.row(s);
+      float *ys = y.row(s);
+      for (int64_t n = 0; n < w.rows; ++n)
+        ys[n] = dot(xs, w.row(n), w.cols) + (b.empty() ? 0.0f : b[n]);
+    }
+  });
 }
 
 void rmsNorm(const Matrix &x, ArrayRef<float> w, double eps,
@@ -163,14 +212,33 @@ void rmsNorm(const Matrix &x, ArrayRef<float> w, double eps,
   }
 }
 
-static void rope(Matrix &x, int64_t headDim, double theta) {
+/// The rotation of each position and pair of a head, computed once for
+/// all heads of q and k.
+struct RopeTable {
+  int64_t headDim = 0;
+  std::vector<float> cs, sn; // [position][pair]
+  RopeTable(int64_t rows, int64_t headDim, double theta) : headDim(headDim) {
+    int64_t pairs = headDim / 2;
+    cs.resize(rows * pairs);
+    sn.resize(rows * pairs);
+    std::vector<double> freq(pairs);
+    for (int64_t p = 0; p < pairs; ++p)
+      freq[p] = std::pow(theta, -double(2 * p) / double(headDim));
+    for (int64_t s = 0; s < rows; ++s)
+      for (int64_t p = 0; p < pairs; ++p) {
+        double a = double(s) * freq[p];
+        cs[s * pairs + p] = static_cast<float>(std::cos(a));
+        sn[s * pairs + p] = static_cast<float>(std::sin(a));
+      }
+  }
+};
+
+static void rope(Matrix &x, const RopeTable &t) {
+  int64_t pairs = t.headDim / 2;
   for (int64_t s = 0; s < x.rows; ++s)
     for (int64_t c = 0; c < x.cols; c += 2) {
-      int64_t i = c % headDim;
-      double freq = std::pow(theta, -double(i) / double(headDim));
-      double a = double(s) * freq;
-      float cs = static_cast<float>(std::cos(a)),
-            sn = static_cast<float>(std::sin(a));
+      int64_t p = (c % t.headDim) / 2;
+      float cs = t.cs[s * pairs + p], sn = t.sn[s * pairs + p];
       float v0 = x.row(s)[c], v1 = x.row(s)[c + 1];
       x.row(s)[c] = v0 * cs - v1 * sn;
       x.row(s)[c + 1] = v0 * sn + v1 * cs;
@@ -184,34 +252,39 @@ void attention(const RefModel &m, const RefLayer &l, const Matrix &x,
   linear(h, l.wq, l.bq, q);
   linear(h, l.wk, l.bk, k);
   linear(h, l.wv, l.bv, v);
-  rope(q, m.headDim, m.theta);
-  rope(k, m.headDim, m.theta);
+  RopeTable table(x.rows, m.headDim, m.theta);
+  rope(q, table);
+  rope(k, table);
   int64_t T = x.rows, hd = m.headDim, group = l.nHeads / l.nKVHeads;
   float scale = static_cast<float>(1.0 / std::sqrt(double(hd)));
   attn = Matrix(T, l.nHeads * hd);
-  std::vector<float> score(T);
-  for (int64_t head = 0; head < l.nHeads; ++head) {
-    int64_t kvh = head / group;
-    for (int64_t s = 0; s < T; ++s) {
-      const float *qs = q.row(s) + head * hd;
-      int64_t first = m.window > 0 ? std::max<int64_t>(0, s - m.window + 1) : 0;
-      float mx = -INFINITY;
-      for (int64_t t = first; t <= s; ++t) {
-        score[t] = dot(qs, k.row(t) + kvh * hd, hd) * scale;
-        mx = std::max(mx, score[t]);
-      }
-      float sum = 0;
-      for (int64_t t = first; t <= s; ++t)
-        sum += score[t] = std::exp(score[t] - mx);
-      float *o = attn.row(s) + head * hd;
-      for (int64_t t = first; t <= s; ++t) {
-        const float *vt = v.row(t) + kvh * hd;
-        float p = score[t] / sum;
-        for (int64_t i = 0; i < hd; ++i)
-          o[i] += p * vt[i];
+  // Heads write their own columns.
+  forBlocks(l.nHeads, 1, double(T) * T * hd, [&](int64_t h0, int64_t h1) {
+    std::vector<float> score(T);
+    for (int64_t head = h0; head < h1; ++head) {
+      int64_t kvh = head / group;
+      for (int64_t s = 0; s < T; ++s) {
+        const float *qs = q.row(s) + head * hd;
+        int64_t first =
+            m.window > 0 ? std::max<int64_t>(0, s - m.window + 1) : 0;
+        float mx = -INFINITY;
+        for (int64_t t = first; t <= s; ++t) {
+          score[t] = dot(qs, k.row(t) + kvh * hd, hd) * scale;
+          mx = std::max(mx, score[t]);
+        }
+        float sum = 0;
+        for (int64_t t = first; t <= s; ++t)
+          sum += score[t] = std::exp(score[t] - mx);
+        float *o = attn.row(s) + head * hd;
+        for (int64_t t = first; t <= s; ++t) {
+          const float *vt = v.row(t) + kvh * hd;
+          float p = score[t] / sum;
+          for (int64_t i = 0; i < hd; ++i)
+            o[i] += p * vt[i];
+        }
       }
     }
-  }
+  });
 }
 
 void ffnActivation(const RefModel &m, const RefLayer &l, const Matrix &x,
@@ -231,17 +304,26 @@ static void addInto(Matrix &x, const Matrix &d) {
     x.data[i] += d.data[i];
 }
 
-void runLayer(const RefModel &m, const RefLayer &l, const Matrix &x,
-              LayerTrace &t) {
+void finishLayer(const RefModel &m, const RefLayer &l, LayerPoint from,
+                 const Matrix &x, LayerTrace &t) {
   Matrix d;
-  attention(m, l, x, t.attn);
-  linear(t.attn, l.wo, l.bo, d);
-  t.mid = x;
-  addInto(t.mid, d);
-  ffnActivation(m, l, t.mid, t.act);
+  if (from == LayerPoint::Input)
+    attention(m, l, x, t.attn);
+  if (from <= LayerPoint::Attention) {
+    linear(t.attn, l.wo, l.bo, d);
+    t.mid = x;
+    addInto(t.mid, d);
+  }
+  if (from <= LayerPoint::Mid)
+    ffnActivation(m, l, t.mid, t.act);
   linear(t.act, l.down, l.bdown, d);
   t.out = t.mid;
   addInto(t.out, d);
+}
+
+void runLayer(const RefModel &m, const RefLayer &l, const Matrix &x,
+              LayerTrace &t) {
+  finishLayer(m, l, LayerPoint::Input, x, t);
 }
 
 void runLayers(const RefModel &m, size_t from, Matrix x, Matrix &out) {
@@ -257,16 +339,18 @@ void logProbs(const RefModel &m, const Matrix &x, Matrix &lp) {
   Matrix h;
   rmsNorm(x, m.outputNorm, m.eps, h);
   linear(h, m.head(), {}, lp);
-  for (int64_t s = 0; s < lp.rows; ++s) {
-    float *r = lp.row(s);
-    float mx = *std::max_element(r, r + lp.cols);
-    double sum = 0;
-    for (int64_t v = 0; v < lp.cols; ++v)
-      sum += std::exp(double(r[v] - mx));
-    float lse = mx + static_cast<float>(std::log(sum));
-    for (int64_t v = 0; v < lp.cols; ++v)
-      r[v] -= lse;
-  }
+  forBlocks(lp.rows, 8, 20.0 * lp.cols, [&](int64_t s0, int64_t s1) {
+    for (int64_t s = s0; s < s1; ++s) {
+      float *r = lp.row(s);
+      float mx = *std::max_element(r, r + lp.cols);
+      double sum = 0;
+      for (int64_t v = 0; v < lp.cols; ++v)
+        sum += std::exp(double(r[v] - mx));
+      float lse = mx + static_cast<float>(std::log(sum));
+      for (int64_t v = 0; v < lp.cols; ++v)
+        r[v] -= lse;
+    }
+  });
 }
 
 void embed(const RefModel &m, ArrayRef<int32_t> tokens, Matrix &x) {
@@ -276,14 +360,21 @@ void embed(const RefModel &m, ArrayRef<int32_t> tokens, Matrix &x) {
 }
 
 double meanKL(const Matrix &teacher, const Matrix &student) {
+  // Each row's divergence on its own, then summed in order: the same sum
+  // on any number of threads.
+  std::vector<double> row(teacher.rows);
+  forBlocks(teacher.rows, 8, 20.0 * teacher.cols, [&](int64_t s0, int64_t s1) {
+    for (int64_t s = s0; s < s1; ++s) {
+      const float *a = teacher.row(s), *b = student.row(s);
+      double kl = 0;
+      for (int64_t v = 0; v < teacher.cols; ++v)
+        kl += std::exp(double(a[v])) * (double(a[v]) - double(b[v]));
+      row[s] = std::max(kl, 0.0);
+    }
+  });
   double total = 0;
-  for (int64_t s = 0; s < teacher.rows; ++s) {
-    const float *a = teacher.row(s), *b = student.row(s);
-    double kl = 0;
-    for (int64_t v = 0; v < teacher.cols; ++v)
-      kl += std::exp(double(a[v])) * (double(a[v]) - double(b[v]));
-    total += std::max(kl, 0.0);
-  }
+  for (double kl : row)
+    total += kl;
   return teacher.rows ? total / teacher.rows : 0.0;
 }
 

@@ -84,6 +84,15 @@ void attention(const RefModel &m, const RefLayer &l, const Matrix &x,
 /// FFN block: the down projection's input.
 void ffnActivation(const RefModel &m, const RefLayer &l, const Matrix &x,
                    Matrix &act);
+/// Where in a layer a computation starts: its input, the o projection's
+/// input (LayerTrace::attn), the residual after attention (mid), or the
+/// down projection's input (act, with mid).
+enum class LayerPoint { Input, Attention, Mid, Act };
+/// The rest of one layer from `from`, `t` holding what the layer computed
+/// before it (and `x` its input, up to Attention): t.out, and what it
+/// computed on the way.
+void finishLayer(const RefModel &m, const RefLayer &l, LayerPoint from,
+                 const Matrix &x, LayerTrace &t);
 /// One layer, with what it computed on the way.
 void runLayer(const RefModel &m, const RefLayer &l, const Matrix &x,
               LayerTrace &t);

@@ -2,6 +2,8 @@
 
 #include "quant/CalibStats.h"
 
+#include "support/BinaryFile.h"
+
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -19,34 +21,6 @@ static constexpr char kMagic[8] = {'D', 'S', 'C', 'C', 'A', 'L', 'B', '2'};
 static constexpr char kMagicV1[8] = {'D', 'S', 'C', 'C', 'A', 'L', 'B', '1'};
 constexpr int64_t kMaxStatsTokens = int64_t(1) << 30;
 
-namespace {
-/// Reads fixed-size fields off the front of a buffer.
-class Cursor {
-public:
-  Cursor(StringRef bytes) : bytes(bytes) {}
-  template <typename T> bool take(T &v) {
-    if (bytes.size() < sizeof(T))
-      return false;
-    std::memcpy(&v, bytes.data(), sizeof(T));
-    bytes = bytes.drop_front(sizeof(T));
-    return true;
-  }
-  template <typename T> bool takeArray(std::vector<T> &v, uint64_t n) {
-    if (bytes.size() / sizeof(T) < n)
-      return false;
-    v.resize(n);
-    if (n) // an empty vector's data() may be null
-      std::memcpy(v.data(), bytes.data(), n * sizeof(T));
-    bytes = bytes.drop_front(n * sizeof(T));
-    return true;
-  }
-  size_t left() const { return bytes.size(); }
-
-private:
-  StringRef bytes;
-};
-} // namespace
-
 Expected<CalibData> parseCalibStats(StringRef bytes, StringRef name) {
   auto fail = [&](const Twine &what) {
     return createStringError(inconvertibleErrorCode(),
@@ -54,7 +28,7 @@ Expected<CalibData> parseCalibStats(StringRef bytes, StringRef name) {
                                  " (not a dsc calibration "
                                  "statistics file?)");
   };
-  Cursor in(bytes);
+  ByteCursor in(bytes);
   char magic[8];
   if (!in.take(magic) || (std::memcmp(magic, kMagic, 8) != 0 &&
                           std::memcmp(magic, kMagicV1, 8) != 0))
@@ -136,46 +110,25 @@ Expected<CalibData> readCalibStats(StringRef path) {
 
 Error writeCalibStats(StringRef path, const CalibData &data) {
   const std::vector<ActivationStats> &stats = data.points;
-  SmallString<128> tmp;
-  int fd;
-  if (std::error_code ec =
-          sys::fs::createUniqueFile(path + ".tmp-%%%%%%", fd, tmp))
-    return createStringError(ec, path + ": " + ec.message());
-  {
-    raw_fd_ostream os(fd, /*shouldClose=*/true);
-    auto put = [&](const void *p, size_t n) {
-      os.write(static_cast<const char *>(p), n);
-    };
-    put(kMagic, 8);
+  return writeFileAtomically(path, [&](raw_ostream &os) {
+    putBytes(os, kMagic, 8);
     uint64_t points = stats.size(), tokens = data.tokens.size();
-    put(&points, 8);
-    put(&data.window, 8);
-    put(&tokens, 8);
-    put(data.tokens.data(), tokens * sizeof(int32_t));
+    putBytes(os, &points, 8);
+    putBytes(os, &data.window, 8);
+    putBytes(os, &tokens, 8);
+    putBytes(os, data.tokens.data(), tokens * sizeof(int32_t));
     for (const ActivationStats &a : stats) {
-      put(&a.cols, 8);
-      put(&a.rows, 8);
-      put(&a.sampleRows, 8);
-      put(a.absMean.data(), a.absMean.size() * sizeof(double));
-      put(a.sqMean.data(), a.sqMean.size() * sizeof(double));
-      put(a.sample.data(), a.sample.size() * sizeof(float));
+      putBytes(os, &a.cols, 8);
+      putBytes(os, &a.rows, 8);
+      putBytes(os, &a.sampleRows, 8);
+      putBytes(os, a.absMean.data(), a.absMean.size() * sizeof(double));
+      putBytes(os, a.sqMean.data(), a.sqMean.size() * sizeof(double));
+      putBytes(os, a.sample.data(), a.sample.size() * sizeof(float));
       int64_t hc = a.hessian.empty() ? 0 : a.cols;
-      put(&hc, 8);
-      put(a.hessian.data(), a.hessian.size() * sizeof(float));
+      putBytes(os, &hc, 8);
+      putBytes(os, a.hessian.data(), a.hessian.size() * sizeof(float));
     }
-    os.close();
-    if (os.has_error()) {
-      std::error_code ec = os.error();
-      os.clear_error();
-      sys::fs::remove(tmp);
-      return createStringError(ec, path + ": " + ec.message());
-    }
-  }
-  if (std::error_code ec = sys::fs::rename(tmp, path)) {
-    sys::fs::remove(tmp);
-    return createStringError(ec, path + ": " + ec.message());
-  }
-  return Error::success();
+  });
 }
 
 } // namespace dsc

@@ -3,6 +3,7 @@
 #include "prune/Reference.h"
 #include "quant/ByteSize.h"
 #include "quant/Knapsack.h"
+#include "quant/MeasureCache.h"
 #include "quant/OutputError.h"
 #include "quant/Passes.h"
 #include "quant/WeightUses.h"
@@ -10,14 +11,18 @@
 #include "weights/Quantizer.h"
 #include "weights/WeightReader.h"
 
+#include "Dsc/IR/DscDialect.h"
 #include "Dsc/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
+#include <optional>
+#include <tuple>
 
 namespace dsc {
 #define GEN_PASS_DEF_QUANTMIXEDPRECISION
@@ -119,12 +124,17 @@ public:
     return std::move(p);
   }
 
-  /// The reference's matrix named `name`, and the first layer it changes
-  /// (0 with `reembed` for the embedding table; the layer count for the
-  /// classifier), or null for a weight the reference does not hold.
-  Matrix *find(StringRef name, size_t &from, bool &reembed) {
+  /// Selects the reference's matrix named `name` for klWith and returns
+  /// it, or null for a weight the reference does not hold. The candidates
+  /// rerun the model from where the matrix is first read: the layer
+  /// input's (kept for every layer), or inside its layer, from what the
+  /// layer computed before (kept for this matrix), so that a candidate of
+  /// ffn_down runs one projection of its layer, not the whole layer.
+  Matrix *select(StringRef name) {
     reembed = false;
+    point = LayerPoint::Input;
     from = ref.layers.size();
+    traces.clear();
     if (name == "output")
       return ref.classifier.rows ? &ref.classifier : nullptr;
     if (name == "token_embd") {
@@ -138,32 +148,44 @@ public:
     if (num.getAsInteger(10, from) || from >= ref.layers.size())
       return nullptr;
     RefLayer &l = ref.layers[from];
-    for (auto [n, m] : {std::pair{"attn_q", &l.wq},
-                        {"attn_k", &l.wk},
-                        {"attn_v", &l.wv},
-                        {"attn_output", &l.wo},
-                        {"ffn_gate", &l.gate},
-                        {"ffn_up", &l.up},
-                        {"ffn_down", &l.down}})
-      if (rest == n)
-        return m;
+    for (auto [n, m, p] : {std::tuple{"attn_q", &l.wq, LayerPoint::Input},
+                           {"attn_k", &l.wk, LayerPoint::Input},
+                           {"attn_v", &l.wv, LayerPoint::Input},
+                           {"attn_output", &l.wo, LayerPoint::Attention},
+                           {"ffn_gate", &l.gate, LayerPoint::Mid},
+                           {"ffn_up", &l.up, LayerPoint::Mid},
+                           {"ffn_down", &l.down, LayerPoint::Act}}) {
+      if (rest != n)
+        continue;
+      point = p;
+      if (point != LayerPoint::Input)
+        for (const auto &in : inputs) {
+          traces.emplace_back();
+          runLayer(ref, l, in[from], traces.back());
+        }
+      return m;
+    }
     return nullptr;
   }
 
-  /// Mean KL divergence from the teacher with the matrix `m` (found by
-  /// `find`) holding `values` instead of its own.
-  double klWith(Matrix *m, size_t from, bool reembed,
-                std::vector<float> &values) {
+  /// Mean KL divergence from the teacher with the matrix `m` (what select
+  /// returned) holding `values` instead of its own.
+  double klWith(Matrix *m, std::vector<float> &values) {
     std::swap(m->data, values);
     double sum = 0;
     int64_t rows = 0;
     for (size_t w = 0; w < windows.size(); ++w) {
       Matrix x, lp;
-      if (reembed)
+      if (reembed) {
         embed(ref, windows[w], x);
-      else
-        x = inputs[w][from];
-      runLayers(ref, from, std::move(x), x);
+        runLayers(ref, 0, std::move(x), x);
+      } else if (point == LayerPoint::Input) {
+        runLayers(ref, from, inputs[w][from], x);
+      } else {
+        LayerTrace t = traces[w];
+        finishLayer(ref, ref.layers[from], point, inputs[w][from], t);
+        runLayers(ref, from + 1, std::move(t.out), x);
+      }
       logProbs(ref, x, lp);
       sum += meanKL(teacher[w], lp) * lp.rows;
       rows += lp.rows;
@@ -185,6 +207,13 @@ private:
   std::vector<std::vector<int32_t>> windows;
   std::vector<std::vector<Matrix>> inputs; // per window, per layer (+ last)
   std::vector<Matrix> teacher;
+  // What select chose: the first layer the matrix changes (0 with
+  // `reembed` for the embedding table, the layer count for the
+  // classifier), where in it, and per window what it computed before.
+  size_t from = 0;
+  bool reembed = false;
+  LayerPoint point = LayerPoint::Input;
+  std::vector<LayerTrace> traces;
 };
 constexpr uint64_t kAlign = 64; // dsc-weights-assign-offsets' default
 
@@ -213,15 +242,59 @@ struct QuantMixedPrecisionPass
   /// The candidate precisions of `g`, or failure (diagnosed). With `probe`
   /// each is measured by the KL divergence it adds, else by the relative
   /// output error; `factor` (GPTQ) when rounding=gptq and `a` is given.
-  FailureOr<Candidate> ladderOf(GlobalOp g, mlir::RankedTensorType t,
-                                const ActivationStats *a,
-                                ArrayRef<float> factor, KLProbe *probe,
-                                WeightReader &reader);
+  /// With `known` the measurements are its values, none is made; `record`
+  /// gets what was measured.
+  FailureOr<Candidate>
+  ladderOf(GlobalOp g, mlir::RankedTensorType t, const ActivationStats *a,
+           ArrayRef<float> factor, KLProbe *probe, WeightReader &reader,
+           const MeasureCache::Weight *known, MeasureCache::Weight &record);
+  /// A digest of everything the measurements depend on but the budget:
+  /// the module (its weights by the bytes they hold, not where they are
+  /// read from), the statistics file, the candidate table and the options.
+  FailureOr<uint64_t> measurementKey(ModuleOp module, WeightReader &reader);
 };
+
+FailureOr<uint64_t>
+QuantMixedPrecisionPass::measurementKey(ModuleOp module, WeightReader &reader) {
+  DigestStream d;
+  // Changes to how a measurement is made change this line.
+  d << "dsc-quant-mixed-precision measurements 1\n";
+  for (StringRef entry : kAutoSchemes)
+    d << entry << "\n";
+  d << "group=" << static_cast<int64_t>(group) << " measure=" << measure
+    << " kl-tokens=" << static_cast<int64_t>(klTokens)
+    << " rounding=" << rounding << "\n";
+  auto buf = MemoryBuffer::getFile(stats, /*IsText=*/false,
+                                   /*RequiresNullTerminator=*/false);
+  if (!buf)
+    return module.emitError() << stats << ": " << buf.getError().message();
+  d << (*buf)->getBufferSize() << "\n" << (*buf)->getBuffer();
+  StringRef tokenizer = DscDialect::getTokenizerAttrName();
+  for (mlir::NamedAttribute a : module->getAttrs())
+    if (a.getName() != tokenizer)
+      d << a.getName() << " = " << a.getValue() << "\n";
+  for (mlir::Operation &op : module.getBody()->getOperations()) {
+    auto g = dyn_cast<GlobalOp>(op);
+    if (!g || !g.getSourceAttr()) {
+      op.print(d);
+      d << "\n";
+      continue;
+    }
+    d << "global " << g.getSymName() << " : " << g.getType();
+    for (mlir::NamedAttribute a : g->getDiscardableAttrs())
+      d << " " << a.getName() << " = " << a.getValue();
+    d << " = ";
+    if (Error e = reader.write(g.getSourceAttr(), g.getType(), d))
+      return g.emitError(toString(std::move(e)));
+    d << "\n";
+  }
+  return d.digest();
+}
 
 FailureOr<Candidate> QuantMixedPrecisionPass::ladderOf(
     GlobalOp g, mlir::RankedTensorType t, const ActivationStats *a,
-    ArrayRef<float> factor, KLProbe *probe, WeightReader &reader) {
+    ArrayRef<float> factor, KLProbe *probe, WeightReader &reader,
+    const MeasureCache::Weight *known, MeasureCache::Weight &record) {
   mlir::MLIRContext *ctx = g.getContext();
   auto w = reader.readFloat(g.getSourceAttr(), t);
   if (!w)
@@ -229,9 +302,9 @@ FailureOr<Candidate> QuantMixedPrecisionPass::ladderOf(
   // Errors relative to the output's energy, to compare layers of any
   // scale; a table only looked up is measured on its rows.
   double energy = 0;
-  if (a)
+  if (measure != "kl" && a)
     energy = outputError(w->data(), t.getDimSize(0), t.getDimSize(1), *a);
-  else
+  else if (measure != "kl")
     for (float v : *w)
       energy += static_cast<double>(v) * v;
   // Quantized as the weight writer will (importance-searched scales,
@@ -242,10 +315,8 @@ FailureOr<Candidate> QuantMixedPrecisionPass::ladderOf(
     for (double v : a->sqMean)
       imp.push_back(static_cast<float>(v));
   Matrix *m = nullptr;
-  size_t from = 0;
-  bool reembed = false;
   if (probe) {
-    m = probe->find(g.getSymName(), from, reembed);
+    m = probe->select(g.getSymName());
     if (!m || m->rows != t.getDimSize(0) || m->cols != t.getDimSize(1))
       return g.emitError("--quantize auto: '")
              << g.getSymName()
@@ -253,12 +324,12 @@ FailureOr<Candidate> QuantMixedPrecisionPass::ladderOf(
                 "divergence is measured with (measure=output measures "
                 "any model)";
   }
-  auto measure = [&](QTensorType q) -> Expected<double> {
+  auto measureOne = [&](QTensorType q) -> Expected<double> {
     if (probe) {
       std::vector<float> d(*w);
       if (Error e = fakeQuantize(q, d.data(), imp, factor))
         return std::move(e);
-      return probe->klWith(m, from, reembed, d);
+      return probe->klWith(m, d);
     }
     if (a)
       return quantError(q, *w, nullptr, *a, imp, factor);
@@ -271,7 +342,11 @@ FailureOr<Candidate> QuantMixedPrecisionPass::ladderOf(
     return err;
   };
   Candidate c{g, {}, 0};
-  for (StringRef entry : kAutoSchemes) {
+  record.name = g.getSymName().str();
+  auto knownValue =
+      known ? known->values.begin()
+            : std::vector<std::pair<uint32_t, double>>::const_iterator();
+  for (auto [index, entry] : llvm::enumerate(kAutoSchemes)) {
     std::string text = entry.str();
     size_t at = text.find("{G}");
     if (at != std::string::npos)
@@ -287,13 +362,35 @@ FailureOr<Candidate> QuantMixedPrecisionPass::ladderOf(
       continue;
     auto q =
         QTensorType::get(ctx, t.getShape(), mlir::Float32Type::get(ctx), s);
-    auto e = measure(q);
-    if (!e)
-      return g.emitError(toString(e.takeError()));
+    double value;
+    if (known) {
+      // The file's key matched: its values are the ones measured for
+      // exactly this table, so a missing one means a damaged file.
+      if (knownValue == known->values.end() || knownValue->first != index)
+        return g.emitError()
+               << cache << ": weight '" << g.getSymName()
+               << "': no measurement of candidate " << index << " (" << text
+               << ") (a damaged file? delete it to measure "
+                  "again)";
+      value = (knownValue++)->second;
+    } else {
+      auto e = measureOne(q);
+      if (!e)
+        return g.emitError(toString(e.takeError()));
+      value = *e;
+    }
+    record.values.push_back({static_cast<uint32_t>(index), value});
     // Named by what the policy gives this shape (int4 may become int8).
-    double err = probe ? std::max(*e, 0.0) : energy > 0 ? *e / energy : 0;
+    double err = measure == "kl" ? std::max(value, 0.0)
+                 : energy > 0    ? value / energy
+                                 : 0;
     c.ladder.push_back({s, spellQuantScheme(s), quantBytes(q), err});
   }
+  if (known && knownValue != known->values.end())
+    return g.emitError() << cache << ": weight '" << g.getSymName()
+                         << "': measurements of candidates this model does "
+                            "not have (a damaged file? delete it to measure "
+                            "again)";
   c.ladder.push_back({QuantSchemeAttr(), "none", floatBytes(t), 0.0});
   llvm::sort(c.ladder, [](const Choice &x, const Choice &y) {
     return std::tie(x.bytes, x.err) < std::tie(y.bytes, y.err);
@@ -380,9 +477,48 @@ LogicalResult QuantMixedPrecisionPass::run() {
     }
     pending.push_back({g, t, id});
   }
+  // Measurements kept by an earlier run for these inputs.
+  std::optional<MeasureCache> known;
+  MeasureCache record;
+  std::string cacheNote;
+  if (!cache.empty()) {
+    auto key = measurementKey(module, reader);
+    if (failed(key))
+      return failure();
+    record.key = *key;
+    auto file = readMeasureCache(cache);
+    if (!file)
+      return module.emitError(toString(file.takeError()));
+    if (*file && (*file)->key == *key) {
+      known = std::move(*file);
+      if (known->weights.size() != pending.size())
+        return module.emitError()
+               << cache << ": weights: " << known->weights.size()
+               << " measured, the model has " << pending.size()
+               << " (a damaged file? delete it to measure again)";
+      for (auto [i, p] : llvm::enumerate(pending))
+        if (known->weights[i].name != p.global.getSymName())
+          return module.emitError()
+                 << cache << ": weight " << i << ": '" << known->weights[i].name
+                 << "' where the model has '" << p.global.getSymName()
+                 << "' (a damaged file? delete it to measure again)";
+      cacheNote = formatv("--quantize auto: the measurements of {0} weights "
+                          "read from {1}",
+                          pending.size(), cache)
+                      .str();
+    } else {
+      cacheNote = formatv("--quantize auto: measured {0} weights and kept "
+                          "the measurements in {1}{2}",
+                          pending.size(), cache,
+                          *file ? " (replacing measurements of other inputs: "
+                                  "the model, calibration or options changed)"
+                                : "")
+                      .str();
+    }
+  }
   // After the checks above: the reference reads every weight as floats.
   std::unique_ptr<KLProbe> probe;
-  if (measure == "kl") {
+  if (measure == "kl" && !known) {
     if (calib->tokens.empty())
       return module.emitError()
              << stats
@@ -402,12 +538,12 @@ LogicalResult QuantMixedPrecisionPass::run() {
   std::vector<Candidate> cands;
   std::map<int64_t, std::vector<float>> factors; // GPTQ's, by point
   for (auto [i, p] : llvm::enumerate(pending)) {
-    if (progress)
+    if (progress && !known)
       errs() << format("\rdsc: measuring each weight's sensitivity %zu/%zu",
                        i + 1, pending.size());
     const ActivationStats *a = p.point >= 0 ? &acts[p.point] : nullptr;
     ArrayRef<float> factor;
-    if (a && rounding == "gptq") {
+    if (a && rounding == "gptq" && !known) {
       auto f = factors.find(p.point);
       if (f == factors.end()) {
         if (a->hessian.empty())
@@ -423,14 +559,26 @@ LogicalResult QuantMixedPrecisionPass::run() {
       }
       factor = f->second;
     }
-    auto c = ladderOf(p.global, p.type, a, factor, probe.get(), reader);
+    record.weights.emplace_back();
+    auto c =
+        ladderOf(p.global, p.type, a, factor, probe.get(), reader,
+                 known ? &known->weights[i] : nullptr, record.weights.back());
     if (failed(c))
       return failure();
     c->point = p.point;
     cands.push_back(std::move(*c));
   }
-  if (progress)
+  if (progress && !known)
     errs() << "\r" << std::string(60, ' ') << "\r";
+  int64_t tokens = known ? known->tokens : probe ? probe->tokens() : 0;
+  if (!cache.empty() && !known) {
+    record.tokens = tokens;
+    if (Error e = writeMeasureCache(cache, record))
+      return module.emitError(toString(std::move(e)));
+  }
+  if (!cacheNote.empty())
+    mlir::emitRemark(mlir::NameLoc::get(mlir::StringAttr::get(ctx, kReportLoc)),
+                     cacheNote);
 
   if (fixed > limit)
     return module.emitError(
@@ -479,10 +627,10 @@ LogicalResult QuantMixedPrecisionPass::run() {
     first = false;
   }
   os << formatv("; weights {0} ({1} bytes)", formatByteSize(total), total);
-  if (probe)
+  if (measure == "kl")
     os << formatv(", summed KL divergence of each choice alone {0:E2} "
                   "(measured on {1} calibration tokens)",
-                  err, probe->tokens());
+                  err, tokens);
   else
     os << formatv(", summed relative output error {0:E2}", err);
   mlir::emitRemark(mlir::NameLoc::get(mlir::StringAttr::get(ctx, kReportLoc)),

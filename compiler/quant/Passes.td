@@ -39,6 +39,15 @@ def QuantMixedPrecision : Pass<"dsc-quant-mixed-precision",
     points `stats` was recorded at (the model after graph passes). A budget
     below the smallest model is an error naming both sizes. The choice is
     reported as a remark.
+
+    The measurements do not depend on the budget. With `cache=FILE` they
+    are kept in FILE (quant/MeasureCache.h, written through a temporary
+    renamed over it) under a key, a digest of the module (its weights by
+    their bytes), the statistics file, the candidate table and the
+    options but the budget; a later run whose key matches reads them
+    instead of measuring, one whose key differs measures and replaces the
+    file, and a damaged file is an error naming it and the field. A
+    remark says which happened.
   }];
   let options = [
     Option<"stats", "stats", "std::string", /*default=*/"\"\"",
@@ -55,7 +64,9 @@ def QuantMixedPrecision : Pass<"dsc-quant-mixed-precision",
     Option<"rounding", "rounding", "std::string", /*default=*/"\"nearest\"",
            "Rounding the candidates are measured with: nearest or gptq">,
     Option<"progress", "progress", "bool", /*default=*/"false",
-           "Show progress on stderr">
+           "Show progress on stderr">,
+    Option<"cache", "cache", "std::string", /*default=*/"\"\"",
+           "File that keeps the measurements for runs at other budgets">
   ];
   let dependentDialects = ["::mlir::dsc::DscDialect"];
 }

@@ -4,6 +4,7 @@
 
 #include "llvm/ADT/Twine.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace llvm;
@@ -92,6 +93,29 @@ std::vector<float> scaleGPTQFactor(ArrayRef<float> factor, ArrayRef<float> s) {
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = i; j < n; ++j)
       u[i * n + j] *= s[j];
+  return u;
+}
+
+std::vector<float> reorderGPTQFactor(ArrayRef<float> factor,
+                                     ArrayRef<int64_t> order) {
+  int64_t n = static_cast<int64_t>(order.size());
+  // H^-1 = U^T U, lower triangle, in the new order.
+  std::vector<double> a(n * n, 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j <= i; ++j) {
+      int64_t oi = order[i], oj = order[j];
+      int64_t m = std::min(oi, oj);
+      double v = 0;
+      for (int64_t k = 0; k <= m; ++k)
+        v += static_cast<double>(factor[k * n + oi]) * factor[k * n + oj];
+      a[i * n + j] = v;
+    }
+  if (!cholesky(a, n))
+    return {};
+  std::vector<float> u(n * n, 0.0f);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = i; j < n; ++j)
+      u[i * n + j] = static_cast<float>(a[j * n + i]);
   return u;
 }
 

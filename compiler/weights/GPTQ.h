@@ -38,6 +38,14 @@ gptqFactor(llvm::ArrayRef<float> hessian, int64_t n, double damp = kGPTQDamp);
 std::vector<float> scaleGPTQFactor(llvm::ArrayRef<float> factor,
                                    llvm::ArrayRef<float> s);
 
+/// The factor for rounding the columns in `order` (a permutation of
+/// 0..n-1) rather than 0..n-1: U' with U'^T U' = P (U^T U) P^T, P the
+/// permutation; U' row i and column j are `order[i]` and `order[j]` of the
+/// inputs. Empty if the reordered H^-1 is not positive definite in floating
+/// point.
+std::vector<float> reorderGPTQFactor(llvm::ArrayRef<float> factor,
+                                     llvm::ArrayRef<int64_t> order);
+
 } // namespace dsc
 
 #endif

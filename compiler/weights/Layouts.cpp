@@ -6,6 +6,7 @@
 #include "dsc/half.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 using namespace llvm;
@@ -17,6 +18,17 @@ static void pad(raw_ostream &os, uint64_t written, uint64_t to) {
   static const char zeros[DSC_QPLAIN_ALIGN] = {};
   if (to > written)
     os.write(zeros, to - written);
+}
+
+/// dsc_qblock_pack, with 4 bits (byte j: value j low, j + 16 high) in one
+/// pass.
+static void packBlock(const uint8_t *u, unsigned bits, uint8_t *blk) {
+  if (bits != 4) {
+    dsc_qblock_pack(u, bits, blk);
+    return;
+  }
+  for (int j = 0; j < 16; ++j)
+    blk[j] = static_cast<uint8_t>((u[j] & 15) | (u[j + 16] & 15) << 4);
 }
 
 static void writeScale(raw_ostream &os, float d, bool f32) {
@@ -113,25 +125,38 @@ void writeTiledQuantized(const QuantizedTensor &qt, raw_ostream &os) {
   if (qt.superBlock)
     return writeSuperTiles(qt, os);
   int64_t groups = qt.cols / qt.group;
-  std::vector<uint8_t> vals(qt.group * qt.bits / 8);
-  for (int64_t b = 0; b < qt.rows / 4; ++b)
-    for (int64_t g = 0; g < groups; ++g) {
-      for (int r = 0; r < 4; ++r)
-        writeScale(os, qt.scale[(4 * b + r) * groups + g], qt.f32Scale);
+  unsigned sb = qt.f32Scale ? 4 : 2;
+  uint64_t tile = dsc_qtile_bytes(qt.group, qt.bits, sb, !qt.symmetric);
+  uint64_t rowVals = qt.group * qt.bits / 8;
+  // A block of four rows' tiles at a time, written in one piece.
+  std::vector<uint8_t> buf(groups * tile);
+  for (int64_t b = 0; b < qt.rows / 4; ++b) {
+    uint8_t *t = buf.data();
+    for (int64_t g = 0; g < groups; ++g, t += tile) {
+      uint8_t *p = t;
+      for (int r = 0; r < 4; ++r, p += sb) {
+        float d = qt.scale[(4 * b + r) * groups + g];
+        if (qt.f32Scale) {
+          memcpy(p, &d, 4);
+        } else {
+          uint16_t h = dsc_f32_to_f16(d);
+          memcpy(p, &h, 2);
+        }
+      }
       if (!qt.symmetric)
         for (int r = 0; r < 4; ++r)
-          os << static_cast<char>(qt.zero[(4 * b + r) * groups + g]);
-      for (int r = 0; r < 4; ++r) {
+          *p++ = qt.zero[(4 * b + r) * groups + g];
+      for (int r = 0; r < 4; ++r, p += rowVals) {
         const uint8_t *u = &qt.u[(4 * b + r) * qt.cols + g * qt.group];
-        if (qt.bits == 8) {
-          os.write(reinterpret_cast<const char *>(u), qt.group);
-          continue;
-        }
-        for (int64_t blk = 0; blk < qt.group / 32; ++blk)
-          dsc_qblock_pack(u + blk * 32, qt.bits, &vals[blk * 4 * qt.bits]);
-        os.write(reinterpret_cast<const char *>(vals.data()), vals.size());
+        if (qt.bits == 8)
+          memcpy(p, u, qt.group);
+        else
+          for (int64_t blk = 0; blk < qt.group / 32; ++blk)
+            packBlock(u + blk * 32, qt.bits, p + blk * 4 * qt.bits);
       }
     }
+    os.write(reinterpret_cast<const char *>(buf.data()), buf.size());
+  }
 }
 
 void writeTiles(const char *rowMajor, uint64_t rows, uint64_t cols,

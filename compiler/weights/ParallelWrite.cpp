@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -97,6 +98,39 @@ Error writeQuantized(QTensorType type,
   std::vector<std::optional<QuantizedTensor>> parts(plan.count);
   std::vector<SmallVector<char, 0>> bytes(plan.count);
   std::vector<std::string> errors(plan.count);
+  // Tiles are ordered by blocks of 4 rows: the blocks' bytes concatenate,
+  // and go out in order as they are done, written by one thread at a time
+  // (the one that finds the next block in line done) while the others
+  // quantize, so that writing overlaps quantizing.
+  std::mutex m;
+  std::vector<char> done(plan.count, 0);
+  int64_t nextOut = 0;
+  bool writing = false;
+  auto flush = [&](int64_t i) {
+    {
+      std::lock_guard<std::mutex> lock(m);
+      done[i] = 1;
+      if (writing)
+        return;
+      writing = true;
+    }
+    for (;;) {
+      int64_t j;
+      {
+        std::lock_guard<std::mutex> lock(m);
+        if (nextOut == plan.count || !done[nextOut] ||
+            !errors[nextOut].empty()) {
+          writing = false;
+          return;
+        }
+        j = nextOut;
+      }
+      os.write(bytes[j].data(), bytes[j].size());
+      SmallVector<char, 0>().swap(bytes[j]);
+      std::lock_guard<std::mutex> lock(m);
+      ++nextOut;
+    }
+  };
   parallelFor(
       plan.count,
       [&](int64_t i) {
@@ -107,25 +141,21 @@ Error writeQuantized(QTensorType type,
             gptq);
         if (!q) {
           errors[i] = toString(q.takeError());
-          return;
-        }
-        if (tiled) {
+        } else if (tiled) {
           raw_svector_ostream bos(bytes[i]);
           writeTiledQuantized(*q, bos);
         } else {
           parts[i] = std::move(*q);
         }
+        if (tiled)
+          flush(i);
       },
       threads);
   for (const std::string &e : errors)
     if (!e.empty())
       return createStringError(inconvertibleErrorCode(), e);
-  if (tiled) {
-    // Tiles are ordered by blocks of 4 rows: the blocks' bytes concatenate.
-    for (const SmallVector<char, 0> &b : bytes)
-      os.write(b.data(), b.size());
+  if (tiled)
     return Error::success();
-  }
   if (plan.count == 1) {
     writePlainQuantized(*parts[0], os);
     return Error::success();

@@ -71,6 +71,15 @@ quantizeRows(mlir::dsc::QTensorType type,
              llvm::ArrayRef<float> importance = {},
              llvm::ArrayRef<float> gptq = {});
 
+/// Round to nearest of one group of n values to `bits` (symmetric or not),
+/// with the scale `fixedScale` or, when it is NaN, the group's own: its
+/// stored values to u[0, n), its scale and zero point. With `vector` (the
+/// default) a SIMD loop takes the groups it can and gives the bytes of the
+/// scalar loop, which `vector = false` runs (for tests).
+void quantizeGroupRTN(const float *w, int64_t n, unsigned bits, bool sym,
+                      bool f32Scale, float fixedScale, uint8_t *u, float *scale,
+                      uint8_t *zero, bool vector = true);
+
 /// The values `qt` stands for, row-major.
 void dequantize(const QuantizedTensor &qt, float *out);
 

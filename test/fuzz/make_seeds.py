@@ -42,6 +42,15 @@ def main():
         stats += struct.pack("<%dd" % (2 * cols), *([0.5] * cols + [0.4] * cols))
         stats += struct.pack("<%df" % (2 * cols), *([0.25] * (2 * cols)))
     put("fuzz_calib_stats", "stats.bin", stats)
+    # --quantize auto measurements: two weights, three and one values.
+    meas = b"DSCMEAS1" + struct.pack("<QqQ", 0x1234, 512, 2)
+    for name, values in ((b"blk.0.attn_q", [(0, 0.5), (3, 0.25), (7, 0.01)]),
+                         (b"output", [(2, 1e-3)])):
+        meas += struct.pack("<I", len(name)) + name
+        meas += struct.pack("<I", len(values))
+        for entry, value in values:
+            meas += struct.pack("<Id", entry, value)
+    put("fuzz_measure_cache", "measurements.bin", meas)
     put("fuzz_gguf_model", "model.gguf", read(os.path.join(tmp, "m.gguf")))
     put("fuzz_hf_config", "config.json", read(os.path.join(tmp, "hf", "config.json")))
     put("fuzz_hf_json", "tokenizer.json", read(os.path.join(tmp, "hf", "tokenizer.json")))

@@ -419,6 +419,32 @@ def gguf_tensor_bytes(x, dtype):
     raise ValueError(dtype)
 
 
+def write_gguf_file(path, kvs, tensors):
+    """A GGUF v3 file of the key/value entries `kvs` (gguf_kv's) and
+    `tensors`, a list of (name, ggml type, shape, byte size, bytes), where
+    bytes is a function returning the tensor's data, called once per tensor
+    in order so that large checkpoints stream; every tensor is aligned to 32
+    bytes. Written through path + ".tmp", renamed once complete."""
+    infos, off = [], 0
+    for name, kind, shape, size, _ in tensors:
+        dims = list(reversed(shape))
+        infos.append(gguf_string(name) + struct.pack("<I", len(dims)) +
+                     b"".join(struct.pack("<Q", d) for d in dims) +
+                     struct.pack("<IQ", kind, off))
+        off = (off + size + 31) // 32 * 32
+    head = (b"GGUF" + struct.pack("<IQQ", 3, len(infos), len(kvs)) +
+            b"".join(kvs) + b"".join(infos))
+    head += b"\0" * ((32 - len(head) % 32) % 32)
+    with open(path + ".tmp", "wb") as f:
+        f.write(head)
+        for _, _, _, size, data in tensors:
+            raw = data()
+            assert len(raw) == size, (len(raw), size)
+            f.write(raw)
+            f.write(b"\0" * ((32 - size % 32) % 32))
+    os.replace(path + ".tmp", path)
+
+
 def write_gguf(out, c, w):
     arch = "qwen2" if c["arch"] == "qwen2" else "llama"
     pieces = vocab_pieces(c["vocab"], c["specials"])
@@ -444,7 +470,7 @@ def write_gguf(out, c, w):
         kvs.append(gguf_kv(arch + ".attention.key_length", 4, c["head_dim"]))
     if c["chat_template"] is not None:
         kvs.append(gguf_kv("tokenizer.chat_template", 8, c["chat_template"]))
-    infos, datas, off = [], [], 0
+    tensors = []
     for name, x in w.items():
         dt = c["dtype"] if x.ndim == 2 else "f32"
         order = None
@@ -464,20 +490,9 @@ def write_gguf(out, c, w):
         gname = name + (".weight" if not name.endswith(".bias") else "")
         if name.endswith(".bias"):
             gname = name[:-5] + ".bias"
-        dims = list(reversed(x.shape))
-        infos.append(gguf_string(gname) + struct.pack("<I", len(dims)) +
-                     b"".join(struct.pack("<Q", d) for d in dims) +
-                     struct.pack("<IQ", GGUF_TYPES[dt], off))
-        datas.append(data)
-        off += len(data)
-        off = (off + 31) // 32 * 32
-    head = b"GGUF" + struct.pack("<IQQ", 3, len(infos), len(kvs)) + b"".join(kvs) + b"".join(infos)
-    head += b"\0" * ((32 - len(head) % 32) % 32)
-    with open(out, "wb") as f:
-        f.write(head)
-        for d in datas:
-            f.write(d)
-            f.write(b"\0" * ((32 - len(d) % 32) % 32))
+        tensors.append((gname, GGUF_TYPES[dt], x.shape, len(data),
+                        lambda data=data: data))
+    write_gguf_file(out, kvs, tensors)
 
 
 def write_llama2c(out, c, w):

@@ -70,9 +70,9 @@ def main():
     ids = subprocess.run([dsc, "tokenize", os.path.join(work, "tokenizer.bin"),
                           "-f", text], capture_output=True, text=True, check=True)
     tokens = [int(t) for t in ids.stdout.split()]
-    # dsc quantizes the table and the classifier to int8:channel by default.
-    qw = quantize.quantize_model(w, c, scheme, "int8:channel",
-                                 "int8:channel") if scheme else w
+    # dsc's default schemes of the table and the classifier.
+    qw = quantize.quantize_model(w, c, scheme, *quantize.default_tables(
+        scheme)) if scheme else w
     nll, kld, top1 = [], [], []
     for at in range(0, len(tokens) - 1, ctx):
         win = tokens[at:at + ctx]

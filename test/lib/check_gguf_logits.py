@@ -43,7 +43,10 @@ def config_of(meta, tensors):
         "theta": meta.get(arch + ".rope.freq_base", 10000.0),
         "eps": meta.get(arch + ".attention.layer_norm_rms_epsilon", 1e-5),
         "bias": arch == "qwen2",
-        "tied": "output.weight" not in tensors,
+        # dsc shares a classifier stored equal to the table (stories260K's
+        # GGUF) with the table: it takes the classifier's scheme.
+        "tied": "output.weight" not in tensors or np.array_equal(
+            tensors["output.weight"][1], tensors["token_embd.weight"][1]),
         "vocab": tensors["token_embd.weight"][1].shape[0],
     }
 
@@ -76,9 +79,9 @@ def check(dsc, work, path, opts):
     if opts["--quantize"]:
         cmd += ["--quantize", opts["--quantize"]]
         floats = w
-        # dsc's default quantizes both tables to int8:channel (ModelOptions.cpp).
-        w = quantize.quantize_model(w, c, opts["--quantize"], "int8:channel",
-                                    "int8:channel")
+        # dsc's default schemes of the tables (ModelOptions.cpp).
+        w = quantize.quantize_model(w, c, opts["--quantize"],
+                                    *quantize.default_tables(opts["--quantize"]))
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
         print("%s: compile failed: %s" % (stem, r.stderr.strip()))

@@ -29,9 +29,10 @@ def main():
     opts = {"--target": "native", "--tokens": "1 30 45 80 100 7 9 261 262 300",
             "--steps": "16", "--threads": "2", "--tol": "1e-4", "--runner": "",
             "--quantize": "", "--act-quant": "none", "--compile-flags": ""}
-    # dsc's default quantizes both tables to int8:channel (ModelOptions.cpp);
-    # a bare flag gives them --quantize's scheme, =none keeps them float.
-    flags = {"--quantize-embeddings": "int8:channel", "--quantize-head": "int8:channel"}
+    # Without a flag dsc gives the tables quantize.default_tables' schemes
+    # (ModelOptions.cpp); a bare flag gives them --quantize's scheme, =none
+    # keeps them float.
+    flags = {"--quantize-embeddings": None, "--quantize-head": None}
     given = []
     gen_args = []
     i = 0
@@ -47,6 +48,10 @@ def main():
         else:
             gen_args.append(rest[i])
             i += 1
+    defaults = quantize.default_tables(opts["--quantize"])
+    for f, d in zip(("--quantize-embeddings", "--quantize-head"), defaults):
+        if flags[f] is None:
+            flags[f] = d
     os.makedirs(work, exist_ok=True)
     ext = {"hf": "", "gguf": ".gguf", "llama2c": ".bin"}[fmt]
     ckpt = os.path.join(work, "model" + ext)

@@ -172,6 +172,15 @@ def quantize(w, scheme, f32, sym, sb=0):
     return out
 
 
+def default_tables(text):
+    """The schemes dsc gives the embedding table and the classifier under
+    --quantize text when no table flag is given (defaultTableScheme in
+    ModelOptions.cpp): the table int8:group=32, the classifier too under an
+    8-bit scheme, else int8:channel."""
+    head = "int8:group=32" if text.startswith("int8:") else "int8:channel"
+    return "int8:group=32", head
+
+
 def quantize_model(w, c, text, embeddings=False, head=False):
     """The weights dsc computes with for --quantize text. `embeddings` and
     `head` are False (float), True (text's scheme) or a scheme of their own;

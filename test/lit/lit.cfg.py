@@ -71,3 +71,9 @@ if shutil.which("qemu-aarch64"):
     config.available_features.add("qemu-aarch64")
 if shutil.which("qemu-arm"):
     config.available_features.add("qemu-arm")
+# Tests of what happens without the NVIDIA driver run where it is absent.
+import ctypes
+try:
+    ctypes.CDLL("libcuda.so.1")
+except OSError:
+    config.available_features.add("no-libcuda")

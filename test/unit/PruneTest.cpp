@@ -2,6 +2,7 @@
 
 #include "prune/Plan.h"
 #include "prune/Reference.h"
+#include "weights/ParallelWrite.h"
 
 #include "llvm/Support/Error.h"
 #include "gtest/gtest.h"
@@ -80,19 +81,26 @@ Matrix randomMatrix(std::mt19937 &rng, int64_t rows, int64_t cols,
   return m;
 }
 
-RefModel randomModel(int64_t layers, int64_t heads, int64_t kvHeads) {
-  std::mt19937 rng(7);
+/// The shape of randomModel's models besides their layers and heads.
+struct RandomShape {
+  int64_t vocab = 24, dim = 16, headDim = 4, hidden = 12;
+  unsigned seed = 7;
+};
+
+RefModel randomModel(int64_t layers, int64_t heads, int64_t kvHeads,
+                     const RandomShape &shape = {}) {
+  std::mt19937 rng(shape.seed);
   RefModel m;
-  m.vocab = 24;
-  m.dim = 16;
-  m.headDim = 4;
+  m.vocab = shape.vocab;
+  m.dim = shape.dim;
+  m.headDim = shape.headDim;
   m.embedding = randomMatrix(rng, m.vocab, m.dim, 1.0);
   m.outputNorm.assign(m.dim, 1.0f);
   for (int64_t i = 0; i < layers; ++i) {
     RefLayer l;
     l.nHeads = heads;
     l.nKVHeads = kvHeads;
-    l.hidden = 12;
+    l.hidden = shape.hidden;
     l.attnNorm.assign(m.dim, 1.0f);
     l.ffnNorm.assign(m.dim, 1.0f);
     double s = 1.0 / std::sqrt(double(m.dim));
@@ -102,7 +110,8 @@ RefModel randomModel(int64_t layers, int64_t heads, int64_t kvHeads) {
     l.wo = randomMatrix(rng, m.dim, heads * m.headDim, s);
     l.gate = randomMatrix(rng, l.hidden, m.dim, s);
     l.up = randomMatrix(rng, l.hidden, m.dim, s);
-    l.down = randomMatrix(rng, m.dim, l.hidden, 1.0 / std::sqrt(12.0));
+    l.down =
+        randomMatrix(rng, m.dim, l.hidden, 1.0 / std::sqrt(double(l.hidden)));
     m.layers.push_back(std::move(l));
   }
   return m;
@@ -216,8 +225,8 @@ TEST(PruneLayers, GreedyRemovalIsTheCheapest) {
       EXPECT_NEAR(klOf(teacher, m), plan->scores[drop].score, 1e-6);
   }
   EXPECT_NEAR(plan->scores[removed].score, best, 1e-9);
-  EXPECT_FALSE(!!planPruning(teacher, windows(), windows(),
-                             PruneOptions{{0, 0, 3}}));
+  EXPECT_FALSE(
+      !!planPruning(teacher, windows(), windows(), PruneOptions{{0, 0, 3}}));
 }
 
 } // namespace
@@ -342,5 +351,54 @@ TEST(PruneNorm, CorrectionRefitsTheScales) {
   EXPECT_FALSE(plan->layers[0].attnNorm.has_value());
   EXPECT_FALSE(plan->layers[0].ffnNorm.has_value());
   EXPECT_TRUE(plan->layers[1].attnNorm.has_value());
+}
+
+/// --quantize auto reruns a layer from inside it, after what the changed
+/// matrix does not touch: the result is the whole layer's, to the bit.
+TEST(ReferenceLayer, FinishingFromAnyPointIsTheWholeLayer) {
+  RefModel m = randomModel(1, 4, 2);
+  Matrix x;
+  embed(m, windows()[0], x);
+  LayerTrace before;
+  runLayer(m, m.layers[0], x, before);
+  std::mt19937 rng(11);
+  for (auto [point, which] : {std::pair{LayerPoint::Attention, &RefLayer::wo},
+                              {LayerPoint::Mid, &RefLayer::gate},
+                              {LayerPoint::Mid, &RefLayer::up},
+                              {LayerPoint::Act, &RefLayer::down}}) {
+    RefModel changed = m;
+    Matrix &w = changed.layers[0].*which;
+    w = randomMatrix(rng, w.rows, w.cols, 0.3);
+    LayerTrace whole, part = before;
+    runLayer(changed, changed.layers[0], x, whole);
+    finishLayer(changed, changed.layers[0], point, x, part);
+    ASSERT_EQ(whole.out.data, part.out.data) << static_cast<int>(point);
+  }
+}
+
+/// The reference's work is split over threads by rows and heads; the
+/// logits are the same bits on one thread as on several.
+TEST(ReferenceLayer, ThreadsDoNotChangeTheResult) {
+  RefModel m = randomModel(1, 4, 2,
+                           {/*vocab=*/300, /*dim=*/256, /*headDim=*/64,
+                            /*hidden=*/384, /*seed=*/5});
+  std::mt19937 rng(5);
+  std::vector<int32_t> tokens(96);
+  for (int32_t &t : tokens)
+    t = static_cast<int32_t>(rng() % m.vocab);
+  auto run = [&](unsigned threads, double &kl) {
+    setWeightWriterThreads(threads);
+    Matrix x, lp, uniform(static_cast<int64_t>(tokens.size()), m.vocab);
+    embed(m, tokens, x);
+    runLayers(m, 0, x, x);
+    logProbs(m, x, lp);
+    kl = meanKL(lp, uniform);
+    setWeightWriterThreads(0);
+    return lp.data;
+  };
+  double kl1, kl4;
+  std::vector<float> one = run(1, kl1), four = run(4, kl4);
+  EXPECT_EQ(one, four);
+  EXPECT_EQ(kl1, kl4);
 }
 } // namespace

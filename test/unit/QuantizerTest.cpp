@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
 
 using namespace mlir;
@@ -103,4 +105,101 @@ TEST(Quantizer, RejectsImportanceOfTheWrongLength) {
   ASSERT_TRUE(static_cast<bool>(e));
   EXPECT_EQ(llvm::toString(std::move(e)),
             "importance has 32 values for 64 columns");
+}
+
+namespace {
+uint32_t bitsOf(float f) {
+  uint32_t b;
+  memcpy(&b, &f, 4);
+  return b;
+}
+} // namespace
+
+// The vector loop of round to nearest gives the scalar loop's bytes: the
+// same values, scale bits (signed zeros included) and zero point, for every
+// width, both symmetries, f16 and f32 scales, fixed and own scales, group
+// lengths with and without a tail of fewer than 8 or 32 values, and groups
+// that hold ties of magnitude, halves, zeros, NaNs, infinities, tiny and
+// huge values (the vector loop hands the groups it cannot take to the
+// scalar one).
+TEST(Quantizer, VectorRoundToNearestMatchesScalar) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> nd(0.0f, 0.02f);
+  const int64_t lengths[] = {8, 13, 32, 40, 64, 172, 4096};
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  int checked = 0;
+  for (int64_t n : lengths)
+    for (int kind = 0; kind < 12; ++kind) {
+      std::vector<float> w(n);
+      for (float &v : w)
+        v = nd(rng);
+      switch (kind) {
+      case 1: // a tie of magnitude: the first one's sign decides
+        w[n / 4] = 0.25f;
+        w[n / 2] = -0.25f;
+        break;
+      case 2:
+        w[n / 4] = -0.25f;
+        w[n - 1] = 0.25f;
+        break;
+      case 3: // all zeros, some negative
+        for (int64_t i = 0; i < n; ++i)
+          w[i] = i % 3 ? 0.0f : -0.0f;
+        break;
+      case 4: // values on halves of the grid
+        for (int64_t i = 0; i < n; ++i)
+          w[i] = (static_cast<int>(i % 15) - 7.5f) * 0.125f;
+        break;
+      case 5:
+        w[n / 3] = nan;
+        break;
+      case 6:
+        w[n - 1] = -inf;
+        break;
+      case 7: // tiny: scales underflow f16
+        for (float &v : w)
+          v *= 1e-30f;
+        break;
+      case 8: // huge: f16 scales overflow
+        for (float &v : w)
+          v *= 1e36f;
+        break;
+      case 9: // non-negative (asymmetric ranges from zero)
+        for (float &v : w)
+          v = std::fabs(v);
+        break;
+      case 10: // a subnormal largest value (f32 scales: 1/d overflows)
+        for (float &v : w)
+          v *= 1e-37f;
+        break;
+      case 11: // one value, the rest zeros
+        std::fill(w.begin(), w.end(), 0.0f);
+        w[n / 2] = -0.1f;
+        break;
+      }
+      for (unsigned bits : {2u, 3u, 4u, 5u, 6u, 8u})
+        for (bool sym : {true, false})
+          for (bool f32 : {false, true})
+            for (float fixed : {nan, 0.004f, 0.0f}) {
+              if (!sym && !std::isnan(fixed))
+                continue; // shared scales are symmetric
+              std::vector<uint8_t> uv(n, 0xAA), us(n, 0x55);
+              float dv = -1, ds = -2;
+              uint8_t zv = 1, zs = 2;
+              ::dsc::quantizeGroupRTN(w.data(), n, bits, sym, f32, fixed,
+                                      uv.data(), &dv, &zv, true);
+              ::dsc::quantizeGroupRTN(w.data(), n, bits, sym, f32, fixed,
+                                      us.data(), &ds, &zs, false);
+              ASSERT_EQ(uv, us)
+                  << "n " << n << " kind " << kind << " bits " << bits
+                  << " sym " << sym << " f32 " << f32 << " fixed " << fixed;
+              ASSERT_EQ(bitsOf(dv), bitsOf(ds))
+                  << "n " << n << " kind " << kind << " bits " << bits
+                  << " sym " << sym << " f32 " << f32;
+              ASSERT_EQ(zv, zs);
+              ++checked;
+            }
+    }
+  EXPECT_GT(checked, 1000);
 }

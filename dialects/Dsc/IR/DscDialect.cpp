@@ -2,6 +2,7 @@
 
 #include "Dsc/IR/DscDialect.h"
 #include "Dsc/IR/DscOps.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "registry/TargetRegistry.h"
 
 #include <cmath>
@@ -24,8 +25,8 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
   if (attr.getName() == getConfigAttrName()) {
     if (!isa<ModuleOp>(op))
-      return op->emitError() << "'" << getConfigAttrName()
-                             << "' is only valid on a module";
+      return op->emitError()
+             << "'" << getConfigAttrName() << "' is only valid on a module";
     if (!isa<ModelConfigAttr>(attr.getValue()))
       return op->emitError() << "'" << getConfigAttrName()
                              << "' must be a #dsc.config attribute";
@@ -33,8 +34,8 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
   }
   if (attr.getName() == getTokenizerAttrName()) {
     if (!isa<ModuleOp>(op))
-      return op->emitError() << "'" << getTokenizerAttrName()
-                             << "' is only valid on a module";
+      return op->emitError()
+             << "'" << getTokenizerAttrName() << "' is only valid on a module";
     auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
     if (!dict || !isa_and_nonnull<StringAttr>(dict.get("path")) ||
         !isa_and_nonnull<StringAttr>(dict.get("kind")))
@@ -43,7 +44,8 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
                                 "and 'kind'";
     return success();
   }
-  if (attr.getName() == "dsc.weights_size" || attr.getName() == "dsc.model_id") {
+  if (attr.getName() == "dsc.weights_size" ||
+      attr.getName() == "dsc.model_id") {
     if (!isa<ModuleOp>(op) || !isa<IntegerAttr>(attr.getValue()))
       return op->emitError() << "'" << attr.getName().getValue()
                              << "' must be an integer on a module";
@@ -71,8 +73,7 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
   if (attr.getName() == "dsc.importance") {
     auto g = dyn_cast<GlobalOp>(op);
     auto v = dyn_cast<DenseFPElementsAttr>(attr.getValue());
-    if (!g || !v || v.getType().getRank() != 1 ||
-        !v.getElementType().isF32())
+    if (!g || !v || v.getType().getRank() != 1 || !v.getElementType().isF32())
       return op->emitError()
              << "'dsc.importance' must be a 1-D f32 tensor on a dsc.global";
     auto shaped = g.getShapedType();
@@ -105,17 +106,24 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
   }
   if (attr.getName() == "dsc.digest") {
     if (!isa<GlobalOp>(op) || !isa<StringAttr>(attr.getValue()))
-      return op->emitError()
-             << "'dsc.digest' must be a string on a dsc.global";
+      return op->emitError() << "'dsc.digest' must be a string on a dsc.global";
     return success();
   }
-  return op->emitError() << "unknown dsc attribute '" << attr.getName().getValue()
-                         << "'";
+  if (attr.getName() == "dsc.host_kernel") {
+    // dsc-gpu-kernels-to-host's mark on a GPU kernel's host form (the fake
+    // driver of the tests without a GPU).
+    if (!isa<UnitAttr>(attr.getValue()) || !isa<FunctionOpInterface>(op))
+      return op->emitError()
+             << "'dsc.host_kernel' must be a unit attribute on a function";
+    return success();
+  }
+  return op->emitError() << "unknown dsc attribute '"
+                         << attr.getName().getValue() << "'";
 }
 
 ModelConfigAttr mlir::dsc::getModelConfig(Operation *op) {
-  auto module = isa<ModuleOp>(op) ? cast<ModuleOp>(op)
-                                  : op->getParentOfType<ModuleOp>();
+  auto module =
+      isa<ModuleOp>(op) ? cast<ModuleOp>(op) : op->getParentOfType<ModuleOp>();
   if (!module)
     return {};
   return module->getAttrOfType<ModelConfigAttr>(

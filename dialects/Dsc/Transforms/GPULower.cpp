@@ -37,6 +37,17 @@
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 
+namespace mlir::dsc {
+#define GEN_PASS_DEF_GPUTILEFLATLOOPS
+#define GEN_PASS_DEF_GPUREVERSEPARALLELLOOPS
+#define GEN_PASS_DEF_GPUUNIQUEKERNELNAMES
+#define GEN_PASS_DEF_GPUKERNELSTOHOST
+#define GEN_PASS_DEF_GPUHOSTKERNELENTRIES
+#define GEN_PASS_DEF_GPUNOLIBDEVICE
+#define GEN_PASS_DEF_GPUINVARIANTLOADS
+#include "Dsc/Transforms/Passes.h.inc"
+} // namespace mlir::dsc
+
 using namespace mlir;
 
 namespace {
@@ -65,15 +76,9 @@ void markLoads(Value v) {
   }
 }
 
-struct GPUInvariantLoads
-    : PassWrapper<GPUInvariantLoads, OperationPass<gpu::GPUModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUInvariantLoads)
-  StringRef getArgument() const override { return "dsc-gpu-invariant-loads"; }
-  StringRef getDescription() const override {
-    return "Loads from kernel pointer arguments the kernel never stores "
-           "through become invariant (ld.global.nc); kernels' buffers must "
-           "not alias";
-  }
+struct GPUInvariantLoadsPass
+    : dsc::impl::GPUInvariantLoadsBase<GPUInvariantLoadsPass> {
+  using GPUInvariantLoadsBase::GPUInvariantLoadsBase;
   void runOnOperation() override {
     getOperation().walk([](LLVM::LLVMFuncOp f) {
       if (!f->hasAttr(NVVM::NVVMDialect::getKernelFuncAttrName()) ||
@@ -91,14 +96,8 @@ struct GPUInvariantLoads
 /// ones with a PTX instruction become LLVM intrinsics instead (exp and the
 /// like were expanded into polynomials before); any other is an error
 /// naming it.
-struct GPUNoLibdevice
-    : PassWrapper<GPUNoLibdevice, OperationPass<gpu::GPUModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUNoLibdevice)
-  StringRef getArgument() const override { return "dsc-gpu-no-libdevice"; }
-  StringRef getDescription() const override {
-    return "Replaces libdevice calls by LLVM intrinsics (sqrt, fma, fabs, "
-           "floor); fails on any other";
-  }
+struct GPUNoLibdevicePass : dsc::impl::GPUNoLibdeviceBase<GPUNoLibdevicePass> {
+  using GPUNoLibdeviceBase::GPUNoLibdeviceBase;
   void runOnOperation() override {
     gpu::GPUModuleOp module = getOperation();
     SmallVector<LLVM::CallOp> calls;
@@ -139,18 +138,19 @@ struct GPUNoLibdevice
 
 /// A parallel loop that is neither nested in one nor has one nested is one
 /// level of parallelism (an element-wise op, rows of a norm): split it into
-/// blocks of kThreads iterations, so that the mapping gives it blocks of
+/// blocks of block-size iterations, so that the mapping gives it blocks of
 /// threads rather than blocks of one thread. Nested loops (the GEMV's rows
 /// and lanes) say their mapping themselves.
-struct GPUTileFlatLoops
-    : PassWrapper<GPUTileFlatLoops, OperationPass<func::FuncOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUTileFlatLoops)
-  static constexpr int64_t kThreads = 128;
-  StringRef getArgument() const override { return "dsc-gpu-tile-flat-loops"; }
-  StringRef getDescription() const override {
-    return "Splits un-nested 1-D parallel loops into blocks of 128 threads";
-  }
+struct GPUTileFlatLoopsPass
+    : dsc::impl::GPUTileFlatLoopsBase<GPUTileFlatLoopsPass> {
+  using GPUTileFlatLoopsBase::GPUTileFlatLoopsBase;
   void runOnOperation() override {
+    if (blockSize < 1) {
+      getOperation().emitError("dsc-gpu-tile-flat-loops: block-size must be "
+                               "at least 1, not ")
+          << static_cast<int64_t>(blockSize);
+      return signalPassFailure();
+    }
     SmallVector<scf::ParallelOp> flat;
     getOperation().walk([&](scf::ParallelOp op) {
       bool nested = op->getParentOfType<scf::ParallelOp>();
@@ -159,7 +159,8 @@ struct GPUTileFlatLoops
         flat.push_back(op);
     });
     for (scf::ParallelOp op : flat)
-      scf::tileParallelLoop(op, {kThreads}, /*noMinMaxBounds=*/true);
+      scf::tileParallelLoop(op, {static_cast<int64_t>(blockSize)},
+                            /*noMinMaxBounds=*/true);
   }
 };
 
@@ -170,16 +171,9 @@ struct GPUTileFlatLoops
 /// (a thread reading what another writes in the same kernel, which on the
 /// GPU would need a barrier): iteration i of a dimension becomes
 /// lb + (count - 1 - (i - lb) / step) * step.
-struct GPUReverseParallelLoops
-    : PassWrapper<GPUReverseParallelLoops, OperationPass<func::FuncOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUReverseParallelLoops)
-  StringRef getArgument() const override {
-    return "dsc-gpu-reverse-parallel-loops";
-  }
-  StringRef getDescription() const override {
-    return "Runs every scf.parallel's iterations in reverse order (a test "
-           "of order independence on the CPU)";
-  }
+struct GPUReverseParallelLoopsPass
+    : dsc::impl::GPUReverseParallelLoopsBase<GPUReverseParallelLoopsPass> {
+  using GPUReverseParallelLoopsBase::GPUReverseParallelLoopsBase;
   void runOnOperation() override {
     getOperation().walk([](scf::ParallelOp op) {
       OpBuilder b = OpBuilder::atBlockBegin(op.getBody());
@@ -212,15 +206,9 @@ struct GPUReverseParallelLoops
 /// (the first <function>_kernel), whatever is compiled with it, so that a
 /// kernel's name alone says which it is: the PTX entry, and the host form
 /// the fake driver of the tests finds for it.
-struct GPUUniqueKernelNames
-    : PassWrapper<GPUUniqueKernelNames, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUUniqueKernelNames)
-  StringRef getArgument() const override {
-    return "dsc-gpu-unique-kernel-names";
-  }
-  StringRef getDescription() const override {
-    return "Names the k-th kernel a function launches <function>_kernel_<k>";
-  }
+struct GPUUniqueKernelNamesPass
+    : dsc::impl::GPUUniqueKernelNamesBase<GPUUniqueKernelNamesPass> {
+  using GPUUniqueKernelNamesBase::GPUUniqueKernelNamesBase;
   void runOnOperation() override {
     ModuleOp m = getOperation();
     DenseSet<Operation *> done;
@@ -252,14 +240,9 @@ struct GPUUniqueKernelNames
 /// computes what the GPU computes at once. The launchers (functions with
 /// gpu.launch_func) and the GPU modules go; kernels with NVVM operations (the
 /// GEMM's mma.sync) have no host form and are left out.
-struct GPUKernelsToHost
-    : PassWrapper<GPUKernelsToHost, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUKernelsToHost)
-  StringRef getArgument() const override { return "dsc-gpu-kernels-to-host"; }
-  StringRef getDescription() const override {
-    return "Outlined GPU kernels as host functions looping over blocks and "
-           "threads (for a fake CUDA driver in tests)";
-  }
+struct GPUKernelsToHostPass
+    : dsc::impl::GPUKernelsToHostBase<GPUKernelsToHostPass> {
+  using GPUKernelsToHostBase::GPUKernelsToHostBase;
   void runOnOperation() override {
     ModuleOp m = getOperation();
     MLIRContext *ctx = &getContext();
@@ -344,16 +327,9 @@ struct GPUKernelsToHost
 /// `<name>_dsc_launch(void **params, int64_t dims[6])`, which calls it with
 /// the values params[i] point to (cuLaunchKernel's kernelParams, in the
 /// order gpu-to-llvm passes them) and the grid and block sizes.
-struct GPUHostKernelEntries
-    : PassWrapper<GPUHostKernelEntries, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUHostKernelEntries)
-  StringRef getArgument() const override {
-    return "dsc-gpu-host-kernel-entries";
-  }
-  StringRef getDescription() const override {
-    return "Entry points taking cuLaunchKernel's parameters for the host "
-           "forms of GPU kernels";
-  }
+struct GPUHostKernelEntriesPass
+    : dsc::impl::GPUHostKernelEntriesBase<GPUHostKernelEntriesPass> {
+  using GPUHostKernelEntriesBase::GPUHostKernelEntriesBase;
   void runOnOperation() override {
     ModuleOp m = getOperation();
     MLIRContext *ctx = &getContext();
@@ -397,15 +373,15 @@ struct GPUHostKernelEntries
 void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
   // One GPU block per iteration of an outer parallel loop, one thread per
   // iteration of the loop nested in it (gpu-map-parallel-loops' mapping).
-  pm.addNestedPass<func::FuncOp>(std::make_unique<GPUTileFlatLoops>());
+  pm.addNestedPass<func::FuncOp>(dsc::createGPUTileFlatLoops());
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
-  pm.addPass(std::make_unique<GPUUniqueKernelNames>());
+  pm.addPass(dsc::createGPUUniqueKernelNames());
   if (o.format == "cpu") {
-    pm.addPass(std::make_unique<GPUKernelsToHost>());
+    pm.addPass(dsc::createGPUKernelsToHost());
     buildLowerToLLVMPipeline(pm);
-    pm.addPass(std::make_unique<GPUHostKernelEntries>());
+    pm.addPass(dsc::createGPUHostKernelEntries());
     return;
   }
   pm.addPass(createLowerAffinePass());
@@ -421,11 +397,11 @@ void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
   // does not link.
   pm.addNestedPass<gpu::GPUModuleOp>(createCodegenApproximateMath());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
-  pm.addNestedPass<gpu::GPUModuleOp>(std::make_unique<GPUNoLibdevice>());
+  pm.addNestedPass<gpu::GPUModuleOp>(dsc::createGPUNoLibdevice());
   pm.addPass(createReconcileUnrealizedCastsPass());
   // Folds the memref descriptors, so that loads address kernel arguments.
   pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
-  pm.addNestedPass<gpu::GPUModuleOp>(std::make_unique<GPUInvariantLoads>());
+  pm.addNestedPass<gpu::GPUModuleOp>(dsc::createGPUInvariantLoads());
   if (o.format == "nvvm")
     return;
   GpuModuleToBinaryPassOptions binary;
@@ -438,10 +414,6 @@ void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
   // loaded at start-up, the rest as the CPU path lowers it.
   pm.addPass(createGpuToLLVMConversionPass());
   buildLowerToLLVMPipeline(pm);
-}
-
-std::unique_ptr<Pass> dsc::createGPUInvariantLoads() {
-  return std::make_unique<GPUInvariantLoads>();
 }
 
 void dsc::registerCUDALowerDependencies(DialectRegistry &registry) {
@@ -485,13 +457,6 @@ struct CUDALowerPipelineOptions
 } // namespace
 
 void dsc::registerCUDALowerPasses() {
-  PassRegistration<GPUInvariantLoads>();
-  PassRegistration<GPUTileFlatLoops>();
-  PassRegistration<GPUNoLibdevice>();
-  PassRegistration<GPUReverseParallelLoops>();
-  PassRegistration<GPUUniqueKernelNames>();
-  PassRegistration<GPUKernelsToHost>();
-  PassRegistration<GPUHostKernelEntries>();
   PassPipelineRegistration<CUDALowerPipelineOptions>(
       "dsc-cuda-lower",
       "Maps the parallel loops of functions on memrefs to GPU kernels and "

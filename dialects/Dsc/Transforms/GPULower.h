@@ -35,16 +35,11 @@ struct CUDALowerOptions {
 /// Parallel loops to gpu.launch, outlining, NVVM, then PTX.
 void buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o);
 
-/// Loads from kernel arguments that the kernel never stores through become
-/// invariant loads, which NVPTX emits as ld.global.nc (the read-only data
-/// cache). Kernels' buffers must not alias (as the CPU kernels' do not).
-std::unique_ptr<Pass> createGPUInvariantLoads();
-
 /// The dialects, interfaces and translations the pipeline needs.
 void registerCUDALowerDependencies(DialectRegistry &registry);
 
-/// dsc-cuda-lower{chip= features= format=} and dsc-gpu-invariant-loads, for
-/// dsc-opt.
+/// The dsc-cuda-lower{chip= features= format=} pipeline, for dsc-opt (its
+/// own passes, dsc-gpu-*, are in Passes.td).
 void registerCUDALowerPasses();
 
 /// The PTX texts of the gpu.binary ops the pipeline left in `module`, one

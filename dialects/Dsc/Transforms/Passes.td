@@ -229,4 +229,114 @@ def CodegenApproximateMath : Pass<"dsc-codegen-approximate-math"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// GPU: the steps of dsc-cuda-lower (GPULower.cpp, docs/cuda.md) that MLIR
+// has no pass for.
+//===----------------------------------------------------------------------===//
+
+def GPUTileFlatLoops : Pass<"dsc-gpu-tile-flat-loops", "::mlir::func::FuncOp"> {
+  let summary = "Splits un-nested 1-D parallel loops into blocks of threads";
+  let description = [{
+    A parallel loop that is neither nested in one nor has one nested is one
+    level of parallelism (an element-wise op, rows of a norm): it is split
+    into blocks of `block-size` iterations, so that gpu-map-parallel-loops
+    gives it blocks of threads rather than blocks of one thread. Nested
+    loops (the GEMV's rows and lanes) say their mapping themselves.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"128",
+           "Threads per block of a flat loop">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
+def GPUReverseParallelLoops : Pass<"dsc-gpu-reverse-parallel-loops",
+                                   "::mlir::func::FuncOp"> {
+  let summary = "Runs every scf.parallel's iterations in reverse order";
+  let description = [{
+    For the host semantics tests (test/lit/targets/cuda/semantics.test): the
+    GPU runs iterations in any order and at once, the CPU lowering in one
+    order. Running a kernel in both orders shows a result that depends on
+    it (a thread reading what another writes in the same kernel, which on
+    the GPU would need a barrier): iteration i of a dimension becomes
+    lb + (count - 1 - (i - lb) / step) * step.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def GPUUniqueKernelNames : Pass<"dsc-gpu-unique-kernel-names",
+                                "::mlir::ModuleOp"> {
+  let summary = "Names the k-th kernel a function launches <function>_kernel_<k>";
+  let description = [{
+    Outlining names a function's kernels after it, in GPU modules named
+    uniquely in the whole module: which suffix the second kernel of
+    dsc_cuda_gemv_q8 gets depends on the other sources compiled with it.
+    The k-th kernel a function launches is named `<function>_kernel_<k>`
+    instead (the first `<function>_kernel`), so that a kernel's name alone
+    says which it is: the PTX entry, and the host form the fake driver of
+    the tests finds for it.
+  }];
+}
+
+def GPUKernelsToHost : Pass<"dsc-gpu-kernels-to-host", "::mlir::ModuleOp"> {
+  let summary = "Outlined GPU kernels as host functions looping over blocks "
+                "and threads";
+  let description = [{
+    For the tests without a GPU (test/lit/targets/cuda/fake-driver.test):
+    each outlined kernel (`gpu.func`) becomes a host function of the same
+    name and arguments, plus the launch's grid and block sizes (x, y, z
+    each), that runs its body for every block and thread in turn, the ids
+    the loops' indices. The dsc kernels use no shared memory and no
+    barrier, so one thread after another computes what the GPU computes at
+    once. The launchers (functions with `gpu.launch_func`) and the GPU
+    modules go; kernels with NVVM operations (the GEMM's mma.sync) have no
+    host form and are left out. A kernel of several blocks, or with another
+    gpu operation, is an error.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
+def GPUHostKernelEntries : Pass<"dsc-gpu-host-kernel-entries",
+                                "::mlir::ModuleOp"> {
+  let summary = "Entry points taking cuLaunchKernel's parameters for the "
+                "host forms of GPU kernels";
+  let description = [{
+    After the LLVM lowering of dsc-gpu-kernels-to-host's functions (those
+    marked `dsc.host_kernel`): for each, `<name>_dsc_launch(void **params,
+    int64_t dims[6])`, which calls it with the values `params[i]` point to
+    (cuLaunchKernel's kernelParams, in the order gpu-to-llvm passes them)
+    and the grid and block sizes.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def GPUNoLibdevice : Pass<"dsc-gpu-no-libdevice", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Replaces libdevice calls by LLVM intrinsics";
+  let description = [{
+    convert-gpu-to-nvvm turns math ops into calls of libdevice
+    (`__nv_sqrtf`, ...), which would need the CUDA toolkit's bitcode at
+    compile time. The ones with a PTX instruction (sqrt, fma, fabs, floor)
+    become LLVM intrinsics instead (exp and the like were expanded into
+    polynomials before); any other is an error naming it.
+  }];
+}
+
+def GPUInvariantLoads : Pass<"dsc-gpu-invariant-loads",
+                             "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Loads through kernel arguments never stored through become "
+                "invariant (ld.global.nc)";
+  let description = [{
+    In NVVM kernels (LLVM functions marked `nvvm.kernel`), loads from a
+    pointer argument (through address arithmetic) that the kernel never
+    stores through or passes on are marked invariant, which NVPTX emits as
+    `ld.global.nc` (the read-only data cache). Kernels' buffers must not
+    alias, as the CPU kernels' do not.
+  }];
+}
+
 #endif // DSC_PASSES_TD

@@ -21,8 +21,7 @@
 #define DSC_GENERIC __attribute__((weak))
 #define DSC_INLINE static inline __attribute__((always_inline))
 
-/* Work below this many multiply-adds runs on the calling thread only. */
-#define DSC_PARALLEL_MIN_WORK (1 << 15)
+/* DSC_PARALLEL_MIN_WORK: dsc/abi/kernels.h. */
 
 DSC_INLINE int64_t dsc_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 DSC_INLINE int64_t dsc_max64(int64_t a, int64_t b) { return a > b ? a : b; }

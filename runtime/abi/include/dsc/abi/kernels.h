@@ -10,6 +10,11 @@
 
 #include <stdint.h>
 
+/* Work below this many multiply-adds (rows x columns x tokens) runs on the
+ * calling thread only: splitting it costs more than it saves. The kernels
+ * test it, and dsc advise's cost model (CostModel.cpp) counts the same. */
+#define DSC_PARALLEL_MIN_WORK (1 << 15)
+
 #define DSC_UK(name) dsc_uk_##name
 #define DSC_RT(name) dsc_rt_##name
 

@@ -616,3 +616,15 @@ dsc.global @w : !dsc.qtensor<4x512xf32, #dsc.quant<i5, group = 32, asymmetric, s
 
 // expected-error @+1 {{qtensor shape does not fit its scheme: i8 scales need super-blocks of a multiple of 64 columns; 96 columns are not a multiple}}
 dsc.global @w : !dsc.qtensor<4x96xf32, #dsc.quant<i4, group = 32, symmetric, scale = i8>>
+
+// -----
+
+// expected-error @+1 {{'dsc.host_kernel' must be a unit attribute on a function}}
+dsc.global @w : tensor<4xf32> {dsc.host_kernel}
+
+// -----
+
+// expected-error @+1 {{'dsc.host_kernel' must be a unit attribute on a function}}
+func.func @k() attributes {dsc.host_kernel = 1 : i64} {
+  return
+}

@@ -1,0 +1,26 @@
+// RUN: dsc-opt %s --split-input-file --dsc-gpu-host-kernel-entries | FileCheck %s
+
+// <name>_dsc_launch(params, dims) loads each parameter through the pointer
+// params[i] holds (cuLaunchKernel's kernelParams) and the six sizes from
+// dims, and calls the host kernel.
+// CHECK-LABEL: llvm.func @k_dsc_launch
+// CHECK-SAME: (%[[P:.*]]: !llvm.ptr, %[[D:.*]]: !llvm.ptr)
+// CHECK: %[[A0:.*]] = llvm.getelementptr %[[P]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+// CHECK: %[[P0:.*]] = llvm.load %[[A0]] : !llvm.ptr -> !llvm.ptr
+// CHECK: %[[V0:.*]] = llvm.load %[[P0]] : !llvm.ptr -> !llvm.ptr
+// CHECK: %[[A1:.*]] = llvm.getelementptr %[[P]][1]
+// CHECK: %[[P1:.*]] = llvm.load %[[A1]] : !llvm.ptr -> !llvm.ptr
+// CHECK: %[[V1:.*]] = llvm.load %[[P1]] : !llvm.ptr -> f32
+// CHECK: llvm.getelementptr %[[D]][0] : (!llvm.ptr) -> !llvm.ptr, i64
+// CHECK-COUNT-5: llvm.getelementptr %[[D]]
+// CHECK: llvm.call @k(%[[V0]], %[[V1]],
+// CHECK-NOT: @plain_dsc_launch
+module {
+  llvm.func @k(%a: !llvm.ptr, %s: f32, %gx: i64, %gy: i64, %gz: i64,
+               %bx: i64, %by: i64, %bz: i64) attributes {dsc.host_kernel} {
+    llvm.return
+  }
+  llvm.func @plain(%a: !llvm.ptr) {
+    llvm.return
+  }
+}
