@@ -252,11 +252,13 @@ TEST(AdviseCostModel, AttentionIsPerHeadAndCachedPosition) {
   EXPECT_NEAR(decodeTerms(v, d, 100).attention, 5 * 8 * 101 * 18e-9, 1e-12);
   EXPECT_NEAR(attentionScoreNs(d, 64), 74, 1e-12);
   // Split between the threads once a layer's work reaches the kernels'
-  // threshold (8 heads x positions x 8 values >= 32768).
+  // threshold (8 heads x positions x 8 values >= DSC_PARALLEL_MIN_WORK).
   d.cores = 2;
-  EXPECT_NEAR(decodeTerms(v, d, 100).attention, 5 * 8 * 101 * 18e-9, 1e-12);
-  EXPECT_NEAR(decodeTerms(v, d, 1000).attention, 5 * 8 * 1001 * 18e-9 / 2,
-              1e-12);
+  int64_t below = DSC_PARALLEL_MIN_WORK / 64 - 2, above = below + 2;
+  EXPECT_NEAR(decodeTerms(v, d, below).attention,
+              5 * 8 * (below + 1) * 18e-9, 1e-12);
+  EXPECT_NEAR(decodeTerms(v, d, above).attention,
+              5 * 8 * (above + 1) * 18e-9 / 2, 1e-12);
   // Unmeasured: estimated from one core's compute.
   d.attentionNs = d.attentionNsPerDim = 0;
   EXPECT_NEAR(attentionScoreNs(d, 8), (4 * 8 + 40) / 50.0, 1e-12);

@@ -12,8 +12,12 @@
 
 /* Work below this many multiply-adds (rows x columns x tokens) runs on the
  * calling thread only: splitting it costs more than it saves. The kernels
- * test it, and dsc advise's cost model (CostModel.cpp) counts the same. */
-#define DSC_PARALLEL_MIN_WORK (1 << 15)
+ * test it, and dsc advise's cost model (CostModel.cpp) counts the same.
+ * At 32768 (stories260K's classifier) two threads decoded that model at
+ * 9.1k tok/s against 12.3k on one (docs/advise.md): waking a worker and
+ * joining it costs a few microseconds, the time of about 10^5 multiply-adds
+ * on one core. */
+#define DSC_PARALLEL_MIN_WORK (1 << 17)
 
 #define DSC_UK(name) dsc_uk_##name
 #define DSC_RT(name) dsc_rt_##name
