@@ -39,7 +39,8 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                cl::desc("Quantize weights: int8|int6|int5|int4|int3|int2 ':' "
                         "tensor|channel|group=N|head [',asym'] "
                         "[',scale=f32|i8'], e.g. int4:group=32 or "
-                        "int4:group=32,scale=i8 (two-level scales); or "
+                        "int4:group=32,scale=i8 (two-level scales); "
+                        "iq4_nl (16 non-uniform levels, IQ4_NL blocks); or "
                         "auto[:group=N] with "
                         "--mem-budget and --calib"),
                cl::value_desc("scheme"), cl::sub(sub)),

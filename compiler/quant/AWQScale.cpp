@@ -186,9 +186,9 @@ LogicalResult QuantAWQScalePass::run() {
     // Weights kept as a file's ggml blocks cannot be rescaled without
     // requantizing them: such a point is not one this pass works on, as
     // one with no quantized weight.
-    if (llvm::any_of(g.weights, [](GlobalOp w) {
+    if (llvm::any_of(g.weights, [&](GlobalOp w) {
           auto q = dyn_cast<QTensorType>(w.getType());
-          return q && q.getScheme().isGGML();
+          return q && reader.copiesFileBlocks(w.getSourceAttr(), q);
         }))
       continue;
     SmallVector<std::pair<QTensorType, std::vector<float>>> qweights;

@@ -48,7 +48,8 @@ namespace {
 /// choice); one scale per 128 columns only where it differs from
 /// channel, and zero points only below 5 bits, where they paid. The
 /// two-level ones (scale=i8) are chosen for 5-13 of its 30 matrices at
-/// every budget from 1.28 to 2.35 MB.
+/// every budget from 1.28 to 2.35 MB. iq4_nl is not here while its
+/// kernels are slower than int4's: the knapsack weighs bytes, not speed.
 // clang-format off
 constexpr StringLiteral kAutoSchemes[] = {
     "int2:group={G}",

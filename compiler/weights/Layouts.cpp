@@ -31,6 +31,20 @@ static void packBlock(const uint8_t *u, unsigned bits, uint8_t *blk) {
     blk[j] = static_cast<uint8_t>((u[j] & 15) | (u[j + 16] & 15) << 4);
 }
 
+void writeIQ4NLBlocks(const QuantizedTensor &qt, raw_ostream &os) {
+  assert(qt.levels && qt.group == 32 && "IQ4_NL blocks hold 32 levels");
+  int64_t groups = qt.cols / 32;
+  std::vector<dsc_ggml_block_iq4_nl> row(groups);
+  for (int64_t r = 0; r < qt.rows; ++r) {
+    for (int64_t g = 0; g < groups; ++g) {
+      row[g].d = dsc_f32_to_f16(qt.scale[r * groups + g]);
+      packBlock(&qt.u[r * qt.cols + g * 32], 4, row[g].qs);
+    }
+    os.write(reinterpret_cast<const char *>(row.data()),
+             groups * sizeof(dsc_ggml_block_iq4_nl));
+  }
+}
+
 static void writeScale(raw_ostream &os, float d, bool f32) {
   if (f32) {
     os.write(reinterpret_cast<const char *>(&d), 4);

@@ -24,6 +24,10 @@ void writePlainQuantized(const QuantizedTensor &qt, llvm::raw_ostream &os);
 /// points) ahead of their values.
 void writeTiledQuantized(const QuantizedTensor &qt, llvm::raw_ostream &os);
 
+/// `qt` (non-uniform levels) as IQ4_NL blocks, row by row, as a GGUF file
+/// stores them.
+void writeIQ4NLBlocks(const QuantizedTensor &qt, llvm::raw_ostream &os);
+
 /// A row-major [rows, cols] buffer of `esize`-byte elements, tile by tile.
 void writeTiles(const char *rowMajor, uint64_t rows, uint64_t cols,
                 uint64_t esize, mlir::dsc::TiledLayoutAttr layout,

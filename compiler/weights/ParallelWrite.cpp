@@ -95,6 +95,9 @@ Error writeQuantized(QTensorType type,
                                                 type.getElementType(),
                                                 type.getScheme());
   }
+  // IQ4_NL blocks are row by row: the blocks' bytes concatenate as tiles do.
+  bool ggml = type.getScheme().isGGML();
+  bool streamed = tiled || ggml;
   std::vector<std::optional<QuantizedTensor>> parts(plan.count);
   std::vector<SmallVector<char, 0>> bytes(plan.count);
   std::vector<std::string> errors(plan.count);
@@ -141,20 +144,23 @@ Error writeQuantized(QTensorType type,
             gptq);
         if (!q) {
           errors[i] = toString(q.takeError());
-        } else if (tiled) {
+        } else if (streamed) {
           raw_svector_ostream bos(bytes[i]);
-          writeTiledQuantized(*q, bos);
+          if (ggml)
+            writeIQ4NLBlocks(*q, bos);
+          else
+            writeTiledQuantized(*q, bos);
         } else {
           parts[i] = std::move(*q);
         }
-        if (tiled)
+        if (streamed)
           flush(i);
       },
       threads);
   for (const std::string &e : errors)
     if (!e.empty())
       return createStringError(inconvertibleErrorCode(), e);
-  if (tiled)
+  if (streamed)
     return Error::success();
   if (plan.count == 1) {
     writePlainQuantized(*parts[0], os);

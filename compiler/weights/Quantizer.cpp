@@ -5,6 +5,7 @@
 
 #include "Dsc/IR/QuantTiles.h"
 
+#include "dsc/abi/ggml_decode.h"
 #include "dsc/half.h"
 
 #include "llvm/ADT/Twine.h"
@@ -25,10 +26,12 @@ namespace dsc {
 
 void QuantizedTensor::init(QTensorType type) {
   QuantSchemeAttr s = type.getScheme();
-  assert(!s.isGGML() && "ggml blocks are copied, never quantized");
+  assert((!s.isGGML() || *s.getBlocks() == Encoding::IQ4_NL) &&
+         "ggml blocks other than IQ4_NL are copied, never quantized");
   rows = type.getRows();
   cols = type.getCols();
   group = getQuantGroupColumns(type);
+  levels = s.isGGML() ? dsc_iq4_levels : nullptr;
   bits = s.getBits();
   symmetric = s.getSymmetric();
   f32Scale = s.getScaleType().isF32();
@@ -498,6 +501,138 @@ static void gptqRow(float *w, const float *imp, const float *factor, int64_t n,
   }
 }
 
+//===----------------------------------------------------------------------===//
+// Non-uniform levels (IQ4_NL)
+//===----------------------------------------------------------------------===//
+
+/// The index of the level nearest x among 16 ascending levels (ties to the
+/// lower one).
+static int nearestLevel(const int8_t *levels, float x) {
+  int lo = 0, hi = 15;
+  while (hi - lo > 1) {
+    int mid = (lo + hi) / 2;
+    if (x < levels[mid])
+      hi = mid;
+    else
+      lo = mid;
+  }
+  return x - levels[lo] <= levels[hi] - x ? lo : hi;
+}
+
+/// Rounds n values to the levels times d, returning the weighted squared
+/// error (weights 1 without `imp`).
+static double roundToLevels(const float *w, const float *imp, int64_t n,
+                            float d, const int8_t *levels, uint8_t *u) {
+  float inv = d != 0 ? 1.0f / d : 0.0f;
+  double err = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    int k = nearestLevel(levels, w[i] * inv);
+    u[i] = static_cast<uint8_t>(k);
+    double e = w[i] - static_cast<float>(levels[k]) * d;
+    err += (imp ? imp[i] : 1.0f) * e * e;
+  }
+  return err;
+}
+
+/// The f16 scale of one group of n values on the levels: without `imp` the
+/// value of largest magnitude maps to the lowest level (the widest end);
+/// with it, the scale among those mapping it to either end times 0.8 to
+/// 1.2, each refit by weighted least squares to its rounded values, that
+/// minimizes the weighted error. The values' indices go to u.
+static void searchGroupLevels(const float *w, const float *imp, int64_t n,
+                              const int8_t *levels, uint8_t *u, float *scale) {
+  float m = 0;
+  for (int64_t i = 0; i < n; ++i)
+    if (std::fabs(w[i]) > std::fabs(m))
+      m = w[i];
+  float d0 = roundScale(m / static_cast<float>(levels[0]), false);
+  if (!std::isfinite(d0))
+    d0 = 0;
+  double best = roundToLevels(w, imp, n, d0, levels, u);
+  *scale = d0;
+  if (!imp || m == 0)
+    return;
+  std::vector<uint8_t> trial(n);
+  auto consider = [&](float d) {
+    d = roundScale(d, false);
+    if (!std::isfinite(d) || d == 0)
+      return;
+    double err = roundToLevels(w, imp, n, d, levels, trial.data());
+    if (err < best) {
+      best = err;
+      *scale = d;
+      std::copy(trial.begin(), trial.end(), u);
+    }
+    double num = 0, den = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      double l = levels[trial[i]];
+      num += imp[i] * w[i] * l;
+      den += imp[i] * l * l;
+    }
+    if (!(den > 0))
+      return;
+    float refit = roundScale(static_cast<float>(num / den), false);
+    if (!std::isfinite(refit) || refit == 0)
+      return;
+    err = roundToLevels(w, imp, n, refit, levels, trial.data());
+    if (err < best) {
+      best = err;
+      *scale = refit;
+      std::copy(trial.begin(), trial.end(), u);
+    }
+  };
+  for (int step = -10; step <= 10; ++step) {
+    float f = 1.0f + 0.02f * step;
+    consider(m * f / static_cast<float>(levels[0]));
+    consider(m * f / static_cast<float>(levels[15]));
+  }
+}
+
+/// GPTQ (as gptqRow) on one row of n values rounded to the levels: each
+/// group's scale from its values (with the errors carried in) when it is
+/// reached, then each value rounded and its error carried on.
+static void gptqRowLevels(float *w, const float *imp, const float *factor,
+                          int64_t n, int64_t group, const int8_t *levels,
+                          uint8_t *u, float *scale) {
+  for (int64_t g = 0; g * group < n; ++g) {
+    searchGroupLevels(w + g * group, imp ? imp + g * group : nullptr, group,
+                      levels, u + g * group, &scale[g]);
+    float d = scale[g];
+    float inv = d != 0 ? 1.0f / d : 0.0f;
+    for (int64_t c = g * group; c < (g + 1) * group; ++c) {
+      int k = nearestLevel(levels, w[c] * inv);
+      u[c] = static_cast<uint8_t>(k);
+      const float *uc = factor + c * n;
+      float e = (w[c] - static_cast<float>(levels[k]) * d) / uc[c];
+      for (int64_t k2 = c + 1; k2 < n; ++k2)
+        w[k2] -= e * uc[k2];
+    }
+  }
+}
+
+static Expected<QuantizedTensor>
+quantizeRowsLevels(QuantizedTensor qt,
+                   function_ref<void(int64_t, float *)> rowOf,
+                   ArrayRef<float> importance, ArrayRef<float> gptq) {
+  int64_t groups = qt.cols / qt.group;
+  std::vector<float> row(qt.cols);
+  const float *imp = importance.empty() ? nullptr : importance.data();
+  for (int64_t r = 0; r < qt.rows; ++r) {
+    rowOf(r, row.data());
+    if (!gptq.empty()) {
+      gptqRowLevels(row.data(), imp, gptq.data(), qt.cols, qt.group, qt.levels,
+                    &qt.u[r * qt.cols], &qt.scale[r * groups]);
+      continue;
+    }
+    for (int64_t g = 0; g < groups; ++g)
+      searchGroupLevels(row.data() + g * qt.group,
+                        imp ? imp + g * qt.group : nullptr, qt.group, qt.levels,
+                        &qt.u[r * qt.cols + g * qt.group],
+                        &qt.scale[r * groups + g]);
+  }
+  return std::move(qt);
+}
+
 Expected<QuantizedTensor>
 quantizeRows(QTensorType type, function_ref<void(int64_t, float *)> rowOf,
              ArrayRef<float> importance, ArrayRef<float> gptq) {
@@ -573,6 +708,8 @@ quantizeRows(QTensorType type, function_ref<void(int64_t, float *)> rowOf,
     return createStringError(inconvertibleErrorCode(),
                              "GPTQ factor has " + Twine(gptq.size()) +
                                  " values for " + Twine(qt.cols) + " columns");
+  if (qt.levels)
+    return quantizeRowsLevels(std::move(qt), rowOf, importance, gptq);
   bool search = !importance.empty() && shareRows == 1;
   int64_t sb = qt.superBlock, supers = sb ? qt.cols / sb : 0;
   // With one group per row (and shared scales) the scale does not depend on
@@ -650,8 +787,10 @@ void dequantize(const QuantizedTensor &qt, float *out) {
   for (int64_t r = 0; r < qt.rows; ++r)
     for (int64_t c = 0; c < qt.cols; ++c) {
       int64_t g = r * groups + c / qt.group;
+      uint8_t u = qt.u[r * qt.cols + c];
       out[r * qt.cols + c] =
-          (static_cast<int>(qt.u[r * qt.cols + c]) - qt.zero[g]) * qt.scale[g];
+          qt.levels ? static_cast<float>(qt.levels[u]) * qt.scale[g]
+                    : (static_cast<int>(u) - qt.zero[g]) * qt.scale[g];
     }
 }
 

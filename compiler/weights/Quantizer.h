@@ -27,10 +27,15 @@ namespace dsc {
 /// superScale * code exactly (as floats), superScale an f16 value per row
 /// and super-block and code an 8-bit integer (-127..127 symmetric, 0..255
 /// asymmetric).
+///
+/// With `levels` (IQ4_NL, the one ggml block format dsc quantizes to) a
+/// stored value is an index into those 16 levels, element = scale *
+/// levels[u], and zero points are 0.
 struct QuantizedTensor {
   int64_t rows = 0, cols = 0, group = 0, superBlock = 0;
   unsigned bits = 8;
   bool symmetric = true, f32Scale = false;
+  const int8_t *levels = nullptr;
   std::vector<uint8_t> u;    // rows * cols
   std::vector<float> scale;  // rows * (cols / group)
   std::vector<uint8_t> zero; // rows * (cols / group)
@@ -65,6 +70,11 @@ struct QuantizedTensor {
 /// minimizes; without, the nearest code. Under GPTQ the super-block scale
 /// is set when the super-block is reached, from its values with the errors
 /// carried in so far.
+///
+/// Non-uniform levels (`levels`): each group's f16 scale maps the value of
+/// largest magnitude to the lowest level (or, searched with `importance`,
+/// to either end, scaled by 0.8 to 1.2 and refit by least squares), each
+/// value rounds to the nearest level, and GPTQ carries errors as above.
 llvm::Expected<QuantizedTensor>
 quantizeRows(mlir::dsc::QTensorType type,
              llvm::function_ref<void(int64_t, float *)> rowOf,

@@ -123,7 +123,7 @@ Error WeightReader::writeQuantized(Attribute source, QTensorType type,
   if (*stored) {
     const StoredRows &rows = **stored;
     Encoding enc = rows.file.getEncoding();
-    if (enc == Encoding::Q8_0 || enc == Encoding::Q4_0) {
+    if ((enc == Encoding::Q8_0 || enc == Encoding::Q4_0) && !s.isGGML()) {
       auto qt = copyBlocks(rows, type);
       if (!qt)
         return qt.takeError();
@@ -157,6 +157,20 @@ Error WeightReader::writeQuantized(Attribute source, QTensorType type,
   return Error::success();
 }
 
+bool WeightReader::copiesFileBlocks(Attribute source, QTensorType type) {
+  std::optional<Encoding> format = type.getScheme().getBlocks();
+  if (!format)
+    return false;
+  if (*format != Encoding::IQ4_NL)
+    return true;
+  auto stored = interpreter.storedRows(source, type.getShape());
+  if (!stored) {
+    consumeError(stored.takeError());
+    return false;
+  }
+  return *stored && (*stored)->file.getEncoding() == *format;
+}
+
 Error WeightReader::write(Attribute source, Type type, raw_ostream &os) {
   return write(source, type, TiledLayoutAttr(), os);
 }
@@ -169,6 +183,13 @@ Error WeightReader::write(Attribute source, Type type, TiledLayoutAttr layout,
       auto stored = interpreter.storedRows(source, q.getShape());
       if (!stored)
         return stored.takeError();
+      // IQ4_NL is also dsc's own non-uniform 4-bit scheme (--quantize
+      // iq4_nl): quantized from the source's values unless the file holds
+      // these very blocks.
+      Encoding format = *q.getScheme().getBlocks();
+      if (format == Encoding::IQ4_NL &&
+          !(*stored && (*stored)->file.getEncoding() == format))
+        return writeQuantized(source, q, false, os, importance, hessian);
       return copyGGMLRows(*stored, getFileSource(source), q, os);
     }
     return writeQuantized(source, q, static_cast<bool>(layout), os,

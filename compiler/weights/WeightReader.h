@@ -43,6 +43,11 @@ public:
   llvm::Expected<std::vector<float>> readFloat(mlir::Attribute source,
                                                mlir::ShapedType type);
 
+  /// Whether a weight of `type` is written as the file's own ggml blocks
+  /// (copied, so nothing may rescale it), rather than quantized from the
+  /// source's values.
+  bool copiesFileBlocks(mlir::Attribute source, mlir::dsc::QTensorType type);
+
   /// Size in bytes of a value of `type` (a static tensor or a qtensor in the
   /// plain layout).
   static uint64_t byteSize(mlir::Type type);

@@ -5,6 +5,7 @@ a numpy forward pass over the file's weights dequantized by ggml_blocks.py.
   check_gguf_logits.py DSC WORKDIR FILE.gguf... [--tokens "1 2 3"]
       [--steps N] [--tol X] [--target T] [--threads N] [--act-quant int]
       [--runner "qemu-aarch64 -cpu cortex-a53"] [--quantize SCHEME]
+      [--iq4-act int|float]
 
 Per file prints `NAME: positions P, max error E, bpw file B exe X` and
 `PASS` or `FAIL`; the error of a position is max|ours - ref| / max|ref|,
@@ -16,6 +17,9 @@ reference then does too; the ggml block kernels compute in float.
 --quantize SCHEME: dsc quantizes the file's float weights (dsc compile
 --quantize), and the reference quantizes them as quantize.py does; with
 --act-quant int the quantized layers' inputs are rounded to int8 too.
+--iq4-act int: with --act-quant int, IQ4_NL weights' inputs as well (the
+x86 AVX2 and AVX-512 kernels round them; the portable and ARM ones read
+IQ4_NL blocks in float, the default).
 """
 import os
 import struct
@@ -80,8 +84,10 @@ def check(dsc, work, path, opts):
         cmd += ["--quantize", opts["--quantize"]]
         floats = w
         # dsc's default schemes of the tables (ModelOptions.cpp).
+        schemes = {}
         w = quantize.quantize_model(w, c, opts["--quantize"],
-                                    *quantize.default_tables(opts["--quantize"]))
+                                    *quantize.default_tables(opts["--quantize"]),
+                                    schemes=schemes)
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
         print("%s: compile failed: %s" % (stem, r.stderr.strip()))
@@ -98,12 +104,17 @@ def check(dsc, work, path, opts):
     aq = ()
     if opts["--act-quant"] == "int" and opts["--quantize"]:
         # The integer kernels take rows of multiples of 32 columns (others
-        # compute in float, e.g. stories260K's ffn_down).
+        # compute in float, e.g. stories260K's ffn_down); IQ4_NL blocks
+        # (--quantize iq4_nl) as --iq4-act says.
         aq = {n for n in w if w[n].ndim == 2 and w[n].shape[1] % 32 == 0 and
-              not np.array_equal(w[n], floats[n])}
+              not np.array_equal(w[n], floats[n]) and
+              (opts["--iq4-act"] == "int" or
+               schemes.get(n, ("",))[0] != "iq4_nl")}
     elif opts["--act-quant"] == "int":
+        quantized = ("Q8_0", "Q4_0") + (
+            ("IQ4_NL",) if opts["--iq4-act"] == "int" else ())
         aq = {n[:-7] for n, (t, x) in tensors.items()
-              if x.ndim == 2 and ggml_blocks.TYPES[t][0] in ("Q8_0", "Q4_0")}
+              if x.ndim == 2 and ggml_blocks.TYPES[t][0] in quantized}
     ref = reference.forward(w, c, seq[:len(ours)], act_quant=aq)
     err = np.abs(ours - ref).max(axis=1) / np.abs(ref).max(axis=1)
     params = sum(x.size for _, x in tensors.values())
@@ -124,7 +135,8 @@ def main():
     dsc, work = sys.argv[1:3]
     opts = {"--tokens": "1 403 261 318 470 260 377", "--steps": "12",
             "--tol": "1e-3", "--target": "native", "--threads": "2",
-            "--act-quant": "none", "--runner": "", "--quantize": ""}
+            "--act-quant": "none", "--runner": "", "--quantize": "",
+            "--iq4-act": "float"}
     files = []
     rest = sys.argv[3:]
     i = 0

@@ -89,9 +89,12 @@ def main():
     # --act-quant int: the target's integer kernels quantize the inputs of
     # the quantized linear layers (group sizes multiple of 32).
     aq = ()
+    # IQ4_NL blocks (--dtype iq4_nl): the x86 kernels quantize their inputs
+    # too.
     if opts["--act-quant"] == "int":
         orig = gen_checkpoint.make_weights(c)
-        aq = {n for n in w if w[n].ndim == 2 and not np.array_equal(w[n], orig[n])}
+        aq = {n for n in w if w[n].ndim == 2 and (
+            not np.array_equal(w[n], orig[n]) or c["dtype"] == "iq4_nl")}
     ref = reference.forward(w, c, seq[:len(ours)], act_quant=aq)
     err = np.abs(ours - ref).max(axis=1) / np.abs(ref).max(axis=1)
     worst = int(err.argmax())

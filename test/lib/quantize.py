@@ -5,7 +5,15 @@ scheme each weight gets (dsc-quant-apply's policy) and the values dsc stores.
 import numpy as np
 
 
+# IQ4_NL's 16 levels (ggml's format documentation; dsc/abi/ggml_decode.h).
+IQ4_LEVELS = np.array([-127, -104, -83, -65, -49, -35, -22, -10,
+                       1, 13, 25, 38, 53, 69, 89, 113], dtype=np.float32)
+
+
 def parse(text):
+    if text == "iq4_nl":
+        return dict(bits=4, gran="group", block=32, sym=True, f32=False,
+                    i8=False, nl=True)
     bits_text, _, rest = text.partition(":")
     parts = rest.split(",")
     g, _, v = parts[0].partition("=")
@@ -27,7 +35,7 @@ def choose_super(spec, scheme, cols):
     that divides the row, for int2-int6 groups of 32; 0 for one-level
     scales."""
     bits, gran, block, _ = scheme
-    if not spec["i8"] or gran != "group" or block != 32 or bits != spec["bits"]:
+    if not spec["i8"] or bits == "iq4_nl" or gran != "group" or block != 32 or bits != spec["bits"]:
         return 0
     for d in (256, 192, 128, 64):
         if cols % d == 0:
@@ -40,6 +48,10 @@ def choose(spec, rows, cols, head_rows):
     chooseQuantScheme decides."""
     if rows % 4:
         return None
+    if spec.get("nl"):
+        if cols % 32 == 0:
+            return "iq4_nl", "group", 32, 32
+        spec = dict(spec, nl=False)
     bits, gran, block = spec["bits"], spec["gran"], spec["block"]
     if gran == "head":
         if head_rows and rows % head_rows == 0:
@@ -153,9 +165,32 @@ def quantize_super(w, bits, sym, sb):
     return out
 
 
+def quantize_levels(w):
+    """IQ4_NL by round to nearest, as dsc's quantizer without calibration:
+    per 32 values an f16 scale mapping the first value of largest magnitude
+    to the lowest level, then each value to the nearest level (ties to the
+    lower one)."""
+    rows, cols = w.shape
+    g = w.astype(np.float32).reshape(rows, cols // 32, 32)
+    idx = np.argmax(np.abs(g), axis=2)
+    m = np.take_along_axis(g, idx[..., None], axis=2)[..., 0]
+    d = (m / IQ4_LEVELS[0]).astype(np.float16).astype(np.float32)
+    d[~np.isfinite(d)] = 0
+    inv = np.zeros_like(d)
+    np.divide(np.float32(1), d, out=inv, where=d != 0)
+    x = (g * inv[..., None]).astype(np.float32)
+    lo = np.clip(np.searchsorted(IQ4_LEVELS, x, side="right") - 1, 0, 14)
+    hi = lo + 1
+    take_lo = (x - IQ4_LEVELS[lo]) <= (IQ4_LEVELS[hi] - x)
+    k = np.where(take_lo, lo, hi)
+    return (IQ4_LEVELS[k] * d[..., None]).astype(np.float32).reshape(rows, cols)
+
+
 def quantize(w, scheme, f32, sym, sb=0):
     bits, gran, block, group = scheme
     rows, cols = w.shape
+    if bits == "iq4_nl":
+        return quantize_levels(w)
     if sb:
         return quantize_super(w, bits, sym, sb)
     out = np.empty_like(w, dtype=np.float32)
@@ -181,10 +216,11 @@ def default_tables(text):
     return "int8:group=32", head
 
 
-def quantize_model(w, c, text, embeddings=False, head=False):
+def quantize_model(w, c, text, embeddings=False, head=False, schemes=None):
     """The weights dsc computes with for --quantize text. `embeddings` and
     `head` are False (float), True (text's scheme) or a scheme of their own;
-    a tied table takes the head's."""
+    a tied table takes the head's. `schemes` (a dict), when given, gets each
+    quantized weight's (bits or "iq4_nl", granularity, block, group)."""
     out = dict(w)
     for name, x in w.items():
         if x.ndim != 2:
@@ -199,6 +235,8 @@ def quantize_model(w, c, text, embeddings=False, head=False):
         scheme = choose(spec, x.shape[0], x.shape[1], head_rows)
         if scheme is None:
             continue
+        if schemes is not None:
+            schemes[name] = scheme
         out[name] = quantize(x, scheme, spec["f32"], spec["sym"],
                              choose_super(spec, scheme, x.shape[1]))
     return out

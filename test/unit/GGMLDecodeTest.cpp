@@ -351,43 +351,59 @@ TEST(GGMLKernel, LinearAndEmbedding) {
 extern "C" void avx2_linear_ggml(const float *, const uint8_t *, float *,
                                  int64_t, int64_t, int64_t, int64_t);
 
-/// The AVX2 kernel (Q4_K and Q6_K decoded with vector unpacking, the other
-/// formats handed to the portable kernel) against the portable kernel, for
-/// decode and prefill row counts and a size that runs on the thread pool.
+/// The AVX2 kernel (Q4_K and Q6_K decoded with vector unpacking, IQ4_NL
+/// with int8 activations, the other formats handed to the portable kernel)
+/// against the portable kernel, for decode and prefill row counts and a
+/// size that runs on the thread pool. IQ4_NL's reference is the portable
+/// kernel on the activations rounded as the kernel rounds them: per 32
+/// values, to round(x * 127 / amax) times amax / 127.
 TEST(GGMLKernel, AVX2MatchesPortable) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the host has no AVX2";
   std::mt19937 g(11);
   const unsigned types[] = {DSC_GGML_TYPE_Q4_K, DSC_GGML_TYPE_Q6_K,
                             DSC_GGML_TYPE_Q5_K, DSC_GGML_TYPE_IQ4_NL};
-  const int64_t K = 768;
-  for (unsigned type : types)
-    for (int64_t S : {1, 2, 5})
-      for (int64_t N : {7, 64}) {
-        std::vector<uint8_t> w;
-        for (int64_t n = 0; n < N; ++n) {
-          auto row = randomRow(type, K, g);
-          w.insert(w.end(), row.begin(), row.end());
-        }
-        std::vector<float> x(S * K), y(S * N), ya(S * N, -1.0f), wf(N * K);
-        std::normal_distribution<float> nd;
-        for (float &v : x)
-          v = nd(g);
-        unsigned elems = dsc_ggml_block_elems(type),
-                 bytes = dsc_ggml_block_bytes(type);
-        for (int64_t b = 0; b < N * K / elems; ++b)
-          dsc_ggml_decode_block(type, &w[b * bytes], &wf[b * elems]);
-        dsc_uk_linear_ggml(x.data(), w.data(), y.data(), S, K, N, type);
-        avx2_linear_ggml(x.data(), w.data(), ya.data(), S, K, N, type);
-        for (int64_t s = 0; s < S; ++s)
+  for (int64_t K : {768, 96})
+    for (unsigned type : types)
+      for (int64_t S : {1, 2, 5})
+        for (int64_t N : {7, 64}) {
+          if (K % dsc_ggml_block_elems(type))
+            continue;
+          std::vector<uint8_t> w;
           for (int64_t n = 0; n < N; ++n) {
-            double mag = 0;
-            for (int64_t k = 0; k < K; ++k)
-              mag += std::fabs(double(x[s * K + k]) * wf[n * K + k]);
-            EXPECT_NEAR(ya[s * N + n], y[s * N + n], 1e-6 * mag)
-                << "type " << type << " S " << S << " N " << N << " n " << n;
+            auto row = randomRow(type, K, g);
+            w.insert(w.end(), row.begin(), row.end());
           }
-      }
+          std::vector<float> x(S * K), y(S * N), ya(S * N, -1.0f), wf(N * K);
+          std::normal_distribution<float> nd;
+          for (float &v : x)
+            v = nd(g);
+          unsigned elems = dsc_ggml_block_elems(type),
+                   bytes = dsc_ggml_block_bytes(type);
+          for (int64_t b = 0; b < N * K / elems; ++b)
+            dsc_ggml_decode_block(type, &w[b * bytes], &wf[b * elems]);
+          std::vector<float> xr = x;
+          if (type == DSC_GGML_TYPE_IQ4_NL)
+            for (int64_t b = 0; b < S * K / 32; ++b) {
+              float amax = 0;
+              for (int i = 0; i < 32; ++i)
+                amax = std::max(amax, std::fabs(x[b * 32 + i]));
+              float inv = amax > 0 ? 127.0f / amax : 0.0f;
+              for (int i = 0; i < 32; ++i)
+                xr[b * 32 + i] =
+                    std::nearbyint(x[b * 32 + i] * inv) * (amax / 127.0f);
+            }
+          dsc_uk_linear_ggml(xr.data(), w.data(), y.data(), S, K, N, type);
+          avx2_linear_ggml(x.data(), w.data(), ya.data(), S, K, N, type);
+          for (int64_t s = 0; s < S; ++s)
+            for (int64_t n = 0; n < N; ++n) {
+              double mag = 0;
+              for (int64_t k = 0; k < K; ++k)
+                mag += std::fabs(double(x[s * K + k]) * wf[n * K + k]);
+              EXPECT_NEAR(ya[s * N + n], y[s * N + n], 2e-6 * mag)
+                  << "type " << type << " S " << S << " N " << N << " n " << n;
+            }
+        }
 }
 #endif
 

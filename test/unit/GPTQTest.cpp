@@ -10,6 +10,7 @@
 #include "Dsc/IR/DscOps.h"
 #include "weights/Quantizer.h"
 
+#include "dsc/abi/ggml_decode.h"
 #include "dsc/half.h"
 #include "mlir/IR/MLIRContext.h"
 
@@ -96,10 +97,12 @@ double outputError(const std::vector<float> &q, const std::vector<float> &w,
 /// j is eliminated from Hinv (Hinv -= Hinv_:j Hinv_j: / Hinv_jj). Symmetric
 /// round-to-nearest grids only: a group's scale maps its value of largest
 /// magnitude (when the group is reached) to -2^(bits-1) (4 bits) or 127
-/// (8 bits), rounded to f16.
+/// (8 bits), rounded to f16. With `levels` (16 ascending, IQ4_NL's) the
+/// scale maps it to levels[0] and each value goes to the nearest level.
 std::vector<float> directGPTQ(const std::vector<float> &w0,
                               const std::vector<float> &hf, int64_t rows,
-                              int64_t cols, int64_t group, unsigned bits) {
+                              int64_t cols, int64_t group, unsigned bits,
+                              const int8_t *levels = nullptr) {
   int64_t k = cols;
   std::vector<double> h(k * k);
   for (int64_t i = 0; i < k * k; ++i)
@@ -138,12 +141,26 @@ std::vector<float> directGPTQ(const std::vector<float> &w0,
         for (int64_t c = j; c < j + group; ++c)
           if (std::fabs(static_cast<float>(w[c])) > std::fabs(m))
             m = static_cast<float>(w[c]);
-        d = bits == 8 ? std::fabs(m) / 127.0f : m / static_cast<float>(lo);
+        d = levels      ? m / static_cast<float>(levels[0])
+            : bits == 8 ? std::fabs(m) / 127.0f
+                        : m / static_cast<float>(lo);
         d = dsc_f16_to_f32(dsc_f32_to_f16(d));
       }
       float inv_d = d != 0 ? 1.0f / d : 0.0f;
-      float q = std::nearbyint(static_cast<float>(w[j]) * inv_d);
-      q = std::min(std::max(q, static_cast<float>(lo)), static_cast<float>(hi));
+      float q;
+      if (levels) {
+        // The nearest level by a linear scan (ties to the lower one).
+        float x = static_cast<float>(w[j]) * inv_d;
+        int best = 0;
+        for (int l = 1; l < 16; ++l)
+          if (std::fabs(x - levels[l]) < std::fabs(x - levels[best]))
+            best = l;
+        q = levels[best];
+      } else {
+        q = std::nearbyint(static_cast<float>(w[j]) * inv_d);
+        q = std::min(std::max(q, static_cast<float>(lo)),
+                     static_cast<float>(hi));
+      }
       out[r * k + j] = q * d;
       double e = (w[j] - q * d) / hinv[j * k + j];
       for (int64_t c = j + 1; c < k; ++c)
@@ -202,6 +219,43 @@ TEST(GPTQ, MatchesTheDirectColumnByColumnAlgorithm) {
     for (size_t i = 0; i < q.size(); ++i)
       differ += q[i] != ref[i];
     EXPECT_EQ(differ, 0) << "bits " << c.bits << " group " << c.group;
+  }
+}
+
+// IQ4_NL's non-uniform levels: the same algorithm, values rounded to the
+// nearest level.
+TEST(GPTQ, MatchesTheDirectAlgorithmOnNonUniformLevels) {
+  MLIRContext ctx;
+  ctx.loadDialect<DscDialect>();
+  const int64_t rows = 8, cols = 64, n = 300;
+  std::vector<float> h = gram(correlatedInputs(n, cols, 5), n, cols);
+  auto u = ::dsc::gptqFactor(h, cols);
+  ASSERT_TRUE(static_cast<bool>(u));
+  QTensorType t =
+      QTensorType::get(&ctx, {rows, cols}, Float32Type::get(&ctx),
+                       QuantSchemeAttr::getGGML(&ctx, Encoding::IQ4_NL));
+  std::vector<float> w = weights(rows * cols, 11), q = w;
+  ASSERT_FALSE(static_cast<bool>(::dsc::fakeQuantize(t, q.data(), {}, *u)));
+  std::vector<float> ref = directGPTQ(w, h, rows, cols, 32, 4, dsc_iq4_levels);
+  int differ = 0;
+  for (size_t i = 0; i < q.size(); ++i)
+    differ += q[i] != ref[i];
+  EXPECT_EQ(differ, 0);
+  // And it lowers the output error of rounding to the nearest level, with
+  // and without the scales' search.
+  std::vector<float> x = correlatedInputs(n, cols, 5);
+  std::vector<float> imp(cols);
+  for (int64_t c = 0; c < cols; ++c)
+    imp[c] = h[c * cols + c];
+  for (bool searched : {false, true}) {
+    llvm::ArrayRef<float> i =
+        searched ? llvm::ArrayRef<float>(imp) : llvm::ArrayRef<float>();
+    std::vector<float> rtn = w, gptq = w;
+    ASSERT_FALSE(static_cast<bool>(::dsc::fakeQuantize(t, rtn.data(), i)));
+    ASSERT_FALSE(static_cast<bool>(::dsc::fakeQuantize(t, gptq.data(), i, *u)));
+    EXPECT_LT(outputError(gptq, w, x, rows, cols, n),
+              0.8 * outputError(rtn, w, x, rows, cols, n))
+        << (searched ? "searched" : "");
   }
 }
 

@@ -34,6 +34,9 @@ struct QuantSpec {
   bool symmetric = true;
   bool f32Scale = false;
   bool i8Scale = false; // two-level scales: codes of a super-block scale
+  /// `iq4_nl`: stored as IQ4_NL blocks (16 non-uniform levels, an f16
+  /// scale per 32 columns), quantized by dsc.
+  std::optional<Encoding> ggml;
 };
 LogicalResult parseQuantSpec(llvm::StringRef text, QuantSpec &spec,
                              std::string *error);

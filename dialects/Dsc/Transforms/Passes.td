@@ -23,7 +23,11 @@ def QuantApply : Pass<"dsc-quant-apply", "::mlir::ModuleOp"> {
     and the classifier, with `embeddings-scheme` and `head-scheme` when
     given; a table that is both takes `head-scheme`) a `!dsc.qtensor` type
     with the scheme `scheme` spells (`int8:channel`, `int4:group=32`, `int4:group=128,asym`,
-    `int4:head`, `int8:tensor`; scales f16 unless `,scale=f32`). A global
+    `int4:head`, `int8:tensor`; scales f16 unless `,scale=f32`), or
+    `iq4_nl`: 16 non-uniform levels and an f16 scale per 32 columns, stored
+    as llama.cpp's IQ4_NL blocks and read by the ggml kernels (weights whose
+    rows are not a multiple of 32 columns take what `int4:group=32` gives
+    them). A global
     carrying `dsc.quantize = #dsc.quant<...>` gets exactly that scheme
     instead (an error if it does not fit the weight), and one carrying
     `dsc.quantize = false` stays float: this is how mixed precision is

@@ -15,13 +15,23 @@ using namespace mlir::dsc;
 
 LogicalResult mlir::dsc::parseQuantSpec(StringRef text, QuantSpec &spec,
                                        std::string *error) {
+  // Non-uniform 4-bit levels, stored as llama.cpp's IQ4_NL blocks.
+  if (text == "iq4_nl") {
+    spec = QuantSpec();
+    spec.bits = 4;
+    spec.granularity = Granularity::Group;
+    spec.blockSize = 32;
+    spec.ggml = Encoding::IQ4_NL;
+    return success();
+  }
   auto [bitsText, rest] = text.split(':');
   unsigned bits = 0;
   if (StringRef w = bitsText; !w.consume_front("int") ||
                               w.getAsInteger(10, bits) ||
                               !dsc_qtile_bits_ok(bits)) {
     *error = "'" + bitsText.str() +
-             "' is not a width (int2, int3, int4, int5, int6, int8)";
+             "' is not a width (int2, int3, int4, int5, int6, int8) or "
+             "iq4_nl";
     return failure();
   }
   SmallVector<StringRef> parts;
@@ -97,7 +107,7 @@ LogicalResult mlir::dsc::parseQuantSpec(StringRef text, QuantSpec &spec,
              " scales are symmetric only)";
     return failure();
   }
-  spec = QuantSpec{bits, gran, block, symmetric, f32Scale, i8Scale};
+  spec = QuantSpec{bits, gran, block, symmetric, f32Scale, i8Scale, {}};
   return success();
 }
 
@@ -106,6 +116,15 @@ QuantSchemeAttr mlir::dsc::chooseQuantScheme(MLIRContext *ctx,
                                              const QuantSpec &spec,
                                              int64_t rows, int64_t cols,
                                              int64_t headRows) {
+  if (spec.ggml) {
+    // Blocks of 32 columns, read row by row; other widths take what int4 at
+    // the same group would.
+    if (cols % 32 == 0)
+      return QuantSchemeAttr::getGGML(ctx, *spec.ggml);
+    QuantSpec plain = spec;
+    plain.ggml.reset();
+    return chooseQuantScheme(ctx, plain, rows, cols, headRows);
+  }
   if (rows % 4)
     return {}; // kernels read tiles of 4 rows
   unsigned bits = spec.bits;
@@ -223,6 +242,14 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
     FailureOr<const TargetInfo *> tgt = resolveTarget(module, target);
     if (failed(tgt))
       return signalPassFailure();
+    for (const QuantSpec *sp : {&spec, &embSpec, &headSpec})
+      if (sp->ggml &&
+          !(*tgt)->supportsGGMLFormat(stringifyEncoding(*sp->ggml))) {
+        module.emitError("target '")
+            << (*tgt)->name << "' has no kernels for "
+            << stringifyEncoding(*sp->ggml) << " blocks";
+        return signalPassFailure();
+      }
     for (const QuantSpec *sp : {&spec, &embSpec, &headSpec})
       if (!(*tgt)->supportsQuantBits(sp->bits)) {
         module.emitError("target '") << (*tgt)->name << "' has no kernels for "
@@ -343,7 +370,8 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
                     (s.granularity == Granularity::Head && !headRows)) &&
                    (s.granularity != Granularity::Group ||
                     chosen.getBlockSize() == s.blockSize) &&
-                   isTwoLevel(chosen) == s.i8Scale;
+                   isTwoLevel(chosen) == s.i8Scale &&
+                   chosen.getBlocks() == s.ggml;
       if (!asked)
         g.emitRemark() << name << ": " << spelled << " does not fit " << shape
                        << "; " << spellQuantScheme(chosen) << " instead";

@@ -1,7 +1,8 @@
-/*===- linear_ggml_avx2.c - Q4_K and Q6_K weights, AVX2 + FMA --------------===*
+/*===- linear_ggml_avx2.c - Q4_K, Q6_K and IQ4_NL weights, AVX2 + FMA ------===*
  *
  * The portable kernel decodes a block with scalar byte arithmetic, which
- * costs more than the product itself. Here a Q4_K or Q6_K super-block is
+ * costs more than the product itself. IQ4_NL takes int8 activations (see
+ * k_iq4_linear). A Q4_K or Q6_K super-block is
  * unpacked 32 bytes at a time (vpand/vpsrlw) and scaled into floats: for
  * one activation row (decode) straight into the FMAs, for several (prefill)
  * once into an L1 buffer that every row uses, so each weight is still
@@ -15,6 +16,11 @@
 #include "vec_avx2.h"
 
 #include "dsc/abi/ggml_decode.h"
+#ifndef DSC_GGML_NO_GEMM
+#include "gemm.h"
+#endif
+#include "qact_avx2.h"
+#include "quant_tile.h"
 
 #pragma push_macro("DSC_GENERIC")
 #pragma push_macro("dsc_uk_linear_ggml")
@@ -192,8 +198,152 @@ static void k_rows(void *ctx, int64_t begin, int64_t end) {
     k_rows_of(c, begin, end, DSC_GGML_TYPE_Q6_K);
 }
 
+/* IQ4_NL with int8 activations (qact_avx2.h, as the integer kernels of
+ * dsc's own schemes take them): a block's 16 levels are bytes, so a block
+ * of 32 is one vpshufb lookup of its nibbles and one vpmaddubsw of |w| by
+ * the activations carrying w's sign (|w| <= 127, |x| <= 127: the pair sums
+ * fit int16), then vpmaddwd into int32 and one FMA by d * dx. With float
+ * activations (the portable kernel) a weight costs 3-4 times as much. */
+typedef struct {
+  const qact_t *a;
+  const uint8_t *w;
+  float *y;
+  int64_t S, K, N;
+} iq4_ctx;
+
+/* The 32 levels of an IQ4_NL block's nibbles, values 0-15 then 16-31. */
+DSC_INLINE __m256i k_iq4_levels32(const uint8_t *qs, __m128i levels) {
+  const __m128i m4 = _mm_set1_epi8(0xF);
+  __m128i q = _mm_loadu_si128((const __m128i *)qs);
+  __m128i lo = _mm_shuffle_epi8(levels, _mm_and_si128(q, m4));
+  __m128i hi =
+      _mm_shuffle_epi8(levels, _mm_and_si128(_mm_srli_epi16(q, 4), m4));
+  return _mm256_set_m128i(hi, lo);
+}
+
+/* Eight int32 sums of products of |w| (unsigned bytes) and x carrying w's
+ * sign: vpdpbusd where the target has AVX512-VNNI. */
+DSC_INLINE __m256i k_dot_u8s8(__m256i aw, __m256i xs, __m256i ones) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  (void)ones;
+  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), aw, xs);
+#else
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(aw, xs), ones);
+#endif
+}
+
+DSC_INLINE float k_f16(const uint8_t *p) {
+  uint16_t h;
+  __builtin_memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+/* Row `row` (n) of W against R activation rows from s (R = 1 for decode,
+ * 4 for a prompt's rows, compiled apart so that the accumulators stay in
+ * registers): each block's levels are looked up once for the R rows. */
+#define K_IQ4_ROW(NAME, R)                                                     \
+  static void NAME(const iq4_ctx *c, const uint8_t *row, int64_t n,            \
+                   int64_t s) {                                                \
+    const __m128i levels = _mm_loadu_si128((const __m128i *)dsc_iq4_levels);   \
+    const __m256i ones = _mm256_set1_epi16(1);                                 \
+    const uint64_t bb = sizeof(dsc_ggml_block_iq4_nl);                         \
+    int64_t blocks = c->K / 32;                                                \
+    const int8_t *xq = c->a->q + s * c->K;                                     \
+    const float *xd = c->a->d + s * blocks;                                    \
+    /* Two accumulators a row: one block's FMA need not wait for the last. */  \
+    __m256 acc[R][2];                                                          \
+    for (int i = 0; i < R; ++i)                                                \
+      acc[i][0] = acc[i][1] = VZERO();                                         \
+    for (int64_t b = 0; b < blocks; ++b) {                                     \
+      const uint8_t *blk = row + (uint64_t)b * bb;                             \
+      PREFETCH(blk + 8 * bb);                                                  \
+      __m256i wv = k_iq4_levels32(blk + 2, levels);                            \
+      __m256i aw = _mm256_sign_epi8(wv, wv);                                   \
+      float d = k_f16(blk);                                                    \
+      for (int i = 0; i < R; ++i) {                                            \
+        __m256i xv =                                                           \
+            _mm256_loadu_si256((const __m256i *)(xq + i * c->K + 32 * b));     \
+        __m256i p = k_dot_u8s8(aw, _mm256_sign_epi8(xv, wv), ones);            \
+        acc[i][b & 1] = _mm256_fmadd_ps(                                       \
+            _mm256_cvtepi32_ps(p), _mm256_set1_ps(d * xd[i * blocks + b]),     \
+            acc[i][b & 1]);                                                    \
+      }                                                                        \
+    }                                                                          \
+    for (int i = 0; i < R; ++i)                                                \
+      c->y[(s + i) * c->N + n] = VHSUM(VADD(acc[i][0], acc[i][1]));            \
+  }
+K_IQ4_ROW(k_iq4_row1, 1)
+K_IQ4_ROW(k_iq4_row4, 4)
+#undef K_IQ4_ROW
+
+static void k_iq4_rows(void *ctx, int64_t begin, int64_t end) {
+  const iq4_ctx *c = (const iq4_ctx *)ctx;
+  uint64_t rowBytes = (uint64_t)(c->K / 32) * sizeof(dsc_ggml_block_iq4_nl);
+  for (int64_t n = begin; n < end; ++n) {
+    const uint8_t *row = c->w + (uint64_t)n * rowBytes;
+    int64_t s = 0;
+    for (; s + 4 <= c->S; s += 4)
+      k_iq4_row4(c, row, n, s);
+    for (; s < c->S; ++s)
+      k_iq4_row1(c, row, n, s);
+  }
+}
+
+#ifndef DSC_GGML_NO_GEMM
+/* A prompt's rows: IQ4_NL is int8:group=32 whose values are the 16
+ * levels, so the weight is written out once as that scheme's tiles
+ * (quant_layout.h: per 4 rows and 32 columns the rows' f16 scales, then
+ * the values stored as level + 128) and multiplied by the int8 prompt GEMM
+ * (gemm.h). Writing N x K bytes costs little against 2 S N K operations,
+ * and the GEMM runs at the int8 schemes' speed. 0 if it took nothing. */
+static int k_iq4_gemm(const float *x, const uint8_t *w, float *y, int64_t S,
+                      int64_t K, int64_t N) {
+  if (S < DSC_GEMM_MIN_ROWS || N % 4)
+    return 0;
+  const uint64_t bb = sizeof(dsc_ggml_block_iq4_nl);
+  const uint64_t tile = dsc_qtile_bytes(32, 8, 2, 0);
+  int64_t blocks = K / 32;
+  uint8_t *t8 = (uint8_t *)dsc_kernel_alloc((uint64_t)(N / 4) * blocks * tile);
+  const __m128i levels = _mm_xor_si128(
+      _mm_loadu_si128((const __m128i *)dsc_iq4_levels), _mm_set1_epi8(-128));
+  for (int64_t r4 = 0; r4 < N / 4; ++r4)
+    for (int64_t b = 0; b < blocks; ++b) {
+      uint8_t *out = t8 + ((uint64_t)r4 * blocks + b) * tile;
+      for (int r = 0; r < 4; ++r) {
+        const uint8_t *blk = w + ((uint64_t)(4 * r4 + r) * blocks + b) * bb;
+        __builtin_memcpy(out + 2 * r, blk, 2);
+        _mm256_storeu_si256((__m256i *)(out + 8 + 32 * r),
+                            k_iq4_levels32(blk + 2, levels));
+      }
+    }
+  int took = dsc_gemm_q_t4(x, t8, y, S, K, N, 32, 8, 0);
+  dsc_kernel_free(t8);
+  return took;
+}
+#endif
+
+static void k_iq4_linear(const float *x, const uint8_t *w, float *y, int64_t S,
+                         int64_t K, int64_t N) {
+#ifndef DSC_GGML_NO_GEMM
+  if (k_iq4_gemm(x, w, y, S, K, N))
+    return;
+#endif
+  qact_t a = qact_alloc(S, K);
+  qact_quantize_avx2(x, S, K, a.q, a.d, a.sum);
+  iq4_ctx c = {&a, w, y, S, K, N};
+  if (S * K * N < DSC_PARALLEL_MIN_WORK)
+    k_iq4_rows(&c, 0, N);
+  else
+    dsc_parallel_for(N, k_iq4_rows, &c);
+  qact_free(a);
+}
+
 void DSC_UK(linear_ggml)(const float *x, const uint8_t *w, float *y, int64_t S,
                          int64_t K, int64_t N, int64_t type) {
+  if (type == DSC_GGML_TYPE_IQ4_NL) {
+    k_iq4_linear(x, w, y, S, K, N);
+    return;
+  }
   if (type != DSC_GGML_TYPE_Q4_K && type != DSC_GGML_TYPE_Q6_K) {
     ggml_linear_portable(x, w, y, S, K, N, type);
     return;

@@ -14,6 +14,7 @@
  * 4 and 8 bits.
  *
  *===---------------------------------------------------------------------===*/
+#include "qact_avx2.h"
 #include "quant_tile.h"
 #ifdef DSC_HAVE_GEMM
 #include "gemm.h"
@@ -665,38 +666,6 @@ static void qi_rows(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
-/* Activations to int8 per 32-block: q = round(x * 127 / amax). */
-static void quantize_rows(const float *x, int64_t S, int64_t K, int8_t *q,
-                          float *d, int32_t *sum) {
-  for (int64_t s = 0; s < S; ++s)
-    for (int64_t b = 0; b < K / 32; ++b) {
-      const float *xb = x + s * K + b * 32;
-      __m256 mx = _mm256_setzero_ps();
-      __m256 sign = _mm256_set1_ps(-0.0f);
-      for (int i = 0; i < 32; i += 8)
-        mx = _mm256_max_ps(mx, _mm256_andnot_ps(sign, _mm256_loadu_ps(xb + i)));
-      __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
-      m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-      m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
-      float amax = _mm_cvtss_f32(m4);
-      float scale = amax / 127.0f;
-      __m256 inv = _mm256_set1_ps(amax > 0 ? 127.0f / amax : 0.0f);
-      int8_t *qb = q + s * K + b * 32;
-      int32_t total = 0;
-      for (int i = 0; i < 32; i += 8) {
-        __m256i v = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb + i), inv));
-        int32_t lanes[8];
-        _mm256_storeu_si256((__m256i *)lanes, v);
-        for (int j = 0; j < 8; ++j) {
-          qb[i + j] = (int8_t)lanes[j];
-          total += lanes[j];
-        }
-      }
-      d[s * (K / 32) + b] = scale;
-      sum[s * (K / 32) + b] = total;
-    }
-}
-
 void KNAME(const float *x, const uint8_t *w, float *y, int64_t S, int64_t K,
            int64_t N, int64_t G, int64_t flags) {
 #ifndef INT_PATH_REJECTS
@@ -711,7 +680,7 @@ void KNAME(const float *x, const uint8_t *w, float *y, int64_t S, int64_t K,
     return;
 #endif
   qact_t a = qact_alloc(S, K);
-  quantize_rows(x, S, K, a.q, a.d, a.sum);
+  qact_quantize_avx2(x, S, K, a.q, a.d, a.sum);
   qi_ctx c = {a.q, a.d, a.sum, w, y, S, K, N, qtile_make(K, G, BITS, (int)flags), 0};
 #ifdef DSC_FAST_DECODE
   /* The rows qi_rows decodes one at a time (see its unpacked buffer). */
