@@ -8,6 +8,7 @@
 #include "dsc/abi/ggml_decode.h"
 #include "dsc/half.h"
 
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/Twine.h"
 
 #include <algorithm>
@@ -455,6 +456,17 @@ static int16_t codeOf(float *scale, const ScaleGrid &grid) {
   return static_cast<int16_t>(k);
 }
 
+/// GPTQ's step after column c of a row of n values is rounded to q: its
+/// error, divided by U_cc, subtracted times U_c,k from every later value k
+/// (`factor` is U, gptqFactor's).
+static void carryError(float *w, const float *factor, int64_t n, int64_t c,
+                       float q) {
+  const float *uc = factor + c * n;
+  float e = (w[c] - q) / uc[c];
+  for (int64_t k = c + 1; k < n; ++k)
+    w[k] -= e * uc[k];
+}
+
 /// GPTQ on one row of n values (modified: the carried errors): each group's
 /// scale from its values when it is reached (searched by `imp` when given,
 /// else round to nearest or the shared `fixedScale`), then each value
@@ -493,10 +505,7 @@ static void gptqRow(float *w, const float *imp, const float *factor, int64_t n,
       float q = std::nearbyint(w[c] * inv) + z;
       q = std::min(std::max(q, qlo), qhi);
       u[c] = static_cast<uint8_t>(q);
-      const float *uc = factor + c * n;
-      float e = (w[c] - (q - z) * d) / uc[c];
-      for (int64_t k = c + 1; k < n; ++k)
-        w[k] -= e * uc[k];
+      carryError(w, factor, n, c, (q - z) * d);
     }
   }
 }
@@ -552,17 +561,21 @@ static void searchGroupLevels(const float *w, const float *imp, int64_t n,
   *scale = d0;
   if (!imp || m == 0)
     return;
-  std::vector<uint8_t> trial(n);
-  auto consider = [&](float d) {
-    d = roundScale(d, false);
-    if (!std::isfinite(d) || d == 0)
-      return;
+  SmallVector<uint8_t, 32> trial(n);
+  // Rounds to the levels times d (an f16 value), keeping the best.
+  auto keep = [&](float d) {
     double err = roundToLevels(w, imp, n, d, levels, trial.data());
     if (err < best) {
       best = err;
       *scale = d;
       std::copy(trial.begin(), trial.end(), u);
     }
+  };
+  auto consider = [&](float d) {
+    d = roundScale(d, false);
+    if (!std::isfinite(d) || d == 0)
+      return;
+    keep(d);
     double num = 0, den = 0;
     for (int64_t i = 0; i < n; ++i) {
       double l = levels[trial[i]];
@@ -572,14 +585,8 @@ static void searchGroupLevels(const float *w, const float *imp, int64_t n,
     if (!(den > 0))
       return;
     float refit = roundScale(static_cast<float>(num / den), false);
-    if (!std::isfinite(refit) || refit == 0)
-      return;
-    err = roundToLevels(w, imp, n, refit, levels, trial.data());
-    if (err < best) {
-      best = err;
-      *scale = refit;
-      std::copy(trial.begin(), trial.end(), u);
-    }
+    if (std::isfinite(refit) && refit != 0)
+      keep(refit);
   };
   for (int step = -10; step <= 10; ++step) {
     float f = 1.0f + 0.02f * step;
@@ -602,10 +609,7 @@ static void gptqRowLevels(float *w, const float *imp, const float *factor,
     for (int64_t c = g * group; c < (g + 1) * group; ++c) {
       int k = nearestLevel(levels, w[c] * inv);
       u[c] = static_cast<uint8_t>(k);
-      const float *uc = factor + c * n;
-      float e = (w[c] - static_cast<float>(levels[k]) * d) / uc[c];
-      for (int64_t k2 = c + 1; k2 < n; ++k2)
-        w[k2] -= e * uc[k2];
+      carryError(w, factor, n, c, static_cast<float>(levels[k]) * d);
     }
   }
 }

@@ -157,18 +157,27 @@ Error WeightReader::writeQuantized(Attribute source, QTensorType type,
   return Error::success();
 }
 
+/// Whether a weight stored as ggml `format` blocks is the file's own
+/// blocks, copied (`stored`: the rows the source selects, if it only
+/// selects rows): every format dsc reads but IQ4_NL, which is also its own
+/// scheme (--quantize iq4_nl), quantized from the source's values unless
+/// the file holds these very blocks.
+static bool keepsFileBlocks(Encoding format,
+                            const std::optional<StoredRows> &stored) {
+  return format != Encoding::IQ4_NL ||
+         (stored && stored->file.getEncoding() == format);
+}
+
 bool WeightReader::copiesFileBlocks(Attribute source, QTensorType type) {
   std::optional<Encoding> format = type.getScheme().getBlocks();
   if (!format)
     return false;
-  if (*format != Encoding::IQ4_NL)
-    return true;
   auto stored = interpreter.storedRows(source, type.getShape());
   if (!stored) {
     consumeError(stored.takeError());
     return false;
   }
-  return *stored && (*stored)->file.getEncoding() == *format;
+  return keepsFileBlocks(*format, *stored);
 }
 
 Error WeightReader::write(Attribute source, Type type, raw_ostream &os) {
@@ -183,12 +192,7 @@ Error WeightReader::write(Attribute source, Type type, TiledLayoutAttr layout,
       auto stored = interpreter.storedRows(source, q.getShape());
       if (!stored)
         return stored.takeError();
-      // IQ4_NL is also dsc's own non-uniform 4-bit scheme (--quantize
-      // iq4_nl): quantized from the source's values unless the file holds
-      // these very blocks.
-      Encoding format = *q.getScheme().getBlocks();
-      if (format == Encoding::IQ4_NL &&
-          !(*stored && (*stored)->file.getEncoding() == format))
+      if (!keepsFileBlocks(*q.getScheme().getBlocks(), *stored))
         return writeQuantized(source, q, false, os, importance, hessian);
       return copyGGMLRows(*stored, getFileSource(source), q, os);
     }

@@ -296,28 +296,43 @@ static void k_iq4_rows(void *ctx, int64_t begin, int64_t end) {
  * the values stored as level + 128) and multiplied by the int8 prompt GEMM
  * (gemm.h). Writing N x K bytes costs little against 2 S N K operations,
  * and the GEMM runs at the int8 schemes' speed. 0 if it took nothing. */
-static int k_iq4_gemm(const float *x, const uint8_t *w, float *y, int64_t S,
-                      int64_t K, int64_t N) {
-  if (S < DSC_GEMM_MIN_ROWS || N % 4)
-    return 0;
+typedef struct {
+  const uint8_t *w;
+  uint8_t *t8;
+  int64_t blocks;
+} iq4_expand_ctx;
+
+/* Tiles of 4 rows [begin, end) (in fours) of the int8:group=32 copy. */
+static void k_iq4_expand(void *ctx, int64_t begin, int64_t end) {
+  const iq4_expand_ctx *e = (const iq4_expand_ctx *)ctx;
   const uint64_t bb = sizeof(dsc_ggml_block_iq4_nl);
   const uint64_t tile = dsc_qtile_bytes(32, 8, 2, 0);
-  int64_t blocks = K / 32;
-  uint8_t *t8 = (uint8_t *)dsc_kernel_alloc((uint64_t)(N / 4) * blocks * tile);
   const __m128i levels = _mm_xor_si128(
       _mm_loadu_si128((const __m128i *)dsc_iq4_levels), _mm_set1_epi8(-128));
-  for (int64_t r4 = 0; r4 < N / 4; ++r4)
-    for (int64_t b = 0; b < blocks; ++b) {
-      uint8_t *out = t8 + ((uint64_t)r4 * blocks + b) * tile;
+  for (int64_t r4 = begin; r4 < end; ++r4)
+    for (int64_t b = 0; b < e->blocks; ++b) {
+      uint8_t *out = e->t8 + ((uint64_t)r4 * e->blocks + b) * tile;
       for (int r = 0; r < 4; ++r) {
-        const uint8_t *blk = w + ((uint64_t)(4 * r4 + r) * blocks + b) * bb;
+        const uint8_t *blk =
+            e->w + ((uint64_t)(4 * r4 + r) * e->blocks + b) * bb;
         __builtin_memcpy(out + 2 * r, blk, 2);
         _mm256_storeu_si256((__m256i *)(out + 8 + 32 * r),
                             k_iq4_levels32(blk + 2, levels));
       }
     }
-  int took = dsc_gemm_q_t4(x, t8, y, S, K, N, 32, 8, 0);
-  dsc_kernel_free(t8);
+}
+
+static int k_iq4_gemm(const float *x, const uint8_t *w, float *y, int64_t S,
+                      int64_t K, int64_t N) {
+  if (S < DSC_GEMM_MIN_ROWS || N % 4)
+    return 0;
+  iq4_expand_ctx e = {w, 0, K / 32};
+  e.t8 = (uint8_t *)dsc_kernel_alloc((uint64_t)(N / 4) * e.blocks *
+                                     dsc_qtile_bytes(32, 8, 2, 0));
+  /* On the pool's threads too: a pass over N x K bytes. */
+  dsc_parallel_for(N / 4, k_iq4_expand, &e);
+  int took = dsc_gemm_q_t4(x, e.t8, y, S, K, N, 32, 8, 0);
+  dsc_kernel_free(e.t8);
   return took;
 }
 #endif
