@@ -73,11 +73,16 @@ const char *__asan_default_options(void) { return "detect_leaks=0"; }
 /* ASan's allocation hooks record the blocks dsc_main allocates and does not
  * free (its tokenizer, sampler, token and logit buffers), which are freed
  * after it returns: held until exit, they would grow the fuzzer past its
- * RSS limit within minutes. The hooks may not allocate. */
+ * RSS limit within minutes. The hooks may not allocate.
+ *
+ * The hooks run on every thread, and libFuzzer has its own (the RSS limit's
+ * thread allocates while it reports): only the thread inside dsc_main
+ * records, so no other thread's block is freed here and the list is never
+ * written by two threads at once. */
 enum { kMaxBlocks = 4096 };
 static uintptr_t blocks[kMaxBlocks];
 static int nBlocks;
-static int inMain;
+static _Thread_local int inMain;
 
 static void on_malloc(const volatile void *p, size_t size) {
   if (inMain && nBlocks < kMaxBlocks)
@@ -165,8 +170,16 @@ int fuzz_run_main(int argc, char **argv) {
   inMain = 1;
   int rc = dsc_main(argc, argv);
   inMain = 0;
-  while (nBlocks > 0)
-    free((void *)blocks[--nBlocks]);
+  /* A block still owned by the allocator and listed once: anything else
+   * would be a double free of the harness's own making. */
+  while (nBlocks > 0) {
+    void *p = (void *)blocks[--nBlocks];
+    int listedAgain = 0;
+    for (int i = 0; i < nBlocks && !listedAgain; ++i)
+      listedAgain = blocks[i] == (uintptr_t)p;
+    if (!listedAgain && __sanitizer_get_ownership(p))
+      free(p);
+  }
   while (nMaps > 0) {
     --nMaps;
     __real_dsc_sys_munmap(maps[nMaps].addr, maps[nMaps].len);

@@ -12,6 +12,24 @@ trap 'rm -rf "$work"' EXIT
 # rare failure (in CI too) can be replayed.
 artifacts="$(dirname "$fuzzer")/artifacts/$(basename "$fuzzer")"
 mkdir -p "$artifacts"
+log="$work.log"
+trap 'rm -rf "$work" "$log"' EXIT
+status=0
 # shellcheck disable=SC2046
 "$fuzzer" -max_total_time="$seconds" $(fuzz_flags "$(basename "$fuzzer")") \
-  -artifact_prefix="$artifacts/" "$work" "$seeds" 2>&1 | tail -n 20
+  -artifact_prefix="$artifacts/" "$work" "$seeds" >"$log" 2>&1 || status=$?
+# A report's first lines (what failed, where, on which thread) are what a
+# CI log must keep; the last ones have the statistics and the input's name.
+if [ "$status" -ne 0 ] && grep -q "ERROR:" "$log"; then
+  grep -m1 -A40 "ERROR:" "$log"
+  echo "..."
+fi
+tail -n 20 "$log"
+# CI keeps its log, not its files: the failing input itself, when small.
+if [ "$status" -ne 0 ]; then
+  newest=$(ls -t "$artifacts" 2>/dev/null | head -n 1)
+  if [ -n "$newest" ] && [ "$(stat -c %s "$artifacts/$newest")" -le 16384 ]; then
+    echo "$newest (base64): $(base64 -w0 "$artifacts/$newest")"
+  fi
+fi
+exit "$status"
