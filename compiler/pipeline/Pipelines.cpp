@@ -129,6 +129,9 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
     mlir::dsc::buildLowerToLoopsPipeline(pm);
     return;
   case Phase::LLVMDialect:
+    // Each layer's loop nests once, not once per layer: LLVM's time goes
+    // with the size of the code it is given.
+    pm.addPass(mlir::dsc::createCodegenOutlineLoops());
     mlir::dsc::buildLowerToLLVMPipeline(pm, s.sanitize);
     return;
   }

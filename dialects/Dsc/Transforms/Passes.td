@@ -233,6 +233,39 @@ def CodegenApproximateMath : Pass<"dsc-codegen-approximate-math"> {
   ];
 }
 
+def CodegenOutlineLoops : Pass<"dsc-codegen-outline-loops",
+                               "::mlir::ModuleOp"> {
+  let summary = "Moves each top-level loop nest into a function, one per "
+                "distinct nest";
+  let description = [{
+    After dsc-codegen-lower-to-loops the forward function holds every
+    layer's element-wise and reduction loops (RMSNorm, RoPE, SwiGLU,
+    residual adds) one after another: a 22-layer model repeats the same
+    nests 22 times over, differing only in the buffers they read and write.
+    LLVM then optimizes and generates each copy, and code generation
+    dominates compile time.
+
+    This pass moves each top-level `scf.for` of a function body into a
+    private function of its own, taking the values it uses from outside as
+    arguments; operations without operands or memory effects it uses
+    (constants, `memref.get_global`) are cloned in, so that shapes and
+    constants stay constants in the nest. Nests whose functions are
+    identical (same signature, same body) share one function. A function
+    called from at least `min-calls` places is marked `noinline`, so that
+    LLVM compiles it once; one called fewer times is left for LLVM's
+    inliner to put back.
+
+    Loops with results are left in place.
+  }];
+  let options = [
+    Option<"minCalls", "min-calls", "unsigned", /*default=*/"2",
+           "Calls from which an outlined nest is kept out of line">
+  ];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // GPU: the steps of dsc-cuda-lower (GPULower.cpp, docs/cuda.md) that MLIR
 // has no pass for.
