@@ -91,7 +91,9 @@ def ttft(exe, threads, evict, reps, extra=()):
     prompt, one token generated), from a cold page cache (the executable
     and its weights evicted) and warm."""
     files = [exe, exe + ".dscw"]
-    cmd = [exe, "--tokens", "1 2 3 4", "--no-bos", "-n", "5", "--temp", "0",
+    # -n counts positions, the prompt's included: 4 is the prompt and the
+    # one token sampled from its logits, as llama-cli -n 1.
+    cmd = [exe, "--tokens", "1 2 3 4", "--no-bos", "-n", "4", "--temp", "0",
            "-t", str(threads)] + list(extra)
     cold = [timed(cmd, evict, files)[0] for _ in range(reps)]
     timed(cmd)

@@ -323,10 +323,10 @@ int dsc_chat_run(const dsc_payload *pl, const dsc_args *a,
     /* Threads first: they read the weights in. */
     dsc_run_start_threads(a->threads);
     double t0 = dsc_sys_now();
-    if (dsc_run_load(&s.m, pl, a->useMmap, ctx, 1, "-c"))
+    if (dsc_run_load(&s.m, pl, a->useMmap, false, ctx, 1, "-c"))
       return 1;
     if (a->verbose)
-      dsc_run_report(pl, a->useMmap, ctx, dsc_sys_now() - t0);
+      dsc_run_report(&s.m, pl, a->useMmap, ctx, dsc_sys_now() - t0);
     uint64_t seed = a->seed ? (uint64_t)a->seed : dsc_sys_time_ns();
     if (!dsc_sampler_init(&s.sampler, (int32_t)s.m.vocab, a->temp, a->topP,
                           (int32_t)a->topK, seed))

@@ -82,10 +82,10 @@ int dsc_eval_tokens(const dsc_payload *pl, const dsc_args *a, int64_t ctx) {
   /* Threads first: they read the weights in. */
   int nThreads = dsc_run_start_threads(a->threads);
   double tLoad = dsc_sys_now();
-  if (dsc_run_load(&m, pl, a->useMmap, window, window, "-c"))
+  if (dsc_run_load(&m, pl, a->useMmap, false, window, window, "-c"))
     return 1;
   if (a->verbose)
-    dsc_run_report(pl, a->useMmap, window, dsc_sys_now() - tLoad);
+    dsc_run_report(&m, pl, a->useMmap, window, dsc_sys_now() - tLoad);
   double t0 = dsc_sys_now();
   uint64_t done = 0;
   if (eval_windows(&m, pl, a, ids, n, window, out, &done))

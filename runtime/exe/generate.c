@@ -86,6 +86,13 @@ static int sample_loop(generation *g, dsc_sampler *sampler, const dsc_prompt *p,
     token = next;
     if (++pos >= steps)
       break;
+    /* The first token is out: now the weights go into huge pages, a
+     * one-time cost outside the decoding time, as loading is. */
+    if (g->m.pendingCopy) {
+      if (!dsc_out_flush())
+        return dsc_out_failed();
+      dsc_run_settle(&g->m);
+    }
     double a = dsc_sys_now();
     dsc_run_forward(&g->m, &token, 1, pos, 1);
     *tGen += dsc_sys_now() - a;
@@ -110,10 +117,10 @@ static int set_up(generation *g, dsc_sampler *sampler, int64_t steps,
   /* Threads first: they read the weights in. */
   int nThreads = dsc_run_start_threads(a->threads);
   double t0 = dsc_sys_now();
-  if (dsc_run_load(&g->m, g->pl, a->useMmap, steps, rows, "-c or -n"))
+  if (dsc_run_load(&g->m, g->pl, a->useMmap, true, steps, rows, "-c or -n"))
     return -1;
   if (a->verbose)
-    dsc_run_report(g->pl, a->useMmap, steps, dsc_sys_now() - t0);
+    dsc_run_report(&g->m, g->pl, a->useMmap, steps, dsc_sys_now() - t0);
   uint64_t seed = a->seed ? (uint64_t)a->seed : dsc_sys_time_ns();
   if (!dsc_sampler_init(sampler, (int32_t)g->m.vocab, a->temp, a->topP,
                         (int32_t)a->topK, seed)) {

@@ -255,6 +255,25 @@ void *dsc_payload_read_weights(const dsc_payload *p) {
   return dst;
 }
 
+bool dsc_payload_weights_resident(const dsc_payload *p) {
+  uintptr_t at = (uintptr_t)(p->data + p->weights->offset);
+  uintptr_t first = at & ~(uintptr_t)4095;
+  uint64_t len = p->weights->size + (at - first);
+  uint64_t pages = (len + 4095) / 4096;
+  if (!pages || len > SIZE_MAX)
+    return false;
+  /* Zeroed: where the kernel's pages are larger, the entries it does not
+   * write read as not resident. */
+  unsigned char *vec = (unsigned char *)calloc((size_t)pages, 1);
+  if (!vec)
+    return false;
+  bool all = dsc_sys_mincore((void *)first, (size_t)len, vec) == 0;
+  for (uint64_t i = 0; all && i < pages; ++i)
+    all = vec[i] & 1;
+  free(vec);
+  return all;
+}
+
 /* The number after `key` in text (as in /proc/meminfo), or -1. */
 static int64_t field(const char *text, const char *key) {
   size_t k = strlen(key);

@@ -43,6 +43,11 @@ bool dsc_payload_verify(const dsc_payload *p, uint64_t *stored,
  * fails; the caller then uses the mapping. */
 void *dsc_payload_read_weights(const dsc_payload *p);
 
+/* Whether every page of the weights is in the page cache (mincore on the
+ * mapping). False when it cannot tell, as on kernels with pages larger
+ * than 4 KiB. */
+bool dsc_payload_weights_resident(const dsc_payload *p);
+
 /* Bytes of memory this process can still get: MemAvailable plus SwapFree,
  * within the limit of its cgroup. UINT64_MAX when unknown. */
 uint64_t dsc_mem_available(void);

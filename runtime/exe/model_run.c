@@ -71,28 +71,38 @@ int dsc_run_check_memory(const dsc_payload *pl, bool useMmap, int64_t positions,
   return 0;
 }
 
-void dsc_run_report(const dsc_payload *pl, bool useMmap, int64_t positions,
-                    double loadSeconds) {
+void dsc_run_report(const dsc_run *m, const dsc_payload *pl, bool useMmap,
+                    int64_t positions, double loadSeconds) {
   uint64_t cacheBytes, logitBytes;
   run_bytes(positions, 1, &cacheBytes, &logitBytes);
   char w[32], c[32];
   dsc_eprintf("%s: weights %s (%s) from '%s', loaded in %.3f s | KV cache %s "
               "for %lld positions\n",
               dsc_prog, dsc_format_bytes(pl->weights->size, w, sizeof(w)),
-              useMmap ? "mapped" : "read into memory", pl->path, loadSeconds,
-              dsc_format_bytes(cacheBytes, c, sizeof(c)), (long long)positions);
+              useMmap ? "mapped"
+              : m->pendingCopy
+                  ? "mapped, read into memory after the first token"
+                  : "read into memory",
+              pl->path, loadSeconds, dsc_format_bytes(cacheBytes, c, sizeof(c)),
+              (long long)positions);
 }
 
 int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
-                 int64_t positions, int64_t logitRows, const char *lower) {
+                 bool deferCopy, int64_t positions, int64_t logitRows,
+                 const char *lower) {
   uint64_t cacheBytes, logitBytes;
   run_bytes(positions, logitRows, &cacheBytes, &logitBytes);
   m->greedy = 0;
+  m->pendingCopy = 0;
   void *wbase = (void *)(pl->data + pl->weights->offset);
   /* With the forward pass on a GPU the host reads only embedding rows:
    * the mapping serves. */
   bool host = !dsc_device_forward_active();
-  if (host && !useMmap) {
+  if (host && !useMmap && deferCopy && dsc_payload_weights_resident(pl)) {
+    /* From the page cache, the first token is sooner off the mapping than
+     * after copying every weight into fresh huge pages. */
+    m->pendingCopy = pl;
+  } else if (host && !useMmap) {
     void *copy = dsc_payload_read_weights(pl);
     if (copy)
       wbase = copy;
@@ -114,6 +124,23 @@ int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
                     (long long)positions, lower);
   m->cache = (dsc_memref1){cache, cache, 0, (int64_t)(cacheBytes / 4), 1};
   return dsc_device_reserve(positions);
+}
+
+void dsc_run_settle(dsc_run *m) {
+  if (!m->pendingCopy)
+    return;
+  /* The copy reads the file, not the mapping: the mapping's pages leave
+   * this process first (they stay in the page cache, and come back from
+   * there if the copy fails), so that the weights count once in its
+   * resident memory, not twice. */
+  uintptr_t at = (uintptr_t)m->weights.aligned;
+  uintptr_t first = at & ~(uintptr_t)4095;
+  dsc_sys_madvise((void *)first, (size_t)m->weights.size + (at - first),
+                  DSC_MADV_DONTNEED);
+  void *copy = dsc_payload_read_weights(m->pendingCopy);
+  m->pendingCopy = 0;
+  if (copy)
+    m->weights.allocated = m->weights.aligned = copy;
 }
 
 /* What is wrong with one row of logits: NULL when they are usable. Besides

@@ -20,6 +20,9 @@ typedef struct {
    * stores the index of the largest logit of the last position here (the
    * device's argmax; only it crosses the bus) instead of the logits. */
   int32_t *greedy;
+  /* The copy dsc_run_settle still has to make: the run started on the
+   * payload's mapping (NULL when nothing is pending). */
+  const dsc_payload *pendingCopy;
 } dsc_run;
 
 /* Checks that `positions` positions with `logitRows` rows of logits fit in
@@ -29,14 +32,22 @@ int dsc_run_check_memory(const dsc_payload *pl, bool useMmap, int64_t positions,
                          int64_t logitRows, int64_t ctx, const char *lower);
 
 /* Loads the weights (copied unless useMmap) and allocates the KV cache and
- * logits. Returns 0, or 1 after printing an error. */
+ * logits. With deferCopy, weights that are all in the page cache are not
+ * copied yet: the run starts on the mapping, which reaches the first token
+ * sooner, and dsc_run_settle copies them (decoding from huge pages is
+ * faster). Returns 0, or 1 after printing an error. */
 int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
-                 int64_t positions, int64_t logitRows, const char *lower);
+                 bool deferCopy, int64_t positions, int64_t logitRows,
+                 const char *lower);
+
+/* Makes the copy dsc_run_load deferred, if any: from then on the forward
+ * reads the weights from huge pages. */
+void dsc_run_settle(dsc_run *m);
 
 /* --verbose: the load time, the weight bytes and the KV cache of a run
  * over `positions` positions, on standard error. */
-void dsc_run_report(const dsc_payload *pl, bool useMmap, int64_t positions,
-                    double loadSeconds);
+void dsc_run_report(const dsc_run *m, const dsc_payload *pl, bool useMmap,
+                    int64_t positions, double loadSeconds);
 
 /* Starts the thread pool with `threads` threads (0: the CPUs available);
  * returns how many it has. */

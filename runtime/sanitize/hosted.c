@@ -104,6 +104,9 @@ int dsc_sys_munmap(void *addr, size_t len) {
 int dsc_sys_madvise(void *addr, size_t len, int advice) {
   return __sanitizer_get_ownership(addr) ? 0 : madvise(addr, len, advice);
 }
+int dsc_sys_mincore(void *addr, size_t len, unsigned char *vec) {
+  return RET(mincore(addr, len, vec));
+}
 long dsc_sys_readlink(const char *path, char *buf, size_t n) {
   long r = readlink(path, buf, n);
   return RET(r);

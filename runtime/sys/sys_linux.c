@@ -39,6 +39,9 @@ int dsc_sys_munmap(void *addr, size_t len) {
 int dsc_sys_madvise(void *addr, size_t len, int advice) {
   return (int)dsc_syscall(SYS_madvise, addr, len, advice);
 }
+int dsc_sys_mincore(void *addr, size_t len, unsigned char *vec) {
+  return (int)dsc_syscall(SYS_mincore, addr, len, vec);
+}
 long dsc_sys_readlink(const char *path, char *buf, size_t n) {
   return dsc_syscall6(SYS_readlinkat, -100, (long)path, (long)buf, (long)n, 0, 0);
 }

@@ -7,8 +7,8 @@
 #if defined(__x86_64__)
 enum {
   SYS_read = 0, SYS_write = 1, SYS_close = 3, SYS_lseek = 8, SYS_mmap = 9,
-  SYS_munmap = 11, SYS_sched_yield = 24, SYS_madvise = 28, SYS_clone = 56,
-  SYS_exit = 60, SYS_getrusage = 98, SYS_futex = 202,
+  SYS_munmap = 11, SYS_sched_yield = 24, SYS_mincore = 27, SYS_madvise = 28,
+  SYS_clone = 56, SYS_exit = 60, SYS_getrusage = 98, SYS_futex = 202,
   SYS_sched_getaffinity = 204, SYS_clock_gettime = 228,
   SYS_exit_group = 231, SYS_openat = 257, SYS_newfstatat = 262,
   SYS_unlinkat = 263, SYS_renameat = 264, SYS_readlinkat = 267,
@@ -32,7 +32,8 @@ enum {
   SYS_read = 63, SYS_write = 64, SYS_exit = 93, SYS_exit_group = 94,
   SYS_futex = 98, SYS_clock_gettime = 113, SYS_sched_getaffinity = 123,
   SYS_sched_yield = 124, SYS_getrusage = 165, SYS_munmap = 215,
-  SYS_clone = 220, SYS_mmap = 222, SYS_madvise = 233, SYS_unlinkat = 35,
+  SYS_clone = 220, SYS_mmap = 222, SYS_mincore = 232, SYS_madvise = 233,
+  SYS_unlinkat = 35,
   SYS_renameat = 38, SYS_newfstatat = 79,
 };
 
@@ -57,7 +58,8 @@ static inline long dsc_syscall6(long n, long a, long b, long c, long d, long e,
 enum {
   SYS_exit = 1, SYS_read = 3, SYS_write = 4, SYS_close = 6,
   SYS_getrusage = 77, SYS_munmap = 91, SYS_clone = 120, SYS__llseek = 140,
-  SYS_sched_yield = 158, SYS_mmap2 = 192, SYS_madvise = 220, SYS_futex = 240,
+  SYS_sched_yield = 158, SYS_mmap2 = 192, SYS_mincore = 219, SYS_madvise = 220,
+  SYS_futex = 240,
   SYS_sched_getaffinity = 242, SYS_exit_group = 248,
   SYS_clock_gettime = 263, SYS_openat = 322, SYS_newfstatat = 327,
   SYS_unlinkat = 328, SYS_renameat = 329, SYS_readlinkat = 332,

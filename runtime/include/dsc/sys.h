@@ -24,6 +24,9 @@ void *dsc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
                    long off); /* NULL on error */
 int dsc_sys_munmap(void *addr, size_t len);
 int dsc_sys_madvise(void *addr, size_t len, int advice);
+/* One byte per page of [addr, addr + len), bit 0 set where the page is
+ * resident; addr is page-aligned. 0, or -errno. */
+int dsc_sys_mincore(void *addr, size_t len, unsigned char *vec);
 long dsc_sys_readlink(const char *path, char *buf, size_t n);
 int dsc_sys_rename(const char *from, const char *to); /* -errno on error */
 int dsc_sys_unlink(const char *path);                 /* -errno on error */
@@ -56,6 +59,7 @@ enum {
   DSC_MAP_PRIVATE = 2,
   DSC_MAP_ANONYMOUS = 0x20,
   DSC_MADV_WILLNEED = 3,
+  DSC_MADV_DONTNEED = 4,
   DSC_MADV_HUGEPAGE = 14,
 };
 
