@@ -130,7 +130,9 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
     return;
   case Phase::LLVMDialect:
     // Each layer's loop nests once, not once per layer: LLVM's time goes
-    // with the size of the code it is given.
+    // with the size of the code it is given. CSE first, so that nests
+    // differing only in which copy of a constant they use are one.
+    pm.addPass(mlir::createCSEPass());
     pm.addPass(mlir::dsc::createCodegenOutlineLoops());
     mlir::dsc::buildLowerToLLVMPipeline(pm, s.sanitize);
     return;

@@ -86,12 +86,17 @@ static int sample_loop(generation *g, dsc_sampler *sampler, const dsc_prompt *p,
     token = next;
     if (++pos >= steps)
       break;
-    /* The first token is out: now the weights go into huge pages, a
-     * one-time cost outside the decoding time, as loading is. */
+    /* The first token is out (print_token flushed it): now the weights go
+     * into huge pages, a one-time cost kept out of the decoding time, as
+     * loading is. */
     if (g->m.pendingCopy) {
-      if (!dsc_out_flush())
-        return dsc_out_failed();
-      dsc_run_settle(&g->m);
+      double t = dsc_sys_now();
+      bool copied = dsc_run_settle(&g->m);
+      if (g->a->verbose)
+        dsc_eprintf("%s: weights %s after the first token in %.3f s\n",
+                    dsc_prog,
+                    copied ? "copied into memory" : "left mapped (no memory)",
+                    dsc_sys_now() - t);
     }
     double a = dsc_sys_now();
     dsc_run_forward(&g->m, &token, 1, pos, 1);

@@ -256,6 +256,8 @@ void *dsc_payload_read_weights(const dsc_payload *p) {
 }
 
 bool dsc_payload_weights_resident(const dsc_payload *p) {
+  if (dsc_sys_owned_by_caller(p->path) != 1)
+    return false;
   uintptr_t at = (uintptr_t)(p->data + p->weights->offset);
   uintptr_t first = at & ~(uintptr_t)4095;
   uint64_t len = p->weights->size + (at - first);
@@ -272,6 +274,41 @@ bool dsc_payload_weights_resident(const dsc_payload *p) {
     all = vec[i] & 1;
   free(vec);
   return all;
+}
+
+typedef struct {
+  const char *src;
+  char *dst;
+  uint64_t size;
+} copy_job;
+
+static void copy_chunks(void *ctx, int64_t begin, int64_t end) {
+  copy_job *job = (copy_job *)ctx;
+  uint64_t from = (uint64_t)begin * READ_CHUNK;
+  uint64_t to = (uint64_t)end * READ_CHUNK;
+  if (to > job->size)
+    to = job->size;
+  /* A thread's range is many chunks: each is dropped from the mapping as
+   * soon as it is copied. Chunks start at multiples of 8 MiB from a
+   * page-aligned start. */
+  for (; from < to; from += READ_CHUNK) {
+    uint64_t n = to - from < READ_CHUNK ? to - from : READ_CHUNK;
+    memcpy(job->dst + from, job->src + from, n);
+    dsc_sys_madvise((void *)(uintptr_t)(job->src + from), n, DSC_MADV_DONTNEED);
+  }
+}
+
+void *dsc_payload_copy_mapped_weights(const dsc_payload *p) {
+  uint64_t n = p->weights->size;
+  char *dst = (char *)dsc_sys_mmap(0, n, DSC_PROT_READ | DSC_PROT_WRITE,
+                                   DSC_MAP_PRIVATE | DSC_MAP_ANONYMOUS, -1, 0);
+  if (!dst)
+    return 0;
+  dsc_sys_madvise(dst, n, DSC_MADV_HUGEPAGE);
+  copy_job job = {(const char *)(p->data + p->weights->offset), dst, n};
+  dsc_parallel_for((int64_t)((n + READ_CHUNK - 1) / READ_CHUNK), copy_chunks,
+                   &job);
+  return dst;
 }
 
 /* The number after `key` in text (as in /proc/meminfo), or -1. */

@@ -44,9 +44,19 @@ bool dsc_payload_verify(const dsc_payload *p, uint64_t *stored,
 void *dsc_payload_read_weights(const dsc_payload *p);
 
 /* Whether every page of the weights is in the page cache (mincore on the
- * mapping). False when it cannot tell, as on kernels with pages larger
- * than 4 KiB. */
+ * mapping). False when it cannot tell: on kernels with pages larger than
+ * 4 KiB (the weights' offset is not page-aligned there), and for a file
+ * another user owns, for which Linux reports every page resident. */
 bool dsc_payload_weights_resident(const dsc_payload *p);
+
+/* Copies the mapped weights into anonymous memory backed by huge pages, as
+ * dsc_payload_read_weights does but from the mapping (which stays the file
+ * it was opened as, whatever happens to its path since), each thread of the
+ * pool taking 8 MiB chunks and dropping the mapping's pages of each chunk
+ * it has copied: the process holds the weights about once throughout. The
+ * pages must be resident (dsc_payload_weights_resident) for this to be
+ * quick. Returns NULL when it fails; the caller then uses the mapping. */
+void *dsc_payload_copy_mapped_weights(const dsc_payload *p);
 
 /* Bytes of memory this process can still get: MemAvailable plus SwapFree,
  * within the limit of its cgroup. UINT64_MAX when unknown. */

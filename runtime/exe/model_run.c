@@ -79,10 +79,9 @@ void dsc_run_report(const dsc_run *m, const dsc_payload *pl, bool useMmap,
   dsc_eprintf("%s: weights %s (%s) from '%s', loaded in %.3f s | KV cache %s "
               "for %lld positions\n",
               dsc_prog, dsc_format_bytes(pl->weights->size, w, sizeof(w)),
-              useMmap ? "mapped"
-              : m->pendingCopy
-                  ? "mapped, read into memory after the first token"
-                  : "read into memory",
+              useMmap          ? "mapped"
+              : m->pendingCopy ? "mapped until the first token"
+                               : "read into memory",
               pl->path, loadSeconds, dsc_format_bytes(cacheBytes, c, sizeof(c)),
               (long long)positions);
 }
@@ -126,21 +125,14 @@ int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
   return dsc_device_reserve(positions);
 }
 
-void dsc_run_settle(dsc_run *m) {
+bool dsc_run_settle(dsc_run *m) {
   if (!m->pendingCopy)
-    return;
-  /* The copy reads the file, not the mapping: the mapping's pages leave
-   * this process first (they stay in the page cache, and come back from
-   * there if the copy fails), so that the weights count once in its
-   * resident memory, not twice. */
-  uintptr_t at = (uintptr_t)m->weights.aligned;
-  uintptr_t first = at & ~(uintptr_t)4095;
-  dsc_sys_madvise((void *)first, (size_t)m->weights.size + (at - first),
-                  DSC_MADV_DONTNEED);
-  void *copy = dsc_payload_read_weights(m->pendingCopy);
+    return false;
+  void *copy = dsc_payload_copy_mapped_weights(m->pendingCopy);
   m->pendingCopy = 0;
   if (copy)
     m->weights.allocated = m->weights.aligned = copy;
+  return copy != 0;
 }
 
 /* What is wrong with one row of logits: NULL when they are usable. Besides

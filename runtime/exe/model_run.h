@@ -41,8 +41,9 @@ int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
                  const char *lower);
 
 /* Makes the copy dsc_run_load deferred, if any: from then on the forward
- * reads the weights from huge pages. */
-void dsc_run_settle(dsc_run *m);
+ * reads the weights from huge pages. Returns whether it copied them (if the
+ * copy fails, the run goes on from the mapping). */
+bool dsc_run_settle(dsc_run *m);
 
 /* --verbose: the load time, the weight bytes and the KV cache of a run
  * over `positions` positions, on standard error. */

@@ -82,6 +82,12 @@ int dsc_sys_is_regular(const char *path) {
     return -errno;
   return S_ISREG(st.st_mode);
 }
+int dsc_sys_owned_by_caller(const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return -errno;
+  return geteuid() == 0 || geteuid() == st.st_uid;
+}
 int64_t dsc_sys_lseek(int fd, int64_t off, int whence) {
   int64_t r = lseek(fd, off, whence);
   return RET(r);

@@ -7,13 +7,14 @@ set -euo pipefail
 fuzzer=$1 seeds=$2 seconds=${3:-5}
 source "$(dirname "$0")/flags.sh"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 # Crash inputs outlive the scratch corpus, beside the fuzzer, so that a
 # rare failure (in CI too) can be replayed.
 artifacts="$(dirname "$fuzzer")/artifacts/$(basename "$fuzzer")"
 mkdir -p "$artifacts"
 log="$work.log"
-trap 'rm -rf "$work" "$log"' EXIT
+started="$work.started"
+trap 'rm -rf "$work" "$log" "$started"' EXIT
+touch "$started"
 status=0
 # shellcheck disable=SC2046
 "$fuzzer" -max_total_time="$seconds" $(fuzz_flags "$(basename "$fuzzer")") \
@@ -27,9 +28,10 @@ fi
 tail -n 20 "$log"
 # CI keeps its log, not its files: the failing input itself, when small.
 if [ "$status" -ne 0 ]; then
-  newest=$(ls -t "$artifacts" 2>/dev/null | head -n 1)
-  if [ -n "$newest" ] && [ "$(stat -c %s "$artifacts/$newest")" -le 16384 ]; then
-    echo "$newest (base64): $(base64 -w0 "$artifacts/$newest")"
-  fi
+  # Only an input this run wrote: the directory keeps older ones.
+  find "$artifacts" -type f -newer "$started" -size -16385c |
+    while read -r input; do
+      echo "$(basename "$input") (base64): $(base64 -w0 "$input")"
+    done
 fi
 exit "$status"

@@ -5,9 +5,10 @@ text does not depend on it.
   check_first_token.py EXE [prompt options, default: -p "Once upon a time"]
 
 - Warm (every page of the executable in the page cache): the default run
-  starts on the file's mapping and reads the weights into huge pages after
-  the first token (--verbose says "mapped, read into memory after the first
-  token").
+  starts on the file's mapping (--verbose: "mapped until the first token")
+  and copies the weights into memory after the first token (--verbose:
+  "weights copied into memory after the first token"), holding them about
+  once: its peak RSS stays under 1.3 times the weights.
 - --mmap: the weights stay mapped.
 - Cold (the file's pages evicted with posix_fadvise, checked with mincore):
   the default run reads the weights in before the first token (--verbose
@@ -27,15 +28,31 @@ PROMPT = ["-p", "Once upon a time"]
 
 
 def run(exe, extra=()):
+    """The text, how the weights were loaded (the load line's parenthesis,
+    then the line about the copy after the first token if there is one),
+    and the weights' and the peak RSS's MiB."""
     r = subprocess.run([exe] + ARGS + PROMPT + list(extra),
                        capture_output=True, text=True)
     if r.returncode:
         sys.exit("%s failed (exit %d): %s" % (exe, r.returncode, r.stderr))
-    loaded = [l for l in r.stderr.splitlines() if "loaded in" in l]
-    if not loaded:
-        sys.exit("%s --verbose printed no load line: %s" % (exe, r.stderr))
+    lines = r.stderr.splitlines()
+    loaded = [l for l in lines if "loaded in" in l]
+    rss = [l for l in lines if "peak RSS" in l]
+    if not loaded or not rss:
+        sys.exit("%s --verbose printed no load or summary line: %s" %
+                 (exe, r.stderr))
     how = loaded[0].split("(", 1)[1].split(")", 1)[0]
-    return r.stdout, how
+    weights = mib(loaded[0].split("weights ", 1)[1])
+    later = [l.split(": ", 1)[1].split(" in ", 1)[0] for l in lines
+             if "after the first token in" in l]
+    peak = float(rss[-1].split("peak RSS ", 1)[1].split(" MiB", 1)[0])
+    return r.stdout, "; ".join([how] + later), weights, peak
+
+
+def mib(text):
+    """'107.3 MiB (...' -> 107.3; GiB and KiB too."""
+    value, unit = text.split()[:2]
+    return float(value) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024}[unit]
 
 
 def resident_pages(path):
@@ -72,9 +89,12 @@ def main():
     with open(exe, "rb") as f:  # every page into the page cache
         while f.read(1 << 20):
             pass
-    warm, how = run(exe)
+    warm, how, weights, peak = run(exe)
     print("warm: %s" % how)
-    mapped, how = run(exe, ["--mmap"])
+    print("warm: peak RSS %s 1.3 x the weights" %
+          ("under" if peak < 1.3 * weights else
+           "OVER (%.1f MiB against %.1f)" % (peak, weights)))
+    mapped, how, _, _ = run(exe, ["--mmap"])
     print("--mmap: %s, %s text" % (how, "same" if mapped == warm else
                                    "DIFFERENT"))
     evict(exe)
@@ -82,7 +102,7 @@ def main():
     if kept:
         print("cold: the page cache kept %d pages; not checked" % kept)
     else:
-        cold, how = run(exe)
+        cold, how, _, _ = run(exe)
         print("cold: %s, %s text" % (how, "same" if cold == warm else
                                      "DIFFERENT"))
 

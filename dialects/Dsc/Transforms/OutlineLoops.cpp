@@ -27,7 +27,6 @@ namespace mlir::dsc {
 using namespace mlir;
 
 namespace {
-
 /// What a nest takes from outside it: values to pass (in first-use order,
 /// so that identical nests get the same signature) and operations to clone
 /// into its function (no operands, no memory effects).
@@ -35,6 +34,7 @@ struct Captures {
   llvm::SetVector<Value> args;
   llvm::SetVector<Operation *> clones;
 };
+} // namespace
 
 static bool isClonable(Operation *op) {
   return op->getNumOperands() == 0 && op->getNumRegions() == 0 &&
@@ -67,6 +67,7 @@ static bool sameFunction(func::FuncOp a, func::FuncOp b) {
              &a.getBody(), &b.getBody(), OperationEquivalence::IgnoreLocations);
 }
 
+namespace {
 struct OutlineLoopsPass : dsc::impl::CodegenOutlineLoopsBase<OutlineLoopsPass> {
   using CodegenOutlineLoopsBase::CodegenOutlineLoopsBase;
 
@@ -85,9 +86,9 @@ struct OutlineLoopsPass : dsc::impl::CodegenOutlineLoopsBase<OutlineLoopsPass> {
       if (!fn.isExternal())
         bodies.push_back(fn);
 
-    // The functions made so far, bucketed by signature, with their calls.
+    // The functions made so far, bucketed by signature, and their calls.
     DenseMap<Type, SmallVector<func::FuncOp>> bySignature;
-    DenseMap<Operation *, SmallVector<func::CallOp>> callsOf;
+    DenseMap<Operation *, unsigned> callsOf;
     SmallVector<func::FuncOp> made;
     for (func::FuncOp fn : bodies) {
       SmallVector<scf::ForOp> nests;
@@ -105,8 +106,7 @@ struct OutlineLoopsPass : dsc::impl::CodegenOutlineLoopsBase<OutlineLoopsPass> {
 
         b.setInsertionPoint(fn);
         auto outlined = func::FuncOp::create(
-            b, nest.getLoc(), (fn.getName() + "_loop" + Twine(k++)).str(),
-            type);
+            b, nest.getLoc(), (fn.getName() + "_loop" + Twine(k)).str(), type);
         outlined.setPrivate();
         Block *entry = outlined.addEntryBlock();
         IRMapping map;
@@ -126,6 +126,7 @@ struct OutlineLoopsPass : dsc::impl::CodegenOutlineLoopsBase<OutlineLoopsPass> {
             break;
           }
         if (callee == outlined) {
+          ++k;
           symbols.insert(outlined);
           bySignature[type].push_back(outlined);
           made.push_back(outlined);
@@ -133,14 +134,14 @@ struct OutlineLoopsPass : dsc::impl::CodegenOutlineLoopsBase<OutlineLoopsPass> {
           outlined.erase();
         }
         b.setInsertionPoint(nest);
-        callsOf[callee].push_back(func::CallOp::create(
-            b, nest.getLoc(), callee,
-            SmallVector<Value>(c.args.begin(), c.args.end())));
+        func::CallOp::create(b, nest.getLoc(), callee,
+                             SmallVector<Value>(c.args.begin(), c.args.end()));
+        ++callsOf[callee];
         nest.erase();
       }
     }
     for (func::FuncOp fn : made)
-      if (callsOf[fn].size() >= minCalls)
+      if (callsOf[fn] >= minCalls)
         fn->setAttr("passthrough",
                     b.getArrayAttr({b.getStringAttr("noinline")}));
   }

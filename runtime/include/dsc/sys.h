@@ -33,6 +33,9 @@ int dsc_sys_unlink(const char *path);                 /* -errno on error */
 /* 1 for a regular file, 0 for anything else, -errno when it cannot be
  * examined (-2 when it does not exist). */
 int dsc_sys_is_regular(const char *path);
+/* 1 when the file belongs to the process's effective user (or that user is
+ * root), 0 when not, -errno when it cannot be examined. */
+int dsc_sys_owned_by_caller(const char *path);
 void dsc_sys_exit(int code) __attribute__((noreturn));
 /* Monotonic time in seconds. */
 double dsc_sys_now(void);
