@@ -198,22 +198,20 @@ bool dsc_payload_verify(const dsc_payload *p, uint64_t *stored,
   return *stored == *actual;
 }
 
-/* Reading the weights in: each thread reads its share of the chunks with
- * its own descriptor. */
+/* The weights into anonymous memory backed by huge pages, 8 MiB chunks at
+ * a time on every thread of the pool: read from the file, each thread with
+ * its own descriptor, or (src set) copied from the mapping, each chunk's
+ * mapped pages dropped once copied. */
 enum { READ_CHUNK = 8 << 20 };
 typedef struct {
   const dsc_payload *p;
+  const char *src; /* the mapped weights, or NULL to read the file */
   char *dst;
   uint64_t size;
   volatile int failed;
-} read_job;
+} fill_job;
 
-static void read_chunks(void *ctx, int64_t begin, int64_t end) {
-  read_job *job = (read_job *)ctx;
-  uint64_t from = (uint64_t)begin * READ_CHUNK;
-  uint64_t to = (uint64_t)end * READ_CHUNK;
-  if (to > job->size)
-    to = job->size;
+static bool read_range(const fill_job *job, uint64_t from, uint64_t to) {
   int fd = dsc_sys_open(job->p->path, DSC_O_RDONLY, 0);
   bool ok = fd >= 0 && dsc_sys_lseek(fd,
                                      (int64_t)(job->p->offset +
@@ -230,12 +228,35 @@ static void read_chunks(void *ctx, int64_t begin, int64_t end) {
   }
   if (fd >= 0)
     dsc_sys_close(fd);
-  if (!ok)
+  return ok;
+}
+
+/* A thread's range is many chunks: each leaves the mapping as soon as it is
+ * copied, so the process holds the weights about once. Chunks start at
+ * multiples of 8 MiB from a page-aligned start. */
+static void copy_range(const fill_job *job, uint64_t from, uint64_t to) {
+  for (; from < to; from += READ_CHUNK) {
+    uint64_t n = to - from < READ_CHUNK ? to - from : READ_CHUNK;
+    memcpy(job->dst + from, job->src + from, n);
+    dsc_sys_madvise((void *)(uintptr_t)(job->src + from), n, DSC_MADV_DONTNEED);
+  }
+}
+
+static void fill_chunks(void *ctx, int64_t begin, int64_t end) {
+  fill_job *job = (fill_job *)ctx;
+  uint64_t from = (uint64_t)begin * READ_CHUNK;
+  uint64_t to = (uint64_t)end * READ_CHUNK;
+  if (to > job->size)
+    to = job->size;
+  if (job->src)
+    copy_range(job, from, to);
+  else if (!read_range(job, from, to))
     __atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
 }
 
-void *dsc_payload_read_weights(const dsc_payload *p) {
+static void *fill_weights(const dsc_payload *p, bool fromMapping) {
   uint64_t n = p->weights->size;
+  const char *mapped = (const char *)(p->data + p->weights->offset);
   char *dst = (char *)dsc_sys_mmap(0, n, DSC_PROT_READ | DSC_PROT_WRITE,
                                    DSC_MAP_PRIVATE | DSC_MAP_ANONYMOUS, -1, 0);
   if (!dst)
@@ -243,16 +264,24 @@ void *dsc_payload_read_weights(const dsc_payload *p) {
   dsc_sys_madvise(dst, n, DSC_MADV_HUGEPAGE);
   /* From a cold cache, reads of one stream wait on the disk one readahead
    * window at a time; asking for the whole range first queues it all. */
-  dsc_sys_madvise((void *)(uintptr_t)(p->data + p->weights->offset), n,
-                  DSC_MADV_WILLNEED);
-  read_job job = {p, dst, n, 0};
-  dsc_parallel_for((int64_t)((n + READ_CHUNK - 1) / READ_CHUNK), read_chunks,
+  if (!fromMapping)
+    dsc_sys_madvise((void *)(uintptr_t)mapped, n, DSC_MADV_WILLNEED);
+  fill_job job = {p, fromMapping ? mapped : 0, dst, n, 0};
+  dsc_parallel_for((int64_t)((n + READ_CHUNK - 1) / READ_CHUNK), fill_chunks,
                    &job);
   if (job.failed) {
     dsc_sys_munmap(dst, n);
     return 0;
   }
   return dst;
+}
+
+void *dsc_payload_read_weights(const dsc_payload *p) {
+  return fill_weights(p, false);
+}
+
+void *dsc_payload_copy_mapped_weights(const dsc_payload *p) {
+  return fill_weights(p, true);
 }
 
 bool dsc_payload_weights_resident(const dsc_payload *p) {
@@ -274,41 +303,6 @@ bool dsc_payload_weights_resident(const dsc_payload *p) {
     all = vec[i] & 1;
   free(vec);
   return all;
-}
-
-typedef struct {
-  const char *src;
-  char *dst;
-  uint64_t size;
-} copy_job;
-
-static void copy_chunks(void *ctx, int64_t begin, int64_t end) {
-  copy_job *job = (copy_job *)ctx;
-  uint64_t from = (uint64_t)begin * READ_CHUNK;
-  uint64_t to = (uint64_t)end * READ_CHUNK;
-  if (to > job->size)
-    to = job->size;
-  /* A thread's range is many chunks: each is dropped from the mapping as
-   * soon as it is copied. Chunks start at multiples of 8 MiB from a
-   * page-aligned start. */
-  for (; from < to; from += READ_CHUNK) {
-    uint64_t n = to - from < READ_CHUNK ? to - from : READ_CHUNK;
-    memcpy(job->dst + from, job->src + from, n);
-    dsc_sys_madvise((void *)(uintptr_t)(job->src + from), n, DSC_MADV_DONTNEED);
-  }
-}
-
-void *dsc_payload_copy_mapped_weights(const dsc_payload *p) {
-  uint64_t n = p->weights->size;
-  char *dst = (char *)dsc_sys_mmap(0, n, DSC_PROT_READ | DSC_PROT_WRITE,
-                                   DSC_MAP_PRIVATE | DSC_MAP_ANONYMOUS, -1, 0);
-  if (!dst)
-    return 0;
-  dsc_sys_madvise(dst, n, DSC_MADV_HUGEPAGE);
-  copy_job job = {(const char *)(p->data + p->weights->offset), dst, n};
-  dsc_parallel_for((int64_t)((n + READ_CHUNK - 1) / READ_CHUNK), copy_chunks,
-                   &job);
-  return dst;
 }
 
 /* The number after `key` in text (as in /proc/meminfo), or -1. */

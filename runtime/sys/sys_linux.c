@@ -52,38 +52,31 @@ int dsc_sys_rename(const char *from, const char *to) {
 int dsc_sys_unlink(const char *path) {
   return (int)dsc_syscall6(SYS_unlinkat, -100, (long)path, 0, 0, 0, 0);
 }
+/* struct stat differs, read as 32-bit words: st_mode follows st_dev,
+ * st_ino and (on x86-64 only) st_nlink, then st_uid; in aarch64's struct
+ * stat and ARM's struct stat64, st_mode is at byte 16 and st_uid at 24. */
+#if defined(__x86_64__)
+enum { STAT_MODE = 6, STAT_UID = 7 };
+#else
+enum { STAT_MODE = 4, STAT_UID = 6 };
+#endif
+static long stat_words(const char *path, uint32_t st[64]) {
+  return dsc_syscall6(SYS_newfstatat, -100, (long)path, (long)st, 0, 0, 0);
+}
 int dsc_sys_is_regular(const char *path) {
-  /* struct stat differs: st_mode follows st_dev, st_ino and (on x86-64
-   * only) st_nlink; in ARM's struct stat64 it is at byte 16 as well. */
-  uint64_t st[32];
-  long r = dsc_syscall6(SYS_newfstatat, -100, (long)path, (long)st, 0, 0, 0);
+  uint32_t st[64];
+  long r = stat_words(path, st);
   if (r < 0)
     return (int)r;
-#if defined(__x86_64__)
-  uint32_t mode = (uint32_t)st[3];
-#else
-  uint32_t mode = (uint32_t)st[2];
-#endif
-  return (mode & 0170000) == 0100000;
+  return (st[STAT_MODE] & 0170000) == 0100000;
 }
 int dsc_sys_owned_by_caller(const char *path) {
-  /* st_uid: after st_nlink on x86-64 (byte 28); after st_mode and st_nlink
-   * in aarch64's struct stat and ARM's struct stat64 (byte 24). */
   uint32_t st[64];
-  long r = dsc_syscall6(SYS_newfstatat, -100, (long)path, (long)st, 0, 0, 0);
+  long r = stat_words(path, st);
   if (r < 0)
     return (int)r;
-#if defined(__x86_64__)
-  uint32_t uid = st[7];
   long euid = dsc_syscall(SYS_geteuid, 0, 0, 0);
-#elif defined(__aarch64__)
-  uint32_t uid = st[6];
-  long euid = dsc_syscall(SYS_geteuid, 0, 0, 0);
-#else
-  uint32_t uid = st[6];
-  long euid = dsc_syscall(SYS_geteuid32, 0, 0, 0);
-#endif
-  return euid == 0 || (uint32_t)euid == uid;
+  return euid == 0 || (uint32_t)euid == st[STAT_UID];
 }
 void dsc_sys_exit(int code) {
   dsc_syscall(SYS_exit_group, code, 0, 0);

@@ -170,14 +170,12 @@ int fuzz_run_main(int argc, char **argv) {
   inMain = 1;
   int rc = dsc_main(argc, argv);
   inMain = 0;
-  /* A block still owned by the allocator and listed once: anything else
-   * would be a double free of the harness's own making. */
+  /* Only blocks the allocator still owns: freeing one listed twice, or
+   * freed where the hooks did not see it, would be the harness's own
+   * double free. */
   while (nBlocks > 0) {
     void *p = (void *)blocks[--nBlocks];
-    int listedAgain = 0;
-    for (int i = 0; i < nBlocks && !listedAgain; ++i)
-      listedAgain = blocks[i] == (uintptr_t)p;
-    if (!listedAgain && __sanitizer_get_ownership(p))
+    if (__sanitizer_get_ownership(p))
       free(p);
   }
   while (nMaps > 0) {

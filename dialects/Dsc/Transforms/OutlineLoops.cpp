@@ -89,7 +89,6 @@ struct OutlineLoopsPass : dsc::impl::CodegenOutlineLoopsBase<OutlineLoopsPass> {
     // The functions made so far, bucketed by signature, and their calls.
     DenseMap<Type, SmallVector<func::FuncOp>> bySignature;
     DenseMap<Operation *, unsigned> callsOf;
-    SmallVector<func::FuncOp> made;
     for (func::FuncOp fn : bodies) {
       SmallVector<scf::ForOp> nests;
       for (Operation &op : fn.getBody().getOps())
@@ -129,7 +128,6 @@ struct OutlineLoopsPass : dsc::impl::CodegenOutlineLoopsBase<OutlineLoopsPass> {
           ++k;
           symbols.insert(outlined);
           bySignature[type].push_back(outlined);
-          made.push_back(outlined);
         } else {
           outlined.erase();
         }
@@ -140,8 +138,8 @@ struct OutlineLoopsPass : dsc::impl::CodegenOutlineLoopsBase<OutlineLoopsPass> {
         nest.erase();
       }
     }
-    for (func::FuncOp fn : made)
-      if (callsOf[fn] >= minCalls)
+    for (auto [fn, calls] : callsOf)
+      if (calls >= minCalls)
         fn->setAttr("passthrough",
                     b.getArrayAttr({b.getStringAttr("noinline")}));
   }

@@ -290,12 +290,6 @@ static void k_iq4_rows(void *ctx, int64_t begin, int64_t end) {
 }
 
 #ifndef DSC_GGML_NO_GEMM
-/* A prompt's rows: IQ4_NL is int8:group=32 whose values are the 16
- * levels, so the weight is written out once as that scheme's tiles
- * (quant_layout.h: per 4 rows and 32 columns the rows' f16 scales, then
- * the values stored as level + 128) and multiplied by the int8 prompt GEMM
- * (gemm.h). Writing N x K bytes costs little against 2 S N K operations,
- * and the GEMM runs at the int8 schemes' speed. 0 if it took nothing. */
 typedef struct {
   const uint8_t *w;
   uint8_t *t8;
@@ -322,6 +316,12 @@ static void k_iq4_expand(void *ctx, int64_t begin, int64_t end) {
     }
 }
 
+/* A prompt's rows: IQ4_NL is int8:group=32 whose values are the 16
+ * levels, so the weight is written out once as that scheme's tiles
+ * (quant_layout.h: per 4 rows and 32 columns the rows' f16 scales, then
+ * the values stored as level + 128) and multiplied by the int8 prompt GEMM
+ * (gemm.h). Writing N x K bytes costs little against 2 S N K operations,
+ * and the GEMM runs at the int8 schemes' speed. 0 if it took nothing. */
 static int k_iq4_gemm(const float *x, const uint8_t *w, float *y, int64_t S,
                       int64_t K, int64_t N) {
   if (S < DSC_GEMM_MIN_ROWS || N % 4)
