@@ -22,7 +22,8 @@ gpu-check.txt) and prints them:
      reference (test/lib/check_logits.py);
   5. end to end at the TinyLlama-1.1B shape (random weights) for F16, int8
      and int4: decode tokens/s and its fraction of the memory bandwidth,
-     prefill tokens/s (one position at a time, docs/cuda.md).
+     prefill tokens/s (blocks of 64 positions through the matmuls,
+     docs/cuda.md).
 
 Exit status 1 when a check fails. Parts 1 to 4 take a few minutes; part 5
 generates a 2.2 GB F16 checkpoint and compiles it three times on the CPU
@@ -44,8 +45,8 @@ sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
 import check_cuda_kernels as ck  # noqa: E402
 
 LLVM = "/usr/lib/llvm-22/bin"
-KERNELS = ["gemv_q8", "gemv_q4", "gemv_float", "rms_norm", "argmax", "attention",
-           "elementwise", "gemm_f16"]
+KERNELS = ["gemv_q8", "gemv_q4", "gemv_float", "matmul", "rms_norm", "argmax",
+           "attention", "elementwise", "gemm_f16"]
 # TinyLlama-1.1B: dim 2048, hidden 5632, 22 layers, 4 KV heads of 64.
 DIM, HIDDEN, LAYERS, KV, VOCAB = 2048, 5632, 22, 256, 32000
 
@@ -251,8 +252,7 @@ def bench_model(dsc, work, peak):
     decode tokens/s (greedy, 256 tokens), its share of the memory bandwidth
     (the bytes of the weights every token reads: the payload less the
     embedding table, of which one row is read), and prefill tokens/s (128
-    positions of --eval-tokens, one position at a time: the prefill GEMM is
-    not used yet)."""
+    positions of --eval-tokens: two blocks of 64 through the matmuls)."""
     say("\n== end to end at the TinyLlama-1.1B shape (random weights), "
         "forward pass on the GPU")
     gen = os.path.join(ROOT, "test", "gen", "gen_checkpoint.py")

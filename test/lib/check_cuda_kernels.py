@@ -173,22 +173,59 @@ def argmax(lib, rng):
 
 
 def attention(lib, rng):
-    heads, kvheads, hd, npos = 8, 2, 32, 13
-    q = rng.standard_normal((heads, hd)).astype(np.float32)
-    kc = rng.standard_normal((npos, kvheads, hd)).astype(np.float32)
-    vc = rng.standard_normal((npos, kvheads, hd)).astype(np.float32)
-    scale = 1 / np.sqrt(hd)
-    out = np.zeros((heads, hd), np.float32)
-    call(lib, "dsc_cuda_attention", q, kc, vc,
-         np.zeros(heads * npos, np.float32), out, npos, heads, kvheads, hd,
-         float(scale))
-    ref = np.zeros((heads, hd))
-    for h in range(heads):
-        kh = h // (heads // kvheads)
-        sc = kc[:, kh, :].astype(np.float64) @ q[h] * scale
-        p = np.exp(sc - sc.max())
-        ref[h] = (p / p.sum()) @ vc[:, kh, :]
-    return check("attention", out, ref, 1e-5)
+    """Decode (one row after 12 cached positions) and a prompt block (5 rows
+    after 8): each row sees the cache up to its own position only."""
+    ok = True
+    heads, kvheads, hd = 8, 2, 32
+    for first, rows in ((12, 1), (8, 5), (0, 4)):
+        span = first + rows
+        q = rng.standard_normal((rows, heads, hd)).astype(np.float32)
+        kc = rng.standard_normal((span, kvheads, hd)).astype(np.float32)
+        vc = rng.standard_normal((span, kvheads, hd)).astype(np.float32)
+        scale = 1 / np.sqrt(hd)
+        out = np.zeros((rows, heads, hd), np.float32)
+        call(lib, "dsc_cuda_attention", q, kc, vc,
+             np.zeros(rows * heads * span, np.float32), out, first, rows,
+             heads, kvheads, hd, float(scale))
+        ref = np.zeros((rows, heads, hd))
+        for t in range(rows):
+            n = first + t + 1
+            for h in range(heads):
+                kh = h // (heads // kvheads)
+                sc = kc[:n, kh, :].astype(np.float64) @ q[t, h] * scale
+                p = np.exp(sc - sc.max())
+                ref[t, h] = (p / p.sum()) @ vc[:n, kh, :]
+        ok &= check("attention first %d rows %d" % (first, rows), out, ref,
+                    1e-5)
+    return ok
+
+
+def matmul(lib, rng):
+    """The prompt's matmuls: y [m, n] = x [m, k] @ w [n, k]^T."""
+    ok = True
+    n, k = 67, 256
+    for m in (1, 7, 64):
+        x = rng.standard_normal((m, k)).astype(np.float32)
+        for bits in (8, 4):
+            for group in (32, 128, k):
+                w = rng.standard_normal((n, k)).astype(np.float32)
+                q, s = quantize(w, bits, group)
+                ref = x.astype(np.float64) @ (
+                    q.astype(np.float64) * np.repeat(s, group, axis=1)).T
+                y = np.zeros((m, n), np.float32)
+                data = pack4(q) if bits == 4 else q
+                call(lib, "dsc_cuda_matmul_q%d" % bits, data, s, x, y, m, n,
+                     k, group)
+                ok &= check("matmul_q%d m %d group %d" % (bits, m, group), y,
+                            ref, 1e-5)
+        for dtype in (np.float32, np.float16):
+            w = rng.standard_normal((n, k)).astype(dtype)
+            ref = x.astype(np.float64) @ w.astype(np.float64).T
+            y = np.zeros((m, n), np.float32)
+            name = "matmul_f32" if dtype == np.float32 else "matmul_f16"
+            call(lib, "dsc_cuda_" + name, w.reshape(-1), x, y, m, n, k)
+            ok &= check("%s m %d" % (name, m), y, ref, 1e-5)
+    return ok
 
 
 def elementwise(lib, rng):
@@ -201,17 +238,21 @@ def elementwise(lib, rng):
     call(lib, "dsc_cuda_swiglu", a, b, y, n)
     a64 = a.astype(np.float64)
     ok &= check("swiglu", y, a64 / (1 + np.exp(-a64)) * b, 1e-5)
-    heads, dim, pos = 6, 48, 17
-    x = rng.standard_normal((heads, dim)).astype(np.float32)
+    # RoPE: decode's one row, and a block of 3 rows at positions 17-19.
+    heads, dim = 6, 48
     freqs = 1.0 / 10000.0 ** (2 * np.arange(dim // 2) / dim)
-    ang = pos * freqs
-    xr = x.astype(np.float64).reshape(heads, dim // 2, 2)
-    ref = np.empty_like(xr)
-    ref[..., 0] = xr[..., 0] * np.cos(ang) - xr[..., 1] * np.sin(ang)
-    ref[..., 1] = xr[..., 0] * np.sin(ang) + xr[..., 1] * np.cos(ang)
-    call(lib, "dsc_cuda_rope", x, np.cos(ang).astype(np.float32),
-         np.sin(ang).astype(np.float32), heads, dim)
-    ok &= check("rope", x, ref.reshape(heads, dim), 1e-6)
+    for rows in (1, 3):
+        x = rng.standard_normal((rows, heads, dim)).astype(np.float32)
+        ang = np.outer(17 + np.arange(rows), freqs)  # [rows, dim / 2]
+        xr = x.astype(np.float64).reshape(rows, heads, dim // 2, 2)
+        c, s = np.cos(ang)[:, None, :], np.sin(ang)[:, None, :]
+        ref = np.empty_like(xr)
+        ref[..., 0] = xr[..., 0] * c - xr[..., 1] * s
+        ref[..., 1] = xr[..., 0] * s + xr[..., 1] * c
+        call(lib, "dsc_cuda_rope", x, np.cos(ang).astype(np.float32),
+             np.sin(ang).astype(np.float32), rows, heads, dim)
+        ok &= check("rope rows %d" % rows, x, ref.reshape(rows, heads, dim),
+                    1e-6)
     return ok
 
 
@@ -232,6 +273,7 @@ def main():
     p.add_argument("kernel", choices=["gemv_q8", "gemv_q4", "gemv_float",
                                       "rms_norm",
                                       "argmax", "attention", "elementwise",
+                                      "matmul",
                                       "gemm_f16"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", action="store_true")
@@ -251,6 +293,7 @@ def main():
         "argmax": lambda: argmax(lib, rng),
         "attention": lambda: attention(lib, rng),
         "elementwise": lambda: elementwise(lib, rng),
+        "matmul": lambda: matmul(lib, rng),
         "gemm_f16": lambda: gemm_f16(lib, rng),
     }
     sys.exit(0 if tests[a.kernel]() else 1)

@@ -1,25 +1,36 @@
-// Decode attention over the KV cache in device memory: for each query head
-// h (of `heads`, sharing KV head h / (heads / kv_heads)),
-//   out[h] = sum_p softmax_p(scale * q[h] . k[p]) v[p],  p < npos,
-// the cache laid out [position, kv_head, head_dim]. `scores` (heads x npos)
-// is scratch. One GPU block per head; exp is dsc's polynomial
-// (dsc-codegen-approximate-math), as on the CPU.
+// Attention over the KV cache in device memory, for `rows` consecutive
+// query positions first, first + 1, ... (decode: one; a prompt block:
+// several, each seeing only the positions up to its own). For query row t
+// and head h (of `heads`, sharing KV head h / (heads / kv_heads)),
+//   out[t, h] = sum_p softmax_p(scale * q[t, h] . k[p]) v[p],  p <= first + t,
+// q and out [rows, heads, head_dim], the cache [position, kv_head,
+// head_dim] holding the rows' own keys and values already. `scores`
+// (rows x heads x (first + rows)) is scratch. One GPU thread per row and
+// head; exp is dsc's polynomial (dsc-codegen-approximate-math), as on the
+// CPU.
 func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
                               %vc: memref<?xf32>, %scores: memref<?xf32>,
-                              %out: memref<?xf32>, %npos: index,
-                              %heads: index, %kvheads: index, %hd: index,
-                              %scale: f32) attributes {llvm.emit_c_interface} {
+                              %out: memref<?xf32>, %first: index,
+                              %rows: index, %heads: index, %kvheads: index,
+                              %hd: index, %scale: f32)
+    attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %zero = arith.constant 0.0 : f32
   %ninf = arith.constant 0xFF800000 : f32
   %group = arith.divui %heads, %kvheads : index
   %stride = arith.muli %kvheads, %hd : index
-  scf.parallel (%h) = (%c0) to (%heads) step (%c1) {
+  %span = arith.addi %first, %rows : index
+  %units = arith.muli %rows, %heads : index
+  scf.parallel (%u) = (%c0) to (%units) step (%c1) {
+    %t = arith.divui %u, %heads : index
+    %h = arith.remui %u, %heads : index
+    %last = arith.addi %first, %t : index
+    %npos = arith.addi %last, %c1 : index
     %kvh = arith.divui %h, %group : index
-    %qbase = arith.muli %h, %hd : index
+    %qbase = arith.muli %u, %hd : index
     %kvoff = arith.muli %kvh, %hd : index
-    %sbase = arith.muli %h, %npos : index
+    %sbase = arith.muli %u, %span : index
     %max = scf.for %p = %c0 to %npos step %c1 iter_args(%m = %ninf) -> f32 {
       %prow = arith.muli %p, %stride : index
       %kbase = arith.addi %prow, %kvoff : index

@@ -1,4 +1,5 @@
-// Decode's element-wise ops over n values: the residual add, SwiGLU and
+// The forward pass's element-wise ops over n values (one position's, or a
+// prompt block's rows one after another): the residual add, SwiGLU and
 // RoPE. Each is one parallel loop, as linalg's parallel lowering makes them;
 // dsc-cuda-lower tiles it into blocks of threads.
 
@@ -39,23 +40,29 @@ func.func @dsc_cuda_swiglu(%gate: memref<?xf32>, %up: memref<?xf32>,
   return
 }
 
-// RoPE on x [heads, dim] in place: pair (2j, 2j + 1) of every head rotated
-// by the angle whose cosine and sine are cos[j] and sin[j] (the position's
-// row of the RoPE tables, as the CPU path computes them).
+// RoPE on x [rows, heads, dim] in place, row t at the position whose RoPE
+// table rows are cos[t] and sin[t] ([rows, dim / 2], consecutive positions
+// as a prompt block holds them): pair (2j, 2j + 1) of every head of row t
+// rotated by the angle whose cosine and sine are cos[t, j] and sin[t, j],
+// as the CPU path computes them.
 func.func @dsc_cuda_rope(%x: memref<?xf32>, %cos: memref<?xf32>,
-                         %sin: memref<?xf32>, %heads: index, %dim: index)
-    attributes {llvm.emit_c_interface} {
+                         %sin: memref<?xf32>, %rows: index, %heads: index,
+                         %dim: index) attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index
   %half = arith.divui %dim, %c2 : index
-  %pairs = arith.muli %heads, %half : index
+  %rowheads = arith.muli %rows, %heads : index
+  %pairs = arith.muli %rowheads, %half : index
   scf.parallel (%p) = (%c0) to (%pairs) step (%c1) {
     %h = arith.divui %p, %half : index
     %j = arith.remui %p, %half : index
+    %t = arith.divui %h, %heads : index
+    %trow = arith.muli %t, %half : index
+    %ti = arith.addi %trow, %j : index
     %j2 = arith.muli %j, %c2 : index
-    %cv = memref.load %cos[%j] : memref<?xf32>
-    %sv = memref.load %sin[%j] : memref<?xf32>
+    %cv = memref.load %cos[%ti] : memref<?xf32>
+    %sv = memref.load %sin[%ti] : memref<?xf32>
     %base = arith.muli %h, %dim : index
     %i0 = arith.addi %base, %j2 : index
     %i1 = arith.addi %i0, %c1 : index
