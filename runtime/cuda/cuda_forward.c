@@ -8,10 +8,18 @@
  * linked into the executable), which launches it on the one stream of
  * runtime/cuda/driver.c. A block's linear layers are matmuls that read each
  * weight once for all its positions (one position: the GEMVs), its
- * attention is causal within the block. The weights, the activations (one
- * row per position of the block), the KV cache and the RoPE tables are in
- * device memory; per block the embedding rows go in and, for positions with
- * logits, the logits (or, greedy, the token id) come back.
+ * attention is causal within the block. The weights (the embedding table
+ * too), the activations (one row per position of the block), the KV cache
+ * and the RoPE tables are in device memory; per block its first position
+ * and token ids go in (`io`, which the kernels read: nothing else of a
+ * launch depends on the position) and, for positions with logits, the
+ * logits (or, greedy, the token id) come back.
+ *
+ * Because no launch depends on the position, a decode step is captured
+ * once as a CUDA graph (one for greedy decoding, ending in the argmax, one
+ * for logits) and replayed for every token: one launch from the host
+ * instead of about 23 a layer. DSC_CUDA_GRAPH=0, or a driver without
+ * graphs, launches each kernel instead.
  *
  * The weights are copied once: the payload holds them in the CPU's tiled
  * layout (dsc/abi/quant_layout.h), and the GEMV kernels read the plain one
@@ -58,12 +66,22 @@ void _mlir_ciface_dsc_cuda_matmul_f32(M *w, M *x, M *y, int64_t m, int64_t n,
                                       int64_t k);
 void _mlir_ciface_dsc_cuda_matmul_f16(M *w, M *x, M *y, int64_t m, int64_t n,
                                       int64_t k);
+void _mlir_ciface_dsc_cuda_embed_q8(M *q, M *s, M *tok, M *y, int64_t rows,
+                                    int64_t dim, int64_t group);
+void _mlir_ciface_dsc_cuda_embed_q4(M *q, M *s, M *tok, M *y, int64_t rows,
+                                    int64_t dim, int64_t group);
+void _mlir_ciface_dsc_cuda_embed_f32(M *w, M *tok, M *y, int64_t rows,
+                                     int64_t dim);
+void _mlir_ciface_dsc_cuda_embed_f16(M *w, M *tok, M *y, int64_t rows,
+                                     int64_t dim);
 void _mlir_ciface_dsc_cuda_rms_norm(M *x, M *w, M *y, int64_t rows, int64_t dim,
                                     float eps);
-void _mlir_ciface_dsc_cuda_rope(M *x, M *cos, M *sin, int64_t rows,
+void _mlir_ciface_dsc_cuda_rope(M *x, M *cos, M *sin, M *at, int64_t rows,
                                 int64_t heads, int64_t dim);
+void _mlir_ciface_dsc_cuda_kv_store(M *k, M *v, M *kc, M *vc, M *at,
+                                    int64_t rows, int64_t kvdim);
 void _mlir_ciface_dsc_cuda_attention(M *q, M *kc, M *vc, M *scores, M *out,
-                                     int64_t first, int64_t rows, int64_t heads,
+                                     M *at, int64_t rows, int64_t heads,
                                      int64_t kvheads, int64_t hd, float scale);
 void _mlir_ciface_dsc_cuda_add(M *a, M *b, M *y, int64_t n);
 void _mlir_ciface_dsc_cuda_swiglu(M *gate, M *up, M *y, int64_t n);
@@ -74,12 +92,15 @@ void _mlir_ciface_dsc_cuda_argmax(M *logits, M *pvals, M *pidx, M *out,
 
 static struct {
   const int64_t *hdr, *bufWidth, *weights, *steps, *pool;
-  const uint8_t *blob;  /* the payload's weights, for the embedding rows */
+  const uint8_t *blob;  /* the payload's weights */
   CUdeviceptr *buf;     /* one per activation buffer */
   CUdeviceptr *wq, *ws; /* per weight: values, and scales when quantized */
-  CUdeviceptr partial, scores, cache, pvals, pidx, token;
-  int64_t positions, maxWidth, kvDim;
-  float *row; /* host staging of a block's embedding rows */
+  /* io: a block's first position (i64), then its token ids (i32 each);
+   * the greedy argmax writes the next token over the first. */
+  CUdeviceptr partial, scores, cache, pvals, pidx, io;
+  int64_t positions, maxWidth, kvDim, vocab;
+  CUhandle graph[2]; /* the decode step's executable graphs: logits, greedy */
+  bool noGraph;
   struct {
     const int64_t *freqs;
     int64_t half;
@@ -263,22 +284,26 @@ int dsc_cuda_forward_start(const uint8_t *blob) {
     if (!(g.buf[i] = dev_alloc((size_t)(g.bufWidth[i] * DSC_CUDA_BLOCK) * 4)))
       return cu_check();
   }
-  /* Weights used only by the embedding stay on the host; the rest go. */
+  /* Every weight a step reads goes, the embedding table too. */
   for (int64_t i = 0; i < nw; ++i) {
-    bool gemv = false;
+    bool used = false;
     for (int64_t s = 0; s < h[DSC_CP_STEPS]; ++s) {
       const int64_t *st = g.steps + s * DSC_CPS_SIZE;
       if ((st[0] == DSC_OP_LINEAR || st[0] == DSC_OP_RMS_NORM) && st[2] == i)
-        gemv = true;
+        used = true;
+      if (st[0] == DSC_OP_EMBED && st[1] == i) {
+        used = true;
+        g.vocab = g.weights[i * DSC_CPW_SIZE + DSC_CPW_ROWS];
+      }
     }
-    if (gemv && upload_weight(i))
+    if (used && upload_weight(i))
       return 1;
   }
-  g.row = malloc((size_t)(g.maxWidth * DSC_CUDA_BLOCK) * 4);
-  if (!g.row || !(g.partial = dev_alloc((size_t)g.maxWidth * 32 * 4)) ||
+  if (!(g.partial = dev_alloc((size_t)g.maxWidth * 32 * 4)) ||
       !(g.pvals = dev_alloc(256 * 4)) || !(g.pidx = dev_alloc(256 * 4)) ||
-      !(g.token = dev_alloc(4)))
-    return g.row ? cu_check() : dsc_fail("out of memory setting up the GPU");
+      !(g.io = dev_alloc(8 + 4 * DSC_CUDA_BLOCK)))
+    return cu_check();
+  g.noGraph = !dsc_cu_graphs();
   g.active = true;
   return 0;
 }
@@ -327,7 +352,13 @@ static int rope_table(const int64_t *freqs, int64_t half, CUdeviceptr *cs,
 int dsc_device_reserve(int64_t positions) {
   if (!g.active)
     return 0;
-  /* A second reservation replaces the first (the tables are per position). */
+  /* A second reservation replaces the first (the tables are per position);
+   * the graphs captured the old addresses. */
+  for (int i = 0; i < 2; ++i)
+    if (g.graph[i]) {
+      dsc_cu.graphExecDestroy(g.graph[i]);
+      g.graph[i] = 0;
+    }
   if (g.cache) {
     dsc_cu.memFree(g.cache);
     dsc_cu.memFree(g.scores);
@@ -362,30 +393,24 @@ static float f64_at(int64_t bitsWord) {
   return (float)d;
 }
 
-/* The embedding rows of tokens[0, rows) into `out`. */
-static int embed(const int64_t *w, const int32_t *tokens, int64_t rows,
-                 CUdeviceptr out) {
-  int64_t cols = w[DSC_CPW_COLS];
-  const uint8_t *base = g.blob + w[DSC_CPW_OFFSET];
-  for (int64_t t = 0; t < rows; ++t) {
-    int32_t token = tokens[t];
-    float *row = g.row + t * cols;
-    if (token < 0 || token >= w[DSC_CPW_ROWS])
-      return dsc_fail("token %d is outside the vocabulary", token);
-    for (int64_t c = 0; c < cols; ++c) {
-      if (w[DSC_CPW_KIND] == DSC_CPK_F32 || w[DSC_CPW_KIND] == DSC_CPK_F16) {
-        row[c] = float_at(w, base, token, c);
-      } else {
-        int q;
-        float d;
-        tiled_q(w, base, token, c, &q, &d);
-        row[c] = (float)q * d;
-      }
-    }
-  }
-  CUresult rc = dsc_cu.memcpyHtoDAsync(out, g.row, (size_t)(rows * cols) * 4,
-                                       dsc_cu_stream());
-  return rc ? cu_err("memcpyHtoDAsync", rc) : 0;
+/* The embedding rows of the tokens in io from row r, `rows` of them. */
+static void embed(const int64_t *st, int64_t r, int64_t rows) {
+  const int64_t *w = g.weights + st[1] * DSC_CPW_SIZE;
+  int64_t vocab = w[DSC_CPW_ROWS], dim = w[DSC_CPW_COLS];
+  int64_t group = w[DSC_CPW_TILE_COLS] ? w[DSC_CPW_TILE_COLS] : dim;
+  M q = mem(g.wq[st[1]], vocab * dim);
+  M s = mem(g.ws[st[1]], vocab * (dim / group));
+  M tok = mem(g.io + 8 + 4 * (CUdeviceptr)r, rows);
+  M y = rows_of(st[2], r, rows);
+  int64_t kind = w[DSC_CPW_KIND];
+  if (kind == DSC_CPK_F32)
+    _mlir_ciface_dsc_cuda_embed_f32(&q, &tok, &y, rows, dim);
+  else if (kind == DSC_CPK_F16)
+    _mlir_ciface_dsc_cuda_embed_f16(&q, &tok, &y, rows, dim);
+  else if (kind == DSC_CPK_Q8)
+    _mlir_ciface_dsc_cuda_embed_q8(&q, &s, &tok, &y, rows, dim, group);
+  else
+    _mlir_ciface_dsc_cuda_embed_q4(&q, &s, &tok, &y, rows, dim, group);
 }
 
 /* The linear step st over `rows` rows from row r: decode's GEMV for one,
@@ -419,10 +444,10 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
     _mlir_ciface_dsc_cuda_gemv_q4(&q, &s, &x, &part, &y, n, k, group);
 }
 
-/* Steps [from, to) over `rows` rows of the activations from row r, row r
- * at position pos (embedding: of tokens[0, rows)). */
-static int run_steps(int64_t from, int64_t to, const int32_t *tokens, int64_t r,
-                     int64_t rows, int64_t pos) {
+/* Steps [from, to) over `rows` rows of the activations from row r: the
+ * rows at the positions io holds (the block's first, plus r), with io's
+ * tokens. Nothing launched depends on the position otherwise. */
+static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
   CUhandle stream = dsc_cu_stream();
   const int64_t *bw = g.bufWidth;
   for (int64_t i = from; i < to; ++i) {
@@ -430,9 +455,7 @@ static int run_steps(int64_t from, int64_t to, const int32_t *tokens, int64_t r,
     CUresult rc = 0;
     switch (st[0]) {
     case DSC_OP_EMBED:
-      if (embed(g.weights + st[1] * DSC_CPW_SIZE, tokens, rows,
-                row_of(st[2], r)))
-        return 1;
+      embed(st, r, rows);
       break;
     case DSC_OP_RMS_NORM: {
       M x = rows_of(st[1], r, rows), w = mem(g.wq[st[2]], bw[st[1]]),
@@ -449,33 +472,28 @@ static int run_steps(int64_t from, int64_t to, const int32_t *tokens, int64_t r,
       CUdeviceptr c, s;
       if (rope_table(g.pool + st[3], half, &c, &s))
         return 1;
-      M x = rows_of(st[1], r, rows), cm = mem(c + pos * half * 4, rows * half),
-        sm = mem(s + pos * half * 4, rows * half);
-      _mlir_ciface_dsc_cuda_rope(&x, &cm, &sm, rows, bw[st[1]] / st[2], st[2]);
+      M x = rows_of(st[1], r, rows), cm = mem(c, g.positions * half),
+        sm = mem(s, g.positions * half), at = mem(g.io, 1);
+      _mlir_ciface_dsc_cuda_rope(&x, &cm, &sm, &at, rows, bw[st[1]] / st[2],
+                                 st[2]);
       break;
     }
     case DSC_OP_ATTENTION: {
-      int64_t kv = g.kvDim, layer = st[5], span = pos + rows;
+      int64_t kv = g.kvDim, layer = st[5], heads = st[6];
       if (bw[st[2]] != kv || bw[st[3]] != kv)
         return dsc_fail("this executable's device program has keys or "
                         "values of %lld values a position, not %lld",
                         (long long)bw[st[2]], (long long)kv);
       CUdeviceptr kc = g.cache + (size_t)(layer * 2 * g.positions * kv) * 4;
       CUdeviceptr vc = kc + (size_t)(g.positions * kv) * 4;
-      /* The rows' keys and values into the cache, rows consecutive there
-       * as in the buffers. */
-      if ((rc = dsc_cu.memcpyDtoDAsync(kc + (size_t)(pos * kv) * 4,
-                                       row_of(st[2], r),
-                                       (size_t)(rows * kv) * 4, stream)) ||
-          (rc = dsc_cu.memcpyDtoDAsync(vc + (size_t)(pos * kv) * 4,
-                                       row_of(st[3], r),
-                                       (size_t)(rows * kv) * 4, stream)))
-        return cu_err("memcpyDtoDAsync", rc);
-      int64_t heads = st[6];
-      M q = rows_of(st[1], r, rows), k = mem(kc, span * kv),
-        v = mem(vc, span * kv), sc = mem(g.scores, rows * heads * span),
+      M k = rows_of(st[2], r, rows), v = rows_of(st[3], r, rows),
+        kcm = mem(kc, g.positions * kv), vcm = mem(vc, g.positions * kv),
+        at = mem(g.io, 1), q = rows_of(st[1], r, rows),
+        sc = mem(g.scores, rows * heads * g.positions),
         o = rows_of(st[4], r, rows);
-      _mlir_ciface_dsc_cuda_attention(&q, &k, &v, &sc, &o, pos, rows, heads,
+      /* The rows' keys and values into the cache, then attention. */
+      _mlir_ciface_dsc_cuda_kv_store(&k, &v, &kcm, &vcm, &at, rows, kv);
+      _mlir_ciface_dsc_cuda_attention(&q, &kcm, &vcm, &sc, &o, &at, rows, heads,
                                       g.hdr[DSC_CP_KV_HEADS],
                                       g.hdr[DSC_CP_HEAD_DIM], f64_at(st[7]));
       break;
@@ -505,10 +523,68 @@ static int run_steps(int64_t from, int64_t to, const int32_t *tokens, int64_t r,
   return 0;
 }
 
+/* The argmax of the logits' row r into io's first token. */
+static void argmax(int64_t r) {
+  int64_t lb = g.hdr[DSC_CP_LOGITS];
+  M l = rows_of(lb, r, 1), pv = mem(g.pvals, 256), pi = mem(g.pidx, 256),
+    t = mem(g.io + 8, 1);
+  _mlir_ciface_dsc_cuda_argmax(&l, &pv, &pi, &t, g.bufWidth[lb]);
+}
+
+/* Puts the block's first position and its tokens into io. */
+static int set_io(const int32_t *tokens, int64_t rows, int64_t pos) {
+  struct {
+    int64_t at;
+    int32_t tokens[DSC_CUDA_BLOCK];
+  } io;
+  io.at = pos;
+  for (int64_t t = 0; t < rows; ++t) {
+    if (tokens[t] < 0 || tokens[t] >= g.vocab)
+      return dsc_fail("token %d is outside the vocabulary", tokens[t]);
+    io.tokens[t] = tokens[t];
+  }
+  /* From pageable memory the driver has copied `io` when it returns. */
+  CUresult rc =
+      dsc_cu.memcpyHtoDAsync(g.io, &io, 8 + 4 * (size_t)rows, dsc_cu_stream());
+  return rc ? cu_err("memcpyHtoDAsync", rc) : 0;
+}
+
+/* One decode position: the whole forward pass (and the argmax when
+ * greedy) as one graph launch, captured the first time. */
+static int decode_graph(bool greedy) {
+  CUhandle stream = dsc_cu_stream(), *exec = &g.graph[greedy];
+  CUresult rc;
+  if (!*exec) {
+    CUhandle graph = 0;
+    /* Relaxed (2): the kernels' host code looks functions up as it
+     * launches, which the global mode forbids while capturing. */
+    if ((rc = dsc_cu.streamBeginCapture(stream, 2)))
+      return cu_err("streamBeginCapture", rc);
+    int failed = run_steps(0, g.hdr[DSC_CP_STEPS], 0, 1);
+    if (!failed && greedy)
+      argmax(0);
+    if ((rc = dsc_cu.streamEndCapture(stream, &graph)))
+      return failed ? 1 : cu_err("streamEndCapture", rc);
+    if (failed || cu_check()) {
+      if (graph)
+        dsc_cu.graphDestroy(graph);
+      return 1;
+    }
+    rc = dsc_cu.graphInstantiate(exec, graph, 0);
+    dsc_cu.graphDestroy(graph);
+    if (rc)
+      return cu_err("graphInstantiateWithFlags", rc);
+  }
+  rc = dsc_cu.graphLaunch(*exec, stream);
+  return rc ? cu_err("graphLaunch", rc) : 0;
+}
+
 int dsc_device_forward(const int32_t *tokens, int64_t n, int64_t pos,
                        int64_t n_out, float *logits, int32_t *greedy) {
   int64_t nsteps = g.hdr[DSC_CP_STEPS], head = g.hdr[DSC_CP_HEAD];
   int64_t lb = g.hdr[DSC_CP_LOGITS], vocab = g.bufWidth[lb];
+  CUhandle stream = dsc_cu_stream();
+  CUresult rc;
   if (pos + n > g.positions)
     return dsc_fail("position %lld is past the %lld the GPU's KV cache holds",
                     (long long)(pos + n - 1), (long long)g.positions);
@@ -517,29 +593,31 @@ int dsc_device_forward(const int32_t *tokens, int64_t n, int64_t pos,
     /* The block's positions with logits: its last `out` rows. */
     int64_t firstOut = b > n - n_out ? b : n - n_out;
     int64_t out = b + rows - firstOut;
-    if (run_steps(0, head, tokens + b, 0, rows, pos + b) ||
-        (out > 0 && run_steps(head, nsteps, tokens + b, firstOut - b, out,
-                              pos + firstOut)))
+    if (set_io(tokens + b, rows, pos + b))
       return 1;
-    if (out <= 0)
-      continue;
-    CUresult rc;
-    if (greedy) {
-      /* Greedy decoding wants the last position's token only. */
-      M l = rows_of(lb, rows - 1, 1), pv = mem(g.pvals, 256),
-        pi = mem(g.pidx, 256), t = mem(g.token, 1);
-      _mlir_ciface_dsc_cuda_argmax(&l, &pv, &pi, &t, vocab);
+    if (rows == 1 && out == 1 && !g.noGraph) {
+      if (decode_graph(greedy != 0))
+        return 1;
+    } else {
+      if (run_steps(0, head, 0, rows) ||
+          (out > 0 && run_steps(head, nsteps, firstOut - b, out)))
+        return 1;
+      if (out > 0 && greedy)
+        argmax(rows - 1); /* greedy wants the last position's token only */
       if (cu_check())
         return 1;
-      if ((rc = dsc_cu.memcpyDtoHAsync(greedy, g.token, 4, dsc_cu_stream())))
-        return cu_err("memcpyDtoHAsync", rc);
-    } else if ((rc = dsc_cu.memcpyDtoHAsync(
-                    logits + (firstOut - (n - n_out)) * vocab,
-                    row_of(lb, firstOut - b), (size_t)(out * vocab) * 4,
-                    dsc_cu_stream()))) {
-      return cu_err("memcpyDtoHAsync", rc);
     }
+    if (out <= 0)
+      continue;
+    if (greedy)
+      rc = dsc_cu.memcpyDtoHAsync(greedy, g.io + 8, 4, stream);
+    else
+      rc = dsc_cu.memcpyDtoHAsync(logits + (firstOut - (n - n_out)) * vocab,
+                                  row_of(lb, firstOut - b),
+                                  (size_t)(out * vocab) * 4, stream);
+    if (rc)
+      return cu_err("memcpyDtoHAsync", rc);
   }
-  CUresult rc = dsc_cu.streamSynchronize(dsc_cu_stream());
+  rc = dsc_cu.streamSynchronize(stream);
   return rc ? cu_err("streamSynchronize", rc) : cu_check();
 }

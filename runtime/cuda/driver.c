@@ -21,6 +21,7 @@
 
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 dsc_cu_api dsc_cu;
@@ -88,6 +89,18 @@ static int load_symbols(void) {
       SYM(memcpyDtoDAsync, "cuMemcpyDtoDAsync_v2"),
       SYM(memcpyDtoHAsync, "cuMemcpyDtoHAsync_v2"),
       SYM(getErrorString, "cuGetErrorString"),
+  };
+  /* Optional: without them each kernel is launched on its own. */
+  static const struct {
+    const char *name;
+    size_t offset;
+  } graphSyms[] = {
+      SYM(streamBeginCapture, "cuStreamBeginCapture_v2"),
+      SYM(streamEndCapture, "cuStreamEndCapture"),
+      SYM(graphInstantiate, "cuGraphInstantiateWithFlags"),
+      SYM(graphLaunch, "cuGraphLaunch"),
+      SYM(graphDestroy, "cuGraphDestroy"),
+      SYM(graphExecDestroy, "cuGraphExecDestroy"),
 #undef SYM
   };
   for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); ++i) {
@@ -100,8 +113,18 @@ static int load_symbols(void) {
     }
     memcpy((char *)&dsc_cu + syms[i].offset, &f, sizeof(f));
   }
+  const char *env = getenv("DSC_CUDA_GRAPH");
+  size_t ngraph = sizeof(graphSyms) / sizeof(graphSyms[0]), found = 0;
+  void *fs[sizeof(graphSyms) / sizeof(graphSyms[0])];
+  for (size_t i = 0; i < ngraph; ++i)
+    found += (fs[i] = dlsym(lib, graphSyms[i].name)) != 0;
+  if (found == ngraph && !(env && !strcmp(env, "0")))
+    for (size_t i = 0; i < ngraph; ++i)
+      memcpy((char *)&dsc_cu + graphSyms[i].offset, &fs[i], sizeof(fs[i]));
   return 0;
 }
+
+int dsc_cu_graphs(void) { return dsc_cu.graphLaunch != 0; }
 
 int dsc_cu_start(void) {
   if (ready || error[0])

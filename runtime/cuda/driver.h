@@ -42,6 +42,14 @@ typedef struct {
   CUresult (*memcpyDtoDAsync)(CUdeviceptr, CUdeviceptr, size_t, CUhandle);
   CUresult (*memcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUhandle);
   CUresult (*getErrorString)(CUresult, const char **);
+  /* CUDA graphs (driver 11.4 and later); NULL where the driver lacks them
+   * or DSC_CUDA_GRAPH=0 (dsc_cu_graphs). */
+  CUresult (*streamBeginCapture)(CUhandle, int);
+  CUresult (*streamEndCapture)(CUhandle, CUhandle *);
+  CUresult (*graphInstantiate)(CUhandle *, CUhandle, unsigned long long);
+  CUresult (*graphLaunch)(CUhandle, CUhandle);
+  CUresult (*graphDestroy)(CUhandle);
+  CUresult (*graphExecDestroy)(CUhandle);
 } dsc_cu_api;
 
 /* The driver's entry points, valid once dsc_cu_start() returned 0. */
@@ -55,6 +63,10 @@ int dsc_cu_start(void);
 
 /* The stream of dsc_cu_start. */
 CUhandle dsc_cu_stream(void);
+
+/* Whether the graph entry points are there to use: the driver has them
+ * and the environment does not say DSC_CUDA_GRAPH=0. */
+int dsc_cu_graphs(void);
 
 /* Records the failure of cu<Call> (`call` is the field of dsc_cu_api) (once:
  * the first failure is the one reported); returns 1. */

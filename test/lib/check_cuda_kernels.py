@@ -185,8 +185,9 @@ def attention(lib, rng):
         scale = 1 / np.sqrt(hd)
         out = np.zeros((rows, heads, hd), np.float32)
         call(lib, "dsc_cuda_attention", q, kc, vc,
-             np.zeros(rows * heads * span, np.float32), out, first, rows,
-             heads, kvheads, hd, float(scale))
+             np.zeros(rows * heads * span, np.float32), out,
+             np.array([first], np.int64), rows, heads, kvheads, hd,
+             float(scale))
         ref = np.zeros((rows, heads, hd))
         for t in range(rows):
             n = first + t + 1
@@ -197,6 +198,43 @@ def attention(lib, rng):
                 ref[t, h] = (p / p.sum()) @ vc[:n, kh, :]
         ok &= check("attention first %d rows %d" % (first, rows), out, ref,
                     1e-5)
+    # The rows' keys and values into cache slots 9-11 of 16, the rest kept.
+    kvdim, first, rows = kvheads * hd, 9, 3
+    k = rng.standard_normal((rows, kvdim)).astype(np.float32)
+    v = rng.standard_normal((rows, kvdim)).astype(np.float32)
+    kc = rng.standard_normal((16, kvdim)).astype(np.float32)
+    vc = rng.standard_normal((16, kvdim)).astype(np.float32)
+    want_k, want_v = kc.copy(), vc.copy()
+    want_k[first:first + rows], want_v[first:first + rows] = k, v
+    call(lib, "dsc_cuda_kv_store", k, v, kc, vc, np.array([first], np.int64),
+         rows, kvdim)
+    ok &= check("kv_store", np.concatenate([kc, vc]),
+                np.concatenate([want_k, want_v]), 0)
+    return ok
+
+
+def embed(lib, rng):
+    """Rows of the embedding table of token ids in device memory."""
+    ok = True
+    vocab, dim = 50, 96
+    tok = np.array([3, 49, 0, 3, 17], np.int32)
+    for bits in (8, 4):
+        for group in (32, dim):
+            w = rng.standard_normal((vocab, dim)).astype(np.float32)
+            q, s = quantize(w, bits, group)
+            table = q.astype(np.float64) * np.repeat(s, group, axis=1)
+            y = np.zeros((len(tok), dim), np.float32)
+            data = pack4(q) if bits == 4 else q
+            call(lib, "dsc_cuda_embed_q%d" % bits, data, s, tok, y, len(tok),
+                 dim, group)
+            ok &= check("embed_q%d group %d" % (bits, group), y, table[tok],
+                        1e-7)
+    for dtype in (np.float32, np.float16):
+        w = rng.standard_normal((vocab, dim)).astype(dtype)
+        y = np.zeros((len(tok), dim), np.float32)
+        name = "embed_f32" if dtype == np.float32 else "embed_f16"
+        call(lib, "dsc_cuda_" + name, w.reshape(-1), tok, y, len(tok), dim)
+        ok &= check(name, y, w.astype(np.float64)[tok], 0)
     return ok
 
 
@@ -241,16 +279,18 @@ def elementwise(lib, rng):
     # RoPE: decode's one row, and a block of 3 rows at positions 17-19.
     heads, dim = 6, 48
     freqs = 1.0 / 10000.0 ** (2 * np.arange(dim // 2) / dim)
+    table = np.outer(np.arange(24), freqs)  # [positions, dim / 2]
     for rows in (1, 3):
         x = rng.standard_normal((rows, heads, dim)).astype(np.float32)
-        ang = np.outer(17 + np.arange(rows), freqs)  # [rows, dim / 2]
+        ang = table[17:17 + rows]
         xr = x.astype(np.float64).reshape(rows, heads, dim // 2, 2)
         c, s = np.cos(ang)[:, None, :], np.sin(ang)[:, None, :]
         ref = np.empty_like(xr)
         ref[..., 0] = xr[..., 0] * c - xr[..., 1] * s
         ref[..., 1] = xr[..., 0] * s + xr[..., 1] * c
-        call(lib, "dsc_cuda_rope", x, np.cos(ang).astype(np.float32),
-             np.sin(ang).astype(np.float32), rows, heads, dim)
+        call(lib, "dsc_cuda_rope", x, np.cos(table).astype(np.float32),
+             np.sin(table).astype(np.float32), np.array([17], np.int64),
+             rows, heads, dim)
         ok &= check("rope rows %d" % rows, x, ref.reshape(rows, heads, dim),
                     1e-6)
     return ok
@@ -273,7 +313,7 @@ def main():
     p.add_argument("kernel", choices=["gemv_q8", "gemv_q4", "gemv_float",
                                       "rms_norm",
                                       "argmax", "attention", "elementwise",
-                                      "matmul",
+                                      "matmul", "embed",
                                       "gemm_f16"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", action="store_true")
@@ -294,6 +334,7 @@ def main():
         "attention": lambda: attention(lib, rng),
         "elementwise": lambda: elementwise(lib, rng),
         "matmul": lambda: matmul(lib, rng),
+        "embed": lambda: embed(lib, rng),
         "gemm_f16": lambda: gemm_f16(lib, rng),
     }
     sys.exit(0 if tests[a.kernel]() else 1)

@@ -10,6 +10,12 @@
  * DSC_FAKE_CUDA_LOG=FILE appends one line per launch (the kernel, grid and
  * block). Only the calls dsc's runtime makes exist.
  *
+ * Graphs: while a stream captures, launches and device-to-device copies are
+ * recorded, not run (a launch's parameter values copied by the sizes
+ * NAME_dsc_param_bytes gives), and any other copy fails as on a GPU;
+ * cuGraphLaunch runs the recorded work in order and logs
+ * `cuGraphLaunch NODES`, then each launch as above.
+ *
  *===---------------------------------------------------------------------===*/
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -24,8 +30,25 @@ enum { OK = 0, INVALID_VALUE = 1, OUT_OF_MEMORY = 2, NOT_FOUND = 500 };
 
 typedef struct {
   void (*launch)(void **params, int64_t *dims);
+  const int32_t *paramBytes; /* each parameter's size, then 0 */
   char name[128];
 } function;
+
+/* A recorded launch (fn set) or device-to-device copy. */
+typedef struct {
+  function *fn;
+  unsigned dims[6];
+  unsigned char *values; /* the parameters' values, 8 bytes apart */
+  CUdeviceptr dst, src;
+  size_t bytes;
+} node;
+
+typedef struct {
+  node *nodes;
+  size_t n;
+} graph;
+
+static graph *capturing; /* the graph a stream records into, or 0 */
 
 static FILE *log_file(void) {
   static FILE *f;
@@ -72,10 +95,15 @@ CUresult cuModuleGetFunction(void **f, void *module, const char *name) {
   void *fn = lib ? dlsym(lib, sym) : 0;
   if (!fn)
     return NOT_FOUND;
+  snprintf(sym, sizeof(sym), "%s_dsc_param_bytes", name);
+  const int32_t *bytes = lib ? dlsym(lib, sym) : 0;
   function *h = calloc(1, sizeof(function));
-  if (!h)
-    return OUT_OF_MEMORY;
+  if (!h || !bytes) {
+    free(h);
+    return h ? NOT_FOUND : OUT_OF_MEMORY;
+  }
   memcpy(&h->launch, &fn, sizeof(fn));
+  h->paramBytes = bytes;
   snprintf(h->name, sizeof(h->name), "%s", name);
   *f = h;
   return OK;
@@ -87,6 +115,27 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
   function *h = f;
   if (!h || extra)
     return INVALID_VALUE;
+  if (capturing) {
+    node *nodes = realloc(capturing->nodes, (capturing->n + 1) * sizeof(node));
+    if (!nodes)
+      return OUT_OF_MEMORY;
+    capturing->nodes = nodes;
+    node *nd = &nodes[capturing->n];
+    memset(nd, 0, sizeof(*nd));
+    size_t count = 0;
+    while (h->paramBytes[count])
+      if (h->paramBytes[count++] > 8)
+        return INVALID_VALUE;
+    if (!(nd->values = calloc(count ? count : 1, 8)))
+      return OUT_OF_MEMORY;
+    for (size_t i = 0; i < count; ++i)
+      memcpy(nd->values + 8 * i, params[i], (size_t)h->paramBytes[i]);
+    nd->fn = h;
+    unsigned dims[6] = {gx, gy, gz, bx, by, bz};
+    memcpy(nd->dims, dims, sizeof(dims));
+    capturing->n++;
+    return OK;
+  }
   int64_t dims[6] = {gx, gy, gz, bx, by, bz};
   if (log_file())
     fprintf(log_file(), "%s %u %u %u %u %u %u\n", h->name, gx, gy, gz, bx, by,
@@ -119,17 +168,108 @@ CUresult cuMemcpyDtoH_v2(void *d, CUdeviceptr s, size_t n) {
   memcpy(d, (const void *)(uintptr_t)s, n);
   return OK;
 }
+/* Copies with host memory cannot be captured from pageable memory. */
+enum { STREAM_CAPTURE_UNSUPPORTED = 900 };
 CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr d, const void *s, size_t n,
                               void *st) {
-  return cuMemcpyHtoD_v2(d, s, n);
+  return capturing ? STREAM_CAPTURE_UNSUPPORTED : cuMemcpyHtoD_v2(d, s, n);
 }
 CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr d, CUdeviceptr s, size_t n,
                               void *st) {
+  if (capturing) {
+    node *nodes = realloc(capturing->nodes, (capturing->n + 1) * sizeof(node));
+    if (!nodes)
+      return OUT_OF_MEMORY;
+    capturing->nodes = nodes;
+    nodes[capturing->n++] = (node){.dst = d, .src = s, .bytes = n};
+    return OK;
+  }
   memmove((void *)(uintptr_t)d, (const void *)(uintptr_t)s, n);
   return OK;
 }
 CUresult cuMemcpyDtoHAsync_v2(void *d, CUdeviceptr s, size_t n, void *st) {
-  return cuMemcpyDtoH_v2(d, s, n);
+  return capturing ? STREAM_CAPTURE_UNSUPPORTED : cuMemcpyDtoH_v2(d, s, n);
+}
+CUresult cuStreamBeginCapture_v2(void *s, int mode) {
+  if (capturing)
+    return INVALID_VALUE;
+  capturing = calloc(1, sizeof(graph));
+  return capturing ? OK : OUT_OF_MEMORY;
+}
+CUresult cuStreamEndCapture(void *s, void **g) {
+  if (!capturing)
+    return INVALID_VALUE;
+  *g = capturing;
+  capturing = 0;
+  return OK;
+}
+static void free_graph(graph *g) {
+  for (size_t i = 0; g && i < g->n; ++i)
+    free(g->nodes[i].values);
+  if (g)
+    free(g->nodes);
+  free(g);
+}
+/* The executable graph is a copy: the captured one may be destroyed. */
+CUresult cuGraphInstantiateWithFlags(void **exec, void *g,
+                                     unsigned long long flags) {
+  graph *from = g, *to = calloc(1, sizeof(graph));
+  if (!to || !(to->nodes = calloc(from->n ? from->n : 1, sizeof(node)))) {
+    free(to);
+    return OUT_OF_MEMORY;
+  }
+  for (size_t i = 0; i < from->n; ++i) {
+    node nd = from->nodes[i];
+    if (nd.fn) {
+      size_t total = 0;
+      while (nd.fn->paramBytes[total / 8])
+        total += 8;
+      unsigned char *v = malloc(total ? total : 1);
+      if (!v) {
+        free_graph(to);
+        return OUT_OF_MEMORY;
+      }
+      memcpy(v, nd.values, total);
+      nd.values = v;
+    }
+    to->nodes[to->n++] = nd;
+  }
+  *exec = to;
+  return OK;
+}
+CUresult cuGraphLaunch(void *exec, void *s) {
+  graph *g = exec;
+  if (!g || capturing)
+    return INVALID_VALUE;
+  if (log_file())
+    fprintf(log_file(), "cuGraphLaunch %zu\n", g->n);
+  for (size_t i = 0; i < g->n; ++i) {
+    node *nd = &g->nodes[i];
+    if (!nd->fn) {
+      cuMemcpyDtoDAsync_v2(nd->dst, nd->src, nd->bytes, s);
+      continue;
+    }
+    void *params[64];
+    for (int k = 0; nd->fn->paramBytes[k]; ++k) {
+      if (k == 64)
+        return INVALID_VALUE;
+      params[k] = nd->values + 8 * k;
+    }
+    CUresult rc =
+        cuLaunchKernel(nd->fn, nd->dims[0], nd->dims[1], nd->dims[2],
+                       nd->dims[3], nd->dims[4], nd->dims[5], 0, s, params, 0);
+    if (rc)
+      return rc;
+  }
+  return OK;
+}
+CUresult cuGraphDestroy(void *g) {
+  free_graph(g);
+  return OK;
+}
+CUresult cuGraphExecDestroy(void *g) {
+  free_graph(g);
+  return OK;
 }
 CUresult cuGetErrorString(CUresult rc, const char **s) {
   *s = rc == NOT_FOUND ? "CUDA_ERROR_NOT_FOUND" : "fake driver error";

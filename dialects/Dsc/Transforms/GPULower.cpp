@@ -326,7 +326,10 @@ struct GPUKernelsToHostPass
 /// After the host lowering of dsc-gpu-kernels-to-host's functions: for each,
 /// `<name>_dsc_launch(void **params, int64_t dims[6])`, which calls it with
 /// the values params[i] point to (cuLaunchKernel's kernelParams, in the
-/// order gpu-to-llvm passes them) and the grid and block sizes.
+/// order gpu-to-llvm passes them) and the grid and block sizes, and
+/// `<name>_dsc_param_bytes`, the byte size of each parameter then 0, so
+/// that a driver recording a launch for later (a CUDA graph) can copy the
+/// values.
 struct GPUHostKernelEntriesPass
     : dsc::impl::GPUHostKernelEntriesBase<GPUHostKernelEntriesPass> {
   using GPUHostKernelEntriesBase::GPUHostKernelEntriesBase;
@@ -364,6 +367,29 @@ struct GPUHostKernelEntriesPass
       }
       LLVM::CallOp::create(b, loc, f, args);
       LLVM::ReturnOp::create(b, loc, ValueRange{});
+
+      SmallVector<int32_t> bytes;
+      for (Type t : params.take_front(n)) {
+        if (isa<LLVM::LLVMPointerType>(t))
+          bytes.push_back(8);
+        else if (t.isIntOrFloat())
+          bytes.push_back((t.getIntOrFloatBitWidth() + 7) / 8);
+        else {
+          f.emitOpError("has a parameter of type ")
+              << t << " that a launch cannot pass";
+          return signalPassFailure();
+        }
+      }
+      bytes.push_back(0);
+      b.setInsertionPointToEnd(m.getBody());
+      auto i32 = IntegerType::get(ctx, 32);
+      auto type = LLVM::LLVMArrayType::get(i32, bytes.size());
+      LLVM::GlobalOp::create(
+          b, loc, type, /*isConstant=*/true, LLVM::Linkage::External,
+          (f.getName() + "_dsc_param_bytes").str(),
+          DenseElementsAttr::get(
+              RankedTensorType::get({static_cast<int64_t>(bytes.size())}, i32),
+              ArrayRef<int32_t>(bytes)));
     }
   }
 };

@@ -347,7 +347,11 @@ def GPUHostKernelEntries : Pass<"dsc-gpu-host-kernel-entries",
     marked `dsc.host_kernel`): for each, `<name>_dsc_launch(void **params,
     int64_t dims[6])`, which calls it with the values `params[i]` point to
     (cuLaunchKernel's kernelParams, in the order gpu-to-llvm passes them)
-    and the grid and block sizes.
+    and the grid and block sizes; and `<name>_dsc_param_bytes`, a constant
+    array of each parameter's byte size ended by 0, so that a driver that
+    records a launch to replay it (a CUDA graph's capture) can copy the
+    values. A parameter that is neither a pointer, an integer nor a float
+    is an error.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

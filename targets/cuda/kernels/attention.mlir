@@ -1,16 +1,19 @@
 // Attention over the KV cache in device memory, for `rows` consecutive
 // query positions first, first + 1, ... (decode: one; a prompt block:
-// several, each seeing only the positions up to its own). For query row t
+// several, each seeing only the positions up to its own), first = at[0]
+// read from device memory, so that a captured launch serves every
+// position. For query row t
 // and head h (of `heads`, sharing KV head h / (heads / kv_heads)),
 //   out[t, h] = sum_p softmax_p(scale * q[t, h] . k[p]) v[p],  p <= first + t,
 // q and out [rows, heads, head_dim], the cache [position, kv_head,
-// head_dim] holding the rows' own keys and values already. `scores`
-// (rows x heads x (first + rows)) is scratch. One GPU thread per row and
+// head_dim] holding the rows' own keys and values already
+// (dsc_cuda_kv_store). `scores` (rows x heads x (first + rows)) is
+// scratch. One GPU thread per row and
 // head; exp is dsc's polynomial (dsc-codegen-approximate-math), as on the
 // CPU.
 func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
                               %vc: memref<?xf32>, %scores: memref<?xf32>,
-                              %out: memref<?xf32>, %first: index,
+                              %out: memref<?xf32>, %at: memref<?xi64>,
                               %rows: index, %heads: index, %kvheads: index,
                               %hd: index, %scale: f32)
     attributes {llvm.emit_c_interface} {
@@ -20,9 +23,11 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
   %ninf = arith.constant 0xFF800000 : f32
   %group = arith.divui %heads, %kvheads : index
   %stride = arith.muli %kvheads, %hd : index
-  %span = arith.addi %first, %rows : index
   %units = arith.muli %rows, %heads : index
   scf.parallel (%u) = (%c0) to (%units) step (%c1) {
+    %first64 = memref.load %at[%c0] : memref<?xi64>
+    %first = arith.index_cast %first64 : i64 to index
+    %span = arith.addi %first, %rows : index
     %t = arith.divui %u, %heads : index
     %h = arith.remui %u, %heads : index
     %last = arith.addi %first, %t : index
@@ -72,6 +77,32 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
       %oi = arith.addi %qbase, %d : index
       memref.store %o, %out[%oi] : memref<?xf32>
     }
+    scf.reduce
+  }
+  return
+}
+
+// The keys and values of `rows` positions from at[0] into the cache:
+// kc[at[0] + t] = k[t], vc[at[0] + t] = v[t], each [kvdim] (kv_heads x
+// head_dim). A kernel rather than a copy so that the slot is read from
+// device memory when the launch replays.
+func.func @dsc_cuda_kv_store(%k: memref<?xf32>, %v: memref<?xf32>,
+                             %kc: memref<?xf32>, %vc: memref<?xf32>,
+                             %at: memref<?xi64>, %rows: index,
+                             %kvdim: index)
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.muli %rows, %kvdim : index
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %first64 = memref.load %at[%c0] : memref<?xi64>
+    %first = arith.index_cast %first64 : i64 to index
+    %off = arith.muli %first, %kvdim : index
+    %dst = arith.addi %off, %i : index
+    %kv = memref.load %k[%i] : memref<?xf32>
+    %vv = memref.load %v[%i] : memref<?xf32>
+    memref.store %kv, %kc[%dst] : memref<?xf32>
+    memref.store %vv, %vc[%dst] : memref<?xf32>
     scf.reduce
   }
   return

@@ -40,14 +40,15 @@ func.func @dsc_cuda_swiglu(%gate: memref<?xf32>, %up: memref<?xf32>,
   return
 }
 
-// RoPE on x [rows, heads, dim] in place, row t at the position whose RoPE
-// table rows are cos[t] and sin[t] ([rows, dim / 2], consecutive positions
-// as a prompt block holds them): pair (2j, 2j + 1) of every head of row t
-// rotated by the angle whose cosine and sine are cos[t, j] and sin[t, j],
-// as the CPU path computes them.
+// RoPE on x [rows, heads, dim] in place, row t at position at[0] + t (at:
+// one i64 in device memory, so that a captured launch serves every
+// position): pair (2j, 2j + 1) of every head of row t rotated by the angle
+// whose cosine and sine are cos[p, j] and sin[p, j] (the RoPE tables
+// [positions, dim / 2], as the CPU path computes them).
 func.func @dsc_cuda_rope(%x: memref<?xf32>, %cos: memref<?xf32>,
-                         %sin: memref<?xf32>, %rows: index, %heads: index,
-                         %dim: index) attributes {llvm.emit_c_interface} {
+                         %sin: memref<?xf32>, %at: memref<?xi64>,
+                         %rows: index, %heads: index, %dim: index)
+    attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index
@@ -55,10 +56,13 @@ func.func @dsc_cuda_rope(%x: memref<?xf32>, %cos: memref<?xf32>,
   %rowheads = arith.muli %rows, %heads : index
   %pairs = arith.muli %rowheads, %half : index
   scf.parallel (%p) = (%c0) to (%pairs) step (%c1) {
+    %first64 = memref.load %at[%c0] : memref<?xi64>
+    %first = arith.index_cast %first64 : i64 to index
     %h = arith.divui %p, %half : index
     %j = arith.remui %p, %half : index
     %t = arith.divui %h, %heads : index
-    %trow = arith.muli %t, %half : index
+    %pos = arith.addi %first, %t : index
+    %trow = arith.muli %pos, %half : index
     %ti = arith.addi %trow, %j : index
     %j2 = arith.muli %j, %c2 : index
     %cv = memref.load %cos[%ti] : memref<?xf32>

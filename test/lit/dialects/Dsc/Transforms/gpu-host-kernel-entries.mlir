@@ -14,6 +14,9 @@
 // CHECK: llvm.getelementptr %[[D]][0] : (!llvm.ptr) -> !llvm.ptr, i64
 // CHECK-COUNT-5: llvm.getelementptr %[[D]]
 // CHECK: llvm.call @k(%[[V0]], %[[V1]],
+// Beside it, each parameter's byte size then 0, for a driver that records
+// the launch (a CUDA graph) and must copy the values:
+// CHECK: llvm.mlir.global external constant @k_dsc_param_bytes(dense<[8, 4, 0]> : tensor<3xi32>)
 // CHECK-NOT: @plain_dsc_launch
 module {
   llvm.func @k(%a: !llvm.ptr, %s: f32, %gx: i64, %gy: i64, %gz: i64,
@@ -21,6 +24,18 @@ module {
     llvm.return
   }
   llvm.func @plain(%a: !llvm.ptr) {
+    llvm.return
+  }
+}
+
+// -----
+
+// An i8 parameter is one byte, an i64 eight.
+// CHECK-LABEL: llvm.func @narrow_dsc_launch
+// CHECK: llvm.mlir.global external constant @narrow_dsc_param_bytes(dense<[1, 8, 0]> : tensor<3xi32>)
+module {
+  llvm.func @narrow(%a: i8, %b: i64, %gx: i64, %gy: i64, %gz: i64,
+                    %bx: i64, %by: i64, %bz: i64) attributes {dsc.host_kernel} {
     llvm.return
   }
 }
