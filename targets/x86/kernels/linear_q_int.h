@@ -22,6 +22,8 @@
 
 #include <immintrin.h>
 
+#include "prefetch_x86.h"
+
 typedef struct {
   const int8_t *xq;   /* S x K */
   const float *xd;    /* S x K/32 block scales */
@@ -126,6 +128,7 @@ DSC_INLINE void block_scales(const qtile_t *t, const uint8_t *tile, int64_t k,
  * unpacked on the fly) or an unpacked copy. */
 DSC_INLINE void tile_row_dot(const qi_ctx *c, int64_t s, const uint8_t *tiles,
                              const uint8_t *unpacked, float out[4]) {
+  const int pf = dsc_sw_prefetch();
   const qtile_t *t = &c->t;
   int64_t blocks = t->G / 32, kb = c->K / 32;
   __m256 acc[4];
@@ -137,7 +140,7 @@ DSC_INLINE void tile_row_dot(const qi_ctx *c, int64_t s, const uint8_t *tiles,
   const int32_t *xs = c->xs + s * kb;
   const uint8_t *tile = tiles;
   for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
-    if (!unpacked) {
+    if (pf && !unpacked) {
       _mm_prefetch((const char *)tile + 4096, _MM_HINT_T0);
       _mm_prefetch((const char *)tile + 4160, _MM_HINT_T0);
     }
@@ -152,7 +155,7 @@ DSC_INLINE void tile_row_dot(const qi_ctx *c, int64_t s, const uint8_t *tiles,
       int64_t blk = g * blocks + k;
       if (t->super) {
         /* Two levels: each block its own scales. */
-        if (!unpacked)
+        if (pf && !unpacked)
           _mm_prefetch((const char *)tile + 4224 + 64 * k, _MM_HINT_T0);
         block_scales(t, tile, k, D, d, zoff);
         gsum = 0.0f;
@@ -214,7 +217,7 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
     acc[i] = _mm512_setzero_ps();
   __m128 corr = _mm_setzero_ps();
   const __m128 zsym = _mm_set1_ps((float)((1 << (BITS - 1)) - DOT_OFFSET));
-  const int prefetch = t->rowBytes <= 64;
+  const int pf = dsc_sw_prefetch(), prefetch = pf && t->rowBytes <= 64;
   const uint8_t *tile = tiles;
   for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
     if (prefetch) {
@@ -275,9 +278,11 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
         int64_t n = blocks;
         /* A tile is about a line per block: one line a block, 4 KiB
          * ahead, and the last at the first block. */
-        _mm_prefetch((const char *)tile + 4096 + 64 * k, _MM_HINT_T0);
-        if (k == 0)
-          _mm_prefetch((const char *)tile + 4096 + 64 * n, _MM_HINT_T0);
+        if (pf) {
+          _mm_prefetch((const char *)tile + 4096 + 64 * k, _MM_HINT_T0);
+          if (k == 0)
+            _mm_prefetch((const char *)tile + 4096 + 64 * n, _MM_HINT_T0);
+        }
         const uint8_t *sc = tile + dsc_qsuper_sc_offset() + k;
         __m128 codes =
             t->asym ? _mm_setr_ps((float)sc[0], (float)sc[n], (float)sc[2 * n],
@@ -446,6 +451,7 @@ DSC_INLINE void q4g32_step(const uint8_t *tile, const int8_t *xq,
 
 DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
                                   const uint8_t *tiles, float out[4]) {
+  const int pf = dsc_sw_prefetch();
   int64_t kb = c->K / 32;
   const int8_t *xq = c->xq + s * c->K;
   const float *xd = c->xd + s * kb;
@@ -454,8 +460,10 @@ DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
   __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
   const uint8_t *tile = tiles;
   for (int64_t g = 0; g < kb; ++g, tile += 72) {
-    _mm_prefetch((const char *)tile + 4096, _MM_HINT_T1);
-    _mm_prefetch((const char *)tile + 4096 + 64, _MM_HINT_T1);
+    if (pf) {
+      _mm_prefetch((const char *)tile + 4096, _MM_HINT_T1);
+      _mm_prefetch((const char *)tile + 4096 + 64, _MM_HINT_T1);
+    }
     q4g32_step(tile, xq + g * 32, xz + g, xd[g], acc);
   }
   float lane[8];
@@ -487,6 +495,7 @@ DSC_INLINE __m512 q4g32_step(const uint8_t *tile, const int8_t *xq,
 
 DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
                                   const uint8_t *tiles, float out[4]) {
+  const int pf = dsc_sw_prefetch();
   int64_t kb = c->K / 32;
   const int8_t *xq = c->xq + s * c->K;
   const float *xd = c->xd + s * kb;
@@ -496,9 +505,11 @@ DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
   const uint8_t *tile = tiles;
   int64_t g = 0;
   for (; g + 2 <= kb; g += 2, tile += 144) {
-    _mm_prefetch((const char *)tile + 4096, _MM_HINT_T1);
-    _mm_prefetch((const char *)tile + 4096 + 64, _MM_HINT_T1);
-    _mm_prefetch((const char *)tile + 4096 + 128, _MM_HINT_T1);
+    if (pf) {
+      _mm_prefetch((const char *)tile + 4096, _MM_HINT_T1);
+      _mm_prefetch((const char *)tile + 4096 + 64, _MM_HINT_T1);
+      _mm_prefetch((const char *)tile + 4096 + 128, _MM_HINT_T1);
+    }
     acc0 = q4g32_step(tile, xq + g * 32, xz + g, xd[g], acc0);
     acc1 = q4g32_step(tile + 72, xq + g * 32 + 32, xz + g + 1, xd[g + 1], acc1);
   }
@@ -521,6 +532,7 @@ DSC_INLINE __m512 q8_step(const uint8_t *p, const int8_t *xq, const float *dx,
 
 DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
                                   const uint8_t *tiles, float out[4]) {
+  const int pf = dsc_sw_prefetch();
   const qtile_t *t = &c->t;
   const int8_t *xq = c->xq + s * c->K;
   const uint8_t *row = (const uint8_t *)c->dec + (uint64_t)s * DEC_BYTES(c->K, t->groups);
@@ -538,10 +550,12 @@ DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
       __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
       int64_t k = 0;
       for (; k + 256 <= t->G; k += 256) {
-        _mm_prefetch((const char *)p + k + 4096, _MM_HINT_T1);
-        _mm_prefetch((const char *)p + k + 4096 + 64, _MM_HINT_T1);
-        _mm_prefetch((const char *)p + k + 4096 + 128, _MM_HINT_T1);
-        _mm_prefetch((const char *)p + k + 4096 + 192, _MM_HINT_T1);
+        if (pf) {
+          _mm_prefetch((const char *)p + k + 4096, _MM_HINT_T1);
+          _mm_prefetch((const char *)p + k + 4096 + 64, _MM_HINT_T1);
+          _mm_prefetch((const char *)p + k + 4096 + 128, _MM_HINT_T1);
+          _mm_prefetch((const char *)p + k + 4096 + 192, _MM_HINT_T1);
+        }
         a0 = q8_step(p + k, xg + k, dg + k / 4, a0);
         a1 = q8_step(p + k + 64, xg + k + 64, dg + k / 4 + 16, a1);
         a2 = q8_step(p + k + 128, xg + k + 128, dg + k / 4 + 32, a2);

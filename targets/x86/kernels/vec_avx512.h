@@ -1,5 +1,7 @@
 /*===- vec_avx512.h - vector operations of the float kernels ------*- C -*-===*/
 #include <immintrin.h>
+
+#include "prefetch_x86.h"
 #define VEC __m512
 #define V 16
 #define VZERO() _mm512_setzero_ps()
@@ -7,7 +9,12 @@
 #define VFMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define VADD(a, b) _mm512_add_ps(a, b)
 #define VHSUM(v) _mm512_reduce_add_ps(v)
-#define PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+/* Where it pays (prefetch_x86.h). */
+#define PREFETCH(p)                                                            \
+  do {                                                                         \
+    if (dsc_sw_prefetch())                                                     \
+      _mm_prefetch((const char *)(p), _MM_HINT_T0);                            \
+  } while (0)
 #define XROWS 2
 /* Untiled weights: four row streams, which the prefetcher alone does
  * not keep ahead of AVX-512 FMAs. */
