@@ -350,12 +350,13 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
 
 #endif
 
-/* Which widths have the decoding loops below: 4 bits on both ISAs, 8 bits on
- * AVX-512 only. (An AVX2 8-bit loop was removed: on stories260K
- * int8:channel its logits moved by 0.6% of their range from every other
- * integer kernel, which split armv7's greedy text from x86's; the general
- * loop above decodes AVX2's 8 bits.) */
-#if BITS == 4 || (BITS == 8 && defined(DSC_ZMM))
+/* Which widths have the decoding loops below: 4 and 8 bits on both ISAs.
+ * (An earlier AVX2 8-bit loop was removed: its unsigned-by-signed
+ * vpmaddubsw saturated, and on stories260K int8:channel its logits moved
+ * by 0.6% of their range from every other integer kernel, which split
+ * armv7's greedy text from x86's. The AVX2 8-bit loop below takes
+ * DOT32's exact sign trick instead.) */
+#if BITS == 4 || BITS == 8
 #define DSC_FAST_DECODE 1
 #endif
 
@@ -520,7 +521,7 @@ DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
   for (int r = 0; r < 4; ++r)
     out[r] = lane[4 * r] + lane[4 * r + 1] + lane[4 * r + 2] + lane[4 * r + 3];
 }
-#else
+#elif defined(DSC_ZMM)
 /* 64 columns: two blocks. */
 DSC_INLINE __m512 q8_step(const uint8_t *p, const int8_t *xq, const float *dx,
                           __m512 acc) {
@@ -565,6 +566,58 @@ DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
         a0 = q8_step(p + k, xg + k, dg + k / 4, a0);
       a0 = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
       res[r] += d[r] * (_mm512_reduce_add_ps(a0) - (float)zoff[r] * cg[g]);
+    }
+  }
+  for (int r = 0; r < 4; ++r)
+    out[r] = res[r];
+}
+#else
+/* AVX2, 32 columns: one block, DOT32's exact integer sums (the sign trick
+ * keeps vpmaddubsw's pairs within int16), scaled by the block's dx. */
+DSC_INLINE __m256 q8_step(const uint8_t *p, const int8_t *xq, const float *dx,
+                          __m256 acc) {
+  __m256i dot = DOT32(_mm256_loadu_si256((const __m256i *)p),
+                      _mm256_loadu_si256((const __m256i *)xq));
+  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_loadu_ps(dx), acc);
+}
+
+/* As the AVX-512 loop: a tile's four rows one after the other, so that a
+ * thread reads one sequential stream, 128 columns per iteration on four
+ * accumulators. */
+DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
+                                  const uint8_t *tiles, float out[4]) {
+  const int pf = dsc_sw_prefetch();
+  const qtile_t *t = &c->t;
+  const int8_t *xq = c->xq + s * c->K;
+  const uint8_t *row =
+      (const uint8_t *)c->dec + (uint64_t)s * DEC_BYTES(c->K, t->groups);
+  const float *dx = (const float *)row, *cg = (const float *)(row + c->K);
+  float res[4] = {0, 0, 0, 0};
+  const uint8_t *tile = tiles;
+  for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
+    float d[4];
+    int zoff[4];
+    tile_scales(t, tile, d, zoff);
+    const int8_t *xg = xq + g * t->G;
+    const float *dg = dx + g * t->G / 4;
+    for (int r = 0; r < 4; ++r) {
+      const uint8_t *p = tile + t->valOff + (uint64_t)r * t->rowBytes;
+      __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+      int64_t k = 0;
+      for (; k + 128 <= t->G; k += 128) {
+        if (pf) {
+          _mm_prefetch((const char *)p + k + 4096, _MM_HINT_T1);
+          _mm_prefetch((const char *)p + k + 4096 + 64, _MM_HINT_T1);
+        }
+        a0 = q8_step(p + k, xg + k, dg + k / 4, a0);
+        a1 = q8_step(p + k + 32, xg + k + 32, dg + k / 4 + 8, a1);
+        a2 = q8_step(p + k + 64, xg + k + 64, dg + k / 4 + 16, a2);
+        a3 = q8_step(p + k + 96, xg + k + 96, dg + k / 4 + 24, a3);
+      }
+      for (; k < t->G; k += 32)
+        a0 = q8_step(p + k, xg + k, dg + k / 4, a0);
+      a0 = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+      res[r] += d[r] * (hsum8(a0) - (float)zoff[r] * cg[g]);
     }
   }
   for (int r = 0; r < 4; ++r)
