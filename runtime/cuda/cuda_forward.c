@@ -101,6 +101,7 @@ static struct {
   int64_t positions, maxWidth, kvDim, vocab;
   CUhandle graph[2]; /* the decode step's executable graphs: logits, greedy */
   bool noGraph;
+  int64_t decoded; /* decode positions run since the last reservation */
   struct {
     const int64_t *freqs;
     int64_t half;
@@ -444,9 +445,11 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
     _mlir_ciface_dsc_cuda_gemv_q4(&q, &s, &x, &part, &y, n, k, group);
 }
 
-/* Steps [from, to) over `rows` rows of the activations from row r: the
- * rows at the positions io holds (the block's first, plus r), with io's
- * tokens. Nothing launched depends on the position otherwise. */
+/* Steps [from, to) over `rows` rows of the activations from row r, with
+ * io's tokens from token r. The steps that read the position (RoPE, the
+ * cache store, attention) take row t at io's first position plus t, so
+ * they run from row 0 only: the head's steps, which start at a later row,
+ * read no position. Nothing launched depends on the position otherwise. */
 static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
   CUhandle stream = dsc_cu_stream();
   const int64_t *bw = g.bufWidth;
@@ -469,6 +472,9 @@ static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
       break;
     case DSC_OP_ROPE: {
       int64_t half = st[2] / 2;
+      if (r)
+        return dsc_fail("this executable's device program reads positions "
+                        "after its head");
       CUdeviceptr c, s;
       if (rope_table(g.pool + st[3], half, &c, &s))
         return 1;
@@ -480,6 +486,9 @@ static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
     }
     case DSC_OP_ATTENTION: {
       int64_t kv = g.kvDim, layer = st[5], heads = st[6];
+      if (r)
+        return dsc_fail("this executable's device program reads positions "
+                        "after its head");
       if (bw[st[2]] != kv || bw[st[3]] != kv)
         return dsc_fail("this executable's device program has keys or "
                         "values of %lld values a position, not %lld",
@@ -549,31 +558,41 @@ static int set_io(const int32_t *tokens, int64_t rows, int64_t pos) {
   return rc ? cu_err("memcpyHtoDAsync", rc) : 0;
 }
 
-/* One decode position: the whole forward pass (and the argmax when
- * greedy) as one graph launch, captured the first time. */
+/* One decode position, the whole forward pass and the argmax when greedy:
+ * launched kernel by kernel at the first position (which loads every
+ * kernel the step uses, so that none is loaded while capturing: a driver
+ * that loads kernels lazily cannot while a stream captures), captured as a
+ * graph at the second, one graph launch after. A capture the driver
+ * refuses leaves the launches kernel by kernel. 1 after a failure, -1 when
+ * the caller is to launch the kernels itself. */
 static int decode_graph(bool greedy) {
   CUhandle stream = dsc_cu_stream(), *exec = &g.graph[greedy];
   CUresult rc;
+  if (g.decoded++ == 0)
+    return -1;
   if (!*exec) {
     CUhandle graph = 0;
     /* Relaxed (2): the kernels' host code looks functions up as it
      * launches, which the global mode forbids while capturing. */
-    if ((rc = dsc_cu.streamBeginCapture(stream, 2)))
-      return cu_err("streamBeginCapture", rc);
+    if ((rc = dsc_cu.streamBeginCapture(stream, 2))) {
+      g.noGraph = true;
+      return -1;
+    }
     int failed = run_steps(0, g.hdr[DSC_CP_STEPS], 0, 1);
     if (!failed && greedy)
       argmax(0);
-    if ((rc = dsc_cu.streamEndCapture(stream, &graph)))
-      return failed ? 1 : cu_err("streamEndCapture", rc);
-    if (failed || cu_check()) {
+    rc = dsc_cu.streamEndCapture(stream, &graph);
+    if (failed)
+      return 1;
+    if (rc || cu_check() || dsc_cu.graphInstantiate(exec, graph, 0)) {
+      /* Not captured: nothing ran, so the step runs kernel by kernel. */
       if (graph)
         dsc_cu.graphDestroy(graph);
-      return 1;
+      *exec = 0;
+      g.noGraph = true;
+      return dsc_mgpu_error() ? 1 : -1;
     }
-    rc = dsc_cu.graphInstantiate(exec, graph, 0);
     dsc_cu.graphDestroy(graph);
-    if (rc)
-      return cu_err("graphInstantiateWithFlags", rc);
   }
   rc = dsc_cu.graphLaunch(*exec, stream);
   return rc ? cu_err("graphLaunch", rc) : 0;
@@ -595,10 +614,11 @@ int dsc_device_forward(const int32_t *tokens, int64_t n, int64_t pos,
     int64_t out = b + rows - firstOut;
     if (set_io(tokens + b, rows, pos + b))
       return 1;
-    if (rows == 1 && out == 1 && !g.noGraph) {
-      if (decode_graph(greedy != 0))
-        return 1;
-    } else {
+    int graph =
+        rows == 1 && out == 1 && !g.noGraph ? decode_graph(greedy != 0) : -1;
+    if (graph > 0)
+      return 1;
+    if (graph < 0) {
       if (run_steps(0, head, 0, rows) ||
           (out > 0 && run_steps(head, nsteps, firstOut - b, out)))
         return 1;

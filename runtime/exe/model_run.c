@@ -94,8 +94,8 @@ int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
   m->greedy = 0;
   m->pendingCopy = 0;
   void *wbase = (void *)(pl->data + pl->weights->offset);
-  /* With the forward pass on a GPU the host reads only embedding rows:
-   * the mapping serves. */
+  /* With the forward pass on a GPU the host reads the weights once, to copy
+   * them to the device: the mapping serves. */
   bool host = !dsc_device_forward_active();
   if (host && !useMmap && deferCopy && dsc_payload_weights_resident(pl)) {
     /* From the page cache, the first token is sooner off the mapping than

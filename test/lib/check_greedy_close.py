@@ -35,7 +35,10 @@ def main():
     a = p.parse_args()
     first = np.fromfile(a.logits, dtype="<f4").reshape(-1, a.vocab)
     prompt = [int(t) for t in a.prompt.split()]
-    seq = prompt + [int(t) for t in first[len(prompt) - 1:-1].argmax(axis=1)]
+    # The prompt, then each position's choice; the last position's choice
+    # is checked too, though no position follows it.
+    chosen = [int(t) for t in first[len(prompt) - 1:].argmax(axis=1)]
+    seq = prompt + chosen[:-1]
     with tempfile.TemporaryDirectory() as d:
         toks = os.path.join(d, "tokens.bin")
         out = os.path.join(d, "logits.bin")
@@ -53,12 +56,15 @@ def main():
         sys.exit("%s evaluated %d positions, not %d" % (a.exe, len(second),
                                                          len(seq)))
     worst, at = 0.0, -1
-    for pos in range(len(prompt) - 1, len(seq) - 1):
+    for pos in range(len(prompt) - 1, len(seq)):
         row = second[pos]
-        short = (row.max() - row[seq[pos + 1]]) / (row.max() - row.min())
+        span = row.max() - row.min()
+        if not span > 0:
+            sys.exit("%s's logits at position %d are all equal" % (a.exe, pos))
+        short = (row.max() - row[chosen[pos - len(prompt) + 1]]) / span
         if short > worst:
             worst, at = short, pos
-    n = len(seq) - len(prompt)
+    n = len(chosen)
     print("positions %d, largest shortfall %.4f of the range (position %d)"
           % (n, worst, at))
     if worst > a.tol:

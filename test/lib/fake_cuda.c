@@ -15,6 +15,8 @@
  * NAME_dsc_param_bytes gives), and any other copy fails as on a GPU;
  * cuGraphLaunch runs the recorded work in order and logs
  * `cuGraphLaunch NODES`, then each launch as above.
+ * DSC_FAKE_CUDA_REFUSE_CAPTURE=1 makes cuStreamBeginCapture fail, as a
+ * driver that cannot capture.
  *
  *===---------------------------------------------------------------------===*/
 #define _GNU_SOURCE
@@ -74,7 +76,17 @@ CUresult cuCtxCreate_v2(void **ctx, unsigned flags, int d) {
   *ctx = (void *)1;
   return OK;
 }
-CUresult cuCtxSynchronize(void) { return OK; }
+/* What a GPU refuses while a stream captures (unsupported during capture). */
+enum { STREAM_CAPTURE_UNSUPPORTED = 900 };
+#define REFUSED_WHILE_CAPTURING                                                \
+  do {                                                                         \
+    if (capturing)                                                             \
+      return STREAM_CAPTURE_UNSUPPORTED;                                       \
+  } while (0)
+CUresult cuCtxSynchronize(void) {
+  REFUSED_WHILE_CAPTURING;
+  return OK;
+}
 CUresult cuModuleLoadData(void **m, const void *ptx) {
   *m = (void *)ptx;
   return OK;
@@ -148,10 +160,14 @@ CUresult cuStreamCreate(void **s, unsigned flags) {
   *s = (void *)2;
   return OK;
 }
-CUresult cuStreamSynchronize(void *s) { return OK; }
+CUresult cuStreamSynchronize(void *s) {
+  REFUSED_WHILE_CAPTURING;
+  return OK;
+}
 CUresult cuStreamDestroy_v2(void *s) { return OK; }
 
 CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
+  REFUSED_WHILE_CAPTURING;
   void *m = calloc(1, bytes);
   *p = (CUdeviceptr)(uintptr_t)m;
   return m ? OK : OUT_OF_MEMORY;
@@ -161,15 +177,16 @@ CUresult cuMemFree_v2(CUdeviceptr p) {
   return OK;
 }
 CUresult cuMemcpyHtoD_v2(CUdeviceptr d, const void *s, size_t n) {
+  REFUSED_WHILE_CAPTURING;
   memcpy((void *)(uintptr_t)d, s, n);
   return OK;
 }
 CUresult cuMemcpyDtoH_v2(void *d, CUdeviceptr s, size_t n) {
+  REFUSED_WHILE_CAPTURING;
   memcpy(d, (const void *)(uintptr_t)s, n);
   return OK;
 }
-/* Copies with host memory cannot be captured from pageable memory. */
-enum { STREAM_CAPTURE_UNSUPPORTED = 900 };
+/* Copies with pageable host memory cannot be captured. */
 CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr d, const void *s, size_t n,
                               void *st) {
   return capturing ? STREAM_CAPTURE_UNSUPPORTED : cuMemcpyHtoD_v2(d, s, n);
@@ -191,8 +208,10 @@ CUresult cuMemcpyDtoHAsync_v2(void *d, CUdeviceptr s, size_t n, void *st) {
   return capturing ? STREAM_CAPTURE_UNSUPPORTED : cuMemcpyDtoH_v2(d, s, n);
 }
 CUresult cuStreamBeginCapture_v2(void *s, int mode) {
-  if (capturing)
-    return INVALID_VALUE;
+  /* DSC_FAKE_CUDA_REFUSE_CAPTURE=1: a driver that cannot capture. */
+  const char *refuse = getenv("DSC_FAKE_CUDA_REFUSE_CAPTURE");
+  if (capturing || (refuse && refuse[0] == '1'))
+    return capturing ? INVALID_VALUE : STREAM_CAPTURE_UNSUPPORTED;
   capturing = calloc(1, sizeof(graph));
   return capturing ? OK : OUT_OF_MEMORY;
 }

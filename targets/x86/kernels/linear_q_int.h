@@ -374,13 +374,15 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
  *   register.
  * - 8-bit groups of a multiple of 64 columns (int8:channel): a tile's four
  *   rows one after the other, so that each thread reads one sequential
- *   stream instead of four interleaved ones K bytes apart, 256 columns per
- *   iteration on four accumulators, the activations' block scales expanded
+ *   stream instead of four interleaved ones K bytes apart, 256 columns
+ *   (AVX2: 128) per iteration on four accumulators, the activations' block
+ *   scales expanded
  *   beforehand and the zero point applied per group and row from the
  *   activations' precomputed sum.
  *
- * Both prefetch 4 KiB ahead into L2: into L1 each prefetch holds a fill
- * buffer for a whole DRAM latency, which measured slower.
+ * Both prefetch 4 KiB ahead into L2 where the CPU is not AMD's
+ * (prefetch_x86.h): into L1 each prefetch holds a fill buffer for a whole
+ * DRAM latency, which measured slower.
  *
  * decode_prep computes, per row of x, what these loops take besides the
  * quantized activations. */

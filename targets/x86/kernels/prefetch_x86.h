@@ -9,7 +9,8 @@
  * 8.9 against 11.5; docs/benchmarks.md), and a loop that only streams
  * the weights measured 21.6 against 28.1 GB/s. So the kernels prefetch
  * unless CPUID names AMD, decided once per process (each kernel file
- * asks once: a race only writes the same answer twice).
+ * asks once; threads that ask at the same time write the same answer,
+ * through relaxed atomics).
  *
  *===---------------------------------------------------------------------===*/
 #ifndef DSC_PREFETCH_X86_H
@@ -20,14 +21,16 @@
 
 static inline __attribute__((always_inline)) int dsc_sw_prefetch(void) {
   static int state; /* 0: not asked yet, 1: prefetch, 2: do not */
-  if (!state) {
+  int s = __atomic_load_n(&state, __ATOMIC_RELAXED);
+  if (!s) {
     unsigned a, b, c, d;
     /* "AuthenticAMD" in ebx, edx, ecx. */
     int amd = __get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541u &&
               d == 0x69746e65u && c == 0x444d4163u;
-    state = amd ? 2 : 1;
+    s = amd ? 2 : 1;
+    __atomic_store_n(&state, s, __ATOMIC_RELAXED);
   }
-  return state == 1;
+  return s == 1;
 }
 
 #endif
