@@ -36,6 +36,8 @@ int avx512_vnni_gemm_q_t4(const float *, const uint8_t *, float *, int64_t,
                           int64_t, int64_t, int64_t, int64_t, int64_t);
 void avx512_gemm_f_t4x16(const float *, const void *, float *, int64_t,
                          int64_t, int64_t, int64_t);
+void avx2_gemm_f_t4x16(const float *, const void *, float *, int64_t, int64_t,
+                       int64_t, int64_t);
 void generic_attention(const float *q, const float *k, const float *v,
                        float *out, float *cache, int64_t layer, int64_t S,
                        int64_t pos, int64_t ctx, int64_t n_layers, int64_t H,
@@ -282,7 +284,11 @@ TEST(Kernels, AVX512VNNIGemmMatchesPortable) {
 namespace {
 /// The float prompt GEMM against a double-precision product over the same
 /// weights, read from the 4x16 tiled layout, per weight type.
-void checkGemmF(int64_t S, int64_t K, int64_t N, int kind, unsigned seed) {
+using GemmFFn = void (*)(const float *, const void *, float *, int64_t, int64_t,
+                         int64_t, int64_t);
+
+void checkGemmF(GemmFFn gemm, int64_t S, int64_t K, int64_t N, int kind,
+                unsigned seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> nd(0.0f, 1.0f);
   std::vector<float> wf(N * K), x(S * K);
@@ -311,8 +317,8 @@ void checkGemmF(int64_t S, int64_t K, int64_t N, int kind, unsigned seed) {
       wf[n * K + k] = v;
     }
   std::vector<float> y(S * N, 1e30f);
-  avx512_gemm_f_t4x16(x.data(), kind ? (const void *)w16.data() : w32.data(),
-                      y.data(), S, K, N, kind);
+  gemm(x.data(), kind ? (const void *)w16.data() : w32.data(), y.data(), S, K,
+       N, kind);
   for (int64_t s = 0; s < S; ++s)
     for (int64_t n = 0; n < N; ++n) {
       double ref = 0, mag = 0;
@@ -340,7 +346,23 @@ TEST(Kernels, AVX512FloatGemmMatchesReference) {
   for (int64_t S : {1, 2, 3, 7, 8, 12, 13, 33, 128})
     for (const auto &sh : shapes)
       for (int kind = 0; kind < 3; ++kind)
-        checkGemmF(S, sh[0], sh[1], kind, seed++);
+        checkGemmF(avx512_gemm_f_t4x16, S, sh[0], sh[1], kind, seed++);
+}
+
+TEST(Kernels, AVX2FloatGemmMatchesReference) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") ||
+      !__builtin_cpu_supports("f16c"))
+    GTEST_SKIP() << "the host has no AVX2";
+  unsigned seed = 700;
+  // K past one slice of the panel (256 columns); N leaving part of a
+  // 16-column panel; rows through every remainder of the 6-row tiles; and
+  // enough columns for several panels per range of the test's split.
+  const int64_t shapes[][2] = {
+      {16, 4}, {48, 36}, {528, 100}, {64, 64}, {160, 292}};
+  for (int64_t S : {1, 2, 3, 5, 6, 7, 13, 33, 128})
+    for (const auto &sh : shapes)
+      for (int kind = 0; kind < 3; ++kind)
+        checkGemmF(avx2_gemm_f_t4x16, S, sh[0], sh[1], kind, seed++);
 }
 
 namespace {

@@ -7,4 +7,5 @@
 #define KCTX tiled_bf16_ctx
 #define KROWS tiled_bf16_rows
 #define KNAME DSC_UK(linear_bf16_t4x16)
+#define GEMM_KIND 2
 #include "linear_tiled.h"

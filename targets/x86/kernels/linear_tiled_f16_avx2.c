@@ -5,4 +5,5 @@
 #define KCTX tiled_f16_ctx
 #define KROWS tiled_f16_rows
 #define KNAME DSC_UK(linear_f16_t4x16)
+#define GEMM_KIND 1
 #include "linear_tiled.h"

@@ -5,4 +5,5 @@
 #define KCTX tiled_f32_ctx
 #define KROWS tiled_f32_rows
 #define KNAME DSC_UK(linear_f32_t4x16)
+#define GEMM_KIND 0
 #include "linear_tiled.h"
