@@ -523,69 +523,42 @@ DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
   for (int r = 0; r < 4; ++r)
     out[r] = lane[4 * r] + lane[4 * r + 1] + lane[4 * r + 2] + lane[4 * r + 3];
 }
-#elif defined(DSC_ZMM)
-/* 64 columns: two blocks. */
-DSC_INLINE __m512 q8_step(const uint8_t *p, const int8_t *xq, const float *dx,
-                          __m512 acc) {
+#else
+/* 8 bits: one step is Q8W columns, its integer sums scaled by the blocks'
+ * dx. AVX-512: 64 columns (two blocks) by vpdpbusd of the unsigned
+ * weights, the zero point left to the group correction; AVX2: 32 columns
+ * (one block) by DOT32's exact sign trick (vpmaddubsw's pairs stay within
+ * int16), DOT_OFFSET already taken off. */
+#ifdef DSC_ZMM
+#define Q8W 64
+typedef __m512 q8v;
+#define Q8ZERO() _mm512_setzero_ps()
+#define Q8ADD(a, b) _mm512_add_ps(a, b)
+#define Q8SUM(v) _mm512_reduce_add_ps(v)
+DSC_INLINE q8v q8_step(const uint8_t *p, const int8_t *xq, const float *dx,
+                       q8v acc) {
   __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(),
                                     _mm512_loadu_si512((const void *)p),
                                     _mm512_loadu_si512((const void *)xq));
   return _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_loadu_ps(dx), acc);
 }
-
-DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
-                                  const uint8_t *tiles, float out[4]) {
-  const int pf = dsc_sw_prefetch();
-  const qtile_t *t = &c->t;
-  const int8_t *xq = c->xq + s * c->K;
-  const uint8_t *row = (const uint8_t *)c->dec + (uint64_t)s * DEC_BYTES(c->K, t->groups);
-  const float *dx = (const float *)row, *cg = (const float *)(row + c->K);
-  float res[4] = {0, 0, 0, 0};
-  const uint8_t *tile = tiles;
-  for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
-    float d[4];
-    int zoff[4];
-    tile_scales(t, tile, d, zoff);
-    const int8_t *xg = xq + g * t->G;
-    const float *dg = dx + g * t->G / 4;
-    for (int r = 0; r < 4; ++r) {
-      const uint8_t *p = tile + t->valOff + (uint64_t)r * t->rowBytes;
-      __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-      int64_t k = 0;
-      for (; k + 256 <= t->G; k += 256) {
-        if (pf) {
-          _mm_prefetch((const char *)p + k + 4096, _MM_HINT_T1);
-          _mm_prefetch((const char *)p + k + 4096 + 64, _MM_HINT_T1);
-          _mm_prefetch((const char *)p + k + 4096 + 128, _MM_HINT_T1);
-          _mm_prefetch((const char *)p + k + 4096 + 192, _MM_HINT_T1);
-        }
-        a0 = q8_step(p + k, xg + k, dg + k / 4, a0);
-        a1 = q8_step(p + k + 64, xg + k + 64, dg + k / 4 + 16, a1);
-        a2 = q8_step(p + k + 128, xg + k + 128, dg + k / 4 + 32, a2);
-        a3 = q8_step(p + k + 192, xg + k + 192, dg + k / 4 + 48, a3);
-      }
-      for (; k < t->G; k += 64)
-        a0 = q8_step(p + k, xg + k, dg + k / 4, a0);
-      a0 = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
-      res[r] += d[r] * (_mm512_reduce_add_ps(a0) - (float)zoff[r] * cg[g]);
-    }
-  }
-  for (int r = 0; r < 4; ++r)
-    out[r] = res[r];
-}
 #else
-/* AVX2, 32 columns: one block, DOT32's exact integer sums (the sign trick
- * keeps vpmaddubsw's pairs within int16), scaled by the block's dx. */
-DSC_INLINE __m256 q8_step(const uint8_t *p, const int8_t *xq, const float *dx,
-                          __m256 acc) {
+#define Q8W 32
+typedef __m256 q8v;
+#define Q8ZERO() _mm256_setzero_ps()
+#define Q8ADD(a, b) _mm256_add_ps(a, b)
+#define Q8SUM(v) hsum8(v)
+DSC_INLINE q8v q8_step(const uint8_t *p, const int8_t *xq, const float *dx,
+                       q8v acc) {
   __m256i dot = DOT32(_mm256_loadu_si256((const __m256i *)p),
                       _mm256_loadu_si256((const __m256i *)xq));
   return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_loadu_ps(dx), acc);
 }
+#endif
 
-/* As the AVX-512 loop: a tile's four rows one after the other, so that a
- * thread reads one sequential stream, 128 columns per iteration on four
- * accumulators. */
+/* A tile's four rows one after the other, so that a thread reads one
+ * sequential stream, four steps per iteration on four accumulators (dx
+ * holds 8 floats per 32 columns: decode_prep). */
 DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
                                   const uint8_t *tiles, float out[4]) {
   const int pf = dsc_sw_prefetch();
@@ -604,22 +577,20 @@ DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
     const float *dg = dx + g * t->G / 4;
     for (int r = 0; r < 4; ++r) {
       const uint8_t *p = tile + t->valOff + (uint64_t)r * t->rowBytes;
-      __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+      q8v a[4] = {Q8ZERO(), Q8ZERO(), Q8ZERO(), Q8ZERO()};
       int64_t k = 0;
-      for (; k + 128 <= t->G; k += 128) {
-        if (pf) {
-          _mm_prefetch((const char *)p + k + 4096, _MM_HINT_T1);
-          _mm_prefetch((const char *)p + k + 4096 + 64, _MM_HINT_T1);
-        }
-        a0 = q8_step(p + k, xg + k, dg + k / 4, a0);
-        a1 = q8_step(p + k + 32, xg + k + 32, dg + k / 4 + 8, a1);
-        a2 = q8_step(p + k + 64, xg + k + 64, dg + k / 4 + 16, a2);
-        a3 = q8_step(p + k + 96, xg + k + 96, dg + k / 4 + 24, a3);
+      for (; k + 4 * Q8W <= t->G; k += 4 * Q8W) {
+        if (pf)
+          for (int l = 0; l < 4 * Q8W; l += 64)
+            _mm_prefetch((const char *)p + k + 4096 + l, _MM_HINT_T1);
+        for (int i = 0; i < 4; ++i)
+          a[i] = q8_step(p + k + i * Q8W, xg + k + i * Q8W,
+                         dg + (k + i * Q8W) / 4, a[i]);
       }
-      for (; k < t->G; k += 32)
-        a0 = q8_step(p + k, xg + k, dg + k / 4, a0);
-      a0 = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
-      res[r] += d[r] * (hsum8(a0) - (float)zoff[r] * cg[g]);
+      for (; k < t->G; k += Q8W)
+        a[0] = q8_step(p + k, xg + k, dg + k / 4, a[0]);
+      q8v sum = Q8ADD(Q8ADD(a[0], a[1]), Q8ADD(a[2], a[3]));
+      res[r] += d[r] * (Q8SUM(sum) - (float)zoff[r] * cg[g]);
     }
   }
   for (int r = 0; r < 4; ++r)
