@@ -260,6 +260,29 @@ TEST(Kernels, AVX2MatchesPortable) {
   runAll(avx2_linear_q4_t4, avx2_linear_q8_t4, /*asym8Float=*/true);
 }
 
+/// The 4-bit decoding loops sum integer products in int16 before widening:
+/// every weight at 15 and every activation at the block's maximum is the
+/// largest sum they can see. Exact: (15 - 8) * 127 * K per row, times the
+/// scales (1 and amax / 127).
+TEST(Kernels, AVX2Int4DecodeAtExtremes) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    GTEST_SKIP() << "the host has no AVX2";
+  const int64_t K = 256, N = 8, G = 32;
+  uint64_t tile = dsc_qtile_bytes(G, 4, 2, false);
+  std::vector<uint8_t> w(N / 4 * (K / G) * tile, 0xFF);
+  for (uint64_t t = 0; t < w.size() / tile; ++t)
+    for (int r = 0; r < 4; ++r) { // f16 1.0
+      w[t * tile + 2 * r] = 0x00;
+      w[t * tile + 2 * r + 1] = 0x3C;
+    }
+  for (float sign : {1.0f, -1.0f}) {
+    std::vector<float> x(K, 3.0f * sign), y(N, 0.0f);
+    avx2_linear_q4_t4(x.data(), w.data(), y.data(), 1, K, N, G, 0);
+    for (int64_t n = 0; n < N; ++n)
+      EXPECT_NEAR(y[n], 7.0f * 3.0f * sign * K, 1e-3f) << "output " << n;
+  }
+}
+
 TEST(Kernels, AVX512VNNIMatchesPortable) {
   if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
       !__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("avx512vnni"))
