@@ -29,6 +29,7 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -40,6 +41,7 @@
 namespace mlir::dsc {
 #define GEN_PASS_DEF_GPUTILEFLATLOOPS
 #define GEN_PASS_DEF_GPUREVERSEPARALLELLOOPS
+#define GEN_PASS_DEF_GPUCHECKHOSTACCESS
 #define GEN_PASS_DEF_GPUUNIQUEKERNELNAMES
 #define GEN_PASS_DEF_GPUKERNELSTOHOST
 #define GEN_PASS_DEF_GPUHOSTKERNELENTRIES
@@ -206,6 +208,49 @@ struct GPUReverseParallelLoopsPass
 /// (the first <function>_kernel), whatever is compiled with it, so that a
 /// kernel's name alone says which it is: the PTX entry, and the host form
 /// the fake driver of the tests finds for it.
+/// The memref argument of `f` that `v` views (through subviews, casts and
+/// the like), if any.
+std::optional<unsigned> argumentViewed(func::FuncOp f, Value v) {
+  while (true) {
+    if (auto arg = dyn_cast<BlockArgument>(v))
+      return arg.getOwner()->isEntryBlock() &&
+                     arg.getOwner()->getParentOp() == f.getOperation()
+                 ? std::optional<unsigned>(arg.getArgNumber())
+                 : std::nullopt;
+    auto view = v.getDefiningOp<ViewLikeOpInterface>();
+    if (!view)
+      return std::nullopt;
+    v = view.getViewSource();
+  }
+}
+
+struct GPUCheckHostAccessPass
+    : dsc::impl::GPUCheckHostAccessBase<GPUCheckHostAccessPass> {
+  using GPUCheckHostAccessBase::GPUCheckHostAccessBase;
+  void runOnOperation() override {
+    for (func::FuncOp f : getOperation().getOps<func::FuncOp>()) {
+      WalkResult r = f.walk<WalkOrder::PreOrder>([&](Operation *op) {
+        if (isa<gpu::LaunchOp>(op))
+          return WalkResult::skip(); // not outlined: a kernel's own body
+        Value m;
+        if (auto load = dyn_cast<memref::LoadOp>(op))
+          m = load.getMemRef();
+        else if (auto store = dyn_cast<memref::StoreOp>(op))
+          m = store.getMemRef();
+        std::optional<unsigned> arg = m ? argumentViewed(f, m) : std::nullopt;
+        if (!arg)
+          return WalkResult::advance();
+        op->emitOpError("runs on the host, which launches ")
+            << f.getName() << "'s kernels, but accesses argument " << *arg
+            << ", device memory: read it in the kernels";
+        return WalkResult::interrupt();
+      });
+      if (r.wasInterrupted())
+        return signalPassFailure();
+    }
+  }
+};
+
 struct GPUUniqueKernelNamesPass
     : dsc::impl::GPUUniqueKernelNamesBase<GPUUniqueKernelNamesPass> {
   using GPUUniqueKernelNamesBase::GPUUniqueKernelNamesBase;
@@ -403,6 +448,7 @@ void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(dsc::createGPUCheckHostAccess());
   pm.addPass(dsc::createGPUUniqueKernelNames());
   if (o.format == "cpu") {
     pm.addPass(dsc::createGPUKernelsToHost());

@@ -303,6 +303,20 @@ def GPUReverseParallelLoops : Pass<"dsc-gpu-reverse-parallel-loops",
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def GPUCheckHostAccess : Pass<"dsc-gpu-check-host-access",
+                              "::mlir::ModuleOp"> {
+  let summary = "Rejects host code that reads or writes a kernel's buffers";
+  let description = [{
+    After outlining, what a kernel source's function does outside its
+    kernels runs on the host, which launches them. Its memref arguments are
+    device memory: a load there would read a device pointer on the host
+    (a crash on a GPU, though not under the tests' fake driver, whose
+    device memory is the host's), and its value would be frozen into a CUDA
+    graph that captured the launch. Such a load or store is an error naming
+    the argument; the kernels must read what they need themselves.
+  }];
+}
+
 def GPUUniqueKernelNames : Pass<"dsc-gpu-unique-kernel-names",
                                 "::mlir::ModuleOp"> {
   let summary = "Names the k-th kernel a function launches <function>_kernel_<k>";
