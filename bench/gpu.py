@@ -17,7 +17,8 @@ gpu-check.txt) and prints them:
      GEMM (mma.sync) for a 128-token prefill, as TFLOP/s and tokens/s;
   4. stories260K compiled for `cuda` (the forward pass on the GPU) and for
      the portable CPU target (x86_64, which computes the same function),
-     F32, int8 and int4: the same greedy text; the logits of generated
+     F32, int8 and int4: the same greedy text, and the same sampled text
+     for a seed (drawn on the device, top-k 40); the logits of generated
      F16, int8 and int4 checkpoints built for `cuda` against the numpy
      reference (test/lib/check_logits.py);
   5. end to end at the TinyLlama-1.1B shape (random weights) for F16, int8
@@ -46,7 +47,7 @@ import check_cuda_kernels as ck  # noqa: E402
 
 LLVM = "/usr/lib/llvm-22/bin"
 KERNELS = ["gemv_q8", "gemv_q4", "gemv_float", "matmul", "rms_norm", "argmax",
-           "attention", "elementwise", "gemm_f16"]
+           "sample", "attention", "elementwise", "gemm_f16"]
 # TinyLlama-1.1B: dim 2048, hidden 5632, 22 layers, 4 KV heads of 64.
 DIM, HIDDEN, LAYERS, KV, VOCAB = 2048, 5632, 22, 256, 32000
 
@@ -197,13 +198,18 @@ def check_model(dsc, shared, work):
     model = os.path.join(shared, "models", "stories260K", "hf")
     for scheme in ("none", "int8:channel", "int4:group=32"):
         flags = [] if scheme == "none" else ["--quantize", scheme]
-        texts = {}
+        texts, sampled = {}, {}
         # x86_64 computes what the GPU does (f32 activations); the AVX2 and
         # AVX-512 builds quantize activations to int8 (docs/cuda.md).
         for t in ("cuda", "x86_64"):
             exe = os.path.join(work, "story-" + t)
             run([dsc, "compile", model, "--target", t, "-o", exe, "--quiet"]
                 + flags)
+            s = subprocess.run([exe, "-p", "Once upon a time", "-n", "200",
+                                "--temp", "0.8", "-s", "7"],
+                               capture_output=True, text=True)
+            sampled[t] = s.stdout
+            ok &= s.returncode == 0
             r = subprocess.run([exe, "-p", "Once upon a time", "-n", "200",
                                 "--temp", "0"], capture_output=True, text=True)
             texts[t] = r.stdout
@@ -216,6 +222,13 @@ def check_model(dsc, shared, work):
             ok &= r.returncode == 0
         same = texts["cuda"] == texts["x86_64"]
         say("  %s: greedy text (200 tokens) of the cuda build %s the CPU "
+            "build's" % (scheme, "equals" if same else "DIFFERS FROM"))
+        ok &= same
+        # The device's draw reads the host's coin; texts part only where a
+        # coin falls within float rounding of a boundary (not expected in
+        # 200 tokens).
+        same = sampled["cuda"] == sampled["x86_64"]
+        say("  %s: sampled text (seed 7) of the cuda build %s the CPU "
             "build's" % (scheme, "equals" if same else "DIFFERS FROM"))
         ok &= same
 
@@ -274,7 +287,7 @@ def bench_model(dsc, work, peak):
         run([dsc, "compile", ckpt, "--target", "cuda", "--weights=external",
              "-o", exe, "--quiet"] + flags)
         weights = os.path.getsize(exe + ".dscw") - table * VOCAB * DIM
-        dec, pre, nograph = [], [], []
+        dec, pre, nograph, samp = [], [], [], []
         for _ in range(3):
             r = subprocess.run([exe, "-n", "256", "--temp", "0"],
                                stdout=subprocess.DEVNULL,
@@ -290,6 +303,12 @@ def bench_model(dsc, work, peak):
                                env=dict(os.environ, DSC_CUDA_GRAPH="0"))
             ok &= r.returncode == 0
             nograph.append(tok_per_s(r.stderr, "generation") or 0.0)
+            # Sampled (temperature 0.8, top-k 40): the draw on the device.
+            r = subprocess.run([exe, "-n", "256", "--temp", "0.8", "-s", "1"],
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+            ok &= r.returncode == 0
+            samp.append(tok_per_s(r.stderr, "generation") or 0.0)
             r = subprocess.run([exe, "--eval-tokens", toks, "--dump-logits",
                                 os.path.join(work, "logits.bin")],
                                capture_output=True, text=True)
@@ -297,10 +316,11 @@ def bench_model(dsc, work, peak):
             pre.append(tok_per_s(r.stderr, "tokens") or 0.0)
         d, p = statistics.median(dec), statistics.median(pre)
         say("  %s: decode %.1f tokens/s (%.0f MB of weights a token: %.0f GB/s "
-            "= %.0f%% of peak; %.1f tokens/s without the CUDA graph), "
-            "prefill %.1f tokens/s (median of 3)" %
+            "= %.0f%% of peak; %.1f tokens/s without the CUDA graph, %.1f "
+            "sampled), prefill %.1f tokens/s (median of 3)" %
             (name, d, weights / 1e6, d * weights / 1e9,
-             100 * d * weights / peak, statistics.median(nograph), p))
+             100 * d * weights / peak, statistics.median(nograph),
+             statistics.median(samp), p))
     return ok
 
 

@@ -13,13 +13,16 @@
  * and the RoPE tables are in device memory; per block its first position
  * and token ids go in (`io`, which the kernels read: nothing else of a
  * launch depends on the position) and, for positions with logits, the
- * logits (or, greedy, the token id) come back.
+ * logits (or, greedy or sampled on the device, the token id) come back.
+ * Sampling on the device (sample.mlir) reads its settings and the coin the
+ * host drew for the token from `io` too.
  *
  * Because no launch depends on the position, a decode step is captured
- * once as a CUDA graph (one for greedy decoding, ending in the argmax, one
- * for logits) and replayed for every token: one launch from the host
- * instead of about 23 a layer. DSC_CUDA_GRAPH=0, or a driver without
- * graphs, launches each kernel instead.
+ * once as a CUDA graph (one for logits, one for greedy decoding, ending in
+ * the argmax, one for sampling, ending in the draw) and replayed for every
+ * token: one launch from the host instead of about 23 a layer.
+ * DSC_CUDA_GRAPH=0, or a driver without graphs, launches each kernel
+ * instead.
  *
  * The weights are copied once: the payload holds them in the CPU's tiled
  * layout (dsc/abi/quant_layout.h), and the GEMV kernels read the plain one
@@ -87,6 +90,27 @@ void _mlir_ciface_dsc_cuda_add(M *a, M *b, M *y, int64_t n);
 void _mlir_ciface_dsc_cuda_swiglu(M *gate, M *up, M *y, int64_t n);
 void _mlir_ciface_dsc_cuda_argmax(M *logits, M *pvals, M *pidx, M *out,
                                   int64_t n);
+void _mlir_ciface_dsc_cuda_sample(M *logits, M *params, M *vals, M *idx, M *cnt,
+                                  M *stat, M *out, int64_t n);
+
+/* sample.mlir's scratch: 273 candidate lists of up to 64, and 512 floats. */
+#define SAMPLE_LISTS 273
+#define SAMPLE_STATS 512
+_Static_assert(DSC_DEVICE_TOP_K == 64, "sample.mlir's lists hold 64");
+
+/* What `io` holds (device memory): a block's first position, its tokens
+ * (the argmax or the draw writes the next token over the first), and the
+ * sampling settings with the token's coin. */
+typedef struct {
+  int64_t at;
+  int32_t tokens[DSC_CUDA_BLOCK];
+  dsc_device_sampling sampling;
+} io_block;
+#define IO_TOKENS 8
+#define IO_SAMPLING (8 + 4 * DSC_CUDA_BLOCK)
+_Static_assert(__builtin_offsetof(io_block, tokens) == IO_TOKENS &&
+                   __builtin_offsetof(io_block, sampling) == IO_SAMPLING,
+               "io_block is packed");
 
 #define MAX_ROPE_TABLES 8
 
@@ -95,11 +119,11 @@ static struct {
   const uint8_t *blob;  /* the payload's weights */
   CUdeviceptr *buf;     /* one per activation buffer */
   CUdeviceptr *wq, *ws; /* per weight: values, and scales when quantized */
-  /* io: a block's first position (i64), then its token ids (i32 each);
-   * the greedy argmax writes the next token over the first. */
-  CUdeviceptr partial, scores, cache, pvals, pidx, io;
+  CUdeviceptr partial, scores, cache, pvals, pidx, io; /* io: io_block */
+  CUdeviceptr svals, sidx, scnt, sstat;                /* sampling */
   int64_t positions, maxWidth, kvDim, vocab;
-  CUhandle graph[2]; /* the decode step's executable graphs: logits, greedy */
+  /* The decode step's executable graphs: logits, greedy, sampled. */
+  CUhandle graph[3];
   bool noGraph;
   int64_t decoded; /* decode positions run since the last reservation */
   struct {
@@ -302,7 +326,11 @@ int dsc_cuda_forward_start(const uint8_t *blob) {
   }
   if (!(g.partial = dev_alloc((size_t)g.maxWidth * 32 * 4)) ||
       !(g.pvals = dev_alloc(256 * 4)) || !(g.pidx = dev_alloc(256 * 4)) ||
-      !(g.io = dev_alloc(8 + 4 * DSC_CUDA_BLOCK)))
+      !(g.io = dev_alloc(sizeof(io_block))) ||
+      !(g.svals = dev_alloc(SAMPLE_LISTS * DSC_DEVICE_TOP_K * 4)) ||
+      !(g.sidx = dev_alloc(SAMPLE_LISTS * DSC_DEVICE_TOP_K * 4)) ||
+      !(g.scnt = dev_alloc(SAMPLE_LISTS * 4)) ||
+      !(g.sstat = dev_alloc(SAMPLE_STATS * 4)))
     return cu_check();
   g.noGraph = !dsc_cu_graphs();
   g.active = true;
@@ -532,41 +560,55 @@ static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
   return 0;
 }
 
-/* The argmax of the logits' row r into io's first token. */
-static void argmax(int64_t r) {
+/* The next token from the logits' row r into io's first token: their
+ * argmax, or drawn with io's sampling settings and coin. */
+static void pick(int64_t r, bool sampled) {
   int64_t lb = g.hdr[DSC_CP_LOGITS];
-  M l = rows_of(lb, r, 1), pv = mem(g.pvals, 256), pi = mem(g.pidx, 256),
-    t = mem(g.io + 8, 1);
-  _mlir_ciface_dsc_cuda_argmax(&l, &pv, &pi, &t, g.bufWidth[lb]);
+  M l = rows_of(lb, r, 1), t = mem(g.io + IO_TOKENS, 1);
+  if (!sampled) {
+    M pv = mem(g.pvals, 256), pi = mem(g.pidx, 256);
+    _mlir_ciface_dsc_cuda_argmax(&l, &pv, &pi, &t, g.bufWidth[lb]);
+    return;
+  }
+  M params = mem(g.io + IO_SAMPLING, 4),
+    v = mem(g.svals, SAMPLE_LISTS * DSC_DEVICE_TOP_K),
+    i = mem(g.sidx, SAMPLE_LISTS * DSC_DEVICE_TOP_K),
+    c = mem(g.scnt, SAMPLE_LISTS), st = mem(g.sstat, SAMPLE_STATS);
+  _mlir_ciface_dsc_cuda_sample(&l, &params, &v, &i, &c, &st, &t,
+                               g.bufWidth[lb]);
 }
 
-/* Puts the block's first position and its tokens into io. */
-static int set_io(const int32_t *tokens, int64_t rows, int64_t pos) {
-  struct {
-    int64_t at;
-    int32_t tokens[DSC_CUDA_BLOCK];
-  } io;
+/* Puts the block's first position and its tokens into io, and the
+ * sampling settings when the device samples. */
+static int set_io(const int32_t *tokens, int64_t rows, int64_t pos,
+                  const dsc_device_sampling *sampling) {
+  io_block io = {0};
   io.at = pos;
   for (int64_t t = 0; t < rows; ++t) {
     if (tokens[t] < 0 || tokens[t] >= g.vocab)
       return dsc_fail("token %d is outside the vocabulary", tokens[t]);
     io.tokens[t] = tokens[t];
   }
+  size_t bytes = IO_TOKENS + 4 * (size_t)rows;
+  if (sampling) {
+    io.sampling = *sampling;
+    bytes = sizeof(io);
+  }
   /* From pageable memory the driver has copied `io` when it returns. */
-  CUresult rc =
-      dsc_cu.memcpyHtoDAsync(g.io, &io, 8 + 4 * (size_t)rows, dsc_cu_stream());
+  CUresult rc = dsc_cu.memcpyHtoDAsync(g.io, &io, bytes, dsc_cu_stream());
   return rc ? cu_err("memcpyHtoDAsync", rc) : 0;
 }
 
-/* One decode position, the whole forward pass and the argmax when greedy:
+/* One decode position, the whole forward pass and the pick of the next
+ * token (mode: 0 logits, 1 greedy, 2 sampled):
  * launched kernel by kernel at the first position (which loads every
  * kernel the step uses, so that none is loaded while capturing: a driver
  * that loads kernels lazily cannot while a stream captures), captured as a
  * graph at the second, one graph launch after. A capture the driver
  * refuses leaves the launches kernel by kernel. 1 after a failure, -1 when
  * the caller is to launch the kernels itself. */
-static int decode_graph(bool greedy) {
-  CUhandle stream = dsc_cu_stream(), *exec = &g.graph[greedy];
+static int decode_graph(int mode) {
+  CUhandle stream = dsc_cu_stream(), *exec = &g.graph[mode];
   CUresult rc;
   if (g.decoded++ == 0)
     return -1;
@@ -579,8 +621,8 @@ static int decode_graph(bool greedy) {
       return -1;
     }
     int failed = run_steps(0, g.hdr[DSC_CP_STEPS], 0, 1);
-    if (!failed && greedy)
-      argmax(0);
+    if (!failed && mode)
+      pick(0, mode == 2);
     rc = dsc_cu.streamEndCapture(stream, &graph);
     if (failed)
       return 1;
@@ -599,7 +641,8 @@ static int decode_graph(bool greedy) {
 }
 
 int dsc_device_forward(const int32_t *tokens, int64_t n, int64_t pos,
-                       int64_t n_out, float *logits, int32_t *greedy) {
+                       int64_t n_out, float *logits, int32_t *next,
+                       const dsc_device_sampling *sampling) {
   int64_t nsteps = g.hdr[DSC_CP_STEPS], head = g.hdr[DSC_CP_HEAD];
   int64_t lb = g.hdr[DSC_CP_LOGITS], vocab = g.bufWidth[lb];
   CUhandle stream = dsc_cu_stream();
@@ -612,25 +655,25 @@ int dsc_device_forward(const int32_t *tokens, int64_t n, int64_t pos,
     /* The block's positions with logits: its last `out` rows. */
     int64_t firstOut = b > n - n_out ? b : n - n_out;
     int64_t out = b + rows - firstOut;
-    if (set_io(tokens + b, rows, pos + b))
+    if (set_io(tokens + b, rows, pos + b, next ? sampling : 0))
       return 1;
-    int graph =
-        rows == 1 && out == 1 && !g.noGraph ? decode_graph(greedy != 0) : -1;
+    int mode = next ? (sampling ? 2 : 1) : 0;
+    int graph = rows == 1 && out == 1 && !g.noGraph ? decode_graph(mode) : -1;
     if (graph > 0)
       return 1;
     if (graph < 0) {
       if (run_steps(0, head, 0, rows) ||
           (out > 0 && run_steps(head, nsteps, firstOut - b, out)))
         return 1;
-      if (out > 0 && greedy)
-        argmax(rows - 1); /* greedy wants the last position's token only */
+      if (out > 0 && next) /* the last position's token only */
+        pick(rows - 1, sampling != 0);
       if (cu_check())
         return 1;
     }
     if (out <= 0)
       continue;
-    if (greedy)
-      rc = dsc_cu.memcpyDtoHAsync(greedy, g.io + 8, 4, stream);
+    if (next)
+      rc = dsc_cu.memcpyDtoHAsync(next, g.io + IO_TOKENS, 4, stream);
     else
       rc = dsc_cu.memcpyDtoHAsync(logits + (firstOut - (n - n_out)) * vocab,
                                   row_of(lb, firstOut - b),

@@ -24,11 +24,33 @@ bool dsc_device_forward_active(void);
  * error. Does nothing when the forward pass is not on the device. */
 int dsc_device_reserve(int64_t positions);
 
+/* Sampling on the device (targets/cuda/kernels/sample.mlir), the
+ * kernel's parameters: the sampler's settings (top-k as a float) and the
+ * coin the host drew from the sampler's generator for this token, as
+ * dsc_sample would. */
+typedef struct {
+  float temperature, top_p, top_k, coin;
+} dsc_device_sampling;
+
+/* The largest top-k the device samples with. */
+#define DSC_DEVICE_TOP_K 64
+
+/* Whether the device samples with these settings as dsc_sample does:
+ * temperature above 0 and top-k on (1 to DSC_DEVICE_TOP_K, below the
+ * vocabulary). Otherwise the logits come back to the CPU's sampler. */
+static inline bool dsc_device_can_sample(float temperature, int64_t top_k,
+                                         int64_t vocab) {
+  return temperature > 0.0f && top_k > 0 && top_k <= DSC_DEVICE_TOP_K &&
+         top_k < vocab;
+}
+
 /* tokens[0 .. n) at positions pos..: the logits of the last n_out into
- * logits (rows x vocab), or, when greedy is not NULL, the index of the
- * largest logit of the last position into *greedy (only that crosses the
- * bus). 0, or 1 after an error. */
+ * logits (rows x vocab), or, when next is not NULL, the next token after
+ * the last position into *next (only that crosses the bus): its largest
+ * logit's index, or, with sampling, drawn with those settings. 0, or 1
+ * after an error. */
 int dsc_device_forward(const int32_t *tokens, int64_t n, int64_t pos,
-                       int64_t n_out, float *logits, int32_t *greedy);
+                       int64_t n_out, float *logits, int32_t *next,
+                       const dsc_device_sampling *sampling);
 
 #endif

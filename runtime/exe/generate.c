@@ -68,6 +68,16 @@ static int print_token(generation *g, int32_t prev, int32_t next) {
   return dsc_out_flush() ? 0 : dsc_out_failed();
 }
 
+/* The forward call whose last position gives the next token: when the
+ * device samples it, the coin dsc_sample would draw for that token is
+ * drawn first, so that a seed gives the CPU's text. */
+static void forward(generation *g, dsc_sampler *sampler, int32_t *tokens,
+                    int64_t n, int64_t pos, int64_t rows) {
+  if (g->m.sampling)
+    g->m.sampling->coin = dsc_random_f32(&sampler->rng);
+  dsc_run_forward(&g->m, tokens, n, pos, rows);
+}
+
 /* Positions 0 .. steps-1 are evaluated; each gives the token after it.
  * last: the logits of the prompt's last position. */
 static int sample_loop(generation *g, dsc_sampler *sampler, const dsc_prompt *p,
@@ -76,9 +86,9 @@ static int sample_loop(generation *g, dsc_sampler *sampler, const dsc_prompt *p,
   int64_t pos = p->n - 1;
   int32_t token = p->ids[pos];
   while (pos < steps) {
-    if (!g->m.greedy && dsc_run_check_logits(g->pl, last, 1, g->m.vocab, pos))
+    if (!g->m.next && dsc_run_check_logits(g->pl, last, 1, g->m.vocab, pos))
       return 1;
-    int32_t next = g->m.greedy ? *g->m.greedy : dsc_sample(sampler, last);
+    int32_t next = g->m.next ? *g->m.next : dsc_sample(sampler, last);
     if (g->tok && (next == dsc_tok_eos(g->tok) || next == dsc_tok_bos(g->tok)))
       break;
     if (print_token(g, token, next))
@@ -99,7 +109,7 @@ static int sample_loop(generation *g, dsc_sampler *sampler, const dsc_prompt *p,
                     dsc_sys_now() - t);
     }
     double a = dsc_sys_now();
-    dsc_run_forward(&g->m, &token, 1, pos, 1);
+    forward(g, sampler, &token, 1, pos, 1);
     *tGen += dsc_sys_now() - a;
     (*decoded)++;
     last = g->m.logits;
@@ -152,13 +162,22 @@ int dsc_generate(const dsc_payload *pl, const dsc_args *a,
   if (nThreads < 0)
     return 1;
 
-  /* Greedy on a GPU: its argmax, only the token id copied back. */
-  int32_t greedyNext = 0;
-  if (dsc_run_on_device() && a->temp <= 0.0f && !a->dumpPath)
-    g.m.greedy = &greedyNext;
+  /* On a GPU the next token is picked there, only its id copied back:
+   * greedy, its argmax; sampled with top-k on, drawn there as dsc_sample
+   * would (other settings sample the logits on the CPU). */
+  int32_t next = 0;
+  dsc_device_sampling sampling = {a->temp, a->topP, (float)a->topK, 0.0f};
+  if (dsc_run_on_device() && !a->dumpPath) {
+    if (a->temp <= 0.0f) {
+      g.m.next = &next;
+    } else if (dsc_device_can_sample(a->temp, a->topK, g.m.vocab)) {
+      g.m.next = &next;
+      g.m.sampling = &sampling;
+    }
+  }
   /* The prompt in one call. */
   double t0 = dsc_sys_now();
-  dsc_run_forward(&g.m, p.ids, p.n, 0, rows);
+  forward(&g, &sampler, p.ids, p.n, 0, rows);
   double t1 = dsc_sys_now();
   if (dump_logits(&g, rows))
     return 1;

@@ -10,7 +10,8 @@ void dsc_run_forward(dsc_run *m, int32_t *tokens, int64_t n, int64_t pos,
                      int64_t n_out) {
   if (dsc_device_forward_active()) {
     /* A failed GPU call mid-run: its error is printed. */
-    if (dsc_device_forward(tokens, n, pos, n_out, m->logits, m->greedy))
+    if (dsc_device_forward(tokens, n, pos, n_out, m->logits, m->next,
+                           m->sampling))
       dsc_sys_exit(1);
     return;
   }
@@ -91,7 +92,8 @@ int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
                  const char *lower) {
   uint64_t cacheBytes, logitBytes;
   run_bytes(positions, logitRows, &cacheBytes, &logitBytes);
-  m->greedy = 0;
+  m->next = 0;
+  m->sampling = 0;
   m->pendingCopy = 0;
   void *wbase = (void *)(pl->data + pl->weights->offset);
   /* With the forward pass on a GPU the host reads the weights once, to copy

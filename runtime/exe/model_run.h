@@ -9,6 +9,7 @@
 #ifndef DSC_EXE_MODEL_RUN_H
 #define DSC_EXE_MODEL_RUN_H
 
+#include "cuda/device.h"
 #include "dsc/model.h"
 #include "exe/load.h"
 
@@ -16,10 +17,12 @@ typedef struct {
   dsc_memref1 weights, cache;
   float *logits; /* rows x vocab */
   int64_t vocab;
-  /* Greedy decoding with the forward pass on a GPU: the forward call
-   * stores the index of the largest logit of the last position here (the
-   * device's argmax; only it crosses the bus) instead of the logits. */
-  int32_t *greedy;
+  /* With the forward pass on a GPU, the forward call may pick the next
+   * token on the device and store it here instead of the logits (only it
+   * crosses the bus): the largest logit's index, or, with `sampling`,
+   * drawn with its settings and coin. */
+  int32_t *next;
+  dsc_device_sampling *sampling;
   /* The copy dsc_run_settle still has to make: the run started on the
    * payload's mapping (NULL when nothing is pending). */
   const dsc_payload *pendingCopy;
@@ -55,11 +58,11 @@ void dsc_run_report(const dsc_run *m, const dsc_payload *pl, bool useMmap,
 int dsc_run_start_threads(int64_t threads);
 
 /* Evaluates tokens[0 .. n) at positions pos.., writing the logits of the
- * last n_out of them (or, with m->greedy, the next token). */
+ * last n_out of them (or, with m->next, the next token). */
 void dsc_run_forward(dsc_run *m, int32_t *tokens, int64_t n, int64_t pos,
                      int64_t n_out);
 
-/* Whether m->greedy may be set: the forward pass runs on a GPU. */
+/* Whether m->next may be set: the forward pass runs on a GPU. */
 bool dsc_run_on_device(void);
 
 /* Checks rows x vocab logits for positions first, first + 1, ...: NaN,

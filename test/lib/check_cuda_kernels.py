@@ -172,6 +172,70 @@ def argmax(lib, rng):
     return ok
 
 
+def sample_ref(logits, temp, top_p, k, coin):
+    """runtime/core/sampler.c with top-k on, in float64: the token and how
+    far r = coin * kept sum lies from the nearest boundary of the draw
+    (relative), so that a coin the float32 kernel could read either way is
+    not asked about."""
+    x = logits.astype(np.float64) / temp
+    e = np.exp(x - x.max())
+    p = e / e.sum()
+    # Descending, ties by the lower index (the CPU's stable sort).
+    order = np.lexsort((np.arange(len(p)), -p))[:k]
+    probs = p[order]
+    cum = np.cumsum(probs)
+    last = len(order) - 1
+    if 0 < top_p < 1:
+        over = np.nonzero(cum > top_p)[0]
+        if len(over):
+            last = int(over[0])
+    kept = cum[last]
+    r = coin * kept
+    cdf = cum[:last + 1]
+    j = int(np.searchsorted(cdf, r, side="right"))
+    token = int(order[min(j, last)])
+    margin = min(np.min(np.abs(cdf - r)), abs(cum[last] - top_p)) / kept
+    return token, margin
+
+
+def sample(lib, rng):
+    """Temperatures, top-k from 1 to 64 and top-p on and off, over vocabularies
+    smaller than the 256 lanes and TinyLlama's; logits with many ties (the
+    order among equal ones is by index) and without."""
+    ok = True
+    cases = ((32000, 40, 0.95, 0.8, False), (32000, 64, 1.0, 1.0, False),
+             (32000, 1, 0.9, 0.7, False), (32000, 40, 0.5, 1.3, True),
+             (100, 64, 0.95, 0.8, True), (50, 40, 0.0, 0.8, False),
+             (512, 17, 0.95, 2.0, True))
+    for n, k, top_p, temp, ties in cases:
+        bad = 0
+        for _ in range(12):
+            logits = (rng.standard_normal(n) * 3).astype(np.float32)
+            if ties:  # a few values, many times each
+                logits = np.round(logits).astype(np.float32)
+            while True:
+                coin = float(np.float32(rng.random()))
+                want, margin = sample_ref(logits, temp, top_p, k, coin)
+                if margin > 1e-4:
+                    break
+            params = np.array([temp, top_p, k, coin], np.float32)
+            out = np.full(1, -7, np.int32)
+            call(lib, "dsc_cuda_sample", logits, params,
+                 np.zeros(273 * 64, np.float32), np.zeros(273 * 64, np.int32),
+                 np.zeros(273, np.int32), np.zeros(512, np.float32), out, n)
+            if out[0] != want:
+                print("sample n=%d k=%d top-p %g T %g%s: %d, want %d" %
+                      (n, k, top_p, temp, " ties" if ties else "", out[0],
+                       want))
+                bad += 1
+        if bad:
+            ok = False
+        else:
+            print("sample n=%d k=%d top-p %g T %g%s: OK" %
+                  (n, k, top_p, temp, " ties" if ties else ""))
+    return ok
+
+
 def attention(lib, rng):
     """Decode (one row after 12 cached positions) and a prompt block (5 rows
     after 8): each row sees the cache up to its own position only."""
@@ -312,7 +376,8 @@ def main():
     p.add_argument("lib")
     p.add_argument("kernel", choices=["gemv_q8", "gemv_q4", "gemv_float",
                                       "rms_norm",
-                                      "argmax", "attention", "elementwise",
+                                      "argmax", "sample", "attention",
+                                      "elementwise",
                                       "matmul", "embed",
                                       "gemm_f16"])
     p.add_argument("--seed", type=int, default=0)
@@ -331,6 +396,7 @@ def main():
         "gemv_float": lambda: gemv_float(lib, rng),
         "rms_norm": lambda: rms_norm(lib, rng),
         "argmax": lambda: argmax(lib, rng),
+        "sample": lambda: sample(lib, rng),
         "attention": lambda: attention(lib, rng),
         "elementwise": lambda: elementwise(lib, rng),
         "matmul": lambda: matmul(lib, rng),

@@ -8,7 +8,8 @@
  * form NAME_dsc_launch in this library; cuLaunchKernel runs it at once with
  * the launch's grid, block and parameters, every block and thread in turn.
  * DSC_FAKE_CUDA_LOG=FILE appends one line per launch (the kernel, grid and
- * block). Only the calls dsc's runtime makes exist.
+ * block) and per copy to the host (`cuMemcpyDtoH BYTES`). Only the calls
+ * dsc's runtime makes exist.
  *
  * Graphs: while a stream captures, launches and device-to-device copies are
  * recorded, not run (a launch's parameter values copied by the sizes
@@ -183,6 +184,8 @@ CUresult cuMemcpyHtoD_v2(CUdeviceptr d, const void *s, size_t n) {
 }
 CUresult cuMemcpyDtoH_v2(void *d, CUdeviceptr s, size_t n) {
   REFUSED_WHILE_CAPTURING;
+  if (log_file())
+    fprintf(log_file(), "cuMemcpyDtoH %zu\n", n);
   memcpy(d, (const void *)(uintptr_t)s, n);
   return OK;
 }
