@@ -94,8 +94,12 @@ def build_kernel(opt, kernel, chip, ptx, work):
     mlir = os.path.join(work, kernel + ".host.mlir")
     ll = os.path.join(work, kernel + ".host.ll")
     so = os.path.join(work, kernel + ".host.so")
-    run([opt, os.path.join(ROOT, "targets", "cuda", "kernels", kernel + ".mlir"),
-         "--dsc-cuda-lower=chip=%s features=%s format=host" % (chip, ptx),
+    # The residual add and SwiGLU come from the CPU path's lowering
+    # (dsc-gpu-derive-kernels), beside RoPE's source.
+    derive = ["--dsc-gpu-derive-kernels"] if kernel == "elementwise" else []
+    run([opt, os.path.join(ROOT, "targets", "cuda", "kernels", kernel + ".mlir")]
+        + derive +
+        ["--dsc-cuda-lower=chip=%s features=%s format=host" % (chip, ptx),
          "-o", mlir])
     run([os.path.join(LLVM, "mlir-translate"), "--mlir-to-llvmir", mlir, "-o", ll])
     run([os.path.join(LLVM, "clang"), "-shared", "-fPIC", "-O2", "-w", ll,

@@ -1,11 +1,12 @@
 //===- CUDAKernels.cpp - the CUDA targets' device code in the executable --===//
 //
-// The kernel sources (targets/cuda/kernels/*.mlir, built into dsc) are
-// compiled by dsc-cuda-lower with format=host: the PTX for the target's chip
-// as gpu.binary globals, and each kernel function (dsc_cuda_gemv_q8, ...) as
-// host code that launches its kernels through MLIR's mgpu* calls
-// (runtime/cuda/driver.c). That host code is linked into the executable,
-// with the forward pass's steps (CUDAProgram.cpp) that the runtime
+// The kernel sources (targets/cuda/kernels/*.mlir, built into dsc), with
+// the element-wise kernels dsc-gpu-derive-kernels makes from the CPU path's
+// lowering, are compiled by dsc-cuda-lower with format=host: the PTX for the
+// target's chip as gpu.binary globals, and each kernel function
+// (dsc_cuda_gemv_q8, ...) as host code that launches its kernels through MLIR's
+// mgpu* calls (runtime/cuda/driver.c). That host code is linked into the
+// executable, with the forward pass's steps (CUDAProgram.cpp) that the runtime
 // (runtime/cuda/cuda_forward.c) runs by calling it.
 //
 //===----------------------------------------------------------------------===//
@@ -17,6 +18,7 @@
 #include "targets/EmbeddedFiles.h"
 
 #include "Dsc/Transforms/GPULower.h"
+#include "Dsc/Transforms/Passes.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -61,6 +63,7 @@ static Error lowerCUDAKernels(mlir::MLIRContext &ctx,
   return runPasses(
       *module,
       [&](mlir::OpPassManager &pm) {
+        pm.addPass(mlir::dsc::createGPUDeriveKernels());
         mlir::dsc::buildCUDALowerPipeline(pm, options);
       },
       "compiling the CUDA kernels for " + gpu->chip);

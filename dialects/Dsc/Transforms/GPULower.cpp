@@ -23,10 +23,12 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -157,12 +159,26 @@ struct GPUTileFlatLoopsPass
     getOperation().walk([&](scf::ParallelOp op) {
       bool nested = op->getParentOfType<scf::ParallelOp>();
       op.getBody()->walk([&](scf::ParallelOp) { nested = true; });
-      if (!nested && op.getNumLoops() == 1)
+      if (!nested)
         flat.push_back(op);
     });
-    for (scf::ParallelOp op : flat)
+    IRRewriter rewriter(&getContext());
+    for (scf::ParallelOp op : flat) {
+      if (op.getNumLoops() > 1) {
+        // One dimension: the collapsed loop replaces `op` just before the
+        // op that followed it.
+        std::vector<unsigned> all(op.getNumLoops());
+        for (unsigned i = 0; i < all.size(); ++i)
+          all[i] = i;
+        Operation *next = op->getNextNode();
+        rewriter.setInsertionPoint(op);
+        collapseParallelLoops(rewriter, op, {all});
+        op = dyn_cast_or_null<scf::ParallelOp>(next->getPrevNode());
+        assert(op && op.getNumLoops() == 1 && "collapsed in place");
+      }
       scf::tileParallelLoop(op, {static_cast<int64_t>(blockSize)},
                             /*noMinMaxBounds=*/true);
+    }
   }
 };
 
@@ -444,6 +460,8 @@ struct GPUHostKernelEntriesPass
 void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
   // One GPU block per iteration of an outer parallel loop, one thread per
   // iteration of the loop nested in it (gpu-map-parallel-loops' mapping).
+  // Kernels derived from the CPU path's lowering are linalg on buffers.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(dsc::createGPUTileFlatLoops());
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
@@ -529,6 +547,9 @@ struct CUDALowerPipelineOptions
 } // namespace
 
 void dsc::registerCUDALowerPasses() {
+  // dsc-cuda-lower's first step, for tests that lower the kernels derived
+  // from the CPU path (linalg on buffers) step by step.
+  registerConvertLinalgToParallelLoopsPass();
   PassPipelineRegistration<CUDALowerPipelineOptions>(
       "dsc-cuda-lower",
       "Maps the parallel loops of functions on memrefs to GPU kernels and "

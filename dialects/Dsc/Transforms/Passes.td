@@ -271,21 +271,44 @@ def CodegenOutlineLoops : Pass<"dsc-codegen-outline-loops",
 // has no pass for.
 //===----------------------------------------------------------------------===//
 
+def GPUDeriveKernels : Pass<"dsc-gpu-derive-kernels", "::mlir::ModuleOp"> {
+  let summary = "Adds the CUDA element-wise kernels, made by the CPU path's lowering";
+  let description = [{
+    Adds `dsc_cuda_add` and `dsc_cuda_swiglu` (arguments a, b, y:
+    `memref<?xf32>`, n: `index`; y = op(a, b) over n values) to the module,
+    not written by hand: each is the `linalg.generic` that
+    dsc-codegen-lower's pattern for `dsc.add` / `dsc.swiglu` makes for the
+    CPU (its maps, iterators and scalar body), moved from tensors onto the
+    kernel's buffers viewed as [n, 1] rows. dsc-cuda-lower lowers it to
+    parallel loops and blocks of threads like the hand-written sources. A
+    module that already defines one of them is an error, as is a CPU
+    lowering that is not one element-wise generic.
+  }];
+  let dependentDialects = [
+    "::mlir::dsc::DscDialect", "::mlir::func::FuncDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def GPUTileFlatLoops : Pass<"dsc-gpu-tile-flat-loops", "::mlir::func::FuncOp"> {
-  let summary = "Splits un-nested 1-D parallel loops into blocks of threads";
+  let summary = "Splits un-nested parallel loops into blocks of threads";
   let description = [{
     A parallel loop that is neither nested in one nor has one nested is one
-    level of parallelism (an element-wise op, rows of a norm): it is split
-    into blocks of `block-size` iterations, so that gpu-map-parallel-loops
-    gives it blocks of threads rather than blocks of one thread. Nested
-    loops (the GEMV's rows and lanes) say their mapping themselves.
+    level of parallelism (an element-wise op, rows of a norm): its
+    dimensions are collapsed into one (linalg's parallel loops over [n, 1]
+    rows) and it is split into blocks of `block-size` iterations, so that
+    gpu-map-parallel-loops gives it blocks of threads rather than blocks of
+    one thread. Nested loops (the GEMV's rows and lanes) say their mapping
+    themselves.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"128",
            "Threads per block of a flat loop">
   ];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect"
   ];
 }
 

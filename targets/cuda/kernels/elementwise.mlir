@@ -1,44 +1,8 @@
-// The forward pass's element-wise ops over n values (one position's, or a
-// prompt block's rows one after another): the residual add, SwiGLU and
-// RoPE. Each is one parallel loop, as linalg's parallel lowering makes them;
-// dsc-cuda-lower tiles it into blocks of threads.
-
-// y[i] = a[i] + b[i]
-func.func @dsc_cuda_add(%a: memref<?xf32>, %b: memref<?xf32>,
-                        %y: memref<?xf32>, %n: index)
-    attributes {llvm.emit_c_interface} {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
-    %av = memref.load %a[%i] : memref<?xf32>
-    %bv = memref.load %b[%i] : memref<?xf32>
-    %s = arith.addf %av, %bv : f32
-    memref.store %s, %y[%i] : memref<?xf32>
-    scf.reduce
-  }
-  return
-}
-
-// y[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + exp(-g))
-func.func @dsc_cuda_swiglu(%gate: memref<?xf32>, %up: memref<?xf32>,
-                           %y: memref<?xf32>, %n: index)
-    attributes {llvm.emit_c_interface} {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %one = arith.constant 1.0 : f32
-  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
-    %g = memref.load %gate[%i] : memref<?xf32>
-    %u = memref.load %up[%i] : memref<?xf32>
-    %ng = arith.negf %g : f32
-    %e = math.exp %ng : f32
-    %d = arith.addf %one, %e : f32
-    %silu = arith.divf %g, %d : f32
-    %r = arith.mulf %silu, %u : f32
-    memref.store %r, %y[%i] : memref<?xf32>
-    scf.reduce
-  }
-  return
-}
+// RoPE, the one element-wise op whose CUDA kernel is written by hand: the
+// residual add and SwiGLU (dsc_cuda_add, dsc_cuda_swiglu) are made from
+// the CPU path's lowering of dsc.add and dsc.swiglu by the pass
+// dsc-gpu-derive-kernels. One parallel loop, as linalg's parallel lowering
+// makes them; dsc-cuda-lower tiles it into blocks of threads.
 
 // RoPE on x [rows, heads, dim] in place, row t at position at[0] + t (at:
 // one i64 in device memory, so that a captured launch serves every

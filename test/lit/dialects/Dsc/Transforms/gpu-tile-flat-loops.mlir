@@ -52,19 +52,26 @@ func.func @nested(%a: memref<8x32xf32>) {
 
 // -----
 
-// Two-dimensional loops are left alone (they map to blocks and threads).
-// CHECK-LABEL: func.func @two_dims
-// CHECK-NOT: arith.constant 128
-// CHECK: scf.parallel (%{{.*}}, %{{.*}}) =
+// A flat loop of several dimensions (linalg's parallel loops over [n, 1]
+// rows) is collapsed into one, then split into blocks of 128, rather than
+// mapped to a grid of one-thread blocks: the indices come back by division
+// and remainder of the one.
+// CHECK-LABEL: func.func @flat2d
+// CHECK: arith.constant 128 : index
+// CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%{{.*}})
+// CHECK-NEXT: scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%{{.*}})
 // CHECK-NOT: scf.parallel
-func.func @two_dims(%a: memref<8x32xf32>) {
+// CHECK: arith.remsi
+// CHECK: arith.divsi
+// CHECK: memref.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x3xf32>
+func.func @flat2d(%a: memref<?x3xf32>, %n: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c8 = arith.constant 8 : index
-  %c32 = arith.constant 32 : index
-  scf.parallel (%r, %l) = (%c0, %c0) to (%c8, %c32) step (%c1, %c1) {
-    %v = memref.load %a[%r, %l] : memref<8x32xf32>
-    memref.store %v, %a[%r, %l] : memref<8x32xf32>
+  %c3 = arith.constant 3 : index
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c3) step (%c1, %c1) {
+    %v = memref.load %a[%i, %j] : memref<?x3xf32>
+    %w = arith.addf %v, %v : f32
+    memref.store %w, %a[%i, %j] : memref<?x3xf32>
     scf.reduce
   }
   return
