@@ -108,9 +108,9 @@ typedef struct {
 } io_block;
 #define IO_TOKENS 8
 #define IO_SAMPLING (8 + 4 * DSC_CUDA_BLOCK)
-_Static_assert(__builtin_offsetof(io_block, tokens) == IO_TOKENS &&
-                   __builtin_offsetof(io_block, sampling) == IO_SAMPLING,
-               "io_block is packed");
+_Static_assert(offsetof(io_block, tokens) == IO_TOKENS &&
+                   offsetof(io_block, sampling) == IO_SAMPLING,
+               "the kernels read io_block's fields at these offsets");
 
 #define MAX_ROPE_TABLES 8
 
@@ -383,7 +383,7 @@ int dsc_device_reserve(int64_t positions) {
     return 0;
   /* A second reservation replaces the first (the tables are per position);
    * the graphs captured the old addresses. */
-  for (int i = 0; i < 2; ++i)
+  for (size_t i = 0; i < sizeof g.graph / sizeof *g.graph; ++i)
     if (g.graph[i]) {
       dsc_cu.graphExecDestroy(g.graph[i]);
       g.graph[i] = 0;
@@ -429,7 +429,7 @@ static void embed(const int64_t *st, int64_t r, int64_t rows) {
   int64_t group = w[DSC_CPW_TILE_COLS] ? w[DSC_CPW_TILE_COLS] : dim;
   M q = mem(g.wq[st[1]], vocab * dim);
   M s = mem(g.ws[st[1]], vocab * (dim / group));
-  M tok = mem(g.io + 8 + 4 * (CUdeviceptr)r, rows);
+  M tok = mem(g.io + IO_TOKENS + 4 * (CUdeviceptr)r, rows);
   M y = rows_of(st[2], r, rows);
   int64_t kind = w[DSC_CPW_KIND];
   if (kind == DSC_CPK_F32)

@@ -89,6 +89,12 @@ static int sample_loop(generation *g, dsc_sampler *sampler, const dsc_prompt *p,
     if (!g->m.next && dsc_run_check_logits(g->pl, last, 1, g->m.vocab, pos))
       return 1;
     int32_t next = g->m.next ? *g->m.next : dsc_sample(sampler, last);
+    /* The device's draw found logits that are not finite (it does not
+     * copy them back for dsc_run_check_logits). */
+    if (next < 0)
+      return dsc_fail("logits are not finite at token %lld: the weights in "
+                      "'%s' are likely corrupted (run with --verify)",
+                      (long long)pos, g->pl->path);
     if (g->tok && (next == dsc_tok_eos(g->tok) || next == dsc_tok_bos(g->tok)))
       break;
     if (print_token(g, token, next))

@@ -1,6 +1,5 @@
 /*===- model_run.c - the model in one run of an executable --------------===*/
 #include "exe/model_run.h"
-#include "cuda/device.h"
 #include "dsc/sys.h"
 #include "exe/io.h"
 

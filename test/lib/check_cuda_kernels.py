@@ -173,10 +173,11 @@ def argmax(lib, rng):
 
 
 def sample_ref(logits, temp, top_p, k, coin):
-    """runtime/core/sampler.c with top-k on, in float64: the token and how
-    far r = coin * kept sum lies from the nearest boundary of the draw
-    (relative), so that a coin the float32 kernel could read either way is
-    not asked about."""
+    """runtime/core/sampler.c with top-k on, in float64: the token, how far
+    r = coin * kept sum lies from the nearest boundary of the draw, and how
+    far top-p lies from the sums either side of the cut (both relative), so
+    that a coin or logits the float32 kernel could read either way are not
+    asked about."""
     x = logits.astype(np.float64) / temp
     e = np.exp(x - x.max())
     p = e / e.sum()
@@ -185,17 +186,18 @@ def sample_ref(logits, temp, top_p, k, coin):
     probs = p[order]
     cum = np.cumsum(probs)
     last = len(order) - 1
+    cut_margin = 1.0
     if 0 < top_p < 1:
         over = np.nonzero(cum > top_p)[0]
         if len(over):
             last = int(over[0])
+        cut_margin = np.min(np.abs(cum - top_p))
     kept = cum[last]
     r = coin * kept
     cdf = cum[:last + 1]
     j = int(np.searchsorted(cdf, r, side="right"))
     token = int(order[min(j, last)])
-    margin = min(np.min(np.abs(cdf - r)), abs(cum[last] - top_p)) / kept
-    return token, margin
+    return token, np.min(np.abs(cdf - r)) / kept, cut_margin
 
 
 def sample(lib, rng):
@@ -210,12 +212,15 @@ def sample(lib, rng):
     for n, k, top_p, temp, ties in cases:
         bad = 0
         for _ in range(12):
-            logits = (rng.standard_normal(n) * 3).astype(np.float32)
-            if ties:  # a few values, many times each
-                logits = np.round(logits).astype(np.float32)
-            while True:
+            while True:  # logits whose top-p cut is clear
+                logits = (rng.standard_normal(n) * 3).astype(np.float32)
+                if ties:  # a few values, many times each
+                    logits = np.round(logits).astype(np.float32)
+                if sample_ref(logits, temp, top_p, k, 0.5)[2] > 1e-4:
+                    break
+            while True:  # and a coin clear of the draw's boundaries
                 coin = float(np.float32(rng.random()))
-                want, margin = sample_ref(logits, temp, top_p, k, coin)
+                want, margin, _ = sample_ref(logits, temp, top_p, k, coin)
                 if margin > 1e-4:
                     break
             params = np.array([temp, top_p, k, coin], np.float32)
@@ -233,6 +238,24 @@ def sample(lib, rng):
         else:
             print("sample n=%d k=%d top-p %g T %g%s: OK" %
                   (n, k, top_p, temp, " ties" if ties else ""))
+    # Logits that are not finite give -1 (the host reports them).
+    for bad_value in (np.nan, np.inf, -np.inf):
+        logits = rng.standard_normal(1000).astype(np.float32)
+        if bad_value == -np.inf:
+            logits[:] = -np.inf
+        else:
+            logits[321] = bad_value
+        out = np.full(1, -7, np.int32)
+        call(lib, "dsc_cuda_sample", logits,
+             np.array([0.8, 0.95, 40, 0.5], np.float32),
+             np.zeros(273 * 64, np.float32), np.zeros(273 * 64, np.int32),
+             np.zeros(273, np.int32), np.zeros(512, np.float32), out, 1000)
+        what = "all -inf" if bad_value == -np.inf else str(bad_value)
+        if out[0] != -1:
+            print("sample with %s logits: %d, want -1" % (what, out[0]))
+            ok = False
+        else:
+            print("sample with %s logits: -1" % what)
     return ok
 
 

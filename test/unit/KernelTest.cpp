@@ -260,10 +260,11 @@ TEST(Kernels, AVX2MatchesPortable) {
   runAll(avx2_linear_q4_t4, avx2_linear_q8_t4, /*asym8Float=*/true);
 }
 
-/// The 4-bit decoding loops sum integer products in int16 before widening:
-/// every weight at 15 and every activation at the block's maximum is the
-/// largest sum they can see. Exact: (15 - 8) * 127 * K per row, times the
-/// scales (1 and amax / 127).
+/// The 4-bit decoding loop at its extremes: every weight's nibble at 15 and
+/// every activation at the block's maximum, the largest values its int16
+/// sums of u4 x s8 products (vpmaddubsw's pairs, then a row's two halves,
+/// at most 7620) see, and the -8 offset folded into the integer sum. Exact:
+/// (15 - 8) * 127 * K per row, times the scales (1 and amax / 127).
 TEST(Kernels, AVX2Int4DecodeAtExtremes) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the host has no AVX2";

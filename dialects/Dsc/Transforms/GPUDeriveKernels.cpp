@@ -16,11 +16,13 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 namespace mlir::dsc {
 #define GEN_PASS_DEF_GPUDERIVEKERNELS
@@ -49,13 +51,13 @@ const Derived kDerived[] = {
 
 /// The CPU lowering of `opName` on two [n, 1] tensors: the linalg.generic
 /// dsc-codegen-lower's pattern makes of it, in a scratch function `scratch`
-/// (which the caller erases).
-FailureOr<linalg::GenericOp> cpuLowering(OpBuilder &b, Location loc,
-                                         OperationName opName,
-                                         func::FuncOp &scratch) {
+/// outside the module (which the caller erases).
+static FailureOr<linalg::GenericOp> cpuLowering(OpBuilder &b, Location loc,
+                                                OperationName opName,
+                                                func::FuncOp &scratch) {
   MLIRContext *ctx = b.getContext();
   auto t = RankedTensorType::get({ShapedType::kDynamic, 1}, b.getF32Type());
-  scratch = func::FuncOp::create(b, loc, "dsc_derive_scratch",
+  scratch = func::FuncOp::create(loc, "dsc_derive_scratch",
                                  b.getFunctionType({t, t}, {t}));
   Block *body = scratch.addEntryBlock();
   OpBuilder sb = OpBuilder::atBlockBegin(body);
@@ -80,9 +82,17 @@ FailureOr<linalg::GenericOp> cpuLowering(OpBuilder &b, Location loc,
     generic = g;
     ++generics;
   });
-  // One element-wise generic over its operands, nothing else computed.
+  // One element-wise generic (identity maps, parallel iterators) over its
+  // two operands, nothing else computed. Its body may not read the output
+  // (the CPU's is the first operand, the kernel's is not) nor use a value
+  // of the scratch function.
   if (generics != 1 || generic.getNumDpsInputs() != 2 ||
-      generic.getNumDpsInits() != 1)
+      generic.getNumDpsInits() != 1 || !linalg::isElementwise(generic) ||
+      !generic.getRegionOutputArgs()[0].use_empty())
+    return failure();
+  SetVector<Value> above;
+  getUsedValuesDefinedAbove(generic.getRegion(), above);
+  if (!above.empty())
     return failure();
   return generic;
 }
@@ -111,7 +121,8 @@ struct GPUDeriveKernelsPass
         if (scratch)
           scratch.erase();
         module.emitError("dsc-gpu-derive-kernels: the CPU lowering of ")
-            << d.op(ctx) << " is not one element-wise linalg.generic";
+            << d.op(ctx)
+            << " is not one element-wise linalg.generic of its operands";
         return signalPassFailure();
       }
       auto f = func::FuncOp::create(

@@ -31,6 +31,7 @@
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
@@ -39,6 +40,8 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
+
+#include "llvm/ADT/Sequence.h"
 
 namespace mlir::dsc {
 #define GEN_PASS_DEF_GPUTILEFLATLOOPS
@@ -167,14 +170,18 @@ struct GPUTileFlatLoopsPass
       if (op.getNumLoops() > 1) {
         // One dimension: the collapsed loop replaces `op` just before the
         // op that followed it.
-        std::vector<unsigned> all(op.getNumLoops());
-        for (unsigned i = 0; i < all.size(); ++i)
-          all[i] = i;
+        auto dims = llvm::seq<unsigned>(0, op.getNumLoops());
+        std::vector<unsigned> all(dims.begin(), dims.end());
         Operation *next = op->getNextNode();
+        Location loc = op.getLoc();
         rewriter.setInsertionPoint(op);
         collapseParallelLoops(rewriter, op, {all});
         op = dyn_cast_or_null<scf::ParallelOp>(next->getPrevNode());
-        assert(op && op.getNumLoops() == 1 && "collapsed in place");
+        if (!op || op.getNumLoops() != 1) {
+          emitError(loc, "dsc-gpu-tile-flat-loops: collapsing a parallel "
+                         "loop did not leave one loop in its place");
+          return signalPassFailure();
+        }
       }
       scf::tileParallelLoop(op, {static_cast<int64_t>(blockSize)},
                             /*noMinMaxBounds=*/true);
@@ -217,16 +224,9 @@ struct GPUReverseParallelLoopsPass
   }
 };
 
-/// Outlining names a function's kernels after it, in GPU modules named
-/// uniquely in the whole module: which suffix the second kernel of
-/// dsc_cuda_gemv_q8 gets depends on the other sources compiled with it. The
-/// k-th kernel a function launches is named <function>_kernel_<k> instead
-/// (the first <function>_kernel), whatever is compiled with it, so that a
-/// kernel's name alone says which it is: the PTX entry, and the host form
-/// the fake driver of the tests finds for it.
 /// The memref argument of `f` that `v` views (through subviews, casts and
 /// the like), if any.
-std::optional<unsigned> argumentViewed(func::FuncOp f, Value v) {
+static std::optional<unsigned> argumentViewed(func::FuncOp f, Value v) {
   while (true) {
     if (auto arg = dyn_cast<BlockArgument>(v))
       return arg.getOwner()->isEntryBlock() &&
@@ -248,18 +248,25 @@ struct GPUCheckHostAccessPass
       WalkResult r = f.walk<WalkOrder::PreOrder>([&](Operation *op) {
         if (isa<gpu::LaunchOp>(op))
           return WalkResult::skip(); // not outlined: a kernel's own body
-        Value m;
-        if (auto load = dyn_cast<memref::LoadOp>(op))
-          m = load.getMemRef();
-        else if (auto store = dyn_cast<memref::StoreOp>(op))
-          m = store.getMemRef();
-        std::optional<unsigned> arg = m ? argumentViewed(f, m) : std::nullopt;
-        if (!arg)
+        // A launch passes its buffers to the device, where they are read.
+        auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+        if (!effects || isa<gpu::LaunchFuncOp>(op))
           return WalkResult::advance();
-        op->emitOpError("runs on the host, which launches ")
-            << f.getName() << "'s kernels, but accesses argument " << *arg
-            << ", device memory: read it in the kernels";
-        return WalkResult::interrupt();
+        SmallVector<MemoryEffects::EffectInstance> list;
+        effects.getEffects(list);
+        for (const MemoryEffects::EffectInstance &e : list) {
+          Value m = e.getValue();
+          if (!m ||
+              !isa<MemoryEffects::Read, MemoryEffects::Write>(e.getEffect()))
+            continue;
+          if (std::optional<unsigned> arg = argumentViewed(f, m)) {
+            op->emitOpError("runs on the host, which launches ")
+                << f.getName() << "'s kernels, but accesses argument " << *arg
+                << ", device memory: read it in the kernels";
+            return WalkResult::interrupt();
+          }
+        }
+        return WalkResult::advance();
       });
       if (r.wasInterrupted())
         return signalPassFailure();
@@ -267,6 +274,13 @@ struct GPUCheckHostAccessPass
   }
 };
 
+/// Outlining names a function's kernels after it, in GPU modules named
+/// uniquely in the whole module: which suffix the second kernel of
+/// dsc_cuda_gemv_q8 gets depends on the other sources compiled with it. The
+/// k-th kernel a function launches is named <function>_kernel_<k> instead
+/// (the first <function>_kernel), whatever is compiled with it, so that a
+/// kernel's name alone says which it is: the PTX entry, and the host form
+/// the fake driver of the tests finds for it.
 struct GPUUniqueKernelNamesPass
     : dsc::impl::GPUUniqueKernelNamesBase<GPUUniqueKernelNamesPass> {
   using GPUUniqueKernelNamesBase::GPUUniqueKernelNamesBase;

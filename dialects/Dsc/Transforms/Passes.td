@@ -282,11 +282,14 @@ def GPUDeriveKernels : Pass<"dsc-gpu-derive-kernels", "::mlir::ModuleOp"> {
     kernel's buffers viewed as [n, 1] rows. dsc-cuda-lower lowers it to
     parallel loops and blocks of threads like the hand-written sources. A
     module that already defines one of them is an error, as is a CPU
-    lowering that is not one element-wise generic.
+    lowering that is not one element-wise generic of its operands (identity
+    maps, parallel iterators, a body that reads neither the output nor a
+    value from outside).
   }];
   let dependentDialects = [
-    "::mlir::dsc::DscDialect", "::mlir::func::FuncDialect",
-    "::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::dsc::DscDialect", "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
   ];
 }

@@ -4,9 +4,16 @@
 // the token id crosses the bus.
 //
 // params: temperature (> 0), top-p (off when <= 0 or >= 1), k (1 to 64, as
-// a float), coin in [0, 1). Candidates are ordered by logit, then by index
-// (the CPU's stable sort of the probabilities, whose order is the logits'
-// but where two logits round to one probability).
+// a float), coin in [0, 1). out[0]: the token, or -1 when the logits are
+// not finite.
+//
+// Candidates are chosen by logit, then index, and the k chosen are put in
+// the CPU's order, by probability, then index (its stable sort). The two
+// differ only where distinct logits round to one probability: at the k-th
+// place such a tie could keep a different token than the CPU. The sums
+// (the denominator, over lanes) are taken in another order than the CPU's
+// and exp is the kernels' polynomial, not the runtime's dsc_expf, so a
+// coin within float rounding of a boundary could pick the next token.
 //
 // vals/idx hold 273 lists of up to 64 candidates, cnt their lengths, stat
 // 512 floats (each lane's largest logit, then its sum of exponentials):
@@ -178,11 +185,13 @@ func.func @dsc_cuda_sample(%logits: memref<?xf32>, %params: memref<?xf32>,
         }
         %dl = arith.addi %dst, %l : index
         %dbase = arith.muli %dl, %c64 : index
+        // No head yet: list 16 of 16.
         %none = arith.constant 16 : index
+        %i0 = arith.constant 0 : i32
         %made = scf.for %s = %c0 to %k step %c1 iter_args(%m = %c0) -> (index) {
           // The first head: the largest value, then the smallest index.
           %best:3 = scf.for %t = %c0 to %c16 step %c1
-              iter_args(%bt = %none, %bv = %ninf, %bi = %ki) -> (index, f32, i32) {
+              iter_args(%bt = %none, %bv = %ninf, %bi = %i0) -> (index, f32, i32) {
             %p = memref.load %hp[%t] : memref<16xindex>
             %nn = memref.load %hn[%t] : memref<16xindex>
             %live = arith.cmpi ult, %p, %nn : index
@@ -266,12 +275,8 @@ func.func @dsc_cuda_sample(%logits: memref<?xf32>, %params: memref<?xf32>,
       %pOn0 = arith.cmpf ogt, %topP, %f0 : f32
       %pOn1 = arith.cmpf olt, %topP, %f1 : f32
       %pOn = arith.andi %pOn0, %pOn1 : i1
-      // The probabilities in place of the logits; the cumulative sum up to
-      // the cut.
-      %n0m1 = arith.subi %n0, %c1 : index
-      %cut:3 = scf.for %j = %c0 to %n0 step %c1
-          iter_args(%cum = %f0, %last = %n0m1, %done = %false)
-          -> (f32, index, i1) {
+      // The probabilities in place of the logits.
+      scf.for %j = %c0 to %n0 step %c1 {
         %at = arith.addi %base, %j : index
         %v = memref.load %vals[%at] : memref<?xf32>
         %vt = arith.divf %v, %temp : f32
@@ -279,6 +284,53 @@ func.func @dsc_cuda_sample(%logits: memref<?xf32>, %params: memref<?xf32>,
         %e = math.exp %d : f32
         %p = arith.divf %e, %sum : f32
         memref.store %p, %vals[%at] : memref<?xf32>
+      }
+      // In the CPU's order: by probability, then index (its stable sort).
+      // Ordered by logit, two logits that round to one probability may not
+      // be by index: an insertion sort moves them.
+      scf.for %j = %c1 to %n0 step %c1 {
+        %at = arith.addi %base, %j : index
+        %p = memref.load %vals[%at] : memref<?xf32>
+        %i = memref.load %idx[%at] : memref<?xi32>
+        %h = scf.while (%hh = %j) : (index) -> index {
+          %pos = arith.cmpi ugt, %hh, %c0 : index
+          %more = scf.if %pos -> (i1) {
+            %a = arith.addi %base, %hh : index
+            %a1 = arith.subi %a, %c1 : index
+            %pp = memref.load %vals[%a1] : memref<?xf32>
+            %pi = memref.load %idx[%a1] : memref<?xi32>
+            %lt = arith.cmpf olt, %pp, %p : f32
+            %eq = arith.cmpf oeq, %pp, %p : f32
+            %after = arith.cmpi sgt, %pi, %i : i32
+            %tie = arith.andi %eq, %after : i1
+            %mv = arith.ori %lt, %tie : i1
+            scf.yield %mv : i1
+          } else {
+            scf.yield %false : i1
+          }
+          scf.condition(%more) %hh : index
+        } do {
+        ^bb0(%hh: index):
+          %a = arith.addi %base, %hh : index
+          %a1 = arith.subi %a, %c1 : index
+          %pp = memref.load %vals[%a1] : memref<?xf32>
+          %pi = memref.load %idx[%a1] : memref<?xi32>
+          memref.store %pp, %vals[%a] : memref<?xf32>
+          memref.store %pi, %idx[%a] : memref<?xi32>
+          %hn = arith.subi %hh, %c1 : index
+          scf.yield %hn : index
+        }
+        %to = arith.addi %base, %h : index
+        memref.store %p, %vals[%to] : memref<?xf32>
+        memref.store %i, %idx[%to] : memref<?xi32>
+      }
+      // The cumulative sum up to the cut.
+      %n0m1 = arith.subi %n0, %c1 : index
+      %cut:3 = scf.for %j = %c0 to %n0 step %c1
+          iter_args(%cum = %f0, %last = %n0m1, %done = %false)
+          -> (f32, index, i1) {
+        %at = arith.addi %base, %j : index
+        %p = memref.load %vals[%at] : memref<?xf32>
         %cum2 = arith.addf %cum, %p : f32
         %over = arith.cmpf ogt, %cum2, %topP : f32
         %stopHere0 = arith.andi %pOn, %over : i1
@@ -307,7 +359,19 @@ func.func @dsc_cuda_sample(%logits: memref<?xf32>, %params: memref<?xf32>,
         %gotN = arith.ori %got, %take : i1
         scf.yield %cdf2, %tokN, %gotN : f32, i32, i1
       }
-      memref.store %pick#1, %out[%c0] : memref<?xi32>
+      // Logits that are not finite (a NaN or infinity in the maximum or the
+      // denominator): -1, which the host reports, as it reports such
+      // logits on the CPU.
+      %inf = arith.constant 0x7F800000 : f32
+      %amx = math.absf %mx : f32
+      %mxOk = arith.cmpf olt, %amx, %inf : f32
+      %sumFin = arith.cmpf olt, %sum, %inf : f32
+      %sumPos = arith.cmpf ogt, %sum, %f0 : f32
+      %ok0 = arith.andi %mxOk, %sumFin : i1
+      %ok = arith.andi %ok0, %sumPos : i1
+      %bad = arith.constant -1 : i32
+      %tok = arith.select %ok, %pick#1, %bad : i32
+      memref.store %tok, %out[%c0] : memref<?xi32>
       scf.reduce
     }
     scf.reduce

@@ -20,3 +20,14 @@ func.func @dsc_cuda_writes(%p: memref<?xf32>, %q: memref<8xf32>) {
   memref.store %f, %s[%c0] : memref<4xf32, strided<[1], offset: 2>>
   return
 }
+
+// -----
+
+// Any op that reads or writes an argument's memory, not only loads and
+// stores: a copy out of it.
+func.func @dsc_cuda_copies(%p: memref<4xf32>) {
+  %own = memref.alloca() : memref<4xf32>
+  // expected-error @+1 {{'memref.copy' op runs on the host, which launches dsc_cuda_copies's kernels, but accesses argument 0, device memory: read it in the kernels}}
+  memref.copy %p, %own : memref<4xf32> to memref<4xf32>
+  return
+}
