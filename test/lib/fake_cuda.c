@@ -53,6 +53,24 @@ typedef struct {
 
 static graph *capturing; /* the graph a stream records into, or 0 */
 
+/* A zeroed node at the end of g's, or 0 out of memory. */
+static node *append_node(graph *g) {
+  node *nodes = realloc(g->nodes, (g->n + 1) * sizeof(node));
+  if (!nodes)
+    return 0;
+  g->nodes = nodes;
+  memset(&nodes[g->n], 0, sizeof(node));
+  return &nodes[g->n++];
+}
+
+/* The parameters a kernel takes (NAME_dsc_param_bytes, 0-terminated). */
+static size_t param_count(const function *h) {
+  size_t count = 0;
+  while (h->paramBytes[count])
+    ++count;
+  return count;
+}
+
 static FILE *log_file(void) {
   static FILE *f;
   static int opened;
@@ -129,24 +147,22 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
   if (!h || extra)
     return INVALID_VALUE;
   if (capturing) {
-    node *nodes = realloc(capturing->nodes, (capturing->n + 1) * sizeof(node));
-    if (!nodes)
-      return OUT_OF_MEMORY;
-    capturing->nodes = nodes;
-    node *nd = &nodes[capturing->n];
-    memset(nd, 0, sizeof(*nd));
-    size_t count = 0;
-    while (h->paramBytes[count])
-      if (h->paramBytes[count++] > 8)
-        return INVALID_VALUE;
-    if (!(nd->values = calloc(count ? count : 1, 8)))
-      return OUT_OF_MEMORY;
+    size_t count = param_count(h);
     for (size_t i = 0; i < count; ++i)
-      memcpy(nd->values + 8 * i, params[i], (size_t)h->paramBytes[i]);
+      if (h->paramBytes[i] > 8)
+        return INVALID_VALUE;
+    unsigned char *values = calloc(count ? count : 1, 8);
+    node *nd = values ? append_node(capturing) : 0;
+    if (!nd) {
+      free(values);
+      return OUT_OF_MEMORY;
+    }
+    for (size_t i = 0; i < count; ++i)
+      memcpy(values + 8 * i, params[i], (size_t)h->paramBytes[i]);
+    nd->values = values;
     nd->fn = h;
     unsigned dims[6] = {gx, gy, gz, bx, by, bz};
     memcpy(nd->dims, dims, sizeof(dims));
-    capturing->n++;
     return OK;
   }
   int64_t dims[6] = {gx, gy, gz, bx, by, bz};
@@ -197,11 +213,10 @@ CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr d, const void *s, size_t n,
 CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr d, CUdeviceptr s, size_t n,
                               void *st) {
   if (capturing) {
-    node *nodes = realloc(capturing->nodes, (capturing->n + 1) * sizeof(node));
-    if (!nodes)
+    node *nd = append_node(capturing);
+    if (!nd)
       return OUT_OF_MEMORY;
-    capturing->nodes = nodes;
-    nodes[capturing->n++] = (node){.dst = d, .src = s, .bytes = n};
+    *nd = (node){.dst = d, .src = s, .bytes = n};
     return OK;
   }
   memmove((void *)(uintptr_t)d, (const void *)(uintptr_t)s, n);
@@ -243,9 +258,7 @@ CUresult cuGraphInstantiateWithFlags(void **exec, void *g,
   for (size_t i = 0; i < from->n; ++i) {
     node nd = from->nodes[i];
     if (nd.fn) {
-      size_t total = 0;
-      while (nd.fn->paramBytes[total / 8])
-        total += 8;
+      size_t total = 8 * param_count(nd.fn);
       unsigned char *v = malloc(total ? total : 1);
       if (!v) {
         free_graph(to);
@@ -272,11 +285,11 @@ CUresult cuGraphLaunch(void *exec, void *s) {
       continue;
     }
     void *params[64];
-    for (int k = 0; nd->fn->paramBytes[k]; ++k) {
-      if (k == 64)
-        return INVALID_VALUE;
+    size_t count = param_count(nd->fn);
+    if (count > 64)
+      return INVALID_VALUE;
+    for (size_t k = 0; k < count; ++k)
       params[k] = nd->values + 8 * k;
-    }
     CUresult rc =
         cuLaunchKernel(nd->fn, nd->dims[0], nd->dims[1], nd->dims[2],
                        nd->dims[3], nd->dims[4], nd->dims[5], 0, s, params, 0);
