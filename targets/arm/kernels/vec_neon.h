@@ -7,5 +7,6 @@
 #define VFMA(a, b, c) vfmaq_f32(c, a, b)
 #define VADD(a, b) vaddq_f32(a, b)
 #define VHSUM(v) vaddvq_f32(v)
+#define PREFETCH_ON() 1
 #define PREFETCH(p) __builtin_prefetch(p)
 #define XROWS 2

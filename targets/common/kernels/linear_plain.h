@@ -6,9 +6,10 @@
  * each weight load.
  *
  * The including file includes its ISA's vec_*.h (VEC, V, VZERO, VLOADX,
- * VFMA, VADD, VHSUM, PREFETCH, and optionally ROW_PREFETCH_AHEAD: bytes
- * to prefetch ahead in each of the four rows) and defines VLOADW(p) (V
- * weights as floats), WSCALAR(p, i), WTYPE, KCTX, KROWS and KNAME.
+ * VFMA, VADD, VHSUM, PREFETCH_ON, PREFETCH, and optionally
+ * ROW_PREFETCH_AHEAD: bytes to prefetch ahead in each of the four rows)
+ * and defines VLOADW(p) (V weights as floats), WSCALAR(p, i), WTYPE, KCTX,
+ * KROWS and KNAME.
  *
  *===---------------------------------------------------------------------===*/
 #include "kernel.h"
@@ -28,12 +29,17 @@ DSC_INLINE void gemv4(const KCTX *c, int64_t n) {
   VEC a0 = VZERO(), a1 = a0, a2 = a0, a3 = a0;
   VEC b0 = a0, b1 = a0, b2 = a0, b3 = a0;
   int64_t k = 0;
+#ifdef ROW_PREFETCH_AHEAD
+  const int pf = PREFETCH_ON();
+#endif
   for (; k + 2 * V <= K; k += 2 * V) {
 #ifdef ROW_PREFETCH_AHEAD
-    PREFETCH((const char *)(w0 + k) + ROW_PREFETCH_AHEAD);
-    PREFETCH((const char *)(w1 + k) + ROW_PREFETCH_AHEAD);
-    PREFETCH((const char *)(w2 + k) + ROW_PREFETCH_AHEAD);
-    PREFETCH((const char *)(w3 + k) + ROW_PREFETCH_AHEAD);
+    if (pf) {
+      PREFETCH((const char *)(w0 + k) + ROW_PREFETCH_AHEAD);
+      PREFETCH((const char *)(w1 + k) + ROW_PREFETCH_AHEAD);
+      PREFETCH((const char *)(w2 + k) + ROW_PREFETCH_AHEAD);
+      PREFETCH((const char *)(w3 + k) + ROW_PREFETCH_AHEAD);
+    }
 #endif
     VEC x0 = VLOADX(x + k), x1 = VLOADX(x + k + V);
     a0 = VFMA(VLOADW(w0 + k), x0, a0);

@@ -7,8 +7,8 @@
  *
  * The including file defines the vector type and operations:
  *   VEC, V (lanes), VZERO(), VLOADX(p) (V floats), VLOADW(p) (V weights as
- *   floats), VFMA(a, b, acc), VHSUM(v), PREFETCH(p), WTYPE, KNAME, KCTX,
- *   KROWS.
+ *   floats), VFMA(a, b, acc), VHSUM(v), PREFETCH_ON() (whether to
+ *   prefetch, asked once a loop), PREFETCH(p), WTYPE, KNAME, KCTX, KROWS.
  *
  *===---------------------------------------------------------------------===*/
 #include "kernel.h"
@@ -35,8 +35,10 @@ DSC_INLINE void block_dot(const float *x, const WTYPE *p, int64_t K,
   for (int r = 0; r < 4; ++r)
     for (int j = 0; j < NV; ++j)
       acc[r][j] = VZERO();
+  const int pf = PREFETCH_ON();
   for (int64_t kt = 0; kt < K; kt += 16, p += 64) {
-    PREFETCH(p + 512);
+    if (pf)
+      PREFETCH(p + 512);
     for (int j = 0; j < NV; ++j) {
       VEC xv = VLOADX(x + kt + j * V);
       for (int r = 0; r < 4; ++r)

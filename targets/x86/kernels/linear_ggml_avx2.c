@@ -169,8 +169,10 @@ DSC_INLINE void k_rows_of(const ggml_ctx *c, int64_t begin, int64_t end,
     if (c->S == 1) {
       /* Decode: four vector accumulators over the whole row. */
       __m256 acc[4] = {VZERO(), VZERO(), VZERO(), VZERO()};
+      const int pf = PREFETCH_ON();
       for (int64_t b = 0; b < blocks; ++b) {
-        PREFETCH(row + (uint64_t)(b + 2) * bytes);
+        if (pf)
+          PREFETCH(row + (uint64_t)(b + 2) * bytes);
         k_decode(type, row + (uint64_t)b * bytes, 0, c->x + b * DSC_QK_K, acc);
       }
       c->y[n] = VHSUM(VADD(VADD(acc[0], acc[1]), VADD(acc[2], acc[3])));
@@ -254,9 +256,11 @@ DSC_INLINE float k_f16(const uint8_t *p) {
     __m256 acc[R][2];                                                          \
     for (int i = 0; i < R; ++i)                                                \
       acc[i][0] = acc[i][1] = VZERO();                                         \
+    const int pf = PREFETCH_ON();                                              \
     for (int64_t b = 0; b < blocks; ++b) {                                     \
       const uint8_t *blk = row + (uint64_t)b * bb;                             \
-      PREFETCH(blk + 8 * bb);                                                  \
+      if (pf)                                                                  \
+        PREFETCH(blk + 8 * bb);                                                \
       __m256i wv = k_iq4_levels32(blk + 2, levels);                            \
       __m256i aw = _mm256_sign_epi8(wv, wv);                                   \
       float d = k_f16(blk);                                                    \
