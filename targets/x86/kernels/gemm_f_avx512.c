@@ -15,22 +15,13 @@
  * the f32 FMA path is both exact and faster there.
  *
  *===---------------------------------------------------------------------===*/
-#include "gemm.h"
-
 #include <immintrin.h>
 
 #define NR 32
 #define MR 12
 #define KC 128
 
-typedef struct {
-  const float *xp; /* x packed: tile rt, column k, row i at (rt*K + k)*MR + i */
-  const uint16_t *w16;
-  const float *w32;
-  float *y;
-  int64_t S, K, N;
-  int kind; /* 0 f32, 1 f16, 2 bf16 */
-} gf_ctx;
+#include "gemm_f_x86.h"
 
 /* One tile row of 16 weights as f32. */
 DSC_INLINE __m512 load_row(const gf_ctx *c, uint64_t at) {
@@ -147,37 +138,4 @@ static void gemm_f_panels(void *ctx, int64_t begin, int64_t end) {
     }
   }
   dsc_kernel_free(panel);
-}
-
-typedef struct {
-  const float *x;
-  float *xp;
-  int64_t S, K;
-} gf_rows;
-
-/* Rows of tiles [begin, end) into xp, on every thread. */
-static void pack_rows(void *ctx, int64_t begin, int64_t end) {
-  const gf_rows *r = (const gf_rows *)ctx;
-  for (int64_t s = begin * MR; s < dsc_min64(end * MR, r->S); ++s) {
-    float *dst = r->xp + (s / MR) * r->K * MR + s % MR;
-    for (int64_t k = 0; k < r->K; ++k)
-      dst[k * MR] = r->x[s * r->K + k];
-  }
-}
-
-void dsc_gemm_f_t4x16(const float *x, const void *w, float *y, int64_t S,
-                      int64_t K, int64_t N, int64_t kind) {
-  int64_t tiles = (S + MR - 1) / MR;
-  float *xp = (float *)dsc_kernel_alloc((uint64_t)tiles * K * MR * 4);
-  gf_rows rows = {x, xp, S, K};
-  gf_ctx c = {xp, (const uint16_t *)w, (const float *)w, y, S, K, N, (int)kind};
-  int64_t panels = (N + NR - 1) / NR;
-  if (S * K * N < DSC_PARALLEL_MIN_WORK) {
-    pack_rows(&rows, 0, tiles);
-    gemm_f_panels(&c, 0, panels);
-  } else {
-    dsc_parallel_for(tiles, pack_rows, &rows);
-    dsc_parallel_for(panels, gemm_f_panels, &c);
-  }
-  dsc_kernel_free(xp);
 }
