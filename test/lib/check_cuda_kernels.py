@@ -200,6 +200,17 @@ def sample_ref(logits, temp, top_p, k, coin):
     return token, np.min(np.abs(cdf - r)) / kept, cut_margin
 
 
+def run_sample(lib, logits, temp, top_p, k, coin):
+    """dsc_cuda_sample's token for these logits and settings, with fresh
+    scratch (273 lists of 64 candidates, their lengths, 512 floats)."""
+    out = np.full(1, -7, np.int32)
+    call(lib, "dsc_cuda_sample", logits,
+         np.array([temp, top_p, k, coin], np.float32),
+         np.zeros(273 * 64, np.float32), np.zeros(273 * 64, np.int32),
+         np.zeros(273, np.int32), np.zeros(512, np.float32), out, len(logits))
+    return int(out[0])
+
+
 def sample(lib, rng):
     """Temperatures, top-k from 1 to 64 and top-p on and off, over vocabularies
     smaller than the 256 lanes and TinyLlama's; logits with many ties (the
@@ -223,15 +234,10 @@ def sample(lib, rng):
                 want, margin, _ = sample_ref(logits, temp, top_p, k, coin)
                 if margin > 1e-4:
                     break
-            params = np.array([temp, top_p, k, coin], np.float32)
-            out = np.full(1, -7, np.int32)
-            call(lib, "dsc_cuda_sample", logits, params,
-                 np.zeros(273 * 64, np.float32), np.zeros(273 * 64, np.int32),
-                 np.zeros(273, np.int32), np.zeros(512, np.float32), out, n)
-            if out[0] != want:
+            got = run_sample(lib, logits, temp, top_p, k, coin)
+            if got != want:
                 print("sample n=%d k=%d top-p %g T %g%s: %d, want %d" %
-                      (n, k, top_p, temp, " ties" if ties else "", out[0],
-                       want))
+                      (n, k, top_p, temp, " ties" if ties else "", got, want))
                 bad += 1
         if bad:
             ok = False
@@ -245,14 +251,10 @@ def sample(lib, rng):
             logits[:] = -np.inf
         else:
             logits[321] = bad_value
-        out = np.full(1, -7, np.int32)
-        call(lib, "dsc_cuda_sample", logits,
-             np.array([0.8, 0.95, 40, 0.5], np.float32),
-             np.zeros(273 * 64, np.float32), np.zeros(273 * 64, np.int32),
-             np.zeros(273, np.int32), np.zeros(512, np.float32), out, 1000)
+        got = run_sample(lib, logits, 0.8, 0.95, 40, 0.5)
         what = "all -inf" if bad_value == -np.inf else str(bad_value)
-        if out[0] != -1:
-            print("sample with %s logits: %d, want -1" % (what, out[0]))
+        if got != -1:
+            print("sample with %s logits: %d, want -1" % (what, got))
             ok = False
         else:
             print("sample with %s logits: -1" % what)

@@ -37,16 +37,12 @@ namespace {
 /// y[i] = op(a[i], b[i]) over n values (the runtime's flattened rows).
 struct Derived {
   const char *name;
-  OperationName (*op)(MLIRContext *);
+  StringLiteral op;
 };
 
-template <typename OpT> OperationName nameOf(MLIRContext *ctx) {
-  return OperationName(OpT::getOperationName(), ctx);
-}
-
 const Derived kDerived[] = {
-    {"add", nameOf<dsc::AddOp>},
-    {"swiglu", nameOf<dsc::SwiGLUOp>},
+    {"add", dsc::AddOp::getOperationName()},
+    {"swiglu", dsc::SwiGLUOp::getOperationName()},
 };
 
 /// The CPU lowering of `opName` on two [n, 1] tensors: the linalg.generic
@@ -114,14 +110,14 @@ struct GPUDeriveKernelsPass
             << name << ", which it derives from the CPU path's lowering";
         return signalPassFailure();
       }
+      OperationName opName(d.op, ctx);
       func::FuncOp scratch;
-      FailureOr<linalg::GenericOp> cpu =
-          cpuLowering(b, loc, d.op(ctx), scratch);
+      FailureOr<linalg::GenericOp> cpu = cpuLowering(b, loc, opName, scratch);
       if (failed(cpu)) {
         if (scratch)
           scratch.erase();
         module.emitError("dsc-gpu-derive-kernels: the CPU lowering of ")
-            << d.op(ctx)
+            << opName
             << " is not one element-wise linalg.generic of its operands";
         return signalPassFailure();
       }

@@ -43,6 +43,21 @@ DSC_INLINE void dsc_gemm_prefetch_step(dsc_gemm_prefetch *f) {
     __builtin_prefetch(f->p, 0, 2);
 }
 
+/* A GEMM's two phases: the rows of x packed in `tiles` tiles, then `panels`
+ * panels of weight columns multiplied, each phase over the threads unless
+ * the call is too small to share (`work`, against DSC_PARALLEL_MIN_WORK). */
+DSC_INLINE void dsc_gemm_run(int64_t work, int64_t tiles, dsc_range_fn pack,
+                             void *rows, int64_t panels, dsc_range_fn multiply,
+                             void *ctx) {
+  if (work < DSC_PARALLEL_MIN_WORK) {
+    pack(rows, 0, tiles);
+    multiply(ctx, 0, panels);
+  } else {
+    dsc_parallel_for(tiles, pack, rows);
+    dsc_parallel_for(panels, multiply, ctx);
+  }
+}
+
 /* y[S, N] = x[S, K] W^T for W in the tiled quantized layout (quant_layout.h)
  * with `bits`-bit values, groups of G columns and DSC_QFLAG_* flags, x
  * quantized to int8 per 32 columns as the matrix-vector kernels quantize

@@ -51,14 +51,8 @@ void dsc_gemm_f_t4x16(const float *x, const void *w, float *y, int64_t S,
   float *xp = (float *)dsc_kernel_alloc((uint64_t)tiles * K * MR * 4);
   gf_rows rows = {x, xp, S, K};
   gf_ctx c = {xp, (const uint16_t *)w, (const float *)w, y, S, K, N, (int)kind};
-  int64_t panels = (N + NR - 1) / NR;
-  if (S * K * N < DSC_PARALLEL_MIN_WORK) {
-    pack_rows(&rows, 0, tiles);
-    gemm_f_panels(&c, 0, panels);
-  } else {
-    dsc_parallel_for(tiles, pack_rows, &rows);
-    dsc_parallel_for(panels, gemm_f_panels, &c);
-  }
+  dsc_gemm_run(S * K * N, tiles, pack_rows, &rows, (N + NR - 1) / NR,
+               gemm_f_panels, &c);
   dsc_kernel_free(xp);
 }
 

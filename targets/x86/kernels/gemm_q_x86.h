@@ -247,14 +247,8 @@ int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
   int xoff = X_OFFSET(bits);
   gq_rows rows = {x, S, K, xoff, xp, xd};
   gq_ctx c = {xp, xd, w, y, S, K, N, t, xoff};
-  int64_t panels = (N + NR - 1) / NR;
-  if (S * K * N < DSC_PARALLEL_MIN_WORK) {
-    quantize_tiles(&rows, 0, tiles);
-    gemm_q_panels(&c, 0, panels);
-  } else {
-    dsc_parallel_for(tiles, quantize_tiles, &rows);
-    dsc_parallel_for(panels, gemm_q_panels, &c);
-  }
+  dsc_gemm_run(S * K * N, tiles, quantize_tiles, &rows, (N + NR - 1) / NR,
+               gemm_q_panels, &c);
   dsc_kernel_free(xp);
   return 1;
 }
