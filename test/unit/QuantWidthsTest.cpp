@@ -238,9 +238,20 @@ struct Case {
 // Rows of x: decoding (1), a prompt's pairs and quads with remainders (2,
 // 5, 33); odd numbers of 32-column blocks and of groups.
 const Case kCases[] = {
-    {1, 96, 4, 32, 0},  {1, 160, 12, 32, 1}, {2, 96, 20, 96, 2},
-    {2, 224, 8, 32, 3}, {5, 96, 12, 32, 0},  {5, 320, 4, 64, 1},
-    {33, 96, 8, 32, 0}, {33, 160, 4, 160, 1}, {1, 256, 16, 128, 0},
+    {1, 96, 4, 32, 0},
+    {1, 160, 12, 32, 1},
+    {2, 96, 20, 96, 2},
+    {2, 224, 8, 32, 3},
+    {5, 96, 12, 32, 0},
+    {5, 320, 4, 64, 1},
+    {33, 96, 8, 32, 0},
+    {33, 160, 4, 160, 1},
+    {1, 256, 16, 128, 0},
+    // Decoding rows over long groups (8 to 16 blocks: the 512-bit loop's
+    // next-tile prefetch), asymmetric, f32 scales, both.
+    {1, 512, 8, 512, 1},
+    {2, 256, 12, 256, 3},
+    {3, 1024, 4, 256, 2},
 };
 
 void checkWidths(const KernelFn fns[4]) {

@@ -1,8 +1,9 @@
 /*===- linear_q5_avx512_vnni.c - 5-bit weights, VNNI dot products -===*
- * Unpacked to bytes in 256-bit registers (the 512-bit decoding of
- * linear_q_int.h is 4- and 8-bit only); prompts take 4 rows of x at a time.
+ * Unpacked to bytes and decoded four rows at a time in 512-bit registers
+ * as 8-bit values are (DSC_ZMM); prompts take 4 rows of x at a time.
  *===---------------------------------------------------------------------===*/
 #define XR 4
+#define DSC_ZMM 1
 #define BITS 5
 #define DOT_OFFSET 0
 #define DOT32(w, x) _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, x)
