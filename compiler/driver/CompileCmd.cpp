@@ -271,6 +271,10 @@ static Error checkCompileOptions(const ModelSettings &settings, StringRef input,
       return usageError("--prune has no effect with --compile-to=import "
                         "(pruning comes after it); use --compile-to=graph "
                         "to see the pruned model");
+    if (settings.prefillPrecision != "exact")
+      return usageError("--prefill-precision has no effect with "
+                        "--compile-to=import (the graph phase marks the "
+                        "linear layers); use --compile-to=graph");
   }
   if (emit == EmitKind::MLIR && output == "-" && !settings.prune.empty() &&
       settings.pruneMethod == "teacher")
@@ -359,6 +363,9 @@ int runCompile() {
     return reportError(target.takeError());
   if (Error e = checkCompileOptions(settings, cInput, output))
     return reportError(std::move(e));
+  if (!(emit == EmitKind::MLIR && cCompileTo == Phase::Graph))
+    if (Error e = checkPrefillTarget(settings, *target))
+      return reportError(std::move(e));
   std::vector<std::string> written = writtenFiles(output, external);
   if (!settings.saveCalibStats.empty())
     written.push_back(settings.saveCalibStats);

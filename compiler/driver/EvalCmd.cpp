@@ -94,6 +94,8 @@ int runEval() {
   if (!hostCanRun(*target))
     return reportError(createStringError(
         inconvertibleErrorCode(), "this host cannot run --target " + target->name));
+  if (Error e = checkPrefillTarget(settings, *target))
+    return reportError(std::move(e));
   mlir::MLIRContext ctx;
   auto loaded = loadModel(ctx, input, settings);
   if (!loaded)

@@ -109,7 +109,14 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                        cl::desc("The teacher method's refit fits the "
                                 "RMSNorm scales too (default; =false: "
                                 "not, docs/pruning.md)"),
-                       cl::init(true), cl::sub(sub)) {}
+                       cl::init(true), cl::sub(sub)),
+      prefillPrecision(
+          "prefill-precision",
+          cl::desc("Products of a prompt's float weights: exact (f32 "
+                   "arithmetic, the default) or bf16 (both operands "
+                   "rounded to bf16, sums in f32: twice the multiplies a "
+                   "cycle on AVX512_BF16 targets; decoding stays exact)"),
+          cl::value_desc("exact|bf16"), cl::init("exact"), cl::sub(sub)) {}
 
 static Error usageError(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg);
@@ -138,6 +145,10 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
   s.pruneMethod = pruneMethod;
   s.pruneBiasCorrect = pruneBiasCorrect;
   s.pruneNormCorrect = pruneNormCorrect;
+  s.prefillPrecision = prefillPrecision;
+  if (s.prefillPrecision != "exact" && s.prefillPrecision != "bf16")
+    return usageError("--prefill-precision " + s.prefillPrecision +
+                      ": expected exact or bf16");
 
   if (autoVariant) {
     for (auto [given, name] :
@@ -148,6 +159,7 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
           std::pair{!s.calibStats.empty(), "--calib-stats"},
           std::pair{!s.saveCalibStats.empty(), "--save-calib-stats"},
           std::pair{!s.autoCache.empty(), "--auto-cache"},
+          std::pair{s.prefillPrecision != "exact", "--prefill-precision"},
           std::pair{pruneMethod.getNumOccurrences() > 0, "--prune-method"},
           std::pair{pruneBiasCorrect.getNumOccurrences() +
                             pruneNormCorrect.getNumOccurrences() >
@@ -322,7 +334,8 @@ std::string ModelSettings::describe() const {
   if (!prune.empty())
     s = "pruned " + prune + " (" + pruneMethod + "), " + s;
   if (quant.scheme.empty())
-    return s;
+    return s + (prefillPrecision != "exact" ? " +prefill " + prefillPrecision
+                                            : std::string());
   if (!automatic()) {
     s += quant.embeddings ? " embeddings " + quant.embeddingsScheme
                           : " embeddings float";
@@ -333,6 +346,8 @@ std::string ModelSettings::describe() const {
   if ((!calib.empty() || !calibStats.empty()) && !quant.scheme.empty())
     s += (calib.empty() ? " +calib-stats" : " +calib") +
          std::string(rounding == "gptq" ? " +gptq" : "");
+  if (prefillPrecision != "exact")
+    s += " +prefill " + prefillPrecision;
   return s;
 }
 
@@ -546,6 +561,7 @@ static Expected<CompileSettings> phaseSettings(mlir::ModuleOp module,
   cs.progress = !settings.quiet && sys::Process::StandardErrIsDisplayed();
   cs.calibStats = settings.calibStats;
   cs.quantRounding = settings.rounding;
+  cs.prefillPrecision = settings.prefillPrecision;
   return cs;
 }
 
@@ -578,6 +594,7 @@ Error quantizeModel(mlir::ModuleOp module, const ModelSettings &settings,
   if (!csOr)
     return csOr.takeError();
   CompileSettings cs = std::move(*csOr);
+  bool relax = cs.prefillPrecision == "bf16";
   bool progress = cs.progress;
   TempPath statsDir;
   if (!settings.calib.empty()) {
@@ -607,7 +624,43 @@ Error quantizeModel(mlir::ModuleOp module, const ModelSettings &settings,
                      [&](mlir::Diagnostic &d) { notes.add(d); });
   if (!settings.quiet)
     notes.print();
-  return e;
+  if (e || !relax)
+    return e;
+  // Every option takes effect or is an error: a linear layer whose float
+  // weight the layout will tile 4x16 (dsc-weights-pack: read by linear
+  // layers only, rows a multiple of 4, columns of 16) must be left.
+  llvm::DenseSet<mlir::Attribute> tables;
+  module.walk([&](mlir::dsc::EmbeddingOp op) {
+    if (auto w = op.getTable().getDefiningOp<mlir::dsc::WeightOp>())
+      tables.insert(w.getGlobalAttr().getAttr());
+  });
+  bool relaxed = false;
+  module.walk([&](mlir::dsc::LinearOp op) {
+    auto w = op.getWeight().getDefiningOp<mlir::dsc::WeightOp>();
+    auto t = cast<mlir::ShapedType>(op.getWeight().getType());
+    relaxed |= op.getPrefillProducts().has_value() && w &&
+               !tables.contains(w.getGlobalAttr().getAttr()) &&
+               t.getDimSize(0) % 4 == 0 && t.getDimSize(1) % 16 == 0;
+  });
+  if (!relaxed)
+    return usageError(
+        "--prefill-precision bf16: no linear layer keeps float weights the "
+        "bf16 kernel reads (" +
+        (settings.quant.scheme.empty()
+             ? std::string("the checkpoint's are quantized")
+             : "all quantized under --quantize " + settings.quant.scheme) +
+        "; it applies to float weights of rows of a multiple of 16 columns, "
+        "not to a table the embedding lookup shares)");
+  return Error::success();
+}
+
+Error checkPrefillTarget(const ModelSettings &settings,
+                         const TargetDesc &target) {
+  if (settings.prefillPrecision == "bf16" && !target.bf16Products)
+    return usageError("--prefill-precision bf16: target '" + target.name +
+                      "' has no bf16 dot products (AVX512_BF16 targets "
+                      "have them: x86_64-avx512)");
+  return Error::success();
 }
 
 Error prepareModel(mlir::ModuleOp module, const ModelSettings &settings,

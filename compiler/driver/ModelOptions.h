@@ -64,6 +64,9 @@ struct ModelSettings {
   std::string pruneMethod;       // --prune-method: teacher or magnitude
   bool pruneBiasCorrect = false; // --prune-bias-correct
   bool pruneNormCorrect = true;  // --prune-norm-correct
+  // --prefill-precision: exact, or bf16 (prompts' float-weight products
+  // in bf16 where the target has them; docs/quantization.md).
+  std::string prefillPrecision = "exact";
   // Where pruning writes refitted weights: chosen by the command (beside
   // an emitted .mlir, else a temporary that outlives the weight writer).
   std::string pruneWeights;
@@ -104,6 +107,7 @@ private:
   llvm::cl::opt<bool> quiet;
   llvm::cl::opt<std::string> prune, pruneMethod;
   llvm::cl::opt<bool> pruneBiasCorrect, pruneNormCorrect;
+  llvm::cl::opt<std::string> prefillPrecision;
 };
 
 /// Imports a checkpoint, or parses a .mlir file (the output of `dsc import`
@@ -129,6 +133,12 @@ llvm::Error pruneModel(mlir::ModuleOp module, const ModelSettings &settings,
                        const TargetDesc &target);
 llvm::Error quantizeModel(mlir::ModuleOp module, const ModelSettings &settings,
                           const TargetDesc &target);
+
+/// --prefill-precision bf16 needs a target with bf16 dot products; checked
+/// before any work, where code is generated for `target` (not for IR
+/// printed before the layout, which is the same for every target).
+llvm::Error checkPrefillTarget(const ModelSettings &settings,
+                               const TargetDesc &target);
 
 } // namespace dsc
 

@@ -75,7 +75,8 @@ private:
   Value linear(Value x, const std::string &w, int64_t out,
                const std::string &bias = "") {
     Value bv = bias.empty() ? Value() : weight(bias);
-    return LinearOp::create(b, loc, act(out), x, weight(w), bv);
+    return LinearOp::create(b, loc, act(out), x, weight(w), bv,
+                            /*prefill_products=*/TypeAttr());
   }
   Value norm(Value x, const std::string &w) {
     return RMSNormOp::create(b, loc, x, weight(w),

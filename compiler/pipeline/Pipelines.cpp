@@ -76,6 +76,39 @@ void buildPrune(mlir::OpPassManager &pm, const CompileSettings &s) {
   pm.addPass(createPruneStructures(o));
 }
 
+/// Quantization as the settings ask (nothing without `quantize`).
+static void buildQuantize(mlir::OpPassManager &pm, const CompileSettings &s) {
+  if (s.quantize.empty())
+    return;
+  mlir::dsc::QuantApplyOptions apply;
+  QuantMixedPrecisionOptions mixed;
+  // A malformed group reaches the pass as 0, which it refuses.
+  if (parseAutoQuantize(s.quantize, mixed.group)) {
+    mixed.stats = s.calibStats;
+    mixed.budget = s.memBudget;
+    mixed.cache = s.autoCache;
+    mixed.rounding = s.quantRounding;
+    mixed.progress = s.progress;
+    pm.addPass(createQuantMixedPrecision(mixed));
+    // Every weight has its dsc.quantize now; the scheme is unused.
+    apply.scheme = "int8:channel";
+  } else {
+    apply.scheme = s.quantize;
+    apply.embeddings = s.quantizeEmbeddings;
+    apply.head = s.quantizeHead;
+    apply.embeddingsScheme = s.quantizeEmbeddingsScheme;
+    apply.headScheme = s.quantizeHeadScheme;
+  }
+  pm.addPass(mlir::dsc::createQuantApply(apply));
+  if (!s.calibStats.empty()) {
+    QuantAWQScaleOptions awq;
+    awq.stats = s.calibStats;
+    awq.progress = s.progress;
+    awq.rounding = s.quantRounding;
+    pm.addPass(createQuantAWQScale(awq));
+  }
+}
+
 void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
                 Phase phase) {
   switch (phase) {
@@ -85,35 +118,10 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
     buildPrune(pm, s);
     pm.addPass(mlir::dsc::createGraphFuseSwiGLU());
     pm.addPass(mlir::createCSEPass());
-    if (s.quantize.empty())
-      return;
-    mlir::dsc::QuantApplyOptions apply;
-    QuantMixedPrecisionOptions mixed;
-    // A malformed group reaches the pass as 0, which it refuses.
-    if (parseAutoQuantize(s.quantize, mixed.group)) {
-      mixed.stats = s.calibStats;
-      mixed.budget = s.memBudget;
-      mixed.cache = s.autoCache;
-      mixed.rounding = s.quantRounding;
-      mixed.progress = s.progress;
-      pm.addPass(createQuantMixedPrecision(mixed));
-      // Every weight has its dsc.quantize now; the scheme is unused.
-      apply.scheme = "int8:channel";
-    } else {
-      apply.scheme = s.quantize;
-      apply.embeddings = s.quantizeEmbeddings;
-      apply.head = s.quantizeHead;
-      apply.embeddingsScheme = s.quantizeEmbeddingsScheme;
-      apply.headScheme = s.quantizeHeadScheme;
-    }
-    pm.addPass(mlir::dsc::createQuantApply(apply));
-    if (!s.calibStats.empty()) {
-      QuantAWQScaleOptions awq;
-      awq.stats = s.calibStats;
-      awq.progress = s.progress;
-      awq.rounding = s.quantRounding;
-      pm.addPass(createQuantAWQScale(awq));
-    }
+    buildQuantize(pm, s);
+    // After quantization, which leaves the float weights it keeps.
+    if (s.prefillPrecision == "bf16")
+      pm.addPass(mlir::dsc::createGraphRelaxPrefill());
     return;
   }
   case Phase::Layout: {
@@ -159,6 +167,7 @@ CompileSettings CompilePipelineOptions::settings() const {
   s.pruneWeights = pruneWeights;
   s.pruneBiasCorrect = pruneBiasCorrect;
   s.pruneNormCorrect = pruneNormCorrect;
+  s.prefillPrecision = prefillPrecision;
   return s;
 }
 

@@ -54,6 +54,7 @@ struct CompileSettings {
   std::string pruneWeights;        // prune-weights: file for refitted weights
   bool pruneBiasCorrect = false;   // prune-bias-correct: refit with biases
   bool pruneNormCorrect = true;    // prune-norm-correct: refit norm scales
+  std::string prefillPrecision = "exact"; // prefill-precision: or bf16
 };
 
 /// Whether `quantize` asks for mixed precision (`auto`, `auto:group=N`);
@@ -127,6 +128,11 @@ struct CompilePipelineOptions
       *this, "prune-norm-correct",
       llvm::cl::desc("The pruning refit fits RMSNorm scales too"),
       llvm::cl::init(true)};
+  Option<std::string> prefillPrecision{
+      *this, "prefill-precision",
+      llvm::cl::desc("exact, or bf16: dsc-graph-relax-prefill after "
+                     "quantization"),
+      llvm::cl::init("exact")};
 
   CompileSettings settings() const;
 };

@@ -133,8 +133,9 @@ mlir::LogicalResult PruneStructures::addBias(mlir::func::FuncOp fn,
     b.setInsertionPoint(l);
     mlir::Value bias = WeightOp::create(
         b, l.getLoc(), type, mlir::FlatSymbolRefAttr::get(ctx, name));
-    auto with = LinearOp::create(b, l.getLoc(), l.getType(), l.getInput(),
-                                 l.getWeight(), bias);
+    auto with =
+        LinearOp::create(b, l.getLoc(), l.getType(), l.getInput(),
+                         l.getWeight(), bias, l.getPrefillProductsAttr());
     l.getResult().replaceAllUsesWith(with.getResult());
     l.erase();
   }

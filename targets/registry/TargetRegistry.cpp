@@ -83,7 +83,8 @@ static std::vector<TargetInfo> makeRegistry() {
        "kernels-x86_64-avx2",
        "runtime-x86_64"},
       {"x86_64-avx512",
-       "x86-64 with AVX-512F/BW/VL, VNNI and BF16 (Cascade Lake+, Zen 4)",
+       "x86-64 with AVX-512F/BW/VL, VNNI and BF16 (Cooper Lake, Sapphire "
+       "Rapids and later, Zen 4)",
        kX86,
        "x86-64-v4",
        "+avx512vnni,+avx512bf16",
@@ -164,6 +165,7 @@ static std::vector<TargetInfo> makeRegistry() {
     t.floatTile = e.formats->floatTile;
     t.quantTileRows = e.formats->quantTileRows;
     t.kvCacheType = e.formats->kvCacheType;
+    t.bf16Products = llvm::is_contained(e.hostFeatures, "avx512bf16");
     r.push_back(std::move(t));
   }
   appendCUDATargets(r);

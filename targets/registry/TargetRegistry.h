@@ -49,6 +49,10 @@ struct TargetInfo {
   int64_t quantTileRows = 0;
   /// Element type of the KV cache the attention kernels use.
   std::string kvCacheType;
+  /// The kernels can multiply a prompt's float weights in bf16
+  /// (linear_t4x16_bf16_products, for dsc.linear's prefill_products):
+  /// targets whose CPUs have AVX512_BF16.
+  bool bf16Products = false;
   /// Position-independent static executables (static PIE: the runtime's
   /// start-up code applies its own relocations), as Android requires.
   bool pie = false;

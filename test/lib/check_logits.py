@@ -4,7 +4,7 @@ compares every evaluated position with the numpy reference.
 
   check_logits.py DSC WORKDIR FORMAT [gen_checkpoint options...]
       [--target T] [--tokens "1 2 3"] [--steps N] [--threads N] [--tol X]
-      [--compile-flags "--sanitize ..."]
+      [--compile-flags "--sanitize ..."] [--prefill-bf16 yes]
 
 Prints the worst error, `max error X at position P`, and `PASS` or `FAIL`;
 the error of a position is max|ours - ref| / max|ref|.
@@ -28,7 +28,8 @@ def main():
     rest = sys.argv[4:]
     opts = {"--target": "native", "--tokens": "1 30 45 80 100 7 9 261 262 300",
             "--steps": "16", "--threads": "2", "--tol": "1e-4", "--runner": "",
-            "--quantize": "", "--act-quant": "none", "--compile-flags": ""}
+            "--quantize": "", "--act-quant": "none", "--compile-flags": "",
+            "--prefill-bf16": "no"}
     # Without a flag dsc gives the tables quantize.default_tables' schemes
     # (ModelOptions.cpp); a bare flag gives them --quantize's scheme, =none
     # keeps them float.
@@ -63,6 +64,12 @@ def main():
     exe = os.path.join(work, "model.exe")
     cmd = [dsc, "compile", ckpt, "--target", opts["--target"], "-o", exe, "--quiet"]
     cmd += opts["--compile-flags"].split()
+    # The prompt's products in bf16 (float weights): the reference rounds
+    # the prompt rows' operands as the kernel does.
+    bf16_rows = 0
+    if opts["--prefill-bf16"] == "yes":
+        cmd += ["--prefill-precision", "bf16"]
+        bf16_rows = len(opts["--tokens"].split())
     if opts["--quantize"]:
         cmd += ["--quantize", opts["--quantize"]]
         cmd += given
@@ -95,7 +102,8 @@ def main():
         orig = gen_checkpoint.make_weights(c)
         aq = {n for n in w if w[n].ndim == 2 and (
             not np.array_equal(w[n], orig[n]) or c["dtype"] == "iq4_nl")}
-    ref = reference.forward(w, c, seq[:len(ours)], act_quant=aq)
+    ref = reference.forward(w, c, seq[:len(ours)], act_quant=aq,
+                            bf16_rows=bf16_rows)
     err = np.abs(ours - ref).max(axis=1) / np.abs(ref).max(axis=1)
     worst = int(err.argmax())
     print("positions %d, max error %.3g at position %d" % (len(ours), err[worst], worst))

@@ -54,16 +54,32 @@ def quantize_activations(x):
     return (q * d).reshape(s, k).astype(np.float64)
 
 
-def forward(w, c, tokens, act_quant=()):
+def round_bf16(a):
+    """a rounded to float32, then to bf16 (nearest even), as float64."""
+    u = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    u = ((u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000).astype(np.uint32)
+    return u.view(np.float32).astype(np.float64)
+
+
+def forward(w, c, tokens, act_quant=(), bf16_rows=0):
     """Logits [len(tokens), vocab] of positions 0 .. len(tokens)-1.
     Inputs of the linear layers named in act_quant are quantized to int8
-    first, as integer kernels do."""
+    first, as integer kernels do. The first bf16_rows rows (a prompt
+    compiled with --prefill-precision bf16) multiply float weights with
+    both operands rounded to bf16."""
     w = {k: v.astype(np.float64) for k, v in w.items()}
 
     def lin(x, name):
         if name in act_quant:
             x = quantize_activations(x)
-        return x @ w[name].T
+        y = x @ w[name].T
+        # Only weights in 4x16 tiles have the kernel (rows a multiple of 4,
+        # K of 16; not a tied table, which stays in rows for the lookup),
+        # and only calls of at least 4 rows (DSC_GEMM_MIN_ROWS) take it.
+        N, K = w[name].shape
+        if bf16_rows >= 4 and N % 4 == 0 and K % 16 == 0 and name != "token_embd":
+            y[:bf16_rows] = round_bf16(x[:bf16_rows]) @ round_bf16(w[name]).T
+        return y
 
     H, KV, D = c["heads"], c["kv_heads"], c["head_dim"]
     tokens = np.asarray(tokens)

@@ -38,6 +38,8 @@ void avx512_gemm_f_t4x16(const float *, const void *, float *, int64_t,
                          int64_t, int64_t, int64_t);
 void avx2_gemm_f_t4x16(const float *, const void *, float *, int64_t, int64_t,
                        int64_t, int64_t);
+void avx512_gemm_f_t4x16_bf16(const float *, const void *, float *, int64_t,
+                              int64_t, int64_t, int64_t);
 void generic_attention(const float *q, const float *k, const float *v,
                        float *out, float *cache, int64_t layer, int64_t S,
                        int64_t pos, int64_t ctx, int64_t n_layers, int64_t H,
@@ -311,8 +313,19 @@ namespace {
 using GemmFFn = void (*)(const float *, const void *, float *, int64_t, int64_t,
                          int64_t, int64_t);
 
+/// bf16 rounding to nearest even, as vcvtne2ps2bf16 does (finite inputs).
+float roundBF16(float v) {
+  uint32_t bits;
+  memcpy(&bits, &v, 4);
+  bits = (bits + 0x7FFFu + ((bits >> 16) & 1u)) & 0xFFFF0000u;
+  memcpy(&v, &bits, 4);
+  return v;
+}
+
+/// With `bf16Products`, the reference rounds both operands of every
+/// product to bf16 first, as the kernel promises.
 void checkGemmF(GemmFFn gemm, int64_t S, int64_t K, int64_t N, int kind,
-                unsigned seed) {
+                unsigned seed, bool bf16Products = false) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> nd(0.0f, 1.0f);
   std::vector<float> wf(N * K), x(S * K);
@@ -347,8 +360,13 @@ void checkGemmF(GemmFFn gemm, int64_t S, int64_t K, int64_t N, int kind,
     for (int64_t n = 0; n < N; ++n) {
       double ref = 0, mag = 0;
       for (int64_t k = 0; k < K; ++k) {
-        ref += (double)x[s * K + k] * wf[n * K + k];
-        mag += std::fabs((double)x[s * K + k] * wf[n * K + k]);
+        float a = x[s * K + k], b = wf[n * K + k];
+        if (bf16Products) {
+          a = roundBF16(a);
+          b = roundBF16(b);
+        }
+        ref += (double)a * b;
+        mag += std::fabs((double)a * b);
       }
       ASSERT_NEAR(y[s * N + n], ref, 1e-6 * mag + 1e-7)
           << "S " << S << " K " << K << " N " << N << " kind " << kind
@@ -371,6 +389,24 @@ TEST(Kernels, AVX512FloatGemmMatchesReference) {
     for (const auto &sh : shapes)
       for (int kind = 0; kind < 3; ++kind)
         checkGemmF(avx512_gemm_f_t4x16, S, sh[0], sh[1], kind, seed++);
+}
+
+// The products in bf16 (vdpbf16ps): the same walk, K slices of 256 columns;
+// K = 16 and 48 leave a last 16 columns without a pair of 16 after them.
+TEST(Kernels, AVX512Bf16ProductGemmMatchesReference) {
+  if (!__builtin_cpu_supports("avx512f") ||
+      !__builtin_cpu_supports("avx512bw") ||
+      !__builtin_cpu_supports("avx512vl") ||
+      !__builtin_cpu_supports("avx512bf16"))
+    GTEST_SKIP() << "the host has no AVX512_BF16";
+  unsigned seed = 900;
+  const int64_t shapes[][2] = {
+      {16, 4}, {48, 36}, {528, 100}, {64, 64}, {160, 292}};
+  for (int64_t S : {4, 7, 12, 13, 33, 128})
+    for (const auto &sh : shapes)
+      for (int kind = 0; kind < 3; ++kind)
+        checkGemmF(avx512_gemm_f_t4x16_bf16, S, sh[0], sh[1], kind, seed++,
+                   /*bf16Products=*/true);
 }
 
 TEST(Kernels, AVX2FloatGemmMatchesReference) {

@@ -57,7 +57,16 @@ TEST(TargetRegistry, KernelLibrariesDefineEveryKernelTheTargetNeeds) {
     EXPECT_TRUE(defined(Kernel::attention));
     EXPECT_TRUE(defined(Kernel::rope_table));
     EXPECT_TRUE(defined(Kernel::embedding_q_t4));
+    if (t.bf16Products)
+      EXPECT_TRUE(defined(Kernel::linear_t4x16_bf16_products));
   }
+}
+
+TEST(TargetRegistry, Bf16ProductsWhereTheCPUHasThem) {
+  EXPECT_TRUE(findTarget("x86_64-avx512")->bf16Products);
+  EXPECT_FALSE(findTarget("x86_64-avx2")->bf16Products);
+  EXPECT_FALSE(findTarget("x86_64")->bf16Products);
+  EXPECT_FALSE(findTarget("rpi5")->bf16Products);
 }
 
 TEST(TargetRegistry, AliasesAndLookup) {

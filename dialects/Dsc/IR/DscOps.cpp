@@ -159,6 +159,13 @@ LogicalResult LinearOp::verify() {
              << dimStr(b) << " elements but the weight has " << out
              << " output rows";
   }
+  if (std::optional<Type> p = getPrefillProducts()) {
+    if (!p->isBF16())
+      return emitOpError("prefill_products must be bf16, got ") << *p;
+    if (isa<QTensorType>(weight))
+      return emitOpError("prefill_products applies to float weights, not ")
+             << weight;
+  }
   return success();
 }
 

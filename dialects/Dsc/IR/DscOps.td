@@ -103,9 +103,16 @@ def Dsc_LinearOp : Dsc_Op<"linear", [Pure]> {
     `result[s, n] = sum_k input[s, k] * weight[n, k] (+ bias[n])`. The weight
     is `[out, in]` as in PyTorch's `nn.Linear`; a `!dsc.qtensor` weight is
     dequantized by its scheme.
+
+    `prefill_products = bf16` (float weights only) allows the products of a
+    prompt's rows to be computed with both operands rounded to bf16 and
+    summed in f32, which targets with bf16 dot products (AVX512_BF16) run
+    at twice the multiplies a cycle; decoding's rows and targets without
+    them stay exact. `dsc-graph-relax-prefill` sets it.
   }];
   let arguments = (ins Dsc_ActivationTensor:$input, Dsc_AnyWeight:$weight,
-                       Optional<Dsc_Vector>:$bias);
+                       Optional<Dsc_Vector>:$bias,
+                       OptionalAttr<TypeAttr>:$prefill_products);
   let results = (outs Dsc_ActivationTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` type($input) `,`

@@ -176,6 +176,14 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
                << (layout ? " in tiles of " + std::to_string(tile.rows) + "x" +
                                 std::to_string(tile.cols)
                           : std::string());
+      // Permission to multiply prompts in bf16, taken where the target's
+      // kernels have such products for the tiled layout; elsewhere the
+      // exact kernel above.
+      if (op.getPrefillProducts() && target.bf16Products &&
+          kernel == findLinearKernel(typeName, {4, 16})) {
+        kernel = Kernel::linear_t4x16_bf16_products;
+        args.push_back(i64(rewriter, loc, et.isF32() ? 0 : et.isF16() ? 1 : 2));
+      }
     }
     RankedTensorType type = op.getType();
     Value y = ukernel(rewriter, loc, *kernel, {a.getInput(), a.getWeight()},

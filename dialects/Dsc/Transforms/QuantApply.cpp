@@ -381,8 +381,14 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
       newTypes[g.getSymNameAttr()] = q;
     }
     module.walk([&](WeightOp w) {
-      if (Type t = newTypes.lookup(w.getGlobalAttr().getAttr()))
+      if (Type t = newTypes.lookup(w.getGlobalAttr().getAttr())) {
         w.getResult().setType(t);
+        // Quantized weights have their own arithmetic: a permission to
+        // multiply in bf16 (IR compiled again with --quantize) goes.
+        for (Operation *user : w->getUsers())
+          if (auto l = dyn_cast<LinearOp>(user))
+            l.removePrefillProductsAttr();
+      }
     });
   }
 };

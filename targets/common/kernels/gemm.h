@@ -72,4 +72,9 @@ int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
 void dsc_gemm_f_t4x16(const float *x, const void *w, float *y, int64_t S,
                       int64_t K, int64_t N, int64_t kind);
 
+/* The same with both operands of every product rounded to bf16 (nearest
+ * even) and the sums in f32: vdpbf16ps, on AVX512_BF16 only. */
+void dsc_gemm_f_t4x16_bf16(const float *x, const void *w, float *y, int64_t S,
+                           int64_t K, int64_t N, int64_t kind);
+
 #endif /* DSC_GEMM_H */

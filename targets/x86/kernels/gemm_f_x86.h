@@ -24,6 +24,7 @@ typedef struct {
   float *y;
   int64_t S, K, N;
   int kind; /* 0 f32, 1 f16, 2 bf16 */
+  const uint32_t *xb; /* x as bf16 pairs (gemm_f_avx512.c's bf16 products) */
 } gf_ctx;
 
 /* Panels [begin, end) of NR weight columns, every row of x (the ISA's). */
@@ -50,7 +51,8 @@ void dsc_gemm_f_t4x16(const float *x, const void *w, float *y, int64_t S,
   int64_t tiles = (S + MR - 1) / MR;
   float *xp = (float *)dsc_kernel_alloc((uint64_t)tiles * K * MR * 4);
   gf_rows rows = {x, xp, S, K};
-  gf_ctx c = {xp, (const uint16_t *)w, (const float *)w, y, S, K, N, (int)kind};
+  gf_ctx c = {xp, (const uint16_t *)w, (const float *)w, y, S, K, N, (int)kind,
+              0};
   dsc_gemm_run(S * K * N, tiles, pack_rows, &rows, (N + NR - 1) / NR,
                gemm_f_panels, &c);
   dsc_kernel_free(xp);
