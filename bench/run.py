@@ -26,6 +26,9 @@ measured by llama-bench at the same prompt, generation length and threads;
 dsc is compared with them as ratios of tokens/s measured in the same run;
 llama-quantize's time and llama-cli's first token (cold and warm) and peak
 RSS are set beside dsc's compile time, first token and peak RSS.
+--prefill-precision bf16 compiles the float (none) scheme with prompts'
+products in bf16 (its executable tagged -prefill_bf16, its rows named
+"F16, prompts in bf16"); run it apart from an exact run to compare them.
 """
 import argparse
 import json
@@ -195,10 +198,20 @@ def main():
     ap.add_argument("--work", default="/tmp/dsc-bench")
     ap.add_argument("--quantize", default="none",
                     help="comma-separated schemes ('none': F16 as stored)")
+    ap.add_argument("--prefill-precision", default="exact",
+                    help="dsc compile --prefill-precision for float weights "
+                         "(exact or bf16; quantized schemes stay exact)")
     ap.add_argument("--llama-cpp", help="directory with llama-bench and llama-quantize")
     ap.add_argument("--markdown", help="also write the results as Markdown")
     a = ap.parse_args()
     threads = [int(t) for t in a.threads.split(",")]
+
+    def scheme_name(q):
+        if q != "none":
+            return q
+        return "F16" + ("" if a.prefill_precision == "exact" else
+                        ", prompts in %s" % a.prefill_precision)
+
     os.makedirs(a.work, exist_ok=True)
     bwexe = build_bandwidth(a.work)
     evict = build_evict(a.work)
@@ -216,11 +229,16 @@ def main():
                 "--preset", model])
         for quant in a.quantize.split(","):
             tag = model if quant == "none" else model + "-" + re.sub(r"[^\w]+", "_", quant)
+            relax = quant == "none" and a.prefill_precision != "exact"
+            if relax:
+                tag += "-prefill_" + a.prefill_precision
             exe = os.path.join(a.work, tag + ".exe")
             t0 = time.time()
             cmd = [a.dsc, "compile", ckpt, "-o", exe, "--quiet"]
             if quant != "none":
                 cmd += ["--quantize", quant]
+            if relax:
+                cmd += ["--prefill-precision", a.prefill_precision]
             sh(cmd)
             compile_s = time.time() - t0
             size = os.path.getsize(exe)
@@ -275,7 +293,7 @@ def main():
         lines.append("| %s | %.0f MB | %s | %d | %.1f | %.1f | %.0f MB | %.1f | %.0f%% | "
                      "%.0f MiB (%.2fx) | %.1f s | %.0f MB |" % (
                          r["model"], r["weights"] / 1e6,
-                         "F16" if r["quant"] == "none" else r["quant"], r["threads"],
+                         scheme_name(r["quant"]), r["threads"],
                          r["prefill"], r["gen"], r["per_token"] / 1e6, r["bw"],
                          100 * r["frac"], r["rss"], r["rss"] * 1048576 / r["weights"],
                          r["compile"], r["size"] / 1e6))
@@ -292,14 +310,14 @@ def main():
             table += "| %s | %s | %d | %s | %s | %s | %s | %s |\n" % (
                 model, kind, t, "%.1f" % pre if pre else "-",
                 "%.1f" % gen if gen else "-",
-                "F16" if pair[kind] == "none" else pair[kind],
+                scheme_name(pair[kind]),
                 ratio(mine[0]["prefill"], pre) if mine else "-",
                 ratio(mine[0]["gen"], gen) if mine else "-")
     table += ("\n| model | scheme | weights | threads | first token, cold | first token, warm |\n"
               "|---|---|---|---|---|---|\n")
     for st in starts:
         table += "| %s | %s | %s | %d | %.2f s | %.2f s |\n" % (
-            st["model"], "F16" if st["quant"] == "none" else st["quant"],
+            st["model"], scheme_name(st["quant"]),
             "read into huge pages (default)" if st["load"] == "read" else "mapped (--mmap)",
             st["threads"], st["cold"], st["warm"])
     if llama_extra:
@@ -313,7 +331,7 @@ def main():
                   and x["load"] == "read"]
             table += "| %s | %s | %s | %.2f s | %.2f s | %.0f MiB | %s | %s | %s | %s |\n" % (
                 model, kind, "%.1f s" % qs if qs is not None else "- (as converted)",
-                cold, warm, rss, "F16" if pair[kind] == "none" else pair[kind],
+                cold, warm, rss, scheme_name(pair[kind]),
                 "%.1f s" % mine[0]["compile"] if mine else "-",
                 "%.2f / %.2f s" % (st[0]["cold"], st[0]["warm"]) if st else "-",
                 "%.0f MiB" % max(r["rss"] for r in mine) if mine else "-")
