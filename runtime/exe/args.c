@@ -69,6 +69,8 @@ static void usage(void) {
       "                         them into huge pages\n"
       "  --tokens IDS           prompt as space-separated token ids\n"
       "  --no-bos               do not prepend BOS to the prompt\n"
+      "  --ignore-eos           go on past end-of-text: generate all -n\n"
+      "                         positions (for timing)\n"
       "  --dump-logits FILE     write float32 logits of every evaluated position\n"
       "  --eval-tokens FILE     evaluate int32 token ids from FILE in windows of\n"
       "                         -c tokens (from position 0 each), writing the\n"
@@ -127,6 +129,7 @@ static const option options[] = {
     {"--hide-thinking", 0, OPT_SET, FIELD(hideThinking), 0, 0, 0},
     {"--print-prompt", 0, OPT_SET, FIELD(printPrompt), 0, 0, 0},
     {"--no-bos", 0, OPT_CLEAR, FIELD(bos), 0, 0, 0},
+    {"--ignore-eos", 0, OPT_SET, FIELD(ignoreEos), 0, 0, 0},
     {"-n", "--n-predict", OPT_INT, FIELD(steps), -ANY, ANY,
      "-n needs an integer"},
     {"-t", "--threads", OPT_INT, FIELD(threads), 1, ANY,

@@ -18,6 +18,7 @@ typedef struct {
   int64_t seed; /* 0: from the clock */
   float temp, topP;
   bool bos, useMmap, verify, verbose;
+  bool ignoreEos; /* generate every -n position, end-of-text or not */
   bool chat, hideThinking, printPrompt;
   bool stepsGiven; /* -n was on the command line */
 } dsc_args;

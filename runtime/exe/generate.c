@@ -95,7 +95,8 @@ static int sample_loop(generation *g, dsc_sampler *sampler, const dsc_prompt *p,
       return dsc_fail("logits are not finite at token %lld: the weights in "
                       "'%s' are likely corrupted (run with --verify)",
                       (long long)pos, g->pl->path);
-    if (g->tok && (next == dsc_tok_eos(g->tok) || next == dsc_tok_bos(g->tok)))
+    if (g->tok && !g->a->ignoreEos &&
+        (next == dsc_tok_eos(g->tok) || next == dsc_tok_bos(g->tok)))
       break;
     if (print_token(g, token, next))
       return 1;
