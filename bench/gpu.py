@@ -1,34 +1,44 @@
 #!/usr/bin/env python3
 """The CUDA targets on a machine with an NVIDIA GPU (docs/cuda.md).
 
-  gpu.py [--build DIR] [--out FILE] [--shared DIR] [--layers N]
+  gpu.py [--build DIR] [--out FILE] [--shared DIR] [--layers N] [--chip C]
+  gpu.py prepare BUNDLE [--build DIR] [--shared DIR] [--layers N] [--chip C]
+  gpu.py run BUNDLE [--out FILE]
 
-Needs the NVIDIA driver (libcuda.so.1), a built dsc and /usr/bin/python3
-with numpy; no CUDA toolkit. Writes the figures to --out (default
+With no phase it does both, in a temporary folder, on a machine that has
+the GPU and a built dsc. Split, `prepare` does every dsc, LLVM and CPU step
+on the build machine and writes BUNDLE (tens of MB), and `run` needs only
+the NVIDIA driver (libcuda.so.1), python3 with numpy and the bundle: a
+GPU machine with no LLVM checks what the build machine compiled
+(scripts/gpu-check.sh). `run` writes the figures to --out (default
 gpu-check.txt) and prints them:
 
-  1. the GPU, its peak memory bandwidth (memory clock x bus width), and the
-     target `--target cuda` picks;
+  1. the GPU, its peak memory bandwidth (memory clock x bus width), and
+     whether it runs the chip the bundle was compiled for (--chip, default
+     sm_90: --target cuda-sm90);
   2. every kernel source run on the GPU against numpy: the host side from
      `dsc-cuda-lower format=host`, linked with runtime/cuda/driver.c;
   3. the kernels' speed at the TinyLlama-1.1B shapes: one decode token's
      weight matrices through the int8 and int4 GEMVs (group 32), as GB/s,
      a fraction of the peak, and the decode tokens/s that bounds; the F16
      GEMM (mma.sync) for a 128-token prefill, as TFLOP/s and tokens/s;
-  4. stories260K compiled for `cuda` (the forward pass on the GPU) and for
-     the portable CPU target (x86_64, which computes the same function),
-     F32, int8 and int4: the same greedy text, and the same sampled text
-     for a seed (drawn on the device, top-k 40); the logits of generated
-     F16, int8 and int4 checkpoints built for `cuda` against the numpy
-     reference (test/lib/check_logits.py);
-  5. end to end at the TinyLlama-1.1B shape (random weights) for F16, int8
-     and int4: decode tokens/s and its fraction of the memory bandwidth,
-     prefill tokens/s (blocks of 64 positions through the matmuls,
-     docs/cuda.md).
+  4. stories260K compiled for the GPU (the forward pass on the GPU) against
+     the portable CPU target (x86_64, which computes the same function,
+     run by `prepare`), F32, int8 and int4: the same greedy text, and the
+     same sampled text for a seed (drawn on the device, top-k 40); the
+     logits of generated F16, int8 and int4 checkpoints built for the GPU
+     against the numpy reference (test/lib/check_logits.py);
+  5. end to end at the TinyLlama-1.1B shape for F16, int8 and int4: decode
+     tokens/s and its fraction of the memory bandwidth, prefill tokens/s
+     (blocks of 64 positions through the matmuls, docs/cuda.md).
 
-Exit status 1 when a check fails. Parts 1 to 4 take a few minutes; part 5
-generates a 2.2 GB F16 checkpoint and compiles it three times on the CPU
-first (--layers N shortens it; the tokens/s then are not TinyLlama's).
+Exit status 1 when a check fails. The TinyLlama-shaped checkpoint's
+matrices repeat one random row (each matrix its own row): the GPU reads
+every byte as it would of any weights, and the weights files, packed with
+lzma, travel in a few MB instead of 4 GB (`prepare` compiles it three times
+on the CPU first: minutes; --layers N shortens it, the tokens/s then are
+not TinyLlama's). The runs pass --ignore-eos, so every run decodes its 256
+tokens whatever the weights pick.
 """
 import argparse
 import ctypes
@@ -82,7 +92,9 @@ def gpu_info():
     cu.cuDeviceTotalMem_v2(ctypes.byref(mem), dev)
     cc = "%d.%d" % (attr(75), attr(76))
     clock_khz, bus_bits = attr(36), attr(37)
-    peak = 2 * clock_khz * 1e3 * bus_bits / 8  # DDR: two transfers a clock
+    # DDR: two transfers a clock. (test/lib/fake_cuda.c, which runs this
+    # script's steps on the host, knows no clock.)
+    peak = 2 * clock_khz * 1e3 * bus_bits / 8 or float("nan")
     say("GPU: %s, compute capability %s, %.1f GiB, %d SMs" %
         (name.value.decode(), cc, mem.value / 2**30, attr(16)))
     say("peak memory bandwidth: %.0f GB/s (memory clock %d MHz x %d-bit bus)"
@@ -143,7 +155,7 @@ def bench_gemv(lib, bits, peak):
             *b, ctypes.c_int64(n), ctypes.c_int64(k), ctypes.c_int64(group)))
     t = timed(lambda: [c() for c in calls], 10)
     if ck.device_error():
-        sys.exit("device: " + ck.device_error())
+        raise RuntimeError("device: " + ck.device_error())
     say("decode GEMV int%d (group 32), TinyLlama-1.1B weights of one token "
         "(%.0f MB): %.3f ms, %.0f GB/s = %.0f%% of peak, bounds decode at "
         "%.0f tokens/s" % (bits, nbytes / 1e6, t * 1e3, nbytes / t / 1e9,
@@ -160,94 +172,138 @@ def bench_gemm(lib):
     t = timed(lambda: fn(*bufs, ctypes.c_int64(m), ctypes.c_int64(n),
                          ctypes.c_int64(k)), 5)
     if ck.device_error():
-        sys.exit("device: " + ck.device_error())
+        raise RuntimeError("device: " + ck.device_error())
     say("prefill GEMM f16 (mma.sync), 128 tokens x the TinyLlama matrices "
         "reading dim columns (%d x %d): %.2f ms, %.1f TFLOP/s" %
         (n, k, t * 1e3, 2 * m * n * k / t / 1e12))
 
 
-def check_kernels(opt, chip, ptx, work):
-    """Every kernel source on the GPU against numpy; the libraries built."""
+def build_kernels(opt, chip, ptx, bundle):
+    """prepare: every kernel source's host library, for the chip."""
+    with tempfile.TemporaryDirectory() as work:
+        for k in KERNELS:
+            so = build_kernel(opt, k, chip, ptx, work)
+            os.replace(so, os.path.join(bundle, k + ".host.so"))
+
+
+def check_kernels(bundle):
+    """run: every kernel source on the GPU against numpy."""
     say("\n== kernels on the GPU against numpy")
-    ok, libs = True, {}
+    ok = True
     for k in KERNELS:
-        so = build_kernel(opt, k, chip, ptx, work)
+        so = os.path.join(bundle, k + ".host.so")
         r = subprocess.run([sys.executable, os.path.join(
             ROOT, "test", "lib", "check_cuda_kernels.py"), so, k, "--device"],
-            capture_output=True, text=True)
+            capture_output=True, text=True, timeout=120)
         for line in (r.stdout + r.stderr).strip().splitlines():
             say("  " + line)
         ok &= r.returncode == 0
-        libs[k] = so
-    return ok, libs
+    return ok
 
 
-def bench_kernels(libs, peak):
+def bench_kernels(bundle, peak):
     say("\n== kernel speed at the TinyLlama-1.1B shapes")
-    for k in ("gemv_q8", "gemv_q4", "gemm_f16"):
-        lib = ctypes.CDLL(libs[k])
-        ck.DEVICE = lib
-        if k == "gemm_f16":
-            bench_gemm(lib)
-        else:
-            bench_gemv(lib, int(k[-1]), peak)
-
-
-def check_model(dsc, shared, work):
-    """stories260K and generated checkpoints built for --target cuda, the
-    forward pass on the GPU."""
     ok = True
-    say("\n== stories260K: --target cuda (forward pass on the GPU) against "
-        "the portable CPU build")
+    for k in ("gemv_q8", "gemv_q4", "gemm_f16"):
+        lib = ctypes.CDLL(os.path.join(bundle, k + ".host.so"))
+        ck.DEVICE = lib
+        try:
+            if k == "gemm_f16":
+                bench_gemm(lib)
+            else:
+                bench_gemv(lib, int(k[-1]), peak)
+        except RuntimeError as e:
+            say("  %s: %s" % (k, e))
+            ok = False
+    return ok
+
+
+SCHEMES = (("none", []), ("int8", ["--quantize", "int8:channel"]),
+           ("int4", ["--quantize", "int4:group=32"]))
+LOGITS = (("F16", ["--dtype", "f16"]), ("int8", ["--quantize", "int8:channel"]),
+          ("int4", ["--quantize", "int4:group=32"]))
+PROMPT = ["-p", "Once upon a time", "-n", "200"]
+SAMPLED = ["--temp", "0.8", "-s", "7"]
+GREEDY = ["--temp", "0"]
+
+
+def logits_args(bundle, name, extra):
+    return ["hf", "--target", TARGET, "--tol", "1e-4",
+            "--exe", os.path.join(bundle, "logits-" + name)] + extra
+
+
+def prepare_model(dsc, shared, bundle):
+    """prepare: stories260K built for the GPU, and the CPU build's texts;
+    the generated checkpoints of the logits check built for the GPU."""
     model = os.path.join(shared, "models", "stories260K", "hf")
-    for scheme in ("none", "int8:channel", "int4:group=32"):
-        flags = [] if scheme == "none" else ["--quantize", scheme]
-        texts, sampled = {}, {}
+    cpu = os.path.join(bundle, "story-cpu")
+    for scheme, flags in SCHEMES:
+        run([dsc, "compile", model, "--target", TARGET, "-o",
+             os.path.join(bundle, "story-" + scheme), "--quiet"] + flags)
         # x86_64 computes what the GPU does (f32 activations); the AVX2 and
         # AVX-512 builds quantize activations to int8 (docs/cuda.md).
-        for t in ("cuda", "x86_64"):
-            exe = os.path.join(work, "story-" + t)
-            run([dsc, "compile", model, "--target", t, "-o", exe, "--quiet"]
-                + flags)
-            s = subprocess.run([exe, "-p", "Once upon a time", "-n", "200",
-                                "--temp", "0.8", "-s", "7"],
-                               capture_output=True, text=True)
-            sampled[t] = s.stdout
-            ok &= s.returncode == 0
-            r = subprocess.run([exe, "-p", "Once upon a time", "-n", "200",
-                                "--temp", "0"], capture_output=True, text=True)
-            texts[t] = r.stdout
-            for line in r.stderr.splitlines():
-                if "note:" in line or "error" in line:
-                    say("  %s %s: %s" % (scheme, t, line))
-            if t == "cuda" and "the forward pass runs on" not in r.stderr:
-                say("  %s: the forward pass did NOT run on the GPU" % scheme)
-                ok = False
-            ok &= r.returncode == 0
-        same = texts["cuda"] == texts["x86_64"]
-        say("  %s: greedy text (200 tokens) of the cuda build %s the CPU "
-            "build's" % (scheme, "equals" if same else "DIFFERS FROM"))
-        ok &= same
-        # The device's draw reads the host's coin; texts part only where a
-        # coin falls within float rounding of a boundary (not expected in
-        # 200 tokens).
-        same = sampled["cuda"] == sampled["x86_64"]
-        say("  %s: sampled text (seed 7) of the cuda build %s the CPU "
-            "build's" % (scheme, "equals" if same else "DIFFERS FROM"))
-        ok &= same
-
-    say("\n== logits of --target cuda builds against the reference")
+        run([dsc, "compile", model, "--target", "x86_64", "-o", cpu,
+             "--quiet"] + flags)
+        for kind, args in (("greedy", GREEDY), ("sampled", SAMPLED)):
+            with open(os.path.join(bundle, "story-%s.%s.txt" % (scheme, kind)),
+                      "w") as f:
+                f.write(run([cpu] + PROMPT + args).stdout)
+        os.remove(cpu)
     checker = os.path.join(ROOT, "test", "lib", "check_logits.py")
-    for name, extra in (("F16", ["--dtype", "f16"]),
-                        ("int8", ["--quantize", "int8:channel"]),
-                        ("int4", ["--quantize", "int4:group=32"])):
-        r = subprocess.run([sys.executable, checker, dsc,
-                            os.path.join(work, "logits-" + name), "hf",
-                            "--target", "cuda", "--tol", "1e-4"] + extra,
-                           capture_output=True, text=True)
-        last = (r.stdout.strip().splitlines() or ["(no output)"])[-2:]
-        say("  %s: %s" % (name, " | ".join(last)))
-        ok &= r.returncode == 0 and "PASS" in r.stdout
+    with tempfile.TemporaryDirectory() as work:
+        for name, extra in LOGITS:
+            run([sys.executable, checker, dsc, os.path.join(work, name)]
+                + logits_args(bundle, name, extra) + ["--compile-only"])
+
+
+def check_model(bundle):
+    """run: stories260K and generated checkpoints built for the GPU, the
+    forward pass on the GPU."""
+    ok = True
+    say("\n== stories260K: %s (forward pass on the GPU) against the portable "
+        "CPU build (x86_64)" % TARGET)
+    for scheme, _ in SCHEMES:
+        exe = os.path.join(bundle, "story-" + scheme)
+        for kind, args in (("greedy", GREEDY), ("sampled", SAMPLED)):
+            r = subprocess.run([exe] + PROMPT + args, capture_output=True,
+                               text=True, timeout=120)
+            if kind == "greedy":
+                for line in r.stderr.splitlines():
+                    if "note:" in line or "error" in line:
+                        say("  %s: %s" % (scheme, line))
+                if "the forward pass runs on" not in r.stderr or \
+                        "runs on the CPU" in r.stderr:
+                    say("  %s: the forward pass did NOT run on the GPU" % scheme)
+                    ok = False
+            if r.returncode:
+                say("  %s %s: exit %d: %s" % (scheme, kind, r.returncode,
+                                              r.stderr.strip()[-400:]))
+                ok = False
+            with open(os.path.join(bundle, "story-%s.%s.txt" %
+                                   (scheme, kind))) as f:
+                want = f.read()
+            same = r.stdout == want
+            # The device's draw reads the host's coin; sampled texts part
+            # only where a coin falls within float rounding of a boundary.
+            say("  %s: %s text (200 tokens%s) of the GPU build %s the CPU "
+                "build's" % (scheme, kind, ", seed 7" if kind == "sampled"
+                             else "", "equals" if same else "DIFFERS FROM"))
+            if not same:
+                say("    GPU: %r\n    CPU: %r" % (r.stdout[:300], want[:300]))
+            ok &= same
+
+    say("\n== logits of %s builds against the numpy reference" % TARGET)
+    checker = os.path.join(ROOT, "test", "lib", "check_logits.py")
+    with tempfile.TemporaryDirectory() as work:
+        for name, extra in LOGITS:
+            r = subprocess.run([sys.executable, checker, "-",
+                                os.path.join(work, name)]
+                               + logits_args(bundle, name, extra),
+                               capture_output=True, text=True, timeout=300)
+            last = ((r.stdout + r.stderr).strip().splitlines()
+                    or ["(no output)"])[-2:]
+            say("  %s: %s" % (name, " | ".join(last)))
+            ok &= r.returncode == 0 and "PASS" in r.stdout
     return ok
 
 
@@ -264,99 +320,248 @@ def tok_per_s(stderr, what):
     return None
 
 
-def bench_model(dsc, work, peak):
-    """End to end on the GPU at the TinyLlama-1.1B shape (random weights):
-    decode tokens/s (greedy, 256 tokens), its share of the memory bandwidth
-    (the bytes of the weights every token reads: the payload less the
-    embedding table, of which one row is read), and prefill tokens/s (128
-    positions of --eval-tokens: two blocks of 64 through the matmuls)."""
-    say("\n== end to end at the TinyLlama-1.1B shape (random weights), "
-        "forward pass on the GPU")
-    gen = os.path.join(ROOT, "test", "gen", "gen_checkpoint.py")
+TINY = (("F16", [], 2.0), ("int8", ["--quantize", "int8:channel"], 1.0),
+        ("int4", ["--quantize", "int4:group=32"], 1.0))
+CHUNK = 256 << 20  # bytes of a weights file packed apart (unpacked in parallel)
+
+
+def pack(path, chunk):
+    """lzma packs one chunk of `path` (its index) into path.<index>.xz."""
+    import lzma
+    with open(path, "rb") as f:
+        f.seek(chunk * CHUNK)
+        data = f.read(CHUNK)
+    with open("%s.%03d.xz" % (path, chunk), "wb") as f:
+        f.write(lzma.compress(data, preset=1))
+
+
+def unpack(path, chunk):
+    import lzma
+    with open("%s.%03d.xz" % (path, chunk), "rb") as f:
+        return lzma.decompress(f.read())
+
+
+def repeated_weights(c):
+    """The canonical weights' names and shapes at config c, each matrix one
+    random row repeated (each its own; the classifier's rows nearly so),
+    the norms random: what the GPU reads costs the same as for any
+    weights, and lzma packs the files."""
+    import gen_checkpoint
+    rng = np.random.default_rng(c["seed"])
+    hd, d = c["head_dim"], c["dim"]
+    q, kv = c["heads"] * hd, c["kv_heads"] * hd
+
+    def mat(rows, cols):
+        row = rng.standard_normal(cols) / np.sqrt(cols)
+        return np.broadcast_to(row.astype(np.float32), (rows, cols))
+
+    def norm(n):
+        return (1.0 + 0.1 * rng.standard_normal(n)).astype(np.float32)
+
+    w = {"token_embd": mat(c["vocab"], d)}
+    for layer in range(c["layers"]):
+        p = "blk.%d." % layer
+        w[p + "attn_norm"] = norm(d)
+        w[p + "attn_q"] = mat(q, d)
+        w[p + "attn_k"] = mat(kv, d)
+        w[p + "attn_v"] = mat(kv, d)
+        w[p + "attn_output"] = mat(d, q)
+        w[p + "ffn_norm"] = norm(d)
+        w[p + "ffn_gate"] = mat(c["hidden"], d)
+        w[p + "ffn_up"] = mat(c["hidden"], d)
+        w[p + "ffn_down"] = mat(d, c["hidden"])
+    w["output_norm"] = norm(d)
+    # The classifier's rows differ in one value each, so that the logits
+    # do (the executables refuse logits that are all equal as corrupted
+    # weights).
+    out = np.array(mat(c["vocab"], d))
+    rows = np.arange(c["vocab"])
+    out[rows, rows % d] += 0.01 * (1 + rows % 97)
+    w["output"] = out
+    assert set(w) == set(gen_checkpoint.make_weights(dict(
+        c, dim=8, hidden=8, vocab=8, heads=2, kv_heads=1, head_dim=4)))
+    return w
+
+
+def prepare_tinyllama(dsc, bundle):
+    """prepare: the TinyLlama-shaped checkpoint (F16) built for the GPU as
+    is and quantized to int8 and int4 (round to nearest: no calibration),
+    with the weights in files beside the executables, lzma-packed."""
+    sys.path.insert(0, os.path.join(ROOT, "test", "gen"))
+    import gen_checkpoint
+    from concurrent.futures import ProcessPoolExecutor
+    np.random.RandomState(1).randint(3, VOCAB, 128).astype(np.int32).tofile(
+        os.path.join(bundle, "prefill.bin"))
+    with tempfile.TemporaryDirectory() as work:
+        ckpt = os.path.join(work, "tinyllama")
+        a = gen_checkpoint.parse_args(
+            ["hf", ckpt, "--dim", str(DIM), "--hidden", str(HIDDEN),
+             "--layers", str(LAYERS), "--heads", "32", "--kv-heads",
+             str(KV // 64), "--vocab", str(VOCAB), "--seq-len", "2048",
+             "--untied", "--dtype", "f16"])
+        c = gen_checkpoint.config_of(a)
+        gen_checkpoint.write_hf(ckpt, c, repeated_weights(c))
+        for name, flags, _ in TINY:
+            exe = os.path.join(bundle, "tinyllama-" + name)
+            print("prepare: compiling %s" % exe, flush=True)
+            run([dsc, "compile", ckpt, "--target", TARGET,
+                 "--weights=external", "-o", exe, "--quiet"] + flags)
+            w = exe + ".dscw"
+            n = (os.path.getsize(w) + CHUNK - 1) // CHUNK
+            with ProcessPoolExecutor() as pool:
+                list(pool.map(pack, [w] * n, range(n)))
+            with open(w + ".size", "w") as f:
+                f.write("%d %d\n" % (os.path.getsize(w), n))
+            os.remove(w)
+
+
+def bench_tinyllama(bundle, peak):
+    """run: end to end on the GPU at the TinyLlama-1.1B shape: decode
+    tokens/s (greedy, 256 tokens), its share of the memory bandwidth (the
+    bytes of the weights every token reads: the payload less the embedding
+    table, of which one row is read), and prefill tokens/s (128 positions
+    of --eval-tokens: two blocks of 64 through the matmuls)."""
+    from concurrent.futures import ProcessPoolExecutor
+    say("\n== end to end at the TinyLlama-1.1B shape, forward pass on the GPU")
     ok = True
-    toks = os.path.join(work, "prefill.bin")
-    np.random.RandomState(1).randint(1, VOCAB, 128).astype(np.int32).tofile(toks)
-    # One F16 checkpoint (2.2 GB); int8 and int4 quantize it (round to
-    # nearest: no calibration).
-    ckpt = os.path.join(work, "tinyllama")
-    run([sys.executable, gen, "hf", ckpt, "--dim", str(DIM),
-         "--hidden", str(HIDDEN), "--layers", str(LAYERS), "--heads", "32",
-         "--kv-heads", str(KV // 64), "--vocab", str(VOCAB), "--seq-len",
-         "2048", "--untied", "--dtype", "f16"])
-    for name, flags, table in (
-            ("F16", [], 2.0),
-            ("int8", ["--quantize", "int8:channel"], 1.0),
-            ("int4", ["--quantize", "int4:group=32"], 1.0)):
-        exe = os.path.join(work, "tinyllama-" + name)
-        run([dsc, "compile", ckpt, "--target", "cuda", "--weights=external",
-             "-o", exe, "--quiet"] + flags)
-        weights = os.path.getsize(exe + ".dscw") - table * VOCAB * DIM
-        dec, pre, nograph, samp = [], [], [], []
-        for _ in range(3):
-            r = subprocess.run([exe, "-n", "256", "--temp", "0"],
-                               stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-            ok &= r.returncode == 0 and "the forward pass runs on" in r.stderr
-            if r.returncode:
-                say("  %s: %s" % (name, r.stderr.strip()))
-            dec.append(tok_per_s(r.stderr, "generation") or 0.0)
-            # The decode step launched kernel by kernel, not as a graph.
-            r = subprocess.run([exe, "-n", "256", "--temp", "0"],
-                               stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True,
-                               env=dict(os.environ, DSC_CUDA_GRAPH="0"))
-            ok &= r.returncode == 0
-            nograph.append(tok_per_s(r.stderr, "generation") or 0.0)
-            # Sampled (temperature 0.8, top-k 40): the draw on the device.
-            r = subprocess.run([exe, "-n", "256", "--temp", "0.8", "-s", "1"],
-                               stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-            ok &= r.returncode == 0
-            samp.append(tok_per_s(r.stderr, "generation") or 0.0)
-            r = subprocess.run([exe, "--eval-tokens", toks, "--dump-logits",
-                                os.path.join(work, "logits.bin")],
-                               capture_output=True, text=True)
-            ok &= r.returncode == 0
-            pre.append(tok_per_s(r.stderr, "tokens") or 0.0)
+    toks = os.path.join(bundle, "prefill.bin")
+    gen = ["-n", "256", "--ignore-eos"]
+    for name, _, table in TINY:
+        exe = os.path.join(bundle, "tinyllama-" + name)
+        w = exe + ".dscw"
+        with open(w + ".size") as f:
+            size, n = map(int, f.read().split())
+        t = time.perf_counter()
+        with open(w, "wb") as f, ProcessPoolExecutor() as pool:
+            for part in pool.map(unpack, [w] * n, range(n)):
+                f.write(part)
+        if os.path.getsize(w) != size:
+            say("  %s: the weights file unpacked to %d bytes, not %d" %
+                (name, os.path.getsize(w), size))
+            ok = False
+            continue
+        print("unpacked %s (%.1f GB) in %.1f s" %
+              (w, size / 1e9, time.perf_counter() - t), flush=True)
+        weights = size - table * VOCAB * DIM
+
+        def go(args, env=None):
+            r = subprocess.run([exe] + args, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, timeout=180,
+                               env=dict(os.environ, **(env or {})))
+            if r.returncode or "the forward pass runs on" not in r.stderr or \
+                    "runs on the CPU" in r.stderr:
+                say("  %s %s: exit %d: %s" % (name, " ".join(args),
+                                              r.returncode, r.stderr[-400:]))
+                return None
+            return r.stderr
+
+        dec, pre = [], []
+        for i in range(3):
+            t = time.perf_counter()
+            e = go(gen + ["--temp", "0"] + (["--verbose"] if i == 0 else []))
+            if i == 0 and e:
+                # The load (weights read, rewritten for the GEMVs and
+                # copied to the device) and the run's whole time.
+                for line in e.strip().splitlines()[1:]:
+                    say("    " + line.split(": ", 1)[-1])
+                say("    the whole run: %.2f s" % (time.perf_counter() - t))
+            dec.append(tok_per_s(e or "", "generation") or 0.0)
+            e = go(["--eval-tokens", toks, "--dump-logits",
+                    os.path.join(bundle, "logits.bin")])
+            pre.append(tok_per_s(e or "", "tokens") or 0.0)
+        # The decode step launched kernel by kernel, not as a graph; and
+        # sampled (temperature 0.8, top-k 40): the draw on the device.
+        e = go(gen + ["--temp", "0"], {"DSC_CUDA_GRAPH": "0"})
+        nograph = tok_per_s(e or "", "generation") or 0.0
+        e = go(gen + ["--temp", "0.8", "-s", "1"])
+        samp = tok_per_s(e or "", "generation") or 0.0
+        ok &= min(dec + pre + [nograph, samp]) > 0
         d, p = statistics.median(dec), statistics.median(pre)
         say("  %s: decode %.1f tokens/s (%.0f MB of weights a token: %.0f GB/s "
             "= %.0f%% of peak; %.1f tokens/s without the CUDA graph, %.1f "
-            "sampled), prefill %.1f tokens/s (median of 3)" %
+            "sampled), prefill %.1f tokens/s (median of 3: decode %s, "
+            "prefill %s)" %
             (name, d, weights / 1e6, d * weights / 1e9,
-             100 * d * weights / peak, statistics.median(nograph),
-             statistics.median(samp), p))
+             100 * d * weights / peak, nograph, samp, p,
+             " ".join("%.1f" % x for x in dec),
+             " ".join("%.1f" % x for x in pre)))
+        os.remove(w)
+    if os.path.exists(os.path.join(bundle, "logits.bin")):
+        os.remove(os.path.join(bundle, "logits.bin"))
+    return ok
+
+
+CHIPS = {"sm_80": "+ptx70", "sm_86": "+ptx71", "sm_89": "+ptx78",
+         "sm_90": "+ptx80"}
+TARGET = "cuda-sm90"
+
+
+def prepare(a, bundle):
+    dsc = os.path.join(a.build, "bin", "dsc")
+    opt = os.path.join(a.build, "bin", "dsc-opt")
+    os.makedirs(bundle, exist_ok=True)
+    with open(os.path.join(bundle, "chip"), "w") as f:
+        f.write(a.chip + "\n")
+    print("prepare: kernels for %s" % a.chip, flush=True)
+    build_kernels(opt, a.chip, CHIPS[a.chip], bundle)
+    print("prepare: stories260K and the logits checks", flush=True)
+    prepare_model(dsc, a.shared, bundle)
+    prepare_tinyllama(dsc, bundle)
+
+
+def check(a, bundle):
+    say("dsc GPU check, %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    cc, peak = gpu_info()
+    with open(os.path.join(bundle, "chip")) as f:
+        chip = f.read().strip()
+    if int(cc.replace(".", "")) < int(chip[3:]):
+        sys.exit("the bundle was compiled for %s, which this GPU (compute "
+                 "capability %s) does not run" % (chip, cc))
+    say("kernels and models compiled for %s (%s)" % (chip, CHIPS[chip]))
+
+    def part(f, *args):
+        """One part; an exception (a run past its time, a device error)
+        fails it, not the parts after it."""
+        try:
+            return f(*args)
+        except Exception as e:  # noqa: BLE001
+            say("  %s: %s: %s" % (f.__name__, type(e).__name__, e))
+            return False
+
+    ok = part(check_kernels, bundle)
+    ok &= part(bench_kernels, bundle, peak)
+    ok &= part(check_model, bundle)
+    ok &= part(bench_tinyllama, bundle, peak)
+    say("\n%s" % ("PASS" if ok else "FAIL"))
+    with open(a.out, "w") as f:
+        f.write("\n".join(out_lines) + "\n")
     return ok
 
 
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument("phase", nargs="?", choices=["prepare", "run"])
+    p.add_argument("bundle", nargs="?")
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
     p.add_argument("--out", default="gpu-check.txt")
     p.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
     p.add_argument("--layers", type=int, default=22,
                    help="layers of the TinyLlama-shaped model (22)")
+    p.add_argument("--chip", default="sm_90", choices=sorted(CHIPS))
     a = p.parse_args()
-    global LAYERS
+    if a.phase and not a.bundle:
+        p.error("%s needs the bundle folder" % a.phase)
+    global LAYERS, TARGET
     LAYERS = a.layers
-    dsc = os.path.join(a.build, "bin", "dsc")
-    opt = os.path.join(a.build, "bin", "dsc-opt")
-    say("dsc GPU check, %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
-    cc, peak = gpu_info()
-    # The newest registry chip the GPU runs, as --target cuda picks it.
-    known = {"sm_80": "+ptx70", "sm_86": "+ptx71", "sm_89": "+ptx78",
-             "sm_90": "+ptx80"}
-    cap = int(cc.replace(".", ""))
-    chip = max((c for c in known if int(c[3:]) <= cap), key=lambda c: int(c[3:]))
-    say("kernels compiled for %s (%s)" % (chip, known[chip]))
-    with tempfile.TemporaryDirectory() as work:
-        ok, libs = check_kernels(opt, chip, known[chip], work)
-        bench_kernels(libs, peak)
-        ok &= check_model(dsc, a.shared, work)
-        ok &= bench_model(dsc, work, peak)
-    say("\n%s" % ("PASS" if ok else "FAIL"))
-    with open(a.out, "w") as f:
-        f.write("\n".join(out_lines) + "\n")
-    sys.exit(0 if ok else 1)
+    TARGET = "cuda-sm" + a.chip[3:]
+    if a.phase == "prepare":
+        prepare(a, a.bundle)
+        return
+    if a.phase == "run":
+        sys.exit(0 if check(a, a.bundle) else 1)
+    with tempfile.TemporaryDirectory() as bundle:
+        prepare(a, bundle)
+        sys.exit(0 if check(a, bundle) else 1)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,13 @@ compares every evaluated position with the numpy reference.
   check_logits.py DSC WORKDIR FORMAT [gen_checkpoint options...]
       [--target T] [--tokens "1 2 3"] [--steps N] [--threads N] [--tol X]
       [--compile-flags "--sanitize ..."] [--prefill-bf16 yes]
+      [--exe PATH] [--compile-only]
+
+--exe names the executable (default WORKDIR/model.exe); --compile-only stops
+once it is built, and DSC `-` runs an executable built so before instead of
+compiling: a machine with a GPU but no dsc checks what another built
+(bench/gpu.py). The checkpoint is regenerated from the same options either
+way, for the reference.
 
 Prints the worst error, `max error X at position P`, and `PASS` or `FAIL`;
 the error of a position is max|ours - ref| / max|ref|.
@@ -29,7 +36,9 @@ def main():
     opts = {"--target": "native", "--tokens": "1 30 45 80 100 7 9 261 262 300",
             "--steps": "16", "--threads": "2", "--tol": "1e-4", "--runner": "",
             "--quantize": "", "--act-quant": "none", "--compile-flags": "",
-            "--prefill-bf16": "no"}
+            "--prefill-bf16": "no", "--exe": ""}
+    compile_only = "--compile-only" in rest
+    rest = [r for r in rest if r != "--compile-only"]
     # Without a flag dsc gives the tables quantize.default_tables' schemes
     # (ModelOptions.cpp); a bare flag gives them --quantize's scheme, =none
     # keeps them float.
@@ -61,7 +70,7 @@ def main():
     w = gen_checkpoint.make_weights(c)
     {"hf": gen_checkpoint.write_hf, "gguf": gen_checkpoint.write_gguf,
      "llama2c": gen_checkpoint.write_llama2c}[fmt](ckpt, c, w)
-    exe = os.path.join(work, "model.exe")
+    exe = opts["--exe"] or os.path.join(work, "model.exe")
     cmd = [dsc, "compile", ckpt, "--target", opts["--target"], "-o", exe, "--quiet"]
     cmd += opts["--compile-flags"].split()
     # The prompt's products in bf16 (float weights): the reference rounds
@@ -80,10 +89,13 @@ def main():
         w = quantize.quantize_model(w, c, opts["--quantize"],
                                     role["--quantize-embeddings"],
                                     role["--quantize-head"])
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode:
-        print("compile failed:", r.stderr)
-        return 1
+    if dsc != "-":
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode:
+            print("compile failed:", r.stderr)
+            return 1
+    if compile_only:
+        return 0
     dump = os.path.join(work, "logits.bin")
     runner = opts["--runner"].split() if opts["--runner"] else []
     try:

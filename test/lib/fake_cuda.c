@@ -91,6 +91,16 @@ CUresult cuDeviceGetName(char *name, int len, int d) {
   snprintf(name, (size_t)len, "the fake CUDA driver (host)");
   return OK;
 }
+/* What bench/gpu.py asks: compute capability 9.0 (attributes 75 and 76),
+ * one multiprocessor; the memory clock and bus width (36, 37) unknown. */
+CUresult cuDeviceGetAttribute(int *v, int attr, int d) {
+  *v = attr == 75 ? 9 : attr == 16 ? 1 : 0;
+  return OK;
+}
+CUresult cuDeviceTotalMem_v2(size_t *bytes, int d) {
+  *bytes = (size_t)1 << 30;
+  return OK;
+}
 CUresult cuCtxCreate_v2(void **ctx, unsigned flags, int d) {
   *ctx = (void *)1;
   return OK;
