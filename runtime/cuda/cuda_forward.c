@@ -55,6 +55,10 @@ typedef dsc_memref1 M;
 /* The kernels' host side (targets/cuda/kernels), MLIR's C interface. */
 void _mlir_ciface_dsc_cuda_gemv_q8(M *q, M *s, M *x, M *partial, M *y,
                                    int64_t n, int64_t k, int64_t group);
+void _mlir_ciface_dsc_cuda_gemv_q8w(M *q, M *s, M *x, M *partial, M *y,
+                                    int64_t n, int64_t k, int64_t group);
+void _mlir_ciface_dsc_cuda_gemv_q4w(M *q, M *s, M *x, M *partial, M *y,
+                                    int64_t n, int64_t k, int64_t group);
 void _mlir_ciface_dsc_cuda_gemv_q4(M *q, M *s, M *x, M *partial, M *y,
                                    int64_t n, int64_t k, int64_t group);
 void _mlir_ciface_dsc_cuda_gemv_f32(M *w, M *x, M *partial, M *y, int64_t n,
@@ -77,14 +81,14 @@ void _mlir_ciface_dsc_cuda_embed_f32(M *w, M *tok, M *y, int64_t rows,
                                      int64_t dim);
 void _mlir_ciface_dsc_cuda_embed_f16(M *w, M *tok, M *y, int64_t rows,
                                      int64_t dim);
-void _mlir_ciface_dsc_cuda_rms_norm(M *x, M *w, M *y, int64_t rows, int64_t dim,
-                                    float eps);
+void _mlir_ciface_dsc_cuda_rms_norm(M *x, M *w, M *partial, M *y, int64_t rows,
+                                    int64_t dim, float eps);
 void _mlir_ciface_dsc_cuda_rope(M *x, M *cos, M *sin, M *at, int64_t rows,
                                 int64_t heads, int64_t dim);
 void _mlir_ciface_dsc_cuda_kv_store(M *k, M *v, M *kc, M *vc, M *at,
                                     int64_t rows, int64_t kvdim);
-void _mlir_ciface_dsc_cuda_attention(M *q, M *kc, M *vc, M *scores, M *out,
-                                     M *at, int64_t rows, int64_t heads,
+void _mlir_ciface_dsc_cuda_attention(M *q, M *kc, M *vc, M *scores, M *stats,
+                                     M *out, M *at, int64_t rows, int64_t heads,
                                      int64_t kvheads, int64_t hd, float scale);
 void _mlir_ciface_dsc_cuda_add(M *a, M *b, M *y, int64_t n);
 void _mlir_ciface_dsc_cuda_swiglu(M *gate, M *up, M *y, int64_t n);
@@ -119,7 +123,7 @@ static struct {
   const uint8_t *blob;  /* the payload's weights */
   CUdeviceptr *buf;     /* one per activation buffer */
   CUdeviceptr *wq, *ws; /* per weight: values, and scales when quantized */
-  CUdeviceptr partial, scores, cache, pvals, pidx, io; /* io: io_block */
+  CUdeviceptr partial, scores, stats, cache, pvals, pidx, io; /* io: io_block */
   CUdeviceptr svals, sidx, scnt, sstat;                /* sampling */
   int64_t positions, maxWidth, kvDim, vocab;
   /* The decode step's executable graphs: logits, greedy, sampled. */
@@ -324,7 +328,9 @@ int dsc_cuda_forward_start(const uint8_t *blob) {
     if (used && upload_weight(i))
       return 1;
   }
-  if (!(g.partial = dev_alloc((size_t)g.maxWidth * 32 * 4)) ||
+  /* 32 partial sums a row: the GEMVs' output rows, RMSNorm's block rows. */
+  int64_t partRows = g.maxWidth > DSC_CUDA_BLOCK ? g.maxWidth : DSC_CUDA_BLOCK;
+  if (!(g.partial = dev_alloc((size_t)partRows * 32 * 4)) ||
       !(g.pvals = dev_alloc(256 * 4)) || !(g.pidx = dev_alloc(256 * 4)) ||
       !(g.io = dev_alloc(sizeof(io_block))) ||
       !(g.svals = dev_alloc(SAMPLE_LISTS * DSC_DEVICE_TOP_K * 4)) ||
@@ -391,11 +397,12 @@ int dsc_device_reserve(int64_t positions) {
   if (g.cache) {
     dsc_cu.memFree(g.cache);
     dsc_cu.memFree(g.scores);
+    dsc_cu.memFree(g.stats);
     for (int i = 0; i < g.nrope; ++i) {
       dsc_cu.memFree(g.rope[i].cos);
       dsc_cu.memFree(g.rope[i].sin);
     }
-    g.cache = g.scores = 0;
+    g.cache = g.scores = g.stats = 0;
     g.nrope = 0;
   }
   g.positions = positions;
@@ -411,7 +418,9 @@ int dsc_device_reserve(int64_t positions) {
       return 1;
   }
   if (!(g.cache = dev_alloc(cacheBytes)) ||
-      !(g.scores = dev_alloc((size_t)(DSC_CUDA_BLOCK * heads * positions) * 4)))
+      !(g.scores =
+            dev_alloc((size_t)(DSC_CUDA_BLOCK * heads * positions) * 4)) ||
+      !(g.stats = dev_alloc((size_t)(DSC_CUDA_BLOCK * heads * 64) * 4)))
     return cu_check();
   return 0;
 }
@@ -463,12 +472,21 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
       _mlir_ciface_dsc_cuda_matmul_q4(&q, &s, &x, &y, rows, n, k, group);
     return;
   }
+  /* Rows and groups of whole 32-bit words: the GEMVs that read a word a
+   * lane (the weights' buffers are allocated aligned). */
+  int64_t per = kind == DSC_CPK_Q8 ? 4 : 8;
+  M qw = mem(g.wq[st[2]], n * k / per);
+  bool words = k % per == 0 && group % per == 0;
   if (kind == DSC_CPK_F32)
     _mlir_ciface_dsc_cuda_gemv_f32(&q, &x, &part, &y, n, k);
   else if (kind == DSC_CPK_F16)
     _mlir_ciface_dsc_cuda_gemv_f16(&q, &x, &part, &y, n, k);
+  else if (kind == DSC_CPK_Q8 && words)
+    _mlir_ciface_dsc_cuda_gemv_q8w(&qw, &s, &x, &part, &y, n, k, group);
   else if (kind == DSC_CPK_Q8)
     _mlir_ciface_dsc_cuda_gemv_q8(&q, &s, &x, &part, &y, n, k, group);
+  else if (words)
+    _mlir_ciface_dsc_cuda_gemv_q4w(&qw, &s, &x, &part, &y, n, k, group);
   else
     _mlir_ciface_dsc_cuda_gemv_q4(&q, &s, &x, &part, &y, n, k, group);
 }
@@ -489,9 +507,11 @@ static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
       embed(st, r, rows);
       break;
     case DSC_OP_RMS_NORM: {
+      /* partial: 32 sums a row (rms_norm.mlir); g.partial holds 32 for
+       * each row of the widest buffer, and rows <= DSC_CUDA_BLOCK. */
       M x = rows_of(st[1], r, rows), w = mem(g.wq[st[2]], bw[st[1]]),
-        y = rows_of(st[3], r, rows);
-      _mlir_ciface_dsc_cuda_rms_norm(&x, &w, &y, rows, bw[st[1]],
+        part = mem(g.partial, rows * 32), y = rows_of(st[3], r, rows);
+      _mlir_ciface_dsc_cuda_rms_norm(&x, &w, &part, &y, rows, bw[st[1]],
                                      f64_at(st[4]));
       break;
     }
@@ -527,11 +547,11 @@ static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
         kcm = mem(kc, g.positions * kv), vcm = mem(vc, g.positions * kv),
         at = mem(g.io, 1), q = rows_of(st[1], r, rows),
         sc = mem(g.scores, rows * heads * g.positions),
-        o = rows_of(st[4], r, rows);
+        sts = mem(g.stats, rows * heads * 64), o = rows_of(st[4], r, rows);
       /* The rows' keys and values into the cache, then attention. */
       _mlir_ciface_dsc_cuda_kv_store(&k, &v, &kcm, &vcm, &at, rows, kv);
-      _mlir_ciface_dsc_cuda_attention(&q, &kcm, &vcm, &sc, &o, &at, rows, heads,
-                                      g.hdr[DSC_CP_KV_HEADS],
+      _mlir_ciface_dsc_cuda_attention(&q, &kcm, &vcm, &sc, &sts, &o, &at, rows,
+                                      heads, g.hdr[DSC_CP_KV_HEADS],
                                       g.hdr[DSC_CP_HEAD_DIM], f64_at(st[7]));
       break;
     }

@@ -45,6 +45,7 @@
 
 namespace mlir::dsc {
 #define GEN_PASS_DEF_GPUTILEFLATLOOPS
+#define GEN_PASS_DEF_GPUUNROLLLOOPS
 #define GEN_PASS_DEF_GPUREVERSEPARALLELLOOPS
 #define GEN_PASS_DEF_GPUCHECKHOSTACCESS
 #define GEN_PASS_DEF_GPUUNIQUEKERNELNAMES
@@ -82,6 +83,42 @@ void markLoads(Value v) {
       load.setInvariant(true);
   }
 }
+
+struct GPUUnrollLoopsPass : dsc::impl::GPUUnrollLoopsBase<GPUUnrollLoopsPass> {
+  using GPUUnrollLoopsBase::GPUUnrollLoopsBase;
+  void runOnOperation() override {
+    if (factor < 1) {
+      getOperation().emitError("dsc-gpu-unroll-loops: factor must be at "
+                               "least 1, not ")
+          << static_cast<int64_t>(factor);
+      return signalPassFailure();
+    }
+    // Inner loops first (post-order), so that a loop whose inner loops were
+    // unrolled whole is innermost when its turn comes.
+    SmallVector<scf::ForOp> loops;
+    getOperation().walk([&](gpu::GPUFuncOp f) {
+      f.walk<WalkOrder::PostOrder>(
+          [&](scf::ForOp loop) { loops.push_back(loop); });
+    });
+    for (scf::ForOp loop : loops) {
+      std::optional<APInt> trips = loop.getStaticTripCount();
+      if (trips && trips->getZExtValue() <= uint64_t(2 * factor)) {
+        // A short constant loop (a word's values): whole.
+        if (failed(loopUnrollFull(loop))) {
+          loop.emitError("dsc-gpu-unroll-loops: cannot unroll this loop");
+          return signalPassFailure();
+        }
+        continue;
+      }
+      bool inner = true;
+      loop.getBody()->walk([&](scf::ForOp) { inner = false; });
+      if (inner && factor > 1 && failed(loopUnrollByFactor(loop, factor))) {
+        loop.emitError("dsc-gpu-unroll-loops: cannot unroll this loop");
+        return signalPassFailure();
+      }
+    }
+  }
+};
 
 struct GPUInvariantLoadsPass
     : dsc::impl::GPUInvariantLoadsBase<GPUInvariantLoadsPass> {
@@ -482,6 +519,9 @@ void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(dsc::createGPUCheckHostAccess());
   pm.addPass(dsc::createGPUUniqueKernelNames());
+  // Before the host form too, so that the fake driver and the semantic
+  // checks run the unrolled loops the GPU runs.
+  pm.addNestedPass<gpu::GPUModuleOp>(dsc::createGPUUnrollLoops());
   if (o.format == "cpu") {
     pm.addPass(dsc::createGPUKernelsToHost());
     buildLowerToLLVMPipeline(pm);

@@ -335,6 +335,26 @@ def GPUTileFlatLoops : Pass<"dsc-gpu-tile-flat-loops", "::mlir::func::FuncOp"> {
   ];
 }
 
+def GPUUnrollLoops : Pass<"dsc-gpu-unroll-loops", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Unrolls the innermost sequential loops of GPU kernels";
+  let description = [{
+    Every innermost `scf.for` in a `gpu.func` (a thread's walk over a row's
+    columns, positions or lanes' sums) is unrolled `factor` times, with a
+    loop for the iterations left over: the copies' loads no longer wait for
+    each other's latency (NVPTX did not unroll these loops itself; a
+    thread then had one load in flight). Loops with a constant trip count
+    of at most twice `factor` (a word's values) are unrolled whole, inner
+    loops first, so that the loop around them is then the innermost.
+  }];
+  let options = [
+    Option<"factor", "factor", "int64_t", /*default=*/"4",
+           "Copies of a loop's body per iteration">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
 def GPUReverseParallelLoops : Pass<"dsc-gpu-reverse-parallel-loops",
                                    "::mlir::func::FuncOp"> {
   let summary = "Runs every scf.parallel's iterations in reverse order";

@@ -2,41 +2,49 @@
 // query positions first, first + 1, ... (decode: one; a prompt block:
 // several, each seeing only the positions up to its own), first = at[0]
 // read from device memory, so that a captured launch serves every
-// position. For query row t
-// and head h (of `heads`, sharing KV head h / (heads / kv_heads)),
+// position. For query row t and head h (a unit u = t * heads + h, of
+// `heads`, sharing KV head h / (heads / kv_heads)),
 //   out[t, h] = sum_p softmax_p(scale * q[t, h] . k[p]) v[p],  p <= first + t,
 // q and out [rows, heads, head_dim], the cache [position, kv_head,
 // head_dim] holding the rows' own keys and values already
-// (dsc_cuda_kv_store). `scores` (rows x heads x (first + rows)) is
-// scratch. One GPU thread per row and
-// head; exp is dsc's polynomial (dsc-codegen-approximate-math), as on the
-// CPU.
+// (dsc_cuda_kv_store). `scores` (rows x heads x P, P its size over the
+// units: the cache's positions) and `stats` (rows x heads x 64) are
+// scratch. Three kernels, so that no thread walks a row alone (one thread
+// per unit doing all of it took milliseconds a layer on an H200):
+//   1. a thread per unit and position: the score;
+//   2. 32 lanes a unit: the maximum of positions l, l + 32, ... and the sum
+//      of their exponentials against it, into stats[u, l] and [u, 32 + l];
+//   3. a thread per unit and value: the lanes' maxima and sums combined,
+//      and the sum over positions of exp(score - max) v, over the sum.
+// exp is dsc's polynomial (dsc-codegen-approximate-math), as on the CPU.
 func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
                               %vc: memref<?xf32>, %scores: memref<?xf32>,
-                              %out: memref<?xf32>, %at: memref<?xi64>,
-                              %rows: index, %heads: index, %kvheads: index,
-                              %hd: index, %scale: f32)
+                              %stats: memref<?xf32>, %out: memref<?xf32>,
+                              %at: memref<?xi64>, %rows: index, %heads: index,
+                              %kvheads: index, %hd: index, %scale: f32)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
   %zero = arith.constant 0.0 : f32
   %ninf = arith.constant 0xFF800000 : f32
   %group = arith.divui %heads, %kvheads : index
   %stride = arith.muli %kvheads, %hd : index
   %units = arith.muli %rows, %heads : index
-  scf.parallel (%u) = (%c0) to (%units) step (%c1) {
+  %size = memref.dim %scores, %c0 : memref<?xf32>
+  %P = arith.divui %size, %units : index
+  scf.parallel (%u, %p) = (%c0, %c0) to (%units, %P) step (%c1, %c1) {
     %first64 = memref.load %at[%c0] : memref<?xi64>
     %first = arith.index_cast %first64 : i64 to index
-    %span = arith.addi %first, %rows : index
     %t = arith.divui %u, %heads : index
-    %h = arith.remui %u, %heads : index
     %last = arith.addi %first, %t : index
-    %npos = arith.addi %last, %c1 : index
-    %kvh = arith.divui %h, %group : index
-    %qbase = arith.muli %u, %hd : index
-    %kvoff = arith.muli %kvh, %hd : index
-    %sbase = arith.muli %u, %span : index
-    %max = scf.for %p = %c0 to %npos step %c1 iter_args(%m = %ninf) -> f32 {
+    %seen = arith.cmpi ule, %p, %last : index
+    scf.if %seen {
+      %h = arith.remui %u, %heads : index
+      %kvh = arith.divui %h, %group : index
+      %qbase = arith.muli %u, %hd : index
+      %kvoff = arith.muli %kvh, %hd : index
       %prow = arith.muli %p, %stride : index
       %kbase = arith.addi %prow, %kvoff : index
       %dot = scf.for %d = %c0 to %hd step %c1 iter_args(%a = %zero) -> f32 {
@@ -48,35 +56,93 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
         scf.yield %a2 : f32
       }
       %s = arith.mulf %dot, %scale : f32
-      %si = arith.addi %sbase, %p : index
+      %sr = arith.muli %u, %P : index
+      %si = arith.addi %sr, %p : index
       memref.store %s, %scores[%si] : memref<?xf32>
-      %m2 = arith.maximumf %m, %s : f32
-      scf.yield %m2 : f32
     }
-    %sum = scf.for %p = %c0 to %npos step %c1 iter_args(%a = %zero) -> f32 {
-      %si = arith.addi %sbase, %p : index
+    scf.reduce
+  }
+  scf.parallel (%u) = (%c0) to (%units) step (%c1) {
+    scf.parallel (%l) = (%c0) to (%c32) step (%c1) {
+      %first64 = memref.load %at[%c0] : memref<?xi64>
+      %first = arith.index_cast %first64 : i64 to index
+      %t = arith.divui %u, %heads : index
+      %last = arith.addi %first, %t : index
+      %npos = arith.addi %last, %c1 : index
+      %sr = arith.muli %u, %P : index
+      %m = scf.for %p = %l to %npos step %c32 iter_args(%a = %ninf) -> f32 {
+        %si = arith.addi %sr, %p : index
+        %s = memref.load %scores[%si] : memref<?xf32>
+        %a2 = arith.maximumf %a, %s : f32
+        scf.yield %a2 : f32
+      }
+      %sum = scf.for %p = %l to %npos step %c32 iter_args(%a = %zero) -> f32 {
+        %si = arith.addi %sr, %p : index
+        %s = memref.load %scores[%si] : memref<?xf32>
+        %sm = arith.subf %s, %m : f32
+        %e = math.exp %sm : f32
+        %a2 = arith.addf %a, %e : f32
+        scf.yield %a2 : f32
+      }
+      %st = arith.muli %u, %c64 : index
+      %mi = arith.addi %st, %l : index
+      %l32 = arith.addi %l, %c32 : index
+      %ti = arith.addi %st, %l32 : index
+      memref.store %m, %stats[%mi] : memref<?xf32>
+      memref.store %sum, %stats[%ti] : memref<?xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  scf.parallel (%u, %d) = (%c0, %c0) to (%units, %hd) step (%c1, %c1) {
+    %first64 = memref.load %at[%c0] : memref<?xi64>
+    %first = arith.index_cast %first64 : i64 to index
+    %t = arith.divui %u, %heads : index
+    %h = arith.remui %u, %heads : index
+    %last = arith.addi %first, %t : index
+    %npos = arith.addi %last, %c1 : index
+    %kvh = arith.divui %h, %group : index
+    %kvoff = arith.muli %kvh, %hd : index
+    %st = arith.muli %u, %c64 : index
+    %max = scf.for %l = %c0 to %c32 step %c1 iter_args(%a = %ninf) -> f32 {
+      %mi = arith.addi %st, %l : index
+      %m = memref.load %stats[%mi] : memref<?xf32>
+      %a2 = arith.maximumf %a, %m : f32
+      scf.yield %a2 : f32
+    }
+    // A lane with no position (fewer than 32 seen) has maximum -inf and
+    // sum 0: it adds nothing (and exp never sees -inf).
+    %sum = scf.for %l = %c0 to %c32 step %c1 iter_args(%a = %zero) -> f32 {
+      %mi = arith.addi %st, %l : index
+      %m = memref.load %stats[%mi] : memref<?xf32>
+      %l32 = arith.addi %l, %c32 : index
+      %ti = arith.addi %st, %l32 : index
+      %ls = memref.load %stats[%ti] : memref<?xf32>
+      %empty = arith.cmpf oeq, %m, %ninf : f32
+      %dm = arith.subf %m, %max : f32
+      %dm0 = arith.select %empty, %zero, %dm : f32
+      %e = math.exp %dm0 : f32
+      %c = arith.mulf %ls, %e : f32
+      %a2 = arith.addf %a, %c : f32
+      scf.yield %a2 : f32
+    }
+    %sr = arith.muli %u, %P : index
+    %acc = scf.for %p = %c0 to %npos step %c1 iter_args(%a = %zero) -> f32 {
+      %si = arith.addi %sr, %p : index
       %s = memref.load %scores[%si] : memref<?xf32>
       %sm = arith.subf %s, %max : f32
       %e = math.exp %sm : f32
-      memref.store %e, %scores[%si] : memref<?xf32>
-      %a2 = arith.addf %a, %e : f32
+      %prow = arith.muli %p, %stride : index
+      %vbase = arith.addi %prow, %kvoff : index
+      %vi = arith.addi %vbase, %d : index
+      %vv = memref.load %vc[%vi] : memref<?xf32>
+      %a2 = math.fma %e, %vv, %a : f32
       scf.yield %a2 : f32
     }
-    scf.for %d = %c0 to %hd step %c1 {
-      %acc = scf.for %p = %c0 to %npos step %c1 iter_args(%a = %zero) -> f32 {
-        %si = arith.addi %sbase, %p : index
-        %w = memref.load %scores[%si] : memref<?xf32>
-        %prow = arith.muli %p, %stride : index
-        %vbase = arith.addi %prow, %kvoff : index
-        %vi = arith.addi %vbase, %d : index
-        %vv = memref.load %vc[%vi] : memref<?xf32>
-        %a2 = math.fma %w, %vv, %a : f32
-        scf.yield %a2 : f32
-      }
-      %o = arith.divf %acc, %sum : f32
-      %oi = arith.addi %qbase, %d : index
-      memref.store %o, %out[%oi] : memref<?xf32>
-    }
+    %o = arith.divf %acc, %sum : f32
+    %qbase = arith.muli %u, %hd : index
+    %oi = arith.addi %qbase, %d : index
+    memref.store %o, %out[%oi] : memref<?xf32>
     scf.reduce
   }
   return

@@ -60,3 +60,70 @@ func.func @dsc_cuda_gemv_q4(%q: memref<?xi8>, %s: memref<?xf32>,
   }
   return
 }
+
+// The same over 32-bit words: lane l reads words l, l + 32, ... of the
+// row, eight values each (value 8w + j is nibble j of word w, low first),
+// so that a warp's load is 128 consecutive bytes instead of 32. For rows
+// and groups of a whole number of words (k % 8 == 0, group % 8 == 0; the
+// runtime takes the byte kernel otherwise). q is the same buffer seen as
+// words.
+func.func @dsc_cuda_gemv_q4w(%q: memref<?xi32>, %s: memref<?xf32>,
+                             %x: memref<?xf32>, %partial: memref<?xf32>,
+                             %y: memref<?xf32>, %n: index, %k: index,
+                             %group: index) attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %s4 = arith.constant 4 : i32
+  %s28 = arith.constant 28 : i32
+  %zero = arith.constant 0.0 : f32
+  %groups = arith.divui %k, %group : index
+  %words = arith.divui %k, %c8 : index
+  scf.parallel (%r) = (%c0) to (%n) step (%c1) {
+    scf.parallel (%l) = (%c0) to (%c32) step (%c1) {
+      %row = arith.muli %r, %words : index
+      %srow = arith.muli %r, %groups : index
+      %acc = scf.for %wi = %l to %words step %c32 iter_args(%a = %zero) -> f32 {
+        %i = arith.addi %row, %wi : index
+        %wd = memref.load %q[%i] : memref<?xi32>
+        %c = arith.muli %wi, %c8 : index
+        %g = arith.divui %c, %group : index
+        %si = arith.addi %srow, %g : index
+        %sv = memref.load %s[%si] : memref<?xf32>
+        // Nibble j sign-extended: shifted to the top, then down by 28.
+        %dot = scf.for %j = %c0 to %c8 step %c1 iter_args(%d = %zero) -> f32 {
+          %j32 = arith.index_cast %j : index to i32
+          %up = arith.muli %j32, %s4 : i32
+          %left = arith.subi %s28, %up : i32
+          %hi = arith.shli %wd, %left : i32
+          %v = arith.shrsi %hi, %s28 : i32
+          %f = arith.sitofp %v : i32 to f32
+          %cj = arith.addi %c, %j : index
+          %xv = memref.load %x[%cj] : memref<?xf32>
+          %d2 = math.fma %f, %xv, %d : f32
+          scf.yield %d2 : f32
+        }
+        %a2 = math.fma %dot, %sv, %a : f32
+        scf.yield %a2 : f32
+      }
+      %pr = arith.muli %r, %c32 : index
+      %pi = arith.addi %pr, %l : index
+      memref.store %acc, %partial[%pi] : memref<?xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  scf.parallel (%r) = (%c0) to (%n) step (%c1) {
+    %pr = arith.muli %r, %c32 : index
+    %sum = scf.for %l = %c0 to %c32 step %c1 iter_args(%a = %zero) -> f32 {
+      %pi = arith.addi %pr, %l : index
+      %v = memref.load %partial[%pi] : memref<?xf32>
+      %a2 = arith.addf %a, %v : f32
+      scf.yield %a2 : f32
+    }
+    memref.store %sum, %y[%r] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}

@@ -50,3 +50,84 @@ func.func @dsc_cuda_gemv_q8(%q: memref<?xi8>, %s: memref<?xf32>,
   }
   return
 }
+
+// The same over 32-bit words: lane l reads words l, l + 32, ... of the
+// row, four values each (little-endian: value 4w + b is byte b of word
+// w), so that a warp's load is 128 consecutive bytes instead of 32 (a
+// byte a lane kept an H200 at 10% of its bandwidth). For rows of a whole
+// number of words and groups of a whole number of words (k % 4 == 0,
+// group % 4 == 0; the runtime takes the byte kernel otherwise). q is the
+// same buffer seen as words.
+func.func @dsc_cuda_gemv_q8w(%q: memref<?xi32>, %s: memref<?xf32>,
+                             %x: memref<?xf32>, %partial: memref<?xf32>,
+                             %y: memref<?xf32>, %n: index, %k: index,
+                             %group: index) attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %s8 = arith.constant 8 : i32
+  %s16 = arith.constant 16 : i32
+  %s24 = arith.constant 24 : i32
+  %zero = arith.constant 0.0 : f32
+  %groups = arith.divui %k, %group : index
+  %words = arith.divui %k, %c4 : index
+  scf.parallel (%r) = (%c0) to (%n) step (%c1) {
+    scf.parallel (%l) = (%c0) to (%c32) step (%c1) {
+      %row = arith.muli %r, %words : index
+      %srow = arith.muli %r, %groups : index
+      %acc = scf.for %wi = %l to %words step %c32 iter_args(%a = %zero) -> f32 {
+        %i = arith.addi %row, %wi : index
+        %wd = memref.load %q[%i] : memref<?xi32>
+        %c = arith.muli %wi, %c4 : index
+        %g = arith.divui %c, %group : index
+        %si = arith.addi %srow, %g : index
+        %sv = memref.load %s[%si] : memref<?xf32>
+        // Byte b sign-extended: shift it to the top, then back down.
+        %t0 = arith.shli %wd, %s24 : i32
+        %t1 = arith.shli %wd, %s16 : i32
+        %t2 = arith.shli %wd, %s8 : i32
+        %v0 = arith.shrsi %t0, %s24 : i32
+        %v1 = arith.shrsi %t1, %s24 : i32
+        %v2 = arith.shrsi %t2, %s24 : i32
+        %v3 = arith.shrsi %wd, %s24 : i32
+        %f0 = arith.sitofp %v0 : i32 to f32
+        %f1 = arith.sitofp %v1 : i32 to f32
+        %f2 = arith.sitofp %v2 : i32 to f32
+        %f3 = arith.sitofp %v3 : i32 to f32
+        %c1i = arith.addi %c, %c1 : index
+        %c2i = arith.addi %c, %c2 : index
+        %c3i = arith.addi %c, %c3 : index
+        %x0 = memref.load %x[%c] : memref<?xf32>
+        %x1 = memref.load %x[%c1i] : memref<?xf32>
+        %x2 = memref.load %x[%c2i] : memref<?xf32>
+        %x3 = memref.load %x[%c3i] : memref<?xf32>
+        %p0 = arith.mulf %f0, %x0 : f32
+        %p1 = math.fma %f1, %x1, %p0 : f32
+        %p2 = math.fma %f2, %x2, %p1 : f32
+        %p3 = math.fma %f3, %x3, %p2 : f32
+        %a2 = math.fma %p3, %sv, %a : f32
+        scf.yield %a2 : f32
+      }
+      %pr = arith.muli %r, %c32 : index
+      %pi = arith.addi %pr, %l : index
+      memref.store %acc, %partial[%pi] : memref<?xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  scf.parallel (%r) = (%c0) to (%n) step (%c1) {
+    %pr = arith.muli %r, %c32 : index
+    %sum = scf.for %l = %c0 to %c32 step %c1 iter_args(%a = %zero) -> f32 {
+      %pi = arith.addi %pr, %l : index
+      %v = memref.load %partial[%pi] : memref<?xf32>
+      %a2 = arith.addf %a, %v : f32
+      scf.yield %a2 : f32
+    }
+    memref.store %sum, %y[%r] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}
