@@ -135,9 +135,10 @@ def timed(f, reps):
     return statistics.median(ts)
 
 
-def bench_gemv(lib, bits, peak):
+def bench_gemv(lib, bits, peak, words):
     """One decode token's matrices: those reading dim columns stacked into
-    one GEMV, and the FFN down projections (hidden columns) into another."""
+    one GEMV, and the FFN down projections (hidden columns) into another;
+    through the GEMV reading a byte a lane, or a 32-bit word (`words`)."""
     group = 32
     shapes = [(LAYERS * (DIM + 2 * KV + DIM + 2 * HIDDEN) + VOCAB, DIM),
               (LAYERS * DIM, HIDDEN)]
@@ -145,21 +146,25 @@ def bench_gemv(lib, bits, peak):
     for n, k in shapes:
         qbytes = n * k * bits // 8
         q = np.resize((np.arange(251) - 125).astype(np.int8), qbytes)
+        if words:
+            q = q.view(np.int32)
         s = np.full(n * (k // group), 0.01, np.float32)
         x = np.ones(k, np.float32)
         bufs = [device_buffer(lib, a) for a in
                 (q, s, x, np.zeros(n * 32, np.float32), np.zeros(n, np.float32))]
         nbytes += qbytes + s.nbytes
-        fn = getattr(lib, "_mlir_ciface_dsc_cuda_gemv_q%d" % bits)
+        fn = getattr(lib, "_mlir_ciface_dsc_cuda_gemv_q%d%s" %
+                     (bits, "w" if words else ""))
         calls.append(lambda fn=fn, b=bufs, n=n, k=k: fn(
             *b, ctypes.c_int64(n), ctypes.c_int64(k), ctypes.c_int64(group)))
     t = timed(lambda: [c() for c in calls], 10)
     if ck.device_error():
         raise RuntimeError("device: " + ck.device_error())
-    say("decode GEMV int%d (group 32), TinyLlama-1.1B weights of one token "
-        "(%.0f MB): %.3f ms, %.0f GB/s = %.0f%% of peak, bounds decode at "
-        "%.0f tokens/s" % (bits, nbytes / 1e6, t * 1e3, nbytes / t / 1e9,
-                           100 * nbytes / t / peak, 1 / t))
+    say("decode GEMV int%d (group 32, a %s a lane), TinyLlama-1.1B weights "
+        "of one token (%.0f MB): %.3f ms, %.0f GB/s = %.0f%% of peak, bounds "
+        "decode at %.0f tokens/s" % (bits, "word" if words else "byte",
+                                     nbytes / 1e6, t * 1e3, nbytes / t / 1e9,
+                                     100 * nbytes / t / peak, 1 / t))
 
 
 def bench_gemm(lib):
@@ -211,7 +216,8 @@ def bench_kernels(bundle, peak):
             if k == "gemm_f16":
                 bench_gemm(lib)
             else:
-                bench_gemv(lib, int(k[-1]), peak)
+                bench_gemv(lib, int(k[-1]), peak, False)
+                bench_gemv(lib, int(k[-1]), peak, True)
         except RuntimeError as e:
             say("  %s: %s" % (k, e))
             ok = False
@@ -456,7 +462,7 @@ def bench_tinyllama(bundle, peak):
             return r.stderr
 
         dec, pre = [], []
-        for i in range(3):
+        for i in range(REPS):
             t = time.perf_counter()
             e = go(gen + ["--temp", "0"] + (["--verbose"] if i == 0 else []))
             if i == 0 and e:
@@ -479,10 +485,10 @@ def bench_tinyllama(bundle, peak):
         d, p = statistics.median(dec), statistics.median(pre)
         say("  %s: decode %.1f tokens/s (%.0f MB of weights a token: %.0f GB/s "
             "= %.0f%% of peak; %.1f tokens/s without the CUDA graph, %.1f "
-            "sampled), prefill %.1f tokens/s (median of 3: decode %s, "
+            "sampled), prefill %.1f tokens/s (median of %d: decode %s, "
             "prefill %s)" %
             (name, d, weights / 1e6, d * weights / 1e9,
-             100 * d * weights / peak, nograph, samp, p,
+             100 * d * weights / peak, nograph, samp, p, REPS,
              " ".join("%.1f" % x for x in dec),
              " ".join("%.1f" % x for x in pre)))
         os.remove(w)
@@ -494,6 +500,7 @@ def bench_tinyllama(bundle, peak):
 CHIPS = {"sm_80": "+ptx70", "sm_86": "+ptx71", "sm_89": "+ptx78",
          "sm_90": "+ptx80"}
 TARGET = "cuda-sm90"
+REPS = 3
 
 
 def prepare(a, bundle):
@@ -548,11 +555,13 @@ def main():
     p.add_argument("--layers", type=int, default=22,
                    help="layers of the TinyLlama-shaped model (22)")
     p.add_argument("--chip", default="sm_90", choices=sorted(CHIPS))
+    p.add_argument("--reps", type=int, default=3,
+                   help="run: timed runs of each TinyLlama-shaped build (3)")
     a = p.parse_args()
     if a.phase and not a.bundle:
         p.error("%s needs the bundle folder" % a.phase)
-    global LAYERS, TARGET
-    LAYERS = a.layers
+    global LAYERS, TARGET, REPS
+    LAYERS, REPS = a.layers, a.reps
     TARGET = "cuda-sm" + a.chip[3:]
     if a.phase == "prepare":
         prepare(a, a.bundle)
