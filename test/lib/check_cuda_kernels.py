@@ -113,7 +113,9 @@ def check(name, got, want, tol):
 
 def gemv(lib, rng, bits):
     ok = True
-    n, k = 67, 256
+    # k: 9 words a lane for q8w (its loop unrolled four times runs twice,
+    # then one left over), 4 or 5 for q4w.
+    n, k = 67, 1152
     for group in (32, 64, 128, k):  # group = k: per channel
         w = rng.standard_normal((n, k)).astype(np.float32)
         x = rng.standard_normal(k).astype(np.float32)
@@ -125,8 +127,10 @@ def gemv(lib, rng, bits):
         call(lib, "dsc_cuda_gemv_q%d" % bits, data, s, x, partial, y, n, k,
              group)
         ok &= check("gemv_q%d group %d" % (bits, group), y, ref, 1e-5)
-        # The word-reading kernel, the same buffer as 32-bit words.
+        # The word-reading kernel, the same buffer as 32-bit words (fresh
+        # partial sums, so that the first kernel's are not the byte one's).
         y = np.zeros(n, np.float32)
+        partial = np.full(n * 32, np.nan, np.float32)
         call(lib, "dsc_cuda_gemv_q%dw" % bits, data.view(np.int32), s, x,
              partial, y, n, k, group)
         ok &= check("gemv_q%dw group %d" % (bits, group), y, ref, 1e-5)
@@ -149,15 +153,19 @@ def gemv_float(lib, rng):
 
 
 def rms_norm(lib, rng):
-    rows, dim, eps = 5, 288, 1e-5
-    x = rng.standard_normal((rows, dim)).astype(np.float32)
-    w = rng.standard_normal(dim).astype(np.float32)
-    y = np.zeros((rows, dim), np.float32)
-    call(lib, "dsc_cuda_rms_norm", x, w, np.zeros(rows * 32, np.float32), y,
-         rows, dim, eps)
-    x64 = x.astype(np.float64)
-    ref = x64 / np.sqrt((x64 * x64).mean(axis=1, keepdims=True) + eps) * w
-    return check("rms_norm", y, ref, 1e-5)
+    """Rows a whole number of the 32 lanes' columns, not, and shorter."""
+    ok = True
+    for rows, dim in ((5, 288), (3, 250), (2, 20)):
+        eps = 1e-5
+        x = rng.standard_normal((rows, dim)).astype(np.float32)
+        w = rng.standard_normal(dim).astype(np.float32)
+        y = np.zeros((rows, dim), np.float32)
+        call(lib, "dsc_cuda_rms_norm", x, w,
+             np.full(rows * 32, np.nan, np.float32), y, rows, dim, eps)
+        x64 = x.astype(np.float64)
+        ref = x64 / np.sqrt((x64 * x64).mean(axis=1, keepdims=True) + eps) * w
+        ok &= check("rms_norm dim %d" % dim, y, ref, 1e-5)
+    return ok
 
 
 def argmax(lib, rng):

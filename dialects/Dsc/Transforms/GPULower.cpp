@@ -88,17 +88,20 @@ struct GPUUnrollLoopsPass : dsc::impl::GPUUnrollLoopsBase<GPUUnrollLoopsPass> {
   using GPUUnrollLoopsBase::GPUUnrollLoopsBase;
   void runOnOperation() override {
     if (factor < 1) {
-      getOperation().emitError("dsc-gpu-unroll-loops: factor must be at "
-                               "least 1, not ")
+      getOperation()->emitError("dsc-gpu-unroll-loops: factor must be at "
+                                "least 1, not ")
           << static_cast<int64_t>(factor);
       return signalPassFailure();
     }
     // Inner loops first (post-order), so that a loop whose inner loops were
     // unrolled whole is innermost when its turn comes.
+    // Kernels: gpu.func bodies, and the bodies of parallel loops before
+    // outlining (the form the kernels' semantic checks run on the host).
     SmallVector<scf::ForOp> loops;
-    getOperation().walk([&](gpu::GPUFuncOp f) {
-      f.walk<WalkOrder::PostOrder>(
-          [&](scf::ForOp loop) { loops.push_back(loop); });
+    getOperation()->walk<WalkOrder::PostOrder>([&](scf::ForOp loop) {
+      if (loop->getParentOfType<gpu::GPUFuncOp>() ||
+          loop->getParentOfType<scf::ParallelOp>())
+        loops.push_back(loop);
     });
     for (scf::ForOp loop : loops) {
       std::optional<APInt> trips = loop.getStaticTripCount();

@@ -335,11 +335,13 @@ def GPUTileFlatLoops : Pass<"dsc-gpu-tile-flat-loops", "::mlir::func::FuncOp"> {
   ];
 }
 
-def GPUUnrollLoops : Pass<"dsc-gpu-unroll-loops", "::mlir::gpu::GPUModuleOp"> {
+def GPUUnrollLoops : Pass<"dsc-gpu-unroll-loops"> {
   let summary = "Unrolls the innermost sequential loops of GPU kernels";
   let description = [{
-    Every innermost `scf.for` in a `gpu.func` (a thread's walk over a row's
-    columns, positions or lanes' sums) is unrolled `factor` times, with a
+    Every innermost `scf.for` in a `gpu.func`, or in an `scf.parallel`
+    before outlining (the form the kernels' semantic checks run on the
+    host), a thread's walk over a row's columns, positions or lanes' sums,
+    is unrolled `factor` times, with a
     loop for the iterations left over: the copies' loads no longer wait for
     each other's latency (NVPTX did not unroll these loops itself; a
     thread then had one load in flight). Loops with a constant trip count

@@ -1,5 +1,7 @@
 // RUN: dsc-opt %s --dsc-gpu-unroll-loops=factor=0 --verify-diagnostics
 
 // expected-error @+1 {{dsc-gpu-unroll-loops: factor must be at least 1, not 0}}
-gpu.module @m {
+module {
+  gpu.module @m {
+  }
 }

@@ -7,6 +7,7 @@
 // CHECK-LABEL: gpu.func @lane
 // CHECK: %[[MAIN:.*]] = scf.for {{.*}} iter_args(%[[A:.*]] = %{{.*}}) -> (f32) {
 // CHECK-COUNT-4: memref.load
+// CHECK-NOT: memref.load
 // CHECK: scf.yield
 // CHECK: }
 // CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[MAIN]]) -> (f32) {
@@ -16,6 +17,7 @@
 // TWO-LABEL: gpu.func @lane
 // TWO: scf.for
 // TWO-COUNT-2: memref.load
+// TWO-NOT: memref.load
 // TWO: scf.yield
 gpu.module @m {
   gpu.func @lane(%x: memref<?xf32>, %out: memref<?xf32>, %lo: index,
@@ -41,11 +43,14 @@ gpu.module @m {
 // CHECK-LABEL: gpu.func @words
 // CHECK: scf.for
 // CHECK-COUNT-32: arith.shrsi
+// CHECK-NOT: arith.shrsi
 // CHECK: scf.yield
 // CHECK-LABEL: func.func @host
 // CHECK: scf.for
 // CHECK: scf.for
 // CHECK: memref.load
+// CHECK-NOT: memref.load
+// CHECK-NOT: scf.for
 gpu.module @m {
   gpu.func @words(%q: memref<?xi32>, %out: memref<?xf32>, %lo: index,
                   %hi: index) kernel {
@@ -79,6 +84,35 @@ func.func @host(%x: memref<?xf32>, %n: index) {
       %v = memref.load %x[%j] : memref<?xf32>
       memref.store %v, %x[%i] : memref<?xf32>
     }
+  }
+  return
+}
+
+// -----
+
+// Before outlining, a parallel loop's body is a kernel's: its loops are
+// unrolled too (the semantic checks run them so on the host).
+// CHECK-LABEL: func.func @before_outlining
+// CHECK: scf.parallel
+// CHECK: scf.for
+// CHECK-COUNT-4: memref.load
+// CHECK-NOT: memref.load
+// CHECK: scf.yield
+// CHECK: scf.for
+// CHECK: memref.load
+func.func @before_outlining(%x: memref<?xf32>, %out: memref<?xf32>,
+                            %n: index, %k: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%r) = (%c0) to (%n) step (%c1) {
+    %s = scf.for %i = %c0 to %k step %c1 iter_args(%a = %zero) -> f32 {
+      %v = memref.load %x[%i] : memref<?xf32>
+      %a2 = arith.addf %a, %v : f32
+      scf.yield %a2 : f32
+    }
+    memref.store %s, %out[%r] : memref<?xf32>
+    scf.reduce
   }
   return
 }
