@@ -146,23 +146,32 @@ def bench_gemv(lib, bits, peak, words):
     for n, k in shapes:
         qbytes = n * k * bits // 8
         q = np.resize((np.arange(251) - 125).astype(np.int8), qbytes)
+        if bits == 16:
+            q = np.full(n * k, 0.01, np.float16)
         if words:
             q = q.view(np.int32)
+        # F16 has no scales (and the GEMV no group argument).
         s = np.full(n * (k // group), 0.01, np.float32)
-        x = np.ones(k, np.float32)
-        bufs = [device_buffer(lib, a) for a in
-                (q, s, x, np.zeros(n * 32, np.float32), np.zeros(n, np.float32))]
-        nbytes += qbytes + s.nbytes
-        fn = getattr(lib, "_mlir_ciface_dsc_cuda_gemv_q%d%s" %
-                     (bits, "w" if words else ""))
-        calls.append(lambda fn=fn, b=bufs, n=n, k=k: fn(
-            *b, ctypes.c_int64(n), ctypes.c_int64(k), ctypes.c_int64(group)))
+        arrays = ((q, s) if bits != 16 else (q,)) + (
+            np.ones(k, np.float32), np.zeros(n * 32, np.float32),
+            np.zeros(n, np.float32))
+        bufs = [device_buffer(lib, a) for a in arrays]
+        nbytes += qbytes + (s.nbytes if bits != 16 else 0)
+        name = "f16" if bits == 16 else "q%d" % bits
+        fn = getattr(lib, "_mlir_ciface_dsc_cuda_gemv_%s%s" %
+                     (name, "w" if words else ""))
+        extra = [ctypes.c_int64(group)] if bits != 16 else []
+        calls.append(lambda fn=fn, b=bufs, n=n, k=k, e=extra: fn(
+            *b, ctypes.c_int64(n), ctypes.c_int64(k), *e))
     t = timed(lambda: [c() for c in calls], 10)
     if ck.device_error():
         raise RuntimeError("device: " + ck.device_error())
-    say("decode GEMV int%d (group 32, a %s a lane), TinyLlama-1.1B weights "
+    say("decode GEMV %s (a %s a lane), TinyLlama-1.1B weights "
         "of one token (%.0f MB): %.3f ms, %.0f GB/s = %.0f%% of peak, bounds "
-        "decode at %.0f tokens/s" % (bits, "word" if words else "byte",
+        "decode at %.0f tokens/s" % ("F16" if bits == 16 else
+                                     "int%d (group 32)" % bits,
+                                     "word" if words else
+                                     "value" if bits == 16 else "byte",
                                      nbytes / 1e6, t * 1e3, nbytes / t / 1e9,
                                      100 * nbytes / t / peak, 1 / t))
 
@@ -209,15 +218,16 @@ def check_kernels(bundle):
 def bench_kernels(bundle, peak):
     say("\n== kernel speed at the TinyLlama-1.1B shapes")
     ok = True
-    for k in ("gemv_q8", "gemv_q4", "gemm_f16"):
+    for k in ("gemv_q8", "gemv_q4", "gemv_float", "gemm_f16"):
         lib = ctypes.CDLL(os.path.join(bundle, k + ".host.so"))
         ck.DEVICE = lib
         try:
             if k == "gemm_f16":
                 bench_gemm(lib)
             else:
-                bench_gemv(lib, int(k[-1]), peak, False)
-                bench_gemv(lib, int(k[-1]), peak, True)
+                bits = 16 if k == "gemv_float" else int(k[-1])
+                bench_gemv(lib, bits, peak, False)
+                bench_gemv(lib, bits, peak, True)
         except RuntimeError as e:
             say("  %s: %s" % (k, e))
             ok = False

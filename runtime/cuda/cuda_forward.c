@@ -55,6 +55,8 @@ typedef dsc_memref1 M;
 /* The kernels' host side (targets/cuda/kernels), MLIR's C interface. */
 void _mlir_ciface_dsc_cuda_gemv_q8(M *q, M *s, M *x, M *partial, M *y,
                                    int64_t n, int64_t k, int64_t group);
+void _mlir_ciface_dsc_cuda_gemv_f16w(M *w, M *x, M *partial, M *y, int64_t n,
+                                     int64_t k);
 void _mlir_ciface_dsc_cuda_gemv_q8w(M *q, M *s, M *x, M *partial, M *y,
                                     int64_t n, int64_t k, int64_t group);
 void _mlir_ciface_dsc_cuda_gemv_q4w(M *q, M *s, M *x, M *partial, M *y,
@@ -474,11 +476,13 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
   }
   /* Rows and groups of whole 32-bit words: the GEMVs that read a word a
    * lane (the weights' buffers are allocated aligned). */
-  int64_t per = kind == DSC_CPK_Q8 ? 4 : 8;
+  int64_t per = kind == DSC_CPK_F16 ? 2 : kind == DSC_CPK_Q8 ? 4 : 8;
   M qw = mem(g.wq[st[2]], n * k / per);
   bool words = k % per == 0 && group % per == 0;
   if (kind == DSC_CPK_F32)
     _mlir_ciface_dsc_cuda_gemv_f32(&q, &x, &part, &y, n, k);
+  else if (kind == DSC_CPK_F16 && k % 2 == 0)
+    _mlir_ciface_dsc_cuda_gemv_f16w(&qw, &x, &part, &y, n, k);
   else if (kind == DSC_CPK_F16)
     _mlir_ciface_dsc_cuda_gemv_f16(&q, &x, &part, &y, n, k);
   else if (kind == DSC_CPK_Q8 && words)

@@ -149,6 +149,17 @@ def gemv_float(lib, rng):
         name = "gemv_f32" if dtype == np.float32 else "gemv_f16"
         call(lib, "dsc_cuda_" + name, w.reshape(-1), x, partial, y, n, k)
         ok &= check(name, y, ref, 1e-5)
+    # F16 as 32-bit words (k even): 250, and 1150 (the unrolled loop runs
+    # several times).
+    for k in (250, 1150):
+        w = rng.standard_normal((n, k)).astype(np.float16)
+        x = rng.standard_normal(k).astype(np.float32)
+        ref = w.astype(np.float64) @ x
+        y = np.zeros(n, np.float32)
+        partial = np.full(n * 32, np.nan, np.float32)
+        call(lib, "dsc_cuda_gemv_f16w", w.reshape(-1).view(np.int32), x,
+             partial, y, n, k)
+        ok &= check("gemv_f16w k %d" % k, y, ref, 1e-5)
     return ok
 
 
