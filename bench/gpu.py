@@ -358,44 +358,19 @@ def unpack(path, chunk):
 
 
 def repeated_weights(c):
-    """The canonical weights' names and shapes at config c, each matrix one
-    random row repeated (each its own; the classifier's rows nearly so),
-    the norms random: what the GPU reads costs the same as for any
-    weights, and lzma packs the files."""
+    """The canonical weights at config c with each matrix one random row
+    repeated (gen_checkpoint.make_weights' repeat_rows; the classifier's
+    rows nearly so): what the GPU reads costs the same as for any weights,
+    and lzma packs the files."""
     import gen_checkpoint
-    rng = np.random.default_rng(c["seed"])
-    hd, d = c["head_dim"], c["dim"]
-    q, kv = c["heads"] * hd, c["kv_heads"] * hd
-
-    def mat(rows, cols):
-        row = rng.standard_normal(cols) / np.sqrt(cols)
-        return np.broadcast_to(row.astype(np.float32), (rows, cols))
-
-    def norm(n):
-        return (1.0 + 0.1 * rng.standard_normal(n)).astype(np.float32)
-
-    w = {"token_embd": mat(c["vocab"], d)}
-    for layer in range(c["layers"]):
-        p = "blk.%d." % layer
-        w[p + "attn_norm"] = norm(d)
-        w[p + "attn_q"] = mat(q, d)
-        w[p + "attn_k"] = mat(kv, d)
-        w[p + "attn_v"] = mat(kv, d)
-        w[p + "attn_output"] = mat(d, q)
-        w[p + "ffn_norm"] = norm(d)
-        w[p + "ffn_gate"] = mat(c["hidden"], d)
-        w[p + "ffn_up"] = mat(c["hidden"], d)
-        w[p + "ffn_down"] = mat(d, c["hidden"])
-    w["output_norm"] = norm(d)
+    w = gen_checkpoint.make_weights(c, repeat_rows=True)
     # The classifier's rows differ in one value each, so that the logits
     # do (the executables refuse logits that are all equal as corrupted
     # weights).
-    out = np.array(mat(c["vocab"], d))
+    out = np.array(w["output"])
     rows = np.arange(c["vocab"])
-    out[rows, rows % d] += 0.01 * (1 + rows % 97)
+    out[rows, rows % c["dim"]] += 0.01 * (1 + rows % 97)
     w["output"] = out
-    assert set(w) == set(gen_checkpoint.make_weights(dict(
-        c, dim=8, hidden=8, vocab=8, heads=2, kv_heads=1, head_dim=4)))
     return w
 
 

@@ -474,14 +474,14 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
       _mlir_ciface_dsc_cuda_matmul_q4(&q, &s, &x, &y, rows, n, k, group);
     return;
   }
-  /* Rows and groups of whole 32-bit words: the GEMVs that read a word a
-   * lane (the weights' buffers are allocated aligned). */
+  /* Rows and groups of whole 32-bit words (F16: group is k): the GEMVs
+   * that read a word a lane (the weights' buffers are allocated aligned). */
   int64_t per = kind == DSC_CPK_F16 ? 2 : kind == DSC_CPK_Q8 ? 4 : 8;
   M qw = mem(g.wq[st[2]], n * k / per);
   bool words = k % per == 0 && group % per == 0;
   if (kind == DSC_CPK_F32)
     _mlir_ciface_dsc_cuda_gemv_f32(&q, &x, &part, &y, n, k);
-  else if (kind == DSC_CPK_F16 && k % 2 == 0)
+  else if (kind == DSC_CPK_F16 && words)
     _mlir_ciface_dsc_cuda_gemv_f16w(&qw, &x, &part, &y, n, k);
   else if (kind == DSC_CPK_F16)
     _mlir_ciface_dsc_cuda_gemv_f16(&q, &x, &part, &y, n, k);

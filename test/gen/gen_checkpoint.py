@@ -78,14 +78,24 @@ def config_of(a):
                 specials=[t for t in a.special_tokens.split(",") if t])
 
 
-def make_weights(c):
-    """Canonical float32 weights, deterministic in the config."""
+def make_weights(c, repeat_rows=False):
+    """Canonical float32 weights, deterministic in the config.
+    repeat_rows: each matrix is one random row repeated (read-only views,
+    no memory per row), for timing runs whose weight files must pack small
+    (bench/gpu.py); float storage types only."""
+    if repeat_rows and c["dtype"] not in ("f32", "f16", "bf16"):
+        raise ValueError("repeat_rows takes f32, f16 or bf16 weights")
     rng = np.random.default_rng(c["seed"])
     hd, d = c["head_dim"], c["dim"]
     q, kv = c["heads"] * hd, c["kv_heads"] * hd
 
     def mat(rows, cols):
         s = c["scale"] or 1.0 / np.sqrt(cols)
+        if repeat_rows:
+            # Rounded through the storage type here, one row, not below.
+            row = roundtrip((rng.standard_normal((1, cols)) * s)
+                            .astype(np.float32), c["dtype"])
+            return np.broadcast_to(row, (rows, cols))
         return (rng.standard_normal((rows, cols)) * s).astype(np.float32)
 
     def norm(n):
@@ -113,7 +123,8 @@ def make_weights(c):
     # Round through the storage type so that every format holds the same
     # values and the reference sees exactly what the files hold.
     for k in list(w):
-        w[k] = roundtrip(w[k], c["dtype"] if w[k].ndim == 2 else "f32")
+        if w[k].ndim == 1 or not repeat_rows:
+            w[k] = roundtrip(w[k], c["dtype"] if w[k].ndim == 2 else "f32")
     return w
 
 
