@@ -153,8 +153,7 @@ def bench_gemv(lib, bits, peak, words):
         # F16 has no scales (and the GEMV no group argument).
         s = np.full(n * (k // group), 0.01, np.float32)
         arrays = ((q, s) if bits != 16 else (q,)) + (
-            np.ones(k, np.float32), np.zeros(n * 32, np.float32),
-            np.zeros(n, np.float32))
+            np.ones(k, np.float32), np.zeros(n, np.float32))
         bufs = [device_buffer(lib, a) for a in arrays]
         nbytes += qbytes + (s.nbytes if bits != 16 else 0)
         name = "f16" if bits == 16 else "q%d" % bits

@@ -53,20 +53,17 @@ typedef dsc_memref1 M;
 #define DSC_CUDA_BLOCK 64
 
 /* The kernels' host side (targets/cuda/kernels), MLIR's C interface. */
-void _mlir_ciface_dsc_cuda_gemv_q8(M *q, M *s, M *x, M *partial, M *y,
-                                   int64_t n, int64_t k, int64_t group);
-void _mlir_ciface_dsc_cuda_gemv_f16w(M *w, M *x, M *partial, M *y, int64_t n,
-                                     int64_t k);
-void _mlir_ciface_dsc_cuda_gemv_q8w(M *q, M *s, M *x, M *partial, M *y,
-                                    int64_t n, int64_t k, int64_t group);
-void _mlir_ciface_dsc_cuda_gemv_q4w(M *q, M *s, M *x, M *partial, M *y,
-                                    int64_t n, int64_t k, int64_t group);
-void _mlir_ciface_dsc_cuda_gemv_q4(M *q, M *s, M *x, M *partial, M *y,
-                                   int64_t n, int64_t k, int64_t group);
-void _mlir_ciface_dsc_cuda_gemv_f32(M *w, M *x, M *partial, M *y, int64_t n,
-                                    int64_t k);
-void _mlir_ciface_dsc_cuda_gemv_f16(M *w, M *x, M *partial, M *y, int64_t n,
-                                    int64_t k);
+void _mlir_ciface_dsc_cuda_gemv_q8(M *q, M *s, M *x, M *y, int64_t n, int64_t k,
+                                   int64_t group);
+void _mlir_ciface_dsc_cuda_gemv_f16w(M *w, M *x, M *y, int64_t n, int64_t k);
+void _mlir_ciface_dsc_cuda_gemv_q8w(M *q, M *s, M *x, M *y, int64_t n,
+                                    int64_t k, int64_t group);
+void _mlir_ciface_dsc_cuda_gemv_q4w(M *q, M *s, M *x, M *y, int64_t n,
+                                    int64_t k, int64_t group);
+void _mlir_ciface_dsc_cuda_gemv_q4(M *q, M *s, M *x, M *y, int64_t n, int64_t k,
+                                   int64_t group);
+void _mlir_ciface_dsc_cuda_gemv_f32(M *w, M *x, M *y, int64_t n, int64_t k);
+void _mlir_ciface_dsc_cuda_gemv_f16(M *w, M *x, M *y, int64_t n, int64_t k);
 void _mlir_ciface_dsc_cuda_matmul_q8(M *q, M *s, M *x, M *y, int64_t m,
                                      int64_t n, int64_t k, int64_t group);
 void _mlir_ciface_dsc_cuda_matmul_q4(M *q, M *s, M *x, M *y, int64_t m,
@@ -83,8 +80,8 @@ void _mlir_ciface_dsc_cuda_embed_f32(M *w, M *tok, M *y, int64_t rows,
                                      int64_t dim);
 void _mlir_ciface_dsc_cuda_embed_f16(M *w, M *tok, M *y, int64_t rows,
                                      int64_t dim);
-void _mlir_ciface_dsc_cuda_rms_norm(M *x, M *w, M *partial, M *y, int64_t rows,
-                                    int64_t dim, float eps);
+void _mlir_ciface_dsc_cuda_rms_norm(M *x, M *w, M *y, int64_t rows, int64_t dim,
+                                    float eps);
 void _mlir_ciface_dsc_cuda_rope(M *x, M *cos, M *sin, M *at, int64_t rows,
                                 int64_t heads, int64_t dim);
 void _mlir_ciface_dsc_cuda_kv_store(M *k, M *v, M *kc, M *vc, M *at,
@@ -125,9 +122,9 @@ static struct {
   const uint8_t *blob;  /* the payload's weights */
   CUdeviceptr *buf;     /* one per activation buffer */
   CUdeviceptr *wq, *ws; /* per weight: values, and scales when quantized */
-  CUdeviceptr partial, scores, stats, cache, pvals, pidx, io; /* io: io_block */
+  CUdeviceptr scores, stats, cache, pvals, pidx, io;   /* io: io_block */
   CUdeviceptr svals, sidx, scnt, sstat;                /* sampling */
-  int64_t positions, maxWidth, kvDim, vocab;
+  int64_t positions, kvDim, vocab;
   /* The decode step's executable graphs: logits, greedy, sampled. */
   CUhandle graph[3];
   bool noGraph;
@@ -310,8 +307,6 @@ int dsc_cuda_forward_start(const uint8_t *blob) {
   if (!g.buf || !g.wq || !g.ws)
     return dsc_fail("out of memory setting up the GPU");
   for (int64_t i = 0; i < nb; ++i) {
-    if (g.bufWidth[i] > g.maxWidth)
-      g.maxWidth = g.bufWidth[i];
     if (!(g.buf[i] = dev_alloc((size_t)(g.bufWidth[i] * DSC_CUDA_BLOCK) * 4)))
       return cu_check();
   }
@@ -330,10 +325,7 @@ int dsc_cuda_forward_start(const uint8_t *blob) {
     if (used && upload_weight(i))
       return 1;
   }
-  /* 32 partial sums a row: the GEMVs' output rows, RMSNorm's block rows. */
-  int64_t partRows = g.maxWidth > DSC_CUDA_BLOCK ? g.maxWidth : DSC_CUDA_BLOCK;
-  if (!(g.partial = dev_alloc((size_t)partRows * 32 * 4)) ||
-      !(g.pvals = dev_alloc(256 * 4)) || !(g.pidx = dev_alloc(256 * 4)) ||
+  if (!(g.pvals = dev_alloc(256 * 4)) || !(g.pidx = dev_alloc(256 * 4)) ||
       !(g.io = dev_alloc(sizeof(io_block))) ||
       !(g.svals = dev_alloc(SAMPLE_LISTS * DSC_DEVICE_TOP_K * 4)) ||
       !(g.sidx = dev_alloc(SAMPLE_LISTS * DSC_DEVICE_TOP_K * 4)) ||
@@ -422,7 +414,7 @@ int dsc_device_reserve(int64_t positions) {
   if (!(g.cache = dev_alloc(cacheBytes)) ||
       !(g.scores =
             dev_alloc((size_t)(DSC_CUDA_BLOCK * heads * positions) * 4)) ||
-      !(g.stats = dev_alloc((size_t)(DSC_CUDA_BLOCK * heads * 64) * 4)))
+      !(g.stats = dev_alloc((size_t)(DSC_CUDA_BLOCK * heads * 2) * 4)))
     return cu_check();
   return 0;
 }
@@ -460,7 +452,7 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
   int64_t n = w[DSC_CPW_ROWS], k = w[DSC_CPW_COLS];
   int64_t group = w[DSC_CPW_TILE_COLS] ? w[DSC_CPW_TILE_COLS] : k;
   M x = rows_of(st[1], r, rows), y = rows_of(st[3], r, rows);
-  M part = mem(g.partial, n * 32), q = mem(g.wq[st[2]], n * k);
+  M q = mem(g.wq[st[2]], n * k);
   M s = mem(g.ws[st[2]], n * (k / group));
   int64_t kind = w[DSC_CPW_KIND];
   if (rows > 1) {
@@ -480,19 +472,19 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
   M qw = mem(g.wq[st[2]], n * k / per);
   bool words = k % per == 0 && group % per == 0;
   if (kind == DSC_CPK_F32)
-    _mlir_ciface_dsc_cuda_gemv_f32(&q, &x, &part, &y, n, k);
+    _mlir_ciface_dsc_cuda_gemv_f32(&q, &x, &y, n, k);
   else if (kind == DSC_CPK_F16 && words)
-    _mlir_ciface_dsc_cuda_gemv_f16w(&qw, &x, &part, &y, n, k);
+    _mlir_ciface_dsc_cuda_gemv_f16w(&qw, &x, &y, n, k);
   else if (kind == DSC_CPK_F16)
-    _mlir_ciface_dsc_cuda_gemv_f16(&q, &x, &part, &y, n, k);
+    _mlir_ciface_dsc_cuda_gemv_f16(&q, &x, &y, n, k);
   else if (kind == DSC_CPK_Q8 && words)
-    _mlir_ciface_dsc_cuda_gemv_q8w(&qw, &s, &x, &part, &y, n, k, group);
+    _mlir_ciface_dsc_cuda_gemv_q8w(&qw, &s, &x, &y, n, k, group);
   else if (kind == DSC_CPK_Q8)
-    _mlir_ciface_dsc_cuda_gemv_q8(&q, &s, &x, &part, &y, n, k, group);
+    _mlir_ciface_dsc_cuda_gemv_q8(&q, &s, &x, &y, n, k, group);
   else if (words)
-    _mlir_ciface_dsc_cuda_gemv_q4w(&qw, &s, &x, &part, &y, n, k, group);
+    _mlir_ciface_dsc_cuda_gemv_q4w(&qw, &s, &x, &y, n, k, group);
   else
-    _mlir_ciface_dsc_cuda_gemv_q4(&q, &s, &x, &part, &y, n, k, group);
+    _mlir_ciface_dsc_cuda_gemv_q4(&q, &s, &x, &y, n, k, group);
 }
 
 /* Steps [from, to) over `rows` rows of the activations from row r, with
@@ -511,11 +503,9 @@ static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
       embed(st, r, rows);
       break;
     case DSC_OP_RMS_NORM: {
-      /* partial: 32 sums a row (rms_norm.mlir); g.partial holds 32 for
-       * each row of the widest buffer, and rows <= DSC_CUDA_BLOCK. */
       M x = rows_of(st[1], r, rows), w = mem(g.wq[st[2]], bw[st[1]]),
-        part = mem(g.partial, rows * 32), y = rows_of(st[3], r, rows);
-      _mlir_ciface_dsc_cuda_rms_norm(&x, &w, &part, &y, rows, bw[st[1]],
+        y = rows_of(st[3], r, rows);
+      _mlir_ciface_dsc_cuda_rms_norm(&x, &w, &y, rows, bw[st[1]],
                                      f64_at(st[4]));
       break;
     }
@@ -551,7 +541,7 @@ static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
         kcm = mem(kc, g.positions * kv), vcm = mem(vc, g.positions * kv),
         at = mem(g.io, 1), q = rows_of(st[1], r, rows),
         sc = mem(g.scores, rows * heads * g.positions),
-        sts = mem(g.stats, rows * heads * 64), o = rows_of(st[4], r, rows);
+        sts = mem(g.stats, rows * heads * 2), o = rows_of(st[4], r, rows);
       /* The rows' keys and values into the cache, then attention. */
       _mlir_ciface_dsc_cuda_kv_store(&k, &v, &kcm, &vcm, &at, rows, kv);
       _mlir_ciface_dsc_cuda_attention(&q, &kcm, &vcm, &sc, &sts, &o, &at, rows,

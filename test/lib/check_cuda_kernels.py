@@ -121,18 +121,15 @@ def gemv(lib, rng, bits):
         x = rng.standard_normal(k).astype(np.float32)
         q, s = quantize(w, bits, group)
         ref = (q.astype(np.float64) * np.repeat(s, group, axis=1)) @ x
-        y = np.zeros(n, np.float32)
-        partial = np.zeros(n * 32, np.float32)
+        # NaN: a row no warp writes fails.
+        y = np.full(n, np.nan, np.float32)
         data = pack4(q) if bits == 4 else q
-        call(lib, "dsc_cuda_gemv_q%d" % bits, data, s, x, partial, y, n, k,
-             group)
+        call(lib, "dsc_cuda_gemv_q%d" % bits, data, s, x, y, n, k, group)
         ok &= check("gemv_q%d group %d" % (bits, group), y, ref, 1e-5)
-        # The word-reading kernel, the same buffer as 32-bit words (fresh
-        # partial sums, so that the first kernel's are not the byte one's).
-        y = np.zeros(n, np.float32)
-        partial = np.full(n * 32, np.nan, np.float32)
+        # The word-reading kernel, the same buffer as 32-bit words.
+        y = np.full(n, np.nan, np.float32)
         call(lib, "dsc_cuda_gemv_q%dw" % bits, data.view(np.int32), s, x,
-             partial, y, n, k, group)
+             y, n, k, group)
         ok &= check("gemv_q%dw group %d" % (bits, group), y, ref, 1e-5)
     return ok
 
@@ -144,10 +141,9 @@ def gemv_float(lib, rng):
         w = rng.standard_normal((n, k)).astype(dtype)
         x = rng.standard_normal(k).astype(np.float32)
         ref = w.astype(np.float64) @ x
-        y = np.zeros(n, np.float32)
-        partial = np.zeros(n * 32, np.float32)
+        y = np.full(n, np.nan, np.float32)
         name = "gemv_f32" if dtype == np.float32 else "gemv_f16"
-        call(lib, "dsc_cuda_" + name, w.reshape(-1), x, partial, y, n, k)
+        call(lib, "dsc_cuda_" + name, w.reshape(-1), x, y, n, k)
         ok &= check(name, y, ref, 1e-5)
     # F16 as 32-bit words (k even): 250, and 1150 (the unrolled loop runs
     # several times).
@@ -155,10 +151,9 @@ def gemv_float(lib, rng):
         w = rng.standard_normal((n, k)).astype(np.float16)
         x = rng.standard_normal(k).astype(np.float32)
         ref = w.astype(np.float64) @ x
-        y = np.zeros(n, np.float32)
-        partial = np.full(n * 32, np.nan, np.float32)
+        y = np.full(n, np.nan, np.float32)
         call(lib, "dsc_cuda_gemv_f16w", w.reshape(-1).view(np.int32), x,
-             partial, y, n, k)
+             y, n, k)
         ok &= check("gemv_f16w k %d" % k, y, ref, 1e-5)
     return ok
 
@@ -170,9 +165,8 @@ def rms_norm(lib, rng):
         eps = 1e-5
         x = rng.standard_normal((rows, dim)).astype(np.float32)
         w = rng.standard_normal(dim).astype(np.float32)
-        y = np.zeros((rows, dim), np.float32)
-        call(lib, "dsc_cuda_rms_norm", x, w,
-             np.full(rows * 32, np.nan, np.float32), y, rows, dim, eps)
+        y = np.full((rows, dim), np.nan, np.float32)
+        call(lib, "dsc_cuda_rms_norm", x, w, y, rows, dim, eps)
         x64 = x.astype(np.float64)
         ref = x64 / np.sqrt((x64 * x64).mean(axis=1, keepdims=True) + eps) * w
         ok &= check("rms_norm dim %d" % dim, y, ref, 1e-5)
@@ -303,7 +297,7 @@ def attention(lib, rng):
         out = np.zeros((rows, heads, hd), np.float32)
         call(lib, "dsc_cuda_attention", q, kc, vc,
              np.zeros(rows * heads * (span + room), np.float32),
-             np.zeros(rows * heads * 64, np.float32), out,
+             np.full(rows * heads * 2, np.nan, np.float32), out,
              np.array([first], np.int64), rows, heads, kvheads, hd,
              float(scale))
         ref = np.zeros((rows, heads, hd))

@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Utils/GPUUtils.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -42,6 +43,7 @@
 #include "mlir/Transforms/Passes.h"
 
 #include "llvm/ADT/Sequence.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace mlir::dsc {
 #define GEN_PASS_DEF_GPUTILEFLATLOOPS
@@ -51,6 +53,7 @@ namespace mlir::dsc {
 #define GEN_PASS_DEF_GPUUNIQUEKERNELNAMES
 #define GEN_PASS_DEF_GPUKERNELSTOHOST
 #define GEN_PASS_DEF_GPUHOSTKERNELENTRIES
+#define GEN_PASS_DEF_GPULOWERSUBGROUPREDUCE
 #define GEN_PASS_DEF_GPUNOLIBDEVICE
 #define GEN_PASS_DEF_GPUINVARIANTLOADS
 #include "Dsc/Transforms/Passes.h.inc"
@@ -347,20 +350,252 @@ struct GPUUniqueKernelNamesPass
   }
 };
 
+/// Warp reductions as butterfly shuffles over 32 lanes (NVIDIA's warp).
+struct GPULowerSubgroupReducePass
+    : dsc::impl::GPULowerSubgroupReduceBase<GPULowerSubgroupReducePass> {
+  using GPULowerSubgroupReduceBase::GPULowerSubgroupReduceBase;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateGpuLowerSubgroupReduceToShufflePatterns(patterns,
+                                                    /*subgroupSize=*/32,
+                                                    /*shuffleBitwidth=*/32);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    WalkResult left = getOperation().walk([](gpu::SubgroupReduceOp r) {
+      r.emitOpError("cannot be lowered to 32-bit shuffles");
+      return WalkResult::interrupt();
+    });
+    if (left.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+/// `x op y` for a gpu.subgroup_reduce's operation, on scalars.
+static Value combine(OpBuilder &b, Location loc, gpu::AllReduceOperation op,
+                     Value x, Value y) {
+  return vector::makeArithReduction(b, loc, gpu::convertReductionKind(op), x,
+                                    y);
+}
+
+/// Ops a later phase of a kernel's host form computes again instead of
+/// reading them from the scratch buffers: constants and the ids, which
+/// that phase's loops give again.
+static bool rematerializable(Operation *op) {
+  return op->getNumOperands() == 0 && op->getNumResults() == 1 &&
+         isMemoryEffectFree(op) && op->getNumRegions() == 0;
+}
+
 /// For the tests without a GPU (test/lit/targets/cuda/fake-driver.test):
 /// each outlined kernel (gpu.func) becomes a host function of the same name
 /// and arguments, plus the launch's grid and block sizes, that runs its body
 /// for every block and thread in turn, the ids the loops' indices. The dsc
 /// kernels use no shared memory and no barrier, so one thread after another
-/// computes what the GPU computes at once. The launchers (functions with
-/// gpu.launch_func) and the GPU modules go; kernels with NVVM operations (the
-/// GEMM's mma.sync) have no host form and are left out.
+/// computes what the GPU computes at once, but for gpu.subgroup_reduce: a
+/// kernel's body is cut at each one (they must be in the body itself, not
+/// in a loop or branch), into phases that each run for all the block's
+/// threads in turn. A value a later phase uses is kept per thread in a
+/// scratch buffer; the reduction combines the values of each 32 threads
+/// (a warp: consecutive linear thread ids) in the butterfly order of its
+/// GPU lowering (offsets 1, 2, ..., 16), so that every lane gets the same
+/// result, bit for bit the GPU's. The launchers (functions with
+/// gpu.launch_func) and the GPU modules go; kernels with NVVM operations
+/// (the GEMM's mma.sync) have no host form and are left out.
 struct GPUKernelsToHostPass
     : dsc::impl::GPUKernelsToHostBase<GPUKernelsToHostPass> {
   using GPUKernelsToHostBase::GPUKernelsToHostBase;
+
+  LogicalResult convert(ModuleOp m, gpu::GPUFuncOp f) {
+    MLIRContext *ctx = &getContext();
+    if (!f.getBody().hasOneBlock())
+      return f.emitOpError("has more than one block: no host form");
+    Block &body = f.getBody().front();
+    // The phases: the body's ops between its subgroup reductions.
+    SmallVector<SmallVector<Operation *>> phases(1);
+    SmallVector<gpu::SubgroupReduceOp> reductions;
+    DenseMap<Operation *, unsigned> phaseOf;
+    for (Operation &op : body.without_terminator()) {
+      if (auto r = dyn_cast<gpu::SubgroupReduceOp>(op)) {
+        if (r.getClusterSize() || !r.getType().isIntOrIndexOrFloat())
+          return r.emitOpError("of a vector or in clusters has no host form");
+        reductions.push_back(r);
+        phaseOf[r] = phases.size();
+        phases.emplace_back();
+        continue;
+      }
+      WalkResult nested = op.walk([](gpu::SubgroupReduceOp r) {
+        r.emitOpError("inside a loop or branch has no host form");
+        return WalkResult::interrupt();
+      });
+      if (nested.wasInterrupted())
+        return failure();
+      phaseOf[&op] = phases.size() - 1;
+      phases.back().push_back(&op);
+    }
+    // Values a later phase uses (or a reduction reads) are kept per thread.
+    SetVector<Value> kept;
+    for (Operation &op : body.without_terminator()) {
+      if (rematerializable(&op))
+        continue;
+      for (Value v : op.getResults()) {
+        // A reduction's phase is the one after it, where its result is
+        // read; a value it reduces is one of an earlier phase.
+        bool later = isa<gpu::SubgroupReduceOp>(op);
+        for (Operation *user : v.getUsers())
+          later |= phaseOf[body.findAncestorOpInBlock(*user)] > phaseOf[&op];
+        if (!later)
+          continue;
+        if (!v.getType().isIntOrIndexOrFloat())
+          return op.emitOpError("has a result of type ")
+                 << v.getType() << " used across a subgroup reduction: no "
+                 << "host form";
+        kept.insert(v);
+      }
+    }
+
+    OpBuilder b = OpBuilder::atBlockEnd(m.getBody());
+    Location loc = f.getLoc();
+    SmallVector<Type> types(f.getArgumentTypes());
+    types.append(6, b.getIndexType());
+    auto fn = func::FuncOp::create(b, loc, f.getName(),
+                                   FunctionType::get(ctx, types, {}));
+    fn->setAttr("dsc.host_kernel", UnitAttr::get(ctx));
+    Block *entry = fn.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    unsigned n = f.getNumArguments();
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value dims[6];
+    for (int d = 0; d < 6; ++d)
+      dims[d] = entry->getArgument(n + d);
+    // Scratch: one value per thread of a block, for each kept value.
+    DenseMap<Value, Value> scratch;
+    Value threads;
+    if (!kept.empty()) {
+      threads = arith::MulIOp::create(b, loc, dims[3], dims[4]);
+      threads = arith::MulIOp::create(b, loc, threads, dims[5]);
+      for (gpu::SubgroupReduceOp r : reductions)
+        if (!kept.contains(r.getValue()))
+          return r.emitOpError("reduces a value that does not depend on the "
+                               "thread: no host form");
+      for (Value v : kept)
+        scratch[v] = memref::AllocOp::create(
+            b, loc, MemRefType::get({ShapedType::kDynamic}, v.getType()),
+            ValueRange{threads});
+    }
+    // Blocks z, y, x.
+    Value blockIv[3];
+    for (int d = 2; d >= 0; --d) {
+      auto loop = scf::ForOp::create(b, loc, zero, dims[d], one);
+      blockIv[d] = loop.getInductionVar();
+      b.setInsertionPointToStart(loop.getBody());
+    }
+    OpBuilder::InsertPoint inBlock = b.saveInsertionPoint();
+    bool bad = false;
+    for (unsigned p = 0; p < phases.size(); ++p) {
+      b.restoreInsertionPoint(inBlock);
+      if (p > 0) {
+        // The reduction before this phase, over each warp's kept values.
+        gpu::SubgroupReduceOp r = reductions[p - 1];
+        Value in = scratch[r.getValue()], out = scratch[r.getResult()];
+        auto copy = scf::ForOp::create(b, loc, zero, threads, one);
+        {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPointToStart(copy.getBody());
+          Value t = copy.getInductionVar();
+          Value v = memref::LoadOp::create(b, loc, in, t);
+          memref::StoreOp::create(b, loc, v, out, t);
+        }
+        for (int64_t off = 1; off < 32; off *= 2) {
+          auto loop = scf::ForOp::create(b, loc, zero, threads, one);
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPointToStart(loop.getBody());
+          Value t = loop.getInductionVar();
+          Value offv = arith::ConstantIndexOp::create(b, loc, off);
+          Value u = arith::XOrIOp::create(b, loc, t, offv);
+          // Each pair once, from its lower thread, both partners present
+          // (the kernels' blocks are whole warps).
+          Value lower =
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, t, u);
+          Value inside = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::ult, u, threads);
+          Value both = arith::AndIOp::create(b, loc, lower, inside);
+          auto ifOp = scf::IfOp::create(b, loc, both, false);
+          b.setInsertionPointToStart(ifOp.thenBlock());
+          Value x = memref::LoadOp::create(b, loc, out, t);
+          Value y = memref::LoadOp::create(b, loc, out, u);
+          Value c = combine(b, loc, r.getOp(), x, y);
+          memref::StoreOp::create(b, loc, c, out, t);
+          memref::StoreOp::create(b, loc, c, out, u);
+        }
+      }
+      // Threads z, y, x.
+      Value threadIv[3];
+      for (int d = 2; d >= 0; --d) {
+        auto loop = scf::ForOp::create(b, loc, zero, dims[3 + d], one);
+        threadIv[d] = loop.getInductionVar();
+        b.setInsertionPointToStart(loop.getBody());
+      }
+      Block *threadBody = b.getInsertionBlock();
+      Value linear;
+      if (!kept.empty()) {
+        linear = arith::MulIOp::create(b, loc, threadIv[2], dims[4]);
+        linear = arith::AddIOp::create(b, loc, linear, threadIv[1]);
+        linear = arith::MulIOp::create(b, loc, linear, dims[3]);
+        linear = arith::AddIOp::create(b, loc, linear, threadIv[0]);
+      }
+      IRMapping map;
+      for (unsigned i = 0; i < n; ++i)
+        map.map(f.getArgument(i), entry->getArgument(i));
+      // Earlier phases' thread-independent values computed again, the
+      // kept ones read back.
+      for (unsigned q = 0; q < p; ++q)
+        for (Operation *op : phases[q])
+          if (rematerializable(op))
+            b.clone(*op, map);
+      for (Value v : kept) {
+        Operation *def = v.getDefiningOp();
+        if (phaseOf[def] < p ||
+            (phaseOf[def] == p && isa<gpu::SubgroupReduceOp>(def)))
+          map.map(v, memref::LoadOp::create(b, loc, scratch[v], linear));
+      }
+      for (Operation *op : phases[p])
+        b.clone(*op, map);
+      // This phase's kept values stored for the next ones.
+      for (Operation *op : phases[p])
+        for (Value v : op->getResults())
+          if (kept.contains(v))
+            memref::StoreOp::create(b, loc, map.lookup(v), scratch[v], linear);
+      // The ids: this phase's loop indices and the appended sizes.
+      threadBody->walk([&](Operation *op) {
+        auto dimOf = [](gpu::Dimension d) { return static_cast<int>(d); };
+        Value r;
+        if (auto o = dyn_cast<gpu::BlockIdOp>(op))
+          r = blockIv[dimOf(o.getDimension())];
+        else if (auto o = dyn_cast<gpu::ThreadIdOp>(op))
+          r = threadIv[dimOf(o.getDimension())];
+        else if (auto o = dyn_cast<gpu::GridDimOp>(op))
+          r = dims[dimOf(o.getDimension())];
+        else if (auto o = dyn_cast<gpu::BlockDimOp>(op))
+          r = dims[3 + dimOf(o.getDimension())];
+        else if (isa<gpu::GPUDialect>(op->getDialect())) {
+          op->emitOpError("has no host form");
+          bad = true;
+        }
+        if (r) {
+          op->getResult(0).replaceAllUsesWith(r);
+          op->erase();
+        }
+      });
+    }
+    b.setInsertionPointToEnd(entry);
+    for (Value v : kept)
+      memref::DeallocOp::create(b, loc, scratch[v]);
+    func::ReturnOp::create(b, loc);
+    return failure(bad);
+  }
+
   void runOnOperation() override {
     ModuleOp m = getOperation();
-    MLIRContext *ctx = &getContext();
     SmallVector<gpu::GPUModuleOp> gpuModules(m.getOps<gpu::GPUModuleOp>());
     for (gpu::GPUModuleOp gm : gpuModules)
       for (gpu::GPUFuncOp f : gm.getOps<gpu::GPUFuncOp>()) {
@@ -372,60 +607,7 @@ struct GPUKernelsToHostPass
         });
         if (nvvm)
           continue;
-        if (!f.getBody().hasOneBlock()) {
-          f.emitOpError("has more than one block: no host form");
-          return signalPassFailure();
-        }
-        OpBuilder b = OpBuilder::atBlockEnd(m.getBody());
-        Location loc = f.getLoc();
-        SmallVector<Type> types(f.getArgumentTypes());
-        types.append(6, b.getIndexType());
-        auto fn = func::FuncOp::create(b, loc, f.getName(),
-                                       FunctionType::get(ctx, types, {}));
-        fn->setAttr("dsc.host_kernel", UnitAttr::get(ctx));
-        Block *entry = fn.addEntryBlock();
-        b.setInsertionPointToStart(entry);
-        unsigned n = f.getNumArguments();
-        Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-        Value one = arith::ConstantIndexOp::create(b, loc, 1);
-        // Blocks z, y, x, then threads z, y, x.
-        Value iv[6];
-        for (int d = 0; d < 6; ++d) {
-          int dim = (d < 3 ? 2 - d : 5 - d + 3);
-          auto loop = scf::ForOp::create(b, loc, zero,
-                                         entry->getArgument(n + dim), one);
-          iv[dim] = loop.getInductionVar();
-          b.setInsertionPointToStart(loop.getBody());
-        }
-        IRMapping map;
-        for (unsigned i = 0; i < n; ++i)
-          map.map(f.getArgument(i), entry->getArgument(i));
-        for (Operation &op : f.getBody().front().without_terminator())
-          b.clone(op, map);
-        b.setInsertionPointToEnd(entry);
-        func::ReturnOp::create(b, loc);
-        bool bad = false;
-        fn.walk([&](Operation *op) {
-          auto dimOf = [](gpu::Dimension d) { return static_cast<int>(d); };
-          Value r;
-          if (auto o = dyn_cast<gpu::BlockIdOp>(op))
-            r = iv[dimOf(o.getDimension())];
-          else if (auto o = dyn_cast<gpu::ThreadIdOp>(op))
-            r = iv[3 + dimOf(o.getDimension())];
-          else if (auto o = dyn_cast<gpu::GridDimOp>(op))
-            r = entry->getArgument(n + dimOf(o.getDimension()));
-          else if (auto o = dyn_cast<gpu::BlockDimOp>(op))
-            r = entry->getArgument(n + 3 + dimOf(o.getDimension()));
-          else if (isa<gpu::GPUDialect>(op->getDialect())) {
-            op->emitOpError("has no host form");
-            bad = true;
-          }
-          if (r) {
-            op->getResult(0).replaceAllUsesWith(r);
-            op->erase();
-          }
-        });
-        if (bad)
+        if (failed(convert(m, f)))
           return signalPassFailure();
       }
     SmallVector<Operation *> dead(gpuModules.begin(), gpuModules.end());
@@ -543,6 +725,7 @@ void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
   // instructions, where convert-gpu-to-nvvm calls libdevice, which dsc
   // does not link.
   pm.addNestedPass<gpu::GPUModuleOp>(createCodegenApproximateMath());
+  pm.addNestedPass<gpu::GPUModuleOp>(dsc::createGPULowerSubgroupReduce());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
   pm.addNestedPass<gpu::GPUModuleOp>(dsc::createGPUNoLibdevice());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -409,7 +409,12 @@ def GPUKernelsToHost : Pass<"dsc-gpu-kernels-to-host", "::mlir::ModuleOp"> {
     each), that runs its body for every block and thread in turn, the ids
     the loops' indices. The dsc kernels use no shared memory and no
     barrier, so one thread after another computes what the GPU computes at
-    once. The launchers (functions with `gpu.launch_func`) and the GPU
+    once, but for `gpu.subgroup_reduce`: the body is cut at each (they must
+    be in the body itself, not in a loop or branch) into phases that each
+    run for all the block's threads, values used across a cut kept per
+    thread in scratch buffers, and the reduction combines each warp's (32
+    consecutive threads') values in dsc-gpu-lower-subgroup-reduce's order.
+    The launchers (functions with `gpu.launch_func`) and the GPU
     modules go; kernels with NVVM operations (the GEMM's mma.sync) have no
     host form and are left out. A kernel of several blocks, or with another
     gpu operation, is an error.
@@ -436,6 +441,21 @@ def GPUHostKernelEntries : Pass<"dsc-gpu-host-kernel-entries",
     is an error.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def GPULowerSubgroupReduce : Pass<"dsc-gpu-lower-subgroup-reduce",
+                                  "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Lowers warp reductions to butterfly shuffles";
+  let description = [{
+    Every `gpu.subgroup_reduce` of a kernel (a sum or maximum over a warp's
+    32 lanes, which spares a kernel its partial sums through global memory)
+    becomes five `gpu.shuffle xor` steps, offsets 1, 2, 4, 8 and 16, each
+    combining a lane's value with its partner's (`shfl.sync.bfly` in PTX),
+    so that every lane ends with the same result. dsc-gpu-kernels-to-host
+    combines in the same order. A reduction this cannot lower (of a type
+    wider than 32 bits per element) is an error.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
 def GPUNoLibdevice : Pass<"dsc-gpu-no-libdevice", "::mlir::gpu::GPUModuleOp"> {

@@ -8,14 +8,16 @@
 // q and out [rows, heads, head_dim], the cache [position, kv_head,
 // head_dim] holding the rows' own keys and values already
 // (dsc_cuda_kv_store). `scores` (rows x heads x P, P its size over the
-// units: the cache's positions) and `stats` (rows x heads x 64) are
+// units: the cache's positions) and `stats` (rows x heads x 2) are
 // scratch. Three kernels, so that no thread walks a row alone (one thread
 // per unit doing all of it took milliseconds a layer on an H200):
 //   1. a thread per unit and position: the score;
-//   2. 32 lanes a unit: the maximum of positions l, l + 32, ... and the sum
-//      of their exponentials against it, into stats[u, l] and [u, 32 + l];
-//   3. a thread per unit and value: the lanes' maxima and sums combined,
-//      and the sum over positions of exp(score - max) v, over the sum.
+//   2. a warp a unit: the maximum of the scores and the sum of their
+//      exponentials against it (lane l reads positions l, l + 32, ...;
+//      the lanes' values combined by shuffles, gpu.subgroup_reduce), into
+//      stats[u, 0] and stats[u, 1];
+//   3. a thread per unit and value: the sum over positions of
+//      exp(score - max) v, over the sum.
 // exp is dsc's polynomial (dsc-codegen-approximate-math), as on the CPU.
 func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
                               %vc: memref<?xf32>, %scores: memref<?xf32>,
@@ -26,7 +28,7 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c32 = arith.constant 32 : index
-  %c64 = arith.constant 64 : index
+  %c2 = arith.constant 2 : index
   %zero = arith.constant 0.0 : f32
   %ninf = arith.constant 0xFF800000 : f32
   %group = arith.divui %heads, %kvheads : index
@@ -76,20 +78,25 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
         %a2 = arith.maximumf %a, %s : f32
         scf.yield %a2 : f32
       }
+      // The unit's maximum over the warp (shuffles; every lane gets it).
+      // A lane with no position (fewer than 32 seen) has -inf and sum 0.
+      %mx = gpu.subgroup_reduce maximumf %m uniform : (f32) -> f32
       %sum = scf.for %p = %l to %npos step %c32 iter_args(%a = %zero) -> f32 {
         %si = arith.addi %sr, %p : index
         %s = memref.load %scores[%si] : memref<?xf32>
-        %sm = arith.subf %s, %m : f32
+        %sm = arith.subf %s, %mx : f32
         %e = math.exp %sm : f32
         %a2 = arith.addf %a, %e : f32
         scf.yield %a2 : f32
       }
-      %st = arith.muli %u, %c64 : index
-      %mi = arith.addi %st, %l : index
-      %l32 = arith.addi %l, %c32 : index
-      %ti = arith.addi %st, %l32 : index
-      memref.store %m, %stats[%mi] : memref<?xf32>
-      memref.store %sum, %stats[%ti] : memref<?xf32>
+      %tot = gpu.subgroup_reduce add %sum uniform : (f32) -> f32
+      %lane0 = arith.cmpi eq, %l, %c0 : index
+      scf.if %lane0 {
+        %st = arith.muli %u, %c2 : index
+        %ti = arith.addi %st, %c1 : index
+        memref.store %mx, %stats[%st] : memref<?xf32>
+        memref.store %tot, %stats[%ti] : memref<?xf32>
+      }
       scf.reduce
     }
     scf.reduce
@@ -103,29 +110,10 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
     %npos = arith.addi %last, %c1 : index
     %kvh = arith.divui %h, %group : index
     %kvoff = arith.muli %kvh, %hd : index
-    %st = arith.muli %u, %c64 : index
-    %max = scf.for %l = %c0 to %c32 step %c1 iter_args(%a = %ninf) -> f32 {
-      %mi = arith.addi %st, %l : index
-      %m = memref.load %stats[%mi] : memref<?xf32>
-      %a2 = arith.maximumf %a, %m : f32
-      scf.yield %a2 : f32
-    }
-    // A lane with no position (fewer than 32 seen) has maximum -inf and
-    // sum 0: it adds nothing (and exp never sees -inf).
-    %sum = scf.for %l = %c0 to %c32 step %c1 iter_args(%a = %zero) -> f32 {
-      %mi = arith.addi %st, %l : index
-      %m = memref.load %stats[%mi] : memref<?xf32>
-      %l32 = arith.addi %l, %c32 : index
-      %ti = arith.addi %st, %l32 : index
-      %ls = memref.load %stats[%ti] : memref<?xf32>
-      %empty = arith.cmpf oeq, %m, %ninf : f32
-      %dm = arith.subf %m, %max : f32
-      %dm0 = arith.select %empty, %zero, %dm : f32
-      %e = math.exp %dm0 : f32
-      %c = arith.mulf %ls, %e : f32
-      %a2 = arith.addf %a, %c : f32
-      scf.yield %a2 : f32
-    }
+    %st = arith.muli %u, %c2 : index
+    %ti = arith.addi %st, %c1 : index
+    %max = memref.load %stats[%st] : memref<?xf32>
+    %sum = memref.load %stats[%ti] : memref<?xf32>
     %sr = arith.muli %u, %P : index
     %acc = scf.for %p = %c0 to %npos step %c1 iter_args(%a = %zero) -> f32 {
       %si = arith.addi %sr, %p : index

@@ -1,9 +1,10 @@
 // Decode's GEMV over float weights: y[n] = sum_k w[n, k] * x[k], w row-major
 // f32 or f16 (widened in registers). As the quantized GEMVs: one GPU block
 // per row, one warp (32 lanes) per block, lane l reading columns l, l + 32,
-// ...; `partial` (n x 32) holds the lanes' sums, which a second loop adds.
+// ...; the lanes' sums are added across the warp by shuffles
+// (gpu.subgroup_reduce), and lane 0 writes the row's.
 func.func @dsc_cuda_gemv_f32(%w: memref<?xf32>, %x: memref<?xf32>,
-                             %partial: memref<?xf32>, %y: memref<?xf32>,
+                             %y: memref<?xf32>,
                              %n: index, %k: index)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
@@ -20,29 +21,22 @@ func.func @dsc_cuda_gemv_f32(%w: memref<?xf32>, %x: memref<?xf32>,
         %a2 = math.fma %wv, %xv, %a : f32
         scf.yield %a2 : f32
       }
-      %pr = arith.muli %r, %c32 : index
-      %pi = arith.addi %pr, %l : index
-      memref.store %acc, %partial[%pi] : memref<?xf32>
+      // The warp's 32 sums added by shuffles (every lane gets the row's
+      // sum); lane 0 writes it.
+      %sum = gpu.subgroup_reduce add %acc uniform : (f32) -> f32
+      %first = arith.cmpi eq, %l, %c0 : index
+      scf.if %first {
+        memref.store %sum, %y[%r] : memref<?xf32>
+      }
       scf.reduce
     }
-    scf.reduce
-  }
-  scf.parallel (%r) = (%c0) to (%n) step (%c1) {
-    %pr = arith.muli %r, %c32 : index
-    %sum = scf.for %l = %c0 to %c32 step %c1 iter_args(%a = %zero) -> f32 {
-      %pi = arith.addi %pr, %l : index
-      %v = memref.load %partial[%pi] : memref<?xf32>
-      %a2 = arith.addf %a, %v : f32
-      scf.yield %a2 : f32
-    }
-    memref.store %sum, %y[%r] : memref<?xf32>
     scf.reduce
   }
   return
 }
 
 func.func @dsc_cuda_gemv_f16(%w: memref<?xf16>, %x: memref<?xf32>,
-                             %partial: memref<?xf32>, %y: memref<?xf32>,
+                             %y: memref<?xf32>,
                              %n: index, %k: index)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
@@ -60,22 +54,15 @@ func.func @dsc_cuda_gemv_f16(%w: memref<?xf16>, %x: memref<?xf32>,
         %a2 = math.fma %wv, %xv, %a : f32
         scf.yield %a2 : f32
       }
-      %pr = arith.muli %r, %c32 : index
-      %pi = arith.addi %pr, %l : index
-      memref.store %acc, %partial[%pi] : memref<?xf32>
+      // The warp's 32 sums added by shuffles (every lane gets the row's
+      // sum); lane 0 writes it.
+      %sum = gpu.subgroup_reduce add %acc uniform : (f32) -> f32
+      %first = arith.cmpi eq, %l, %c0 : index
+      scf.if %first {
+        memref.store %sum, %y[%r] : memref<?xf32>
+      }
       scf.reduce
     }
-    scf.reduce
-  }
-  scf.parallel (%r) = (%c0) to (%n) step (%c1) {
-    %pr = arith.muli %r, %c32 : index
-    %sum = scf.for %l = %c0 to %c32 step %c1 iter_args(%a = %zero) -> f32 {
-      %pi = arith.addi %pr, %l : index
-      %v = memref.load %partial[%pi] : memref<?xf32>
-      %a2 = arith.addf %a, %v : f32
-      scf.yield %a2 : f32
-    }
-    memref.store %sum, %y[%r] : memref<?xf32>
     scf.reduce
   }
   return
@@ -88,7 +75,7 @@ func.func @dsc_cuda_gemv_f16(%w: memref<?xf16>, %x: memref<?xf32>,
 // a whole number of words (k even; the runtime takes gemv_f16 otherwise).
 // w is the same buffer seen as words.
 func.func @dsc_cuda_gemv_f16w(%w: memref<?xi32>, %x: memref<?xf32>,
-                              %partial: memref<?xf32>, %y: memref<?xf32>,
+                              %y: memref<?xf32>,
                               %n: index, %k: index)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
@@ -119,22 +106,15 @@ func.func @dsc_cuda_gemv_f16w(%w: memref<?xi32>, %x: memref<?xf32>,
         %a2 = math.fma %hi, %x1, %a1 : f32
         scf.yield %a2 : f32
       }
-      %pr = arith.muli %r, %c32 : index
-      %pi = arith.addi %pr, %l : index
-      memref.store %acc, %partial[%pi] : memref<?xf32>
+      // The warp's 32 sums added by shuffles (every lane gets the row's
+      // sum); lane 0 writes it.
+      %sum = gpu.subgroup_reduce add %acc uniform : (f32) -> f32
+      %first = arith.cmpi eq, %l, %c0 : index
+      scf.if %first {
+        memref.store %sum, %y[%r] : memref<?xf32>
+      }
       scf.reduce
     }
-    scf.reduce
-  }
-  scf.parallel (%r) = (%c0) to (%n) step (%c1) {
-    %pr = arith.muli %r, %c32 : index
-    %sum = scf.for %l = %c0 to %c32 step %c1 iter_args(%a = %zero) -> f32 {
-      %pi = arith.addi %pr, %l : index
-      %v = memref.load %partial[%pi] : memref<?xf32>
-      %a2 = arith.addf %a, %v : f32
-      scf.yield %a2 : f32
-    }
-    memref.store %sum, %y[%r] : memref<?xf32>
     scf.reduce
   }
   return

@@ -3,11 +3,11 @@
 // byte per value; s one f32 scale per group, row-major over [n, k / group]
 // (group = k is per-channel). One GPU block per row, one warp (32 lanes)
 // per block; lane l reads columns l, l + 32, ..., so that a warp's loads
-// are consecutive bytes; `partial` (n x 32) holds the lanes' sums, which a
-// second loop adds. The values are dequantized in registers.
+// are consecutive bytes; the lanes' sums are added across the warp by
+// shuffles (gpu.subgroup_reduce), and lane 0 writes the row's. The
+// values are dequantized in registers.
 func.func @dsc_cuda_gemv_q8(%q: memref<?xi8>, %s: memref<?xf32>,
-                            %x: memref<?xf32>, %partial: memref<?xf32>,
-                            %y: memref<?xf32>, %n: index, %k: index,
+                            %x: memref<?xf32>, %y: memref<?xf32>, %n: index, %k: index,
                             %group: index) attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -30,22 +30,15 @@ func.func @dsc_cuda_gemv_q8(%q: memref<?xi8>, %s: memref<?xf32>,
         %a2 = math.fma %w, %xv, %a : f32
         scf.yield %a2 : f32
       }
-      %pr = arith.muli %r, %c32 : index
-      %pi = arith.addi %pr, %l : index
-      memref.store %acc, %partial[%pi] : memref<?xf32>
+      // The warp's 32 sums added by shuffles (every lane gets the row's
+      // sum); lane 0 writes it.
+      %sum = gpu.subgroup_reduce add %acc uniform : (f32) -> f32
+      %first = arith.cmpi eq, %l, %c0 : index
+      scf.if %first {
+        memref.store %sum, %y[%r] : memref<?xf32>
+      }
       scf.reduce
     }
-    scf.reduce
-  }
-  scf.parallel (%r) = (%c0) to (%n) step (%c1) {
-    %pr = arith.muli %r, %c32 : index
-    %sum = scf.for %l = %c0 to %c32 step %c1 iter_args(%a = %zero) -> f32 {
-      %pi = arith.addi %pr, %l : index
-      %v = memref.load %partial[%pi] : memref<?xf32>
-      %a2 = arith.addf %a, %v : f32
-      scf.yield %a2 : f32
-    }
-    memref.store %sum, %y[%r] : memref<?xf32>
     scf.reduce
   }
   return
@@ -59,8 +52,7 @@ func.func @dsc_cuda_gemv_q8(%q: memref<?xi8>, %s: memref<?xf32>,
 // group % 4 == 0; the runtime takes the byte kernel otherwise). q is the
 // same buffer seen as words.
 func.func @dsc_cuda_gemv_q8w(%q: memref<?xi32>, %s: memref<?xf32>,
-                             %x: memref<?xf32>, %partial: memref<?xf32>,
-                             %y: memref<?xf32>, %n: index, %k: index,
+                             %x: memref<?xf32>, %y: memref<?xf32>, %n: index, %k: index,
                              %group: index) attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -111,22 +103,15 @@ func.func @dsc_cuda_gemv_q8w(%q: memref<?xi32>, %s: memref<?xf32>,
         %a2 = math.fma %p3, %sv, %a : f32
         scf.yield %a2 : f32
       }
-      %pr = arith.muli %r, %c32 : index
-      %pi = arith.addi %pr, %l : index
-      memref.store %acc, %partial[%pi] : memref<?xf32>
+      // The warp's 32 sums added by shuffles (every lane gets the row's
+      // sum); lane 0 writes it.
+      %sum = gpu.subgroup_reduce add %acc uniform : (f32) -> f32
+      %first = arith.cmpi eq, %l, %c0 : index
+      scf.if %first {
+        memref.store %sum, %y[%r] : memref<?xf32>
+      }
       scf.reduce
     }
-    scf.reduce
-  }
-  scf.parallel (%r) = (%c0) to (%n) step (%c1) {
-    %pr = arith.muli %r, %c32 : index
-    %sum = scf.for %l = %c0 to %c32 step %c1 iter_args(%a = %zero) -> f32 {
-      %pi = arith.addi %pr, %l : index
-      %v = memref.load %partial[%pi] : memref<?xf32>
-      %a2 = arith.addf %a, %v : f32
-      scf.yield %a2 : f32
-    }
-    memref.store %sum, %y[%r] : memref<?xf32>
     scf.reduce
   }
   return

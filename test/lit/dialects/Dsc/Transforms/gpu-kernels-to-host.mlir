@@ -61,3 +61,70 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// A warp reduction cuts the body into phases, each over all the block's
+// threads: the first stores the value reduced per linear thread id; the
+// reduction copies the values and combines each pair t < t ^ offset for
+// offsets 1 to 16 (every lane of the warp gets the sum); the second phase
+// reads the sums back. The constant and the ids are computed again (the
+// ids from the second phase's loops), not kept.
+// CHECK-LABEL: func.func @sum_kernel
+// CHECK-SAME: %[[A:[a-z0-9]+]]: memref<64xf32>, %[[Y:[a-z0-9]+]]: memref<2xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %[[BX:[a-z0-9]+]]: index, %[[BY:[a-z0-9]+]]: index, %[[BZ:[a-z0-9]+]]: index)
+// CHECK: %[[N0:.*]] = arith.muli %[[BX]], %[[BY]]
+// CHECK: %[[N:.*]] = arith.muli %[[N0]], %[[BZ]]
+// CHECK: %[[KV:.*]] = memref.alloc(%[[N]]) : memref<?xf32>
+// CHECK: %[[KS:.*]] = memref.alloc(%[[N]]) : memref<?xf32>
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for %[[B:.*]] = %{{.*}} to
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %[[BX]]
+// CHECK: %[[L:.*]] = arith.addi %{{.*}}, %[[T]] : index
+// CHECK: %[[V:.*]] = memref.load %[[A]]
+// CHECK: memref.store %[[V]], %[[KV]][%[[L]]]
+// CHECK: scf.for %[[C:.*]] = %{{.*}} to %[[N]]
+// CHECK: %[[X:.*]] = memref.load %[[KV]][%[[C]]]
+// CHECK: memref.store %[[X]], %[[KS]][%[[C]]]
+// CHECK: scf.for %[[P:.*]] = %{{.*}} to %[[N]]
+// CHECK: %[[U:.*]] = arith.xori %[[P]], %c1
+// CHECK: arith.cmpi ult, %[[P]], %[[U]]
+// CHECK: arith.cmpi ult, %[[U]], %[[N]]
+// CHECK: scf.if
+// CHECK: %[[S:.*]] = arith.addf
+// CHECK: memref.store %[[S]], %[[KS]][%[[P]]]
+// CHECK: memref.store %[[S]], %[[KS]][%[[U]]]
+// CHECK: arith.xori %{{.*}}, %c2
+// CHECK: arith.xori %{{.*}}, %c4
+// CHECK: arith.xori %{{.*}}, %c8
+// CHECK: arith.xori %{{.*}}, %c16
+// CHECK-NOT: arith.xori
+// CHECK: scf.for %[[T2:.*]] = %{{.*}} to %[[BX]]
+// CHECK: %[[L2:.*]] = arith.addi %{{.*}}, %[[T2]] : index
+// CHECK: %[[RS:.*]] = memref.load %[[KS]][%[[L2]]]
+// CHECK: arith.cmpi eq, %[[T2]], %c0
+// CHECK: memref.store %[[RS]], %[[Y]][%[[B]]]
+// CHECK: memref.dealloc %[[KV]]
+// CHECK: memref.dealloc %[[KS]]
+// CHECK-NOT: gpu.
+module attributes {gpu.container_module} {
+  gpu.module @m {
+    gpu.func @sum_kernel(%a: memref<64xf32>, %y: memref<2xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c32 = arith.constant 32 : index
+      %b = gpu.block_id x
+      %t = gpu.thread_id x
+      %r = arith.muli %b, %c32 : index
+      %i = arith.addi %r, %t : index
+      %v = memref.load %a[%i] : memref<64xf32>
+      %s = gpu.subgroup_reduce add %v uniform : (f32) -> f32
+      %first = arith.cmpi eq, %t, %c0 : index
+      scf.if %first {
+        memref.store %s, %y[%b] : memref<2xf32>
+      }
+      gpu.return
+    }
+  }
+}
