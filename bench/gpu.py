@@ -135,10 +135,11 @@ def timed(f, reps):
     return statistics.median(ts)
 
 
-def bench_gemv(lib, bits, peak, words):
+def bench_gemv(lib, bits, peak, mode):
     """One decode token's matrices: those reading dim columns stacked into
     one GEMV, and the FFN down projections (hidden columns) into another;
-    through the GEMV reading a byte a lane, or a 32-bit word (`words`)."""
+    through the GEMV reading a value (F16) or byte a lane (`mode` ""), a
+    32-bit word ("w") or a 16-byte vector, four rows a block ("v")."""
     group = 32
     shapes = [(LAYERS * (DIM + 2 * KV + DIM + 2 * HIDDEN) + VOCAB, DIM),
               (LAYERS * DIM, HIDDEN)]
@@ -148,7 +149,7 @@ def bench_gemv(lib, bits, peak, words):
         q = np.resize((np.arange(251) - 125).astype(np.int8), qbytes)
         if bits == 16:
             q = np.full(n * k, 0.01, np.float16)
-        if words:
+        if mode == "w" or (mode == "v" and bits != 16):
             q = q.view(np.int32)
         # F16 has no scales (and the GEMV no group argument).
         s = np.full(n * (k // group), 0.01, np.float32)
@@ -157,20 +158,19 @@ def bench_gemv(lib, bits, peak, words):
         bufs = [device_buffer(lib, a) for a in arrays]
         nbytes += qbytes + (s.nbytes if bits != 16 else 0)
         name = "f16" if bits == 16 else "q%d" % bits
-        fn = getattr(lib, "_mlir_ciface_dsc_cuda_gemv_%s%s" %
-                     (name, "w" if words else ""))
+        fn = getattr(lib, "_mlir_ciface_dsc_cuda_gemv_%s%s" % (name, mode))
         extra = [ctypes.c_int64(group)] if bits != 16 else []
         calls.append(lambda fn=fn, b=bufs, n=n, k=k, e=extra: fn(
             *b, ctypes.c_int64(n), ctypes.c_int64(k), *e))
     t = timed(lambda: [c() for c in calls], 10)
     if ck.device_error():
         raise RuntimeError("device: " + ck.device_error())
+    read = {"": "value" if bits == 16 else "byte", "w": "word",
+            "v": "16-byte vector, 4 rows a block"}[mode]
     say("decode GEMV %s (a %s a lane), TinyLlama-1.1B weights "
         "of one token (%.0f MB): %.3f ms, %.0f GB/s = %.0f%% of peak, bounds "
         "decode at %.0f tokens/s" % ("F16" if bits == 16 else
-                                     "int%d (group 32)" % bits,
-                                     "word" if words else
-                                     "value" if bits == 16 else "byte",
+                                     "int%d (group 32)" % bits, read,
                                      nbytes / 1e6, t * 1e3, nbytes / t / 1e9,
                                      100 * nbytes / t / peak, 1 / t))
 
@@ -225,8 +225,8 @@ def bench_kernels(bundle, peak):
                 bench_gemm(lib)
             else:
                 bits = 16 if k == "gemv_float" else int(k[-1])
-                bench_gemv(lib, bits, peak, False)
-                bench_gemv(lib, bits, peak, True)
+                for mode in ("", "w", "v"):
+                    bench_gemv(lib, bits, peak, mode)
         except RuntimeError as e:
             say("  %s: %s" % (k, e))
             ok = False

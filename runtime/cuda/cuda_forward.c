@@ -40,7 +40,11 @@
 #include "dsc/half.h"
 #include "dsc/mathf.h"
 #include "dsc/model.h"
+#include "dsc/sys.h"
 #include "exe/io.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 extern const int64_t dsc_cuda_program[];
 extern const char dsc_cuda_program_note[];
@@ -55,6 +59,11 @@ typedef dsc_memref1 M;
 /* The kernels' host side (targets/cuda/kernels), MLIR's C interface. */
 void _mlir_ciface_dsc_cuda_gemv_q8(M *q, M *s, M *x, M *y, int64_t n, int64_t k,
                                    int64_t group);
+void _mlir_ciface_dsc_cuda_gemv_f16v(M *w, M *x, M *y, int64_t n, int64_t k);
+void _mlir_ciface_dsc_cuda_gemv_q8v(M *q, M *s, M *x, M *y, int64_t n,
+                                    int64_t k, int64_t group);
+void _mlir_ciface_dsc_cuda_gemv_q4v(M *q, M *s, M *x, M *y, int64_t n,
+                                    int64_t k, int64_t group);
 void _mlir_ciface_dsc_cuda_gemv_f16w(M *w, M *x, M *y, int64_t n, int64_t k);
 void _mlir_ciface_dsc_cuda_gemv_q8w(M *q, M *s, M *x, M *y, int64_t n,
                                     int64_t k, int64_t group);
@@ -128,6 +137,9 @@ static struct {
   /* The decode step's executable graphs: logits, greedy, sampled. */
   CUhandle graph[3];
   bool noGraph;
+  /* DSC_CUDA_PROFILE=1: each decode step's kernels one by one, the stream
+   * synchronized after each step, the host's time per step kind (below). */
+  bool profile;
   int64_t decoded; /* decode positions run since the last reservation */
   struct {
     const int64_t *freqs;
@@ -283,6 +295,47 @@ static int upload_weight(int64_t i) {
 
 bool dsc_device_forward_active(void) { return g.active; }
 
+/* DSC_CUDA_PROFILE: per step kind (DSC_OP_*, then the token's pick), the
+ * decode positions' calls and seconds, each step timed on the host from
+ * its first launch until the stream has run it: a launch's and a
+ * synchronization's latency (a few microseconds) are in every figure. */
+enum { PROFILE_PICK = DSC_OP_COPY + 1, PROFILE_KINDS };
+static double profTime[PROFILE_KINDS];
+static int64_t profCalls[PROFILE_KINDS];
+
+static void print_profile(void) {
+  static const char *names[PROFILE_KINDS] = {
+      "",          "embed", "rms_norm", "linear", "rope",
+      "attention", "add",   "swiglu",   "copy",   "argmax/sample"};
+  int64_t tokens = profCalls[DSC_OP_EMBED];
+  double total = 0;
+  for (int i = 1; i < PROFILE_KINDS; ++i)
+    total += profTime[i];
+  if (!tokens)
+    return;
+  dsc_eprintf("profile: %lld decode positions, %.1f us a position with "
+              "a synchronization after each step\n",
+              (long long)tokens, total / (double)tokens * 1e6);
+  for (int i = 1; i < PROFILE_KINDS; ++i)
+    if (profCalls[i])
+      dsc_eprintf("profile: %-13s %5.1f calls a position, %7.1f us "
+                  "each, %8.1f us a position (%4.1f%%)\n",
+                  names[i], (double)profCalls[i] / (double)tokens,
+                  profTime[i] / (double)profCalls[i] * 1e6,
+                  profTime[i] / (double)tokens * 1e6,
+                  100 * profTime[i] / total);
+}
+
+/* The time since t0 into kind's figures, once the stream has run. */
+static int profile_step(int kind, double t0) {
+  CUresult rc = dsc_cu.streamSynchronize(dsc_cu_stream());
+  if (rc)
+    return cu_err("streamSynchronize", rc);
+  profTime[kind] += dsc_sys_now() - t0;
+  profCalls[kind]++;
+  return 0;
+}
+
 int dsc_cuda_forward_start(const uint8_t *blob) {
   const int64_t *h = dsc_cuda_program;
   if (h[DSC_CP_MAGIC] != DSC_CUDA_PROGRAM_MAGIC)
@@ -333,6 +386,11 @@ int dsc_cuda_forward_start(const uint8_t *blob) {
       !(g.sstat = dev_alloc(SAMPLE_STATS * 4)))
     return cu_check();
   g.noGraph = !dsc_cu_graphs();
+  const char *prof = getenv("DSC_CUDA_PROFILE");
+  if (prof && *prof && strcmp(prof, "0")) {
+    g.profile = g.noGraph = true;
+    atexit(print_profile);
+  }
   g.active = true;
   return 0;
 }
@@ -466,13 +524,22 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
       _mlir_ciface_dsc_cuda_matmul_q4(&q, &s, &x, &y, rows, n, k, group);
     return;
   }
-  /* Rows and groups of whole 32-bit words (F16: group is k): the GEMVs
-   * that read a word a lane (the weights' buffers are allocated aligned). */
+  /* Rows and groups of whole 16-byte vectors, or else of whole 32-bit
+   * words (F16: group is k): the GEMVs that read a vector or a word a lane
+   * (the weights' buffers are allocated aligned, and so are the
+   * activations' rows when the weights' are). */
   int64_t per = kind == DSC_CPK_F16 ? 2 : kind == DSC_CPK_Q8 ? 4 : 8;
   M qw = mem(g.wq[st[2]], n * k / per);
   bool words = k % per == 0 && group % per == 0;
+  bool vecs = k % (4 * per) == 0 && group % (4 * per) == 0;
   if (kind == DSC_CPK_F32)
     _mlir_ciface_dsc_cuda_gemv_f32(&q, &x, &y, n, k);
+  else if (kind == DSC_CPK_F16 && vecs)
+    _mlir_ciface_dsc_cuda_gemv_f16v(&q, &x, &y, n, k);
+  else if (kind == DSC_CPK_Q8 && vecs)
+    _mlir_ciface_dsc_cuda_gemv_q8v(&qw, &s, &x, &y, n, k, group);
+  else if (kind == DSC_CPK_Q4 && vecs)
+    _mlir_ciface_dsc_cuda_gemv_q4v(&qw, &s, &x, &y, n, k, group);
   else if (kind == DSC_CPK_F16 && words)
     _mlir_ciface_dsc_cuda_gemv_f16w(&qw, &x, &y, n, k);
   else if (kind == DSC_CPK_F16)
@@ -495,9 +562,11 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
 static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
   CUhandle stream = dsc_cu_stream();
   const int64_t *bw = g.bufWidth;
+  bool timed = g.profile && rows == 1;
   for (int64_t i = from; i < to; ++i) {
     const int64_t *st = g.steps + i * DSC_CPS_SIZE;
     CUresult rc = 0;
+    double t0 = timed ? dsc_sys_now() : 0;
     switch (st[0]) {
     case DSC_OP_EMBED:
       embed(st, r, rows);
@@ -570,6 +639,9 @@ static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
     }
     if (dsc_mgpu_error())
       return cu_check();
+    if (timed && st[0] >= DSC_OP_EMBED && st[0] <= DSC_OP_COPY &&
+        profile_step((int)st[0], t0))
+      return 1;
   }
   return 0;
 }
@@ -679,8 +751,12 @@ int dsc_device_forward(const int32_t *tokens, int64_t n, int64_t pos,
       if (run_steps(0, head, 0, rows) ||
           (out > 0 && run_steps(head, nsteps, firstOut - b, out)))
         return 1;
+      double t0 = g.profile ? dsc_sys_now() : 0;
       if (out > 0 && next) /* the last position's token only */
         pick(rows - 1, sampling != 0);
+      if (g.profile && rows == 1 && out > 0 && next &&
+          profile_step(PROFILE_PICK, t0))
+        return 1;
       if (cu_check())
         return 1;
     }

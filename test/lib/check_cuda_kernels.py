@@ -131,6 +131,15 @@ def gemv(lib, rng, bits):
         call(lib, "dsc_cuda_gemv_q%dw" % bits, data.view(np.int32), s, x,
              y, n, k, group)
         ok &= check("gemv_q%dw group %d" % (bits, group), y, ref, 1e-5)
+        # 16-byte vectors, four rows a block: n = 67 leaves the last block
+        # one row and three spare warps, which must store nothing (y has a
+        # sentinel past its end).
+        y = np.full(n + 1, np.nan, np.float32)
+        y[n] = 7
+        call(lib, "dsc_cuda_gemv_q%dv" % bits, data.view(np.int32), s, x,
+             y, n, k, group)
+        ok &= check("gemv_q%dv group %d" % (bits, group), y[:n], ref, 1e-5)
+        ok &= check("gemv_q%dv sentinel" % bits, y[n:], np.array([7.0]), 0)
     return ok
 
 
@@ -155,6 +164,17 @@ def gemv_float(lib, rng):
         call(lib, "dsc_cuda_gemv_f16w", w.reshape(-1).view(np.int32), x,
              y, n, k)
         ok &= check("gemv_f16w k %d" % k, y, ref, 1e-5)
+    # 16-byte vectors, four rows a block (k a multiple of 8; n = 67 leaves
+    # three spare warps in the last block, which must store nothing).
+    for k in (264, 1152):
+        w = rng.standard_normal((n, k)).astype(np.float16)
+        x = rng.standard_normal(k).astype(np.float32)
+        ref = w.astype(np.float64) @ x
+        y = np.full(n + 1, np.nan, np.float32)
+        y[n] = 7
+        call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x, y, n, k)
+        ok &= check("gemv_f16v k %d" % k, y[:n], ref, 1e-5)
+        ok &= check("gemv_f16v sentinel", y[n:], np.array([7.0]), 0)
     return ok
 
 

@@ -16,6 +16,7 @@
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -701,6 +702,9 @@ void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
   pm.addNestedPass<func::FuncOp>(dsc::createGPUTileFlatLoops());
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  // Constants into the kernels, so that dsc-gpu-unroll-loops sees constant
+  // trip counts (outlining would otherwise pass them as arguments).
+  pm.addNestedPass<func::FuncOp>(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(dsc::createGPUCheckHostAccess());
   pm.addPass(dsc::createGPUUniqueKernelNames());
@@ -709,6 +713,8 @@ void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
   pm.addNestedPass<gpu::GPUModuleOp>(dsc::createGPUUnrollLoops());
   if (o.format == "cpu") {
     pm.addPass(dsc::createGPUKernelsToHost());
+    // The kernels' 16-byte loads (the CPU path itself has no vector ops).
+    pm.addPass(createConvertVectorToLLVMPass());
     buildLowerToLLVMPipeline(pm);
     pm.addPass(dsc::createGPUHostKernelEntries());
     return;

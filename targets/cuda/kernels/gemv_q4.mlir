@@ -112,3 +112,95 @@ func.func @dsc_cuda_gemv_q4w(%q: memref<?xi32>, %s: memref<?xf32>,
   }
   return
 }
+
+// The same with 16-byte loads and four rows a block: warp w of block b
+// takes row 4b + w (the last block's spare warps repeat row n - 1 and
+// store nothing), lane l reads 16-byte vectors l, l + 32, ... of the row
+// (32 values each, four words low nibble first), the 32 activations as
+// eight 16-byte loads, so that a lane has a quarter of the load
+// instructions of the word kernel in flight for the same bytes. For rows
+// and groups of whole vectors (k % 32 == 0, group % 32 == 0: a vector is in
+// one group) and buffers 16-byte aligned (the runtime takes the word kernel
+// otherwise).
+func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32>,
+                             %x: memref<?xf32>, %y: memref<?xf32>,
+                             %n: index, %k: index, %group: index)
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %s4 = arith.constant 4 : i32
+  %s28 = arith.constant 28 : i32
+  %zero = arith.constant 0.0 : f32
+  %groups = arith.divui %k, %group : index
+  %vecs = arith.divui %k, %c32 : index
+  %n3 = arith.addi %n, %c3 : index
+  %blocks = arith.divui %n3, %c4 : index
+  %last = arith.subi %n, %c1 : index
+  scf.parallel (%b) = (%c0) to (%blocks) step (%c1) {
+    scf.parallel (%l, %wp) = (%c0, %c0) to (%c32, %c4) step (%c1, %c1) {
+      %b4 = arith.muli %b, %c4 : index
+      %r0 = arith.addi %b4, %wp : index
+      %inside = arith.cmpi ult, %r0, %n : index
+      %r = arith.select %inside, %r0, %last : index
+      %rowv = arith.muli %r, %vecs : index
+      %srow = arith.muli %r, %groups : index
+      %acc = scf.for %vi = %l to %vecs step %c32 iter_args(%a = %zero) -> f32 {
+        %iv = arith.addi %rowv, %vi : index
+        %wi = arith.muli %iv, %c4 : index
+        %v = vector.load %q[%wi] {alignment = 16} : memref<?xi32>, vector<4xi32>
+        %c = arith.muli %vi, %c32 : index
+        %g = arith.divui %c, %group : index
+        %si = arith.addi %srow, %g : index
+        %sv = memref.load %s[%si] : memref<?xf32>
+        %dot = scf.for %w = %c0 to %c4 step %c1 iter_args(%d = %zero) -> f32 {
+          %wd = vector.extract %v[%w] : i32 from vector<4xi32>
+          %w8 = arith.muli %w, %c8 : index
+          %cw = arith.addi %c, %w8 : index
+          %cw4 = arith.addi %cw, %c4 : index
+          %xa = vector.load %x[%cw] {alignment = 16} : memref<?xf32>, vector<4xf32>
+          %xb = vector.load %x[%cw4] {alignment = 16} : memref<?xf32>, vector<4xf32>
+          // Nibble j sign-extended: shifted to the top, then down by 28.
+          %d1 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d) -> f32 {
+            %j32 = arith.index_cast %j : index to i32
+            %up = arith.muli %j32, %s4 : i32
+            %left = arith.subi %s28, %up : i32
+            %hi = arith.shli %wd, %left : i32
+            %qv = arith.shrsi %hi, %s28 : i32
+            %f = arith.sitofp %qv : i32 to f32
+            %xv = vector.extract %xa[%j] : f32 from vector<4xf32>
+            %e2 = math.fma %f, %xv, %e : f32
+            scf.yield %e2 : f32
+          }
+          %d2 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d1) -> f32 {
+            %j4 = arith.addi %j, %c4 : index
+            %j32 = arith.index_cast %j4 : index to i32
+            %up = arith.muli %j32, %s4 : i32
+            %left = arith.subi %s28, %up : i32
+            %hi = arith.shli %wd, %left : i32
+            %qv = arith.shrsi %hi, %s28 : i32
+            %f = arith.sitofp %qv : i32 to f32
+            %xv = vector.extract %xb[%j] : f32 from vector<4xf32>
+            %e2 = math.fma %f, %xv, %e : f32
+            scf.yield %e2 : f32
+          }
+          scf.yield %d2 : f32
+        }
+        %a2 = math.fma %dot, %sv, %a : f32
+        scf.yield %a2 : f32
+      }
+      %sum = gpu.subgroup_reduce add %acc uniform : (f32) -> f32
+      %lane0 = arith.cmpi eq, %l, %c0 : index
+      %store = arith.andi %lane0, %inside : i1
+      scf.if %store {
+        memref.store %sum, %y[%r] : memref<?xf32>
+      }
+      scf.reduce
+    }
+    scf.reduce
+  }
+  return
+}
