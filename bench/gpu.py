@@ -165,9 +165,9 @@ def bench_gemv(lib, bits, peak, mode):
     t = timed(lambda: [c() for c in calls], 10)
     if ck.device_error():
         raise RuntimeError("device: " + ck.device_error())
-    read = {"": "value" if bits == 16 else "byte", "w": "word",
-            "v": "16-byte vector, 4 rows a block"}[mode]
-    say("decode GEMV %s (a %s a lane), TinyLlama-1.1B weights "
+    read = {"": "a value a lane" if bits == 16 else "a byte a lane",
+            "w": "a word a lane", "v": "16 bytes a lane, 4 rows a block"}[mode]
+    say("decode GEMV %s (%s), TinyLlama-1.1B weights "
         "of one token (%.0f MB): %.3f ms, %.0f GB/s = %.0f%% of peak, bounds "
         "decode at %.0f tokens/s" % ("F16" if bits == 16 else
                                      "int%d (group 32)" % bits, read,
@@ -465,6 +465,14 @@ def bench_tinyllama(bundle, peak):
         nograph = tok_per_s(e or "", "generation") or 0.0
         e = go(gen + ["--temp", "0.8", "-s", "1"])
         samp = tok_per_s(e or "", "generation") or 0.0
+        # Where a decode step's time goes: each step kind timed with the
+        # stream synchronized after it (DSC_CUDA_PROFILE; the latency of a
+        # launch and a synchronization is in every figure).
+        e = go(["-n", "64", "--ignore-eos", "--temp", "0"],
+               {"DSC_CUDA_PROFILE": "1"})
+        for line in (e or "").splitlines():
+            if line.startswith("profile: "):
+                say("    " + line)
         ok &= min(dec + pre + [nograph, samp]) > 0
         d, p = statistics.median(dec), statistics.median(pre)
         say("  %s: decode %.1f tokens/s (%.0f MB of weights a token: %.0f GB/s "
