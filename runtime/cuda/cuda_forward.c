@@ -95,8 +95,8 @@ void _mlir_ciface_dsc_cuda_rope(M *x, M *cos, M *sin, M *at, int64_t rows,
                                 int64_t heads, int64_t dim);
 void _mlir_ciface_dsc_cuda_kv_store(M *k, M *v, M *kc, M *vc, M *at,
                                     int64_t rows, int64_t kvdim);
-void _mlir_ciface_dsc_cuda_attention(M *q, M *kc, M *vc, M *scores, M *stats,
-                                     M *out, M *at, int64_t rows, int64_t heads,
+void _mlir_ciface_dsc_cuda_attention(M *q, M *kc, M *vc, M *scores, M *out,
+                                     M *at, int64_t rows, int64_t heads,
                                      int64_t kvheads, int64_t hd, float scale);
 void _mlir_ciface_dsc_cuda_add(M *a, M *b, M *y, int64_t n);
 void _mlir_ciface_dsc_cuda_swiglu(M *gate, M *up, M *y, int64_t n);
@@ -131,7 +131,7 @@ static struct {
   const uint8_t *blob;  /* the payload's weights */
   CUdeviceptr *buf;     /* one per activation buffer */
   CUdeviceptr *wq, *ws; /* per weight: values, and scales when quantized */
-  CUdeviceptr scores, stats, cache, pvals, pidx, io;   /* io: io_block */
+  CUdeviceptr scores, cache, pvals, pidx, io;          /* io: io_block */
   CUdeviceptr svals, sidx, scnt, sstat;                /* sampling */
   int64_t positions, kvDim, vocab;
   /* The decode step's executable graphs: logits, greedy, sampled. */
@@ -449,12 +449,11 @@ int dsc_device_reserve(int64_t positions) {
   if (g.cache) {
     dsc_cu.memFree(g.cache);
     dsc_cu.memFree(g.scores);
-    dsc_cu.memFree(g.stats);
     for (int i = 0; i < g.nrope; ++i) {
       dsc_cu.memFree(g.rope[i].cos);
       dsc_cu.memFree(g.rope[i].sin);
     }
-    g.cache = g.scores = g.stats = 0;
+    g.cache = g.scores = 0;
     g.nrope = 0;
   }
   g.positions = positions;
@@ -470,9 +469,7 @@ int dsc_device_reserve(int64_t positions) {
       return 1;
   }
   if (!(g.cache = dev_alloc(cacheBytes)) ||
-      !(g.scores =
-            dev_alloc((size_t)(DSC_CUDA_BLOCK * heads * positions) * 4)) ||
-      !(g.stats = dev_alloc((size_t)(DSC_CUDA_BLOCK * heads * 2) * 4)))
+      !(g.scores = dev_alloc((size_t)(DSC_CUDA_BLOCK * heads * positions) * 4)))
     return cu_check();
   return 0;
 }
@@ -610,11 +607,11 @@ static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
         kcm = mem(kc, g.positions * kv), vcm = mem(vc, g.positions * kv),
         at = mem(g.io, 1), q = rows_of(st[1], r, rows),
         sc = mem(g.scores, rows * heads * g.positions),
-        sts = mem(g.stats, rows * heads * 2), o = rows_of(st[4], r, rows);
+        o = rows_of(st[4], r, rows);
       /* The rows' keys and values into the cache, then attention. */
       _mlir_ciface_dsc_cuda_kv_store(&k, &v, &kcm, &vcm, &at, rows, kv);
-      _mlir_ciface_dsc_cuda_attention(&q, &kcm, &vcm, &sc, &sts, &o, &at, rows,
-                                      heads, g.hdr[DSC_CP_KV_HEADS],
+      _mlir_ciface_dsc_cuda_attention(&q, &kcm, &vcm, &sc, &o, &at, rows, heads,
+                                      g.hdr[DSC_CP_KV_HEADS],
                                       g.hdr[DSC_CP_HEAD_DIM], f64_at(st[7]));
       break;
     }

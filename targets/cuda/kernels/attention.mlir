@@ -8,27 +8,28 @@
 // q and out [rows, heads, head_dim], the cache [position, kv_head,
 // head_dim] holding the rows' own keys and values already
 // (dsc_cuda_kv_store). `scores` (rows x heads x P, P its size over the
-// units: the cache's positions) and `stats` (rows x heads x 2) are
-// scratch. Three kernels, so that no thread walks a row alone (one thread
-// per unit doing all of it took milliseconds a layer on an H200):
+// units: the cache's positions) is scratch. Three kernels, so that no
+// thread walks a row alone (one thread per unit doing all of it took
+// milliseconds a layer on an H200):
 //   1. a thread per unit and position: the score;
 //   2. a warp a unit: the maximum of the scores and the sum of their
 //      exponentials against it (lane l reads positions l, l + 32, ...;
-//      the lanes' values combined by shuffles, gpu.subgroup_reduce), into
-//      stats[u, 0] and stats[u, 1];
-//   3. a thread per unit and value: the sum over positions of
-//      exp(score - max) v, over the sum.
+//      the lanes' values combined by shuffles, gpu.subgroup_reduce), then
+//      each score replaced by its weight exp(score - max) / sum;
+//   3. a warp per unit and value, its lanes splitting the positions: the
+//      weighted sum of the values, the lanes' sums added by shuffles.
 // exp is dsc's polynomial (dsc-codegen-approximate-math), as on the CPU.
 func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
                               %vc: memref<?xf32>, %scores: memref<?xf32>,
-                              %stats: memref<?xf32>, %out: memref<?xf32>,
+                              %out: memref<?xf32>,
                               %at: memref<?xi64>, %rows: index, %heads: index,
                               %kvheads: index, %hd: index, %scale: f32)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c32 = arith.constant 32 : index
-  %c2 = arith.constant 2 : index
+  %c7 = arith.constant 7 : index
+  %c8 = arith.constant 8 : index
   %zero = arith.constant 0.0 : f32
   %ninf = arith.constant 0xFF800000 : f32
   %group = arith.divui %heads, %kvheads : index
@@ -90,47 +91,62 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
         scf.yield %a2 : f32
       }
       %tot = gpu.subgroup_reduce add %sum uniform : (f32) -> f32
-      %lane0 = arith.cmpi eq, %l, %c0 : index
-      scf.if %lane0 {
-        %st = arith.muli %u, %c2 : index
-        %ti = arith.addi %st, %c1 : index
-        memref.store %mx, %stats[%st] : memref<?xf32>
-        memref.store %tot, %stats[%ti] : memref<?xf32>
+      // The weights: each lane's positions (read by it alone) in place.
+      scf.for %p = %l to %npos step %c32 {
+        %si = arith.addi %sr, %p : index
+        %s = memref.load %scores[%si] : memref<?xf32>
+        %sm = arith.subf %s, %mx : f32
+        %e = math.exp %sm : f32
+        %w = arith.divf %e, %tot : f32
+        memref.store %w, %scores[%si] : memref<?xf32>
       }
       scf.reduce
     }
     scf.reduce
   }
-  scf.parallel (%u, %d) = (%c0, %c0) to (%units, %hd) step (%c1, %c1) {
-    %first64 = memref.load %at[%c0] : memref<?xi64>
-    %first = arith.index_cast %first64 : i64 to index
-    %t = arith.divui %u, %heads : index
-    %h = arith.remui %u, %heads : index
-    %last = arith.addi %first, %t : index
-    %npos = arith.addi %last, %c1 : index
-    %kvh = arith.divui %h, %group : index
-    %kvoff = arith.muli %kvh, %hd : index
-    %st = arith.muli %u, %c2 : index
-    %ti = arith.addi %st, %c1 : index
-    %max = memref.load %stats[%st] : memref<?xf32>
-    %sum = memref.load %stats[%ti] : memref<?xf32>
-    %sr = arith.muli %u, %P : index
-    %acc = scf.for %p = %c0 to %npos step %c1 iter_args(%a = %zero) -> f32 {
-      %si = arith.addi %sr, %p : index
-      %s = memref.load %scores[%si] : memref<?xf32>
-      %sm = arith.subf %s, %max : f32
-      %e = math.exp %sm : f32
-      %prow = arith.muli %p, %stride : index
-      %vbase = arith.addi %prow, %kvoff : index
-      %vi = arith.addi %vbase, %d : index
-      %vv = memref.load %vc[%vi] : memref<?xf32>
-      %a2 = math.fma %e, %vv, %a : f32
-      scf.yield %a2 : f32
+  // A block per unit and 8 values, a warp per value (a tail block's spare
+  // warps repeat the last value and store nothing), lane l summing
+  // positions l, l + 32, ...: the warps of a block read the same 32-byte
+  // pieces of the values' rows, and a lane's walk is a 32nd of the
+  // positions.
+  %hd7 = arith.addi %hd, %c7 : index
+  %dgroups = arith.divui %hd7, %c8 : index
+  %hdl = arith.subi %hd, %c1 : index
+  scf.parallel (%u, %dg) = (%c0, %c0) to (%units, %dgroups) step (%c1, %c1) {
+    scf.parallel (%l, %dw) = (%c0, %c0) to (%c32, %c8) step (%c1, %c1) {
+      %first64 = memref.load %at[%c0] : memref<?xi64>
+      %first = arith.index_cast %first64 : i64 to index
+      %t = arith.divui %u, %heads : index
+      %h = arith.remui %u, %heads : index
+      %last = arith.addi %first, %t : index
+      %npos = arith.addi %last, %c1 : index
+      %kvh = arith.divui %h, %group : index
+      %kvoff = arith.muli %kvh, %hd : index
+      %dg8 = arith.muli %dg, %c8 : index
+      %d0 = arith.addi %dg8, %dw : index
+      %inside = arith.cmpi ult, %d0, %hd : index
+      %d = arith.select %inside, %d0, %hdl : index
+      %sr = arith.muli %u, %P : index
+      %acc = scf.for %p = %l to %npos step %c32 iter_args(%a = %zero) -> f32 {
+        %si = arith.addi %sr, %p : index
+        %w = memref.load %scores[%si] : memref<?xf32>
+        %prow = arith.muli %p, %stride : index
+        %vbase = arith.addi %prow, %kvoff : index
+        %vi = arith.addi %vbase, %d : index
+        %vv = memref.load %vc[%vi] : memref<?xf32>
+        %a2 = math.fma %w, %vv, %a : f32
+        scf.yield %a2 : f32
+      }
+      %o = gpu.subgroup_reduce add %acc uniform : (f32) -> f32
+      %lane0 = arith.cmpi eq, %l, %c0 : index
+      %store = arith.andi %lane0, %inside : i1
+      scf.if %store {
+        %qbase = arith.muli %u, %hd : index
+        %oi = arith.addi %qbase, %d : index
+        memref.store %o, %out[%oi] : memref<?xf32>
+      }
+      scf.reduce
     }
-    %o = arith.divf %acc, %sum : f32
-    %qbase = arith.muli %u, %hd : index
-    %oi = arith.addi %qbase, %d : index
-    memref.store %o, %out[%oi] : memref<?xf32>
     scf.reduce
   }
   return
