@@ -91,6 +91,8 @@ void _mlir_ciface_dsc_cuda_embed_f16(M *w, M *tok, M *y, int64_t rows,
                                      int64_t dim);
 void _mlir_ciface_dsc_cuda_rms_norm(M *x, M *w, M *y, int64_t rows, int64_t dim,
                                     float eps);
+void _mlir_ciface_dsc_cuda_rms_norm_v(M *x, M *w, M *y, int64_t rows,
+                                      int64_t dim, float eps);
 void _mlir_ciface_dsc_cuda_rope(M *x, M *cos, M *sin, M *at, int64_t rows,
                                 int64_t heads, int64_t dim);
 void _mlir_ciface_dsc_cuda_kv_store(M *k, M *v, M *kc, M *vc, M *at,
@@ -571,8 +573,11 @@ static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
     case DSC_OP_RMS_NORM: {
       M x = rows_of(st[1], r, rows), w = mem(g.wq[st[2]], bw[st[1]]),
         y = rows_of(st[3], r, rows);
-      _mlir_ciface_dsc_cuda_rms_norm(&x, &w, &y, rows, bw[st[1]],
-                                     f64_at(st[4]));
+      /* Rows of whole 16-byte vectors (the buffers are aligned): the
+       * kernel that reads a vector a lane. */
+      (bw[st[1]] % 4 == 0 ? _mlir_ciface_dsc_cuda_rms_norm_v
+                          : _mlir_ciface_dsc_cuda_rms_norm)(
+          &x, &w, &y, rows, bw[st[1]], f64_at(st[4]));
       break;
     }
     case DSC_OP_LINEAR:

@@ -190,6 +190,10 @@ def rms_norm(lib, rng):
         x64 = x.astype(np.float64)
         ref = x64 / np.sqrt((x64 * x64).mean(axis=1, keepdims=True) + eps) * w
         ok &= check("rms_norm dim %d" % dim, y, ref, 1e-5)
+        if dim % 4 == 0:  # 16 bytes a lane: rows of whole vectors
+            y = np.full((rows, dim), np.nan, np.float32)
+            call(lib, "dsc_cuda_rms_norm_v", x, w, y, rows, dim, eps)
+            ok &= check("rms_norm_v dim %d" % dim, y, ref, 1e-5)
     return ok
 
 
