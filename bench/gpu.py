@@ -153,13 +153,16 @@ def bench_gemv(lib, bits, peak, mode):
             q = q.view(np.int32)
         # F16 has no scales (and the GEMV no group argument).
         s = np.full(n * (k // group), 0.01, np.float32)
+        # The 16-byte kernels take a residual (not read: radd 0).
+        res = (np.zeros(n, np.float32),) if mode == "v" else ()
         arrays = ((q, s) if bits != 16 else (q,)) + (
-            np.ones(k, np.float32), np.zeros(n, np.float32))
+            np.ones(k, np.float32),) + res + (np.zeros(n, np.float32),)
         bufs = [device_buffer(lib, a) for a in arrays]
         nbytes += qbytes + (s.nbytes if bits != 16 else 0)
         name = "f16" if bits == 16 else "q%d" % bits
         fn = getattr(lib, "_mlir_ciface_dsc_cuda_gemv_%s%s" % (name, mode))
-        extra = [ctypes.c_int64(group)] if bits != 16 else []
+        extra = ([ctypes.c_int64(group)] if bits != 16 else []) + (
+            [ctypes.c_int64(0)] if mode == "v" else [])
         calls.append(lambda fn=fn, b=bufs, n=n, k=k, e=extra: fn(
             *b, ctypes.c_int64(n), ctypes.c_int64(k), *e))
     t = timed(lambda: [c() for c in calls], 10)

@@ -199,6 +199,25 @@ struct Emitter {
       auto x = in(&op, op.getOperand(0)), y = in(&op, op.getOperand(1));
       if (!x || !y)
         return false;
+      // The residual add after a projection (attention's output, the FFN's
+      // down): into the linear step just before it, whose result only it
+      // reads, so that the GEMV adds the residual as it stores and no
+      // kernel is launched for the add.
+      int64_t lastStep = static_cast<int64_t>(steps.size() / DSC_CPS_SIZE) - 1;
+      if (auto add = dyn_cast<AddOp>(op); add && lastStep >= 0 &&
+                                          (head < 0 || lastStep >= head)) {
+        int64_t *last = &steps[steps.size() - DSC_CPS_SIZE];
+        for (int i = 0; i < 2; ++i) {
+          Value v = op.getOperand(i);
+          int64_t buf = i ? *y : *x, other = i ? *x : *y;
+          if (last[0] != DSC_OP_LINEAR || last[4] || last[3] != buf ||
+              !v.getDefiningOp<LinearOp>() || !v.hasOneUse() || other == buf)
+            continue;
+          last[4] = other + 1;
+          bufferOf[add.getResult()] = buf;
+          return true;
+        }
+      }
       step({isa<AddOp>(op) ? DSC_OP_ADD : DSC_OP_SWIGLU, *x, *y,
             newBuffer(op.getResult(0))});
       return true;

@@ -59,11 +59,12 @@ typedef dsc_memref1 M;
 /* The kernels' host side (targets/cuda/kernels), MLIR's C interface. */
 void _mlir_ciface_dsc_cuda_gemv_q8(M *q, M *s, M *x, M *y, int64_t n, int64_t k,
                                    int64_t group);
-void _mlir_ciface_dsc_cuda_gemv_f16v(M *w, M *x, M *y, int64_t n, int64_t k);
-void _mlir_ciface_dsc_cuda_gemv_q8v(M *q, M *s, M *x, M *y, int64_t n,
-                                    int64_t k, int64_t group);
-void _mlir_ciface_dsc_cuda_gemv_q4v(M *q, M *s, M *x, M *y, int64_t n,
-                                    int64_t k, int64_t group);
+void _mlir_ciface_dsc_cuda_gemv_f16v(M *w, M *x, M *res, M *y, int64_t n,
+                                     int64_t k, int64_t radd);
+void _mlir_ciface_dsc_cuda_gemv_q8v(M *q, M *s, M *x, M *res, M *y, int64_t n,
+                                    int64_t k, int64_t group, int64_t radd);
+void _mlir_ciface_dsc_cuda_gemv_q4v(M *q, M *s, M *x, M *res, M *y, int64_t n,
+                                    int64_t k, int64_t group, int64_t radd);
 void _mlir_ciface_dsc_cuda_gemv_f16w(M *w, M *x, M *y, int64_t n, int64_t k);
 void _mlir_ciface_dsc_cuda_gemv_q8w(M *q, M *s, M *x, M *y, int64_t n,
                                     int64_t k, int64_t group);
@@ -503,7 +504,10 @@ static void embed(const int64_t *st, int64_t r, int64_t rows) {
 }
 
 /* The linear step st over `rows` rows from row r: decode's GEMV for one,
- * the matmul (each weight read once for all rows) for more. */
+ * the matmul (each weight read once for all rows) for more. An add fused
+ * into the step (st[4] = 1 + its other operand's buffer) is added by the
+ * GEMVs that read 16 bytes a lane as they store; the other kernels are
+ * followed by the add kernel. */
 static void linear(const int64_t *st, int64_t r, int64_t rows) {
   const int64_t *w = g.weights + st[2] * DSC_CPW_SIZE;
   int64_t n = w[DSC_CPW_ROWS], k = w[DSC_CPW_COLS];
@@ -512,6 +516,17 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
   M q = mem(g.wq[st[2]], n * k);
   M s = mem(g.ws[st[2]], n * (k / group));
   int64_t kind = w[DSC_CPW_KIND];
+  int64_t radd = st[4] != 0;
+  M res = radd ? rows_of(st[4] - 1, r, rows) : y;
+  /* Rows and groups of whole 16-byte vectors, or else of whole 32-bit
+   * words (F16: group is k): the GEMVs that read a vector or a word a lane
+   * (the weights' buffers are allocated aligned, and so are the
+   * activations' rows when the weights' are). */
+  int64_t per = kind == DSC_CPK_F16 ? 2 : kind == DSC_CPK_Q8 ? 4 : 8;
+  M qw = mem(g.wq[st[2]], n * k / per);
+  bool words = k % per == 0 && group % per == 0;
+  bool vecs = rows == 1 && kind != DSC_CPK_F32 && k % (4 * per) == 0 &&
+              group % (4 * per) == 0;
   if (rows > 1) {
     if (kind == DSC_CPK_F32)
       _mlir_ciface_dsc_cuda_matmul_f32(&q, &x, &y, rows, n, k);
@@ -521,24 +536,14 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
       _mlir_ciface_dsc_cuda_matmul_q8(&q, &s, &x, &y, rows, n, k, group);
     else
       _mlir_ciface_dsc_cuda_matmul_q4(&q, &s, &x, &y, rows, n, k, group);
-    return;
-  }
-  /* Rows and groups of whole 16-byte vectors, or else of whole 32-bit
-   * words (F16: group is k): the GEMVs that read a vector or a word a lane
-   * (the weights' buffers are allocated aligned, and so are the
-   * activations' rows when the weights' are). */
-  int64_t per = kind == DSC_CPK_F16 ? 2 : kind == DSC_CPK_Q8 ? 4 : 8;
-  M qw = mem(g.wq[st[2]], n * k / per);
-  bool words = k % per == 0 && group % per == 0;
-  bool vecs = k % (4 * per) == 0 && group % (4 * per) == 0;
-  if (kind == DSC_CPK_F32)
+  } else if (vecs && kind == DSC_CPK_F16)
+    _mlir_ciface_dsc_cuda_gemv_f16v(&q, &x, &res, &y, n, k, radd);
+  else if (vecs && kind == DSC_CPK_Q8)
+    _mlir_ciface_dsc_cuda_gemv_q8v(&qw, &s, &x, &res, &y, n, k, group, radd);
+  else if (vecs)
+    _mlir_ciface_dsc_cuda_gemv_q4v(&qw, &s, &x, &res, &y, n, k, group, radd);
+  else if (kind == DSC_CPK_F32)
     _mlir_ciface_dsc_cuda_gemv_f32(&q, &x, &y, n, k);
-  else if (kind == DSC_CPK_F16 && vecs)
-    _mlir_ciface_dsc_cuda_gemv_f16v(&q, &x, &y, n, k);
-  else if (kind == DSC_CPK_Q8 && vecs)
-    _mlir_ciface_dsc_cuda_gemv_q8v(&qw, &s, &x, &y, n, k, group);
-  else if (kind == DSC_CPK_Q4 && vecs)
-    _mlir_ciface_dsc_cuda_gemv_q4v(&qw, &s, &x, &y, n, k, group);
   else if (kind == DSC_CPK_F16 && words)
     _mlir_ciface_dsc_cuda_gemv_f16w(&qw, &x, &y, n, k);
   else if (kind == DSC_CPK_F16)
@@ -551,6 +556,8 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
     _mlir_ciface_dsc_cuda_gemv_q4w(&qw, &s, &x, &y, n, k, group);
   else
     _mlir_ciface_dsc_cuda_gemv_q4(&q, &s, &x, &y, n, k, group);
+  if (radd && !vecs)
+    _mlir_ciface_dsc_cuda_add(&y, &res, &y, n * rows);
 }
 
 /* Steps [from, to) over `rows` rows of the activations from row r, with

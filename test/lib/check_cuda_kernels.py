@@ -134,12 +134,20 @@ def gemv(lib, rng, bits):
         # 16-byte vectors, four rows a block: n = 67 leaves the last block
         # one row and three spare warps, which must store nothing (y has a
         # sentinel past its end).
+        # Without the residual (radd 0) it is not read: NaN there fails.
         y = np.full(n + 1, np.nan, np.float32)
         y[n] = 7
         call(lib, "dsc_cuda_gemv_q%dv" % bits, data.view(np.int32), s, x,
-             y, n, k, group)
+             np.full(n, np.nan, np.float32), y, n, k, group, 0)
         ok &= check("gemv_q%dv group %d" % (bits, group), y[:n], ref, 1e-5)
         ok &= check("gemv_q%dv sentinel" % bits, y[n:], np.array([7.0]), 0)
+        # The residual add fused in (radd 1): y = W x + res.
+        res = rng.standard_normal(n).astype(np.float32)
+        y = np.full(n, np.nan, np.float32)
+        call(lib, "dsc_cuda_gemv_q%dv" % bits, data.view(np.int32), s, x,
+             res, y, n, k, group, 1)
+        ok &= check("gemv_q%dv group %d residual" % (bits, group), y,
+                    ref + res, 1e-5)
     return ok
 
 
@@ -172,9 +180,14 @@ def gemv_float(lib, rng):
         ref = w.astype(np.float64) @ x
         y = np.full(n + 1, np.nan, np.float32)
         y[n] = 7
-        call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x, y, n, k)
+        call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x,
+             np.full(n, np.nan, np.float32), y, n, k, 0)
         ok &= check("gemv_f16v k %d" % k, y[:n], ref, 1e-5)
         ok &= check("gemv_f16v sentinel", y[n:], np.array([7.0]), 0)
+        res = rng.standard_normal(n).astype(np.float32)
+        y = np.full(n, np.nan, np.float32)
+        call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x, res, y, n, k, 1)
+        ok &= check("gemv_f16v k %d residual" % k, y, ref + res, 1e-5)
     return ok
 
 

@@ -125,9 +125,10 @@ func.func @dsc_cuda_gemv_f16w(%w: memref<?xi32>, %x: memref<?xf32>,
 // and store nothing), lane l reads 16-byte vectors l, l + 32, ... of the
 // row (eight values, widened in registers) and the eight activations as
 // two 16-byte loads. For rows of whole vectors (k % 8 == 0) and buffers
-// 16-byte aligned.
+// 16-byte aligned. With radd != 0, res[r] is added as y[r] is stored.
 func.func @dsc_cuda_gemv_f16v(%w: memref<?xf16>, %x: memref<?xf32>,
-                              %y: memref<?xf32>, %n: index, %k: index)
+                              %res: memref<?xf32>, %y: memref<?xf32>,
+                              %n: index, %k: index, %radd: index)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -174,7 +175,16 @@ func.func @dsc_cuda_gemv_f16v(%w: memref<?xf16>, %x: memref<?xf32>,
       %lane0 = arith.cmpi eq, %l, %c0 : index
       %store = arith.andi %lane0, %inside : i1
       scf.if %store {
-        memref.store %sum, %y[%r] : memref<?xf32>
+        // The residual, when an add is fused into the GEMV (radd != 0).
+        %hasres = arith.cmpi ne, %radd, %c0 : index
+        %o = scf.if %hasres -> f32 {
+          %rv = memref.load %res[%r] : memref<?xf32>
+          %t = arith.addf %sum, %rv : f32
+          scf.yield %t : f32
+        } else {
+          scf.yield %sum : f32
+        }
+        memref.store %o, %y[%r] : memref<?xf32>
       }
       scf.reduce
     }

@@ -121,10 +121,14 @@ func.func @dsc_cuda_gemv_q4w(%q: memref<?xi32>, %s: memref<?xf32>,
 // instructions of the word kernel in flight for the same bytes. For rows
 // and groups of whole vectors (k % 32 == 0, group % 32 == 0: a vector is in
 // one group) and buffers 16-byte aligned (the runtime takes the word kernel
-// otherwise).
+// otherwise). With radd != 0 the row's value res[r] is added as it is
+// stored: the residual add after a projection, fused into it (no kernel
+// of its own); res is not read otherwise. The q8 and F16 kernels below
+// do the same.
 func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32>,
-                             %x: memref<?xf32>, %y: memref<?xf32>,
-                             %n: index, %k: index, %group: index)
+                             %x: memref<?xf32>, %res: memref<?xf32>,
+                             %y: memref<?xf32>, %n: index, %k: index,
+                             %group: index, %radd: index)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -196,7 +200,16 @@ func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32>,
       %lane0 = arith.cmpi eq, %l, %c0 : index
       %store = arith.andi %lane0, %inside : i1
       scf.if %store {
-        memref.store %sum, %y[%r] : memref<?xf32>
+        // The residual, when an add is fused into the GEMV (radd != 0).
+        %hasres = arith.cmpi ne, %radd, %c0 : index
+        %o = scf.if %hasres -> f32 {
+          %rv = memref.load %res[%r] : memref<?xf32>
+          %t = arith.addf %sum, %rv : f32
+          scf.yield %t : f32
+        } else {
+          scf.yield %sum : f32
+        }
+        memref.store %o, %y[%r] : memref<?xf32>
       }
       scf.reduce
     }

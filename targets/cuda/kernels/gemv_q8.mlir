@@ -122,10 +122,12 @@ func.func @dsc_cuda_gemv_q8w(%q: memref<?xi32>, %s: memref<?xf32>,
 // n - 1 and store nothing), lane l reads 16-byte vectors l, l + 32, ... of
 // the row (16 values, four words low byte first) and the 16 activations as
 // four 16-byte loads. For rows and groups of whole vectors (k % 16 == 0,
-// group % 16 == 0) and buffers 16-byte aligned.
+// group % 16 == 0) and buffers 16-byte aligned. With radd != 0, res[r] is
+// added as y[r] is stored.
 func.func @dsc_cuda_gemv_q8v(%q: memref<?xi32>, %s: memref<?xf32>,
-                             %x: memref<?xf32>, %y: memref<?xf32>,
-                             %n: index, %k: index, %group: index)
+                             %x: memref<?xf32>, %res: memref<?xf32>,
+                             %y: memref<?xf32>, %n: index, %k: index,
+                             %group: index, %radd: index)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -183,7 +185,16 @@ func.func @dsc_cuda_gemv_q8v(%q: memref<?xi32>, %s: memref<?xf32>,
       %lane0 = arith.cmpi eq, %l, %c0 : index
       %store = arith.andi %lane0, %inside : i1
       scf.if %store {
-        memref.store %sum, %y[%r] : memref<?xf32>
+        // The residual, when an add is fused into the GEMV (radd != 0).
+        %hasres = arith.cmpi ne, %radd, %c0 : index
+        %o = scf.if %hasres -> f32 {
+          %rv = memref.load %res[%r] : memref<?xf32>
+          %t = arith.addf %sum, %rv : f32
+          scf.yield %t : f32
+        } else {
+          scf.yield %sum : f32
+        }
+        memref.store %o, %y[%r] : memref<?xf32>
       }
       scf.reduce
     }

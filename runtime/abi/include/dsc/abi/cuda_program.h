@@ -50,7 +50,8 @@ enum {
   DSC_CPS_SIZE = 8,
   DSC_OP_EMBED = 1, /* w table, b out */
   DSC_OP_RMS_NORM,  /* b in, w weight, b out, eps */
-  DSC_OP_LINEAR,    /* b in, w weight, b out */
+  DSC_OP_LINEAR,    /* b in, w weight, b out, 1 + b residual or 0: out =
+                     * weight x in (+ residual, an add fused into it) */
   DSC_OP_ROPE,      /* b in-out, head_dim, pool index of head_dim/2 freqs
                      * (float bits) */
   DSC_OP_ATTENTION, /* b q, b k, b v, b out, layer, heads, scale */
