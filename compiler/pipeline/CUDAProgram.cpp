@@ -199,11 +199,36 @@ struct Emitter {
       auto x = in(&op, op.getOperand(0)), y = in(&op, op.getOperand(1));
       if (!x || !y)
         return false;
+      int64_t lastStep = static_cast<int64_t>(steps.size() / DSC_CPS_SIZE) - 1;
+      // SwiGLU of the two projections just before it (the FFN's gate and
+      // up over the same input, each read only here): one step, which
+      // the GEMVs that read 16 bytes a lane run as one kernel.
+      if (isa<SwiGLUOp>(op) && lastStep >= 1 &&
+          (head < 0 || lastStep - 1 >= head)) {
+        int64_t *a = &steps[steps.size() - 2 * DSC_CPS_SIZE];
+        int64_t *b = a + DSC_CPS_SIZE;
+        auto gate = op.getOperand(0).getDefiningOp<LinearOp>();
+        auto up = op.getOperand(1).getDefiningOp<LinearOp>();
+        if (gate && up && op.getOperand(0).hasOneUse() &&
+            op.getOperand(1).hasOneUse() && a[0] == DSC_OP_LINEAR &&
+            b[0] == DSC_OP_LINEAR && !a[4] && !b[4] && !a[5] && !b[5] &&
+            a[1] == b[1] && *x != *y) {
+          int64_t *g = a[3] == *x ? a : b[3] == *x ? b : nullptr;
+          int64_t *u = a[3] == *y ? a : b[3] == *y ? b : nullptr;
+          if (g && u && g != u) {
+            int64_t fused[DSC_CPS_SIZE] = {DSC_OP_LINEAR, g[1], g[2], g[3], 0,
+                                           1 + u[2],      u[3], 0};
+            std::copy(fused, fused + DSC_CPS_SIZE, a);
+            steps.resize(steps.size() - DSC_CPS_SIZE);
+            bufferOf[op.getResult(0)] = *x;
+            return true;
+          }
+        }
+      }
       // The residual add after a projection (attention's output, the FFN's
       // down): into the linear step just before it, whose result only it
       // reads, so that the GEMV adds the residual as it stores and no
       // kernel is launched for the add.
-      int64_t lastStep = static_cast<int64_t>(steps.size() / DSC_CPS_SIZE) - 1;
       if (auto add = dyn_cast<AddOp>(op); add && lastStep >= 0 &&
                                           (head < 0 || lastStep >= head)) {
         int64_t *last = &steps[steps.size() - DSC_CPS_SIZE];

@@ -65,6 +65,14 @@ void _mlir_ciface_dsc_cuda_gemv_q8v(M *q, M *s, M *x, M *res, M *y, int64_t n,
                                     int64_t k, int64_t group, int64_t radd);
 void _mlir_ciface_dsc_cuda_gemv_q4v(M *q, M *s, M *x, M *res, M *y, int64_t n,
                                     int64_t k, int64_t group, int64_t radd);
+void _mlir_ciface_dsc_cuda_gemv_f16v_swiglu(M *wg, M *wu, M *x, M *y, int64_t n,
+                                            int64_t k);
+void _mlir_ciface_dsc_cuda_gemv_q8v_swiglu(M *qg, M *sg, M *qu, M *su, M *x,
+                                           M *y, int64_t n, int64_t k,
+                                           int64_t group);
+void _mlir_ciface_dsc_cuda_gemv_q4v_swiglu(M *qg, M *sg, M *qu, M *su, M *x,
+                                           M *y, int64_t n, int64_t k,
+                                           int64_t group);
 void _mlir_ciface_dsc_cuda_gemv_f16w(M *w, M *x, M *y, int64_t n, int64_t k);
 void _mlir_ciface_dsc_cuda_gemv_q8w(M *q, M *s, M *x, M *y, int64_t n,
                                     int64_t k, int64_t group);
@@ -373,6 +381,8 @@ int dsc_cuda_forward_start(const uint8_t *blob) {
       const int64_t *st = g.steps + s * DSC_CPS_SIZE;
       if ((st[0] == DSC_OP_LINEAR || st[0] == DSC_OP_RMS_NORM) && st[2] == i)
         used = true;
+      if (st[0] == DSC_OP_LINEAR && st[5] == i + 1) /* SwiGLU's up */
+        used = true;
       if (st[0] == DSC_OP_EMBED && st[1] == i) {
         used = true;
         g.vocab = g.weights[i * DSC_CPW_SIZE + DSC_CPW_ROWS];
@@ -503,61 +513,105 @@ static void embed(const int64_t *st, int64_t r, int64_t rows) {
     _mlir_ciface_dsc_cuda_embed_q4(&q, &s, &tok, &y, rows, dim, group);
 }
 
-/* The linear step st over `rows` rows from row r: decode's GEMV for one,
- * the matmul (each weight read once for all rows) for more. An add fused
- * into the step (st[4] = 1 + its other operand's buffer) is added by the
- * GEMVs that read 16 bytes a lane as they store; the other kernels are
- * followed by the add kernel. */
-static void linear(const int64_t *st, int64_t r, int64_t rows) {
-  const int64_t *w = g.weights + st[2] * DSC_CPW_SIZE;
+/* Whether weight wi's rows and groups are whole 16-byte vectors (then
+ * whole 32-bit words too), F16's group being its row: decode's GEMVs that
+ * read a vector a lane take it (the weights' buffers are allocated
+ * aligned, and so are the activations' rows when the weights' are). */
+static bool whole_vectors(int64_t wi) {
+  const int64_t *w = g.weights + wi * DSC_CPW_SIZE;
+  int64_t k = w[DSC_CPW_COLS], kind = w[DSC_CPW_KIND];
+  int64_t group = w[DSC_CPW_TILE_COLS] ? w[DSC_CPW_TILE_COLS] : k;
+  int64_t per = kind == DSC_CPK_F16 ? 2 : kind == DSC_CPK_Q8 ? 4 : 8;
+  return kind != DSC_CPK_F32 && k % (4 * per) == 0 && group % (4 * per) == 0;
+}
+
+/* y = weight wi x over `rows` rows (+ res where radd): decode's GEMV for
+ * one row, the matmul (each weight read once for all rows) for more. The
+ * GEMVs that read 16 bytes a lane add the residual as they store; the
+ * other kernels are followed by the add kernel. */
+static void matvec(int64_t wi, M *x, M *y, M *res, int64_t radd, int64_t rows) {
+  const int64_t *w = g.weights + wi * DSC_CPW_SIZE;
   int64_t n = w[DSC_CPW_ROWS], k = w[DSC_CPW_COLS];
   int64_t group = w[DSC_CPW_TILE_COLS] ? w[DSC_CPW_TILE_COLS] : k;
-  M x = rows_of(st[1], r, rows), y = rows_of(st[3], r, rows);
-  M q = mem(g.wq[st[2]], n * k);
-  M s = mem(g.ws[st[2]], n * (k / group));
+  M q = mem(g.wq[wi], n * k), s = mem(g.ws[wi], n * (k / group));
   int64_t kind = w[DSC_CPW_KIND];
-  int64_t radd = st[4] != 0;
-  M res = radd ? rows_of(st[4] - 1, r, rows) : y;
-  /* Rows and groups of whole 16-byte vectors, or else of whole 32-bit
-   * words (F16: group is k): the GEMVs that read a vector or a word a lane
-   * (the weights' buffers are allocated aligned, and so are the
-   * activations' rows when the weights' are). */
   int64_t per = kind == DSC_CPK_F16 ? 2 : kind == DSC_CPK_Q8 ? 4 : 8;
-  M qw = mem(g.wq[st[2]], n * k / per);
+  M qw = mem(g.wq[wi], n * k / per);
   bool words = k % per == 0 && group % per == 0;
-  bool vecs = rows == 1 && kind != DSC_CPK_F32 && k % (4 * per) == 0 &&
-              group % (4 * per) == 0;
+  bool vecs = rows == 1 && whole_vectors(wi);
   if (rows > 1) {
     if (kind == DSC_CPK_F32)
-      _mlir_ciface_dsc_cuda_matmul_f32(&q, &x, &y, rows, n, k);
+      _mlir_ciface_dsc_cuda_matmul_f32(&q, x, y, rows, n, k);
     else if (kind == DSC_CPK_F16)
-      _mlir_ciface_dsc_cuda_matmul_f16(&q, &x, &y, rows, n, k);
+      _mlir_ciface_dsc_cuda_matmul_f16(&q, x, y, rows, n, k);
     else if (kind == DSC_CPK_Q8)
-      _mlir_ciface_dsc_cuda_matmul_q8(&q, &s, &x, &y, rows, n, k, group);
+      _mlir_ciface_dsc_cuda_matmul_q8(&q, &s, x, y, rows, n, k, group);
     else
-      _mlir_ciface_dsc_cuda_matmul_q4(&q, &s, &x, &y, rows, n, k, group);
+      _mlir_ciface_dsc_cuda_matmul_q4(&q, &s, x, y, rows, n, k, group);
   } else if (vecs && kind == DSC_CPK_F16)
-    _mlir_ciface_dsc_cuda_gemv_f16v(&q, &x, &res, &y, n, k, radd);
+    _mlir_ciface_dsc_cuda_gemv_f16v(&q, x, res, y, n, k, radd);
   else if (vecs && kind == DSC_CPK_Q8)
-    _mlir_ciface_dsc_cuda_gemv_q8v(&qw, &s, &x, &res, &y, n, k, group, radd);
+    _mlir_ciface_dsc_cuda_gemv_q8v(&qw, &s, x, res, y, n, k, group, radd);
   else if (vecs)
-    _mlir_ciface_dsc_cuda_gemv_q4v(&qw, &s, &x, &res, &y, n, k, group, radd);
+    _mlir_ciface_dsc_cuda_gemv_q4v(&qw, &s, x, res, y, n, k, group, radd);
   else if (kind == DSC_CPK_F32)
-    _mlir_ciface_dsc_cuda_gemv_f32(&q, &x, &y, n, k);
+    _mlir_ciface_dsc_cuda_gemv_f32(&q, x, y, n, k);
   else if (kind == DSC_CPK_F16 && words)
-    _mlir_ciface_dsc_cuda_gemv_f16w(&qw, &x, &y, n, k);
+    _mlir_ciface_dsc_cuda_gemv_f16w(&qw, x, y, n, k);
   else if (kind == DSC_CPK_F16)
-    _mlir_ciface_dsc_cuda_gemv_f16(&q, &x, &y, n, k);
+    _mlir_ciface_dsc_cuda_gemv_f16(&q, x, y, n, k);
   else if (kind == DSC_CPK_Q8 && words)
-    _mlir_ciface_dsc_cuda_gemv_q8w(&qw, &s, &x, &y, n, k, group);
+    _mlir_ciface_dsc_cuda_gemv_q8w(&qw, &s, x, y, n, k, group);
   else if (kind == DSC_CPK_Q8)
-    _mlir_ciface_dsc_cuda_gemv_q8(&q, &s, &x, &y, n, k, group);
+    _mlir_ciface_dsc_cuda_gemv_q8(&q, &s, x, y, n, k, group);
   else if (words)
-    _mlir_ciface_dsc_cuda_gemv_q4w(&qw, &s, &x, &y, n, k, group);
+    _mlir_ciface_dsc_cuda_gemv_q4w(&qw, &s, x, y, n, k, group);
   else
-    _mlir_ciface_dsc_cuda_gemv_q4(&q, &s, &x, &y, n, k, group);
+    _mlir_ciface_dsc_cuda_gemv_q4(&q, &s, x, y, n, k, group);
   if (radd && !vecs)
-    _mlir_ciface_dsc_cuda_add(&y, &res, &y, n * rows);
+    _mlir_ciface_dsc_cuda_add(y, res, y, n * rows);
+}
+
+/* The linear step st over `rows` rows from row r (dsc/abi/cuda_program.h):
+ * a projection, with the residual add fused into it (st[4]), or the gate
+ * and up projections with SwiGLU (st[5]): for decode one kernel where both
+ * weights are alike and of whole vectors, else both projections and the
+ * SwiGLU kernel. */
+static void linear(const int64_t *st, int64_t r, int64_t rows) {
+  M x = rows_of(st[1], r, rows), y = rows_of(st[3], r, rows);
+  int64_t radd = st[4] != 0;
+  M res = radd ? rows_of(st[4] - 1, r, rows) : y;
+  if (!st[5]) {
+    matvec(st[2], &x, &y, &res, radd, rows);
+    return;
+  }
+  int64_t wg = st[2], wu = st[5] - 1;
+  const int64_t *a = g.weights + wg * DSC_CPW_SIZE;
+  const int64_t *b = g.weights + wu * DSC_CPW_SIZE;
+  int64_t n = a[DSC_CPW_ROWS], k = a[DSC_CPW_COLS];
+  int64_t group = a[DSC_CPW_TILE_COLS] ? a[DSC_CPW_TILE_COLS] : k;
+  bool alike = true;
+  for (int i = 0; i < DSC_CPW_SIZE; ++i)
+    alike &= i == DSC_CPW_OFFSET || a[i] == b[i];
+  if (rows == 1 && alike && whole_vectors(wg)) {
+    int64_t kind = a[DSC_CPW_KIND], per = kind == DSC_CPK_Q8 ? 4 : 8;
+    M qg = mem(g.wq[wg], n * k / per), qu = mem(g.wq[wu], n * k / per);
+    M sg = mem(g.ws[wg], n * (k / group)), su = mem(g.ws[wu], n * (k / group));
+    if (kind == DSC_CPK_F16) {
+      M hg = mem(g.wq[wg], n * k), hu = mem(g.wq[wu], n * k);
+      _mlir_ciface_dsc_cuda_gemv_f16v_swiglu(&hg, &hu, &x, &y, n, k);
+    } else if (kind == DSC_CPK_Q8)
+      _mlir_ciface_dsc_cuda_gemv_q8v_swiglu(&qg, &sg, &qu, &su, &x, &y, n, k,
+                                            group);
+    else
+      _mlir_ciface_dsc_cuda_gemv_q4v_swiglu(&qg, &sg, &qu, &su, &x, &y, n, k,
+                                            group);
+    return;
+  }
+  M u = rows_of(st[6], r, rows);
+  matvec(wg, &x, &y, &y, 0, rows);
+  matvec(wu, &x, &u, &u, 0, rows);
+  _mlir_ciface_dsc_cuda_swiglu(&y, &u, &y, n * rows);
 }
 
 /* Steps [from, to) over `rows` rows of the activations from row r, with

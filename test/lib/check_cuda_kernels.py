@@ -148,6 +148,16 @@ def gemv(lib, rng, bits):
              res, y, n, k, group, 1)
         ok &= check("gemv_q%dv group %d residual" % (bits, group), y,
                     ref + res, 1e-5)
+        # Gate and up with SwiGLU fused: silu(W x) * (U x).
+        wu = rng.standard_normal((n, k)).astype(np.float32)
+        qu, su = quantize(wu, bits, group)
+        refu = (qu.astype(np.float64) * np.repeat(su, group, axis=1)) @ x
+        datau = pack4(qu) if bits == 4 else qu
+        y = np.full(n, np.nan, np.float32)
+        call(lib, "dsc_cuda_gemv_q%dv_swiglu" % bits, data.view(np.int32), s,
+             datau.view(np.int32), su, x, y, n, k, group)
+        ok &= check("gemv_q%dv_swiglu group %d" % (bits, group), y,
+                    ref / (1 + np.exp(-ref)) * refu, 1e-5)
     return ok
 
 
@@ -188,6 +198,13 @@ def gemv_float(lib, rng):
         y = np.full(n, np.nan, np.float32)
         call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x, res, y, n, k, 1)
         ok &= check("gemv_f16v k %d residual" % k, y, ref + res, 1e-5)
+        wu = rng.standard_normal((n, k)).astype(np.float16)
+        refu = wu.astype(np.float64) @ x
+        y = np.full(n, np.nan, np.float32)
+        call(lib, "dsc_cuda_gemv_f16v_swiglu", w.reshape(-1), wu.reshape(-1),
+             x, y, n, k)
+        ok &= check("gemv_f16v_swiglu k %d" % k, y,
+                    ref / (1 + np.exp(-ref)) * refu, 1e-5)
     return ok
 
 

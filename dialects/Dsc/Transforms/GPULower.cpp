@@ -19,6 +19,7 @@
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
@@ -698,6 +699,13 @@ void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
   // One GPU block per iteration of an outer parallel loop, one thread per
   // iteration of the loop nested in it (gpu-map-parallel-loops' mapping).
   // Kernels derived from the CPU path's lowering are linalg on buffers.
+  // Private helpers the kernel sources call, inlined (and gone), so that
+  // their loads are the kernels' own (dsc-gpu-invariant-loads marks those)
+  // and their loops unrolled with the kernels'. No canonicalization in
+  // between: it would merge the nested parallel loops (blocks and threads)
+  // into one.
+  pm.addPass(createInlinerPass({}, [](OpPassManager &) {}));
+  pm.addPass(createSymbolDCEPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(dsc::createGPUTileFlatLoops());
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
@@ -757,6 +765,8 @@ void dsc::registerCUDALowerDependencies(DialectRegistry &registry) {
                   func::FuncDialect, gpu::GPUDialect, LLVM::LLVMDialect,
                   math::MathDialect, memref::MemRefDialect, NVVM::NVVMDialect,
                   scf::SCFDialect, vector::VectorDialect>();
+  // The kernels' helpers are inlined (func.call into gpu.func).
+  func::registerInlinerExtension(registry);
   // convert-gpu-to-nvvm converts the other dialects through their
   // ConvertToLLVM interfaces.
   arith::registerConvertArithToLLVMInterface(registry);

@@ -120,6 +120,45 @@ func.func @dsc_cuda_gemv_f16w(%w: memref<?xi32>, %x: memref<?xf32>,
   return
 }
 
+// Lane l's share of row r of gemv_f16v (and of its fused variant): the sum
+// over the row's 16-byte vectors l, l + 32, ... of their eight values times
+// the activations.
+func.func private @dsc_cuda_f16v_lane(%w: memref<?xf16>, %x: memref<?xf32>,
+                                      %r: index, %l: index, %k: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %zero = arith.constant 0.0 : f32
+  %vecs = arith.divui %k, %c8 : index
+  %row = arith.muli %r, %k : index
+    %acc = scf.for %vi = %l to %vecs step %c32 iter_args(%a = %zero) -> f32 {
+      %c = arith.muli %vi, %c8 : index
+      %i = arith.addi %row, %c : index
+      %h = vector.load %w[%i] {alignment = 16} : memref<?xf16>, vector<8xf16>
+      %v = arith.extf %h : vector<8xf16> to vector<8xf32>
+      %c4i = arith.addi %c, %c4 : index
+      %xa = vector.load %x[%c] {alignment = 16} : memref<?xf32>, vector<4xf32>
+      %xb = vector.load %x[%c4i] {alignment = 16} : memref<?xf32>, vector<4xf32>
+      %d1 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %a) -> f32 {
+        %wv = vector.extract %v[%j] : f32 from vector<8xf32>
+        %xv = vector.extract %xa[%j] : f32 from vector<4xf32>
+        %e2 = math.fma %wv, %xv, %e : f32
+        scf.yield %e2 : f32
+      }
+      %d2 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d1) -> f32 {
+        %j4 = arith.addi %j, %c4 : index
+        %wv = vector.extract %v[%j4] : f32 from vector<8xf32>
+        %xv = vector.extract %xb[%j] : f32 from vector<4xf32>
+        %e2 = math.fma %wv, %xv, %e : f32
+        scf.yield %e2 : f32
+      }
+      scf.yield %d2 : f32
+    }
+  return %acc : f32
+}
+
 // F16 with 16-byte loads and four rows a block, as gemv_q4v: warp w of
 // block b takes row 4b + w (spare warps of the last block repeat row n - 1
 // and store nothing), lane l reads 16-byte vectors l, l + 32, ... of the
@@ -134,10 +173,7 @@ func.func @dsc_cuda_gemv_f16v(%w: memref<?xf16>, %x: memref<?xf32>,
   %c1 = arith.constant 1 : index
   %c3 = arith.constant 3 : index
   %c4 = arith.constant 4 : index
-  %c8 = arith.constant 8 : index
   %c32 = arith.constant 32 : index
-  %zero = arith.constant 0.0 : f32
-  %vecs = arith.divui %k, %c8 : index
   %n3 = arith.addi %n, %c3 : index
   %blocks = arith.divui %n3, %c4 : index
   %last = arith.subi %n, %c1 : index
@@ -147,30 +183,8 @@ func.func @dsc_cuda_gemv_f16v(%w: memref<?xf16>, %x: memref<?xf32>,
       %r0 = arith.addi %b4, %wp : index
       %inside = arith.cmpi ult, %r0, %n : index
       %r = arith.select %inside, %r0, %last : index
-      %row = arith.muli %r, %k : index
-      %acc = scf.for %vi = %l to %vecs step %c32 iter_args(%a = %zero) -> f32 {
-        %c = arith.muli %vi, %c8 : index
-        %i = arith.addi %row, %c : index
-        %h = vector.load %w[%i] {alignment = 16} : memref<?xf16>, vector<8xf16>
-        %v = arith.extf %h : vector<8xf16> to vector<8xf32>
-        %c4i = arith.addi %c, %c4 : index
-        %xa = vector.load %x[%c] {alignment = 16} : memref<?xf32>, vector<4xf32>
-        %xb = vector.load %x[%c4i] {alignment = 16} : memref<?xf32>, vector<4xf32>
-        %d1 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %a) -> f32 {
-          %wv = vector.extract %v[%j] : f32 from vector<8xf32>
-          %xv = vector.extract %xa[%j] : f32 from vector<4xf32>
-          %e2 = math.fma %wv, %xv, %e : f32
-          scf.yield %e2 : f32
-        }
-        %d2 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d1) -> f32 {
-          %j4 = arith.addi %j, %c4 : index
-          %wv = vector.extract %v[%j4] : f32 from vector<8xf32>
-          %xv = vector.extract %xb[%j] : f32 from vector<4xf32>
-          %e2 = math.fma %wv, %xv, %e : f32
-          scf.yield %e2 : f32
-        }
-        scf.yield %d2 : f32
-      }
+      %acc = func.call @dsc_cuda_f16v_lane(%w, %x, %r, %l, %k)
+          : (memref<?xf16>, memref<?xf32>, index, index, index) -> f32
       %sum = gpu.subgroup_reduce add %acc uniform : (f32) -> f32
       %lane0 = arith.cmpi eq, %l, %c0 : index
       %store = arith.andi %lane0, %inside : i1
@@ -184,6 +198,51 @@ func.func @dsc_cuda_gemv_f16v(%w: memref<?xf16>, %x: memref<?xf32>,
         } else {
           scf.yield %sum : f32
         }
+        memref.store %o, %y[%r] : memref<?xf32>
+      }
+      scf.reduce
+    }
+    scf.reduce
+  }
+  return
+}
+
+// The FFN's gate and up projections and SwiGLU in one kernel, as
+// gemv_q4v_swiglu: y[r] = silu(g[r]) * u[r] over two F16 weights of the
+// same shape.
+func.func @dsc_cuda_gemv_f16v_swiglu(%wg: memref<?xf16>, %wu: memref<?xf16>,
+                                     %x: memref<?xf32>, %y: memref<?xf32>,
+                                     %n: index, %k: index)
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %one = arith.constant 1.0 : f32
+  %n3 = arith.addi %n, %c3 : index
+  %blocks = arith.divui %n3, %c4 : index
+  %last = arith.subi %n, %c1 : index
+  scf.parallel (%b) = (%c0) to (%blocks) step (%c1) {
+    scf.parallel (%l, %wp) = (%c0, %c0) to (%c32, %c4) step (%c1, %c1) {
+      %b4 = arith.muli %b, %c4 : index
+      %r0 = arith.addi %b4, %wp : index
+      %inside = arith.cmpi ult, %r0, %n : index
+      %r = arith.select %inside, %r0, %last : index
+      %ag = func.call @dsc_cuda_f16v_lane(%wg, %x, %r, %l, %k)
+          : (memref<?xf16>, memref<?xf32>, index, index, index) -> f32
+      %au = func.call @dsc_cuda_f16v_lane(%wu, %x, %r, %l, %k)
+          : (memref<?xf16>, memref<?xf32>, index, index, index) -> f32
+      %g = gpu.subgroup_reduce add %ag uniform : (f32) -> f32
+      %u = gpu.subgroup_reduce add %au uniform : (f32) -> f32
+      %lane0 = arith.cmpi eq, %l, %c0 : index
+      %store = arith.andi %lane0, %inside : i1
+      scf.if %store {
+        %ng = arith.negf %g : f32
+        %e = math.exp %ng : f32
+        %den = arith.addf %one, %e : f32
+        %sg1 = arith.divf %g, %den : f32
+        %o = arith.mulf %sg1, %u : f32
         memref.store %o, %y[%r] : memref<?xf32>
       }
       scf.reduce

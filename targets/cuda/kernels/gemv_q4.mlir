@@ -113,6 +113,71 @@ func.func @dsc_cuda_gemv_q4w(%q: memref<?xi32>, %s: memref<?xf32>,
   return
 }
 
+// Lane l's share of row r of gemv_q4v (and of its fused variants): the sum
+// over the row's 16-byte vectors l, l + 32, ... of their 32 values times
+// the activations, scaled by the vector's group scale.
+func.func private @dsc_cuda_q4v_lane(%q: memref<?xi32>, %s: memref<?xf32>,
+                                     %x: memref<?xf32>, %r: index, %l: index,
+                                     %k: index, %group: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %s4 = arith.constant 4 : i32
+  %s28 = arith.constant 28 : i32
+  %zero = arith.constant 0.0 : f32
+  %groups = arith.divui %k, %group : index
+  %vecs = arith.divui %k, %c32 : index
+  %rowv = arith.muli %r, %vecs : index
+  %srow = arith.muli %r, %groups : index
+  %acc = scf.for %vi = %l to %vecs step %c32 iter_args(%a = %zero) -> f32 {
+    %iv = arith.addi %rowv, %vi : index
+    %wi = arith.muli %iv, %c4 : index
+    %v = vector.load %q[%wi] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %c = arith.muli %vi, %c32 : index
+    %g = arith.divui %c, %group : index
+    %si = arith.addi %srow, %g : index
+    %sv = memref.load %s[%si] : memref<?xf32>
+    %dot = scf.for %w = %c0 to %c4 step %c1 iter_args(%d = %zero) -> f32 {
+      %wd = vector.extract %v[%w] : i32 from vector<4xi32>
+      %w8 = arith.muli %w, %c8 : index
+      %cw = arith.addi %c, %w8 : index
+      %cw4 = arith.addi %cw, %c4 : index
+      %xa = vector.load %x[%cw] {alignment = 16} : memref<?xf32>, vector<4xf32>
+      %xb = vector.load %x[%cw4] {alignment = 16} : memref<?xf32>, vector<4xf32>
+      // Nibble j sign-extended: shifted to the top, then down by 28.
+      %d1 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d) -> f32 {
+        %j32 = arith.index_cast %j : index to i32
+        %up = arith.muli %j32, %s4 : i32
+        %left = arith.subi %s28, %up : i32
+        %hi = arith.shli %wd, %left : i32
+        %qv = arith.shrsi %hi, %s28 : i32
+        %f = arith.sitofp %qv : i32 to f32
+        %xv = vector.extract %xa[%j] : f32 from vector<4xf32>
+        %e2 = math.fma %f, %xv, %e : f32
+        scf.yield %e2 : f32
+      }
+      %d2 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d1) -> f32 {
+        %j4 = arith.addi %j, %c4 : index
+        %j32 = arith.index_cast %j4 : index to i32
+        %up = arith.muli %j32, %s4 : i32
+        %left = arith.subi %s28, %up : i32
+        %hi = arith.shli %wd, %left : i32
+        %qv = arith.shrsi %hi, %s28 : i32
+        %f = arith.sitofp %qv : i32 to f32
+        %xv = vector.extract %xb[%j] : f32 from vector<4xf32>
+        %e2 = math.fma %f, %xv, %e : f32
+        scf.yield %e2 : f32
+      }
+      scf.yield %d2 : f32
+    }
+    %a2 = math.fma %dot, %sv, %a : f32
+    scf.yield %a2 : f32
+  }
+  return %acc : f32
+}
+
 // The same with 16-byte loads and four rows a block: warp w of block b
 // takes row 4b + w (the last block's spare warps repeat row n - 1 and
 // store nothing), lane l reads 16-byte vectors l, l + 32, ... of the row
@@ -134,13 +199,7 @@ func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32>,
   %c1 = arith.constant 1 : index
   %c3 = arith.constant 3 : index
   %c4 = arith.constant 4 : index
-  %c8 = arith.constant 8 : index
   %c32 = arith.constant 32 : index
-  %s4 = arith.constant 4 : i32
-  %s28 = arith.constant 28 : i32
-  %zero = arith.constant 0.0 : f32
-  %groups = arith.divui %k, %group : index
-  %vecs = arith.divui %k, %c32 : index
   %n3 = arith.addi %n, %c3 : index
   %blocks = arith.divui %n3, %c4 : index
   %last = arith.subi %n, %c1 : index
@@ -150,52 +209,9 @@ func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32>,
       %r0 = arith.addi %b4, %wp : index
       %inside = arith.cmpi ult, %r0, %n : index
       %r = arith.select %inside, %r0, %last : index
-      %rowv = arith.muli %r, %vecs : index
-      %srow = arith.muli %r, %groups : index
-      %acc = scf.for %vi = %l to %vecs step %c32 iter_args(%a = %zero) -> f32 {
-        %iv = arith.addi %rowv, %vi : index
-        %wi = arith.muli %iv, %c4 : index
-        %v = vector.load %q[%wi] {alignment = 16} : memref<?xi32>, vector<4xi32>
-        %c = arith.muli %vi, %c32 : index
-        %g = arith.divui %c, %group : index
-        %si = arith.addi %srow, %g : index
-        %sv = memref.load %s[%si] : memref<?xf32>
-        %dot = scf.for %w = %c0 to %c4 step %c1 iter_args(%d = %zero) -> f32 {
-          %wd = vector.extract %v[%w] : i32 from vector<4xi32>
-          %w8 = arith.muli %w, %c8 : index
-          %cw = arith.addi %c, %w8 : index
-          %cw4 = arith.addi %cw, %c4 : index
-          %xa = vector.load %x[%cw] {alignment = 16} : memref<?xf32>, vector<4xf32>
-          %xb = vector.load %x[%cw4] {alignment = 16} : memref<?xf32>, vector<4xf32>
-          // Nibble j sign-extended: shifted to the top, then down by 28.
-          %d1 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d) -> f32 {
-            %j32 = arith.index_cast %j : index to i32
-            %up = arith.muli %j32, %s4 : i32
-            %left = arith.subi %s28, %up : i32
-            %hi = arith.shli %wd, %left : i32
-            %qv = arith.shrsi %hi, %s28 : i32
-            %f = arith.sitofp %qv : i32 to f32
-            %xv = vector.extract %xa[%j] : f32 from vector<4xf32>
-            %e2 = math.fma %f, %xv, %e : f32
-            scf.yield %e2 : f32
-          }
-          %d2 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d1) -> f32 {
-            %j4 = arith.addi %j, %c4 : index
-            %j32 = arith.index_cast %j4 : index to i32
-            %up = arith.muli %j32, %s4 : i32
-            %left = arith.subi %s28, %up : i32
-            %hi = arith.shli %wd, %left : i32
-            %qv = arith.shrsi %hi, %s28 : i32
-            %f = arith.sitofp %qv : i32 to f32
-            %xv = vector.extract %xb[%j] : f32 from vector<4xf32>
-            %e2 = math.fma %f, %xv, %e : f32
-            scf.yield %e2 : f32
-          }
-          scf.yield %d2 : f32
-        }
-        %a2 = math.fma %dot, %sv, %a : f32
-        scf.yield %a2 : f32
-      }
+      %acc = func.call @dsc_cuda_q4v_lane(%q, %s, %x, %r, %l, %k, %group)
+          : (memref<?xi32>, memref<?xf32>, memref<?xf32>, index, index, index,
+             index) -> f32
       %sum = gpu.subgroup_reduce add %acc uniform : (f32) -> f32
       %lane0 = arith.cmpi eq, %l, %c0 : index
       %store = arith.andi %lane0, %inside : i1
@@ -209,6 +225,56 @@ func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32>,
         } else {
           scf.yield %sum : f32
         }
+        memref.store %o, %y[%r] : memref<?xf32>
+      }
+      scf.reduce
+    }
+    scf.reduce
+  }
+  return
+}
+
+// The FFN's gate and up projections and SwiGLU in one kernel:
+// y[r] = silu(g[r]) * u[r], g and u the rows r of two GEMVs over the same
+// activations (as gemv_q4v: 16 bytes a lane, four rows a block), silu(g) =
+// g / (1 + exp(-g)) as the CPU path computes it. For two weights of the
+// same shape and group, rows and groups of whole vectors.
+func.func @dsc_cuda_gemv_q4v_swiglu(%qg: memref<?xi32>, %sg: memref<?xf32>,
+                                    %qu: memref<?xi32>, %su: memref<?xf32>,
+                                    %x: memref<?xf32>, %y: memref<?xf32>,
+                                    %n: index, %k: index, %group: index)
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %one = arith.constant 1.0 : f32
+  %n3 = arith.addi %n, %c3 : index
+  %blocks = arith.divui %n3, %c4 : index
+  %last = arith.subi %n, %c1 : index
+  scf.parallel (%b) = (%c0) to (%blocks) step (%c1) {
+    scf.parallel (%l, %wp) = (%c0, %c0) to (%c32, %c4) step (%c1, %c1) {
+      %b4 = arith.muli %b, %c4 : index
+      %r0 = arith.addi %b4, %wp : index
+      %inside = arith.cmpi ult, %r0, %n : index
+      %r = arith.select %inside, %r0, %last : index
+      %ag = func.call @dsc_cuda_q4v_lane(%qg, %sg, %x, %r, %l, %k, %group)
+          : (memref<?xi32>, memref<?xf32>, memref<?xf32>, index, index, index,
+             index) -> f32
+      %au = func.call @dsc_cuda_q4v_lane(%qu, %su, %x, %r, %l, %k, %group)
+          : (memref<?xi32>, memref<?xf32>, memref<?xf32>, index, index, index,
+             index) -> f32
+      %g = gpu.subgroup_reduce add %ag uniform : (f32) -> f32
+      %u = gpu.subgroup_reduce add %au uniform : (f32) -> f32
+      %lane0 = arith.cmpi eq, %l, %c0 : index
+      %store = arith.andi %lane0, %inside : i1
+      scf.if %store {
+        %ng = arith.negf %g : f32
+        %e = math.exp %ng : f32
+        %den = arith.addf %one, %e : f32
+        %sg1 = arith.divf %g, %den : f32
+        %o = arith.mulf %sg1, %u : f32
         memref.store %o, %y[%r] : memref<?xf32>
       }
       scf.reduce

@@ -50,8 +50,10 @@ enum {
   DSC_CPS_SIZE = 8,
   DSC_OP_EMBED = 1, /* w table, b out */
   DSC_OP_RMS_NORM,  /* b in, w weight, b out, eps */
-  DSC_OP_LINEAR,    /* b in, w weight, b out, 1 + b residual or 0: out =
-                     * weight x in (+ residual, an add fused into it) */
+  DSC_OP_LINEAR,    /* b in, w weight, b out, 1 + b residual or 0, 1 + w
+                     * up or 0, b up's out: out = weight x in (+ residual,
+                     * an add fused into it), or with an up weight,
+                     * silu(weight x in) * (up x in) (SwiGLU fused) */
   DSC_OP_ROPE,      /* b in-out, head_dim, pool index of head_dim/2 freqs
                      * (float bits) */
   DSC_OP_ATTENTION, /* b q, b k, b v, b out, layer, heads, scale */
