@@ -149,7 +149,24 @@ struct Emitter {
       auto w = weight(l.getWeight(), false);
       if (!x || !w)
         return false;
-      step({DSC_OP_LINEAR, *x, *w, newBuffer(l.getResult())});
+      int64_t out = newBuffer(l.getResult());
+      // The third of three projections of the same input in a row
+      // (attention's q, k and v): one step, one kernel for decode.
+      int64_t n = static_cast<int64_t>(steps.size() / DSC_CPS_SIZE);
+      if (n >= 2 && (head < 0 || n - 2 >= head)) {
+        int64_t *a = &steps[steps.size() - 2 * DSC_CPS_SIZE];
+        int64_t *b = a + DSC_CPS_SIZE;
+        bool plain = a[0] == DSC_OP_LINEAR && b[0] == DSC_OP_LINEAR && !a[4] &&
+                     !a[5] && !b[4] && !b[5];
+        if (plain && a[1] == *x && b[1] == *x) {
+          int64_t fused[DSC_CPS_SIZE] = {DSC_OP_LINEAR3, *x,   a[2], a[3],
+                                         b[2],           b[3], *w,   out};
+          std::copy(fused, fused + DSC_CPS_SIZE, a);
+          steps.resize(steps.size() - DSC_CPS_SIZE);
+          return true;
+        }
+      }
+      step({DSC_OP_LINEAR, *x, *w, out});
       return true;
     }
     if (auto r = dyn_cast<RoPEOp>(op)) {

@@ -73,6 +73,17 @@ void _mlir_ciface_dsc_cuda_gemv_q8v_swiglu(M *qg, M *sg, M *qu, M *su, M *x,
 void _mlir_ciface_dsc_cuda_gemv_q4v_swiglu(M *qg, M *sg, M *qu, M *su, M *x,
                                            M *y, int64_t n, int64_t k,
                                            int64_t group);
+void _mlir_ciface_dsc_cuda_gemv_f16v3(M *w1, M *w2, M *w3, M *x, M *y1, M *y2,
+                                      M *y3, int64_t n1, int64_t n2, int64_t n3,
+                                      int64_t k);
+void _mlir_ciface_dsc_cuda_gemv_q8v3(M *q1, M *s1, M *q2, M *s2, M *q3, M *s3,
+                                     M *x, M *y1, M *y2, M *y3, int64_t n1,
+                                     int64_t n2, int64_t n3, int64_t k,
+                                     int64_t group);
+void _mlir_ciface_dsc_cuda_gemv_q4v3(M *q1, M *s1, M *q2, M *s2, M *q3, M *s3,
+                                     M *x, M *y1, M *y2, M *y3, int64_t n1,
+                                     int64_t n2, int64_t n3, int64_t k,
+                                     int64_t group);
 void _mlir_ciface_dsc_cuda_gemv_f16w(M *w, M *x, M *y, int64_t n, int64_t k);
 void _mlir_ciface_dsc_cuda_gemv_q8w(M *q, M *s, M *x, M *y, int64_t n,
                                     int64_t k, int64_t group);
@@ -310,14 +321,14 @@ bool dsc_device_forward_active(void) { return g.active; }
  * decode positions' calls and seconds, each step timed on the host from
  * its first launch until the stream has run it: a launch's and a
  * synchronization's latency (a few microseconds) are in every figure. */
-enum { PROFILE_PICK = DSC_OP_COPY + 1, PROFILE_KINDS };
+enum { PROFILE_PICK = DSC_OP_LINEAR3 + 1, PROFILE_KINDS };
 static double profTime[PROFILE_KINDS];
 static int64_t profCalls[PROFILE_KINDS];
 
 static void print_profile(void) {
   static const char *names[PROFILE_KINDS] = {
-      "",          "embed", "rms_norm", "linear", "rope",
-      "attention", "add",   "swiglu",   "copy",   "argmax/sample"};
+      "",    "embed",  "rms_norm", "linear",       "rope",         "attention",
+      "add", "swiglu", "copy",     "linear q/k/v", "argmax/sample"};
   int64_t tokens = profCalls[DSC_OP_EMBED];
   double total = 0;
   for (int i = 1; i < PROFILE_KINDS; ++i)
@@ -382,6 +393,8 @@ int dsc_cuda_forward_start(const uint8_t *blob) {
       if ((st[0] == DSC_OP_LINEAR || st[0] == DSC_OP_RMS_NORM) && st[2] == i)
         used = true;
       if (st[0] == DSC_OP_LINEAR && st[5] == i + 1) /* SwiGLU's up */
+        used = true;
+      if (st[0] == DSC_OP_LINEAR3 && (st[2] == i || st[4] == i || st[6] == i))
         used = true;
       if (st[0] == DSC_OP_EMBED && st[1] == i) {
         used = true;
@@ -614,6 +627,48 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
   _mlir_ciface_dsc_cuda_swiglu(&y, &u, &y, n * rows);
 }
 
+/* Three linear steps over the same input (st: in, then weight and output
+ * three times): for decode one kernel where the weights are alike in
+ * kind, columns and group and of whole vectors, else one after another. */
+static void linear3(const int64_t *st, int64_t r, int64_t rows) {
+  M x = rows_of(st[1], r, rows);
+  M y[3] = {rows_of(st[3], r, rows), rows_of(st[5], r, rows),
+            rows_of(st[7], r, rows)};
+  const int64_t *w[3];
+  bool alike = rows == 1;
+  for (int i = 0; i < 3; ++i) {
+    w[i] = g.weights + st[2 + 2 * i] * DSC_CPW_SIZE;
+    alike &= whole_vectors(st[2 + 2 * i]) &&
+             w[i][DSC_CPW_KIND] == w[0][DSC_CPW_KIND] &&
+             w[i][DSC_CPW_COLS] == w[0][DSC_CPW_COLS] &&
+             w[i][DSC_CPW_TILE_COLS] == w[0][DSC_CPW_TILE_COLS];
+  }
+  if (!alike) {
+    for (int i = 0; i < 3; ++i)
+      matvec(st[2 + 2 * i], &x, &y[i], &y[i], 0, rows);
+    return;
+  }
+  int64_t kind = w[0][DSC_CPW_KIND], k = w[0][DSC_CPW_COLS];
+  int64_t group = w[0][DSC_CPW_TILE_COLS] ? w[0][DSC_CPW_TILE_COLS] : k;
+  int64_t per = kind == DSC_CPK_F16 ? 2 : kind == DSC_CPK_Q8 ? 4 : 8, n[3];
+  M q[3], s[3];
+  for (int i = 0; i < 3; ++i) {
+    int64_t wi = st[2 + 2 * i];
+    n[i] = w[i][DSC_CPW_ROWS];
+    q[i] = kind == DSC_CPK_F16 ? mem(g.wq[wi], n[i] * k)
+                               : mem(g.wq[wi], n[i] * k / per);
+    s[i] = mem(g.ws[wi], n[i] * (k / group));
+  }
+  if (kind == DSC_CPK_F16)
+    _mlir_ciface_dsc_cuda_gemv_f16v3(&q[0], &q[1], &q[2], &x, &y[0], &y[1],
+                                     &y[2], n[0], n[1], n[2], k);
+  else
+    (kind == DSC_CPK_Q8 ? _mlir_ciface_dsc_cuda_gemv_q8v3
+                        : _mlir_ciface_dsc_cuda_gemv_q4v3)(
+        &q[0], &s[0], &q[1], &s[1], &q[2], &s[2], &x, &y[0], &y[1], &y[2], n[0],
+        n[1], n[2], k, group);
+}
+
 /* Steps [from, to) over `rows` rows of the activations from row r, with
  * io's tokens from token r. The steps that read the position (RoPE, the
  * cache store, attention) take row t at io's first position plus t, so
@@ -643,6 +698,9 @@ static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
     }
     case DSC_OP_LINEAR:
       linear(st, r, rows);
+      break;
+    case DSC_OP_LINEAR3:
+      linear3(st, r, rows);
       break;
     case DSC_OP_ROPE: {
       int64_t half = st[2] / 2;
@@ -702,7 +760,7 @@ static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
     }
     if (dsc_mgpu_error())
       return cu_check();
-    if (timed && st[0] >= DSC_OP_EMBED && st[0] <= DSC_OP_COPY &&
+    if (timed && st[0] >= DSC_OP_EMBED && st[0] <= DSC_OP_LINEAR3 &&
         profile_step((int)st[0], t0))
       return 1;
   }

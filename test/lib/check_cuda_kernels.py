@@ -158,6 +158,26 @@ def gemv(lib, rng, bits):
              datau.view(np.int32), su, x, y, n, k, group)
         ok &= check("gemv_q%dv_swiglu group %d" % (bits, group), y,
                     ref / (1 + np.exp(-ref)) * refu, 1e-5)
+        # Three GEMVs over the same x in one kernel (q, k, v): 67, 9 and 6
+        # rows, so that blocks straddle the matrices' boundaries.
+        ws = [w, rng.standard_normal((9, k)).astype(np.float32),
+              rng.standard_normal((6, k)).astype(np.float32)]
+        qs = [quantize(m, bits, group) for m in ws]
+        refs = [(qq.astype(np.float64) * np.repeat(ss, group, axis=1)) @ x
+                for qq, ss in qs]
+        args = []
+        for qq, ss in qs:
+            args += [(pack4(qq) if bits == 4 else qq).view(np.int32), ss]
+        ys = [np.full(m.shape[0] + 1, np.nan, np.float32) for m in ws]
+        for yy in ys:
+            yy[-1] = 7
+        call(lib, "dsc_cuda_gemv_q%dv3" % bits, *args, x, *ys, 67, 9, 6, k,
+             group)
+        ok &= check("gemv_q%dv3 group %d" % (bits, group),
+                    np.concatenate([yy[:-1] for yy in ys]),
+                    np.concatenate(refs), 1e-5)
+        ok &= check("gemv_q%dv3 sentinels" % bits,
+                    np.array([yy[-1] for yy in ys]), np.full(3, 7.0), 0)
     return ok
 
 
@@ -205,6 +225,19 @@ def gemv_float(lib, rng):
              x, y, n, k)
         ok &= check("gemv_f16v_swiglu k %d" % k, y,
                     ref / (1 + np.exp(-ref)) * refu, 1e-5)
+        ws = [w, rng.standard_normal((9, k)).astype(np.float16),
+              rng.standard_normal((6, k)).astype(np.float16)]
+        ys = [np.full(m.shape[0] + 1, np.nan, np.float32) for m in ws]
+        for yy in ys:
+            yy[-1] = 7
+        call(lib, "dsc_cuda_gemv_f16v3", *[m.reshape(-1) for m in ws], x, *ys,
+             67, 9, 6, k)
+        ok &= check("gemv_f16v3 k %d" % k,
+                    np.concatenate([yy[:-1] for yy in ys]),
+                    np.concatenate([m.astype(np.float64) @ x for m in ws]),
+                    1e-5)
+        ok &= check("gemv_f16v3 sentinels", np.array([yy[-1] for yy in ys]),
+                    np.full(3, 7.0), 0)
     return ok
 
 

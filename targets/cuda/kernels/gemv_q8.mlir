@@ -7,7 +7,8 @@
 // shuffles (gpu.subgroup_reduce), and lane 0 writes the row's. The
 // values are dequantized in registers.
 func.func @dsc_cuda_gemv_q8(%q: memref<?xi8>, %s: memref<?xf32>,
-                            %x: memref<?xf32>, %y: memref<?xf32>, %n: index, %k: index,
+                            %x: memref<?xf32>, %y: memref<?xf32>,
+                            %n: index, %k: index,
                             %group: index) attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -52,7 +53,8 @@ func.func @dsc_cuda_gemv_q8(%q: memref<?xi8>, %s: memref<?xf32>,
 // group % 4 == 0; the runtime takes the byte kernel otherwise). q is the
 // same buffer seen as words.
 func.func @dsc_cuda_gemv_q8w(%q: memref<?xi32>, %s: memref<?xf32>,
-                             %x: memref<?xf32>, %y: memref<?xf32>, %n: index, %k: index,
+                             %x: memref<?xf32>, %y: memref<?xf32>,
+                            %n: index, %k: index,
                              %group: index) attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -259,6 +261,79 @@ func.func @dsc_cuda_gemv_q8v_swiglu(%qg: memref<?xi32>, %sg: memref<?xf32>,
         %sg1 = arith.divf %g, %den : f32
         %o = arith.mulf %sg1, %u : f32
         memref.store %o, %y[%r] : memref<?xf32>
+      }
+      scf.reduce
+    }
+    scf.reduce
+  }
+  return
+}
+
+// Three GEMVs over the same activations in one kernel (attention's q, k
+// and v projections): rows 0 .. n1 of the first weight, then n2 of the
+// second and n3 of the third, as gemv_q8v (16 bytes a lane, four rows a
+// block; a warp's row is in one matrix, so its branch is uniform). For
+// int8 weights alike in k and group, rows and groups of whole vectors.
+func.func @dsc_cuda_gemv_q8v3(%q1: memref<?xi32>, %s1: memref<?xf32>,
+                              %q2: memref<?xi32>, %s2: memref<?xf32>,
+                              %q3: memref<?xi32>, %s3: memref<?xf32>,
+                              %x: memref<?xf32>, %y1: memref<?xf32>,
+                              %y2: memref<?xf32>, %y3: memref<?xf32>,
+                              %n1: index, %n2: index, %n3: index,
+                              %k: index, %group: index)
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %n12 = arith.addi %n1, %n2 : index
+  %n = arith.addi %n12, %n3 : index
+  %n3p = arith.addi %n, %c3 : index
+  %blocks = arith.divui %n3p, %c4 : index
+  %last = arith.subi %n, %c1 : index
+  scf.parallel (%b) = (%c0) to (%blocks) step (%c1) {
+    scf.parallel (%l, %wp) = (%c0, %c0) to (%c32, %c4) step (%c1, %c1) {
+      %b4 = arith.muli %b, %c4 : index
+      %r0 = arith.addi %b4, %wp : index
+      %inside = arith.cmpi ult, %r0, %n : index
+      %r = arith.select %inside, %r0, %last : index
+      %in1 = arith.cmpi ult, %r, %n1 : index
+      %in2 = arith.cmpi ult, %r, %n12 : index
+      %r2 = arith.subi %r, %n1 : index
+      %r3 = arith.subi %r, %n12 : index
+      %acc = scf.if %in1 -> f32 {
+        %a = func.call @dsc_cuda_q8v_lane(%q1, %s1, %x, %r, %l, %k, %group)
+            : (memref<?xi32>, memref<?xf32>, memref<?xf32>, index, index,
+               index, index) -> f32
+        scf.yield %a : f32
+      } else {
+        %a23 = scf.if %in2 -> f32 {
+          %a = func.call @dsc_cuda_q8v_lane(%q2, %s2, %x, %r2, %l, %k, %group)
+              : (memref<?xi32>, memref<?xf32>, memref<?xf32>, index, index,
+                 index, index) -> f32
+          scf.yield %a : f32
+        } else {
+          %a = func.call @dsc_cuda_q8v_lane(%q3, %s3, %x, %r3, %l, %k, %group)
+              : (memref<?xi32>, memref<?xf32>, memref<?xf32>, index, index,
+                 index, index) -> f32
+          scf.yield %a : f32
+        }
+        scf.yield %a23 : f32
+      }
+      %sum = gpu.subgroup_reduce add %acc uniform : (f32) -> f32
+      %lane0 = arith.cmpi eq, %l, %c0 : index
+      %store = arith.andi %lane0, %inside : i1
+      scf.if %store {
+        scf.if %in1 {
+          memref.store %sum, %y1[%r] : memref<?xf32>
+        } else {
+          scf.if %in2 {
+            memref.store %sum, %y2[%r2] : memref<?xf32>
+          } else {
+            memref.store %sum, %y3[%r3] : memref<?xf32>
+          }
+        }
       }
       scf.reduce
     }

@@ -59,7 +59,10 @@ enum {
   DSC_OP_ATTENTION, /* b q, b k, b v, b out, layer, heads, scale */
   DSC_OP_ADD,       /* b a, b b, b out */
   DSC_OP_SWIGLU,    /* b gate, b up, b out */
-  DSC_OP_COPY       /* b in, b out */
+  DSC_OP_COPY,      /* b in, b out */
+  DSC_OP_LINEAR3    /* b in, w 1, b out 1, w 2, b out 2, w 3, b out 3:
+                     * three linear steps over the same input (attention's
+                     * q, k and v) */
 };
 
 #endif
