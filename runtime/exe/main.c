@@ -16,6 +16,7 @@
 #include "exe/generate.h"
 #include "exe/io.h"
 #include "exe/load.h"
+#include "exe/model_run.h"
 
 /* The code generator and this runtime must agree on the descriptor. */
 static int check_descriptor(void) {
@@ -95,6 +96,8 @@ static int run(int argc, char **argv) {
     return verify(&pl);
   if (verify_at_load(&pl, a.useMmap))
     return 1;
+  /* The threads first: a device's start rewrites the weights with them. */
+  dsc_run_start_threads(a.threads);
   if (dsc_device_start(&pl))
     return 1;
   dsc_tokenizer *tok;

@@ -125,6 +125,12 @@ static int worker(void *arg) {
 }
 
 int dsc_pool_start(int n) {
+  /* Once: the executable starts the pool before the device (which rewrites
+   * the weights with it), and the run's set-up asks again. */
+  static bool started;
+  if (started)
+    return pool.n;
+  started = true;
   if (n < 1)
     n = 1;
   if (n > MAX_THREADS)
