@@ -108,6 +108,10 @@ struct Emitter {
     return weightOf[w] = weights.size() / DSC_CPW_SIZE - 1;
   }
 
+  int64_t lastStepIndex() const {
+    return static_cast<int64_t>(steps.size() / DSC_CPS_SIZE) - 1;
+  }
+
   void step(std::initializer_list<int64_t> s) {
     size_t at = steps.size();
     steps.resize(at + DSC_CPS_SIZE);
@@ -197,6 +201,19 @@ struct Emitter {
         std::memcpy(&u, &f, 4);
         pool.push_back(u);
       }
+      // Right after RoPE of another buffer with the same head dim and
+      // frequencies (attention's q, then k): one step, one launch.
+      if (!steps.empty()) {
+        int64_t *last = &steps[steps.size() - DSC_CPS_SIZE];
+        if (last[0] == DSC_OP_ROPE && !last[4] && last[2] == hd &&
+            last[1] != buf && (head < 0 || lastStepIndex() >= head) &&
+            std::equal(pool.begin() + last[3], pool.begin() + last[3] + hd / 2,
+                       pool.begin() + at)) {
+          pool.resize(at);
+          last[4] = buf + 1;
+          return true;
+        }
+      }
       step({DSC_OP_ROPE, buf, hd, at});
       return true;
     }
@@ -233,11 +250,14 @@ struct Emitter {
           int64_t *g = a[3] == *x ? a : b[3] == *x ? b : nullptr;
           int64_t *u = a[3] == *y ? a : b[3] == *y ? b : nullptr;
           if (g && u && g != u) {
-            int64_t fused[DSC_CPS_SIZE] = {DSC_OP_LINEAR, g[1], g[2], g[3], 0,
-                                           1 + u[2],      u[3], 0};
+            // A buffer of its own for the result: the projections' stay
+            // for the launches that compute them apart (no kernel writes
+            // a buffer it reads).
+            int64_t fused[DSC_CPS_SIZE] = {
+                DSC_OP_LINEAR, g[1], g[2], newBuffer(op.getResult(0)), 0,
+                1 + u[2],      u[3], g[3]};
             std::copy(fused, fused + DSC_CPS_SIZE, a);
             steps.resize(steps.size() - DSC_CPS_SIZE);
-            bufferOf[op.getResult(0)] = *x;
             return true;
           }
         }
@@ -252,11 +272,16 @@ struct Emitter {
         for (int i = 0; i < 2; ++i) {
           Value v = op.getOperand(i);
           int64_t buf = i ? *y : *x, other = i ? *x : *y;
-          if (last[0] != DSC_OP_LINEAR || last[4] || last[3] != buf ||
-              !v.getDefiningOp<LinearOp>() || !v.hasOneUse() || other == buf)
+          if (last[0] != DSC_OP_LINEAR || last[4] || last[5] ||
+              last[3] != buf || !v.getDefiningOp<LinearOp>() ||
+              !v.hasOneUse() || other == buf)
             continue;
+          // The sum in a buffer of its own; the projection's stays for
+          // the launches that add apart (no kernel writes a buffer it
+          // reads).
           last[4] = other + 1;
-          bufferOf[add.getResult()] = buf;
+          last[6] = buf;
+          last[3] = newBuffer(add.getResult());
           return true;
         }
       }

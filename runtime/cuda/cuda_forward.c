@@ -114,8 +114,9 @@ void _mlir_ciface_dsc_cuda_rms_norm(M *x, M *w, M *y, int64_t rows, int64_t dim,
                                     float eps);
 void _mlir_ciface_dsc_cuda_rms_norm_v(M *x, M *w, M *y, int64_t rows,
                                       int64_t dim, float eps);
-void _mlir_ciface_dsc_cuda_rope(M *x, M *cos, M *sin, M *at, int64_t rows,
-                                int64_t heads, int64_t dim);
+void _mlir_ciface_dsc_cuda_rope(M *x, M *x2, M *cos, M *sin, M *at,
+                                int64_t rows, int64_t heads, int64_t heads2,
+                                int64_t dim);
 void _mlir_ciface_dsc_cuda_kv_store(M *k, M *v, M *kc, M *vc, M *at,
                                     int64_t rows, int64_t kvdim);
 void _mlir_ciface_dsc_cuda_attention(M *q, M *kc, M *vc, M *scores, M *out,
@@ -162,7 +163,7 @@ static struct {
   bool noGraph;
   /* DSC_CUDA_PROFILE=1: each decode step's kernels one by one, the stream
    * synchronized after each step, the host's time per step kind (below). */
-  bool profile;
+  bool profile, profiling; /* profiling: a decode position now */
   int64_t decoded; /* decode positions run since the last reservation */
   struct {
     const int64_t *freqs;
@@ -357,9 +358,12 @@ static double profTime[PROFILE_KINDS];
 static int64_t profCalls[PROFILE_KINDS];
 
 static void print_profile(void) {
+  /* Step kinds, not kernels: attention+kv is the cache store and
+   * attention's three kernels. */
   static const char *names[PROFILE_KINDS] = {
-      "",    "embed",  "rms_norm", "linear",       "rope",         "attention",
-      "add", "swiglu", "copy",     "linear q/k/v", "argmax/sample"};
+      "",     "embed",        "rms_norm",     "linear",
+      "rope", "attention+kv", "add",          "swiglu",
+      "copy", "linear q/k/v", "argmax/sample"};
   int64_t tokens = profCalls[DSC_OP_EMBED];
   double total = 0;
   for (int i = 1; i < PROFILE_KINDS; ++i)
@@ -557,6 +561,15 @@ static void embed(const int64_t *st, int64_t r, int64_t rows) {
     _mlir_ciface_dsc_cuda_embed_q4(&q, &s, &tok, &y, rows, dim, group);
 }
 
+/* The columns sharing a scale: a quantized weight's group, a float
+ * weight's whole row (its tile width, if tiled, is gone once rewritten). */
+static int64_t bw_of(int64_t b) { return g.bufWidth[b]; }
+
+static int64_t group_of(const int64_t *w) {
+  bool quant = w[DSC_CPW_KIND] == DSC_CPK_Q8 || w[DSC_CPW_KIND] == DSC_CPK_Q4;
+  return quant && w[DSC_CPW_TILE_COLS] ? w[DSC_CPW_TILE_COLS] : w[DSC_CPW_COLS];
+}
+
 /* Whether weight wi's rows and groups are whole 16-byte vectors (then
  * whole 32-bit words too), F16's group being its row: decode's GEMVs that
  * read a vector a lane take it (the weights' buffers are allocated
@@ -564,19 +577,19 @@ static void embed(const int64_t *st, int64_t r, int64_t rows) {
 static bool whole_vectors(int64_t wi) {
   const int64_t *w = g.weights + wi * DSC_CPW_SIZE;
   int64_t k = w[DSC_CPW_COLS], kind = w[DSC_CPW_KIND];
-  int64_t group = w[DSC_CPW_TILE_COLS] ? w[DSC_CPW_TILE_COLS] : k;
+  int64_t group = group_of(w);
   int64_t per = kind == DSC_CPK_F16 ? 2 : kind == DSC_CPK_Q8 ? 4 : 8;
   return kind != DSC_CPK_F32 && k % (4 * per) == 0 && group % (4 * per) == 0;
 }
 
-/* y = weight wi x over `rows` rows (+ res where radd): decode's GEMV for
- * one row, the matmul (each weight read once for all rows) for more. The
- * GEMVs that read 16 bytes a lane add the residual as they store; the
- * other kernels are followed by the add kernel. */
+/* y = weight wi x over `rows` rows: decode's GEMV for one row, the matmul
+ * (each weight read once for all rows) for more; + res where radd, which
+ * only the GEMVs that read 16 bytes a lane take (rows == 1 and
+ * whole_vectors: the caller adds apart otherwise). */
 static void matvec(int64_t wi, M *x, M *y, M *res, int64_t radd, int64_t rows) {
   const int64_t *w = g.weights + wi * DSC_CPW_SIZE;
   int64_t n = w[DSC_CPW_ROWS], k = w[DSC_CPW_COLS];
-  int64_t group = w[DSC_CPW_TILE_COLS] ? w[DSC_CPW_TILE_COLS] : k;
+  int64_t group = group_of(w);
   M q = mem(g.wq[wi], n * k), s = mem(g.ws[wi], n * (k / group));
   int64_t kind = w[DSC_CPW_KIND];
   int64_t per = kind == DSC_CPK_F16 ? 2 : kind == DSC_CPK_Q8 ? 4 : 8;
@@ -612,8 +625,6 @@ static void matvec(int64_t wi, M *x, M *y, M *res, int64_t radd, int64_t rows) {
     _mlir_ciface_dsc_cuda_gemv_q4w(&qw, &s, x, y, n, k, group);
   else
     _mlir_ciface_dsc_cuda_gemv_q4(&q, &s, x, y, n, k, group);
-  if (radd && !vecs)
-    _mlir_ciface_dsc_cuda_add(y, res, y, n * rows);
 }
 
 /* The linear step st over `rows` rows from row r (dsc/abi/cuda_program.h):
@@ -626,14 +637,21 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
   int64_t radd = st[4] != 0;
   M res = radd ? rows_of(st[4] - 1, r, rows) : y;
   if (!st[5]) {
-    matvec(st[2], &x, &y, &res, radd, rows);
+    if (!radd || (rows == 1 && whole_vectors(st[2]))) {
+      matvec(st[2], &x, &y, &res, radd, rows);
+      return;
+    }
+    /* The product into its own buffer, then the add kernel. */
+    M t = rows_of(st[6], r, rows);
+    matvec(st[2], &x, &t, &t, 0, rows);
+    _mlir_ciface_dsc_cuda_add(&t, &res, &y, bw_of(st[3]) * rows);
     return;
   }
   int64_t wg = st[2], wu = st[5] - 1;
   const int64_t *a = g.weights + wg * DSC_CPW_SIZE;
   const int64_t *b = g.weights + wu * DSC_CPW_SIZE;
   int64_t n = a[DSC_CPW_ROWS], k = a[DSC_CPW_COLS];
-  int64_t group = a[DSC_CPW_TILE_COLS] ? a[DSC_CPW_TILE_COLS] : k;
+  int64_t group = group_of(a);
   bool alike = true;
   for (int i = 0; i < DSC_CPW_SIZE; ++i)
     alike &= i == DSC_CPW_OFFSET || a[i] == b[i];
@@ -652,10 +670,10 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
                                             group);
     return;
   }
-  M u = rows_of(st[6], r, rows);
-  matvec(wg, &x, &y, &y, 0, rows);
+  M u = rows_of(st[6], r, rows), gt = rows_of(st[7], r, rows);
+  matvec(wg, &x, &gt, &gt, 0, rows);
   matvec(wu, &x, &u, &u, 0, rows);
-  _mlir_ciface_dsc_cuda_swiglu(&y, &u, &y, n * rows);
+  _mlir_ciface_dsc_cuda_swiglu(&gt, &u, &y, n * rows);
 }
 
 /* Three linear steps over the same input (st: in, then weight and output
@@ -672,7 +690,7 @@ static void linear3(const int64_t *st, int64_t r, int64_t rows) {
     alike &= whole_vectors(st[2 + 2 * i]) &&
              w[i][DSC_CPW_KIND] == w[0][DSC_CPW_KIND] &&
              w[i][DSC_CPW_COLS] == w[0][DSC_CPW_COLS] &&
-             w[i][DSC_CPW_TILE_COLS] == w[0][DSC_CPW_TILE_COLS];
+             group_of(w[i]) == group_of(w[0]);
   }
   if (!alike) {
     for (int i = 0; i < 3; ++i)
@@ -680,7 +698,7 @@ static void linear3(const int64_t *st, int64_t r, int64_t rows) {
     return;
   }
   int64_t kind = w[0][DSC_CPW_KIND], k = w[0][DSC_CPW_COLS];
-  int64_t group = w[0][DSC_CPW_TILE_COLS] ? w[0][DSC_CPW_TILE_COLS] : k;
+  int64_t group = group_of(w[0]);
   int64_t per = kind == DSC_CPK_F16 ? 2 : kind == DSC_CPK_Q8 ? 4 : 8, n[3];
   M q[3], s[3];
   for (int i = 0; i < 3; ++i) {
@@ -708,7 +726,7 @@ static void linear3(const int64_t *st, int64_t r, int64_t rows) {
 static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
   CUhandle stream = dsc_cu_stream();
   const int64_t *bw = g.bufWidth;
-  bool timed = g.profile && rows == 1;
+  bool timed = g.profiling;
   for (int64_t i = from; i < to; ++i) {
     const int64_t *st = g.steps + i * DSC_CPS_SIZE;
     CUresult rc = 0;
@@ -741,10 +759,13 @@ static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
       CUdeviceptr c, s;
       if (rope_table(g.pool + st[3], half, &c, &s))
         return 1;
+      /* A second buffer (st[4]: 1 + it) rotated in the same launch. */
       M x = rows_of(st[1], r, rows), cm = mem(c, g.positions * half),
         sm = mem(s, g.positions * half), at = mem(g.io, 1);
-      _mlir_ciface_dsc_cuda_rope(&x, &cm, &sm, &at, rows, bw[st[1]] / st[2],
-                                 st[2]);
+      M x2 = st[4] ? rows_of(st[4] - 1, r, rows) : x;
+      int64_t heads2 = st[4] ? bw[st[4] - 1] / st[2] : 0;
+      _mlir_ciface_dsc_cuda_rope(&x, &x2, &cm, &sm, &at, rows,
+                                 bw[st[1]] / st[2], heads2, st[2]);
       break;
     }
     case DSC_OP_ATTENTION: {
@@ -888,6 +909,8 @@ int dsc_device_forward(const int32_t *tokens, int64_t n, int64_t pos,
   if (pos + n > g.positions)
     return dsc_fail("position %lld is past the %lld the GPU's KV cache holds",
                     (long long)(pos + n - 1), (long long)g.positions);
+  /* DSC_CUDA_PROFILE times decode positions only, not a prompt's. */
+  g.profiling = g.profile && n == 1;
   for (int64_t b = 0; b < n; b += DSC_CUDA_BLOCK) {
     int64_t rows = n - b < DSC_CUDA_BLOCK ? n - b : DSC_CUDA_BLOCK;
     /* The block's positions with logits: its last `out` rows. */
@@ -906,8 +929,7 @@ int dsc_device_forward(const int32_t *tokens, int64_t n, int64_t pos,
       double t0 = g.profile ? dsc_sys_now() : 0;
       if (out > 0 && next) /* the last position's token only */
         pick(rows - 1, sampling != 0);
-      if (g.profile && rows == 1 && out > 0 && next &&
-          profile_step(PROFILE_PICK, t0))
+      if (g.profiling && out > 0 && next && profile_step(PROFILE_PICK, t0))
         return 1;
       if (cu_check())
         return 1;

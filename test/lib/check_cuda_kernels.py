@@ -113,10 +113,14 @@ def check(name, got, want, tol):
 
 def gemv(lib, rng, bits):
     ok = True
-    # k: 9 words a lane for q8w (its loop unrolled four times runs twice,
-    # then one left over), 4 or 5 for q4w.
-    n, k = 67, 1152
-    for group in (32, 64, 128, k):  # group = k: per channel
+    # k 1152: 9 words a lane for q8w (its loop unrolled four times runs
+    # twice, then one left over), 4 or 5 for q4w; group = k: per channel.
+    # k 4096: the 16-byte kernels' unrolled loop runs too (4 or 8 vectors a
+    # lane), named with its k.
+    n = 67
+    for k, group in ((1152, 32), (1152, 64), (1152, 128), (1152, 1152),
+                     (4096, 32)):
+        g = "group %d" % group if k == 1152 else "k %d group %d" % (k, group)
         w = rng.standard_normal((n, k)).astype(np.float32)
         x = rng.standard_normal(k).astype(np.float32)
         q, s = quantize(w, bits, group)
@@ -125,12 +129,12 @@ def gemv(lib, rng, bits):
         y = np.full(n, np.nan, np.float32)
         data = pack4(q) if bits == 4 else q
         call(lib, "dsc_cuda_gemv_q%d" % bits, data, s, x, y, n, k, group)
-        ok &= check("gemv_q%d group %d" % (bits, group), y, ref, 1e-5)
+        ok &= check("gemv_q%d %s" % (bits, g), y, ref, 1e-5)
         # The word-reading kernel, the same buffer as 32-bit words.
         y = np.full(n, np.nan, np.float32)
         call(lib, "dsc_cuda_gemv_q%dw" % bits, data.view(np.int32), s, x,
              y, n, k, group)
-        ok &= check("gemv_q%dw group %d" % (bits, group), y, ref, 1e-5)
+        ok &= check("gemv_q%dw %s" % (bits, g), y, ref, 1e-5)
         # 16-byte vectors, four rows a block: n = 67 leaves the last block
         # one row and three spare warps, which must store nothing (y has a
         # sentinel past its end).
@@ -139,14 +143,14 @@ def gemv(lib, rng, bits):
         y[n] = 7
         call(lib, "dsc_cuda_gemv_q%dv" % bits, data.view(np.int32), s, x,
              np.full(n, np.nan, np.float32), y, n, k, group, 0)
-        ok &= check("gemv_q%dv group %d" % (bits, group), y[:n], ref, 1e-5)
+        ok &= check("gemv_q%dv %s" % (bits, g), y[:n], ref, 1e-5)
         ok &= check("gemv_q%dv sentinel" % bits, y[n:], np.array([7.0]), 0)
         # The residual add fused in (radd 1): y = W x + res.
         res = rng.standard_normal(n).astype(np.float32)
         y = np.full(n, np.nan, np.float32)
         call(lib, "dsc_cuda_gemv_q%dv" % bits, data.view(np.int32), s, x,
              res, y, n, k, group, 1)
-        ok &= check("gemv_q%dv group %d residual" % (bits, group), y,
+        ok &= check("gemv_q%dv %s residual" % (bits, g), y,
                     ref + res, 1e-5)
         # Gate and up with SwiGLU fused: silu(W x) * (U x).
         wu = rng.standard_normal((n, k)).astype(np.float32)
@@ -156,7 +160,7 @@ def gemv(lib, rng, bits):
         y = np.full(n, np.nan, np.float32)
         call(lib, "dsc_cuda_gemv_q%dv_swiglu" % bits, data.view(np.int32), s,
              datau.view(np.int32), su, x, y, n, k, group)
-        ok &= check("gemv_q%dv_swiglu group %d" % (bits, group), y,
+        ok &= check("gemv_q%dv_swiglu %s" % (bits, g), y,
                     ref / (1 + np.exp(-ref)) * refu, 1e-5)
         # Three GEMVs over the same x in one kernel (q, k, v): 67, 9 and 6
         # rows, so that blocks straddle the matrices' boundaries.
@@ -173,7 +177,7 @@ def gemv(lib, rng, bits):
             yy[-1] = 7
         call(lib, "dsc_cuda_gemv_q%dv3" % bits, *args, x, *ys, 67, 9, 6, k,
              group)
-        ok &= check("gemv_q%dv3 group %d" % (bits, group),
+        ok &= check("gemv_q%dv3 %s" % (bits, g),
                     np.concatenate([yy[:-1] for yy in ys]),
                     np.concatenate(refs), 1e-5)
         ok &= check("gemv_q%dv3 sentinels" % bits,
@@ -244,7 +248,7 @@ def gemv_float(lib, rng):
 def rms_norm(lib, rng):
     """Rows a whole number of the 32 lanes' columns, not, and shorter."""
     ok = True
-    for rows, dim in ((5, 288), (3, 250), (2, 20)):
+    for rows, dim in ((5, 288), (3, 250), (2, 20), (2, 2048)):
         eps = 1e-5
         x = rng.standard_normal((rows, dim)).astype(np.float32)
         w = rng.standard_normal(dim).astype(np.float32)
@@ -481,23 +485,35 @@ def elementwise(lib, rng):
     call(lib, "dsc_cuda_swiglu", a, b, y, n)
     a64 = a.astype(np.float64)
     ok &= check("swiglu", y, a64 / (1 + np.exp(-a64)) * b, 1e-5)
-    # RoPE: decode's one row, and a block of 3 rows at positions 17-19.
-    heads, dim = 6, 48
+    # RoPE: decode's one row, and a block of 3 rows at positions 17-19; on
+    # one buffer (the second untouched: heads2 0), and on two in one launch
+    # (q's 6 heads and k's 2).
+    dim = 48
     freqs = 1.0 / 10000.0 ** (2 * np.arange(dim // 2) / dim)
     table = np.outer(np.arange(24), freqs)  # [positions, dim / 2]
-    for rows in (1, 3):
-        x = rng.standard_normal((rows, heads, dim)).astype(np.float32)
+
+    def rope_ref(x, rows):
         ang = table[17:17 + rows]
-        xr = x.astype(np.float64).reshape(rows, heads, dim // 2, 2)
+        xr = x.astype(np.float64).reshape(rows, x.shape[1], dim // 2, 2)
         c, s = np.cos(ang)[:, None, :], np.sin(ang)[:, None, :]
         ref = np.empty_like(xr)
         ref[..., 0] = xr[..., 0] * c - xr[..., 1] * s
         ref[..., 1] = xr[..., 0] * s + xr[..., 1] * c
-        call(lib, "dsc_cuda_rope", x, np.cos(table).astype(np.float32),
-             np.sin(table).astype(np.float32), np.array([17], np.int64),
-             rows, heads, dim)
-        ok &= check("rope rows %d" % rows, x, ref.reshape(rows, heads, dim),
-                    1e-6)
+        return ref.reshape(x.shape)
+
+    for rows in (1, 3):
+        for heads2 in (0, 2):
+            x = rng.standard_normal((rows, 6, dim)).astype(np.float32)
+            x2 = rng.standard_normal((rows, max(heads2, 1), dim)).astype(
+                np.float32)
+            want2 = rope_ref(x2, rows) if heads2 else x2.astype(np.float64)
+            want = rope_ref(x, rows)
+            call(lib, "dsc_cuda_rope", x, x2, np.cos(table).astype(np.float32),
+                 np.sin(table).astype(np.float32), np.array([17], np.int64),
+                 rows, 6, heads2, dim)
+            name = "rope rows %d" % rows + (" and k" if heads2 else "")
+            ok &= check(name, np.concatenate([x.ravel(), x2.ravel()]),
+                        np.concatenate([want.ravel(), want2.ravel()]), 1e-6)
     return ok
 
 

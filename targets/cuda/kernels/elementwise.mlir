@@ -4,27 +4,36 @@
 // dsc-gpu-derive-kernels. One parallel loop, as linalg's parallel lowering
 // makes them; dsc-cuda-lower tiles it into blocks of threads.
 
-// RoPE on x [rows, heads, dim] in place, row t at position at[0] + t (at:
-// one i64 in device memory, so that a captured launch serves every
-// position): pair (2j, 2j + 1) of every head of row t rotated by the angle
-// whose cosine and sine are cos[p, j] and sin[p, j] (the RoPE tables
-// [positions, dim / 2], as the CPU path computes them).
-func.func @dsc_cuda_rope(%x: memref<?xf32>, %cos: memref<?xf32>,
-                         %sin: memref<?xf32>, %at: memref<?xi64>,
-                         %rows: index, %heads: index, %dim: index)
+// RoPE on x [rows, heads, dim] in place, and on x2 [rows, heads2, dim]
+// in the same launch (attention's q and k; heads2 = 0: x alone), row t at
+// position at[0] + t (at: one i64 in device memory, so that a captured
+// launch serves every position): pair (2j, 2j + 1) of every head of row t
+// rotated by the angle whose cosine and sine are cos[p, j] and sin[p, j]
+// (the RoPE tables [positions, dim / 2], as the CPU path computes them).
+func.func @dsc_cuda_rope(%x: memref<?xf32>, %x2: memref<?xf32>,
+                         %cos: memref<?xf32>, %sin: memref<?xf32>,
+                         %at: memref<?xi64>, %rows: index, %heads: index,
+                         %heads2: index, %dim: index)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index
   %half = arith.divui %dim, %c2 : index
-  %rowheads = arith.muli %rows, %heads : index
-  %pairs = arith.muli %rowheads, %half : index
+  %units1 = arith.muli %rows, %heads : index
+  %units2 = arith.muli %rows, %heads2 : index
+  %units = arith.addi %units1, %units2 : index
+  %pairs = arith.muli %units, %half : index
   scf.parallel (%p) = (%c0) to (%pairs) step (%c1) {
     %first64 = memref.load %at[%c0] : memref<?xi64>
     %first = arith.index_cast %first64 : i64 to index
-    %h = arith.divui %p, %half : index
+    %u = arith.divui %p, %half : index
     %j = arith.remui %p, %half : index
-    %t = arith.divui %h, %heads : index
+    // Unit u: head h of x, or head h of x2 past x's units.
+    %inx = arith.cmpi ult, %u, %units1 : index
+    %u2 = arith.subi %u, %units1 : index
+    %h = arith.select %inx, %u, %u2 : index
+    %hn = arith.select %inx, %heads, %heads2 : index
+    %t = arith.divui %h, %hn : index
     %pos = arith.addi %first, %t : index
     %trow = arith.muli %pos, %half : index
     %ti = arith.addi %trow, %j : index
@@ -34,16 +43,28 @@ func.func @dsc_cuda_rope(%x: memref<?xf32>, %cos: memref<?xf32>,
     %base = arith.muli %h, %dim : index
     %i0 = arith.addi %base, %j2 : index
     %i1 = arith.addi %i0, %c1 : index
-    %x0 = memref.load %x[%i0] : memref<?xf32>
-    %x1 = memref.load %x[%i1] : memref<?xf32>
+    %x0, %x1 = scf.if %inx -> (f32, f32) {
+      %v0 = memref.load %x[%i0] : memref<?xf32>
+      %v1 = memref.load %x[%i1] : memref<?xf32>
+      scf.yield %v0, %v1 : f32, f32
+    } else {
+      %v0 = memref.load %x2[%i0] : memref<?xf32>
+      %v1 = memref.load %x2[%i1] : memref<?xf32>
+      scf.yield %v0, %v1 : f32, f32
+    }
     %a = arith.mulf %x0, %cv : f32
     %b = arith.mulf %x1, %sv : f32
     %r0 = arith.subf %a, %b : f32
     %c = arith.mulf %x0, %sv : f32
     %d = arith.mulf %x1, %cv : f32
     %r1 = arith.addf %c, %d : f32
-    memref.store %r0, %x[%i0] : memref<?xf32>
-    memref.store %r1, %x[%i1] : memref<?xf32>
+    scf.if %inx {
+      memref.store %r0, %x[%i0] : memref<?xf32>
+      memref.store %r1, %x[%i1] : memref<?xf32>
+    } else {
+      memref.store %r0, %x2[%i0] : memref<?xf32>
+      memref.store %r1, %x2[%i1] : memref<?xf32>
+    }
     scf.reduce
   }
   return

@@ -51,11 +51,15 @@ enum {
   DSC_OP_EMBED = 1, /* w table, b out */
   DSC_OP_RMS_NORM,  /* b in, w weight, b out, eps */
   DSC_OP_LINEAR,    /* b in, w weight, b out, 1 + b residual or 0, 1 + w
-                     * up or 0, b up's out: out = weight x in (+ residual,
-                     * an add fused into it), or with an up weight,
-                     * silu(weight x in) * (up x in) (SwiGLU fused) */
+                     * up or 0, b 2, b 3: out = weight x in, or with a
+                     * residual (an add fused into it) + residual, the
+                     * product alone in b 2 where computed apart; or with
+                     * an up weight silu(weight x in) * (up x in) (SwiGLU
+                     * fused), the products in b 3 and b 2 where computed
+                     * apart */
   DSC_OP_ROPE,      /* b in-out, head_dim, pool index of head_dim/2 freqs
-                     * (float bits) */
+                     * (float bits), 1 + b second in-out or 0 (q and k in
+                     * one launch) */
   DSC_OP_ATTENTION, /* b q, b k, b v, b out, layer, heads, scale */
   DSC_OP_ADD,       /* b a, b b, b out */
   DSC_OP_SWIGLU,    /* b gate, b up, b out */
