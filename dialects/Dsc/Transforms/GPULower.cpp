@@ -394,10 +394,10 @@ static bool rematerializable(Operation *op) {
 /// kernels use no shared memory and no barrier, so one thread after another
 /// computes what the GPU computes at once, but for gpu.subgroup_reduce: a
 /// kernel's body is cut at each one (they must be in the body itself, not
-/// in a loop or branch), into phases that each run for all the block's
-/// threads in turn. A value a later phase uses is kept per thread in a
-/// scratch buffer; the reduction combines the values of each 32 threads
-/// (a warp: consecutive linear thread ids) in the butterfly order of its
+/// in a loop or branch), into phases, and a warp (32 consecutive linear
+/// thread ids) at a time runs them all, its threads in turn in each. A
+/// value a later phase uses is kept per thread in a scratch buffer; the
+/// reduction combines the warp's values in the butterfly order of its
 /// GPU lowering (offsets 1, 2, ..., 16), so that every lane gets the same
 /// result, bit for bit the GPU's. The launchers (functions with
 /// gpu.launch_func) and the GPU modules go; kernels with NVVM operations
@@ -491,6 +491,24 @@ struct GPUKernelsToHostPass
       blockIv[d] = loop.getInductionVar();
       b.setInsertionPointToStart(loop.getBody());
     }
+    // With reductions, a warp (32 consecutive linear thread ids) at a
+    // time runs all its phases, its reductions over its own threads: a
+    // thread reading what another warp writes after a reduction sees it
+    // written or not by the order of the warps, which the tests reverse
+    // (dsc-gpu-reverse-parallel-loops), as on a GPU, where it would need
+    // a barrier.
+    Value lo, hi;
+    if (!reductions.empty()) {
+      Value c31 = arith::ConstantIndexOp::create(b, loc, 31);
+      Value c32 = arith::ConstantIndexOp::create(b, loc, 32);
+      Value warps = arith::DivUIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, threads, c31), c32);
+      auto warp = scf::ForOp::create(b, loc, zero, warps, one);
+      b.setInsertionPointToStart(warp.getBody());
+      lo = arith::MulIOp::create(b, loc, warp.getInductionVar(), c32);
+      hi = arith::MinUIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, lo, c32), threads);
+    }
     OpBuilder::InsertPoint inBlock = b.saveInsertionPoint();
     bool bad = false;
     for (unsigned p = 0; p < phases.size(); ++p) {
@@ -499,7 +517,7 @@ struct GPUKernelsToHostPass
         // The reduction before this phase, over each warp's kept values.
         gpu::SubgroupReduceOp r = reductions[p - 1];
         Value in = scratch[r.getValue()], out = scratch[r.getResult()];
-        auto copy = scf::ForOp::create(b, loc, zero, threads, one);
+        auto copy = scf::ForOp::create(b, loc, lo, hi, one);
         {
           OpBuilder::InsertionGuard g(b);
           b.setInsertionPointToStart(copy.getBody());
@@ -508,7 +526,7 @@ struct GPUKernelsToHostPass
           memref::StoreOp::create(b, loc, v, out, t);
         }
         for (int64_t off = 1; off < 32; off *= 2) {
-          auto loop = scf::ForOp::create(b, loc, zero, threads, one);
+          auto loop = scf::ForOp::create(b, loc, lo, hi, one);
           OpBuilder::InsertionGuard g(b);
           b.setInsertionPointToStart(loop.getBody());
           Value t = loop.getInductionVar();
@@ -518,8 +536,8 @@ struct GPUKernelsToHostPass
           // (the kernels' blocks are whole warps).
           Value lower =
               arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, t, u);
-          Value inside = arith::CmpIOp::create(
-              b, loc, arith::CmpIPredicate::ult, u, threads);
+          Value inside =
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, u, hi);
           Value both = arith::AndIOp::create(b, loc, lower, inside);
           auto ifOp = scf::IfOp::create(b, loc, both, false);
           b.setInsertionPointToStart(ifOp.thenBlock());
@@ -530,21 +548,25 @@ struct GPUKernelsToHostPass
           memref::StoreOp::create(b, loc, c, out, u);
         }
       }
-      // Threads z, y, x.
-      Value threadIv[3];
-      for (int d = 2; d >= 0; --d) {
-        auto loop = scf::ForOp::create(b, loc, zero, dims[3 + d], one);
-        threadIv[d] = loop.getInductionVar();
+      // Threads z, y, x; with reductions, the warp's linear ids.
+      Value threadIv[3], linear;
+      if (reductions.empty()) {
+        for (int d = 2; d >= 0; --d) {
+          auto loop = scf::ForOp::create(b, loc, zero, dims[3 + d], one);
+          threadIv[d] = loop.getInductionVar();
+          b.setInsertionPointToStart(loop.getBody());
+        }
+      } else {
+        auto loop = scf::ForOp::create(b, loc, lo, hi, one);
         b.setInsertionPointToStart(loop.getBody());
+        linear = loop.getInductionVar();
+        Value xy = arith::MulIOp::create(b, loc, dims[3], dims[4]);
+        threadIv[0] = arith::RemUIOp::create(b, loc, linear, dims[3]);
+        threadIv[1] = arith::RemUIOp::create(
+            b, loc, arith::DivUIOp::create(b, loc, linear, dims[3]), dims[4]);
+        threadIv[2] = arith::DivUIOp::create(b, loc, linear, xy);
       }
       Block *threadBody = b.getInsertionBlock();
-      Value linear;
-      if (!kept.empty()) {
-        linear = arith::MulIOp::create(b, loc, threadIv[2], dims[4]);
-        linear = arith::AddIOp::create(b, loc, linear, threadIv[1]);
-        linear = arith::MulIOp::create(b, loc, linear, dims[3]);
-        linear = arith::AddIOp::create(b, loc, linear, threadIv[0]);
-      }
       IRMapping map;
       for (unsigned i = 0; i < n; ++i)
         map.map(f.getArgument(i), entry->getArgument(i));

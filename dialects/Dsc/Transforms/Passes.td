@@ -410,10 +410,11 @@ def GPUKernelsToHost : Pass<"dsc-gpu-kernels-to-host", "::mlir::ModuleOp"> {
     the loops' indices. The dsc kernels use no shared memory and no
     barrier, so one thread after another computes what the GPU computes at
     once, but for `gpu.subgroup_reduce`: the body is cut at each (they must
-    be in the body itself, not in a loop or branch) into phases that each
-    run for all the block's threads, values used across a cut kept per
-    thread in scratch buffers, and the reduction combines each warp's (32
-    consecutive threads') values in dsc-gpu-lower-subgroup-reduce's order.
+    be in the body itself, not in a loop or branch) into phases, values
+    used across a cut kept per thread in scratch buffers, and a warp (32
+    consecutive linear thread ids) at a time runs all the phases, each
+    reduction combining the warp's values in
+    dsc-gpu-lower-subgroup-reduce's order.
     The launchers (functions with `gpu.launch_func`) and the GPU
     modules go; kernels with NVVM operations (the GEMM's mma.sync) have no
     host form and are left out. A kernel of several blocks, or with another

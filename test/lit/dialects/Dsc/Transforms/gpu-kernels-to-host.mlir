@@ -64,12 +64,13 @@ module attributes {gpu.container_module} {
 
 // -----
 
-// A warp reduction cuts the body into phases, each over all the block's
-// threads: the first stores the value reduced per linear thread id; the
-// reduction copies the values and combines each pair t < t ^ offset for
-// offsets 1 to 16 (every lane of the warp gets the sum); the second phase
-// reads the sums back. The constant and the ids are computed again (the
-// ids from the second phase's loops), not kept.
+// A warp reduction cuts the body into phases. A warp (32 consecutive
+// linear thread ids) at a time runs them all: the first phase stores the
+// value reduced per linear thread id; the reduction copies the warp's
+// values and combines each pair t < t ^ offset within it for offsets 1 to
+// 16 (every lane of the warp gets the sum); the second phase reads the
+// sums back. The constant and the ids are computed again (the ids from
+// the linear id), not kept.
 // CHECK-LABEL: func.func @sum_kernel
 // CHECK-SAME: %[[A:[a-z0-9]+]]: memref<64xf32>, %[[Y:[a-z0-9]+]]: memref<2xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %[[BX:[a-z0-9]+]]: index, %[[BY:[a-z0-9]+]]: index, %[[BZ:[a-z0-9]+]]: index)
 // CHECK: %[[N0:.*]] = arith.muli %[[BX]], %[[BY]]
@@ -79,19 +80,23 @@ module attributes {gpu.container_module} {
 // CHECK: scf.for
 // CHECK: scf.for
 // CHECK: scf.for %[[B:.*]] = %{{.*}} to
-// CHECK: scf.for
-// CHECK: scf.for
-// CHECK: scf.for %[[T:.*]] = %{{.*}} to %[[BX]]
-// CHECK: %[[L:.*]] = arith.addi %{{.*}}, %[[T]] : index
+// CHECK: %[[W31:.*]] = arith.addi %[[N]], %c31
+// CHECK: %[[WARPS:.*]] = arith.divui %[[W31]], %c32
+// CHECK: scf.for %[[W:.*]] = %{{.*}} to %[[WARPS]]
+// CHECK: %[[LO:.*]] = arith.muli %[[W]], %c32
+// CHECK: %[[END:.*]] = arith.addi %[[LO]], %c32
+// CHECK: %[[HI:.*]] = arith.minui %[[END]], %[[N]]
+// CHECK: scf.for %[[T:.*]] = %[[LO]] to %[[HI]]
+// CHECK: %[[TX:.*]] = arith.remui %[[T]], %[[BX]]
 // CHECK: %[[V:.*]] = memref.load %[[A]]
-// CHECK: memref.store %[[V]], %[[KV]][%[[L]]]
-// CHECK: scf.for %[[C:.*]] = %{{.*}} to %[[N]]
+// CHECK: memref.store %[[V]], %[[KV]][%[[T]]]
+// CHECK: scf.for %[[C:.*]] = %[[LO]] to %[[HI]]
 // CHECK: %[[X:.*]] = memref.load %[[KV]][%[[C]]]
 // CHECK: memref.store %[[X]], %[[KS]][%[[C]]]
-// CHECK: scf.for %[[P:.*]] = %{{.*}} to %[[N]]
+// CHECK: scf.for %[[P:.*]] = %[[LO]] to %[[HI]]
 // CHECK: %[[U:.*]] = arith.xori %[[P]], %c1
 // CHECK: arith.cmpi ult, %[[P]], %[[U]]
-// CHECK: arith.cmpi ult, %[[U]], %[[N]]
+// CHECK: arith.cmpi ult, %[[U]], %[[HI]]
 // CHECK: scf.if
 // CHECK: %[[S:.*]] = arith.addf
 // CHECK: memref.store %[[S]], %[[KS]][%[[P]]]
@@ -101,10 +106,10 @@ module attributes {gpu.container_module} {
 // CHECK: arith.xori %{{.*}}, %c8
 // CHECK: arith.xori %{{.*}}, %c16
 // CHECK-NOT: arith.xori
-// CHECK: scf.for %[[T2:.*]] = %{{.*}} to %[[BX]]
-// CHECK: %[[L2:.*]] = arith.addi %{{.*}}, %[[T2]] : index
-// CHECK: %[[RS:.*]] = memref.load %[[KS]][%[[L2]]]
-// CHECK: arith.cmpi eq, %[[T2]], %c0
+// CHECK: scf.for %[[T2:.*]] = %[[LO]] to %[[HI]]
+// CHECK: %[[TX2:.*]] = arith.remui %[[T2]], %[[BX]]
+// CHECK: %[[RS:.*]] = memref.load %[[KS]][%[[T2]]]
+// CHECK: arith.cmpi eq, %[[TX2]], %c0
 // CHECK: memref.store %[[RS]], %[[Y]][%[[B]]]
 // CHECK: memref.dealloc %[[KV]]
 // CHECK: memref.dealloc %[[KS]]
