@@ -108,8 +108,29 @@ struct Emitter {
     return weightOf[w] = weights.size() / DSC_CPW_SIZE - 1;
   }
 
-  int64_t lastStepIndex() const {
-    return static_cast<int64_t>(steps.size() / DSC_CPS_SIZE) - 1;
+  /// The last `count` steps, when there are that many and none is before
+  /// the head (fusing across it would run a step for the wrong rows).
+  int64_t *tail(int64_t count) {
+    int64_t n = static_cast<int64_t>(steps.size() / DSC_CPS_SIZE);
+    if (n < count || (head >= 0 && n - count < head))
+      return nullptr;
+    return &steps[(n - count) * DSC_CPS_SIZE];
+  }
+
+  /// Replaces the last two steps by `fused`.
+  void fuseLastTwo(std::initializer_list<int64_t> fused) {
+    steps.resize(steps.size() - 2 * DSC_CPS_SIZE);
+    step(fused);
+  }
+
+  /// A linear step over buffer x with nothing fused into it yet.
+  static bool plainLinear(const int64_t *st, int64_t x) {
+    return st[0] == DSC_OP_LINEAR && st[1] == x && !st[4] && !st[5];
+  }
+
+  /// A linear op's result read by one op only (the one being fused).
+  static bool onlyLinearUse(Value v) {
+    return v.getDefiningOp<LinearOp>() && v.hasOneUse();
   }
 
   void step(std::initializer_list<int64_t> s) {
@@ -156,19 +177,11 @@ struct Emitter {
       int64_t out = newBuffer(l.getResult());
       // The third of three projections of the same input in a row
       // (attention's q, k and v): one step, one kernel for decode.
-      int64_t n = static_cast<int64_t>(steps.size() / DSC_CPS_SIZE);
-      if (n >= 2 && (head < 0 || n - 2 >= head)) {
-        int64_t *a = &steps[steps.size() - 2 * DSC_CPS_SIZE];
+      if (int64_t *a = tail(2);
+          a && plainLinear(a, *x) && plainLinear(a + DSC_CPS_SIZE, *x)) {
         int64_t *b = a + DSC_CPS_SIZE;
-        bool plain = a[0] == DSC_OP_LINEAR && b[0] == DSC_OP_LINEAR && !a[4] &&
-                     !a[5] && !b[4] && !b[5];
-        if (plain && a[1] == *x && b[1] == *x) {
-          int64_t fused[DSC_CPS_SIZE] = {DSC_OP_LINEAR3, *x,   a[2], a[3],
-                                         b[2],           b[3], *w,   out};
-          std::copy(fused, fused + DSC_CPS_SIZE, a);
-          steps.resize(steps.size() - DSC_CPS_SIZE);
-          return true;
-        }
+        fuseLastTwo({DSC_OP_LINEAR3, *x, a[2], a[3], b[2], b[3], *w, out});
+        return true;
       }
       step({DSC_OP_LINEAR, *x, *w, out});
       return true;
@@ -203,16 +216,14 @@ struct Emitter {
       }
       // Right after RoPE of another buffer with the same head dim and
       // frequencies (attention's q, then k): one step, one launch.
-      if (!steps.empty()) {
-        int64_t *last = &steps[steps.size() - DSC_CPS_SIZE];
-        if (last[0] == DSC_OP_ROPE && !last[4] && last[2] == hd &&
-            last[1] != buf && (head < 0 || lastStepIndex() >= head) &&
-            std::equal(pool.begin() + last[3], pool.begin() + last[3] + hd / 2,
-                       pool.begin() + at)) {
-          pool.resize(at);
-          last[4] = buf + 1;
-          return true;
-        }
+      if (int64_t *last = tail(1);
+          last && last[0] == DSC_OP_ROPE && !last[4] && last[2] == hd &&
+          last[1] != buf &&
+          std::equal(pool.begin() + last[3], pool.begin() + last[3] + hd / 2,
+                     pool.begin() + at)) {
+        pool.resize(at);
+        last[4] = buf + 1;
+        return true;
       }
       step({DSC_OP_ROPE, buf, hd, at});
       return true;
@@ -233,55 +244,42 @@ struct Emitter {
       auto x = in(&op, op.getOperand(0)), y = in(&op, op.getOperand(1));
       if (!x || !y)
         return false;
-      int64_t lastStep = static_cast<int64_t>(steps.size() / DSC_CPS_SIZE) - 1;
       // SwiGLU of the two projections just before it (the FFN's gate and
       // up over the same input, each read only here): one step, which
       // the GEMVs that read 16 bytes a lane run as one kernel.
-      if (isa<SwiGLUOp>(op) && lastStep >= 1 &&
-          (head < 0 || lastStep - 1 >= head)) {
-        int64_t *a = &steps[steps.size() - 2 * DSC_CPS_SIZE];
+      int64_t *a = isa<SwiGLUOp>(op) ? tail(2) : nullptr;
+      if (a && onlyLinearUse(op.getOperand(0)) &&
+          onlyLinearUse(op.getOperand(1)) && plainLinear(a, a[1]) &&
+          plainLinear(a + DSC_CPS_SIZE, a[1]) && *x != *y) {
         int64_t *b = a + DSC_CPS_SIZE;
-        auto gate = op.getOperand(0).getDefiningOp<LinearOp>();
-        auto up = op.getOperand(1).getDefiningOp<LinearOp>();
-        if (gate && up && op.getOperand(0).hasOneUse() &&
-            op.getOperand(1).hasOneUse() && a[0] == DSC_OP_LINEAR &&
-            b[0] == DSC_OP_LINEAR && !a[4] && !b[4] && !a[5] && !b[5] &&
-            a[1] == b[1] && *x != *y) {
-          int64_t *g = a[3] == *x ? a : b[3] == *x ? b : nullptr;
-          int64_t *u = a[3] == *y ? a : b[3] == *y ? b : nullptr;
-          if (g && u && g != u) {
-            // A buffer of its own for the result: the projections' stay
-            // for the launches that compute them apart (no kernel writes
-            // a buffer it reads).
-            int64_t fused[DSC_CPS_SIZE] = {
-                DSC_OP_LINEAR, g[1], g[2], newBuffer(op.getResult(0)), 0,
-                1 + u[2],      u[3], g[3]};
-            std::copy(fused, fused + DSC_CPS_SIZE, a);
-            steps.resize(steps.size() - DSC_CPS_SIZE);
-            return true;
-          }
+        int64_t *g = a[3] == *x ? a : b[3] == *x ? b : nullptr;
+        int64_t *u = a[3] == *y ? a : b[3] == *y ? b : nullptr;
+        if (g && u && g != u) {
+          // A buffer of its own for the result: the projections' stay for
+          // the launches that compute them apart (no kernel writes a
+          // buffer it reads).
+          fuseLastTwo({DSC_OP_LINEAR, g[1], g[2], newBuffer(op.getResult(0)), 0,
+                       1 + u[2], u[3], g[3]});
+          return true;
         }
       }
       // The residual add after a projection (attention's output, the FFN's
       // down): into the linear step just before it, whose result only it
       // reads, so that the GEMV adds the residual as it stores and no
       // kernel is launched for the add.
-      if (auto add = dyn_cast<AddOp>(op); add && lastStep >= 0 &&
-                                          (head < 0 || lastStep >= head)) {
-        int64_t *last = &steps[steps.size() - DSC_CPS_SIZE];
+      int64_t *last = isa<AddOp>(op) ? tail(1) : nullptr;
+      if (last && plainLinear(last, last[1])) {
         for (int i = 0; i < 2; ++i) {
-          Value v = op.getOperand(i);
           int64_t buf = i ? *y : *x, other = i ? *x : *y;
-          if (last[0] != DSC_OP_LINEAR || last[4] || last[5] ||
-              last[3] != buf || !v.getDefiningOp<LinearOp>() ||
-              !v.hasOneUse() || other == buf)
+          if (last[3] != buf || !onlyLinearUse(op.getOperand(i)) ||
+              other == buf)
             continue;
           // The sum in a buffer of its own; the projection's stays for
           // the launches that add apart (no kernel writes a buffer it
           // reads).
           last[4] = other + 1;
           last[6] = buf;
-          last[3] = newBuffer(add.getResult());
+          last[3] = newBuffer(op.getResult(0));
           return true;
         }
       }

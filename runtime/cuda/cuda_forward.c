@@ -563,39 +563,66 @@ static void embed(const int64_t *st, int64_t r, int64_t rows) {
 
 /* The columns sharing a scale: a quantized weight's group, a float
  * weight's whole row (its tile width, if tiled, is gone once rewritten). */
-static int64_t bw_of(int64_t b) { return g.bufWidth[b]; }
-
 static int64_t group_of(const int64_t *w) {
   bool quant = w[DSC_CPW_KIND] == DSC_CPK_Q8 || w[DSC_CPW_KIND] == DSC_CPK_Q4;
   return quant && w[DSC_CPW_TILE_COLS] ? w[DSC_CPW_TILE_COLS] : w[DSC_CPW_COLS];
 }
 
-/* Whether weight wi's rows and groups are whole 16-byte vectors (then
- * whole 32-bit words too), F16's group being its row: decode's GEMVs that
- * read a vector a lane take it (the weights' buffers are allocated
+/* Values in a 32-bit word of a weight of this kind (F32: one). */
+static int64_t per_word(int64_t kind) {
+  return kind == DSC_CPK_F32   ? 1
+         : kind == DSC_CPK_F16 ? 2
+         : kind == DSC_CPK_Q8  ? 4
+                               : 8;
+}
+
+static const int64_t *weight_of(int64_t wi) {
+  return g.weights + wi * DSC_CPW_SIZE;
+}
+
+/* Whether decode's GEMVs that read 16 bytes a lane take weight wi over
+ * `rows` rows: one row, the weight's rows and groups whole 16-byte vectors
+ * (then whole 32-bit words too; the weights' buffers are allocated
  * aligned, and so are the activations' rows when the weights' are). */
-static bool whole_vectors(int64_t wi) {
-  const int64_t *w = g.weights + wi * DSC_CPW_SIZE;
+static bool vector_gemv(int64_t wi, int64_t rows) {
+  const int64_t *w = weight_of(wi);
   int64_t k = w[DSC_CPW_COLS], kind = w[DSC_CPW_KIND];
-  int64_t group = group_of(w);
-  int64_t per = kind == DSC_CPK_F16 ? 2 : kind == DSC_CPK_Q8 ? 4 : 8;
-  return kind != DSC_CPK_F32 && k % (4 * per) == 0 && group % (4 * per) == 0;
+  int64_t vec = 4 * per_word(kind);
+  return rows == 1 && kind != DSC_CPK_F32 && k % vec == 0 &&
+         group_of(w) % vec == 0;
+}
+
+/* Whether two weights go through one fused kernel: same kind, columns and
+ * group (SwiGLU's also need the same rows). */
+static bool alike(int64_t a, int64_t b) {
+  const int64_t *x = weight_of(a), *y = weight_of(b);
+  return x[DSC_CPW_KIND] == y[DSC_CPW_KIND] &&
+         x[DSC_CPW_COLS] == y[DSC_CPW_COLS] && group_of(x) == group_of(y);
+}
+
+/* Weight wi's values as the 16-byte GEMVs take them: F16 values, or the
+ * quantized values as 32-bit words; and its scales. */
+static M vector_values(int64_t wi) {
+  const int64_t *w = weight_of(wi);
+  int64_t kind = w[DSC_CPW_KIND];
+  int64_t n = w[DSC_CPW_ROWS] * w[DSC_CPW_COLS];
+  return mem(g.wq[wi], kind == DSC_CPK_F16 ? n : n / per_word(kind));
+}
+static M scales(int64_t wi) {
+  const int64_t *w = weight_of(wi);
+  return mem(g.ws[wi], w[DSC_CPW_ROWS] * (w[DSC_CPW_COLS] / group_of(w)));
 }
 
 /* y = weight wi x over `rows` rows: decode's GEMV for one row, the matmul
  * (each weight read once for all rows) for more; + res where radd, which
- * only the GEMVs that read 16 bytes a lane take (rows == 1 and
- * whole_vectors: the caller adds apart otherwise). */
+ * only the GEMVs that read 16 bytes a lane take (vector_gemv: the caller
+ * adds apart otherwise). */
 static void matvec(int64_t wi, M *x, M *y, M *res, int64_t radd, int64_t rows) {
-  const int64_t *w = g.weights + wi * DSC_CPW_SIZE;
-  int64_t n = w[DSC_CPW_ROWS], k = w[DSC_CPW_COLS];
-  int64_t group = group_of(w);
-  M q = mem(g.wq[wi], n * k), s = mem(g.ws[wi], n * (k / group));
-  int64_t kind = w[DSC_CPW_KIND];
-  int64_t per = kind == DSC_CPK_F16 ? 2 : kind == DSC_CPK_Q8 ? 4 : 8;
-  M qw = mem(g.wq[wi], n * k / per);
-  bool words = k % per == 0 && group % per == 0;
-  bool vecs = rows == 1 && whole_vectors(wi);
+  const int64_t *w = weight_of(wi);
+  int64_t n = w[DSC_CPW_ROWS], k = w[DSC_CPW_COLS], group = group_of(w);
+  int64_t kind = w[DSC_CPW_KIND], per = per_word(kind);
+  M q = mem(g.wq[wi], n * k), s = scales(wi), qw = vector_values(wi);
+  bool words = k % per == 0 && group % per == 0, vecs = vector_gemv(wi, rows);
   if (rows > 1) {
     if (kind == DSC_CPK_F32)
       _mlir_ciface_dsc_cuda_matmul_f32(&q, x, y, rows, n, k);
@@ -606,16 +633,17 @@ static void matvec(int64_t wi, M *x, M *y, M *res, int64_t radd, int64_t rows) {
     else
       _mlir_ciface_dsc_cuda_matmul_q4(&q, &s, x, y, rows, n, k, group);
   } else if (vecs && kind == DSC_CPK_F16)
-    _mlir_ciface_dsc_cuda_gemv_f16v(&q, x, res, y, n, k, radd);
+    _mlir_ciface_dsc_cuda_gemv_f16v(&qw, x, res, y, n, k, radd);
   else if (vecs && kind == DSC_CPK_Q8)
     _mlir_ciface_dsc_cuda_gemv_q8v(&qw, &s, x, res, y, n, k, group, radd);
   else if (vecs)
     _mlir_ciface_dsc_cuda_gemv_q4v(&qw, &s, x, res, y, n, k, group, radd);
   else if (kind == DSC_CPK_F32)
     _mlir_ciface_dsc_cuda_gemv_f32(&q, x, y, n, k);
-  else if (kind == DSC_CPK_F16 && words)
-    _mlir_ciface_dsc_cuda_gemv_f16w(&qw, x, y, n, k);
-  else if (kind == DSC_CPK_F16)
+  else if (kind == DSC_CPK_F16 && words) {
+    M hw = mem(g.wq[wi], n * k / per);
+    _mlir_ciface_dsc_cuda_gemv_f16w(&hw, x, y, n, k);
+  } else if (kind == DSC_CPK_F16)
     _mlir_ciface_dsc_cuda_gemv_f16(&q, x, y, n, k);
   else if (kind == DSC_CPK_Q8 && words)
     _mlir_ciface_dsc_cuda_gemv_q8w(&qw, &s, x, y, n, k, group);
@@ -637,37 +665,29 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
   int64_t radd = st[4] != 0;
   M res = radd ? rows_of(st[4] - 1, r, rows) : y;
   if (!st[5]) {
-    if (!radd || (rows == 1 && whole_vectors(st[2]))) {
+    if (!radd || vector_gemv(st[2], rows)) {
       matvec(st[2], &x, &y, &res, radd, rows);
       return;
     }
     /* The product into its own buffer, then the add kernel. */
     M t = rows_of(st[6], r, rows);
     matvec(st[2], &x, &t, &t, 0, rows);
-    _mlir_ciface_dsc_cuda_add(&t, &res, &y, bw_of(st[3]) * rows);
+    _mlir_ciface_dsc_cuda_add(&t, &res, &y, g.bufWidth[st[3]] * rows);
     return;
   }
   int64_t wg = st[2], wu = st[5] - 1;
-  const int64_t *a = g.weights + wg * DSC_CPW_SIZE;
-  const int64_t *b = g.weights + wu * DSC_CPW_SIZE;
-  int64_t n = a[DSC_CPW_ROWS], k = a[DSC_CPW_COLS];
-  int64_t group = group_of(a);
-  bool alike = true;
-  for (int i = 0; i < DSC_CPW_SIZE; ++i)
-    alike &= i == DSC_CPW_OFFSET || a[i] == b[i];
-  if (rows == 1 && alike && whole_vectors(wg)) {
-    int64_t kind = a[DSC_CPW_KIND], per = kind == DSC_CPK_Q8 ? 4 : 8;
-    M qg = mem(g.wq[wg], n * k / per), qu = mem(g.wq[wu], n * k / per);
-    M sg = mem(g.ws[wg], n * (k / group)), su = mem(g.ws[wu], n * (k / group));
-    if (kind == DSC_CPK_F16) {
-      M hg = mem(g.wq[wg], n * k), hu = mem(g.wq[wu], n * k);
-      _mlir_ciface_dsc_cuda_gemv_f16v_swiglu(&hg, &hu, &x, &y, n, k);
-    } else if (kind == DSC_CPK_Q8)
-      _mlir_ciface_dsc_cuda_gemv_q8v_swiglu(&qg, &sg, &qu, &su, &x, &y, n, k,
-                                            group);
+  const int64_t *a = weight_of(wg);
+  int64_t n = a[DSC_CPW_ROWS], k = a[DSC_CPW_COLS], group = group_of(a);
+  if (vector_gemv(wg, rows) && alike(wg, wu) &&
+      n == weight_of(wu)[DSC_CPW_ROWS]) {
+    M qg = vector_values(wg), qu = vector_values(wu);
+    M sg = scales(wg), su = scales(wu);
+    if (a[DSC_CPW_KIND] == DSC_CPK_F16)
+      _mlir_ciface_dsc_cuda_gemv_f16v_swiglu(&qg, &qu, &x, &y, n, k);
     else
-      _mlir_ciface_dsc_cuda_gemv_q4v_swiglu(&qg, &sg, &qu, &su, &x, &y, n, k,
-                                            group);
+      (a[DSC_CPW_KIND] == DSC_CPK_Q8 ? _mlir_ciface_dsc_cuda_gemv_q8v_swiglu
+                                     : _mlir_ciface_dsc_cuda_gemv_q4v_swiglu)(
+          &qg, &sg, &qu, &su, &x, &y, n, k, group);
     return;
   }
   M u = rows_of(st[6], r, rows), gt = rows_of(st[7], r, rows);
@@ -677,36 +697,29 @@ static void linear(const int64_t *st, int64_t r, int64_t rows) {
 }
 
 /* Three linear steps over the same input (st: in, then weight and output
- * three times): for decode one kernel where the weights are alike in
- * kind, columns and group and of whole vectors, else one after another. */
+ * three times): for decode one kernel where the weights are alike and of
+ * whole vectors, else one after another. */
 static void linear3(const int64_t *st, int64_t r, int64_t rows) {
   M x = rows_of(st[1], r, rows);
+  int64_t wi[3] = {st[2], st[4], st[6]};
   M y[3] = {rows_of(st[3], r, rows), rows_of(st[5], r, rows),
             rows_of(st[7], r, rows)};
-  const int64_t *w[3];
-  bool alike = rows == 1;
-  for (int i = 0; i < 3; ++i) {
-    w[i] = g.weights + st[2 + 2 * i] * DSC_CPW_SIZE;
-    alike &= whole_vectors(st[2 + 2 * i]) &&
-             w[i][DSC_CPW_KIND] == w[0][DSC_CPW_KIND] &&
-             w[i][DSC_CPW_COLS] == w[0][DSC_CPW_COLS] &&
-             group_of(w[i]) == group_of(w[0]);
-  }
-  if (!alike) {
+  bool fused = true;
+  for (int i = 0; i < 3; ++i)
+    fused &= vector_gemv(wi[i], rows) && alike(wi[i], wi[0]);
+  if (!fused) {
     for (int i = 0; i < 3; ++i)
-      matvec(st[2 + 2 * i], &x, &y[i], &y[i], 0, rows);
+      matvec(wi[i], &x, &y[i], &y[i], 0, rows);
     return;
   }
-  int64_t kind = w[0][DSC_CPW_KIND], k = w[0][DSC_CPW_COLS];
-  int64_t group = group_of(w[0]);
-  int64_t per = kind == DSC_CPK_F16 ? 2 : kind == DSC_CPK_Q8 ? 4 : 8, n[3];
+  const int64_t *w0 = weight_of(wi[0]);
+  int64_t kind = w0[DSC_CPW_KIND], k = w0[DSC_CPW_COLS], group = group_of(w0);
+  int64_t n[3];
   M q[3], s[3];
   for (int i = 0; i < 3; ++i) {
-    int64_t wi = st[2 + 2 * i];
-    n[i] = w[i][DSC_CPW_ROWS];
-    q[i] = kind == DSC_CPK_F16 ? mem(g.wq[wi], n[i] * k)
-                               : mem(g.wq[wi], n[i] * k / per);
-    s[i] = mem(g.ws[wi], n[i] * (k / group));
+    n[i] = weight_of(wi[i])[DSC_CPW_ROWS];
+    q[i] = vector_values(wi[i]);
+    s[i] = scales(wi[i]);
   }
   if (kind == DSC_CPK_F16)
     _mlir_ciface_dsc_cuda_gemv_f16v3(&q[0], &q[1], &q[2], &x, &y[0], &y[1],
@@ -926,7 +939,7 @@ int dsc_device_forward(const int32_t *tokens, int64_t n, int64_t pos,
       if (run_steps(0, head, 0, rows) ||
           (out > 0 && run_steps(head, nsteps, firstOut - b, out)))
         return 1;
-      double t0 = g.profile ? dsc_sys_now() : 0;
+      double t0 = g.profiling ? dsc_sys_now() : 0;
       if (out > 0 && next) /* the last position's token only */
         pick(rows - 1, sampling != 0);
       if (g.profiling && out > 0 && next && profile_step(PROFILE_PICK, t0))

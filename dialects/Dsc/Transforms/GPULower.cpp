@@ -372,13 +372,6 @@ struct GPULowerSubgroupReducePass
   }
 };
 
-/// `x op y` for a gpu.subgroup_reduce's operation, on scalars.
-static Value combine(OpBuilder &b, Location loc, gpu::AllReduceOperation op,
-                     Value x, Value y) {
-  return vector::makeArithReduction(b, loc, gpu::convertReductionKind(op), x,
-                                    y);
-}
-
 /// Ops a later phase of a kernel's host form computes again instead of
 /// reading them from the scratch buffers: constants and the ids, which
 /// that phase's loops give again.
@@ -543,7 +536,8 @@ struct GPUKernelsToHostPass
           b.setInsertionPointToStart(ifOp.thenBlock());
           Value x = memref::LoadOp::create(b, loc, out, t);
           Value y = memref::LoadOp::create(b, loc, out, u);
-          Value c = combine(b, loc, r.getOp(), x, y);
+          Value c = vector::makeArithReduction(
+              b, loc, gpu::convertReductionKind(r.getOp()), x, y);
           memref::StoreOp::create(b, loc, c, out, t);
           memref::StoreOp::create(b, loc, c, out, u);
         }
