@@ -518,7 +518,8 @@ def elementwise(lib, rng):
 
 
 def gemm_f16(lib, rng):
-    """Tensor cores (mma.sync): on a GPU only (--device)."""
+    """Tensor cores (mma.sync): on a GPU, or the fake driver's emulation
+    (--device; no cpu form)."""
     m, n, k = 48, 40, 96
     x = rng.standard_normal((m, k)).astype(np.float16)
     w = rng.standard_normal((n, k)).astype(np.float16)
@@ -526,6 +527,41 @@ def gemm_f16(lib, rng):
     call(lib, "dsc_cuda_gemm_f16", x, w, y, m, n, k)
     return check("gemm_f16", y, x.astype(np.float64) @ w.T.astype(np.float64),
                  1e-5)
+
+
+def gemm(lib, rng):
+    """Prefill's tensor-core GEMMs (mma.sync; --device): y [m, n] = x [m, k]
+    rounded to f16 @ w [n, k]^T, w F16, or int8 / int4 with f32 scales per
+    group; m not a multiple of 16, and rows past m (a sentinel) untouched."""
+    ok = True
+    n, k = 40, 96
+    for m in (1, 7, 40):
+        x = rng.standard_normal((m, k)).astype(np.float32)
+        x16 = x.astype(np.float16).astype(np.float64)
+        cases = [("wf16", None, 16)] + [("q%d" % b, b, g)
+                                         for b in (8, 4) for g in (16, 32, k)]
+        for name, bits, group in cases:
+            w = rng.standard_normal((n, k)).astype(np.float32)
+            if bits is None:
+                w16 = w.astype(np.float16)
+                ref = x16 @ w16.astype(np.float64).T
+                args = [w16.reshape(-1)]
+            else:
+                q, sc = quantize(w, bits, group)
+                ref = x16 @ (q.astype(np.float64) *
+                             np.repeat(sc, group, axis=1)).T
+                args = [pack4(q) if bits == 4 else q.reshape(-1), sc]
+            y = np.full((m + 16, n), 7.0, np.float32)
+            extra = [group] if bits else []
+            call(lib, "dsc_cuda_gemm_" + name, *args, x, y.reshape(-1), m, n,
+                 k, *extra)
+            label = "gemm_%s m %d" % (name, m) + (
+                " group %d" % group if bits else "")
+            ok &= check(label, y[:m], ref, 1e-5)
+            if not np.all(y[m:] == 7.0):
+                print("%s: wrote rows past m" % label)
+                ok = False
+    return ok
 
 
 def main():
@@ -536,7 +572,7 @@ def main():
                                       "argmax", "sample", "attention",
                                       "elementwise",
                                       "matmul", "embed",
-                                      "gemm_f16"])
+                                      "gemm_f16", "gemm"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", action="store_true")
     a = p.parse_args()
@@ -559,6 +595,7 @@ def main():
         "matmul": lambda: matmul(lib, rng),
         "embed": lambda: embed(lib, rng),
         "gemm_f16": lambda: gemm_f16(lib, rng),
+        "gemm": lambda: gemm(lib, rng),
     }
     sys.exit(0 if tests[a.kernel]() else 1)
 

@@ -19,6 +19,16 @@
  * DSC_FAKE_CUDA_REFUSE_CAPTURE=1 makes cuStreamBeginCapture fail, as a
  * driver that cannot capture.
  *
+ * Tensor cores: a kernel with mma.sync has a host form for one thread
+ * (NAME_dsc_lane); its NAME_dsc_launch calls dsc_host_run_lanes, which
+ * runs each warp's 32 threads as coroutines (ucontext). A thread that
+ * reaches an mma.sync (dsc_host_mma_m16n8k16_f16_f32) leaves its
+ * fragments and yields; once all 32 have, the product is computed from the
+ * fragments as the PTX ISA lays them over the lanes and each thread goes
+ * on with its own part of it. Threads of a warp that do not all reach the
+ * same number of mma.sync calls abort the run, as they would be undefined
+ * on a GPU.
+ *
  *===---------------------------------------------------------------------===*/
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -26,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ucontext.h>
 
 typedef int CUresult;
 typedef unsigned long long CUdeviceptr;
@@ -69,6 +80,144 @@ static size_t param_count(const function *h) {
   while (h->paramBytes[count])
     ++count;
   return count;
+}
+
+/* A warp of a lane kernel: 32 coroutines and what they leave at an
+ * mma.sync. */
+enum { LANES = 32, LANE_STACK = 256 << 10 };
+enum { RUNNING, AT_MMA, DONE };
+static struct {
+  ucontext_t sched, lane[LANES];
+  char *stacks;
+  int state[LANES];
+  int cur;
+  float in[LANES][16]; /* a0..a7 (A's four f16 pairs), b0..b3, c0..c3 */
+  float out[LANES][4];
+  void (*fn)(void **params, int64_t *dims, int64_t *ids);
+  void **params;
+  int64_t *dims;
+  int64_t ids[LANES][6];
+} warp;
+
+static void lane_main(int l) {
+  warp.fn(warp.params, warp.dims, warp.ids[l]);
+  warp.state[l] = DONE;
+}
+
+/* D = A B + C for the fragments the 32 lanes left (lane = 4 g + t):
+ * A [16][16] row-major, lane holds A[g][2t..2t+1], A[g+8][2t..],
+ * A[g][2t+8..], A[g+8][2t+8..]; B [16][8], lane holds B[2t..2t+1][g],
+ * B[2t+8..2t+9][g]; C and D [16][8], lane holds [g][2t], [g][2t+1],
+ * [g+8][2t], [g+8][2t+1]. Products of f16 values are exact in float; the
+ * sum is in double, then rounded (a tensor core's order of additions is
+ * its own). */
+static void mma_m16n8k16(void) {
+  float a[16][16], b[16][8], c[16][8];
+  for (int l = 0; l < LANES; ++l) {
+    int g = l / 4, t = l % 4;
+    const float *v = warp.in[l];
+    for (int h = 0; h < 2; ++h) {
+      a[g][2 * t + h] = v[0 + h];
+      a[g + 8][2 * t + h] = v[2 + h];
+      a[g][2 * t + 8 + h] = v[4 + h];
+      a[g + 8][2 * t + 8 + h] = v[6 + h];
+      b[2 * t + h][g] = v[8 + h];
+      b[2 * t + 8 + h][g] = v[10 + h];
+      c[g][2 * t + h] = v[12 + h];
+      c[g + 8][2 * t + h] = v[14 + h];
+    }
+  }
+  for (int l = 0; l < LANES; ++l) {
+    int g = l / 4, t = l % 4;
+    for (int e = 0; e < 4; ++e) {
+      int r = g + 8 * (e / 2), col = 2 * t + e % 2;
+      double d = c[r][col];
+      for (int k = 0; k < 16; ++k)
+        d += (double)a[r][k] * b[k][col];
+      warp.out[l][e] = (float)d;
+    }
+  }
+}
+
+/* mma.sync.m16n8k16.row.col.f32.f16.f16.f32 for the running lane: the
+ * host form passes A's and B's f16 values as floats, then C, then its
+ * result buffer (a memref<4xf32>: allocated, aligned, offset, size,
+ * stride). */
+void dsc_host_mma_m16n8k16_f16_f32(float a0, float a1, float a2, float a3,
+                                   float a4, float a5, float a6, float a7,
+                                   float b0, float b1, float b2, float b3,
+                                   float c0, float c1, float c2, float c3,
+                                   float *allocated, float *aligned,
+                                   int64_t offset, int64_t size,
+                                   int64_t stride) {
+  int l = warp.cur;
+  float v[16] = {a0, a1, a2, a3, a4, a5, a6, a7,
+                 b0, b1, b2, b3, c0, c1, c2, c3};
+  memcpy(warp.in[l], v, sizeof(v));
+  warp.state[l] = AT_MMA;
+  swapcontext(&warp.lane[l], &warp.sched);
+  for (int e = 0; e < 4; ++e)
+    aligned[offset + e * stride] = warp.out[l][e];
+}
+
+/* A launch of a lane kernel: every block, a warp at a time. */
+void dsc_host_run_lanes(void (*fn)(void **, int64_t *, int64_t *),
+                        void **params, int64_t *dims) {
+  int64_t threads = dims[3] * dims[4] * dims[5];
+  if (threads % LANES) {
+    fprintf(stderr,
+            "fake_cuda: an mma.sync kernel's block of %lld threads "
+            "is not whole warps\n",
+            (long long)threads);
+    abort();
+  }
+  if (!warp.stacks && !(warp.stacks = malloc((size_t)LANES * LANE_STACK)))
+    abort();
+  warp.fn = fn;
+  warp.params = params;
+  warp.dims = dims;
+  for (int64_t bz = 0; bz < dims[2]; ++bz)
+    for (int64_t by = 0; by < dims[1]; ++by)
+      for (int64_t bx = 0; bx < dims[0]; ++bx)
+        for (int64_t w = 0; w < threads / LANES; ++w) {
+          for (int l = 0; l < LANES; ++l) {
+            int64_t id = w * LANES + l, *ids = warp.ids[l];
+            ids[0] = bx, ids[1] = by, ids[2] = bz;
+            ids[3] = id % dims[3];
+            ids[4] = id / dims[3] % dims[4];
+            ids[5] = id / (dims[3] * dims[4]);
+            getcontext(&warp.lane[l]);
+            warp.lane[l].uc_stack.ss_sp = warp.stacks + (size_t)l * LANE_STACK;
+            warp.lane[l].uc_stack.ss_size = LANE_STACK;
+            warp.lane[l].uc_link = &warp.sched;
+            makecontext(&warp.lane[l], (void (*)(void))lane_main, 1, l);
+            warp.state[l] = RUNNING;
+          }
+          for (;;) {
+            for (int l = 0; l < LANES; ++l)
+              if (warp.state[l] == RUNNING) {
+                warp.cur = l;
+                swapcontext(&warp.sched, &warp.lane[l]);
+              }
+            int done = 0, waiting = 0;
+            for (int l = 0; l < LANES; ++l) {
+              done += warp.state[l] == DONE;
+              waiting += warp.state[l] == AT_MMA;
+            }
+            if (done == LANES)
+              break;
+            if (waiting != LANES) {
+              fprintf(stderr,
+                      "fake_cuda: %d threads of a warp reached an "
+                      "mma.sync that %d others did not\n",
+                      waiting, LANES - waiting);
+              abort();
+            }
+            mma_m16n8k16();
+            for (int l = 0; l < LANES; ++l)
+              warp.state[l] = RUNNING;
+          }
+        }
 }
 
 static FILE *log_file(void) {

@@ -109,12 +109,14 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'dsc.digest' must be a string on a dsc.global";
     return success();
   }
-  if (attr.getName() == "dsc.host_kernel") {
-    // dsc-gpu-kernels-to-host's mark on a GPU kernel's host form (the fake
-    // driver of the tests without a GPU).
+  if (attr.getName() == "dsc.host_kernel" ||
+      attr.getName() == "dsc.host_lanes") {
+    // dsc-gpu-kernels-to-host's marks on a GPU kernel's host form (the fake
+    // driver of the tests without a GPU); host_lanes: a form for one thread,
+    // of a kernel with mma.sync.
     if (!isa<UnitAttr>(attr.getValue()) || !isa<FunctionOpInterface>(op))
-      return op->emitError()
-             << "'dsc.host_kernel' must be a unit attribute on a function";
+      return op->emitError() << "'" << attr.getName().getValue()
+                             << "' must be a unit attribute on a function";
     return success();
   }
   return op->emitError() << "unknown dsc attribute '"

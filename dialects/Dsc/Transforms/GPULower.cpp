@@ -241,11 +241,40 @@ struct GPUTileFlatLoopsPass
 /// (a thread reading what another writes in the same kernel, which on the
 /// GPU would need a barrier): iteration i of a dimension becomes
 /// lb + (count - 1 - (i - lb) / step) * step.
+/// Whether `op` holds an mma.sync, itself or in a function it calls.
+static bool reachesMma(Operation *op, SymbolTableCollection &symbols,
+                       DenseSet<Operation *> &seen) {
+  WalkResult r = op->walk([&](Operation *inner) {
+    if (isa<NVVM::MmaOp>(inner))
+      return WalkResult::interrupt();
+    if (auto call = dyn_cast<func::CallOp>(inner)) {
+      Operation *callee =
+          symbols.lookupNearestSymbolFrom(call, call.getCalleeAttr());
+      if (callee && seen.insert(callee).second &&
+          reachesMma(callee, symbols, seen))
+        return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return r.wasInterrupted();
+}
+
 struct GPUReverseParallelLoopsPass
     : dsc::impl::GPUReverseParallelLoopsBase<GPUReverseParallelLoopsPass> {
   using GPUReverseParallelLoopsBase::GPUReverseParallelLoopsBase;
   void runOnOperation() override {
-    getOperation().walk([](scf::ParallelOp op) {
+    SymbolTableCollection symbols;
+    getOperation().walk([&](scf::ParallelOp op) {
+      // A warp's lanes around an mma.sync (the innermost loop) are the
+      // places of its fragments, not an order: kept. The fake driver runs
+      // them as coroutines that meet at each mma.sync.
+      DenseSet<Operation *> seen;
+      bool inner =
+          !op.getBody()
+               ->walk([](scf::ParallelOp) { return WalkResult::interrupt(); })
+               .wasInterrupted();
+      if (inner && reachesMma(op, symbols, seen))
+        return;
       OpBuilder b = OpBuilder::atBlockBegin(op.getBody());
       Location loc = op.getLoc();
       Value one = arith::ConstantIndexOp::create(b, loc, 1);
@@ -380,6 +409,33 @@ static bool rematerializable(Operation *op) {
          isMemoryEffectFree(op) && op->getNumRegions() == 0;
 }
 
+/// The one warp-wide NVVM operation the host form emulates: mma.sync
+/// m16n8k16 with f16 A (row-major) and B (column-major) and f32 C and D,
+/// the tensor-core GEMM's (PTX ISA, "Matrix Fragments for mma.m16n8k16").
+static LogicalResult checkEmulatedMma(NVVM::MmaOp mma) {
+  NVVM::MMAShapeAttr s = mma.getShape();
+  auto f16x2 = VectorType::get({2}, Float16Type::get(mma.getContext()));
+  auto isF32 = [](Value v) { return v.getType().isF32(); };
+  bool ok = s.getM() == 16 && s.getN() == 8 && s.getK() == 16 &&
+            mma.getLayoutA() == NVVM::MMALayout::row &&
+            mma.getLayoutB() == NVVM::MMALayout::col &&
+            mma.getOperandA().size() == 4 && mma.getOperandB().size() == 2 &&
+            mma.getOperandC().size() == 4 &&
+            llvm::all_of(mma.getOperandA(),
+                         [&](Value v) { return v.getType() == f16x2; }) &&
+            llvm::all_of(mma.getOperandB(),
+                         [&](Value v) { return v.getType() == f16x2; }) &&
+            llvm::all_of(mma.getOperandC(), isF32);
+  if (!ok)
+    return mma.emitOpError("has no host form: only m16n8k16 with f16 A "
+                           "(row) and B (col) and f32 C is emulated");
+  for (Operation *user : mma->getUsers())
+    if (!isa<LLVM::ExtractValueOp>(user))
+      return mma.emitOpError("has no host form: its result is used other "
+                             "than by llvm.extractvalue");
+  return success();
+}
+
 /// For the tests without a GPU (test/lit/targets/cuda/fake-driver.test):
 /// each outlined kernel (gpu.func) becomes a host function of the same name
 /// and arguments, plus the launch's grid and block sizes, that runs its body
@@ -392,9 +448,10 @@ static bool rematerializable(Operation *op) {
 /// value a later phase uses is kept per thread in a scratch buffer; the
 /// reduction combines the warp's values in the butterfly order of its
 /// GPU lowering (offsets 1, 2, ..., 16), so that every lane gets the same
-/// result, bit for bit the GPU's. The launchers (functions with
-/// gpu.launch_func) and the GPU modules go; kernels with NVVM operations
-/// (the GEMM's mma.sync) have no host form and are left out.
+/// result, bit for bit the GPU's. A kernel with mma.sync (tensor cores),
+/// whose operands are spread over the warp and which may sit in a loop,
+/// gets a host form for one thread instead (convertLanes). The launchers
+/// (functions with gpu.launch_func) and the GPU modules go.
 struct GPUKernelsToHostPass
     : dsc::impl::GPUKernelsToHostBase<GPUKernelsToHostPass> {
   using GPUKernelsToHostBase::GPUKernelsToHostBase;
@@ -612,6 +669,115 @@ struct GPUKernelsToHostPass
     return failure(bad);
   }
 
+  /// A kernel with mma.sync: `<name>(args..., grid and block sizes, block
+  /// and thread ids)` runs its body for one thread, the ids arguments; each
+  /// mma.sync calls dsc_host_mma_m16n8k16_f16_f32 (the tests' fake driver),
+  /// which the warp's 32 threads, run as coroutines by
+  /// dsc_host_run_lanes, all reach before any goes on, as on a GPU (the
+  /// entries of dsc-gpu-host-kernel-entries call that).
+  LogicalResult convertLanes(ModuleOp m, gpu::GPUFuncOp f) {
+    MLIRContext *ctx = &getContext();
+    if (!f.getBody().hasOneBlock())
+      return f.emitOpError("has more than one block: no host form");
+    WalkResult bad = f.walk([&](Operation *op) {
+      if (auto mma = dyn_cast<NVVM::MmaOp>(op))
+        return failed(checkEmulatedMma(mma)) ? WalkResult::interrupt()
+                                             : WalkResult::advance();
+      if (isa<gpu::SubgroupReduceOp>(op)) {
+        op->emitOpError("in a kernel with mma.sync has no host form");
+        return WalkResult::interrupt();
+      }
+      if (isa<NVVM::NVVMDialect>(op->getDialect())) {
+        op->emitOpError("has no host form: of the NVVM operations, only "
+                        "mma.sync is emulated");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (bad.wasInterrupted())
+      return failure();
+    OpBuilder b = OpBuilder::atBlockEnd(m.getBody());
+    Location loc = f.getLoc();
+    Type f32 = b.getF32Type();
+    auto outType = MemRefType::get({4}, f32);
+    StringRef emulator = "dsc_host_mma_m16n8k16_f16_f32";
+    if (!m.lookupSymbol(emulator)) {
+      SmallVector<Type> in(16, f32);
+      in.push_back(outType);
+      auto decl = func::FuncOp::create(b, loc, emulator,
+                                       FunctionType::get(ctx, in, {}));
+      decl.setPrivate();
+    }
+    SmallVector<Type> types(f.getArgumentTypes());
+    types.append(12, b.getIndexType());
+    auto fn = func::FuncOp::create(b, loc, f.getName(),
+                                   FunctionType::get(ctx, types, {}));
+    fn->setAttr("dsc.host_kernel", UnitAttr::get(ctx));
+    fn->setAttr("dsc.host_lanes", UnitAttr::get(ctx));
+    Block *entry = fn.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    unsigned n = f.getNumArguments();
+    // The emulator's results, one buffer for every mma.sync of the thread.
+    Value out = memref::AllocaOp::create(b, loc, outType);
+    IRMapping map;
+    for (unsigned i = 0; i < n; ++i)
+      map.map(f.getArgument(i), entry->getArgument(i));
+    for (Operation &op : f.getBody().front().without_terminator())
+      b.clone(op, map);
+    func::ReturnOp::create(b, loc);
+    auto arg = [&](int i) { return entry->getArgument(n + i); };
+    SmallVector<Operation *> ids;
+    SmallVector<NVVM::MmaOp> mmas;
+    bool unknown = false;
+    fn.walk([&](Operation *op) {
+      if (auto mma = dyn_cast<NVVM::MmaOp>(op))
+        mmas.push_back(mma);
+      else if (isa<gpu::GridDimOp, gpu::BlockDimOp, gpu::BlockIdOp,
+                   gpu::ThreadIdOp>(op))
+        ids.push_back(op);
+      else if (isa<gpu::GPUDialect>(op->getDialect())) {
+        op->emitOpError("has no host form");
+        unknown = true;
+      }
+    });
+    auto dimOf = [](gpu::Dimension d) { return static_cast<int>(d); };
+    for (Operation *op : ids) {
+      Value r;
+      if (auto o = dyn_cast<gpu::GridDimOp>(op))
+        r = arg(dimOf(o.getDimension()));
+      else if (auto o = dyn_cast<gpu::BlockDimOp>(op))
+        r = arg(3 + dimOf(o.getDimension()));
+      else if (auto o = dyn_cast<gpu::BlockIdOp>(op))
+        r = arg(6 + dimOf(o.getDimension()));
+      else
+        r = arg(9 + dimOf(cast<gpu::ThreadIdOp>(op).getDimension()));
+      op->getResult(0).replaceAllUsesWith(r);
+      op->erase();
+    }
+    for (NVVM::MmaOp mma : mmas) {
+      OpBuilder mb(mma);
+      SmallVector<Value> args;
+      for (Value v : llvm::concat<Value>(mma.getOperandA(), mma.getOperandB()))
+        for (int64_t i = 0; i < 2; ++i)
+          args.push_back(arith::ExtFOp::create(
+              mb, loc, f32,
+              vector::ExtractOp::create(mb, loc, v, i).getResult()));
+      llvm::append_range(args, mma.getOperandC());
+      args.push_back(out);
+      func::CallOp::create(mb, loc, emulator, TypeRange{}, args);
+      for (Operation *user : llvm::make_early_inc_range(mma->getUsers())) {
+        auto ev = cast<LLVM::ExtractValueOp>(user);
+        OpBuilder ub(ev);
+        Value at = arith::ConstantIndexOp::create(ub, loc, ev.getPosition()[0]);
+        ev.getResult().replaceAllUsesWith(
+            memref::LoadOp::create(ub, loc, out, at));
+        ev.erase();
+      }
+      mma.erase();
+    }
+    return failure(unknown);
+  }
+
   void runOnOperation() override {
     ModuleOp m = getOperation();
     SmallVector<gpu::GPUModuleOp> gpuModules(m.getOps<gpu::GPUModuleOp>());
@@ -623,14 +789,13 @@ struct GPUKernelsToHostPass
         f.walk([&](Operation *op) {
           nvvm |= isa<NVVM::NVVMDialect>(op->getDialect());
         });
-        if (nvvm)
-          continue;
-        if (failed(convert(m, f)))
+        if (failed(nvvm ? convertLanes(m, f) : convert(m, f)))
           return signalPassFailure();
       }
     SmallVector<Operation *> dead(gpuModules.begin(), gpuModules.end());
+    // The launchers go; the mma.sync emulator's declaration stays.
     for (func::FuncOp f : m.getOps<func::FuncOp>())
-      if (!f->hasAttr("dsc.host_kernel"))
+      if (!f->hasAttr("dsc.host_kernel") && !f.isExternal())
         dead.push_back(f);
     for (Operation *op : dead)
       op->erase();
@@ -657,31 +822,60 @@ struct GPUHostKernelEntriesPass
     for (LLVM::LLVMFuncOp f : m.getOps<LLVM::LLVMFuncOp>())
       if (f->hasAttr("dsc.host_kernel") && !f.isExternal())
         kernels.push_back(f);
+    auto voidType = LLVM::LLVMVoidType::get(ctx);
     for (LLVM::LLVMFuncOp f : kernels) {
       OpBuilder b = OpBuilder::atBlockEnd(m.getBody());
       Location loc = f.getLoc();
+      // A kernel with mma.sync runs one thread a call: its entry takes the
+      // ids too (a third array), and the launch's entry hands it to the
+      // fake driver's dsc_host_run_lanes, which runs a warp's threads as
+      // coroutines.
+      bool lanes = f->hasAttr("dsc.host_lanes");
+      SmallVector<Type> entryParams(lanes ? 3 : 2, ptr);
       auto entry = LLVM::LLVMFuncOp::create(
-          b, loc, (f.getName() + "_dsc_launch").str(),
-          LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
-                                      {ptr, ptr}));
+          b, loc, (f.getName() + (lanes ? "_dsc_lane" : "_dsc_launch")).str(),
+          LLVM::LLVMFunctionType::get(voidType, entryParams));
       Block *body = entry.addEntryBlock(b);
       b.setInsertionPointToStart(body);
       ArrayRef<Type> params = f.getFunctionType().getParams();
-      unsigned n = params.size() - 6;
+      unsigned n = params.size() - (lanes ? 12 : 6);
       SmallVector<Value> args;
       for (unsigned i = 0; i < params.size(); ++i) {
-        bool dim = i >= n;
-        Value base = body->getArgument(dim ? 1 : 0);
-        auto at = LLVM::GEPOp::create(
-            b, loc, ptr, dim ? Type(i64) : Type(ptr), base,
-            ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(dim ? i - n : i)});
-        Value v = at;
-        if (!dim)
-          v = LLVM::LoadOp::create(b, loc, ptr, at);
+        // Parameters, then the sizes from the second array, the ids from
+        // the third.
+        unsigned from = i < n ? 0 : i < n + 6 ? 1 : 2;
+        int32_t at = from == 0 ? i : from == 1 ? i - n : i - n - 6;
+        Value base = body->getArgument(from);
+        auto addr =
+            LLVM::GEPOp::create(b, loc, ptr, from ? Type(i64) : Type(ptr), base,
+                                ArrayRef<LLVM::GEPArg>{at});
+        Value v = addr;
+        if (!from)
+          v = LLVM::LoadOp::create(b, loc, ptr, addr);
         args.push_back(LLVM::LoadOp::create(b, loc, params[i], v));
       }
       LLVM::CallOp::create(b, loc, f, args);
       LLVM::ReturnOp::create(b, loc, ValueRange{});
+      if (lanes) {
+        StringRef runner = "dsc_host_run_lanes";
+        auto runnerType =
+            LLVM::LLVMFunctionType::get(voidType, {ptr, ptr, ptr});
+        if (!m.lookupSymbol(runner)) {
+          b.setInsertionPointToEnd(m.getBody());
+          LLVM::LLVMFuncOp::create(b, loc, runner, runnerType);
+        }
+        b.setInsertionPointToEnd(m.getBody());
+        auto launch = LLVM::LLVMFuncOp::create(
+            b, loc, (f.getName() + "_dsc_launch").str(),
+            LLVM::LLVMFunctionType::get(voidType, {ptr, ptr}));
+        Block *lb = launch.addEntryBlock(b);
+        b.setInsertionPointToStart(lb);
+        Value lane = LLVM::AddressOfOp::create(b, loc, entry);
+        LLVM::CallOp::create(
+            b, loc, runnerType, runner,
+            ValueRange{lane, lb->getArgument(0), lb->getArgument(1)});
+        LLVM::ReturnOp::create(b, loc, ValueRange{});
+      }
 
       SmallVector<int32_t> bytes;
       for (Type t : params.take_front(n)) {

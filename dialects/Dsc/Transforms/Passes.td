@@ -358,7 +358,7 @@ def GPUUnrollLoops : Pass<"dsc-gpu-unroll-loops"> {
 }
 
 def GPUReverseParallelLoops : Pass<"dsc-gpu-reverse-parallel-loops",
-                                   "::mlir::func::FuncOp"> {
+                                   "::mlir::ModuleOp"> {
   let summary = "Runs every scf.parallel's iterations in reverse order";
   let description = [{
     For the host semantics tests (test/lit/targets/cuda/semantics.test): the
@@ -366,7 +366,10 @@ def GPUReverseParallelLoops : Pass<"dsc-gpu-reverse-parallel-loops",
     order. Running a kernel in both orders shows a result that depends on
     it (a thread reading what another writes in the same kernel, which on
     the GPU would need a barrier): iteration i of a dimension becomes
-    lb + (count - 1 - (i - lb) / step) * step.
+    lb + (count - 1 - (i - lb) / step) * step. The innermost loop around an
+    `nvvm.mma.sync` (in it or in a function it calls) is kept as it is: its
+    iterations are a warp's lanes, whose ids place the operands'
+    fragments.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
@@ -415,10 +418,16 @@ def GPUKernelsToHost : Pass<"dsc-gpu-kernels-to-host", "::mlir::ModuleOp"> {
     consecutive linear thread ids) at a time runs all the phases, each
     reduction combining the warp's values in
     dsc-gpu-lower-subgroup-reduce's order.
-    The launchers (functions with `gpu.launch_func`) and the GPU
-    modules go; kernels with NVVM operations (the GEMM's mma.sync) have no
-    host form and are left out. A kernel of several blocks, or with another
-    gpu operation, is an error.
+    A kernel with `nvvm.mma.sync` (the tensor-core GEMMs; m16n8k16, f16 A
+    and B, f32 C), whose operands are spread over the warp's lanes and
+    which may sit in a loop, becomes instead a function for one thread, the
+    block and thread ids appended after the sizes (marked `dsc.host_lanes`),
+    each mma.sync a call of `dsc_host_mma_m16n8k16_f16_f32` (A's and B's
+    halves as f32, C, a buffer for D): the fake driver runs a warp's
+    threads as coroutines that all reach the call before the product is
+    computed. The launchers (functions with `gpu.launch_func`) and the GPU
+    modules go. A kernel of several blocks, with another gpu or NVVM
+    operation, or with a warp reduction beside mma.sync is an error.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
@@ -438,8 +447,12 @@ def GPUHostKernelEntries : Pass<"dsc-gpu-host-kernel-entries",
     and the grid and block sizes; and `<name>_dsc_param_bytes`, a constant
     array of each parameter's byte size ended by 0, so that a driver that
     records a launch to replay it (a CUDA graph's capture) can copy the
-    values. A parameter that is neither a pointer, an integer nor a float
-    is an error.
+    values. A function for one thread (`dsc.host_lanes`, a kernel with
+    mma.sync) gets `<name>_dsc_lane(void **params, int64_t dims[6],
+    int64_t ids[6])` instead, and its `<name>_dsc_launch` calls the fake
+    driver's `dsc_host_run_lanes(lane, params, dims)`, which runs every
+    thread through it. A parameter that is neither a pointer, an integer
+    nor a float is an error.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

@@ -39,3 +39,31 @@ module {
     llvm.return
   }
 }
+
+// -----
+
+// A kernel with mma.sync runs a thread a call (dsc.host_lanes): its
+// <name>_dsc_lane(params, dims, ids) loads the parameters, the sizes and the
+// ids, and <name>_dsc_launch hands it to the fake driver's
+// dsc_host_run_lanes, which runs a warp's threads as coroutines.
+// CHECK-LABEL: llvm.func @lanes_dsc_lane
+// CHECK-SAME: (%[[P:.*]]: !llvm.ptr, %[[D:.*]]: !llvm.ptr, %[[I:.*]]: !llvm.ptr)
+// CHECK: llvm.getelementptr %[[P]][0]
+// CHECK-COUNT-6: llvm.getelementptr %[[D]]
+// CHECK: llvm.getelementptr %[[I]][0] : (!llvm.ptr) -> !llvm.ptr, i64
+// CHECK-COUNT-5: llvm.getelementptr %[[I]]
+// CHECK: llvm.call @lanes(
+// CHECK: llvm.func @dsc_host_run_lanes(!llvm.ptr, !llvm.ptr, !llvm.ptr)
+// CHECK-LABEL: llvm.func @lanes_dsc_launch
+// CHECK-SAME: (%[[LP:.*]]: !llvm.ptr, %[[LD:.*]]: !llvm.ptr)
+// CHECK: %[[F:.*]] = llvm.mlir.addressof @lanes_dsc_lane
+// CHECK: llvm.call @dsc_host_run_lanes(%[[F]], %[[LP]], %[[LD]])
+// CHECK: llvm.mlir.global external constant @lanes_dsc_param_bytes(dense<[8, 0]> : tensor<2xi32>)
+module {
+  llvm.func @lanes(%a: !llvm.ptr, %gx: i64, %gy: i64, %gz: i64,
+                   %bx: i64, %by: i64, %bz: i64, %ix: i64, %iy: i64,
+                   %iz: i64, %tx: i64, %ty: i64, %tz: i64)
+      attributes {dsc.host_kernel, dsc.host_lanes} {
+    llvm.return
+  }
+}

@@ -69,3 +69,79 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// Only the tensor-core GEMM's mma.sync shape is emulated.
+module attributes {gpu.container_module} {
+  gpu.module @m {
+    gpu.func @mma_shape(%y: memref<?xf32>, %v: vector<2xf16>) kernel {
+      %zero = arith.constant 0.0 : f32
+      // expected-error @+1 {{has no host form: only m16n8k16 with f16 A (row) and B (col) and f32 C is emulated}}
+      %d = nvvm.mma.sync A[%v, %v] B[%v] C[%zero, %zero, %zero, %zero]
+          {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
+           shape = #nvvm.shape<m = 16, n = 8, k = 8>}
+          : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+      %d0 = llvm.extractvalue %d[0] : !llvm.struct<(f32, f32, f32, f32)>
+      %c0 = arith.constant 0 : index
+      memref.store %d0, %y[%c0] : memref<?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// A warp reduction beside mma.sync: the one-thread form cannot combine lanes.
+module attributes {gpu.container_module} {
+  gpu.module @m {
+    gpu.func @mma_and_reduce(%y: memref<?xf32>, %v: vector<2xf16>) kernel {
+      %zero = arith.constant 0.0 : f32
+      %d = nvvm.mma.sync A[%v, %v, %v, %v] B[%v, %v] C[%zero, %zero, %zero, %zero]
+          {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
+           shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+          : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+      %d0 = llvm.extractvalue %d[0] : !llvm.struct<(f32, f32, f32, f32)>
+      // expected-error @+1 {{in a kernel with mma.sync has no host form}}
+      %s = gpu.subgroup_reduce add %d0 uniform : (f32) -> f32
+      %c0 = arith.constant 0 : index
+      memref.store %s, %y[%c0] : memref<?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// The emulator's results are read back element by element.
+module attributes {gpu.container_module} {
+  gpu.module @m {
+    gpu.func @mma_struct(%y: memref<?xf32>, %v: vector<2xf16>) kernel {
+      %zero = arith.constant 0.0 : f32
+      // expected-error @+1 {{its result is used other than by llvm.extractvalue}}
+      %d = nvvm.mma.sync A[%v, %v, %v, %v] B[%v, %v] C[%zero, %zero, %zero, %zero]
+          {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
+           shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+          : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+      %f = builtin.unrealized_conversion_cast %d : !llvm.struct<(f32, f32, f32, f32)> to f32
+      %c0 = arith.constant 0 : index
+      memref.store %f, %y[%c0] : memref<?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Of the NVVM operations, only mma.sync has a host form.
+module attributes {gpu.container_module} {
+  gpu.module @m {
+    gpu.func @nvvm_other(%a: memref<256xi32>) kernel {
+      // expected-error @+1 {{has no host form: of the NVVM operations, only mma.sync is emulated}}
+      %t = nvvm.read.ptx.sreg.tid.x : i32
+      %c0 = arith.constant 0 : index
+      memref.store %t, %a[%c0] : memref<256xi32>
+      gpu.return
+    }
+  }
+}

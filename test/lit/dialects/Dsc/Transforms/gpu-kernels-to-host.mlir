@@ -2,8 +2,8 @@
 
 // A kernel becomes a host function with the grid and block sizes appended,
 // looping over blocks (z, y, x) then threads (z, y, x); the ids are the
-// loops' indices, the dimensions the appended arguments. The launcher, the
-// GPU module and kernels with NVVM operations go.
+// loops' indices, the dimensions the appended arguments. The launcher and
+// the GPU module go.
 // CHECK-LABEL: func.func @dsc_cuda_scale_kernel
 // CHECK-SAME: (%[[A:.*]]: memref<256xf32>, %[[S:.*]]: f32, %[[GX:.*]]: index, %[[GY:.*]]: index, %[[GZ:.*]]: index, %[[BX:.*]]: index, %[[BY:.*]]: index, %[[BZ:.*]]: index)
 // CHECK-SAME: attributes {dsc.host_kernel}
@@ -17,7 +17,6 @@
 // CHECK: %[[I:.*]] = arith.addi %[[I0]], %[[TID]]
 // CHECK: memref.load %[[A]][%[[I]]]
 // CHECK-NOT: gpu.
-// CHECK-NOT: func.func @dsc_cuda_mma_kernel
 // CHECK-NOT: func.func @dsc_cuda_scale(
 module attributes {gpu.container_module} {
   gpu.module @m {
@@ -30,10 +29,6 @@ module attributes {gpu.container_module} {
       %v = memref.load %a[%i] : memref<256xf32>
       %w = arith.mulf %v, %s : f32
       memref.store %w, %a[%i] : memref<256xf32>
-      gpu.return
-    }
-    gpu.func @dsc_cuda_mma_kernel(%a: memref<256xf32>) kernel {
-      %t = nvvm.read.ptx.sreg.tid.x : i32
       gpu.return
     }
   }
@@ -129,6 +124,62 @@ module attributes {gpu.container_module} {
       scf.if %first {
         memref.store %s, %y[%b] : memref<2xf32>
       }
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// A kernel with mma.sync (tensor cores) runs one thread a call: the ids are
+// arguments after the sizes, the body is the kernel's (its loop kept), and
+// each mma.sync calls the fake driver's emulator with A's and B's halves as
+// floats, C, and a buffer the results are read back from.
+// CHECK-LABEL: func.func private @dsc_host_mma_m16n8k16_f16_f32
+// CHECK-SAME: (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, memref<4xf32>)
+// CHECK-LABEL: func.func @mma_kernel
+// CHECK-SAME: (%[[X:.*]]: memref<?xf16>, %[[Y:.*]]: memref<?xf32>,
+// CHECK-SAME: %[[GX:[^:]*]]: index, %{{[^:]*}}: index, %{{[^:]*}}: index,
+// CHECK-SAME: %{{[^:]*}}: index, %{{[^:]*}}: index, %{{[^:]*}}: index,
+// CHECK-SAME: %[[BID:[^:]*]]: index, %{{[^:]*}}: index, %{{[^:]*}}: index,
+// CHECK-SAME: %[[TID:[^:]*]]: index, %{{[^:]*}}: index, %{{[^:]*}}: index)
+// CHECK-SAME: attributes {dsc.host_kernel, dsc.host_lanes}
+// CHECK: %[[OUT:.*]] = memref.alloca() : memref<4xf32>
+// CHECK: memref.load %[[X]][%[[TID]]]
+// CHECK: scf.for
+// CHECK: %[[A0:.*]] = vector.extract %{{.*}}[0] : f16 from vector<2xf16>
+// CHECK: %[[F0:.*]] = arith.extf %[[A0]] : f16 to f32
+// CHECK-COUNT-11: arith.extf
+// CHECK: call @dsc_host_mma_m16n8k16_f16_f32(%[[F0]], {{.*}}, %[[OUT]])
+// CHECK: %[[D0:.*]] = memref.load %[[OUT]][%c0
+// CHECK: %[[D3:.*]] = memref.load %[[OUT]][%c3
+// CHECK: scf.yield %[[D0]], %[[D3]]
+// CHECK: memref.store %{{.*}}, %[[Y]][%[[BID]]]
+// CHECK-NOT: nvvm.
+// CHECK-NOT: gpu.
+module attributes {gpu.container_module} {
+  gpu.module @m {
+    gpu.func @mma_kernel(%x: memref<?xf16>, %y: memref<?xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c4 = arith.constant 4 : index
+      %zero = arith.constant 0.0 : f32
+      %b = gpu.block_id x
+      %t = gpu.thread_id x
+      %h = memref.load %x[%t] : memref<?xf16>
+      %v = vector.from_elements %h, %h : vector<2xf16>
+      %acc:2 = scf.for %i = %c0 to %c4 step %c1
+          iter_args(%a0 = %zero, %a3 = %zero) -> (f32, f32) {
+        %d = nvvm.mma.sync A[%v, %v, %v, %v] B[%v, %v] C[%a0, %zero, %zero, %a3]
+            {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
+             shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+            : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+        %d0 = llvm.extractvalue %d[0] : !llvm.struct<(f32, f32, f32, f32)>
+        %d3 = llvm.extractvalue %d[3] : !llvm.struct<(f32, f32, f32, f32)>
+        scf.yield %d0, %d3 : f32, f32
+      }
+      %s = arith.addf %acc#0, %acc#1 : f32
+      memref.store %s, %y[%b] : memref<?xf32>
       gpu.return
     }
   }

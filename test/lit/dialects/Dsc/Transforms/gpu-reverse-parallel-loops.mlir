@@ -44,3 +44,41 @@ func.func @two_dims(%a: memref<4x8xf32>) {
   }
   return
 }
+
+// -----
+
+// The lanes around an mma.sync (here in a function the loop calls) place
+// its fragments: that innermost loop keeps its order, the one around it
+// (the warps' tiles) is reversed.
+// CHECK-LABEL: func.func @lanes
+// CHECK: scf.parallel (%[[T:.*]]) =
+// CHECK: arith.ceildivui
+// CHECK: %[[RT:.*]] = arith.addi
+// CHECK: scf.parallel (%[[L:.*]]) =
+// CHECK-NOT: arith.ceildivui
+// CHECK: func.call @frag(%[[RT]], %[[L]])
+func.func private @frag(%t: index, %l: index) -> f32 {
+  %v = arith.constant dense<1.0> : vector<2xf16>
+  %z = arith.constant 0.0 : f32
+  %d = nvvm.mma.sync A[%v, %v, %v, %v] B[%v, %v] C[%z, %z, %z, %z]
+      {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
+       shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+      : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+  %d0 = llvm.extractvalue %d[0] : !llvm.struct<(f32, f32, f32, f32)>
+  return %d0 : f32
+}
+func.func @lanes(%a: memref<4x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  scf.parallel (%t) = (%c0) to (%c4) step (%c1) {
+    scf.parallel (%l) = (%c0) to (%c32) step (%c1) {
+      %v = func.call @frag(%t, %l) : (index, index) -> f32
+      memref.store %v, %a[%t, %l] : memref<4x32xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  return
+}
