@@ -112,11 +112,14 @@ ModelOptions::ModelOptions(cl::SubCommand &sub)
                        cl::init(true), cl::sub(sub)),
       prefillPrecision(
           "prefill-precision",
-          cl::desc("Products of a prompt's float weights: exact (f32 "
-                   "arithmetic, the default) or bf16 (both operands "
-                   "rounded to bf16, sums in f32: twice the multiplies a "
-                   "cycle on AVX512_BF16 targets; decoding stays exact)"),
-          cl::value_desc("exact|bf16"), cl::init("exact"), cl::sub(sub)) {}
+          cl::desc("Products of a prompt's weights: exact (f32 "
+                   "arithmetic, the default), bf16 (float weights, both "
+                   "operands rounded to bf16, sums in f32: twice the "
+                   "multiplies a cycle on AVX512_BF16 targets) or f16 "
+                   "(CUDA targets: the prompt's rows rounded to f16 times "
+                   "f16 or quantized weights on tensor cores, sums in "
+                   "f32); decoding stays exact"),
+          cl::value_desc("exact|bf16|f16"), cl::init("exact"), cl::sub(sub)) {}
 
 static Error usageError(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg);
@@ -146,9 +149,10 @@ Expected<ModelSettings> ModelOptions::get(bool autoVariant) const {
   s.pruneBiasCorrect = pruneBiasCorrect;
   s.pruneNormCorrect = pruneNormCorrect;
   s.prefillPrecision = prefillPrecision;
-  if (s.prefillPrecision != "exact" && s.prefillPrecision != "bf16")
+  if (s.prefillPrecision != "exact" && s.prefillPrecision != "bf16" &&
+      s.prefillPrecision != "f16")
     return usageError("--prefill-precision " + s.prefillPrecision +
-                      ": expected exact or bf16");
+                      ": expected exact, bf16 or f16");
 
   if (autoVariant) {
     for (auto [given, name] :
@@ -594,7 +598,7 @@ Error quantizeModel(mlir::ModuleOp module, const ModelSettings &settings,
   if (!csOr)
     return csOr.takeError();
   CompileSettings cs = std::move(*csOr);
-  bool relax = cs.prefillPrecision == "bf16";
+  bool relax = cs.prefillPrecision != "exact";
   bool progress = cs.progress;
   TempPath statsDir;
   if (!settings.calib.empty()) {
@@ -626,6 +630,22 @@ Error quantizeModel(mlir::ModuleOp module, const ModelSettings &settings,
     notes.print();
   if (e || !relax)
     return e;
+  if (cs.prefillPrecision == "f16") {
+    // The tensor-core kernels take weights of rows a multiple of 8 and
+    // columns of 16 (gemm.mlir); the runtime computes others exactly.
+    bool relaxed = false;
+    module.walk([&](mlir::dsc::LinearOp op) {
+      auto t = cast<mlir::ShapedType>(op.getWeight().getType());
+      relaxed |= op.getPrefillProducts().has_value() &&
+                 t.getDimSize(0) % 8 == 0 && t.getDimSize(1) % 16 == 0;
+    });
+    if (!relaxed)
+      return usageError("--prefill-precision f16: no linear layer has f16 or "
+                        "quantized weights of rows a multiple of 8 and of a "
+                        "multiple of 16 columns, which the tensor-core "
+                        "kernels take");
+    return Error::success();
+  }
   // Every option takes effect or is an error: a linear layer whose float
   // weight the layout will tile 4x16 (dsc-weights-pack: read by linear
   // layers only, rows a multiple of 4, columns of 16) must be left.
@@ -660,6 +680,10 @@ Error checkPrefillTarget(const ModelSettings &settings,
     return usageError("--prefill-precision bf16: target '" + target.name +
                       "' has no bf16 dot products (AVX512_BF16 targets "
                       "have them: x86_64-avx512)");
+  if (settings.prefillPrecision == "f16" && !target.f16Products)
+    return usageError("--prefill-precision f16: target '" + target.name +
+                      "' has no f16 tensor cores (the CUDA targets have "
+                      "them: cuda-sm80, cuda-sm86, cuda-sm89, cuda-sm90)");
   return Error::success();
 }
 

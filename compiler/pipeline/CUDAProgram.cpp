@@ -174,6 +174,8 @@ struct Emitter {
       auto w = weight(l.getWeight(), false);
       if (!x || !w)
         return false;
+      if (std::optional<Type> p = l.getPrefillProducts(); p && p->isF16())
+        weights[*w * DSC_CPW_SIZE + DSC_CPW_PREFILL_F16] = 1;
       int64_t out = newBuffer(l.getResult());
       // The third of three projections of the same input in a row
       // (attention's q, k and v): one step, one kernel for decode.

@@ -120,8 +120,11 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
     pm.addPass(mlir::createCSEPass());
     buildQuantize(pm, s);
     // After quantization, which leaves the float weights it keeps.
-    if (s.prefillPrecision == "bf16")
-      pm.addPass(mlir::dsc::createGraphRelaxPrefill());
+    if (s.prefillPrecision != "exact") {
+      mlir::dsc::GraphRelaxPrefillOptions relax;
+      relax.products = s.prefillPrecision;
+      pm.addPass(mlir::dsc::createGraphRelaxPrefill(relax));
+    }
     return;
   }
   case Phase::Layout: {

@@ -54,7 +54,7 @@ struct CompileSettings {
   std::string pruneWeights;        // prune-weights: file for refitted weights
   bool pruneBiasCorrect = false;   // prune-bias-correct: refit with biases
   bool pruneNormCorrect = true;    // prune-norm-correct: refit norm scales
-  std::string prefillPrecision = "exact"; // prefill-precision: or bf16
+  std::string prefillPrecision = "exact"; // prefill-precision: or bf16, f16
 };
 
 /// Whether `quantize` asks for mixed precision (`auto`, `auto:group=N`);
@@ -130,7 +130,7 @@ struct CompilePipelineOptions
       llvm::cl::init(true)};
   Option<std::string> prefillPrecision{
       *this, "prefill-precision",
-      llvm::cl::desc("exact, or bf16: dsc-graph-relax-prefill after "
+      llvm::cl::desc("exact, or bf16 or f16: dsc-graph-relax-prefill after "
                      "quantization"),
       llvm::cl::init("exact")};
 

@@ -102,6 +102,12 @@ void _mlir_ciface_dsc_cuda_matmul_f32(M *w, M *x, M *y, int64_t m, int64_t n,
                                       int64_t k);
 void _mlir_ciface_dsc_cuda_matmul_f16(M *w, M *x, M *y, int64_t m, int64_t n,
                                       int64_t k);
+void _mlir_ciface_dsc_cuda_gemm_wf16(M *w, M *x, M *y, int64_t m, int64_t n,
+                                     int64_t k);
+void _mlir_ciface_dsc_cuda_gemm_q8(M *q, M *s, M *x, M *y, int64_t m, int64_t n,
+                                   int64_t k, int64_t group);
+void _mlir_ciface_dsc_cuda_gemm_q4(M *q, M *s, M *x, M *y, int64_t m, int64_t n,
+                                   int64_t k, int64_t group);
 void _mlir_ciface_dsc_cuda_embed_q8(M *q, M *s, M *tok, M *y, int64_t rows,
                                     int64_t dim, int64_t group);
 void _mlir_ciface_dsc_cuda_embed_q4(M *q, M *s, M *tok, M *y, int64_t rows,
@@ -613,17 +619,33 @@ static M scales(int64_t wi) {
   return mem(g.ws[wi], w[DSC_CPW_ROWS] * (w[DSC_CPW_COLS] / group_of(w)));
 }
 
+/* Whether a prompt's rows may multiply weight wi on tensor cores (its
+ * linear op's prefill_products = f16) and gemm.mlir's kernels take its
+ * shape: rows a multiple of 8, columns and groups of 16. */
+static bool tensor_cores(const int64_t *w) {
+  return w[DSC_CPW_PREFILL_F16] && w[DSC_CPW_KIND] != DSC_CPK_F32 &&
+         w[DSC_CPW_ROWS] % 8 == 0 && w[DSC_CPW_COLS] % 16 == 0 &&
+         group_of(w) % 16 == 0;
+}
+
 /* y = weight wi x over `rows` rows: decode's GEMV for one row, the matmul
- * (each weight read once for all rows) for more; + res where radd, which
- * only the GEMVs that read 16 bytes a lane take (vector_gemv: the caller
- * adds apart otherwise). */
+ * (each weight read once for all rows) for more, on tensor cores where
+ * allowed; + res where radd, which only the GEMVs that read 16 bytes a
+ * lane take (vector_gemv: the caller adds apart otherwise). */
 static void matvec(int64_t wi, M *x, M *y, M *res, int64_t radd, int64_t rows) {
   const int64_t *w = weight_of(wi);
   int64_t n = w[DSC_CPW_ROWS], k = w[DSC_CPW_COLS], group = group_of(w);
   int64_t kind = w[DSC_CPW_KIND], per = per_word(kind);
   M q = mem(g.wq[wi], n * k), s = scales(wi), qw = vector_values(wi);
   bool words = k % per == 0 && group % per == 0, vecs = vector_gemv(wi, rows);
-  if (rows > 1) {
+  if (rows > 1 && tensor_cores(w)) {
+    if (kind == DSC_CPK_F16)
+      _mlir_ciface_dsc_cuda_gemm_wf16(&q, x, y, rows, n, k);
+    else if (kind == DSC_CPK_Q8)
+      _mlir_ciface_dsc_cuda_gemm_q8(&q, &s, x, y, rows, n, k, group);
+    else
+      _mlir_ciface_dsc_cuda_gemm_q4(&q, &s, x, y, rows, n, k, group);
+  } else if (rows > 1) {
     if (kind == DSC_CPK_F32)
       _mlir_ciface_dsc_cuda_matmul_f32(&q, x, y, rows, n, k);
     else if (kind == DSC_CPK_F16)

@@ -94,6 +94,7 @@ void appendCUDATargets(std::vector<TargetInfo> &r) {
     t.aliases = g.aliases;
     t.description = g.description;
     t.runtime = "runtime-x86_64-cuda";
+    t.f16Products = true;
     r.push_back(std::move(t));
   }
 }

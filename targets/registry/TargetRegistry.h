@@ -53,6 +53,10 @@ struct TargetInfo {
   /// (linear_t4x16_bf16_products, for dsc.linear's prefill_products):
   /// targets whose CPUs have AVX512_BF16.
   bool bf16Products = false;
+  /// The kernels can multiply a prompt's rows rounded to f16 with f16 and
+  /// quantized weights on tensor cores (gemm.mlir's mma.sync, for
+  /// dsc.linear's prefill_products = f16): the CUDA targets.
+  bool f16Products = false;
   /// Position-independent static executables (static PIE: the runtime's
   /// start-up code applies its own relocations), as Android requires.
   bool pie = false;

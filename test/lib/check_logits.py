@@ -4,7 +4,7 @@ compares every evaluated position with the numpy reference.
 
   check_logits.py DSC WORKDIR FORMAT [gen_checkpoint options...]
       [--target T] [--tokens "1 2 3"] [--steps N] [--threads N] [--tol X]
-      [--compile-flags "--sanitize ..."] [--prefill-bf16 yes]
+      [--compile-flags "--sanitize ..."] [--prefill-bf16 yes] [--prefill-f16 yes]
       [--exe PATH] [--compile-only]
 
 --exe names the executable (default WORKDIR/model.exe); --compile-only stops
@@ -36,7 +36,7 @@ def main():
     opts = {"--target": "native", "--tokens": "1 30 45 80 100 7 9 261 262 300",
             "--steps": "16", "--threads": "2", "--tol": "1e-4", "--runner": "",
             "--quantize": "", "--act-quant": "none", "--compile-flags": "",
-            "--prefill-bf16": "no", "--exe": ""}
+            "--prefill-bf16": "no", "--prefill-f16": "no", "--exe": ""}
     compile_only = "--compile-only" in rest
     rest = [r for r in rest if r != "--compile-only"]
     # Without a flag dsc gives the tables quantize.default_tables' schemes
@@ -75,10 +75,14 @@ def main():
     cmd += opts["--compile-flags"].split()
     # The prompt's products in bf16 (float weights): the reference rounds
     # the prompt rows' operands as the kernel does.
-    bf16_rows = 0
+    bf16_rows = f16_rows = 0
     if opts["--prefill-bf16"] == "yes":
         cmd += ["--prefill-precision", "bf16"]
         bf16_rows = len(opts["--tokens"].split())
+    # CUDA's tensor cores: the prompt's rows (one block) rounded to f16.
+    if opts["--prefill-f16"] == "yes":
+        cmd += ["--prefill-precision", "f16"]
+        f16_rows = len(opts["--tokens"].split())
     if opts["--quantize"]:
         cmd += ["--quantize", opts["--quantize"]]
         cmd += given
@@ -115,7 +119,7 @@ def main():
         aq = {n for n in w if w[n].ndim == 2 and (
             not np.array_equal(w[n], orig[n]) or c["dtype"] == "iq4_nl")}
     ref = reference.forward(w, c, seq[:len(ours)], act_quant=aq,
-                            bf16_rows=bf16_rows)
+                            bf16_rows=bf16_rows, f16_rows=f16_rows)
     err = np.abs(ours - ref).max(axis=1) / np.abs(ref).max(axis=1)
     worst = int(err.argmax())
     print("positions %d, max error %.3g at position %d" % (len(ours), err[worst], worst))

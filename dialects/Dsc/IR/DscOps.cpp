@@ -160,10 +160,16 @@ LogicalResult LinearOp::verify() {
              << " output rows";
   }
   if (std::optional<Type> p = getPrefillProducts()) {
-    if (!p->isBF16())
-      return emitOpError("prefill_products must be bf16, got ") << *p;
-    if (isa<QTensorType>(weight))
-      return emitOpError("prefill_products applies to float weights, not ")
+    if (!p->isBF16() && !p->isF16())
+      return emitOpError("prefill_products must be bf16 or f16, got ") << *p;
+    if (p->isBF16() && isa<QTensorType>(weight))
+      return emitOpError("prefill_products = bf16 applies to float weights, "
+                         "not ")
+             << weight;
+    if (p->isF16() && !isa<QTensorType>(weight) &&
+        !cast<ShapedType>(weight).getElementType().isF16())
+      return emitOpError("prefill_products = f16 applies to f16 and "
+                         "quantized weights, not ")
              << weight;
   }
   return success();

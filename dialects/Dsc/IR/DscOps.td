@@ -108,7 +108,11 @@ def Dsc_LinearOp : Dsc_Op<"linear", [Pure]> {
     prompt's rows to be computed with both operands rounded to bf16 and
     summed in f32, which targets with bf16 dot products (AVX512_BF16) run
     at twice the multiplies a cycle; decoding's rows and targets without
-    them stay exact. `dsc-graph-relax-prefill` sets it.
+    them stay exact. `prefill_products = f16` (f16 or quantized weights,
+    whose values f16 holds exactly) allows a prompt's rows to be rounded to
+    f16 and multiplied with the weight's values in f16, summed in f32: the
+    CUDA targets' tensor cores (mma.sync). `dsc-graph-relax-prefill` sets
+    it.
   }];
   let arguments = (ins Dsc_ActivationTensor:$input, Dsc_AnyWeight:$weight,
                        Optional<Dsc_Vector>:$bias,

@@ -179,7 +179,8 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
       // Permission to multiply prompts in bf16, taken where the target's
       // kernels have such products for the tiled layout; elsewhere the
       // exact kernel above.
-      if (op.getPrefillProducts() && target.bf16Products &&
+      if (op.getPrefillProducts() && op.getPrefillProducts()->isBF16() &&
+          target.bf16Products &&
           kernel == findLinearKernel(typeName, {4, 16})) {
         kernel = Kernel::linear_t4x16_bf16_products;
         args.push_back(i64(rewriter, loc, et.isF32() ? 0 : et.isF16() ? 1 : 2));

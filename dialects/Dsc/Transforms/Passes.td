@@ -19,19 +19,23 @@ def GraphFuseSwiGLU : Pass<"dsc-graph-fuse-swiglu", "::mlir::ModuleOp"> {
 def GraphRelaxPrefill : Pass<"dsc-graph-relax-prefill", "::mlir::ModuleOp"> {
   let summary = "Allows prompts' linear products at a lower precision";
   let description = [{
-    Sets `prefill_products` on every `dsc.linear` whose weight is float
-    (f32, f16 or bf16; quantized weights have their own arithmetic): a
-    prompt's products may then be computed with both operands rounded to
-    the option's type and summed in f32. Targets with such dot products
-    (the registry's `bf16Products`: AVX512_BF16) run them at twice the
-    multiplies a cycle of f32 FMAs; decoding (single rows, bound by the
-    weights' bytes) and other targets stay exact. `dsc compile
-    --prefill-precision=bf16` runs it after quantization;
-    docs/quantization.md measures what it costs in KL divergence.
+    With `products=bf16`, sets `prefill_products` on every `dsc.linear`
+    whose weight is float (f32, f16 or bf16; quantized weights have their
+    own arithmetic): a prompt's products may then be computed with both
+    operands rounded to bf16 and summed in f32. Targets with such dot
+    products (the registry's `bf16Products`: AVX512_BF16) run them at
+    twice the multiplies a cycle of f32 FMAs. With `products=f16`, on every
+    `dsc.linear` whose weight's values f16 holds exactly (f16 and quantized
+    weights): a prompt's rows may be rounded to f16 and multiplied on the
+    CUDA targets' tensor cores (the registry's `f16Products`), sums in f32.
+    Decoding (single rows, bound by the weights' bytes) and other targets
+    stay exact. `dsc compile --prefill-precision=bf16|f16` runs it after
+    quantization; docs/quantization.md measures what bf16 costs in KL
+    divergence.
   }];
   let options = [
     Option<"products", "products", "std::string", /*default=*/"\"bf16\"",
-           "Type the products' operands may be rounded to (bf16)">
+           "Type the products' operands may be rounded to (bf16 or f16)">
   ];
   let dependentDialects = ["::mlir::dsc::DscDialect"];
 }

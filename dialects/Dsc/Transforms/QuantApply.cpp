@@ -384,9 +384,11 @@ struct QuantApplyPass : dsc::impl::QuantApplyBase<QuantApplyPass> {
       if (Type t = newTypes.lookup(w.getGlobalAttr().getAttr())) {
         w.getResult().setType(t);
         // Quantized weights have their own arithmetic: a permission to
-        // multiply in bf16 (IR compiled again with --quantize) goes.
+        // multiply in bf16 (IR compiled again with --quantize) goes; one
+        // in f16 (the values times x in f16) holds for them too.
         for (Operation *user : w->getUsers())
-          if (auto l = dyn_cast<LinearOp>(user))
+          if (auto l = dyn_cast<LinearOp>(user);
+              l && l.getPrefillProducts() && l.getPrefillProducts()->isBF16())
             l.removePrefillProductsAttr();
       }
     });

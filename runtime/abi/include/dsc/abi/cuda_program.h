@@ -36,10 +36,13 @@ enum {
   DSC_CPW_OFFSET, /* bytes into the weight blob */
   DSC_CPW_ROWS,
   DSC_CPW_COLS,
-  DSC_CPW_KIND,      /* DSC_CPK_* */
-  DSC_CPW_TILE_ROWS, /* 0: row-major */
-  DSC_CPW_TILE_COLS, /* quantized: columns sharing a scale */
-  DSC_CPW_SCALE_F32, /* quantized: scales are f32 (else f16) */
+  DSC_CPW_KIND,        /* DSC_CPK_* */
+  DSC_CPW_TILE_ROWS,   /* 0: row-major */
+  DSC_CPW_TILE_COLS,   /* quantized: columns sharing a scale */
+  DSC_CPW_SCALE_F32,   /* quantized: scales are f32 (else f16) */
+  DSC_CPW_PREFILL_F16, /* a prompt's rows may be rounded to f16 and
+                        * multiplied on tensor cores (dsc.linear's
+                        * prefill_products = f16) */
   DSC_CPW_SIZE = 8
 };
 enum { DSC_CPK_F32, DSC_CPK_F16, DSC_CPK_Q8, DSC_CPK_Q4 };

@@ -632,15 +632,23 @@ func.func @k() attributes {dsc.host_kernel = 1 : i64} {
 // -----
 
 func.func @prefill_products_not_bf16(%x: tensor<?x16xf32>, %a: tensor<8x16xf16>) -> tensor<?x8xf32> {
-  // expected-error @+1 {{'dsc.linear' op prefill_products must be bf16, got 'f16'}}
-  %0 = dsc.linear %x, %a {prefill_products = f16} : tensor<?x16xf32>, tensor<8x16xf16> -> tensor<?x8xf32>
+  // expected-error @+1 {{'dsc.linear' op prefill_products must be bf16 or f16, got 'f32'}}
+  %0 = dsc.linear %x, %a {prefill_products = f32} : tensor<?x16xf32>, tensor<8x16xf16> -> tensor<?x8xf32>
   return %0 : tensor<?x8xf32>
 }
 
 // -----
 
 func.func @prefill_products_quantized(%x: tensor<?x32xf32>, %w: !dsc.qtensor<8x32xf32, #dsc.quant<i4, group = 32>>) -> tensor<?x8xf32> {
-  // expected-error @+1 {{'dsc.linear' op prefill_products applies to float weights, not '!dsc.qtensor<8x32xf32, #dsc.quant<i4, group = 32, symmetric>>'}}
+  // expected-error @+1 {{'dsc.linear' op prefill_products = bf16 applies to float weights, not '!dsc.qtensor<8x32xf32, #dsc.quant<i4, group = 32, symmetric>>'}}
   %0 = dsc.linear %x, %w {prefill_products = bf16} : tensor<?x32xf32>, !dsc.qtensor<8x32xf32, #dsc.quant<i4, group = 32>> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @prefill_products_f16_f32_weight(%x: tensor<?x16xf32>, %a: tensor<8x16xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'dsc.linear' op prefill_products = f16 applies to f16 and quantized weights, not 'tensor<8x16xf32>'}}
+  %0 = dsc.linear %x, %a {prefill_products = f16} : tensor<?x16xf32>, tensor<8x16xf32> -> tensor<?x8xf32>
   return %0 : tensor<?x8xf32>
 }
