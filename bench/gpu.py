@@ -21,16 +21,20 @@ gpu-check.txt) and prints them:
   3. the kernels' speed at the TinyLlama-1.1B shapes: one decode token's
      weight matrices through the int8 and int4 GEMVs (group 32), as GB/s,
      a fraction of the peak, and the decode tokens/s that bounds; the F16
-     GEMM (mma.sync) for a 128-token prefill, as TFLOP/s and tokens/s;
+     GEMM (mma.sync) for a 128-token prefill, as TFLOP/s and tokens/s, and
+     the forward pass's tensor-core GEMMs (F16, int8, int4 weights) for a
+     64-row prompt block;
   4. stories260K compiled for the GPU (the forward pass on the GPU) against
      the portable CPU target (x86_64, which computes the same function,
      run by `prepare`), F32, int8 and int4: the same greedy text, and the
      same sampled text for a seed (drawn on the device, top-k 40); the
      logits of generated F16, int8 and int4 checkpoints built for the GPU
-     against the numpy reference (test/lib/check_logits.py);
+     against the numpy reference (test/lib/check_logits.py), exact and
+     with the prompt on tensor cores (--prefill-precision f16);
   5. end to end at the TinyLlama-1.1B shape for F16, int8 and int4: decode
      tokens/s and its fraction of the memory bandwidth, prefill tokens/s
-     (blocks of 64 positions through the matmuls, docs/cuda.md).
+     (blocks of 64 positions through the matmuls, docs/cuda.md); and F16
+     and int4 built with --prefill-precision f16: prefill on tensor cores.
 
 Exit status 1 when a check fails. The TinyLlama-shaped checkpoint's
 matrices repeat one random row (each matrix its own row): the GPU reads
@@ -57,7 +61,7 @@ import check_cuda_kernels as ck  # noqa: E402
 
 LLVM = "/usr/lib/llvm-22/bin"
 KERNELS = ["gemv_q8", "gemv_q4", "gemv_float", "matmul", "rms_norm", "argmax",
-           "sample", "attention", "elementwise", "gemm_f16"]
+           "sample", "attention", "elementwise", "gemm_f16", "gemm"]
 # TinyLlama-1.1B: dim 2048, hidden 5632, 22 layers, 4 KV heads of 64.
 DIM, HIDDEN, LAYERS, KV, VOCAB = 2048, 5632, 22, 256, 32000
 
@@ -194,6 +198,34 @@ def bench_gemm(lib):
         (n, k, t * 1e3, 2 * m * n * k / t / 1e12))
 
 
+def bench_prefill_gemm(lib):
+    """The forward pass's tensor-core GEMMs (gemm.mlir, --prefill-precision
+    f16) for a prompt block of 64 rows (DSC_CUDA_BLOCK) against the
+    TinyLlama matrices reading dim columns: f32 x rounded to f16, F16,
+    int8 and int4 (group 32) weights."""
+    m, k, group = 64, DIM, 32
+    n = LAYERS * (DIM + 2 * KV + DIM + 2 * HIDDEN) // 8 * 8
+    x = np.ones((m, k), np.float32)
+    y = np.zeros((m, n), np.float32)
+    for name in ("wf16", "q8", "q4"):
+        if name == "wf16":
+            ws = (np.full(n * k, 0.01, np.float16),)
+        else:
+            q = np.resize((np.arange(15) - 7).astype(np.int8),
+                          n * k // (2 if name == "q4" else 1))
+            ws = (q, np.full(n * (k // group), 0.01, np.float32))
+        bufs = [device_buffer(lib, a) for a in ws + (x, y)]
+        fn = getattr(lib, "_mlir_ciface_dsc_cuda_gemm_" + name)
+        extra = [] if name == "wf16" else [ctypes.c_int64(group)]
+        t = timed(lambda: fn(*bufs, ctypes.c_int64(m), ctypes.c_int64(n),
+                             ctypes.c_int64(k), *extra), 5)
+        if ck.device_error():
+            raise RuntimeError("device: " + ck.device_error())
+        say("prefill GEMM %s (mma.sync, the forward pass's), 64 rows x %d x "
+            "%d: %.2f ms, %.1f TFLOP/s" %
+            (name, n, k, t * 1e3, 2 * m * n * k / t / 1e12))
+
+
 def build_kernels(opt, chip, ptx, bundle):
     """prepare: every kernel source's host library, for the chip."""
     with tempfile.TemporaryDirectory() as work:
@@ -220,12 +252,14 @@ def check_kernels(bundle):
 def bench_kernels(bundle, peak):
     say("\n== kernel speed at the TinyLlama-1.1B shapes")
     ok = True
-    for k in ("gemv_q8", "gemv_q4", "gemv_float", "gemm_f16"):
+    for k in ("gemv_q8", "gemv_q4", "gemv_float", "gemm_f16", "gemm"):
         lib = ctypes.CDLL(os.path.join(bundle, k + ".host.so"))
         ck.DEVICE = lib
         try:
             if k == "gemm_f16":
                 bench_gemm(lib)
+            elif k == "gemm":
+                bench_prefill_gemm(lib)
             else:
                 bits = 16 if k == "gemv_float" else int(k[-1])
                 for mode in ("", "w", "v"):
@@ -239,13 +273,22 @@ def bench_kernels(bundle, peak):
 SCHEMES = (("none", []), ("int8", ["--quantize", "int8:channel"]),
            ("int4", ["--quantize", "int4:group=32"]))
 LOGITS = (("F16", ["--dtype", "f16"]), ("int8", ["--quantize", "int8:channel"]),
-          ("int4", ["--quantize", "int4:group=32"]))
+          ("int4", ["--quantize", "int4:group=32"]),
+          # The prompt on tensor cores (--prefill-precision f16): the
+          # reference rounds those rows to f16; 1e-3 as fake-driver.test.
+          ("F16-tc", ["--dtype", "f16", "--prefill-f16", "yes", "--tol",
+                      "1e-3"]),
+          ("int8-tc", ["--quantize", "int8:channel", "--prefill-f16", "yes",
+                       "--tol", "1e-3"]),
+          ("int4-tc", ["--quantize", "int4:group=32", "--prefill-f16", "yes",
+                       "--tol", "1e-3"]))
 PROMPT = ["-p", "Once upon a time", "-n", "200"]
 SAMPLED = ["--temp", "0.8", "-s", "7"]
 GREEDY = ["--temp", "0"]
 
 
 def logits_args(bundle, name, extra):
+    # (check_logits.py takes the last --tol given.)
     return ["hf", "--target", TARGET, "--tol", "1e-4",
             "--exe", os.path.join(bundle, "logits-" + name)] + extra
 
@@ -339,7 +382,12 @@ def tok_per_s(stderr, what):
 
 
 TINY = (("F16", [], 2.0), ("int8", ["--quantize", "int8:channel"], 1.0),
-        ("int4", ["--quantize", "int4:group=32"], 1.0))
+        ("int4", ["--quantize", "int4:group=32"], 1.0),
+        # A prompt's matmuls on tensor cores (gemm.mlir): prefill measured
+        # (decode is the same kernels as above), beside the exact builds.
+        ("F16-tc", ["--prefill-precision", "f16"], 2.0),
+        ("int4-tc", ["--quantize", "int4:group=32", "--prefill-precision",
+                     "f16"], 1.0))
 CHUNK = 256 << 20  # bytes of a weights file packed apart (unpacked in parallel)
 
 
@@ -462,6 +510,15 @@ def bench_tinyllama(bundle, peak):
             e = go(["--eval-tokens", toks, "--dump-logits",
                     os.path.join(bundle, "logits.bin")])
             pre.append(tok_per_s(e or "", "tokens") or 0.0)
+        if name.endswith("-tc"):
+            ok &= min(dec + pre) > 0
+            say("  %s: prefill on tensor cores %.1f tokens/s, decode %.1f "
+                "(medians of %d: prefill %s, decode %s)" %
+                (name, statistics.median(pre), statistics.median(dec), REPS,
+                 " ".join("%.1f" % x for x in pre),
+                 " ".join("%.1f" % x for x in dec)))
+            os.remove(w)
+            continue
         # The decode step launched kernel by kernel, not as a graph; and
         # sampled (temperature 0.8, top-k 40): the draw on the device.
         e = go(gen + ["--temp", "0"], {"DSC_CUDA_GRAPH": "0"})
