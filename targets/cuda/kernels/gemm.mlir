@@ -3,8 +3,10 @@
 //   y[t, r] = sum_c w[r, c] * x[t, c],   t < m, r < n,
 // x [m, k] and y [m, n] f32 row-major, w [n, k] in the GEMVs' plain layouts
 // (f16; int8; int4 two values per byte, low nibble first; f32 scales
-// [n, k / group]). One warp per 16x8 tile of y (16 positions, 8 weight
-// rows), each step of 16 columns one mma.sync.m16n8k16 (sm_80 and later):
+// [n, k / group]). One warp per 16x32 tile of y (16 positions, 32 weight
+// rows: four 16x8 tiles sharing the A fragment), each step of 16 columns
+// four mma.sync.m16n8k16 (sm_80 and later), their accumulators a lane's
+// vector<16xf32> (four per 8-row subtile j, at 4 j):
 // x rounded to f16 in the A fragment, the weight values in the B fragment
 // as f16 (int8 and int4 values are exact in f16), the sums f32. A quantized
 // weight's group (a multiple of 16) is summed apart and scaled once, in
@@ -18,8 +20,9 @@
 //   C      y[g][2t], y[g][2t+1], y[g+8][2t], y[g+8][2t+1]
 // n is a multiple of 8 and k of 16 (the runtime checks, and takes the
 // CUDA-core matmul otherwise); rows of the last tile past m load row m - 1
-// and store nothing. The tiles of a row of positions are consecutive
-// blocks, so that they read the same rows of x while those are in cache.
+// and store nothing, subtiles past n load row n - 1 and store nothing. The
+// tiles of a row of positions are consecutive blocks, so that they read
+// the same rows of x while those are in cache.
 
 // x[i], x[i + 1] rounded to f16: two values of an A fragment.
 func.func private @dsc_cuda_tc_x2(%x: memref<?xf32>, %i: index)
@@ -94,36 +97,9 @@ func.func private @dsc_cuda_tc_a(%x: memref<?xf32>, %xrow: index,
   return %a0, %a1, %a2, %a3 : vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>
 }
 
-// The lane's four values of y's tile: rows r, r + 8 (those below m),
-// columns c, c + 1.
-func.func private @dsc_cuda_tc_store(%y: memref<?xf32>, %d0: f32, %d1: f32,
-                                     %d2: f32, %d3: f32, %r: index,
-                                     %c: index, %m: index, %n: index) {
-  %c1 = arith.constant 1 : index
-  %c8 = arith.constant 8 : index
-  %r8 = arith.addi %r, %c8 : index
-  %in = arith.cmpi ult, %r, %m : index
-  scf.if %in {
-    %row = arith.muli %r, %n : index
-    %i0 = arith.addi %row, %c : index
-    %i1 = arith.addi %i0, %c1 : index
-    memref.store %d0, %y[%i0] : memref<?xf32>
-    memref.store %d1, %y[%i1] : memref<?xf32>
-  }
-  %in8 = arith.cmpi ult, %r8, %m : index
-  scf.if %in8 {
-    %row = arith.muli %r8, %n : index
-    %i2 = arith.addi %row, %c : index
-    %i3 = arith.addi %i2, %c1 : index
-    memref.store %d2, %y[%i2] : memref<?xf32>
-    memref.store %d3, %y[%i3] : memref<?xf32>
-  }
-  return
-}
-
 // The lane's place in tile `tile`: x's element offsets of its rows g and
-// g + 8 (clamped to m - 1), the weight's of its row g, y's row of g and
-// column 2t, and 2t.
+// g + 8 (clamped to m - 1), its weight row g of subtile 0, y's row of g,
+// y's column 2t of subtile 0, and 2t.
 func.func private @dsc_cuda_tc_place(%tile: index, %lane: index, %m: index,
                                      %n: index, %k: index)
     -> (index, index, index, index, index, index) {
@@ -132,7 +108,8 @@ func.func private @dsc_cuda_tc_place(%tile: index, %lane: index, %m: index,
   %c4 = arith.constant 4 : index
   %c8 = arith.constant 8 : index
   %c16 = arith.constant 16 : index
-  %tiles_n = arith.divui %n, %c8 : index
+  %c32 = arith.constant 32 : index
+  %tiles_n = arith.ceildivui %n, %c32 : index
   %tn = arith.remui %tile, %tiles_n : index
   %tm = arith.divui %tile, %tiles_n : index
   %g = arith.divui %lane, %c4 : index
@@ -146,22 +123,130 @@ func.func private @dsc_cuda_tc_place(%tile: index, %lane: index, %m: index,
   %ra8 = arith.minui %r8, %last : index
   %xrow = arith.muli %ra, %k : index
   %xrow8 = arith.muli %ra8, %k : index
-  %n0 = arith.muli %tn, %c8 : index
-  %wr = arith.addi %n0, %g : index
-  %wrow = arith.muli %wr, %k : index
+  %n0 = arith.muli %tn, %c32 : index
+  %wbase = arith.addi %n0, %g : index
   %yc = arith.addi %n0, %t2 : index
-  return %xrow, %xrow8, %wrow, %r, %yc, %t2 : index, index, index, index, index, index
+  return %xrow, %xrow8, %wbase, %r, %yc, %t2 : index, index, index, index, index, index
+}
+
+// The element offset of the lane's weight row in subtile j (row n - 1
+// past the last).
+func.func private @dsc_cuda_tc_wrow(%wbase: index, %j: index, %n: index,
+                                    %k: index) -> index {
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %j8 = arith.muli %j, %c8 : index
+  %wr = arith.addi %wbase, %j8 : index
+  %last = arith.subi %n, %c1 : index
+  %row = arith.minui %wr, %last : index
+  %at = arith.muli %row, %k : index
+  return %at : index
 }
 
 func.func private @dsc_cuda_tc_tiles(%m: index, %n: index) -> index {
-  %c8 = arith.constant 8 : index
-  %c15 = arith.constant 15 : index
   %c16 = arith.constant 16 : index
-  %tiles_n = arith.divui %n, %c8 : index
-  %m15 = arith.addi %m, %c15 : index
-  %tiles_m = arith.divui %m15, %c16 : index
+  %c32 = arith.constant 32 : index
+  %tiles_n = arith.ceildivui %n, %c32 : index
+  %tiles_m = arith.ceildivui %m, %c16 : index
   %tiles = arith.muli %tiles_n, %tiles_m : index
   return %tiles : index
+}
+
+// A group's sums p scaled into acc: in subtile j, values 4 j + e of
+// columns 2t + e % 2, whose weight rows' scales for group gi they take.
+func.func private @dsc_cuda_tc_scale(%s: memref<?xf32>, %p: vector<16xf32>,
+                                     %acc: vector<16xf32>, %yc: index,
+                                     %gi: index, %groups: index, %n: index)
+    -> vector<16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %last = arith.subi %n, %c1 : index
+  %out = scf.for %j = %c0 to %c4 step %c1
+      iter_args(%v = %acc) -> (vector<16xf32>) {
+    %j8 = arith.muli %j, %c8 : index
+    %col = arith.addi %yc, %j8 : index
+    %col1 = arith.addi %col, %c1 : index
+    %r0 = arith.minui %col, %last : index
+    %r1 = arith.minui %col1, %last : index
+    %o0 = arith.muli %r0, %groups : index
+    %o1 = arith.muli %r1, %groups : index
+    %si0 = arith.addi %o0, %gi : index
+    %si1 = arith.addi %o1, %gi : index
+    %s0 = memref.load %s[%si0] : memref<?xf32>
+    %s1 = memref.load %s[%si1] : memref<?xf32>
+    %i0 = arith.muli %j, %c4 : index
+    %i1 = arith.addi %i0, %c1 : index
+    %i2 = arith.addi %i0, %c2 : index
+    %i3 = arith.addi %i0, %c3 : index
+    %p0 = vector.extract %p[%i0] : f32 from vector<16xf32>
+    %p1 = vector.extract %p[%i1] : f32 from vector<16xf32>
+    %p2 = vector.extract %p[%i2] : f32 from vector<16xf32>
+    %p3 = vector.extract %p[%i3] : f32 from vector<16xf32>
+    %a0 = vector.extract %v[%i0] : f32 from vector<16xf32>
+    %a1 = vector.extract %v[%i1] : f32 from vector<16xf32>
+    %a2 = vector.extract %v[%i2] : f32 from vector<16xf32>
+    %a3 = vector.extract %v[%i3] : f32 from vector<16xf32>
+    %n0 = math.fma %p0, %s0, %a0 : f32
+    %n1 = math.fma %p1, %s1, %a1 : f32
+    %n2 = math.fma %p2, %s0, %a2 : f32
+    %n3 = math.fma %p3, %s1, %a3 : f32
+    %v0 = vector.insert %n0, %v[%i0] : f32 into vector<16xf32>
+    %v1 = vector.insert %n1, %v0[%i1] : f32 into vector<16xf32>
+    %v2 = vector.insert %n2, %v1[%i2] : f32 into vector<16xf32>
+    %v3 = vector.insert %n3, %v2[%i3] : f32 into vector<16xf32>
+    scf.yield %v3 : vector<16xf32>
+  }
+  return %out : vector<16xf32>
+}
+
+// The lane's values of y's tile: in subtile j (columns yc + 8 j, + 1, those
+// below n), rows r and r + 8 (those below m).
+func.func private @dsc_cuda_tc_store(%y: memref<?xf32>, %acc: vector<16xf32>,
+                                     %r: index, %yc: index, %m: index,
+                                     %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %r8 = arith.addi %r, %c8 : index
+  %in = arith.cmpi ult, %r, %m : index
+  %in8 = arith.cmpi ult, %r8, %m : index
+  %row = arith.muli %r, %n : index
+  %row8 = arith.muli %r8, %n : index
+  scf.for %j = %c0 to %c4 step %c1 {
+    %j8 = arith.muli %j, %c8 : index
+    %col = arith.addi %yc, %j8 : index
+    %incol = arith.cmpi ult, %col, %n : index
+    %i0 = arith.muli %j, %c4 : index
+    %i1 = arith.addi %i0, %c1 : index
+    %i2 = arith.addi %i0, %c2 : index
+    %i3 = arith.addi %i0, %c3 : index
+    %top = arith.andi %in, %incol : i1
+    scf.if %top {
+      %d0 = vector.extract %acc[%i0] : f32 from vector<16xf32>
+      %d1 = vector.extract %acc[%i1] : f32 from vector<16xf32>
+      %a = arith.addi %row, %col : index
+      %b = arith.addi %a, %c1 : index
+      memref.store %d0, %y[%a] : memref<?xf32>
+      memref.store %d1, %y[%b] : memref<?xf32>
+    }
+    %bottom = arith.andi %in8, %incol : i1
+    scf.if %bottom {
+      %d2 = vector.extract %acc[%i2] : f32 from vector<16xf32>
+      %d3 = vector.extract %acc[%i3] : f32 from vector<16xf32>
+      %a = arith.addi %row8, %col : index
+      %b = arith.addi %a, %c1 : index
+      memref.store %d2, %y[%a] : memref<?xf32>
+      memref.store %d3, %y[%b] : memref<?xf32>
+    }
+  }
+  return
 }
 
 func.func @dsc_cuda_gemm_wf16(%w: memref<?xf16>, %x: memref<?xf32>,
@@ -169,91 +254,44 @@ func.func @dsc_cuda_gemm_wf16(%w: memref<?xf16>, %x: memref<?xf32>,
                               %k: index) attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
   %c8 = arith.constant 8 : index
   %c16 = arith.constant 16 : index
   %c32 = arith.constant 32 : index
-  %zero = arith.constant 0.0 : f32
+  %zeros = arith.constant dense<0.0> : vector<16xf32>
   %tiles = func.call @dsc_cuda_tc_tiles(%m, %n) : (index, index) -> index
   scf.parallel (%tile) = (%c0) to (%tiles) step (%c1) {
     scf.parallel (%lane) = (%c0) to (%c32) step (%c1) {
-      %xrow, %xrow8, %wrow, %r, %yc, %t2 = func.call @dsc_cuda_tc_place(
+      %xrow, %xrow8, %wbase, %r, %yc, %t2 = func.call @dsc_cuda_tc_place(
           %tile, %lane, %m, %n, %k)
           : (index, index, index, index, index)
           -> (index, index, index, index, index, index)
-      %acc:4 = scf.for %kk = %c0 to %k step %c16
-          iter_args(%a0 = %zero, %a1 = %zero, %a2 = %zero, %a3 = %zero)
-          -> (f32, f32, f32, f32) {
+      %acc = scf.for %kk = %c0 to %k step %c16
+          iter_args(%v = %zeros) -> (vector<16xf32>) {
         %col = arith.addi %kk, %t2 : index
-        %wi = arith.addi %wrow, %col : index
-        %wi8 = arith.addi %wi, %c8 : index
-        %b0 = func.call @dsc_cuda_tc_w2_f16(%w, %wi) : (memref<?xf16>, index) -> vector<2xf16>
-        %b1 = func.call @dsc_cuda_tc_w2_f16(%w, %wi8) : (memref<?xf16>, index) -> vector<2xf16>
         %a:4 = func.call @dsc_cuda_tc_a(%x, %xrow, %xrow8, %col)
             : (memref<?xf32>, index, index, index)
             -> (vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>)
-        %mma = nvvm.mma.sync A[%a#0, %a#1, %a#2, %a#3] B[%b0, %b1]
-                             C[%a0, %a1, %a2, %a3]
-            {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
-             shape = #nvvm.shape<m = 16, n = 8, k = 16>}
-            : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
-        %d0 = llvm.extractvalue %mma[0] : !llvm.struct<(f32, f32, f32, f32)>
-        %d1 = llvm.extractvalue %mma[1] : !llvm.struct<(f32, f32, f32, f32)>
-        %d2 = llvm.extractvalue %mma[2] : !llvm.struct<(f32, f32, f32, f32)>
-        %d3 = llvm.extractvalue %mma[3] : !llvm.struct<(f32, f32, f32, f32)>
-        scf.yield %d0, %d1, %d2, %d3 : f32, f32, f32, f32
-      }
-      func.call @dsc_cuda_tc_store(%y, %acc#0, %acc#1, %acc#2, %acc#3, %r,
-                                   %yc, %m, %n)
-          : (memref<?xf32>, f32, f32, f32, f32, index, index, index,
-             index) -> ()
-      scf.reduce
-    }
-    scf.reduce
-  }
-  return
-}
-
-// A quantized weight: each group's steps summed from zero, then scaled by
-// the group's scales of the lane's two weight rows (columns 2t and 2t + 1
-// of the tile) and added.
-func.func @dsc_cuda_gemm_q8(%q: memref<?xi8>, %s: memref<?xf32>,
-                            %x: memref<?xf32>, %y: memref<?xf32>,
-                            %m: index, %n: index, %k: index, %group: index)
-    attributes {llvm.emit_c_interface} {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %c8 = arith.constant 8 : index
-  %c16 = arith.constant 16 : index
-  %c32 = arith.constant 32 : index
-  %zero = arith.constant 0.0 : f32
-  %groups = arith.divui %k, %group : index
-  %tiles = func.call @dsc_cuda_tc_tiles(%m, %n) : (index, index) -> index
-  scf.parallel (%tile) = (%c0) to (%tiles) step (%c1) {
-    scf.parallel (%lane) = (%c0) to (%c32) step (%c1) {
-      %xrow, %xrow8, %wrow, %r, %yc, %t2 = func.call @dsc_cuda_tc_place(
-          %tile, %lane, %m, %n, %k)
-          : (index, index, index, index, index)
-          -> (index, index, index, index, index, index)
-      %srow0 = arith.muli %yc, %groups : index
-      %srow1 = arith.addi %srow0, %groups : index
-      %acc:4 = scf.for %gi = %c0 to %groups step %c1
-          iter_args(%a0 = %zero, %a1 = %zero, %a2 = %zero, %a3 = %zero)
-          -> (f32, f32, f32, f32) {
-        %base = arith.muli %gi, %group : index
-        %end = arith.addi %base, %group : index
-        %p:4 = scf.for %kk = %base to %end step %c16
-            iter_args(%p0 = %zero, %p1 = %zero, %p2 = %zero, %p3 = %zero)
-            -> (f32, f32, f32, f32) {
-          %col = arith.addi %kk, %t2 : index
+        %v2 = scf.for %j = %c0 to %c4 step %c1
+            iter_args(%u = %v) -> (vector<16xf32>) {
+          %wrow = func.call @dsc_cuda_tc_wrow(%wbase, %j, %n, %k)
+              : (index, index, index, index) -> index
           %wi = arith.addi %wrow, %col : index
           %wi8 = arith.addi %wi, %c8 : index
-          %b0 = func.call @dsc_cuda_tc_w2_q8(%q, %wi) : (memref<?xi8>, index) -> vector<2xf16>
-          %b1 = func.call @dsc_cuda_tc_w2_q8(%q, %wi8) : (memref<?xi8>, index) -> vector<2xf16>
-          %a:4 = func.call @dsc_cuda_tc_a(%x, %xrow, %xrow8, %col)
-              : (memref<?xf32>, index, index, index)
-              -> (vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>)
+          %b0 = func.call @dsc_cuda_tc_w2_f16(%w, %wi) : (memref<?xf16>, index) -> vector<2xf16>
+          %b1 = func.call @dsc_cuda_tc_w2_f16(%w, %wi8) : (memref<?xf16>, index) -> vector<2xf16>
+          %i0 = arith.muli %j, %c4 : index
+          %i1 = arith.addi %i0, %c1 : index
+          %i2 = arith.addi %i0, %c2 : index
+          %i3 = arith.addi %i0, %c3 : index
+          %c0v = vector.extract %u[%i0] : f32 from vector<16xf32>
+          %c1v = vector.extract %u[%i1] : f32 from vector<16xf32>
+          %c2v = vector.extract %u[%i2] : f32 from vector<16xf32>
+          %c3v = vector.extract %u[%i3] : f32 from vector<16xf32>
           %mma = nvvm.mma.sync A[%a#0, %a#1, %a#2, %a#3] B[%b0, %b1]
-                               C[%p0, %p1, %p2, %p3]
+                               C[%c0v, %c1v, %c2v, %c3v]
               {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
                shape = #nvvm.shape<m = 16, n = 8, k = 16>}
               : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
@@ -261,22 +299,16 @@ func.func @dsc_cuda_gemm_q8(%q: memref<?xi8>, %s: memref<?xf32>,
           %d1 = llvm.extractvalue %mma[1] : !llvm.struct<(f32, f32, f32, f32)>
           %d2 = llvm.extractvalue %mma[2] : !llvm.struct<(f32, f32, f32, f32)>
           %d3 = llvm.extractvalue %mma[3] : !llvm.struct<(f32, f32, f32, f32)>
-          scf.yield %d0, %d1, %d2, %d3 : f32, f32, f32, f32
+          %u0 = vector.insert %d0, %u[%i0] : f32 into vector<16xf32>
+          %u1 = vector.insert %d1, %u0[%i1] : f32 into vector<16xf32>
+          %u2 = vector.insert %d2, %u1[%i2] : f32 into vector<16xf32>
+          %u3 = vector.insert %d3, %u2[%i3] : f32 into vector<16xf32>
+          scf.yield %u3 : vector<16xf32>
         }
-        %si0 = arith.addi %srow0, %gi : index
-        %si1 = arith.addi %srow1, %gi : index
-        %s0 = memref.load %s[%si0] : memref<?xf32>
-        %s1 = memref.load %s[%si1] : memref<?xf32>
-        %n0 = math.fma %p#0, %s0, %a0 : f32
-        %n1 = math.fma %p#1, %s1, %a1 : f32
-        %n2 = math.fma %p#2, %s0, %a2 : f32
-        %n3 = math.fma %p#3, %s1, %a3 : f32
-        scf.yield %n0, %n1, %n2, %n3 : f32, f32, f32, f32
+        scf.yield %v2 : vector<16xf32>
       }
-      func.call @dsc_cuda_tc_store(%y, %acc#0, %acc#1, %acc#2, %acc#3, %r,
-                                   %yc, %m, %n)
-          : (memref<?xf32>, f32, f32, f32, f32, index, index, index,
-             index) -> ()
+      func.call @dsc_cuda_tc_store(%y, %acc, %r, %yc, %m, %n)
+          : (memref<?xf32>, vector<16xf32>, index, index, index, index) -> ()
       scf.reduce
     }
     scf.reduce
@@ -284,67 +316,155 @@ func.func @dsc_cuda_gemm_q8(%q: memref<?xi8>, %s: memref<?xf32>,
   return
 }
 
-func.func @dsc_cuda_gemm_q4(%q: memref<?xi8>, %s: memref<?xf32>,
+func.func @dsc_cuda_gemm_q8(%w: memref<?xi8>, %s: memref<?xf32>,
                             %x: memref<?xf32>, %y: memref<?xf32>,
                             %m: index, %n: index, %k: index, %group: index)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
   %c8 = arith.constant 8 : index
   %c16 = arith.constant 16 : index
   %c32 = arith.constant 32 : index
-  %zero = arith.constant 0.0 : f32
+  %zeros = arith.constant dense<0.0> : vector<16xf32>
   %groups = arith.divui %k, %group : index
   %tiles = func.call @dsc_cuda_tc_tiles(%m, %n) : (index, index) -> index
   scf.parallel (%tile) = (%c0) to (%tiles) step (%c1) {
     scf.parallel (%lane) = (%c0) to (%c32) step (%c1) {
-      %xrow, %xrow8, %wrow, %r, %yc, %t2 = func.call @dsc_cuda_tc_place(
+      %xrow, %xrow8, %wbase, %r, %yc, %t2 = func.call @dsc_cuda_tc_place(
           %tile, %lane, %m, %n, %k)
           : (index, index, index, index, index)
           -> (index, index, index, index, index, index)
-      %srow0 = arith.muli %yc, %groups : index
-      %srow1 = arith.addi %srow0, %groups : index
-      %acc:4 = scf.for %gi = %c0 to %groups step %c1
-          iter_args(%a0 = %zero, %a1 = %zero, %a2 = %zero, %a3 = %zero)
-          -> (f32, f32, f32, f32) {
+      %acc = scf.for %gi = %c0 to %groups step %c1
+          iter_args(%g = %zeros) -> (vector<16xf32>) {
         %base = arith.muli %gi, %group : index
         %end = arith.addi %base, %group : index
-        %p:4 = scf.for %kk = %base to %end step %c16
-            iter_args(%p0 = %zero, %p1 = %zero, %p2 = %zero, %p3 = %zero)
-            -> (f32, f32, f32, f32) {
+        %p = scf.for %kk = %base to %end step %c16
+            iter_args(%v = %zeros) -> (vector<16xf32>) {
           %col = arith.addi %kk, %t2 : index
-          %wi = arith.addi %wrow, %col : index
-          %wi8 = arith.addi %wi, %c8 : index
-          %b0 = func.call @dsc_cuda_tc_w2_q4(%q, %wi) : (memref<?xi8>, index) -> vector<2xf16>
-          %b1 = func.call @dsc_cuda_tc_w2_q4(%q, %wi8) : (memref<?xi8>, index) -> vector<2xf16>
           %a:4 = func.call @dsc_cuda_tc_a(%x, %xrow, %xrow8, %col)
               : (memref<?xf32>, index, index, index)
               -> (vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>)
-          %mma = nvvm.mma.sync A[%a#0, %a#1, %a#2, %a#3] B[%b0, %b1]
-                               C[%p0, %p1, %p2, %p3]
-              {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
-               shape = #nvvm.shape<m = 16, n = 8, k = 16>}
-              : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
-          %d0 = llvm.extractvalue %mma[0] : !llvm.struct<(f32, f32, f32, f32)>
-          %d1 = llvm.extractvalue %mma[1] : !llvm.struct<(f32, f32, f32, f32)>
-          %d2 = llvm.extractvalue %mma[2] : !llvm.struct<(f32, f32, f32, f32)>
-          %d3 = llvm.extractvalue %mma[3] : !llvm.struct<(f32, f32, f32, f32)>
-          scf.yield %d0, %d1, %d2, %d3 : f32, f32, f32, f32
+          %v2 = scf.for %j = %c0 to %c4 step %c1
+              iter_args(%u = %v) -> (vector<16xf32>) {
+            %wrow = func.call @dsc_cuda_tc_wrow(%wbase, %j, %n, %k)
+                : (index, index, index, index) -> index
+            %wi = arith.addi %wrow, %col : index
+            %wi8 = arith.addi %wi, %c8 : index
+            %b0 = func.call @dsc_cuda_tc_w2_q8(%w, %wi) : (memref<?xi8>, index) -> vector<2xf16>
+            %b1 = func.call @dsc_cuda_tc_w2_q8(%w, %wi8) : (memref<?xi8>, index) -> vector<2xf16>
+            %i0 = arith.muli %j, %c4 : index
+            %i1 = arith.addi %i0, %c1 : index
+            %i2 = arith.addi %i0, %c2 : index
+            %i3 = arith.addi %i0, %c3 : index
+            %c0v = vector.extract %u[%i0] : f32 from vector<16xf32>
+            %c1v = vector.extract %u[%i1] : f32 from vector<16xf32>
+            %c2v = vector.extract %u[%i2] : f32 from vector<16xf32>
+            %c3v = vector.extract %u[%i3] : f32 from vector<16xf32>
+            %mma = nvvm.mma.sync A[%a#0, %a#1, %a#2, %a#3] B[%b0, %b1]
+                                 C[%c0v, %c1v, %c2v, %c3v]
+                {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
+                 shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+                : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+            %d0 = llvm.extractvalue %mma[0] : !llvm.struct<(f32, f32, f32, f32)>
+            %d1 = llvm.extractvalue %mma[1] : !llvm.struct<(f32, f32, f32, f32)>
+            %d2 = llvm.extractvalue %mma[2] : !llvm.struct<(f32, f32, f32, f32)>
+            %d3 = llvm.extractvalue %mma[3] : !llvm.struct<(f32, f32, f32, f32)>
+            %u0 = vector.insert %d0, %u[%i0] : f32 into vector<16xf32>
+            %u1 = vector.insert %d1, %u0[%i1] : f32 into vector<16xf32>
+            %u2 = vector.insert %d2, %u1[%i2] : f32 into vector<16xf32>
+            %u3 = vector.insert %d3, %u2[%i3] : f32 into vector<16xf32>
+            scf.yield %u3 : vector<16xf32>
+          }
+          scf.yield %v2 : vector<16xf32>
         }
-        %si0 = arith.addi %srow0, %gi : index
-        %si1 = arith.addi %srow1, %gi : index
-        %s0 = memref.load %s[%si0] : memref<?xf32>
-        %s1 = memref.load %s[%si1] : memref<?xf32>
-        %n0 = math.fma %p#0, %s0, %a0 : f32
-        %n1 = math.fma %p#1, %s1, %a1 : f32
-        %n2 = math.fma %p#2, %s0, %a2 : f32
-        %n3 = math.fma %p#3, %s1, %a3 : f32
-        scf.yield %n0, %n1, %n2, %n3 : f32, f32, f32, f32
+        %g2 = func.call @dsc_cuda_tc_scale(%s, %p, %g, %yc, %gi, %groups, %n)
+            : (memref<?xf32>, vector<16xf32>, vector<16xf32>, index, index,
+               index, index) -> vector<16xf32>
+        scf.yield %g2 : vector<16xf32>
       }
-      func.call @dsc_cuda_tc_store(%y, %acc#0, %acc#1, %acc#2, %acc#3, %r,
-                                   %yc, %m, %n)
-          : (memref<?xf32>, f32, f32, f32, f32, index, index, index,
-             index) -> ()
+      func.call @dsc_cuda_tc_store(%y, %acc, %r, %yc, %m, %n)
+          : (memref<?xf32>, vector<16xf32>, index, index, index, index) -> ()
+      scf.reduce
+    }
+    scf.reduce
+  }
+  return
+}
+
+func.func @dsc_cuda_gemm_q4(%w: memref<?xi8>, %s: memref<?xf32>,
+                            %x: memref<?xf32>, %y: memref<?xf32>,
+                            %m: index, %n: index, %k: index, %group: index)
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %zeros = arith.constant dense<0.0> : vector<16xf32>
+  %groups = arith.divui %k, %group : index
+  %tiles = func.call @dsc_cuda_tc_tiles(%m, %n) : (index, index) -> index
+  scf.parallel (%tile) = (%c0) to (%tiles) step (%c1) {
+    scf.parallel (%lane) = (%c0) to (%c32) step (%c1) {
+      %xrow, %xrow8, %wbase, %r, %yc, %t2 = func.call @dsc_cuda_tc_place(
+          %tile, %lane, %m, %n, %k)
+          : (index, index, index, index, index)
+          -> (index, index, index, index, index, index)
+      %acc = scf.for %gi = %c0 to %groups step %c1
+          iter_args(%g = %zeros) -> (vector<16xf32>) {
+        %base = arith.muli %gi, %group : index
+        %end = arith.addi %base, %group : index
+        %p = scf.for %kk = %base to %end step %c16
+            iter_args(%v = %zeros) -> (vector<16xf32>) {
+          %col = arith.addi %kk, %t2 : index
+          %a:4 = func.call @dsc_cuda_tc_a(%x, %xrow, %xrow8, %col)
+              : (memref<?xf32>, index, index, index)
+              -> (vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>)
+          %v2 = scf.for %j = %c0 to %c4 step %c1
+              iter_args(%u = %v) -> (vector<16xf32>) {
+            %wrow = func.call @dsc_cuda_tc_wrow(%wbase, %j, %n, %k)
+                : (index, index, index, index) -> index
+            %wi = arith.addi %wrow, %col : index
+            %wi8 = arith.addi %wi, %c8 : index
+            %b0 = func.call @dsc_cuda_tc_w2_q4(%w, %wi) : (memref<?xi8>, index) -> vector<2xf16>
+            %b1 = func.call @dsc_cuda_tc_w2_q4(%w, %wi8) : (memref<?xi8>, index) -> vector<2xf16>
+            %i0 = arith.muli %j, %c4 : index
+            %i1 = arith.addi %i0, %c1 : index
+            %i2 = arith.addi %i0, %c2 : index
+            %i3 = arith.addi %i0, %c3 : index
+            %c0v = vector.extract %u[%i0] : f32 from vector<16xf32>
+            %c1v = vector.extract %u[%i1] : f32 from vector<16xf32>
+            %c2v = vector.extract %u[%i2] : f32 from vector<16xf32>
+            %c3v = vector.extract %u[%i3] : f32 from vector<16xf32>
+            %mma = nvvm.mma.sync A[%a#0, %a#1, %a#2, %a#3] B[%b0, %b1]
+                                 C[%c0v, %c1v, %c2v, %c3v]
+                {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
+                 shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+                : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+            %d0 = llvm.extractvalue %mma[0] : !llvm.struct<(f32, f32, f32, f32)>
+            %d1 = llvm.extractvalue %mma[1] : !llvm.struct<(f32, f32, f32, f32)>
+            %d2 = llvm.extractvalue %mma[2] : !llvm.struct<(f32, f32, f32, f32)>
+            %d3 = llvm.extractvalue %mma[3] : !llvm.struct<(f32, f32, f32, f32)>
+            %u0 = vector.insert %d0, %u[%i0] : f32 into vector<16xf32>
+            %u1 = vector.insert %d1, %u0[%i1] : f32 into vector<16xf32>
+            %u2 = vector.insert %d2, %u1[%i2] : f32 into vector<16xf32>
+            %u3 = vector.insert %d3, %u2[%i3] : f32 into vector<16xf32>
+            scf.yield %u3 : vector<16xf32>
+          }
+          scf.yield %v2 : vector<16xf32>
+        }
+        %g2 = func.call @dsc_cuda_tc_scale(%s, %p, %g, %yc, %gi, %groups, %n)
+            : (memref<?xf32>, vector<16xf32>, vector<16xf32>, index, index,
+               index, index) -> vector<16xf32>
+        scf.yield %g2 : vector<16xf32>
+      }
+      func.call @dsc_cuda_tc_store(%y, %acc, %r, %yc, %m, %n)
+          : (memref<?xf32>, vector<16xf32>, index, index, index, index) -> ()
       scf.reduce
     }
     scf.reduce
