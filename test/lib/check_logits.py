@@ -118,12 +118,33 @@ def main():
         orig = gen_checkpoint.make_weights(c)
         aq = {n for n in w if w[n].ndim == 2 and (
             not np.array_equal(w[n], orig[n]) or c["dtype"] == "iq4_nl")}
+    # The weights the tensor cores take: quantized ones (changed by the
+    # quantization) and, in an F16 checkpoint, all.
+    f16w = ()
+    if f16_rows:
+        orig = gen_checkpoint.make_weights(c)
+        f16w = {n for n in w if w[n].ndim == 2 and (
+            c["dtype"] == "f16" or not np.array_equal(w[n], orig[n]))}
+        if not 2 <= f16_rows <= 64:
+            print("--prefill-f16 needs a prompt of one block of 2 to 64 rows")
+            return 1
     ref = reference.forward(w, c, seq[:len(ours)], act_quant=aq,
-                            bf16_rows=bf16_rows, f16_rows=f16_rows)
+                            bf16_rows=bf16_rows, f16_rows=f16_rows,
+                            f16_weights=f16w)
     err = np.abs(ours - ref).max(axis=1) / np.abs(ref).max(axis=1)
     worst = int(err.argmax())
     print("positions %d, max error %.3g at position %d" % (len(ours), err[worst], worst))
     ok = err.max() <= float(opts["--tol"]) and len(ours) == max(int(opts["--steps"]), len(opts["--tokens"].split()))
+    if f16_rows:
+        # The tolerance must tell the rounding apart: against the exact
+        # reference the same logits are off by more than it.
+        exact = reference.forward(w, c, seq[:len(ours)], act_quant=aq)
+        e = (np.abs(ours - exact).max(axis=1) / np.abs(exact).max(axis=1)).max()
+        print("against the exact reference: %.3g" % e)
+        if e <= float(opts["--tol"]):
+            print("the prompt's rows look unrounded: the exact reference "
+                  "is within the tolerance too")
+            ok = False
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -26,8 +26,17 @@
  * fragments and yields; once all 32 have, the product is computed from the
  * fragments as the PTX ISA lays them over the lanes and each thread goes
  * on with its own part of it. Threads of a warp that do not all reach the
- * same number of mma.sync calls abort the run, as they would be undefined
- * on a GPU.
+ * same mma.sync (each call names its place in the kernel) abort the run,
+ * as that would be undefined on a GPU. DSC_FAKE_CUDA_REVERSE_LANES=1 runs
+ * a warp's threads in reverse order between two mma.sync (the semantics
+ * test's reversed run), so that lanes that depend on each other's stores
+ * give different results in the two orders.
+ *
+ * Device memory ends against an inaccessible page (each allocation is
+ * rounded up to 16 bytes and mapped so that its end is a page's), so that
+ * a kernel reading or writing past a buffer faults instead of reading the
+ * heap: the results of such reads are often thrown away (rows past the
+ * last of a tile), which comparing results cannot show.
  *
  *===---------------------------------------------------------------------===*/
 #define _GNU_SOURCE
@@ -36,7 +45,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 typedef int CUresult;
 typedef unsigned long long CUdeviceptr;
@@ -91,6 +102,7 @@ static struct {
   char *stacks;
   int state[LANES];
   int cur;
+  long long site[LANES]; /* which mma.sync a lane waits at */
   float in[LANES][16]; /* a0..a7 (A's four f16 pairs), b0..b3, c0..c3 */
   float out[LANES][4];
   void (*fn)(void **params, int64_t *dims, int64_t *ids);
@@ -140,20 +152,21 @@ static void mma_m16n8k16(void) {
 }
 
 /* mma.sync.m16n8k16.row.col.f32.f16.f16.f32 for the running lane: the
- * host form passes A's and B's f16 values as floats, then C, then its
- * result buffer (a memref<4xf32>: allocated, aligned, offset, size,
- * stride). */
+ * host form passes A's and B's f16 values as floats, then C, which mma.sync
+ * of the kernel it is, then its result buffer (a memref<4xf32>: allocated,
+ * aligned, offset, size, stride). */
 void dsc_host_mma_m16n8k16_f16_f32(float a0, float a1, float a2, float a3,
                                    float a4, float a5, float a6, float a7,
                                    float b0, float b1, float b2, float b3,
                                    float c0, float c1, float c2, float c3,
-                                   float *allocated, float *aligned,
-                                   int64_t offset, int64_t size,
+                                   int64_t site, float *allocated,
+                                   float *aligned, int64_t offset, int64_t size,
                                    int64_t stride) {
   int l = warp.cur;
   float v[16] = {a0, a1, a2, a3, a4, a5, a6, a7,
                  b0, b1, b2, b3, c0, c1, c2, c3};
   memcpy(warp.in[l], v, sizeof(v));
+  warp.site[l] = site;
   warp.state[l] = AT_MMA;
   swapcontext(&warp.lane[l], &warp.sched);
   for (int e = 0; e < 4; ++e)
@@ -176,6 +189,8 @@ void dsc_host_run_lanes(void (*fn)(void **, int64_t *, int64_t *),
   warp.fn = fn;
   warp.params = params;
   warp.dims = dims;
+  const char *rev = getenv("DSC_FAKE_CUDA_REVERSE_LANES");
+  int reverse = rev && rev[0] == '1';
   for (int64_t bz = 0; bz < dims[2]; ++bz)
     for (int64_t by = 0; by < dims[1]; ++by)
       for (int64_t bx = 0; bx < dims[0]; ++bx)
@@ -194,23 +209,26 @@ void dsc_host_run_lanes(void (*fn)(void **, int64_t *, int64_t *),
             warp.state[l] = RUNNING;
           }
           for (;;) {
-            for (int l = 0; l < LANES; ++l)
+            for (int i = 0; i < LANES; ++i) {
+              int l = reverse ? LANES - 1 - i : i;
               if (warp.state[l] == RUNNING) {
                 warp.cur = l;
                 swapcontext(&warp.sched, &warp.lane[l]);
               }
-            int done = 0, waiting = 0;
+            }
+            int done = 0, waiting = 0, same = 1;
             for (int l = 0; l < LANES; ++l) {
               done += warp.state[l] == DONE;
               waiting += warp.state[l] == AT_MMA;
+              same &= warp.site[l] == warp.site[0];
             }
             if (done == LANES)
               break;
-            if (waiting != LANES) {
+            if (waiting != LANES || !same) {
               fprintf(stderr,
-                      "fake_cuda: %d threads of a warp reached an "
-                      "mma.sync that %d others did not\n",
-                      waiting, LANES - waiting);
+                      "fake_cuda: the threads of a warp do not all reach "
+                      "the same mma.sync (%d of %d wait at one)\n",
+                      waiting, LANES);
               abort();
             }
             mma_m16n8k16();
@@ -342,14 +360,38 @@ CUresult cuStreamSynchronize(void *s) {
 }
 CUresult cuStreamDestroy_v2(void *s) { return OK; }
 
+/* An allocation's mapping, kept in the 16 bytes before it. */
+typedef struct {
+  void *base;
+  size_t len;
+} mapping;
+_Static_assert(sizeof(mapping) == 16, "the header fills 16 bytes");
+
 CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
   REFUSED_WHILE_CAPTURING;
-  void *m = calloc(1, bytes);
+  size_t page = (size_t)sysconf(_SC_PAGESIZE), padded = (bytes + 15) / 16 * 16;
+  size_t data = (padded + sizeof(mapping) + page - 1) / page * page;
+  size_t len = data + page;
+  char *base =
+      mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED)
+    return OUT_OF_MEMORY;
+  if (mprotect(base + data, page, PROT_NONE)) {
+    munmap(base, len);
+    return OUT_OF_MEMORY;
+  }
+  char *m = base + data - padded;
+  mapping mp = {base, len};
+  memcpy(m - sizeof(mapping), &mp, sizeof(mp));
   *p = (CUdeviceptr)(uintptr_t)m;
-  return m ? OK : OUT_OF_MEMORY;
+  return OK;
 }
 CUresult cuMemFree_v2(CUdeviceptr p) {
-  free((void *)(uintptr_t)p);
+  if (!p)
+    return OK;
+  mapping mp;
+  memcpy(&mp, (char *)(uintptr_t)p - sizeof(mapping), sizeof(mp));
+  munmap(mp.base, mp.len);
   return OK;
 }
 CUresult cuMemcpyHtoD_v2(CUdeviceptr d, const void *s, size_t n) {

@@ -61,16 +61,21 @@ def round_bf16(a):
     return u.view(np.float32).astype(np.float64)
 
 
-def forward(w, c, tokens, act_quant=(), bf16_rows=0, f16_rows=0):
+def forward(w, c, tokens, act_quant=(), bf16_rows=0, f16_rows=0,
+            f16_weights=()):
     """Logits [len(tokens), vocab] of positions 0 .. len(tokens)-1.
     Inputs of the linear layers named in act_quant are quantized to int8
     first, as integer kernels do. The first bf16_rows rows (a prompt
     compiled with --prefill-precision bf16) multiply float weights with
     both operands rounded to bf16. The first f16_rows rows (a prompt of
     several rows in one block, compiled for CUDA with --prefill-precision
-    f16) are rounded to f16 before weights of rows a multiple of 8 and of
-    a multiple of 16 columns (the tensor-core kernels'), the classifier
-    too; the weights' values (f16, or quantized integers) are exact."""
+    f16) are rounded to f16 (clamped to its range) before the weights named
+    in f16_weights (F16 and quantized ones: the caller knows which) of rows
+    a multiple of 8 and of a multiple of 16 columns (the tensor-core
+    kernels'), the classifier too; the weights' values (f16, or quantized
+    integers) are exact. (The runtime also needs groups of a multiple of
+    16 and a block of at least 2 rows: the callers' prompts are one block
+    of 2 to 64 rows, their groups 32 or whole rows.)"""
     w = {k: v.astype(np.float64) for k, v in w.items()}
 
     def lin(x, name):
@@ -83,9 +88,9 @@ def forward(w, c, tokens, act_quant=(), bf16_rows=0, f16_rows=0):
         N, K = w[name].shape
         if bf16_rows >= 4 and N % 4 == 0 and K % 16 == 0 and name != "token_embd":
             y[:bf16_rows] = round_bf16(x[:bf16_rows]) @ round_bf16(w[name]).T
-        if f16_rows >= 2 and N % 8 == 0 and K % 16 == 0:
-            x16 = x[:f16_rows].astype(np.float32).astype(np.float16)
-            y[:f16_rows] = x16.astype(np.float64) @ w[name].T
+        if f16_rows >= 2 and N % 8 == 0 and K % 16 == 0 and name in f16_weights:
+            x16 = np.clip(x[:f16_rows].astype(np.float32), -65504, 65504)
+            y[:f16_rows] = x16.astype(np.float16).astype(np.float64) @ w[name].T
         return y
 
     H, KV, D = c["heads"], c["kv_heads"], c["head_dim"]

@@ -703,6 +703,7 @@ struct GPUKernelsToHostPass
     StringRef emulator = "dsc_host_mma_m16n8k16_f16_f32";
     if (!m.lookupSymbol(emulator)) {
       SmallVector<Type> in(16, f32);
+      in.push_back(b.getI64Type());
       in.push_back(outType);
       auto decl = func::FuncOp::create(b, loc, emulator,
                                        FunctionType::get(ctx, in, {}));
@@ -754,7 +755,10 @@ struct GPUKernelsToHostPass
       op->getResult(0).replaceAllUsesWith(r);
       op->erase();
     }
-    for (NVVM::MmaOp mma : mmas) {
+    // Each call names its mma.sync (its place in the kernel), so that the
+    // fake driver can tell lanes that meet at different ones; the results
+    // are read back at once, before any other mma.sync reuses the buffer.
+    for (auto [site, mma] : llvm::enumerate(mmas)) {
       OpBuilder mb(mma);
       SmallVector<Value> args;
       for (Value v : llvm::concat<Value>(mma.getOperandA(), mma.getOperandB()))
@@ -763,14 +767,17 @@ struct GPUKernelsToHostPass
               mb, loc, f32,
               vector::ExtractOp::create(mb, loc, v, i).getResult()));
       llvm::append_range(args, mma.getOperandC());
+      args.push_back(arith::ConstantIntOp::create(mb, loc, site, 64));
       args.push_back(out);
       func::CallOp::create(mb, loc, emulator, TypeRange{}, args);
+      Value d[4];
+      for (int64_t i = 0; i < 4; ++i)
+        d[i] = memref::LoadOp::create(
+            mb, loc, out,
+            ValueRange{arith::ConstantIndexOp::create(mb, loc, i)});
       for (Operation *user : llvm::make_early_inc_range(mma->getUsers())) {
         auto ev = cast<LLVM::ExtractValueOp>(user);
-        OpBuilder ub(ev);
-        Value at = arith::ConstantIndexOp::create(ub, loc, ev.getPosition()[0]);
-        ev.getResult().replaceAllUsesWith(
-            memref::LoadOp::create(ub, loc, out, at));
+        ev.getResult().replaceAllUsesWith(d[ev.getPosition()[0]]);
         ev.erase();
       }
       mma.erase();
@@ -795,7 +802,8 @@ struct GPUKernelsToHostPass
     SmallVector<Operation *> dead(gpuModules.begin(), gpuModules.end());
     // The launchers go; the mma.sync emulator's declaration stays.
     for (func::FuncOp f : m.getOps<func::FuncOp>())
-      if (!f->hasAttr("dsc.host_kernel") && !f.isExternal())
+      if (!f->hasAttr("dsc.host_kernel") &&
+          f.getName() != "dsc_host_mma_m16n8k16_f16_f32")
         dead.push_back(f);
     for (Operation *op : dead)
       op->erase();
@@ -831,6 +839,12 @@ struct GPUHostKernelEntriesPass
       // fake driver's dsc_host_run_lanes, which runs a warp's threads as
       // coroutines.
       bool lanes = f->hasAttr("dsc.host_lanes");
+      if (f.getFunctionType().getNumParams() < (lanes ? 12u : 6u)) {
+        f.emitOpError("has fewer parameters than the ")
+            << (lanes ? "12 sizes and ids" : "6 sizes")
+            << " a host kernel ends with";
+        return signalPassFailure();
+      }
       SmallVector<Type> entryParams(lanes ? 3 : 2, ptr);
       auto entry = LLVM::LLVMFuncOp::create(
           b, loc, (f.getName() + (lanes ? "_dsc_lane" : "_dsc_launch")).str(),

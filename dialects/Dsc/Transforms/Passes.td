@@ -427,8 +427,9 @@ def GPUKernelsToHost : Pass<"dsc-gpu-kernels-to-host", "::mlir::ModuleOp"> {
     which may sit in a loop, becomes instead a function for one thread, the
     block and thread ids appended after the sizes (marked `dsc.host_lanes`),
     each mma.sync a call of `dsc_host_mma_m16n8k16_f16_f32` (A's and B's
-    halves as f32, C, a buffer for D): the fake driver runs a warp's
-    threads as coroutines that all reach the call before the product is
+    halves as f32, C, the mma.sync's place in the kernel, a buffer for D,
+    read back at once): the fake driver runs a warp's threads as
+    coroutines that all reach the same call before the product is
     computed. The launchers (functions with `gpu.launch_func`) and the GPU
     modules go. A kernel of several blocks, with another gpu or NVVM
     operation, or with a warp reduction beside mma.sync is an error.

@@ -3,10 +3,11 @@
 // An opt-in trade (dsc compile --prefill-precision=bf16|f16): with float
 // weights, prompt processing is bound by multiplies, and bf16 dot products
 // run twice as many a cycle as f32 FMAs; a GPU's tensor cores multiply f16
-// (x rounded to it) many times faster still. The permission is an attribute on
-// each dsc.linear, so that the choice is visible in the IR and the kernel
-// is picked by code generation (CodegenLowerKernels.cpp) from what the
-// target can do.
+// (x rounded to it) where its CUDA cores take f32. The permission is an
+// attribute on each dsc.linear, so that the choice is visible in the IR
+// and the kernel is picked from what the target can do: by code
+// generation on the CPU (CodegenLowerKernels.cpp), by the CUDA program's
+// weight entries on a GPU (CUDAProgram.cpp).
 //
 //===----------------------------------------------------------------------===//
 

@@ -10,8 +10,10 @@
 // x rounded to f16 in the A fragment, the weight values in the B fragment
 // as f16 (int8 and int4 values are exact in f16), the sums f32. A quantized
 // weight's group (a multiple of 16) is summed apart and scaled once, in
-// f32. So the only rounding beyond f32's is x's to f16, which the numpy
-// reference (test/lib/reference.py, f16_rows) repeats.
+// f32. So what differs from f32 arithmetic is x's rounding to f16 (clamped
+// to its range), which the numpy reference (test/lib/reference.py,
+// f16_rows) repeats, and the tensor cores' own f32 accumulation (its
+// order and rounding are the hardware's).
 //
 // The fragments as PTX's register layout for m16n8k16 places them (lane
 // = 4 g + t; A = x's 16 rows, B = w's 8 rows transposed):
@@ -24,13 +26,21 @@
 // tiles of a row of positions are consecutive blocks, so that they read
 // the same rows of x while those are in cache.
 
-// x[i], x[i + 1] rounded to f16: two values of an A fragment.
+// x[i], x[i + 1] rounded to f16: two values of an A fragment. Values past
+// f16's range are clamped to its largest (65504), not made infinite (a NaN
+// stays NaN, for the runtime's check of the logits).
 func.func private @dsc_cuda_tc_x2(%x: memref<?xf32>, %i: index)
     -> vector<2xf16> {
   %c1 = arith.constant 1 : index
+  %hi = arith.constant 65504.0 : f32
+  %lo = arith.constant -65504.0 : f32
   %j = arith.addi %i, %c1 : index
-  %a = memref.load %x[%i] : memref<?xf32>
-  %b = memref.load %x[%j] : memref<?xf32>
+  %a0 = memref.load %x[%i] : memref<?xf32>
+  %b0 = memref.load %x[%j] : memref<?xf32>
+  %a1 = arith.minimumf %a0, %hi : f32
+  %b1 = arith.minimumf %b0, %hi : f32
+  %a = arith.maximumf %a1, %lo : f32
+  %b = arith.maximumf %b1, %lo : f32
   %ah = arith.truncf %a : f32 to f16
   %bh = arith.truncf %b : f32 to f16
   %v = vector.from_elements %ah, %bh : vector<2xf16>

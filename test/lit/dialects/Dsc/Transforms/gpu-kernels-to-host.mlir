@@ -134,9 +134,10 @@ module attributes {gpu.container_module} {
 // A kernel with mma.sync (tensor cores) runs one thread a call: the ids are
 // arguments after the sizes, the body is the kernel's (its loop kept), and
 // each mma.sync calls the fake driver's emulator with A's and B's halves as
-// floats, C, and a buffer the results are read back from.
+// floats, C, its place in the kernel (0: the first), and a buffer the
+// results are read back from at once.
 // CHECK-LABEL: func.func private @dsc_host_mma_m16n8k16_f16_f32
-// CHECK-SAME: (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, memref<4xf32>)
+// CHECK-SAME: (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, i64, memref<4xf32>)
 // CHECK-LABEL: func.func @mma_kernel
 // CHECK-SAME: (%[[X:.*]]: memref<?xf16>, %[[Y:.*]]: memref<?xf32>,
 // CHECK-SAME: %[[GX:[^:]*]]: index, %{{[^:]*}}: index, %{{[^:]*}}: index,
@@ -150,9 +151,14 @@ module attributes {gpu.container_module} {
 // CHECK: %[[A0:.*]] = vector.extract %{{.*}}[0] : f16 from vector<2xf16>
 // CHECK: %[[F0:.*]] = arith.extf %[[A0]] : f16 to f32
 // CHECK-COUNT-11: arith.extf
-// CHECK: call @dsc_host_mma_m16n8k16_f16_f32(%[[F0]], {{.*}}, %[[OUT]])
-// CHECK: %[[D0:.*]] = memref.load %[[OUT]][%c0
-// CHECK: %[[D3:.*]] = memref.load %[[OUT]][%c3
+// CHECK: %[[SITE:.*]] = arith.constant 0 : i64
+// CHECK: call @dsc_host_mma_m16n8k16_f16_f32(%[[F0]], {{.*}}, %[[SITE]], %[[OUT]])
+// CHECK-NEXT: arith.constant 0 : index
+// CHECK-NEXT: %[[D0:.*]] = memref.load %[[OUT]]
+// CHECK: memref.load %[[OUT]]
+// CHECK: memref.load %[[OUT]]
+// CHECK: arith.constant 3 : index
+// CHECK-NEXT: %[[D3:.*]] = memref.load %[[OUT]]
 // CHECK: scf.yield %[[D0]], %[[D3]]
 // CHECK: memref.store %{{.*}}, %[[Y]][%[[BID]]]
 // CHECK-NOT: nvvm.
