@@ -26,48 +26,33 @@
 // tiles of a row of positions are consecutive blocks, so that they read
 // the same rows of x while those are in cache.
 
-// x[i], x[i + 1] rounded to f16: two values of an A fragment. Values past
-// f16's range are clamped to its largest (65504), not made infinite (a NaN
+// x[i], x[i + 1] rounded to f16: two values of an A fragment, one 8-byte
+// load (i is even: a column 2t of a row of k, k even). Values past f16's
+// range are clamped to its largest (65504), not made infinite (a NaN
 // stays NaN, for the runtime's check of the logits).
 func.func private @dsc_cuda_tc_x2(%x: memref<?xf32>, %i: index)
     -> vector<2xf16> {
-  %c1 = arith.constant 1 : index
-  %hi = arith.constant 65504.0 : f32
-  %lo = arith.constant -65504.0 : f32
-  %j = arith.addi %i, %c1 : index
-  %a0 = memref.load %x[%i] : memref<?xf32>
-  %b0 = memref.load %x[%j] : memref<?xf32>
-  %a1 = arith.minimumf %a0, %hi : f32
-  %b1 = arith.minimumf %b0, %hi : f32
-  %a = arith.maximumf %a1, %lo : f32
-  %b = arith.maximumf %b1, %lo : f32
-  %ah = arith.truncf %a : f32 to f16
-  %bh = arith.truncf %b : f32 to f16
-  %v = vector.from_elements %ah, %bh : vector<2xf16>
+  %hi = arith.constant dense<65504.0> : vector<2xf32>
+  %lo = arith.constant dense<-65504.0> : vector<2xf32>
+  %v0 = vector.load %x[%i] {alignment = 8} : memref<?xf32>, vector<2xf32>
+  %v1 = arith.minimumf %v0, %hi : vector<2xf32>
+  %v2 = arith.maximumf %v1, %lo : vector<2xf32>
+  %v = arith.truncf %v2 : vector<2xf32> to vector<2xf16>
   return %v : vector<2xf16>
 }
 
-// w[i], w[i + 1] of an F16 weight.
+// w[i], w[i + 1] of an F16 weight (i even), one 4-byte load.
 func.func private @dsc_cuda_tc_w2_f16(%w: memref<?xf16>, %i: index)
     -> vector<2xf16> {
-  %c1 = arith.constant 1 : index
-  %j = arith.addi %i, %c1 : index
-  %a = memref.load %w[%i] : memref<?xf16>
-  %b = memref.load %w[%j] : memref<?xf16>
-  %v = vector.from_elements %a, %b : vector<2xf16>
+  %v = vector.load %w[%i] {alignment = 4} : memref<?xf16>, vector<2xf16>
   return %v : vector<2xf16>
 }
 
-// Values i, i + 1 of an int8 weight, as f16.
+// Values i, i + 1 of an int8 weight (i even), one 2-byte load, as f16.
 func.func private @dsc_cuda_tc_w2_q8(%q: memref<?xi8>, %i: index)
     -> vector<2xf16> {
-  %c1 = arith.constant 1 : index
-  %j = arith.addi %i, %c1 : index
-  %a = memref.load %q[%i] : memref<?xi8>
-  %b = memref.load %q[%j] : memref<?xi8>
-  %ah = arith.sitofp %a : i8 to f16
-  %bh = arith.sitofp %b : i8 to f16
-  %v = vector.from_elements %ah, %bh : vector<2xf16>
+  %b = vector.load %q[%i] {alignment = 2} : memref<?xi8>, vector<2xi8>
+  %v = arith.sitofp %b : vector<2xi8> to vector<2xf16>
   return %v : vector<2xf16>
 }
 
