@@ -83,6 +83,9 @@ def main():
     if opts["--prefill-f16"] == "yes":
         cmd += ["--prefill-precision", "f16"]
         f16_rows = len(opts["--tokens"].split())
+        if not 2 <= f16_rows <= 64:
+            print("--prefill-f16 needs a prompt of one block of 2 to 64 rows")
+            return 1
     if opts["--quantize"]:
         cmd += ["--quantize", opts["--quantize"]]
         cmd += given
@@ -109,25 +112,26 @@ def main():
     except reference.RunFailed as e:
         print("run failed:", e)
         return 1
+    # The matrices the quantization changed, when asked below.
+    quantized = ()
+    if opts["--act-quant"] == "int" or f16_rows:
+        orig = gen_checkpoint.make_weights(c)
+        quantized = {n for n in w if w[n].ndim == 2 and
+                     not np.array_equal(w[n], orig[n])}
     # --act-quant int: the target's integer kernels quantize the inputs of
     # the quantized linear layers (group sizes multiple of 32).
     aq = ()
     # IQ4_NL blocks (--dtype iq4_nl): the x86 kernels quantize their inputs
     # too.
     if opts["--act-quant"] == "int":
-        orig = gen_checkpoint.make_weights(c)
         aq = {n for n in w if w[n].ndim == 2 and (
-            not np.array_equal(w[n], orig[n]) or c["dtype"] == "iq4_nl")}
-    # The weights the tensor cores take: quantized ones (changed by the
-    # quantization) and, in an F16 checkpoint, all.
+            n in quantized or c["dtype"] == "iq4_nl")}
+    # The weights the tensor cores take: quantized ones and, in an F16
+    # checkpoint, all.
     f16w = ()
     if f16_rows:
-        orig = gen_checkpoint.make_weights(c)
         f16w = {n for n in w if w[n].ndim == 2 and (
-            c["dtype"] == "f16" or not np.array_equal(w[n], orig[n]))}
-        if not 2 <= f16_rows <= 64:
-            print("--prefill-f16 needs a prompt of one block of 2 to 64 rows")
-            return 1
+            c["dtype"] == "f16" or n in quantized)}
     ref = reference.forward(w, c, seq[:len(ours)], act_quant=aq,
                             bf16_rows=bf16_rows, f16_rows=f16_rows,
                             f16_weights=f16w)

@@ -26,6 +26,7 @@
 #include "mlir/Dialect/GPU/Utils/GPUUtils.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/LLVMIR/Transforms/InlinerInterfaceImpl.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -409,6 +410,37 @@ static bool rematerializable(Operation *op) {
          isMemoryEffectFree(op) && op->getNumRegions() == 0;
 }
 
+/// In a kernel's host form, the gpu dialect's sizes and ids become `ids`:
+/// grid x, y, z, block x, y, z, block id x, y, z, thread id x, y, z. Any
+/// other gpu operation has no host form.
+static LogicalResult replaceIds(Block *body, ArrayRef<Value> ids) {
+  assert(ids.size() == 12 && "sizes and ids, x, y and z each");
+  SmallVector<std::pair<Operation *, Value>> found;
+  bool unknown = false;
+  body->walk([&](Operation *op) {
+    auto at = [&](int first, gpu::Dimension d) {
+      found.push_back({op, ids[first + static_cast<int>(d)]});
+    };
+    if (auto o = dyn_cast<gpu::GridDimOp>(op))
+      at(0, o.getDimension());
+    else if (auto o = dyn_cast<gpu::BlockDimOp>(op))
+      at(3, o.getDimension());
+    else if (auto o = dyn_cast<gpu::BlockIdOp>(op))
+      at(6, o.getDimension());
+    else if (auto o = dyn_cast<gpu::ThreadIdOp>(op))
+      at(9, o.getDimension());
+    else if (isa<gpu::GPUDialect>(op->getDialect())) {
+      op->emitOpError("has no host form");
+      unknown = true;
+    }
+  });
+  for (auto [op, v] : found) {
+    op->getResult(0).replaceAllUsesWith(v);
+    op->erase();
+  }
+  return failure(unknown);
+}
+
 /// The one warp-wide NVVM operation the host form emulates: mma.sync
 /// m16n8k16 with f16 A (row-major) and B (column-major) and f32 C and D,
 /// the tensor-core GEMM's (PTX ISA, "Matrix Fragments for mma.m16n8k16").
@@ -641,26 +673,10 @@ struct GPUKernelsToHostPass
           if (kept.contains(v))
             memref::StoreOp::create(b, loc, map.lookup(v), scratch[v], linear);
       // The ids: this phase's loop indices and the appended sizes.
-      threadBody->walk([&](Operation *op) {
-        auto dimOf = [](gpu::Dimension d) { return static_cast<int>(d); };
-        Value r;
-        if (auto o = dyn_cast<gpu::BlockIdOp>(op))
-          r = blockIv[dimOf(o.getDimension())];
-        else if (auto o = dyn_cast<gpu::ThreadIdOp>(op))
-          r = threadIv[dimOf(o.getDimension())];
-        else if (auto o = dyn_cast<gpu::GridDimOp>(op))
-          r = dims[dimOf(o.getDimension())];
-        else if (auto o = dyn_cast<gpu::BlockDimOp>(op))
-          r = dims[3 + dimOf(o.getDimension())];
-        else if (isa<gpu::GPUDialect>(op->getDialect())) {
-          op->emitOpError("has no host form");
-          bad = true;
-        }
-        if (r) {
-          op->getResult(0).replaceAllUsesWith(r);
-          op->erase();
-        }
-      });
+      bad |= failed(
+          replaceIds(threadBody, {dims[0], dims[1], dims[2], dims[3], dims[4],
+                                  dims[5], blockIv[0], blockIv[1], blockIv[2],
+                                  threadIv[0], threadIv[1], threadIv[2]}));
     }
     b.setInsertionPointToEnd(entry);
     for (Value v : kept)
@@ -726,35 +742,11 @@ struct GPUKernelsToHostPass
     for (Operation &op : f.getBody().front().without_terminator())
       b.clone(op, map);
     func::ReturnOp::create(b, loc);
-    auto arg = [&](int i) { return entry->getArgument(n + i); };
-    SmallVector<Operation *> ids;
+    // The sizes and ids are the appended arguments.
+    SmallVector<Value> ids(entry->getArguments().take_back(12));
+    bool unknown = failed(replaceIds(entry, ids));
     SmallVector<NVVM::MmaOp> mmas;
-    bool unknown = false;
-    fn.walk([&](Operation *op) {
-      if (auto mma = dyn_cast<NVVM::MmaOp>(op))
-        mmas.push_back(mma);
-      else if (isa<gpu::GridDimOp, gpu::BlockDimOp, gpu::BlockIdOp,
-                   gpu::ThreadIdOp>(op))
-        ids.push_back(op);
-      else if (isa<gpu::GPUDialect>(op->getDialect())) {
-        op->emitOpError("has no host form");
-        unknown = true;
-      }
-    });
-    auto dimOf = [](gpu::Dimension d) { return static_cast<int>(d); };
-    for (Operation *op : ids) {
-      Value r;
-      if (auto o = dyn_cast<gpu::GridDimOp>(op))
-        r = arg(dimOf(o.getDimension()));
-      else if (auto o = dyn_cast<gpu::BlockDimOp>(op))
-        r = arg(3 + dimOf(o.getDimension()));
-      else if (auto o = dyn_cast<gpu::BlockIdOp>(op))
-        r = arg(6 + dimOf(o.getDimension()));
-      else
-        r = arg(9 + dimOf(cast<gpu::ThreadIdOp>(op).getDimension()));
-      op->getResult(0).replaceAllUsesWith(r);
-      op->erase();
-    }
+    fn.walk([&](NVVM::MmaOp mma) { mmas.push_back(mma); });
     // Each call names its mma.sync (its place in the kernel), so that the
     // fake driver can tell lanes that meet at different ones; the results
     // are read back at once, before any other mma.sync reuses the buffer.
@@ -991,6 +983,10 @@ void dsc::registerCUDALowerDependencies(DialectRegistry &registry) {
                   scf::SCFDialect, vector::VectorDialect>();
   // The kernels' helpers are inlined (func.call into gpu.func).
   func::registerInlinerExtension(registry);
+  // Helpers holding LLVM and NVVM operations (the tensor-core GEMMs'
+  // mma.sync and its results) are inlined like any other.
+  LLVM::registerInlinerInterface(registry);
+  NVVM::registerInlinerInterface(registry);
   // convert-gpu-to-nvvm converts the other dialects through their
   // ConvertToLLVM interfaces.
   arith::registerConvertArithToLLVMInterface(registry);

@@ -74,8 +74,7 @@ func.func private @dsc_cuda_tc_w2_q4(%q: memref<?xi8>, %i: index)
 }
 
 // The A fragment of columns col.. of x's rows at element offsets xrow
-// and xrow8. (The mma.sync itself is in each kernel: the inliner does not
-// move NVVM operations.)
+// and xrow8.
 func.func private @dsc_cuda_tc_a(%x: memref<?xf32>, %xrow: index,
                                  %xrow8: index, %col: index)
     -> (vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>) {
@@ -244,15 +243,136 @@ func.func private @dsc_cuda_tc_store(%y: memref<?xf32>, %acc: vector<16xf32>,
   return
 }
 
+// One mma.sync into subtile j of the lane's accumulators acc (values
+// 4 j .. 4 j + 3): A times the B fragment b0, b1.
+func.func private @dsc_cuda_tc_mma(%a0: vector<2xf16>, %a1: vector<2xf16>,
+                                   %a2: vector<2xf16>, %a3: vector<2xf16>,
+                                   %b0: vector<2xf16>, %b1: vector<2xf16>,
+                                   %acc: vector<16xf32>, %j: index)
+    -> vector<16xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %i0 = arith.muli %j, %c4 : index
+  %i1 = arith.addi %i0, %c1 : index
+  %i2 = arith.addi %i0, %c2 : index
+  %i3 = arith.addi %i0, %c3 : index
+  %c0v = vector.extract %acc[%i0] : f32 from vector<16xf32>
+  %c1v = vector.extract %acc[%i1] : f32 from vector<16xf32>
+  %c2v = vector.extract %acc[%i2] : f32 from vector<16xf32>
+  %c3v = vector.extract %acc[%i3] : f32 from vector<16xf32>
+  %mma = nvvm.mma.sync A[%a0, %a1, %a2, %a3] B[%b0, %b1]
+                       C[%c0v, %c1v, %c2v, %c3v]
+      {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
+       shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+      : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+  %d0 = llvm.extractvalue %mma[0] : !llvm.struct<(f32, f32, f32, f32)>
+  %d1 = llvm.extractvalue %mma[1] : !llvm.struct<(f32, f32, f32, f32)>
+  %d2 = llvm.extractvalue %mma[2] : !llvm.struct<(f32, f32, f32, f32)>
+  %d3 = llvm.extractvalue %mma[3] : !llvm.struct<(f32, f32, f32, f32)>
+  %u0 = vector.insert %d0, %acc[%i0] : f32 into vector<16xf32>
+  %u1 = vector.insert %d1, %u0[%i1] : f32 into vector<16xf32>
+  %u2 = vector.insert %d2, %u1[%i2] : f32 into vector<16xf32>
+  %u3 = vector.insert %d3, %u2[%i3] : f32 into vector<16xf32>
+  return %u3 : vector<16xf32>
+}
+
+// A step of 16 columns from col (2t past the step's first): the A
+// fragment, then for each subtile j its B fragment (the weight's kind) and
+// mma.sync.
+func.func private @dsc_cuda_tc_step_f16(%w: memref<?xf16>, %x: memref<?xf32>,
+                                       %xrow: index, %xrow8: index,
+                                       %wbase: index, %col: index, %n: index,
+                                       %k: index, %acc: vector<16xf32>)
+    -> vector<16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %a:4 = func.call @dsc_cuda_tc_a(%x, %xrow, %xrow8, %col)
+      : (memref<?xf32>, index, index, index)
+      -> (vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>)
+  %out = scf.for %j = %c0 to %c4 step %c1
+      iter_args(%u = %acc) -> (vector<16xf32>) {
+    %wrow = func.call @dsc_cuda_tc_wrow(%wbase, %j, %n, %k)
+        : (index, index, index, index) -> index
+    %wi = arith.addi %wrow, %col : index
+    %wi8 = arith.addi %wi, %c8 : index
+    %b0 = func.call @dsc_cuda_tc_w2_f16(%w, %wi) : (memref<?xf16>, index) -> vector<2xf16>
+    %b1 = func.call @dsc_cuda_tc_w2_f16(%w, %wi8) : (memref<?xf16>, index) -> vector<2xf16>
+    %u2 = func.call @dsc_cuda_tc_mma(%a#0, %a#1, %a#2, %a#3, %b0, %b1, %u, %j)
+        : (vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>,
+           vector<2xf16>, vector<2xf16>, vector<16xf32>, index)
+        -> vector<16xf32>
+    scf.yield %u2 : vector<16xf32>
+  }
+  return %out : vector<16xf32>
+}
+
+func.func private @dsc_cuda_tc_step_q8(%w: memref<?xi8>, %x: memref<?xf32>,
+                                       %xrow: index, %xrow8: index,
+                                       %wbase: index, %col: index, %n: index,
+                                       %k: index, %acc: vector<16xf32>)
+    -> vector<16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %a:4 = func.call @dsc_cuda_tc_a(%x, %xrow, %xrow8, %col)
+      : (memref<?xf32>, index, index, index)
+      -> (vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>)
+  %out = scf.for %j = %c0 to %c4 step %c1
+      iter_args(%u = %acc) -> (vector<16xf32>) {
+    %wrow = func.call @dsc_cuda_tc_wrow(%wbase, %j, %n, %k)
+        : (index, index, index, index) -> index
+    %wi = arith.addi %wrow, %col : index
+    %wi8 = arith.addi %wi, %c8 : index
+    %b0 = func.call @dsc_cuda_tc_w2_q8(%w, %wi) : (memref<?xi8>, index) -> vector<2xf16>
+    %b1 = func.call @dsc_cuda_tc_w2_q8(%w, %wi8) : (memref<?xi8>, index) -> vector<2xf16>
+    %u2 = func.call @dsc_cuda_tc_mma(%a#0, %a#1, %a#2, %a#3, %b0, %b1, %u, %j)
+        : (vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>,
+           vector<2xf16>, vector<2xf16>, vector<16xf32>, index)
+        -> vector<16xf32>
+    scf.yield %u2 : vector<16xf32>
+  }
+  return %out : vector<16xf32>
+}
+
+func.func private @dsc_cuda_tc_step_q4(%w: memref<?xi8>, %x: memref<?xf32>,
+                                       %xrow: index, %xrow8: index,
+                                       %wbase: index, %col: index, %n: index,
+                                       %k: index, %acc: vector<16xf32>)
+    -> vector<16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %a:4 = func.call @dsc_cuda_tc_a(%x, %xrow, %xrow8, %col)
+      : (memref<?xf32>, index, index, index)
+      -> (vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>)
+  %out = scf.for %j = %c0 to %c4 step %c1
+      iter_args(%u = %acc) -> (vector<16xf32>) {
+    %wrow = func.call @dsc_cuda_tc_wrow(%wbase, %j, %n, %k)
+        : (index, index, index, index) -> index
+    %wi = arith.addi %wrow, %col : index
+    %wi8 = arith.addi %wi, %c8 : index
+    %b0 = func.call @dsc_cuda_tc_w2_q4(%w, %wi) : (memref<?xi8>, index) -> vector<2xf16>
+    %b1 = func.call @dsc_cuda_tc_w2_q4(%w, %wi8) : (memref<?xi8>, index) -> vector<2xf16>
+    %u2 = func.call @dsc_cuda_tc_mma(%a#0, %a#1, %a#2, %a#3, %b0, %b1, %u, %j)
+        : (vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>,
+           vector<2xf16>, vector<2xf16>, vector<16xf32>, index)
+        -> vector<16xf32>
+    scf.yield %u2 : vector<16xf32>
+  }
+  return %out : vector<16xf32>
+}
+
 func.func @dsc_cuda_gemm_wf16(%w: memref<?xf16>, %x: memref<?xf32>,
                               %y: memref<?xf32>, %m: index, %n: index,
                               %k: index) attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c2 = arith.constant 2 : index
-  %c3 = arith.constant 3 : index
-  %c4 = arith.constant 4 : index
-  %c8 = arith.constant 8 : index
   %c16 = arith.constant 16 : index
   %c32 = arith.constant 32 : index
   %zeros = arith.constant dense<0.0> : vector<16xf32>
@@ -266,40 +386,10 @@ func.func @dsc_cuda_gemm_wf16(%w: memref<?xf16>, %x: memref<?xf32>,
       %acc = scf.for %kk = %c0 to %k step %c16
           iter_args(%v = %zeros) -> (vector<16xf32>) {
         %col = arith.addi %kk, %t2 : index
-        %a:4 = func.call @dsc_cuda_tc_a(%x, %xrow, %xrow8, %col)
-            : (memref<?xf32>, index, index, index)
-            -> (vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>)
-        %v2 = scf.for %j = %c0 to %c4 step %c1
-            iter_args(%u = %v) -> (vector<16xf32>) {
-          %wrow = func.call @dsc_cuda_tc_wrow(%wbase, %j, %n, %k)
-              : (index, index, index, index) -> index
-          %wi = arith.addi %wrow, %col : index
-          %wi8 = arith.addi %wi, %c8 : index
-          %b0 = func.call @dsc_cuda_tc_w2_f16(%w, %wi) : (memref<?xf16>, index) -> vector<2xf16>
-          %b1 = func.call @dsc_cuda_tc_w2_f16(%w, %wi8) : (memref<?xf16>, index) -> vector<2xf16>
-          %i0 = arith.muli %j, %c4 : index
-          %i1 = arith.addi %i0, %c1 : index
-          %i2 = arith.addi %i0, %c2 : index
-          %i3 = arith.addi %i0, %c3 : index
-          %c0v = vector.extract %u[%i0] : f32 from vector<16xf32>
-          %c1v = vector.extract %u[%i1] : f32 from vector<16xf32>
-          %c2v = vector.extract %u[%i2] : f32 from vector<16xf32>
-          %c3v = vector.extract %u[%i3] : f32 from vector<16xf32>
-          %mma = nvvm.mma.sync A[%a#0, %a#1, %a#2, %a#3] B[%b0, %b1]
-                               C[%c0v, %c1v, %c2v, %c3v]
-              {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
-               shape = #nvvm.shape<m = 16, n = 8, k = 16>}
-              : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
-          %d0 = llvm.extractvalue %mma[0] : !llvm.struct<(f32, f32, f32, f32)>
-          %d1 = llvm.extractvalue %mma[1] : !llvm.struct<(f32, f32, f32, f32)>
-          %d2 = llvm.extractvalue %mma[2] : !llvm.struct<(f32, f32, f32, f32)>
-          %d3 = llvm.extractvalue %mma[3] : !llvm.struct<(f32, f32, f32, f32)>
-          %u0 = vector.insert %d0, %u[%i0] : f32 into vector<16xf32>
-          %u1 = vector.insert %d1, %u0[%i1] : f32 into vector<16xf32>
-          %u2 = vector.insert %d2, %u1[%i2] : f32 into vector<16xf32>
-          %u3 = vector.insert %d3, %u2[%i3] : f32 into vector<16xf32>
-          scf.yield %u3 : vector<16xf32>
-        }
+        %v2 = func.call @dsc_cuda_tc_step_f16(%w, %x, %xrow, %xrow8, %wbase,
+                                             %col, %n, %k, %v)
+            : (memref<?xf16>, memref<?xf32>, index, index, index, index, index,
+               index, vector<16xf32>) -> vector<16xf32>
         scf.yield %v2 : vector<16xf32>
       }
       func.call @dsc_cuda_tc_store(%y, %acc, %r, %yc, %m, %n)
@@ -311,16 +401,14 @@ func.func @dsc_cuda_gemm_wf16(%w: memref<?xf16>, %x: memref<?xf32>,
   return
 }
 
+// A quantized weight's kernels sum each group's steps from zero, then
+// scale them by the group's scales (dsc_cuda_tc_scale) and add.
 func.func @dsc_cuda_gemm_q8(%w: memref<?xi8>, %s: memref<?xf32>,
                             %x: memref<?xf32>, %y: memref<?xf32>,
                             %m: index, %n: index, %k: index, %group: index)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c2 = arith.constant 2 : index
-  %c3 = arith.constant 3 : index
-  %c4 = arith.constant 4 : index
-  %c8 = arith.constant 8 : index
   %c16 = arith.constant 16 : index
   %c32 = arith.constant 32 : index
   %zeros = arith.constant dense<0.0> : vector<16xf32>
@@ -339,40 +427,10 @@ func.func @dsc_cuda_gemm_q8(%w: memref<?xi8>, %s: memref<?xf32>,
         %p = scf.for %kk = %base to %end step %c16
             iter_args(%v = %zeros) -> (vector<16xf32>) {
           %col = arith.addi %kk, %t2 : index
-          %a:4 = func.call @dsc_cuda_tc_a(%x, %xrow, %xrow8, %col)
-              : (memref<?xf32>, index, index, index)
-              -> (vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>)
-          %v2 = scf.for %j = %c0 to %c4 step %c1
-              iter_args(%u = %v) -> (vector<16xf32>) {
-            %wrow = func.call @dsc_cuda_tc_wrow(%wbase, %j, %n, %k)
-                : (index, index, index, index) -> index
-            %wi = arith.addi %wrow, %col : index
-            %wi8 = arith.addi %wi, %c8 : index
-            %b0 = func.call @dsc_cuda_tc_w2_q8(%w, %wi) : (memref<?xi8>, index) -> vector<2xf16>
-            %b1 = func.call @dsc_cuda_tc_w2_q8(%w, %wi8) : (memref<?xi8>, index) -> vector<2xf16>
-            %i0 = arith.muli %j, %c4 : index
-            %i1 = arith.addi %i0, %c1 : index
-            %i2 = arith.addi %i0, %c2 : index
-            %i3 = arith.addi %i0, %c3 : index
-            %c0v = vector.extract %u[%i0] : f32 from vector<16xf32>
-            %c1v = vector.extract %u[%i1] : f32 from vector<16xf32>
-            %c2v = vector.extract %u[%i2] : f32 from vector<16xf32>
-            %c3v = vector.extract %u[%i3] : f32 from vector<16xf32>
-            %mma = nvvm.mma.sync A[%a#0, %a#1, %a#2, %a#3] B[%b0, %b1]
-                                 C[%c0v, %c1v, %c2v, %c3v]
-                {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
-                 shape = #nvvm.shape<m = 16, n = 8, k = 16>}
-                : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
-            %d0 = llvm.extractvalue %mma[0] : !llvm.struct<(f32, f32, f32, f32)>
-            %d1 = llvm.extractvalue %mma[1] : !llvm.struct<(f32, f32, f32, f32)>
-            %d2 = llvm.extractvalue %mma[2] : !llvm.struct<(f32, f32, f32, f32)>
-            %d3 = llvm.extractvalue %mma[3] : !llvm.struct<(f32, f32, f32, f32)>
-            %u0 = vector.insert %d0, %u[%i0] : f32 into vector<16xf32>
-            %u1 = vector.insert %d1, %u0[%i1] : f32 into vector<16xf32>
-            %u2 = vector.insert %d2, %u1[%i2] : f32 into vector<16xf32>
-            %u3 = vector.insert %d3, %u2[%i3] : f32 into vector<16xf32>
-            scf.yield %u3 : vector<16xf32>
-          }
+          %v2 = func.call @dsc_cuda_tc_step_q8(%w, %x, %xrow, %xrow8, %wbase,
+                                               %col, %n, %k, %v)
+              : (memref<?xi8>, memref<?xf32>, index, index, index, index, index,
+                 index, vector<16xf32>) -> vector<16xf32>
           scf.yield %v2 : vector<16xf32>
         }
         %g2 = func.call @dsc_cuda_tc_scale(%s, %p, %g, %yc, %gi, %groups, %n)
@@ -395,10 +453,6 @@ func.func @dsc_cuda_gemm_q4(%w: memref<?xi8>, %s: memref<?xf32>,
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c2 = arith.constant 2 : index
-  %c3 = arith.constant 3 : index
-  %c4 = arith.constant 4 : index
-  %c8 = arith.constant 8 : index
   %c16 = arith.constant 16 : index
   %c32 = arith.constant 32 : index
   %zeros = arith.constant dense<0.0> : vector<16xf32>
@@ -417,40 +471,10 @@ func.func @dsc_cuda_gemm_q4(%w: memref<?xi8>, %s: memref<?xf32>,
         %p = scf.for %kk = %base to %end step %c16
             iter_args(%v = %zeros) -> (vector<16xf32>) {
           %col = arith.addi %kk, %t2 : index
-          %a:4 = func.call @dsc_cuda_tc_a(%x, %xrow, %xrow8, %col)
-              : (memref<?xf32>, index, index, index)
-              -> (vector<2xf16>, vector<2xf16>, vector<2xf16>, vector<2xf16>)
-          %v2 = scf.for %j = %c0 to %c4 step %c1
-              iter_args(%u = %v) -> (vector<16xf32>) {
-            %wrow = func.call @dsc_cuda_tc_wrow(%wbase, %j, %n, %k)
-                : (index, index, index, index) -> index
-            %wi = arith.addi %wrow, %col : index
-            %wi8 = arith.addi %wi, %c8 : index
-            %b0 = func.call @dsc_cuda_tc_w2_q4(%w, %wi) : (memref<?xi8>, index) -> vector<2xf16>
-            %b1 = func.call @dsc_cuda_tc_w2_q4(%w, %wi8) : (memref<?xi8>, index) -> vector<2xf16>
-            %i0 = arith.muli %j, %c4 : index
-            %i1 = arith.addi %i0, %c1 : index
-            %i2 = arith.addi %i0, %c2 : index
-            %i3 = arith.addi %i0, %c3 : index
-            %c0v = vector.extract %u[%i0] : f32 from vector<16xf32>
-            %c1v = vector.extract %u[%i1] : f32 from vector<16xf32>
-            %c2v = vector.extract %u[%i2] : f32 from vector<16xf32>
-            %c3v = vector.extract %u[%i3] : f32 from vector<16xf32>
-            %mma = nvvm.mma.sync A[%a#0, %a#1, %a#2, %a#3] B[%b0, %b1]
-                                 C[%c0v, %c1v, %c2v, %c3v]
-                {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
-                 shape = #nvvm.shape<m = 16, n = 8, k = 16>}
-                : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
-            %d0 = llvm.extractvalue %mma[0] : !llvm.struct<(f32, f32, f32, f32)>
-            %d1 = llvm.extractvalue %mma[1] : !llvm.struct<(f32, f32, f32, f32)>
-            %d2 = llvm.extractvalue %mma[2] : !llvm.struct<(f32, f32, f32, f32)>
-            %d3 = llvm.extractvalue %mma[3] : !llvm.struct<(f32, f32, f32, f32)>
-            %u0 = vector.insert %d0, %u[%i0] : f32 into vector<16xf32>
-            %u1 = vector.insert %d1, %u0[%i1] : f32 into vector<16xf32>
-            %u2 = vector.insert %d2, %u1[%i2] : f32 into vector<16xf32>
-            %u3 = vector.insert %d3, %u2[%i3] : f32 into vector<16xf32>
-            scf.yield %u3 : vector<16xf32>
-          }
+          %v2 = func.call @dsc_cuda_tc_step_q4(%w, %x, %xrow, %xrow8, %wbase,
+                                               %col, %n, %k, %v)
+              : (memref<?xi8>, memref<?xf32>, index, index, index, index, index,
+                 index, vector<16xf32>) -> vector<16xf32>
           scf.yield %v2 : vector<16xf32>
         }
         %g2 = func.call @dsc_cuda_tc_scale(%s, %p, %g, %yc, %gi, %groups, %n)
