@@ -110,12 +110,11 @@ def build_kernel(opt, kernel, chip, ptx, work):
     mlir = os.path.join(work, kernel + ".host.mlir")
     ll = os.path.join(work, kernel + ".host.ll")
     so = os.path.join(work, kernel + ".host.so")
-    # The residual add and SwiGLU come from the CPU path's lowering
-    # (dsc-gpu-derive-kernels), beside RoPE's source.
-    derive = ["--dsc-gpu-derive-kernels"] if kernel == "elementwise" else []
-    run([opt, os.path.join(ROOT, "targets", "cuda", "kernels", kernel + ".mlir")]
-        + derive +
-        ["--dsc-cuda-lower=chip=%s features=%s format=host" % (chip, ptx),
+    # The kernels a source declares (the residual add, SwiGLU, RMSNorm) get
+    # their bodies from the CPU path's lowering (dsc-gpu-derive-kernels).
+    run([opt, os.path.join(ROOT, "targets", "cuda", "kernels", kernel + ".mlir"),
+         "--dsc-gpu-derive-kernels",
+         "--dsc-cuda-lower=chip=%s features=%s format=host" % (chip, ptx),
          "-o", mlir])
     run([os.path.join(LLVM, "mlir-translate"), "--mlir-to-llvmir", mlir, "-o", ll])
     run([os.path.join(LLVM, "clang"), "-shared", "-fPIC", "-O2", "-w", ll,

@@ -33,6 +33,13 @@ Value toF32(OpBuilder &b, Location loc, Value v);
 /// An empty tensor of `type`, its dynamic first dimension `rows`.
 Value empty(OpBuilder &b, Location loc, RankedTensorType type, Value rows);
 arith::FastMathFlagsAttr reassoc(MLIRContext *ctx);
+/// RMSNorm of `x` [rows, dim] (f32) with `weight` [dim] as linalg on
+/// tensors: a row reduction (the sum of squares), a map of the rows' sums
+/// (rsqrt(sum / dim + eps)) and the scaling, which writes over `x`. `dim`
+/// and `eps` are f32 values: the op's constants for the CPU path,
+/// arguments in the CUDA kernel dsc-gpu-derive-kernels makes of it.
+Value rmsNorm(OpBuilder &b, Location loc, Value x, Value weight, Value dim,
+              Value eps);
 } // namespace lower
 
 } // namespace mlir::dsc

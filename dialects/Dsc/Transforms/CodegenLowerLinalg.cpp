@@ -135,32 +135,11 @@ struct RMSNormLowering : OpConversionPattern<RMSNormOp> {
   matchAndRewrite(RMSNormOp op, OpAdaptor a,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    Value x = a.getInput();
     int64_t dim = op.getType().getDimSize(1);
-    double eps = op.getEps().convertToDouble();
-    auto fast = reassoc(ctx);
-    Value sum =
-        reduceRows(rewriter, loc, x,
-                   rowAccumulator(rewriter, loc, rows(rewriter, loc, x), 0.0),
-                   [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-                     Value sq = arith::MulFOp::create(b, l, v[0], v[0], fast);
-                     return arith::AddFOp::create(b, l, v[1], sq, fast);
-                   });
-    Value inv = mapRows(
-        rewriter, loc, sum, [&](OpBuilder &b, Location l, Value s) -> Value {
-          Value mean = arith::DivFOp::create(b, l, s, f32(b, l, dim));
-          return math::RsqrtOp::create(
-              b, l, arith::AddFOp::create(b, l, mean, f32(b, l, eps)));
-        });
-    Value out = generic(
-        rewriter, loc, {x, inv, a.getWeight()}, x,
-        {identity(ctx, 2), rowMap(ctx), colMap(ctx), identity(ctx, 2)},
-        {kPar, kPar}, [](OpBuilder &b, Location l, ValueRange v) -> Value {
-          Value n = arith::MulFOp::create(b, l, v[0], v[1]);
-          return arith::MulFOp::create(b, l, n, toF32(b, l, v[2]));
-        });
-    rewriter.replaceOp(op, out);
+    rewriter.replaceOp(
+        op, rmsNorm(rewriter, loc, a.getInput(), a.getWeight(),
+                    f32(rewriter, loc, dim),
+                    f32(rewriter, loc, op.getEps().convertToDouble())));
     return success();
   }
 };
@@ -334,4 +313,29 @@ void mlir::dsc::populateCodegenLowerLinalgPatterns(
                ElementwiseLowering<GELUOp, geluBody>, RMSNormLowering,
                SoftmaxLowering, RoPELowering, EmbeddingLowering>(
       patterns.getContext());
+}
+
+Value lower::rmsNorm(OpBuilder &b, Location loc, Value x, Value weight,
+                     Value dim, Value eps) {
+  MLIRContext *ctx = b.getContext();
+  auto fast = reassoc(ctx);
+  Value sum =
+      reduceRows(b, loc, x, rowAccumulator(b, loc, rows(b, loc, x), 0.0),
+                 [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+                   Value sq = arith::MulFOp::create(nb, l, v[0], v[0], fast);
+                   return arith::AddFOp::create(nb, l, v[1], sq, fast);
+                 });
+  Value inv =
+      mapRows(b, loc, sum, [&](OpBuilder &nb, Location l, Value s) -> Value {
+        Value mean = arith::DivFOp::create(nb, l, s, dim);
+        return math::RsqrtOp::create(nb, l,
+                                     arith::AddFOp::create(nb, l, mean, eps));
+      });
+  return generic(b, loc, {x, inv, weight}, x,
+                 {identity(ctx, 2), rowMap(ctx), colMap(ctx), identity(ctx, 2)},
+                 {kPar, kPar},
+                 [](OpBuilder &nb, Location l, ValueRange v) -> Value {
+                   Value n = arith::MulFOp::create(nb, l, v[0], v[1]);
+                   return arith::MulFOp::create(nb, l, n, toF32(nb, l, v[2]));
+                 });
 }

@@ -1,11 +1,20 @@
 //===- GPUDeriveKernels.cpp - CUDA kernels from the CPU path's lowering ---===//
 //
-// The CUDA element-wise kernels are not written a second time: each is the
-// linalg.generic that dsc-codegen-lower's pattern makes of the dsc op for
-// the CPU (CodegenLowerLinalg.cpp), applied to a one-op function and moved
-// onto the kernel's memref arguments. dsc-cuda-lower then lowers it as it
-// does the hand-written sources (linalg to parallel loops, blocks of
-// threads).
+// Some CUDA kernels are not written a second time: a kernel source declares
+// one (its name and signature), and this pass gives it the body the CPU
+// path's lowering makes of the dsc op (CodegenLowerLinalg.cpp):
+//
+// - element-wise ops (dsc_cuda_add, dsc_cuda_swiglu): the linalg.generic of
+//   dsc-codegen-lower's pattern, moved onto the kernel's memref arguments;
+//   dsc-cuda-lower lowers it to parallel loops and blocks of threads.
+// - row ops (dsc_cuda_rms_norm, and _v reading four values at a time): the
+//   chain of linalg ops on tensors that the CPU lowering builds (row
+//   reductions, maps of the rows' values, element-wise ops reading them) is
+//   mapped a warp a row: a lane walks the columns l, l + 32, ... of each
+//   generic in turn, a reduction's lane values are combined by
+//   gpu.subgroup_reduce, and the rows' values stay in registers. The
+//   reductions' combining op, the maps' and the element-wise bodies are the
+//   CPU's, cloned (and widened to vectors for _v).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,14 +24,21 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/RegionUtils.h"
+
+#include "llvm/ADT/ScopeExit.h"
+
+#include <cmath>
 
 namespace mlir::dsc {
 #define GEN_PASS_DEF_GPUDERIVEKERNELS
@@ -33,24 +49,16 @@ using namespace mlir;
 
 namespace {
 
-/// A kernel derived from a binary dsc op: `dsc_cuda_<name>(a, b, y, n)`,
-/// y[i] = op(a[i], b[i]) over n values (the runtime's flattened rows).
-struct Derived {
-  const char *name;
-  StringLiteral op;
-};
-
-const Derived kDerived[] = {
-    {"add", dsc::AddOp::getOperationName()},
-    {"swiglu", dsc::SwiGLUOp::getOperationName()},
-};
+//===----------------------------------------------------------------------===//
+// Element-wise kernels
+//===----------------------------------------------------------------------===//
 
 /// The CPU lowering of `opName` on two [n, 1] tensors: the linalg.generic
 /// dsc-codegen-lower's pattern makes of it, in a scratch function `scratch`
 /// outside the module (which the caller erases).
-static FailureOr<linalg::GenericOp> cpuLowering(OpBuilder &b, Location loc,
-                                                OperationName opName,
-                                                func::FuncOp &scratch) {
+FailureOr<linalg::GenericOp> cpuLowering(OpBuilder &b, Location loc,
+                                         OperationName opName,
+                                         func::FuncOp &scratch) {
   MLIRContext *ctx = b.getContext();
   auto t = RankedTensorType::get({ShapedType::kDynamic, 1}, b.getF32Type());
   scratch = func::FuncOp::create(loc, "dsc_derive_scratch",
@@ -93,58 +101,505 @@ static FailureOr<linalg::GenericOp> cpuLowering(OpBuilder &b, Location loc,
   return generic;
 }
 
+/// `f(a, b, y, n)`: y = op(a, b) over n values (the runtime's flattened
+/// rows), the CPU's generic on the buffers viewed as [n, 1] rows.
+LogicalResult deriveElementwise(func::FuncOp f, StringLiteral opName) {
+  Location loc = f.getLoc();
+  OpBuilder b(f);
+  OperationName name(opName, f.getContext());
+  func::FuncOp scratch;
+  FailureOr<linalg::GenericOp> cpu = cpuLowering(b, loc, name, scratch);
+  llvm::scope_exit eraseScratch([&] {
+    if (scratch)
+      scratch.erase();
+  });
+  if (failed(cpu))
+    return f.emitOpError("dsc-gpu-derive-kernels: the CPU lowering of ")
+           << name << " is not one element-wise linalg.generic of its operands";
+  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+  auto rows = MemRefType::get({ShapedType::kDynamic, 1}, b.getF32Type());
+  Value n = f.getArgument(3);
+  SmallVector<Value> views;
+  for (unsigned i = 0; i < 3; ++i)
+    views.push_back(memref::ExpandShapeOp::create(
+        fb, loc, rows, f.getArgument(i), ArrayRef<ReassociationIndices>{{0, 1}},
+        ArrayRef<OpFoldResult>{n, fb.getIndexAttr(1)}));
+  // The CPU's generic on the kernel's buffers: its maps, iterators and
+  // body; its destination the kernel's output (the CPU's is the first
+  // operand, which bufferization overwrites).
+  auto g = linalg::GenericOp::create(
+      fb, loc, TypeRange{}, ValueRange{views[0], views[1]},
+      ValueRange{views[2]}, cpu->getIndexingMapsArray(),
+      cpu->getIteratorTypesArray());
+  IRMapping map;
+  cpu->getRegion().cloneInto(&g.getRegion(), map);
+  func::ReturnOp::create(fb, loc);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Row kernels: a warp a row
+//===----------------------------------------------------------------------===//
+
+/// What a scratch function's argument is in the kernel.
+struct Binding {
+  enum Kind { Rows, Columns, Scalar } kind;
+  Value value; // the flat buffer, or the scalar
+};
+
+/// The reduction a generic's body makes by combining its output argument.
+struct Combining {
+  vector::CombiningKind vectorKind;
+  gpu::AllReduceOperation gpuKind;
+  double identity;
+};
+
+/// The combining op of a reduction body: `yield op(out, t)` (either order),
+/// `out` used nowhere else.
+FailureOr<Combining> combiningOf(linalg::GenericOp g) {
+  Value out = g.getRegionOutputArgs()[0];
+  auto yield = cast<linalg::YieldOp>(g.getBody()->getTerminator());
+  Operation *op = yield.getValues()[0].getDefiningOp();
+  if (!op || op->getNumOperands() != 2 || !out.hasOneUse() ||
+      (op->getOperand(0) != out && op->getOperand(1) != out))
+    return failure();
+  if (isa<arith::AddFOp>(op))
+    return Combining{vector::CombiningKind::ADD, gpu::AllReduceOperation::ADD,
+                     0.0};
+  if (isa<arith::MulFOp>(op))
+    return Combining{vector::CombiningKind::MUL, gpu::AllReduceOperation::MUL,
+                     1.0};
+  if (isa<arith::MaximumFOp>(op))
+    return Combining{vector::CombiningKind::MAXIMUMF,
+                     gpu::AllReduceOperation::MAXIMUMF, -INFINITY};
+  if (isa<arith::MinimumFOp>(op))
+    return Combining{vector::CombiningKind::MINIMUMF,
+                     gpu::AllReduceOperation::MINIMUMF, INFINITY};
+  return failure();
+}
+
+/// Builds a warp-a-row kernel from a chain of linalg ops on tensors.
+class WarpRows {
+public:
+  WarpRows(OpBuilder &b, Location loc, unsigned width, Value dim, Value lane,
+           Value base, Value y)
+      : b(b), loc(loc), width(width), dim(dim), lane(lane), base(base), y(y) {}
+
+  LogicalResult run(func::FuncOp chain, ArrayRef<Binding> bindings,
+                    std::string &why);
+
+private:
+  Type wide(Type t) const {
+    return width == 1 ? t : VectorType::get({width}, t);
+  }
+  Value broadcast(Value v) {
+    if (width == 1 || isa<VectorType>(v.getType()))
+      return v;
+    return vector::BroadcastOp::create(b, loc, wide(v.getType()), v);
+  }
+  /// The value of a [rows, dim] or [dim] tensor at column(s) i of this row.
+  FailureOr<Value> load(Value tensor, AffineMap map, Value i, std::string &why);
+  /// The body of `g` at one position (a vector of `width` positions for
+  /// two-dimensional generics), its arguments `args`.
+  FailureOr<Value> cloneBody(linalg::GenericOp g, ArrayRef<Value> args,
+                             bool widen, std::string &why);
+  /// scf.for v = lane to dim / width step 32, i = v * width, as `body`
+  /// says; its results.
+  ValueRange
+  columns(ValueRange inits,
+          function_ref<SmallVector<Value>(Value i, ValueRange)> body);
+
+  OpBuilder &b;
+  Location loc;
+  unsigned width;
+  Value dim, lane, base, y;
+  DenseMap<Value, Binding> args;
+  DenseMap<Value, Value> rowValues; // [rows] tensors: this row's value
+  DenseMap<Value, double> fills;    // [rows] tensors filled with a constant
+};
+
+FailureOr<Value> WarpRows::load(Value tensor, AffineMap map, Value i,
+                                std::string &why) {
+  MLIRContext *ctx = b.getContext();
+  auto d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  if (map == AffineMap::get(2, 0, d0, ctx) ||
+      map == AffineMap::get(1, 0, d0, ctx)) {
+    auto it = rowValues.find(tensor);
+    if (it == rowValues.end()) {
+      why = "a row's value that no earlier reduction or map computes";
+      return failure();
+    }
+    return it->second;
+  }
+  auto arg = args.find(tensor);
+  bool full = map == AffineMap::get(2, 0, {d0, d1}, ctx);
+  bool column = map == AffineMap::get(2, 0, d1, ctx);
+  if (arg == args.end() || !(full || column) ||
+      arg->second.kind != (full ? Binding::Rows : Binding::Columns)) {
+    why = "an operand that is neither the input's rows, a column vector "
+          "nor a row's value (an intermediate [rows, dim] tensor?)";
+    return failure();
+  }
+  Value at = full ? arith::AddIOp::create(b, loc, base, i).getResult() : i;
+  Value buffer = arg->second.value;
+  if (width == 1)
+    return memref::LoadOp::create(b, loc, buffer, at).getResult();
+  return vector::LoadOp::create(
+             b, loc, VectorType::get({width}, b.getF32Type()), buffer, at,
+             /*nontemporal=*/false, llvm::MaybeAlign(4 * width))
+      .getResult();
+}
+
+FailureOr<Value> WarpRows::cloneBody(linalg::GenericOp g, ArrayRef<Value> vals,
+                                     bool widen, std::string &why) {
+  IRMapping map;
+  Block *body = g.getBody();
+  for (auto [arg, v] : llvm::zip(body->getArguments(), vals))
+    map.map(arg, v);
+  for (Operation &op : body->without_terminator()) {
+    for (Value operand : op.getOperands()) {
+      if (map.contains(operand))
+        continue;
+      // A value from above: a scalar argument of the chain or a constant.
+      auto arg = args.find(operand);
+      if (arg != args.end() && arg->second.kind == Binding::Scalar) {
+        map.map(operand, arg->second.value);
+        continue;
+      }
+      Operation *def = operand.getDefiningOp();
+      if (def && isa<arith::ConstantOp>(def) && !g->isAncestor(def)) {
+        map.map(operand, b.clone(*def)->getResult(0));
+        continue;
+      }
+      if (!def || !g->isAncestor(def)) {
+        why = "a body using a value of the chain that is not a scalar "
+              "argument or a constant";
+        return failure();
+      }
+    }
+    if (isa<arith::ConstantOp>(op) || !widen || width == 1) {
+      b.clone(op, map);
+      continue;
+    }
+    if (!OpTrait::hasElementwiseMappableTraits(&op)) {
+      why = ("a body with " + op.getName().getStringRef() +
+             ", which is not element-wise and cannot be widened to vectors")
+                .str();
+      return failure();
+    }
+    OperationState st(loc, op.getName());
+    for (Value operand : op.getOperands())
+      st.addOperands(broadcast(map.lookup(operand)));
+    for (Type t : op.getResultTypes())
+      st.addTypes(wide(t));
+    st.addAttributes(op.getAttrs());
+    Operation *w = b.create(st);
+    map.map(op.getResults(), w->getResults());
+  }
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  if (yield.getNumOperands() != 1) {
+    why = "a body yielding more than one value";
+    return failure();
+  }
+  Value v = map.lookup(yield.getOperand(0));
+  return widen ? broadcast(v) : v;
+}
+
+ValueRange
+WarpRows::columns(ValueRange inits,
+                  function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+  Value step = arith::ConstantIndexOp::create(b, loc, 32);
+  Value end = dim;
+  if (width > 1)
+    end = arith::DivUIOp::create(b, loc, dim,
+                                 arith::ConstantIndexOp::create(b, loc, width));
+  auto loop = scf::ForOp::create(b, loc, lane, end, step, inits);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value i = loop.getInductionVar();
+  if (width > 1)
+    i = arith::MulIOp::create(b, loc, i,
+                              arith::ConstantIndexOp::create(b, loc, width));
+  SmallVector<Value> results = body(i, loop.getRegionIterArgs());
+  if (!inits.empty()) // without results, the loop has its yield
+    scf::YieldOp::create(b, loc, results);
+  return loop.getResults();
+}
+
+LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
+                            std::string &why) {
+  for (auto [arg, binding] : llvm::zip(chain.getArguments(), bindings))
+    args[arg] = binding;
+  Value stored;
+  for (Operation &op : chain.getBody().front()) {
+    if (isa<tensor::EmptyOp, tensor::DimOp, arith::ConstantOp>(op))
+      continue; // used by what follows, if at all
+    if (auto fill = dyn_cast<linalg::FillOp>(op)) {
+      FloatAttr c;
+      if (!matchPattern(fill.getInputs()[0], m_Constant(&c)) ||
+          cast<RankedTensorType>(fill.getResult(0).getType()).getRank() != 1) {
+        why = "a fill that is not of a [rows] tensor with a constant";
+        return failure();
+      }
+      fills[fill.getResult(0)] = c.getValueAsDouble();
+      continue;
+    }
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      if (ret.getNumOperands() != 1 || ret.getOperand(0) != stored) {
+        why = "a result that is not the last element-wise generic's";
+        return failure();
+      }
+      continue;
+    }
+    auto g = dyn_cast<linalg::GenericOp>(op);
+    if (!g || g.getNumDpsInits() != 1 || g.getNumResults() != 1) {
+      why = ("a " + op.getName().getStringRef() +
+             ", where a chain has generics with one result")
+                .str();
+      return failure();
+    }
+    if (stored) {
+      why = "a generic after the element-wise one that writes the result";
+      return failure();
+    }
+    SmallVector<utils::IteratorType> iters = g.getIteratorTypesArray();
+    SmallVector<AffineMap> maps = g.getIndexingMapsArray();
+    auto par = utils::IteratorType::parallel;
+    auto red = utils::IteratorType::reduction;
+    Value init = g.getDpsInits()[0];
+    MLIRContext *ctx = b.getContext();
+    auto d0 = getAffineDimExpr(0, ctx);
+
+    if (iters.size() == 1 && iters[0] == par) {
+      // A map of the rows' values: once a row, in every lane.
+      SmallVector<Value> vals;
+      for (OpOperand *in : g.getDpsInputOperands()) {
+        FailureOr<Value> v =
+            load(in->get(), g.getMatchingIndexingMap(in), Value(), why);
+        if (failed(v))
+          return failure();
+        vals.push_back(*v);
+      }
+      auto out = rowValues.find(init);
+      if (out != rowValues.end())
+        vals.push_back(out->second);
+      else if (!g.getRegionOutputArgs()[0].use_empty()) {
+        why = "a map of the rows reading an output no earlier op computes";
+        return failure();
+      } else
+        vals.push_back(arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0)));
+      FailureOr<Value> v = cloneBody(g, vals, /*widen=*/false, why);
+      if (failed(v))
+        return failure();
+      rowValues[g.getResult(0)] = *v;
+      continue;
+    }
+    if (iters.size() != 2 || iters[0] != par) {
+      why = "a generic that is not over [rows] or [rows, dim] with the rows "
+            "parallel";
+      return failure();
+    }
+    auto loadInputs = [&](Value i, SmallVector<Value> &vals) -> LogicalResult {
+      for (OpOperand *in : g.getDpsInputOperands()) {
+        FailureOr<Value> v =
+            load(in->get(), g.getMatchingIndexingMap(in), i, why);
+        if (failed(v))
+          return failure();
+        vals.push_back(broadcast(*v));
+      }
+      return success();
+    };
+
+    if (iters[1] == red) {
+      // A row reduction: each lane combines its columns from the identity,
+      // the warp its lanes.
+      FailureOr<Combining> kind = combiningOf(g);
+      auto fill = fills.find(init);
+      if (failed(kind) || fill == fills.end() ||
+          fill->second != kind->identity ||
+          maps.back() != AffineMap::get(2, 0, d0, ctx)) {
+        why = "a reduction that is not an add, mul, maximumf or minimumf of "
+              "the output into a [rows] tensor filled with its identity";
+        return failure();
+      }
+      Value identity = broadcast(
+          arith::ConstantOp::create(b, loc, b.getF32FloatAttr(kind->identity)));
+      bool bad = false;
+      ValueRange partial =
+          columns(identity, [&](Value i, ValueRange acc) -> SmallVector<Value> {
+            SmallVector<Value> vals;
+            FailureOr<Value> v = failure();
+            if (succeeded(loadInputs(i, vals))) {
+              vals.push_back(acc[0]);
+              v = cloneBody(g, vals, /*widen=*/true, why);
+            }
+            bad |= failed(v);
+            return {succeeded(v) ? *v : acc[0]};
+          });
+      if (bad)
+        return failure();
+      Value lanes = partial[0];
+      if (width > 1)
+        lanes = vector::ReductionOp::create(b, loc, kind->vectorKind, lanes);
+      rowValues[g.getResult(0)] = gpu::SubgroupReduceOp::create(
+          b, loc, lanes, kind->gpuKind, /*uniform=*/true);
+      continue;
+    }
+
+    // Element-wise over [rows, dim], reading the rows' values: the result,
+    // stored into the kernel's output.
+    if (maps.back() != AffineMap::getMultiDimIdentityMap(2, ctx) ||
+        !g.getRegionOutputArgs()[0].use_empty()) {
+      why = "an element-wise generic reading its output or writing other "
+            "than [rows, dim]";
+      return failure();
+    }
+    bool bad = false;
+    columns({}, [&](Value i, ValueRange) -> SmallVector<Value> {
+      SmallVector<Value> vals;
+      if (failed(loadInputs(i, vals))) {
+        bad = true;
+        return {};
+      }
+      vals.push_back(vals[0]); // the output argument: not read
+      FailureOr<Value> v = cloneBody(g, vals, /*widen=*/true, why);
+      if (failed(v)) {
+        bad = true;
+        return {};
+      }
+      Value at = arith::AddIOp::create(b, loc, base, i);
+      if (width == 1)
+        memref::StoreOp::create(b, loc, *v, y, at);
+      else
+        vector::StoreOp::create(b, loc, *v, y, at, /*nontemporal=*/false,
+                                llvm::MaybeAlign(4 * width));
+      return {};
+    });
+    if (bad)
+      return failure();
+    stored = g.getResult(0);
+  }
+  if (!stored) {
+    why = "no element-wise generic writing the result";
+    return failure();
+  }
+  return success();
+}
+
+/// `f(x, w, y, rows, dim, eps)`: RMSNorm of x [rows, dim] into y, as
+/// lower::rmsNorm builds it for the CPU, a warp a row, `width` values a
+/// lane at a time (width > 1: dim a multiple of it, rows aligned).
+LogicalResult deriveRMSNorm(func::FuncOp f, unsigned width) {
+  Location loc = f.getLoc();
+  MLIRContext *ctx = f.getContext();
+  OpBuilder b(f);
+  Type f32 = b.getF32Type();
+  auto dyn = ShapedType::kDynamic;
+  auto x2 = RankedTensorType::get({dyn, dyn}, f32);
+  auto w1 = RankedTensorType::get({dyn}, f32);
+  auto chain = func::FuncOp::create(
+      loc, "dsc_derive_scratch", b.getFunctionType({x2, w1, f32, f32}, {x2}));
+  llvm::scope_exit eraseChain([&] { chain.erase(); });
+  {
+    OpBuilder cb = OpBuilder::atBlockBegin(chain.addEntryBlock());
+    Value r =
+        dsc::lower::rmsNorm(cb, loc, chain.getArgument(0), chain.getArgument(1),
+                            chain.getArgument(2), chain.getArgument(3));
+    func::ReturnOp::create(cb, loc, r);
+  }
+
+  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+  Value x = f.getArgument(0), w = f.getArgument(1), y = f.getArgument(2);
+  Value rows = f.getArgument(3), dim = f.getArgument(4), eps = f.getArgument(5);
+  Value c0 = arith::ConstantIndexOp::create(fb, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(fb, loc, 1);
+  Value c32 = arith::ConstantIndexOp::create(fb, loc, 32);
+  Value dimF = arith::SIToFPOp::create(
+      fb, loc, f32, arith::IndexCastOp::create(fb, loc, fb.getI64Type(), dim));
+  // Rows in blocks, a warp's lanes in threads (gpu-map-parallel-loops).
+  auto rowLoop = scf::ParallelOp::create(fb, loc, c0, rows, c1);
+  fb.setInsertionPointToStart(rowLoop.getBody());
+  auto laneLoop = scf::ParallelOp::create(fb, loc, c0, c32, c1);
+  fb.setInsertionPointToStart(laneLoop.getBody());
+  Value base =
+      arith::MulIOp::create(fb, loc, rowLoop.getInductionVars()[0], dim);
+  WarpRows warp(fb, loc, width, dim, laneLoop.getInductionVars()[0], base, y);
+  std::string why;
+  if (failed(warp.run(chain,
+                      {{Binding::Rows, x},
+                       {Binding::Columns, w},
+                       {Binding::Scalar, dimF},
+                       {Binding::Scalar, eps}},
+                      why)))
+    return f.emitOpError("dsc-gpu-derive-kernels: the CPU lowering of ")
+           << OperationName(dsc::RMSNormOp::getOperationName(), ctx)
+           << " is not a chain a warp a row can run: " << why;
+  OpBuilder end = OpBuilder::atBlockEnd(&f.getBody().front());
+  func::ReturnOp::create(end, loc);
+  return success();
+}
+
+/// A kernel made from the CPU path's lowering: its name, signature and how.
+struct Derived {
+  const char *name;
+  FunctionType (*signature)(Builder &);
+  function_ref<LogicalResult(func::FuncOp)> derive;
+};
+
+FunctionType elementwiseSignature(Builder &b) {
+  auto flat = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
+  return b.getFunctionType({flat, flat, flat, b.getIndexType()}, {});
+}
+FunctionType rowSignature(Builder &b) {
+  auto flat = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
+  return b.getFunctionType(
+      {flat, flat, flat, b.getIndexType(), b.getIndexType(), b.getF32Type()},
+      {});
+}
+
 struct GPUDeriveKernelsPass
     : dsc::impl::GPUDeriveKernelsBase<GPUDeriveKernelsPass> {
   using GPUDeriveKernelsBase::GPUDeriveKernelsBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
-    Location loc = module.getLoc();
-    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-    auto flat = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
-    auto rows = MemRefType::get({ShapedType::kDynamic, 1}, b.getF32Type());
-    for (const Derived &d : kDerived) {
-      std::string name = std::string("dsc_cuda_") + d.name;
-      if (module.lookupSymbol(name)) {
-        module.emitError("dsc-gpu-derive-kernels: the module already has ")
-            << name << ", which it derives from the CPU path's lowering";
+    auto add = [](func::FuncOp f) {
+      return deriveElementwise(f, dsc::AddOp::getOperationName());
+    };
+    auto swiglu = [](func::FuncOp f) {
+      return deriveElementwise(f, dsc::SwiGLUOp::getOperationName());
+    };
+    auto norm = [](func::FuncOp f) { return deriveRMSNorm(f, 1); };
+    auto normV = [](func::FuncOp f) { return deriveRMSNorm(f, 4); };
+    const Derived derived[] = {
+        {"dsc_cuda_add", elementwiseSignature, add},
+        {"dsc_cuda_swiglu", elementwiseSignature, swiglu},
+        {"dsc_cuda_rms_norm", rowSignature, norm},
+        {"dsc_cuda_rms_norm_v", rowSignature, normV},
+    };
+    Builder b(ctx);
+    for (const Derived &d : derived) {
+      auto f = module.lookupSymbol<func::FuncOp>(d.name);
+      if (!f)
+        continue;
+      if (!f.isDeclaration()) {
+        f.emitOpError("dsc-gpu-derive-kernels: ")
+            << d.name
+            << " has a body; declare it, and the pass derives it from the "
+               "CPU path's lowering";
         return signalPassFailure();
       }
-      OperationName opName(d.op, ctx);
-      func::FuncOp scratch;
-      FailureOr<linalg::GenericOp> cpu = cpuLowering(b, loc, opName, scratch);
-      if (failed(cpu)) {
-        if (scratch)
-          scratch.erase();
-        module.emitError("dsc-gpu-derive-kernels: the CPU lowering of ")
-            << opName
-            << " is not one element-wise linalg.generic of its operands";
+      FunctionType want = d.signature(b);
+      if (f.getFunctionType() != want) {
+        f.emitOpError("dsc-gpu-derive-kernels: ")
+            << d.name << " is declared as " << f.getFunctionType()
+            << "; the kernel derived from the CPU path's lowering is " << want;
         return signalPassFailure();
       }
-      auto f = func::FuncOp::create(
-          b, loc, name,
-          b.getFunctionType({flat, flat, flat, b.getIndexType()}, {}));
+      if (failed(d.derive(f)))
+        return signalPassFailure();
+      f.setPublic();
       f->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
-      OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
-      // The flattened values as the [n, 1] rows the op's pattern reads.
-      Value n = f.getArgument(3);
-      SmallVector<Value> views;
-      for (unsigned i = 0; i < 3; ++i)
-        views.push_back(memref::ExpandShapeOp::create(
-            fb, loc, rows, f.getArgument(i),
-            ArrayRef<ReassociationIndices>{{0, 1}},
-            ArrayRef<OpFoldResult>{n, fb.getIndexAttr(1)}));
-      // The CPU's generic on the kernel's buffers: its maps, iterators and
-      // body; its destination the kernel's output (the CPU's is the first
-      // operand, which bufferization overwrites).
-      auto g = linalg::GenericOp::create(
-          fb, loc, TypeRange{}, ValueRange{views[0], views[1]},
-          ValueRange{views[2]}, cpu->getIndexingMapsArray(),
-          cpu->getIteratorTypesArray());
-      IRMapping map;
-      cpu->getRegion().cloneInto(&g.getRegion(), map);
-      func::ReturnOp::create(fb, loc);
-      scratch.erase();
     }
   }
 };

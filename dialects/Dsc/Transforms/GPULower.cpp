@@ -166,6 +166,12 @@ struct GPUNoLibdevicePass : dsc::impl::GPUNoLibdeviceBase<GPUNoLibdevicePass> {
       Location loc = call.getLoc();
       if (name == "__nv_sqrtf")
         r = LLVM::SqrtOp::create(b, loc, a[0]);
+      else if (name == "__nv_rsqrtf") // RMSNorm's, as the CPU computes it
+        r = LLVM::FDivOp::create(
+            b, loc,
+            LLVM::ConstantOp::create(b, loc, b.getF32Type(),
+                                     b.getF32FloatAttr(1.0f)),
+            LLVM::SqrtOp::create(b, loc, a[0]));
       else if (name == "__nv_fmaf")
         r = LLVM::FMAOp::create(b, loc, a[0], a[1], a[2]);
       else if (name == "__nv_fabsf")

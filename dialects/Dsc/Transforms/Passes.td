@@ -296,25 +296,39 @@ def CodegenOutlineLoops : Pass<"dsc-codegen-outline-loops",
 //===----------------------------------------------------------------------===//
 
 def GPUDeriveKernels : Pass<"dsc-gpu-derive-kernels", "::mlir::ModuleOp"> {
-  let summary = "Adds the CUDA element-wise kernels, made by the CPU path's lowering";
+  let summary = "Gives the CUDA kernels a source declares the CPU path's lowering";
   let description = [{
-    Adds `dsc_cuda_add` and `dsc_cuda_swiglu` (arguments a, b, y:
-    `memref<?xf32>`, n: `index`; y = op(a, b) over n values) to the module,
-    not written by hand: each is the `linalg.generic` that
-    dsc-codegen-lower's pattern for `dsc.add` / `dsc.swiglu` makes for the
-    CPU (its maps, iterators and scalar body), moved from tensors onto the
-    kernel's buffers viewed as [n, 1] rows. dsc-cuda-lower lowers it to
-    parallel loops and blocks of threads like the hand-written sources. A
-    module that already defines one of them is an error, as is a CPU
-    lowering that is not one element-wise generic of its operands (identity
-    maps, parallel iterators, a body that reads neither the output nor a
-    value from outside).
+    Defines the kernels the module declares (body-less `func.func`), not
+    written by hand:
+
+    - `dsc_cuda_add` and `dsc_cuda_swiglu` (a, b, y: `memref<?xf32>`,
+      n: `index`; y = op(a, b) over n values): the `linalg.generic` that
+      dsc-codegen-lower's pattern for `dsc.add` / `dsc.swiglu` makes for
+      the CPU (its maps, iterators and scalar body), moved from tensors
+      onto the kernel's buffers viewed as [n, 1] rows; dsc-cuda-lower
+      lowers it to parallel loops and blocks of threads.
+    - `dsc_cuda_rms_norm` and `dsc_cuda_rms_norm_v` (x, w, y, rows, dim,
+      eps): the chain of linalg ops the CPU pattern for `dsc.rms_norm`
+      builds (`lower::rmsNorm`), mapped a warp a row: rows and lanes as
+      nested `scf.parallel` loops, each generic over the lane's columns
+      l, l + 32, ...; a row reduction from its combining op's identity,
+      the lanes combined by `gpu.subgroup_reduce`; maps of the rows' values
+      once a row; the last element-wise generic stored into y. `_v` widens
+      the bodies to `vector<4xf32>` (dim a multiple of 4).
+
+    A definition of one of these names (the derived one is the kernel), a
+    declaration with another signature, and a CPU lowering the mapping
+    cannot take (not one element-wise generic; a chain with an
+    intermediate [rows, dim] tensor, a reduction whose init is not its
+    identity) are errors. Other functions are left as they are.
   }];
   let dependentDialects = [
     "::mlir::dsc::DscDialect", "::mlir::arith::ArithDialect",
     "::mlir::func::FuncDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::memref::MemRefDialect",
-    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
   ];
 }
 

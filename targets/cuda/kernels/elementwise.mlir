@@ -1,8 +1,16 @@
-// RoPE, the one element-wise op whose CUDA kernel is written by hand: the
-// residual add and SwiGLU (dsc_cuda_add, dsc_cuda_swiglu) are made from
-// the CPU path's lowering of dsc.add and dsc.swiglu by the pass
-// dsc-gpu-derive-kernels. One parallel loop, as linalg's parallel lowering
-// makes them; dsc-cuda-lower tiles it into blocks of threads.
+// The element-wise kernels. The residual add and SwiGLU are declared here
+// and not written: dsc-gpu-derive-kernels gives them the body the CPU
+// path's lowering makes of dsc.add and dsc.swiglu (one linalg.generic).
+// RoPE is written by hand. One parallel loop each, as linalg's parallel
+// lowering makes them; dsc-cuda-lower tiles it into blocks of threads.
+
+// y = a + b over n values.
+func.func private @dsc_cuda_add(%a: memref<?xf32>, %b: memref<?xf32>,
+                                %y: memref<?xf32>, %n: index)
+
+// y = silu(a) * b over n values (the FFN's gate and up projections).
+func.func private @dsc_cuda_swiglu(%a: memref<?xf32>, %b: memref<?xf32>,
+                                   %y: memref<?xf32>, %n: index)
 
 // RoPE on x [rows, heads, dim] in place, and on x2 [rows, heads2, dim]
 // in the same launch (attention's q and k; heads2 = 0: x alone), row t at

@@ -1,9 +1,8 @@
 // RUN: dsc-opt %s --split-input-file --dsc-gpu-derive-kernels -verify-diagnostics
 
-// A hand-written kernel of the same name: two definitions would not link,
-// and the derived one is the kernel.
-// expected-error @below {{dsc-gpu-derive-kernels: the module already has dsc_cuda_add, which it derives from the CPU path's lowering}}
+// A hand-written body for a derived kernel: the derived one is the kernel.
 module {
+  // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_add has a body; declare it, and the pass derives it from the CPU path's lowering}}
   func.func @dsc_cuda_add(%a: memref<?xf32>, %b: memref<?xf32>,
                           %y: memref<?xf32>, %n: index) {
     return
@@ -12,7 +11,26 @@ module {
 
 // -----
 
-// expected-error @below {{dsc-gpu-derive-kernels: the module already has dsc_cuda_swiglu, which it derives from the CPU path's lowering}}
+// A declaration the runtime would call with other arguments.
 module {
+  // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_swiglu is declared as '(memref<?xf32>) -> ()'; the kernel derived from the CPU path's lowering is '(memref<?xf32>, memref<?xf32>, memref<?xf32>, index) -> ()'}}
   func.func private @dsc_cuda_swiglu(memref<?xf32>)
+}
+
+// -----
+
+module {
+  // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_rms_norm is declared as '(memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index) -> ()'}}
+  func.func private @dsc_cuda_rms_norm(memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index)
+}
+
+// -----
+
+module {
+  // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_rms_norm_v has a body}}
+  func.func @dsc_cuda_rms_norm_v(%x: memref<?xf32>, %w: memref<?xf32>,
+                                 %y: memref<?xf32>, %r: index, %d: index,
+                                 %e: f32) {
+    return
+  }
 }

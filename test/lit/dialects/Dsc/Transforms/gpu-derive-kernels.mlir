@@ -1,9 +1,10 @@
 // RUN: dsc-opt %s --split-input-file --dsc-gpu-derive-kernels | FileCheck %s
 
-// The residual add and SwiGLU kernels, made by dsc-codegen-lower's
-// patterns for dsc.add and dsc.swiglu: the CPU path's generic (maps,
-// iterators, scalar body) on the kernel's buffers as [n, 1] rows, its
-// output the kernel's third argument. Whatever the module holds stays.
+// The residual add and SwiGLU kernels a source declares, given the bodies
+// dsc-codegen-lower's patterns make of dsc.add and dsc.swiglu: the CPU
+// path's generic (maps, iterators, scalar body) on the kernel's buffers as
+// [n, 1] rows, its output the kernel's third argument. Whatever else the
+// module holds stays.
 // CHECK-LABEL: func.func @dsc_cuda_rope(
 // CHECK-LABEL: func.func @dsc_cuda_add(
 // CHECK-SAME: %[[A:[^:]*]]: memref<?xf32>, %[[B:[^:]*]]: memref<?xf32>, %[[Y:[^:]*]]: memref<?xf32>, %[[N:[^:]*]]: index)
@@ -28,13 +29,69 @@ module {
   func.func @dsc_cuda_rope(%x: memref<?xf32>) {
     return
   }
+  func.func private @dsc_cuda_add(memref<?xf32>, memref<?xf32>, memref<?xf32>, index)
+  func.func private @dsc_cuda_swiglu(memref<?xf32>, memref<?xf32>, memref<?xf32>, index)
 }
 
 // -----
 
-// An empty module gets both.
-// CHECK-LABEL: func.func @dsc_cuda_add(
-// CHECK-LABEL: func.func @dsc_cuda_swiglu(
+// RMSNorm from the CPU path's chain (lower::rmsNorm): a warp a row (rows
+// and lanes as nested parallel loops), the sum of squares over the lane's
+// columns l, l + 32, ... with the CPU's combining body, the lanes' sums by
+// gpu.subgroup_reduce, the rows' map (rsqrt(sum / dim + eps)) once, and the
+// scaling over the same columns into y.
+// CHECK-LABEL: func.func @dsc_cuda_rms_norm(
+// CHECK-SAME: %[[X:[^:]*]]: memref<?xf32>, %[[W:[^:]*]]: memref<?xf32>, %[[Y:[^:]*]]: memref<?xf32>, %[[ROWS:[^:]*]]: index, %[[DIM:[^:]*]]: index, %[[EPS:[^:]*]]: f32)
+// CHECK-SAME: attributes {llvm.emit_c_interface}
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK: %[[DI:.*]] = arith.index_cast %[[DIM]] : index to i64
+// CHECK: %[[DF:.*]] = arith.sitofp %[[DI]] : i64 to f32
+// CHECK: scf.parallel (%[[R:.*]]) = (%{{.*}}) to (%[[ROWS]])
+// CHECK: scf.parallel (%[[L:.*]]) = (%{{.*}}) to (%[[C32]])
+// CHECK: %[[BASE:.*]] = arith.muli %[[R]], %[[DIM]] : index
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[PART:.*]] = scf.for %[[I:.*]] = %[[L]] to %[[DIM]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32)
+// CHECK-NEXT: %[[J:.*]] = arith.addi %[[BASE]], %[[I]] : index
+// CHECK-NEXT: %[[V:.*]] = memref.load %[[X]][%[[J]]]
+// CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[V]], %[[V]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: %[[NEXT:.*]] = arith.addf %[[ACC]], %[[SQ]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: scf.yield %[[NEXT]] : f32
+// CHECK: %[[SUM:.*]] = gpu.subgroup_reduce add %[[PART]] uniform : (f32) -> f32
+// CHECK-NEXT: %[[MEAN:.*]] = arith.divf %[[SUM]], %[[DF]] : f32
+// CHECK-NEXT: %[[ME:.*]] = arith.addf %[[MEAN]], %[[EPS]] : f32
+// CHECK-NEXT: %[[INV:.*]] = math.rsqrt %[[ME]] : f32
+// CHECK: scf.for %[[I2:.*]] = %[[L]] to %[[DIM]] step
+// CHECK-DAG: memref.load %[[X]]
+// CHECK-DAG: %[[WV:.*]] = memref.load %[[W]][%[[I2]]]
+// CHECK: %[[N:.*]] = arith.mulf %{{.*}}, %[[INV]] : f32
+// CHECK-NEXT: %[[O:.*]] = arith.mulf %[[N]], %[[WV]] : f32
+// CHECK: memref.store %[[O]], %[[Y]]
+// The vector form: four values a lane at a time, the lane's sums a vector
+// added up by vector.reduction before the warp's.
+// CHECK-LABEL: func.func @dsc_cuda_rms_norm_v(
+// CHECK: scf.for {{.*}} -> (vector<4xf32>)
+// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
+// CHECK: arith.mulf {{.*}} : vector<4xf32>
+// CHECK: arith.addf {{.*}} : vector<4xf32>
+// CHECK: vector.reduction <add>, %{{.*}} : vector<4xf32> into f32
+// CHECK: gpu.subgroup_reduce add
+// CHECK: math.rsqrt
+// CHECK: scf.for
+// CHECK: vector.broadcast %{{.*}} : f32 to vector<4xf32>
+// CHECK: vector.store %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
+module {
+  func.func private @dsc_cuda_rms_norm(memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, f32)
+  func.func private @dsc_cuda_rms_norm_v(memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, f32)
+}
+
+// -----
+
+// A module that declares none is left as it is.
+// CHECK-LABEL: func.func @dsc_cuda_rope(
+// CHECK-NOT: func.func
 // CHECK-NOT: dsc_derive_scratch
 module {
+  func.func @dsc_cuda_rope(%x: memref<?xf32>) {
+    return
+  }
 }
