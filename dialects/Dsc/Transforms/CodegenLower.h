@@ -40,6 +40,10 @@ arith::FastMathFlagsAttr reassoc(MLIRContext *ctx);
 /// arguments in the CUDA kernel dsc-gpu-derive-kernels makes of it.
 Value rmsNorm(OpBuilder &b, Location loc, Value x, Value weight, Value dim,
               Value eps);
+/// Softmax over the last dimension of `x` [rows, n] (f32) as linalg on
+/// tensors: the rows' maximum, exp(x - max), its sum, the sum's inverse and
+/// the product (dsc.softmax's CPU lowering; attention's on CUDA).
+Value softmax(OpBuilder &b, Location loc, Value x);
 } // namespace lower
 
 } // namespace mlir::dsc

@@ -149,38 +149,7 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
   LogicalResult
   matchAndRewrite(SoftmaxOp op, OpAdaptor a,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    Value x = a.getInput();
-    Value n = rows(rewriter, loc, x);
-    auto fast = reassoc(ctx);
-    auto id = identity(ctx, 2);
-    Value mx = reduceRows(rewriter, loc, x,
-                          rowAccumulator(rewriter, loc, n, -INFINITY),
-                          [](OpBuilder &b, Location l, ValueRange v) -> Value {
-                            return arith::MaximumFOp::create(b, l, v[1], v[0]);
-                          });
-    Value e =
-        generic(rewriter, loc, {x, mx}, x, {id, rowMap(ctx), id}, {kPar, kPar},
-                [](OpBuilder &b, Location l, ValueRange v) -> Value {
-                  return math::ExpOp::create(
-                      b, l, arith::SubFOp::create(b, l, v[0], v[1]));
-                });
-    Value sum =
-        reduceRows(rewriter, loc, e, rowAccumulator(rewriter, loc, n, 0.0),
-                   [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-                     return arith::AddFOp::create(b, l, v[1], v[0], fast);
-                   });
-    Value inv = mapRows(rewriter, loc, sum,
-                        [](OpBuilder &b, Location l, Value s) -> Value {
-                          return arith::DivFOp::create(b, l, f32(b, l, 1.0), s);
-                        });
-    Value out =
-        generic(rewriter, loc, {e, inv}, e, {id, rowMap(ctx), id}, {kPar, kPar},
-                [](OpBuilder &b, Location l, ValueRange v) -> Value {
-                  return arith::MulFOp::create(b, l, v[0], v[1]);
-                });
-    rewriter.replaceOp(op, out);
+    rewriter.replaceOp(op, softmax(rewriter, op.getLoc(), a.getInput()));
     return success();
   }
 };
@@ -337,5 +306,34 @@ Value lower::rmsNorm(OpBuilder &b, Location loc, Value x, Value weight,
                  [](OpBuilder &nb, Location l, ValueRange v) -> Value {
                    Value n = arith::MulFOp::create(nb, l, v[0], v[1]);
                    return arith::MulFOp::create(nb, l, n, toF32(nb, l, v[2]));
+                 });
+}
+
+Value lower::softmax(OpBuilder &b, Location loc, Value x) {
+  MLIRContext *ctx = b.getContext();
+  Value n = rows(b, loc, x);
+  auto fast = reassoc(ctx);
+  auto id = identity(ctx, 2);
+  Value mx = reduceRows(b, loc, x, rowAccumulator(b, loc, n, -INFINITY),
+                        [](OpBuilder &nb, Location l, ValueRange v) -> Value {
+                          return arith::MaximumFOp::create(nb, l, v[1], v[0]);
+                        });
+  Value e = generic(b, loc, {x, mx}, x, {id, rowMap(ctx), id}, {kPar, kPar},
+                    [](OpBuilder &nb, Location l, ValueRange v) -> Value {
+                      return math::ExpOp::create(
+                          nb, l, arith::SubFOp::create(nb, l, v[0], v[1]));
+                    });
+  Value sum =
+      reduceRows(b, loc, e, rowAccumulator(b, loc, n, 0.0),
+                 [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+                   return arith::AddFOp::create(nb, l, v[1], v[0], fast);
+                 });
+  Value inv =
+      mapRows(b, loc, sum, [](OpBuilder &nb, Location l, Value s) -> Value {
+        return arith::DivFOp::create(nb, l, f32(nb, l, 1.0), s);
+      });
+  return generic(b, loc, {e, inv}, e, {id, rowMap(ctx), id}, {kPar, kPar},
+                 [](OpBuilder &nb, Location l, ValueRange v) -> Value {
+                   return arith::MulFOp::create(nb, l, v[0], v[1]);
                  });
 }

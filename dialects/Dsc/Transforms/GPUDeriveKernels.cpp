@@ -178,12 +178,17 @@ FailureOr<Combining> combiningOf(linalg::GenericOp g) {
   return failure();
 }
 
-/// Builds a warp-a-row kernel from a chain of linalg ops on tensors.
+/// Builds a warp-a-row kernel from a chain of linalg ops on tensors: the
+/// body of one lane of the row at `base` in the buffers, `length` columns
+/// long. An element-wise generic whose result only later generics read is
+/// not stored: each reads it at its own column, its body computed again
+/// there (as softmax's exponentials: no [rows, dim] scratch).
 class WarpRows {
 public:
-  WarpRows(OpBuilder &b, Location loc, unsigned width, Value dim, Value lane,
+  WarpRows(OpBuilder &b, Location loc, unsigned width, Value length, Value lane,
            Value base, Value y)
-      : b(b), loc(loc), width(width), dim(dim), lane(lane), base(base), y(y) {}
+      : b(b), loc(loc), width(width), length(length), lane(lane), base(base),
+        y(y) {}
 
   LogicalResult run(func::FuncOp chain, ArrayRef<Binding> bindings,
                     std::string &why);
@@ -203,7 +208,10 @@ private:
   /// two-dimensional generics), its arguments `args`.
   FailureOr<Value> cloneBody(linalg::GenericOp g, ArrayRef<Value> args,
                              bool widen, std::string &why);
-  /// scf.for v = lane to dim / width step 32, i = v * width, as `body`
+  /// The inputs of the two-dimensional generic `g` at column(s) i.
+  LogicalResult loadInputs(linalg::GenericOp g, Value i,
+                           SmallVector<Value> &vals, std::string &why);
+  /// scf.for v = lane to length / width step 32, i = v * width, as `body`
   /// says; its results.
   ValueRange
   columns(ValueRange inits,
@@ -212,8 +220,9 @@ private:
   OpBuilder &b;
   Location loc;
   unsigned width;
-  Value dim, lane, base, y;
+  Value length, lane, base, y;
   DenseMap<Value, Binding> args;
+  DenseMap<Value, linalg::GenericOp> recomputed; // read at their columns
   DenseMap<Value, Value> rowValues; // [rows] tensors: this row's value
   DenseMap<Value, double> fills;    // [rows] tensors filled with a constant
 };
@@ -231,13 +240,21 @@ FailureOr<Value> WarpRows::load(Value tensor, AffineMap map, Value i,
     }
     return it->second;
   }
-  auto arg = args.find(tensor);
   bool full = map == AffineMap::get(2, 0, {d0, d1}, ctx);
+  auto lazy = recomputed.find(tensor);
+  if (lazy != recomputed.end() && full) {
+    SmallVector<Value> vals;
+    if (failed(loadInputs(lazy->second, i, vals, why)))
+      return failure();
+    vals.push_back(vals[0]); // the output argument: not read
+    return cloneBody(lazy->second, vals, /*widen=*/true, why);
+  }
+  auto arg = args.find(tensor);
   bool column = map == AffineMap::get(2, 0, d1, ctx);
   if (arg == args.end() || !(full || column) ||
       arg->second.kind != (full ? Binding::Rows : Binding::Columns)) {
-    why = "an operand that is neither the input's rows, a column vector "
-          "nor a row's value (an intermediate [rows, dim] tensor?)";
+    why = "an operand that is neither the input's rows, a column vector, "
+          "a row's value nor an earlier element-wise result at its column";
     return failure();
   }
   Value at = full ? arith::AddIOp::create(b, loc, base, i).getResult() : i;
@@ -309,9 +326,9 @@ ValueRange
 WarpRows::columns(ValueRange inits,
                   function_ref<SmallVector<Value>(Value, ValueRange)> body) {
   Value step = arith::ConstantIndexOp::create(b, loc, 32);
-  Value end = dim;
+  Value end = length;
   if (width > 1)
-    end = arith::DivUIOp::create(b, loc, dim,
+    end = arith::DivUIOp::create(b, loc, length,
                                  arith::ConstantIndexOp::create(b, loc, width));
   auto loop = scf::ForOp::create(b, loc, lane, end, step, inits);
   OpBuilder::InsertionGuard guard(b);
@@ -324,6 +341,17 @@ WarpRows::columns(ValueRange inits,
   if (!inits.empty()) // without results, the loop has its yield
     scf::YieldOp::create(b, loc, results);
   return loop.getResults();
+}
+
+LogicalResult WarpRows::loadInputs(linalg::GenericOp g, Value i,
+                                   SmallVector<Value> &vals, std::string &why) {
+  for (OpOperand *in : g.getDpsInputOperands()) {
+    FailureOr<Value> v = load(in->get(), g.getMatchingIndexingMap(in), i, why);
+    if (failed(v))
+      return failure();
+    vals.push_back(broadcast(*v));
+  }
+  return success();
 }
 
 LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
@@ -399,15 +427,8 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
             "parallel";
       return failure();
     }
-    auto loadInputs = [&](Value i, SmallVector<Value> &vals) -> LogicalResult {
-      for (OpOperand *in : g.getDpsInputOperands()) {
-        FailureOr<Value> v =
-            load(in->get(), g.getMatchingIndexingMap(in), i, why);
-        if (failed(v))
-          return failure();
-        vals.push_back(broadcast(*v));
-      }
-      return success();
+    auto loadInputs = [&](Value i, SmallVector<Value> &vals) {
+      return this->loadInputs(g, i, vals, why);
     };
 
     if (iters[1] == red) {
@@ -447,12 +468,20 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
     }
 
     // Element-wise over [rows, dim], reading the rows' values: the result,
-    // stored into the kernel's output.
+    // stored into the kernel's output, or a value later generics compute
+    // again at their columns.
     if (maps.back() != AffineMap::getMultiDimIdentityMap(2, ctx) ||
         !g.getRegionOutputArgs()[0].use_empty()) {
       why = "an element-wise generic reading its output or writing other "
             "than [rows, dim]";
       return failure();
+    }
+    bool returned = llvm::any_of(g.getResult(0).getUsers(), [](Operation *u) {
+      return isa<func::ReturnOp>(u);
+    });
+    if (!returned) {
+      recomputed[g.getResult(0)] = g;
+      continue;
     }
     bool bad = false;
     columns({}, [&](Value i, ValueRange) -> SmallVector<Value> {
@@ -539,16 +568,74 @@ LogicalResult deriveRMSNorm(func::FuncOp f, unsigned width) {
   return success();
 }
 
-/// A kernel made from the CPU path's lowering: its name, signature and how.
+/// `f(scores, at, units, heads, P)`: attention's softmax over each unit's
+/// scores in place, as lower::softmax builds dsc.softmax for the CPU, a
+/// warp a unit: unit u = t * heads + h (query row t, head h) has its P-long
+/// row at u * P, of which the positions up to at[0] + t are seen (causal).
+LogicalResult deriveCausalSoftmax(func::FuncOp f) {
+  Location loc = f.getLoc();
+  MLIRContext *ctx = f.getContext();
+  OpBuilder b(f);
+  auto dyn = ShapedType::kDynamic;
+  auto x2 = RankedTensorType::get({dyn, dyn}, b.getF32Type());
+  auto chain = func::FuncOp::create(loc, "dsc_derive_scratch",
+                                    b.getFunctionType({x2}, {x2}));
+  llvm::scope_exit eraseChain([&] { chain.erase(); });
+  {
+    OpBuilder cb = OpBuilder::atBlockBegin(chain.addEntryBlock());
+    Value r = dsc::lower::softmax(cb, loc, chain.getArgument(0));
+    func::ReturnOp::create(cb, loc, r);
+  }
+
+  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+  Value scores = f.getArgument(0), at = f.getArgument(1);
+  Value units = f.getArgument(2), heads = f.getArgument(3);
+  Value positions = f.getArgument(4);
+  Value c0 = arith::ConstantIndexOp::create(fb, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(fb, loc, 1);
+  Value c32 = arith::ConstantIndexOp::create(fb, loc, 32);
+  auto unitLoop = scf::ParallelOp::create(fb, loc, c0, units, c1);
+  fb.setInsertionPointToStart(unitLoop.getBody());
+  auto laneLoop = scf::ParallelOp::create(fb, loc, c0, c32, c1);
+  fb.setInsertionPointToStart(laneLoop.getBody());
+  Value u = unitLoop.getInductionVars()[0];
+  Value first = arith::IndexCastOp::create(
+      fb, loc, fb.getIndexType(), memref::LoadOp::create(fb, loc, at, c0));
+  Value t = arith::DivUIOp::create(fb, loc, u, heads);
+  Value seen = arith::AddIOp::create(
+      fb, loc, arith::AddIOp::create(fb, loc, first, t), c1);
+  Value base = arith::MulIOp::create(fb, loc, u, positions);
+  WarpRows warp(fb, loc, /*width=*/1, seen, laneLoop.getInductionVars()[0],
+                base, scores);
+  std::string why;
+  if (failed(warp.run(chain, {{Binding::Rows, scores}}, why)))
+    return f.emitOpError("dsc-gpu-derive-kernels: the CPU lowering of ")
+           << OperationName(dsc::SoftmaxOp::getOperationName(), ctx)
+           << " is not a chain a warp a row can run: " << why;
+  OpBuilder end = OpBuilder::atBlockEnd(&f.getBody().front());
+  func::ReturnOp::create(end, loc);
+  return success();
+}
+
+/// A kernel made from the CPU path's lowering: its name, signature and how;
+/// `entry`: the runtime calls it (public, with a C interface), else a
+/// helper the kernel sources call (private, inlined by dsc-cuda-lower).
 struct Derived {
   const char *name;
   FunctionType (*signature)(Builder &);
   function_ref<LogicalResult(func::FuncOp)> derive;
+  bool entry;
 };
 
 FunctionType elementwiseSignature(Builder &b) {
   auto flat = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
   return b.getFunctionType({flat, flat, flat, b.getIndexType()}, {});
+}
+FunctionType causalSoftmaxSignature(Builder &b) {
+  auto f32 = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
+  auto i64 = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
+  return b.getFunctionType(
+      {f32, i64, b.getIndexType(), b.getIndexType(), b.getIndexType()}, {});
 }
 FunctionType rowSignature(Builder &b) {
   auto flat = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
@@ -572,10 +659,12 @@ struct GPUDeriveKernelsPass
     auto norm = [](func::FuncOp f) { return deriveRMSNorm(f, 1); };
     auto normV = [](func::FuncOp f) { return deriveRMSNorm(f, 4); };
     const Derived derived[] = {
-        {"dsc_cuda_add", elementwiseSignature, add},
-        {"dsc_cuda_swiglu", elementwiseSignature, swiglu},
-        {"dsc_cuda_rms_norm", rowSignature, norm},
-        {"dsc_cuda_rms_norm_v", rowSignature, normV},
+        {"dsc_cuda_add", elementwiseSignature, add, true},
+        {"dsc_cuda_swiglu", elementwiseSignature, swiglu, true},
+        {"dsc_cuda_rms_norm", rowSignature, norm, true},
+        {"dsc_cuda_rms_norm_v", rowSignature, normV, true},
+        {"dsc_cuda_causal_softmax", causalSoftmaxSignature, deriveCausalSoftmax,
+         false},
     };
     Builder b(ctx);
     for (const Derived &d : derived) {
@@ -598,8 +687,10 @@ struct GPUDeriveKernelsPass
       }
       if (failed(d.derive(f)))
         return signalPassFailure();
-      f.setPublic();
-      f->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+      if (d.entry) {
+        f.setPublic();
+        f->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+      }
     }
   }
 };

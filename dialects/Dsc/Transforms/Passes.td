@@ -315,12 +315,19 @@ def GPUDeriveKernels : Pass<"dsc-gpu-derive-kernels", "::mlir::ModuleOp"> {
       the lanes combined by `gpu.subgroup_reduce`; maps of the rows' values
       once a row; the last element-wise generic stored into y. `_v` widens
       the bodies to `vector<4xf32>` (dim a multiple of 4).
+    - `dsc_cuda_causal_softmax` (scores, at, units, heads, P): a helper
+      (it stays private; the attention kernel calls it): the chain of
+      `dsc.softmax`'s CPU lowering (`lower::softmax`), the same mapping, a
+      warp per unit u over its row u * P, at[0] + u / heads + 1 positions
+      long, in place. An element-wise result only later generics read is
+      computed again at each reader's column, not stored.
 
     A definition of one of these names (the derived one is the kernel), a
     declaration with another signature, and a CPU lowering the mapping
-    cannot take (not one element-wise generic; a chain with an
-    intermediate [rows, dim] tensor, a reduction whose init is not its
-    identity) are errors. Other functions are left as they are.
+    cannot take (not one element-wise generic; a chain reading other than
+    the input's rows, a column vector, a row's value or an earlier
+    element-wise result at its own column; a reduction whose init is not
+    its identity) are errors. Other functions are left as they are.
   }];
   let dependentDialects = [
     "::mlir::dsc::DscDialect", "::mlir::arith::ArithDialect",

@@ -12,13 +12,25 @@
 // thread walks a row alone (one thread per unit doing all of it took
 // milliseconds a layer on an H200):
 //   1. a thread per unit and position: the score;
-//   2. a warp a unit: the maximum of the scores and the sum of their
-//      exponentials against it (lane l reads positions l, l + 32, ...;
-//      the lanes' values combined by shuffles, gpu.subgroup_reduce), then
-//      each score replaced by its weight exp(score - max) / sum;
+//   2. a warp a unit: the scores' softmax over the positions it sees, in
+//      place (dsc_cuda_causal_softmax, derived from the CPU's dsc.softmax:
+//      the maximum and the sum of the exponentials against it, lane l
+//      reading positions l, l + 32, ..., the lanes' values combined by
+//      shuffles; each score replaced by exp(score - max) * (1 / sum));
 //   3. a warp per unit and value, its lanes splitting the positions: the
 //      weighted sum of the values, the lanes' sums added by shuffles.
 // exp is dsc's polynomial (dsc-codegen-approximate-math), as on the CPU.
+
+// Softmax of each unit's scores (u * P, P long) over its first
+// at[0] + u / heads + 1 positions, in place. Declared, not written:
+// dsc-gpu-derive-kernels gives it the body the CPU path's lowering of
+// dsc.softmax (lower::softmax) makes, a warp a unit; the exponentials are
+// computed again where the sum and the weights read them, so that they
+// need no buffer. A helper: dsc-cuda-lower inlines it into the kernel.
+func.func private @dsc_cuda_causal_softmax(%scores: memref<?xf32>,
+                                           %at: memref<?xi64>, %units: index,
+                                           %heads: index, %P: index)
+
 func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
                               %vc: memref<?xf32>, %scores: memref<?xf32>,
                               %out: memref<?xf32>,
@@ -65,45 +77,9 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
     }
     scf.reduce
   }
-  scf.parallel (%u) = (%c0) to (%units) step (%c1) {
-    scf.parallel (%l) = (%c0) to (%c32) step (%c1) {
-      %first64 = memref.load %at[%c0] : memref<?xi64>
-      %first = arith.index_cast %first64 : i64 to index
-      %t = arith.divui %u, %heads : index
-      %last = arith.addi %first, %t : index
-      %npos = arith.addi %last, %c1 : index
-      %sr = arith.muli %u, %P : index
-      %m = scf.for %p = %l to %npos step %c32 iter_args(%a = %ninf) -> f32 {
-        %si = arith.addi %sr, %p : index
-        %s = memref.load %scores[%si] : memref<?xf32>
-        %a2 = arith.maximumf %a, %s : f32
-        scf.yield %a2 : f32
-      }
-      // The unit's maximum over the warp (shuffles; every lane gets it).
-      // A lane with no position (fewer than 32 seen) has -inf and sum 0.
-      %mx = gpu.subgroup_reduce maximumf %m uniform : (f32) -> f32
-      %sum = scf.for %p = %l to %npos step %c32 iter_args(%a = %zero) -> f32 {
-        %si = arith.addi %sr, %p : index
-        %s = memref.load %scores[%si] : memref<?xf32>
-        %sm = arith.subf %s, %mx : f32
-        %e = math.exp %sm : f32
-        %a2 = arith.addf %a, %e : f32
-        scf.yield %a2 : f32
-      }
-      %tot = gpu.subgroup_reduce add %sum uniform : (f32) -> f32
-      // The weights: each lane's positions (read by it alone) in place.
-      scf.for %p = %l to %npos step %c32 {
-        %si = arith.addi %sr, %p : index
-        %s = memref.load %scores[%si] : memref<?xf32>
-        %sm = arith.subf %s, %mx : f32
-        %e = math.exp %sm : f32
-        %w = arith.divf %e, %tot : f32
-        memref.store %w, %scores[%si] : memref<?xf32>
-      }
-      scf.reduce
-    }
-    scf.reduce
-  }
+  // The weights, in place: dsc_cuda_causal_softmax (below).
+  func.call @dsc_cuda_causal_softmax(%scores, %at, %units, %heads, %P)
+      : (memref<?xf32>, memref<?xi64>, index, index, index) -> ()
   // A block per unit and 8 values, a warp per value (a tail block's spare
   // warps repeat the last value and store nothing), lane l summing
   // positions l, l + 32, ...: the warps of a block read the same 32-byte

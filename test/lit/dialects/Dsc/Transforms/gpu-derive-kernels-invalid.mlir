@@ -34,3 +34,10 @@ module {
     return
   }
 }
+
+// -----
+
+module {
+  // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_causal_softmax is declared as '(memref<?xf32>, memref<?xi32>, index, index, index) -> ()'}}
+  func.func private @dsc_cuda_causal_softmax(memref<?xf32>, memref<?xi32>, index, index, index)
+}

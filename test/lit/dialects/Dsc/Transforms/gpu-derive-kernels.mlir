@@ -86,6 +86,44 @@ module {
 
 // -----
 
+// Attention's softmax from dsc.softmax's CPU chain (lower::softmax), a warp
+// a unit over the positions it sees (at[0] + u / heads + 1) of its P-long
+// row: the maximum from -inf, the sum of exp(x - max) from 0 (the
+// exponentials computed where they are read: no buffer for them), the
+// sum's inverse once, and exp(x - max) * inverse stored in place. A helper
+// the attention kernel calls: it stays private.
+// CHECK-LABEL: func.func private @dsc_cuda_causal_softmax(
+// CHECK-SAME: %[[S:[^:]*]]: memref<?xf32>, %[[AT:[^:]*]]: memref<?xi64>, %[[UNITS:[^:]*]]: index, %[[HEADS:[^:]*]]: index, %[[P:[^:]*]]: index)
+// CHECK-NOT: llvm.emit_c_interface
+// CHECK: scf.parallel (%[[U:.*]]) = (%{{.*}}) to (%[[UNITS]])
+// CHECK: scf.parallel (%[[L:.*]]) =
+// CHECK: %[[F:.*]] = memref.load %[[AT]]
+// CHECK: %[[FI:.*]] = arith.index_cast %[[F]] : i64 to index
+// CHECK: %[[T:.*]] = arith.divui %[[U]], %[[HEADS]] : index
+// CHECK: %[[LAST:.*]] = arith.addi %[[FI]], %[[T]] : index
+// CHECK: %[[SEEN:.*]] = arith.addi %[[LAST]], %{{.*}} : index
+// CHECK: %[[BASE:.*]] = arith.muli %[[U]], %[[P]] : index
+// CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[M:.*]] = scf.for %{{.*}} = %[[L]] to %[[SEEN]] step %{{.*}} iter_args(%[[A:.*]] = %[[NINF]]) -> (f32)
+// CHECK: arith.maximumf %[[A]], %{{.*}} : f32
+// CHECK: %[[MX:.*]] = gpu.subgroup_reduce maximumf %[[M]] uniform
+// CHECK: %[[PS:.*]] = scf.for %{{.*}} = %[[L]] to %[[SEEN]]
+// CHECK: %[[D:.*]] = arith.subf %{{.*}}, %[[MX]] : f32
+// CHECK-NEXT: %[[E:.*]] = math.exp %[[D]] : f32
+// CHECK-NEXT: arith.addf %{{.*}}, %[[E]] fastmath<reassoc,contract> : f32
+// CHECK: %[[SUM:.*]] = gpu.subgroup_reduce add %[[PS]] uniform
+// CHECK: %[[INV:.*]] = arith.divf %{{.*}}, %[[SUM]] : f32
+// CHECK: scf.for %[[I:.*]] = %[[L]] to %[[SEEN]]
+// CHECK: %[[D2:.*]] = arith.subf %{{.*}}, %[[MX]] : f32
+// CHECK-NEXT: %[[E2:.*]] = math.exp %[[D2]] : f32
+// CHECK-NEXT: %[[W:.*]] = arith.mulf %[[E2]], %[[INV]] : f32
+// CHECK: memref.store %[[W]], %[[S]]
+module {
+  func.func private @dsc_cuda_causal_softmax(memref<?xf32>, memref<?xi64>, index, index, index)
+}
+
+// -----
+
 // A module that declares none is left as it is.
 // CHECK-LABEL: func.func @dsc_cuda_rope(
 // CHECK-NOT: func.func
