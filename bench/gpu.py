@@ -110,10 +110,10 @@ def build_kernel(opt, kernel, chip, ptx, work):
     mlir = os.path.join(work, kernel + ".host.mlir")
     ll = os.path.join(work, kernel + ".host.ll")
     so = os.path.join(work, kernel + ".host.so")
-    # The kernels a source declares (the residual add, SwiGLU, RMSNorm) get
-    # their bodies from the CPU path's lowering (dsc-gpu-derive-kernels).
+    # dsc-cuda-lower gives the kernels a source declares (the residual add,
+    # SwiGLU, RMSNorm, attention's softmax) their bodies from the CPU path's
+    # lowering (dsc-gpu-derive-kernels) first.
     run([opt, os.path.join(ROOT, "targets", "cuda", "kernels", kernel + ".mlir"),
-         "--dsc-gpu-derive-kernels",
          "--dsc-cuda-lower=chip=%s features=%s format=host" % (chip, ptx),
          "-o", mlir])
     run([os.path.join(LLVM, "mlir-translate"), "--mlir-to-llvmir", mlir, "-o", ll])

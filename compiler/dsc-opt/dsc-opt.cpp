@@ -8,10 +8,10 @@
 #include "Dsc/IR/DscDialect.h"
 #include "Dsc/Transforms/GPULower.h"
 #include "Dsc/Transforms/Passes.h"
-#include "pipeline/Pipelines.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
+#include "pipeline/Pipelines.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
@@ -26,7 +27,9 @@ int main(int argc, char **argv) {
                   mlir::arith::ArithDialect, mlir::tensor::TensorDialect,
                   mlir::memref::MemRefDialect, mlir::scf::SCFDialect,
                   mlir::math::MathDialect, mlir::LLVM::LLVMDialect,
-                  mlir::vector::VectorDialect>();
+                  mlir::vector::VectorDialect,
+                  // Input of dsc-gpu-map-row-chains' tests.
+                  mlir::linalg::LinalgDialect>();
   mlir::dsc::registerCUDALowerDependencies(registry);
   mlir::registerTransformsPasses();
   mlir::dsc::registerCUDALowerPasses();

@@ -51,6 +51,25 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
                              << "' must be an integer on a module";
     return success();
   }
+  if (attr.getName() == "dsc.derived_from") {
+    // A CUDA kernel dsc-gpu-derive-kernels made from a dsc op's CPU
+    // lowering.
+    auto name = dyn_cast<StringAttr>(attr.getValue());
+    if (!isa<FunctionOpInterface>(op) || !name ||
+        !RegisteredOperationName::lookup(name.getValue(), op->getContext()))
+      return op->emitError() << "'dsc.derived_from' must name an operation "
+                                "on a function";
+    return success();
+  }
+  if (attr.getName() == "dsc.warp_rows") {
+    // A chain of linalg ops dsc-gpu-map-row-chains maps a warp a row, the
+    // values a lane takes at a time.
+    auto width = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!isa<FunctionOpInterface>(op) || !width)
+      return op->emitError()
+             << "'dsc.warp_rows' must be an integer on a function";
+    return success();
+  }
   if (attr.getName() == "dsc.target") {
     auto name = dyn_cast<StringAttr>(attr.getValue());
     if (!isa<ModuleOp>(op) || !name)

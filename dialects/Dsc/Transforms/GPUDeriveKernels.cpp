@@ -49,6 +49,9 @@ using namespace mlir;
 
 namespace {
 
+/// On a derived kernel: the dsc op whose CPU lowering it is.
+constexpr StringLiteral kDerivedFrom = "dsc.derived_from";
+
 //===----------------------------------------------------------------------===//
 // Element-wise kernels
 //===----------------------------------------------------------------------===//
@@ -183,6 +186,11 @@ FailureOr<Combining> combiningOf(linalg::GenericOp g) {
 /// long. An element-wise generic whose result only later generics read is
 /// not stored: each reads it at its own column, its body computed again
 /// there (as softmax's exponentials: no [rows, dim] scratch).
+///
+/// y may be the rows' buffer (softmax in place): a lane reads the rows only
+/// at its own columns base + i, and the one store, of the last generic,
+/// writes those columns after every read of them. y must not alias a
+/// column vector, which every lane of every row reads.
 class WarpRows {
 public:
   WarpRows(OpBuilder &b, Location loc, unsigned width, Value length, Value lane,
@@ -208,6 +216,12 @@ private:
   /// two-dimensional generics), its arguments `args`.
   FailureOr<Value> cloneBody(linalg::GenericOp g, ArrayRef<Value> args,
                              bool widen, std::string &why);
+  /// What `g`'s output argument stands for where its body does not read
+  /// it: nothing (cloneBody maps no value to it).
+  static Value unread(linalg::GenericOp g) {
+    assert(g.getRegionOutputArgs()[0].use_empty() && "the output is read");
+    return Value();
+  }
   /// The inputs of the two-dimensional generic `g` at column(s) i.
   LogicalResult loadInputs(linalg::GenericOp g, Value i,
                            SmallVector<Value> &vals, std::string &why);
@@ -235,7 +249,8 @@ FailureOr<Value> WarpRows::load(Value tensor, AffineMap map, Value i,
       map == AffineMap::get(1, 0, d0, ctx)) {
     auto it = rowValues.find(tensor);
     if (it == rowValues.end()) {
-      why = "a row's value that no earlier reduction or map computes";
+      why = "an operand read once a row that is not a row's value an "
+            "earlier reduction or map computes";
       return failure();
     }
     return it->second;
@@ -246,7 +261,7 @@ FailureOr<Value> WarpRows::load(Value tensor, AffineMap map, Value i,
     SmallVector<Value> vals;
     if (failed(loadInputs(lazy->second, i, vals, why)))
       return failure();
-    vals.push_back(vals[0]); // the output argument: not read
+    vals.push_back(unread(lazy->second));
     return cloneBody(lazy->second, vals, /*widen=*/true, why);
   }
   auto arg = args.find(tensor);
@@ -272,28 +287,39 @@ FailureOr<Value> WarpRows::cloneBody(linalg::GenericOp g, ArrayRef<Value> vals,
   IRMapping map;
   Block *body = g.getBody();
   for (auto [arg, v] : llvm::zip(body->getArguments(), vals))
-    map.map(arg, v);
-  for (Operation &op : body->without_terminator()) {
-    for (Value operand : op.getOperands()) {
-      if (map.contains(operand))
-        continue;
-      // A value from above: a scalar argument of the chain or a constant.
-      auto arg = args.find(operand);
-      if (arg != args.end() && arg->second.kind == Binding::Scalar) {
-        map.map(operand, arg->second.value);
-        continue;
-      }
-      Operation *def = operand.getDefiningOp();
-      if (def && isa<arith::ConstantOp>(def) && !g->isAncestor(def)) {
-        map.map(operand, b.clone(*def)->getResult(0));
-        continue;
-      }
-      if (!def || !g->isAncestor(def)) {
-        why = "a body using a value of the chain that is not a scalar "
-              "argument or a constant";
-        return failure();
-      }
+    if (v)
+      map.map(arg, v);
+  // A value the body has not computed: a scalar argument of the chain or a
+  // constant from above (the body's own values are mapped as it goes).
+  auto fromAbove = [&](Value v) -> LogicalResult {
+    if (map.contains(v))
+      return success();
+    auto arg = args.find(v);
+    if (arg != args.end() && arg->second.kind == Binding::Scalar) {
+      map.map(v, arg->second.value);
+      return success();
     }
+    Operation *def = v.getDefiningOp();
+    if (def && isa<arith::ConstantOp>(def) && !g->isAncestor(def)) {
+      map.map(v, b.clone(*def)->getResult(0));
+      return success();
+    }
+    why = "a body using a value of the chain that is not a scalar argument "
+          "or a constant";
+    return failure();
+  };
+  for (Operation &op : body->without_terminator()) {
+    // linalg.index would need the row and column it stands for; regions
+    // would carry references into the chain.
+    if (op.getNumRegions() || isa<linalg::IndexOp>(op)) {
+      why = ("a body with " + op.getName().getStringRef() +
+             ", which the mapping does not place (an index or a region)")
+                .str();
+      return failure();
+    }
+    for (Value operand : op.getOperands())
+      if (failed(fromAbove(operand)))
+        return failure();
     if (isa<arith::ConstantOp>(op) || !widen || width == 1) {
       b.clone(op, map);
       continue;
@@ -318,6 +344,8 @@ FailureOr<Value> WarpRows::cloneBody(linalg::GenericOp g, ArrayRef<Value> vals,
     why = "a body yielding more than one value";
     return failure();
   }
+  if (failed(fromAbove(yield.getOperand(0))))
+    return failure();
   Value v = map.lookup(yield.getOperand(0));
   return widen ? broadcast(v) : v;
 }
@@ -415,7 +443,7 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
         why = "a map of the rows reading an output no earlier op computes";
         return failure();
       } else
-        vals.push_back(arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0)));
+        vals.push_back(unread(g));
       FailureOr<Value> v = cloneBody(g, vals, /*widen=*/false, why);
       if (failed(v))
         return failure();
@@ -490,7 +518,7 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
         bad = true;
         return {};
       }
-      vals.push_back(vals[0]); // the output argument: not read
+      vals.push_back(unread(g));
       FailureOr<Value> v = cloneBody(g, vals, /*widen=*/true, why);
       if (failed(v)) {
         bad = true;
@@ -515,56 +543,102 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
   return success();
 }
 
+/// Where a warp-a-row kernel's rows are and what its chain's arguments are
+/// bound to, set up at the start of the kernel.
+struct RowKernel {
+  Value rows;
+  SmallVector<Binding> bindings;
+  Value y;
+  /// The row's base in the buffers and its length, from its index.
+  std::function<std::pair<Value, Value>(OpBuilder &, Value row)> place;
+};
+
+/// Gives `f` the body of `chain` a warp a row: rows in blocks, a warp's
+/// lanes in threads (the nested parallel loops gpu-map-parallel-loops
+/// maps), each lane running WarpRows over its columns, `width` at a time.
+LogicalResult deriveWarpRows(func::FuncOp f, func::FuncOp chain, unsigned width,
+                             function_ref<RowKernel(OpBuilder &)> setup,
+                             std::string &why) {
+  Location loc = f.getLoc();
+  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+  RowKernel k = setup(fb);
+  Value c0 = arith::ConstantIndexOp::create(fb, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(fb, loc, 1);
+  Value c32 = arith::ConstantIndexOp::create(fb, loc, 32);
+  auto rowLoop = scf::ParallelOp::create(fb, loc, c0, k.rows, c1);
+  OpBuilder::InsertPoint end = fb.saveInsertionPoint();
+  fb.setInsertionPointToStart(rowLoop.getBody());
+  auto laneLoop = scf::ParallelOp::create(fb, loc, c0, c32, c1);
+  fb.setInsertionPointToStart(laneLoop.getBody());
+  auto [base, length] = k.place(fb, rowLoop.getInductionVars()[0]);
+  WarpRows warp(fb, loc, width, length, laneLoop.getInductionVars()[0], base,
+                k.y);
+  if (failed(warp.run(chain, k.bindings, why)))
+    return failure();
+  fb.restoreInsertionPoint(end);
+  func::ReturnOp::create(fb, loc);
+  return success();
+}
+
+/// The chain `build` makes on tensors of `types`, in a scratch function
+/// outside the module (erased by the returned guard's owner).
+func::FuncOp
+scratchChain(OpBuilder &b, Location loc, TypeRange types,
+             function_ref<Value(OpBuilder &, Location, ValueRange)> build) {
+  auto chain = func::FuncOp::create(loc, "dsc_derive_scratch",
+                                    b.getFunctionType(types, {types[0]}));
+  OpBuilder cb = OpBuilder::atBlockBegin(chain.addEntryBlock());
+  func::ReturnOp::create(cb, loc, build(cb, loc, chain.getArguments()));
+  return chain;
+}
+
+LogicalResult rowError(func::FuncOp f, StringRef opName,
+                       const std::string &why) {
+  return f.emitOpError("dsc-gpu-derive-kernels: the CPU lowering of ")
+         << OperationName(opName, f.getContext())
+         << " is not a chain a warp a row can run: " << why;
+}
+
 /// `f(x, w, y, rows, dim, eps)`: RMSNorm of x [rows, dim] into y, as
 /// lower::rmsNorm builds it for the CPU, a warp a row, `width` values a
 /// lane at a time (width > 1: dim a multiple of it, rows aligned).
 LogicalResult deriveRMSNorm(func::FuncOp f, unsigned width) {
   Location loc = f.getLoc();
-  MLIRContext *ctx = f.getContext();
   OpBuilder b(f);
   Type f32 = b.getF32Type();
   auto dyn = ShapedType::kDynamic;
-  auto x2 = RankedTensorType::get({dyn, dyn}, f32);
-  auto w1 = RankedTensorType::get({dyn}, f32);
-  auto chain = func::FuncOp::create(
-      loc, "dsc_derive_scratch", b.getFunctionType({x2, w1, f32, f32}, {x2}));
+  func::FuncOp chain =
+      scratchChain(b, loc,
+                   {RankedTensorType::get({dyn, dyn}, f32),
+                    RankedTensorType::get({dyn}, f32), f32, f32},
+                   [](OpBuilder &cb, Location l, ValueRange a) {
+                     return dsc::lower::rmsNorm(cb, l, a[0], a[1], a[2], a[3]);
+                   });
   llvm::scope_exit eraseChain([&] { chain.erase(); });
-  {
-    OpBuilder cb = OpBuilder::atBlockBegin(chain.addEntryBlock());
-    Value r =
-        dsc::lower::rmsNorm(cb, loc, chain.getArgument(0), chain.getArgument(1),
-                            chain.getArgument(2), chain.getArgument(3));
-    func::ReturnOp::create(cb, loc, r);
-  }
-
-  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
-  Value x = f.getArgument(0), w = f.getArgument(1), y = f.getArgument(2);
-  Value rows = f.getArgument(3), dim = f.getArgument(4), eps = f.getArgument(5);
-  Value c0 = arith::ConstantIndexOp::create(fb, loc, 0);
-  Value c1 = arith::ConstantIndexOp::create(fb, loc, 1);
-  Value c32 = arith::ConstantIndexOp::create(fb, loc, 32);
-  Value dimF = arith::SIToFPOp::create(
-      fb, loc, f32, arith::IndexCastOp::create(fb, loc, fb.getI64Type(), dim));
-  // Rows in blocks, a warp's lanes in threads (gpu-map-parallel-loops).
-  auto rowLoop = scf::ParallelOp::create(fb, loc, c0, rows, c1);
-  fb.setInsertionPointToStart(rowLoop.getBody());
-  auto laneLoop = scf::ParallelOp::create(fb, loc, c0, c32, c1);
-  fb.setInsertionPointToStart(laneLoop.getBody());
-  Value base =
-      arith::MulIOp::create(fb, loc, rowLoop.getInductionVars()[0], dim);
-  WarpRows warp(fb, loc, width, dim, laneLoop.getInductionVars()[0], base, y);
+  // The arguments exist once deriveWarpRows gives `f` its entry block.
   std::string why;
-  if (failed(warp.run(chain,
-                      {{Binding::Rows, x},
-                       {Binding::Columns, w},
-                       {Binding::Scalar, dimF},
-                       {Binding::Scalar, eps}},
-                      why)))
-    return f.emitOpError("dsc-gpu-derive-kernels: the CPU lowering of ")
-           << OperationName(dsc::RMSNormOp::getOperationName(), ctx)
-           << " is not a chain a warp a row can run: " << why;
-  OpBuilder end = OpBuilder::atBlockEnd(&f.getBody().front());
-  func::ReturnOp::create(end, loc);
+  if (failed(deriveWarpRows(
+          f, chain, width,
+          [&](OpBuilder &fb) {
+            Value dim = f.getArgument(4);
+            Value dimF = arith::SIToFPOp::create(
+                fb, loc, f32,
+                arith::IndexCastOp::create(fb, loc, fb.getI64Type(), dim));
+            RowKernel k;
+            k.rows = f.getArgument(3);
+            k.bindings = {{Binding::Rows, f.getArgument(0)},
+                          {Binding::Columns, f.getArgument(1)},
+                          {Binding::Scalar, dimF},
+                          {Binding::Scalar, f.getArgument(5)}};
+            k.y = f.getArgument(2);
+            k.place = [=](OpBuilder &rb, Value row) {
+              return std::make_pair(
+                  arith::MulIOp::create(rb, loc, row, dim).getResult(), dim);
+            };
+            return k;
+          },
+          why)))
+    return rowError(f, dsc::RMSNormOp::getOperationName(), why);
   return success();
 }
 
@@ -574,56 +648,53 @@ LogicalResult deriveRMSNorm(func::FuncOp f, unsigned width) {
 /// row at u * P, of which the positions up to at[0] + t are seen (causal).
 LogicalResult deriveCausalSoftmax(func::FuncOp f) {
   Location loc = f.getLoc();
-  MLIRContext *ctx = f.getContext();
   OpBuilder b(f);
   auto dyn = ShapedType::kDynamic;
-  auto x2 = RankedTensorType::get({dyn, dyn}, b.getF32Type());
-  auto chain = func::FuncOp::create(loc, "dsc_derive_scratch",
-                                    b.getFunctionType({x2}, {x2}));
+  func::FuncOp chain =
+      scratchChain(b, loc, {RankedTensorType::get({dyn, dyn}, b.getF32Type())},
+                   [](OpBuilder &cb, Location l, ValueRange a) {
+                     return dsc::lower::softmax(cb, l, a[0]);
+                   });
   llvm::scope_exit eraseChain([&] { chain.erase(); });
-  {
-    OpBuilder cb = OpBuilder::atBlockBegin(chain.addEntryBlock());
-    Value r = dsc::lower::softmax(cb, loc, chain.getArgument(0));
-    func::ReturnOp::create(cb, loc, r);
-  }
-
-  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
-  Value scores = f.getArgument(0), at = f.getArgument(1);
-  Value units = f.getArgument(2), heads = f.getArgument(3);
-  Value positions = f.getArgument(4);
-  Value c0 = arith::ConstantIndexOp::create(fb, loc, 0);
-  Value c1 = arith::ConstantIndexOp::create(fb, loc, 1);
-  Value c32 = arith::ConstantIndexOp::create(fb, loc, 32);
-  auto unitLoop = scf::ParallelOp::create(fb, loc, c0, units, c1);
-  fb.setInsertionPointToStart(unitLoop.getBody());
-  auto laneLoop = scf::ParallelOp::create(fb, loc, c0, c32, c1);
-  fb.setInsertionPointToStart(laneLoop.getBody());
-  Value u = unitLoop.getInductionVars()[0];
-  Value first = arith::IndexCastOp::create(
-      fb, loc, fb.getIndexType(), memref::LoadOp::create(fb, loc, at, c0));
-  Value t = arith::DivUIOp::create(fb, loc, u, heads);
-  Value seen = arith::AddIOp::create(
-      fb, loc, arith::AddIOp::create(fb, loc, first, t), c1);
-  Value base = arith::MulIOp::create(fb, loc, u, positions);
-  WarpRows warp(fb, loc, /*width=*/1, seen, laneLoop.getInductionVars()[0],
-                base, scores);
   std::string why;
-  if (failed(warp.run(chain, {{Binding::Rows, scores}}, why)))
-    return f.emitOpError("dsc-gpu-derive-kernels: the CPU lowering of ")
-           << OperationName(dsc::SoftmaxOp::getOperationName(), ctx)
-           << " is not a chain a warp a row can run: " << why;
-  OpBuilder end = OpBuilder::atBlockEnd(&f.getBody().front());
-  func::ReturnOp::create(end, loc);
+  if (failed(deriveWarpRows(
+          f, chain, /*width=*/1,
+          [&](OpBuilder &) {
+            Value scores = f.getArgument(0), at = f.getArgument(1);
+            Value heads = f.getArgument(3), positions = f.getArgument(4);
+            RowKernel k;
+            k.rows = f.getArgument(2);
+            k.bindings = {{Binding::Rows, scores}};
+            k.y = scores;
+            k.place = [=](OpBuilder &rb, Value u) {
+              Value c0 = arith::ConstantIndexOp::create(rb, loc, 0);
+              Value c1 = arith::ConstantIndexOp::create(rb, loc, 1);
+              Value first = arith::IndexCastOp::create(
+                  rb, loc, rb.getIndexType(),
+                  memref::LoadOp::create(rb, loc, at, c0));
+              Value t = arith::DivUIOp::create(rb, loc, u, heads);
+              Value seen = arith::AddIOp::create(
+                  rb, loc, arith::AddIOp::create(rb, loc, first, t), c1);
+              return std::make_pair(
+                  arith::MulIOp::create(rb, loc, u, positions).getResult(),
+                  seen);
+            };
+            return k;
+          },
+          why)))
+    return rowError(f, dsc::SoftmaxOp::getOperationName(), why);
   return success();
 }
 
-/// A kernel made from the CPU path's lowering: its name, signature and how;
-/// `entry`: the runtime calls it (public, with a C interface), else a
-/// helper the kernel sources call (private, inlined by dsc-cuda-lower).
+/// A kernel made from the CPU path's lowering: its name, the dsc op whose
+/// lowering it is, its signature and how; `entry`: the runtime calls it
+/// (public, with a C interface), else a helper the kernel sources call
+/// (private, inlined by dsc-cuda-lower).
 struct Derived {
   const char *name;
+  StringLiteral cpuOp;
   FunctionType (*signature)(Builder &);
-  function_ref<LogicalResult(func::FuncOp)> derive;
+  LogicalResult (*derive)(func::FuncOp);
   bool entry;
 };
 
@@ -659,17 +730,25 @@ struct GPUDeriveKernelsPass
     auto norm = [](func::FuncOp f) { return deriveRMSNorm(f, 1); };
     auto normV = [](func::FuncOp f) { return deriveRMSNorm(f, 4); };
     const Derived derived[] = {
-        {"dsc_cuda_add", elementwiseSignature, add, true},
-        {"dsc_cuda_swiglu", elementwiseSignature, swiglu, true},
-        {"dsc_cuda_rms_norm", rowSignature, norm, true},
-        {"dsc_cuda_rms_norm_v", rowSignature, normV, true},
-        {"dsc_cuda_causal_softmax", causalSoftmaxSignature, deriveCausalSoftmax,
-         false},
+        {"dsc_cuda_add", dsc::AddOp::getOperationName(), elementwiseSignature,
+         add, true},
+        {"dsc_cuda_swiglu", dsc::SwiGLUOp::getOperationName(),
+         elementwiseSignature, swiglu, true},
+        {"dsc_cuda_rms_norm", dsc::RMSNormOp::getOperationName(), rowSignature,
+         norm, true},
+        {"dsc_cuda_rms_norm_v", dsc::RMSNormOp::getOperationName(),
+         rowSignature, normV, true},
+        {"dsc_cuda_causal_softmax", dsc::SoftmaxOp::getOperationName(),
+         causalSoftmaxSignature, deriveCausalSoftmax, false},
     };
     Builder b(ctx);
     for (const Derived &d : derived) {
       auto f = module.lookupSymbol<func::FuncOp>(d.name);
       if (!f)
+        continue;
+      // Derived already (dsc-cuda-lower runs this pass first; tests that
+      // transform the derived loops before it run it themselves).
+      if (f->hasAttr(kDerivedFrom))
         continue;
       if (!f.isDeclaration()) {
         f.emitOpError("dsc-gpu-derive-kernels: ")
@@ -687,9 +766,95 @@ struct GPUDeriveKernelsPass
       }
       if (failed(d.derive(f)))
         return signalPassFailure();
+      f->setAttr(kDerivedFrom, StringAttr::get(ctx, d.cpuOp));
       if (d.entry) {
         f.setPublic();
         f->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+      }
+    }
+  }
+};
+
+} // namespace
+
+namespace mlir::dsc {
+#define GEN_PASS_DEF_GPUMAPROWCHAINS
+#include "Dsc/Transforms/Passes.h.inc"
+} // namespace mlir::dsc
+
+namespace {
+
+struct GPUMapRowChainsPass
+    : dsc::impl::GPUMapRowChainsBase<GPUMapRowChainsPass> {
+  using GPUMapRowChainsBase::GPUMapRowChainsBase;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    SmallVector<func::FuncOp> chains;
+    module.walk([&](func::FuncOp f) {
+      if (f->hasAttr("dsc.warp_rows"))
+        chains.push_back(f);
+    });
+    for (func::FuncOp chain : chains) {
+      auto width = chain->getAttrOfType<IntegerAttr>("dsc.warp_rows");
+      if (!width || (width.getInt() != 1 && width.getInt() != 4)) {
+        chain.emitOpError("dsc-gpu-map-row-chains: 'dsc.warp_rows' must be 1 "
+                          "or 4 (values a lane at a time)");
+        return signalPassFailure();
+      }
+      // The kernel's arguments: a buffer per tensor, the scalars, then y,
+      // rows and dim.
+      Builder b(ctx);
+      Type f32 = b.getF32Type();
+      auto flat = MemRefType::get({ShapedType::kDynamic}, f32);
+      SmallVector<Type> types;
+      SmallVector<Binding::Kind> kinds;
+      auto dyn = ShapedType::kDynamic;
+      for (auto [i, t] : llvm::enumerate(chain.getArgumentTypes())) {
+        if (t == RankedTensorType::get({dyn, dyn}, f32))
+          kinds.push_back(Binding::Rows);
+        else if (t == RankedTensorType::get({dyn}, f32))
+          kinds.push_back(Binding::Columns);
+        else if (t == f32)
+          kinds.push_back(Binding::Scalar);
+        else {
+          chain.emitOpError("dsc-gpu-map-row-chains: argument ")
+              << i << " is " << t
+              << ", not a [rows, dim] or [dim] f32 tensor or an f32";
+          return signalPassFailure();
+        }
+        types.push_back(t == f32 ? Type(f32) : Type(flat));
+      }
+      types.append({flat, b.getIndexType(), b.getIndexType()});
+      OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+      auto f = func::FuncOp::create(mb, chain.getLoc(),
+                                    (chain.getName() + "_rows").str(),
+                                    mb.getFunctionType(types, {}));
+      std::string why;
+      unsigned n = chain.getNumArguments();
+      if (failed(deriveWarpRows(
+              f, chain, width.getInt(),
+              [&](OpBuilder &) {
+                RowKernel k;
+                for (unsigned i = 0; i < n; ++i)
+                  k.bindings.push_back({kinds[i], f.getArgument(i)});
+                k.y = f.getArgument(n);
+                k.rows = f.getArgument(n + 1);
+                Value dim = f.getArgument(n + 2);
+                Location loc = f.getLoc();
+                k.place = [=](OpBuilder &rb, Value row) {
+                  return std::make_pair(
+                      arith::MulIOp::create(rb, loc, row, dim).getResult(),
+                      dim);
+                };
+                return k;
+              },
+              why))) {
+        f.erase();
+        chain.emitOpError("dsc-gpu-map-row-chains: not a chain a warp a row "
+                          "can run: ")
+            << why;
+        return signalPassFailure();
       }
     }
   }

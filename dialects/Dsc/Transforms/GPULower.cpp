@@ -918,6 +918,9 @@ struct GPUHostKernelEntriesPass
 } // namespace
 
 void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
+  // The kernels the sources declare, from the CPU path's lowering: a
+  // declaration left would be an undefined call.
+  pm.addPass(dsc::createGPUDeriveKernels());
   // One GPU block per iteration of an outer parallel loop, one thread per
   // iteration of the loop nested in it (gpu-map-parallel-loops' mapping).
   // Kernels derived from the CPU path's lowering are linalg on buffers.

@@ -322,8 +322,11 @@ def GPUDeriveKernels : Pass<"dsc-gpu-derive-kernels", "::mlir::ModuleOp"> {
       long, in place. An element-wise result only later generics read is
       computed again at each reader's column, not stored.
 
-    A definition of one of these names (the derived one is the kernel), a
-    declaration with another signature, and a CPU lowering the mapping
+    Each derived kernel is marked `dsc.derived_from` (the dsc op whose
+    lowering it is) and left as it is by a later run: dsc-cuda-lower runs
+    this pass first, after tests that transform the derived loops run it
+    themselves. A definition of one of these names without the mark (the
+    derived one is the kernel), a declaration with another signature, and a CPU lowering the mapping
     cannot take (not one element-wise generic; a chain reading other than
     the input's rows, a column vector, a row's value or an earlier
     element-wise result at its own column; a reduction whose init is not
@@ -336,6 +339,34 @@ def GPUDeriveKernels : Pass<"dsc-gpu-derive-kernels", "::mlir::ModuleOp"> {
     "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect",
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect"
+  ];
+}
+
+def GPUMapRowChains : Pass<"dsc-gpu-map-row-chains", "::mlir::ModuleOp"> {
+  let summary = "Maps chains of linalg ops over rows to warp-a-row kernels";
+  let description = [{
+    The mapping dsc-gpu-derive-kernels gives RMSNorm and attention's
+    softmax, on any function marked `dsc.warp_rows = 1` (or `4`: values a
+    lane at a time, widened to vectors): a chain of linalg ops on tensors
+    (arguments: [rows, dim] and [dim] f32 tensors and f32 scalars; result:
+    a [rows, dim] tensor) gets a kernel `<name>_rows` beside it, its
+    arguments a flat `memref<?xf32>` per tensor and the scalars, then y,
+    rows and dim (`index`). A warp a row: rows and lanes as nested
+    `scf.parallel` loops; a row reduction (a generic over [rows, dim] into
+    a [rows] tensor filled with its combining op's identity: add, mul,
+    maximumf, minimumf) over the lane's columns l, l + 32, ..., its lanes
+    combined by `gpu.subgroup_reduce`; maps of the rows' values once a row;
+    element-wise generics over [rows, dim] reading the rows (at
+    row * dim + i), column vectors (at i), the rows' values and earlier
+    element-wise results (computed again at the reader's column); the last
+    stored into y. A chain it cannot map is an error naming why, on the
+    function.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
   ];
 }
 

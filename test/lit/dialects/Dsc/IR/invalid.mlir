@@ -652,3 +652,23 @@ func.func @prefill_products_f16_f32_weight(%x: tensor<?x16xf32>, %a: tensor<8x16
   %0 = dsc.linear %x, %a {prefill_products = f16} : tensor<?x16xf32>, tensor<8x16xf32> -> tensor<?x8xf32>
   return %0 : tensor<?x8xf32>
 }
+
+// -----
+
+// dsc-gpu-derive-kernels' mark names the dsc op whose lowering a kernel is.
+// expected-error @+1 {{'dsc.derived_from' must name an operation on a function}}
+func.func @k(%x: memref<?xf32>) attributes {dsc.derived_from = "dsc.no_such_op"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'dsc.derived_from' must name an operation on a function}}
+dsc.global @w : tensor<4xf32> {dsc.derived_from = "dsc.rms_norm"}
+
+// -----
+
+// expected-error @+1 {{'dsc.warp_rows' must be an integer on a function}}
+func.func @k() attributes {dsc.warp_rows = "four"} {
+  return
+}

@@ -8,7 +8,7 @@
 // CHECK-LABEL: func.func @dsc_cuda_rope(
 // CHECK-LABEL: func.func @dsc_cuda_add(
 // CHECK-SAME: %[[A:[^:]*]]: memref<?xf32>, %[[B:[^:]*]]: memref<?xf32>, %[[Y:[^:]*]]: memref<?xf32>, %[[N:[^:]*]]: index)
-// CHECK-SAME: attributes {llvm.emit_c_interface}
+// CHECK-SAME: attributes {dsc.derived_from = "dsc.add", llvm.emit_c_interface}
 // CHECK-DAG: %[[A2:.*]] = memref.expand_shape %[[A]] {{\[}}[0, 1]] output_shape [%[[N]], 1] : memref<?xf32> into memref<?x1xf32>
 // CHECK-DAG: %[[B2:.*]] = memref.expand_shape %[[B]] {{\[}}[0, 1]]
 // CHECK-DAG: %[[Y2:.*]] = memref.expand_shape %[[Y]] {{\[}}[0, 1]]
@@ -39,18 +39,19 @@ module {
 // and lanes as nested parallel loops), the sum of squares over the lane's
 // columns l, l + 32, ... with the CPU's combining body, the lanes' sums by
 // gpu.subgroup_reduce, the rows' map (rsqrt(sum / dim + eps)) once, and the
-// scaling over the same columns into y.
+// scaling over the same columns into y; x at row * dim + i, the weight at i.
 // CHECK-LABEL: func.func @dsc_cuda_rms_norm(
 // CHECK-SAME: %[[X:[^:]*]]: memref<?xf32>, %[[W:[^:]*]]: memref<?xf32>, %[[Y:[^:]*]]: memref<?xf32>, %[[ROWS:[^:]*]]: index, %[[DIM:[^:]*]]: index, %[[EPS:[^:]*]]: f32)
-// CHECK-SAME: attributes {llvm.emit_c_interface}
-// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-SAME: attributes {dsc.derived_from = "dsc.rms_norm", llvm.emit_c_interface}
 // CHECK: %[[DI:.*]] = arith.index_cast %[[DIM]] : index to i64
 // CHECK: %[[DF:.*]] = arith.sitofp %[[DI]] : i64 to f32
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
 // CHECK: scf.parallel (%[[R:.*]]) = (%{{.*}}) to (%[[ROWS]])
 // CHECK: scf.parallel (%[[L:.*]]) = (%{{.*}}) to (%[[C32]])
 // CHECK: %[[BASE:.*]] = arith.muli %[[R]], %[[DIM]] : index
 // CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK: %[[PART:.*]] = scf.for %[[I:.*]] = %[[L]] to %[[DIM]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32)
+// CHECK: %[[STEP:.*]] = arith.constant 32 : index
+// CHECK: %[[PART:.*]] = scf.for %[[I:.*]] = %[[L]] to %[[DIM]] step %[[STEP]] iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32)
 // CHECK-NEXT: %[[J:.*]] = arith.addi %[[BASE]], %[[I]] : index
 // CHECK-NEXT: %[[V:.*]] = memref.load %[[X]][%[[J]]]
 // CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[V]], %[[V]] fastmath<reassoc,contract> : f32
@@ -61,24 +62,47 @@ module {
 // CHECK-NEXT: %[[ME:.*]] = arith.addf %[[MEAN]], %[[EPS]] : f32
 // CHECK-NEXT: %[[INV:.*]] = math.rsqrt %[[ME]] : f32
 // CHECK: scf.for %[[I2:.*]] = %[[L]] to %[[DIM]] step
-// CHECK-DAG: memref.load %[[X]]
-// CHECK-DAG: %[[WV:.*]] = memref.load %[[W]][%[[I2]]]
-// CHECK: %[[N:.*]] = arith.mulf %{{.*}}, %[[INV]] : f32
+// CHECK-NEXT: %[[J2:.*]] = arith.addi %[[BASE]], %[[I2]] : index
+// CHECK-NEXT: %[[XV:.*]] = memref.load %[[X]][%[[J2]]]
+// CHECK-NEXT: %[[WV:.*]] = memref.load %[[W]][%[[I2]]]
+// CHECK-NEXT: %[[N:.*]] = arith.mulf %[[XV]], %[[INV]] : f32
 // CHECK-NEXT: %[[O:.*]] = arith.mulf %[[N]], %[[WV]] : f32
-// CHECK: memref.store %[[O]], %[[Y]]
-// The vector form: four values a lane at a time, the lane's sums a vector
-// added up by vector.reduction before the warp's.
+// CHECK-NEXT: %[[J3:.*]] = arith.addi %[[BASE]], %[[I2]] : index
+// CHECK-NEXT: memref.store %[[O]], %[[Y]][%[[J3]]]
+// The vector form: four values a lane at a time (vectors l, l + 32, ...
+// of the dim / 4 in a row, at 4 * v), the lane's sums a vector added up by
+// vector.reduction before the warp's.
 // CHECK-LABEL: func.func @dsc_cuda_rms_norm_v(
-// CHECK: scf.for {{.*}} -> (vector<4xf32>)
-// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
-// CHECK: arith.mulf {{.*}} : vector<4xf32>
-// CHECK: arith.addf {{.*}} : vector<4xf32>
-// CHECK: vector.reduction <add>, %{{.*}} : vector<4xf32> into f32
-// CHECK: gpu.subgroup_reduce add
-// CHECK: math.rsqrt
-// CHECK: scf.for
-// CHECK: vector.broadcast %{{.*}} : f32 to vector<4xf32>
-// CHECK: vector.store %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
+// CHECK-SAME: %[[X:[^:]*]]: memref<?xf32>, %[[W:[^:]*]]: memref<?xf32>, %[[Y:[^:]*]]: memref<?xf32>, %[[ROWS:[^:]*]]: index, %[[DIM:[^:]*]]: index, %[[EPS:[^:]*]]: f32)
+// CHECK: scf.parallel (%[[R:.*]]) = (%{{.*}}) to (%[[ROWS]])
+// CHECK: scf.parallel (%[[L:.*]]) =
+// CHECK: %[[BASE:.*]] = arith.muli %[[R]], %[[DIM]] : index
+// CHECK: %[[ZERO:.*]] = vector.broadcast %{{.*}} : f32 to vector<4xf32>
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-NEXT: %[[NV:.*]] = arith.divui %[[DIM]], %[[C4]] : index
+// CHECK-NEXT: %[[PART:.*]] = scf.for %[[V:.*]] = %[[L]] to %[[NV]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (vector<4xf32>)
+// CHECK-NEXT: %[[C4B:.*]] = arith.constant 4 : index
+// CHECK-NEXT: %[[I:.*]] = arith.muli %[[V]], %[[C4B]] : index
+// CHECK-NEXT: %[[J:.*]] = arith.addi %[[BASE]], %[[I]] : index
+// CHECK-NEXT: %[[XV:.*]] = vector.load %[[X]][%[[J]]] {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
+// CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[XV]], %[[XV]] fastmath<reassoc,contract> : vector<4xf32>
+// CHECK-NEXT: %[[NEXT:.*]] = arith.addf %[[ACC]], %[[SQ]] fastmath<reassoc,contract> : vector<4xf32>
+// CHECK-NEXT: scf.yield %[[NEXT]] : vector<4xf32>
+// CHECK: %[[LANE:.*]] = vector.reduction <add>, %[[PART]] : vector<4xf32> into f32
+// CHECK-NEXT: %[[SUM:.*]] = gpu.subgroup_reduce add %[[LANE]] uniform
+// CHECK: %[[INV:.*]] = math.rsqrt
+// CHECK: %[[NV2:.*]] = arith.divui %[[DIM]], %{{.*}} : index
+// CHECK-NEXT: scf.for %[[V2:.*]] = %[[L]] to %[[NV2]] step
+// CHECK-NEXT: arith.constant 4 : index
+// CHECK-NEXT: %[[I2:.*]] = arith.muli %[[V2]], %{{.*}} : index
+// CHECK-NEXT: %[[J2:.*]] = arith.addi %[[BASE]], %[[I2]] : index
+// CHECK-NEXT: %[[XV2:.*]] = vector.load %[[X]][%[[J2]]] {alignment = 16 : i64}
+// CHECK-NEXT: %[[INVV:.*]] = vector.broadcast %[[INV]] : f32 to vector<4xf32>
+// CHECK-NEXT: %[[WV:.*]] = vector.load %[[W]][%[[I2]]] {alignment = 16 : i64}
+// CHECK-NEXT: %[[N:.*]] = arith.mulf %[[XV2]], %[[INVV]] : vector<4xf32>
+// CHECK-NEXT: %[[O:.*]] = arith.mulf %[[N]], %[[WV]] : vector<4xf32>
+// CHECK-NEXT: %[[J3:.*]] = arith.addi %[[BASE]], %[[I2]] : index
+// CHECK-NEXT: vector.store %[[O]], %[[Y]][%[[J3]]] {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
 module {
   func.func private @dsc_cuda_rms_norm(memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, f32)
   func.func private @dsc_cuda_rms_norm_v(memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, f32)
@@ -88,38 +112,67 @@ module {
 
 // Attention's softmax from dsc.softmax's CPU chain (lower::softmax), a warp
 // a unit over the positions it sees (at[0] + u / heads + 1) of its P-long
-// row: the maximum from -inf, the sum of exp(x - max) from 0 (the
+// row at u * P: the maximum from -inf, the sum of exp(x - max) from 0 (the
 // exponentials computed where they are read: no buffer for them), the
-// sum's inverse once, and exp(x - max) * inverse stored in place. A helper
-// the attention kernel calls: it stays private.
+// sum's inverse once, and exp(x - max) * inverse stored in place, each at
+// u * P + i. A helper the attention kernel calls: it stays private.
 // CHECK-LABEL: func.func private @dsc_cuda_causal_softmax(
 // CHECK-SAME: %[[S:[^:]*]]: memref<?xf32>, %[[AT:[^:]*]]: memref<?xi64>, %[[UNITS:[^:]*]]: index, %[[HEADS:[^:]*]]: index, %[[P:[^:]*]]: index)
-// CHECK-NOT: llvm.emit_c_interface
+// CHECK-SAME: attributes {dsc.derived_from = "dsc.softmax"} {
 // CHECK: scf.parallel (%[[U:.*]]) = (%{{.*}}) to (%[[UNITS]])
 // CHECK: scf.parallel (%[[L:.*]]) =
+// CHECK: %[[ONE:.*]] = arith.constant 1 : index
 // CHECK: %[[F:.*]] = memref.load %[[AT]]
 // CHECK: %[[FI:.*]] = arith.index_cast %[[F]] : i64 to index
 // CHECK: %[[T:.*]] = arith.divui %[[U]], %[[HEADS]] : index
 // CHECK: %[[LAST:.*]] = arith.addi %[[FI]], %[[T]] : index
-// CHECK: %[[SEEN:.*]] = arith.addi %[[LAST]], %{{.*}} : index
+// CHECK: %[[SEEN:.*]] = arith.addi %[[LAST]], %[[ONE]] : index
 // CHECK: %[[BASE:.*]] = arith.muli %[[U]], %[[P]] : index
 // CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
-// CHECK: %[[M:.*]] = scf.for %{{.*}} = %[[L]] to %[[SEEN]] step %{{.*}} iter_args(%[[A:.*]] = %[[NINF]]) -> (f32)
-// CHECK: arith.maximumf %[[A]], %{{.*}} : f32
+// CHECK: %[[M:.*]] = scf.for %[[I:.*]] = %[[L]] to %[[SEEN]] step %{{.*}} iter_args(%[[A:.*]] = %[[NINF]]) -> (f32)
+// CHECK-NEXT: %[[J:.*]] = arith.addi %[[BASE]], %[[I]] : index
+// CHECK-NEXT: %[[SV:.*]] = memref.load %[[S]][%[[J]]]
+// CHECK-NEXT: arith.maximumf %[[A]], %[[SV]] : f32
 // CHECK: %[[MX:.*]] = gpu.subgroup_reduce maximumf %[[M]] uniform
-// CHECK: %[[PS:.*]] = scf.for %{{.*}} = %[[L]] to %[[SEEN]]
-// CHECK: %[[D:.*]] = arith.subf %{{.*}}, %[[MX]] : f32
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[PS:.*]] = scf.for %[[I2:.*]] = %[[L]] to %[[SEEN]] step %{{.*}} iter_args(%[[A2:.*]] = %[[ZERO]]) -> (f32)
+// CHECK-NEXT: %[[J2:.*]] = arith.addi %[[BASE]], %[[I2]] : index
+// CHECK-NEXT: %[[SV2:.*]] = memref.load %[[S]][%[[J2]]]
+// CHECK-NEXT: %[[D:.*]] = arith.subf %[[SV2]], %[[MX]] : f32
 // CHECK-NEXT: %[[E:.*]] = math.exp %[[D]] : f32
-// CHECK-NEXT: arith.addf %{{.*}}, %[[E]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: arith.addf %[[A2]], %[[E]] fastmath<reassoc,contract> : f32
 // CHECK: %[[SUM:.*]] = gpu.subgroup_reduce add %[[PS]] uniform
-// CHECK: %[[INV:.*]] = arith.divf %{{.*}}, %[[SUM]] : f32
-// CHECK: scf.for %[[I:.*]] = %[[L]] to %[[SEEN]]
-// CHECK: %[[D2:.*]] = arith.subf %{{.*}}, %[[MX]] : f32
-// CHECK-NEXT: %[[E2:.*]] = math.exp %[[D2]] : f32
-// CHECK-NEXT: %[[W:.*]] = arith.mulf %[[E2]], %[[INV]] : f32
-// CHECK: memref.store %[[W]], %[[S]]
+// CHECK-NEXT: %[[ONEF:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: %[[INV:.*]] = arith.divf %[[ONEF]], %[[SUM]] : f32
+// CHECK: scf.for %[[I3:.*]] = %[[L]] to %[[SEEN]]
+// CHECK-NEXT: %[[J3:.*]] = arith.addi %[[BASE]], %[[I3]] : index
+// CHECK-NEXT: %[[SV3:.*]] = memref.load %[[S]][%[[J3]]]
+// CHECK-NEXT: %[[D3:.*]] = arith.subf %[[SV3]], %[[MX]] : f32
+// CHECK-NEXT: %[[E3:.*]] = math.exp %[[D3]] : f32
+// CHECK-NEXT: %[[W:.*]] = arith.mulf %[[E3]], %[[INV]] : f32
+// CHECK-NEXT: %[[J4:.*]] = arith.addi %[[BASE]], %[[I3]] : index
+// CHECK-NEXT: memref.store %[[W]], %[[S]][%[[J4]]]
 module {
   func.func private @dsc_cuda_causal_softmax(memref<?xf32>, memref<?xi64>, index, index, index)
+}
+
+// -----
+
+// A kernel derived already (dsc.derived_from: dsc-cuda-lower runs the pass
+// again after tests that transform the derived loops first) stays as it
+// is; a declaration beside it is derived.
+// CHECK-LABEL: func.func @dsc_cuda_add(
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func @dsc_cuda_swiglu(
+// CHECK-SAME: dsc.derived_from = "dsc.swiglu"
+// CHECK: linalg.generic
+module {
+  func.func @dsc_cuda_add(%a: memref<?xf32>, %b: memref<?xf32>,
+                          %y: memref<?xf32>, %n: index)
+      attributes {dsc.derived_from = "dsc.add"} {
+    return
+  }
+  func.func private @dsc_cuda_swiglu(memref<?xf32>, memref<?xf32>, memref<?xf32>, index)
 }
 
 // -----
