@@ -111,7 +111,7 @@ def build_kernel(opt, kernel, chip, ptx, work):
     ll = os.path.join(work, kernel + ".host.ll")
     so = os.path.join(work, kernel + ".host.so")
     # dsc-cuda-lower gives the kernels a source declares (the residual add,
-    # SwiGLU, RMSNorm, attention's softmax) their bodies from the CPU path's
+    # SwiGLU, RMSNorm, RoPE, attention's softmax) their bodies from the CPU path's
     # lowering (dsc-gpu-derive-kernels) first.
     run([opt, os.path.join(ROOT, "targets", "cuda", "kernels", kernel + ".mlir"),
          "--dsc-cuda-lower=chip=%s features=%s format=host" % (chip, ptx),

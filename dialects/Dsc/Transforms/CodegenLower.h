@@ -44,6 +44,11 @@ Value rmsNorm(OpBuilder &b, Location loc, Value x, Value weight, Value dim,
 /// tensors: the rows' maximum, exp(x - max), its sum, the sum's inverse and
 /// the product (dsc.softmax's CPU lowering; attention's on CUDA).
 Value softmax(OpBuilder &b, Location loc, Value x);
+/// RoPE's rotation of `pairs` [rows, heads, head_dim / 2, 2] (f32) by the
+/// angles whose cosines and sines are `cos` and `sin` [rows, head_dim / 2]
+/// (row s: its position's): one generic, each output value computing its
+/// pair's two rotated values and keeping its own (linalg.index 3).
+Value ropeRotate(OpBuilder &b, Location loc, Value pairs, Value cos, Value sin);
 } // namespace lower
 
 } // namespace mlir::dsc

@@ -188,7 +188,6 @@ struct RoPELowering : OpConversionPattern<RoPEOp> {
   matchAndRewrite(RoPEOp op, OpAdaptor a,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     Value x = a.getInput();
     Value n = rows(rewriter, loc, x);
     int64_t headDim = op.getHeadDim(), half = headDim / 2;
@@ -216,28 +215,8 @@ struct RoPELowering : OpConversionPattern<RoPEOp> {
         ArrayRef<OpFoldResult>{n, rewriter.getIndexAttr(heads),
                                rewriter.getIndexAttr(half),
                                rewriter.getIndexAttr(2)});
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    auto c = [&](int64_t v) { return getAffineConstantExpr(v, ctx); };
-    AffineMap even = AffineMap::get(4, 0, {d(0), d(1), d(2), c(0)}, ctx);
-    AffineMap odd = AffineMap::get(4, 0, {d(0), d(1), d(2), c(1)}, ctx);
-    AffineMap table = AffineMap::get(4, 0, {d(0), d(2)}, ctx);
-    Value rotated = generic(
-        rewriter, loc, {pairs, pairs, tables.getResult(0), tables.getResult(1)},
-        empty(rewriter, loc, pairsType, n),
-        {even, odd, table, table, identity(ctx, 4)}, {kPar, kPar, kPar, kPar},
-        [](OpBuilder &b, Location l, ValueRange v) -> Value {
-          Value x0 = v[0], x1 = v[1], cs = v[2], sn = v[3];
-          Value r0 =
-              arith::SubFOp::create(b, l, arith::MulFOp::create(b, l, x0, cs),
-                                    arith::MulFOp::create(b, l, x1, sn));
-          Value r1 =
-              arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, x0, sn),
-                                    arith::MulFOp::create(b, l, x1, cs));
-          Value first = arith::CmpIOp::create(
-              b, l, arith::CmpIPredicate::eq, linalg::IndexOp::create(b, l, 3),
-              arith::ConstantIndexOp::create(b, l, 0));
-          return arith::SelectOp::create(b, l, first, r0, r1);
-        });
+    Value rotated = ropeRotate(rewriter, loc, pairs, tables.getResult(0),
+                               tables.getResult(1));
     rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, op.getType(),
                                                          rotated, groups);
     return success();
@@ -336,4 +315,32 @@ Value lower::softmax(OpBuilder &b, Location loc, Value x) {
                  [](OpBuilder &nb, Location l, ValueRange v) -> Value {
                    return arith::MulFOp::create(nb, l, v[0], v[1]);
                  });
+}
+
+Value lower::ropeRotate(OpBuilder &b, Location loc, Value pairs, Value cos,
+                        Value sin) {
+  MLIRContext *ctx = b.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  auto c = [&](int64_t v) { return getAffineConstantExpr(v, ctx); };
+  AffineMap even = AffineMap::get(4, 0, {d(0), d(1), d(2), c(0)}, ctx);
+  AffineMap odd = AffineMap::get(4, 0, {d(0), d(1), d(2), c(1)}, ctx);
+  AffineMap table = AffineMap::get(4, 0, {d(0), d(2)}, ctx);
+  auto type = cast<RankedTensorType>(pairs.getType());
+  return generic(
+      b, loc, {pairs, pairs, cos, sin},
+      empty(b, loc, type, rows(b, loc, pairs)),
+      {even, odd, table, table, identity(ctx, 4)}, {kPar, kPar, kPar, kPar},
+      [](OpBuilder &nb, Location l, ValueRange v) -> Value {
+        Value x0 = v[0], x1 = v[1], cs = v[2], sn = v[3];
+        Value r0 =
+            arith::SubFOp::create(nb, l, arith::MulFOp::create(nb, l, x0, cs),
+                                  arith::MulFOp::create(nb, l, x1, sn));
+        Value r1 =
+            arith::AddFOp::create(nb, l, arith::MulFOp::create(nb, l, x0, sn),
+                                  arith::MulFOp::create(nb, l, x1, cs));
+        Value first = arith::CmpIOp::create(
+            nb, l, arith::CmpIPredicate::eq, linalg::IndexOp::create(nb, l, 3),
+            arith::ConstantIndexOp::create(nb, l, 0));
+        return arith::SelectOp::create(nb, l, first, r0, r1);
+      });
 }

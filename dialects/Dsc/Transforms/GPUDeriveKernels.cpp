@@ -686,6 +686,166 @@ LogicalResult deriveCausalSoftmax(func::FuncOp f) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// RoPE: a thread a pair
+//===----------------------------------------------------------------------===//
+
+/// `f(x, x2, cos, sin, at, rows, heads, heads2, dim)`: RoPE of x [rows,
+/// heads, dim] and x2 [rows, heads2, dim] in place, row t at position
+/// at[0] + t, the tables [positions, dim / 2]: lower::ropeRotate's generic
+/// over [rows, heads, dim / 2, 2] (the CPU's), a thread per pair: the
+/// generic's operands at the thread's (t, head, j), its body once for each
+/// of the pair's two values (linalg.index 3: 0 and 1), both loads before
+/// either store, so that writing over x is safe.
+LogicalResult deriveRoPE(func::FuncOp f) {
+  Location loc = f.getLoc();
+  MLIRContext *ctx = f.getContext();
+  OpBuilder b(f);
+  Type f32 = b.getF32Type();
+  auto dyn = ShapedType::kDynamic;
+  func::FuncOp chain =
+      scratchChain(b, loc,
+                   {RankedTensorType::get({dyn, dyn, dyn, 2}, f32),
+                    RankedTensorType::get({dyn, dyn}, f32),
+                    RankedTensorType::get({dyn, dyn}, f32)},
+                   [](OpBuilder &cb, Location l, ValueRange a) {
+                     return dsc::lower::ropeRotate(cb, l, a[0], a[1], a[2]);
+                   });
+  llvm::scope_exit eraseChain([&] { chain.erase(); });
+  auto fail = [&](const Twine &why) {
+    return f.emitOpError("dsc-gpu-derive-kernels: the CPU lowering of ")
+           << OperationName(dsc::RoPEOp::getOperationName(), ctx)
+           << " is not one generic a thread a pair can run: " << why;
+  };
+  linalg::GenericOp g;
+  for (Operation &op : chain.getBody().front()) {
+    if (auto gen = dyn_cast<linalg::GenericOp>(op)) {
+      if (g)
+        return fail("more than one generic");
+      g = gen;
+    } else if (!isa<tensor::EmptyOp, tensor::DimOp, arith::ConstantOp,
+                    func::ReturnOp>(op)) {
+      return fail("a " + op.getName().getStringRef() + " beside the generic");
+    }
+  }
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  if (!g || g.getNumLoops() != 4 || g.getNumReductionLoops() ||
+      g.getNumDpsInits() != 1 ||
+      g.getMatchingIndexingMap(g.getDpsInitOperand(0)) !=
+          AffineMap::getMultiDimIdentityMap(4, ctx) ||
+      !g.getRegionOutputArgs()[0].use_empty())
+    return fail("not a parallel generic over [rows, heads, pairs, 2] writing "
+                "each value once");
+
+  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+  Value x = f.getArgument(0), x2 = f.getArgument(1);
+  Value cosT = f.getArgument(2), sinT = f.getArgument(3), at = f.getArgument(4);
+  Value rows = f.getArgument(5), heads = f.getArgument(6);
+  Value heads2 = f.getArgument(7), dim = f.getArgument(8);
+  auto idx = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(fb, loc, v);
+  };
+  Value half = arith::DivUIOp::create(fb, loc, dim, idx(2));
+  Value units1 = arith::MulIOp::create(fb, loc, rows, heads);
+  Value units = arith::AddIOp::create(
+      fb, loc, units1, arith::MulIOp::create(fb, loc, rows, heads2));
+  Value pairs = arith::MulIOp::create(fb, loc, units, half);
+  auto loop = scf::ParallelOp::create(fb, loc, idx(0), pairs, idx(1));
+  fb.setInsertionPointToStart(loop.getBody());
+  Value p = loop.getInductionVars()[0];
+  // The pair: unit u (a head of a row, of x's units and then x2's), j.
+  Value first = arith::IndexCastOp::create(
+      fb, loc, fb.getIndexType(), memref::LoadOp::create(fb, loc, at, idx(0)));
+  Value u = arith::DivUIOp::create(fb, loc, p, half);
+  Value j = arith::RemUIOp::create(fb, loc, p, half);
+  Value inX =
+      arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::ult, u, units1);
+  Value h = arith::SelectOp::create(fb, loc, inX, u,
+                                    arith::SubIOp::create(fb, loc, u, units1));
+  Value hn = arith::SelectOp::create(fb, loc, inX, heads, heads2);
+  Value t = arith::DivUIOp::create(fb, loc, h, hn);
+  Value pairBase =
+      arith::AddIOp::create(fb, loc, arith::MulIOp::create(fb, loc, h, dim),
+                            arith::MulIOp::create(fb, loc, j, idx(2)));
+  Value tableAt = arith::AddIOp::create(
+      fb, loc,
+      arith::MulIOp::create(fb, loc, arith::AddIOp::create(fb, loc, first, t),
+                            half),
+      j);
+  // x's or x2's value at pairBase + e.
+  auto load = [&](int64_t e) -> Value {
+    Value i = arith::AddIOp::create(fb, loc, pairBase, idx(e));
+    auto ifOp = scf::IfOp::create(fb, loc, TypeRange{f32}, inX, true);
+    OpBuilder::InsertionGuard guard(fb);
+    for (auto [block, buf] : {std::make_pair(ifOp.thenBlock(), x),
+                              std::make_pair(ifOp.elseBlock(), x2)}) {
+      fb.setInsertionPointToStart(block);
+      scf::YieldOp::create(fb, loc,
+                           ValueRange{memref::LoadOp::create(fb, loc, buf, i)});
+    }
+    return ifOp.getResult(0);
+  };
+  // The operands at (t, head, j, *): a pair's value (d0, d1, d2, e) or a
+  // table's (d0, d2), the second and third arguments' rows being positions.
+  SmallVector<Value> vals;
+  for (OpOperand *in : g.getDpsInputOperands()) {
+    AffineMap m = g.getMatchingIndexingMap(in);
+    auto arg = dyn_cast<BlockArgument>(in->get());
+    if (!arg || arg.getOwner()->getParentOp() != chain)
+      return fail("an operand that is not an argument of the chain");
+    if (arg.getArgNumber() == 0 && m.getNumResults() == 4 &&
+        m.getResult(0) == d(0) && m.getResult(1) == d(1) &&
+        m.getResult(2) == d(2) && isa<AffineConstantExpr>(m.getResult(3))) {
+      int64_t e = cast<AffineConstantExpr>(m.getResult(3)).getValue();
+      if (e != 0 && e != 1)
+        return fail("a pair's value other than 0 or 1");
+      vals.push_back(load(e));
+    } else if (arg.getArgNumber() > 0 &&
+               m == AffineMap::get(4, 0, {d(0), d(2)}, ctx)) {
+      vals.push_back(memref::LoadOp::create(
+          fb, loc, arg.getArgNumber() == 1 ? cosT : sinT, tableAt));
+    } else {
+      return fail("an operand read other than at its pair or its row's "
+                  "table entry");
+    }
+  }
+  // The body once for each value of the pair (index 3: e), then the stores.
+  Value out[2];
+  for (int64_t e = 0; e < 2; ++e) {
+    IRMapping map;
+    for (auto [arg, v] : llvm::zip(g.getBody()->getArguments(), vals))
+      map.map(arg, v);
+    for (Operation &op : g.getBody()->without_terminator()) {
+      if (auto index = dyn_cast<linalg::IndexOp>(op)) {
+        if (index.getDim() != 3)
+          return fail("a body reading an index other than the pair's");
+        map.map(index.getResult(), idx(e));
+        continue;
+      }
+      if (op.getNumRegions())
+        return fail("a body with regions");
+      for (Value operand : op.getOperands())
+        if (!map.contains(operand) &&
+            !g->isAncestor(operand.getParentBlock()->getParentOp()))
+          return fail("a body using a value from outside it");
+      fb.clone(op, map);
+    }
+    out[e] = map.lookup(g.getBody()->getTerminator()->getOperand(0));
+  }
+  auto ifOp = scf::IfOp::create(fb, loc, TypeRange{}, inX, true);
+  for (auto [block, buf] : {std::make_pair(ifOp.thenBlock(), x),
+                            std::make_pair(ifOp.elseBlock(), x2)}) {
+    fb.setInsertionPoint(block->getTerminator());
+    for (int64_t e = 0; e < 2; ++e)
+      memref::StoreOp::create(
+          fb, loc, out[e], buf,
+          arith::AddIOp::create(fb, loc, pairBase, idx(e)).getResult());
+  }
+  fb.setInsertionPointToEnd(&f.getBody().front());
+  func::ReturnOp::create(fb, loc);
+  return success();
+}
+
 /// A kernel made from the CPU path's lowering: its name, the dsc op whose
 /// lowering it is, its signature and how; `entry`: the runtime calls it
 /// (public, with a C interface), else a helper the kernel sources call
@@ -707,6 +867,13 @@ FunctionType causalSoftmaxSignature(Builder &b) {
   auto i64 = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
   return b.getFunctionType(
       {f32, i64, b.getIndexType(), b.getIndexType(), b.getIndexType()}, {});
+}
+FunctionType ropeSignature(Builder &b) {
+  auto f32 = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
+  auto i64 = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
+  Type index = b.getIndexType();
+  return b.getFunctionType(
+      {f32, f32, f32, f32, i64, index, index, index, index}, {});
 }
 FunctionType rowSignature(Builder &b) {
   auto flat = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
@@ -738,6 +905,8 @@ struct GPUDeriveKernelsPass
          norm, true},
         {"dsc_cuda_rms_norm_v", dsc::RMSNormOp::getOperationName(),
          rowSignature, normV, true},
+        {"dsc_cuda_rope", dsc::RoPEOp::getOperationName(), ropeSignature,
+         deriveRoPE, true},
         {"dsc_cuda_causal_softmax", dsc::SoftmaxOp::getOperationName(),
          causalSoftmaxSignature, deriveCausalSoftmax, false},
     };

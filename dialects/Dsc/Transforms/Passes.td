@@ -315,6 +315,12 @@ def GPUDeriveKernels : Pass<"dsc-gpu-derive-kernels", "::mlir::ModuleOp"> {
       the lanes combined by `gpu.subgroup_reduce`; maps of the rows' values
       once a row; the last element-wise generic stored into y. `_v` widens
       the bodies to `vector<4xf32>` (dim a multiple of 4).
+    - `dsc_cuda_rope` (x, x2, cos, sin, at, rows, heads, heads2, dim):
+      the generic `dsc.rope`'s CPU pattern builds (`lower::ropeRotate`,
+      over [rows, heads, dim / 2, 2]), a thread per pair of x's and then
+      x2's heads, its body once for each of the pair's values
+      (`linalg.index 3` as 0 and 1), both loads before the stores (in
+      place); the tables' row is at[0] + the pair's row.
     - `dsc_cuda_causal_softmax` (scores, at, units, heads, P): a helper
       (it stays private; the attention kernel calls it): the chain of
       `dsc.softmax`'s CPU lowering (`lower::softmax`), the same mapping, a

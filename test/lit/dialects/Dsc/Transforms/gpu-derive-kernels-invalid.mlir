@@ -41,3 +41,15 @@ module {
   // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_causal_softmax is declared as '(memref<?xf32>, memref<?xi32>, index, index, index) -> ()'}}
   func.func private @dsc_cuda_causal_softmax(memref<?xf32>, memref<?xi32>, index, index, index)
 }
+
+// -----
+
+module {
+  // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_rope has a body}}
+  func.func @dsc_cuda_rope(%x: memref<?xf32>, %x2: memref<?xf32>,
+                           %c: memref<?xf32>, %s: memref<?xf32>,
+                           %at: memref<?xi64>, %r: index, %h: index,
+                           %h2: index, %d: index) {
+    return
+  }
+}

@@ -5,7 +5,7 @@
 // path's generic (maps, iterators, scalar body) on the kernel's buffers as
 // [n, 1] rows, its output the kernel's third argument. Whatever else the
 // module holds stays.
-// CHECK-LABEL: func.func @dsc_cuda_rope(
+// CHECK-LABEL: func.func @dsc_cuda_argmax(
 // CHECK-LABEL: func.func @dsc_cuda_add(
 // CHECK-SAME: %[[A:[^:]*]]: memref<?xf32>, %[[B:[^:]*]]: memref<?xf32>, %[[Y:[^:]*]]: memref<?xf32>, %[[N:[^:]*]]: index)
 // CHECK-SAME: attributes {dsc.derived_from = "dsc.add", llvm.emit_c_interface}
@@ -26,7 +26,7 @@
 // CHECK-NEXT: %[[R:.*]] = arith.mulf %[[SILU]], %[[U]] : f32
 // CHECK-NEXT: linalg.yield %[[R]] : f32
 module {
-  func.func @dsc_cuda_rope(%x: memref<?xf32>) {
+  func.func @dsc_cuda_argmax(%x: memref<?xf32>) {
     return
   }
   func.func private @dsc_cuda_add(memref<?xf32>, memref<?xf32>, memref<?xf32>, index)
@@ -177,12 +177,69 @@ module {
 
 // -----
 
-// A module that declares none is left as it is.
+// RoPE from the CPU's generic (lower::ropeRotate, over [rows, heads,
+// dim / 2, 2]): a thread a pair p of x's units and then x2's (u = p / half,
+// j = p % half; h the unit within its buffer, t = h / its heads), the
+// pair's two values at h * dim + 2j + 0 and + 1 and the tables' entry at
+// (at[0] + t) * half + j loaded once, the CPU's body once for each of the
+// pair's values (linalg.index 3 as 0 and 1), then both stored.
 // CHECK-LABEL: func.func @dsc_cuda_rope(
+// CHECK-SAME: %[[X:[^:]*]]: memref<?xf32>, %[[X2:[^:]*]]: memref<?xf32>, %[[COS:[^:]*]]: memref<?xf32>, %[[SIN:[^:]*]]: memref<?xf32>, %[[AT:[^:]*]]: memref<?xi64>, %[[ROWS:[^:]*]]: index, %[[HEADS:[^:]*]]: index, %[[HEADS2:[^:]*]]: index, %[[DIM:[^:]*]]: index)
+// CHECK-SAME: attributes {dsc.derived_from = "dsc.rope", llvm.emit_c_interface}
+// CHECK: %[[HALF:.*]] = arith.divui %[[DIM]], %{{.*}} : index
+// CHECK: %[[U1:.*]] = arith.muli %[[ROWS]], %[[HEADS]] : index
+// CHECK: %[[U2:.*]] = arith.muli %[[ROWS]], %[[HEADS2]] : index
+// CHECK: %[[UNITS:.*]] = arith.addi %[[U1]], %[[U2]] : index
+// CHECK: %[[PAIRS:.*]] = arith.muli %[[UNITS]], %[[HALF]] : index
+// CHECK: scf.parallel (%[[P:.*]]) = (%{{.*}}) to (%[[PAIRS]])
+// CHECK: %[[F:.*]] = memref.load %[[AT]]
+// CHECK: %[[FIRST:.*]] = arith.index_cast %[[F]] : i64 to index
+// CHECK: %[[U:.*]] = arith.divui %[[P]], %[[HALF]] : index
+// CHECK: %[[J:.*]] = arith.remui %[[P]], %[[HALF]] : index
+// CHECK: %[[INX:.*]] = arith.cmpi ult, %[[U]], %[[U1]] : index
+// CHECK: %[[UX2:.*]] = arith.subi %[[U]], %[[U1]] : index
+// CHECK: %[[H:.*]] = arith.select %[[INX]], %[[U]], %[[UX2]] : index
+// CHECK: %[[HN:.*]] = arith.select %[[INX]], %[[HEADS]], %[[HEADS2]] : index
+// CHECK: %[[T:.*]] = arith.divui %[[H]], %[[HN]] : index
+// CHECK: %[[HB:.*]] = arith.muli %[[H]], %[[DIM]] : index
+// CHECK: %[[J2:.*]] = arith.muli %[[J]], %{{.*}} : index
+// CHECK: %[[BASE:.*]] = arith.addi %[[HB]], %[[J2]] : index
+// CHECK: %[[POS:.*]] = arith.addi %[[FIRST]], %[[T]] : index
+// CHECK: %[[TR:.*]] = arith.muli %[[POS]], %[[HALF]] : index
+// CHECK: %[[TI:.*]] = arith.addi %[[TR]], %[[J]] : index
+// CHECK: %[[I0:.*]] = arith.addi %[[BASE]], %{{.*}} : index
+// CHECK: %[[X0:.*]] = scf.if %[[INX]] -> (f32) {
+// CHECK-NEXT: memref.load %[[X]][%[[I0]]]
+// CHECK: memref.load %[[X2]][%[[I0]]]
+// CHECK: %[[X1:.*]] = scf.if %[[INX]] -> (f32) {
+// CHECK: %[[CS:.*]] = memref.load %[[COS]][%[[TI]]]
+// CHECK-NEXT: %[[SN:.*]] = memref.load %[[SIN]][%[[TI]]]
+// CHECK-NEXT: %[[A:.*]] = arith.mulf %[[X0]], %[[CS]] : f32
+// CHECK-NEXT: %[[B:.*]] = arith.mulf %[[X1]], %[[SN]] : f32
+// CHECK-NEXT: %[[R0:.*]] = arith.subf %[[A]], %[[B]] : f32
+// CHECK-NEXT: %[[C:.*]] = arith.mulf %[[X0]], %[[SN]] : f32
+// CHECK-NEXT: %[[D:.*]] = arith.mulf %[[X1]], %[[CS]] : f32
+// CHECK-NEXT: %[[R1:.*]] = arith.addf %[[C]], %[[D]] : f32
+// CHECK: %[[E0:.*]] = arith.select %{{.*}}, %[[R0]], %[[R1]] : f32
+// CHECK: %[[E1:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : f32
+// CHECK-NEXT: scf.if %[[INX]] {
+// CHECK: memref.store %[[E0]], %[[X]]
+// CHECK: memref.store %[[E1]], %[[X]]
+// CHECK: } else {
+// CHECK: memref.store %[[E0]], %[[X2]]
+// CHECK: memref.store %[[E1]], %[[X2]]
+module {
+  func.func private @dsc_cuda_rope(memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, index, index)
+}
+
+// -----
+
+// A module that declares none is left as it is.
+// CHECK-LABEL: func.func @dsc_cuda_argmax(
 // CHECK-NOT: func.func
 // CHECK-NOT: dsc_derive_scratch
 module {
-  func.func @dsc_cuda_rope(%x: memref<?xf32>) {
+  func.func @dsc_cuda_argmax(%x: memref<?xf32>) {
     return
   }
 }
