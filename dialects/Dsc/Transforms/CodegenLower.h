@@ -49,6 +49,11 @@ Value softmax(OpBuilder &b, Location loc, Value x);
 /// (row s: its position's): one generic, each output value computing its
 /// pair's two rotated values and keeping its own (linalg.index 3).
 Value ropeRotate(OpBuilder &b, Location loc, Value pairs, Value cos, Value sin);
+/// The rows of a float `table` [vocab, dim] at `ids` [rows] (i32), as f32
+/// of `type` [rows, dim]: a generic over the result reading the row's id
+/// and extracting table[id, column] (dsc.embedding's CPU lowering).
+Value embedRows(OpBuilder &b, Location loc, Value table, Value ids,
+                RankedTensorType type);
 } // namespace lower
 
 } // namespace mlir::dsc

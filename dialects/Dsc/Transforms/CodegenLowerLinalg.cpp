@@ -231,21 +231,8 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
                   ConversionPatternRewriter &rewriter) const override {
     if (!isa<RankedTensorType>(op.getTable().getType()))
       return failure();
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    Value table = a.getTable();
-    Value n = rows(rewriter, loc, a.getIds());
-    Value out = generic(
-        rewriter, loc, {a.getIds()}, empty(rewriter, loc, op.getType(), n),
-        {rowMap(ctx), identity(ctx, 2)}, {kPar, kPar},
-        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-          Value id = arith::IndexCastOp::create(b, l, b.getIndexType(), v[0]);
-          Value col = linalg::IndexOp::create(b, l, 1);
-          return toF32(
-              b, l,
-              tensor::ExtractOp::create(b, l, table, ValueRange{id, col}));
-        });
-    rewriter.replaceOp(op, out);
+    rewriter.replaceOp(op, embedRows(rewriter, op.getLoc(), a.getTable(),
+                                     a.getIds(), op.getType()));
     return success();
   }
 };
@@ -342,5 +329,26 @@ Value lower::ropeRotate(OpBuilder &b, Location loc, Value pairs, Value cos,
             nb, l, arith::CmpIPredicate::eq, linalg::IndexOp::create(nb, l, 3),
             arith::ConstantIndexOp::create(nb, l, 0));
         return arith::SelectOp::create(nb, l, first, r0, r1);
+      });
+}
+
+Value lower::embedRows(OpBuilder &b, Location loc, Value table, Value ids,
+                       RankedTensorType type) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<Value> sizes;
+  if (type.isDynamicDim(0))
+    sizes.push_back(rows(b, loc, ids));
+  if (type.isDynamicDim(1))
+    sizes.push_back(tensor::DimOp::create(b, loc, table, 1));
+  Value out = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                      type.getElementType(), sizes);
+  return generic(
+      b, loc, {ids}, out, {rowMap(ctx), identity(ctx, 2)}, {kPar, kPar},
+      [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+        Value id = arith::IndexCastOp::create(nb, l, nb.getIndexType(), v[0]);
+        Value col = linalg::IndexOp::create(nb, l, 1);
+        return toF32(
+            nb, l,
+            tensor::ExtractOp::create(nb, l, table, ValueRange{id, col}));
       });
 }

@@ -846,6 +846,107 @@ LogicalResult deriveRoPE(func::FuncOp f) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Float embeddings: a thread a value
+//===----------------------------------------------------------------------===//
+
+/// `f(w, tok, y, rows, dim)`: y[t, c] = table[tok[t], c] as f32, the table
+/// w [vocab, dim] of `element`: lower::embedRows' generic (the CPU's), a
+/// thread per value i = t * dim + c: the row's id loaded, linalg.index 0
+/// and 1 as t and c, the body's tensor.extract from the table as a load of
+/// w at row * dim + column.
+LogicalResult deriveEmbedding(func::FuncOp f, Type element) {
+  Location loc = f.getLoc();
+  MLIRContext *ctx = f.getContext();
+  OpBuilder b(f);
+  auto dyn = ShapedType::kDynamic;
+  auto rowsType = RankedTensorType::get({dyn, dyn}, b.getF32Type());
+  func::FuncOp chain =
+      scratchChain(b, loc,
+                   {rowsType, RankedTensorType::get({dyn, dyn}, element),
+                    RankedTensorType::get({dyn}, b.getI32Type())},
+                   [&](OpBuilder &cb, Location l, ValueRange a) {
+                     // The first argument only gives the result's type
+                     // (scratchChain's result is its first argument's).
+                     return dsc::lower::embedRows(cb, l, a[1], a[2], rowsType);
+                   });
+  llvm::scope_exit eraseChain([&] { chain.erase(); });
+  auto fail = [&](const Twine &why) {
+    return f.emitOpError("dsc-gpu-derive-kernels: the CPU lowering of ")
+           << OperationName(dsc::EmbeddingOp::getOperationName(), ctx)
+           << " is not one gather a thread a value can run: " << why;
+  };
+  linalg::GenericOp g;
+  for (Operation &op : chain.getBody().front()) {
+    if (auto gen = dyn_cast<linalg::GenericOp>(op)) {
+      if (g)
+        return fail("more than one generic");
+      g = gen;
+    } else if (!isa<tensor::EmptyOp, tensor::DimOp, arith::ConstantOp,
+                    func::ReturnOp>(op)) {
+      return fail("a " + op.getName().getStringRef() + " beside the generic");
+    }
+  }
+  Value table = chain.getArgument(1), ids = chain.getArgument(2);
+  auto d0 = getAffineDimExpr(0, ctx);
+  if (!g || g.getNumLoops() != 2 || g.getNumReductionLoops() ||
+      g.getNumDpsInputs() != 1 || g.getDpsInputs()[0] != ids ||
+      g.getMatchingIndexingMap(g.getDpsInputOperand(0)) !=
+          AffineMap::get(2, 0, d0, ctx) ||
+      g.getMatchingIndexingMap(g.getDpsInitOperand(0)) !=
+          AffineMap::getMultiDimIdentityMap(2, ctx) ||
+      !g.getRegionOutputArgs()[0].use_empty())
+    return fail("not a parallel generic over [rows, dim] reading the ids a "
+                "row");
+
+  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+  Value w = f.getArgument(0), tok = f.getArgument(1), y = f.getArgument(2);
+  Value rows = f.getArgument(3), dim = f.getArgument(4);
+  Value n = arith::MulIOp::create(fb, loc, rows, dim);
+  Value c0 = arith::ConstantIndexOp::create(fb, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(fb, loc, 1);
+  auto loop = scf::ParallelOp::create(fb, loc, c0, n, c1);
+  fb.setInsertionPointToStart(loop.getBody());
+  Value i = loop.getInductionVars()[0];
+  Value t = arith::DivUIOp::create(fb, loc, i, dim);
+  Value c = arith::RemUIOp::create(fb, loc, i, dim);
+  IRMapping map;
+  map.map(g.getBody()->getArgument(0),
+          memref::LoadOp::create(fb, loc, tok, t).getResult());
+  for (Operation &op : g.getBody()->without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(op)) {
+      map.map(index.getResult(), index.getDim() == 0 ? t : c);
+      continue;
+    }
+    if (auto extract = dyn_cast<tensor::ExtractOp>(op)) {
+      if (extract.getTensor() != table || extract.getIndices().size() != 2)
+        return fail("an extract from other than the table");
+      Value row = map.lookupOrNull(extract.getIndices()[0]);
+      Value col = map.lookupOrNull(extract.getIndices()[1]);
+      if (!row || !col)
+        return fail("an extract at an index the body does not compute");
+      Value at = arith::AddIOp::create(
+          fb, loc, arith::MulIOp::create(fb, loc, row, dim), col);
+      map.map(extract.getResult(),
+              memref::LoadOp::create(fb, loc, w, at).getResult());
+      continue;
+    }
+    if (op.getNumRegions())
+      return fail("a body with regions");
+    for (Value operand : op.getOperands())
+      if (!map.contains(operand))
+        return fail("a body using a value from outside it");
+    fb.clone(op, map);
+  }
+  Value v = map.lookupOrNull(g.getBody()->getTerminator()->getOperand(0));
+  if (!v || v.getType() != fb.getF32Type())
+    return fail("a body yielding other than an f32 it computes");
+  memref::StoreOp::create(fb, loc, v, y, i);
+  fb.setInsertionPointToEnd(&f.getBody().front());
+  func::ReturnOp::create(fb, loc);
+  return success();
+}
+
 /// A kernel made from the CPU path's lowering: its name, the dsc op whose
 /// lowering it is, its signature and how; `entry`: the runtime calls it
 /// (public, with a C interface), else a helper the kernel sources call
@@ -867,6 +968,14 @@ FunctionType causalSoftmaxSignature(Builder &b) {
   auto i64 = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
   return b.getFunctionType(
       {f32, i64, b.getIndexType(), b.getIndexType(), b.getIndexType()}, {});
+}
+template <bool F16> FunctionType embedSignature(Builder &b) {
+  Type element = F16 ? Type(b.getF16Type()) : Type(b.getF32Type());
+  auto table = MemRefType::get({ShapedType::kDynamic}, element);
+  auto tok = MemRefType::get({ShapedType::kDynamic}, b.getI32Type());
+  auto y = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
+  return b.getFunctionType({table, tok, y, b.getIndexType(), b.getIndexType()},
+                           {});
 }
 FunctionType ropeSignature(Builder &b) {
   auto f32 = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
@@ -896,6 +1005,12 @@ struct GPUDeriveKernelsPass
     };
     auto norm = [](func::FuncOp f) { return deriveRMSNorm(f, 1); };
     auto normV = [](func::FuncOp f) { return deriveRMSNorm(f, 4); };
+    auto embedF32 = [](func::FuncOp f) {
+      return deriveEmbedding(f, Float32Type::get(f.getContext()));
+    };
+    auto embedF16 = [](func::FuncOp f) {
+      return deriveEmbedding(f, Float16Type::get(f.getContext()));
+    };
     const Derived derived[] = {
         {"dsc_cuda_add", dsc::AddOp::getOperationName(), elementwiseSignature,
          add, true},
@@ -907,6 +1022,10 @@ struct GPUDeriveKernelsPass
          rowSignature, normV, true},
         {"dsc_cuda_rope", dsc::RoPEOp::getOperationName(), ropeSignature,
          deriveRoPE, true},
+        {"dsc_cuda_embed_f32", dsc::EmbeddingOp::getOperationName(),
+         embedSignature<false>, embedF32, true},
+        {"dsc_cuda_embed_f16", dsc::EmbeddingOp::getOperationName(),
+         embedSignature<true>, embedF16, true},
         {"dsc_cuda_causal_softmax", dsc::SoftmaxOp::getOperationName(),
          causalSoftmaxSignature, deriveCausalSoftmax, false},
     };

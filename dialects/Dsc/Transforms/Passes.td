@@ -321,6 +321,9 @@ def GPUDeriveKernels : Pass<"dsc-gpu-derive-kernels", "::mlir::ModuleOp"> {
       x2's heads, its body once for each of the pair's values
       (`linalg.index 3` as 0 and 1), both loads before the stores (in
       place); the tables' row is at[0] + the pair's row.
+    - `dsc_cuda_embed_f32` and `dsc_cuda_embed_f16` (w, tok, y, rows,
+      dim): `dsc.embedding`'s CPU gather (`lower::embedRows`), a thread per
+      value, the body's extract from the table a load at id * dim + column.
     - `dsc_cuda_causal_softmax` (scores, at, units, heads, P): a helper
       (it stays private; the attention kernel calls it): the chain of
       `dsc.softmax`'s CPU lowering (`lower::softmax`), the same mapping, a

@@ -71,43 +71,13 @@ func.func @dsc_cuda_embed_q4(%q: memref<?xi8>, %s: memref<?xf32>,
   return
 }
 
-func.func @dsc_cuda_embed_f32(%w: memref<?xf32>, %tok: memref<?xi32>,
-                              %y: memref<?xf32>, %rows: index, %dim: index)
-    attributes {llvm.emit_c_interface} {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %n = arith.muli %rows, %dim : index
-  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
-    %t = arith.divui %i, %dim : index
-    %c = arith.remui %i, %dim : index
-    %id32 = memref.load %tok[%t] : memref<?xi32>
-    %id = arith.index_cast %id32 : i32 to index
-    %row = arith.muli %id, %dim : index
-    %wi = arith.addi %row, %c : index
-    %v = memref.load %w[%wi] : memref<?xf32>
-    memref.store %v, %y[%i] : memref<?xf32>
-    scf.reduce
-  }
-  return
-}
-
-func.func @dsc_cuda_embed_f16(%w: memref<?xf16>, %tok: memref<?xi32>,
-                              %y: memref<?xf32>, %rows: index, %dim: index)
-    attributes {llvm.emit_c_interface} {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %n = arith.muli %rows, %dim : index
-  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
-    %t = arith.divui %i, %dim : index
-    %c = arith.remui %i, %dim : index
-    %id32 = memref.load %tok[%t] : memref<?xi32>
-    %id = arith.index_cast %id32 : i32 to index
-    %row = arith.muli %id, %dim : index
-    %wi = arith.addi %row, %c : index
-    %h = memref.load %w[%wi] : memref<?xf16>
-    %v = arith.extf %h : f16 to f32
-    memref.store %v, %y[%i] : memref<?xf32>
-    scf.reduce
-  }
-  return
-}
+// The float tables (f32; f16 widened), declared and not written:
+// dsc-gpu-derive-kernels (dsc-cuda-lower's first step) gives them the body
+// of dsc.embedding's CPU lowering (lower::embedRows' gather), a thread a
+// value.
+func.func private @dsc_cuda_embed_f32(%w: memref<?xf32>, %tok: memref<?xi32>,
+                                      %y: memref<?xf32>, %rows: index,
+                                      %dim: index)
+func.func private @dsc_cuda_embed_f16(%w: memref<?xf16>, %tok: memref<?xi32>,
+                                      %y: memref<?xf32>, %rows: index,
+                                      %dim: index)

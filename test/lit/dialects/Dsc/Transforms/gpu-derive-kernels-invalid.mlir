@@ -53,3 +53,10 @@ module {
     return
   }
 }
+
+// -----
+
+module {
+  // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_embed_f16 is declared as '(memref<?xf32>, memref<?xi32>, memref<?xf32>, index, index) -> ()'}}
+  func.func private @dsc_cuda_embed_f16(memref<?xf32>, memref<?xi32>, memref<?xf32>, index, index)
+}

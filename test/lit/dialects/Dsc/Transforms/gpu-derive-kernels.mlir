@@ -234,6 +234,32 @@ module {
 
 // -----
 
+// The float embeddings from dsc.embedding's CPU gather (lower::embedRows):
+// a thread a value i = t * dim + c, the row's id from tok[t], the CPU's
+// body with linalg.index 0 and 1 as t and c and its tensor.extract from the
+// table as a load of w at id * dim + c (widened from f16 as on the CPU).
+// CHECK-LABEL: func.func @dsc_cuda_embed_f32(
+// CHECK-SAME: attributes {dsc.derived_from = "dsc.embedding", llvm.emit_c_interface}
+// CHECK-LABEL: func.func @dsc_cuda_embed_f16(
+// CHECK-SAME: %[[W:[^:]*]]: memref<?xf16>, %[[TOK:[^:]*]]: memref<?xi32>, %[[Y:[^:]*]]: memref<?xf32>, %[[ROWS:[^:]*]]: index, %[[DIM:[^:]*]]: index)
+// CHECK: %[[N:.*]] = arith.muli %[[ROWS]], %[[DIM]] : index
+// CHECK: scf.parallel (%[[I:.*]]) = (%{{.*}}) to (%[[N]])
+// CHECK-NEXT: %[[T:.*]] = arith.divui %[[I]], %[[DIM]] : index
+// CHECK-NEXT: %[[C:.*]] = arith.remui %[[I]], %[[DIM]] : index
+// CHECK-NEXT: %[[ID32:.*]] = memref.load %[[TOK]][%[[T]]] : memref<?xi32>
+// CHECK-NEXT: %[[ID:.*]] = arith.index_cast %[[ID32]] : i32 to index
+// CHECK-NEXT: %[[ROW:.*]] = arith.muli %[[ID]], %[[DIM]] : index
+// CHECK-NEXT: %[[AT:.*]] = arith.addi %[[ROW]], %[[C]] : index
+// CHECK-NEXT: %[[H:.*]] = memref.load %[[W]][%[[AT]]] : memref<?xf16>
+// CHECK-NEXT: %[[V:.*]] = arith.extf %[[H]] : f16 to f32
+// CHECK-NEXT: memref.store %[[V]], %[[Y]][%[[I]]] : memref<?xf32>
+module {
+  func.func private @dsc_cuda_embed_f32(memref<?xf32>, memref<?xi32>, memref<?xf32>, index, index)
+  func.func private @dsc_cuda_embed_f16(memref<?xf16>, memref<?xi32>, memref<?xf32>, index, index)
+}
+
+// -----
+
 // A module that declares none is left as it is.
 // CHECK-LABEL: func.func @dsc_cuda_argmax(
 // CHECK-NOT: func.func
