@@ -7,14 +7,17 @@
 // - element-wise ops (dsc_cuda_add, dsc_cuda_swiglu): the linalg.generic of
 //   dsc-codegen-lower's pattern, moved onto the kernel's memref arguments;
 //   dsc-cuda-lower lowers it to parallel loops and blocks of threads.
-// - row ops (dsc_cuda_rms_norm, and _v reading four values at a time): the
-//   chain of linalg ops on tensors that the CPU lowering builds (row
-//   reductions, maps of the rows' values, element-wise ops reading them) is
-//   mapped a warp a row: a lane walks the columns l, l + 32, ... of each
-//   generic in turn, a reduction's lane values are combined by
-//   gpu.subgroup_reduce, and the rows' values stay in registers. The
-//   reductions' combining op, the maps' and the element-wise bodies are the
-//   CPU's, cloned (and widened to vectors for _v).
+// - row ops (dsc_cuda_rms_norm, and _v reading four values at a time;
+//   attention's dsc_cuda_causal_softmax): the chain of linalg ops on
+//   tensors that the CPU lowering builds (row reductions, maps of the rows'
+//   values, element-wise ops reading them) is mapped a warp a row: a lane
+//   walks the columns l, l + 32, ... of each generic in turn, a reduction's
+//   lane values are combined by gpu.subgroup_reduce, and the rows' values
+//   stay in registers. The reductions' combining op, the maps' and the
+//   element-wise bodies are the CPU's, cloned (and widened to vectors for
+//   _v). dsc-gpu-map-row-chains applies the same mapping to any chain.
+// - RoPE (a thread a pair) and the float embeddings (a thread a value):
+//   the CPU's one generic, its body cloned at the thread's point.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,12 +39,11 @@
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/RegionUtils.h"
 
-#include "llvm/ADT/ScopeExit.h"
-
 #include <cmath>
 
 namespace mlir::dsc {
 #define GEN_PASS_DEF_GPUDERIVEKERNELS
+#define GEN_PASS_DEF_GPUMAPROWCHAINS
 #include "Dsc/Transforms/Passes.h.inc"
 } // namespace mlir::dsc
 
@@ -52,28 +54,118 @@ namespace {
 /// On a derived kernel: the dsc op whose CPU lowering it is.
 constexpr StringLiteral kDerivedFrom = "dsc.derived_from";
 
+/// A scratch function outside the module, from `types` to `result`,
+/// returning what `build` makes of its arguments; erased with its owner.
+OwningOpRef<func::FuncOp>
+scratchChain(OpBuilder &b, Location loc, TypeRange types, Type result,
+             function_ref<Value(OpBuilder &, Location, ValueRange)> build) {
+  auto chain = func::FuncOp::create(loc, "dsc_derive_scratch",
+                                    b.getFunctionType(types, {result}));
+  OpBuilder cb = OpBuilder::atBlockBegin(chain.addEntryBlock());
+  func::ReturnOp::create(cb, loc, build(cb, loc, chain.getArguments()));
+  return chain;
+}
+
+/// The one linalg.generic of `chain`, beside which only what builds its
+/// operands (empty tensors, dims, constants) and the return may stand.
+FailureOr<linalg::GenericOp> onlyGeneric(func::FuncOp chain, std::string &why) {
+  linalg::GenericOp g;
+  for (Operation &op : chain.getBody().front()) {
+    if (auto gen = dyn_cast<linalg::GenericOp>(op)) {
+      if (g) {
+        why = "more than one generic";
+        return failure();
+      }
+      g = gen;
+    } else if (!isa<tensor::EmptyOp, tensor::DimOp, arith::ConstantOp,
+                    func::ReturnOp>(op)) {
+      why = ("a " + op.getName().getStringRef() + " beside the generic").str();
+      return failure();
+    }
+  }
+  if (!g) {
+    why = "no generic";
+    return failure();
+  }
+  return g;
+}
+
+/// `f`'s error for a CPU lowering of `opName` that is not `shape`.
+LogicalResult deriveError(func::FuncOp f, StringRef opName, StringRef shape,
+                          const Twine &why) {
+  return f.emitOpError("dsc-gpu-derive-kernels: the CPU lowering of ")
+         << OperationName(opName, f.getContext()) << " is not " << shape << ": "
+         << why;
+}
+
+/// `g`'s body at one point, cloned by `b` once `map` holds its arguments:
+/// linalg.index d becomes `index(d)` (null: not placed), a tensor.extract
+/// what `extract` makes of it (none: not placed). Ops with regions and
+/// values from outside the body are refused. The yielded value.
+FailureOr<Value>
+clonePoint(OpBuilder &b, linalg::GenericOp g, IRMapping &map,
+           function_ref<Value(unsigned)> index,
+           function_ref<FailureOr<Value>(tensor::ExtractOp)> extract,
+           std::string &why) {
+  for (Operation &op : g.getBody()->without_terminator()) {
+    if (auto i = dyn_cast<linalg::IndexOp>(op)) {
+      Value v = index(i.getDim());
+      if (!v) {
+        why = ("a body reading linalg.index " + Twine(i.getDim()) +
+               ", which the mapping does not place")
+                  .str();
+        return failure();
+      }
+      map.map(i.getResult(), v);
+      continue;
+    }
+    if (auto e = dyn_cast<tensor::ExtractOp>(op)) {
+      FailureOr<Value> v = extract ? extract(e) : FailureOr<Value>(failure());
+      if (failed(v)) {
+        if (why.empty())
+          why = "a body extracting from a tensor";
+        return failure();
+      }
+      map.map(e.getResult(), *v);
+      continue;
+    }
+    if (op.getNumRegions()) {
+      why = "a body with regions";
+      return failure();
+    }
+    for (Value operand : op.getOperands())
+      if (!map.contains(operand)) {
+        why = "a body using a value from outside it";
+        return failure();
+      }
+    b.clone(op, map);
+  }
+  Value v = map.lookupOrNull(g.getBody()->getTerminator()->getOperand(0));
+  if (!v) {
+    why = "a body yielding a value from outside it";
+    return failure();
+  }
+  return v;
+}
+
 //===----------------------------------------------------------------------===//
 // Element-wise kernels
 //===----------------------------------------------------------------------===//
 
 /// The CPU lowering of `opName` on two [n, 1] tensors: the linalg.generic
-/// dsc-codegen-lower's pattern makes of it, in a scratch function `scratch`
-/// outside the module (which the caller erases).
+/// dsc-codegen-lower's pattern makes of it, in `scratch`.
 FailureOr<linalg::GenericOp> cpuLowering(OpBuilder &b, Location loc,
                                          OperationName opName,
-                                         func::FuncOp &scratch) {
+                                         OwningOpRef<func::FuncOp> &scratch) {
   MLIRContext *ctx = b.getContext();
   auto t = RankedTensorType::get({ShapedType::kDynamic, 1}, b.getF32Type());
-  scratch = func::FuncOp::create(loc, "dsc_derive_scratch",
-                                 b.getFunctionType({t, t}, {t}));
-  Block *body = scratch.addEntryBlock();
-  OpBuilder sb = OpBuilder::atBlockBegin(body);
-  OperationState st(loc, opName);
-  st.addOperands(body->getArguments());
-  st.addTypes(t);
-  Operation *op = sb.create(st);
-  func::ReturnOp::create(sb, loc, op->getResults());
-
+  scratch = scratchChain(b, loc, {t, t}, t,
+                         [&](OpBuilder &sb, Location l, ValueRange args) {
+                           OperationState st(l, opName);
+                           st.addOperands(args);
+                           st.addTypes(t);
+                           return sb.create(st)->getResult(0);
+                         });
   RewritePatternSet patterns(ctx);
   dsc::populateCodegenLowerLinalgPatterns(patterns);
   ConversionTarget target(*ctx);
@@ -81,20 +173,19 @@ FailureOr<linalg::GenericOp> cpuLowering(OpBuilder &b, Location loc,
                          math::MathDialect, tensor::TensorDialect,
                          func::FuncDialect>();
   target.addIllegalOp(opName);
-  if (failed(applyPartialConversion(scratch, target, std::move(patterns))))
+  if (failed(applyPartialConversion(*scratch, target, std::move(patterns))))
     return failure();
-  linalg::GenericOp generic;
-  int generics = 0;
-  scratch.walk([&](linalg::GenericOp g) {
-    generic = g;
-    ++generics;
-  });
   // One element-wise generic (identity maps, parallel iterators) over its
   // two operands, nothing else computed. Its body may not read the output
   // (the CPU's is the first operand, the kernel's is not) nor use a value
   // of the scratch function.
-  if (generics != 1 || generic.getNumDpsInputs() != 2 ||
-      generic.getNumDpsInits() != 1 || !linalg::isElementwise(generic) ||
+  std::string why;
+  FailureOr<linalg::GenericOp> only = onlyGeneric(*scratch, why);
+  if (failed(only))
+    return failure();
+  linalg::GenericOp generic = *only;
+  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
+      !linalg::isElementwise(generic) ||
       !generic.getRegionOutputArgs()[0].use_empty())
     return failure();
   SetVector<Value> above;
@@ -110,12 +201,8 @@ LogicalResult deriveElementwise(func::FuncOp f, StringLiteral opName) {
   Location loc = f.getLoc();
   OpBuilder b(f);
   OperationName name(opName, f.getContext());
-  func::FuncOp scratch;
+  OwningOpRef<func::FuncOp> scratch;
   FailureOr<linalg::GenericOp> cpu = cpuLowering(b, loc, name, scratch);
-  llvm::scope_exit eraseScratch([&] {
-    if (scratch)
-      scratch.erase();
-  });
   if (failed(cpu))
     return f.emitOpError("dsc-gpu-derive-kernels: the CPU lowering of ")
            << name << " is not one element-wise linalg.generic of its operands";
@@ -455,10 +542,6 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
             "parallel";
       return failure();
     }
-    auto loadInputs = [&](Value i, SmallVector<Value> &vals) {
-      return this->loadInputs(g, i, vals, why);
-    };
-
     if (iters[1] == red) {
       // A row reduction: each lane combines its columns from the identity,
       // the warp its lanes.
@@ -478,7 +561,7 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
           columns(identity, [&](Value i, ValueRange acc) -> SmallVector<Value> {
             SmallVector<Value> vals;
             FailureOr<Value> v = failure();
-            if (succeeded(loadInputs(i, vals))) {
+            if (succeeded(loadInputs(g, i, vals, why))) {
               vals.push_back(acc[0]);
               v = cloneBody(g, vals, /*widen=*/true, why);
             }
@@ -514,7 +597,7 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
     bool bad = false;
     columns({}, [&](Value i, ValueRange) -> SmallVector<Value> {
       SmallVector<Value> vals;
-      if (failed(loadInputs(i, vals))) {
+      if (failed(loadInputs(g, i, vals, why))) {
         bad = true;
         return {};
       }
@@ -580,25 +663,6 @@ LogicalResult deriveWarpRows(func::FuncOp f, func::FuncOp chain, unsigned width,
   return success();
 }
 
-/// The chain `build` makes on tensors of `types`, in a scratch function
-/// outside the module (erased by the returned guard's owner).
-func::FuncOp
-scratchChain(OpBuilder &b, Location loc, TypeRange types,
-             function_ref<Value(OpBuilder &, Location, ValueRange)> build) {
-  auto chain = func::FuncOp::create(loc, "dsc_derive_scratch",
-                                    b.getFunctionType(types, {types[0]}));
-  OpBuilder cb = OpBuilder::atBlockBegin(chain.addEntryBlock());
-  func::ReturnOp::create(cb, loc, build(cb, loc, chain.getArguments()));
-  return chain;
-}
-
-LogicalResult rowError(func::FuncOp f, StringRef opName,
-                       const std::string &why) {
-  return f.emitOpError("dsc-gpu-derive-kernels: the CPU lowering of ")
-         << OperationName(opName, f.getContext())
-         << " is not a chain a warp a row can run: " << why;
-}
-
 /// `f(x, w, y, rows, dim, eps)`: RMSNorm of x [rows, dim] into y, as
 /// lower::rmsNorm builds it for the CPU, a warp a row, `width` values a
 /// lane at a time (width > 1: dim a multiple of it, rows aligned).
@@ -607,18 +671,16 @@ LogicalResult deriveRMSNorm(func::FuncOp f, unsigned width) {
   OpBuilder b(f);
   Type f32 = b.getF32Type();
   auto dyn = ShapedType::kDynamic;
-  func::FuncOp chain =
-      scratchChain(b, loc,
-                   {RankedTensorType::get({dyn, dyn}, f32),
-                    RankedTensorType::get({dyn}, f32), f32, f32},
-                   [](OpBuilder &cb, Location l, ValueRange a) {
+  auto x2 = RankedTensorType::get({dyn, dyn}, f32);
+  OwningOpRef<func::FuncOp> chain =
+      scratchChain(b, loc, {x2, RankedTensorType::get({dyn}, f32), f32, f32},
+                   x2, [](OpBuilder &cb, Location l, ValueRange a) {
                      return dsc::lower::rmsNorm(cb, l, a[0], a[1], a[2], a[3]);
                    });
-  llvm::scope_exit eraseChain([&] { chain.erase(); });
   // The arguments exist once deriveWarpRows gives `f` its entry block.
   std::string why;
   if (failed(deriveWarpRows(
-          f, chain, width,
+          f, *chain, width,
           [&](OpBuilder &fb) {
             Value dim = f.getArgument(4);
             Value dimF = arith::SIToFPOp::create(
@@ -638,7 +700,8 @@ LogicalResult deriveRMSNorm(func::FuncOp f, unsigned width) {
             return k;
           },
           why)))
-    return rowError(f, dsc::RMSNormOp::getOperationName(), why);
+    return deriveError(f, dsc::RMSNormOp::getOperationName(),
+                       "a chain a warp a row can run", why);
   return success();
 }
 
@@ -650,15 +713,14 @@ LogicalResult deriveCausalSoftmax(func::FuncOp f) {
   Location loc = f.getLoc();
   OpBuilder b(f);
   auto dyn = ShapedType::kDynamic;
-  func::FuncOp chain =
-      scratchChain(b, loc, {RankedTensorType::get({dyn, dyn}, b.getF32Type())},
-                   [](OpBuilder &cb, Location l, ValueRange a) {
-                     return dsc::lower::softmax(cb, l, a[0]);
-                   });
-  llvm::scope_exit eraseChain([&] { chain.erase(); });
+  auto x2 = RankedTensorType::get({dyn, dyn}, b.getF32Type());
+  OwningOpRef<func::FuncOp> chain = scratchChain(
+      b, loc, {x2}, x2, [](OpBuilder &cb, Location l, ValueRange a) {
+        return dsc::lower::softmax(cb, l, a[0]);
+      });
   std::string why;
   if (failed(deriveWarpRows(
-          f, chain, /*width=*/1,
+          f, *chain, /*width=*/1,
           [&](OpBuilder &) {
             Value scores = f.getArgument(0), at = f.getArgument(1);
             Value heads = f.getArgument(3), positions = f.getArgument(4);
@@ -682,7 +744,8 @@ LogicalResult deriveCausalSoftmax(func::FuncOp f) {
             return k;
           },
           why)))
-    return rowError(f, dsc::SoftmaxOp::getOperationName(), why);
+    return deriveError(f, dsc::SoftmaxOp::getOperationName(),
+                       "a chain a warp a row can run", why);
   return success();
 }
 
@@ -703,33 +766,24 @@ LogicalResult deriveRoPE(func::FuncOp f) {
   OpBuilder b(f);
   Type f32 = b.getF32Type();
   auto dyn = ShapedType::kDynamic;
-  func::FuncOp chain =
-      scratchChain(b, loc,
-                   {RankedTensorType::get({dyn, dyn, dyn, 2}, f32),
-                    RankedTensorType::get({dyn, dyn}, f32),
-                    RankedTensorType::get({dyn, dyn}, f32)},
+  auto pairsType = RankedTensorType::get({dyn, dyn, dyn, 2}, f32);
+  auto table = RankedTensorType::get({dyn, dyn}, f32);
+  OwningOpRef<func::FuncOp> chain =
+      scratchChain(b, loc, {pairsType, table, table}, pairsType,
                    [](OpBuilder &cb, Location l, ValueRange a) {
                      return dsc::lower::ropeRotate(cb, l, a[0], a[1], a[2]);
                    });
-  llvm::scope_exit eraseChain([&] { chain.erase(); });
   auto fail = [&](const Twine &why) {
-    return f.emitOpError("dsc-gpu-derive-kernels: the CPU lowering of ")
-           << OperationName(dsc::RoPEOp::getOperationName(), ctx)
-           << " is not one generic a thread a pair can run: " << why;
+    return deriveError(f, dsc::RoPEOp::getOperationName(),
+                       "one generic a thread a pair can run", why);
   };
-  linalg::GenericOp g;
-  for (Operation &op : chain.getBody().front()) {
-    if (auto gen = dyn_cast<linalg::GenericOp>(op)) {
-      if (g)
-        return fail("more than one generic");
-      g = gen;
-    } else if (!isa<tensor::EmptyOp, tensor::DimOp, arith::ConstantOp,
-                    func::ReturnOp>(op)) {
-      return fail("a " + op.getName().getStringRef() + " beside the generic");
-    }
-  }
+  std::string why;
+  FailureOr<linalg::GenericOp> only = onlyGeneric(*chain, why);
+  if (failed(only))
+    return fail(why);
+  linalg::GenericOp g = *only;
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  if (!g || g.getNumLoops() != 4 || g.getNumReductionLoops() ||
+  if (g.getNumLoops() != 4 || g.getNumReductionLoops() ||
       g.getNumDpsInits() != 1 ||
       g.getMatchingIndexingMap(g.getDpsInitOperand(0)) !=
           AffineMap::getMultiDimIdentityMap(4, ctx) ||
@@ -791,7 +845,7 @@ LogicalResult deriveRoPE(func::FuncOp f) {
   for (OpOperand *in : g.getDpsInputOperands()) {
     AffineMap m = g.getMatchingIndexingMap(in);
     auto arg = dyn_cast<BlockArgument>(in->get());
-    if (!arg || arg.getOwner()->getParentOp() != chain)
+    if (!arg || arg.getOwner()->getParentOp() != *chain)
       return fail("an operand that is not an argument of the chain");
     if (arg.getArgNumber() == 0 && m.getNumResults() == 4 &&
         m.getResult(0) == d(0) && m.getResult(1) == d(1) &&
@@ -815,22 +869,12 @@ LogicalResult deriveRoPE(func::FuncOp f) {
     IRMapping map;
     for (auto [arg, v] : llvm::zip(g.getBody()->getArguments(), vals))
       map.map(arg, v);
-    for (Operation &op : g.getBody()->without_terminator()) {
-      if (auto index = dyn_cast<linalg::IndexOp>(op)) {
-        if (index.getDim() != 3)
-          return fail("a body reading an index other than the pair's");
-        map.map(index.getResult(), idx(e));
-        continue;
-      }
-      if (op.getNumRegions())
-        return fail("a body with regions");
-      for (Value operand : op.getOperands())
-        if (!map.contains(operand) &&
-            !g->isAncestor(operand.getParentBlock()->getParentOp()))
-          return fail("a body using a value from outside it");
-      fb.clone(op, map);
-    }
-    out[e] = map.lookup(g.getBody()->getTerminator()->getOperand(0));
+    FailureOr<Value> v = clonePoint(
+        fb, g, map, [&](unsigned dim) { return dim == 3 ? idx(e) : Value(); },
+        nullptr, why);
+    if (failed(v))
+      return fail(why);
+    out[e] = *v;
   }
   auto ifOp = scf::IfOp::create(fb, loc, TypeRange{}, inX, true);
   for (auto [block, buf] : {std::make_pair(ifOp.thenBlock(), x),
@@ -861,35 +905,25 @@ LogicalResult deriveEmbedding(func::FuncOp f, Type element) {
   OpBuilder b(f);
   auto dyn = ShapedType::kDynamic;
   auto rowsType = RankedTensorType::get({dyn, dyn}, b.getF32Type());
-  func::FuncOp chain =
+  OwningOpRef<func::FuncOp> chain =
       scratchChain(b, loc,
-                   {rowsType, RankedTensorType::get({dyn, dyn}, element),
+                   {RankedTensorType::get({dyn, dyn}, element),
                     RankedTensorType::get({dyn}, b.getI32Type())},
-                   [&](OpBuilder &cb, Location l, ValueRange a) {
-                     // The first argument only gives the result's type
-                     // (scratchChain's result is its first argument's).
-                     return dsc::lower::embedRows(cb, l, a[1], a[2], rowsType);
+                   rowsType, [&](OpBuilder &cb, Location l, ValueRange a) {
+                     return dsc::lower::embedRows(cb, l, a[0], a[1], rowsType);
                    });
-  llvm::scope_exit eraseChain([&] { chain.erase(); });
   auto fail = [&](const Twine &why) {
-    return f.emitOpError("dsc-gpu-derive-kernels: the CPU lowering of ")
-           << OperationName(dsc::EmbeddingOp::getOperationName(), ctx)
-           << " is not one gather a thread a value can run: " << why;
+    return deriveError(f, dsc::EmbeddingOp::getOperationName(),
+                       "one gather a thread a value can run", why);
   };
-  linalg::GenericOp g;
-  for (Operation &op : chain.getBody().front()) {
-    if (auto gen = dyn_cast<linalg::GenericOp>(op)) {
-      if (g)
-        return fail("more than one generic");
-      g = gen;
-    } else if (!isa<tensor::EmptyOp, tensor::DimOp, arith::ConstantOp,
-                    func::ReturnOp>(op)) {
-      return fail("a " + op.getName().getStringRef() + " beside the generic");
-    }
-  }
-  Value table = chain.getArgument(1), ids = chain.getArgument(2);
+  std::string why;
+  FailureOr<linalg::GenericOp> only = onlyGeneric(*chain, why);
+  if (failed(only))
+    return fail(why);
+  linalg::GenericOp g = *only;
+  Value table = chain->getArgument(0), ids = chain->getArgument(1);
   auto d0 = getAffineDimExpr(0, ctx);
-  if (!g || g.getNumLoops() != 2 || g.getNumReductionLoops() ||
+  if (g.getNumLoops() != 2 || g.getNumReductionLoops() ||
       g.getNumDpsInputs() != 1 || g.getDpsInputs()[0] != ids ||
       g.getMatchingIndexingMap(g.getDpsInputOperand(0)) !=
           AffineMap::get(2, 0, d0, ctx) ||
@@ -913,35 +947,29 @@ LogicalResult deriveEmbedding(func::FuncOp f, Type element) {
   IRMapping map;
   map.map(g.getBody()->getArgument(0),
           memref::LoadOp::create(fb, loc, tok, t).getResult());
-  for (Operation &op : g.getBody()->without_terminator()) {
-    if (auto index = dyn_cast<linalg::IndexOp>(op)) {
-      map.map(index.getResult(), index.getDim() == 0 ? t : c);
-      continue;
+  // The table's value at [row, column] of the body's own indices.
+  auto gather = [&](tensor::ExtractOp e) -> FailureOr<Value> {
+    Value row, col;
+    if (e.getTensor() == table && e.getIndices().size() == 2) {
+      row = map.lookupOrNull(e.getIndices()[0]);
+      col = map.lookupOrNull(e.getIndices()[1]);
     }
-    if (auto extract = dyn_cast<tensor::ExtractOp>(op)) {
-      if (extract.getTensor() != table || extract.getIndices().size() != 2)
-        return fail("an extract from other than the table");
-      Value row = map.lookupOrNull(extract.getIndices()[0]);
-      Value col = map.lookupOrNull(extract.getIndices()[1]);
-      if (!row || !col)
-        return fail("an extract at an index the body does not compute");
-      Value at = arith::AddIOp::create(
-          fb, loc, arith::MulIOp::create(fb, loc, row, dim), col);
-      map.map(extract.getResult(),
-              memref::LoadOp::create(fb, loc, w, at).getResult());
-      continue;
+    if (!row || !col) {
+      why = "an extract from other than the table at indices the body "
+            "computes";
+      return failure();
     }
-    if (op.getNumRegions())
-      return fail("a body with regions");
-    for (Value operand : op.getOperands())
-      if (!map.contains(operand))
-        return fail("a body using a value from outside it");
-    fb.clone(op, map);
-  }
-  Value v = map.lookupOrNull(g.getBody()->getTerminator()->getOperand(0));
-  if (!v || v.getType() != fb.getF32Type())
-    return fail("a body yielding other than an f32 it computes");
-  memref::StoreOp::create(fb, loc, v, y, i);
+    Value at = arith::AddIOp::create(
+        fb, loc, arith::MulIOp::create(fb, loc, row, dim), col);
+    return memref::LoadOp::create(fb, loc, w, at).getResult();
+  };
+  FailureOr<Value> v = clonePoint(
+      fb, g, map, [&](unsigned d) { return d == 0 ? t : c; }, gather, why);
+  if (failed(v))
+    return fail(why);
+  if (v->getType() != fb.getF32Type())
+    return fail("a body yielding other than an f32");
+  memref::StoreOp::create(fb, loc, *v, y, i);
   fb.setInsertionPointToEnd(&f.getBody().front());
   func::ReturnOp::create(fb, loc);
   return success();
@@ -1062,15 +1090,6 @@ struct GPUDeriveKernelsPass
     }
   }
 };
-
-} // namespace
-
-namespace mlir::dsc {
-#define GEN_PASS_DEF_GPUMAPROWCHAINS
-#include "Dsc/Transforms/Passes.h.inc"
-} // namespace mlir::dsc
-
-namespace {
 
 struct GPUMapRowChainsPass
     : dsc::impl::GPUMapRowChainsBase<GPUMapRowChainsPass> {
