@@ -499,4 +499,9 @@ TEST(Kernels, BlockedAttentionMatchesReference) {
           checkAttention(S, pos, hk.first, hk.second, S == 128 ? 16 : 12,
                          window, seed++);
         }
+  // Decoding at real head sizes: the scores four keys at a time (130 and 131
+  // positions: none and three left over) and the weighted sum's four values.
+  for (int64_t D : {64, 128})
+    for (int64_t pos : {129, 130})
+      checkAttention(1, pos, 8, 2, D, 0, seed++);
 }

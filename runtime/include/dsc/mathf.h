@@ -16,14 +16,14 @@
 
 /* exp(x) in float, about 1 ulp (Cody-Waite reduction, Cephes polynomial). */
 DSC_INLINE float dsc_expf(float x) {
-  if (x > 88.7228f)
-    return dsc_bits_f32(0x7F800000u);
-  if (x < -103.97f)
-    return 0.0f;
+  /* No branches: the out-of-range cases are selects on a clamped argument,
+   * so that loops of exponentials (softmax, attention) vectorize. */
+  float c = x > 88.7228f ? 88.7228f : x;
+  c = c < -103.97f ? -103.97f : c;
   /* Round to nearest by the 1.5 * 2^23 trick: no rintf libcall on CPUs
-   * without a rounding instruction. Valid here since |x * log2(e)| < 150. */
-  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = x - n * 0.693359375f;
+   * without a rounding instruction. Valid here since |c * log2(e)| < 150. */
+  float n = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = c - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -36,7 +36,9 @@ DSC_INLINE float dsc_expf(float x) {
   /* 2^e in two steps so that results near the denormal range are right. */
   int32_t e1 = e / 2, e2 = e - e1;
   y *= dsc_bits_f32((uint32_t)(e1 + 127) << 23);
-  return y * dsc_bits_f32((uint32_t)(e2 + 127) << 23);
+  y *= dsc_bits_f32((uint32_t)(e2 + 127) << 23);
+  y = x > 88.7228f ? dsc_bits_f32(0x7F800000u) : y;
+  return x < -103.97f ? 0.0f : y;
 }
 
 /* sin and cos of a double, to about 1e-16 relative, for |x| < 1e9. */

@@ -11,7 +11,10 @@
  * maximum, sum of exponentials and weighted sum of values (online
  * softmax), so that each key and value tile is read once per task from
  * cache instead of once per query row and head. Decoding (S = 1) attends
- * per head as before.
+ * a task per head. Both take their scores four keys at a time, the
+ * exponentials as a loop of their own and the weighted sum four values at
+ * a time, all of which vectorize: sums in partial sums (another order of
+ * the same terms than one serial sum, which waited on each addition).
  *
  *===---------------------------------------------------------------------===*/
 #include "kernel.h"
@@ -24,11 +27,20 @@ typedef struct {
   float scale;
 } attn_ctx;
 
-DSC_INLINE float dot(const float *a, const float *b, int64_t n) {
-  float acc = 0.0f;
-  for (int64_t i = 0; i < n; ++i)
-    acc += a[i] * b[i];
-  return acc;
+/* Dot product in eight partial sums, which the vectorizer can keep in
+ * lanes. */
+DSC_INLINE float dot8(const float *a, const float *b, int64_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j)
+      acc[j] += a[i + j] * b[i + j];
+  float r = 0.0f;
+  for (; i < n; ++i)
+    r += a[i] * b[i];
+  for (int j = 0; j < 8; ++j)
+    r += acc[j];
+  return r;
 }
 
 /* Scores of one query row live on the stack up to this many positions. */
@@ -49,6 +61,81 @@ static void attend(void *p, int64_t begin, int64_t end) {
   }
 }
 
+/* Scores of one query against keys k[0..n) (rows D apart), four keys at a
+ * time, each key's dot product in eight partial sums: 32 independent chains
+ * that the vectorizer keeps in lanes. (One serial sum per key waited on
+ * every multiply-add's latency.) */
+static void scores_of(const float *q, const float *k, int64_t n, int64_t D,
+                      float scale, float *out) {
+  int64_t t = 0;
+  for (; t + 4 <= n; t += 4) {
+    const float *k0 = k + t * D, *k1 = k0 + D, *k2 = k1 + D, *k3 = k2 + D;
+    float a0[8] = {0}, a1[8] = {0}, a2[8] = {0}, a3[8] = {0};
+    int64_t i = 0;
+    for (; i + 8 <= D; i += 8)
+      for (int j = 0; j < 8; ++j) {
+        float x = q[i + j];
+        a0[j] += x * k0[i + j];
+        a1[j] += x * k1[i + j];
+        a2[j] += x * k2[i + j];
+        a3[j] += x * k3[i + j];
+      }
+    float r0 = 0.0f, r1 = 0.0f, r2 = 0.0f, r3 = 0.0f;
+    for (; i < D; ++i) {
+      r0 += q[i] * k0[i];
+      r1 += q[i] * k1[i];
+      r2 += q[i] * k2[i];
+      r3 += q[i] * k3[i];
+    }
+    for (int j = 0; j < 8; ++j) {
+      r0 += a0[j];
+      r1 += a1[j];
+      r2 += a2[j];
+      r3 += a3[j];
+    }
+    out[t] = r0 * scale;
+    out[t + 1] = r1 * scale;
+    out[t + 2] = r2 * scale;
+    out[t + 3] = r3 * scale;
+  }
+  for (; t < n; ++t)
+    out[t] = dot8(q, k + t * D, D) * scale;
+}
+
+/* o += sum over t of w[t] v[t] (rows D apart), four values at a time. */
+static void weighted_sum(const float *w, const float *v, int64_t n, int64_t D,
+                         float *o) {
+  int64_t t = 0;
+  for (; t + 4 <= n; t += 4) {
+    const float *v0 = v + t * D, *v1 = v0 + D, *v2 = v1 + D, *v3 = v2 + D;
+    float w0 = w[t], w1 = w[t + 1], w2 = w[t + 2], w3 = w[t + 3];
+    for (int64_t d = 0; d < D; ++d)
+      o[d] += (w0 * v0[d] + w1 * v1[d]) + (w2 * v2[d] + w3 * v3[d]);
+  }
+  for (; t < n; ++t)
+    for (int64_t d = 0; d < D; ++d)
+      o[d] += w[t] * v[t * D + d];
+}
+
+/* p[t] = exp(p[t] - mx) for t < n; returns their sum. The exponentials
+ * first, a loop the vectorizer takes as it is, then the sum in eight
+ * partial sums. */
+static float exp_sum(float *p, int64_t n, float mx) {
+  for (int64_t t = 0; t < n; ++t)
+    p[t] = dsc_expf(p[t] - mx);
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t t = 0;
+  for (; t + 8 <= n; t += 8)
+    for (int j = 0; j < 8; ++j)
+      acc[j] += p[t + j];
+  float r = 0.0f;
+  for (; t < n; ++t)
+    r += p[t];
+  for (int j = 0; j < 8; ++j)
+    r += acc[j];
+  return r;
+}
+
 static void attend_range(const attn_ctx *c, int64_t begin, int64_t end,
                          float *scores) {
   int64_t group = c->H / c->KV;
@@ -57,53 +144,27 @@ static void attend_range(const attn_ctx *c, int64_t begin, int64_t end,
     int64_t g = h / group;
     int64_t last = c->pos + s;
     int64_t first = c->window > 0 ? dsc_max64(0, last - c->window + 1) : 0;
+    int64_t n = last - first + 1;
     const float *q = c->q + s * c->H * c->D + h * c->D;
-    const float *kh = c->kc + g * c->ctx * c->D;
-    const float *vh = c->vc + g * c->ctx * c->D;
-    float *sc = scores;
+    const float *kh = c->kc + (g * c->ctx + first) * c->D;
+    const float *vh = c->vc + (g * c->ctx + first) * c->D;
+    scores_of(q, kh, n, c->D, c->scale, scores);
     float mx = -3.0e38f;
-    for (int64_t t = first; t <= last; ++t) {
-      float v = dot(q, kh + t * c->D, c->D) * c->scale;
-      sc[t] = v;
-      mx = v > mx ? v : mx;
-    }
-    float sum = 0.0f;
-    for (int64_t t = first; t <= last; ++t) {
-      sc[t] = dsc_expf(sc[t] - mx);
-      sum += sc[t];
-    }
-    float inv = 1.0f / sum;
+    for (int64_t t = 0; t < n; ++t)
+      mx = scores[t] > mx ? scores[t] : mx;
+    float inv = 1.0f / exp_sum(scores, n, mx);
+    for (int64_t t = 0; t < n; ++t)
+      scores[t] *= inv;
     float *o = c->out + s * c->H * c->D + h * c->D;
     for (int64_t d = 0; d < c->D; ++d)
       o[d] = 0.0f;
-    for (int64_t t = first; t <= last; ++t) {
-      float w = sc[t] * inv;
-      const float *v = vh + t * c->D;
-      for (int64_t d = 0; d < c->D; ++d)
-        o[d] += w * v[d];
-    }
+    weighted_sum(scores, vh, n, c->D, o);
   }
 }
 
 #define ATT_BQ 16
 #define ATT_BK 64
 #define ATT_NEG (-3.0e38f)
-
-/* Dot product in eight partial sums, which the vectorizer can keep in
- * lanes. */
-DSC_INLINE float dot8(const float *a, const float *b, int64_t n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j)
-      acc[j] += a[i + j] * b[i + j];
-  float r = 0.0f;
-  for (; i < n; ++i)
-    r += a[i] * b[i];
-  for (int j = 0; j < 8; ++j)
-    r += acc[j];
-  return r;
-}
 
 /* Task -> query block: blocks alternate from both ends of the prompt, so
  * that the contiguous ranges dsc_parallel_for hands to threads get early
@@ -141,13 +202,15 @@ static void attend_blocks(void *p, int64_t begin, int64_t end) {
         int64_t first = c->window > 0 ? dsc_max64(0, last - c->window + 1) : 0;
         const float *q = c->q + s * c->H * D + h * D;
         float *row = sc + v * ATT_BK, mx = ATT_NEG;
-        for (int64_t j = 0; j < nt; ++j) {
-          int64_t t = t0 + j;
-          row[j] = t < first || t > last ? ATT_NEG
-                                         : dot8(q, kh + t * D, D) * c->scale;
+        /* The tile's keys in this row's range, [a, b], the rest masked. */
+        int64_t a = dsc_max64(first - t0, 0), b = dsc_min64(last - t0, nt - 1);
+        for (int64_t j = 0; j < nt; ++j)
+          row[j] = ATT_NEG;
+        if (a <= b)
+          scores_of(q, kh + (t0 + a) * D, b - a + 1, D, c->scale, row + a);
+        for (int64_t j = a; j <= b; ++j)
           mx = row[j] > mx ? row[j] : mx;
-        }
-        if (mx == ATT_NEG)
+        if (a > b)
           continue; /* every key of the tile masked for this row */
         float mnew = mx > m[v] ? mx : m[v];
         float corr = m[v] == ATT_NEG ? 0.0f : dsc_expf(m[v] - mnew);
@@ -157,15 +220,8 @@ static void attend_blocks(void *p, int64_t begin, int64_t end) {
           for (int64_t d = 0; d < D; ++d)
             o[d] *= corr;
         }
-        for (int64_t j = 0; j < nt; ++j) {
-          if (row[j] == ATT_NEG)
-            continue;
-          float w = dsc_expf(row[j] - mnew);
-          l[v] += w;
-          const float *vt = vh + (t0 + j) * D;
-          for (int64_t d = 0; d < D; ++d)
-            o[d] += w * vt[d];
-        }
+        l[v] += exp_sum(row + a, b - a + 1, mnew);
+        weighted_sum(row + a, vh + (t0 + a) * D, b - a + 1, D, o);
         m[v] = mnew;
       }
     }
