@@ -504,4 +504,9 @@ TEST(Kernels, BlockedAttentionMatchesReference) {
   for (int64_t D : {64, 128})
     for (int64_t pos : {129, 130})
       checkAttention(1, pos, 8, 2, D, 0, seed++);
+  // Prompts at real head sizes: the weighted sums 64 columns at a time in
+  // registers, with 16 columns left over at 80.
+  for (int64_t D : {64, 80})
+    for (int64_t window : {0, 80})
+      checkAttention(33, 70, 8, 2, D, window, seed++);
 }

@@ -43,6 +43,11 @@ DSC_INLINE float dot8(const float *a, const float *b, int64_t n) {
   return r;
 }
 
+/* The prompt's blocks: query rows, keys per tile. */
+#define ATT_BQ 16
+#define ATT_BK 64
+#define ATT_NEG (-3.0e38f)
+
 /* Scores of one query row live on the stack up to this many positions. */
 #define DSC_ATTN_STACK_POSITIONS 16384
 
@@ -102,19 +107,21 @@ static void scores_of(const float *q, const float *k, int64_t n, int64_t D,
     out[t] = dot8(q, k + t * D, D) * scale;
 }
 
-/* o += sum over t of w[t] v[t] (rows D apart), four values at a time. */
-static void weighted_sum(const float *w, const float *v, int64_t n, int64_t D,
-                         float *o) {
+/* o[0..width) += sum over t of w[t] v[t] (rows `stride` apart), four
+ * values at a time. */
+static void weighted_sum(const float *w, const float *v, int64_t n,
+                         int64_t stride, int64_t width, float *o) {
   int64_t t = 0;
   for (; t + 4 <= n; t += 4) {
-    const float *v0 = v + t * D, *v1 = v0 + D, *v2 = v1 + D, *v3 = v2 + D;
+    const float *v0 = v + t * stride, *v1 = v0 + stride, *v2 = v1 + stride,
+                *v3 = v2 + stride;
     float w0 = w[t], w1 = w[t + 1], w2 = w[t + 2], w3 = w[t + 3];
-    for (int64_t d = 0; d < D; ++d)
+    for (int64_t d = 0; d < width; ++d)
       o[d] += (w0 * v0[d] + w1 * v1[d]) + (w2 * v2[d] + w3 * v3[d]);
   }
   for (; t < n; ++t)
-    for (int64_t d = 0; d < D; ++d)
-      o[d] += w[t] * v[t * D + d];
+    for (int64_t d = 0; d < width; ++d)
+      o[d] += w[t] * v[t * stride + d];
 }
 
 /* p[t] = exp(p[t] - mx) for t < n; returns their sum. The exponentials
@@ -158,13 +165,59 @@ static void attend_range(const attn_ctx *c, int64_t begin, int64_t end,
     float *o = c->out + s * c->H * c->D + h * c->D;
     for (int64_t d = 0; d < c->D; ++d)
       o[d] = 0.0f;
-    weighted_sum(scores, vh, n, c->D, o);
+    weighted_sum(scores, vh, n, c->D, c->D, o);
   }
 }
 
-#define ATT_BQ 16
-#define ATT_BK 64
-#define ATT_NEG (-3.0e38f)
+/* A tile of nt keys transposed, kt[i * ATT_BK + j] = key j's element i
+ * (zero past nt), so that a query's scores against the tile are ATT_BK
+ * lanes. */
+static void transpose_tile(const float *k, int64_t nt, int64_t D, float *kt) {
+  for (int64_t i = 0; i < D; ++i)
+    for (int64_t j = 0; j < ATT_BK; ++j)
+      kt[i * ATT_BK + j] = j < nt ? k[j * D + i] : 0.0f;
+}
+
+/* A query's scores against a transposed tile: each element of q
+ * broadcast, times a row of kt, into ATT_BK sums that stay in registers
+ * (each key's sum in q's order). */
+DSC_INLINE void tile_scores(const float *q, const float *kt, int64_t D,
+                            float scale, float *row) {
+  float s[ATT_BK];
+  for (int j = 0; j < ATT_BK; ++j)
+    s[j] = 0.0f;
+  for (int64_t i = 0; i < D; ++i) {
+    float x = q[i];
+    for (int j = 0; j < ATT_BK; ++j)
+      s[j] += x * kt[i * ATT_BK + j];
+  }
+  for (int j = 0; j < ATT_BK; ++j)
+    row[j] = s[j] * scale;
+}
+
+/* o += sum over j < n of p[j] v[j] (rows D apart): 64 of o's columns at a
+ * time held in registers across the values, the rest by weighted_sum. */
+static void tile_values(const float *p, const float *v, int64_t n, int64_t D,
+                        float *o) {
+  int64_t d0 = 0;
+  for (; d0 + 64 <= D; d0 += 64) {
+    float a[64];
+    for (int d = 0; d < 64; ++d)
+      a[d] = o[d0 + d];
+    for (int64_t j = 0; j < n; ++j) {
+      float w = p[j];
+      const float *vj = v + j * D + d0;
+      /* Unrolled, so that a[] becomes registers (then vectors). */
+#pragma clang loop unroll(full)
+      for (int d = 0; d < 64; ++d)
+        a[d] += w * vj[d];
+    }
+    for (int d = 0; d < 64; ++d)
+      o[d0 + d] = a[d];
+  }
+  if (d0 < D)
+    weighted_sum(p, v + d0, n, D, D - d0, o + d0);
+}
 
 /* Task -> query block: blocks alternate from both ends of the prompt, so
  * that the contiguous ranges dsc_parallel_for hands to threads get early
@@ -178,8 +231,8 @@ static void attend_blocks(void *p, int64_t begin, int64_t end) {
   int64_t group = c->H / c->KV, D = c->D;
   int64_t nq = group * ATT_BQ, blocks = (c->S + ATT_BQ - 1) / ATT_BQ;
   float *acc = (float *)dsc_kernel_alloc(
-      (uint64_t)(nq * D + nq * ATT_BK + 2 * nq) * sizeof(float));
-  float *sc = acc + nq * D, *m = sc + nq * ATT_BK, *l = m + nq;
+      (uint64_t)(nq * D + nq * ATT_BK + 2 * nq + D * ATT_BK) * sizeof(float));
+  float *sc = acc + nq * D, *m = sc + nq * ATT_BK, *l = m + nq, *kt = l + nq;
   for (int64_t task = begin; task < end; ++task) {
     int64_t g = task % c->KV, s0 = block_of(task / c->KV, blocks) * ATT_BQ;
     int64_t ns = dsc_min64(ATT_BQ, c->S - s0), nv = ns * group;
@@ -196,6 +249,7 @@ static void attend_blocks(void *p, int64_t begin, int64_t end) {
     int64_t lo = c->window > 0 ? dsc_max64(0, c->pos + s0 - c->window + 1) : 0;
     for (int64_t t0 = lo; t0 <= hi; t0 += ATT_BK) {
       int64_t nt = dsc_min64(ATT_BK, hi - t0 + 1);
+      transpose_tile(kh + t0 * D, nt, D, kt);
       for (int64_t v = 0; v < nv; ++v) {
         int64_t s = s0 + v / group, h = g * group + v % group;
         int64_t last = c->pos + s;
@@ -204,14 +258,11 @@ static void attend_blocks(void *p, int64_t begin, int64_t end) {
         float *row = sc + v * ATT_BK, mx = ATT_NEG;
         /* The tile's keys in this row's range, [a, b], the rest masked. */
         int64_t a = dsc_max64(first - t0, 0), b = dsc_min64(last - t0, nt - 1);
-        for (int64_t j = 0; j < nt; ++j)
-          row[j] = ATT_NEG;
-        if (a <= b)
-          scores_of(q, kh + (t0 + a) * D, b - a + 1, D, c->scale, row + a);
-        for (int64_t j = a; j <= b; ++j)
-          mx = row[j] > mx ? row[j] : mx;
         if (a > b)
           continue; /* every key of the tile masked for this row */
+        tile_scores(q, kt, D, c->scale, row);
+        for (int64_t j = a; j <= b; ++j)
+          mx = row[j] > mx ? row[j] : mx;
         float mnew = mx > m[v] ? mx : m[v];
         float corr = m[v] == ATT_NEG ? 0.0f : dsc_expf(m[v] - mnew);
         float *o = acc + v * D;
@@ -221,7 +272,7 @@ static void attend_blocks(void *p, int64_t begin, int64_t end) {
             o[d] *= corr;
         }
         l[v] += exp_sum(row + a, b - a + 1, mnew);
-        weighted_sum(row + a, vh + (t0 + a) * D, b - a + 1, D, o);
+        tile_values(row + a, vh + (t0 + a) * D, b - a + 1, D, o);
         m[v] = mnew;
       }
     }
