@@ -23,7 +23,11 @@ the same random weights are converted to GGUF (to_gguf.py) and, for each
 dsc scheme measured that has a llama.cpp counterpart (none: the F16 GGUF
 itself; int8:channel: Q8_0; int4:group=32: Q4_0, made by llama-quantize),
 measured by llama-bench at the same prompt, generation length and threads;
-dsc is compared with them as ratios of tokens/s measured in the same run;
+dsc is compared with them as ratios of tokens/s measured in the same run.
+dsc generates after its prompt, so its generation is compared with
+llama.cpp's after the same prompt: llama-bench's -pg (prompt, then
+generation) time less its prompt time (its plain generation test, from an
+empty cache, is shown beside it);
 llama-quantize's time and llama-cli's first token (cold and warm) and peak
 RSS are set beside dsc's compile time, first token and peak RSS.
 --prefill-precision bf16 compiles the float (none) scheme with prompts'
@@ -145,6 +149,17 @@ def layout(dsc, ckpt, quant):
 LLAMA_PAIR = {"none": "F16", "int8:channel": "Q8_0", "int4:group=32": "Q4_0"}
 
 
+def after_prompt(prompt_n, gen_n, pre, both):
+    """Generation tokens/s after a prompt, from llama-bench's prompt test
+    (pre tokens/s) and its prompt-then-generation test (both: tokens/s of
+    the two together): the second's time less the first's. None when
+    either is missing or the difference is not positive (noise)."""
+    if not pre or not both:
+        return None
+    t = (prompt_n + gen_n) / both - prompt_n / pre
+    return gen_n / t if t > 0 else None
+
+
 def llama_cpp(args, ckpt, work, threads, prompt_n, gen_n, evict, kinds):
     """llama.cpp's `kinds` (F16: the converted file as it is; Q8_0, Q4_0:
     quantized from it) of the same weights: tokens/s per thread count
@@ -173,16 +188,23 @@ def llama_cpp(args, ckpt, work, threads, prompt_n, gen_n, evict, kinds):
                        statistics.median(w[0] for w in warm),
                        max(r[1] for r in cold + warm))
         for t in threads:
+            # -pg: the prompt and then the generation in one context, as
+            # dsc's run does; llama-bench's own generation test starts
+            # from an empty cache.
             r = sh([os.path.join(args.llama_cpp, "llama-bench"), "-m", q,
-                    "-p", str(prompt_n), "-n", str(gen_n), "-t", str(t),
+                    "-p", str(prompt_n), "-n", str(gen_n),
+                    "-pg", "%d,%d" % (prompt_n, gen_n), "-t", str(t),
                     "-r", str(args.reps), "-o", "json"])
-            pre = gen = None
+            pre = gen = both = None
             for row in json.loads(r.stdout):
-                if row.get("n_prompt") == prompt_n and row.get("n_gen", 0) == 0:
+                n_p, n_g = row.get("n_prompt", 0), row.get("n_gen", 0)
+                if n_p == prompt_n and n_g == 0:
                     pre = float(row["avg_ts"])
-                if row.get("n_gen") == gen_n and row.get("n_prompt", 0) == 0:
+                if n_g == gen_n and n_p == 0:
                     gen = float(row["avg_ts"])
-            out[(kind, t)] = (pre, gen)
+                if n_p == prompt_n and n_g == gen_n:
+                    both = float(row["avg_ts"])
+            out[(kind, t)] = (pre, gen, after_prompt(prompt_n, gen_n, pre, both))
     return out, extra
 
 
@@ -299,20 +321,22 @@ def main():
                          r["compile"], r["size"] / 1e6))
     table = header + "\n".join(lines) + "\n"
     if llama:
-        table += ("\n| model | llama.cpp | threads | prefill tok/s | generate tok/s "
-                  "| dsc scheme | dsc/llama.cpp prefill | dsc/llama.cpp generate |\n"
-                  "|---|---|---|---|---|---|---|---|\n")
+        table += ("\n| model | llama.cpp | threads | prefill tok/s | generate tok/s, "
+                  "empty cache | generate tok/s, after the prompt "
+                  "| dsc scheme | dsc/llama.cpp prefill | dsc/llama.cpp generate "
+                  "(after the prompt) |\n"
+                  "|---|---|---|---|---|---|---|---|---|\n")
         pair = {v: k for k, v in LLAMA_PAIR.items()}
-        for (model, kind, t), (pre, gen) in sorted(llama.items()):
+        for (model, kind, t), (pre, gen, after) in sorted(llama.items()):
             mine = [r for r in rows if r["model"] == model and r["threads"] == t
                     and r["quant"] == pair[kind]]
             ratio = lambda x, y: "%.2f" % (x / y) if x and y else "-"
-            table += "| %s | %s | %d | %s | %s | %s | %s | %s |\n" % (
-                model, kind, t, "%.1f" % pre if pre else "-",
-                "%.1f" % gen if gen else "-",
+            fmt = lambda x: "%.1f" % x if x else "-"
+            table += "| %s | %s | %d | %s | %s | %s | %s | %s | %s |\n" % (
+                model, kind, t, fmt(pre), fmt(gen), fmt(after),
                 scheme_name(pair[kind]),
                 ratio(mine[0]["prefill"], pre) if mine else "-",
-                ratio(mine[0]["gen"], gen) if mine else "-")
+                ratio(mine[0]["gen"], after) if mine else "-")
     table += ("\n| model | scheme | weights | threads | first token, cold | first token, warm |\n"
               "|---|---|---|---|---|---|\n")
     for st in starts:
