@@ -144,16 +144,18 @@ def main():
         # Rounding to bf16 (8-bit mantissas) amplifies the kernels' float32
         # sums, in another order than the float64 reference's: where an
         # activation lies within about 1e-7 of a midpoint between two bf16
-        # values, the two round it apart, by 2^-8 of it, and that position's
-        # logits move by up to about 2e-3 (one such flip in a few thousand
-        # roundings is expected). A few positions may; against the exact
-        # reference (below, the OFF check of prefill-bf16.test) every
-        # prompt position is off by 3e-3 or more.
-        off = err > tol
-        flips = int(off.sum())
-        print("positions above %g: %d (rounding flips), at most %.3g" %
-              (tol, flips, err.max()))
-        ok = flips <= max(1, len(err) // 10) and err.max() <= 5e-3
+        # values, the two round it apart, by 2^-8 of it, and that prompt
+        # position's logits move by about 2e-3 (one such flip in a few
+        # thousand roundings is expected). A few prompt positions may;
+        # decoding's rows stay exact. Against the exact reference (the OFF
+        # check of prefill-bf16.test) every prompt position is off by 3e-3
+        # or more.
+        prompt_err, rest = err[:bf16_rows], err[bf16_rows:]
+        flips = int((prompt_err > tol).sum())
+        print("prompt positions above %g: %d (rounding flips), at most %.3g" %
+              (tol, flips, prompt_err.max()))
+        ok = (flips <= max(1, bf16_rows // 10) and prompt_err.max() <= 2.5e-3
+              and (rest.size == 0 or rest.max() <= tol))
     ok = ok and len(ours) == max(int(opts["--steps"]), len(opts["--tokens"].split()))
     if f16_rows:
         # The tolerance must tell the rounding apart: against the exact

@@ -437,6 +437,13 @@ void checkAttention(int64_t S, int64_t pos, int64_t H, int64_t KV, int64_t D,
   std::vector<float> cache(layers * 2 * KV * ctx * D);
   for (float &c : cache)
     c = nd(rng);
+  // What the kernel must not read is NaN: the other layer, and the
+  // positions past the new rows.
+  for (int64_t i = 0; i < (int64_t)cache.size(); ++i) {
+    int64_t t = i / D % ctx, l = i / (2 * KV * ctx * D);
+    if (l != layer || t >= pos + S)
+      cache[i] = NAN;
+  }
   std::vector<float> q(S * H * D), k(S * KV * D), v(S * KV * D),
       out(S * H * D, 1e30f);
   for (float &x : q)
@@ -499,14 +506,17 @@ TEST(Kernels, BlockedAttentionMatchesReference) {
           checkAttention(S, pos, hk.first, hk.second, S == 128 ? 16 : 12,
                          window, seed++);
         }
-  // Decoding at real head sizes: the scores four keys at a time (130 and 131
-  // positions: none and three left over) and the weighted sum's four values.
+  // Decoding at real head sizes: the scores four keys at a time (128 and 131
+  // positions: none and three left over, or a window's 65) and the weighted
+  // sum's four values.
   for (int64_t D : {64, 128})
-    for (int64_t pos : {129, 130})
-      checkAttention(1, pos, 8, 2, D, 0, seed++);
+    for (int64_t pos : {127, 130})
+      for (int64_t window : {0, 65})
+        checkAttention(1, pos, 8, 2, D, window, seed++);
   // Prompts at real head sizes: the weighted sums 64 columns at a time in
-  // registers, with 16 columns left over at 80.
-  for (int64_t D : {64, 80})
-    for (int64_t window : {0, 80})
+  // registers (twice at 128), with 8 or 16 columns left over at 72 and 80;
+  // windows of one key and of a tile and one.
+  for (int64_t D : {64, 72, 80, 128})
+    for (int64_t window : {0, 1, 65})
       checkAttention(33, 70, 8, 2, D, window, seed++);
 }

@@ -1,4 +1,5 @@
-/*===- attention_generic.c - causal attention over the KV cache -------------===*
+/*===- attention_generic.c - causal attention over the KV cache
+ * -------------===*
  *
  * The cache is laid out as dsc/abi/kv_cache.h says. New keys and
  * values (rows s = 0..S-1 at positions pos + s) are stored first; then each
@@ -10,11 +11,13 @@
  * and walks the keys in tiles of ATT_BK, keeping each query's running
  * maximum, sum of exponentials and weighted sum of values (online
  * softmax), so that each key and value tile is read once per task from
- * cache instead of once per query row and head. Decoding (S = 1) attends
- * a task per head. Both take their scores four keys at a time, the
- * exponentials as a loop of their own and the weighted sum four values at
- * a time, all of which vectorize: sums in partial sums (another order of
- * the same terms than one serial sum, which waited on each addition).
+ * cache instead of once per query row and head: its tile of keys
+ * transposed once, so that a query's 64 scores are lanes, and 64 columns of
+ * the weighted sum kept in registers across the tile's values. Decoding
+ * (S = 1) attends a task per head, its scores four keys at a time and its
+ * weighted sum four values at a time. Both take their exponentials as a
+ * loop of their own. All of it vectorizes; no sum is one serial chain,
+ * which waited on each addition (another order of the same terms).
  *
  *===---------------------------------------------------------------------===*/
 #include "kernel.h"
