@@ -1,5 +1,4 @@
-/*===- attention_generic.c - causal attention over the KV cache
- * -------------===*
+/*===- attention_generic.c - causal attention over the KV cache -------------===*
  *
  * The cache is laid out as dsc/abi/kv_cache.h says. New keys and
  * values (rows s = 0..S-1 at positions pos + s) are stored first; then each
