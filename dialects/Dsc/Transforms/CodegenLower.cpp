@@ -50,10 +50,15 @@ Value lower::toF32(OpBuilder &b, Location loc, Value v) {
              : arith::ExtFOp::create(b, loc, b.getF32Type(), v).getResult();
 }
 Value lower::empty(OpBuilder &b, Location loc, RankedTensorType type,
-                   Value rows) {
+                   Value rows, Value like) {
   SmallVector<Value> dyn;
-  if (type.isDynamicDim(0))
-    dyn.push_back(rows);
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (!type.isDynamicDim(i))
+      continue;
+    assert((i == 0 || like) && "a dynamic dimension past the rows needs like");
+    dyn.push_back(i == 0 ? rows
+                         : tensor::DimOp::create(b, loc, like, i).getResult());
+  }
   return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(),
                                  dyn);
 }

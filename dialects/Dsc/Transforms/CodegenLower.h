@@ -30,8 +30,10 @@ Value toI64(OpBuilder &b, Location loc, Value index);
 Value i64(OpBuilder &b, Location loc, int64_t v);
 Value f32(OpBuilder &b, Location loc, double v);
 Value toF32(OpBuilder &b, Location loc, Value v);
-/// An empty tensor of `type`, its dynamic first dimension `rows`.
-Value empty(OpBuilder &b, Location loc, RankedTensorType type, Value rows);
+/// An empty tensor of `type`: its dynamic first dimension `rows`, any
+/// other dynamic dimension `like`'s (a tensor of the same rank).
+Value empty(OpBuilder &b, Location loc, RankedTensorType type, Value rows,
+            Value like = {});
 arith::FastMathFlagsAttr reassoc(MLIRContext *ctx);
 /// RMSNorm of `x` [rows, dim] (f32) with `weight` [dim] as linalg on
 /// tensors: a row reduction (the sum of squares), a map of the rows' sums

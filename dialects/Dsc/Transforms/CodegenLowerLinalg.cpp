@@ -315,7 +315,7 @@ Value lower::ropeRotate(OpBuilder &b, Location loc, Value pairs, Value cos,
   auto type = cast<RankedTensorType>(pairs.getType());
   return generic(
       b, loc, {pairs, pairs, cos, sin},
-      empty(b, loc, type, rows(b, loc, pairs)),
+      empty(b, loc, type, rows(b, loc, pairs), pairs),
       {even, odd, table, table, identity(ctx, 4)}, {kPar, kPar, kPar, kPar},
       [](OpBuilder &nb, Location l, ValueRange v) -> Value {
         Value x0 = v[0], x1 = v[1], cs = v[2], sn = v[3];
@@ -335,15 +335,9 @@ Value lower::ropeRotate(OpBuilder &b, Location loc, Value pairs, Value cos,
 Value lower::embedRows(OpBuilder &b, Location loc, Value table, Value ids,
                        RankedTensorType type) {
   MLIRContext *ctx = b.getContext();
-  SmallVector<Value> sizes;
-  if (type.isDynamicDim(0))
-    sizes.push_back(rows(b, loc, ids));
-  if (type.isDynamicDim(1))
-    sizes.push_back(tensor::DimOp::create(b, loc, table, 1));
-  Value out = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                      type.getElementType(), sizes);
   return generic(
-      b, loc, {ids}, out, {rowMap(ctx), identity(ctx, 2)}, {kPar, kPar},
+      b, loc, {ids}, empty(b, loc, type, rows(b, loc, ids), table),
+      {rowMap(ctx), identity(ctx, 2)}, {kPar, kPar},
       [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
         Value id = arith::IndexCastOp::create(nb, l, nb.getIndexType(), v[0]);
         Value col = linalg::IndexOp::create(nb, l, 1);

@@ -36,6 +36,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/RegionUtils.h"
 
@@ -55,7 +56,8 @@ namespace {
 constexpr StringLiteral kDerivedFrom = "dsc.derived_from";
 
 /// A scratch function outside the module, from `types` to `result`,
-/// returning what `build` makes of its arguments; erased with its owner.
+/// returning what `build` makes of its arguments, verified (null where it
+/// is not valid); erased with its owner.
 OwningOpRef<func::FuncOp>
 scratchChain(OpBuilder &b, Location loc, TypeRange types, Type result,
              function_ref<Value(OpBuilder &, Location, ValueRange)> build) {
@@ -63,6 +65,12 @@ scratchChain(OpBuilder &b, Location loc, TypeRange types, Type result,
                                     b.getFunctionType(types, {result}));
   OpBuilder cb = OpBuilder::atBlockBegin(chain.addEntryBlock());
   func::ReturnOp::create(cb, loc, build(cb, loc, chain.getArguments()));
+  // The CPU lowering's IR is what the kernel is derived from: it must be
+  // valid (the verifier's errors point at the kernel), or nothing is.
+  if (failed(verify(chain))) {
+    chain.erase();
+    return nullptr;
+  }
   return chain;
 }
 
@@ -166,6 +174,8 @@ FailureOr<linalg::GenericOp> cpuLowering(OpBuilder &b, Location loc,
                            st.addTypes(t);
                            return sb.create(st)->getResult(0);
                          });
+  if (!scratch)
+    return failure();
   RewritePatternSet patterns(ctx);
   dsc::populateCodegenLowerLinalgPatterns(patterns);
   ConversionTarget target(*ctx);
@@ -677,6 +687,8 @@ LogicalResult deriveRMSNorm(func::FuncOp f, unsigned width) {
                    x2, [](OpBuilder &cb, Location l, ValueRange a) {
                      return dsc::lower::rmsNorm(cb, l, a[0], a[1], a[2], a[3]);
                    });
+  if (!chain)
+    return failure();
   // The arguments exist once deriveWarpRows gives `f` its entry block.
   std::string why;
   if (failed(deriveWarpRows(
@@ -718,6 +730,8 @@ LogicalResult deriveCausalSoftmax(func::FuncOp f) {
       b, loc, {x2}, x2, [](OpBuilder &cb, Location l, ValueRange a) {
         return dsc::lower::softmax(cb, l, a[0]);
       });
+  if (!chain)
+    return failure();
   std::string why;
   if (failed(deriveWarpRows(
           f, *chain, /*width=*/1,
@@ -773,6 +787,8 @@ LogicalResult deriveRoPE(func::FuncOp f) {
                    [](OpBuilder &cb, Location l, ValueRange a) {
                      return dsc::lower::ropeRotate(cb, l, a[0], a[1], a[2]);
                    });
+  if (!chain)
+    return failure();
   auto fail = [&](const Twine &why) {
     return deriveError(f, dsc::RoPEOp::getOperationName(),
                        "one generic a thread a pair can run", why);
@@ -912,6 +928,8 @@ LogicalResult deriveEmbedding(func::FuncOp f, Type element) {
                    rowsType, [&](OpBuilder &cb, Location l, ValueRange a) {
                      return dsc::lower::embedRows(cb, l, a[0], a[1], rowsType);
                    });
+  if (!chain)
+    return failure();
   auto fail = [&](const Twine &why) {
     return deriveError(f, dsc::EmbeddingOp::getOperationName(),
                        "one gather a thread a value can run", why);
