@@ -22,8 +22,11 @@ With --llama-cpp DIR (holding llama-bench, llama-quantize and llama-cli),
 the same random weights are converted to GGUF (to_gguf.py) and, for each
 dsc scheme measured that has a llama.cpp counterpart (none: the F16 GGUF
 itself; int8:channel: Q8_0; int4:group=32: Q4_0, made by llama-quantize),
-measured by llama-bench at the same prompt, generation length and threads;
-dsc is compared with them as ratios of tokens/s measured in the same run.
+measured by llama-bench at the same prompt, generation length and threads.
+The runs alternate: each repetition runs dsc's executable and then one
+llama-bench repetition of the same scheme and threads, and each ratio is
+the median of the repetitions' own dsc/llama.cpp ratios (their range
+beside it), since this machine's bandwidth moves within minutes.
 dsc generates after its prompt, so its generation is compared with
 llama.cpp's after the same prompt: llama-bench's -pg (prompt, then
 generation) time less its prompt time (its plain generation test, from an
@@ -108,8 +111,12 @@ def ttft(exe, threads, evict, reps, extra=()):
     return statistics.median(cold), statistics.median(warm)
 
 
+HUGE_PAGES = []  # bandwidth.c's "huge pages: yes/no", each run
+
+
 def bandwidth(exe, threads):
     out = sh([exe, "1", str(max(threads))]).stdout
+    HUGE_PAGES.extend(re.findall(r"huge pages: (\w+)", out))
     bw = {}
     for m in re.finditer(r"threads (\d+) bandwidth ([\d.]+) GB/s", out):
         bw[int(m.group(1))] = float(m.group(2))
@@ -160,16 +167,15 @@ def after_prompt(prompt_n, gen_n, pre, both):
     return gen_n / t if t > 0 else None
 
 
-def llama_cpp(args, ckpt, work, threads, prompt_n, gen_n, evict, kinds):
+def llama_prepare(args, ckpt, work, threads, evict, kinds):
     """llama.cpp's `kinds` (F16: the converted file as it is; Q8_0, Q4_0:
-    quantized from it) of the same weights: tokens/s per thread count
-    {(kind, threads): (prefill, generate)}, and per kind {kind: (quantize
-    seconds or None, ttft cold, ttft warm, peak RSS MiB)}."""
+    quantized from it) of the same weights: {kind: GGUF path}, and per kind
+    {kind: (quantize seconds or None, ttft cold, ttft warm, peak RSS MiB)}."""
     gguf = os.path.join(work, os.path.basename(ckpt) + ".gguf")
     if not os.path.exists(gguf):
         print("converting %s to GGUF ..." % ckpt, file=sys.stderr)
         sh(["/usr/bin/python3", os.path.join(HERE, "to_gguf.py"), ckpt, gguf])
-    out, extra = {}, {}
+    files, extra = {}, {}
     for kind in kinds:
         q, quant_s = gguf, None
         if kind != "F16":
@@ -184,28 +190,37 @@ def llama_cpp(args, ckpt, work, threads, prompt_n, gen_n, evict, kinds):
         cold = [timed(cli, evict, [q]) for _ in range(args.reps)]
         timed(cli)
         warm = [timed(cli) for _ in range(args.reps)]
+        files[kind] = q
         extra[kind] = (quant_s, statistics.median(c[0] for c in cold),
                        statistics.median(w[0] for w in warm),
                        max(r[1] for r in cold + warm))
-        for t in threads:
-            # -pg: the prompt and then the generation in one context, as
-            # dsc's run does; llama-bench's own generation test starts
-            # from an empty cache.
-            r = sh([os.path.join(args.llama_cpp, "llama-bench"), "-m", q,
-                    "-p", str(prompt_n), "-n", str(gen_n),
-                    "-pg", "%d,%d" % (prompt_n, gen_n), "-t", str(t),
-                    "-r", str(args.reps), "-o", "json"])
-            pre = gen = both = None
-            for row in json.loads(r.stdout):
-                n_p, n_g = row.get("n_prompt", 0), row.get("n_gen", 0)
-                if n_p == prompt_n and n_g == 0:
-                    pre = float(row["avg_ts"])
-                if n_g == gen_n and n_p == 0:
-                    gen = float(row["avg_ts"])
-                if n_p == prompt_n and n_g == gen_n:
-                    both = float(row["avg_ts"])
-            out[(kind, t)] = (pre, gen, after_prompt(prompt_n, gen_n, pre, both))
-    return out, extra
+    return files, extra
+
+
+def llama_bench_once(args, gguf, t, prompt_n, gen_n):
+    """One llama-bench repetition of the prompt, the generation from an
+    empty cache and -pg (the prompt and then the generation in one context,
+    as dsc's run does): (prefill, generate, generate after the prompt)
+    tokens/s."""
+    r = sh([os.path.join(args.llama_cpp, "llama-bench"), "-m", gguf,
+            "-p", str(prompt_n), "-n", str(gen_n),
+            "-pg", "%d,%d" % (prompt_n, gen_n), "-t", str(t), "-r", "1",
+            "-o", "json"])
+    pre = gen = both = None
+    for row in json.loads(r.stdout):
+        n_p, n_g = row.get("n_prompt", 0), row.get("n_gen", 0)
+        if n_p == prompt_n and n_g == 0:
+            pre = float(row["avg_ts"])
+        if n_g == gen_n and n_p == 0:
+            gen = float(row["avg_ts"])
+        if n_p == prompt_n and n_g == gen_n:
+            both = float(row["avg_ts"])
+    return pre, gen, after_prompt(prompt_n, gen_n, pre, both)
+
+
+def median_or_none(xs):
+    xs = [x for x in xs if x]
+    return statistics.median(xs) if xs else None
 
 
 def main():
@@ -249,6 +264,7 @@ def main():
             print("generating %s ..." % ckpt, file=sys.stderr)
             sh(["/usr/bin/python3", os.path.join(HERE, "gen_large.py"), ckpt,
                 "--preset", model])
+        built = []
         for quant in a.quantize.split(","):
             tag = model if quant == "none" else model + "-" + re.sub(r"[^\w]+", "_", quant)
             relax = quant == "none" and a.prefill_precision != "exact"
@@ -265,6 +281,7 @@ def main():
             compile_s = time.time() - t0
             size = os.path.getsize(exe)
             blob, per_token = layout(a.dsc, ckpt, quant)
+            built.append((quant, exe, compile_s, size, blob, per_token))
             # Start-up with the weights read into huge pages (the default)
             # and mapped (--mmap), on the most threads measured.
             tmax = max(threads)
@@ -276,8 +293,21 @@ def main():
                 print("%-10s %-14s start-up (%s, t%d): first token %.2f s cold, "
                       "%.2f s warm" % (model, quant, load, tmax, cold, warm),
                       flush=True)
+        files = {}
+        if a.llama_cpp:
+            kinds = [LLAMA_PAIR[q] for q in a.quantize.split(",") if q in LLAMA_PAIR]
+            files, extra = llama_prepare(a, ckpt, a.work, threads, evict, kinds)
+            for k, v in extra.items():
+                llama_extra[(model, k)] = v
+        # Each repetition runs dsc and then llama.cpp on the same scheme and
+        # threads, so that both meet the machine in about the same state
+        # (this VM's bandwidth moves within minutes), and the ratios are the
+        # medians of each repetition's own.
+        for quant, exe, compile_s, size, blob, per_token in built:
+            kind = LLAMA_PAIR.get(quant)
+            gguf = files.get(kind)
             for t in threads:
-                pre, gen, rss = [], [], []
+                pre, gen, rss, lm = [], [], [], []
                 for _ in range(a.reps):
                     bw = bandwidth(bwexe, [t])
                     bws[t].append(bw[t])
@@ -285,6 +315,9 @@ def main():
                     pre.append(p)
                     gen.append(g)
                     rss.append(r)
+                    if gguf:
+                        lm.append(llama_bench_once(a, gguf, t, a.prompt,
+                                                   a.generate))
                 med_bw = statistics.median(bws[t][-a.reps:])
                 rows.append(dict(model=model, quant=quant, threads=t,
                                  prefill=statistics.median(pre),
@@ -298,14 +331,20 @@ def main():
                       "%.1f%% of %.1f GB/s  peak RSS %.0f MiB (%.2fx weights)" %
                       (model, quant, t, r["prefill"], r["gen"], 100 * r["frac"], r["bw"],
                        r["rss"], r["rss"] * 1048576 / blob), flush=True)
-        if a.llama_cpp:
-            kinds = [LLAMA_PAIR[q] for q in a.quantize.split(",") if q in LLAMA_PAIR]
-            speeds, extra = llama_cpp(a, ckpt, a.work, threads, a.prompt,
-                                      a.generate, evict, kinds)
-            for k, v in speeds.items():
-                llama[(model,) + k] = v
-            for k, v in extra.items():
-                llama_extra[(model, k)] = v
+                if gguf:
+                    ratios = lambda mine, i: [m / l[i] for m, l in zip(mine, lm) if l[i]]
+                    llama[(model, kind, t)] = dict(
+                        pre=median_or_none(l[0] for l in lm),
+                        gen=median_or_none(l[1] for l in lm),
+                        after=median_or_none(l[2] for l in lm),
+                        rpre=ratios(pre, 0), rgen=ratios(gen, 2))
+                    v = llama[(model, kind, t)]
+                    print("%-10s %-14s t%d  llama.cpp %s: prefill %s, generate "
+                          "after the prompt %s; dsc/llama.cpp per run: prefill "
+                          "%s, generate %s" % (
+                              model, quant, t, kind, v["pre"], v["after"],
+                              " ".join("%.2f" % x for x in v["rpre"]),
+                              " ".join("%.2f" % x for x in v["rgen"])), flush=True)
     header = ("| model | weights | scheme | threads | prefill tok/s | generate tok/s "
               "| bytes/token | bandwidth GB/s | of bandwidth | peak RSS (x weights) "
               "| compile | executable |\n"
@@ -323,20 +362,20 @@ def main():
     if llama:
         table += ("\n| model | llama.cpp | threads | prefill tok/s | generate tok/s, "
                   "empty cache | generate tok/s, after the prompt "
-                  "| dsc scheme | dsc/llama.cpp prefill | dsc/llama.cpp generate "
-                  "(after the prompt) |\n"
+                  "| dsc scheme | dsc/llama.cpp prefill, median of the runs' "
+                  "(range) | dsc/llama.cpp generate after the prompt, median "
+                  "of the runs' (range) |\n"
                   "|---|---|---|---|---|---|---|---|---|\n")
         pair = {v: k for k, v in LLAMA_PAIR.items()}
-        for (model, kind, t), (pre, gen, after) in sorted(llama.items()):
-            mine = [r for r in rows if r["model"] == model and r["threads"] == t
-                    and r["quant"] == pair[kind]]
-            ratio = lambda x, y: "%.2f" % (x / y) if x and y else "-"
-            fmt = lambda x: "%.1f" % x if x else "-"
+        fmt = lambda x: "%.1f" % x if x else "-"
+        # The median of the runs' ratios (each dsc run beside the llama.cpp
+        # run after it), and their range.
+        ratio = lambda rs: ("%.2f (%.2f-%.2f)" % (statistics.median(rs), min(rs), max(rs))
+                            if rs else "-")
+        for (model, kind, t), v in sorted(llama.items()):
             table += "| %s | %s | %d | %s | %s | %s | %s | %s | %s |\n" % (
-                model, kind, t, fmt(pre), fmt(gen), fmt(after),
-                scheme_name(pair[kind]),
-                ratio(mine[0]["prefill"], pre) if mine else "-",
-                ratio(mine[0]["gen"], after) if mine else "-")
+                model, kind, t, fmt(v["pre"]), fmt(v["gen"]), fmt(v["after"]),
+                scheme_name(pair[kind]), ratio(v["rpre"]), ratio(v["rgen"]))
     table += ("\n| model | scheme | weights | threads | first token, cold | first token, warm |\n"
               "|---|---|---|---|---|---|\n")
     for st in starts:
@@ -361,11 +400,11 @@ def main():
                 "%.0f MiB" % max(r["rss"] for r in mine) if mine else "-")
     load = os.getloadavg()
     info = ("Machine: %s, %d CPUs available; %s. %s. Medians of %d runs; "
-            "prompt %d tokens, %d generated. Load average at the end: "
-            "%.1f %.1f %.1f.\n" % (
+            "prompt %d tokens, %d generated; bandwidth read from huge pages: "
+            "%s. Load average at the end: %.1f %.1f %.1f.\n" % (
                 cpu_name(), os.cpu_count(), platform.platform(),
                 sh([a.dsc, "version"]).stdout.strip(), a.reps, a.prompt, a.generate,
-                *load))
+                "/".join(sorted(set(HUGE_PAGES))) or "not measured", *load))
     print()
     print(info)
     print(table)
