@@ -339,10 +339,11 @@ def main():
                         after=median_or_none(l[2] for l in lm),
                         rpre=ratios(pre, 0), rgen=ratios(gen, 2))
                     v = llama[(model, kind, t)]
+                    fmt1 = lambda x: "%.1f" % x if x else "-"
                     print("%-10s %-14s t%d  llama.cpp %s: prefill %s, generate "
                           "after the prompt %s; dsc/llama.cpp per run: prefill "
                           "%s, generate %s" % (
-                              model, quant, t, kind, v["pre"], v["after"],
+                              model, quant, t, kind, fmt1(v["pre"]), fmt1(v["after"]),
                               " ".join("%.2f" % x for x in v["rpre"]),
                               " ".join("%.2f" % x for x in v["rgen"])), flush=True)
     header = ("| model | weights | scheme | threads | prefill tok/s | generate tok/s "
