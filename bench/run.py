@@ -12,8 +12,9 @@ fixed seed; gen_large.py), compiles it with dsc for each scheme (timed),
 then runs the executable with a 128-token prompt and 32+ generated tokens
 at each thread count, several times. It reports medians, and generation
 speed as a fraction of the streaming read bandwidth measured in the same
-run (bandwidth.c): bytes of weights read per generated token / time per
-token / bandwidth. Peak RSS is also given relative to the weights' bytes,
+run (bandwidth.c, from huge pages as the executables' weights are; the
+machine line says what share of its buffer got them): bytes of weights
+read per generated token / time per token / bandwidth. Peak RSS is also given relative to the weights' bytes,
 and the time to the first token from a cold page cache (the executable and
 its weights evicted by evict.c) and a warm one, with the weights read into
 huge pages (the default) and mapped (--mmap).
@@ -23,10 +24,12 @@ the same random weights are converted to GGUF (to_gguf.py) and, for each
 dsc scheme measured that has a llama.cpp counterpart (none: the F16 GGUF
 itself; int8:channel: Q8_0; int4:group=32: Q4_0, made by llama-quantize),
 measured by llama-bench at the same prompt, generation length and threads.
-The runs alternate: each repetition runs dsc's executable and then one
-llama-bench repetition of the same scheme and threads, and each ratio is
-the median of the repetitions' own dsc/llama.cpp ratios (their range
-beside it), since this machine's bandwidth moves within minutes.
+The runs alternate: each repetition runs dsc's executable and one
+llama-bench repetition of the same scheme and threads (llama.cpp first in
+odd repetitions), and each ratio is the median of the repetitions' own
+dsc/llama.cpp ratios (their range beside it, and how many runs gave one
+where llama-bench's after-prompt figure was missing), since this
+machine's bandwidth moves within minutes.
 dsc generates after its prompt, so its generation is compared with
 llama.cpp's after the same prompt: llama-bench's -pg (prompt, then
 generation) time less its prompt time (its plain generation test, from an
@@ -111,12 +114,12 @@ def ttft(exe, threads, evict, reps, extra=()):
     return statistics.median(cold), statistics.median(warm)
 
 
-HUGE_PAGES = []  # bandwidth.c's "huge pages: yes/no", each run
+HUGE_PAGES = []  # bandwidth.c's "huge pages: N%" (or "unknown"), each run
 
 
 def bandwidth(exe, threads):
     out = sh([exe, "1", str(max(threads))]).stdout
-    HUGE_PAGES.extend(re.findall(r"huge pages: (\w+)", out))
+    HUGE_PAGES.extend(re.findall(r"huge pages: (\S+)", out))
     bw = {}
     for m in re.finditer(r"threads (\d+) bandwidth ([\d.]+) GB/s", out):
         bw[int(m.group(1))] = float(m.group(2))
@@ -308,14 +311,20 @@ def main():
             gguf = files.get(kind)
             for t in threads:
                 pre, gen, rss, lm = [], [], [], []
-                for _ in range(a.reps):
+                for rep in range(a.reps):
                     bw = bandwidth(bwexe, [t])
                     bws[t].append(bw[t])
+                    # Odd repetitions run llama.cpp first, so that what
+                    # running second does (a warmer or cooler machine)
+                    # falls on both sides.
+                    if gguf and rep % 2:
+                        lm.append(llama_bench_once(a, gguf, t, a.prompt,
+                                                   a.generate))
                     p, g, r = run_model(exe, t, prompt, a.prompt + a.generate)
                     pre.append(p)
                     gen.append(g)
                     rss.append(r)
-                    if gguf:
+                    if gguf and not rep % 2:
                         lm.append(llama_bench_once(a, gguf, t, a.prompt,
                                                    a.generate))
                 med_bw = statistics.median(bws[t][-a.reps:])
@@ -332,7 +341,10 @@ def main():
                       (model, quant, t, r["prefill"], r["gen"], 100 * r["frac"], r["bw"],
                        r["rss"], r["rss"] * 1048576 / blob), flush=True)
                 if gguf:
-                    ratios = lambda mine, i: [m / l[i] for m, l in zip(mine, lm) if l[i]]
+                    # None where llama-bench gave no figure (the -pg time
+                    # less the prompt's not positive): left out, counted.
+                    ratios = lambda mine, i: [m / l[i] if l[i] else None
+                                              for m, l in zip(mine, lm)]
                     llama[(model, kind, t)] = dict(
                         pre=median_or_none(l[0] for l in lm),
                         gen=median_or_none(l[1] for l in lm),
@@ -344,8 +356,9 @@ def main():
                           "after the prompt %s; dsc/llama.cpp per run: prefill "
                           "%s, generate %s" % (
                               model, quant, t, kind, fmt1(v["pre"]), fmt1(v["after"]),
-                              " ".join("%.2f" % x for x in v["rpre"]),
-                              " ".join("%.2f" % x for x in v["rgen"])), flush=True)
+                              " ".join("%.2f" % x if x else "-" for x in v["rpre"]),
+                              " ".join("%.2f" % x if x else "-" for x in v["rgen"])),
+                          flush=True)
     header = ("| model | weights | scheme | threads | prefill tok/s | generate tok/s "
               "| bytes/token | bandwidth GB/s | of bandwidth | peak RSS (x weights) "
               "| compile | executable |\n"
@@ -371,8 +384,12 @@ def main():
         fmt = lambda x: "%.1f" % x if x else "-"
         # The median of the runs' ratios (each dsc run beside the llama.cpp
         # run after it), and their range.
-        ratio = lambda rs: ("%.2f (%.2f-%.2f)" % (statistics.median(rs), min(rs), max(rs))
-                            if rs else "-")
+        def ratio(rs):
+            ok = [x for x in rs if x]
+            if not ok:
+                return "-"
+            short = ", %d of %d runs" % (len(ok), len(rs)) if len(ok) < len(rs) else ""
+            return "%.2f (%.2f-%.2f%s)" % (statistics.median(ok), min(ok), max(ok), short)
         for (model, kind, t), v in sorted(llama.items()):
             table += "| %s | %s | %d | %s | %s | %s | %s | %s | %s |\n" % (
                 model, kind, t, fmt(v["pre"]), fmt(v["gen"]), fmt(v["after"]),
@@ -400,12 +417,16 @@ def main():
                 "%.2f / %.2f s" % (st[0]["cold"], st[0]["warm"]) if st else "-",
                 "%.0f MiB" % max(r["rss"] for r in mine) if mine else "-")
     load = os.getloadavg()
+    shares = [int(x[:-1]) for x in HUGE_PAGES if x.endswith("%")]
+    huge = ("unknown" if not shares else
+            "%d%% of its buffer" % shares[0] if min(shares) == max(shares) else
+            "%d-%d%% of its buffer" % (min(shares), max(shares)))
     info = ("Machine: %s, %d CPUs available; %s. %s. Medians of %d runs; "
-            "prompt %d tokens, %d generated; bandwidth read from huge pages: "
-            "%s. Load average at the end: %.1f %.1f %.1f.\n" % (
+            "prompt %d tokens, %d generated; the bandwidth read from huge "
+            "pages: %s. Load average at the end: %.1f %.1f %.1f.\n" % (
                 cpu_name(), os.cpu_count(), platform.platform(),
                 sh([a.dsc, "version"]).stdout.strip(), a.reps, a.prompt, a.generate,
-                "/".join(sorted(set(HUGE_PAGES))) or "not measured", *load))
+                huge, *load))
     print()
     print(info)
     print(table)
