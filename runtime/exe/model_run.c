@@ -94,7 +94,8 @@ int dsc_run_load(dsc_run *m, const dsc_payload *pl, bool useMmap,
   m->next = 0;
   m->sampling = 0;
   m->pendingCopy = 0;
-  void *wbase = (void *)(pl->data + pl->weights->offset);
+  /* The generated code only reads the weights. */
+  void *wbase = (void *)(uintptr_t)(pl->data + pl->weights->offset);
   /* With the forward pass on a GPU the host reads the weights once, to copy
    * them to the device: the mapping serves. */
   bool host = !dsc_device_forward_active();

@@ -225,8 +225,11 @@ TEST(PruneLayers, GreedyRemovalIsTheCheapest) {
       EXPECT_NEAR(klOf(teacher, m), plan->scores[drop].score, 1e-6);
   }
   EXPECT_NEAR(plan->scores[removed].score, best, 1e-9);
-  EXPECT_FALSE(
-      !!planPruning(teacher, windows(), windows(), PruneOptions{{0, 0, 3}}));
+  EXPECT_FALSE(!!planPruning(teacher, windows(), windows(), [] {
+    PruneOptions o;
+    o.spec = {0, 0, 3};
+    return o;
+  }()));
 }
 
 } // namespace
