@@ -14,10 +14,11 @@ at each thread count, several times. It reports medians, and generation
 speed as a fraction of the streaming read bandwidth measured in the same
 run (bandwidth.c, from huge pages as the executables' weights are; the
 machine line says what share of its buffer got them): bytes of weights
-read per generated token / time per token / bandwidth. Peak RSS is also given relative to the weights' bytes,
-and the time to the first token from a cold page cache (the executable and
-its weights evicted by evict.c) and a warm one, with the weights read into
-huge pages (the default) and mapped (--mmap).
+read per generated token / time per token / bandwidth. Peak RSS is also
+given relative to the weights' bytes, and the time to the first token
+from a cold page cache (the executable and its weights evicted by
+evict.c) and a warm one, with the weights read into huge pages (the
+default) and mapped (--mmap).
 
 With --llama-cpp DIR (holding llama-bench, llama-quantize and llama-cli),
 the same random weights are converted to GGUF (to_gguf.py) and, for each
@@ -114,16 +115,20 @@ def ttft(exe, threads, evict, reps, extra=()):
     return statistics.median(cold), statistics.median(warm)
 
 
-HUGE_PAGES = []  # bandwidth.c's "huge pages: N%" (or "unknown"), each run
-
-
 def bandwidth(exe, threads):
+    """GB/s per thread count, and the percent of bandwidth.c's buffer in
+    huge pages (None where it could not tell)."""
     out = sh([exe, "1", str(max(threads))]).stdout
-    HUGE_PAGES.extend(re.findall(r"huge pages: (\S+)", out))
     bw = {}
     for m in re.finditer(r"threads (\d+) bandwidth ([\d.]+) GB/s", out):
         bw[int(m.group(1))] = float(m.group(2))
-    return bw
+    huge = re.search(r"huge pages: (\d+)%", out)
+    return bw, int(huge.group(1)) if huge else None
+
+
+def fmt1(x):
+    """Tokens/s to one decimal, or '-' where there is no figure."""
+    return "%.1f" % x if x else "-"
 
 
 def run_model(exe, threads, prompt, n):
@@ -259,6 +264,7 @@ def main():
     prompt = " ".join(str(rng.randrange(3, 32000)) for _ in range(a.prompt))
     rows = []
     bws = {t: [] for t in threads}
+    huge_shares = []  # bandwidth.c's share of huge pages, each run
     llama, llama_extra = {}, {}
     starts = []
     for model in a.models.split(","):
@@ -302,31 +308,36 @@ def main():
             files, extra = llama_prepare(a, ckpt, a.work, threads, evict, kinds)
             for k, v in extra.items():
                 llama_extra[(model, k)] = v
-        # Each repetition runs dsc and then llama.cpp on the same scheme and
-        # threads, so that both meet the machine in about the same state
-        # (this VM's bandwidth moves within minutes), and the ratios are the
-        # medians of each repetition's own.
+        # Each repetition runs dsc and llama.cpp on the same scheme and
+        # threads back to back (llama.cpp first in odd repetitions, so that
+        # what running second does falls on both), so that both meet the
+        # machine in about the same state (this VM's bandwidth moves within
+        # minutes), and the ratios are the medians of each repetition's own.
         for quant, exe, compile_s, size, blob, per_token in built:
             kind = LLAMA_PAIR.get(quant)
             gguf = files.get(kind)
             for t in threads:
                 pre, gen, rss, lm = [], [], [], []
-                for rep in range(a.reps):
-                    bw = bandwidth(bwexe, [t])
-                    bws[t].append(bw[t])
-                    # Odd repetitions run llama.cpp first, so that what
-                    # running second does (a warmer or cooler machine)
-                    # falls on both sides.
-                    if gguf and rep % 2:
-                        lm.append(llama_bench_once(a, gguf, t, a.prompt,
-                                                   a.generate))
+
+                def run_dsc():
                     p, g, r = run_model(exe, t, prompt, a.prompt + a.generate)
                     pre.append(p)
                     gen.append(g)
                     rss.append(r)
-                    if gguf and not rep % 2:
+
+                def run_llama():
+                    if gguf:
                         lm.append(llama_bench_once(a, gguf, t, a.prompt,
                                                    a.generate))
+
+                for rep in range(a.reps):
+                    bw, huge = bandwidth(bwexe, [t])
+                    bws[t].append(bw[t])
+                    if huge is not None:
+                        huge_shares.append(huge)
+                    for step in ((run_llama, run_dsc) if rep % 2 else
+                                 (run_dsc, run_llama)):
+                        step()
                 med_bw = statistics.median(bws[t][-a.reps:])
                 rows.append(dict(model=model, quant=quant, threads=t,
                                  prefill=statistics.median(pre),
@@ -351,7 +362,6 @@ def main():
                         after=median_or_none(l[2] for l in lm),
                         rpre=ratios(pre, 0), rgen=ratios(gen, 2))
                     v = llama[(model, kind, t)]
-                    fmt1 = lambda x: "%.1f" % x if x else "-"
                     print("%-10s %-14s t%d  llama.cpp %s: prefill %s, generate "
                           "after the prompt %s; dsc/llama.cpp per run: prefill "
                           "%s, generate %s" % (
@@ -381,9 +391,8 @@ def main():
                   "of the runs' (range) |\n"
                   "|---|---|---|---|---|---|---|---|---|\n")
         pair = {v: k for k, v in LLAMA_PAIR.items()}
-        fmt = lambda x: "%.1f" % x if x else "-"
         # The median of the runs' ratios (each dsc run beside the llama.cpp
-        # run after it), and their range.
+        # run of the same repetition), and their range.
         def ratio(rs):
             ok = [x for x in rs if x]
             if not ok:
@@ -392,7 +401,7 @@ def main():
             return "%.2f (%.2f-%.2f%s)" % (statistics.median(ok), min(ok), max(ok), short)
         for (model, kind, t), v in sorted(llama.items()):
             table += "| %s | %s | %d | %s | %s | %s | %s | %s | %s |\n" % (
-                model, kind, t, fmt(v["pre"]), fmt(v["gen"]), fmt(v["after"]),
+                model, kind, t, fmt1(v["pre"]), fmt1(v["gen"]), fmt1(v["after"]),
                 scheme_name(pair[kind]), ratio(v["rpre"]), ratio(v["rgen"]))
     table += ("\n| model | scheme | weights | threads | first token, cold | first token, warm |\n"
               "|---|---|---|---|---|---|\n")
@@ -417,10 +426,9 @@ def main():
                 "%.2f / %.2f s" % (st[0]["cold"], st[0]["warm"]) if st else "-",
                 "%.0f MiB" % max(r["rss"] for r in mine) if mine else "-")
     load = os.getloadavg()
-    shares = [int(x[:-1]) for x in HUGE_PAGES if x.endswith("%")]
-    huge = ("unknown" if not shares else
-            "%d%% of its buffer" % shares[0] if min(shares) == max(shares) else
-            "%d-%d%% of its buffer" % (min(shares), max(shares)))
+    lo, hi = min(huge_shares, default=None), max(huge_shares, default=None)
+    huge = ("unknown" if lo is None else "%d%% of its buffer" % lo if lo == hi
+            else "%d-%d%% of its buffer" % (lo, hi))
     info = ("Machine: %s, %d CPUs available; %s. %s. Medians of %d runs; "
             "prompt %d tokens, %d generated; the bandwidth read from huge "
             "pages: %s. Load average at the end: %.1f %.1f %.1f.\n" % (
