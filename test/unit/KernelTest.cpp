@@ -40,10 +40,10 @@ void avx2_gemm_f_t4x16(const float *, const void *, float *, int64_t, int64_t,
                        int64_t, int64_t);
 void avx512_gemm_f_t4x16_bf16(const float *, const void *, float *, int64_t,
                               int64_t, int64_t, int64_t);
-void generic_attention(const float *q, const float *k, const float *v,
-                       float *out, float *cache, int64_t layer, int64_t S,
-                       int64_t pos, int64_t ctx, int64_t n_layers, int64_t H,
-                       int64_t KV, int64_t D, float scale, int64_t window);
+void generic_attention(const float *q, float *out, const float *cache,
+                       int64_t layer, int64_t S, int64_t pos, int64_t ctx,
+                       int64_t n_layers, int64_t H, int64_t KV, int64_t D,
+                       float scale, int64_t window);
 void dsc_linear_qf_t4_portable(const float *, const uint8_t *, float *, int64_t,
                          int64_t, int64_t, int64_t, int64_t, int64_t);
 }
@@ -482,8 +482,16 @@ void checkAttention(int64_t S, int64_t pos, int64_t H, int64_t KV, int64_t D,
         ref[(s * H + h) * D + i] = o;
       }
     }
-  generic_attention(q.data(), k.data(), v.data(), out.data(), cache.data(),
-                    layer, S, pos, ctx, layers, H, KV, D, scale, window);
+  // The new rows' keys and values into the cache, as the generated code
+  // stores them before the kernel runs.
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t g = 0; g < KV; ++g)
+      for (int which = 0; which < 2; ++which)
+        std::copy_n((which ? v.data() : k.data()) + (s * KV + g) * D, D,
+                    cache.data() + ((layer * 2 + which) * KV + g) * ctx * D +
+                        (pos + s) * D);
+  generic_attention(q.data(), out.data(), cache.data(), layer, S, pos, ctx,
+                    layers, H, KV, D, scale, window);
   for (int64_t i = 0; i < S * H * D; ++i)
     ASSERT_NEAR(out[i], ref[i], 2e-5)
         << "S " << S << " pos " << pos << " H " << H << " KV " << KV << " D "

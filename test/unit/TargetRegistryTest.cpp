@@ -93,9 +93,8 @@ TEST(TargetRegistry, AliasesAndLookup) {
 TEST(KernelABI, SignaturesComeFromTheCDeclarations) {
   const KernelSignature &attn = getKernelSignature(Kernel::attention);
   EXPECT_EQ(attn.symbol, "dsc_uk_attention");
-  // q, k, v, out, cache; layer, S, pos, ctx, n_layers, H, KV, D; scale;
-  // window.
-  EXPECT_EQ(attn.argKinds, "pppppiiiiiiiifi");
+  // q, out, cache; layer, S, pos, ctx, n_layers, H, KV, D; scale; window.
+  EXPECT_EQ(attn.argKinds, "pppiiiiiiiifi");
   EXPECT_EQ(getKernelSignature(Kernel::linear_q4_t4).argKinds, "pppiiiii");
   EXPECT_EQ(getKernelSignature(Kernel::rt_observe).symbol, "dsc_rt_observe");
   EXPECT_EQ(getKernelSignature(Kernel::rt_observe).argKinds, "ipii");

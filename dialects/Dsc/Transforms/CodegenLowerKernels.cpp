@@ -252,7 +252,10 @@ struct QuantEmbeddingLowering : OpConversionPattern<EmbeddingOp> {
 };
 
 /// Attention stores into and reads the KV cache in place: the cache is the
-/// function's memref argument on both forms of the kernel call.
+/// function's memref argument on both forms of the kernel call. The store
+/// of the block's keys and values is generated code (lower::kvRows into a
+/// view of the cache at the rows' positions), so that the CUDA kernel that
+/// stores them is derived from it; the micro-kernel only reads the cache.
 struct AttentionLowering : OpConversionPattern<AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -273,9 +276,41 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
     Value ctx = arith::DivUIOp::create(
         rewriter, loc, size,
         arith::ConstantIndexOp::create(rewriter, loc, perPos));
+    // The keys then the values of the block, each a view [kv_heads, rows,
+    // head_dim] of its layer's block (dsc/abi/kv_cache.h) from position
+    // pos: offset dsc_kv_block(layer, which, ...), linear in ctx, plus pos
+    // rows of head_dim; strides ctx * head_dim, head_dim, 1.
+    int64_t kvh = ct.getNumKVHeads(), hd = ct.getHeadDim();
+    Type elem = cast<MemRefType>(cache.getType()).getElementType();
+    auto rowsType =
+        RankedTensorType::get({kvh, ShapedType::kDynamic, hd}, elem);
+    Value kvhV = arith::ConstantIndexOp::create(rewriter, loc, kvh);
+    Value hdV = arith::ConstantIndexOp::create(rewriter, loc, hd);
+    Value posHd = arith::MulIOp::create(rewriter, loc, a.getPos(), hdV);
+    Value rowStride = arith::MulIOp::create(rewriter, loc, ctx, hdV);
+    Value stored[] = {a.getKey(), a.getValue()};
+    for (int which = 0; which < 2; ++which) {
+      Value block = arith::MulIOp::create(
+          rewriter, loc, ctx,
+          arith::ConstantIndexOp::create(
+              rewriter, loc,
+              dsc_kv_block(op.getLayer(), which, kvh, /*ctx=*/1, hd)));
+      Value offset = arith::AddIOp::create(rewriter, loc, block, posHd);
+      auto view = memref::ReinterpretCastOp::create(
+          rewriter, loc, cache, offset,
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(kvh), rows,
+                                 rewriter.getIndexAttr(hd)},
+          ArrayRef<OpFoldResult>{rowStride, rewriter.getIndexAttr(hd),
+                                 rewriter.getIndexAttr(1)});
+      Value t =
+          lower::kvRows(rewriter, loc, stored[which], kvhV, hdV, rowsType);
+      auto m = bufferization::MaterializeInDestinationOp::create(
+          rewriter, loc, TypeRange{}, t, view.getResult());
+      m.setRestrict(true);
+      m.setWritable(true);
+    }
     Value out =
-        ukernel(rewriter, loc, Kernel::attention,
-                {a.getQuery(), a.getKey(), a.getValue()},
+        ukernel(rewriter, loc, Kernel::attention, {a.getQuery()},
                 {empty(rewriter, loc, op.getType(), rows), cache},
                 {i64(rewriter, loc, op.getLayer()), toI64(rewriter, loc, rows),
                  toI64(rewriter, loc, a.getPos()), toI64(rewriter, loc, ctx),

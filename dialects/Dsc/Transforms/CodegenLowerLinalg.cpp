@@ -346,3 +346,28 @@ Value lower::embedRows(OpBuilder &b, Location loc, Value table, Value ids,
             tensor::ExtractOp::create(nb, l, table, ValueRange{id, col}));
       });
 }
+
+Value lower::kvRows(OpBuilder &b, Location loc, Value x, Value kvHeads,
+                    Value headDim, RankedTensorType type) {
+  SmallVector<Value> dyn;
+  Value sizes[] = {kvHeads, rows(b, loc, x), headDim};
+  for (int64_t d = 0; d < 3; ++d)
+    if (type.isDynamicDim(d))
+      dyn.push_back(sizes[d]);
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                       type.getElementType(), dyn);
+  Type element = type.getElementType();
+  return generic(
+      b, loc, {}, init, {identity(b.getContext(), 3)}, {kPar, kPar, kPar},
+      [&](OpBuilder &nb, Location l, ValueRange) -> Value {
+        Value g = linalg::IndexOp::create(nb, l, 0);
+        Value s = linalg::IndexOp::create(nb, l, 1);
+        Value d = linalg::IndexOp::create(nb, l, 2);
+        Value col = arith::AddIOp::create(
+            nb, l, arith::MulIOp::create(nb, l, g, headDim), d);
+        Value v = tensor::ExtractOp::create(nb, l, x, ValueRange{s, col});
+        if (element != v.getType())
+          v = arith::TruncFOp::create(nb, l, element, v);
+        return v;
+      });
+}

@@ -1,9 +1,10 @@
 /*===- attention_generic.c - causal attention over the KV cache -------------===*
  *
- * The cache is laid out as dsc/abi/kv_cache.h says. New keys and
- * values (rows s = 0..S-1 at positions pos + s) are stored first; then each
- * query row attends to positions [max(0, p - window + 1), p] with
- * p = pos + s, query head h reading KV head h / (n_heads / n_kv).
+ * The cache is laid out as dsc/abi/kv_cache.h says, the new keys and
+ * values (rows s = 0..S-1 at positions pos + s) already in it (the
+ * generated code stores them, dsc-codegen-lower). Each query row attends to
+ * positions [max(0, p - window + 1), p] with p = pos + s, query head h reading
+ * KV head h / (n_heads / n_kv).
  *
  * A prompt (S > 1) is attended in blocks, flash-attention style: a task
  * takes ATT_BQ query rows of all the query heads that share one KV head
@@ -289,21 +290,14 @@ static void attend_blocks(void *p, int64_t begin, int64_t end) {
   dsc_kernel_free(acc);
 }
 
-DSC_GENERIC void DSC_UK(attention)(const float *q, const float *k,
-                                  const float *v, float *out, float *cache,
-                                  int64_t layer, int64_t S, int64_t pos,
-                                  int64_t ctx, int64_t n_layers, int64_t H,
-                                  int64_t KV, int64_t D, float scale,
-                                  int64_t window) {
+DSC_GENERIC void DSC_UK(attention)(const float *q, float *out,
+                                   const float *cache, int64_t layer, int64_t S,
+                                   int64_t pos, int64_t ctx, int64_t n_layers,
+                                   int64_t H, int64_t KV, int64_t D,
+                                   float scale, int64_t window) {
   (void)n_layers;
-  float *kc = cache + dsc_kv_block(layer, 0, KV, ctx, D);
-  float *vc = cache + dsc_kv_block(layer, 1, KV, ctx, D);
-  for (int64_t s = 0; s < S; ++s)
-    for (int64_t g = 0; g < KV; ++g)
-      for (int64_t d = 0; d < D; ++d) {
-        kc[(g * ctx + pos + s) * D + d] = k[(s * KV + g) * D + d];
-        vc[(g * ctx + pos + s) * D + d] = v[(s * KV + g) * D + d];
-      }
+  const float *kc = cache + dsc_kv_block(layer, 0, KV, ctx, D);
+  const float *vc = cache + dsc_kv_block(layer, 1, KV, ctx, D);
   attn_ctx c = {q, out, kc, vc, S, pos, ctx, H, KV, D, window, scale};
   if (S > 1) {
     int64_t tasks = KV * ((S + ATT_BQ - 1) / ATT_BQ);

@@ -145,7 +145,7 @@ func.func @static_shapes(%x: tensor<4x64xf32>, %w: tensor<172x64xf32>, %n: tenso
 // Micro-kernel calls, on tensors (destination-passing style) and on buffers.
 // CHECK-LABEL: func.func @ukernels
 // CHECK: %[[Y:.*]] = dsc.ukernel linear_f32 ins(%{{.*}}, %{{.*}} : tensor<?x8xf32>, tensor<4x8xf32>) outs(%{{.*}} : tensor<?x4xf32>) args(%{{.*}}, %{{.*}}, %{{.*}} : i64, i64, i64) -> tensor<?x4xf32>
-// CHECK: dsc.ukernel attention ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<?x8xf32>, tensor<?x4xf32>, tensor<?x4xf32>) outs(%{{.*}}, %{{.*}} : tensor<?x8xf32>, memref<?xf32>) args({{.*}} : i64, i64, i64, i64, i64, i64, i64, i64, f32, i64) -> tensor<?x8xf32>
+// CHECK: dsc.ukernel attention ins(%{{.*}} : tensor<?x8xf32>) outs(%{{.*}}, %{{.*}} : tensor<?x8xf32>, memref<?xf32>) args({{.*}} : i64, i64, i64, i64, i64, i64, i64, i64, f32, i64) -> tensor<?x8xf32>
 // CHECK: dsc.ukernel rt_observe ins(%[[Y]] : tensor<?x4xf32>) args(%{{.*}}, %{{.*}}, %{{.*}} : i64, i64, i64)
 // CHECK: dsc.ukernel linear_f32 ins(%{{.*}}, %{{.*}} : memref<?x8xf32>, memref<4x8xf32>) outs(%{{.*}} : memref<?x4xf32>) args(%{{.*}}, %{{.*}}, %{{.*}} : i64, i64, i64){{$}}
 func.func @ukernels(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %init: tensor<?x4xf32>,
@@ -153,7 +153,7 @@ func.func @ukernels(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %init: tensor<?x4x
                     %mx: memref<?x8xf32>, %mw: memref<4x8xf32>, %my: memref<?x4xf32>,
                     %i: i64, %s: f32) {
   %y = dsc.ukernel linear_f32 ins(%x, %w : tensor<?x8xf32>, tensor<4x8xf32>) outs(%init : tensor<?x4xf32>) args(%i, %i, %i : i64, i64, i64) -> tensor<?x4xf32>
-  %a = dsc.ukernel attention ins(%x, %k, %k : tensor<?x8xf32>, tensor<?x4xf32>, tensor<?x4xf32>) outs(%o, %cache : tensor<?x8xf32>, memref<?xf32>) args(%i, %i, %i, %i, %i, %i, %i, %i, %s, %i : i64, i64, i64, i64, i64, i64, i64, i64, f32, i64) -> tensor<?x8xf32>
+  %a = dsc.ukernel attention ins(%x : tensor<?x8xf32>) outs(%o, %cache : tensor<?x8xf32>, memref<?xf32>) args(%i, %i, %i, %i, %i, %i, %i, %i, %s, %i : i64, i64, i64, i64, i64, i64, i64, i64, f32, i64) -> tensor<?x8xf32>
   dsc.ukernel rt_observe ins(%y : tensor<?x4xf32>) args(%i, %i, %i : i64, i64, i64)
   dsc.ukernel linear_f32 ins(%mx, %mw : memref<?x8xf32>, memref<4x8xf32>) outs(%my : memref<?x4xf32>) args(%i, %i, %i : i64, i64, i64)
   return

@@ -6,11 +6,11 @@
 // last use; the last result is computed in the logits argument; kernels
 // are called on bare pointers.
 // CHECK-DAG: func.func private @dsc_uk_rope_table(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
-// CHECK-DAG: func.func private @dsc_uk_attention(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, f32, i64)
+// CHECK-DAG: func.func private @dsc_uk_attention(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, f32, i64)
 // CHECK-DAG: func.func private @dsc_uk_linear_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
 // CHECK-DAG: memref.global "private" constant @{{.*}} : memref<2xf32> = dense<[1.000000e+00, 0.00999999977]>
 // CHECK-LABEL: func.func @dsc_forward
-// CHECK-SAME: %[[LOGITS:[a-z0-9]*]]: memref<?x16xf32>)
+// CHECK-SAME: %[[CACHE:[a-z0-9]*]]: memref<?xf32>, %[[LOGITS:[a-z0-9]*]]: memref<?x16xf32>)
 // CHECK-NOT: memref.copy
 // CHECK: %[[X:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x8xf32>
 // CHECK: scf.for
@@ -26,6 +26,16 @@
 // CHECK: %[[R:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x2x2x2xf32>
 // CHECK: scf.for
 // CHECK: memref.store %{{.*}}, %[[R]]
+// The keys (the rotated rows) and the values (q's rows) go straight into
+// views [kv_heads, rows, head_dim] of the cache, with no buffer between;
+// q dies there.
+// CHECK: %[[KV:.*]] = memref.reinterpret_cast %[[CACHE]] to offset: [%{{.*}}], sizes: [2, %{{.*}}, 4], strides: [%{{.*}}, 4, 1]
+// CHECK: scf.for
+// CHECK: memref.store %{{.*}}, %[[KV]]
+// CHECK: %[[VV:.*]] = memref.reinterpret_cast %[[CACHE]]
+// CHECK: scf.for
+// CHECK: memref.load %[[Q]]
+// CHECK: memref.store %{{.*}}, %[[VV]]
 // CHECK: memref.dealloc %[[Q]] : memref<?x8xf32>
 // CHECK: %[[A:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x8xf32>
 // CHECK: call @dsc_uk_attention
@@ -58,7 +68,7 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
     %g = dsc.linear %x, %wg : tensor<?x8xf32>, tensor<12x8xf32> -> tensor<?x12xf32>
     %u = dsc.linear %x, %wu : tensor<?x8xf32>, tensor<12x8xf32> -> tensor<?x12xf32>
     %qr = dsc.rope %q at %pos {head_dim = 4 : i64, theta = 1.0e+04 : f64} : tensor<?x8xf32>
-    %a = dsc.attention %qr, %qr, %qr, %cache at %pos {layer = 0 : i64, n_heads = 2 : i64} : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, !dsc.kv_cache<1x2x4xf32> -> tensor<?x8xf32>
+    %a = dsc.attention %qr, %qr, %q, %cache at %pos {layer = 0 : i64, n_heads = 2 : i64} : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, !dsc.kv_cache<1x2x4xf32> -> tensor<?x8xf32>
     %s = dsc.swiglu %g, %u : tensor<?x12xf32>
     %l = dsc.linear %s, %wd : tensor<?x12xf32>, tensor<16x12xf32> -> tensor<?x16xf32>
     %y = dsc.add %l, %l : tensor<?x16xf32>

@@ -68,8 +68,23 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[T]]#0, %[[T]]#1 :
 // The cache holds ctx positions: its size divided by layers * 2 * kv_heads * head_dim.
 // CHECK: %[[SIZE:.*]] = memref.dim %[[CACHE]]
-// CHECK: arith.divui %[[SIZE]], %c8
-// CHECK: dsc.ukernel attention ins({{.*}}) outs(%{{.*}}, %[[CACHE]] : tensor<?x8xf32>, memref<?xf32>) args(%c0_i64, {{.*}}, {{.*}}, {{.*}}, %c1_i64{{.*}}, %c2_i64{{.*}}, %c1_i64{{.*}}, %c4_i64{{.*}}, %cst{{.*}}, %c0_i64{{.*}} : i64, i64, i64, i64, i64, i64, i64, i64, f32, i64) -> tensor<?x8xf32>
+// CHECK: %[[CTX:.*]] = arith.divui %[[SIZE]], %c8
+// The block's keys, then its values, go into views [kv_heads, rows,
+// head_dim] of layer 0's blocks from position pos (kv_cache.h: keys at
+// pos * head_dim, values ctx * head_dim further), stored by generated code
+// (each value extracting its row's column kv_head * head_dim + d) before the
+// kernel, which only reads the cache.
+// CHECK: %[[KOFF:.*]] = arith.muli %[[POS]], %c4
+// CHECK: %[[RS:.*]] = arith.muli %[[CTX]], %c4
+// CHECK: %[[KVIEW:.*]] = memref.reinterpret_cast %[[CACHE]] to offset: [%[[KOFF]]], sizes: [1, %{{.*}}, 4], strides: [%[[RS]], 4, 1]
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x?x4xf32>)
+// CHECK: tensor.extract
+// CHECK: bufferization.materialize_in_destination %{{.*}} in restrict writable %[[KVIEW]]
+// CHECK: %[[VOFF:.*]] = arith.addi %[[RS]], %[[KOFF]]
+// CHECK: %[[VVIEW:.*]] = memref.reinterpret_cast %[[CACHE]] to offset: [%[[VOFF]]]
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x?x4xf32>)
+// CHECK: bufferization.materialize_in_destination %{{.*}} in restrict writable %[[VVIEW]]
+// CHECK: dsc.ukernel attention ins(%{{[^ ]*}} : tensor<?x8xf32>) outs(%{{.*}}, %[[CACHE]] : tensor<?x8xf32>, memref<?xf32>) args(%c0_i64, {{.*}}, {{.*}}, {{.*}}, %c1_i64{{.*}}, %c2_i64{{.*}}, %c1_i64{{.*}}, %c4_i64{{.*}}, %cst{{.*}}, %c0_i64{{.*}} : i64, i64, i64, i64, i64, i64, i64, i64, f32, i64) -> tensor<?x8xf32>
 // SwiGLU is exp-based silu times the up projection, written over the gate.
 // CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[A:.*]], %[[H]] : tensor<?x8xf32>, tensor<?x8xf32>) outs(%[[A]] : tensor<?x8xf32>)
 // CHECK: math.exp
