@@ -29,13 +29,14 @@
  * (int8 / int4 values signed, row-major; f32 scales [rows, cols / group]),
  * so each is rewritten on the host on the way.
  *
- * The device's KV cache: per layer, keys then values, [position, kv_head,
- * head_dim] (the attention kernel's layout).
+ * The device's KV cache is laid out as the CPU's (dsc/abi/kv_cache.h): per
+ * layer, keys then values, [kv_head, position, head_dim].
  *
  *===---------------------------------------------------------------------===*/
 #include "cuda/device.h"
 #include "cuda/driver.h"
 #include "dsc/abi/cuda_program.h"
+#include "dsc/abi/kv_cache.h"
 #include "dsc/abi/quant_layout.h"
 #include "dsc/half.h"
 #include "dsc/mathf.h"
@@ -124,7 +125,7 @@ void _mlir_ciface_dsc_cuda_rope(M *x, M *x2, M *cos, M *sin, M *at,
                                 int64_t rows, int64_t heads, int64_t heads2,
                                 int64_t dim);
 void _mlir_ciface_dsc_cuda_kv_store(M *k, M *v, M *kc, M *vc, M *at,
-                                    int64_t rows, int64_t kvdim);
+                                    int64_t rows, int64_t kvheads, int64_t hd);
 void _mlir_ciface_dsc_cuda_attention(M *q, M *kc, M *vc, M *scores, M *out,
                                      M *at, int64_t rows, int64_t heads,
                                      int64_t kvheads, int64_t hd, float scale);
@@ -525,7 +526,9 @@ int dsc_device_reserve(int64_t positions) {
   }
   g.positions = positions;
   size_t cacheBytes =
-      (size_t)(g.hdr[DSC_CP_LAYERS] * 2 * positions * g.kvDim) * 4;
+      (size_t)dsc_kv_elements(g.hdr[DSC_CP_LAYERS], g.hdr[DSC_CP_KV_HEADS],
+                              positions, g.hdr[DSC_CP_HEAD_DIM]) *
+      4;
   int64_t heads = 0;
   for (int64_t s = 0; s < g.hdr[DSC_CP_STEPS]; ++s) {
     const int64_t *st = g.steps + s * DSC_CPS_SIZE;
@@ -812,18 +815,20 @@ static int run_steps(int64_t from, int64_t to, int64_t r, int64_t rows) {
         return dsc_fail("this executable's device program has keys or "
                         "values of %lld values a position, not %lld",
                         (long long)bw[st[2]], (long long)kv);
-      CUdeviceptr kc = g.cache + (size_t)(layer * 2 * g.positions * kv) * 4;
-      CUdeviceptr vc = kc + (size_t)(g.positions * kv) * 4;
+      int64_t kvh = g.hdr[DSC_CP_KV_HEADS], hd = g.hdr[DSC_CP_HEAD_DIM];
+      CUdeviceptr kc =
+          g.cache + (size_t)dsc_kv_block(layer, 0, kvh, g.positions, hd) * 4;
+      CUdeviceptr vc =
+          g.cache + (size_t)dsc_kv_block(layer, 1, kvh, g.positions, hd) * 4;
       M k = rows_of(st[2], r, rows), v = rows_of(st[3], r, rows),
         kcm = mem(kc, g.positions * kv), vcm = mem(vc, g.positions * kv),
         at = mem(g.io, 1), q = rows_of(st[1], r, rows),
         sc = mem(g.scores, rows * heads * g.positions),
         o = rows_of(st[4], r, rows);
       /* The rows' keys and values into the cache, then attention. */
-      _mlir_ciface_dsc_cuda_kv_store(&k, &v, &kcm, &vcm, &at, rows, kv);
+      _mlir_ciface_dsc_cuda_kv_store(&k, &v, &kcm, &vcm, &at, rows, kvh, hd);
       _mlir_ciface_dsc_cuda_attention(&q, &kcm, &vcm, &sc, &o, &at, rows, heads,
-                                      g.hdr[DSC_CP_KV_HEADS],
-                                      g.hdr[DSC_CP_HEAD_DIM], f64_at(st[7]));
+                                      kvh, hd, f64_at(st[7]));
       break;
     }
     case DSC_OP_ADD:

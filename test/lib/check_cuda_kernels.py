@@ -385,13 +385,16 @@ def attention(lib, rng):
              (12, 40, 3, 0)]
     for hd, first, rows, room in cases:
         span = first + rows
+        # The layer's blocks [kv_head, position, head_dim] (kv_cache.h) of
+        # the cache's capacity, as wide as the scores.
+        P = span + room
         q = rng.standard_normal((rows, heads, hd)).astype(np.float32)
-        kc = rng.standard_normal((span, kvheads, hd)).astype(np.float32)
-        vc = rng.standard_normal((span, kvheads, hd)).astype(np.float32)
+        kc = rng.standard_normal((kvheads, P, hd)).astype(np.float32)
+        vc = rng.standard_normal((kvheads, P, hd)).astype(np.float32)
         scale = 1 / np.sqrt(hd)
         out = np.full((rows, heads, hd), np.nan, np.float32)
         call(lib, "dsc_cuda_attention", q, kc, vc,
-             np.zeros(rows * heads * (span + room), np.float32),
+             np.zeros(rows * heads * P, np.float32),
              out,
              np.array([first], np.int64), rows, heads, kvheads, hd,
              float(scale))
@@ -400,23 +403,25 @@ def attention(lib, rng):
             n = first + t + 1
             for h in range(heads):
                 kh = h // (heads // kvheads)
-                sc = kc[:n, kh, :].astype(np.float64) @ q[t, h] * scale
+                sc = kc[kh, :n, :].astype(np.float64) @ q[t, h] * scale
                 p = np.exp(sc - sc.max())
-                ref[t, h] = (p / p.sum()) @ vc[:n, kh, :]
+                ref[t, h] = (p / p.sum()) @ vc[kh, :n, :]
         ok &= check("attention%s first %d rows %d" %
                     ("" if hd == 32 else " head dim %d" % hd, first, rows),
                     out, ref, 1e-5)
     hd = 32
-    # The rows' keys and values into cache slots 9-11 of 16, the rest kept.
+    # The rows' keys and values (each row kv_heads x head_dim) into cache
+    # slots 9-11 of 16 of each KV head's [position, head_dim], the rest kept.
     kvdim, first, rows = kvheads * hd, 9, 3
     k = rng.standard_normal((rows, kvdim)).astype(np.float32)
     v = rng.standard_normal((rows, kvdim)).astype(np.float32)
-    kc = rng.standard_normal((16, kvdim)).astype(np.float32)
-    vc = rng.standard_normal((16, kvdim)).astype(np.float32)
+    kc = rng.standard_normal((kvheads, 16, hd)).astype(np.float32)
+    vc = rng.standard_normal((kvheads, 16, hd)).astype(np.float32)
     want_k, want_v = kc.copy(), vc.copy()
-    want_k[first:first + rows], want_v[first:first + rows] = k, v
+    want_k[:, first:first + rows] = k.reshape(rows, kvheads, hd).swapaxes(0, 1)
+    want_v[:, first:first + rows] = v.reshape(rows, kvheads, hd).swapaxes(0, 1)
     call(lib, "dsc_cuda_kv_store", k, v, kc, vc, np.array([first], np.int64),
-         rows, kvdim)
+         rows, kvheads, hd)
     ok &= check("kv_store", np.concatenate([kc, vc]),
                 np.concatenate([want_k, want_v]), 0)
     return ok

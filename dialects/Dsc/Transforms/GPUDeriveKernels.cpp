@@ -993,6 +993,114 @@ LogicalResult deriveEmbedding(func::FuncOp f, Type element) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// The KV-cache store: a thread a value
+//===----------------------------------------------------------------------===//
+
+/// `f(k, v, kc, vc, at, rows, kvheads, hd)`: the keys k and values v
+/// [rows, kvheads * hd] of positions at[0].. into this layer's key and value
+/// blocks kc and vc ([kvheads][P][hd], dsc/abi/kv_cache.h; P, the cache's
+/// positions, their size over kvheads * hd): lower::kvRows' generic (the
+/// CPU's store) over [kvheads, rows, hd], a thread per value i = s *
+/// kvheads * hd + g * hd + d, so that a warp reads consecutive values of a
+/// row: linalg.index 0, 1 and 2 as g, s and d, the body's extract from the
+/// rows a load at s * kvheads * hd + column, its value stored where the
+/// CPU's view of the cache puts [g, s, d], (g * P + at[0] + s) * hd + d.
+LogicalResult deriveKVStore(func::FuncOp f) {
+  Location loc = f.getLoc();
+  MLIRContext *ctx = f.getContext();
+  OpBuilder b(f);
+  auto dyn = ShapedType::kDynamic;
+  Type f32 = b.getF32Type(), index = b.getIndexType();
+  auto blockType = RankedTensorType::get({dyn, dyn, dyn}, f32);
+  OwningOpRef<func::FuncOp> chain = scratchChain(
+      b, loc, {RankedTensorType::get({dyn, dyn}, f32), index, index}, blockType,
+      [&](OpBuilder &cb, Location l, ValueRange a) {
+        return dsc::lower::kvRows(cb, l, a[0], a[1], a[2], blockType);
+      });
+  if (!chain)
+    return failure();
+  auto fail = [&](const Twine &why) {
+    return deriveError(f, dsc::AttentionOp::getOperationName(),
+                       "a cache store a thread a value can run", why);
+  };
+  std::string why;
+  FailureOr<linalg::GenericOp> only = onlyGeneric(*chain, why);
+  if (failed(only))
+    return fail(why);
+  linalg::GenericOp g = *only;
+  if (g.getNumLoops() != 3 || g.getNumReductionLoops() ||
+      g.getNumDpsInputs() != 0 ||
+      g.getMatchingIndexingMap(g.getDpsInitOperand(0)) !=
+          AffineMap::getMultiDimIdentityMap(3, ctx) ||
+      !g.getRegionOutputArgs()[0].use_empty())
+    return fail("not a parallel generic over [kv_heads, rows, head_dim] "
+                "reading no operand");
+
+  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+  Value src[] = {f.getArgument(0), f.getArgument(1)};
+  Value dst[] = {f.getArgument(2), f.getArgument(3)};
+  Value at = f.getArgument(4), rows = f.getArgument(5);
+  Value kvHeads = f.getArgument(6), hd = f.getArgument(7);
+  Value c0 = arith::ConstantIndexOp::create(fb, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(fb, loc, 1);
+  Value kvDim = arith::MulIOp::create(fb, loc, kvHeads, hd);
+  Value n = arith::MulIOp::create(fb, loc, rows, kvDim);
+  Value P = arith::DivUIOp::create(
+      fb, loc, memref::DimOp::create(fb, loc, dst[0], c0), kvDim);
+  auto loop = scf::ParallelOp::create(fb, loc, c0, n, c1);
+  fb.setInsertionPointToStart(loop.getBody());
+  Value i = loop.getInductionVars()[0];
+  Value s = arith::DivUIOp::create(fb, loc, i, kvDim);
+  Value r = arith::RemUIOp::create(fb, loc, i, kvDim);
+  Value kvh = arith::DivUIOp::create(fb, loc, r, hd);
+  Value d = arith::RemUIOp::create(fb, loc, r, hd);
+  Value first = arith::IndexCastOp::create(
+      fb, loc, index, memref::LoadOp::create(fb, loc, at, c0).getResult());
+  // Where the CPU's view [kv_heads, rows, head_dim] of the layer's block
+  // from position at[0] puts (g, s, d): strides P * hd, hd and 1.
+  Value slot = arith::AddIOp::create(
+      fb, loc,
+      arith::MulIOp::create(
+          fb, loc,
+          arith::AddIOp::create(fb, loc, arith::MulIOp::create(fb, loc, kvh, P),
+                                arith::AddIOp::create(fb, loc, first, s)),
+          hd),
+      d);
+  Value x = chain->getArgument(0);
+  for (int which = 0; which < 2; ++which) {
+    IRMapping map;
+    map.map(chain->getArgument(1), kvHeads);
+    map.map(chain->getArgument(2), hd);
+    auto load = [&](tensor::ExtractOp e) -> FailureOr<Value> {
+      Value row, col;
+      if (e.getTensor() == x && e.getIndices().size() == 2) {
+        row = map.lookupOrNull(e.getIndices()[0]);
+        col = map.lookupOrNull(e.getIndices()[1]);
+      }
+      if (!row || !col) {
+        why = "an extract from other than the rows at indices the body "
+              "computes";
+        return failure();
+      }
+      Value flat = arith::AddIOp::create(
+          fb, loc, arith::MulIOp::create(fb, loc, row, kvDim), col);
+      return memref::LoadOp::create(fb, loc, src[which], flat).getResult();
+    };
+    Value place[] = {kvh, s, d};
+    FailureOr<Value> v = clonePoint(
+        fb, g, map, [&](unsigned dim) { return place[dim]; }, load, why);
+    if (failed(v))
+      return fail(why);
+    if (v->getType() != f32)
+      return fail("a body yielding other than an f32");
+    memref::StoreOp::create(fb, loc, *v, dst[which], slot);
+  }
+  fb.setInsertionPointToEnd(&f.getBody().front());
+  func::ReturnOp::create(fb, loc);
+  return success();
+}
+
 /// A kernel made from the CPU path's lowering: its name, the dsc op whose
 /// lowering it is, its signature and how; `entry`: the runtime calls it
 /// (public, with a C interface), else a helper the kernel sources call
@@ -1022,6 +1130,12 @@ template <bool F16> FunctionType embedSignature(Builder &b) {
   auto y = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
   return b.getFunctionType({table, tok, y, b.getIndexType(), b.getIndexType()},
                            {});
+}
+FunctionType kvStoreSignature(Builder &b) {
+  auto f32 = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
+  auto i64 = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
+  Type index = b.getIndexType();
+  return b.getFunctionType({f32, f32, f32, f32, i64, index, index, index}, {});
 }
 FunctionType ropeSignature(Builder &b) {
   auto f32 = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
@@ -1072,6 +1186,8 @@ struct GPUDeriveKernelsPass
          embedSignature<false>, embedF32, true},
         {"dsc_cuda_embed_f16", dsc::EmbeddingOp::getOperationName(),
          embedSignature<true>, embedF16, true},
+        {"dsc_cuda_kv_store", dsc::AttentionOp::getOperationName(),
+         kvStoreSignature, deriveKVStore, true},
         {"dsc_cuda_causal_softmax", dsc::SoftmaxOp::getOperationName(),
          causalSoftmaxSignature, deriveCausalSoftmax, false},
     };

@@ -324,6 +324,14 @@ def GPUDeriveKernels : Pass<"dsc-gpu-derive-kernels", "::mlir::ModuleOp"> {
     - `dsc_cuda_embed_f32` and `dsc_cuda_embed_f16` (w, tok, y, rows,
       dim): `dsc.embedding`'s CPU gather (`lower::embedRows`), a thread per
       value, the body's extract from the table a load at id * dim + column.
+    - `dsc_cuda_kv_store` (k, v, kc, vc, at, rows, kvheads, hd): the
+      store of a block's keys and values that `dsc.attention`'s CPU
+      lowering generates (`lower::kvRows`, a generic over [kv_heads, rows,
+      head_dim] extracting the row's column g * hd + d), a thread per
+      value, the extract a load of k (then v) at s * kvheads * hd +
+      column, stored where the CPU's view of the layer's block
+      (dsc/abi/kv_cache.h) puts it: (g * P + at[0] + s) * hd + d, P the
+      block's positions.
     - `dsc_cuda_causal_softmax` (scores, at, units, heads, P): a helper
       (it stays private; the attention kernel calls it): the chain of
       `dsc.softmax`'s CPU lowering (`lower::softmax`), the same mapping, a

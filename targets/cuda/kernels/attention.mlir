@@ -5,9 +5,9 @@
 // position. For query row t and head h (a unit u = t * heads + h, of
 // `heads`, sharing KV head h / (heads / kv_heads)),
 //   out[t, h] = sum_p softmax_p(scale * q[t, h] . k[p]) v[p],  p <= first + t,
-// q and out [rows, heads, head_dim], the cache [position, kv_head,
-// head_dim] holding the rows' own keys and values already
-// (dsc_cuda_kv_store). `scores` (rows x heads x P, P its size over the
+// q and out [rows, heads, head_dim], this layer's keys kc and values vc
+// [kv_head, position, head_dim] (dsc/abi/kv_cache.h, the CPU's layout)
+// holding the rows' own keys and values already (dsc_cuda_kv_store). `scores` (rows x heads x P, P its size over the
 // units: the cache's positions) is scratch. Three kernels, so that no
 // thread walks a row alone (one thread per unit doing all of it took
 // milliseconds a layer on an H200):
@@ -45,7 +45,6 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
   %zero = arith.constant 0.0 : f32
   %ninf = arith.constant 0xFF800000 : f32
   %group = arith.divui %heads, %kvheads : index
-  %stride = arith.muli %kvheads, %hd : index
   %units = arith.muli %rows, %heads : index
   %size = memref.dim %scores, %c0 : memref<?xf32>
   %P = arith.divui %size, %units : index
@@ -59,9 +58,9 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
       %h = arith.remui %u, %heads : index
       %kvh = arith.divui %h, %group : index
       %qbase = arith.muli %u, %hd : index
-      %kvoff = arith.muli %kvh, %hd : index
-      %prow = arith.muli %p, %stride : index
-      %kbase = arith.addi %prow, %kvoff : index
+      %kvrow = arith.muli %kvh, %P : index
+      %krow = arith.addi %kvrow, %p : index
+      %kbase = arith.muli %krow, %hd : index
       %dot = scf.for %d = %c0 to %hd step %c1 iter_args(%a = %zero) -> f32 {
         %qi = arith.addi %qbase, %d : index
         %ki = arith.addi %kbase, %d : index
@@ -97,7 +96,7 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
       %last = arith.addi %first, %t : index
       %npos = arith.addi %last, %c1 : index
       %kvh = arith.divui %h, %group : index
-      %kvoff = arith.muli %kvh, %hd : index
+      %kvrow = arith.muli %kvh, %P : index
       %dg8 = arith.muli %dg, %c8 : index
       %d0 = arith.addi %dg8, %dw : index
       %inside = arith.cmpi ult, %d0, %hd : index
@@ -106,8 +105,8 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
       %acc = scf.for %p = %l to %npos step %c32 iter_args(%a = %zero) -> f32 {
         %si = arith.addi %sr, %p : index
         %w = memref.load %scores[%si] : memref<?xf32>
-        %prow = arith.muli %p, %stride : index
-        %vbase = arith.addi %prow, %kvoff : index
+        %vrow = arith.addi %kvrow, %p : index
+        %vbase = arith.muli %vrow, %hd : index
         %vi = arith.addi %vbase, %d : index
         %vv = memref.load %vc[%vi] : memref<?xf32>
         %a2 = math.fma %w, %vv, %a : f32
@@ -128,28 +127,14 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
   return
 }
 
-// The keys and values of `rows` positions from at[0] into the cache:
-// kc[at[0] + t] = k[t], vc[at[0] + t] = v[t], each [kvdim] (kv_heads x
-// head_dim). A kernel rather than a copy so that the slot is read from
-// device memory when the launch replays.
-func.func @dsc_cuda_kv_store(%k: memref<?xf32>, %v: memref<?xf32>,
-                             %kc: memref<?xf32>, %vc: memref<?xf32>,
-                             %at: memref<?xi64>, %rows: index,
-                             %kvdim: index)
-    attributes {llvm.emit_c_interface} {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %n = arith.muli %rows, %kvdim : index
-  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
-    %first64 = memref.load %at[%c0] : memref<?xi64>
-    %first = arith.index_cast %first64 : i64 to index
-    %off = arith.muli %first, %kvdim : index
-    %dst = arith.addi %off, %i : index
-    %kv = memref.load %k[%i] : memref<?xf32>
-    %vv = memref.load %v[%i] : memref<?xf32>
-    memref.store %kv, %kc[%dst] : memref<?xf32>
-    memref.store %vv, %vc[%dst] : memref<?xf32>
-    scf.reduce
-  }
-  return
-}
+// The keys k and values v [rows, kv_heads * head_dim] of `rows` positions
+// from at[0] into this layer's blocks kc and vc of the cache ([kv_heads,
+// position, head_dim], dsc/abi/kv_cache.h, as on the CPU). A kernel rather
+// than a copy so that the slot is read from device memory when the launch
+// replays. Declared, not written: dsc-gpu-derive-kernels gives it the body
+// the CPU path's store (lower::kvRows, dsc.attention's lowering) makes, a
+// thread a value.
+func.func private @dsc_cuda_kv_store(%k: memref<?xf32>, %v: memref<?xf32>,
+                                     %kc: memref<?xf32>, %vc: memref<?xf32>,
+                                     %at: memref<?xi64>, %rows: index,
+                                     %kvheads: index, %hd: index)

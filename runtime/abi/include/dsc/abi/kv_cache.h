@@ -1,8 +1,9 @@
 /*===- kv_cache.h - layout of the key/value cache -----------------*- C -*-===*
  *
  * One definition of the cache layout, used by the runtime (which allocates
- * it), the attention kernels (which read and write it) and code generation
- * (which derives the context length from its size):
+ * it, on the CPU and on a CUDA device), the attention kernels (which read
+ * it) and code generation (which stores each block's keys and values into
+ * it and derives the context length from its size):
  *
  *   [layers][2: keys, values][kv_heads][ctx][head_dim] elements (f32).
  *

@@ -60,3 +60,13 @@ module {
   // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_embed_f16 is declared as '(memref<?xf32>, memref<?xi32>, memref<?xf32>, index, index) -> ()'}}
   func.func private @dsc_cuda_embed_f16(memref<?xf32>, memref<?xi32>, memref<?xf32>, index, index)
 }
+
+// -----
+
+// The KV-cache store as the runtime used to call it (one kvdim, the cache
+// [position, kvdim]): the derived kernel takes kv_heads and head_dim, to
+// place each value in the CPU's layout.
+module {
+  // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_kv_store is declared as '(memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index) -> ()'}}
+  func.func private @dsc_cuda_kv_store(memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index)
+}

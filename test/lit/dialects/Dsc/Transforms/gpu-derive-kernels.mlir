@@ -260,6 +260,46 @@ module {
 
 // -----
 
+// The KV-cache store from dsc.attention's CPU store (lower::kvRows): a
+// thread a value i = s * kvdim + g * hd + d of the rows (kvdim = kvheads *
+// hd), the CPU's body with linalg.index 0, 1 and 2 as g, s and d, its
+// tensor.extract of the row's column g * hd + d a load of the keys (then of
+// the values) at s * kvdim + column, stored where the CPU's view of the
+// layer's block puts [g, s, d]: (g * P + at[0] + s) * hd + d, P the block's
+// positions (its size over kvdim).
+// CHECK-LABEL: func.func @dsc_cuda_kv_store(
+// CHECK-SAME: %[[K:[^:]*]]: memref<?xf32>, %[[V:[^:]*]]: memref<?xf32>, %[[KC:[^:]*]]: memref<?xf32>, %[[VC:[^:]*]]: memref<?xf32>, %[[AT:[^:]*]]: memref<?xi64>, %[[ROWS:[^:]*]]: index, %[[KVH:[^:]*]]: index, %[[HD:[^:]*]]: index)
+// CHECK-SAME: attributes {dsc.derived_from = "dsc.attention", llvm.emit_c_interface}
+// CHECK: %[[KVDIM:.*]] = arith.muli %[[KVH]], %[[HD]] : index
+// CHECK: %[[N:.*]] = arith.muli %[[ROWS]], %[[KVDIM]] : index
+// CHECK: %[[SIZE:.*]] = memref.dim %[[KC]]
+// CHECK: %[[P:.*]] = arith.divui %[[SIZE]], %[[KVDIM]] : index
+// CHECK: scf.parallel (%[[I:.*]]) = (%{{.*}}) to (%[[N]])
+// CHECK-NEXT: %[[S:.*]] = arith.divui %[[I]], %[[KVDIM]] : index
+// CHECK-NEXT: %[[R:.*]] = arith.remui %[[I]], %[[KVDIM]] : index
+// CHECK-NEXT: %[[G:.*]] = arith.divui %[[R]], %[[HD]] : index
+// CHECK-NEXT: %[[D:.*]] = arith.remui %[[R]], %[[HD]] : index
+// CHECK-NEXT: %[[F64:.*]] = memref.load %[[AT]][%{{.*}}] : memref<?xi64>
+// CHECK-NEXT: %[[F:.*]] = arith.index_cast %[[F64]] : i64 to index
+// CHECK-NEXT: %[[GP:.*]] = arith.muli %[[G]], %[[P]] : index
+// CHECK-NEXT: %[[FS:.*]] = arith.addi %[[F]], %[[S]] : index
+// CHECK-NEXT: %[[ROW:.*]] = arith.addi %[[GP]], %[[FS]] : index
+// CHECK-NEXT: %[[ROWHD:.*]] = arith.muli %[[ROW]], %[[HD]] : index
+// CHECK-NEXT: %[[SLOT:.*]] = arith.addi %[[ROWHD]], %[[D]] : index
+// CHECK-NEXT: %[[GHD:.*]] = arith.muli %[[G]], %[[HD]] : index
+// CHECK-NEXT: %[[COL:.*]] = arith.addi %[[GHD]], %[[D]] : index
+// CHECK-NEXT: %[[SK:.*]] = arith.muli %[[S]], %[[KVDIM]] : index
+// CHECK-NEXT: %[[KAT:.*]] = arith.addi %[[SK]], %[[COL]] : index
+// CHECK-NEXT: %[[KX:.*]] = memref.load %[[K]][%[[KAT]]] : memref<?xf32>
+// CHECK-NEXT: memref.store %[[KX]], %[[KC]][%[[SLOT]]] : memref<?xf32>
+// CHECK: %[[VX:.*]] = memref.load %[[V]][%{{.*}}] : memref<?xf32>
+// CHECK-NEXT: memref.store %[[VX]], %[[VC]][%[[SLOT]]] : memref<?xf32>
+module {
+  func.func private @dsc_cuda_kv_store(memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, index)
+}
+
+// -----
+
 // A module that declares none is left as it is.
 // CHECK-LABEL: func.func @dsc_cuda_argmax(
 // CHECK-NOT: func.func
