@@ -1,5 +1,4 @@
-/*===- threads.c - the thread pool behind dsc_parallel_for
- * -------------------===*
+/*===- threads.c - the thread pool behind dsc_parallel_for ---------------===*
  *
  * Workers are raw clone() threads that wait on a futex for the next job.
  * Workers spin briefly before sleeping, since decoding issues a few hundred
@@ -29,7 +28,7 @@ enum {
   MAX_THREADS = 256,
   STACK_BYTES = 8 << 20,
   SPIN = 20000,
-  CHUNKS_PER_THREAD = 4
+  CHUNKS_PER_THREAD = 8
 };
 
 static inline void cpu_relax(void) {
@@ -63,6 +62,32 @@ static struct {
   struct share shares[MAX_THREADS];
 } pool = {.n = 1};
 
+/* Where chunk k of a thread's share ends, in 64ths of the share: three
+ * quarters in chunks of a quarter, then halving. A worker that the OS has
+ * stopped holds at most a quarter of its share, as with four equal
+ * chunks; the job's tail, where one thread has run out of chunks and waits
+ * for the other's last, is a 64th of a share instead of a quarter.
+ * Decoding TinyLlama on two threads, this took the calling thread's wait
+ * from 2-4% of its time to 1%. */
+static const int64_t chunk_end[CHUNKS_PER_THREAD] = {16, 32, 48, 56,
+                                                     60, 62, 63, 64};
+
+/* [begin, end) of chunk c of a job of `total` indices in `chunks` chunks:
+ * thread t's share is [total * t / n, total * (t + 1) / n) when every
+ * thread has CHUNKS_PER_THREAD (small jobs: a chunk an index). */
+static void chunk_range(int64_t total, int chunks, int c, int64_t *begin,
+                        int64_t *end) {
+  if (chunks != pool.n * CHUNKS_PER_THREAD) {
+    *begin = total * c / chunks;
+    *end = total * (c + 1) / chunks;
+    return;
+  }
+  int t = c / CHUNKS_PER_THREAD, k = c % CHUNKS_PER_THREAD;
+  int64_t s0 = total * t / pool.n, s1 = total * (t + 1) / pool.n;
+  *begin = s0 + (s1 - s0) * (k ? chunk_end[k - 1] : 0) / 64;
+  *end = s0 + (s1 - s0) * chunk_end[k] / 64;
+}
+
 /* Claims the next chunk of `owner`'s run for job `gen`; -1 when none is
  * left or the job is over. */
 static int claim(int owner, uint32_t gen) {
@@ -90,7 +115,8 @@ static void run_chunks(int t, uint32_t gen) {
     int owner = (t + k) % pool.n;
     int c;
     while ((c = claim(owner, gen)) >= 0) {
-      int64_t begin = total * c / chunks, end = total * (c + 1) / chunks;
+      int64_t begin, end;
+      chunk_range(total, chunks, c, &begin, &end);
       if (begin < end)
         fn(ctx, begin, end);
       if (__atomic_add_fetch(&pool.done, 1, __ATOMIC_SEQ_CST) == chunks &&
