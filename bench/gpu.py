@@ -111,8 +111,9 @@ def build_kernel(opt, kernel, chip, ptx, work):
     ll = os.path.join(work, kernel + ".host.ll")
     so = os.path.join(work, kernel + ".host.so")
     # dsc-cuda-lower gives the kernels a source declares (the residual add,
-    # SwiGLU, RMSNorm, RoPE, attention's softmax, float embeddings) their
-    # bodies from the CPU path's lowering (dsc-gpu-derive-kernels) first.
+    # SwiGLU, RMSNorm, RoPE, attention's softmax, the KV-cache store, float
+    # embeddings) their bodies from the CPU path's lowering
+    # (dsc-gpu-derive-kernels) first.
     run([opt, os.path.join(ROOT, "targets", "cuda", "kernels", kernel + ".mlir"),
          "--dsc-cuda-lower=chip=%s features=%s format=host" % (chip, ptx),
          "-o", mlir])

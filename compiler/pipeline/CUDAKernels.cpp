@@ -2,14 +2,14 @@
 //
 // The kernel sources (targets/cuda/kernels/*.mlir, built into dsc), with
 // the bodies dsc-gpu-derive-kernels gives the kernels they only declare
-// (add, SwiGLU, RMSNorm, RoPE, attention's softmax, float embeddings: the
-// CPU path's lowering; dsc-cuda-lower's first step), are compiled by
-// dsc-cuda-lower with format=host: the PTX for the target's chip as gpu.binary
-// globals, and each kernel function (dsc_cuda_gemv_q8, ...) as host code that
-// launches its kernels through MLIR's mgpu* calls (runtime/cuda/driver.c). That
-// host code is linked into the executable, with the forward pass's steps
-// (CUDAProgram.cpp) that the runtime (runtime/cuda/cuda_forward.c) runs by
-// calling it.
+// (add, SwiGLU, RMSNorm, RoPE, attention's softmax, the KV-cache store,
+// float embeddings: the CPU path's lowering; dsc-cuda-lower's first step),
+// are compiled by dsc-cuda-lower with format=host: the PTX for the target's
+// chip as gpu.binary globals, and each kernel function (dsc_cuda_gemv_q8,
+// ...) as host code that launches its kernels through MLIR's mgpu* calls
+// (runtime/cuda/driver.c). That host code is linked into the executable,
+// with the forward pass's steps (CUDAProgram.cpp) that the runtime
+// (runtime/cuda/cuda_forward.c) runs by calling it.
 //
 //===----------------------------------------------------------------------===//
 

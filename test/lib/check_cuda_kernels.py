@@ -377,8 +377,8 @@ def attention(lib, rng):
     ok = True
     heads, kvheads = 8, 2
     # 70 rows after 40: more positions than the 32 lanes that find each
-    # row's maximum and sum; and a scores buffer wider than the span (the
-    # cache's capacity), as the executables pass. Head dim 12: the last
+    # row's maximum and sum; and a cache wider than the span (its capacity,
+    # as the executables pass) and scores wider still. Head dim 12: the last
     # block of 8 values has 4 spare warps, which must store nothing (NaN
     # output where no warp writes fails).
     cases = [(32, 12, 1, 0), (32, 8, 5, 0), (32, 0, 4, 0), (32, 40, 70, 9),
@@ -386,11 +386,13 @@ def attention(lib, rng):
     for hd, first, rows, room in cases:
         span = first + rows
         # The layer's blocks [kv_head, position, head_dim] (kv_cache.h) of
-        # the cache's capacity, as wide as the scores.
-        P = span + room
+        # the cache's capacity C; the scores as wide as it, or wider (the
+        # kernels take C from the cache, P from the scores).
+        C = span + room
+        P = C + (5 if room else 0)
         q = rng.standard_normal((rows, heads, hd)).astype(np.float32)
-        kc = rng.standard_normal((kvheads, P, hd)).astype(np.float32)
-        vc = rng.standard_normal((kvheads, P, hd)).astype(np.float32)
+        kc = rng.standard_normal((kvheads, C, hd)).astype(np.float32)
+        vc = rng.standard_normal((kvheads, C, hd)).astype(np.float32)
         scale = 1 / np.sqrt(hd)
         out = np.full((rows, heads, hd), np.nan, np.float32)
         call(lib, "dsc_cuda_attention", q, kc, vc,

@@ -60,8 +60,11 @@ int dsc_main(int argc, char **argv) {
     fprintf(stderr, "FAIL: started %d threads of 4\n", threads);
     return 1;
   }
-  static const int64_t sizes[] = {1,  2,  3,  5,  7,    8,     9,
-                                  15, 16, 17, 64, 1000, 100003};
+  /* Around the even split's limits (4 threads: 32 chunks) and the graded
+   * split's (256 indices), and beyond. */
+  static const int64_t sizes[] = {1,   2,   3,   5,    7,    8,     9,
+                                  15,  16,  17,  31,   32,   33,    64,
+                                  255, 256, 257, 1000, 4099, 100003};
   int *count = malloc(sizeof(int) * 100003);
   for (int rep = 0; rep < 200; ++rep)
     for (unsigned s = 0; s < sizeof sizes / sizeof *sizes; ++s) {
@@ -74,25 +77,26 @@ int dsc_main(int argc, char **argv) {
       if (check_once(&v, what))
         return 1;
     }
-  /* Workers that take 300 ms per chunk: 4 threads, a share of 16 each,
-   * cut into chunks of 4, 4, 4, 2, 1 and 1 (threads.c). Each worker claims
-   * at most one chunk, its first (4), before the caller has taken the rest
-   * (the caller's chunks take microseconds), so the caller runs at least
-   * 52 of the 64 indices. A static split would leave it its own 16. */
-  struct visits v = {count, 64, 300, 0};
+  /* Workers that take 300 ms per chunk: 4 threads, a share of 64 each,
+   * cut into chunks of 16, 16, 16, 8, 4, 2, 1 and 1 (threads.c). Each
+   * worker claims at most one chunk, its first (16), before the caller has
+   * taken the rest (the caller's chunks take microseconds), so the caller
+   * runs at least 208 of the 256 indices. A static split would leave it
+   * its own 64. */
+  struct visits v = {count, 256, 300, 0};
   for (int64_t i = 0; i < v.n; ++i)
     count[i] = 0;
   dsc_parallel_for(v.n, visit, &v);
   if (check_once(&v, "stalled workers"))
     return 1;
-  if (v.by_caller < 64 - 3 * 4) {
+  if (v.by_caller < 256 - 3 * 16) {
     fprintf(stderr,
-            "FAIL: with stalled workers the caller ran %lld of 64 indices; "
+            "FAIL: with stalled workers the caller ran %lld of 256 indices; "
             "it should take every chunk they have not claimed\n",
             (long long)v.by_caller);
     return 1;
   }
-  printf("pool: ok (caller ran %lld of 64 with stalled workers)\n",
+  printf("pool: ok (caller ran %lld of 256 with stalled workers)\n",
          (long long)v.by_caller);
   free(count);
   return 0;

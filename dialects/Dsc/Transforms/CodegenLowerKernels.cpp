@@ -279,7 +279,9 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
     // The keys then the values of the block, each a view [kv_heads, rows,
     // head_dim] of its layer's block (dsc/abi/kv_cache.h) from position
     // pos: offset dsc_kv_block(layer, which, ...), linear in ctx, plus pos
-    // rows of head_dim; strides ctx * head_dim, head_dim, 1.
+    // rows of head_dim; strides ctx * head_dim, head_dim, 1. The stores are
+    // `restrict` although every layer's pair writes views of the one cache:
+    // the views are disjoint, and no tensor reads one back.
     int64_t kvh = ct.getNumKVHeads(), hd = ct.getHeadDim();
     Type elem = cast<MemRefType>(cache.getType()).getElementType();
     auto rowsType =

@@ -16,8 +16,9 @@
 //   stay in registers. The reductions' combining op, the maps' and the
 //   element-wise bodies are the CPU's, cloned (and widened to vectors for
 //   _v). dsc-gpu-map-row-chains applies the same mapping to any chain.
-// - RoPE (a thread a pair) and the float embeddings (a thread a value):
-//   the CPU's one generic, its body cloned at the thread's point.
+// - RoPE (a thread a pair), the float embeddings and the KV-cache store
+//   (a thread a value): the CPU's one generic, its body cloned at the
+//   thread's point.
 //
 //===----------------------------------------------------------------------===//
 

@@ -197,8 +197,10 @@ def CodegenLower : Pass<"dsc-codegen-lower", "::mlir::ModuleOp"> {
       RoPE tables become `dsc.ukernel` calls of micro-kernels
       (`dsc_uk_*`), which the code generator links in per target and
       inlines; `dsc.observe` becomes a call of the runtime's
-      `dsc_rt_observe`. Attention reads and writes the KV cache argument
-      in place. A kernel input that is a slice of columns is copied into
+      `dsc_rt_observe`. Attention's block of keys and values is stored
+      by generated code (`lower::kvRows` into a view of the KV cache
+      argument at the rows' positions), and its micro-kernel reads the
+      cache in place. A kernel input that is a slice of columns is copied into
       contiguous rows first (kernels take bare pointers);
     - the result is canonicalized and CSE'd, which leaves one pair of RoPE
       tables per forward call, and each destination is given its own

@@ -6,9 +6,11 @@
 // `heads`, sharing KV head h / (heads / kv_heads)),
 //   out[t, h] = sum_p softmax_p(scale * q[t, h] . k[p]) v[p],  p <= first + t,
 // q and out [rows, heads, head_dim], this layer's keys kc and values vc
-// [kv_head, position, head_dim] (dsc/abi/kv_cache.h, the CPU's layout)
-// holding the rows' own keys and values already (dsc_cuda_kv_store). `scores` (rows x heads x P, P its size over the
-// units: the cache's positions) is scratch. Three kernels, so that no
+// [kv_head, position, head_dim] (dsc/abi/kv_cache.h, the CPU's layout; C
+// positions, their size over kv_heads x head_dim) holding the rows' own
+// keys and values already (dsc_cuda_kv_store). `scores` (rows x heads x P,
+// P its size over the units, at least the positions seen) is scratch.
+// Three kernels, so that no
 // thread walks a row alone (one thread per unit doing all of it took
 // milliseconds a layer on an H200):
 //   1. a thread per unit and position: the score;
@@ -48,6 +50,10 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
   %units = arith.muli %rows, %heads : index
   %size = memref.dim %scores, %c0 : memref<?xf32>
   %P = arith.divui %size, %units : index
+  // The cache's positions, from its own size: a key's row is kvh * C + p.
+  %kvdim = arith.muli %kvheads, %hd : index
+  %csize = memref.dim %kc, %c0 : memref<?xf32>
+  %C = arith.divui %csize, %kvdim : index
   scf.parallel (%u, %p) = (%c0, %c0) to (%units, %P) step (%c1, %c1) {
     %first64 = memref.load %at[%c0] : memref<?xi64>
     %first = arith.index_cast %first64 : i64 to index
@@ -58,7 +64,7 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
       %h = arith.remui %u, %heads : index
       %kvh = arith.divui %h, %group : index
       %qbase = arith.muli %u, %hd : index
-      %kvrow = arith.muli %kvh, %P : index
+      %kvrow = arith.muli %kvh, %C : index
       %krow = arith.addi %kvrow, %p : index
       %kbase = arith.muli %krow, %hd : index
       %dot = scf.for %d = %c0 to %hd step %c1 iter_args(%a = %zero) -> f32 {
@@ -96,7 +102,7 @@ func.func @dsc_cuda_attention(%q: memref<?xf32>, %kc: memref<?xf32>,
       %last = arith.addi %first, %t : index
       %npos = arith.addi %last, %c1 : index
       %kvh = arith.divui %h, %group : index
-      %kvrow = arith.muli %kvh, %P : index
+      %kvrow = arith.muli %kvh, %C : index
       %dg8 = arith.muli %dg, %c8 : index
       %d0 = arith.addi %dg8, %dw : index
       %inside = arith.cmpi ult, %d0, %hd : index

@@ -204,3 +204,47 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
     return %l : tensor<?x16xf32>
   }
 }
+
+// -----
+
+// The cache store at layer 1 of 2 with two KV heads (dsc/abi/kv_cache.h,
+// [layer][keys, values][kv_head][ctx][head_dim]): layer 1's keys start at
+// (1 * 2 + 0) * 2 * 4 = 16 elements a position of ctx, its values at 24,
+// each from pos * head_dim on; a value (g, s, d) of the view is the row's
+// column g * head_dim + d, of k for the keys and of v for the values.
+// CHECK-LABEL: func.func @dsc_forward
+// CHECK-SAME: %[[POS:[^:]*]]: index, %{{[^:]*}}: index, %[[CACHE:[^:]*]]: memref<?xf32>
+// CHECK: %[[X:.*]] = linalg.generic
+// CHECK: %[[K:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[X]] :
+// CHECK: %[[SIZE:.*]] = memref.dim %[[CACHE]]
+// CHECK: %[[CTX:.*]] = arith.divui %[[SIZE]], %c32
+// CHECK: %[[POSHD:.*]] = arith.muli %[[POS]], %c4
+// CHECK: %[[RS:.*]] = arith.muli %[[CTX]], %c4
+// CHECK: %[[KB:.*]] = arith.muli %[[CTX]], %c16
+// CHECK: %[[KOFF:.*]] = arith.addi %[[KB]], %[[POSHD]]
+// CHECK: %[[KVIEW:.*]] = memref.reinterpret_cast %[[CACHE]] to offset: [%[[KOFF]]], sizes: [2, %{{.*}}, 4], strides: [%[[RS]], 4, 1]
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x?x4xf32>)
+// CHECK: %[[G:.*]] = linalg.index 0
+// CHECK: %[[S:.*]] = linalg.index 1
+// CHECK: %[[D:.*]] = linalg.index 2
+// CHECK: %[[GHD:.*]] = arith.muli %[[G]], %c4
+// CHECK: %[[COL:.*]] = arith.addi %[[GHD]], %[[D]]
+// CHECK: tensor.extract %[[K]][%[[S]], %[[COL]]]
+// CHECK: bufferization.materialize_in_destination %{{.*}} in restrict writable %[[KVIEW]]
+// CHECK: %[[VB:.*]] = arith.muli %[[CTX]], %c24
+// CHECK: %[[VOFF:.*]] = arith.addi %[[VB]], %[[POSHD]]
+// CHECK: %[[VVIEW:.*]] = memref.reinterpret_cast %[[CACHE]] to offset: [%[[VOFF]]], sizes: [2, %{{.*}}, 4], strides: [%[[RS]], 4, 1]
+// CHECK: tensor.extract %[[X]]
+// CHECK: bufferization.materialize_in_destination %{{.*}} in restrict writable %[[VVIEW]]
+// CHECK: dsc.ukernel attention ins(%[[X]] : tensor<?x8xf32>) outs(%{{.*}}, %[[CACHE]] : tensor<?x8xf32>, memref<?xf32>) args(%c1_i64,
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 8, hidden_dim = 12, n_layers = 2, n_heads = 2, n_kv_heads = 2, head_dim = 4, max_seq_len = 32, tie_embeddings = true>, dsc.weights_size = 512 : i64} {
+  dsc.global @emb : tensor<16x8xf32> {offset = 0 : i64}
+  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<2x2x4xf32>) -> tensor<?x16xf32> {
+    %emb = dsc.weight @emb : tensor<16x8xf32>
+    %x = dsc.embedding %emb[%tokens] : tensor<16x8xf32>, tensor<?xi32> -> tensor<?x8xf32>
+    %k = dsc.add %x, %x : tensor<?x8xf32>
+    %a = dsc.attention %x, %k, %x, %cache at %pos {layer = 1 : i64, n_heads = 2 : i64} : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, !dsc.kv_cache<2x2x4xf32> -> tensor<?x8xf32>
+    %logits = dsc.linear %a, %emb : tensor<?x8xf32>, tensor<16x8xf32> -> tensor<?x16xf32>
+    return %logits : tensor<?x16xf32>
+  }
+}
