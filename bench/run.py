@@ -131,6 +131,11 @@ def fmt1(x):
     return "%.1f" % x if x else "-"
 
 
+def fmt2(x):
+    """A ratio to two decimals, or '-' where there is no figure."""
+    return "%.2f" % x if x else "-"
+
+
 def run_model(exe, threads, prompt, n):
     r = sh([exe, "--tokens", prompt, "--no-bos", "-n", str(n), "--temp", "0",
             "-t", str(threads)])
@@ -366,8 +371,8 @@ def main():
                           "after the prompt %s; dsc/llama.cpp per run: prefill "
                           "%s, generate %s" % (
                               model, quant, t, kind, fmt1(v["pre"]), fmt1(v["after"]),
-                              " ".join("%.2f" % x if x else "-" for x in v["rpre"]),
-                              " ".join("%.2f" % x if x else "-" for x in v["rgen"])),
+                              " ".join(map(fmt2, v["rpre"])),
+                              " ".join(map(fmt2, v["rgen"]))),
                           flush=True)
     header = ("| model | weights | scheme | threads | prefill tok/s | generate tok/s "
               "| bytes/token | bandwidth GB/s | of bandwidth | peak RSS (x weights) "

@@ -59,7 +59,6 @@ static struct {
   void *ctx;
   int64_t total;
   int chunks;
-  int graded; /* chunk_range's graded split, for jobs of many indices */
   struct share shares[MAX_THREADS];
 } pool = {.n = 1};
 
@@ -77,11 +76,11 @@ static const int64_t chunk_end[CHUNKS_PER_THREAD] = {16, 32, 48, 56,
                                                      60, 62, 63, 64};
 
 /* [begin, end) of chunk c of a job of `total` indices in `chunks` chunks:
- * graded, thread t's share [total * t / n, total * (t + 1) / n) cut at
- * chunk_end; else even. */
-static void chunk_range(int64_t total, int chunks, int graded, int c,
-                        int64_t *begin, int64_t *end) {
-  if (!graded) {
+ * from 64 indices a thread, thread t's share [total * t / n, total * (t +
+ * 1) / n) cut at chunk_end; else even. */
+static void chunk_range(int64_t total, int chunks, int c, int64_t *begin,
+                        int64_t *end) {
+  if (total < (int64_t)pool.n * 64) {
     *begin = total * c / chunks;
     *end = total * (c + 1) / chunks;
     return;
@@ -115,13 +114,12 @@ static void run_chunks(int t, uint32_t gen) {
   void *ctx = __atomic_load_n(&pool.ctx, __ATOMIC_RELAXED);
   int64_t total = __atomic_load_n(&pool.total, __ATOMIC_RELAXED);
   int chunks = __atomic_load_n(&pool.chunks, __ATOMIC_RELAXED);
-  int graded = __atomic_load_n(&pool.graded, __ATOMIC_RELAXED);
   for (int k = 0; k < pool.n; ++k) {
     int owner = (t + k) % pool.n;
     int c;
     while ((c = claim(owner, gen)) >= 0) {
       int64_t begin, end;
-      chunk_range(total, chunks, graded, c, &begin, &end);
+      chunk_range(total, chunks, c, &begin, &end);
       if (begin < end)
         fn(ctx, begin, end);
       if (__atomic_add_fetch(&pool.done, 1, __ATOMIC_SEQ_CST) == chunks &&
@@ -195,7 +193,6 @@ void dsc_parallel_for(int64_t n, dsc_range_fn fn, void *ctx) {
   __atomic_store_n(&pool.ctx, ctx, __ATOMIC_RELAXED);
   __atomic_store_n(&pool.total, n, __ATOMIC_RELAXED);
   __atomic_store_n(&pool.chunks, chunks, __ATOMIC_RELAXED);
-  __atomic_store_n(&pool.graded, n >= (int64_t)pool.n * 64, __ATOMIC_RELAXED);
   __atomic_store_n(&pool.done, 0, __ATOMIC_RELAXED);
   for (int t = 0; t < pool.n; ++t) {
     uint64_t begin = (uint64_t)chunks * t / pool.n,

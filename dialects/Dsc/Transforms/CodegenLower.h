@@ -58,11 +58,12 @@ Value embedRows(OpBuilder &b, Location loc, Value table, Value ids,
                 RankedTensorType type);
 /// The keys or values `x` [rows, kv_heads * head_dim] (f32) of a block of
 /// positions as the KV cache lays them out (dsc/abi/kv_cache.h: a layer's
-/// keys [kv_heads][ctx][head_dim]): `type` [kv_heads, rows, head_dim] of
-/// the cache's element, a generic over it whose value (g, s, d) extracts
-/// x[s, g * head_dim + d] (dsc.attention's cache store on the CPU; the
-/// CUDA kernel's, which dsc-gpu-derive-kernels makes of it). `kvHeads` and
-/// `headDim` are index values: constants on the CPU, arguments on CUDA.
+/// keys [kv_heads][ctx][head_dim], f32 as the attention kernels read it):
+/// `type` [kv_heads, rows, head_dim] (f32), a generic over it whose value
+/// (g, s, d) extracts x[s, g * head_dim + d] (dsc.attention's cache store
+/// on the CPU; the CUDA kernel's, which dsc-gpu-derive-kernels makes of it).
+/// `kvHeads` and `headDim` are index values: constants on the CPU, arguments on
+/// CUDA.
 Value kvRows(OpBuilder &b, Location loc, Value x, Value kvHeads, Value headDim,
              RankedTensorType type);
 } // namespace lower

@@ -283,9 +283,8 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
     // `restrict` although every layer's pair writes views of the one cache:
     // the views are disjoint, and no tensor reads one back.
     int64_t kvh = ct.getNumKVHeads(), hd = ct.getHeadDim();
-    Type elem = cast<MemRefType>(cache.getType()).getElementType();
-    auto rowsType =
-        RankedTensorType::get({kvh, ShapedType::kDynamic, hd}, elem);
+    auto rowsType = RankedTensorType::get({kvh, ShapedType::kDynamic, hd},
+                                          rewriter.getF32Type());
     Value kvhV = arith::ConstantIndexOp::create(rewriter, loc, kvh);
     Value hdV = arith::ConstantIndexOp::create(rewriter, loc, hd);
     Value posHd = arith::MulIOp::create(rewriter, loc, a.getPos(), hdV);

@@ -356,7 +356,6 @@ Value lower::kvRows(OpBuilder &b, Location loc, Value x, Value kvHeads,
       dyn.push_back(sizes[d]);
   Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
                                        type.getElementType(), dyn);
-  Type element = type.getElementType();
   return generic(
       b, loc, {}, init, {identity(b.getContext(), 3)}, {kPar, kPar, kPar},
       [&](OpBuilder &nb, Location l, ValueRange) -> Value {
@@ -365,9 +364,6 @@ Value lower::kvRows(OpBuilder &b, Location loc, Value x, Value kvHeads,
         Value d = linalg::IndexOp::create(nb, l, 2);
         Value col = arith::AddIOp::create(
             nb, l, arith::MulIOp::create(nb, l, g, headDim), d);
-        Value v = tensor::ExtractOp::create(nb, l, x, ValueRange{s, col});
-        if (element != v.getType())
-          v = arith::TruncFOp::create(nb, l, element, v);
-        return v;
+        return tensor::ExtractOp::create(nb, l, x, ValueRange{s, col});
       });
 }

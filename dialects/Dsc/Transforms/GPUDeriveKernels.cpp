@@ -157,6 +157,39 @@ clonePoint(OpBuilder &b, linalg::GenericOp g, IRMapping &map,
   return v;
 }
 
+/// A body's tensor.extract of `tensor` [rows, cols] at indices the body
+/// computes (in `map`), as a load of `buffer`, which holds it row-major
+/// with `stride` values a row; `what` names the tensor where the extract
+/// reads another or at indices from outside the body.
+FailureOr<Value> loadRowMajor(OpBuilder &b, Location loc, tensor::ExtractOp e,
+                              const IRMapping &map, Value tensor, Value buffer,
+                              Value stride, StringRef what, std::string &why) {
+  Value row, col;
+  if (e.getTensor() == tensor && e.getIndices().size() == 2) {
+    row = map.lookupOrNull(e.getIndices()[0]);
+    col = map.lookupOrNull(e.getIndices()[1]);
+  }
+  if (!row || !col) {
+    why =
+        ("an extract from other than " + what + " at indices the body computes")
+            .str();
+    return failure();
+  }
+  Value at = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, row, stride), col);
+  return memref::LoadOp::create(b, loc, buffer, at).getResult();
+}
+
+/// Opens a thread a value in `fb` (at the start of a kernel's body): an
+/// scf.parallel over [0, n), `fb` left inside it; its index.
+Value valueLoop(OpBuilder &fb, Location loc, Value n) {
+  Value c0 = arith::ConstantIndexOp::create(fb, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(fb, loc, 1);
+  auto loop = scf::ParallelOp::create(fb, loc, c0, n, c1);
+  fb.setInsertionPointToStart(loop.getBody());
+  return loop.getInductionVars()[0];
+}
+
 //===----------------------------------------------------------------------===//
 // Element-wise kernels
 //===----------------------------------------------------------------------===//
@@ -955,32 +988,15 @@ LogicalResult deriveEmbedding(func::FuncOp f, Type element) {
   OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
   Value w = f.getArgument(0), tok = f.getArgument(1), y = f.getArgument(2);
   Value rows = f.getArgument(3), dim = f.getArgument(4);
-  Value n = arith::MulIOp::create(fb, loc, rows, dim);
-  Value c0 = arith::ConstantIndexOp::create(fb, loc, 0);
-  Value c1 = arith::ConstantIndexOp::create(fb, loc, 1);
-  auto loop = scf::ParallelOp::create(fb, loc, c0, n, c1);
-  fb.setInsertionPointToStart(loop.getBody());
-  Value i = loop.getInductionVars()[0];
+  Value i = valueLoop(fb, loc, arith::MulIOp::create(fb, loc, rows, dim));
   Value t = arith::DivUIOp::create(fb, loc, i, dim);
   Value c = arith::RemUIOp::create(fb, loc, i, dim);
   IRMapping map;
   map.map(g.getBody()->getArgument(0),
           memref::LoadOp::create(fb, loc, tok, t).getResult());
   // The table's value at [row, column] of the body's own indices.
-  auto gather = [&](tensor::ExtractOp e) -> FailureOr<Value> {
-    Value row, col;
-    if (e.getTensor() == table && e.getIndices().size() == 2) {
-      row = map.lookupOrNull(e.getIndices()[0]);
-      col = map.lookupOrNull(e.getIndices()[1]);
-    }
-    if (!row || !col) {
-      why = "an extract from other than the table at indices the body "
-            "computes";
-      return failure();
-    }
-    Value at = arith::AddIOp::create(
-        fb, loc, arith::MulIOp::create(fb, loc, row, dim), col);
-    return memref::LoadOp::create(fb, loc, w, at).getResult();
+  auto gather = [&](tensor::ExtractOp e) {
+    return loadRowMajor(fb, loc, e, map, table, w, dim, "the table", why);
   };
   FailureOr<Value> v = clonePoint(
       fb, g, map, [&](unsigned d) { return d == 0 ? t : c; }, gather, why);
@@ -1044,14 +1060,11 @@ LogicalResult deriveKVStore(func::FuncOp f) {
   Value at = f.getArgument(4), rows = f.getArgument(5);
   Value kvHeads = f.getArgument(6), hd = f.getArgument(7);
   Value c0 = arith::ConstantIndexOp::create(fb, loc, 0);
-  Value c1 = arith::ConstantIndexOp::create(fb, loc, 1);
   Value kvDim = arith::MulIOp::create(fb, loc, kvHeads, hd);
   Value n = arith::MulIOp::create(fb, loc, rows, kvDim);
   Value P = arith::DivUIOp::create(
       fb, loc, memref::DimOp::create(fb, loc, dst[0], c0), kvDim);
-  auto loop = scf::ParallelOp::create(fb, loc, c0, n, c1);
-  fb.setInsertionPointToStart(loop.getBody());
-  Value i = loop.getInductionVars()[0];
+  Value i = valueLoop(fb, loc, n);
   Value s = arith::DivUIOp::create(fb, loc, i, kvDim);
   Value r = arith::RemUIOp::create(fb, loc, i, kvDim);
   Value kvh = arith::DivUIOp::create(fb, loc, r, hd);
@@ -1073,20 +1086,9 @@ LogicalResult deriveKVStore(func::FuncOp f) {
     IRMapping map;
     map.map(chain->getArgument(1), kvHeads);
     map.map(chain->getArgument(2), hd);
-    auto load = [&](tensor::ExtractOp e) -> FailureOr<Value> {
-      Value row, col;
-      if (e.getTensor() == x && e.getIndices().size() == 2) {
-        row = map.lookupOrNull(e.getIndices()[0]);
-        col = map.lookupOrNull(e.getIndices()[1]);
-      }
-      if (!row || !col) {
-        why = "an extract from other than the rows at indices the body "
-              "computes";
-        return failure();
-      }
-      Value flat = arith::AddIOp::create(
-          fb, loc, arith::MulIOp::create(fb, loc, row, kvDim), col);
-      return memref::LoadOp::create(fb, loc, src[which], flat).getResult();
+    auto load = [&](tensor::ExtractOp e) {
+      return loadRowMajor(fb, loc, e, map, x, src[which], kvDim, "the rows",
+                          why);
     };
     Value place[] = {kvh, s, d};
     FailureOr<Value> v = clonePoint(
