@@ -6,6 +6,7 @@
 #include "dsc/half.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <vector>
 
@@ -135,7 +136,37 @@ static void writeSuperTiles(const QuantizedTensor &qt, raw_ostream &os) {
     }
 }
 
-void writeTiledQuantized(const QuantizedTensor &qt, raw_ostream &os) {
+/// Blocks of 16 rows by 32 columns, one row in each 32-bit lane of a 64-byte
+/// vector (quant_layout.h, DSC_QR16_*).
+static void writeRowInterleaved(const QuantizedTensor &qt, raw_ostream &os) {
+  assert(qt.bits == 4 && qt.symmetric && !qt.f32Scale && !qt.superBlock &&
+         qt.group == DSC_QR16_COLS && qt.rows % DSC_QR16_ROWS == 0 &&
+         "the verifier admits only int4:group=32 with f16 scales");
+  int64_t groups = qt.cols / DSC_QR16_COLS;
+  // A band of 16 rows at a time, written in one piece.
+  std::vector<uint8_t> buf(groups * DSC_QR16_BLOCK_BYTES);
+  for (int64_t b = 0; b < qt.rows / DSC_QR16_ROWS; ++b) {
+    std::fill(buf.begin(), buf.end(), 0);
+    uint8_t *blk = buf.data();
+    for (int64_t g = 0; g < groups; ++g, blk += DSC_QR16_BLOCK_BYTES)
+      for (unsigned r = 0; r < DSC_QR16_ROWS; ++r) {
+        int64_t row = b * DSC_QR16_ROWS + r;
+        uint16_t h = dsc_f32_to_f16(qt.scale[row * groups + g]);
+        memcpy(blk + 2 * r, &h, 2);
+        const uint8_t *u = &qt.u[row * qt.cols + g * DSC_QR16_COLS];
+        for (unsigned c = 0; c < DSC_QR16_COLS; ++c)
+          blk[dsc_qr16_byte(r, c)] |=
+              static_cast<uint8_t>(u[c] << (4 * dsc_qr16_nibble(c)));
+      }
+    os.write(reinterpret_cast<const char *>(buf.data()), buf.size());
+  }
+}
+
+void writeTiledQuantized(const QuantizedTensor &qt, int64_t tileRows,
+                         raw_ostream &os) {
+  if (tileRows == DSC_QR16_ROWS)
+    return writeRowInterleaved(qt, os);
+  assert(tileRows == 4 && "quantized tiles are 4 or 16 rows");
   if (qt.superBlock)
     return writeSuperTiles(qt, os);
   int64_t groups = qt.cols / qt.group;

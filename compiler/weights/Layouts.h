@@ -20,9 +20,11 @@ namespace dsc {
 /// then (asymmetric) the zero points, each part aligned.
 void writePlainQuantized(const QuantizedTensor &qt, llvm::raw_ostream &os);
 
-/// `qt` as tiles of 4 rows by one scale group: the tiles' scales (and zero
-/// points) ahead of their values.
-void writeTiledQuantized(const QuantizedTensor &qt, llvm::raw_ostream &os);
+/// `qt` as tiles of `tileRows` rows by one scale group: 4, the tiles'
+/// scales (and zero points) ahead of their values; 16, the row-interleaved
+/// 4-bit blocks (both in dsc/abi/quant_layout.h).
+void writeTiledQuantized(const QuantizedTensor &qt, int64_t tileRows,
+                         llvm::raw_ostream &os);
 
 /// `qt` (non-uniform levels) as IQ4_NL blocks, row by row, as a GGUF file
 /// stores them.

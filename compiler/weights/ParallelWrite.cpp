@@ -68,24 +68,25 @@ void parallelFor(int64_t count, llvm::function_ref<void(int64_t)> fn,
 }
 
 /// Rows that must stay in one block: a shared scale's rows, and tiles of 4.
-static int64_t rowUnit(QTensorType type) {
+static int64_t rowUnit(QTensorType type, int64_t tileRows) {
   QuantSchemeAttr s = type.getScheme();
   int64_t rows = type.getRows();
-  if (s.getGranularity() == Granularity::Tensor || rows % 4)
+  int64_t unit = std::max<int64_t>(tileRows, 4);
+  if (s.getGranularity() == Granularity::Tensor || rows % unit)
     return rows;
   if (s.getGranularity() == Granularity::Head)
-    return std::lcm<int64_t>(4, s.getBlockSize());
-  return 4;
+    return std::lcm<int64_t>(unit, s.getBlockSize());
+  return unit;
 }
 
 Error writeQuantized(QTensorType type,
                      llvm::function_ref<void(int64_t, float *)> rowOf,
                      ArrayRef<float> importance, ArrayRef<float> gptq,
-                     bool tiled, raw_ostream &os, unsigned threads) {
+                     int64_t tileRows, raw_ostream &os, unsigned threads) {
   if (!threads)
     threads = getWeightWriterThreads();
   int64_t rows = type.getRows(), cols = type.getCols();
-  BlockPlan plan = planBlocks(rows, rowUnit(type), threads);
+  BlockPlan plan = planBlocks(rows, rowUnit(type, tileRows), threads);
   // The blocks' types, made here: threads only read them.
   std::vector<QTensorType> blockType(plan.count);
   for (int64_t i = 0; i < plan.count; ++i) {
@@ -97,7 +98,7 @@ Error writeQuantized(QTensorType type,
   }
   // IQ4_NL blocks are row by row: the blocks' bytes concatenate as tiles do.
   bool ggml = type.getScheme().isGGML();
-  bool streamed = tiled || ggml;
+  bool streamed = tileRows || ggml;
   std::vector<std::optional<QuantizedTensor>> parts(plan.count);
   std::vector<SmallVector<char, 0>> bytes(plan.count);
   std::vector<std::string> errors(plan.count);
@@ -149,7 +150,7 @@ Error writeQuantized(QTensorType type,
           if (ggml)
             writeIQ4NLBlocks(*q, bos);
           else
-            writeTiledQuantized(*q, bos);
+            writeTiledQuantized(*q, tileRows, bos);
         } else {
           parts[i] = std::move(*q);
         }

@@ -40,14 +40,14 @@ void parallelFor(int64_t count, llvm::function_ref<void(int64_t)> fn,
 
 /// Quantizes a weight of `type` (rows from `rowOf`, which must be safe to
 /// call from several threads) and writes it in the plain layout or, with
-/// `tiled`, as tiles (Layouts.h). Rows are quantized in blocks on
-/// `threads` threads (0: getWeightWriterThreads()); per tensor scales are
-/// quantized on one. `gptq` is quantizeRows's (rows are rounded
-/// independently, so the blocks stay the serial bytes).
+/// `tileRows` (4 or 16), as tiles of that many rows (Layouts.h). Rows are
+/// quantized in blocks on `threads` threads (0: getWeightWriterThreads()); per
+/// tensor scales are quantized on one. `gptq` is quantizeRows's (rows are
+/// rounded independently, so the blocks stay the serial bytes).
 llvm::Error writeQuantized(mlir::dsc::QTensorType type,
                            llvm::function_ref<void(int64_t, float *)> rowOf,
                            llvm::ArrayRef<float> importance,
-                           llvm::ArrayRef<float> gptq, bool tiled,
+                           llvm::ArrayRef<float> gptq, int64_t tileRows,
                            llvm::raw_ostream &os, unsigned threads = 0);
 
 /// writeTiles (Layouts.h) with blocks of tile rows laid out on `threads`

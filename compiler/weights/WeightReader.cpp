@@ -105,7 +105,7 @@ static Error copyGGMLRows(const std::optional<StoredRows> &stored,
 }
 
 Error WeightReader::writeQuantized(Attribute source, QTensorType type,
-                                   bool tiled, raw_ostream &os,
+                                   int64_t tileRows, raw_ostream &os,
                                    ArrayRef<float> importance,
                                    ArrayRef<float> hessian) {
   FileSourceAttr file = getFileSource(source);
@@ -127,7 +127,8 @@ Error WeightReader::writeQuantized(Attribute source, QTensorType type,
       auto qt = copyBlocks(rows, type);
       if (!qt)
         return qt.takeError();
-      tiled ? writeTiledQuantized(*qt, os) : writePlainQuantized(*qt, os);
+      tileRows ? writeTiledQuantized(*qt, tileRows, os)
+               : writePlainQuantized(*qt, os);
       return Error::success();
     }
     // By value: `enc` ends with this block, the rows (in `stored`) do not.
@@ -152,7 +153,7 @@ Error WeightReader::writeQuantized(Attribute source, QTensorType type,
     factor = std::move(*f);
   }
   if (Error e =
-          ::dsc::writeQuantized(type, rowOf, importance, factor, tiled, os))
+          ::dsc::writeQuantized(type, rowOf, importance, factor, tileRows, os))
     return fileError(name, toString(std::move(e)));
   return Error::success();
 }
@@ -193,10 +194,10 @@ Error WeightReader::write(Attribute source, Type type, TiledLayoutAttr layout,
       if (!stored)
         return stored.takeError();
       if (!keepsFileBlocks(*q.getScheme().getBlocks(), *stored))
-        return writeQuantized(source, q, false, os, importance, hessian);
+        return writeQuantized(source, q, 0, os, importance, hessian);
       return copyGGMLRows(*stored, getFileSource(source), q, os);
     }
-    return writeQuantized(source, q, static_cast<bool>(layout), os,
+    return writeQuantized(source, q, layout ? layout.getRows() : 0, os,
                           importance, hessian);
   }
   auto shaped = cast<ShapedType>(type);

@@ -59,9 +59,10 @@ public:
 
 private:
   /// Quantizes `source` to `type` on the writer's threads and writes it,
-  /// tiled or in the plain layout; with `hessian`, rounding with GPTQ.
+  /// as tiles of `tileRows` rows (0: the plain layout); with `hessian`,
+  /// rounding with GPTQ.
   llvm::Error writeQuantized(mlir::Attribute source,
-                             mlir::dsc::QTensorType type, bool tiled,
+                             mlir::dsc::QTensorType type, int64_t tileRows,
                              llvm::raw_ostream &os,
                              llvm::ArrayRef<float> importance,
                              llvm::ArrayRef<float> hessian);

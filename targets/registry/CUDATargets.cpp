@@ -95,6 +95,9 @@ void appendCUDATargets(std::vector<TargetInfo> &r) {
     t.description = g.description;
     t.runtime = "runtime-x86_64-cuda";
     t.f16Products = true;
+    // The device's GEMVs read 4-row tiles (cuda_forward.c rewrites them at
+    // start-up), not the AVX2 kernels' row-interleaved blocks.
+    t.rowInterleavedQ4 = false;
     r.push_back(std::move(t));
   }
 }

@@ -36,11 +36,21 @@ struct Formats {
   std::string kvCacheType;
   /// Read by linear_ggml and embedding_ggml (targets/common/kernels).
   std::vector<std::string> ggmlFormats = {};
+  /// int4:group=32 in row-interleaved 16x32 blocks (TargetInfo's field).
+  bool rowInterleavedQ4 = false;
 };
 const Formats kCPUFormats = {
     {"f32", "f16", "bf16"}, {2, 3, 4, 5, 6, 8}, {4, 16}, 4, "f32",
     {"q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "q8_k", "iq4_nl", "iq4_xs",
      "q4_0", "q4_1", "q5_0", "q5_1", "q8_0"}};
+/// The AVX2 kernels also read int4:group=32 in row-interleaved blocks
+/// (linear_q4_r16_avx2.c). The AVX-512 ones keep 4-row tiles until a
+/// VNNI loop over those blocks is measured on a CPU that has it.
+const Formats kAVX2Formats = [] {
+  Formats f = kCPUFormats;
+  f.rowInterleavedQ4 = true;
+  return f;
+}();
 
 /// One CPU target: its code generation, its kernel and runtime libraries,
 /// and the formats those kernels read.
@@ -81,7 +91,9 @@ static std::vector<TargetInfo> makeRegistry() {
        kAVX2,
        {},
        "kernels-x86_64-avx2",
-       "runtime-x86_64"},
+       "runtime-x86_64",
+       /*pie=*/false,
+       &kAVX2Formats},
       {"x86_64-avx512",
        "x86-64 with AVX-512F/BW/VL, VNNI and BF16 (Cooper Lake, Sapphire "
        "Rapids and later, Zen 4)",
@@ -166,6 +178,7 @@ static std::vector<TargetInfo> makeRegistry() {
     t.quantTileRows = e.formats->quantTileRows;
     t.kvCacheType = e.formats->kvCacheType;
     t.bf16Products = llvm::is_contained(e.hostFeatures, "avx512bf16");
+    t.rowInterleavedQ4 = e.formats->rowInterleavedQ4;
     r.push_back(std::move(t));
   }
   appendCUDATargets(r);

@@ -53,6 +53,11 @@ struct TargetInfo {
   /// (linear_t4x16_bf16_products, for dsc.linear's prefill_products):
   /// targets whose CPUs have AVX512_BF16.
   bool bf16Products = false;
+  /// The kernels read int4:group=32 weights in row-interleaved 16x32 blocks
+  /// (linear_q4_r16, dsc/abi/quant_layout.h), which dsc-weights-pack then
+  /// chooses for them: x86_64-avx2, whose vpmaddubsw then takes eight
+  /// rows' products without shuffles.
+  bool rowInterleavedQ4 = false;
   /// The kernels can multiply a prompt's rows rounded to f16 with f16 and
   /// quantized weights on tensor cores (gemm.mlir's mma.sync, for
   /// dsc.linear's prefill_products = f16): the CUDA targets.

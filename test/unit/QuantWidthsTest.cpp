@@ -173,7 +173,7 @@ TEST(QuantWidths, WriterTilesDecodeToTheQuantizedValues) {
         ::dsc::dequantize(*qt, deq.data());
         std::string bytes;
         llvm::raw_string_ostream os(bytes);
-        ::dsc::writeTiledQuantized(*qt, os);
+        ::dsc::writeTiledQuantized(*qt, 4, os);
         os.flush();
         ASSERT_EQ(bytes.size(), (rows / 4) * (cols / group) *
                                     dsc_qtile_bytes(group, bits, 2, !sym));

@@ -229,7 +229,7 @@ TEST(SuperBlock, WriterTilesDecodeToTheQuantizedValues) {
         ::dsc::dequantize(qt, deq.data());
         std::string bytes;
         llvm::raw_string_ostream os(bytes);
-        ::dsc::writeTiledQuantized(qt, os);
+        ::dsc::writeTiledQuantized(qt, 4, os);
         os.flush();
         ASSERT_EQ(bytes.size(), (rows / 4) * (cols / sb) *
                                     dsc_qsuper_tile_bytes(sb, bits, !sym));

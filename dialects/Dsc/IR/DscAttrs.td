@@ -396,7 +396,10 @@ def Dsc_TiledLayoutAttr : Dsc_Attr<"TiledLayout", "tiled"> {
     tiles, tile `(b, t)` at element `(b * (K / cols) + t) * rows * cols`,
     row-major inside the tile. Decoding reads it as one sequential stream.
     `dsc-weights-pack` chooses it; the code generator picks the kernel that
-    reads it.
+    reads it. Quantized weights have their own tiles (dsc/abi/quant_layout.h):
+    4 rows by a scale group, or, for int4:group=32 on targets that read
+    them, `rows = 16, cols = 32` row-interleaved blocks (one row in each
+    32-bit lane of the vectors).
 
     ```mlir
     #dsc.tiled<rows = 4, cols = 16>

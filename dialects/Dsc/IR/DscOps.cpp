@@ -48,7 +48,15 @@ LogicalResult GlobalOp::verify() {
         return emitOpError("weights stored as ggml blocks are not tiled");
       int64_t group = getQuantGroupColumns(q);
       int64_t tileCols = getQuantTileColumns(q);
-      if (layout.getCols() != tileCols || layout.getRows() != 4)
+      if (layout.getRows() == DSC_QR16_ROWS) {
+        if (!isRowInterleavable(q))
+          return emitOpError("row-interleaved tiles (16 rows) hold 4-bit "
+                             "symmetric values in groups of 32 with f16 "
+                             "scales (int4:group=32)");
+        if (layout.getCols() != DSC_QR16_COLS)
+          return emitOpError("row-interleaved tiles are 16x32, not 16x")
+                 << layout.getCols();
+      } else if (layout.getCols() != tileCols || layout.getRows() != 4)
         return emitOpError("a quantized weight is tiled by 4 rows and its ")
                << tileCols << "-column "
                << (isTwoLevel(q.getScheme()) ? "super-blocks" : "groups")

@@ -36,6 +36,17 @@ inline int64_t getQuantTileColumns(QTensorType type) {
                                       : getQuantGroupColumns(type);
 }
 
+/// Whether a qtensor can be stored in row-interleaved 16x32 blocks
+/// (dsc/abi/quant_layout.h, DSC_QR16_*): 4-bit symmetric values in groups
+/// of 32 columns with f16 scales (int4:group=32), rows a multiple of 16.
+inline bool isRowInterleavable(QTensorType type) {
+  QuantSchemeAttr s = type.getScheme();
+  return !s.isGGML() && !isTwoLevel(s) && s.getBits() == 4 &&
+         s.getSymmetric() && s.getGranularity() == Granularity::Group &&
+         s.getBlockSize() == 32 && s.getScaleType().isF16() &&
+         type.getRows() % 16 == 0 && type.getCols() % 32 == 0;
+}
+
 } // namespace mlir::dsc
 
 #endif // DSC_IR_QUANTTILES_H

@@ -149,6 +149,13 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
                << stringifyEncoding(format) << " blocks";
       kernel = Kernel::linear_ggml;
       args.push_back(i64(rewriter, loc, getGGMLType(format)));
+    } else if (q && layout && layout.getRows() == DSC_QR16_ROWS) {
+      // Row-interleaved int4:group=32 blocks; the shape says the rest.
+      if (!target.rowInterleavedQ4)
+        return op.emitOpError("target '")
+               << target.name << "' has no kernel for row-interleaved "
+               << "int4 blocks";
+      kernel = Kernel::linear_q4_r16;
     } else if (q) {
       if (!layout)
         return op.emitOpError("quantized weights must be tiled by "

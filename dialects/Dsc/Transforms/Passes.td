@@ -119,13 +119,19 @@ def WeightsPack : Pass<"dsc-weights-pack", "::mlir::ModuleOp"> {
     kernels that read tiles, so that decoding streams the weights
     sequentially. Other float weights stay row-major. Quantized weights are
     always tiled, by the target's quantized tile rows and their scale
-    groups (see dsc/abi/quant_layout.h). The tile shapes are the target's
-    (targets/registry): a target whose kernels read no tiles leaves every
-    weight row-major.
+    groups (see dsc/abi/quant_layout.h), except int4:group=32 weights that
+    only linear layers read on targets whose kernels read row-interleaved
+    blocks (x86_64-avx2): those get `#dsc.tiled<rows = 16, cols = 32>`,
+    one row in each 32-bit lane of the vectors. The tile shapes are
+    the target's (targets/registry): a target whose kernels read no tiles
+    leaves every weight row-major.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"\"",
-           "Registry target (default: the module's dsc.target, else x86_64)">
+           "Registry target (default: the module's dsc.target, else x86_64)">,
+    Option<"interleave", "interleave", "bool", /*default=*/"true",
+           "Row-interleaved int4:group=32 blocks where the target reads them "
+           "(false: 4-row tiles everywhere)">
   ];
   let dependentDialects = ["::mlir::dsc::DscDialect"];
 }

@@ -2,6 +2,7 @@
 
 #include "Dsc/IR/QuantTiles.h"
 #include "Dsc/Transforms/Passes.h"
+#include "dsc/abi/quant_layout.h"
 
 #include "llvm/ADT/DenseMap.h"
 
@@ -42,6 +43,15 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
     for (GlobalOp g : module.getOps<GlobalOp>()) {
       // Quantized weights: always tiled, by rows and their scale groups.
       if (auto q = dyn_cast<QTensorType>(g.getType())) {
+        // int4:group=32 weights only linear layers read, in 16-row blocks
+        // where the target's kernels read those (an embedding's lookup
+        // reads 4-row tiles).
+        if (!g.getLayoutAttr() && interleave && (*target)->rowInterleavedQ4 &&
+            isRowInterleavable(q) && onlyLinear.lookup(g.getSymNameAttr())) {
+          g.setLayoutAttr(TiledLayoutAttr::get(&getContext(), DSC_QR16_ROWS,
+                                               DSC_QR16_COLS));
+          continue;
+        }
         // ggml blocks stay in the file's row order; their kernels read that.
         if (!g.getLayoutAttr() && quantRows && q.getRows() % quantRows == 0 &&
             !q.getScheme().isGGML())

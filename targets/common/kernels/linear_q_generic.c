@@ -99,3 +99,49 @@ DSC_GENERIC void DSC_UK(embedding_q_t4)(const uint8_t *w, const int32_t *ids,
       }
   }
 }
+
+/* Row-interleaved int4:group=32 blocks (quant_layout.h's DSC_QR16_*), in
+ * float: per block and row, d * (sum x u - 8 sum x). */
+typedef struct {
+  const float *x;
+  const uint8_t *w;
+  float *y;
+  int64_t S, K, N;
+} qr16_ctx;
+
+static void qr16_bands(void *ctx, int64_t begin, int64_t end) {
+  const qr16_ctx *c = (const qr16_ctx *)ctx;
+  int64_t kb = c->K / DSC_QR16_COLS;
+  for (int64_t b = begin; b < end; ++b)
+    for (int64_t s = 0; s < c->S; ++s) {
+      float acc[DSC_QR16_ROWS] = {0};
+      const uint8_t *blk =
+          c->w + (uint64_t)b * (uint64_t)kb * DSC_QR16_BLOCK_BYTES;
+      for (int64_t g = 0; g < kb; ++g, blk += DSC_QR16_BLOCK_BYTES) {
+        const float *xg = c->x + s * c->K + g * DSC_QR16_COLS;
+        float xs = 0.0f;
+        for (unsigned j = 0; j < DSC_QR16_COLS; ++j)
+          xs += xg[j];
+        for (unsigned r = 0; r < DSC_QR16_ROWS; ++r) {
+          float dot = 0.0f;
+          for (unsigned j = 0; j < DSC_QR16_COLS; ++j)
+            dot += xg[j] * (float)dsc_qr16_value(blk, r, j);
+          float d =
+              dsc_f16_to_f32((uint16_t)(blk[2 * r] | (blk[2 * r + 1] << 8)));
+          acc[r] += d * (dot - 8.0f * xs);
+        }
+      }
+      for (unsigned r = 0; r < DSC_QR16_ROWS; ++r)
+        c->y[s * c->N + DSC_QR16_ROWS * b + r] = acc[r];
+    }
+}
+
+DSC_GENERIC void DSC_UK(linear_q4_r16)(const float *x, const uint8_t *w,
+                                       float *y, int64_t S, int64_t K,
+                                       int64_t N) {
+  qr16_ctx c = {x, w, y, S, K, N};
+  if (S * K * N < DSC_PARALLEL_MIN_WORK)
+    qr16_bands(&c, 0, N / DSC_QR16_ROWS);
+  else
+    dsc_parallel_for(N / DSC_QR16_ROWS, qr16_bands, &c);
+}

@@ -23,6 +23,8 @@
 #define GEMM_TAKES(bits, flags)                                                \
   ((bits) == 4 || ((bits) == 8 && !((flags) & DSC_QFLAG_ASYM)))
 #define X_OFFSET(bits) ((bits) == 8 ? 0 : 128)
+/* And the row-interleaved int4 blocks (linear_q4_r16_avx2.c). */
+#define DSC_GEMM_R16 1
 #include "gemm_q_x86.h"
 
 /* One block of 32 k for MR rows by 8 columns (column vector jv of the

@@ -40,6 +40,7 @@ typedef struct {
   int64_t S, K, N;
   qtile_t t;
   int xoff; /* X_OFFSET(bits) */
+  int r16;  /* row-interleaved int4 blocks (quant_layout.h's DSC_QR16_*) */
 } gq_ctx;
 
 /* The 32 stored values of one 32-column block of a tile row. */
@@ -104,6 +105,54 @@ static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
     }
 }
 
+#ifdef DSC_GEMM_R16
+/* The same from row-interleaved 16x32 blocks (nc a multiple of 16): a
+ * block's vectors already hold four k of each of 16 columns in order, low
+ * nibbles the even groups of four k, high nibbles the odd ones. */
+static void pack_panel_r16(const gq_ctx *c, int64_t n0, int nc,
+                           uint8_t *panel) {
+  int64_t kb = c->K / 32;
+  const __m256i nib = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8);
+  for (int64_t g = 0; g < kb; ++g) {
+    uint8_t *pb = panel + g * PB;
+    for (int j = 0; j < NR; j += DSC_QR16_ROWS) {
+      if (j >= nc) {
+        for (int q = 0; q < 8; ++q)
+          __builtin_memset(pb + q * 128 + j * 4, 0, 64);
+        __builtin_memset(pb + PB_SUMS + j * 4, 0, 64);
+        __builtin_memset(pb + PB_SCALES + j * 4, 0, 64);
+        continue;
+      }
+      const uint8_t *blk =
+          c->w + ((uint64_t)((n0 + j) / DSC_QR16_ROWS) * kb + g) *
+                     DSC_QR16_BLOCK_BYTES;
+      for (int h = 0; h < 2; ++h) { /* columns j + 8h .. j + 8h + 7 */
+        __m256i sum = _mm256_setzero_si256();
+        for (int v = 0; v < 4; ++v) {
+          __m256i w = _mm256_loadu_si256((
+              const __m256i *)(blk + DSC_QR16_VALUES_OFFSET + 64 * v + 32 * h));
+          __m256i lo = _mm256_sub_epi8(_mm256_and_si256(w, nib), eight);
+          __m256i hi = _mm256_sub_epi8(
+              _mm256_and_si256(_mm256_srli_epi16(w, 4), nib), eight);
+          _mm256_storeu_si256((__m256i *)(pb + 2 * v * 128 + j * 4 + 32 * h),
+                              lo);
+          _mm256_storeu_si256(
+              (__m256i *)(pb + (2 * v + 1) * 128 + j * 4 + 32 * h), hi);
+          sum = _mm256_add_epi32(
+              sum, _mm256_add_epi32(SUM_BYTES4(lo), SUM_BYTES4(hi)));
+        }
+        _mm256_storeu_si256(
+            (__m256i *)(pb + PB_SUMS + j * 4 + 32 * h),
+            _mm256_mullo_epi32(sum, _mm256_set1_epi32(-c->xoff)));
+        _mm256_storeu_ps(
+            (float *)(pb + PB_SCALES + j * 4 + 32 * h),
+            _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + 16 * h))));
+      }
+    }
+  }
+}
+#endif
+
 /* Row tile `rt` (rows MR * rt .., of which mr are real) by the panel's 32
  * columns over blocks [blk0, blk0 + nblk): into y (added to what is there
  * unless `first`), columns past nc not stored. With `chan` (one group
@@ -130,7 +179,12 @@ panels(const gq_ctx *c, int64_t begin, int64_t end, const int chan) {
   for (int64_t p = begin; p < end; ++p) {
     int64_t n0 = p * NR;
     int nc = (int)dsc_min64(NR, c->N - n0);
-    pack_panel(c, n0, nc, panel);
+#ifdef DSC_GEMM_R16
+    if (c->r16)
+      pack_panel_r16(c, n0, nc, panel);
+    else
+#endif
+      pack_panel(c, n0, nc, panel);
     int64_t n1 = n0 + NR;
     dsc_gemm_prefetch pf = dsc_gemm_prefetch_start(
         c->w + (uint64_t)n1 * colBytes,
@@ -246,9 +300,30 @@ int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
   float *xd = (float *)(xp + tiles * kb * 8 * MR);
   int xoff = X_OFFSET(bits);
   gq_rows rows = {x, S, K, xoff, xp, xd};
-  gq_ctx c = {xp, xd, w, y, S, K, N, t, xoff};
+  gq_ctx c = {xp, xd, w, y, S, K, N, t, xoff, 0};
   dsc_gemm_run(S * K * N, tiles, quantize_tiles, &rows, (N + NR - 1) / NR,
                gemm_q_panels, &c);
   dsc_kernel_free(xp);
   return 1;
 }
+
+#ifdef DSC_GEMM_R16
+/* Row-interleaved int4:group=32 blocks (linear_q4_r16): the same GEMM with
+ * the panels packed from them. A row's bytes are the 4-row tiles' (18 per
+ * 32 columns), which the prefetch of the next panel counts on. */
+int dsc_gemm_q4_r16(const float *x, const uint8_t *w, float *y, int64_t S,
+                    int64_t K, int64_t N) {
+  if (K % 32 || N % DSC_QR16_ROWS)
+    return 0;
+  int64_t kb = K / 32, tiles = (S + MR - 1) / MR;
+  int32_t *xp = (int32_t *)dsc_kernel_alloc((uint64_t)tiles * kb * MR * 36);
+  float *xd = (float *)(xp + tiles * kb * 8 * MR);
+  int xoff = X_OFFSET(4);
+  gq_rows rows = {x, S, K, xoff, xp, xd};
+  gq_ctx c = {xp, xd, w, y, S, K, N, qtile_make(K, 32, 4, 0), xoff, 1};
+  dsc_gemm_run(S * K * N, tiles, quantize_tiles, &rows, (N + NR - 1) / NR,
+               gemm_q_panels, &c);
+  dsc_kernel_free(xp);
+  return 1;
+}
+#endif

@@ -40,6 +40,20 @@
  * dequantizes to (u - zero) * d, and integer dot products can use unsigned
  * weights with signed activations (x86 vpdpbusd).
  *
+ * Row-interleaved layout (#dsc.tiled<rows = 16, cols = 32>; 4-bit symmetric
+ * values in groups of 32 with f16 scales, `int4:group=32`, on targets whose
+ * registry entry asks for it): blocks of 16 rows x 32 columns, in the order
+ * block(b, g) = rows [16b, 16b+16) x columns [32g, 32g+32), b-major, each
+ * DSC_QR16_BLOCK_BYTES (288; the same bytes as four 4-row tiles):
+ *   d[16]  the 16 rows' scales (f16)
+ *   q[4][64] four 64-byte vectors; byte 4r + j of vector v (r < 16, j < 4)
+ *          holds row r's column 8v + j in its low nibble and column
+ *          8v + 4 + j in its high nibble, as u = q + 8.
+ * A vector then has one row in each 32-bit lane, so that a byte
+ * dot-product instruction (vpmaddubsw, vpdpbusd) multiplies 8 or 16 rows by
+ * four columns of activations broadcast from memory, and a group's sums are
+ * scaled by one vector of scales: no shuffles in the decoding loop.
+ *
  * Two-level scales (DSC_QFLAG_SUPER, `int4:group=32,scale=i8`): 2- to
  * 6-bit values in groups of 32 columns whose scales are 8-bit codes of one
  * f16 scale per row and super-block of SB columns (a multiple of 64; the
@@ -394,6 +408,28 @@ static inline uint64_t dsc_qsuper_val_offset(uint64_t sb, int asym) {
 static inline uint64_t dsc_qsuper_tile_bytes(uint64_t sb, unsigned bits,
                                              int asym) {
   return dsc_qsuper_val_offset(sb, asym) + 4 * sb * bits / 8;
+}
+
+/* Row-interleaved 4-bit blocks (#dsc.tiled<rows = 16, cols = 32>). */
+#define DSC_QR16_ROWS 16
+#define DSC_QR16_COLS 32
+#define DSC_QR16_VALUES_OFFSET (DSC_QR16_ROWS * 2)
+#define DSC_QR16_BLOCK_BYTES                                                   \
+  (DSC_QR16_VALUES_OFFSET + DSC_QR16_ROWS * DSC_QR16_COLS / 2)
+DSC_STATIC_ASSERT(DSC_QR16_BLOCK_BYTES == 4 * (4 * 2 + 4 * 32 / 2),
+                  "a row-interleaved block holds four 4-row tiles' bytes");
+
+/* Where column c (0..31) of row r (0..15) of a block is: the byte's offset
+ * in the block, and the nibble (0 low, 1 high). */
+static inline unsigned dsc_qr16_byte(unsigned r, unsigned c) {
+  return DSC_QR16_VALUES_OFFSET + 64 * (c / 8) + 4 * r + c % 4;
+}
+static inline unsigned dsc_qr16_nibble(unsigned c) { return (c / 4) % 2; }
+
+/* Stored value u (0..15) of row r, column c of a block. */
+static inline unsigned dsc_qr16_value(const uint8_t *blk, unsigned r,
+                                      unsigned c) {
+  return (blk[dsc_qr16_byte(r, c)] >> (4 * dsc_qr16_nibble(c))) & 15;
 }
 
 /* Flags passed to the quantized kernels. */

@@ -434,6 +434,26 @@ dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i4, group = 32>> {layout = #ds
 
 // -----
 
+// expected-error @+1 {{'dsc.global' op row-interleaved tiles (16 rows) hold 4-bit symmetric values in groups of 32 with f16 scales (int4:group=32)}}
+dsc.global @w : !dsc.qtensor<16x64xf32, #dsc.quant<i8, group = 32, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 16, cols = 32>}
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op row-interleaved tiles (16 rows) hold 4-bit symmetric values in groups of 32 with f16 scales (int4:group=32)}}
+dsc.global @w : !dsc.qtensor<16x64xf32, #dsc.quant<i4, group = 32, asymmetric, scale = f16>> {layout = #dsc.tiled<rows = 16, cols = 32>}
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op row-interleaved tiles (16 rows) hold 4-bit symmetric values in groups of 32 with f16 scales (int4:group=32)}}
+dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i4, group = 32, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 16, cols = 32>}
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op row-interleaved tiles are 16x32, not 16x64}}
+dsc.global @w : !dsc.qtensor<16x64xf32, #dsc.quant<i4, group = 32, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 16, cols = 64>}
+
+// -----
+
 // expected-error @+1 {{no target has kernels for 7-bit weights (widths: 2 3 4 5 6 8)}}
 dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i7, group = 32>> {layout = #dsc.tiled<rows = 4, cols = 32>}
 
