@@ -100,6 +100,24 @@ TEST(RowInterleaved, WriterPlacesValuesAndScales) {
         ASSERT_EQ(dsc_qr16_value(blk, r, c), qt.u[n * 96 + g * 32 + c])
             << "row " << n << " column " << g * 32 + c;
     }
+  // quant_layout.h's words, spelled out: byte 4r + j of vector v holds
+  // column 8v + j (low nibble) and 8v + 4 + j (high) of row r.
+  EXPECT_EQ(dsc_qr16_byte(0, 0), 32u);
+  EXPECT_EQ(dsc_qr16_nibble(0), 0u);
+  EXPECT_EQ(dsc_qr16_byte(0, 4), 32u);
+  EXPECT_EQ(dsc_qr16_nibble(4), 1u);
+  EXPECT_EQ(dsc_qr16_byte(1, 0), 36u);
+  EXPECT_EQ(dsc_qr16_byte(3, 9), 32u + 64 + 12 + 1);
+  EXPECT_EQ(dsc_qr16_nibble(9), 0u);
+  EXPECT_EQ(dsc_qr16_byte(3, 13), 32u + 64 + 12 + 1);
+  EXPECT_EQ(dsc_qr16_nibble(13), 1u);
+  EXPECT_EQ(dsc_qr16_byte(15, 31), 287u);
+  {
+    const uint8_t *blk = bytes.data(); // rows 0-15, columns 0-31
+    EXPECT_EQ(blk[36] & 15, qt.u[1 * 96 + 0]);
+    EXPECT_EQ(blk[36] >> 4, qt.u[1 * 96 + 4]);
+    EXPECT_EQ(blk[287] >> 4, qt.u[15 * 96 + 31]);
+  }
   // Every nibble of a block is one value's: 16 x 32 positions, no two alike.
   std::vector<int> seen(DSC_QR16_BLOCK_BYTES * 2, 0);
   for (unsigned r = 0; r < 16; ++r)
@@ -143,6 +161,8 @@ TEST(RowInterleaved, AVX2MatchesTiles) {
                          {4, 96, 48},
                          {7, 2048, 80},
                          {13, 256, 512},
+                         {4, 32, 16}, // one group: the GEMM's per-channel path
+                         {5, 32, 32},
                          {1, 5632, 2048}}) {
     ::dsc::QuantizedTensor qt = randomWeight(N, K, rng);
     std::vector<uint8_t> w16 = write(qt, DSC_QR16_ROWS), w4 = write(qt, 4);

@@ -49,7 +49,7 @@ LogicalResult GlobalOp::verify() {
       int64_t group = getQuantGroupColumns(q);
       int64_t tileCols = getQuantTileColumns(q);
       if (layout.getRows() == DSC_QR16_ROWS) {
-        if (!isRowInterleavable(q))
+        if (!isRowInterleavableScheme(q.getScheme()))
           return emitOpError("row-interleaved tiles (16 rows) hold 4-bit "
                              "symmetric values in groups of 32 with f16 "
                              "scales (int4:group=32)");

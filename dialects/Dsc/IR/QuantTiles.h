@@ -36,14 +36,18 @@ inline int64_t getQuantTileColumns(QTensorType type) {
                                       : getQuantGroupColumns(type);
 }
 
-/// Whether a qtensor can be stored in row-interleaved 16x32 blocks
+/// Whether a scheme's weights can be stored in row-interleaved 16x32 blocks
 /// (dsc/abi/quant_layout.h, DSC_QR16_*): 4-bit symmetric values in groups
-/// of 32 columns with f16 scales (int4:group=32), rows a multiple of 16.
-inline bool isRowInterleavable(QTensorType type) {
-  QuantSchemeAttr s = type.getScheme();
+/// of 32 columns with f16 scales (int4:group=32).
+inline bool isRowInterleavableScheme(QuantSchemeAttr s) {
   return !s.isGGML() && !isTwoLevel(s) && s.getBits() == 4 &&
          s.getSymmetric() && s.getGranularity() == Granularity::Group &&
-         s.getBlockSize() == 32 && s.getScaleType().isF16() &&
+         s.getBlockSize() == 32 && s.getScaleType().isF16();
+}
+
+/// The same for a qtensor: that scheme, rows a multiple of 16.
+inline bool isRowInterleavable(QTensorType type) {
+  return isRowInterleavableScheme(type.getScheme()) &&
          type.getRows() % 16 == 0 && type.getCols() % 32 == 0;
 }
 

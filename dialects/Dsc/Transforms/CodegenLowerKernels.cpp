@@ -242,7 +242,8 @@ struct QuantEmbeddingLowering : OpConversionPattern<EmbeddingOp> {
       return success();
     }
     GlobalOp global = globalOf(op.getTable());
-    if (!global || !global.getLayoutAttr())
+    if (!global || !global.getLayoutAttr() ||
+        global.getLayoutAttr().getRows() != 4)
       return op.emitOpError("quantized tables must be tiled by "
                             "dsc-weights-pack (4 rows by scale groups)");
     auto [group, flags] = quantArgs(q, global.getLayoutAttr());

@@ -43,11 +43,19 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
     for (GlobalOp g : module.getOps<GlobalOp>()) {
       // Quantized weights: always tiled, by rows and their scale groups.
       if (auto q = dyn_cast<QTensorType>(g.getType())) {
+        // IR laid out for another target (dsc compile of --emit=mlir
+        // output) may hold row-interleaved blocks this one has no kernel
+        // for: back to 4-row tiles, the same bytes (the payload is written
+        // from the sources after layout).
+        bool interleaves = interleave && (*target)->rowInterleavedQ4;
+        if (TiledLayoutAttr l = g.getLayoutAttr();
+            l && l.getRows() == DSC_QR16_ROWS && !interleaves)
+          g.removeLayoutAttr();
         // int4:group=32 weights only linear layers read, in 16-row blocks
         // where the target's kernels read those (an embedding's lookup
         // reads 4-row tiles).
-        if (!g.getLayoutAttr() && interleave && (*target)->rowInterleavedQ4 &&
-            isRowInterleavable(q) && onlyLinear.lookup(g.getSymNameAttr())) {
+        if (!g.getLayoutAttr() && interleaves && isRowInterleavable(q) &&
+            onlyLinear.lookup(g.getSymNameAttr())) {
           g.setLayoutAttr(TiledLayoutAttr::get(&getContext(), DSC_QR16_ROWS,
                                                DSC_QR16_COLS));
           continue;

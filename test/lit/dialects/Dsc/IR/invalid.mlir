@@ -444,8 +444,23 @@ dsc.global @w : !dsc.qtensor<16x64xf32, #dsc.quant<i4, group = 32, asymmetric, s
 
 // -----
 
-// expected-error @+1 {{'dsc.global' op row-interleaved tiles (16 rows) hold 4-bit symmetric values in groups of 32 with f16 scales (int4:group=32)}}
+// expected-error @+1 {{'dsc.global' op tiles of 16x32 do not divide the weight's shape 8x64}}
 dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i4, group = 32, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 16, cols = 32>}
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op row-interleaved tiles (16 rows) hold 4-bit symmetric values in groups of 32 with f16 scales (int4:group=32)}}
+dsc.global @w : !dsc.qtensor<16x64xf32, #dsc.quant<i4, group = 32, symmetric>> {layout = #dsc.tiled<rows = 16, cols = 32>}
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op row-interleaved tiles (16 rows) hold 4-bit symmetric values in groups of 32 with f16 scales (int4:group=32)}}
+dsc.global @w : !dsc.qtensor<16x64xf32, #dsc.quant<i4, group = 64, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 16, cols = 32>}
+
+// -----
+
+// expected-error @+1 {{'dsc.global' op row-interleaved tiles (16 rows) hold 4-bit symmetric values in groups of 32 with f16 scales (int4:group=32)}}
+dsc.global @w : !dsc.qtensor<16x256xf32, #dsc.quant<i4, group = 32, symmetric, scale = i8>> {layout = #dsc.tiled<rows = 16, cols = 32>}
 
 // -----
 

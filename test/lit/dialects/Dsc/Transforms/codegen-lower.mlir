@@ -185,6 +185,21 @@ module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim
 
 // -----
 
+// The embedding kernel reads 4-row tiles: a table in row-interleaved blocks
+// (which dsc-weights-pack gives only to weights linear layers alone read)
+// is refused, not misread.
+module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 32, hidden_dim = 12, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 16, max_seq_len = 32>} {
+  dsc.global @emb : !dsc.qtensor<16x32xf32, #dsc.quant<i4, group = 32, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 16, cols = 32>, offset = 0 : i64}
+  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x1x16xf32>) -> tensor<?x32xf32> {
+    %emb = dsc.weight @emb : !dsc.qtensor<16x32xf32, #dsc.quant<i4, group = 32, symmetric, scale = f16>>
+    // expected-error @+1 {{'dsc.embedding' op quantized tables must be tiled by dsc-weights-pack (4 rows by scale groups)}}
+    %x = dsc.embedding %emb[%tokens] : !dsc.qtensor<16x32xf32, #dsc.quant<i4, group = 32, symmetric, scale = f16>>, tensor<?xi32> -> tensor<?x32xf32>
+    return %x : tensor<?x32xf32>
+  }
+}
+
+// -----
+
 // Observation points become calls of the runtime's dsc_rt_observe with the
 // activation, its rows and its static width.
 // CHECK-LABEL: func.func @dsc_forward
