@@ -16,6 +16,7 @@
  *
  *===---------------------------------------------------------------------===*/
 #include "gemm.h"
+#include "prefetch_x86.h"
 #include "qact_avx2.h"
 #include "quant_tile.h"
 
@@ -74,6 +75,7 @@ DSC_INLINE void r16_block(const uint8_t *blk, const int8_t *xq, int32_t xs,
  * few rows read the band from cache after the first). */
 static void r16_bands(void *ctx, int64_t begin, int64_t end) {
   const r16_ctx *c = (const r16_ctx *)ctx;
+  const int pf = dsc_sw_prefetch_quant();
   int64_t kb = c->K / 32;
   for (int64_t b = begin; b < end; ++b) {
     const uint8_t *band =
@@ -85,11 +87,10 @@ static void r16_bands(void *ctx, int64_t begin, int64_t end) {
       __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
       const uint8_t *blk = band;
       for (int64_t g = 0; g < kb; ++g, blk += DSC_QR16_BLOCK_BYTES) {
-        /* 4 KiB ahead into L2, on AMD too: prefetch_x86.h leaves AMD
-         * out after Zen 4's int8 and F16 loops, but on Zen 3 this loop
-         * decoded 9% faster with it (docs/benchmarks.md). */
-        for (int l = 0; l < DSC_QR16_BLOCK_BYTES; l += 64)
-          _mm_prefetch((const char *)blk + 4096 + l, _MM_HINT_T1);
+        /* 4 KiB ahead into L2 where it pays (prefetch_x86.h). */
+        if (pf)
+          for (int l = 0; l < DSC_QR16_BLOCK_BYTES; l += 64)
+            _mm_prefetch((const char *)blk + 4096 + l, _MM_HINT_T1);
         r16_block(blk, xq + 32 * g, xs[g], xd[g], acc);
       }
       float *y = c->y + s * c->N + DSC_QR16_ROWS * b;

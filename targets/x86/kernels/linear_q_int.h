@@ -129,7 +129,7 @@ DSC_INLINE void block_scales(const qtile_t *t, const uint8_t *tile, int64_t k,
  * unpacked on the fly) or an unpacked copy. */
 DSC_INLINE void tile_row_dot(const qi_ctx *c, int64_t s, const uint8_t *tiles,
                              const uint8_t *unpacked, float out[4]) {
-  const int pf = dsc_sw_prefetch();
+  const int pf = dsc_sw_prefetch_quant();
   const qtile_t *t = &c->t;
   int64_t blocks = t->G / 32, kb = c->K / 32;
   __m256 acc[4];
@@ -224,7 +224,7 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
    * always did, and the narrow widths' every group, as their 256-bit loop
    * did before they came here. */
   const int long_group = BITS != 8 && blocks >= 8 && !t->super;
-  const int pf = dsc_sw_prefetch(),
+  const int pf = dsc_sw_prefetch_quant(),
             prefetch = pf && !long_group &&
                        (t->rowBytes <= 64 || (BITS != 4 && BITS != 8));
   const uint64_t next_step = t->tile / (uint64_t)blocks;
@@ -475,7 +475,7 @@ DSC_INLINE void q4g32_step(const uint8_t *tile, const int8_t *xq,
 
 DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
                                   const uint8_t *tiles, float out[4]) {
-  const int pf = dsc_sw_prefetch();
+  const int pf = dsc_sw_prefetch_quant();
   int64_t kb = c->K / 32;
   const int8_t *xq = c->xq + s * c->K;
   const float *xd = c->xd + s * kb;
@@ -519,7 +519,7 @@ DSC_INLINE __m512 q4g32_step(const uint8_t *tile, const int8_t *xq,
 
 DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
                                   const uint8_t *tiles, float out[4]) {
-  const int pf = dsc_sw_prefetch();
+  const int pf = dsc_sw_prefetch_quant();
   int64_t kb = c->K / 32;
   const int8_t *xq = c->xq + s * c->K;
   const float *xd = c->xd + s * kb;
@@ -582,7 +582,7 @@ DSC_INLINE q8v q8_step(const uint8_t *p, const int8_t *xq, const float *dx,
  * holds 8 floats per 32 columns: decode_prep). */
 DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
                                   const uint8_t *tiles, float out[4]) {
-  const int pf = dsc_sw_prefetch();
+  const int pf = dsc_sw_prefetch_quant();
   const qtile_t *t = &c->t;
   const int8_t *xq = c->xq + s * c->K;
   const uint8_t *row =
