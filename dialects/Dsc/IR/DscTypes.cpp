@@ -181,12 +181,10 @@ uint64_t mlir::dsc::getStorageBytes(Type type, TiledLayoutAttr layout) {
              static_cast<uint64_t>(q.getCols() / dsc_ggml_block_elems(t)) *
              dsc_ggml_block_bytes(t);
     }
-    if (layout && layout.getRows() == DSC_QR16_ROWS)
-      return static_cast<uint64_t>(q.getRows() / DSC_QR16_ROWS) *
-             static_cast<uint64_t>(q.getCols() / DSC_QR16_COLS) *
-             DSC_QR16_BLOCK_BYTES;
     if (layout) {
-      uint64_t tiles = static_cast<uint64_t>(q.getRows() / layout.getRows()) *
+      // Counted in 4-row tiles whatever the layout's rows: a row-interleaved
+      // 16-row block holds four tiles' bytes (quant_layout.h).
+      uint64_t tiles = static_cast<uint64_t>(q.getRows() / 4) *
                        static_cast<uint64_t>(q.getCols() / layout.getCols());
       return tiles * dsc_qtile_bytes(layout.getCols(), s.getBits(),
                                      elementBytes(s.getScaleType()),

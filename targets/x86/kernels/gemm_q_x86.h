@@ -279,6 +279,21 @@ static void quantize_tiles(void *ctx, int64_t begin, int64_t end) {
                 r->xp, r->xd);
 }
 
+/* The activations quantized into their micro-tiles' order, then the
+ * panels, on the pool; weights `t` as 4-row tiles or (r16) row-interleaved
+ * blocks. */
+static void gemm_q_run(const float *x, const uint8_t *w, float *y, int64_t S,
+                       int64_t K, int64_t N, qtile_t t, int xoff, int r16) {
+  int64_t kb = K / 32, tiles = (S + MR - 1) / MR;
+  int32_t *xp = (int32_t *)dsc_kernel_alloc((uint64_t)tiles * kb * MR * 36);
+  float *xd = (float *)(xp + tiles * kb * 8 * MR);
+  gq_rows rows = {x, S, K, xoff, xp, xd};
+  gq_ctx c = {xp, xd, w, y, S, K, N, t, xoff, r16};
+  dsc_gemm_run(S * K * N, tiles, quantize_tiles, &rows, (N + NR - 1) / NR,
+               gemm_q_panels, &c);
+  dsc_kernel_free(xp);
+}
+
 int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
                   int64_t K, int64_t N, int64_t G, int64_t bits,
                   int64_t flags) {
@@ -295,15 +310,7 @@ int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
         if (qtile_zero(&t, tile, r) >= 1 << bits)
           return 0;
   }
-  int64_t kb = K / 32, tiles = (S + MR - 1) / MR;
-  int32_t *xp = (int32_t *)dsc_kernel_alloc((uint64_t)tiles * kb * MR * 36);
-  float *xd = (float *)(xp + tiles * kb * 8 * MR);
-  int xoff = X_OFFSET(bits);
-  gq_rows rows = {x, S, K, xoff, xp, xd};
-  gq_ctx c = {xp, xd, w, y, S, K, N, t, xoff, 0};
-  dsc_gemm_run(S * K * N, tiles, quantize_tiles, &rows, (N + NR - 1) / NR,
-               gemm_q_panels, &c);
-  dsc_kernel_free(xp);
+  gemm_q_run(x, w, y, S, K, N, t, X_OFFSET(bits), 0);
   return 1;
 }
 
@@ -315,15 +322,7 @@ int dsc_gemm_q4_r16(const float *x, const uint8_t *w, float *y, int64_t S,
                     int64_t K, int64_t N) {
   if (K % 32 || N % DSC_QR16_ROWS)
     return 0;
-  int64_t kb = K / 32, tiles = (S + MR - 1) / MR;
-  int32_t *xp = (int32_t *)dsc_kernel_alloc((uint64_t)tiles * kb * MR * 36);
-  float *xd = (float *)(xp + tiles * kb * 8 * MR);
-  int xoff = X_OFFSET(4);
-  gq_rows rows = {x, S, K, xoff, xp, xd};
-  gq_ctx c = {xp, xd, w, y, S, K, N, qtile_make(K, 32, 4, 0), xoff, 1};
-  dsc_gemm_run(S * K * N, tiles, quantize_tiles, &rows, (N + NR - 1) / NR,
-               gemm_q_panels, &c);
-  dsc_kernel_free(xp);
+  gemm_q_run(x, w, y, S, K, N, qtile_make(K, 32, 4, 0), X_OFFSET(4), 1);
   return 1;
 }
 #endif

@@ -85,10 +85,12 @@ static void r16_bands(void *ctx, int64_t begin, int64_t end) {
       const float *xd = c->xd + s * kb;
       const int32_t *xs = c->xs + s * kb;
       __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+      /* Later rows of a prompt read the band from cache. */
+      const int pfs = pf && s == 0;
       const uint8_t *blk = band;
       for (int64_t g = 0; g < kb; ++g, blk += DSC_QR16_BLOCK_BYTES) {
         /* 4 KiB ahead into L2 where it pays (prefetch_x86.h). */
-        if (pf)
+        if (pfs)
           for (int l = 0; l < DSC_QR16_BLOCK_BYTES; l += 64)
             _mm_prefetch((const char *)blk + 4096 + l, _MM_HINT_T1);
         r16_block(blk, xq + 32 * g, xs[g], xd[g], acc);

@@ -19,18 +19,34 @@
 #include <cpuid.h>
 #include <immintrin.h>
 
-static inline __attribute__((always_inline)) int dsc_sw_prefetch(void) {
-  static int state; /* 0: not asked yet, 1: prefetch, 2: do not */
+/* Bit 1: the float loops prefetch; bit 2: the quantized ones (below). One
+ * CPUID probe per process; threads that ask at once write the same answer,
+ * through relaxed atomics. */
+static inline __attribute__((always_inline)) int dsc_prefetch_policy(void) {
+  static int state; /* 0: not asked yet, else the bits + 4 */
   int s = __atomic_load_n(&state, __ATOMIC_RELAXED);
   if (!s) {
     unsigned a, b, c, d;
     /* "AuthenticAMD" in ebx, edx, ecx. */
     int amd = __get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541u &&
               d == 0x69746e65u && c == 0x444d4163u;
-    s = amd ? 2 : 1;
+    int zen3 = 0;
+    if (amd && __get_cpuid(1, &a, &b, &c, &d)) {
+      unsigned family = ((a >> 8) & 15) + ((a >> 20) & 255);
+      unsigned model = ((a >> 4) & 15) | ((a >> 12) & 0xf0);
+      int zen4 = (model >= 0x10 && model <= 0x1f) ||
+                 (model >= 0x60 && model <= 0x7f) ||
+                 (model >= 0xa0 && model <= 0xaf);
+      zen3 = family == 25 && !zen4;
+    }
+    s = 4 | (amd ? 0 : 1) | (!amd || zen3 ? 2 : 0);
     __atomic_store_n(&state, s, __ATOMIC_RELAXED);
   }
-  return s == 1;
+  return s & 3;
+}
+
+static inline __attribute__((always_inline)) int dsc_sw_prefetch(void) {
+  return dsc_prefetch_policy() & 1;
 }
 
 /* The quantized decode loops (linear_q_int.h, linear_q4_r16_avx2.c): as
@@ -41,23 +57,7 @@ static inline __attribute__((always_inline)) int dsc_sw_prefetch(void) {
  * (docs/benchmarks.md). Other AMD families are not measured and keep the
  * hardware prefetcher alone. */
 static inline __attribute__((always_inline)) int dsc_sw_prefetch_quant(void) {
-  static int state; /* 0: not asked yet, 1: prefetch, 2: do not */
-  int s = __atomic_load_n(&state, __ATOMIC_RELAXED);
-  if (!s) {
-    unsigned a, b, c, d;
-    int zen3 = 0;
-    if (__get_cpuid(1, &a, &b, &c, &d)) {
-      unsigned family = ((a >> 8) & 15) + ((a >> 20) & 255);
-      unsigned model = ((a >> 4) & 15) | ((a >> 12) & 0xf0);
-      int zen4 = (model >= 0x10 && model <= 0x1f) ||
-                 (model >= 0x60 && model <= 0x7f) ||
-                 (model >= 0xa0 && model <= 0xaf);
-      zen3 = family == 25 && !zen4;
-    }
-    s = dsc_sw_prefetch() || zen3 ? 1 : 2;
-    __atomic_store_n(&state, s, __ATOMIC_RELAXED);
-  }
-  return s == 1;
+  return (dsc_prefetch_policy() & 2) != 0;
 }
 
 #endif
