@@ -144,6 +144,10 @@ const Case kCases[] = {
     {1, 2048, 12, 32, 4, 0}, {2, 2080, 12, 32, 4, 0}, {1, 2048, 12, 2048, 8, 0},
     {1, 320, 8, 320, 8, 0},  {1, 448, 12, 448, 8, 1}, {2, 384, 12, 128, 8, 3},
     {1, 768, 8, 256, 8, 2},
+    // AVX2's loop for 8-bit groups of 32 with symmetric scales (a tile's
+    // four rows' sums gathered into one register): f16 and f32 scales, an
+    // odd number of groups (its two accumulators), a classifier's K
+    {1, 2048, 12, 32, 8, 0}, {1, 96, 8, 32, 8, 2},   {1, 160, 16, 32, 8, 0},
 };
 
 void runAll(KernelFn q4, KernelFn q8, bool asym8Float) {

@@ -9,13 +9,14 @@
 #define BITS 8
 #define DSC_HAVE_GEMM 1
 #define DOT_OFFSET 128
-#define DOT32(w, x)                                                            \
+/* DOT32_ABS takes |x| computed once for several weight rows. */
+#define DOT32_ABS(w, x, xa)                                                    \
   _mm256_madd_epi16(                                                           \
       _mm256_maddubs_epi16(                                                    \
-          _mm256_sign_epi8(x, x),                                              \
-          _mm256_sign_epi8(_mm256_xor_si256(w, _mm256_set1_epi8((char)0x80)),  \
-                           x)),                                                \
+          xa, _mm256_sign_epi8(                                                \
+                  _mm256_xor_si256(w, _mm256_set1_epi8((char)0x80)), x)),      \
       _mm256_set1_epi16(1))
+#define DOT32(w, x) DOT32_ABS(w, x, _mm256_sign_epi8(x, x))
 #define KNAME DSC_UK(linear_q8_t4)
 #define INT_PATH_REJECTS(flags) ((flags) & DSC_QFLAG_ASYM)
 #include "linear_q_int.h"
