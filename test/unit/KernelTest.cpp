@@ -225,10 +225,12 @@ void runGemm(GemmFn gemm, bool takes8) {
   // (one group: the per-channel path, which scales by the weights in the
   // last slice only; in one slice and in several), enough columns for
   // several panels per range of the split below (the next panel's
-  // prefetch).
+  // prefetch), and panels ending in half a column vector after a whole
+  // one (AVX2's 8-bit micro-tile takes two vectors at a time).
   const int64_t shapes[][3] = {
       {64, 20, 32},   {96, 36, 32},    {640, 68, 64}, {256, 100, 256},
-      {1024, 32, 128}, {160, 4, 32},   {576, 68, 576}, {64, 292, 64}};
+      {1024, 32, 128}, {160, 4, 32},   {576, 68, 576}, {64, 292, 64},
+      {64, 44, 32},   {128, 28, 128}};
   for (int64_t S : rows)
     for (const auto &sh : shapes)
       for (int bits : {4, 8})
