@@ -148,6 +148,9 @@ const Case kCases[] = {
     // four rows' sums gathered into one register): f16 and f32 scales, an
     // odd number of groups (its two accumulators), a classifier's K
     {1, 2048, 12, 32, 8, 0}, {1, 96, 8, 32, 8, 2},   {1, 160, 16, 32, 8, 0},
+    // ... and its rows past the first: two rows with K past the prompt
+    // path's unpacked buffer (16384) go through the decoding loops
+    {2, 16416, 4, 32, 8, 0},
 };
 
 void runAll(KernelFn q4, KernelFn q8, bool asym8Float) {
@@ -225,12 +228,15 @@ void runGemm(GemmFn gemm, bool takes8) {
   // (one group: the per-channel path, which scales by the weights in the
   // last slice only; in one slice and in several), enough columns for
   // several panels per range of the split below (the next panel's
-  // prefetch), and panels ending in half a column vector after a whole
-  // one (AVX2's 8-bit micro-tile takes two vectors at a time).
+  // prefetch), and panels ending in every shape of AVX2's micro-tiles,
+  // which take two column vectors at a time: half a vector after a whole
+  // one (12 and 28 columns), a lone whole vector (8, 24) and a whole pair
+  // (16).
   const int64_t shapes[][3] = {
       {64, 20, 32},   {96, 36, 32},    {640, 68, 64}, {256, 100, 256},
       {1024, 32, 128}, {160, 4, 32},   {576, 68, 576}, {64, 292, 64},
-      {64, 44, 32},   {128, 28, 128}};
+      {64, 44, 32},   {128, 28, 128},  {64, 40, 32},  {96, 56, 96},
+      {64, 48, 64}};
   for (int64_t S : rows)
     for (const auto &sh : shapes)
       for (int bits : {4, 8})

@@ -8,8 +8,9 @@
  *
  * The including file defines DOT32(w, x) (w: 32 stored weights as u8 in a
  * __m256i, x: 32 activations as s8) returning eight int32 partial sums of
- * sum (w - DOT_OFFSET) x, BITS, and KNAME. Widths below 8 are unpacked from
- * their 32-column blocks (quant_layout.h) into bytes in registers and take
+ * sum (w - DOT_OFFSET) x, BITS, and KNAME; an AVX2 8-bit one also
+ * DOT32_ABS(w, x, |x|), the same with |x| given. Widths below 8 are unpacked
+ * from their 32-column blocks (quant_layout.h) into bytes in registers and take
  * the same dot products as 4-bit values; DSC_ZMM's 512-bit decoding takes
  * 4-bit nibbles as they are and every other width as bytes (8-bit ones
  * loaded, narrower ones unpacked by load_block).
@@ -637,11 +638,13 @@ DSC_INLINE void tile_row_dot_g32(const qi_ctx *c, int64_t s,
   const float *xd = c->xd + s * (c->K / 32);
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
   const uint8_t *tile = tiles;
+  /* 4 KiB ahead, every line once: tiles (136 or 144 bytes) are not a
+   * whole number of lines. */
+  const char *ahead = (const char *)tiles + 4096;
   for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
-    if (pf) {
-      _mm_prefetch((const char *)tile + 4096, _MM_HINT_T1);
-      _mm_prefetch((const char *)tile + 4096 + 64, _MM_HINT_T1);
-    }
+    if (pf)
+      for (; ahead < (const char *)tile + t->tile + 4096; ahead += 64)
+        _mm_prefetch(ahead, _MM_HINT_T1);
     __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + g * 32));
     __m256i xa = _mm256_sign_epi8(xv, xv);
     const uint8_t *vals = tile + t->valOff;
