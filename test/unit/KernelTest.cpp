@@ -426,11 +426,12 @@ TEST(Kernels, AVX2FloatGemmMatchesReference) {
       !__builtin_cpu_supports("f16c"))
     GTEST_SKIP() << "the host has no AVX2";
   unsigned seed = 700;
-  // K past one slice of the panel (256 columns); N leaving part of a
-  // 16-column panel; rows through every remainder of the 6-row tiles; and
-  // enough columns for several panels per range of the test's split.
-  const int64_t shapes[][2] = {
-      {16, 4}, {48, 36}, {528, 100}, {64, 64}, {160, 292}};
+  // K past one slice of the panel (1024 columns) and two (the last one
+  // partial); N leaving part of a 16-column panel; rows through every
+  // remainder of the 6-row tiles; and enough columns for several panels
+  // per range of the test's split.
+  const int64_t shapes[][2] = {{16, 4},   {48, 36},  {528, 100}, {64, 64},
+                               {160, 292}, {1040, 20}, {2064, 20}};
   for (int64_t S : {1, 2, 3, 5, 6, 7, 13, 33, 128})
     for (const auto &sh : shapes)
       for (int kind = 0; kind < 3; ++kind)
