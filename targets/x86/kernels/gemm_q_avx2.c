@@ -28,178 +28,119 @@
 #define DSC_GEMM_R16 1
 #include "gemm_q_x86.h"
 
-/* One block of 32 k for MR rows by 8 columns (column vector jv of the
- * packed block pb) into the int32 sums a. */
+/* One block of 32 k for MR rows by nv (1 or 2, a constant where inlined)
+ * 8-column vectors of the packed block pb into the int32 sums a[i][v].
+ * Two vectors let each activation broadcast feed both: on Zen 3 a
+ * broadcast from memory takes a slot of the vector pipes as the products
+ * do, and the 8-bit loop is bound by those slots (21 per four k of four
+ * rows with one vector, 38 with two; llvm-mca -mcpu=znver3: 22.7 against
+ * 25.7 products a cycle). In the executables (TinyLlama, 128-token prompt,
+ * Zen 3) prompts ran 25-30% faster on one and two threads, int8:channel
+ * and int4:group=32 alike; the kernels alone, built as C outside dsc, 6%
+ * (8 bits) and not measurably (4 bits). */
 DSC_INLINE void block4(const uint8_t *pb, const int32_t *x, const int mr,
-                       __m256i *a) {
-  const __m256i ones = _mm256_set1_epi16(1);
-  for (int h = 0; h < 2; ++h) {
-    __m256i p[MR];
-    for (int i = 0; i < mr; ++i)
-      p[i] = _mm256_setzero_si256();
-    for (int q = 4 * h; q < 4 * h + 4; ++q) {
-      __m256i w = _mm256_loadu_si256((const __m256i *)(pb + q * 128));
-      for (int i = 0; i < mr; ++i)
-        p[i] = _mm256_add_epi16(
-            p[i], _mm256_maddubs_epi16(_mm256_set1_epi32(x[q * MR + i]), w));
-    }
-    for (int i = 0; i < mr; ++i)
-      a[i] = _mm256_add_epi32(a[i], _mm256_madd_epi16(p[i], ones));
-  }
-}
-
-DSC_INLINE void block8(const uint8_t *pb, const int32_t *x, const int mr,
-                       __m256i *a) {
-  const __m256i ones = _mm256_set1_epi16(1);
-  for (int q = 0; q < 8; ++q) {
-    __m256i w = _mm256_loadu_si256((const __m256i *)(pb + q * 128));
-    __m256i aw = _mm256_abs_epi8(w);
-    for (int i = 0; i < mr; ++i) {
-      __m256i xs = _mm256_sign_epi8(_mm256_set1_epi32(x[q * MR + i]), w);
-      a[i] = _mm256_add_epi32(
-          a[i], _mm256_madd_epi16(_mm256_maddubs_epi16(aw, xs), ones));
-    }
-  }
-}
-
-/* block8 and block4 for two column vectors (16 columns) at once, so that
- * each activation broadcast feeds both: on Zen 3 a broadcast from memory
- * takes a slot of the vector pipes as the products do, and the 8-bit loop
- * is bound by those slots (21 per four k of four rows with one vector, 38
- * with two; llvm-mca -mcpu=znver3: 22.7 against 25.7 products a cycle).
- * In the executables (TinyLlama, 128-token prompt, Zen 3) prompts ran
- * 25-30% faster on one and two threads, int8:channel and int4:group=32
- * alike; the kernels alone, built as C outside dsc, 6% (8 bits) and not
- * measurably (4 bits). */
-DSC_INLINE void block8x2(const uint8_t *pb, const int32_t *x, const int mr,
-                         __m256i (*a)[2]) {
-  const __m256i ones = _mm256_set1_epi16(1);
-  for (int q = 0; q < 8; ++q) {
-    __m256i w0 = _mm256_loadu_si256((const __m256i *)(pb + q * 128));
-    __m256i w1 = _mm256_loadu_si256((const __m256i *)(pb + q * 128 + 32));
-    __m256i aw0 = _mm256_abs_epi8(w0), aw1 = _mm256_abs_epi8(w1);
-    for (int i = 0; i < mr; ++i) {
-      __m256i xb = _mm256_set1_epi32(x[q * MR + i]);
-      a[i][0] = _mm256_add_epi32(
-          a[i][0],
-          _mm256_madd_epi16(_mm256_maddubs_epi16(aw0, _mm256_sign_epi8(xb, w0)),
-                            ones));
-      a[i][1] = _mm256_add_epi32(
-          a[i][1],
-          _mm256_madd_epi16(_mm256_maddubs_epi16(aw1, _mm256_sign_epi8(xb, w1)),
-                            ones));
-    }
-  }
-}
-
-/* Four groups of four k summed in int16 per vector, as block4 does. */
-DSC_INLINE void block4x2(const uint8_t *pb, const int32_t *x, const int mr,
-                         __m256i (*a)[2]) {
+                       const int nv, __m256i (*a)[2]) {
   const __m256i ones = _mm256_set1_epi16(1);
   for (int h = 0; h < 2; ++h) {
     __m256i p[MR][2];
     for (int i = 0; i < mr; ++i)
-      p[i][0] = p[i][1] = _mm256_setzero_si256();
+      for (int v = 0; v < nv; ++v)
+        p[i][v] = _mm256_setzero_si256();
     for (int q = 4 * h; q < 4 * h + 4; ++q) {
-      __m256i w0 = _mm256_loadu_si256((const __m256i *)(pb + q * 128));
-      __m256i w1 = _mm256_loadu_si256((const __m256i *)(pb + q * 128 + 32));
+      __m256i w[2];
+      for (int v = 0; v < nv; ++v)
+        w[v] = _mm256_loadu_si256((const __m256i *)(pb + q * 128 + 32 * v));
       for (int i = 0; i < mr; ++i) {
         __m256i xb = _mm256_set1_epi32(x[q * MR + i]);
-        p[i][0] = _mm256_add_epi16(p[i][0], _mm256_maddubs_epi16(xb, w0));
-        p[i][1] = _mm256_add_epi16(p[i][1], _mm256_maddubs_epi16(xb, w1));
+        for (int v = 0; v < nv; ++v)
+          p[i][v] = _mm256_add_epi16(p[i][v], _mm256_maddubs_epi16(xb, w[v]));
       }
     }
     for (int i = 0; i < mr; ++i)
-      for (int v = 0; v < 2; ++v)
+      for (int v = 0; v < nv; ++v)
         a[i][v] = _mm256_add_epi32(a[i][v], _mm256_madd_epi16(p[i][v], ones));
   }
 }
 
-/* Column vectors jv and jv + 1 (the second with 4 or 8 columns) for the
- * rows of tile rt: micro_tile's work for two vectors. */
-DSC_INLINE void micro_pair(const gq_ctx *c, const uint8_t *panel, int64_t rt,
-                           const int mr, int64_t n0, int nc, int jv,
-                           int64_t blk0, int64_t nblk, int first) {
+DSC_INLINE void block8(const uint8_t *pb, const int32_t *x, const int mr,
+                       const int nv, __m256i (*a)[2]) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int q = 0; q < 8; ++q) {
+    __m256i w[2], aw[2];
+    for (int v = 0; v < nv; ++v) {
+      w[v] = _mm256_loadu_si256((const __m256i *)(pb + q * 128 + 32 * v));
+      aw[v] = _mm256_abs_epi8(w[v]);
+    }
+    for (int i = 0; i < mr; ++i) {
+      __m256i xb = _mm256_set1_epi32(x[q * MR + i]);
+      for (int v = 0; v < nv; ++v)
+        a[i][v] = _mm256_add_epi32(
+            a[i][v],
+            _mm256_madd_epi16(
+                _mm256_maddubs_epi16(aw[v], _mm256_sign_epi8(xb, w[v])), ones));
+    }
+  }
+}
+
+/* Column vectors jv .. jv + nv - 1 (the last with 4 or 8 columns) for the
+ * rows of tile rt. */
+__attribute__((always_inline)) static inline void
+micro_vecs(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
+           int64_t n0, int nc, int jv, const int nv, int64_t blk0, int64_t nblk,
+           int first) {
   int64_t kb = c->K / 32;
+  /* nc is a multiple of 4: a column vector is whole or half. */
   __m256i mask[2];
-  for (int h = 0; h < 2; ++h)
-    mask[h] = nc - 8 * (jv + h) >= 8
+  for (int v = 0; v < nv; ++v)
+    mask[v] = nc - 8 * (jv + v) >= 8
                   ? _mm256_set1_epi32(-1)
                   : _mm256_set_epi32(0, 0, 0, 0, -1, -1, -1, -1);
   float *y = c->y + rt * MR * c->N + n0 + 8 * jv;
   __m256 f[MR][2];
   for (int i = 0; i < mr; ++i)
-    for (int h = 0; h < 2; ++h)
-      f[i][h] = first ? _mm256_setzero_ps()
-                      : _mm256_maskload_ps(y + i * c->N + 8 * h, mask[h]);
+    for (int v = 0; v < nv; ++v)
+      f[i][v] = first ? _mm256_setzero_ps()
+                      : _mm256_maskload_ps(y + i * c->N + 8 * v, mask[v]);
   const int32_t *x = c->xp + (rt * kb + blk0) * 8 * MR;
   const float *xd = c->xd + (rt * kb + blk0) * MR;
   const uint8_t *pb = panel + blk0 * PB + 32 * jv;
   for (int64_t b = 0; b < nblk; ++b, pb += PB, x += 8 * MR, xd += MR) {
-    __m256i a[MR][2];
-    __m256i t0 = _mm256_loadu_si256((const __m256i *)(pb + PB_SUMS));
-    __m256i t1 = _mm256_loadu_si256((const __m256i *)(pb + PB_SUMS + 32));
-    for (int i = 0; i < mr; ++i) {
-      a[i][0] = t0;
-      a[i][1] = t1;
+    __m256i a[MR][2], t[2];
+    __m256 d[2];
+    for (int v = 0; v < nv; ++v) {
+      t[v] = _mm256_loadu_si256((const __m256i *)(pb + PB_SUMS + 32 * v));
+      d[v] = _mm256_loadu_ps((const float *)(pb + PB_SCALES + 32 * v));
     }
+    for (int i = 0; i < mr; ++i)
+      for (int v = 0; v < nv; ++v)
+        a[i][v] = t[v];
     if (c->t.bits == 8)
-      block8x2(pb, x, mr, a);
+      block8(pb, x, mr, nv, a);
     else
-      block4x2(pb, x, mr, a);
-    __m256 d0 = _mm256_loadu_ps((const float *)(pb + PB_SCALES));
-    __m256 d1 = _mm256_loadu_ps((const float *)(pb + PB_SCALES + 32));
+      block4(pb, x, mr, nv, a);
     for (int i = 0; i < mr; ++i) {
       __m256 s = _mm256_set1_ps(xd[i]);
-      f[i][0] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a[i][0]),
-                                _mm256_mul_ps(d0, s), f[i][0]);
-      f[i][1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a[i][1]),
-                                _mm256_mul_ps(d1, s), f[i][1]);
+      for (int v = 0; v < nv; ++v)
+        f[i][v] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a[i][v]),
+                                  _mm256_mul_ps(d[v], s), f[i][v]);
     }
   }
   for (int i = 0; i < mr; ++i)
-    for (int h = 0; h < 2; ++h)
-      _mm256_maskstore_ps(y + i * c->N + 8 * h, mask[h], f[i][h]);
+    for (int v = 0; v < nv; ++v)
+      _mm256_maskstore_ps(y + i * c->N + 8 * v, mask[v], f[i][v]);
 }
 
+/* The panel's column vectors two at a time, a lone last one by itself. */
 __attribute__((always_inline)) static inline void
 micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
            int64_t n0, int nc, int64_t blk0, int64_t nblk, int first,
            int last, const int chan) {
-  int64_t kb = c->K / 32;
-  const int bits8 = c->t.bits == 8;
-  for (int jv = 0; jv < 4 && 8 * jv < nc; ++jv) {
-    if (jv % 2 == 0 && 8 * (jv + 1) < nc) {
-      micro_pair(c, panel, rt, mr, n0, nc, jv, blk0, nblk, first);
-      ++jv;
-      continue;
-    }
-    /* nc is a multiple of 4: a column vector is whole or half. */
-    __m256i mask = _mm256_set_epi32(0, 0, 0, 0, -1, -1, -1, -1);
-    if (nc - 8 * jv >= 8)
-      mask = _mm256_set1_epi32(-1);
-    float *y = c->y + rt * MR * c->N + n0 + 8 * jv;
-    __m256 f[MR];
-    for (int i = 0; i < mr; ++i)
-      f[i] = first ? _mm256_setzero_ps() : _mm256_maskload_ps(y + i * c->N, mask);
-    const int32_t *x = c->xp + (rt * kb + blk0) * 8 * MR;
-    const float *xd = c->xd + (rt * kb + blk0) * MR;
-    const uint8_t *pb = panel + blk0 * PB + 32 * jv;
-    for (int64_t b = 0; b < nblk; ++b, pb += PB, x += 8 * MR, xd += MR) {
-      __m256i a[MR];
-      __m256i t = _mm256_loadu_si256((const __m256i *)(pb + PB_SUMS));
-      for (int i = 0; i < mr; ++i)
-        a[i] = t;
-      if (bits8)
-        block8(pb, x, mr, a);
-      else
-        block4(pb, x, mr, a);
-      __m256 d = _mm256_loadu_ps((const float *)(pb + PB_SCALES));
-      for (int i = 0; i < mr; ++i)
-        f[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a[i]),
-                               _mm256_mul_ps(d, _mm256_set1_ps(xd[i])), f[i]);
-    }
-    for (int i = 0; i < mr; ++i)
-      _mm256_maskstore_ps(y + i * c->N, mask, f[i]);
+  (void)last;
+  (void)chan;
+  for (int jv = 0; jv < 4 && 8 * jv < nc; jv += 2) {
+    if (8 * (jv + 1) < nc)
+      micro_vecs(c, panel, rt, mr, n0, nc, jv, 2, blk0, nblk, first);
+    else
+      micro_vecs(c, panel, rt, mr, n0, nc, jv, 1, blk0, nblk, first);
   }
 }
