@@ -502,8 +502,8 @@ def bench_tinyllama(bundle, peak):
             t = time.perf_counter()
             e = go(gen + ["--temp", "0"] + (["--verbose"] if i == 0 else []))
             if i == 0 and e:
-                # The load (weights read, rewritten for the GEMVs and
-                # copied to the device) and the run's whole time.
+                # The load (weights read and copied to the device as the
+                # payload holds them) and the run's whole time.
                 for line in e.strip().splitlines()[1:]:
                     say("    " + line.split(": ", 1)[-1])
                 say("    the whole run: %.2f s" % (time.perf_counter() - t))

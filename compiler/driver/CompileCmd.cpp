@@ -484,7 +484,12 @@ int runCompile() {
       continue; // prepareModel's
     if (emit == EmitKind::MLIR && phase > compileTo)
       break;
-    if (Error e = runPhase(*module, phases, phase))
+    // Layout's remarks: where the forward pass runs when the target has a
+    // device and it stays on the host (dsc-gpu-place-forward).
+    if (Error e = runPhase(*module, phases, phase, [&](mlir::Diagnostic &d) {
+          if (!quiet)
+            errs() << "dsc: note: " << d.str() << "\n";
+        }))
       return reportError(std::move(e));
     if (phase == Phase::Layout) {
       layout = module->clone();

@@ -14,14 +14,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "pipeline/CUDAKernels.h"
-#include "pipeline/CUDAProgram.h"
 #include "pipeline/Pipelines.h"
 #include "registry/CUDATargets.h"
 #include "targets/EmbeddedFiles.h"
 
+#include "Dsc/Transforms/CUDAProgram.h"
 #include "Dsc/Transforms/GPULower.h"
 #include "Dsc/Transforms/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -91,7 +92,17 @@ Error embedCUDAKernels(Module &code, const TargetDesc &target,
     return createStringError(inconvertibleErrorCode(),
                              "linking the CUDA kernels' host code failed");
 
-  CUDAProgram program = buildCUDAProgram(layout);
+  mlir::dsc::CUDAProgram program = mlir::dsc::buildCUDAProgram(
+      layout, mlir::dsc::CUDAProgramStage::Emission);
+  // A forward function placed on the device has no host code and plain
+  // weights: the program must be whole.
+  auto forward = layout.lookupSymbol<mlir::func::FuncOp>("forward");
+  if (!program.note.empty() && forward &&
+      forward->hasAttr(mlir::dsc::kDeviceForwardAttr))
+    return createStringError(inconvertibleErrorCode(),
+                             "the forward function was placed on the device, "
+                             "but its device program fails: " +
+                                 program.note);
   Type *i64 = Type::getInt64Ty(code.getContext());
   Constant *words = ConstantDataArray::get(code.getContext(), program.words);
   new GlobalVariable(code, ArrayType::get(i64, program.words.size()),

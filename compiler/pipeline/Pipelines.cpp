@@ -131,6 +131,7 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
     mlir::dsc::TargetAttachOptions attach;
     attach.target = s.target;
     pm.addPass(mlir::dsc::createTargetAttach(attach));
+    pm.addPass(mlir::dsc::createGPUPlaceForward());
     pm.addPass(mlir::dsc::createWeightsPack());
     pm.addPass(mlir::dsc::createWeightsAssignOffsets());
     pm.addPass(mlir::dsc::createWeightsStampId());

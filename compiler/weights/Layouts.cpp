@@ -5,6 +5,9 @@
 #include "dsc/abi/quant_layout.h"
 #include "dsc/half.h"
 
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/SmallVector.h"
+
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -55,29 +58,50 @@ static void writeScale(raw_ostream &os, float d, bool f32) {
   }
 }
 
-void writePlainQuantized(const QuantizedTensor &qt, raw_ostream &os) {
+uint64_t writePlainValues(const QuantizedTensor &qt, raw_ostream &os) {
   uint64_t rowBytes = dsc_qplain_row_bytes(qt.cols, qt.bits);
   std::vector<uint8_t> row(rowBytes);
   int64_t groups = qt.cols / qt.group;
   for (int64_t r = 0; r < qt.rows; ++r) {
     std::fill(row.begin(), row.end(), 0);
-    for (int64_t c = 0; c < qt.cols; ++c) {
-      uint8_t u = qt.u[r * qt.cols + c];
-      // Plain values are signed when symmetric.
-      uint8_t v =
-          qt.symmetric
-              ? static_cast<uint8_t>(u - qt.zero[r * groups + c / qt.group])
-              : u;
-      // A little-endian bit stream: a value may straddle two bytes.
-      uint64_t bit = static_cast<uint64_t>(c) * qt.bits;
-      unsigned both = (v & ((1u << qt.bits) - 1)) << (bit % 8);
-      row[bit / 8] |= static_cast<uint8_t>(both);
-      if (bit % 8 + qt.bits > 8)
-        row[bit / 8 + 1] |= static_cast<uint8_t>(both >> 8);
+    const uint8_t *u = &qt.u[r * qt.cols];
+    const uint8_t *z = &qt.zero[r * groups];
+    // Plain values are signed when symmetric.
+    auto value = [&](int64_t c) -> uint8_t {
+      return qt.symmetric ? static_cast<uint8_t>(u[c] - z[c / qt.group]) : u[c];
+    };
+    if (qt.bits == 8) {
+      for (int64_t c = 0; c < qt.cols; ++c)
+        row[c] = value(c);
+    } else if (qt.bits == 4) {
+      for (int64_t c = 0; c < qt.cols; ++c)
+        row[c / 2] |= static_cast<uint8_t>((value(c) & 15) << (4 * (c % 2)));
+    } else {
+      for (int64_t c = 0; c < qt.cols; ++c) {
+        // A little-endian bit stream: a value may straddle two bytes.
+        uint64_t bit = static_cast<uint64_t>(c) * qt.bits;
+        unsigned both = (value(c) & ((1u << qt.bits) - 1)) << (bit % 8);
+        row[bit / 8] |= static_cast<uint8_t>(both);
+        if (bit % 8 + qt.bits > 8)
+          row[bit / 8 + 1] |= static_cast<uint8_t>(both >> 8);
+      }
     }
     os.write(reinterpret_cast<const char *>(row.data()), rowBytes);
   }
-  uint64_t written = qt.rows * rowBytes;
+  return qt.rows * rowBytes;
+}
+
+void writePlainQuantized(const QuantizedTensor &qt, raw_ostream &os) {
+  writePlainScales(qt, writePlainValues(qt, os), os);
+}
+
+void writePlainScales(const QuantizedTensor &qt, uint64_t written,
+                      raw_ostream &out) {
+  // Into memory first: `out` may do work per write (the payload's progress
+  // and hash), and a scale is 2 or 4 bytes.
+  SmallVector<char, 0> buf;
+  raw_svector_ostream os(buf);
+  scope_exit flush([&] { out.write(buf.data(), buf.size()); });
   pad(os, written, dsc_qplain_align(written));
   written = dsc_qplain_align(written);
   if (qt.superBlock) {

@@ -20,6 +20,13 @@ namespace dsc {
 /// then (asymmetric) the zero points, each part aligned.
 void writePlainQuantized(const QuantizedTensor &qt, llvm::raw_ostream &os);
 
+/// The two parts of it: the values of `qt`'s rows (the bytes written:
+/// rows of several blocks concatenate), then, after `written` bytes of
+/// values, the padding and the rest (`qt`'s values unused).
+uint64_t writePlainValues(const QuantizedTensor &qt, llvm::raw_ostream &os);
+void writePlainScales(const QuantizedTensor &qt, uint64_t written,
+                      llvm::raw_ostream &os);
+
 /// `qt` as tiles of `tileRows` rows by one scale group: 4, the tiles'
 /// scales (and zero points) ahead of their values; 16, the row-interleaved
 /// 4-bit blocks (both in dsc/abi/quant_layout.h).

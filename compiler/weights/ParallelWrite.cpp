@@ -4,6 +4,8 @@
 #include "weights/Layouts.h"
 #include "weights/Quantizer.h"
 
+#include "dsc/abi/quant_layout.h"
+
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Threading.h"
 
@@ -96,9 +98,9 @@ Error writeQuantized(QTensorType type,
                                                 type.getElementType(),
                                                 type.getScheme());
   }
-  // IQ4_NL blocks are row by row: the blocks' bytes concatenate as tiles do.
+  // IQ4_NL blocks are row by row: the blocks' bytes concatenate as tiles do,
+  // and so do the plain layout's values (its scales follow all of them).
   bool ggml = type.getScheme().isGGML();
-  bool streamed = tileRows || ggml;
   std::vector<std::optional<QuantizedTensor>> parts(plan.count);
   std::vector<SmallVector<char, 0>> bytes(plan.count);
   std::vector<std::string> errors(plan.count);
@@ -145,46 +147,41 @@ Error writeQuantized(QTensorType type,
             gptq);
         if (!q) {
           errors[i] = toString(q.takeError());
-        } else if (streamed) {
-          raw_svector_ostream bos(bytes[i]);
-          if (ggml)
-            writeIQ4NLBlocks(*q, bos);
-          else
-            writeTiledQuantized(*q, tileRows, bos);
         } else {
-          parts[i] = std::move(*q);
+          raw_svector_ostream bos(bytes[i]);
+          if (ggml) {
+            writeIQ4NLBlocks(*q, bos);
+          } else if (tileRows) {
+            writeTiledQuantized(*q, tileRows, bos);
+          } else {
+            writePlainValues(*q, bos);
+            // The rest is written after every block's values.
+            std::vector<uint8_t>().swap(q->u);
+            parts[i] = std::move(*q);
+          }
         }
-        if (streamed)
-          flush(i);
+        flush(i);
       },
       threads);
   for (const std::string &e : errors)
     if (!e.empty())
       return createStringError(inconvertibleErrorCode(), e);
-  if (streamed)
+  if (ggml || tileRows)
     return Error::success();
-  if (plan.count == 1) {
-    writePlainQuantized(*parts[0], os);
-    return Error::success();
+  // The plain layout's scales (and zero points, codes) after all values:
+  // the blocks' per-row arrays joined in row order.
+  QuantizedTensor all = *parts[0];
+  all.rows = type.getRows();
+  for (size_t i = 1; i < parts.size(); ++i) {
+    const QuantizedTensor &p = *parts[i];
+    all.scale.insert(all.scale.end(), p.scale.begin(), p.scale.end());
+    all.zero.insert(all.zero.end(), p.zero.begin(), p.zero.end());
+    all.code.insert(all.code.end(), p.code.begin(), p.code.end());
+    all.superScale.insert(all.superScale.end(), p.superScale.begin(),
+                          p.superScale.end());
   }
-  // The plain layout stores all values before all scales: join the blocks,
-  // whose per-row arrays are in row order.
-  QuantizedTensor all;
-  all.init(type);
-  size_t u = 0, sc = 0, z = 0, ss = 0;
-  for (std::optional<QuantizedTensor> &p : parts) {
-    std::copy(p->u.begin(), p->u.end(), all.u.begin() + u);
-    std::copy(p->scale.begin(), p->scale.end(), all.scale.begin() + sc);
-    std::copy(p->zero.begin(), p->zero.end(), all.zero.begin() + z);
-    std::copy(p->code.begin(), p->code.end(), all.code.begin() + z);
-    std::copy(p->superScale.begin(), p->superScale.end(),
-              all.superScale.begin() + ss);
-    u += p->u.size();
-    sc += p->scale.size();
-    z += p->zero.size();
-    ss += p->superScale.size();
-  }
-  writePlainQuantized(all, os);
+  writePlainScales(all, all.rows * dsc_qplain_row_bytes(all.cols, all.bits),
+                   os);
   return Error::success();
 }
 

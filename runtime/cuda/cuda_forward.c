@@ -24,10 +24,11 @@
  * DSC_CUDA_GRAPH=0, or a driver without graphs, launches each kernel
  * instead.
  *
- * The weights are copied once: the payload holds them in the CPU's tiled
- * layout (dsc/abi/quant_layout.h), and the GEMV kernels read the plain one
- * (int8 / int4 values signed, row-major; f32 scales [rows, cols / group]),
- * so each is rewritten on the host on the way.
+ * The weights are copied once, from the payload as they are: the compiler
+ * stores the weights of a forward pass on the device in the layout the
+ * kernels read (row-major floats; quantized, quant_layout.h's plain layout:
+ * int8 / int4 values signed, row-major, then the scales [rows, cols /
+ * group]); only f16 scales are widened to f32 on the way.
  *
  * The device's KV cache is laid out as the CPU's (dsc/abi/kv_cache.h): per
  * layer, keys then values, [kv_head, position, head_dim].
@@ -37,7 +38,6 @@
 #include "cuda/driver.h"
 #include "dsc/abi/cuda_program.h"
 #include "dsc/abi/kv_cache.h"
-#include "dsc/abi/quant_layout.h"
 #include "dsc/half.h"
 #include "dsc/mathf.h"
 #include "dsc/model.h"
@@ -217,6 +217,10 @@ static CUdeviceptr dev_alloc(size_t bytes) {
   return p;
 }
 
+static bool kind_quant(const int64_t *w) {
+  return w[DSC_CPW_KIND] == DSC_CPK_Q8 || w[DSC_CPW_KIND] == DSC_CPK_Q4;
+}
+
 static int upload(CUdeviceptr *p, const void *src, size_t bytes) {
   CUresult rc;
   if (!(*p = dev_alloc(bytes)))
@@ -226,131 +230,48 @@ static int upload(CUdeviceptr *p, const void *src, size_t bytes) {
   return 0;
 }
 
-/* The value (u - zero) and scale of element (r, c) of a tiled quantized
- * weight (dsc/abi/quant_layout.h); symmetric, so zero is 2^(bits-1). */
-static void tiled_q(const int64_t *w, const uint8_t *base, int64_t r, int64_t c,
-                    int *q, float *scale) {
-  int64_t cols = w[DSC_CPW_COLS], G = w[DSC_CPW_TILE_COLS];
-  int bits = w[DSC_CPW_KIND] == DSC_CPK_Q8 ? 8 : 4;
-  int64_t ssz = w[DSC_CPW_SCALE_F32] ? 4 : 2;
-  int64_t rowBytes = G * bits / 8, tile = 4 * ssz + 4 * rowBytes;
-  const uint8_t *t = base + ((r / 4) * (cols / G) + c / G) * tile;
-  if (ssz == 4) {
-    memcpy(scale, t + 4 * (r % 4), 4);
-  } else {
-    uint16_t h;
-    memcpy(&h, t + 2 * (r % 4), 2);
-    *scale = dsc_f16_to_f32(h);
-  }
-  const uint8_t *v = t + 4 * ssz + (r % 4) * rowBytes;
-  int64_t j = c % G;
-  unsigned u =
-      bits == 8 ? v[j] : dsc_qblock_value(v + (j / 32) * 16, 4, j % 32);
-  *q = (int)u - (1 << (bits - 1));
-}
-
-/* Element (r, c) of a float weight, row-major or in tiles. */
-static float float_at(const int64_t *w, const uint8_t *base, int64_t r,
-                      int64_t c) {
-  int64_t cols = w[DSC_CPW_COLS], i = r * cols + c;
-  int64_t tr = w[DSC_CPW_TILE_ROWS], tc = w[DSC_CPW_TILE_COLS];
-  if (tr)
-    i = (((r / tr) * (cols / tc) + c / tc) * tr + r % tr) * tc + c % tc;
-  if (w[DSC_CPW_KIND] == DSC_CPK_F32) {
-    float f;
-    memcpy(&f, base + 4 * i, 4);
-    return f;
-  }
-  uint16_t h;
-  memcpy(&h, base + 2 * i, 2);
-  return dsc_f16_to_f32(h);
-}
-
-/* A weight's rewrite into the GEMVs' plain layout, split by rows over the
- * executable's threads (dsc_parallel_for): one thread rewrote TinyLlama's
- * weights in several seconds of every start. */
+/* Weight `i` into device memory: the payload holds it as the kernels read
+ * it (dsc/abi/cuda_program.h), so its values go as they are; f16 scales
+ * are widened to the f32 the kernels read (a sixteenth of int4:group=32's
+ * bytes), split by rows over the executable's threads. */
 typedef struct {
-  const int64_t *w;
-  const uint8_t *base;
-  uint8_t *plain; /* float weights */
-  int8_t *q;      /* quantized: values, */
-  float *s;       /* and scales per row and group */
-} rewrite;
+  const uint16_t *h;
+  float *f;
+  int64_t per; /* scales a row */
+} widen;
 
-static void rewrite_float_rows(void *ctx, int64_t r0, int64_t r1) {
-  const rewrite *rw = ctx;
-  int64_t cols = rw->w[DSC_CPW_COLS];
-  bool f32 = rw->w[DSC_CPW_KIND] == DSC_CPK_F32;
-  for (int64_t r = r0; r < r1; ++r)
-    for (int64_t c = 0; c < cols; ++c) {
-      float f = float_at(rw->w, rw->base, r, c);
-      if (f32) {
-        memcpy(rw->plain + 4 * (r * cols + c), &f, 4);
-      } else {
-        uint16_t h = dsc_f32_to_f16(f); /* exact: it was f16 */
-        memcpy(rw->plain + 2 * (r * cols + c), &h, 2);
-      }
-    }
+static void widen_rows(void *ctx, int64_t r0, int64_t r1) {
+  const widen *wd = ctx;
+  for (int64_t i = r0 * wd->per; i < r1 * wd->per; ++i) {
+    uint16_t h;
+    memcpy(&h, wd->h + i, 2); /* the payload's scales are 2-byte aligned */
+    wd->f[i] = dsc_f16_to_f32(h);
+  }
 }
 
-static void rewrite_quant_rows(void *ctx, int64_t r0, int64_t r1) {
-  const rewrite *rw = ctx;
-  const int64_t *w = rw->w;
-  int64_t cols = w[DSC_CPW_COLS], G = w[DSC_CPW_TILE_COLS], groups = cols / G;
-  bool q8 = w[DSC_CPW_KIND] == DSC_CPK_Q8;
-  for (int64_t r = r0; r < r1; ++r)
-    for (int64_t c = 0; c < cols; ++c) {
-      int v;
-      float d;
-      tiled_q(w, rw->base, r, c, &v, &d);
-      if (c % G == 0)
-        rw->s[r * groups + c / G] = d;
-      int64_t at = r * cols + c;
-      if (q8)
-        rw->q[at] = (int8_t)v;
-      else
-        rw->q[at / 2] |= (int8_t)((v & 15) << (4 * (at % 2)));
-    }
-}
-
-/* Weight `i` in the GEMVs' plain layout, into device memory. */
 static int upload_weight(int64_t i) {
   const int64_t *w = g.weights + i * DSC_CPW_SIZE;
   const uint8_t *base = g.blob + w[DSC_CPW_OFFSET];
   int64_t rows = w[DSC_CPW_ROWS], cols = w[DSC_CPW_COLS];
   int64_t kind = w[DSC_CPW_KIND];
-  rewrite rw = {w, base, 0, 0, 0};
-  int rc = 0;
-  if (kind == DSC_CPK_F32 || kind == DSC_CPK_F16) {
-    size_t esz = kind == DSC_CPK_F32 ? 4 : 2;
-    if (!w[DSC_CPW_TILE_ROWS])
-      return upload(&g.wq[i], base, (size_t)(rows * cols) * esz);
-    if (!(rw.plain = malloc((size_t)(rows * cols) * esz)))
-      return dsc_fail("out of memory rewriting the weights for the GPU");
-    dsc_parallel_for(rows, rewrite_float_rows, &rw);
-    rc = upload(&g.wq[i], rw.plain, (size_t)(rows * cols) * esz);
-    free(rw.plain);
-    return rc;
-  }
-  int64_t groups = cols / w[DSC_CPW_TILE_COLS];
-  size_t qbytes = kind == DSC_CPK_Q8 ? (size_t)(rows * cols)
-                                     : (size_t)(rows * cols + 1) / 2;
-  rw.q = calloc(qbytes, 1);
-  rw.s = malloc((size_t)(rows * groups) * 4);
-  if (!rw.q || !rw.s) {
-    free(rw.q);
-    free(rw.s);
-    return dsc_fail("out of memory rewriting the weights for the GPU");
-  }
-  /* int4 rows of odd length share bytes: one thread then. */
-  if (kind == DSC_CPK_Q4 && cols % 2)
-    rewrite_quant_rows(&rw, 0, rows);
-  else
-    dsc_parallel_for(rows, rewrite_quant_rows, &rw);
-  rc = upload(&g.wq[i], rw.q, qbytes) ||
-       upload(&g.ws[i], rw.s, (size_t)(rows * groups) * 4);
-  free(rw.q);
-  free(rw.s);
+  if (kind == DSC_CPK_F32 || kind == DSC_CPK_F16)
+    return upload(&g.wq[i], base,
+                  (size_t)(rows * cols) * (kind == DSC_CPK_F32 ? 4 : 2));
+  int64_t groups = cols / w[DSC_CPW_GROUP];
+  size_t qbytes =
+      (size_t)rows * (kind == DSC_CPK_Q8 ? (size_t)cols : (size_t)cols / 2);
+  const uint8_t *sc = base + w[DSC_CPW_SCALES];
+  size_t sbytes = (size_t)(rows * groups) * 4;
+  if (upload(&g.wq[i], base, qbytes))
+    return 1;
+  if (w[DSC_CPW_SCALE_F32])
+    return upload(&g.ws[i], sc, sbytes);
+  widen wd = {(const uint16_t *)sc, malloc(sbytes), groups};
+  if (!wd.f)
+    return dsc_fail("out of memory widening the weights' scales for the GPU");
+  dsc_parallel_for(rows, widen_rows, &wd);
+  int rc = upload(&g.ws[i], wd.f, sbytes);
+  free(wd.f);
   return rc;
 }
 
@@ -554,7 +475,7 @@ static float f64_at(int64_t bitsWord) {
 static void embed(const int64_t *st, int64_t r, int64_t rows) {
   const int64_t *w = g.weights + st[1] * DSC_CPW_SIZE;
   int64_t vocab = w[DSC_CPW_ROWS], dim = w[DSC_CPW_COLS];
-  int64_t group = w[DSC_CPW_TILE_COLS] ? w[DSC_CPW_TILE_COLS] : dim;
+  int64_t group = kind_quant(w) ? w[DSC_CPW_GROUP] : dim;
   M q = mem(g.wq[st[1]], vocab * dim);
   M s = mem(g.ws[st[1]], vocab * (dim / group));
   M tok = mem(g.io + IO_TOKENS + 4 * (CUdeviceptr)r, rows);
@@ -571,10 +492,9 @@ static void embed(const int64_t *st, int64_t r, int64_t rows) {
 }
 
 /* The columns sharing a scale: a quantized weight's group, a float
- * weight's whole row (its tile width, if tiled, is gone once rewritten). */
+ * weight's whole row. */
 static int64_t group_of(const int64_t *w) {
-  bool quant = w[DSC_CPW_KIND] == DSC_CPK_Q8 || w[DSC_CPW_KIND] == DSC_CPK_Q4;
-  return quant && w[DSC_CPW_TILE_COLS] ? w[DSC_CPW_TILE_COLS] : w[DSC_CPW_COLS];
+  return kind_quant(w) ? w[DSC_CPW_GROUP] : w[DSC_CPW_COLS];
 }
 
 /* Values in a 32-bit word of a weight of this kind (F32: one). */

@@ -128,6 +128,15 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'dsc.digest' must be a string on a dsc.global";
     return success();
   }
+  if (attr.getName() == "dsc.device_forward") {
+    // dsc-gpu-place-forward's mark: the forward pass runs on the device.
+    auto fn = dyn_cast<FunctionOpInterface>(op);
+    if (!isa<UnitAttr>(attr.getValue()) || !fn || fn.getName() != "forward")
+      return op->emitError()
+             << "'dsc.device_forward' must be a unit attribute on the "
+                "forward function";
+    return success();
+  }
   if (attr.getName() == "dsc.host_kernel" ||
       attr.getName() == "dsc.host_lanes") {
     // dsc-gpu-kernels-to-host's marks on a GPU kernel's host form (the fake

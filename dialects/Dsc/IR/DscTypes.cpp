@@ -168,8 +168,7 @@ uint64_t mlir::dsc::getStorageBytes(Type type, TiledLayoutAttr layout) {
       // Plain: values, the f16 super-block scales, the group codes (and
       // the zero points), each from an aligned offset.
       uint64_t groups = rows * (cols / 32);
-      uint64_t size =
-          dsc_qplain_align(rows * dsc_qplain_row_bytes(cols, s.getBits()));
+      uint64_t size = dsc_qplain_scales_offset(rows, cols, s.getBits());
       size = dsc_qplain_align(size + rows * (cols / sb) * 2) + groups;
       if (!s.getSymmetric())
         size = dsc_qplain_align(size) + groups;
@@ -192,8 +191,7 @@ uint64_t mlir::dsc::getStorageBytes(Type type, TiledLayoutAttr layout) {
     }
     uint64_t rows = q.getRows(), cols = q.getCols();
     uint64_t n = static_cast<uint64_t>(s.getNumScales(rows, cols));
-    uint64_t size =
-        dsc_qplain_align(rows * dsc_qplain_row_bytes(cols, s.getBits()));
+    uint64_t size = dsc_qplain_scales_offset(rows, cols, s.getBits());
     size += n * elementBytes(s.getScaleType());
     if (!s.getSymmetric())
       size = dsc_qplain_align(size) + n;

@@ -10,9 +10,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "Dsc/Transforms/CodegenLower.h"
+#include "Dsc/Transforms/CUDAProgram.h"
 
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -251,17 +253,41 @@ struct CodegenLowerPass : dsc::impl::CodegenLowerBase<CodegenLowerPass> {
     FailureOr<const TargetInfo *> t = resolveTarget(module, target);
     if (failed(t))
       return signalPassFailure();
+    bool onDevice = (*t)->deviceForward && fn->hasAttr(kDeviceForwardAttr);
     FailureOr<func::FuncOp> forward = rewriteSignature(fn, **t);
     if (failed(forward))
       return signalPassFailure();
+    if (onDevice) {
+      // Placed on the device (dsc-gpu-place-forward): the executable runs
+      // the device program, never this function, whose weights are in the
+      // device's layouts. Its entry point stays for the runtime to link;
+      // its body only aborts (an assert, whose effects bufferization's
+      // deallocation knows, where a trap's are unknown to it).
+      Block &body = forward->getBody().front();
+      Operation *ret = body.getTerminator();
+      while (Operation *op = ret->getPrevNode())
+        op->erase();
+      OpBuilder b(ret);
+      Value no = arith::ConstantIntOp::create(b, ret->getLoc(), 0, 1);
+      cf::AssertOp::create(b, ret->getLoc(), no,
+                           "the forward pass runs on the device");
+    } else if (failed(lowerForwardBody(*forward, **t))) {
+      return signalPassFailure();
+    }
+    for (GlobalOp g : llvm::make_early_inc_range(module.getOps<GlobalOp>()))
+      g.erase();
+    emitModelDesc(module, config, **t);
+  }
 
+  LogicalResult lowerForwardBody(func::FuncOp forward,
+                                 const TargetInfo &target) {
     MLIRContext *ctx = &getContext();
     ConversionTarget legal(*ctx);
     legal.addIllegalDialect<DscDialect>();
     legal.addLegalOp<UKernelOp>();
     legal.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
-    populateCodegenLowerKernelPatterns(patterns, **t);
+    populateCodegenLowerKernelPatterns(patterns, target);
     populateCodegenLowerLinalgPatterns(patterns);
     // A pattern that refuses an op says why; the driver's "failed to
     // legalize" that follows would only repeat it.
@@ -274,17 +300,13 @@ struct CodegenLowerPass : dsc::impl::CodegenLowerBase<CodegenLowerPass> {
       explained = true;
       return failure();
     });
-    if (failed(applyPartialConversion(*forward, legal, std::move(patterns))))
-      return signalPassFailure();
+    if (failed(applyPartialConversion(forward, legal, std::move(patterns))))
+      return failure();
     forward->walk([](UnrealizedConversionCastOp cast) {
       if (cast.use_empty())
         cast.erase();
     });
-    if (failed(shareRopeTables(*forward)))
-      return signalPassFailure();
-    for (GlobalOp g : llvm::make_early_inc_range(module.getOps<GlobalOp>()))
-      g.erase();
-    emitModelDesc(module, config, **t);
+    return shareRopeTables(forward);
   }
 };
 

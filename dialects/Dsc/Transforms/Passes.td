@@ -125,7 +125,11 @@ def WeightsPack : Pass<"dsc-weights-pack", "::mlir::ModuleOp"> {
     one row in each 32-bit lane of the vectors; such blocks in IR laid
     out for another target go back to 4-row tiles where this one has no
     kernel for them. The tile shapes are the target's (targets/registry): a target whose kernels read no tiles
-    leaves every weight row-major.
+    leaves every weight row-major. A forward function placed on the device
+    (`dsc.device_forward`, from `dsc-gpu-place-forward`) leaves every
+    weight in the plain layouts the device kernels read, floats row-major
+    and quantized weights as `quant_layout.h`'s plain form, and drops the
+    layouts of IR laid out earlier.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"\"",
@@ -152,6 +156,32 @@ def TargetAttach : Pass<"dsc-target-attach", "::mlir::ModuleOp"> {
     Option<"target", "target", "std::string", /*default=*/"\"\"",
            "Registry target name">
   ];
+}
+
+def GPUPlaceForward : Pass<"dsc-gpu-place-forward", "::mlir::ModuleOp"> {
+  let summary = "Places the forward pass on the target's device where every "
+                "op has a device kernel";
+  let description = [{
+    On a target whose executable runs the forward pass on a device (the
+    CUDA targets: the registry's `deviceForward`), reads the forward
+    function into the device's steps (`dsc/abi/cuda_program.h`, the same
+    reading the code generator writes into the executable) and, when every
+    op and weight has one, marks the function `dsc.device_forward`. The
+    passes after it take the mark: `dsc-weights-pack` leaves the weights
+    in the plain layouts the device kernels read (floats row-major,
+    quantized weights in `quant_layout.h`'s plain form), so that the
+    executable copies them to the device as the payload holds them, and
+    `dsc-codegen-lower` generates no host code for the function (its body
+    becomes a trap: the host never runs it). A forward function with an op
+    or a weight the device kernels do not cover is left unmarked, with a
+    remark saying which: the executable then computes on the CPU and says
+    so. On other targets the pass removes a mark it finds.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"\"",
+           "Registry target (default: the module's dsc.target, else x86_64)">
+  ];
+  let dependentDialects = ["::mlir::dsc::DscDialect"];
 }
 
 def WeightsAssignOffsets : Pass<"dsc-weights-assign-offsets",
@@ -233,7 +263,8 @@ def CodegenLower : Pass<"dsc-codegen-lower", "::mlir::ModuleOp"> {
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
     "::mlir::func::FuncDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::tensor::TensorDialect", "::mlir::LLVM::LLVMDialect"
+    "::mlir::tensor::TensorDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::cf::ControlFlowDialect"
   ];
 }
 

@@ -1,8 +1,11 @@
 //===- WeightsPack.cpp - tile linear weights for the kernels --------------===//
 
 #include "Dsc/IR/QuantTiles.h"
+#include "Dsc/Transforms/CUDAProgram.h"
 #include "Dsc/Transforms/Passes.h"
 #include "dsc/abi/quant_layout.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "llvm/ADT/DenseMap.h"
 
@@ -23,6 +26,16 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
     FailureOr<const TargetInfo *> target = resolveTarget(module, this->target);
     if (failed(target))
       return signalPassFailure();
+    // A forward pass placed on the device (dsc-gpu-place-forward) reads
+    // every weight in the plain layout its kernels take; a layout from an
+    // earlier compile goes (the payload is written from the sources).
+    auto forward = module.lookupSymbol<func::FuncOp>("forward");
+    if ((*target)->deviceForward && forward &&
+        forward->hasAttr(kDeviceForwardAttr)) {
+      for (GlobalOp g : module.getOps<GlobalOp>())
+        g.removeLayoutAttr();
+      return;
+    }
     int64_t tileRows = (*target)->floatTile.rows;
     int64_t tileCols = (*target)->floatTile.cols;
     int64_t quantRows = (*target)->quantTileRows;

@@ -14,8 +14,8 @@
 
 #include <stdint.h>
 
-/* "dscgpup1" as a little-endian int64. */
-#define DSC_CUDA_PROGRAM_MAGIC 0x3170757067637364LL
+/* "dscgpup2" as a little-endian int64 (p2: weights in the plain layout). */
+#define DSC_CUDA_PROGRAM_MAGIC 0x3270757067637364LL
 
 enum {
   DSC_CP_MAGIC,
@@ -31,14 +31,19 @@ enum {
   DSC_CP_HEADER_SIZE = 16
 };
 
-/* Then one int64 per buffer: its floats per position. Then 8 per weight: */
+/* Then one int64 per buffer: its floats per position. Then 8 per weight,
+ * which the payload holds as the device kernels read it (dsc-weights-pack
+ * leaves the weights of a forward pass on the device untiled): float
+ * weights row-major, quantized ones in quant_layout.h's plain layout
+ * (signed values row-major, 4-bit low nibble first, then the scales
+ * [rows, cols / group]). */
 enum {
   DSC_CPW_OFFSET, /* bytes into the weight blob */
   DSC_CPW_ROWS,
   DSC_CPW_COLS,
   DSC_CPW_KIND,        /* DSC_CPK_* */
-  DSC_CPW_TILE_ROWS,   /* 0: row-major */
-  DSC_CPW_TILE_COLS,   /* quantized: columns sharing a scale */
+  DSC_CPW_SCALES,      /* quantized: bytes from the values to the scales */
+  DSC_CPW_GROUP,       /* quantized: columns sharing a scale */
   DSC_CPW_SCALE_F32,   /* quantized: scales are f32 (else f16) */
   DSC_CPW_PREFILL_F16, /* a prompt's rows may be rounded to f16 and
                         * multiplied on tensor cores (dsc.linear's

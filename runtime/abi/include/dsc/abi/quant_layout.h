@@ -342,6 +342,12 @@ static inline uint64_t dsc_qplain_align(uint64_t n) {
   return (n + DSC_QPLAIN_ALIGN - 1) / DSC_QPLAIN_ALIGN * DSC_QPLAIN_ALIGN;
 }
 
+/* Bytes from the start of a plain weight to its scales. */
+static inline uint64_t dsc_qplain_scales_offset(uint64_t rows, uint64_t cols,
+                                                unsigned bits) {
+  return dsc_qplain_align(rows * dsc_qplain_row_bytes(cols, bits));
+}
+
 /* Whether the tiled layout stores `bits`-bit values. */
 static inline int dsc_qtile_bits_ok(unsigned bits) {
   return bits == 8 || (bits >= 2 && bits <= 6);

@@ -666,6 +666,18 @@ func.func @k() attributes {dsc.host_kernel = 1 : i64} {
 
 // -----
 
+// expected-error @+1 {{'dsc.device_forward' must be a unit attribute on the forward function}}
+func.func @not_forward() attributes {dsc.device_forward} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'dsc.device_forward' must be a unit attribute on the forward function}}
+dsc.global @w : tensor<4xf32> {dsc.device_forward}
+
+// -----
+
 func.func @prefill_products_not_bf16(%x: tensor<?x16xf32>, %a: tensor<8x16xf16>) -> tensor<?x8xf32> {
   // expected-error @+1 {{'dsc.linear' op prefill_products must be bf16 or f16, got 'f32'}}
   %0 = dsc.linear %x, %a {prefill_products = f32} : tensor<?x16xf32>, tensor<8x16xf16> -> tensor<?x8xf32>

@@ -1,7 +1,7 @@
 //===- CUDAProgram.cpp - the forward pass of a CUDA executable ------------===//
 //
-// Reads the forward function of the laid-out module (the dsc dialect, each
-// weight at its offset in the blob) and writes its steps for the device
+// Reads the forward function (the dsc dialect; after layout each weight at
+// its offset in the blob) and writes its steps for the device
 // (dsc/abi/cuda_program.h): every activation a buffer of its width, every
 // weight its offset, shape and storage, every op a step that the runtime
 // runs as launches of the device kernels. An op or a storage the device
@@ -10,13 +10,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "pipeline/CUDAProgram.h"
+#include "Dsc/Transforms/CUDAProgram.h"
 
 #include "Dsc/IR/DscOps.h"
 #include "Dsc/IR/DscTypes.h"
 #include "Dsc/IR/QuantTiles.h"
 
 #include "dsc/abi/cuda_program.h"
+#include "dsc/abi/quant_layout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -28,10 +29,8 @@
 #include <cstring>
 
 using namespace llvm;
-using namespace mlir;
-using namespace mlir::dsc;
 
-namespace dsc {
+namespace mlir::dsc {
 
 namespace {
 
@@ -42,6 +41,8 @@ int64_t bits(double d) {
 }
 
 struct Emitter {
+  explicit Emitter(CUDAProgramStage stage) : stage(stage) {}
+  CUDAProgramStage stage;
   std::vector<int64_t> buffers, weights, steps, pool;
   llvm::DenseMap<Value, int64_t> bufferOf;
   llvm::DenseMap<Operation *, int64_t> weightOf;
@@ -70,32 +71,37 @@ struct Emitter {
       return it->second;
     auto g =
         SymbolTable::lookupNearestSymbolFrom<GlobalOp>(w, w.getGlobalAttr());
-    if (!g || !g.getOffset())
+    bool placing = stage == CUDAProgramStage::Placement;
+    if (!g || (!placing && !g.getOffset()))
       return (fail(w, "a weight without an offset"), std::nullopt);
+    // Placement: what layout the weight has now, dsc-weights-pack replaces.
+    if (!placing && g.getLayoutAttr())
+      return (fail(w, "@" + g.getSymName() +
+                          " is tiled; the device kernels read the plain "
+                          "layout (dsc-gpu-place-forward, dsc-weights-pack)"),
+              std::nullopt);
     ArrayRef<int64_t> shape = g.getShapedType().getShape();
     int64_t rows = vector ? 1 : shape[0], cols = shape.back();
     int64_t entry[DSC_CPW_SIZE] = {};
-    entry[DSC_CPW_OFFSET] = *g.getOffset();
+    entry[DSC_CPW_OFFSET] = placing ? 0 : *g.getOffset();
     entry[DSC_CPW_ROWS] = rows;
     entry[DSC_CPW_COLS] = cols;
-    if (TiledLayoutAttr l = g.getLayoutAttr()) {
-      entry[DSC_CPW_TILE_ROWS] = l.getRows();
-      entry[DSC_CPW_TILE_COLS] = l.getCols();
-    }
     if (auto q = dyn_cast<QTensorType>(g.getType())) {
       QuantSchemeAttr s = q.getScheme();
       bool perRowGroups =
           s.getGranularity() == Granularity::Group ||
           (s.getGranularity() == Granularity::Channel && s.getAxis() == 0);
       if (s.isGGML() || !s.getSymmetric() || !perRowGroups || isTwoLevel(s) ||
-          (s.getBits() != 8 && s.getBits() != 4) ||
-          entry[DSC_CPW_TILE_ROWS] != 4)
+          (s.getBits() != 8 && s.getBits() != 4))
         return (fail(w, "@" + g.getSymName() +
                             " is stored in a form the device GEMVs do not "
                             "read (they take symmetric int8 and int4 by "
-                            "channel or group, tiled)"),
+                            "channel or group)"),
                 std::nullopt);
       entry[DSC_CPW_KIND] = s.getBits() == 8 ? DSC_CPK_Q8 : DSC_CPK_Q4;
+      entry[DSC_CPW_SCALES] = static_cast<int64_t>(
+          dsc_qplain_scales_offset(rows, cols, s.getBits()));
+      entry[DSC_CPW_GROUP] = getQuantGroupColumns(q);
       entry[DSC_CPW_SCALE_F32] = s.getScaleType().isF32();
     } else {
       Type e = g.getShapedType().getElementType();
@@ -313,15 +319,15 @@ struct Emitter {
 
 } // namespace
 
-CUDAProgram buildCUDAProgram(ModuleOp layout) {
+CUDAProgram buildCUDAProgram(ModuleOp module, CUDAProgramStage stage) {
   CUDAProgram p;
-  auto forward = layout.lookupSymbol<func::FuncOp>("forward");
+  auto forward = module.lookupSymbol<func::FuncOp>("forward");
   if (!forward || forward.getNumArguments() != 4 || forward.isExternal()) {
     p.note = "no forward function of (tokens, pos, n_out, cache)";
     return p;
   }
   auto cache = dyn_cast<KVCacheType>(forward.getArgument(3).getType());
-  Emitter e;
+  Emitter e(stage);
   bool ok = cache && cache.getElementType().isF32();
   if (!ok)
     e.why = "a KV cache of other than f32";
@@ -356,4 +362,4 @@ CUDAProgram buildCUDAProgram(ModuleOp layout) {
   return p;
 }
 
-} // namespace dsc
+} // namespace mlir::dsc
