@@ -8,10 +8,12 @@
 #include "frontend/Checkpoint.h"
 #include "frontend/ModelBuilder.h"
 #include "frontend/Synthetic.h"
+#include "pipeline/CUDAKernels.h"
 #include "pipeline/Codegen.h"
 #include "pipeline/Pipelines.h"
 #include "pipeline/Target.h"
 #include "pipeline/TempFiles.h"
+#include "registry/CUDATargets.h"
 #include "support/Errors.h"
 #include "support/Progress.h"
 #include "tokenizer/ChatTemplate.h"
@@ -520,6 +522,13 @@ int runCompile() {
   auto llvmModule = translateAndOptimize(*module, llvmCtx, *target, **tm);
   if (!llvmModule)
     return fail(llvmModule.takeError());
+  // A CUDA target's code is whole with its device kernels and program (a
+  // forward function placed on the device has no host code of its own).
+  if ((emit == EmitKind::LLVM || emit == EmitKind::Asm ||
+       emit == EmitKind::Obj) &&
+      mlir::dsc::getCUDADevice(*target))
+    if (Error e = embedCUDAKernels(**llvmModule, *target, *layout))
+      return fail(std::move(e));
   if (emit == EmitKind::LLVM) {
     if (Error e = writeText(output, [&](raw_ostream &os) {
           (*llvmModule)->print(os, nullptr);

@@ -122,10 +122,14 @@ void writePlainScales(const QuantizedTensor &qt, uint64_t written,
     return;
   }
   // One scale per scheme group: per tensor and per head they repeat over
-  // rows in memory but once in the plain layout.
-  for (size_t i = 0; i < qt.scale.size(); ++i)
-    writeScale(os, qt.scale[i], qt.f32Scale);
-  written += qt.scale.size() * (qt.f32Scale ? 4 : 2);
+  // rows in memory but once in the plain layout (getStorageBytes counts
+  // the scheme's scales).
+  int64_t groups = qt.cols / qt.group;
+  size_t n = 0;
+  for (int64_t r = 0; r < qt.rows; r += qt.shareRows)
+    for (int64_t g = 0; g < groups; ++g, ++n)
+      writeScale(os, qt.scale[r * groups + g], qt.f32Scale);
+  written += n * (qt.f32Scale ? 4 : 2);
   if (!qt.symmetric) {
     pad(os, written, dsc_qplain_align(written));
     os.write(reinterpret_cast<const char *>(qt.zero.data()), qt.zero.size());

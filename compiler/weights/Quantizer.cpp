@@ -37,6 +37,9 @@ void QuantizedTensor::init(QTensorType type) {
   symmetric = s.getSymmetric();
   f32Scale = s.getScaleType().isF32();
   superBlock = isTwoLevel(s) ? getSuperBlockColumns(cols) : 0;
+  shareRows = s.getGranularity() == Granularity::Tensor ? rows
+              : s.getGranularity() == Granularity::Head ? s.getBlockSize()
+                                                        : 1;
   int64_t groups = cols / group;
   u.assign(rows * cols, 0);
   scale.assign(rows * groups, 0.0f);
@@ -646,10 +649,7 @@ quantizeRows(QTensorType type, function_ref<void(int64_t, float *)> rowOf,
   int64_t groups = qt.cols / qt.group;
   std::vector<float> row(qt.cols);
   // Shared scales: per tensor, or per block of rows (a head).
-  int64_t shareRows = s.getGranularity() == Granularity::Tensor ? qt.rows
-                      : s.getGranularity() == Granularity::Head
-                          ? s.getBlockSize()
-                          : 1;
+  int64_t shareRows = qt.shareRows;
   std::vector<float> shared(qt.rows / shareRows,
                             std::numeric_limits<float>::quiet_NaN());
   if (shareRows > 1) {

@@ -33,6 +33,8 @@ namespace dsc {
 /// levels[u], and zero points are 0.
 struct QuantizedTensor {
   int64_t rows = 0, cols = 0, group = 0, superBlock = 0;
+  /// Rows sharing a scale: 1, or the tensor's (per tensor) or a head's.
+  int64_t shareRows = 1;
   unsigned bits = 8;
   bool symmetric = true, f32Scale = false;
   const int8_t *levels = nullptr;

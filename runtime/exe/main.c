@@ -96,7 +96,8 @@ static int run(int argc, char **argv) {
     return verify(&pl);
   if (verify_at_load(&pl, a.useMmap))
     return 1;
-  /* The threads first: a device's start rewrites the weights with them. */
+  /* The threads first: a device's start widens the weights' scales with
+   * them. */
   dsc_run_start_threads(a.threads);
   if (dsc_device_start(&pl))
     return 1;

@@ -154,8 +154,8 @@ static int worker(void *arg) {
 }
 
 int dsc_pool_start(int n) {
-  /* Once: the executable starts the pool before the device (which rewrites
-   * the weights with it), and the run's set-up asks again. */
+  /* Once: the executable starts the pool before the device (which widens
+   * the weights' scales with it), and the run's set-up asks again. */
   static bool started;
   if (started)
     return pool.n;

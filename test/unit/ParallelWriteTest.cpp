@@ -1,8 +1,10 @@
 //===- ParallelWriteTest.cpp - the weight writer on several threads -------===//
 
-#include "Dsc/IR/DscOps.h"
-#include "weights/Layouts.h"
 #include "weights/ParallelWrite.h"
+#include "Dsc/IR/DscOps.h"
+#include "Dsc/IR/DscTypes.h"
+#include "Dsc/IR/QuantTiles.h"
+#include "weights/Layouts.h"
 #include "weights/Quantizer.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -22,6 +24,7 @@ struct Case {
   int64_t block;
   bool sym;
   bool importance;
+  int scale = 0; // 0: f16, 1: f32, 2: i8 codes (two-level)
 };
 
 /// The bytes of the serial quantizer and layout functions.
@@ -51,7 +54,11 @@ TEST(ParallelWrite, SameBytesForAnyThreadCount) {
                         {8, Granularity::Channel, 0, true, true},
                         {4, Granularity::Head, 8, true, false},
                         {4, Granularity::Head, 12, true, true},
-                        {8, Granularity::Tensor, 0, true, false}};
+                        {8, Granularity::Tensor, 0, true, false},
+                        {8, Granularity::Group, 32, true, false, 1},
+                        {4, Granularity::Channel, 0, true, false, 1},
+                        {4, Granularity::Group, 32, true, true, 2},
+                        {4, Granularity::Group, 32, false, false, 2}};
   std::mt19937 rng(3);
   std::normal_distribution<float> d(0.0f, 0.02f);
   std::uniform_real_distribution<float> u(0.0f, 4.0f);
@@ -62,16 +69,28 @@ TEST(ParallelWrite, SameBytesForAnyThreadCount) {
   for (float &v : imp)
     v = u(rng);
   for (const Case &c : cases) {
-    auto s = QuantSchemeAttr::get(&ctx, c.bits, c.g, c.block, c.sym,
-                                  Float16Type::get(&ctx));
+    Type scaleType = c.scale == 0   ? Type(Float16Type::get(&ctx))
+                     : c.scale == 1 ? Type(Float32Type::get(&ctx))
+                                    : Type(IntegerType::get(&ctx, 8));
+    auto s = QuantSchemeAttr::get(&ctx, c.bits, c.g, c.block, c.sym, scaleType);
     auto t = QTensorType::get(&ctx, {rows, cols}, Float32Type::get(&ctx), s);
     ArrayRef<float> im = c.importance ? ArrayRef<float>(imp) : ArrayRef<float>();
     for (int64_t tileRows : {4, 16, 0}) {
       // Row-interleaved blocks are int4:group=32's alone.
-      if (tileRows == 16 &&
-          !(c.bits == 4 && c.g == Granularity::Group && c.block == 32 && c.sym))
+      if (tileRows == 16 && !isRowInterleavableScheme(s))
         continue;
       std::string want = serial(t, w, im, tileRows);
+      // As many bytes as the weight's storage: a writer that wrote a scale
+      // per row for per-tensor or per-head scales would shift every weight
+      // after it in the payload.
+      TiledLayoutAttr layout =
+          tileRows ? TiledLayoutAttr::get(
+                         &ctx, tileRows,
+                         tileRows == 16 ? 32 : getQuantTileColumns(t))
+                   : TiledLayoutAttr();
+      EXPECT_EQ(want.size(), getStorageBytes(t, layout))
+          << "bits " << c.bits << " granularity " << static_cast<int>(c.g)
+          << " scale " << c.scale << " tile rows " << tileRows;
       for (unsigned threads : {1u, 2u, 3u, 8u}) {
         std::string got;
         llvm::raw_string_ostream os(got);
@@ -85,7 +104,8 @@ TEST(ParallelWrite, SameBytesForAnyThreadCount) {
         os.flush();
         EXPECT_EQ(got, want)
             << "bits " << c.bits << " granularity " << static_cast<int>(c.g)
-            << " tile rows " << tileRows << " threads " << threads;
+            << " scale " << c.scale << " tile rows " << tileRows << " threads "
+            << threads;
       }
     }
   }

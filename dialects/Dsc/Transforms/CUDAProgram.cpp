@@ -98,6 +98,13 @@ struct Emitter {
                             "read (they take symmetric int8 and int4 by "
                             "channel or group)"),
                 std::nullopt);
+      // The kernels index a 4-bit weight's nibbles as one stream over its
+      // rows, which the plain layout's rows (padded to whole bytes) are
+      // only for an even number of columns.
+      if (s.getBits() == 4 && cols % 2)
+        return (fail(w, "@" + g.getSymName() +
+                            " has 4-bit rows of an odd number of columns"),
+                std::nullopt);
       entry[DSC_CPW_KIND] = s.getBits() == 8 ? DSC_CPK_Q8 : DSC_CPK_Q4;
       entry[DSC_CPW_SCALES] = static_cast<int64_t>(
           dsc_qplain_scales_offset(rows, cols, s.getBits()));

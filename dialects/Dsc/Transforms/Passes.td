@@ -172,7 +172,7 @@ def GPUPlaceForward : Pass<"dsc-gpu-place-forward", "::mlir::ModuleOp"> {
     quantized weights in `quant_layout.h`'s plain form), so that the
     executable copies them to the device as the payload holds them, and
     `dsc-codegen-lower` generates no host code for the function (its body
-    becomes a trap: the host never runs it). A forward function with an op
+    is a `cf.assert` of false: the host never runs it). A forward function with an op
     or a weight the device kernels do not cover is left unmarked, with a
     remark saying which: the executable then computes on the CPU and says
     so. On other targets the pass removes a mark it finds.
