@@ -502,9 +502,9 @@ def bench_tinyllama(bundle, peak):
             t = time.perf_counter()
             e = go(gen + ["--temp", "0"] + (["--verbose"] if i == 0 else []))
             if i == 0 and e:
-                # The load (weights read and copied to the device as the
-                # payload holds them) and the run's whole time.
-                for line in e.strip().splitlines()[1:]:
+                # The weights' copy to the device (the note's time), the
+                # load and the run's whole time.
+                for line in e.strip().splitlines():
                     say("    " + line.split(": ", 1)[-1])
                 say("    the whole run: %.2f s" % (time.perf_counter() - t))
             dec.append(tok_per_s(e or "", "generation") or 0.0)
