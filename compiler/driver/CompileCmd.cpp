@@ -13,7 +13,6 @@
 #include "pipeline/Pipelines.h"
 #include "pipeline/Target.h"
 #include "pipeline/TempFiles.h"
-#include "registry/CUDATargets.h"
 #include "support/Errors.h"
 #include "support/Progress.h"
 #include "tokenizer/ChatTemplate.h"
@@ -524,9 +523,7 @@ int runCompile() {
     return fail(llvmModule.takeError());
   // A CUDA target's code is whole with its device kernels and program (a
   // forward function placed on the device has no host code of its own).
-  if ((emit == EmitKind::LLVM || emit == EmitKind::Asm ||
-       emit == EmitKind::Obj) &&
-      mlir::dsc::getCUDADevice(*target))
+  if (emit == EmitKind::LLVM || emit == EmitKind::Asm || emit == EmitKind::Obj)
     if (Error e = embedCUDAKernels(**llvmModule, *target, *layout))
       return fail(std::move(e));
   if (emit == EmitKind::LLVM) {

@@ -22,7 +22,6 @@
 #include "Dsc/Transforms/GPULower.h"
 #include "Dsc/Transforms/Passes.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -73,6 +72,8 @@ static Error lowerCUDAKernels(mlir::MLIRContext &ctx,
 
 Error embedCUDAKernels(Module &code, const TargetDesc &target,
                        mlir::ModuleOp layout) {
+  if (!mlir::dsc::hasDevice(target))
+    return Error::success();
   mlir::DialectRegistry registry;
   mlir::dsc::registerCUDALowerDependencies(registry);
   mlir::MLIRContext ctx(registry);
@@ -96,9 +97,7 @@ Error embedCUDAKernels(Module &code, const TargetDesc &target,
       layout, mlir::dsc::CUDAProgramStage::Emission);
   // A forward function placed on the device has no host code and plain
   // weights: the program must be whole.
-  auto forward = layout.lookupSymbol<mlir::func::FuncOp>("forward");
-  if (!program.note.empty() && forward &&
-      forward->hasAttr(mlir::dsc::kDeviceForwardAttr))
+  if (!program.note.empty() && mlir::dsc::isForwardOnDevice(layout, target))
     return createStringError(inconvertibleErrorCode(),
                              "the forward function was placed on the device, "
                              "but its device program fails: " +

@@ -18,7 +18,8 @@ namespace dsc {
 /// Links into `code` the built-in kernels (targets/cuda/kernels) compiled for
 /// the chip of `target`, a CUDA target: their PTX and the host code that
 /// launches them; and `layout`'s forward pass as `dsc_cuda_program`, which
-/// the runtime (runtime/cuda/cuda_forward.c) runs; docs/cuda.md.
+/// the runtime (runtime/cuda/cuda_forward.c) runs; docs/cuda.md. Nothing for
+/// a target without a device.
 llvm::Error embedCUDAKernels(llvm::Module &code, const TargetDesc &target,
                              mlir::ModuleOp layout);
 

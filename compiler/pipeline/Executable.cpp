@@ -1,11 +1,10 @@
 //===- Executable.cpp - laid-out module to executable ---------------------===//
 
-#include "support/Errors.h"
 #include "pipeline/CUDAKernels.h"
 #include "pipeline/Codegen.h"
 #include "pipeline/Pipelines.h"
 #include "pipeline/TempFiles.h"
-#include "registry/CUDATargets.h"
+#include "support/Errors.h"
 
 #include "Dsc/Transforms/Passes.h"
 #include "dsc/payload.h"
@@ -133,9 +132,8 @@ Error writeExecutable(Module &code, TargetMachine &tm, mlir::ModuleOp layout,
     raw_fd_ostream os(objPath, ec);
     if (ec)
       return fileError(objPath, ec.message());
-    if (mlir::dsc::getCUDADevice(target))
-      if (Error e = embedCUDAKernels(code, target, layout))
-        return e;
+    if (Error e = embedCUDAKernels(code, target, layout))
+      return e;
     if (Error e = emitMachineCode(code, tm, false, os))
       return e;
   }

@@ -70,21 +70,13 @@ uint64_t writePlainValues(const QuantizedTensor &qt, raw_ostream &os) {
     auto value = [&](int64_t c) -> uint8_t {
       return qt.symmetric ? static_cast<uint8_t>(u[c] - z[c / qt.group]) : u[c];
     };
-    if (qt.bits == 8) {
-      for (int64_t c = 0; c < qt.cols; ++c)
-        row[c] = value(c);
-    } else if (qt.bits == 4) {
-      for (int64_t c = 0; c < qt.cols; ++c)
-        row[c / 2] |= static_cast<uint8_t>((value(c) & 15) << (4 * (c % 2)));
-    } else {
-      for (int64_t c = 0; c < qt.cols; ++c) {
-        // A little-endian bit stream: a value may straddle two bytes.
-        uint64_t bit = static_cast<uint64_t>(c) * qt.bits;
-        unsigned both = (value(c) & ((1u << qt.bits) - 1)) << (bit % 8);
-        row[bit / 8] |= static_cast<uint8_t>(both);
-        if (bit % 8 + qt.bits > 8)
-          row[bit / 8 + 1] |= static_cast<uint8_t>(both >> 8);
-      }
+    for (int64_t c = 0; c < qt.cols; ++c) {
+      // A little-endian bit stream: a value may straddle two bytes.
+      uint64_t bit = static_cast<uint64_t>(c) * qt.bits;
+      unsigned both = (value(c) & ((1u << qt.bits) - 1)) << (bit % 8);
+      row[bit / 8] |= static_cast<uint8_t>(both);
+      if (bit % 8 + qt.bits > 8)
+        row[bit / 8 + 1] |= static_cast<uint8_t>(both >> 8);
     }
     os.write(reinterpret_cast<const char *>(row.data()), rowBytes);
   }

@@ -38,6 +38,7 @@
 #include "cuda/driver.h"
 #include "dsc/abi/cuda_program.h"
 #include "dsc/abi/kv_cache.h"
+#include "dsc/abi/quant_layout.h"
 #include "dsc/half.h"
 #include "dsc/mathf.h"
 #include "dsc/model.h"
@@ -260,7 +261,9 @@ static int upload_weight(int64_t i) {
   int64_t groups = cols / w[DSC_CPW_GROUP];
   size_t qbytes =
       (size_t)rows * (kind == DSC_CPK_Q8 ? (size_t)cols : (size_t)cols / 2);
-  const uint8_t *sc = base + w[DSC_CPW_SCALES];
+  const uint8_t *sc =
+      base + dsc_qplain_scales_offset((uint64_t)rows, (uint64_t)cols,
+                                      kind == DSC_CPK_Q8 ? 8 : 4);
   size_t sbytes = (size_t)(rows * groups) * 4;
   if (upload(&g.wq[i], base, qbytes))
     return 1;

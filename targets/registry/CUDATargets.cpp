@@ -95,10 +95,9 @@ void appendCUDATargets(std::vector<TargetInfo> &r) {
     t.description = g.description;
     t.runtime = "runtime-x86_64-cuda";
     t.f16Products = true;
-    // The device reads plain weights (dsc-gpu-place-forward); a forward
-    // pass left on the host (a model the device kernels do not cover) reads
-    // what the x86_64-avx2 kernels read, row-interleaved int4 blocks too.
-    t.deviceForward = true;
+    // A forward pass left on the host (a model the device kernels do not
+    // cover, dsc-gpu-place-forward) reads what the x86_64-avx2 kernels
+    // read, row-interleaved int4 blocks too.
     r.push_back(std::move(t));
   }
 }

@@ -62,12 +62,6 @@ struct TargetInfo {
   /// quantized weights on tensor cores (gemm.mlir's mma.sync, for
   /// dsc.linear's prefill_products = f16): the CUDA targets.
   bool f16Products = false;
-  /// The executable runs the forward pass on a device (the CUDA targets)
-  /// where every op of it has a device kernel: `dsc-gpu-place-forward`
-  /// marks such a forward function, whose weights then stay in the plain
-  /// layouts the device kernels read (row-major; quant_layout.h's plain
-  /// form) and whose host code is not generated.
-  bool deviceForward = false;
   /// Position-independent static executables (static PIE: the runtime's
   /// start-up code applies its own relocations), as Android requires.
   bool pie = false;

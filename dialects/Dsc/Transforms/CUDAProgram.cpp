@@ -17,7 +17,7 @@
 #include "Dsc/IR/QuantTiles.h"
 
 #include "dsc/abi/cuda_program.h"
-#include "dsc/abi/quant_layout.h"
+#include "registry/CUDATargets.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -106,8 +106,6 @@ struct Emitter {
                             " has 4-bit rows of an odd number of columns"),
                 std::nullopt);
       entry[DSC_CPW_KIND] = s.getBits() == 8 ? DSC_CPK_Q8 : DSC_CPK_Q4;
-      entry[DSC_CPW_SCALES] = static_cast<int64_t>(
-          dsc_qplain_scales_offset(rows, cols, s.getBits()));
       entry[DSC_CPW_GROUP] = getQuantGroupColumns(q);
       entry[DSC_CPW_SCALE_F32] = s.getScaleType().isF32();
     } else {
@@ -325,6 +323,15 @@ struct Emitter {
 };
 
 } // namespace
+
+bool hasDevice(const TargetInfo &target) {
+  return getCUDADevice(target) != nullptr;
+}
+
+bool isForwardOnDevice(ModuleOp module, const TargetInfo &target) {
+  auto forward = module.lookupSymbol<func::FuncOp>("forward");
+  return hasDevice(target) && forward && forward->hasAttr(kDeviceForwardAttr);
+}
 
 CUDAProgram buildCUDAProgram(ModuleOp module, CUDAProgramStage stage) {
   CUDAProgram p;

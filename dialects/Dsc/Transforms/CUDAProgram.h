@@ -11,7 +11,9 @@
 #ifndef DSC_TRANSFORMS_CUDAPROGRAM_H
 #define DSC_TRANSFORMS_CUDAPROGRAM_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "registry/TargetRegistry.h"
 
 #include <cstdint>
 #include <string>
@@ -41,6 +43,13 @@ CUDAProgram buildCUDAProgram(ModuleOp module, CUDAProgramStage stage);
 /// The unit attribute dsc-gpu-place-forward puts on a forward function
 /// whose every op has a device step.
 inline constexpr llvm::StringLiteral kDeviceForwardAttr = "dsc.device_forward";
+
+/// Whether `target` has a device (a CUDA target's registry entry).
+bool hasDevice(const TargetInfo &target);
+
+/// Whether `module`'s forward function runs on `target`'s device (marked by
+/// dsc-gpu-place-forward): its weights stay plain and it has no host code.
+bool isForwardOnDevice(ModuleOp module, const TargetInfo &target);
 
 } // namespace mlir::dsc
 

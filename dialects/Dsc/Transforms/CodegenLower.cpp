@@ -253,7 +253,7 @@ struct CodegenLowerPass : dsc::impl::CodegenLowerBase<CodegenLowerPass> {
     FailureOr<const TargetInfo *> t = resolveTarget(module, target);
     if (failed(t))
       return signalPassFailure();
-    bool onDevice = (*t)->deviceForward && fn->hasAttr(kDeviceForwardAttr);
+    bool onDevice = isForwardOnDevice(module, **t);
     FailureOr<func::FuncOp> forward = rewriteSignature(fn, **t);
     if (failed(forward))
       return signalPassFailure();

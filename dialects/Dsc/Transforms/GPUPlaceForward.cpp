@@ -36,7 +36,7 @@ struct GPUPlaceForwardPass
     if (!forward)
       return;
     forward->removeAttr(kDeviceForwardAttr);
-    if (!(*t)->deviceForward)
+    if (!hasDevice(**t))
       return;
     CUDAProgram p = buildCUDAProgram(module, CUDAProgramStage::Placement);
     if (!p.note.empty()) {

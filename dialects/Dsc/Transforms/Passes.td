@@ -163,8 +163,8 @@ def GPUPlaceForward : Pass<"dsc-gpu-place-forward", "::mlir::ModuleOp"> {
                 "op has a device kernel";
   let description = [{
     On a target whose executable runs the forward pass on a device (the
-    CUDA targets: the registry's `deviceForward`), reads the forward
-    function into the device's steps (`dsc/abi/cuda_program.h`, the same
+    CUDA targets: those whose registry entry names a device chip), reads
+    the forward function into the device's steps (`dsc/abi/cuda_program.h`, the same
     reading the code generator writes into the executable) and, when every
     op and weight has one, marks the function `dsc.device_forward`. The
     passes after it take the mark: `dsc-weights-pack` leaves the weights

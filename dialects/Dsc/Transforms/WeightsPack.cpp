@@ -5,8 +5,6 @@
 #include "Dsc/Transforms/Passes.h"
 #include "dsc/abi/quant_layout.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-
 #include "llvm/ADT/DenseMap.h"
 
 namespace mlir::dsc {
@@ -29,9 +27,7 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
     // A forward pass placed on the device (dsc-gpu-place-forward) reads
     // every weight in the plain layout its kernels take; a layout from an
     // earlier compile goes (the payload is written from the sources).
-    auto forward = module.lookupSymbol<func::FuncOp>("forward");
-    if ((*target)->deviceForward && forward &&
-        forward->hasAttr(kDeviceForwardAttr)) {
+    if (isForwardOnDevice(module, **target)) {
       for (GlobalOp g : module.getOps<GlobalOp>())
         g.removeLayoutAttr();
       return;

@@ -31,7 +31,7 @@ enum {
   DSC_CP_HEADER_SIZE = 16
 };
 
-/* Then one int64 per buffer: its floats per position. Then 8 per weight,
+/* Then one int64 per buffer: its floats per position. Then 7 per weight,
  * which the payload holds as the device kernels read it (dsc-weights-pack
  * leaves the weights of a forward pass on the device untiled): float
  * weights row-major, quantized ones in quant_layout.h's plain layout
@@ -42,13 +42,12 @@ enum {
   DSC_CPW_ROWS,
   DSC_CPW_COLS,
   DSC_CPW_KIND,        /* DSC_CPK_* */
-  DSC_CPW_SCALES,      /* quantized: bytes from the values to the scales */
   DSC_CPW_GROUP,       /* quantized: columns sharing a scale */
   DSC_CPW_SCALE_F32,   /* quantized: scales are f32 (else f16) */
   DSC_CPW_PREFILL_F16, /* a prompt's rows may be rounded to f16 and
                         * multiplied on tensor cores (dsc.linear's
                         * prefill_products = f16) */
-  DSC_CPW_SIZE = 8
+  DSC_CPW_SIZE = 7
 };
 enum { DSC_CPK_F32, DSC_CPK_F16, DSC_CPK_Q8, DSC_CPK_Q4 };
 
