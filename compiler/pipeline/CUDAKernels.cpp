@@ -21,6 +21,7 @@
 #include "Dsc/Transforms/CUDAProgram.h"
 #include "Dsc/Transforms/GPULower.h"
 #include "Dsc/Transforms/Passes.h"
+#include "dsc/abi/cuda_program.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -35,10 +36,12 @@ using namespace llvm;
 
 namespace dsc {
 
-/// Every kernel source, lowered by dsc-cuda-lower with `format`.
+/// Every kernel source, lowered by dsc-cuda-lower with `format`, reading
+/// quantized weights' scales as `scales` (f16 or f32).
 static Error lowerCUDAKernels(mlir::MLIRContext &ctx,
                               mlir::OwningOpRef<mlir::ModuleOp> &module,
-                              const TargetDesc &target, StringRef format) {
+                              const TargetDesc &target, StringRef format,
+                              StringRef scales) {
   module = mlir::ModuleOp::create(mlir::UnknownLoc::get(&ctx));
   for (const EmbeddedFile *f = kEmbeddedFiles; f->name; ++f) {
     if (!StringRef(f->name).starts_with("cuda-kernel-"))
@@ -62,6 +65,7 @@ static Error lowerCUDAKernels(mlir::MLIRContext &ctx,
   options.chip = gpu->chip;
   options.features = gpu->features;
   options.format = format.str();
+  options.scales = scales.str();
   return runPasses(
       *module,
       [&](mlir::OpPassManager &pm) {
@@ -78,8 +82,21 @@ Error embedCUDAKernels(Module &code, const TargetDesc &target,
   mlir::dsc::registerCUDALowerDependencies(registry);
   mlir::MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
+  // The program first: its weights decide the scales' type the kernels
+  // are compiled for.
+  mlir::dsc::CUDAProgram program = mlir::dsc::buildCUDAProgram(
+      layout, mlir::dsc::CUDAProgramStage::Emission);
+  // A forward function placed on the device has no host code and plain
+  // weights: the program must be whole.
+  if (!program.note.empty() && mlir::dsc::isForwardOnDevice(layout, target))
+    return createStringError(inconvertibleErrorCode(),
+                             "the forward function was placed on the device, "
+                             "but its device program fails: " +
+                                 program.note);
   mlir::OwningOpRef<mlir::ModuleOp> module;
-  if (Error e = lowerCUDAKernels(ctx, module, target, "host"))
+  if (Error e =
+          lowerCUDAKernels(ctx, module, target, "host",
+                           program.words[DSC_CP_SCALES_F16] ? "f16" : "f32"))
     return e;
   std::unique_ptr<Module> host =
       mlir::translateModuleToLLVMIR(*module, code.getContext(), "dsc_cuda");
@@ -93,15 +110,6 @@ Error embedCUDAKernels(Module &code, const TargetDesc &target,
     return createStringError(inconvertibleErrorCode(),
                              "linking the CUDA kernels' host code failed");
 
-  mlir::dsc::CUDAProgram program = mlir::dsc::buildCUDAProgram(
-      layout, mlir::dsc::CUDAProgramStage::Emission);
-  // A forward function placed on the device has no host code and plain
-  // weights: the program must be whole.
-  if (!program.note.empty() && mlir::dsc::isForwardOnDevice(layout, target))
-    return createStringError(inconvertibleErrorCode(),
-                             "the forward function was placed on the device, "
-                             "but its device program fails: " +
-                                 program.note);
   Type *i64 = Type::getInt64Ty(code.getContext());
   Constant *words = ConstantDataArray::get(code.getContext(), program.words);
   new GlobalVariable(code, ArrayType::get(i64, program.words.size()),

@@ -28,7 +28,9 @@
  * stores the weights of a forward pass on the device in the layout the
  * kernels read (row-major floats; quantized, quant_layout.h's plain layout:
  * int8 / int4 values signed, row-major, then the scales [rows, cols /
- * group]); only f16 scales are widened to f32 on the way.
+ * group]), and compiles the kernels to read the scales' stored type
+ * (DSC_CP_SCALES_F16). Only a model that mixes f16 and f32 scales has its
+ * f16 scales widened to f32 on the way.
  *
  * The device's KV cache is laid out as the CPU's (dsc/abi/kv_cache.h): per
  * layer, keys then values, [kv_head, position, head_dim].
@@ -232,9 +234,9 @@ static int upload(CUdeviceptr *p, const void *src, size_t bytes) {
 }
 
 /* Weight `i` into device memory: the payload holds it as the kernels read
- * it (dsc/abi/cuda_program.h), so its values go as they are; f16 scales
- * are widened to the f32 the kernels read (a sixteenth of int4:group=32's
- * bytes), split by rows over the executable's threads. */
+ * it (dsc/abi/cuda_program.h), so its values and scales go as they are;
+ * only where the kernels read f32 scales (a model with some f32 scales)
+ * are f16 scales widened, split by rows over the executable's threads. */
 typedef struct {
   const uint16_t *h;
   float *f;
@@ -267,8 +269,11 @@ static int upload_weight(int64_t i) {
   size_t sbytes = (size_t)(rows * groups) * 4;
   if (upload(&g.wq[i], base, qbytes))
     return 1;
-  if (w[DSC_CPW_SCALE_F32])
-    return upload(&g.ws[i], sc, sbytes);
+  if (g.hdr[DSC_CP_SCALES_F16] && w[DSC_CPW_SCALE_F32])
+    return dsc_fail("this executable's device program reads f16 scales of "
+                    "a weight that stores f32");
+  if (g.hdr[DSC_CP_SCALES_F16] || w[DSC_CPW_SCALE_F32])
+    return upload(&g.ws[i], sc, sbytes / (g.hdr[DSC_CP_SCALES_F16] ? 2 : 1));
   widen wd = {(const uint16_t *)sc, malloc(sbytes), groups};
   if (!wd.f)
     return dsc_fail("out of memory widening the weights' scales for the GPU");

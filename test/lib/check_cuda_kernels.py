@@ -2,6 +2,7 @@
 """Runs the CUDA kernels' IR, lowered for the host CPU, against numpy.
 
 usage: check_cuda_kernels.py LIB.so KERNEL [--seed N] [--device]
+                             [--scales f16|f32]
 
 LIB.so is a kernel source of targets/cuda/kernels after the GPU pipeline's
 loop tiling (dsc-gpu-tile-flat-loops), lowered by dsc-codegen-lower-to-llvm
@@ -16,6 +17,10 @@ runtime/cuda/driver.c: the arrays are copied to device memory, the kernels
 run on the GPU, and the results are checked the same way
 (scripts/gpu-check.sh). Without a driver or GPU it fails with one line
 naming what is missing.
+
+--scales is the quantized weights' scales' type the kernels were built for
+(dsc-cuda-lower's scales option; f16 by default): the scales are passed,
+and the reference computed, in that type.
 """
 import argparse
 import ctypes
@@ -37,6 +42,7 @@ def memref(a):
 
 
 DEVICE = None  # the mgpu library when the kernels run on the GPU
+SCALES = np.float16  # the quantized weights' scales as the kernels read them
 
 
 def device_error():
@@ -91,7 +97,7 @@ def quantize(w, bits, group):
     s = np.abs(g).max(axis=2) / qmax
     s[s == 0] = 1
     q = np.clip(np.rint(g / s[..., None]), -qmax - 1, qmax).astype(np.int8)
-    return q.reshape(n, k), s.astype(np.float32)
+    return q.reshape(n, k), s.astype(SCALES)
 
 
 def pack4(q):
@@ -538,7 +544,7 @@ def gemm_f16(lib, rng):
 
 def gemm(lib, rng):
     """Prefill's tensor-core GEMMs (mma.sync; --device): y [m, n] = x [m, k]
-    rounded to f16 @ w [n, k]^T, w F16, or int8 / int4 with f32 scales per
+    rounded to f16 @ w [n, k]^T, w F16, or int8 / int4 with scales per
     group; m not a multiple of 16, and rows past m (a sentinel) untouched."""
     ok = True
     n, k = 40, 96
@@ -584,8 +590,10 @@ def main():
                                       "gemm_f16", "gemm"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", action="store_true")
+    p.add_argument("--scales", choices=["f16", "f32"], default="f16")
     a = p.parse_args()
-    global DEVICE
+    global DEVICE, SCALES
+    SCALES = np.float16 if a.scales == "f16" else np.float32
     lib = ctypes.CDLL(a.lib)
     if a.device:
         DEVICE = lib

@@ -8,7 +8,8 @@
  * form NAME_dsc_launch in this library; cuLaunchKernel runs it at once with
  * the launch's grid, block and parameters, every block and thread in turn.
  * DSC_FAKE_CUDA_LOG=FILE appends one line per launch (the kernel, grid and
- * block) and per copy to the host (`cuMemcpyDtoH BYTES`). Only the calls
+ * block), per copy to the host (`cuMemcpyDtoH BYTES`) and per allocation
+ * (`cuMemAlloc BYTES`: what the run keeps in device memory). Only the calls
  * dsc's runtime makes exist.
  *
  * Graphs: while a stream captures, launches and device-to-device copies are
@@ -384,6 +385,8 @@ CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
   mapping mp = {base, len};
   memcpy(m - sizeof(mapping), &mp, sizeof(mp));
   *p = (CUdeviceptr)(uintptr_t)m;
+  if (log_file())
+    fprintf(log_file(), "cuMemAlloc %zu\n", bytes);
   return OK;
 }
 CUresult cuMemFree_v2(CUdeviceptr p) {

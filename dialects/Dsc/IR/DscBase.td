@@ -43,6 +43,7 @@ def Dsc_Dialect : Dialect {
     }
   }];
   let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 

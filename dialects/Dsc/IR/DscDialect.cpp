@@ -151,6 +151,33 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
                          << attr.getName().getValue() << "'";
 }
 
+LogicalResult DscDialect::verifyRegionArgAttribute(Operation *op,
+                                                   unsigned regionIndex,
+                                                   unsigned argIndex,
+                                                   NamedAttribute attr) {
+  if (attr.getName() == "dsc.name") {
+    // The forward function's arguments, named for the runtime's ABI.
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitError() << "'dsc.name' must be a string";
+    return success();
+  }
+  if (attr.getName() == "dsc.scales") {
+    // A CUDA kernel's quantized scales, written f32; dsc-gpu-retype-scales
+    // gives them the model's type (and removes the mark).
+    auto fn = dyn_cast<FunctionOpInterface>(op);
+    auto t = fn && argIndex < fn.getNumArguments()
+                 ? dyn_cast<MemRefType>(fn.getArgumentTypes()[argIndex])
+                 : MemRefType();
+    if (!isa<UnitAttr>(attr.getValue()) || !t || t.getRank() != 1 ||
+        !t.getElementType().isF32())
+      return op->emitError() << "'dsc.scales' must be a unit attribute on a "
+                                "function argument of 1-D f32 memref type";
+    return success();
+  }
+  return op->emitError() << "unknown dsc argument attribute '"
+                         << attr.getName().getValue() << "'";
+}
+
 ModelConfigAttr mlir::dsc::getModelConfig(Operation *op) {
   auto module =
       isa<ModuleOp>(op) ? cast<ModuleOp>(op) : op->getParentOfType<ModuleOp>();

@@ -371,6 +371,12 @@ CUDAProgram buildCUDAProgram(ModuleOp module, CUDAProgramStage stage) {
   w[DSC_CP_KV_HEADS] = cache.getNumKVHeads();
   w[DSC_CP_HEAD_DIM] = cache.getHeadDim();
   w[DSC_CP_POOL] = e.pool.size();
+  // One scales type for all kernels, a constant of the model: the stored
+  // f16 where no weight keeps f32 scales (a mix widens the f16 ones).
+  w[DSC_CP_SCALES_F16] = 1;
+  for (size_t i = 0; i < e.weights.size(); i += DSC_CPW_SIZE)
+    if (e.weights[i + DSC_CPW_SCALE_F32])
+      w[DSC_CP_SCALES_F16] = 0;
   for (auto *part : {&e.buffers, &e.weights, &e.steps, &e.pool})
     w.insert(w.end(), part->begin(), part->end());
   return p;

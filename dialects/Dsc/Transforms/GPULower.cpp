@@ -918,6 +918,11 @@ struct GPUHostKernelEntriesPass
 } // namespace
 
 void dsc::buildCUDALowerPipeline(OpPassManager &pm, const CUDALowerOptions &o) {
+  // The scales' type first, while the helpers that read them are still
+  // functions of their own (the inliner below removes them).
+  GPURetypeScalesOptions scales;
+  scales.type = o.scales;
+  pm.addPass(dsc::createGPURetypeScales(scales));
   // The kernels the sources declare, from the CPU path's lowering: a
   // declaration left would be an undefined call.
   pm.addPass(dsc::createGPUDeriveKernels());
@@ -1028,6 +1033,11 @@ struct CUDALowerPipelineOptions
                      "host (isa, and the host side in the LLVM dialect) or "
                      "cpu (the kernels as host functions, for tests)"),
       llvm::cl::init("isa")};
+  Option<std::string> scales{
+      *this, "scales",
+      llvm::cl::desc("the quantized weights' scales as the kernels read "
+                     "them: f16 or f32"),
+      llvm::cl::init("f16")};
 };
 } // namespace
 
@@ -1044,6 +1054,7 @@ void dsc::registerCUDALowerPasses() {
         o.chip = p.chip;
         o.features = p.features;
         o.format = p.format;
+        o.scales = p.scales;
         buildCUDALowerPipeline(pm, o);
       });
 }

@@ -30,6 +30,9 @@ struct CUDALowerOptions {
   /// lowered to the LLVM dialect, launching through MLIR's GPU runtime
   /// calls (runtime/cuda/mgpu.c implements them).
   std::string format = "isa"; // nvvm, isa, host or cpu (docs/cuda.md)
+  /// The quantized weights' scales as the kernels read them: f16 or f32
+  /// (dsc-gpu-retype-scales).
+  std::string scales = "f16";
 };
 
 /// Parallel loops to gpu.launch, outlining, NVVM, then PTX.

@@ -335,6 +335,38 @@ def CodegenOutlineLoops : Pass<"dsc-codegen-outline-loops",
 // has no pass for.
 //===----------------------------------------------------------------------===//
 
+def GPURetypeScales : Pass<"dsc-gpu-retype-scales", "::mlir::ModuleOp"> {
+  let summary = "Gives the CUDA kernels' scales arguments the type the "
+                "model's weights store";
+  let description = [{
+    The kernel sources read quantized weights' scales as `memref<?xf32>`,
+    each such argument marked `{dsc.scales}` (public kernels and the
+    private helpers they pass the scales to). With `type=f16` every marked
+    argument becomes `memref<?xf16>` and each `memref.load` from it a load
+    of the f16 value and an `arith.extf` to f32 where it is read; calls
+    pass the retyped buffer on to their callees' marked arguments. With
+    `type=f32` the kernels stay as written. Either way the marks are
+    removed.
+
+    dsc-cuda-lower runs it first (its `scales` option); the code generator
+    of the CUDA targets picks f16 when every quantized weight of the
+    forward pass on the device stores f16 scales (dsc's default), so that
+    the runtime copies them as the payload holds them and the GEMVs read
+    half the scales' bytes, and f32 otherwise (docs/cuda.md).
+
+    A mark on an argument that is not a 1-D memref of f32, a marked
+    argument used other than by a load or a call passing it to a marked
+    argument, and another `type` are errors.
+  }];
+  let options = [
+    Option<"type", "type", "std::string", /*default=*/"\"f16\"",
+           "f16 or f32: the scales' element type in the kernels">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def GPUDeriveKernels : Pass<"dsc-gpu-derive-kernels", "::mlir::ModuleOp"> {
   let summary = "Gives the CUDA kernels a source declares the CPU path's lowering";
   let description = [{

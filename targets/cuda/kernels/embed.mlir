@@ -1,12 +1,14 @@
 // The embedding rows of `rows` tokens, on the device: y[t, c] =
 // table[tok[t], c], dequantized from the GEMVs' plain layouts (int8, int4
-// two values per byte low nibble first, with f32 scales [vocab, dim /
-// group]; f32; f16). The token ids are read from device memory, so that
+// two values per byte low nibble first, with scales [vocab, dim / group];
+// f32; f16). The scales are written f32 and marked {dsc.scales}: f16 where
+// the model stores f16 (dsc-gpu-retype-scales), as in every kernel here.
+// The token ids are read from device memory, so that
 // greedy decoding feeds the argmax's token to the next position without
 // the host, and a captured launch serves every token. One GPU thread per
 // value.
 
-func.func @dsc_cuda_embed_q8(%q: memref<?xi8>, %s: memref<?xf32>,
+func.func @dsc_cuda_embed_q8(%q: memref<?xi8>, %s: memref<?xf32> {dsc.scales},
                              %tok: memref<?xi32>, %y: memref<?xf32>,
                              %rows: index, %dim: index, %group: index)
     attributes {llvm.emit_c_interface} {
@@ -34,7 +36,7 @@ func.func @dsc_cuda_embed_q8(%q: memref<?xi8>, %s: memref<?xf32>,
   return
 }
 
-func.func @dsc_cuda_embed_q4(%q: memref<?xi8>, %s: memref<?xf32>,
+func.func @dsc_cuda_embed_q4(%q: memref<?xi8>, %s: memref<?xf32> {dsc.scales},
                              %tok: memref<?xi32>, %y: memref<?xf32>,
                              %rows: index, %dim: index, %group: index)
     attributes {llvm.emit_c_interface} {

@@ -2,8 +2,9 @@
 // block of m prompt positions,
 //   y[t, r] = sum_c w[r, c] * x[t, c],   t < m, r < n,
 // x [m, k] and y [m, n] f32 row-major, w [n, k] in the GEMVs' plain layouts
-// (f16; int8; int4 two values per byte, low nibble first; f32 scales
-// [n, k / group]). One warp per 16x32 tile of y (16 positions, 32 weight
+// (f16; int8; int4 two values per byte, low nibble first; scales
+// [n, k / group], f32 as written or f16: dsc-gpu-retype-scales). One
+// warp per 16x32 tile of y (16 positions, 32 weight
 // rows: four 16x8 tiles sharing the A fragment), each step of 16 columns
 // four mma.sync.m16n8k16 (sm_80 and later), their accumulators a lane's
 // vector<16xf32> (four per 8-row subtile j, at 4 j):
@@ -148,7 +149,8 @@ func.func private @dsc_cuda_tc_tiles(%m: index, %n: index) -> index {
 
 // A group's sums p scaled into acc: in subtile j, values 4 j + e of
 // columns 2t + e % 2, whose weight rows' scales for group gi they take.
-func.func private @dsc_cuda_tc_scale(%s: memref<?xf32>, %p: vector<16xf32>,
+func.func private @dsc_cuda_tc_scale(%s: memref<?xf32> {dsc.scales},
+                                     %p: vector<16xf32>,
                                      %acc: vector<16xf32>, %yc: index,
                                      %gi: index, %groups: index, %n: index)
     -> vector<16xf32> {
@@ -403,7 +405,7 @@ func.func @dsc_cuda_gemm_wf16(%w: memref<?xf16>, %x: memref<?xf32>,
 
 // A quantized weight's kernels sum each group's steps from zero, then
 // scale them by the group's scales (dsc_cuda_tc_scale) and add.
-func.func @dsc_cuda_gemm_q8(%w: memref<?xi8>, %s: memref<?xf32>,
+func.func @dsc_cuda_gemm_q8(%w: memref<?xi8>, %s: memref<?xf32> {dsc.scales},
                             %x: memref<?xf32>, %y: memref<?xf32>,
                             %m: index, %n: index, %k: index, %group: index)
     attributes {llvm.emit_c_interface} {
@@ -447,7 +449,7 @@ func.func @dsc_cuda_gemm_q8(%w: memref<?xi8>, %s: memref<?xf32>,
   return
 }
 
-func.func @dsc_cuda_gemm_q4(%w: memref<?xi8>, %s: memref<?xf32>,
+func.func @dsc_cuda_gemm_q4(%w: memref<?xi8>, %s: memref<?xf32> {dsc.scales},
                             %x: memref<?xf32>, %y: memref<?xf32>,
                             %m: index, %n: index, %k: index, %group: index)
     attributes {llvm.emit_c_interface} {

@@ -1,12 +1,14 @@
 // Decode's quantized GEMV, 4-bit: y[n] = sum_k (q[n, k] * s[n, k / group]) * x[k]
 // over dsc's plain layout (dsc/abi/quant_layout.h): q row-major, two
-// signed 4-bit values per byte (low nibble first); s one f32 scale per
-// group, row-major over [n, k / group] (group = k is per-channel). One
+// signed 4-bit values per byte (low nibble first); s one scale per
+// group, row-major over [n, k / group] (group = k is per-channel; f32 as
+// written, f16 where the model stores f16: dsc-gpu-retype-scales retypes
+// each {dsc.scales}). One
 // GPU block per row, one warp (32 lanes) per block; lane l reads columns
 // l, l + 32, ..., so that a warp's loads are consecutive bytes; the
 // lanes' sums are added across the warp by shuffles (gpu.subgroup_reduce),
 // and lane 0 writes the row's. The values are dequantized in registers.
-func.func @dsc_cuda_gemv_q4(%q: memref<?xi8>, %s: memref<?xf32>,
+func.func @dsc_cuda_gemv_q4(%q: memref<?xi8>, %s: memref<?xf32> {dsc.scales},
                             %x: memref<?xf32>, %y: memref<?xf32>,
                             %n: index, %k: index,
                             %group: index) attributes {llvm.emit_c_interface} {
@@ -61,7 +63,7 @@ func.func @dsc_cuda_gemv_q4(%q: memref<?xi8>, %s: memref<?xf32>,
 // and groups of a whole number of words (k % 8 == 0, group % 8 == 0; the
 // runtime takes the byte kernel otherwise). q is the same buffer seen as
 // words.
-func.func @dsc_cuda_gemv_q4w(%q: memref<?xi32>, %s: memref<?xf32>,
+func.func @dsc_cuda_gemv_q4w(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
                              %x: memref<?xf32>, %y: memref<?xf32>,
                             %n: index, %k: index,
                              %group: index) attributes {llvm.emit_c_interface} {
@@ -118,7 +120,8 @@ func.func @dsc_cuda_gemv_q4w(%q: memref<?xi32>, %s: memref<?xf32>,
 // Lane l's share of row r of gemv_q4v (and of its fused variants): the sum
 // over the row's 16-byte vectors l, l + 32, ... of their 32 values times
 // the activations, scaled by the vector's group scale.
-func.func private @dsc_cuda_q4v_lane(%q: memref<?xi32>, %s: memref<?xf32>,
+func.func private @dsc_cuda_q4v_lane(%q: memref<?xi32>,
+                                     %s: memref<?xf32> {dsc.scales},
                                      %x: memref<?xf32>, %r: index, %l: index,
                                      %k: index, %group: index) -> f32 {
   %c0 = arith.constant 0 : index
@@ -192,7 +195,7 @@ func.func private @dsc_cuda_q4v_lane(%q: memref<?xi32>, %s: memref<?xf32>,
 // stored: the residual add after a projection, fused into it (no kernel
 // of its own); res is not read otherwise. The q8 and F16 kernels below
 // do the same.
-func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32>,
+func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
                              %x: memref<?xf32>, %res: memref<?xf32>,
                              %y: memref<?xf32>, %n: index, %k: index,
                              %group: index, %radd: index)
@@ -241,8 +244,10 @@ func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32>,
 // activations (as gemv_q4v: 16 bytes a lane, four rows a block), silu(g) =
 // g / (1 + exp(-g)) as the CPU path computes it. For two weights of the
 // same shape and group, rows and groups of whole vectors.
-func.func @dsc_cuda_gemv_q4v_swiglu(%qg: memref<?xi32>, %sg: memref<?xf32>,
-                                    %qu: memref<?xi32>, %su: memref<?xf32>,
+func.func @dsc_cuda_gemv_q4v_swiglu(%qg: memref<?xi32>,
+                                    %sg: memref<?xf32> {dsc.scales},
+                                    %qu: memref<?xi32>,
+                                    %su: memref<?xf32> {dsc.scales},
                                     %x: memref<?xf32>, %y: memref<?xf32>,
                                     %n: index, %k: index, %group: index)
     attributes {llvm.emit_c_interface} {
@@ -291,9 +296,12 @@ func.func @dsc_cuda_gemv_q4v_swiglu(%qg: memref<?xi32>, %sg: memref<?xf32>,
 // second and n3 of the third, as gemv_q4v (16 bytes a lane, four rows a
 // block; a warp's row is in one matrix, so its branch is uniform). For
 // int4 weights alike in k and group, rows and groups of whole vectors.
-func.func @dsc_cuda_gemv_q4v3(%q1: memref<?xi32>, %s1: memref<?xf32>,
-                              %q2: memref<?xi32>, %s2: memref<?xf32>,
-                              %q3: memref<?xi32>, %s3: memref<?xf32>,
+func.func @dsc_cuda_gemv_q4v3(%q1: memref<?xi32>,
+                              %s1: memref<?xf32> {dsc.scales},
+                              %q2: memref<?xi32>,
+                              %s2: memref<?xf32> {dsc.scales},
+                              %q3: memref<?xi32>,
+                              %s3: memref<?xf32> {dsc.scales},
                               %x: memref<?xf32>, %y1: memref<?xf32>,
                               %y2: memref<?xf32>, %y3: memref<?xf32>,
                               %n1: index, %n2: index, %n3: index,

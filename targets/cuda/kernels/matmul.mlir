@@ -1,8 +1,9 @@
 // The prompt's matmuls on CUDA cores: for a block of m prompt positions,
 //   y[t, r] = sum_c w[r, c] * x[t, c],   t < m, r < n,
 // x [m, k] and y [m, n] row-major, w in the GEMVs' plain layouts (int8,
-// int4 two values per byte low nibble first, with f32 scales [n, k / group];
-// f32; f16). One GPU block per weight row, one thread per position: the
+// int4 two values per byte low nibble first, with scales [n, k / group],
+// f32 or f16: dsc-gpu-retype-scales; f32; f16). One GPU block per weight
+// row, one thread per position: the
 // block's threads load the same weight element together, which the GPU
 // serves with one load for the warp, so a weight is read from memory once
 // per block of positions where decode's GEMV reads it once per position.
@@ -10,7 +11,7 @@
 // k (decode's GEMV adds 32 strided partial sums instead, so the two can
 // differ in the last bits).
 
-func.func @dsc_cuda_matmul_q8(%q: memref<?xi8>, %s: memref<?xf32>,
+func.func @dsc_cuda_matmul_q8(%q: memref<?xi8>, %s: memref<?xf32> {dsc.scales},
                               %x: memref<?xf32>, %y: memref<?xf32>,
                               %m: index, %n: index, %k: index, %group: index)
     attributes {llvm.emit_c_interface} {
@@ -46,7 +47,7 @@ func.func @dsc_cuda_matmul_q8(%q: memref<?xi8>, %s: memref<?xf32>,
   return
 }
 
-func.func @dsc_cuda_matmul_q4(%q: memref<?xi8>, %s: memref<?xf32>,
+func.func @dsc_cuda_matmul_q4(%q: memref<?xi8>, %s: memref<?xf32> {dsc.scales},
                               %x: memref<?xf32>, %y: memref<?xf32>,
                               %m: index, %n: index, %k: index, %group: index)
     attributes {llvm.emit_c_interface} {

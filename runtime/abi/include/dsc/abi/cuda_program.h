@@ -27,7 +27,11 @@ enum {
   DSC_CP_LAYERS,  /* of the KV cache */
   DSC_CP_KV_HEADS,
   DSC_CP_HEAD_DIM,
-  DSC_CP_POOL, /* int64 constants after the steps */
+  DSC_CP_POOL,       /* int64 constants after the steps */
+  DSC_CP_SCALES_F16, /* the kernels read quantized weights' scales as f16
+                      * (1: every quantized weight stores f16 scales,
+                      * copied as they are) or f32 (0: f16 scales widened
+                      * at start-up); dsc-gpu-retype-scales */
   DSC_CP_HEADER_SIZE = 16
 };
 

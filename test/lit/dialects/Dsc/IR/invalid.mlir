@@ -719,3 +719,18 @@ dsc.global @w : tensor<4xf32> {dsc.derived_from = "dsc.rms_norm"}
 func.func @k() attributes {dsc.warp_rows = "four"} {
   return
 }
+
+// -----
+
+// expected-error @+1 {{'dsc.scales' must be a unit attribute on a function argument of 1-D f32 memref type}}
+func.func private @scales_f16(memref<?xf16> {dsc.scales})
+
+// -----
+
+// expected-error @+1 {{'dsc.scales' must be a unit attribute on a function argument of 1-D f32 memref type}}
+func.func private @scales_not_unit(memref<?xf32> {dsc.scales = 1 : i32})
+
+// -----
+
+// expected-error @+1 {{unknown dsc argument attribute 'dsc.scale'}}
+func.func private @misspelt(memref<?xf32> {dsc.scale})

@@ -1,0 +1,131 @@
+//===- GPURetypeScales.cpp - the kernels read the weights' scales as stored
+//===//
+//
+// The kernel sources are written once over f32 scales; a model whose
+// quantized weights keep f16 scales (dsc's default) gets kernels that load
+// them as f16 and widen each in registers, so that its scales are copied
+// to the device as the payload holds them and the decode GEMVs read half
+// their bytes (int4:group=32: 18 bytes a group of 32 values, not 20).
+// Which type is a constant of the model, chosen by the code generator from
+// its device program (dsc/abi/cuda_program.h: DSC_CP_SCALES_F16).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Dsc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir::dsc {
+#define GEN_PASS_DEF_GPURETYPESCALES
+#include "Dsc/Transforms/Passes.h.inc"
+} // namespace mlir::dsc
+
+using namespace mlir;
+using namespace mlir::dsc;
+
+namespace {
+constexpr StringLiteral kScalesAttr = "dsc.scales";
+
+struct GPURetypeScalesPass
+    : dsc::impl::GPURetypeScalesBase<GPURetypeScalesPass> {
+  using Base::Base;
+
+  /// Whether every use of scales argument `i` of `f` is one this pass
+  /// rewrites: a load from it, or a call passing it to a callee's scales.
+  LogicalResult checkUses(func::FuncOp f, unsigned i, SymbolTable &symbols) {
+    for (OpOperand &use : f.getArgument(i).getUses()) {
+      Operation *user = use.getOwner();
+      if (isa<memref::LoadOp>(user) && use.getOperandNumber() == 0)
+        continue;
+      if (auto call = dyn_cast<func::CallOp>(user)) {
+        auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+        if (callee && callee.getArgAttr(use.getOperandNumber(), kScalesAttr))
+          continue;
+        return call.emitOpError()
+               << "passes the scales of @" << f.getName()
+               << " to an argument of @" << call.getCallee()
+               << " that is not marked '" << kScalesAttr << "'";
+      }
+      return user->emitOpError()
+             << "uses the scales of @" << f.getName()
+             << " (only loads, and calls passing them to scales, can read "
+                "another type)";
+    }
+    return success();
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    Type elem;
+    if (type == "f16")
+      elem = Float16Type::get(ctx);
+    else if (type == "f32")
+      elem = Float32Type::get(ctx);
+    else {
+      module.emitError() << "dsc-gpu-retype-scales: type must be f16 or f32, "
+                            "not '"
+                         << type << "'";
+      return signalPassFailure();
+    }
+    SymbolTable symbols(module);
+    SmallVector<std::pair<func::FuncOp, unsigned>> scales;
+    bool failedAny = false;
+    for (func::FuncOp f : module.getOps<func::FuncOp>())
+      for (unsigned i = 0, e = f.getNumArguments(); i < e; ++i) {
+        if (!f.getArgAttr(i, kScalesAttr))
+          continue;
+        // The dialect verifies the attribute's argument type when it is
+        // loaded; the kernels' sources are parsed without it.
+        auto t = dyn_cast<MemRefType>(f.getArgumentTypes()[i]);
+        if (!t || t.getRank() != 1 || !t.getElementType().isF32()) {
+          f.emitOpError() << "argument " << i << " is marked '" << kScalesAttr
+                          << "' but is not a 1-D memref of f32";
+          failedAny = true;
+          continue;
+        }
+        if (!f.isExternal() && failed(checkUses(f, i, symbols)))
+          failedAny = true;
+        scales.push_back({f, i});
+      }
+    if (failedAny)
+      return signalPassFailure();
+
+    OpBuilder b(ctx);
+    for (auto [f, i] : scales) {
+      f.removeArgAttr(i, kScalesAttr);
+      if (elem.isF32())
+        continue;
+      auto t = cast<MemRefType>(f.getArgumentTypes()[i]);
+      auto retyped = MemRefType::get(t.getShape(), elem, t.getLayout(),
+                                     t.getMemorySpace());
+      SmallVector<Type> inputs(f.getArgumentTypes());
+      inputs[i] = retyped;
+      f.setType(FunctionType::get(ctx, inputs, f.getResultTypes()));
+      if (f.isExternal())
+        continue;
+      BlockArgument arg = f.getArgument(i);
+      arg.setType(retyped);
+      // Each load reads the narrow value and widens it where it is read;
+      // calls pass the retyped memref on to their retyped callees.
+      for (OpOperand &use : llvm::make_early_inc_range(arg.getUses())) {
+        auto load = dyn_cast<memref::LoadOp>(use.getOwner());
+        if (!load)
+          continue;
+        b.setInsertionPoint(load);
+        Value narrow =
+            memref::LoadOp::create(b, load.getLoc(), arg, load.getIndices());
+        Value wide = arith::ExtFOp::create(b, load.getLoc(),
+                                           load.getResult().getType(), narrow);
+        load.getResult().replaceAllUsesWith(wide);
+        load.erase();
+      }
+    }
+  }
+};
+} // namespace
