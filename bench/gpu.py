@@ -155,8 +155,10 @@ def bench_gemv(lib, bits, peak, mode):
             q = np.full(n * k, 0.01, np.float16)
         if mode == "w" or (mode == "v" and bits != 16):
             q = q.view(np.int32)
-        # F16 has no scales (and the GEMV no group argument).
-        s = np.full(n * (k // group), 0.01, np.float32)
+        # F16 has no scales (and the GEMV no group argument); the kernels
+        # are built for f16 scales (dsc-cuda-lower's default, as a model
+        # with dsc's default schemes gets them).
+        s = np.full(n * (k // group), 0.01, np.float16)
         # The 16-byte kernels take a residual (not read: radd 0).
         res = (np.zeros(n, np.float32),) if mode == "v" else ()
         arrays = ((q, s) if bits != 16 else (q,)) + (
@@ -213,7 +215,7 @@ def bench_prefill_gemm(lib):
         else:
             q = np.resize((np.arange(15) - 7).astype(np.int8),
                           n * k // (2 if name == "q4" else 1))
-            ws = (q, np.full(n * (k // group), 0.01, np.float32))
+            ws = (q, np.full(n * (k // group), 0.01, np.float16))
         bufs = [device_buffer(lib, a) for a in ws + (x, y)]
         fn = getattr(lib, "_mlir_ciface_dsc_cuda_gemm_" + name)
         extra = [] if name == "wf16" else [ctypes.c_int64(group)]

@@ -21,7 +21,6 @@
 #include "Dsc/Transforms/CUDAProgram.h"
 #include "Dsc/Transforms/GPULower.h"
 #include "Dsc/Transforms/Passes.h"
-#include "dsc/abi/cuda_program.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -94,9 +93,8 @@ Error embedCUDAKernels(Module &code, const TargetDesc &target,
                              "but its device program fails: " +
                                  program.note);
   mlir::OwningOpRef<mlir::ModuleOp> module;
-  if (Error e =
-          lowerCUDAKernels(ctx, module, target, "host",
-                           program.words[DSC_CP_SCALES_F16] ? "f16" : "f32"))
+  if (Error e = lowerCUDAKernels(ctx, module, target, "host",
+                                 program.readsF16Scales() ? "f16" : "f32"))
     return e;
   std::unique_ptr<Module> host =
       mlir::translateModuleToLLVMIR(*module, code.getContext(), "dsc_cuda");

@@ -266,14 +266,16 @@ static int upload_weight(int64_t i) {
   const uint8_t *sc =
       base + dsc_qplain_scales_offset((uint64_t)rows, (uint64_t)cols,
                                       kind == DSC_CPK_Q8 ? 8 : 4);
+  size_t stored = w[DSC_CPW_SCALE_F32] ? 4 : 2;
   size_t sbytes = (size_t)(rows * groups) * 4;
-  if (upload(&g.wq[i], base, qbytes))
-    return 1;
-  if (g.hdr[DSC_CP_SCALES_F16] && w[DSC_CPW_SCALE_F32])
+  if (g.hdr[DSC_CP_SCALES_F16] && stored == 4)
     return dsc_fail("this executable's device program reads f16 scales of "
                     "a weight that stores f32");
-  if (g.hdr[DSC_CP_SCALES_F16] || w[DSC_CPW_SCALE_F32])
-    return upload(&g.ws[i], sc, sbytes / (g.hdr[DSC_CP_SCALES_F16] ? 2 : 1));
+  if (upload(&g.wq[i], base, qbytes))
+    return 1;
+  /* The scales as stored, where the kernels read that type. */
+  if (g.hdr[DSC_CP_SCALES_F16] || stored == 4)
+    return upload(&g.ws[i], sc, (size_t)(rows * groups) * stored);
   widen wd = {(const uint16_t *)sc, malloc(sbytes), groups};
   if (!wd.f)
     return dsc_fail("out of memory widening the weights' scales for the GPU");

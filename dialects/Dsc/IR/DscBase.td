@@ -41,6 +41,11 @@ def Dsc_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getTokenizerAttrName() {
       return ::llvm::StringLiteral("dsc.tokenizer");
     }
+    /// Name of the unit attribute marking a CUDA kernel's argument that
+    /// holds quantized weights' scales (dsc-gpu-retype-scales).
+    static constexpr ::llvm::StringLiteral getScalesArgAttrName() {
+      return ::llvm::StringLiteral("dsc.scales");
+    }
   }];
   let hasOperationAttrVerify = 1;
   let hasRegionArgAttrVerify = 1;

@@ -161,7 +161,7 @@ LogicalResult DscDialect::verifyRegionArgAttribute(Operation *op,
       return op->emitError() << "'dsc.name' must be a string";
     return success();
   }
-  if (attr.getName() == "dsc.scales") {
+  if (attr.getName() == getScalesArgAttrName()) {
     // A CUDA kernel's quantized scales, written f32; dsc-gpu-retype-scales
     // gives them the model's type (and removes the mark).
     auto fn = dyn_cast<FunctionOpInterface>(op);

@@ -324,6 +324,10 @@ struct Emitter {
 
 } // namespace
 
+bool CUDAProgram::readsF16Scales() const {
+  return words.size() > DSC_CP_SCALES_F16 && words[DSC_CP_SCALES_F16];
+}
+
 bool hasDevice(const TargetInfo &target) {
   return getCUDADevice(target) != nullptr;
 }
@@ -335,11 +339,16 @@ bool isForwardOnDevice(ModuleOp module, const TargetInfo &target) {
 
 CUDAProgram buildCUDAProgram(ModuleOp module, CUDAProgramStage stage) {
   CUDAProgram p;
-  auto forward = module.lookupSymbol<func::FuncOp>("forward");
-  if (!forward || forward.getNumArguments() != 4 || forward.isExternal()) {
-    p.note = "no forward function of (tokens, pos, n_out, cache)";
+  // A program of no steps is still a whole header: the runtime reads it.
+  auto none = [&](std::string why) {
+    p.note = std::move(why);
+    p.words.assign(DSC_CP_HEADER_SIZE, 0);
+    p.words[DSC_CP_MAGIC] = DSC_CUDA_PROGRAM_MAGIC;
     return p;
-  }
+  };
+  auto forward = module.lookupSymbol<func::FuncOp>("forward");
+  if (!forward || forward.getNumArguments() != 4 || forward.isExternal())
+    return none("no forward function of (tokens, pos, n_out, cache)");
   auto cache = dyn_cast<KVCacheType>(forward.getArgument(3).getType());
   Emitter e(stage);
   bool ok = cache && cache.getElementType().isF32();
@@ -353,12 +362,8 @@ CUDAProgram buildCUDAProgram(ModuleOp module, CUDAProgramStage stage) {
     ok = false;
     e.why = "no slice of the positions with logits";
   }
-  if (!ok) {
-    p.note = e.why;
-    p.words.assign(DSC_CP_HEADER_SIZE, 0);
-    p.words[DSC_CP_MAGIC] = DSC_CUDA_PROGRAM_MAGIC;
-    return p;
-  }
+  if (!ok)
+    return none(e.why);
   std::vector<int64_t> &w = p.words;
   w.assign(DSC_CP_HEADER_SIZE, 0);
   w[DSC_CP_MAGIC] = DSC_CUDA_PROGRAM_MAGIC;

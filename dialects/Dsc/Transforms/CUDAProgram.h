@@ -25,6 +25,9 @@ namespace mlir::dsc {
 struct CUDAProgram {
   std::vector<int64_t> words; /// no steps when `note` says why
   std::string note;
+  /// Whether the kernels are to read the weights' scales as f16
+  /// (DSC_CP_SCALES_F16; false for a program of no steps).
+  bool readsF16Scales() const;
 };
 
 /// When the program is read.

@@ -1,5 +1,4 @@
-//===- GPURetypeScales.cpp - the kernels read the weights' scales as stored
-//===//
+//===- GPURetypeScales.cpp - kernels read scales as the weights store ----===//
 //
 // The kernel sources are written once over f32 scales; a model whose
 // quantized weights keep f16 scales (dsc's default) gets kernels that load
@@ -11,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Dsc/IR/DscDialect.h"
 #include "Dsc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -29,11 +29,27 @@ using namespace mlir;
 using namespace mlir::dsc;
 
 namespace {
-constexpr StringLiteral kScalesAttr = "dsc.scales";
+constexpr StringLiteral kScales = DscDialect::getScalesArgAttrName();
+
+bool isMarked(func::FuncOp f, unsigned i) {
+  return i < f.getNumArguments() && f.getArgAttr(i, kScales);
+}
 
 struct GPURetypeScalesPass
     : dsc::impl::GPURetypeScalesBase<GPURetypeScalesPass> {
   using Base::Base;
+
+  LogicalResult initialize(MLIRContext *ctx) override {
+    if (type == "f16")
+      elem = Float16Type::get(ctx);
+    else if (type == "f32")
+      elem = Float32Type::get(ctx);
+    else
+      return emitError(UnknownLoc::get(ctx))
+             << "dsc-gpu-retype-scales: type must be f16 or f32, not '" << type
+             << "'";
+    return success();
+  }
 
   /// Whether every use of scales argument `i` of `f` is one this pass
   /// rewrites: a load from it, or a call passing it to a callee's scales.
@@ -44,12 +60,11 @@ struct GPURetypeScalesPass
         continue;
       if (auto call = dyn_cast<func::CallOp>(user)) {
         auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
-        if (callee && callee.getArgAttr(use.getOperandNumber(), kScalesAttr))
+        if (callee && isMarked(callee, use.getOperandNumber()))
           continue;
-        return call.emitOpError()
-               << "passes the scales of @" << f.getName()
-               << " to an argument of @" << call.getCallee()
-               << " that is not marked '" << kScalesAttr << "'";
+        return call.emitOpError() << "passes the scales of @" << f.getName()
+                                  << " to an argument of @" << call.getCallee()
+                                  << " that is not marked '" << kScales << "'";
       }
       return user->emitOpError()
              << "uses the scales of @" << f.getName()
@@ -59,32 +74,41 @@ struct GPURetypeScalesPass
     return success();
   }
 
+  /// Whether every value `call` passes to a marked argument is its
+  /// caller's marked argument: both are retyped together.
+  LogicalResult checkCall(func::CallOp call, SymbolTable &symbols) {
+    auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+    if (!callee)
+      return success();
+    auto caller = call->getParentOfType<func::FuncOp>();
+    for (auto [i, v] : llvm::enumerate(call.getOperands())) {
+      if (!isMarked(callee, i))
+        continue;
+      auto arg = dyn_cast<BlockArgument>(v);
+      if (!arg || arg.getOwner()->getParentOp() != caller ||
+          !isMarked(caller, arg.getArgNumber()))
+        return call.emitOpError()
+               << "passes a value that is not its caller's '" << kScales
+               << "' argument to the scales of @" << callee.getName();
+    }
+    return success();
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
-    Type elem;
-    if (type == "f16")
-      elem = Float16Type::get(ctx);
-    else if (type == "f32")
-      elem = Float32Type::get(ctx);
-    else {
-      module.emitError() << "dsc-gpu-retype-scales: type must be f16 or f32, "
-                            "not '"
-                         << type << "'";
-      return signalPassFailure();
-    }
     SymbolTable symbols(module);
     SmallVector<std::pair<func::FuncOp, unsigned>> scales;
     bool failedAny = false;
-    for (func::FuncOp f : module.getOps<func::FuncOp>())
+    for (func::FuncOp f : module.getOps<func::FuncOp>()) {
       for (unsigned i = 0, e = f.getNumArguments(); i < e; ++i) {
-        if (!f.getArgAttr(i, kScalesAttr))
+        if (!isMarked(f, i))
           continue;
-        // The dialect verifies the attribute's argument type when it is
-        // loaded; the kernels' sources are parsed without it.
+        // The dialect verifies the mark's argument type when it is loaded;
+        // the kernels' sources are parsed without it.
         auto t = dyn_cast<MemRefType>(f.getArgumentTypes()[i]);
         if (!t || t.getRank() != 1 || !t.getElementType().isF32()) {
-          f.emitOpError() << "argument " << i << " is marked '" << kScalesAttr
+          f.emitOpError() << "argument " << i << " is marked '" << kScales
                           << "' but is not a 1-D memref of f32";
           failedAny = true;
           continue;
@@ -93,12 +117,16 @@ struct GPURetypeScalesPass
           failedAny = true;
         scales.push_back({f, i});
       }
+      f.walk([&](func::CallOp call) {
+        if (failed(checkCall(call, symbols)))
+          failedAny = true;
+      });
+    }
     if (failedAny)
       return signalPassFailure();
 
-    OpBuilder b(ctx);
     for (auto [f, i] : scales) {
-      f.removeArgAttr(i, kScalesAttr);
+      f.removeArgAttr(i, kScales);
       if (elem.isF32())
         continue;
       auto t = cast<MemRefType>(f.getArgumentTypes()[i]);
@@ -111,21 +139,23 @@ struct GPURetypeScalesPass
         continue;
       BlockArgument arg = f.getArgument(i);
       arg.setType(retyped);
-      // Each load reads the narrow value and widens it where it is read;
-      // calls pass the retyped memref on to their retyped callees.
+      // Each load reads the narrow value (the op kept, with its
+      // attributes) and widens it where it is read; calls pass the
+      // retyped memref on to their retyped callees.
       for (OpOperand &use : llvm::make_early_inc_range(arg.getUses())) {
         auto load = dyn_cast<memref::LoadOp>(use.getOwner());
         if (!load)
           continue;
-        b.setInsertionPoint(load);
-        Value narrow =
-            memref::LoadOp::create(b, load.getLoc(), arg, load.getIndices());
-        Value wide = arith::ExtFOp::create(b, load.getLoc(),
-                                           load.getResult().getType(), narrow);
-        load.getResult().replaceAllUsesWith(wide);
-        load.erase();
+        Value v = load.getResult();
+        Type wide = v.getType();
+        v.setType(elem);
+        OpBuilder b(load->getBlock(), std::next(load->getIterator()));
+        Value widened = arith::ExtFOp::create(b, load.getLoc(), wide, v);
+        v.replaceAllUsesExcept(widened, widened.getDefiningOp());
       }
     }
   }
+
+  Type elem;
 };
 } // namespace

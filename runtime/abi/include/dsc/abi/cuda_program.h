@@ -31,7 +31,8 @@ enum {
   DSC_CP_SCALES_F16, /* the kernels read quantized weights' scales as f16
                       * (1: every quantized weight stores f16 scales,
                       * copied as they are) or f32 (0: f16 scales widened
-                      * at start-up); dsc-gpu-retype-scales */
+                      * at start-up; 0 too in a program of no steps);
+                      * dsc-gpu-retype-scales */
   DSC_CP_HEADER_SIZE = 16
 };
 

@@ -734,3 +734,8 @@ func.func private @scales_not_unit(memref<?xf32> {dsc.scales = 1 : i32})
 
 // expected-error @+1 {{unknown dsc argument attribute 'dsc.scale'}}
 func.func private @misspelt(memref<?xf32> {dsc.scale})
+
+// -----
+
+// expected-error @+1 {{'dsc.name' must be a string}}
+func.func private @name_not_string(index {dsc.name = 1 : i32})

@@ -17,3 +17,15 @@ func.func @passed(%s: memref<?xf32> {dsc.scales}) -> f32 {
   %v = func.call @plain(%s) : (memref<?xf32>) -> f32
   return %v : f32
 }
+
+// -----
+
+// A helper's scales are retyped with its callers' marked arguments: a
+// caller passing anything else would then pass the wrong type.
+func.func private @lane(%s: memref<?xf32> {dsc.scales}) -> f32
+
+func.func @unmarked_caller(%s: memref<?xf32>) -> f32 {
+  // expected-error @+1 {{'func.call' op passes a value that is not its caller's 'dsc.scales' argument to the scales of @lane}}
+  %v = func.call @lane(%s) : (memref<?xf32>) -> f32
+  return %v : f32
+}

@@ -1,12 +1,12 @@
 // RUN: dsc-opt %s --split-input-file --dsc-gpu-retype-scales | FileCheck %s
 // RUN: dsc-opt %s --split-input-file --dsc-gpu-retype-scales=type=f32 | FileCheck %s --check-prefix=F32
 
-// A kernel's scales become f16: each load reads the f16 value and widens it
-// where it is read; the other f32 buffers stay; the mark is consumed.
+// A kernel's scales become f16: each load (its attributes kept) reads the
+// f16 value, widened where it is read; the other f32 buffers stay; the
+// mark is consumed.
 // CHECK-LABEL: func.func @gemv(
 // CHECK-SAME:    %[[Q:.*]]: memref<?xi8>, %[[S:.*]]: memref<?xf16>, %[[X:.*]]: memref<?xf32>)
-// CHECK-NOT:   dsc.scales
-// CHECK:         %[[H:.*]] = memref.load %[[S]][%{{.*}}] : memref<?xf16>
+// CHECK:         %[[H:.*]] = memref.load %[[S]][%{{.*}}] {nontemporal = true} : memref<?xf16>
 // CHECK:         %[[W:.*]] = arith.extf %[[H]] : f16 to f32
 // CHECK:         %[[XV:.*]] = memref.load %[[X]][%{{.*}}] : memref<?xf32>
 // CHECK:         arith.mulf %[[W]], %[[XV]] : f32
@@ -18,7 +18,7 @@ func.func @gemv(%q: memref<?xi8>, %s: memref<?xf32> {dsc.scales},
                 %x: memref<?xf32>) -> f32 {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %sv = memref.load %s[%c1] : memref<?xf32>
+  %sv = memref.load %s[%c1] {nontemporal = true} : memref<?xf32>
   %xv = memref.load %x[%c0] : memref<?xf32>
   %p = arith.mulf %sv, %xv : f32
   return %p : f32
