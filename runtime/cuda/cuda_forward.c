@@ -267,7 +267,6 @@ static int upload_weight(int64_t i) {
       base + dsc_qplain_scales_offset((uint64_t)rows, (uint64_t)cols,
                                       kind == DSC_CPK_Q8 ? 8 : 4);
   size_t stored = w[DSC_CPW_SCALE_F32] ? 4 : 2;
-  size_t sbytes = (size_t)(rows * groups) * 4;
   if (g.hdr[DSC_CP_SCALES_F16] && stored == 4)
     return dsc_fail("this executable's device program reads f16 scales of "
                     "a weight that stores f32");
@@ -276,6 +275,7 @@ static int upload_weight(int64_t i) {
   /* The scales as stored, where the kernels read that type. */
   if (g.hdr[DSC_CP_SCALES_F16] || stored == 4)
     return upload(&g.ws[i], sc, (size_t)(rows * groups) * stored);
+  size_t sbytes = (size_t)(rows * groups) * 4;
   widen wd = {(const uint16_t *)sc, malloc(sbytes), groups};
   if (!wd.f)
     return dsc_fail("out of memory widening the weights' scales for the GPU");

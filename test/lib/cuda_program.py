@@ -6,30 +6,48 @@ usage: cuda_program.py FILE.ll
 
 Prints the header's word DSC_CP_SCALES_F16 and the number of scales of the
 program's quantized weights (rows * cols / group each): what the device
-holds of them is that many f16 or f32 values.
+holds of them is that many f16 or f32 values. The words' places are read
+from the header itself, so that they have one definition.
 """
+import os
 import re
 import sys
 
-HEADER, CPW_SIZE = 16, 7  # DSC_CP_HEADER_SIZE, DSC_CPW_SIZE
-BUFFERS, WEIGHTS, SCALES_F16 = 1, 2, 10  # DSC_CP_*
-ROWS, COLS, KIND, GROUP = 1, 2, 3, 4  # DSC_CPW_*
-QUANT = (2, 3)  # DSC_CPK_Q8, DSC_CPK_Q4
+HEADER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                      "runtime", "abi", "include", "dsc", "abi",
+                      "cuda_program.h")
+
+
+def abi_enums(path):
+    """NAME -> value of every enumerator of the header's anonymous enums."""
+    text = re.sub(r"/\*.*?\*/", "", open(path).read(), flags=re.S)
+    values = {}
+    for body in re.findall(r"enum\s*\{(.*?)\}", text, flags=re.S):
+        nxt = 0
+        for item in filter(None, (i.strip() for i in body.split(","))):
+            name, _, value = (p.strip() for p in item.partition("="))
+            nxt = int(value) if value else nxt
+            values[name] = nxt
+            nxt += 1
+    return values
 
 
 def main():
+    e = abi_enums(HEADER)
     text = open(sys.argv[1]).read()
     m = re.search(r"@dsc_cuda_program = [^[]*\[\d+ x i64\] \[([^]]*)\]", text)
     if not m:
         sys.exit("%s: no dsc_cuda_program" % sys.argv[1])
     w = [int(v.split()[1]) for v in m.group(1).split(", ")]
-    first = HEADER + w[BUFFERS]
+    size = e["DSC_CPW_SIZE"]
+    first = e["DSC_CP_HEADER_SIZE"] + w[e["DSC_CP_BUFFERS"]]
     scales = 0
-    for i in range(w[WEIGHTS]):
-        e = w[first + i * CPW_SIZE:first + (i + 1) * CPW_SIZE]
-        if e[KIND] in QUANT:
-            scales += e[ROWS] * (e[COLS] // e[GROUP])
-    print("scales_f16 %d" % w[SCALES_F16])
+    for i in range(w[e["DSC_CP_WEIGHTS"]]):
+        entry = w[first + i * size:first + (i + 1) * size]
+        if entry[e["DSC_CPW_KIND"]] in (e["DSC_CPK_Q8"], e["DSC_CPK_Q4"]):
+            scales += entry[e["DSC_CPW_ROWS"]] * (
+                entry[e["DSC_CPW_COLS"]] // entry[e["DSC_CPW_GROUP"]])
+    print("scales_f16 %d" % w[e["DSC_CP_SCALES_F16"]])
     print("scales %d" % scales)
 
 

@@ -46,6 +46,9 @@ def Dsc_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getScalesArgAttrName() {
       return ::llvm::StringLiteral("dsc.scales");
     }
+    /// Whether an argument of type `t` may carry that mark: the kernels
+    /// are written over 1-D f32 scales.
+    static bool isScalesArgType(::mlir::Type t);
   }];
   let hasOperationAttrVerify = 1;
   let hasRegionArgAttrVerify = 1;

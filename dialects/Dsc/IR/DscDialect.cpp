@@ -151,6 +151,11 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op,
                          << attr.getName().getValue() << "'";
 }
 
+bool DscDialect::isScalesArgType(Type t) {
+  auto m = dyn_cast<MemRefType>(t);
+  return m && m.getRank() == 1 && m.getElementType().isF32();
+}
+
 LogicalResult DscDialect::verifyRegionArgAttribute(Operation *op,
                                                    unsigned regionIndex,
                                                    unsigned argIndex,
@@ -165,11 +170,9 @@ LogicalResult DscDialect::verifyRegionArgAttribute(Operation *op,
     // A CUDA kernel's quantized scales, written f32; dsc-gpu-retype-scales
     // gives them the model's type (and removes the mark).
     auto fn = dyn_cast<FunctionOpInterface>(op);
-    auto t = fn && argIndex < fn.getNumArguments()
-                 ? dyn_cast<MemRefType>(fn.getArgumentTypes()[argIndex])
-                 : MemRefType();
-    if (!isa<UnitAttr>(attr.getValue()) || !t || t.getRank() != 1 ||
-        !t.getElementType().isF32())
+    if (!isa<UnitAttr>(attr.getValue()) || !fn ||
+        argIndex >= fn.getNumArguments() ||
+        !isScalesArgType(fn.getArgumentTypes()[argIndex]))
       return op->emitError() << "'dsc.scales' must be a unit attribute on a "
                                 "function argument of 1-D f32 memref type";
     return success();

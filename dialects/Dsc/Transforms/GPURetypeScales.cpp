@@ -52,20 +52,13 @@ struct GPURetypeScalesPass
   }
 
   /// Whether every use of scales argument `i` of `f` is one this pass
-  /// rewrites: a load from it, or a call passing it to a callee's scales.
-  LogicalResult checkUses(func::FuncOp f, unsigned i, SymbolTable &symbols) {
+  /// rewrites: a load from it, or a call (checkCall checks the callee).
+  LogicalResult checkUses(func::FuncOp f, unsigned i) {
     for (OpOperand &use : f.getArgument(i).getUses()) {
       Operation *user = use.getOwner();
-      if (isa<memref::LoadOp>(user) && use.getOperandNumber() == 0)
+      if ((isa<memref::LoadOp>(user) && use.getOperandNumber() == 0) ||
+          isa<func::CallOp>(user))
         continue;
-      if (auto call = dyn_cast<func::CallOp>(user)) {
-        auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
-        if (callee && isMarked(callee, use.getOperandNumber()))
-          continue;
-        return call.emitOpError() << "passes the scales of @" << f.getName()
-                                  << " to an argument of @" << call.getCallee()
-                                  << " that is not marked '" << kScales << "'";
-      }
       return user->emitOpError()
              << "uses the scales of @" << f.getName()
              << " (only loads, and calls passing them to scales, can read "
@@ -74,19 +67,22 @@ struct GPURetypeScalesPass
     return success();
   }
 
-  /// Whether every value `call` passes to a marked argument is its
-  /// caller's marked argument: both are retyped together.
+  /// Whether `call` passes its caller's marked arguments exactly to its
+  /// callee's marked arguments: the two are retyped together.
   LogicalResult checkCall(func::CallOp call, SymbolTable &symbols) {
     auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
-    if (!callee)
-      return success();
     auto caller = call->getParentOfType<func::FuncOp>();
     for (auto [i, v] : llvm::enumerate(call.getOperands())) {
-      if (!isMarked(callee, i))
-        continue;
       auto arg = dyn_cast<BlockArgument>(v);
-      if (!arg || arg.getOwner()->getParentOp() != caller ||
-          !isMarked(caller, arg.getArgNumber()))
+      bool scales = arg && arg.getOwner()->getParentOp() == caller &&
+                    isMarked(caller, arg.getArgNumber());
+      bool takes = callee && isMarked(callee, i);
+      if (scales && !takes)
+        return call.emitOpError()
+               << "passes the scales of @" << caller.getName()
+               << " to an argument of @" << call.getCallee()
+               << " that is not marked '" << kScales << "'";
+      if (takes && !scales)
         return call.emitOpError()
                << "passes a value that is not its caller's '" << kScales
                << "' argument to the scales of @" << callee.getName();
@@ -106,14 +102,13 @@ struct GPURetypeScalesPass
           continue;
         // The dialect verifies the mark's argument type when it is loaded;
         // the kernels' sources are parsed without it.
-        auto t = dyn_cast<MemRefType>(f.getArgumentTypes()[i]);
-        if (!t || t.getRank() != 1 || !t.getElementType().isF32()) {
+        if (!DscDialect::isScalesArgType(f.getArgumentTypes()[i])) {
           f.emitOpError() << "argument " << i << " is marked '" << kScales
                           << "' but is not a 1-D memref of f32";
           failedAny = true;
           continue;
         }
-        if (!f.isExternal() && failed(checkUses(f, i, symbols)))
+        if (!f.isExternal() && failed(checkUses(f, i)))
           failedAny = true;
         scales.push_back({f, i});
       }
