@@ -8,12 +8,14 @@
 // chip as gpu.binary globals, and each kernel function (dsc_cuda_gemv_q8,
 // ...) as host code that launches its kernels through MLIR's mgpu* calls
 // (runtime/cuda/driver.c). That host code is linked into the executable,
-// with the forward pass's steps (CUDAProgram.cpp) that the runtime
-// (runtime/cuda/cuda_forward.c) runs by calling it.
+// with the forward pass's launch sequence (CUDALaunches.cpp, from the steps
+// of CUDAProgram.cpp), which calls it, and what the runtime
+// (runtime/cuda/cuda_forward.c) allocates for the sequence.
 //
 //===----------------------------------------------------------------------===//
 
 #include "pipeline/CUDAKernels.h"
+#include "pipeline/CUDALaunches.h"
 #include "pipeline/Pipelines.h"
 #include "registry/CUDATargets.h"
 #include "targets/EmbeddedFiles.h"
@@ -107,6 +109,8 @@ Error embedCUDAKernels(Module &code, const TargetDesc &target,
   if (Linker::linkModules(code, std::move(host)))
     return createStringError(inconvertibleErrorCode(),
                              "linking the CUDA kernels' host code failed");
+  if (Error e = emitCUDALaunches(code, program))
+    return e;
 
   Type *i64 = Type::getInt64Ty(code.getContext());
   Constant *words = ConstantDataArray::get(code.getContext(), program.words);

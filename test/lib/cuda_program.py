@@ -6,7 +6,9 @@ usage: cuda_program.py FILE.ll
 
 Prints the header's word DSC_CP_SCALES_F16 and the number of scales of the
 program's quantized weights (rows * cols / group each): what the device
-holds of them is that many f16 or f32 values. The words' places are read
+holds of them is that many f16 or f32 values; then the program's parts
+(buffers, weights, RoPE tables, pool), which must make up all its words:
+the launches are code, not steps in the program. The words' places are read
 from the header itself, so that they have one definition.
 """
 import os
@@ -49,6 +51,14 @@ def main():
                 entry[e["DSC_CPW_COLS"]] // entry[e["DSC_CPW_GROUP"]])
     print("scales_f16 %d" % w[e["DSC_CP_SCALES_F16"]])
     print("scales %d" % scales)
+    parts = [w[e["DSC_CP_BUFFERS"]], w[e["DSC_CP_WEIGHTS"]] * size,
+             w[e["DSC_CP_ROPES"]] * e["DSC_CPR_SIZE"], w[e["DSC_CP_POOL"]]]
+    if e["DSC_CP_HEADER_SIZE"] + sum(parts) != len(w):
+        sys.exit("%s: the program's parts make %d words, not its %d" %
+                 (sys.argv[1], e["DSC_CP_HEADER_SIZE"] + sum(parts), len(w)))
+    print("steps %d head %d ropes %d vocab %d attention_heads %d" %
+          (w[e["DSC_CP_STEPS"]], w[e["DSC_CP_HEAD"]], w[e["DSC_CP_ROPES"]],
+           w[e["DSC_CP_VOCAB"]], w[e["DSC_CP_ATTN_HEADS"]]))
 
 
 if __name__ == "__main__":

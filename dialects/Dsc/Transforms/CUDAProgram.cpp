@@ -1,10 +1,11 @@
 //===- CUDAProgram.cpp - the forward pass of a CUDA executable ------------===//
 //
 // Reads the forward function (the dsc dialect; after layout each weight at
-// its offset in the blob) and writes its steps for the device
-// (dsc/abi/cuda_program.h): every activation a buffer of its width, every
-// weight its offset, shape and storage, every op a step that the runtime
-// runs as launches of the device kernels. An op or a storage the device
+// its offset in the blob) into steps for the device (CUDAProgram.h), which
+// the code generator writes as launches of the device kernels, and what
+// the runtime allocates for them (dsc/abi/cuda_program.h): every activation
+// a buffer of its width, every weight its offset, shape and storage, every
+// RoPE step its table. An op or a storage the device
 // kernels do not cover gives no steps and says why; that executable
 // computes on the CPU.
 //
@@ -41,12 +42,13 @@ int64_t bits(double d) {
 }
 
 struct Emitter {
-  explicit Emitter(CUDAProgramStage stage) : stage(stage) {}
+  Emitter(CUDAProgramStage stage, int64_t kvDim) : stage(stage), kvDim(kvDim) {}
   CUDAProgramStage stage;
-  std::vector<int64_t> buffers, weights, steps, pool;
+  int64_t kvDim; /// the KV cache's values a position
+  std::vector<int64_t> buffers, weights, steps, ropes, pool;
   llvm::DenseMap<Value, int64_t> bufferOf;
   llvm::DenseMap<Operation *, int64_t> weightOf;
-  int64_t head = -1, logits = -1;
+  int64_t head = -1, logits = -1, vocab = 0, attnHeads = 0;
   std::string why;
 
   bool fail(Operation *op, const Twine &what) {
@@ -122,15 +124,15 @@ struct Emitter {
   /// The last `count` steps, when there are that many and none is before
   /// the head (fusing across it would run a step for the wrong rows).
   int64_t *tail(int64_t count) {
-    int64_t n = static_cast<int64_t>(steps.size() / DSC_CPS_SIZE);
+    int64_t n = static_cast<int64_t>(steps.size() / kStepWords);
     if (n < count || (head >= 0 && n - count < head))
       return nullptr;
-    return &steps[(n - count) * DSC_CPS_SIZE];
+    return &steps[(n - count) * kStepWords];
   }
 
   /// Replaces the last two steps by `fused`.
   void fuseLastTwo(std::initializer_list<int64_t> fused) {
-    steps.resize(steps.size() - 2 * DSC_CPS_SIZE);
+    steps.resize(steps.size() - 2 * kStepWords);
     step(fused);
   }
 
@@ -146,7 +148,7 @@ struct Emitter {
 
   void step(std::initializer_list<int64_t> s) {
     size_t at = steps.size();
-    steps.resize(at + DSC_CPS_SIZE);
+    steps.resize(at + kStepWords);
     std::copy(s.begin(), s.end(), steps.begin() + at);
   }
 
@@ -164,6 +166,9 @@ struct Emitter {
       auto w = weight(e.getTable(), false);
       if (!w || e.getIds() != tokens)
         return w && fail(&op, "ids other than the tokens");
+      if (vocab)
+        return fail(&op, "a second embedding");
+      vocab = weights[*w * DSC_CPW_SIZE + DSC_CPW_ROWS];
       step({DSC_OP_EMBED, *w, newBuffer(e.getResult())});
       return true;
     }
@@ -191,8 +196,8 @@ struct Emitter {
       // The third of three projections of the same input in a row
       // (attention's q, k and v): one step, one kernel for decode.
       if (int64_t *a = tail(2);
-          a && plainLinear(a, *x) && plainLinear(a + DSC_CPS_SIZE, *x)) {
-        int64_t *b = a + DSC_CPS_SIZE;
+          a && plainLinear(a, *x) && plainLinear(a + kStepWords, *x)) {
+        int64_t *b = a + kStepWords;
         fuseLastTwo({DSC_OP_LINEAR3, *x, a[2], a[3], b[2], b[3], *w, out});
         return true;
       }
@@ -207,6 +212,9 @@ struct Emitter {
         return fail(&op, "RoPE scaling");
       if (r.getPos() != pos)
         return fail(&op, "a position other than the forward's");
+      if (head >= 0)
+        return fail(&op, "the position read after the slice of the "
+                         "positions with logits");
       int64_t hd = r.getHeadDim(), buf = *x;
       // The kernel rotates in place: the input's buffer, unless it is read
       // again.
@@ -229,16 +237,19 @@ struct Emitter {
       }
       // Right after RoPE of another buffer with the same head dim and
       // frequencies (attention's q, then k): one step, one launch.
-      if (int64_t *last = tail(1);
-          last && last[0] == DSC_OP_ROPE && !last[4] && last[2] == hd &&
-          last[1] != buf &&
-          std::equal(pool.begin() + last[3], pool.begin() + last[3] + hd / 2,
-                     pool.begin() + at)) {
-        pool.resize(at);
-        last[4] = buf + 1;
-        return true;
+      if (int64_t *last = tail(1); last && last[0] == DSC_OP_ROPE && !last[4] &&
+                                   last[2] == hd && last[1] != buf) {
+        int64_t freqs = ropes[last[3] * DSC_CPR_SIZE + DSC_CPR_FREQS];
+        if (std::equal(pool.begin() + freqs, pool.begin() + freqs + hd / 2,
+                       pool.begin() + at)) {
+          pool.resize(at);
+          last[4] = buf + 1;
+          return true;
+        }
       }
-      step({DSC_OP_ROPE, buf, hd, at});
+      int64_t table = ropes.size() / DSC_CPR_SIZE;
+      ropes.insert(ropes.end(), {hd, at});
+      step({DSC_OP_ROPE, buf, hd, table});
       return true;
     }
     if (auto a = dyn_cast<AttentionOp>(op)) {
@@ -248,6 +259,13 @@ struct Emitter {
         return false;
       if (a.getWindow() || a.getPos() != pos)
         return fail(&op, "a window or a position other than the forward's");
+      if (head >= 0)
+        return fail(&op, "the position read after the slice of the "
+                         "positions with logits");
+      if (buffers[*k] != kvDim || buffers[*v] != kvDim)
+        return fail(&op, "keys or values of other than the KV cache's " +
+                             Twine(kvDim) + " values a position");
+      attnHeads = std::max<int64_t>(attnHeads, a.getNHeads());
       step({DSC_OP_ATTENTION, *q, *k, *v, newBuffer(a.getResult()),
             static_cast<int64_t>(a.getLayer()),
             static_cast<int64_t>(a.getNHeads()), bits(a.getScaleOrDefault())});
@@ -263,8 +281,8 @@ struct Emitter {
       int64_t *a = isa<SwiGLUOp>(op) ? tail(2) : nullptr;
       if (a && onlyLinearUse(op.getOperand(0)) &&
           onlyLinearUse(op.getOperand(1)) && plainLinear(a, a[1]) &&
-          plainLinear(a + DSC_CPS_SIZE, a[1]) && *x != *y) {
-        int64_t *b = a + DSC_CPS_SIZE;
+          plainLinear(a + kStepWords, a[1]) && *x != *y) {
+        int64_t *b = a + kStepWords;
         int64_t *g = a[3] == *x ? a : b[3] == *x ? b : nullptr;
         int64_t *u = a[3] == *y ? a : b[3] == *y ? b : nullptr;
         if (g && u && g != u) {
@@ -307,7 +325,7 @@ struct Emitter {
       if (!x || head >= 0)
         return x && fail(&op, "a second slice");
       bufferOf[s.getResult()] = *x;
-      head = steps.size() / DSC_CPS_SIZE;
+      head = steps.size() / kStepWords;
       return true;
     }
     if (auto r = dyn_cast<func::ReturnOp>(op)) {
@@ -350,7 +368,7 @@ CUDAProgram buildCUDAProgram(ModuleOp module, CUDAProgramStage stage) {
   if (!forward || forward.getNumArguments() != 4 || forward.isExternal())
     return none("no forward function of (tokens, pos, n_out, cache)");
   auto cache = dyn_cast<KVCacheType>(forward.getArgument(3).getType());
-  Emitter e(stage);
+  Emitter e(stage, cache ? cache.getNumKVHeads() * cache.getHeadDim() : 0);
   bool ok = cache && cache.getElementType().isF32();
   if (!ok)
     e.why = "a KV cache of other than f32";
@@ -362,6 +380,10 @@ CUDAProgram buildCUDAProgram(ModuleOp module, CUDAProgramStage stage) {
     ok = false;
     e.why = "no slice of the positions with logits";
   }
+  if (ok && !e.vocab) {
+    ok = false;
+    e.why = "no embedding of the tokens";
+  }
   if (!ok)
     return none(e.why);
   std::vector<int64_t> &w = p.words;
@@ -369,21 +391,25 @@ CUDAProgram buildCUDAProgram(ModuleOp module, CUDAProgramStage stage) {
   w[DSC_CP_MAGIC] = DSC_CUDA_PROGRAM_MAGIC;
   w[DSC_CP_BUFFERS] = e.buffers.size();
   w[DSC_CP_WEIGHTS] = e.weights.size() / DSC_CPW_SIZE;
-  w[DSC_CP_STEPS] = e.steps.size() / DSC_CPS_SIZE;
+  w[DSC_CP_STEPS] = e.steps.size() / kStepWords;
   w[DSC_CP_HEAD] = e.head;
   w[DSC_CP_LOGITS] = e.logits;
   w[DSC_CP_LAYERS] = cache.getNumLayers();
   w[DSC_CP_KV_HEADS] = cache.getNumKVHeads();
   w[DSC_CP_HEAD_DIM] = cache.getHeadDim();
   w[DSC_CP_POOL] = e.pool.size();
+  w[DSC_CP_VOCAB] = e.vocab;
+  w[DSC_CP_ATTN_HEADS] = e.attnHeads;
+  w[DSC_CP_ROPES] = e.ropes.size() / DSC_CPR_SIZE;
   // One scales type for all kernels, a constant of the model: the stored
   // f16 where no weight keeps f32 scales (a mix widens the f16 ones).
   w[DSC_CP_SCALES_F16] = 1;
   for (size_t i = 0; i < e.weights.size(); i += DSC_CPW_SIZE)
     if (e.weights[i + DSC_CPW_SCALE_F32])
       w[DSC_CP_SCALES_F16] = 0;
-  for (auto *part : {&e.buffers, &e.weights, &e.steps, &e.pool})
+  for (auto *part : {&e.buffers, &e.weights, &e.ropes, &e.pool})
     w.insert(w.end(), part->begin(), part->end());
+  p.steps = std::move(e.steps);
   return p;
 }
 

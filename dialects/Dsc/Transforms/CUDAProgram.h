@@ -1,10 +1,11 @@
 //===- CUDAProgram.h - the forward pass of a CUDA executable ----*- C++ -*-===//
 //
-// The device's steps for a forward function (dsc/abi/cuda_program.h), read
-// off the dsc dialect: by dsc-gpu-place-forward, before weight layout, to
-// decide whether the forward pass runs on the device, and by the code
-// generator of the CUDA targets, after layout, to write the program into
-// the executable.
+// The device's steps for a forward function, read off the dsc dialect: by
+// dsc-gpu-place-forward, before weight layout, to decide whether the
+// forward pass runs on the device, and by the code generator of the CUDA
+// targets, after layout, to write them into the executable as its launch
+// sequence (compiler/pipeline/CUDALaunches.cpp) and what the runtime
+// allocates for it (dsc/abi/cuda_program.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,9 +22,34 @@
 
 namespace mlir::dsc {
 
-/// The steps of the device's forward pass (dsc/abi/cuda_program.h).
+/// A step's words: its kind (DSC_OP_*) and operands (buffers b, weights
+/// w, RoPE tables t, floats as the bits of a double), zero-padded:
+///   EMBED      w table, b out
+///   RMS_NORM   b in, w weight, b out, eps
+///   LINEAR     b in, w weight, b out, 1 + b residual or 0, 1 + w up or 0,
+///              b 2, b 3: out = weight x in, or with a residual (an add
+///              fused into it) + residual, the product alone in b 2 where
+///              computed apart; or with an up weight silu(weight x in) *
+///              (up x in) (SwiGLU fused), the products in b 3 and b 2
+///              where computed apart
+///   ROPE       b in-out, head_dim, t, 1 + b second in-out or 0 (q and k
+///              in one launch)
+///   ATTENTION  b q, b k, b v, b out, layer, heads, scale
+///   ADD        b a, b b, b out
+///   SWIGLU     b gate, b up, b out
+///   COPY       b in, b out
+///   LINEAR3    b in, w 1, b out 1, w 2, b out 2, w 3, b out 3: three
+///              linear steps over the same input (attention's q, k, v)
+/// Steps from the header's DSC_CP_HEAD on run only for the positions with
+/// logits; none of them reads the position (RoPE, attention).
+inline constexpr int64_t kStepWords = 8;
+
+/// The device's forward pass: what the executable holds of it
+/// (dsc/abi/cuda_program.h) and its steps, which the code generator
+/// writes as code.
 struct CUDAProgram {
   std::vector<int64_t> words; /// no steps when `note` says why
+  std::vector<int64_t> steps; /// kStepWords each
   std::string note;
   /// Whether the kernels are to read the weights' scales as f16
   /// (DSC_CP_SCALES_F16; false for a program of no steps).
