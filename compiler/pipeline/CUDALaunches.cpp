@@ -112,7 +112,9 @@ private:
 
   /// Whether decode's GEMVs that read 16 bytes a lane take weight wi: a
   /// single position, the weight's rows and groups whole 16-byte vectors
-  /// (then whole words too; the runtime allocates every buffer aligned).
+  /// (then whole words too). The runtime allocates every buffer aligned, so
+  /// the weights are; an activation row r (the head's) is at r times its
+  /// width, the weight's columns: whole vectors too.
   bool vectorGemv(int64_t wi) const {
     const int64_t *w = weight(wi);
     int64_t kind = w[DSC_CPW_KIND], vec = 4 * perWord(kind);
@@ -144,15 +146,25 @@ private:
 
   /// Row `row` of activation buffer `buf` (one row per position).
   Value *rowAddr(int64_t buf, Value *row) {
-    return b.CreateAdd(entry(DSC_CF_BUF, buf),
-                       b.CreateMul(row, I(width[buf] * 4)));
+    // One instruction a statement: the IR's order is the same whichever
+    // order the C++ compiler evaluates arguments in.
+    Value *base = entry(DSC_CF_BUF, buf);
+    return b.CreateAdd(base, b.CreateMul(row, I(width[buf] * 4)));
   }
   /// The sequence's rows of buffer `buf`.
   Arg rowsOf(int64_t buf) {
-    return mem(rowAddr(buf, r), b.CreateMul(rows, I(width[buf])));
+    Value *addr = rowAddr(buf, r);
+    return mem(addr, b.CreateMul(rows, I(width[buf])));
   }
   /// `per` values a row of the sequence.
   Value *perRow(int64_t per) { return b.CreateMul(rows, I(per)); }
+
+  /// The block's first position, which the kernels that read positions
+  /// take from device memory (io).
+  Arg at() {
+    Value *io = word(DSC_CF_IO);
+    return mem(b.CreateAdd(io, I(DSC_CIO_AT)), 1);
+  }
 
   /// Weight wi's values as `elements` elements of the kernel's type.
   Arg values(int64_t wi, int64_t elements) {
@@ -211,8 +223,9 @@ private:
     const int64_t *w = weight(st[1]);
     int64_t vocab = w[DSC_CPW_ROWS], dim = w[DSC_CPW_COLS];
     Arg q = values(st[1], vocab * dim);
-    Value *tokAt = b.CreateAdd(
-        word(DSC_CF_IO), b.CreateAdd(I(DSC_CIO_TOKENS), b.CreateMul(r, I(4))));
+    Value *io = word(DSC_CF_IO);
+    Value *tokAt =
+        b.CreateAdd(io, b.CreateAdd(I(DSC_CIO_TOKENS), b.CreateMul(r, I(4))));
     Arg tok = mem(tokAt, rows), y = rowsOf(st[2]);
     switch (w[DSC_CPW_KIND]) {
     case DSC_CPK_F32:
@@ -364,8 +377,8 @@ private:
     Arg x = rowsOf(st[1]), x2 = st[4] ? rowsOf(st[4] - 1) : x;
     int64_t heads2 = st[4] ? width[st[4] - 1] / hd : 0;
     return call("dsc_cuda_rope",
-                {x, x2, cs, sn, mem(word(DSC_CF_IO), 1), scalar(rows),
-                 scalar(width[st[1]] / hd), scalar(heads2), scalar(hd)});
+                {x, x2, cs, sn, at(), scalar(rows), scalar(width[st[1]] / hd),
+                 scalar(heads2), scalar(hd)});
   }
 
   /// The rows' keys and values into the cache, then attention.
@@ -383,14 +396,15 @@ private:
     };
     Value *cacheValues = b.CreateMul(positions, I(kvh * hd));
     Arg kc = mem(block(0), cacheValues), vc = mem(block(1), cacheValues);
-    Arg at = mem(word(DSC_CF_IO), 1);
-    Arg scores =
-        mem(word(DSC_CF_SCORES), b.CreateMul(perRow(heads), positions));
-    return call("dsc_cuda_kv_store", {rowsOf(st[2]), rowsOf(st[3]), kc, vc, at,
-                                      scalar(rows), scalar(kvh), scalar(hd)}) &&
+    Arg first = at();
+    Value *scoresAt = word(DSC_CF_SCORES);
+    Arg scores = mem(scoresAt, b.CreateMul(perRow(heads), positions));
+    return call("dsc_cuda_kv_store",
+                {rowsOf(st[2]), rowsOf(st[3]), kc, vc, first, scalar(rows),
+                 scalar(kvh), scalar(hd)}) &&
            call("dsc_cuda_attention",
-                {rowsOf(st[1]), kc, vc, scores, rowsOf(st[4]), at, scalar(rows),
-                 scalar(heads), scalar(kvh), scalar(hd),
+                {rowsOf(st[1]), kc, vc, scores, rowsOf(st[4]), first,
+                 scalar(rows), scalar(heads), scalar(kvh), scalar(hd),
                  scalar(ConstantFP::get(b.getFloatTy(),
                                         static_cast<float>(scale)))});
   }

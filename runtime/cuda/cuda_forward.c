@@ -75,7 +75,7 @@ typedef struct {
   int32_t tokens[DSC_CUDA_BLOCK];
   dsc_device_sampling sampling;
 } io_block;
-#define IO_SAMPLING (8 + 4 * DSC_CUDA_BLOCK)
+#define IO_SAMPLING (DSC_CIO_TOKENS + 4 * DSC_CUDA_BLOCK)
 _Static_assert(offsetof(io_block, at) == DSC_CIO_AT &&
                    offsetof(io_block, tokens) == DSC_CIO_TOKENS &&
                    offsetof(io_block, sampling) == IO_SAMPLING,
@@ -96,7 +96,7 @@ static struct {
   const uint8_t *blob;     /* the payload's weights */
   uint64_t *buf;           /* one per activation buffer */
   uint64_t *wq, *ws;       /* per weight: values, and scales when quantized */
-  uint64_t *rope;          /* per RoPE table: cos, sin (0 when shared) */
+  uint64_t *rope;          /* per RoPE table: cos, sin */
   dsc_cuda_frame frame;    /* what the launch sequence reads */
   CUdeviceptr pvals, pidx; /* argmax */
   CUdeviceptr svals, sidx, scnt, sstat; /* sampling */
@@ -107,7 +107,7 @@ static struct {
    * synchronized after each step, the host's time per step kind (below). */
   bool profile, profiling; /* profiling: a decode position now */
   double lastDone;         /* when the last step was done, profiling */
-  int64_t decoded;         /* decode positions run since the last reservation */
+  int64_t decoded; /* decode positions run (the first loads the kernels) */
   bool active;
 } g;
 
@@ -318,25 +318,9 @@ int dsc_cuda_forward_start(const uint8_t *blob) {
   return 0;
 }
 
-/* Whether RoPE tables i and j have the same frequencies. */
-static bool same_rope(int64_t i, int64_t j) {
-  const int64_t *a = g.ropes + i * DSC_CPR_SIZE,
-                *b = g.ropes + j * DSC_CPR_SIZE;
-  return a[DSC_CPR_HEAD_DIM] == b[DSC_CPR_HEAD_DIM] &&
-         !memcmp(g.pool + a[DSC_CPR_FREQS], g.pool + b[DSC_CPR_FREQS],
-                 (size_t)(a[DSC_CPR_HEAD_DIM] / 2) * 8);
-}
-
 /* RoPE table i: the cos and sin of every position, as the CPU path's
- * rope_table kernel computes them; an earlier table's where they have the
- * same frequencies (attention's q and k in every layer, usually). */
+ * rope_table kernel computes them. */
 static int rope_table(int64_t i) {
-  for (int64_t j = 0; j < i; ++j)
-    if (same_rope(i, j)) {
-      g.rope[2 * i] = g.rope[2 * j];
-      g.rope[2 * i + 1] = g.rope[2 * j + 1];
-      return 0;
-    }
   const int64_t *t = g.ropes + i * DSC_CPR_SIZE;
   const int64_t *freqs = g.pool + t[DSC_CPR_FREQS];
   int64_t half = t[DSC_CPR_HEAD_DIM] / 2;
@@ -362,23 +346,19 @@ static int rope_table(int64_t i) {
   return rc;
 }
 
-/* Frees the tables per position; a table shared with an earlier one is
- * freed with that one. */
+/* Frees what is allocated per position (of a reservation that may have
+ * failed half-way). */
 static void free_per_position(void) {
-  for (int64_t i = 0; i < g.hdr[DSC_CP_ROPES]; ++i) {
-    bool shared = false;
-    for (int64_t j = 0; j < i && !shared; ++j)
-      shared = g.rope[2 * i] == g.rope[2 * j];
-    if (!shared && g.rope[2 * i]) {
-      dsc_cu.memFree(g.rope[2 * i]);
-      dsc_cu.memFree(g.rope[2 * i + 1]);
-    }
-  }
-  for (int64_t i = 0; i < g.hdr[DSC_CP_ROPES]; ++i)
-    g.rope[2 * i] = g.rope[2 * i + 1] = 0;
-  dsc_cu.memFree(g.frame.cache);
-  dsc_cu.memFree(g.frame.scores);
+  uint64_t *p[] = {&g.frame.cache, &g.frame.scores};
+  for (size_t i = 0; i < sizeof p / sizeof *p; ++i)
+    if (*p[i])
+      dsc_cu.memFree(*p[i]);
   g.frame.cache = g.frame.scores = 0;
+  for (int64_t i = 0; i < 2 * g.hdr[DSC_CP_ROPES]; ++i)
+    if (g.rope[i]) {
+      dsc_cu.memFree(g.rope[i]);
+      g.rope[i] = 0;
+    }
 }
 
 int dsc_device_reserve(int64_t positions) {
@@ -391,8 +371,7 @@ int dsc_device_reserve(int64_t positions) {
       dsc_cu.graphExecDestroy(g.graph[i]);
       g.graph[i] = 0;
     }
-  if (g.frame.cache)
-    free_per_position();
+  free_per_position();
   g.frame.positions = positions;
   size_t cacheBytes =
       (size_t)dsc_kv_elements(g.hdr[DSC_CP_LAYERS], g.hdr[DSC_CP_KV_HEADS],

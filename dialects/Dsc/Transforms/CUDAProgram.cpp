@@ -166,9 +166,9 @@ struct Emitter {
       auto w = weight(e.getTable(), false);
       if (!w || e.getIds() != tokens)
         return w && fail(&op, "ids other than the tokens");
-      if (vocab)
-        return fail(&op, "a second embedding");
-      vocab = weights[*w * DSC_CPW_SIZE + DSC_CPW_ROWS];
+      // The token ids every embedding of them takes.
+      int64_t rows = weights[*w * DSC_CPW_SIZE + DSC_CPW_ROWS];
+      vocab = vocab ? std::min(vocab, rows) : rows;
       step({DSC_OP_EMBED, *w, newBuffer(e.getResult())});
       return true;
     }
@@ -235,20 +235,27 @@ struct Emitter {
         std::memcpy(&u, &f, 4);
         pool.push_back(u);
       }
-      // Right after RoPE of another buffer with the same head dim and
-      // frequencies (attention's q, then k): one step, one launch.
-      if (int64_t *last = tail(1); last && last[0] == DSC_OP_ROPE && !last[4] &&
-                                   last[2] == hd && last[1] != buf) {
-        int64_t freqs = ropes[last[3] * DSC_CPR_SIZE + DSC_CPR_FREQS];
-        if (std::equal(pool.begin() + freqs, pool.begin() + freqs + hd / 2,
+      // One table per head dim and frequencies (every layer's, usually).
+      int64_t table = 0, tables = ropes.size() / DSC_CPR_SIZE;
+      for (; table < tables; ++table) {
+        const int64_t *t = &ropes[table * DSC_CPR_SIZE];
+        if (t[DSC_CPR_HEAD_DIM] == hd &&
+            std::equal(pool.begin() + t[DSC_CPR_FREQS],
+                       pool.begin() + t[DSC_CPR_FREQS] + hd / 2,
                        pool.begin() + at)) {
           pool.resize(at);
-          last[4] = buf + 1;
-          return true;
+          break;
         }
       }
-      int64_t table = ropes.size() / DSC_CPR_SIZE;
-      ropes.insert(ropes.end(), {hd, at});
+      if (table == tables)
+        ropes.insert(ropes.end(), {hd, at});
+      // Right after RoPE of another buffer with the same table (attention's
+      // q, then k): one step, one launch.
+      if (int64_t *last = tail(1); last && last[0] == DSC_OP_ROPE && !last[4] &&
+                                   last[3] == table && last[1] != buf) {
+        last[4] = buf + 1;
+        return true;
+      }
       step({DSC_OP_ROPE, buf, hd, table});
       return true;
     }
@@ -262,9 +269,8 @@ struct Emitter {
       if (head >= 0)
         return fail(&op, "the position read after the slice of the "
                          "positions with logits");
-      if (buffers[*k] != kvDim || buffers[*v] != kvDim)
-        return fail(&op, "keys or values of other than the KV cache's " +
-                             Twine(kvDim) + " values a position");
+      // The verifier's: keys and values of the cache's width.
+      assert(buffers[*k] == kvDim && buffers[*v] == kvDim);
       attnHeads = std::max<int64_t>(attnHeads, a.getNHeads());
       step({DSC_OP_ATTENTION, *q, *k, *v, newBuffer(a.getResult()),
             static_cast<int64_t>(a.getLayer()),
@@ -380,10 +386,8 @@ CUDAProgram buildCUDAProgram(ModuleOp module, CUDAProgramStage stage) {
     ok = false;
     e.why = "no slice of the positions with logits";
   }
-  if (ok && !e.vocab) {
-    ok = false;
-    e.why = "no embedding of the tokens";
-  }
+  // Every buffer comes from the embedding of the tokens.
+  assert(!ok || e.vocab);
   if (!ok)
     return none(e.why);
   std::vector<int64_t> &w = p.words;

@@ -164,9 +164,10 @@ def GPUPlaceForward : Pass<"dsc-gpu-place-forward", "::mlir::ModuleOp"> {
   let description = [{
     On a target whose executable runs the forward pass on a device (the
     CUDA targets: those whose registry entry names a device chip), reads
-    the forward function into the device's steps (`dsc/abi/cuda_program.h`, the same
-    reading the code generator writes into the executable) and, when every
-    op and weight has one, marks the function `dsc.device_forward`. The
+    the forward function into the device's steps
+    (`Dsc/Transforms/CUDAProgram.h`, the same reading the code generator
+    writes into the executable as its launch sequence) and, when every op
+    and weight has one, marks the function `dsc.device_forward`. The
     passes after it take the mark: `dsc-weights-pack` leaves the weights
     in the plain layouts the device kernels read (floats row-major,
     quantized weights in `quant_layout.h`'s plain form), so that the

@@ -21,8 +21,8 @@
 //   A regs {x[g][2t..2t+1]}, {x[g+8][2t..]}, {x[g][2t+8..]}, {x[g+8][2t+8..]}
 //   B regs {w[g][2t..2t+1]}, {w[g][2t+8..]}
 //   C      y[g][2t], y[g][2t+1], y[g+8][2t], y[g+8][2t+1]
-// n is a multiple of 8 and k of 16 (the runtime checks, and takes the
-// CUDA-core matmul otherwise); rows of the last tile past m load row m - 1
+// n is a multiple of 8 and k of 16 (the launch sequence checks, and takes
+// the CUDA-core matmul otherwise); rows of the last tile past m load row m - 1
 // and store nothing, subtiles past n load row n - 1 and store nothing. The
 // tiles of a row of positions are consecutive blocks, so that they read
 // the same rows of x while those are in cache.

@@ -72,7 +72,8 @@ func.func @dsc_cuda_gemv_f16(%w: memref<?xf16>, %x: memref<?xf32>,
 // values each (value 2w in the low half of word w), so that a warp's load
 // is 128 consecutive bytes instead of 64, as the int8/int4 word GEMVs
 // (which measured 1.5-2.5 times their byte kernels on an H200). For rows of
-// a whole number of words (k even; the runtime takes gemv_f16 otherwise).
+// a whole number of words (k even; the launch sequence takes gemv_f16
+// otherwise).
 // w is the same buffer seen as words.
 func.func @dsc_cuda_gemv_f16w(%w: memref<?xi32>, %x: memref<?xf32>,
                               %y: memref<?xf32>,

@@ -61,8 +61,8 @@ func.func @dsc_cuda_gemv_q4(%q: memref<?xi8>, %s: memref<?xf32> {dsc.scales},
 // row, eight values each (value 8w + j is nibble j of word w, low first),
 // so that a warp's load is 128 consecutive bytes instead of 32. For rows
 // and groups of a whole number of words (k % 8 == 0, group % 8 == 0; the
-// runtime takes the byte kernel otherwise). q is the same buffer seen as
-// words.
+// launch sequence takes the byte kernel otherwise). q is the same buffer
+// seen as words.
 func.func @dsc_cuda_gemv_q4w(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
                              %x: memref<?xf32>, %y: memref<?xf32>,
                             %n: index, %k: index,
@@ -190,8 +190,8 @@ func.func private @dsc_cuda_q4v_lane(%q: memref<?xi32>,
 // eight 16-byte loads, so that a lane has a quarter of the load
 // instructions of the word kernel in flight for the same bytes. For rows
 // and groups of whole vectors (k % 32 == 0, group % 32 == 0: a vector is in
-// one group) and buffers 16-byte aligned (the runtime takes the word kernel
-// otherwise). With radd != 0 the row's value res[r] is added as it is
+// one group) and buffers 16-byte aligned (the launch sequence takes the
+// word kernel otherwise). With radd != 0 the row's value res[r] is added as it is
 // stored: the residual add after a projection, fused into it (no kernel
 // of its own); res is not read otherwise. The q8 and F16 kernels below
 // do the same.

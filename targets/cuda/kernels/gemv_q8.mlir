@@ -51,8 +51,8 @@ func.func @dsc_cuda_gemv_q8(%q: memref<?xi8>, %s: memref<?xf32> {dsc.scales},
 // w), so that a warp's load is 128 consecutive bytes instead of 32 (a
 // byte a lane kept an H200 at 10% of its bandwidth). For rows of a whole
 // number of words and groups of a whole number of words (k % 4 == 0,
-// group % 4 == 0; the runtime takes the byte kernel otherwise). q is the
-// same buffer seen as words.
+// group % 4 == 0; the launch sequence takes the byte kernel otherwise). q
+// is the same buffer seen as words.
 func.func @dsc_cuda_gemv_q8w(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
                              %x: memref<?xf32>, %y: memref<?xf32>,
                             %n: index, %k: index,

@@ -39,10 +39,10 @@ enum {
                       * copied as they are) or f32 (0: f16 scales widened
                       * at start-up; 0 too in a program of no steps);
                       * dsc-gpu-retype-scales */
-  DSC_CP_VOCAB,      /* rows of the embedding table: the token ids */
+  DSC_CP_VOCAB,      /* the token ids: rows of the embedding table */
   DSC_CP_ATTN_HEADS, /* the most query heads of an attention step: the
                       * scores' rows a position */
-  DSC_CP_ROPES,      /* RoPE tables, one per RoPE step */
+  DSC_CP_ROPES,      /* RoPE tables, one per set of frequencies */
   DSC_CP_HEADER_SIZE = 16
 };
 
@@ -66,9 +66,9 @@ enum {
 };
 enum { DSC_CPK_F32, DSC_CPK_F16, DSC_CPK_Q8, DSC_CPK_Q4 };
 
-/* Then 2 per RoPE table, in the order of the RoPE steps: the cos and sin
- * of every position for head_dim / 2 inverse frequencies (float bits in
- * the pool, from `freqs`). */
+/* Then 2 per RoPE table, each of other frequencies than the others: the
+ * cos and sin of every position for head_dim / 2 inverse frequencies
+ * (float bits in the pool, from `freqs`). */
 enum { DSC_CPR_HEAD_DIM, DSC_CPR_FREQS, DSC_CPR_SIZE = 2 };
 
 /* The kinds of step, which the launch sequence reports to
@@ -100,7 +100,7 @@ typedef struct {
   const uint64_t *buf;  /* per activation buffer, DSC_CUDA_BLOCK rows */
   const uint64_t *wq;   /* per weight: its values */
   const uint64_t *ws;   /* per weight: its scales, when quantized */
-  const uint64_t *rope; /* per RoPE table: cos, sin ([positions, hd/2]) */
+  const uint64_t *rope; /* per RoPE table: cos, sin ([positions, hd / 2]) */
   uint64_t io;          /* DSC_CIO_* */
   uint64_t cache;       /* the KV cache (dsc/abi/kv_cache.h) */
   uint64_t scores;      /* DSC_CUDA_BLOCK x heads x positions floats */

@@ -90,3 +90,31 @@ module attributes {dsc.target = "x86_64-avx2", dsc.config = #dsc.config<arch = "
     return %q : tensor<?x32xf32>
   }
 }
+
+// -----
+
+// Attention after the slice of the positions with logits: the device's head
+// runs from a later row than its block's first position, whose position
+// attention reads, so the forward pass stays on the host.
+// CHECK-LABEL: module attributes {{.*}}dsc.target = "cuda-sm86"
+// CHECK: func.func @forward({{.*}}) -> tensor<?x32xf32> {
+// PACK-LABEL: module attributes {{.*}}dsc.target = "cuda-sm86"
+// PACK: dsc.global @wk : tensor<16x32xf32> {layout =
+// LOWER-LABEL: module attributes {{.*}}dsc.target = "cuda-sm86"
+module attributes {dsc.target = "cuda-sm86", dsc.config = #dsc.config<arch = "llama", vocab_size = 32, dim = 32, hidden_dim = 32, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 16, max_seq_len = 32, tie_embeddings = false>} {
+  dsc.global @emb : tensor<32x32xf32>
+  dsc.global @wk : tensor<16x32xf32>
+  // expected-remark @below {{the forward pass stays on the host: dsc.attention: the position read after the slice of the positions with logits}}
+  func.func @forward(%tokens: tensor<?xi32>, %pos: index, %n_out: index, %cache: !dsc.kv_cache<1x1x16xf32>) -> tensor<?x32xf32> {
+    %c0 = arith.constant 0 : index
+    %emb = dsc.weight @emb : tensor<32x32xf32>
+    %x = dsc.embedding %emb[%tokens] : tensor<32x32xf32>, tensor<?xi32> -> tensor<?x32xf32>
+    %dim = tensor.dim %x, %c0 : tensor<?x32xf32>
+    %first = arith.subi %dim, %n_out : index
+    %last = tensor.extract_slice %x[%first, 0] [%n_out, 32] [1, 1] : tensor<?x32xf32> to tensor<?x32xf32>
+    %wk = dsc.weight @wk : tensor<16x32xf32>
+    %k = dsc.linear %last, %wk : tensor<?x32xf32>, tensor<16x32xf32> -> tensor<?x16xf32>
+    %a = dsc.attention %last, %k, %k, %cache at %pos {layer = 0 : i64, n_heads = 2 : i64} : tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x16xf32>, !dsc.kv_cache<1x1x16xf32> -> tensor<?x32xf32>
+    return %a : tensor<?x32xf32>
+  }
+}
