@@ -29,11 +29,9 @@ static Error linkHosted(const TargetDesc &target, StringRef object,
   TempPath removeErr(errPath);
   StringRef clang = DSC_HOST_CLANG;
   SmallVector<StringRef> args = {clang,  "-no-pie", "-o",       output,
-                                 object, archive,   "-lpthread"};
+                                 object, archive,   "-lpthread", "-ldl"};
   if (target.sanitize)
     args.insert(args.begin() + 1, "-fsanitize=address,undefined");
-  else
-    args.push_back("-ldl");
   std::optional<StringRef> redirects[] = {std::nullopt, std::nullopt,
                                           StringRef(errPath)};
   std::string why;
