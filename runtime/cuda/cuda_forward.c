@@ -461,8 +461,10 @@ static int decode_graph(int mode) {
     return -1;
   if (!*exec) {
     CUhandle graph = 0;
-    /* Relaxed (2): the kernels' host code looks functions up as it
-     * launches, which the global mode forbids while capturing. */
+    /* Relaxed (2): the kernels' host code looks a function up at its first
+     * launch (driver.c keeps it after), which may be in the capture (the
+     * sampling kernel, when this mode's first position was captured after
+     * another mode's), and the global mode forbids that while capturing. */
     if ((rc = dsc_cu.streamBeginCapture(stream, 2))) {
       g.noGraph = true;
       return -1;

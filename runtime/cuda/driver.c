@@ -165,9 +165,25 @@ void *mgpuModuleLoadJIT(void *data, int optLevel) {
   return &modules[nmodules++];
 }
 
+/* The functions looked up, by module and name: the kernels' host code asks
+ * for its kernel at every launch (its name a constant of the generated
+ * code), and the driver's cuModuleGetFunction searches the module by name;
+ * a prompt block's 200-odd launches then cost a pointer comparison each
+ * instead. A function of an unloaded module is forgotten with it. */
+#define MAX_FUNCTIONS 256
+static struct {
+  const void *module;
+  const char *name;
+  CUhandle f;
+} functions[MAX_FUNCTIONS];
+static int nfunctions;
+
 void mgpuModuleUnload(void *module) {
   /* At exit, after a failure or without a driver: nothing was loaded. */
   CUhandle *m = module ? &((__typeof__(&modules[0]))module)->module : 0;
+  for (int i = 0; i < nfunctions; ++i)
+    if (functions[i].module == module)
+      functions[i--] = functions[--nfunctions];
   if (ready && m && *m) {
     dsc_cu.moduleUnload(*m);
     *m = 0;
@@ -175,12 +191,17 @@ void mgpuModuleUnload(void *module) {
 }
 
 void *mgpuModuleGetFunction(void *module, const char *name) {
+  for (int i = 0; i < nfunctions; ++i)
+    if (functions[i].module == module && functions[i].name == name)
+      return functions[i].f;
   CUhandle f = 0;
   CUresult rc;
   if (dsc_cu_start() || !module ||
       CALL(moduleGetFunction, &f, ((__typeof__(&modules[0]))module)->module,
            name))
     return 0;
+  if (nfunctions < MAX_FUNCTIONS)
+    functions[nfunctions++] = (__typeof__(functions[0])){module, name, f};
   return f;
 }
 

@@ -8,8 +8,9 @@
  * form NAME_dsc_launch in this library; cuLaunchKernel runs it at once with
  * the launch's grid, block and parameters, every block and thread in turn.
  * DSC_FAKE_CUDA_LOG=FILE appends one line per launch (the kernel, grid and
- * block), per copy to the host (`cuMemcpyDtoH BYTES`) and per allocation
- * (`cuMemAlloc BYTES`: what the run keeps in device memory). Only the calls
+ * block), per copy to the host (`cuMemcpyDtoH BYTES`), per allocation
+ * (`cuMemAlloc BYTES`: what the run keeps in device memory) and per lookup
+ * of a function (`cuModuleGetFunction NAME`). Only the calls
  * dsc's runtime makes exist.
  *
  * Graphs: while a stream captures, launches and device-to-device copies are
@@ -291,6 +292,8 @@ CUresult cuModuleLoadData(void **m, const void *ptx) {
 CUresult cuModuleUnload(void *m) { return OK; }
 
 CUresult cuModuleGetFunction(void **f, void *module, const char *name) {
+  if (log_file())
+    fprintf(log_file(), "cuModuleGetFunction %s\n", name);
   char entry[160];
   snprintf(entry, sizeof(entry), ".entry %s(", name);
   if (!strstr((const char *)module, entry))
