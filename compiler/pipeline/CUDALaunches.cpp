@@ -24,8 +24,6 @@
 
 #include "llvm/IR/IRBuilder.h"
 
-#include <cstring>
-
 using namespace llvm;
 using mlir::dsc::CUDAProgram;
 using mlir::dsc::kStepWords;
@@ -241,8 +239,7 @@ private:
   }
 
   bool rmsNorm(const int64_t *st) {
-    double eps;
-    std::memcpy(&eps, &st[4], 8);
+    double eps = mlir::dsc::stepFloat(st[4]);
     int64_t dim = width[st[1]];
     // Rows of whole 16-byte vectors: the kernel that reads a vector a lane.
     return call(
@@ -385,8 +382,7 @@ private:
   bool attention(const int64_t *st) {
     int64_t kvh = hdr[DSC_CP_KV_HEADS], hd = hdr[DSC_CP_HEAD_DIM];
     int64_t layer = st[5], heads = st[6];
-    double scale;
-    std::memcpy(&scale, &st[7], 8);
+    double scale = mlir::dsc::stepFloat(st[7]);
     Value *positions = word(DSC_CF_POSITIONS), *cache = word(DSC_CF_CACHE);
     // A layer's blocks are at a multiple of the positions (kv_cache.h).
     auto block = [&](int which) {

@@ -349,10 +349,10 @@ static int rope_table(int64_t i) {
 /* Frees what is allocated per position (of a reservation that may have
  * failed half-way). */
 static void free_per_position(void) {
-  uint64_t *p[] = {&g.frame.cache, &g.frame.scores};
-  for (size_t i = 0; i < sizeof p / sizeof *p; ++i)
-    if (*p[i])
-      dsc_cu.memFree(*p[i]);
+  if (g.frame.cache)
+    dsc_cu.memFree(g.frame.cache);
+  if (g.frame.scores)
+    dsc_cu.memFree(g.frame.scores);
   g.frame.cache = g.frame.scores = 0;
   for (int64_t i = 0; i < 2 * g.hdr[DSC_CP_ROPES]; ++i)
     if (g.rope[i]) {

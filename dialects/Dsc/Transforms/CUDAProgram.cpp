@@ -35,16 +35,9 @@ namespace mlir::dsc {
 
 namespace {
 
-int64_t bits(double d) {
-  int64_t i;
-  std::memcpy(&i, &d, 8);
-  return i;
-}
-
 struct Emitter {
-  Emitter(CUDAProgramStage stage, int64_t kvDim) : stage(stage), kvDim(kvDim) {}
+  explicit Emitter(CUDAProgramStage stage) : stage(stage) {}
   CUDAProgramStage stage;
-  int64_t kvDim; /// the KV cache's values a position
   std::vector<int64_t> buffers, weights, steps, ropes, pool;
   llvm::DenseMap<Value, int64_t> bufferOf;
   llvm::DenseMap<Operation *, int64_t> weightOf;
@@ -180,7 +173,7 @@ struct Emitter {
       if (weights[*w * DSC_CPW_SIZE + DSC_CPW_KIND] != DSC_CPK_F32)
         return fail(&op, "a norm weight other than f32");
       step({DSC_OP_RMS_NORM, *x, *w, newBuffer(n.getResult()),
-            bits(n.getEps().convertToDouble())});
+            stepFloat(n.getEps().convertToDouble())});
       return true;
     }
     if (auto l = dyn_cast<LinearOp>(op)) {
@@ -269,12 +262,11 @@ struct Emitter {
       if (head >= 0)
         return fail(&op, "the position read after the slice of the "
                          "positions with logits");
-      // The verifier's: keys and values of the cache's width.
-      assert(buffers[*k] == kvDim && buffers[*v] == kvDim);
       attnHeads = std::max<int64_t>(attnHeads, a.getNHeads());
       step({DSC_OP_ATTENTION, *q, *k, *v, newBuffer(a.getResult()),
             static_cast<int64_t>(a.getLayer()),
-            static_cast<int64_t>(a.getNHeads()), bits(a.getScaleOrDefault())});
+            static_cast<int64_t>(a.getNHeads()),
+            stepFloat(a.getScaleOrDefault())});
       return true;
     }
     if (isa<AddOp, SwiGLUOp>(op)) {
@@ -374,7 +366,7 @@ CUDAProgram buildCUDAProgram(ModuleOp module, CUDAProgramStage stage) {
   if (!forward || forward.getNumArguments() != 4 || forward.isExternal())
     return none("no forward function of (tokens, pos, n_out, cache)");
   auto cache = dyn_cast<KVCacheType>(forward.getArgument(3).getType());
-  Emitter e(stage, cache ? cache.getNumKVHeads() * cache.getHeadDim() : 0);
+  Emitter e(stage);
   bool ok = cache && cache.getElementType().isF32();
   if (!ok)
     e.why = "a KV cache of other than f32";

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "registry/TargetRegistry.h"
+#include "llvm/ADT/bit.h"
 
 #include <cstdint>
 #include <string>
@@ -43,6 +44,10 @@ namespace mlir::dsc {
 /// Steps from the header's DSC_CP_HEAD on run only for the positions with
 /// logits; none of them reads the position (RoPE, attention).
 inline constexpr int64_t kStepWords = 8;
+
+/// A float operand of a step: the bits of a double.
+inline int64_t stepFloat(double d) { return llvm::bit_cast<int64_t>(d); }
+inline double stepFloat(int64_t word) { return llvm::bit_cast<double>(word); }
 
 /// The device's forward pass: what the executable holds of it
 /// (dsc/abi/cuda_program.h) and its steps, which the code generator
