@@ -24,6 +24,8 @@
 
 #include "llvm/IR/IRBuilder.h"
 
+#include <array>
+
 using namespace llvm;
 using mlir::dsc::CUDAProgram;
 using mlir::dsc::kStepWords;
@@ -67,6 +69,8 @@ private:
   // The sequence being written.
   Value *frame = nullptr, *rows = nullptr, *r = nullptr;
   bool one = false; // a single position
+  // The RMSNorm step the next step's GEMV kernel computes (one position).
+  const int64_t *norm = nullptr;
   Function *fn = nullptr;
   BasicBlock *failed = nullptr;
   std::string error;
@@ -137,10 +141,50 @@ private:
            groupOf(w) % 16 == 0;
   }
 
+  /// Whether decode's gate and up projections with SwiGLU (a linear step
+  /// with an up weight) run as one kernel: weights alike, of the same rows
+  /// and of whole vectors.
+  bool swigluKernel(const int64_t *st) const {
+    int64_t wg = st[2], wu = st[5] - 1;
+    return vectorGemv(wg) && alike(wg, wu) &&
+           weight(wg)[DSC_CPW_ROWS] == weight(wu)[DSC_CPW_ROWS];
+  }
+  /// Whether decode's three projections of a LINEAR3 step run as one
+  /// kernel: weights alike and of whole vectors.
+  bool linear3Kernel(const int64_t *st) const {
+    bool fused = true;
+    for (int64_t w : {st[2], st[4], st[6]})
+      fused &= vectorGemv(w) && alike(w, st[2]);
+    return fused;
+  }
+  /// Whether step st's one kernel computes an RMSNorm of its input too:
+  /// q, k and v, or gate and up with SwiGLU.
+  bool takesNorm(const int64_t *st) const {
+    return st[0] == DSC_OP_LINEAR3  ? linear3Kernel(st)
+           : st[0] == DSC_OP_LINEAR ? st[5] && swigluKernel(st)
+                                    : false;
+  }
+
   Arg mem(Value *addr, Value *n) { return {Arg::Mem, addr, n}; }
   Arg mem(Value *addr, int64_t n) { return mem(addr, I(n)); }
   Arg scalar(Value *v) { return {Arg::Scalar, v}; }
   Arg scalar(int64_t v) { return scalar(I(v)); }
+  Arg scalarF32(double v) {
+    return scalar(ConstantFP::get(b.getFloatTy(), static_cast<float>(v)));
+  }
+
+  /// The input, norm weight, eps and flag of a GEMV kernel that takes an
+  /// RMSNorm (the pending one, whose input it reads instead of x; or none:
+  /// the weight, not read, x again).
+  std::array<Arg, 4> normArgs(const int64_t *st) {
+    if (!norm) {
+      Arg x = rowsOf(st[1]);
+      return {x, x, scalarF32(0), scalar(int64_t{0})};
+    }
+    assert(norm[3] == st[1] && "the norm's result is the step's input");
+    return {rowsOf(norm[1]), values(norm[2], width[norm[1]]),
+            scalarF32(mlir::dsc::stepFloat(norm[4])), scalar(1)};
+  }
 
   /// Row `row` of activation buffer `buf` (one row per position).
   Value *rowAddr(int64_t buf, Value *row) {
@@ -242,11 +286,9 @@ private:
     double eps = mlir::dsc::stepFloat(st[4]);
     int64_t dim = width[st[1]];
     // Rows of whole 16-byte vectors: the kernel that reads a vector a lane.
-    return call(
-        dim % 4 == 0 ? "dsc_cuda_rms_norm_v" : "dsc_cuda_rms_norm",
-        {rowsOf(st[1]), values(st[2], dim), rowsOf(st[3]), scalar(rows),
-         scalar(dim),
-         scalar(ConstantFP::get(b.getFloatTy(), static_cast<float>(eps)))});
+    return call(dim % 4 == 0 ? "dsc_cuda_rms_norm_v" : "dsc_cuda_rms_norm",
+                {rowsOf(st[1]), values(st[2], dim), rowsOf(st[3]), scalar(rows),
+                 scalar(dim), scalarF32(eps)});
   }
 
   /// y = weight wi x: decode's GEMV for one position, the matmul (each
@@ -298,9 +340,25 @@ private:
 
   /// A projection, with the residual add fused into it (st[4]), or the
   /// gate and up projections with SwiGLU (st[5]): for decode one kernel
-  /// where both weights are alike and of whole vectors, else both
-  /// projections and the SwiGLU kernel.
+  /// where both weights are alike and of whole vectors (swigluKernel; the
+  /// RMSNorm before them in it too where pending), else both projections
+  /// and the SwiGLU kernel.
   bool linear(const int64_t *st) {
+    if (st[5] && one && swigluKernel(st)) {
+      int64_t wg = st[2], wu = st[5] - 1;
+      const int64_t *a = weight(wg);
+      Arg n = scalar(a[DSC_CPW_ROWS]), k = scalar(a[DSC_CPW_COLS]);
+      auto [x, nw, eps, normed] = normArgs(st);
+      Arg y = rowsOf(st[3]);
+      if (a[DSC_CPW_KIND] == DSC_CPK_F16)
+        return call(
+            "dsc_cuda_gemv_f16v_swiglu",
+            {vectorValues(wg), vectorValues(wu), x, nw, y, n, k, eps, normed});
+      return call(a[DSC_CPW_KIND] == DSC_CPK_Q8 ? "dsc_cuda_gemv_q8v_swiglu"
+                                                : "dsc_cuda_gemv_q4v_swiglu",
+                  {vectorValues(wg), scales(wg), vectorValues(wu), scales(wu),
+                   x, nw, y, n, k, scalar(groupOf(a)), eps, normed});
+    }
     Arg x = rowsOf(st[1]), y = rowsOf(st[3]);
     int64_t radd = st[4] != 0;
     Arg res = radd ? rowsOf(st[4] - 1) : y;
@@ -313,38 +371,28 @@ private:
              call("dsc_cuda_add", {t, res, y, scalar(perRow(width[st[3]]))});
     }
     int64_t wg = st[2], wu = st[5] - 1;
-    const int64_t *a = weight(wg);
-    int64_t n = a[DSC_CPW_ROWS], k = a[DSC_CPW_COLS];
-    if (vectorGemv(wg) && alike(wg, wu) && n == weight(wu)[DSC_CPW_ROWS]) {
-      if (a[DSC_CPW_KIND] == DSC_CPK_F16)
-        return call(
-            "dsc_cuda_gemv_f16v_swiglu",
-            {vectorValues(wg), vectorValues(wu), x, y, scalar(n), scalar(k)});
-      return call(a[DSC_CPW_KIND] == DSC_CPK_Q8 ? "dsc_cuda_gemv_q8v_swiglu"
-                                                : "dsc_cuda_gemv_q4v_swiglu",
-                  {vectorValues(wg), scales(wg), vectorValues(wu), scales(wu),
-                   x, y, scalar(n), scalar(k), scalar(groupOf(a))});
-    }
+    int64_t n = weight(wg)[DSC_CPW_ROWS];
     Arg u = rowsOf(st[6]), gate = rowsOf(st[7]);
     return matvec(wg, x, gate, gate, 0) && matvec(wu, x, u, u, 0) &&
            call("dsc_cuda_swiglu", {gate, u, y, scalar(perRow(n))});
   }
 
   /// Three linear steps over the same input: for decode one kernel where
-  /// the weights are alike and of whole vectors, else one after another.
+  /// the weights are alike and of whole vectors (linear3Kernel; the
+  /// RMSNorm before them in it too where pending), else one after another.
   bool linear3(const int64_t *st) {
-    Arg x = rowsOf(st[1]);
     int64_t wi[3] = {st[2], st[4], st[6]};
-    Arg y[3] = {rowsOf(st[3]), rowsOf(st[5]), rowsOf(st[7])};
-    bool fused = true;
-    for (int i = 0; i < 3; ++i)
-      fused &= vectorGemv(wi[i]) && alike(wi[i], wi[0]);
-    if (!fused) {
-      for (int i = 0; i < 3; ++i)
-        if (!matvec(wi[i], x, y[i], y[i], 0))
+    if (!one || !linear3Kernel(st)) {
+      Arg x = rowsOf(st[1]);
+      for (int i = 0; i < 3; ++i) {
+        Arg y = rowsOf(st[3 + 2 * i]);
+        if (!matvec(wi[i], x, y, y, 0))
           return false;
+      }
       return true;
     }
+    auto [x, nw, eps, normed] = normArgs(st);
+    Arg y[3] = {rowsOf(st[3]), rowsOf(st[5]), rowsOf(st[7])};
     const int64_t *w0 = weight(wi[0]);
     int64_t kind = w0[DSC_CPW_KIND];
     Arg n[3], q[3], s[3];
@@ -357,11 +405,12 @@ private:
     Arg k = scalar(w0[DSC_CPW_COLS]);
     if (kind == DSC_CPK_F16)
       return call("dsc_cuda_gemv_f16v3",
-                  {q[0], q[1], q[2], x, y[0], y[1], y[2], n[0], n[1], n[2], k});
+                  {q[0], q[1], q[2], x, nw, y[0], y[1], y[2], n[0], n[1], n[2],
+                   k, eps, normed});
     return call(kind == DSC_CPK_Q8 ? "dsc_cuda_gemv_q8v3"
                                    : "dsc_cuda_gemv_q4v3",
-                {q[0], s[0], q[1], s[1], q[2], s[2], x, y[0], y[1], y[2], n[0],
-                 n[1], n[2], k, scalar(groupOf(w0))});
+                {q[0], s[0], q[1], s[1], q[2], s[2], x, nw, y[0], y[1], y[2],
+                 n[0], n[1], n[2], k, scalar(groupOf(w0)), eps, normed});
   }
 
   /// RoPE in place over st[1] (and st[4] - 1 in the same launch), the
@@ -401,8 +450,7 @@ private:
            call("dsc_cuda_attention",
                 {rowsOf(st[1]), kc, vc, scores, rowsOf(st[4]), first,
                  scalar(rows), scalar(heads), scalar(kvh), scalar(hd),
-                 scalar(ConstantFP::get(b.getFloatTy(),
-                                        static_cast<float>(scale)))});
+                 scalarF32(scale)});
   }
 
   bool step(const int64_t *st) {
@@ -442,8 +490,15 @@ private:
         "dsc_cuda_step_done", FunctionType::get(i32, {i64}, false));
     for (int64_t i = from; i < to; ++i) {
       const int64_t *st = &p.steps[i * kStepWords];
+      // A norm the next step's kernel computes: no launch, no report.
+      if (one && st[0] == DSC_OP_RMS_NORM && st[5] && i + 1 < to &&
+          takesNorm(st + kStepWords)) {
+        norm = st;
+        continue;
+      }
       if (!step(st))
         return false;
+      norm = nullptr;
       check(b.CreateCall(done, {I(st[0])}));
     }
     b.CreateRet(b.getInt32(0));

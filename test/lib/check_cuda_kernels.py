@@ -117,6 +117,12 @@ def check(name, got, want, tol):
     return True
 
 
+def rms_normed(x, w, eps):
+    """RMSNorm of the vector x with weight w, in float64."""
+    x64 = x.astype(np.float64)
+    return x64 / np.sqrt((x64 * x64).mean() + eps) * w
+
+
 def gemv(lib, rng, bits):
     ok = True
     # k 1152: 9 words a lane for q8w (its loop unrolled four times runs
@@ -158,16 +164,26 @@ def gemv(lib, rng, bits):
              res, y, n, k, group, 1)
         ok &= check("gemv_q%dv %s residual" % (bits, g), y,
                     ref + res, 1e-5)
-        # Gate and up with SwiGLU fused: silu(W x) * (U x).
+        # Gate and up with SwiGLU fused: silu(W x) * (U x); without the
+        # norm (0) its weight is not read (NaN there fails), with it (1)
+        # W and U multiply RMSNorm(x) with weight nw, eps 1e-5.
         wu = rng.standard_normal((n, k)).astype(np.float32)
         qu, su = quantize(wu, bits, group)
-        refu = (qu.astype(np.float64) * np.repeat(su, group, axis=1)) @ x
+        deq = q.astype(np.float64) * np.repeat(s, group, axis=1)
+        dequ = qu.astype(np.float64) * np.repeat(su, group, axis=1)
         datau = pack4(qu) if bits == 4 else qu
-        y = np.full(n, np.nan, np.float32)
-        call(lib, "dsc_cuda_gemv_q%dv_swiglu" % bits, data.view(np.int32), s,
-             datau.view(np.int32), su, x, y, n, k, group)
-        ok &= check("gemv_q%dv_swiglu %s" % (bits, g), y,
-                    ref / (1 + np.exp(-ref)) * refu, 1e-5)
+        nw = rng.standard_normal(k).astype(np.float32)
+        xn = rms_normed(x, nw, 1e-5)
+        for norm, nwv, xr in ((0, np.full(k, np.nan, np.float32), x),
+                              (1, nw, xn)):
+            y = np.full(n, np.nan, np.float32)
+            call(lib, "dsc_cuda_gemv_q%dv_swiglu" % bits, data.view(np.int32),
+                 s, datau.view(np.int32), su, x, nwv, y, n, k, group, 1e-5,
+                 norm)
+            rg, ru = deq @ xr, dequ @ xr
+            ok &= check("gemv_q%dv_swiglu %s%s" %
+                        (bits, g, " norm" if norm else ""), y,
+                        rg / (1 + np.exp(-rg)) * ru, 1e-5)
         # Three GEMVs over the same x in one kernel (q, k, v): 67, 9 and 6
         # rows, so that blocks straddle the matrices' boundaries.
         ws = [w, rng.standard_normal((9, k)).astype(np.float32),
@@ -181,13 +197,22 @@ def gemv(lib, rng, bits):
         ys = [np.full(m.shape[0] + 1, np.nan, np.float32) for m in ws]
         for yy in ys:
             yy[-1] = 7
-        call(lib, "dsc_cuda_gemv_q%dv3" % bits, *args, x, *ys, 67, 9, 6, k,
-             group)
+        call(lib, "dsc_cuda_gemv_q%dv3" % bits, *args, x,
+             np.full(k, np.nan, np.float32), *ys, 67, 9, 6, k, group, 1e-5, 0)
         ok &= check("gemv_q%dv3 %s" % (bits, g),
                     np.concatenate([yy[:-1] for yy in ys]),
                     np.concatenate(refs), 1e-5)
         ok &= check("gemv_q%dv3 sentinels" % bits,
                     np.array([yy[-1] for yy in ys]), np.full(3, 7.0), 0)
+        # With the RMSNorm before them fused (q, k and v of a normed x).
+        ys = [np.full(m.shape[0], np.nan, np.float32) for m in ws]
+        call(lib, "dsc_cuda_gemv_q%dv3" % bits, *args, x, nw, *ys, 67, 9, 6,
+             k, group, 1e-5, 1)
+        ok &= check("gemv_q%dv3 %s norm" % (bits, g), np.concatenate(ys),
+                    np.concatenate([
+                        (qq.astype(np.float64) *
+                         np.repeat(ss, group, axis=1)) @ xn
+                        for qq, ss in qs]), 1e-5)
     return ok
 
 
@@ -229,25 +254,37 @@ def gemv_float(lib, rng):
         call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x, res, y, n, k, 1)
         ok &= check("gemv_f16v k %d residual" % k, y, ref + res, 1e-5)
         wu = rng.standard_normal((n, k)).astype(np.float16)
-        refu = wu.astype(np.float64) @ x
-        y = np.full(n, np.nan, np.float32)
-        call(lib, "dsc_cuda_gemv_f16v_swiglu", w.reshape(-1), wu.reshape(-1),
-             x, y, n, k)
-        ok &= check("gemv_f16v_swiglu k %d" % k, y,
-                    ref / (1 + np.exp(-ref)) * refu, 1e-5)
+        nw = rng.standard_normal(k).astype(np.float32)
+        xn = rms_normed(x, nw, 1e-5)
+        # Without the norm (its weight, NaN, not read), and with it.
+        for norm, nwv, xr in ((0, np.full(k, np.nan, np.float32), x),
+                              (1, nw, xn)):
+            y = np.full(n, np.nan, np.float32)
+            call(lib, "dsc_cuda_gemv_f16v_swiglu", w.reshape(-1),
+                 wu.reshape(-1), x, nwv, y, n, k, 1e-5, norm)
+            rg, ru = w.astype(np.float64) @ xr, wu.astype(np.float64) @ xr
+            ok &= check("gemv_f16v_swiglu k %d%s" %
+                        (k, " norm" if norm else ""), y,
+                        rg / (1 + np.exp(-rg)) * ru, 1e-5)
         ws = [w, rng.standard_normal((9, k)).astype(np.float16),
               rng.standard_normal((6, k)).astype(np.float16)]
         ys = [np.full(m.shape[0] + 1, np.nan, np.float32) for m in ws]
         for yy in ys:
             yy[-1] = 7
-        call(lib, "dsc_cuda_gemv_f16v3", *[m.reshape(-1) for m in ws], x, *ys,
-             67, 9, 6, k)
+        call(lib, "dsc_cuda_gemv_f16v3", *[m.reshape(-1) for m in ws], x,
+             np.full(k, np.nan, np.float32), *ys, 67, 9, 6, k, 1e-5, 0)
         ok &= check("gemv_f16v3 k %d" % k,
                     np.concatenate([yy[:-1] for yy in ys]),
                     np.concatenate([m.astype(np.float64) @ x for m in ws]),
                     1e-5)
         ok &= check("gemv_f16v3 sentinels", np.array([yy[-1] for yy in ys]),
                     np.full(3, 7.0), 0)
+        ys = [np.full(m.shape[0], np.nan, np.float32) for m in ws]
+        call(lib, "dsc_cuda_gemv_f16v3", *[m.reshape(-1) for m in ws], x, nw,
+             *ys, 67, 9, 6, k, 1e-5, 1)
+        ok &= check("gemv_f16v3 k %d norm" % k, np.concatenate(ys),
+                    np.concatenate([m.astype(np.float64) @ xn for m in ws]),
+                    1e-5)
     return ok
 
 

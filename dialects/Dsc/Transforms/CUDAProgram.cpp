@@ -41,6 +41,10 @@ struct Emitter {
   std::vector<int64_t> buffers, weights, steps, ropes, pool;
   llvm::DenseMap<Value, int64_t> bufferOf;
   llvm::DenseMap<Operation *, int64_t> weightOf;
+  /// The ops each step computes (several where fused), and the op being
+  /// read.
+  std::vector<SmallVector<Operation *, 3>> opsOf;
+  Operation *current = nullptr;
   int64_t head = -1, logits = -1, vocab = 0, attnHeads = 0;
   std::string why;
 
@@ -123,11 +127,19 @@ struct Emitter {
     return &steps[(n - count) * kStepWords];
   }
 
-  /// Replaces the last two steps by `fused`.
+  /// Replaces the last two steps by `fused`, which computes their ops and
+  /// the current one.
   void fuseLastTwo(std::initializer_list<int64_t> fused) {
+    SmallVector<Operation *, 3> ops = opsOf[opsOf.size() - 2];
+    ops.append(opsOf.back());
+    opsOf.resize(opsOf.size() - 2);
     steps.resize(steps.size() - 2 * kStepWords);
     step(fused);
+    opsOf.back().insert(opsOf.back().begin(), ops.begin(), ops.end());
   }
+
+  /// The current op computed by the last step too (fused into it).
+  void intoLast() { opsOf.back().push_back(current); }
 
   /// A linear step over buffer x with nothing fused into it yet.
   static bool plainLinear(const int64_t *st, int64_t x) {
@@ -143,6 +155,27 @@ struct Emitter {
     size_t at = steps.size();
     steps.resize(at + kStepWords);
     std::copy(s.begin(), s.end(), steps.begin() + at);
+    opsOf.push_back({current});
+  }
+
+  /// Marks each RMSNorm step whose result only the next step reads, as
+  /// the input of its projections (attention's q, k and v, or the FFN's
+  /// gate and up with SwiGLU), and in the same function (body or head):
+  /// for one position, the launch sequence computes the norm in that
+  /// step's GEMV kernel where it takes one, and launches none for it.
+  void markNormsIntoNext() {
+    int64_t n = steps.size() / kStepWords;
+    for (int64_t i = 0; i + 1 < n; ++i) {
+      int64_t *st = &steps[i * kStepWords], *next = st + kStepWords;
+      if (st[0] != DSC_OP_RMS_NORM || i + 1 == head || next[1] != st[3] ||
+          !(next[0] == DSC_OP_LINEAR3 || (next[0] == DSC_OP_LINEAR && next[5])))
+        continue;
+      Value normed = cast<RMSNormOp>(opsOf[i].front()).getResult();
+      if (llvm::all_of(normed.getUsers(), [&](Operation *user) {
+            return llvm::is_contained(opsOf[i + 1], user);
+          }))
+        st[5] = 1;
+    }
   }
 
   std::optional<int64_t> in(Operation *op, Value v) {
@@ -153,6 +186,7 @@ struct Emitter {
   }
 
   bool emit(Operation &op, Value tokens, Value pos) {
+    current = &op;
     if (isa<WeightOp, arith::ConstantOp, tensor::DimOp, arith::SubIOp>(op))
       return true; // read where used; the slice below is their only user
     if (auto e = dyn_cast<EmbeddingOp>(op)) {
@@ -247,6 +281,7 @@ struct Emitter {
       if (int64_t *last = tail(1); last && last[0] == DSC_OP_ROPE && !last[4] &&
                                    last[3] == table && last[1] != buf) {
         last[4] = buf + 1;
+        intoLast();
         return true;
       }
       step({DSC_OP_ROPE, buf, hd, table});
@@ -309,6 +344,7 @@ struct Emitter {
           last[4] = other + 1;
           last[6] = buf;
           last[3] = newBuffer(op.getResult(0));
+          intoLast();
           return true;
         }
       }
@@ -382,6 +418,7 @@ CUDAProgram buildCUDAProgram(ModuleOp module, CUDAProgramStage stage) {
   assert(!ok || e.vocab);
   if (!ok)
     return none(e.why);
+  e.markNormsIntoNext();
   std::vector<int64_t> &w = p.words;
   w.assign(DSC_CP_HEADER_SIZE, 0);
   w[DSC_CP_MAGIC] = DSC_CUDA_PROGRAM_MAGIC;

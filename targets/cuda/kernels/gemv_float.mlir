@@ -121,27 +121,44 @@ func.func @dsc_cuda_gemv_f16w(%w: memref<?xi32>, %x: memref<?xf32>,
   return
 }
 
-// Lane l's share of row r of gemv_f16v (and of its fused variant): the sum
-// over the row's 16-byte vectors l, l + 32, ... of their eight values times
-// the activations.
+// Lane l's share of row r of gemv_f16v (and of its fused variants): the
+// sum over the row's 16-byte vectors l, l + 32, ... of their eight values
+// times the activations; with norm, the activations x * nw and the lane's
+// sum of squares of x second, as gemv_q4.mlir's dsc_cuda_q4v_lane.
 func.func private @dsc_cuda_f16v_lane(%w: memref<?xf16>, %x: memref<?xf32>,
-                                      %r: index, %l: index, %k: index) -> f32 {
+                                      %nw: memref<?xf32>, %norm: i1,
+                                      %r: index, %l: index, %k: index)
+    -> (f32, f32) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
   %c8 = arith.constant 8 : index
   %c32 = arith.constant 32 : index
   %zero = arith.constant 0.0 : f32
+  %zero4 = arith.constant dense<0.0> : vector<4xf32>
   %vecs = arith.divui %k, %c8 : index
   %row = arith.muli %r, %k : index
-    %acc = scf.for %vi = %l to %vecs step %c32 iter_args(%a = %zero) -> f32 {
+    %acc:2 = scf.for %vi = %l to %vecs step %c32
+        iter_args(%a = %zero, %ss = %zero4) -> (f32, vector<4xf32>) {
       %c = arith.muli %vi, %c8 : index
       %i = arith.addi %row, %c : index
       %h = vector.load %w[%i] {alignment = 16} : memref<?xf16>, vector<8xf16>
       %v = arith.extf %h : vector<8xf16> to vector<8xf32>
       %c4i = arith.addi %c, %c4 : index
-      %xa = vector.load %x[%c] {alignment = 16} : memref<?xf32>, vector<4xf32>
-      %xb = vector.load %x[%c4i] {alignment = 16} : memref<?xf32>, vector<4xf32>
+      %xa0 = vector.load %x[%c] {alignment = 16} : memref<?xf32>, vector<4xf32>
+      %xb0 = vector.load %x[%c4i] {alignment = 16} : memref<?xf32>, vector<4xf32>
+      %xa, %xb, %t2 = scf.if %norm
+          -> (vector<4xf32>, vector<4xf32>, vector<4xf32>) {
+        %ga = vector.load %nw[%c] {alignment = 16} : memref<?xf32>, vector<4xf32>
+        %gb = vector.load %nw[%c4i] {alignment = 16} : memref<?xf32>, vector<4xf32>
+        %ta = math.fma %xa0, %xa0, %ss : vector<4xf32>
+        %tb = math.fma %xb0, %xb0, %ta : vector<4xf32>
+        %pa = arith.mulf %xa0, %ga : vector<4xf32>
+        %pb = arith.mulf %xb0, %gb : vector<4xf32>
+        scf.yield %pa, %pb, %tb : vector<4xf32>, vector<4xf32>, vector<4xf32>
+      } else {
+        scf.yield %xa0, %xb0, %ss : vector<4xf32>, vector<4xf32>, vector<4xf32>
+      }
       %d1 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %a) -> f32 {
         %wv = vector.extract %v[%j] : f32 from vector<8xf32>
         %xv = vector.extract %xa[%j] : f32 from vector<4xf32>
@@ -155,9 +172,25 @@ func.func private @dsc_cuda_f16v_lane(%w: memref<?xf16>, %x: memref<?xf32>,
         %e2 = math.fma %wv, %xv, %e : f32
         scf.yield %e2 : f32
       }
-      scf.yield %d2 : f32
+      scf.yield %d2, %t2 : f32, vector<4xf32>
     }
-  return %acc : f32
+  %sq = vector.reduction <add>, %acc#1 : vector<4xf32> into f32
+  return %acc#0, %sq : f32, f32
+}
+
+// The factor of an RMSNorm fused into a GEMV, as gemv_q4.mlir's
+// dsc_cuda_q4v_inv_rms (each source is lowered alone).
+func.func private @dsc_cuda_f16v_inv_rms(%sq: f32, %norm: i1, %k: index,
+                                        %eps: f32) -> f32 {
+  %one = arith.constant 1.0 : f32
+  %sum = gpu.subgroup_reduce add %sq uniform : (f32) -> f32
+  %k32 = arith.index_cast %k : index to i32
+  %kf = arith.sitofp %k32 : i32 to f32
+  %mean = arith.divf %sum, %kf : f32
+  %me = arith.addf %mean, %eps : f32
+  %r = math.rsqrt %me : f32
+  %inv = arith.select %norm, %r, %one : f32
+  return %inv : f32
 }
 
 // F16 with 16-byte loads and four rows a block, as gemv_q4v: warp w of
@@ -170,6 +203,7 @@ func.func @dsc_cuda_gemv_f16v(%w: memref<?xf16>, %x: memref<?xf32>,
                               %res: memref<?xf32>, %y: memref<?xf32>,
                               %n: index, %k: index, %radd: index)
     attributes {llvm.emit_c_interface} {
+  %false = arith.constant false
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c3 = arith.constant 3 : index
@@ -184,9 +218,10 @@ func.func @dsc_cuda_gemv_f16v(%w: memref<?xf16>, %x: memref<?xf32>,
       %r0 = arith.addi %b4, %wp : index
       %inside = arith.cmpi ult, %r0, %n : index
       %r = arith.select %inside, %r0, %last : index
-      %acc = func.call @dsc_cuda_f16v_lane(%w, %x, %r, %l, %k)
-          : (memref<?xf16>, memref<?xf32>, index, index, index) -> f32
-      %sum = gpu.subgroup_reduce add %acc uniform : (f32) -> f32
+      %acc:2 = func.call @dsc_cuda_f16v_lane(%w, %x, %x, %false, %r, %l, %k)
+          : (memref<?xf16>, memref<?xf32>, memref<?xf32>, i1, index, index,
+             index) -> (f32, f32)
+      %sum = gpu.subgroup_reduce add %acc#0 uniform : (f32) -> f32
       %lane0 = arith.cmpi eq, %l, %c0 : index
       %store = arith.andi %lane0, %inside : i1
       scf.if %store {
@@ -212,8 +247,9 @@ func.func @dsc_cuda_gemv_f16v(%w: memref<?xf16>, %x: memref<?xf32>,
 // gemv_q4v_swiglu: y[r] = silu(g[r]) * u[r] over two F16 weights of the
 // same shape.
 func.func @dsc_cuda_gemv_f16v_swiglu(%wg: memref<?xf16>, %wu: memref<?xf16>,
-                                     %x: memref<?xf32>, %y: memref<?xf32>,
-                                     %n: index, %k: index)
+                                     %x: memref<?xf32>, %nw: memref<?xf32>,
+                                     %y: memref<?xf32>, %n: index, %k: index,
+                                     %eps: f32, %norm: index)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -221,6 +257,7 @@ func.func @dsc_cuda_gemv_f16v_swiglu(%wg: memref<?xf16>, %wu: memref<?xf16>,
   %c4 = arith.constant 4 : index
   %c32 = arith.constant 32 : index
   %one = arith.constant 1.0 : f32
+  %normed = arith.cmpi ne, %norm, %c0 : index
   %n3 = arith.addi %n, %c3 : index
   %blocks = arith.divui %n3, %c4 : index
   %last = arith.subi %n, %c1 : index
@@ -230,12 +267,18 @@ func.func @dsc_cuda_gemv_f16v_swiglu(%wg: memref<?xf16>, %wu: memref<?xf16>,
       %r0 = arith.addi %b4, %wp : index
       %inside = arith.cmpi ult, %r0, %n : index
       %r = arith.select %inside, %r0, %last : index
-      %ag = func.call @dsc_cuda_f16v_lane(%wg, %x, %r, %l, %k)
-          : (memref<?xf16>, memref<?xf32>, index, index, index) -> f32
-      %au = func.call @dsc_cuda_f16v_lane(%wu, %x, %r, %l, %k)
-          : (memref<?xf16>, memref<?xf32>, index, index, index) -> f32
-      %g = gpu.subgroup_reduce add %ag uniform : (f32) -> f32
-      %u = gpu.subgroup_reduce add %au uniform : (f32) -> f32
+      %ag:2 = func.call @dsc_cuda_f16v_lane(%wg, %x, %nw, %normed, %r, %l, %k)
+          : (memref<?xf16>, memref<?xf32>, memref<?xf32>, i1, index, index,
+             index) -> (f32, f32)
+      %au:2 = func.call @dsc_cuda_f16v_lane(%wu, %x, %nw, %normed, %r, %l, %k)
+          : (memref<?xf16>, memref<?xf32>, memref<?xf32>, i1, index, index,
+             index) -> (f32, f32)
+      %inv = func.call @dsc_cuda_f16v_inv_rms(%ag#1, %normed, %k, %eps)
+          : (f32, i1, index, f32) -> f32
+      %gs = gpu.subgroup_reduce add %ag#0 uniform : (f32) -> f32
+      %us = gpu.subgroup_reduce add %au#0 uniform : (f32) -> f32
+      %g = arith.mulf %gs, %inv : f32
+      %u = arith.mulf %us, %inv : f32
       %lane0 = arith.cmpi eq, %l, %c0 : index
       %store = arith.andi %lane0, %inside : i1
       scf.if %store {
@@ -260,11 +303,14 @@ func.func @dsc_cuda_gemv_f16v_swiglu(%wg: memref<?xf16>, %wu: memref<?xf16>,
 // F16 weights alike in k and group, rows and groups of whole vectors.
 func.func @dsc_cuda_gemv_f16v3(%w1: memref<?xf16>, %w2: memref<?xf16>,
                                %w3: memref<?xf16>, %x: memref<?xf32>,
+                               %nw: memref<?xf32>,
                                %y1: memref<?xf32>, %y2: memref<?xf32>,
                                %y3: memref<?xf32>, %n1: index, %n2: index,
-                               %n3: index, %k: index)
+                               %n3: index, %k: index, %eps: f32,
+                               %norm: index)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
+  %normed = arith.cmpi ne, %norm, %c0 : index
   %c1 = arith.constant 1 : index
   %c3 = arith.constant 3 : index
   %c4 = arith.constant 4 : index
@@ -284,23 +330,29 @@ func.func @dsc_cuda_gemv_f16v3(%w1: memref<?xf16>, %w2: memref<?xf16>,
       %in2 = arith.cmpi ult, %r, %n12 : index
       %r2 = arith.subi %r, %n1 : index
       %r3 = arith.subi %r, %n12 : index
-      %acc = scf.if %in1 -> f32 {
-        %a = func.call @dsc_cuda_f16v_lane(%w1, %x, %r, %l, %k)
-                : (memref<?xf16>, memref<?xf32>, index, index, index) -> f32
-        scf.yield %a : f32
+      %acc:2 = scf.if %in1 -> (f32, f32) {
+        %a:2 = func.call @dsc_cuda_f16v_lane(%w1, %x, %nw, %normed, %r, %l, %k)
+            : (memref<?xf16>, memref<?xf32>, memref<?xf32>, i1, index, index,
+               index) -> (f32, f32)
+        scf.yield %a#0, %a#1 : f32, f32
       } else {
-        %a23 = scf.if %in2 -> f32 {
-          %a = func.call @dsc_cuda_f16v_lane(%w2, %x, %r2, %l, %k)
-                  : (memref<?xf16>, memref<?xf32>, index, index, index) -> f32
-          scf.yield %a : f32
+        %a23:2 = scf.if %in2 -> (f32, f32) {
+          %a:2 = func.call @dsc_cuda_f16v_lane(%w2, %x, %nw, %normed, %r2, %l, %k)
+              : (memref<?xf16>, memref<?xf32>, memref<?xf32>, i1, index, index,
+                 index) -> (f32, f32)
+          scf.yield %a#0, %a#1 : f32, f32
         } else {
-          %a = func.call @dsc_cuda_f16v_lane(%w3, %x, %r3, %l, %k)
-                  : (memref<?xf16>, memref<?xf32>, index, index, index) -> f32
-          scf.yield %a : f32
+          %a:2 = func.call @dsc_cuda_f16v_lane(%w3, %x, %nw, %normed, %r3, %l, %k)
+              : (memref<?xf16>, memref<?xf32>, memref<?xf32>, i1, index, index,
+                 index) -> (f32, f32)
+          scf.yield %a#0, %a#1 : f32, f32
         }
-        scf.yield %a23 : f32
+        scf.yield %a23#0, %a23#1 : f32, f32
       }
-      %sum = gpu.subgroup_reduce add %acc uniform : (f32) -> f32
+      %inv = func.call @dsc_cuda_f16v_inv_rms(%acc#1, %normed, %k, %eps)
+          : (f32, i1, index, f32) -> f32
+      %dot = gpu.subgroup_reduce add %acc#0 uniform : (f32) -> f32
+      %sum = arith.mulf %dot, %inv : f32
       %lane0 = arith.cmpi eq, %l, %c0 : index
       %store = arith.andi %lane0, %inside : i1
       scf.if %store {

@@ -119,11 +119,17 @@ func.func @dsc_cuda_gemv_q4w(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
 
 // Lane l's share of row r of gemv_q4v (and of its fused variants): the sum
 // over the row's 16-byte vectors l, l + 32, ... of their 32 values times
-// the activations, scaled by the vector's group scale.
+// the activations, scaled by the vector's group scale. With norm, the
+// activations are x * nw (an RMSNorm's weight, the norm fused into the
+// GEMV: its 1 / rms is applied to the row's sum) and the second result is
+// the lane's sum of squares of x, for that 1 / rms; 0 otherwise, and nw
+// is not read. norm is the same for every lane: the branch is uniform.
 func.func private @dsc_cuda_q4v_lane(%q: memref<?xi32>,
                                      %s: memref<?xf32> {dsc.scales},
-                                     %x: memref<?xf32>, %r: index, %l: index,
-                                     %k: index, %group: index) -> f32 {
+                                     %x: memref<?xf32>, %nw: memref<?xf32>,
+                                     %norm: i1, %r: index, %l: index,
+                                     %k: index, %group: index)
+    -> (f32, f32) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
@@ -132,11 +138,13 @@ func.func private @dsc_cuda_q4v_lane(%q: memref<?xi32>,
   %s4 = arith.constant 4 : i32
   %s28 = arith.constant 28 : i32
   %zero = arith.constant 0.0 : f32
+  %zero4 = arith.constant dense<0.0> : vector<4xf32>
   %groups = arith.divui %k, %group : index
   %vecs = arith.divui %k, %c32 : index
   %rowv = arith.muli %r, %vecs : index
   %srow = arith.muli %r, %groups : index
-  %acc = scf.for %vi = %l to %vecs step %c32 iter_args(%a = %zero) -> f32 {
+  %acc:2 = scf.for %vi = %l to %vecs step %c32
+      iter_args(%a = %zero, %ss = %zero4) -> (f32, vector<4xf32>) {
     %iv = arith.addi %rowv, %vi : index
     %wi = arith.muli %iv, %c4 : index
     %v = vector.load %q[%wi] {alignment = 16} : memref<?xi32>, vector<4xi32>
@@ -144,13 +152,26 @@ func.func private @dsc_cuda_q4v_lane(%q: memref<?xi32>,
     %g = arith.divui %c, %group : index
     %si = arith.addi %srow, %g : index
     %sv = memref.load %s[%si] : memref<?xf32>
-    %dot = scf.for %w = %c0 to %c4 step %c1 iter_args(%d = %zero) -> f32 {
+    %dot:2 = scf.for %w = %c0 to %c4 step %c1
+        iter_args(%d = %zero, %t = %ss) -> (f32, vector<4xf32>) {
       %wd = vector.extract %v[%w] : i32 from vector<4xi32>
       %w8 = arith.muli %w, %c8 : index
       %cw = arith.addi %c, %w8 : index
       %cw4 = arith.addi %cw, %c4 : index
-      %xa = vector.load %x[%cw] {alignment = 16} : memref<?xf32>, vector<4xf32>
-      %xb = vector.load %x[%cw4] {alignment = 16} : memref<?xf32>, vector<4xf32>
+      %xa0 = vector.load %x[%cw] {alignment = 16} : memref<?xf32>, vector<4xf32>
+      %xb0 = vector.load %x[%cw4] {alignment = 16} : memref<?xf32>, vector<4xf32>
+      %xa, %xb, %t2 = scf.if %norm
+          -> (vector<4xf32>, vector<4xf32>, vector<4xf32>) {
+        %ga = vector.load %nw[%cw] {alignment = 16} : memref<?xf32>, vector<4xf32>
+        %gb = vector.load %nw[%cw4] {alignment = 16} : memref<?xf32>, vector<4xf32>
+        %ta = math.fma %xa0, %xa0, %t : vector<4xf32>
+        %tb = math.fma %xb0, %xb0, %ta : vector<4xf32>
+        %pa = arith.mulf %xa0, %ga : vector<4xf32>
+        %pb = arith.mulf %xb0, %gb : vector<4xf32>
+        scf.yield %pa, %pb, %tb : vector<4xf32>, vector<4xf32>, vector<4xf32>
+      } else {
+        scf.yield %xa0, %xb0, %t : vector<4xf32>, vector<4xf32>, vector<4xf32>
+      }
       // Nibble j sign-extended: shifted to the top, then down by 28.
       %d1 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d) -> f32 {
         %j32 = arith.index_cast %j : index to i32
@@ -175,12 +196,32 @@ func.func private @dsc_cuda_q4v_lane(%q: memref<?xi32>,
         %e2 = math.fma %f, %xv, %e : f32
         scf.yield %e2 : f32
       }
-      scf.yield %d2 : f32
+      scf.yield %d2, %t2 : f32, vector<4xf32>
     }
-    %a2 = math.fma %dot, %sv, %a : f32
-    scf.yield %a2 : f32
+    %a2 = math.fma %dot#0, %sv, %a : f32
+    scf.yield %a2, %dot#1 : f32, vector<4xf32>
   }
-  return %acc : f32
+  %sq = vector.reduction <add>, %acc#1 : vector<4xf32> into f32
+  return %acc#0, %sq : f32, f32
+}
+
+// The factor of an RMSNorm fused into a GEMV: 1 / sqrt(mean(x^2) + eps),
+// the lanes' sums of squares sq added across the warp (every lane gets
+// it), as the CPU path's norm computes it (lower::rmsNorm); 1 without
+// norm. The shuffles run either way: the kernels' host form (the fake
+// driver, the semantic checks) takes no subgroup reduction in a branch.
+// Each GEMV source has its own copy: each is lowered alone.
+func.func private @dsc_cuda_q4v_inv_rms(%sq: f32, %norm: i1, %k: index,
+                                        %eps: f32) -> f32 {
+  %one = arith.constant 1.0 : f32
+  %sum = gpu.subgroup_reduce add %sq uniform : (f32) -> f32
+  %k32 = arith.index_cast %k : index to i32
+  %kf = arith.sitofp %k32 : i32 to f32
+  %mean = arith.divf %sum, %kf : f32
+  %me = arith.addf %mean, %eps : f32
+  %r = math.rsqrt %me : f32
+  %inv = arith.select %norm, %r, %one : f32
+  return %inv : f32
 }
 
 // The same with 16-byte loads and four rows a block: warp w of block b
@@ -200,6 +241,7 @@ func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
                              %y: memref<?xf32>, %n: index, %k: index,
                              %group: index, %radd: index)
     attributes {llvm.emit_c_interface} {
+  %false = arith.constant false
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c3 = arith.constant 3 : index
@@ -214,10 +256,11 @@ func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
       %r0 = arith.addi %b4, %wp : index
       %inside = arith.cmpi ult, %r0, %n : index
       %r = arith.select %inside, %r0, %last : index
-      %acc = func.call @dsc_cuda_q4v_lane(%q, %s, %x, %r, %l, %k, %group)
-          : (memref<?xi32>, memref<?xf32>, memref<?xf32>, index, index, index,
-             index) -> f32
-      %sum = gpu.subgroup_reduce add %acc uniform : (f32) -> f32
+      %acc:2 = func.call @dsc_cuda_q4v_lane(%q, %s, %x, %x, %false, %r, %l,
+                                            %k, %group)
+          : (memref<?xi32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, i1,
+             index, index, index, index) -> (f32, f32)
+      %sum = gpu.subgroup_reduce add %acc#0 uniform : (f32) -> f32
       %lane0 = arith.cmpi eq, %l, %c0 : index
       %store = arith.andi %lane0, %inside : i1
       scf.if %store {
@@ -248,8 +291,9 @@ func.func @dsc_cuda_gemv_q4v_swiglu(%qg: memref<?xi32>,
                                     %sg: memref<?xf32> {dsc.scales},
                                     %qu: memref<?xi32>,
                                     %su: memref<?xf32> {dsc.scales},
-                                    %x: memref<?xf32>, %y: memref<?xf32>,
-                                    %n: index, %k: index, %group: index)
+                                    %x: memref<?xf32>, %nw: memref<?xf32>,
+                                    %y: memref<?xf32>, %n: index, %k: index,
+                                    %group: index, %eps: f32, %norm: index)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -257,6 +301,7 @@ func.func @dsc_cuda_gemv_q4v_swiglu(%qg: memref<?xi32>,
   %c4 = arith.constant 4 : index
   %c32 = arith.constant 32 : index
   %one = arith.constant 1.0 : f32
+  %normed = arith.cmpi ne, %norm, %c0 : index
   %n3 = arith.addi %n, %c3 : index
   %blocks = arith.divui %n3, %c4 : index
   %last = arith.subi %n, %c1 : index
@@ -266,14 +311,20 @@ func.func @dsc_cuda_gemv_q4v_swiglu(%qg: memref<?xi32>,
       %r0 = arith.addi %b4, %wp : index
       %inside = arith.cmpi ult, %r0, %n : index
       %r = arith.select %inside, %r0, %last : index
-      %ag = func.call @dsc_cuda_q4v_lane(%qg, %sg, %x, %r, %l, %k, %group)
-          : (memref<?xi32>, memref<?xf32>, memref<?xf32>, index, index, index,
-             index) -> f32
-      %au = func.call @dsc_cuda_q4v_lane(%qu, %su, %x, %r, %l, %k, %group)
-          : (memref<?xi32>, memref<?xf32>, memref<?xf32>, index, index, index,
-             index) -> f32
-      %g = gpu.subgroup_reduce add %ag uniform : (f32) -> f32
-      %u = gpu.subgroup_reduce add %au uniform : (f32) -> f32
+      %ag:2 = func.call @dsc_cuda_q4v_lane(%qg, %sg, %x, %nw, %normed, %r,
+                                           %l, %k, %group)
+          : (memref<?xi32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, i1,
+             index, index, index, index) -> (f32, f32)
+      %au:2 = func.call @dsc_cuda_q4v_lane(%qu, %su, %x, %nw, %normed, %r,
+                                           %l, %k, %group)
+          : (memref<?xi32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, i1,
+             index, index, index, index) -> (f32, f32)
+      %inv = func.call @dsc_cuda_q4v_inv_rms(%ag#1, %normed, %k, %eps)
+          : (f32, i1, index, f32) -> f32
+      %gs = gpu.subgroup_reduce add %ag#0 uniform : (f32) -> f32
+      %us = gpu.subgroup_reduce add %au#0 uniform : (f32) -> f32
+      %g = arith.mulf %gs, %inv : f32
+      %u = arith.mulf %us, %inv : f32
       %lane0 = arith.cmpi eq, %l, %c0 : index
       %store = arith.andi %lane0, %inside : i1
       scf.if %store {
@@ -302,12 +353,15 @@ func.func @dsc_cuda_gemv_q4v3(%q1: memref<?xi32>,
                               %s2: memref<?xf32> {dsc.scales},
                               %q3: memref<?xi32>,
                               %s3: memref<?xf32> {dsc.scales},
-                              %x: memref<?xf32>, %y1: memref<?xf32>,
+                              %x: memref<?xf32>, %nw: memref<?xf32>,
+                              %y1: memref<?xf32>,
                               %y2: memref<?xf32>, %y3: memref<?xf32>,
                               %n1: index, %n2: index, %n3: index,
-                              %k: index, %group: index)
+                              %k: index, %group: index, %eps: f32,
+                              %norm: index)
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
+  %normed = arith.cmpi ne, %norm, %c0 : index
   %c1 = arith.constant 1 : index
   %c3 = arith.constant 3 : index
   %c4 = arith.constant 4 : index
@@ -327,26 +381,32 @@ func.func @dsc_cuda_gemv_q4v3(%q1: memref<?xi32>,
       %in2 = arith.cmpi ult, %r, %n12 : index
       %r2 = arith.subi %r, %n1 : index
       %r3 = arith.subi %r, %n12 : index
-      %acc = scf.if %in1 -> f32 {
-        %a = func.call @dsc_cuda_q4v_lane(%q1, %s1, %x, %r, %l, %k, %group)
-            : (memref<?xi32>, memref<?xf32>, memref<?xf32>, index, index,
-               index, index) -> f32
-        scf.yield %a : f32
+      %acc:2 = scf.if %in1 -> (f32, f32) {
+        %a:2 = func.call @dsc_cuda_q4v_lane(%q1, %s1, %x, %nw, %normed, %r,
+                                               %l, %k, %group)
+            : (memref<?xi32>, memref<?xf32>, memref<?xf32>, memref<?xf32>,
+               i1, index, index, index, index) -> (f32, f32)
+        scf.yield %a#0, %a#1 : f32, f32
       } else {
-        %a23 = scf.if %in2 -> f32 {
-          %a = func.call @dsc_cuda_q4v_lane(%q2, %s2, %x, %r2, %l, %k, %group)
-              : (memref<?xi32>, memref<?xf32>, memref<?xf32>, index, index,
-                 index, index) -> f32
-          scf.yield %a : f32
+        %a23:2 = scf.if %in2 -> (f32, f32) {
+          %a:2 = func.call @dsc_cuda_q4v_lane(%q2, %s2, %x, %nw, %normed, %r2,
+                                                 %l, %k, %group)
+              : (memref<?xi32>, memref<?xf32>, memref<?xf32>, memref<?xf32>,
+                 i1, index, index, index, index) -> (f32, f32)
+          scf.yield %a#0, %a#1 : f32, f32
         } else {
-          %a = func.call @dsc_cuda_q4v_lane(%q3, %s3, %x, %r3, %l, %k, %group)
-              : (memref<?xi32>, memref<?xf32>, memref<?xf32>, index, index,
-                 index, index) -> f32
-          scf.yield %a : f32
+          %a:2 = func.call @dsc_cuda_q4v_lane(%q3, %s3, %x, %nw, %normed, %r3,
+                                                 %l, %k, %group)
+              : (memref<?xi32>, memref<?xf32>, memref<?xf32>, memref<?xf32>,
+                 i1, index, index, index, index) -> (f32, f32)
+          scf.yield %a#0, %a#1 : f32, f32
         }
-        scf.yield %a23 : f32
+        scf.yield %a23#0, %a23#1 : f32, f32
       }
-      %sum = gpu.subgroup_reduce add %acc uniform : (f32) -> f32
+      %inv = func.call @dsc_cuda_q4v_inv_rms(%acc#1, %normed, %k, %eps)
+          : (f32, i1, index, f32) -> f32
+      %dot = gpu.subgroup_reduce add %acc#0 uniform : (f32) -> f32
+      %sum = arith.mulf %dot, %inv : f32
       %lane0 = arith.cmpi eq, %l, %c0 : index
       %store = arith.andi %lane0, %inside : i1
       scf.if %store {
