@@ -71,6 +71,8 @@ private:
   bool one = false; // a single position
   // The RMSNorm step the next step's GEMV kernel computes (one position).
   const int64_t *norm = nullptr;
+  // The RoPE launch before an attention stored its keys and values.
+  bool stored = false;
   Function *fn = nullptr;
   BasicBlock *failed = nullptr;
   std::string error;
@@ -413,25 +415,9 @@ private:
                  n[0], n[1], n[2], k, scalar(groupOf(w0)), eps, normed});
   }
 
-  /// RoPE in place over st[1] (and st[4] - 1 in the same launch), the
-  /// positions from io's first, with table st[3]'s cos and sin.
-  bool rope(const int64_t *st) {
-    int64_t hd = st[2], half = hd / 2;
-    Value *tableRows = b.CreateMul(word(DSC_CF_POSITIONS), I(half));
-    Arg cs = mem(entry(DSC_CF_ROPE, 2 * st[3]), tableRows);
-    Arg sn = mem(entry(DSC_CF_ROPE, 2 * st[3] + 1), tableRows);
-    Arg x = rowsOf(st[1]), x2 = st[4] ? rowsOf(st[4] - 1) : x;
-    int64_t heads2 = st[4] ? width[st[4] - 1] / hd : 0;
-    return call("dsc_cuda_rope",
-                {x, x2, cs, sn, at(), scalar(rows), scalar(width[st[1]] / hd),
-                 scalar(heads2), scalar(hd)});
-  }
-
-  /// The rows' keys and values into the cache, then attention.
-  bool attention(const int64_t *st) {
+  /// Layer `layer`'s key and value blocks of the cache.
+  std::array<Arg, 2> cacheBlocks(int64_t layer) {
     int64_t kvh = hdr[DSC_CP_KV_HEADS], hd = hdr[DSC_CP_HEAD_DIM];
-    int64_t layer = st[5], heads = st[6];
-    double scale = mlir::dsc::stepFloat(st[7]);
     Value *positions = word(DSC_CF_POSITIONS), *cache = word(DSC_CF_CACHE);
     // A layer's blocks are at a multiple of the positions (kv_cache.h).
     auto block = [&](int which) {
@@ -440,20 +426,61 @@ private:
                              I(dsc_kv_block(layer, which, kvh, 1, hd) * 4)));
     };
     Value *cacheValues = b.CreateMul(positions, I(kvh * hd));
-    Arg kc = mem(block(0), cacheValues), vc = mem(block(1), cacheValues);
+    return {mem(block(0), cacheValues), mem(block(1), cacheValues)};
+  }
+
+  /// RoPE in place over st[1] (and st[4] - 1 in the same launch), the
+  /// positions from io's first, with table st[3]'s cos and sin; where
+  /// st[5], the attention step after it (next) has its keys (st[4] - 1)
+  /// and values stored into the cache by the same launch.
+  bool rope(const int64_t *st, const int64_t *next) {
+    int64_t hd = st[2], half = hd / 2;
+    Value *tableRows = b.CreateMul(word(DSC_CF_POSITIONS), I(half));
+    Arg cs = mem(entry(DSC_CF_ROPE, 2 * st[3]), tableRows);
+    Arg sn = mem(entry(DSC_CF_ROPE, 2 * st[3] + 1), tableRows);
+    Arg x = rowsOf(st[1]), x2 = st[4] ? rowsOf(st[4] - 1) : x;
+    int64_t heads2 = st[4] ? width[st[4] - 1] / hd : 0;
+    SmallVector<Arg, 12> args = {x,
+                                 x2,
+                                 cs,
+                                 sn,
+                                 at(),
+                                 scalar(rows),
+                                 scalar(width[st[1]] / hd),
+                                 scalar(heads2),
+                                 scalar(hd)};
+    if (!st[5])
+      return call("dsc_cuda_rope", args);
+    assert(next[0] == DSC_OP_ATTENTION && next[2] == st[4] - 1);
+    auto [kc, vc] = cacheBlocks(next[5]);
+    args.append({rowsOf(next[3]), kc, vc});
+    stored = true;
+    return call("dsc_cuda_rope_kv", args);
+  }
+
+  /// The rows' keys and values into the cache, unless the RoPE launch
+  /// before stored them, then attention.
+  bool attention(const int64_t *st) {
+    int64_t kvh = hdr[DSC_CP_KV_HEADS], hd = hdr[DSC_CP_HEAD_DIM];
+    int64_t heads = st[6];
+    double scale = mlir::dsc::stepFloat(st[7]);
+    auto [kc, vc] = cacheBlocks(st[5]);
     Arg first = at();
     Value *scoresAt = word(DSC_CF_SCORES);
+    Value *positions = word(DSC_CF_POSITIONS);
     Arg scores = mem(scoresAt, b.CreateMul(perRow(heads), positions));
-    return call("dsc_cuda_kv_store",
-                {rowsOf(st[2]), rowsOf(st[3]), kc, vc, first, scalar(rows),
-                 scalar(kvh), scalar(hd)}) &&
+    bool skip = stored;
+    stored = false;
+    return (skip || call("dsc_cuda_kv_store",
+                         {rowsOf(st[2]), rowsOf(st[3]), kc, vc, first,
+                          scalar(rows), scalar(kvh), scalar(hd)})) &&
            call("dsc_cuda_attention",
                 {rowsOf(st[1]), kc, vc, scores, rowsOf(st[4]), first,
                  scalar(rows), scalar(heads), scalar(kvh), scalar(hd),
                  scalarF32(scale)});
   }
 
-  bool step(const int64_t *st) {
+  bool step(const int64_t *st, const int64_t *next) {
     switch (st[0]) {
     case DSC_OP_EMBED:
       return embed(st);
@@ -464,7 +491,7 @@ private:
     case DSC_OP_LINEAR3:
       return linear3(st);
     case DSC_OP_ROPE:
-      return rope(st);
+      return rope(st, next);
     case DSC_OP_ATTENTION:
       return attention(st);
     case DSC_OP_ADD:
@@ -496,7 +523,7 @@ private:
         norm = st;
         continue;
       }
-      if (!step(st))
+      if (!step(st, i + 1 < to ? st + kStepWords : nullptr))
         return false;
       norm = nullptr;
       check(b.CreateCall(done, {I(st[0])}));

@@ -564,6 +564,27 @@ def elementwise(lib, rng):
             name = "rope rows %d" % rows + (" and k" if heads2 else "")
             ok &= check(name, np.concatenate([x.ravel(), x2.ravel()]),
                         np.concatenate([want.ravel(), want2.ravel()]), 1e-6)
+        # With the cache store (rope_kv): q's 6 heads and k's 2 rotated,
+        # and the rotated keys and the values v stored into the layer's
+        # blocks kc and vc ([kv_heads, 24 positions, dim]) at positions
+        # 17..; the other slots keep their values.
+        x = rng.standard_normal((rows, 6, dim)).astype(np.float32)
+        k = rng.standard_normal((rows, 2, dim)).astype(np.float32)
+        v = rng.standard_normal((rows, 2, dim)).astype(np.float32)
+        kc = rng.standard_normal((2, 24, dim)).astype(np.float32)
+        vc = rng.standard_normal((2, 24, dim)).astype(np.float32)
+        want, wantk = rope_ref(x, rows), rope_ref(k, rows)
+        wantkc, wantvc = kc.astype(np.float64), vc.astype(np.float64)
+        wantkc[:, 17:17 + rows] = wantk.swapaxes(0, 1)
+        wantvc[:, 17:17 + rows] = v.swapaxes(0, 1)
+        call(lib, "dsc_cuda_rope_kv", x, k, np.cos(table).astype(np.float32),
+             np.sin(table).astype(np.float32), np.array([17], np.int64),
+             rows, 6, 2, dim, v, kc, vc)
+        ok &= check("rope_kv rows %d" % rows,
+                    np.concatenate([x.ravel(), k.ravel(), kc.ravel(),
+                                    vc.ravel()]),
+                    np.concatenate([want.ravel(), wantk.ravel(),
+                                    wantkc.ravel(), wantvc.ravel()]), 1e-6)
     return ok
 
 

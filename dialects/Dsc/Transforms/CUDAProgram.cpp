@@ -178,6 +178,21 @@ struct Emitter {
     }
   }
 
+  /// Marks each RoPE step of attention's q and k (in one launch) right
+  /// before that attention, the keys of the cache's head dim: its launch
+  /// stores the keys and values into the cache too (dsc_cuda_rope_kv), and
+  /// attention's launches store none.
+  void markRoPEStores(int64_t headDim) {
+    int64_t n = steps.size() / kStepWords;
+    for (int64_t i = 0; i + 1 < n; ++i) {
+      int64_t *st = &steps[i * kStepWords], *next = st + kStepWords;
+      if (st[0] == DSC_OP_ROPE && next[0] == DSC_OP_ATTENTION &&
+          i + 1 != head && st[1] == next[1] && st[4] == next[2] + 1 &&
+          st[2] == headDim)
+        st[5] = 1;
+    }
+  }
+
   std::optional<int64_t> in(Operation *op, Value v) {
     auto it = bufferOf.find(v);
     if (it == bufferOf.end())
@@ -419,6 +434,7 @@ CUDAProgram buildCUDAProgram(ModuleOp module, CUDAProgramStage stage) {
   if (!ok)
     return none(e.why);
   e.markNormsIntoNext();
+  e.markRoPEStores(cache.getHeadDim());
   std::vector<int64_t> &w = p.words;
   w.assign(DSC_CP_HEADER_SIZE, 0);
   w[DSC_CP_MAGIC] = DSC_CUDA_PROGRAM_MAGIC;

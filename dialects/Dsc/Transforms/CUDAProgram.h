@@ -37,7 +37,9 @@ namespace mlir::dsc {
 ///              (up x in) (SwiGLU fused), the products in b 3 and b 2
 ///              where computed apart
 ///   ROPE       b in-out, head_dim, t, 1 + b second in-out or 0 (q and k
-///              in one launch)
+///              in one launch), 1 where the next step is the attention of
+///              in (q) and second (k): this step's launch stores the keys
+///              and values into the cache too, and the attention's none
 ///   ATTENTION  b q, b k, b v, b out, layer, heads, scale
 ///   ADD        b a, b b, b out
 ///   SWIGLU     b gate, b up, b out

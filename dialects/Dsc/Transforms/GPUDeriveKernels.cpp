@@ -18,7 +18,8 @@
 //   _v). dsc-gpu-map-row-chains applies the same mapping to any chain.
 // - RoPE (a thread a pair), the float embeddings and the KV-cache store
 //   (a thread a value): the CPU's one generic, its body cloned at the
-//   thread's point.
+//   thread's point; dsc_cuda_rope_kv both RoPE's and the store's, for the
+//   keys' pairs in the same thread.
 //
 //===----------------------------------------------------------------------===//
 
@@ -798,6 +799,139 @@ LogicalResult deriveCausalSoftmax(func::FuncOp f) {
 }
 
 //===----------------------------------------------------------------------===//
+// The KV-cache store: a thread a value
+//===----------------------------------------------------------------------===//
+
+/// lower::kvRows' generic (the CPU's store of a block's keys or values into
+/// the cache), checked to be a parallel generic over [kv_heads, rows,
+/// head_dim] reading no operand, in its scratch chain.
+struct KVStore {
+  OwningOpRef<func::FuncOp> chain;
+  linalg::GenericOp g;
+
+  LogicalResult build(OpBuilder &b, Location loc, std::string &why) {
+    auto dyn = ShapedType::kDynamic;
+    Type f32 = b.getF32Type(), index = b.getIndexType();
+    auto blockType = RankedTensorType::get({dyn, dyn, dyn}, f32);
+    chain = scratchChain(
+        b, loc, {RankedTensorType::get({dyn, dyn}, f32), index, index},
+        blockType, [&](OpBuilder &cb, Location l, ValueRange a) {
+          return dsc::lower::kvRows(cb, l, a[0], a[1], a[2], blockType);
+        });
+    if (!chain)
+      return (why = "its CPU lowering failed", failure());
+    FailureOr<linalg::GenericOp> only = onlyGeneric(*chain, why);
+    if (failed(only))
+      return failure();
+    g = *only;
+    MLIRContext *ctx = b.getContext();
+    if (g.getNumLoops() != 3 || g.getNumReductionLoops() ||
+        g.getNumDpsInputs() != 0 ||
+        g.getMatchingIndexingMap(g.getDpsInitOperand(0)) !=
+            AffineMap::getMultiDimIdentityMap(3, ctx) ||
+        !g.getRegionOutputArgs()[0].use_empty())
+      return (why = "not a parallel generic over [kv_heads, rows, head_dim] "
+                    "reading no operand",
+              failure());
+    return success();
+  }
+
+  /// Value (kvh, s, d) of the rows src [rows, kvDim = kvheads * hd]
+  /// stored into dst at `slot`: the generic's body at that point, its
+  /// extract from the rows a load at s * kvDim + column.
+  LogicalResult store(OpBuilder &fb, Location loc, Value src, Value dst,
+                      Value kvHeads, Value hd, Value kvDim, Value kvh, Value s,
+                      Value d, Value slot, std::string &why) {
+    IRMapping map;
+    map.map(chain->getArgument(1), kvHeads);
+    map.map(chain->getArgument(2), hd);
+    auto load = [&](tensor::ExtractOp e) {
+      return loadRowMajor(fb, loc, e, map, chain->getArgument(0), src, kvDim,
+                          "the rows", why);
+    };
+    Value place[] = {kvh, s, d};
+    FailureOr<Value> v = clonePoint(
+        fb, g, map, [&](unsigned dim) { return place[dim]; }, load, why);
+    if (failed(v))
+      return failure();
+    if (v->getType() != fb.getF32Type())
+      return (why = "a body yielding other than an f32", failure());
+    memref::StoreOp::create(fb, loc, *v, dst, slot);
+    return success();
+  }
+};
+
+/// The positions P of a layer's cache block kc: its size over kvDim.
+Value cachePositions(OpBuilder &fb, Location loc, Value kc, Value kvDim) {
+  Value c0 = arith::ConstantIndexOp::create(fb, loc, 0);
+  return arith::DivUIOp::create(fb, loc, memref::DimOp::create(fb, loc, kc, c0),
+                                kvDim);
+}
+
+/// Where the CPU's view [kv_heads, rows, head_dim] of a layer's cache
+/// block of P positions from position `first` puts (kvh, s, d): strides
+/// P * hd, hd and 1.
+Value cacheSlot(OpBuilder &fb, Location loc, Value P, Value hd, Value first,
+                Value kvh, Value s, Value d) {
+  return arith::AddIOp::create(
+      fb, loc,
+      arith::MulIOp::create(
+          fb, loc,
+          arith::AddIOp::create(fb, loc, arith::MulIOp::create(fb, loc, kvh, P),
+                                arith::AddIOp::create(fb, loc, first, s)),
+          hd),
+      d);
+}
+
+/// `f(k, v, kc, vc, at, rows, kvheads, hd)`: the keys k and values v
+/// [rows, kvheads * hd] of positions at[0].. into this layer's key and value
+/// blocks kc and vc ([kvheads][P][hd], dsc/abi/kv_cache.h; P, the cache's
+/// positions, their size over kvheads * hd): lower::kvRows' generic (the
+/// CPU's store) over [kvheads, rows, hd], a thread per value i = s *
+/// kvheads * hd + g * hd + d, so that a warp reads consecutive values of a
+/// row: linalg.index 0, 1 and 2 as g, s and d, the body's extract from the
+/// rows a load at s * kvheads * hd + column, its value stored where the
+/// CPU's view of the cache puts [g, s, d], (g * P + at[0] + s) * hd + d.
+LogicalResult deriveKVStore(func::FuncOp f) {
+  Location loc = f.getLoc();
+  OpBuilder b(f);
+  auto fail = [&](const Twine &why) {
+    return deriveError(f, dsc::AttentionOp::getOperationName(),
+                       "a cache store a thread a value can run", why);
+  };
+  std::string why;
+  KVStore kv;
+  if (failed(kv.build(b, loc, why)))
+    return fail(why);
+
+  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+  Value src[] = {f.getArgument(0), f.getArgument(1)};
+  Value dst[] = {f.getArgument(2), f.getArgument(3)};
+  Value at = f.getArgument(4), rows = f.getArgument(5);
+  Value kvHeads = f.getArgument(6), hd = f.getArgument(7);
+  Value c0 = arith::ConstantIndexOp::create(fb, loc, 0);
+  Value kvDim = arith::MulIOp::create(fb, loc, kvHeads, hd);
+  Value n = arith::MulIOp::create(fb, loc, rows, kvDim);
+  Value P = cachePositions(fb, loc, dst[0], kvDim);
+  Value i = valueLoop(fb, loc, n);
+  Value s = arith::DivUIOp::create(fb, loc, i, kvDim);
+  Value r = arith::RemUIOp::create(fb, loc, i, kvDim);
+  Value kvh = arith::DivUIOp::create(fb, loc, r, hd);
+  Value d = arith::RemUIOp::create(fb, loc, r, hd);
+  Value first = arith::IndexCastOp::create(
+      fb, loc, fb.getIndexType(),
+      memref::LoadOp::create(fb, loc, at, c0).getResult());
+  Value slot = cacheSlot(fb, loc, P, hd, first, kvh, s, d);
+  for (int which = 0; which < 2; ++which)
+    if (failed(kv.store(fb, loc, src[which], dst[which], kvHeads, hd, kvDim,
+                        kvh, s, d, slot, why)))
+      return fail(why);
+  fb.setInsertionPointToEnd(&f.getBody().front());
+  func::ReturnOp::create(fb, loc);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // RoPE: a thread a pair
 //===----------------------------------------------------------------------===//
 
@@ -808,7 +942,14 @@ LogicalResult deriveCausalSoftmax(func::FuncOp f) {
 /// generic's operands at the thread's (t, head, j), its body once for each
 /// of the pair's two values (linalg.index 3: 0 and 1), both loads before
 /// either store, so that writing over x is safe.
-LogicalResult deriveRoPE(func::FuncOp f) {
+///
+/// With `store`, `f(x, x2, cos, sin, at, rows, heads, heads2, dim, v, kc,
+/// vc)`: the same, and x2 being a block's keys (heads2 the KV heads, dim
+/// the head dim) and v its values, attention's store of both into this
+/// layer's cache blocks kc and vc (deriveKVStore's, the CPU's lower::kvRows
+/// body) in the same thread, for each of the pair's places: the key read
+/// back from x2 as the thread rotated it.
+LogicalResult deriveRoPE(func::FuncOp f, bool store) {
   Location loc = f.getLoc();
   MLIRContext *ctx = f.getContext();
   OpBuilder b(f);
@@ -828,6 +969,10 @@ LogicalResult deriveRoPE(func::FuncOp f) {
                        "one generic a thread a pair can run", why);
   };
   std::string why;
+  KVStore kv;
+  if (store && failed(kv.build(b, loc, why)))
+    return deriveError(f, dsc::AttentionOp::getOperationName(),
+                       "a cache store a thread a value can run", why);
   FailureOr<linalg::GenericOp> only = onlyGeneric(*chain, why);
   if (failed(only))
     return fail(why);
@@ -854,6 +999,12 @@ LogicalResult deriveRoPE(func::FuncOp f) {
   Value units = arith::AddIOp::create(
       fb, loc, units1, arith::MulIOp::create(fb, loc, rows, heads2));
   Value pairs = arith::MulIOp::create(fb, loc, units, half);
+  // The keys' width and the cache's positions (with the store).
+  Value kvDim, P;
+  if (store) {
+    kvDim = arith::MulIOp::create(fb, loc, heads2, dim);
+    P = cachePositions(fb, loc, f.getArgument(10), kvDim);
+  }
   auto loop = scf::ParallelOp::create(fb, loc, idx(0), pairs, idx(1));
   fb.setInsertionPointToStart(loop.getBody());
   Value p = loop.getInductionVars()[0];
@@ -935,6 +1086,24 @@ LogicalResult deriveRoPE(func::FuncOp f) {
           fb, loc, out[e], buf,
           arith::AddIOp::create(fb, loc, pairBase, idx(e)).getResult());
   }
+  if (store) {
+    // The key's pair (row t, KV head h - t * heads2) and the value at the
+    // same places into the cache, after the rotated key is stored.
+    fb.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+    Value v = f.getArgument(9), kc = f.getArgument(10), vc = f.getArgument(11);
+    Value kvh = arith::RemUIOp::create(fb, loc, h, heads2);
+    for (int64_t e = 0; e < 2; ++e) {
+      Value dd = arith::AddIOp::create(
+          fb, loc, arith::MulIOp::create(fb, loc, j, idx(2)), idx(e));
+      Value slot = cacheSlot(fb, loc, P, dim, first, kvh, t, dd);
+      if (failed(kv.store(fb, loc, x2, kc, heads2, dim, kvDim, kvh, t, dd, slot,
+                          why)) ||
+          failed(kv.store(fb, loc, v, vc, heads2, dim, kvDim, kvh, t, dd, slot,
+                          why)))
+        return deriveError(f, dsc::AttentionOp::getOperationName(),
+                           "a cache store a thread a value can run", why);
+    }
+  }
   fb.setInsertionPointToEnd(&f.getBody().front());
   func::ReturnOp::create(fb, loc);
   return success();
@@ -1010,100 +1179,6 @@ LogicalResult deriveEmbedding(func::FuncOp f, Type element) {
   return success();
 }
 
-//===----------------------------------------------------------------------===//
-// The KV-cache store: a thread a value
-//===----------------------------------------------------------------------===//
-
-/// `f(k, v, kc, vc, at, rows, kvheads, hd)`: the keys k and values v
-/// [rows, kvheads * hd] of positions at[0].. into this layer's key and value
-/// blocks kc and vc ([kvheads][P][hd], dsc/abi/kv_cache.h; P, the cache's
-/// positions, their size over kvheads * hd): lower::kvRows' generic (the
-/// CPU's store) over [kvheads, rows, hd], a thread per value i = s *
-/// kvheads * hd + g * hd + d, so that a warp reads consecutive values of a
-/// row: linalg.index 0, 1 and 2 as g, s and d, the body's extract from the
-/// rows a load at s * kvheads * hd + column, its value stored where the
-/// CPU's view of the cache puts [g, s, d], (g * P + at[0] + s) * hd + d.
-LogicalResult deriveKVStore(func::FuncOp f) {
-  Location loc = f.getLoc();
-  MLIRContext *ctx = f.getContext();
-  OpBuilder b(f);
-  auto dyn = ShapedType::kDynamic;
-  Type f32 = b.getF32Type(), index = b.getIndexType();
-  auto blockType = RankedTensorType::get({dyn, dyn, dyn}, f32);
-  OwningOpRef<func::FuncOp> chain = scratchChain(
-      b, loc, {RankedTensorType::get({dyn, dyn}, f32), index, index}, blockType,
-      [&](OpBuilder &cb, Location l, ValueRange a) {
-        return dsc::lower::kvRows(cb, l, a[0], a[1], a[2], blockType);
-      });
-  if (!chain)
-    return failure();
-  auto fail = [&](const Twine &why) {
-    return deriveError(f, dsc::AttentionOp::getOperationName(),
-                       "a cache store a thread a value can run", why);
-  };
-  std::string why;
-  FailureOr<linalg::GenericOp> only = onlyGeneric(*chain, why);
-  if (failed(only))
-    return fail(why);
-  linalg::GenericOp g = *only;
-  if (g.getNumLoops() != 3 || g.getNumReductionLoops() ||
-      g.getNumDpsInputs() != 0 ||
-      g.getMatchingIndexingMap(g.getDpsInitOperand(0)) !=
-          AffineMap::getMultiDimIdentityMap(3, ctx) ||
-      !g.getRegionOutputArgs()[0].use_empty())
-    return fail("not a parallel generic over [kv_heads, rows, head_dim] "
-                "reading no operand");
-
-  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
-  Value src[] = {f.getArgument(0), f.getArgument(1)};
-  Value dst[] = {f.getArgument(2), f.getArgument(3)};
-  Value at = f.getArgument(4), rows = f.getArgument(5);
-  Value kvHeads = f.getArgument(6), hd = f.getArgument(7);
-  Value c0 = arith::ConstantIndexOp::create(fb, loc, 0);
-  Value kvDim = arith::MulIOp::create(fb, loc, kvHeads, hd);
-  Value n = arith::MulIOp::create(fb, loc, rows, kvDim);
-  Value P = arith::DivUIOp::create(
-      fb, loc, memref::DimOp::create(fb, loc, dst[0], c0), kvDim);
-  Value i = valueLoop(fb, loc, n);
-  Value s = arith::DivUIOp::create(fb, loc, i, kvDim);
-  Value r = arith::RemUIOp::create(fb, loc, i, kvDim);
-  Value kvh = arith::DivUIOp::create(fb, loc, r, hd);
-  Value d = arith::RemUIOp::create(fb, loc, r, hd);
-  Value first = arith::IndexCastOp::create(
-      fb, loc, index, memref::LoadOp::create(fb, loc, at, c0).getResult());
-  // Where the CPU's view [kv_heads, rows, head_dim] of the layer's block
-  // from position at[0] puts (g, s, d): strides P * hd, hd and 1.
-  Value slot = arith::AddIOp::create(
-      fb, loc,
-      arith::MulIOp::create(
-          fb, loc,
-          arith::AddIOp::create(fb, loc, arith::MulIOp::create(fb, loc, kvh, P),
-                                arith::AddIOp::create(fb, loc, first, s)),
-          hd),
-      d);
-  Value x = chain->getArgument(0);
-  for (int which = 0; which < 2; ++which) {
-    IRMapping map;
-    map.map(chain->getArgument(1), kvHeads);
-    map.map(chain->getArgument(2), hd);
-    auto load = [&](tensor::ExtractOp e) {
-      return loadRowMajor(fb, loc, e, map, x, src[which], kvDim, "the rows",
-                          why);
-    };
-    Value place[] = {kvh, s, d};
-    FailureOr<Value> v = clonePoint(
-        fb, g, map, [&](unsigned dim) { return place[dim]; }, load, why);
-    if (failed(v))
-      return fail(why);
-    if (v->getType() != f32)
-      return fail("a body yielding other than an f32");
-    memref::StoreOp::create(fb, loc, *v, dst[which], slot);
-  }
-  fb.setInsertionPointToEnd(&f.getBody().front());
-  func::ReturnOp::create(fb, loc);
-  return success();
-}
-
 /// A kernel made from the CPU path's lowering: its name, the dsc op whose
 /// lowering it is, its signature and how; `entry`: the runtime calls it
 /// (public, with a C interface), else a helper the kernel sources call
@@ -1147,6 +1222,12 @@ FunctionType ropeSignature(Builder &b) {
   return b.getFunctionType(
       {f32, f32, f32, f32, i64, index, index, index, index}, {});
 }
+FunctionType ropeKVSignature(Builder &b) {
+  auto f32 = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
+  SmallVector<Type> in(ropeSignature(b).getInputs());
+  in.append({f32, f32, f32});
+  return b.getFunctionType(in, {});
+}
 FunctionType rowSignature(Builder &b) {
   auto flat = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
   return b.getFunctionType(
@@ -1168,6 +1249,8 @@ struct GPUDeriveKernelsPass
     };
     auto norm = [](func::FuncOp f) { return deriveRMSNorm(f, 1); };
     auto normV = [](func::FuncOp f) { return deriveRMSNorm(f, 4); };
+    auto rope = [](func::FuncOp f) { return deriveRoPE(f, false); };
+    auto ropeKV = [](func::FuncOp f) { return deriveRoPE(f, true); };
     auto embedF32 = [](func::FuncOp f) {
       return deriveEmbedding(f, Float32Type::get(f.getContext()));
     };
@@ -1183,8 +1266,10 @@ struct GPUDeriveKernelsPass
          norm, true},
         {"dsc_cuda_rms_norm_v", dsc::RMSNormOp::getOperationName(),
          rowSignature, normV, true},
-        {"dsc_cuda_rope", dsc::RoPEOp::getOperationName(), ropeSignature,
-         deriveRoPE, true},
+        {"dsc_cuda_rope", dsc::RoPEOp::getOperationName(), ropeSignature, rope,
+         true},
+        {"dsc_cuda_rope_kv", dsc::RoPEOp::getOperationName(), ropeKVSignature,
+         ropeKV, true},
         {"dsc_cuda_embed_f32", dsc::EmbeddingOp::getOperationName(),
          embedSignature<false>, embedF32, true},
         {"dsc_cuda_embed_f16", dsc::EmbeddingOp::getOperationName(),

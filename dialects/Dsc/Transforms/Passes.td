@@ -394,6 +394,12 @@ def GPUDeriveKernels : Pass<"dsc-gpu-derive-kernels", "::mlir::ModuleOp"> {
       x2's heads, its body once for each of the pair's values
       (`linalg.index 3` as 0 and 1), both loads before the stores (in
       place); the tables' row is at[0] + the pair's row.
+    - `dsc_cuda_rope_kv` (x, x2, cos, sin, at, rows, heads, heads2, dim,
+      v, kc, vc): `dsc_cuda_rope`, and in the thread of each of x2's
+      pairs (x2 a block's keys: heads2 the KV heads, dim the head dim) the
+      store `dsc_cuda_kv_store` derives (below) of the rotated key, read
+      back from x2, and of v's value at the same place into kc and vc:
+      attention's cache store in the RoPE launch.
     - `dsc_cuda_embed_f32` and `dsc_cuda_embed_f16` (w, tok, y, rows,
       dim): `dsc.embedding`'s CPU gather (`lower::embedRows`), a thread per
       value, the body's extract from the table a load at id * dim + column.

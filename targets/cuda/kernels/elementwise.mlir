@@ -24,3 +24,16 @@ func.func private @dsc_cuda_rope(%x: memref<?xf32>, %x2: memref<?xf32>,
                                  %cos: memref<?xf32>, %sin: memref<?xf32>,
                                  %at: memref<?xi64>, %rows: index,
                                  %heads: index, %heads2: index, %dim: index)
+
+// dsc_cuda_rope, with x2 a block's keys k [rows, heads2 * dim] (heads2 the
+// KV heads, dim the head dim), and the keys and values v into this layer's
+// blocks kc and vc of the KV cache as dsc_cuda_kv_store (attention.mlir)
+// stores them: attention's cache store in the RoPE launch. The thread of
+// a key's pair stores the pair into the cache once rotated, and the values
+// at the same two places.
+func.func private @dsc_cuda_rope_kv(%x: memref<?xf32>, %x2: memref<?xf32>,
+                                    %cos: memref<?xf32>, %sin: memref<?xf32>,
+                                    %at: memref<?xi64>, %rows: index,
+                                    %heads: index, %heads2: index,
+                                    %dim: index, %v: memref<?xf32>,
+                                    %kc: memref<?xf32>, %vc: memref<?xf32>)

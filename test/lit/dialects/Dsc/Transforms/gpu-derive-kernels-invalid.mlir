@@ -70,3 +70,11 @@ module {
   // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_kv_store is declared as '(memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index) -> ()'}}
   func.func private @dsc_cuda_kv_store(memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index)
 }
+
+// -----
+
+// RoPE with the cache store declared without the cache's value block.
+module {
+  // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_rope_kv is declared as '(memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, index, index, memref<?xf32>, memref<?xf32>) -> ()'}}
+  func.func private @dsc_cuda_rope_kv(memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, index, index, memref<?xf32>, memref<?xf32>)
+}

@@ -234,6 +234,52 @@ module {
 
 // -----
 
+// RoPE with attention's cache store (dsc_cuda_rope_kv): dsc_cuda_rope's
+// thread a pair, and in x2's branch (the keys: heads2 the KV heads, dim
+// the head dim), once the rotated pair is stored back, the KV-cache
+// store's body (lower::kvRows, as dsc_cuda_kv_store below) for each of the
+// pair's places d = 2j + e: the key read back from x2 and the value from v
+// at t * kvdim + kvh * dim + d (kvh = h % heads2), stored into kc and vc
+// at (kvh * P + at[0] + t) * dim + d, P the cache's positions (kc's size
+// over kvdim, computed once).
+// CHECK-LABEL: func.func @dsc_cuda_rope_kv(
+// CHECK-SAME: %[[X:[^:]*]]: memref<?xf32>, %[[X2:[^:]*]]: memref<?xf32>, %{{[^:]*}}: memref<?xf32>, %{{[^:]*}}: memref<?xf32>, %[[AT:[^:]*]]: memref<?xi64>, %[[ROWS:[^:]*]]: index, %[[HEADS:[^:]*]]: index, %[[HEADS2:[^:]*]]: index, %[[DIM:[^:]*]]: index, %[[V:[^:]*]]: memref<?xf32>, %[[KC:[^:]*]]: memref<?xf32>, %[[VC:[^:]*]]: memref<?xf32>)
+// CHECK-SAME: attributes {dsc.derived_from = "dsc.rope", llvm.emit_c_interface}
+// CHECK: %[[KVDIM:.*]] = arith.muli %[[HEADS2]], %[[DIM]] : index
+// CHECK: %[[SIZE:.*]] = memref.dim %[[KC]]
+// CHECK: %[[P:.*]] = arith.divui %[[SIZE]], %[[KVDIM]] : index
+// CHECK: scf.parallel
+// CHECK: %[[FIRST:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK: %[[H:.*]] = arith.select
+// CHECK: %[[T:.*]] = arith.divui %[[H]], %{{.*}} : index
+// CHECK: } else {
+// CHECK: memref.store %{{.*}}, %[[X2]]
+// CHECK: memref.store %{{.*}}, %[[X2]]
+// CHECK-NEXT: %[[KVH:.*]] = arith.remui %[[H]], %[[HEADS2]] : index
+// CHECK: %[[D0:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// CHECK-NEXT: %[[GP:.*]] = arith.muli %[[KVH]], %[[P]] : index
+// CHECK-NEXT: %[[FT:.*]] = arith.addi %[[FIRST]], %[[T]] : index
+// CHECK-NEXT: %[[ROW:.*]] = arith.addi %[[GP]], %[[FT]] : index
+// CHECK-NEXT: %[[ROWHD:.*]] = arith.muli %[[ROW]], %[[DIM]] : index
+// CHECK-NEXT: %[[SLOT:.*]] = arith.addi %[[ROWHD]], %[[D0]] : index
+// CHECK-NEXT: %[[GHD:.*]] = arith.muli %[[KVH]], %[[DIM]] : index
+// CHECK-NEXT: %[[COL:.*]] = arith.addi %[[GHD]], %[[D0]] : index
+// CHECK-NEXT: %[[TK:.*]] = arith.muli %[[T]], %[[KVDIM]] : index
+// CHECK-NEXT: %[[KAT:.*]] = arith.addi %[[TK]], %[[COL]] : index
+// CHECK-NEXT: %[[KX:.*]] = memref.load %[[X2]][%[[KAT]]] : memref<?xf32>
+// CHECK-NEXT: memref.store %[[KX]], %[[KC]][%[[SLOT]]] : memref<?xf32>
+// CHECK: %[[VX:.*]] = memref.load %[[V]][%{{.*}}] : memref<?xf32>
+// CHECK-NEXT: memref.store %[[VX]], %[[VC]][%[[SLOT]]] : memref<?xf32>
+// CHECK: memref.load %[[X2]]
+// CHECK-NEXT: memref.store %{{.*}}, %[[KC]]
+// CHECK: memref.load %[[V]]
+// CHECK-NEXT: memref.store %{{.*}}, %[[VC]]
+module {
+  func.func private @dsc_cuda_rope_kv(memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>)
+}
+
+// -----
+
 // The float embeddings from dsc.embedding's CPU gather (lower::embedRows):
 // a thread a value i = t * dim + c, the row's id from tok[t], the CPU's
 // body with linalg.index 0 and 1 as t and c and its tensor.extract from the
