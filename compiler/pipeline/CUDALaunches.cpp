@@ -451,7 +451,8 @@ private:
                                  scalar(hd)};
     if (!st[5])
       return call("dsc_cuda_rope", args);
-    assert(next[0] == DSC_OP_ATTENTION && next[2] == st[4] - 1);
+    assert(next[0] == DSC_OP_ATTENTION && next[2] == st[4] - 1 &&
+           "the attention of the keys RoPE rotates second");
     auto [kc, vc] = cacheBlocks(next[5]);
     args.append({rowsOf(next[3]), kc, vc});
     stored = true;

@@ -117,6 +117,12 @@ def check(name, got, want, tol):
     return True
 
 
+# The fused norms' eps: as large as mean(x^2) of the standard normal x
+# (about 1), so that a kernel leaving eps out, or adding it elsewhere, is
+# off by far more than the tolerance.
+NORM_EPS = 0.5
+
+
 def rms_normed(x, w, eps):
     """RMSNorm of the vector x with weight w, in float64."""
     x64 = x.astype(np.float64)
@@ -166,20 +172,20 @@ def gemv(lib, rng, bits):
                     ref + res, 1e-5)
         # Gate and up with SwiGLU fused: silu(W x) * (U x); without the
         # norm (0) its weight is not read (NaN there fails), with it (1)
-        # W and U multiply RMSNorm(x) with weight nw, eps 1e-5.
+        # W and U multiply RMSNorm(x) with weight nw, eps NORM_EPS.
         wu = rng.standard_normal((n, k)).astype(np.float32)
         qu, su = quantize(wu, bits, group)
         deq = q.astype(np.float64) * np.repeat(s, group, axis=1)
         dequ = qu.astype(np.float64) * np.repeat(su, group, axis=1)
         datau = pack4(qu) if bits == 4 else qu
         nw = rng.standard_normal(k).astype(np.float32)
-        xn = rms_normed(x, nw, 1e-5)
+        xn = rms_normed(x, nw, NORM_EPS)
         for norm, nwv, xr in ((0, np.full(k, np.nan, np.float32), x),
                               (1, nw, xn)):
             y = np.full(n, np.nan, np.float32)
             call(lib, "dsc_cuda_gemv_q%dv_swiglu" % bits, data.view(np.int32),
-                 s, datau.view(np.int32), su, x, nwv, y, n, k, group, 1e-5,
-                 norm)
+                 s, datau.view(np.int32), su, x, nwv, y, n, k, group,
+                 NORM_EPS, norm)
             rg, ru = deq @ xr, dequ @ xr
             ok &= check("gemv_q%dv_swiglu %s%s" %
                         (bits, g, " norm" if norm else ""), y,
@@ -207,7 +213,7 @@ def gemv(lib, rng, bits):
         # With the RMSNorm before them fused (q, k and v of a normed x).
         ys = [np.full(m.shape[0], np.nan, np.float32) for m in ws]
         call(lib, "dsc_cuda_gemv_q%dv3" % bits, *args, x, nw, *ys, 67, 9, 6,
-             k, group, 1e-5, 1)
+             k, group, NORM_EPS, 1)
         ok &= check("gemv_q%dv3 %s norm" % (bits, g), np.concatenate(ys),
                     np.concatenate([
                         (qq.astype(np.float64) *
@@ -255,13 +261,13 @@ def gemv_float(lib, rng):
         ok &= check("gemv_f16v k %d residual" % k, y, ref + res, 1e-5)
         wu = rng.standard_normal((n, k)).astype(np.float16)
         nw = rng.standard_normal(k).astype(np.float32)
-        xn = rms_normed(x, nw, 1e-5)
+        xn = rms_normed(x, nw, NORM_EPS)
         # Without the norm (its weight, NaN, not read), and with it.
         for norm, nwv, xr in ((0, np.full(k, np.nan, np.float32), x),
                               (1, nw, xn)):
             y = np.full(n, np.nan, np.float32)
             call(lib, "dsc_cuda_gemv_f16v_swiglu", w.reshape(-1),
-                 wu.reshape(-1), x, nwv, y, n, k, 1e-5, norm)
+                 wu.reshape(-1), x, nwv, y, n, k, NORM_EPS, norm)
             rg, ru = w.astype(np.float64) @ xr, wu.astype(np.float64) @ xr
             ok &= check("gemv_f16v_swiglu k %d%s" %
                         (k, " norm" if norm else ""), y,
@@ -281,7 +287,7 @@ def gemv_float(lib, rng):
                     np.full(3, 7.0), 0)
         ys = [np.full(m.shape[0], np.nan, np.float32) for m in ws]
         call(lib, "dsc_cuda_gemv_f16v3", *[m.reshape(-1) for m in ws], x, nw,
-             *ys, 67, 9, 6, k, 1e-5, 1)
+             *ys, 67, 9, 6, k, NORM_EPS, 1)
         ok &= check("gemv_f16v3 k %d norm" % k, np.concatenate(ys),
                     np.concatenate([m.astype(np.float64) @ xn for m in ws]),
                     1e-5)

@@ -181,13 +181,16 @@ struct Emitter {
   /// Marks each RoPE step of attention's q and k (in one launch) right
   /// before that attention, the keys of the cache's head dim: its launch
   /// stores the keys and values into the cache too (dsc_cuda_rope_kv), and
-  /// attention's launches store none.
+  /// attention's launches store none. Not where the values are the queries'
+  /// buffer, which the launch's other threads rotate as the keys' threads
+  /// read it. (Both steps are before the head: neither may follow the
+  /// slice.)
   void markRoPEStores(int64_t headDim) {
     int64_t n = steps.size() / kStepWords;
     for (int64_t i = 0; i + 1 < n; ++i) {
       int64_t *st = &steps[i * kStepWords], *next = st + kStepWords;
       if (st[0] == DSC_OP_ROPE && next[0] == DSC_OP_ATTENTION &&
-          i + 1 != head && st[1] == next[1] && st[4] == next[2] + 1 &&
+          st[1] == next[1] && st[4] == next[2] + 1 && next[3] != st[1] &&
           st[2] == headDim)
         st[5] = 1;
     }

@@ -8,7 +8,8 @@
 // q and out [rows, heads, head_dim], this layer's keys kc and values vc
 // [kv_head, position, head_dim] (dsc/abi/kv_cache.h, the CPU's layout; C
 // positions, their size over kv_heads x head_dim) holding the rows' own
-// keys and values already (dsc_cuda_kv_store). `scores` (rows x heads x P,
+// keys and values already (dsc_cuda_kv_store, or the RoPE launch's
+// dsc_cuda_rope_kv). `scores` (rows x heads x P,
 // P its size over the units, at least the positions seen) is scratch.
 // Three kernels, so that no
 // thread walks a row alone (one thread per unit doing all of it took

@@ -146,11 +146,14 @@ func.func private @dsc_cuda_f16v_lane(%w: memref<?xf16>, %x: memref<?xf32>,
       %v = arith.extf %h : vector<8xf16> to vector<8xf32>
       %c4i = arith.addi %c, %c4 : index
       %xa0 = vector.load %x[%c] {alignment = 16} : memref<?xf32>, vector<4xf32>
-      %xb0 = vector.load %x[%c4i] {alignment = 16} : memref<?xf32>, vector<4xf32>
+      %xb0 = vector.load %x[%c4i] {alignment = 16}
+          : memref<?xf32>, vector<4xf32>
       %xa, %xb, %t2 = scf.if %norm
           -> (vector<4xf32>, vector<4xf32>, vector<4xf32>) {
-        %ga = vector.load %nw[%c] {alignment = 16} : memref<?xf32>, vector<4xf32>
-        %gb = vector.load %nw[%c4i] {alignment = 16} : memref<?xf32>, vector<4xf32>
+        %ga = vector.load %nw[%c] {alignment = 16}
+            : memref<?xf32>, vector<4xf32>
+        %gb = vector.load %nw[%c4i] {alignment = 16}
+            : memref<?xf32>, vector<4xf32>
         %ta = math.fma %xa0, %xa0, %ss : vector<4xf32>
         %tb = math.fma %xb0, %xb0, %ta : vector<4xf32>
         %pa = arith.mulf %xa0, %ga : vector<4xf32>
@@ -245,7 +248,8 @@ func.func @dsc_cuda_gemv_f16v(%w: memref<?xf16>, %x: memref<?xf32>,
 
 // The FFN's gate and up projections and SwiGLU in one kernel, as
 // gemv_q4v_swiglu: y[r] = silu(g[r]) * u[r] over two F16 weights of the
-// same shape.
+// same shape; with norm != 0 of RMSNorm(x) (weight nw, eps), as
+// gemv_q4v_swiglu.
 func.func @dsc_cuda_gemv_f16v_swiglu(%wg: memref<?xf16>, %wu: memref<?xf16>,
                                      %x: memref<?xf32>, %nw: memref<?xf32>,
                                      %y: memref<?xf32>, %n: index, %k: index,
@@ -301,6 +305,7 @@ func.func @dsc_cuda_gemv_f16v_swiglu(%wg: memref<?xf16>, %wu: memref<?xf16>,
 // second and n3 of the third, as gemv_f16v (16 bytes a lane, four rows a
 // block; a warp's row is in one matrix, so its branch is uniform). For
 // F16 weights alike in k and group, rows and groups of whole vectors.
+// With norm != 0, of RMSNorm(x) (weight nw, eps), as gemv_q4v3.
 func.func @dsc_cuda_gemv_f16v3(%w1: memref<?xf16>, %w2: memref<?xf16>,
                                %w3: memref<?xf16>, %x: memref<?xf32>,
                                %nw: memref<?xf32>,
@@ -337,12 +342,14 @@ func.func @dsc_cuda_gemv_f16v3(%w1: memref<?xf16>, %w2: memref<?xf16>,
         scf.yield %a#0, %a#1 : f32, f32
       } else {
         %a23:2 = scf.if %in2 -> (f32, f32) {
-          %a:2 = func.call @dsc_cuda_f16v_lane(%w2, %x, %nw, %normed, %r2, %l, %k)
+          %a:2 = func.call @dsc_cuda_f16v_lane(%w2, %x, %nw, %normed,
+              %r2, %l, %k)
               : (memref<?xf16>, memref<?xf32>, memref<?xf32>, i1, index, index,
                  index) -> (f32, f32)
           scf.yield %a#0, %a#1 : f32, f32
         } else {
-          %a:2 = func.call @dsc_cuda_f16v_lane(%w3, %x, %nw, %normed, %r3, %l, %k)
+          %a:2 = func.call @dsc_cuda_f16v_lane(%w3, %x, %nw, %normed,
+              %r3, %l, %k)
               : (memref<?xf16>, memref<?xf32>, memref<?xf32>, i1, index, index,
                  index) -> (f32, f32)
           scf.yield %a#0, %a#1 : f32, f32

@@ -159,11 +159,14 @@ func.func private @dsc_cuda_q4v_lane(%q: memref<?xi32>,
       %cw = arith.addi %c, %w8 : index
       %cw4 = arith.addi %cw, %c4 : index
       %xa0 = vector.load %x[%cw] {alignment = 16} : memref<?xf32>, vector<4xf32>
-      %xb0 = vector.load %x[%cw4] {alignment = 16} : memref<?xf32>, vector<4xf32>
+      %xb0 = vector.load %x[%cw4] {alignment = 16}
+          : memref<?xf32>, vector<4xf32>
       %xa, %xb, %t2 = scf.if %norm
           -> (vector<4xf32>, vector<4xf32>, vector<4xf32>) {
-        %ga = vector.load %nw[%cw] {alignment = 16} : memref<?xf32>, vector<4xf32>
-        %gb = vector.load %nw[%cw4] {alignment = 16} : memref<?xf32>, vector<4xf32>
+        %ga = vector.load %nw[%cw] {alignment = 16}
+            : memref<?xf32>, vector<4xf32>
+        %gb = vector.load %nw[%cw4] {alignment = 16}
+            : memref<?xf32>, vector<4xf32>
         %ta = math.fma %xa0, %xa0, %t : vector<4xf32>
         %tb = math.fma %xb0, %xb0, %ta : vector<4xf32>
         %pa = arith.mulf %xa0, %ga : vector<4xf32>
@@ -286,7 +289,10 @@ func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
 // y[r] = silu(g[r]) * u[r], g and u the rows r of two GEMVs over the same
 // activations (as gemv_q4v: 16 bytes a lane, four rows a block), silu(g) =
 // g / (1 + exp(-g)) as the CPU path computes it. For two weights of the
-// same shape and group, rows and groups of whole vectors.
+// same shape and group, rows and groups of whole vectors. With norm != 0,
+// g and u are of RMSNorm(x) with weight nw and eps (the norm before the
+// FFN, fused: dsc_cuda_q4v_lane, dsc_cuda_q4v_inv_rms); nw and eps are not
+// read otherwise. The v3 kernel below takes the norm the same way.
 func.func @dsc_cuda_gemv_q4v_swiglu(%qg: memref<?xi32>,
                                     %sg: memref<?xf32> {dsc.scales},
                                     %qu: memref<?xi32>,
@@ -347,6 +353,8 @@ func.func @dsc_cuda_gemv_q4v_swiglu(%qg: memref<?xi32>,
 // second and n3 of the third, as gemv_q4v (16 bytes a lane, four rows a
 // block; a warp's row is in one matrix, so its branch is uniform). For
 // int4 weights alike in k and group, rows and groups of whole vectors.
+// With norm != 0, of RMSNorm(x) (weight nw, eps: the norm before attention,
+// fused), as the SwiGLU kernel above.
 func.func @dsc_cuda_gemv_q4v3(%q1: memref<?xi32>,
                               %s1: memref<?xf32> {dsc.scales},
                               %q2: memref<?xi32>,

@@ -158,9 +158,11 @@ func.func private @dsc_cuda_q8v_lane(%q: memref<?xi32>,
         %wd = vector.extract %v[%w] : i32 from vector<4xi32>
         %w4 = arith.muli %w, %c4 : index
         %cw = arith.addi %c, %w4 : index
-        %xa0 = vector.load %x[%cw] {alignment = 16} : memref<?xf32>, vector<4xf32>
+        %xa0 = vector.load %x[%cw] {alignment = 16}
+            : memref<?xf32>, vector<4xf32>
         %xa, %t2 = scf.if %norm -> (vector<4xf32>, vector<4xf32>) {
-          %ga = vector.load %nw[%cw] {alignment = 16} : memref<?xf32>, vector<4xf32>
+          %ga = vector.load %nw[%cw] {alignment = 16}
+              : memref<?xf32>, vector<4xf32>
           %ta = math.fma %xa0, %xa0, %t : vector<4xf32>
           %pa = arith.mulf %xa0, %ga : vector<4xf32>
           scf.yield %pa, %ta : vector<4xf32>, vector<4xf32>
@@ -258,7 +260,8 @@ func.func @dsc_cuda_gemv_q8v(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
 
 // The FFN's gate and up projections and SwiGLU in one kernel, as
 // gemv_q4v_swiglu: y[r] = silu(g[r]) * u[r] over two int8 weights of the
-// same shape and group.
+// same shape and group; with norm != 0 of RMSNorm(x) (weight nw, eps), as
+// gemv_q4v_swiglu.
 func.func @dsc_cuda_gemv_q8v_swiglu(%qg: memref<?xi32>,
                                     %sg: memref<?xf32> {dsc.scales},
                                     %qu: memref<?xi32>,
@@ -319,6 +322,7 @@ func.func @dsc_cuda_gemv_q8v_swiglu(%qg: memref<?xi32>,
 // second and n3 of the third, as gemv_q8v (16 bytes a lane, four rows a
 // block; a warp's row is in one matrix, so its branch is uniform). For
 // int8 weights alike in k and group, rows and groups of whole vectors.
+// With norm != 0, of RMSNorm(x) (weight nw, eps), as gemv_q4v3.
 func.func @dsc_cuda_gemv_q8v3(%q1: memref<?xi32>,
                               %s1: memref<?xf32> {dsc.scales},
                               %q2: memref<?xi32>,
