@@ -251,10 +251,66 @@ def check_kernels(bundle):
     return ok
 
 
+def bench_norm_apart(lib):
+    """The RMSNorm kernel decode launches where no GEMV kernel computes the
+    norm (one row of DIM), and one of a row of 4 values: the floor of a
+    synchronous call (launch and synchronization)."""
+    i64 = ctypes.c_int64
+    fn = lib._mlir_ciface_dsc_cuda_rms_norm_v
+    for dim in (DIM, 4):
+        bufs = [device_buffer(lib, a) for a in (
+            np.ones(dim, np.float32), np.ones(dim, np.float32),
+            np.zeros(dim, np.float32))]
+        t = timed(lambda b=bufs, d=dim: fn(*b, i64(1), i64(d),
+                                           ctypes.c_float(1e-5)), 20)
+        if ck.device_error():
+            raise RuntimeError("device: " + ck.device_error())
+        say("RMSNorm of one row of %d, a synchronous call: %.1f us" %
+            (dim, t * 1e6))
+
+
+def bench_norm_fused(lib, bits):
+    """q, k and v (gemv_*v3) and gate and up with SwiGLU (gemv_*v_swiglu)
+    of one token at the TinyLlama shapes, each without the norm (norm 0:
+    the norm launched apart, above) and with it (norm 1: each warp also
+    reads the norm's weight and sums x's squares), a synchronous call each.
+    The fusion pays where the difference is below the norm's own call."""
+    i64 = ctypes.c_int64
+    group = 32
+    name = "f16" if bits == 16 else "q%d" % bits
+
+    def weight(n):
+        if bits == 16:
+            return (np.full(n * DIM, 0.01, np.float16),)
+        q = np.resize((np.arange(251) - 125).astype(np.int8),
+                      n * DIM * bits // 8).view(np.int32)
+        return (q, np.full(n * (DIM // group), 0.01, np.float16))
+
+    x = np.ones(DIM, np.float32)
+    tail = [i64(group)] if bits != 16 else []
+    # The weights' rows, the outputs' rows.
+    for kernel, wrows, rows in (("v3", (DIM, KV, KV), (DIM, KV, KV)),
+                                ("v_swiglu", (HIDDEN, HIDDEN), (HIDDEN,))):
+        arrays = sum((weight(n) for n in wrows), ()) + (x, x) + tuple(
+            np.zeros(n, np.float32) for n in rows)
+        bufs = [device_buffer(lib, a) for a in arrays]
+        fn = getattr(lib, "_mlir_ciface_dsc_cuda_gemv_%s%s" % (name, kernel))
+        times = []
+        for norm in (0, 1):
+            times.append(timed(lambda b=bufs, m=norm: fn(
+                *b, *[i64(n) for n in rows], i64(DIM), *tail,
+                ctypes.c_float(1e-5), i64(m)), 20))
+        if ck.device_error():
+            raise RuntimeError("device: " + ck.device_error())
+        say("%s %s, one token: %.1f us without the norm, %.1f us with it" %
+            (name, kernel, times[0] * 1e6, times[1] * 1e6))
+
+
 def bench_kernels(bundle, peak):
     say("\n== kernel speed at the TinyLlama-1.1B shapes")
     ok = True
-    for k in ("gemv_q8", "gemv_q4", "gemv_float", "gemm_f16", "gemm"):
+    for k in ("gemv_q8", "gemv_q4", "gemv_float", "rms_norm", "gemm_f16",
+              "gemm"):
         lib = ctypes.CDLL(os.path.join(bundle, k + ".host.so"))
         ck.DEVICE = lib
         try:
@@ -262,10 +318,13 @@ def bench_kernels(bundle, peak):
                 bench_gemm(lib)
             elif k == "gemm":
                 bench_prefill_gemm(lib)
+            elif k == "rms_norm":
+                bench_norm_apart(lib)
             else:
                 bits = 16 if k == "gemv_float" else int(k[-1])
                 for mode in ("", "w", "v"):
                     bench_gemv(lib, bits, peak, mode)
+                bench_norm_fused(lib, bits)
         except RuntimeError as e:
             say("  %s: %s" % (k, e))
             ok = False
