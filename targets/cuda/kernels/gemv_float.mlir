@@ -121,64 +121,121 @@ func.func @dsc_cuda_gemv_f16w(%w: memref<?xi32>, %x: memref<?xf32>,
   return
 }
 
+// The activations of 8 values from column c (two 16-byte loads of x), for
+// the 16-byte GEMVs' lanes: with norm, times the norm's weight nw and x's
+// squares added to t, as gemv_q4.mlir's dsc_cuda_q4v_x8.
+func.func private @dsc_cuda_f16v_x8(%x: memref<?xf32>, %nw: memref<?xf32>,
+                                    %norm: i1, %c: index, %t: vector<4xf32>)
+    -> (vector<4xf32>, vector<4xf32>, vector<4xf32>) {
+  %c4 = arith.constant 4 : index
+  %c4i = arith.addi %c, %c4 : index
+  %xa0 = vector.load %x[%c] {alignment = 16} : memref<?xf32>, vector<4xf32>
+  %xb0 = vector.load %x[%c4i] {alignment = 16}
+      : memref<?xf32>, vector<4xf32>
+  %xa, %xb, %t2 = scf.if %norm
+      -> (vector<4xf32>, vector<4xf32>, vector<4xf32>) {
+    %ga = vector.load %nw[%c] {alignment = 16}
+        : memref<?xf32>, vector<4xf32>
+    %gb = vector.load %nw[%c4i] {alignment = 16}
+        : memref<?xf32>, vector<4xf32>
+    %ta = math.fma %xa0, %xa0, %t : vector<4xf32>
+    %tb = math.fma %xb0, %xb0, %ta : vector<4xf32>
+    %pa = arith.mulf %xa0, %ga : vector<4xf32>
+    %pb = arith.mulf %xb0, %gb : vector<4xf32>
+    scf.yield %pa, %pb, %tb : vector<4xf32>, vector<4xf32>, vector<4xf32>
+  } else {
+    scf.yield %xa0, %xb0, %t : vector<4xf32>, vector<4xf32>, vector<4xf32>
+  }
+  return %xa, %xb, %t2 : vector<4xf32>, vector<4xf32>, vector<4xf32>
+}
+
+// acc + the eight values v (widened from F16) times xa's four, then xb's.
+func.func private @dsc_cuda_f16_vec(%v: vector<8xf32>, %xa: vector<4xf32>,
+                                    %xb: vector<4xf32>, %acc: f32) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %d1 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %acc) -> f32 {
+    %wv = vector.extract %v[%j] : f32 from vector<8xf32>
+    %xv = vector.extract %xa[%j] : f32 from vector<4xf32>
+    %e2 = math.fma %wv, %xv, %e : f32
+    scf.yield %e2 : f32
+  }
+  %d2 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d1) -> f32 {
+    %j4 = arith.addi %j, %c4 : index
+    %wv = vector.extract %v[%j4] : f32 from vector<8xf32>
+    %xv = vector.extract %xb[%j] : f32 from vector<4xf32>
+    %e2 = math.fma %wv, %xv, %e : f32
+    scf.yield %e2 : f32
+  }
+  return %d2 : f32
+}
+
 // Lane l's share of row r of gemv_f16v (and of its fused variants): the
 // sum over the row's 16-byte vectors l, l + 32, ... of their eight values
-// times the activations; with norm, the activations x * nw and the lane's
-// sum of squares of x second, as gemv_q4.mlir's dsc_cuda_q4v_lane.
+// times the activations (dsc_cuda_f16v_x8: with norm, x * nw); second,
+// with norm, the lane's sum of squares of x (0 otherwise).
 func.func private @dsc_cuda_f16v_lane(%w: memref<?xf16>, %x: memref<?xf32>,
                                       %nw: memref<?xf32>, %norm: i1,
                                       %r: index, %l: index, %k: index)
     -> (f32, f32) {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %c4 = arith.constant 4 : index
   %c8 = arith.constant 8 : index
   %c32 = arith.constant 32 : index
   %zero = arith.constant 0.0 : f32
   %zero4 = arith.constant dense<0.0> : vector<4xf32>
   %vecs = arith.divui %k, %c8 : index
   %row = arith.muli %r, %k : index
-    %acc:2 = scf.for %vi = %l to %vecs step %c32
-        iter_args(%a = %zero, %ss = %zero4) -> (f32, vector<4xf32>) {
-      %c = arith.muli %vi, %c8 : index
-      %i = arith.addi %row, %c : index
-      %h = vector.load %w[%i] {alignment = 16} : memref<?xf16>, vector<8xf16>
-      %v = arith.extf %h : vector<8xf16> to vector<8xf32>
-      %c4i = arith.addi %c, %c4 : index
-      %xa0 = vector.load %x[%c] {alignment = 16} : memref<?xf32>, vector<4xf32>
-      %xb0 = vector.load %x[%c4i] {alignment = 16}
-          : memref<?xf32>, vector<4xf32>
-      %xa, %xb, %t2 = scf.if %norm
-          -> (vector<4xf32>, vector<4xf32>, vector<4xf32>) {
-        %ga = vector.load %nw[%c] {alignment = 16}
-            : memref<?xf32>, vector<4xf32>
-        %gb = vector.load %nw[%c4i] {alignment = 16}
-            : memref<?xf32>, vector<4xf32>
-        %ta = math.fma %xa0, %xa0, %ss : vector<4xf32>
-        %tb = math.fma %xb0, %xb0, %ta : vector<4xf32>
-        %pa = arith.mulf %xa0, %ga : vector<4xf32>
-        %pb = arith.mulf %xb0, %gb : vector<4xf32>
-        scf.yield %pa, %pb, %tb : vector<4xf32>, vector<4xf32>, vector<4xf32>
-      } else {
-        scf.yield %xa0, %xb0, %ss : vector<4xf32>, vector<4xf32>, vector<4xf32>
-      }
-      %d1 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %a) -> f32 {
-        %wv = vector.extract %v[%j] : f32 from vector<8xf32>
-        %xv = vector.extract %xa[%j] : f32 from vector<4xf32>
-        %e2 = math.fma %wv, %xv, %e : f32
-        scf.yield %e2 : f32
-      }
-      %d2 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d1) -> f32 {
-        %j4 = arith.addi %j, %c4 : index
-        %wv = vector.extract %v[%j4] : f32 from vector<8xf32>
-        %xv = vector.extract %xb[%j] : f32 from vector<4xf32>
-        %e2 = math.fma %wv, %xv, %e : f32
-        scf.yield %e2 : f32
-      }
-      scf.yield %d2, %t2 : f32, vector<4xf32>
-    }
+  %acc:2 = scf.for %vi = %l to %vecs step %c32
+      iter_args(%a = %zero, %ss = %zero4) -> (f32, vector<4xf32>) {
+    %c = arith.muli %vi, %c8 : index
+    %i = arith.addi %row, %c : index
+    %h = vector.load %w[%i] {alignment = 16} : memref<?xf16>, vector<8xf16>
+    %v = arith.extf %h : vector<8xf16> to vector<8xf32>
+    %xa, %xb, %t2 = func.call @dsc_cuda_f16v_x8(%x, %nw, %norm, %c, %ss)
+        : (memref<?xf32>, memref<?xf32>, i1, index, vector<4xf32>)
+        -> (vector<4xf32>, vector<4xf32>, vector<4xf32>)
+    %d = func.call @dsc_cuda_f16_vec(%v, %xa, %xb, %a)
+        : (vector<8xf32>, vector<4xf32>, vector<4xf32>, f32) -> f32
+    scf.yield %d, %t2 : f32, vector<4xf32>
+  }
   %sq = vector.reduction <add>, %acc#1 : vector<4xf32> into f32
   return %acc#0, %sq : f32, f32
+}
+
+// The same over two weights of the same shape (SwiGLU's gate and up), the
+// activations loaded (and normed) once for both: the sums of the two rows
+// r, then the sum of squares.
+func.func private @dsc_cuda_f16v_lane2(%w1: memref<?xf16>,
+                                       %w2: memref<?xf16>, %x: memref<?xf32>,
+                                       %nw: memref<?xf32>, %norm: i1,
+                                       %r: index, %l: index, %k: index)
+    -> (f32, f32, f32) {
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %zero = arith.constant 0.0 : f32
+  %zero4 = arith.constant dense<0.0> : vector<4xf32>
+  %vecs = arith.divui %k, %c8 : index
+  %row = arith.muli %r, %k : index
+  %acc:3 = scf.for %vi = %l to %vecs step %c32
+      iter_args(%a = %zero, %b = %zero, %ss = %zero4)
+      -> (f32, f32, vector<4xf32>) {
+    %c = arith.muli %vi, %c8 : index
+    %i = arith.addi %row, %c : index
+    %h1 = vector.load %w1[%i] {alignment = 16} : memref<?xf16>, vector<8xf16>
+    %h2 = vector.load %w2[%i] {alignment = 16} : memref<?xf16>, vector<8xf16>
+    %v1 = arith.extf %h1 : vector<8xf16> to vector<8xf32>
+    %v2 = arith.extf %h2 : vector<8xf16> to vector<8xf32>
+    %xa, %xb, %t2 = func.call @dsc_cuda_f16v_x8(%x, %nw, %norm, %c, %ss)
+        : (memref<?xf32>, memref<?xf32>, i1, index, vector<4xf32>)
+        -> (vector<4xf32>, vector<4xf32>, vector<4xf32>)
+    %d = func.call @dsc_cuda_f16_vec(%v1, %xa, %xb, %a)
+        : (vector<8xf32>, vector<4xf32>, vector<4xf32>, f32) -> f32
+    %e = func.call @dsc_cuda_f16_vec(%v2, %xa, %xb, %b)
+        : (vector<8xf32>, vector<4xf32>, vector<4xf32>, f32) -> f32
+    scf.yield %d, %e, %t2 : f32, f32, vector<4xf32>
+  }
+  %sq = vector.reduction <add>, %acc#2 : vector<4xf32> into f32
+  return %acc#0, %acc#1, %sq : f32, f32, f32
 }
 
 // The factor of an RMSNorm fused into a GEMV, as gemv_q4.mlir's
@@ -271,16 +328,14 @@ func.func @dsc_cuda_gemv_f16v_swiglu(%wg: memref<?xf16>, %wu: memref<?xf16>,
       %r0 = arith.addi %b4, %wp : index
       %inside = arith.cmpi ult, %r0, %n : index
       %r = arith.select %inside, %r0, %last : index
-      %ag:2 = func.call @dsc_cuda_f16v_lane(%wg, %x, %nw, %normed, %r, %l, %k)
-          : (memref<?xf16>, memref<?xf32>, memref<?xf32>, i1, index, index,
-             index) -> (f32, f32)
-      %au:2 = func.call @dsc_cuda_f16v_lane(%wu, %x, %nw, %normed, %r, %l, %k)
-          : (memref<?xf16>, memref<?xf32>, memref<?xf32>, i1, index, index,
-             index) -> (f32, f32)
-      %inv = func.call @dsc_cuda_f16v_inv_rms(%ag#1, %normed, %k, %eps)
+      %a:3 = func.call @dsc_cuda_f16v_lane2(%wg, %wu, %x, %nw, %normed, %r,
+                                            %l, %k)
+          : (memref<?xf16>, memref<?xf16>, memref<?xf32>, memref<?xf32>, i1,
+             index, index, index) -> (f32, f32, f32)
+      %inv = func.call @dsc_cuda_f16v_inv_rms(%a#2, %normed, %k, %eps)
           : (f32, i1, index, f32) -> f32
-      %gs = gpu.subgroup_reduce add %ag#0 uniform : (f32) -> f32
-      %us = gpu.subgroup_reduce add %au#0 uniform : (f32) -> f32
+      %gs = gpu.subgroup_reduce add %a#0 uniform : (f32) -> f32
+      %us = gpu.subgroup_reduce add %a#1 uniform : (f32) -> f32
       %g = arith.mulf %gs, %inv : f32
       %u = arith.mulf %us, %inv : f32
       %lane0 = arith.cmpi eq, %l, %c0 : index

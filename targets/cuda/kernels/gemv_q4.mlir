@@ -117,13 +117,77 @@ func.func @dsc_cuda_gemv_q4w(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
   return
 }
 
+// The activations of 8 values from column c (two 16-byte loads of x), for
+// the 16-byte GEMVs' lanes: with norm, times the norm's weight nw (an
+// RMSNorm fused into the GEMV: its 1 / rms is applied to the row's sum),
+// and x's squares added to t, for that 1 / rms; nw is not read otherwise.
+// norm is the same for every lane: the branch is uniform.
+func.func private @dsc_cuda_q4v_x8(%x: memref<?xf32>, %nw: memref<?xf32>,
+                                   %norm: i1, %c: index, %t: vector<4xf32>)
+    -> (vector<4xf32>, vector<4xf32>, vector<4xf32>) {
+  %c4 = arith.constant 4 : index
+  %c4i = arith.addi %c, %c4 : index
+  %xa0 = vector.load %x[%c] {alignment = 16}
+      : memref<?xf32>, vector<4xf32>
+  %xb0 = vector.load %x[%c4i] {alignment = 16}
+      : memref<?xf32>, vector<4xf32>
+  %xa, %xb, %t2 = scf.if %norm
+      -> (vector<4xf32>, vector<4xf32>, vector<4xf32>) {
+    %ga = vector.load %nw[%c] {alignment = 16}
+        : memref<?xf32>, vector<4xf32>
+    %gb = vector.load %nw[%c4i] {alignment = 16}
+        : memref<?xf32>, vector<4xf32>
+    %ta = math.fma %xa0, %xa0, %t : vector<4xf32>
+    %tb = math.fma %xb0, %xb0, %ta : vector<4xf32>
+    %pa = arith.mulf %xa0, %ga : vector<4xf32>
+    %pb = arith.mulf %xb0, %gb : vector<4xf32>
+    scf.yield %pa, %pb, %tb : vector<4xf32>, vector<4xf32>, vector<4xf32>
+  } else {
+    scf.yield %xa0, %xb0, %t : vector<4xf32>, vector<4xf32>, vector<4xf32>
+  }
+  return %xa, %xb, %t2 : vector<4xf32>, vector<4xf32>, vector<4xf32>
+}
+
+// acc + the eight values of word wd (nibble j sign-extended: shifted to the
+// top, then down by 28; low nibble first) times xa's four, then xb's.
+func.func private @dsc_cuda_q4_word(%wd: i32, %xa: vector<4xf32>,
+                                    %xb: vector<4xf32>, %acc: f32) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %s4 = arith.constant 4 : i32
+  %s28 = arith.constant 28 : i32
+  %d1 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %acc) -> f32 {
+    %j32 = arith.index_cast %j : index to i32
+    %up = arith.muli %j32, %s4 : i32
+    %left = arith.subi %s28, %up : i32
+    %hi = arith.shli %wd, %left : i32
+    %qv = arith.shrsi %hi, %s28 : i32
+    %f = arith.sitofp %qv : i32 to f32
+    %xv = vector.extract %xa[%j] : f32 from vector<4xf32>
+    %e2 = math.fma %f, %xv, %e : f32
+    scf.yield %e2 : f32
+  }
+  %d2 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d1) -> f32 {
+    %j4 = arith.addi %j, %c4 : index
+    %j32 = arith.index_cast %j4 : index to i32
+    %up = arith.muli %j32, %s4 : i32
+    %left = arith.subi %s28, %up : i32
+    %hi = arith.shli %wd, %left : i32
+    %qv = arith.shrsi %hi, %s28 : i32
+    %f = arith.sitofp %qv : i32 to f32
+    %xv = vector.extract %xb[%j] : f32 from vector<4xf32>
+    %e2 = math.fma %f, %xv, %e : f32
+    scf.yield %e2 : f32
+  }
+  return %d2 : f32
+}
+
 // Lane l's share of row r of gemv_q4v (and of its fused variants): the sum
 // over the row's 16-byte vectors l, l + 32, ... of their 32 values times
-// the activations, scaled by the vector's group scale. With norm, the
-// activations are x * nw (an RMSNorm's weight, the norm fused into the
-// GEMV: its 1 / rms is applied to the row's sum) and the second result is
-// the lane's sum of squares of x, for that 1 / rms; 0 otherwise, and nw
-// is not read. norm is the same for every lane: the branch is uniform.
+// the activations (dsc_cuda_q4v_x8: with norm, x * nw), scaled by the
+// vector's group scale; second, with norm, the lane's sum of squares of x
+// (0 otherwise).
 func.func private @dsc_cuda_q4v_lane(%q: memref<?xi32>,
                                      %s: memref<?xf32> {dsc.scales},
                                      %x: memref<?xf32>, %nw: memref<?xf32>,
@@ -135,8 +199,6 @@ func.func private @dsc_cuda_q4v_lane(%q: memref<?xi32>,
   %c4 = arith.constant 4 : index
   %c8 = arith.constant 8 : index
   %c32 = arith.constant 32 : index
-  %s4 = arith.constant 4 : i32
-  %s28 = arith.constant 28 : i32
   %zero = arith.constant 0.0 : f32
   %zero4 = arith.constant dense<0.0> : vector<4xf32>
   %groups = arith.divui %k, %group : index
@@ -157,48 +219,11 @@ func.func private @dsc_cuda_q4v_lane(%q: memref<?xi32>,
       %wd = vector.extract %v[%w] : i32 from vector<4xi32>
       %w8 = arith.muli %w, %c8 : index
       %cw = arith.addi %c, %w8 : index
-      %cw4 = arith.addi %cw, %c4 : index
-      %xa0 = vector.load %x[%cw] {alignment = 16} : memref<?xf32>, vector<4xf32>
-      %xb0 = vector.load %x[%cw4] {alignment = 16}
-          : memref<?xf32>, vector<4xf32>
-      %xa, %xb, %t2 = scf.if %norm
-          -> (vector<4xf32>, vector<4xf32>, vector<4xf32>) {
-        %ga = vector.load %nw[%cw] {alignment = 16}
-            : memref<?xf32>, vector<4xf32>
-        %gb = vector.load %nw[%cw4] {alignment = 16}
-            : memref<?xf32>, vector<4xf32>
-        %ta = math.fma %xa0, %xa0, %t : vector<4xf32>
-        %tb = math.fma %xb0, %xb0, %ta : vector<4xf32>
-        %pa = arith.mulf %xa0, %ga : vector<4xf32>
-        %pb = arith.mulf %xb0, %gb : vector<4xf32>
-        scf.yield %pa, %pb, %tb : vector<4xf32>, vector<4xf32>, vector<4xf32>
-      } else {
-        scf.yield %xa0, %xb0, %t : vector<4xf32>, vector<4xf32>, vector<4xf32>
-      }
-      // Nibble j sign-extended: shifted to the top, then down by 28.
-      %d1 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d) -> f32 {
-        %j32 = arith.index_cast %j : index to i32
-        %up = arith.muli %j32, %s4 : i32
-        %left = arith.subi %s28, %up : i32
-        %hi = arith.shli %wd, %left : i32
-        %qv = arith.shrsi %hi, %s28 : i32
-        %f = arith.sitofp %qv : i32 to f32
-        %xv = vector.extract %xa[%j] : f32 from vector<4xf32>
-        %e2 = math.fma %f, %xv, %e : f32
-        scf.yield %e2 : f32
-      }
-      %d2 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d1) -> f32 {
-        %j4 = arith.addi %j, %c4 : index
-        %j32 = arith.index_cast %j4 : index to i32
-        %up = arith.muli %j32, %s4 : i32
-        %left = arith.subi %s28, %up : i32
-        %hi = arith.shli %wd, %left : i32
-        %qv = arith.shrsi %hi, %s28 : i32
-        %f = arith.sitofp %qv : i32 to f32
-        %xv = vector.extract %xb[%j] : f32 from vector<4xf32>
-        %e2 = math.fma %f, %xv, %e : f32
-        scf.yield %e2 : f32
-      }
+      %xa, %xb, %t2 = func.call @dsc_cuda_q4v_x8(%x, %nw, %norm, %cw, %t)
+          : (memref<?xf32>, memref<?xf32>, i1, index, vector<4xf32>)
+          -> (vector<4xf32>, vector<4xf32>, vector<4xf32>)
+      %d2 = func.call @dsc_cuda_q4_word(%wd, %xa, %xb, %d)
+          : (i32, vector<4xf32>, vector<4xf32>, f32) -> f32
       scf.yield %d2, %t2 : f32, vector<4xf32>
     }
     %a2 = math.fma %dot#0, %sv, %a : f32
@@ -206,6 +231,64 @@ func.func private @dsc_cuda_q4v_lane(%q: memref<?xi32>,
   }
   %sq = vector.reduction <add>, %acc#1 : vector<4xf32> into f32
   return %acc#0, %sq : f32, f32
+}
+
+// The same over two weights of the same shape and group (SwiGLU's gate and
+// up), the activations loaded (and normed) once for both: the sums of the
+// two rows r, then the sum of squares.
+func.func private @dsc_cuda_q4v_lane2(%q1: memref<?xi32>,
+                                      %s1: memref<?xf32> {dsc.scales},
+                                      %q2: memref<?xi32>,
+                                      %s2: memref<?xf32> {dsc.scales},
+                                      %x: memref<?xf32>, %nw: memref<?xf32>,
+                                      %norm: i1, %r: index, %l: index,
+                                      %k: index, %group: index)
+    -> (f32, f32, f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %zero = arith.constant 0.0 : f32
+  %zero4 = arith.constant dense<0.0> : vector<4xf32>
+  %groups = arith.divui %k, %group : index
+  %vecs = arith.divui %k, %c32 : index
+  %rowv = arith.muli %r, %vecs : index
+  %srow = arith.muli %r, %groups : index
+  %acc:3 = scf.for %vi = %l to %vecs step %c32
+      iter_args(%a = %zero, %b = %zero, %ss = %zero4)
+      -> (f32, f32, vector<4xf32>) {
+    %iv = arith.addi %rowv, %vi : index
+    %wi = arith.muli %iv, %c4 : index
+    %v1 = vector.load %q1[%wi] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %v2 = vector.load %q2[%wi] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %c = arith.muli %vi, %c32 : index
+    %g = arith.divui %c, %group : index
+    %si = arith.addi %srow, %g : index
+    %sv1 = memref.load %s1[%si] : memref<?xf32>
+    %sv2 = memref.load %s2[%si] : memref<?xf32>
+    %dot:3 = scf.for %w = %c0 to %c4 step %c1
+        iter_args(%d = %zero, %e = %zero, %t = %ss)
+        -> (f32, f32, vector<4xf32>) {
+      %wd1 = vector.extract %v1[%w] : i32 from vector<4xi32>
+      %wd2 = vector.extract %v2[%w] : i32 from vector<4xi32>
+      %w8 = arith.muli %w, %c8 : index
+      %cw = arith.addi %c, %w8 : index
+      %xa, %xb, %t2 = func.call @dsc_cuda_q4v_x8(%x, %nw, %norm, %cw, %t)
+          : (memref<?xf32>, memref<?xf32>, i1, index, vector<4xf32>)
+          -> (vector<4xf32>, vector<4xf32>, vector<4xf32>)
+      %d2 = func.call @dsc_cuda_q4_word(%wd1, %xa, %xb, %d)
+          : (i32, vector<4xf32>, vector<4xf32>, f32) -> f32
+      %e2 = func.call @dsc_cuda_q4_word(%wd2, %xa, %xb, %e)
+          : (i32, vector<4xf32>, vector<4xf32>, f32) -> f32
+      scf.yield %d2, %e2, %t2 : f32, f32, vector<4xf32>
+    }
+    %a2 = math.fma %dot#0, %sv1, %a : f32
+    %b2 = math.fma %dot#1, %sv2, %b : f32
+    scf.yield %a2, %b2, %dot#2 : f32, f32, vector<4xf32>
+  }
+  %sq = vector.reduction <add>, %acc#2 : vector<4xf32> into f32
+  return %acc#0, %acc#1, %sq : f32, f32, f32
 }
 
 // The factor of an RMSNorm fused into a GEMV: 1 / sqrt(mean(x^2) + eps),
@@ -287,11 +370,13 @@ func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
 
 // The FFN's gate and up projections and SwiGLU in one kernel:
 // y[r] = silu(g[r]) * u[r], g and u the rows r of two GEMVs over the same
-// activations (as gemv_q4v: 16 bytes a lane, four rows a block), silu(g) =
-// g / (1 + exp(-g)) as the CPU path computes it. For two weights of the
+// activations (as gemv_q4v: 16 bytes a lane, four rows a block; a lane
+// loads each of its activations once for both rows: dsc_cuda_q4v_lane2),
+// silu(g) = g / (1 + exp(-g)) as the CPU path computes it. For two weights
+// of the
 // same shape and group, rows and groups of whole vectors. With norm != 0,
 // g and u are of RMSNorm(x) with weight nw and eps (the norm before the
-// FFN, fused: dsc_cuda_q4v_lane, dsc_cuda_q4v_inv_rms); nw and eps are not
+// FFN, fused: dsc_cuda_q4v_x8, dsc_cuda_q4v_inv_rms); nw and eps are not
 // read otherwise. The v3 kernel below takes the norm the same way.
 func.func @dsc_cuda_gemv_q4v_swiglu(%qg: memref<?xi32>,
                                     %sg: memref<?xf32> {dsc.scales},
@@ -317,18 +402,15 @@ func.func @dsc_cuda_gemv_q4v_swiglu(%qg: memref<?xi32>,
       %r0 = arith.addi %b4, %wp : index
       %inside = arith.cmpi ult, %r0, %n : index
       %r = arith.select %inside, %r0, %last : index
-      %ag:2 = func.call @dsc_cuda_q4v_lane(%qg, %sg, %x, %nw, %normed, %r,
-                                           %l, %k, %group)
-          : (memref<?xi32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, i1,
-             index, index, index, index) -> (f32, f32)
-      %au:2 = func.call @dsc_cuda_q4v_lane(%qu, %su, %x, %nw, %normed, %r,
-                                           %l, %k, %group)
-          : (memref<?xi32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, i1,
-             index, index, index, index) -> (f32, f32)
-      %inv = func.call @dsc_cuda_q4v_inv_rms(%ag#1, %normed, %k, %eps)
+      %a:3 = func.call @dsc_cuda_q4v_lane2(%qg, %sg, %qu, %su, %x, %nw,
+                                           %normed, %r, %l, %k, %group)
+          : (memref<?xi32>, memref<?xf32>, memref<?xi32>, memref<?xf32>,
+             memref<?xf32>, memref<?xf32>, i1, index, index, index, index)
+          -> (f32, f32, f32)
+      %inv = func.call @dsc_cuda_q4v_inv_rms(%a#2, %normed, %k, %eps)
           : (f32, i1, index, f32) -> f32
-      %gs = gpu.subgroup_reduce add %ag#0 uniform : (f32) -> f32
-      %us = gpu.subgroup_reduce add %au#0 uniform : (f32) -> f32
+      %gs = gpu.subgroup_reduce add %a#0 uniform : (f32) -> f32
+      %us = gpu.subgroup_reduce add %a#1 uniform : (f32) -> f32
       %g = arith.mulf %gs, %inv : f32
       %u = arith.mulf %us, %inv : f32
       %lane0 = arith.cmpi eq, %l, %c0 : index

@@ -120,11 +120,53 @@ func.func @dsc_cuda_gemv_q8w(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
   return
 }
 
+// The activations of 4 values from column c (a 16-byte load of x), for
+// the 16-byte GEMVs' lanes: with norm, times the norm's weight nw and x's
+// squares added to t, as gemv_q4.mlir's dsc_cuda_q4v_x8.
+func.func private @dsc_cuda_q8v_x4(%x: memref<?xf32>, %nw: memref<?xf32>,
+                                   %norm: i1, %c: index, %t: vector<4xf32>)
+    -> (vector<4xf32>, vector<4xf32>) {
+  %xa0 = vector.load %x[%c] {alignment = 16} : memref<?xf32>, vector<4xf32>
+  %xa, %t2 = scf.if %norm -> (vector<4xf32>, vector<4xf32>) {
+    %ga = vector.load %nw[%c] {alignment = 16}
+        : memref<?xf32>, vector<4xf32>
+    %ta = math.fma %xa0, %xa0, %t : vector<4xf32>
+    %pa = arith.mulf %xa0, %ga : vector<4xf32>
+    scf.yield %pa, %ta : vector<4xf32>, vector<4xf32>
+  } else {
+    scf.yield %xa0, %t : vector<4xf32>, vector<4xf32>
+  }
+  return %xa, %t2 : vector<4xf32>, vector<4xf32>
+}
+
+// acc + the four values of word wd (byte j sign-extended: shifted to the
+// top, then down by 24; low byte first) times xa's four.
+func.func private @dsc_cuda_q8_word(%wd: i32, %xa: vector<4xf32>, %acc: f32)
+    -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %s8 = arith.constant 8 : i32
+  %s24 = arith.constant 24 : i32
+  %d1 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %acc) -> f32 {
+    %j32 = arith.index_cast %j : index to i32
+    %up = arith.muli %j32, %s8 : i32
+    %left = arith.subi %s24, %up : i32
+    %hi = arith.shli %wd, %left : i32
+    %qv = arith.shrsi %hi, %s24 : i32
+    %f = arith.sitofp %qv : i32 to f32
+    %xv = vector.extract %xa[%j] : f32 from vector<4xf32>
+    %e2 = math.fma %f, %xv, %e : f32
+    scf.yield %e2 : f32
+  }
+  return %d1 : f32
+}
+
 // Lane l's share of row r of gemv_q8v (and of its fused variants): the
 // sum over the row's 16-byte vectors l, l + 32, ... of their 16 values
-// times the activations, scaled by the vector's group scale; with norm,
-// the activations x * nw and the lane's sum of squares of x second, as
-// gemv_q4.mlir's dsc_cuda_q4v_lane.
+// times the activations (dsc_cuda_q8v_x4: with norm, x * nw), scaled by
+// the vector's group scale; second, with norm, the lane's sum of squares
+// of x (0 otherwise).
 func.func private @dsc_cuda_q8v_lane(%q: memref<?xi32>,
                                      %s: memref<?xf32> {dsc.scales},
                                      %x: memref<?xf32>, %nw: memref<?xf32>,
@@ -136,58 +178,96 @@ func.func private @dsc_cuda_q8v_lane(%q: memref<?xi32>,
   %c4 = arith.constant 4 : index
   %c16 = arith.constant 16 : index
   %c32 = arith.constant 32 : index
-  %s8 = arith.constant 8 : i32
-  %s24 = arith.constant 24 : i32
   %zero = arith.constant 0.0 : f32
   %zero4 = arith.constant dense<0.0> : vector<4xf32>
   %groups = arith.divui %k, %group : index
   %vecs = arith.divui %k, %c16 : index
   %rowv = arith.muli %r, %vecs : index
   %srow = arith.muli %r, %groups : index
-    %acc:2 = scf.for %vi = %l to %vecs step %c32
-        iter_args(%a = %zero, %ss = %zero4) -> (f32, vector<4xf32>) {
-      %iv = arith.addi %rowv, %vi : index
-      %wi = arith.muli %iv, %c4 : index
-      %v = vector.load %q[%wi] {alignment = 16} : memref<?xi32>, vector<4xi32>
-      %c = arith.muli %vi, %c16 : index
-      %g = arith.divui %c, %group : index
-      %si = arith.addi %srow, %g : index
-      %sv = memref.load %s[%si] : memref<?xf32>
-      %dot:2 = scf.for %w = %c0 to %c4 step %c1
-          iter_args(%d = %zero, %t = %ss) -> (f32, vector<4xf32>) {
-        %wd = vector.extract %v[%w] : i32 from vector<4xi32>
-        %w4 = arith.muli %w, %c4 : index
-        %cw = arith.addi %c, %w4 : index
-        %xa0 = vector.load %x[%cw] {alignment = 16}
-            : memref<?xf32>, vector<4xf32>
-        %xa, %t2 = scf.if %norm -> (vector<4xf32>, vector<4xf32>) {
-          %ga = vector.load %nw[%cw] {alignment = 16}
-              : memref<?xf32>, vector<4xf32>
-          %ta = math.fma %xa0, %xa0, %t : vector<4xf32>
-          %pa = arith.mulf %xa0, %ga : vector<4xf32>
-          scf.yield %pa, %ta : vector<4xf32>, vector<4xf32>
-        } else {
-          scf.yield %xa0, %t : vector<4xf32>, vector<4xf32>
-        }
-        // Byte j sign-extended: shifted to the top, then down by 24.
-        %d1 = scf.for %j = %c0 to %c4 step %c1 iter_args(%e = %d) -> f32 {
-          %j32 = arith.index_cast %j : index to i32
-          %up = arith.muli %j32, %s8 : i32
-          %left = arith.subi %s24, %up : i32
-          %hi = arith.shli %wd, %left : i32
-          %qv = arith.shrsi %hi, %s24 : i32
-          %f = arith.sitofp %qv : i32 to f32
-          %xv = vector.extract %xa[%j] : f32 from vector<4xf32>
-          %e2 = math.fma %f, %xv, %e : f32
-          scf.yield %e2 : f32
-        }
-        scf.yield %d1, %t2 : f32, vector<4xf32>
-      }
-      %a2 = math.fma %dot#0, %sv, %a : f32
-      scf.yield %a2, %dot#1 : f32, vector<4xf32>
+  %acc:2 = scf.for %vi = %l to %vecs step %c32
+      iter_args(%a = %zero, %ss = %zero4) -> (f32, vector<4xf32>) {
+    %iv = arith.addi %rowv, %vi : index
+    %wi = arith.muli %iv, %c4 : index
+    %v = vector.load %q[%wi] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %c = arith.muli %vi, %c16 : index
+    %g = arith.divui %c, %group : index
+    %si = arith.addi %srow, %g : index
+    %sv = memref.load %s[%si] : memref<?xf32>
+    %dot:2 = scf.for %w = %c0 to %c4 step %c1
+        iter_args(%d = %zero, %t = %ss) -> (f32, vector<4xf32>) {
+      %wd = vector.extract %v[%w] : i32 from vector<4xi32>
+      %w4 = arith.muli %w, %c4 : index
+      %cw = arith.addi %c, %w4 : index
+      %xa, %t2 = func.call @dsc_cuda_q8v_x4(%x, %nw, %norm, %cw, %t)
+          : (memref<?xf32>, memref<?xf32>, i1, index, vector<4xf32>)
+          -> (vector<4xf32>, vector<4xf32>)
+      %d1 = func.call @dsc_cuda_q8_word(%wd, %xa, %d)
+          : (i32, vector<4xf32>, f32) -> f32
+      scf.yield %d1, %t2 : f32, vector<4xf32>
     }
+    %a2 = math.fma %dot#0, %sv, %a : f32
+    scf.yield %a2, %dot#1 : f32, vector<4xf32>
+  }
   %sq = vector.reduction <add>, %acc#1 : vector<4xf32> into f32
   return %acc#0, %sq : f32, f32
+}
+
+// The same over two weights of the same shape and group (SwiGLU's gate and
+// up), the activations loaded (and normed) once for both: the sums of the
+// two rows r, then the sum of squares.
+func.func private @dsc_cuda_q8v_lane2(%q1: memref<?xi32>,
+                                      %s1: memref<?xf32> {dsc.scales},
+                                      %q2: memref<?xi32>,
+                                      %s2: memref<?xf32> {dsc.scales},
+                                      %x: memref<?xf32>, %nw: memref<?xf32>,
+                                      %norm: i1, %r: index, %l: index,
+                                      %k: index, %group: index)
+    -> (f32, f32, f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %zero = arith.constant 0.0 : f32
+  %zero4 = arith.constant dense<0.0> : vector<4xf32>
+  %groups = arith.divui %k, %group : index
+  %vecs = arith.divui %k, %c16 : index
+  %rowv = arith.muli %r, %vecs : index
+  %srow = arith.muli %r, %groups : index
+  %acc:3 = scf.for %vi = %l to %vecs step %c32
+      iter_args(%a = %zero, %b = %zero, %ss = %zero4)
+      -> (f32, f32, vector<4xf32>) {
+    %iv = arith.addi %rowv, %vi : index
+    %wi = arith.muli %iv, %c4 : index
+    %v1 = vector.load %q1[%wi] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %v2 = vector.load %q2[%wi] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %c = arith.muli %vi, %c16 : index
+    %g = arith.divui %c, %group : index
+    %si = arith.addi %srow, %g : index
+    %sv1 = memref.load %s1[%si] : memref<?xf32>
+    %sv2 = memref.load %s2[%si] : memref<?xf32>
+    %dot:3 = scf.for %w = %c0 to %c4 step %c1
+        iter_args(%d = %zero, %e = %zero, %t = %ss)
+        -> (f32, f32, vector<4xf32>) {
+      %wd1 = vector.extract %v1[%w] : i32 from vector<4xi32>
+      %wd2 = vector.extract %v2[%w] : i32 from vector<4xi32>
+      %w4 = arith.muli %w, %c4 : index
+      %cw = arith.addi %c, %w4 : index
+      %xa, %t2 = func.call @dsc_cuda_q8v_x4(%x, %nw, %norm, %cw, %t)
+          : (memref<?xf32>, memref<?xf32>, i1, index, vector<4xf32>)
+          -> (vector<4xf32>, vector<4xf32>)
+      %d1 = func.call @dsc_cuda_q8_word(%wd1, %xa, %d)
+          : (i32, vector<4xf32>, f32) -> f32
+      %e1 = func.call @dsc_cuda_q8_word(%wd2, %xa, %e)
+          : (i32, vector<4xf32>, f32) -> f32
+      scf.yield %d1, %e1, %t2 : f32, f32, vector<4xf32>
+    }
+    %a2 = math.fma %dot#0, %sv1, %a : f32
+    %b2 = math.fma %dot#1, %sv2, %b : f32
+    scf.yield %a2, %b2, %dot#2 : f32, f32, vector<4xf32>
+  }
+  %sq = vector.reduction <add>, %acc#2 : vector<4xf32> into f32
+  return %acc#0, %acc#1, %sq : f32, f32, f32
 }
 
 // The factor of an RMSNorm fused into a GEMV, as gemv_q4.mlir's
@@ -286,18 +366,15 @@ func.func @dsc_cuda_gemv_q8v_swiglu(%qg: memref<?xi32>,
       %r0 = arith.addi %b4, %wp : index
       %inside = arith.cmpi ult, %r0, %n : index
       %r = arith.select %inside, %r0, %last : index
-      %ag:2 = func.call @dsc_cuda_q8v_lane(%qg, %sg, %x, %nw, %normed, %r,
-                                           %l, %k, %group)
-          : (memref<?xi32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, i1,
-             index, index, index, index) -> (f32, f32)
-      %au:2 = func.call @dsc_cuda_q8v_lane(%qu, %su, %x, %nw, %normed, %r,
-                                           %l, %k, %group)
-          : (memref<?xi32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, i1,
-             index, index, index, index) -> (f32, f32)
-      %inv = func.call @dsc_cuda_q8v_inv_rms(%ag#1, %normed, %k, %eps)
+      %a:3 = func.call @dsc_cuda_q8v_lane2(%qg, %sg, %qu, %su, %x, %nw,
+                                           %normed, %r, %l, %k, %group)
+          : (memref<?xi32>, memref<?xf32>, memref<?xi32>, memref<?xf32>,
+             memref<?xf32>, memref<?xf32>, i1, index, index, index, index)
+          -> (f32, f32, f32)
+      %inv = func.call @dsc_cuda_q8v_inv_rms(%a#2, %normed, %k, %eps)
           : (f32, i1, index, f32) -> f32
-      %gs = gpu.subgroup_reduce add %ag#0 uniform : (f32) -> f32
-      %us = gpu.subgroup_reduce add %au#0 uniform : (f32) -> f32
+      %gs = gpu.subgroup_reduce add %a#0 uniform : (f32) -> f32
+      %us = gpu.subgroup_reduce add %a#1 uniform : (f32) -> f32
       %g = arith.mulf %gs, %inv : f32
       %u = arith.mulf %us, %inv : f32
       %lane0 = arith.cmpi eq, %l, %c0 : index
