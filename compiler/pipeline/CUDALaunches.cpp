@@ -440,15 +440,10 @@ private:
     Arg sn = mem(entry(DSC_CF_ROPE, 2 * st[3] + 1), tableRows);
     Arg x = rowsOf(st[1]), x2 = st[4] ? rowsOf(st[4] - 1) : x;
     int64_t heads2 = st[4] ? width[st[4] - 1] / hd : 0;
-    SmallVector<Arg, 12> args = {x,
-                                 x2,
-                                 cs,
-                                 sn,
-                                 at(),
-                                 scalar(rows),
-                                 scalar(width[st[1]] / hd),
-                                 scalar(heads2),
-                                 scalar(hd)};
+    // A braced list: its arguments' IR in this order.
+    SmallVector<Arg, 12> args({x, x2, cs, sn, at(), scalar(rows),
+                               scalar(width[st[1]] / hd), scalar(heads2),
+                               scalar(hd)});
     if (!st[5])
       return call("dsc_cuda_rope", args);
     assert(next[0] == DSC_OP_ATTENTION && next[2] == st[4] - 1 &&
