@@ -107,6 +107,7 @@ static struct {
    * synchronized after each step, the host's time per step kind (below). */
   bool profile, profiling; /* profiling: a decode position now */
   double lastDone;         /* when the last step was done, profiling */
+  uint64_t lastLaunches;   /* the kernels launched by then */
   int64_t decoded; /* decode positions run (the first loads the kernels) */
   bool active;
 } g;
@@ -211,7 +212,7 @@ bool dsc_device_forward_active(void) { return g.active; }
  * synchronization's latency (a few microseconds) are in every figure. */
 enum { PROFILE_PICK = DSC_OP_LINEAR3 + 1, PROFILE_KINDS };
 static double profTime[PROFILE_KINDS];
-static int64_t profCalls[PROFILE_KINDS];
+static int64_t profCalls[PROFILE_KINDS], profKernels[PROFILE_KINDS];
 
 static void print_profile(void) {
   /* Step kinds, not kernels: attention+kv is attention's three kernels and
@@ -223,23 +224,26 @@ static void print_profile(void) {
       "",     "embed",        "rms_norm",     "linear",
       "rope", "attention+kv", "add",          "swiglu",
       "copy", "linear q/k/v", "argmax/sample"};
-  int64_t tokens = profCalls[DSC_OP_EMBED];
+  int64_t tokens = profCalls[DSC_OP_EMBED], kernels = 0;
   double total = 0;
-  for (int i = 1; i < PROFILE_KINDS; ++i)
+  for (int i = 1; i < PROFILE_KINDS; ++i) {
     total += profTime[i];
+    kernels += profKernels[i];
+  }
   if (!tokens)
     return;
   dsc_eprintf("profile: %lld decode positions, %.1f us a position with "
-              "a synchronization after each step\n",
-              (long long)tokens, total / (double)tokens * 1e6);
+              "a synchronization after each step, %.1f kernels a position\n",
+              (long long)tokens, total / (double)tokens * 1e6,
+              (double)kernels / (double)tokens);
   for (int i = 1; i < PROFILE_KINDS; ++i)
     if (profCalls[i])
       dsc_eprintf("profile: %-13s %5.1f calls a position, %7.1f us "
-                  "each, %8.1f us a position (%4.1f%%)\n",
+                  "each, %8.1f us a position (%4.1f%%), %4.1f kernels\n",
                   names[i], (double)profCalls[i] / (double)tokens,
                   profTime[i] / (double)profCalls[i] * 1e6,
-                  profTime[i] / (double)tokens * 1e6,
-                  100 * profTime[i] / total);
+                  profTime[i] / (double)tokens * 1e6, 100 * profTime[i] / total,
+                  (double)profKernels[i] / (double)tokens);
 }
 
 /* Called by the launch sequence after each step of kind `kind`: 1 after a
@@ -256,7 +260,9 @@ int32_t dsc_cuda_step_done(int64_t kind) {
   double now = dsc_sys_now();
   profTime[kind] += now - g.lastDone;
   profCalls[kind]++;
+  profKernels[kind] += (int64_t)(dsc_mgpu_launches() - g.lastLaunches);
   g.lastDone = now;
+  g.lastLaunches = dsc_mgpu_launches();
   return 0;
 }
 
@@ -436,6 +442,7 @@ static int set_io(const int32_t *tokens, int64_t rows, int64_t pos,
  * row (mode: 0 logits, 1 greedy, 2 sampled). */
 static int launch_block(int64_t rows, int64_t r, int64_t out, int mode) {
   g.lastDone = g.profiling ? dsc_sys_now() : 0;
+  g.lastLaunches = dsc_mgpu_launches();
   if (dsc_cuda_launch_body(&g.frame, rows) ||
       (out > 0 && dsc_cuda_launch_head(&g.frame, r, out)))
     return 1;

@@ -30,6 +30,7 @@ dsc_cu_api dsc_cu;
 
 static char error[512];
 static int ready, deferSync;
+static uint64_t launches; /* kernels launched, for the profile */
 static CUhandle stream;
 static struct {
   const void *ptx;
@@ -224,10 +225,13 @@ void mgpuLaunchKernel(void *function, intptr_t gx, intptr_t gy, intptr_t gz,
   CUresult rc;
   if (!function || !s) /* the failure is recorded already */
     return;
-  CALL(launchKernel, function, (unsigned)gx, (unsigned)gy, (unsigned)gz,
-       (unsigned)bx, (unsigned)by, (unsigned)bz, (unsigned)smem, s, params,
-       extra);
+  if (!CALL(launchKernel, function, (unsigned)gx, (unsigned)gy, (unsigned)gz,
+            (unsigned)bx, (unsigned)by, (unsigned)bz, (unsigned)smem, s, params,
+            extra))
+    launches++;
 }
+
+uint64_t dsc_mgpu_launches(void) { return launches; }
 
 /* Device memory for test programs; 0 on failure (see dsc_mgpu_error). */
 uint64_t dsc_mgpu_alloc(size_t bytes) {

@@ -75,6 +75,10 @@ int dsc_cu_fail(const char *call, CUresult rc);
 /* The first failure, or NULL. */
 const char *dsc_mgpu_error(void);
 
+/* The kernels launched so far (the decode profile counts them a step kind:
+ * the fusions' effect, measured where the graph hides it). */
+uint64_t dsc_mgpu_launches(void);
+
 /* Executables: mgpuStreamSynchronize does nothing, so that the kernels'
  * generated host code enqueues its launches without waiting; the runtime
  * waits once, when it copies a result back. */
