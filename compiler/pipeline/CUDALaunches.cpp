@@ -69,10 +69,9 @@ private:
   // The sequence being written.
   Value *frame = nullptr, *rows = nullptr, *r = nullptr;
   bool one = false; // a single position
-  // The RMSNorm step the next step's GEMV kernel computes (one position).
-  const int64_t *norm = nullptr;
-  // The RoPE launch before an attention stored its keys and values.
-  bool stored = false;
+  // The steps before and after the one being written, in its sequence
+  // (null at either end).
+  const int64_t *prev = nullptr, *next = nullptr;
   Function *fn = nullptr;
   BasicBlock *failed = nullptr;
   std::string error;
@@ -166,6 +165,12 @@ private:
            : st[0] == DSC_OP_LINEAR ? st[5] && swigluKernel(st)
                                     : false;
   }
+  /// Whether RMSNorm step `norm` is computed by the kernel of step `after`,
+  /// the next, and launches nothing itself (one position).
+  bool normInKernel(const int64_t *norm, const int64_t *after) const {
+    return one && norm && after && norm[0] == DSC_OP_RMS_NORM && norm[5] &&
+           takesNorm(after);
+  }
 
   Arg mem(Value *addr, Value *n) { return {Arg::Mem, addr, n}; }
   Arg mem(Value *addr, int64_t n) { return mem(addr, I(n)); }
@@ -176,16 +181,16 @@ private:
   }
 
   /// The input, norm weight, eps and flag of a GEMV kernel that takes an
-  /// RMSNorm (the pending one, whose input it reads instead of x; or none:
+  /// RMSNorm (the step before, whose input it reads instead of x; or none:
   /// the weight, not read, x again).
   std::array<Arg, 4> normArgs(const int64_t *st) {
-    if (!norm) {
+    if (!normInKernel(prev, st)) {
       Arg x = rowsOf(st[1]);
       return {x, x, scalarF32(0), scalar(int64_t{0})};
     }
-    assert(norm[3] == st[1] && "the norm's result is the step's input");
-    return {rowsOf(norm[1]), values(norm[2], width[norm[1]]),
-            scalarF32(mlir::dsc::stepFloat(norm[4])), scalar(1)};
+    assert(prev[3] == st[1] && "the norm's result is the step's input");
+    return {rowsOf(prev[1]), values(prev[2], width[prev[1]]),
+            scalarF32(mlir::dsc::stepFloat(prev[4])), scalar(1)};
   }
 
   /// Row `row` of activation buffer `buf` (one row per position).
@@ -433,7 +438,7 @@ private:
   /// positions from io's first, with table st[3]'s cos and sin; where
   /// st[5], the attention step after it (next) has its keys (st[4] - 1)
   /// and values stored into the cache by the same launch.
-  bool rope(const int64_t *st, const int64_t *next) {
+  bool rope(const int64_t *st) {
     int64_t hd = st[2], half = hd / 2;
     Value *tableRows = b.CreateMul(word(DSC_CF_POSITIONS), I(half));
     Arg cs = mem(entry(DSC_CF_ROPE, 2 * st[3]), tableRows);
@@ -450,7 +455,6 @@ private:
            "the attention of the keys RoPE rotates second");
     auto [kc, vc] = cacheBlocks(next[5]);
     args.append({rowsOf(next[3]), kc, vc});
-    stored = true;
     return call("dsc_cuda_rope_kv", args);
   }
 
@@ -465,18 +469,17 @@ private:
     Value *scoresAt = word(DSC_CF_SCORES);
     Value *positions = word(DSC_CF_POSITIONS);
     Arg scores = mem(scoresAt, b.CreateMul(perRow(heads), positions));
-    bool skip = stored;
-    stored = false;
-    return (skip || call("dsc_cuda_kv_store",
-                         {rowsOf(st[2]), rowsOf(st[3]), kc, vc, first,
-                          scalar(rows), scalar(kvh), scalar(hd)})) &&
+    bool storedByRoPE = prev && prev[0] == DSC_OP_ROPE && prev[5];
+    return (storedByRoPE || call("dsc_cuda_kv_store",
+                                 {rowsOf(st[2]), rowsOf(st[3]), kc, vc, first,
+                                  scalar(rows), scalar(kvh), scalar(hd)})) &&
            call("dsc_cuda_attention",
                 {rowsOf(st[1]), kc, vc, scores, rowsOf(st[4]), first,
                  scalar(rows), scalar(heads), scalar(kvh), scalar(hd),
                  scalarF32(scale)});
   }
 
-  bool step(const int64_t *st, const int64_t *next) {
+  bool step(const int64_t *st) {
     switch (st[0]) {
     case DSC_OP_EMBED:
       return embed(st);
@@ -487,7 +490,7 @@ private:
     case DSC_OP_LINEAR3:
       return linear3(st);
     case DSC_OP_ROPE:
-      return rope(st, next);
+      return rope(st);
     case DSC_OP_ATTENTION:
       return attention(st);
     case DSC_OP_ADD:
@@ -513,15 +516,13 @@ private:
         "dsc_cuda_step_done", FunctionType::get(i32, {i64}, false));
     for (int64_t i = from; i < to; ++i) {
       const int64_t *st = &p.steps[i * kStepWords];
+      prev = i > from ? st - kStepWords : nullptr;
+      next = i + 1 < to ? st + kStepWords : nullptr;
       // A norm the next step's kernel computes: no launch, no report.
-      if (one && st[0] == DSC_OP_RMS_NORM && st[5] && i + 1 < to &&
-          takesNorm(st + kStepWords)) {
-        norm = st;
+      if (normInKernel(st, next))
         continue;
-      }
-      if (!step(st, i + 1 < to ? st + kStepWords : nullptr))
+      if (!step(st))
         return false;
-      norm = nullptr;
       check(b.CreateCall(done, {I(st[0])}));
     }
     b.CreateRet(b.getInt32(0));
