@@ -24,6 +24,7 @@
 #include "Dsc/Transforms/GPULower.h"
 #include "Dsc/Transforms/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -56,8 +57,18 @@ static Error lowerCUDAKernels(mlir::MLIRContext &ctx,
                                Twine("the built-in CUDA kernel source ") +
                                    f->name + " does not parse");
     for (mlir::Operation &op :
-         llvm::make_early_inc_range(part->getBody()->getOperations()))
+         llvm::make_early_inc_range(part->getBody()->getOperations())) {
+      // A helper several sources declare (one dsc-gpu-derive-kernels
+      // derives, as the RMSNorm the GEMVs fuse): one declaration, derived
+      // once; a name declared otherwise is a conflict the verifier names.
+      auto f = llvm::dyn_cast<mlir::func::FuncOp>(op);
+      auto known =
+          f ? module->lookupSymbol<mlir::func::FuncOp>(f.getName()) : nullptr;
+      if (known && f.isDeclaration() && known.isDeclaration() &&
+          known.getFunctionType() == f.getFunctionType())
+        continue;
       op.moveBefore(module->getBody(), module->getBody()->end());
+    }
   }
   // Sources that launch their own kernels (the GEMM) need it to verify.
   (*module)->setAttr("gpu.container_module", mlir::UnitAttr::get(&ctx));

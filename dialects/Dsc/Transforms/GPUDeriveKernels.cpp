@@ -16,6 +16,10 @@
 //   stay in registers. The reductions' combining op, the maps' and the
 //   element-wise bodies are the CPU's, cloned (and widened to vectors for
 //   _v). dsc-gpu-map-row-chains applies the same mapping to any chain.
+// - the RMSNorm the GEMVs compute as they read the activations
+//   (dsc_cuda_rms_squares, dsc_cuda_rms_factor): the same chain's row
+//   reduction as a lane's step over four values, and its maps of the rows'
+//   values from the lanes' combined partials.
 // - RoPE (a thread a pair), the float embeddings and the KV-cache store
 //   (a thread a value): the CPU's one generic, its body cloned at the
 //   thread's point; dsc_cuda_rope_kv both RoPE's and the store's, for the
@@ -333,6 +337,21 @@ public:
   LogicalResult run(func::FuncOp chain, ArrayRef<Binding> bindings,
                     std::string &why);
 
+  /// For a kernel that computes the chain's one row reduction over its own
+  /// columns (an RMSNorm fused into a GEMV, whose lanes read the row
+  /// anyway): the lanes' partials `partial` combined across the warp, then
+  /// the chain's maps of the rows' values, up to the value its element-wise
+  /// generic reads once a row (the norm's 1 / rms). Nothing is loaded or
+  /// stored.
+  FailureOr<Value> rowFactor(func::FuncOp chain, ArrayRef<Binding> bindings,
+                             Value partial, std::string &why);
+
+  /// The body of the chain's first row reduction at `inputs` (its inputs'
+  /// values at one or `width` columns), combined into `acc`: a lane's step
+  /// of that reduction, for a kernel that walks the columns itself.
+  FailureOr<Value> reductionStep(func::FuncOp chain, ValueRange inputs,
+                                 Value acc, std::string &why);
+
 private:
   Type wide(Type t) const {
     return width == 1 ? t : VectorType::get({width}, t);
@@ -371,6 +390,10 @@ private:
   DenseMap<Value, linalg::GenericOp> recomputed; // read at their columns
   DenseMap<Value, Value> rowValues; // [rows] tensors: this row's value
   DenseMap<Value, double> fills;    // [rows] tensors filled with a constant
+  /// rowFactor's: the lanes' partial of the one reduction (combined once),
+  /// and the row value found.
+  Value partial, factor;
+  bool reducedPartial = false;
 };
 
 FailureOr<Value> WarpRows::load(Value tensor, AffineMap map, Value i,
@@ -599,6 +622,17 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
               "the output into a [rows] tensor filled with its identity";
         return failure();
       }
+      if (partial) {
+        // rowFactor: the kernel's lanes have walked the columns.
+        if (reducedPartial) {
+          why = "more than one row reduction";
+          return failure();
+        }
+        reducedPartial = true;
+        rowValues[g.getResult(0)] = gpu::SubgroupReduceOp::create(
+            b, loc, partial, kind->gpuKind, /*uniform=*/true);
+        continue;
+      }
       Value identity = broadcast(
           arith::ConstantOp::create(b, loc, b.getF32FloatAttr(kind->identity)));
       bool bad = false;
@@ -623,6 +657,24 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
       continue;
     }
 
+    if (partial) {
+      // rowFactor: the first element-wise generic's one operand read once
+      // a row.
+      for (OpOperand *in : g.getDpsInputOperands()) {
+        if (g.getMatchingIndexingMap(in) != AffineMap::get(2, 0, d0, ctx))
+          continue;
+        auto it = rowValues.find(in->get());
+        if (factor || it == rowValues.end()) {
+          why = "an element-wise generic that does not read one row value "
+                "an earlier reduction or map computes";
+          return failure();
+        }
+        factor = it->second;
+      }
+      if (!factor)
+        why = "an element-wise generic that reads no row value";
+      return success(factor != nullptr);
+    }
     // Element-wise over [rows, dim], reading the rows' values: the result,
     // stored into the kernel's output, or a value later generics compute
     // again at their columns.
@@ -671,6 +723,40 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
   return success();
 }
 
+FailureOr<Value> WarpRows::rowFactor(func::FuncOp chain,
+                                     ArrayRef<Binding> bindings, Value lanes,
+                                     std::string &why) {
+  partial = lanes;
+  if (failed(run(chain, bindings, why)))
+    return failure();
+  if (!factor) {
+    why = "no element-wise generic reading the rows' values";
+    return failure();
+  }
+  return factor;
+}
+
+FailureOr<Value> WarpRows::reductionStep(func::FuncOp chain, ValueRange inputs,
+                                         Value acc, std::string &why) {
+  for (auto g : chain.getBody().front().getOps<linalg::GenericOp>()) {
+    if (!llvm::is_contained(g.getIteratorTypesArray(),
+                            utils::IteratorType::reduction))
+      continue;
+    if (failed(combiningOf(g)) ||
+        static_cast<size_t>(g.getNumDpsInputs()) != inputs.size()) {
+      why = "a first row reduction that is not an add, mul, maximumf or "
+            "minimumf of its output, or of other than " +
+            std::to_string(inputs.size()) + " inputs";
+      return failure();
+    }
+    SmallVector<Value> vals(inputs.begin(), inputs.end());
+    vals.push_back(acc);
+    return cloneBody(g, vals, /*widen=*/true, why);
+  }
+  why = "no row reduction";
+  return failure();
+}
+
 /// Where a warp-a-row kernel's rows are and what its chain's arguments are
 /// bound to, set up at the start of the kernel.
 struct RowKernel {
@@ -708,6 +794,71 @@ LogicalResult deriveWarpRows(func::FuncOp f, func::FuncOp chain, unsigned width,
   return success();
 }
 
+/// The chain lower::rmsNorm builds for the CPU: (x [rows, dim], w [dim],
+/// dim and eps as f32) to the normed rows.
+OwningOpRef<func::FuncOp> rmsNormChain(OpBuilder &b, Location loc) {
+  Type f32 = b.getF32Type();
+  auto dyn = ShapedType::kDynamic;
+  auto x2 = RankedTensorType::get({dyn, dyn}, f32);
+  return scratchChain(b, loc, {x2, RankedTensorType::get({dyn}, f32), f32, f32},
+                      x2, [](OpBuilder &cb, Location l, ValueRange a) {
+                        return dsc::lower::rmsNorm(cb, l, a[0], a[1], a[2],
+                                                   a[3]);
+                      });
+}
+
+/// `f(x, acc) -> acc'` on vector<4xf32>: a lane's step of RMSNorm's row
+/// reduction (the sum of squares) at four columns, the body of
+/// lower::rmsNorm's reduction widened; for the GEMVs that compute the norm
+/// before them as they read the activations.
+LogicalResult deriveRMSSquares(func::FuncOp f) {
+  Location loc = f.getLoc();
+  OpBuilder b(f);
+  OwningOpRef<func::FuncOp> chain = rmsNormChain(b, loc);
+  if (!chain)
+    return failure();
+  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+  WarpRows lane(fb, loc, /*width=*/4, Value(), Value(), Value(), Value());
+  std::string why;
+  FailureOr<Value> v =
+      lane.reductionStep(*chain, f.getArgument(0), f.getArgument(1), why);
+  if (failed(v))
+    return deriveError(f, dsc::RMSNormOp::getOperationName(),
+                       "a row reduction of the rows alone", why);
+  func::ReturnOp::create(fb, loc, *v);
+  return success();
+}
+
+/// `f(partial, dim, eps) -> factor`: RMSNorm's factor of a row (its
+/// 1 / rms) from a lane's partial sum of squares (deriveRMSSquares'): the
+/// lanes combined by gpu.subgroup_reduce (every lane gets it), then the
+/// map of lower::rmsNorm over the rows' sums; for the same GEMVs.
+LogicalResult deriveRMSFactor(func::FuncOp f) {
+  Location loc = f.getLoc();
+  OpBuilder b(f);
+  OwningOpRef<func::FuncOp> chain = rmsNormChain(b, loc);
+  if (!chain)
+    return failure();
+  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+  Value dimF = arith::SIToFPOp::create(
+      fb, loc, fb.getF32Type(),
+      arith::IndexCastOp::create(fb, loc, fb.getI64Type(), f.getArgument(1)));
+  WarpRows lanes(fb, loc, /*width=*/1, Value(), Value(), Value(), Value());
+  std::string why;
+  // The rows and the weight are not read: the factor is of the rows' sums.
+  FailureOr<Value> v = lanes.rowFactor(*chain,
+                                       {{Binding::Rows, Value()},
+                                        {Binding::Columns, Value()},
+                                        {Binding::Scalar, dimF},
+                                        {Binding::Scalar, f.getArgument(2)}},
+                                       f.getArgument(0), why);
+  if (failed(v))
+    return deriveError(f, dsc::RMSNormOp::getOperationName(),
+                       "one row reduction and maps of the rows' values", why);
+  func::ReturnOp::create(fb, loc, *v);
+  return success();
+}
+
 /// `f(x, w, y, rows, dim, eps)`: RMSNorm of x [rows, dim] into y, as
 /// lower::rmsNorm builds it for the CPU, a warp a row, `width` values a
 /// lane at a time (width > 1: dim a multiple of it, rows aligned).
@@ -715,13 +866,7 @@ LogicalResult deriveRMSNorm(func::FuncOp f, unsigned width) {
   Location loc = f.getLoc();
   OpBuilder b(f);
   Type f32 = b.getF32Type();
-  auto dyn = ShapedType::kDynamic;
-  auto x2 = RankedTensorType::get({dyn, dyn}, f32);
-  OwningOpRef<func::FuncOp> chain =
-      scratchChain(b, loc, {x2, RankedTensorType::get({dyn}, f32), f32, f32},
-                   x2, [](OpBuilder &cb, Location l, ValueRange a) {
-                     return dsc::lower::rmsNorm(cb, l, a[0], a[1], a[2], a[3]);
-                   });
+  OwningOpRef<func::FuncOp> chain = rmsNormChain(b, loc);
   if (!chain)
     return failure();
   // The arguments exist once deriveWarpRows gives `f` its entry block.
@@ -1228,6 +1373,14 @@ FunctionType ropeKVSignature(Builder &b) {
   in.append({f32, f32, f32});
   return b.getFunctionType(in, {});
 }
+FunctionType rmsSquaresSignature(Builder &b) {
+  auto v4 = VectorType::get({4}, b.getF32Type());
+  return b.getFunctionType({v4, v4}, {v4});
+}
+FunctionType rmsFactorSignature(Builder &b) {
+  Type f32 = b.getF32Type();
+  return b.getFunctionType({f32, b.getIndexType(), f32}, {f32});
+}
 FunctionType rowSignature(Builder &b) {
   auto flat = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
   return b.getFunctionType(
@@ -1278,6 +1431,10 @@ struct GPUDeriveKernelsPass
          kvStoreSignature, deriveKVStore, true},
         {"dsc_cuda_causal_softmax", dsc::SoftmaxOp::getOperationName(),
          causalSoftmaxSignature, deriveCausalSoftmax, false},
+        {"dsc_cuda_rms_squares", dsc::RMSNormOp::getOperationName(),
+         rmsSquaresSignature, deriveRMSSquares, false},
+        {"dsc_cuda_rms_factor", dsc::RMSNormOp::getOperationName(),
+         rmsFactorSignature, deriveRMSFactor, false},
     };
     Builder b(ctx);
     for (const Derived &d : derived) {

@@ -417,6 +417,14 @@ def GPUDeriveKernels : Pass<"dsc-gpu-derive-kernels", "::mlir::ModuleOp"> {
       warp per unit u over its row u * P, at[0] + u / heads + 1 positions
       long, in place. An element-wise result only later generics read is
       computed again at each reader's column, not stored.
+    - `dsc_cuda_rms_squares` (x, acc: `vector<4xf32>`) and
+      `dsc_cuda_rms_factor` (partial: f32, dim: index, eps: f32): helpers
+      for the GEMVs that compute the RMSNorm before them as they read the
+      activations, from `lower::rmsNorm`'s chain: a lane's step of its row
+      reduction (the body widened to four values), and the row's factor
+      from the lanes' partials (combined by `gpu.subgroup_reduce` of the
+      reduction's combining op, then the chain's maps of the rows' values,
+      up to the one its element-wise generic reads).
 
     Each derived kernel is marked `dsc.derived_from` (the dsc op whose
     lowering it is) and left as it is by a later run: dsc-cuda-lower runs

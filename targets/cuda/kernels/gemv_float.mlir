@@ -138,8 +138,10 @@ func.func private @dsc_cuda_f16v_x8(%x: memref<?xf32>, %nw: memref<?xf32>,
         : memref<?xf32>, vector<4xf32>
     %gb = vector.load %nw[%c4i] {alignment = 16}
         : memref<?xf32>, vector<4xf32>
-    %ta = math.fma %xa0, %xa0, %t : vector<4xf32>
-    %tb = math.fma %xb0, %xb0, %ta : vector<4xf32>
+    %ta = func.call @dsc_cuda_rms_squares(%xa0, %t)
+        : (vector<4xf32>, vector<4xf32>) -> vector<4xf32>
+    %tb = func.call @dsc_cuda_rms_squares(%xb0, %ta)
+        : (vector<4xf32>, vector<4xf32>) -> vector<4xf32>
     %pa = arith.mulf %xa0, %ga : vector<4xf32>
     %pb = arith.mulf %xb0, %gb : vector<4xf32>
     scf.yield %pa, %pb, %tb : vector<4xf32>, vector<4xf32>, vector<4xf32>
@@ -238,20 +240,12 @@ func.func private @dsc_cuda_f16v_lane2(%w1: memref<?xf16>,
   return %acc#0, %acc#1, %sq : f32, f32, f32
 }
 
-// The factor of an RMSNorm fused into a GEMV, as gemv_q4.mlir's
-// dsc_cuda_q4v_inv_rms (each source is lowered alone).
-func.func private @dsc_cuda_f16v_inv_rms(%sq: f32, %norm: i1, %k: index,
-                                        %eps: f32) -> f32 {
-  %one = arith.constant 1.0 : f32
-  %sum = gpu.subgroup_reduce add %sq uniform : (f32) -> f32
-  %k32 = arith.index_cast %k : index to i32
-  %kf = arith.sitofp %k32 : i32 to f32
-  %mean = arith.divf %sum, %kf : f32
-  %me = arith.addf %mean, %eps : f32
-  %r = math.rsqrt %me : f32
-  %inv = arith.select %norm, %r, %one : f32
-  return %inv : f32
-}
+// An RMSNorm fused into a GEMV, as gemv_q4.mlir says: derived from the
+// CPU path's lower::rmsNorm by dsc-gpu-derive-kernels.
+func.func private @dsc_cuda_rms_squares(%x: vector<4xf32>,
+                                        %acc: vector<4xf32>) -> vector<4xf32>
+func.func private @dsc_cuda_rms_factor(%partial: f32, %dim: index,
+                                       %eps: f32) -> f32
 
 // F16 with 16-byte loads and four rows a block, as gemv_q4v: warp w of
 // block b takes row 4b + w (spare warps of the last block repeat row n - 1
@@ -332,8 +326,9 @@ func.func @dsc_cuda_gemv_f16v_swiglu(%wg: memref<?xf16>, %wu: memref<?xf16>,
                                             %l, %k)
           : (memref<?xf16>, memref<?xf16>, memref<?xf32>, memref<?xf32>, i1,
              index, index, index) -> (f32, f32, f32)
-      %inv = func.call @dsc_cuda_f16v_inv_rms(%a#2, %normed, %k, %eps)
-          : (f32, i1, index, f32) -> f32
+      %rms = func.call @dsc_cuda_rms_factor(%a#2, %k, %eps)
+          : (f32, index, f32) -> f32
+      %inv = arith.select %normed, %rms, %one : f32
       %gs = gpu.subgroup_reduce add %a#0 uniform : (f32) -> f32
       %us = gpu.subgroup_reduce add %a#1 uniform : (f32) -> f32
       %g = arith.mulf %gs, %inv : f32
@@ -369,6 +364,7 @@ func.func @dsc_cuda_gemv_f16v3(%w1: memref<?xf16>, %w2: memref<?xf16>,
                                %n3: index, %k: index, %eps: f32,
                                %norm: index)
     attributes {llvm.emit_c_interface} {
+  %one = arith.constant 1.0 : f32
   %c0 = arith.constant 0 : index
   %normed = arith.cmpi ne, %norm, %c0 : index
   %c1 = arith.constant 1 : index
@@ -411,8 +407,9 @@ func.func @dsc_cuda_gemv_f16v3(%w1: memref<?xf16>, %w2: memref<?xf16>,
         }
         scf.yield %a23#0, %a23#1 : f32, f32
       }
-      %inv = func.call @dsc_cuda_f16v_inv_rms(%acc#1, %normed, %k, %eps)
-          : (f32, i1, index, f32) -> f32
+      %rms = func.call @dsc_cuda_rms_factor(%acc#1, %k, %eps)
+          : (f32, index, f32) -> f32
+      %inv = arith.select %normed, %rms, %one : f32
       %dot = gpu.subgroup_reduce add %acc#0 uniform : (f32) -> f32
       %sum = arith.mulf %dot, %inv : f32
       %lane0 = arith.cmpi eq, %l, %c0 : index

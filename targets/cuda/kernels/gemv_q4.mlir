@@ -137,8 +137,10 @@ func.func private @dsc_cuda_q4v_x8(%x: memref<?xf32>, %nw: memref<?xf32>,
         : memref<?xf32>, vector<4xf32>
     %gb = vector.load %nw[%c4i] {alignment = 16}
         : memref<?xf32>, vector<4xf32>
-    %ta = math.fma %xa0, %xa0, %t : vector<4xf32>
-    %tb = math.fma %xb0, %xb0, %ta : vector<4xf32>
+    %ta = func.call @dsc_cuda_rms_squares(%xa0, %t)
+        : (vector<4xf32>, vector<4xf32>) -> vector<4xf32>
+    %tb = func.call @dsc_cuda_rms_squares(%xb0, %ta)
+        : (vector<4xf32>, vector<4xf32>) -> vector<4xf32>
     %pa = arith.mulf %xa0, %ga : vector<4xf32>
     %pb = arith.mulf %xb0, %gb : vector<4xf32>
     scf.yield %pa, %pb, %tb : vector<4xf32>, vector<4xf32>, vector<4xf32>
@@ -291,24 +293,21 @@ func.func private @dsc_cuda_q4v_lane2(%q1: memref<?xi32>,
   return %acc#0, %acc#1, %sq : f32, f32, f32
 }
 
-// The factor of an RMSNorm fused into a GEMV: 1 / sqrt(mean(x^2) + eps),
-// the lanes' sums of squares sq added across the warp (every lane gets
-// it), as the CPU path's norm computes it (lower::rmsNorm); 1 without
-// norm. The shuffles run either way: the kernels' host form (the fake
+// An RMSNorm fused into a GEMV (the norm before attention's q, k and v,
+// or before the FFN's gate and up), as the CPU path computes it: a lane's
+// step of the sum of x's squares over four values (dsc_cuda_rms_squares),
+// and the row's factor 1 / sqrt(mean(x^2) + eps) from the lanes' sums
+// (dsc_cuda_rms_factor: they are added across the warp, every lane gets
+// the factor). Declared, not written: dsc-gpu-derive-kernels gives them
+// the bodies of lower::rmsNorm's row reduction and of its map of the rows'
+// sums. The kernels apply the factor to the row's sum, which is the
+// normed activations' (the factor is the row's). A kernel without norm
+// computes the factor too and takes 1: the kernels' host form (the fake
 // driver, the semantic checks) takes no subgroup reduction in a branch.
-// Each GEMV source has its own copy: each is lowered alone.
-func.func private @dsc_cuda_q4v_inv_rms(%sq: f32, %norm: i1, %k: index,
-                                        %eps: f32) -> f32 {
-  %one = arith.constant 1.0 : f32
-  %sum = gpu.subgroup_reduce add %sq uniform : (f32) -> f32
-  %k32 = arith.index_cast %k : index to i32
-  %kf = arith.sitofp %k32 : i32 to f32
-  %mean = arith.divf %sum, %kf : f32
-  %me = arith.addf %mean, %eps : f32
-  %r = math.rsqrt %me : f32
-  %inv = arith.select %norm, %r, %one : f32
-  return %inv : f32
-}
+func.func private @dsc_cuda_rms_squares(%x: vector<4xf32>,
+                                        %acc: vector<4xf32>) -> vector<4xf32>
+func.func private @dsc_cuda_rms_factor(%partial: f32, %dim: index,
+                                       %eps: f32) -> f32
 
 // The same with 16-byte loads and four rows a block: warp w of block b
 // takes row 4b + w (the last block's spare warps repeat row n - 1 and
@@ -376,7 +375,7 @@ func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
 // of the
 // same shape and group, rows and groups of whole vectors. With norm != 0,
 // g and u are of RMSNorm(x) with weight nw and eps (the norm before the
-// FFN, fused: dsc_cuda_q4v_x8, dsc_cuda_q4v_inv_rms); nw and eps are not
+// FFN, fused: dsc_cuda_q4v_x8, dsc_cuda_rms_factor); nw and eps are not
 // read otherwise. The v3 kernel below takes the norm the same way.
 func.func @dsc_cuda_gemv_q4v_swiglu(%qg: memref<?xi32>,
                                     %sg: memref<?xf32> {dsc.scales},
@@ -407,8 +406,9 @@ func.func @dsc_cuda_gemv_q4v_swiglu(%qg: memref<?xi32>,
           : (memref<?xi32>, memref<?xf32>, memref<?xi32>, memref<?xf32>,
              memref<?xf32>, memref<?xf32>, i1, index, index, index, index)
           -> (f32, f32, f32)
-      %inv = func.call @dsc_cuda_q4v_inv_rms(%a#2, %normed, %k, %eps)
-          : (f32, i1, index, f32) -> f32
+      %rms = func.call @dsc_cuda_rms_factor(%a#2, %k, %eps)
+          : (f32, index, f32) -> f32
+      %inv = arith.select %normed, %rms, %one : f32
       %gs = gpu.subgroup_reduce add %a#0 uniform : (f32) -> f32
       %us = gpu.subgroup_reduce add %a#1 uniform : (f32) -> f32
       %g = arith.mulf %gs, %inv : f32
@@ -450,6 +450,7 @@ func.func @dsc_cuda_gemv_q4v3(%q1: memref<?xi32>,
                               %k: index, %group: index, %eps: f32,
                               %norm: index)
     attributes {llvm.emit_c_interface} {
+  %one = arith.constant 1.0 : f32
   %c0 = arith.constant 0 : index
   %normed = arith.cmpi ne, %norm, %c0 : index
   %c1 = arith.constant 1 : index
@@ -493,8 +494,9 @@ func.func @dsc_cuda_gemv_q4v3(%q1: memref<?xi32>,
         }
         scf.yield %a23#0, %a23#1 : f32, f32
       }
-      %inv = func.call @dsc_cuda_q4v_inv_rms(%acc#1, %normed, %k, %eps)
-          : (f32, i1, index, f32) -> f32
+      %rms = func.call @dsc_cuda_rms_factor(%acc#1, %k, %eps)
+          : (f32, index, f32) -> f32
+      %inv = arith.select %normed, %rms, %one : f32
       %dot = gpu.subgroup_reduce add %acc#0 uniform : (f32) -> f32
       %sum = arith.mulf %dot, %inv : f32
       %lane0 = arith.cmpi eq, %l, %c0 : index

@@ -78,3 +78,21 @@ module {
   // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_rope_kv is declared as '(memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, index, index, memref<?xf32>, memref<?xf32>) -> ()'}}
   func.func private @dsc_cuda_rope_kv(memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, index, index, memref<?xf32>, memref<?xf32>)
 }
+
+// -----
+
+// The norm's factor declared with the dim as an f32: the derived helper
+// takes the kernels' index (the GEMV's k).
+module {
+  // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_rms_factor is declared as '(f32, f32, f32) -> f32'; the kernel derived from the CPU path's lowering is '(f32, index, f32) -> f32'}}
+  func.func private @dsc_cuda_rms_factor(f32, f32, f32) -> f32
+}
+
+// -----
+
+// A lane's step of the sum of squares over eight values: the GEMVs' lanes
+// take four at a time.
+module {
+  // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_rms_squares is declared as '(vector<8xf32>, vector<8xf32>) -> vector<8xf32>'}}
+  func.func private @dsc_cuda_rms_squares(vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+}

@@ -346,6 +346,33 @@ module {
 
 // -----
 
+// The RMSNorm a GEMV computes before it (its lanes read the activations
+// anyway): a lane's step of the sum of squares, lower::rmsNorm's reduction
+// body widened to four values, and the row's factor, the lanes' partials
+// added across the warp, then the CPU's map 1 / sqrt(sum / dim + eps).
+// CHECK-LABEL: func.func private @dsc_cuda_rms_squares(
+// CHECK-SAME: %[[X:.*]]: vector<4xf32>, %[[ACC:.*]]: vector<4xf32>) -> vector<4xf32>
+// CHECK-SAME: attributes {dsc.derived_from = "dsc.rms_norm"}
+// CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[X]], %[[X]] fastmath<reassoc,contract> : vector<4xf32>
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[SQ]] fastmath<reassoc,contract> : vector<4xf32>
+// CHECK-NEXT: return %[[SUM]] : vector<4xf32>
+// CHECK-LABEL: func.func private @dsc_cuda_rms_factor(
+// CHECK-SAME: %[[P:.*]]: f32, %[[DIM:.*]]: index, %[[EPS:.*]]: f32) -> f32
+// CHECK-SAME: attributes {dsc.derived_from = "dsc.rms_norm"}
+// CHECK-NEXT: %[[D64:.*]] = arith.index_cast %[[DIM]] : index to i64
+// CHECK-NEXT: %[[DF:.*]] = arith.sitofp %[[D64]] : i64 to f32
+// CHECK-NEXT: %[[ROW:.*]] = gpu.subgroup_reduce add %[[P]] uniform : (f32) -> f32
+// CHECK-NEXT: %[[MEAN:.*]] = arith.divf %[[ROW]], %[[DF]] : f32
+// CHECK-NEXT: %[[ME:.*]] = arith.addf %[[MEAN]], %[[EPS]] : f32
+// CHECK-NEXT: %[[R:.*]] = math.rsqrt %[[ME]] : f32
+// CHECK-NEXT: return %[[R]] : f32
+module {
+  func.func private @dsc_cuda_rms_squares(vector<4xf32>, vector<4xf32>) -> vector<4xf32>
+  func.func private @dsc_cuda_rms_factor(f32, index, f32) -> f32
+}
+
+// -----
+
 // A module that declares none is left as it is.
 // CHECK-LABEL: func.func @dsc_cuda_argmax(
 // CHECK-NOT: func.func
