@@ -25,6 +25,7 @@
 #include "llvm/IR/IRBuilder.h"
 
 #include <array>
+#include <optional>
 
 using namespace llvm;
 using mlir::dsc::CUDAProgram;
@@ -159,11 +160,14 @@ private:
     return fused;
   }
   /// Whether step st's one kernel computes an RMSNorm of its input too:
-  /// q, k and v, or gate and up with SwiGLU.
+  /// q, k and v, gate and up with SwiGLU, or one projection without a
+  /// residual add (the classifier) that reads 16 bytes a lane.
   bool takesNorm(const int64_t *st) const {
-    return st[0] == DSC_OP_LINEAR3  ? linear3Kernel(st)
-           : st[0] == DSC_OP_LINEAR ? st[5] && swigluKernel(st)
-                                    : false;
+    if (st[0] == DSC_OP_LINEAR3)
+      return linear3Kernel(st);
+    if (st[0] != DSC_OP_LINEAR)
+      return false;
+    return st[5] ? swigluKernel(st) : !st[4] && vectorGemv(st[2]);
   }
   /// Whether RMSNorm step `norm` is computed by the kernel of step `after`,
   /// the next, and launches nothing itself (one position).
@@ -300,9 +304,11 @@ private:
 
   /// y = weight wi x: decode's GEMV for one position, the matmul (each
   /// weight read once for all rows) for a block, on tensor cores where
-  /// allowed; + res where radd, which only the GEMVs that read 16 bytes a
-  /// lane take (vectorGemv: the caller adds apart otherwise).
-  bool matvec(int64_t wi, Arg x, Arg y, Arg res, int64_t radd) {
+  /// allowed; + res where radd, and of RMSNorm(x) where `norm` (normArgs'
+  /// weight, eps and flag), which only the GEMVs that read 16 bytes a lane
+  /// take (vectorGemv: the caller adds apart otherwise; takesNorm).
+  bool matvec(int64_t wi, Arg x, Arg y, Arg res, int64_t radd,
+              std::optional<std::array<Arg, 3>> norm = std::nullopt) {
     const int64_t *w = weight(wi);
     int64_t n = w[DSC_CPW_ROWS], k = w[DSC_CPW_COLS], group = groupOf(w);
     int64_t kind = w[DSC_CPW_KIND], per = perWord(kind);
@@ -324,13 +330,17 @@ private:
       return call(q8 ? "dsc_cuda_matmul_q8" : "dsc_cuda_matmul_q4",
                   {q, scales(wi), x, y, R, N, K, G});
     }
+    assert((!norm || vectorGemv(wi)) && "a norm in a GEMV without one");
     if (vectorGemv(wi)) {
+      // Without a norm: its weight (not read) x again.
+      auto [nw, eps, normed] = norm.value_or(
+          std::array<Arg, 3>{x, scalarF32(0), scalar(int64_t{0})});
       if (f16)
-        return call("dsc_cuda_gemv_f16v",
-                    {vectorValues(wi), x, res, y, N, K, scalar(radd)});
-      return call(
-          q8 ? "dsc_cuda_gemv_q8v" : "dsc_cuda_gemv_q4v",
-          {vectorValues(wi), scales(wi), x, res, y, N, K, G, scalar(radd)});
+        return call("dsc_cuda_gemv_f16v", {vectorValues(wi), x, nw, res, y, N,
+                                           K, scalar(radd), eps, normed});
+      return call(q8 ? "dsc_cuda_gemv_q8v" : "dsc_cuda_gemv_q4v",
+                  {vectorValues(wi), scales(wi), x, nw, res, y, N, K, G,
+                   scalar(radd), eps, normed});
     }
     if (f32)
       return call("dsc_cuda_gemv_f32", {q, x, y, N, K});
@@ -369,6 +379,12 @@ private:
     Arg x = rowsOf(st[1]), y = rowsOf(st[3]);
     int64_t radd = st[4] != 0;
     Arg res = radd ? rowsOf(st[4] - 1) : y;
+    if (!st[5] && normInKernel(prev, st)) {
+      // The classifier after the final norm: the norm in its kernel.
+      auto [nx, nw, eps, normed] = normArgs(st);
+      return matvec(st[2], nx, y, res, radd,
+                    std::array<Arg, 3>{nw, eps, normed});
+    }
     if (!st[5]) {
       if (!radd || vectorGemv(st[2]))
         return matvec(st[2], x, y, res, radd);

@@ -157,29 +157,39 @@ def gemv(lib, rng, bits):
         # one row and three spare warps, which must store nothing (y has a
         # sentinel past its end).
         # Without the residual (radd 0) it is not read: NaN there fails.
+        # Without the norm (0) its weight is not read either.
+        nan_k = np.full(k, np.nan, np.float32)
         y = np.full(n + 1, np.nan, np.float32)
         y[n] = 7
         call(lib, "dsc_cuda_gemv_q%dv" % bits, data.view(np.int32), s, x,
-             np.full(n, np.nan, np.float32), y, n, k, group, 0)
+             nan_k, np.full(n, np.nan, np.float32), y, n, k, group, 0,
+             NORM_EPS, 0)
         ok &= check("gemv_q%dv %s" % (bits, g), y[:n], ref, 1e-5)
         ok &= check("gemv_q%dv sentinel" % bits, y[n:], np.array([7.0]), 0)
         # The residual add fused in (radd 1): y = W x + res.
         res = rng.standard_normal(n).astype(np.float32)
         y = np.full(n, np.nan, np.float32)
         call(lib, "dsc_cuda_gemv_q%dv" % bits, data.view(np.int32), s, x,
-             res, y, n, k, group, 1)
+             nan_k, res, y, n, k, group, 1, NORM_EPS, 0)
         ok &= check("gemv_q%dv %s residual" % (bits, g), y,
                     ref + res, 1e-5)
+        # The RMSNorm before it fused (norm 1: the classifier's): W
+        # multiplies RMSNorm(x) with weight nw, eps NORM_EPS.
+        nw = rng.standard_normal(k).astype(np.float32)
+        xn = rms_normed(x, nw, NORM_EPS)
+        deq = q.astype(np.float64) * np.repeat(s, group, axis=1)
+        y = np.full(n, np.nan, np.float32)
+        call(lib, "dsc_cuda_gemv_q%dv" % bits, data.view(np.int32), s, x,
+             nw, np.full(n, np.nan, np.float32), y, n, k, group, 0,
+             NORM_EPS, 1)
+        ok &= check("gemv_q%dv %s norm" % (bits, g), y, deq @ xn, 1e-5)
         # Gate and up with SwiGLU fused: silu(W x) * (U x); without the
         # norm (0) its weight is not read (NaN there fails), with it (1)
         # W and U multiply RMSNorm(x) with weight nw, eps NORM_EPS.
         wu = rng.standard_normal((n, k)).astype(np.float32)
         qu, su = quantize(wu, bits, group)
-        deq = q.astype(np.float64) * np.repeat(s, group, axis=1)
         dequ = qu.astype(np.float64) * np.repeat(su, group, axis=1)
         datau = pack4(qu) if bits == 4 else qu
-        nw = rng.standard_normal(k).astype(np.float32)
-        xn = rms_normed(x, nw, NORM_EPS)
         for norm, nwv, xr in ((0, np.full(k, np.nan, np.float32), x),
                               (1, nw, xn)):
             y = np.full(n, np.nan, np.float32)
@@ -249,16 +259,25 @@ def gemv_float(lib, rng):
         w = rng.standard_normal((n, k)).astype(np.float16)
         x = rng.standard_normal(k).astype(np.float32)
         ref = w.astype(np.float64) @ x
+        nan_k = np.full(k, np.nan, np.float32)
         y = np.full(n + 1, np.nan, np.float32)
         y[n] = 7
-        call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x,
-             np.full(n, np.nan, np.float32), y, n, k, 0)
+        call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x, nan_k,
+             np.full(n, np.nan, np.float32), y, n, k, 0, NORM_EPS, 0)
         ok &= check("gemv_f16v k %d" % k, y[:n], ref, 1e-5)
         ok &= check("gemv_f16v sentinel", y[n:], np.array([7.0]), 0)
         res = rng.standard_normal(n).astype(np.float32)
         y = np.full(n, np.nan, np.float32)
-        call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x, res, y, n, k, 1)
+        call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x, nan_k, res, y, n, k,
+             1, NORM_EPS, 0)
         ok &= check("gemv_f16v k %d residual" % k, y, ref + res, 1e-5)
+        # With the norm before it (the classifier's).
+        nw = rng.standard_normal(k).astype(np.float32)
+        y = np.full(n, np.nan, np.float32)
+        call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x, nw,
+             np.full(n, np.nan, np.float32), y, n, k, 0, NORM_EPS, 1)
+        ok &= check("gemv_f16v k %d norm" % k, y,
+                    w.astype(np.float64) @ rms_normed(x, nw, NORM_EPS), 1e-5)
         wu = rng.standard_normal((n, k)).astype(np.float16)
         nw = rng.standard_normal(k).astype(np.float32)
         xn = rms_normed(x, nw, NORM_EPS)

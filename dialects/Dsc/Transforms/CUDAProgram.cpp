@@ -159,16 +159,19 @@ struct Emitter {
   }
 
   /// Marks each RMSNorm step whose result only the next step reads, as
-  /// the input of its projections (attention's q, k and v, or the FFN's
-  /// gate and up with SwiGLU), and in the same function (body or head):
-  /// for one position, the launch sequence computes the norm in that
-  /// step's GEMV kernel where it takes one, and launches none for it.
+  /// the input of its projections (attention's q, k and v, the FFN's gate
+  /// and up with SwiGLU, or one projection with no residual added: the
+  /// classifier after the final norm), and in the same function (body or
+  /// head): for one position, the launch sequence computes the norm in
+  /// that step's GEMV kernel where it takes one, and launches none for it.
   void markNormsIntoNext() {
     int64_t n = steps.size() / kStepWords;
     for (int64_t i = 0; i + 1 < n; ++i) {
       int64_t *st = &steps[i * kStepWords], *next = st + kStepWords;
+      bool projections = next[0] == DSC_OP_LINEAR3 ||
+                         (next[0] == DSC_OP_LINEAR && (next[5] || !next[4]));
       if (st[0] != DSC_OP_RMS_NORM || i + 1 == head || next[1] != st[3] ||
-          !(next[0] == DSC_OP_LINEAR3 || (next[0] == DSC_OP_LINEAR && next[5])))
+          !projections)
         continue;
       Value normed = cast<RMSNormOp>(opsOf[i].front()).getResult();
       if (llvm::all_of(normed.getUsers(), [&](Operation *user) {
