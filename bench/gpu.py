@@ -272,6 +272,34 @@ def bench_norm_apart(lib):
             (dim, t * 1e6))
 
 
+def bench_attention(lib):
+    """One layer's attention at the TinyLlama shape (32 heads of 64, 4 KV
+    heads): decode (one query row) after 128, 512 and 2048 cached
+    positions, and a prompt block of 64 rows from 0; a synchronous call
+    each (the kernel, its blocks of DSC_CUDA_ATTN_WARPS warps, and the
+    launch's floor, which bench_norm_apart's 4-value norm shows)."""
+    i64 = ctypes.c_int64
+    heads, kvheads, hd, warps = 32, 4, 64, 16
+    fn = lib._mlir_ciface_dsc_cuda_attention
+    for first, rows in ((127, 1), (511, 1), (2047, 1), (0, 64)):
+        C = max(first + rows, 2048)
+        arrays = (np.ones(rows * heads * hd, np.float32),
+                  np.full(kvheads * C * hd, 0.01, np.float32),
+                  np.ones(kvheads * C * hd, np.float32),
+                  np.zeros(rows * heads * C, np.float32),
+                  np.zeros(rows * heads * warps * hd, np.float32),
+                  np.zeros(rows * heads * hd, np.float32),
+                  np.array([first], np.int64))
+        bufs = [device_buffer(lib, a) for a in arrays]
+        t = timed(lambda b=bufs, r=rows: fn(
+            *b, i64(r), i64(heads), i64(kvheads), i64(hd),
+            ctypes.c_float(0.125)), 20)
+        if ck.device_error():
+            raise RuntimeError("device: " + ck.device_error())
+        say("attention, %d row(s) after %d positions, one layer, a "
+            "synchronous call: %.1f us" % (rows, first, t * 1e6))
+
+
 def bench_norm_fused(lib, bits):
     """q, k and v (gemv_*v3), gate and up with SwiGLU (gemv_*v_swiglu) and
     the classifier (gemv_*v) of one token at the TinyLlama shapes, each without the norm (norm 0:
@@ -324,8 +352,8 @@ def bench_norm_fused(lib, bits):
 def bench_kernels(bundle, peak):
     say("\n== kernel speed at the TinyLlama-1.1B shapes")
     ok = True
-    for k in ("gemv_q8", "gemv_q4", "gemv_float", "rms_norm", "gemm_f16",
-              "gemm"):
+    for k in ("gemv_q8", "gemv_q4", "gemv_float", "rms_norm", "attention",
+              "gemm_f16", "gemm"):
         lib = ctypes.CDLL(os.path.join(bundle, k + ".host.so"))
         ck.DEVICE = lib
         try:
@@ -335,6 +363,8 @@ def bench_kernels(bundle, peak):
                 bench_prefill_gemm(lib)
             elif k == "rms_norm":
                 bench_norm_apart(lib)
+            elif k == "attention":
+                bench_attention(lib)
             else:
                 bits = 16 if k == "gemv_float" else int(k[-1])
                 for mode in ("", "w", "v"):

@@ -485,12 +485,18 @@ private:
     Value *scoresAt = word(DSC_CF_SCORES);
     Value *positions = word(DSC_CF_POSITIONS);
     Arg scores = mem(scoresAt, b.CreateMul(perRow(heads), positions));
+    // The partial sums after the block's scores (the frame's allocation):
+    // their size gives the kernel its warps.
+    Value *partAt = b.CreateAdd(
+        scoresAt,
+        b.CreateMul(positions, I(DSC_CUDA_BLOCK * hdr[DSC_CP_ATTN_HEADS] * 4)));
+    Arg part = mem(partAt, perRow(heads * DSC_CUDA_ATTN_WARPS * hd));
     bool storedByRoPE = prev && prev[0] == DSC_OP_ROPE && prev[5];
     return (storedByRoPE || call("dsc_cuda_kv_store",
                                  {rowsOf(st[2]), rowsOf(st[3]), kc, vc, first,
                                   scalar(rows), scalar(kvh), scalar(hd)})) &&
            call("dsc_cuda_attention",
-                {rowsOf(st[1]), kc, vc, scores, rowsOf(st[4]), first,
+                {rowsOf(st[1]), kc, vc, scores, part, rowsOf(st[4]), first,
                  scalar(rows), scalar(heads), scalar(kvh), scalar(hd),
                  scalarF32(scale)});
   }

@@ -390,9 +390,11 @@ int dsc_device_reserve(int64_t positions) {
     if (rope_table(i))
       return 1;
   if (!(g.frame.cache = dev_alloc(cacheBytes)) ||
-      !(g.frame.scores = dev_alloc(
-            (size_t)(DSC_CUDA_BLOCK * g.hdr[DSC_CP_ATTN_HEADS] * positions) *
-            4)))
+      !(g.frame.scores =
+            dev_alloc((size_t)(DSC_CUDA_BLOCK * g.hdr[DSC_CP_ATTN_HEADS] *
+                               (positions +
+                                DSC_CUDA_ATTN_WARPS * g.hdr[DSC_CP_HEAD_DIM])) *
+                      4)))
     return cu_check();
   return 0;
 }

@@ -446,12 +446,15 @@ def attention(lib, rng):
     heads, kvheads = 8, 2
     # 70 rows after 40: more positions than the 32 lanes that find each
     # row's maximum and sum; and a cache wider than the span (its capacity,
-    # as the executables pass) and scores wider still. Head dim 12: the last
-    # block of 8 values has 4 spare warps, which must store nothing (NaN
-    # output where no warp writes fails).
-    cases = [(32, 12, 1, 0), (32, 8, 5, 0), (32, 0, 4, 0), (32, 40, 70, 9),
-             (12, 40, 3, 0)]
-    for hd, first, rows, room in cases:
+    # as the executables pass) and scores wider still. Head dim 12: lanes
+    # 12-31 of each warp have no value to sum. 600 positions: more than a
+    # block of 16 warps' 512 threads (each thread scores two), with 2 and 4
+    # warps too (the partial sums' size gives the kernel its warps); NaN in
+    # the output and the partial sums where no thread writes fails.
+    cases = [(32, 12, 1, 0, 16), (32, 8, 5, 0, 16), (32, 0, 4, 0, 16),
+             (32, 40, 70, 9, 16), (12, 40, 3, 0, 16), (64, 599, 1, 0, 16),
+             (32, 40, 70, 9, 2), (64, 599, 1, 0, 4)]
+    for hd, first, rows, room, warps in cases:
         span = first + rows
         # The layer's blocks [kv_head, position, head_dim] (kv_cache.h) of
         # the cache's capacity C; the scores as wide as it, or wider (the
@@ -465,7 +468,7 @@ def attention(lib, rng):
         out = np.full((rows, heads, hd), np.nan, np.float32)
         call(lib, "dsc_cuda_attention", q, kc, vc,
              np.zeros(rows * heads * P, np.float32),
-             out,
+             np.full(rows * heads * warps * hd, np.nan, np.float32), out,
              np.array([first], np.int64), rows, heads, kvheads, hd,
              float(scale))
         ref = np.zeros((rows, heads, hd))
@@ -476,8 +479,9 @@ def attention(lib, rng):
                 sc = kc[kh, :n, :].astype(np.float64) @ q[t, h] * scale
                 p = np.exp(sc - sc.max())
                 ref[t, h] = (p / p.sum()) @ vc[kh, :n, :]
-        ok &= check("attention%s first %d rows %d" %
-                    ("" if hd == 32 else " head dim %d" % hd, first, rows),
+        ok &= check("attention%s first %d rows %d%s" %
+                    ("" if hd == 32 else " head dim %d" % hd, first, rows,
+                     "" if warps == 16 else " %d warps" % warps),
                     out, ref, 1e-5)
     hd = 32
     # The rows' keys and values (each row kv_heads x head_dim) into cache

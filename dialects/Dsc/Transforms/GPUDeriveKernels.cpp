@@ -8,7 +8,7 @@
 //   dsc-codegen-lower's pattern, moved onto the kernel's memref arguments;
 //   dsc-cuda-lower lowers it to parallel loops and blocks of threads.
 // - row ops (dsc_cuda_rms_norm, and _v reading four values at a time;
-//   attention's dsc_cuda_causal_softmax): the chain of linalg ops on
+//   attention's dsc_cuda_causal_softmax_block): the chain of linalg ops on
 //   tensors that the CPU lowering builds (row reductions, maps of the rows'
 //   values, element-wise ops reading them) is mapped a warp a row: a lane
 //   walks the columns l, l + 32, ... of each generic in turn, a reduction's
@@ -352,6 +352,16 @@ public:
   FailureOr<Value> reductionStep(func::FuncOp chain, ValueRange inputs,
                                  Value acc, std::string &why);
 
+  /// For a block of several warps on one row: every warp computes the
+  /// row's reductions and maps (as above, its lanes over the columns), then
+  /// a gpu.barrier (so that no warp stores over columns another still
+  /// reads: the result may be the row itself), and thread `thread` of
+  /// `threads` stores the columns thread, thread + threads, ...
+  void storeAcrossBlock(Value thread, Value threads) {
+    storeStart = thread;
+    storeStep = threads;
+  }
+
 private:
   Type wide(Type t) const {
     return width == 1 ? t : VectorType::get({width}, t);
@@ -376,11 +386,11 @@ private:
   /// The inputs of the two-dimensional generic `g` at column(s) i.
   LogicalResult loadInputs(linalg::GenericOp g, Value i,
                            SmallVector<Value> &vals, std::string &why);
-  /// scf.for v = lane to length / width step 32, i = v * width, as `body`
-  /// says; its results.
-  ValueRange
-  columns(ValueRange inits,
-          function_ref<SmallVector<Value>(Value i, ValueRange)> body);
+  /// scf.for v = start to length / width step `step` (lane and 32 by
+  /// default), i = v * width, as `body` says; its results.
+  ValueRange columns(ValueRange inits,
+                     function_ref<SmallVector<Value>(Value i, ValueRange)> body,
+                     Value start = Value(), Value step = Value());
 
   OpBuilder &b;
   Location loc;
@@ -394,6 +404,8 @@ private:
   /// and the row value found.
   Value partial, factor;
   bool reducedPartial = false;
+  /// storeAcrossBlock's: the storing thread and the block's threads.
+  Value storeStart, storeStep;
 };
 
 FailureOr<Value> WarpRows::load(Value tensor, AffineMap map, Value i,
@@ -507,13 +519,17 @@ FailureOr<Value> WarpRows::cloneBody(linalg::GenericOp g, ArrayRef<Value> vals,
 
 ValueRange
 WarpRows::columns(ValueRange inits,
-                  function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-  Value step = arith::ConstantIndexOp::create(b, loc, 32);
+                  function_ref<SmallVector<Value>(Value, ValueRange)> body,
+                  Value start, Value step) {
+  if (!start) {
+    start = lane;
+    step = arith::ConstantIndexOp::create(b, loc, 32);
+  }
   Value end = length;
   if (width > 1)
     end = arith::DivUIOp::create(b, loc, length,
                                  arith::ConstantIndexOp::create(b, loc, width));
-  auto loop = scf::ForOp::create(b, loc, lane, end, step, inits);
+  auto loop = scf::ForOp::create(b, loc, start, end, step, inits);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value i = loop.getInductionVar();
@@ -692,26 +708,31 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
       continue;
     }
     bool bad = false;
-    columns({}, [&](Value i, ValueRange) -> SmallVector<Value> {
-      SmallVector<Value> vals;
-      if (failed(loadInputs(g, i, vals, why))) {
-        bad = true;
-        return {};
-      }
-      vals.push_back(unread(g));
-      FailureOr<Value> v = cloneBody(g, vals, /*widen=*/true, why);
-      if (failed(v)) {
-        bad = true;
-        return {};
-      }
-      Value at = arith::AddIOp::create(b, loc, base, i);
-      if (width == 1)
-        memref::StoreOp::create(b, loc, *v, y, at);
-      else
-        vector::StoreOp::create(b, loc, *v, y, at, /*nontemporal=*/false,
-                                llvm::MaybeAlign(4 * width));
-      return {};
-    });
+    if (storeStart)
+      gpu::BarrierOp::create(b, loc);
+    columns(
+        {},
+        [&](Value i, ValueRange) -> SmallVector<Value> {
+          SmallVector<Value> vals;
+          if (failed(loadInputs(g, i, vals, why))) {
+            bad = true;
+            return {};
+          }
+          vals.push_back(unread(g));
+          FailureOr<Value> v = cloneBody(g, vals, /*widen=*/true, why);
+          if (failed(v)) {
+            bad = true;
+            return {};
+          }
+          Value at = arith::AddIOp::create(b, loc, base, i);
+          if (width == 1)
+            memref::StoreOp::create(b, loc, *v, y, at);
+          else
+            vector::StoreOp::create(b, loc, *v, y, at, /*nontemporal=*/false,
+                                    llvm::MaybeAlign(4 * width));
+          return {};
+        },
+        storeStart, storeStep);
     if (bad)
       return failure();
     stored = g.getResult(0);
@@ -807,6 +828,51 @@ OwningOpRef<func::FuncOp> rmsNormChain(OpBuilder &b, Location loc) {
                       });
 }
 
+/// `f(scores, at, u, thread, threads, heads, P)`: attention's softmax, as
+/// lower::softmax builds dsc.softmax for the CPU, in place over unit u's
+/// scores (u = t * heads + h for query row t and head h: its P-long row at
+/// u * P, of which the positions up to at[0] + t are seen), for thread
+/// `thread` of a block of `threads` (whole warps) on that row alone:
+/// every warp finds the row's maximum and sum (lane
+/// thread % 32 over the positions l, l + 32, ...), then, after a barrier,
+/// each thread stores the weights of the positions thread, thread +
+/// threads, ...: the attention kernel's softmax between its scores and
+/// its weighted sums, which every thread of its block calls.
+LogicalResult deriveCausalSoftmaxBlock(func::FuncOp f) {
+  Location loc = f.getLoc();
+  OpBuilder b(f);
+  auto dyn = ShapedType::kDynamic;
+  auto x2 = RankedTensorType::get({dyn, dyn}, b.getF32Type());
+  OwningOpRef<func::FuncOp> chain = scratchChain(
+      b, loc, {x2}, x2, [](OpBuilder &cb, Location l, ValueRange a) {
+        return dsc::lower::softmax(cb, l, a[0]);
+      });
+  if (!chain)
+    return failure();
+  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+  Value scores = f.getArgument(0), at = f.getArgument(1), u = f.getArgument(2);
+  Value thread = f.getArgument(3), threads = f.getArgument(4);
+  Value heads = f.getArgument(5), positions = f.getArgument(6);
+  Value c0 = arith::ConstantIndexOp::create(fb, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(fb, loc, 1);
+  Value c32 = arith::ConstantIndexOp::create(fb, loc, 32);
+  Value first = arith::IndexCastOp::create(
+      fb, loc, fb.getIndexType(), memref::LoadOp::create(fb, loc, at, c0));
+  Value t = arith::DivUIOp::create(fb, loc, u, heads);
+  Value seen = arith::AddIOp::create(
+      fb, loc, arith::AddIOp::create(fb, loc, first, t), c1);
+  Value base = arith::MulIOp::create(fb, loc, u, positions);
+  Value lane = arith::RemUIOp::create(fb, loc, thread, c32);
+  WarpRows warp(fb, loc, /*width=*/1, seen, lane, base, scores);
+  warp.storeAcrossBlock(thread, threads);
+  std::string why;
+  if (failed(warp.run(*chain, {{Binding::Rows, scores}}, why)))
+    return deriveError(f, dsc::SoftmaxOp::getOperationName(),
+                       "a chain a block of warps a row can run", why);
+  func::ReturnOp::create(fb, loc);
+  return success();
+}
+
 /// `f(x, acc) -> acc'` on vector<4xf32>: a lane's step of RMSNorm's row
 /// reduction (the sum of squares) at four columns, the body of
 /// lower::rmsNorm's reduction widened; for the GEMVs that compute the norm
@@ -893,52 +959,6 @@ LogicalResult deriveRMSNorm(func::FuncOp f, unsigned width) {
           },
           why)))
     return deriveError(f, dsc::RMSNormOp::getOperationName(),
-                       "a chain a warp a row can run", why);
-  return success();
-}
-
-/// `f(scores, at, units, heads, P)`: attention's softmax over each unit's
-/// scores in place, as lower::softmax builds dsc.softmax for the CPU, a
-/// warp a unit: unit u = t * heads + h (query row t, head h) has its P-long
-/// row at u * P, of which the positions up to at[0] + t are seen (causal).
-LogicalResult deriveCausalSoftmax(func::FuncOp f) {
-  Location loc = f.getLoc();
-  OpBuilder b(f);
-  auto dyn = ShapedType::kDynamic;
-  auto x2 = RankedTensorType::get({dyn, dyn}, b.getF32Type());
-  OwningOpRef<func::FuncOp> chain = scratchChain(
-      b, loc, {x2}, x2, [](OpBuilder &cb, Location l, ValueRange a) {
-        return dsc::lower::softmax(cb, l, a[0]);
-      });
-  if (!chain)
-    return failure();
-  std::string why;
-  if (failed(deriveWarpRows(
-          f, *chain, /*width=*/1,
-          [&](OpBuilder &) {
-            Value scores = f.getArgument(0), at = f.getArgument(1);
-            Value heads = f.getArgument(3), positions = f.getArgument(4);
-            RowKernel k;
-            k.rows = f.getArgument(2);
-            k.bindings = {{Binding::Rows, scores}};
-            k.y = scores;
-            k.place = [=](OpBuilder &rb, Value u) {
-              Value c0 = arith::ConstantIndexOp::create(rb, loc, 0);
-              Value c1 = arith::ConstantIndexOp::create(rb, loc, 1);
-              Value first = arith::IndexCastOp::create(
-                  rb, loc, rb.getIndexType(),
-                  memref::LoadOp::create(rb, loc, at, c0));
-              Value t = arith::DivUIOp::create(rb, loc, u, heads);
-              Value seen = arith::AddIOp::create(
-                  rb, loc, arith::AddIOp::create(rb, loc, first, t), c1);
-              return std::make_pair(
-                  arith::MulIOp::create(rb, loc, u, positions).getResult(),
-                  seen);
-            };
-            return k;
-          },
-          why)))
-    return deriveError(f, dsc::SoftmaxOp::getOperationName(),
                        "a chain a warp a row can run", why);
   return success();
 }
@@ -1340,12 +1360,6 @@ FunctionType elementwiseSignature(Builder &b) {
   auto flat = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
   return b.getFunctionType({flat, flat, flat, b.getIndexType()}, {});
 }
-FunctionType causalSoftmaxSignature(Builder &b) {
-  auto f32 = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
-  auto i64 = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
-  return b.getFunctionType(
-      {f32, i64, b.getIndexType(), b.getIndexType(), b.getIndexType()}, {});
-}
 template <bool F16> FunctionType embedSignature(Builder &b) {
   Type element = F16 ? Type(b.getF16Type()) : Type(b.getF32Type());
   auto table = MemRefType::get({ShapedType::kDynamic}, element);
@@ -1372,6 +1386,12 @@ FunctionType ropeKVSignature(Builder &b) {
   SmallVector<Type> in(ropeSignature(b).getInputs());
   in.append({f32, f32, f32});
   return b.getFunctionType(in, {});
+}
+FunctionType causalSoftmaxBlockSignature(Builder &b) {
+  auto f32 = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
+  auto i64 = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
+  Type index = b.getIndexType();
+  return b.getFunctionType({f32, i64, index, index, index, index, index}, {});
 }
 FunctionType rmsSquaresSignature(Builder &b) {
   auto v4 = VectorType::get({4}, b.getF32Type());
@@ -1429,8 +1449,8 @@ struct GPUDeriveKernelsPass
          embedSignature<true>, embedF16, true},
         {"dsc_cuda_kv_store", dsc::AttentionOp::getOperationName(),
          kvStoreSignature, deriveKVStore, true},
-        {"dsc_cuda_causal_softmax", dsc::SoftmaxOp::getOperationName(),
-         causalSoftmaxSignature, deriveCausalSoftmax, false},
+        {"dsc_cuda_causal_softmax_block", dsc::SoftmaxOp::getOperationName(),
+         causalSoftmaxBlockSignature, deriveCausalSoftmaxBlock, false},
         {"dsc_cuda_rms_squares", dsc::RMSNormOp::getOperationName(),
          rmsSquaresSignature, deriveRMSSquares, false},
         {"dsc_cuda_rms_factor", dsc::RMSNormOp::getOperationName(),

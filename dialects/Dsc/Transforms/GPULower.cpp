@@ -478,11 +478,13 @@ static LogicalResult checkEmulatedMma(NVVM::MmaOp mma) {
 /// each outlined kernel (gpu.func) becomes a host function of the same name
 /// and arguments, plus the launch's grid and block sizes, that runs its body
 /// for every block and thread in turn, the ids the loops' indices. The dsc
-/// kernels use no shared memory and no barrier, so one thread after another
-/// computes what the GPU computes at once, but for gpu.subgroup_reduce: a
+/// kernels use no shared memory, so one thread after another computes what
+/// the GPU computes at once, but for gpu.subgroup_reduce and gpu.barrier: a
 /// kernel's body is cut at each one (they must be in the body itself, not
-/// in a loop or branch), into phases, and a warp (32 consecutive linear
-/// thread ids) at a time runs them all, its threads in turn in each. A
+/// in a loop or branch), into phases; the phases up to a barrier (a
+/// segment) run for every thread of the block before the next segment's,
+/// and a warp (32 consecutive linear thread ids) at a time runs a
+/// segment's phases, its threads in turn in each. A
 /// value a later phase uses is kept per thread in a scratch buffer; the
 /// reduction combines the warp's values in the butterfly order of its
 /// GPU lowering (offsets 1, 2, ..., 16), so that every lane gets the same
@@ -499,27 +501,36 @@ struct GPUKernelsToHostPass
     if (!f.getBody().hasOneBlock())
       return f.emitOpError("has more than one block: no host form");
     Block &body = f.getBody().front();
-    // The phases: the body's ops between its subgroup reductions.
+    // The phases: the body's ops between its subgroup reductions and
+    // barriers; cuts[p - 1] is the one before phase p.
     SmallVector<SmallVector<Operation *>> phases(1);
     SmallVector<gpu::SubgroupReduceOp> reductions;
+    SmallVector<Operation *> cuts;
+    bool barriers = false;
     DenseMap<Operation *, unsigned> phaseOf;
     for (Operation &op : body.without_terminator()) {
       if (auto r = dyn_cast<gpu::SubgroupReduceOp>(op)) {
         if (r.getClusterSize() || !r.getType().isIntOrIndexOrFloat())
           return r.emitOpError("of a vector or in clusters has no host form");
         reductions.push_back(r);
-        phaseOf[r] = phases.size();
-        phases.emplace_back();
+      } else if (isa<gpu::BarrierOp>(op)) {
+        barriers = true;
+      } else {
+        WalkResult nested = op.walk([](Operation *inner) {
+          if (!isa<gpu::SubgroupReduceOp, gpu::BarrierOp>(inner))
+            return WalkResult::advance();
+          inner->emitOpError("inside a loop or branch has no host form");
+          return WalkResult::interrupt();
+        });
+        if (nested.wasInterrupted())
+          return failure();
+        phaseOf[&op] = phases.size() - 1;
+        phases.back().push_back(&op);
         continue;
       }
-      WalkResult nested = op.walk([](gpu::SubgroupReduceOp r) {
-        r.emitOpError("inside a loop or branch has no host form");
-        return WalkResult::interrupt();
-      });
-      if (nested.wasInterrupted())
-        return failure();
-      phaseOf[&op] = phases.size() - 1;
-      phases.back().push_back(&op);
+      cuts.push_back(&op);
+      phaseOf[&op] = phases.size();
+      phases.emplace_back();
     }
     // Values a later phase uses (or a reduction reads) are kept per thread.
     SetVector<Value> kept;
@@ -536,7 +547,8 @@ struct GPUKernelsToHostPass
           continue;
         if (!v.getType().isIntOrIndexOrFloat())
           return op.emitOpError("has a result of type ")
-                 << v.getType() << " used across a subgroup reduction: no "
+                 << v.getType()
+                 << " used across a subgroup reduction or barrier: no "
                  << "host form";
         kept.insert(v);
       }
@@ -560,9 +572,11 @@ struct GPUKernelsToHostPass
     // Scratch: one value per thread of a block, for each kept value.
     DenseMap<Value, Value> scratch;
     Value threads;
-    if (!kept.empty()) {
+    if (!reductions.empty() || barriers) {
       threads = arith::MulIOp::create(b, loc, dims[3], dims[4]);
       threads = arith::MulIOp::create(b, loc, threads, dims[5]);
+    }
+    if (!kept.empty()) {
       for (gpu::SubgroupReduceOp r : reductions)
         if (!kept.contains(r.getValue()))
           return r.emitOpError("reduces a value that does not depend on the "
@@ -579,31 +593,39 @@ struct GPUKernelsToHostPass
       blockIv[d] = loop.getInductionVar();
       b.setInsertionPointToStart(loop.getBody());
     }
-    // With reductions, a warp (32 consecutive linear thread ids) at a
-    // time runs all its phases, its reductions over its own threads: a
-    // thread reading what another warp writes after a reduction sees it
-    // written or not by the order of the warps, which the tests reverse
-    // (dsc-gpu-reverse-parallel-loops), as on a GPU, where it would need
-    // a barrier.
+    // With reductions or barriers, the body runs in segments, each up to
+    // the next barrier (a barrier's meaning: every thread of the block
+    // reaches it before any goes on), and a warp (32 consecutive linear
+    // thread ids) at a time runs all the phases of a segment, its
+    // reductions over its own threads: a thread reading what another warp
+    // writes in the same segment sees it written or not by the order of
+    // the warps, which the tests reverse (dsc-gpu-reverse-parallel-loops),
+    // as on a GPU, where it would need a barrier.
+    bool warpwise = !reductions.empty() || barriers;
+    OpBuilder::InsertPoint inBlock = b.saveInsertionPoint(), inSegment;
     Value lo, hi;
-    if (!reductions.empty()) {
-      Value c31 = arith::ConstantIndexOp::create(b, loc, 31);
-      Value c32 = arith::ConstantIndexOp::create(b, loc, 32);
-      Value warps = arith::DivUIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, threads, c31), c32);
-      auto warp = scf::ForOp::create(b, loc, zero, warps, one);
-      b.setInsertionPointToStart(warp.getBody());
-      lo = arith::MulIOp::create(b, loc, warp.getInductionVar(), c32);
-      hi = arith::MinUIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, lo, c32), threads);
-    }
-    OpBuilder::InsertPoint inBlock = b.saveInsertionPoint();
     bool bad = false;
     for (unsigned p = 0; p < phases.size(); ++p) {
-      b.restoreInsertionPoint(inBlock);
-      if (p > 0) {
-        // The reduction before this phase, over each warp's kept values.
-        gpu::SubgroupReduceOp r = reductions[p - 1];
+      if (warpwise && (p == 0 || isa<gpu::BarrierOp>(cuts[p - 1]))) {
+        // A segment: a loop over the block's warps, after the last one's.
+        b.restoreInsertionPoint(inBlock);
+        Value c31 = arith::ConstantIndexOp::create(b, loc, 31);
+        Value c32 = arith::ConstantIndexOp::create(b, loc, 32);
+        Value warps = arith::DivUIOp::create(
+            b, loc, arith::AddIOp::create(b, loc, threads, c31), c32);
+        auto warp = scf::ForOp::create(b, loc, zero, warps, one);
+        b.setInsertionPointToStart(warp.getBody());
+        lo = arith::MulIOp::create(b, loc, warp.getInductionVar(), c32);
+        hi = arith::MinUIOp::create(
+            b, loc, arith::AddIOp::create(b, loc, lo, c32), threads);
+        inSegment = b.saveInsertionPoint();
+        b.restoreInsertionPoint(inBlock);
+      }
+      b.restoreInsertionPoint(warpwise ? inSegment : inBlock);
+      auto r = p > 0 ? dyn_cast<gpu::SubgroupReduceOp>(cuts[p - 1])
+                     : gpu::SubgroupReduceOp();
+      if (r) {
+        // The reduction before this phase, over the warp's kept values.
         Value in = scratch[r.getValue()], out = scratch[r.getResult()];
         auto copy = scf::ForOp::create(b, loc, lo, hi, one);
         {
@@ -637,9 +659,10 @@ struct GPUKernelsToHostPass
           memref::StoreOp::create(b, loc, c, out, u);
         }
       }
-      // Threads z, y, x; with reductions, the warp's linear ids.
+      // Threads z, y, x; with reductions or barriers, the warp's linear
+      // ids.
       Value threadIv[3], linear;
-      if (reductions.empty()) {
+      if (!warpwise) {
         for (int d = 2; d >= 0; --d) {
           auto loop = scf::ForOp::create(b, loc, zero, dims[3 + d], one);
           threadIv[d] = loop.getInductionVar();
@@ -705,7 +728,7 @@ struct GPUKernelsToHostPass
       if (auto mma = dyn_cast<NVVM::MmaOp>(op))
         return failed(checkEmulatedMma(mma)) ? WalkResult::interrupt()
                                              : WalkResult::advance();
-      if (isa<gpu::SubgroupReduceOp>(op)) {
+      if (isa<gpu::SubgroupReduceOp, gpu::BarrierOp>(op)) {
         op->emitOpError("in a kernel with mma.sync has no host form");
         return WalkResult::interrupt();
       }

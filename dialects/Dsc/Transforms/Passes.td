@@ -411,12 +411,17 @@ def GPUDeriveKernels : Pass<"dsc-gpu-derive-kernels", "::mlir::ModuleOp"> {
       column, stored where the CPU's view of the layer's block
       (dsc/abi/kv_cache.h) puts it: (g * P + at[0] + s) * hd + d, P the
       block's positions.
-    - `dsc_cuda_causal_softmax` (scores, at, units, heads, P): a helper
-      (it stays private; the attention kernel calls it): the chain of
-      `dsc.softmax`'s CPU lowering (`lower::softmax`), the same mapping, a
-      warp per unit u over its row u * P, at[0] + u / heads + 1 positions
-      long, in place. An element-wise result only later generics read is
-      computed again at each reader's column, not stored.
+    - `dsc_cuda_causal_softmax_block` (scores, at, u, thread, threads,
+      heads, P): a helper (it stays private; every thread of the
+      attention kernel's block calls it): the chain of `dsc.softmax`'s CPU
+      lowering (`lower::softmax`) over unit u's row u * P, at[0] +
+      u / heads + 1 positions long, in place, for thread `thread` of a
+      block of `threads` (whole warps): every warp computes the row's
+      reductions and maps as above (lane thread % 32), then a
+      `gpu.barrier`, then the thread stores the last generic's columns
+      thread, thread + threads, ... An element-wise result only later
+      generics read is computed again at each reader's column, not
+      stored.
     - `dsc_cuda_rms_squares` (x, acc: `vector<4xf32>`) and
       `dsc_cuda_rms_factor` (partial: f32, dim: index, eps: f32): helpers
       for the GEMVs that compute the RMSNorm before them as they read the
@@ -570,14 +575,18 @@ def GPUKernelsToHost : Pass<"dsc-gpu-kernels-to-host", "::mlir::ModuleOp"> {
     each outlined kernel (`gpu.func`) becomes a host function of the same
     name and arguments, plus the launch's grid and block sizes (x, y, z
     each), that runs its body for every block and thread in turn, the ids
-    the loops' indices. The dsc kernels use no shared memory and no
-    barrier, so one thread after another computes what the GPU computes at
-    once, but for `gpu.subgroup_reduce`: the body is cut at each (they must
-    be in the body itself, not in a loop or branch) into phases, values
-    used across a cut kept per thread in scratch buffers, and a warp (32
-    consecutive linear thread ids) at a time runs all the phases, each
+    the loops' indices. The dsc kernels use no shared memory, so one
+    thread after another computes what the GPU computes at once, but for
+    `gpu.subgroup_reduce` and `gpu.barrier`: the body is cut at each (they
+    must be in the body itself, not in a loop or branch) into phases,
+    values used across a cut kept per thread in scratch buffers. The
+    phases up to a barrier are a segment, which every thread of the block
+    finishes before any starts the next; in a segment, a warp (32
+    consecutive linear thread ids) at a time runs all its phases, each
     reduction combining the warp's values in
-    dsc-gpu-lower-subgroup-reduce's order.
+    dsc-gpu-lower-subgroup-reduce's order. A thread reading what another
+    warp writes in the same segment (a missing barrier) sees it or not by
+    the warps' order, which the tests reverse.
     A kernel with `nvvm.mma.sync` (the tensor-core GEMMs; m16n8k16, f16 A
     and B, f32 C), whose operands are spread over the warp's lanes and
     which may sit in a loop, becomes instead a function for one thread, the

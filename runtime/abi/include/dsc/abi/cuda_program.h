@@ -90,6 +90,12 @@ enum {
  * buffers have this many rows. */
 #define DSC_CUDA_BLOCK 64
 
+/* The attention kernel's warps a block (one block a query row and head):
+ * its partial sums, DSC_CUDA_ATTN_WARPS x head_dim floats a row and head,
+ * follow the scores in their allocation (the kernel takes the warps from
+ * their size). */
+#define DSC_CUDA_ATTN_WARPS 16
+
 /* The block's words the kernels read from device memory (`io`): its first
  * position (int64), then its tokens (int32 each). */
 enum { DSC_CIO_AT = 0, DSC_CIO_TOKENS = 8 };
@@ -103,7 +109,9 @@ typedef struct {
   const uint64_t *rope; /* per RoPE table: cos, sin ([positions, hd / 2]) */
   uint64_t io;          /* DSC_CIO_* */
   uint64_t cache;       /* the KV cache (dsc/abi/kv_cache.h) */
-  uint64_t scores;      /* DSC_CUDA_BLOCK x heads x positions floats */
+  uint64_t scores;      /* DSC_CUDA_BLOCK x heads x positions floats, then
+                           DSC_CUDA_BLOCK x heads x DSC_CUDA_ATTN_WARPS x
+                           head_dim (attention's partial sums) */
   int64_t positions;    /* the KV cache's and the tables' */
 } dsc_cuda_frame;
 enum {

@@ -38,8 +38,8 @@ module {
 // -----
 
 module {
-  // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_causal_softmax is declared as '(memref<?xf32>, memref<?xi32>, index, index, index) -> ()'}}
-  func.func private @dsc_cuda_causal_softmax(memref<?xf32>, memref<?xi32>, index, index, index)
+  // expected-error @below {{dsc-gpu-derive-kernels: dsc_cuda_causal_softmax_block is declared as '(memref<?xf32>, memref<?xi32>, index, index, index, index, index) -> ()'}}
+  func.func private @dsc_cuda_causal_softmax_block(memref<?xf32>, memref<?xi32>, index, index, index, index, index)
 }
 
 // -----

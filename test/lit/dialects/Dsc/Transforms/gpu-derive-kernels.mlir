@@ -110,24 +110,29 @@ module {
 
 // -----
 
-// Attention's softmax from dsc.softmax's CPU chain (lower::softmax), a warp
-// a unit over the positions it sees (at[0] + u / heads + 1) of its P-long
-// row at u * P: the maximum from -inf, the sum of exp(x - max) from 0 (the
-// exponentials computed where they are read: no buffer for them), the
-// sum's inverse once, and exp(x - max) * inverse stored in place, each at
-// u * P + i. A helper the attention kernel calls: it stays private.
-// CHECK-LABEL: func.func private @dsc_cuda_causal_softmax(
-// CHECK-SAME: %[[S:[^:]*]]: memref<?xf32>, %[[AT:[^:]*]]: memref<?xi64>, %[[UNITS:[^:]*]]: index, %[[HEADS:[^:]*]]: index, %[[P:[^:]*]]: index)
+// Attention's softmax from dsc.softmax's CPU chain (lower::softmax), for
+// thread i of a block of `threads` on unit u's P-long row at u * P, over
+// the positions it sees (at[0] + u / heads + 1): every warp finds the
+// maximum from -inf and the sum of exp(x - max) from 0, lane i % 32 over
+// positions l, l + 32, ... (the exponentials computed where they are
+// read: no buffer for them), the sum's inverse once; then, after a
+// barrier (the weights overwrite scores other warps read), thread i
+// stores exp(x - max) * inverse at u * P + i, i + threads, ... A helper the
+// attention kernel's threads call: it stays private, and has no loops of
+// blocks or threads of its own.
+// CHECK-LABEL: func.func private @dsc_cuda_causal_softmax_block(
+// CHECK-SAME: %[[S:[^:]*]]: memref<?xf32>, %[[AT:[^:]*]]: memref<?xi64>, %[[U:[^:]*]]: index, %[[TH:[^:]*]]: index, %[[THREADS:[^:]*]]: index, %[[HEADS:[^:]*]]: index, %[[P:[^:]*]]: index)
 // CHECK-SAME: attributes {dsc.derived_from = "dsc.softmax"} {
-// CHECK: scf.parallel (%[[U:.*]]) = (%{{.*}}) to (%[[UNITS]])
-// CHECK: scf.parallel (%[[L:.*]]) =
+// CHECK-NOT: scf.parallel
 // CHECK: %[[ONE:.*]] = arith.constant 1 : index
+// CHECK: %[[C32:.*]] = arith.constant 32 : index
 // CHECK: %[[F:.*]] = memref.load %[[AT]]
 // CHECK: %[[FI:.*]] = arith.index_cast %[[F]] : i64 to index
 // CHECK: %[[T:.*]] = arith.divui %[[U]], %[[HEADS]] : index
 // CHECK: %[[LAST:.*]] = arith.addi %[[FI]], %[[T]] : index
 // CHECK: %[[SEEN:.*]] = arith.addi %[[LAST]], %[[ONE]] : index
 // CHECK: %[[BASE:.*]] = arith.muli %[[U]], %[[P]] : index
+// CHECK: %[[L:.*]] = arith.remui %[[TH]], %[[C32]] : index
 // CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
 // CHECK: %[[M:.*]] = scf.for %[[I:.*]] = %[[L]] to %[[SEEN]] step %{{.*}} iter_args(%[[A:.*]] = %[[NINF]]) -> (f32)
 // CHECK-NEXT: %[[J:.*]] = arith.addi %[[BASE]], %[[I]] : index
@@ -144,7 +149,8 @@ module {
 // CHECK: %[[SUM:.*]] = gpu.subgroup_reduce add %[[PS]] uniform
 // CHECK-NEXT: %[[ONEF:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK-NEXT: %[[INV:.*]] = arith.divf %[[ONEF]], %[[SUM]] : f32
-// CHECK: scf.for %[[I3:.*]] = %[[L]] to %[[SEEN]]
+// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: scf.for %[[I3:.*]] = %[[TH]] to %[[SEEN]] step %[[THREADS]] {
 // CHECK-NEXT: %[[J3:.*]] = arith.addi %[[BASE]], %[[I3]] : index
 // CHECK-NEXT: %[[SV3:.*]] = memref.load %[[S]][%[[J3]]]
 // CHECK-NEXT: %[[D3:.*]] = arith.subf %[[SV3]], %[[MX]] : f32
@@ -153,7 +159,7 @@ module {
 // CHECK-NEXT: %[[J4:.*]] = arith.addi %[[BASE]], %[[I3]] : index
 // CHECK-NEXT: memref.store %[[W]], %[[S]][%[[J4]]]
 module {
-  func.func private @dsc_cuda_causal_softmax(memref<?xf32>, memref<?xi64>, index, index, index)
+  func.func private @dsc_cuda_causal_softmax_block(memref<?xf32>, memref<?xi64>, index, index, index, index, index)
 }
 
 // -----

@@ -28,7 +28,7 @@ module attributes {gpu.container_module} {
     gpu.func @vector(%a: memref<32xf32>, %b: memref<128xf32>) kernel {
       %c0 = arith.constant 0 : index
       %t = gpu.thread_id x
-      // expected-error @+1 {{used across a subgroup reduction: no host form}}
+      // expected-error @+1 {{used across a subgroup reduction or barrier: no host form}}
       %w = vector.load %b[%c0] : memref<128xf32>, vector<4xf32>
       %v = memref.load %a[%t] : memref<32xf32>
       %s = gpu.subgroup_reduce add %v uniform : (f32) -> f32
@@ -141,6 +141,24 @@ module attributes {gpu.container_module} {
       %t = nvvm.read.ptx.sreg.tid.x : i32
       %c0 = arith.constant 0 : index
       memref.store %t, %a[%c0] : memref<256xi32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// A barrier in a branch: the host form cuts the body at barriers too.
+module attributes {gpu.container_module} {
+  gpu.module @m {
+    gpu.func @barrier_in_branch(%a: memref<32xf32>, %c: i1) kernel {
+      %t = gpu.thread_id x
+      scf.if %c {
+        // expected-error @+1 {{inside a loop or branch has no host form}}
+        gpu.barrier
+      }
+      %v = memref.load %a[%t] : memref<32xf32>
+      memref.store %v, %a[%t] : memref<32xf32>
       gpu.return
     }
   }

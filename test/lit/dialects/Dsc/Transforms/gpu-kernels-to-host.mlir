@@ -190,3 +190,96 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// A barrier cuts the body too: the body runs in segments up to each
+// barrier, every thread of the block through one segment before any runs
+// the next, a warp (32 consecutive linear ids) at a time within it (a
+// reduction, below, is warp-wide only). A value the segment after the
+// barrier reads (the thread's own sum) is kept per thread.
+// CHECK-LABEL: func.func @barrier_kernel
+// CHECK-SAME: %[[A:[a-z0-9]+]]: memref<64xf32>, %[[B:[a-z0-9]+]]: memref<64xf32>, %[[GX:[a-z0-9]+]]: index, %{{[a-z0-9]+}}: index, %{{[a-z0-9]+}}: index, %[[BX:[a-z0-9]+]]: index, %[[BY:[a-z0-9]+]]: index, %[[BZ:[a-z0-9]+]]: index)
+// CHECK: %[[XY:.*]] = arith.muli %[[BX]], %[[BY]]
+// CHECK: %[[N:.*]] = arith.muli %[[XY]], %[[BZ]]
+// CHECK: %[[KEPT:.*]] = memref.alloc(%[[N]]) : memref<?xf32>
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[GX]]
+// The segment before the barrier: every warp's threads store their value
+// and keep it.
+// CHECK: scf.for %[[W0:.*]] = %{{.*}} to %[[WARPS0:.*]] step
+// CHECK: %[[LO0:.*]] = arith.muli %[[W0]], %{{.*}}
+// CHECK: %[[HI0:.*]] = arith.minui %{{.*}}, %[[N]]
+// CHECK: scf.for %[[T0:.*]] = %[[LO0]] to %[[HI0]]
+// CHECK: memref.store %{{.*}}, %[[A]]
+// CHECK: memref.store %{{.*}}, %[[KEPT]][%[[T0]]]
+// CHECK: }
+// CHECK: }
+// The one after, in a loop of its own: every thread reads its neighbour's.
+// CHECK: scf.for %[[W1:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: %[[LO1:.*]] = arith.muli %[[W1]], %{{.*}}
+// CHECK: scf.for %[[T1:.*]] = %[[LO1]] to
+// CHECK: memref.load %[[KEPT]][%[[T1]]]
+// CHECK: memref.load %[[A]]
+// CHECK: memref.store %{{.*}}, %[[B]]
+// CHECK: }
+// CHECK-NOT: gpu.barrier
+// CHECK: memref.dealloc %[[KEPT]]
+module attributes {gpu.container_module} {
+  gpu.module @m {
+    gpu.func @barrier_kernel(%a: memref<64xf32>, %b: memref<64xf32>) kernel {
+      %c1 = arith.constant 1 : index
+      %c64 = arith.constant 64 : index
+      %t = gpu.thread_id x
+      %v = memref.load %b[%t] : memref<64xf32>
+      %twice = arith.addf %v, %v : f32
+      memref.store %twice, %a[%t] : memref<64xf32>
+      gpu.barrier
+      %t1 = arith.addi %t, %c1 : index
+      %next = arith.remui %t1, %c64 : index
+      %w = memref.load %a[%next] : memref<64xf32>
+      %s = arith.addf %w, %twice : f32
+      memref.store %s, %b[%t] : memref<64xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// A reduction and a barrier: in the first segment's loop over warps, the
+// phase before the reduction, the warp's butterfly, the phase after; then
+// the second segment's loop over warps.
+// CHECK-LABEL: func.func @barrier_reduce_kernel
+// CHECK-SAME: %[[GX:[a-z0-9]+]]: index, %{{[a-z0-9]+}}: index, %{{[a-z0-9]+}}: index, %[[BX:[a-z0-9]+]]: index, %[[BY:[a-z0-9]+]]: index, %[[BZ:[a-z0-9]+]]: index)
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[GX]] step
+// CHECK: scf.for %[[W:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: %[[LO:.*]] = arith.muli %[[W]], %{{.*}}
+// CHECK: %[[HI:.*]] = arith.minui
+// CHECK: scf.for %{{.*}} = %[[LO]] to %[[HI]] step
+// CHECK: memref.load
+// CHECK: }
+// CHECK: arith.xori
+// CHECK: scf.for %{{.*}} = %[[LO]] to %[[HI]] step
+// CHECK: memref.store
+// CHECK: }
+// CHECK: }
+// CHECK: scf.for %[[W2:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: scf.for
+// CHECK: memref.store
+module attributes {gpu.container_module} {
+  gpu.module @m {
+    gpu.func @barrier_reduce_kernel(%a: memref<64xf32>, %b: memref<64xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %t = gpu.thread_id x
+      %v = memref.load %b[%t] : memref<64xf32>
+      %s = gpu.subgroup_reduce add %v uniform : (f32) -> f32
+      memref.store %s, %a[%t] : memref<64xf32>
+      gpu.barrier
+      %w = memref.load %a[%c0] : memref<64xf32>
+      memref.store %w, %b[%t] : memref<64xf32>
+      gpu.return
+    }
+  }
+}
