@@ -159,10 +159,8 @@ def bench_gemv(lib, bits, peak, mode):
         # are built for f16 scales (dsc-cuda-lower's default, as a model
         # with dsc's default schemes gets them).
         s = np.full(n * (k // group), 0.01, np.float16)
-        # The 16-byte kernels take a norm's weight and a residual (neither
-        # read: norm 0, radd 0).
-        res = ((np.ones(k, np.float32), np.zeros(n, np.float32))
-               if mode == "v" else ())
+        # The 16-byte kernels take a residual (not read: radd 0).
+        res = (np.zeros(n, np.float32),) if mode == "v" else ()
         arrays = ((q, s) if bits != 16 else (q,)) + (
             np.ones(k, np.float32),) + res + (np.zeros(n, np.float32),)
         bufs = [device_buffer(lib, a) for a in arrays]
@@ -170,8 +168,7 @@ def bench_gemv(lib, bits, peak, mode):
         name = "f16" if bits == 16 else "q%d" % bits
         fn = getattr(lib, "_mlir_ciface_dsc_cuda_gemv_%s%s" % (name, mode))
         extra = ([ctypes.c_int64(group)] if bits != 16 else []) + (
-            [ctypes.c_int64(0), ctypes.c_float(0), ctypes.c_int64(0)]
-            if mode == "v" else [])
+            [ctypes.c_int64(0)] if mode == "v" else [])
         calls.append(lambda fn=fn, b=bufs, n=n, k=k, e=extra: fn(
             *b, ctypes.c_int64(n), ctypes.c_int64(k), *e))
     t = timed(lambda: [c() for c in calls], 10)
@@ -302,7 +299,7 @@ def bench_attention(lib):
 
 def bench_norm_fused(lib, bits):
     """q, k and v (gemv_*v3), gate and up with SwiGLU (gemv_*v_swiglu) and
-    the classifier (gemv_*v) of one token at the TinyLlama shapes, each without the norm (norm 0:
+    the classifier of one token at the TinyLlama shapes, each without the norm (norm 0:
     the norm launched apart, above) and with it (norm 1: each warp also
     reads the norm's weight and sums x's squares), a synchronous call each.
     The fusion pays where the difference is below the norm's own call."""
@@ -335,18 +332,25 @@ def bench_norm_fused(lib, bits):
             raise RuntimeError("device: " + ck.device_error())
         say("%s %s, one token: %.1f us without the norm, %.1f us with it" %
             (name, kernel, times[0] * 1e6, times[1] * 1e6))
-    # The classifier (gemv_*v, no residual) after the final norm.
-    arrays = weight(VOCAB) + (x, x) + tuple(
-        np.zeros(VOCAB, np.float32) for _ in range(2))
-    bufs = [device_buffer(lib, a) for a in arrays]
-    fn = getattr(lib, "_mlir_ciface_dsc_cuda_gemv_%sv" % name)
-    times = [timed(lambda m=norm: fn(
-        *bufs, i64(VOCAB), i64(DIM), *tail, i64(0), ctypes.c_float(1e-5),
-        i64(m)), 20) for norm in (0, 1)]
+    # The classifier after the final norm: the v3 kernel given one weight
+    # (thrice, the second and third of no rows), beside the one-weight
+    # GEMV that runs it without the norm.
+    w = weight(VOCAB)
+    y = np.zeros(VOCAB, np.float32)
+    wbufs = [device_buffer(lib, a) for a in w]
+    xb, yb = device_buffer(lib, x), device_buffer(lib, y)
+    v3 = getattr(lib, "_mlir_ciface_dsc_cuda_gemv_%sv3" % name)
+    v = getattr(lib, "_mlir_ciface_dsc_cuda_gemv_%sv" % name)
+    plain = timed(lambda: v(*wbufs, xb, yb, yb, i64(VOCAB), i64(DIM), *tail,
+                            i64(0)), 20)
+    normed = timed(lambda: v3(*(wbufs * 3), xb, xb, yb, yb, yb, i64(VOCAB),
+                              i64(0), i64(0), i64(DIM), *tail,
+                              ctypes.c_float(1e-5), i64(1)), 20)
     if ck.device_error():
         raise RuntimeError("device: " + ck.device_error())
-    say("%s v (the classifier), one token: %.1f us without the norm, "
-        "%.1f us with it" % (name, times[0] * 1e6, times[1] * 1e6))
+    say("%s the classifier, one token: %.1f us without the norm (gemv_%sv), "
+        "%.1f us with it (gemv_%sv3, one weight)" %
+        (name, plain * 1e6, name, normed * 1e6, name))
 
 
 def bench_kernels(bundle, peak):

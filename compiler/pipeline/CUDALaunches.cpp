@@ -25,7 +25,6 @@
 #include "llvm/IR/IRBuilder.h"
 
 #include <array>
-#include <optional>
 
 using namespace llvm;
 using mlir::dsc::CUDAProgram;
@@ -161,7 +160,8 @@ private:
   }
   /// Whether step st's one kernel computes an RMSNorm of its input too:
   /// q, k and v, gate and up with SwiGLU, or one projection without a
-  /// residual add (the classifier) that reads 16 bytes a lane.
+  /// residual add (the classifier) that reads 16 bytes a lane (the q, k
+  /// and v kernel, given one weight).
   bool takesNorm(const int64_t *st) const {
     if (st[0] == DSC_OP_LINEAR3)
       return linear3Kernel(st);
@@ -304,11 +304,9 @@ private:
 
   /// y = weight wi x: decode's GEMV for one position, the matmul (each
   /// weight read once for all rows) for a block, on tensor cores where
-  /// allowed; + res where radd, and of RMSNorm(x) where `norm` (normArgs'
-  /// weight, eps and flag), which only the GEMVs that read 16 bytes a lane
-  /// take (vectorGemv: the caller adds apart otherwise; takesNorm).
-  bool matvec(int64_t wi, Arg x, Arg y, Arg res, int64_t radd,
-              std::optional<std::array<Arg, 3>> norm = std::nullopt) {
+  /// allowed; + res where radd, which only the GEMVs that read 16 bytes a
+  /// lane take (vectorGemv: the caller adds apart otherwise).
+  bool matvec(int64_t wi, Arg x, Arg y, Arg res, int64_t radd) {
     const int64_t *w = weight(wi);
     int64_t n = w[DSC_CPW_ROWS], k = w[DSC_CPW_COLS], group = groupOf(w);
     int64_t kind = w[DSC_CPW_KIND], per = perWord(kind);
@@ -330,17 +328,13 @@ private:
       return call(q8 ? "dsc_cuda_matmul_q8" : "dsc_cuda_matmul_q4",
                   {q, scales(wi), x, y, R, N, K, G});
     }
-    assert((!norm || vectorGemv(wi)) && "a norm in a GEMV without one");
     if (vectorGemv(wi)) {
-      // Without a norm: its weight (not read) x again.
-      auto [nw, eps, normed] = norm.value_or(
-          std::array<Arg, 3>{x, scalarF32(0), scalar(int64_t{0})});
       if (f16)
-        return call("dsc_cuda_gemv_f16v", {vectorValues(wi), x, nw, res, y, N,
-                                           K, scalar(radd), eps, normed});
-      return call(q8 ? "dsc_cuda_gemv_q8v" : "dsc_cuda_gemv_q4v",
-                  {vectorValues(wi), scales(wi), x, nw, res, y, N, K, G,
-                   scalar(radd), eps, normed});
+        return call("dsc_cuda_gemv_f16v",
+                    {vectorValues(wi), x, res, y, N, K, scalar(radd)});
+      return call(
+          q8 ? "dsc_cuda_gemv_q8v" : "dsc_cuda_gemv_q4v",
+          {vectorValues(wi), scales(wi), x, res, y, N, K, G, scalar(radd)});
     }
     if (f32)
       return call("dsc_cuda_gemv_f32", {q, x, y, N, K});
@@ -380,10 +374,22 @@ private:
     int64_t radd = st[4] != 0;
     Arg res = radd ? rowsOf(st[4] - 1) : y;
     if (!st[5] && normInKernel(prev, st)) {
-      // The classifier after the final norm: the norm in its kernel.
+      // The classifier after the final norm: the kernel of three
+      // projections with the norm, given one (the weight thrice, the
+      // second and third of no rows), so that the one-weight GEMV, which
+      // the output and down projections take, keeps no norm's code.
       auto [nx, nw, eps, normed] = normArgs(st);
-      return matvec(st[2], nx, y, res, radd,
-                    std::array<Arg, 3>{nw, eps, normed});
+      const int64_t *w = weight(st[2]);
+      Arg q = vectorValues(st[2]), n = scalar(w[DSC_CPW_ROWS]),
+          none = scalar(int64_t{0}), k = scalar(w[DSC_CPW_COLS]);
+      if (w[DSC_CPW_KIND] == DSC_CPK_F16)
+        return call("dsc_cuda_gemv_f16v3",
+                    {q, q, q, nx, nw, y, y, y, n, none, none, k, eps, normed});
+      Arg sc = scales(st[2]);
+      return call(w[DSC_CPW_KIND] == DSC_CPK_Q8 ? "dsc_cuda_gemv_q8v3"
+                                                : "dsc_cuda_gemv_q4v3",
+                  {q, sc, q, sc, q, sc, nx, nw, y, y, y, n, none, none, k,
+                   scalar(groupOf(w)), eps, normed});
     }
     if (!st[5]) {
       if (!radd || vectorGemv(st[2]))

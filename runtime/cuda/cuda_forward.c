@@ -215,9 +215,9 @@ static double profTime[PROFILE_KINDS];
 static int64_t profCalls[PROFILE_KINDS], profKernels[PROFILE_KINDS];
 
 static void print_profile(void) {
-  /* Step kinds, not kernels: attention+kv is attention's three kernels and
-   * the cache store, or, where the RoPE launch stores the keys and values
-   * (dsc_cuda_rope_kv), the three alone (the store is rope's); a norm the
+  /* Step kinds, not kernels: attention+kv is attention's kernel and the
+   * cache store, or, where the RoPE launch stores the keys and values
+   * (dsc_cuda_rope_kv), attention's alone (the store is rope's); a norm the
    * next GEMV kernel computes is in that step's figure (linear, linear
    * q/k/v), and not counted as rms_norm. */
   static const char *names[PROFILE_KINDS] = {

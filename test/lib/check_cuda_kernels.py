@@ -157,39 +157,29 @@ def gemv(lib, rng, bits):
         # one row and three spare warps, which must store nothing (y has a
         # sentinel past its end).
         # Without the residual (radd 0) it is not read: NaN there fails.
-        # Without the norm (0) its weight is not read either.
-        nan_k = np.full(k, np.nan, np.float32)
         y = np.full(n + 1, np.nan, np.float32)
         y[n] = 7
         call(lib, "dsc_cuda_gemv_q%dv" % bits, data.view(np.int32), s, x,
-             nan_k, np.full(n, np.nan, np.float32), y, n, k, group, 0,
-             NORM_EPS, 0)
+             np.full(n, np.nan, np.float32), y, n, k, group, 0)
         ok &= check("gemv_q%dv %s" % (bits, g), y[:n], ref, 1e-5)
         ok &= check("gemv_q%dv sentinel" % bits, y[n:], np.array([7.0]), 0)
         # The residual add fused in (radd 1): y = W x + res.
         res = rng.standard_normal(n).astype(np.float32)
         y = np.full(n, np.nan, np.float32)
         call(lib, "dsc_cuda_gemv_q%dv" % bits, data.view(np.int32), s, x,
-             nan_k, res, y, n, k, group, 1, NORM_EPS, 0)
+             res, y, n, k, group, 1)
         ok &= check("gemv_q%dv %s residual" % (bits, g), y,
                     ref + res, 1e-5)
-        # The RMSNorm before it fused (norm 1: the classifier's): W
-        # multiplies RMSNorm(x) with weight nw, eps NORM_EPS.
-        nw = rng.standard_normal(k).astype(np.float32)
-        xn = rms_normed(x, nw, NORM_EPS)
-        deq = q.astype(np.float64) * np.repeat(s, group, axis=1)
-        y = np.full(n, np.nan, np.float32)
-        call(lib, "dsc_cuda_gemv_q%dv" % bits, data.view(np.int32), s, x,
-             nw, np.full(n, np.nan, np.float32), y, n, k, group, 0,
-             NORM_EPS, 1)
-        ok &= check("gemv_q%dv %s norm" % (bits, g), y, deq @ xn, 1e-5)
         # Gate and up with SwiGLU fused: silu(W x) * (U x); without the
         # norm (0) its weight is not read (NaN there fails), with it (1)
         # W and U multiply RMSNorm(x) with weight nw, eps NORM_EPS.
         wu = rng.standard_normal((n, k)).astype(np.float32)
         qu, su = quantize(wu, bits, group)
+        deq = q.astype(np.float64) * np.repeat(s, group, axis=1)
         dequ = qu.astype(np.float64) * np.repeat(su, group, axis=1)
         datau = pack4(qu) if bits == 4 else qu
+        nw = rng.standard_normal(k).astype(np.float32)
+        xn = rms_normed(x, nw, NORM_EPS)
         for norm, nwv, xr in ((0, np.full(k, np.nan, np.float32), x),
                               (1, nw, xn)):
             y = np.full(n, np.nan, np.float32)
@@ -229,6 +219,15 @@ def gemv(lib, rng, bits):
                         (qq.astype(np.float64) *
                          np.repeat(ss, group, axis=1)) @ xn
                         for qq, ss in qs]), 1e-5)
+        # One weight, the second and third of no rows (the classifier
+        # after the final norm), with the norm: their outputs untouched.
+        y, spare = np.full(n, np.nan, np.float32), np.full(1, 7, np.float32)
+        call(lib, "dsc_cuda_gemv_q%dv3" % bits, *args[:2], *args[:2],
+             *args[:2], x, nw, y, spare, spare, n, 0, 0, k, group, NORM_EPS, 1)
+        ok &= check("gemv_q%dv3 %s one weight norm" % (bits, g), y,
+                    deq @ xn, 1e-5)
+        ok &= check("gemv_q%dv3 one weight spare" % bits, spare,
+                    np.array([7.0]), 0)
     return ok
 
 
@@ -259,25 +258,16 @@ def gemv_float(lib, rng):
         w = rng.standard_normal((n, k)).astype(np.float16)
         x = rng.standard_normal(k).astype(np.float32)
         ref = w.astype(np.float64) @ x
-        nan_k = np.full(k, np.nan, np.float32)
         y = np.full(n + 1, np.nan, np.float32)
         y[n] = 7
-        call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x, nan_k,
-             np.full(n, np.nan, np.float32), y, n, k, 0, NORM_EPS, 0)
+        call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x,
+             np.full(n, np.nan, np.float32), y, n, k, 0)
         ok &= check("gemv_f16v k %d" % k, y[:n], ref, 1e-5)
         ok &= check("gemv_f16v sentinel", y[n:], np.array([7.0]), 0)
         res = rng.standard_normal(n).astype(np.float32)
         y = np.full(n, np.nan, np.float32)
-        call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x, nan_k, res, y, n, k,
-             1, NORM_EPS, 0)
+        call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x, res, y, n, k, 1)
         ok &= check("gemv_f16v k %d residual" % k, y, ref + res, 1e-5)
-        # With the norm before it (the classifier's).
-        nw = rng.standard_normal(k).astype(np.float32)
-        y = np.full(n, np.nan, np.float32)
-        call(lib, "dsc_cuda_gemv_f16v", w.reshape(-1), x, nw,
-             np.full(n, np.nan, np.float32), y, n, k, 0, NORM_EPS, 1)
-        ok &= check("gemv_f16v k %d norm" % k, y,
-                    w.astype(np.float64) @ rms_normed(x, nw, NORM_EPS), 1e-5)
         wu = rng.standard_normal((n, k)).astype(np.float16)
         nw = rng.standard_normal(k).astype(np.float32)
         xn = rms_normed(x, nw, NORM_EPS)
@@ -310,6 +300,14 @@ def gemv_float(lib, rng):
         ok &= check("gemv_f16v3 k %d norm" % k, np.concatenate(ys),
                     np.concatenate([m.astype(np.float64) @ xn for m in ws]),
                     1e-5)
+        # One weight (the classifier after the final norm).
+        y, spare = np.full(n, np.nan, np.float32), np.full(1, 7, np.float32)
+        w1 = ws[0].reshape(-1)
+        call(lib, "dsc_cuda_gemv_f16v3", w1, w1, w1, x, nw, y, spare, spare,
+             n, 0, 0, k, NORM_EPS, 1)
+        ok &= check("gemv_f16v3 k %d one weight norm" % k, y,
+                    ws[0].astype(np.float64) @ xn, 1e-5)
+        ok &= check("gemv_f16v3 one weight spare", spare, np.array([7.0]), 0)
     return ok
 
 
@@ -443,18 +441,21 @@ def attention(lib, rng):
     """Decode (one row after 12 cached positions) and a prompt block (5 rows
     after 8): each row sees the cache up to its own position only."""
     ok = True
-    heads, kvheads = 8, 2
+    heads = 8
     # 70 rows after 40: more positions than the 32 lanes that find each
     # row's maximum and sum; and a cache wider than the span (its capacity,
     # as the executables pass) and scores wider still. Head dim 12: lanes
-    # 12-31 of each warp have no value to sum. 600 positions: more than a
-    # block of 16 warps' 512 threads (each thread scores two), with 2 and 4
-    # warps too (the partial sums' size gives the kernel its warps); NaN in
-    # the output and the partial sums where no thread writes fails.
-    cases = [(32, 12, 1, 0, 16), (32, 8, 5, 0, 16), (32, 0, 4, 0, 16),
-             (32, 40, 70, 9, 16), (12, 40, 3, 0, 16), (64, 599, 1, 0, 16),
-             (32, 40, 70, 9, 2), (64, 599, 1, 0, 4)]
-    for hd, first, rows, room, warps in cases:
+    # 12-31 of each warp have no value to sum; 80: lanes 0-15 sum three,
+    # the others two. 600 positions: more than a block of 16 warps' 512
+    # threads (88 score two), with 2 and 4 warps too (the partial sums'
+    # size gives the kernel its warps). 8 KV heads: one a query head. NaN
+    # in the output and the partial sums where no thread writes fails.
+    cases = [(32, 12, 1, 0, 16, 2), (32, 8, 5, 0, 16, 2),
+             (32, 0, 4, 0, 16, 2), (32, 40, 70, 9, 16, 2),
+             (12, 40, 3, 0, 16, 2), (64, 599, 1, 0, 16, 2),
+             (80, 30, 2, 0, 16, 8), (32, 40, 70, 9, 2, 2),
+             (64, 599, 1, 0, 4, 2)]
+    for hd, first, rows, room, warps, kvheads in cases:
         span = first + rows
         # The layer's blocks [kv_head, position, head_dim] (kv_cache.h) of
         # the cache's capacity C; the scores as wide as it, or wider (the
@@ -479,11 +480,12 @@ def attention(lib, rng):
                 sc = kc[kh, :n, :].astype(np.float64) @ q[t, h] * scale
                 p = np.exp(sc - sc.max())
                 ref[t, h] = (p / p.sum()) @ vc[kh, :n, :]
-        ok &= check("attention%s first %d rows %d%s" %
+        ok &= check("attention%s first %d rows %d%s%s" %
                     ("" if hd == 32 else " head dim %d" % hd, first, rows,
-                     "" if warps == 16 else " %d warps" % warps),
+                     "" if warps == 16 else " %d warps" % warps,
+                     "" if kvheads == 2 else " %d kv heads" % kvheads),
                     out, ref, 1e-5)
-    hd = 32
+    hd, kvheads = 32, 2
     # The rows' keys and values (each row kv_heads x head_dim) into cache
     # slots 9-11 of 16 of each KV head's [position, head_dim], the rest kept.
     kvdim, first, rows = kvheads * hd, 9, 3

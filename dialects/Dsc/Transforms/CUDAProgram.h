@@ -27,9 +27,10 @@ namespace mlir::dsc {
 /// w, RoPE tables t, floats as the bits of a double), zero-padded:
 ///   EMBED      w table, b out
 ///   RMS_NORM   b in, w weight, b out, eps, 1 where only the next step
-///              reads out, as the input of its projections (q, k and v, or
-///              gate and up with SwiGLU): decode computes the norm in
-///              that step's GEMV kernel where it takes one
+///              reads out, as the input of its projections (q, k and v,
+///              gate and up with SwiGLU, or one without a residual: the
+///              classifier): decode computes the norm in that step's GEMV
+///              kernel where it takes one
 ///   LINEAR     b in, w weight, b out, 1 + b residual or 0, 1 + w up or 0,
 ///              b 2, b 3: out = weight x in, or with a residual (an add
 ///              fused into it) + residual, the product alone in b 2 where

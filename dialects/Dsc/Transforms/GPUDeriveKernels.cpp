@@ -402,7 +402,7 @@ private:
   DenseMap<Value, double> fills;    // [rows] tensors filled with a constant
   /// rowFactor's: the lanes' partial of the one reduction (combined once),
   /// and the row value found.
-  Value partial, factor;
+  Value givenPartial, factor;
   bool reducedPartial = false;
   /// storeAcrossBlock's: the storing thread and the block's threads.
   Value storeStart, storeStep;
@@ -638,7 +638,7 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
               "the output into a [rows] tensor filled with its identity";
         return failure();
       }
-      if (partial) {
+      if (givenPartial) {
         // rowFactor: the kernel's lanes have walked the columns.
         if (reducedPartial) {
           why = "more than one row reduction";
@@ -646,7 +646,7 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
         }
         reducedPartial = true;
         rowValues[g.getResult(0)] = gpu::SubgroupReduceOp::create(
-            b, loc, partial, kind->gpuKind, /*uniform=*/true);
+            b, loc, givenPartial, kind->gpuKind, /*uniform=*/true);
         continue;
       }
       Value identity = broadcast(
@@ -673,7 +673,7 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
       continue;
     }
 
-    if (partial) {
+    if (givenPartial) {
       // rowFactor: the first element-wise generic's one operand read once
       // a row.
       for (OpOperand *in : g.getDpsInputOperands()) {
@@ -745,9 +745,9 @@ LogicalResult WarpRows::run(func::FuncOp chain, ArrayRef<Binding> bindings,
 }
 
 FailureOr<Value> WarpRows::rowFactor(func::FuncOp chain,
-                                     ArrayRef<Binding> bindings, Value lanes,
+                                     ArrayRef<Binding> bindings, Value partial,
                                      std::string &why) {
-  partial = lanes;
+  givenPartial = partial;
   if (failed(run(chain, bindings, why)))
     return failure();
   if (!factor) {

@@ -252,16 +252,13 @@ func.func private @dsc_cuda_rms_factor(%partial: f32, %dim: index,
 // and store nothing), lane l reads 16-byte vectors l, l + 32, ... of the
 // row (eight values, widened in registers) and the eight activations as
 // two 16-byte loads. For rows of whole vectors (k % 8 == 0) and buffers
-// 16-byte aligned. With radd != 0, res[r] is added as y[r] is stored;
-// with norm != 0, of RMSNorm(x) (nw, eps).
+// 16-byte aligned. With radd != 0, res[r] is added as y[r] is stored.
 func.func @dsc_cuda_gemv_f16v(%w: memref<?xf16>, %x: memref<?xf32>,
-                              %nw: memref<?xf32>, %res: memref<?xf32>,
-                              %y: memref<?xf32>, %n: index, %k: index,
-                              %radd: index, %eps: f32, %norm: index)
+                              %res: memref<?xf32>, %y: memref<?xf32>,
+                              %n: index, %k: index, %radd: index)
     attributes {llvm.emit_c_interface} {
+  %false = arith.constant false
   %c0 = arith.constant 0 : index
-  %one = arith.constant 1.0 : f32
-  %normed = arith.cmpi ne, %norm, %c0 : index
   %c1 = arith.constant 1 : index
   %c3 = arith.constant 3 : index
   %c4 = arith.constant 4 : index
@@ -275,14 +272,10 @@ func.func @dsc_cuda_gemv_f16v(%w: memref<?xf16>, %x: memref<?xf32>,
       %r0 = arith.addi %b4, %wp : index
       %inside = arith.cmpi ult, %r0, %n : index
       %r = arith.select %inside, %r0, %last : index
-      %acc:2 = func.call @dsc_cuda_f16v_lane(%w, %x, %nw, %normed, %r, %l, %k)
+      %acc:2 = func.call @dsc_cuda_f16v_lane(%w, %x, %x, %false, %r, %l, %k)
           : (memref<?xf16>, memref<?xf32>, memref<?xf32>, i1, index, index,
              index) -> (f32, f32)
-      %rms = func.call @dsc_cuda_rms_factor(%acc#1, %k, %eps)
-          : (f32, index, f32) -> f32
-      %inv = arith.select %normed, %rms, %one : f32
-      %dot = gpu.subgroup_reduce add %acc#0 uniform : (f32) -> f32
-      %sum = arith.mulf %dot, %inv : f32
+      %sum = gpu.subgroup_reduce add %acc#0 uniform : (f32) -> f32
       %lane0 = arith.cmpi eq, %l, %c0 : index
       %store = arith.andi %lane0, %inside : i1
       scf.if %store {

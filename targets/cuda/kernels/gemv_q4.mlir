@@ -319,19 +319,15 @@ func.func private @dsc_cuda_rms_factor(%partial: f32, %dim: index,
 // one group) and buffers 16-byte aligned (the launch sequence takes the
 // word kernel otherwise). With radd != 0 the row's value res[r] is added as it is
 // stored: the residual add after a projection, fused into it (no kernel
-// of its own); res is not read otherwise. With norm != 0 the rows multiply
-// RMSNorm(x) (weight nw, eps: the final norm before the classifier, fused
-// as the SwiGLU and v3 kernels below fuse theirs); nw is not read
-// otherwise. The q8 and F16 kernels below do the same.
+// of its own); res is not read otherwise. The q8 and F16 kernels below
+// do the same.
 func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
-                             %x: memref<?xf32>, %nw: memref<?xf32>,
-                             %res: memref<?xf32>, %y: memref<?xf32>,
-                             %n: index, %k: index, %group: index,
-                             %radd: index, %eps: f32, %norm: index)
+                             %x: memref<?xf32>, %res: memref<?xf32>,
+                             %y: memref<?xf32>, %n: index, %k: index,
+                             %group: index, %radd: index)
     attributes {llvm.emit_c_interface} {
+  %false = arith.constant false
   %c0 = arith.constant 0 : index
-  %one = arith.constant 1.0 : f32
-  %normed = arith.cmpi ne, %norm, %c0 : index
   %c1 = arith.constant 1 : index
   %c3 = arith.constant 3 : index
   %c4 = arith.constant 4 : index
@@ -345,15 +341,11 @@ func.func @dsc_cuda_gemv_q4v(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
       %r0 = arith.addi %b4, %wp : index
       %inside = arith.cmpi ult, %r0, %n : index
       %r = arith.select %inside, %r0, %last : index
-      %acc:2 = func.call @dsc_cuda_q4v_lane(%q, %s, %x, %nw, %normed, %r, %l,
+      %acc:2 = func.call @dsc_cuda_q4v_lane(%q, %s, %x, %x, %false, %r, %l,
                                             %k, %group)
           : (memref<?xi32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, i1,
              index, index, index, index) -> (f32, f32)
-      %rms = func.call @dsc_cuda_rms_factor(%acc#1, %k, %eps)
-          : (f32, index, f32) -> f32
-      %inv = arith.select %normed, %rms, %one : f32
-      %dot = gpu.subgroup_reduce add %acc#0 uniform : (f32) -> f32
-      %sum = arith.mulf %dot, %inv : f32
+      %sum = gpu.subgroup_reduce add %acc#0 uniform : (f32) -> f32
       %lane0 = arith.cmpi eq, %l, %c0 : index
       %store = arith.andi %lane0, %inside : i1
       scf.if %store {
@@ -444,7 +436,10 @@ func.func @dsc_cuda_gemv_q4v_swiglu(%qg: memref<?xi32>,
 // block; a warp's row is in one matrix, so its branch is uniform). For
 // int4 weights alike in k and group, rows and groups of whole vectors.
 // With norm != 0, of RMSNorm(x) (weight nw, eps: the norm before attention,
-// fused), as the SwiGLU kernel above.
+// fused), as the SwiGLU kernel above. n2 and n3 may be 0: the classifier
+// after the final norm is this kernel given one weight (passed thrice),
+// so that gemv_q4v, which the output and down projections take, has no
+// norm's loads or shuffles.
 func.func @dsc_cuda_gemv_q4v3(%q1: memref<?xi32>,
                               %s1: memref<?xf32> {dsc.scales},
                               %q2: memref<?xi32>,

@@ -284,16 +284,14 @@ func.func private @dsc_cuda_rms_factor(%partial: f32, %dim: index,
 // the row (16 values, four words low byte first) and the 16 activations as
 // four 16-byte loads. For rows and groups of whole vectors (k % 16 == 0,
 // group % 16 == 0) and buffers 16-byte aligned. With radd != 0, res[r] is
-// added as y[r] is stored; with norm != 0, of RMSNorm(x) (nw, eps).
+// added as y[r] is stored.
 func.func @dsc_cuda_gemv_q8v(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
-                             %x: memref<?xf32>, %nw: memref<?xf32>,
-                             %res: memref<?xf32>, %y: memref<?xf32>,
-                             %n: index, %k: index, %group: index,
-                             %radd: index, %eps: f32, %norm: index)
+                             %x: memref<?xf32>, %res: memref<?xf32>,
+                             %y: memref<?xf32>, %n: index, %k: index,
+                             %group: index, %radd: index)
     attributes {llvm.emit_c_interface} {
+  %false = arith.constant false
   %c0 = arith.constant 0 : index
-  %one = arith.constant 1.0 : f32
-  %normed = arith.cmpi ne, %norm, %c0 : index
   %c1 = arith.constant 1 : index
   %c3 = arith.constant 3 : index
   %c4 = arith.constant 4 : index
@@ -307,15 +305,11 @@ func.func @dsc_cuda_gemv_q8v(%q: memref<?xi32>, %s: memref<?xf32> {dsc.scales},
       %r0 = arith.addi %b4, %wp : index
       %inside = arith.cmpi ult, %r0, %n : index
       %r = arith.select %inside, %r0, %last : index
-      %acc:2 = func.call @dsc_cuda_q8v_lane(%q, %s, %x, %nw, %normed, %r,
+      %acc:2 = func.call @dsc_cuda_q8v_lane(%q, %s, %x, %x, %false, %r,
                                             %l, %k, %group)
           : (memref<?xi32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, i1,
              index, index, index, index) -> (f32, f32)
-      %rms = func.call @dsc_cuda_rms_factor(%acc#1, %k, %eps)
-          : (f32, index, f32) -> f32
-      %inv = arith.select %normed, %rms, %one : f32
-      %dot = gpu.subgroup_reduce add %acc#0 uniform : (f32) -> f32
-      %sum = arith.mulf %dot, %inv : f32
+      %sum = gpu.subgroup_reduce add %acc#0 uniform : (f32) -> f32
       %lane0 = arith.cmpi eq, %l, %c0 : index
       %store = arith.andi %lane0, %inside : i1
       scf.if %store {

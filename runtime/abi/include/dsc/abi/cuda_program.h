@@ -95,6 +95,9 @@ enum {
  * follow the scores in their allocation (the kernel takes the warps from
  * their size). */
 #define DSC_CUDA_ATTN_WARPS 16
+#if DSC_CUDA_ATTN_WARPS < 1 || DSC_CUDA_ATTN_WARPS > 32
+#error "a block of the attention kernel holds 1 to 32 warps (1024 threads)"
+#endif
 
 /* The block's words the kernels read from device memory (`io`): its first
  * position (int64), then its tokens (int32 each). */
