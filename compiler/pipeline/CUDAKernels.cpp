@@ -61,11 +61,11 @@ static Error lowerCUDAKernels(mlir::MLIRContext &ctx,
       // A helper several sources declare (one dsc-gpu-derive-kernels
       // derives, as the RMSNorm the GEMVs fuse): one declaration, derived
       // once; a name declared otherwise is a conflict the verifier names.
-      auto f = llvm::dyn_cast<mlir::func::FuncOp>(op);
+      auto fn = llvm::dyn_cast<mlir::func::FuncOp>(op);
       auto known =
-          f ? module->lookupSymbol<mlir::func::FuncOp>(f.getName()) : nullptr;
-      if (known && f.isDeclaration() && known.isDeclaration() &&
-          known.getFunctionType() == f.getFunctionType())
+          fn ? module->lookupSymbol<mlir::func::FuncOp>(fn.getName()) : nullptr;
+      if (known && fn.isDeclaration() && known.isDeclaration() &&
+          known.getFunctionType() == fn.getFunctionType())
         continue;
       op.moveBefore(module->getBody(), module->getBody()->end());
     }
