@@ -375,21 +375,13 @@ private:
     Arg res = radd ? rowsOf(st[4] - 1) : y;
     if (!st[5] && normInKernel(prev, st)) {
       // The classifier after the final norm: the kernel of three
-      // projections with the norm, given one (the weight thrice, the
-      // second and third of no rows), so that the one-weight GEMV, which
-      // the output and down projections take, keeps no norm's code.
-      auto [nx, nw, eps, normed] = normArgs(st);
-      const int64_t *w = weight(st[2]);
-      Arg q = vectorValues(st[2]), n = scalar(w[DSC_CPW_ROWS]),
-          none = scalar(int64_t{0}), k = scalar(w[DSC_CPW_COLS]);
-      if (w[DSC_CPW_KIND] == DSC_CPK_F16)
-        return call("dsc_cuda_gemv_f16v3",
-                    {q, q, q, nx, nw, y, y, y, n, none, none, k, eps, normed});
-      Arg sc = scales(st[2]);
-      return call(w[DSC_CPW_KIND] == DSC_CPK_Q8 ? "dsc_cuda_gemv_q8v3"
-                                                : "dsc_cuda_gemv_q4v3",
-                  {q, sc, q, sc, q, sc, nx, nw, y, y, y, n, none, none, k,
-                   scalar(groupOf(w)), eps, normed});
+      // projections with the norm, given one (the second and third of no
+      // rows), so that the one-weight GEMV, which the output and down
+      // projections take, keeps no norm's code.
+      int64_t wi[3] = {st[2], st[2], st[2]};
+      int64_t n[3] = {weight(st[2])[DSC_CPW_ROWS], 0, 0};
+      Arg ys[3] = {y, y, y};
+      return gemv3(st, wi, n, ys);
     }
     if (!st[5]) {
       if (!radd || vectorGemv(st[2]))
@@ -420,13 +412,24 @@ private:
       }
       return true;
     }
-    auto [x, nw, eps, normed] = normArgs(st);
+    int64_t n[3];
+    for (int i = 0; i < 3; ++i)
+      n[i] = weight(wi[i])[DSC_CPW_ROWS];
     Arg y[3] = {rowsOf(st[3]), rowsOf(st[5]), rowsOf(st[7])};
+    return gemv3(st, wi, n, y);
+  }
+
+  /// Step st's one kernel of three GEMVs over its input (weights wi alike,
+  /// n[i] rows of the i-th: 0 for none) into y, with the RMSNorm before
+  /// it where the kernel computes that (normArgs).
+  bool gemv3(const int64_t *st, const int64_t wi[3], const int64_t n[3],
+             const Arg y[3]) {
+    auto [x, nw, eps, normed] = normArgs(st);
     const int64_t *w0 = weight(wi[0]);
     int64_t kind = w0[DSC_CPW_KIND];
-    Arg n[3], q[3], s[3];
+    Arg rows[3], q[3], s[3];
     for (int i = 0; i < 3; ++i) {
-      n[i] = scalar(weight(wi[i])[DSC_CPW_ROWS]);
+      rows[i] = scalar(n[i]);
       q[i] = vectorValues(wi[i]);
       if (kind != DSC_CPK_F16)
         s[i] = scales(wi[i]);
@@ -434,12 +437,12 @@ private:
     Arg k = scalar(w0[DSC_CPW_COLS]);
     if (kind == DSC_CPK_F16)
       return call("dsc_cuda_gemv_f16v3",
-                  {q[0], q[1], q[2], x, nw, y[0], y[1], y[2], n[0], n[1], n[2],
-                   k, eps, normed});
-    return call(kind == DSC_CPK_Q8 ? "dsc_cuda_gemv_q8v3"
-                                   : "dsc_cuda_gemv_q4v3",
-                {q[0], s[0], q[1], s[1], q[2], s[2], x, nw, y[0], y[1], y[2],
-                 n[0], n[1], n[2], k, scalar(groupOf(w0)), eps, normed});
+                  {q[0], q[1], q[2], x, nw, y[0], y[1], y[2], rows[0], rows[1],
+                   rows[2], k, eps, normed});
+    return call(
+        kind == DSC_CPK_Q8 ? "dsc_cuda_gemv_q8v3" : "dsc_cuda_gemv_q4v3",
+        {q[0], s[0], q[1], s[1], q[2], s[2], x, nw, y[0], y[1], y[2], rows[0],
+         rows[1], rows[2], k, scalar(groupOf(w0)), eps, normed});
   }
 
   /// Layer `layer`'s key and value blocks of the cache.
@@ -491,12 +494,8 @@ private:
     Value *scoresAt = word(DSC_CF_SCORES);
     Value *positions = word(DSC_CF_POSITIONS);
     Arg scores = mem(scoresAt, b.CreateMul(perRow(heads), positions));
-    // The partial sums after the block's scores (the frame's allocation):
-    // their size gives the kernel its warps.
-    Value *partAt = b.CreateAdd(
-        scoresAt,
-        b.CreateMul(positions, I(DSC_CUDA_BLOCK * hdr[DSC_CP_ATTN_HEADS] * 4)));
-    Arg part = mem(partAt, perRow(heads * DSC_CUDA_ATTN_WARPS * hd));
+    // The partial sums: their size gives the kernel its warps.
+    Arg part = mem(word(DSC_CF_PART), perRow(heads * DSC_CUDA_ATTN_WARPS * hd));
     bool storedByRoPE = prev && prev[0] == DSC_OP_ROPE && prev[5];
     return (storedByRoPE || call("dsc_cuda_kv_store",
                                  {rowsOf(st[2]), rowsOf(st[3]), kc, vc, first,

@@ -88,6 +88,7 @@ _Static_assert(sizeof(dsc_cuda_frame) == DSC_CF_SIZE * 8 &&
                    offsetof(dsc_cuda_frame, io) == DSC_CF_IO * 8 &&
                    offsetof(dsc_cuda_frame, cache) == DSC_CF_CACHE * 8 &&
                    offsetof(dsc_cuda_frame, scores) == DSC_CF_SCORES * 8 &&
+                   offsetof(dsc_cuda_frame, part) == DSC_CF_PART * 8 &&
                    offsetof(dsc_cuda_frame, positions) == DSC_CF_POSITIONS * 8,
                "the launch sequence reads the frame's words at DSC_CF_*");
 
@@ -362,7 +363,9 @@ static void free_per_position(void) {
     dsc_cu.memFree(g.frame.cache);
   if (g.frame.scores)
     dsc_cu.memFree(g.frame.scores);
-  g.frame.cache = g.frame.scores = 0;
+  if (g.frame.part)
+    dsc_cu.memFree(g.frame.part);
+  g.frame.cache = g.frame.scores = g.frame.part = 0;
   for (int64_t i = 0; i < 2 * g.hdr[DSC_CP_ROPES]; ++i)
     if (g.rope[i]) {
       dsc_cu.memFree(g.rope[i]);
@@ -390,10 +393,12 @@ int dsc_device_reserve(int64_t positions) {
     if (rope_table(i))
       return 1;
   if (!(g.frame.cache = dev_alloc(cacheBytes)) ||
-      !(g.frame.scores =
+      !(g.frame.scores = dev_alloc(
+            (size_t)(DSC_CUDA_BLOCK * g.hdr[DSC_CP_ATTN_HEADS] * positions) *
+            4)) ||
+      !(g.frame.part =
             dev_alloc((size_t)(DSC_CUDA_BLOCK * g.hdr[DSC_CP_ATTN_HEADS] *
-                               (positions +
-                                DSC_CUDA_ATTN_WARPS * g.hdr[DSC_CP_HEAD_DIM])) *
+                               DSC_CUDA_ATTN_WARPS * g.hdr[DSC_CP_HEAD_DIM]) *
                       4)))
     return cu_check();
   return 0;

@@ -873,26 +873,46 @@ LogicalResult deriveCausalSoftmaxBlock(func::FuncOp f) {
   return success();
 }
 
-/// `f(x, acc) -> acc'` on vector<4xf32>: a lane's step of RMSNorm's row
-/// reduction (the sum of squares) at four columns, the body of
-/// lower::rmsNorm's reduction widened; for the GEMVs that compute the norm
-/// before them as they read the activations.
-LogicalResult deriveRMSSquares(func::FuncOp f) {
+/// An index as the f32 the CPU's chains take their dim in.
+Value indexToF32(OpBuilder &b, Location loc, Value v) {
+  return arith::SIToFPOp::create(
+      b, loc, b.getF32Type(),
+      arith::IndexCastOp::create(b, loc, b.getI64Type(), v));
+}
+
+/// Gives the helper `f` (one result) the value `build` makes at its entry
+/// from lower::rmsNorm's chain; an error naming `shape` where it fails.
+LogicalResult deriveRMSNormPiece(
+    func::FuncOp f, StringRef shape,
+    function_ref<FailureOr<Value>(OpBuilder &, func::FuncOp, std::string &)>
+        build) {
   Location loc = f.getLoc();
   OpBuilder b(f);
   OwningOpRef<func::FuncOp> chain = rmsNormChain(b, loc);
   if (!chain)
     return failure();
   OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
-  WarpRows lane(fb, loc, /*width=*/4, Value(), Value(), Value(), Value());
   std::string why;
-  FailureOr<Value> v =
-      lane.reductionStep(*chain, f.getArgument(0), f.getArgument(1), why);
+  FailureOr<Value> v = build(fb, *chain, why);
   if (failed(v))
-    return deriveError(f, dsc::RMSNormOp::getOperationName(),
-                       "a row reduction of the rows alone", why);
+    return deriveError(f, dsc::RMSNormOp::getOperationName(), shape, why);
   func::ReturnOp::create(fb, loc, *v);
   return success();
+}
+
+/// `f(x, acc) -> acc'` on vector<4xf32>: a lane's step of RMSNorm's row
+/// reduction (the sum of squares) at four columns, the body of
+/// lower::rmsNorm's reduction widened; for the GEMVs that compute the norm
+/// before them as they read the activations.
+LogicalResult deriveRMSSquares(func::FuncOp f) {
+  return deriveRMSNormPiece(
+      f, "a row reduction of the rows alone",
+      [&](OpBuilder &fb, func::FuncOp chain, std::string &why) {
+        WarpRows lane(fb, f.getLoc(), /*width=*/4, Value(), Value(), Value(),
+                      Value());
+        return lane.reductionStep(chain, f.getArgument(0), f.getArgument(1),
+                                  why);
+      });
 }
 
 /// `f(partial, dim, eps) -> factor`: RMSNorm's factor of a row (its
@@ -900,29 +920,21 @@ LogicalResult deriveRMSSquares(func::FuncOp f) {
 /// lanes combined by gpu.subgroup_reduce (every lane gets it), then the
 /// map of lower::rmsNorm over the rows' sums; for the same GEMVs.
 LogicalResult deriveRMSFactor(func::FuncOp f) {
-  Location loc = f.getLoc();
-  OpBuilder b(f);
-  OwningOpRef<func::FuncOp> chain = rmsNormChain(b, loc);
-  if (!chain)
-    return failure();
-  OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
-  Value dimF = arith::SIToFPOp::create(
-      fb, loc, fb.getF32Type(),
-      arith::IndexCastOp::create(fb, loc, fb.getI64Type(), f.getArgument(1)));
-  WarpRows lanes(fb, loc, /*width=*/1, Value(), Value(), Value(), Value());
-  std::string why;
-  // The rows and the weight are not read: the factor is of the rows' sums.
-  FailureOr<Value> v = lanes.rowFactor(*chain,
-                                       {{Binding::Rows, Value()},
-                                        {Binding::Columns, Value()},
-                                        {Binding::Scalar, dimF},
-                                        {Binding::Scalar, f.getArgument(2)}},
-                                       f.getArgument(0), why);
-  if (failed(v))
-    return deriveError(f, dsc::RMSNormOp::getOperationName(),
-                       "one row reduction and maps of the rows' values", why);
-  func::ReturnOp::create(fb, loc, *v);
-  return success();
+  return deriveRMSNormPiece(
+      f, "one row reduction and maps of the rows' values",
+      [&](OpBuilder &fb, func::FuncOp chain, std::string &why) {
+        WarpRows lanes(fb, f.getLoc(), /*width=*/1, Value(), Value(), Value(),
+                       Value());
+        // The rows and the weight are not read: the factor is of the rows'
+        // sums.
+        return lanes.rowFactor(
+            chain,
+            {{Binding::Rows, Value()},
+             {Binding::Columns, Value()},
+             {Binding::Scalar, indexToF32(fb, f.getLoc(), f.getArgument(1))},
+             {Binding::Scalar, f.getArgument(2)}},
+            f.getArgument(0), why);
+      });
 }
 
 /// `f(x, w, y, rows, dim, eps)`: RMSNorm of x [rows, dim] into y, as
@@ -931,7 +943,6 @@ LogicalResult deriveRMSFactor(func::FuncOp f) {
 LogicalResult deriveRMSNorm(func::FuncOp f, unsigned width) {
   Location loc = f.getLoc();
   OpBuilder b(f);
-  Type f32 = b.getF32Type();
   OwningOpRef<func::FuncOp> chain = rmsNormChain(b, loc);
   if (!chain)
     return failure();
@@ -941,9 +952,7 @@ LogicalResult deriveRMSNorm(func::FuncOp f, unsigned width) {
           f, *chain, width,
           [&](OpBuilder &fb) {
             Value dim = f.getArgument(4);
-            Value dimF = arith::SIToFPOp::create(
-                fb, loc, f32,
-                arith::IndexCastOp::create(fb, loc, fb.getI64Type(), dim));
+            Value dimF = indexToF32(fb, loc, dim);
             RowKernel k;
             k.rows = f.getArgument(3);
             k.bindings = {{Binding::Rows, f.getArgument(0)},

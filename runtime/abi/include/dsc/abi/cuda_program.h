@@ -91,9 +91,8 @@ enum {
 #define DSC_CUDA_BLOCK 64
 
 /* The attention kernel's warps a block (one block a query row and head):
- * its partial sums, DSC_CUDA_ATTN_WARPS x head_dim floats a row and head,
- * follow the scores in their allocation (the kernel takes the warps from
- * their size). */
+ * its partial sums are DSC_CUDA_ATTN_WARPS x head_dim floats a row and head
+ * (the frame's `part`; the kernel takes the warps from their size). */
 #define DSC_CUDA_ATTN_WARPS 16
 #if DSC_CUDA_ATTN_WARPS < 1 || DSC_CUDA_ATTN_WARPS > 32
 #error "a block of the attention kernel holds 1 to 32 warps (1024 threads)"
@@ -112,9 +111,9 @@ typedef struct {
   const uint64_t *rope; /* per RoPE table: cos, sin ([positions, hd / 2]) */
   uint64_t io;          /* DSC_CIO_* */
   uint64_t cache;       /* the KV cache (dsc/abi/kv_cache.h) */
-  uint64_t scores;      /* DSC_CUDA_BLOCK x heads x positions floats, then
-                           DSC_CUDA_BLOCK x heads x DSC_CUDA_ATTN_WARPS x
-                           head_dim (attention's partial sums) */
+  uint64_t scores;      /* DSC_CUDA_BLOCK x heads x positions floats */
+  uint64_t part;        /* attention's partial sums: DSC_CUDA_BLOCK x heads x
+                           DSC_CUDA_ATTN_WARPS x head_dim floats */
   int64_t positions;    /* the KV cache's and the tables' */
 } dsc_cuda_frame;
 enum {
@@ -125,6 +124,7 @@ enum {
   DSC_CF_IO,
   DSC_CF_CACHE,
   DSC_CF_SCORES,
+  DSC_CF_PART,
   DSC_CF_POSITIONS,
   DSC_CF_SIZE
 };
