@@ -43,10 +43,9 @@ const Formats kCPUFormats = {
     {"f32", "f16", "bf16"}, {2, 3, 4, 5, 6, 8}, {4, 16}, 4, "f32",
     {"q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "q8_k", "iq4_nl", "iq4_xs",
      "q4_0", "q4_1", "q5_0", "q5_1", "q8_0"}};
-/// The AVX2 kernels also read int4:group=32 in row-interleaved blocks
-/// (linear_q4_r16_avx2.c). The AVX-512 ones keep 4-row tiles until a
-/// VNNI loop over those blocks is measured on a CPU that has it.
-const Formats kAVX2Formats = [] {
+/// The AVX2 and AVX-512 kernels also read int4:group=32 in row-interleaved
+/// blocks (linear_q4_r16_avx2.c, linear_q4_r16_avx512_vnni.c).
+const Formats kR16Formats = [] {
   Formats f = kCPUFormats;
   f.rowInterleavedQ4 = true;
   return f;
@@ -93,7 +92,7 @@ static std::vector<TargetInfo> makeRegistry() {
        "kernels-x86_64-avx2",
        "runtime-x86_64",
        /*pie=*/false,
-       &kAVX2Formats},
+       &kR16Formats},
       {"x86_64-avx512",
        "x86-64 with AVX-512F/BW/VL, VNNI and BF16 (Cooper Lake, Sapphire "
        "Rapids and later, Zen 4)",
@@ -103,7 +102,9 @@ static std::vector<TargetInfo> makeRegistry() {
        avx512,
        {},
        "kernels-x86_64-avx512",
-       "runtime-x86_64"},
+       "runtime-x86_64",
+       /*pie=*/false,
+       &kR16Formats},
       {"aarch64",
        "any 64-bit ARM: ARMv8-A with NEON (every 64-bit Raspberry Pi and "
        "phone)",

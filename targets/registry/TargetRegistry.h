@@ -56,7 +56,8 @@ struct TargetInfo {
   /// The kernels read int4:group=32 weights in row-interleaved 16x32 blocks
   /// (linear_q4_r16, dsc/abi/quant_layout.h), which dsc-weights-pack then
   /// chooses for them: x86_64-avx2, whose vpmaddubsw then takes eight
-  /// rows' products without shuffles.
+  /// rows' products without shuffles, and x86_64-avx512, whose vpdpbusd
+  /// takes all 16 rows' at once.
   bool rowInterleavedQ4 = false;
   /// The kernels can multiply a prompt's rows rounded to f16 with f16 and
   /// quantized weights on tensor cores (gemm.mlir's mma.sync, for

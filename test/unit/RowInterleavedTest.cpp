@@ -27,6 +27,10 @@ void avx2_linear_q4_r16(const float *, const uint8_t *, float *, int64_t,
                         int64_t, int64_t);
 void avx2_linear_q4_t4(const float *, const uint8_t *, float *, int64_t,
                        int64_t, int64_t, int64_t, int64_t);
+void avx512_vnni_linear_q4_r16(const float *, const uint8_t *, float *,
+                               int64_t, int64_t, int64_t);
+void avx512_vnni_linear_q4_t4(const float *, const uint8_t *, float *,
+                              int64_t, int64_t, int64_t, int64_t, int64_t);
 }
 
 namespace {
@@ -78,6 +82,85 @@ std::vector<double> reference(const ::dsc::QuantizedTensor &qt,
 bool hostHasAVX2() {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
          __builtin_cpu_supports("f16c");
+}
+
+bool hostHasAVX512VNNI() {
+  return hostHasAVX2() && __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512vnni");
+}
+
+using R16Kernel = void (*)(const float *, const uint8_t *, float *, int64_t,
+                           int64_t, int64_t);
+using TileKernel = void (*)(const float *, const uint8_t *, float *, int64_t,
+                            int64_t, int64_t, int64_t, int64_t);
+
+/// An ISA's kernel over the blocks against its own 4-row tiles' kernel on
+/// the same weights, and both against the exact product. Decoding (S < 4)
+/// and prompts (S >= 4, the GEMM with panels packed from the blocks),
+/// shapes with an odd number of 32-column groups and N not a multiple of
+/// the GEMM's 32 columns, on one and on the pool's threads.
+void checkMatchesTiles(R16Kernel r16, TileKernel tiles) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  for (auto [S, K, N] : {std::tuple<int64_t, int64_t, int64_t>{1, 64, 16},
+                         {1, 96, 48},
+                         {2, 2048, 256},
+                         {3, 160, 32},
+                         {4, 96, 48},
+                         {7, 2048, 80},
+                         {13, 256, 512},
+                         {4, 32, 16}, // one group: the GEMM's per-channel path
+                         {5, 32, 32},
+                         {1, 32, 16}, // one group: no pair of blocks
+                         {2, 224, 64}, // an odd number of groups
+                         {1, 5632, 2048}}) {
+    ::dsc::QuantizedTensor qt = randomWeight(N, K, rng);
+    std::vector<uint8_t> w16 = write(qt, DSC_QR16_ROWS), w4 = write(qt, 4);
+    std::vector<float> x(S * K), y16(S * N, -1.0f), y4(S * N, -2.0f);
+    for (float &v : x)
+      v = nd(rng);
+    r16(x.data(), w16.data(), y16.data(), S, K, N);
+    tiles(x.data(), w4.data(), y4.data(), S, K, N, 32, 0);
+    std::vector<double> want = reference(qt, x, S);
+    double norm = 0;
+    for (double v : want)
+      norm = std::max(norm, std::fabs(v));
+    for (int64_t i = 0; i < S * N; ++i) {
+      // The same int8 activations and integer sums: float rounding apart.
+      ASSERT_NEAR(y16[i], y4[i], 2e-5 * (1 + norm))
+          << "S " << S << " K " << K << " N " << N << " output " << i;
+      // And both near the exact product (activations rounded to int8).
+      ASSERT_NEAR(y16[i], want[i], 0.02 * norm)
+          << "S " << S << " K " << K << " N " << N << " output " << i;
+    }
+  }
+}
+
+/// Every stored value at 15 (q = 7) or 0 (q = -8) and activations at their
+/// block's maximum: the largest sums the loops keep (AVX2's int16 sums,
+/// 8 * 2 * 15 * 127 per row and block; AVX-512's high nibbles, 16 times
+/// their values), and the -8 offset in the integer sum. Exact.
+void checkExtremes(R16Kernel r16) {
+  const int64_t K = 512, N = 32;
+  for (uint8_t u : {uint8_t(15), uint8_t(0)}) {
+    ::dsc::QuantizedTensor qt;
+    qt.rows = N;
+    qt.cols = K;
+    qt.group = 32;
+    qt.bits = 4;
+    qt.u.assign(N * K, u);
+    qt.scale.assign(N * (K / 32), 1.0f);
+    std::vector<uint8_t> w = write(qt, DSC_QR16_ROWS);
+    for (float sign : {1.0f, -1.0f}) {
+      std::vector<float> x(K, 3.0f * sign), y(N, 0.0f);
+      r16(x.data(), w.data(), y.data(), 1, K, N);
+      for (int64_t n = 0; n < N; ++n)
+        EXPECT_NEAR(y[n], (u - 8.0f) * 3.0f * sign * K, 1e-3f)
+            << "value " << int(u) << " output " << n;
+    }
+  }
 }
 } // namespace
 
@@ -146,65 +229,26 @@ TEST(RowInterleaved, PortableKernelMatchesReference) {
   }
 }
 
-// Decoding (S < 4) and prompts (S >= 4, the GEMM with panels packed from
-// the blocks), shapes with an odd number of 32-column groups and N not a
-// multiple of the GEMM's 32 columns, on one and on the pool's threads.
 TEST(RowInterleaved, AVX2MatchesTiles) {
   if (!hostHasAVX2())
     GTEST_SKIP() << "the host has no AVX2";
-  std::mt19937 rng(3);
-  std::normal_distribution<float> nd(0.0f, 1.0f);
-  for (auto [S, K, N] : {std::tuple<int64_t, int64_t, int64_t>{1, 64, 16},
-                         {1, 96, 48},
-                         {2, 2048, 256},
-                         {3, 160, 32},
-                         {4, 96, 48},
-                         {7, 2048, 80},
-                         {13, 256, 512},
-                         {4, 32, 16}, // one group: the GEMM's per-channel path
-                         {5, 32, 32},
-                         {1, 5632, 2048}}) {
-    ::dsc::QuantizedTensor qt = randomWeight(N, K, rng);
-    std::vector<uint8_t> w16 = write(qt, DSC_QR16_ROWS), w4 = write(qt, 4);
-    std::vector<float> x(S * K), y16(S * N, -1.0f), y4(S * N, -2.0f);
-    for (float &v : x)
-      v = nd(rng);
-    avx2_linear_q4_r16(x.data(), w16.data(), y16.data(), S, K, N);
-    avx2_linear_q4_t4(x.data(), w4.data(), y4.data(), S, K, N, 32, 0);
-    std::vector<double> want = reference(qt, x, S);
-    double norm = 0;
-    for (double v : want)
-      norm = std::max(norm, std::fabs(v));
-    for (int64_t i = 0; i < S * N; ++i) {
-      // The same int8 activations and integer sums: float rounding apart.
-      ASSERT_NEAR(y16[i], y4[i], 2e-5 * (1 + norm))
-          << "S " << S << " K " << K << " N " << N << " output " << i;
-      // And both near the exact product (activations rounded to int8).
-      ASSERT_NEAR(y16[i], want[i], 0.02 * norm)
-          << "S " << S << " K " << K << " N " << N << " output " << i;
-    }
-  }
+  checkMatchesTiles(avx2_linear_q4_r16, avx2_linear_q4_t4);
 }
 
-/// Every stored value at 15 (q = 7) and activations at their block's
-/// maximum: the largest int16 sums the loop keeps (8 * 2 * 15 * 127 per
-/// row and block), and the -8 offset in the integer sum. Exact.
 TEST(RowInterleaved, AVX2DecodeAtExtremes) {
   if (!hostHasAVX2())
     GTEST_SKIP() << "the host has no AVX2";
-  const int64_t K = 512, N = 32;
-  ::dsc::QuantizedTensor qt;
-  qt.rows = N;
-  qt.cols = K;
-  qt.group = 32;
-  qt.bits = 4;
-  qt.u.assign(N * K, 15);
-  qt.scale.assign(N * (K / 32), 1.0f);
-  std::vector<uint8_t> w = write(qt, DSC_QR16_ROWS);
-  for (float sign : {1.0f, -1.0f}) {
-    std::vector<float> x(K, 3.0f * sign), y(N, 0.0f);
-    avx2_linear_q4_r16(x.data(), w.data(), y.data(), 1, K, N);
-    for (int64_t n = 0; n < N; ++n)
-      EXPECT_NEAR(y[n], 7.0f * 3.0f * sign * K, 1e-3f) << "output " << n;
-  }
+  checkExtremes(avx2_linear_q4_r16);
+}
+
+TEST(RowInterleaved, AVX512VNNIMatchesTiles) {
+  if (!hostHasAVX512VNNI())
+    GTEST_SKIP() << "the host has no AVX-512 VNNI";
+  checkMatchesTiles(avx512_vnni_linear_q4_r16, avx512_vnni_linear_q4_t4);
+}
+
+TEST(RowInterleaved, AVX512VNNIDecodeAtExtremes) {
+  if (!hostHasAVX512VNNI())
+    GTEST_SKIP() << "the host has no AVX-512 VNNI";
+  checkExtremes(avx512_vnni_linear_q4_r16);
 }

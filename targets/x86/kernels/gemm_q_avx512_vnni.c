@@ -14,6 +14,8 @@
   ((bits) == 4 || ((bits) == 8 && !((flags) & DSC_QFLAG_ASYM)))
 /* vpdpbusd multiplies unsigned activations by signed weights. */
 #define X_OFFSET(bits) 128
+/* And the row-interleaved int4 blocks (linear_q4_r16_avx512_vnni.c). */
+#define DSC_GEMM_R16 1
 #include "gemm_q_x86.h"
 
 /* 2 * MR int32 accumulators for the current block and 2 * MR float sums,

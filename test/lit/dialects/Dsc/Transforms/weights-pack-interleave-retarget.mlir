@@ -1,9 +1,9 @@
-// RUN: dsc-opt %s --dsc-weights-pack=target=x86_64-avx512 | FileCheck %s --check-prefix=TILES
 // RUN: dsc-opt %s --dsc-weights-pack=target=rpi5 | FileCheck %s --check-prefix=TILES
 // RUN: dsc-opt %s "--dsc-weights-pack=target=x86_64-avx2 interleave=false" | FileCheck %s --check-prefix=TILES
 // RUN: dsc-opt %s --dsc-weights-pack=target=x86_64-avx2 | FileCheck %s --check-prefix=BLOCKS
+// RUN: dsc-opt %s --dsc-weights-pack=target=x86_64-avx512 | FileCheck %s --check-prefix=BLOCKS
 
-// IR laid out for x86_64-avx2 (dsc compile --emit=mlir) compiled again for
+// IR laid out for x86_64-avx2 or -avx512 (dsc compile --emit=mlir) compiled again for
 // a target without row-interleaved kernels: its blocks go back to 4-row
 // tiles (the same bytes; the payload is written from the sources), and
 // other layouts stay as they are.

@@ -1,5 +1,5 @@
 // RUN: dsc-opt %s --dsc-weights-pack=target=x86_64-avx2 | FileCheck %s --check-prefix=AVX2
-// RUN: dsc-opt %s --dsc-weights-pack=target=x86_64-avx512 | FileCheck %s --check-prefix=TILES
+// RUN: dsc-opt %s --dsc-weights-pack=target=x86_64-avx512 | FileCheck %s --check-prefix=AVX2
 // RUN: dsc-opt %s --dsc-weights-pack=target=x86_64 | FileCheck %s --check-prefix=TILES
 // RUN: dsc-opt %s --dsc-weights-pack=target=rpi5 | FileCheck %s --check-prefix=TILES
 // The CUDA targets' host code is x86_64-avx2's: a forward pass left on the
@@ -7,12 +7,13 @@
 // RUN: dsc-opt %s --dsc-weights-pack=target=cuda-sm80 | FileCheck %s --check-prefix=AVX2
 // RUN: dsc-opt %s "--dsc-weights-pack=target=x86_64-avx2 interleave=false" | FileCheck %s --check-prefix=TILES
 // RUN: dsc-opt %s --dsc-target-attach=target=x86_64-avx2 --dsc-weights-pack --dsc-weights-assign-offsets --dsc-codegen-lower | FileCheck %s --check-prefix=KERNEL
-// RUN: dsc-opt %s --dsc-target-attach=target=x86_64-avx512 --dsc-weights-pack --dsc-weights-assign-offsets --dsc-codegen-lower | FileCheck %s --check-prefix=KERNEL4
+// RUN: dsc-opt %s --dsc-target-attach=target=x86_64-avx512 --dsc-weights-pack --dsc-weights-assign-offsets --dsc-codegen-lower | FileCheck %s --check-prefix=KERNEL
+// RUN: dsc-opt %s --dsc-target-attach=target=rpi5 --dsc-weights-pack --dsc-weights-assign-offsets --dsc-codegen-lower | FileCheck %s --check-prefix=KERNEL4
 // Blocks packed for one target and lowered for another that has no kernel
 // for them: an error, not a call of the generic fallback.
 // RUN: not dsc-opt %s --dsc-weights-pack=target=x86_64-avx2 --dsc-weights-assign-offsets --dsc-codegen-lower 2>&1 | FileCheck %s --check-prefix=NOKERNEL
 
-// On x86_64-avx2, int4:group=32 weights that only linear layers
+// On x86_64-avx2 and -avx512, int4:group=32 weights that only linear layers
 // read, with rows in sixteens, are stored in row-interleaved 16x32 blocks;
 // other schemes and shapes, the table an embedding also reads, and every
 // weight of other targets keep 4-row tiles.

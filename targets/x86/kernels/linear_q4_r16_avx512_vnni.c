@@ -1,0 +1,116 @@
+/*===- linear_q4_r16_avx512_vnni.c - row-interleaved 4-bit weights, VNNI ---===*
+ *
+ * y = x W^T for int4:group=32 weights in row-interleaved 16x32 blocks
+ * (dsc/abi/quant_layout.h, DSC_QR16_*), x quantized to int8 per 32 columns
+ * as the other integer kernels do. Each 32-bit lane of a block's four
+ * 64-byte vectors holds four columns of one of its 16 rows (low nibbles)
+ * and the next four (high nibbles), so one vpdpbusd multiplies all 16 rows
+ * by four activations broadcast from memory ({1to16}), the stored values
+ * (0..15) as its unsigned operand. The high nibbles are not shifted down:
+ * masked with 0xF0 they are 16 times the value, their own sums are 16
+ * times the products' (exact: at most 4 * 4 * 240 * 128 in an int32) and
+ * one arithmetic shift a block brings them back. A block is then eight
+ * vpdpbusd, eight masks and one vector of 16 scales, against the 4-row
+ * tiles' loop (linear_q_int.h), which widened and reordered its nibbles
+ * with 256-bit dot products per tile.
+ *
+ * Prompts of DSC_GEMM_MIN_ROWS rows or more go to the packed-panel GEMM
+ * (gemm_q_x86.h packs its panels from these blocks).
+ *
+ *===---------------------------------------------------------------------===*/
+#include "gemm.h"
+#include "prefetch_x86.h"
+#include "qact_avx2.h"
+#include "quant_tile.h"
+
+#include <immintrin.h>
+
+int dsc_gemm_q4_r16(const float *x, const uint8_t *w, float *y, int64_t S,
+                    int64_t K, int64_t N);
+
+typedef struct {
+  const int8_t *xq;  /* S x K */
+  const float *xd;   /* S x K/32 */
+  const int32_t *xs; /* S x K/32: sums of xq per block */
+  const uint8_t *w;
+  float *y;
+  int64_t S, K, N;
+} r16_ctx;
+
+DSC_INLINE __m512i bcast4(const int8_t *p) {
+  int32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+/* One block: the 16 rows' sums over 32 columns, scaled, into acc. */
+DSC_INLINE __m512 r16_block(const uint8_t *blk, const int8_t *xq, int32_t xs,
+                            float xd, __m512 acc) {
+  const __m512i lo_mask = _mm512_set1_epi8(0x0F);
+  const __m512i hi_mask = _mm512_set1_epi8((char)0xF0);
+  /* Stored values are q + 8: the offset's share, -8 * sum(x). */
+  __m512i lo = _mm512_set1_epi32(-8 * xs), hi = _mm512_setzero_si512();
+  for (int v = 0; v < 4; ++v) {
+    __m512i w = _mm512_loadu_si512(
+        (const void *)(blk + DSC_QR16_VALUES_OFFSET + 64 * v));
+    lo = _mm512_dpbusd_epi32(lo, _mm512_and_si512(w, lo_mask),
+                             bcast4(xq + 8 * v));
+    hi = _mm512_dpbusd_epi32(hi, _mm512_and_si512(w, hi_mask),
+                             bcast4(xq + 8 * v + 4));
+  }
+  __m512i dot = _mm512_add_epi32(lo, _mm512_srai_epi32(hi, 4));
+  __m512 d = _mm512_mul_ps(
+      _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)blk)),
+      _mm512_set1_ps(xd));
+  return _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), d, acc);
+}
+
+/* Bands [begin, end) of 16 rows, each against every row of x (a prompt's
+ * few rows read the band from cache after the first). */
+static void r16_bands(void *ctx, int64_t begin, int64_t end) {
+  const r16_ctx *c = (const r16_ctx *)ctx;
+  const int pf = dsc_sw_prefetch_quant();
+  int64_t kb = c->K / 32;
+  for (int64_t b = begin; b < end; ++b) {
+    const uint8_t *band =
+        c->w + (uint64_t)b * (uint64_t)kb * DSC_QR16_BLOCK_BYTES;
+    for (int64_t s = 0; s < c->S; ++s) {
+      const int8_t *xq = c->xq + s * c->K;
+      const float *xd = c->xd + s * kb;
+      const int32_t *xs = c->xs + s * kb;
+      /* Two sums, even and odd blocks, so that consecutive blocks' FMAs
+       * do not wait for each other. */
+      __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+      const int pfs = pf && s == 0;
+      const uint8_t *blk = band;
+      int64_t g = 0;
+      for (; g + 1 < kb; g += 2, blk += 2 * DSC_QR16_BLOCK_BYTES) {
+        /* 4 KiB ahead into L2 where it pays (prefetch_x86.h). */
+        if (pfs)
+          for (int l = 0; l < 2 * DSC_QR16_BLOCK_BYTES; l += 64)
+            _mm_prefetch((const char *)blk + 4096 + l, _MM_HINT_T1);
+        acc0 = r16_block(blk, xq + 32 * g, xs[g], xd[g], acc0);
+        acc1 = r16_block(blk + DSC_QR16_BLOCK_BYTES, xq + 32 * (g + 1),
+                         xs[g + 1], xd[g + 1], acc1);
+      }
+      if (g < kb)
+        acc0 = r16_block(blk, xq + 32 * g, xs[g], xd[g], acc0);
+      _mm512_storeu_ps(c->y + s * c->N + DSC_QR16_ROWS * b,
+                       _mm512_add_ps(acc0, acc1));
+    }
+  }
+}
+
+void DSC_UK(linear_q4_r16)(const float *x, const uint8_t *w, float *y,
+                           int64_t S, int64_t K, int64_t N) {
+  if (S >= DSC_GEMM_MIN_ROWS && dsc_gemm_q4_r16(x, w, y, S, K, N))
+    return;
+  qact_t a = qact_alloc(S, K);
+  qact_quantize_avx2(x, S, K, a.q, a.d, a.sum);
+  r16_ctx c = {a.q, a.d, a.sum, w, y, S, K, N};
+  if (S * K * N < DSC_PARALLEL_MIN_WORK)
+    r16_bands(&c, 0, N / DSC_QR16_ROWS);
+  else
+    dsc_parallel_for(N / DSC_QR16_ROWS, r16_bands, &c);
+  qact_free(a);
+}
