@@ -27,10 +27,10 @@ void avx2_linear_q4_r16(const float *, const uint8_t *, float *, int64_t,
                         int64_t, int64_t);
 void avx2_linear_q4_t4(const float *, const uint8_t *, float *, int64_t,
                        int64_t, int64_t, int64_t, int64_t);
-void avx512_vnni_linear_q4_r16(const float *, const uint8_t *, float *,
-                               int64_t, int64_t, int64_t);
-void avx512_vnni_linear_q4_t4(const float *, const uint8_t *, float *,
-                              int64_t, int64_t, int64_t, int64_t, int64_t);
+void avx512_vnni_linear_q4_r16(const float *, const uint8_t *, float *, int64_t,
+                               int64_t, int64_t);
+void avx512_vnni_linear_q4_t4(const float *, const uint8_t *, float *, int64_t,
+                              int64_t, int64_t, int64_t, int64_t);
 }
 
 namespace {
@@ -113,7 +113,7 @@ void checkMatchesTiles(R16Kernel r16, TileKernel tiles) {
                          {13, 256, 512},
                          {4, 32, 16}, // one group: the GEMM's per-channel path
                          {5, 32, 32},
-                         {1, 32, 16}, // one group: no pair of blocks
+                         {1, 32, 16},  // one group: no pair of blocks
                          {2, 224, 64}, // an odd number of groups
                          {1, 5632, 2048}}) {
     ::dsc::QuantizedTensor qt = randomWeight(N, K, rng);

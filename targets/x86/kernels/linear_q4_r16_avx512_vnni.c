@@ -12,7 +12,13 @@
  * one arithmetic shift a block brings them back. A block is then eight
  * vpdpbusd, eight masks and one vector of 16 scales, against the 4-row
  * tiles' loop (linear_q_int.h), which widened and reordered its nibbles
- * with 256-bit dot products per tile.
+ * with 256-bit dot products per tile. On a Sapphire Rapids guest, one
+ * thread, K 2048 by N 512 from L2: 54 GB/s of weights against the tiles'
+ * 31 (AVX2's blocks 43); from memory both loops are bound by it (14.4
+ * against 13.5 GB/s a thread, docs/benchmarks.md), and the prompt GEMM
+ * packs its panels from the blocks with fewer shuffles (5-6% faster
+ * prompts). The prefetch is the AVX2 loop's (4 KiB ahead into L2): 2, 8
+ * and 12 KiB or into L1 measured no faster in the executables.
  *
  * Prompts of DSC_GEMM_MIN_ROWS rows or more go to the packed-panel GEMM
  * (gemm_q_x86.h packs its panels from these blocks).
@@ -59,9 +65,9 @@ DSC_INLINE __m512 r16_block(const uint8_t *blk, const int8_t *xq, int32_t xs,
                              bcast4(xq + 8 * v + 4));
   }
   __m512i dot = _mm512_add_epi32(lo, _mm512_srai_epi32(hi, 4));
-  __m512 d = _mm512_mul_ps(
-      _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)blk)),
-      _mm512_set1_ps(xd));
+  __m512 d =
+      _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)blk)),
+                    _mm512_set1_ps(xd));
   return _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), d, acc);
 }
 
