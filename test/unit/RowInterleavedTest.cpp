@@ -87,6 +87,7 @@ bool hostHasAVX2() {
 bool hostHasAVX512VNNI() {
   return hostHasAVX2() && __builtin_cpu_supports("avx512f") &&
          __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512dq") &&
          __builtin_cpu_supports("avx512vl") &&
          __builtin_cpu_supports("avx512vnni");
 }
@@ -160,6 +161,35 @@ void checkExtremes(R16Kernel r16) {
         EXPECT_NEAR(y[n], (u - 8.0f) * 3.0f * sign * K, 1e-3f)
             << "value " << int(u) << " output " << n;
     }
+  }
+  // Columns 8v..8v+3 (low nibbles) at 15 and 8v+4..8v+7 (high) at 0, rows
+  // scaled by their index + 1 (each half of the block's scales in place),
+  // and activations 2 on the low columns, -0.5 on the high: a loop that
+  // takes one nibble's activations for the other's, or the other half's
+  // scales, is off by far more than rounding. The int8 activations are 127
+  // and -32 (-31.75 rounded) with scale 2 / 127, so per 8 columns the
+  // integer sum is 7 * 127 * 4 + (-8) * (-32) * 4 = 4580.
+  ::dsc::QuantizedTensor qt;
+  qt.rows = N;
+  qt.cols = K;
+  qt.group = 32;
+  qt.bits = 4;
+  qt.u.resize(N * K);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t k = 0; k < K; ++k)
+      qt.u[n * K + k] = k % 8 < 4 ? 15 : 0;
+  qt.scale.resize(N * (K / 32));
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t g = 0; g < K / 32; ++g)
+      qt.scale[n * (K / 32) + g] = static_cast<float>(n + 1);
+  std::vector<uint8_t> w = write(qt, DSC_QR16_ROWS);
+  std::vector<float> x(K), y(N, 0.0f);
+  for (int64_t k = 0; k < K; ++k)
+    x[k] = k % 8 < 4 ? 2.0f : -0.5f;
+  r16(x.data(), w.data(), y.data(), 1, K, N);
+  for (int64_t n = 0; n < N; ++n) {
+    double want = (n + 1) * 4580.0 * (K / 8) * (2.0 / 127.0);
+    EXPECT_NEAR(y[n], want, 1e-5 * want) << "mixed nibbles, output " << n;
   }
 }
 } // namespace

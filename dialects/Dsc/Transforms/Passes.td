@@ -121,8 +121,9 @@ def WeightsPack : Pass<"dsc-weights-pack", "::mlir::ModuleOp"> {
     always tiled, by the target's quantized tile rows and their scale
     groups (see dsc/abi/quant_layout.h), except int4:group=32 weights that
     only linear layers read on targets whose kernels read row-interleaved
-    blocks (x86_64-avx2, x86_64-avx512): those get `#dsc.tiled<rows = 16, cols = 32>`,
-    one row in each 32-bit lane of the vectors; such blocks in IR laid
+    blocks (x86_64-avx2, x86_64-avx512): those get
+    `#dsc.tiled<rows = 16, cols = 32>`, one row in each 32-bit lane of the
+    vectors; such blocks in IR laid
     out for another target go back to 4-row tiles where this one has no
     kernel for them. The tile shapes are the target's (targets/registry): a target whose kernels read no tiles
     leaves every weight row-major. A forward function placed on the device

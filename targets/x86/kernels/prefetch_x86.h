@@ -49,9 +49,10 @@ static inline __attribute__((always_inline)) int dsc_sw_prefetch(void) {
   return dsc_prefetch_policy() & 1;
 }
 
-/* The quantized decode loops (linear_q_int.h, linear_q4_r16_avx2.c): as
- * above, and on Zen 3 too (AMD family 25 but for Zen 4's models 0x10-0x1f,
- * 0x60-0x7f and 0xa0-0xaf), where prefetching measured faster for them
+/* The quantized decode loops (linear_q_int.h, linear_q4_r16_avx2.c,
+ * linear_q4_r16_avx512_vnni.c): as above, and on Zen 3 too (AMD family 25
+ * but for Zen 4's models 0x10-0x1f, 0x60-0x7f and 0xa0-0xaf), where
+ * prefetching measured faster for them
  * (TinyLlama, one thread: int8:channel 17.6 against 15.1 tokens/s, int4
  * 28.6 against 26.2) while the float loops stayed faster without it
  * (docs/benchmarks.md). Other AMD families are not measured and keep the

@@ -1,10 +1,10 @@
-// RUN: dsc-opt %s --dsc-weights-pack=target=x86_64-avx2 | FileCheck %s --check-prefix=AVX2
-// RUN: dsc-opt %s --dsc-weights-pack=target=x86_64-avx512 | FileCheck %s --check-prefix=AVX2
+// RUN: dsc-opt %s --dsc-weights-pack=target=x86_64-avx2 | FileCheck %s --check-prefix=BLOCKS
+// RUN: dsc-opt %s --dsc-weights-pack=target=x86_64-avx512 | FileCheck %s --check-prefix=BLOCKS
 // RUN: dsc-opt %s --dsc-weights-pack=target=x86_64 | FileCheck %s --check-prefix=TILES
 // RUN: dsc-opt %s --dsc-weights-pack=target=rpi5 | FileCheck %s --check-prefix=TILES
 // The CUDA targets' host code is x86_64-avx2's: a forward pass left on the
 // host (not placed on the device by dsc-gpu-place-forward) reads its blocks.
-// RUN: dsc-opt %s --dsc-weights-pack=target=cuda-sm80 | FileCheck %s --check-prefix=AVX2
+// RUN: dsc-opt %s --dsc-weights-pack=target=cuda-sm80 | FileCheck %s --check-prefix=BLOCKS
 // RUN: dsc-opt %s "--dsc-weights-pack=target=x86_64-avx2 interleave=false" | FileCheck %s --check-prefix=TILES
 // RUN: dsc-opt %s --dsc-target-attach=target=x86_64-avx2 --dsc-weights-pack --dsc-weights-assign-offsets --dsc-codegen-lower | FileCheck %s --check-prefix=KERNEL
 // RUN: dsc-opt %s --dsc-target-attach=target=x86_64-avx512 --dsc-weights-pack --dsc-weights-assign-offsets --dsc-codegen-lower | FileCheck %s --check-prefix=KERNEL
@@ -17,14 +17,14 @@
 // read, with rows in sixteens, are stored in row-interleaved 16x32 blocks;
 // other schemes and shapes, the table an embedding also reads, and every
 // weight of other targets keep 4-row tiles.
-// AVX2-LABEL: module attributes
-// AVX2: dsc.global @wq : !dsc.qtensor<32x64xf32, #dsc.quant<i4, group = 32, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 16, cols = 32>}
-// AVX2: dsc.global @rows8 : !dsc.qtensor<8x64xf32, #dsc.quant<i4, group = 32, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 32>}
-// AVX2: dsc.global @g64 : !dsc.qtensor<32x64xf32, #dsc.quant<i4, group = 64, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 64>}
-// AVX2: dsc.global @asym : !dsc.qtensor<32x64xf32, #dsc.quant<i4, group = 32, asymmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 32>}
-// AVX2: dsc.global @f32s : !dsc.qtensor<32x64xf32, #dsc.quant<i4, group = 32, symmetric>> {layout = #dsc.tiled<rows = 4, cols = 32>}
-// AVX2: dsc.global @i8 : !dsc.qtensor<32x64xf32, #dsc.quant<i8, group = 32, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 32>}
-// AVX2: dsc.global @emb : !dsc.qtensor<32x64xf32, #dsc.quant<i4, group = 32, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 32>}
+// BLOCKS-LABEL: module attributes
+// BLOCKS: dsc.global @wq : !dsc.qtensor<32x64xf32, #dsc.quant<i4, group = 32, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 16, cols = 32>}
+// BLOCKS: dsc.global @rows8 : !dsc.qtensor<8x64xf32, #dsc.quant<i4, group = 32, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 32>}
+// BLOCKS: dsc.global @g64 : !dsc.qtensor<32x64xf32, #dsc.quant<i4, group = 64, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 64>}
+// BLOCKS: dsc.global @asym : !dsc.qtensor<32x64xf32, #dsc.quant<i4, group = 32, asymmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 32>}
+// BLOCKS: dsc.global @f32s : !dsc.qtensor<32x64xf32, #dsc.quant<i4, group = 32, symmetric>> {layout = #dsc.tiled<rows = 4, cols = 32>}
+// BLOCKS: dsc.global @i8 : !dsc.qtensor<32x64xf32, #dsc.quant<i8, group = 32, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 32>}
+// BLOCKS: dsc.global @emb : !dsc.qtensor<32x64xf32, #dsc.quant<i4, group = 32, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 32>}
 // TILES-LABEL: module attributes
 // TILES: dsc.global @wq : !dsc.qtensor<32x64xf32, #dsc.quant<i4, group = 32, symmetric, scale = f16>> {layout = #dsc.tiled<rows = 4, cols = 32>}
 // KERNEL-LABEL: func.func @dsc_forward
