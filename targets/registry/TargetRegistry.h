@@ -54,11 +54,14 @@ struct TargetInfo {
   /// targets whose CPUs have AVX512_BF16.
   bool bf16Products = false;
   /// The kernels read int4:group=32 weights in row-interleaved 16x32 blocks
-  /// (linear_q4_r16, dsc/abi/quant_layout.h), which dsc-weights-pack then
-  /// chooses for them: x86_64-avx2, whose vpmaddubsw then takes eight
-  /// rows' products without shuffles, and x86_64-avx512, whose vpdpbusd
-  /// takes all 16 rows' at once.
+  /// (linear_q4_r16, dsc/abi/quant_layout.h): x86_64-avx2, whose vpmaddubsw
+  /// then takes eight rows' products without shuffles, and x86_64-avx512,
+  /// whose vpdpbusd takes all 16 rows' at once.
   bool rowInterleavedQ4 = false;
+  /// And dsc-weights-pack chooses the blocks for them unless told otherwise
+  /// (x86_64-avx2; x86_64-avx512 keeps 4-row tiles, which decoded faster
+  /// where measured).
+  bool rowInterleavedQ4Default = false;
   /// The kernels can multiply a prompt's rows rounded to f16 with f16 and
   /// quantized weights on tensor cores (gemm.mlir's mma.sync, for
   /// dsc.linear's prefill_products = f16): the CUDA targets.

@@ -59,7 +59,23 @@ TEST(TargetRegistry, KernelLibrariesDefineEveryKernelTheTargetNeeds) {
     EXPECT_TRUE(defined(Kernel::embedding_q_t4));
     if (t.bf16Products)
       EXPECT_TRUE(defined(Kernel::linear_t4x16_bf16_products));
+    if (t.rowInterleavedQ4)
+      EXPECT_TRUE(defined(Kernel::linear_q4_r16)) << t.name;
+    // A target never chooses blocks it has no kernel for.
+    if (t.rowInterleavedQ4Default)
+      EXPECT_TRUE(t.rowInterleavedQ4) << t.name;
   }
+}
+
+TEST(TargetRegistry, RowInterleavedInt4) {
+  // AVX2 reads and chooses the blocks; AVX-512 reads them but keeps 4-row
+  // tiles by default (docs/benchmarks.md); the rest read tiles only.
+  EXPECT_TRUE(findTarget("x86_64-avx2")->rowInterleavedQ4);
+  EXPECT_TRUE(findTarget("x86_64-avx2")->rowInterleavedQ4Default);
+  EXPECT_TRUE(findTarget("x86_64-avx512")->rowInterleavedQ4);
+  EXPECT_FALSE(findTarget("x86_64-avx512")->rowInterleavedQ4Default);
+  EXPECT_FALSE(findTarget("x86_64")->rowInterleavedQ4);
+  EXPECT_FALSE(findTarget("rpi5")->rowInterleavedQ4);
 }
 
 TEST(TargetRegistry, Bf16ProductsWhereTheCPUHasThem) {

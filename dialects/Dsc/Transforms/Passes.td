@@ -120,8 +120,9 @@ def WeightsPack : Pass<"dsc-weights-pack", "::mlir::ModuleOp"> {
     sequentially. Other float weights stay row-major. Quantized weights are
     always tiled, by the target's quantized tile rows and their scale
     groups (see dsc/abi/quant_layout.h), except int4:group=32 weights that
-    only linear layers read on targets whose kernels read row-interleaved
-    blocks (x86_64-avx2, x86_64-avx512): those get
+    only linear layers read on targets that take row-interleaved blocks by
+    default (x86_64-avx2; x86_64-avx512 reads them but keeps 4-row tiles
+    unless `interleave=true`): those get
     `#dsc.tiled<rows = 16, cols = 32>`, one row in each 32-bit lane of the
     vectors; such blocks in IR laid
     out for another target go back to 4-row tiles where this one has no
@@ -135,9 +136,10 @@ def WeightsPack : Pass<"dsc-weights-pack", "::mlir::ModuleOp"> {
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"\"",
            "Registry target (default: the module's dsc.target, else x86_64)">,
-    Option<"interleave", "interleave", "bool", /*default=*/"true",
-           "Row-interleaved int4:group=32 blocks where the target reads them "
-           "(false: 4-row tiles everywhere)">
+    Option<"interleave", "interleave", "std::string", /*default=*/"\"auto\"",
+           "Row-interleaved int4:group=32 blocks: auto (where the target "
+           "takes them by default), true (wherever its kernels read them) or "
+           "false (4-row tiles everywhere)">
   ];
   let dependentDialects = ["::mlir::dsc::DscDialect"];
 }

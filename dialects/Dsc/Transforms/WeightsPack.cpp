@@ -24,6 +24,12 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
     FailureOr<const TargetInfo *> target = resolveTarget(module, this->target);
     if (failed(target))
       return signalPassFailure();
+    if (interleave != "auto" && interleave != "true" && interleave != "false") {
+      module.emitError("dsc-weights-pack: interleave must be auto, true or "
+                       "false, not '")
+          << interleave << "'";
+      return signalPassFailure();
+    }
     // A forward pass placed on the device (dsc-gpu-place-forward) reads
     // every weight in the plain layout its kernels take; a layout from an
     // earlier compile goes (the payload is written from the sources).
@@ -55,15 +61,22 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
         // IR laid out for another target (dsc compile of --emit=mlir
         // output) may hold row-interleaved blocks this one has no kernel
         // for: back to 4-row tiles, the same bytes (the payload is written
-        // from the sources after layout).
-        bool interleaves = interleave && (*target)->rowInterleavedQ4;
+        // from the sources after layout). A target that reads them keeps
+        // them unless interleave=false.
+        bool reads = (*target)->rowInterleavedQ4;
         if (TiledLayoutAttr l = g.getLayoutAttr();
-            l && l.getRows() == DSC_QR16_ROWS && !interleaves)
+            l && l.getRows() == DSC_QR16_ROWS &&
+            (!reads || interleave == "false"))
           g.removeLayoutAttr();
         // int4:group=32 weights only linear layers read, in 16-row blocks
-        // where the target's kernels read those (an embedding's lookup
-        // reads 4-row tiles).
-        if (!g.getLayoutAttr() && interleaves && isRowInterleavable(q) &&
+        // where the target's kernels read those and it takes them by
+        // default, or interleave=true (an embedding's lookup reads 4-row
+        // tiles).
+        bool chooses =
+            reads &&
+            (interleave == "true" ||
+             (interleave == "auto" && (*target)->rowInterleavedQ4Default));
+        if (!g.getLayoutAttr() && chooses && isRowInterleavable(q) &&
             onlyLinear.lookup(g.getSymNameAttr())) {
           g.setLayoutAttr(TiledLayoutAttr::get(&getContext(), DSC_QR16_ROWS,
                                                DSC_QR16_COLS));

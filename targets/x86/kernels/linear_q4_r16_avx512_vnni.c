@@ -18,7 +18,10 @@
  * against 13.5 GB/s a thread, docs/benchmarks.md), and the prompt GEMM
  * packs its panels from the blocks with fewer shuffles (5-6% faster
  * prompts). The prefetch is the AVX2 loop's (4 KiB ahead into L2): 2, 8
- * and 12 KiB or into L1 measured no faster in the executables.
+ * and 12 KiB or into L1 measured no faster in the executables. Whole
+ * executables there decoded 1-2% (TinyLlama) to 5-8% (Llama-3-8B shape)
+ * slower with the blocks than with 4-row tiles, so x86_64-avx512 reads
+ * them when the IR carries them but does not choose them by default.
  *
  * Prompts of DSC_GEMM_MIN_ROWS rows or more go to the packed-panel GEMM
  * (gemm_q_x86.h packs its panels from these blocks).

@@ -1,5 +1,9 @@
 // RUN: dsc-opt %s --dsc-weights-pack=target=x86_64-avx2 | FileCheck %s --check-prefix=BLOCKS
-// RUN: dsc-opt %s --dsc-weights-pack=target=x86_64-avx512 | FileCheck %s --check-prefix=BLOCKS
+// x86_64-avx512 reads the blocks but keeps 4-row tiles unless asked.
+// RUN: dsc-opt %s --dsc-weights-pack=target=x86_64-avx512 | FileCheck %s --check-prefix=TILES
+// RUN: dsc-opt %s "--dsc-weights-pack=target=x86_64-avx512 interleave=true" | FileCheck %s --check-prefix=BLOCKS
+// RUN: dsc-opt %s "--dsc-weights-pack=target=rpi5 interleave=true" | FileCheck %s --check-prefix=TILES
+// RUN: not dsc-opt %s "--dsc-weights-pack=target=x86_64-avx2 interleave=yes" 2>&1 | FileCheck %s --check-prefix=BADOPT
 // RUN: dsc-opt %s --dsc-weights-pack=target=x86_64 | FileCheck %s --check-prefix=TILES
 // RUN: dsc-opt %s --dsc-weights-pack=target=rpi5 | FileCheck %s --check-prefix=TILES
 // The CUDA targets' host code is x86_64-avx2's: a forward pass left on the
@@ -7,13 +11,14 @@
 // RUN: dsc-opt %s --dsc-weights-pack=target=cuda-sm80 | FileCheck %s --check-prefix=BLOCKS
 // RUN: dsc-opt %s "--dsc-weights-pack=target=x86_64-avx2 interleave=false" | FileCheck %s --check-prefix=TILES
 // RUN: dsc-opt %s --dsc-target-attach=target=x86_64-avx2 --dsc-weights-pack --dsc-weights-assign-offsets --dsc-codegen-lower | FileCheck %s --check-prefix=KERNEL
-// RUN: dsc-opt %s --dsc-target-attach=target=x86_64-avx512 --dsc-weights-pack --dsc-weights-assign-offsets --dsc-codegen-lower | FileCheck %s --check-prefix=KERNEL
+// RUN: dsc-opt %s --dsc-target-attach=target=x86_64-avx512 "--dsc-weights-pack=interleave=true" --dsc-weights-assign-offsets --dsc-codegen-lower | FileCheck %s --check-prefix=KERNEL
+// RUN: dsc-opt %s --dsc-target-attach=target=x86_64-avx512 --dsc-weights-pack --dsc-weights-assign-offsets --dsc-codegen-lower | FileCheck %s --check-prefix=KERNEL4
 // RUN: dsc-opt %s --dsc-target-attach=target=rpi5 --dsc-weights-pack --dsc-weights-assign-offsets --dsc-codegen-lower | FileCheck %s --check-prefix=KERNEL4
 // Blocks packed for one target and lowered for another that has no kernel
 // for them: an error, not a call of the generic fallback.
 // RUN: not dsc-opt %s --dsc-weights-pack=target=x86_64-avx2 --dsc-weights-assign-offsets --dsc-codegen-lower 2>&1 | FileCheck %s --check-prefix=NOKERNEL
 
-// On x86_64-avx2 and -avx512, int4:group=32 weights that only linear layers
+// On x86_64-avx2 (and -avx512 with interleave=true), int4:group=32 weights that only linear layers
 // read, with rows in sixteens, are stored in row-interleaved 16x32 blocks;
 // other schemes and shapes, the table an embedding also reads, and every
 // weight of other targets keep 4-row tiles.
@@ -30,6 +35,7 @@
 // KERNEL-LABEL: func.func @dsc_forward
 // KERNEL: dsc.ukernel linear_q4_r16 ins(%{{.*}}, %{{.*}} : tensor<?x64xf32>, tensor<1152xi8>) outs(%{{.*}} : tensor<?x32xf32>) args(%{{.*}}, %c64_i64{{[_0-9]*}}, %c32_i64{{[_0-9]*}} : i64, i64, i64)
 // KERNEL: dsc.ukernel linear_q4_t4 ins(
+// BADOPT: error: dsc-weights-pack: interleave must be auto, true or false, not 'yes'
 // NOKERNEL: error: 'dsc.linear' op target 'x86_64' has no kernel for row-interleaved int4 blocks
 // KERNEL4-LABEL: func.func @dsc_forward
 // KERNEL4: dsc.ukernel linear_q4_t4 ins(%{{.*}}, %{{.*}} : tensor<?x64xf32>, tensor<1152xi8>)
