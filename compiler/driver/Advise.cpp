@@ -668,6 +668,17 @@ Expected<std::vector<DeviceReport>> Session::decideAll() {
         if (!autos.count(budget) && !autoErrors.count(budget)) {
           status.show("measuring auto for " + d.name);
           auto m = measure(kAutoId, "auto", "", budget);
+          // Its code (the kernels of every width it mixes) can exceed the
+          // largest single candidate's counted above: once more at a
+          // budget less the difference, so that what it chooses fits.
+          uint64_t autoCode = 0;
+          if (m)
+            for (auto &entry : m->layouts)
+              autoCode = std::max(autoCode, entry.second.codeBytes);
+          if (m && autoCode > code && budget > autoCode - code) {
+            status.show("measuring auto for " + d.name + " again");
+            m = measure(kAutoId, "auto", "", budget - (autoCode - code));
+          }
           if (m)
             autos.emplace(budget, std::move(*m));
           else
