@@ -11,28 +11,11 @@
  * lanes and permuted its scales per tile, about half again as many
  * vector instructions a byte.
  *
- * Prompts of DSC_GEMM_MIN_ROWS rows or more go to the packed-panel GEMM
- * (gemm_q_x86.h reads these blocks too).
+ * The frame (the prompt's GEMM, the activations, the bands on the pool) is
+ * linear_q4_r16_x86.h's.
  *
  *===---------------------------------------------------------------------===*/
-#include "gemm.h"
-#include "prefetch_x86.h"
-#include "qact_avx2.h"
-#include "quant_tile.h"
-
-#include <immintrin.h>
-
-int dsc_gemm_q4_r16(const float *x, const uint8_t *w, float *y, int64_t S,
-                    int64_t K, int64_t N);
-
-typedef struct {
-  const int8_t *xq;  /* S x K */
-  const float *xd;   /* S x K/32 */
-  const int32_t *xs; /* S x K/32: sums of xq per block */
-  const uint8_t *w;
-  float *y;
-  int64_t S, K, N;
-} r16_ctx;
+#include "linear_q4_r16_x86.h"
 
 DSC_INLINE __m256i bcast4(const int8_t *p) {
   int32_t v;
@@ -71,47 +54,15 @@ DSC_INLINE void r16_block(const uint8_t *blk, const int8_t *xq, int32_t xs,
   }
 }
 
-/* Bands [begin, end) of 16 rows, each against every row of x (a prompt's
- * few rows read the band from cache after the first). */
-static void r16_bands(void *ctx, int64_t begin, int64_t end) {
-  const r16_ctx *c = (const r16_ctx *)ctx;
-  const int pf = dsc_sw_prefetch_quant();
-  int64_t kb = c->K / 32;
-  for (int64_t b = begin; b < end; ++b) {
-    const uint8_t *band =
-        c->w + (uint64_t)b * (uint64_t)kb * DSC_QR16_BLOCK_BYTES;
-    for (int64_t s = 0; s < c->S; ++s) {
-      const int8_t *xq = c->xq + s * c->K;
-      const float *xd = c->xd + s * kb;
-      const int32_t *xs = c->xs + s * kb;
-      __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-      /* Later rows of a prompt read the band from cache. */
-      const int pfs = pf && s == 0;
-      const uint8_t *blk = band;
-      for (int64_t g = 0; g < kb; ++g, blk += DSC_QR16_BLOCK_BYTES) {
-        /* 4 KiB ahead into L2 where it pays (prefetch_x86.h). */
-        if (pfs)
-          for (int l = 0; l < DSC_QR16_BLOCK_BYTES; l += 64)
-            _mm_prefetch((const char *)blk + 4096 + l, _MM_HINT_T1);
-        r16_block(blk, xq + 32 * g, xs[g], xd[g], acc);
-      }
-      float *y = c->y + s * c->N + DSC_QR16_ROWS * b;
-      _mm256_storeu_ps(y, acc[0]);
-      _mm256_storeu_ps(y + 8, acc[1]);
-    }
+DSC_INLINE void r16_row(const uint8_t *band, int64_t kb, const int8_t *xq,
+                        const float *xd, const int32_t *xs, int pf, float *y) {
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  const uint8_t *blk = band;
+  for (int64_t g = 0; g < kb; ++g, blk += DSC_QR16_BLOCK_BYTES) {
+    if (pf)
+      r16_prefetch(blk, DSC_QR16_BLOCK_BYTES);
+    r16_block(blk, xq + 32 * g, xs[g], xd[g], acc);
   }
-}
-
-void DSC_UK(linear_q4_r16)(const float *x, const uint8_t *w, float *y,
-                           int64_t S, int64_t K, int64_t N) {
-  if (S >= DSC_GEMM_MIN_ROWS && dsc_gemm_q4_r16(x, w, y, S, K, N))
-    return;
-  qact_t a = qact_alloc(S, K);
-  qact_quantize_avx2(x, S, K, a.q, a.d, a.sum);
-  r16_ctx c = {a.q, a.d, a.sum, w, y, S, K, N};
-  if (S * K * N < DSC_PARALLEL_MIN_WORK)
-    r16_bands(&c, 0, N / DSC_QR16_ROWS);
-  else
-    dsc_parallel_for(N / DSC_QR16_ROWS, r16_bands, &c);
-  qact_free(a);
+  _mm256_storeu_ps(y, acc[0]);
+  _mm256_storeu_ps(y + 8, acc[1]);
 }
