@@ -19,7 +19,10 @@
 #include "weights/ParallelWrite.h"
 
 #include "Dsc/IR/DscOps.h"
+#include "Dsc/IR/QuantTiles.h"
+#include "Dsc/Transforms/CUDAProgram.h"
 #include "Dsc/Transforms/Passes.h"
+#include "dsc/abi/quant_layout.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
@@ -116,6 +119,18 @@ static cl::opt<unsigned>
                       "(default 0: one per core); the bytes are the same "
                       "for any number"),
              cl::value_desc("N"), cl::init(0), cl::sub(compileCmd));
+enum class Int4Layout { Auto, Blocks, Tiles };
+static cl::opt<Int4Layout> cInt4Layout(
+    "int4-layout",
+    cl::desc("How int4:group=32 weights are stored for the CPU kernels"),
+    cl::values(clEnumValN(Int4Layout::Auto, "auto",
+                          "the target's default (default)"),
+               clEnumValN(Int4Layout::Blocks, "blocks",
+                          "row-interleaved blocks of 16 rows by 32 columns "
+                          "(x86_64-avx2's default; prompts faster)"),
+               clEnumValN(Int4Layout::Tiles, "tiles",
+                          "tiles of 4 rows (x86_64-avx512's default)")),
+    cl::init(Int4Layout::Auto), cl::sub(compileCmd));
 static ModelOptions cModel(compileCmd);
 static cl::opt<bool>
     cAuto("auto",
@@ -247,6 +262,57 @@ static Error resolveChat(mlir::ModuleOp module, bool quiet) {
   return Error::success();
 }
 
+static StringRef int4LayoutName(Int4Layout l) {
+  return l == Int4Layout::Blocks  ? "blocks"
+         : l == Int4Layout::Tiles ? "tiles"
+                                  : "auto";
+}
+
+/// --int4-layout blocks|tiles needs a target whose kernels read both.
+static Error checkInt4LayoutTarget(Int4Layout layout,
+                                   const TargetDesc &target) {
+  // A GPU's kernels read the plain rows (dsc-weights-pack).
+  auto readsBoth = [](const TargetDesc &t) {
+    return t.rowInterleavedQ4 && !mlir::dsc::hasDevice(t);
+  };
+  if (layout == Int4Layout::Auto || readsBoth(target))
+    return Error::success();
+  std::vector<std::string> both;
+  for (const TargetDesc &t : mlir::dsc::getTargetRegistry())
+    if (readsBoth(t))
+      both.push_back(t.name);
+  return usageError("--int4-layout " + int4LayoutName(layout) + ": target '" +
+                    target.name +
+                    "' has one int4 layout (4-row tiles, or the plain rows "
+                    "a GPU reads); " +
+                    join(both, " and ") + " read both");
+}
+
+/// --int4-layout blocks|tiles must change something: after the layout phase,
+/// a weight in blocks, or an int4:group=32 weight in 4-row tiles that blocks
+/// could have held.
+static Error checkInt4LayoutApplied(Int4Layout layout, mlir::ModuleOp module) {
+  if (layout == Int4Layout::Auto)
+    return Error::success();
+  bool applied = false;
+  for (auto g : module.getOps<mlir::dsc::GlobalOp>()) {
+    auto q = dyn_cast<mlir::dsc::QTensorType>(g.getType());
+    mlir::dsc::TiledLayoutAttr l = g.getLayoutAttr();
+    if (!q || !l)
+      continue;
+    applied |=
+        layout == Int4Layout::Blocks
+            ? l.getRows() == DSC_QR16_ROWS
+            : l.getRows() != DSC_QR16_ROWS && mlir::dsc::isRowInterleavable(q);
+  }
+  if (applied)
+    return Error::success();
+  return usageError("--int4-layout " + int4LayoutName(layout) +
+                    ": no weight it applies to (int4:group=32 weights of "
+                    "rows a multiple of 16 that only linear layers read, "
+                    "e.g. --quantize int4:group=32)");
+}
+
 /// Options that would have no effect with the others given are errors.
 static Error checkCompileOptions(const ModelSettings &settings, StringRef input,
                                  StringRef output) {
@@ -277,6 +343,12 @@ static Error checkCompileOptions(const ModelSettings &settings, StringRef input,
                         "--compile-to=import (the graph phase marks the "
                         "linear layers); use --compile-to=graph");
   }
+  if (emit == EmitKind::MLIR && cInt4Layout != Int4Layout::Auto &&
+      (cCompileTo == Phase::Import || cCompileTo == Phase::Graph))
+    return usageError("--int4-layout has no effect with --compile-to=" +
+                      phaseName(cCompileTo) +
+                      " (the layout phase stores the weights); use "
+                      "--compile-to=layout");
   if (emit == EmitKind::MLIR && output == "-" && !settings.prune.empty() &&
       settings.pruneMethod == "teacher")
     return usageError("--prune with -o -: the IR refers to the refitted "
@@ -312,6 +384,7 @@ int runCompile() {
   setWeightWriterThreads(cThreads);
   const bool quiet = settings.quiet;
   const Phase compileTo = cCompileTo;
+  const Int4Layout int4Layout = cInt4Layout;
   // --auto compiles for the device's target.
   std::optional<advise::DeviceProfile> device;
   std::string targetName = cTarget;
@@ -367,6 +440,8 @@ int runCompile() {
   if (!(emit == EmitKind::MLIR && cCompileTo == Phase::Graph))
     if (Error e = checkPrefillTarget(settings, *target))
       return reportError(std::move(e));
+  if (Error e = checkInt4LayoutTarget(int4Layout, *target))
+    return reportError(std::move(e));
   std::vector<std::string> written = writtenFiles(output, external);
   if (!settings.saveCalibStats.empty())
     written.push_back(settings.saveCalibStats);
@@ -474,6 +549,7 @@ int runCompile() {
   CompileSettings phases;
   phases.target = target->name;
   phases.sanitize = target->sanitize;
+  phases.int4Layout = int4LayoutName(int4Layout).str();
   // The payload is written from the laid-out module; code from a copy. For
   // an executable, a thread writes the payload from the moment the layout
   // is known, while this one lowers and generates the code.
@@ -493,6 +569,8 @@ int runCompile() {
         }))
       return reportError(std::move(e));
     if (phase == Phase::Layout) {
+      if (Error e = checkInt4LayoutApplied(int4Layout, *module))
+        return reportError(std::move(e));
       layout = module->clone();
       if (emit == EmitKind::Exe)
         payload.emplace(*layout, payloadTempPath(output), weightsProgress,

@@ -132,7 +132,11 @@ void buildPhase(mlir::OpPassManager &pm, const CompileSettings &s,
     attach.target = s.target;
     pm.addPass(mlir::dsc::createTargetAttach(attach));
     pm.addPass(mlir::dsc::createGPUPlaceForward());
-    pm.addPass(mlir::dsc::createWeightsPack());
+    mlir::dsc::WeightsPackOptions pack;
+    pack.interleave = s.int4Layout == "blocks"  ? "true"
+                      : s.int4Layout == "tiles" ? "false"
+                                                : s.int4Layout;
+    pm.addPass(mlir::dsc::createWeightsPack(pack));
     pm.addPass(mlir::dsc::createWeightsAssignOffsets());
     pm.addPass(mlir::dsc::createWeightsStampId());
     return;
@@ -172,6 +176,7 @@ CompileSettings CompilePipelineOptions::settings() const {
   s.pruneBiasCorrect = pruneBiasCorrect;
   s.pruneNormCorrect = pruneNormCorrect;
   s.prefillPrecision = prefillPrecision;
+  s.int4Layout = int4Layout;
   return s;
 }
 
@@ -193,6 +198,10 @@ void registerCompilePipeline() {
           return errorHandler("dsc-compile: compile-to '" + o.compileTo +
                               "' is not graph, layout, loops or "
                               "llvm-dialect");
+        if (o.int4Layout != "auto" && o.int4Layout != "blocks" &&
+            o.int4Layout != "tiles")
+          return errorHandler("dsc-compile: int4-layout '" + o.int4Layout +
+                              "' is not auto, blocks or tiles");
         CompileSettings s = o.settings();
         for (Phase p : kPhases)
           if (p <= *last)

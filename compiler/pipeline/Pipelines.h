@@ -55,6 +55,10 @@ struct CompileSettings {
   bool pruneBiasCorrect = false;   // prune-bias-correct: refit with biases
   bool pruneNormCorrect = true;    // prune-norm-correct: refit norm scales
   std::string prefillPrecision = "exact"; // prefill-precision: or bf16, f16
+  // int4-layout: int4:group=32 weights in the target's default layout
+  // (auto), in row-interleaved 16x32 blocks where its kernels read them
+  // (blocks), or in 4-row tiles (tiles); dsc-weights-pack's interleave.
+  std::string int4Layout = "auto";
 };
 
 /// Whether `quantize` asks for mixed precision (`auto`, `auto:group=N`);
@@ -133,6 +137,11 @@ struct CompilePipelineOptions
       llvm::cl::desc("exact, or bf16 or f16: dsc-graph-relax-prefill after "
                      "quantization"),
       llvm::cl::init("exact")};
+  Option<std::string> int4Layout{
+      *this, "int4-layout",
+      llvm::cl::desc("int4:group=32 weights: auto (the target's default), "
+                     "blocks (row-interleaved 16x32) or tiles (4 rows)"),
+      llvm::cl::init("auto")};
 
   CompileSettings settings() const;
 };

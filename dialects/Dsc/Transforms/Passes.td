@@ -126,7 +126,9 @@ def WeightsPack : Pass<"dsc-weights-pack", "::mlir::ModuleOp"> {
     `#dsc.tiled<rows = 16, cols = 32>`, one row in each 32-bit lane of the
     vectors; such blocks in IR laid
     out for another target go back to 4-row tiles where this one has no
-    kernel for them. The tile shapes are the target's (targets/registry): a target whose kernels read no tiles
+    kernel for them (or with `interleave=false`), and `interleave=true`
+    turns the 4-row tiles of such weights in IR laid out earlier into
+    blocks (`dsc compile --int4-layout blocks|tiles`). The tile shapes are the target's (targets/registry): a target whose kernels read no tiles
     leaves every weight row-major. A forward function placed on the device
     (`dsc.device_forward`, from `dsc-gpu-place-forward`) leaves every
     weight in the plain layouts the device kernels read, floats row-major

@@ -76,8 +76,12 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
             reads &&
             (interleave == "true" ||
              (interleave == "auto" && (*target)->rowInterleavedQ4Default));
-        if (!g.getLayoutAttr() && chooses && isRowInterleavable(q) &&
-            onlyLinear.lookup(g.getSymNameAttr())) {
+        bool blocks = chooses && isRowInterleavable(q) &&
+                      onlyLinear.lookup(g.getSymNameAttr());
+        // interleave=true lays out again the 4-row tiles of earlier IR.
+        if (blocks && interleave == "true")
+          g.removeLayoutAttr();
+        if (!g.getLayoutAttr() && blocks) {
           g.setLayoutAttr(TiledLayoutAttr::get(&getContext(), DSC_QR16_ROWS,
                                                DSC_QR16_COLS));
           continue;
