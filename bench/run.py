@@ -40,6 +40,8 @@ RSS are set beside dsc's compile time, first token and peak RSS.
 --prefill-precision bf16 compiles the float (none) scheme with prompts'
 products in bf16 (its executable tagged -prefill_bf16, its rows named
 "F16, prompts in bf16"); run it apart from an exact run to compare them.
+--int4-layout blocks|tiles compiles int4:group=32 with that weight layout
+(its executable tagged -blocks or -tiles) instead of the target's default.
 """
 import argparse
 import json
@@ -251,6 +253,9 @@ def main():
     ap.add_argument("--prefill-precision", default="exact",
                     help="dsc compile --prefill-precision for float weights "
                          "(exact or bf16; quantized schemes stay exact)")
+    ap.add_argument("--int4-layout", default="auto",
+                    help="dsc compile --int4-layout for int4:group=32 "
+                         "(auto, blocks or tiles)")
     ap.add_argument("--llama-cpp", help="directory with llama-bench and llama-quantize")
     ap.add_argument("--markdown", help="also write the results as Markdown")
     a = ap.parse_args()
@@ -284,6 +289,9 @@ def main():
             relax = quant == "none" and a.prefill_precision != "exact"
             if relax:
                 tag += "-prefill_" + a.prefill_precision
+            layout_flag = quant == "int4:group=32" and a.int4_layout != "auto"
+            if layout_flag:
+                tag += "-" + a.int4_layout
             exe = os.path.join(a.work, tag + ".exe")
             t0 = time.time()
             cmd = [a.dsc, "compile", ckpt, "-o", exe, "--quiet"]
@@ -291,6 +299,8 @@ def main():
                 cmd += ["--quantize", quant]
             if relax:
                 cmd += ["--prefill-precision", a.prefill_precision]
+            if layout_flag:
+                cmd += ["--int4-layout", a.int4_layout]
             sh(cmd)
             compile_s = time.time() - t0
             size = os.path.getsize(exe)
