@@ -394,9 +394,11 @@ TEST(Kernels, AVX512FloatGemmMatchesReference) {
   unsigned seed = 500;
   // K past one slice of the panel (128 columns); N leaving part of a
   // 32-column panel; rows through every remainder of the 12-row tiles;
-  // and enough columns for several panels per range of the test's split.
-  const int64_t shapes[][2] = {{16, 4},   {48, 36},  {272, 100},
-                               {64, 64},  {160, 292}};
+  // enough columns for several panels per range of the test's split; and
+  // at 128 rows, K = 1088 walked in two chunks (640 and 448 columns) whose
+  // packed rows fit GF_ROWS_L2 (gemm_f_x86.h).
+  const int64_t shapes[][2] = {{16, 4},  {48, 36},   {272, 100},
+                               {64, 64}, {160, 292}, {1088, 36}};
   for (int64_t S : {1, 2, 3, 7, 8, 12, 13, 33, 128})
     for (const auto &sh : shapes)
       for (int kind = 0; kind < 3; ++kind)
@@ -412,8 +414,9 @@ TEST(Kernels, AVX512Bf16ProductGemmMatchesReference) {
       !__builtin_cpu_supports("avx512bf16"))
     GTEST_SKIP() << "the host has no AVX512_BF16";
   unsigned seed = 900;
-  const int64_t shapes[][2] = {
-      {16, 4}, {48, 36}, {528, 100}, {64, 64}, {160, 292}};
+  // K = 1088 at 128 rows: chunks of 768 and 320 columns (whole slices).
+  const int64_t shapes[][2] = {{16, 4},  {48, 36},   {528, 100},
+                               {64, 64}, {160, 292}, {1088, 36}};
   for (int64_t S : {4, 7, 12, 13, 33, 128})
     for (const auto &sh : shapes)
       for (int kind = 0; kind < 3; ++kind)

@@ -40,9 +40,10 @@ DSC_INLINE __m512 load_row(const gf_ctx *c, uint64_t at) {
  * of its lines (one k) is written whole while in L1: filling it four
  * weight columns at a time over all of K wrote every line in eight pieces,
  * each a round trip to L2 (the panel is K x 128 bytes). */
-static void pack_panel(const gf_ctx *c, int64_t n0, int nc, float *panel) {
+static void pack_panel(const gf_ctx *c, int64_t n0, int nc, int64_t k0,
+                       int64_t k1, float *panel) {
   int64_t K = c->K, kt = K / 16;
-  for (int64_t t = 0; t < kt; ++t) {
+  for (int64_t t = k0 / 16; t < k1 / 16; ++t) {
     float *dst0 = panel + t * 16 * NR;
     for (int j = 0; j < NR; j += 4) {
       float *dst = dst0 + j;
@@ -216,7 +217,10 @@ DSC_INLINE void tile(const gf_ctx *c, const float *panel, const uint16_t *pb,
 
 /* Panels [begin, end): each packed once as f32 (and, for bf16 products,
  * interleaved into pairs of k), then multiplied in K slices that keep 16 KiB
- * of panel in L1 (KC columns of f32, 2 * KC of pairs). */
+ * of panel in L1 (KC columns of f32, 2 * KC of pairs). Every panel reads
+ * all of the packed rows, so K is walked in chunks whose rows fit in L2
+ * (gemm_f_x86.h's gf_chunk): the panels' micro-tiles over one chunk, then
+ * the next chunk. */
 static void gemm_f_panels(void *ctx, int64_t begin, int64_t end) {
   const gf_ctx *c = (const gf_ctx *)ctx;
   float *panel = (float *)dsc_kernel_alloc((uint64_t)c->K * NR * 4);
@@ -225,32 +229,31 @@ static void gemm_f_panels(void *ctx, int64_t begin, int64_t end) {
   const int64_t kc = pb ? 2 * KC : KC;
   int64_t full = c->S / MR;
   int rest = (int)(c->S % MR);
-  uint64_t colBytes = (uint64_t)c->K * (c->kind ? 2 : 4);
-  const uint8_t *w =
-      c->kind ? (const uint8_t *)c->w16 : (const uint8_t *)c->w32;
-  int64_t calls = (c->K + kc - 1) / kc * (full + (rest > 0));
-  for (int64_t p = begin; p < end; ++p) {
-    int64_t n0 = p * NR;
-    int nc = (int)dsc_min64(NR, c->N - n0);
-    pack_panel(c, n0, nc, panel);
-    if (pb)
-      pair_panel(panel, c->K, pb);
-    int64_t n1 = n0 + NR;
-    dsc_gemm_prefetch pf = dsc_gemm_prefetch_start(
-        w + (uint64_t)n1 * colBytes,
-        p + 1 < end ? (uint64_t)dsc_min64(NR, c->N - n1) * colBytes : 0, calls);
-    for (int64_t k0 = 0; k0 < c->K; k0 += kc) {
-      int64_t nk = dsc_min64(kc, c->K - k0);
-      int first = k0 == 0;
-      for (int64_t rt = 0; rt < full; ++rt) {
-        dsc_gemm_prefetch_step(&pf);
-        tile(c, panel, pb, rt, MR, n0, nc, k0, nk, first);
-      }
-      dsc_gemm_prefetch_step(&pf);
-      switch (rest) {
-        TAIL(11)
-        TAIL(10) TAIL(9) TAIL(8) TAIL(7) TAIL(6) TAIL(5) TAIL(4) TAIL(3) TAIL(2)
-            TAIL(1) default : break;
+  int64_t chunk = gf_chunk(c, kc);
+  for (int64_t c0 = 0; c0 < c->K; c0 += chunk) {
+    int64_t c1 = dsc_min64(c->K, c0 + chunk);
+    int64_t calls = (c1 - c0 + kc - 1) / kc * (full + (rest > 0));
+    for (int64_t p = begin; p < end; ++p) {
+      int64_t n0 = p * NR;
+      int nc = (int)dsc_min64(NR, c->N - n0);
+      pack_panel(c, n0, nc, c0, c1, panel);
+      if (pb)
+        pair_panel(panel + c0 * NR, c1 - c0, pb + c0 * NR);
+      gf_prefetch pf = gf_prefetch_next(c, p, begin, end, c0, c1, chunk, calls);
+      for (int64_t k0 = c0; k0 < c1; k0 += kc) {
+        int64_t nk = dsc_min64(kc, c1 - k0);
+        int first = k0 == 0;
+        for (int64_t rt = 0; rt < full; ++rt) {
+          gf_prefetch_step(&pf);
+          tile(c, panel, pb, rt, MR, n0, nc, k0, nk, first);
+        }
+        gf_prefetch_step(&pf);
+        switch (rest) {
+          TAIL(11)
+          TAIL(10)
+          TAIL(9) TAIL(8) TAIL(7) TAIL(6) TAIL(5) TAIL(4) TAIL(3) TAIL(2)
+              TAIL(1) default : break;
+        }
       }
     }
   }
