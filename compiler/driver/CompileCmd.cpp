@@ -127,7 +127,8 @@ static cl::opt<Int4Layout> cInt4Layout(
                           "the target's default (default)"),
                clEnumValN(Int4Layout::Blocks, "blocks",
                           "row-interleaved blocks of 16 rows by 32 columns "
-                          "(x86_64-avx2's default; prompts faster)"),
+                          "(x86_64-avx2's and -avxvnni's default; prompts "
+                          "faster)"),
                clEnumValN(Int4Layout::Tiles, "tiles",
                           "tiles of 4 rows (x86_64-avx512's default)")),
     cl::init(Int4Layout::Auto), cl::sub(compileCmd));
@@ -281,11 +282,14 @@ static Error checkInt4LayoutTarget(Int4Layout layout,
   for (const TargetDesc &t : mlir::dsc::getTargetRegistry())
     if (readsBoth(t))
       both.push_back(t.name);
+  std::string list = both.back();
+  if (both.size() > 1)
+    list = join(ArrayRef(both).drop_back(), ", ") + " and " + list;
   return usageError("--int4-layout " + int4LayoutName(layout) + ": target '" +
                     target.name +
                     "' has one int4 layout (4-row tiles, or the plain rows "
                     "a GPU reads); " +
-                    join(both, " and ") + " read both");
+                    list + " read both");
 }
 
 /// --int4-layout blocks|tiles must change something: after the layout phase,

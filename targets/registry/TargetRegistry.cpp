@@ -80,6 +80,8 @@ const std::vector<std::string> kAVX2 = {"avx2", "fma", "f16c", "bmi2"};
 } // namespace
 
 static std::vector<TargetInfo> makeRegistry() {
+  std::vector<std::string> avxvnni = kAVX2;
+  avxvnni.push_back("avxvnni");
   std::vector<std::string> avx512 = kAVX2;
   avx512.insert(avx512.end(), {"avx512f", "avx512bw", "avx512vl", "avx512dq",
                                "avx512vnni", "avx512bf16"});
@@ -101,6 +103,18 @@ static std::vector<TargetInfo> makeRegistry() {
        kAVX2,
        {},
        "kernels-x86_64-avx2",
+       "runtime-x86_64",
+       /*pie=*/false,
+       &kR16Formats},
+      {"x86_64-avxvnni",
+       "x86-64 with AVX2 and AVX-VNNI (Alder Lake and later cores without "
+       "AVX-512)",
+       kX86,
+       "x86-64-v3",
+       "+avxvnni",
+       avxvnni,
+       {},
+       "kernels-x86_64-avxvnni",
        "runtime-x86_64",
        /*pie=*/false,
        &kR16Formats},

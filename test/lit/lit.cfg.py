@@ -43,6 +43,8 @@ except OSError:
     flags = ""
 if all(" %s" % f in flags for f in ["avx2", "fma", "f16c"]):
     config.available_features.add("host-avx2")
+if all(" %s" % f in flags for f in ["avx2", "fma", "f16c", "avx_vnni"]):
+    config.available_features.add("host-avxvnni")
 if all(" %s" % f in flags for f in ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16"]):
     config.available_features.add("host-avx512")
 # dsc itself built with ASan (scripts/sanitize.sh): its shadow memory needs

@@ -32,6 +32,13 @@ void avx512_vnni_linear_q8_t4(const float *, const uint8_t *, float *,
                               int64_t, int64_t, int64_t, int64_t, int64_t);
 int avx2_gemm_q_t4(const float *, const uint8_t *, float *, int64_t, int64_t,
                    int64_t, int64_t, int64_t, int64_t);
+// The AVX2 sources built with AVX-VNNI (x86_64-avxvnni's kernels).
+void avxvnni_linear_q4_t4(const float *, const uint8_t *, float *, int64_t,
+                          int64_t, int64_t, int64_t, int64_t);
+void avxvnni_linear_q8_t4(const float *, const uint8_t *, float *, int64_t,
+                          int64_t, int64_t, int64_t, int64_t);
+int avxvnni_gemm_q_t4(const float *, const uint8_t *, float *, int64_t, int64_t,
+                      int64_t, int64_t, int64_t, int64_t);
 int avx512_vnni_gemm_q_t4(const float *, const uint8_t *, float *, int64_t,
                           int64_t, int64_t, int64_t, int64_t, int64_t);
 void avx512_gemm_f_t4x16(const float *, const void *, float *, int64_t,
@@ -310,6 +317,60 @@ TEST(Kernels, AVX2GemmMatchesPortable) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the host has no AVX2";
   runGemm(avx2_gemm_q_t4, /*takes8=*/true);
+}
+
+bool hostHasAVXVNNI() {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+         __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avxvnni");
+}
+
+TEST(Kernels, AVXVNNIMatchesPortable) {
+  if (!hostHasAVXVNNI())
+    GTEST_SKIP() << "the host has no AVX-VNNI";
+  runAll(avxvnni_linear_q4_t4, avxvnni_linear_q8_t4, /*asym8Float=*/true);
+}
+
+TEST(Kernels, AVXVNNIGemmMatchesPortable) {
+  if (!hostHasAVXVNNI())
+    GTEST_SKIP() << "the host has no AVX-VNNI";
+  runGemm(avxvnni_gemm_q_t4, /*takes8=*/true);
+}
+
+/// vpdpbusd's sums are vpmaddubsw and vpmaddwd's, exactly (neither
+/// saturates on the values the GEMM gives them), and the float work after
+/// them is the same: the AVX-VNNI build's outputs are the AVX2 build's bit
+/// for bit, at every width and scale format, for decoding and prompts.
+TEST(Kernels, AVXVNNIBitwiseAVX2) {
+  if (!hostHasAVXVNNI())
+    GTEST_SKIP() << "the host has no AVX-VNNI";
+  unsigned seed = 4000;
+  for (int64_t S : {1, 2, 7, 33})
+    for (int bits : {4, 8})
+      for (int flags = 0; flags < 4; ++flags) {
+        if (bits == 8 && (flags & DSC_QFLAG_ASYM))
+          continue;
+        Case c{S, 640, 68, 64, bits, flags};
+        std::mt19937 rng(seed++);
+        std::vector<uint8_t> w = randomTiles(c, rng);
+        bool f32 = flags & DSC_QFLAG_F32_SCALE;
+        uint64_t tile =
+            dsc_qtile_bytes(c.G, bits, f32 ? 4 : 2, flags & DSC_QFLAG_ASYM);
+        if (flags & DSC_QFLAG_ASYM)
+          for (uint64_t t = 0; t < w.size() / tile; ++t)
+            for (int r = 0; r < 4; ++r)
+              w[t * tile + 4 * (f32 ? 4 : 2) + r] &= (1 << bits) - 1;
+        std::normal_distribution<float> nd(0.0f, 1.0f);
+        std::vector<float> x(S * c.K);
+        for (float &v : x)
+          v = nd(rng) * (rng() % 16 == 0 ? 20.0f : 1.0f);
+        std::vector<float> a(S * c.N, 1e30f), b(S * c.N, -1e30f);
+        KernelFn two = bits == 4 ? avx2_linear_q4_t4 : avx2_linear_q8_t4;
+        KernelFn vnni = bits == 4 ? avxvnni_linear_q4_t4 : avxvnni_linear_q8_t4;
+        two(x.data(), w.data(), a.data(), S, c.K, c.N, c.G, flags);
+        vnni(x.data(), w.data(), b.data(), S, c.K, c.N, c.G, flags);
+        ASSERT_EQ(memcmp(a.data(), b.data(), a.size() * 4), 0)
+            << "S " << S << " bits " << bits << " flags " << flags;
+      }
 }
 
 TEST(Kernels, AVX512VNNIGemmMatchesPortable) {

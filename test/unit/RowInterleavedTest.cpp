@@ -27,6 +27,10 @@ void avx2_linear_q4_r16(const float *, const uint8_t *, float *, int64_t,
                         int64_t, int64_t);
 void avx2_linear_q4_t4(const float *, const uint8_t *, float *, int64_t,
                        int64_t, int64_t, int64_t, int64_t);
+void avxvnni_linear_q4_r16(const float *, const uint8_t *, float *, int64_t,
+                           int64_t, int64_t);
+void avxvnni_linear_q4_t4(const float *, const uint8_t *, float *, int64_t,
+                          int64_t, int64_t, int64_t, int64_t);
 void avx512_vnni_linear_q4_r16(const float *, const uint8_t *, float *, int64_t,
                                int64_t, int64_t);
 void avx512_vnni_linear_q4_t4(const float *, const uint8_t *, float *, int64_t,
@@ -82,6 +86,10 @@ std::vector<double> reference(const ::dsc::QuantizedTensor &qt,
 bool hostHasAVX2() {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
          __builtin_cpu_supports("f16c");
+}
+
+bool hostHasAVXVNNI() {
+  return hostHasAVX2() && __builtin_cpu_supports("avxvnni");
 }
 
 bool hostHasAVX512VNNI() {
@@ -269,6 +277,18 @@ TEST(RowInterleaved, AVX2DecodeAtExtremes) {
   if (!hostHasAVX2())
     GTEST_SKIP() << "the host has no AVX2";
   checkExtremes(avx2_linear_q4_r16);
+}
+
+TEST(RowInterleaved, AVXVNNIMatchesTiles) {
+  if (!hostHasAVXVNNI())
+    GTEST_SKIP() << "the host has no AVX-VNNI";
+  checkMatchesTiles(avxvnni_linear_q4_r16, avxvnni_linear_q4_t4);
+}
+
+TEST(RowInterleaved, AVXVNNIDecodeAtExtremes) {
+  if (!hostHasAVXVNNI())
+    GTEST_SKIP() << "the host has no AVX-VNNI";
+  checkExtremes(avxvnni_linear_q4_r16);
 }
 
 TEST(RowInterleaved, AVX512VNNIMatchesTiles) {

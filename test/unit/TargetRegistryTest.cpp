@@ -72,10 +72,33 @@ TEST(TargetRegistry, RowInterleavedInt4) {
   // tiles by default (docs/benchmarks.md); the rest read tiles only.
   EXPECT_TRUE(findTarget("x86_64-avx2")->rowInterleavedQ4);
   EXPECT_TRUE(findTarget("x86_64-avx2")->rowInterleavedQ4Default);
+  EXPECT_TRUE(findTarget("x86_64-avxvnni")->rowInterleavedQ4);
+  EXPECT_TRUE(findTarget("x86_64-avxvnni")->rowInterleavedQ4Default);
   EXPECT_TRUE(findTarget("x86_64-avx512")->rowInterleavedQ4);
   EXPECT_FALSE(findTarget("x86_64-avx512")->rowInterleavedQ4Default);
   EXPECT_FALSE(findTarget("x86_64")->rowInterleavedQ4);
   EXPECT_FALSE(findTarget("rpi5")->rowInterleavedQ4);
+}
+
+// x86_64-avxvnni is x86_64-avx2 plus AVX-VNNI: the same sources and
+// formats, its own kernel library (built with -mavxvnni), one more feature
+// the host needs, so that native prefers it to AVX2 and AVX-512 to it.
+TEST(TargetRegistry, AVXVNNIExtendsAVX2) {
+  const TargetInfo *avx2 = findTarget("x86_64-avx2");
+  const TargetInfo *vnni = findTarget("x86_64-avxvnni");
+  const TargetInfo *avx512 = findTarget("x86_64-avx512");
+  ASSERT_TRUE(avx2 && vnni && avx512);
+  std::vector<std::string> want = avx2->hostFeatures;
+  want.push_back("avxvnni");
+  EXPECT_EQ(vnni->hostFeatures, want);
+  EXPECT_EQ(vnni->features, "+avxvnni");
+  EXPECT_EQ(vnni->cpu, avx2->cpu);
+  EXPECT_EQ(vnni->kernels, "kernels-x86_64-avxvnni");
+  EXPECT_EQ(vnni->quantBits, avx2->quantBits);
+  EXPECT_EQ(vnni->ggmlFormats, avx2->ggmlFormats);
+  EXPECT_FALSE(vnni->bf16Products);
+  EXPECT_LT(avx2->hostFeatures.size(), vnni->hostFeatures.size());
+  EXPECT_LT(vnni->hostFeatures.size(), avx512->hostFeatures.size());
 }
 
 TEST(TargetRegistry, Bf16ProductsWhereTheCPUHasThem) {

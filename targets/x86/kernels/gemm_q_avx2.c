@@ -16,6 +16,12 @@
  * linear_q8_avx2.c). Asymmetric 8-bit values less their zero point may not
  * fit int8: the linear kernel computes those.
  *
+ * Built with AVX-VNNI (x86_64-avxvnni: Alder Lake and later cores without
+ * AVX-512), vpdpbusd takes both widths instead: four u8 x s8 products
+ * summed into each int32 lane in one instruction, exactly, so the 8-bit
+ * activations are offset by 128 as the 4-bit ones are (the panel's column
+ * terms undo it) and neither needs a 16-bit stage or the sign trick.
+ *
  *===---------------------------------------------------------------------===*/
 #define MR 4
 #define SUM_BYTES4(v)                                                          \
@@ -23,11 +29,16 @@
                     _mm256_set1_epi16(1))
 #define GEMM_TAKES(bits, flags)                                                \
   ((bits) == 4 || ((bits) == 8 && !((flags) & DSC_QFLAG_ASYM)))
+#ifdef __AVXVNNI__
+#define X_OFFSET(bits) 128
+#else
 #define X_OFFSET(bits) ((bits) == 8 ? 0 : 128)
+#endif
 /* And the row-interleaved int4 blocks (linear_q4_r16_avx2.c). */
 #define DSC_GEMM_R16 1
 #include "gemm_q_x86.h"
 
+#ifndef __AVXVNNI__
 /* One block of 32 k for MR rows by nv (1 or 2, a constant where inlined)
  * 8-column vectors of the packed block pb into the int32 sums a[i][v].
  * Two vectors let each activation broadcast feed both: on Zen 3 a
@@ -82,6 +93,24 @@ DSC_INLINE void block8(const uint8_t *pb, const int32_t *x, const int mr,
   }
 }
 
+#else
+/* Both widths with AVX-VNNI: the offset activations (u8) times the signed
+ * weights, a vpdpbusd per broadcast and column vector. */
+DSC_INLINE void block_vnni(const uint8_t *pb, const int32_t *x, const int mr,
+                           const int nv, __m256i (*a)[2]) {
+  for (int q = 0; q < 8; ++q) {
+    __m256i w[2];
+    for (int v = 0; v < nv; ++v)
+      w[v] = _mm256_loadu_si256((const __m256i *)(pb + q * 128 + 32 * v));
+    for (int i = 0; i < mr; ++i) {
+      __m256i xb = _mm256_set1_epi32(x[q * MR + i]);
+      for (int v = 0; v < nv; ++v)
+        a[i][v] = _mm256_dpbusd_avx_epi32(a[i][v], xb, w[v]);
+    }
+  }
+}
+#endif
+
 /* Column vectors jv .. jv + nv - 1 (the last with 4 or 8 columns) for the
  * rows of tile rt. */
 __attribute__((always_inline)) static inline void
@@ -114,10 +143,14 @@ micro_vecs(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
     for (int i = 0; i < mr; ++i)
       for (int v = 0; v < nv; ++v)
         a[i][v] = t[v];
+#ifdef __AVXVNNI__
+    block_vnni(pb, x, mr, nv, a);
+#else
     if (c->t.bits == 8)
       block8(pb, x, mr, nv, a);
     else
       block4(pb, x, mr, nv, a);
+#endif
     for (int i = 0; i < mr; ++i) {
       __m256 s = _mm256_set1_ps(xd[i]);
       for (int v = 0; v < nv; ++v)

@@ -9,13 +9,22 @@
 #define BITS 8
 #define DSC_HAVE_GEMM 1
 #define DOT_OFFSET 128
-/* DOT32_ABS takes |x| computed once for several weight rows. */
+/* DOT32_ABS takes |x| computed once for several weight rows. With
+ * AVX-VNNI (x86_64-avxvnni), vpdpbusd sums the four products of each lane
+ * in one instruction. */
+#ifdef __AVXVNNI__
+#define DOT32_ABS(w, x, xa)                                                    \
+  _mm256_dpbusd_avx_epi32(                                                     \
+      _mm256_setzero_si256(), xa,                                              \
+      _mm256_sign_epi8(_mm256_xor_si256(w, _mm256_set1_epi8((char)0x80)), x))
+#else
 #define DOT32_ABS(w, x, xa)                                                    \
   _mm256_madd_epi16(                                                           \
       _mm256_maddubs_epi16(                                                    \
           xa, _mm256_sign_epi8(                                                \
                   _mm256_xor_si256(w, _mm256_set1_epi8((char)0x80)), x)),      \
       _mm256_set1_epi16(1))
+#endif
 #define DOT32(w, x) DOT32_ABS(w, x, _mm256_sign_epi8(x, x))
 #define KNAME DSC_UK(linear_q8_t4)
 #define INT_PATH_REJECTS(flags) ((flags) & DSC_QFLAG_ASYM)

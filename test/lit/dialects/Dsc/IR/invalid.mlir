@@ -504,7 +504,7 @@ dsc.global @w : !dsc.qtensor<8x64xf32, #dsc.quant<i8, channel = 1>> {layout = #d
 
 // -----
 
-// expected-error @+1 {{unknown target 'riscv64' (known: x86_64, x86_64-avx2, x86_64-avx512, aarch64 (also arm64), rpi4 (also raspberrypi4), rpi5 (also raspberrypi5), android-arm64 (also android), armv7 (also armhf), cuda-sm80 (also a100), cuda-sm86 (also rtx30), cuda-sm89 (also rtx40, l4), cuda-sm90 (also h100, h200))}}
+// expected-error @+1 {{unknown target 'riscv64' (known: x86_64, x86_64-avx2, x86_64-avxvnni, x86_64-avx512, aarch64 (also arm64), rpi4 (also raspberrypi4), rpi5 (also raspberrypi5), android-arm64 (also android), armv7 (also armhf), cuda-sm80 (also a100), cuda-sm86 (also rtx30), cuda-sm89 (also rtx40, l4), cuda-sm90 (also h100, h200))}}
 module attributes {dsc.target = "riscv64"} {
 }
 

@@ -15,7 +15,7 @@
 // KERNEL: dsc.ukernel linear_f16_t4x16 ins(
 // KERNEL: dsc.ukernel linear_f32 ins(
 // KERNEL: dsc.ukernel linear_f32 ins(
-// BADTARGET: error: unknown target 'nosuch' (known: x86_64, x86_64-avx2, x86_64-avx512, aarch64 (also arm64), rpi4 (also raspberrypi4), rpi5 (also raspberrypi5), android-arm64 (also android), armv7 (also armhf), cuda-sm80 (also a100), cuda-sm86 (also rtx30), cuda-sm89 (also rtx40, l4), cuda-sm90 (also h100, h200))
+// BADTARGET: error: unknown target 'nosuch' (known: x86_64, x86_64-avx2, x86_64-avxvnni, x86_64-avx512, aarch64 (also arm64), rpi4 (also raspberrypi4), rpi5 (also raspberrypi5), android-arm64 (also android), armv7 (also armhf), cuda-sm80 (also a100), cuda-sm86 (also rtx30), cuda-sm89 (also rtx40, l4), cuda-sm90 (also h100, h200))
 module attributes {dsc.config = #dsc.config<arch = "llama", vocab_size = 16, dim = 32, hidden_dim = 8, n_layers = 1, n_heads = 2, n_kv_heads = 1, head_dim = 16, max_seq_len = 32, tie_embeddings = true>} {
   dsc.global @wq : tensor<8x32xf16>
   dsc.global @odd : tensor<6x32xf32>
