@@ -148,11 +148,12 @@ def run_model(exe, threads, prompt, n):
     return float(m.group(2)), float(m.group(4)), float(m.group(5))
 
 
-def layout(dsc, ckpt, quant):
+def layout(dsc, ckpt, quant, target="native"):
     """Bytes of the weight blob and bytes read per generated token: every
     weight but the embedding table (one row of it is read) unless the table
     is the classifier too."""
-    cmd = [dsc, "compile", ckpt, "--emit=mlir", "-o", "-", "--quiet"]
+    cmd = [dsc, "compile", ckpt, "--emit=mlir", "-o", "-", "--quiet",
+           "--target", target]
     if quant != "none":
         cmd += ["--quantize", quant]
     mlir = sh(cmd).stdout
@@ -253,6 +254,9 @@ def main():
     ap.add_argument("--prefill-precision", default="exact",
                     help="dsc compile --prefill-precision for float weights "
                          "(exact or bf16; quantized schemes stay exact)")
+    ap.add_argument("--target", default="native",
+                    help="dsc compile --target (e.g. x86_64-avx2 on an "
+                         "AVX-512 machine, beside a llama.cpp built for AVX2)")
     ap.add_argument("--int4-layout", default="auto",
                     help="dsc compile --int4-layout for int4:group=32 "
                          "(auto, blocks or tiles)")
@@ -286,6 +290,8 @@ def main():
         built = []
         for quant in a.quantize.split(","):
             tag = model if quant == "none" else model + "-" + re.sub(r"[^\w]+", "_", quant)
+            if a.target != "native":
+                tag += "-" + re.sub(r"[^\w]+", "_", a.target)
             relax = quant == "none" and a.prefill_precision != "exact"
             if relax:
                 tag += "-prefill_" + a.prefill_precision
@@ -294,7 +300,8 @@ def main():
                 tag += "-" + a.int4_layout
             exe = os.path.join(a.work, tag + ".exe")
             t0 = time.time()
-            cmd = [a.dsc, "compile", ckpt, "-o", exe, "--quiet"]
+            cmd = [a.dsc, "compile", ckpt, "-o", exe, "--quiet",
+                   "--target", a.target]
             if quant != "none":
                 cmd += ["--quantize", quant]
             if relax:
@@ -304,7 +311,7 @@ def main():
             sh(cmd)
             compile_s = time.time() - t0
             size = os.path.getsize(exe)
-            blob, per_token = layout(a.dsc, ckpt, quant)
+            blob, per_token = layout(a.dsc, ckpt, quant, a.target)
             built.append((quant, exe, compile_s, size, blob, per_token))
             # Start-up with the weights read into huge pages (the default)
             # and mapped (--mmap), on the most threads measured.
@@ -448,7 +455,9 @@ def main():
             "prompt %d tokens, %d generated; the bandwidth read from huge "
             "pages: %s. Load average at the end: %.1f %.1f %.1f.\n" % (
                 cpu_name(), os.cpu_count(), platform.platform(),
-                sh([a.dsc, "version"]).stdout.strip(), a.reps, a.prompt, a.generate,
+                sh([a.dsc, "version"]).stdout.strip() +
+                ("" if a.target == "native" else " --target " + a.target),
+                a.reps, a.prompt, a.generate,
                 huge, *load))
     print()
     print(info)
