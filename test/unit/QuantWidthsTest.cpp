@@ -41,6 +41,10 @@ DSC_QW_DECL(avx2, 2)
 DSC_QW_DECL(avx2, 3)
 DSC_QW_DECL(avx2, 5)
 DSC_QW_DECL(avx2, 6)
+DSC_QW_DECL(avxvnni, 2)
+DSC_QW_DECL(avxvnni, 3)
+DSC_QW_DECL(avxvnni, 5)
+DSC_QW_DECL(avxvnni, 6)
 DSC_QW_DECL(avx512_vnni, 2)
 DSC_QW_DECL(avx512_vnni, 3)
 DSC_QW_DECL(avx512_vnni, 5)
@@ -290,6 +294,37 @@ TEST(QuantWidths, AVX2MatchesPortable) {
   const KernelFn fns[4] = {avx2_linear_q2_t4, avx2_linear_q3_t4,
                            avx2_linear_q5_t4, avx2_linear_q6_t4};
   checkWidths(fns);
+}
+
+// The AVX2 files built with AVX-VNNI (x86_64-avxvnni): against the
+// portable kernel, and bit for bit against the AVX2 build (vpdpbusd's sums
+// are vpmaddubsw and vpmaddwd's exactly at these widths).
+TEST(QuantWidths, AVXVNNIMatchesPortableAndAVX2) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") ||
+      !__builtin_cpu_supports("avxvnni"))
+    GTEST_SKIP() << "the host has no AVX-VNNI";
+  const KernelFn fns[4] = {avxvnni_linear_q2_t4, avxvnni_linear_q3_t4,
+                           avxvnni_linear_q5_t4, avxvnni_linear_q6_t4};
+  checkWidths(fns);
+  const KernelFn two[4] = {avx2_linear_q2_t4, avx2_linear_q3_t4,
+                           avx2_linear_q5_t4, avx2_linear_q6_t4};
+  unsigned seed = 900;
+  for (int i = 0; i < 4; ++i)
+    for (const Case &c : kCases) {
+      std::mt19937 rng(seed++);
+      int bits = static_cast<int>(kWidths[i]);
+      std::vector<uint8_t> w = randomTiles(c.K, c.N, c.G, bits, c.flags, rng);
+      std::normal_distribution<float> nd(0.0f, 1.0f);
+      std::vector<float> x(c.S * c.K);
+      for (float &v : x)
+        v = nd(rng) * (rng() % 16 == 0 ? 20.0f : 1.0f);
+      std::vector<float> a(c.S * c.N, 1.0f), b(c.S * c.N, -1.0f);
+      two[i](x.data(), w.data(), a.data(), c.S, c.K, c.N, c.G, c.flags);
+      fns[i](x.data(), w.data(), b.data(), c.S, c.K, c.N, c.G, c.flags);
+      ASSERT_EQ(memcmp(a.data(), b.data(), a.size() * 4), 0)
+          << bits << "-bit S " << c.S << " K " << c.K << " N " << c.N
+          << " flags " << c.flags;
+    }
 }
 
 TEST(QuantWidths, AVX512VNNIMatchesPortable) {

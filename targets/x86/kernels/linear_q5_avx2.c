@@ -4,7 +4,6 @@
  *===---------------------------------------------------------------------===*/
 #define BITS 5
 #define DOT_OFFSET 0
-#define DOT32(w, x)                                                            \
-  _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1))
+#define DOT32(w, x) DSC_DOT32_U8S8(w, x)
 #define KNAME DSC_UK(linear_q5_t4)
 #include "linear_q_int.h"
