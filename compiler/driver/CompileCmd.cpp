@@ -13,6 +13,7 @@
 #include "pipeline/Pipelines.h"
 #include "pipeline/Target.h"
 #include "pipeline/TempFiles.h"
+#include "quant/WeightUses.h"
 #include "support/Errors.h"
 #include "support/Progress.h"
 #include "tokenizer/ChatTemplate.h"
@@ -22,7 +23,6 @@
 #include "Dsc/IR/QuantTiles.h"
 #include "Dsc/Transforms/CUDAProgram.h"
 #include "Dsc/Transforms/Passes.h"
-#include "dsc/abi/quant_layout.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
@@ -282,6 +282,7 @@ static Error checkInt4LayoutTarget(Int4Layout layout,
   for (const TargetDesc &t : mlir::dsc::getTargetRegistry())
     if (readsBoth(t))
       both.push_back(t.name);
+  assert(!both.empty() && "the registry has targets that read both");
   std::string list = both.back();
   if (both.size() > 1)
     list = join(ArrayRef(both).drop_back(), ", ") + " and " + list;
@@ -292,29 +293,28 @@ static Error checkInt4LayoutTarget(Int4Layout layout,
                     list + " read both");
 }
 
-/// --int4-layout blocks|tiles must change something: after the layout phase,
-/// a weight in blocks, or an int4:group=32 weight in 4-row tiles that blocks
-/// could have held.
-static Error checkInt4LayoutApplied(Int4Layout layout, mlir::ModuleOp module) {
+/// --int4-layout blocks|tiles needs a weight the choice applies to (on a
+/// target that reads both, checkInt4LayoutTarget): one dsc-weights-pack
+/// may store either way, int4:group=32 that only linear layers read.
+static Error checkInt4LayoutApplies(Int4Layout layout, mlir::ModuleOp module) {
   if (layout == Int4Layout::Auto)
     return Error::success();
-  bool applied = false;
+  ReadMap reads = weightReads(module);
+  auto linearWeight = [](mlir::OpOperand &use) {
+    return isa<mlir::dsc::LinearOp>(use.getOwner()) &&
+           use.getOperandNumber() == 1;
+  };
   for (auto g : module.getOps<mlir::dsc::GlobalOp>()) {
     auto q = dyn_cast<mlir::dsc::QTensorType>(g.getType());
-    mlir::dsc::TiledLayoutAttr l = g.getLayoutAttr();
-    if (!q || !l)
-      continue;
-    applied |=
-        layout == Int4Layout::Blocks
-            ? l.getRows() == DSC_QR16_ROWS
-            : l.getRows() != DSC_QR16_ROWS && mlir::dsc::isRowInterleavable(q);
+    if (q && mlir::dsc::isRowInterleavable(q) &&
+        readsOnly(reads, g, linearWeight))
+      return Error::success();
   }
-  if (applied)
-    return Error::success();
   return usageError("--int4-layout " + int4LayoutName(layout) +
-                    ": no weight it applies to (int4:group=32 weights of "
-                    "rows a multiple of 16 that only linear layers read, "
-                    "e.g. --quantize int4:group=32)");
+                    ": no weight it applies to (symmetric int4:group=32 "
+                    "weights with f16 scales, of rows a multiple of 16, "
+                    "that only linear layers read, e.g. --quantize "
+                    "int4:group=32)");
 }
 
 /// Options that would have no effect with the others given are errors.
@@ -550,6 +550,10 @@ int runCompile() {
   }
   if (Error e = prepareModel(*module, variant, *target))
     return reportError(std::move(e));
+  // Before the layout phase, which would otherwise start on a model the
+  // flag cannot change.
+  if (Error e = checkInt4LayoutApplies(int4Layout, *module))
+    return reportError(std::move(e));
   CompileSettings phases;
   phases.target = target->name;
   phases.sanitize = target->sanitize;
@@ -573,8 +577,6 @@ int runCompile() {
         }))
       return reportError(std::move(e));
     if (phase == Phase::Layout) {
-      if (Error e = checkInt4LayoutApplied(int4Layout, *module))
-        return reportError(std::move(e));
       layout = module->clone();
       if (emit == EmitKind::Exe)
         payload.emplace(*layout, payloadTempPath(output), weightsProgress,

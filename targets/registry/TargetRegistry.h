@@ -55,12 +55,13 @@ struct TargetInfo {
   bool bf16Products = false;
   /// The kernels read int4:group=32 weights in row-interleaved 16x32 blocks
   /// (linear_q4_r16, dsc/abi/quant_layout.h): x86_64-avx2, whose vpmaddubsw
-  /// then takes eight rows' products without shuffles, and x86_64-avx512,
-  /// whose vpdpbusd takes all 16 rows' at once.
+  /// then takes eight rows' products without shuffles, x86_64-avxvnni (its
+  /// vpdpbusd on ymm the same eight), and x86_64-avx512, whose vpdpbusd
+  /// takes all 16 rows' at once.
   bool rowInterleavedQ4 = false;
   /// And dsc-weights-pack chooses the blocks for them unless told otherwise
-  /// (x86_64-avx2; x86_64-avx512 keeps 4-row tiles, which decoded faster
-  /// where measured).
+  /// (x86_64-avx2 and x86_64-avxvnni; x86_64-avx512 keeps 4-row tiles,
+  /// which decoded faster where measured).
   bool rowInterleavedQ4Default = false;
   /// The kernels can multiply a prompt's rows rounded to f16 with f16 and
   /// quantized weights on tensor cores (gemm.mlir's mma.sync, for

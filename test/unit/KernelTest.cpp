@@ -319,7 +319,7 @@ TEST(Kernels, AVX2GemmMatchesPortable) {
   runGemm(avx2_gemm_q_t4, /*takes8=*/true);
 }
 
-bool hostHasAVXVNNI() {
+static bool hostHasAVXVNNI() {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
          __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avxvnni");
 }
@@ -344,12 +344,14 @@ TEST(Kernels, AVXVNNIBitwiseAVX2) {
   if (!hostHasAVXVNNI())
     GTEST_SKIP() << "the host has no AVX-VNNI";
   unsigned seed = 4000;
-  for (int64_t S : {1, 2, 7, 33})
+  for (int64_t S : {1, 2, 7, 8, 33, 34})
     for (int bits : {4, 8})
       for (int flags = 0; flags < 4; ++flags) {
         if (bits == 8 && (flags & DSC_QFLAG_ASYM))
           continue;
-        Case c{S, 640, 68, 64, bits, flags};
+        // Groups of 64, and one group a row (per channel: the GEMM
+        // scales by the weights in its last slice only).
+        Case c{S, 640, 68, (S & 1) ? 64 : 640, bits, flags};
         std::mt19937 rng(seed++);
         std::vector<uint8_t> w = randomTiles(c, rng);
         bool f32 = flags & DSC_QFLAG_F32_SCALE;
@@ -475,9 +477,10 @@ TEST(Kernels, AVX512Bf16ProductGemmMatchesReference) {
       !__builtin_cpu_supports("avx512bf16"))
     GTEST_SKIP() << "the host has no AVX512_BF16";
   unsigned seed = 900;
-  // K = 1088 at 128 rows: chunks of 768 and 320 columns (whole slices).
+  // K = 2112 at 128 rows: the rows as bf16 pairs (2 bytes a value) in
+  // chunks of 1280 and 832 columns (whole slices of 256).
   const int64_t shapes[][2] = {{16, 4},  {48, 36},   {528, 100},
-                               {64, 64}, {160, 292}, {1088, 36}};
+                               {64, 64}, {160, 292}, {2112, 36}};
   for (int64_t S : {4, 7, 12, 13, 33, 128})
     for (const auto &sh : shapes)
       for (int kind = 0; kind < 3; ++kind)

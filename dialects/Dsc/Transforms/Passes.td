@@ -121,7 +121,7 @@ def WeightsPack : Pass<"dsc-weights-pack", "::mlir::ModuleOp"> {
     always tiled, by the target's quantized tile rows and their scale
     groups (see dsc/abi/quant_layout.h), except int4:group=32 weights that
     only linear layers read on targets that take row-interleaved blocks by
-    default (x86_64-avx2; x86_64-avx512 reads them but keeps 4-row tiles
+    default (x86_64-avx2, x86_64-avxvnni; x86_64-avx512 reads them but keeps 4-row tiles
     unless `interleave=true`): those get
     `#dsc.tiled<rows = 16, cols = 32>`, one row in each 32-bit lane of the
     vectors; such blocks in IR laid

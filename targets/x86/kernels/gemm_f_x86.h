@@ -38,9 +38,10 @@ typedef struct {
 #endif
 
 /* Columns of K a chunk of the panel walk spans: all of K, or equal chunks
- * of whole slices (kc) whose packed rows fit in GF_ROWS_L2. */
+ * of whole slices (kc) whose packed rows fit in GF_ROWS_L2 (4 bytes a
+ * value, 2 as bf16 pairs). */
 DSC_INLINE int64_t gf_chunk(const gf_ctx *c, int64_t kc) {
-  uint64_t perK = (uint64_t)((c->S + MR - 1) / MR) * MR * 4;
+  uint64_t perK = (uint64_t)((c->S + MR - 1) / MR) * MR * (c->xb ? 2 : 4);
   uint64_t bytes = perK * (uint64_t)c->K;
   if (bytes <= GF_ROWS_L2)
     return c->K;
@@ -76,7 +77,7 @@ DSC_INLINE gf_prefetch gf_prefetch_next(const gf_ctx *c, int64_t p,
     int64_t row = q * NR + 4 * j;
     int live = k0 < k1 && row < c->N;
     f.run[j] = dsc_gemm_prefetch_start(
-        w + ((uint64_t)(row / 4) * kt + k0 / 16) * 64 * esz,
+        live ? w + ((uint64_t)(row / 4) * kt + k0 / 16) * 64 * esz : w,
         live ? (uint64_t)(k1 - k0) / 16 * 64 * esz : 0, calls);
   }
   return f;

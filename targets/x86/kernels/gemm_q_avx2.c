@@ -24,9 +24,14 @@
  *
  *===---------------------------------------------------------------------===*/
 #define MR 4
+#ifdef __AVXVNNI__
+#define SUM_BYTES4(v)                                                          \
+  _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(1), v)
+#else
 #define SUM_BYTES4(v)                                                          \
   _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), v),             \
                     _mm256_set1_epi16(1))
+#endif
 #define GEMM_TAKES(bits, flags)                                                \
   ((bits) == 4 || ((bits) == 8 && !((flags) & DSC_QFLAG_ASYM)))
 #ifdef __AVXVNNI__
