@@ -13,7 +13,6 @@
 #include "pipeline/Pipelines.h"
 #include "pipeline/Target.h"
 #include "pipeline/TempFiles.h"
-#include "quant/WeightUses.h"
 #include "support/Errors.h"
 #include "support/Progress.h"
 #include "tokenizer/ChatTemplate.h"
@@ -299,15 +298,12 @@ static Error checkInt4LayoutTarget(Int4Layout layout,
 static Error checkInt4LayoutApplies(Int4Layout layout, mlir::ModuleOp module) {
   if (layout == Int4Layout::Auto)
     return Error::success();
-  ReadMap reads = weightReads(module);
-  auto linearWeight = [](mlir::OpOperand &use) {
-    return isa<mlir::dsc::LinearOp>(use.getOwner()) &&
-           use.getOperandNumber() == 1;
-  };
+  llvm::DenseSet<mlir::StringAttr> linearOnly =
+      mlir::dsc::getLinearOnlyGlobals(module);
   for (auto g : module.getOps<mlir::dsc::GlobalOp>()) {
     auto q = dyn_cast<mlir::dsc::QTensorType>(g.getType());
     if (q && mlir::dsc::isRowInterleavable(q) &&
-        readsOnly(reads, g, linearWeight))
+        linearOnly.contains(g.getSymNameAttr()))
       return Error::success();
   }
   return usageError("--int4-layout " + int4LayoutName(layout) +

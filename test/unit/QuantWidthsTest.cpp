@@ -258,17 +258,28 @@ const Case kCases[] = {
     {3, 1024, 4, 256, 2},
 };
 
+/// A case's random weights of `bits` and activations (one in 16 large).
+struct CaseInputs {
+  std::vector<uint8_t> w;
+  std::vector<float> x;
+};
+CaseInputs caseInputs(const Case &c, int bits, unsigned seed) {
+  std::mt19937 rng(seed);
+  CaseInputs in;
+  in.w = randomTiles(c.K, c.N, c.G, bits, c.flags, rng);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  in.x.resize(c.S * c.K);
+  for (float &v : in.x)
+    v = nd(rng) * (rng() % 16 == 0 ? 20.0f : 1.0f);
+  return in;
+}
+
 void checkWidths(const KernelFn fns[4]) {
   unsigned seed = 100;
   for (int i = 0; i < 4; ++i)
     for (const Case &c : kCases) {
-      std::mt19937 rng(seed++);
       int bits = static_cast<int>(kWidths[i]);
-      std::vector<uint8_t> w = randomTiles(c.K, c.N, c.G, bits, c.flags, rng);
-      std::normal_distribution<float> nd(0.0f, 1.0f);
-      std::vector<float> x(c.S * c.K);
-      for (float &v : x)
-        v = nd(rng) * (rng() % 16 == 0 ? 20.0f : 1.0f);
+      auto [w, x] = caseInputs(c, bits, seed++);
       std::vector<float> y(c.S * c.N), ref(c.S * c.N);
       fns[i](x.data(), w.data(), y.data(), c.S, c.K, c.N, c.G, c.flags);
       std::vector<float> xr = roundLikeKernels(x);
@@ -311,13 +322,8 @@ TEST(QuantWidths, AVXVNNIMatchesPortableAndAVX2) {
   unsigned seed = 900;
   for (int i = 0; i < 4; ++i)
     for (const Case &c : kCases) {
-      std::mt19937 rng(seed++);
       int bits = static_cast<int>(kWidths[i]);
-      std::vector<uint8_t> w = randomTiles(c.K, c.N, c.G, bits, c.flags, rng);
-      std::normal_distribution<float> nd(0.0f, 1.0f);
-      std::vector<float> x(c.S * c.K);
-      for (float &v : x)
-        v = nd(rng) * (rng() % 16 == 0 ? 20.0f : 1.0f);
+      auto [w, x] = caseInputs(c, bits, seed++);
       std::vector<float> a(c.S * c.N, 1.0f), b(c.S * c.N, -1.0f);
       two[i](x.data(), w.data(), a.data(), c.S, c.K, c.N, c.G, c.flags);
       fns[i](x.data(), w.data(), b.data(), c.S, c.K, c.N, c.G, c.flags);

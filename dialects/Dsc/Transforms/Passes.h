@@ -19,6 +19,7 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "registry/TargetRegistry.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace mlir::dsc {
 
@@ -53,6 +54,12 @@ QuantSchemeAttr chooseQuantScheme(MLIRContext *ctx, const QuantSpec &spec,
 /// The activations `fn`'s linear layers read, in the order of their first
 /// reads: the observation points of dsc-calib-instrument.
 llvm::SmallVector<Value> getLinearInputs(func::FuncOp fn);
+
+/// The globals that are read, and only as dsc.linear weights: those
+/// dsc-weights-pack may store in tiles (an embedding table the classifier
+/// shares stays row-major for the lookup), and the int4:group=32 ones of
+/// which in row-interleaved blocks (dsc compile --int4-layout asks of them).
+llvm::DenseSet<StringAttr> getLinearOnlyGlobals(ModuleOp module);
 
 /// From the forward function on tensors to loops, buffers and kernel calls:
 /// dsc-codegen-lower, one-shot bufferization, ownership-based buffer

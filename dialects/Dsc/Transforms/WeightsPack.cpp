@@ -6,6 +6,7 @@
 #include "dsc/abi/quant_layout.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace mlir::dsc {
 #define GEN_PASS_DEF_WEIGHTSPACK
@@ -14,6 +15,25 @@ namespace mlir::dsc {
 
 using namespace mlir;
 using namespace mlir::dsc;
+
+llvm::DenseSet<StringAttr> mlir::dsc::getLinearOnlyGlobals(ModuleOp module) {
+  llvm::DenseMap<StringAttr, bool> onlyLinear;
+  module.walk([&](WeightOp op) {
+    bool linear = llvm::all_of(op->getUses(), [](OpOperand &use) {
+      auto l = dyn_cast<LinearOp>(use.getOwner());
+      return l && use.getOperandNumber() == 1;
+    });
+    auto [it, inserted] =
+        onlyLinear.try_emplace(op.getGlobalAttr().getAttr(), linear);
+    if (!inserted)
+      it->second &= linear;
+  });
+  llvm::DenseSet<StringAttr> globals;
+  for (auto [name, linear] : onlyLinear)
+    if (linear)
+      globals.insert(name);
+  return globals;
+}
 
 namespace {
 struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
@@ -44,17 +64,7 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
     // A global can be tiled when every read of it feeds linear layers as
     // their weight (an embedding table that is also the classifier stays
     // row-major for the lookup).
-    llvm::DenseMap<StringAttr, bool> onlyLinear;
-    module.walk([&](WeightOp op) {
-      bool linear = llvm::all_of(op->getUses(), [](OpOperand &use) {
-        auto l = dyn_cast<LinearOp>(use.getOwner());
-        return l && use.getOperandNumber() == 1;
-      });
-      auto [it, inserted] =
-          onlyLinear.try_emplace(op.getGlobalAttr().getAttr(), linear);
-      if (!inserted)
-        it->second &= linear;
-    });
+    llvm::DenseSet<StringAttr> onlyLinear = getLinearOnlyGlobals(module);
     for (GlobalOp g : module.getOps<GlobalOp>()) {
       // Quantized weights: always tiled, by rows and their scale groups.
       if (auto q = dyn_cast<QTensorType>(g.getType())) {
@@ -77,7 +87,7 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
             (interleave == "true" ||
              (interleave == "auto" && (*target)->rowInterleavedQ4Default));
         bool blocks = chooses && isRowInterleavable(q) &&
-                      onlyLinear.lookup(g.getSymNameAttr());
+                      onlyLinear.contains(g.getSymNameAttr());
         // interleave=true lays out again the 4-row tiles of earlier IR.
         if (blocks && interleave == "true")
           g.removeLayoutAttr();
@@ -96,7 +106,7 @@ struct WeightsPackPass : dsc::impl::WeightsPackBase<WeightsPackPass> {
       if (!tileRows || !tileCols)
         continue;
       auto t = dyn_cast<RankedTensorType>(g.getType());
-      if (!t || t.getRank() != 2 || !onlyLinear.lookup(g.getSymNameAttr()) ||
+      if (!t || t.getRank() != 2 || !onlyLinear.contains(g.getSymNameAttr()) ||
           g.getLayoutAttr())
         continue;
       Type e = t.getElementType();
