@@ -669,15 +669,24 @@ Expected<std::vector<DeviceReport>> Session::decideAll() {
           status.show("measuring auto for " + d.name);
           auto m = measure(kAutoId, "auto", "", budget);
           // Its code (the kernels of every width it mixes) can exceed the
-          // largest single candidate's counted above: once more at a
-          // budget less the difference, so that what it chooses fits.
-          uint64_t autoCode = 0;
-          if (m)
-            for (auto &entry : m->layouts)
-              autoCode = std::max(autoCode, entry.second.codeBytes);
-          if (m && autoCode > code && budget > autoCode - code) {
+          // largest single candidate's counted above, and the mix chosen
+          // at a smaller budget can bring in another width's kernels: so
+          // measured again at the budget less what it overshot the
+          // device's memory by, until what it chooses fits (a few rounds
+          // at most; what still does not fit is reported as not fitting).
+          uint64_t at = budget;
+          for (int round = 0; m && round < 4; ++round) {
+            auto lit = m->layouts.find(tname);
+            const VariantLayout &av = lit != m->layouts.end()
+                                          ? lit->second
+                                          : m->layouts.find(host.name)->second;
+            uint64_t total = estimateMemory(av, ctxTokens).total();
+            if (total <= r.constraints.memBytes ||
+                at <= total - r.constraints.memBytes)
+              break;
+            at -= total - r.constraints.memBytes;
             status.show("measuring auto for " + d.name + " again");
-            m = measure(kAutoId, "auto", "", budget - (autoCode - code));
+            m = measure(kAutoId, "auto", "", at);
           }
           if (m)
             autos.emplace(budget, std::move(*m));

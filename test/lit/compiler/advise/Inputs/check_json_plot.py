@@ -35,6 +35,9 @@ auto = [c for c in devs[0]["candidates"] if c["id"] == "auto"]
 assert auto, [c["id"] for c in devs[0]["candidates"]]
 budget = int(auto[0]["scheme"].split("--mem-budget ")[1].split()[0])
 assert auto[0]["weights_bytes"] <= budget, auto
+# What auto chooses fits the memory it was measured for, its own kernels'
+# code included (measured again at a smaller budget where it overshot).
+assert auto[0]["fits"], auto
 print("json ok: %d devices" % len(devs))
 print("auto measured at a budget of %d bytes" % budget)
 
