@@ -1,4 +1,4 @@
-/*===- gemm_q_avx2.c - prompt rows x 4- and 8-bit weights, vpmaddubsw -----===*
+/*===- gemm_q_avx2.c - prompt rows x quantized weights, vpmaddubsw --------===*
  *
  * The packed-panel GEMM of gemm_q_x86.h with AVX2: micro-tiles of 4 rows by
  * 16 columns (two ymm; the tile walks the panel's two pairs of column
@@ -6,20 +6,21 @@
  * of activations broadcast four at a time with weights, widened by
  * vpmaddwd.
  *
- * 4-bit weights (|u - zero| <= 15) multiply the unsigned activations
+ * 2- to 4-bit weights (|u - zero| <= 15) multiply the unsigned activations
  * (offset by 128): a product pair is at most 2 * 255 * 15 and four of them
  * 30600, so four groups of four k are summed in 16 bits before vpmaddwd.
- * 8-bit weights would saturate those pairs (2 * 255 * 127), so for them the
- * activations stay signed (no offset) and the sign moves onto them:
- * vpmaddubsw(|w|, sign(x, w)), whose pairs are at most 2 * 128 * 127 =
- * 32512, each widened at once (the matrix-vector kernel's trick,
+ * Wider weights would overflow those sums (5 and 6 bits: |u - zero| up to
+ * 31 and 63) or saturate the pairs themselves (8 bits: 2 * 255 * 127), so
+ * for them the activations stay signed (no offset) and the sign moves onto
+ * them: vpmaddubsw(|w|, sign(x, w)), whose pairs are at most 2 * 128 * 127
+ * = 32512, each widened at once (the matrix-vector kernel's trick,
  * linear_q8_avx2.c). Asymmetric 8-bit values less their zero point may not
  * fit int8: the linear kernel computes those.
  *
  * Built with AVX-VNNI (x86_64-avxvnni: Alder Lake and later cores without
  * AVX-512), vpdpbusd takes both widths instead: four u8 x s8 products
- * summed into each int32 lane in one instruction, exactly, so the 8-bit
- * activations are offset by 128 as the 4-bit ones are (the panel's column
+ * summed into each int32 lane in one instruction, exactly, so the
+ * activations are offset by 128 at every width (the panel's column
  * terms undo it) and neither needs a 16-bit stage or the sign trick.
  *
  *===---------------------------------------------------------------------===*/
@@ -32,12 +33,11 @@
   _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), v),             \
                     _mm256_set1_epi16(1))
 #endif
-#define GEMM_TAKES(bits, flags)                                                \
-  ((bits) == 4 || ((bits) == 8 && !((flags) & DSC_QFLAG_ASYM)))
+#define GEMM_TAKES(bits, flags) ((bits) != 8 || !((flags) & DSC_QFLAG_ASYM))
 #ifdef __AVXVNNI__
 #define X_OFFSET(bits) 128
 #else
-#define X_OFFSET(bits) ((bits) == 8 ? 0 : 128)
+#define X_OFFSET(bits) ((bits) >= 5 ? 0 : 128)
 #endif
 /* And the row-interleaved int4 blocks (linear_q4_r16_avx2.c). */
 #define DSC_GEMM_R16 1
@@ -151,7 +151,7 @@ micro_vecs(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
 #ifdef __AVXVNNI__
     block_vnni(pb, x, mr, nv, a);
 #else
-    if (c->t.bits == 8)
+    if (c->t.bits >= 5)
       block8(pb, x, mr, nv, a);
     else
       block4(pb, x, mr, nv, a);

@@ -2,16 +2,15 @@
  *
  * The packed-panel GEMM of gemm_q_x86.h with AVX-512 VNNI: micro-tiles of
  * 6 rows by 32 columns (two zmm), vpdpbusd of the unsigned activations
- * broadcast four at a time with a zmm of signed weights, for 4-bit and
- * symmetric 8-bit weights.
+ * broadcast four at a time with a zmm of signed weights, for 2- to 6-bit
+ * and symmetric 8-bit weights.
  *
  *===---------------------------------------------------------------------===*/
 #define MR 6
 #define SUM_BYTES4(v)                                                          \
   _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(1), v)
 /* Asymmetric 8-bit values less their zero point may not fit int8. */
-#define GEMM_TAKES(bits, flags)                                                \
-  ((bits) == 4 || ((bits) == 8 && !((flags) & DSC_QFLAG_ASYM)))
+#define GEMM_TAKES(bits, flags) ((bits) != 8 || !((flags) & DSC_QFLAG_ASYM))
 /* vpdpbusd multiplies unsigned activations by signed weights. */
 #define X_OFFSET(bits) 128
 /* And the row-interleaved int4 blocks (linear_q4_r16_avx512_vnni.c). */

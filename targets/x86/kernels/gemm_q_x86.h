@@ -1,4 +1,5 @@
-/*===- gemm_q_x86.h - prompt rows x quantized weights, packed panels -*- C -*-===*
+/*===- gemm_q_x86.h - prompt rows x quantized weights, packed panels -*- C
+ * -*-===*
  *
  * y = x W^T for S >= DSC_GEMM_MIN_ROWS rows (gemm.h), shared by the x86
  * ISA files, which define MR (rows per micro-tile), SUM_BYTES4(v) (the
@@ -12,16 +13,19 @@
  * tile so that a micro-tile reads its broadcasts from one stream. Each
  * thread packs a panel of 32 weight columns at a time: per 32-column block
  * of K, eight groups of four consecutive k for the 32 columns (128 bytes
- * each), the weights signed (u - zero, which fits int8 for 4-bit values
- * and for symmetric 8-bit ones), then the block's column terms -X_OFFSET *
- * sum(u - zero) that undo the activations' offset (the integer
- * accumulators start from them), and the columns' scales. The panel is
+ * each), the weights signed (u - zero, which fits int8 for 2- to 6-bit
+ * values, symmetric or not, and for symmetric 8-bit ones; values narrower
+ * than 8 bits are unpacked to bytes here, once a panel, by qunpack_x86.h),
+ * then the block's column terms -X_OFFSET * sum(u - zero) that undo the
+ * activations' offset (the integer accumulators start from them), and the
+ * columns' scales. The panel is
  * walked in slices of KC_BLOCKS blocks (20 KiB, in L1) for all rows before
  * the next slice.
  *
  *===---------------------------------------------------------------------===*/
 #include "gemm.h"
 #include "quant_tile.h"
+#include "qunpack_x86.h"
 
 #include <immintrin.h>
 
@@ -47,10 +51,7 @@ typedef struct {
 DSC_INLINE __m256i load_values(int bits, const uint8_t *p) {
   if (bits == 8)
     return _mm256_loadu_si256((const __m256i *)p);
-  __m128i b = _mm_loadu_si128((const __m128i *)p);
-  __m128i m = _mm_set1_epi8(0x0F);
-  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m),
-                          _mm_and_si128(b, m));
+  return dsc_unpack_block(bits, p);
 }
 
 /* Columns n0 .. n0 + nc of W (nc <= 32, a multiple of 4) into `panel`;

@@ -1,8 +1,10 @@
 /*===- linear_q6_avx2.c - 6-bit weights, AVX2 integer dot products -===*
  * Unpacked to bytes (<= 63) in registers; vpmaddubsw of them and s8
- * activations cannot saturate.
+ * activations cannot saturate. Prompts go to the packed-panel GEMM
+ * (gemm_q_avx2.c).
  *===---------------------------------------------------------------------===*/
 #define BITS 6
+#define DSC_HAVE_GEMM 1
 #define DOT_OFFSET 0
 #define DOT32(w, x) DSC_DOT32_U8S8(w, x)
 #define KNAME DSC_UK(linear_q6_t4)
