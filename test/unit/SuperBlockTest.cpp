@@ -274,8 +274,21 @@ std::vector<uint8_t> randomTiles(int64_t K, int64_t N, int64_t SB, int bits,
       memcpy(&w[t * tile + 2 * r], &h, 2);
     }
   // Zero points are nibbles (values up to 4 bits): any nibble may exceed a
-  // 2- or 3-bit range, which the kernels compute all the same.
+  // 2- or 3-bit range, which the matrix-vector kernels compute all the same
+  // (the prompt GEMM declines those weights; see zerosInRange).
   return w;
+}
+
+// The zero points within 2- and 3-bit values' range, as the quantizer
+// writes them: the prompt GEMM's (gemm_q_x86.h) weights.
+void zerosInRange(std::vector<uint8_t> &w, int64_t SB, int bits) {
+  uint64_t tile = dsc_qsuper_tile_bytes(SB, bits, true);
+  uint64_t z0 = dsc_qsuper_zero_offset(SB);
+  uint8_t mask =
+      static_cast<uint8_t>((((1 << bits) - 1) << 4) | ((1 << bits) - 1));
+  for (uint64_t t = 0; t < w.size() / tile; ++t)
+    for (uint64_t i = z0; i < z0 + 4 * (SB / 32) / 2; ++i)
+      w[t * tile + i] &= mask;
 }
 
 std::vector<float> roundLikeKernels(const std::vector<float> &x) {
@@ -299,9 +312,20 @@ struct Case {
 // Decoding (1), prompts' pairs and quads with remainders (2, 5, 33), one
 // and several super-blocks per row.
 const Case kCases[] = {
-    {1, 256, 8, 256, false},  {1, 512, 12, 256, true}, {1, 192, 4, 64, true},
-    {2, 256, 8, 128, false},  {5, 512, 4, 256, true},  {5, 320, 8, 64, false},
-    {33, 256, 4, 256, false}, {33, 384, 8, 128, true}, {3, 768, 4, 256, true},
+    {1, 256, 8, 256, false},
+    {1, 512, 12, 256, true},
+    {1, 192, 4, 64, true},
+    {2, 256, 8, 128, false},
+    {5, 512, 4, 256, true},
+    {5, 320, 8, 64, false},
+    {33, 256, 4, 256, false},
+    {33, 384, 8, 128, true},
+    {3, 768, 4, 256, true},
+    // Prompts through the GEMM: one super-block a row (its blocks' own
+    // scales, not one per channel), and K past one slice of its panel.
+    {8, 256, 36, 256, true},
+    {8, 2048, 12, 256, true},
+    {6, 2048, 8, 128, false},
 };
 
 // The portable kernel is the product of the decoded weights.
@@ -342,33 +366,38 @@ TEST(SuperBlock, PortableKernelIsTheDecodedProduct) {
 
 void checkKernels(const KernelFn fns[5]) {
   unsigned seed = 200;
-  for (int bits = 2; bits <= 6; ++bits)
-    for (const Case &c : kCases) {
-      if (c.asym && bits > 4)
-        continue;
-      std::mt19937 rng(seed++);
-      int flags = DSC_QFLAG_SUPER | (c.asym ? DSC_QFLAG_ASYM : 0);
-      std::vector<uint8_t> w = randomTiles(c.K, c.N, c.SB, bits, c.asym, rng);
-      std::normal_distribution<float> nd(0.0f, 1.0f);
-      std::vector<float> x(c.S * c.K);
-      for (float &v : x)
-        v = nd(rng) * (rng() % 16 == 0 ? 20.0f : 1.0f);
-      std::vector<float> y(c.S * c.N), ref(c.S * c.N);
-      fns[bits - 2](x.data(), w.data(), y.data(), c.S, c.K, c.N, c.SB, flags);
-      std::vector<float> xr = roundLikeKernels(x);
-      dsc_linear_qf_t4_portable(xr.data(), w.data(), ref.data(), c.S, c.K, c.N,
-                                c.SB, bits, flags);
-      for (int64_t s = 0; s < c.S; ++s) {
-        float m = 0;
-        for (int64_t n = 0; n < c.N; ++n)
-          m = std::max(m, std::fabs(ref[s * c.N + n]));
-        for (int64_t n = 0; n < c.N; ++n)
-          ASSERT_NEAR(y[s * c.N + n], ref[s * c.N + n], 1e-5f * m + 1e-6f)
-              << bits << "-bit S " << c.S << " K " << c.K << " N " << c.N
-              << " SB " << c.SB << (c.asym ? " asym" : " sym") << " at row "
-              << s << ", output " << n;
+  for (bool inRange : {false, true})
+    for (int bits = 2; bits <= 6; ++bits)
+      for (const Case &c : kCases) {
+        if (c.asym && bits > 4)
+          continue;
+        if (inRange && !(c.asym && bits < 4))
+          continue;
+        std::mt19937 rng(seed++);
+        int flags = DSC_QFLAG_SUPER | (c.asym ? DSC_QFLAG_ASYM : 0);
+        std::vector<uint8_t> w = randomTiles(c.K, c.N, c.SB, bits, c.asym, rng);
+        if (inRange)
+          zerosInRange(w, c.SB, bits);
+        std::normal_distribution<float> nd(0.0f, 1.0f);
+        std::vector<float> x(c.S * c.K);
+        for (float &v : x)
+          v = nd(rng) * (rng() % 16 == 0 ? 20.0f : 1.0f);
+        std::vector<float> y(c.S * c.N), ref(c.S * c.N);
+        fns[bits - 2](x.data(), w.data(), y.data(), c.S, c.K, c.N, c.SB, flags);
+        std::vector<float> xr = roundLikeKernels(x);
+        dsc_linear_qf_t4_portable(xr.data(), w.data(), ref.data(), c.S, c.K,
+                                  c.N, c.SB, bits, flags);
+        for (int64_t s = 0; s < c.S; ++s) {
+          float m = 0;
+          for (int64_t n = 0; n < c.N; ++n)
+            m = std::max(m, std::fabs(ref[s * c.N + n]));
+          for (int64_t n = 0; n < c.N; ++n)
+            ASSERT_NEAR(y[s * c.N + n], ref[s * c.N + n], 1e-5f * m + 1e-6f)
+                << bits << "-bit S " << c.S << " K " << c.K << " N " << c.N
+                << " SB " << c.SB << (c.asym ? " asym" : " sym") << " at row "
+                << s << ", output " << n;
+        }
       }
-    }
 }
 } // namespace
 

@@ -18,7 +18,8 @@
  * than 8 bits are unpacked to bytes here, once a panel, by qunpack_x86.h),
  * then the block's column terms -X_OFFSET * sum(u - zero) that undo the
  * activations' offset (the integer accumulators start from them), and the
- * columns' scales. The panel is
+ * columns' scales (with two-level scales, each block's code times its
+ * row's super-block scale, and its own zero point). The panel is
  * walked in slices of KC_BLOCKS blocks (20 KiB, in L1) for all rows before
  * the next slice.
  *
@@ -78,10 +79,25 @@ static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
         }
         const uint8_t *tile = col + ((uint64_t)(j / 4) * t->groups + g) * t->tile;
         const uint8_t *vals = tile + t->valOff + k * (32 * t->bits / 8);
+        /* The block's scales and zero points: the tile's, or (two-level
+         * scales) its codes times the rows' super-block scales. */
+        float d[4];
+        int z[4];
+        if (t->super) {
+          float D[4];
+          for (int r = 0; r < 4; ++r)
+            D[r] = qtile_scale(t, tile, r);
+          qtile_super_block(t, tile, k, D, d, z);
+        } else {
+          _mm_storeu_ps(d, t->f32 ? _mm_loadu_ps((const float *)tile)
+                                  : _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile)));
+          for (int r = 0; r < 4; ++r)
+            z[r] = qtile_zero(t, tile, r);
+        }
         __m256i v[4];
         for (int r = 0; r < 4; ++r)
           v[r] = _mm256_sub_epi8(load_values(t->bits, vals + (uint64_t)r * t->rowBytes),
-                                 _mm256_set1_epi8((char)qtile_zero(t, tile, r)));
+                                 _mm256_set1_epi8((char)z[r]));
         __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]);
         __m256i t1 = _mm256_unpackhi_epi32(v[0], v[1]);
         __m256i t2 = _mm256_unpacklo_epi32(v[2], v[3]);
@@ -99,9 +115,7 @@ static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
                                    _mm256_extracti128_si256(sum, 1));
         _mm_storeu_si128((__m128i *)(pj + PB_SUMS),
                          _mm_mullo_epi32(s4, _mm_set1_epi32(-c->xoff)));
-        __m128 d = t->f32 ? _mm_loadu_ps((const float *)tile)
-                          : _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)tile));
-        _mm_storeu_ps((float *)(pj + PB_SCALES), d);
+        _mm_storeu_ps((float *)(pj + PB_SCALES), _mm_loadu_ps(d));
       }
     }
 }
@@ -221,7 +235,9 @@ panels(const gq_ctx *c, int64_t begin, int64_t end, const int chan) {
 
 static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
   const gq_ctx *c = (const gq_ctx *)ctx;
-  if (c->t.groups == 1)
+  /* One group (per channel): the same scales in every block, but with
+   * two-level scales, whose blocks each have their own. */
+  if (c->t.groups == 1 && !c->t.super)
     panels(c, begin, end, 1);
   else
     panels(c, begin, end, 0);
@@ -298,18 +314,20 @@ static void gemm_q_run(const float *x, const uint8_t *w, float *y, int64_t S,
 int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
                   int64_t K, int64_t N, int64_t G, int64_t bits,
                   int64_t flags) {
-  /* Two-level scales (DSC_QFLAG_SUPER): the linear kernel's prompt path. */
-  if (K % 32 || G % 32 || !GEMM_TAKES(bits, flags) || (flags & DSC_QFLAG_SUPER))
+  if (K % 32 || G % 32 || !GEMM_TAKES(bits, flags))
     return 0;
   qtile_t t = qtile_make(K, G, (int)bits, (int)flags);
   /* Zero points past the largest value (which the quantizer does not
-   * write) would take u - zero out of int8. */
+   * write) would take u - zero out of int8; with two-level scales each
+   * block has its own (4 bits). */
   if (t.asym) {
     const uint8_t *tile = w;
+    int64_t blocks = t.super ? G / 32 : 1;
     for (int64_t i = 0; i < N / 4 * t.groups; ++i, tile += t.tile)
       for (int r = 0; r < 4; ++r)
-        if (qtile_zero(&t, tile, r) >= 1 << bits)
-          return 0;
+        for (int64_t k = 0; k < blocks; ++k)
+          if (qtile_block_zero(&t, tile, r, k) >= 1 << bits)
+            return 0;
   }
   gemm_q_run(x, w, y, S, K, N, t, X_OFFSET(bits), 0);
   return 1;
