@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 using namespace llvm;
 using namespace dsc::advise;
@@ -324,8 +325,11 @@ private:
   std::vector<Measured> measured;
   // Calibration statistics by --prune spec ("": none), as files.
   std::map<std::string, std::string> calibStats;
-  std::map<uint64_t, Measured> autos;
-  std::map<uint64_t, std::string> autoErrors;
+  // By the budget, and the device's memory and target that the
+  // measurement was fitted to (below).
+  using AutoKey = std::tuple<uint64_t, uint64_t, std::string>;
+  std::map<AutoKey, Measured> autos;
+  std::map<AutoKey, std::string> autoErrors;
   std::vector<std::string> notes;
 };
 } // namespace
@@ -665,7 +669,9 @@ Expected<std::vector<DeviceReport>> Session::decideAll() {
                           "exceed the memory, or no weights decode at the "
                           "speed asked");
       } else {
-        if (!autos.count(budget) && !autoErrors.count(budget)) {
+        Session::AutoKey key{budget, r.constraints.memBytes,
+                             std::string(tname)};
+        if (!autos.count(key) && !autoErrors.count(key)) {
           status.show("measuring auto for " + d.name);
           auto m = measure(kAutoId, "auto", "", budget);
           // Its code (the kernels of every width it mixes) can exceed the
@@ -673,7 +679,8 @@ Expected<std::vector<DeviceReport>> Session::decideAll() {
           // at a smaller budget can bring in another width's kernels: so
           // measured again at the budget less what it overshot the
           // device's memory by, until what it chooses fits (a few rounds
-          // at most; what still does not fit is reported as not fitting).
+          // at most; what still does not fit is reported as not fitting,
+          // and a round that fails leaves the last result).
           uint64_t at = budget;
           for (int round = 0; m && round < 4; ++round) {
             auto lit = m->layouts.find(tname);
@@ -686,17 +693,22 @@ Expected<std::vector<DeviceReport>> Session::decideAll() {
               break;
             at -= total - r.constraints.memBytes;
             status.show("measuring auto for " + d.name + " again");
-            m = measure(kAutoId, "auto", "", at);
+            auto next = measure(kAutoId, "auto", "", at);
+            if (!next) {
+              consumeError(next.takeError());
+              break;
+            }
+            m = std::move(next);
           }
           if (m)
-            autos.emplace(budget, std::move(*m));
+            autos.emplace(key, std::move(*m));
           else
-            autoErrors[budget] = toString(m.takeError());
+            autoErrors[key] = toString(m.takeError());
         }
-        if (autos.count(budget))
-          here.push_back(&autos.at(budget));
+        if (autos.count(key))
+          here.push_back(&autos.at(key));
         else
-          r.notes.push_back("auto left out: " + autoErrors[budget]);
+          r.notes.push_back("auto left out: " + autoErrors[key]);
       }
     }
     for (const Measured *m : here)

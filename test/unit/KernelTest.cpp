@@ -229,7 +229,8 @@ void checkGemm(GemmFn gemm, const Case &c, unsigned seed) {
 
 void runGemm(GemmFn gemm, bool takes8) {
   unsigned seed = 100;
-  const int64_t rows[] = {1, 2, 3, 7, 8, 33, 128};
+  // 10: AVX-512's micro-tile of 6 rows and a remainder of 4.
+  const int64_t rows[] = {1, 2, 3, 7, 8, 10, 33, 128};
   // K, N, G: N not a multiple of 32 (partial panels), K past one L1 slice
   // of the panel (more than 16 blocks), groups of one block to all of K
   // (one group: the per-channel path, which scales by the weights in the
@@ -269,6 +270,8 @@ void runGemm(GemmFn gemm, bool takes8) {
                  DSC_QFLAG_ASYM),
             0);
   EXPECT_EQ(gemm(x.data(), w.data(), y.data(), 8, 48, 8, 48, 4, 0), 0);
+  // A width it has no unpacking for.
+  EXPECT_EQ(gemm(x.data(), w.data(), y.data(), 8, 64, 8, 32, 7, 0), 0);
   if (!takes8)
     EXPECT_EQ(gemm(x.data(), w.data(), y.data(), 8, 64, 8, 32, 8, 0), 0);
   // A zero point past the values' range (u - zero could leave int8, and

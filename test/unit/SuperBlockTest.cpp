@@ -51,6 +51,13 @@ DSC_SB_DECL(avx512_vnni, 4)
 DSC_SB_DECL(avx512_vnni, 5)
 DSC_SB_DECL(avx512_vnni, 6)
 #undef DSC_SB_DECL
+#define DSC_SB_GEMM(isa)                                                       \
+  int isa##_gemm_q_t4(const float *, const uint8_t *, float *, int64_t,        \
+                      int64_t, int64_t, int64_t, int64_t, int64_t);
+DSC_SB_GEMM(avx2)
+DSC_SB_GEMM(avxvnni)
+DSC_SB_GEMM(avx512_vnni)
+#undef DSC_SB_GEMM
 }
 
 namespace {
@@ -420,4 +427,88 @@ TEST(SuperBlock, AVX512VNNIMatchesPortable) {
                            avx512_vnni_linear_q4_t4, avx512_vnni_linear_q5_t4,
                            avx512_vnni_linear_q6_t4};
   checkKernels(fns);
+}
+
+namespace {
+using GemmFn = int (*)(const float *, const uint8_t *, float *, int64_t,
+                       int64_t, int64_t, int64_t, int64_t, int64_t);
+
+/// The prompt GEMM itself (the linear kernels above hand it their prompts,
+/// but decline-and-fall-back would pass there too): it takes two-level
+/// tiles of every width, symmetric or with zero points in range, and
+/// matches the portable kernel; a 2- or 3-bit zero point past the range
+/// it declines. Rows: AVX-512's micro-tile of 6 and its remainders of 4 and
+/// 5, AVX2's of 4 and 1.
+void checkGemm(GemmFn gemm) {
+  unsigned seed = 700;
+  const Case cases[] = {{4, 256, 8, 256, true},
+                        {6, 512, 36, 128, false},
+                        {10, 320, 12, 64, true},
+                        {11, 2048, 8, 256, true},
+                        {5, 768, 20, 256, false}};
+  for (int bits = 2; bits <= 6; ++bits)
+    for (const Case &c : cases) {
+      if (c.asym && bits > 4)
+        continue;
+      std::mt19937 rng(seed++);
+      int flags = DSC_QFLAG_SUPER | (c.asym ? DSC_QFLAG_ASYM : 0);
+      std::vector<uint8_t> w = randomTiles(c.K, c.N, c.SB, bits, c.asym, rng);
+      if (c.asym && bits < 4)
+        zerosInRange(w, c.SB, bits);
+      std::normal_distribution<float> nd(0.0f, 1.0f);
+      std::vector<float> x(c.S * c.K);
+      for (float &v : x)
+        v = nd(rng) * (rng() % 16 == 0 ? 20.0f : 1.0f);
+      std::vector<float> y(c.S * c.N, 1e30f), ref(c.S * c.N);
+      ASSERT_EQ(
+          gemm(x.data(), w.data(), y.data(), c.S, c.K, c.N, c.SB, bits, flags),
+          1)
+          << bits << "-bit S " << c.S << " SB " << c.SB;
+      std::vector<float> xr = roundLikeKernels(x);
+      dsc_linear_qf_t4_portable(xr.data(), w.data(), ref.data(), c.S, c.K, c.N,
+                                c.SB, bits, flags);
+      for (int64_t s = 0; s < c.S; ++s) {
+        float m = 0;
+        for (int64_t n = 0; n < c.N; ++n)
+          m = std::max(m, std::fabs(ref[s * c.N + n]));
+        for (int64_t n = 0; n < c.N; ++n)
+          ASSERT_NEAR(y[s * c.N + n], ref[s * c.N + n], 1e-5f * m + 1e-6f)
+              << bits << "-bit S " << c.S << " K " << c.K << " N " << c.N
+              << " SB " << c.SB << (c.asym ? " asym" : " sym") << " at row "
+              << s << ", output " << n;
+      }
+    }
+  // A 2-bit zero point of 4 (past 0..3): declined.
+  Case c{4, 256, 4, 256, true};
+  std::mt19937 rng(seed);
+  std::vector<uint8_t> w = randomTiles(c.K, c.N, c.SB, 2, true, rng);
+  zerosInRange(w, c.SB, 2);
+  w[dsc_qsuper_zero_offset(c.SB)] = 0x04;
+  std::vector<float> x(c.S * c.K, 1.0f), y(c.S * c.N);
+  EXPECT_EQ(gemm(x.data(), w.data(), y.data(), c.S, c.K, c.N, c.SB, 2,
+                 DSC_QFLAG_SUPER | DSC_QFLAG_ASYM),
+            0);
+}
+} // namespace
+
+TEST(SuperBlock, AVX2GemmMatchesPortable) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    GTEST_SKIP() << "the host has no AVX2";
+  checkGemm(avx2_gemm_q_t4);
+}
+
+TEST(SuperBlock, AVXVNNIGemmMatchesPortable) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") ||
+      !__builtin_cpu_supports("avxvnni"))
+    GTEST_SKIP() << "the host has no AVX-VNNI";
+  checkGemm(avxvnni_gemm_q_t4);
+}
+
+TEST(SuperBlock, AVX512VNNIGemmMatchesPortable) {
+  if (!__builtin_cpu_supports("avx512f") ||
+      !__builtin_cpu_supports("avx512bw") ||
+      !__builtin_cpu_supports("avx512vl") ||
+      !__builtin_cpu_supports("avx512vnni"))
+    GTEST_SKIP() << "the host has no AVX-512 VNNI";
+  checkGemm(avx512_vnni_gemm_q_t4);
 }

@@ -33,7 +33,8 @@
   _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), v),             \
                     _mm256_set1_epi16(1))
 #endif
-#define GEMM_TAKES(bits, flags) ((bits) != 8 || !((flags) & DSC_QFLAG_ASYM))
+#define GEMM_TAKES(bits, flags)                                                \
+  (((bits) >= 2 && (bits) <= 6) || ((bits) == 8 && !((flags) & DSC_QFLAG_ASYM)))
 #ifdef __AVXVNNI__
 #define X_OFFSET(bits) 128
 #else

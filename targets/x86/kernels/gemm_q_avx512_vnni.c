@@ -10,7 +10,8 @@
 #define SUM_BYTES4(v)                                                          \
   _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(1), v)
 /* Asymmetric 8-bit values less their zero point may not fit int8. */
-#define GEMM_TAKES(bits, flags) ((bits) != 8 || !((flags) & DSC_QFLAG_ASYM))
+#define GEMM_TAKES(bits, flags)                                                \
+  (((bits) >= 2 && (bits) <= 6) || ((bits) == 8 && !((flags) & DSC_QFLAG_ASYM)))
 /* vpdpbusd multiplies unsigned activations by signed weights. */
 #define X_OFFSET(bits) 128
 /* And the row-interleaved int4 blocks (linear_q4_r16_avx512_vnni.c). */

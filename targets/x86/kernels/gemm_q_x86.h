@@ -319,8 +319,9 @@ int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
   qtile_t t = qtile_make(K, G, (int)bits, (int)flags);
   /* Zero points past the largest value (which the quantizer does not
    * write) would take u - zero out of int8; with two-level scales each
-   * block has its own (4 bits). */
-  if (t.asym) {
+   * block has its own, of 4 bits, which only 2- and 3-bit values can
+   * pass. */
+  if (t.asym && !(t.super && bits >= 4)) {
     const uint8_t *tile = w;
     int64_t blocks = t.super ? G / 32 : 1;
     for (int64_t i = 0; i < N / 4 * t.groups; ++i, tile += t.tile)
