@@ -350,6 +350,10 @@ TEST(GGMLKernel, LinearAndEmbedding) {
 #ifdef DSC_TEST_GGML_AVX2
 extern "C" void avx2_linear_ggml(const float *, const uint8_t *, float *,
                                  int64_t, int64_t, int64_t, int64_t);
+extern "C" void avx2_gemm_linear_ggml(const float *, const uint8_t *, float *,
+                                      int64_t, int64_t, int64_t, int64_t);
+extern "C" void avx512_gemm_linear_ggml(const float *, const uint8_t *, float *,
+                                        int64_t, int64_t, int64_t, int64_t);
 
 /// The AVX2 kernel (Q4_K and Q6_K decoded with vector unpacking, IQ4_NL
 /// with int8 activations, the other formats handed to the portable kernel)
@@ -404,6 +408,82 @@ TEST(GGMLKernel, AVX2MatchesPortable) {
                   << "type " << type << " S " << S << " N " << N << " n " << n;
             }
         }
+}
+
+/// The prompts' GEMMs of the same kernel (Q4_K and Q6_K decoded to f32
+/// tiles for the float GEMM, IQ4_NL written as int8 tiles for the int8
+/// one), as the AVX2 and AVX-512 targets build it, against the portable
+/// kernel: rows from the GEMMs' minimum (4) up, N in fours with partial
+/// panels, N not in fours (declined: the path above takes it), and a
+/// weight of more than the 16 MiB decoded at a time (two parts, each
+/// part's outputs gathered into y's columns).
+void checkGemmPath(void (*fn)(const float *, const uint8_t *, float *, int64_t,
+                              int64_t, int64_t, int64_t)) {
+  std::mt19937 g(23);
+  struct Shape {
+    int64_t S, K, N;
+  };
+  const Shape shapes[] = {
+      {4, 768, 36}, {13, 256, 100}, {5, 512, 7}, {4, 2048, 2100}};
+  const unsigned types[] = {DSC_GGML_TYPE_Q4_K, DSC_GGML_TYPE_Q6_K,
+                            DSC_GGML_TYPE_IQ4_NL};
+  for (const Shape &sh : shapes)
+    for (unsigned type : types) {
+      if (sh.N > 1000 && type == DSC_GGML_TYPE_IQ4_NL)
+        continue; // its int8 copy is a quarter of the size: one part
+      int64_t S = sh.S, K = sh.K, N = sh.N;
+      std::vector<uint8_t> w;
+      for (int64_t n = 0; n < N; ++n) {
+        auto row = randomRow(type, K, g);
+        w.insert(w.end(), row.begin(), row.end());
+      }
+      std::vector<float> x(S * K), y(S * N), ya(S * N, -1.0f), wf(N * K);
+      std::normal_distribution<float> nd;
+      for (float &v : x)
+        v = nd(g);
+      unsigned elems = dsc_ggml_block_elems(type),
+               bytes = dsc_ggml_block_bytes(type);
+      for (int64_t b = 0; b < N * K / elems; ++b)
+        dsc_ggml_decode_block(type, &w[b * bytes], &wf[b * elems]);
+      std::vector<float> xr = x;
+      if (type == DSC_GGML_TYPE_IQ4_NL)
+        for (int64_t b = 0; b < S * K / 32; ++b) {
+          float amax = 0;
+          for (int i = 0; i < 32; ++i)
+            amax = std::max(amax, std::fabs(x[b * 32 + i]));
+          float inv = amax > 0 ? 127.0f / amax : 0.0f;
+          for (int i = 0; i < 32; ++i)
+            xr[b * 32 + i] =
+                std::nearbyint(x[b * 32 + i] * inv) * (amax / 127.0f);
+        }
+      dsc_uk_linear_ggml(xr.data(), w.data(), y.data(), S, K, N, type);
+      fn(x.data(), w.data(), ya.data(), S, K, N, type);
+      for (int64_t s = 0; s < S; ++s)
+        for (int64_t n = 0; n < N; ++n) {
+          double mag = 0;
+          for (int64_t k = 0; k < K; ++k)
+            mag += std::fabs(double(x[s * K + k]) * wf[n * K + k]);
+          ASSERT_NEAR(ya[s * N + n], y[s * N + n], 2e-6 * mag)
+              << "type " << type << " S " << S << " K " << K << " N " << N
+              << " at row " << s << ", output " << n;
+        }
+    }
+}
+
+TEST(GGMLKernel, AVX2PromptGemmsMatchPortable) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    GTEST_SKIP() << "the host has no AVX2";
+  checkGemmPath(avx2_gemm_linear_ggml);
+}
+
+TEST(GGMLKernel, AVX512PromptGemmsMatchPortable) {
+  if (!__builtin_cpu_supports("avx512f") ||
+      !__builtin_cpu_supports("avx512bw") ||
+      !__builtin_cpu_supports("avx512vl") ||
+      !__builtin_cpu_supports("avx512vnni") ||
+      !__builtin_cpu_supports("avx512bf16"))
+    GTEST_SKIP() << "the host has no AVX-512 VNNI and BF16";
+  checkGemmPath(avx512_gemm_linear_ggml);
 }
 #endif
 

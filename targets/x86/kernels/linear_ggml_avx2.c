@@ -4,12 +4,13 @@
  * costs more than the product itself. IQ4_NL takes int8 activations (see
  * k_iq4_linear). A Q4_K or Q6_K super-block is
  * unpacked 32 bytes at a time (vpand/vpsrlw) and scaled into floats: for
- * one activation row (decode) straight into the FMAs, for several (prefill)
- * once into an L1 buffer that every row uses, so each weight is still
- * decoded once. Activations stay f32: the weights are the floats of
- * dsc/abi/ggml_decode.h, and only the summation order differs from the
- * portable kernel. Other formats run the portable kernel, included below
- * under a private name; embedding_ggml stays the portable (weak) one.
+ * one activation row (decode) straight into the FMAs; for a prompt into
+ * f32 tiles that the float prompt GEMM multiplies (k_gemm_f), or, for
+ * fewer rows than it takes, once into an L1 buffer that every row uses, so
+ * each weight is still decoded once. Activations stay f32: the weights are
+ * the floats of dsc/abi/ggml_decode.h, and only the summation order differs
+ * from the portable kernel. Other formats run the portable kernel, included
+ * below under a private name; embedding_ggml stays the portable (weak) one.
  *
  *===---------------------------------------------------------------------===*/
 #include "kernel.h"
@@ -341,6 +342,73 @@ static int k_iq4_gemm(const float *x, const uint8_t *w, float *y, int64_t S,
 }
 #endif
 
+#ifndef DSC_GGML_NO_GEMM
+/* Q4_K and Q6_K prompts: the weights decoded to the floats the
+ * matrix-vector path computes with (the same k_decode), written as f32 in
+ * the 4x16 tiled layout (linear_tiled.h) and multiplied by the float prompt
+ * GEMM (gemm.h's dsc_gemm_f_t4x16): the products are exact as before, in
+ * register-blocked micro-tiles instead of a pass over all of a prompt's
+ * rows for every weight row. At most K_GEMM_F_BYTES of weights are
+ * decoded at a time (rows in multiples of 32, the GEMM's panels), their
+ * outputs gathered into y's columns where that is not all of N. */
+#define K_GEMM_F_BYTES (16u << 20)
+
+typedef struct {
+  const uint8_t *w; /* the weight's first row of this part */
+  float *t32;
+  int64_t K;
+  unsigned type;
+} kf_expand_ctx;
+
+/* Tiles of 4 rows [begin, end) (in fours) of the part. */
+static void k_expand_f32(void *ctx, int64_t begin, int64_t end) {
+  const kf_expand_ctx *e = (const kf_expand_ctx *)ctx;
+  float v[4][DSC_QK_K] __attribute__((aligned(32)));
+  unsigned bytes = dsc_ggml_block_bytes(e->type);
+  int64_t blocks = e->K / DSC_QK_K, kt = e->K / 16;
+  uint64_t rowBytes = (uint64_t)blocks * bytes;
+  for (int64_t r4 = begin; r4 < end; ++r4)
+    for (int64_t b = 0; b < blocks; ++b) {
+      for (int r = 0; r < 4; ++r)
+        k_decode(e->type, e->w + (uint64_t)(4 * r4 + r) * rowBytes + b * bytes,
+                 v[r], 0, 0);
+      float *dst = e->t32 + ((uint64_t)r4 * kt + b * (DSC_QK_K / 16)) * 64;
+      for (int t = 0; t < DSC_QK_K / 16; ++t)
+        for (int r = 0; r < 4; ++r)
+          __builtin_memcpy(dst + 64 * t + 16 * r, v[r] + 16 * t, 64);
+    }
+}
+
+/* 0 if it took nothing (fewer rows than a GEMM's, or N not in fours). */
+static int k_gemm_f(const float *x, const uint8_t *w, float *y, int64_t S,
+                    int64_t K, int64_t N, unsigned type) {
+  if (S < DSC_GEMM_MIN_ROWS || N % 4)
+    return 0;
+  int64_t part = (int64_t)(K_GEMM_F_BYTES / ((uint64_t)K * 4)) / 32 * 32;
+  if (part < 32)
+    part = 32;
+  if (part > N)
+    part = N;
+  uint64_t rowBytes = (uint64_t)(K / DSC_QK_K) * dsc_ggml_block_bytes(type);
+  float *t32 = (float *)dsc_kernel_alloc((uint64_t)part * K * 4);
+  float *yp = part < N ? (float *)dsc_kernel_alloc((uint64_t)S * part * 4) : y;
+  for (int64_t n0 = 0; n0 < N; n0 += part) {
+    int64_t m = dsc_min64(part, N - n0);
+    kf_expand_ctx e = {w + (uint64_t)n0 * rowBytes, t32, K, type};
+    /* On the pool's threads too: a pass over m x K weights. */
+    dsc_parallel_for(m / 4, k_expand_f32, &e);
+    dsc_gemm_f_t4x16(x, t32, yp, S, K, m, 0);
+    if (yp != y)
+      for (int64_t s = 0; s < S; ++s)
+        __builtin_memcpy(y + s * N + n0, yp + s * m, (uint64_t)m * 4);
+  }
+  if (yp != y)
+    dsc_kernel_free(yp);
+  dsc_kernel_free(t32);
+  return 1;
+}
+#endif
+
 static void k_iq4_linear(const float *x, const uint8_t *w, float *y, int64_t S,
                          int64_t K, int64_t N) {
 #ifndef DSC_GGML_NO_GEMM
@@ -367,6 +435,10 @@ void DSC_UK(linear_ggml)(const float *x, const uint8_t *w, float *y, int64_t S,
     ggml_linear_portable(x, w, y, S, K, N, type);
     return;
   }
+#ifndef DSC_GGML_NO_GEMM
+  if (k_gemm_f(x, w, y, S, K, N, (unsigned)type))
+    return;
+#endif
   ggml_ctx c = {x, w, y, S, K, N, (unsigned)type};
   if (S * K * N < DSC_PARALLEL_MIN_WORK)
     k_rows(&c, 0, N);
