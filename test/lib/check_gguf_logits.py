@@ -5,7 +5,7 @@ a numpy forward pass over the file's weights dequantized by ggml_blocks.py.
   check_gguf_logits.py DSC WORKDIR FILE.gguf... [--tokens "1 2 3"]
       [--steps N] [--tol X] [--target T] [--threads N] [--act-quant int]
       [--runner "qemu-aarch64 -cpu cortex-a53"] [--quantize SCHEME]
-      [--iq4-act int|float]
+      [--iq4-act int|float] [--kq-act int|float]
 
 Per file prints `NAME: positions P, max error E, bpw file B exe X` and
 `PASS` or `FAIL`; the error of a position is max|ours - ref| / max|ref|,
@@ -20,6 +20,9 @@ reference then does too; the ggml block kernels compute in float.
 --iq4-act int: with --act-quant int, IQ4_NL weights' inputs as well (the
 x86 AVX2 and AVX-512 kernels round them; the portable and ARM ones read
 IQ4_NL blocks in float, the default).
+--kq-act int: with --act-quant int, Q4_K and Q6_K weights' inputs as well
+(the x86 AVX2 and AVX-512 kernels round them, prompts and generated tokens
+alike; the portable and ARM ones read them in float, the default).
 """
 import os
 import struct
@@ -112,7 +115,8 @@ def check(dsc, work, path, opts):
                schemes.get(n, ("",))[0] != "iq4_nl")}
     elif opts["--act-quant"] == "int":
         quantized = ("Q8_0", "Q4_0") + (
-            ("IQ4_NL",) if opts["--iq4-act"] == "int" else ())
+            ("IQ4_NL",) if opts["--iq4-act"] == "int" else ()) + (
+            ("Q4_K", "Q6_K") if opts["--kq-act"] == "int" else ())
         aq = {n[:-7] for n, (t, x) in tensors.items()
               if x.ndim == 2 and ggml_blocks.TYPES[t][0] in quantized}
     ref = reference.forward(w, c, seq[:len(ours)], act_quant=aq)
@@ -136,7 +140,7 @@ def main():
     opts = {"--tokens": "1 403 261 318 470 260 377", "--steps": "12",
             "--tol": "1e-3", "--target": "native", "--threads": "2",
             "--act-quant": "none", "--runner": "", "--quantize": "",
-            "--iq4-act": "float"}
+            "--iq4-act": "float", "--kq-act": "float"}
     files = []
     rest = sys.argv[3:]
     i = 0

@@ -355,12 +355,12 @@ extern "C" void avx2_gemm_linear_ggml(const float *, const uint8_t *, float *,
 extern "C" void avx512_gemm_linear_ggml(const float *, const uint8_t *, float *,
                                         int64_t, int64_t, int64_t, int64_t);
 
-/// The AVX2 kernel (Q4_K and Q6_K decoded with vector unpacking, IQ4_NL
-/// with int8 activations, the other formats handed to the portable kernel)
-/// against the portable kernel, for decode and prefill row counts and a
-/// size that runs on the thread pool. IQ4_NL's reference is the portable
-/// kernel on the activations rounded as the kernel rounds them: per 32
-/// values, to round(x * 127 / amax) times amax / 127.
+/// The AVX2 kernel (Q4_K, Q6_K and IQ4_NL with int8 activations, the other
+/// formats handed to the portable kernel) against the portable kernel, for
+/// decode and prefill row counts and a size that runs on the thread pool.
+/// The reference of the integer formats is the portable kernel on the
+/// activations rounded as the kernel rounds them: per 32 values, to
+/// round(x * 127 / amax) times amax / 127.
 TEST(GGMLKernel, AVX2MatchesPortable) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the host has no AVX2";
@@ -387,7 +387,7 @@ TEST(GGMLKernel, AVX2MatchesPortable) {
           for (int64_t b = 0; b < N * K / elems; ++b)
             dsc_ggml_decode_block(type, &w[b * bytes], &wf[b * elems]);
           std::vector<float> xr = x;
-          if (type == DSC_GGML_TYPE_IQ4_NL)
+          if (type != DSC_GGML_TYPE_Q5_K)
             for (int64_t b = 0; b < S * K / 32; ++b) {
               float amax = 0;
               for (int i = 0; i < 32; ++i)
@@ -412,11 +412,11 @@ TEST(GGMLKernel, AVX2MatchesPortable) {
 
 /// The prompts' GEMMs of the same kernel (Q4_K and Q6_K decoded to f32
 /// tiles for the float GEMM, IQ4_NL written as int8 tiles for the int8
-/// one), as the AVX2 and AVX-512 targets build it, against the portable
-/// kernel: rows from the GEMMs' minimum (4) up, N in fours with partial
-/// panels, N not in fours (declined: the path above takes it), and a
-/// weight of more than the 16 MiB decoded at a time (two parts, each
-/// part's outputs gathered into y's columns).
+/// one, all on activations rounded as above), as the AVX2 and AVX-512
+/// targets build it, against the portable kernel: rows from the GEMMs' minimum
+/// (4) up, N in fours with partial panels, N not in fours (declined: the path
+/// above takes it), and a weight of more than the 16 MiB decoded at a time (two
+/// parts, each part's outputs gathered into y's columns).
 void checkGemmPath(void (*fn)(const float *, const uint8_t *, float *, int64_t,
                               int64_t, int64_t, int64_t)) {
   std::mt19937 g(23);
@@ -446,16 +446,15 @@ void checkGemmPath(void (*fn)(const float *, const uint8_t *, float *, int64_t,
       for (int64_t b = 0; b < N * K / elems; ++b)
         dsc_ggml_decode_block(type, &w[b * bytes], &wf[b * elems]);
       std::vector<float> xr = x;
-      if (type == DSC_GGML_TYPE_IQ4_NL)
-        for (int64_t b = 0; b < S * K / 32; ++b) {
-          float amax = 0;
-          for (int i = 0; i < 32; ++i)
-            amax = std::max(amax, std::fabs(x[b * 32 + i]));
-          float inv = amax > 0 ? 127.0f / amax : 0.0f;
-          for (int i = 0; i < 32; ++i)
-            xr[b * 32 + i] =
-                std::nearbyint(x[b * 32 + i] * inv) * (amax / 127.0f);
-        }
+      for (int64_t b = 0; b < S * K / 32; ++b) {
+        float amax = 0;
+        for (int i = 0; i < 32; ++i)
+          amax = std::max(amax, std::fabs(x[b * 32 + i]));
+        float inv = amax > 0 ? 127.0f / amax : 0.0f;
+        for (int i = 0; i < 32; ++i)
+          xr[b * 32 + i] =
+              std::nearbyint(x[b * 32 + i] * inv) * (amax / 127.0f);
+      }
       dsc_uk_linear_ggml(xr.data(), w.data(), y.data(), S, K, N, type);
       fn(x.data(), w.data(), ya.data(), S, K, N, type);
       for (int64_t s = 0; s < S; ++s)

@@ -1,16 +1,15 @@
 /*===- linear_ggml_avx2.c - Q4_K, Q6_K and IQ4_NL weights, AVX2 + FMA ------===*
  *
  * The portable kernel decodes a block with scalar byte arithmetic, which
- * costs more than the product itself. IQ4_NL takes int8 activations (see
- * k_iq4_linear). A Q4_K or Q6_K super-block is
- * unpacked 32 bytes at a time (vpand/vpsrlw) and scaled into floats: for
- * one activation row (decode) straight into the FMAs; for a prompt into
- * f32 tiles that the float prompt GEMM multiplies (k_gemm_f), or, for
- * fewer rows than it takes, once into an L1 buffer that every row uses, so
- * each weight is still decoded once. Activations stay f32: the weights are
- * the floats of dsc/abi/ggml_decode.h, and only the summation order differs
- * from the portable kernel. Other formats run the portable kernel, included
- * below under a private name; embedding_ggml stays the portable (weak) one.
+ * costs more than the product itself. Q4_K, Q6_K and IQ4_NL take int8
+ * activations here (qact_avx2.h, rounded per 32 values as dsc's integer
+ * kernels round them; llama.cpp rounds per 256 for these): a generated token's
+ * row through integer dot products of the blocks' values (k_quant_linear,
+ * k_iq4_linear), a prompt's rows through the prompt GEMMs (Q4_K and Q6_K
+ * decoded to f32 tiles for the float one, on the rounded activations;
+ * IQ4_NL written as int8 tiles for the int8 one). Other formats run the
+ * portable kernel, included below under a private name; embedding_ggml
+ * stays the portable (weak) one.
  *
  *===---------------------------------------------------------------------===*/
 #include "kernel.h"
@@ -37,6 +36,9 @@
 #pragma pop_macro("dsc_uk_linear_ggml")
 #pragma pop_macro("DSC_GENERIC")
 
+#ifndef DSC_GGML_NO_GEMM
+/* Decoding Q4_K and Q6_K blocks to floats, for the float prompt GEMM. */
+
 /* The low eight bytes of `q` as floats, zero- or sign-extended. */
 DSC_INLINE __m256 k_u8_to_ps(__m128i q) {
   return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(q));
@@ -45,32 +47,21 @@ DSC_INLINE __m256 k_s8_to_ps(__m128i q) {
   return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
 }
 
-/* Where a decoded vector of weights `w` (values o..o+7 of the block) goes:
- * with activations `x` (decode, one row) straight into one of four
- * accumulators, so the weights never leave registers; otherwise to out[o]
- * for the rows of a prompt to share. */
-DSC_INLINE void k_put(float *out, const float *x, __m256 *acc, int o,
-                      __m256 w) {
-  if (x)
-    acc[(o / 8) & 3] = VFMA(VLOADX(x + o), w, acc[(o / 8) & 3]);
-  else
-    _mm256_storeu_ps(out + o, w);
+/* A decoded vector of weights `w` (values o..o+7 of the block) to out[o]. */
+DSC_INLINE void k_put(float *out, int o, __m256 w) {
+  _mm256_storeu_ps(out + o, w);
 }
 
 /* 32 values (bytes of q) as a * q + b, at o..o+31. */
-DSC_INLINE void k_put32_u8(__m256i q, __m256 a, __m256 b, float *out,
-                           const float *x, __m256 *acc, int o) {
+DSC_INLINE void k_put32_u8(__m256i q, __m256 a, __m256 b, float *out, int o) {
   __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
-  k_put(out, x, acc, o, _mm256_fmadd_ps(a, k_u8_to_ps(lo), b));
-  k_put(out, x, acc, o + 8,
-        _mm256_fmadd_ps(a, k_u8_to_ps(_mm_srli_si128(lo, 8)), b));
-  k_put(out, x, acc, o + 16, _mm256_fmadd_ps(a, k_u8_to_ps(hi), b));
-  k_put(out, x, acc, o + 24,
-        _mm256_fmadd_ps(a, k_u8_to_ps(_mm_srli_si128(hi, 8)), b));
+  k_put(out, o, _mm256_fmadd_ps(a, k_u8_to_ps(lo), b));
+  k_put(out, o + 8, _mm256_fmadd_ps(a, k_u8_to_ps(_mm_srli_si128(lo, 8)), b));
+  k_put(out, o + 16, _mm256_fmadd_ps(a, k_u8_to_ps(hi), b));
+  k_put(out, o + 24, _mm256_fmadd_ps(a, k_u8_to_ps(_mm_srli_si128(hi, 8)), b));
 }
 
-DSC_INLINE void k_decode_q4_k(const uint8_t *b, float *out, const float *x,
-                              __m256 *acc) {
+DSC_INLINE void k_decode_q4_k(const uint8_t *b, float *out) {
   float d = dsc_ggml_f16(b), dmin = dsc_ggml_f16(b + 2);
   const uint8_t *sc = b + 4, *qs = b + 16;
   const __m256i m4 = _mm256_set1_epi8(0xF);
@@ -80,15 +71,14 @@ DSC_INLINE void k_decode_q4_k(const uint8_t *b, float *out, const float *x,
     dsc_ggml_k4_scale(sc, 2 * p, &s0, &m0);
     dsc_ggml_k4_scale(sc, 2 * p + 1, &s1, &m1);
     k_put32_u8(_mm256_and_si256(q, m4), _mm256_set1_ps(d * (float)s0),
-               _mm256_set1_ps(-(dmin * (float)m0)), out, x, acc, 64 * p);
+               _mm256_set1_ps(-(dmin * (float)m0)), out, 64 * p);
     k_put32_u8(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
                _mm256_set1_ps(d * (float)s1),
-               _mm256_set1_ps(-(dmin * (float)m1)), out, x, acc, 64 * p + 32);
+               _mm256_set1_ps(-(dmin * (float)m1)), out, 64 * p + 32);
   }
 }
 
-DSC_INLINE void k_decode_q6_k(const uint8_t *b, float *out, const float *x,
-                              __m256 *acc) {
+DSC_INLINE void k_decode_q6_k(const uint8_t *b, float *out) {
   const uint8_t *ql = b, *qh = b + 128;
   const int8_t *sc = (const int8_t *)(b + 192);
   float d = dsc_ggml_f16(b + 208);
@@ -110,96 +100,22 @@ DSC_INLINE void k_decode_q6_k(const uint8_t *b, float *out, const float *x,
       __m128i qa = _mm256_castsi256_si128(q),
               qb = _mm256_extracti128_si256(q, 1);
       int o = 128 * h + 32 * i;
-      k_put(out, x, acc, o, _mm256_mul_ps(d0, k_s8_to_ps(qa)));
-      k_put(out, x, acc, o + 8,
-            _mm256_mul_ps(d0, k_s8_to_ps(_mm_srli_si128(qa, 8))));
-      k_put(out, x, acc, o + 16, _mm256_mul_ps(d1, k_s8_to_ps(qb)));
-      k_put(out, x, acc, o + 24,
-            _mm256_mul_ps(d1, k_s8_to_ps(_mm_srli_si128(qb, 8))));
+      k_put(out, o, _mm256_mul_ps(d0, k_s8_to_ps(qa)));
+      k_put(out, o + 8, _mm256_mul_ps(d0, k_s8_to_ps(_mm_srli_si128(qa, 8))));
+      k_put(out, o + 16, _mm256_mul_ps(d1, k_s8_to_ps(qb)));
+      k_put(out, o + 24, _mm256_mul_ps(d1, k_s8_to_ps(_mm_srli_si128(qb, 8))));
     }
   }
 }
 
-/* Block b of a row, to v or (with x) into acc. */
-DSC_INLINE void k_decode(unsigned type, const uint8_t *b, float *v,
-                         const float *x, __m256 *acc) {
+/* Block b of a row into v. */
+DSC_INLINE void k_decode(unsigned type, const uint8_t *b, float *v) {
   if (type == DSC_GGML_TYPE_Q4_K)
-    k_decode_q4_k(b, v, x, acc);
+    k_decode_q4_k(b, v);
   else
-    k_decode_q6_k(b, v, x, acc);
+    k_decode_q6_k(b, v);
 }
-
-/* a . v over one super-block, four accumulators so FMA latency overlaps. */
-DSC_INLINE __m256 k_dot256(const float *a, const float *v) {
-  __m256 s0 = VZERO(), s1 = VZERO(), s2 = VZERO(), s3 = VZERO();
-  for (int i = 0; i < DSC_QK_K; i += 32) {
-    s0 = VFMA(VLOADX(a + i), VLOADX(v + i), s0);
-    s1 = VFMA(VLOADX(a + i + 8), VLOADX(v + i + 8), s1);
-    s2 = VFMA(VLOADX(a + i + 16), VLOADX(v + i + 16), s2);
-    s3 = VFMA(VLOADX(a + i + 24), VLOADX(v + i + 24), s3);
-  }
-  return VADD(VADD(s0, s1), VADD(s2, s3));
-}
-
-/* Four rows (a, a + lda, ...) . v, each weight vector loaded once for all
- * four, two accumulators a row; y[0], y[ldy], ... += the sums. */
-DSC_INLINE void k_dot256x4(const float *a, int64_t lda, const float *v,
-                           float *y, int64_t ldy) {
-  __m256 s[8];
-  for (int r = 0; r < 8; ++r)
-    s[r] = VZERO();
-  for (int i = 0; i < DSC_QK_K; i += 16) {
-    __m256 w0 = VLOADX(v + i), w1 = VLOADX(v + i + 8);
-    for (int r = 0; r < 4; ++r) {
-      s[2 * r] = VFMA(VLOADX(a + r * lda + i), w0, s[2 * r]);
-      s[2 * r + 1] = VFMA(VLOADX(a + r * lda + i + 8), w1, s[2 * r + 1]);
-    }
-  }
-  for (int r = 0; r < 4; ++r)
-    y[r * ldy] += VHSUM(VADD(s[2 * r], s[2 * r + 1]));
-}
-
-DSC_INLINE void k_rows_of(const ggml_ctx *c, int64_t begin, int64_t end,
-                          unsigned type) {
-  float v[DSC_QK_K] __attribute__((aligned(32)));
-  unsigned bytes = dsc_ggml_block_bytes(type);
-  int64_t blocks = c->K / DSC_QK_K;
-  uint64_t rowBytes = (uint64_t)blocks * bytes;
-  for (int64_t n = begin; n < end; ++n) {
-    const uint8_t *row = c->w + (uint64_t)n * rowBytes;
-    if (c->S == 1) {
-      /* Decode: four vector accumulators over the whole row. */
-      __m256 acc[4] = {VZERO(), VZERO(), VZERO(), VZERO()};
-      const int pf = PREFETCH_ON();
-      for (int64_t b = 0; b < blocks; ++b) {
-        if (pf)
-          PREFETCH(row + (uint64_t)(b + 2) * bytes);
-        k_decode(type, row + (uint64_t)b * bytes, 0, c->x + b * DSC_QK_K, acc);
-      }
-      c->y[n] = VHSUM(VADD(VADD(acc[0], acc[1]), VADD(acc[2], acc[3])));
-      continue;
-    }
-    for (int64_t s = 0; s < c->S; ++s)
-      c->y[s * c->N + n] = 0.0f;
-    for (int64_t b = 0; b < blocks; ++b) {
-      k_decode(type, row + (uint64_t)b * bytes, v, 0, 0);
-      const float *xb = c->x + b * DSC_QK_K;
-      int64_t s = 0;
-      for (; s + 4 <= c->S; s += 4)
-        k_dot256x4(xb + s * c->K, c->K, v, c->y + s * c->N + n, c->N);
-      for (; s < c->S; ++s)
-        c->y[s * c->N + n] += VHSUM(k_dot256(xb + s * c->K, v));
-    }
-  }
-}
-
-static void k_rows(void *ctx, int64_t begin, int64_t end) {
-  const ggml_ctx *c = (const ggml_ctx *)ctx;
-  if (c->type == DSC_GGML_TYPE_Q4_K)
-    k_rows_of(c, begin, end, DSC_GGML_TYPE_Q4_K);
-  else
-    k_rows_of(c, begin, end, DSC_GGML_TYPE_Q6_K);
-}
+#endif
 
 /* IQ4_NL with int8 activations (qact_avx2.h, as the integer kernels of
  * dsc's own schemes take them): a block's 16 levels are bytes, so a block
@@ -294,6 +210,193 @@ static void k_iq4_rows(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
+/* Q4_K and Q6_K with int8 activations (qact_avx2.h), as dsc's own integer
+ * kernels take them: a 32-value sub-block's dot product
+ * is one vpmaddubsw of its unsigned values (Q4_K at most 15, Q6_K 63) by
+ * the activations (pairs at most 2 * 63 * 127, within int16) and a
+ * vpmaddwd, or one vpdpbusd (k_dot_u8s8), then one FMA by its scale times
+ * the activations' block scale. Q4_K's minimums come off once per row, as
+ * dmin * m * dx * sum(x) per sub-block; Q6_K's offset of 32, as 32 times
+ * each lane's four activations (summed once a call), and its two scales a
+ * sub-block (16 values each) are the lanes 0-3 and 4-7 of the products.
+ * In float (the weights decoded, then FMAs) the unpacking and conversions
+ * bound the loop at a third of the memory's speed. Prompts' rows go to the
+ * float GEMM on the same rounded activations (k_gemm_f), so that both
+ * compute one product. */
+typedef struct {
+  const qact_t *a;
+  const float *xds;  /* per row and 32-block: dx * sum(x) (Q4_K) */
+  const int32_t *xl; /* per row, each 4 activations' sum (Q6_K) */
+  const uint8_t *w;
+  float *y;
+  int64_t S, K, N;
+  unsigned type;
+} kq_ctx;
+
+/* The eight 6-bit scales and minimums of a Q4_K super-block (its bytes
+ * 4..15, dsc_ggml_k4_scale's packing) as bytes, four at a time: j < 4 are
+ * the low six bits of bytes j and j + 4; j >= 4 take the nibbles of byte
+ * j + 4 and, as bits 4-5, the top two bits of bytes j - 4 and j. */
+DSC_INLINE void k_q4k_scales(const uint8_t *s, uint8_t sc[8], uint8_t m[8]) {
+  uint32_t w0, w1, w2;
+  __builtin_memcpy(&w0, s, 4);
+  __builtin_memcpy(&w1, s + 4, 4);
+  __builtin_memcpy(&w2, s + 8, 4);
+  uint32_t s03 = w0 & 0x3F3F3F3Fu, m03 = w1 & 0x3F3F3F3Fu;
+  uint32_t s47 = (w2 & 0x0F0F0F0Fu) | (((w0 >> 6) & 0x03030303u) << 4);
+  uint32_t m47 = ((w2 >> 4) & 0x0F0F0F0Fu) | (((w1 >> 6) & 0x03030303u) << 4);
+  __builtin_memcpy(sc, &s03, 4);
+  __builtin_memcpy(sc + 4, &s47, 4);
+  __builtin_memcpy(m, &m03, 4);
+  __builtin_memcpy(m + 4, &m47, 4);
+}
+
+/* Eight bytes as floats. */
+DSC_INLINE __m256 k_bytes_ps(const uint8_t *p, int sign) {
+  __m128i b = _mm_loadl_epi64((const __m128i *)p);
+  return _mm256_cvtepi32_ps(sign ? _mm256_cvtepi8_epi32(b)
+                                 : _mm256_cvtepu8_epi32(b));
+}
+
+/* Row `row` of W against activation row s. */
+static float k_q4k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
+  const __m256i m4 = _mm256_set1_epi8(0xF), ones = _mm256_set1_epi16(1);
+  const uint64_t bb = sizeof(dsc_ggml_block_q4_k);
+  int64_t blocks = c->K / DSC_QK_K;
+  const int8_t *xq = c->a->q + s * c->K;
+  const float *xd = c->a->d + s * (c->K / 32);
+  const float *xds = c->xds + s * (c->K / 32);
+  __m256 acc0 = VZERO(), acc1 = VZERO(), mins = VZERO();
+  const int pf = PREFETCH_ON();
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint8_t *blk = row + (uint64_t)b * bb;
+    if (pf)
+      PREFETCH(blk + 4 * bb);
+    uint8_t sc[8], m[8];
+    k_q4k_scales(blk + 4, sc, m);
+    float ds[8];
+    _mm256_storeu_ps(ds,
+                     _mm256_mul_ps(_mm256_mul_ps(k_bytes_ps(sc, 0),
+                                                 _mm256_set1_ps(k_f16(blk))),
+                                   _mm256_loadu_ps(xd + 8 * b)));
+    mins = _mm256_fmadd_ps(
+        _mm256_mul_ps(k_bytes_ps(m, 0), _mm256_set1_ps(k_f16(blk + 2))),
+        _mm256_loadu_ps(xds + 8 * b), mins);
+    const uint8_t *qs = blk + 16;
+    const int8_t *x = xq + b * DSC_QK_K;
+    for (int p = 0; p < 4; ++p) {
+      __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
+      __m256i lo = _mm256_and_si256(q, m4);
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+      __m256i p0 = k_dot_u8s8(
+          lo, _mm256_loadu_si256((const __m256i *)(x + 64 * p)), ones);
+      __m256i p1 = k_dot_u8s8(
+          hi, _mm256_loadu_si256((const __m256i *)(x + 64 * p + 32)), ones);
+      acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(ds[2 * p]),
+                             acc0);
+      acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1),
+                             _mm256_set1_ps(ds[2 * p + 1]), acc1);
+    }
+  }
+  return VHSUM(VADD(acc0, acc1)) - VHSUM(mins);
+}
+
+static float k_q6k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
+  const __m256i m4 = _mm256_set1_epi8(0xF), m3 = _mm256_set1_epi8(3),
+                ones = _mm256_set1_epi16(1);
+  const uint64_t bb = sizeof(dsc_ggml_block_q6_k);
+  int64_t blocks = c->K / DSC_QK_K;
+  const int8_t *xq = c->a->q + s * c->K;
+  const float *xd = c->a->d + s * (c->K / 32);
+  const int32_t *xl = c->xl + s * (c->K / 4);
+  __m256 acc0 = VZERO(), acc1 = VZERO();
+  const int pf = PREFETCH_ON();
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint8_t *blk = row + (uint64_t)b * bb;
+    if (pf)
+      PREFETCH(blk + 4 * bb);
+    const uint8_t *ql = blk, *qh = blk + 128, *sc = blk + 192;
+    __m256 d = _mm256_set1_ps(k_f16(blk + 208));
+    /* Scales 8h .. 8h + 7 of the sixteen, times d. */
+    __m256 sh[2] = {_mm256_mul_ps(k_bytes_ps(sc, 1), d),
+                    _mm256_mul_ps(k_bytes_ps(sc + 8, 1), d)};
+    for (int h = 0; h < 2; ++h) {
+      __m256i l0 = _mm256_loadu_si256((const __m256i *)(ql + 64 * h));
+      __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 64 * h + 32));
+      __m256i hb = _mm256_loadu_si256((const __m256i *)(qh + 32 * h));
+      __m256i lo[4] = {_mm256_and_si256(l0, m4), _mm256_and_si256(l1, m4),
+                       _mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                       _mm256_and_si256(_mm256_srli_epi16(l1, 4), m4)};
+      for (int i = 0; i < 4; ++i) {
+        __m256i q = _mm256_or_si256(
+            lo[i], _mm256_slli_epi16(
+                       _mm256_and_si256(_mm256_srli_epi16(hb, 2 * i), m3), 4));
+        int64_t o = b * DSC_QK_K + 128 * h + 32 * i;
+        __m256i prod = _mm256_sub_epi32(
+            k_dot_u8s8(q, _mm256_loadu_si256((const __m256i *)(xq + o)), ones),
+            _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(xl + o / 4)),
+                              5));
+        __m256 scale = _mm256_permutevar8x32_ps(
+            sh[h], _mm256_set_epi32(2 * i + 1, 2 * i + 1, 2 * i + 1, 2 * i + 1,
+                                    2 * i, 2 * i, 2 * i, 2 * i));
+        __m256 t = _mm256_mul_ps(scale, _mm256_set1_ps(xd[o / 32]));
+        if (i & 1)
+          acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), t, acc1);
+        else
+          acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), t, acc0);
+      }
+    }
+  }
+  return VHSUM(VADD(acc0, acc1));
+}
+
+static void k_quant_rows(void *ctx, int64_t begin, int64_t end) {
+  const kq_ctx *c = (const kq_ctx *)ctx;
+  uint64_t rowBytes =
+      (uint64_t)(c->K / DSC_QK_K) * dsc_ggml_block_bytes(c->type);
+  for (int64_t n = begin; n < end; ++n) {
+    const uint8_t *row = c->w + (uint64_t)n * rowBytes;
+    for (int64_t s = 0; s < c->S; ++s)
+      c->y[s * c->N + n] = c->type == DSC_GGML_TYPE_Q4_K ? k_q4k_dot(c, row, s)
+                                                         : k_q6k_dot(c, row, s);
+  }
+}
+
+static void k_quant_linear(const float *x, const uint8_t *w, float *y,
+                           int64_t S, int64_t K, int64_t N, unsigned type) {
+  int64_t kb = K / 32;
+  qact_t a = qact_alloc(S, K);
+  qact_quantize_avx2(x, S, K, a.q, a.d, a.sum);
+  /* dx * sum(x) per 32-block, or each lane's four activations summed. */
+  void *extra =
+      dsc_kernel_alloc(type == DSC_GGML_TYPE_Q4_K ? (uint64_t)S * kb * 4
+                                                  : (uint64_t)S * (K / 4) * 4);
+  kq_ctx c = {&a, 0, 0, w, y, S, K, N, type};
+  if (type == DSC_GGML_TYPE_Q4_K) {
+    float *xds = (float *)extra;
+    for (int64_t i = 0; i < S * kb; ++i)
+      xds[i] = a.d[i] * (float)a.sum[i];
+    c.xds = xds;
+  } else {
+    int32_t *xl = (int32_t *)extra;
+    const __m256i one8 = _mm256_set1_epi8(1), one16 = _mm256_set1_epi16(1);
+    for (int64_t i = 0; i < S * K; i += 32)
+      _mm256_storeu_si256(
+          (__m256i *)(xl + i / 4),
+          _mm256_madd_epi16(
+              _mm256_maddubs_epi16(
+                  one8, _mm256_loadu_si256((const __m256i *)(a.q + i))),
+              one16));
+    c.xl = xl;
+  }
+  if (S * K * N < DSC_PARALLEL_MIN_WORK)
+    k_quant_rows(&c, 0, N);
+  else
+    dsc_parallel_for(N, k_quant_rows, &c);
+  dsc_kernel_free(extra);
+  qact_free(a);
+}
+
 #ifndef DSC_GGML_NO_GEMM
 typedef struct {
   const uint8_t *w;
@@ -343,14 +446,15 @@ static int k_iq4_gemm(const float *x, const uint8_t *w, float *y, int64_t S,
 #endif
 
 #ifndef DSC_GGML_NO_GEMM
-/* Q4_K and Q6_K prompts: the weights decoded to the floats the
- * matrix-vector path computes with (the same k_decode), written as f32 in
- * the 4x16 tiled layout (linear_tiled.h) and multiplied by the float prompt
- * GEMM (gemm.h's dsc_gemm_f_t4x16): the products are exact as before, in
- * register-blocked micro-tiles instead of a pass over all of a prompt's
- * rows for every weight row. At most K_GEMM_F_BYTES of weights are
- * decoded at a time (rows in multiples of 32, the GEMM's panels), their
- * outputs gathered into y's columns where that is not all of N. */
+/* Q4_K and Q6_K prompts: the weights decoded to their floats
+ * (dsc/abi/ggml_decode.h's, by k_decode), written as f32 in the 4x16 tiled
+ * layout (linear_tiled.h) and multiplied by the float prompt GEMM (gemm.h's
+ * dsc_gemm_f_t4x16) with the activations rounded to int8's grid as the
+ * generated tokens' are (k_quant_linear): register-blocked micro-tiles
+ * instead of a pass over all of a prompt's rows for every weight row. At most
+ * K_GEMM_F_BYTES of weights are decoded at a time (rows in multiples of 32, the
+ * GEMM's panels), their outputs gathered into y's columns where that is not all
+ * of N. */
 #define K_GEMM_F_BYTES (16u << 20)
 
 typedef struct {
@@ -371,7 +475,7 @@ static void k_expand_f32(void *ctx, int64_t begin, int64_t end) {
     for (int64_t b = 0; b < blocks; ++b) {
       for (int r = 0; r < 4; ++r)
         k_decode(e->type, e->w + (uint64_t)(4 * r4 + r) * rowBytes + b * bytes,
-                 v[r], 0, 0);
+                 v[r]);
       float *dst = e->t32 + ((uint64_t)r4 * kt + b * (DSC_QK_K / 16)) * 64;
       for (int t = 0; t < DSC_QK_K / 16; ++t)
         for (int r = 0; r < 4; ++r)
@@ -390,6 +494,18 @@ static int k_gemm_f(const float *x, const uint8_t *w, float *y, int64_t S,
   if (part > N)
     part = N;
   uint64_t rowBytes = (uint64_t)(K / DSC_QK_K) * dsc_ggml_block_bytes(type);
+  /* The activations rounded as k_quant_linear's are (per 32, to
+   * round(x * 127 / amax) * amax / 127): a prompt's rows and the generated
+   * ones multiply the same values. */
+  qact_t a = qact_alloc(S, K);
+  qact_quantize_avx2(x, S, K, a.q, a.d, a.sum);
+  float *xr = (float *)dsc_kernel_alloc((uint64_t)S * K * 4);
+  for (int64_t i = 0; i < S * K; i += 8)
+    _mm256_storeu_ps(
+        xr + i, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
+                                  _mm_loadl_epi64((const __m128i *)(a.q + i)))),
+                              _mm256_set1_ps(a.d[i / 32])));
+  qact_free(a);
   float *t32 = (float *)dsc_kernel_alloc((uint64_t)part * K * 4);
   float *yp = part < N ? (float *)dsc_kernel_alloc((uint64_t)S * part * 4) : y;
   for (int64_t n0 = 0; n0 < N; n0 += part) {
@@ -397,7 +513,7 @@ static int k_gemm_f(const float *x, const uint8_t *w, float *y, int64_t S,
     kf_expand_ctx e = {w + (uint64_t)n0 * rowBytes, t32, K, type};
     /* On the pool's threads too: a pass over m x K weights. */
     dsc_parallel_for(m / 4, k_expand_f32, &e);
-    dsc_gemm_f_t4x16(x, t32, yp, S, K, m, 0);
+    dsc_gemm_f_t4x16(xr, t32, yp, S, K, m, 0);
     if (yp != y)
       for (int64_t s = 0; s < S; ++s)
         __builtin_memcpy(y + s * N + n0, yp + s * m, (uint64_t)m * 4);
@@ -405,6 +521,7 @@ static int k_gemm_f(const float *x, const uint8_t *w, float *y, int64_t S,
   if (yp != y)
     dsc_kernel_free(yp);
   dsc_kernel_free(t32);
+  dsc_kernel_free(xr);
   return 1;
 }
 #endif
@@ -439,9 +556,5 @@ void DSC_UK(linear_ggml)(const float *x, const uint8_t *w, float *y, int64_t S,
   if (k_gemm_f(x, w, y, S, K, N, (unsigned)type))
     return;
 #endif
-  ggml_ctx c = {x, w, y, S, K, N, (unsigned)type};
-  if (S * K * N < DSC_PARALLEL_MIN_WORK)
-    k_rows(&c, 0, N);
-  else
-    dsc_parallel_for(N, k_rows, &c);
+  k_quant_linear(x, w, y, S, K, N, (unsigned)type);
 }
