@@ -13,7 +13,8 @@ bits per weight are 8 * bytes / parameters of the file's tensors and of
 the executable's weight section. Exits non-zero if any file fails.
 --act-quant int: the target's integer kernels read the Q8_0/Q4_0 weights
 (imported as dsc schemes) and quantize their inputs to int8, which the
-reference then does too; the ggml block kernels compute in float.
+reference then does too; the ggml block kernels compute in float but for
+the formats --iq4-act and --kq-act name.
 --quantize SCHEME: dsc quantizes the file's float weights (dsc compile
 --quantize), and the reference quantizes them as quantize.py does; with
 --act-quant int the quantized layers' inputs are rounded to int8 too.

@@ -140,12 +140,16 @@ DSC_INLINE __m256i k_iq4_levels32(const uint8_t *qs, __m128i levels) {
   return _mm256_set_m128i(hi, lo);
 }
 
-/* Eight int32 sums of products of |w| (unsigned bytes) and x carrying w's
- * sign: vpdpbusd where the target has AVX512-VNNI. */
+/* Eight int32 sums of products of unsigned bytes (|w|, or a block's
+ * values) and signed ones: vpdpbusd where the target has AVX512-VNNI or
+ * AVX-VNNI (exact, as vpmaddubsw's pairs here never saturate). */
 DSC_INLINE __m256i k_dot_u8s8(__m256i aw, __m256i xs, __m256i ones) {
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
   (void)ones;
   return _mm256_dpbusd_epi32(_mm256_setzero_si256(), aw, xs);
+#elif defined(__AVXVNNI__)
+  (void)ones;
+  return _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), aw, xs);
 #else
   return _mm256_madd_epi16(_mm256_maddubs_epi16(aw, xs), ones);
 #endif
