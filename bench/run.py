@@ -3,7 +3,7 @@
 at real model shapes, against the machine's measured memory bandwidth.
 
   bench/run.py [--models 110m,tinyllama] [--threads 1,2] [--reps 3]
-               [--quantize none,int8:channel,int4:group=32,int4:group=128]
+               [--quantize none,int8:channel,int4:group=32,gguf:Q4_K_M]
                [--llama-cpp DIR] [--dsc build/bin/dsc] [--work DIR]
                [--markdown FILE]
 
@@ -42,6 +42,9 @@ products in bf16 (its executable tagged -prefill_bf16, its rows named
 "F16, prompts in bf16"); run it apart from an exact run to compare them.
 --int4-layout blocks|tiles compiles int4:group=32 with that weight layout
 (its executable tagged -blocks or -tiles) instead of the target's default.
+A scheme gguf:TYPE (e.g. gguf:Q4_K_M, needs --llama-cpp) is llama.cpp's own
+file of that type, made by llama-quantize from the same weights: dsc
+compiles that file as it is, and llama.cpp runs the same file beside it.
 """
 import argparse
 import json
@@ -172,6 +175,20 @@ def layout(dsc, ckpt, quant, target="native"):
 LLAMA_PAIR = {"none": "F16", "int8:channel": "Q8_0", "int4:group=32": "Q4_0"}
 
 
+def llama_kind(quant):
+    """The llama.cpp type a dsc scheme is compared with: LLAMA_PAIR's, or
+    TYPE for gguf:TYPE (llama.cpp's own file, which dsc compiles)."""
+    if quant.startswith("gguf:"):
+        return quant[5:]
+    return LLAMA_PAIR.get(quant)
+
+
+def dsc_scheme(kind):
+    """The dsc scheme a llama.cpp type was measured beside."""
+    pair = {v: k for k, v in LLAMA_PAIR.items()}
+    return pair.get(kind, "gguf:" + kind)
+
+
 def after_prompt(prompt_n, gen_n, pre, both):
     """Generation tokens/s after a prompt, from llama-bench's prompt test
     (pre tokens/s) and its prompt-then-generation test (both: tokens/s of
@@ -266,6 +283,8 @@ def main():
     threads = [int(t) for t in a.threads.split(",")]
 
     def scheme_name(q):
+        if q.startswith("gguf:"):
+            return "llama.cpp's %s file" % q[5:]
         if q != "none":
             return q
         return "F16" + ("" if a.prefill_precision == "exact" else
@@ -287,8 +306,19 @@ def main():
             print("generating %s ..." % ckpt, file=sys.stderr)
             sh(["/usr/bin/python3", os.path.join(HERE, "gen_large.py"), ckpt,
                 "--preset", model])
+        files, extra = {}, {}
+        quants = a.quantize.split(",")
+        if any(q.startswith("gguf:") for q in quants) and not a.llama_cpp:
+            sys.exit("run.py: a gguf:TYPE scheme needs --llama-cpp "
+                     "(llama-quantize makes the file)")
+        if a.llama_cpp:
+            # First: the gguf:TYPE schemes compile llama.cpp's files.
+            kinds = [llama_kind(q) for q in quants if llama_kind(q)]
+            files, extra = llama_prepare(a, ckpt, a.work, threads, evict, kinds)
+            for k, v in extra.items():
+                llama_extra[(model, k)] = v
         built = []
-        for quant in a.quantize.split(","):
+        for quant in quants:
             tag = model if quant == "none" else model + "-" + re.sub(r"[^\w]+", "_", quant)
             if a.target != "native":
                 tag += "-" + re.sub(r"[^\w]+", "_", a.target)
@@ -299,10 +329,13 @@ def main():
             if layout_flag:
                 tag += "-" + a.int4_layout
             exe = os.path.join(a.work, tag + ".exe")
+            source = ckpt
+            if quant.startswith("gguf:"):
+                source = files[llama_kind(quant)]
             t0 = time.time()
-            cmd = [a.dsc, "compile", ckpt, "-o", exe, "--quiet",
+            cmd = [a.dsc, "compile", source, "-o", exe, "--quiet",
                    "--target", a.target]
-            if quant != "none":
+            if quant != "none" and source == ckpt:
                 cmd += ["--quantize", quant]
             if relax:
                 cmd += ["--prefill-precision", a.prefill_precision]
@@ -311,7 +344,9 @@ def main():
             sh(cmd)
             compile_s = time.time() - t0
             size = os.path.getsize(exe)
-            blob, per_token = layout(a.dsc, ckpt, quant, a.target)
+            blob, per_token = layout(a.dsc, source,
+                                     quant if source == ckpt else "none",
+                                     a.target)
             built.append((quant, exe, compile_s, size, blob, per_token))
             # Start-up with the weights read into huge pages (the default)
             # and mapped (--mmap), on the most threads measured.
@@ -324,19 +359,13 @@ def main():
                 print("%-10s %-14s start-up (%s, t%d): first token %.2f s cold, "
                       "%.2f s warm" % (model, quant, load, tmax, cold, warm),
                       flush=True)
-        files = {}
-        if a.llama_cpp:
-            kinds = [LLAMA_PAIR[q] for q in a.quantize.split(",") if q in LLAMA_PAIR]
-            files, extra = llama_prepare(a, ckpt, a.work, threads, evict, kinds)
-            for k, v in extra.items():
-                llama_extra[(model, k)] = v
         # Each repetition runs dsc and llama.cpp on the same scheme and
         # threads back to back (llama.cpp first in odd repetitions, so that
         # what running second does falls on both), so that both meet the
         # machine in about the same state (this VM's bandwidth moves within
         # minutes), and the ratios are the medians of each repetition's own.
         for quant, exe, compile_s, size, blob, per_token in built:
-            kind = LLAMA_PAIR.get(quant)
+            kind = llama_kind(quant)
             gguf = files.get(kind)
             for t in threads:
                 pre, gen, rss, lm = [], [], [], []
@@ -412,7 +441,6 @@ def main():
                   "(range) | dsc/llama.cpp generate after the prompt, median "
                   "of the runs' (range) |\n"
                   "|---|---|---|---|---|---|---|---|---|\n")
-        pair = {v: k for k, v in LLAMA_PAIR.items()}
         # The median of the runs' ratios (each dsc run beside the llama.cpp
         # run of the same repetition), and their range.
         def ratio(rs):
@@ -424,7 +452,7 @@ def main():
         for (model, kind, t), v in sorted(llama.items()):
             table += "| %s | %s | %d | %s | %s | %s | %s | %s | %s |\n" % (
                 model, kind, t, fmt1(v["pre"]), fmt1(v["gen"]), fmt1(v["after"]),
-                scheme_name(pair[kind]), ratio(v["rpre"]), ratio(v["rgen"]))
+                scheme_name(dsc_scheme(kind)), ratio(v["rpre"]), ratio(v["rgen"]))
     table += ("\n| model | scheme | weights | threads | first token, cold | first token, warm |\n"
               "|---|---|---|---|---|---|\n")
     for st in starts:
@@ -436,14 +464,13 @@ def main():
         table += ("\n| model | llama.cpp | llama-quantize | first token, cold | "
                   "first token, warm | peak RSS | dsc scheme | dsc compile | dsc first token cold / warm | dsc peak RSS |\n"
                   "|---|---|---|---|---|---|---|---|---|---|\n")
-        pair = {v: k for k, v in LLAMA_PAIR.items()}
         for (model, kind), (qs, cold, warm, rss) in sorted(llama_extra.items()):
-            mine = [r for r in rows if r["model"] == model and r["quant"] == pair[kind]]
-            st = [x for x in starts if x["model"] == model and x["quant"] == pair[kind]
+            mine = [r for r in rows if r["model"] == model and r["quant"] == dsc_scheme(kind)]
+            st = [x for x in starts if x["model"] == model and x["quant"] == dsc_scheme(kind)
                   and x["load"] == "read"]
             table += "| %s | %s | %s | %.2f s | %.2f s | %.0f MiB | %s | %s | %s | %s |\n" % (
                 model, kind, "%.1f s" % qs if qs is not None else "- (as converted)",
-                cold, warm, rss, scheme_name(pair[kind]),
+                cold, warm, rss, scheme_name(dsc_scheme(kind)),
                 "%.1f s" % mine[0]["compile"] if mine else "-",
                 "%.2f / %.2f s" % (st[0]["cold"], st[0]["warm"]) if st else "-",
                 "%.0f MiB" % max(r["rss"] for r in mine) if mine else "-")
