@@ -10,6 +10,8 @@
 #include "dsc/abi/ggml_decode.h"
 #include "dsc/abi/kernels.h"
 
+#include "KernelCheck.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -355,12 +357,51 @@ extern "C" void avx2_gemm_linear_ggml(const float *, const uint8_t *, float *,
 extern "C" void avx512_gemm_linear_ggml(const float *, const uint8_t *, float *,
                                         int64_t, int64_t, int64_t, int64_t);
 
-/// The AVX2 kernel (Q4_K, Q6_K and IQ4_NL with int8 activations, the other
-/// formats handed to the portable kernel) against the portable kernel, for
-/// decode and prefill row counts and a size that runs on the thread pool.
-/// The reference of the integer formats is the portable kernel on the
+using LinearGGMLFn = void (*)(const float *, const uint8_t *, float *, int64_t,
+                              int64_t, int64_t, int64_t);
+
+/// `fn` against the portable kernel on N random rows of `type` and S rows of
+/// activations. The reference of the formats the x86 kernel computes with
+/// int8 activations (Q4_K, Q6_K and IQ4_NL) is the portable kernel on the
 /// activations rounded as the kernel rounds them: per 32 values, to
 /// round(x * 127 / amax) times amax / 127.
+void checkAgainstPortable(LinearGGMLFn fn, unsigned type, int64_t S, int64_t K,
+                          int64_t N, std::mt19937 &g) {
+  std::vector<uint8_t> w;
+  for (int64_t n = 0; n < N; ++n) {
+    auto row = randomRow(type, K, g);
+    w.insert(w.end(), row.begin(), row.end());
+  }
+  std::vector<float> x(S * K), y(S * N), ya(S * N, -1.0f), wf(N * K);
+  std::normal_distribution<float> nd;
+  for (float &v : x)
+    v = nd(g);
+  unsigned elems = dsc_ggml_block_elems(type),
+           bytes = dsc_ggml_block_bytes(type);
+  for (int64_t b = 0; b < N * K / elems; ++b)
+    dsc_ggml_decode_block(type, &w[b * bytes], &wf[b * elems]);
+  std::vector<float> xr = type == DSC_GGML_TYPE_Q4_K ||
+                                  type == DSC_GGML_TYPE_Q6_K ||
+                                  type == DSC_GGML_TYPE_IQ4_NL
+                              ? dsc::test::roundLikeKernels(x)
+                              : x;
+  dsc_uk_linear_ggml(xr.data(), w.data(), y.data(), S, K, N, type);
+  fn(x.data(), w.data(), ya.data(), S, K, N, type);
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t n = 0; n < N; ++n) {
+      double mag = 0;
+      for (int64_t k = 0; k < K; ++k)
+        mag += std::fabs(double(x[s * K + k]) * wf[n * K + k]);
+      EXPECT_NEAR(ya[s * N + n], y[s * N + n], 2e-6 * mag)
+          << "type " << type << " S " << S << " K " << K << " N " << N
+          << " at row " << s << ", output " << n;
+    }
+}
+
+/// The AVX2 kernel (Q4_K, Q6_K and IQ4_NL with int8 activations, the other
+/// formats handed to the portable kernel), built without its prompt GEMMs,
+/// against the portable kernel, for decode and prefill row counts and a
+/// size that runs on the thread pool.
 TEST(GGMLKernel, AVX2MatchesPortable) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the host has no AVX2";
@@ -373,52 +414,19 @@ TEST(GGMLKernel, AVX2MatchesPortable) {
         for (int64_t N : {7, 64}) {
           if (K % dsc_ggml_block_elems(type))
             continue;
-          std::vector<uint8_t> w;
-          for (int64_t n = 0; n < N; ++n) {
-            auto row = randomRow(type, K, g);
-            w.insert(w.end(), row.begin(), row.end());
-          }
-          std::vector<float> x(S * K), y(S * N), ya(S * N, -1.0f), wf(N * K);
-          std::normal_distribution<float> nd;
-          for (float &v : x)
-            v = nd(g);
-          unsigned elems = dsc_ggml_block_elems(type),
-                   bytes = dsc_ggml_block_bytes(type);
-          for (int64_t b = 0; b < N * K / elems; ++b)
-            dsc_ggml_decode_block(type, &w[b * bytes], &wf[b * elems]);
-          std::vector<float> xr = x;
-          if (type != DSC_GGML_TYPE_Q5_K)
-            for (int64_t b = 0; b < S * K / 32; ++b) {
-              float amax = 0;
-              for (int i = 0; i < 32; ++i)
-                amax = std::max(amax, std::fabs(x[b * 32 + i]));
-              float inv = amax > 0 ? 127.0f / amax : 0.0f;
-              for (int i = 0; i < 32; ++i)
-                xr[b * 32 + i] =
-                    std::nearbyint(x[b * 32 + i] * inv) * (amax / 127.0f);
-            }
-          dsc_uk_linear_ggml(xr.data(), w.data(), y.data(), S, K, N, type);
-          avx2_linear_ggml(x.data(), w.data(), ya.data(), S, K, N, type);
-          for (int64_t s = 0; s < S; ++s)
-            for (int64_t n = 0; n < N; ++n) {
-              double mag = 0;
-              for (int64_t k = 0; k < K; ++k)
-                mag += std::fabs(double(x[s * K + k]) * wf[n * K + k]);
-              EXPECT_NEAR(ya[s * N + n], y[s * N + n], 2e-6 * mag)
-                  << "type " << type << " S " << S << " N " << N << " n " << n;
-            }
+          checkAgainstPortable(avx2_linear_ggml, type, S, K, N, g);
         }
 }
 
 /// The prompts' GEMMs of the same kernel (Q4_K and Q6_K decoded to f32
 /// tiles for the float GEMM, IQ4_NL written as int8 tiles for the int8
 /// one, all on activations rounded as above), as the AVX2 and AVX-512
-/// targets build it, against the portable kernel: rows from the GEMMs' minimum
-/// (4) up, N in fours with partial panels, N not in fours (declined: the path
-/// above takes it), and a weight of more than the 16 MiB decoded at a time (two
-/// parts, each part's outputs gathered into y's columns).
-void checkGemmPath(void (*fn)(const float *, const uint8_t *, float *, int64_t,
-                              int64_t, int64_t, int64_t)) {
+/// targets build it, against the portable kernel: rows from the GEMMs'
+/// minimum (4) up, N in fours with partial panels, N not in fours
+/// (declined: the path above takes it), and a weight of more than the 16
+/// MiB decoded at a time (two parts, each part's outputs gathered into y's
+/// columns).
+void checkGemmPath(LinearGGMLFn fn) {
   std::mt19937 g(23);
   struct Shape {
     int64_t S, K, N;
@@ -431,41 +439,7 @@ void checkGemmPath(void (*fn)(const float *, const uint8_t *, float *, int64_t,
     for (unsigned type : types) {
       if (sh.N > 1000 && type == DSC_GGML_TYPE_IQ4_NL)
         continue; // its int8 copy is a quarter of the size: one part
-      int64_t S = sh.S, K = sh.K, N = sh.N;
-      std::vector<uint8_t> w;
-      for (int64_t n = 0; n < N; ++n) {
-        auto row = randomRow(type, K, g);
-        w.insert(w.end(), row.begin(), row.end());
-      }
-      std::vector<float> x(S * K), y(S * N), ya(S * N, -1.0f), wf(N * K);
-      std::normal_distribution<float> nd;
-      for (float &v : x)
-        v = nd(g);
-      unsigned elems = dsc_ggml_block_elems(type),
-               bytes = dsc_ggml_block_bytes(type);
-      for (int64_t b = 0; b < N * K / elems; ++b)
-        dsc_ggml_decode_block(type, &w[b * bytes], &wf[b * elems]);
-      std::vector<float> xr = x;
-      for (int64_t b = 0; b < S * K / 32; ++b) {
-        float amax = 0;
-        for (int i = 0; i < 32; ++i)
-          amax = std::max(amax, std::fabs(x[b * 32 + i]));
-        float inv = amax > 0 ? 127.0f / amax : 0.0f;
-        for (int i = 0; i < 32; ++i)
-          xr[b * 32 + i] =
-              std::nearbyint(x[b * 32 + i] * inv) * (amax / 127.0f);
-      }
-      dsc_uk_linear_ggml(xr.data(), w.data(), y.data(), S, K, N, type);
-      fn(x.data(), w.data(), ya.data(), S, K, N, type);
-      for (int64_t s = 0; s < S; ++s)
-        for (int64_t n = 0; n < N; ++n) {
-          double mag = 0;
-          for (int64_t k = 0; k < K; ++k)
-            mag += std::fabs(double(x[s * K + k]) * wf[n * K + k]);
-          ASSERT_NEAR(ya[s * N + n], y[s * N + n], 2e-6 * mag)
-              << "type " << type << " S " << S << " K " << K << " N " << N
-              << " at row " << s << ", output " << n;
-        }
+      checkAgainstPortable(fn, type, sh.S, sh.K, sh.N, g);
     }
 }
 

@@ -10,6 +10,8 @@
 #include "dsc/parallel.h"
 #include "dsc/abi/quant_layout.h"
 
+#include "KernelCheck.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,6 +19,10 @@
 #include <cstring>
 #include <random>
 #include <vector>
+
+using ::dsc::test::nearRowScaled;
+using ::dsc::test::randomActivations;
+using ::dsc::test::roundLikeKernels;
 
 using KernelFn = void (*)(const float *, const uint8_t *, float *, int64_t,
                           int64_t, int64_t, int64_t, int64_t);
@@ -88,21 +94,6 @@ std::vector<uint8_t> randomTiles(const Case &c, std::mt19937 &rng) {
   return w;
 }
 
-/// x with its values rounded as the integer kernels round them: int8 per 32
-/// with scale amax / 127.
-std::vector<float> roundLikeKernels(const std::vector<float> &x) {
-  std::vector<float> out(x.size());
-  for (size_t b = 0; b < x.size() / 32; ++b) {
-    float amax = 0;
-    for (int i = 0; i < 32; ++i)
-      amax = std::max(amax, std::fabs(x[b * 32 + i]));
-    float inv = amax > 0 ? 127.0f / amax : 0.0f, d = amax / 127.0f;
-    for (int i = 0; i < 32; ++i)
-      out[b * 32 + i] = std::nearbyint(x[b * 32 + i] * inv) * d;
-  }
-  return out;
-}
-
 /// `fn` against the portable kernel: on the activations rounded as the
 /// integer path rounds them, or as they are where the kernel falls back to
 /// float (group sizes not multiples of 32, and 8-bit asymmetric weights on
@@ -110,10 +101,7 @@ std::vector<float> roundLikeKernels(const std::vector<float> &x) {
 void check(KernelFn fn, const Case &c, unsigned seed, bool asym8Float) {
   std::mt19937 rng(seed);
   std::vector<uint8_t> w = randomTiles(c, rng);
-  std::normal_distribution<float> nd(0.0f, 1.0f);
-  std::vector<float> x(c.S * c.K);
-  for (float &v : x)
-    v = nd(rng) * (rng() % 16 == 0 ? 20.0f : 1.0f); // a few outliers
+  std::vector<float> x = randomActivations(c.S * c.K, rng);
   std::vector<float> y(c.S * c.N), ref(c.S * c.N);
   fn(x.data(), w.data(), y.data(), c.S, c.K, c.N, c.G, c.flags);
   bool intPath = c.G % 32 == 0 && c.K % 32 == 0 &&
@@ -121,15 +109,9 @@ void check(KernelFn fn, const Case &c, unsigned seed, bool asym8Float) {
   std::vector<float> xr = intPath ? roundLikeKernels(x) : x;
   dsc_linear_qf_t4_portable(xr.data(), w.data(), ref.data(), c.S, c.K, c.N, c.G,
                       c.bits, c.flags);
-  for (int64_t s = 0; s < c.S; ++s) {
-    float m = 0;
-    for (int64_t n = 0; n < c.N; ++n)
-      m = std::max(m, std::fabs(ref[s * c.N + n]));
-    for (int64_t n = 0; n < c.N; ++n)
-      ASSERT_NEAR(y[s * c.N + n], ref[s * c.N + n], 1e-5f * m + 1e-6f)
-          << "S " << c.S << " K " << c.K << " G " << c.G << " bits " << c.bits
-          << " flags " << c.flags << " at row " << s << ", output " << n;
-  }
+  ASSERT_TRUE(nearRowScaled(y, ref, c.S, c.N))
+      << "S " << c.S << " K " << c.K << " G " << c.G << " bits " << c.bits
+      << " flags " << c.flags;
 }
 
 const Case kCases[] = {
@@ -204,10 +186,7 @@ void checkGemm(GemmFn gemm, const Case &c, unsigned seed) {
     for (uint64_t t = 0; t < w.size() / tile; ++t)
       for (int r = 0; r < 4; ++r)
         w[t * tile + 4 * (f32 ? 4 : 2) + r] &= (1 << c.bits) - 1;
-  std::normal_distribution<float> nd(0.0f, 1.0f);
-  std::vector<float> x(c.S * c.K);
-  for (float &v : x)
-    v = nd(rng) * (rng() % 16 == 0 ? 20.0f : 1.0f);
+  std::vector<float> x = randomActivations(c.S * c.K, rng);
   std::vector<float> y(c.S * c.N, 1e30f), ref(c.S * c.N);
   ASSERT_EQ(gemm(x.data(), w.data(), y.data(), c.S, c.K, c.N, c.G, c.bits,
                  c.flags),
@@ -215,16 +194,9 @@ void checkGemm(GemmFn gemm, const Case &c, unsigned seed) {
   std::vector<float> xr = roundLikeKernels(x);
   dsc_linear_qf_t4_portable(xr.data(), w.data(), ref.data(), c.S, c.K, c.N,
                             c.G, c.bits, c.flags);
-  for (int64_t s = 0; s < c.S; ++s) {
-    float m = 0;
-    for (int64_t n = 0; n < c.N; ++n)
-      m = std::max(m, std::fabs(ref[s * c.N + n]));
-    for (int64_t n = 0; n < c.N; ++n)
-      ASSERT_NEAR(y[s * c.N + n], ref[s * c.N + n], 1e-5f * m + 1e-6f)
-          << "S " << c.S << " K " << c.K << " N " << c.N << " G " << c.G
-          << " bits " << c.bits << " flags " << c.flags << " at row " << s
-          << ", output " << n;
-  }
+  ASSERT_TRUE(nearRowScaled(y, ref, c.S, c.N))
+      << "S " << c.S << " K " << c.K << " N " << c.N << " G " << c.G << " bits "
+      << c.bits << " flags " << c.flags;
 }
 
 void runGemm(GemmFn gemm, bool takes8) {
@@ -374,10 +346,7 @@ TEST(Kernels, AVXVNNIBitwiseAVX2) {
           for (uint64_t t = 0; t < w.size() / tile; ++t)
             for (int r = 0; r < 4; ++r)
               w[t * tile + 4 * (f32 ? 4 : 2) + r] &= (1 << bits) - 1;
-        std::normal_distribution<float> nd(0.0f, 1.0f);
-        std::vector<float> x(S * c.K);
-        for (float &v : x)
-          v = nd(rng) * (rng() % 16 == 0 ? 20.0f : 1.0f);
+        std::vector<float> x = randomActivations(S * c.K, rng);
         std::vector<float> a(S * c.N, 1e30f), b(S * c.N, -1e30f);
         KernelFn two = bits == 4 ? avx2_linear_q4_t4 : avx2_linear_q8_t4;
         KernelFn vnni = bits == 4 ? avxvnni_linear_q4_t4 : avxvnni_linear_q8_t4;

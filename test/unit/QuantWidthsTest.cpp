@@ -15,12 +15,18 @@
 
 #include "mlir/IR/MLIRContext.h"
 
+#include "KernelCheck.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
+
+using ::dsc::test::nearRowScaled;
+using ::dsc::test::randomActivations;
+using ::dsc::test::roundLikeKernels;
 
 using namespace mlir;
 using namespace mlir::dsc;
@@ -221,19 +227,6 @@ std::vector<uint8_t> randomTiles(int64_t K, int64_t N, int64_t G, int bits,
   return w;
 }
 
-std::vector<float> roundLikeKernels(const std::vector<float> &x) {
-  std::vector<float> out(x.size());
-  for (size_t b = 0; b < x.size() / 32; ++b) {
-    float amax = 0;
-    for (int i = 0; i < 32; ++i)
-      amax = std::max(amax, std::fabs(x[b * 32 + i]));
-    float inv = amax > 0 ? 127.0f / amax : 0.0f, d = amax / 127.0f;
-    for (int i = 0; i < 32; ++i)
-      out[b * 32 + i] = std::nearbyint(x[b * 32 + i] * inv) * d;
-  }
-  return out;
-}
-
 struct Case {
   int64_t S, K, N, G;
   int flags;
@@ -267,10 +260,7 @@ CaseInputs caseInputs(const Case &c, int bits, unsigned seed) {
   std::mt19937 rng(seed);
   CaseInputs in;
   in.w = randomTiles(c.K, c.N, c.G, bits, c.flags, rng);
-  std::normal_distribution<float> nd(0.0f, 1.0f);
-  in.x.resize(c.S * c.K);
-  for (float &v : in.x)
-    v = nd(rng) * (rng() % 16 == 0 ? 20.0f : 1.0f);
+  in.x = randomActivations(c.S * c.K, rng);
   return in;
 }
 
@@ -285,16 +275,9 @@ void checkWidths(const KernelFn fns[4]) {
       std::vector<float> xr = roundLikeKernels(x);
       dsc_linear_qf_t4_portable(xr.data(), w.data(), ref.data(), c.S, c.K, c.N,
                                 c.G, bits, c.flags);
-      for (int64_t s = 0; s < c.S; ++s) {
-        float m = 0;
-        for (int64_t n = 0; n < c.N; ++n)
-          m = std::max(m, std::fabs(ref[s * c.N + n]));
-        for (int64_t n = 0; n < c.N; ++n)
-          ASSERT_NEAR(y[s * c.N + n], ref[s * c.N + n], 1e-5f * m + 1e-6f)
-              << bits << "-bit S " << c.S << " K " << c.K << " N " << c.N
-              << " G " << c.G << " flags " << c.flags << " at row " << s
-              << ", output " << n;
-      }
+      ASSERT_TRUE(nearRowScaled(y, ref, c.S, c.N))
+          << bits << "-bit S " << c.S << " K " << c.K << " N " << c.N << " G "
+          << c.G << " flags " << c.flags;
     }
 }
 } // namespace

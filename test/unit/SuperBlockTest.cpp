@@ -19,6 +19,8 @@
 
 #include "mlir/IR/MLIRContext.h"
 
+#include "KernelCheck.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -27,6 +29,9 @@
 #include <vector>
 
 using namespace mlir;
+using ::dsc::test::nearRowScaled;
+using ::dsc::test::randomActivations;
+using ::dsc::test::roundLikeKernels;
 using namespace mlir::dsc;
 
 using KernelFn = void (*)(const float *, const uint8_t *, float *, int64_t,
@@ -298,19 +303,6 @@ void zerosInRange(std::vector<uint8_t> &w, int64_t SB, int bits) {
       w[t * tile + i] &= mask;
 }
 
-std::vector<float> roundLikeKernels(const std::vector<float> &x) {
-  std::vector<float> out(x.size());
-  for (size_t b = 0; b < x.size() / 32; ++b) {
-    float amax = 0;
-    for (int i = 0; i < 32; ++i)
-      amax = std::max(amax, std::fabs(x[b * 32 + i]));
-    float inv = amax > 0 ? 127.0f / amax : 0.0f, d = amax / 127.0f;
-    for (int i = 0; i < 32; ++i)
-      out[b * 32 + i] = std::nearbyint(x[b * 32 + i] * inv) * d;
-  }
-  return out;
-}
-
 struct Case {
   int64_t S, K, N, SB;
   bool asym;
@@ -371,6 +363,37 @@ TEST(SuperBlock, PortableKernelIsTheDecodedProduct) {
     }
 }
 
+int superFlags(const Case &c) {
+  return DSC_QFLAG_SUPER | (c.asym ? DSC_QFLAG_ASYM : 0);
+}
+
+/// A case's two-level tiles of `bits` (2- and 3-bit zero points within
+/// their range where asked) and activations.
+struct CaseInputs {
+  std::vector<uint8_t> w;
+  std::vector<float> x;
+};
+CaseInputs caseInputs(const Case &c, int bits, bool inRange, unsigned seed) {
+  std::mt19937 rng(seed);
+  CaseInputs in;
+  in.w = randomTiles(c.K, c.N, c.SB, bits, c.asym, rng);
+  if (inRange)
+    zerosInRange(in.w, c.SB, bits);
+  in.x = randomActivations(c.S * c.K, rng);
+  return in;
+}
+
+/// y against the portable kernel on the case's activations rounded as the
+/// integer kernels round them.
+::testing::AssertionResult matchesPortable(const std::vector<float> &y,
+                                           const Case &c, int bits,
+                                           const CaseInputs &in) {
+  std::vector<float> xr = roundLikeKernels(in.x), ref(c.S * c.N);
+  dsc_linear_qf_t4_portable(xr.data(), in.w.data(), ref.data(), c.S, c.K, c.N,
+                            c.SB, bits, superFlags(c));
+  return nearRowScaled(y, ref, c.S, c.N);
+}
+
 void checkKernels(const KernelFn fns[5]) {
   unsigned seed = 200;
   for (bool inRange : {false, true})
@@ -380,30 +403,13 @@ void checkKernels(const KernelFn fns[5]) {
           continue;
         if (inRange && !(c.asym && bits < 4))
           continue;
-        std::mt19937 rng(seed++);
-        int flags = DSC_QFLAG_SUPER | (c.asym ? DSC_QFLAG_ASYM : 0);
-        std::vector<uint8_t> w = randomTiles(c.K, c.N, c.SB, bits, c.asym, rng);
-        if (inRange)
-          zerosInRange(w, c.SB, bits);
-        std::normal_distribution<float> nd(0.0f, 1.0f);
-        std::vector<float> x(c.S * c.K);
-        for (float &v : x)
-          v = nd(rng) * (rng() % 16 == 0 ? 20.0f : 1.0f);
-        std::vector<float> y(c.S * c.N), ref(c.S * c.N);
-        fns[bits - 2](x.data(), w.data(), y.data(), c.S, c.K, c.N, c.SB, flags);
-        std::vector<float> xr = roundLikeKernels(x);
-        dsc_linear_qf_t4_portable(xr.data(), w.data(), ref.data(), c.S, c.K,
-                                  c.N, c.SB, bits, flags);
-        for (int64_t s = 0; s < c.S; ++s) {
-          float m = 0;
-          for (int64_t n = 0; n < c.N; ++n)
-            m = std::max(m, std::fabs(ref[s * c.N + n]));
-          for (int64_t n = 0; n < c.N; ++n)
-            ASSERT_NEAR(y[s * c.N + n], ref[s * c.N + n], 1e-5f * m + 1e-6f)
-                << bits << "-bit S " << c.S << " K " << c.K << " N " << c.N
-                << " SB " << c.SB << (c.asym ? " asym" : " sym") << " at row "
-                << s << ", output " << n;
-        }
+        CaseInputs in = caseInputs(c, bits, inRange, seed++);
+        std::vector<float> y(c.S * c.N);
+        fns[bits - 2](in.x.data(), in.w.data(), y.data(), c.S, c.K, c.N, c.SB,
+                      superFlags(c));
+        ASSERT_TRUE(matchesPortable(y, c, bits, in))
+            << bits << "-bit S " << c.S << " K " << c.K << " N " << c.N
+            << " SB " << c.SB << (c.asym ? " asym" : " sym");
       }
 }
 } // namespace
@@ -450,33 +456,15 @@ void checkGemm(GemmFn gemm) {
     for (const Case &c : cases) {
       if (c.asym && bits > 4)
         continue;
-      std::mt19937 rng(seed++);
-      int flags = DSC_QFLAG_SUPER | (c.asym ? DSC_QFLAG_ASYM : 0);
-      std::vector<uint8_t> w = randomTiles(c.K, c.N, c.SB, bits, c.asym, rng);
-      if (c.asym && bits < 4)
-        zerosInRange(w, c.SB, bits);
-      std::normal_distribution<float> nd(0.0f, 1.0f);
-      std::vector<float> x(c.S * c.K);
-      for (float &v : x)
-        v = nd(rng) * (rng() % 16 == 0 ? 20.0f : 1.0f);
-      std::vector<float> y(c.S * c.N, 1e30f), ref(c.S * c.N);
-      ASSERT_EQ(
-          gemm(x.data(), w.data(), y.data(), c.S, c.K, c.N, c.SB, bits, flags),
-          1)
+      CaseInputs in = caseInputs(c, bits, c.asym && bits < 4, seed++);
+      std::vector<float> y(c.S * c.N, 1e30f);
+      ASSERT_EQ(gemm(in.x.data(), in.w.data(), y.data(), c.S, c.K, c.N, c.SB,
+                     bits, superFlags(c)),
+                1)
           << bits << "-bit S " << c.S << " SB " << c.SB;
-      std::vector<float> xr = roundLikeKernels(x);
-      dsc_linear_qf_t4_portable(xr.data(), w.data(), ref.data(), c.S, c.K, c.N,
-                                c.SB, bits, flags);
-      for (int64_t s = 0; s < c.S; ++s) {
-        float m = 0;
-        for (int64_t n = 0; n < c.N; ++n)
-          m = std::max(m, std::fabs(ref[s * c.N + n]));
-        for (int64_t n = 0; n < c.N; ++n)
-          ASSERT_NEAR(y[s * c.N + n], ref[s * c.N + n], 1e-5f * m + 1e-6f)
-              << bits << "-bit S " << c.S << " K " << c.K << " N " << c.N
-              << " SB " << c.SB << (c.asym ? " asym" : " sym") << " at row "
-              << s << ", output " << n;
-      }
+      ASSERT_TRUE(matchesPortable(y, c, bits, in))
+          << bits << "-bit S " << c.S << " K " << c.K << " N " << c.N << " SB "
+          << c.SB << (c.asym ? " asym" : " sym");
     }
   // A 2-bit zero point of 4 (past 0..3): declined.
   Case c{4, 256, 4, 256, true};

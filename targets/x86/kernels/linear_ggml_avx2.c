@@ -36,6 +36,24 @@
 #pragma pop_macro("dsc_uk_linear_ggml")
 #pragma pop_macro("DSC_GENERIC")
 
+/* Half h of a Q6_K block as its 6-bit values (0..63): v[i] holds values
+ * 128h + 32i .. 128h + 32i + 31, the low nibbles from ql and the two high
+ * bits from qh. */
+DSC_INLINE void k_q6k_values(const uint8_t *b, int h, __m256i v[4]) {
+  const __m256i m4 = _mm256_set1_epi8(0xF), m3 = _mm256_set1_epi8(3);
+  const uint8_t *ql = b, *qh = b + 128;
+  __m256i l0 = _mm256_loadu_si256((const __m256i *)(ql + 64 * h));
+  __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 64 * h + 32));
+  __m256i hb = _mm256_loadu_si256((const __m256i *)(qh + 32 * h));
+  __m256i lo[4] = {_mm256_and_si256(l0, m4), _mm256_and_si256(l1, m4),
+                   _mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                   _mm256_and_si256(_mm256_srli_epi16(l1, 4), m4)};
+  for (int i = 0; i < 4; ++i)
+    v[i] = _mm256_or_si256(
+        lo[i], _mm256_slli_epi16(
+                   _mm256_and_si256(_mm256_srli_epi16(hb, 2 * i), m3), 4));
+}
+
 #ifndef DSC_GGML_NO_GEMM
 /* Decoding Q4_K and Q6_K blocks to floats, for the float prompt GEMM. */
 
@@ -79,22 +97,14 @@ DSC_INLINE void k_decode_q4_k(const uint8_t *b, float *out) {
 }
 
 DSC_INLINE void k_decode_q6_k(const uint8_t *b, float *out) {
-  const uint8_t *ql = b, *qh = b + 128;
   const int8_t *sc = (const int8_t *)(b + 192);
   float d = dsc_ggml_f16(b + 208);
-  const __m256i m4 = _mm256_set1_epi8(0xF), m3 = _mm256_set1_epi8(3),
-                off = _mm256_set1_epi8(32);
+  const __m256i off = _mm256_set1_epi8(32);
   for (int h = 0; h < 2; ++h) {
-    __m256i l0 = _mm256_loadu_si256((const __m256i *)(ql + 64 * h));
-    __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 64 * h + 32));
-    __m256i hb = _mm256_loadu_si256((const __m256i *)(qh + 32 * h));
-    __m256i lo[4] = {_mm256_and_si256(l0, m4), _mm256_and_si256(l1, m4),
-                     _mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
-                     _mm256_and_si256(_mm256_srli_epi16(l1, 4), m4)};
+    __m256i v[4];
+    k_q6k_values(b, h, v);
     for (int i = 0; i < 4; ++i) {
-      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(hb, 2 * i), m3);
-      __m256i q = _mm256_sub_epi8(
-          _mm256_or_si256(lo[i], _mm256_slli_epi16(hi, 4)), off);
+      __m256i q = _mm256_sub_epi8(v[i], off);
       __m256 d0 = _mm256_set1_ps(d * (float)sc[8 * h + 2 * i]),
              d1 = _mm256_set1_ps(d * (float)sc[8 * h + 2 * i + 1]);
       __m128i qa = _mm256_castsi256_si128(q),
@@ -140,21 +150,6 @@ DSC_INLINE __m256i k_iq4_levels32(const uint8_t *qs, __m128i levels) {
   return _mm256_set_m128i(hi, lo);
 }
 
-/* Eight int32 sums of products of unsigned bytes (|w|, or a block's
- * values) and signed ones: vpdpbusd where the target has AVX512-VNNI or
- * AVX-VNNI (exact, as vpmaddubsw's pairs here never saturate). */
-DSC_INLINE __m256i k_dot_u8s8(__m256i aw, __m256i xs, __m256i ones) {
-#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
-  (void)ones;
-  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), aw, xs);
-#elif defined(__AVXVNNI__)
-  (void)ones;
-  return _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), aw, xs);
-#else
-  return _mm256_madd_epi16(_mm256_maddubs_epi16(aw, xs), ones);
-#endif
-}
-
 DSC_INLINE float k_f16(const uint8_t *p) {
   uint16_t h;
   __builtin_memcpy(&h, p, 2);
@@ -168,7 +163,6 @@ DSC_INLINE float k_f16(const uint8_t *p) {
   static void NAME(const iq4_ctx *c, const uint8_t *row, int64_t n,            \
                    int64_t s) {                                                \
     const __m128i levels = _mm_loadu_si128((const __m128i *)dsc_iq4_levels);   \
-    const __m256i ones = _mm256_set1_epi16(1);                                 \
     const uint64_t bb = sizeof(dsc_ggml_block_iq4_nl);                         \
     int64_t blocks = c->K / 32;                                                \
     const int8_t *xq = c->a->q + s * c->K;                                     \
@@ -188,7 +182,7 @@ DSC_INLINE float k_f16(const uint8_t *p) {
       for (int i = 0; i < R; ++i) {                                            \
         __m256i xv =                                                           \
             _mm256_loadu_si256((const __m256i *)(xq + i * c->K + 32 * b));     \
-        __m256i p = k_dot_u8s8(aw, _mm256_sign_epi8(xv, wv), ones);            \
+        __m256i p = qact_dot_u8s8(aw, _mm256_sign_epi8(xv, wv));               \
         acc[i][b & 1] = _mm256_fmadd_ps(                                       \
             _mm256_cvtepi32_ps(p), _mm256_set1_ps(d * xd[i * blocks + b]),     \
             acc[i][b & 1]);                                                    \
@@ -218,7 +212,7 @@ static void k_iq4_rows(void *ctx, int64_t begin, int64_t end) {
  * kernels take them: a 32-value sub-block's dot product
  * is one vpmaddubsw of its unsigned values (Q4_K at most 15, Q6_K 63) by
  * the activations (pairs at most 2 * 63 * 127, within int16) and a
- * vpmaddwd, or one vpdpbusd (k_dot_u8s8), then one FMA by its scale times
+ * vpmaddwd, or one vpdpbusd (qact_dot_u8s8), then one FMA by its scale times
  * the activations' block scale. Q4_K's minimums come off once per row, as
  * dmin * m * dx * sum(x) per sub-block; Q6_K's offset of 32, as 32 times
  * each lane's four activations (summed once a call), and its two scales a
@@ -264,7 +258,7 @@ DSC_INLINE __m256 k_bytes_ps(const uint8_t *p, int sign) {
 
 /* Row `row` of W against activation row s. */
 static float k_q4k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
-  const __m256i m4 = _mm256_set1_epi8(0xF), ones = _mm256_set1_epi16(1);
+  const __m256i m4 = _mm256_set1_epi8(0xF);
   const uint64_t bb = sizeof(dsc_ggml_block_q4_k);
   int64_t blocks = c->K / DSC_QK_K;
   const int8_t *xq = c->a->q + s * c->K;
@@ -292,10 +286,10 @@ static float k_q4k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
       __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
       __m256i lo = _mm256_and_si256(q, m4);
       __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-      __m256i p0 = k_dot_u8s8(
-          lo, _mm256_loadu_si256((const __m256i *)(x + 64 * p)), ones);
-      __m256i p1 = k_dot_u8s8(
-          hi, _mm256_loadu_si256((const __m256i *)(x + 64 * p + 32)), ones);
+      __m256i p0 =
+          qact_dot_u8s8(lo, _mm256_loadu_si256((const __m256i *)(x + 64 * p)));
+      __m256i p1 = qact_dot_u8s8(
+          hi, _mm256_loadu_si256((const __m256i *)(x + 64 * p + 32)));
       acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(ds[2 * p]),
                              acc0);
       acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1),
@@ -306,8 +300,6 @@ static float k_q4k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
 }
 
 static float k_q6k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
-  const __m256i m4 = _mm256_set1_epi8(0xF), m3 = _mm256_set1_epi8(3),
-                ones = _mm256_set1_epi16(1);
   const uint64_t bb = sizeof(dsc_ggml_block_q6_k);
   int64_t blocks = c->K / DSC_QK_K;
   const int8_t *xq = c->a->q + s * c->K;
@@ -319,25 +311,18 @@ static float k_q6k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
     const uint8_t *blk = row + (uint64_t)b * bb;
     if (pf)
       PREFETCH(blk + 4 * bb);
-    const uint8_t *ql = blk, *qh = blk + 128, *sc = blk + 192;
+    const uint8_t *sc = blk + 192;
     __m256 d = _mm256_set1_ps(k_f16(blk + 208));
     /* Scales 8h .. 8h + 7 of the sixteen, times d. */
     __m256 sh[2] = {_mm256_mul_ps(k_bytes_ps(sc, 1), d),
                     _mm256_mul_ps(k_bytes_ps(sc + 8, 1), d)};
     for (int h = 0; h < 2; ++h) {
-      __m256i l0 = _mm256_loadu_si256((const __m256i *)(ql + 64 * h));
-      __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 64 * h + 32));
-      __m256i hb = _mm256_loadu_si256((const __m256i *)(qh + 32 * h));
-      __m256i lo[4] = {_mm256_and_si256(l0, m4), _mm256_and_si256(l1, m4),
-                       _mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
-                       _mm256_and_si256(_mm256_srli_epi16(l1, 4), m4)};
+      __m256i v[4];
+      k_q6k_values(blk, h, v);
       for (int i = 0; i < 4; ++i) {
-        __m256i q = _mm256_or_si256(
-            lo[i], _mm256_slli_epi16(
-                       _mm256_and_si256(_mm256_srli_epi16(hb, 2 * i), m3), 4));
         int64_t o = b * DSC_QK_K + 128 * h + 32 * i;
         __m256i prod = _mm256_sub_epi32(
-            k_dot_u8s8(q, _mm256_loadu_si256((const __m256i *)(xq + o)), ones),
+            qact_dot_u8s8(v[i], _mm256_loadu_si256((const __m256i *)(xq + o))),
             _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(xl + o / 4)),
                               5));
         __m256 scale = _mm256_permutevar8x32_ps(

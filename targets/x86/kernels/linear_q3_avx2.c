@@ -6,6 +6,6 @@
 #define BITS 3
 #define DSC_HAVE_GEMM 1
 #define DOT_OFFSET 0
-#define DOT32(w, x) DSC_DOT32_U8S8(w, x)
+#define DOT32(w, x) qact_dot_u8s8(w, x)
 #define KNAME DSC_UK(linear_q3_t4)
 #include "linear_q_int.h"

@@ -27,18 +27,6 @@
 #include "prefetch_x86.h"
 #include "qunpack_x86.h"
 
-/* The 2- to 6-bit files' DOT32: unsigned weights (at most 63) times signed
- * activations, each lane's four products summed into int32. vpmaddubsw's
- * pairs cannot saturate at those widths, so AVX-VNNI's vpdpbusd
- * (x86_64-avxvnni) gives the same sums in one instruction. */
-#ifdef __AVXVNNI__
-#define DSC_DOT32_U8S8(w, x)                                                   \
-  _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), w, x)
-#else
-#define DSC_DOT32_U8S8(w, x)                                                   \
-  _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1))
-#endif
-
 typedef struct {
   const int8_t *xq;   /* S x K */
   const float *xd;    /* S x K/32 block scales */

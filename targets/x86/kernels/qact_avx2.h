@@ -12,6 +12,22 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+/* Eight int32 sums of four products each: unsigned bytes w (a block's
+ * values, or |w| with w's sign moved onto x) times these signed
+ * activations. vpdpbusd where the target has it (AVX512-VNNI with VL, or
+ * AVX-VNNI: x86_64-avxvnni), else vpmaddubsw and vpmaddwd, which give the
+ * same sums wherever a pair of products stays within int16 (w at most 63,
+ * or |w| at most 128 by |x| at most 127): every caller's values. */
+static inline __m256i qact_dot_u8s8(__m256i w, __m256i x) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, x);
+#elif defined(__AVXVNNI__)
+  return _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), w, x);
+#else
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1));
+#endif
+}
+
 /* Activations to int8 per 32-block: q = round(x * 127 / amax). */
 static inline void qact_quantize_avx2(const float *x, int64_t S, int64_t K,
                                       int8_t *q, float *d, int32_t *sum) {
