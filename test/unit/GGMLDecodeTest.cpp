@@ -354,6 +354,9 @@ extern "C" void avx2_linear_ggml(const float *, const uint8_t *, float *,
                                  int64_t, int64_t, int64_t, int64_t);
 extern "C" void avx2_gemm_linear_ggml(const float *, const uint8_t *, float *,
                                       int64_t, int64_t, int64_t, int64_t);
+extern "C" void avxvnni_gemm_linear_ggml(const float *, const uint8_t *,
+                                         float *, int64_t, int64_t, int64_t,
+                                         int64_t);
 extern "C" void avx512_gemm_linear_ggml(const float *, const uint8_t *, float *,
                                         int64_t, int64_t, int64_t, int64_t);
 
@@ -418,21 +421,21 @@ TEST(GGMLKernel, AVX2MatchesPortable) {
         }
 }
 
-/// The prompts' GEMMs of the same kernel (Q4_K and Q6_K decoded to f32
-/// tiles for the float GEMM, IQ4_NL written as int8 tiles for the int8
-/// one, all on activations rounded as above), as the AVX2 and AVX-512
-/// targets build it, against the portable kernel: rows from the GEMMs'
-/// minimum (4) up, N in fours with partial panels, N not in fours
-/// (declined: the path above takes it), and a weight of more than the 16
-/// MiB decoded at a time (two parts, each part's outputs gathered into y's
-/// columns).
+/// The prompts' GEMM of the same kernel (Q4_K and Q6_K packed from their
+/// super-blocks, IQ4_NL written as int8 tiles, all on activations rounded
+/// as above), as the AVX2, AVX-VNNI and AVX-512 targets build it, against
+/// the portable kernel: rows from the GEMM's minimum (4) up to a 256-token
+/// window (many micro-tiles of 4 or 6 rows, and their remainders), K past
+/// one slice (16 blocks), N in fours with partial panels, N not in fours
+/// (declined: the path above takes it), and a weight of many panels on the
+/// thread pool.
 void checkGemmPath(LinearGGMLFn fn) {
   std::mt19937 g(23);
   struct Shape {
     int64_t S, K, N;
   };
-  const Shape shapes[] = {
-      {4, 768, 36}, {13, 256, 100}, {5, 512, 7}, {4, 2048, 2100}};
+  const Shape shapes[] = {{4, 768, 36},  {13, 256, 100}, {5, 512, 7},
+                          {60, 768, 64}, {256, 512, 40}, {4, 2048, 2100}};
   const unsigned types[] = {DSC_GGML_TYPE_Q4_K, DSC_GGML_TYPE_Q6_K,
                             DSC_GGML_TYPE_IQ4_NL};
   for (const Shape &sh : shapes)
@@ -447,6 +450,13 @@ TEST(GGMLKernel, AVX2PromptGemmsMatchPortable) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the host has no AVX2";
   checkGemmPath(avx2_gemm_linear_ggml);
+}
+
+TEST(GGMLKernel, AVXVNNIPromptGemmsMatchPortable) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") ||
+      !__builtin_cpu_supports("avxvnni"))
+    GTEST_SKIP() << "the host has no AVX-VNNI";
+  checkGemmPath(avxvnni_gemm_linear_ggml);
 }
 
 TEST(GGMLKernel, AVX512PromptGemmsMatchPortable) {

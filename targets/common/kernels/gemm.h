@@ -67,6 +67,13 @@ int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
                   int64_t K, int64_t N, int64_t G, int64_t bits,
                   int64_t flags);
 
+/* The same for W's rows as GGUF Q4_K or Q6_K super-blocks (`type`,
+ * DSC_GGML_TYPE_*; the matrix-vector kernels' integer products, x rounded
+ * to int8 per 32 columns as they round it). 0 when it does not take them
+ * (another type, K not in super-blocks, N not in fours). */
+int dsc_gemm_q_ggml_k(const float *x, const uint8_t *w, float *y, int64_t S,
+                      int64_t K, int64_t N, int64_t type);
+
 /* y[S, N] = x[S, K] W^T for W tiled 4x16 (linear_tiled.h) as f32 (kind
  * 0), f16 (1) or bf16 (2), in f32 arithmetic. */
 void dsc_gemm_f_t4x16(const float *x, const void *w, float *y, int64_t S,

@@ -56,9 +56,9 @@
  * and int4:group=32 alike; the kernels alone, built as C outside dsc, 6%
  * (8 bits) and not measurably (4 bits). */
 DSC_INLINE void block4(const uint8_t *pb, const int32_t *x, const int mr,
-                       const int nv, __m256i (*a)[2]) {
+                       const int nv, int q0, int q1, __m256i (*a)[2]) {
   const __m256i ones = _mm256_set1_epi16(1);
-  for (int h = 0; h < 2; ++h) {
+  for (int h = q0 / 4; h < q1 / 4; ++h) {
     __m256i p[MR][2];
     for (int i = 0; i < mr; ++i)
       for (int v = 0; v < nv; ++v)
@@ -80,9 +80,9 @@ DSC_INLINE void block4(const uint8_t *pb, const int32_t *x, const int mr,
 }
 
 DSC_INLINE void block8(const uint8_t *pb, const int32_t *x, const int mr,
-                       const int nv, __m256i (*a)[2]) {
+                       const int nv, int q0, int q1, __m256i (*a)[2]) {
   const __m256i ones = _mm256_set1_epi16(1);
-  for (int q = 0; q < 8; ++q) {
+  for (int q = q0; q < q1; ++q) {
     __m256i w[2], aw[2];
     for (int v = 0; v < nv; ++v) {
       w[v] = _mm256_loadu_si256((const __m256i *)(pb + q * 128 + 32 * v));
@@ -103,8 +103,8 @@ DSC_INLINE void block8(const uint8_t *pb, const int32_t *x, const int mr,
 /* Both widths with AVX-VNNI: the offset activations (u8) times the signed
  * weights, a vpdpbusd per broadcast and column vector. */
 DSC_INLINE void block_vnni(const uint8_t *pb, const int32_t *x, const int mr,
-                           const int nv, __m256i (*a)[2]) {
-  for (int q = 0; q < 8; ++q) {
+                           const int nv, int q0, int q1, __m256i (*a)[2]) {
+  for (int q = q0; q < q1; ++q) {
     __m256i w[2];
     for (int v = 0; v < nv; ++v)
       w[v] = _mm256_loadu_si256((const __m256i *)(pb + q * 128 + 32 * v));
@@ -117,12 +117,46 @@ DSC_INLINE void block_vnni(const uint8_t *pb, const int32_t *x, const int mr,
 }
 #endif
 
+/* Quads q0 .. q1 - 1 (0-4, 4-8 or 0-8) of a packed block into a, the
+ * column terms at `off` first, then f += a times the column scales at
+ * `soff` and the rows' activation scales. */
+__attribute__((always_inline)) static inline void
+quads(const gq_ctx *c, const uint8_t *pb, const int32_t *x, const float *xd,
+      const int mr, const int nv, int q0, int q1, int off, int soff,
+      __m256 (*f)[2]) {
+  __m256i a[MR][2], t[2];
+  __m256 d[2];
+  for (int v = 0; v < nv; ++v) {
+    t[v] = _mm256_loadu_si256((const __m256i *)(pb + off + 32 * v));
+    d[v] = _mm256_loadu_ps((const float *)(pb + soff + 32 * v));
+  }
+  for (int i = 0; i < mr; ++i)
+    for (int v = 0; v < nv; ++v)
+      a[i][v] = t[v];
+#ifdef __AVXVNNI__
+  (void)c;
+  block_vnni(pb, x, mr, nv, q0, q1, a);
+#else
+  if (c->t.bits >= 5)
+    block8(pb, x, mr, nv, q0, q1, a);
+  else
+    block4(pb, x, mr, nv, q0, q1, a);
+#endif
+  for (int i = 0; i < mr; ++i) {
+    __m256 s = _mm256_set1_ps(xd[i]);
+    for (int v = 0; v < nv; ++v)
+      f[i][v] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a[i][v]),
+                                _mm256_mul_ps(d[v], s), f[i][v]);
+  }
+}
+
 /* Column vectors jv .. jv + nv - 1 (the last with 4 or 8 columns) for the
- * rows of tile rt. */
+ * rows of tile rt, the blocks scaled as `mode` says (every mode but
+ * GQ_CHAN's own: a per-channel block is scaled as any other). */
 __attribute__((always_inline)) static inline void
 micro_vecs(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
            int64_t n0, int nc, int jv, const int nv, int64_t blk0, int64_t nblk,
-           int first) {
+           int first, const int mode) {
   int64_t kb = c->K / 32;
   /* nc is a multiple of 4: a column vector is whole or half. */
   __m256i mask[2];
@@ -138,30 +172,26 @@ micro_vecs(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
                       : _mm256_maskload_ps(y + i * c->N + 8 * v, mask[v]);
   const int32_t *x = c->xp + (rt * kb + blk0) * 8 * MR;
   const float *xd = c->xd + (rt * kb + blk0) * MR;
-  const uint8_t *pb = panel + blk0 * PB + 32 * jv;
-  for (int64_t b = 0; b < nblk; ++b, pb += PB, x += 8 * MR, xd += MR) {
-    __m256i a[MR][2], t[2];
-    __m256 d[2];
-    for (int v = 0; v < nv; ++v) {
-      t[v] = _mm256_loadu_si256((const __m256i *)(pb + PB_SUMS + 32 * v));
-      d[v] = _mm256_loadu_ps((const float *)(pb + PB_SCALES + 32 * v));
+  const float *xs = mode == GQ_MINS ? c->xs + (rt * kb + blk0) * MR : 0;
+  const int stride = GQ_STRIDE(mode);
+  const uint8_t *pb = panel + blk0 * stride + 32 * jv;
+  for (int64_t b = 0; b < nblk; ++b, pb += stride, x += 8 * MR, xd += MR) {
+    if (mode == GQ_HALVES) {
+      quads(c, pb, x, xd, mr, nv, 0, 4, PB_SUMS, PB_SCALES, f);
+      quads(c, pb, x, xd, mr, nv, 4, 8, PB_SUMS2, PB_SCALES2, f);
+      continue;
     }
-    for (int i = 0; i < mr; ++i)
+    quads(c, pb, x, xd, mr, nv, 0, 8, PB_SUMS, PB_SCALES, f);
+    if (mode == GQ_MINS) {
+      __m256 m[2];
       for (int v = 0; v < nv; ++v)
-        a[i][v] = t[v];
-#ifdef __AVXVNNI__
-    block_vnni(pb, x, mr, nv, a);
-#else
-    if (c->t.bits >= 5)
-      block8(pb, x, mr, nv, a);
-    else
-      block4(pb, x, mr, nv, a);
-#endif
-    for (int i = 0; i < mr; ++i) {
-      __m256 s = _mm256_set1_ps(xd[i]);
-      for (int v = 0; v < nv; ++v)
-        f[i][v] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a[i][v]),
-                                  _mm256_mul_ps(d[v], s), f[i][v]);
+        m[v] = _mm256_loadu_ps((const float *)(pb + PB_MINS + 32 * v));
+      for (int i = 0; i < mr; ++i) {
+        __m256 s = _mm256_set1_ps(xs[i]);
+        for (int v = 0; v < nv; ++v)
+          f[i][v] = _mm256_fnmadd_ps(m[v], s, f[i][v]);
+      }
+      xs += MR;
     }
   }
   for (int i = 0; i < mr; ++i)
@@ -172,14 +202,13 @@ micro_vecs(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
 /* The panel's column vectors two at a time, a lone last one by itself. */
 __attribute__((always_inline)) static inline void
 micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
-           int64_t n0, int nc, int64_t blk0, int64_t nblk, int first,
-           int last, const int chan) {
+           int64_t n0, int nc, int64_t blk0, int64_t nblk, int first, int last,
+           const int mode) {
   (void)last;
-  (void)chan;
   for (int jv = 0; jv < 4 && 8 * jv < nc; jv += 2) {
     if (8 * (jv + 1) < nc)
-      micro_vecs(c, panel, rt, mr, n0, nc, jv, 2, blk0, nblk, first);
+      micro_vecs(c, panel, rt, mr, n0, nc, jv, 2, blk0, nblk, first, mode);
     else
-      micro_vecs(c, panel, rt, mr, n0, nc, jv, 1, blk0, nblk, first);
+      micro_vecs(c, panel, rt, mr, n0, nc, jv, 1, blk0, nblk, first, mode);
   }
 }

@@ -23,8 +23,19 @@
  * walked in slices of KC_BLOCKS blocks (20 KiB, in L1) for all rows before
  * the next slice.
  *
+ * GGUF Q4_K and Q6_K rows (dsc_gemm_q_ggml_k) are packed from their
+ * super-blocks (ggml_k_x86.h) into blocks of PBK bytes: a Q4_K sub-block's
+ * values 0..15 with scale d * sc, and its minimum dmin * m, which the
+ * micro-tiles take off times the block's activation sum (xd * sum(q), per
+ * row and block: GQ_MINS); a Q6_K block's values less 32, whose two halves
+ * of 16 (quads 0-3 and 4-7) each have their own column terms and scale
+ * (GQ_HALVES). Their products are then the integer loop's
+ * (linear_ggml_avx2.c), so a prompt's rows and the generated ones multiply
+ * the same values.
+ *
  *===---------------------------------------------------------------------===*/
 #include "gemm.h"
+#include "ggml_k_x86.h"
 #include "quant_tile.h"
 #include "qunpack_x86.h"
 
@@ -35,17 +46,29 @@
 #define PB_SUMS PB_VALUES        /* 32 int32 offset terms */
 #define PB_SCALES (PB_SUMS + 128) /* 32 float scales */
 #define PB (PB_SCALES + 128)     /* bytes of one packed block */
+#define PB_MINS PB               /* Q4_K: 32 floats dmin * m */
+#define PB_SUMS2 PB              /* Q6_K: the second half's offset terms */
+#define PB_SCALES2 (PB + 128)    /* and scales */
+#define PBK (PB + 256)           /* bytes of one packed K-quant block */
+
+/* How a micro-tile scales a block's integer sums (a constant where
+ * inlined): per channel (the scales applied once, at the end), per block,
+ * per block less Q4_K's minimums, per half block (Q6_K). */
+enum { GQ_CHAN, GQ_BLOCK, GQ_MINS, GQ_HALVES };
+#define GQ_STRIDE(mode) ((mode) >= GQ_MINS ? PBK : PB)
 #define KC_BLOCKS 16
 
 typedef struct {
   const int32_t *xp; /* activations + xoff, packed per MR-row tile (below) */
   const float *xd;   /* their scales, [tile][block][MR] */
+  const float *xs;   /* GQ_MINS: xd * the sum of a block's q, as xd */
   const uint8_t *w;
   float *y;
   int64_t S, K, N;
   qtile_t t;
   int xoff; /* X_OFFSET(bits) */
   int r16;  /* row-interleaved int4 blocks (quant_layout.h's DSC_QR16_*) */
+  unsigned ktype; /* DSC_GGML_TYPE_Q4_K or _Q6_K rows, else 0 */
 } gq_ctx;
 
 /* The 32 stored values of one 32-column block of a tile row. */
@@ -53,6 +76,29 @@ DSC_INLINE __m256i load_values(int bits, const uint8_t *p) {
   if (bits == 8)
     return _mm256_loadu_si256((const __m256i *)p);
   return dsc_unpack_block(bits, p);
+}
+
+/* Four columns' 32-value blocks v[r] (signed bytes) into a packed block at
+ * pj (the block's start plus 4 bytes a column) as a 4 x 8 transpose of
+ * 4-byte groups; *lo and *hi get each column's sum of values over quads
+ * 0-3 and 4-7. */
+DSC_INLINE void put_cols4(uint8_t *pj, const __m256i v[4], __m128i *lo,
+                          __m128i *hi) {
+  __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]);
+  __m256i t1 = _mm256_unpackhi_epi32(v[0], v[1]);
+  __m256i t2 = _mm256_unpacklo_epi32(v[2], v[3]);
+  __m256i t3 = _mm256_unpackhi_epi32(v[2], v[3]);
+  __m256i u[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
+                  _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
+  __m256i sum = _mm256_setzero_si256();
+  for (int q = 0; q < 4; ++q) {
+    _mm_storeu_si128((__m128i *)(pj + q * 128), _mm256_castsi256_si128(u[q]));
+    _mm_storeu_si128((__m128i *)(pj + (q + 4) * 128),
+                     _mm256_extracti128_si256(u[q], 1));
+    sum = _mm256_add_epi32(sum, SUM_BYTES4(u[q]));
+  }
+  *lo = _mm256_castsi256_si128(sum);
+  *hi = _mm256_extracti128_si256(sum, 1);
 }
 
 /* Columns n0 .. n0 + nc of W (nc <= 32, a multiple of 4) into `panel`;
@@ -96,28 +142,72 @@ static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
         }
         __m256i v[4];
         for (int r = 0; r < 4; ++r)
-          v[r] = _mm256_sub_epi8(load_values(t->bits, vals + (uint64_t)r * t->rowBytes),
-                                 _mm256_set1_epi8((char)z[r]));
-        __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]);
-        __m256i t1 = _mm256_unpackhi_epi32(v[0], v[1]);
-        __m256i t2 = _mm256_unpacklo_epi32(v[2], v[3]);
-        __m256i t3 = _mm256_unpackhi_epi32(v[2], v[3]);
-        __m256i u[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
-                        _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
+          v[r] = _mm256_sub_epi8(
+              load_values(t->bits, vals + (uint64_t)r * t->rowBytes),
+              _mm256_set1_epi8((char)z[r]));
         uint8_t *pj = pb + j * 4;
-        __m256i sum = _mm256_setzero_si256();
-        for (int q = 0; q < 4; ++q) {
-          _mm_storeu_si128((__m128i *)(pj + q * 128), _mm256_castsi256_si128(u[q]));
-          _mm_storeu_si128((__m128i *)(pj + (q + 4) * 128), _mm256_extracti128_si256(u[q], 1));
-          sum = _mm256_add_epi32(sum, SUM_BYTES4(u[q]));
-        }
-        __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum),
-                                   _mm256_extracti128_si256(sum, 1));
+        __m128i lo, hi;
+        put_cols4(pj, v, &lo, &hi);
+        __m128i s4 = _mm_add_epi32(lo, hi);
         _mm_storeu_si128((__m128i *)(pj + PB_SUMS),
                          _mm_mullo_epi32(s4, _mm_set1_epi32(-c->xoff)));
         _mm_storeu_ps((float *)(pj + PB_SCALES), _mm_loadu_ps(d));
       }
     }
+}
+
+/* GGUF Q4_K or Q6_K rows n0 .. n0 + nc (nc <= 32, a multiple of 4) into
+ * `panel` as PBK-byte blocks: each super-block's eight 32-value blocks for
+ * the panel's columns four at a time, then the next super-block. */
+static void pack_panel_k(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
+  const int q4 = c->ktype == DSC_GGML_TYPE_Q4_K;
+  const uint64_t bb = dsc_ggml_block_bytes(c->ktype);
+  const int64_t sbs = c->K / DSC_QK_K;
+  const uint64_t rowBytes = (uint64_t)sbs * bb;
+  const __m128i xoff = _mm_set1_epi32(-c->xoff);
+  if (nc < NR)
+    __builtin_memset(panel, 0, (uint64_t)(c->K / 32) * PBK);
+  uint8_t vals[4][DSC_QK_K] __attribute__((aligned(32)));
+  float sc[4][16], mn[4][8];
+  for (int64_t s = 0; s < sbs; ++s) {
+    uint8_t *pb = panel + s * (DSC_QK_K / 32) * PBK;
+    for (int j = 0; j < nc; j += 4) {
+      for (int r = 0; r < 4; ++r) {
+        const uint8_t *blk = c->w + (uint64_t)(n0 + j + r) * rowBytes + s * bb;
+        if (q4)
+          k_q4k_unpack(blk, vals[r], sc[r], mn[r]);
+        else
+          k_q6k_unpack(blk, (int8_t *)vals[r], sc[r]);
+      }
+      for (int i = 0; i < DSC_QK_K / 32; ++i) {
+        uint8_t *pj = pb + i * PBK + j * 4;
+        __m256i v[4];
+        for (int r = 0; r < 4; ++r)
+          v[r] = _mm256_load_si256((const __m256i *)(vals[r] + 32 * i));
+        __m128i lo, hi;
+        put_cols4(pj, v, &lo, &hi);
+        if (q4) {
+          _mm_storeu_si128((__m128i *)(pj + PB_SUMS),
+                           _mm_mullo_epi32(_mm_add_epi32(lo, hi), xoff));
+          _mm_storeu_ps((float *)(pj + PB_SCALES),
+                        _mm_setr_ps(sc[0][i], sc[1][i], sc[2][i], sc[3][i]));
+          _mm_storeu_ps((float *)(pj + PB_MINS),
+                        _mm_setr_ps(mn[0][i], mn[1][i], mn[2][i], mn[3][i]));
+        } else {
+          _mm_storeu_si128((__m128i *)(pj + PB_SUMS),
+                           _mm_mullo_epi32(lo, xoff));
+          _mm_storeu_si128((__m128i *)(pj + PB_SUMS2),
+                           _mm_mullo_epi32(hi, xoff));
+          _mm_storeu_ps((float *)(pj + PB_SCALES),
+                        _mm_setr_ps(sc[0][2 * i], sc[1][2 * i], sc[2][2 * i],
+                                    sc[3][2 * i]));
+          _mm_storeu_ps((float *)(pj + PB_SCALES2),
+                        _mm_setr_ps(sc[0][2 * i + 1], sc[1][2 * i + 1],
+                                    sc[2][2 * i + 1], sc[3][2 * i + 1]));
+        }
+      }
+    }
+  }
 }
 
 #ifdef DSC_GEMM_R16
@@ -170,35 +260,40 @@ static void pack_panel_r16(const gq_ctx *c, int64_t n0, int nc,
 
 /* Row tile `rt` (rows MR * rt .., of which mr are real) by the panel's 32
  * columns over blocks [blk0, blk0 + nblk): into y (added to what is there
- * unless `first`), columns past nc not stored. With `chan` (one group
- * over all of K, the per-channel schemes) the weight scales are the same in
- * every block, so an ISA may leave them out of the per-block work and
- * scale y once in the `last` slice. The ISA file defines it. */
-static inline void micro_tile(const gq_ctx *c, const uint8_t *panel,
-                              int64_t rt, const int mr, int64_t n0, int nc,
-                              int64_t blk0, int64_t nblk, int first, int last,
-                              const int chan);
+ * unless `first`), columns past nc not stored, its blocks scaled as
+ * `mode` says (GQ_*). With GQ_CHAN (one group over all of K, the
+ * per-channel schemes) the weight scales are the same in every block, so
+ * an ISA may leave them out of the per-block work and scale y once in the
+ * `last` slice. The ISA file defines it. */
+static inline void micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt,
+                              const int mr, int64_t n0, int nc, int64_t blk0,
+                              int64_t nblk, int first, int last,
+                              const int mode);
 
 #define TAIL(n)                                                                \
   case n:                                                                      \
-    micro_tile(c, panel, full, n, n0, nc, k0, nblk, first, last, chan);        \
+    micro_tile(c, panel, full, n, n0, nc, k0, nblk, first, last, mode);        \
     break;
 __attribute__((always_inline)) static inline void
-panels(const gq_ctx *c, int64_t begin, int64_t end, const int chan) {
+panels(const gq_ctx *c, int64_t begin, int64_t end, const int mode) {
   int64_t kb = c->K / 32;
-  uint8_t *panel = (uint8_t *)dsc_kernel_alloc((uint64_t)kb * PB);
+  uint8_t *panel = (uint8_t *)dsc_kernel_alloc((uint64_t)kb * GQ_STRIDE(mode));
   int64_t full = c->S / MR;
   int rest = (int)(c->S % MR);
-  uint64_t colBytes = (uint64_t)c->t.groups * c->t.tile / 4;
+  uint64_t colBytes =
+      c->ktype ? (uint64_t)(c->K / DSC_QK_K) * dsc_ggml_block_bytes(c->ktype)
+               : (uint64_t)c->t.groups * c->t.tile / 4;
   int64_t calls = (kb + KC_BLOCKS - 1) / KC_BLOCKS * (full + (rest > 0));
   for (int64_t p = begin; p < end; ++p) {
     int64_t n0 = p * NR;
     int nc = (int)dsc_min64(NR, c->N - n0);
+    if (c->ktype)
+      pack_panel_k(c, n0, nc, panel);
 #ifdef DSC_GEMM_R16
-    if (c->r16)
+    else if (c->r16)
       pack_panel_r16(c, n0, nc, panel);
-    else
 #endif
+    else
       pack_panel(c, n0, nc, panel);
     int64_t n1 = n0 + NR;
     dsc_gemm_prefetch pf = dsc_gemm_prefetch_start(
@@ -209,7 +304,7 @@ panels(const gq_ctx *c, int64_t begin, int64_t end, const int chan) {
       int first = k0 == 0, last = k0 + nblk == kb;
       for (int64_t rt = 0; rt < full; ++rt) {
         dsc_gemm_prefetch_step(&pf);
-        micro_tile(c, panel, rt, MR, n0, nc, k0, nblk, first, last, chan);
+        micro_tile(c, panel, rt, MR, n0, nc, k0, nblk, first, last, mode);
       }
       dsc_gemm_prefetch_step(&pf);
       switch (rest) {
@@ -237,19 +332,24 @@ static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
   const gq_ctx *c = (const gq_ctx *)ctx;
   /* One group (per channel): the same scales in every block, but with
    * two-level scales, whose blocks each have their own. */
-  if (c->t.groups == 1 && !c->t.super)
-    panels(c, begin, end, 1);
+  if (c->ktype == DSC_GGML_TYPE_Q4_K)
+    panels(c, begin, end, GQ_MINS);
+  else if (c->ktype)
+    panels(c, begin, end, GQ_HALVES);
+  else if (c->t.groups == 1 && !c->t.super)
+    panels(c, begin, end, GQ_CHAN);
   else
-    panels(c, begin, end, 0);
+    panels(c, begin, end, GQ_BLOCK);
 }
 
 /* Rows to int8 per 32 columns, q = round(x * 127 / amax), stored as q + xoff
  * in the micro-tiles' order: tile rt, block b, group of four columns q, row
  * i at ((rt * K/32 + b) * 8 + q) * MR + i (4 bytes each), so that a tile
  * reads its broadcasts from one stream. Rows past S are left out (the
- * tiles that hold them do not read them). */
+ * tiles that hold them do not read them). With `xs`, each block's
+ * xd * sum(q) too, as xd. */
 static void quantize_rows(const float *x, int64_t s0, int64_t s1, int64_t K,
-                          int xoff, int32_t *xp, float *xd) {
+                          int xoff, int32_t *xp, float *xd, float *xs) {
   int64_t kb = K / 32;
   const __m256 sign = _mm256_set1_ps(-0.0f);
   for (int64_t s = s0; s < s1; ++s) {
@@ -265,17 +365,22 @@ static void quantize_rows(const float *x, int64_t s0, int64_t s1, int64_t K,
       float amax = _mm_cvtss_f32(m4);
       __m256 inv = _mm256_set1_ps(amax > 0 ? 127.0f / amax : 0.0f);
       uint8_t g[32];
+      int32_t sum = 0;
       for (int j = 0; j < 32; j += 8) {
         int32_t v[8];
         _mm256_storeu_si256((__m256i *)v,
                             _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb + j), inv)));
-        for (int l = 0; l < 8; ++l)
+        for (int l = 0; l < 8; ++l) {
           g[j + l] = (uint8_t)(v[l] + xoff);
+          sum += v[l];
+        }
       }
       int32_t *dst = xp + (rt * kb + b) * 8 * MR + i;
       for (int q = 0; q < 8; ++q)
         __builtin_memcpy(&dst[q * MR], g + 4 * q, 4);
       xd[(rt * kb + b) * MR + i] = amax / 127.0f;
+      if (xs)
+        xs[(rt * kb + b) * MR + i] = amax / 127.0f * (float)sum;
     }
   }
 }
@@ -285,7 +390,7 @@ typedef struct {
   int64_t S, K;
   int xoff;
   int32_t *xp;
-  float *xd;
+  float *xd, *xs;
 } gq_rows;
 
 /* Row tiles [begin, end): on every thread, since the other would wait at
@@ -293,19 +398,21 @@ typedef struct {
 static void quantize_tiles(void *ctx, int64_t begin, int64_t end) {
   const gq_rows *r = (const gq_rows *)ctx;
   quantize_rows(r->x, begin * MR, dsc_min64(end * MR, r->S), r->K, r->xoff,
-                r->xp, r->xd);
+                r->xp, r->xd, r->xs);
 }
 
 /* The activations quantized into their micro-tiles' order, then the
- * panels, on the pool; weights `t` as 4-row tiles or (r16) row-interleaved
- * blocks. */
+ * panels, on the pool; weights `t` as 4-row tiles, (r16) row-interleaved
+ * blocks or (ktype) GGUF K-quant rows. */
 static void gemm_q_run(const float *x, const uint8_t *w, float *y, int64_t S,
-                       int64_t K, int64_t N, qtile_t t, int xoff, int r16) {
+                       int64_t K, int64_t N, qtile_t t, int xoff, int r16,
+                       unsigned ktype) {
   int64_t kb = K / 32, tiles = (S + MR - 1) / MR;
-  int32_t *xp = (int32_t *)dsc_kernel_alloc((uint64_t)tiles * kb * MR * 36);
+  int32_t *xp = (int32_t *)dsc_kernel_alloc((uint64_t)tiles * kb * MR * 40);
   float *xd = (float *)(xp + tiles * kb * 8 * MR);
-  gq_rows rows = {x, S, K, xoff, xp, xd};
-  gq_ctx c = {xp, xd, w, y, S, K, N, t, xoff, r16};
+  float *xs = ktype == DSC_GGML_TYPE_Q4_K ? xd + tiles * kb * MR : 0;
+  gq_rows rows = {x, S, K, xoff, xp, xd, xs};
+  gq_ctx c = {xp, xd, xs, w, y, S, K, N, t, xoff, r16, ktype};
   dsc_gemm_run(S * K * N, tiles, quantize_tiles, &rows, (N + NR - 1) / NR,
                gemm_q_panels, &c);
   dsc_kernel_free(xp);
@@ -330,7 +437,20 @@ int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
           if (qtile_block_zero(&t, tile, r, k) >= 1 << bits)
             return 0;
   }
-  gemm_q_run(x, w, y, S, K, N, t, X_OFFSET(bits), 0);
+  gemm_q_run(x, w, y, S, K, N, t, X_OFFSET(bits), 0, 0);
+  return 1;
+}
+
+int dsc_gemm_q_ggml_k(const float *x, const uint8_t *w, float *y, int64_t S,
+                      int64_t K, int64_t N, int64_t type) {
+  if (K % DSC_QK_K || N % 4 ||
+      (type != DSC_GGML_TYPE_Q4_K && type != DSC_GGML_TYPE_Q6_K))
+    return 0;
+  /* The widths whose values they hold (0..15, -32..31), for the ISA's
+   * choice of loop and activation offset. */
+  int bits = type == DSC_GGML_TYPE_Q4_K ? 4 : 6;
+  gemm_q_run(x, w, y, S, K, N, qtile_make(K, 32, bits, 0), X_OFFSET(bits), 0,
+             (unsigned)type);
   return 1;
 }
 
@@ -342,7 +462,7 @@ int dsc_gemm_q4_r16(const float *x, const uint8_t *w, float *y, int64_t S,
                     int64_t K, int64_t N) {
   if (K % 32 || N % DSC_QR16_ROWS)
     return 0;
-  gemm_q_run(x, w, y, S, K, N, qtile_make(K, 32, 4, 0), X_OFFSET(4), 1);
+  gemm_q_run(x, w, y, S, K, N, qtile_make(K, 32, 4, 0), X_OFFSET(4), 1, 0);
   return 1;
 }
 #endif

@@ -5,9 +5,9 @@
  * activations here (qact_avx2.h, rounded per 32 values as dsc's integer
  * kernels round them; llama.cpp rounds per 256 for these): a generated token's
  * row through integer dot products of the blocks' values (k_quant_linear,
- * k_iq4_linear), a prompt's rows through the prompt GEMMs (Q4_K and Q6_K
- * decoded to f32 tiles for the float one, on the rounded activations;
- * IQ4_NL written as int8 tiles for the int8 one). Other formats run the
+ * k_iq4_linear), a prompt's rows through the int8 prompt GEMM (Q4_K and
+ * Q6_K packed from their super-blocks by the GEMM itself, IQ4_NL written
+ * as int8:group=32 tiles first). Other formats run the
  * portable kernel, included below under a private name; embedding_ggml
  * stays the portable (weak) one.
  *
@@ -16,6 +16,7 @@
 #include "vec_avx2.h"
 
 #include "dsc/abi/ggml_decode.h"
+#include "ggml_k_x86.h"
 #ifndef DSC_GGML_NO_GEMM
 #include "gemm.h"
 #endif
@@ -35,97 +36,6 @@
 #pragma pop_macro("dsc_uk_embedding_ggml")
 #pragma pop_macro("dsc_uk_linear_ggml")
 #pragma pop_macro("DSC_GENERIC")
-
-/* Half h of a Q6_K block as its 6-bit values (0..63): v[i] holds values
- * 128h + 32i .. 128h + 32i + 31, the low nibbles from ql and the two high
- * bits from qh. */
-DSC_INLINE void k_q6k_values(const uint8_t *b, int h, __m256i v[4]) {
-  const __m256i m4 = _mm256_set1_epi8(0xF), m3 = _mm256_set1_epi8(3);
-  const uint8_t *ql = b, *qh = b + 128;
-  __m256i l0 = _mm256_loadu_si256((const __m256i *)(ql + 64 * h));
-  __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 64 * h + 32));
-  __m256i hb = _mm256_loadu_si256((const __m256i *)(qh + 32 * h));
-  __m256i lo[4] = {_mm256_and_si256(l0, m4), _mm256_and_si256(l1, m4),
-                   _mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
-                   _mm256_and_si256(_mm256_srli_epi16(l1, 4), m4)};
-  for (int i = 0; i < 4; ++i)
-    v[i] = _mm256_or_si256(
-        lo[i], _mm256_slli_epi16(
-                   _mm256_and_si256(_mm256_srli_epi16(hb, 2 * i), m3), 4));
-}
-
-#ifndef DSC_GGML_NO_GEMM
-/* Decoding Q4_K and Q6_K blocks to floats, for the float prompt GEMM. */
-
-/* The low eight bytes of `q` as floats, zero- or sign-extended. */
-DSC_INLINE __m256 k_u8_to_ps(__m128i q) {
-  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(q));
-}
-DSC_INLINE __m256 k_s8_to_ps(__m128i q) {
-  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
-}
-
-/* A decoded vector of weights `w` (values o..o+7 of the block) to out[o]. */
-DSC_INLINE void k_put(float *out, int o, __m256 w) {
-  _mm256_storeu_ps(out + o, w);
-}
-
-/* 32 values (bytes of q) as a * q + b, at o..o+31. */
-DSC_INLINE void k_put32_u8(__m256i q, __m256 a, __m256 b, float *out, int o) {
-  __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
-  k_put(out, o, _mm256_fmadd_ps(a, k_u8_to_ps(lo), b));
-  k_put(out, o + 8, _mm256_fmadd_ps(a, k_u8_to_ps(_mm_srli_si128(lo, 8)), b));
-  k_put(out, o + 16, _mm256_fmadd_ps(a, k_u8_to_ps(hi), b));
-  k_put(out, o + 24, _mm256_fmadd_ps(a, k_u8_to_ps(_mm_srli_si128(hi, 8)), b));
-}
-
-DSC_INLINE void k_decode_q4_k(const uint8_t *b, float *out) {
-  float d = dsc_ggml_f16(b), dmin = dsc_ggml_f16(b + 2);
-  const uint8_t *sc = b + 4, *qs = b + 16;
-  const __m256i m4 = _mm256_set1_epi8(0xF);
-  for (int p = 0; p < 4; ++p) {
-    __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
-    int s0, m0, s1, m1;
-    dsc_ggml_k4_scale(sc, 2 * p, &s0, &m0);
-    dsc_ggml_k4_scale(sc, 2 * p + 1, &s1, &m1);
-    k_put32_u8(_mm256_and_si256(q, m4), _mm256_set1_ps(d * (float)s0),
-               _mm256_set1_ps(-(dmin * (float)m0)), out, 64 * p);
-    k_put32_u8(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
-               _mm256_set1_ps(d * (float)s1),
-               _mm256_set1_ps(-(dmin * (float)m1)), out, 64 * p + 32);
-  }
-}
-
-DSC_INLINE void k_decode_q6_k(const uint8_t *b, float *out) {
-  const int8_t *sc = (const int8_t *)(b + 192);
-  float d = dsc_ggml_f16(b + 208);
-  const __m256i off = _mm256_set1_epi8(32);
-  for (int h = 0; h < 2; ++h) {
-    __m256i v[4];
-    k_q6k_values(b, h, v);
-    for (int i = 0; i < 4; ++i) {
-      __m256i q = _mm256_sub_epi8(v[i], off);
-      __m256 d0 = _mm256_set1_ps(d * (float)sc[8 * h + 2 * i]),
-             d1 = _mm256_set1_ps(d * (float)sc[8 * h + 2 * i + 1]);
-      __m128i qa = _mm256_castsi256_si128(q),
-              qb = _mm256_extracti128_si256(q, 1);
-      int o = 128 * h + 32 * i;
-      k_put(out, o, _mm256_mul_ps(d0, k_s8_to_ps(qa)));
-      k_put(out, o + 8, _mm256_mul_ps(d0, k_s8_to_ps(_mm_srli_si128(qa, 8))));
-      k_put(out, o + 16, _mm256_mul_ps(d1, k_s8_to_ps(qb)));
-      k_put(out, o + 24, _mm256_mul_ps(d1, k_s8_to_ps(_mm_srli_si128(qb, 8))));
-    }
-  }
-}
-
-/* Block b of a row into v. */
-DSC_INLINE void k_decode(unsigned type, const uint8_t *b, float *v) {
-  if (type == DSC_GGML_TYPE_Q4_K)
-    k_decode_q4_k(b, v);
-  else
-    k_decode_q6_k(b, v);
-}
-#endif
 
 /* IQ4_NL with int8 activations (qact_avx2.h, as the integer kernels of
  * dsc's own schemes take them): a block's 16 levels are bytes, so a block
@@ -219,8 +129,8 @@ static void k_iq4_rows(void *ctx, int64_t begin, int64_t end) {
  * sub-block (16 values each) are the lanes 0-3 and 4-7 of the products.
  * In float (the weights decoded, then FMAs) the unpacking and conversions
  * bound the loop at a third of the memory's speed. Prompts' rows go to the
- * float GEMM on the same rounded activations (k_gemm_f), so that both
- * compute one product. */
+ * int8 prompt GEMM (gemm.h's dsc_gemm_q_ggml_k), which takes the same
+ * products of the same rounded activations, four or six rows at a time. */
 typedef struct {
   const qact_t *a;
   const float *xds;  /* per row and 32-block: dx * sum(x) (Q4_K) */
@@ -230,24 +140,6 @@ typedef struct {
   int64_t S, K, N;
   unsigned type;
 } kq_ctx;
-
-/* The eight 6-bit scales and minimums of a Q4_K super-block (its bytes
- * 4..15, dsc_ggml_k4_scale's packing) as bytes, four at a time: j < 4 are
- * the low six bits of bytes j and j + 4; j >= 4 take the nibbles of byte
- * j + 4 and, as bits 4-5, the top two bits of bytes j - 4 and j. */
-DSC_INLINE void k_q4k_scales(const uint8_t *s, uint8_t sc[8], uint8_t m[8]) {
-  uint32_t w0, w1, w2;
-  __builtin_memcpy(&w0, s, 4);
-  __builtin_memcpy(&w1, s + 4, 4);
-  __builtin_memcpy(&w2, s + 8, 4);
-  uint32_t s03 = w0 & 0x3F3F3F3Fu, m03 = w1 & 0x3F3F3F3Fu;
-  uint32_t s47 = (w2 & 0x0F0F0F0Fu) | (((w0 >> 6) & 0x03030303u) << 4);
-  uint32_t m47 = ((w2 >> 4) & 0x0F0F0F0Fu) | (((w1 >> 6) & 0x03030303u) << 4);
-  __builtin_memcpy(sc, &s03, 4);
-  __builtin_memcpy(sc + 4, &s47, 4);
-  __builtin_memcpy(m, &m03, 4);
-  __builtin_memcpy(m + 4, &m47, 4);
-}
 
 /* Eight bytes as floats. */
 DSC_INLINE __m256 k_bytes_ps(const uint8_t *p, int sign) {
@@ -434,87 +326,6 @@ static int k_iq4_gemm(const float *x, const uint8_t *w, float *y, int64_t S,
 }
 #endif
 
-#ifndef DSC_GGML_NO_GEMM
-/* Q4_K and Q6_K prompts: the weights decoded to their floats
- * (dsc/abi/ggml_decode.h's, by k_decode), written as f32 in the 4x16 tiled
- * layout (linear_tiled.h) and multiplied by the float prompt GEMM (gemm.h's
- * dsc_gemm_f_t4x16) with the activations rounded to int8's grid as the
- * generated tokens' are (k_quant_linear): register-blocked micro-tiles
- * instead of a pass over all of a prompt's rows for every weight row. At most
- * K_GEMM_F_BYTES of weights are decoded at a time (rows in multiples of 32, the
- * GEMM's panels), their outputs gathered into y's columns where that is not all
- * of N. */
-#define K_GEMM_F_BYTES (16u << 20)
-
-typedef struct {
-  const uint8_t *w; /* the weight's first row of this part */
-  float *t32;
-  int64_t K;
-  unsigned type;
-} kf_expand_ctx;
-
-/* Tiles of 4 rows [begin, end) (in fours) of the part. */
-static void k_expand_f32(void *ctx, int64_t begin, int64_t end) {
-  const kf_expand_ctx *e = (const kf_expand_ctx *)ctx;
-  float v[4][DSC_QK_K] __attribute__((aligned(32)));
-  unsigned bytes = dsc_ggml_block_bytes(e->type);
-  int64_t blocks = e->K / DSC_QK_K, kt = e->K / 16;
-  uint64_t rowBytes = (uint64_t)blocks * bytes;
-  for (int64_t r4 = begin; r4 < end; ++r4)
-    for (int64_t b = 0; b < blocks; ++b) {
-      for (int r = 0; r < 4; ++r)
-        k_decode(e->type, e->w + (uint64_t)(4 * r4 + r) * rowBytes + b * bytes,
-                 v[r]);
-      float *dst = e->t32 + ((uint64_t)r4 * kt + b * (DSC_QK_K / 16)) * 64;
-      for (int t = 0; t < DSC_QK_K / 16; ++t)
-        for (int r = 0; r < 4; ++r)
-          __builtin_memcpy(dst + 64 * t + 16 * r, v[r] + 16 * t, 64);
-    }
-}
-
-/* 0 if it took nothing (fewer rows than a GEMM's, or N not in fours). */
-static int k_gemm_f(const float *x, const uint8_t *w, float *y, int64_t S,
-                    int64_t K, int64_t N, unsigned type) {
-  if (S < DSC_GEMM_MIN_ROWS || N % 4)
-    return 0;
-  int64_t part = (int64_t)(K_GEMM_F_BYTES / ((uint64_t)K * 4)) / 32 * 32;
-  if (part < 32)
-    part = 32;
-  if (part > N)
-    part = N;
-  uint64_t rowBytes = (uint64_t)(K / DSC_QK_K) * dsc_ggml_block_bytes(type);
-  /* The activations rounded as k_quant_linear's are (per 32, to
-   * round(x * 127 / amax) * amax / 127): a prompt's rows and the generated
-   * ones multiply the same values. */
-  qact_t a = qact_alloc(S, K);
-  qact_quantize_avx2(x, S, K, a.q, a.d, a.sum);
-  float *xr = (float *)dsc_kernel_alloc((uint64_t)S * K * 4);
-  for (int64_t i = 0; i < S * K; i += 8)
-    _mm256_storeu_ps(
-        xr + i, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
-                                  _mm_loadl_epi64((const __m128i *)(a.q + i)))),
-                              _mm256_set1_ps(a.d[i / 32])));
-  qact_free(a);
-  float *t32 = (float *)dsc_kernel_alloc((uint64_t)part * K * 4);
-  float *yp = part < N ? (float *)dsc_kernel_alloc((uint64_t)S * part * 4) : y;
-  for (int64_t n0 = 0; n0 < N; n0 += part) {
-    int64_t m = dsc_min64(part, N - n0);
-    kf_expand_ctx e = {w + (uint64_t)n0 * rowBytes, t32, K, type};
-    /* On the pool's threads too: a pass over m x K weights. */
-    dsc_parallel_for(m / 4, k_expand_f32, &e);
-    dsc_gemm_f_t4x16(xr, t32, yp, S, K, m, 0);
-    if (yp != y)
-      for (int64_t s = 0; s < S; ++s)
-        __builtin_memcpy(y + s * N + n0, yp + s * m, (uint64_t)m * 4);
-  }
-  if (yp != y)
-    dsc_kernel_free(yp);
-  dsc_kernel_free(t32);
-  dsc_kernel_free(xr);
-  return 1;
-}
-#endif
-
 static void k_iq4_linear(const float *x, const uint8_t *w, float *y, int64_t S,
                          int64_t K, int64_t N) {
 #ifndef DSC_GGML_NO_GEMM
@@ -542,7 +353,7 @@ void DSC_UK(linear_ggml)(const float *x, const uint8_t *w, float *y, int64_t S,
     return;
   }
 #ifndef DSC_GGML_NO_GEMM
-  if (k_gemm_f(x, w, y, S, K, N, (unsigned)type))
+  if (S >= DSC_GEMM_MIN_ROWS && dsc_gemm_q_ggml_k(x, w, y, S, K, N, type))
     return;
 #endif
   k_quant_linear(x, w, y, S, K, N, (unsigned)type);

@@ -1,0 +1,91 @@
+/*===- ggml_k_x86.h - GGUF Q4_K and Q6_K blocks unpacked with AVX2 -*- C -*-===*
+ *
+ * The super-blocks' values and scales as bytes and floats, shared by the
+ * matrix-vector loops (linear_ggml_avx2.c) and the prompt GEMM's panel
+ * packing (gemm_q_x86.h), so that both read one decoding of the layouts
+ * dsc/abi/quant_layout.h defines.
+ *
+ *===---------------------------------------------------------------------===*/
+#ifndef DSC_X86_GGML_K_X86_H
+#define DSC_X86_GGML_K_X86_H
+
+#include "kernel.h"
+
+#include "dsc/abi/ggml_decode.h"
+
+#include <immintrin.h>
+
+/* Half h of a Q6_K block as its 6-bit values (0..63): v[i] holds values
+ * 128h + 32i .. 128h + 32i + 31, the low nibbles from ql and the two high
+ * bits from qh. */
+DSC_INLINE void k_q6k_values(const uint8_t *b, int h, __m256i v[4]) {
+  const __m256i m4 = _mm256_set1_epi8(0xF), m3 = _mm256_set1_epi8(3);
+  const uint8_t *ql = b, *qh = b + 128;
+  __m256i l0 = _mm256_loadu_si256((const __m256i *)(ql + 64 * h));
+  __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 64 * h + 32));
+  __m256i hb = _mm256_loadu_si256((const __m256i *)(qh + 32 * h));
+  __m256i lo[4] = {_mm256_and_si256(l0, m4), _mm256_and_si256(l1, m4),
+                   _mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                   _mm256_and_si256(_mm256_srli_epi16(l1, 4), m4)};
+  for (int i = 0; i < 4; ++i)
+    v[i] = _mm256_or_si256(
+        lo[i], _mm256_slli_epi16(
+                   _mm256_and_si256(_mm256_srli_epi16(hb, 2 * i), m3), 4));
+}
+
+/* The eight 6-bit scales and minimums of a Q4_K super-block (its bytes
+ * 4..15, dsc_ggml_k4_scale's packing) as bytes, four at a time: j < 4 are
+ * the low six bits of bytes j and j + 4; j >= 4 take the nibbles of byte
+ * j + 4 and, as bits 4-5, the top two bits of bytes j - 4 and j. */
+DSC_INLINE void k_q4k_scales(const uint8_t *s, uint8_t sc[8], uint8_t m[8]) {
+  uint32_t w0, w1, w2;
+  __builtin_memcpy(&w0, s, 4);
+  __builtin_memcpy(&w1, s + 4, 4);
+  __builtin_memcpy(&w2, s + 8, 4);
+  uint32_t s03 = w0 & 0x3F3F3F3Fu, m03 = w1 & 0x3F3F3F3Fu;
+  uint32_t s47 = (w2 & 0x0F0F0F0Fu) | (((w0 >> 6) & 0x03030303u) << 4);
+  uint32_t m47 = ((w2 >> 4) & 0x0F0F0F0Fu) | (((w1 >> 6) & 0x03030303u) << 4);
+  __builtin_memcpy(sc, &s03, 4);
+  __builtin_memcpy(sc + 4, &s47, 4);
+  __builtin_memcpy(m, &m03, 4);
+  __builtin_memcpy(m + 4, &m47, 4);
+}
+
+/* A Q4_K super-block's 256 values (0..15) as bytes in order, its
+ * sub-blocks' scales d * sc and minimums dmin * m. */
+DSC_INLINE void k_q4k_unpack(const uint8_t *b, uint8_t vals[DSC_QK_K],
+                             float scale[8], float min[8]) {
+  const __m256i m4 = _mm256_set1_epi8(0xF);
+  float d = dsc_ggml_f16(b), dmin = dsc_ggml_f16(b + 2);
+  uint8_t sc[8], m[8];
+  k_q4k_scales(b + 4, sc, m);
+  for (int i = 0; i < 8; ++i) {
+    scale[i] = d * (float)sc[i];
+    min[i] = dmin * (float)m[i];
+  }
+  for (int p = 0; p < 4; ++p) {
+    __m256i q = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * p));
+    _mm256_storeu_si256((__m256i *)(vals + 64 * p), _mm256_and_si256(q, m4));
+    _mm256_storeu_si256((__m256i *)(vals + 64 * p + 32),
+                        _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+  }
+}
+
+/* A Q6_K super-block's 256 values less 32 (-32..31) as signed bytes in
+ * order and its sixteen 16-value sub-blocks' scales d * sc. */
+DSC_INLINE void k_q6k_unpack(const uint8_t *b, int8_t vals[DSC_QK_K],
+                             float scale[16]) {
+  float d = dsc_ggml_f16(b + 208);
+  for (int i = 0; i < 16; ++i)
+    scale[i] = d * (float)(int8_t)b[192 + i];
+  const __m256i off = _mm256_set1_epi8(32);
+  for (int h = 0; h < 2; ++h) {
+    __m256i v[4];
+    k_q6k_values(b, h, v);
+    for (int i = 0; i < 4; ++i)
+      _mm256_storeu_si256((__m256i *)(vals + 128 * h + 32 * i),
+                          _mm256_sub_epi8(v[i], off));
+  }
+}
+
+#endif /* DSC_X86_GGML_K_X86_H */
