@@ -424,7 +424,8 @@ TEST(GGMLKernel, AVX2MatchesPortable) {
 /// The prompts' GEMM of the same kernel (Q4_K and Q6_K packed from their
 /// super-blocks, IQ4_NL written as int8 tiles, all on activations rounded
 /// as above), as the AVX2, AVX-VNNI and AVX-512 targets build it, against
-/// the portable kernel: rows from the GEMM's minimum (4) up to a 256-token
+/// the portable kernel: 1 and 3 rows (the matrix-vector loops), then rows
+/// from the GEMM's minimum (4) up to a 256-token
 /// window (many micro-tiles of 4 or 6 rows, and their remainders), K past
 /// one slice (16 blocks), N in fours with partial panels, N not in fours
 /// (declined: the path above takes it), and a weight of many panels on the
@@ -434,8 +435,9 @@ void checkGemmPath(LinearGGMLFn fn) {
   struct Shape {
     int64_t S, K, N;
   };
-  const Shape shapes[] = {{4, 768, 36},  {13, 256, 100}, {5, 512, 7},
-                          {60, 768, 64}, {256, 512, 40}, {4, 2048, 2100}};
+  const Shape shapes[] = {{1, 768, 36},   {3, 2048, 64},  {4, 768, 36},
+                          {13, 256, 100}, {5, 512, 7},    {60, 768, 64},
+                          {256, 512, 40}, {4, 2048, 2100}};
   const unsigned types[] = {DSC_GGML_TYPE_Q4_K, DSC_GGML_TYPE_Q6_K,
                             DSC_GGML_TYPE_IQ4_NL};
   for (const Shape &sh : shapes)
