@@ -383,11 +383,11 @@ void checkAgainstPortable(LinearGGMLFn fn, unsigned type, int64_t S, int64_t K,
            bytes = dsc_ggml_block_bytes(type);
   for (int64_t b = 0; b < N * K / elems; ++b)
     dsc_ggml_decode_block(type, &w[b * bytes], &wf[b * elems]);
-  std::vector<float> xr = type == DSC_GGML_TYPE_Q4_K ||
-                                  type == DSC_GGML_TYPE_Q6_K ||
-                                  type == DSC_GGML_TYPE_IQ4_NL
-                              ? dsc::test::roundLikeKernels(x)
-                              : x;
+  std::vector<float> xr =
+      type == DSC_GGML_TYPE_Q4_K || type == DSC_GGML_TYPE_Q5_K ||
+              type == DSC_GGML_TYPE_Q6_K || type == DSC_GGML_TYPE_IQ4_NL
+          ? dsc::test::roundLikeKernels(x)
+          : x;
   dsc_uk_linear_ggml(xr.data(), w.data(), y.data(), S, K, N, type);
   fn(x.data(), w.data(), ya.data(), S, K, N, type);
   for (int64_t s = 0; s < S; ++s)
@@ -438,8 +438,8 @@ void checkGemmPath(LinearGGMLFn fn) {
   const Shape shapes[] = {{1, 768, 36},   {3, 2048, 64},  {4, 768, 36},
                           {13, 256, 100}, {5, 512, 7},    {60, 768, 64},
                           {256, 512, 40}, {4, 2048, 2100}};
-  const unsigned types[] = {DSC_GGML_TYPE_Q4_K, DSC_GGML_TYPE_Q6_K,
-                            DSC_GGML_TYPE_IQ4_NL};
+  const unsigned types[] = {DSC_GGML_TYPE_Q4_K, DSC_GGML_TYPE_Q5_K,
+                            DSC_GGML_TYPE_Q6_K, DSC_GGML_TYPE_IQ4_NL};
   for (const Shape &sh : shapes)
     for (unsigned type : types) {
       if (sh.N > 1000 && type == DSC_GGML_TYPE_IQ4_NL)

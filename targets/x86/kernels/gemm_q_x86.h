@@ -23,9 +23,10 @@
  * walked in slices of KC_BLOCKS blocks (20 KiB, in L1) for all rows before
  * the next slice.
  *
- * GGUF Q4_K and Q6_K rows (dsc_gemm_q_ggml_k) are packed from their
- * super-blocks (ggml_k_x86.h) into blocks of PBK bytes: a Q4_K sub-block's
- * values 0..15 with scale d * sc, and its minimum dmin * m, which the
+ * GGUF Q4_K, Q5_K and Q6_K rows (dsc_gemm_q_ggml_k) are packed from their
+ * super-blocks (ggml_k_x86.h) into blocks of PBK bytes: a Q4_K or Q5_K
+ * sub-block's values (0..15, 0..31) with scale d * sc, and its minimum
+ * dmin * m, which the
  * micro-tiles take off times the block's activation sum (xd * sum(q), per
  * row and block: GQ_MINS); a Q6_K block's values less 32, whose two halves
  * of 16 (quads 0-3 and 4-7) each have their own column terms and scale
@@ -46,7 +47,7 @@
 #define PB_SUMS PB_VALUES        /* 32 int32 offset terms */
 #define PB_SCALES (PB_SUMS + 128) /* 32 float scales */
 #define PB (PB_SCALES + 128)     /* bytes of one packed block */
-#define PB_MINS PB               /* Q4_K: 32 floats dmin * m */
+#define PB_MINS PB               /* Q4_K, Q5_K: 32 floats dmin * m */
 #define PB_SUMS2 PB              /* Q6_K: the second half's offset terms */
 #define PB_SCALES2 (PB + 128)    /* and scales */
 #define PBK (PB + 256)           /* bytes of one packed K-quant block */
@@ -68,7 +69,7 @@ typedef struct {
   qtile_t t;
   int xoff; /* X_OFFSET(bits) */
   int r16;  /* row-interleaved int4 blocks (quant_layout.h's DSC_QR16_*) */
-  unsigned ktype; /* DSC_GGML_TYPE_Q4_K or _Q6_K rows, else 0 */
+  unsigned ktype; /* DSC_GGML_TYPE_Q4_K, _Q5_K or _Q6_K rows, else 0 */
 } gq_ctx;
 
 /* The 32 stored values of one 32-column block of a tile row. */
@@ -156,11 +157,12 @@ static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
     }
 }
 
-/* GGUF Q4_K or Q6_K rows n0 .. n0 + nc (nc <= 32, a multiple of 4) into
+/* GGUF Q4_K, Q5_K or Q6_K rows n0 .. n0 + nc (nc <= 32, a multiple of 4) into
  * `panel` as PBK-byte blocks: each super-block's eight 32-value blocks for
  * the panel's columns four at a time, then the next super-block. */
 static void pack_panel_k(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
-  const int q4 = c->ktype == DSC_GGML_TYPE_Q4_K;
+  const int q4 = c->ktype != DSC_GGML_TYPE_Q6_K,
+            five = c->ktype == DSC_GGML_TYPE_Q5_K;
   const uint64_t bb = dsc_ggml_block_bytes(c->ktype);
   const int64_t sbs = c->K / DSC_QK_K;
   const uint64_t rowBytes = (uint64_t)sbs * bb;
@@ -174,8 +176,10 @@ static void pack_panel_k(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
     for (int j = 0; j < nc; j += 4) {
       for (int r = 0; r < 4; ++r) {
         const uint8_t *blk = c->w + (uint64_t)(n0 + j + r) * rowBytes + s * bb;
-        if (q4)
-          k_q4k_unpack(blk, vals[r], sc[r], mn[r]);
+        if (five)
+          k_q45k_unpack(blk, 1, vals[r], sc[r], mn[r]);
+        else if (q4)
+          k_q45k_unpack(blk, 0, vals[r], sc[r], mn[r]);
         else
           k_q6k_unpack(blk, (int8_t *)vals[r], sc[r]);
       }
@@ -332,7 +336,7 @@ static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
   const gq_ctx *c = (const gq_ctx *)ctx;
   /* One group (per channel): the same scales in every block, but with
    * two-level scales, whose blocks each have their own. */
-  if (c->ktype == DSC_GGML_TYPE_Q4_K)
+  if (c->ktype == DSC_GGML_TYPE_Q4_K || c->ktype == DSC_GGML_TYPE_Q5_K)
     panels(c, begin, end, GQ_MINS);
   else if (c->ktype)
     panels(c, begin, end, GQ_HALVES);
@@ -410,7 +414,9 @@ static void gemm_q_run(const float *x, const uint8_t *w, float *y, int64_t S,
   int64_t kb = K / 32, tiles = (S + MR - 1) / MR;
   int32_t *xp = (int32_t *)dsc_kernel_alloc((uint64_t)tiles * kb * MR * 40);
   float *xd = (float *)(xp + tiles * kb * 8 * MR);
-  float *xs = ktype == DSC_GGML_TYPE_Q4_K ? xd + tiles * kb * MR : 0;
+  float *xs = ktype == DSC_GGML_TYPE_Q4_K || ktype == DSC_GGML_TYPE_Q5_K
+                  ? xd + tiles * kb * MR
+                  : 0;
   gq_rows rows = {x, S, K, xoff, xp, xd, xs};
   gq_ctx c = {xp, xd, xs, w, y, S, K, N, t, xoff, r16, ktype};
   dsc_gemm_run(S * K * N, tiles, quantize_tiles, &rows, (N + NR - 1) / NR,
@@ -444,11 +450,14 @@ int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
 int dsc_gemm_q_ggml_k(const float *x, const uint8_t *w, float *y, int64_t S,
                       int64_t K, int64_t N, int64_t type) {
   if (K % DSC_QK_K || N % 4 ||
-      (type != DSC_GGML_TYPE_Q4_K && type != DSC_GGML_TYPE_Q6_K))
+      (type != DSC_GGML_TYPE_Q4_K && type != DSC_GGML_TYPE_Q5_K &&
+       type != DSC_GGML_TYPE_Q6_K))
     return 0;
-  /* The widths whose values they hold (0..15, -32..31), for the ISA's
-   * choice of loop and activation offset. */
-  int bits = type == DSC_GGML_TYPE_Q4_K ? 4 : 6;
+  /* The widths whose values they hold (0..15, 0..31, -32..31), for the
+   * ISA's choice of loop and activation offset. */
+  int bits = type == DSC_GGML_TYPE_Q4_K   ? 4
+             : type == DSC_GGML_TYPE_Q5_K ? 5
+                                          : 6;
   gemm_q_run(x, w, y, S, K, N, qtile_make(K, 32, bits, 0), X_OFFSET(bits), 0,
              (unsigned)type);
   return 1;

@@ -1,6 +1,7 @@
-/*===- ggml_k_x86.h - GGUF Q4_K and Q6_K blocks unpacked with AVX2 -*- C -*-===*
+/*===- ggml_k_x86.h - GGUF K-quant blocks unpacked with AVX2 ------*- C -*-===*
  *
- * The super-blocks' values and scales as bytes and floats, shared by the
+ * The super-blocks' values and scales as bytes and floats (Q4_K, Q5_K and
+ * Q6_K), shared by the
  * matrix-vector loops (linear_ggml_avx2.c) and the prompt GEMM's panel
  * packing (gemm_q_x86.h), so that both read one decoding of the layouts
  * dsc/abi/quant_layout.h defines.
@@ -51,11 +52,35 @@ DSC_INLINE void k_q4k_scales(const uint8_t *s, uint8_t sc[8], uint8_t m[8]) {
   __builtin_memcpy(m + 4, &m47, 4);
 }
 
-/* A Q4_K super-block's 256 values (0..15) as bytes in order, its
- * sub-blocks' scales d * sc and minimums dmin * m. */
-DSC_INLINE void k_q4k_unpack(const uint8_t *b, uint8_t vals[DSC_QK_K],
-                             float scale[8], float min[8]) {
+/* Sub-blocks 2p and 2p + 1 of a Q4_K (five = 0) or Q5_K (five = 1, a
+ * constant where inlined) super-block as bytes: the low and high nibbles
+ * of qs's 32 bytes p, and Q5_K's fifth bits from qh (bit j of byte l for
+ * value 32j + l). */
+DSC_INLINE void k_q45k_pair(const uint8_t *b, int p, const int five,
+                            __m256i *lo, __m256i *hi) {
   const __m256i m4 = _mm256_set1_epi8(0xF);
+  __m256i q =
+      _mm256_loadu_si256((const __m256i *)(b + (five ? 48 : 16) + 32 * p));
+  *lo = _mm256_and_si256(q, m4);
+  *hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+  if (five) {
+    const __m256i one = _mm256_set1_epi8(1);
+    __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 16));
+    /* Each byte's bit (0 or 1) shifted to bit 4 within its 16-bit lane. */
+    *lo = _mm256_or_si256(
+        *lo, _mm256_slli_epi16(
+                 _mm256_and_si256(_mm256_srli_epi16(qh, 2 * p), one), 4));
+    *hi = _mm256_or_si256(
+        *hi, _mm256_slli_epi16(
+                 _mm256_and_si256(_mm256_srli_epi16(qh, 2 * p + 1), one), 4));
+  }
+}
+
+/* A Q4_K or Q5_K super-block's 256 values (0..15 or 0..31) as bytes in
+ * order, its sub-blocks' scales d * sc and minimums dmin * m. */
+DSC_INLINE void k_q45k_unpack(const uint8_t *b, const int five,
+                              uint8_t vals[DSC_QK_K], float scale[8],
+                              float min[8]) {
   float d = dsc_ggml_f16(b), dmin = dsc_ggml_f16(b + 2);
   uint8_t sc[8], m[8];
   k_q4k_scales(b + 4, sc, m);
@@ -64,10 +89,10 @@ DSC_INLINE void k_q4k_unpack(const uint8_t *b, uint8_t vals[DSC_QK_K],
     min[i] = dmin * (float)m[i];
   }
   for (int p = 0; p < 4; ++p) {
-    __m256i q = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * p));
-    _mm256_storeu_si256((__m256i *)(vals + 64 * p), _mm256_and_si256(q, m4));
-    _mm256_storeu_si256((__m256i *)(vals + 64 * p + 32),
-                        _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+    __m256i lo, hi;
+    k_q45k_pair(b, p, five, &lo, &hi);
+    _mm256_storeu_si256((__m256i *)(vals + 64 * p), lo);
+    _mm256_storeu_si256((__m256i *)(vals + 64 * p + 32), hi);
   }
 }
 

@@ -1,12 +1,12 @@
-/*===- linear_ggml_avx2.c - Q4_K, Q6_K and IQ4_NL weights, AVX2 + FMA ------===*
+/*===- linear_ggml_avx2.c - Q4_K, Q5_K, Q6_K and IQ4_NL weights, AVX2 ------===*
  *
  * The portable kernel decodes a block with scalar byte arithmetic, which
- * costs more than the product itself. Q4_K, Q6_K and IQ4_NL take int8
+ * costs more than the product itself. Q4_K, Q5_K, Q6_K and IQ4_NL take int8
  * activations here (qact_avx2.h, rounded per 32 values as dsc's integer
  * kernels round them; llama.cpp rounds per 256 for these): a generated token's
  * row through integer dot products of the blocks' values (k_quant_linear,
- * k_iq4_linear), a prompt's rows through the int8 prompt GEMM (Q4_K and
- * Q6_K packed from their super-blocks by the GEMM itself, IQ4_NL written
+ * k_iq4_linear), a prompt's rows through the int8 prompt GEMM (the
+ * K-quants packed from their super-blocks by the GEMM itself, IQ4_NL written
  * as int8:group=32 tiles first). Other formats run the
  * portable kernel, included below under a private name; embedding_ggml
  * stays the portable (weak) one.
@@ -133,14 +133,14 @@ static void k_iq4_rows(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
-/* Q4_K and Q6_K with int8 activations (qact_avx2.h), as dsc's own integer
- * kernels take them: a 32-value sub-block's dot product
- * is one vpmaddubsw of its unsigned values (Q4_K at most 15, Q6_K 63) by
- * the activations (pairs at most 2 * 63 * 127, within int16) and a
+/* Q4_K, Q5_K and Q6_K with int8 activations (qact_avx2.h), as dsc's own
+ * integer kernels take them: a 32-value sub-block's dot product
+ * is one vpmaddubsw of its unsigned values (Q4_K at most 15, Q5_K 31, Q6_K
+ * 63) by the activations (pairs at most 2 * 63 * 127, within int16) and a
  * vpmaddwd, or one vpdpbusd (qact_dot_u8s8), then one FMA by its scale times
- * the activations' block scale. Q4_K's minimums come off once per row, as
- * dmin * m * dx * sum(x) per sub-block; Q6_K's offset of 32, as 32 times
- * each lane's four activations (summed once a call), and its two scales a
+ * the activations' block scale. Q4_K's and Q5_K's minimums come off once per
+ * row, as dmin * m * dx * sum(x) per sub-block; Q6_K's offset of 32, as 32
+ * times each lane's four activations (summed once a call), and its two scales a
  * sub-block (16 values each) are the lanes 0-3 and 4-7 of the products.
  * In float (the weights decoded, then FMAs) the unpacking and conversions
  * bound the loop at a third of the memory's speed. Prompts' rows go to the
@@ -148,7 +148,7 @@ static void k_iq4_rows(void *ctx, int64_t begin, int64_t end) {
  * products of the same rounded activations, four or six rows at a time. */
 typedef struct {
   const qact_t *a;
-  const float *xds;  /* per row and 32-block: dx * sum(x) (Q4_K) */
+  const float *xds;  /* per row and 32-block: dx * sum(x) (Q4_K, Q5_K) */
   const int32_t *xl; /* per row, each 4 activations' sum (Q6_K) */
   const uint8_t *w;
   float *y;
@@ -163,10 +163,11 @@ DSC_INLINE __m256 k_bytes_ps(const uint8_t *p, int sign) {
                                  : _mm256_cvtepu8_epi32(b));
 }
 
-/* Row `row` of W against activation row s. */
-static float k_q4k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
-  const __m256i m4 = _mm256_set1_epi8(0xF);
-  const uint64_t bb = sizeof(dsc_ggml_block_q4_k);
+/* Row `row` of W (Q4_K, or Q5_K where `five`) against activation row s. */
+__attribute__((always_inline)) static inline float
+k_q45k_dot(const kq_ctx *c, const uint8_t *row, int64_t s, const int five) {
+  const uint64_t bb =
+      five ? sizeof(dsc_ggml_block_q5_k) : sizeof(dsc_ggml_block_q4_k);
   int64_t blocks = c->K / DSC_QK_K;
   const int8_t *xq = c->a->q + s * c->K;
   const float *xd = c->a->d + s * (c->K / 32);
@@ -187,12 +188,10 @@ static float k_q4k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
     mins = _mm256_fmadd_ps(
         _mm256_mul_ps(k_bytes_ps(m, 0), _mm256_set1_ps(k_f16(blk + 2))),
         _mm256_loadu_ps(xds + 8 * b), mins);
-    const uint8_t *qs = blk + 16;
     const int8_t *x = xq + b * DSC_QK_K;
     for (int p = 0; p < 4; ++p) {
-      __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
-      __m256i lo = _mm256_and_si256(q, m4);
-      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+      __m256i lo, hi;
+      k_q45k_pair(blk, p, five, &lo, &hi);
       __m256i p0 =
           qact_dot_u8s8(lo, _mm256_loadu_si256((const __m256i *)(x + 64 * p)));
       __m256i p1 = qact_dot_u8s8(
@@ -204,6 +203,13 @@ static float k_q4k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
     }
   }
   return VHSUM(VADD(acc0, acc1)) - VHSUM(mins);
+}
+
+static float k_q4k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
+  return k_q45k_dot(c, row, s, 0);
+}
+static float k_q5k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
+  return k_q45k_dot(c, row, s, 1);
 }
 
 static float k_q6k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
@@ -254,7 +260,9 @@ static void k_quant_rows(void *ctx, int64_t begin, int64_t end) {
     const uint8_t *row = c->w + (uint64_t)n * rowBytes;
     for (int64_t s = 0; s < c->S; ++s)
       c->y[s * c->N + n] = c->type == DSC_GGML_TYPE_Q4_K ? k_q4k_dot(c, row, s)
-                                                         : k_q6k_dot(c, row, s);
+                           : c->type == DSC_GGML_TYPE_Q5_K
+                               ? k_q5k_dot(c, row, s)
+                               : k_q6k_dot(c, row, s);
   }
 }
 
@@ -265,10 +273,10 @@ static void k_quant_linear(const float *x, const uint8_t *w, float *y,
   qact_quantize_avx2(x, S, K, a.q, a.d, a.sum);
   /* dx * sum(x) per 32-block, or each lane's four activations summed. */
   void *extra =
-      dsc_kernel_alloc(type == DSC_GGML_TYPE_Q4_K ? (uint64_t)S * kb * 4
+      dsc_kernel_alloc(type != DSC_GGML_TYPE_Q6_K ? (uint64_t)S * kb * 4
                                                   : (uint64_t)S * (K / 4) * 4);
   kq_ctx c = {&a, 0, 0, w, y, S, K, N, type};
-  if (type == DSC_GGML_TYPE_Q4_K) {
+  if (type != DSC_GGML_TYPE_Q6_K) {
     float *xds = (float *)extra;
     for (int64_t i = 0; i < S * kb; ++i)
       xds[i] = a.d[i] * (float)a.sum[i];
@@ -363,7 +371,8 @@ void DSC_UK(linear_ggml)(const float *x, const uint8_t *w, float *y, int64_t S,
     k_iq4_linear(x, w, y, S, K, N);
     return;
   }
-  if (type != DSC_GGML_TYPE_Q4_K && type != DSC_GGML_TYPE_Q6_K) {
+  if (type != DSC_GGML_TYPE_Q4_K && type != DSC_GGML_TYPE_Q5_K &&
+      type != DSC_GGML_TYPE_Q6_K) {
     ggml_linear_portable(x, w, y, S, K, N, type);
     return;
   }
