@@ -384,8 +384,9 @@ void checkAgainstPortable(LinearGGMLFn fn, unsigned type, int64_t S, int64_t K,
   for (int64_t b = 0; b < N * K / elems; ++b)
     dsc_ggml_decode_block(type, &w[b * bytes], &wf[b * elems]);
   std::vector<float> xr =
-      type == DSC_GGML_TYPE_Q4_K || type == DSC_GGML_TYPE_Q5_K ||
-              type == DSC_GGML_TYPE_Q6_K || type == DSC_GGML_TYPE_IQ4_NL
+      type == DSC_GGML_TYPE_Q3_K || type == DSC_GGML_TYPE_Q4_K ||
+              type == DSC_GGML_TYPE_Q5_K || type == DSC_GGML_TYPE_Q6_K ||
+              type == DSC_GGML_TYPE_IQ4_NL
           ? dsc::test::roundLikeKernels(x)
           : x;
   dsc_uk_linear_ggml(xr.data(), w.data(), y.data(), S, K, N, type);
@@ -401,16 +402,17 @@ void checkAgainstPortable(LinearGGMLFn fn, unsigned type, int64_t S, int64_t K,
     }
 }
 
-/// The AVX2 kernel (Q4_K, Q6_K and IQ4_NL with int8 activations, the other
-/// formats handed to the portable kernel), built without its prompt GEMMs,
-/// against the portable kernel, for decode and prefill row counts and a
+/// The AVX2 kernel (Q3_K to Q6_K and IQ4_NL with int8 activations, the
+/// other formats handed to the portable kernel), built without its prompt
+/// GEMMs, against the portable kernel, for decode and prefill row counts and a
 /// size that runs on the thread pool.
 TEST(GGMLKernel, AVX2MatchesPortable) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the host has no AVX2";
   std::mt19937 g(11);
   const unsigned types[] = {DSC_GGML_TYPE_Q4_K, DSC_GGML_TYPE_Q6_K,
-                            DSC_GGML_TYPE_Q5_K, DSC_GGML_TYPE_IQ4_NL};
+                            DSC_GGML_TYPE_Q5_K, DSC_GGML_TYPE_Q3_K,
+                            DSC_GGML_TYPE_IQ4_NL};
   for (int64_t K : {768, 96})
     for (unsigned type : types)
       for (int64_t S : {1, 2, 5})
@@ -438,8 +440,9 @@ void checkGemmPath(LinearGGMLFn fn) {
   const Shape shapes[] = {{1, 768, 36},   {3, 2048, 64},  {4, 768, 36},
                           {13, 256, 100}, {5, 512, 7},    {60, 768, 64},
                           {256, 512, 40}, {4, 2048, 2100}};
-  const unsigned types[] = {DSC_GGML_TYPE_Q4_K, DSC_GGML_TYPE_Q5_K,
-                            DSC_GGML_TYPE_Q6_K, DSC_GGML_TYPE_IQ4_NL};
+  const unsigned types[] = {DSC_GGML_TYPE_Q3_K, DSC_GGML_TYPE_Q4_K,
+                            DSC_GGML_TYPE_Q5_K, DSC_GGML_TYPE_Q6_K,
+                            DSC_GGML_TYPE_IQ4_NL};
   for (const Shape &sh : shapes)
     for (unsigned type : types) {
       if (sh.N > 1000 && type == DSC_GGML_TYPE_IQ4_NL)

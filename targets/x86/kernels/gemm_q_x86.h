@@ -23,12 +23,13 @@
  * walked in slices of KC_BLOCKS blocks (20 KiB, in L1) for all rows before
  * the next slice.
  *
- * GGUF Q4_K, Q5_K and Q6_K rows (dsc_gemm_q_ggml_k) are packed from their
+ * GGUF Q3_K to Q6_K rows (dsc_gemm_q_ggml_k) are packed from their
  * super-blocks (ggml_k_x86.h) into blocks of PBK bytes: a Q4_K or Q5_K
  * sub-block's values (0..15, 0..31) with scale d * sc, and its minimum
  * dmin * m, which the
  * micro-tiles take off times the block's activation sum (xd * sum(q), per
- * row and block: GQ_MINS); a Q6_K block's values less 32, whose two halves
+ * row and block: GQ_MINS); a Q6_K or Q3_K block's values (less 32 or 4:
+ * -32..31, -4..3), whose two halves
  * of 16 (quads 0-3 and 4-7) each have their own column terms and scale
  * (GQ_HALVES). Their products are then the integer loop's
  * (linear_ggml_avx2.c), so a prompt's rows and the generated ones multiply
@@ -69,7 +70,7 @@ typedef struct {
   qtile_t t;
   int xoff; /* X_OFFSET(bits) */
   int r16;  /* row-interleaved int4 blocks (quant_layout.h's DSC_QR16_*) */
-  unsigned ktype; /* DSC_GGML_TYPE_Q4_K, _Q5_K or _Q6_K rows, else 0 */
+  unsigned ktype; /* DSC_GGML_TYPE_Q3_K .. _Q6_K rows, else 0 */
 } gq_ctx;
 
 /* The 32 stored values of one 32-column block of a tile row. */
@@ -157,12 +158,14 @@ static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
     }
 }
 
-/* GGUF Q4_K, Q5_K or Q6_K rows n0 .. n0 + nc (nc <= 32, a multiple of 4) into
- * `panel` as PBK-byte blocks: each super-block's eight 32-value blocks for
+/* GGUF Q3_K, Q4_K, Q5_K or Q6_K rows n0 .. n0 + nc (nc <= 32, a multiple of 4)
+ * into `panel` as PBK-byte blocks: each super-block's eight 32-value blocks for
  * the panel's columns four at a time, then the next super-block. */
 static void pack_panel_k(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
-  const int q4 = c->ktype != DSC_GGML_TYPE_Q6_K,
-            five = c->ktype == DSC_GGML_TYPE_Q5_K;
+  const int q4 = c->ktype == DSC_GGML_TYPE_Q4_K ||
+                 c->ktype == DSC_GGML_TYPE_Q5_K,
+            five = c->ktype == DSC_GGML_TYPE_Q5_K,
+            three = c->ktype == DSC_GGML_TYPE_Q3_K;
   const uint64_t bb = dsc_ggml_block_bytes(c->ktype);
   const int64_t sbs = c->K / DSC_QK_K;
   const uint64_t rowBytes = (uint64_t)sbs * bb;
@@ -180,6 +183,8 @@ static void pack_panel_k(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
           k_q45k_unpack(blk, 1, vals[r], sc[r], mn[r]);
         else if (q4)
           k_q45k_unpack(blk, 0, vals[r], sc[r], mn[r]);
+        else if (three)
+          k_q3k_unpack(blk, (int8_t *)vals[r], sc[r]);
         else
           k_q6k_unpack(blk, (int8_t *)vals[r], sc[r]);
       }
@@ -450,12 +455,13 @@ int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
 int dsc_gemm_q_ggml_k(const float *x, const uint8_t *w, float *y, int64_t S,
                       int64_t K, int64_t N, int64_t type) {
   if (K % DSC_QK_K || N % 4 ||
-      (type != DSC_GGML_TYPE_Q4_K && type != DSC_GGML_TYPE_Q5_K &&
-       type != DSC_GGML_TYPE_Q6_K))
+      (type != DSC_GGML_TYPE_Q3_K && type != DSC_GGML_TYPE_Q4_K &&
+       type != DSC_GGML_TYPE_Q5_K && type != DSC_GGML_TYPE_Q6_K))
     return 0;
-  /* The widths whose values they hold (0..15, 0..31, -32..31), for the
-   * ISA's choice of loop and activation offset. */
-  int bits = type == DSC_GGML_TYPE_Q4_K   ? 4
+  /* The widths whose values they hold (-4..3, 0..15, 0..31, -32..31), for
+   * the ISA's choice of loop and activation offset. */
+  int bits = type == DSC_GGML_TYPE_Q3_K   ? 3
+             : type == DSC_GGML_TYPE_Q4_K ? 4
              : type == DSC_GGML_TYPE_Q5_K ? 5
                                           : 6;
   gemm_q_run(x, w, y, S, K, N, qtile_make(K, 32, bits, 0), X_OFFSET(bits), 0,

@@ -34,6 +34,39 @@ DSC_INLINE void k_q6k_values(const uint8_t *b, int h, __m256i v[4]) {
                    _mm256_and_si256(_mm256_srli_epi16(hb, 2 * i), m3), 4));
 }
 
+/* Half h of a Q3_K block as its 3-bit values offset by 4 (0..7, the
+ * stored value q - 4h of quant_layout.h plus 4): v[i] holds values
+ * 128h + 32i .. 128h + 32i + 31, the two low bits from qs and the third
+ * from hmask (bit 4h + i of byte l). */
+DSC_INLINE void k_q3k_values(const uint8_t *b, int h, __m256i v[4]) {
+  const __m256i m3 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
+  __m256i q = _mm256_loadu_si256((const __m256i *)(b + 32 + 32 * h));
+  __m256i hm = _mm256_loadu_si256((const __m256i *)b);
+  for (int i = 0; i < 4; ++i)
+    v[i] = _mm256_or_si256(
+        _mm256_and_si256(_mm256_srli_epi16(q, 2 * i), m3),
+        _mm256_slli_epi16(
+            _mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + i), one), 2));
+}
+
+/* The sixteen 6-bit scales of a Q3_K super-block (its bytes 96..107) less
+ * 32: scale j's low nibble is byte j's (j < 8) or byte j - 8's high one,
+ * its top two bits bits 2(j / 4) of byte 8 + j % 4. */
+DSC_INLINE void k_q3k_scales(const uint8_t *s, int8_t sc[16]) {
+  uint32_t w0, w1, w2, o[4];
+  __builtin_memcpy(&w0, s, 4);
+  __builtin_memcpy(&w1, s + 4, 4);
+  __builtin_memcpy(&w2, s + 8, 4);
+  o[0] = (w0 & 0x0F0F0F0Fu) | ((w2 & 0x03030303u) << 4);
+  o[1] = (w1 & 0x0F0F0F0Fu) | (((w2 >> 2) & 0x03030303u) << 4);
+  o[2] = ((w0 >> 4) & 0x0F0F0F0Fu) | (((w2 >> 4) & 0x03030303u) << 4);
+  o[3] = ((w1 >> 4) & 0x0F0F0F0Fu) | (((w2 >> 6) & 0x03030303u) << 4);
+  uint8_t u[16];
+  __builtin_memcpy(u, o, 16);
+  for (int j = 0; j < 16; ++j)
+    sc[j] = (int8_t)((int)u[j] - 32);
+}
+
 /* The eight 6-bit scales and minimums of a Q4_K super-block (its bytes
  * 4..15, dsc_ggml_k4_scale's packing) as bytes, four at a time: j < 4 are
  * the low six bits of bytes j and j + 4; j >= 4 take the nibbles of byte
@@ -110,6 +143,25 @@ DSC_INLINE void k_q6k_unpack(const uint8_t *b, int8_t vals[DSC_QK_K],
     for (int i = 0; i < 4; ++i)
       _mm256_storeu_si256((__m256i *)(vals + 128 * h + 32 * i),
                           _mm256_sub_epi8(v[i], off));
+  }
+}
+
+/* A Q3_K super-block's 256 values (-4..3) as signed bytes in order and its
+ * sixteen 16-value sub-blocks' scales d * (s - 32). */
+DSC_INLINE void k_q3k_unpack(const uint8_t *b, int8_t vals[DSC_QK_K],
+                             float scale[16]) {
+  float d = dsc_ggml_f16(b + 108);
+  int8_t sc[16];
+  k_q3k_scales(b + 96, sc);
+  for (int i = 0; i < 16; ++i)
+    scale[i] = d * (float)sc[i];
+  const __m256i four = _mm256_set1_epi8(4);
+  for (int h = 0; h < 2; ++h) {
+    __m256i v[4];
+    k_q3k_values(b, h, v);
+    for (int i = 0; i < 4; ++i)
+      _mm256_storeu_si256((__m256i *)(vals + 128 * h + 32 * i),
+                          _mm256_sub_epi8(v[i], four));
   }
 }
 

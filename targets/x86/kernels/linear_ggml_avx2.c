@@ -1,7 +1,7 @@
-/*===- linear_ggml_avx2.c - Q4_K, Q5_K, Q6_K and IQ4_NL weights, AVX2 ------===*
+/*===- linear_ggml_avx2.c - Q3_K-Q6_K and IQ4_NL weights, AVX2 ------------===*
  *
  * The portable kernel decodes a block with scalar byte arithmetic, which
- * costs more than the product itself. Q4_K, Q5_K, Q6_K and IQ4_NL take int8
+ * costs more than the product itself. Q3_K to Q6_K and IQ4_NL take int8
  * activations here (qact_avx2.h, rounded per 32 values as dsc's integer
  * kernels round them; llama.cpp rounds per 256 for these): a generated token's
  * row through integer dot products of the blocks' values (k_quant_linear,
@@ -133,23 +133,25 @@ static void k_iq4_rows(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
-/* Q4_K, Q5_K and Q6_K with int8 activations (qact_avx2.h), as dsc's own
- * integer kernels take them: a 32-value sub-block's dot product
- * is one vpmaddubsw of its unsigned values (Q4_K at most 15, Q5_K 31, Q6_K
- * 63) by the activations (pairs at most 2 * 63 * 127, within int16) and a
- * vpmaddwd, or one vpdpbusd (qact_dot_u8s8), then one FMA by its scale times
- * the activations' block scale. Q4_K's and Q5_K's minimums come off once per
- * row, as dmin * m * dx * sum(x) per sub-block; Q6_K's offset of 32, as 32
- * times each lane's four activations (summed once a call), and its two scales a
- * sub-block (16 values each) are the lanes 0-3 and 4-7 of the products.
- * In float (the weights decoded, then FMAs) the unpacking and conversions
- * bound the loop at a third of the memory's speed. Prompts' rows go to the
- * int8 prompt GEMM (gemm.h's dsc_gemm_q_ggml_k), which takes the same
- * products of the same rounded activations, four or six rows at a time. */
+/* Q3_K, Q4_K, Q5_K and Q6_K with int8 activations (qact_avx2.h), as dsc's
+ * own integer kernels take them: a 32-value sub-block's dot product is one
+ * vpmaddubsw of its unsigned values (Q3_K's offset by 4 at most 7, Q4_K 15,
+ * Q5_K 31, Q6_K's offset by 32 63) by the activations (pairs at most
+ * 2 * 63 * 127, within int16) and a vpmaddwd, or one vpdpbusd
+ * (qact_dot_u8s8), then one FMA by its scale times the activations' block
+ * scale. Q4_K's and Q5_K's minimums come off once per row, as
+ * dmin * m * dx * sum(x) per sub-block; Q6_K's and Q3_K's offsets, as 32
+ * or 4 times each lane's four activations (summed once a call), and their
+ * two scales a sub-block (16 values each) are the lanes 0-3 and 4-7 of the
+ * products. In float (the weights decoded, then FMAs) the unpacking and
+ * conversions bound the loop at a third of the memory's speed. Prompts'
+ * rows go to the int8 prompt GEMM (gemm.h's dsc_gemm_q_ggml_k), which takes
+ * the same products of the same rounded activations, four or six rows at a
+ * time. */
 typedef struct {
   const qact_t *a;
   const float *xds;  /* per row and 32-block: dx * sum(x) (Q4_K, Q5_K) */
-  const int32_t *xl; /* per row, each 4 activations' sum (Q6_K) */
+  const int32_t *xl; /* per row, each 4 activations' sum (Q3_K, Q6_K) */
   const uint8_t *w;
   float *y;
   int64_t S, K, N;
@@ -212,8 +214,13 @@ static float k_q5k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
   return k_q45k_dot(c, row, s, 1);
 }
 
-static float k_q6k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
-  const uint64_t bb = sizeof(dsc_ggml_block_q6_k);
+/* Row `row` of W (Q6_K, or Q3_K where `three`) against activation row s:
+ * their values offset by 32 or 4 to unsigned bytes, that offset taken off
+ * through the lanes' activation sums. */
+__attribute__((always_inline)) static inline float
+k_q36k_dot(const kq_ctx *c, const uint8_t *row, int64_t s, const int three) {
+  const uint64_t bb =
+      three ? sizeof(dsc_ggml_block_q3_k) : sizeof(dsc_ggml_block_q6_k);
   int64_t blocks = c->K / DSC_QK_K;
   const int8_t *xq = c->a->q + s * c->K;
   const float *xd = c->a->d + s * (c->K / 32);
@@ -224,20 +231,26 @@ static float k_q6k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
     const uint8_t *blk = row + (uint64_t)b * bb;
     if (pf)
       k_prefetch(blk, bb);
-    const uint8_t *sc = blk + 192;
-    __m256 d = _mm256_set1_ps(k_f16(blk + 208));
+    int8_t q3sc[16];
+    if (three)
+      k_q3k_scales(blk + 96, q3sc);
+    const uint8_t *sc = three ? (const uint8_t *)q3sc : blk + 192;
+    __m256 d = _mm256_set1_ps(k_f16(blk + (three ? 108 : 208)));
     /* Scales 8h .. 8h + 7 of the sixteen, times d. */
     __m256 sh[2] = {_mm256_mul_ps(k_bytes_ps(sc, 1), d),
                     _mm256_mul_ps(k_bytes_ps(sc + 8, 1), d)};
     for (int h = 0; h < 2; ++h) {
       __m256i v[4];
-      k_q6k_values(blk, h, v);
+      if (three)
+        k_q3k_values(blk, h, v);
+      else
+        k_q6k_values(blk, h, v);
       for (int i = 0; i < 4; ++i) {
         int64_t o = b * DSC_QK_K + 128 * h + 32 * i;
         __m256i prod = _mm256_sub_epi32(
             qact_dot_u8s8(v[i], _mm256_loadu_si256((const __m256i *)(xq + o))),
             _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(xl + o / 4)),
-                              5));
+                              three ? 2 : 5));
         __m256 scale = _mm256_permutevar8x32_ps(
             sh[h], _mm256_set_epi32(2 * i + 1, 2 * i + 1, 2 * i + 1, 2 * i + 1,
                                     2 * i, 2 * i, 2 * i, 2 * i));
@@ -252,6 +265,13 @@ static float k_q6k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
   return VHSUM(VADD(acc0, acc1));
 }
 
+static float k_q3k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
+  return k_q36k_dot(c, row, s, 1);
+}
+static float k_q6k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
+  return k_q36k_dot(c, row, s, 0);
+}
+
 static void k_quant_rows(void *ctx, int64_t begin, int64_t end) {
   const kq_ctx *c = (const kq_ctx *)ctx;
   uint64_t rowBytes =
@@ -259,10 +279,11 @@ static void k_quant_rows(void *ctx, int64_t begin, int64_t end) {
   for (int64_t n = begin; n < end; ++n) {
     const uint8_t *row = c->w + (uint64_t)n * rowBytes;
     for (int64_t s = 0; s < c->S; ++s)
-      c->y[s * c->N + n] = c->type == DSC_GGML_TYPE_Q4_K ? k_q4k_dot(c, row, s)
-                           : c->type == DSC_GGML_TYPE_Q5_K
-                               ? k_q5k_dot(c, row, s)
-                               : k_q6k_dot(c, row, s);
+      c->y[s * c->N + n] =
+          c->type == DSC_GGML_TYPE_Q4_K   ? k_q4k_dot(c, row, s)
+          : c->type == DSC_GGML_TYPE_Q5_K ? k_q5k_dot(c, row, s)
+          : c->type == DSC_GGML_TYPE_Q3_K ? k_q3k_dot(c, row, s)
+                                          : k_q6k_dot(c, row, s);
   }
 }
 
@@ -271,12 +292,13 @@ static void k_quant_linear(const float *x, const uint8_t *w, float *y,
   int64_t kb = K / 32;
   qact_t a = qact_alloc(S, K);
   qact_quantize_avx2(x, S, K, a.q, a.d, a.sum);
-  /* dx * sum(x) per 32-block, or each lane's four activations summed. */
+  /* dx * sum(x) per 32-block (minimums), or each lane's four activations
+   * summed (offsets). */
+  int mins = type == DSC_GGML_TYPE_Q4_K || type == DSC_GGML_TYPE_Q5_K;
   void *extra =
-      dsc_kernel_alloc(type != DSC_GGML_TYPE_Q6_K ? (uint64_t)S * kb * 4
-                                                  : (uint64_t)S * (K / 4) * 4);
+      dsc_kernel_alloc(mins ? (uint64_t)S * kb * 4 : (uint64_t)S * (K / 4) * 4);
   kq_ctx c = {&a, 0, 0, w, y, S, K, N, type};
-  if (type != DSC_GGML_TYPE_Q6_K) {
+  if (mins) {
     float *xds = (float *)extra;
     for (int64_t i = 0; i < S * kb; ++i)
       xds[i] = a.d[i] * (float)a.sum[i];
@@ -371,8 +393,8 @@ void DSC_UK(linear_ggml)(const float *x, const uint8_t *w, float *y, int64_t S,
     k_iq4_linear(x, w, y, S, K, N);
     return;
   }
-  if (type != DSC_GGML_TYPE_Q4_K && type != DSC_GGML_TYPE_Q5_K &&
-      type != DSC_GGML_TYPE_Q6_K) {
+  if (type != DSC_GGML_TYPE_Q3_K && type != DSC_GGML_TYPE_Q4_K &&
+      type != DSC_GGML_TYPE_Q5_K && type != DSC_GGML_TYPE_Q6_K) {
     ggml_linear_portable(x, w, y, S, K, N, type);
     return;
   }
