@@ -365,7 +365,7 @@ using LinearGGMLFn = void (*)(const float *, const uint8_t *, float *, int64_t,
 
 /// `fn` against the portable kernel on N random rows of `type` and S rows of
 /// activations. The reference of the formats the x86 kernel computes with
-/// int8 activations (Q4_K, Q6_K and IQ4_NL) is the portable kernel on the
+/// int8 activations (Q3_K to Q6_K and IQ4_NL) is the portable kernel on the
 /// activations rounded as the kernel rounds them: per 32 values, to
 /// round(x * 127 / amax) times amax / 127.
 void checkAgainstPortable(LinearGGMLFn fn, unsigned type, int64_t S, int64_t K,
@@ -423,7 +423,7 @@ TEST(GGMLKernel, AVX2MatchesPortable) {
         }
 }
 
-/// The prompts' GEMM of the same kernel (Q4_K and Q6_K packed from their
+/// The prompts' GEMM of the same kernel (the K-quants packed from their
 /// super-blocks, IQ4_NL written as int8 tiles, all on activations rounded
 /// as above), as the AVX2, AVX-VNNI and AVX-512 targets build it, against
 /// the portable kernel: 1 and 3 rows (the matrix-vector loops), then rows
@@ -444,16 +444,48 @@ void checkGemmPath(LinearGGMLFn fn) {
                             DSC_GGML_TYPE_Q5_K, DSC_GGML_TYPE_Q6_K,
                             DSC_GGML_TYPE_IQ4_NL};
   for (const Shape &sh : shapes)
-    for (unsigned type : types) {
-      if (sh.N > 1000 && type == DSC_GGML_TYPE_IQ4_NL)
-        continue; // its int8 copy is a quarter of the size: one part
+    for (unsigned type : types)
       checkAgainstPortable(fn, type, sh.S, sh.K, sh.N, g);
+}
+
+extern "C" int avx2_gemm_q_ggml_k(const float *, const uint8_t *, float *,
+                                  int64_t, int64_t, int64_t, int64_t);
+extern "C" int avxvnni_gemm_q_ggml_k(const float *, const uint8_t *, float *,
+                                     int64_t, int64_t, int64_t, int64_t);
+extern "C" int avx512_vnni_gemm_q_ggml_k(const float *, const uint8_t *,
+                                         float *, int64_t, int64_t, int64_t,
+                                         int64_t);
+using GemmGGMLFn = int (*)(const float *, const uint8_t *, float *, int64_t,
+                           int64_t, int64_t, int64_t);
+
+/// The K-quant GEMM itself: it takes the four types (so that the checks
+/// above test it, not the matrix-vector loop it would leave them to) at
+/// their shapes and declines the rest: N not in fours, K not in
+/// super-blocks, other types.
+void checkGemmTakes(GemmGGMLFn fn) {
+  std::mt19937 g(5);
+  const int64_t S = 5, K = 512, N = 8;
+  std::vector<float> x(S * K, 0.5f), y(S * N);
+  for (unsigned type : {DSC_GGML_TYPE_Q3_K, DSC_GGML_TYPE_Q4_K,
+                        DSC_GGML_TYPE_Q5_K, DSC_GGML_TYPE_Q6_K}) {
+    std::vector<uint8_t> w;
+    for (int64_t n = 0; n < N; ++n) {
+      auto row = randomRow(type, K, g);
+      w.insert(w.end(), row.begin(), row.end());
     }
+    EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K, N, type), 1) << type;
+    EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K, N - 2, type), 0) << type;
+    EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K - 32, N, type), 0) << type;
+  }
+  std::vector<uint8_t> w(N * K);
+  EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K, N, DSC_GGML_TYPE_Q8_0), 0);
+  EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K, N, DSC_GGML_TYPE_IQ4_NL), 0);
 }
 
 TEST(GGMLKernel, AVX2PromptGemmsMatchPortable) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the host has no AVX2";
+  checkGemmTakes(avx2_gemm_q_ggml_k);
   checkGemmPath(avx2_gemm_linear_ggml);
 }
 
@@ -461,6 +493,7 @@ TEST(GGMLKernel, AVXVNNIPromptGemmsMatchPortable) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") ||
       !__builtin_cpu_supports("avxvnni"))
     GTEST_SKIP() << "the host has no AVX-VNNI";
+  checkGemmTakes(avxvnni_gemm_q_ggml_k);
   checkGemmPath(avxvnni_gemm_linear_ggml);
 }
 
@@ -471,6 +504,7 @@ TEST(GGMLKernel, AVX512PromptGemmsMatchPortable) {
       !__builtin_cpu_supports("avx512vnni") ||
       !__builtin_cpu_supports("avx512bf16"))
     GTEST_SKIP() << "the host has no AVX-512 VNNI and BF16";
+  checkGemmTakes(avx512_vnni_gemm_q_ggml_k);
   checkGemmPath(avx512_gemm_linear_ggml);
 }
 #endif

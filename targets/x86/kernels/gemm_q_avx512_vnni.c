@@ -3,7 +3,7 @@
  * The packed-panel GEMM of gemm_q_x86.h with AVX-512 VNNI: micro-tiles of
  * 6 rows by 32 columns (two zmm), vpdpbusd of the unsigned activations
  * broadcast four at a time with a zmm of signed weights, for 2- to 6-bit
- * and symmetric 8-bit weights and GGUF Q4_K and Q6_K blocks.
+ * and symmetric 8-bit weights and GGUF Q3_K to Q6_K blocks.
  *
  *===---------------------------------------------------------------------===*/
 #define MR 6
@@ -111,12 +111,12 @@ micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
     }
     add_scaled(pb, PB_SCALES, xd, mr, a, f);
     if (mode == GQ_MINS) {
-      __m512 m0 = _mm512_loadu_ps((const float *)(pb + PB_MINS));
-      __m512 m1 = _mm512_loadu_ps((const float *)(pb + PB_MINS + 64));
+      __m512 mn0 = _mm512_loadu_ps((const float *)(pb + PB_MINS));
+      __m512 mn1 = _mm512_loadu_ps((const float *)(pb + PB_MINS + 64));
       for (int i = 0; i < mr; ++i) {
         __m512 s = _mm512_set1_ps(xs[i]);
-        f[i][0] = _mm512_fnmadd_ps(m0, s, f[i][0]);
-        f[i][1] = _mm512_fnmadd_ps(m1, s, f[i][1]);
+        f[i][0] = _mm512_fnmadd_ps(mn0, s, f[i][0]);
+        f[i][1] = _mm512_fnmadd_ps(mn1, s, f[i][1]);
       }
       xs += MR;
     }

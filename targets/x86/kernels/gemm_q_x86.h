@@ -20,7 +20,8 @@
  * activations' offset (the integer accumulators start from them), and the
  * columns' scales (with two-level scales, each block's code times its
  * row's super-block scale, and its own zero point). The panel is
- * walked in slices of KC_BLOCKS blocks (20 KiB, in L1) for all rows before
+ * walked in slices of KC_BLOCKS blocks (20 KiB, 24 KiB for the K-quants'
+ * PBK-byte blocks below; in L1) for all rows before
  * the next slice.
  *
  * GGUF Q3_K to Q6_K rows (dsc_gemm_q_ggml_k) are packed from their
@@ -38,6 +39,7 @@
  *===---------------------------------------------------------------------===*/
 #include "gemm.h"
 #include "ggml_k_x86.h"
+#include "qact_avx2.h"
 #include "quant_tile.h"
 #include "qunpack_x86.h"
 
@@ -49,13 +51,13 @@
 #define PB_SCALES (PB_SUMS + 128) /* 32 float scales */
 #define PB (PB_SCALES + 128)     /* bytes of one packed block */
 #define PB_MINS PB               /* Q4_K, Q5_K: 32 floats dmin * m */
-#define PB_SUMS2 PB              /* Q6_K: the second half's offset terms */
+#define PB_SUMS2 PB /* Q3_K, Q6_K: the second half's offset terms */
 #define PB_SCALES2 (PB + 128)    /* and scales */
 #define PBK (PB + 256)           /* bytes of one packed K-quant block */
 
 /* How a micro-tile scales a block's integer sums (a constant where
  * inlined): per channel (the scales applied once, at the end), per block,
- * per block less Q4_K's minimums, per half block (Q6_K). */
+ * per block less Q4_K's and Q5_K's minimums, per half block (Q3_K, Q6_K). */
 enum { GQ_CHAN, GQ_BLOCK, GQ_MINS, GQ_HALVES };
 #define GQ_STRIDE(mode) ((mode) >= GQ_MINS ? PBK : PB)
 #define KC_BLOCKS 16
@@ -162,9 +164,7 @@ static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
  * into `panel` as PBK-byte blocks: each super-block's eight 32-value blocks for
  * the panel's columns four at a time, then the next super-block. */
 static void pack_panel_k(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
-  const int q4 = c->ktype == DSC_GGML_TYPE_Q4_K ||
-                 c->ktype == DSC_GGML_TYPE_Q5_K,
-            five = c->ktype == DSC_GGML_TYPE_Q5_K,
+  const int q4 = k_has_mins(c->ktype), five = c->ktype == DSC_GGML_TYPE_Q5_K,
             three = c->ktype == DSC_GGML_TYPE_Q3_K;
   const uint64_t bb = dsc_ggml_block_bytes(c->ktype);
   const int64_t sbs = c->K / DSC_QK_K;
@@ -341,7 +341,7 @@ static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
   const gq_ctx *c = (const gq_ctx *)ctx;
   /* One group (per channel): the same scales in every block, but with
    * two-level scales, whose blocks each have their own. */
-  if (c->ktype == DSC_GGML_TYPE_Q4_K || c->ktype == DSC_GGML_TYPE_Q5_K)
+  if (c->ktype && k_has_mins(c->ktype))
     panels(c, begin, end, GQ_MINS);
   else if (c->ktype)
     panels(c, begin, end, GQ_HALVES);
@@ -351,7 +351,8 @@ static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
     panels(c, begin, end, GQ_BLOCK);
 }
 
-/* Rows to int8 per 32 columns, q = round(x * 127 / amax), stored as q + xoff
+/* Rows to int8 per 32 columns, q = round(x * 127 / amax) (qact_avx2.h's
+ * rounding), stored as q + xoff
  * in the micro-tiles' order: tile rt, block b, group of four columns q, row
  * i at ((rt * K/32 + b) * 8 + q) * MR + i (4 bytes each), so that a tile
  * reads its broadcasts from one stream. Rows past S are left out (the
@@ -360,36 +361,22 @@ static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
 static void quantize_rows(const float *x, int64_t s0, int64_t s1, int64_t K,
                           int xoff, int32_t *xp, float *xd, float *xs) {
   int64_t kb = K / 32;
-  const __m256 sign = _mm256_set1_ps(-0.0f);
   for (int64_t s = s0; s < s1; ++s) {
     int64_t rt = s / MR, i = s % MR;
     for (int64_t b = 0; b < kb; ++b) {
-      const float *xb = x + s * K + b * 32;
-      __m256 mx = _mm256_setzero_ps();
-      for (int j = 0; j < 32; j += 8)
-        mx = _mm256_max_ps(mx, _mm256_andnot_ps(sign, _mm256_loadu_ps(xb + j)));
-      __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
-      m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-      m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
-      float amax = _mm_cvtss_f32(m4);
-      __m256 inv = _mm256_set1_ps(amax > 0 ? 127.0f / amax : 0.0f);
+      int8_t q[32];
+      int32_t sum;
+      float d = qact_block_avx2(x + s * K + b * 32, q, &sum);
       uint8_t g[32];
-      int32_t sum = 0;
-      for (int j = 0; j < 32; j += 8) {
-        int32_t v[8];
-        _mm256_storeu_si256((__m256i *)v,
-                            _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb + j), inv)));
-        for (int l = 0; l < 8; ++l) {
-          g[j + l] = (uint8_t)(v[l] + xoff);
-          sum += v[l];
-        }
-      }
+      _mm256_storeu_si256(
+          (__m256i *)g, _mm256_add_epi8(_mm256_loadu_si256((const __m256i *)q),
+                                        _mm256_set1_epi8((char)xoff)));
       int32_t *dst = xp + (rt * kb + b) * 8 * MR + i;
-      for (int q = 0; q < 8; ++q)
-        __builtin_memcpy(&dst[q * MR], g + 4 * q, 4);
-      xd[(rt * kb + b) * MR + i] = amax / 127.0f;
+      for (int k = 0; k < 8; ++k)
+        __builtin_memcpy(&dst[k * MR], g + 4 * k, 4);
+      xd[(rt * kb + b) * MR + i] = d;
       if (xs)
-        xs[(rt * kb + b) * MR + i] = amax / 127.0f * (float)sum;
+        xs[(rt * kb + b) * MR + i] = d * (float)sum;
     }
   }
 }
@@ -419,9 +406,7 @@ static void gemm_q_run(const float *x, const uint8_t *w, float *y, int64_t S,
   int64_t kb = K / 32, tiles = (S + MR - 1) / MR;
   int32_t *xp = (int32_t *)dsc_kernel_alloc((uint64_t)tiles * kb * MR * 40);
   float *xd = (float *)(xp + tiles * kb * 8 * MR);
-  float *xs = ktype == DSC_GGML_TYPE_Q4_K || ktype == DSC_GGML_TYPE_Q5_K
-                  ? xd + tiles * kb * MR
-                  : 0;
+  float *xs = ktype && k_has_mins(ktype) ? xd + tiles * kb * MR : 0;
   gq_rows rows = {x, S, K, xoff, xp, xd, xs};
   gq_ctx c = {xp, xd, xs, w, y, S, K, N, t, xoff, r16, ktype};
   dsc_gemm_run(S * K * N, tiles, quantize_tiles, &rows, (N + NR - 1) / NR,

@@ -1,7 +1,7 @@
 /*===- ggml_k_x86.h - GGUF K-quant blocks unpacked with AVX2 ------*- C -*-===*
  *
- * The super-blocks' values and scales as bytes and floats (Q4_K, Q5_K and
- * Q6_K), shared by the
+ * The super-blocks' values and scales as bytes and floats (Q3_K, Q4_K, Q5_K
+ * and Q6_K), shared by the
  * matrix-vector loops (linear_ggml_avx2.c) and the prompt GEMM's panel
  * packing (gemm_q_x86.h), so that both read one decoding of the layouts
  * dsc/abi/quant_layout.h defines.
@@ -15,6 +15,13 @@
 #include "dsc/abi/ggml_decode.h"
 
 #include <immintrin.h>
+
+/* Whether a K-quant type's sub-blocks have minimums (Q4_K, Q5_K:
+ * dmin * m subtracted), rather than values offset by a constant (Q3_K,
+ * Q6_K). */
+DSC_INLINE int k_has_mins(unsigned type) {
+  return type == DSC_GGML_TYPE_Q4_K || type == DSC_GGML_TYPE_Q5_K;
+}
 
 /* Half h of a Q6_K block as its 6-bit values (0..63): v[i] holds values
  * 128h + 32i .. 128h + 32i + 31, the low nibbles from ql and the two high

@@ -294,7 +294,7 @@ static void k_quant_linear(const float *x, const uint8_t *w, float *y,
   qact_quantize_avx2(x, S, K, a.q, a.d, a.sum);
   /* dx * sum(x) per 32-block (minimums), or each lane's four activations
    * summed (offsets). */
-  int mins = type == DSC_GGML_TYPE_Q4_K || type == DSC_GGML_TYPE_Q5_K;
+  int mins = k_has_mins(type);
   void *extra =
       dsc_kernel_alloc(mins ? (uint64_t)S * kb * 4 : (uint64_t)S * (K / 4) * 4);
   kq_ctx c = {&a, 0, 0, w, y, S, K, N, type};
