@@ -21,7 +21,7 @@ the formats --iq4-act and --kq-act name.
 --iq4-act int: with --act-quant int, IQ4_NL weights' inputs as well (the
 x86 AVX2 and AVX-512 kernels round them; the portable and ARM ones read
 IQ4_NL blocks in float, the default).
---kq-act int: with --act-quant int, Q3_K to Q6_K weights' inputs as well
+--kq-act int: with --act-quant int, Q3_K to Q6_K and Q5_0 weights' inputs as well
 (the x86 AVX2 and AVX-512 kernels round them, prompts and generated tokens
 alike; the portable and ARM ones read them in float, the default).
 """
@@ -117,8 +117,8 @@ def check(dsc, work, path, opts):
     elif opts["--act-quant"] == "int":
         quantized = ("Q8_0", "Q4_0") + (
             ("IQ4_NL",) if opts["--iq4-act"] == "int" else ()) + (
-            ("Q3_K", "Q4_K", "Q5_K", "Q6_K") if opts["--kq-act"] == "int"
-            else ())
+            ("Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q5_0")
+            if opts["--kq-act"] == "int" else ())
         aq = {n[:-7] for n, (t, x) in tensors.items()
               if x.ndim == 2 and ggml_blocks.TYPES[t][0] in quantized}
     ref = reference.forward(w, c, seq[:len(ours)], act_quant=aq)

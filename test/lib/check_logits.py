@@ -121,12 +121,13 @@ def main():
     # --act-quant int: the target's integer kernels quantize the inputs of
     # the quantized linear layers (group sizes multiple of 32).
     aq = ()
-    # IQ4_NL and Q3_K to Q6_K blocks (--dtype iq4_nl, q3_k .. q6_k): the x86
+    # IQ4_NL, Q5_0 and Q3_K to Q6_K blocks (--dtype iq4_nl, q5_0, q3_k ..
+    # q6_k): the x86
     # kernels quantize their inputs too.
     if opts["--act-quant"] == "int":
         aq = {n for n in w if w[n].ndim == 2 and (
             n in quantized or
-            c["dtype"] in ("iq4_nl", "q3_k", "q4_k", "q5_k", "q6_k"))}
+            c["dtype"] in ("iq4_nl", "q5_0", "q3_k", "q4_k", "q5_k", "q6_k"))}
     # The weights the tensor cores take: quantized ones and, in an F16
     # checkpoint, all.
     f16w = ()

@@ -386,7 +386,7 @@ void checkAgainstPortable(LinearGGMLFn fn, unsigned type, int64_t S, int64_t K,
   std::vector<float> xr =
       type == DSC_GGML_TYPE_Q3_K || type == DSC_GGML_TYPE_Q4_K ||
               type == DSC_GGML_TYPE_Q5_K || type == DSC_GGML_TYPE_Q6_K ||
-              type == DSC_GGML_TYPE_IQ4_NL
+              type == DSC_GGML_TYPE_IQ4_NL || type == DSC_GGML_TYPE_Q5_0
           ? dsc::test::roundLikeKernels(x)
           : x;
   dsc_uk_linear_ggml(xr.data(), w.data(), y.data(), S, K, N, type);
@@ -410,9 +410,9 @@ TEST(GGMLKernel, AVX2MatchesPortable) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the host has no AVX2";
   std::mt19937 g(11);
-  const unsigned types[] = {DSC_GGML_TYPE_Q4_K, DSC_GGML_TYPE_Q6_K,
-                            DSC_GGML_TYPE_Q5_K, DSC_GGML_TYPE_Q3_K,
-                            DSC_GGML_TYPE_IQ4_NL};
+  const unsigned types[] = {DSC_GGML_TYPE_Q4_K,   DSC_GGML_TYPE_Q6_K,
+                            DSC_GGML_TYPE_Q5_K,   DSC_GGML_TYPE_Q3_K,
+                            DSC_GGML_TYPE_IQ4_NL, DSC_GGML_TYPE_Q5_0};
   for (int64_t K : {768, 96})
     for (unsigned type : types)
       for (int64_t S : {1, 2, 5})
@@ -440,9 +440,9 @@ void checkGemmPath(LinearGGMLFn fn) {
   const Shape shapes[] = {{1, 768, 36},   {3, 2048, 64},  {4, 768, 36},
                           {13, 256, 100}, {5, 512, 7},    {60, 768, 64},
                           {256, 512, 40}, {4, 2048, 2100}};
-  const unsigned types[] = {DSC_GGML_TYPE_Q3_K, DSC_GGML_TYPE_Q4_K,
-                            DSC_GGML_TYPE_Q5_K, DSC_GGML_TYPE_Q6_K,
-                            DSC_GGML_TYPE_IQ4_NL};
+  const unsigned types[] = {DSC_GGML_TYPE_Q3_K,   DSC_GGML_TYPE_Q4_K,
+                            DSC_GGML_TYPE_Q5_K,   DSC_GGML_TYPE_Q6_K,
+                            DSC_GGML_TYPE_IQ4_NL, DSC_GGML_TYPE_Q5_0};
   for (const Shape &sh : shapes)
     for (unsigned type : types)
       checkAgainstPortable(fn, type, sh.S, sh.K, sh.N, g);

@@ -1,13 +1,13 @@
-/*===- linear_ggml_avx2.c - Q3_K-Q6_K and IQ4_NL weights, AVX2 ------------===*
+/*===- linear_ggml_avx2.c - Q3_K-Q6_K, IQ4_NL and Q5_0 weights, AVX2 ------===*
  *
  * The portable kernel decodes a block with scalar byte arithmetic, which
- * costs more than the product itself. Q3_K to Q6_K and IQ4_NL take int8
+ * costs more than the product itself. Q3_K to Q6_K, IQ4_NL and Q5_0 take int8
  * activations here (qact_avx2.h, rounded per 32 values as dsc's integer
  * kernels round them; llama.cpp rounds per 256 for these): a generated token's
  * row through integer dot products of the blocks' values (k_quant_linear,
  * k_iq4_linear), a prompt's rows through the int8 prompt GEMM (the
- * K-quants packed from their super-blocks by the GEMM itself, IQ4_NL written
- * as int8:group=32 tiles first). Other formats run the
+ * K-quants packed from their super-blocks by the GEMM itself, IQ4_NL and
+ * Q5_0 written as int8:group=32 tiles first). Other formats run the
  * portable kernel, included below under a private name; embedding_ggml
  * stays the portable (weak) one.
  *
@@ -52,17 +52,20 @@ DSC_INLINE void k_prefetch(const uint8_t *blk, uint64_t bb) {
     _mm_prefetch((const char *)(blk + K_PF_DIST + o), _MM_HINT_T0);
 }
 
-/* IQ4_NL with int8 activations (qact_avx2.h, as the integer kernels of
- * dsc's own schemes take them): a block's 16 levels are bytes, so a block
- * of 32 is one vpshufb lookup of its nibbles and one vpmaddubsw of |w| by
+/* IQ4_NL and Q5_0 with int8 activations (qact_avx2.h, as the integer
+ * kernels of dsc's own schemes take them): both are 32-value blocks of
+ * signed values and an f16 scale d first. IQ4_NL's 16 levels are bytes, so
+ * its block is one vpshufb lookup of its nibbles; Q5_0's values are its
+ * nibbles and a fifth bit from qh, less 16. Then one vpmaddubsw of |w| by
  * the activations carrying w's sign (|w| <= 127, |x| <= 127: the pair sums
- * fit int16), then vpmaddwd into int32 and one FMA by d * dx. With float
+ * fit int16), vpmaddwd into int32 and one FMA by d * dx. With float
  * activations (the portable kernel) a weight costs 3-4 times as much. */
 typedef struct {
   const qact_t *a;
   const uint8_t *w;
   float *y;
   int64_t S, K, N;
+  unsigned type; /* DSC_GGML_TYPE_IQ4_NL or _Q5_0 */
 } iq4_ctx;
 
 /* The 32 levels of an IQ4_NL block's nibbles, values 0-15 then 16-31. */
@@ -75,6 +78,34 @@ DSC_INLINE __m256i k_iq4_levels32(const uint8_t *qs, __m128i levels) {
   return _mm256_set_m128i(hi, lo);
 }
 
+/* The 32 values (-16..15) of a Q5_0 block: value j's low four bits are
+ * the low (j < 16) or high nibble of qs[j % 16], its fifth bit j of qh. */
+DSC_INLINE __m256i k_q50_values(const uint8_t *blk) {
+  const __m128i m4 = _mm_set1_epi8(0xF);
+  uint32_t qh;
+  __builtin_memcpy(&qh, blk + 2, 4);
+  __m128i q = _mm_loadu_si128((const __m128i *)(blk + 6));
+  __m256i nib = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), m4),
+                                 _mm_and_si128(q, m4));
+  /* Byte j of qh's copy holds qh's byte j / 8; its bit j % 8 is value j's. */
+  __m256i bits = _mm256_shuffle_epi8(
+      _mm256_set1_epi32((int)qh),
+      _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202,
+                        0x0101010101010101, 0x0000000000000000));
+  const __m256i sel = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+  __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(bits, sel), sel);
+  return _mm256_sub_epi8(
+      _mm256_or_si256(nib, _mm256_and_si256(set, _mm256_set1_epi8(0x10))),
+      _mm256_set1_epi8(16));
+}
+
+/* A block's 32 signed values: Q5_0's (q5, a constant where inlined) or
+ * IQ4_NL's levels. */
+DSC_INLINE __m256i k_b32_values(const int q5, const uint8_t *blk,
+                                __m128i levels) {
+  return q5 ? k_q50_values(blk) : k_iq4_levels32(blk + 2, levels);
+}
+
 DSC_INLINE float k_f16(const uint8_t *p) {
   uint16_t h;
   __builtin_memcpy(&h, p, 2);
@@ -84,11 +115,12 @@ DSC_INLINE float k_f16(const uint8_t *p) {
 /* Row `row` (n) of W against R activation rows from s (R = 1 for decode,
  * 4 for a prompt's rows, compiled apart so that the accumulators stay in
  * registers): each block's levels are looked up once for the R rows. */
-#define K_IQ4_ROW(NAME, R)                                                     \
+#define K_IQ4_ROW(NAME, R, Q5)                                                 \
   static void NAME(const iq4_ctx *c, const uint8_t *row, int64_t n,            \
                    int64_t s) {                                                \
     const __m128i levels = _mm_loadu_si128((const __m128i *)dsc_iq4_levels);   \
-    const uint64_t bb = sizeof(dsc_ggml_block_iq4_nl);                         \
+    const uint64_t bb =                                                        \
+        Q5 ? sizeof(dsc_ggml_block_q5_0) : sizeof(dsc_ggml_block_iq4_nl);      \
     int64_t blocks = c->K / 32;                                                \
     const int8_t *xq = c->a->q + s * c->K;                                     \
     const float *xd = c->a->d + s * blocks;                                    \
@@ -101,7 +133,7 @@ DSC_INLINE float k_f16(const uint8_t *p) {
       const uint8_t *blk = row + (uint64_t)b * bb;                             \
       if (pf)                                                                  \
         PREFETCH(blk + K_PF_DIST);                                             \
-      __m256i wv = k_iq4_levels32(blk + 2, levels);                            \
+      __m256i wv = k_b32_values(Q5, blk, levels);                              \
       __m256i aw = _mm256_sign_epi8(wv, wv);                                   \
       float d = k_f16(blk);                                                    \
       for (int i = 0; i < R; ++i) {                                            \
@@ -116,20 +148,29 @@ DSC_INLINE float k_f16(const uint8_t *p) {
     for (int i = 0; i < R; ++i)                                                \
       c->y[(s + i) * c->N + n] = VHSUM(VADD(acc[i][0], acc[i][1]));            \
   }
-K_IQ4_ROW(k_iq4_row1, 1)
-K_IQ4_ROW(k_iq4_row4, 4)
+K_IQ4_ROW(k_iq4_row1, 1, 0)
+K_IQ4_ROW(k_iq4_row4, 4, 0)
+K_IQ4_ROW(k_q50_row1, 1, 1)
+K_IQ4_ROW(k_q50_row4, 4, 1)
 #undef K_IQ4_ROW
 
 static void k_iq4_rows(void *ctx, int64_t begin, int64_t end) {
   const iq4_ctx *c = (const iq4_ctx *)ctx;
-  uint64_t rowBytes = (uint64_t)(c->K / 32) * sizeof(dsc_ggml_block_iq4_nl);
+  int q5 = c->type == DSC_GGML_TYPE_Q5_0;
+  uint64_t rowBytes = (uint64_t)(c->K / 32) * dsc_ggml_block_bytes(c->type);
   for (int64_t n = begin; n < end; ++n) {
     const uint8_t *row = c->w + (uint64_t)n * rowBytes;
     int64_t s = 0;
     for (; s + 4 <= c->S; s += 4)
-      k_iq4_row4(c, row, n, s);
+      if (q5)
+        k_q50_row4(c, row, n, s);
+      else
+        k_iq4_row4(c, row, n, s);
     for (; s < c->S; ++s)
-      k_iq4_row1(c, row, n, s);
+      if (q5)
+        k_q50_row1(c, row, n, s);
+      else
+        k_iq4_row1(c, row, n, s);
   }
 }
 
@@ -328,15 +369,18 @@ typedef struct {
   const uint8_t *w;
   uint8_t *t8;
   int64_t blocks;
+  int q5;
 } iq4_expand_ctx;
 
 /* Tiles of 4 rows [begin, end) (in fours) of the int8:group=32 copy. */
-static void k_iq4_expand(void *ctx, int64_t begin, int64_t end) {
-  const iq4_expand_ctx *e = (const iq4_expand_ctx *)ctx;
-  const uint64_t bb = sizeof(dsc_ggml_block_iq4_nl);
+__attribute__((always_inline)) static inline void
+k_iq4_expand_as(const iq4_expand_ctx *e, int64_t begin, int64_t end,
+                const int q5) {
+  const uint64_t bb =
+      q5 ? sizeof(dsc_ggml_block_q5_0) : sizeof(dsc_ggml_block_iq4_nl);
   const uint64_t tile = dsc_qtile_bytes(32, 8, 2, 0);
-  const __m128i levels = _mm_xor_si128(
-      _mm_loadu_si128((const __m128i *)dsc_iq4_levels), _mm_set1_epi8(-128));
+  const __m128i levels = _mm_loadu_si128((const __m128i *)dsc_iq4_levels);
+  const __m256i bias = _mm256_set1_epi8(-128);
   for (int64_t r4 = begin; r4 < end; ++r4)
     for (int64_t b = 0; b < e->blocks; ++b) {
       uint8_t *out = e->t8 + ((uint64_t)r4 * e->blocks + b) * tile;
@@ -344,23 +388,33 @@ static void k_iq4_expand(void *ctx, int64_t begin, int64_t end) {
         const uint8_t *blk =
             e->w + ((uint64_t)(4 * r4 + r) * e->blocks + b) * bb;
         __builtin_memcpy(out + 2 * r, blk, 2);
-        _mm256_storeu_si256((__m256i *)(out + 8 + 32 * r),
-                            k_iq4_levels32(blk + 2, levels));
+        _mm256_storeu_si256(
+            (__m256i *)(out + 8 + 32 * r),
+            _mm256_xor_si256(k_b32_values(q5, blk, levels), bias));
       }
     }
 }
 
+static void k_iq4_expand(void *ctx, int64_t begin, int64_t end) {
+  const iq4_expand_ctx *e = (const iq4_expand_ctx *)ctx;
+  if (e->q5)
+    k_iq4_expand_as(e, begin, end, 1);
+  else
+    k_iq4_expand_as(e, begin, end, 0);
+}
+
 /* A prompt's rows: IQ4_NL is int8:group=32 whose values are the 16
- * levels, so the weight is written out once as that scheme's tiles
+ * levels (Q5_0 whose values are -16..15), so the weight is written out
+ * once as that scheme's tiles
  * (quant_layout.h: per 4 rows and 32 columns the rows' f16 scales, then
  * the values stored as level + 128) and multiplied by the int8 prompt GEMM
  * (gemm.h). Writing N x K bytes costs little against 2 S N K operations,
  * and the GEMM runs at the int8 schemes' speed. 0 if it took nothing. */
 static int k_iq4_gemm(const float *x, const uint8_t *w, float *y, int64_t S,
-                      int64_t K, int64_t N) {
+                      int64_t K, int64_t N, unsigned type) {
   if (S < DSC_GEMM_MIN_ROWS || N % 4)
     return 0;
-  iq4_expand_ctx e = {w, 0, K / 32};
+  iq4_expand_ctx e = {w, 0, K / 32, type == DSC_GGML_TYPE_Q5_0};
   e.t8 = (uint8_t *)dsc_kernel_alloc((uint64_t)(N / 4) * e.blocks *
                                      dsc_qtile_bytes(32, 8, 2, 0));
   /* On the pool's threads too: a pass over N x K bytes. */
@@ -372,14 +426,14 @@ static int k_iq4_gemm(const float *x, const uint8_t *w, float *y, int64_t S,
 #endif
 
 static void k_iq4_linear(const float *x, const uint8_t *w, float *y, int64_t S,
-                         int64_t K, int64_t N) {
+                         int64_t K, int64_t N, unsigned type) {
 #ifndef DSC_GGML_NO_GEMM
-  if (k_iq4_gemm(x, w, y, S, K, N))
+  if (k_iq4_gemm(x, w, y, S, K, N, type))
     return;
 #endif
   qact_t a = qact_alloc(S, K);
   qact_quantize_avx2(x, S, K, a.q, a.d, a.sum);
-  iq4_ctx c = {&a, w, y, S, K, N};
+  iq4_ctx c = {&a, w, y, S, K, N, type};
   if (S * K * N < DSC_PARALLEL_MIN_WORK)
     k_iq4_rows(&c, 0, N);
   else
@@ -389,8 +443,8 @@ static void k_iq4_linear(const float *x, const uint8_t *w, float *y, int64_t S,
 
 void DSC_UK(linear_ggml)(const float *x, const uint8_t *w, float *y, int64_t S,
                          int64_t K, int64_t N, int64_t type) {
-  if (type == DSC_GGML_TYPE_IQ4_NL) {
-    k_iq4_linear(x, w, y, S, K, N);
+  if (type == DSC_GGML_TYPE_IQ4_NL || type == DSC_GGML_TYPE_Q5_0) {
+    k_iq4_linear(x, w, y, S, K, N, (unsigned)type);
     return;
   }
   if (type != DSC_GGML_TYPE_Q3_K && type != DSC_GGML_TYPE_Q4_K &&
