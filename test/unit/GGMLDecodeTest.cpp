@@ -303,6 +303,37 @@ std::vector<uint8_t> randomRow(unsigned type, int64_t k, std::mt19937 &g) {
   return w;
 }
 
+/// N random rows of `type` (randomRow), K values each, one after another.
+std::vector<uint8_t> randomRows(unsigned type, int64_t K, int64_t N,
+                                std::mt19937 &g) {
+  std::vector<uint8_t> w;
+  for (int64_t n = 0; n < N; ++n) {
+    auto row = randomRow(type, K, g);
+    w.insert(w.end(), row.begin(), row.end());
+  }
+  return w;
+}
+
+/// n values from a unit normal.
+std::vector<float> normalValues(int64_t n, std::mt19937 &g) {
+  std::vector<float> x(n);
+  std::normal_distribution<float> nd;
+  for (float &v : x)
+    v = nd(g);
+  return x;
+}
+
+/// `count` values of `type` blocks, as the portable decoder gives them.
+std::vector<float> decodeAll(unsigned type, const std::vector<uint8_t> &w,
+                             int64_t count) {
+  std::vector<float> wf(count);
+  unsigned elems = dsc_ggml_block_elems(type),
+           bytes = dsc_ggml_block_bytes(type);
+  for (int64_t b = 0; b < count / elems; ++b)
+    dsc_ggml_decode_block(type, &w[b * bytes], &wf[b * elems]);
+  return wf;
+}
+
 /// The kernels against decoding and a double-precision product, for
 /// decode (one row) and prefill (several).
 TEST(GGMLKernel, LinearAndEmbedding) {
@@ -315,19 +346,9 @@ TEST(GGMLKernel, LinearAndEmbedding) {
   const int64_t K = 512, N = 6;
   for (unsigned type : types)
     for (int64_t S : {1, 3}) {
-      std::vector<uint8_t> w;
-      for (int64_t n = 0; n < N; ++n) {
-        auto row = randomRow(type, K, g);
-        w.insert(w.end(), row.begin(), row.end());
-      }
-      std::vector<float> x(S * K), y(S * N), wf(N * K);
-      std::normal_distribution<float> nd;
-      for (float &v : x)
-        v = nd(g);
-      unsigned elems = dsc_ggml_block_elems(type),
-               bytes = dsc_ggml_block_bytes(type);
-      for (int64_t b = 0; b < N * K / elems; ++b)
-        dsc_ggml_decode_block(type, &w[b * bytes], &wf[b * elems]);
+      std::vector<uint8_t> w = randomRows(type, K, N, g);
+      std::vector<float> x = normalValues(S * K, g), y(S * N),
+                         wf = decodeAll(type, w, N * K);
       dsc_uk_linear_ggml(x.data(), w.data(), y.data(), S, K, N, type);
       for (int64_t s = 0; s < S; ++s)
         for (int64_t n = 0; n < N; ++n) {
@@ -370,19 +391,9 @@ using LinearGGMLFn = void (*)(const float *, const uint8_t *, float *, int64_t,
 /// round(x * 127 / amax) times amax / 127.
 void checkAgainstPortable(LinearGGMLFn fn, unsigned type, int64_t S, int64_t K,
                           int64_t N, std::mt19937 &g) {
-  std::vector<uint8_t> w;
-  for (int64_t n = 0; n < N; ++n) {
-    auto row = randomRow(type, K, g);
-    w.insert(w.end(), row.begin(), row.end());
-  }
-  std::vector<float> x(S * K), y(S * N), ya(S * N, -1.0f), wf(N * K);
-  std::normal_distribution<float> nd;
-  for (float &v : x)
-    v = nd(g);
-  unsigned elems = dsc_ggml_block_elems(type),
-           bytes = dsc_ggml_block_bytes(type);
-  for (int64_t b = 0; b < N * K / elems; ++b)
-    dsc_ggml_decode_block(type, &w[b * bytes], &wf[b * elems]);
+  std::vector<uint8_t> w = randomRows(type, K, N, g);
+  std::vector<float> x = normalValues(S * K, g), y(S * N), ya(S * N, -1.0f),
+                     wf = decodeAll(type, w, N * K);
   std::vector<float> xr =
       type == DSC_GGML_TYPE_Q3_K || type == DSC_GGML_TYPE_Q4_K ||
               type == DSC_GGML_TYPE_Q5_K || type == DSC_GGML_TYPE_Q6_K ||
@@ -468,11 +479,7 @@ void checkGemmTakes(GemmGGMLFn fn) {
   std::vector<float> x(S * K, 0.5f), y(S * N);
   for (unsigned type : {DSC_GGML_TYPE_Q3_K, DSC_GGML_TYPE_Q4_K,
                         DSC_GGML_TYPE_Q5_K, DSC_GGML_TYPE_Q6_K}) {
-    std::vector<uint8_t> w;
-    for (int64_t n = 0; n < N; ++n) {
-      auto row = randomRow(type, K, g);
-      w.insert(w.end(), row.begin(), row.end());
-    }
+    std::vector<uint8_t> w = randomRows(type, K, N, g);
     EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K, N, type), 1) << type;
     EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K, N - 2, type), 0) << type;
     EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K - 32, N, type), 0) << type;

@@ -164,7 +164,7 @@ static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
  * into `panel` as PBK-byte blocks: each super-block's eight 32-value blocks for
  * the panel's columns four at a time, then the next super-block. */
 static void pack_panel_k(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
-  const int q4 = k_has_mins(c->ktype), five = c->ktype == DSC_GGML_TYPE_Q5_K,
+  const int mins = k_has_mins(c->ktype), five = c->ktype == DSC_GGML_TYPE_Q5_K,
             three = c->ktype == DSC_GGML_TYPE_Q3_K;
   const uint64_t bb = dsc_ggml_block_bytes(c->ktype);
   const int64_t sbs = c->K / DSC_QK_K;
@@ -179,14 +179,15 @@ static void pack_panel_k(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
     for (int j = 0; j < nc; j += 4) {
       for (int r = 0; r < 4; ++r) {
         const uint8_t *blk = c->w + (uint64_t)(n0 + j + r) * rowBytes + s * bb;
+        /* Constant flags, so that each unpacking is specialized. */
         if (five)
           k_q45k_unpack(blk, 1, vals[r], sc[r], mn[r]);
-        else if (q4)
+        else if (mins)
           k_q45k_unpack(blk, 0, vals[r], sc[r], mn[r]);
         else if (three)
-          k_q3k_unpack(blk, (int8_t *)vals[r], sc[r]);
+          k_q36k_unpack(blk, 1, (int8_t *)vals[r], sc[r]);
         else
-          k_q6k_unpack(blk, (int8_t *)vals[r], sc[r]);
+          k_q36k_unpack(blk, 0, (int8_t *)vals[r], sc[r]);
       }
       for (int i = 0; i < DSC_QK_K / 32; ++i) {
         uint8_t *pj = pb + i * PBK + j * 4;
@@ -195,7 +196,7 @@ static void pack_panel_k(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
           v[r] = _mm256_load_si256((const __m256i *)(vals[r] + 32 * i));
         __m128i lo, hi;
         put_cols4(pj, v, &lo, &hi);
-        if (q4) {
+        if (mins) {
           _mm_storeu_si128((__m128i *)(pj + PB_SUMS),
                            _mm_mullo_epi32(_mm_add_epi32(lo, hi), xoff));
           _mm_storeu_ps((float *)(pj + PB_SCALES),
@@ -341,7 +342,7 @@ static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
   const gq_ctx *c = (const gq_ctx *)ctx;
   /* One group (per channel): the same scales in every block, but with
    * two-level scales, whose blocks each have their own. */
-  if (c->ktype && k_has_mins(c->ktype))
+  if (k_has_mins(c->ktype))
     panels(c, begin, end, GQ_MINS);
   else if (c->ktype)
     panels(c, begin, end, GQ_HALVES);
@@ -406,7 +407,7 @@ static void gemm_q_run(const float *x, const uint8_t *w, float *y, int64_t S,
   int64_t kb = K / 32, tiles = (S + MR - 1) / MR;
   int32_t *xp = (int32_t *)dsc_kernel_alloc((uint64_t)tiles * kb * MR * 40);
   float *xd = (float *)(xp + tiles * kb * 8 * MR);
-  float *xs = ktype && k_has_mins(ktype) ? xd + tiles * kb * MR : 0;
+  float *xs = k_has_mins(ktype) ? xd + tiles * kb * MR : 0;
   gq_rows rows = {x, S, K, xoff, xp, xd, xs};
   gq_ctx c = {xp, xd, xs, w, y, S, K, N, t, xoff, r16, ktype};
   dsc_gemm_run(S * K * N, tiles, quantize_tiles, &rows, (N + NR - 1) / NR,
@@ -439,16 +440,9 @@ int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
 
 int dsc_gemm_q_ggml_k(const float *x, const uint8_t *w, float *y, int64_t S,
                       int64_t K, int64_t N, int64_t type) {
-  if (K % DSC_QK_K || N % 4 ||
-      (type != DSC_GGML_TYPE_Q3_K && type != DSC_GGML_TYPE_Q4_K &&
-       type != DSC_GGML_TYPE_Q5_K && type != DSC_GGML_TYPE_Q6_K))
+  int bits = k_value_bits(type);
+  if (!bits || K % DSC_QK_K || N % 4)
     return 0;
-  /* The widths whose values they hold (-4..3, 0..15, 0..31, -32..31), for
-   * the ISA's choice of loop and activation offset. */
-  int bits = type == DSC_GGML_TYPE_Q3_K   ? 3
-             : type == DSC_GGML_TYPE_Q4_K ? 4
-             : type == DSC_GGML_TYPE_Q5_K ? 5
-                                          : 6;
   gemm_q_run(x, w, y, S, K, N, qtile_make(K, 32, bits, 0), X_OFFSET(bits), 0,
              (unsigned)type);
   return 1;

@@ -23,6 +23,32 @@ DSC_INLINE int k_has_mins(unsigned type) {
   return type == DSC_GGML_TYPE_Q4_K || type == DSC_GGML_TYPE_Q5_K;
 }
 
+/* The bits of the values a K-quant type's integer loops and GEMM multiply
+ * (Q3_K -4..3, Q4_K 0..15, Q5_K 0..31, Q6_K -32..31: 3 to 6), for the
+ * ISA's choice of loop and activation offset; 0 for a type they do not
+ * take. */
+DSC_INLINE int k_value_bits(int64_t type) {
+  switch (type) {
+  case DSC_GGML_TYPE_Q3_K:
+    return 3;
+  case DSC_GGML_TYPE_Q4_K:
+    return 4;
+  case DSC_GGML_TYPE_Q5_K:
+    return 5;
+  case DSC_GGML_TYPE_Q6_K:
+    return 6;
+  default:
+    return 0;
+  }
+}
+
+/* An f16 at p (F16C). */
+DSC_INLINE float k_f16(const uint8_t *p) {
+  uint16_t h;
+  __builtin_memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
 /* Half h of a Q6_K block as its 6-bit values (0..63): v[i] holds values
  * 128h + 32i .. 128h + 32i + 31, the low nibbles from ql and the two high
  * bits from qh. */
@@ -121,7 +147,7 @@ DSC_INLINE void k_q45k_pair(const uint8_t *b, int p, const int five,
 DSC_INLINE void k_q45k_unpack(const uint8_t *b, const int five,
                               uint8_t vals[DSC_QK_K], float scale[8],
                               float min[8]) {
-  float d = dsc_ggml_f16(b), dmin = dsc_ggml_f16(b + 2);
+  float d = k_f16(b), dmin = k_f16(b + 2);
   uint8_t sc[8], m[8];
   k_q4k_scales(b + 4, sc, m);
   for (int i = 0; i < 8; ++i) {
@@ -136,39 +162,29 @@ DSC_INLINE void k_q45k_unpack(const uint8_t *b, const int five,
   }
 }
 
-/* A Q6_K super-block's 256 values less 32 (-32..31) as signed bytes in
- * order and its sixteen 16-value sub-blocks' scales d * sc. */
-DSC_INLINE void k_q6k_unpack(const uint8_t *b, int8_t vals[DSC_QK_K],
-                             float scale[16]) {
-  float d = dsc_ggml_f16(b + 208);
+/* A Q6_K (three = 0) or Q3_K (three = 1) super-block's 256 values as
+ * signed bytes in order (less 32: -32..31, or less 4: -4..3) and its
+ * sixteen 16-value sub-blocks' scales (d * sc, or d * (s - 32)). */
+DSC_INLINE void k_q36k_unpack(const uint8_t *b, const int three,
+                              int8_t vals[DSC_QK_K], float scale[16]) {
+  int8_t sc[16];
+  if (three)
+    k_q3k_scales(b + 96, sc);
+  else
+    __builtin_memcpy(sc, b + 192, 16);
+  float d = k_f16(b + (three ? 108 : 208));
   for (int i = 0; i < 16; ++i)
-    scale[i] = d * (float)(int8_t)b[192 + i];
-  const __m256i off = _mm256_set1_epi8(32);
+    scale[i] = d * (float)sc[i];
+  const __m256i off = _mm256_set1_epi8(three ? 4 : 32);
   for (int h = 0; h < 2; ++h) {
     __m256i v[4];
-    k_q6k_values(b, h, v);
+    if (three)
+      k_q3k_values(b, h, v);
+    else
+      k_q6k_values(b, h, v);
     for (int i = 0; i < 4; ++i)
       _mm256_storeu_si256((__m256i *)(vals + 128 * h + 32 * i),
                           _mm256_sub_epi8(v[i], off));
-  }
-}
-
-/* A Q3_K super-block's 256 values (-4..3) as signed bytes in order and its
- * sixteen 16-value sub-blocks' scales d * (s - 32). */
-DSC_INLINE void k_q3k_unpack(const uint8_t *b, int8_t vals[DSC_QK_K],
-                             float scale[16]) {
-  float d = dsc_ggml_f16(b + 108);
-  int8_t sc[16];
-  k_q3k_scales(b + 96, sc);
-  for (int i = 0; i < 16; ++i)
-    scale[i] = d * (float)sc[i];
-  const __m256i four = _mm256_set1_epi8(4);
-  for (int h = 0; h < 2; ++h) {
-    __m256i v[4];
-    k_q3k_values(b, h, v);
-    for (int i = 0; i < 4; ++i)
-      _mm256_storeu_si256((__m256i *)(vals + 128 * h + 32 * i),
-                          _mm256_sub_epi8(v[i], four));
   }
 }
 

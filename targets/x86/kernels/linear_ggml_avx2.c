@@ -106,12 +106,6 @@ DSC_INLINE __m256i k_b32_values(const int q5, const uint8_t *blk,
   return q5 ? k_q50_values(blk) : k_iq4_levels32(blk + 2, levels);
 }
 
-DSC_INLINE float k_f16(const uint8_t *p) {
-  uint16_t h;
-  __builtin_memcpy(&h, p, 2);
-  return _cvtsh_ss(h);
-}
-
 /* Row `row` (n) of W against R activation rows from s (R = 1 for decode,
  * 4 for a prompt's rows, compiled apart so that the accumulators stay in
  * registers): each block's levels are looked up once for the R rows. */
@@ -447,8 +441,7 @@ void DSC_UK(linear_ggml)(const float *x, const uint8_t *w, float *y, int64_t S,
     k_iq4_linear(x, w, y, S, K, N, (unsigned)type);
     return;
   }
-  if (type != DSC_GGML_TYPE_Q3_K && type != DSC_GGML_TYPE_Q4_K &&
-      type != DSC_GGML_TYPE_Q5_K && type != DSC_GGML_TYPE_Q6_K) {
+  if (!k_value_bits(type)) {
     ggml_linear_portable(x, w, y, S, K, N, type);
     return;
   }
