@@ -384,9 +384,24 @@ extern "C" void avx512_gemm_linear_ggml(const float *, const uint8_t *, float *,
 using LinearGGMLFn = void (*)(const float *, const uint8_t *, float *, int64_t,
                               int64_t, int64_t, int64_t);
 
+/// The formats that the x86 kernel computes with int8 activations: all
+/// but Q2_K (and Q8_0, Q4_0 and Q8_K, which dsc imports as its own int8 and
+/// int4 or does not run through this kernel).
+const unsigned kInt8Types[] = {
+    DSC_GGML_TYPE_Q3_K,   DSC_GGML_TYPE_Q4_K,   DSC_GGML_TYPE_Q5_K,
+    DSC_GGML_TYPE_Q6_K,   DSC_GGML_TYPE_IQ4_NL, DSC_GGML_TYPE_Q5_0,
+    DSC_GGML_TYPE_IQ4_XS, DSC_GGML_TYPE_Q4_1,   DSC_GGML_TYPE_Q5_1};
+
+bool takesInt8(unsigned type) {
+  for (unsigned t : kInt8Types)
+    if (t == type)
+      return true;
+  return false;
+}
+
 /// `fn` against the portable kernel on N random rows of `type` and S rows of
 /// activations. The reference of the formats the x86 kernel computes with
-/// int8 activations (Q3_K to Q6_K and IQ4_NL) is the portable kernel on the
+/// int8 activations (kInt8Types) is the portable kernel on the
 /// activations rounded as the kernel rounds them: per 32 values, to
 /// round(x * 127 / amax) times amax / 127.
 void checkAgainstPortable(LinearGGMLFn fn, unsigned type, int64_t S, int64_t K,
@@ -394,12 +409,7 @@ void checkAgainstPortable(LinearGGMLFn fn, unsigned type, int64_t S, int64_t K,
   std::vector<uint8_t> w = randomRows(type, K, N, g);
   std::vector<float> x = normalValues(S * K, g), y(S * N), ya(S * N, -1.0f),
                      wf = decodeAll(type, w, N * K);
-  std::vector<float> xr =
-      type == DSC_GGML_TYPE_Q3_K || type == DSC_GGML_TYPE_Q4_K ||
-              type == DSC_GGML_TYPE_Q5_K || type == DSC_GGML_TYPE_Q6_K ||
-              type == DSC_GGML_TYPE_IQ4_NL || type == DSC_GGML_TYPE_Q5_0
-          ? dsc::test::roundLikeKernels(x)
-          : x;
+  std::vector<float> xr = takesInt8(type) ? dsc::test::roundLikeKernels(x) : x;
   dsc_uk_linear_ggml(xr.data(), w.data(), y.data(), S, K, N, type);
   fn(x.data(), w.data(), ya.data(), S, K, N, type);
   for (int64_t s = 0; s < S; ++s)
@@ -421,11 +431,8 @@ TEST(GGMLKernel, AVX2MatchesPortable) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the host has no AVX2";
   std::mt19937 g(11);
-  const unsigned types[] = {DSC_GGML_TYPE_Q4_K,   DSC_GGML_TYPE_Q6_K,
-                            DSC_GGML_TYPE_Q5_K,   DSC_GGML_TYPE_Q3_K,
-                            DSC_GGML_TYPE_IQ4_NL, DSC_GGML_TYPE_Q5_0};
   for (int64_t K : {768, 96})
-    for (unsigned type : types)
+    for (unsigned type : kInt8Types)
       for (int64_t S : {1, 2, 5})
         for (int64_t N : {7, 64}) {
           if (K % dsc_ggml_block_elems(type))
@@ -448,15 +455,18 @@ void checkGemmPath(LinearGGMLFn fn) {
   struct Shape {
     int64_t S, K, N;
   };
-  const Shape shapes[] = {{1, 768, 36},   {3, 2048, 64},  {4, 768, 36},
-                          {13, 256, 100}, {5, 512, 7},    {60, 768, 64},
-                          {256, 512, 40}, {4, 2048, 2100}};
-  const unsigned types[] = {DSC_GGML_TYPE_Q3_K,   DSC_GGML_TYPE_Q4_K,
-                            DSC_GGML_TYPE_Q5_K,   DSC_GGML_TYPE_Q6_K,
-                            DSC_GGML_TYPE_IQ4_NL, DSC_GGML_TYPE_Q5_0};
+  const Shape shapes[] = {{1, 768, 36},   {3, 2048, 64},   {4, 768, 36},
+                          {13, 256, 100}, {5, 512, 7},     {60, 768, 64},
+                          {256, 512, 40}, {4, 2048, 2100}, {10, 256, 512},
+                          {10, 256, 128}};
   for (const Shape &sh : shapes)
-    for (unsigned type : types)
+    for (unsigned type : kInt8Types)
       checkAgainstPortable(fn, type, sh.S, sh.K, sh.N, g);
+  // Rows of 32-value blocks that are not whole super-blocks (e.g. dim 896):
+  // llama-quantize's fallback types for them, in the GEMM.
+  for (unsigned type : {DSC_GGML_TYPE_IQ4_NL, DSC_GGML_TYPE_Q5_0,
+                        DSC_GGML_TYPE_Q4_1, DSC_GGML_TYPE_Q5_1})
+    checkAgainstPortable(fn, type, 9, 224, 12, g);
 }
 
 extern "C" int avx2_gemm_q_ggml_k(const float *, const uint8_t *, float *,
@@ -469,24 +479,26 @@ extern "C" int avx512_vnni_gemm_q_ggml_k(const float *, const uint8_t *,
 using GemmGGMLFn = int (*)(const float *, const uint8_t *, float *, int64_t,
                            int64_t, int64_t, int64_t);
 
-/// The K-quant GEMM itself: it takes the four types (so that the checks
-/// above test it, not the matrix-vector loop it would leave them to) at
-/// their shapes and declines the rest: N not in fours, K not in
-/// super-blocks, other types.
+/// The GGUF blocks' GEMM itself: it takes every int8 type (so that the
+/// checks above test it, not the matrix-vector loop it would leave them to)
+/// at their shapes and declines the rest: N not in fours, K not in
+/// super-blocks (32-value blocks take it), other types.
 void checkGemmTakes(GemmGGMLFn fn) {
   std::mt19937 g(5);
   const int64_t S = 5, K = 512, N = 8;
   std::vector<float> x(S * K, 0.5f), y(S * N);
-  for (unsigned type : {DSC_GGML_TYPE_Q3_K, DSC_GGML_TYPE_Q4_K,
-                        DSC_GGML_TYPE_Q5_K, DSC_GGML_TYPE_Q6_K}) {
+  for (unsigned type : kInt8Types) {
     std::vector<uint8_t> w = randomRows(type, K, N, g);
+    bool super = dsc_ggml_block_elems(type) == DSC_QK_K;
     EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K, N, type), 1) << type;
     EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K, N - 2, type), 0) << type;
-    EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K - 32, N, type), 0) << type;
+    EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K - 32, N, type),
+              super ? 0 : 1)
+        << type;
   }
   std::vector<uint8_t> w(N * K);
   EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K, N, DSC_GGML_TYPE_Q8_0), 0);
-  EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K, N, DSC_GGML_TYPE_IQ4_NL), 0);
+  EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K, N, DSC_GGML_TYPE_Q2_K), 0);
 }
 
 TEST(GGMLKernel, AVX2PromptGemmsMatchPortable) {

@@ -24,17 +24,18 @@
  * PBK-byte blocks below; in L1) for all rows before
  * the next slice.
  *
- * GGUF Q3_K to Q6_K rows (dsc_gemm_q_ggml_k) are packed from their
- * super-blocks (ggml_k_x86.h) into blocks of PBK bytes: a Q4_K or Q5_K
- * sub-block's values (0..15, 0..31) with scale d * sc, and its minimum
- * dmin * m, which the
- * micro-tiles take off times the block's activation sum (xd * sum(q), per
- * row and block: GQ_MINS); a Q6_K or Q3_K block's values (less 32 or 4:
- * -32..31, -4..3), whose two halves
- * of 16 (quads 0-3 and 4-7) each have their own column terms and scale
- * (GQ_HALVES). Their products are then the integer loop's
- * (linear_ggml_avx2.c), so a prompt's rows and the generated ones multiply
- * the same values.
+ * GGUF rows (dsc_gemm_q_ggml_k: Q3_K to Q6_K, IQ4_NL, IQ4_XS, Q5_0, Q4_1,
+ * Q5_1) are packed from their blocks or super-blocks (ggml_k_x86.h): a
+ * Q4_K, Q5_K, Q4_1 or Q5_1 block's values (0..15, 0..31) with its scale
+ * (d * sc, d) and its minimum (dmin * m, -m), which the micro-tiles take
+ * off times the block's activation sum (xd * sum(q), per row and block:
+ * GQ_MINS, PBK-byte blocks); a Q6_K or Q3_K block's values (less 32 or 4:
+ * -32..31, -4..3), whose two halves of 16 (quads 0-3 and 4-7) each have
+ * their own column terms and scale (GQ_HALVES, PBK bytes); IQ4_NL's and
+ * IQ4_XS's levels (-127..113) and Q5_0's values (-16..15) with one scale a
+ * block (d, d * (s - 32): GQ_BLOCK). Their products are then the integer
+ * loops' (linear_ggml_avx2.c), so a prompt's rows and the generated ones
+ * multiply the same values.
  *
  *===---------------------------------------------------------------------===*/
 #include "gemm.h"
@@ -160,50 +161,89 @@ static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
     }
 }
 
-/* GGUF Q3_K, Q4_K, Q5_K or Q6_K rows n0 .. n0 + nc (nc <= 32, a multiple of 4)
- * into `panel` as PBK-byte blocks: each super-block's eight 32-value blocks for
- * the panel's columns four at a time, then the next super-block. */
-static void pack_panel_k(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
-  const int mins = k_has_mins(c->ktype), five = c->ktype == DSC_GGML_TYPE_Q5_K,
-            three = c->ktype == DSC_GGML_TYPE_Q3_K;
-  const uint64_t bb = dsc_ggml_block_bytes(c->ktype);
-  const int64_t sbs = c->K / DSC_QK_K;
-  const uint64_t rowBytes = (uint64_t)sbs * bb;
+/* How the micro-tiles scale a GGUF type's blocks (k_gemm_bits' types). */
+DSC_INLINE int k_gemm_mode(unsigned type) {
+  if (k_has_mins(type))
+    return GQ_MINS;
+  if (type == DSC_GGML_TYPE_Q3_K || type == DSC_GGML_TYPE_Q6_K)
+    return GQ_HALVES;
+  return GQ_BLOCK;
+}
+
+/* One GGUF block (32 values) or super-block (256) of `type` (a constant
+ * where inlined) as bytes: its values (signed or not as k_gemm_bits' bits
+ * say), each 32-value block's scale (GQ_HALVES: each 16-value half's,
+ * sc[2i] and sc[2i + 1]) and minimum (GQ_MINS). */
+__attribute__((always_inline)) static inline void
+k_unpack(const unsigned type, const uint8_t *blk, uint8_t *vals, float *sc,
+         float *mn) {
+  switch (type) {
+  case DSC_GGML_TYPE_Q4_K:
+    k_q45k_unpack(blk, 0, vals, sc, mn);
+    break;
+  case DSC_GGML_TYPE_Q5_K:
+    k_q45k_unpack(blk, 1, vals, sc, mn);
+    break;
+  case DSC_GGML_TYPE_Q3_K:
+    k_q36k_unpack(blk, 1, (int8_t *)vals, sc);
+    break;
+  case DSC_GGML_TYPE_Q6_K:
+    k_q36k_unpack(blk, 0, (int8_t *)vals, sc);
+    break;
+  case DSC_GGML_TYPE_IQ4_XS:
+    k_iq4xs_unpack(blk, (int8_t *)vals, sc);
+    break;
+  case DSC_GGML_TYPE_Q4_1:
+    k_q451_unpack(blk, 0, vals, sc, mn);
+    break;
+  case DSC_GGML_TYPE_Q5_1:
+    k_q451_unpack(blk, 1, vals, sc, mn);
+    break;
+  case DSC_GGML_TYPE_IQ4_NL:
+    _mm256_storeu_si256(
+        (__m256i *)vals,
+        k_iq4_levels32(blk + 2,
+                       _mm_loadu_si128((const __m128i *)dsc_iq4_levels)));
+    *sc = k_f16(blk);
+    break;
+  default: /* Q5_0 */
+    _mm256_storeu_si256(
+        (__m256i *)vals,
+        _mm256_sub_epi8(k_b32_nibbles(blk + 6, blk + 2), _mm256_set1_epi8(16)));
+    *sc = k_f16(blk);
+  }
+}
+
+/* GGUF rows n0 .. n0 + nc of `type` (k_gemm_bits' types, a constant where
+ * inlined; nc <= 32, a multiple of 4) into `panel`: each block's or
+ * super-block's 32-value blocks for the panel's columns four at a time,
+ * then the next. */
+__attribute__((always_inline)) static inline void
+pack_panel_as(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel,
+              const unsigned type) {
+  const int mode = k_gemm_mode(type), stride = GQ_STRIDE(mode);
+  const int64_t U = dsc_ggml_block_elems(type), units = c->K / U;
+  const uint64_t bb = dsc_ggml_block_bytes(type);
+  const uint64_t rowBytes = (uint64_t)units * bb;
   const __m128i xoff = _mm_set1_epi32(-c->xoff);
   if (nc < NR)
-    __builtin_memset(panel, 0, (uint64_t)(c->K / 32) * PBK);
+    __builtin_memset(panel, 0, (uint64_t)(c->K / 32) * stride);
   uint8_t vals[4][DSC_QK_K] __attribute__((aligned(32)));
   float sc[4][16], mn[4][8];
-  for (int64_t s = 0; s < sbs; ++s) {
-    uint8_t *pb = panel + s * (DSC_QK_K / 32) * PBK;
+  for (int64_t s = 0; s < units; ++s) {
+    uint8_t *pb = panel + s * (U / 32) * stride;
     for (int j = 0; j < nc; j += 4) {
-      for (int r = 0; r < 4; ++r) {
-        const uint8_t *blk = c->w + (uint64_t)(n0 + j + r) * rowBytes + s * bb;
-        /* Constant flags, so that each unpacking is specialized. */
-        if (five)
-          k_q45k_unpack(blk, 1, vals[r], sc[r], mn[r]);
-        else if (mins)
-          k_q45k_unpack(blk, 0, vals[r], sc[r], mn[r]);
-        else if (three)
-          k_q36k_unpack(blk, 1, (int8_t *)vals[r], sc[r]);
-        else
-          k_q36k_unpack(blk, 0, (int8_t *)vals[r], sc[r]);
-      }
-      for (int i = 0; i < DSC_QK_K / 32; ++i) {
-        uint8_t *pj = pb + i * PBK + j * 4;
+      for (int r = 0; r < 4; ++r)
+        k_unpack(type, c->w + (uint64_t)(n0 + j + r) * rowBytes + s * bb,
+                 vals[r], sc[r], mn[r]);
+      for (int i = 0; i < U / 32; ++i) {
+        uint8_t *pj = pb + i * stride + j * 4;
         __m256i v[4];
         for (int r = 0; r < 4; ++r)
           v[r] = _mm256_load_si256((const __m256i *)(vals[r] + 32 * i));
         __m128i lo, hi;
         put_cols4(pj, v, &lo, &hi);
-        if (mins) {
-          _mm_storeu_si128((__m128i *)(pj + PB_SUMS),
-                           _mm_mullo_epi32(_mm_add_epi32(lo, hi), xoff));
-          _mm_storeu_ps((float *)(pj + PB_SCALES),
-                        _mm_setr_ps(sc[0][i], sc[1][i], sc[2][i], sc[3][i]));
-          _mm_storeu_ps((float *)(pj + PB_MINS),
-                        _mm_setr_ps(mn[0][i], mn[1][i], mn[2][i], mn[3][i]));
-        } else {
+        if (mode == GQ_HALVES) {
           _mm_storeu_si128((__m128i *)(pj + PB_SUMS),
                            _mm_mullo_epi32(lo, xoff));
           _mm_storeu_si128((__m128i *)(pj + PB_SUMS2),
@@ -214,9 +254,39 @@ static void pack_panel_k(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
           _mm_storeu_ps((float *)(pj + PB_SCALES2),
                         _mm_setr_ps(sc[0][2 * i + 1], sc[1][2 * i + 1],
                                     sc[2][2 * i + 1], sc[3][2 * i + 1]));
+          continue;
         }
+        _mm_storeu_si128((__m128i *)(pj + PB_SUMS),
+                         _mm_mullo_epi32(_mm_add_epi32(lo, hi), xoff));
+        _mm_storeu_ps((float *)(pj + PB_SCALES),
+                      _mm_setr_ps(sc[0][i], sc[1][i], sc[2][i], sc[3][i]));
+        if (mode == GQ_MINS)
+          _mm_storeu_ps((float *)(pj + PB_MINS),
+                        _mm_setr_ps(mn[0][i], mn[1][i], mn[2][i], mn[3][i]));
       }
     }
+  }
+}
+
+/* Each type's packing specialized. */
+static void pack_panel_k(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
+  switch (c->ktype) {
+#define K_PACK(T)                                                              \
+  case DSC_GGML_TYPE_##T:                                                      \
+    pack_panel_as(c, n0, nc, panel, DSC_GGML_TYPE_##T);                        \
+    break;
+    K_PACK(Q3_K)
+    K_PACK(Q4_K)
+    K_PACK(Q5_K)
+    K_PACK(Q6_K)
+    K_PACK(IQ4_XS)
+    K_PACK(IQ4_NL)
+    K_PACK(Q5_0)
+    K_PACK(Q4_1)
+    K_PACK(Q5_1)
+#undef K_PACK
+  default:
+    break;
   }
 }
 
@@ -290,9 +360,10 @@ panels(const gq_ctx *c, int64_t begin, int64_t end, const int mode) {
   uint8_t *panel = (uint8_t *)dsc_kernel_alloc((uint64_t)kb * GQ_STRIDE(mode));
   int64_t full = c->S / MR;
   int rest = (int)(c->S % MR);
-  uint64_t colBytes =
-      c->ktype ? (uint64_t)(c->K / DSC_QK_K) * dsc_ggml_block_bytes(c->ktype)
-               : (uint64_t)c->t.groups * c->t.tile / 4;
+  uint64_t colBytes = c->ktype
+                          ? (uint64_t)(c->K / dsc_ggml_block_elems(c->ktype)) *
+                                dsc_ggml_block_bytes(c->ktype)
+                          : (uint64_t)c->t.groups * c->t.tile / 4;
   int64_t calls = (kb + KC_BLOCKS - 1) / KC_BLOCKS * (full + (rest > 0));
   for (int64_t p = begin; p < end; ++p) {
     int64_t n0 = p * NR;
@@ -342,10 +413,12 @@ static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
   const gq_ctx *c = (const gq_ctx *)ctx;
   /* One group (per channel): the same scales in every block, but with
    * two-level scales, whose blocks each have their own. */
-  if (k_has_mins(c->ktype))
+  if (c->ktype && k_gemm_mode(c->ktype) == GQ_MINS)
     panels(c, begin, end, GQ_MINS);
-  else if (c->ktype)
+  else if (c->ktype && k_gemm_mode(c->ktype) == GQ_HALVES)
     panels(c, begin, end, GQ_HALVES);
+  else if (c->ktype)
+    panels(c, begin, end, GQ_BLOCK);
   else if (c->t.groups == 1 && !c->t.super)
     panels(c, begin, end, GQ_CHAN);
   else
@@ -440,8 +513,8 @@ int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
 
 int dsc_gemm_q_ggml_k(const float *x, const uint8_t *w, float *y, int64_t S,
                       int64_t K, int64_t N, int64_t type) {
-  int bits = k_value_bits(type);
-  if (!bits || K % DSC_QK_K || N % 4)
+  int bits = k_gemm_bits(type);
+  if (!bits || K % dsc_ggml_block_elems((unsigned)type) || N % 4)
     return 0;
   gemm_q_run(x, w, y, S, K, N, qtile_make(K, 32, bits, 0), X_OFFSET(bits), 0,
              (unsigned)type);

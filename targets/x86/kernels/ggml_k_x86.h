@@ -16,11 +16,12 @@
 
 #include <immintrin.h>
 
-/* Whether a K-quant type's sub-blocks have minimums (Q4_K, Q5_K:
- * dmin * m subtracted), rather than values offset by a constant (Q3_K,
- * Q6_K). */
+/* Whether a type's 32-value blocks have minimums (Q4_K, Q5_K: dmin * m
+ * subtracted; Q4_1, Q5_1: m added), rather than values offset by a constant
+ * (Q3_K, Q6_K) or none. */
 DSC_INLINE int k_has_mins(unsigned type) {
-  return type == DSC_GGML_TYPE_Q4_K || type == DSC_GGML_TYPE_Q5_K;
+  return type == DSC_GGML_TYPE_Q4_K || type == DSC_GGML_TYPE_Q5_K ||
+         type == DSC_GGML_TYPE_Q4_1 || type == DSC_GGML_TYPE_Q5_1;
 }
 
 /* The bits of the values a K-quant type's integer loops and GEMM multiply
@@ -39,6 +40,26 @@ DSC_INLINE int k_value_bits(int64_t type) {
     return 6;
   default:
     return 0;
+  }
+}
+
+/* The GGUF types that the prompt GEMM (gemm_q_x86.h's dsc_gemm_q_ggml_k)
+ * packs from their blocks, and the bits of the values it multiplies: the
+ * K-quants' (k_value_bits), IQ4_NL's and IQ4_XS's levels (-127..113, as
+ * int8 values), Q5_0's (-16..15), Q4_1's and Q5_1's (0..15, 0..31); 0 for
+ * a type it does not take. */
+DSC_INLINE int k_gemm_bits(int64_t type) {
+  switch (type) {
+  case DSC_GGML_TYPE_IQ4_NL:
+  case DSC_GGML_TYPE_IQ4_XS:
+    return 8;
+  case DSC_GGML_TYPE_Q4_1:
+    return 4;
+  case DSC_GGML_TYPE_Q5_0:
+  case DSC_GGML_TYPE_Q5_1:
+    return 5;
+  default:
+    return k_value_bits(type);
   }
 }
 
@@ -186,6 +207,77 @@ DSC_INLINE void k_q36k_unpack(const uint8_t *b, const int three,
       _mm256_storeu_si256((__m256i *)(vals + 128 * h + 32 * i),
                           _mm256_sub_epi8(v[i], off));
   }
+}
+
+/* The 32 levels of 16 bytes of nibbles in IQ4_NL's order (IQ4_NL's and
+ * IQ4_XS's sub-blocks), values 0-15 (low nibbles) then 16-31. */
+DSC_INLINE __m256i k_iq4_levels32(const uint8_t *qs, __m128i levels) {
+  const __m128i m4 = _mm_set1_epi8(0xF);
+  __m128i q = _mm_loadu_si128((const __m128i *)qs);
+  __m128i lo = _mm_shuffle_epi8(levels, _mm_and_si128(q, m4));
+  __m128i hi =
+      _mm_shuffle_epi8(levels, _mm_and_si128(_mm_srli_epi16(q, 4), m4));
+  return _mm256_set_m128i(hi, lo);
+}
+
+/* The 32 unsigned values of a Q4_0-ordered block: value j's low four bits
+ * are the low (j < 16) or high nibble of qs[j % 16]; with qh (Q5_0, Q5_1),
+ * its fifth bit is bit j of qh's 32. */
+DSC_INLINE __m256i k_b32_nibbles(const uint8_t *qs, const uint8_t *qh) {
+  const __m128i m4 = _mm_set1_epi8(0xF);
+  __m128i q = _mm_loadu_si128((const __m128i *)qs);
+  __m256i nib = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), m4),
+                                 _mm_and_si128(q, m4));
+  if (!qh)
+    return nib;
+  uint32_t h;
+  __builtin_memcpy(&h, qh, 4);
+  /* Byte j of h's copy holds h's byte j / 8; its bit j % 8 is value j's. */
+  __m256i bits = _mm256_shuffle_epi8(
+      _mm256_set1_epi32((int)h),
+      _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202,
+                        0x0101010101010101, 0x0000000000000000));
+  const __m256i sel = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+  __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(bits, sel), sel);
+  return _mm256_or_si256(nib, _mm256_and_si256(set, _mm256_set1_epi8(0x10)));
+}
+
+/* The eight 6-bit scales of an IQ4_XS super-block less 32: sub-block i's
+ * low nibble is scales_l[i / 2]'s (low for even i), its top two bits bits
+ * 2i of scales_h. */
+DSC_INLINE void k_iq4xs_scales(const uint8_t *b, int8_t ls[8]) {
+  uint16_t h;
+  __builtin_memcpy(&h, b + 2, 2);
+  for (int i = 0; i < 8; ++i)
+    ls[i] = (int8_t)((((b[4 + i / 2] >> (4 * (i & 1))) & 0xF) |
+                      (((h >> (2 * i)) & 3) << 4)) -
+                     32);
+}
+
+/* An IQ4_XS super-block's 256 levels as signed bytes in order, and its
+ * sub-blocks' scales d * (s - 32). */
+DSC_INLINE void k_iq4xs_unpack(const uint8_t *b, int8_t vals[DSC_QK_K],
+                               float scale[8]) {
+  const __m128i levels = _mm_loadu_si128((const __m128i *)dsc_iq4_levels);
+  int8_t ls[8];
+  k_iq4xs_scales(b, ls);
+  float d = k_f16(b);
+  for (int i = 0; i < 8; ++i) {
+    scale[i] = d * (float)ls[i];
+    _mm256_storeu_si256((__m256i *)(vals + 32 * i),
+                        k_iq4_levels32(b + 8 + 16 * i, levels));
+  }
+}
+
+/* A Q4_1 (five = 0) or Q5_1 (five = 1) block's 32 values (0..15, 0..31),
+ * its scale d and its minimum as the GEMM's GQ_MINS takes it off: -m
+ * (x = d * q + m). */
+DSC_INLINE void k_q451_unpack(const uint8_t *b, const int five,
+                              uint8_t vals[32], float *scale, float *min) {
+  *scale = k_f16(b);
+  *min = -k_f16(b + 2);
+  _mm256_storeu_si256((__m256i *)vals,
+                      k_b32_nibbles(b + (five ? 8 : 4), five ? b + 4 : 0));
 }
 
 #endif /* DSC_X86_GGML_K_X86_H */

@@ -1,15 +1,15 @@
-/*===- linear_ggml_avx2.c - Q3_K-Q6_K, IQ4_NL and Q5_0 weights, AVX2 ------===*
+/*===- linear_ggml_avx2.c - GGUF blocks with int8 activations, AVX2 -------===*
  *
  * The portable kernel decodes a block with scalar byte arithmetic, which
- * costs more than the product itself. Q3_K to Q6_K, IQ4_NL and Q5_0 take int8
- * activations here (qact_avx2.h, rounded per 32 values as dsc's integer
- * kernels round them; llama.cpp rounds per 256 for these): a generated token's
- * row through integer dot products of the blocks' values (k_quant_linear,
- * k_iq4_linear), a prompt's rows through the int8 prompt GEMM (the
- * K-quants packed from their super-blocks by the GEMM itself, IQ4_NL and
- * Q5_0 written as int8:group=32 tiles first). Other formats run the
- * portable kernel, included below under a private name; embedding_ggml
- * stays the portable (weak) one.
+ * costs more than the product itself. Q3_K to Q6_K, IQ4_NL, IQ4_XS, Q5_0,
+ * Q4_1 and Q5_1 take int8 activations here (qact_avx2.h, rounded per 32
+ * values as dsc's integer kernels round them; llama.cpp rounds per 256 for
+ * the K-quants): a generated token's row through integer dot products of
+ * the blocks' values (k_quant_linear, k_b32_linear), a prompt's rows through
+ * the int8 prompt GEMM, which packs its panels from the blocks themselves
+ * (gemm.h's dsc_gemm_q_ggml_k). Other formats (Q2_K, Q8_K) run the portable
+ * kernel, included below under a private name; embedding_ggml stays the
+ * portable (weak) one.
  *
  *===---------------------------------------------------------------------===*/
 #include "kernel.h"
@@ -52,119 +52,188 @@ DSC_INLINE void k_prefetch(const uint8_t *blk, uint64_t bb) {
     _mm_prefetch((const char *)(blk + K_PF_DIST + o), _MM_HINT_T0);
 }
 
-/* IQ4_NL and Q5_0 with int8 activations (qact_avx2.h, as the integer
- * kernels of dsc's own schemes take them): both are 32-value blocks of
- * signed values and an f16 scale d first. IQ4_NL's 16 levels are bytes, so
- * its block is one vpshufb lookup of its nibbles; Q5_0's values are its
- * nibbles and a fifth bit from qh, less 16. Then one vpmaddubsw of |w| by
- * the activations carrying w's sign (|w| <= 127, |x| <= 127: the pair sums
- * fit int16), vpmaddwd into int32 and one FMA by d * dx. With float
- * activations (the portable kernel) a weight costs 3-4 times as much. */
+/* Eight bytes as floats. */
+DSC_INLINE __m256 k_bytes_ps(const uint8_t *p, int sign) {
+  __m128i b = _mm_loadl_epi64((const __m128i *)p);
+  return _mm256_cvtepi32_ps(sign ? _mm256_cvtepi8_epi32(b)
+                                 : _mm256_cvtepu8_epi32(b));
+}
+
+/* IQ4_NL, Q5_0, Q4_1, Q5_1 and IQ4_XS with int8 activations (qact_avx2.h,
+ * as the integer kernels of dsc's own schemes take them): all are 32-value
+ * blocks with an f16 scale d first (IQ4_XS's a super-block's, times each
+ * sub-block's 6-bit scale). IQ4_NL's and IQ4_XS's 16 levels are bytes, so
+ * a block is one vpshufb lookup of its nibbles; Q5_0's values are its
+ * nibbles and a fifth bit from qh, less 16. Those signed values take one
+ * vpmaddubsw of |w| by the activations carrying w's sign (|w| <= 127,
+ * |x| <= 127: the pair sums fit int16), vpmaddwd into int32 (or one
+ * vpdpbusd) and one FMA by d * dx. Q4_1's and Q5_1's values (0..15,
+ * 0..31) multiply the activations as they are, and their minimum m
+ * (x = d * q + m) adds m * dx * sum(x) a block. With float activations
+ * (the portable kernel) a weight costs 3-4 times as much. */
 typedef struct {
   const qact_t *a;
+  const float *xds; /* Q4_1, Q5_1: per row and block dx * sum(x) */
   const uint8_t *w;
   float *y;
   int64_t S, K, N;
-  unsigned type; /* DSC_GGML_TYPE_IQ4_NL or _Q5_0 */
-} iq4_ctx;
+  unsigned type;
+} b32_ctx;
 
-/* The 32 levels of an IQ4_NL block's nibbles, values 0-15 then 16-31. */
-DSC_INLINE __m256i k_iq4_levels32(const uint8_t *qs, __m128i levels) {
-  const __m128i m4 = _mm_set1_epi8(0xF);
-  __m128i q = _mm_loadu_si128((const __m128i *)qs);
-  __m128i lo = _mm_shuffle_epi8(levels, _mm_and_si128(q, m4));
-  __m128i hi =
-      _mm_shuffle_epi8(levels, _mm_and_si128(_mm_srli_epi16(q, 4), m4));
-  return _mm256_set_m128i(hi, lo);
+/* The 32-value block formats (a constant where inlined). */
+enum { B32_IQ4_NL, B32_Q5_0, B32_Q4_1, B32_Q5_1 };
+
+DSC_INLINE uint64_t b32_bytes(const int kind) {
+  return kind == B32_IQ4_NL ? sizeof(dsc_ggml_block_iq4_nl)
+         : kind == B32_Q5_0 ? sizeof(dsc_ggml_block_q5_0)
+         : kind == B32_Q4_1 ? sizeof(dsc_ggml_block_q4_1)
+                            : sizeof(dsc_ggml_block_q5_1);
 }
 
-/* The 32 values (-16..15) of a Q5_0 block: value j's low four bits are
- * the low (j < 16) or high nibble of qs[j % 16], its fifth bit j of qh. */
-DSC_INLINE __m256i k_q50_values(const uint8_t *blk) {
-  const __m128i m4 = _mm_set1_epi8(0xF);
-  uint32_t qh;
-  __builtin_memcpy(&qh, blk + 2, 4);
-  __m128i q = _mm_loadu_si128((const __m128i *)(blk + 6));
-  __m256i nib = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), m4),
-                                 _mm_and_si128(q, m4));
-  /* Byte j of qh's copy holds qh's byte j / 8; its bit j % 8 is value j's. */
-  __m256i bits = _mm256_shuffle_epi8(
-      _mm256_set1_epi32((int)qh),
-      _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202,
-                        0x0101010101010101, 0x0000000000000000));
-  const __m256i sel = _mm256_set1_epi64x((long long)0x8040201008040201ull);
-  __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(bits, sel), sel);
-  return _mm256_sub_epi8(
-      _mm256_or_si256(nib, _mm256_and_si256(set, _mm256_set1_epi8(0x10))),
-      _mm256_set1_epi8(16));
-}
-
-/* A block's 32 signed values: Q5_0's (q5, a constant where inlined) or
- * IQ4_NL's levels. */
-DSC_INLINE __m256i k_b32_values(const int q5, const uint8_t *blk,
+/* A block's 32 values: IQ4_NL's levels and Q5_0's less 16 (signed),
+ * Q4_1's and Q5_1's as stored (unsigned). */
+DSC_INLINE __m256i k_b32_values(const int kind, const uint8_t *blk,
                                 __m128i levels) {
-  return q5 ? k_q50_values(blk) : k_iq4_levels32(blk + 2, levels);
+  switch (kind) {
+  case B32_IQ4_NL:
+    return k_iq4_levels32(blk + 2, levels);
+  case B32_Q5_0:
+    return _mm256_sub_epi8(k_b32_nibbles(blk + 6, blk + 2),
+                           _mm256_set1_epi8(16));
+  case B32_Q4_1:
+    return k_b32_nibbles(blk + 4, 0);
+  default:
+    return k_b32_nibbles(blk + 8, blk + 4);
+  }
 }
 
 /* Row `row` (n) of W against R activation rows from s (R = 1 for decode,
  * 4 for a prompt's rows, compiled apart so that the accumulators stay in
- * registers): each block's levels are looked up once for the R rows. */
-#define K_IQ4_ROW(NAME, R, Q5)                                                 \
-  static void NAME(const iq4_ctx *c, const uint8_t *row, int64_t n,            \
+ * registers): each block's values are unpacked once for the R rows. */
+#define K_B32_ROW(NAME, R, KIND)                                               \
+  static void NAME(const b32_ctx *c, const uint8_t *row, int64_t n,            \
                    int64_t s) {                                                \
     const __m128i levels = _mm_loadu_si128((const __m128i *)dsc_iq4_levels);   \
-    const uint64_t bb =                                                        \
-        Q5 ? sizeof(dsc_ggml_block_q5_0) : sizeof(dsc_ggml_block_iq4_nl);      \
+    const uint64_t bb = b32_bytes(KIND);                                       \
+    const int mins = KIND == B32_Q4_1 || KIND == B32_Q5_1;                     \
     int64_t blocks = c->K / 32;                                                \
     const int8_t *xq = c->a->q + s * c->K;                                     \
     const float *xd = c->a->d + s * blocks;                                    \
+    const float *xds = mins ? c->xds + s * blocks : 0;                         \
     /* Two accumulators a row: one block's FMA need not wait for the last. */  \
     __m256 acc[R][2];                                                          \
-    for (int i = 0; i < R; ++i)                                                \
+    float mn[R];                                                               \
+    for (int i = 0; i < R; ++i) {                                              \
       acc[i][0] = acc[i][1] = VZERO();                                         \
+      mn[i] = 0;                                                               \
+    }                                                                          \
     const int pf = PREFETCH_ON();                                              \
     for (int64_t b = 0; b < blocks; ++b) {                                     \
       const uint8_t *blk = row + (uint64_t)b * bb;                             \
       if (pf)                                                                  \
         PREFETCH(blk + K_PF_DIST);                                             \
-      __m256i wv = k_b32_values(Q5, blk, levels);                              \
-      __m256i aw = _mm256_sign_epi8(wv, wv);                                   \
-      float d = k_f16(blk);                                                    \
+      __m256i wv = k_b32_values(KIND, blk, levels);                            \
+      __m256i aw = mins ? wv : _mm256_sign_epi8(wv, wv);                       \
+      float d = k_f16(blk), m = mins ? k_f16(blk + 2) : 0;                     \
       for (int i = 0; i < R; ++i) {                                            \
         __m256i xv =                                                           \
             _mm256_loadu_si256((const __m256i *)(xq + i * c->K + 32 * b));     \
-        __m256i p = qact_dot_u8s8(aw, _mm256_sign_epi8(xv, wv));               \
+        __m256i p = qact_dot_u8s8(aw, mins ? xv : _mm256_sign_epi8(xv, wv));   \
         acc[i][b & 1] = _mm256_fmadd_ps(                                       \
             _mm256_cvtepi32_ps(p), _mm256_set1_ps(d * xd[i * blocks + b]),     \
             acc[i][b & 1]);                                                    \
+        if (mins)                                                              \
+          mn[i] += m * xds[i * blocks + b];                                    \
+      }                                                                        \
+    }                                                                          \
+    for (int i = 0; i < R; ++i)                                                \
+      c->y[(s + i) * c->N + n] = VHSUM(VADD(acc[i][0], acc[i][1])) + mn[i];    \
+  }
+K_B32_ROW(k_iq4_row1, 1, B32_IQ4_NL)
+K_B32_ROW(k_iq4_row4, 4, B32_IQ4_NL)
+K_B32_ROW(k_q50_row1, 1, B32_Q5_0)
+K_B32_ROW(k_q50_row4, 4, B32_Q5_0)
+K_B32_ROW(k_q41_row1, 1, B32_Q4_1)
+K_B32_ROW(k_q41_row4, 4, B32_Q4_1)
+K_B32_ROW(k_q51_row1, 1, B32_Q5_1)
+K_B32_ROW(k_q51_row4, 4, B32_Q5_1)
+#undef K_B32_ROW
+
+/* IQ4_XS: IQ4_NL's loop over a super-block's eight sub-blocks, each block's
+ * scale d * (s - 32) times the activations' scale. */
+#define K_IQ4XS_ROW(NAME, R)                                                   \
+  static void NAME(const b32_ctx *c, const uint8_t *row, int64_t n,            \
+                   int64_t s) {                                                \
+    const __m128i levels = _mm_loadu_si128((const __m128i *)dsc_iq4_levels);   \
+    const uint64_t bb = sizeof(dsc_ggml_block_iq4_xs);                         \
+    int64_t sbs = c->K / DSC_QK_K, blocks = c->K / 32;                         \
+    const int8_t *xq = c->a->q + s * c->K;                                     \
+    const float *xd = c->a->d + s * blocks;                                    \
+    __m256 acc[R][2];                                                          \
+    for (int i = 0; i < R; ++i)                                                \
+      acc[i][0] = acc[i][1] = VZERO();                                         \
+    const int pf = PREFETCH_ON();                                              \
+    for (int64_t b = 0; b < sbs; ++b) {                                        \
+      const uint8_t *blk = row + (uint64_t)b * bb;                             \
+      if (pf)                                                                  \
+        k_prefetch(blk, bb);                                                   \
+      int8_t ls[8];                                                            \
+      k_iq4xs_scales(blk, ls);                                                 \
+      __m256 dl = _mm256_mul_ps(k_bytes_ps((const uint8_t *)ls, 1),            \
+                                _mm256_set1_ps(k_f16(blk)));                   \
+      float ds[R][8];                                                          \
+      for (int i = 0; i < R; ++i)                                              \
+        _mm256_storeu_ps(                                                      \
+            ds[i],                                                             \
+            _mm256_mul_ps(dl, _mm256_loadu_ps(xd + i * blocks + 8 * b)));      \
+      for (int j = 0; j < 8; ++j) {                                            \
+        __m256i wv = k_iq4_levels32(blk + 8 + 16 * j, levels);                 \
+        __m256i aw = _mm256_sign_epi8(wv, wv);                                 \
+        for (int i = 0; i < R; ++i) {                                          \
+          __m256i xv = _mm256_loadu_si256(                                     \
+              (const __m256i *)(xq + i * c->K + DSC_QK_K * b + 32 * j));       \
+          __m256i p = qact_dot_u8s8(aw, _mm256_sign_epi8(xv, wv));             \
+          acc[i][j & 1] = _mm256_fmadd_ps(                                     \
+              _mm256_cvtepi32_ps(p), _mm256_set1_ps(ds[i][j]), acc[i][j & 1]); \
+        }                                                                      \
       }                                                                        \
     }                                                                          \
     for (int i = 0; i < R; ++i)                                                \
       c->y[(s + i) * c->N + n] = VHSUM(VADD(acc[i][0], acc[i][1]));            \
   }
-K_IQ4_ROW(k_iq4_row1, 1, 0)
-K_IQ4_ROW(k_iq4_row4, 4, 0)
-K_IQ4_ROW(k_q50_row1, 1, 1)
-K_IQ4_ROW(k_q50_row4, 4, 1)
-#undef K_IQ4_ROW
+K_IQ4XS_ROW(k_iq4xs_row1, 1)
+K_IQ4XS_ROW(k_iq4xs_row4, 4)
+#undef K_IQ4XS_ROW
 
-static void k_iq4_rows(void *ctx, int64_t begin, int64_t end) {
-  const iq4_ctx *c = (const iq4_ctx *)ctx;
-  int q5 = c->type == DSC_GGML_TYPE_Q5_0;
-  uint64_t rowBytes = (uint64_t)(c->K / 32) * dsc_ggml_block_bytes(c->type);
+static void k_b32_rows(void *ctx, int64_t begin, int64_t end) {
+  const b32_ctx *c = (const b32_ctx *)ctx;
+  uint64_t rowBytes = (uint64_t)(c->K / dsc_ggml_block_elems(c->type)) *
+                      dsc_ggml_block_bytes(c->type);
   for (int64_t n = begin; n < end; ++n) {
     const uint8_t *row = c->w + (uint64_t)n * rowBytes;
     int64_t s = 0;
+#define K_B32_CALL(R)                                                          \
+  switch (c->type) {                                                           \
+  case DSC_GGML_TYPE_IQ4_NL:                                                   \
+    k_iq4_row##R(c, row, n, s);                                                \
+    break;                                                                     \
+  case DSC_GGML_TYPE_Q5_0:                                                     \
+    k_q50_row##R(c, row, n, s);                                                \
+    break;                                                                     \
+  case DSC_GGML_TYPE_Q4_1:                                                     \
+    k_q41_row##R(c, row, n, s);                                                \
+    break;                                                                     \
+  case DSC_GGML_TYPE_Q5_1:                                                     \
+    k_q51_row##R(c, row, n, s);                                                \
+    break;                                                                     \
+  default:                                                                     \
+    k_iq4xs_row##R(c, row, n, s);                                              \
+  }
     for (; s + 4 <= c->S; s += 4)
-      if (q5)
-        k_q50_row4(c, row, n, s);
-      else
-        k_iq4_row4(c, row, n, s);
+      K_B32_CALL(4)
     for (; s < c->S; ++s)
-      if (q5)
-        k_q50_row1(c, row, n, s);
-      else
-        k_iq4_row1(c, row, n, s);
+      K_B32_CALL(1)
+#undef K_B32_CALL
   }
 }
 
@@ -192,13 +261,6 @@ typedef struct {
   int64_t S, K, N;
   unsigned type;
 } kq_ctx;
-
-/* Eight bytes as floats. */
-DSC_INLINE __m256 k_bytes_ps(const uint8_t *p, int sign) {
-  __m128i b = _mm_loadl_epi64((const __m128i *)p);
-  return _mm256_cvtepi32_ps(sign ? _mm256_cvtepi8_epi32(b)
-                                 : _mm256_cvtepu8_epi32(b));
-}
 
 /* Row `row` of W (Q4_K, or Q5_K where `five`) against activation row s. */
 __attribute__((always_inline)) static inline float
@@ -358,88 +420,46 @@ static void k_quant_linear(const float *x, const uint8_t *w, float *y,
   qact_free(a);
 }
 
-#ifndef DSC_GGML_NO_GEMM
-typedef struct {
-  const uint8_t *w;
-  uint8_t *t8;
-  int64_t blocks;
-  int q5;
-} iq4_expand_ctx;
-
-/* Tiles of 4 rows [begin, end) (in fours) of the int8:group=32 copy. */
-__attribute__((always_inline)) static inline void
-k_iq4_expand_as(const iq4_expand_ctx *e, int64_t begin, int64_t end,
-                const int q5) {
-  const uint64_t bb =
-      q5 ? sizeof(dsc_ggml_block_q5_0) : sizeof(dsc_ggml_block_iq4_nl);
-  const uint64_t tile = dsc_qtile_bytes(32, 8, 2, 0);
-  const __m128i levels = _mm_loadu_si128((const __m128i *)dsc_iq4_levels);
-  const __m256i bias = _mm256_set1_epi8(-128);
-  for (int64_t r4 = begin; r4 < end; ++r4)
-    for (int64_t b = 0; b < e->blocks; ++b) {
-      uint8_t *out = e->t8 + ((uint64_t)r4 * e->blocks + b) * tile;
-      for (int r = 0; r < 4; ++r) {
-        const uint8_t *blk =
-            e->w + ((uint64_t)(4 * r4 + r) * e->blocks + b) * bb;
-        __builtin_memcpy(out + 2 * r, blk, 2);
-        _mm256_storeu_si256(
-            (__m256i *)(out + 8 + 32 * r),
-            _mm256_xor_si256(k_b32_values(q5, blk, levels), bias));
-      }
-    }
-}
-
-static void k_iq4_expand(void *ctx, int64_t begin, int64_t end) {
-  const iq4_expand_ctx *e = (const iq4_expand_ctx *)ctx;
-  if (e->q5)
-    k_iq4_expand_as(e, begin, end, 1);
-  else
-    k_iq4_expand_as(e, begin, end, 0);
-}
-
-/* A prompt's rows: IQ4_NL is int8:group=32 whose values are the 16
- * levels (Q5_0 whose values are -16..15), so the weight is written out
- * once as that scheme's tiles
- * (quant_layout.h: per 4 rows and 32 columns the rows' f16 scales, then
- * the values stored as level + 128) and multiplied by the int8 prompt GEMM
- * (gemm.h). Writing N x K bytes costs little against 2 S N K operations,
- * and the GEMM runs at the int8 schemes' speed. 0 if it took nothing. */
-static int k_iq4_gemm(const float *x, const uint8_t *w, float *y, int64_t S,
-                      int64_t K, int64_t N, unsigned type) {
-  if (S < DSC_GEMM_MIN_ROWS || N % 4)
-    return 0;
-  iq4_expand_ctx e = {w, 0, K / 32, type == DSC_GGML_TYPE_Q5_0};
-  e.t8 = (uint8_t *)dsc_kernel_alloc((uint64_t)(N / 4) * e.blocks *
-                                     dsc_qtile_bytes(32, 8, 2, 0));
-  /* On the pool's threads too: a pass over N x K bytes. */
-  dsc_parallel_for(N / 4, k_iq4_expand, &e);
-  int took = dsc_gemm_q_t4(x, e.t8, y, S, K, N, 32, 8, 0);
-  dsc_kernel_free(e.t8);
-  return took;
-}
-#endif
-
-static void k_iq4_linear(const float *x, const uint8_t *w, float *y, int64_t S,
+/* Prompts' rows of these formats go to the int8 prompt GEMM, packed from
+ * their blocks (gemm.h's dsc_gemm_q_ggml_k), where it takes them. */
+static void k_b32_linear(const float *x, const uint8_t *w, float *y, int64_t S,
                          int64_t K, int64_t N, unsigned type) {
 #ifndef DSC_GGML_NO_GEMM
-  if (k_iq4_gemm(x, w, y, S, K, N, type))
+  if (S >= DSC_GEMM_MIN_ROWS && dsc_gemm_q_ggml_k(x, w, y, S, K, N, type))
     return;
 #endif
   qact_t a = qact_alloc(S, K);
   qact_quantize_avx2(x, S, K, a.q, a.d, a.sum);
-  iq4_ctx c = {&a, w, y, S, K, N, type};
+  b32_ctx c = {&a, 0, w, y, S, K, N, type};
+  float *xds = 0;
+  if (k_has_mins(type)) {
+    int64_t kb = K / 32;
+    xds = (float *)dsc_kernel_alloc((uint64_t)S * kb * 4);
+    for (int64_t i = 0; i < S * kb; ++i)
+      xds[i] = a.d[i] * (float)a.sum[i];
+    c.xds = xds;
+  }
   if (S * K * N < DSC_PARALLEL_MIN_WORK)
-    k_iq4_rows(&c, 0, N);
+    k_b32_rows(&c, 0, N);
   else
-    dsc_parallel_for(N, k_iq4_rows, &c);
+    dsc_parallel_for(N, k_b32_rows, &c);
+  if (xds)
+    dsc_kernel_free(xds);
   qact_free(a);
 }
 
 void DSC_UK(linear_ggml)(const float *x, const uint8_t *w, float *y, int64_t S,
                          int64_t K, int64_t N, int64_t type) {
-  if (type == DSC_GGML_TYPE_IQ4_NL || type == DSC_GGML_TYPE_Q5_0) {
-    k_iq4_linear(x, w, y, S, K, N, (unsigned)type);
+  switch (type) {
+  case DSC_GGML_TYPE_IQ4_NL:
+  case DSC_GGML_TYPE_Q5_0:
+  case DSC_GGML_TYPE_Q4_1:
+  case DSC_GGML_TYPE_Q5_1:
+  case DSC_GGML_TYPE_IQ4_XS:
+    k_b32_linear(x, w, y, S, K, N, (unsigned)type);
     return;
+  default:
+    break;
   }
   if (!k_value_bits(type)) {
     ggml_linear_portable(x, w, y, S, K, N, type);
