@@ -21,7 +21,7 @@ the formats --iq4-act and --kq-act name.
 --iq4-act int: with --act-quant int, IQ4_NL weights' inputs as well (the
 x86 AVX2 and AVX-512 kernels round them; the portable and ARM ones read
 IQ4_NL blocks in float, the default).
---kq-act int: with --act-quant int, Q3_K to Q6_K, Q5_0, Q4_1, Q5_1 and IQ4_XS
+--kq-act int: with --act-quant int, Q2_K to Q6_K, Q5_0, Q4_1, Q5_1 and IQ4_XS
 weights' inputs as well
 (the x86 AVX2 and AVX-512 kernels round them, prompts and generated tokens
 alike; the portable and ARM ones read them in float, the default).
@@ -118,7 +118,7 @@ def check(dsc, work, path, opts):
     elif opts["--act-quant"] == "int":
         quantized = ("Q8_0", "Q4_0") + (
             ("IQ4_NL",) if opts["--iq4-act"] == "int" else ()) + (
-            ("Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q5_0", "Q4_1", "Q5_1",
+            ("Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q5_0", "Q4_1", "Q5_1",
              "IQ4_XS")
             if opts["--kq-act"] == "int" else ())
         aq = {n[:-7] for n, (t, x) in tensors.items()

@@ -121,13 +121,13 @@ def main():
     # --act-quant int: the target's integer kernels quantize the inputs of
     # the quantized linear layers (group sizes multiple of 32).
     aq = ()
-    # All block formats but Q2_K and Q8_K (--dtype iq4_nl, iq4_xs, q4_1,
-    # q5_0, q5_1, q3_k .. q6_k): the x86 kernels quantize their inputs too.
+    # All block formats but Q8_K (--dtype iq4_nl, iq4_xs, q4_1, q5_0, q5_1,
+    # q2_k .. q6_k): the x86 kernels quantize their inputs too.
     if opts["--act-quant"] == "int":
         aq = {n for n in w if w[n].ndim == 2 and (
             n in quantized or
             c["dtype"] in ("iq4_nl", "iq4_xs", "q4_1", "q5_0", "q5_1",
-                           "q3_k", "q4_k", "q5_k", "q6_k"))}
+                           "q2_k", "q3_k", "q4_k", "q5_k", "q6_k"))}
     # The weights the tensor cores take: quantized ones and, in an F16
     # checkpoint, all.
     f16w = ()

@@ -385,12 +385,12 @@ using LinearGGMLFn = void (*)(const float *, const uint8_t *, float *, int64_t,
                               int64_t, int64_t, int64_t);
 
 /// The formats that the x86 kernel computes with int8 activations: all
-/// but Q2_K (and Q8_0, Q4_0 and Q8_K, which dsc imports as its own int8 and
-/// int4 or does not run through this kernel).
-const unsigned kInt8Types[] = {
-    DSC_GGML_TYPE_Q3_K,   DSC_GGML_TYPE_Q4_K,   DSC_GGML_TYPE_Q5_K,
-    DSC_GGML_TYPE_Q6_K,   DSC_GGML_TYPE_IQ4_NL, DSC_GGML_TYPE_Q5_0,
-    DSC_GGML_TYPE_IQ4_XS, DSC_GGML_TYPE_Q4_1,   DSC_GGML_TYPE_Q5_1};
+/// but Q8_K (and Q8_0 and Q4_0, which dsc imports as its own int8 and int4).
+const unsigned kInt8Types[] = {DSC_GGML_TYPE_Q2_K, DSC_GGML_TYPE_Q3_K,
+                               DSC_GGML_TYPE_Q4_K, DSC_GGML_TYPE_Q5_K,
+                               DSC_GGML_TYPE_Q6_K, DSC_GGML_TYPE_IQ4_NL,
+                               DSC_GGML_TYPE_Q5_0, DSC_GGML_TYPE_IQ4_XS,
+                               DSC_GGML_TYPE_Q4_1, DSC_GGML_TYPE_Q5_1};
 
 bool takesInt8(unsigned type) {
   for (unsigned t : kInt8Types)
@@ -498,7 +498,7 @@ void checkGemmTakes(GemmGGMLFn fn) {
   }
   std::vector<uint8_t> w(N * K);
   EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K, N, DSC_GGML_TYPE_Q8_0), 0);
-  EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K, N, DSC_GGML_TYPE_Q2_K), 0);
+  EXPECT_EQ(fn(x.data(), w.data(), y.data(), S, K, N, DSC_GGML_TYPE_Q8_K), 0);
 }
 
 TEST(GGMLKernel, AVX2PromptGemmsMatchPortable) {

@@ -150,6 +150,20 @@ quads(const gq_ctx *c, const uint8_t *pb, const int32_t *x, const float *xd,
   }
 }
 
+/* f -= the column minimums at `moff` times each row's activation sum. */
+__attribute__((always_inline)) static inline void
+sub_mins(const uint8_t *pb, int moff, const float *xs, const int mr,
+         const int nv, __m256 (*f)[2]) {
+  __m256 m[2];
+  for (int v = 0; v < nv; ++v)
+    m[v] = _mm256_loadu_ps((const float *)(pb + moff + 32 * v));
+  for (int i = 0; i < mr; ++i) {
+    __m256 s = _mm256_set1_ps(xs[i]);
+    for (int v = 0; v < nv; ++v)
+      f[i][v] = _mm256_fnmadd_ps(m[v], s, f[i][v]);
+  }
+}
+
 /* Column vectors jv .. jv + nv - 1 (the last with 4 or 8 columns) for the
  * rows of tile rt, the blocks scaled as `mode` says (every mode but
  * GQ_CHAN's own: a per-channel block is scaled as any other). */
@@ -172,25 +186,24 @@ micro_vecs(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
                       : _mm256_maskload_ps(y + i * c->N + 8 * v, mask[v]);
   const int32_t *x = c->xp + (rt * kb + blk0) * 8 * MR;
   const float *xd = c->xd + (rt * kb + blk0) * MR;
-  const float *xs = mode == GQ_MINS ? c->xs + (rt * kb + blk0) * MR : 0;
+  const float *xs =
+      GQ_XS(mode) ? c->xs + (rt * kb + blk0) * GQ_XS(mode) * MR : 0;
   const int stride = GQ_STRIDE(mode);
   const uint8_t *pb = panel + blk0 * stride + 32 * jv;
   for (int64_t b = 0; b < nblk; ++b, pb += stride, x += 8 * MR, xd += MR) {
-    if (mode == GQ_HALVES) {
+    if (mode == GQ_HALVES || mode == GQ_HMINS) {
       quads(c, pb, x, xd, mr, nv, 0, 4, PB_SUMS, PB_SCALES, f);
       quads(c, pb, x, xd, mr, nv, 4, 8, PB_SUMS2, PB_SCALES2, f);
+      if (mode == GQ_HMINS) {
+        sub_mins(pb, PB_MINS1, xs, mr, nv, f);
+        sub_mins(pb, PB_MINS2, xs + MR, mr, nv, f);
+        xs += 2 * MR;
+      }
       continue;
     }
     quads(c, pb, x, xd, mr, nv, 0, 8, PB_SUMS, PB_SCALES, f);
     if (mode == GQ_MINS) {
-      __m256 m[2];
-      for (int v = 0; v < nv; ++v)
-        m[v] = _mm256_loadu_ps((const float *)(pb + PB_MINS + 32 * v));
-      for (int i = 0; i < mr; ++i) {
-        __m256 s = _mm256_set1_ps(xs[i]);
-        for (int v = 0; v < nv; ++v)
-          f[i][v] = _mm256_fnmadd_ps(m[v], s, f[i][v]);
-      }
+      sub_mins(pb, PB_MINS, xs, mr, nv, f);
       xs += MR;
     }
   }

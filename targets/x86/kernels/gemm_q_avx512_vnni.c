@@ -60,6 +60,19 @@ add_scaled(const uint8_t *pb, int soff, const float *xd, const int mr,
   }
 }
 
+/* f -= the column minimums at `moff` times each row's activation sum. */
+__attribute__((always_inline)) static inline void
+sub_mins(const uint8_t *pb, int moff, const float *xs, const int mr,
+         __m512 (*f)[2]) {
+  __m512 mn0 = _mm512_loadu_ps((const float *)(pb + moff));
+  __m512 mn1 = _mm512_loadu_ps((const float *)(pb + moff + 64));
+  for (int i = 0; i < mr; ++i) {
+    __m512 s = _mm512_set1_ps(xs[i]);
+    f[i][0] = _mm512_fnmadd_ps(mn0, s, f[i][0]);
+    f[i][1] = _mm512_fnmadd_ps(mn1, s, f[i][1]);
+  }
+}
+
 /* 2 * MR int32 accumulators for the current block and 2 * MR float sums,
  * into which each block's dot products go scaled by weight and activation
  * scales; per channel (GQ_CHAN) by the activation scale only, the weight
@@ -86,18 +99,24 @@ micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
   }
   const int32_t *x = c->xp + (rt * kb + blk0) * 8 * MR;
   const float *xd = c->xd + (rt * kb + blk0) * MR;
-  const float *xs = mode == GQ_MINS ? c->xs + (rt * kb + blk0) * MR : 0;
+  const float *xs =
+      GQ_XS(mode) ? c->xs + (rt * kb + blk0) * GQ_XS(mode) * MR : 0;
   const int stride = GQ_STRIDE(mode);
   const uint8_t *pb = panel + blk0 * stride;
   for (int64_t b = 0; b < nblk; ++b, pb += stride, x += 8 * MR, xd += MR) {
     __m512i a[MR][2];
     start_sums(pb, PB_SUMS, mr, a);
-    if (mode == GQ_HALVES) {
+    if (mode == GQ_HALVES || mode == GQ_HMINS) {
       quads(pb, x, mr, 0, 4, a);
       add_scaled(pb, PB_SCALES, xd, mr, a, f);
       start_sums(pb, PB_SUMS2, mr, a);
       quads(pb, x, mr, 4, 8, a);
       add_scaled(pb, PB_SCALES2, xd, mr, a, f);
+      if (mode == GQ_HMINS) {
+        sub_mins(pb, PB_MINS1, xs, mr, f);
+        sub_mins(pb, PB_MINS2, xs + MR, mr, f);
+        xs += 2 * MR;
+      }
       continue;
     }
     quads(pb, x, mr, 0, 8, a);
@@ -111,13 +130,7 @@ micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
     }
     add_scaled(pb, PB_SCALES, xd, mr, a, f);
     if (mode == GQ_MINS) {
-      __m512 mn0 = _mm512_loadu_ps((const float *)(pb + PB_MINS));
-      __m512 mn1 = _mm512_loadu_ps((const float *)(pb + PB_MINS + 64));
-      for (int i = 0; i < mr; ++i) {
-        __m512 s = _mm512_set1_ps(xs[i]);
-        f[i][0] = _mm512_fnmadd_ps(mn0, s, f[i][0]);
-        f[i][1] = _mm512_fnmadd_ps(mn1, s, f[i][1]);
-      }
+      sub_mins(pb, PB_MINS, xs, mr, f);
       xs += MR;
     }
   }

@@ -55,18 +55,27 @@
 #define PB_SUMS2 PB /* Q3_K, Q6_K: the second half's offset terms */
 #define PB_SCALES2 (PB + 128)    /* and scales */
 #define PBK (PB + 256)           /* bytes of one packed K-quant block */
+#define PB_MINS1 PBK /* Q2_K: the halves' 32 floats dmin * m, the first's */
+#define PB_MINS2 (PBK + 128) /* and the second's */
+#define PBK2 (PBK + 256)     /* bytes of one packed Q2_K block */
 
 /* How a micro-tile scales a block's integer sums (a constant where
  * inlined): per channel (the scales applied once, at the end), per block,
- * per block less Q4_K's and Q5_K's minimums, per half block (Q3_K, Q6_K). */
-enum { GQ_CHAN, GQ_BLOCK, GQ_MINS, GQ_HALVES };
-#define GQ_STRIDE(mode) ((mode) >= GQ_MINS ? PBK : PB)
+ * per block less Q4_K's and Q5_K's minimums, per half block (Q3_K, Q6_K),
+ * per half block less each half's minimum (Q2_K). */
+enum { GQ_CHAN, GQ_BLOCK, GQ_MINS, GQ_HALVES, GQ_HMINS };
+#define GQ_STRIDE(mode)                                                        \
+  ((mode) == GQ_HMINS ? PBK2 : (mode) >= GQ_MINS ? PBK : PB)
+/* Activation sums (xd * sum(q)) a block and row: GQ_MINS one, GQ_HMINS one a
+ * half. */
+#define GQ_XS(mode) ((mode) == GQ_HMINS ? 2 : (mode) == GQ_MINS ? 1 : 0)
 #define KC_BLOCKS 16
 
 typedef struct {
   const int32_t *xp; /* activations + xoff, packed per MR-row tile (below) */
   const float *xd;   /* their scales, [tile][block][MR] */
-  const float *xs;   /* GQ_MINS: xd * the sum of a block's q, as xd */
+  const float *xs;   /* GQ_MINS: xd * the sum of a block's q, as xd;
+                        GQ_HMINS: each half's, [tile][block][half][MR] */
   const uint8_t *w;
   float *y;
   int64_t S, K, N;
@@ -165,6 +174,8 @@ static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
 DSC_INLINE int k_gemm_mode(unsigned type) {
   if (k_has_mins(type))
     return GQ_MINS;
+  if (type == DSC_GGML_TYPE_Q2_K)
+    return GQ_HMINS;
   if (type == DSC_GGML_TYPE_Q3_K || type == DSC_GGML_TYPE_Q6_K)
     return GQ_HALVES;
   return GQ_BLOCK;
@@ -172,12 +183,16 @@ DSC_INLINE int k_gemm_mode(unsigned type) {
 
 /* One GGUF block (32 values) or super-block (256) of `type` (a constant
  * where inlined) as bytes: its values (signed or not as k_gemm_bits' bits
- * say), each 32-value block's scale (GQ_HALVES: each 16-value half's,
- * sc[2i] and sc[2i + 1]) and minimum (GQ_MINS). */
+ * say), each 32-value block's scale (GQ_HALVES, GQ_HMINS: each 16-value
+ * half's, sc[2i] and sc[2i + 1]) and minimum (GQ_MINS; GQ_HMINS each
+ * half's). */
 __attribute__((always_inline)) static inline void
 k_unpack(const unsigned type, const uint8_t *blk, uint8_t *vals, float *sc,
          float *mn) {
   switch (type) {
+  case DSC_GGML_TYPE_Q2_K:
+    k_q2k_unpack(blk, vals, sc, mn);
+    break;
   case DSC_GGML_TYPE_Q4_K:
     k_q45k_unpack(blk, 0, vals, sc, mn);
     break;
@@ -229,7 +244,7 @@ pack_panel_as(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel,
   if (nc < NR)
     __builtin_memset(panel, 0, (uint64_t)(c->K / 32) * stride);
   uint8_t vals[4][DSC_QK_K] __attribute__((aligned(32)));
-  float sc[4][16], mn[4][8];
+  float sc[4][16], mn[4][16];
   for (int64_t s = 0; s < units; ++s) {
     uint8_t *pb = panel + s * (U / 32) * stride;
     for (int j = 0; j < nc; j += 4) {
@@ -243,7 +258,7 @@ pack_panel_as(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel,
           v[r] = _mm256_load_si256((const __m256i *)(vals[r] + 32 * i));
         __m128i lo, hi;
         put_cols4(pj, v, &lo, &hi);
-        if (mode == GQ_HALVES) {
+        if (mode == GQ_HALVES || mode == GQ_HMINS) {
           _mm_storeu_si128((__m128i *)(pj + PB_SUMS),
                            _mm_mullo_epi32(lo, xoff));
           _mm_storeu_si128((__m128i *)(pj + PB_SUMS2),
@@ -254,6 +269,14 @@ pack_panel_as(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel,
           _mm_storeu_ps((float *)(pj + PB_SCALES2),
                         _mm_setr_ps(sc[0][2 * i + 1], sc[1][2 * i + 1],
                                     sc[2][2 * i + 1], sc[3][2 * i + 1]));
+          if (mode == GQ_HMINS) {
+            _mm_storeu_ps((float *)(pj + PB_MINS1),
+                          _mm_setr_ps(mn[0][2 * i], mn[1][2 * i], mn[2][2 * i],
+                                      mn[3][2 * i]));
+            _mm_storeu_ps((float *)(pj + PB_MINS2),
+                          _mm_setr_ps(mn[0][2 * i + 1], mn[1][2 * i + 1],
+                                      mn[2][2 * i + 1], mn[3][2 * i + 1]));
+          }
           continue;
         }
         _mm_storeu_si128((__m128i *)(pj + PB_SUMS),
@@ -275,6 +298,7 @@ static void pack_panel_k(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
   case DSC_GGML_TYPE_##T:                                                      \
     pack_panel_as(c, n0, nc, panel, DSC_GGML_TYPE_##T);                        \
     break;
+    K_PACK(Q2_K)
     K_PACK(Q3_K)
     K_PACK(Q4_K)
     K_PACK(Q5_K)
@@ -415,6 +439,8 @@ static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
    * two-level scales, whose blocks each have their own. */
   if (c->ktype && k_gemm_mode(c->ktype) == GQ_MINS)
     panels(c, begin, end, GQ_MINS);
+  else if (c->ktype && k_gemm_mode(c->ktype) == GQ_HMINS)
+    panels(c, begin, end, GQ_HMINS);
   else if (c->ktype && k_gemm_mode(c->ktype) == GQ_HALVES)
     panels(c, begin, end, GQ_HALVES);
   else if (c->ktype)
@@ -431,9 +457,11 @@ static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
  * i at ((rt * K/32 + b) * 8 + q) * MR + i (4 bytes each), so that a tile
  * reads its broadcasts from one stream. Rows past S are left out (the
  * tiles that hold them do not read them). With `xs`, each block's
- * xd * sum(q) too, as xd. */
+ * xd * sum(q) too, as xd, or (nxs = 2) each 16-value half's, as
+ * micro_tile reads them. */
 static void quantize_rows(const float *x, int64_t s0, int64_t s1, int64_t K,
-                          int xoff, int32_t *xp, float *xd, float *xs) {
+                          int xoff, int32_t *xp, float *xd, float *xs,
+                          int nxs) {
   int64_t kb = K / 32;
   for (int64_t s = s0; s < s1; ++s) {
     int64_t rt = s / MR, i = s % MR;
@@ -449,7 +477,13 @@ static void quantize_rows(const float *x, int64_t s0, int64_t s1, int64_t K,
       for (int k = 0; k < 8; ++k)
         __builtin_memcpy(&dst[k * MR], g + 4 * k, 4);
       xd[(rt * kb + b) * MR + i] = d;
-      if (xs)
+      if (nxs == 2) {
+        int32_t lo = 0;
+        for (int k = 0; k < 16; ++k)
+          lo += q[k];
+        xs[((rt * kb + b) * 2) * MR + i] = d * (float)lo;
+        xs[((rt * kb + b) * 2 + 1) * MR + i] = d * (float)(sum - lo);
+      } else if (nxs)
         xs[(rt * kb + b) * MR + i] = d * (float)sum;
     }
   }
@@ -461,6 +495,7 @@ typedef struct {
   int xoff;
   int32_t *xp;
   float *xd, *xs;
+  int nxs;
 } gq_rows;
 
 /* Row tiles [begin, end): on every thread, since the other would wait at
@@ -468,7 +503,7 @@ typedef struct {
 static void quantize_tiles(void *ctx, int64_t begin, int64_t end) {
   const gq_rows *r = (const gq_rows *)ctx;
   quantize_rows(r->x, begin * MR, dsc_min64(end * MR, r->S), r->K, r->xoff,
-                r->xp, r->xd, r->xs);
+                r->xp, r->xd, r->xs, r->nxs);
 }
 
 /* The activations quantized into their micro-tiles' order, then the
@@ -478,10 +513,12 @@ static void gemm_q_run(const float *x, const uint8_t *w, float *y, int64_t S,
                        int64_t K, int64_t N, qtile_t t, int xoff, int r16,
                        unsigned ktype) {
   int64_t kb = K / 32, tiles = (S + MR - 1) / MR;
-  int32_t *xp = (int32_t *)dsc_kernel_alloc((uint64_t)tiles * kb * MR * 40);
+  int nxs = ktype ? GQ_XS(k_gemm_mode(ktype)) : 0;
+  int32_t *xp = (int32_t *)dsc_kernel_alloc((uint64_t)tiles * kb * MR *
+                                            (36 + 4 * (uint64_t)nxs));
   float *xd = (float *)(xp + tiles * kb * 8 * MR);
-  float *xs = k_has_mins(ktype) ? xd + tiles * kb * MR : 0;
-  gq_rows rows = {x, S, K, xoff, xp, xd, xs};
+  float *xs = nxs ? xd + tiles * kb * MR : 0;
+  gq_rows rows = {x, S, K, xoff, xp, xd, xs, nxs};
   gq_ctx c = {xp, xd, xs, w, y, S, K, N, t, xoff, r16, ktype};
   dsc_gemm_run(S * K * N, tiles, quantize_tiles, &rows, (N + NR - 1) / NR,
                gemm_q_panels, &c);

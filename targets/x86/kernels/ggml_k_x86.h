@@ -25,11 +25,13 @@ DSC_INLINE int k_has_mins(unsigned type) {
 }
 
 /* The bits of the values a K-quant type's integer loops and GEMM multiply
- * (Q3_K -4..3, Q4_K 0..15, Q5_K 0..31, Q6_K -32..31: 3 to 6), for the
- * ISA's choice of loop and activation offset; 0 for a type they do not
- * take. */
+ * (Q2_K 0..3, Q3_K -4..3, Q4_K 0..15, Q5_K 0..31, Q6_K -32..31: 2 to 6),
+ * for the ISA's choice of loop and activation offset; 0 for a type they do
+ * not take. */
 DSC_INLINE int k_value_bits(int64_t type) {
   switch (type) {
+  case DSC_GGML_TYPE_Q2_K:
+    return 2;
   case DSC_GGML_TYPE_Q3_K:
     return 3;
   case DSC_GGML_TYPE_Q4_K:
@@ -206,6 +208,43 @@ DSC_INLINE void k_q36k_unpack(const uint8_t *b, const int three,
     for (int i = 0; i < 4; ++i)
       _mm256_storeu_si256((__m256i *)(vals + 128 * h + 32 * i),
                           _mm256_sub_epi8(v[i], off));
+  }
+}
+
+/* Q2_K's sixteen 4-bit scales and minimums (bytes 0..15: scale in the low
+ * nibble, minimum in the high one), as bytes. */
+DSC_INLINE void k_q2k_scales(const uint8_t *b, uint8_t sc[16], uint8_t mn[16]) {
+  const __m128i m4 = _mm_set1_epi8(0xF);
+  __m128i s = _mm_loadu_si128((const __m128i *)b);
+  _mm_storeu_si128((__m128i *)sc, _mm_and_si128(s, m4));
+  _mm_storeu_si128((__m128i *)mn, _mm_and_si128(_mm_srli_epi16(s, 4), m4));
+}
+
+/* Half h of a Q2_K block as its 2-bit values (0..3): v[i] holds values
+ * 128h + 32i .. 128h + 32i + 31, bits 2i of qs's bytes 32h .. 32h + 31. */
+DSC_INLINE void k_q2k_values(const uint8_t *b, int h, __m256i v[4]) {
+  const __m256i m3 = _mm256_set1_epi8(3);
+  __m256i q = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * h));
+  for (int i = 0; i < 4; ++i)
+    v[i] = _mm256_and_si256(_mm256_srli_epi16(q, 2 * i), m3);
+}
+
+/* A Q2_K super-block's 256 values (0..3) as bytes in order, and its sixteen
+ * 16-value sub-blocks' scales d * sc and minimums dmin * m. */
+DSC_INLINE void k_q2k_unpack(const uint8_t *b, uint8_t vals[DSC_QK_K],
+                             float scale[16], float min[16]) {
+  uint8_t sc[16], mn[16];
+  k_q2k_scales(b, sc, mn);
+  float d = k_f16(b + 80), dmin = k_f16(b + 82);
+  for (int j = 0; j < 16; ++j) {
+    scale[j] = d * (float)sc[j];
+    min[j] = dmin * (float)mn[j];
+  }
+  for (int h = 0; h < 2; ++h) {
+    __m256i v[4];
+    k_q2k_values(b, h, v);
+    for (int i = 0; i < 4; ++i)
+      _mm256_storeu_si256((__m256i *)(vals + 128 * h + 32 * i), v[i]);
   }
 }
 

@@ -1,13 +1,13 @@
 /*===- linear_ggml_avx2.c - GGUF blocks with int8 activations, AVX2 -------===*
  *
  * The portable kernel decodes a block with scalar byte arithmetic, which
- * costs more than the product itself. Q3_K to Q6_K, IQ4_NL, IQ4_XS, Q5_0,
+ * costs more than the product itself. Q2_K to Q6_K, IQ4_NL, IQ4_XS, Q5_0,
  * Q4_1 and Q5_1 take int8 activations here (qact_avx2.h, rounded per 32
  * values as dsc's integer kernels round them; llama.cpp rounds per 256 for
  * the K-quants): a generated token's row through integer dot products of
  * the blocks' values (k_quant_linear, k_b32_linear), a prompt's rows through
  * the int8 prompt GEMM, which packs its panels from the blocks themselves
- * (gemm.h's dsc_gemm_q_ggml_k). Other formats (Q2_K, Q8_K) run the portable
+ * (gemm.h's dsc_gemm_q_ggml_k). Other formats (Q8_K) run the portable
  * kernel, included below under a private name; embedding_ggml stays the
  * portable (weak) one.
  *
@@ -254,7 +254,8 @@ static void k_b32_rows(void *ctx, int64_t begin, int64_t end) {
  * time. */
 typedef struct {
   const qact_t *a;
-  const float *xds;  /* per row and 32-block: dx * sum(x) (Q4_K, Q5_K) */
+  const float *xds;  /* per row and 32-block: dx * sum(x) (Q4_K, Q5_K); per
+                        16 values (Q2_K) */
   const int32_t *xl; /* per row, each 4 activations' sum (Q3_K, Q6_K) */
   const uint8_t *w;
   float *y;
@@ -369,6 +370,53 @@ static float k_q6k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
   return k_q36k_dot(c, row, s, 0);
 }
 
+/* Row `row` of W (Q2_K) against activation row s: its 2-bit values (0..3)
+ * multiply the activations as they are, two 16-value sub-blocks a product
+ * (lanes 0-3 and 4-7, as Q3_K's) each scaled by its own d * sc; the
+ * minimums dmin * m come off times the sub-blocks' dx * sum(x). */
+static float k_q2k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
+  const uint64_t bb = sizeof(dsc_ggml_block_q2_k);
+  int64_t blocks = c->K / DSC_QK_K;
+  const int8_t *xq = c->a->q + s * c->K;
+  const float *xd = c->a->d + s * (c->K / 32);
+  const float *xs = c->xds + s * (c->K / 16);
+  __m256 acc0 = VZERO(), acc1 = VZERO(), mins = VZERO();
+  const int pf = PREFETCH_ON();
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint8_t *blk = row + (uint64_t)b * bb;
+    if (pf)
+      k_prefetch(blk, bb);
+    uint8_t sc[16], mn[16];
+    k_q2k_scales(blk, sc, mn);
+    __m256 d = _mm256_set1_ps(k_f16(blk + 80)),
+           dm = _mm256_set1_ps(k_f16(blk + 82));
+    mins = _mm256_fmadd_ps(_mm256_mul_ps(k_bytes_ps(mn, 0), dm),
+                           _mm256_loadu_ps(xs + 16 * b), mins);
+    mins = _mm256_fmadd_ps(_mm256_mul_ps(k_bytes_ps(mn + 8, 0), dm),
+                           _mm256_loadu_ps(xs + 16 * b + 8), mins);
+    __m256 sh[2] = {_mm256_mul_ps(k_bytes_ps(sc, 0), d),
+                    _mm256_mul_ps(k_bytes_ps(sc + 8, 0), d)};
+    for (int h = 0; h < 2; ++h) {
+      __m256i v[4];
+      k_q2k_values(blk, h, v);
+      for (int i = 0; i < 4; ++i) {
+        int64_t o = b * DSC_QK_K + 128 * h + 32 * i;
+        __m256i prod =
+            qact_dot_u8s8(v[i], _mm256_loadu_si256((const __m256i *)(xq + o)));
+        __m256 scale = _mm256_permutevar8x32_ps(
+            sh[h], _mm256_set_epi32(2 * i + 1, 2 * i + 1, 2 * i + 1, 2 * i + 1,
+                                    2 * i, 2 * i, 2 * i, 2 * i));
+        __m256 t = _mm256_mul_ps(scale, _mm256_set1_ps(xd[o / 32]));
+        if (i & 1)
+          acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), t, acc1);
+        else
+          acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), t, acc0);
+      }
+    }
+  }
+  return VHSUM(VADD(acc0, acc1)) - VHSUM(mins);
+}
+
 static void k_quant_rows(void *ctx, int64_t begin, int64_t end) {
   const kq_ctx *c = (const kq_ctx *)ctx;
   uint64_t rowBytes =
@@ -380,6 +428,7 @@ static void k_quant_rows(void *ctx, int64_t begin, int64_t end) {
           c->type == DSC_GGML_TYPE_Q4_K   ? k_q4k_dot(c, row, s)
           : c->type == DSC_GGML_TYPE_Q5_K ? k_q5k_dot(c, row, s)
           : c->type == DSC_GGML_TYPE_Q3_K ? k_q3k_dot(c, row, s)
+          : c->type == DSC_GGML_TYPE_Q2_K ? k_q2k_dot(c, row, s)
                                           : k_q6k_dot(c, row, s);
   }
 }
@@ -389,13 +438,22 @@ static void k_quant_linear(const float *x, const uint8_t *w, float *y,
   int64_t kb = K / 32;
   qact_t a = qact_alloc(S, K);
   qact_quantize_avx2(x, S, K, a.q, a.d, a.sum);
-  /* dx * sum(x) per 32-block (minimums), or each lane's four activations
-   * summed (offsets). */
-  int mins = k_has_mins(type);
-  void *extra =
-      dsc_kernel_alloc(mins ? (uint64_t)S * kb * 4 : (uint64_t)S * (K / 4) * 4);
+  /* dx * sum(x) per 32-block (minimums) or per 16 values (Q2_K's), or each
+   * lane's four activations summed (offsets). */
+  int mins = k_has_mins(type), q2 = type == DSC_GGML_TYPE_Q2_K;
+  void *extra = dsc_kernel_alloc(mins ? (uint64_t)S * kb * 4
+                                      : (uint64_t)S * (K / (q2 ? 16 : 4)) * 4);
   kq_ctx c = {&a, 0, 0, w, y, S, K, N, type};
-  if (mins) {
+  if (q2) {
+    float *xs = (float *)extra;
+    for (int64_t i = 0; i < S * K; i += 16) {
+      int32_t sum = 0;
+      for (int j = 0; j < 16; ++j)
+        sum += a.q[i + j];
+      xs[i / 16] = a.d[i / 32] * (float)sum;
+    }
+    c.xds = xs;
+  } else if (mins) {
     float *xds = (float *)extra;
     for (int64_t i = 0; i < S * kb; ++i)
       xds[i] = a.d[i] * (float)a.sum[i];
