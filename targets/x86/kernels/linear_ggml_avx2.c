@@ -73,7 +73,7 @@ DSC_INLINE __m256 k_bytes_ps(const uint8_t *p, int sign) {
  * (the portable kernel) a weight costs 3-4 times as much. */
 typedef struct {
   const qact_t *a;
-  const float *xds; /* Q4_1, Q5_1: per row and block dx * sum(x) */
+  const float *xds; /* Q4_1, Q5_1: per row and block dx and dx * sum(x) */
   const uint8_t *w;
   float *y;
   int64_t S, K, N;
@@ -119,13 +119,13 @@ DSC_INLINE __m256i k_b32_values(const int kind, const uint8_t *blk,
     int64_t blocks = c->K / 32;                                                \
     const int8_t *xq = c->a->q + s * c->K;                                     \
     const float *xd = c->a->d + s * blocks;                                    \
-    const float *xds = mins ? c->xds + s * blocks : 0;                         \
+    const float *xds = mins ? c->xds + 2 * s * blocks : 0;                     \
     /* Two accumulators a row: one block's FMA need not wait for the last. */  \
     __m256 acc[R][2];                                                          \
-    float mn[R];                                                               \
+    __m128 mn[R];                                                              \
     for (int i = 0; i < R; ++i) {                                              \
       acc[i][0] = acc[i][1] = VZERO();                                         \
-      mn[i] = 0;                                                               \
+      mn[i] = _mm_setzero_ps();                                                \
     }                                                                          \
     const int pf = PREFETCH_ON();                                              \
     for (int64_t b = 0; b < blocks; ++b) {                                     \
@@ -134,20 +134,30 @@ DSC_INLINE __m256i k_b32_values(const int kind, const uint8_t *blk,
         PREFETCH(blk + K_PF_DIST);                                             \
       __m256i wv = k_b32_values(KIND, blk, levels);                            \
       __m256i aw = mins ? wv : _mm256_sign_epi8(wv, wv);                       \
-      float d = k_f16(blk), m = mins ? k_f16(blk + 2) : 0;                     \
+      /* d and m (Q4_1, Q5_1) converted together; times dx and                 \
+       * dx * sum(x), stored beside each other. */                             \
+      uint32_t dm;                                                             \
+      __builtin_memcpy(&dm, blk, mins ? 4 : 2);                                \
+      __m128 dmf =                                                             \
+          _mm_cvtph_ps(_mm_cvtsi32_si128((int)(mins ? dm : dm & 0xFFFF)));     \
       for (int i = 0; i < R; ++i) {                                            \
         __m256i xv =                                                           \
             _mm256_loadu_si256((const __m256i *)(xq + i * c->K + 32 * b));     \
         __m256i p = qact_dot_u8s8(aw, mins ? xv : _mm256_sign_epi8(xv, wv));   \
+        __m128 t = _mm_mul_ps(                                                 \
+            dmf, mins ? _mm_castpd_ps(_mm_load_sd(                             \
+                            (const double *)(xds + 2 * (i * blocks + b))))     \
+                      : _mm_load_ss(xd + i * blocks + b));                     \
         acc[i][b & 1] = _mm256_fmadd_ps(                                       \
-            _mm256_cvtepi32_ps(p), _mm256_set1_ps(d * xd[i * blocks + b]),     \
-            acc[i][b & 1]);                                                    \
+            _mm256_cvtepi32_ps(p), _mm256_broadcastss_ps(t), acc[i][b & 1]);   \
         if (mins)                                                              \
-          mn[i] += m * xds[i * blocks + b];                                    \
+          mn[i] = _mm_add_ps(mn[i], t);                                        \
       }                                                                        \
     }                                                                          \
     for (int i = 0; i < R; ++i)                                                \
-      c->y[(s + i) * c->N + n] = VHSUM(VADD(acc[i][0], acc[i][1])) + mn[i];    \
+      c->y[(s + i) * c->N + n] =                                               \
+          VHSUM(VADD(acc[i][0], acc[i][1])) +                                  \
+          _mm_cvtss_f32(_mm_shuffle_ps(mn[i], mn[i], 1));                      \
   }
 K_B32_ROW(k_iq4_row1, 1, B32_IQ4_NL)
 K_B32_ROW(k_iq4_row4, 4, B32_IQ4_NL)
@@ -492,9 +502,11 @@ static void k_b32_linear(const float *x, const uint8_t *w, float *y, int64_t S,
   float *xds = 0;
   if (k_has_mins(type)) {
     int64_t kb = K / 32;
-    xds = (float *)dsc_kernel_alloc((uint64_t)S * kb * 4);
-    for (int64_t i = 0; i < S * kb; ++i)
-      xds[i] = a.d[i] * (float)a.sum[i];
+    xds = (float *)dsc_kernel_alloc((uint64_t)S * kb * 8);
+    for (int64_t i = 0; i < S * kb; ++i) {
+      xds[2 * i] = a.d[i];
+      xds[2 * i + 1] = a.d[i] * (float)a.sum[i];
+    }
     c.xds = xds;
   }
   if (S * K * N < DSC_PARALLEL_MIN_WORK)
