@@ -423,8 +423,8 @@ void checkAgainstPortable(LinearGGMLFn fn, unsigned type, int64_t S, int64_t K,
     }
 }
 
-/// The AVX2 kernel (Q3_K to Q6_K and IQ4_NL with int8 activations, the
-/// other formats handed to the portable kernel), built without its prompt
+/// The AVX2 kernel (kInt8Types with int8 activations, the other formats
+/// handed to the portable kernel), built without its prompt
 /// GEMMs, against the portable kernel, for decode and prefill row counts and a
 /// size that runs on the thread pool.
 TEST(GGMLKernel, AVX2MatchesPortable) {
@@ -441,8 +441,8 @@ TEST(GGMLKernel, AVX2MatchesPortable) {
         }
 }
 
-/// The prompts' GEMM of the same kernel (the K-quants packed from their
-/// super-blocks, IQ4_NL written as int8 tiles, all on activations rounded
+/// The prompts' GEMM of the same kernel (every type packed from its blocks
+/// or super-blocks, on activations rounded
 /// as above), as the AVX2, AVX-VNNI and AVX-512 targets build it, against
 /// the portable kernel: 1 and 3 rows (the matrix-vector loops), then rows
 /// from the GEMM's minimum (4) up to a 256-token

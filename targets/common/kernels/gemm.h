@@ -67,7 +67,7 @@ int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
                   int64_t K, int64_t N, int64_t G, int64_t bits,
                   int64_t flags);
 
-/* The same for W's rows as GGUF blocks (`type`, DSC_GGML_TYPE_*: Q3_K to
+/* The same for W's rows as GGUF blocks (`type`, DSC_GGML_TYPE_*: Q2_K to
  * Q6_K, IQ4_XS, IQ4_NL, Q5_0, Q4_1, Q5_1; the matrix-vector kernels' integer
  * products, x rounded to int8 per 32 columns as they round it). 0 when it
  * does not take them (another type, K not in whole blocks or super-blocks,

@@ -3,7 +3,7 @@
  * The packed-panel GEMM of gemm_q_x86.h with AVX-512 VNNI: micro-tiles of
  * 6 rows by 32 columns (two zmm), vpdpbusd of the unsigned activations
  * broadcast four at a time with a zmm of signed weights, for 2- to 6-bit
- * and symmetric 8-bit weights and GGUF Q3_K to Q6_K blocks.
+ * and symmetric 8-bit weights and GGUF blocks (gemm_q_x86.h's list).
  *
  *===---------------------------------------------------------------------===*/
 #define MR 6
@@ -77,9 +77,10 @@ sub_mins(const uint8_t *pb, int moff, const float *xs, const int mr,
  * into which each block's dot products go scaled by weight and activation
  * scales; per channel (GQ_CHAN) by the activation scale only, the weight
  * scale applied once in the last slice (a multiply fewer per accumulator
- * and block, on the ports vpdpbusd uses). GQ_MINS takes the block's
- * minimums times its activation sums off; GQ_HALVES scales the sums of
- * quads 0-3 and 4-7 apart. */
+ * and block, on the ports vpdpbusd uses); GQ_BLOCK by both, per block.
+ * GQ_MINS takes the block's minimums times its activation sums off;
+ * GQ_HALVES scales the sums of quads 0-3 and 4-7 apart, and GQ_HMINS takes
+ * each half's minimums off too. */
 __attribute__((always_inline)) static inline void
 micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
            int64_t n0, int nc, int64_t blk0, int64_t nblk, int first, int last,

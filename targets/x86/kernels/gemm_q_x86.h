@@ -20,18 +20,20 @@
  * activations' offset (the integer accumulators start from them), and the
  * columns' scales (with two-level scales, each block's code times its
  * row's super-block scale, and its own zero point). The panel is
- * walked in slices of KC_BLOCKS blocks (20 KiB, 24 KiB for the K-quants'
- * PBK-byte blocks below; in L1) for all rows before
- * the next slice.
+ * walked in slices of KC_BLOCKS blocks (20 KiB; 24 KiB for the PBK-byte
+ * blocks below, 28 KiB for Q2_K's PBK2-byte ones: in a 48 KiB L1, at the
+ * edge of a 32 KiB one) for all rows before the next slice.
  *
- * GGUF rows (dsc_gemm_q_ggml_k: Q3_K to Q6_K, IQ4_NL, IQ4_XS, Q5_0, Q4_1,
+ * GGUF rows (dsc_gemm_q_ggml_k: Q2_K to Q6_K, IQ4_NL, IQ4_XS, Q5_0, Q4_1,
  * Q5_1) are packed from their blocks or super-blocks (ggml_k_x86.h): a
  * Q4_K, Q5_K, Q4_1 or Q5_1 block's values (0..15, 0..31) with its scale
  * (d * sc, d) and its minimum (dmin * m, -m), which the micro-tiles take
  * off times the block's activation sum (xd * sum(q), per row and block:
  * GQ_MINS, PBK-byte blocks); a Q6_K or Q3_K block's values (less 32 or 4:
  * -32..31, -4..3), whose two halves of 16 (quads 0-3 and 4-7) each have
- * their own column terms and scale (GQ_HALVES, PBK bytes); IQ4_NL's and
+ * their own column terms and scale (GQ_HALVES, PBK bytes), and Q2_K's
+ * values (0..3), whose halves also have their own minimums, taken off times
+ * each half's activation sum (GQ_HMINS, PBK2 bytes); IQ4_NL's and
  * IQ4_XS's levels (-127..113) and Q5_0's values (-16..15) with one scale a
  * block (d, d * (s - 32): GQ_BLOCK). Their products are then the integer
  * loops' (linear_ggml_avx2.c), so a prompt's rows and the generated ones
@@ -82,7 +84,7 @@ typedef struct {
   qtile_t t;
   int xoff; /* X_OFFSET(bits) */
   int r16;  /* row-interleaved int4 blocks (quant_layout.h's DSC_QR16_*) */
-  unsigned ktype; /* DSC_GGML_TYPE_Q3_K .. _Q6_K rows, else 0 */
+  unsigned ktype; /* GGUF rows of this DSC_GGML_TYPE_* (k_gemm_bits'), else 0 */
 } gq_ctx;
 
 /* The 32 stored values of one 32-column block of a tile row. */
@@ -208,24 +210,14 @@ k_unpack(const unsigned type, const uint8_t *blk, uint8_t *vals, float *sc,
   case DSC_GGML_TYPE_IQ4_XS:
     k_iq4xs_unpack(blk, (int8_t *)vals, sc);
     break;
-  case DSC_GGML_TYPE_Q4_1:
-    k_q451_unpack(blk, 0, vals, sc, mn);
-    break;
-  case DSC_GGML_TYPE_Q5_1:
-    k_q451_unpack(blk, 1, vals, sc, mn);
-    break;
-  case DSC_GGML_TYPE_IQ4_NL:
+  default: /* IQ4_NL, Q5_0, Q4_1, Q5_1: GQ_MINS takes -m off */
     _mm256_storeu_si256(
         (__m256i *)vals,
-        k_iq4_levels32(blk + 2,
-                       _mm_loadu_si128((const __m128i *)dsc_iq4_levels)));
+        k_b32_values(type, blk,
+                     _mm_loadu_si128((const __m128i *)dsc_iq4_levels)));
     *sc = k_f16(blk);
-    break;
-  default: /* Q5_0 */
-    _mm256_storeu_si256(
-        (__m256i *)vals,
-        _mm256_sub_epi8(k_b32_nibbles(blk + 6, blk + 2), _mm256_set1_epi8(16)));
-    *sc = k_f16(blk);
+    if (k_has_mins(type))
+      *mn = -k_f16(blk + 2);
   }
 }
 
@@ -508,7 +500,7 @@ static void quantize_tiles(void *ctx, int64_t begin, int64_t end) {
 
 /* The activations quantized into their micro-tiles' order, then the
  * panels, on the pool; weights `t` as 4-row tiles, (r16) row-interleaved
- * blocks or (ktype) GGUF K-quant rows. */
+ * blocks or (ktype) GGUF rows. */
 static void gemm_q_run(const float *x, const uint8_t *w, float *y, int64_t S,
                        int64_t K, int64_t N, qtile_t t, int xoff, int r16,
                        unsigned ktype) {

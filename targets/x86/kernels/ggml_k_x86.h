@@ -1,7 +1,7 @@
-/*===- ggml_k_x86.h - GGUF K-quant blocks unpacked with AVX2 ------*- C -*-===*
+/*===- ggml_k_x86.h - GGUF blocks unpacked with AVX2 --------------*- C -*-===*
  *
- * The super-blocks' values and scales as bytes and floats (Q3_K, Q4_K, Q5_K
- * and Q6_K), shared by the
+ * The blocks' and super-blocks' values and scales as bytes and floats (Q2_K
+ * to Q6_K, IQ4_NL, IQ4_XS, Q5_0, Q4_1, Q5_1), shared by the
  * matrix-vector loops (linear_ggml_avx2.c) and the prompt GEMM's panel
  * packing (gemm_q_x86.h), so that both read one decoding of the layouts
  * dsc/abi/quant_layout.h defines.
@@ -24,7 +24,8 @@ DSC_INLINE int k_has_mins(unsigned type) {
          type == DSC_GGML_TYPE_Q4_1 || type == DSC_GGML_TYPE_Q5_1;
 }
 
-/* The bits of the values a K-quant type's integer loops and GEMM multiply
+/* The bits of the values a K-quant type's integer loops multiply (the
+ * GEMM's are k_gemm_bits')
  * (Q2_K 0..3, Q3_K -4..3, Q4_K 0..15, Q5_K 0..31, Q6_K -32..31: 2 to 6),
  * for the ISA's choice of loop and activation offset; 0 for a type they do
  * not take. */
@@ -307,15 +308,22 @@ DSC_INLINE void k_iq4xs_unpack(const uint8_t *b, int8_t vals[DSC_QK_K],
   }
 }
 
-/* A Q4_1 (five = 0) or Q5_1 (five = 1) block's 32 values (0..15, 0..31),
- * its scale d and its minimum as the GEMM's GQ_MINS takes it off: -m
- * (x = d * q + m). */
-DSC_INLINE void k_q451_unpack(const uint8_t *b, const int five,
-                              uint8_t vals[32], float *scale, float *min) {
-  *scale = k_f16(b);
-  *min = -k_f16(b + 2);
-  _mm256_storeu_si256((__m256i *)vals,
-                      k_b32_nibbles(b + (five ? 8 : 4), five ? b + 4 : 0));
+/* The 32 values of a 32-value block of `type` (a constant where inlined):
+ * IQ4_NL's levels and Q5_0's values less 16 (signed), Q4_1's and Q5_1's as
+ * stored (unsigned; x = d * q + m). Each has its f16 scale d first. */
+DSC_INLINE __m256i k_b32_values(const unsigned type, const uint8_t *blk,
+                                __m128i levels) {
+  switch (type) {
+  case DSC_GGML_TYPE_IQ4_NL:
+    return k_iq4_levels32(blk + 2, levels);
+  case DSC_GGML_TYPE_Q5_0:
+    return _mm256_sub_epi8(k_b32_nibbles(blk + 6, blk + 2),
+                           _mm256_set1_epi8(16));
+  case DSC_GGML_TYPE_Q4_1:
+    return k_b32_nibbles(blk + 4, 0);
+  default: /* Q5_1 */
+    return k_b32_nibbles(blk + 8, blk + 4);
+  }
 }
 
 #endif /* DSC_X86_GGML_K_X86_H */

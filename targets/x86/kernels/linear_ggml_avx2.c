@@ -80,33 +80,6 @@ typedef struct {
   unsigned type;
 } b32_ctx;
 
-/* The 32-value block formats (a constant where inlined). */
-enum { B32_IQ4_NL, B32_Q5_0, B32_Q4_1, B32_Q5_1 };
-
-DSC_INLINE uint64_t b32_bytes(const int kind) {
-  return kind == B32_IQ4_NL ? sizeof(dsc_ggml_block_iq4_nl)
-         : kind == B32_Q5_0 ? sizeof(dsc_ggml_block_q5_0)
-         : kind == B32_Q4_1 ? sizeof(dsc_ggml_block_q4_1)
-                            : sizeof(dsc_ggml_block_q5_1);
-}
-
-/* A block's 32 values: IQ4_NL's levels and Q5_0's less 16 (signed),
- * Q4_1's and Q5_1's as stored (unsigned). */
-DSC_INLINE __m256i k_b32_values(const int kind, const uint8_t *blk,
-                                __m128i levels) {
-  switch (kind) {
-  case B32_IQ4_NL:
-    return k_iq4_levels32(blk + 2, levels);
-  case B32_Q5_0:
-    return _mm256_sub_epi8(k_b32_nibbles(blk + 6, blk + 2),
-                           _mm256_set1_epi8(16));
-  case B32_Q4_1:
-    return k_b32_nibbles(blk + 4, 0);
-  default:
-    return k_b32_nibbles(blk + 8, blk + 4);
-  }
-}
-
 /* Row `row` (n) of W against R activation rows from s (R = 1 for decode,
  * 4 for a prompt's rows, compiled apart so that the accumulators stay in
  * registers): each block's values are unpacked once for the R rows. */
@@ -114,8 +87,8 @@ DSC_INLINE __m256i k_b32_values(const int kind, const uint8_t *blk,
   static void NAME(const b32_ctx *c, const uint8_t *row, int64_t n,            \
                    int64_t s) {                                                \
     const __m128i levels = _mm_loadu_si128((const __m128i *)dsc_iq4_levels);   \
-    const uint64_t bb = b32_bytes(KIND);                                       \
-    const int mins = KIND == B32_Q4_1 || KIND == B32_Q5_1;                     \
+    const uint64_t bb = dsc_ggml_block_bytes(KIND);                            \
+    const int mins = k_has_mins(KIND);                                         \
     int64_t blocks = c->K / 32;                                                \
     const int8_t *xq = c->a->q + s * c->K;                                     \
     const float *xd = c->a->d + s * blocks;                                    \
@@ -159,14 +132,14 @@ DSC_INLINE __m256i k_b32_values(const int kind, const uint8_t *blk,
           VHSUM(VADD(acc[i][0], acc[i][1])) +                                  \
           _mm_cvtss_f32(_mm_shuffle_ps(mn[i], mn[i], 1));                      \
   }
-K_B32_ROW(k_iq4_row1, 1, B32_IQ4_NL)
-K_B32_ROW(k_iq4_row4, 4, B32_IQ4_NL)
-K_B32_ROW(k_q50_row1, 1, B32_Q5_0)
-K_B32_ROW(k_q50_row4, 4, B32_Q5_0)
-K_B32_ROW(k_q41_row1, 1, B32_Q4_1)
-K_B32_ROW(k_q41_row4, 4, B32_Q4_1)
-K_B32_ROW(k_q51_row1, 1, B32_Q5_1)
-K_B32_ROW(k_q51_row4, 4, B32_Q5_1)
+K_B32_ROW(k_iq4_row1, 1, DSC_GGML_TYPE_IQ4_NL)
+K_B32_ROW(k_iq4_row4, 4, DSC_GGML_TYPE_IQ4_NL)
+K_B32_ROW(k_q50_row1, 1, DSC_GGML_TYPE_Q5_0)
+K_B32_ROW(k_q50_row4, 4, DSC_GGML_TYPE_Q5_0)
+K_B32_ROW(k_q41_row1, 1, DSC_GGML_TYPE_Q4_1)
+K_B32_ROW(k_q41_row4, 4, DSC_GGML_TYPE_Q4_1)
+K_B32_ROW(k_q51_row1, 1, DSC_GGML_TYPE_Q5_1)
+K_B32_ROW(k_q51_row4, 4, DSC_GGML_TYPE_Q5_1)
 #undef K_B32_ROW
 
 /* IQ4_XS: IQ4_NL's loop over a super-block's eight sub-blocks, each block's
@@ -247,7 +220,7 @@ static void k_b32_rows(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
-/* Q3_K, Q4_K, Q5_K and Q6_K with int8 activations (qact_avx2.h), as dsc's
+/* Q2_K to Q6_K with int8 activations (qact_avx2.h), as dsc's
  * own integer kernels take them: a 32-value sub-block's dot product is one
  * vpmaddubsw of its unsigned values (Q3_K's offset by 4 at most 7, Q4_K 15,
  * Q5_K 31, Q6_K's offset by 32 63) by the activations (pairs at most
@@ -257,7 +230,8 @@ static void k_b32_rows(void *ctx, int64_t begin, int64_t end) {
  * dmin * m * dx * sum(x) per sub-block; Q6_K's and Q3_K's offsets, as 32
  * or 4 times each lane's four activations (summed once a call), and their
  * two scales a sub-block (16 values each) are the lanes 0-3 and 4-7 of the
- * products. In float (the weights decoded, then FMAs) the unpacking and
+ * products (Q2_K: k_q2k_dot below). In float (the weights decoded, then
+ * FMAs) the unpacking and
  * conversions bound the loop at a third of the memory's speed. Prompts'
  * rows go to the int8 prompt GEMM (gemm.h's dsc_gemm_q_ggml_k), which takes
  * the same products of the same rounded activations, four or six rows at a
