@@ -221,6 +221,12 @@ k_unpack(const unsigned type, const uint8_t *blk, uint8_t *vals, float *sc,
   }
 }
 
+/* Element k of four rows' scales or minimums, as the four columns' floats
+ * at p. */
+DSC_INLINE void put_rows4(uint8_t *p, float (*a)[16], int k) {
+  _mm_storeu_ps((float *)p, _mm_setr_ps(a[0][k], a[1][k], a[2][k], a[3][k]));
+}
+
 /* GGUF rows n0 .. n0 + nc of `type` (k_gemm_bits' types, a constant where
  * inlined; nc <= 32, a multiple of 4) into `panel`: each block's or
  * super-block's 32-value blocks for the panel's columns four at a time,
@@ -255,29 +261,19 @@ pack_panel_as(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel,
                            _mm_mullo_epi32(lo, xoff));
           _mm_storeu_si128((__m128i *)(pj + PB_SUMS2),
                            _mm_mullo_epi32(hi, xoff));
-          _mm_storeu_ps((float *)(pj + PB_SCALES),
-                        _mm_setr_ps(sc[0][2 * i], sc[1][2 * i], sc[2][2 * i],
-                                    sc[3][2 * i]));
-          _mm_storeu_ps((float *)(pj + PB_SCALES2),
-                        _mm_setr_ps(sc[0][2 * i + 1], sc[1][2 * i + 1],
-                                    sc[2][2 * i + 1], sc[3][2 * i + 1]));
+          put_rows4(pj + PB_SCALES, sc, 2 * i);
+          put_rows4(pj + PB_SCALES2, sc, 2 * i + 1);
           if (mode == GQ_HMINS) {
-            _mm_storeu_ps((float *)(pj + PB_MINS1),
-                          _mm_setr_ps(mn[0][2 * i], mn[1][2 * i], mn[2][2 * i],
-                                      mn[3][2 * i]));
-            _mm_storeu_ps((float *)(pj + PB_MINS2),
-                          _mm_setr_ps(mn[0][2 * i + 1], mn[1][2 * i + 1],
-                                      mn[2][2 * i + 1], mn[3][2 * i + 1]));
+            put_rows4(pj + PB_MINS1, mn, 2 * i);
+            put_rows4(pj + PB_MINS2, mn, 2 * i + 1);
           }
           continue;
         }
         _mm_storeu_si128((__m128i *)(pj + PB_SUMS),
                          _mm_mullo_epi32(_mm_add_epi32(lo, hi), xoff));
-        _mm_storeu_ps((float *)(pj + PB_SCALES),
-                      _mm_setr_ps(sc[0][i], sc[1][i], sc[2][i], sc[3][i]));
+        put_rows4(pj + PB_SCALES, sc, i);
         if (mode == GQ_MINS)
-          _mm_storeu_ps((float *)(pj + PB_MINS),
-                        _mm_setr_ps(mn[0][i], mn[1][i], mn[2][i], mn[3][i]));
+          put_rows4(pj + PB_MINS, mn, i);
       }
     }
   }

@@ -296,6 +296,22 @@ static float k_q5k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
   return k_q45k_dot(c, row, s, 1);
 }
 
+/* Product i (of 4) of a half super-block whose 16-value sub-blocks have
+ * scales sh (8 of them, times d): its lanes 0-3 scaled by scale 2i, 4-7 by
+ * 2i + 1, times the activations' block scale dx, into acc0 or acc1 by i's
+ * parity (Q6_K, Q3_K, Q2_K). */
+DSC_INLINE void k_halves_fma(__m256i prod, __m256 sh, int i, float dx,
+                             __m256 *acc0, __m256 *acc1) {
+  __m256 scale = _mm256_permutevar8x32_ps(
+      sh, _mm256_set_epi32(2 * i + 1, 2 * i + 1, 2 * i + 1, 2 * i + 1, 2 * i,
+                           2 * i, 2 * i, 2 * i));
+  __m256 t = _mm256_mul_ps(scale, _mm256_set1_ps(dx));
+  if (i & 1)
+    *acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), t, *acc1);
+  else
+    *acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), t, *acc0);
+}
+
 /* Row `row` of W (Q6_K, or Q3_K where `three`) against activation row s:
  * their values offset by 32 or 4 to unsigned bytes, that offset taken off
  * through the lanes' activation sums. */
@@ -333,14 +349,7 @@ k_q36k_dot(const kq_ctx *c, const uint8_t *row, int64_t s, const int three) {
             qact_dot_u8s8(v[i], _mm256_loadu_si256((const __m256i *)(xq + o))),
             _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(xl + o / 4)),
                               three ? 2 : 5));
-        __m256 scale = _mm256_permutevar8x32_ps(
-            sh[h], _mm256_set_epi32(2 * i + 1, 2 * i + 1, 2 * i + 1, 2 * i + 1,
-                                    2 * i, 2 * i, 2 * i, 2 * i));
-        __m256 t = _mm256_mul_ps(scale, _mm256_set1_ps(xd[o / 32]));
-        if (i & 1)
-          acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), t, acc1);
-        else
-          acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), t, acc0);
+        k_halves_fma(prod, sh[h], i, xd[o / 32], &acc0, &acc1);
       }
     }
   }
@@ -387,14 +396,7 @@ static float k_q2k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
         int64_t o = b * DSC_QK_K + 128 * h + 32 * i;
         __m256i prod =
             qact_dot_u8s8(v[i], _mm256_loadu_si256((const __m256i *)(xq + o)));
-        __m256 scale = _mm256_permutevar8x32_ps(
-            sh[h], _mm256_set_epi32(2 * i + 1, 2 * i + 1, 2 * i + 1, 2 * i + 1,
-                                    2 * i, 2 * i, 2 * i, 2 * i));
-        __m256 t = _mm256_mul_ps(scale, _mm256_set1_ps(xd[o / 32]));
-        if (i & 1)
-          acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), t, acc1);
-        else
-          acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), t, acc0);
+        k_halves_fma(prod, sh[h], i, xd[o / 32], &acc0, &acc1);
       }
     }
   }
