@@ -71,9 +71,23 @@ DSC_INLINE __m256 k_bytes_ps(const uint8_t *p, int sign) {
  * 0..31) multiply the activations as they are, and their minimum m
  * (x = d * q + m) adds m * dx * sum(x) a block. With float activations
  * (the portable kernel) a weight costs 3-4 times as much. */
+/* Each 4 of n int8 activations' sum (n a multiple of 32): xl[i / 4]. */
+DSC_INLINE void k_lane_sums(const int8_t *q, int64_t n, int32_t *xl) {
+  const __m256i one8 = _mm256_set1_epi8(1), one16 = _mm256_set1_epi16(1);
+  for (int64_t i = 0; i < n; i += 32)
+    _mm256_storeu_si256(
+        (__m256i *)(xl + i / 4),
+        _mm256_madd_epi16(
+            _mm256_maddubs_epi16(one8,
+                                 _mm256_loadu_si256((const __m256i *)(q + i))),
+            one16));
+}
+
 typedef struct {
   const qact_t *a;
   const float *xds; /* Q4_1, Q5_1: per row and block dx and dx * sum(x) */
+  const int32_t *xl; /* IQ4_NL, Q5_0 with AVX-512: per row, each 4
+                        activations' sum (k_lane_sums) */
   const uint8_t *w;
   float *y;
   int64_t S, K, N;
@@ -114,12 +128,29 @@ k_b32_block(const b32_ctx *c, const unsigned kind, const int R,
 }
 
 #if defined(__AVX512BW__) && defined(__AVX512VNNI__)
+/* A 32-value block's values as unsigned bytes: IQ4_NL's levels plus 128
+ * (looked up in the levels table offset by 128), Q5_0's before its offset
+ * of 16 comes off, Q4_1's and Q5_1's as they are. */
+DSC_INLINE __m256i k_b32_uvalues(const unsigned type, const uint8_t *blk,
+                                 __m128i levels) {
+  switch (type) {
+  case DSC_GGML_TYPE_IQ4_NL:
+    return k_iq4_levels32(blk + 2, _mm_xor_si128(levels, _mm_set1_epi8(-128)));
+  case DSC_GGML_TYPE_Q5_0:
+    return k_b32_nibbles(blk + 6, blk + 2);
+  default:
+    return k_b32_values(type, blk, levels);
+  }
+}
+
 /* Blocks b and b + 1 of row `row` times activation row s in one zmm, into
  * acc and (Q4_1, Q5_1) mn: the two blocks' values side by side take one
  * vpdpbusd, one conversion and one FMA, whose scales are d * dx of the
- * first block in lanes 0-7 and of the second in 8-15. The signed types'
- * activations take the values' signs by a masked subtraction (AVX-512 has
- * no vpsignb). */
+ * first block in lanes 0-7 and of the second in 8-15. IQ4_NL's and Q5_0's
+ * values go in unsigned (k_b32_uvalues), their offset (128, 16) times each
+ * int32 lane's four activations coming off the integer products: exact,
+ * and two instructions where moving their signs onto the activations took
+ * three (AVX-512 has no vpsignb) and Q5_0's offset one a block. */
 __attribute__((always_inline)) static inline void
 k_b32_pair512(const b32_ctx *c, const unsigned kind, const uint8_t *row,
               int64_t b, int64_t s, __m128i levels, __m512 *acc, __m128 *mn) {
@@ -128,15 +159,16 @@ k_b32_pair512(const b32_ctx *c, const unsigned kind, const uint8_t *row,
   const uint64_t bb = dsc_ggml_block_bytes(kind);
   const uint8_t *blk = row + (uint64_t)b * bb;
   __m512i wv = _mm512_inserti64x4(
-      _mm512_castsi256_si512(k_b32_values(kind, blk, levels)),
-      k_b32_values(kind, blk + bb, levels), 1);
-  __m512i xv = _mm512_loadu_si512(c->a->q + s * c->K + 32 * b);
-  if (!mins) {
-    xv = _mm512_mask_sub_epi8(xv, _mm512_movepi8_mask(wv),
-                              _mm512_setzero_si512(), xv);
-    wv = _mm512_abs_epi8(wv);
-  }
-  __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, xv);
+      _mm512_castsi256_si512(k_b32_uvalues(kind, blk, levels)),
+      k_b32_uvalues(kind, blk + bb, levels), 1);
+  __m512i p =
+      _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv,
+                          _mm512_loadu_si512(c->a->q + s * c->K + 32 * b));
+  if (!mins) /* less the offset times each lane's four activations */
+    p = _mm512_sub_epi32(
+        p,
+        _mm512_slli_epi32(_mm512_loadu_si512(c->xl + (s * c->K + 32 * b) / 4),
+                          kind == DSC_GGML_TYPE_IQ4_NL ? 7 : 4));
   __m128 t;
   __m512i lanes;
   if (mins) {
@@ -707,16 +739,8 @@ static void k_quant_linear(const float *x, const uint8_t *w, float *y,
       xds[i] = a.d[i] * (float)a.sum[i];
     c.xds = xds;
   } else {
-    int32_t *xl = (int32_t *)extra;
-    const __m256i one8 = _mm256_set1_epi8(1), one16 = _mm256_set1_epi16(1);
-    for (int64_t i = 0; i < S * K; i += 32)
-      _mm256_storeu_si256(
-          (__m256i *)(xl + i / 4),
-          _mm256_madd_epi16(
-              _mm256_maddubs_epi16(
-                  one8, _mm256_loadu_si256((const __m256i *)(a.q + i))),
-              one16));
-    c.xl = xl;
+    k_lane_sums(a.q, S * K, (int32_t *)extra);
+    c.xl = (const int32_t *)extra;
   }
   if (S * K * N < DSC_PARALLEL_MIN_WORK)
     k_quant_rows(&c, 0, N);
@@ -736,8 +760,16 @@ static void k_b32_linear(const float *x, const uint8_t *w, float *y, int64_t S,
 #endif
   qact_t a = qact_alloc(S, K);
   qact_quantize_avx2(x, S, K, a.q, a.d, a.sum);
-  b32_ctx c = {&a, 0, w, y, S, K, N, type};
+  b32_ctx c = {&a, 0, 0, w, y, S, K, N, type};
   float *xds = 0;
+  int32_t *xl = 0;
+#if defined(__AVX512BW__) && defined(__AVX512VNNI__)
+  if (type == DSC_GGML_TYPE_IQ4_NL || type == DSC_GGML_TYPE_Q5_0) {
+    xl = (int32_t *)dsc_kernel_alloc((uint64_t)S * K);
+    k_lane_sums(a.q, S * K, xl);
+    c.xl = xl;
+  }
+#endif
   if (k_has_mins(type)) {
     int64_t kb = K / 32;
     xds = (float *)dsc_kernel_alloc((uint64_t)S * kb * 8);
@@ -753,6 +785,8 @@ static void k_b32_linear(const float *x, const uint8_t *w, float *y, int64_t S,
     dsc_parallel_for(N, k_b32_rows, &c);
   if (xds)
     dsc_kernel_free(xds);
+  if (xl)
+    dsc_kernel_free(xl);
   qact_free(a);
 }
 
