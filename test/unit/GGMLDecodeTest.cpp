@@ -463,10 +463,15 @@ void checkGemmPath(LinearGGMLFn fn) {
     for (unsigned type : kInt8Types)
       checkAgainstPortable(fn, type, sh.S, sh.K, sh.N, g);
   // Rows of 32-value blocks that are not whole super-blocks (e.g. dim 896):
-  // llama-quantize's fallback types for them, in the GEMM.
+  // llama-quantize's fallback types for them, in the GEMM, and in the
+  // matrix-vector loops, whose AVX-512 build takes blocks in fours and
+  // leaves the rest (7 = 4 + 2 + 1 blocks, 3 = 2 + 1) to its ymm loop.
   for (unsigned type : {DSC_GGML_TYPE_IQ4_NL, DSC_GGML_TYPE_Q5_0,
-                        DSC_GGML_TYPE_Q4_1, DSC_GGML_TYPE_Q5_1})
+                        DSC_GGML_TYPE_Q4_1, DSC_GGML_TYPE_Q5_1}) {
     checkAgainstPortable(fn, type, 9, 224, 12, g);
+    checkAgainstPortable(fn, type, 1, 224, 36, g);
+    checkAgainstPortable(fn, type, 3, 96, 8, g);
+  }
 }
 
 extern "C" int avx2_gemm_q_ggml_k(const float *, const uint8_t *, float *,

@@ -166,9 +166,8 @@ k_b32_pair512(const b32_ctx *c, const unsigned kind, const uint8_t *row,
                           _mm512_loadu_si512(c->a->q + s * c->K + 32 * b));
   if (!mins) /* less the offset times each lane's four activations */
     p = _mm512_sub_epi32(
-        p,
-        _mm512_slli_epi32(_mm512_loadu_si512(c->xl + (s * c->K + 32 * b) / 4),
-                          kind == DSC_GGML_TYPE_IQ4_NL ? 7 : 4));
+        p, _mm512_slli_epi32(_mm512_loadu_si512(c->xl + s * (c->K / 4) + 8 * b),
+                             kind == DSC_GGML_TYPE_IQ4_NL ? 7 : 4));
   __m128 t;
   __m512i lanes;
   if (mins) {
@@ -265,7 +264,10 @@ static inline int64_t k_b32_row512(const b32_ctx *c, const unsigned kind,
       if (pf)                                                                  \
         PREFETCH(row + (uint64_t)b * bb + K_PF_DIST);                          \
       k_b32_block(c, KIND, R, row, b, s, levels, acc0, mn0);                   \
-      k_b32_block(c, KIND, R, row, b + 1, s, levels, acc1, mn1);               \
+      /* Four rows are four chains already: they share one set of sums,        \
+       * which then fits AVX2's 16 registers. */                               \
+      k_b32_block(c, KIND, R, row, b + 1, s, levels, R == 1 ? acc1 : acc0,     \
+                  R == 1 ? mn1 : mn0);                                         \
     }                                                                          \
     if (b < blocks)                                                            \
       k_b32_block(c, KIND, R, row, b, s, levels, acc0, mn0);                   \
