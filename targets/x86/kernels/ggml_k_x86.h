@@ -186,17 +186,24 @@ DSC_INLINE void k_q45k_unpack(const uint8_t *b, const int five,
   }
 }
 
+/* A Q6_K (three = 0) or Q3_K (three = 1) super-block's sixteen signed
+ * sub-block scales (Q3_K's less 32) into sc; returns its d. */
+DSC_INLINE float k_q36k_scales(const uint8_t *b, const int three,
+                               int8_t sc[16]) {
+  if (three)
+    k_q3k_scales(b + 96, sc);
+  else
+    __builtin_memcpy(sc, b + 192, 16);
+  return k_f16(b + (three ? 108 : 208));
+}
+
 /* A Q6_K (three = 0) or Q3_K (three = 1) super-block's 256 values as
  * signed bytes in order (less 32: -32..31, or less 4: -4..3) and its
  * sixteen 16-value sub-blocks' scales (d * sc, or d * (s - 32)). */
 DSC_INLINE void k_q36k_unpack(const uint8_t *b, const int three,
                               int8_t vals[DSC_QK_K], float scale[16]) {
   int8_t sc[16];
-  if (three)
-    k_q3k_scales(b + 96, sc);
-  else
-    __builtin_memcpy(sc, b + 192, 16);
-  float d = k_f16(b + (three ? 108 : 208));
+  float d = k_q36k_scales(b, three, sc);
   for (int i = 0; i < 16; ++i)
     scale[i] = d * (float)sc[i];
   const __m256i off = _mm256_set1_epi8(three ? 4 : 32);

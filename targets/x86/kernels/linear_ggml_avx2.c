@@ -486,14 +486,11 @@ k_q36k_dot(const kq_ctx *c, const uint8_t *row, int64_t s, const int three) {
     const uint8_t *blk = row + (uint64_t)b * bb;
     if (pf)
       k_prefetch(blk, bb);
-    int8_t q3sc[16];
-    if (three)
-      k_q3k_scales(blk + 96, q3sc);
-    const uint8_t *sc = three ? (const uint8_t *)q3sc : blk + 192;
-    __m256 d = _mm256_set1_ps(k_f16(blk + (three ? 108 : 208)));
+    int8_t sc[16];
+    __m256 d = _mm256_set1_ps(k_q36k_scales(blk, three, sc));
     /* Scales 8h .. 8h + 7 of the sixteen, times d. */
-    __m256 sh[2] = {_mm256_mul_ps(k_bytes_ps(sc, 1), d),
-                    _mm256_mul_ps(k_bytes_ps(sc + 8, 1), d)};
+    __m256 sh[2] = {_mm256_mul_ps(k_bytes_ps((const uint8_t *)sc, 1), d),
+                    _mm256_mul_ps(k_bytes_ps((const uint8_t *)sc + 8, 1), d)};
     for (int h = 0; h < 2; ++h) {
       __m256i v[4];
       if (three)
@@ -645,12 +642,10 @@ static float k_q2k_dot512(const kq_ctx *c, const uint8_t *row, int64_t s) {
          _mm512_reduce_add_ps(mins);
 }
 
-/* k_q36k_dot in zmm (Q3_K's; Q6_K's measured slower): the ymm helpers'
+/* k_q36k_dot's Q3_K in zmm (Q6_K's measured slower): the ymm helper's
  * values, two chunks to a zmm. */
-__attribute__((always_inline)) static inline float
-k_q36k_dot512(const kq_ctx *c, const uint8_t *row, int64_t s, const int three) {
-  const uint64_t bb =
-      three ? sizeof(dsc_ggml_block_q3_k) : sizeof(dsc_ggml_block_q6_k);
+static float k_q3k_dot512(const kq_ctx *c, const uint8_t *row, int64_t s) {
+  const uint64_t bb = sizeof(dsc_ggml_block_q3_k);
   int64_t blocks = c->K / DSC_QK_K;
   const int8_t *xq = c->a->q + s * c->K;
   const float *xd = c->a->d + s * (c->K / 32);
@@ -661,25 +656,21 @@ k_q36k_dot512(const kq_ctx *c, const uint8_t *row, int64_t s, const int three) {
     const uint8_t *blk = row + (uint64_t)b * bb;
     if (pf)
       k_prefetch(blk, bb);
-    int8_t q3sc[16];
-    if (three)
-      k_q3k_scales(blk + 96, q3sc);
-    __m512 sdx = k_sub_scales512(three ? (const uint8_t *)q3sc : blk + 192, 1,
-                                 k_f16(blk + (three ? 108 : 208)), xd + 8 * b);
+    int8_t sc[16];
+    float d = k_q36k_scales(blk, 1, sc);
+    __m512 sdx = k_sub_scales512((const uint8_t *)sc, 1, d, xd + 8 * b);
     for (int h = 0; h < 2; ++h) {
       __m256i v[4];
-      if (three)
-        k_q3k_values(blk, h, v);
-      else
-        k_q6k_values(blk, h, v);
+      k_q3k_values(blk, h, v);
       for (int i = 0; i < 4; i += 2) {
         int64_t o = b * DSC_QK_K + 128 * h + 32 * i;
+        /* Less the offset of 4 times each lane's four activations. */
         __m512i p = _mm512_sub_epi32(
             _mm512_dpbusd_epi32(
                 _mm512_setzero_si512(),
                 _mm512_inserti64x4(_mm512_castsi256_si512(v[i]), v[i + 1], 1),
                 _mm512_loadu_si512(xq + o)),
-            _mm512_slli_epi32(_mm512_loadu_si512(xl + o / 4), three ? 2 : 5));
+            _mm512_slli_epi32(_mm512_loadu_si512(xl + o / 4), 2));
         if (i)
           acc1 = k_quads_fma512(p, sdx, 8 * h + 2 * i, acc1);
         else
@@ -688,9 +679,6 @@ k_q36k_dot512(const kq_ctx *c, const uint8_t *row, int64_t s, const int three) {
     }
   }
   return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
-}
-static float k_q3k_dot512(const kq_ctx *c, const uint8_t *row, int64_t s) {
-  return k_q36k_dot512(c, row, s, 1);
 }
 #define K_Q2K_DOT k_q2k_dot512
 #define K_Q3K_DOT k_q3k_dot512
@@ -767,8 +755,11 @@ static void k_b32_linear(const float *x, const uint8_t *w, float *y, int64_t S,
   int32_t *xl = 0;
 #if defined(__AVX512BW__) && defined(__AVX512VNNI__)
   if (type == DSC_GGML_TYPE_IQ4_NL || type == DSC_GGML_TYPE_Q5_0) {
+    /* Only the rows the one-row loop takes (k_b32_rows: past the fours)
+     * read their lane sums. */
+    int64_t s0 = S & ~(int64_t)3;
     xl = (int32_t *)dsc_kernel_alloc((uint64_t)S * K);
-    k_lane_sums(a.q, S * K, xl);
+    k_lane_sums(a.q + s0 * K, (S - s0) * K, xl + s0 * (K / 4));
     c.xl = xl;
   }
 #endif
