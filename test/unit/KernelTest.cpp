@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -96,16 +97,14 @@ std::vector<uint8_t> randomTiles(const Case &c, std::mt19937 &rng) {
 
 /// `fn` against the portable kernel: on the activations rounded as the
 /// integer path rounds them, or as they are where the kernel falls back to
-/// float (group sizes not multiples of 32, and 8-bit asymmetric weights on
-/// AVX2, whose values may reach -128).
-void check(KernelFn fn, const Case &c, unsigned seed, bool asym8Float) {
+/// float (group sizes not multiples of 32).
+void check(KernelFn fn, const Case &c, unsigned seed) {
   std::mt19937 rng(seed);
   std::vector<uint8_t> w = randomTiles(c, rng);
   std::vector<float> x = randomActivations(c.S * c.K, rng);
   std::vector<float> y(c.S * c.N), ref(c.S * c.N);
   fn(x.data(), w.data(), y.data(), c.S, c.K, c.N, c.G, c.flags);
-  bool intPath = c.G % 32 == 0 && c.K % 32 == 0 &&
-                 !(asym8Float && c.bits == 8 && (c.flags & DSC_QFLAG_ASYM));
+  bool intPath = c.G % 32 == 0 && c.K % 32 == 0;
   std::vector<float> xr = intPath ? roundLikeKernels(x) : x;
   dsc_linear_qf_t4_portable(xr.data(), w.data(), ref.data(), c.S, c.K, c.N, c.G,
                       c.bits, c.flags);
@@ -117,36 +116,57 @@ void check(KernelFn fn, const Case &c, unsigned seed, bool asym8Float) {
 const Case kCases[] = {
     // decoding (S = 1: AVX-512 takes its 512-bit path), prompts (S >= 2:
     // unpacked tiles, 2 or 4 rows of x at a time, and the remainder)
-    {1, 64, 16, 32, 4, 0},   {1, 64, 16, 32, 4, 1},  {1, 128, 8, 128, 4, 1},
-    {1, 256, 16, 64, 4, 2},  {1, 256, 8, 128, 4, 3}, {1, 64, 16, 64, 8, 0},
-    {1, 128, 16, 32, 8, 1},  {1, 256, 8, 256, 8, 2}, {3, 128, 16, 32, 4, 0},
-    {5, 256, 8, 128, 4, 1},  {8, 64, 16, 64, 8, 0},  {7, 128, 8, 32, 8, 3},
+    {1, 64, 16, 32, 4, 0},
+    {1, 64, 16, 32, 4, 1},
+    {1, 128, 8, 128, 4, 1},
+    {1, 256, 16, 64, 4, 2},
+    {1, 256, 8, 128, 4, 3},
+    {1, 64, 16, 64, 8, 0},
+    {1, 128, 16, 32, 8, 1},
+    {1, 256, 8, 256, 8, 2},
+    {3, 128, 16, 32, 4, 0},
+    {5, 256, 8, 128, 4, 1},
+    {8, 64, 16, 64, 8, 0},
+    {7, 128, 8, 32, 8, 3},
     // odd numbers of groups, and several rows of x (fewer than a prompt's
     // batch) on the decoding path
-    {1, 96, 8, 32, 4, 0},    {2, 160, 8, 32, 4, 0},  {3, 96, 8, 32, 8, 0},
+    {1, 96, 8, 32, 4, 0},
+    {2, 160, 8, 32, 4, 0},
+    {3, 96, 8, 32, 8, 0},
     // the float fallback: groups that are not multiples of 32
     {2, 96, 8, 48, 8, 0},
     // AVX-512's decoding loops for int4:group=32 (two groups per step and
     // an odd one left) and 8-bit groups of multiples of 64 (256 columns per
     // step, then 64 at a time; zero points and f32 scales per group), at
     // shapes of a real layer and with three blocks of rows for the threads
-    {1, 2048, 12, 32, 4, 0}, {2, 2080, 12, 32, 4, 0}, {1, 2048, 12, 2048, 8, 0},
-    {1, 320, 8, 320, 8, 0},  {1, 448, 12, 448, 8, 1}, {2, 384, 12, 128, 8, 3},
+    {1, 2048, 12, 32, 4, 0},
+    {2, 2080, 12, 32, 4, 0},
+    {1, 2048, 12, 2048, 8, 0},
+    {1, 320, 8, 320, 8, 0},
+    {1, 448, 12, 448, 8, 1},
+    {2, 384, 12, 128, 8, 3},
     {1, 768, 8, 256, 8, 2},
+    // 8-bit groups of 64 (AVX-512: fewer columns than a step of the loop
+    // above, one accumulator a row over the groups), several of them
+    {1, 640, 12, 64, 8, 0},
+    {1, 640, 8, 64, 8, 1},
+    {1, 384, 8, 128, 8, 2},
     // AVX2's loop for 8-bit groups of 32 with symmetric scales (a tile's
     // four rows' sums gathered into one register): f16 and f32 scales, an
     // odd number of groups (its two accumulators), a classifier's K
-    {1, 2048, 12, 32, 8, 0}, {1, 96, 8, 32, 8, 2},   {1, 160, 16, 32, 8, 0},
+    {1, 2048, 12, 32, 8, 0},
+    {1, 96, 8, 32, 8, 2},
+    {1, 160, 16, 32, 8, 0},
     // ... and its rows past the first: two rows with K past the prompt
     // path's unpacked buffer (16384) go through the decoding loops
     {2, 16416, 4, 32, 8, 0},
 };
 
-void runAll(KernelFn q4, KernelFn q8, bool asym8Float) {
+void runAll(KernelFn q4, KernelFn q8) {
   unsigned seed = 1;
   for (const Case &c : kCases)
     for (int rep = 0; rep < 3; ++rep)
-      check(c.bits == 4 ? q4 : q8, c, seed++, asym8Float);
+      check(c.bits == 4 ? q4 : q8, c, seed++);
 }
 } // namespace
 
@@ -221,9 +241,7 @@ void runGemm(GemmFn gemm, bool takes8) {
     for (const auto &sh : shapes)
       for (int bits : {2, 3, 4, 5, 6, 8})
         for (int flags = 0; flags < 4; ++flags) {
-          // Asymmetric 8-bit weights are not the GEMM kernel's (their
-          // values less the zero point may not fit int8): it declines.
-          if (bits == 8 && (!takes8 || (flags & DSC_QFLAG_ASYM)))
+          if (bits == 8 && !takes8)
             continue;
           if (S == 128 && sh[0] > 256 && flags)
             continue; // the large cases once per bit width keep this quick
@@ -238,9 +256,6 @@ void runGemm(GemmFn gemm, bool takes8) {
   // What it declines: the linear kernel computes those.
   std::vector<float> x(8 * 64), y(8 * 8);
   std::vector<uint8_t> w(1 << 12);
-  EXPECT_EQ(gemm(x.data(), w.data(), y.data(), 8, 64, 8, 32, 8,
-                 DSC_QFLAG_ASYM),
-            0);
   EXPECT_EQ(gemm(x.data(), w.data(), y.data(), 8, 48, 8, 48, 4, 0), 0);
   // A width it has no unpacking for.
   EXPECT_EQ(gemm(x.data(), w.data(), y.data(), 8, 64, 8, 32, 7, 0), 0);
@@ -263,7 +278,7 @@ void runGemm(GemmFn gemm, bool takes8) {
 TEST(Kernels, AVX2MatchesPortable) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the host has no AVX2";
-  runAll(avx2_linear_q4_t4, avx2_linear_q8_t4, /*asym8Float=*/true);
+  runAll(avx2_linear_q4_t4, avx2_linear_q8_t4);
 }
 
 /// The 4-bit decoding loop at its extremes: every weight's nibble at 15 and
@@ -290,12 +305,68 @@ TEST(Kernels, AVX2Int4DecodeAtExtremes) {
   }
 }
 
+namespace {
+/// Asymmetric 8-bit weights at their extremes, u - zero = -255 (u = 0, the
+/// u - 128 = -128 that AVX2's sign trick cannot negate) and 255, times
+/// activations all at their blocks' maximum of either sign: every stored
+/// value's product at its largest, through the decoding loops (groups of
+/// 32 and one group a row), the prompt GEMM and the GEMM called directly.
+/// Exact but for the activations' scale: (u - zero) * 3 * K per output.
+void checkAsym8Extremes(KernelFn linear, GemmFn gemm) {
+  const int64_t K = 256, N = 8, S = 8;
+  for (int64_t G : {int64_t(32), K})
+    for (int u : {0, 255}) {
+      uint64_t tile = dsc_qtile_bytes(G, 8, 2, true);
+      std::vector<uint8_t> w(N / 4 * (K / G) * tile, static_cast<uint8_t>(u));
+      for (uint64_t t = 0; t < w.size() / tile; ++t)
+        for (int r = 0; r < 4; ++r) {
+          w[t * tile + 2 * r] = 0x00; // f16 1.0
+          w[t * tile + 2 * r + 1] = 0x3C;
+          w[t * tile + 8 + r] = static_cast<uint8_t>(255 - u);
+        }
+      float want = static_cast<float>(u - (255 - u)) * 3.0f * K;
+      for (float sign : {1.0f, -1.0f}) {
+        std::vector<float> x(S * K, 3.0f * sign), y(S * N, 1e30f);
+        linear(x.data(), w.data(), y.data(), 1, K, N, G, DSC_QFLAG_ASYM);
+        for (int64_t n = 0; n < N; ++n)
+          EXPECT_NEAR(y[n], want * sign, 1e-4f * std::fabs(want))
+              << "decoding, G " << G << " u " << u << " output " << n;
+        linear(x.data(), w.data(), y.data(), S, K, N, G, DSC_QFLAG_ASYM);
+        for (int64_t i = 0; i < S * N; ++i)
+          EXPECT_NEAR(y[i], want * sign, 1e-4f * std::fabs(want))
+              << "prompt, G " << G << " u " << u << " output " << i;
+        std::fill(y.begin(), y.end(), 1e30f);
+        ASSERT_EQ(
+            gemm(x.data(), w.data(), y.data(), S, K, N, G, 8, DSC_QFLAG_ASYM),
+            1);
+        for (int64_t i = 0; i < S * N; ++i)
+          EXPECT_NEAR(y[i], want * sign, 1e-4f * std::fabs(want))
+              << "GEMM, G " << G << " u " << u << " output " << i;
+      }
+    }
+}
+} // namespace
+
+TEST(Kernels, AVX2Asym8AtExtremes) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    GTEST_SKIP() << "the host has no AVX2";
+  checkAsym8Extremes(avx2_linear_q8_t4, avx2_gemm_q_t4);
+}
+
+TEST(Kernels, AVX512VNNIAsym8AtExtremes) {
+  if (!__builtin_cpu_supports("avx512f") ||
+      !__builtin_cpu_supports("avx512bw") ||
+      !__builtin_cpu_supports("avx512vl") ||
+      !__builtin_cpu_supports("avx512vnni"))
+    GTEST_SKIP() << "the host has no AVX-512 VNNI";
+  checkAsym8Extremes(avx512_vnni_linear_q8_t4, avx512_vnni_gemm_q_t4);
+}
+
 TEST(Kernels, AVX512VNNIMatchesPortable) {
   if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
       !__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("avx512vnni"))
     GTEST_SKIP() << "the host has no AVX-512 VNNI";
-  runAll(avx512_vnni_linear_q4_t4, avx512_vnni_linear_q8_t4,
-         /*asym8Float=*/false);
+  runAll(avx512_vnni_linear_q4_t4, avx512_vnni_linear_q8_t4);
 }
 
 TEST(Kernels, AVX2GemmMatchesPortable) {
@@ -312,7 +383,13 @@ static bool hostHasAVXVNNI() {
 TEST(Kernels, AVXVNNIMatchesPortable) {
   if (!hostHasAVXVNNI())
     GTEST_SKIP() << "the host has no AVX-VNNI";
-  runAll(avxvnni_linear_q4_t4, avxvnni_linear_q8_t4, /*asym8Float=*/true);
+  runAll(avxvnni_linear_q4_t4, avxvnni_linear_q8_t4);
+}
+
+TEST(Kernels, AVXVNNIAsym8AtExtremes) {
+  if (!hostHasAVXVNNI())
+    GTEST_SKIP() << "the host has no AVX-VNNI";
+  checkAsym8Extremes(avxvnni_linear_q8_t4, avxvnni_gemm_q_t4);
 }
 
 TEST(Kernels, AVXVNNIGemmMatchesPortable) {
@@ -332,8 +409,6 @@ TEST(Kernels, AVXVNNIBitwiseAVX2) {
   for (int64_t S : {1, 2, 7, 8, 33, 34})
     for (int bits : {4, 8})
       for (int flags = 0; flags < 4; ++flags) {
-        if (bits == 8 && (flags & DSC_QFLAG_ASYM))
-          continue;
         // Groups of 64, and one group a row (per channel: the GEMM
         // scales by the weights in its last slice only).
         Case c{S, 640, 68, (S & 1) ? 64 : 640, bits, flags};

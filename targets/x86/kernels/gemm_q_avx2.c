@@ -14,8 +14,8 @@
  * for them the activations stay signed (no offset) and the sign moves onto
  * them: vpmaddubsw(|w|, sign(x, w)), whose pairs are at most 2 * 128 * 127
  * = 32512, each widened at once (the matrix-vector kernel's trick,
- * linear_q8_avx2.c). Asymmetric 8-bit values less their zero point may not
- * fit int8: the linear kernel computes those.
+ * linear_q8_avx2.c; asymmetric 8-bit weights go in as u - 128, whose -128
+ * vpabsb gives as 128 unsigned).
  *
  * Built with AVX-VNNI (x86_64-avxvnni: Alder Lake and later cores without
  * AVX-512), vpdpbusd takes both widths instead: four u8 x s8 products
@@ -33,8 +33,7 @@
   _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), v),             \
                     _mm256_set1_epi16(1))
 #endif
-#define GEMM_TAKES(bits, flags)                                                \
-  (((bits) >= 2 && (bits) <= 6) || ((bits) == 8 && !((flags) & DSC_QFLAG_ASYM)))
+#define GEMM_TAKES(bits, flags) (((bits) >= 2 && (bits) <= 6) || (bits) == 8)
 #ifdef __AVXVNNI__
 #define X_OFFSET(bits) 128
 #else
@@ -166,7 +165,8 @@ sub_mins(const uint8_t *pb, int moff, const float *xs, const int mr,
 
 /* Column vectors jv .. jv + nv - 1 (the last with 4 or 8 columns) for the
  * rows of tile rt, the blocks scaled as `mode` says (every mode but
- * GQ_CHAN's own: a per-channel block is scaled as any other). */
+ * GQ_CHAN's own: a per-channel block is scaled as any other, and GQ_CMINS
+ * as GQ_MINS). */
 __attribute__((always_inline)) static inline void
 micro_vecs(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
            int64_t n0, int nc, int jv, const int nv, int64_t blk0, int64_t nblk,
@@ -202,7 +202,7 @@ micro_vecs(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
       continue;
     }
     quads(c, pb, x, xd, mr, nv, 0, 8, PB_SUMS, PB_SCALES, f);
-    if (mode == GQ_MINS) {
+    if (mode == GQ_MINS || mode == GQ_CMINS) {
       sub_mins(pb, PB_MINS, xs, mr, nv, f);
       xs += MR;
     }

@@ -2,16 +2,14 @@
  *
  * The packed-panel GEMM of gemm_q_x86.h with AVX-512 VNNI: micro-tiles of
  * 6 rows by 32 columns (two zmm), vpdpbusd of the unsigned activations
- * broadcast four at a time with a zmm of signed weights, for 2- to 6-bit
- * and symmetric 8-bit weights and GGUF blocks (gemm_q_x86.h's list).
+ * broadcast four at a time with a zmm of signed weights, for 2- to 8-bit
+ * weights and GGUF blocks (gemm_q_x86.h's list).
  *
  *===---------------------------------------------------------------------===*/
 #define MR 6
 #define SUM_BYTES4(v)                                                          \
   _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(1), v)
-/* Asymmetric 8-bit values less their zero point may not fit int8. */
-#define GEMM_TAKES(bits, flags)                                                \
-  (((bits) >= 2 && (bits) <= 6) || ((bits) == 8 && !((flags) & DSC_QFLAG_ASYM)))
+#define GEMM_TAKES(bits, flags) (((bits) >= 2 && (bits) <= 6) || (bits) == 8)
 /* vpdpbusd multiplies unsigned activations by signed weights. */
 #define X_OFFSET(bits) 128
 /* And the row-interleaved int4 blocks (linear_q4_r16_avx512_vnni.c). */
@@ -78,7 +76,9 @@ sub_mins(const uint8_t *pb, int moff, const float *xs, const int mr,
  * scales; per channel (GQ_CHAN) by the activation scale only, the weight
  * scale applied once in the last slice (a multiply fewer per accumulator
  * and block, on the ports vpdpbusd uses); GQ_BLOCK by both, per block.
- * GQ_MINS takes the block's minimums times its activation sums off;
+ * GQ_MINS takes the block's minimums times its activation sums off, and
+ * GQ_CMINS (per channel as GQ_CHAN) the channel's, once, in the last
+ * slice, times the row's sum over all blocks;
  * GQ_HALVES scales the sums of quads 0-3 and 4-7 apart, and GQ_HMINS takes
  * each half's minimums off too. */
 __attribute__((always_inline)) static inline void
@@ -121,7 +121,7 @@ micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
       continue;
     }
     quads(pb, x, mr, 0, 8, a);
-    if (mode == GQ_CHAN) {
+    if (mode == GQ_CHAN || mode == GQ_CMINS) {
       for (int i = 0; i < mr; ++i) {
         __m512 dx = _mm512_set1_ps(xd[i]);
         f[i][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a[i][0]), dx, f[i][0]);
@@ -135,12 +135,20 @@ micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
       xs += MR;
     }
   }
-  if (mode == GQ_CHAN && last) {
+  if ((mode == GQ_CHAN || mode == GQ_CMINS) && last) {
     __m512 d0 = _mm512_loadu_ps((const float *)(panel + PB_SCALES));
     __m512 d1 = _mm512_loadu_ps((const float *)(panel + PB_SCALES + 64));
     for (int i = 0; i < mr; ++i) {
       f[i][0] = _mm512_mul_ps(f[i][0], d0);
       f[i][1] = _mm512_mul_ps(f[i][1], d1);
+    }
+    if (mode == GQ_CMINS) {
+      float sum[MR] = {0};
+      const float *xt = c->xs + rt * kb * MR;
+      for (int64_t b = 0; b < kb; ++b, xt += MR)
+        for (int i = 0; i < mr; ++i)
+          sum[i] += xt[i];
+      sub_mins(panel, PB_MINS, sum, mr, f);
     }
   }
   for (int i = 0; i < mr; ++i) {

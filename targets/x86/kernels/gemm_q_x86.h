@@ -19,7 +19,11 @@
  * then the block's column terms -X_OFFSET * sum(u - zero) that undo the
  * activations' offset (the integer accumulators start from them), and the
  * columns' scales (with two-level scales, each block's code times its
- * row's super-block scale, and its own zero point). The panel is
+ * row's super-block scale, and its own zero point). Asymmetric 8-bit
+ * values less their zero point span -255..255: they go in as u - 128,
+ * and the rest of the zero point as a minimum, d * (zero - 128), taken off
+ * times the block's activation sum as GGUF's Q4_1 minimums are (GQ_MINS,
+ * below). The panel is
  * walked in slices of KC_BLOCKS blocks (20 KiB; 24 KiB for the PBK-byte
  * blocks below, 28 KiB for Q2_K's PBK2-byte ones: in a 48 KiB L1, at the
  * edge of a 32 KiB one) for all rows before the next slice.
@@ -64,13 +68,17 @@
 /* How a micro-tile scales a block's integer sums (a constant where
  * inlined): per channel (the scales applied once, at the end), per block,
  * per block less Q4_K's and Q5_K's minimums, per half block (Q3_K, Q6_K),
- * per half block less each half's minimum (Q2_K). */
-enum { GQ_CHAN, GQ_BLOCK, GQ_MINS, GQ_HALVES, GQ_HMINS };
+ * per half block less each half's minimum (Q2_K), and per channel less
+ * the channel's minimum (asymmetric int8:channel; an ISA may take it off
+ * once, at the end, times the row's sum over all blocks, or per block as
+ * GQ_MINS: every block of its panel holds the same minimums). */
+enum { GQ_CHAN, GQ_BLOCK, GQ_MINS, GQ_HALVES, GQ_HMINS, GQ_CMINS };
 #define GQ_STRIDE(mode)                                                        \
   ((mode) == GQ_HMINS ? PBK2 : (mode) >= GQ_MINS ? PBK : PB)
-/* Activation sums (xd * sum(q)) a block and row: GQ_MINS one, GQ_HMINS one a
- * half. */
-#define GQ_XS(mode) ((mode) == GQ_HMINS ? 2 : (mode) == GQ_MINS ? 1 : 0)
+/* Activation sums (xd * sum(q)) a block and row: GQ_MINS and GQ_CMINS one,
+ * GQ_HMINS one a half. */
+#define GQ_XS(mode)                                                            \
+  ((mode) == GQ_HMINS ? 2 : (mode) == GQ_MINS || (mode) == GQ_CMINS ? 1 : 0)
 #define KC_BLOCKS 16
 
 typedef struct {
@@ -86,6 +94,10 @@ typedef struct {
   int r16;  /* row-interleaved int4 blocks (quant_layout.h's DSC_QR16_*) */
   unsigned ktype; /* GGUF rows of this DSC_GGML_TYPE_* (k_gemm_bits'), else 0 */
 } gq_ctx;
+
+/* Asymmetric 8-bit tiles, whose zero points the micro-tiles take off as
+ * minimums (GQ_MINS, GQ_CMINS). */
+DSC_INLINE int gq_asym8(const qtile_t *t) { return t->asym && t->bits == 8; }
 
 /* The 32 stored values of one 32-column block of a tile row. */
 DSC_INLINE __m256i load_values(int bits, const uint8_t *p) {
@@ -126,17 +138,21 @@ DSC_INLINE void put_cols4(uint8_t *pj, const __m256i v[4], __m128i *lo,
  * each a round trip to L2 once the panel outgrew L1. */
 static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
   const qtile_t *t = &c->t;
-  int64_t bpg = t->G / 32;
+  const int mins = gq_asym8(t);
+  const int64_t bpg = t->G / 32, stride = mins ? PBK : PB;
   const uint8_t *col = c->w + (uint64_t)(n0 / 4) * t->groups * t->tile;
   for (int64_t g = 0; g < t->groups; ++g)
     for (int64_t k = 0; k < bpg; ++k) {
-      uint8_t *pb = panel + (g * bpg + k) * PB;
+      uint8_t *pb = panel + (g * bpg + k) * stride;
       for (int j = 0; j < NR; j += 4) {
         if (j >= nc) {
           for (int q = 0; q < 8; ++q)
             _mm_storeu_si128((__m128i *)(pb + q * 128 + j * 4), _mm_setzero_si128());
           _mm_storeu_si128((__m128i *)(pb + PB_SUMS + j * 4), _mm_setzero_si128());
           _mm_storeu_si128((__m128i *)(pb + PB_SCALES + j * 4), _mm_setzero_si128());
+          if (mins)
+            _mm_storeu_si128((__m128i *)(pb + PB_MINS + j * 4),
+                             _mm_setzero_si128());
           continue;
         }
         const uint8_t *tile = col + ((uint64_t)(j / 4) * t->groups + g) * t->tile;
@@ -156,11 +172,12 @@ static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
           for (int r = 0; r < 4; ++r)
             z[r] = qtile_zero(t, tile, r);
         }
+        /* Less the zero point, or (mins) 128. */
         __m256i v[4];
         for (int r = 0; r < 4; ++r)
           v[r] = _mm256_sub_epi8(
               load_values(t->bits, vals + (uint64_t)r * t->rowBytes),
-              _mm256_set1_epi8((char)z[r]));
+              _mm256_set1_epi8((char)(mins ? 128 : z[r])));
         uint8_t *pj = pb + j * 4;
         __m128i lo, hi;
         put_cols4(pj, v, &lo, &hi);
@@ -168,6 +185,12 @@ static void pack_panel(const gq_ctx *c, int64_t n0, int nc, uint8_t *panel) {
         _mm_storeu_si128((__m128i *)(pj + PB_SUMS),
                          _mm_mullo_epi32(s4, _mm_set1_epi32(-c->xoff)));
         _mm_storeu_ps((float *)(pj + PB_SCALES), _mm_loadu_ps(d));
+        if (mins)
+          _mm_storeu_ps((float *)(pj + PB_MINS),
+                        _mm_setr_ps(d[0] * (float)(z[0] - 128),
+                                    d[1] * (float)(z[1] - 128),
+                                    d[2] * (float)(z[2] - 128),
+                                    d[3] * (float)(z[3] - 128)));
       }
     }
 }
@@ -433,6 +456,10 @@ static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
     panels(c, begin, end, GQ_HALVES);
   else if (c->ktype)
     panels(c, begin, end, GQ_BLOCK);
+  else if (gq_asym8(&c->t) && c->t.groups == 1 && !c->t.super)
+    panels(c, begin, end, GQ_CMINS);
+  else if (gq_asym8(&c->t))
+    panels(c, begin, end, GQ_MINS);
   else if (c->t.groups == 1 && !c->t.super)
     panels(c, begin, end, GQ_CHAN);
   else
@@ -501,7 +528,7 @@ static void gemm_q_run(const float *x, const uint8_t *w, float *y, int64_t S,
                        int64_t K, int64_t N, qtile_t t, int xoff, int r16,
                        unsigned ktype) {
   int64_t kb = K / 32, tiles = (S + MR - 1) / MR;
-  int nxs = ktype ? GQ_XS(k_gemm_mode(ktype)) : 0;
+  int nxs = ktype ? GQ_XS(k_gemm_mode(ktype)) : gq_asym8(&t) ? 1 : 0;
   int32_t *xp = (int32_t *)dsc_kernel_alloc((uint64_t)tiles * kb * MR *
                                             (36 + 4 * (uint64_t)nxs));
   float *xd = (float *)(xp + tiles * kb * 8 * MR);
@@ -522,8 +549,8 @@ int dsc_gemm_q_t4(const float *x, const uint8_t *w, float *y, int64_t S,
   /* Zero points past the largest value (which the quantizer does not
    * write) would take u - zero out of int8; with two-level scales each
    * block has its own, of 4 bits, which only 2- and 3-bit values can
-   * pass. */
-  if (t.asym && !(t.super && bits >= 4)) {
+   * pass. 8-bit ones go in as minimums (gq_asym8). */
+  if (t.asym && bits < 8 && !(t.super && bits >= 4)) {
     const uint8_t *tile = w;
     int64_t blocks = t.super ? G / 32 : 1;
     for (int64_t i = 0; i < N / 4 * t.groups; ++i, tile += t.tile)
