@@ -310,11 +310,13 @@ namespace {
 /// u - 128 = -128 that AVX2's sign trick cannot negate) and 255, times
 /// activations all at their blocks' maximum of either sign: every stored
 /// value's product at its largest, through the decoding loops (groups of
-/// 32 and one group a row), the prompt GEMM and the GEMM called directly.
-/// Exact but for the activations' scale: (u - zero) * 3 * K per output.
+/// 32, of 64 and one group a row), the prompt loops for fewer rows than the
+/// GEMM takes (2), the GEMM through the linear kernel (8) and called
+/// directly, K past one slice of the GEMM's panel. Exact but for the
+/// activations' scale: (u - zero) * 3 * K per output.
 void checkAsym8Extremes(KernelFn linear, GemmFn gemm) {
-  const int64_t K = 256, N = 8, S = 8;
-  for (int64_t G : {int64_t(32), K})
+  const int64_t K = 640, N = 8;
+  for (int64_t G : {int64_t(32), int64_t(64), K})
     for (int u : {0, 255}) {
       uint64_t tile = dsc_qtile_bytes(G, 8, 2, true);
       std::vector<uint8_t> w(N / 4 * (K / G) * tile, static_cast<uint8_t>(u));
@@ -325,24 +327,23 @@ void checkAsym8Extremes(KernelFn linear, GemmFn gemm) {
           w[t * tile + 8 + r] = static_cast<uint8_t>(255 - u);
         }
       float want = static_cast<float>(u - (255 - u)) * 3.0f * K;
-      for (float sign : {1.0f, -1.0f}) {
-        std::vector<float> x(S * K, 3.0f * sign), y(S * N, 1e30f);
-        linear(x.data(), w.data(), y.data(), 1, K, N, G, DSC_QFLAG_ASYM);
-        for (int64_t n = 0; n < N; ++n)
-          EXPECT_NEAR(y[n], want * sign, 1e-4f * std::fabs(want))
-              << "decoding, G " << G << " u " << u << " output " << n;
-        linear(x.data(), w.data(), y.data(), S, K, N, G, DSC_QFLAG_ASYM);
-        for (int64_t i = 0; i < S * N; ++i)
-          EXPECT_NEAR(y[i], want * sign, 1e-4f * std::fabs(want))
-              << "prompt, G " << G << " u " << u << " output " << i;
-        std::fill(y.begin(), y.end(), 1e30f);
-        ASSERT_EQ(
-            gemm(x.data(), w.data(), y.data(), S, K, N, G, 8, DSC_QFLAG_ASYM),
-            1);
-        for (int64_t i = 0; i < S * N; ++i)
-          EXPECT_NEAR(y[i], want * sign, 1e-4f * std::fabs(want))
-              << "GEMM, G " << G << " u " << u << " output " << i;
-      }
+      for (float sign : {1.0f, -1.0f})
+        for (int64_t S : {1, 2, 8}) {
+          std::vector<float> x(S * K, 3.0f * sign), y(S * N, 1e30f);
+          linear(x.data(), w.data(), y.data(), S, K, N, G, DSC_QFLAG_ASYM);
+          for (int64_t i = 0; i < S * N; ++i)
+            EXPECT_NEAR(y[i], want * sign, 1e-4f * std::fabs(want))
+                << S << " rows, G " << G << " u " << u << " output " << i;
+          if (S < 8)
+            continue;
+          std::fill(y.begin(), y.end(), 1e30f);
+          ASSERT_EQ(
+              gemm(x.data(), w.data(), y.data(), S, K, N, G, 8, DSC_QFLAG_ASYM),
+              1);
+          for (int64_t i = 0; i < S * N; ++i)
+            EXPECT_NEAR(y[i], want * sign, 1e-4f * std::fabs(want))
+                << "GEMM, G " << G << " u " << u << " output " << i;
+        }
     }
 }
 } // namespace

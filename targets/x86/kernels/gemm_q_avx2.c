@@ -165,8 +165,8 @@ sub_mins(const uint8_t *pb, int moff, const float *xs, const int mr,
 
 /* Column vectors jv .. jv + nv - 1 (the last with 4 or 8 columns) for the
  * rows of tile rt, the blocks scaled as `mode` says (every mode but
- * GQ_CHAN's own: a per-channel block is scaled as any other, and GQ_CMINS
- * as GQ_MINS). */
+ * GQ_CHAN's own: a per-channel block is scaled as any other, and
+ * asymmetric 8-bit channels take GQ_MINS). */
 __attribute__((always_inline)) static inline void
 micro_vecs(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
            int64_t n0, int nc, int jv, const int nv, int64_t blk0, int64_t nblk,
@@ -202,7 +202,7 @@ micro_vecs(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
       continue;
     }
     quads(c, pb, x, xd, mr, nv, 0, 8, PB_SUMS, PB_SCALES, f);
-    if (mode == GQ_MINS || mode == GQ_CMINS) {
+    if (mode == GQ_MINS) {
       sub_mins(pb, PB_MINS, xs, mr, nv, f);
       xs += MR;
     }

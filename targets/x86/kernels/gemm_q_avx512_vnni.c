@@ -76,9 +76,7 @@ sub_mins(const uint8_t *pb, int moff, const float *xs, const int mr,
  * scales; per channel (GQ_CHAN) by the activation scale only, the weight
  * scale applied once in the last slice (a multiply fewer per accumulator
  * and block, on the ports vpdpbusd uses); GQ_BLOCK by both, per block.
- * GQ_MINS takes the block's minimums times its activation sums off, and
- * GQ_CMINS (per channel as GQ_CHAN) the channel's, once, in the last
- * slice, times the row's sum over all blocks;
+ * GQ_MINS takes the block's minimums times its activation sums off;
  * GQ_HALVES scales the sums of quads 0-3 and 4-7 apart, and GQ_HMINS takes
  * each half's minimums off too. */
 __attribute__((always_inline)) static inline void
@@ -121,7 +119,7 @@ micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
       continue;
     }
     quads(pb, x, mr, 0, 8, a);
-    if (mode == GQ_CHAN || mode == GQ_CMINS) {
+    if (mode == GQ_CHAN) {
       for (int i = 0; i < mr; ++i) {
         __m512 dx = _mm512_set1_ps(xd[i]);
         f[i][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a[i][0]), dx, f[i][0]);
@@ -135,20 +133,12 @@ micro_tile(const gq_ctx *c, const uint8_t *panel, int64_t rt, const int mr,
       xs += MR;
     }
   }
-  if ((mode == GQ_CHAN || mode == GQ_CMINS) && last) {
+  if (mode == GQ_CHAN && last) {
     __m512 d0 = _mm512_loadu_ps((const float *)(panel + PB_SCALES));
     __m512 d1 = _mm512_loadu_ps((const float *)(panel + PB_SCALES + 64));
     for (int i = 0; i < mr; ++i) {
       f[i][0] = _mm512_mul_ps(f[i][0], d0);
       f[i][1] = _mm512_mul_ps(f[i][1], d1);
-    }
-    if (mode == GQ_CMINS) {
-      float sum[MR] = {0};
-      const float *xt = c->xs + rt * kb * MR;
-      for (int64_t b = 0; b < kb; ++b, xt += MR)
-        for (int i = 0; i < mr; ++i)
-          sum[i] += xt[i];
-      sub_mins(panel, PB_MINS, sum, mr, f);
     }
   }
   for (int i = 0; i < mr; ++i) {

@@ -16,8 +16,9 @@
  * each), the weights signed (u - zero, which fits int8 for 2- to 6-bit
  * values, symmetric or not, and for symmetric 8-bit ones; values narrower
  * than 8 bits are unpacked to bytes here, once a panel, by qunpack_x86.h),
- * then the block's column terms -X_OFFSET * sum(u - zero) that undo the
- * activations' offset (the integer accumulators start from them), and the
+ * then the block's column terms -X_OFFSET * sum(u - zero) (u - 128 for
+ * asymmetric 8 bits, below) that undo the activations' offset (the integer
+ * accumulators start from them), and the
  * columns' scales (with two-level scales, each block's code times its
  * row's super-block scale, and its own zero point). Asymmetric 8-bit
  * values less their zero point span -255..255: they go in as u - 128,
@@ -72,13 +73,12 @@
  * the channel's minimum (asymmetric int8:channel; an ISA may take it off
  * once, at the end, times the row's sum over all blocks, or per block as
  * GQ_MINS: every block of its panel holds the same minimums). */
-enum { GQ_CHAN, GQ_BLOCK, GQ_MINS, GQ_HALVES, GQ_HMINS, GQ_CMINS };
+enum { GQ_CHAN, GQ_BLOCK, GQ_MINS, GQ_HALVES, GQ_HMINS };
 #define GQ_STRIDE(mode)                                                        \
   ((mode) == GQ_HMINS ? PBK2 : (mode) >= GQ_MINS ? PBK : PB)
-/* Activation sums (xd * sum(q)) a block and row: GQ_MINS and GQ_CMINS one,
- * GQ_HMINS one a half. */
-#define GQ_XS(mode)                                                            \
-  ((mode) == GQ_HMINS ? 2 : (mode) == GQ_MINS || (mode) == GQ_CMINS ? 1 : 0)
+/* Activation sums (xd * sum(q)) a block and row: GQ_MINS one, GQ_HMINS one a
+ * half. */
+#define GQ_XS(mode) ((mode) == GQ_HMINS ? 2 : (mode) == GQ_MINS ? 1 : 0)
 #define KC_BLOCKS 16
 
 typedef struct {
@@ -96,7 +96,10 @@ typedef struct {
 } gq_ctx;
 
 /* Asymmetric 8-bit tiles, whose zero points the micro-tiles take off as
- * minimums (GQ_MINS, GQ_CMINS). */
+ * minimums (GQ_MINS), per channel too: a per-channel variant that took
+ * them off once, at the end, measured within the noise of it (TinyLlama
+ * int8:channel,asym prompts, AVX-512, one thread: 164.6 tokens/s against
+ * 163.2) for another copy of the panel loop. */
 DSC_INLINE int gq_asym8(const qtile_t *t) { return t->asym && t->bits == 8; }
 
 /* The 32 stored values of one 32-column block of a tile row. */
@@ -447,23 +450,28 @@ panels(const gq_ctx *c, int64_t begin, int64_t end, const int mode) {
 static void gemm_q_panels(void *ctx, int64_t begin, int64_t end) {
   const gq_ctx *c = (const gq_ctx *)ctx;
   /* One group (per channel): the same scales in every block, but with
-   * two-level scales, whose blocks each have their own. */
-  if (c->ktype && k_gemm_mode(c->ktype) == GQ_MINS)
-    panels(c, begin, end, GQ_MINS);
-  else if (c->ktype && k_gemm_mode(c->ktype) == GQ_HMINS)
-    panels(c, begin, end, GQ_HMINS);
-  else if (c->ktype && k_gemm_mode(c->ktype) == GQ_HALVES)
-    panels(c, begin, end, GQ_HALVES);
-  else if (c->ktype)
-    panels(c, begin, end, GQ_BLOCK);
-  else if (gq_asym8(&c->t) && c->t.groups == 1 && !c->t.super)
-    panels(c, begin, end, GQ_CMINS);
-  else if (gq_asym8(&c->t))
-    panels(c, begin, end, GQ_MINS);
-  else if (c->t.groups == 1 && !c->t.super)
+   * two-level scales, whose blocks each have their own. One call a mode:
+   * each is a copy of the panel loop and its micro-tiles. */
+  int mode = c->ktype                          ? k_gemm_mode(c->ktype)
+             : gq_asym8(&c->t)                 ? GQ_MINS
+             : c->t.groups == 1 && !c->t.super ? GQ_CHAN
+                                               : GQ_BLOCK;
+  switch (mode) {
+  case GQ_CHAN:
     panels(c, begin, end, GQ_CHAN);
-  else
+    break;
+  case GQ_MINS:
+    panels(c, begin, end, GQ_MINS);
+    break;
+  case GQ_HALVES:
+    panels(c, begin, end, GQ_HALVES);
+    break;
+  case GQ_HMINS:
+    panels(c, begin, end, GQ_HMINS);
+    break;
+  default:
     panels(c, begin, end, GQ_BLOCK);
+  }
 }
 
 /* Rows to int8 per 32 columns, q = round(x * 127 / amax) (qact_avx2.h's

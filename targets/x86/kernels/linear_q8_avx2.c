@@ -8,9 +8,11 @@
  * asymmetric row's u = 0 (w = -128) has no int8 negation. DOT32_ASYM
  * moves the weights' signs onto the activations instead, |w| * sign(x, w):
  * |w| is at most 128 (vpabsb's 0x80 read unsigned), so pairs stay within
- * 2 * 128 * 127 < 2^15, exact for every stored value. Symmetric rows keep
- * DOT32: with DOT32_ASYM for them, TinyLlama int8:channel decoded 12.0
- * tokens/s against 12.6 (one thread, Sapphire Rapids guest).
+ * 2 * 128 * 127 < 2^15, exact for every stored value: linear_q_int.h's
+ * general loops take it for every row, its decoding loops for the default
+ * formats DOT32 for symmetric rows only (with DOT32_ASYM there, TinyLlama
+ * int8:channel decoded 12.0 tokens/s against 12.6: one thread, Sapphire
+ * Rapids guest).
  *===---------------------------------------------------------------------===*/
 #define BITS 8
 #define DSC_HAVE_GEMM 1

@@ -11,9 +11,10 @@
  * sum (w - DOT_OFFSET) x, BITS, and KNAME; an AVX2 8-bit one also
  * DOT32_ABS(w, x, |x|), the same with |x| given, and may define
  * DOT32_ASYM(w, x), the same for asymmetric weights, where DOT32 and
- * DOT32_ABS take symmetric ones only (|w - DOT_OFFSET| <= 127): the loops
- * below take `asym`, a constant where inlined (qi_rows), and pick one by it
- * (DOT32A). Widths below 8 are unpacked
+ * DOT32_ABS take symmetric ones only (|w - DOT_OFFSET| <= 127): the
+ * general loops then take DOT32_ASYM for every row (DOT32_GEN), the
+ * decoding loops for the default formats (tile_row_dot_fast) a copy with
+ * it for asymmetric rows. Widths below 8 are unpacked
  * from their 32-column blocks (quant_layout.h) into bytes in registers and take
  * the same dot products as 4-bit values; DSC_ZMM's 512-bit decoding takes
  * 4-bit nibbles as they are and every other width as bytes (8-bit ones
@@ -31,10 +32,11 @@
 #include "prefetch_x86.h"
 #include "qunpack_x86.h"
 
+/* The general loops' dot product, for every stored value. */
 #ifdef DOT32_ASYM
-#define DOT32A(w, x, asym) ((asym) ? DOT32_ASYM(w, x) : DOT32(w, x))
+#define DOT32_GEN(w, x) DOT32_ASYM(w, x)
 #else
-#define DOT32A(w, x, asym) ((void)(asym), DOT32(w, x))
+#define DOT32_GEN(w, x) DOT32(w, x)
 #endif
 
 typedef struct {
@@ -94,8 +96,7 @@ DSC_INLINE void block_scales(const qtile_t *t, const uint8_t *tile, int64_t k,
  * gives 32-column block pointers into either the tiles (4-bit values
  * unpacked on the fly) or an unpacked copy. */
 DSC_INLINE void tile_row_dot(const qi_ctx *c, int64_t s, const uint8_t *tiles,
-                             const uint8_t *unpacked, float out[4],
-                             const int asym) {
+                             const uint8_t *unpacked, float out[4]) {
   const int pf = dsc_sw_prefetch_quant();
   const qtile_t *t = &c->t;
   int64_t blocks = t->G / 32, kb = c->K / 32;
@@ -135,7 +136,7 @@ DSC_INLINE void tile_row_dot(const qi_ctx *c, int64_t s, const uint8_t *tiles,
         __m256i w = unpacked
                         ? _mm256_loadu_si256((const __m256i *)(unpacked + (uint64_t)r * c->K + blk * 32))
                         : load_block(vals + (uint64_t)r * t->rowBytes + k * BLOCK_BYTES);
-        __m256 p = _mm256_cvtepi32_ps(DOT32A(w, xv, asym));
+        __m256 p = _mm256_cvtepi32_ps(DOT32_GEN(w, xv));
         acc[r] = _mm256_fmadd_ps(p, _mm256_set1_ps(d[r] * dx), acc[r]);
       }
       if (t->super)
@@ -343,7 +344,7 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
  * vpmaddubsw saturated, and on stories260K int8:channel its logits moved
  * by 0.6% of their range from every other integer kernel, which split
  * armv7's greedy text from x86's. The AVX2 8-bit loop below takes
- * DOT32's exact sign trick instead.) */
+ * DOT32's or DOT32_ASYM's exact sign trick instead.) */
 #if BITS == 4 || BITS == 8
 #define DSC_FAST_DECODE 1
 #endif
@@ -366,7 +367,9 @@ DSC_INLINE void tile_row_dot_zmm(const qi_ctx *c, int64_t s,
  *   (AVX2: 128) per iteration on four accumulators, the activations' block
  *   scales expanded
  *   beforehand and the zero point applied per group and row from the
- *   activations' precomputed sum.
+ *   activations' precomputed sum; groups of fewer than 256 columns
+ *   (int8:group=64, 128) one accumulator a row over all the groups
+ *   (tile_row_dot_groups).
  *
  * Both prefetch 4 KiB ahead into L2 where the CPU is not AMD's
  * (prefetch_x86.h): into L1 each prefetch holds a fill buffer for a whole
@@ -517,8 +520,8 @@ DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
 /* 8 bits: one step is Q8W columns, its integer sums scaled by the blocks'
  * dx. AVX-512: 64 columns (two blocks) by vpdpbusd of the unsigned
  * weights, the zero point left to the group correction; AVX2: 32 columns
- * (one block) by DOT32's exact sign trick (vpmaddubsw's pairs stay within
- * int16), DOT_OFFSET already taken off. */
+ * (one block) by DOT32's (or DOT32_ASYM's) exact sign trick (vpmaddubsw's pairs
+ * stay within int16), DOT_OFFSET already taken off. */
 #ifdef DSC_ZMM
 #define Q8W 64
 typedef __m512 q8v;
@@ -547,9 +550,9 @@ typedef __m256 q8v;
 #define Q8MUL(a, b) _mm256_mul_ps(a, b)
 #define Q8FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 DSC_INLINE q8v q8_prod(const uint8_t *p, const int8_t *xq, const int asym) {
-  return _mm256_cvtepi32_ps(DOT32A(_mm256_loadu_si256((const __m256i *)p),
-                                   _mm256_loadu_si256((const __m256i *)xq),
-                                   asym));
+  __m256i w = _mm256_loadu_si256((const __m256i *)p),
+          x = _mm256_loadu_si256((const __m256i *)xq);
+  return _mm256_cvtepi32_ps(asym ? DOT32_GEN(w, x) : DOT32(w, x));
 }
 #endif
 
@@ -711,8 +714,7 @@ DSC_INLINE void tile_row_dot_g32(const qi_ctx *c, int64_t s,
 /* Prompts: XR rows of x against an unpacked block of 4 weight rows, so
  * that each weight register feeds XR dot products. */
 DSC_INLINE void tile_rows_dot(const qi_ctx *c, int64_t s0, const uint8_t *tiles,
-                              const uint8_t *unpacked, float out[XR][4],
-                              const int asym) {
+                              const uint8_t *unpacked, float out[XR][4]) {
   const qtile_t *t = &c->t;
   int64_t blocks = t->G / 32, kb = c->K / 32;
   __m256 acc[XR][4];
@@ -749,9 +751,8 @@ DSC_INLINE void tile_rows_dot(const qi_ctx *c, int64_t s0, const uint8_t *tiles,
       for (int r = 0; r < 4; ++r) {
         __m256i w = _mm256_loadu_si256((const __m256i *)(unpacked + (uint64_t)r * c->K + blk * 32));
         for (int i = 0; i < XR; ++i)
-          acc[i][r] =
-              _mm256_fmadd_ps(_mm256_cvtepi32_ps(DOT32A(w, xv[i], asym)),
-                              _mm256_set1_ps(d[r] * dx[i]), acc[i][r]);
+          acc[i][r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(DOT32_GEN(w, xv[i])),
+                                      _mm256_set1_ps(d[r] * dx[i]), acc[i][r]);
       }
       if (t->super)
         for (int i = 0; i < XR; ++i)
@@ -768,8 +769,7 @@ DSC_INLINE void tile_rows_dot(const qi_ctx *c, int64_t s0, const uint8_t *tiles,
       out[i][r] = hsum8(acc[i][r]) - corr[i][r];
 }
 
-__attribute__((always_inline)) static inline void
-qi_rows_as(void *ctx, int64_t begin, int64_t end, const int asym) {
+static void qi_rows(void *ctx, int64_t begin, int64_t end) {
   const qi_ctx *c = (const qi_ctx *)ctx;
   const qtile_t *t = &c->t;
   /* Prompts: unpack each block of 4 rows once (4 x K bytes, on the stack up
@@ -789,7 +789,7 @@ qi_rows_as(void *ctx, int64_t begin, int64_t end, const int asym) {
                 load_block(tile + t->valOff + (uint64_t)r * t->rowBytes + k * BLOCK_BYTES));
       for (; s + XR <= c->S; s += XR) {
         float out[XR][4];
-        tile_rows_dot(c, s, tiles, unpacked, out, asym);
+        tile_rows_dot(c, s, tiles, unpacked, out);
         for (int i = 0; i < XR; ++i)
           for (int r = 0; r < 4; ++r)
             c->y[(s + i) * c->N + 4 * b + r] = out[i][r];
@@ -798,12 +798,17 @@ qi_rows_as(void *ctx, int64_t begin, int64_t end, const int asym) {
     for (; s < c->S; ++s) {
       float out[4];
 #ifdef DSC_FAST_DECODE
-      if (!unpacked && c->dec)
-        tile_row_dot_fast(c, s, tiles, out, asym);
-      else
+      if (!unpacked && c->dec) {
+#ifdef DOT32_ASYM
+        if (t->asym) /* its own copy: DOT32_GEN */
+          tile_row_dot_fast(c, s, tiles, out, 1);
+        else
+#endif
+          tile_row_dot_fast(c, s, tiles, out, 0);
+      } else
 #endif
 #ifdef G32_FAST
-      if (!unpacked && G32_FAST(t))
+          if (!unpacked && G32_FAST(t))
         tile_row_dot_g32(c, s, tiles, out);
       else
 #endif
@@ -812,21 +817,11 @@ qi_rows_as(void *ctx, int64_t begin, int64_t end, const int asym) {
         tile_row_dot_zmm(c, s, tiles, out);
       else
 #endif
-        tile_row_dot(c, s, tiles, unpacked, out, asym);
+        tile_row_dot(c, s, tiles, unpacked, out);
       for (int r = 0; r < 4; ++r)
         c->y[s * c->N + 4 * b + r] = out[r];
     }
   }
-}
-
-static void qi_rows(void *ctx, int64_t begin, int64_t end) {
-#ifdef DOT32_ASYM
-  if (((const qi_ctx *)ctx)->t.asym) {
-    qi_rows_as(ctx, begin, end, 1);
-    return;
-  }
-#endif
-  qi_rows_as(ctx, begin, end, 0);
 }
 
 void KNAME(const float *x, const uint8_t *w, float *y, int64_t S, int64_t K,
