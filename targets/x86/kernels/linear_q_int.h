@@ -570,16 +570,12 @@ DSC_INLINE q8v q8_step(const uint8_t *p, const int8_t *xq, const float *dx,
  * prefetch is in its steps of 4 * Q8W. TinyLlama, one thread, Sapphire
  * Rapids guest: group=64 on AVX-512 decoded 7.6 tokens/s with that loop,
  * 12.9 with this one (per channel 13.3-13.9); group=128 on AVX2 11.9 and
- * 12.8. */
-DSC_INLINE void tile_row_dot_groups(const qi_ctx *c, int64_t s,
-                                    const uint8_t *tiles, float out[4],
+ * 12.8. tile_row_dot_fast's row of x: its activations xq, decode_prep's
+ * dx and group sums cg. */
+DSC_INLINE void tile_row_dot_groups(const qtile_t *t, const uint8_t *tiles,
+                                    const int8_t *xq, const float *dx,
+                                    const float *cg, const int pf, float out[4],
                                     const int asym) {
-  const int pf = dsc_sw_prefetch_quant();
-  const qtile_t *t = &c->t;
-  const int8_t *xq = c->xq + s * c->K;
-  const uint8_t *row =
-      (const uint8_t *)c->dec + (uint64_t)s * DEC_BYTES(c->K, t->groups);
-  const float *dx = (const float *)row, *cg = (const float *)(row + c->K);
   q8v a[4] = {Q8ZERO(), Q8ZERO(), Q8ZERO(), Q8ZERO()};
   float corr[4] = {0, 0, 0, 0};
   const char *ahead = (const char *)tiles + 4096;
@@ -614,14 +610,14 @@ DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
                                   const int asym) {
   const int pf = dsc_sw_prefetch_quant();
   const qtile_t *t = &c->t;
-  if (t->G < 256) {
-    tile_row_dot_groups(c, s, tiles, out, asym);
-    return;
-  }
   const int8_t *xq = c->xq + s * c->K;
   const uint8_t *row =
       (const uint8_t *)c->dec + (uint64_t)s * DEC_BYTES(c->K, t->groups);
   const float *dx = (const float *)row, *cg = (const float *)(row + c->K);
+  if (t->G < 256) {
+    tile_row_dot_groups(t, tiles, xq, dx, cg, pf, out, asym);
+    return;
+  }
   float res[4] = {0, 0, 0, 0};
   const uint8_t *tile = tiles;
   for (int64_t g = 0; g < t->groups; ++g, tile += t->tile) {
