@@ -446,6 +446,8 @@ DSC_INLINE void q4g32_step(const uint8_t *tile, const int8_t *xq,
 DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
                                   const uint8_t *tiles, float out[4],
                                   const int asym) {
+  (void)asym; /* DEC_FAST takes symmetric 4-bit rows only; the call site
+                 is the 8-bit loop's too, which reads it */
   const int pf = dsc_sw_prefetch_quant();
   int64_t kb = c->K / 32;
   const int8_t *xq = c->xq + s * c->K;
@@ -491,6 +493,8 @@ DSC_INLINE __m512 q4g32_step(const uint8_t *tile, const int8_t *xq,
 DSC_INLINE void tile_row_dot_fast(const qi_ctx *c, int64_t s,
                                   const uint8_t *tiles, float out[4],
                                   const int asym) {
+  (void)asym; /* DEC_FAST takes symmetric 4-bit rows only; the call site
+                 is the 8-bit loop's too, which reads it */
   const int pf = dsc_sw_prefetch_quant();
   int64_t kb = c->K / 32;
   const int8_t *xq = c->xq + s * c->K;
