@@ -404,53 +404,107 @@ typedef struct {
   unsigned type;
 } kq_ctx;
 
-/* Row `row` of W (Q4_K, or Q5_K where `five`) against activation row s. */
-__attribute__((always_inline)) static inline float
-k_q45k_dot(const kq_ctx *c, const uint8_t *row, int64_t s, const int five) {
+/* The horizontal sums of v[0..R-1] (R <= 4) into out: one transpose by
+ * vhaddps for all R, where a sum each took seven instructions. */
+__attribute__((always_inline)) static inline void
+k_hsums(const __m256 *v, const int R, float *out) {
+  const __m256 z = VZERO();
+  __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(v[0], R > 1 ? v[1] : z),
+                            _mm256_hadd_ps(R > 2 ? v[2] : z, R > 3 ? v[3] : z));
+  float t[4];
+  _mm_storeu_ps(
+      t, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+  for (int r = 0; r < R; ++r)
+    out[r] = t[r];
+}
+
+/* Rows n .. n + R - 1 of W (Q4_K, or Q5_K where `five`), rowBytes apart
+ * from row, against activation row s into out[0..R-1]. R rows at once
+ * (R a constant where inlined): a super-block's 32-value activations are
+ * loaded once for the R rows, and their sums come out of one transpose
+ * (k_hsums). One row a call, the row's set-up and horizontal sums were
+ * 16% of the loop's time at K = 2048 (eight super-blocks a row). */
+__attribute__((always_inline)) static inline void
+k_q45k_dots(const kq_ctx *c, const uint8_t *row, uint64_t rowBytes, int64_t s,
+            const int five, const int R, float *out) {
   const uint64_t bb =
       five ? sizeof(dsc_ggml_block_q5_k) : sizeof(dsc_ggml_block_q4_k);
   int64_t blocks = c->K / DSC_QK_K;
   const int8_t *xq = c->a->q + s * c->K;
   const float *xd = c->a->d + s * (c->K / 32);
   const float *xds = c->xds + s * (c->K / 32);
-  __m256 acc0 = VZERO(), acc1 = VZERO(), mins = VZERO();
+  __m256 acc0[4], acc1[4], mins[4];
+  for (int r = 0; r < R; ++r)
+    acc0[r] = acc1[r] = mins[r] = VZERO();
   const int pf = PREFETCH_ON();
   for (int64_t b = 0; b < blocks; ++b) {
-    const uint8_t *blk = row + (uint64_t)b * bb;
-    if (pf)
-      k_prefetch(blk, bb);
-    uint8_t sc[8], m[8];
-    k_q4k_scales(blk + 4, sc, m);
-    float ds[8];
-    _mm256_storeu_ps(ds,
-                     _mm256_mul_ps(_mm256_mul_ps(k_bytes_ps(sc, 0),
-                                                 _mm256_set1_ps(k_f16(blk))),
-                                   _mm256_loadu_ps(xd + 8 * b)));
-    mins = _mm256_fmadd_ps(
-        _mm256_mul_ps(k_bytes_ps(m, 0), _mm256_set1_ps(k_f16(blk + 2))),
-        _mm256_loadu_ps(xds + 8 * b), mins);
+    const uint8_t *blk[4];
+    float ds[4][8];
+    const __m256 dx = _mm256_loadu_ps(xd + 8 * b),
+                 dxs = _mm256_loadu_ps(xds + 8 * b);
+    for (int r = 0; r < R; ++r) {
+      blk[r] = row + (uint64_t)r * rowBytes + (uint64_t)b * bb;
+      if (pf)
+        k_prefetch(blk[r], bb);
+      uint8_t sc[8], m[8];
+      k_q4k_scales(blk[r] + 4, sc, m);
+      _mm256_storeu_ps(
+          ds[r], _mm256_mul_ps(_mm256_mul_ps(k_bytes_ps(sc, 0),
+                                             _mm256_set1_ps(k_f16(blk[r]))),
+                               dx));
+      mins[r] = _mm256_fmadd_ps(
+          _mm256_mul_ps(k_bytes_ps(m, 0), _mm256_set1_ps(k_f16(blk[r] + 2))),
+          dxs, mins[r]);
+    }
     const int8_t *x = xq + b * DSC_QK_K;
     for (int p = 0; p < 4; ++p) {
-      __m256i lo, hi;
-      k_q45k_pair(blk, p, five, &lo, &hi);
-      __m256i p0 =
-          qact_dot_u8s8(lo, _mm256_loadu_si256((const __m256i *)(x + 64 * p)));
-      __m256i p1 = qact_dot_u8s8(
-          hi, _mm256_loadu_si256((const __m256i *)(x + 64 * p + 32)));
-      acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(ds[2 * p]),
-                             acc0);
-      acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1),
-                             _mm256_set1_ps(ds[2 * p + 1]), acc1);
+      const __m256i x0 = _mm256_loadu_si256((const __m256i *)(x + 64 * p)),
+                    x1 = _mm256_loadu_si256((const __m256i *)(x + 64 * p + 32));
+      for (int r = 0; r < R; ++r) {
+        __m256i lo, hi;
+        k_q45k_pair(blk[r], p, five, &lo, &hi);
+        acc0[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(qact_dot_u8s8(lo, x0)),
+                                  _mm256_set1_ps(ds[r][2 * p]), acc0[r]);
+        acc1[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(qact_dot_u8s8(hi, x1)),
+                                  _mm256_set1_ps(ds[r][2 * p + 1]), acc1[r]);
+      }
     }
   }
-  return VHSUM(VADD(acc0, acc1)) - VHSUM(mins);
+  __m256 v[4];
+  for (int r = 0; r < R; ++r)
+    v[r] = _mm256_sub_ps(VADD(acc0[r], acc1[r]), mins[r]);
+  k_hsums(v, R, out);
 }
 
-static float k_q4k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
-  return k_q45k_dot(c, row, s, 0);
-}
-static float k_q5k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
-  return k_q45k_dot(c, row, s, 1);
+/* Rows [n, end) of a Q4_K or Q5_K matrix against every activation row
+ * (a prompt's few rows read the R rows of W from cache after the first):
+ * Q4_K two rows a step, Q5_K one. The loop alone from L2 (about 600 KB of
+ * random blocks, one thread, the Xeon guest of docs/benchmarks.md's 8
+ * December section), GB/s at K = 2048 and 5632: Q4_K on AVX-512 18.9 and
+ * 20.1 a row a call before, 21.5 and 21.3 two rows, 20.7 and 20.1 four; on
+ * AVX2 16.9 and 18.1 before, 17.8 and 18.1 two rows, 18.9 and 18.6 four;
+ * Q5_K at K = 2048 on AVX-512 20.6 before, 21.1 one row, 17.0 two. From
+ * memory, TinyLlama Q4_K_M (one / two threads, tokens/s): AVX2's four
+ * rows decoded at 13.5 / 24.2 against 16.9 / 30.7 (four streams, each
+ * prefetched into L1 ahead, hold more fill buffers than the core has), two
+ * rows at 16.4 / 29.3 against 15.8 / 28.9, AVX-512's two at 17.4 / 31.6
+ * against 17.4 / 32.1: level where the memory bounds decoding, faster where
+ * the loop does. */
+__attribute__((always_inline)) static inline void
+k_q45k_rows(const kq_ctx *c, uint64_t rowBytes, int64_t n, int64_t end,
+            const int five) {
+  const int KR = five ? 1 : 2;
+  float out[4];
+  for (; n + KR <= end; n += KR)
+    for (int64_t s = 0; s < c->S; ++s) {
+      k_q45k_dots(c, c->w + (uint64_t)n * rowBytes, rowBytes, s, five, KR, out);
+      for (int r = 0; r < KR; ++r)
+        c->y[s * c->N + n + r] = out[r];
+    }
+  for (; n < end; ++n)
+    for (int64_t s = 0; s < c->S; ++s)
+      k_q45k_dots(c, c->w + (uint64_t)n * rowBytes, rowBytes, s, five, 1,
+                  c->y + s * c->N + n);
 }
 
 /* Product i (of 4) of a half super-block whose 16-value sub-blocks have
@@ -691,15 +745,21 @@ static void k_quant_rows(void *ctx, int64_t begin, int64_t end) {
   const kq_ctx *c = (const kq_ctx *)ctx;
   uint64_t rowBytes =
       (uint64_t)(c->K / DSC_QK_K) * dsc_ggml_block_bytes(c->type);
+  if (c->type == DSC_GGML_TYPE_Q4_K) {
+    k_q45k_rows(c, rowBytes, begin, end, 0);
+    return;
+  }
+  if (c->type == DSC_GGML_TYPE_Q5_K) {
+    k_q45k_rows(c, rowBytes, begin, end, 1);
+    return;
+  }
   for (int64_t n = begin; n < end; ++n) {
     const uint8_t *row = c->w + (uint64_t)n * rowBytes;
     for (int64_t s = 0; s < c->S; ++s)
-      c->y[s * c->N + n] =
-          c->type == DSC_GGML_TYPE_Q4_K   ? k_q4k_dot(c, row, s)
-          : c->type == DSC_GGML_TYPE_Q5_K ? k_q5k_dot(c, row, s)
-          : c->type == DSC_GGML_TYPE_Q3_K ? K_Q3K_DOT(c, row, s)
-          : c->type == DSC_GGML_TYPE_Q2_K ? K_Q2K_DOT(c, row, s)
-                                          : k_q6k_dot(c, row, s);
+      c->y[s * c->N + n] = c->type == DSC_GGML_TYPE_Q3_K ? K_Q3K_DOT(c, row, s)
+                           : c->type == DSC_GGML_TYPE_Q2_K
+                               ? K_Q2K_DOT(c, row, s)
+                               : k_q6k_dot(c, row, s);
   }
 }
 
