@@ -476,35 +476,46 @@ k_q45k_dots(const kq_ctx *c, const uint8_t *row, uint64_t rowBytes, int64_t s,
   k_hsums(v, R, out);
 }
 
-/* Rows [n, end) of a Q4_K or Q5_K matrix against every activation row
- * (a prompt's few rows read the R rows of W from cache after the first):
- * Q4_K two rows a step, Q5_K one. The loop alone from L2 (about 600 KB of
+/* Rows [n, end) of a Q4_K matrix against every activation row, two rows
+ * a step, for the AVX-512 build (a prompt's few rows read the two rows of
+ * W from cache after the first). The loop alone from L2 (about 600 KB of
  * random blocks, one thread, the Xeon guest of docs/benchmarks.md's 8
- * December section), GB/s at K = 2048 and 5632: Q4_K on AVX-512 18.9 and
- * 20.1 a row a call before, 21.5 and 21.3 two rows, 20.7 and 20.1 four; on
- * AVX2 16.9 and 18.1 before, 17.8 and 18.1 two rows, 18.9 and 18.6 four;
- * Q5_K at K = 2048 on AVX-512 20.6 before, 21.1 one row, 17.0 two. From
- * memory, TinyLlama Q4_K_M (one / two threads, tokens/s): AVX2's four
- * rows decoded at 13.5 / 24.2 against 16.9 / 30.7 (four streams, each
- * prefetched into L1 ahead, hold more fill buffers than the core has), two
- * rows at 16.4 / 29.3 against 15.8 / 28.9, AVX-512's two at 17.4 / 31.6
- * against 17.4 / 32.1: level where the memory bounds decoding, faster where
- * the loop does. */
-__attribute__((always_inline)) static inline void
-k_q45k_rows(const kq_ctx *c, uint64_t rowBytes, int64_t n, int64_t end,
-            const int five) {
-  const int KR = five ? 1 : 2;
-  float out[4];
-  for (; n + KR <= end; n += KR)
+ * December section), GB/s at K = 2048 and 5632: 18.9 and 20.1 a row a
+ * call, 21.5 and 21.3 two rows, 20.7 and 20.1 four (Q5_K at K = 2048: 20.6
+ * a row, 17.0 two, so it keeps one). The AVX2 build keeps a row a call:
+ * two rows measured 17.8 and 18.1 against 16.9 and 18.1 there, but beside
+ * them in k_quant_rows the other types' loops came out slower (Q2_K's 8.6
+ * -> 7.5 GB/s from L2; a TinyLlama Q2_K file 17.2 -> 16.1 tokens/s), and
+ * four rows decoded a Q4_K_M file at 13.5 / 24.2 against 16.9 / 30.7
+ * tokens/s (one / two threads: four streams, each prefetched into L1
+ * ahead, hold more fill buffers than the core has). From memory, AVX-512's
+ * two rows decoded TinyLlama Q4_K_M level with one (17.4 / 31.6 against
+ * 17.4 / 32.1): faster where the loop bounds decoding, level where the
+ * memory does. */
+__attribute__((always_inline, unused)) static inline void
+k_q4k_rows(const kq_ctx *c, uint64_t rowBytes, int64_t n, int64_t end) {
+  float out[2];
+  for (; n + 2 <= end; n += 2)
     for (int64_t s = 0; s < c->S; ++s) {
-      k_q45k_dots(c, c->w + (uint64_t)n * rowBytes, rowBytes, s, five, KR, out);
-      for (int r = 0; r < KR; ++r)
-        c->y[s * c->N + n + r] = out[r];
+      k_q45k_dots(c, c->w + (uint64_t)n * rowBytes, rowBytes, s, 0, 2, out);
+      c->y[s * c->N + n] = out[0];
+      c->y[s * c->N + n + 1] = out[1];
     }
   for (; n < end; ++n)
     for (int64_t s = 0; s < c->S; ++s)
-      k_q45k_dots(c, c->w + (uint64_t)n * rowBytes, rowBytes, s, five, 1,
+      k_q45k_dots(c, c->w + (uint64_t)n * rowBytes, rowBytes, s, 0, 1,
                   c->y + s * c->N + n);
+}
+
+static float k_q4k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
+  float y;
+  k_q45k_dots(c, row, 0, s, 0, 1, &y);
+  return y;
+}
+static float k_q5k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
+  float y;
+  k_q45k_dots(c, row, 0, s, 1, 1, &y);
+  return y;
 }
 
 /* Product i (of 4) of a half super-block whose 16-value sub-blocks have
@@ -745,21 +756,21 @@ static void k_quant_rows(void *ctx, int64_t begin, int64_t end) {
   const kq_ctx *c = (const kq_ctx *)ctx;
   uint64_t rowBytes =
       (uint64_t)(c->K / DSC_QK_K) * dsc_ggml_block_bytes(c->type);
+#ifdef __AVX512VL__
   if (c->type == DSC_GGML_TYPE_Q4_K) {
-    k_q45k_rows(c, rowBytes, begin, end, 0);
+    k_q4k_rows(c, rowBytes, begin, end);
     return;
   }
-  if (c->type == DSC_GGML_TYPE_Q5_K) {
-    k_q45k_rows(c, rowBytes, begin, end, 1);
-    return;
-  }
+#endif
   for (int64_t n = begin; n < end; ++n) {
     const uint8_t *row = c->w + (uint64_t)n * rowBytes;
     for (int64_t s = 0; s < c->S; ++s)
-      c->y[s * c->N + n] = c->type == DSC_GGML_TYPE_Q3_K ? K_Q3K_DOT(c, row, s)
-                           : c->type == DSC_GGML_TYPE_Q2_K
-                               ? K_Q2K_DOT(c, row, s)
-                               : k_q6k_dot(c, row, s);
+      c->y[s * c->N + n] =
+          c->type == DSC_GGML_TYPE_Q4_K   ? k_q4k_dot(c, row, s)
+          : c->type == DSC_GGML_TYPE_Q5_K ? k_q5k_dot(c, row, s)
+          : c->type == DSC_GGML_TYPE_Q3_K ? K_Q3K_DOT(c, row, s)
+          : c->type == DSC_GGML_TYPE_Q2_K ? K_Q2K_DOT(c, row, s)
+                                          : k_q6k_dot(c, row, s);
   }
 }
 
