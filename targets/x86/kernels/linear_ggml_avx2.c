@@ -404,13 +404,12 @@ typedef struct {
   unsigned type;
 } kq_ctx;
 
-/* The horizontal sums of v[0..R-1] (R <= 4) into out: one transpose by
- * vhaddps for all R, where a sum each took seven instructions. */
+/* The horizontal sums of v[0..R-1] (R <= 2) into out: one transpose by
+ * vhaddps for both rows, where a sum each took seven instructions. */
 __attribute__((always_inline)) static inline void
 k_hsums(const __m256 *v, const int R, float *out) {
   const __m256 z = VZERO();
-  __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(v[0], R > 1 ? v[1] : z),
-                            _mm256_hadd_ps(R > 2 ? v[2] : z, R > 3 ? v[3] : z));
+  __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(v[0], R > 1 ? v[1] : z), z);
   float t[4];
   _mm_storeu_ps(
       t, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
@@ -419,9 +418,9 @@ k_hsums(const __m256 *v, const int R, float *out) {
 }
 
 /* Rows n .. n + R - 1 of W (Q4_K, or Q5_K where `five`), rowBytes apart
- * from row, against activation row s into out[0..R-1]. R rows at once
- * (R a constant where inlined): a super-block's 32-value activations are
- * loaded once for the R rows, and their sums come out of one transpose
+ * from row, against activation row s into out[0..R-1]. R (1 or 2, a
+ * constant where inlined) rows at once: a super-block's 32-value activations
+ * are loaded once for the R rows, and their sums come out of one transpose
  * (k_hsums). One row a call, the row's set-up and horizontal sums were
  * 16% of the loop's time at K = 2048 (eight super-blocks a row). */
 __attribute__((always_inline)) static inline void
@@ -433,13 +432,13 @@ k_q45k_dots(const kq_ctx *c, const uint8_t *row, uint64_t rowBytes, int64_t s,
   const int8_t *xq = c->a->q + s * c->K;
   const float *xd = c->a->d + s * (c->K / 32);
   const float *xds = c->xds + s * (c->K / 32);
-  __m256 acc0[4], acc1[4], mins[4];
+  __m256 acc0[2], acc1[2], mins[2];
   for (int r = 0; r < R; ++r)
     acc0[r] = acc1[r] = mins[r] = VZERO();
   const int pf = PREFETCH_ON();
   for (int64_t b = 0; b < blocks; ++b) {
-    const uint8_t *blk[4];
-    float ds[4][8];
+    const uint8_t *blk[2];
+    float ds[2][8];
     const __m256 dx = _mm256_loadu_ps(xd + 8 * b),
                  dxs = _mm256_loadu_ps(xds + 8 * b);
     for (int r = 0; r < R; ++r) {
@@ -470,16 +469,18 @@ k_q45k_dots(const kq_ctx *c, const uint8_t *row, uint64_t rowBytes, int64_t s,
       }
     }
   }
-  __m256 v[4];
+  __m256 v[2];
   for (int r = 0; r < R; ++r)
     v[r] = _mm256_sub_ps(VADD(acc0[r], acc1[r]), mins[r]);
   k_hsums(v, R, out);
 }
 
+#ifdef __AVX512VL__
 /* Rows [n, end) of a Q4_K matrix against every activation row, two rows
  * a step, for the AVX-512 build (a prompt's few rows read the two rows of
- * W from cache after the first). The loop alone from L2 (about 600 KB of
- * random blocks, one thread, the Xeon guest of docs/benchmarks.md's 8
+ * W from cache after the first). The loop alone from L2 (this file
+ * compiled by itself with clang -O2, outside dsc's pipeline, about 600 KB
+ * of random blocks, one thread, the Xeon guest of docs/benchmarks.md's 8
  * December section), GB/s at K = 2048 and 5632: 18.9 and 20.1 a row a
  * call, 21.5 and 21.3 two rows, 20.7 and 20.1 four (Q5_K at K = 2048: 20.6
  * a row, 17.0 two, so it keeps one). The AVX2 build keeps a row a call:
@@ -492,7 +493,7 @@ k_q45k_dots(const kq_ctx *c, const uint8_t *row, uint64_t rowBytes, int64_t s,
  * two rows decoded TinyLlama Q4_K_M level with one (17.4 / 31.6 against
  * 17.4 / 32.1): faster where the loop bounds decoding, level where the
  * memory does. */
-__attribute__((always_inline, unused)) static inline void
+__attribute__((always_inline)) static inline void
 k_q4k_rows(const kq_ctx *c, uint64_t rowBytes, int64_t n, int64_t end) {
   float out[2];
   for (; n + 2 <= end; n += 2)
@@ -506,6 +507,7 @@ k_q4k_rows(const kq_ctx *c, uint64_t rowBytes, int64_t n, int64_t end) {
       k_q45k_dots(c, c->w + (uint64_t)n * rowBytes, rowBytes, s, 0, 1,
                   c->y + s * c->N + n);
 }
+#endif
 
 static float k_q4k_dot(const kq_ctx *c, const uint8_t *row, int64_t s) {
   float y;
